@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { RiskLevel } from './schema.js';
+
+/**
+ * Facts about a change: everything the gates may look at. Built from a pull request by the GitHub
+ * adapter, or read from a JSON file by `aaoe policy evaluate --change`. Evaluation never does I/O.
+ */
+
+export const FileStatus = z.enum(['added', 'removed', 'modified', 'renamed', 'copied', 'changed', 'unchanged']);
+export type FileStatus = z.infer<typeof FileStatus>;
+
+export const ChangedFile = z.strictObject({
+  path: z.string().min(1),
+  status: FileStatus,
+  previousPath: z.string().optional(),
+  additions: z.int().nonnegative().default(0),
+  deletions: z.int().nonnegative().default(0),
+  /** The unified diff of the file, as GitHub gives it; absent for binary or very large files. */
+  patch: z.string().optional(),
+});
+export type ChangedFile = z.infer<typeof ChangedFile>;
+
+/** What the agent declared in its proposal. Only ever raises what AAOE computes. */
+export const Declared = z.strictObject({
+  risk: z.strictObject({ level: RiskLevel, rationale: z.string().optional() }).optional(),
+  cost: z.strictObject({ tokens: z.int().nonnegative().default(0), usd: z.number().nonnegative().default(0) }).optional(),
+});
+export type Declared = z.infer<typeof Declared>;
+
+export const Change = z.strictObject({
+  files: z.array(ChangedFile),
+  author: z.strictObject({
+    login: z.string().min(1),
+    /** An agent: AAOE itself, a bot login listed in `agents:`, or any bot account. */
+    isAgent: z.boolean(),
+  }),
+  declared: Declared.optional(),
+  /** Spent so far by the execution behind this change. */
+  spent: z.strictObject({ tokens: z.int().nonnegative().default(0), usd: z.number().nonnegative().default(0) }).default({ tokens: 0, usd: 0 }),
+  /** When the change is judged (ISO 8601). */
+  at: z.iso.datetime({ offset: true }),
+});
+export type Change = z.infer<typeof Change>;
+export type ChangeInput = z.input<typeof Change>;

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/**
+ * The policy DSL. One schema for both the shipped presets (`policies/*.yml`) and a repository's
+ * `.github/aaoe.yml`: a repository config is a policy that may `extends:` a preset.
+ *
+ * Every object is strict: an unknown key is an error that names the allowed keys.
+ */
+
+export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
+export const RiskLevel = z.enum(RISK_LEVELS);
+export type RiskLevel = z.infer<typeof RiskLevel>;
+
+const Glob = z.string().min(1, 'a glob must not be empty');
+
+export const RiskPolicy = z.strictObject({
+  /** A change whose computed risk is above this level is refused, approved or not. */
+  maxLevel: RiskLevel.default('high'),
+  /** A change whose computed risk is above this level needs a human approval. */
+  requireHumanApprovalAbove: RiskLevel.default('low'),
+});
+
+export const CostPolicy = z.strictObject({
+  /** Tokens an execution may spend (spent so far plus the proposal's estimate). */
+  maxTokens: z.int().positive().optional(),
+  /** US dollars an execution may spend (spent so far plus the proposal's estimate). */
+  maxUsd: z.number().nonnegative().optional(),
+  /** true: a breach fails the check; false: a breach needs a human approval. */
+  hardFailOnBreach: z.boolean().default(true),
+});
+
+export const AutoRollback = z.strictObject({
+  /** Roll back when the canary's error rate is this many times the baseline's. */
+  errorRateIncrease: z.number().positive(),
+  /** Roll back when the canary's latency is this many milliseconds above the baseline's. */
+  latencyIncreaseMs: z.number().nonnegative(),
+  /** The analysis window. */
+  windowSeconds: z.int().positive(),
+});
+
+export const DeploymentPolicy = z.strictObject({
+  strategy: z.enum(['canary', 'direct']).default('canary'),
+  canaryPercent: z.number().gt(0).max(100).default(10),
+  autoRollback: AutoRollback.default({ errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 }),
+});
+
+export const CircuitBreakerPolicy = z.strictObject({
+  maxFailures: z.int().positive().default(3),
+  freezeMinutes: z.int().positive().default(30),
+});
+
+export const ProtectedPathsPolicy = z.strictObject({
+  /** Globs a governed change may not touch, in addition to the built-in ones. */
+  paths: z.array(Glob).default([]),
+  /**
+   * Built-in protected globs this policy releases (`.github/workflows/**`, `policies/**`).
+   * The AAOE config itself can never be released.
+   */
+  allow: z.array(Glob).default([]),
+});
+
+export const SecretsPolicy = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Globs of files whose added lines are not scanned (test fixtures, say). */
+  ignorePaths: z.array(Glob).default([]),
+});
+
+export const TriggerPolicy = z.strictObject({
+  /** The label that starts agent work on an issue and puts a pull request under governance. */
+  label: z.string().min(1).max(50).default('aaoe'),
+});
+
+export const Policy = z.strictObject({
+  /** A name for this policy, shown in the check run. */
+  id: z.string().min(1).optional(),
+  /** A shipped preset (`policies/<name>.yml`) this policy builds on. */
+  extends: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a preset name: lowercase letters, digits and dashes').optional(),
+  description: z.string().optional(),
+  /** Logins whose pull requests are agent work (for example `renovate[bot]`, `my-agent[bot]`). */
+  agents: z.array(z.string().min(1)).default([]),
+  trigger: TriggerPolicy.default({ label: 'aaoe' }),
+  risk: RiskPolicy.default({ maxLevel: 'high', requireHumanApprovalAbove: 'low' }),
+  cost: CostPolicy.default({ hardFailOnBreach: true }),
+  deployment: DeploymentPolicy.default({
+    strategy: 'canary',
+    canaryPercent: 10,
+    autoRollback: { errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 },
+  }),
+  circuitBreaker: CircuitBreakerPolicy.default({ maxFailures: 3, freezeMinutes: 30 }),
+  protectedPaths: ProtectedPathsPolicy.default({ paths: [], allow: [] }),
+  secrets: SecretsPolicy.default({ enabled: true, ignorePaths: [] }),
+});
+export type Policy = z.infer<typeof Policy>;
+/** A policy as written, before defaults. */
+export type PolicyInput = z.input<typeof Policy>;
+
+export function compareRisk(a: RiskLevel, b: RiskLevel): number {
+  return RISK_LEVELS.indexOf(a) - RISK_LEVELS.indexOf(b);
+}
+
+export function maxRisk(...levels: RiskLevel[]): RiskLevel {
+  return levels.reduce((acc, l) => (compareRisk(l, acc) > 0 ? l : acc), 'low' as RiskLevel);
+}
