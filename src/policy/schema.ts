@@ -73,6 +73,11 @@ export const TriggerPolicy = z.strictObject({
 export const Policy = z.strictObject({
   /** A name for this policy, shown in the check run. */
   id: z.string().min(1).optional(),
+  /**
+   * Probot's org defaults: another config file this one builds on (`.github`, `repo`, `owner/repo` or
+   * `owner/repo:path`). Read and removed by Probot's `context.config` before validation.
+   */
+  _extends: z.string().min(1).optional(),
   /** A shipped preset (`policies/<name>.yml`) this policy builds on. */
   extends: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a preset name: lowercase letters, digits and dashes').optional(),
   description: z.string().optional(),

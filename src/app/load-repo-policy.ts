@@ -1,0 +1,71 @@
+import type { Context } from 'probot';
+import { GitHubAdapter } from '../github/github-adapter.js';
+import { loadPolicy, resolvePolicy, type PolicyError } from '../policy/load-policy.js';
+import type { Presets } from '../policy/presets.js';
+import { Policy } from '../policy/schema.js';
+
+/** The repository config, read from the default branch only. */
+export const CONFIG_FILE = 'aaoe.yml';
+export const CONFIG_PATH = `.github/${CONFIG_FILE}`;
+
+/** Without a config file a repository is judged by this preset. */
+export const DEFAULT_PRESET = 'standard';
+
+export type RepoPolicy = { ok: true; policy: Policy; source: string } | { ok: false; errors: PolicyError[] };
+
+/**
+ * Reads `.github/aaoe.yml` from the default branch through Probot's `context.config` (which follows
+ * `_extends` to organisation defaults and falls back to the owner's `.github` repository), applies
+ * `extends: <preset>` and validates. Never reads the pull request's head: a change cannot loosen the
+ * policy that judges it. When the merged config does not validate, the repository's own file is read
+ * again as text so that every error carries `line:col`.
+ */
+export async function loadRepoPolicy(context: Context, presets: Presets): Promise<RepoPolicy> {
+  let merged: unknown;
+  try {
+    merged = await context.config(CONFIG_FILE);
+  } catch (error) {
+    return positionedErrors(context, error);
+  }
+  if (merged === null || merged === undefined) {
+    const resolved = resolvePolicy({ ok: true, policy: { extends: DEFAULT_PRESET } }, presets);
+    if (!resolved.ok) throw new Error(`the ${DEFAULT_PRESET} preset does not resolve: ${resolved.errors[0]?.message}`);
+    return { ok: true, policy: resolved.policy, source: `the \`${DEFAULT_PRESET}\` preset (no \`${CONFIG_PATH}\` on the default branch)` };
+  }
+
+  const parsed = Policy.safeParse(merged);
+  if (parsed.success) {
+    const resolved = resolvePolicy({ ok: true, policy: stripDefaults(merged) }, presets);
+    if (resolved.ok) return { ok: true, policy: resolved.policy, source: `\`${CONFIG_PATH}\` on the default branch` };
+  }
+  return positionedErrors(context, parsed.success ? undefined : parsed.error);
+}
+
+/** The object as written (Probot merged it), not the parsed one with defaults filled in. */
+function stripDefaults(merged: unknown): Parameters<typeof resolvePolicy>[0] extends { policy: infer P } ? P : never {
+  return merged as never;
+}
+
+async function positionedErrors(context: Context, cause: unknown): Promise<RepoPolicy> {
+  const github = new GitHubAdapter(context.octokit, context.repo());
+  const text = await github.readFile(CONFIG_PATH);
+  if (text !== undefined) {
+    const loaded = loadPolicy(text, CONFIG_PATH);
+    if (!loaded.ok) return { ok: false, errors: loaded.errors };
+  }
+  // The repository's own file is fine (or absent): the problem is in what it extends.
+  const message = cause instanceof Error ? cause.message : cause ? String(cause) : 'the merged configuration does not validate';
+  return {
+    ok: false,
+    errors: [
+      {
+        file: CONFIG_PATH,
+        line: 1,
+        column: 1,
+        path: '(root)',
+        message: `the configuration this file builds on (_extends, or the owner's .github repository) is invalid: ${message}`,
+        hint: 'Run `aaoe policy validate` on the extended file and fix it there.',
+      },
+    ],
+  };
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Change } from '../policy/change.js';
+import { evaluatePolicy } from '../policy/evaluate-policy.js';
+import { explainEvaluation } from '../policy/explain.js';
+import { formatPolicyError, loadPolicy, resolvePolicy } from '../policy/load-policy.js';
+import { loadPresets } from '../policy/presets.js';
+import type { Policy } from '../policy/schema.js';
+
+/**
+ * `aaoe` — the command line. Exit codes: 0 pass, 1 fail, 2 invalid input.
+ *
+ *   aaoe policy validate <file>...
+ *   aaoe policy evaluate --policy <file> --change <file.json> [--format text|json]
+ */
+
+export type CliIo = { stdout: (text: string) => void; stderr: (text: string) => void };
+
+export const EXIT = { pass: 0, fail: 1, invalid: 2 } as const;
+
+const USAGE = `Usage:
+  aaoe policy validate <file>...
+  aaoe policy evaluate --policy <file> --change <file.json> [--format text|json]
+
+Exit codes: 0 pass, 1 fail, 2 invalid input.`;
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [group, command, ...rest] = argv;
+  if (group === 'policy' && command === 'validate') return validateCommand(rest, io);
+  if (group === 'policy' && command === 'evaluate') return evaluateCommand(rest, io);
+  if (group === undefined || group === 'help' || group === '--help' || group === '-h') {
+    io.stdout(USAGE);
+    return group === undefined ? EXIT.invalid : EXIT.pass;
+  }
+  io.stderr(`aaoe: unknown command "${[group, command].filter(Boolean).join(' ')}"\n\n${USAGE}`);
+  return EXIT.invalid;
+}
+
+/** Validates policy files; prints every error as file:line:col with the fix. 1 when any file is invalid. */
+async function validateCommand(args: string[], io: CliIo): Promise<number> {
+  if (args.length === 0) {
+    io.stderr(`aaoe policy validate: name at least one policy file\n\n${USAGE}`);
+    return EXIT.invalid;
+  }
+  let exit: number = EXIT.pass;
+  for (const file of args) {
+    const text = readText(file, io);
+    if (text === undefined) {
+      exit = EXIT.invalid;
+      continue;
+    }
+    const result = readPolicy(text, file);
+    if (result.ok) {
+      io.stdout(`${file}: valid (policy ${result.policy.id ?? result.policy.extends ?? 'without id'})`);
+    } else {
+      for (const line of result.errors) io.stdout(line);
+      io.stdout(`${file}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}`);
+      if (exit === EXIT.pass) exit = EXIT.fail;
+    }
+  }
+  return exit;
+}
+
+async function evaluateCommand(args: string[], io: CliIo): Promise<number> {
+  let values: { policy?: string; change?: string; format?: string };
+  try {
+    ({ values } = parseArgs({ args, options: { policy: { type: 'string' }, change: { type: 'string' }, format: { type: 'string', default: 'text' } } }));
+  } catch (error) {
+    io.stderr(`aaoe policy evaluate: ${(error as Error).message}\n\n${USAGE}`);
+    return EXIT.invalid;
+  }
+  if (!values.policy || !values.change || (values.format !== 'text' && values.format !== 'json')) {
+    io.stderr(`aaoe policy evaluate: --policy and --change are required; --format is text or json\n\n${USAGE}`);
+    return EXIT.invalid;
+  }
+
+  const policyText = readText(values.policy, io);
+  const changeText = readText(values.change, io);
+  if (policyText === undefined || changeText === undefined) return EXIT.invalid;
+
+  const policy = readPolicy(policyText, values.policy);
+  if (!policy.ok) {
+    for (const line of policy.errors) io.stderr(line);
+    return EXIT.invalid;
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(changeText);
+  } catch (error) {
+    io.stderr(`${values.change}: not JSON: ${(error as Error).message}`);
+    return EXIT.invalid;
+  }
+  const change = Change.safeParse(json);
+  if (!change.success) {
+    for (const issue of change.error.issues) io.stderr(`${values.change}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    return EXIT.invalid;
+  }
+
+  const evaluation = await evaluatePolicy(change.data, policy.policy);
+  if (values.format === 'json') io.stdout(JSON.stringify(evaluation, null, 2));
+  else {
+    const text = explainEvaluation(evaluation, { policySource: values.policy });
+    io.stdout(`${evaluation.conclusion}: ${text.title}\n\n${text.summary}`);
+  }
+  return evaluation.conclusion === 'success' ? EXIT.pass : EXIT.fail;
+}
+
+function readText(file: string, io: CliIo): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    io.stderr(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Loads, validates and resolves a policy file (with its preset); errors come formatted, one per line. */
+function readPolicy(text: string, file: string): { ok: true; policy: Policy } | { ok: false; errors: string[] } {
+  const loaded = loadPolicy(text, file);
+  if (!loaded.ok) return { ok: false, errors: loaded.errors.map(formatPolicyError) };
+  const resolved = resolvePolicy(loaded, loadPresets());
+  if (!resolved.ok) return { ok: false, errors: resolved.errors.map(formatPolicyError) };
+  return { ok: true, policy: resolved.policy };
+}
+
+const invokedDirectly = (() => {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+})();
+
+if (invokedDirectly) {
+  const code = await runCli(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(`${text}\n`),
+    stderr: (text) => process.stderr.write(`${text}\n`),
+  });
+  process.exitCode = code;
+}

@@ -1,0 +1,143 @@
+import type { ProbotOctokit } from 'probot';
+import type { ChangedFile, FileStatus } from '../policy/change.js';
+import type { Finding } from '../policy/result.js';
+
+/**
+ * The one adapter over Octokit: the only module that knows GitHub's REST shapes. Everything it returns
+ * is our own plain data; everything it sends is checked against GitHub's OpenAPI description in tests.
+ */
+
+export type Octokit = InstanceType<typeof ProbotOctokit>;
+export type RepoRef = { owner: string; repo: string };
+
+export type PullRequestFacts = {
+  number: number;
+  headSha: string;
+  htmlUrl: string;
+  author: { login: string; type: string };
+  labels: string[];
+  /** The head repository is a fork of the base repository. */
+  fromFork: boolean;
+};
+
+export type CheckConclusion = 'success' | 'failure' | 'action_required' | 'neutral';
+
+export type CheckRunPlan = {
+  name: string;
+  headSha: string;
+  conclusion: CheckConclusion;
+  title: string;
+  summary: string;
+  findings: Finding[];
+  detailsUrl?: string;
+  externalId?: string;
+};
+
+/** GitHub accepts at most 50 annotations per request; more go in follow-up updates. */
+export const ANNOTATIONS_PER_REQUEST = 50;
+
+/** The shape of a pull request in webhook payloads and REST answers, as far as we read it. */
+type PullRequestPayload = {
+  number: number;
+  html_url: string;
+  head: { sha: string; repo: { full_name: string } | null };
+  base: { repo: { full_name: string } };
+  user: { login: string; type: string } | null;
+  labels?: Array<{ name?: string } | string>;
+};
+
+export function toPullRequestFacts(pr: PullRequestPayload): PullRequestFacts {
+  return {
+    number: pr.number,
+    headSha: pr.head.sha,
+    htmlUrl: pr.html_url,
+    author: { login: pr.user?.login ?? 'ghost', type: pr.user?.type ?? 'User' },
+    labels: (pr.labels ?? []).map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter((l) => l !== ''),
+    fromFork: pr.head.repo?.full_name !== pr.base.repo.full_name,
+  };
+}
+
+export class GitHubAdapter {
+  constructor(
+    private readonly octokit: Octokit,
+    readonly repo: RepoRef,
+  ) {}
+
+  async getPullRequest(pullNumber: number): Promise<PullRequestFacts> {
+    const { data } = await this.octokit.rest.pulls.get({ ...this.repo, pull_number: pullNumber });
+    return toPullRequestFacts(data);
+  }
+
+  /** The files a pull request changes (GitHub lists at most 3,000). */
+  async listChangedFiles(pullNumber: number): Promise<ChangedFile[]> {
+    const files = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, { ...this.repo, pull_number: pullNumber, per_page: 100 });
+    return files.map((f) => ({
+      path: f.filename,
+      status: f.status satisfies FileStatus,
+      ...(f.previous_filename ? { previousPath: f.previous_filename } : {}),
+      additions: f.additions,
+      deletions: f.deletions,
+      ...(typeof f.patch === 'string' ? { patch: f.patch } : {}),
+    }));
+  }
+
+  /** Whether a label was ever applied to an issue or pull request, read from its event history. */
+  async wasEverLabelled(issueNumber: number, label: string): Promise<boolean> {
+    const wanted = label.toLowerCase();
+    const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listEvents, { ...this.repo, issue_number: issueNumber, per_page: 100 });
+    for await (const page of pages) {
+      for (const event of page.data) {
+        if (event.event === 'labeled' && 'label' in event && event.label?.name?.toLowerCase() === wanted) return true;
+      }
+    }
+    return false;
+  }
+
+  /** A file's text on a ref (the default branch when no ref), or undefined when there is none. */
+  async readFile(path: string, ref?: string): Promise<string | undefined> {
+    try {
+      const { data } = await this.octokit.rest.repos.getContent({ ...this.repo, path, ...(ref ? { ref } : {}), mediaType: { format: 'raw' } });
+      return typeof data === 'string' ? data : undefined;
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Posts a completed check run; annotations beyond the first 50 are appended by updates. Returns its id. */
+  async postCheckRun(plan: CheckRunPlan): Promise<number> {
+    const annotations = plan.findings.map(toAnnotation);
+    const batches: (typeof annotations)[] = [];
+    for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+    const output = { title: plan.title, summary: plan.summary };
+    const { data } = await this.octokit.rest.checks.create({
+      ...this.repo,
+      name: plan.name,
+      head_sha: plan.headSha,
+      status: 'completed',
+      conclusion: plan.conclusion,
+      completed_at: new Date().toISOString(),
+      ...(plan.detailsUrl ? { details_url: plan.detailsUrl } : {}),
+      ...(plan.externalId ? { external_id: plan.externalId } : {}),
+      output: { ...output, ...(batches[0] ? { annotations: batches[0] } : {}) },
+    });
+    for (const batch of batches.slice(1)) {
+      await this.octokit.rest.checks.update({ ...this.repo, check_run_id: data.id, output: { ...output, annotations: batch } });
+    }
+    return data.id;
+  }
+}
+
+function toAnnotation(finding: Finding) {
+  const sameLine = finding.startLine === finding.endLine;
+  return {
+    path: finding.path,
+    start_line: finding.startLine,
+    end_line: finding.endLine,
+    ...(sameLine && finding.startColumn !== undefined ? { start_column: finding.startColumn } : {}),
+    ...(sameLine && finding.endColumn !== undefined ? { end_column: finding.endColumn } : {}),
+    annotation_level: finding.level,
+    title: finding.rule,
+    message: finding.message,
+  };
+}

@@ -1,0 +1,163 @@
+import picomatch from 'picomatch';
+import type { Change } from '../change.js';
+import type { GateResult, RiskAssessment, RiskSignal } from '../result.js';
+import { compareRisk, maxRisk, type Policy, type RiskLevel } from '../schema.js';
+
+/**
+ * AAOE's own risk assessment of a change, and the risk gate. The level the gate judges is the higher
+ * of this assessment and the agent's declaration: a proposal can raise risk, never lower it.
+ */
+
+type Area = { signal: string; level: RiskLevel; globs: string[]; what: string };
+
+/** Areas of a repository where a change is risky in itself. Globs match anywhere in the tree. */
+export const RISK_AREAS: Area[] = [
+  {
+    signal: 'migrations',
+    level: 'high',
+    what: 'database migrations',
+    globs: ['**/migrations/**', '**/migrate/**', '**/*.sql', '**/db/schema.rb', '**/alembic/versions/**', '**/flyway/**', '**/liquibase/**'],
+  },
+  {
+    signal: 'infrastructure',
+    level: 'high',
+    what: 'infrastructure as code (Terraform, Helm, Kubernetes)',
+    globs: [
+      '**/*.tf', '**/*.tfvars', '**/*.tf.json', '**/terragrunt.hcl',
+      '**/Chart.yaml', '**/Chart.lock', '**/charts/**', '**/helm/**', '**/values*.yaml',
+      '**/k8s/**', '**/kubernetes/**', '**/kustomization.yaml', '**/kustomization.yml', '**/manifests/**',
+    ],
+  },
+  {
+    signal: 'ci',
+    level: 'high',
+    what: 'CI/CD workflows',
+    globs: ['.github/workflows/**', '.github/actions/**', '.gitlab-ci.yml', '**/Jenkinsfile', '.circleci/**', 'azure-pipelines.yml'],
+  },
+  {
+    signal: 'dependency-manifests',
+    level: 'medium',
+    what: 'dependency manifests',
+    globs: [
+      '**/package.json', '**/requirements*.txt', '**/pyproject.toml', '**/setup.py', '**/setup.cfg', '**/Pipfile',
+      '**/go.mod', '**/Cargo.toml', '**/pom.xml', '**/build.gradle', '**/build.gradle.kts', '**/Gemfile',
+      '**/composer.json', '**/*.csproj', '**/packages.config', '**/mix.exs',
+    ],
+  },
+  {
+    signal: 'lock-files',
+    level: 'medium',
+    what: 'lock files',
+    globs: [
+      '**/package-lock.json', '**/npm-shrinkwrap.json', '**/yarn.lock', '**/pnpm-lock.yaml', '**/bun.lockb', '**/go.sum',
+      '**/Cargo.lock', '**/poetry.lock', '**/Pipfile.lock', '**/uv.lock', '**/Gemfile.lock', '**/composer.lock',
+      '**/packages.lock.json', '**/mix.lock',
+    ],
+  },
+  {
+    signal: 'container',
+    level: 'medium',
+    what: 'container images',
+    globs: ['**/Dockerfile', '**/Dockerfile.*', '**/*.dockerfile', '**/docker-compose*.yml', '**/docker-compose*.yaml', '**/compose.yaml'],
+  },
+  {
+    signal: 'security-code',
+    level: 'medium',
+    what: 'authentication, authorisation or cryptography code',
+    globs: ['**/auth/**', '**/authn/**', '**/authz/**', '**/security/**', '**/crypto/**', '**/permissions/**'],
+  },
+];
+
+/** Thresholds on the size of a change (lines added plus deleted, files touched). */
+export const SIZE_THRESHOLDS = {
+  medium: { lines: 300, files: 30 },
+  high: { lines: 1000, files: 100 },
+} as const;
+
+/** Thresholds on deletions (files removed, lines deleted). */
+export const DELETION_THRESHOLDS = { high: { files: 10, lines: 500 } } as const;
+
+const compiledAreas = RISK_AREAS.map((area) => ({ area, match: picomatch(area.globs, { dot: true }) }));
+
+export function assessRisk(change: Change): RiskAssessment {
+  const signals: RiskSignal[] = [];
+
+  for (const { area, match } of compiledAreas) {
+    const hits = change.files.filter((f) => match(f.path) || (f.previousPath !== undefined && match(f.previousPath)));
+    if (hits.length > 0) {
+      signals.push({ signal: area.signal, level: area.level, detail: `${area.what}: ${listPaths(hits.map((f) => f.path))}` });
+    }
+  }
+
+  const lines = change.files.reduce((n, f) => n + f.additions + f.deletions, 0);
+  const fileCount = change.files.length;
+  const size = `${lines} lines changed in ${fileCount} file${fileCount === 1 ? '' : 's'}`;
+  if (lines > SIZE_THRESHOLDS.high.lines || fileCount > SIZE_THRESHOLDS.high.files) {
+    signals.push({ signal: 'size', level: 'high', detail: `${size} (high above ${SIZE_THRESHOLDS.high.lines} lines or ${SIZE_THRESHOLDS.high.files} files)` });
+  } else if (lines > SIZE_THRESHOLDS.medium.lines || fileCount > SIZE_THRESHOLDS.medium.files) {
+    signals.push({ signal: 'size', level: 'medium', detail: `${size} (medium above ${SIZE_THRESHOLDS.medium.lines} lines or ${SIZE_THRESHOLDS.medium.files} files)` });
+  }
+
+  const removed = change.files.filter((f) => f.status === 'removed');
+  const deletedLines = change.files.reduce((n, f) => n + f.deletions, 0);
+  if (removed.length > DELETION_THRESHOLDS.high.files || deletedLines > DELETION_THRESHOLDS.high.lines) {
+    signals.push({ signal: 'deletions', level: 'high', detail: `${removed.length} files removed, ${deletedLines} lines deleted` });
+  } else if (removed.length > 0) {
+    signals.push({ signal: 'deletions', level: 'medium', detail: `files removed: ${listPaths(removed.map((f) => f.path))}` });
+  }
+
+  const highAreas = signals.filter((s) => s.level === 'high' && RISK_AREAS.some((a) => a.signal === s.signal));
+  if (highAreas.length >= 2) {
+    signals.push({
+      signal: 'combined',
+      level: 'critical',
+      detail: `${highAreas.length} high-risk areas in one change (${highAreas.map((s) => s.signal).join(', ')})`,
+    });
+  }
+
+  const own = maxRisk(...signals.map((s) => s.level));
+  const declared = change.declared?.risk?.level;
+  return {
+    level: declared ? maxRisk(own, declared) : own,
+    own,
+    ...(declared ? { declared } : {}),
+    signals,
+  };
+}
+
+export function evaluateRiskGate(risk: RiskAssessment, policy: Policy['risk']): GateResult {
+  const evidence = [
+    `AAOE's assessment: ${risk.own}`,
+    risk.declared ? `the agent declared: ${risk.declared}` : 'the agent declared no risk level',
+    ...risk.signals.map((s) => `${s.level}: ${s.detail}`),
+  ];
+  if (risk.signals.length === 0) evidence.push('no risk signal: a small change outside sensitive areas');
+  const base = { gate: 'risk', title: 'Risk', evidence, findings: [] } as const;
+
+  if (compareRisk(risk.level, policy.maxLevel) > 0) {
+    return {
+      ...base,
+      outcome: 'failed',
+      reason: `Risk ${risk.level} is above the policy's maxLevel ${policy.maxLevel}: the change is refused, approved or not.`,
+      hint: 'Split the change into smaller ones outside the sensitive areas, or have a platform admin raise risk.maxLevel in the default branch\'s policy.',
+    };
+  }
+  if (compareRisk(risk.level, policy.requireHumanApprovalAbove) > 0) {
+    return {
+      ...base,
+      outcome: 'needs_approval',
+      reason: `Risk ${risk.level} is above requireHumanApprovalAbove ${policy.requireHumanApprovalAbove}: a human approval is needed.`,
+      hint: 'A person with write permission on the repository (not the author of the change) reviews it and comments `/aaoe approve`.',
+    };
+  }
+  return {
+    ...base,
+    outcome: 'passed',
+    reason: `Risk ${risk.level} is within the policy (approval needed above ${policy.requireHumanApprovalAbove}, refused above ${policy.maxLevel}).`,
+  };
+}
+
+function listPaths(paths: string[], max = 5): string {
+  const shown = paths.slice(0, max).map((p) => `\`${p}\``).join(', ');
+  return paths.length > max ? `${shown} and ${paths.length - max} more` : shown;
+}

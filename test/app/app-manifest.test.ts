@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { PULL_REQUEST_EVENTS } from '../../src/app/aaoe-app.js';
+
+describe('app.yml', () => {
+  const manifest = parse(readFileSync(new URL('../../app.yml', import.meta.url), 'utf8'));
+  const source = readFileSync(new URL('../../src/app/aaoe-app.ts', import.meta.url), 'utf8');
+
+  it('subscribes to exactly the events the app handles', () => {
+    const handled = new Set(
+      [...PULL_REQUEST_EVENTS, ...[...source.matchAll(/app\.on\('([a-z_]+)(?:\.[a-z_]+)?'/g)].map((m) => m[1]!)].map((e) => e.split('.')[0]!),
+    );
+    expect(new Set(manifest.default_events)).toEqual(handled);
+  });
+
+  it('asks for no write permission but checks', () => {
+    const writes = Object.entries(manifest.default_permissions).filter(([, level]) => level !== 'read');
+    expect(writes).toEqual([['checks', 'write']]);
+  });
+});

@@ -1,0 +1,221 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
+
+/**
+ * End to end over HTTP: signed deliveries built from @octokit/webhooks-examples go to the real app
+ * (Probot's `run()`), which talks to the loopback GitHub simulator; every request the app makes is
+ * checked against GitHub's OpenAPI description.
+ */
+
+const OWNER = 'Codertocat';
+const REPO = 'Hello-World';
+const AGENT = 'my-agent[bot]';
+// Built at run time so that this file holds no literal key.
+const AWS_KEY = ['AKIA', 'Z7XQ', 'M2PL', 'R4TB', 'V9WK'].join('');
+
+let h: Harness;
+let nextPr = 10;
+
+beforeAll(async () => {
+  h = await startHarness();
+  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER });
+  h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
+});
+afterAll(async () => {
+  await h?.close();
+});
+beforeEach(() => {
+  setConfig(`agents: ['${AGENT}']\n`);
+});
+
+function setConfig(content: string) {
+  h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path: '.github/aaoe.yml', content });
+}
+
+type FileSpec = { filename: string; status?: string; patch?: string; additions?: number; deletions?: number; previous_filename?: string };
+
+function added(filename: string, lines: string[]): FileSpec {
+  return { filename, status: 'added', additions: lines.length, deletions: 0, patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}` };
+}
+
+/** A pull request in the simulator, and the matching `pull_request` delivery built from GitHub's own example. */
+function pullRequest(options: { author?: string; authorType?: 'User' | 'Bot'; labels?: string[]; files: FileSpec[]; action?: string }) {
+  const number = nextPr++;
+  const headSha = (number.toString(16) + 'a'.repeat(40)).slice(0, 40);
+  const pr = h.sim.addPullRequest({
+    owner: OWNER,
+    repo: REPO,
+    number,
+    user: { login: options.author ?? AGENT, type: options.authorType ?? 'Bot' },
+    headRef: `change-${number}`,
+    headSha,
+    baseRef: 'master',
+    labels: options.labels ?? [],
+    files: options.files as never,
+  });
+  const payload = examplePayload('pull_request', options.action ?? 'opened');
+  payload.number = number;
+  payload.pull_request = { ...payload.pull_request, ...pr };
+  payload.installation = { id: INSTALLATION_ID, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==' };
+  return { number, headSha, payload };
+}
+
+function checkFor(headSha: string) {
+  const runs = h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
+  expect(runs.length).toBeGreaterThan(0);
+  return runs.at(-1) as any;
+}
+
+describe('aaoe/policy over HTTP', () => {
+  it('fails an agent PR that adds an AWS key and edits a workflow, annotating both, never echoing the key', async () => {
+    const { headSha, payload } = pullRequest({
+      files: [
+        added('src/config.ts', ['export const region = "eu-west-1";', `export const awsKey = "${AWS_KEY}";`]),
+        { filename: '.github/workflows/ci.yml', status: 'modified', additions: 1, deletions: 1, patch: '@@ -3,3 +3,3 @@ on:\n jobs:\n-  runs-on: ubuntu-22.04\n+  runs-on: ubuntu-24.04\n   steps:' },
+      ],
+    });
+    const res = await h.deliver('pull_request', payload);
+    expect(res.status).toBe(200);
+
+    const check = checkFor(headSha);
+    expect(check.conclusion).toBe('failure');
+    expect(check.output.title).toMatch(/protected paths/);
+    expect(check.output.title).toMatch(/secrets/);
+    const annotations = check.output.annotations as any[];
+    expect(annotations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'src/config.ts', start_line: 2, annotation_level: 'failure' }),
+        expect.objectContaining({ path: '.github/workflows/ci.yml', start_line: 3, annotation_level: 'failure', title: 'protected-path' }),
+      ]),
+    );
+    expect(JSON.stringify(check)).not.toContain(AWS_KEY);
+    expect(JSON.stringify(check)).not.toContain(AWS_KEY.slice(4));
+  });
+
+  it('passes a small docs change', async () => {
+    const { headSha, payload } = pullRequest({ files: [added('docs/usage.md', ['# Usage', '', 'Run `npm start`.'])] });
+    expect((await h.deliver('pull_request', payload)).status).toBe(200);
+    const check = checkFor(headSha);
+    expect(check.conclusion).toBe('success');
+    expect(check.output.summary).toContain('| Risk | ✅ passed |');
+  });
+
+  const highRisk = () => [
+    added('db/migrations/0042_orders.sql', ['ALTER TABLE orders ADD COLUMN note text;']),
+    added('infra/main.tf', ['resource "aws_s3_bucket" "logs" {', '  bucket = "logs"', '}']),
+    { filename: 'package-lock.json', status: 'modified', additions: 2, deletions: 2, patch: '@@ -1,4 +1,4 @@\n {\n-  "version": "1.0.0",\n+  "version": "1.0.1",\n   "lockfileVersion": 3' },
+  ];
+
+  it('refuses a high-risk change under prod-policy with the risk reason', async () => {
+    setConfig(`extends: prod-policy\nagents: ['${AGENT}']\n`);
+    const { headSha, payload } = pullRequest({ files: highRisk() });
+    await h.deliver('pull_request', payload);
+    const check = checkFor(headSha);
+    expect(check.conclusion).toBe('failure');
+    expect(check.output.summary).toMatch(/\| Risk \| ❌ failed \| Risk critical is above the policy's maxLevel medium/);
+    expect(check.output.summary).toContain('prod-policy');
+  });
+
+  it('asks for a human approval for the same change when the policy allows it with approval', async () => {
+    setConfig(`agents: ['${AGENT}']\nrisk: { requireHumanApprovalAbove: medium, maxLevel: critical }\n`);
+    const { headSha, payload } = pullRequest({ files: highRisk() });
+    await h.deliver('pull_request', payload);
+    const check = checkFor(headSha);
+    expect(check.conclusion).toBe('action_required');
+    expect(check.details_url).toBeTruthy();
+    expect(check.output.title).toMatch(/Needs a human approval: risk/);
+    expect(check.output.summary).toMatch(/above requireHumanApprovalAbove medium: a human approval is needed/);
+    expect(check.output.summary).toMatch(/\/aaoe approve/);
+  });
+
+  it('judges a PR that loosens .github/aaoe.yml by the default branch policy, and fails it', async () => {
+    setConfig(`extends: prod-policy\nagents: ['${AGENT}']\n`);
+    const loosened = `extends: standard\nagents: ['${AGENT}']\nrisk: { maxLevel: critical, requireHumanApprovalAbove: critical }\nprotectedPaths: { allow: ['.github/**'] }\n`;
+    const { number, headSha, payload } = pullRequest({
+      files: [
+        { filename: '.github/aaoe.yml', status: 'modified', additions: 3, deletions: 1, patch: `@@ -1,2 +1,4 @@\n-extends: prod-policy\n+${loosened.trimEnd().split('\n').join('\n+')}` },
+        ...highRisk(),
+      ],
+    });
+    h.sim.setFile({ owner: OWNER, repo: REPO, branch: `change-${number}`, path: '.github/aaoe.yml', content: loosened });
+    await h.deliver('pull_request', payload);
+    const check = checkFor(headSha);
+    expect(check.conclusion).toBe('failure');
+    expect(check.output.summary).toContain('prod-policy');
+    expect(check.output.summary).toMatch(/\| Protected paths \| ❌ failed/);
+    expect(check.output.annotations).toEqual(expect.arrayContaining([expect.objectContaining({ path: '.github/aaoe.yml', title: 'protected-path' })]));
+    // the config was read from the default branch only
+    const contentReads = h.sim.requests.filter((r: any) => r.path.includes('/contents/'));
+    expect(contentReads.every((r: any) => !r.query?.ref || r.query.ref === 'master')).toBe(true);
+  });
+
+  it('gives a human PR without the label a neutral check', async () => {
+    const { headSha, payload } = pullRequest({ author: 'octocat', authorType: 'User', files: [added('src/a.ts', ['x'])] });
+    await h.deliver('pull_request', payload);
+    const check = checkFor(headSha);
+    expect(check.conclusion).toBe('neutral');
+    expect(check.output.title).toBe('Not governed by AAOE');
+  });
+
+  it('keeps governing a PR whose trigger label was removed', async () => {
+    const { number, headSha, payload } = pullRequest({ author: 'octocat', authorType: 'User', files: [added('.github/workflows/x.yml', ['on: push'])], action: 'synchronize' });
+    h.sim.addIssueEvent({ owner: OWNER, repo: REPO, issueNumber: number, event: 'labeled', label: 'aaoe', actor: 'octocat' });
+    h.sim.addIssueEvent({ owner: OWNER, repo: REPO, issueNumber: number, event: 'unlabeled', label: 'aaoe', actor: 'octocat' });
+    await h.deliver('pull_request', payload);
+    const check = checkFor(headSha);
+    expect(check.conclusion).toBe('failure');
+  });
+
+  it('governs a human PR that carries the label', async () => {
+    const { headSha, payload } = pullRequest({ author: 'octocat', authorType: 'User', labels: ['aaoe'], files: [added('docs/a.md', ['hello'])], action: 'labeled' });
+    payload.label = { name: 'aaoe', color: 'ededed' };
+    await h.deliver('pull_request', payload);
+    expect(checkFor(headSha).conclusion).toBe('success');
+  });
+
+  it('fails with annotations into .github/aaoe.yml when the config does not validate', async () => {
+    setConfig(`agents: ['${AGENT}']\nrisk:\n  maxLevel: huge\n  requireHumanApprovalAbov: low\n`);
+    const { headSha, payload } = pullRequest({ files: [added('docs/a.md', ['hello'])] });
+    await h.deliver('pull_request', payload);
+    const check = checkFor(headSha);
+    expect(check.conclusion).toBe('failure');
+    expect(check.output.title).toMatch(/The AAOE policy is invalid: 2 errors/);
+    expect(check.output.annotations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: '.github/aaoe.yml', start_line: 3 }),
+        expect.objectContaining({ path: '.github/aaoe.yml', start_line: 4 }),
+      ]),
+    );
+  });
+
+  it('re-evaluates on check_suite.rerequested', async () => {
+    const { number, headSha } = pullRequest({ files: [added('docs/b.md', ['hi'])] });
+    const payload = examplePayload('check_suite', 'rerequested');
+    payload.installation = { id: INSTALLATION_ID };
+    payload.check_suite.head_sha = headSha;
+    payload.check_suite.pull_requests[0].number = number;
+    payload.check_suite.pull_requests[0].head.sha = headSha;
+    expect((await h.deliver('check_suite', payload)).status).toBe(200);
+    expect(checkFor(headSha).conclusion).toBe('success');
+  });
+
+  it.each([
+    ['a forged signature', 'sha256=' + '0'.repeat(64)],
+    ['a signature made with another secret', 'other'],
+    ['no signature', null],
+  ])('answers %s with 4xx and makes no GitHub call', async (_name, signature) => {
+    const { payload } = pullRequest({ files: [added('docs/c.md', ['x'])] });
+    h.sim.resetRequests();
+    const body = JSON.stringify(payload);
+    const forged = signature === 'other' ? (await import('../support/app-harness.js')).sign(body, 'not-the-secret') : signature;
+    const res = await h.deliver('pull_request', payload, { signature: forged });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(h.sim.requests).toEqual([]);
+  });
+
+  it('made no request that GitHub’s OpenAPI description rejects', () => {
+    expect(h.sim.rejections).toEqual([]);
+    expect(h.sim.unimplemented).toEqual([]);
+  });
+});

@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { renderPolicyJsonSchema } from '../../src/policy/policy-json-schema.js';
+
+describe('schemas/aaoe.schema.json', () => {
+  it('is the schema generated from the zod schema (run `npm run schemas` after changing src/policy/schema.ts)', () => {
+    const committed = readFileSync(new URL('../../schemas/aaoe.schema.json', import.meta.url), 'utf8');
+    expect(committed).toBe(renderPolicyJsonSchema());
+  });
+
+  it('rejects unknown keys at every level, as the app does', () => {
+    const schema = JSON.parse(renderPolicyJsonSchema());
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.properties.risk.additionalProperties).toBe(false);
+    expect(schema.properties.deployment.properties.autoRollback.additionalProperties).toBe(false);
+  });
+});
