@@ -1,0 +1,1009 @@
+import { createPublicKey, generateKeyPairSync, randomBytes, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  annotationJson,
+  appJson,
+  checkRunJson,
+  commentJson,
+  contentDirEntryJson,
+  contentFileJson,
+  diffEntryJson,
+  installationJson,
+  isoSeconds,
+  issueEventJson,
+  pullJson,
+  pullMinimalJson,
+  repoJson,
+  userJson,
+  type AppData,
+  type Annotation,
+  type CheckRunData,
+  type CommentData,
+  type IssueEventData,
+  type JsonObject,
+  type PullFile,
+  type Urls,
+  type UserType,
+} from './github-json.js';
+import { GitHubState, type Repo, type Role, type Token } from './github-state.js';
+import { DEFAULT_SPECS, OpenApiValidator, type OperationInfo } from './openapi-validator.js';
+
+/**
+ * A loopback GitHub for tests: an HTTP server on 127.0.0.1 that serves the REST routes the app uses from
+ * in-memory state and refuses every request that GitHub's OpenAPI descriptions (github.com and GHES, by
+ * default) or GitHub's documented rules refuse. Point Probot at it with `GHE_HOST=sim.host` and
+ * `GHE_PROTOCOL=http` (routes are served under `/api/v3`, and without the prefix too).
+ *
+ * - `sim.requests`: every request, `{ method, path, query, body, status, operationId }`.
+ * - `sim.rejections`: requests GitHub would refuse (unknown route, invalid parameters or body, a broken
+ *   rule, bad credentials, a missing permission), with the reason. Tests of the app assert it is empty.
+ * - `sim.unimplemented`: valid requests for routes the simulator does not serve (answered 501).
+ */
+
+export type SimulatorOptions = {
+  /** OpenAPI descriptions every request must satisfy (files under `@octokit/openapi/generated/`). */
+  specs?: string[];
+  appSlug?: string;
+  appName?: string;
+  /** Default: a different id for every simulator of the process. */
+  appId?: number;
+  /** The app's permissions, which installations get unless they say otherwise. */
+  permissions?: Record<string, string>;
+  /** Reject query parameters and body fields the description does not declare (GitHub ignores them). Default true. */
+  strict?: boolean;
+  /** Check every 2xx JSON answer of the simulator against the response schemas (`sim.invalidResponses`). Default false. */
+  validateResponses?: boolean;
+  /**
+   * Refuse `conclusion: action_required` without a `details_url`. GitHub's documentation only says the
+   * details *should* be on that page, and GitHub accepts it (it falls back to the app's homepage), so
+   * this is off by default.
+   */
+  requireDetailsUrlForActionRequired?: boolean;
+};
+
+export type RecordedRequest = {
+  method: string;
+  /** Decoded, without `/api/v3` and without the query. */
+  path: string;
+  query: Record<string, string | string[]>;
+  body: unknown;
+  status: number;
+  operationId?: string;
+};
+
+export type Rejection = RecordedRequest & { reason: string; errors: string[] };
+
+export type Unimplemented = { method: string; path: string; operationId: string; template: string; enabledForGitHubApps: boolean };
+
+export type InvalidResponse = { method: string; path: string; operationId: string; status: number; errors: string[] };
+
+/** A stored check run: GitHub's JSON plus everything the app sent (annotations, images, actions). */
+export type CheckRunRecord = JsonObject & {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  details_url: string | null;
+  external_id: string;
+  output: { title: string | null; summary: string | null; text: string | null; annotations_count: number; annotations: Annotation[]; images: JsonObject[] };
+  actions: JsonObject[];
+};
+
+type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
+const DEFAULT_PERMISSIONS: Record<string, string> = { checks: 'write', contents: 'read', issues: 'write', metadata: 'read', pull_requests: 'write' };
+const DEFAULT_EVENTS = ['check_run', 'check_suite', 'pull_request', 'push'];
+const GITHUB_REST_DOCS = 'https://docs.github.com/rest';
+
+/** An answer that ends the request: an error body, and whether GitHub refused the request (a rejection). */
+class Answer extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: JsonObject,
+    readonly rejection?: { reason: string; errors: string[] },
+  ) {
+    super(String(body.message));
+  }
+}
+
+type Reply = { status: number; json?: unknown; text?: string; headers?: Record<string, string> };
+
+type Ctx = {
+  op: OperationInfo;
+  params: Record<string, any>;
+  query: Record<string, any>;
+  body: any;
+  req: IncomingMessage;
+  /** The request path as sent, without `/api/v3` (for Link headers). */
+  rawPath: string;
+  rawQuery: URLSearchParams;
+  /** Set for installation routes that name a repository. */
+  repo: Repo;
+  token?: Token;
+};
+
+type RouteDef = {
+  /** `app`: a JWT of the app; `installation`: an installation access token. */
+  auth: 'app' | 'installation';
+  /** Installation permissions, any one of which is enough: `checks:write`. */
+  permissions?: string[];
+  handle: (kit: Kit, ctx: Ctx) => Reply;
+};
+
+/** What the route handlers get from the simulator. */
+type Kit = {
+  state: GitHubState;
+  urls: Urls;
+  app: AppData;
+  appJson: JsonObject;
+  appId: number;
+  appSlug: string;
+  requireDetailsUrl: boolean;
+  page: <T>(ctx: Ctx, items: T[]) => { items: T[]; headers: Record<string, string> };
+  notFound: (ctx: Ctx, message?: string) => Answer;
+  validationFailed: (ctx: Ctx, resource: string, errors: Array<{ code: string; field?: string; message?: string }>, message?: string) => Answer;
+  checkRunJson: (repo: Repo, run: CheckRunData) => JsonObject;
+  issueToken: (installationId: number, permissions: Record<string, string>, repos?: Set<string>) => Token;
+};
+
+let simulatorCount = 0;
+let keyPair: { privateKey: string; publicKey: KeyObject } | undefined;
+
+function appKeyPair(): { privateKey: string; publicKey: KeyObject } {
+  // one RSA key pair per process (generating one takes a while); every simulator has its own app id
+  if (!keyPair) {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    });
+    keyPair = { privateKey, publicKey: createPublicKey(publicKey) };
+  }
+  return keyPair;
+}
+
+export class GitHubSimulator {
+  readonly requests: RecordedRequest[] = [];
+  readonly rejections: Rejection[] = [];
+  readonly unimplemented: Unimplemented[] = [];
+  /** Answers of the simulator that do not match the response schemas (only with `validateResponses`). */
+  readonly invalidResponses: InvalidResponse[] = [];
+
+  readonly appId: number;
+  readonly appSlug: string;
+  readonly privateKey: string;
+  readonly url: string;
+  readonly host: string;
+
+  private readonly state = new GitHubState();
+  private readonly app: AppData;
+  private readonly urls: Urls;
+  private readonly publicKey: KeyObject;
+  private readonly kit: Kit;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly validator: OpenApiValidator,
+    private readonly options: SimulatorOptions,
+  ) {
+    const { port } = server.address() as AddressInfo;
+    this.host = `127.0.0.1:${port}`;
+    this.url = `http://${this.host}`;
+    this.urls = { api: `${this.url}/api/v3`, web: this.url };
+    const keys = appKeyPair();
+    this.privateKey = keys.privateKey;
+    this.publicKey = keys.publicKey;
+    this.appId = options.appId ?? 100_000 + ++simulatorCount;
+    this.appSlug = options.appSlug ?? 'aaoe';
+    this.app = {
+      id: this.appId,
+      slug: this.appSlug,
+      name: options.appName ?? this.appSlug.toUpperCase(),
+      owner: `${this.appSlug}-owner`,
+      permissions: { ...(options.permissions ?? DEFAULT_PERMISSIONS) },
+      events: DEFAULT_EVENTS,
+      createdAt: isoSeconds(),
+    };
+    this.kit = {
+      state: this.state,
+      urls: this.urls,
+      app: this.app,
+      appJson: appJson(this.urls, this.app),
+      appId: this.appId,
+      appSlug: this.appSlug,
+      requireDetailsUrl: options.requireDetailsUrlForActionRequired ?? false,
+      page: (ctx, items) => this.page(ctx, items),
+      notFound: (ctx, message) => this.notFound(ctx, message),
+      validationFailed: (ctx, resource, errors, message) => this.validationFailed(ctx, resource, errors, message),
+      checkRunJson: (repo, run) => this.checkRunJson(repo, run),
+      issueToken: (installationId, permissions, repos) => this.issueToken(installationId, permissions, repos),
+    };
+  }
+
+  static async start(options: SimulatorOptions = {}): Promise<GitHubSimulator> {
+    const validator = new OpenApiValidator({ specs: options.specs ?? [...DEFAULT_SPECS], strict: options.strict ?? true });
+    let sim: GitHubSimulator | undefined;
+    const server = createServer((req, res) => {
+      if (!sim) {
+        res.writeHead(503).end();
+        return;
+      }
+      sim.serve(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(error));
+      });
+    });
+    server.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    sim = new GitHubSimulator(server, validator, options);
+    return sim;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  // ---- state API for tests --------------------------------------------------------------------------
+
+  /** An installation of the app on an account (the owner login of its repositories). */
+  addInstallation(options: { id: number; account: string; accountType?: 'Organization' | 'User'; permissions?: Record<string, string>; repositorySelection?: 'all' | 'selected' }): JsonObject {
+    const installation = this.state.addInstallation({ ...options, permissions: options.permissions ?? this.app.permissions });
+    return installationJson(this.urls, this.app, installation);
+  }
+
+  /** A repository (with its default branch); `installationId` makes it visible to that installation. */
+  addRepo(options: { owner: string; name: string; defaultBranch?: string; private?: boolean; installationId?: number }): JsonObject {
+    return repoJson(this.urls, this.state.addRepo(options), true);
+  }
+
+  /** Writes (or, with `content: null`, removes) a file on a branch (default: the default branch). */
+  setFile(options: { owner: string; repo: string; branch?: string; path: string; content: string | null }): void {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    const branch = this.state.branch(repo, options.branch ?? repo.defaultBranch);
+    const path = options.path.replace(/^\/+/, '');
+    if (options.content === null) branch.files.delete(path);
+    else branch.files.set(path, options.content);
+  }
+
+  /** A pull request; returns its JSON exactly as GET /repos/{owner}/{repo}/pulls/{number} answers. */
+  addPullRequest(options: {
+    owner: string;
+    repo: string;
+    number?: number;
+    title?: string;
+    body?: string | null;
+    user: { login: string; type?: UserType };
+    headRef?: string;
+    headSha?: string;
+    baseRef?: string;
+    baseSha?: string;
+    labels?: string[];
+    state?: 'open' | 'closed';
+    draft?: boolean;
+    files: PullFile[];
+  }): JsonObject {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    const { owner: _o, repo: _r, ...rest } = options;
+    return pullJson(this.urls, repo, this.state.addPullRequest(repo, rest));
+  }
+
+  /** A `labeled` / `unlabeled` event in an issue's (or pull request's) timeline. */
+  addIssueEvent(options: {
+    owner: string;
+    repo: string;
+    issueNumber: number;
+    event: 'labeled' | 'unlabeled';
+    label: string | { name: string; color?: string };
+    actor: string | { login: string; type?: UserType };
+    createdAt?: string;
+  }): JsonObject {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    const issue = this.state.issue(repo, options.issueNumber, true)!;
+    const labelName = typeof options.label === 'string' ? options.label : options.label.name;
+    const label = this.state.label(repo, labelName, typeof options.label === 'string' ? undefined : options.label.color);
+    const actor = typeof options.actor === 'string' ? { login: options.actor } : options.actor;
+    const event: IssueEventData = {
+      id: this.state.id(),
+      event: options.event,
+      label: { name: label.name, color: label.color },
+      actor: { login: actor.login, type: actor.type ?? (actor.login.endsWith('[bot]') ? 'Bot' : 'User') },
+      createdAt: options.createdAt ?? isoSeconds(),
+    };
+    issue.events.push(event);
+    return issueEventJson(this.urls, repo, event);
+  }
+
+  /** A comment on an issue or pull request, as a person (or bot) wrote it. */
+  addComment(options: { owner: string; repo: string; issueNumber: number; body: string; user: string | { login: string; type?: UserType } }): JsonObject {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    const issue = this.state.issue(repo, options.issueNumber, true)!;
+    const user = typeof options.user === 'string' ? { login: options.user } : options.user;
+    const now = isoSeconds();
+    const comment: CommentData = {
+      id: this.state.id(),
+      issueNumber: options.issueNumber,
+      body: options.body,
+      user: { login: user.login, type: user.type ?? (user.login.endsWith('[bot]') ? 'Bot' : 'User') },
+      viaApp: false,
+      createdAt: now,
+      updatedAt: now,
+    };
+    issue.comments.push(comment);
+    return commentJson(this.urls, repo, comment, appJson(this.urls, this.app));
+  }
+
+  /** A user's role on a repository (what GET .../collaborators/{username}/permission answers). */
+  setPermission(options: { owner: string; repo: string; username: string; permission: Role }): void {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    repo.collaborators.set(options.username.toLowerCase(), { login: options.username, role: options.permission });
+  }
+
+  /** The check runs of a repository, oldest first: GitHub's JSON plus the annotations, images and actions sent. */
+  checkRuns(options: { owner: string; repo: string }): CheckRunRecord[] {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    return [...repo.checkRuns.values()].map((run) => this.checkRunRecord(repo, run));
+  }
+
+  /** The comments of an issue or pull request, oldest first, as GitHub's JSON. */
+  comments(options: { owner: string; repo: string; issueNumber: number }): JsonObject[] {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    const app = appJson(this.urls, this.app);
+    return (this.state.issue(repo, options.issueNumber)?.comments ?? []).map((c) => commentJson(this.urls, repo, c, app));
+  }
+
+  /** An installation access token, as POST /app/installations/{id}/access_tokens would give. */
+  createInstallationToken(installationId: number): string {
+    const installation = this.state.installations.get(installationId);
+    if (!installation) throw new Error(`installation ${installationId} does not exist`);
+    return this.issueToken(installationId, installation.permissions).token;
+  }
+
+  resetRequests(): void {
+    this.requests.length = 0;
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------------------
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', this.url);
+    let rawPath = url.pathname;
+    if (rawPath === '/api/v3' || rawPath.startsWith('/api/v3/')) rawPath = rawPath.slice('/api/v3'.length) || '/';
+    const query: Record<string, string | string[]> = {};
+    for (const [name, value] of url.searchParams) {
+      const prior = query[name];
+      query[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
+    }
+    const text = await readBody(req);
+    let segments: string[] = [];
+    let malformed = false;
+    try {
+      segments = rawPath.split('/').slice(1).map(decodeURIComponent);
+    } catch {
+      malformed = true;
+    }
+    const record: RecordedRequest = { method, path: malformed ? rawPath : `/${segments.join('/')}`, query, body: undefined, status: 0 };
+    this.requests.push(record);
+
+    let reply: Reply;
+    try {
+      if (malformed) throw this.refuse(404, 'Not Found', 'the path is not valid percent-encoding', []);
+      if (text.trim() !== '') {
+        try {
+          record.body = JSON.parse(text);
+        } catch {
+          throw this.refuse(400, 'Problems parsing JSON', 'the body is not JSON', []);
+        }
+      }
+      reply = this.dispatch(method, segments, query, record, req, rawPath, url.searchParams);
+    } catch (error) {
+      if (!(error instanceof Answer)) {
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        reply = { status: 500, json: { message: 'Simulator error', detail: message } };
+        this.rejections.push({ ...record, status: 500, reason: `the simulator failed: ${message}`, errors: [] });
+      } else {
+        reply = { status: error.status, json: { ...error.body, status: String(error.status) } };
+        if (error.rejection) this.rejections.push({ ...record, status: error.status, ...error.rejection });
+      }
+    }
+    record.status = reply.status;
+
+    const headers: Record<string, string> = {
+      'x-github-request-id': randomBytes(8).toString('hex').toUpperCase(),
+      'x-ratelimit-limit': '5000',
+      'x-ratelimit-remaining': '4999',
+      'x-ratelimit-used': '1',
+      'x-ratelimit-resource': 'core',
+      'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+      ...(reply.headers ?? {}),
+    };
+    if (reply.text !== undefined) {
+      res.writeHead(reply.status, headers).end(reply.text);
+    } else if (reply.json === undefined) {
+      res.writeHead(reply.status, headers).end();
+    } else {
+      res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'x-github-media-type': 'github.v3; format=json', ...headers }).end(JSON.stringify(reply.json));
+    }
+  }
+
+  private dispatch(method: string, segments: string[], query: Record<string, string | string[]>, record: RecordedRequest, req: IncomingMessage, rawPath: string, rawQuery: URLSearchParams): Reply {
+    const check = this.validator.checkRequest({ method, segments, query, body: record.body });
+    if (check.operationId) record.operationId = check.operationId;
+    if (!check.ok) {
+      const documentationUrl = check.documentationUrl ?? GITHUB_REST_DOCS;
+      const message = check.status === 404 ? 'Not Found' : `Invalid request.\n\n${check.errors.join('\n')}`;
+      const reason = check.status === 404 && !check.operationId ? 'no such route in the OpenAPI description' : 'the request does not match the OpenAPI description';
+      // `errors` as in GitHub's validation-error schema
+      const extra = check.status === 422 ? { errors: check.errors.map((line) => ({ code: 'invalid', message: line })) } : {};
+      throw this.refuse(check.status, message, reason, check.errors, documentationUrl, extra);
+    }
+    const route = ROUTES[check.operationId];
+    if (!route) {
+      // (`enabledForGitHubApps: false` in the description means an installation token may not call it either)
+      this.unimplemented.push({ method, path: record.path, operationId: check.operationId, template: check.template, enabledForGitHubApps: check.enabledForGitHubApps });
+      return { status: 501, json: { message: `The GitHub simulator does not implement ${check.operationId} (${method} ${check.template})`, documentation_url: check.documentationUrl } };
+    }
+    // `repo` is set by `authenticate` for the routes that name a repository
+    const ctx: Ctx = { op: check, params: check.params, query: check.query, body: record.body ?? {}, req, rawPath, rawQuery, repo: undefined as unknown as Repo };
+    this.authenticate(route, ctx);
+    const reply = route.handle(this.kit, ctx);
+    if (this.options.validateResponses && reply.json !== undefined && reply.status < 300) {
+      const errors = this.validator.checkResponse(check.operationId, reply.status, reply.json);
+      if (errors.length > 0) this.invalidResponses.push({ method, path: record.path, operationId: check.operationId, status: reply.status, errors });
+    }
+    return reply;
+  }
+
+  /** An error answer that GitHub would give to a request it refuses (recorded in `rejections`). */
+  private refuse(status: number, message: string, reason: string, errors: string[], documentationUrl = GITHUB_REST_DOCS, extra: JsonObject = {}): Answer {
+    return new Answer(status, { message, ...extra, documentation_url: documentationUrl }, { reason: errors.length > 0 ? `${reason}: ${errors.join('; ')}` : reason, errors });
+  }
+
+  /** GitHub's 422 for a broken rule: `{ message: 'Validation Failed', errors: [{ resource, code, field, message }] }`. */
+  private validationFailed(ctx: Ctx, resource: string, errors: Array<{ code: string; field?: string; message?: string }>, message = 'Validation Failed'): Answer {
+    const lines = errors.map((e) => [e.field, e.message ?? e.code].filter(Boolean).join(': '));
+    return this.refuse(422, message, `GitHub's rules for ${ctx.op.operationId}`, lines, ctx.op.documentationUrl, { errors: errors.map((e) => ({ resource, ...e })) });
+  }
+
+  /** GitHub's 404 for something that does not exist (or that the token may not see): not a rejection. */
+  private notFound(ctx: Ctx, message = 'Not Found'): Answer {
+    return new Answer(404, { message, documentation_url: ctx.op.documentationUrl });
+  }
+
+  // ---- authentication --------------------------------------------------------------------------------
+
+  private authenticate(route: RouteDef, ctx: Ctx): void {
+    const header = ctx.req.headers.authorization ?? '';
+    const match = /^(bearer|token)\s+(\S+)$/i.exec(header.trim());
+    const docs = ctx.op.documentationUrl;
+    if (route.auth === 'app') {
+      if (!match || match[1]!.toLowerCase() !== 'bearer') {
+        throw this.refuse(401, 'A JSON web token could not be decoded', `${ctx.op.operationId} needs the app's JWT (Authorization: Bearer <jwt>)`, [], docs);
+      }
+      const problem = this.verifyJwt(match[2]!);
+      if (problem) throw this.refuse(401, problem, `the app's JWT was refused: ${problem}`, [], docs);
+      return;
+    }
+    if (!match) throw this.refuse(401, 'Requires authentication', `${ctx.op.operationId} needs an installation access token`, [], docs);
+    const token = this.state.tokens.get(match[2]!);
+    if (!token) {
+      const what = match[2]!.split('.').length === 3 ? 'a JWT was sent where an installation access token is needed' : 'the token is unknown';
+      throw this.refuse(401, 'Bad credentials', what, [], docs);
+    }
+    if (token.expiresAt <= Date.now()) throw this.refuse(401, 'Bad credentials', 'the installation access token has expired', [], docs);
+    ctx.token = token;
+    if (typeof ctx.params.owner === 'string' && typeof ctx.params.repo === 'string') {
+      const repo = this.state.repo(ctx.params.owner, ctx.params.repo);
+      // GitHub does not tell a repository the token cannot see from one that does not exist
+      if (!repo || !this.state.canAccess(token.installationId, repo, token)) throw this.notFound(ctx);
+      ctx.repo = repo;
+    }
+    if (route.permissions && !route.permissions.some((p) => hasPermission(token.permissions, p))) {
+      throw this.refuse(403, 'Resource not accessible by integration', `the installation lacks the permission ${route.permissions.join(' or ')}`, [], docs);
+    }
+  }
+
+  /** Why GitHub would refuse this JWT, or undefined when it is good. */
+  private verifyJwt(jwt: string): string | undefined {
+    const parts = jwt.split('.');
+    if (parts.length !== 3) return 'A JSON web token could not be decoded';
+    let header: { alg?: string };
+    let payload: { iss?: unknown; iat?: unknown; exp?: unknown };
+    try {
+      header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
+      payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+    } catch {
+      return 'A JSON web token could not be decoded';
+    }
+    if (header.alg !== 'RS256') return 'A JSON web token could not be decoded';
+    const signed = verifySignature('RSA-SHA256', Buffer.from(`${parts[0]}.${parts[1]}`), this.publicKey, Buffer.from(parts[2]!, 'base64url'));
+    if (!signed) return 'A JSON web token could not be decoded';
+    if (String(payload.iss) !== String(this.appId)) return "'Issuer' claim ('iss') must be an Integer representing the app's id";
+    const now = Math.floor(Date.now() / 1000);
+    if (typeof payload.iat !== 'number' || !Number.isInteger(payload.iat) || payload.iat > now + 60) {
+      return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
+    }
+    if (typeof payload.exp !== 'number' || payload.exp <= now) {
+      return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
+    }
+    if (payload.exp > now + 600 + 60) return "'Expiration time' claim ('exp') is too far in the future";
+    return undefined;
+  }
+
+  private issueToken(installationId: number, permissions: Record<string, string>, repos?: Set<string>): Token {
+    const token: Token = {
+      token: `ghs_${randomBytes(27).toString('base64url').slice(0, 36)}`,
+      installationId,
+      expiresAt: Date.now() + 3600_000,
+      permissions,
+      ...(repos ? { repos } : {}),
+    };
+    this.state.tokens.set(token.token, token);
+    return token;
+  }
+
+  // ---- for the route handlers below -------------------------------------------------------------------
+
+  private checkRunJson(repo: Repo, run: CheckRunData): JsonObject {
+    const pulls = this.state.pullsForSha(repo, run.headSha).map((p) => pullMinimalJson(this.urls, repo, p));
+    return checkRunJson(this.urls, repo, appJson(this.urls, this.app), run, pulls);
+  }
+
+  private checkRunRecord(repo: Repo, run: CheckRunData): CheckRunRecord {
+    const json = this.checkRunJson(repo, run);
+    return structuredClone({
+      ...json,
+      output: { ...(json.output as JsonObject), annotations: run.output.annotations, images: run.output.images },
+      actions: run.actions,
+    }) as CheckRunRecord;
+  }
+
+  /** One page of a list, with GitHub's `Link` header (`per_page` at most 100, default 30). */
+  private page<T>(ctx: Ctx, items: T[]): { items: T[]; headers: Record<string, string> } {
+    const requested = Number(ctx.query.per_page ?? 30);
+    const perPage = requested >= 1 ? Math.min(requested, 100) : 30;
+    const page = Math.max(1, Number(ctx.query.page ?? 1));
+    const last = Math.max(1, Math.ceil(items.length / perPage));
+    const link = (n: number) => {
+      const params = new URLSearchParams(ctx.rawQuery);
+      params.set('per_page', String(perPage));
+      params.set('page', String(n));
+      return `${this.urls.api}${ctx.rawPath}?${params.toString()}`;
+    };
+    const links: string[] = [];
+    if (page > 1) links.push(`<${link(Math.min(page - 1, last))}>; rel="prev"`);
+    if (page < last) links.push(`<${link(page + 1)}>; rel="next"`, `<${link(last)}>; rel="last"`);
+    if (page > 1) links.push(`<${link(1)}>; rel="first"`);
+    return { items: items.slice((page - 1) * perPage, page * perPage), headers: links.length > 0 ? { link: links.join(', ') } : {} };
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const LEVELS: Record<string, number> = { none: 0, read: 1, write: 2, admin: 3 };
+
+/** `checks:write` is granted by `checks: write` or `checks: admin`; every app has `metadata: read`. */
+function hasPermission(granted: Record<string, string>, wanted: string): boolean {
+  const [name, level] = wanted.split(':') as [string, string];
+  if (name === 'metadata' && level === 'read') return true;
+  return (LEVELS[granted[name] ?? 'none'] ?? 0) >= (LEVELS[level] ?? 1);
+}
+
+// ---- the route table: operationId -> handler ---------------------------------------------------------
+
+const ANNOTATIONS_PER_REQUEST = 50;
+const MAX_BYTES_64KB = 64 * 1024;
+const PULL_FILES_CAP = 3000;
+const COMMENT_MAX = 65536;
+
+const ROUTES: Record<string, RouteDef> = {
+  'apps/get-authenticated': {
+    auth: 'app',
+    handle: (kit) => ({ status: 200, json: appJson(kit.urls, kit.app, kit.state.installations.size) }),
+  },
+
+  'apps/list-installations': {
+    auth: 'app',
+    handle: (kit, ctx) => {
+      const all = [...kit.state.installations.values()].map((i) => installationJson(kit.urls, kit.app, i));
+      const { items, headers } = kit.page(ctx, all);
+      return { status: 200, json: items, headers };
+    },
+  },
+
+  'apps/get-installation': {
+    auth: 'app',
+    handle: (kit, ctx) => {
+      const installation = kit.state.installations.get(ctx.params.installation_id);
+      if (!installation) throw kit.notFound(ctx);
+      return { status: 200, json: installationJson(kit.urls, kit.app, installation) };
+    },
+  },
+
+  'apps/get-repo-installation': {
+    auth: 'app',
+    handle: (kit, ctx) => {
+      const repo = kit.state.repo(ctx.params.owner, ctx.params.repo);
+      const installation = repo && [...kit.state.installations.values()].find((i) => kit.state.canAccess(i.id, repo));
+      if (!installation) throw kit.notFound(ctx);
+      return { status: 200, json: installationJson(kit.urls, kit.app, installation) };
+    },
+  },
+
+  'apps/create-installation-access-token': {
+    auth: 'app',
+    handle: (kit, ctx) => {
+      const installation = kit.state.installations.get(ctx.params.installation_id);
+      if (!installation) throw kit.notFound(ctx);
+      const body = ctx.body as { repositories?: string[]; repository_ids?: number[]; permissions?: Record<string, string> };
+      let repos: Repo[] | undefined;
+      if (body.repositories || body.repository_ids) {
+        const visible = kit.state.reposOf(installation.id);
+        const byName = (body.repositories ?? []).map((name) => visible.find((r) => r.name.toLowerCase() === name.toLowerCase() && r.owner.toLowerCase() === installation.account.toLowerCase()));
+        const byId = (body.repository_ids ?? []).map((id) => visible.find((r) => r.id === id));
+        if ([...byName, ...byId].some((r) => r === undefined)) {
+          throw kit.validationFailed(ctx, 'Installation', [{ code: 'invalid', field: 'repositories' }], 'There is at least one repository that does not exist or is not accessible to the parent installation.');
+        }
+        repos = [...new Set([...byName, ...byId] as Repo[])];
+      }
+      let permissions = installation.permissions;
+      if (body.permissions) {
+        const excess = Object.entries(body.permissions).filter(([name, level]) => !hasPermission(installation.permissions, `${name}:${level}`));
+        if (excess.length > 0) {
+          throw kit.validationFailed(ctx, 'Installation', excess.map(([name, level]) => ({ code: 'invalid', field: `permissions.${name}`, message: `${level} is not granted` })), 'The permissions requested are not granted to this installation.');
+        }
+        permissions = { ...body.permissions };
+      }
+      const token = kit.issueToken(installation.id, permissions, repos ? new Set(repos.map((r) => r.key)) : undefined);
+      return {
+        status: 201,
+        json: {
+          token: token.token,
+          expires_at: isoSeconds(new Date(token.expiresAt)),
+          permissions,
+          repository_selection: repos ? 'selected' : installation.repositorySelection,
+          ...(repos ? { repositories: repos.map((r) => repoJson(kit.urls, r)) } : {}),
+        },
+      };
+    },
+  },
+
+  'repos/get': {
+    auth: 'installation',
+    permissions: ['metadata:read'],
+    handle: (kit, ctx) => ({ status: 200, json: repoJson(kit.urls, ctx.repo, true) }),
+  },
+
+  'repos/get-content': {
+    auth: 'installation',
+    permissions: ['contents:read'],
+    handle: (kit, ctx) => {
+      const ref: string = ctx.query.ref ?? ctx.repo.defaultBranch;
+      const branch = kit.state.resolveRef(ctx.repo, ref);
+      if (!branch) throw kit.notFound(ctx, `No commit found for the ref ${ref}`);
+      const path = String(ctx.params.path).replace(/\/+$/, '');
+      const content = kit.state.readFile(ctx.repo, branch, path);
+      const accept = String(ctx.req.headers.accept ?? '');
+      const raw = /application\/vnd\.github(\.v3)?\.raw/.exec(accept);
+      if (content !== undefined) {
+        if (raw) {
+          const type = raw[1] ? 'application/vnd.github.v3.raw' : 'application/vnd.github.raw';
+          return { status: 200, text: content, headers: { 'content-type': `${type}; charset=utf-8`, 'x-github-media-type': 'github.v3; param=raw' } };
+        }
+        return { status: 200, json: contentFileJson(kit.urls, ctx.repo, ref, path, content) };
+      }
+      const entries = kit.state.listDirectory(ctx.repo, branch, path);
+      if (entries.length === 0) throw kit.notFound(ctx);
+      // a directory is JSON whatever the media type asked for
+      return { status: 200, json: entries.map((e) => contentDirEntryJson(kit.urls, ctx.repo, ref, e.path, e.type, e.content)) };
+    },
+  },
+
+  'pulls/get': {
+    auth: 'installation',
+    permissions: ['pull_requests:read', 'contents:read'],
+    handle: (kit, ctx) => {
+      const pull = ctx.repo.pulls.get(ctx.params.pull_number);
+      if (!pull) throw kit.notFound(ctx);
+      return { status: 200, json: pullJson(kit.urls, ctx.repo, pull) };
+    },
+  },
+
+  'pulls/list': {
+    auth: 'installation',
+    permissions: ['pull_requests:read', 'contents:read'],
+    handle: (kit, ctx) => {
+      const state: string = ctx.query.state ?? 'open';
+      const head: string | undefined = ctx.query.head;
+      const base: string | undefined = ctx.query.base;
+      const sort: string = ctx.query.sort ?? 'created';
+      const direction: string = ctx.query.direction ?? (sort === 'created' ? 'desc' : 'asc');
+      let pulls = [...ctx.repo.pulls.values()].filter((p) => state === 'all' || p.state === state);
+      if (head !== undefined) {
+        // `user:ref-name` (or, loosely, `ref-name`)
+        const [user, ref] = head.includes(':') ? (head.split(/:(.*)/s) as [string, string]) : [ctx.repo.owner, head];
+        pulls = pulls.filter((p) => user.toLowerCase() === ctx.repo.owner.toLowerCase() && p.headRef === ref);
+      }
+      if (base !== undefined) pulls = pulls.filter((p) => p.baseRef === base);
+      pulls.sort((a, b) => (direction === 'asc' ? a.number - b.number : b.number - a.number));
+      const { items, headers } = kit.page(ctx, pulls);
+      return { status: 200, json: items.map((p) => pullJson(kit.urls, ctx.repo, p)), headers };
+    },
+  },
+
+  'pulls/list-files': {
+    auth: 'installation',
+    permissions: ['pull_requests:read', 'contents:read'],
+    handle: (kit, ctx) => {
+      const pull = ctx.repo.pulls.get(ctx.params.pull_number);
+      if (!pull) throw kit.notFound(ctx);
+      // GitHub lists at most 3000 files
+      const files = pull.files.length > PULL_FILES_CAP ? pull.files.slice(0, PULL_FILES_CAP) : pull.files;
+      const { items, headers } = kit.page(ctx, files);
+      return { status: 200, json: items.map((f) => diffEntryJson(kit.urls, ctx.repo, pull.headSha, f)), headers };
+    },
+  },
+
+  'issues/list-events': {
+    auth: 'installation',
+    permissions: ['issues:read', 'pull_requests:read'],
+    handle: (kit, ctx) => {
+      const issue = kit.state.issue(ctx.repo, ctx.params.issue_number);
+      if (!issue) throw kit.notFound(ctx);
+      const { items, headers } = kit.page(ctx, issue.events);
+      return { status: 200, json: items.map((e) => issueEventJson(kit.urls, ctx.repo, e)), headers };
+    },
+  },
+
+  'checks/create': {
+    auth: 'installation',
+    permissions: ['checks:write'],
+    handle: (kit, ctx) => {
+      const body = ctx.body as CheckRunBody & { name: string; head_sha: string };
+      checkRunRules(kit, ctx, body, 'create');
+      const headSha = body.head_sha.toLowerCase();
+      if (!ctx.repo.commits.has(headSha)) {
+        throw kit.validationFailed(ctx, 'CheckRun', [{ code: 'invalid', field: 'head_sha', message: `No commit found for SHA: ${body.head_sha}` }], `No commit found for SHA: ${body.head_sha}`);
+      }
+      const now = isoSeconds();
+      const run: CheckRunData = {
+        id: kit.state.id(),
+        name: body.name,
+        headSha,
+        status: 'queued',
+        conclusion: null,
+        detailsUrl: null,
+        externalId: '',
+        startedAt: now,
+        completedAt: null,
+        output: { title: null, summary: null, text: null, annotations: [], images: [] },
+        actions: [],
+        checkSuiteId: kit.state.checkSuiteId(ctx.repo, headSha),
+      };
+      applyCheckRunBody(run, body, now);
+      ctx.repo.checkRuns.set(run.id, run);
+      return { status: 201, json: kit.checkRunJson(ctx.repo, run) };
+    },
+  },
+
+  'checks/update': {
+    auth: 'installation',
+    permissions: ['checks:write'],
+    handle: (kit, ctx) => {
+      const run = ctx.repo.checkRuns.get(ctx.params.check_run_id);
+      if (!run) throw kit.notFound(ctx);
+      const body = ctx.body as CheckRunBody;
+      checkRunRules(kit, ctx, body, 'update', run);
+      applyCheckRunBody(run, body, isoSeconds());
+      return { status: 200, json: kit.checkRunJson(ctx.repo, run) };
+    },
+  },
+
+  'checks/get': {
+    auth: 'installation',
+    permissions: ['checks:read'],
+    handle: (kit, ctx) => {
+      const run = ctx.repo.checkRuns.get(ctx.params.check_run_id);
+      if (!run) throw kit.notFound(ctx);
+      return { status: 200, json: kit.checkRunJson(ctx.repo, run) };
+    },
+  },
+
+  'checks/list-annotations': {
+    auth: 'installation',
+    permissions: ['checks:read'],
+    handle: (kit, ctx) => {
+      const run = ctx.repo.checkRuns.get(ctx.params.check_run_id);
+      if (!run) throw kit.notFound(ctx);
+      const { items, headers } = kit.page(ctx, run.output.annotations);
+      return { status: 200, json: items.map((a) => annotationJson(kit.urls, ctx.repo, run.headSha, a)), headers };
+    },
+  },
+
+  'checks/list-for-ref': {
+    auth: 'installation',
+    permissions: ['checks:read'],
+    handle: (kit, ctx) => {
+      const ref = String(ctx.params.ref);
+      // a branch name means its head commit; a SHA means itself
+      const sha = ctx.repo.commits.has(ref.toLowerCase()) ? ref.toLowerCase() : kit.state.resolveRef(ctx.repo, ref)?.sha;
+      if (sha === undefined) throw kit.validationFailed(ctx, 'Commit', [{ code: 'invalid', field: 'ref', message: `No commit found for SHA: ${ref}` }], `No commit found for SHA: ${ref}`);
+      let runs = [...ctx.repo.checkRuns.values()].filter((r) => r.headSha === sha);
+      if (ctx.query.check_name !== undefined) runs = runs.filter((r) => r.name === ctx.query.check_name);
+      if (ctx.query.status !== undefined) runs = runs.filter((r) => r.status === ctx.query.status);
+      if (ctx.query.app_id !== undefined && ctx.query.app_id !== kit.appId) runs = [];
+      if ((ctx.query.filter ?? 'latest') === 'latest') {
+        const latest = new Map<string, CheckRunData>();
+        for (const r of runs) latest.set(r.name, r);
+        runs = [...latest.values()];
+      }
+      runs.sort((a, b) => b.id - a.id);
+      const { items, headers } = kit.page(ctx, runs);
+      return { status: 200, json: { total_count: runs.length, check_runs: items.map((r) => kit.checkRunJson(ctx.repo, r)) }, headers };
+    },
+  },
+
+  'repos/get-collaborator-permission-level': {
+    auth: 'installation',
+    permissions: ['metadata:read'],
+    handle: (kit, ctx) => {
+      const username = String(ctx.params.username);
+      const collaborator = ctx.repo.collaborators.get(username.toLowerCase());
+      const role: Role = collaborator?.role ?? (ctx.repo.private ? 'none' : 'read');
+      const permission = { admin: 'admin', maintain: 'write', write: 'write', triage: 'read', read: 'read', none: 'none' }[role];
+      const level = (r: Role) => ['none', 'read', 'triage', 'write', 'maintain', 'admin'].indexOf(r);
+      const user = {
+        ...userJson(kit.urls, collaborator?.login ?? username),
+        permissions: { pull: level(role) >= 1, triage: level(role) >= 2, push: level(role) >= 3, maintain: level(role) >= 4, admin: level(role) >= 5 },
+        role_name: role,
+      };
+      return { status: 200, json: { permission, role_name: role, user } };
+    },
+  },
+
+  'issues/list-comments': {
+    auth: 'installation',
+    permissions: ['issues:read', 'pull_requests:read'],
+    handle: (kit, ctx) => {
+      const issue = kit.state.issue(ctx.repo, ctx.params.issue_number);
+      if (!issue) throw kit.notFound(ctx);
+      const since = ctx.query.since === undefined ? undefined : Date.parse(String(ctx.query.since));
+      const comments = since === undefined ? issue.comments : issue.comments.filter((c) => Date.parse(c.updatedAt) >= since);
+      const { items, headers } = kit.page(ctx, comments);
+      return { status: 200, json: items.map((c) => commentJson(kit.urls, ctx.repo, c, kit.appJson)), headers };
+    },
+  },
+
+  'issues/create-comment': {
+    auth: 'installation',
+    permissions: ['issues:write', 'pull_requests:write'],
+    handle: (kit, ctx) => {
+      const issue = kit.state.issue(ctx.repo, ctx.params.issue_number);
+      if (!issue) throw kit.notFound(ctx);
+      const body = String((ctx.body as { body: string }).body);
+      commentRules(kit, ctx, body);
+      const now = isoSeconds();
+      const comment: CommentData = { id: kit.state.id(), issueNumber: issue.number, body, user: { login: `${kit.appSlug}[bot]`, type: 'Bot' }, viaApp: true, createdAt: now, updatedAt: now };
+      issue.comments.push(comment);
+      const json = commentJson(kit.urls, ctx.repo, comment, kit.appJson);
+      return { status: 201, json, headers: { location: String(json.url) } };
+    },
+  },
+
+  'issues/update-comment': {
+    auth: 'installation',
+    permissions: ['issues:write', 'pull_requests:write'],
+    handle: (kit, ctx) => {
+      const comment = kit.state.findComment(ctx.repo, ctx.params.comment_id);
+      if (!comment) throw kit.notFound(ctx);
+      const body = String((ctx.body as { body: string }).body);
+      commentRules(kit, ctx, body);
+      comment.body = body;
+      comment.updatedAt = isoSeconds();
+      return { status: 200, json: commentJson(kit.urls, ctx.repo, comment, kit.appJson) };
+    },
+  },
+};
+
+type CheckRunBody = {
+  name?: string;
+  details_url?: string;
+  external_id?: string;
+  status?: string;
+  started_at?: string;
+  conclusion?: string;
+  completed_at?: string;
+  output?: { title?: string; summary?: string; text?: string; annotations?: Annotation[]; images?: JsonObject[] };
+  actions?: JsonObject[];
+};
+
+/**
+ * What GitHub's documentation of "Create a check run" / "Update a check run" says beyond the schema:
+ * a conclusion is required with `completed_at` or `status: completed`; only GitHub sets `stale`; only
+ * GitHub Actions sets `waiting`/`requested`/`pending`; at most 50 annotations per request; columns only
+ * on one-line annotations; annotation titles up to 255 characters and messages/details up to 64 KB;
+ * an updated output needs its title.
+ */
+function checkRunRules(kit: Kit, ctx: Ctx, body: CheckRunBody, kind: 'create' | 'update', run?: CheckRunData): void {
+  const errors: Array<{ code: string; field?: string; message?: string }> = [];
+  if (body.conclusion === undefined && (body.status === 'completed' || body.completed_at !== undefined)) {
+    errors.push({ code: 'missing_field', field: 'conclusion', message: 'conclusion is required when status is completed or completed_at is given' });
+  }
+  if (body.conclusion === 'stale') errors.push({ code: 'invalid', field: 'conclusion', message: 'You cannot change a check run conclusion to stale, only GitHub can set this' });
+  if (body.status !== undefined && ['waiting', 'requested', 'pending'].includes(body.status)) {
+    errors.push({ code: 'invalid', field: 'status', message: `Only GitHub Actions can set a status of ${body.status}` });
+  }
+  if (kit.requireDetailsUrl && body.conclusion === 'action_required' && body.details_url === undefined && !run?.detailsUrl) {
+    errors.push({ code: 'missing_field', field: 'details_url', message: 'action_required needs a details_url where the details are' });
+  }
+  const output = body.output;
+  if (output) {
+    if (kind === 'update' && output.title === undefined) errors.push({ code: 'missing_field', field: 'output.title', message: 'an updated output needs its title' });
+    const annotations = output.annotations ?? [];
+    if (annotations.length > ANNOTATIONS_PER_REQUEST) {
+      errors.push({ code: 'invalid', field: 'output.annotations', message: `${annotations.length} annotations: at most ${ANNOTATIONS_PER_REQUEST} per request` });
+    }
+    annotations.forEach((a, i) => {
+      const field = `output.annotations[${i}]`;
+      if ((a.start_column !== undefined || a.end_column !== undefined) && a.start_line !== a.end_line) {
+        errors.push({ code: 'invalid', field, message: 'start_column and end_column are only allowed when start_line equals end_line' });
+      }
+      if (a.end_line < a.start_line) errors.push({ code: 'invalid', field, message: 'end_line is before start_line' });
+      if (a.start_line < 1) errors.push({ code: 'invalid', field, message: 'line numbers start at 1' });
+      if (a.title !== undefined && [...a.title].length > 255) errors.push({ code: 'invalid', field: `${field}.title`, message: 'title is longer than 255 characters' });
+      if (Buffer.byteLength(a.message, 'utf8') > MAX_BYTES_64KB) errors.push({ code: 'invalid', field: `${field}.message`, message: 'message is larger than 64 KB' });
+      if (a.raw_details !== undefined && Buffer.byteLength(a.raw_details, 'utf8') > MAX_BYTES_64KB) errors.push({ code: 'invalid', field: `${field}.raw_details`, message: 'raw_details is larger than 64 KB' });
+    });
+  }
+  if (errors.length > 0) throw kit.validationFailed(ctx, 'CheckRun', errors);
+}
+
+/** Applies a create/update body to a stored run: annotations are appended, as GitHub does. */
+function applyCheckRunBody(run: CheckRunData, body: CheckRunBody, now: string): void {
+  if (body.name !== undefined) run.name = body.name;
+  if (body.details_url !== undefined) run.detailsUrl = body.details_url;
+  if (body.external_id !== undefined) run.externalId = body.external_id;
+  if (body.started_at !== undefined) run.startedAt = body.started_at;
+  if (body.conclusion !== undefined) {
+    // "Providing conclusion will automatically set the status parameter to completed."
+    run.status = 'completed';
+    run.conclusion = body.conclusion;
+    run.completedAt = body.completed_at ?? now;
+  } else if (body.status !== undefined) {
+    run.status = body.status;
+    run.conclusion = null;
+    run.completedAt = null;
+  }
+  if (body.output) {
+    run.output.title = body.output.title ?? run.output.title;
+    run.output.summary = body.output.summary ?? run.output.summary;
+    if (body.output.text !== undefined) run.output.text = body.output.text;
+    if (body.output.annotations) run.output.annotations.push(...body.output.annotations.map((a) => ({ ...a })));
+    if (body.output.images) run.output.images = body.output.images.map((i) => ({ ...i }));
+  }
+  if (body.actions !== undefined) run.actions = body.actions.map((a) => ({ ...a }));
+}
+
+function commentRules(kit: Kit, ctx: Ctx, body: string): void {
+  if ([...body].length > COMMENT_MAX) {
+    throw kit.validationFailed(ctx, 'IssueComment', [{ code: 'custom', field: 'body', message: `Body is too long (maximum is ${COMMENT_MAX} characters)` }]);
+  }
+  if (body.trim() === '') throw kit.validationFailed(ctx, 'IssueComment', [{ code: 'missing_field', field: 'body', message: 'Body cannot be blank' }]);
+}
+
+export type { Annotation, PullFile, Role };

@@ -1,0 +1,311 @@
+import {
+  fakeSha,
+  isoSeconds,
+  stableId,
+  type Annotation,
+  type CheckRunData,
+  type CommentData,
+  type InstallationData,
+  type IssueEventData,
+  type JsonObject,
+  type LabelData,
+  type PullData,
+  type PullFile,
+  type RepoData,
+  type UserType,
+} from './github-json.js';
+
+/**
+ * The simulator's in-memory GitHub: installations, repositories with branches and files, pull requests
+ * with their changed files, issue events, check runs, comments and collaborator roles. Plain data and
+ * synchronous methods; HTTP and JSON shapes live elsewhere. Owner and repository names are matched
+ * case-insensitively, as on GitHub.
+ */
+
+export type Role = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
+export type Branch = {
+  name: string;
+  sha: string;
+  files: Map<string, string>;
+  /** A branch created for a pull request reads the files it has not changed from its base branch. */
+  parent?: string;
+};
+
+export type Pull = PullData & { files: PullFile[] };
+
+export type Issue = { number: number; events: IssueEventData[]; comments: CommentData[] };
+
+export type Repo = RepoData & {
+  key: string;
+  installationId?: number;
+  branches: Map<string, Branch>;
+  /** Every commit SHA the simulator knows in this repository, to the branch whose files it shows. */
+  commits: Map<string, string>;
+  pulls: Map<number, Pull>;
+  issues: Map<number, Issue>;
+  labels: Map<string, LabelData>;
+  collaborators: Map<string, { login: string; role: Role }>;
+  checkRuns: Map<number, CheckRunData>;
+  checkSuites: Map<string, number>;
+};
+
+export type Token = {
+  token: string;
+  installationId: number;
+  expiresAt: number;
+  permissions: Record<string, string>;
+  /** Repository keys the token is limited to, when it was requested for some repositories only. */
+  repos?: Set<string>;
+};
+
+export function repoKey(owner: string, repo: string): string {
+  return `${owner}/${repo}`.toLowerCase();
+}
+
+export class GitHubState {
+  readonly installations = new Map<number, InstallationData>();
+  readonly repos = new Map<string, Repo>();
+  readonly tokens = new Map<string, Token>();
+  private nextId = 1000;
+
+  /** A fresh id for check runs, comments, events, labels and pull requests (unique across kinds). */
+  id(): number {
+    return ++this.nextId;
+  }
+
+  addInstallation(options: { id: number; account: string; accountType?: 'Organization' | 'User'; permissions: Record<string, string>; repositorySelection?: 'all' | 'selected' }): InstallationData {
+    if (this.installations.has(options.id)) throw new Error(`installation ${options.id} already exists`);
+    const installation: InstallationData = {
+      id: options.id,
+      account: options.account,
+      accountType: options.accountType ?? 'Organization',
+      permissions: { ...options.permissions },
+      repositorySelection: options.repositorySelection ?? 'selected',
+      createdAt: isoSeconds(),
+    };
+    this.installations.set(options.id, installation);
+    return installation;
+  }
+
+  addRepo(options: { owner: string; name: string; defaultBranch?: string; private?: boolean; installationId?: number }): Repo {
+    const key = repoKey(options.owner, options.name);
+    if (this.repos.has(key)) throw new Error(`repository ${options.owner}/${options.name} already exists`);
+    if (options.installationId !== undefined && !this.installations.has(options.installationId)) {
+      throw new Error(`installation ${options.installationId} does not exist: call addInstallation first`);
+    }
+    const installation = [...this.installations.values()].find((i) => i.account.toLowerCase() === options.owner.toLowerCase());
+    const defaultBranch = options.defaultBranch ?? 'main';
+    const repo: Repo = {
+      key,
+      id: stableId('repo', key),
+      owner: options.owner,
+      ownerType: installation?.accountType ?? 'Organization',
+      name: options.name,
+      defaultBranch,
+      private: options.private ?? false,
+      createdAt: isoSeconds(),
+      ...(options.installationId !== undefined ? { installationId: options.installationId } : {}),
+      branches: new Map(),
+      commits: new Map(),
+      pulls: new Map(),
+      issues: new Map(),
+      labels: new Map(),
+      collaborators: new Map(),
+      checkRuns: new Map(),
+      checkSuites: new Map(),
+    };
+    this.repos.set(key, repo);
+    this.branch(repo, defaultBranch);
+    return repo;
+  }
+
+  repo(owner: string, name: string): Repo | undefined {
+    return this.repos.get(repoKey(owner, name));
+  }
+
+  mustRepo(owner: string, name: string): Repo {
+    const repo = this.repo(owner, name);
+    if (!repo) throw new Error(`repository ${owner}/${name} does not exist: call addRepo first`);
+    return repo;
+  }
+
+  /** The branch, created (from `parent`) when it does not exist yet. */
+  branch(repo: Repo, name: string, options: { sha?: string; parent?: string } = {}): Branch {
+    let branch = repo.branches.get(name);
+    if (!branch) {
+      branch = { name, sha: options.sha ?? fakeSha(repo.key, 'branch', name), files: new Map() };
+      if (options.parent !== undefined && options.parent !== name) branch.parent = options.parent;
+      repo.branches.set(name, branch);
+      repo.commits.set(branch.sha, name);
+    } else {
+      if (options.sha !== undefined && options.sha !== branch.sha) {
+        branch.sha = options.sha;
+        repo.commits.set(options.sha, name);
+      }
+      if (options.parent !== undefined && branch.parent === undefined && options.parent !== name) branch.parent = options.parent;
+    }
+    return branch;
+  }
+
+  /** The branch a ref names: a branch name, `refs/heads/<name>`, `heads/<name>`, or a known commit SHA. */
+  resolveRef(repo: Repo, ref: string): Branch | undefined {
+    const name = ref.replace(/^refs\/heads\//, '').replace(/^heads\//, '');
+    const byName = repo.branches.get(name);
+    if (byName) return byName;
+    const commit = repo.commits.get(ref.toLowerCase());
+    return commit === undefined ? undefined : repo.branches.get(commit);
+  }
+
+  /** A file's text on a branch (falling back to the branch it was created from), or undefined. */
+  readFile(repo: Repo, branch: Branch, path: string): string | undefined {
+    for (let b: Branch | undefined = branch, depth = 0; b && depth < 20; b = b.parent !== undefined ? repo.branches.get(b.parent) : undefined, depth++) {
+      const content = b.files.get(path);
+      if (content !== undefined) return content;
+    }
+    return undefined;
+  }
+
+  /** The entries of a directory on a branch (empty when it is not one). */
+  listDirectory(repo: Repo, branch: Branch, dir: string): Array<{ path: string; type: 'file' | 'dir'; content?: string }> {
+    const prefix = dir === '' ? '' : `${dir.replace(/\/$/, '')}/`;
+    const entries = new Map<string, { path: string; type: 'file' | 'dir'; content?: string }>();
+    const chain: Branch[] = [];
+    for (let b: Branch | undefined = branch, depth = 0; b && depth < 20; b = b.parent !== undefined ? repo.branches.get(b.parent) : undefined, depth++) chain.push(b);
+    for (const b of chain.reverse()) {
+      for (const [path, content] of b.files) {
+        if (!path.startsWith(prefix)) continue;
+        const rest = path.slice(prefix.length);
+        const slash = rest.indexOf('/');
+        if (slash === -1) entries.set(path, { path, type: 'file', content });
+        else entries.set(prefix + rest.slice(0, slash), { path: prefix + rest.slice(0, slash), type: 'dir' });
+      }
+    }
+    return [...entries.values()].sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  label(repo: Repo, name: string, color?: string): LabelData {
+    let label = repo.labels.get(name.toLowerCase());
+    if (!label) {
+      label = { id: this.id(), name, color: color ?? 'ededed', description: null };
+      repo.labels.set(name.toLowerCase(), label);
+    } else if (color !== undefined) {
+      label.color = color;
+    }
+    return label;
+  }
+
+  /** The issue (or pull request) with that number; created when `create`. */
+  issue(repo: Repo, number: number, create = false): Issue | undefined {
+    let issue = repo.issues.get(number);
+    if (!issue && create) {
+      issue = { number, events: [], comments: [] };
+      repo.issues.set(number, issue);
+    }
+    return issue;
+  }
+
+  nextNumber(repo: Repo): number {
+    return Math.max(0, ...repo.issues.keys()) + 1;
+  }
+
+  addPullRequest(
+    repo: Repo,
+    options: {
+      number?: number;
+      title?: string;
+      body?: string | null;
+      user: { login: string; type?: UserType };
+      headRef?: string;
+      headSha?: string;
+      baseRef?: string;
+      baseSha?: string;
+      labels?: string[];
+      state?: 'open' | 'closed';
+      draft?: boolean;
+      files: PullFile[];
+    },
+  ): Pull {
+    const number = options.number ?? this.nextNumber(repo);
+    if (repo.issues.has(number)) throw new Error(`${repo.owner}/${repo.name}#${number} already exists`);
+    const baseRef = options.baseRef ?? repo.defaultBranch;
+    const base = this.branch(repo, baseRef, options.baseSha !== undefined ? { sha: options.baseSha } : {});
+    const headRef = options.headRef ?? `pr-${number}`;
+    const headSha = (options.headSha ?? fakeSha(repo.key, 'pull', number)).toLowerCase();
+    this.branch(repo, headRef, { sha: headSha, parent: baseRef });
+    const files = options.files.slice();
+    const now = isoSeconds();
+    const user = { login: options.user.login, type: options.user.type ?? (options.user.login.endsWith('[bot]') ? 'Bot' : 'User') } as const;
+    const pull: Pull = {
+      id: stableId('pull', `${repo.key}#${number}`),
+      number,
+      title: options.title ?? `Pull request #${number}`,
+      body: options.body ?? null,
+      state: options.state ?? 'open',
+      draft: options.draft ?? false,
+      user,
+      headRef,
+      headSha,
+      baseRef,
+      baseSha: base.sha,
+      labels: (options.labels ?? []).map((name) => this.label(repo, name)),
+      additions: files.reduce((n, f) => n + (f.additions ?? 0), 0),
+      deletions: files.reduce((n, f) => n + (f.deletions ?? 0), 0),
+      changedFiles: files.length,
+      createdAt: now,
+      updatedAt: now,
+      files,
+    };
+    repo.pulls.set(number, pull);
+    const issue = this.issue(repo, number, true)!;
+    // a pull request opened with labels has their `labeled` events, by its author
+    for (const label of pull.labels) {
+      issue.events.push({ id: this.id(), event: 'labeled', label: { name: label.name, color: label.color }, actor: user, createdAt: now });
+    }
+    return pull;
+  }
+
+  /** Open pull requests of the repository whose head is this commit. */
+  pullsForSha(repo: Repo, sha: string): Pull[] {
+    return [...repo.pulls.values()].filter((p) => p.state === 'open' && p.headSha === sha.toLowerCase());
+  }
+
+  checkSuiteId(repo: Repo, headSha: string): number {
+    let id = repo.checkSuites.get(headSha);
+    if (id === undefined) {
+      id = this.id();
+      repo.checkSuites.set(headSha, id);
+    }
+    return id;
+  }
+
+  findCheckRun(id: number): { repo: Repo; run: CheckRunData } | undefined {
+    for (const repo of this.repos.values()) {
+      const run = repo.checkRuns.get(id);
+      if (run) return { repo, run };
+    }
+    return undefined;
+  }
+
+  findComment(repo: Repo, id: number): CommentData | undefined {
+    for (const issue of repo.issues.values()) {
+      const comment = issue.comments.find((c) => c.id === id);
+      if (comment) return comment;
+    }
+    return undefined;
+  }
+
+  /** Whether an installation (and a token of it, when given) can see the repository. */
+  canAccess(installationId: number, repo: Repo, token?: Token): boolean {
+    if (token?.repos && !token.repos.has(repo.key)) return false;
+    if (repo.installationId === installationId) return true;
+    const installation = this.installations.get(installationId);
+    return installation?.repositorySelection === 'all' && installation.account.toLowerCase() === repo.owner.toLowerCase();
+  }
+
+  reposOf(installationId: number): Repo[] {
+    return [...this.repos.values()].filter((r) => this.canAccess(installationId, r));
+  }
+}
+
+export type { Annotation, CheckRunData, CommentData, JsonObject };
