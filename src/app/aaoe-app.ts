@@ -5,7 +5,7 @@ import { evaluatePolicy } from '../policy/evaluate-policy.js';
 import { explainEvaluation, explainInvalidPolicy, explainUngoverned } from '../policy/explain.js';
 import { decideGovernance } from '../policy/governance.js';
 import { loadPresets, type Presets } from '../policy/presets.js';
-import { CONFIG_FILE, loadRepoPolicy, type RepoPolicy } from './load-repo-policy.js';
+import { loadRepoPolicy, type RepoPolicy } from './load-repo-policy.js';
 import { PolicyCache } from './policy-cache.js';
 
 /** The name of the required check. Pin its source App in branch protection. */
@@ -83,7 +83,7 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
 
     app.on('push', async (context) => {
       const { repository, ref } = context.payload;
-      const owner = repository.owner.login;
+      const owner = repository.owner?.login ?? context.repo().owner;
       if (repository.name === '.github') policies.invalidate(owner);
       else if (ref === `refs/heads/${repository.default_branch}`) policies.invalidate(owner, repository.name);
     });
@@ -173,4 +173,3 @@ export async function runPolicyCheck({ context, pr, policy, botLogin, now }: Pol
   }
 }
 
-export { CONFIG_FILE };

@@ -2,7 +2,7 @@ import type { Context } from 'probot';
 import { GitHubAdapter } from '../github/github-adapter.js';
 import { loadPolicy, resolvePolicy, type PolicyError } from '../policy/load-policy.js';
 import type { Presets } from '../policy/presets.js';
-import { Policy } from '../policy/schema.js';
+import { Policy, type PolicyInput } from '../policy/schema.js';
 
 /** The repository config, read from the default branch only. */
 export const CONFIG_FILE = 'aaoe.yml';
@@ -25,33 +25,32 @@ export async function loadRepoPolicy(context: Context, presets: Presets): Promis
   try {
     merged = await context.config(CONFIG_FILE);
   } catch (error) {
-    return positionedErrors(context, error);
+    return positionedErrors(context, presets, error);
   }
   if (merged === null || merged === undefined) {
-    const resolved = resolvePolicy({ ok: true, policy: { extends: DEFAULT_PRESET } }, presets);
+    const resolved = resolvePolicy({ policy: { extends: DEFAULT_PRESET } }, presets);
     if (!resolved.ok) throw new Error(`the ${DEFAULT_PRESET} preset does not resolve: ${resolved.errors[0]?.message}`);
     return { ok: true, policy: resolved.policy, source: `the \`${DEFAULT_PRESET}\` preset (no \`${CONFIG_PATH}\` on the default branch)` };
   }
 
   const parsed = Policy.safeParse(merged);
   if (parsed.success) {
-    const resolved = resolvePolicy({ ok: true, policy: stripDefaults(merged) }, presets);
+    // validate as written (defaults come after the preset is applied)
+    const resolved = resolvePolicy({ policy: merged as PolicyInput, file: CONFIG_PATH }, presets);
     if (resolved.ok) return { ok: true, policy: resolved.policy, source: `\`${CONFIG_PATH}\` on the default branch` };
   }
-  return positionedErrors(context, parsed.success ? undefined : parsed.error);
+  return positionedErrors(context, presets, parsed.success ? undefined : parsed.error);
 }
 
-/** The object as written (Probot merged it), not the parsed one with defaults filled in. */
-function stripDefaults(merged: unknown): Parameters<typeof resolvePolicy>[0] extends { policy: infer P } ? P : never {
-  return merged as never;
-}
-
-async function positionedErrors(context: Context, cause: unknown): Promise<RepoPolicy> {
+/** Reads the repository's own file as text so that each error carries its `line:col`. */
+async function positionedErrors(context: Context, presets: Presets, cause: unknown): Promise<RepoPolicy> {
   const github = new GitHubAdapter(context.octokit, context.repo());
   const text = await github.readFile(CONFIG_PATH);
   if (text !== undefined) {
     const loaded = loadPolicy(text, CONFIG_PATH);
     if (!loaded.ok) return { ok: false, errors: loaded.errors };
+    const resolved = resolvePolicy(loaded, presets);
+    if (!resolved.ok) return { ok: false, errors: resolved.errors };
   }
   // The repository's own file is fine (or absent): the problem is in what it extends.
   const message = cause instanceof Error ? cause.message : cause ? String(cause) : 'the merged configuration does not validate';

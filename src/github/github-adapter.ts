@@ -42,7 +42,7 @@ type PullRequestPayload = {
   html_url: string;
   head: { sha: string; repo: { full_name: string } | null };
   base: { repo: { full_name: string } };
-  user: { login: string; type: string } | null;
+  user: { login: string; type?: string } | null;
   labels?: Array<{ name?: string } | string>;
 };
 

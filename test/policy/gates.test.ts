@@ -81,7 +81,7 @@ describe('evaluateProtectedPathsGate', () => {
     ['src/app.ts', {}, 'passed'],
     ['docs/policies.md', {}, 'passed'],
   ] as const)('%s with %o: %s', (path, protectedPaths, outcome) => {
-    const gate = evaluateProtectedPathsGate(change([file(path)]), policy({ protectedPaths }).protectedPaths);
+    const gate = evaluateProtectedPathsGate(change([file(path)]), policy({ protectedPaths: structuredClone(protectedPaths) as { paths?: string[]; allow?: string[] } }).protectedPaths);
     expect(gate.outcome).toBe(outcome);
     if (outcome === 'failed') {
       expect(gate.findings).toEqual([expect.objectContaining({ path, startLine: 1, level: 'failure', rule: 'protected-path' })]);

@@ -21,7 +21,7 @@ describe('decideGovernance', () => {
     ['a custom trigger label', { triggerLabel: 'agent-work', labels: ['agent-work'] }, { governed: true }],
     ['the default label under a custom trigger', { triggerLabel: 'agent-work', labels: ['aaoe'], labelledBefore: false }, { governed: false }],
   ] as const)('%s', (_name, over, expected) => {
-    expect(decideGovernance({ ...base, ...over })).toMatchObject(expected);
+    expect(decideGovernance({ ...base, ...(over as Partial<GovernanceFacts>) })).toMatchObject(expected);
   });
 
   it('an agent stays governed without any label (labels only add control)', () => {

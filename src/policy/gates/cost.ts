@@ -21,7 +21,7 @@ export function evaluateCostGate(change: Change, policy: Policy['cost']): GateRe
   if (policy.maxTokens !== undefined && tokens > policy.maxTokens) breaches.push(`${tokens} tokens is above maxTokens ${policy.maxTokens}`);
   if (policy.maxUsd !== undefined && usd > policy.maxUsd) breaches.push(`${formatUsd(usd)} is above maxUsd ${formatUsd(policy.maxUsd)}`);
 
-  const base = { gate: 'cost', title: 'Cost', evidence, findings: [] } as const;
+  const base = { gate: 'cost' as const, title: 'Cost', evidence, findings: [] };
   if (breaches.length === 0) {
     const capped = policy.maxTokens !== undefined || policy.maxUsd !== undefined;
     return {

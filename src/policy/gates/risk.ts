@@ -132,7 +132,7 @@ export function evaluateRiskGate(risk: RiskAssessment, policy: Policy['risk']): 
     ...risk.signals.map((s) => `${s.level}: ${s.detail}`),
   ];
   if (risk.signals.length === 0) evidence.push('no risk signal: a small change outside sensitive areas');
-  const base = { gate: 'risk', title: 'Risk', evidence, findings: [] } as const;
+  const base = { gate: 'risk' as const, title: 'Risk', evidence, findings: [] };
 
   if (compareRisk(risk.level, policy.maxLevel) > 0) {
     return {
