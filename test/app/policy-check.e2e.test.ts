@@ -24,12 +24,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-beforeEach(() => {
-  setConfig(`agents: ['${AGENT}']\n`);
+beforeEach(async () => {
+  await setConfig(`agents: ['${AGENT}']\n`);
 });
 
-function setConfig(content: string) {
+/** Commits the config to the default branch and delivers the push, as GitHub would (it drops the cached policy). */
+async function setConfig(content: string) {
   h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path: '.github/aaoe.yml', content });
+  const push = examplePayload('push', undefined, (e: any) => e.ref === 'refs/heads/master' && !!e.installation);
+  push.installation = { id: INSTALLATION_ID };
+  expect((await h.deliver('push', push)).status).toBe(200);
 }
 
 type FileSpec = { filename: string; status?: string; patch?: string; additions?: number; deletions?: number; previous_filename?: string };
@@ -107,7 +111,7 @@ describe('aaoe/policy over HTTP', () => {
   ];
 
   it('refuses a high-risk change under prod-policy with the risk reason', async () => {
-    setConfig(`extends: prod-policy\nagents: ['${AGENT}']\n`);
+    await setConfig(`extends: prod-policy\nagents: ['${AGENT}']\n`);
     const { headSha, payload } = pullRequest({ files: highRisk() });
     await h.deliver('pull_request', payload);
     const check = checkFor(headSha);
@@ -117,7 +121,7 @@ describe('aaoe/policy over HTTP', () => {
   });
 
   it('asks for a human approval for the same change when the policy allows it with approval', async () => {
-    setConfig(`agents: ['${AGENT}']\nrisk: { requireHumanApprovalAbove: medium, maxLevel: critical }\n`);
+    await setConfig(`agents: ['${AGENT}']\nrisk: { requireHumanApprovalAbove: medium, maxLevel: critical }\n`);
     const { headSha, payload } = pullRequest({ files: highRisk() });
     await h.deliver('pull_request', payload);
     const check = checkFor(headSha);
@@ -129,7 +133,7 @@ describe('aaoe/policy over HTTP', () => {
   });
 
   it('judges a PR that loosens .github/aaoe.yml by the default branch policy, and fails it', async () => {
-    setConfig(`extends: prod-policy\nagents: ['${AGENT}']\n`);
+    await setConfig(`extends: prod-policy\nagents: ['${AGENT}']\n`);
     const loosened = `extends: standard\nagents: ['${AGENT}']\nrisk: { maxLevel: critical, requireHumanApprovalAbove: critical }\nprotectedPaths: { allow: ['.github/**'] }\n`;
     const { number, headSha, payload } = pullRequest({
       files: [
@@ -174,7 +178,7 @@ describe('aaoe/policy over HTTP', () => {
   });
 
   it('fails with annotations into .github/aaoe.yml when the config does not validate', async () => {
-    setConfig(`agents: ['${AGENT}']\nrisk:\n  maxLevel: huge\n  requireHumanApprovalAbov: low\n`);
+    await setConfig(`agents: ['${AGENT}']\nrisk:\n  maxLevel: huge\n  requireHumanApprovalAbov: low\n`);
     const { headSha, payload } = pullRequest({ files: [added('docs/a.md', ['hello'])] });
     await h.deliver('pull_request', payload);
     const check = checkFor(headSha);
