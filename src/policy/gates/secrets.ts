@@ -1,4 +1,5 @@
 import { lintSource } from '@secretlint/core';
+import { secretLintProfiler } from '@secretlint/profiler';
 import { creator as recommendedPreset } from '@secretlint/secretlint-rule-preset-recommend';
 import type { SecretLintCoreConfig } from '@secretlint/types';
 import picomatch from 'picomatch';
@@ -60,7 +61,9 @@ export async function scanSecrets(files: ChangedFile[], policy: { ignorePaths: s
       options: { config: CONFIG, maskSecrets: true, noPhysicFilePath: true },
     });
     const seen = new Set<string>();
-    for (const message of result.messages) {
+    // provider rules first: AAOE's generic rule only reports what no provider rule named
+    const messages = [...result.messages].sort((a, b) => Number(a.ruleId === HIGH_ENTROPY_RULE_ID) - Number(b.ruleId === HIGH_ENTROPY_RULE_ID));
+    for (const message of messages) {
       if (message.type !== 'message') continue;
       // one finding per position: the provider's rule first, AAOE's generic rule only where it is alone
       const at = `${message.loc.start.line}:${message.loc.start.column}`;
@@ -84,6 +87,13 @@ export async function scanSecrets(files: ChangedFile[], policy: { ignorePaths: s
   }
   return { findings, unscanned };
 }
+
+/**
+ * secretlint's core marks every rule run on a process-wide profiler that keeps every entry forever and
+ * searches them linearly on each mark: memory grows without bound and scans slow down in a long-running
+ * app. We never read the profile, so marking is turned off for this process.
+ */
+secretLintProfiler.mark = () => {};
 
 function shortRule(ruleId: string): string {
   return ruleId.replace('@secretlint/secretlint-rule-', 'secretlint/');
