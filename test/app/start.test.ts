@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+
+/** `npm start` without credentials: Probot's setup flow (register the app from app.yml) serves, it does not crash. */
+
+const root = new URL('../../', import.meta.url).pathname;
+let child: ReturnType<typeof spawn> | undefined;
+afterEach(() => {
+  child?.kill('SIGKILL');
+  child = undefined;
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+describe('starting the app', () => {
+  it('without credentials serves the setup flow with the manifest from app.yml', async () => {
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', NO_SMEE_SETUP: 'true', LOG_LEVEL: 'warn' };
+    for (const key of ['APP_ID', 'PRIVATE_KEY', 'PRIVATE_KEY_PATH', 'WEBHOOK_SECRET', 'NODE_ENV', 'GHE_HOST']) delete env[key];
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (d) => (output += d));
+    child.stderr?.on('data', (d) => (output += d));
+
+    let page: Response | undefined;
+    for (let i = 0; i < 100 && !page; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      expect(child.exitCode, output).toBeNull();
+      page = await fetch(`http://127.0.0.1:${port}/probot`).catch(() => undefined);
+    }
+    expect(page?.status, output).toBe(200);
+    const html = await page!.text();
+    // the manifest form carries the events and permissions of app.yml
+    expect(html).toContain('check_suite');
+    expect(html).toContain('checks');
+    const home = await fetch(`http://127.0.0.1:${port}/`, { redirect: "manual" });
+    expect(home.status).toBe(302);
+    expect(home.headers.get('location')).toBe('/probot');
+  }, 40_000);
+});
