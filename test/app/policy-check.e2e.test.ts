@@ -218,6 +218,28 @@ describe('aaoe/policy over HTTP', () => {
     expect(h.sim.requests).toEqual([]);
   });
 
+  it('costs two GitHub calls per pull request once the policy is cached', async () => {
+    await h.deliver('pull_request', pullRequest({ files: [added('docs/warm-1.md', ['x'])] }).payload);
+    const { payload } = pullRequest({ files: [added('docs/warm-2.md', ['y'])] });
+    h.sim.resetRequests();
+    await h.deliver('pull_request', payload);
+    expect(h.sim.requests.map((r: any) => `${r.method} ${r.path.replace(/\d+/g, 'N')}`)).toEqual([
+      'GET /repos/Codertocat/Hello-World/pulls/N/files',
+      'POST /repos/Codertocat/Hello-World/check-runs',
+    ]);
+  });
+
+  it('posts more than 50 annotations in batches of 50, as GitHub requires', async () => {
+    const keys = Array.from({ length: 60 }, (_, i) => `const k${i} = "${AWS_KEY.slice(0, -2)}${String(i).padStart(2, '0').replace(/\d/g, (d) => 'QRSTUVWXYZ'[Number(d)]!)}";`);
+    const { headSha, payload } = pullRequest({ files: [added('src/keys.ts', keys)] });
+    await h.deliver('pull_request', payload);
+    const check = checkFor(headSha);
+    expect(check.conclusion).toBe('failure');
+    expect(check.output.annotations).toHaveLength(60);
+    const writes = h.sim.requests.filter((r: any) => r.path.includes('/check-runs') && r.method !== 'GET');
+    expect(writes.map((r: any) => r.method).slice(-2)).toEqual(['POST', 'PATCH']);
+  });
+
   it('made no request that GitHub’s OpenAPI description rejects', () => {
     expect(h.sim.rejections).toEqual([]);
     expect(h.sim.unimplemented).toEqual([]);
