@@ -1,8 +1,8 @@
 import type { Context } from 'probot';
 import { GitHubAdapter } from '../github/github-adapter.js';
-import { loadPolicy, resolvePolicy, type PolicyError } from '../policy/load-policy.js';
+import { loadPolicy, resolvePolicy, type PolicyAsWritten, type PolicyError } from '../policy/load-policy.js';
 import type { Presets } from '../policy/presets.js';
-import { Policy, type PolicyInput } from '../policy/schema.js';
+import type { Policy } from '../policy/schema.js';
 
 /** The repository config, read from the default branch only. */
 export const CONFIG_FILE = 'aaoe.yml';
@@ -33,13 +33,10 @@ export async function loadRepoPolicy(context: Context, presets: Presets): Promis
     return { ok: true, policy: resolved.policy, source: `the \`${DEFAULT_PRESET}\` preset (no \`${CONFIG_PATH}\` on the default branch)` };
   }
 
-  const parsed = Policy.safeParse(merged);
-  if (parsed.success) {
-    // validate as written (defaults come after the preset is applied)
-    const resolved = resolvePolicy({ policy: merged as PolicyInput, file: CONFIG_PATH }, presets);
-    if (resolved.ok) return { ok: true, policy: resolved.policy, source: `\`${CONFIG_PATH}\` on the default branch` };
-  }
-  return positionedErrors(context, presets, parsed.success ? undefined : parsed.error);
+  // resolvePolicy validates what it is given (as written: every key optional until merged with its preset)
+  const resolved = resolvePolicy({ policy: merged as PolicyAsWritten, file: CONFIG_PATH }, presets);
+  if (resolved.ok) return { ok: true, policy: resolved.policy, source: `\`${CONFIG_PATH}\` on the default branch` };
+  return positionedErrors(context, presets, resolved.errors[0]?.message);
 }
 
 /** Reads the repository's own file as text so that each error carries its `line:col`. */

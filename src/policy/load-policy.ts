@@ -78,7 +78,8 @@ export function loadPolicy(text: string, file: string): PolicyLoad {
   const duplicateOffsets = new Set(duplicates.map((d) => d.offset));
   for (const d of duplicates) errors.push(error(d.offset, d.path, d.message, d.hint));
   for (const extra of docs.slice(1)) {
-    if (extra.contents === null && extra.errors.length === 0) continue; // a trailing `---`
+    const c = extra.contents;
+    if (extra.errors.length === 0 && (c === null || (isScalar(c) && c.value === null && c.source === ''))) continue; // a trailing `---`
     errors.push(error(extra.range[0], [], 'a second YAML document (after `---`)', 'keep one policy per file: remove the `---` and what follows'));
   }
 

@@ -153,6 +153,13 @@ describe('aaoe/policy over HTTP', () => {
     expect(contentReads.every((r: any) => !r.query?.ref || r.query.ref === 'master')).toBe(true);
   });
 
+  it('accepts a config that overrides part of a preset', async () => {
+    await setConfig(`extends: prod-policy\nagents: ['${AGENT}']\ndeployment: { autoRollback: { windowSeconds: 600 } }\n`);
+    const { headSha, payload } = pullRequest({ files: [added('docs/partial.md', ['x'])] });
+    await h.deliver('pull_request', payload);
+    expect(checkFor(headSha)).toMatchObject({ conclusion: 'success', output: { summary: expect.stringContaining('prod-policy') } });
+  });
+
   it('gives a human PR without the label a neutral check', async () => {
     const { headSha, payload } = pullRequest({ author: 'octocat', authorType: 'User', files: [added('src/a.ts', ['x'])] });
     await h.deliver('pull_request', payload);
