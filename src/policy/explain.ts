@@ -1,3 +1,4 @@
+import type { PolicyError } from './load-policy.js';
 import type { Evaluation, GateOutcome } from './result.js';
 
 /**
@@ -45,9 +46,7 @@ export function explainEvaluation(evaluation: Evaluation, about: { policySource?
   return { title: evaluation.title, summary: truncate(lines.join('\n')) };
 }
 
-export type PolicyProblem = { file: string; line: number; column: number; path: string; message: string; hint: string };
-
-export function explainInvalidPolicy(problems: PolicyProblem[]): CheckText {
+export function explainInvalidPolicy(problems: PolicyError[]): CheckText {
   const lines = [
     'The AAOE policy on the default branch does not validate, so no pull request can be judged. Changes stay blocked until it is fixed (a policy that cannot be read never passes a change).',
     '',

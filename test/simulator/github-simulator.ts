@@ -26,7 +26,7 @@ import {
   type Urls,
   type UserType,
 } from './github-json.js';
-import { GitHubState, type Repo, type Role, type Token } from './github-state.js';
+import { GitHubState, type NewPullRequest, type Repo, type Role, type Token } from './github-state.js';
 import { DEFAULT_SPECS, OpenApiValidator, type OperationInfo } from './openapi-validator.js';
 
 /**
@@ -274,22 +274,7 @@ export class GitHubSimulator {
   }
 
   /** A pull request; returns its JSON exactly as GET /repos/{owner}/{repo}/pulls/{number} answers. */
-  addPullRequest(options: {
-    owner: string;
-    repo: string;
-    number?: number;
-    title?: string;
-    body?: string | null;
-    user: { login: string; type?: UserType };
-    headRef?: string;
-    headSha?: string;
-    baseRef?: string;
-    baseSha?: string;
-    labels?: string[];
-    state?: 'open' | 'closed';
-    draft?: boolean;
-    files: PullFile[];
-  }): JsonObject {
+  addPullRequest(options: NewPullRequest & { owner: string; repo: string }): JsonObject {
     const repo = this.state.mustRepo(options.owner, options.repo);
     const { owner: _o, repo: _r, ...rest } = options;
     return pullJson(this.urls, repo, this.state.addPullRequest(repo, rest));

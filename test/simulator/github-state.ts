@@ -211,20 +211,7 @@ export class GitHubState {
 
   addPullRequest(
     repo: Repo,
-    options: {
-      number?: number;
-      title?: string;
-      body?: string | null;
-      user: { login: string; type?: UserType };
-      headRef?: string;
-      headSha?: string;
-      baseRef?: string;
-      baseSha?: string;
-      labels?: string[];
-      state?: 'open' | 'closed';
-      draft?: boolean;
-      files: PullFile[];
-    },
+    options: NewPullRequest,
   ): Pull {
     const number = options.number ?? this.nextNumber(repo);
     if (repo.issues.has(number)) throw new Error(`${repo.owner}/${repo.name}#${number} already exists`);
@@ -309,3 +296,19 @@ export class GitHubState {
 }
 
 export type { Annotation, CheckRunData, CommentData, JsonObject };
+
+/** What a test says about a new pull request; the rest GitHub would fill in. */
+export type NewPullRequest = {
+  number?: number;
+  title?: string;
+  body?: string | null;
+  user: { login: string; type?: UserType };
+  headRef?: string;
+  headSha?: string;
+  baseRef?: string;
+  baseSha?: string;
+  labels?: string[];
+  state?: 'open' | 'closed';
+  draft?: boolean;
+  files: PullFile[];
+};
