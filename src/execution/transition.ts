@@ -1,0 +1,184 @@
+/**
+ * The execution state machine: one execution is one task from intake to its end. `transition` is pure:
+ * it takes the state, an event and `now`, and returns the next state and the effects to run. Effects are
+ * plain data with a deterministic idempotency key; a durable runner applies them (once each), so a crash
+ * or a redelivered webhook never doubles a side effect. An illegal transition is a value, never a throw,
+ * and carries an audit effect so it is recorded.
+ */
+
+export const EXECUTION_STATES = [
+  'received', 'classified', 'proposing', 'proposed', 'blocked', 'awaiting_approval', 'approved', 'merged',
+  'deploying', 'verifying', 'promoted', 'completed', 'rolling_back', 'rolled_back', 'paused', 'frozen', 'rejected', 'failed',
+] as const;
+export type ExecutionState = (typeof EXECUTION_STATES)[number];
+
+/** Where an execution ends. It leaves one only by `retry` (from `failed`) or a rollback of a `completed` deployment. */
+export const FINAL_STATES: ReadonlySet<ExecutionState> = new Set(['completed', 'rolled_back', 'rejected', 'failed']);
+
+export type Execution = {
+  id: string;
+  state: ExecutionState;
+  /** Incremented by every transition; part of every effect's idempotency key. */
+  version: number;
+  /** Where a paused or frozen execution goes back to. */
+  resumeTo?: ExecutionState;
+  /** The head commit the latest policy evaluation and approval are bound to. */
+  headSha?: string;
+  updatedAt: string;
+};
+
+export type ExecutionEvent =
+  | { type: 'classified'; kind: 'feature' | 'bug' | 'infra' | 'ops' | 'docs' }
+  | { type: 'proposal_requested' }
+  | { type: 'proposal_ready'; pullRequest: number; headSha: string }
+  | { type: 'pushed'; headSha: string }
+  | { type: 'policy_evaluated'; headSha: string; conclusion: 'success' | 'failure' | 'action_required' }
+  | { type: 'approved'; by: string; headSha: string }
+  | { type: 'rejected'; by: string; reason: string }
+  | { type: 'merged'; sha: string }
+  | { type: 'deploy_started' }
+  | { type: 'analysis_started' }
+  | { type: 'canary_verdict'; verdict: 'pass' | 'fail' | 'inconclusive'; reason: string }
+  | { type: 'promotion_finished' }
+  | { type: 'rollback_requested'; by: string; reason: string }
+  | { type: 'rollback_finished' }
+  | { type: 'paused'; by: string }
+  | { type: 'resumed'; by: string }
+  | { type: 'frozen'; until: string; reason: string }
+  | { type: 'unfrozen' }
+  | { type: 'failed'; reason: string }
+  | { type: 'retry'; by: string };
+
+export type EffectBody =
+  | { type: 'classify' }
+  | { type: 'request_proposal' }
+  | { type: 'evaluate_policy'; headSha: string }
+  | { type: 'post_status' }
+  | { type: 'dispatch_deploy'; sha: string }
+  | { type: 'promote' }
+  | { type: 'dispatch_rollback'; reason: string }
+  | { type: 'record_breaker_failure'; reason: string }
+  | { type: 'notify'; about: string }
+  | { type: 'audit'; action: string; actor: string; reason: string };
+
+/** An effect and the key that makes running it twice a no-op. */
+export type Effect = EffectBody & { key: string };
+
+export type Transition =
+  | { outcome: 'applied'; execution: Execution; effects: Effect[] }
+  | { outcome: 'illegal'; execution: Execution; effects: Effect[]; reason: string };
+
+type Step = { to: ExecutionState; effects?: EffectBody[]; resumeTo?: ExecutionState | undefined; headSha?: string };
+
+const SYSTEM = 'aaoe';
+
+export function newExecution(id: string, now: Date): { execution: Execution; effects: Effect[] } {
+  const execution: Execution = { id, state: 'received', version: 0, updatedAt: now.toISOString() };
+  return { execution, effects: keyed(execution, [{ type: 'classify' }, audit('received', SYSTEM, 'execution created')]) };
+}
+
+export function transition(execution: Execution, event: ExecutionEvent, now: Date): Transition {
+  const step = decide(execution, event);
+  if (typeof step === 'string') {
+    const effects = keyed(execution, [audit('illegal_transition', actorOf(event), `${event.type} in ${execution.state}: ${step}`)], `illegal:${event.type}`);
+    return { outcome: 'illegal', execution, effects, reason: step };
+  }
+  const next: Execution = {
+    id: execution.id,
+    state: step.to,
+    version: execution.version + 1,
+    updatedAt: now.toISOString(),
+    ...(step.resumeTo ? { resumeTo: step.resumeTo } : {}),
+    ...((step.headSha ?? execution.headSha) ? { headSha: step.headSha ?? execution.headSha } : {}),
+  };
+  const effects = [...(step.effects ?? []), audit(event.type, actorOf(event), reasonOf(event, execution.state, step.to))];
+  return { outcome: 'applied', execution: next, effects: keyed(next, effects) };
+}
+
+/** The next step, or why the event is not allowed in this state. */
+function decide(x: Execution, e: ExecutionEvent): Step | string {
+  const s = x.state;
+  // events allowed in every live state
+  if (e.type === 'failed') return FINAL_STATES.has(s) ? `already ${s}` : { to: 'failed', effects: [{ type: 'post_status' }, { type: 'notify', about: 'failed' }] };
+  if (e.type === 'rejected') {
+    return FINAL_STATES.has(s) || ['merged', 'deploying', 'verifying', 'promoted', 'rolling_back'].includes(s)
+      ? `cannot reject in ${s}${s === 'merged' || s === 'deploying' ? ': roll back instead' : ''}`
+      : { to: 'rejected', effects: [{ type: 'post_status' }] };
+  }
+  if (e.type === 'paused') {
+    if (FINAL_STATES.has(s) || s === 'paused' || s === 'frozen') return `cannot pause in ${s}`;
+    return { to: 'paused', resumeTo: s, effects: [{ type: 'post_status' }] };
+  }
+  if (e.type === 'frozen') {
+    if (FINAL_STATES.has(s) || s === 'frozen') return `cannot freeze in ${s}`;
+    return { to: 'frozen', resumeTo: s === 'paused' ? x.resumeTo : s, effects: [{ type: 'post_status' }] };
+  }
+  if (e.type === 'resumed') return s === 'paused' && x.resumeTo ? { to: x.resumeTo, resumeTo: undefined, effects: [{ type: 'post_status' }] } : `only a paused execution resumes (it is ${s})`;
+  if (e.type === 'unfrozen') return s === 'frozen' && x.resumeTo ? { to: x.resumeTo, resumeTo: undefined, effects: [{ type: 'post_status' }] } : `only a frozen execution is unfrozen (it is ${s})`;
+  if (e.type === 'rollback_requested') {
+    return ['merged', 'deploying', 'verifying', 'promoted', 'completed'].includes(s)
+      ? { to: 'rolling_back', effects: [{ type: 'dispatch_rollback', reason: e.reason }, { type: 'post_status' }] }
+      : `nothing deployed to roll back in ${s}`;
+  }
+  if (e.type === 'pushed') {
+    // a new head commit invalidates the evaluation and any approval bound to the old one
+    return ['proposed', 'blocked', 'awaiting_approval', 'approved'].includes(s)
+      ? { to: 'proposed', headSha: e.headSha, effects: [{ type: 'evaluate_policy', headSha: e.headSha }] }
+      : `a push in ${s} changes nothing`;
+  }
+
+  switch (e.type) {
+    case 'classified':
+      return s === 'received' ? { to: 'classified', effects: [{ type: 'post_status' }] } : `already classified (${s})`;
+    case 'proposal_requested':
+      return s === 'classified' ? { to: 'proposing', effects: [{ type: 'request_proposal' }, { type: 'post_status' }] } : `a proposal is requested after classification, not in ${s}`;
+    case 'proposal_ready':
+      return s === 'proposing' ? { to: 'proposed', headSha: e.headSha, effects: [{ type: 'evaluate_policy', headSha: e.headSha }, { type: 'post_status' }] } : `no proposal was requested (${s})`;
+    case 'policy_evaluated': {
+      if (!['proposed', 'blocked', 'awaiting_approval', 'approved'].includes(s)) return `no change under evaluation in ${s}`;
+      if (x.headSha !== undefined && e.headSha !== x.headSha) return `the evaluation is for ${e.headSha}, the head is ${x.headSha}`;
+      // success needs no approval; an approval already given on this head commit still holds
+      const to: ExecutionState = e.conclusion === 'failure' ? 'blocked' : e.conclusion === 'success' || s === 'approved' ? 'approved' : 'awaiting_approval';
+      return { to, effects: [{ type: 'post_status' }] };
+    }
+    case 'approved':
+      if (s !== 'awaiting_approval') return `nothing awaits approval in ${s}`;
+      if (e.headSha !== x.headSha) return `the approval is for ${e.headSha}, the head is ${x.headSha}`;
+      return { to: 'approved', effects: [{ type: 'post_status' }] };
+    case 'merged':
+      return s === 'approved' ? { to: 'merged', effects: [{ type: 'dispatch_deploy', sha: e.sha }, { type: 'post_status' }] } : `merged without approval in ${s}: not deployed`;
+    case 'deploy_started':
+      return s === 'merged' ? { to: 'deploying' } : `no deployment was dispatched (${s})`;
+    case 'analysis_started':
+      return s === 'deploying' ? { to: 'verifying' } : `no canary is deploying (${s})`;
+    case 'canary_verdict':
+      if (s !== 'verifying' && s !== 'deploying') return `no canary under analysis (${s})`;
+      // inconclusive never promotes
+      return e.verdict === 'pass'
+        ? { to: 'promoted', effects: [{ type: 'promote' }, { type: 'post_status' }] }
+        : { to: 'rolling_back', effects: [{ type: 'dispatch_rollback', reason: e.reason }, { type: 'record_breaker_failure', reason: e.reason }, { type: 'notify', about: 'rollback' }, { type: 'post_status' }] };
+    case 'promotion_finished':
+      return s === 'promoted' ? { to: 'completed', effects: [{ type: 'post_status' }, { type: 'notify', about: 'completed' }] } : `nothing was promoted (${s})`;
+    case 'rollback_finished':
+      return s === 'rolling_back' ? { to: 'rolled_back', effects: [{ type: 'post_status' }] } : `no rollback is running (${s})`;
+    case 'retry':
+      return s === 'failed' ? { to: 'received', effects: [{ type: 'classify' }, { type: 'post_status' }] } : `only a failed execution is retried (it is ${s})`;
+  }
+}
+
+function audit(action: string, actor: string, reason: string): EffectBody {
+  return { type: 'audit', action, actor, reason };
+}
+
+function keyed(x: Execution, effects: EffectBody[], suffix = ''): Effect[] {
+  return effects.map((effect, i) => ({ ...effect, key: `${x.id}:${x.version}:${i}:${effect.type}${suffix ? `:${suffix}` : ''}` }));
+}
+
+function actorOf(e: ExecutionEvent): string {
+  return 'by' in e ? e.by : SYSTEM;
+}
+
+function reasonOf(e: ExecutionEvent, from: ExecutionState, to: ExecutionState): string {
+  const why = e.type === 'canary_verdict' ? `: ${e.verdict}, ${e.reason}` : 'reason' in e ? `: ${e.reason}` : '';
+  return `${from} -> ${to}${why}`;
+}

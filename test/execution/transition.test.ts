@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { EXECUTION_STATES, FINAL_STATES, newExecution, transition, type Execution, type ExecutionEvent, type ExecutionState } from '../../src/execution/transition.js';
+
+const now = new Date('2026-11-23T10:00:00Z');
+const at = (state: ExecutionState, over: Partial<Execution> = {}): Execution => ({ id: 'x1', state, version: 3, headSha: 'aaa', updatedAt: now.toISOString(), ...over });
+
+describe('transition', () => {
+  it.each<[ExecutionState, ExecutionEvent, ExecutionState, string[]]>([
+    ['received', { type: 'classified', kind: 'feature' }, 'classified', ['post_status']],
+    ['classified', { type: 'proposal_requested' }, 'proposing', ['request_proposal', 'post_status']],
+    ['proposing', { type: 'proposal_ready', pullRequest: 7, headSha: 'bbb' }, 'proposed', ['evaluate_policy', 'post_status']],
+    ['proposed', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'success' }, 'approved', ['post_status']],
+    ['proposed', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'failure' }, 'blocked', ['post_status']],
+    ['proposed', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'action_required' }, 'awaiting_approval', ['post_status']],
+    ['awaiting_approval', { type: 'approved', by: 'alice', headSha: 'aaa' }, 'approved', ['post_status']],
+    ['approved', { type: 'pushed', headSha: 'ccc' }, 'proposed', ['evaluate_policy']],
+    ['awaiting_approval', { type: 'pushed', headSha: 'ccc' }, 'proposed', ['evaluate_policy']],
+    ['approved', { type: 'merged', sha: 'ddd' }, 'merged', ['dispatch_deploy', 'post_status']],
+    ['merged', { type: 'deploy_started' }, 'deploying', []],
+    ['deploying', { type: 'analysis_started' }, 'verifying', []],
+    ['verifying', { type: 'canary_verdict', verdict: 'pass', reason: 'all metrics within thresholds' }, 'promoted', ['promote', 'post_status']],
+    ['verifying', { type: 'canary_verdict', verdict: 'fail', reason: 'error rate x3' }, 'rolling_back', ['dispatch_rollback', 'record_breaker_failure', 'notify', 'post_status']],
+    ['verifying', { type: 'canary_verdict', verdict: 'inconclusive', reason: 'no samples' }, 'rolling_back', ['dispatch_rollback', 'record_breaker_failure', 'notify', 'post_status']],
+    ['promoted', { type: 'promotion_finished' }, 'completed', ['post_status', 'notify']],
+    ['rolling_back', { type: 'rollback_finished' }, 'rolled_back', ['post_status']],
+    ['completed', { type: 'rollback_requested', by: 'alice', reason: 'bad release' }, 'rolling_back', ['dispatch_rollback', 'post_status']],
+    ['awaiting_approval', { type: 'rejected', by: 'bob', reason: 'no' }, 'rejected', ['post_status']],
+    ['deploying', { type: 'failed', reason: 'runner lost' }, 'failed', ['post_status', 'notify']],
+    ['failed', { type: 'retry', by: 'alice' }, 'received', ['classify', 'post_status']],
+  ])('%s + %o -> %s', (from, event, to, effects) => {
+    const t = transition(at(from), event, now);
+    expect(t.outcome).toBe('applied');
+    expect(t.execution.state).toBe(to);
+    expect(t.execution.version).toBe(4);
+    expect(t.effects.map((e) => e.type)).toEqual([...effects, 'audit']);
+  });
+
+  it.each<[ExecutionState, ExecutionEvent]>([
+    ['received', { type: 'merged', sha: 'x' }],
+    ['awaiting_approval', { type: 'merged', sha: 'x' }],
+    ['blocked', { type: 'approved', by: 'alice', headSha: 'aaa' }],
+    ['awaiting_approval', { type: 'approved', by: 'alice', headSha: 'old' }],
+    ['proposed', { type: 'policy_evaluated', headSha: 'old', conclusion: 'success' }],
+    ['merged', { type: 'rejected', by: 'bob', reason: 'late' }],
+    ['completed', { type: 'failed', reason: 'x' }],
+    ['rolled_back', { type: 'retry', by: 'alice' }],
+    ['proposed', { type: 'rollback_requested', by: 'alice', reason: 'x' }],
+    ['approved', { type: 'resumed', by: 'alice' }],
+    ['promoted', { type: 'canary_verdict', verdict: 'pass', reason: 'again' }],
+  ])('%s + %o is illegal, recorded, and changes nothing', (from, event) => {
+    const before = at(from);
+    const t = transition(before, event, now);
+    expect(t.outcome).toBe('illegal');
+    expect(t.execution).toBe(before);
+    expect(t.effects).toEqual([expect.objectContaining({ type: 'audit', action: 'illegal_transition' })]);
+  });
+
+  it('pauses and resumes to where it was; a freeze keeps the state to return to', () => {
+    const paused = transition(at('awaiting_approval'), { type: 'paused', by: 'alice' }, now).execution;
+    expect(paused).toMatchObject({ state: 'paused', resumeTo: 'awaiting_approval' });
+    const frozen = transition(paused, { type: 'frozen', until: '2026-11-23T11:00:00Z', reason: 'breaker' }, now).execution;
+    expect(frozen).toMatchObject({ state: 'frozen', resumeTo: 'awaiting_approval' });
+    const back = transition(frozen, { type: 'unfrozen' }, now).execution;
+    expect(back.state).toBe('awaiting_approval');
+    expect(back.resumeTo).toBeUndefined();
+  });
+
+  it('a push binds the execution to the new head, so an approval of the old head no longer counts', () => {
+    const pushed = transition(at('awaiting_approval'), { type: 'pushed', headSha: 'new' }, now).execution;
+    const evaluated = transition(pushed, { type: 'policy_evaluated', headSha: 'new', conclusion: 'action_required' }, now).execution;
+    expect(transition(evaluated, { type: 'approved', by: 'alice', headSha: 'aaa' }, now).outcome).toBe('illegal');
+    expect(transition(evaluated, { type: 'approved', by: 'alice', headSha: 'new' }, now).execution.state).toBe('approved');
+  });
+
+  it('gives every effect a deterministic, unique idempotency key', () => {
+    const a = transition(at('verifying'), { type: 'canary_verdict', verdict: 'fail', reason: 'x' }, now);
+    const b = transition(at('verifying'), { type: 'canary_verdict', verdict: 'fail', reason: 'x' }, now);
+    expect(a.effects.map((e) => e.key)).toEqual(b.effects.map((e) => e.key));
+    expect(new Set(a.effects.map((e) => e.key)).size).toBe(a.effects.length);
+  });
+
+  it('never leaves a final state but by retry from failed', () => {
+    const events: ExecutionEvent[] = [
+      { type: 'classified', kind: 'bug' }, { type: 'proposal_requested' }, { type: 'approved', by: 'a', headSha: 'aaa' },
+      { type: 'merged', sha: 's' }, { type: 'paused', by: 'a' }, { type: 'frozen', until: 'u', reason: 'r' }, { type: 'rejected', by: 'a', reason: 'r' },
+    ];
+    for (const state of FINAL_STATES) for (const event of events) expect(transition(at(state), event, now).outcome, `${state} + ${event.type}`).toBe('illegal');
+  });
+
+  it('covers every state of the pipeline', () => {
+    expect(EXECUTION_STATES).toHaveLength(18);
+    expect(newExecution('x2', now).execution).toMatchObject({ state: 'received', version: 0 });
+  });
+});
