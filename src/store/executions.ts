@@ -1,0 +1,140 @@
+import type { Effect, Execution, ExecutionState } from '../execution/transition.js';
+import { appendAudit } from './audit-log.js';
+import type { SqlExecutor } from './database.js';
+import { QUEUES, type JobQueue } from './job-queue.js';
+
+/**
+ * Executions as stored, and the one way a transition is committed: the new state, its audit entries and the
+ * jobs for its effects in the caller's transaction (the outbox), so none is ever recorded without the others.
+ */
+
+export type ExecutionRecord = Execution & {
+  /** `owner/name`. */
+  repo: string;
+  installationId: number;
+  /** The pull request the execution governs, when there is one. */
+  pullRequest: number | null;
+  /** The delivery that started it: the id that ties logs, jobs and audit entries together. */
+  traceId: string;
+  /** Facts about the pull request from its latest delivery. */
+  subject: PullRequestSubject | null;
+};
+
+export type PullRequestSubject = { author: { login: string; type: string }; isAgent: boolean; htmlUrl: string; governedBecause: string };
+
+/** What an effect job carries: enough to find the execution; the effect says what to do. */
+export type EffectJob = { executionId: string; traceId: string; effect: Effect };
+
+type Row = {
+  id: string; repo: string; installation_id: number; pull_request: number | null; state: ExecutionState; version: number;
+  head_sha: string | null; resume_to: ExecutionState | null; trace_id: string; subject: PullRequestSubject | null; updated_at: Date;
+};
+
+const COLUMNS = 'id, repo, installation_id, pull_request, state, version, head_sha, resume_to, trace_id, subject, updated_at';
+
+function fromRow(row: Row): ExecutionRecord {
+  return {
+    id: row.id,
+    repo: row.repo,
+    installationId: row.installation_id,
+    pullRequest: row.pull_request,
+    state: row.state,
+    version: row.version,
+    ...(row.head_sha ? { headSha: row.head_sha } : {}),
+    ...(row.resume_to ? { resumeTo: row.resume_to } : {}),
+    traceId: row.trace_id,
+    subject: row.subject,
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** The execution of a pull request, locked until the transaction ends (events on one execution queue up). */
+export async function lockPullRequestExecution(tx: SqlExecutor, repo: string, pullRequest: number): Promise<ExecutionRecord | undefined> {
+  const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND pull_request = $2 FOR UPDATE`, [repo, pullRequest]);
+  return rows[0] && fromRow(rows[0]);
+}
+
+export async function lockExecution(tx: SqlExecutor, id: string): Promise<ExecutionRecord | undefined> {
+  const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE id = $1 FOR UPDATE`, [id]);
+  return rows[0] && fromRow(rows[0]);
+}
+
+export async function getExecution(db: SqlExecutor, id: string): Promise<ExecutionRecord | undefined> {
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE id = $1`, [id]);
+  return rows[0] && fromRow(rows[0]);
+}
+
+export async function listExecutions(db: SqlExecutor, repo?: string): Promise<ExecutionRecord[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM executions WHERE ($1::text IS NULL OR repo = $1) ORDER BY created_at`,
+    [repo ?? null],
+  );
+  return rows.map(fromRow);
+}
+
+/** Inserts a new execution; false when the pull request has one already (another delivery won the race). */
+export async function insertExecution(tx: SqlExecutor, record: ExecutionRecord): Promise<boolean> {
+  const { rows } = await tx.query(
+    `INSERT INTO executions (id, repo, installation_id, number, pull_request, state, version, head_sha, resume_to, trace_id, subject, updated_at)
+     VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)
+     ON CONFLICT DO NOTHING RETURNING id`,
+    [record.id, record.repo, record.installationId, record.pullRequest, record.state, record.version, record.headSha ?? null, record.resumeTo ?? null, record.traceId, JSON.stringify(record.subject), record.updatedAt],
+  );
+  return rows.length === 1;
+}
+
+async function saveExecution(tx: SqlExecutor, before: ExecutionRecord, after: ExecutionRecord): Promise<void> {
+  const { rows } = await tx.query(
+    `UPDATE executions SET state = $3, version = $4, head_sha = $5, resume_to = $6, updated_at = $7, subject = $8::jsonb
+      WHERE id = $1 AND version = $2 RETURNING id`,
+    [before.id, before.version, after.state, after.version, after.headSha ?? null, after.resumeTo ?? null, after.updatedAt, JSON.stringify(after.subject)],
+  );
+  if (rows.length !== 1) throw new Error(`execution ${before.id} changed under us (version ${before.version}): lock it first`);
+}
+
+/**
+ * Commits a transition's outcome: saves `after` (when it differs from `before`), appends its audit effects
+ * and enqueues its other effects, all in `tx`.
+ */
+export async function commitTransition(
+  tx: SqlExecutor,
+  queue: JobQueue,
+  before: ExecutionRecord | undefined,
+  after: ExecutionRecord,
+  effects: readonly Effect[],
+  traceId: string,
+): Promise<void> {
+  if (before && after.version !== before.version) await saveExecution(tx, before, after);
+  for (const effect of effects) {
+    if (effect.type === 'audit') {
+      await appendAudit(tx, {
+        executionId: after.id,
+        traceId,
+        actor: effect.actor,
+        action: effect.action,
+        reason: effect.reason,
+        data: { state: after.state, version: after.version, ...(after.headSha ? { headSha: after.headSha } : {}), key: effect.key },
+      });
+    } else {
+      const job: EffectJob = { executionId: after.id, traceId, effect };
+      await queue.enqueue(tx, QUEUES.effect, effect.key, job);
+    }
+  }
+}
+
+/**
+ * Records that the work behind `key` is done, in the transaction that applies its outcome. False when it was
+ * done already: the caller then does nothing more (a duplicate or a job run again after a crash).
+ */
+export async function markDone(tx: SqlExecutor, key: string, executionId: string | null, result: unknown = null): Promise<boolean> {
+  const { rows } = await tx.query(
+    'INSERT INTO effects_done (key, execution_id, result) VALUES ($1, $2, $3::jsonb) ON CONFLICT DO NOTHING RETURNING key',
+    [key, executionId, JSON.stringify(result)],
+  );
+  return rows.length === 1;
+}
+
+export async function isDone(db: SqlExecutor, key: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM effects_done WHERE key = $1', [key]);
+  return rows.length === 1;
+}

@@ -1,0 +1,133 @@
+import type { Database } from './database.js';
+
+/**
+ * Versioned schema migrations, applied at start-up (and by `aaoe db migrate`).
+ *
+ * The SQL lives here as strings so the compiled `dist/` carries it. Keep it to PostgreSQL 15 (PGlite is 18).
+ * Never edit a migration that has shipped: add the next version.
+ */
+export type Migration = { version: number; name: string; sql: string };
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'deliveries, executions, audit_log',
+    sql: `
+CREATE TABLE deliveries (
+  id          text PRIMARY KEY,              -- X-GitHub-Delivery
+  event       text NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE executions (
+  id         text PRIMARY KEY,
+  repo       text NOT NULL,
+  number     integer,
+  state      text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX executions_repo_number ON executions (repo, number);
+
+CREATE TABLE audit_log (
+  seq          bigint PRIMARY KEY,
+  at           timestamptz NOT NULL,
+  execution_id text,
+  trace_id     text,
+  actor        text NOT NULL,
+  action       text NOT NULL,
+  reason       text,
+  cost_usd     numeric,
+  cost_tokens  bigint,
+  data         jsonb,
+  prev_hash    text NOT NULL,
+  hash         text NOT NULL
+);
+CREATE INDEX audit_log_execution ON audit_log (execution_id, seq);
+
+-- Append-only: refuse UPDATE, DELETE and TRUNCATE. (An owner can still disable this; the hash chain is what
+-- detects that.)
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP;
+END
+$$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+`,
+  },
+  {
+    version: 2,
+    name: 'executions of pull requests, delivery facts, completed effects',
+    sql: `
+ALTER TABLE deliveries ADD COLUMN action text;
+ALTER TABLE deliveries ADD COLUMN installation_id bigint;
+
+-- number: the issue or pull request that started the execution; pull_request: the pull request it governs.
+ALTER TABLE executions ADD COLUMN version integer NOT NULL DEFAULT 0;
+ALTER TABLE executions ADD COLUMN pull_request integer;
+ALTER TABLE executions ADD COLUMN head_sha text;
+ALTER TABLE executions ADD COLUMN resume_to text;
+ALTER TABLE executions ADD COLUMN trace_id text;
+ALTER TABLE executions ADD COLUMN installation_id bigint;
+-- subject: the facts about the pull request the latest delivery carried (author, whether an agent, URL).
+ALTER TABLE executions ADD COLUMN subject jsonb;
+CREATE UNIQUE INDEX executions_repo_pull_request ON executions (repo, pull_request) WHERE pull_request IS NOT NULL;
+
+-- An effect whose work is finished, recorded in the transaction that applies its outcome: a job that runs
+-- again (after a crash, or a duplicate) finds its key here and does nothing.
+CREATE TABLE effects_done (
+  key          text PRIMARY KEY,
+  execution_id text,
+  result       jsonb,
+  done_at      timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
+];
+
+/** Key of the transaction-scoped advisory lock that serialises migrators (two processes starting at once). */
+export const MIGRATION_LOCK_KEY = 0x4161_6f65_0001; // "Aaoe" 1
+
+export type MigrationReport = { applied: number[]; current: number };
+
+/**
+ * Applies every migration not yet recorded in `schema_migrations`, in version order, in one transaction
+ * under an advisory lock. Idempotent. Refuses a database whose schema is newer than this build knows.
+ */
+export async function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationReport> {
+  const ordered = [...migrations].sort((a, b) => a.version - b.version);
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version    integer PRIMARY KEY,
+         name       text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+    const { rows } = await tx.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    const done = new Set(rows.map((row) => row.version));
+    const known = new Set(ordered.map((migration) => migration.version));
+    const unknown = rows.map((row) => row.version).filter((version) => !known.has(version));
+    if (unknown.length > 0) {
+      throw new Error(
+        `the database has schema version ${Math.max(...unknown)}, newer than this build knows ` +
+          `(${ordered.at(-1)?.version ?? 0}): upgrade aaoe before starting it on this database`,
+      );
+    }
+    const applied: number[] = [];
+    for (const migration of ordered) {
+      if (done.has(migration.version)) continue;
+      await tx.query(migration.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
+      applied.push(migration.version);
+    }
+    return { applied, current: ordered.at(-1)?.version ?? 0 };
+  });
+}
