@@ -1,5 +1,6 @@
 import { ProbotOctokit, run } from 'probot';
 import { aaoeApp } from './app/aaoe-app.js';
+import type { Runtime } from './app/runtime.js';
 
 /**
  * `npm start`. Without credentials Probot starts its setup flow, which registers the app from
@@ -19,4 +20,23 @@ export const AaoeOctokit = ProbotOctokit.defaults((options: ConstructorParameter
   },
 }));
 
-await run(aaoeApp(), { Octokit: AaoeOctokit });
+let runtime: Runtime | undefined;
+const server = await run(aaoeApp({ onReady: (r) => (runtime = r) }), { Octokit: AaoeOctokit });
+
+// Stop in order: no new deliveries, running jobs finish (or are retried later), then the store closes.
+// (Probot's own SIGINT handler exits before the store is closed, so it is replaced.)
+process.removeAllListeners('SIGINT');
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void (async () => {
+      try {
+        await server.stop();
+        await runtime?.close();
+        process.exit(0);
+      } catch (error) {
+        console.error(error);
+        process.exit(1);
+      }
+    })();
+  });
+}

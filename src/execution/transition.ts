@@ -32,7 +32,9 @@ export type ExecutionEvent =
   | { type: 'proposal_requested' }
   | { type: 'proposal_ready'; pullRequest: number; headSha: string }
   | { type: 'pushed'; headSha: string }
-  | { type: 'policy_evaluated'; headSha: string; conclusion: 'success' | 'failure' | 'action_required' }
+  /** Judge the same head commit again (a re-run, a label, an edit): an approval on it still holds. */
+  | { type: 'evaluation_requested'; headSha: string; by: string }
+  | { type: 'policy_evaluated'; headSha: string; conclusion: 'success' | 'failure' | 'action_required'; reason: string }
   | { type: 'approved'; by: string; headSha: string }
   | { type: 'rejected'; by: string; reason: string }
   | { type: 'merged'; sha: string }
@@ -75,6 +77,18 @@ const SYSTEM = 'aaoe';
 export function newExecution(id: string, now: Date): { execution: Execution; effects: Effect[] } {
   const execution: Execution = { id, state: 'received', version: 0, updatedAt: now.toISOString() };
   return { execution, effects: keyed(execution, [{ type: 'classify' }, audit('received', SYSTEM, 'execution created')]) };
+}
+
+/**
+ * An execution that starts from a pull request opened outside AAOE (an agent's or a labelled one): it is
+ * `proposed` at once, bound to its head commit, and its first effect is the policy evaluation.
+ */
+export function newPullRequestExecution(id: string, headSha: string, by: string, now: Date): { execution: Execution; effects: Effect[] } {
+  const execution: Execution = { id, state: 'proposed', version: 0, headSha, updatedAt: now.toISOString() };
+  return {
+    execution,
+    effects: keyed(execution, [{ type: 'evaluate_policy', headSha }, audit('received', by, `pull request at ${headSha}: proposed`)]),
+  };
 }
 
 export function transition(execution: Execution, event: ExecutionEvent, now: Date): Transition {
@@ -125,6 +139,12 @@ function decide(x: Execution, e: ExecutionEvent): Step | string {
     return ['proposed', 'blocked', 'awaiting_approval', 'approved'].includes(s)
       ? { to: 'proposed', headSha: e.headSha, effects: [{ type: 'evaluate_policy', headSha: e.headSha }] }
       : `a push in ${s} changes nothing`;
+  }
+
+  if (e.type === 'evaluation_requested') {
+    if (!['proposed', 'blocked', 'awaiting_approval', 'approved'].includes(s)) return `no change under evaluation in ${s}`;
+    // a request for another commit is a push seen late
+    return e.headSha === x.headSha ? { to: s, effects: [{ type: 'evaluate_policy', headSha: e.headSha }] } : { to: 'proposed', headSha: e.headSha, effects: [{ type: 'evaluate_policy', headSha: e.headSha }] };
   }
 
   switch (e.type) {

@@ -126,6 +126,40 @@ export class GitHubAdapter {
     }
     return data.id;
   }
+
+  /** The check run named `name` on `headSha` carrying `externalId`, if one was created (by an attempt that then died). */
+  async findCheckRun(headSha: string, name: string, externalId: string): Promise<{ id: number; annotations: number } | undefined> {
+    const runs = await this.octokit.paginate(this.octokit.rest.checks.listForRef, {
+      ...this.repo,
+      ref: headSha,
+      check_name: name,
+      filter: 'all',
+      per_page: 100,
+    });
+    const run = runs.find((r) => r.external_id === externalId);
+    return run && { id: run.id, annotations: run.output.annotations_count };
+  }
+
+  /**
+   * Replaces the result of an existing check run. Annotations are sent only when `withAnnotations` (GitHub
+   * appends annotations, so a run that has them already would get them twice).
+   */
+  async updateCheckRun(id: number, plan: CheckRunPlan, withAnnotations: boolean): Promise<number> {
+    const annotations = withAnnotations ? plan.findings.map(toAnnotation) : [];
+    const output = { title: plan.title, summary: plan.summary };
+    for (let i = 0; i === 0 || i < annotations.length; i += ANNOTATIONS_PER_REQUEST) {
+      const batch = annotations.slice(i, i + ANNOTATIONS_PER_REQUEST);
+      await this.octokit.rest.checks.update({
+        ...this.repo,
+        check_run_id: id,
+        ...(i === 0
+          ? { status: 'completed' as const, conclusion: plan.conclusion, completed_at: new Date().toISOString(), ...(plan.detailsUrl ? { details_url: plan.detailsUrl } : {}) }
+          : {}),
+        output: { ...output, ...(batch.length > 0 ? { annotations: batch } : {}) },
+      });
+    }
+    return id;
+  }
 }
 
 function toAnnotation(finding: Finding) {

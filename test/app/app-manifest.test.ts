@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { PULL_REQUEST_EVENTS } from '../../src/app/aaoe-app.js';
+import { ACTED_ON_EVENTS } from '../../src/app/aaoe-app.js';
 
 describe('app.yml', () => {
   const manifest = parse(readFileSync(new URL('../../app.yml', import.meta.url), 'utf8'));
@@ -9,7 +9,7 @@ describe('app.yml', () => {
 
   it('subscribes to exactly the events the app handles', () => {
     const handled = new Set(
-      [...PULL_REQUEST_EVENTS, ...[...source.matchAll(/app\.on\('([a-z_]+)(?:\.[a-z_]+)?'/g)].map((m) => m[1]!)].map((e) => e.split('.')[0]!),
+      [...ACTED_ON_EVENTS, ...[...source.matchAll(/app\.on\('([a-z_]+)(?:\.[a-z_]+)?'/g)].map((m) => m[1]!)].map((e) => e.split('.')[0]!),
     );
     expect(new Set(manifest.default_events)).toEqual(handled);
   });

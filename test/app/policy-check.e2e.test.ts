@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { listExecutions } from '../../src/store/executions.js';
+import { readAudit, verifyAudit } from '../../src/store/audit-log.js';
 import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 
 /**
@@ -250,5 +252,83 @@ describe('aaoe/policy over HTTP', () => {
   it('made no request that GitHub’s OpenAPI description rejects', () => {
     expect(h.sim.rejections).toEqual([]);
     expect(h.sim.unimplemented).toEqual([]);
+  });
+});
+
+describe('intake: deliveries recorded, acknowledged at once, acted on once', () => {
+  const checksOn = (headSha: string) => h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
+  const executionOf = async (number: number) => (await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((x) => x.pullRequest === number);
+
+  it('acknowledges a delivery while every GitHub request is held, and acts on it once GitHub answers', async () => {
+    const { number, headSha, payload } = pullRequest({ files: [added('docs/held.md', ['x'])] });
+    const release = h.sim.hold();
+    try {
+      expect((await h.deliver('pull_request', payload, { wait: false })).status).toBe(200);
+      expect(checksOn(headSha)).toEqual([]);
+    } finally {
+      release();
+    }
+    await h.runtime.queue.idle();
+    expect(checksOn(headSha).map((r: any) => r.conclusion)).toEqual(['success']);
+    expect((await executionOf(number))?.state).toBe('approved');
+  });
+
+  it('acts once on a delivery sent 100 times, 50 of them at once', async () => {
+    const { number, headSha, payload } = pullRequest({ files: [added('docs/dup.md', ['x'])] });
+    const id = 'c0ffee00-0000-4000-8000-000000000100';
+    h.sim.resetRequests();
+    const concurrent = await Promise.all(Array.from({ length: 50 }, () => h.deliver('pull_request', payload, { id, wait: false })));
+    const sequential = [];
+    for (let i = 0; i < 50; i++) sequential.push(await h.deliver('pull_request', payload, { id, wait: false }));
+    await h.runtime.queue.idle();
+    expect([...concurrent, ...sequential].every((r) => r.status === 200)).toBe(true);
+    expect(checksOn(headSha)).toHaveLength(1);
+    expect(h.sim.requests.filter((r: any) => r.method === 'POST' && r.path.endsWith('/check-runs'))).toHaveLength(1);
+    const execution = await executionOf(number);
+    expect(execution).toMatchObject({ state: 'approved', traceId: id });
+    const { rows } = await h.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries WHERE id = $1', [id]);
+    expect(rows[0]?.n).toBe(1);
+  });
+
+  // 5xx answers are retried inside Octokit already (1, 4, 9 s); a 403 is not, so the job itself fails and is retried
+  it('retries a job that failed on GitHub errors, and still posts one check', async () => {
+    const { headSha, payload } = pullRequest({ files: [added('docs/outage.md', ['x'])] });
+    h.sim.failNext(3, 403);
+    const id = 'c0ffee00-0000-4000-8000-000000000403';
+    expect((await h.deliver('pull_request', payload, { id, wait: false })).status).toBe(200);
+    await h.runtime.queue.idle(60_000);
+    expect(checksOn(headSha).map((r: any) => r.conclusion)).toEqual(['success']);
+    const job = (await h.runtime.queue.list({ state: 'completed', limit: 1000 })).find((j) => j.key === `delivery:${id}`);
+    expect(job?.attempts).toBeGreaterThan(1);
+    expect(await h.runtime.queue.list({ state: 'failed' })).toEqual([]);
+  }, 90_000);
+
+  it('moves the execution with the pull request and records every step in the audit chain', async () => {
+    const { number, headSha, payload } = pullRequest({ files: [added('docs/moves.md', ['x'])] });
+    await h.deliver('pull_request', payload);
+    const first = await executionOf(number);
+    expect(first).toMatchObject({ state: 'approved', headSha });
+
+    // a push that adds a workflow change: a new head, judged again, now blocked
+    const newSha = 'f'.repeat(40);
+    const pr = h.sim.addPullRequest({
+      owner: OWNER, repo: REPO, number: number + 1000, user: { login: AGENT, type: 'Bot' }, headRef: 'tmp', headSha: newSha, baseRef: 'master', labels: [],
+      files: [{ filename: '.github/workflows/ci.yml', status: 'modified', additions: 1, deletions: 0, patch: '@@ -1 +1,2 @@\n on: push\n+# x' }] as never,
+    });
+    const sync = examplePayload('pull_request', 'synchronize');
+    sync.number = number + 1000;
+    sync.pull_request = { ...sync.pull_request, ...pr };
+    sync.installation = { id: INSTALLATION_ID };
+    await h.deliver('pull_request', sync);
+    await h.deliver('pull_request', { ...sync, action: 'opened' });
+    const moved = await executionOf(number + 1000);
+    expect(moved).toMatchObject({ state: 'blocked', headSha: newSha });
+
+    const entries = [];
+    for await (const entry of readAudit(h.runtime.db)) if (entry.executionId === first!.id || entry.executionId === moved!.id) entries.push(entry);
+    expect(entries.filter((e) => e.executionId === first!.id).map((e) => e.action)).toEqual(['received', 'policy_evaluated']);
+    expect(entries.filter((e) => e.executionId === moved!.id).map((e) => e.action)).toEqual(['received', 'policy_evaluated', 'evaluation_requested', 'policy_evaluated']);
+    expect(entries.at(-1)?.reason).toMatch(/^blocked -> blocked: failure: .*protected-paths failed/);
+    expect(await verifyAudit(h.runtime.db)).toMatchObject({ ok: true });
   });
 });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../support/app-harness.js';
 
 /** `npm start` without credentials: Probot's setup flow (register the app from app.yml) serves, it does not crash. */
 
@@ -10,15 +10,6 @@ afterEach(() => {
   child?.kill('SIGKILL');
   child = undefined;
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('starting the app', () => {
   it('without credentials serves the setup flow with the manifest from app.yml', async () => {

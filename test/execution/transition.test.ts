@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXECUTION_STATES, FINAL_STATES, newExecution, transition, type Execution, type ExecutionEvent, type ExecutionState } from '../../src/execution/transition.js';
+import { EXECUTION_STATES, FINAL_STATES, newExecution, newPullRequestExecution, transition, type Execution, type ExecutionEvent, type ExecutionState } from '../../src/execution/transition.js';
 
 const now = new Date('2026-11-23T10:00:00Z');
 const at = (state: ExecutionState, over: Partial<Execution> = {}): Execution => ({ id: 'x1', state, version: 3, headSha: 'aaa', updatedAt: now.toISOString(), ...over });
@@ -9,9 +9,9 @@ describe('transition', () => {
     ['received', { type: 'classified', kind: 'feature' }, 'classified', ['post_status']],
     ['classified', { type: 'proposal_requested' }, 'proposing', ['request_proposal', 'post_status']],
     ['proposing', { type: 'proposal_ready', pullRequest: 7, headSha: 'bbb' }, 'proposed', ['evaluate_policy', 'post_status']],
-    ['proposed', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'success' }, 'approved', ['post_status']],
-    ['proposed', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'failure' }, 'blocked', ['post_status']],
-    ['proposed', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'action_required' }, 'awaiting_approval', ['post_status']],
+    ['proposed', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'success', reason: 'r' }, 'approved', ['post_status']],
+    ['proposed', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'failure', reason: 'r' }, 'blocked', ['post_status']],
+    ['proposed', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'action_required', reason: 'r' }, 'awaiting_approval', ['post_status']],
     ['awaiting_approval', { type: 'approved', by: 'alice', headSha: 'aaa' }, 'approved', ['post_status']],
     ['approved', { type: 'pushed', headSha: 'ccc' }, 'proposed', ['evaluate_policy']],
     ['awaiting_approval', { type: 'pushed', headSha: 'ccc' }, 'proposed', ['evaluate_policy']],
@@ -40,7 +40,7 @@ describe('transition', () => {
     ['awaiting_approval', { type: 'merged', sha: 'x' }],
     ['blocked', { type: 'approved', by: 'alice', headSha: 'aaa' }],
     ['awaiting_approval', { type: 'approved', by: 'alice', headSha: 'old' }],
-    ['proposed', { type: 'policy_evaluated', headSha: 'old', conclusion: 'success' }],
+    ['proposed', { type: 'policy_evaluated', headSha: 'old', conclusion: 'success', reason: 'r' }],
     ['merged', { type: 'rejected', by: 'bob', reason: 'late' }],
     ['completed', { type: 'failed', reason: 'x' }],
     ['rolled_back', { type: 'retry', by: 'alice' }],
@@ -67,7 +67,7 @@ describe('transition', () => {
 
   it('a push binds the execution to the new head, so an approval of the old head no longer counts', () => {
     const pushed = transition(at('awaiting_approval'), { type: 'pushed', headSha: 'new' }, now).execution;
-    const evaluated = transition(pushed, { type: 'policy_evaluated', headSha: 'new', conclusion: 'action_required' }, now).execution;
+    const evaluated = transition(pushed, { type: 'policy_evaluated', headSha: 'new', conclusion: 'action_required', reason: 'r' }, now).execution;
     expect(transition(evaluated, { type: 'approved', by: 'alice', headSha: 'aaa' }, now).outcome).toBe('illegal');
     expect(transition(evaluated, { type: 'approved', by: 'alice', headSha: 'new' }, now).execution.state).toBe('approved');
   });
@@ -90,5 +90,26 @@ describe('transition', () => {
   it('covers every state of the pipeline', () => {
     expect(EXECUTION_STATES).toHaveLength(18);
     expect(newExecution('x2', now).execution).toMatchObject({ state: 'received', version: 0 });
+  });
+});
+
+describe('pull requests opened outside AAOE', () => {
+  const now = new Date('2026-11-23T10:00:00Z');
+
+  it('start proposed, bound to their head, with the evaluation as first effect', () => {
+    const { execution, effects } = newPullRequestExecution('pr-1', 'h1', 'octocat', now);
+    expect(execution).toMatchObject({ state: 'proposed', headSha: 'h1', version: 0 });
+    expect(effects.map((e) => e.type)).toEqual(['evaluate_policy', 'audit']);
+  });
+
+  it('re-evaluating the same head keeps an approval; another head is a push', () => {
+    const approved: Execution = { id: 'x', state: 'approved', version: 3, headSha: 'h1', updatedAt: now.toISOString() };
+    const same = transition(approved, { type: 'evaluation_requested', headSha: 'h1', by: 'bob' }, now);
+    expect(same).toMatchObject({ outcome: 'applied', execution: { state: 'approved', version: 4 } });
+    expect(same.effects.map((e) => e.type)).toEqual(['evaluate_policy', 'audit']);
+    const other = transition(approved, { type: 'evaluation_requested', headSha: 'h2', by: 'bob' }, now);
+    expect(other.execution).toMatchObject({ state: 'proposed', headSha: 'h2' });
+    const merged: Execution = { ...approved, state: 'merged' };
+    expect(transition(merged, { type: 'evaluation_requested', headSha: 'h1', by: 'bob' }, now).outcome).toBe('illegal');
   });
 });

@@ -357,7 +357,32 @@ export class GitHubSimulator {
 
   // ---- HTTP ------------------------------------------------------------------------------------------
 
+  private gate: Promise<void> | undefined;
+  private failures: { count: number; status: number } = { count: 0, status: 502 };
+
+  /** Holds every request until the returned function is called: shows what waits on GitHub. */
+  hold(): () => void {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    this.gate = gate;
+    return () => {
+      if (this.gate === gate) this.gate = undefined;
+      release();
+    };
+  }
+
+  /** The next `count` requests are answered with `status` and nothing else happens (an outage). */
+  failNext(count: number, status = 502): void {
+    this.failures = { count, status };
+  }
+
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.gate) await this.gate;
+    if (this.failures.count > 0) {
+      this.failures.count -= 1;
+      res.writeHead(this.failures.status, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Server Error' }));
+      return;
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', this.url);
     let rawPath = url.pathname;

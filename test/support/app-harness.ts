@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import examples from '@octokit/webhooks-examples';
 import { run } from 'probot';
 import { aaoeApp, type AaoeAppOptions } from '../../src/app/aaoe-app.js';
+import { openRuntime, type Runtime } from '../../src/app/runtime.js';
 import { GitHubSimulator } from '../simulator/github-simulator.js';
 
 /**
@@ -26,15 +27,20 @@ export function examplePayload(event: string, action: string | undefined, pick: 
 export type Harness = {
   sim: GitHubSimulator;
   url: string;
-  /** Sends a signed delivery; returns the HTTP status and body. */
-  deliver: (event: string, payload: unknown, options?: { signature?: string | null; id?: string }) => Promise<{ status: number; body: string }>;
+  runtime: Runtime;
+  /**
+   * Sends a signed delivery; returns the HTTP status and body. Unless `wait: false`, it then waits until the
+   * job runner has nothing left to do, so the delivery's effects are visible.
+   */
+  deliver: (event: string, payload: unknown, options?: { signature?: string | null; id?: string; wait?: boolean }) => Promise<{ status: number; body: string }>;
   close: () => Promise<void>;
 };
 
 export async function startHarness(options: AaoeAppOptions & { sim?: GitHubSimulator } = {}): Promise<Harness> {
   const sim = options.sim ?? (await GitHubSimulator.start());
   const port = await freePort();
-  const server = await run(aaoeApp(options), {
+  const runtime = options.runtime ?? (await openRuntime({ database: { memory: true }, queue: { retryDelaySeconds: 1 } }));
+  const server = await run(aaoeApp({ ...options, runtime }), {
     env: {
       APP_ID: String(sim.appId),
       PRIVATE_KEY: sim.privateKey,
@@ -61,15 +67,19 @@ export async function startHarness(options: AaoeAppOptions & { sim?: GitHubSimul
     const signature = opts.signature === undefined ? sign(body) : opts.signature;
     if (signature !== null) headers['x-hub-signature-256'] = signature;
     const res = await fetch(`${url}/api/github/webhooks`, { method: 'POST', headers, body });
-    return { status: res.status, body: await res.text() };
+    const result = { status: res.status, body: await res.text() };
+    if (opts.wait !== false) await runtime.queue.idle();
+    return result;
   };
 
   return {
     sim,
     url,
+    runtime,
     deliver,
     close: async () => {
       await server.stop();
+      if (!options.runtime) await runtime.close();
       if (!options.sim) await sim.close();
     },
   };
@@ -79,7 +89,7 @@ export function sign(body: string, secret = WEBHOOK_SECRET): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

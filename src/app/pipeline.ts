@@ -1,0 +1,265 @@
+import { randomUUID } from 'node:crypto';
+import { Context, type Probot } from 'probot';
+import { newPullRequestExecution, transition, type ExecutionEvent } from '../execution/transition.js';
+import { GitHubAdapter, toPullRequestFacts, type CheckRunPlan, type Octokit, type PullRequestFacts } from '../github/github-adapter.js';
+import type { Change } from '../policy/change.js';
+import { evaluatePolicy } from '../policy/evaluate-policy.js';
+import { explainEvaluation, explainInvalidPolicy, explainUngoverned } from '../policy/explain.js';
+import { decideGovernance } from '../policy/governance.js';
+import type { Presets } from '../policy/presets.js';
+import {
+  commitTransition,
+  getExecution,
+  insertExecution,
+  isDone,
+  lockExecution,
+  lockPullRequestExecution,
+  markDone,
+  type EffectJob,
+  type ExecutionRecord,
+  type PullRequestSubject,
+} from '../store/executions.js';
+import { QUEUES, type Job } from '../store/job-queue.js';
+import { loadRepoPolicy, type RepoPolicy } from './load-repo-policy.js';
+import { PolicyCache } from './policy-cache.js';
+import type { Runtime } from './runtime.js';
+
+/** The name of the required check. Pin its source App in branch protection. */
+export const CHECK_NAME = 'aaoe/policy';
+
+/** A recorded delivery waiting to be acted on: exactly what GitHub sent. */
+export type DeliveryJob = { id: string; name: string; payload: Record<string, any> };
+
+type Conclusion = CheckRunPlan['conclusion'];
+type CheckText = { title: string; summary: string };
+
+/**
+ * What the job runner does with deliveries and effects. Every GitHub write is keyed: a check run carries its
+ * job's key as `external_id`, and an attempt after a crash looks for it before creating another; every
+ * outcome is committed with `markDone(key)` in the same transaction, so a job that runs again does nothing.
+ */
+export class Pipeline {
+  private readonly policies: PolicyCache<RepoPolicy>;
+  private appLogin: Promise<string> | undefined;
+
+  constructor(
+    private readonly app: Probot,
+    private readonly runtime: Runtime,
+    private readonly options: { now: () => Date; presets: Presets; policyTtlMs: number },
+  ) {
+    this.policies = new PolicyCache<RepoPolicy>(options.policyTtlMs);
+  }
+
+  /** A push to a default branch (or to an owner's `.github` repository) may change the policy. */
+  invalidatePolicy(owner: string, repo?: string): void {
+    this.policies.invalidate(owner, repo);
+  }
+
+  // ------------------------------------------------------------------ deliveries
+
+  async onDelivery(job: Job<DeliveryJob>): Promise<void> {
+    const { id, name, payload } = job.data;
+    const installationId = payload.installation?.id as number | undefined;
+    if (installationId === undefined) return; // not for an installation: nothing to act as
+    const octokit = (await this.app.auth(installationId)) as Octokit;
+    const context = new Context({ id, name, payload } as never, octokit, this.app.log.child({ delivery: id, event: `${name}.${payload.action}` }));
+    const github = new GitHubAdapter(octokit, context.repo());
+
+    let pullRequests: PullRequestFacts[];
+    if (name === 'pull_request') {
+      pullRequests = [toPullRequestFacts(payload.pull_request)];
+    } else if (name === 'check_run' || name === 'check_suite') {
+      if (name === 'check_run' && payload.check_run.name !== CHECK_NAME) return;
+      const refs = (name === 'check_run' ? payload.check_run.pull_requests : payload.check_suite.pull_requests) as { number: number }[];
+      pullRequests = [];
+      for (const { number } of refs) pullRequests.push(await github.getPullRequest(number));
+    } else {
+      return;
+    }
+    for (const pr of pullRequests) await this.onPullRequest(job, context, github, pr);
+  }
+
+  /** Decides governance; an ungoverned pull request gets its neutral check here, a governed one an execution event. */
+  private async onPullRequest(job: Job<DeliveryJob>, context: Context, github: GitHubAdapter, pr: PullRequestFacts): Promise<void> {
+    const key = `${job.key}:pr:${pr.number}`;
+    if (await isDone(this.runtime.db, key)) return;
+    const log = context.log.child({ pullRequest: pr.number, headSha: pr.headSha });
+    const post = (conclusion: Conclusion, text: CheckText, findings: CheckRunPlan['findings'] = []) =>
+      this.postCheck(github, job.attempt, { name: CHECK_NAME, headSha: pr.headSha, conclusion, ...text, findings, detailsUrl: pr.htmlUrl, externalId: key });
+
+    try {
+      const repoPolicy = await this.policyFor(context);
+      if (!repoPolicy.ok) {
+        log.warn({ errors: repoPolicy.errors.length }, 'policy invalid');
+        const checkRunId = await post('failure', explainInvalidPolicy(repoPolicy.errors), repoPolicy.errors.map((e) => ({
+          path: e.file, startLine: e.line, endLine: e.line, startColumn: e.column, endColumn: e.column,
+          level: 'failure' as const, rule: 'invalid-policy', message: `${e.message} (at ${e.path}). Fix: ${e.hint}`,
+        })));
+        await this.runtime.db.transaction((tx) => markDone(tx, key, null, { checkRunId, conclusion: 'failure' }));
+        return;
+      }
+      const facts = {
+        author: pr.author,
+        appLogin: await this.botLogin(),
+        agents: repoPolicy.policy.agents,
+        triggerLabel: repoPolicy.policy.trigger.label,
+        labels: pr.labels,
+      };
+      let governance = decideGovernance(facts);
+      if (governance.governed === 'unknown') {
+        governance = decideGovernance({ ...facts, labelledBefore: await github.wasEverLabelled(pr.number, facts.triggerLabel) });
+      }
+      if (governance.governed !== true) {
+        const reason = governance.governed === false ? governance.reason : 'Governance could not be decided.';
+        const checkRunId = await post('neutral', explainUngoverned(reason));
+        await this.runtime.db.transaction((tx) => markDone(tx, key, null, { checkRunId, conclusion: 'neutral' }));
+        log.info('not governed');
+        return;
+      }
+      const subject: PullRequestSubject = { author: pr.author, isAgent: governance.isAgent, htmlUrl: pr.htmlUrl, governedBecause: governance.reason };
+      const sender = (job.data.payload.sender?.login as string | undefined) ?? 'github';
+      await this.applyPullRequestEvent(key, context, pr, subject, sender, job.data);
+    } catch (error) {
+      log.error({ err: error }, 'the pull request could not be judged');
+      await this.postFailure(post, error, context.id);
+      throw error;
+    }
+  }
+
+  /** Creates the pull request's execution, or moves it on, in one transaction with its audit entries and jobs. */
+  private async applyPullRequestEvent(key: string, context: Context, pr: PullRequestFacts, subject: PullRequestSubject, sender: string, delivery: DeliveryJob): Promise<void> {
+    const { owner, repo } = context.repo();
+    const fullName = `${owner}/${repo}`;
+    const now = this.options.now();
+    const installationId = delivery.payload.installation.id as number;
+    const state = await this.runtime.db.transaction(async (tx) => {
+      if (!(await markDone(tx, key, null))) return undefined;
+      let before = await lockPullRequestExecution(tx, fullName, pr.number);
+      if (!before) {
+        const started = newPullRequestExecution(randomUUID(), pr.headSha, sender, now);
+        const record: ExecutionRecord = { ...started.execution, repo: fullName, installationId, pullRequest: pr.number, traceId: delivery.id, subject };
+        if (await insertExecution(tx, record)) {
+          await commitTransition(tx, this.runtime.queue, undefined, record, started.effects, delivery.id);
+          return record.state;
+        }
+        before = await lockPullRequestExecution(tx, fullName, pr.number); // created meanwhile by another delivery
+        if (!before) throw new Error(`the execution of ${fullName}#${pr.number} vanished`);
+      }
+      const event: ExecutionEvent = delivery.name === 'pull_request' && delivery.payload.action === 'synchronize'
+        ? { type: 'pushed', headSha: pr.headSha }
+        : { type: 'evaluation_requested', headSha: pr.headSha, by: sender };
+      const result = transition(before, event, now);
+      await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution, subject }, result.effects, delivery.id);
+      return result.execution.state;
+    });
+    this.runtime.queue.wake(QUEUES.effect);
+    context.log.info({ pullRequest: pr.number, state }, state ? 'execution moved on' : 'already acted on');
+  }
+
+  // ------------------------------------------------------------------ effects
+
+  async onEffect(job: Job<EffectJob>): Promise<void> {
+    if (await isDone(this.runtime.db, job.key)) return;
+    const { effect, executionId, traceId } = job.data;
+    const execution = await getExecution(this.runtime.db, executionId);
+    if (!execution) throw new Error(`effect ${effect.key}: execution ${executionId} does not exist`);
+    switch (effect.type) {
+      case 'evaluate_policy':
+        return this.evaluate(job, execution, effect.headSha, traceId);
+      case 'post_status':
+        // An execution of a pull request shows its status in the `aaoe/policy` check, which its evaluation
+        // posts; executions started from an issue keep a status comment there (issue intake).
+        await this.runtime.db.transaction((tx) => markDone(tx, job.key, executionId));
+        return;
+      default:
+        throw new Error(`no handler for effect "${effect.type}" in this release: the job stays failed and can be re-run once one exists`);
+    }
+  }
+
+  private async evaluate(job: Job<EffectJob>, execution: ExecutionRecord, headSha: string, traceId: string): Promise<void> {
+    const [owner = '', repo = ''] = execution.repo.split('/');
+    const octokit = (await this.app.auth(execution.installationId)) as Octokit;
+    const payload = { repository: { name: repo, owner: { login: owner } }, installation: { id: execution.installationId } };
+    const context = new Context({ id: traceId, name: 'pull_request', payload } as never, octokit, this.app.log.child({ execution: execution.id, trace: traceId }));
+    const github = new GitHubAdapter(octokit, { owner, repo });
+    const subject = execution.subject;
+    const post = (conclusion: Conclusion, text: CheckText, findings: CheckRunPlan['findings'] = []) =>
+      this.postCheck(github, job.attempt, { name: CHECK_NAME, headSha, conclusion, ...text, findings, ...(subject ? { detailsUrl: subject.htmlUrl } : {}), externalId: job.key });
+    try {
+      if (execution.pullRequest === null || !subject) throw new Error(`execution ${execution.id} has no pull request to evaluate`);
+      const repoPolicy = await this.policyFor(context);
+      if (!repoPolicy.ok) throw new Error('the policy became invalid; the next delivery reports where');
+      const change: Change = {
+        files: await github.listChangedFiles(execution.pullRequest),
+        author: { login: subject.author.login, isAgent: subject.isAgent },
+        spent: { tokens: 0, usd: 0 },
+        at: this.options.now().toISOString(),
+      };
+      const evaluation = await evaluatePolicy(change, repoPolicy.policy);
+      const text = explainEvaluation(evaluation, { policySource: repoPolicy.source });
+      const checkRunId = await post(evaluation.conclusion, text, evaluation.gates.flatMap((g) => g.findings));
+      const conclusion = evaluation.conclusion;
+      const reason = `${conclusion}: ${evaluation.gates.map((g) => `${g.gate} ${g.outcome}`).join(', ')}; risk ${evaluation.risk.level}`;
+      await this.runtime.db.transaction(async (tx) => {
+        if (!(await markDone(tx, job.key, execution.id, { checkRunId, conclusion }))) return;
+        const before = await lockExecution(tx, execution.id);
+        if (!before) throw new Error(`execution ${execution.id} vanished`);
+        const result = transition(before, { type: 'policy_evaluated', headSha, conclusion, reason }, this.options.now());
+        await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution }, result.effects, traceId);
+      });
+      this.runtime.queue.wake(QUEUES.effect);
+      context.log.info({ conclusion, risk: evaluation.risk.level, governedBecause: subject.governedBecause }, 'policy evaluated');
+    } catch (error) {
+      context.log.error({ err: error }, 'policy evaluation failed');
+      await this.postFailure(post, error, traceId);
+      throw error;
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /**
+   * Posts the check run for one job. The first attempt creates it; a later attempt first looks for the one an
+   * earlier attempt may have created (same `external_id`) and updates that instead: never two for one job.
+   */
+  private async postCheck(github: GitHubAdapter, attempt: number, plan: CheckRunPlan & { externalId: string }): Promise<number> {
+    if (attempt > 0) {
+      const existing = await github.findCheckRun(plan.headSha, plan.name, plan.externalId);
+      if (existing) return github.updateCheckRun(existing.id, plan, existing.annotations === 0);
+    }
+    return github.postCheckRun(plan);
+  }
+
+  /** Fail closed: a change that cannot be judged gets a failing check (replaced when a retry succeeds). */
+  private async postFailure(post: (c: Conclusion, t: CheckText) => Promise<number>, error: unknown, traceId: string): Promise<void> {
+    try {
+      await post('failure', {
+        title: 'AAOE could not evaluate the policy',
+        summary: `The evaluation failed: ${error instanceof Error ? error.message : String(error)}.\n\nA change that cannot be judged does not pass. AAOE retries on its own; you can also re-run this check. The app's logs (trace ${traceId}) have the details.`,
+      });
+    } catch {
+      // The check stays missing, which keeps a required check blocking the merge.
+    }
+  }
+
+  private async policyFor(context: Context): Promise<RepoPolicy> {
+    const { owner, repo } = context.repo();
+    const cached = this.policies.get(owner, repo);
+    if (cached) return cached;
+    const loaded = await loadRepoPolicy(context, this.options.presets);
+    this.policies.set(owner, repo, loaded);
+    return loaded;
+  }
+
+  private botLogin(): Promise<string> {
+    this.appLogin ??= this.app
+      .auth()
+      .then((octokit) => octokit.rest.apps.getAuthenticated())
+      .then(({ data }) => `${data?.slug ?? 'aaoe'}[bot]`)
+      .catch((error: unknown) => {
+        this.appLogin = undefined;
+        throw error;
+      });
+    return this.appLogin;
+  }
+}
