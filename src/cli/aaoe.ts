@@ -8,12 +8,18 @@ import { explainEvaluation } from '../policy/explain.js';
 import { formatPolicyError, loadPolicy, resolvePolicy } from '../policy/load-policy.js';
 import { loadPresets } from '../policy/presets.js';
 import type { Policy } from '../policy/schema.js';
+import { runAuditCli, runDbCommand, runJobsCommand, type Env } from './store-commands.js';
 
 /**
  * `aaoe` — the command line. Exit codes: 0 pass, 1 fail, 2 invalid input.
  *
  *   aaoe policy validate <file>...
  *   aaoe policy evaluate --policy <file> --change <file.json> [--format text|json]
+ *   aaoe db migrate
+ *   aaoe audit verify | export [--format jsonl] | show <execution-id> [--format text|json]
+ *   aaoe jobs list [--state <state>] [--limit N] | rerun <job-id>
+ *
+ * The store commands use `DATABASE_URL`, or the embedded store in `AAOE_DATA_DIR` (default `.aaoe`).
  */
 
 export type CliIo = { stdout: (text: string) => void; stderr: (text: string) => void };
@@ -23,11 +29,20 @@ export const EXIT = { pass: 0, fail: 1, invalid: 2 } as const;
 const USAGE = `Usage:
   aaoe policy validate <file>...
   aaoe policy evaluate --policy <file> --change <file.json> [--format text|json]
+  aaoe db migrate
+  aaoe audit verify | export [--format jsonl] | show <execution-id> [--format text|json]
+  aaoe jobs list [--state <state>] [--limit N] | rerun <job-id>
 
-Exit codes: 0 pass, 1 fail, 2 invalid input.`;
+The store commands use DATABASE_URL, or the embedded store in AAOE_DATA_DIR (default .aaoe);
+stop the app first when it runs on the embedded store.
 
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+Exit codes: 0 pass, 1 fail (a tampered audit log, a job that cannot be re-run), 2 invalid input.`;
+
+export async function runCli(argv: string[], io: CliIo, env: Env = process.env): Promise<number> {
   const [group, command, ...rest] = argv;
+  if (group === 'db') return runDbCommand(argv.slice(1), io, env);
+  if (group === 'audit') return runAuditCli(argv.slice(1), io, env);
+  if (group === 'jobs') return runJobsCommand(argv.slice(1), io, env);
   if (group === 'policy' && command === 'validate') return validateCommand(rest, io);
   if (group === 'policy' && command === 'evaluate') return evaluateCommand(rest, io);
   if (group === undefined || group === 'help' || group === '--help' || group === '-h') {

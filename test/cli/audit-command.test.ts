@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runAuditCommand } from '../../src/cli/audit-command.js';
+import { appendAudit } from '../../src/store/audit-log.js';
+import type { Database } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrations.js';
+import { backends, resetStore, tamper, type TestStore } from '../store/backends.js';
+
+function captureIo() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t) }, out, err };
+}
+
+describe.each(backends)('aaoe audit on $name', (backend) => {
+  let store: TestStore;
+  let db: Database;
+  beforeAll(async () => {
+    store = await backend.create();
+    db = store.db;
+    await migrate(db);
+  });
+  afterAll(async () => {
+    await store?.dispose();
+  });
+  beforeEach(async () => {
+    await resetStore(db);
+    const at = new Date('2026-03-01T12:00:00.000Z');
+    await appendAudit(db, { executionId: 'x1', actor: 'aaoe[bot]', action: 'proposed', costUsd: '0.25', costTokens: 800, at });
+    await appendAudit(db, { executionId: 'x1', actor: 'carol', action: 'approved', reason: 'reviewed the diff', at });
+    await appendAudit(db, { executionId: 'x1', actor: 'aaoe[bot]', action: 'deployed', reason: 'canary promoted', at });
+  });
+
+  it('verify: exit 0 on an intact chain', async () => {
+    const { io, out } = captureIo();
+    expect(await runAuditCommand(['verify'], io, db)).toBe(0);
+    expect(out).toEqual(['audit log verified: 3 entries, chain intact']);
+  });
+
+  it('verify: exit 1 naming the first bad entry', async () => {
+    await tamper(db, `UPDATE audit_log SET actor = 'mallory' WHERE seq = 2`);
+    const { io, out } = captureIo();
+    expect(await runAuditCommand(['verify'], io, db)).toBe(1);
+    expect(out.join('\n')).toMatch(/^audit log tampered: entry 2: /);
+  });
+
+  it('export: one JSON line per entry, in order', async () => {
+    const { io, out } = captureIo();
+    expect(await runAuditCommand(['export', '--format', 'jsonl'], io, db)).toBe(0);
+    expect(out.map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual([1, 2, 3]);
+  });
+
+  it('show: who approved, why it deployed, what it cost', async () => {
+    const { io, out } = captureIo();
+    expect(await runAuditCommand(['show', 'x1'], io, db)).toBe(0);
+    expect(out.join('\n')).toBe(
+      [
+        'execution x1: 3 audit entries',
+        '',
+        '#1 2026-03-01T12:00:00.000Z aaoe[bot] proposed ($0.25, 800 tokens)',
+        '#2 2026-03-01T12:00:00.000Z carol approved — reviewed the diff',
+        '#3 2026-03-01T12:00:00.000Z aaoe[bot] deployed — canary promoted',
+        '',
+        'approved by: carol',
+        'deployed (#3) by aaoe[bot]: canary promoted',
+        'cost: $0.25, 800 tokens',
+      ].join('\n'),
+    );
+    const json = captureIo();
+    expect(await runAuditCommand(['show', 'x1', '--format', 'json'], json.io, db)).toBe(0);
+    expect(JSON.parse(json.out.join(''))).toMatchObject({ approvedBy: ['carol'], cost: { usd: '0.25', tokens: 800 } });
+  });
+
+  it('show: exit 1 for an execution without entries', async () => {
+    const { io, err } = captureIo();
+    expect(await runAuditCommand(['show', 'nope'], io, db)).toBe(1);
+    expect(err.join('')).toContain('no audit entries for execution "nope"');
+  });
+
+  it.each([
+    [[]],
+    [['frobnicate']],
+    [['verify', 'extra']],
+    [['verify', '--format', 'jsonl']],
+    [['export', '--format', 'csv']],
+    [['export', '--unknown']],
+    [['show']],
+    [['show', 'a', 'b']],
+    [['show', 'x1', '--format', 'yaml']],
+  ])('exit 2 on bad arguments %j', async (args) => {
+    const { io, err } = captureIo();
+    expect(await runAuditCommand(args, io, db)).toBe(2);
+    if (args.length > 0) expect(err.join('')).toContain('Usage:');
+  });
+});
