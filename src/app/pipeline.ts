@@ -165,6 +165,12 @@ export class Pipeline {
     if (!execution) throw new Error(`effect ${effect.key}: execution ${executionId} does not exist`);
     switch (effect.type) {
       case 'evaluate_policy':
+        if (execution.headSha !== effect.headSha) {
+          // the head moved on before this ran: GitHub lists the new head's files, so a check on the old commit
+          // would judge a diff it does not have; the new head has its own evaluation
+          await this.runtime.db.transaction((tx) => markDone(tx, job.key, executionId, { superseded: execution.headSha ?? null }));
+          return;
+        }
         return this.evaluate(job, execution, effect.headSha, traceId);
       case 'post_status':
         // An execution of a pull request shows its status in the `aaoe/policy` check, which its evaluation

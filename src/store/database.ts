@@ -32,8 +32,29 @@ export type Database = SqlExecutor & {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `fn` in one transaction (READ COMMITTED) on one connection. */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` unless another holder (this process or another on the same database) runs something under the
+   * same `key` now; then returns `{ ran: false }` at once. The hold ends when `fn` settles or the holder dies:
+   * a PostgreSQL session advisory lock (released with its connection), or, embedded, an in-process set (only
+   * one process can open a data directory).
+   */
+  exclusive<T>(key: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
   close(): Promise<void>;
 };
+
+/** `exclusive` for a database only this process uses. */
+function inProcessExclusive(): Database['exclusive'] {
+  const held = new Set<string>();
+  return async (key, fn) => {
+    if (held.has(key)) return { ran: false };
+    held.add(key);
+    try {
+      return { ran: true, value: await fn() };
+    } finally {
+      held.delete(key);
+    }
+  };
+}
 
 export type DatabaseOptions = {
   /** A PostgreSQL connection string: use a real server. */
@@ -42,7 +63,7 @@ export type DatabaseOptions = {
   dataDir?: string;
   /** Embedded and in memory (tests). */
   memory?: boolean;
-  /** PostgreSQL only: connections in the pool (default 10). */
+  /** PostgreSQL only: connections in the pool (default 20; each running job holds one for its key's lock). */
   poolSize?: number;
   /** PostgreSQL only: `search_path` for every connection (tests use a fresh schema). */
   searchPath?: string;
@@ -118,6 +139,7 @@ function wrapPglite(lite: PGlite, release: () => void): Database {
     kind: 'pglite',
     ...liteExecutor(lite),
     transaction: (fn) => lite.transaction((tx) => fn(liteExecutor(tx))),
+    exclusive: inProcessExclusive(),
     async close() {
       if (closed) return;
       closed = true;
@@ -135,7 +157,7 @@ function wrapPglite(lite: PGlite, release: () => void): Database {
 function openPostgres(url: string, options: DatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.poolSize ?? 10,
+    max: options.poolSize ?? 20,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
@@ -173,6 +195,22 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
           broken = true;
         }
         throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async exclusive(key, fn) {
+      // a session lock on its own connection: a process that dies drops the connection and the lock with it
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [key]);
+        if (!rows[0]?.ok) return { ran: false };
+        try {
+          return { ran: true, value: await fn() };
+        } finally {
+          await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => (broken = true));
+        }
       } finally {
         client.release(broken);
       }

@@ -145,7 +145,12 @@ export class JobQueue {
           if (!job) return;
           this.running += 1;
           try {
-            await handler({ id: job.id, key: job.data.key, data: job.data.data, attempt: job.retryCount });
+            // pg-boss hands out a job again when it outlives its expiry; the earlier run may still be going,
+            // so a key runs at most once at a time, across processes
+            const run = await this.db.exclusive(`job:${job.data.key}`, () =>
+              handler({ id: job.id, key: job.data.key, data: job.data.data, attempt: job.retryCount }),
+            );
+            if (!run.ran) throw new Error(`job ${job.data.key} is still running elsewhere; retried later`);
           } finally {
             this.running -= 1;
           }

@@ -280,6 +280,12 @@ export class GitHubSimulator {
     return pullJson(this.urls, repo, this.state.addPullRequest(repo, rest));
   }
 
+  /** A push to a pull request's head branch; returns the pull request's JSON afterwards (for a `synchronize` delivery). */
+  pushToPullRequest(options: { owner: string; repo: string; number: number; headSha: string; files: NewPullRequest['files'] }): JsonObject {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    return pullJson(this.urls, repo, this.state.pushToPullRequest(repo, options.number, options));
+  }
+
   /** A `labeled` / `unlabeled` event in an issue's (or pull request's) timeline. */
   addIssueEvent(options: {
     owner: string;

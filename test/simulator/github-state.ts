@@ -252,6 +252,20 @@ export class GitHubState {
     return pull;
   }
 
+  /** A push to a pull request's head branch: a new head commit and a new diff, as `synchronize` reports. */
+  pushToPullRequest(repo: Repo, number: number, options: { headSha: string; files: PullFile[] }): Pull {
+    const pull = repo.pulls.get(number);
+    if (!pull) throw new Error(`${repo.owner}/${repo.name}#${number} does not exist`);
+    pull.headSha = options.headSha.toLowerCase();
+    this.branch(repo, pull.headRef, { sha: pull.headSha });
+    pull.files = options.files.slice();
+    pull.additions = pull.files.reduce((n, f) => n + (f.additions ?? 0), 0);
+    pull.deletions = pull.files.reduce((n, f) => n + (f.deletions ?? 0), 0);
+    pull.changedFiles = pull.files.length;
+    pull.updatedAt = isoSeconds();
+    return pull;
+  }
+
   /** Open pull requests of the repository whose head is this commit. */
   pullsForSha(repo: Repo, sha: string): Pull[] {
     return [...repo.pulls.values()].filter((p) => p.state === 'open' && p.headSha === sha.toLowerCase());

@@ -106,6 +106,20 @@ describe.each(backends)('database on $name', (backend) => {
     expect(rows).toEqual([{ id: 'd-commit' }]);
   });
 
+  it('runs one holder of a key at a time, also from another connection, and frees the key when done or thrown', async () => {
+    const peer = await store.peer();
+    let release!: () => void;
+    const held = store.db.exclusive('k', () => new Promise<string>((resolve) => (release = () => resolve('first'))));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await store.db.exclusive('k', async () => 'second')).toEqual({ ran: false });
+    expect(await peer.exclusive('k', async () => 'peer')).toEqual({ ran: false });
+    expect(await peer.exclusive('other', async () => 'other')).toEqual({ ran: true, value: 'other' });
+    release();
+    expect(await held).toEqual({ ran: true, value: 'first' });
+    await expect(peer.exclusive('k', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    expect(await store.db.exclusive('k', async () => 'again')).toEqual({ ran: true, value: 'again' });
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE on audit_log', async () => {
     await store.db.query(
       `INSERT INTO audit_log (seq, at, actor, action, prev_hash, hash) VALUES (1, now(), 'a', 'b', 'p', 'h')`,
