@@ -1,9 +1,9 @@
-import type { ApplicationFunction, Context, Probot } from 'probot';
+import type { ApplicationFunction, Probot } from 'probot';
 import { loadPresets, type Presets } from '../policy/presets.js';
-import { recordDelivery } from '../store/deliveries.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
 import type { EffectJob } from '../store/executions.js';
-import { CHECK_NAME, Pipeline, type DeliveryJob } from './pipeline.js';
+import { CHECK_NAME, Intake, deliveryJob, type DeliveryJob } from './intake.js';
+import { Pipeline } from './pipeline.js';
 import { openRuntime, runtimeOptionsFromEnv, type Runtime } from './runtime.js';
 
 export { CHECK_NAME };
@@ -27,7 +27,10 @@ export type AaoeAppOptions = {
   presets?: Presets;
   /** The store and job runner; default: opened from the environment (`DATABASE_URL` or `AAOE_DATA_DIR`). */
   runtime?: Runtime;
-  /** Jobs run at once per queue in this process (default 4). */
+  /**
+   * Jobs run at once per queue in this process (default `AAOE_JOB_CONCURRENCY`, else 4). 0 runs no jobs: a
+   * process that only acknowledges, beside workers on the same PostgreSQL.
+   */
   concurrency?: number;
   /** Called once the app is loaded, with its runtime (tests, `aaoe demo`). */
   onReady?: (runtime: Runtime) => void;
@@ -48,7 +51,13 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
       policyTtlMs: options.policyTtlMs ?? 5 * 60_000,
     });
 
-    app.on([...ACTED_ON_EVENTS], (context) => intake(runtime, context));
+    const intake = new Intake(runtime);
+    runtime.queue.beforeJob = () => intake.quiet();
+    app.on([...ACTED_ON_EVENTS], async (context) => {
+      const job = deliveryJob(context.id, context.name, context.payload as Record<string, any>);
+      if (!job) return;
+      if (!(await intake.submit(job))) context.log.info({ delivery: context.id }, 'duplicate delivery ignored');
+    });
 
     app.on('push', async (context) => {
       const { repository, ref } = context.payload;
@@ -57,7 +66,7 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
       else if (ref === `refs/heads/${repository.default_branch}`) pipeline.invalidatePolicy(owner, repository.name);
     });
 
-    const concurrency = options.concurrency ?? 4;
+    const concurrency = options.concurrency ?? jobConcurrencyFromEnv(process.env);
     const logged = <T>(handler: (job: Job<T>) => Promise<void>) => async (job: Job<T>) => {
       try {
         await handler(job);
@@ -72,15 +81,10 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
   };
 }
 
-/** Records the delivery and its job in one transaction; a delivery seen before is acknowledged and dropped. */
-async function intake(runtime: Runtime, context: Context): Promise<void> {
-  const payload = context.payload as Record<string, any>;
-  const installationId = (payload.installation?.id as number | undefined) ?? null;
-  const accepted = await runtime.db.transaction(async (tx) => {
-    const first = await recordDelivery(tx, { id: context.id, event: context.name, action: payload.action ?? null, installationId });
-    if (first) await runtime.queue.enqueue<DeliveryJob>(tx, QUEUES.delivery, `delivery:${context.id}`, { id: context.id, name: context.name, payload });
-    return first;
-  });
-  if (accepted) runtime.queue.wake(QUEUES.delivery);
-  else context.log.info({ delivery: context.id }, 'duplicate delivery ignored');
+function jobConcurrencyFromEnv(env: Readonly<Record<string, string | undefined>>): number {
+  const text = env.AAOE_JOB_CONCURRENCY?.trim();
+  if (!text) return 4;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`AAOE_JOB_CONCURRENCY must be a whole number, 0 or more, not "${text}"`);
+  return value;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Context, type Probot } from 'probot';
 import { newPullRequestExecution, transition, type ExecutionEvent } from '../execution/transition.js';
-import { GitHubAdapter, toPullRequestFacts, type CheckRunPlan, type Octokit, type PullRequestFacts } from '../github/github-adapter.js';
+import { GitHubAdapter, type CheckRunPlan, type Octokit, type PullRequestFacts } from '../github/github-adapter.js';
 import type { Change } from '../policy/change.js';
 import { evaluatePolicy } from '../policy/evaluate-policy.js';
 import { explainEvaluation, explainInvalidPolicy, explainUngoverned } from '../policy/explain.js';
@@ -20,15 +20,11 @@ import {
   type PullRequestSubject,
 } from '../store/executions.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
+import { CHECK_NAME, type DeliveryJob } from './intake.js';
 import { loadRepoPolicy, type RepoPolicy } from './load-repo-policy.js';
 import { PolicyCache } from './policy-cache.js';
 import type { Runtime } from './runtime.js';
 
-/** The name of the required check. Pin its source App in branch protection. */
-export const CHECK_NAME = 'aaoe/policy';
-
-/** A recorded delivery waiting to be acted on: exactly what GitHub sent. */
-export type DeliveryJob = { id: string; name: string; payload: Record<string, any> };
 
 type Conclusion = CheckRunPlan['conclusion'];
 type CheckText = { title: string; summary: string };
@@ -58,24 +54,13 @@ export class Pipeline {
   // ------------------------------------------------------------------ deliveries
 
   async onDelivery(job: Job<DeliveryJob>): Promise<void> {
-    const { id, name, payload } = job.data;
-    const installationId = payload.installation?.id as number | undefined;
-    if (installationId === undefined) return; // not for an installation: nothing to act as
+    const { id, name, action, installationId, repository } = job.data;
     const octokit = (await this.app.auth(installationId)) as Octokit;
-    const context = new Context({ id, name, payload } as never, octokit, this.app.log.child({ delivery: id, event: `${name}.${payload.action}` }));
+    const payload = { repository: { name: repository.name, owner: { login: repository.owner } }, installation: { id: installationId } };
+    const context = new Context({ id, name, payload } as never, octokit, this.app.log.child({ delivery: id, event: `${name}.${action}` }));
     const github = new GitHubAdapter(octokit, context.repo());
-
-    let pullRequests: PullRequestFacts[];
-    if (name === 'pull_request') {
-      pullRequests = [toPullRequestFacts(payload.pull_request)];
-    } else if (name === 'check_run' || name === 'check_suite') {
-      if (name === 'check_run' && payload.check_run.name !== CHECK_NAME) return;
-      const refs = (name === 'check_run' ? payload.check_run.pull_requests : payload.check_suite.pull_requests) as { number: number }[];
-      pullRequests = [];
-      for (const { number } of refs) pullRequests.push(await github.getPullRequest(number));
-    } else {
-      return;
-    }
+    const pullRequests = job.data.pullRequest ? [job.data.pullRequest] : [];
+    for (const number of job.data.pullRequestNumbers ?? []) pullRequests.push(await github.getPullRequest(number));
     for (const pr of pullRequests) await this.onPullRequest(job, context, github, pr);
   }
 
@@ -117,7 +102,7 @@ export class Pipeline {
         return;
       }
       const subject: PullRequestSubject = { author: pr.author, isAgent: governance.isAgent, htmlUrl: pr.htmlUrl, governedBecause: governance.reason };
-      const sender = (job.data.payload.sender?.login as string | undefined) ?? 'github';
+      const sender = job.data.sender ?? 'github';
       await this.applyPullRequestEvent(key, context, pr, subject, sender, job.data);
     } catch (error) {
       log.error({ err: error }, 'the pull request could not be judged');
@@ -131,7 +116,7 @@ export class Pipeline {
     const { owner, repo } = context.repo();
     const fullName = `${owner}/${repo}`;
     const now = this.options.now();
-    const installationId = delivery.payload.installation.id as number;
+    const installationId = delivery.installationId;
     const state = await this.runtime.db.transaction(async (tx) => {
       if (!(await markDone(tx, key, null))) return undefined;
       let before = await lockPullRequestExecution(tx, fullName, pr.number);
@@ -145,7 +130,7 @@ export class Pipeline {
         before = await lockPullRequestExecution(tx, fullName, pr.number); // created meanwhile by another delivery
         if (!before) throw new Error(`the execution of ${fullName}#${pr.number} vanished`);
       }
-      const event: ExecutionEvent = delivery.name === 'pull_request' && delivery.payload.action === 'synchronize'
+      const event: ExecutionEvent = delivery.name === 'pull_request' && delivery.action === 'synchronize'
         ? { type: 'pushed', headSha: pr.headSha }
         : { type: 'evaluation_requested', headSha: pr.headSha, by: sender };
       const result = transition(before, event, now);

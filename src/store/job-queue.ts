@@ -112,6 +112,12 @@ export class JobQueue {
     return queue;
   }
 
+  /**
+   * Awaited before each job runs. The app sets it so that acknowledging webhook deliveries comes first: with
+   * the embedded store, jobs and acknowledgements share one thread.
+   */
+  beforeJob: () => Promise<void> = async () => {};
+
   /** Called with pg-boss's own errors (a failed poll, a lost connection); they are retried by pg-boss. */
   onError: (error: Error) => void = () => {};
 
@@ -127,6 +133,15 @@ export class JobQueue {
       db: { executeSql: (text, values) => tx.query(text, values) },
     });
     return id !== null;
+  }
+
+  /** `enqueue` for many jobs in one statement. Keys already queued are skipped. */
+  async enqueueMany<T>(tx: SqlExecutor, queue: QueueName, jobs: ReadonlyArray<{ key: string; data: T }>): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.boss.insert(
+      jobs.map(({ key, data }) => ({ id: jobIdFor(key), name: queue, data: { key, data } satisfies Envelope<T> })),
+      { db: { executeSql: (text, values) => tx.query(text, values) } },
+    );
   }
 
   /** Starts this process's idle workers of `queue` now instead of at their next poll. */
@@ -145,6 +160,7 @@ export class JobQueue {
           if (!job) return;
           this.running += 1;
           try {
+            await this.beforeJob();
             // pg-boss hands out a job again when it outlives its expiry; the earlier run may still be going,
             // so a key runs at most once at a time, across processes
             const run = await this.db.exclusive(`job:${job.data.key}`, () =>

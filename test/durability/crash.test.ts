@@ -102,13 +102,17 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
       for (const step of steps) {
         if (step.acked) continue;
         const status = await app.deliver({ event: step.event, payload: step.payload, id: step.id });
-        if (status === undefined) return; // killed mid-request: GitHub would redeliver
+        if (status === undefined) {
+          cutOff++;
+          return; // killed mid-request: GitHub would redeliver
+        }
         expect(status, app.output).toBe(200);
         step.acked = true;
       }
     };
 
     let restarts = 0;
+    let cutOff = 0;
     const startedAt = Date.now();
     for (let kill = 0; kill < KILLS; kill++) {
       const app = await AppProcess.start({ sim, dataDir, env: ENV });
@@ -156,7 +160,6 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
       await new Promise((r) => setTimeout(r, Math.max(0, wait) * 1000 + 3000));
       await again.stop('SIGTERM');
     }
-    console.info(`crash test: ${KILLS} kills, ${restarts + 1} starts, ${steps.length} deliveries, ${Math.round((Date.now() - startedAt) / 1000)} s`);
 
     // every side effect once: one check per head commit, none posted twice for one job
     const all = checks();
@@ -180,6 +183,12 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
       expect(await runtime.queue.unfinished()).toBe(0);
       const { rows } = await runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries');
       expect(rows[0]?.n).toBe(steps.length);
+      const retried = await runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM pgboss.job WHERE retry_count > 0');
+      const updates = sim.requests.filter((r: any) => r.method === 'PATCH' && r.path.includes('/check-runs/')).length;
+      console.info(
+        `crash test: ${KILLS} kills, ${restarts + 1} starts, ${Math.round((Date.now() - startedAt) / 1000)} s; ${steps.length} deliveries, ` +
+          `${cutOff} cut off and sent again; ${retried.rows[0]?.n} jobs needed more than one attempt; ${updates} checks completed by a later attempt`,
+      );
     } finally {
       await runtime.close();
     }

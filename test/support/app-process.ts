@@ -20,6 +20,10 @@ export type AppProcessOptions = {
   /** More environment (job timings: AAOE_JOB_EXPIRE_SECONDS, AAOE_MAINTENANCE_INTERVAL_SECONDS, ...). */
   env?: Record<string, string>;
   logLevel?: string;
+  /** The program to run instead of `src/main.ts` (benchmarks run a bare Probot app the same way). */
+  entry?: string;
+  /** Node.js flags (`--cpu-prof` to profile the app). */
+  nodeArgs?: string[];
 };
 
 export type Delivery = { event: string; payload: unknown; id?: string };
@@ -52,7 +56,7 @@ export class AppProcess {
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ...options.env,
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', options.entry ?? 'src/main.ts'], { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     const app = new AppProcess(child, `http://127.0.0.1:${port}`);
     child.stdout?.on('data', (d) => (app.output += d));
     child.stderr?.on('data', (d) => (app.output += d));

@@ -1,0 +1,104 @@
+/**
+ * `npm run bench` (second part): webhook acknowledgement of the app against a bare Probot app, both as their
+ * own processes on this machine, in one run, with the same signed `pull_request.opened` deliveries.
+ *
+ * - closed loop: 16 senders, each sends its next delivery when the last one is answered: throughput
+ * - open loop: 200 deliveries per second for 5 s whatever the answers: p50 / p99 latency, measured from the
+ *   moment each delivery was due, so a stall counts for everything queued behind it
+ *
+ * The app runs on the embedded store (PGlite) in a fresh directory and does its real work behind the
+ * acknowledgement (record, enqueue; the job runner then judges each pull request against the simulator).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { GitHubSimulator } from '../test/simulator/github-simulator.js';
+import { INSTALLATION_ID, examplePayload } from '../test/support/app-harness.js';
+import { AppProcess } from '../test/support/app-process.js';
+
+const SENDERS = 16;
+const CLOSED_LOOP_MS = 5_000;
+const RATE = 200;
+const OPEN_LOOP_MS = 5_000;
+
+const sim = await GitHubSimulator.start();
+sim.addInstallation({ id: INSTALLATION_ID, account: 'Codertocat' });
+sim.addRepo({ owner: 'Codertocat', name: 'Hello-World', defaultBranch: 'master', installationId: INSTALLATION_ID });
+sim.setFile({ owner: 'Codertocat', repo: 'Hello-World', branch: 'master', path: '.github/aaoe.yml', content: "agents: ['my-agent[bot]']\n" });
+const payloads = Array.from({ length: 50 }, (_, i) => {
+  const number = 1000 + i;
+  const pr = sim.addPullRequest({
+    owner: 'Codertocat', repo: 'Hello-World', number, headSha: number.toString(16).padStart(40, 'e'), headRef: `b${number}`,
+    user: { login: 'my-agent[bot]', type: 'Bot' },
+    files: [{ filename: 'docs/a.md', status: 'modified', additions: 1, deletions: 0, patch: '@@ -1 +1,2 @@\n a\n+b' }],
+  });
+  const payload = examplePayload('pull_request', 'opened');
+  payload.number = number;
+  payload.pull_request = { ...payload.pull_request, ...pr };
+  payload.installation = { id: INSTALLATION_ID };
+  return payload;
+});
+
+let sent = 0;
+async function send(target: AppProcess): Promise<number> {
+  const payload = payloads[sent++ % payloads.length];
+  const t0 = performance.now();
+  const status = await target.deliver({ event: 'pull_request', payload, id: randomUUID() });
+  if (status !== 200) throw new Error(`a delivery was answered ${status}:\n${target.output.slice(-2000)}`);
+  return performance.now() - t0;
+}
+
+async function closedLoop(target: AppProcess): Promise<number> {
+  let done = 0;
+  const end = performance.now() + CLOSED_LOOP_MS;
+  await Promise.all(Array.from({ length: SENDERS }, async () => {
+    while (performance.now() < end) {
+      await send(target);
+      done++;
+    }
+  }));
+  return done / (CLOSED_LOOP_MS / 1000);
+}
+
+async function openLoop(target: AppProcess): Promise<{ p50: number; p99: number; max: number }> {
+  const total = Math.round((RATE * OPEN_LOOP_MS) / 1000);
+  const start = performance.now();
+  const latencies = await Promise.all(Array.from({ length: total }, async (_, i) => {
+    const due = start + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await send(target);
+    return performance.now() - due;
+  }));
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { p50: at(0.5), p99: at(0.99), max: latencies.at(-1)! };
+}
+
+const dataDir = await mkdtemp(join(tmpdir(), 'aaoe-bench-'));
+const bare = await AppProcess.start({ sim, entry: 'bench/bare-probot-app.ts' });
+const app = await AppProcess.start({ sim, dataDir });
+try {
+  // warm both (JIT, connections, the app's first policy load), then measure each in turn, twice
+  for (let i = 0; i < 200; i++) await Promise.all([send(bare), send(app)]);
+  const throughput = { bare: [] as number[], app: [] as number[] };
+  for (let round = 0; round < 2; round++) {
+    throughput.bare.push(await closedLoop(bare));
+    throughput.app.push(await closedLoop(app));
+  }
+  const latency = { bare: await openLoop(bare), app: await openLoop(app) };
+  const best = (xs: number[]) => Math.max(...xs);
+  const ratio = best(throughput.app) / best(throughput.bare);
+  const ms = (x: number) => `${x.toFixed(1)} ms`;
+  console.log(`webhook acknowledgement (${SENDERS} senders for ${CLOSED_LOOP_MS / 1000} s, best of 2; then ${RATE}/s for ${OPEN_LOOP_MS / 1000} s)`);
+  console.log(`  bare Probot: ${best(throughput.bare).toFixed(0)}/s  p50 ${ms(latency.bare.p50)}  p99 ${ms(latency.bare.p99)}  max ${ms(latency.bare.max)}`);
+  console.log(`  AAOE (PGlite): ${best(throughput.app).toFixed(0)}/s  p50 ${ms(latency.app.p50)}  p99 ${ms(latency.app.p99)}  max ${ms(latency.app.max)}`);
+  console.log(`  throughput ratio AAOE / bare: ${ratio.toFixed(2)} (goal at least 0.70); p99 at ${RATE}/s: ${ms(latency.app.p99)} (goal under 50 ms)`);
+  if (sim.rejections.length > 0) throw new Error(`the simulator rejected requests: ${JSON.stringify(sim.rejections)}`);
+} finally {
+  await Promise.all([bare.stop('SIGTERM'), app.stop('SIGTERM')]);
+  await sim.close();
+  await rm(dataDir, { recursive: true, force: true });
+}
