@@ -2,9 +2,10 @@
  * `npm run bench` (second part): webhook acknowledgement of the app against a bare Probot app, both as their
  * own processes on this machine, in one run, with the same signed `pull_request.opened` deliveries.
  *
- * - closed loop: 16 senders, each sends its next delivery when the last one is answered: throughput
  * - open loop: 200 deliveries per second for 5 s whatever the answers: p50 / p99 latency, measured from the
  *   moment each delivery was due, so a stall counts for everything queued behind it
+ * - closed loop: 16 senders, each sends its next delivery when the last one is answered: throughput
+ * - open loop again on the app, with the job backlog the closed loop left
  *
  * The app runs on the embedded store (PGlite) in a fresh directory and does its real work behind the
  * acknowledgement (record, enqueue; the job runner then judges each pull request against the simulator).
@@ -81,21 +82,28 @@ const dataDir = await mkdtemp(join(tmpdir(), 'aaoe-bench-'));
 const bare = await AppProcess.start({ sim, entry: 'bench/bare-probot-app.ts' });
 const app = await AppProcess.start({ sim, dataDir });
 try {
-  // warm both (JIT, connections, the app's first policy load), then measure each in turn, twice
-  for (let i = 0; i < 200; i++) await Promise.all([send(bare), send(app)]);
+  // warm both (JIT, connections, the app's first policy load)
+  for (let i = 0; i < 100; i++) await Promise.all([send(bare), send(app)]);
+  // latency first, on an app whose job runner has caught up; then throughput, each in turn, twice; then
+  // latency again, now with the backlog of jobs the throughput runs left (GitHub allows a check write per
+  // second per installation, so the app's jobs cannot keep up with a flood on one installation)
+  const fresh = { bare: await openLoop(bare), app: await openLoop(app) };
   const throughput = { bare: [] as number[], app: [] as number[] };
   for (let round = 0; round < 2; round++) {
     throughput.bare.push(await closedLoop(bare));
     throughput.app.push(await closedLoop(app));
   }
-  const latency = { bare: await openLoop(bare), app: await openLoop(app) };
+  const backlog = await openLoop(app);
   const best = (xs: number[]) => Math.max(...xs);
   const ratio = best(throughput.app) / best(throughput.bare);
   const ms = (x: number) => `${x.toFixed(1)} ms`;
-  console.log(`webhook acknowledgement (${SENDERS} senders for ${CLOSED_LOOP_MS / 1000} s, best of 2; then ${RATE}/s for ${OPEN_LOOP_MS / 1000} s)`);
-  console.log(`  bare Probot: ${best(throughput.bare).toFixed(0)}/s  p50 ${ms(latency.bare.p50)}  p99 ${ms(latency.bare.p99)}  max ${ms(latency.bare.max)}`);
-  console.log(`  AAOE (PGlite): ${best(throughput.app).toFixed(0)}/s  p50 ${ms(latency.app.p50)}  p99 ${ms(latency.app.p99)}  max ${ms(latency.app.max)}`);
-  console.log(`  throughput ratio AAOE / bare: ${ratio.toFixed(2)} (goal at least 0.70); p99 at ${RATE}/s: ${ms(latency.app.p99)} (goal under 50 ms)`);
+  const lat = (l: { p50: number; p99: number; max: number }) => `p50 ${ms(l.p50)}  p99 ${ms(l.p99)}  max ${ms(l.max)}`;
+  console.log(`webhook acknowledgement: throughput with ${SENDERS} senders for ${CLOSED_LOOP_MS / 1000} s (best of 2); latency at ${RATE}/s for ${OPEN_LOOP_MS / 1000} s`);
+  console.log(`  bare Probot    ${best(throughput.bare).toFixed(0).padStart(5)}/s  ${lat(fresh.bare)}`);
+  console.log(`  AAOE (PGlite)  ${best(throughput.app).toFixed(0).padStart(5)}/s  ${lat(fresh.app)}`);
+  console.log(`  AAOE with the job backlog of the throughput runs:  ${lat(backlog)}`);
+  console.log(`  throughput ratio AAOE / bare: ${ratio.toFixed(2)} (goal at least 0.70: ${ratio >= 0.7 ? 'met' : 'not met'})`);
+  console.log(`  p99 at ${RATE}/s: ${ms(fresh.app.p99)} (goal under 50 ms: ${fresh.app.p99 < 50 ? 'met' : 'not met'}); with the backlog ${ms(backlog.p99)}`);
   if (sim.rejections.length > 0) throw new Error(`the simulator rejected requests: ${JSON.stringify(sim.rejections)}`);
 } finally {
   await Promise.all([bare.stop('SIGTERM'), app.stop('SIGTERM')]);

@@ -36,6 +36,8 @@ export type JobQueueOptions = {
   pollingIntervalSeconds?: number;
   /** How often lost jobs are looked for (default 30 s). */
   maintenanceIntervalSeconds?: number;
+  /** Embedded store only: how often the job table is vacuumed and analysed (default 15 s). */
+  vacuumIntervalSeconds?: number;
   /** Run pg-boss's supervisor and create the queues (false for read-only tools). Default true. */
   supervise?: boolean;
 };
@@ -70,6 +72,7 @@ export class JobQueue {
   private readonly workers = new Map<QueueName, string[]>();
   private running = 0;
   private stopped = false;
+  private vacuumTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly boss: PgBoss,
@@ -85,6 +88,7 @@ export class JobQueue {
       retryDelaySeconds: options.retryDelaySeconds ?? 2,
       pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5,
       maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
+      vacuumIntervalSeconds: options.vacuumIntervalSeconds ?? 15,
     };
     const supervise = options.supervise ?? true;
     const boss = new PgBoss({
@@ -108,8 +112,27 @@ export class JobQueue {
           expireInSeconds: resolved.expireInSeconds,
         });
       }
+      await db.transaction(async (tx) => {
+        // pg-boss takes the next job ORDER BY priority DESC, created_on, id; without an index in that order every
+        // fetch sorts the whole backlog (measured on PGlite: 4.5 ms at 3,000 waiting jobs, 0.13 ms with it)
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('aaoe:job-fetch-index', 0))`);
+        await tx.query(`CREATE INDEX IF NOT EXISTS job_fetch_order ON ${resolved.schema}.job (name, priority DESC, created_on, id) WHERE state < 'active'`);
+      });
+      if (db.kind === 'pglite') queue.vacuumEvery(resolved.vacuumIntervalSeconds);
     }
     return queue;
+  }
+
+  /**
+   * The embedded store has no autovacuum: without it the job table keeps every dead row version and the planner
+   * has no statistics (and keeps sorting the backlog instead of using the index). This runs what autovacuum
+   * would, for the table that churns.
+   */
+  private vacuumEvery(seconds: number): void {
+    this.vacuumTimer = setInterval(() => {
+      this.db.query(`VACUUM ANALYZE ${this.options.schema}.job`).catch((error: Error) => this.onError(error));
+    }, seconds * 1000);
+    this.vacuumTimer.unref();
   }
 
   /**
@@ -240,6 +263,7 @@ export class JobQueue {
   async stop(timeoutMs = 10_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    clearInterval(this.vacuumTimer);
     await this.boss.stop({ graceful: true, wait: true, close: false, timeout: timeoutMs });
   }
 }
