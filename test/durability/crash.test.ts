@@ -97,10 +97,11 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
     const checks = () => sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.name === 'aaoe/policy') as any[];
     const firstRoundJudged = () => [...expected.values()].every((x) => checks().some((c) => c.head_sha === x.headSha && c.status === 'completed'));
 
-    /** Sends every delivery that has not been acknowledged yet, in order, until one fails to connect. */
-    const sendPending = async (app: AppProcess) => {
+    /** Sends every delivery not acknowledged yet, in order, a little apart, until one fails to connect. */
+    const sendPending = async (app: AppProcess, spread: boolean) => {
       for (const step of steps) {
         if (step.acked) continue;
+        if (spread) await new Promise((r) => setTimeout(r, Math.floor(random() * 60)));
         const status = await app.deliver({ event: step.event, payload: step.payload, id: step.id });
         if (status === undefined) {
           cutOff++;
@@ -114,19 +115,30 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
     let restarts = 0;
     let cutOff = 0;
     const startedAt = Date.now();
+    let afterWrite = 0;
     for (let kill = 0; kill < KILLS; kill++) {
       const app = await AppProcess.start({ sim, dataDir, env: ENV });
       restarts++;
       const exited = new Promise<void>((resolve) => app.child.once('exit', () => resolve()));
-      // a random point within the next 1.5 s: while deliveries arrive, jobs run, checks are posted, or idle
-      const timer = setTimeout(() => app.child.kill('SIGKILL'), Math.floor(random() * 1500));
-      await sendPending(app);
+      // two in five runs end the moment GitHub has answered a check-run write, before the app can have recorded
+      // it: the worst point for doubling; the others at a random point within 1.5 s (deliveries arriving, jobs
+      // running, checks being posted, or idle)
+      const atWrite = random() < 0.4;
+      const stopListening = sim.onAnswered((r) => {
+        if (atWrite && r.method === 'POST' && r.path.endsWith('/check-runs') && r.status === 201 && app.alive) {
+          afterWrite++;
+          app.child.kill('SIGKILL');
+        }
+      });
+      const timer = setTimeout(() => app.child.kill('SIGKILL'), atWrite ? 5000 : Math.floor(random() * 1500));
+      await sendPending(app, true);
       if (!secondRound && steps.every((s) => s.acked) && firstRoundJudged()) {
         startSecondRound();
-        await sendPending(app);
+        await sendPending(app, true);
       }
       await exited;
       clearTimeout(timer);
+      stopListening();
       if (process.env.AAOE_CRASH_KEEP) (await import('node:fs')).appendFileSync(join(dataDir, 'runs.log'), `--- run ${restarts}\n${app.output}`);
     }
 
@@ -135,7 +147,7 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
     const done = () => [...expected.entries()].every(([, x]) => checks().some((c) => c.head_sha === x.headSha && c.status === 'completed'));
     try {
       for (const deadline = Date.now() + 240_000; ; ) {
-        await sendPending(app);
+        await sendPending(app, false);
         if (!secondRound && firstRoundJudged()) startSecondRound();
         else if (secondRound && steps.every((s) => s.acked) && done()) break;
         if (Date.now() > deadline) throw new Error(`not done after the last restart:\n${app.output.slice(-4000)}`);
@@ -187,7 +199,8 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
       const updates = sim.requests.filter((r: any) => r.method === 'PATCH' && r.path.includes('/check-runs/')).length;
       console.info(
         `crash test: ${KILLS} kills, ${restarts + 1} starts, ${Math.round((Date.now() - startedAt) / 1000)} s; ${steps.length} deliveries, ` +
-          `${cutOff} cut off and sent again; ${retried.rows[0]?.n} jobs needed more than one attempt; ${updates} checks completed by a later attempt`,
+          `${cutOff} cut off and sent again; ${afterWrite} kills right after a check-run write; ${retried.rows[0]?.n} jobs needed more than one attempt; ` +
+          `${updates} checks completed by a later attempt`,
       );
     } finally {
       await runtime.close();

@@ -377,6 +377,16 @@ export class GitHubSimulator {
     };
   }
 
+  private answered: Array<(request: RecordedRequest) => void> = [];
+
+  /** Calls `listener` with each request right after its answer was written (a crash test kills the app there). */
+  onAnswered(listener: (request: RecordedRequest) => void): () => void {
+    this.answered.push(listener);
+    return () => {
+      this.answered = this.answered.filter((l) => l !== listener);
+    };
+  }
+
   /** The next `count` requests are answered with `status` and nothing else happens (an outage). */
   failNext(count: number, status = 502): void {
     this.failures = { count, status };
@@ -448,6 +458,7 @@ export class GitHubSimulator {
     } else {
       res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'x-github-media-type': 'github.v3; format=json', ...headers }).end(JSON.stringify(reply.json));
     }
+    for (const listener of this.answered) listener(record);
   }
 
   private dispatch(method: string, segments: string[], query: Record<string, string | string[]>, record: RecordedRequest, req: IncomingMessage, rawPath: string, rawQuery: URLSearchParams): Reply {
