@@ -51,8 +51,9 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
       policyTtlMs: options.policyTtlMs ?? 5 * 60_000,
     });
 
-    const intake = new Intake(runtime);
+    const intake = new Intake(runtime, { onError: (error) => app.log.error({ err: error }, 'moving deliveries into the job queue failed; retried') });
     runtime.queue.beforeJob = () => intake.quiet();
+    runtime.onClose(() => intake.stop());
     app.on([...ACTED_ON_EVENTS], async (context) => {
       const job = deliveryJob(context.id, context.name, context.payload as Record<string, any>);
       if (!job) return;
@@ -77,6 +78,7 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
     };
     await runtime.queue.work<DeliveryJob>(QUEUES.delivery, logged((job) => pipeline.onDelivery(job)), concurrency);
     await runtime.queue.work<EffectJob>(QUEUES.effect, logged((job) => pipeline.onEffect(job)), concurrency);
+    await intake.start();
     options.onReady?.(runtime);
   };
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { toPullRequestFacts, type PullRequestFacts } from '../github/github-adapter.js';
-import { recordDeliveries } from '../store/deliveries.js';
+import { markQueued, recordDeliveries, takeUnqueued } from '../store/deliveries.js';
 import { QUEUES } from '../store/job-queue.js';
 import type { Runtime } from './runtime.js';
 
@@ -50,21 +50,39 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
 
 type Pending = { job: DeliveryJob; resolve: (accepted: boolean) => void; reject: (error: unknown) => void };
 
+export type IntakeOptions = {
+  /** Deliveries per insert (default 500). */
+  maxBatch?: number;
+  /** Jobs moved into the queue per transaction (default 50: on the embedded store a transaction holds the thread). */
+  relayBatch?: number;
+  /** Errors of the background relay (it is retried by the next delivery or the next interval). */
+  onError?: (error: unknown) => void;
+};
+
 /**
- * Records deliveries and their jobs, and says when they are safe to acknowledge. Deliveries that arrive
- * while a write is under way go into the next one together (group commit): one delivery alone is written at
- * once; under load, one transaction carries many. A delivery is acknowledged only after its transaction
- * committed, so an acknowledged delivery is never lost.
+ * Records deliveries and says when they are safe to acknowledge, then moves their jobs into the job queue.
+ *
+ * - Group commit: deliveries that arrive within a millisecond of each other are recorded by one insert, each
+ *   with its job, and acknowledged once it committed, so an acknowledged delivery is never lost.
+ * - Relay: when deliveries stop streaming in, the recorded jobs are moved into the queue, dozens per
+ *   transaction, and the delivery workers are woken. At start-up, and every few seconds, the relay also picks
+ *   up what a process that died had recorded but not moved.
+ *
+ * Acknowledging is thus one small insert, and the queue's own insert (the costlier statement) runs in large
+ * batches off the path of the HTTP response.
  */
 export class Intake {
   private pending: Pending[] = [];
   private writing = false;
   private lastArrival = -Infinity;
-  private wakePending = false;
+  private relayScheduled = false;
+  private relaying: Promise<number> | undefined;
+  private relayAgain = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly runtime: Runtime,
-    private readonly maxBatch = 500,
+    private readonly options: IntakeOptions = {},
   ) {}
 
   /** Resolves true once recorded with its job, false for a delivery seen before (by `X-GitHub-Delivery`). */
@@ -95,30 +113,79 @@ export class Intake {
     }
   }
 
-  /** Starts the delivery workers once deliveries stop streaming in (not once per write: each wake is a poll). */
-  private wakeWhenQuiet(): void {
-    if (this.wakePending) return;
-    this.wakePending = true;
-    void this.quiet().then(() => {
-      this.wakePending = false;
-      this.runtime.queue.wake(QUEUES.delivery);
-    });
+  /** Relays what is waiting now, then every `intervalMs` (what another process recorded before it died). */
+  start(intervalMs = 10_000): Promise<number> {
+    this.timer = setInterval(() => void this.relay().catch((error) => this.options.onError?.(error)), intervalMs);
+    this.timer.unref();
+    return this.relay();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.relaying?.catch(() => {});
+  }
+
+  /**
+   * Moves the jobs of recorded deliveries into the job queue until none is left, and wakes the delivery
+   * workers. Several processes may relay at once: rows are locked and skipped, and a job's id follows from its
+   * delivery's, so no job is queued twice.
+   */
+  relay(): Promise<number> {
+    if (this.relaying) {
+      this.relayAgain = true; // deliveries recorded after this relay looked are moved by another round
+      return this.relaying;
+    }
+    this.relaying = (async () => {
+      let total = 0;
+      do {
+        this.relayAgain = false;
+        total += await this.relayRound();
+      } while (this.relayAgain);
+      return total;
+    })().finally(() => (this.relaying = undefined));
+    return this.relaying;
+  }
+
+  private async relayRound(): Promise<number> {
+    const limit = this.options.relayBatch ?? 50;
+    let total = 0;
+    for (;;) {
+      const moved = await this.runtime.db.transaction(async (tx) => {
+        const rows = await takeUnqueued<DeliveryJob>(tx, limit);
+        if (rows.length === 0) return 0;
+        await this.runtime.queue.enqueueMany(tx, QUEUES.delivery, rows.map(({ id, job }) => ({ key: `delivery:${id}`, data: job })));
+        await markQueued(tx, rows.map(({ id }) => id));
+        return rows.length;
+      });
+      total += moved;
+      if (moved < limit) break;
+      await new Promise((resolve) => setImmediate(resolve)); // let acknowledgements through between batches
+    }
+    if (total > 0) this.runtime.queue.wake(QUEUES.delivery);
+    return total;
+  }
+
+  private relayWhenQuiet(): void {
+    if (this.relayScheduled) return;
+    this.relayScheduled = true;
+    void this.quiet()
+      .then(() => {
+        this.relayScheduled = false;
+        return this.relay();
+      })
+      .catch((error) => this.options.onError?.(error));
   }
 
   private async write(): Promise<void> {
     try {
       while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, this.maxBatch);
+        const batch = this.pending.splice(0, this.options.maxBatch ?? 500);
         try {
-          const fresh = await this.runtime.db.transaction(async (tx) => {
-            const inserted = await recordDeliveries(tx, batch.map(({ job }) => ({ id: job.id, event: job.name, action: job.action, installationId: job.installationId })));
-            // a delivery sent twice within one batch is recorded (and queued) for its first copy only
-            const firsts = batch.filter(({ job }) => inserted.delete(job.id));
-            await this.runtime.queue.enqueueMany(tx, QUEUES.delivery, firsts.map(({ job }) => ({ key: `delivery:${job.id}`, data: job })));
-            return new Set(firsts);
-          });
-          for (const item of batch) item.resolve(fresh.has(item));
-          if (fresh.size > 0) this.wakeWhenQuiet();
+          const inserted = await recordDeliveries(this.runtime.db, batch.map(({ job }) => ({ id: job.id, event: job.name, action: job.action, installationId: job.installationId, job })));
+          // a delivery sent twice within one batch is recorded for its first copy only
+          const firsts = new Set(batch.filter(({ job }) => inserted.delete(job.id)));
+          for (const item of batch) item.resolve(firsts.has(item));
+          if (firsts.size > 0) this.relayWhenQuiet();
         } catch (error) {
           for (const item of batch) item.reject(error);
         }

@@ -1,9 +1,18 @@
 import { databaseOptionsFromEnv, openDatabase, type Database, type DatabaseOptions } from '../store/database.js';
+import { unqueuedDeliveries } from '../store/deliveries.js';
 import { JobQueue, type JobQueueOptions } from '../store/job-queue.js';
 import { migrate } from '../store/migrations.js';
 
 /** The store and the job runner the app runs on: opened, migrated and started before the server listens. */
-export type Runtime = { db: Database; queue: JobQueue; close(): Promise<void> };
+export type Runtime = {
+  db: Database;
+  queue: JobQueue;
+  /** Runs `fn` first when the runtime closes (the app stops its background loops there). */
+  onClose(fn: () => Promise<void>): void;
+  /** Resolves once every recorded delivery is queued and no job is left to run, in any process (tests, `aaoe demo`). */
+  idle(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+};
 
 export type RuntimeOptions = { database: DatabaseOptions; queue?: JobQueueOptions };
 
@@ -13,10 +22,27 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     await migrate(db);
     const queue = await JobQueue.open(db, options.queue);
     let closing: Promise<void> | undefined;
+    const hooks: Array<() => Promise<void>> = [];
+    const stop = async () => {
+      for (const hook of hooks) await hook().catch(() => {});
+      await queue.stop();
+    };
     return {
       db,
       queue,
-      close: () => (closing ??= queue.stop().finally(() => db.close())),
+      onClose: (fn) => void hooks.push(fn),
+      async idle(timeoutMs = 30_000) {
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+          if ((await unqueuedDeliveries(db)) === 0) {
+            await queue.idle(Math.max(1, deadline - Date.now()));
+            if ((await unqueuedDeliveries(db)) === 0) return;
+          }
+          if (Date.now() > deadline) throw new Error(`deliveries still waiting to be queued after ${timeoutMs} ms`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      },
+      close: () => (closing ??= stop().finally(() => db.close())),
     };
   } catch (error) {
     await db.close();

@@ -133,12 +133,26 @@ function liteExecutor(lite: LiteExecutor): SqlExecutor {
   };
 }
 
+/**
+ * PGlite runs each statement synchronously on this thread, and hands its lock to the next waiting statement
+ * through promise callbacks: many queued statements would run back to back with no HTTP request served in
+ * between. Each statement or transaction therefore starts on a new turn of the event loop.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 function wrapPglite(lite: PGlite, release: () => void): Database {
   let closed = false;
+  const executor = liteExecutor(lite);
   return {
     kind: 'pglite',
-    ...liteExecutor(lite),
-    transaction: (fn) => lite.transaction((tx) => fn(liteExecutor(tx))),
+    async query<T>(sql: string, params?: readonly unknown[]) {
+      await nextTurn();
+      return executor.query<T>(sql, params);
+    },
+    async transaction(fn) {
+      await nextTurn();
+      return lite.transaction((tx) => fn(liteExecutor(tx)));
+    },
     exclusive: inProcessExclusive(),
     async close() {
       if (closed) return;

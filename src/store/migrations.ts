@@ -86,6 +86,16 @@ CREATE TABLE effects_done (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'deliveries carry their job until it is queued',
+    sql: `
+-- job: what the job runner needs of the delivery, from the moment it is recorded (that commit is what makes it
+-- safe to acknowledge) until it is moved into the job queue, many at a time; NULL once queued.
+ALTER TABLE deliveries ADD COLUMN job jsonb;
+CREATE INDEX deliveries_to_queue ON deliveries (received_at) WHERE job IS NOT NULL;
+`,
+  },
 ];
 
 /** Key of the transaction-scoped advisory lock that serialises migrators (two processes starting at once). */

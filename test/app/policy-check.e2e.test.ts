@@ -268,7 +268,7 @@ describe('intake: deliveries recorded, acknowledged at once, acted on once', () 
     } finally {
       release();
     }
-    await h.runtime.queue.idle();
+    await h.runtime.idle();
     expect(checksOn(headSha).map((r: any) => r.conclusion)).toEqual(['success']);
     expect((await executionOf(number))?.state).toBe('approved');
   });
@@ -280,7 +280,7 @@ describe('intake: deliveries recorded, acknowledged at once, acted on once', () 
     const concurrent = await Promise.all(Array.from({ length: 50 }, () => h.deliver('pull_request', payload, { id, wait: false })));
     const sequential = [];
     for (let i = 0; i < 50; i++) sequential.push(await h.deliver('pull_request', payload, { id, wait: false }));
-    await h.runtime.queue.idle();
+    await h.runtime.idle();
     expect([...concurrent, ...sequential].every((r) => r.status === 200)).toBe(true);
     expect(checksOn(headSha)).toHaveLength(1);
     expect(h.sim.requests.filter((r: any) => r.method === 'POST' && r.path.endsWith('/check-runs'))).toHaveLength(1);
@@ -296,7 +296,7 @@ describe('intake: deliveries recorded, acknowledged at once, acted on once', () 
     h.sim.failNext(3, 403);
     const id = 'c0ffee00-0000-4000-8000-000000000403';
     expect((await h.deliver('pull_request', payload, { id, wait: false })).status).toBe(200);
-    await h.runtime.queue.idle(60_000);
+    await h.runtime.idle(60_000);
     expect(checksOn(headSha).map((r: any) => r.conclusion)).toEqual(['success']);
     const job = (await h.runtime.queue.list({ state: 'completed', limit: 1000 })).find((j) => j.key === `delivery:${id}`);
     expect(job?.attempts).toBeGreaterThan(1);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRuntime } from '../../src/app/runtime.js';
+import { unqueuedDeliveries } from '../../src/store/deliveries.js';
 import { listExecutions } from '../../src/store/executions.js';
 import { GitHubSimulator } from '../simulator/github-simulator.js';
 import { INSTALLATION_ID, examplePayload } from '../support/app-harness.js';
@@ -97,11 +98,13 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
     const checks = () => sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.name === 'aaoe/policy') as any[];
     const firstRoundJudged = () => [...expected.values()].every((x) => checks().some((c) => c.head_sha === x.headSha && c.status === 'completed'));
 
-    /** Sends every delivery not acknowledged yet, in order, a little apart, until one fails to connect. */
-    const sendPending = async (app: AppProcess, spread: boolean) => {
+    /** Sends up to `max` deliveries not acknowledged yet, in order, a little apart, until one fails to connect. */
+    const sendPending = async (app: AppProcess, max = Infinity) => {
+      let sent = 0;
       for (const step of steps) {
         if (step.acked) continue;
-        if (spread) await new Promise((r) => setTimeout(r, Math.floor(random() * 60)));
+        if (sent++ === max) return;
+        if (max !== Infinity) await new Promise((r) => setTimeout(r, Math.floor(random() * 100)));
         const status = await app.deliver({ event: step.event, payload: step.payload, id: step.id });
         if (status === undefined) {
           cutOff++;
@@ -131,10 +134,11 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
         }
       });
       const timer = setTimeout(() => app.child.kill('SIGKILL'), atWrite ? 5000 : Math.floor(random() * 1500));
-      await sendPending(app, true);
+      // a few deliveries per run, so that they too are cut off by kills
+      await sendPending(app, 1 + Math.floor(random() * 4));
       if (!secondRound && steps.every((s) => s.acked) && firstRoundJudged()) {
         startSecondRound();
-        await sendPending(app, true);
+        await sendPending(app, 1 + Math.floor(random() * 4));
       }
       await exited;
       clearTimeout(timer);
@@ -147,7 +151,7 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
     const done = () => [...expected.entries()].every(([, x]) => checks().some((c) => c.head_sha === x.headSha && c.status === 'completed'));
     try {
       for (const deadline = Date.now() + 240_000; ; ) {
-        await sendPending(app, false);
+        await sendPending(app);
         if (!secondRound && firstRoundJudged()) startSecondRound();
         else if (secondRound && steps.every((s) => s.acked) && done()) break;
         if (Date.now() > deadline) throw new Error(`not done after the last restart:\n${app.output.slice(-4000)}`);
@@ -161,8 +165,8 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
     for (let round = 0; ; round++) {
       const runtime = await openRuntime({ database: { dataDir }, queue: { supervise: false } });
       const { rows } = await runtime.db.query<{ n: number; wait: number }>(
-        `SELECT count(*)::int AS n, COALESCE(EXTRACT(epoch FROM max(start_after) - now()), 0)::float8 AS wait
-           FROM pgboss.job WHERE state < 'completed'`,
+        `SELECT (SELECT count(*)::int FROM pgboss.job WHERE state < 'completed') + (SELECT count(*)::int FROM deliveries WHERE job IS NOT NULL) AS n,
+                COALESCE((SELECT EXTRACT(epoch FROM max(start_after) - now()) FROM pgboss.job WHERE state < 'completed'), 0)::float8 AS wait`,
       );
       await runtime.close();
       const { n, wait } = rows[0]!;
@@ -193,6 +197,7 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
       }
       expect(await runtime.queue.list({ state: 'failed' })).toEqual([]);
       expect(await runtime.queue.unfinished()).toBe(0);
+      expect(await unqueuedDeliveries(runtime.db)).toBe(0);
       const { rows } = await runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries');
       expect(rows[0]?.n).toBe(steps.length);
       const retried = await runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM pgboss.job WHERE retry_count > 0');

@@ -100,7 +100,7 @@ describe.skipIf(!SERVER)('two app processes on one PostgreSQL', () => {
     let runtime: Runtime | undefined;
     try {
       runtime = await openRuntime({ database: { url }, queue: { supervise: false } });
-      await runtime.queue.idle(120_000);
+      await runtime.idle(120_000);
       console.info(`two processes: ${PULLS} deliveries acknowledged in ${ackedIn} ms, all judged in ${Date.now() - started} ms`);
 
       const all = checks();

@@ -68,7 +68,7 @@ export async function startHarness(options: AaoeAppOptions & { sim?: GitHubSimul
     if (signature !== null) headers['x-hub-signature-256'] = signature;
     const res = await fetch(`${url}/api/github/webhooks`, { method: 'POST', headers, body });
     const result = { status: res.status, body: await res.text() };
-    if (opts.wait !== false) await runtime.queue.idle();
+    if (opts.wait !== false) await runtime.idle();
     return result;
   };
 
