@@ -99,12 +99,13 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
     const firstRoundJudged = () => [...expected.values()].every((x) => checks().some((c) => c.head_sha === x.headSha && c.status === 'completed'));
 
     /** Sends up to `max` deliveries not acknowledged yet, in order, a little apart, until one fails to connect. */
-    const sendPending = async (app: AppProcess, max = Infinity) => {
+    const sendPending = async (app: AppProcess, max = Infinity, onSend?: () => void) => {
       let sent = 0;
       for (const step of steps) {
         if (step.acked) continue;
         if (sent++ === max) return;
         if (max !== Infinity) await new Promise((r) => setTimeout(r, Math.floor(random() * 100)));
+        onSend?.();
         const status = await app.deliver({ event: step.event, payload: step.payload, id: step.id });
         if (status === undefined) {
           cutOff++;
@@ -124,21 +125,30 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
       restarts++;
       const exited = new Promise<void>((resolve) => app.child.once('exit', () => resolve()));
       // two in five runs end the moment GitHub has answered a check-run write, before the app can have recorded
-      // it: the worst point for doubling; the others at a random point within 1.5 s (deliveries arriving, jobs
-      // running, checks being posted, or idle)
-      const atWrite = random() < 0.4;
+      // it: the worst point for doubling; one in five within 4 ms of a delivery being sent (while it is read,
+      // recorded or answered); the others at a random point within 1.5 s (deliveries arriving, jobs running,
+      // checks being posted, or idle)
+      const mode = random();
+      const atWrite = mode < 0.4;
+      const atDelivery = !atWrite && mode < 0.6;
       const stopListening = sim.onAnswered((r) => {
         if (atWrite && r.method === 'POST' && r.path.endsWith('/check-runs') && r.status === 201 && app.alive) {
           afterWrite++;
           app.child.kill('SIGKILL');
         }
       });
-      const timer = setTimeout(() => app.child.kill('SIGKILL'), atWrite ? 5000 : Math.floor(random() * 1500));
+      const timer = setTimeout(() => app.child.kill('SIGKILL'), atWrite || atDelivery ? 5000 : Math.floor(random() * 1500));
+      let armed = false;
+      const killMidDelivery = () => {
+        if (!atDelivery || armed) return;
+        armed = true;
+        setTimeout(() => app.child.kill('SIGKILL'), random() * 4);
+      };
       // a few deliveries per run, so that they too are cut off by kills
-      await sendPending(app, 1 + Math.floor(random() * 4));
+      await sendPending(app, 1 + Math.floor(random() * 4), killMidDelivery);
       if (!secondRound && steps.every((s) => s.acked) && firstRoundJudged()) {
         startSecondRound();
-        await sendPending(app, 1 + Math.floor(random() * 4));
+        await sendPending(app, 1 + Math.floor(random() * 4), killMidDelivery);
       }
       await exited;
       clearTimeout(timer);
