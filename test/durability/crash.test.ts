@@ -130,7 +130,7 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
       // checks being posted, or idle)
       const mode = random();
       const atWrite = mode < 0.4;
-      const atDelivery = !atWrite && mode < 0.6;
+      const atDelivery = !atWrite && mode < 0.6 && steps.some((step) => !step.acked);
       const stopListening = sim.onAnswered((r) => {
         if (atWrite && r.method === 'POST' && r.path.endsWith('/check-runs') && r.status === 201 && app.alive) {
           afterWrite++;
