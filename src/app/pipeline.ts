@@ -101,7 +101,7 @@ export class Pipeline {
         log.info('not governed');
         return;
       }
-      const subject: PullRequestSubject = { author: pr.author, isAgent: governance.isAgent, htmlUrl: pr.htmlUrl, governedBecause: governance.reason };
+      const subject: PullRequestSubject = { author: pr.author, isAgent: governance.isAgent, htmlUrl: pr.htmlUrl, governedBecause: governance.reason, updatedAt: pr.updatedAt };
       const sender = job.data.sender ?? 'github';
       await this.applyPullRequestEvent(key, context, pr, subject, sender, job.data);
     } catch (error) {
@@ -129,6 +129,13 @@ export class Pipeline {
         }
         before = await lockPullRequestExecution(tx, fullName, pr.number); // created meanwhile by another delivery
         if (!before) throw new Error(`the execution of ${fullName}#${pr.number} vanished`);
+      }
+      // deliveries are not ordered: one that shows an older state of the pull request than the one already
+      // applied (another head, earlier `updated_at`) must not move the execution back to the older commit
+      const seen = before.subject?.updatedAt;
+      if (seen !== undefined && pr.headSha !== before.headSha && Date.parse(pr.updatedAt) < Date.parse(seen)) {
+        context.log.info({ pullRequest: pr.number, headSha: pr.headSha, current: before.headSha }, 'stale delivery: the pull request has moved on');
+        return 'stale';
       }
       const event: ExecutionEvent = delivery.name === 'pull_request' && delivery.action === 'synchronize'
         ? { type: 'pushed', headSha: pr.headSha }

@@ -18,6 +18,8 @@ export type PullRequestFacts = {
   labels: string[];
   /** The head repository is a fork of the base repository. */
   fromFork: boolean;
+  /** When GitHub last changed the pull request, as the delivery (or the API) reports it. */
+  updatedAt: string;
 };
 
 export type CheckConclusion = 'success' | 'failure' | 'action_required' | 'neutral';
@@ -44,6 +46,7 @@ type PullRequestPayload = {
   base: { repo: { full_name: string } };
   user: { login: string; type?: string } | null;
   labels?: Array<{ name?: string } | string>;
+  updated_at: string;
 };
 
 export function toPullRequestFacts(pr: PullRequestPayload): PullRequestFacts {
@@ -54,6 +57,7 @@ export function toPullRequestFacts(pr: PullRequestPayload): PullRequestFacts {
     author: { login: pr.user?.login ?? 'ghost', type: pr.user?.type ?? 'User' },
     labels: (pr.labels ?? []).map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter((l) => l !== ''),
     fromFork: pr.head.repo?.full_name !== pr.base.repo.full_name,
+    updatedAt: pr.updated_at,
   };
 }
 

@@ -20,7 +20,14 @@ export type ExecutionRecord = Execution & {
   subject: PullRequestSubject | null;
 };
 
-export type PullRequestSubject = { author: { login: string; type: string }; isAgent: boolean; htmlUrl: string; governedBecause: string };
+export type PullRequestSubject = {
+  author: { login: string; type: string };
+  isAgent: boolean;
+  htmlUrl: string;
+  governedBecause: string;
+  /** `updated_at` of the pull request in the delivery last applied: an older delivery arriving late is stale. */
+  updatedAt?: string;
+};
 
 /** What an effect job carries: enough to find the execution; the effect says what to do. */
 export type EffectJob = { executionId: string; traceId: string; effect: Effect };

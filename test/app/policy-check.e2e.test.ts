@@ -66,6 +66,16 @@ function pullRequest(options: { author?: string; authorType?: 'User' | 'Bot'; la
   return { number, headSha, payload };
 }
 
+/** A `check_suite.rerequested` delivery (somebody pressed "Re-run all checks") for a pull request's head. */
+function checkSuiteRerequested(number: number, headSha: string) {
+  const payload = examplePayload('check_suite', 'rerequested');
+  payload.installation = { id: INSTALLATION_ID };
+  payload.check_suite.head_sha = headSha;
+  payload.check_suite.pull_requests[0].number = number;
+  payload.check_suite.pull_requests[0].head.sha = headSha;
+  return payload;
+}
+
 function checkFor(headSha: string) {
   const runs = h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
   expect(runs.length).toBeGreaterThan(0);
@@ -203,12 +213,7 @@ describe('aaoe/policy over HTTP', () => {
 
   it('re-evaluates on check_suite.rerequested', async () => {
     const { number, headSha } = pullRequest({ files: [added('docs/b.md', ['hi'])] });
-    const payload = examplePayload('check_suite', 'rerequested');
-    payload.installation = { id: INSTALLATION_ID };
-    payload.check_suite.head_sha = headSha;
-    payload.check_suite.pull_requests[0].number = number;
-    payload.check_suite.pull_requests[0].head.sha = headSha;
-    expect((await h.deliver('check_suite', payload)).status).toBe(200);
+    expect((await h.deliver('check_suite', checkSuiteRerequested(number, headSha))).status).toBe(200);
     expect(checkFor(headSha).conclusion).toBe('success');
   });
 
@@ -303,32 +308,47 @@ describe('intake: deliveries recorded, acknowledged at once, acted on once', () 
     expect(await h.runtime.queue.list({ state: 'failed' })).toEqual([]);
   }, 90_000);
 
+  /** A push to the pull request in the simulator, and its `synchronize` delivery. */
+  function push(number: number, headSha: string, files: FileSpec[], updatedAt: string) {
+    const pr = h.sim.pushToPullRequest({ owner: OWNER, repo: REPO, number, headSha, files: files as never });
+    const sync = examplePayload('pull_request', 'synchronize');
+    sync.number = number;
+    sync.pull_request = { ...sync.pull_request, ...pr, updated_at: updatedAt };
+    sync.installation = { id: INSTALLATION_ID };
+    return sync;
+  }
+  const workflowEdit: FileSpec = { filename: '.github/workflows/ci.yml', status: 'modified', additions: 1, deletions: 0, patch: '@@ -1 +1,2 @@\n on: push\n+# x' };
+
   it('moves the execution with the pull request and records every step in the audit chain', async () => {
     const { number, headSha, payload } = pullRequest({ files: [added('docs/moves.md', ['x'])] });
-    await h.deliver('pull_request', payload);
+    await h.deliver('pull_request', { ...payload, pull_request: { ...payload.pull_request, updated_at: '2026-11-23T10:00:00Z' } });
     const first = await executionOf(number);
     expect(first).toMatchObject({ state: 'approved', headSha });
 
-    // a push that adds a workflow change: a new head, judged again, now blocked
+    // a push that adds a workflow change: a new head, judged again, now blocked; then a re-run of the check
     const newSha = 'f'.repeat(40);
-    const pr = h.sim.addPullRequest({
-      owner: OWNER, repo: REPO, number: number + 1000, user: { login: AGENT, type: 'Bot' }, headRef: 'tmp', headSha: newSha, baseRef: 'master', labels: [],
-      files: [{ filename: '.github/workflows/ci.yml', status: 'modified', additions: 1, deletions: 0, patch: '@@ -1 +1,2 @@\n on: push\n+# x' }] as never,
-    });
-    const sync = examplePayload('pull_request', 'synchronize');
-    sync.number = number + 1000;
-    sync.pull_request = { ...sync.pull_request, ...pr };
-    sync.installation = { id: INSTALLATION_ID };
+    const sync = push(number, newSha, [workflowEdit], '2026-11-23T10:05:00Z');
     await h.deliver('pull_request', sync);
-    await h.deliver('pull_request', { ...sync, action: 'opened' });
-    const moved = await executionOf(number + 1000);
-    expect(moved).toMatchObject({ state: 'blocked', headSha: newSha });
+    await h.deliver('check_suite', checkSuiteRerequested(number, newSha));
+    const moved = await executionOf(number);
+    expect(moved).toMatchObject({ id: first!.id, state: 'blocked', headSha: newSha });
+    expect(checksOn(newSha).map((r: any) => r.conclusion)).toEqual(['failure', 'failure']);
 
     const entries = [];
-    for await (const entry of readAudit(h.runtime.db)) if (entry.executionId === first!.id || entry.executionId === moved!.id) entries.push(entry);
-    expect(entries.filter((e) => e.executionId === first!.id).map((e) => e.action)).toEqual(['received', 'policy_evaluated']);
-    expect(entries.filter((e) => e.executionId === moved!.id).map((e) => e.action)).toEqual(['received', 'policy_evaluated', 'evaluation_requested', 'policy_evaluated']);
+    for await (const entry of readAudit(h.runtime.db)) if (entry.executionId === first!.id) entries.push(entry);
+    expect(entries.map((e) => e.action)).toEqual(['received', 'policy_evaluated', 'pushed', 'policy_evaluated', 'evaluation_requested', 'policy_evaluated']);
     expect(entries.at(-1)?.reason).toMatch(/^blocked -> blocked: failure: .*protected-paths failed/);
     expect(await verifyAudit(h.runtime.db)).toMatchObject({ ok: true });
+  });
+
+  it('does not move an execution back when an older delivery arrives after a newer one', async () => {
+    const { number, payload } = pullRequest({ files: [added('docs/late.md', ['x'])] });
+    const newSha = 'e'.repeat(40);
+    const sync = push(number, newSha, [workflowEdit], '2026-11-23T11:05:00Z');
+    // the push's delivery is acted on first, then the older `opened` arrives
+    await h.deliver('pull_request', sync);
+    await h.deliver('pull_request', { ...payload, pull_request: { ...payload.pull_request, updated_at: '2026-11-23T11:00:00Z' } });
+    expect(await executionOf(number)).toMatchObject({ state: 'blocked', headSha: newSha });
+    expect(checksOn(payload.pull_request.head.sha)).toEqual([]);
   });
 });
