@@ -10,7 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { evaluatePolicy } from '../src/policy/evaluate-policy.js';
 import { Change, type ChangedFile } from '../src/policy/change.js';
 import { Policy } from '../src/policy/schema.js';
-import { INSTALLATION_ID, examplePayload, startHarness } from '../test/support/app-harness.js';
+import { startHarness } from '../test/support/app-harness.js';
+import { agentPullRequest, governedRepository } from './fixtures.js';
 
 function syntheticFiles(n: number): ChangedFile[] {
   const files: ChangedFile[] = [];
@@ -46,20 +47,9 @@ async function timeEvaluation(n: number, runs: number): Promise<number> {
 async function countApiCalls(): Promise<{ cold: number; warm: number; coldPaths: string[]; warmPaths: string[] }> {
   const h = await startHarness();
   try {
-    h.sim.addInstallation({ id: INSTALLATION_ID, account: 'Codertocat' });
-    h.sim.addRepo({ owner: 'Codertocat', name: 'Hello-World', defaultBranch: 'master', installationId: INSTALLATION_ID });
-    h.sim.setFile({ owner: 'Codertocat', repo: 'Hello-World', branch: 'master', path: '.github/aaoe.yml', content: "agents: ['my-agent[bot]']\n" });
+    governedRepository(h.sim);
     const evaluate = async (number: number) => {
-      const headSha = number.toString(16).padStart(40, 'b');
-      const pr = h.sim.addPullRequest({
-        owner: 'Codertocat', repo: 'Hello-World', number, headSha, headRef: `b${number}`, baseRef: 'master',
-        user: { login: 'my-agent[bot]', type: 'Bot' },
-        files: [{ filename: 'docs/a.md', status: 'modified', additions: 1, deletions: 0, patch: '@@ -1 +1,2 @@\n a\n+b' }],
-      });
-      const payload = examplePayload('pull_request', 'opened');
-      payload.number = number;
-      payload.pull_request = { ...payload.pull_request, ...pr };
-      payload.installation = { id: INSTALLATION_ID };
+      const payload = agentPullRequest(h.sim, number, 'b');
       h.sim.resetRequests();
       const res = await h.deliver('pull_request', payload);
       if (res.status !== 200) throw new Error(`delivery answered ${res.status}: ${res.body}`);

@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { GitHubSimulator } from '../test/simulator/github-simulator.js';
-import { INSTALLATION_ID, examplePayload } from '../test/support/app-harness.js';
 import { AppProcess } from '../test/support/app-process.js';
+import { agentPullRequest, governedRepository } from './fixtures.js';
 
 const SENDERS = 16;
 const CLOSED_LOOP_MS = 5_000;
@@ -25,22 +25,8 @@ const RATE = 200;
 const OPEN_LOOP_MS = 10_000;
 
 const sim = await GitHubSimulator.start();
-sim.addInstallation({ id: INSTALLATION_ID, account: 'Codertocat' });
-sim.addRepo({ owner: 'Codertocat', name: 'Hello-World', defaultBranch: 'master', installationId: INSTALLATION_ID });
-sim.setFile({ owner: 'Codertocat', repo: 'Hello-World', branch: 'master', path: '.github/aaoe.yml', content: "agents: ['my-agent[bot]']\n" });
-const payloads = Array.from({ length: 50 }, (_, i) => {
-  const number = 1000 + i;
-  const pr = sim.addPullRequest({
-    owner: 'Codertocat', repo: 'Hello-World', number, headSha: number.toString(16).padStart(40, 'e'), headRef: `b${number}`,
-    user: { login: 'my-agent[bot]', type: 'Bot' },
-    files: [{ filename: 'docs/a.md', status: 'modified', additions: 1, deletions: 0, patch: '@@ -1 +1,2 @@\n a\n+b' }],
-  });
-  const payload = examplePayload('pull_request', 'opened');
-  payload.number = number;
-  payload.pull_request = { ...payload.pull_request, ...pr };
-  payload.installation = { id: INSTALLATION_ID };
-  return payload;
-});
+governedRepository(sim);
+const payloads = Array.from({ length: 50 }, (_, i) => agentPullRequest(sim, 1000 + i, 'e'));
 
 let sent = 0;
 async function send(target: AppProcess): Promise<number> {

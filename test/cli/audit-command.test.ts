@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit-command.js';
 import { appendAudit } from '../../src/store/audit-log.js';
 import type { Database } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrations.js';
-import { backends, resetStore, tamper, type TestStore } from '../store/backends.js';
+import { backends, tamper, useMigratedStore } from '../store/backends.js';
 
 function captureIo() {
   const out: string[] = [];
@@ -12,18 +11,10 @@ function captureIo() {
 }
 
 describe.each(backends)('aaoe audit on $name', (backend) => {
-  let store: TestStore;
+  const store = useMigratedStore(backend);
   let db: Database;
-  beforeAll(async () => {
-    store = await backend.create();
-    db = store.db;
-    await migrate(db);
-  });
-  afterAll(async () => {
-    await store?.dispose();
-  });
   beforeEach(async () => {
-    await resetStore(db);
+    db = store().db;
     const at = new Date('2026-03-01T12:00:00.000Z');
     await appendAudit(db, { executionId: 'x1', actor: 'aaoe[bot]', action: 'proposed', costUsd: '0.25', costTokens: 800, at });
     await appendAudit(db, { executionId: 'x1', actor: 'carol', action: 'approved', reason: 'reviewed the diff', at });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   GENESIS_HASH,
   appendAudit,
@@ -12,8 +12,7 @@ import {
   type AuditInput,
 } from '../../src/store/audit-log.js';
 import type { Database } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrations.js';
-import { backends, resetStore, tamper, type TestStore } from './backends.js';
+import { backends, tamper, useMigratedStore } from './backends.js';
 
 describe('normaliseDecimal', () => {
   it.each([
@@ -93,18 +92,10 @@ const CONTENT = 'at, execution_id, trace_id, actor, action, reason, cost_usd, co
 const ALL = `${CONTENT}, prev_hash, hash`;
 
 describe.each(backends)('audit log on $name', (backend) => {
-  let store: TestStore;
+  const store = useMigratedStore(backend);
   let db: Database;
-  beforeAll(async () => {
-    store = await backend.create();
-    db = store.db;
-    await migrate(db);
-  });
-  afterAll(async () => {
-    await store?.dispose();
-  });
-  beforeEach(async () => {
-    await resetStore(db);
+  beforeEach(() => {
+    db = store().db;
   });
 
   it('verifies an empty log', async () => {
@@ -219,7 +210,7 @@ describe.each(backends)('audit log on $name', (backend) => {
   });
 
   it('forms one chain from 50 concurrent appends through two connection pools', async () => {
-    const peer = await store.peer(2);
+    const peer = await store().peer(2);
     const other = peer === db ? db : peer;
     const appended = await Promise.all(
       Array.from({ length: 50 }, (_, i) => appendAudit(i % 2 === 0 ? db : other, sample(i + 1, { at: undefined }))),

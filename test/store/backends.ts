@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { migrate } from '../../src/store/migrations.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 
 /**
@@ -70,7 +72,26 @@ export async function tamper(db: Database, sql: string, params: unknown[] = []):
 export async function resetStore(db: Database): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
-    await tx.query('TRUNCATE audit_log, deliveries, executions');
+    await tx.query('TRUNCATE audit_log, deliveries, executions, effects_done');
     await tx.query('ALTER TABLE audit_log ENABLE TRIGGER USER');
   });
+}
+
+/**
+ * The hooks of a suite on one migrated store, emptied before each test: returns the store (valid inside tests
+ * and later hooks).
+ */
+export function useMigratedStore(backend: Backend): () => TestStore {
+  let store: TestStore | undefined;
+  beforeAll(async () => {
+    store = await backend.create();
+    await migrate(store.db);
+  });
+  afterAll(async () => {
+    await store?.dispose();
+  });
+  beforeEach(async () => {
+    await resetStore(store!.db);
+  });
+  return () => store!;
 }
