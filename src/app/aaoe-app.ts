@@ -37,9 +37,9 @@ export type AaoeAppOptions = {
 };
 
 /**
- * The app. Webhook handlers only record: a delivery is de-duplicated by `X-GitHub-Delivery` and stored with
- * its job in one transaction, and the HTTP response goes out without waiting on GitHub or a model. The job
- * runner does the rest (`Pipeline`).
+ * The app. Webhook handlers only record: a delivery is de-duplicated by `X-GitHub-Delivery` and recorded with
+ * its job (`Intake`), and the HTTP response goes out once that is committed, without waiting on GitHub or a
+ * model. The job runner does the rest (`Pipeline`).
  */
 export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
   return async (app: Probot) => {
