@@ -79,7 +79,7 @@ function compile(pattern: string): (path: string) => boolean {
   if (!directoryOnly) globs.push(base);
   // a pattern that names a directory owns what is below it; `dir/*` only what is directly in it
   if (lastSegment !== '*') globs.push(`${base}/**/*`);
-  return picomatch(globs, { dot: true, nobrace: true, noextglob: true, nonegate: true, noquantifiers: true });
+  return picomatch(globs, { dot: true, nobrace: true, noextglob: true, nonegate: true });
 }
 
 function stripComment(line: string): string {
