@@ -96,6 +96,28 @@ ALTER TABLE deliveries ADD COLUMN job jsonb;
 CREATE INDEX deliveries_to_queue ON deliveries (received_at) WHERE job IS NOT NULL;
 `,
   },
+  {
+    version: 4,
+    name: 'model calls and their cost',
+    sql: `
+-- Every request the model router made (or passed over), with the usage the endpoint reported and its price:
+-- the cost of an execution and a repository's spend this month are sums over it.
+CREATE TABLE model_calls (
+  id            bigserial PRIMARY KEY,
+  execution_id  text,
+  repo          text NOT NULL,
+  model         text NOT NULL,
+  outcome       text NOT NULL,
+  input_tokens  integer NOT NULL,
+  output_tokens integer NOT NULL,
+  cost_usd      numeric(14, 8) NOT NULL,
+  ms            integer NOT NULL,
+  at            timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX model_calls_repo_at ON model_calls (repo, at);
+CREATE INDEX model_calls_execution ON model_calls (execution_id);
+`,
+  },
 ];
 
 /** Key of the transaction-scoped advisory lock that serialises migrators (two processes starting at once). */

@@ -72,7 +72,7 @@ export async function tamper(db: Database, sql: string, params: unknown[] = []):
 export async function resetStore(db: Database): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
-    await tx.query('TRUNCATE audit_log, deliveries, executions, effects_done');
+    await tx.query('TRUNCATE audit_log, deliveries, executions, effects_done, model_calls');
     await tx.query('ALTER TABLE audit_log ENABLE TRIGGER USER');
   });
 }

@@ -53,6 +53,7 @@ describe.each(backends)('database on $name', (backend) => {
       'deliveries',
       'effects_done',
       'executions',
+      'model_calls',
       'schema_migrations',
     ]);
   });
