@@ -1,6 +1,10 @@
 // Writes the published JSON Schemas from the zod schemas: `npm run schemas`.
 import { writeFileSync } from 'node:fs';
+import { renderProposalJsonSchema } from '../src/agent/proposal-json-schema.js';
 import { renderPolicyJsonSchema } from '../src/policy/policy-json-schema.js';
 
 writeFileSync(new URL('../schemas/aaoe.schema.json', import.meta.url), renderPolicyJsonSchema());
 console.log('wrote schemas/aaoe.schema.json');
+
+writeFileSync(new URL('../schemas/proposal.schema.json', import.meta.url), renderProposalJsonSchema());
+console.log('wrote schemas/proposal.schema.json');
