@@ -25,7 +25,6 @@ import { loadRepoPolicy, type RepoPolicy } from './load-repo-policy.js';
 import { PolicyCache } from './policy-cache.js';
 import type { Runtime } from './runtime.js';
 
-
 type Conclusion = CheckRunPlan['conclusion'];
 type CheckText = { title: string; summary: string };
 
