@@ -1,7 +1,7 @@
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * The model router: every model call of an execution goes through it. It picks models by task class and
@@ -159,7 +159,7 @@ export class ModelRouter {
       usd: request.caps.spent.usd + calls.reduce((n, c) => n + c.costUsd, 0),
     });
     const thisCall = () => calls.reduce((n, c) => ({ tokens: n.tokens + c.inputTokens + c.outputTokens, usd: n.usd + c.costUsd }), { tokens: 0, usd: 0 });
-    const responseFormat = zodResponseFormat(request.schema as never, request.schemaName);
+    const responseFormat = responseFormatFor(request.schema, request.schemaName);
     const attempts = this.config.attemptsPerModel ?? 2;
     let sentAny = false;
 
@@ -236,6 +236,19 @@ export class ModelRouter {
     if (caps.maxTokens !== undefined && spent.tokens > caps.maxTokens) return `spent ${spent.tokens} tokens, cap ${caps.maxTokens}`;
     if (caps.maxUsd !== undefined && spent.usd > caps.maxUsd) return `spent $${spent.usd.toFixed(4)}, cap $${caps.maxUsd}`;
     return undefined;
+  }
+}
+
+/**
+ * The schema as a response format: strict structured outputs where the schema fits them, otherwise the JSON
+ * Schema without `strict` (e.g. the proposal, whose path rules strict mode cannot express). Either way the
+ * answer is validated here.
+ */
+export function responseFormatFor(schema: z.ZodType, name: string): OpenAI.ResponseFormatJSONSchema {
+  try {
+    return zodResponseFormat(schema as never, name);
+  } catch {
+    return { type: 'json_schema', json_schema: { name, schema: z.toJSONSchema(schema, { io: 'input', target: 'draft-7' }) as Record<string, unknown>, strict: false } };
   }
 }
 

@@ -8,6 +8,7 @@ import { explainEvaluation } from '../policy/explain.js';
 import { formatPolicyError, loadPolicy, resolvePolicy } from '../policy/load-policy.js';
 import { loadPresets } from '../policy/presets.js';
 import type { Policy } from '../policy/schema.js';
+import { runProposeCommand } from './propose-command.js';
 import { runAuditCli, runDbCommand, runJobsCommand, type Env } from './store-commands.js';
 
 /**
@@ -18,6 +19,7 @@ import { runAuditCli, runDbCommand, runJobsCommand, type Env } from './store-com
  *   aaoe db migrate
  *   aaoe audit verify | export [--format jsonl] | show <execution-id> [--format text|json]
  *   aaoe jobs list [--state <state>] [--limit N] | rerun <job-id>
+ *   aaoe propose --issue <file.json> --repo <dir> --models <file.json>   (dry run of the agent)
  *
  * The store commands use `DATABASE_URL`, or the embedded store in `AAOE_DATA_DIR` (default `.aaoe`).
  */
@@ -32,6 +34,10 @@ const USAGE = `Usage:
   aaoe db migrate
   aaoe audit verify | export [--format jsonl] | show <execution-id> [--format text|json]
   aaoe jobs list [--state <state>] [--limit N] | rerun <job-id>
+  aaoe propose --issue <file.json> --repo <dir> --models <file.json> [--budget tokens] [--max-usd N] [--max-tokens N]
+
+propose is a dry run of the agent: it needs AAOE_MODEL_API_KEY (and AAOE_MODEL_BASE_URL for an endpoint
+other than OpenAI) and writes nothing.
 
 The store commands use DATABASE_URL, or the embedded store in AAOE_DATA_DIR (default .aaoe);
 stop the app first when it runs on the embedded store.
@@ -43,6 +49,7 @@ export async function runCli(argv: string[], io: CliIo, env: Env = process.env):
   if (group === 'db') return runDbCommand(argv.slice(1), io, env);
   if (group === 'audit') return runAuditCli(argv.slice(1), io, env);
   if (group === 'jobs') return runJobsCommand(argv.slice(1), io, env);
+  if (group === 'propose') return runProposeCommand(argv.slice(1), io, env);
   if (group === 'policy' && command === 'validate') return validateCommand(rest, io);
   if (group === 'policy' && command === 'evaluate') return evaluateCommand(rest, io);
   if (group === undefined || group === 'help' || group === '--help' || group === '-h') {

@@ -178,3 +178,13 @@ describe('circuit breakers', () => {
     expect(b.allows('m')).toBe(true);
   });
 });
+
+describe('response format', () => {
+  it('is strict where the schema allows it, and the plain JSON Schema where strict mode cannot express it', async () => {
+    const { responseFormatFor } = await import('../../src/agent/model-router.js');
+    const { Proposal } = await import('../../src/agent/proposal.js');
+    expect(responseFormatFor(Answer, 'a').json_schema.strict).toBe(true);
+    const loose = responseFormatFor(Proposal, 'proposal');
+    expect(loose.json_schema).toMatchObject({ name: 'proposal', strict: false, schema: { type: 'object', required: expect.arrayContaining(['summary', 'edits']) } });
+  });
+});
