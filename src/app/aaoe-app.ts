@@ -32,7 +32,7 @@ export type AaoeAppOptions = {
    * process that only acknowledges, beside workers on the same PostgreSQL.
    */
   concurrency?: number;
-  /** Called once the app is loaded, with its runtime (tests, `aaoe demo`). */
+  /** Called once the app is loaded, with its runtime (tests use it). */
   onReady?: (runtime: Runtime) => void;
 };
 

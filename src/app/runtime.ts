@@ -9,7 +9,7 @@ export type Runtime = {
   queue: JobQueue;
   /** Runs `fn` first when the runtime closes (the app stops its background loops there). */
   onClose(fn: () => Promise<void>): void;
-  /** Resolves once every recorded delivery is queued and no job is left to run, in any process (tests, `aaoe demo`). */
+  /** Resolves once every recorded delivery is queued and no job is left to run, in any process (tests wait on it). */
   idle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 };

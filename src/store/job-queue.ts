@@ -209,7 +209,7 @@ export class JobQueue {
     return rows[0]?.n ?? 0;
   }
 
-  /** Resolves when no job is waiting or running (tests, `aaoe demo`); rejects after `timeoutMs`. */
+  /** Resolves when no job is waiting or running in any process (tests); rejects after `timeoutMs`. */
   async idle(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
