@@ -79,6 +79,7 @@ export class Intake {
   private relaying: Promise<number> | undefined;
   private relayAgain = false;
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly runtime: Runtime,
@@ -115,12 +116,15 @@ export class Intake {
 
   /** Relays what is waiting now, then every `intervalMs` (what another process recorded before it died). */
   start(intervalMs = 10_000): Promise<number> {
+    this.stopped = false;
     this.timer = setInterval(() => void this.relay().catch((error) => this.options.onError?.(error)), intervalMs);
     this.timer.unref();
     return this.relay();
   }
 
+  /** No relay starts after this (one that is running finishes); deliveries still recorded are queued at the next start. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     await this.relaying?.catch(() => {});
   }
@@ -171,7 +175,7 @@ export class Intake {
     void this.quiet()
       .then(() => {
         this.relayScheduled = false;
-        return this.relay();
+        return this.stopped ? 0 : this.relay();
       })
       .catch((error) => this.options.onError?.(error));
   }
