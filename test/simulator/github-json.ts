@@ -305,6 +305,8 @@ export type PullData = {
   changedFiles: number;
   createdAt: string;
   updatedAt: string;
+  requestedReviewers?: string[];
+  requestedTeams?: string[];
 };
 
 export function pullJson(urls: Urls, repo: RepoData, pr: PullData): JsonObject {
@@ -342,8 +344,8 @@ export function pullJson(urls: Urls, repo: RepoData, pr: PullData): JsonObject {
     merge_commit_sha: null,
     assignee: null,
     assignees: [],
-    requested_reviewers: [],
-    requested_teams: [],
+    requested_reviewers: (pr.requestedReviewers ?? []).map((login) => userJson(urls, login)),
+    requested_teams: (pr.requestedTeams ?? []).map((slug) => teamJson(urls, repo.owner, slug)),
     head: { label: `${repo.owner}:${pr.headRef}`, ref: pr.headRef, sha: pr.headSha, user: owner, repo: repository },
     base: { label: `${repo.owner}:${pr.baseRef}`, ref: pr.baseRef, sha: pr.baseSha, user: owner, repo: repository },
     _links: {
@@ -560,5 +562,132 @@ export function contentDirEntryJson(urls: Urls, repo: RepoData, ref: string, pat
     html_url: html,
     download_url: type === 'file' ? `${urls.web}/${repo.owner}/${repo.name}/raw/${enc(ref)}/${encodedPath}` : null,
     _links: { self, git, html },
+  };
+}
+
+export type IssueData = {
+  number: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  user: { login: string; type: UserType };
+  labels: LabelData[];
+  createdAt: string;
+  updatedAt: string;
+};
+
+export function issueJson(urls: Urls, repo: RepoData, issue: IssueData, comments: number): JsonObject {
+  const api = `${urls.api}/repos/${repo.owner}/${repo.name}`;
+  const id = stableId('issue', `${repo.owner}/${repo.name}#${issue.number}`.toLowerCase());
+  const self = `${api}/issues/${issue.number}`;
+  return {
+    id,
+    node_id: nodeId('Issue', id),
+    url: self,
+    repository_url: api,
+    labels_url: `${self}/labels{/name}`,
+    comments_url: `${self}/comments`,
+    events_url: `${self}/events`,
+    html_url: `${urls.web}/${repo.owner}/${repo.name}/issues/${issue.number}`,
+    number: issue.number,
+    state: issue.state,
+    state_reason: null,
+    title: issue.title,
+    body: issue.body,
+    user: userJson(urls, issue.user.login, issue.user.type),
+    labels: issue.labels.map((l) => labelJson(urls, repo, l)),
+    assignee: null,
+    assignees: [],
+    milestone: null,
+    locked: false,
+    active_lock_reason: null,
+    comments,
+    closed_at: issue.state === 'closed' ? issue.updatedAt : null,
+    created_at: issue.createdAt,
+    updated_at: issue.updatedAt,
+    closed_by: null,
+    author_association: issue.user.login.toLowerCase() === repo.owner.toLowerCase() ? 'OWNER' : 'CONTRIBUTOR',
+  };
+}
+
+export type ReactionData = { id: number; content: string; user: { login: string; type: UserType }; createdAt: string };
+
+export function reactionJson(urls: Urls, reaction: ReactionData): JsonObject {
+  return {
+    id: reaction.id,
+    node_id: nodeId('Reaction', reaction.id),
+    user: userJson(urls, reaction.user.login, reaction.user.type),
+    content: reaction.content,
+    created_at: reaction.createdAt,
+  };
+}
+
+export function gitRefJson(urls: Urls, repo: RepoData, ref: string, sha: string): JsonObject {
+  const api = `${urls.api}/repos/${repo.owner}/${repo.name}/git`;
+  return {
+    ref,
+    node_id: nodeId('Ref', stableId('ref', `${repo.id}:${ref}`)),
+    url: `${api}/${ref}`,
+    object: { type: 'commit', sha, url: `${api}/commits/${sha}` },
+  };
+}
+
+export type GitCommitData = { sha: string; tree: string; parents: string[]; message: string; author: { name: string; email: string; date: string } };
+
+export function gitCommitJson(urls: Urls, repo: RepoData, commit: GitCommitData): JsonObject {
+  const api = `${urls.api}/repos/${repo.owner}/${repo.name}/git`;
+  return {
+    sha: commit.sha,
+    node_id: nodeId('Commit', stableId('commit', commit.sha)),
+    url: `${api}/commits/${commit.sha}`,
+    html_url: `${urls.web}/${repo.owner}/${repo.name}/commit/${commit.sha}`,
+    author: commit.author,
+    committer: commit.author,
+    message: commit.message,
+    tree: { sha: commit.tree, url: `${api}/trees/${commit.tree}` },
+    parents: commit.parents.map((sha) => ({ sha, url: `${api}/commits/${sha}`, html_url: `${urls.web}/${repo.owner}/${repo.name}/commit/${sha}` })),
+    verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+  };
+}
+
+/** A tree's JSON: with `recursive`, every file and directory below it; otherwise the top level. */
+export function gitTreeJson(urls: Urls, repo: RepoData, sha: string, files: ReadonlyMap<string, string>, recursive: boolean): JsonObject {
+  const api = `${urls.api}/repos/${repo.owner}/${repo.name}/git`;
+  const entries = new Map<string, JsonObject>();
+  for (const [path, content] of files) {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      if ((recursive || i === 1) && !entries.has(dir)) {
+        const treeSha = fakeSha('tree', sha, dir);
+        entries.set(dir, { path: dir, mode: '040000', type: 'tree', sha: treeSha, url: `${api}/trees/${treeSha}` });
+      }
+    }
+    if (recursive || parts.length === 1) {
+      const blob = blobSha(content);
+      entries.set(path, { path, mode: '100644', type: 'blob', sha: blob, size: Buffer.byteLength(content, 'utf8'), url: `${api}/blobs/${blob}` });
+    }
+  }
+  return { sha, url: `${api}/trees/${sha}`, tree: [...entries.values()].sort((a, b) => String(a.path).localeCompare(String(b.path))), truncated: false };
+}
+
+export function teamJson(urls: Urls, org: string, slug: string): JsonObject {
+  const id = stableId('team', `${org}/${slug}`.toLowerCase());
+  const api = `${urls.api}/orgs/${org}/teams/${slug}`;
+  return {
+    id,
+    node_id: nodeId('Team', id),
+    url: api,
+    html_url: `${urls.web}/orgs/${org}/teams/${slug}`,
+    name: slug,
+    slug,
+    type: 'organization',
+    description: null,
+    privacy: 'closed',
+    notification_setting: 'notifications_enabled',
+    permission: 'pull',
+    members_url: `${api}/members{/member}`,
+    repositories_url: `${api}/repos`,
+    parent: null,
   };
 }

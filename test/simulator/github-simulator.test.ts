@@ -483,6 +483,75 @@ describe('Probot pointed at the simulator with GHE_HOST', () => {
   });
 });
 
+describe('issues, reactions, the Git Data API and opening pull requests', () => {
+  const WRITER_INSTALLATION = 7003;
+  const owner = 'agent-org';
+  const repo = 'service';
+
+  beforeAll(() => {
+    sim.addInstallation({ id: WRITER_INSTALLATION, account: owner, permissions: { contents: 'write', issues: 'write', pull_requests: 'write', checks: 'write', metadata: 'read' } });
+    sim.addRepo({ owner, name: repo, installationId: WRITER_INSTALLATION });
+    sim.setFile({ owner, repo, path: 'README.md', content: '# service\n' });
+    sim.setFile({ owner, repo, path: 'src/app.ts', content: 'export const a = 1;\n' });
+    sim.setFile({ owner, repo, path: 'src/old.ts', content: 'old\n' });
+    sim.setPermission({ owner, repo, username: 'alice', permission: 'write' });
+  });
+
+  it('serves an issue, and a reaction once per content (201, then 200)', async () => {
+    const octokit = installationClient(WRITER_INSTALLATION);
+    const opened = sim.addIssue({ owner, repo, title: 'Add a health endpoint', body: 'please', user: 'alice', labels: ['aaoe'] });
+    const number = opened.number as number;
+    const { data: issue } = await octokit.rest.issues.get({ owner, repo, issue_number: number });
+    expect(issue).toMatchObject({ title: 'Add a health endpoint', body: 'please', labels: [expect.objectContaining({ name: 'aaoe' })], user: expect.objectContaining({ login: 'alice' }) });
+    const first = await octokit.rest.reactions.createForIssue({ owner, repo, issue_number: number, content: 'eyes' });
+    const second = await octokit.rest.reactions.createForIssue({ owner, repo, issue_number: number, content: 'eyes' });
+    expect([first.status, second.status]).toEqual([201, 200]);
+    expect(sim.reactions({ owner, repo, issueNumber: number })).toEqual([{ content: 'eyes', user: 'aaoe[bot]' }]);
+    expect(sim.rejections).toEqual([]);
+  });
+
+  it('writes a commit on a new branch and opens a pull request whose files are the difference to its base', async () => {
+    const octokit = installationClient(WRITER_INSTALLATION);
+    const { data: ref } = await octokit.rest.git.getRef({ owner, repo, ref: 'heads/main' });
+    const { data: base } = await octokit.rest.git.getCommit({ owner, repo, commit_sha: ref.object.sha });
+    const { data: tree } = await octokit.rest.git.getTree({ owner, repo, tree_sha: base.tree.sha, recursive: '1' });
+    expect(tree.tree.map((e) => `${e.type} ${e.path}`)).toEqual(['blob README.md', 'tree src', 'blob src/app.ts', 'blob src/old.ts']);
+    const { data: blob } = await octokit.rest.git.createBlob({ owner, repo, content: 'export const a = 2;\n', encoding: 'utf-8' });
+    const { data: newTree } = await octokit.rest.git.createTree({
+      owner, repo, base_tree: base.tree.sha,
+      tree: [
+        { path: 'src/app.ts', mode: '100644', type: 'blob', sha: blob.sha },
+        { path: 'src/new.ts', mode: '100644', type: 'blob', content: 'export const b = 1;\n' },
+        { path: 'src/old.ts', mode: '100644', type: 'blob', sha: null },
+      ],
+    });
+    const author = { name: 'aaoe[bot]', email: 'bot@example.com', date: '2026-11-23T10:00:00Z' };
+    const { data: commit } = await octokit.rest.git.createCommit({ owner, repo, message: 'change', tree: newTree.sha, parents: [ref.object.sha], author });
+    const { data: again } = await octokit.rest.git.createCommit({ owner, repo, message: 'change', tree: newTree.sha, parents: [ref.object.sha], author });
+    expect(again.sha).toBe(commit.sha); // the same object, as git would name it
+    await octokit.rest.git.createRef({ owner, repo, ref: 'refs/heads/aaoe/change', sha: commit.sha });
+    const exists = await failure(octokit.rest.git.createRef({ owner, repo, ref: 'refs/heads/aaoe/change', sha: commit.sha }));
+    expect(exists).toMatchObject({ status: 422, data: { message: 'Reference already exists' } });
+    const { data: pr } = await octokit.rest.pulls.create({ owner, repo, head: 'aaoe/change', base: 'main', title: 'Change', body: 'body' });
+    expect(pr).toMatchObject({ head: { ref: 'aaoe/change', sha: commit.sha }, user: { login: 'aaoe[bot]' } });
+    const { data: files } = await octokit.rest.pulls.listFiles({ owner, repo, pull_number: pr.number });
+    expect(files.map((f) => `${f.status} ${f.filename} +${f.additions} -${f.deletions}`)).toEqual(['modified src/app.ts +1 -1', 'added src/new.ts +1 -0', 'removed src/old.ts +0 -1']);
+    const twice = await failure(octokit.rest.pulls.create({ owner, repo, head: 'aaoe/change', base: 'main', title: 'Change' }));
+    expect(twice.status).toBe(422);
+    const { data: reviewed } = await octokit.rest.pulls.requestReviewers({ owner, repo, pull_number: pr.number, reviewers: ['alice'], team_reviewers: ['platform'] });
+    expect(reviewed.requested_reviewers?.map((u) => u.login)).toEqual(['alice']);
+    const stranger = await failure(octokit.rest.pulls.requestReviewers({ owner, repo, pull_number: pr.number, reviewers: ['mallory'] }));
+    expect(stranger).toMatchObject({ status: 422, data: { message: 'Validation Failed' } });
+    expect(sim.rejections.map((r) => `${r.status} ${r.operationId}`)).toEqual(['422 git/create-ref', '422 pulls/create', '422 pulls/request-reviewers']);
+  });
+
+  it('refuses Git writes to an installation that may only read contents', async () => {
+    sim.addRepo({ owner: OWNER, name: 'read-only', installationId: INSTALLATION_ID });
+    const refused = await failure(installationClient().rest.git.createBlob({ owner: OWNER, repo: 'read-only', content: 'x' }));
+    expect(refused.status).toBe(403);
+  });
+});
+
 describe('the simulator itself', () => {
   it('checks responses against the response schemas', () => {
     const validator = new OpenApiValidator();

@@ -4,6 +4,13 @@ import type { AddressInfo } from 'node:net';
 import {
   annotationJson,
   appJson,
+  blobSha,
+  fakeSha,
+  gitCommitJson,
+  gitRefJson,
+  gitTreeJson,
+  issueJson,
+  reactionJson,
   checkRunJson,
   commentJson,
   contentDirEntryJson,
@@ -20,7 +27,9 @@ import {
   type Annotation,
   type CheckRunData,
   type CommentData,
+  type GitCommitData,
   type IssueEventData,
+  type ReactionData,
   type JsonObject,
   type PullFile,
   type Urls,
@@ -284,6 +293,45 @@ export class GitHubSimulator {
   pushToPullRequest(options: { owner: string; repo: string; number: number; headSha: string; files: NewPullRequest['files'] }): JsonObject {
     const repo = this.state.mustRepo(options.owner, options.repo);
     return pullJson(this.urls, repo, this.state.pushToPullRequest(repo, options.number, options));
+  }
+
+  /** An issue; returns its JSON as GET /repos/{owner}/{repo}/issues/{number} answers (for an `issues` delivery). */
+  addIssue(options: { owner: string; repo: string; number?: number; title: string; body?: string; user: string | { login: string; type?: UserType }; labels?: string[] }): JsonObject {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    const user = typeof options.user === 'string' ? { login: options.user } : options.user;
+    const issue = this.state.addIssue(repo, { ...options, user });
+    return issueJson(this.urls, repo, issue.data!, 0);
+  }
+
+  /** The reactions on an issue or pull request, by content and user. */
+  reactions(options: { owner: string; repo: string; issueNumber: number }): Array<{ content: string; user: string }> {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    return (this.state.issue(repo, options.issueNumber)?.reactions ?? []).map((r) => ({ content: r.content, user: r.user.login }));
+  }
+
+  /** The pull requests of a repository, oldest first, as GitHub's JSON. */
+  pullRequests(options: { owner: string; repo: string }): JsonObject[] {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    return [...repo.pulls.values()].map((p) => pullJson(this.urls, repo, p));
+  }
+
+  /** The files a pull request changes, as the simulator computed or was given them. */
+  pullRequestFiles(options: { owner: string; repo: string; number: number }): PullFile[] {
+    const pull = this.state.mustRepo(options.owner, options.repo).pulls.get(options.number);
+    if (!pull) throw new Error(`${options.owner}/${options.repo}#${options.number} does not exist`);
+    return structuredClone(pull.files);
+  }
+
+  /** A branch's files (path -> text), or undefined when there is no such branch. */
+  branchFiles(options: { owner: string; repo: string; branch: string }): Map<string, string> | undefined {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    const branch = repo.branches.get(options.branch);
+    return branch && this.state.branchFiles(repo, branch);
+  }
+
+  /** The names of a repository's branches. */
+  branches(options: { owner: string; repo: string }): string[] {
+    return [...this.state.mustRepo(options.owner, options.repo).branches.keys()];
   }
 
   /** A `labeled` / `unlabeled` event in an issue's (or pull request's) timeline. */
@@ -945,7 +993,217 @@ const ROUTES: Record<string, RouteDef> = {
       return { status: 200, json: commentJson(kit.urls, ctx.repo, comment, kit.appJson) };
     },
   },
+
+  'issues/get': {
+    auth: 'installation',
+    permissions: ['issues:read'],
+    handle: (kit, ctx) => {
+      const issue = kit.state.issue(ctx.repo, ctx.params.issue_number);
+      if (!issue?.data) throw kit.notFound(ctx);
+      return { status: 200, json: issueJson(kit.urls, ctx.repo, issue.data, issue.comments.length) };
+    },
+  },
+
+  'reactions/create-for-issue': {
+    auth: 'installation',
+    permissions: ['issues:write', 'pull_requests:write'],
+    handle: (kit, ctx) => {
+      const issue = kit.state.issue(ctx.repo, ctx.params.issue_number);
+      if (!issue) throw kit.notFound(ctx);
+      const content = String((ctx.body as { content: string }).content);
+      const login = `${kit.appSlug}[bot]`;
+      // "A response with an HTTP 200 status means that you already added the reaction type to this issue."
+      const existing = issue.reactions.find((r) => r.content === content && r.user.login === login);
+      if (existing) return { status: 200, json: reactionJson(kit.urls, existing) };
+      const reaction: ReactionData = { id: kit.state.id(), content, user: { login, type: 'Bot' }, createdAt: isoSeconds() };
+      issue.reactions.push(reaction);
+      return { status: 201, json: reactionJson(kit.urls, reaction) };
+    },
+  },
+
+  'git/get-ref': {
+    auth: 'installation',
+    permissions: ['contents:read'],
+    handle: (kit, ctx) => {
+      const ref = String(ctx.params.ref);
+      const name = /^heads\/(.+)$/.exec(ref)?.[1];
+      const branch = name === undefined ? undefined : ctx.repo.branches.get(name);
+      if (!branch) throw kit.notFound(ctx);
+      return { status: 200, json: gitRefJson(kit.urls, ctx.repo, `refs/${ref}`, branch.sha) };
+    },
+  },
+
+  'git/get-commit': {
+    auth: 'installation',
+    permissions: ['contents:read'],
+    handle: (kit, ctx) => {
+      const commit = kit.state.gitCommit(ctx.repo, String(ctx.params.commit_sha));
+      if (!commit) throw kit.notFound(ctx);
+      return { status: 200, json: gitCommitJson(kit.urls, ctx.repo, commit) };
+    },
+  },
+
+  'git/get-tree': {
+    auth: 'installation',
+    permissions: ['contents:read'],
+    handle: (kit, ctx) => {
+      const sha = String(ctx.params.tree_sha).toLowerCase();
+      // a tree SHA, or (as GitHub allows) a commit SHA or branch name whose tree is meant
+      const files = ctx.repo.git.trees.get(sha) ?? (() => {
+        const commit = kit.state.gitCommit(ctx.repo, sha) ?? (ctx.repo.branches.has(sha) ? kit.state.gitCommit(ctx.repo, ctx.repo.branches.get(sha)!.sha) : undefined);
+        return commit ? ctx.repo.git.trees.get(commit.tree) : undefined;
+      })();
+      if (!files) throw kit.notFound(ctx);
+      return { status: 200, json: gitTreeJson(kit.urls, ctx.repo, sha, files, ctx.query.recursive !== undefined) };
+    },
+  },
+
+  'git/create-blob': {
+    auth: 'installation',
+    permissions: ['contents:write'],
+    handle: (kit, ctx) => {
+      const body = ctx.body as { content: string; encoding?: string };
+      const content = body.encoding === 'base64' ? Buffer.from(body.content, 'base64').toString('utf8') : body.content;
+      const sha = blobSha(content);
+      ctx.repo.git.blobs.set(sha, content);
+      const url = `${kit.urls.api}/repos/${ctx.repo.owner}/${ctx.repo.name}/git/blobs/${sha}`;
+      return { status: 201, json: { url, sha }, headers: { location: url } };
+    },
+  },
+
+  'git/create-tree': {
+    auth: 'installation',
+    permissions: ['contents:write'],
+    handle: (kit, ctx) => {
+      const body = ctx.body as { base_tree?: string; tree: Array<{ path?: string; mode?: string; type?: string; sha?: string | null; content?: string }> };
+      let files = new Map<string, string>();
+      if (body.base_tree !== undefined) {
+        const base = ctx.repo.git.trees.get(body.base_tree.toLowerCase());
+        if (!base) throw kit.validationFailed(ctx, 'Tree', [{ code: 'invalid', field: 'base_tree', message: `base_tree ${body.base_tree} is not a tree in this repository` }]);
+        files = new Map(base);
+      }
+      const errors: Array<{ code: string; field?: string; message?: string }> = [];
+      body.tree.forEach((entry, i) => {
+        const path = entry.path ?? '';
+        if (entry.content !== undefined && entry.sha !== undefined) errors.push({ code: 'invalid', field: `tree[${i}]`, message: 'give content or sha, not both' });
+        else if (entry.sha === null) files.delete(path);
+        else if (entry.content !== undefined) files.set(path, entry.content);
+        else if (entry.sha !== undefined) {
+          const blob = ctx.repo.git.blobs.get(entry.sha.toLowerCase());
+          if (blob === undefined) errors.push({ code: 'invalid', field: `tree[${i}].sha`, message: `no blob ${entry.sha}` });
+          else files.set(path, blob);
+        }
+      });
+      if (errors.length > 0) throw kit.validationFailed(ctx, 'Tree', errors);
+      const sha = kit.state.putTree(ctx.repo, files);
+      return { status: 201, json: gitTreeJson(kit.urls, ctx.repo, sha, files, false) };
+    },
+  },
+
+  'git/create-commit': {
+    auth: 'installation',
+    permissions: ['contents:write'],
+    handle: (kit, ctx) => {
+      const body = ctx.body as { message: string; tree: string; parents?: string[]; author?: { name: string; email: string; date?: string } };
+      const tree = body.tree.toLowerCase();
+      if (!ctx.repo.git.trees.has(tree)) throw kit.validationFailed(ctx, 'Commit', [{ code: 'invalid', field: 'tree', message: `tree ${body.tree} does not exist` }]);
+      const parents = (body.parents ?? []).map((p) => p.toLowerCase());
+      const unknown = parents.filter((p) => !kit.state.gitCommit(ctx.repo, p));
+      if (unknown.length > 0) throw kit.validationFailed(ctx, 'Commit', [{ code: 'invalid', field: 'parents', message: `no commit ${unknown.join(', ')}` }]);
+      const author = { name: body.author?.name ?? `${kit.appSlug}[bot]`, email: body.author?.email ?? `${kit.appId}+${kit.appSlug}[bot]@users.noreply.github.com`, date: body.author?.date ?? isoSeconds() };
+      // like git: the same tree, parents, author, date and message give the same commit
+      const sha = fakeSha('commit', tree, ...parents, author.name, author.email, author.date, body.message);
+      const commit: GitCommitData = { sha, tree, parents, message: body.message, author };
+      ctx.repo.git.commits.set(sha, commit);
+      return { status: 201, json: gitCommitJson(kit.urls, ctx.repo, commit), headers: { location: `${kit.urls.api}/repos/${ctx.repo.owner}/${ctx.repo.name}/git/commits/${sha}` } };
+    },
+  },
+
+  'git/create-ref': {
+    auth: 'installation',
+    permissions: ['contents:write'],
+    handle: (kit, ctx) => {
+      const body = ctx.body as { ref: string; sha: string };
+      const name = /^refs\/heads\/(.+)$/.exec(body.ref)?.[1];
+      if (name === undefined) throw kit.validationFailed(ctx, 'Reference', [{ code: 'invalid', field: 'ref', message: 'ref must start with refs/heads/ and name a branch' }], 'Reference name is not valid');
+      if (ctx.repo.branches.has(name)) throw kit.validationFailed(ctx, 'Reference', [{ code: 'already_exists', field: 'ref' }], 'Reference already exists');
+      const commit = kit.state.gitCommit(ctx.repo, body.sha);
+      if (!commit) throw kit.validationFailed(ctx, 'Reference', [{ code: 'invalid', field: 'sha' }], 'Object does not exist');
+      const branch = kit.state.branch(ctx.repo, name, { sha: commit.sha });
+      for (const [path, content] of ctx.repo.git.trees.get(commit.tree) ?? new Map<string, string>()) branch.files.set(path, content);
+      return { status: 201, json: gitRefJson(kit.urls, ctx.repo, body.ref, commit.sha) };
+    },
+  },
+
+  'pulls/create': {
+    auth: 'installation',
+    permissions: ['pull_requests:write'],
+    handle: (kit, ctx) => {
+      const body = ctx.body as { title?: string; head: string; base: string; body?: string; draft?: boolean };
+      const headName = body.head.includes(':') ? body.head.slice(body.head.indexOf(':') + 1) : body.head;
+      const head = ctx.repo.branches.get(headName);
+      const base = ctx.repo.branches.get(body.base);
+      const invalid = (field: string, message: string) => kit.validationFailed(ctx, 'PullRequest', [{ code: 'invalid', field, message }]);
+      if (!head) throw invalid('head', `head ${body.head} is not a branch of ${ctx.repo.owner}/${ctx.repo.name}`);
+      if (!base) throw invalid('base', `base ${body.base} is not a branch of ${ctx.repo.owner}/${ctx.repo.name}`);
+      if ([...ctx.repo.pulls.values()].some((p) => p.state === 'open' && p.headRef === headName && p.baseRef === body.base)) {
+        throw kit.validationFailed(ctx, 'PullRequest', [{ code: 'custom', message: `A pull request already exists for ${ctx.repo.owner}:${headName}.` }]);
+      }
+      const files = diffFiles(kit.state.branchFiles(ctx.repo, base), kit.state.branchFiles(ctx.repo, head));
+      if (files.length === 0) throw kit.validationFailed(ctx, 'PullRequest', [{ code: 'custom', message: `No commits between ${body.base} and ${headName}` }]);
+      const pull = kit.state.addPullRequest(ctx.repo, {
+        title: body.title ?? headName,
+        body: body.body ?? null,
+        user: { login: `${kit.appSlug}[bot]`, type: 'Bot' },
+        headRef: headName,
+        headSha: head.sha,
+        baseRef: body.base,
+        draft: body.draft ?? false,
+        files,
+      });
+      const json = pullJson(kit.urls, ctx.repo, pull);
+      return { status: 201, json, headers: { location: String(json.url) } };
+    },
+  },
+
+  'pulls/request-reviewers': {
+    auth: 'installation',
+    permissions: ['pull_requests:write'],
+    handle: (kit, ctx) => {
+      const pull = ctx.repo.pulls.get(ctx.params.pull_number);
+      if (!pull) throw kit.notFound(ctx);
+      const body = ctx.body as { reviewers?: string[]; team_reviewers?: string[] };
+      const reviewers = body.reviewers ?? [];
+      const notCollaborators = reviewers.filter((login) => !ctx.repo.collaborators.has(login.toLowerCase()));
+      if (reviewers.some((login) => login.toLowerCase() === pull.user.login.toLowerCase())) {
+        throw kit.validationFailed(ctx, 'PullRequest', [{ code: 'custom', message: 'Review cannot be requested from pull request author.' }]);
+      }
+      if (notCollaborators.length > 0) {
+        throw kit.validationFailed(ctx, 'PullRequest', [{ code: 'custom', message: `Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the ${ctx.repo.owner}/${ctx.repo.name} repository.` }]);
+      }
+      for (const login of reviewers) if (!pull.requestedReviewers.includes(login)) pull.requestedReviewers.push(login);
+      for (const slug of body.team_reviewers ?? []) if (!pull.requestedTeams.includes(slug)) pull.requestedTeams.push(slug);
+      return { status: 201, json: pullJson(kit.urls, ctx.repo, pull) };
+    },
+  },
 };
+
+/** The changed files between two trees, with a unified diff that removes every old line and adds every new one. */
+function diffFiles(base: ReadonlyMap<string, string>, head: ReadonlyMap<string, string>): PullFile[] {
+  const lines = (text: string) => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
+  const files: PullFile[] = [];
+  for (const path of [...new Set([...base.keys(), ...head.keys()])].sort()) {
+    const before = base.get(path);
+    const after = head.get(path);
+    if (before === after) continue;
+    const removed = before === undefined ? [] : lines(before);
+    const added = after === undefined ? [] : lines(after);
+    const patch = `@@ -${removed.length ? 1 : 0},${removed.length} +${added.length ? 1 : 0},${added.length} @@\n${[...removed.map((l) => `-${l}`), ...added.map((l) => `+${l}`)].join('\n')}`;
+    const status = before === undefined ? 'added' : after === undefined ? 'removed' : 'modified';
+    files.push({ filename: path, status, additions: added.length, deletions: removed.length, changes: added.length + removed.length, patch, ...(after !== undefined ? { sha: blobSha(after) } : {}) });
+  }
+  return files;
+}
 
 type CheckRunBody = {
   name?: string;

@@ -1,16 +1,20 @@
 import {
+  blobSha,
   fakeSha,
   isoSeconds,
   stableId,
   type Annotation,
   type CheckRunData,
   type CommentData,
+  type GitCommitData,
   type InstallationData,
+  type IssueData,
   type IssueEventData,
   type JsonObject,
   type LabelData,
   type PullData,
   type PullFile,
+  type ReactionData,
   type RepoData,
   type UserType,
 } from './github-json.js';
@@ -32,9 +36,19 @@ export type Branch = {
   parent?: string;
 };
 
-export type Pull = PullData & { files: PullFile[] };
+export type Pull = PullData & { files: PullFile[]; requestedReviewers: string[]; requestedTeams: string[] };
 
-export type Issue = { number: number; events: IssueEventData[]; comments: CommentData[] };
+export type Issue = {
+  number: number;
+  events: IssueEventData[];
+  comments: CommentData[];
+  reactions: ReactionData[];
+  /** Set for an issue (not a pull request) that a test opened with `addIssue`. */
+  data?: IssueData;
+};
+
+/** Git objects written through the Git Data API: blobs, trees (flat, path -> text) and commits. */
+export type GitObjects = { blobs: Map<string, string>; trees: Map<string, Map<string, string>>; commits: Map<string, GitCommitData> };
 
 export type Repo = RepoData & {
   key: string;
@@ -48,6 +62,7 @@ export type Repo = RepoData & {
   collaborators: Map<string, { login: string; role: Role }>;
   checkRuns: Map<number, CheckRunData>;
   checkSuites: Map<string, number>;
+  git: GitObjects;
 };
 
 export type Token = {
@@ -114,6 +129,7 @@ export class GitHubState {
       collaborators: new Map(),
       checkRuns: new Map(),
       checkSuites: new Map(),
+      git: { blobs: new Map(), trees: new Map(), commits: new Map() },
     };
     this.repos.set(key, repo);
     this.branch(repo, defaultBranch);
@@ -199,7 +215,7 @@ export class GitHubState {
   issue(repo: Repo, number: number, create = false): Issue | undefined {
     let issue = repo.issues.get(number);
     if (!issue && create) {
-      issue = { number, events: [], comments: [] };
+      issue = { number, events: [], comments: [], reactions: [] };
       repo.issues.set(number, issue);
     }
     return issue;
@@ -219,7 +235,8 @@ export class GitHubState {
     const base = this.branch(repo, baseRef, options.baseSha !== undefined ? { sha: options.baseSha } : {});
     const headRef = options.headRef ?? `pr-${number}`;
     const headSha = (options.headSha ?? fakeSha(repo.key, 'pull', number)).toLowerCase();
-    this.branch(repo, headRef, { sha: headSha, parent: baseRef });
+    // a branch pushed through the Git Data API has all its files: it does not read through to its base
+    if (repo.branches.get(headRef)?.sha !== headSha) this.branch(repo, headRef, { sha: headSha, parent: baseRef });
     const files = options.files.slice();
     const now = isoSeconds();
     const user = { login: options.user.login, type: options.user.type ?? (options.user.login.endsWith('[bot]') ? 'Bot' : 'User') } as const;
@@ -242,6 +259,8 @@ export class GitHubState {
       createdAt: now,
       updatedAt: now,
       files,
+      requestedReviewers: [],
+      requestedTeams: [],
     };
     repo.pulls.set(number, pull);
     const issue = this.issue(repo, number, true)!;
@@ -286,6 +305,45 @@ export class GitHubState {
       if (run) return { repo, run };
     }
     return undefined;
+  }
+
+  /** An issue opened by `user`, with labels (and their `labeled` events by the author). */
+  addIssue(repo: Repo, options: { number?: number; title: string; body?: string; user: { login: string; type?: UserType }; labels?: string[] }): Issue {
+    const number = options.number ?? this.nextNumber(repo);
+    if (repo.issues.has(number)) throw new Error(`${repo.owner}/${repo.name}#${number} already exists`);
+    const now = isoSeconds();
+    const user = { login: options.user.login, type: options.user.type ?? (options.user.login.endsWith('[bot]') ? 'Bot' : 'User') } as const;
+    const issue = this.issue(repo, number, true)!;
+    issue.data = { number, title: options.title, body: options.body ?? null, state: 'open', user, labels: (options.labels ?? []).map((l) => this.label(repo, l)), createdAt: now, updatedAt: now };
+    for (const label of issue.data.labels) issue.events.push({ id: this.id(), event: 'labeled', label: { name: label.name, color: label.color }, actor: user, createdAt: now });
+    return issue;
+  }
+
+  /** Every file of a branch (its own over those it reads through to), path -> text. */
+  branchFiles(repo: Repo, branch: Branch): Map<string, string> {
+    const chain: Branch[] = [];
+    for (let b: Branch | undefined = branch, depth = 0; b && depth < 20; b = b.parent !== undefined ? repo.branches.get(b.parent) : undefined, depth++) chain.push(b);
+    const files = new Map<string, string>();
+    for (const b of chain.reverse()) for (const [path, content] of b.files) files.set(path, content);
+    return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  /** Stores a tree (path -> text) and returns its SHA, the same for the same files. */
+  putTree(repo: Repo, files: Map<string, string>): string {
+    const sorted = new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
+    const sha = fakeSha('tree', ...[...sorted].flatMap(([path, content]) => [path, blobSha(content)]));
+    repo.git.trees.set(sha, sorted);
+    return sha;
+  }
+
+  /** The commit object behind a SHA: one written through the Git Data API, or a branch head as it is now. */
+  gitCommit(repo: Repo, sha: string): GitCommitData | undefined {
+    const written = repo.git.commits.get(sha.toLowerCase());
+    if (written) return written;
+    const branch = this.resolveRef(repo, sha.toLowerCase());
+    if (!branch || branch.sha !== sha.toLowerCase()) return undefined;
+    const tree = this.putTree(repo, this.branchFiles(repo, branch));
+    return { sha: branch.sha, tree, parents: [], message: `head of ${branch.name}`, author: { name: 'Simulator', email: 'simulator@example.com', date: repo.createdAt } };
   }
 
   findComment(repo: Repo, id: number): CommentData | undefined {
