@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApprovalsPolicy, MergeMode, RepositoryPermission } from './approvals-schema.js';
 
 /**
  * The policy DSL. One schema for both the shipped presets (`policies/*.yml`) and a repository's
@@ -27,6 +28,8 @@ export const CostPolicy = z.strictObject({
   maxUsd: z.number().nonnegative().optional(),
   /** true: a breach fails the check; false: a breach needs a human approval. */
   hardFailOnBreach: z.boolean().default(true),
+  /** US dollars the repository's agent work may spend on models in a calendar month (UTC); no model is called past it. */
+  monthlyUsd: z.number().nonnegative().optional(),
 });
 
 export const AutoRollback = z.strictObject({
@@ -68,6 +71,11 @@ export const SecretsPolicy = z.strictObject({
 export const TriggerPolicy = z.strictObject({
   /** The label that starts agent work on an issue and puts a pull request under governance. */
   label: z.string().min(1).max(50).default('aaoe'),
+  /**
+   * On an issue, the label starts agent work (and spends money) only when the person who applied it has one of
+   * these permissions on the repository, checked through the API; a bot's label is never consent.
+   */
+  permissions: z.array(RepositoryPermission).min(1).default(['write', 'maintain', 'admin']),
 });
 
 export const Policy = z.strictObject({
@@ -83,7 +91,7 @@ export const Policy = z.strictObject({
   description: z.string().optional(),
   /** Logins whose pull requests are agent work (for example `renovate[bot]`, `my-agent[bot]`). */
   agents: z.array(z.string().min(1)).default([]),
-  trigger: TriggerPolicy.default({ label: 'aaoe' }),
+  trigger: TriggerPolicy.default({ label: 'aaoe', permissions: ['write', 'maintain', 'admin'] }),
   risk: RiskPolicy.default({ maxLevel: 'high', requireHumanApprovalAbove: 'low' }),
   cost: CostPolicy.default({ hardFailOnBreach: true }),
   deployment: DeploymentPolicy.default({
@@ -94,6 +102,10 @@ export const Policy = z.strictObject({
   circuitBreaker: CircuitBreakerPolicy.default({ maxFailures: 3, freezeMinutes: 30 }),
   protectedPaths: ProtectedPathsPolicy.default({ paths: [], allow: [] }),
   secrets: SecretsPolicy.default({ enabled: true, ignorePaths: [] }),
+  /** Who may approve a governed change, and how many must. */
+  approvals: ApprovalsPolicy.default({ minimum: 1, permissions: ['write', 'maintain', 'admin'], invalidateOnPush: true, owners: 'none', teams: [], countReviews: false }),
+  /** `auto`: AAOE merges a change once every gate passes and its approvals hold (never the agent); `manual`: a person merges it. */
+  merge: MergeMode.default('manual'),
 });
 export type Policy = z.infer<typeof Policy>;
 /** A policy as written, before defaults. */

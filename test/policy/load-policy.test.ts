@@ -124,13 +124,15 @@ describe('valid policies', () => {
       policy: {
         id: 'prod-policy',
         agents: [],
-        trigger: { label: 'aaoe' },
+        trigger: { label: 'aaoe', permissions: ['write', 'maintain', 'admin'] },
         risk: { maxLevel: 'medium', requireHumanApprovalAbove: 'medium' },
         cost: { maxTokens: 120000, maxUsd: 25, hardFailOnBreach: true },
         deployment: { strategy: 'canary', canaryPercent: 10, autoRollback: { errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 } },
         circuitBreaker: { maxFailures: 2, freezeMinutes: 30 },
         protectedPaths: { paths: [], allow: [] },
         secrets: { enabled: true, ignorePaths: [] },
+        approvals: { minimum: 1, permissions: ['write', 'maintain', 'admin'], invalidateOnPush: true, owners: 'none', teams: [], countReviews: false },
+        merge: 'manual',
       },
     });
   });
