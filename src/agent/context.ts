@@ -73,9 +73,10 @@ export function rankFiles(issue: Issue, paths: readonly string[]): RankedFile[] 
 
 /**
  * The tree (at most a quarter of the budget), then ranked files whole, best first, while they fit; a file that
- * does not fit is skipped for smaller ones after it, and listed with the reason.
+ * does not fit is skipped for smaller ones after it, and listed with the reason. A path whose content is
+ * `undefined` is in the tree but was not read (the app reads only the best-ranked files).
  */
-export function buildContext(issue: Issue, files: ReadonlyMap<string, string>, budgetTokens: number): Context {
+export function buildContext(issue: Issue, files: ReadonlyMap<string, string | undefined>, budgetTokens: number): Context {
   const paths = [...files.keys()].sort();
   const tree = fitTree(paths.filter((p) => !isExcluded(p)), Math.floor(budgetTokens / 4));
   const treeTokens = countTokens(tree);
@@ -83,7 +84,11 @@ export function buildContext(issue: Issue, files: ReadonlyMap<string, string>, b
   const chosen: ContextFile[] = [];
   const omitted: Context['omitted'] = [];
   for (const ranked of rankFiles(issue, paths)) {
-    const content = files.get(ranked.path) ?? '';
+    const content = files.get(ranked.path);
+    if (content === undefined) {
+      omitted.push({ path: ranked.path, reason: 'not read (only the best-ranked files are fetched)' });
+      continue;
+    }
     const fileTokens = countTokens(`--- ${ranked.path}\n${content}\n`);
     if (tokens + fileTokens > budgetTokens) {
       omitted.push({ path: ranked.path, reason: `${fileTokens} tokens, ${budgetTokens - tokens} left in the budget` });

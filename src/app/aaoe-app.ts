@@ -1,4 +1,5 @@
 import type { ApplicationFunction, Probot } from 'probot';
+import { agentConfigFromEnv, type AgentConfig } from '../agent/models-config.js';
 import { loadPresets, type Presets } from '../policy/presets.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
 import type { EffectJob } from '../store/executions.js';
@@ -16,8 +17,11 @@ export const PULL_REQUEST_EVENTS = [
   'pull_request.edited',
 ] as const;
 
+/** An issue opened with the trigger label, or labelled with it: agent work. */
+export const ISSUE_EVENTS = ['issues.opened', 'issues.labeled'] as const;
+
 /** Deliveries that are recorded and acted on by the job runner. */
-export const ACTED_ON_EVENTS = [...PULL_REQUEST_EVENTS, 'check_run.rerequested', 'check_suite.rerequested'] as const;
+export const ACTED_ON_EVENTS = [...PULL_REQUEST_EVENTS, ...ISSUE_EVENTS, 'check_run.rerequested', 'check_suite.rerequested'] as const;
 
 export type AaoeAppOptions = {
   /** The clock: the only source of "now" for the domain. */
@@ -32,6 +36,8 @@ export type AaoeAppOptions = {
    * process that only acknowledges, beside workers on the same PostgreSQL.
    */
   concurrency?: number;
+  /** The agent's model router and budgets; default: from the environment (`AAOE_MODELS`, see `agentConfigFromEnv`). */
+  agent?: AgentConfig;
   /** Called once the app is loaded, with its runtime (tests use it). */
   onReady?: (runtime: Runtime) => void;
 };
@@ -49,6 +55,7 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
       now: options.now ?? (() => new Date()),
       presets: options.presets ?? loadPresets(),
       policyTtlMs: options.policyTtlMs ?? 5 * 60_000,
+      agent: 'agent' in options ? options.agent : agentConfigFromEnv(process.env),
     });
 
     const intake = new Intake(runtime, { onError: (error) => app.log.error({ err: error }, 'moving deliveries into the job queue failed; retried') });

@@ -18,6 +18,10 @@ export type DeliveryJob = {
   installationId: number;
   repository: { owner: string; name: string };
   sender: string | null;
+  /** `User`, `Bot` or `Organization`: a label a bot applied is never consent. */
+  senderType?: string | null;
+  /** `issues`: the issue's number and labels, and the label this delivery applied (`labeled`). */
+  issue?: { number: number; labels: string[]; label?: string };
   /** `pull_request`: the pull request as the delivery shows it. */
   pullRequest?: PullRequestFacts;
   /** `check_run` / `check_suite`: the pull requests to read again (the payload lists numbers only). */
@@ -39,7 +43,14 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
     installationId,
     repository: { owner: String(repository.owner.login), name: String(repository.name) },
     sender: typeof payload.sender?.login === 'string' ? payload.sender.login : null,
+    senderType: typeof payload.sender?.type === 'string' ? payload.sender.type : null,
   };
+  if (name === 'issues') {
+    // an `issues` delivery about a pull request is not issue work
+    if (!payload.issue || payload.issue.pull_request || typeof payload.issue.number !== 'number') return undefined;
+    const labels = ((payload.issue.labels ?? []) as Array<{ name?: unknown }>).map((l) => l.name).filter((l): l is string => typeof l === 'string');
+    return { ...base, issue: { number: payload.issue.number, labels, ...(typeof payload.label?.name === 'string' ? { label: payload.label.name } : {}) } };
+  }
   if (name === 'pull_request' && payload.pull_request) return { ...base, pullRequest: toPullRequestFacts(payload.pull_request) };
   if (name === 'check_run' && payload.check_run?.name !== CHECK_NAME) return undefined;
   const suite = name === 'check_run' ? payload.check_run : name === 'check_suite' ? payload.check_suite : undefined;

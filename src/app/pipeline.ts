@@ -7,9 +7,13 @@ import { evaluatePolicy } from '../policy/evaluate-policy.js';
 import { explainEvaluation, explainInvalidPolicy, explainUngoverned } from '../policy/explain.js';
 import { decideGovernance } from '../policy/governance.js';
 import type { Presets } from '../policy/presets.js';
+import { AgentWork } from './agent-work.js';
+import type { AgentConfig } from '../agent/models-config.js';
+import { executionModelCost } from '../store/model-calls.js';
 import {
   commitTransition,
   getExecution,
+  getExecutionByBranch,
   insertExecution,
   isDone,
   lockExecution,
@@ -40,9 +44,30 @@ export class Pipeline {
   constructor(
     private readonly app: Probot,
     private readonly runtime: Runtime,
-    private readonly options: { now: () => Date; presets: Presets; policyTtlMs: number },
+    private readonly options: { now: () => Date; presets: Presets; policyTtlMs: number; agent?: AgentConfig | undefined },
   ) {
     this.policies = new PolicyCache<RepoPolicy>(options.policyTtlMs);
+    this.agentWork = new AgentWork(
+      {
+        runtime,
+        now: options.now,
+        policyFor: (context) => this.policyFor(context),
+        botLogin: () => this.botLogin(),
+        connect: (installationId, repo, traceId) => this.connect(installationId, repo, traceId),
+      },
+      options.agent,
+    );
+  }
+
+  private readonly agentWork: AgentWork;
+
+  /** A Probot context and the adapter for one repository of an installation, for a job. */
+  private async connect(installationId: number, fullName: string, traceId: string): Promise<{ context: Context; github: GitHubAdapter }> {
+    const [owner = '', repo = ''] = fullName.split('/');
+    const octokit = (await this.app.auth(installationId)) as Octokit;
+    const payload = { repository: { name: repo, owner: { login: owner } }, installation: { id: installationId } };
+    const context = new Context({ id: traceId, name: 'issues', payload } as never, octokit, this.app.log.child({ trace: traceId, repo: fullName }));
+    return { context, github: new GitHubAdapter(octokit, { owner, repo }) };
   }
 
   /** A push to a default branch (or to an owner's `.github` repository) may change the policy. */
@@ -58,6 +83,7 @@ export class Pipeline {
     const payload = { repository: { name: repository.name, owner: { login: repository.owner } }, installation: { id: installationId } };
     const context = new Context({ id, name, payload } as never, octokit, this.app.log.child({ delivery: id, event: `${name}.${action}` }));
     const github = new GitHubAdapter(octokit, context.repo());
+    if (job.data.issue) return this.agentWork.onIssue(job, context, github);
     const pullRequests = job.data.pullRequest ? [job.data.pullRequest] : [];
     for (const number of job.data.pullRequestNumbers ?? []) pullRequests.push(await github.getPullRequest(number));
     for (const pr of pullRequests) await this.onPullRequest(job, context, github, pr);
@@ -72,6 +98,14 @@ export class Pipeline {
       this.postCheck(github, job.attempt, { name: CHECK_NAME, headSha: pr.headSha, conclusion, ...text, findings, detailsUrl: pr.htmlUrl, externalId: key });
 
     try {
+      const { owner, repo } = context.repo();
+      const agents = pr.headRef ? await getExecutionByBranch(this.runtime.db, `${owner}/${repo}`, pr.headRef) : undefined;
+      if (agents && agents.pullRequest === null) {
+        // AAOE's own pull request, seen before the step that opened it recorded it: that step moves its execution on
+        await this.runtime.db.transaction((tx) => markDone(tx, key, null, { openedBy: agents.id }));
+        log.info({ execution: agents.id }, 'the agent work that opened this pull request evaluates it');
+        return;
+      }
       const repoPolicy = await this.policyFor(context);
       if (!repoPolicy.ok) {
         log.warn({ errors: repoPolicy.errors.length }, 'policy invalid');
@@ -121,7 +155,7 @@ export class Pipeline {
       let before = await lockPullRequestExecution(tx, fullName, pr.number);
       if (!before) {
         const started = newPullRequestExecution(randomUUID(), pr.headSha, sender, now);
-        const record: ExecutionRecord = { ...started.execution, repo: fullName, installationId, pullRequest: pr.number, traceId: delivery.id, subject };
+        const record: ExecutionRecord = { ...started.execution, repo: fullName, installationId, pullRequest: pr.number, traceId: delivery.id, subject, issue: null, work: null };
         if (await insertExecution(tx, record)) {
           await commitTransition(tx, this.runtime.queue, undefined, record, started.effects, delivery.id);
           return record.state;
@@ -135,6 +169,9 @@ export class Pipeline {
       if (seen !== undefined && pr.headSha !== before.headSha && Date.parse(pr.updatedAt) < Date.parse(seen)) {
         context.log.info({ pullRequest: pr.number, headSha: pr.headSha, current: before.headSha }, 'stale delivery: the pull request has moved on');
         return 'stale';
+      }
+      if (delivery.name === 'pull_request' && delivery.action === 'opened' && pr.headSha === before.headSha) {
+        return 'unchanged'; // AAOE opened it, and the head it proposed is being evaluated already
       }
       const event: ExecutionEvent = delivery.name === 'pull_request' && delivery.action === 'synchronize'
         ? { type: 'pushed', headSha: pr.headSha }
@@ -163,10 +200,16 @@ export class Pipeline {
           return;
         }
         return this.evaluate(job, execution, effect.headSha, traceId);
+      case 'classify':
+        return this.agentWork.classify(job, execution);
+      case 'request_proposal':
+        return this.agentWork.propose(job, execution);
       case 'post_status':
-        // An execution of a pull request shows its status in the `aaoe/policy` check, which its evaluation
-        // posts; executions started from an issue keep a status comment there (issue intake).
-        await this.runtime.db.transaction((tx) => markDone(tx, job.key, executionId));
+        return this.agentWork.postStatus(job, execution);
+      case 'notify':
+        // Notifications (Slack, webhooks) are configured per repository in a later release; until then the
+        // status comment and the check are where people hear of it. Done, so the job does not fail forever.
+        await this.runtime.db.transaction((tx) => markDone(tx, job.key, executionId, { notified: [] }));
         return;
       default:
         throw new Error(`no handler for effect "${effect.type}" in this release: the job stays failed and can be re-run once one exists`);
@@ -186,10 +229,14 @@ export class Pipeline {
       if (execution.pullRequest === null || !subject) throw new Error(`execution ${execution.id} has no pull request to evaluate`);
       const repoPolicy = await this.policyFor(context);
       if (!repoPolicy.ok) throw new Error('the policy became invalid; the next delivery reports where');
+      const spent = await executionModelCost(this.runtime.db, execution.id);
+      const proposal = execution.work?.proposal;
       const change: Change = {
         files: await github.listChangedFiles(execution.pullRequest),
         author: { login: subject.author.login, isAgent: subject.isAgent },
-        spent: { tokens: 0, usd: 0 },
+        // the agent's declared risk only ever raises what AAOE computes; its cost is what it spent, recorded per call
+        ...(proposal ? { declared: { risk: { level: proposal.risk.level, rationale: proposal.risk.rationale } } } : {}),
+        spent: { tokens: spent.tokens, usd: spent.usd },
         at: this.options.now().toISOString(),
       };
       const evaluation = await evaluatePolicy(change, repoPolicy.policy);

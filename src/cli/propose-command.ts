@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { applyEdits } from '../agent/apply-edits.js';
 import { buildContext, isExcluded } from '../agent/context.js';
 import { ModelRouter, ModelRouterError } from '../agent/model-router.js';
+import { ModelsFile, routerConfig } from '../agent/models-config.js';
 import { proposalMessages } from '../agent/prompt.js';
 import { Proposal } from '../agent/proposal.js';
 
@@ -23,13 +24,6 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const IssueFile = z.strictObject({ title: z.string().min(1), body: z.string().default(''), number: z.int().optional() });
 
-const ModelsFile = z.strictObject({
-  models: z
-    .array(z.strictObject({ id: z.string().min(1), tier: z.int().min(1), inputUsdPerMTok: z.number().nonnegative(), outputUsdPerMTok: z.number().nonnegative() }))
-    .min(1),
-  tasks: z.strictObject({ classify: z.strictObject({ minTier: z.int().min(1) }), propose: z.strictObject({ minTier: z.int().min(1) }) }).default({ classify: { minTier: 1 }, propose: { minTier: 1 } }),
-  timeoutMs: z.int().positive().optional(),
-});
 
 /** Largest file sent as context; larger ones are listed in the tree only. */
 const MAX_FILE_BYTES = 256 * 1024;
@@ -82,7 +76,7 @@ export async function runProposeCommand(argv: string[], io: Io, env: Env): Promi
   io.stdout(`context: ${context.files.length} files, ${context.tokens} tokens${context.omitted.length ? `; left out: ${context.omitted.map((o) => `${o.path} (${o.reason})`).join(', ')}` : ''}`);
   for (const f of context.files) io.stdout(`  ${f.path}: ${f.reasons.join('; ')}`);
 
-  const router = new ModelRouter(new OpenAI({ apiKey, ...(baseURL ? { baseURL } : {}), maxRetries: 0 }), models);
+  const router = new ModelRouter(new OpenAI({ apiKey, ...(baseURL ? { baseURL } : {}), maxRetries: 0 }), routerConfig(models));
   let result;
   try {
     result = await router.complete({

@@ -74,9 +74,10 @@ type Step = { to: ExecutionState; effects?: EffectBody[]; resumeTo?: ExecutionSt
 
 const SYSTEM = 'aaoe';
 
+/** An execution that starts from an issue: triage first, and the issue hears at once that work started. */
 export function newExecution(id: string, now: Date): { execution: Execution; effects: Effect[] } {
   const execution: Execution = { id, state: 'received', version: 0, updatedAt: now.toISOString() };
-  return { execution, effects: keyed(execution, [{ type: 'classify' }, audit('received', SYSTEM, 'execution created')]) };
+  return { execution, effects: keyed(execution, [{ type: 'classify' }, { type: 'post_status' }, audit('received', SYSTEM, 'execution created')]) };
 }
 
 /**

@@ -20,7 +20,25 @@ export type PullRequestFacts = {
   fromFork: boolean;
   /** When GitHub last changed the pull request, as the delivery (or the API) reports it. */
   updatedAt: string;
+  /** The head branch's name. */
+  headRef: string;
 };
+
+export type IssueFacts = {
+  number: number;
+  title: string;
+  body: string;
+  htmlUrl: string;
+  labels: string[];
+  author: { login: string; type: string };
+  state: 'open' | 'closed';
+};
+
+/** A person's role on a repository, as the collaborator permission API names it (`none`: not a collaborator). */
+export type RepositoryRole = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
+/** A commit to write: the files it changes (text, or null to delete) on top of a base commit. */
+export type CommitPlan = { baseCommitSha: string; baseTreeSha: string; files: ReadonlyMap<string, string | null>; message: string; date: string };
 
 export type CheckConclusion = 'success' | 'failure' | 'action_required' | 'neutral';
 
@@ -42,7 +60,7 @@ export const ANNOTATIONS_PER_REQUEST = 50;
 type PullRequestPayload = {
   number: number;
   html_url: string;
-  head: { sha: string; repo: { full_name: string } | null };
+  head: { sha: string; ref?: string; repo: { full_name: string } | null };
   base: { repo: { full_name: string } };
   user: { login: string; type?: string } | null;
   labels?: Array<{ name?: string } | string>;
@@ -58,6 +76,7 @@ export function toPullRequestFacts(pr: PullRequestPayload): PullRequestFacts {
     labels: (pr.labels ?? []).map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter((l) => l !== ''),
     fromFork: pr.head.repo?.full_name !== pr.base.repo.full_name,
     updatedAt: pr.updated_at,
+    headRef: pr.head.ref ?? '',
   };
 }
 
@@ -105,6 +124,119 @@ export class GitHubAdapter {
     } catch (error) {
       if ((error as { status?: number }).status === 404) return undefined;
       throw error;
+    }
+  }
+
+  async getIssue(issueNumber: number): Promise<IssueFacts> {
+    const { data } = await this.octokit.rest.issues.get({ ...this.repo, issue_number: issueNumber });
+    return {
+      number: data.number,
+      title: data.title,
+      body: data.body ?? '',
+      htmlUrl: data.html_url,
+      labels: data.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter((l) => l !== ''),
+      author: { login: data.user?.login ?? 'ghost', type: data.user?.type ?? 'User' },
+      state: data.state === 'closed' ? 'closed' : 'open',
+    };
+  }
+
+  /** Adds a reaction by the app to an issue or pull request (GitHub answers 200 when it is there already). */
+  async addReaction(issueNumber: number, content: 'eyes' | 'rocket' | 'confused' | '+1' | '-1'): Promise<void> {
+    await this.octokit.rest.reactions.createForIssue({ ...this.repo, issue_number: issueNumber, content });
+  }
+
+  /** A person's role on the repository, from the collaborator permission API (never from a payload). */
+  async getRole(username: string): Promise<RepositoryRole> {
+    try {
+      const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({ ...this.repo, username });
+      const role = (data as { role_name?: string }).role_name ?? data.permission;
+      return (['admin', 'maintain', 'write', 'triage', 'read'] as const).find((r) => r === role) ?? 'none';
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return 'none';
+      throw error;
+    }
+  }
+
+  /**
+   * Keeps one comment of the app carrying `marker` on an issue or pull request: updates it when it exists,
+   * creates it otherwise. Returns its id.
+   */
+  async upsertComment(issueNumber: number, marker: string, body: string, appLogin: string): Promise<number> {
+    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.repo, issue_number: issueNumber, per_page: 100 });
+    const mine = comments.find((c) => c.user?.login === appLogin && (c.body ?? '').includes(marker));
+    if (mine) {
+      if (mine.body !== body) await this.octokit.rest.issues.updateComment({ ...this.repo, comment_id: mine.id, body });
+      return mine.id;
+    }
+    const { data } = await this.octokit.rest.issues.createComment({ ...this.repo, issue_number: issueNumber, body });
+    return data.id;
+  }
+
+  /** A branch's head commit and its tree (the default branch when no branch is named). */
+  async branchHead(branch?: string): Promise<{ branch: string; commitSha: string; treeSha: string }> {
+    const name = branch ?? (await this.octokit.rest.repos.get(this.repo)).data.default_branch;
+    const { data: ref } = await this.octokit.rest.git.getRef({ ...this.repo, ref: `heads/${name}` });
+    const { data: commit } = await this.octokit.rest.git.getCommit({ ...this.repo, commit_sha: ref.object.sha });
+    return { branch: name, commitSha: commit.sha, treeSha: commit.tree.sha };
+  }
+
+  /** The files of a tree, recursively, with their sizes (GitHub truncates very large trees: `truncated`). */
+  async listTree(treeSha: string): Promise<{ files: Array<{ path: string; size: number }>; truncated: boolean }> {
+    const { data } = await this.octokit.rest.git.getTree({ ...this.repo, tree_sha: treeSha, recursive: '1' });
+    return {
+      files: data.tree.filter((e) => e.type === 'blob' && typeof e.path === 'string').map((e) => ({ path: e.path!, size: e.size ?? 0 })),
+      truncated: data.truncated,
+    };
+  }
+
+  /**
+   * Writes a commit through the Git Data API: one tree on top of the base tree (texts inline, deletions as
+   * `sha: null`) and one commit with a fixed date, so writing the same plan again gives the same commit.
+   */
+  async writeCommit(plan: CommitPlan, author: { name: string; email: string }): Promise<string> {
+    const tree = [...plan.files].map(([path, content]) =>
+      content === null ? { path, mode: '100644' as const, type: 'blob' as const, sha: null } : { path, mode: '100644' as const, type: 'blob' as const, content },
+    );
+    const { data: created } = await this.octokit.rest.git.createTree({ ...this.repo, base_tree: plan.baseTreeSha, tree });
+    const signature = { ...author, date: plan.date };
+    const { data: commit } = await this.octokit.rest.git.createCommit({
+      ...this.repo, message: plan.message, tree: created.sha, parents: [plan.baseCommitSha], author: signature, committer: signature,
+    });
+    return commit.sha;
+  }
+
+  /** Points a new branch at a commit; `exists` when the branch is there already (pointing at `sha` or not). */
+  async createBranch(branch: string, sha: string): Promise<{ created: true } | { created: false; sha: string }> {
+    try {
+      await this.octokit.rest.git.createRef({ ...this.repo, ref: `refs/heads/${branch}`, sha });
+      return { created: true };
+    } catch (error) {
+      if ((error as { status?: number }).status !== 422) throw error;
+      const { data } = await this.octokit.rest.git.getRef({ ...this.repo, ref: `heads/${branch}` });
+      return { created: false, sha: data.object.sha };
+    }
+  }
+
+  /** The open pull request from `branch` of this repository, if there is one. */
+  async findPullRequestFrom(branch: string): Promise<PullRequestFacts | undefined> {
+    const { data } = await this.octokit.rest.pulls.list({ ...this.repo, head: `${this.repo.owner}:${branch}`, state: 'open', per_page: 10 });
+    return data[0] && toPullRequestFacts(data[0]);
+  }
+
+  async createPullRequest(options: { head: string; base: string; title: string; body: string }): Promise<PullRequestFacts> {
+    const { data } = await this.octokit.rest.pulls.create({ ...this.repo, ...options });
+    return toPullRequestFacts(data);
+  }
+
+  /** Asks for reviews; GitHub refuses the whole request when one login is not a collaborator, so say why. */
+  async requestReviewers(pullNumber: number, users: string[], teams: string[]): Promise<{ ok: true } | { ok: false; message: string }> {
+    if (users.length === 0 && teams.length === 0) return { ok: true };
+    try {
+      await this.octokit.rest.pulls.requestReviewers({ ...this.repo, pull_number: pullNumber, reviewers: users, team_reviewers: teams });
+      return { ok: true };
+    } catch (error) {
+      if ((error as { status?: number }).status !== 422) throw error;
+      return { ok: false, message: (error as Error).message };
     }
   }
 

@@ -1,3 +1,4 @@
+import type { Classification, Proposal } from '../agent/proposal.js';
 import type { Effect, Execution, ExecutionState } from '../execution/transition.js';
 import { appendAudit } from './audit-log.js';
 import type { SqlExecutor } from './database.js';
@@ -18,6 +19,44 @@ export type ExecutionRecord = Execution & {
   traceId: string;
   /** Facts about the pull request from its latest delivery. */
   subject: PullRequestSubject | null;
+  /** The issue the execution started from, when it did. */
+  issue: number | null;
+  /** What the agent's work produced so far (executions started from an issue). */
+  work: AgentWork | null;
+};
+
+/**
+ * An issue execution's work, step by step. Each field is written once, by the step that produces it, in the
+ * transaction that moves the execution on, so a step that runs again reuses it (the proposal is never asked
+ * for twice, the commit is the same object).
+ */
+export type AgentWork = {
+  issue: { number: number; title: string; htmlUrl: string; labelledBy: string };
+  triage?: {
+    classification: Classification;
+    /** Whether the labels settled the class or a model was asked. */
+    source: 'labels' | 'model';
+    rationale: string;
+    likelyPaths: string[];
+    /** Owner -> the likely paths they own (CODEOWNERS of the default branch). */
+    owners: Record<string, string[]>;
+    unowned: string[];
+    conflicts: Array<{ executionId: string; paths: string[] }>;
+  };
+  /** The default branch's commit the change is made on. */
+  base?: { branch: string; commitSha: string; treeSha: string };
+  proposal?: Proposal;
+  model?: string;
+  /** When the proposal was recorded: the commit's date, so a commit written again is the same object. */
+  proposedAt?: string;
+  branch?: string;
+  commitSha?: string;
+  /** Reviewers requested from the owners, and why some could not be. */
+  reviewers?: { users: string[]; teams: string[]; note?: string };
+  /** Why the execution failed, in words for the status comment. */
+  failure?: string;
+  /** The model spend went past a cap after the fact (the cost gate then judges it). */
+  overrun?: string;
 };
 
 export type PullRequestSubject = {
@@ -35,9 +74,10 @@ export type EffectJob = { executionId: string; traceId: string; effect: Effect }
 type Row = {
   id: string; repo: string; installation_id: number; pull_request: number | null; state: ExecutionState; version: number;
   head_sha: string | null; resume_to: ExecutionState | null; trace_id: string; subject: PullRequestSubject | null; updated_at: Date;
+  issue: number | null; work: AgentWork | null;
 };
 
-const COLUMNS = 'id, repo, installation_id, pull_request, state, version, head_sha, resume_to, trace_id, subject, updated_at';
+const COLUMNS = 'id, repo, installation_id, pull_request, state, version, head_sha, resume_to, trace_id, subject, updated_at, issue, work';
 
 function fromRow(row: Row): ExecutionRecord {
   return {
@@ -52,6 +92,8 @@ function fromRow(row: Row): ExecutionRecord {
     traceId: row.trace_id,
     subject: row.subject,
     updatedAt: row.updated_at.toISOString(),
+    issue: row.issue,
+    work: row.work,
   };
 }
 
@@ -59,6 +101,32 @@ function fromRow(row: Row): ExecutionRecord {
 export async function lockPullRequestExecution(tx: SqlExecutor, repo: string, pullRequest: number): Promise<ExecutionRecord | undefined> {
   const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND pull_request = $2 FOR UPDATE`, [repo, pullRequest]);
   return rows[0] && fromRow(rows[0]);
+}
+
+/** The execution an issue started, locked until the transaction ends. */
+export async function lockIssueExecution(tx: SqlExecutor, repo: string, issue: number): Promise<ExecutionRecord | undefined> {
+  const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND issue = $2 FOR UPDATE`, [repo, issue]);
+  return rows[0] && fromRow(rows[0]);
+}
+
+/** The execution whose agent work pushes to this branch, if one does. */
+export async function getExecutionByBranch(db: SqlExecutor, repo: string, branch: string): Promise<ExecutionRecord | undefined> {
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND work->>'branch' = $2`, [repo, branch]);
+  return rows[0] && fromRow(rows[0]);
+}
+
+/** Executions of a repository that have not ended, other than `except`. */
+export async function listLiveExecutions(db: SqlExecutor, repo: string, except?: string): Promise<ExecutionRecord[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND id <> $2 AND state NOT IN ('completed', 'rolled_back', 'rejected', 'failed') ORDER BY created_at`,
+    [repo, except ?? ''],
+  );
+  return rows.map(fromRow);
+}
+
+/** Saves an execution's work without a transition (the row must be locked in `tx`). */
+export async function saveWork(tx: SqlExecutor, id: string, work: AgentWork): Promise<void> {
+  await tx.query('UPDATE executions SET work = $2::jsonb WHERE id = $1', [id, JSON.stringify(work)]);
 }
 
 export async function lockExecution(tx: SqlExecutor, id: string): Promise<ExecutionRecord | undefined> {
@@ -82,19 +150,22 @@ export async function listExecutions(db: SqlExecutor, repo?: string): Promise<Ex
 /** Inserts a new execution; false when the pull request has one already (another delivery won the race). */
 export async function insertExecution(tx: SqlExecutor, record: ExecutionRecord): Promise<boolean> {
   const { rows } = await tx.query(
-    `INSERT INTO executions (id, repo, installation_id, number, pull_request, state, version, head_sha, resume_to, trace_id, subject, updated_at)
-     VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)
+    `INSERT INTO executions (id, repo, installation_id, number, pull_request, state, version, head_sha, resume_to, trace_id, subject, updated_at, issue, work)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14::jsonb)
      ON CONFLICT DO NOTHING RETURNING id`,
-    [record.id, record.repo, record.installationId, record.pullRequest, record.state, record.version, record.headSha ?? null, record.resumeTo ?? null, record.traceId, JSON.stringify(record.subject), record.updatedAt],
+    [
+      record.id, record.repo, record.installationId, record.issue ?? record.pullRequest, record.pullRequest, record.state, record.version, record.headSha ?? null,
+      record.resumeTo ?? null, record.traceId, JSON.stringify(record.subject), record.updatedAt, record.issue, JSON.stringify(record.work),
+    ],
   );
   return rows.length === 1;
 }
 
 async function saveExecution(tx: SqlExecutor, before: ExecutionRecord, after: ExecutionRecord): Promise<void> {
   const { rows } = await tx.query(
-    `UPDATE executions SET state = $3, version = $4, head_sha = $5, resume_to = $6, updated_at = $7, subject = $8::jsonb
+    `UPDATE executions SET state = $3, version = $4, head_sha = $5, resume_to = $6, updated_at = $7, subject = $8::jsonb, pull_request = $9, work = $10::jsonb
       WHERE id = $1 AND version = $2 RETURNING id`,
-    [before.id, before.version, after.state, after.version, after.headSha ?? null, after.resumeTo ?? null, after.updatedAt, JSON.stringify(after.subject)],
+    [before.id, before.version, after.state, after.version, after.headSha ?? null, after.resumeTo ?? null, after.updatedAt, JSON.stringify(after.subject), after.pullRequest, JSON.stringify(after.work)],
   );
   if (rows.length !== 1) throw new Error(`execution ${before.id} changed under us (version ${before.version}): lock it first`);
 }

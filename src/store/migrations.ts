@@ -118,6 +118,18 @@ CREATE INDEX model_calls_repo_at ON model_calls (repo, at);
 CREATE INDEX model_calls_execution ON model_calls (execution_id);
 `,
   },
+  {
+    version: 5,
+    name: 'executions started from issues',
+    sql: `
+-- issue: the issue an execution started from (a labelled issue becomes one execution, never two);
+-- work: what the agent's work produced so far (triage, the proposal, its branch and commit, a failure).
+ALTER TABLE executions ADD COLUMN issue integer;
+ALTER TABLE executions ADD COLUMN work jsonb;
+CREATE UNIQUE INDEX executions_repo_issue ON executions (repo, issue) WHERE issue IS NOT NULL;
+CREATE UNIQUE INDEX executions_repo_branch ON executions (repo, (work->>'branch')) WHERE work->>'branch' IS NOT NULL;
+`,
+  },
 ];
 
 /** Key of the transaction-scoped advisory lock that serialises migrators (two processes starting at once). */

@@ -14,8 +14,10 @@ describe('app.yml', () => {
     expect(new Set(manifest.default_events)).toEqual(handled);
   });
 
-  it('asks for no write permission but checks', () => {
+  it('asks for write access only where the app writes: checks, the agent\'s branch, its pull request and the issue', () => {
     const writes = Object.entries(manifest.default_permissions).filter(([, level]) => level !== 'read');
-    expect(writes).toEqual([['checks', 'write']]);
+    expect(Object.fromEntries(writes)).toEqual({ checks: 'write', contents: 'write', pull_requests: 'write', issues: 'write' });
+    expect(manifest.default_permissions).not.toHaveProperty('administration');
+    expect(manifest.default_permissions).not.toHaveProperty('workflows'); // the agent may never write CI workflows
   });
 });

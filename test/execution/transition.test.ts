@@ -90,6 +90,7 @@ describe('transition', () => {
   it('covers every state of the pipeline', () => {
     expect(EXECUTION_STATES).toHaveLength(18);
     expect(newExecution('x2', now).execution).toMatchObject({ state: 'received', version: 0 });
+    expect(newExecution('x2', now).effects.map((e) => e.type)).toEqual(['classify', 'post_status', 'audit']);
   });
 });
 
