@@ -1,5 +1,6 @@
 import type { GitHubSimulator } from '../test/simulator/github-simulator.js';
 import { INSTALLATION_ID, examplePayload } from '../test/support/app-harness.js';
+import { proposalBody } from '../test/support/proposal-body.js';
 
 /** The repository the benchmarks use: installed, with a config that governs the agent's pull requests. */
 export const OWNER = 'Codertocat';
@@ -17,6 +18,7 @@ export function agentPullRequest(sim: GitHubSimulator, number: number, shaFill: 
   const pr = sim.addPullRequest({
     owner: OWNER, repo: REPO, number, headSha: number.toString(16).padStart(40, shaFill), headRef: `b${number}`, baseRef: 'master',
     user: { login: AGENT, type: 'Bot' },
+    body: proposalBody(),
     files: [{ filename: 'docs/a.md', status: 'modified', additions: 1, deletions: 0, patch: '@@ -1 +1,2 @@\n a\n+b' }],
   });
   const payload = examplePayload('pull_request', 'opened');

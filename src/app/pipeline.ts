@@ -8,6 +8,7 @@ import { explainEvaluation, explainInvalidPolicy, explainUngoverned } from '../p
 import { decideGovernance } from '../policy/governance.js';
 import type { Presets } from '../policy/presets.js';
 import { AgentWork } from './agent-work.js';
+import { extractProposalBlock, type Proposal } from '../agent/proposal.js';
 import type { AgentConfig } from '../agent/models-config.js';
 import { executionModelCost } from '../store/model-calls.js';
 import {
@@ -230,12 +231,10 @@ export class Pipeline {
       const repoPolicy = await this.policyFor(context);
       if (!repoPolicy.ok) throw new Error('the policy became invalid; the next delivery reports where');
       const spent = await executionModelCost(this.runtime.db, execution.id);
-      const proposal = execution.work?.proposal;
       const change: Change = {
         files: await github.listChangedFiles(execution.pullRequest),
         author: { login: subject.author.login, isAgent: subject.isAgent },
-        // the agent's declared risk only ever raises what AAOE computes; its cost is what it spent, recorded per call
-        ...(proposal ? { declared: { risk: { level: proposal.risk.level, rationale: proposal.risk.rationale } } } : {}),
+        ...(await this.proposalOf(execution, github)),
         spent: { tokens: spent.tokens, usd: spent.usd },
         at: this.options.now().toISOString(),
       };
@@ -261,6 +260,24 @@ export class Pipeline {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /**
+   * The proposal behind a governed pull request and what its agent declared: AAOE's own (kept with the
+   * execution), else the `aaoe-proposal` block of the pull request body as it is now. A declaration only ever
+   * raises what AAOE computes; AAOE's own spend is what its calls cost, so only an external estimate adds to it.
+   */
+  private async proposalOf(execution: ExecutionRecord, github: GitHubAdapter): Promise<Pick<Change, 'proposal' | 'declared'>> {
+    const own = execution.work?.proposal;
+    const facts = (p: Proposal, source: 'aaoe' | 'pull-request-body') => ({ status: 'present' as const, source, strategy: p.deployment.strategy, rollbackPlan: p.rollbackPlan, blastRadius: p.blastRadius });
+    if (own) return { proposal: facts(own, 'aaoe'), declared: { risk: { level: own.risk.level, rationale: own.risk.rationale } } };
+    const extracted = extractProposalBlock(await github.getPullRequestBody(execution.pullRequest!));
+    if (!extracted.ok) return { proposal: { status: extracted.reason, message: extracted.message } };
+    const p = extracted.proposal;
+    return {
+      proposal: facts(p, 'pull-request-body'),
+      declared: { risk: { level: p.risk.level, rationale: p.risk.rationale }, cost: { tokens: p.cost.estimatedTokens, usd: p.cost.estimatedUsd } },
+    };
+  }
 
   /**
    * Posts the check run for one job. The first attempt creates it; a later attempt first looks for the one an

@@ -91,6 +91,12 @@ export class GitHubAdapter {
     return toPullRequestFacts(data);
   }
 
+  /** A pull request's body as it is now ('' when it has none). */
+  async getPullRequestBody(pullNumber: number): Promise<string> {
+    const { data } = await this.octokit.rest.pulls.get({ ...this.repo, pull_number: pullNumber });
+    return data.body ?? '';
+  }
+
   /** The files a pull request changes (GitHub lists at most 3,000). */
   async listChangedFiles(pullNumber: number): Promise<ChangedFile[]> {
     const files = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, { ...this.repo, pull_number: pullNumber, per_page: 100 });

@@ -27,6 +27,23 @@ export const Declared = z.strictObject({
 });
 export type Declared = z.infer<typeof Declared>;
 
+/**
+ * The proposal behind a governed pull request, as far as the resilience gate needs it: present (AAOE's own, or
+ * an `aaoe-proposal` block an external agent put in its pull request body), or missing / invalid with the
+ * instructions that fix it.
+ */
+export const ProposalFacts = z.discriminatedUnion('status', [
+  z.strictObject({
+    status: z.literal('present'),
+    source: z.enum(['aaoe', 'pull-request-body']),
+    strategy: z.string().min(1),
+    rollbackPlan: z.string().min(1),
+    blastRadius: z.string().min(1),
+  }),
+  z.strictObject({ status: z.enum(['missing', 'invalid']), message: z.string().min(1) }),
+]);
+export type ProposalFacts = z.infer<typeof ProposalFacts>;
+
 export const Change = z.strictObject({
   files: z.array(ChangedFile),
   author: z.strictObject({
@@ -35,6 +52,8 @@ export const Change = z.strictObject({
     isAgent: z.boolean(),
   }),
   declared: Declared.optional(),
+  /** The proposal of a governed pull request; the resilience gate judges it (absent: judged outside a pull request). */
+  proposal: ProposalFacts.optional(),
   /** Spent so far by the execution behind this change. */
   spent: z.strictObject({ tokens: z.int().nonnegative().default(0), usd: z.number().nonnegative().default(0) }).default({ tokens: 0, usd: 0 }),
   /** When the change is judged (ISO 8601). */

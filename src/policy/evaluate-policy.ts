@@ -1,6 +1,7 @@
 import type { Change } from './change.js';
 import { evaluateCostGate } from './gates/cost.js';
 import { evaluateProtectedPathsGate } from './gates/protected-paths.js';
+import { evaluateResilienceGate } from './gates/resilience.js';
 import { assessRisk, evaluateRiskGate } from './gates/risk.js';
 import { evaluateSecretsGate } from './gates/secrets-gate.js';
 import type { Conclusion, Evaluation, GateId, GateResult, RiskAssessment } from './result.js';
@@ -30,6 +31,8 @@ export async function evaluatePolicy(change: Change, policy: Policy): Promise<Ev
       return evaluateRiskGate(assessed, policy.risk);
     }),
     guard('cost', 'Cost', () => evaluateCostGate(change, policy.cost)),
+    // a governed pull request always brings its proposal facts; a change judged on its own (the CLI) has none
+    ...(change.proposal ? [guard('resilience', 'Resilience', () => evaluateResilienceGate(change.proposal!, policy.deployment))] : []),
   ]);
 
   const conclusion = concludeGates(gates);

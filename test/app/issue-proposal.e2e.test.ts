@@ -264,6 +264,16 @@ describe('cost caps', () => {
     expect((await modelCalls(x!.id)).map((c) => c.outcome)).toEqual(['over_cap', 'over_cap']);
   });
 
+  it('sends nothing once the repository has spent its monthly budget (cost.monthlyUsd)', async () => {
+    await setConfig('cost: { monthlyUsd: 0.001 }\n'); // the earlier tests of this file spent more than that this month
+    fake.script(SMALL.id, answer(proposal()));
+    const { number, payload } = labelledIssue({ title: 'Add a health endpoint', body: 'src/server.ts needs /healthz.' });
+    await h.deliver('issues', payload);
+    const [x] = await executionOf(number);
+    expect(fake.requests).toEqual([]);
+    expect(x!.work!.failure).toMatch(/left this month/);
+  });
+
   it('blocks the pull request when the actual usage overran the cap under hardFailOnBreach', async () => {
     await setConfig('cost: { maxTokens: 20000, hardFailOnBreach: true }\n');
     fake.script(SMALL.id, answer(proposal(), { prompt_tokens: 24_000, completion_tokens: 900 }));

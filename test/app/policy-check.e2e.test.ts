@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listExecutions } from '../../src/store/executions.js';
 import { readAudit, verifyAudit } from '../../src/store/audit-log.js';
 import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
+import { proposalBody } from '../support/proposal-body.js';
 
 /**
  * End to end over HTTP: signed deliveries built from @octokit/webhooks-examples go to the real app
@@ -45,7 +46,9 @@ function added(filename: string, lines: string[]): FileSpec {
 }
 
 /** A pull request in the simulator, and the matching `pull_request` delivery built from GitHub's own example. */
-function pullRequest(options: { author?: string; authorType?: 'User' | 'Bot'; labels?: string[]; files: FileSpec[]; action?: string }) {
+const PROPOSAL_BODY = proposalBody();
+
+function pullRequest(options: { author?: string; authorType?: 'User' | 'Bot'; labels?: string[]; files: FileSpec[]; action?: string; body?: string | null }) {
   const number = nextPr++;
   const headSha = (number.toString(16) + 'a'.repeat(40)).slice(0, 40);
   const pr = h.sim.addPullRequest({
@@ -57,6 +60,7 @@ function pullRequest(options: { author?: string; authorType?: 'User' | 'Bot'; la
     headSha,
     baseRef: 'master',
     labels: options.labels ?? [],
+    body: options.body === undefined ? PROPOSAL_BODY : options.body,
     files: options.files as never,
   });
   const payload = examplePayload('pull_request', options.action ?? 'opened');
@@ -114,6 +118,25 @@ describe('aaoe/policy over HTTP', () => {
     const check = checkFor(headSha);
     expect(check.conclusion).toBe('success');
     expect(check.output.summary).toContain('| Risk | ✅ passed |');
+  });
+
+  it.each([
+    ['no proposal block', 'I changed the docs.', /Resilience \| ❌ failed \| The pull request carries no proposal/, /has no ```aaoe-proposal block\. Add one/],
+    ['a block that does not validate', '```aaoe-proposal\n{"summary": "x", "rollbackPlan": ""}\n```', /Resilience \| ❌ failed \| The pull request's proposal does not validate/, /rollbackPlan: must not be empty/],
+  ])('fails an agent PR with %s at the resilience gate, saying how to fix it', async (_name, body, reason, hint) => {
+    const { headSha, payload } = pullRequest({ files: [added('docs/usage.md', ['# Usage'])], body });
+    await h.deliver('pull_request', payload);
+    const check = checkFor(headSha);
+    expect(check.conclusion).toBe('failure');
+    expect(check.output.summary).toMatch(reason);
+    expect(check.output.summary).toMatch(hint);
+  });
+
+  it('takes the risk an external agent declares in its proposal block when it is higher, never lower', async () => {
+    const declaredHigh = PROPOSAL_BODY.replace('"level":"low"', '"level":"high"');
+    const { headSha, payload } = pullRequest({ files: [added('docs/usage.md', ['# Usage'])], body: declaredHigh });
+    await h.deliver('pull_request', payload);
+    expect(checkFor(headSha).output.summary).toMatch(/risk \*\*high\*\* \(AAOE's assessment: low, declared by the agent: high\)/);
   });
 
   const highRisk = () => [
@@ -232,13 +255,14 @@ describe('aaoe/policy over HTTP', () => {
     expect(h.sim.requests).toEqual([]);
   });
 
-  it('costs two GitHub calls per pull request once the policy is cached', async () => {
+  it('costs three GitHub calls per pull request once the policy is cached: its files, its body (the proposal), the check', async () => {
     await h.deliver('pull_request', pullRequest({ files: [added('docs/warm-1.md', ['x'])] }).payload);
     const { payload } = pullRequest({ files: [added('docs/warm-2.md', ['y'])] });
     h.sim.resetRequests();
     await h.deliver('pull_request', payload);
     expect(h.sim.requests.map((r: any) => `${r.method} ${r.path.replace(/\d+/g, 'N')}`)).toEqual([
       'GET /repos/Codertocat/Hello-World/pulls/N/files',
+      'GET /repos/Codertocat/Hello-World/pulls/N',
       'POST /repos/Codertocat/Hello-World/check-runs',
     ]);
   });

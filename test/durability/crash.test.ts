@@ -10,6 +10,7 @@ import { listExecutions } from '../../src/store/executions.js';
 import { GitHubSimulator } from '../simulator/github-simulator.js';
 import { INSTALLATION_ID, examplePayload } from '../support/app-harness.js';
 import { AppProcess } from '../support/app-process.js';
+import { proposalBody } from '../support/proposal-body.js';
 
 /**
  * Crash safety: the app runs as its own process on an embedded store and is killed with SIGKILL at random
@@ -80,7 +81,7 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
     // first round: every pull request is opened, one in three edits a workflow (blocked), the others docs
     for (let n = 1; n <= PULLS; n++) {
       const blocked = n % 3 === 0;
-      const pr = sim.addPullRequest({ owner: OWNER, repo: REPO, number: n, user: { login: AGENT, type: 'Bot' }, headRef: `agent/${n}`, headSha: sha(n, 1), files: (blocked ? workflow : docs(`a${n}`)) as never });
+      const pr = sim.addPullRequest({ owner: OWNER, repo: REPO, number: n, user: { login: AGENT, type: 'Bot' }, headRef: `agent/${n}`, headSha: sha(n, 1), body: proposalBody(), files: (blocked ? workflow : docs(`a${n}`)) as never });
       steps.push(delivery('pull_request', 'opened', pr));
       expected.set(n, { headSha: sha(n, 1), state: blocked ? 'blocked' : 'approved' });
     }

@@ -6,6 +6,7 @@ import { listExecutions } from '../../src/store/executions.js';
 import { GitHubSimulator } from '../simulator/github-simulator.js';
 import { examplePayload } from '../support/app-harness.js';
 import { AppProcess } from '../support/app-process.js';
+import { proposalBody } from '../support/proposal-body.js';
 
 /**
  * Two app processes on one PostgreSQL server take 500 deliveries at once (each delivery to one of them, as a
@@ -72,7 +73,7 @@ describe.skipIf(!SERVER)('two app processes on one PostgreSQL', () => {
       const owner = `org-${i}`;
       const headSha = n.toString(16).padStart(40, 'd');
       const pr = sim.addPullRequest({
-        owner, repo: 'service', number: n, user: { login: AGENT, type: 'Bot' }, headRef: `agent/${n}`, headSha,
+        owner, repo: 'service', number: n, user: { login: AGENT, type: 'Bot' }, headRef: `agent/${n}`, headSha, body: proposalBody(),
         files: [{ filename: `docs/${n}.md`, status: 'added', additions: 1, deletions: 0, patch: '@@ -0,0 +1 @@\n+x' }] as never,
       });
       const payload = examplePayload('pull_request', 'opened');
