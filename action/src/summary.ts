@@ -1,0 +1,84 @@
+import type { CanaryVerdict } from '../../src/canary/analyze-canary.js';
+import { formatNumber, formatP } from '../../src/canary/judge-metric.js';
+import type { IntervalSamples } from '../../src/canary/schema.js';
+import type { CommandResult } from './run-command.js';
+
+/** The job summary, in one place: what happened, why, and what to do next. */
+
+const HEADLINE: Record<CanaryVerdict['kind'], string> = {
+  promote: '✅ Promoted',
+  rollback: '❌ Rolled back',
+  inconclusive: '⚠️ Inconclusive',
+  continue: '⏳ Running',
+};
+
+export type SummaryInput = {
+  verdict: CanaryVerdict;
+  samples: IntervalSamples[];
+  commands: { name: string; result: CommandResult }[];
+  /** What was done about the verdict, one line. */
+  action: string;
+  next?: string;
+};
+
+export function renderCanarySummary({ verdict, samples, commands, action, next }: SummaryInput): string {
+  const lines = [`## AAOE canary: ${HEADLINE[verdict.kind]}`, '', `**${verdict.title}**`, '', `Why: ${cell(verdict.reason)}`, '', action, ''];
+  if (next) lines.push(`Next: ${next}`, '');
+  lines.push('| Interval | Metric | Baseline | Canary | Effect | p-value | Threshold | Result |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const interval of verdict.intervals) {
+    for (const m of interval.metrics) {
+      const threshold = m.compare === 'ratio' ? `≤ ${formatNumber(m.threshold)}x` : `≤ +${formatNumber(m.threshold)}${m.unit}`;
+      const result = m.outcome === 'pass' ? '✅ pass' : m.outcome === 'fail' ? '❌ fail' : '⚠️ inconclusive';
+      if (m.outcome === 'inconclusive') {
+        lines.push(`| ${interval.index + 1} | ${m.metric} | – | – | – | – | ${threshold} | ${result}: ${cell(m.reason)} |`);
+        continue;
+      }
+      const effect = m.compare === 'ratio' ? `${formatNumber(m.effect)}x` : `${m.effect >= 0 ? '+' : ''}${formatNumber(m.effect)}${m.unit}`;
+      lines.push(`| ${interval.index + 1} | ${m.metric} | ${formatNumber(m.baseline)}${m.unit} | ${formatNumber(m.canary)}${m.unit} | ${effect} | ${formatP(m.pValue)} | ${threshold} | ${result} |`);
+    }
+  }
+  lines.push('', `Each interval is judged on its samples and those of the interval before it (means shown); a metric fails when the canary is significantly worse than the baseline (one-sided Mann-Whitney U) and not significantly within the threshold.`, '');
+  lines.push(...renderCharts(samples));
+  for (const { name, result } of commands) {
+    lines.push(`<details><summary>${name} command: exit ${result.exitCode} (${(result.durationMs / 1000).toFixed(1)} s)</summary>`, '', '```text', result.output.replace(/```/g, '``\u200b`').trimEnd() || '(no output)', '```', '</details>', '');
+  }
+  return lines.join('\n');
+}
+
+/** A Mermaid chart per metric: the mean of each interval, baseline (first line) and canary (second line). */
+export function renderCharts(samples: IntervalSamples[]): string[] {
+  const names = [...new Set(samples.flatMap((s) => s.metrics.map((m) => m.metric)))];
+  const out: string[] = [];
+  for (const name of names) {
+    const points = samples.map((s) => {
+      const m = s.metrics.find((x) => x.metric === name);
+      if (!m || 'error' in m) return undefined;
+      return { baseline: mean(m.baseline), canary: mean(m.canary) };
+    });
+    if (points.every((p) => p === undefined)) continue;
+    const series = (side: 'baseline' | 'canary') => points.map((p) => (p && Number.isFinite(p[side]) ? Number(p[side].toPrecision(4)) : 0)).join(', ');
+    out.push(
+      `### ${name}: baseline vs canary`,
+      '',
+      '```mermaid',
+      'xychart-beta',
+      `  title "${name} per interval (first line: baseline, second: canary)"`,
+      `  x-axis [${samples.map((s) => `"${s.index + 1}"`).join(', ')}]`,
+      `  y-axis "${name}"`,
+      `  line [${series('baseline')}]`,
+      `  line [${series('canary')}]`,
+      '```',
+      '',
+    );
+  }
+  return out;
+}
+
+function mean(values: number[]): number {
+  const finite = values.filter(Number.isFinite);
+  return finite.length === 0 ? Number.NaN : finite.reduce((a, b) => a + b, 0) / finite.length;
+}
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+}

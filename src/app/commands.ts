@@ -1,0 +1,187 @@
+import { fromMarkdown } from 'mdast-util-from-markdown';
+
+/**
+ * The `/aaoe <verb> [args]` commands of a pull-request or issue comment. Pure: the comment's Markdown in,
+ * one result per command line out. Strict, because a command is authority:
+ *
+ * - one command per line, and the line must start with `/aaoe` (indentation that Markdown keeps as paragraph
+ *   text is allowed); `/aaoe` and the verb are case-insensitive;
+ * - the line must be the author's own paragraph (or heading, or list-item) text: a line inside a fenced or
+ *   indented code block, a code span, a quoted reply (`>`), an HTML block or an HTML comment never counts.
+ *   CommonMark decides what is what (`mdast-util-from-markdown`), so `/aaoe` reads a comment as GitHub renders it;
+ * - a verb that takes no argument refuses one (`/aaoe approve once CI is green` approves nothing), and an unknown
+ *   verb yields a reply that lists the verbs and suggests the closest one.
+ *
+ * Every text a user reads lives in {@link COMMAND_TEXT}.
+ */
+
+export const COMMAND_VERBS = ['approve', 'reject', 'pause', 'resume', 'retry', 'rollback', 'status', 'explain', 'help'] as const;
+export type CommandVerb = (typeof COMMAND_VERBS)[number];
+
+/** A command AAOE acts on. Only `reject` carries an argument: its optional reason. */
+export type Command = { verb: 'reject'; reason?: string } | { verb: Exclude<CommandVerb, 'reject'> };
+
+/** One `/aaoe` line of a comment, with its 1-based line number in the comment body. */
+export type ParsedCommand =
+  | { type: 'command'; line: number; command: Command }
+  /** `/aaoe` followed by no verb, or by a verb AAOE does not know. */
+  | { type: 'unknown'; line: number; verb: string; suggestion?: CommandVerb; reply: string }
+  /** A known verb with arguments it does not take. */
+  | { type: 'invalid'; line: number; verb: CommandVerb; reply: string };
+
+const PREFIX = '/aaoe';
+
+const DESCRIPTIONS: Record<CommandVerb, { usage: string; does: string }> = {
+  approve: { usage: '/aaoe approve', does: 'approve the change at its current head commit' },
+  reject: { usage: '/aaoe reject [reason]', does: 'reject the change, with an optional reason' },
+  pause: { usage: '/aaoe pause', does: 'pause the execution' },
+  resume: { usage: '/aaoe resume', does: 'resume a paused execution' },
+  retry: { usage: '/aaoe retry', does: 'retry a failed execution' },
+  rollback: { usage: '/aaoe rollback', does: 'roll back the deployment' },
+  status: { usage: '/aaoe status', does: 'show where the execution stands' },
+  explain: { usage: '/aaoe explain', does: 'explain the policy decision' },
+  help: { usage: '/aaoe help', does: 'list these commands' },
+};
+
+/** The texts of the command surface, in one place. */
+export const COMMAND_TEXT = {
+  help: (): string =>
+    [
+      'AAOE commands (one per line, at the start of the line, outside quotes and code):',
+      '',
+      ...COMMAND_VERBS.map((v) => `- \`${DESCRIPTIONS[v].usage}\`: ${DESCRIPTIONS[v].does}`),
+      '',
+      'Approving needs one of the permissions the policy allows (by default write, maintain or admin); the proposer, the pull request author and bots never count.',
+    ].join('\n'),
+  missingVerb: (): string => `\`${PREFIX}\` needs a command.\n\n${COMMAND_TEXT.help()}`,
+  unknownVerb: (verb: string, suggestion: CommandVerb | undefined): string =>
+    [
+      `\`${PREFIX} ${echo(verb)}\` is not an AAOE command.${suggestion ? ` Did you mean \`${DESCRIPTIONS[suggestion].usage}\`?` : ''}`,
+      '',
+      COMMAND_TEXT.help(),
+    ].join('\n'),
+  noArguments: (verb: CommandVerb): string =>
+    `\`${PREFIX} ${verb}\` takes no arguments, so this line did nothing. Write \`${DESCRIPTIONS[verb].usage}\` alone on its line; put any remark on another line.`,
+} as const;
+
+/** A word of the user's, safe to show inside a code span: no backtick to break out of it, and short. */
+function echo(word: string): string {
+  const clean = word.replace(/`/g, '');
+  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
+}
+
+/** Every `/aaoe` line of `body` that counts, in order. */
+export function parseCommands(body: string): ParsedCommand[] {
+  // most comments hold no command: skip the Markdown parse (up to ~0.5 s for a 64 KiB comment) for them
+  if (!/^[ \t]*\/aaoe/im.test(body)) return [];
+  const ownText = ownTextRanges(fromMarkdown(body));
+  const lines = body.split(/\r\n|\r|\n/);
+  const results: ParsedCommand[] = [];
+  let offset = 0;
+  let range = 0;
+  lines.forEach((text, index) => {
+    const lineStart = offset;
+    offset += text.length + lineEndingLength(body, offset + text.length);
+    const indent = /^[ \t]*/.exec(text)![0].length;
+    const rest = text.slice(indent);
+    if (!startsWithPrefix(rest)) return;
+    // lines come in order, so the ranges are walked once
+    const at = lineStart + indent;
+    while (range < ownText.length && ownText[range]!.end <= at) range++;
+    const current = ownText[range];
+    if (!current || current.start > at) return;
+    results.push(parseLine(rest, index + 1));
+  });
+  return results;
+}
+
+function parseLine(text: string, line: number): ParsedCommand {
+  const words = stripHtmlComments(text.slice(PREFIX.length)).trim();
+  const [first = '', ...more] = words.split(/\s+/);
+  const verb = first.toLowerCase();
+  const args = more.join(' ').trim();
+  if (verb === '') return { type: 'unknown', line, verb, reply: COMMAND_TEXT.missingVerb() };
+  if (!isVerb(verb)) {
+    const suggestion = closestVerb(verb);
+    return { type: 'unknown', line, verb: first.slice(0, 100), ...(suggestion ? { suggestion } : {}), reply: COMMAND_TEXT.unknownVerb(first, suggestion) };
+  }
+  if (verb === 'reject') return { type: 'command', line, command: args === '' ? { verb } : { verb, reason: args } };
+  if (args !== '') return { type: 'invalid', line, verb, reply: COMMAND_TEXT.noArguments(verb) };
+  return { type: 'command', line, command: { verb } };
+}
+
+/** `/aaoe` followed by the end of the line or whitespace (`/aaoeapprove` and `/aaoe-x` are not commands). */
+function startsWithPrefix(text: string): boolean {
+  return text.slice(0, PREFIX.length).toLowerCase() === PREFIX && (text.length === PREFIX.length || /\s/.test(text[PREFIX.length]!));
+}
+
+function isVerb(word: string): word is CommandVerb {
+  return (COMMAND_VERBS as readonly string[]).includes(word);
+}
+
+/** The verb a typo most likely meant: a verb it begins (`appr`), or one within two edits of it. */
+export function closestVerb(word: string): CommandVerb | undefined {
+  const lower = word.toLowerCase();
+  if (lower.length >= 3) {
+    const prefixed = COMMAND_VERBS.filter((v) => v.startsWith(lower));
+    if (prefixed.length === 1) return prefixed[0];
+  }
+  let best: { verb: CommandVerb; distance: number } | undefined;
+  for (const verb of COMMAND_VERBS) {
+    const distance = editDistance(lower, verb);
+    if (distance <= 2 && (!best || distance < best.distance)) best = { verb, distance };
+  }
+  return best?.verb;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and adjacent transpositions. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+function stripHtmlComments(text: string): string {
+  return text.replace(/<!--[\s\S]*?(?:-->|$)/g, ' ');
+}
+
+function lineEndingLength(body: string, at: number): number {
+  if (body.startsWith('\r\n', at)) return 2;
+  return at < body.length ? 1 : 0;
+}
+
+type MarkdownNode = {
+  type: string;
+  position?: { start: { offset?: number | undefined }; end: { offset?: number | undefined } } | undefined;
+  children?: MarkdownNode[];
+};
+
+/**
+ * Where a line's first character must sit for the line to count: plain text whose every ancestor is one of these.
+ * An allow-list, so any construct not named here (quotes, code, HTML, links, emphasis, tables...) never counts.
+ */
+const OWN_TEXT_ANCESTORS: ReadonlySet<string> = new Set(['root', 'paragraph', 'heading', 'list', 'listItem']);
+
+/** The source ranges of the text that counts, in document order. */
+function ownTextRanges(root: MarkdownNode): { start: number; end: number }[] {
+  const ranges: { start: number; end: number }[] = [];
+  const visit = (node: MarkdownNode): void => {
+    if (node.type === 'text') {
+      const start = node.position?.start.offset;
+      const end = node.position?.end.offset;
+      if (start !== undefined && end !== undefined) ranges.push({ start, end });
+      return;
+    }
+    if (!OWN_TEXT_ANCESTORS.has(node.type)) return;
+    for (const child of node.children ?? []) visit(child);
+  };
+  visit(root);
+  return ranges;
+}

@@ -1,0 +1,165 @@
+import { formatNumber, judgeMetric, type MetricJudgement } from './judge-metric.js';
+import type { AnalysisPlan, CanaryMetric, IntervalSamples, MetricSamples } from './schema.js';
+
+/**
+ * A canary analysis, interval by interval, like Argo Rollouts' analysis runs and Flagger's checks: every
+ * interval that has ended is judged (each metric with `judgeMetric`) on the samples of that interval and
+ * the `lookback - 1` before it, a sliding window as Kayenta's `lookbackMins`: twice the evidence catches a
+ * 2x error rate within two intervals where one interval's samples alone could not tell it from noise
+ * (`bench/canary-judge.ts`), while a regression that starts late is not diluted by a long healthy past;
+ * more failed intervals than
+ * `failureLimit` rolls back at once; more intervals that could not be judged than `inconclusiveLimit` stops
+ * the analysis as inconclusive; when every planned interval has ended, the canary is promoted.
+ *
+ * Pure: the clock (`now`) and the samples are arguments. The caller collects the samples of an interval
+ * once it has ended and calls again; `continue` says when the next interval ends.
+ *
+ * Fails closed: an interval without samples, or whose queries all errored, is inconclusive, and an analysis
+ * that judged no interval as passed never promotes.
+ */
+
+export type IntervalOutcome = 'pass' | 'fail' | 'inconclusive';
+
+export type IntervalJudgement = {
+  /** 0-based. */
+  index: number;
+  start: string;
+  end: string;
+  outcome: IntervalOutcome;
+  metrics: MetricJudgement[];
+};
+
+export type VerdictCounts = { planned: number; judged: number; passed: number; failed: number; inconclusive: number };
+
+type VerdictCommon = {
+  /** `now`, ISO 8601. */
+  at: string;
+  /** One line: the headline. */
+  title: string;
+  /** Why: the metric and interval the verdict rests on. */
+  reason: string;
+  intervals: IntervalJudgement[];
+  counts: VerdictCounts;
+};
+
+export type CanaryVerdict =
+  | (VerdictCommon & { kind: 'promote' })
+  | (VerdictCommon & { kind: 'rollback' })
+  | (VerdictCommon & { kind: 'inconclusive' })
+  | (VerdictCommon & { kind: 'continue'; /** When the next interval ends (ISO 8601). */ nextAt: string });
+
+export type VerdictKind = CanaryVerdict['kind'];
+
+export type CanaryAnalysisInput = {
+  plan: AnalysisPlan;
+  metrics: readonly CanaryMetric[];
+  samples: readonly IntervalSamples[];
+  now: Date;
+};
+
+export function analyzeCanary({ plan, metrics, samples, now }: CanaryAnalysisInput): CanaryVerdict {
+  const startMs = Date.parse(plan.startedAt);
+  const intervalMs = plan.intervalSeconds * 1000;
+  const at = now.toISOString();
+  // A millisecond of slack: an interval whose end is `now` has ended.
+  const due = Math.max(0, Math.min(plan.intervals, Math.floor((now.getTime() - startMs + 1) / intervalMs)));
+
+  const byIndex = new Map<number, IntervalSamples>();
+  for (const s of samples) {
+    if (byIndex.has(s.index)) throw new Error(`analyzeCanary: samples for interval ${s.index} were given twice`);
+    byIndex.set(s.index, s);
+  }
+
+  const intervals: IntervalJudgement[] = [];
+  for (let index = 0; index < due; index++) {
+    const given = byIndex.get(index);
+    const judged = metrics.map((m) => {
+      const own = given?.metrics.find((s) => s.metric === m.name);
+      // An interval whose own query failed, or that has no samples, is not judged on earlier data.
+      if (!own || 'error' in own) return judgeMetric(m, own, plan.alpha);
+      return judgeMetric(m, accumulate(byIndex, m.name, Math.max(0, index - plan.lookback + 1), index), plan.alpha);
+    });
+    const outcome: IntervalOutcome = judged.some((j) => j.outcome === 'fail') ? 'fail' : judged.some((j) => j.outcome === 'inconclusive') || judged.length === 0 ? 'inconclusive' : 'pass';
+    intervals.push({
+      index,
+      start: new Date(startMs + index * intervalMs).toISOString(),
+      end: new Date(startMs + (index + 1) * intervalMs).toISOString(),
+      outcome,
+      metrics: judged,
+    });
+  }
+
+  const count = (o: IntervalOutcome) => intervals.filter((i) => i.outcome === o).length;
+  const counts: VerdictCounts = { planned: plan.intervals, judged: intervals.length, passed: count('pass'), failed: count('fail'), inconclusive: count('inconclusive') };
+  const common = { at, intervals, counts };
+  const of = `${plural(intervals.length, 'interval')} judged of ${plan.intervals}`;
+
+  if (metrics.length === 0) {
+    return { ...common, kind: 'inconclusive', title: 'Inconclusive: no metric to judge', reason: 'the analysis has no metric: configure at least one query' };
+  }
+  if (counts.failed > plan.failureLimit) {
+    return {
+      ...common,
+      kind: 'rollback',
+      title: `Roll back: ${plural(counts.failed, 'interval')} failed (limit ${plan.failureLimit}, ${of})`,
+      reason: firstReason(intervals, 'fail'),
+    };
+  }
+  if (counts.inconclusive > plan.inconclusiveLimit) {
+    return {
+      ...common,
+      kind: 'inconclusive',
+      title: `Inconclusive: ${plural(counts.inconclusive, 'interval')} could not be judged (limit ${plan.inconclusiveLimit}, ${of})`,
+      reason: firstReason(intervals, 'inconclusive'),
+    };
+  }
+  if (due < plan.intervals) {
+    return {
+      ...common,
+      kind: 'continue',
+      nextAt: new Date(startMs + (due + 1) * intervalMs).toISOString(),
+      title: `Continue: ${counts.passed} of ${plural(plan.intervals, 'interval')} passed so far`,
+      reason: due === 0 ? 'no interval has ended yet' : `${counts.failed} failed (limit ${plan.failureLimit}), ${counts.inconclusive} inconclusive (limit ${plan.inconclusiveLimit})`,
+    };
+  }
+  if (counts.passed === 0) {
+    return { ...common, kind: 'inconclusive', title: 'Inconclusive: no interval passed', reason: 'the analysis has no passing interval to promote on' };
+  }
+  return {
+    ...common,
+    kind: 'promote',
+    title: `Promote: ${counts.passed} of ${plural(plan.intervals, 'interval')} passed`,
+    reason:
+      counts.failed + counts.inconclusive === 0
+        ? `every metric stayed within its limit in every interval`
+        : `${counts.failed} failed (limit ${plan.failureLimit}), ${counts.inconclusive} inconclusive (limit ${plan.inconclusiveLimit})`,
+  };
+}
+
+/** The samples of one metric from interval `first` to `last`, skipping intervals whose query failed. */
+function accumulate(byIndex: Map<number, IntervalSamples>, metric: string, first: number, last: number): MetricSamples {
+  const baseline: number[] = [];
+  const canary: number[] = [];
+  for (let i = first; i <= last; i++) {
+    const s = byIndex.get(i)?.metrics.find((x) => x.metric === metric);
+    if (!s || 'error' in s) continue;
+    baseline.push(...s.baseline);
+    canary.push(...s.canary);
+  }
+  return { metric, baseline, canary };
+}
+
+function firstReason(intervals: IntervalJudgement[], outcome: 'fail' | 'inconclusive'): string {
+  for (const interval of intervals) {
+    if (interval.outcome !== outcome) continue;
+    const m = interval.metrics.find((j) => j.outcome === outcome);
+    if (!m) return `interval ${interval.index + 1}: no metric was judged`;
+    const values = m.outcome === 'inconclusive' ? '' : `: canary ${formatNumber(m.canary)}${m.unit} vs baseline ${formatNumber(m.baseline)}${m.unit}`;
+    return `${m.metric} in interval ${interval.index + 1}${values}, ${m.reason}`;
+  }
+  return '';
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
