@@ -22,6 +22,10 @@ export type DeliveryJob = {
   senderType?: string | null;
   /** `issues`: the issue's number and labels, and the label this delivery applied (`labeled`). */
   issue?: { number: number; labels: string[]; label?: string };
+  /** `issue_comment.created` with a line that starts with `/aaoe`: the comment to read (again, through the API). */
+  comment?: { id: number; number: number; onPullRequest: boolean };
+  /** `check_run.requested_action`: the button pressed on AAOE's check run. */
+  button?: { identifier: string; checkRunId: number; headSha: string };
   /** `pull_request`: the pull request as the delivery shows it. */
   pullRequest?: PullRequestFacts;
   /** `check_run` / `check_suite`: the pull requests to read again (the payload lists numbers only). */
@@ -52,7 +56,19 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
     return { ...base, issue: { number: payload.issue.number, labels, ...(typeof payload.label?.name === 'string' ? { label: payload.label.name } : {}) } };
   }
   if (name === 'pull_request' && payload.pull_request) return { ...base, pullRequest: toPullRequestFacts(payload.pull_request) };
+  if (name === 'issue_comment') {
+    // most comments are conversation: only one with a line that starts with /aaoe becomes a job
+    const c = payload.comment;
+    if (typeof c?.id !== 'number' || typeof payload.issue?.number !== 'number' || !/^[ \t]*\/aaoe/im.test(String(c.body ?? ''))) return undefined;
+    return { ...base, comment: { id: c.id, number: payload.issue.number, onPullRequest: !!payload.issue.pull_request } };
+  }
   if (name === 'check_run' && payload.check_run?.name !== CHECK_NAME) return undefined;
+  if (name === 'check_run' && payload.action === 'requested_action') {
+    const numbers = ((payload.check_run.pull_requests ?? []) as Array<{ number?: unknown }>).map((p) => p.number).filter((n): n is number => typeof n === 'number');
+    const identifier = payload.requested_action?.identifier;
+    if (typeof identifier !== 'string' || typeof payload.check_run.id !== 'number') return undefined;
+    return { ...base, pullRequestNumbers: numbers, button: { identifier, checkRunId: payload.check_run.id, headSha: String(payload.check_run.head_sha) } };
+  }
   const suite = name === 'check_run' ? payload.check_run : name === 'check_suite' ? payload.check_suite : undefined;
   if (!suite) return undefined;
   const numbers = ((suite.pull_requests ?? []) as Array<{ number?: unknown }>).map((p) => p.number).filter((n): n is number => typeof n === 'number');

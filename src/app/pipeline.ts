@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Context, type Probot } from 'probot';
 import { newPullRequestExecution, transition, type ExecutionEvent } from '../execution/transition.js';
 import { GitHubAdapter, type CheckRunPlan, type Octokit, type PullRequestFacts } from '../github/github-adapter.js';
-import type { Change } from '../policy/change.js';
+import type { Change, ChangedFile } from '../policy/change.js';
 import { evaluatePolicy } from '../policy/evaluate-policy.js';
 import { explainEvaluation, explainInvalidPolicy, explainUngoverned } from '../policy/explain.js';
 import { decideGovernance } from '../policy/governance.js';
 import type { Presets } from '../policy/presets.js';
 import { AgentWork } from './agent-work.js';
+import { CommandWork, explainApprovals, judgeApprovals } from './command-work.js';
 import { extractProposalBlock, type Proposal } from '../agent/proposal.js';
 import type { AgentConfig } from '../agent/models-config.js';
 import { executionModelCost } from '../store/model-calls.js';
@@ -58,9 +59,11 @@ export class Pipeline {
       },
       options.agent,
     );
+    this.commandWork = new CommandWork({ runtime, now: options.now, policyFor: (context) => this.policyFor(context), botLogin: () => this.botLogin() });
   }
 
   private readonly agentWork: AgentWork;
+  private readonly commandWork: CommandWork;
 
   /** A Probot context and the adapter for one repository of an installation, for a job. */
   private async connect(installationId: number, fullName: string, traceId: string): Promise<{ context: Context; github: GitHubAdapter }> {
@@ -85,6 +88,8 @@ export class Pipeline {
     const context = new Context({ id, name, payload } as never, octokit, this.app.log.child({ delivery: id, event: `${name}.${action}` }));
     const github = new GitHubAdapter(octokit, context.repo());
     if (job.data.issue) return this.agentWork.onIssue(job, context, github);
+    if (job.data.comment) return this.commandWork.onComment(job, context, github);
+    if (job.data.button) return this.commandWork.onButton(job, context, github);
     const pullRequests = job.data.pullRequest ? [job.data.pullRequest] : [];
     for (const number of job.data.pullRequestNumbers ?? []) pullRequests.push(await github.getPullRequest(number));
     for (const pr of pullRequests) await this.onPullRequest(job, context, github, pr);
@@ -240,9 +245,54 @@ export class Pipeline {
       };
       const evaluation = await evaluatePolicy(change, repoPolicy.policy);
       const text = explainEvaluation(evaluation, { policySource: repoPolicy.source });
-      const checkRunId = await post(evaluation.conclusion, text, evaluation.gates.flatMap((g) => g.findings));
-      const conclusion = evaluation.conclusion;
-      const reason = `${conclusion}: ${evaluation.gates.map((g) => `${g.gate} ${g.outcome}`).join(', ')}; risk ${evaluation.risk.level}`;
+      let conclusion = evaluation.conclusion;
+      let actions: CheckRunPlan['actions'] = [];
+      let approvedBy = '';
+      if (conclusion === 'action_required') {
+        // the gates ask for a person: the approvals received so far decide, judged now
+        const pr = await github.getPullRequest(execution.pullRequest);
+        const judged = await judgeApprovals({ runtime: this.runtime, botLogin: () => this.botLogin() }, github, execution, repoPolicy.policy, pr, changedPaths(change.files));
+        text.summary = `${text.summary}\n\n${explainApprovals(judged)}`;
+        if (judged.status === 'satisfied') {
+          conclusion = 'success';
+          approvedBy = judged.counted.map((c) => c.login).join(', ');
+          text.title = `Approved by ${approvedBy}: ${evaluation.title}`;
+        } else {
+          actions = [
+            { label: 'Approve', identifier: 'approve', description: 'Approve this head commit' },
+            { label: 'Re-run policy', identifier: 'rerun', description: 'Evaluate the policy again' },
+          ];
+        }
+      }
+      if (conclusion === 'success') {
+        // a check run belongs to a commit, not to a pull request: while another open pull request with this head
+        // commit is not approved, a success here would pass its required check too
+        const { rows: sharing } = await this.runtime.db.query<{ id: string }>(
+          `SELECT id FROM executions WHERE repo = $1 AND head_sha = $2 AND id <> $3 AND pull_request IS NOT NULL
+              AND state IN ('proposed', 'blocked', 'awaiting_approval') ORDER BY pull_request`,
+          [execution.repo, headSha, execution.id],
+        );
+        const others: Array<{ pull_request: number }> = [];
+        for (const { id } of sharing) {
+          const other = await getExecution(this.runtime.db, id);
+          if (!other?.pullRequest) continue;
+          // one that waits only for this commit's check holds its own approvals: it is judged again, not in the way
+          const otherPr = await github.getPullRequest(other.pullRequest);
+          const held = other.state === 'awaiting_approval' && (await judgeApprovals({ runtime: this.runtime, botLogin: () => this.botLogin() }, github, other, repoPolicy.policy, otherPr, changedPaths(await github.listChangedFiles(other.pullRequest)))).status === 'satisfied';
+          if (held) await this.requestEvaluation(other, traceId);
+          else others.push({ pull_request: other.pullRequest });
+        }
+        if (others.length > 0) {
+          conclusion = 'action_required';
+          const list = others.map((o) => `#${o.pull_request}`).join(', ');
+          text.title = `Shared commit: ${list} ${others.length === 1 ? 'has' : 'have'} this head too and ${others.length === 1 ? 'is' : 'are'} not approved`;
+          text.summary = `${text.summary}\n\n### Shared head commit\n\nThis commit is also the head of ${list}. A check run belongs to the commit, so this one passes only once every open pull request with this head passes; approve or close ${list}.`;
+        }
+      }
+      const checkRunId = await this.postCheck(github, job.attempt, {
+        name: CHECK_NAME, headSha, conclusion, ...text, findings: evaluation.gates.flatMap((g) => g.findings), ...(subject ? { detailsUrl: subject.htmlUrl } : {}), externalId: job.key, actions,
+      });
+      const reason = `${conclusion}: ${evaluation.gates.map((g) => `${g.gate} ${g.outcome}`).join(', ')}; risk ${evaluation.risk.level}${approvedBy ? `; approved by ${approvedBy}` : ''}`;
       await this.runtime.db.transaction(async (tx) => {
         if (!(await markDone(tx, job.key, execution.id, { checkRunId, conclusion }))) return;
         const before = await lockExecution(tx, execution.id);
@@ -260,6 +310,16 @@ export class Pipeline {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** Asks for the policy to be evaluated again on an execution's current head. */
+  private async requestEvaluation(execution: ExecutionRecord, traceId: string): Promise<void> {
+    await this.runtime.db.transaction(async (tx) => {
+      const before = await lockExecution(tx, execution.id);
+      if (!before?.headSha) return;
+      const result = transition(before, { type: 'evaluation_requested', headSha: before.headSha, by: 'aaoe' }, this.options.now());
+      if (result.outcome === 'applied') await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution }, result.effects, traceId);
+    });
+  }
 
   /**
    * The proposal behind a governed pull request and what its agent declared: AAOE's own (kept with the
@@ -323,4 +383,9 @@ export class Pipeline {
       });
     return this.appLogin;
   }
+}
+
+/** Every path a change touches: both paths of a rename. */
+function changedPaths(files: readonly ChangedFile[]): string[] {
+  return files.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path]));
 }

@@ -22,7 +22,11 @@ export type PullRequestFacts = {
   updatedAt: string;
   /** The head branch's name. */
   headRef: string;
+  /** The owner of the fork the head branch lives in, when it is a fork. */
+  forkOwner?: string;
 };
+
+export type CommentFacts = { id: number; body: string; author: { login: string; type: string }; createdAt: string; updatedAt: string };
 
 export type IssueFacts = {
   number: number;
@@ -51,6 +55,8 @@ export type CheckRunPlan = {
   findings: Finding[];
   detailsUrl?: string;
   externalId?: string;
+  /** Buttons on the check run (a `check_run.requested_action` delivery when pressed); at most 3. */
+  actions?: Array<{ label: string; identifier: string; description: string }>;
 };
 
 /** GitHub accepts at most 50 annotations per request; more go in follow-up updates. */
@@ -60,7 +66,7 @@ export const ANNOTATIONS_PER_REQUEST = 50;
 type PullRequestPayload = {
   number: number;
   html_url: string;
-  head: { sha: string; ref?: string; repo: { full_name: string } | null };
+  head: { sha: string; ref?: string; repo: { full_name: string; owner?: { login: string } } | null };
   base: { repo: { full_name: string } };
   user: { login: string; type?: string } | null;
   labels?: Array<{ name?: string } | string>;
@@ -77,6 +83,7 @@ export function toPullRequestFacts(pr: PullRequestPayload): PullRequestFacts {
     fromFork: pr.head.repo?.full_name !== pr.base.repo.full_name,
     updatedAt: pr.updated_at,
     headRef: pr.head.ref ?? '',
+    ...(pr.head.repo && pr.head.repo.full_name !== pr.base.repo.full_name && pr.head.repo.owner ? { forkOwner: pr.head.repo.owner.login } : {}),
   };
 }
 
@@ -144,6 +151,22 @@ export class GitHubAdapter {
       author: { login: data.user?.login ?? 'ghost', type: data.user?.type ?? 'User' },
       state: data.state === 'closed' ? 'closed' : 'open',
     };
+  }
+
+  /** A comment as it is now (undefined when deleted): its author and whether it was edited come from here, not a payload. */
+  async getComment(commentId: number): Promise<CommentFacts | undefined> {
+    try {
+      const { data } = await this.octokit.rest.issues.getComment({ ...this.repo, comment_id: commentId });
+      return { id: data.id, body: data.body ?? '', author: { login: data.user?.login ?? 'ghost', type: data.user?.type ?? 'User' }, createdAt: data.created_at, updatedAt: data.updated_at };
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Acknowledges a comment with a reaction by the app. */
+  async addCommentReaction(commentId: number, content: '+1' | 'confused' | 'eyes'): Promise<void> {
+    await this.octokit.rest.reactions.createForIssueComment({ ...this.repo, comment_id: commentId, content });
   }
 
   /** Adds a reaction by the app to an issue or pull request (GitHub answers 200 when it is there already). */
@@ -261,6 +284,7 @@ export class GitHubAdapter {
       completed_at: new Date().toISOString(),
       ...(plan.detailsUrl ? { details_url: plan.detailsUrl } : {}),
       ...(plan.externalId ? { external_id: plan.externalId } : {}),
+      ...(plan.actions?.length ? { actions: plan.actions } : {}),
       output: { ...output, ...(batches[0] ? { annotations: batches[0] } : {}) },
     });
     for (const batch of batches.slice(1)) {
@@ -295,7 +319,7 @@ export class GitHubAdapter {
         ...this.repo,
         check_run_id: id,
         ...(i === 0
-          ? { status: 'completed' as const, conclusion: plan.conclusion, completed_at: new Date().toISOString(), ...(plan.detailsUrl ? { details_url: plan.detailsUrl } : {}) }
+          ? { status: 'completed' as const, conclusion: plan.conclusion, completed_at: new Date().toISOString(), ...(plan.detailsUrl ? { details_url: plan.detailsUrl } : {}), actions: plan.actions ?? [] }
           : {}),
         output: { ...output, ...(batch.length > 0 ? { annotations: batch } : {}) },
       });

@@ -130,6 +130,26 @@ CREATE UNIQUE INDEX executions_repo_issue ON executions (repo, issue) WHERE issu
 CREATE UNIQUE INDEX executions_repo_branch ON executions (repo, (work->>'branch')) WHERE work->>'branch' IS NOT NULL;
 `,
   },
+  {
+    version: 6,
+    name: 'approvals',
+    sql: `
+-- An approval as received (a /aaoe approve comment, the check run's Approve button), bound to the pull request and
+-- the head commit it was given on. Whether it counts is judged whenever the policy is evaluated.
+CREATE TABLE approvals (
+  id           bigserial PRIMARY KEY,
+  execution_id text NOT NULL,
+  pull_request integer NOT NULL,
+  head_sha     text NOT NULL,
+  actor        text NOT NULL,
+  actor_type   text NOT NULL,
+  source       text NOT NULL,
+  source_id    bigint NOT NULL,
+  given_at     timestamptz NOT NULL,
+  UNIQUE (execution_id, source, source_id)
+);
+`,
+  },
 ];
 
 /** Key of the transaction-scoped advisory lock that serialises migrators (two processes starting at once). */

@@ -490,6 +490,7 @@ export type CommentData = {
   viaApp: boolean;
   createdAt: string;
   updatedAt: string;
+  reactions?: ReactionData[];
 };
 
 export function commentJson(urls: Urls, repo: RepoData, comment: CommentData, app: JsonObject): JsonObject {

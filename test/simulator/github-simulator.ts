@@ -379,6 +379,22 @@ export class GitHubSimulator {
     return commentJson(this.urls, repo, comment, appJson(this.urls, this.app));
   }
 
+  /** A person editing a comment: new body, `updated_at` moves on (for an `issue_comment.edited` delivery). */
+  editComment(options: { owner: string; repo: string; commentId: number; body: string; at?: string }): JsonObject {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    const comment = this.state.findComment(repo, options.commentId);
+    if (!comment) throw new Error(`comment ${options.commentId} does not exist`);
+    comment.body = options.body;
+    comment.updatedAt = options.at ?? isoSeconds(new Date(Date.parse(comment.createdAt) + 60_000));
+    return commentJson(this.urls, repo, comment, appJson(this.urls, this.app));
+  }
+
+  /** The reactions on a comment, by content and user. */
+  commentReactions(options: { owner: string; repo: string; commentId: number }): Array<{ content: string; user: string }> {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    return (this.state.findComment(repo, options.commentId)?.reactions ?? []).map((r) => ({ content: r.content, user: r.user.login }));
+  }
+
   /** A user's role on a repository (what GET .../collaborators/{username}/permission answers). */
   setPermission(options: { owner: string; repo: string; username: string; permission: Role }): void {
     const repo = this.state.mustRepo(options.owner, options.repo);
@@ -977,6 +993,33 @@ const ROUTES: Record<string, RouteDef> = {
       issue.comments.push(comment);
       const json = commentJson(kit.urls, ctx.repo, comment, kit.appJson);
       return { status: 201, json, headers: { location: String(json.url) } };
+    },
+  },
+
+  'issues/get-comment': {
+    auth: 'installation',
+    permissions: ['issues:read', 'pull_requests:read'],
+    handle: (kit, ctx) => {
+      const comment = kit.state.findComment(ctx.repo, ctx.params.comment_id);
+      if (!comment) throw kit.notFound(ctx);
+      return { status: 200, json: commentJson(kit.urls, ctx.repo, comment, kit.appJson) };
+    },
+  },
+
+  'reactions/create-for-issue-comment': {
+    auth: 'installation',
+    permissions: ['issues:write', 'pull_requests:write'],
+    handle: (kit, ctx) => {
+      const comment = kit.state.findComment(ctx.repo, ctx.params.comment_id);
+      if (!comment) throw kit.notFound(ctx);
+      const content = String((ctx.body as { content: string }).content);
+      const login = `${kit.appSlug}[bot]`;
+      comment.reactions ??= [];
+      const existing = comment.reactions.find((r) => r.content === content && r.user.login === login);
+      if (existing) return { status: 200, json: reactionJson(kit.urls, existing) };
+      const reaction: ReactionData = { id: kit.state.id(), content, user: { login, type: 'Bot' }, createdAt: isoSeconds() };
+      comment.reactions.push(reaction);
+      return { status: 201, json: reactionJson(kit.urls, reaction) };
     },
   },
 

@@ -49,6 +49,7 @@ describe.each(backends)('database on $name', (backend) => {
         WHERE table_schema = current_schema() ORDER BY table_name`,
     );
     expect(tables.rows.map((row) => row.table_name)).toEqual([
+      'approvals',
       'audit_log',
       'deliveries',
       'effects_done',

@@ -1,0 +1,276 @@
+import type { Context } from 'probot';
+import { transition, type ExecutionEvent } from '../execution/transition.js';
+import type { GitHubAdapter, PullRequestFacts } from '../github/github-adapter.js';
+import { evaluateApprovals, type ApprovalsEvaluation, type PermissionFact } from '../policy/approvals.js';
+import type { Policy } from '../policy/schema.js';
+import { listApprovals, previousHeads, recordApproval, toCandidate, type ApprovalRecord } from '../store/approvals.js';
+import { appendAudit } from '../store/audit-log.js';
+import type { SqlExecutor } from '../store/database.js';
+import {
+  commitTransition,
+  getExecution,
+  isDone,
+  lockIssueExecution,
+  lockPullRequestExecution,
+  markDone,
+  type ExecutionRecord,
+} from '../store/executions.js';
+import { QUEUES, type Job } from '../store/job-queue.js';
+import { COMMAND_TEXT, parseCommands, type Command, type ParsedCommand } from './commands.js';
+import type { DeliveryJob } from './intake.js';
+import type { RepoPolicy } from './load-repo-policy.js';
+import type { Runtime } from './runtime.js';
+
+/**
+ * Comment commands (`/aaoe approve` and friends) and the check run's buttons. Who may do what is decided here,
+ * through the API and never from the payload alone: the commenter's permission is read with the collaborator
+ * API, the comment itself is read again (so an edited one is seen as edited), approvals are bound to the pull
+ * request and its head commit, and whether they count is `evaluateApprovals`' judgement each time the policy is
+ * evaluated. Every command is acknowledged with a reaction and recorded in the audit log.
+ */
+
+export type CommandPorts = {
+  runtime: Runtime;
+  now: () => Date;
+  policyFor: (context: Context) => Promise<RepoPolicy>;
+  botLogin: () => Promise<string>;
+};
+
+/** Commands read from one comment at most; the rest are ignored (a comment is not a script). */
+const MAX_COMMANDS = 5;
+
+type Outcome = { ok: boolean; text?: string };
+
+export class CommandWork {
+  constructor(private readonly ports: CommandPorts) {}
+
+  /** An `issue_comment.created` delivery that may hold commands. */
+  async onComment(job: Job<DeliveryJob>, context: Context, github: GitHubAdapter): Promise<void> {
+    const facts = job.data.comment;
+    if (!facts) return;
+    const db = this.ports.runtime.db;
+    const key = `${job.key}:comment:${facts.id}`;
+    if (await isDone(db, key)) return;
+    const botLogin = await this.ports.botLogin();
+    const comment = await github.getComment(facts.id);
+    if (!comment || comment.author.login.toLowerCase() === botLogin.toLowerCase()) return void (await db.transaction((tx) => markDone(tx, key, null)));
+    const parsed = parseCommands(comment.body).slice(0, MAX_COMMANDS);
+    if (parsed.length === 0) return void (await db.transaction((tx) => markDone(tx, key, null)));
+
+    const { owner, repo } = context.repo();
+    const fullName = `${owner}/${repo}`;
+    const execution = await db.transaction((tx) => (facts.onPullRequest ? lockPullRequestExecution(tx, fullName, facts.number) : lockIssueExecution(tx, fullName, facts.number)));
+    const repoPolicy = await this.ports.policyFor(context);
+    const actor = { login: comment.author.login, type: comment.author.type };
+    const outcomes: Outcome[] = [];
+    for (const p of parsed) {
+      outcomes.push(await this.run(p, { execution, repoPolicy, github, actor, source: { kind: 'comment', id: facts.id, createdAt: comment.createdAt, updatedAt: comment.updatedAt }, traceId: job.data.id, number: facts.number, onPullRequest: facts.onPullRequest }));
+    }
+    const replies = outcomes.map((o) => o.text).filter((t): t is string => !!t);
+    if (replies.length > 0) await github.upsertComment(facts.number, `<!-- aaoe:reply:${facts.id} -->`, [`<!-- aaoe:reply:${facts.id} -->`, ...replies].join('\n\n'), botLogin);
+    await github.addCommentReaction(facts.id, outcomes.every((o) => o.ok) ? '+1' : 'confused');
+    await db.transaction((tx) => markDone(tx, key, execution?.id ?? null, { commands: parsed.length }));
+    this.ports.runtime.queue.wake(QUEUES.effect);
+  }
+
+  /** A `check_run.requested_action` delivery: a button of the `aaoe/policy` check was pressed. */
+  async onButton(job: Job<DeliveryJob>, context: Context, github: GitHubAdapter): Promise<void> {
+    const facts = job.data.button;
+    if (!facts) return;
+    const db = this.ports.runtime.db;
+    const key = `${job.key}:button:${facts.checkRunId}`;
+    if (await isDone(db, key)) return;
+    const { owner, repo } = context.repo();
+    const fullName = `${owner}/${repo}`;
+    // the check run names the commit; the pull request is the execution's whose head it is (fork PRs list none)
+    let execution: ExecutionRecord | undefined;
+    for (const number of job.data.pullRequestNumbers ?? []) execution ??= await db.transaction((tx) => lockPullRequestExecution(tx, fullName, number));
+    if (!execution) {
+      const { rows } = await db.query<{ id: string }>('SELECT id FROM executions WHERE repo = $1 AND head_sha = $2 AND pull_request IS NOT NULL ORDER BY created_at DESC LIMIT 1', [fullName, facts.headSha]);
+      execution = rows[0] && (await getExecution(db, rows[0].id));
+    }
+    const repoPolicy = await this.ports.policyFor(context);
+    const actor = { login: job.data.sender ?? 'ghost', type: job.data.senderType ?? 'User' };
+    const command: ParsedCommand = { type: 'command', line: 1, command: { verb: facts.identifier === 'approve' ? 'approve' : 'explain' } };
+    const outcome = facts.identifier === 'rerun'
+      ? await this.rerun(execution, repoPolicy, github, actor, job.data.id)
+      : await this.run(command, { execution, repoPolicy, github, actor, source: { kind: 'button', id: facts.checkRunId, headSha: facts.headSha }, traceId: job.data.id, number: execution?.pullRequest ?? 0, onPullRequest: true });
+    if (outcome.text && execution?.pullRequest) {
+      await github.upsertComment(execution.pullRequest, `<!-- aaoe:reply:button:${job.data.id} -->`, `<!-- aaoe:reply:button:${job.data.id} -->\n${outcome.text}`, await this.ports.botLogin());
+    }
+    await db.transaction((tx) => markDone(tx, key, execution?.id ?? null, { ok: outcome.ok }));
+    this.ports.runtime.queue.wake(QUEUES.effect);
+  }
+
+  // ------------------------------------------------------------------ one command
+
+  private async run(
+    parsed: ParsedCommand,
+    at: {
+      execution: ExecutionRecord | undefined;
+      repoPolicy: RepoPolicy;
+      github: GitHubAdapter;
+      actor: { login: string; type: string };
+      source: { kind: 'comment'; id: number; createdAt: string; updatedAt: string } | { kind: 'button'; id: number; headSha: string };
+      traceId: string;
+      number: number;
+      onPullRequest: boolean;
+    },
+  ): Promise<Outcome> {
+    if (parsed.type !== 'command') return { ok: false, text: parsed.reply };
+    const command = parsed.command;
+    if (command.verb === 'help') return { ok: true, text: COMMAND_TEXT.help() };
+    const { execution, github, actor } = at;
+    if (!execution) return { ok: false, text: `\`/aaoe ${command.verb}\`: AAOE has no execution for #${at.number}. It governs pull requests opened by agents (or labelled \`aaoe\`) and issues labelled by a maintainer.` };
+    if (!at.repoPolicy.ok) return { ok: false, text: `\`/aaoe ${command.verb}\`: the repository's policy does not validate, so nothing is decided until it does (the \`aaoe/policy\` check says where).` };
+    const policy = at.repoPolicy.policy;
+    if (command.verb === 'status' || command.verb === 'explain') return { ok: true, text: describe(execution) };
+
+    const audit = (tx: SqlExecutor, outcome: string) =>
+      appendAudit(tx, { executionId: execution.id, traceId: at.traceId, actor: actor.login, action: `command:${command.verb}`, reason: outcome, data: { source: at.source.kind, sourceId: at.source.id } });
+
+    if (command.verb === 'approve') {
+      if (execution.pullRequest === null) return this.refuse(execution, at.traceId, actor.login, command, 'approve on the pull request: an approval is bound to its head commit, and this execution has no pull request yet');
+      const pr = await github.getPullRequest(execution.pullRequest);
+      const record: ApprovalRecord = {
+        executionId: execution.id,
+        pullRequest: execution.pullRequest,
+        // a comment binds to the head the pull request has now; a button to the commit its check run is on
+        headSha: at.source.kind === 'button' ? at.source.headSha : pr.headSha,
+        actor,
+        source: at.source.kind,
+        sourceId: at.source.id,
+        at: at.source.kind === 'comment' ? at.source.createdAt : this.ports.now().toISOString(),
+      };
+      await this.ports.runtime.db.transaction((tx) => recordApproval(tx, record));
+      const judged = await judgeApprovals(this.ports, github, execution, policy, pr, (await github.listChangedFiles(execution.pullRequest)).flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path])));
+      const refused = judged.rejected.find((r) => (r.ref.source === 'comment' ? r.ref.commentId : r.ref.source === 'button' ? r.ref.checkRunId : -1) === at.source.id && r.ref.source === at.source.kind);
+      if (refused) return this.refuse(execution, at.traceId, actor.login, command, refused.message);
+      await this.move(execution, { type: 'evaluation_requested', headSha: execution.headSha ?? pr.headSha, by: actor.login }, at.traceId, (tx) => audit(tx, `approval recorded on ${record.headSha}: ${judged.summary}`));
+      return { ok: true, ...(judged.status === 'unsatisfied' ? { text: `Approval by @${actor.login} recorded. ${judged.summary}` } : {}) };
+    }
+
+    // every other command changes the execution: the same people who may approve may do it, never a bot
+    const permission = actor.type === 'User' ? await github.getRole(actor.login) : 'none';
+    if (actor.type !== 'User' || !(policy.approvals.permissions as string[]).includes(permission)) {
+      return this.refuse(execution, at.traceId, actor.login, command, `@${actor.login} has ${actor.type !== 'User' ? `no say (${actor.type})` : `${permission} permission`}; \`/aaoe ${command.verb}\` needs ${policy.approvals.permissions.join(', ')}`);
+    }
+    const event = eventFor(command, actor.login);
+    if (!event) return this.refuse(execution, at.traceId, actor.login, command, `\`/aaoe ${command.verb}\` is not available in this release`);
+    const moved = await this.move(execution, event, at.traceId, (tx) => audit(tx, 'accepted'));
+    if (!moved.ok) return this.refuse(execution, at.traceId, actor.login, command, moved.reason);
+    return { ok: true };
+  }
+
+  private async rerun(execution: ExecutionRecord | undefined, repoPolicy: RepoPolicy, github: GitHubAdapter, actor: { login: string; type: string }, traceId: string): Promise<Outcome> {
+    if (!execution?.headSha || !repoPolicy.ok) return { ok: false };
+    const permission = actor.type === 'User' ? await github.getRole(actor.login) : 'none';
+    if (!['triage', 'write', 'maintain', 'admin'].includes(permission)) return { ok: false };
+    const moved = await this.move(execution, { type: 'evaluation_requested', headSha: execution.headSha, by: actor.login }, traceId);
+    return { ok: moved.ok };
+  }
+
+  /** Applies an event to the execution (locked), committing its effects; the reason when it is not allowed now. */
+  private async move(execution: ExecutionRecord, event: ExecutionEvent, traceId: string, also?: (tx: SqlExecutor) => Promise<unknown>): Promise<{ ok: true } | { ok: false; reason: string }> {
+    return this.ports.runtime.db.transaction(async (tx) => {
+      const before = execution.pullRequest !== null ? await lockPullRequestExecution(tx, execution.repo, execution.pullRequest) : await lockIssueExecution(tx, execution.repo, execution.issue!);
+      if (!before) return { ok: false as const, reason: 'the execution vanished' };
+      const result = transition(before, event, this.ports.now());
+      await commitTransition(tx, this.ports.runtime.queue, before, { ...before, ...result.execution }, result.effects, traceId);
+      if (result.outcome === 'illegal') return { ok: false as const, reason: result.reason };
+      await also?.(tx);
+      return { ok: true as const };
+    });
+  }
+
+  private async refuse(execution: ExecutionRecord, traceId: string, login: string, command: Command, why: string): Promise<Outcome> {
+    await this.ports.runtime.db.transaction((tx) =>
+      appendAudit(tx, { executionId: execution.id, traceId, actor: login, action: `command:${command.verb}`, reason: `refused: ${why}`, data: null }),
+    );
+    return { ok: false, text: `\`/aaoe ${command.verb}\` by @${login} was refused: ${why}` };
+  }
+}
+
+/**
+ * Whether a pull request's approvals hold, judged now: the recorded approvals, each commenter's permission read
+ * through the API, comments read again (an edited one never counts), the execution's earlier heads, and the
+ * CODEOWNERS of the default branch when the policy asks for owners.
+ */
+export async function judgeApprovals(
+  ports: Pick<CommandPorts, 'runtime' | 'botLogin'>,
+  github: GitHubAdapter,
+  execution: ExecutionRecord,
+  policy: Policy,
+  pr: PullRequestFacts,
+  changedPaths: readonly string[],
+): Promise<ApprovalsEvaluation> {
+  const db = ports.runtime.db;
+  const records = await listApprovals(db, execution.id);
+  const permissions: Record<string, PermissionFact> = {};
+  const candidates = [];
+  for (const r of records) {
+    const login = r.actor.login;
+    if (!(login in permissions)) permissions[login] = r.actor.type === 'User' ? await github.getRole(login).catch(() => 'unknown' as const) : 'none';
+    const comment = r.source === 'comment' ? await github.getComment(r.sourceId) : undefined;
+    // a comment deleted since counts as edited: it is no longer what was approved
+    candidates.push(r.source === 'comment' && !comment ? toCandidate(r, { createdAt: r.at, updatedAt: 'deleted' }) : toCandidate(r, comment));
+  }
+  let codeowners: { path: string; text: string } | undefined;
+  if (policy.approvals.owners === 'codeowners') {
+    for (const path of ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS']) {
+      const text = await github.readFile(path);
+      if (text !== undefined) {
+        codeowners = { path, text };
+        break;
+      }
+    }
+  }
+  const headSha = execution.headSha ?? pr.headSha;
+  return evaluateApprovals(
+    {
+      pullRequest: { number: pr.number, headSha, previousHeadShas: await previousHeads(db, execution.id, headSha), author: { login: pr.author.login, type: pr.author.type === 'Bot' ? 'Bot' : 'User' }, ...(pr.forkOwner ? { fork: { owner: pr.forkOwner } } : {}) },
+      proposer: { app: await ports.botLogin(), agents: [...policy.agents, ...(execution.subject?.isAgent ? [execution.subject.author.login] : [])] },
+      candidates,
+      permissions,
+      teams: {},
+      ...(codeowners ? { codeowners } : {}),
+      changedPaths,
+    },
+    policy.approvals,
+  );
+}
+
+/** The check run's part on approvals: what counted, what did not and why, and what is still needed. */
+export function explainApprovals(judged: ApprovalsEvaluation): string {
+  const lines = ['### Approvals', '', judged.summary];
+  for (const c of judged.counted) lines.push(`- ✅ @${c.login} (${c.permission})`);
+  for (const r of judged.rejected) lines.push(`- ❌ ${r.message}`);
+  for (const req of judged.requirements) if (req.kind !== 'minimum') lines.push(`- ${req.status === 'satisfied' ? '✅' : '⏳'} ${req.message}`);
+  if (judged.status === 'unsatisfied') lines.push('', 'Approve with a `/aaoe approve` comment on the pull request or the **Approve** button above; it counts for the current head commit only.');
+  return lines.join('\n');
+}
+
+function eventFor(command: Command, by: string): ExecutionEvent | undefined {
+  switch (command.verb) {
+    case 'reject':
+      return { type: 'rejected', by, reason: command.reason ?? `rejected by ${by}` };
+    case 'pause':
+      return { type: 'paused', by };
+    case 'resume':
+      return { type: 'resumed', by };
+    case 'retry':
+      return { type: 'retry', by };
+    case 'rollback':
+      return { type: 'rollback_requested', by, reason: `requested by ${by}` };
+    default:
+      return undefined;
+  }
+}
+
+function describe(x: ExecutionRecord): string {
+  return [
+    `**AAOE execution \`${x.id}\`**: ${x.state.replaceAll('_', ' ')}${x.headSha ? ` at ${x.headSha.slice(0, 7)}` : ''}.`,
+    x.pullRequest !== null ? `The \`aaoe/policy\` check on the head commit shows every gate and the approvals.` : '',
+    `\`npx aaoe audit show ${x.id}\` prints its whole history (trace \`${x.traceId}\`).`,
+  ].filter(Boolean).join(' ');
+}

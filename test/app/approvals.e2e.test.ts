@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readAudit, type AuditEntry } from '../../src/store/audit-log.js';
+import { listExecutions } from '../../src/store/executions.js';
+import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
+import { EXTERNAL_PROPOSAL, proposalBody } from '../support/proposal-body.js';
+
+/**
+ * The attack suite of approvals, over HTTP: every case is a signed delivery built from GitHub's own example
+ * payloads, sent to the real app, which reads comments and permissions back from the loopback GitHub. Each denied
+ * case must leave the check `action_required` and say why; the allowed ones turn it green.
+ */
+
+const OWNER = 'Codertocat';
+const REPO = 'Hello-World';
+const AGENT = 'my-agent[bot]';
+
+let h: Harness;
+let nextPr = 200;
+
+beforeAll(async () => {
+  h = await startHarness();
+  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER });
+  h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
+  for (const [username, permission] of [['wendy-writer', 'write'], ['rita-reader', 'read'], ['dave', 'write'], ['helper-bot[bot]', 'write'], ['alice', 'write'], ['bob', 'maintain']] as const) {
+    h.sim.setPermission({ owner: OWNER, repo: REPO, username, permission });
+  }
+  h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path: '.github/CODEOWNERS', content: 'docs/ @alice\nsrc/ @bob\n' });
+});
+afterAll(async () => {
+  await h?.close();
+});
+beforeEach(async () => {
+  // a change the agent declares medium needs a person under this policy
+  await setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\n`);
+  h.sim.rejections.length = 0;
+});
+
+async function setConfig(content: string) {
+  h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path: '.github/aaoe.yml', content });
+  const push = examplePayload('push', undefined, (e: any) => e.ref === 'refs/heads/master' && !!e.installation);
+  push.installation = { id: INSTALLATION_ID };
+  expect((await h.deliver('push', push)).status).toBe(200);
+}
+
+const mediumBody = proposalBody({ ...EXTERNAL_PROPOSAL, risk: { level: 'medium', rationale: 'Touches two areas.' } });
+const file = (filename: string) => ({ filename, status: 'added', additions: 1, deletions: 0, patch: '@@ -0,0 +1 @@\n+x' });
+
+/** A governed pull request that needs an approval, delivered; returns its number and head. */
+async function openPullRequest(options: { author?: string; authorType?: 'User' | 'Bot'; labels?: string[]; files?: string[]; headSha?: string } = {}) {
+  const number = nextPr++;
+  const headSha = options.headSha ?? (number.toString(16) + 'b'.repeat(40)).slice(0, 40);
+  const pr = h.sim.addPullRequest({
+    owner: OWNER, repo: REPO, number, user: { login: options.author ?? AGENT, type: options.authorType ?? 'Bot' }, headRef: `change-${number}`, headSha, baseRef: 'master',
+    labels: options.labels ?? [], body: mediumBody, files: (options.files ?? [`docs/${number}.md`]).map(file) as never,
+  });
+  await h.deliver('pull_request', pullRequestPayload('opened', pr));
+  expect(latestCheck(headSha).conclusion).toBe('action_required');
+  return { number, headSha, pr };
+}
+
+function pullRequestPayload(action: string, pr: Record<string, any>) {
+  const payload = examplePayload('pull_request', action);
+  payload.number = pr.number;
+  payload.pull_request = { ...payload.pull_request, ...pr };
+  payload.installation = { id: INSTALLATION_ID };
+  return payload;
+}
+
+/** A comment written by `user` on pull request `number`, and its `issue_comment` delivery (GitHub's example). */
+function comment(number: number, user: string, body: string, type: 'User' | 'Bot' = user.endsWith('[bot]') ? 'Bot' : 'User') {
+  const json = h.sim.addComment({ owner: OWNER, repo: REPO, issueNumber: number, body, user: { login: user, type } });
+  return { id: json.id as number, payload: commentPayload('created', number, json, user, type) };
+}
+
+function commentPayload(action: 'created' | 'edited', number: number, json: Record<string, unknown>, user: string, type: 'User' | 'Bot') {
+  const payload = examplePayload('issue_comment', action);
+  payload.issue = { ...payload.issue, number, pull_request: { url: `${h.sim.url}/api/v3/repos/${OWNER}/${REPO}/pulls/${number}` } };
+  payload.comment = { ...payload.comment, ...json };
+  payload.sender = { ...payload.sender, login: user, type };
+  payload.installation = { id: INSTALLATION_ID };
+  return payload;
+}
+
+/** Somebody pressed a button of the latest `aaoe/policy` check run on `headSha`. */
+function buttonPress(number: number, headSha: string, by: string, identifier = 'approve') {
+  const run = latestCheck(headSha);
+  const payload = examplePayload('check_run', 'requested_action');
+  payload.check_run = { ...payload.check_run, id: run.id, name: 'aaoe/policy', head_sha: headSha, pull_requests: [{ ...payload.check_run.pull_requests[0], number, head: { ...payload.check_run.pull_requests[0].head, sha: headSha } }] };
+  payload.requested_action = { identifier };
+  payload.repository = examplePayload('pull_request', 'opened').repository; // the example is another repository's
+  payload.sender = { ...payload.sender, login: by, type: 'User' };
+  payload.installation = { id: INSTALLATION_ID };
+  return payload;
+}
+
+function latestCheck(headSha: string) {
+  const runs = h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
+  expect(runs.length).toBeGreaterThan(0);
+  return runs.at(-1) as any;
+}
+
+function replies(number: number) {
+  return h.sim.comments({ owner: OWNER, repo: REPO, issueNumber: number }).filter((c: any) => c.user.login === 'aaoe[bot]').map((c: any) => String(c.body));
+}
+
+async function auditOf(number: number): Promise<AuditEntry[]> {
+  const [x] = (await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).filter((e) => e.pullRequest === number);
+  const entries: AuditEntry[] = [];
+  for await (const entry of readAudit(h.runtime.db)) if (entry.executionId === x!.id) entries.push(entry);
+  return entries;
+}
+
+describe('approvals: allowed paths', () => {
+  it('a writer approves: the check turns green, the comment gets a reaction and the audit log records it', async () => {
+    const { number, headSha } = await openPullRequest();
+    const checksBefore = h.sim.checkRuns({ owner: OWNER, repo: REPO }).length;
+    const c = comment(number, 'wendy-writer', 'Looks right to me.\n\n/aaoe approve');
+    await h.deliver('issue_comment', c.payload);
+    const check = latestCheck(headSha);
+    expect(check.conclusion).toBe('success');
+    expect(check.output.title).toMatch(/^Approved by wendy-writer/);
+    expect(check.output.summary).toContain('✅ @wendy-writer (write)');
+    expect(h.sim.checkRuns({ owner: OWNER, repo: REPO }).length).toBe(checksBefore + 1);
+    expect(h.sim.commentReactions({ owner: OWNER, repo: REPO, commentId: c.id })).toEqual([{ content: '+1', user: 'aaoe[bot]' }]);
+    const audit = await auditOf(number);
+    expect(audit.find((e) => e.action === 'command:approve')).toMatchObject({ actor: 'wendy-writer', reason: expect.stringMatching(/^approval recorded on /) });
+    expect((await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((x) => x.pullRequest === number)!.state).toBe('approved');
+    expect(h.sim.rejections).toEqual([]);
+  });
+
+  it('offers Approve and Re-run buttons while approval is needed, and a writer pressing Approve turns it green', async () => {
+    const { number, headSha } = await openPullRequest();
+    expect(latestCheck(headSha).actions.map((a: any) => a.identifier)).toEqual(['approve', 'rerun']);
+    await h.deliver('check_run', buttonPress(number, headSha, 'wendy-writer'));
+    expect(latestCheck(headSha)).toMatchObject({ conclusion: 'success', actions: [] });
+  });
+
+  it('with approvals.owners: codeowners, turns green only once every owner group approved', async () => {
+    await setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\napprovals: { owners: codeowners }\n`);
+    const { number, headSha } = await openPullRequest({ files: ['docs/guide.md', 'src/app.ts'] });
+    await h.deliver('issue_comment', comment(number, 'alice', '/aaoe approve').payload);
+    expect(latestCheck(headSha).conclusion).toBe('action_required');
+    expect(latestCheck(headSha).output.summary).toMatch(/Owners of `src\/`.*an approval from @bob is needed/);
+    await h.deliver('issue_comment', comment(number, 'bob', '/aaoe approve').payload);
+    expect(latestCheck(headSha).conclusion).toBe('success');
+  });
+});
+
+describe('approvals: the attack suite (every case denied and explained)', () => {
+  it.each([
+    ['a reader approves', 'rita-reader', 'User' as const, /rita-reader has read permission on the repository; approvals need write, maintain or admin/],
+    ['a bot approves', 'helper-bot[bot]', 'Bot' as const, /helper-bot\[bot\] is not a person \(Bot\); bots never approve/],
+  ])('%s', async (_name, user, type, why) => {
+    const { number, headSha } = await openPullRequest();
+    const c = comment(number, user, '/aaoe approve', type);
+    await h.deliver('issue_comment', c.payload);
+    expect(latestCheck(headSha).conclusion).toBe('action_required');
+    expect(replies(number).join('\n')).toMatch(why);
+    expect(h.sim.commentReactions({ owner: OWNER, repo: REPO, commentId: c.id })).toEqual([{ content: 'confused', user: 'aaoe[bot]' }]);
+    expect((await auditOf(number)).some((e) => e.action === 'command:approve' && e.reason?.startsWith('refused: '))).toBe(true);
+  });
+
+  it('the author approves their own pull request', async () => {
+    const { number, headSha } = await openPullRequest({ author: 'dave', authorType: 'User', labels: ['aaoe'] });
+    await h.deliver('issue_comment', comment(number, 'dave', '/aaoe approve').payload);
+    expect(latestCheck(headSha).conclusion).toBe('action_required');
+    expect(replies(number).join('\n')).toMatch(/dave opened this pull request and cannot approve it/);
+  });
+
+  it('an old comment edited into an approval', async () => {
+    const { number, headSha } = await openPullRequest();
+    const old = h.sim.addComment({ owner: OWNER, repo: REPO, issueNumber: number, body: 'Nice work.', user: 'wendy-writer' });
+    const edited = h.sim.editComment({ owner: OWNER, repo: REPO, commentId: old.id as number, body: '/aaoe approve' });
+    // the `edited` delivery starts nothing, and the same comment delivered as `created` (a replay) is read back as edited
+    await h.deliver('issue_comment', commentPayload('edited', number, edited, 'wendy-writer', 'User'));
+    expect(replies(number)).toEqual([]);
+    await h.deliver('issue_comment', commentPayload('created', number, edited, 'wendy-writer', 'User'));
+    expect(latestCheck(headSha).conclusion).toBe('action_required');
+    expect(replies(number).join('\n')).toMatch(/wendy-writer's comment was edited; an edited comment never counts/);
+  });
+
+  it('an approval, then a new push', async () => {
+    const { number, headSha } = await openPullRequest();
+    await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
+    expect(latestCheck(headSha).conclusion).toBe('success');
+    const newHead = `${headSha.slice(0, 39)}c`;
+    const pushed = h.sim.pushToPullRequest({ owner: OWNER, repo: REPO, number, headSha: newHead, files: [file(`docs/${number}.md`), file(`docs/${number}-more.md`)] as never });
+    await h.deliver('pull_request', pullRequestPayload('synchronize', pushed));
+    const check = latestCheck(newHead);
+    expect(check.conclusion).toBe('action_required');
+    expect(check.output.summary).toMatch(/wendy-writer approved .{7}; the head is now .{7} \(approvals\.invalidateOnPush\)/);
+  });
+
+  it("an approval given on another pull request that has the same head commit", async () => {
+    const a = await openPullRequest();
+    const b = await openPullRequest({ headSha: a.headSha });
+    await h.deliver('issue_comment', comment(a.number, 'wendy-writer', '/aaoe approve').payload);
+    const states = (await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).filter((x) => x.pullRequest === a.number || x.pullRequest === b.number).map((x) => [x.pullRequest, x.state]);
+    // A's approval is A's; and since a check run belongs to the commit, A's check cannot pass while B, on the same
+    // commit, is not approved (a green check on the commit would pass B's required check too)
+    expect(Object.fromEntries(states)).toEqual({ [a.number]: 'awaiting_approval', [b.number]: 'awaiting_approval' });
+    expect(latestCheck(a.headSha).conclusion).toBe('action_required');
+    expect(latestCheck(a.headSha).output.summary).toMatch(new RegExp(`This commit is also the head of #${b.number}`));
+    expect(h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === a.headSha).map((r: any) => r.conclusion)).not.toContain('success');
+    // once B is approved too, the commit's check passes
+    await h.deliver('issue_comment', comment(b.number, 'wendy-writer', '/aaoe approve').payload);
+    expect(latestCheck(a.headSha).conclusion).toBe('success');
+  });
+
+  it.each([
+    ['a quoted reply', '> /aaoe approve\n\nWhat do you think?'],
+    ['a code block', 'Type this:\n\n```\n/aaoe approve\n```'],
+    ['inline code', 'Type `/aaoe approve` when ready.'],
+  ])('/aaoe approve inside %s', async (_name, body) => {
+    const { number, headSha } = await openPullRequest();
+    const c = comment(number, 'wendy-writer', body);
+    await h.deliver('issue_comment', c.payload);
+    expect(latestCheck(headSha).conclusion).toBe('action_required');
+    expect(h.sim.commentReactions({ owner: OWNER, repo: REPO, commentId: c.id })).toEqual([]);
+    expect((await auditOf(number)).some((e) => e.action.startsWith('command:'))).toBe(false);
+  });
+
+  it('a button press from a user without the permission', async () => {
+    const { number, headSha } = await openPullRequest();
+    await h.deliver('check_run', buttonPress(number, headSha, 'rita-reader'));
+    expect(latestCheck(headSha).conclusion).toBe('action_required');
+    expect(replies(number).join('\n')).toMatch(/rita-reader has read permission/);
+  });
+
+  it('commands that change the execution need the same permission; an unknown one gets help', async () => {
+    const { number } = await openPullRequest();
+    await h.deliver('issue_comment', comment(number, 'rita-reader', '/aaoe reject not good').payload);
+    expect((await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((x) => x.pullRequest === number)!.state).toBe('awaiting_approval');
+    await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe aprove').payload);
+    expect(replies(number).join('\n')).toMatch(/Did you mean `\/aaoe approve`/);
+    await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe reject the plan is wrong').payload);
+    expect((await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((x) => x.pullRequest === number)!.state).toBe('rejected');
+    expect(h.sim.rejections).toEqual([]);
+  });
+});
