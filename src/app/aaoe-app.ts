@@ -1,9 +1,11 @@
-import type { ApplicationFunction, Probot } from 'probot';
+import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from 'probot';
 import { agentConfigFromEnv, type AgentConfig } from '../agent/models-config.js';
 import { loadPresets, type Presets } from '../policy/presets.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
 import type { EffectJob } from '../store/executions.js';
 import { CHECK_NAME, Intake, deliveryJob, type DeliveryJob } from './intake.js';
+import { observeGitHubCalls } from './metrics.js';
+import { mountOperations, type OperationsStore } from './operations.js';
 import { Pipeline } from './pipeline.js';
 import { openRuntime, runtimeOptionsFromEnv, type Runtime } from './runtime.js';
 
@@ -20,8 +22,11 @@ export const PULL_REQUEST_EVENTS = [
 /** An issue opened with the trigger label, or labelled with it: agent work. */
 export const ISSUE_EVENTS = ['issues.opened', 'issues.labeled'] as const;
 
+/** A comment that may hold `/aaoe` commands, and a button pressed on the check run. */
+export const COMMAND_EVENTS = ['issue_comment.created', 'check_run.requested_action'] as const;
+
 /** Deliveries that are recorded and acted on by the job runner. */
-export const ACTED_ON_EVENTS = [...PULL_REQUEST_EVENTS, ...ISSUE_EVENTS, 'check_run.rerequested', 'check_suite.rerequested'] as const;
+export const ACTED_ON_EVENTS = [...PULL_REQUEST_EVENTS, ...ISSUE_EVENTS, ...COMMAND_EVENTS, 'check_run.rerequested', 'check_suite.rerequested'] as const;
 
 export type AaoeAppOptions = {
   /** The clock: the only source of "now" for the domain. */
@@ -38,6 +43,8 @@ export type AaoeAppOptions = {
   concurrency?: number;
   /** The agent's model router and budgets; default: from the environment (`AAOE_MODELS`, see `agentConfigFromEnv`). */
   agent?: AgentConfig;
+  /** What /readyz and /metrics read (default: the runtime); tests point it at a broken database. */
+  operations?: OperationsStore;
   /** Called once the app is loaded, with its runtime (tests use it). */
   onReady?: (runtime: Runtime) => void;
 };
@@ -48,8 +55,10 @@ export type AaoeAppOptions = {
  * model. The job runner does the rest (`Pipeline`).
  */
 export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
-  return async (app: Probot) => {
+  return async (app: Probot, appOptions: ApplicationFunctionOptions) => {
+    await observeGitHubCalls(app);
     const runtime = options.runtime ?? (await openRuntime(runtimeOptionsFromEnv(process.env)));
+    mountOperations(appOptions, options.operations ?? runtime, { log: app.log });
     runtime.queue.onError = (error) => app.log.error({ err: error }, 'job queue error');
     const pipeline = new Pipeline(app, runtime, {
       now: options.now ?? (() => new Date()),

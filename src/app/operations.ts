@@ -1,0 +1,140 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApplicationFunctionOptions } from 'probot';
+import type { SqlExecutor } from '../store/database.js';
+import { MIGRATIONS, type Migration } from '../store/migrations.js';
+import { createMetrics, type AaoeMetrics, type MetricsOptions } from './metrics.js';
+
+/**
+ * The operations endpoints, served by Probot's own HTTP server next to the webhook path:
+ *
+ * - `GET /healthz`: 200 while the process serves HTTP (liveness).
+ * - `GET /readyz`: 200 when the database answers and every migration this build knows is applied, else 503
+ *   naming the check that failed; it answers within `readyTimeoutMs` even when the database hangs (readiness).
+ * - `GET /metrics`: Prometheus text format (see `metrics.ts`), read from the store at scrape time.
+ */
+
+export const OPERATIONS_PATHS = ['/healthz', '/readyz', '/metrics'] as const;
+
+export type OperationsOptions = MetricsOptions & {
+  /** How long `/readyz` waits for the database before it answers 503 (default 2000 ms). */
+  readyTimeoutMs?: number;
+  /** How long `/metrics` waits for the store before it answers 503 (default 5000 ms). */
+  scrapeTimeoutMs?: number;
+  /** The migrations the database must have (default: every one this build knows). */
+  migrations?: readonly Migration[];
+  /** Where a failed readiness check or scrape is logged (the app's logger). */
+  log?: { warn(meta: object, message: string): void };
+};
+
+/** What the endpoints read: the store (a `Runtime` fits). */
+export type OperationsStore = { db: SqlExecutor };
+
+export type CheckResult = { ok: true; ms: number } | { ok: false; ms: number; error: string };
+export type MigrationsCheck =
+  | { ok: true; ms: number; current: number; newer: number[] }
+  | { ok: false; ms: number; error: string; missing?: number[] };
+export type Readiness = { ready: boolean; checks: { database: CheckResult; migrations: MigrationsCheck } };
+
+/** An HTTP handler in Probot's chain (`addHandler`): true when it answered the request. */
+export type OperationsHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+class TimeoutError extends Error {}
+
+/** `promise`, or a `TimeoutError` after `ms` (the promise itself is left to settle on its own). */
+function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(message)), Math.max(0, ms));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function errorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n', 1)[0]!.slice(0, 300);
+}
+
+/**
+ * Whether this process can do its work: the database answers (`SELECT 1`) and `schema_migrations` holds every
+ * migration in `migrations`. Both within `timeoutMs` in all. A schema newer than this build (another replica
+ * upgraded first) stays ready: the versions are reported as `newer`.
+ */
+export async function checkReadiness(db: SqlExecutor, options: { timeoutMs?: number; migrations?: readonly Migration[] } = {}): Promise<Readiness> {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const deadline = Date.now() + timeoutMs;
+  const left = () => deadline - Date.now();
+  const timed = async <T>(fn: () => Promise<T>): Promise<{ ok: true; value: T; ms: number } | { ok: false; error: string; ms: number }> => {
+    const start = performance.now();
+    const ms = () => Math.round(performance.now() - start);
+    try {
+      return { ok: true, value: await fn(), ms: ms() };
+    } catch (error) {
+      return { ok: false, error: errorMessage(error), ms: ms() };
+    }
+  };
+
+  const ping = await timed(() => within(db.query('SELECT 1 AS ok'), left(), `the database did not answer within ${timeoutMs} ms`));
+  const database: CheckResult = !ping.ok ? { ok: false, ms: ping.ms, error: ping.error } : { ok: true, ms: ping.ms };
+  if (!database.ok) {
+    return { ready: false, checks: { database, migrations: { ok: false, ms: 0, error: 'not checked: the database did not answer' } } };
+  }
+
+  const known = (options.migrations ?? MIGRATIONS).map((m) => m.version);
+  const read = await timed(() => within(db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version'), left(), `schema_migrations could not be read within ${timeoutMs} ms`));
+  let migrations: MigrationsCheck;
+  if (!read.ok) {
+    migrations = { ok: false, ms: read.ms, error: read.error.startsWith('schema_migrations') ? read.error : `schema_migrations could not be read: ${read.error}` };
+  } else {
+    const applied = new Set(read.value.rows.map((row) => Number(row.version)));
+    const missing = known.filter((version) => !applied.has(version));
+    const newer = [...applied].filter((version) => !known.includes(version)).sort((a, b) => a - b);
+    migrations = missing.length > 0
+      ? { ok: false, ms: read.ms, error: `migrations not applied: ${missing.join(', ')} (run \`aaoe db migrate\` or restart the app)`, missing }
+      : { ok: true, ms: read.ms, current: Math.max(0, ...known), newer };
+  }
+  return { ready: migrations.ok, checks: { database, migrations } };
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string): true {
+  res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body);
+  return true;
+}
+const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+
+/** The HTTP handler for the operations paths; it returns false for every other path (Probot's handler chain). */
+export function operationsHandler(store: OperationsStore, options: OperationsOptions = {}): OperationsHandler & { metrics: AaoeMetrics } {
+  const metrics = createMetrics(options);
+  const handler: OperationsHandler = async (req, res) => {
+    const path = (req.url ?? '').split('?', 1)[0];
+    if (!(OPERATIONS_PATHS as readonly string[]).includes(path ?? '')) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: `${req.method} is not allowed on ${path}` }));
+      return true;
+    }
+    if (path === '/healthz') return json(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      const readiness = await checkReadiness(store.db, { timeoutMs: options.readyTimeoutMs ?? 2000, ...(options.migrations ? { migrations: options.migrations } : {}) });
+      if (!readiness.ready) options.log?.warn({ checks: readiness.checks }, 'not ready');
+      return json(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not_ready', checks: readiness.checks });
+    }
+    try {
+      const scrapeTimeoutMs = options.scrapeTimeoutMs ?? 5000;
+      const text = await within(metrics.scrape(store.db), scrapeTimeoutMs, `the store did not answer within ${scrapeTimeoutMs} ms`);
+      return send(res, 200, metrics.contentType, text);
+    } catch (error) {
+      options.log?.warn({ err: error }, 'metrics scrape failed');
+      return json(res, 503, { error: `metrics unavailable: ${errorMessage(error)}` });
+    }
+  };
+  return Object.assign(handler, { metrics });
+}
+
+/**
+ * Serves `/healthz`, `/readyz` and `/metrics` from Probot's server: call it once in the app function with the
+ * options Probot passed it (`addHandler`) and the runtime.
+ */
+export function mountOperations(appOptions: Pick<ApplicationFunctionOptions, 'addHandler'>, store: OperationsStore, options: OperationsOptions = {}): AaoeMetrics {
+  const handler = operationsHandler(store, options);
+  appOptions.addHandler(handler);
+  return handler.metrics;
+}
