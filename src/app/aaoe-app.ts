@@ -22,8 +22,8 @@ export const PULL_REQUEST_EVENTS = [
 /** An issue opened with the trigger label, or labelled with it: agent work. */
 export const ISSUE_EVENTS = ['issues.opened', 'issues.labeled'] as const;
 
-/** A comment that may hold `/aaoe` commands, and a button pressed on the check run. */
-export const COMMAND_EVENTS = ['issue_comment.created', 'check_run.requested_action'] as const;
+/** A comment that may hold `/aaoe` commands, a button pressed on the check run, a review (counted under `approvals.countReviews`). */
+export const COMMAND_EVENTS = ['issue_comment.created', 'check_run.requested_action', 'pull_request_review.submitted', 'pull_request_review.dismissed'] as const;
 
 /** Deliveries that are recorded and acted on by the job runner. */
 export const ACTED_ON_EVENTS = [...PULL_REQUEST_EVENTS, ...ISSUE_EVENTS, ...COMMAND_EVENTS, 'check_run.rerequested', 'check_suite.rerequested'] as const;

@@ -226,11 +226,25 @@ export async function judgeApprovals(
     }
   }
   const headSha = execution.headSha ?? pr.headSha;
+  const reviews = policy.approvals.countReviews
+    ? (await github.listReviews(pr.number)).map((r) => ({
+        reviewId: r.id,
+        actor: { login: r.login, type: r.type === 'User' ? ('User' as const) : ('Bot' as const) },
+        state: (['APPROVED', 'CHANGES_REQUESTED', 'COMMENTED', 'DISMISSED', 'PENDING'] as const).find((s) => s === r.state) ?? 'COMMENTED',
+        commitId: r.commitId,
+        pullRequest: pr.number,
+        submittedAt: r.submittedAt,
+      }))
+    : [];
+  for (const r of reviews) {
+    if (r.state === 'APPROVED' && !(r.actor.login in permissions)) permissions[r.actor.login] = r.actor.type === 'User' ? await github.getRole(r.actor.login).catch(() => 'unknown' as const) : 'none';
+  }
   return evaluateApprovals(
     {
       pullRequest: { number: pr.number, headSha, previousHeadShas: await previousHeads(db, execution.id, headSha), author: { login: pr.author.login, type: pr.author.type === 'Bot' ? 'Bot' : 'User' }, ...(pr.forkOwner ? { fork: { owner: pr.forkOwner } } : {}) },
       proposer: { app: await ports.botLogin(), agents: [...policy.agents, ...(execution.subject?.isAgent ? [execution.subject.author.login] : [])] },
       candidates,
+      reviews,
       permissions,
       teams: {},
       ...(codeowners ? { codeowners } : {}),

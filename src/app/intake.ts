@@ -55,7 +55,7 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
     const labels = ((payload.issue.labels ?? []) as Array<{ name?: unknown }>).map((l) => l.name).filter((l): l is string => typeof l === 'string');
     return { ...base, issue: { number: payload.issue.number, labels, ...(typeof payload.label?.name === 'string' ? { label: payload.label.name } : {}) } };
   }
-  if (name === 'pull_request' && payload.pull_request) return { ...base, pullRequest: toPullRequestFacts(payload.pull_request) };
+  if ((name === 'pull_request' || name === 'pull_request_review') && payload.pull_request) return { ...base, pullRequest: toPullRequestFacts(payload.pull_request) };
   if (name === 'issue_comment') {
     // most comments are conversation: only one with a line that starts with /aaoe becomes a job
     const c = payload.comment;

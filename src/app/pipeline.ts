@@ -12,6 +12,7 @@ import { CommandWork, explainApprovals, judgeApprovals } from './command-work.js
 import { extractProposalBlock, type Proposal } from '../agent/proposal.js';
 import type { AgentConfig } from '../agent/models-config.js';
 import { executionModelCost } from '../store/model-calls.js';
+import { appendAudit } from '../store/audit-log.js';
 import {
   commitTransition,
   getExecution,
@@ -206,6 +207,8 @@ export class Pipeline {
           return;
         }
         return this.evaluate(job, execution, effect.headSha, traceId);
+      case 'merge_pull_request':
+        return this.merge(job, execution, effect.headSha, traceId);
       case 'classify':
         return this.agentWork.classify(job, execution);
       case 'request_proposal':
@@ -297,7 +300,7 @@ export class Pipeline {
         if (!(await markDone(tx, job.key, execution.id, { checkRunId, conclusion }))) return;
         const before = await lockExecution(tx, execution.id);
         if (!before) throw new Error(`execution ${execution.id} vanished`);
-        const result = transition(before, { type: 'policy_evaluated', headSha, conclusion, reason }, this.options.now());
+        const result = transition(before, { type: 'policy_evaluated', headSha, conclusion, reason, autoMerge: repoPolicy.policy.merge === 'auto' }, this.options.now());
         await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution }, result.effects, traceId);
       });
       this.runtime.queue.wake(QUEUES.effect);
@@ -310,6 +313,23 @@ export class Pipeline {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** `merge: auto`: AAOE merges the approved head (never a later one); the agent never merges. */
+  private async merge(job: Job<EffectJob>, execution: ExecutionRecord, headSha: string, traceId: string): Promise<void> {
+    if (execution.pullRequest === null || execution.state !== 'approved' || execution.headSha !== headSha) {
+      await this.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, { skipped: `not approved at ${headSha} (${execution.state})` }));
+      return;
+    }
+    const { github } = await this.connect(execution.installationId, execution.repo, traceId);
+    const merged = await github.mergePullRequest(execution.pullRequest, headSha);
+    await this.runtime.db.transaction(async (tx) => {
+      if (!(await markDone(tx, job.key, execution.id, merged))) return;
+      await appendAudit(tx, {
+        executionId: execution.id, traceId, actor: 'aaoe', action: merged.merged ? 'merge' : 'merge_refused',
+        reason: merged.merged ? `merged ${headSha} as ${merged.sha} (merge: auto)` : `GitHub did not merge ${headSha}: ${merged.reason}`, data: { headSha },
+      });
+    });
+  }
 
   /** Asks for the policy to be evaluated again on an execution's current head. */
   private async requestEvaluation(execution: ExecutionRecord, traceId: string): Promise<void> {

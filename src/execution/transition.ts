@@ -34,7 +34,8 @@ export type ExecutionEvent =
   | { type: 'pushed'; headSha: string }
   /** Judge the same head commit again (a re-run, a label, an edit): an approval on it still holds. */
   | { type: 'evaluation_requested'; headSha: string; by: string }
-  | { type: 'policy_evaluated'; headSha: string; conclusion: 'success' | 'failure' | 'action_required'; reason: string }
+  /** `merge: 'auto'`: the policy lets AAOE merge once every gate passes and approvals hold (the agent never merges). */
+  | { type: 'policy_evaluated'; headSha: string; conclusion: 'success' | 'failure' | 'action_required'; reason: string; autoMerge?: boolean }
   | { type: 'approved'; by: string; headSha: string }
   | { type: 'rejected'; by: string; reason: string }
   | { type: 'merged'; sha: string }
@@ -56,6 +57,7 @@ export type EffectBody =
   | { type: 'request_proposal' }
   | { type: 'evaluate_policy'; headSha: string }
   | { type: 'post_status' }
+  | { type: 'merge_pull_request'; headSha: string }
   | { type: 'dispatch_deploy'; sha: string }
   | { type: 'promote' }
   | { type: 'dispatch_rollback'; reason: string }
@@ -160,7 +162,8 @@ function decide(x: Execution, e: ExecutionEvent): Step | string {
       if (x.headSha !== undefined && e.headSha !== x.headSha) return `the evaluation is for ${e.headSha}, the head is ${x.headSha}`;
       // success needs no approval; an approval already given on this head commit still holds
       const to: ExecutionState = e.conclusion === 'failure' ? 'blocked' : e.conclusion === 'success' || s === 'approved' ? 'approved' : 'awaiting_approval';
-      return { to, effects: [{ type: 'post_status' }] };
+      const merge = to === 'approved' && e.conclusion === 'success' && e.autoMerge === true;
+      return { to, effects: [{ type: 'post_status' }, ...(merge ? [{ type: 'merge_pull_request' as const, headSha: e.headSha }] : [])] };
     }
     case 'approved':
       if (s !== 'awaiting_approval') return `nothing awaits approval in ${s}`;

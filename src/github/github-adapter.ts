@@ -164,6 +164,12 @@ export class GitHubAdapter {
     }
   }
 
+  /** Every review of a pull request, oldest first. */
+  async listReviews(pullNumber: number): Promise<Array<{ id: number; login: string; type: string; state: string; commitId: string; submittedAt: string }>> {
+    const reviews = await this.octokit.paginate(this.octokit.rest.pulls.listReviews, { ...this.repo, pull_number: pullNumber, per_page: 100 });
+    return reviews.map((r) => ({ id: r.id, login: r.user?.login ?? 'ghost', type: r.user?.type ?? 'User', state: r.state, commitId: r.commit_id ?? '', submittedAt: r.submitted_at ?? '' }));
+  }
+
   /** Acknowledges a comment with a reaction by the app. */
   async addCommentReaction(commentId: number, content: '+1' | 'confused' | 'eyes'): Promise<void> {
     await this.octokit.rest.reactions.createForIssueComment({ ...this.repo, comment_id: commentId, content });
@@ -255,6 +261,24 @@ export class GitHubAdapter {
   async createPullRequest(options: { head: string; base: string; title: string; body: string }): Promise<PullRequestFacts> {
     const { data } = await this.octokit.rest.pulls.create({ ...this.repo, ...options });
     return toPullRequestFacts(data);
+  }
+
+  /**
+   * Merges a pull request if its head is still `headSha` (GitHub refuses otherwise: a push after the approval
+   * is never merged). `merged` when it is merged now or was already; otherwise GitHub's reason.
+   */
+  async mergePullRequest(pullNumber: number, headSha: string): Promise<{ merged: true; sha: string } | { merged: false; reason: string }> {
+    try {
+      const { data } = await this.octokit.rest.pulls.merge({ ...this.repo, pull_number: pullNumber, sha: headSha });
+      return data.merged ? { merged: true, sha: data.sha } : { merged: false, reason: data.message };
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === 403) return { merged: false, reason: `${(error as Error).message} (the installation needs contents: write)` };
+      if (status !== 405 && status !== 409 && status !== 422) throw error;
+      const { data } = await this.octokit.rest.pulls.get({ ...this.repo, pull_number: pullNumber });
+      if (data.merged && data.merge_commit_sha) return { merged: true, sha: data.merge_commit_sha };
+      return { merged: false, reason: (error as Error).message };
+    }
   }
 
   /** Asks for reviews; GitHub refuses the whole request when one login is not a collaborator, so say why. */

@@ -19,7 +19,7 @@ let nextPr = 200;
 
 beforeAll(async () => {
   h = await startHarness();
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER });
+  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' } });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
   for (const [username, permission] of [['wendy-writer', 'write'], ['rita-reader', 'read'], ['dave', 'write'], ['helper-bot[bot]', 'write'], ['alice', 'write'], ['bob', 'maintain']] as const) {
     h.sim.setPermission({ owner: OWNER, repo: REPO, username, permission });
@@ -143,6 +143,42 @@ describe('approvals: allowed paths', () => {
     expect(latestCheck(headSha).output.summary).toMatch(/Owners of `src\/`.*an approval from @bob is needed/);
     await h.deliver('issue_comment', comment(number, 'bob', '/aaoe approve').payload);
     expect(latestCheck(headSha).conclusion).toBe('success');
+  });
+});
+
+describe('approvals: reviews and merging', () => {
+  it('counts an APPROVED review when the policy says so, and not when it does not', async () => {
+    const reviewed = async () => {
+      const { number, headSha } = await openPullRequest();
+      const pr = h.sim.addReview({ owner: OWNER, repo: REPO, number, user: 'wendy-writer', state: 'APPROVED' });
+      const payload = examplePayload('pull_request_review', 'submitted');
+      payload.pull_request = { ...payload.pull_request, ...pr };
+      payload.repository = examplePayload('pull_request', 'opened').repository;
+      payload.installation = { id: INSTALLATION_ID };
+      await h.deliver('pull_request_review', payload);
+      return latestCheck(headSha);
+    };
+    const notCounted = await reviewed();
+    expect(notCounted.conclusion).toBe('action_required');
+    await setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\napprovals: { countReviews: true }\n`);
+    expect((await reviewed()).conclusion).toBe('success');
+  });
+
+  it('with merge: auto, AAOE merges the approved head commit (the agent never merges)', async () => {
+    await setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\nmerge: auto\n`);
+    const { number, headSha } = await openPullRequest();
+    expect(h.sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === number)).toMatchObject({ merged: false });
+    await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
+    expect(h.sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === number)).toMatchObject({ merged: true, state: 'closed' });
+    const merge = h.sim.requests.find((r) => r.operationId === 'pulls/merge' && r.path.endsWith(`/pulls/${number}/merge`));
+    expect(merge?.body).toEqual({ sha: headSha });
+    expect((await auditOf(number)).find((e) => e.action === 'merge')).toMatchObject({ actor: 'aaoe', reason: expect.stringMatching(/merge: auto/) });
+  });
+
+  it('with merge: manual (the default), nothing is merged', async () => {
+    const { number } = await openPullRequest();
+    await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
+    expect(h.sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === number)).toMatchObject({ merged: false, state: 'open' });
   });
 });
 

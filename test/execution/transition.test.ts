@@ -10,6 +10,8 @@ describe('transition', () => {
     ['classified', { type: 'proposal_requested' }, 'proposing', ['request_proposal', 'post_status']],
     ['proposing', { type: 'proposal_ready', pullRequest: 7, headSha: 'bbb' }, 'proposed', ['evaluate_policy', 'post_status']],
     ['proposed', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'success', reason: 'r' }, 'approved', ['post_status']],
+    ['proposed', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'success', reason: 'r', autoMerge: true }, 'approved', ['post_status', 'merge_pull_request']],
+    ['proposed', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'action_required', reason: 'r', autoMerge: true }, 'awaiting_approval', ['post_status']],
     ['proposed', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'failure', reason: 'r' }, 'blocked', ['post_status']],
     ['proposed', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'action_required', reason: 'r' }, 'awaiting_approval', ['post_status']],
     ['awaiting_approval', { type: 'approved', by: 'alice', headSha: 'aaa' }, 'approved', ['post_status']],

@@ -307,6 +307,8 @@ export type PullData = {
   updatedAt: string;
   requestedReviewers?: string[];
   requestedTeams?: string[];
+  /** Set when merged (through PUT .../merge). */
+  mergeCommitSha?: string;
 };
 
 export function pullJson(urls: Urls, repo: RepoData, pr: PullData): JsonObject {
@@ -340,8 +342,8 @@ export function pullJson(urls: Urls, repo: RepoData, pr: PullData): JsonObject {
     created_at: pr.createdAt,
     updated_at: pr.updatedAt,
     closed_at: pr.state === 'closed' ? pr.updatedAt : null,
-    merged_at: null,
-    merge_commit_sha: null,
+    merged_at: pr.mergeCommitSha ? pr.updatedAt : null,
+    merge_commit_sha: pr.mergeCommitSha ?? null,
     assignee: null,
     assignees: [],
     requested_reviewers: (pr.requestedReviewers ?? []).map((login) => userJson(urls, login)),
@@ -361,8 +363,8 @@ export function pullJson(urls: Urls, repo: RepoData, pr: PullData): JsonObject {
     author_association: pr.user.login.toLowerCase() === repo.owner.toLowerCase() ? 'OWNER' : 'CONTRIBUTOR',
     auto_merge: null,
     draft: pr.draft,
-    merged: false,
-    mergeable: true,
+    merged: pr.mergeCommitSha !== undefined,
+    mergeable: pr.state === 'open',
     rebaseable: true,
     mergeable_state: 'clean',
     merged_by: null,

@@ -395,6 +395,15 @@ export class GitHubSimulator {
     return (this.state.findComment(repo, options.commentId)?.reactions ?? []).map((r) => ({ content: r.content, user: r.user.login }));
   }
 
+  /** A review of a pull request (by default on its current head); returns the pull request's JSON (for a `pull_request_review` delivery). */
+  addReview(options: { owner: string; repo: string; number: number; user: string; state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED'; commitId?: string }): JsonObject {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    const pull = repo.pulls.get(options.number);
+    if (!pull) throw new Error(`${options.owner}/${options.repo}#${options.number} does not exist`);
+    (pull.reviews ??= []).push({ id: this.state.id(), user: { login: options.user, type: options.user.endsWith('[bot]') ? 'Bot' : 'User' }, state: options.state, commitId: options.commitId ?? pull.headSha, submittedAt: isoSeconds() });
+    return pullJson(this.urls, repo, pull);
+  }
+
   /** A user's role on a repository (what GET .../collaborators/{username}/permission answers). */
   setPermission(options: { owner: string; repo: string; username: string; permission: Role }): void {
     const repo = this.state.mustRepo(options.owner, options.repo);
@@ -837,6 +846,27 @@ const ROUTES: Record<string, RouteDef> = {
     },
   },
 
+  'pulls/list-reviews': {
+    auth: 'installation',
+    permissions: ['pull_requests:read'],
+    handle: (kit, ctx) => {
+      const pull = ctx.repo.pulls.get(ctx.params.pull_number);
+      if (!pull) throw kit.notFound(ctx);
+      const { items, headers } = kit.page(ctx, pull.reviews ?? []);
+      const web = `${kit.urls.web}/${ctx.repo.owner}/${ctx.repo.name}/pull/${pull.number}`;
+      const api = `${kit.urls.api}/repos/${ctx.repo.owner}/${ctx.repo.name}/pulls/${pull.number}`;
+      return {
+        status: 200,
+        headers,
+        json: items.map((r) => ({
+          id: r.id, node_id: Buffer.from(`PRR${r.id}`).toString('base64'), user: userJson(kit.urls, r.user.login, r.user.type), body: '', state: r.state,
+          html_url: `${web}#pullrequestreview-${r.id}`, pull_request_url: api, author_association: 'COLLABORATOR',
+          _links: { html: { href: `${web}#pullrequestreview-${r.id}` }, pull_request: { href: api } }, submitted_at: r.submittedAt, commit_id: r.commitId,
+        })),
+      };
+    },
+  },
+
   'pulls/list-files': {
     auth: 'installation',
     permissions: ['pull_requests:read', 'contents:read'],
@@ -1206,6 +1236,31 @@ const ROUTES: Record<string, RouteDef> = {
       });
       const json = pullJson(kit.urls, ctx.repo, pull);
       return { status: 201, json, headers: { location: String(json.url) } };
+    },
+  },
+
+  'pulls/merge': {
+    auth: 'installation',
+    permissions: ['contents:write'],
+    handle: (kit, ctx) => {
+      const pull = ctx.repo.pulls.get(ctx.params.pull_number);
+      if (!pull) throw kit.notFound(ctx);
+      const body = (ctx.body ?? {}) as { sha?: string };
+      // GitHub's documented answers: 405 when it cannot be merged, 409 when the head is not the SHA given
+      if (pull.state !== 'open') throw new Answer(405, { message: 'Pull Request is not mergeable', documentation_url: 'https://docs.github.com/rest/pulls/pulls#merge-a-pull-request', status: '405' });
+      if (body.sha !== undefined && body.sha.toLowerCase() !== pull.headSha) {
+        throw new Answer(409, { message: 'Head branch was modified. Review and try the merge again.', documentation_url: 'https://docs.github.com/rest/pulls/pulls#merge-a-pull-request', status: '409' });
+      }
+      const sha = fakeSha('merge', ctx.repo.key, pull.number, pull.headSha);
+      const base = kit.state.branch(ctx.repo, pull.baseRef);
+      const head = ctx.repo.branches.get(pull.headRef);
+      if (head) for (const [path, content] of kit.state.branchFiles(ctx.repo, head)) base.files.set(path, content);
+      for (const f of pull.files) if (f.status === 'removed') base.files.delete(f.filename);
+      kit.state.branch(ctx.repo, pull.baseRef, { sha });
+      pull.state = 'closed';
+      pull.mergeCommitSha = sha;
+      pull.updatedAt = isoSeconds();
+      return { status: 200, json: { sha, merged: true, message: 'Pull Request successfully merged' } };
     },
   },
 

@@ -36,7 +36,9 @@ export type Branch = {
   parent?: string;
 };
 
-export type Pull = PullData & { files: PullFile[]; requestedReviewers: string[]; requestedTeams: string[] };
+export type Review = { id: number; user: { login: string; type: UserType }; state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED'; commitId: string; submittedAt: string };
+
+export type Pull = PullData & { files: PullFile[]; requestedReviewers: string[]; requestedTeams: string[]; reviews?: Review[] };
 
 export type Issue = {
   number: number;
