@@ -2,6 +2,7 @@ import type { Context } from 'probot';
 import { transition, type ExecutionEvent } from '../execution/transition.js';
 import type { GitHubAdapter, PullRequestFacts } from '../github/github-adapter.js';
 import { evaluateApprovals, type ApprovalsEvaluation, type PermissionFact } from '../policy/approvals.js';
+import { matchingRule, parseCodeowners } from '../agent/codeowners.js';
 import type { Policy } from '../policy/schema.js';
 import { listApprovals, previousHeads, recordApproval, toCandidate, type ApprovalRecord } from '../store/approvals.js';
 import { appendAudit } from '../store/audit-log.js';
@@ -239,6 +240,25 @@ export async function judgeApprovals(
   for (const r of reviews) {
     if (r.state === 'APPROVED' && !(r.actor.login in permissions)) permissions[r.actor.login] = r.actor.type === 'User' ? await github.getRole(r.actor.login).catch(() => 'unknown' as const) : 'none';
   }
+  // the teams the policy names and the CODEOWNERS teams of the touched paths: which approvers are members
+  const teamNames = new Set(policy.approvals.teams.map((t) => t.toLowerCase()));
+  if (codeowners) {
+    const parsed = parseCodeowners(codeowners.text);
+    for (const path of changedPaths) for (const owner of matchingRule(parsed, path)?.owners ?? []) if (/^@[\w.-]+\/[\w.-]+$/.test(owner)) teamNames.add(owner.slice(1).toLowerCase());
+  }
+  const approvers = [...new Set([...candidates.map((c) => c.actor.login), ...reviews.filter((r) => r.state === 'APPROVED').map((r) => r.actor.login)])];
+  const teams: Record<string, string[]> = {};
+  for (const team of teamNames) {
+    const members: string[] = [];
+    let known = true;
+    for (const login of approvers) {
+      const member = await github.isTeamMember(team, login);
+      if (member === 'unknown') known = false;
+      else if (member) members.push(login);
+    }
+    // a team whose membership could not be read is left out: no approval counts for it (fails closed)
+    if (known || members.length > 0) teams[team] = members;
+  }
   return evaluateApprovals(
     {
       pullRequest: { number: pr.number, headSha, previousHeadShas: await previousHeads(db, execution.id, headSha), author: { login: pr.author.login, type: pr.author.type === 'Bot' ? 'Bot' : 'User' }, ...(pr.forkOwner ? { fork: { owner: pr.forkOwner } } : {}) },
@@ -246,7 +266,7 @@ export async function judgeApprovals(
       candidates,
       reviews,
       permissions,
-      teams: {},
+      teams,
       ...(codeowners ? { codeowners } : {}),
       changedPaths,
     },

@@ -26,6 +26,8 @@ export type DeliveryJob = {
   comment?: { id: number; number: number; onPullRequest: boolean };
   /** `check_run.requested_action`: the button pressed on AAOE's check run. */
   button?: { identifier: string; checkRunId: number; headSha: string };
+  /** `deployment_protection_rule.requested`: a deployment to an environment that has AAOE as a protection rule. */
+  protection?: { environment: string; runId: number; sha: string; pullRequestNumbers: number[] };
   /** `pull_request`: the pull request as the delivery shows it. */
   pullRequest?: PullRequestFacts;
   /** `check_run` / `check_suite`: the pull requests to read again (the payload lists numbers only). */
@@ -56,6 +58,13 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
     return { ...base, issue: { number: payload.issue.number, labels, ...(typeof payload.label?.name === 'string' ? { label: payload.label.name } : {}) } };
   }
   if ((name === 'pull_request' || name === 'pull_request_review') && payload.pull_request) return { ...base, pullRequest: toPullRequestFacts(payload.pull_request) };
+  if (name === 'deployment_protection_rule') {
+    // the callback URL names the workflow run to review: .../actions/runs/{run_id}/deployment_protection_rule
+    const runId = Number(/\/actions\/runs\/(\d+)\/deployment_protection_rule$/.exec(String(payload.deployment_callback_url ?? ''))?.[1]);
+    if (!Number.isSafeInteger(runId) || typeof payload.environment !== 'string' || typeof payload.deployment?.sha !== 'string') return undefined;
+    const numbers = ((payload.pull_requests ?? []) as Array<{ number?: unknown }>).map((p) => p.number).filter((n): n is number => typeof n === 'number');
+    return { ...base, protection: { environment: payload.environment, runId, sha: payload.deployment.sha, pullRequestNumbers: numbers } };
+  }
   if (name === 'issue_comment') {
     // most comments are conversation: only one with a line that starts with /aaoe becomes a job
     const c = payload.comment;

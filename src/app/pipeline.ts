@@ -91,6 +91,7 @@ export class Pipeline {
     if (job.data.issue) return this.agentWork.onIssue(job, context, github);
     if (job.data.comment) return this.commandWork.onComment(job, context, github);
     if (job.data.button) return this.commandWork.onButton(job, context, github);
+    if (job.data.protection) return this.reviewDeployment(job, context, github);
     const pullRequests = job.data.pullRequest ? [job.data.pullRequest] : [];
     for (const number of job.data.pullRequestNumbers ?? []) pullRequests.push(await github.getPullRequest(number));
     for (const pr of pullRequests) await this.onPullRequest(job, context, github, pr);
@@ -313,6 +314,45 @@ export class Pipeline {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /**
+   * AAOE as a custom deployment protection rule: a deployment is approved only when it comes from a governed
+   * pull request whose execution passed the policy with its approvals (and is not paused or frozen); anything
+   * else is rejected, saying why. Fails closed: a deployment AAOE cannot tie to an execution is rejected.
+   */
+  private async reviewDeployment(job: Job<DeliveryJob>, context: Context, github: GitHubAdapter): Promise<void> {
+    const facts = job.data.protection!;
+    const key = `${job.key}:protection`;
+    if (await isDone(this.runtime.db, key)) return;
+    const { owner, repo } = context.repo();
+    const fullName = `${owner}/${repo}`;
+    const candidates: ExecutionRecord[] = [];
+    for (const number of facts.pullRequestNumbers) {
+      const x = await this.runtime.db.transaction((tx) => lockPullRequestExecution(tx, fullName, number));
+      if (x) candidates.push(x);
+    }
+    const { rows } = await this.runtime.db.query<{ id: string }>('SELECT id FROM executions WHERE repo = $1 AND head_sha = $2', [fullName, facts.sha]);
+    for (const { id } of rows) if (!candidates.some((c) => c.id === id)) candidates.push((await getExecution(this.runtime.db, id))!);
+    const repoPolicy = await this.policyFor(context);
+    const cleared = ['approved', 'merged', 'deploying', 'verifying', 'promoted', 'completed'];
+    const passing = candidates.find((x) => cleared.includes(x.state));
+    let decision: { state: 'approved' | 'rejected'; comment: string };
+    if (!repoPolicy.ok) decision = { state: 'rejected', comment: 'AAOE: the repository policy (.github/aaoe.yml) does not validate, so no deployment is approved until it does.' };
+    else if (passing) decision = { state: 'approved', comment: `AAOE: execution ${passing.id} (#${passing.pullRequest}) passed the policy${passing.state === 'approved' ? ' with its approvals' : ''} at ${(passing.headSha ?? '').slice(0, 7)}; not paused or frozen.` };
+    else if (candidates.length > 0) {
+      const x = candidates[0]!;
+      decision = { state: 'rejected', comment: `AAOE: execution ${x.id} (#${x.pullRequest}) is ${x.state.replaceAll('_', ' ')}: ${x.state === 'frozen' ? 'deployments are frozen' : x.state === 'paused' ? 'it was paused (/aaoe resume)' : 'it has not passed the policy with its approvals'}; see the aaoe/policy check.` };
+    } else decision = { state: 'rejected', comment: `AAOE: no governed pull request leads to ${facts.sha.slice(0, 7)}, so nothing approved this deployment to ${facts.environment}.` };
+    await github.reviewDeployment(facts.runId, facts.environment, decision.state, decision.comment);
+    await this.runtime.db.transaction(async (tx) => {
+      if (!(await markDone(tx, key, passing?.id ?? candidates[0]?.id ?? null, decision))) return;
+      const about = passing ?? candidates[0];
+      if (about) {
+        await appendAudit(tx, { executionId: about.id, traceId: job.data.id, actor: 'aaoe', action: `deployment_${decision.state}`, reason: `${facts.environment} (run ${facts.runId}): ${decision.comment}`, data: { sha: facts.sha, environment: facts.environment } });
+      }
+    });
+    context.log.info({ environment: facts.environment, runId: facts.runId, state: decision.state }, 'deployment protection rule answered');
+  }
 
   /** `merge: auto`: AAOE merges the approved head (never a later one); the agent never merges. */
   private async merge(job: Job<EffectJob>, execution: ExecutionRecord, headSha: string, traceId: string): Promise<void> {

@@ -164,6 +164,27 @@ export class GitHubAdapter {
     }
   }
 
+  /** Answers a deployment protection rule: approves or rejects the deployment of a workflow run to an environment. */
+  async reviewDeployment(runId: number, environment: string, state: 'approved' | 'rejected', comment: string): Promise<void> {
+    await this.octokit.rest.actions.reviewCustomGatesForRun({ ...this.repo, run_id: runId, environment_name: environment, state, comment: comment.slice(0, 1024) });
+  }
+
+  /**
+   * Whether a person is an active member of a team (`org/team-slug`): `unknown` when GitHub does not say (the
+   * installation lacks the organization's members permission, say), which never counts as membership.
+   */
+  async isTeamMember(team: string, username: string): Promise<boolean | 'unknown'> {
+    const [org = '', slug = ''] = team.replace(/^@/, '').split('/');
+    try {
+      const { data } = await this.octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username });
+      return data.state === 'active';
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return false;
+      if ((error as { status?: number }).status === 403) return 'unknown';
+      throw error;
+    }
+  }
+
   /** Every review of a pull request, oldest first. */
   async listReviews(pullNumber: number): Promise<Array<{ id: number; login: string; type: string; state: string; commitId: string; submittedAt: string }>> {
     const reviews = await this.octokit.paginate(this.octokit.rest.pulls.listReviews, { ...this.repo, pull_number: pullNumber, per_page: 100 });

@@ -16,7 +16,7 @@ describe('app.yml', () => {
 
   it('asks for write access only where the app writes: checks, the agent\'s branch, its pull request and the issue', () => {
     const writes = Object.entries(manifest.default_permissions).filter(([, level]) => level !== 'read');
-    expect(Object.fromEntries(writes)).toEqual({ checks: 'write', contents: 'write', pull_requests: 'write', issues: 'write' });
+    expect(Object.fromEntries(writes)).toEqual({ checks: 'write', contents: 'write', pull_requests: 'write', issues: 'write', deployments: 'write' });
     expect(manifest.default_permissions).not.toHaveProperty('administration');
     expect(manifest.default_permissions).not.toHaveProperty('workflows'); // the agent may never write CI workflows
   });

@@ -1,3 +1,4 @@
+import type { components } from '@octokit/openapi-webhooks-types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readAudit, type AuditEntry } from '../../src/store/audit-log.js';
 import { listExecutions } from '../../src/store/executions.js';
@@ -19,7 +20,7 @@ let nextPr = 200;
 
 beforeAll(async () => {
   h = await startHarness();
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' } });
+  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', deployments: 'write', actions: 'read', members: 'read', metadata: 'read' } });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
   for (const [username, permission] of [['wendy-writer', 'write'], ['rita-reader', 'read'], ['dave', 'write'], ['helper-bot[bot]', 'write'], ['alice', 'write'], ['bob', 'maintain']] as const) {
     h.sim.setPermission({ owner: OWNER, repo: REPO, username, permission });
@@ -135,6 +136,18 @@ describe('approvals: allowed paths', () => {
     expect(latestCheck(headSha)).toMatchObject({ conclusion: 'success', actions: [] });
   });
 
+  it('with approvals.teams, needs an approval from a member of each team (membership read through the API)', async () => {
+    await setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\napprovals: { teams: ['${OWNER}/platform'] }\n`);
+    h.sim.addTeamMember({ org: OWNER, team: 'platform', login: 'alice' });
+    const { number, headSha } = await openPullRequest();
+    await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
+    expect(latestCheck(headSha).conclusion).toBe('action_required');
+    expect(latestCheck(headSha).output.summary).toMatch(/Team codertocat\/platform: an approval from one of its members is needed/i);
+    await h.deliver('issue_comment', comment(number, 'alice', '/aaoe approve').payload);
+    expect(latestCheck(headSha).conclusion).toBe('success');
+    expect(h.sim.rejections).toEqual([]);
+  });
+
   it('with approvals.owners: codeowners, turns green only once every owner group approved', async () => {
     await setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\napprovals: { owners: codeowners }\n`);
     const { number, headSha } = await openPullRequest({ files: ['docs/guide.md', 'src/app.ts'] });
@@ -179,6 +192,54 @@ describe('approvals: reviews and merging', () => {
     const { number } = await openPullRequest();
     await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
     expect(h.sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === number)).toMatchObject({ merged: false, state: 'open' });
+  });
+});
+
+describe('AAOE as a deployment protection rule', () => {
+  /**
+   * A `deployment_protection_rule.requested` delivery. @octokit/webhooks-examples has no example of this event,
+   * so it is built field by field against GitHub's own webhook schema (the type from @octokit/openapi-webhooks-types).
+   */
+  function protectionRule(runId: number, sha: string, pr?: { number: number; headSha: string }) {
+    const base = examplePayload('pull_request', 'opened');
+    const payload = {
+      action: 'requested',
+      environment: 'production',
+      event: 'push',
+      deployment_callback_url: `${h.sim.url}/api/v3/repos/${OWNER}/${REPO}/actions/runs/${runId}/deployment_protection_rule`,
+      deployment: { ...examplePayload('deployment', 'created').deployment, sha, environment: 'production' },
+      pull_requests: pr ? [{ ...base.pull_request, number: pr.number, head: { ...base.pull_request.head, sha: pr.headSha } }] : [],
+      repository: base.repository,
+      installation: { id: INSTALLATION_ID, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==' },
+      sender: base.sender,
+    } satisfies Partial<components['schemas']['webhook-deployment-protection-rule-requested']>;
+    return payload;
+  }
+
+  it('rejects a deployment of a change that still needs an approval, and approves it once approved', async () => {
+    const { number, headSha } = await openPullRequest();
+    await h.deliver('deployment_protection_rule', protectionRule(9001, headSha, { number, headSha }));
+    await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
+    await h.deliver('deployment_protection_rule', protectionRule(9002, headSha, { number, headSha }));
+    expect(h.sim.deploymentReviews({ owner: OWNER, repo: REPO }).filter((r) => r.runId === 9001 || r.runId === 9002)).toEqual([
+      { runId: 9001, environment: 'production', state: 'rejected', comment: expect.stringMatching(/is awaiting approval: it has not passed the policy with its approvals/) },
+      { runId: 9002, environment: 'production', state: 'approved', comment: expect.stringMatching(/passed the policy with its approvals/) },
+    ]);
+    expect((await auditOf(number)).map((e) => e.action)).toEqual(expect.arrayContaining(['deployment_rejected', 'deployment_approved']));
+    expect(h.sim.rejections).toEqual([]);
+  });
+
+  it('rejects a deployment no governed pull request leads to (fails closed)', async () => {
+    await h.deliver('deployment_protection_rule', protectionRule(9003, 'f'.repeat(40)));
+    expect(h.sim.deploymentReviews({ owner: OWNER, repo: REPO }).find((r) => r.runId === 9003)).toMatchObject({ state: 'rejected', comment: expect.stringMatching(/no governed pull request leads to fffffff/) });
+  });
+
+  it('rejects a paused execution', async () => {
+    const { number, headSha } = await openPullRequest();
+    await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
+    await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe pause').payload);
+    await h.deliver('deployment_protection_rule', protectionRule(9004, headSha, { number, headSha }));
+    expect(h.sim.deploymentReviews({ owner: OWNER, repo: REPO }).find((r) => r.runId === 9004)).toMatchObject({ state: 'rejected', comment: expect.stringMatching(/paused/) });
   });
 });
 

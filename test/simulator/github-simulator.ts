@@ -11,6 +11,7 @@ import {
   gitTreeJson,
   issueJson,
   reactionJson,
+  stableId,
   checkRunJson,
   commentJson,
   contentDirEntryJson,
@@ -387,6 +388,18 @@ export class GitHubSimulator {
     comment.body = options.body;
     comment.updatedAt = options.at ?? isoSeconds(new Date(Date.parse(comment.createdAt) + 60_000));
     return commentJson(this.urls, repo, comment, appJson(this.urls, this.app));
+  }
+
+  /** Makes `login` an active member of the team `org/team-slug`. */
+  addTeamMember(options: { org: string; team: string; login: string }): void {
+    const key = `${options.org}/${options.team}`.toLowerCase();
+    if (!this.state.teams.has(key)) this.state.teams.set(key, new Set());
+    this.state.teams.get(key)!.add(options.login.toLowerCase());
+  }
+
+  /** How the app answered deployment protection rules in a repository, oldest first. */
+  deploymentReviews(options: { owner: string; repo: string }): Array<{ runId: number; environment: string; state: string; comment: string }> {
+    return structuredClone(this.state.mustRepo(options.owner, options.repo).deploymentReviews);
   }
 
   /** The reactions on a comment, by content and user. */
@@ -1236,6 +1249,30 @@ const ROUTES: Record<string, RouteDef> = {
       });
       const json = pullJson(kit.urls, ctx.repo, pull);
       return { status: 201, json, headers: { location: String(json.url) } };
+    },
+  },
+
+  'teams/get-membership-for-user-in-org': {
+    auth: 'installation',
+    permissions: ['members:read'],
+    handle: (kit, ctx) => {
+      const team = `${ctx.params.org}/${ctx.params.team_slug}`.toLowerCase();
+      const login = String(ctx.params.username);
+      if (!kit.state.teams.get(team)?.has(login.toLowerCase())) throw kit.notFound(ctx);
+      return {
+        status: 200,
+        json: { url: `${kit.urls.api}/teams/${stableId('team', team)}/memberships/${login}`, role: 'member', state: 'active' },
+      };
+    },
+  },
+
+  'actions/review-custom-gates-for-run': {
+    auth: 'installation',
+    permissions: ['deployments:write'],
+    handle: (kit, ctx) => {
+      const body = ctx.body as { environment_name: string; state?: string; comment?: string };
+      ctx.repo.deploymentReviews.push({ runId: Number(ctx.params.run_id), environment: body.environment_name, state: body.state ?? 'commented', comment: body.comment ?? '' });
+      return { status: 204 };
     },
   },
 

@@ -65,6 +65,8 @@ export type Repo = RepoData & {
   checkRuns: Map<number, CheckRunData>;
   checkSuites: Map<string, number>;
   git: GitObjects;
+  /** Answers to deployment protection rules (POST .../actions/runs/{run_id}/deployment_protection_rule). */
+  deploymentReviews: Array<{ runId: number; environment: string; state: string; comment: string }>;
 };
 
 export type Token = {
@@ -84,6 +86,8 @@ export class GitHubState {
   readonly installations = new Map<number, InstallationData>();
   readonly repos = new Map<string, Repo>();
   readonly tokens = new Map<string, Token>();
+  /** `org/team-slug` (lower case) -> member logins (lower case). */
+  readonly teams = new Map<string, Set<string>>();
   private nextId = 1000;
 
   /** A fresh id for check runs, comments, events, labels and pull requests (unique across kinds). */
@@ -132,6 +136,7 @@ export class GitHubState {
       checkRuns: new Map(),
       checkSuites: new Map(),
       git: { blobs: new Map(), trees: new Map(), commits: new Map() },
+      deploymentReviews: [],
     };
     this.repos.set(key, repo);
     this.branch(repo, defaultBranch);
