@@ -5,6 +5,7 @@ import { QUEUES, type Job } from '../store/job-queue.js';
 import type { EffectJob } from '../store/executions.js';
 import { CHECK_NAME, Intake, deliveryJob, type DeliveryJob } from './intake.js';
 import { observeGitHubCalls } from './metrics.js';
+import { reportHandler } from './deploy-work.js';
 import { mountOperations, type OperationsStore } from './operations.js';
 import { Pipeline } from './pipeline.js';
 import { openRuntime, runtimeOptionsFromEnv, type Runtime } from './runtime.js';
@@ -17,6 +18,8 @@ export const PULL_REQUEST_EVENTS = [
   'pull_request.reopened',
   'pull_request.labeled',
   'pull_request.edited',
+  // a merge: the approved change is deployed
+  'pull_request.closed',
 ] as const;
 
 /** An issue opened with the trigger label, or labelled with it: agent work. */
@@ -45,6 +48,8 @@ export type AaoeAppOptions = {
   agent?: AgentConfig;
   /** What /readyz and /metrics read (default: the runtime); tests point it at a broken database. */
   operations?: OperationsStore;
+  /** The HMAC key of the companion action's reports (its `report-secret`); default `AAOE_REPORT_SECRET`. */
+  reportSecret?: string;
   /** Called once the app is loaded, with its runtime (tests use it). */
   onReady?: (runtime: Runtime) => void;
 };
@@ -59,6 +64,7 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
     await observeGitHubCalls(app);
     const runtime = options.runtime ?? (await openRuntime(runtimeOptionsFromEnv(process.env)));
     mountOperations(appOptions, options.operations ?? runtime, { log: app.log });
+    appOptions.addHandler(reportHandler({ runtime, now: options.now ?? (() => new Date()) }, options.reportSecret ?? process.env.AAOE_REPORT_SECRET, app.log));
     runtime.queue.onError = (error) => app.log.error({ err: error }, 'job queue error');
     const pipeline = new Pipeline(app, runtime, {
       now: options.now ?? (() => new Date()),

@@ -30,6 +30,8 @@ export type DeliveryJob = {
   protection?: { environment: string; runId: number; sha: string; pullRequestNumbers: number[] };
   /** `pull_request`: the pull request as the delivery shows it. */
   pullRequest?: PullRequestFacts;
+  /** `pull_request.closed` of a merged pull request: the merge commit. */
+  mergedSha?: string;
   /** `check_run` / `check_suite`: the pull requests to read again (the payload lists numbers only). */
   pullRequestNumbers?: number[];
 };
@@ -56,6 +58,11 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
     if (!payload.issue || payload.issue.pull_request || typeof payload.issue.number !== 'number') return undefined;
     const labels = ((payload.issue.labels ?? []) as Array<{ name?: unknown }>).map((l) => l.name).filter((l): l is string => typeof l === 'string');
     return { ...base, issue: { number: payload.issue.number, labels, ...(typeof payload.label?.name === 'string' ? { label: payload.label.name } : {}) } };
+  }
+  if (name === 'pull_request' && payload.action === 'closed') {
+    // only a merge matters (it starts the deployment); a pull request closed unmerged changes nothing
+    const sha = payload.pull_request?.merged === true ? payload.pull_request.merge_commit_sha : undefined;
+    return typeof sha === 'string' ? { ...base, pullRequest: toPullRequestFacts(payload.pull_request), mergedSha: sha } : undefined;
   }
   if ((name === 'pull_request' || name === 'pull_request_review') && payload.pull_request) return { ...base, pullRequest: toPullRequestFacts(payload.pull_request) };
   if (name === 'deployment_protection_rule') {

@@ -8,6 +8,7 @@ import { explainEvaluation, explainInvalidPolicy, explainUngoverned } from '../p
 import { decideGovernance } from '../policy/governance.js';
 import type { Presets } from '../policy/presets.js';
 import { AgentWork } from './agent-work.js';
+import { dispatchDeploy, dispatchRollback } from './deploy-work.js';
 import { CommandWork, explainApprovals, judgeApprovals } from './command-work.js';
 import { extractProposalBlock, type Proposal } from '../agent/proposal.js';
 import type { AgentConfig } from '../agent/models-config.js';
@@ -107,6 +108,7 @@ export class Pipeline {
 
     try {
       const { owner, repo } = context.repo();
+      if (job.data.mergedSha) return await this.onMerged(key, context, pr, job.data);
       const agents = pr.headRef ? await getExecutionByBranch(this.runtime.db, `${owner}/${repo}`, pr.headRef) : undefined;
       if (agents && agents.pullRequest === null) {
         // AAOE's own pull request, seen before the step that opened it recorded it: that step moves its execution on
@@ -150,6 +152,24 @@ export class Pipeline {
       await this.postFailure(post, error, context.id);
       throw error;
     }
+  }
+
+  /**
+   * A governed pull request was merged: an approved execution is deployed (`dispatch_deploy`); one merged
+   * without approval is not, and the audit log says so (the state machine refuses the event).
+   */
+  private async onMerged(key: string, context: Context, pr: PullRequestFacts, delivery: DeliveryJob): Promise<void> {
+    const { owner, repo } = context.repo();
+    const state = await this.runtime.db.transaction(async (tx) => {
+      if (!(await markDone(tx, key, null))) return undefined;
+      const before = await lockPullRequestExecution(tx, `${owner}/${repo}`, pr.number);
+      if (!before) return 'not governed';
+      const result = transition(before, { type: 'merged', sha: delivery.mergedSha! }, this.options.now());
+      await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution }, result.effects, delivery.id);
+      return result.outcome === 'applied' ? result.execution.state : `refused: ${result.reason}`;
+    });
+    this.runtime.queue.wake(QUEUES.effect);
+    context.log.info({ pullRequest: pr.number, mergedSha: delivery.mergedSha, state }, 'merged');
   }
 
   /** Creates the pull request's execution, or moves it on, in one transaction with its audit entries and jobs. */
@@ -210,6 +230,22 @@ export class Pipeline {
         return this.evaluate(job, execution, effect.headSha, traceId);
       case 'merge_pull_request':
         return this.merge(job, execution, effect.headSha, traceId);
+      case 'dispatch_deploy':
+      case 'dispatch_rollback': {
+        const { context, github } = await this.connect(execution.installationId, execution.repo, traceId);
+        const repoPolicy = await this.policyFor(context);
+        if (!repoPolicy.ok) throw new Error('the repository policy does not validate: nothing is dispatched until it does');
+        const ports = { runtime: this.runtime, now: this.options.now };
+        return effect.type === 'dispatch_deploy' ? dispatchDeploy(ports, job, execution, effect.sha, github, repoPolicy.policy) : dispatchRollback(ports, job, execution, github, repoPolicy.policy);
+      }
+      case 'promote':
+        // the companion action promotes on its own verdict and reported it; nothing is left to do here
+        await this.runtime.db.transaction((tx) => markDone(tx, job.key, executionId, { promotedBy: 'the companion action' }));
+        return;
+      case 'record_breaker_failure':
+        // kept (with its time) for the circuit breaker; counting failures and freezing is issue 7's part
+        await this.runtime.db.transaction((tx) => markDone(tx, job.key, executionId, { failure: effect.reason }));
+        return;
       case 'classify':
         return this.agentWork.classify(job, execution);
       case 'request_proposal':

@@ -185,6 +185,11 @@ export class GitHubAdapter {
     }
   }
 
+  /** Starts the workflows that listen to a `repository_dispatch` of this type, with `payload` as `client_payload`. */
+  async dispatch(eventType: string, payload: Record<string, unknown>): Promise<void> {
+    await this.octokit.rest.repos.createDispatchEvent({ ...this.repo, event_type: eventType, client_payload: payload });
+  }
+
   /** Every review of a pull request, oldest first. */
   async listReviews(pullNumber: number): Promise<Array<{ id: number; login: string; type: string; state: string; commitId: string; submittedAt: string }>> {
     const reviews = await this.octokit.paginate(this.octokit.rest.pulls.listReviews, { ...this.repo, pull_number: pullNumber, per_page: 100 });

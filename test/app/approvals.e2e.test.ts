@@ -2,6 +2,8 @@ import type { components } from '@octokit/openapi-webhooks-types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readAudit, type AuditEntry } from '../../src/store/audit-log.js';
 import { listExecutions } from '../../src/store/executions.js';
+import { DispatchPayload } from '../../action/src/dispatch-payload.js';
+import { signReport } from '../../action/src/report.js';
 import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 import { EXTERNAL_PROPOSAL, proposalBody } from '../support/proposal-body.js';
 
@@ -14,12 +16,13 @@ import { EXTERNAL_PROPOSAL, proposalBody } from '../support/proposal-body.js';
 const OWNER = 'Codertocat';
 const REPO = 'Hello-World';
 const AGENT = 'my-agent[bot]';
+const REPORT_SECRET = 'test-report-secret';
 
 let h: Harness;
 let nextPr = 200;
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ reportSecret: REPORT_SECRET });
   h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', deployments: 'write', actions: 'read', members: 'read', metadata: 'read' } });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
   for (const [username, permission] of [['wendy-writer', 'write'], ['rita-reader', 'read'], ['dave', 'write'], ['helper-bot[bot]', 'write'], ['alice', 'write'], ['bob', 'maintain']] as const) {
@@ -192,6 +195,68 @@ describe('approvals: reviews and merging', () => {
     const { number } = await openPullRequest();
     await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
     expect(h.sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === number)).toMatchObject({ merged: false, state: 'open' });
+  });
+});
+
+describe('after merge: the companion workflow is dispatched, and its report ends the execution', () => {
+  async function mergedExecution() {
+    await setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\nmerge: auto\ndeployment: { canaryPercent: 15 }\n`);
+    const { number } = await openPullRequest();
+    await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
+    const merged = h.sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === number) as any;
+    expect(merged.merged).toBe(true);
+    await h.deliver('pull_request', pullRequestPayload('closed', merged));
+    const x = (await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((e) => e.pullRequest === number)!;
+    return { number, x, mergeSha: merged.merge_commit_sha as string };
+  }
+
+  const report = (over: Record<string, unknown>) => ({
+    version: 1, environment: 'production', deploymentId: null, mode: 'canary', title: 't', reason: 'r', counts: null, intervals: [],
+    commands: [], run: { repository: `${OWNER}/${REPO}`, runId: '1', runAttempt: '1', url: null }, at: new Date().toISOString(), ...over,
+  });
+  const post = (body: unknown, signature?: string) => {
+    const text = JSON.stringify(body);
+    return fetch(`${h.url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signature ?? signReport(text, REPORT_SECRET) }, body: text });
+  };
+
+  it('dispatches aaoe-deploy with a payload the action accepts, and a promote report completes the execution', async () => {
+    const { number, x, mergeSha } = await mergedExecution();
+    expect(x.state).toBe('deploying');
+    const dispatch = h.sim.dispatches({ owner: OWNER, repo: REPO }).at(-1)!;
+    expect(dispatch.eventType).toBe('aaoe-deploy');
+    expect(DispatchPayload.parse(dispatch.payload)).toEqual({ version: 1, executionId: x.id, sha: mergeSha, environment: 'production', canaryPercent: 15, pullRequest: number });
+
+    const forged = await post(report({ executionId: x.id, sha: mergeSha, verdict: 'promote', outcome: 'success' }), 'sha256=' + '0'.repeat(64));
+    expect(forged.status).toBe(401);
+    const other = await post(report({ executionId: x.id, sha: 'a'.repeat(40), verdict: 'promote', outcome: 'success' }));
+    expect(other.status).toBe(409); // a claim about a commit AAOE did not dispatch
+    const res = await post(report({ executionId: x.id, sha: mergeSha, verdict: 'promote', outcome: 'success', commands: [{ name: 'deploy', exitCode: 0, durationMs: 1 }, { name: 'promote', exitCode: 0, durationMs: 1 }] }));
+    expect(res.status).toBe(200);
+    await h.runtime.idle();
+    expect((await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((e) => e.id === x.id)!.state).toBe('completed');
+    expect((await auditOf(number)).map((e) => e.action)).toEqual(expect.arrayContaining(['merge', 'merged', 'deploy_started', 'analysis_started', 'canary_verdict', 'promotion_finished', 'deploy_report']));
+    // the same report again changes nothing
+    expect(await (await post(report({ executionId: x.id, sha: mergeSha, verdict: 'promote', outcome: 'success' }))).json()).toEqual({ state: 'completed', applied: false });
+  });
+
+  it('a rollback report (the action rolled back) ends the execution rolled_back, and nothing is dispatched again', async () => {
+    const { x, mergeSha } = await mergedExecution();
+    const before = h.sim.dispatches({ owner: OWNER, repo: REPO }).length;
+    const res = await post(report({ executionId: x.id, sha: mergeSha, verdict: 'rollback', outcome: 'failure', commands: [{ name: 'deploy', exitCode: 0, durationMs: 1 }, { name: 'rollback', exitCode: 0, durationMs: 1 }] }));
+    expect(res.status).toBe(200);
+    await h.runtime.idle();
+    expect((await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((e) => e.id === x.id)!.state).toBe('rolled_back');
+    expect(h.sim.dispatches({ owner: OWNER, repo: REPO })).toHaveLength(before);
+  });
+
+  it('a pull request merged without approval is not deployed', async () => {
+    const { number } = await openPullRequest();
+    const pr = h.sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === number) as any;
+    const before = h.sim.dispatches({ owner: OWNER, repo: REPO }).length;
+    await h.deliver('pull_request', pullRequestPayload('closed', { ...pr, state: 'closed', merged: true, merge_commit_sha: 'e'.repeat(40) }));
+    expect((await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((e) => e.pullRequest === number)!.state).toBe('awaiting_approval');
+    expect(h.sim.dispatches({ owner: OWNER, repo: REPO })).toHaveLength(before);
+    expect((await auditOf(number)).find((e) => e.action === 'illegal_transition')).toMatchObject({ reason: expect.stringMatching(/merged without approval/) });
   });
 });
 

@@ -397,6 +397,11 @@ export class GitHubSimulator {
     this.state.teams.get(key)!.add(options.login.toLowerCase());
   }
 
+  /** The `repository_dispatch` events the app created in a repository, oldest first. */
+  dispatches(options: { owner: string; repo: string }): Array<{ eventType: string; payload: any }> {
+    return structuredClone(this.state.mustRepo(options.owner, options.repo).dispatches);
+  }
+
   /** How the app answered deployment protection rules in a repository, oldest first. */
   deploymentReviews(options: { owner: string; repo: string }): Array<{ runId: number; environment: string; state: string; comment: string }> {
     return structuredClone(this.state.mustRepo(options.owner, options.repo).deploymentReviews);
@@ -1263,6 +1268,16 @@ const ROUTES: Record<string, RouteDef> = {
         status: 200,
         json: { url: `${kit.urls.api}/teams/${stableId('team', team)}/memberships/${login}`, role: 'member', state: 'active' },
       };
+    },
+  },
+
+  'repos/create-dispatch-event': {
+    auth: 'installation',
+    permissions: ['contents:write'],
+    handle: (kit, ctx) => {
+      const body = ctx.body as { event_type: string; client_payload?: unknown };
+      ctx.repo.dispatches.push({ eventType: body.event_type, payload: body.client_payload ?? {} });
+      return { status: 204 };
     },
   },
 

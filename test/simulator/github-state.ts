@@ -67,6 +67,8 @@ export type Repo = RepoData & {
   git: GitObjects;
   /** Answers to deployment protection rules (POST .../actions/runs/{run_id}/deployment_protection_rule). */
   deploymentReviews: Array<{ runId: number; environment: string; state: string; comment: string }>;
+  /** `repository_dispatch` events created (POST .../dispatches). */
+  dispatches: Array<{ eventType: string; payload: unknown }>;
 };
 
 export type Token = {
@@ -137,6 +139,7 @@ export class GitHubState {
       checkSuites: new Map(),
       git: { blobs: new Map(), trees: new Map(), commits: new Map() },
       deploymentReviews: [],
+      dispatches: [],
     };
     this.repos.set(key, repo);
     this.branch(repo, defaultBranch);

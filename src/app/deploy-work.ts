@@ -1,0 +1,176 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { transition, type ExecutionEvent } from '../execution/transition.js';
+import type { GitHubAdapter } from '../github/github-adapter.js';
+import type { Policy } from '../policy/schema.js';
+import { appendAudit } from '../store/audit-log.js';
+import { commitTransition, lockExecution, markDone, type EffectJob, type ExecutionRecord } from '../store/executions.js';
+import { QUEUES, type Job } from '../store/job-queue.js';
+import type { Runtime } from './runtime.js';
+
+/**
+ * After merge: the app starts the companion workflow and moves the execution on from what the action reports.
+ *
+ * - `dispatch_deploy`: `POST /repos/{owner}/{repo}/dispatches` with event type `aaoe-deploy` and the dispatch payload
+ *   (version 1, `action/README.md`); the execution is then `deploying`.
+ * - The report: `POST /aaoe/deploy-report`, signed with `AAOE_REPORT_SECRET` like a webhook
+ *   (`X-AAOE-Signature-256`). A report is a claim about one execution and the commit AAOE dispatched: anything
+ *   else is refused, and it can only end a deployment (promoted, or rolled back), never approve anything.
+ * - `dispatch_rollback` (after `/aaoe rollback`): event type `aaoe-rollback`, unless the action already rolled back.
+ */
+
+export const REPORT_PATH = '/aaoe/deploy-report';
+export const DEPLOY_EVENT_TYPE = 'aaoe-deploy';
+export const ROLLBACK_EVENT_TYPE = 'aaoe-rollback';
+
+/** The parts of the action's report (version 1) the app acts on; the rest is kept as it came. */
+export const DeployReport = z.looseObject({
+  version: z.literal(1),
+  executionId: z.string().min(1).max(128),
+  sha: z.string().regex(/^[0-9a-f]{40}$/),
+  mode: z.enum(['canary', 'health', 'rollback', 'policy']),
+  verdict: z.string().min(1).max(40),
+  outcome: z.enum(['success', 'failure']),
+  title: z.string().max(1000),
+  reason: z.string().max(10_000),
+  commands: z.array(z.looseObject({ name: z.string(), exitCode: z.int() })).default([]),
+  run: z.looseObject({ url: z.string().nullable().optional() }).optional(),
+});
+export type DeployReport = z.infer<typeof DeployReport>;
+
+/** The dispatch payload (version 1) the companion workflow reads; `action/src/dispatch-payload.ts` validates it. */
+export function dispatchPayload(execution: ExecutionRecord, sha: string, policy: Policy): Record<string, unknown> {
+  return {
+    version: 1,
+    executionId: execution.id,
+    sha,
+    environment: 'production',
+    canaryPercent: policy.deployment.canaryPercent,
+    ...(execution.pullRequest !== null ? { pullRequest: execution.pullRequest } : {}),
+  };
+}
+
+export type DeployPorts = { runtime: Runtime; now: () => Date };
+
+/** `dispatch_deploy`: starts the companion workflow for the merged commit; the execution is then `deploying`. */
+export async function dispatchDeploy(ports: DeployPorts, job: Job<EffectJob>, execution: ExecutionRecord, sha: string, github: GitHubAdapter, policy: Policy): Promise<void> {
+  if (execution.state !== 'merged') {
+    await ports.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, { skipped: `dispatch in ${execution.state}` }));
+    return;
+  }
+  await github.dispatch(DEPLOY_EVENT_TYPE, dispatchPayload(execution, sha, policy));
+  await ports.runtime.db.transaction(async (tx) => {
+    if (!(await markDone(tx, job.key, execution.id, { sha }))) return;
+    const before = await lockExecution(tx, execution.id);
+    if (!before) return;
+    const result = transition(before, { type: 'deploy_started' }, ports.now());
+    await commitTransition(tx, ports.runtime.queue, before, { ...before, ...result.execution }, result.effects, job.data.traceId);
+  });
+}
+
+/** `dispatch_rollback`: the action rolls back on its own verdict; after `/aaoe rollback` the app asks it to. */
+export async function dispatchRollback(ports: DeployPorts, job: Job<EffectJob>, execution: ExecutionRecord, github: GitHubAdapter, policy: Policy): Promise<void> {
+  const sha = await deployedSha(ports, execution.id);
+  if (execution.state === 'rolling_back' && sha) await github.dispatch(ROLLBACK_EVENT_TYPE, dispatchPayload(execution, sha, policy));
+  await ports.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, execution.state === 'rolling_back' ? { dispatched: sha ?? null } : { skipped: `already ${execution.state}` }));
+}
+
+/** The commit AAOE dispatched for an execution (the last `dispatch_deploy`). */
+async function deployedSha(ports: DeployPorts, executionId: string): Promise<string | undefined> {
+  const { rows } = await ports.runtime.db.query<{ sha: string }>(
+    `SELECT result->>'sha' AS sha FROM effects_done WHERE execution_id = $1 AND key LIKE '%:dispatch_deploy' AND result ? 'sha' ORDER BY done_at DESC LIMIT 1`,
+    [executionId],
+  );
+  return rows[0]?.sha ?? undefined;
+}
+
+type Answer = { status: number; body: Record<string, unknown> };
+
+/** The report endpoint, for Probot's `addHandler`: true when it answered the request. */
+export function reportHandler(ports: DeployPorts, secret: string | undefined, log: { info(meta: object, msg: string): void; warn(meta: object, msg: string): void }) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== REPORT_PATH) return false;
+    const send = ({ status, body }: Answer) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      return true;
+    };
+    if (req.method !== 'POST') return send({ status: 405, body: { error: 'POST a report' } });
+    if (!secret) return send({ status: 503, body: { error: 'reports are not accepted: set AAOE_REPORT_SECRET (the report-secret of the action)' } });
+    const raw = await readBody(req, 256 * 1024);
+    if (raw === undefined) return send({ status: 413, body: { error: 'a report is at most 256 KB' } });
+    if (!verifySignature(raw, String(req.headers['x-aaoe-signature-256'] ?? ''), secret)) {
+      log.warn({ path: REPORT_PATH }, 'deploy report refused: bad signature');
+      return send({ status: 401, body: { error: 'the X-AAOE-Signature-256 signature does not match' } });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      return send({ status: 400, body: { error: 'the body is not JSON' } });
+    }
+    const parsed = DeployReport.safeParse(json);
+    if (!parsed.success) return send({ status: 400, body: { error: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') } });
+    const answer = await applyReport(ports, parsed.data);
+    log.info({ execution: parsed.data.executionId, verdict: parsed.data.verdict, status: answer.status }, 'deploy report');
+    return send(answer);
+  };
+}
+
+/** Moves the execution on from a verified report, once; the report goes into the audit log as evidence. */
+export async function applyReport(ports: DeployPorts, report: DeployReport): Promise<Answer> {
+  const sha = await deployedSha(ports, report.executionId);
+  const answer = await ports.runtime.db.transaction(async (tx): Promise<Answer> => {
+    const before = await lockExecution(tx, report.executionId);
+    if (!before) return { status: 404, body: { error: `no execution ${report.executionId}` } };
+    if (!sha || sha !== report.sha) return { status: 409, body: { error: `execution ${before.id} dispatched ${sha ?? 'nothing'}, not ${report.sha}` } };
+    const rolledBack = report.commands.some((c) => c.name === 'rollback' && c.exitCode === 0);
+    const events: ExecutionEvent[] = [];
+    if (report.mode === 'rollback') {
+      if (before.state !== 'rolling_back') return { status: 200, body: { state: before.state, applied: false } };
+      if (report.outcome === 'success') events.push({ type: 'rollback_finished' });
+    } else {
+      if (before.state !== 'deploying' && before.state !== 'verifying') return { status: 200, body: { state: before.state, applied: false } };
+      if (before.state === 'deploying') events.push({ type: 'analysis_started' });
+      const promoted = report.verdict === 'promote' && report.outcome === 'success';
+      // anything but a promotion is a failure: an inconclusive canary never promotes
+      events.push({ type: 'canary_verdict', verdict: promoted ? 'pass' : report.verdict === 'inconclusive' ? 'inconclusive' : 'fail', reason: `${report.title}: ${report.reason}`.slice(0, 2000) });
+      if (promoted) events.push({ type: 'promotion_finished' });
+      else if (rolledBack) events.push({ type: 'rollback_finished' });
+    }
+    let current = before;
+    for (const event of events) {
+      const result = transition(current, event, ports.now());
+      if (result.outcome === 'illegal') return { status: 409, body: { error: result.reason } };
+      await commitTransition(tx, ports.runtime.queue, current, { ...current, ...result.execution }, result.effects, before.traceId);
+      current = { ...current, ...result.execution };
+    }
+    await appendAudit(tx, {
+      executionId: before.id, traceId: before.traceId, actor: 'aaoe-action', action: 'deploy_report',
+      reason: `${report.mode}: ${report.verdict} (${report.outcome}): ${report.title}`.slice(0, 2000), data: { sha: report.sha, run: report.run?.url ?? null },
+    });
+    return { status: 200, body: { state: current.state, applied: true } };
+  });
+  ports.runtime.queue.wake(QUEUES.effect);
+  return answer;
+}
+
+export function verifySignature(body: string, header: string, secret: string): boolean {
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`);
+  const given = Buffer.from(header);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
