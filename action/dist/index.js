@@ -49809,6 +49809,8 @@ var Change = external_exports.strictObject({
     isAgent: external_exports.boolean()
   }),
   declared: Declared.optional(),
+  /** The circuit breaker's freeze of the repository, or null when none is in force (absent: not known, no gate). */
+  freeze: external_exports.strictObject({ until: external_exports.iso.datetime({ offset: true }), reason: external_exports.string() }).nullable().optional(),
   /** The proposal of a governed pull request; the resilience gate judges it (absent: judged outside a pull request). */
   proposal: ProposalFacts.optional(),
   /** Spent so far by the execution behind this change. */
@@ -49921,6 +49923,20 @@ function firstChangedLine(file2) {
   const m = file2.patch ? /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/m.exec(file2.patch) : null;
   const line = m ? Math.max(1, Number(m[1])) : 1;
   return { startLine: line, endLine: line };
+}
+
+// src/policy/gates/circuit-breaker.ts
+function evaluateBreakerGate(freeze, policy) {
+  const base = { gate: "circuit-breaker", title: "Circuit breaker", findings: [] };
+  const evidence = [`circuitBreaker: ${policy.maxFailures} failed deployments within a day freeze execution for ${policy.freezeMinutes} minutes`];
+  if (!freeze) return { ...base, outcome: "passed", reason: "Execution is not frozen.", evidence };
+  return {
+    ...base,
+    outcome: "failed",
+    reason: `Frozen until ${freeze.until}: ${freeze.reason}.`,
+    evidence,
+    hint: `The freeze ends on its own at ${freeze.until}; an admin of the repository can lift it earlier with \`/aaoe resume\`. Then re-run this check.`
+  };
 }
 
 // src/policy/gates/resilience.ts
@@ -54788,7 +54804,8 @@ async function evaluatePolicy(change, policy) {
     }),
     guard("cost", "Cost", () => evaluateCostGate(change, policy.cost)),
     // a governed pull request always brings its proposal facts; a change judged on its own (the CLI) has none
-    ...change.proposal ? [guard("resilience", "Resilience", () => evaluateResilienceGate(change.proposal, policy.deployment))] : []
+    ...change.proposal ? [guard("resilience", "Resilience", () => evaluateResilienceGate(change.proposal, policy.deployment))] : [],
+    ...change.freeze !== void 0 ? [guard("circuit-breaker", "Circuit breaker", () => evaluateBreakerGate(change.freeze ?? null, policy.circuitBreaker))] : []
   ]);
   const conclusion = concludeGates(gates);
   return { policyId: policy.id ?? policy.extends ?? "policy", conclusion, title: titleFor(conclusion, gates, risk), gates, risk };

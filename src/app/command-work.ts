@@ -6,6 +6,7 @@ import { matchingRule, parseCodeowners } from '../agent/codeowners.js';
 import type { Policy } from '../policy/schema.js';
 import { listApprovals, previousHeads, recordApproval, toCandidate, type ApprovalRecord } from '../store/approvals.js';
 import { appendAudit } from '../store/audit-log.js';
+import { activeFreeze, liftFreeze } from '../store/breaker.js';
 import type { SqlExecutor } from '../store/database.js';
 import {
   commitTransition,
@@ -153,6 +154,19 @@ export class CommandWork {
 
     // every other command changes the execution: the same people who may approve may do it, never a bot
     const permission = actor.type === 'User' ? await github.getRole(actor.login) : 'none';
+    if (command.verb === 'resume') {
+      const freeze = await activeFreeze(this.ports.runtime.db, execution.repo, 'production', this.ports.now());
+      if (freeze) {
+        // lifting the circuit breaker's freeze early is an admin's decision
+        if (permission !== 'admin') return this.refuse(execution, at.traceId, actor.login, command, `execution is frozen until ${freeze.until} (${freeze.reason}); only an admin of the repository lifts a freeze early, @${actor.login} has ${permission}`);
+        await this.ports.runtime.db.transaction(async (tx) => {
+          await liftFreeze(tx, execution.repo, 'production', actor.login, this.ports.now());
+          await appendAudit(tx, { executionId: execution.id, traceId: at.traceId, actor: actor.login, action: 'freeze_lifted', reason: `lifted the freeze that ran until ${freeze.until}: ${freeze.reason}`, data: { until: freeze.until } });
+        });
+        if (execution.headSha && execution.pullRequest !== null) await this.move(execution, { type: 'evaluation_requested', headSha: execution.headSha, by: actor.login }, at.traceId);
+        return { ok: true, text: `@${actor.login} lifted the freeze (it ran until ${freeze.until}). Executions are judged again as their checks re-run.` };
+      }
+    }
     if (actor.type !== 'User' || !(policy.approvals.permissions as string[]).includes(permission)) {
       return this.refuse(execution, at.traceId, actor.login, command, `@${actor.login} has ${actor.type !== 'User' ? `no say (${actor.type})` : `${permission} permission`}; \`/aaoe ${command.verb}\` needs ${policy.approvals.permissions.join(', ')}`);
     }

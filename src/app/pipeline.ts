@@ -14,6 +14,7 @@ import { extractProposalBlock, type Proposal } from '../agent/proposal.js';
 import type { AgentConfig } from '../agent/models-config.js';
 import { executionModelCost } from '../store/model-calls.js';
 import { appendAudit } from '../store/audit-log.js';
+import { activeFreeze, recordFailure } from '../store/breaker.js';
 import {
   commitTransition,
   getExecution,
@@ -34,6 +35,9 @@ import { PolicyCache } from './policy-cache.js';
 import type { Runtime } from './runtime.js';
 
 type Conclusion = CheckRunPlan['conclusion'];
+
+/** The one environment this release deploys to (the dispatch payload's default). */
+const ENVIRONMENT = 'production';
 type CheckText = { title: string; summary: string };
 
 /**
@@ -242,10 +246,19 @@ export class Pipeline {
         // the companion action promotes on its own verdict and reported it; nothing is left to do here
         await this.runtime.db.transaction((tx) => markDone(tx, job.key, executionId, { promotedBy: 'the companion action' }));
         return;
-      case 'record_breaker_failure':
-        // kept (with its time) for the circuit breaker; counting failures and freezing is issue 7's part
-        await this.runtime.db.transaction((tx) => markDone(tx, job.key, executionId, { failure: effect.reason }));
+      case 'record_breaker_failure': {
+        const { context } = await this.connect(execution.installationId, execution.repo, traceId);
+        const repoPolicy = await this.policyFor(context);
+        const breaker = repoPolicy.ok ? repoPolicy.policy.circuitBreaker : { maxFailures: 1, freezeMinutes: 30 }; // no valid policy: the strictest
+        await this.runtime.db.transaction(async (tx) => {
+          if (!(await markDone(tx, job.key, executionId, { failure: effect.reason }))) return;
+          const tripped = await recordFailure(tx, { repo: execution.repo, environment: ENVIRONMENT, executionId, reason: effect.reason, now: this.options.now() }, breaker);
+          if (tripped) {
+            await appendAudit(tx, { executionId, traceId, actor: 'aaoe', action: 'breaker_tripped', reason: `frozen until ${tripped.until}: ${tripped.reason}`, data: { until: tripped.until } });
+          }
+        });
         return;
+      }
       case 'classify':
         return this.agentWork.classify(job, execution);
       case 'request_proposal':
@@ -276,10 +289,12 @@ export class Pipeline {
       const repoPolicy = await this.policyFor(context);
       if (!repoPolicy.ok) throw new Error('the policy became invalid; the next delivery reports where');
       const spent = await executionModelCost(this.runtime.db, execution.id);
+      const frozen = await activeFreeze(this.runtime.db, execution.repo, ENVIRONMENT, this.options.now());
       const change: Change = {
         files: await github.listChangedFiles(execution.pullRequest),
         author: { login: subject.author.login, isAgent: subject.isAgent },
         ...(await this.proposalOf(execution, github)),
+        freeze: frozen ? { until: frozen.until, reason: frozen.reason } : null,
         spent: { tokens: spent.tokens, usd: spent.usd },
         at: this.options.now().toISOString(),
       };
@@ -373,7 +388,9 @@ export class Pipeline {
     const cleared = ['approved', 'merged', 'deploying', 'verifying', 'promoted', 'completed'];
     const passing = candidates.find((x) => cleared.includes(x.state));
     let decision: { state: 'approved' | 'rejected'; comment: string };
-    if (!repoPolicy.ok) decision = { state: 'rejected', comment: 'AAOE: the repository policy (.github/aaoe.yml) does not validate, so no deployment is approved until it does.' };
+    const frozen = await activeFreeze(this.runtime.db, fullName, facts.environment, this.options.now());
+    if (frozen) decision = { state: 'rejected', comment: `AAOE: deployments are frozen until ${frozen.until}: ${frozen.reason}. An admin can lift it with /aaoe resume.` };
+    else if (!repoPolicy.ok) decision = { state: 'rejected', comment: 'AAOE: the repository policy (.github/aaoe.yml) does not validate, so no deployment is approved until it does.' };
     else if (passing) decision = { state: 'approved', comment: `AAOE: execution ${passing.id} (#${passing.pullRequest}) passed the policy${passing.state === 'approved' ? ' with its approvals' : ''} at ${(passing.headSha ?? '').slice(0, 7)}; not paused or frozen.` };
     else if (candidates.length > 0) {
       const x = candidates[0]!;

@@ -52,6 +52,8 @@ export const Change = z.strictObject({
     isAgent: z.boolean(),
   }),
   declared: Declared.optional(),
+  /** The circuit breaker's freeze of the repository, or null when none is in force (absent: not known, no gate). */
+  freeze: z.strictObject({ until: z.iso.datetime({ offset: true }), reason: z.string() }).nullable().optional(),
   /** The proposal of a governed pull request; the resilience gate judges it (absent: judged outside a pull request). */
   proposal: ProposalFacts.optional(),
   /** Spent so far by the execution behind this change. */

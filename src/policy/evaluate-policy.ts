@@ -1,6 +1,7 @@
 import type { Change } from './change.js';
 import { evaluateCostGate } from './gates/cost.js';
 import { evaluateProtectedPathsGate } from './gates/protected-paths.js';
+import { evaluateBreakerGate } from './gates/circuit-breaker.js';
 import { evaluateResilienceGate } from './gates/resilience.js';
 import { assessRisk, evaluateRiskGate } from './gates/risk.js';
 import { evaluateSecretsGate } from './gates/secrets-gate.js';
@@ -33,6 +34,7 @@ export async function evaluatePolicy(change: Change, policy: Policy): Promise<Ev
     guard('cost', 'Cost', () => evaluateCostGate(change, policy.cost)),
     // a governed pull request always brings its proposal facts; a change judged on its own (the CLI) has none
     ...(change.proposal ? [guard('resilience', 'Resilience', () => evaluateResilienceGate(change.proposal!, policy.deployment))] : []),
+    ...(change.freeze !== undefined ? [guard('circuit-breaker', 'Circuit breaker', () => evaluateBreakerGate(change.freeze ?? null, policy.circuitBreaker))] : []),
   ]);
 
   const conclusion = concludeGates(gates);

@@ -2,7 +2,7 @@ import type { RiskLevel } from './schema.js';
 
 /** The result tree of a policy evaluation. It mirrors the gates and explains itself. */
 
-export type GateId = 'protected-paths' | 'secrets' | 'risk' | 'cost' | 'resilience';
+export type GateId = 'protected-paths' | 'secrets' | 'risk' | 'cost' | 'resilience' | 'circuit-breaker';
 
 export type GateOutcome = 'passed' | 'failed' | 'needs_approval';
 

@@ -150,6 +150,34 @@ CREATE TABLE approvals (
 );
 `,
   },
+  {
+    version: 7,
+    name: 'circuit breaker',
+    sql: `
+-- A failed canary (or health breach) of an execution, per repository and environment: the circuit breaker counts them.
+CREATE TABLE breaker_failures (
+  id           bigserial PRIMARY KEY,
+  repo         text NOT NULL,
+  environment  text NOT NULL,
+  execution_id text NOT NULL,
+  reason       text NOT NULL,
+  at           timestamptz NOT NULL
+);
+CREATE INDEX breaker_failures_repo ON breaker_failures (repo, environment, at);
+-- A freeze the breaker tripped: no execution of the repository passes the policy or deploys until it ends.
+CREATE TABLE freezes (
+  id          bigserial PRIMARY KEY,
+  repo        text NOT NULL,
+  environment text NOT NULL,
+  reason      text NOT NULL,
+  since       timestamptz NOT NULL,
+  until       timestamptz NOT NULL,
+  lifted_by   text,
+  lifted_at   timestamptz
+);
+CREATE INDEX freezes_repo ON freezes (repo, environment, until);
+`,
+  },
 ];
 
 /** Key of the transaction-scoped advisory lock that serialises migrators (two processes starting at once). */

@@ -20,9 +20,11 @@ const REPORT_SECRET = 'test-report-secret';
 
 let h: Harness;
 let nextPr = 200;
+/** The app's clock runs this far ahead of the real one (the circuit-breaker scenario moves it). */
+let clockOffsetMs = 0;
 
 beforeAll(async () => {
-  h = await startHarness({ reportSecret: REPORT_SECRET });
+  h = await startHarness({ reportSecret: REPORT_SECRET, now: () => new Date(Date.now() + clockOffsetMs) });
   h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', deployments: 'write', actions: 'read', members: 'read', metadata: 'read' } });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
   for (const [username, permission] of [['wendy-writer', 'write'], ['rita-reader', 'read'], ['dave', 'write'], ['helper-bot[bot]', 'write'], ['alice', 'write'], ['bob', 'maintain']] as const) {
@@ -399,4 +401,85 @@ describe('approvals: the attack suite (every case denied and explained)', () => 
     expect((await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((x) => x.pullRequest === number)!.state).toBe('rejected');
     expect(h.sim.rejections).toEqual([]);
   });
+});
+
+// Last in this file: it freezes the repository.
+describe('circuit breaker: failed canaries freeze execution until the freeze ends or an admin lifts it', () => {
+  const policy = `agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\nmerge: auto\ncircuitBreaker: { maxFailures: 2, freezeMinutes: 30 }\n`;
+
+  async function approvedAndMerged() {
+    const { number, headSha } = await openPullRequest();
+    await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
+    const merged = h.sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === number) as any;
+    if (merged.merged) await h.deliver('pull_request', pullRequestPayload('closed', merged));
+    const x = (await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((e) => e.pullRequest === number)!;
+    return { number, headSha, x, mergeSha: merged.merge_commit_sha as string | null };
+  }
+
+  async function rolledBack() {
+    const { x, mergeSha } = await approvedAndMerged();
+    expect(x.state).toBe('deploying');
+    const body = JSON.stringify({
+      version: 1, executionId: x.id, sha: mergeSha, environment: 'production', deploymentId: null, mode: 'canary', verdict: 'rollback', outcome: 'failure',
+      title: 'Roll back', reason: 'error rate 3x the baseline', counts: null, intervals: [], commands: [{ name: 'rollback', exitCode: 0, durationMs: 1 }],
+      run: { repository: null, runId: null, runAttempt: null, url: null }, at: new Date().toISOString(),
+    });
+    const res = await fetch(`${h.url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signReport(body, REPORT_SECRET) }, body });
+    expect(res.status).toBe(200);
+    await h.runtime.idle();
+  }
+
+  it('two failed canaries trip the breaker: a third approved execution is refused "frozen until ..."; after the freeze it runs', async () => {
+    clockOffsetMs += 25 * 3600_000; // the failures of earlier tests in this file fall out of the breaker's day
+    await setConfig(policy);
+    await rolledBack();
+    expect(latestCheck((await openPullRequestAllowingFailure()).headSha).conclusion).toBe('action_required'); // one failure: not frozen
+    await rolledBack();
+    const { number, headSha } = await openPullRequestAllowingFailure();
+    const frozen = latestCheck(headSha);
+    expect(frozen.conclusion).toBe('failure');
+    expect(frozen.output.summary).toMatch(/Circuit breaker \| ❌ failed \| Frozen until \d{4}-\d\d-\d\dT[\d:.]+Z: \d failed deployments/);
+    await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
+    expect(latestCheck(headSha).conclusion).toBe('failure'); // approved or not
+    await h.deliver('deployment_protection_rule', protection(9100, headSha, number));
+    expect(h.sim.deploymentReviews({ owner: OWNER, repo: REPO }).find((r) => r.runId === 9100)).toMatchObject({ state: 'rejected', comment: expect.stringMatching(/frozen until/) });
+    // a writer cannot lift it; the clock passing the end of the freeze does
+    await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe resume').payload);
+    expect(replies(number).join('\n')).toMatch(/only an admin of the repository lifts a freeze early, @wendy-writer has write/);
+    clockOffsetMs += 31 * 60_000;
+    await h.deliver('check_run', buttonPress(number, headSha, 'wendy-writer', 'rerun'));
+    expect(latestCheck(headSha).conclusion).toBe('success');
+    expect(h.sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === number)).toMatchObject({ merged: true });
+  });
+
+  it('an admin lifts a freeze early with /aaoe resume (audited)', async () => {
+    await setConfig(policy);
+    await rolledBack();
+    await rolledBack();
+    const { number, headSha } = await openPullRequestAllowingFailure();
+    expect(latestCheck(headSha).conclusion).toBe('failure');
+    h.sim.setPermission({ owner: OWNER, repo: REPO, username: 'ada-admin', permission: 'admin' });
+    await h.deliver('issue_comment', comment(number, 'ada-admin', '/aaoe resume').payload);
+    expect(latestCheck(headSha).conclusion).toBe('action_required'); // not frozen any more; still needs its approval
+    expect((await auditOf(number)).find((e) => e.action === 'freeze_lifted')).toMatchObject({ actor: 'ada-admin' });
+  });
+
+  async function openPullRequestAllowingFailure() {
+    const number = nextPr++;
+    const headSha = (number.toString(16) + 'd'.repeat(40)).slice(0, 40);
+    const pr = h.sim.addPullRequest({ owner: OWNER, repo: REPO, number, user: { login: AGENT, type: 'Bot' }, headRef: `change-${number}`, headSha, baseRef: 'master', body: mediumBody, files: [file(`docs/${number}.md`)] as never });
+    await h.deliver('pull_request', pullRequestPayload('opened', pr));
+    return { number, headSha };
+  }
+
+  function protection(runId: number, sha: string, number: number) {
+    const base = examplePayload('pull_request', 'opened');
+    return {
+      action: 'requested', environment: 'production', event: 'push',
+      deployment_callback_url: `${h.sim.url}/api/v3/repos/${OWNER}/${REPO}/actions/runs/${runId}/deployment_protection_rule`,
+      deployment: { ...examplePayload('deployment', 'created').deployment, sha, environment: 'production' },
+      pull_requests: [{ ...base.pull_request, number, head: { ...base.pull_request.head, sha } }],
+      repository: base.repository, installation: { id: INSTALLATION_ID, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==' }, sender: base.sender,
+    } satisfies Partial<components['schemas']['webhook-deployment-protection-rule-requested']>;
+  }
 });

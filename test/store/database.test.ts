@@ -51,9 +51,11 @@ describe.each(backends)('database on $name', (backend) => {
     expect(tables.rows.map((row) => row.table_name)).toEqual([
       'approvals',
       'audit_log',
+      'breaker_failures',
       'deliveries',
       'effects_done',
       'executions',
+      'freezes',
       'model_calls',
       'schema_migrations',
     ]);

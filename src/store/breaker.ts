@@ -1,0 +1,61 @@
+import type { SqlExecutor } from './database.js';
+
+/**
+ * The circuit breaker's memory: failed canaries per repository and environment, and the freezes they tripped.
+ * `maxFailures` failures within a day, counted since the last freeze ended, trip a freeze of `freezeMinutes`;
+ * an admin's `/aaoe resume` lifts it early. Time is always an argument (the app's clock).
+ */
+
+export type Freeze = { id: number; reason: string; since: string; until: string };
+
+/** How far back failures count (and never before the last freeze ended). */
+export const BREAKER_WINDOW_MS = 24 * 60 * 60_000;
+
+/** The freeze in force at `now`, if any. */
+export async function activeFreeze(db: SqlExecutor, repo: string, environment: string, now: Date): Promise<Freeze | undefined> {
+  const { rows } = await db.query<{ id: string | number; reason: string; since: Date; until: Date }>(
+    `SELECT id, reason, since, until FROM freezes WHERE repo = $1 AND environment = $2 AND lifted_at IS NULL AND since <= $3 AND until > $3 ORDER BY until DESC LIMIT 1`,
+    [repo, environment, now.toISOString()],
+  );
+  const row = rows[0];
+  return row && { id: Number(row.id), reason: row.reason, since: new Date(row.since).toISOString(), until: new Date(row.until).toISOString() };
+}
+
+/**
+ * Records a failure and trips a freeze when it is the `maxFailures`-th within the window; returns the freeze it
+ * tripped. Serialised per repository and environment by the caller's transaction lock.
+ */
+export async function recordFailure(
+  tx: SqlExecutor,
+  at: { repo: string; environment: string; executionId: string; reason: string; now: Date },
+  policy: { maxFailures: number; freezeMinutes: number },
+): Promise<Freeze | undefined> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`breaker:${at.repo}:${at.environment}`]);
+  await tx.query('INSERT INTO breaker_failures (repo, environment, execution_id, reason, at) VALUES ($1, $2, $3, $4, $5)', [at.repo, at.environment, at.executionId, at.reason, at.now.toISOString()]);
+  if (await activeFreeze(tx, at.repo, at.environment, at.now)) return undefined;
+  const { rows: ended } = await tx.query<{ end: Date | null }>(
+    `SELECT max(COALESCE(lifted_at, until)) AS end FROM freezes WHERE repo = $1 AND environment = $2`,
+    [at.repo, at.environment],
+  );
+  const since = Math.max(at.now.getTime() - BREAKER_WINDOW_MS, ended[0]?.end ? new Date(ended[0].end).getTime() : 0);
+  const { rows } = await tx.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM breaker_failures WHERE repo = $1 AND environment = $2 AND at > $3',
+    [at.repo, at.environment, new Date(since).toISOString()],
+  );
+  if ((rows[0]?.n ?? 0) < policy.maxFailures) return undefined;
+  const until = new Date(at.now.getTime() + policy.freezeMinutes * 60_000);
+  const reason = `${rows[0]!.n} failed deployments since ${new Date(since).toISOString()} (circuitBreaker.maxFailures ${policy.maxFailures}); the last: ${at.reason}`;
+  const { rows: made } = await tx.query<{ id: string | number }>(
+    'INSERT INTO freezes (repo, environment, reason, since, until) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+    [at.repo, at.environment, reason, at.now.toISOString(), until.toISOString()],
+  );
+  return { id: Number(made[0]!.id), reason, since: at.now.toISOString(), until: until.toISOString() };
+}
+
+/** Lifts the freeze in force (an admin's `/aaoe resume`); false when there was none. */
+export async function liftFreeze(tx: SqlExecutor, repo: string, environment: string, by: string, now: Date): Promise<Freeze | undefined> {
+  const freeze = await activeFreeze(tx, repo, environment, now);
+  if (!freeze) return undefined;
+  await tx.query('UPDATE freezes SET lifted_by = $2, lifted_at = $3 WHERE id = $1', [freeze.id, by, now.toISOString()]);
+  return freeze;
+}
