@@ -10,18 +10,22 @@ import { activeFreeze, liftFreeze } from '../store/breaker.js';
 import type { SqlExecutor } from '../store/database.js';
 import {
   commitTransition,
-  getExecution,
+  getIssueExecution,
+  getPullRequestExecution,
   isDone,
+  listExecutionsAtHead,
   lockIssueExecution,
   lockPullRequestExecution,
   markDone,
   type ExecutionRecord,
 } from '../store/executions.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
+import { changedPaths } from '../policy/change.js';
+import { DEFAULT_ENVIRONMENT } from './deploy-work.js';
 import { COMMAND_TEXT, parseCommands, type Command, type ParsedCommand } from './commands.js';
 import type { DeliveryJob } from './intake.js';
+import type { AgentWorkPorts } from './agent-work.js';
 import type { RepoPolicy } from './load-repo-policy.js';
-import type { Runtime } from './runtime.js';
 
 /**
  * Comment commands (`/aaoe approve` and friends) and the check run's buttons. Who may do what is decided here,
@@ -31,12 +35,8 @@ import type { Runtime } from './runtime.js';
  * evaluated. Every command is acknowledged with a reaction and recorded in the audit log.
  */
 
-export type CommandPorts = {
-  runtime: Runtime;
-  now: () => Date;
-  policyFor: (context: Context) => Promise<RepoPolicy>;
-  botLogin: () => Promise<string>;
-};
+/** What commands need of the app: the store, the clock, the policy, the app's login (no GitHub client of their own). */
+export type CommandPorts = Omit<AgentWorkPorts, 'connect'>;
 
 /** Commands read from one comment at most; the rest are ignored (a comment is not a script). */
 const MAX_COMMANDS = 5;
@@ -61,7 +61,7 @@ export class CommandWork {
 
     const { owner, repo } = context.repo();
     const fullName = `${owner}/${repo}`;
-    const execution = await db.transaction((tx) => (facts.onPullRequest ? lockPullRequestExecution(tx, fullName, facts.number) : lockIssueExecution(tx, fullName, facts.number)));
+    const execution = facts.onPullRequest ? await getPullRequestExecution(db, fullName, facts.number) : await getIssueExecution(db, fullName, facts.number);
     const repoPolicy = await this.ports.policyFor(context);
     const actor = { login: comment.author.login, type: comment.author.type };
     const outcomes: Outcome[] = [];
@@ -86,11 +86,8 @@ export class CommandWork {
     const fullName = `${owner}/${repo}`;
     // the check run names the commit; the pull request is the execution's whose head it is (fork PRs list none)
     let execution: ExecutionRecord | undefined;
-    for (const number of job.data.pullRequestNumbers ?? []) execution ??= await db.transaction((tx) => lockPullRequestExecution(tx, fullName, number));
-    if (!execution) {
-      const { rows } = await db.query<{ id: string }>('SELECT id FROM executions WHERE repo = $1 AND head_sha = $2 AND pull_request IS NOT NULL ORDER BY created_at DESC LIMIT 1', [fullName, facts.headSha]);
-      execution = rows[0] && (await getExecution(db, rows[0].id));
-    }
+    for (const number of job.data.pullRequestNumbers ?? []) execution ??= await getPullRequestExecution(db, fullName, number);
+    execution ??= (await listExecutionsAtHead(db, fullName, facts.headSha))[0];
     const repoPolicy = await this.ports.policyFor(context);
     const actor = { login: job.data.sender ?? 'ghost', type: job.data.senderType ?? 'User' };
     const command: ParsedCommand = { type: 'command', line: 1, command: { verb: facts.identifier === 'approve' ? 'approve' : 'explain' } };
@@ -145,7 +142,7 @@ export class CommandWork {
         at: at.source.kind === 'comment' ? at.source.createdAt : this.ports.now().toISOString(),
       };
       await this.ports.runtime.db.transaction((tx) => recordApproval(tx, record));
-      const judged = await judgeApprovals(this.ports, github, execution, policy, pr, (await github.listChangedFiles(execution.pullRequest)).flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path])));
+      const judged = await judgeApprovals(this.ports, github, execution, policy, pr, changedPaths(await github.listChangedFiles(execution.pullRequest)));
       const refused = judged.rejected.find((r) => (r.ref.source === 'comment' ? r.ref.commentId : r.ref.source === 'button' ? r.ref.checkRunId : -1) === at.source.id && r.ref.source === at.source.kind);
       if (refused) return this.refuse(execution, at.traceId, actor.login, command, refused.message);
       await this.move(execution, { type: 'evaluation_requested', headSha: execution.headSha ?? pr.headSha, by: actor.login }, at.traceId, (tx) => audit(tx, `approval recorded on ${record.headSha}: ${judged.summary}`));
@@ -155,12 +152,12 @@ export class CommandWork {
     // every other command changes the execution: the same people who may approve may do it, never a bot
     const permission = actor.type === 'User' ? await github.getRole(actor.login) : 'none';
     if (command.verb === 'resume') {
-      const freeze = await activeFreeze(this.ports.runtime.db, execution.repo, 'production', this.ports.now());
+      const freeze = await activeFreeze(this.ports.runtime.db, execution.repo, DEFAULT_ENVIRONMENT, this.ports.now());
       if (freeze) {
         // lifting the circuit breaker's freeze early is an admin's decision
         if (permission !== 'admin') return this.refuse(execution, at.traceId, actor.login, command, `execution is frozen until ${freeze.until} (${freeze.reason}); only an admin of the repository lifts a freeze early, @${actor.login} has ${permission}`);
         await this.ports.runtime.db.transaction(async (tx) => {
-          await liftFreeze(tx, execution.repo, 'production', actor.login, this.ports.now());
+          await liftFreeze(tx, execution.repo, DEFAULT_ENVIRONMENT, actor.login, this.ports.now());
           await appendAudit(tx, { executionId: execution.id, traceId: at.traceId, actor: actor.login, action: 'freeze_lifted', reason: `lifted the freeze that ran until ${freeze.until}: ${freeze.reason}`, data: { until: freeze.until } });
         });
         if (execution.headSha && execution.pullRequest !== null) await this.move(execution, { type: 'evaluation_requested', headSha: execution.headSha, by: actor.login }, at.traceId);
@@ -178,11 +175,13 @@ export class CommandWork {
   }
 
   private async rerun(execution: ExecutionRecord | undefined, repoPolicy: RepoPolicy, github: GitHubAdapter, actor: { login: string; type: string }, traceId: string): Promise<Outcome> {
-    if (!execution?.headSha || !repoPolicy.ok) return { ok: false };
+    if (!execution?.headSha) return { ok: false, text: 'Re-run policy: AAOE has no execution with a head commit for this check.' };
+    if (!repoPolicy.ok) return { ok: false, text: 'Re-run policy: the repository policy does not validate, so nothing is evaluated until it does.' };
+    // re-running decides nothing by itself: anyone who may triage the repository may ask for it
     const permission = actor.type === 'User' ? await github.getRole(actor.login) : 'none';
-    if (!['triage', 'write', 'maintain', 'admin'].includes(permission)) return { ok: false };
+    if (!['triage', 'write', 'maintain', 'admin'].includes(permission)) return { ok: false, text: `Re-run policy by @${actor.login} was refused: it needs triage permission or more, and @${actor.login} has ${permission}.` };
     const moved = await this.move(execution, { type: 'evaluation_requested', headSha: execution.headSha, by: actor.login }, traceId);
-    return { ok: moved.ok };
+    return moved.ok ? { ok: true } : { ok: false, text: `Re-run policy: ${moved.reason}` };
   }
 
   /** Applies an event to the execution (locked), committing its effects; the reason when it is not allowed now. */

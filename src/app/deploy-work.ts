@@ -23,6 +23,8 @@ import type { Runtime } from './runtime.js';
 export const REPORT_PATH = '/aaoe/deploy-report';
 export const DEPLOY_EVENT_TYPE = 'aaoe-deploy';
 export const ROLLBACK_EVENT_TYPE = 'aaoe-rollback';
+/** The one environment this release deploys to (the dispatch payload's, the breaker's and the freeze's). */
+export const DEFAULT_ENVIRONMENT = 'production';
 
 /** The parts of the action's report (version 1) the app acts on; the rest is kept as it came. */
 export const DeployReport = z.looseObject({
@@ -45,7 +47,7 @@ export function dispatchPayload(execution: ExecutionRecord, sha: string, policy:
     version: 1,
     executionId: execution.id,
     sha,
-    environment: 'production',
+    environment: DEFAULT_ENVIRONMENT,
     canaryPercent: policy.deployment.canaryPercent,
     ...(execution.pullRequest !== null ? { pullRequest: execution.pullRequest } : {}),
   };

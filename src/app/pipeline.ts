@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Context, type Probot } from 'probot';
 import { newPullRequestExecution, transition, type ExecutionEvent } from '../execution/transition.js';
 import { GitHubAdapter, type CheckRunPlan, type Octokit, type PullRequestFacts } from '../github/github-adapter.js';
-import type { Change, ChangedFile } from '../policy/change.js';
+import { changedPaths, type Change } from '../policy/change.js';
 import { evaluatePolicy } from '../policy/evaluate-policy.js';
 import { explainEvaluation, explainInvalidPolicy, explainUngoverned } from '../policy/explain.js';
 import { decideGovernance } from '../policy/governance.js';
 import type { Presets } from '../policy/presets.js';
 import { AgentWork } from './agent-work.js';
-import { dispatchDeploy, dispatchRollback } from './deploy-work.js';
+import { DEFAULT_ENVIRONMENT, dispatchDeploy, dispatchRollback } from './deploy-work.js';
 import { CommandWork, explainApprovals, judgeApprovals } from './command-work.js';
 import { extractProposalBlock, type Proposal } from '../agent/proposal.js';
 import type { AgentConfig } from '../agent/models-config.js';
@@ -19,6 +19,8 @@ import {
   commitTransition,
   getExecution,
   getExecutionByBranch,
+  getPullRequestExecution,
+  listExecutionsAtHead,
   insertExecution,
   isDone,
   lockExecution,
@@ -36,8 +38,6 @@ import type { Runtime } from './runtime.js';
 
 type Conclusion = CheckRunPlan['conclusion'];
 
-/** The one environment this release deploys to (the dispatch payload's default). */
-const ENVIRONMENT = 'production';
 type CheckText = { title: string; summary: string };
 
 /**
@@ -252,7 +252,7 @@ export class Pipeline {
         const breaker = repoPolicy.ok ? repoPolicy.policy.circuitBreaker : { maxFailures: 1, freezeMinutes: 30 }; // no valid policy: the strictest
         await this.runtime.db.transaction(async (tx) => {
           if (!(await markDone(tx, job.key, executionId, { failure: effect.reason }))) return;
-          const tripped = await recordFailure(tx, { repo: execution.repo, environment: ENVIRONMENT, executionId, reason: effect.reason, now: this.options.now() }, breaker);
+          const tripped = await recordFailure(tx, { repo: execution.repo, environment: DEFAULT_ENVIRONMENT, executionId, reason: effect.reason, now: this.options.now() }, breaker);
           if (tripped) {
             await appendAudit(tx, { executionId, traceId, actor: 'aaoe', action: 'breaker_tripped', reason: `frozen until ${tripped.until}: ${tripped.reason}`, data: { until: tripped.until } });
           }
@@ -289,7 +289,7 @@ export class Pipeline {
       const repoPolicy = await this.policyFor(context);
       if (!repoPolicy.ok) throw new Error('the policy became invalid; the next delivery reports where');
       const spent = await executionModelCost(this.runtime.db, execution.id);
-      const frozen = await activeFreeze(this.runtime.db, execution.repo, ENVIRONMENT, this.options.now());
+      const frozen = await activeFreeze(this.runtime.db, execution.repo, DEFAULT_ENVIRONMENT, this.options.now());
       const change: Change = {
         files: await github.listChangedFiles(execution.pullRequest),
         author: { login: subject.author.login, isAgent: subject.isAgent },
@@ -301,12 +301,13 @@ export class Pipeline {
       const evaluation = await evaluatePolicy(change, repoPolicy.policy);
       const text = explainEvaluation(evaluation, { policySource: repoPolicy.source });
       let conclusion = evaluation.conclusion;
+      const approvalPorts = { runtime: this.runtime, botLogin: () => this.botLogin() };
       let actions: CheckRunPlan['actions'] = [];
       let approvedBy = '';
       if (conclusion === 'action_required') {
         // the gates ask for a person: the approvals received so far decide, judged now
         const pr = await github.getPullRequest(execution.pullRequest);
-        const judged = await judgeApprovals({ runtime: this.runtime, botLogin: () => this.botLogin() }, github, execution, repoPolicy.policy, pr, changedPaths(change.files));
+        const judged = await judgeApprovals(approvalPorts, github, execution, repoPolicy.policy, pr, changedPaths(change.files));
         text.summary = `${text.summary}\n\n${explainApprovals(judged)}`;
         if (judged.status === 'satisfied') {
           conclusion = 'success';
@@ -322,24 +323,19 @@ export class Pipeline {
       if (conclusion === 'success') {
         // a check run belongs to a commit, not to a pull request: while another open pull request with this head
         // commit is not approved, a success here would pass its required check too
-        const { rows: sharing } = await this.runtime.db.query<{ id: string }>(
-          `SELECT id FROM executions WHERE repo = $1 AND head_sha = $2 AND id <> $3 AND pull_request IS NOT NULL
-              AND state IN ('proposed', 'blocked', 'awaiting_approval') ORDER BY pull_request`,
-          [execution.repo, headSha, execution.id],
-        );
-        const others: Array<{ pull_request: number }> = [];
-        for (const { id } of sharing) {
-          const other = await getExecution(this.runtime.db, id);
-          if (!other?.pullRequest) continue;
+        const sharing = (await listExecutionsAtHead(this.runtime.db, execution.repo, headSha))
+          .filter((x) => x.id !== execution.id && ['proposed', 'blocked', 'awaiting_approval'].includes(x.state))
+          .sort((a, b) => a.pullRequest! - b.pullRequest!);
+        const others: number[] = [];
+        for (const other of sharing) {
           // one that waits only for this commit's check holds its own approvals: it is judged again, not in the way
-          const otherPr = await github.getPullRequest(other.pullRequest);
-          const held = other.state === 'awaiting_approval' && (await judgeApprovals({ runtime: this.runtime, botLogin: () => this.botLogin() }, github, other, repoPolicy.policy, otherPr, changedPaths(await github.listChangedFiles(other.pullRequest)))).status === 'satisfied';
+          const held = other.state === 'awaiting_approval' && (await judgeApprovals(approvalPorts, github, other, repoPolicy.policy, await github.getPullRequest(other.pullRequest!), changedPaths(await github.listChangedFiles(other.pullRequest!)))).status === 'satisfied';
           if (held) await this.requestEvaluation(other, traceId);
-          else others.push({ pull_request: other.pullRequest });
+          else others.push(other.pullRequest!);
         }
         if (others.length > 0) {
           conclusion = 'action_required';
-          const list = others.map((o) => `#${o.pull_request}`).join(', ');
+          const list = others.map((n) => `#${n}`).join(', ');
           text.title = `Shared commit: ${list} ${others.length === 1 ? 'has' : 'have'} this head too and ${others.length === 1 ? 'is' : 'are'} not approved`;
           text.summary = `${text.summary}\n\n### Shared head commit\n\nThis commit is also the head of ${list}. A check run belongs to the commit, so this one passes only once every open pull request with this head passes; approve or close ${list}.`;
         }
@@ -379,11 +375,10 @@ export class Pipeline {
     const fullName = `${owner}/${repo}`;
     const candidates: ExecutionRecord[] = [];
     for (const number of facts.pullRequestNumbers) {
-      const x = await this.runtime.db.transaction((tx) => lockPullRequestExecution(tx, fullName, number));
+      const x = await getPullRequestExecution(this.runtime.db, fullName, number);
       if (x) candidates.push(x);
     }
-    const { rows } = await this.runtime.db.query<{ id: string }>('SELECT id FROM executions WHERE repo = $1 AND head_sha = $2', [fullName, facts.sha]);
-    for (const { id } of rows) if (!candidates.some((c) => c.id === id)) candidates.push((await getExecution(this.runtime.db, id))!);
+    for (const x of await listExecutionsAtHead(this.runtime.db, fullName, facts.sha)) if (!candidates.some((c) => c.id === x.id)) candidates.push(x);
     const repoPolicy = await this.policyFor(context);
     const cleared = ['approved', 'merged', 'deploying', 'verifying', 'promoted', 'completed'];
     const passing = candidates.find((x) => cleared.includes(x.state));
@@ -496,9 +491,4 @@ export class Pipeline {
       });
     return this.appLogin;
   }
-}
-
-/** Every path a change touches: both paths of a rename. */
-function changedPaths(files: readonly ChangedFile[]): string[] {
-  return files.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path]));
 }

@@ -63,3 +63,8 @@ export const Change = z.strictObject({
 });
 export type Change = z.infer<typeof Change>;
 export type ChangeInput = z.input<typeof Change>;
+
+/** Every path a change touches: both paths of a rename. */
+export function changedPaths(files: readonly ChangedFile[]): string[] {
+  return files.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path]));
+}

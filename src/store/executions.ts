@@ -103,6 +103,27 @@ export async function lockPullRequestExecution(tx: SqlExecutor, repo: string, pu
   return rows[0] && fromRow(rows[0]);
 }
 
+/** The execution of a pull request, read without a lock. */
+export async function getPullRequestExecution(db: SqlExecutor, repo: string, pullRequest: number): Promise<ExecutionRecord | undefined> {
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND pull_request = $2`, [repo, pullRequest]);
+  return rows[0] && fromRow(rows[0]);
+}
+
+/** The execution an issue started, read without a lock. */
+export async function getIssueExecution(db: SqlExecutor, repo: string, issue: number): Promise<ExecutionRecord | undefined> {
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND issue = $2`, [repo, issue]);
+  return rows[0] && fromRow(rows[0]);
+}
+
+/** The executions of pull requests whose head is `sha` (several pull requests can share a head), newest first. */
+export async function listExecutionsAtHead(db: SqlExecutor, repo: string, sha: string): Promise<ExecutionRecord[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND head_sha = $2 AND pull_request IS NOT NULL ORDER BY created_at DESC`,
+    [repo, sha],
+  );
+  return rows.map(fromRow);
+}
+
 /** The execution an issue started, locked until the transaction ends. */
 export async function lockIssueExecution(tx: SqlExecutor, repo: string, issue: number): Promise<ExecutionRecord | undefined> {
   const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND issue = $2 FOR UPDATE`, [repo, issue]);

@@ -99,6 +99,37 @@ function buttonPress(number: number, headSha: string, by: string, identifier = '
   return payload;
 }
 
+/**
+ * A `deployment_protection_rule.requested` delivery. @octokit/webhooks-examples has no example of this event,
+ * so it is built field by field against GitHub's own webhook schema (the type from @octokit/openapi-webhooks-types).
+ */
+function protectionRule(runId: number, sha: string, pr?: { number: number; headSha: string }) {
+  const base = examplePayload('pull_request', 'opened');
+  const payload = {
+    action: 'requested',
+    environment: 'production',
+    event: 'push',
+    deployment_callback_url: `${h.sim.url}/api/v3/repos/${OWNER}/${REPO}/actions/runs/${runId}/deployment_protection_rule`,
+    deployment: { ...examplePayload('deployment', 'created').deployment, sha, environment: 'production' },
+    pull_requests: pr ? [{ ...base.pull_request, number: pr.number, head: { ...base.pull_request.head, sha: pr.headSha } }] : [],
+    repository: base.repository,
+    installation: { id: INSTALLATION_ID, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==' },
+    sender: base.sender,
+  } satisfies Partial<components['schemas']['webhook-deployment-protection-rule-requested']>;
+  return payload;
+}
+
+/** A report of the companion action (version 1), as `action/README.md` documents it. */
+const report = (over: Record<string, unknown>) => ({
+  version: 1, environment: 'production', deploymentId: null, mode: 'canary', title: 't', reason: 'r', counts: null, intervals: [],
+  commands: [], run: { repository: `${OWNER}/${REPO}`, runId: '1', runAttempt: '1', url: null }, at: new Date().toISOString(), ...over,
+});
+/** Sends a report to the app, signed with the report secret unless a signature is given. */
+const post = (body: unknown, signature?: string) => {
+  const text = JSON.stringify(body);
+  return fetch(`${h.url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signature ?? signReport(text, REPORT_SECRET) }, body: text });
+};
+
 function latestCheck(headSha: string) {
   const runs = h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
   expect(runs.length).toBeGreaterThan(0);
@@ -212,14 +243,6 @@ describe('after merge: the companion workflow is dispatched, and its report ends
     return { number, x, mergeSha: merged.merge_commit_sha as string };
   }
 
-  const report = (over: Record<string, unknown>) => ({
-    version: 1, environment: 'production', deploymentId: null, mode: 'canary', title: 't', reason: 'r', counts: null, intervals: [],
-    commands: [], run: { repository: `${OWNER}/${REPO}`, runId: '1', runAttempt: '1', url: null }, at: new Date().toISOString(), ...over,
-  });
-  const post = (body: unknown, signature?: string) => {
-    const text = JSON.stringify(body);
-    return fetch(`${h.url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signature ?? signReport(text, REPORT_SECRET) }, body: text });
-  };
 
   it('dispatches aaoe-deploy with a payload the action accepts, and a promote report completes the execution', async () => {
     const { number, x, mergeSha } = await mergedExecution();
@@ -263,25 +286,6 @@ describe('after merge: the companion workflow is dispatched, and its report ends
 });
 
 describe('AAOE as a deployment protection rule', () => {
-  /**
-   * A `deployment_protection_rule.requested` delivery. @octokit/webhooks-examples has no example of this event,
-   * so it is built field by field against GitHub's own webhook schema (the type from @octokit/openapi-webhooks-types).
-   */
-  function protectionRule(runId: number, sha: string, pr?: { number: number; headSha: string }) {
-    const base = examplePayload('pull_request', 'opened');
-    const payload = {
-      action: 'requested',
-      environment: 'production',
-      event: 'push',
-      deployment_callback_url: `${h.sim.url}/api/v3/repos/${OWNER}/${REPO}/actions/runs/${runId}/deployment_protection_rule`,
-      deployment: { ...examplePayload('deployment', 'created').deployment, sha, environment: 'production' },
-      pull_requests: pr ? [{ ...base.pull_request, number: pr.number, head: { ...base.pull_request.head, sha: pr.headSha } }] : [],
-      repository: base.repository,
-      installation: { id: INSTALLATION_ID, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==' },
-      sender: base.sender,
-    } satisfies Partial<components['schemas']['webhook-deployment-protection-rule-requested']>;
-    return payload;
-  }
 
   it('rejects a deployment of a change that still needs an approval, and approves it once approved', async () => {
     const { number, headSha } = await openPullRequest();
@@ -389,6 +393,11 @@ describe('approvals: the attack suite (every case denied and explained)', () => 
     await h.deliver('check_run', buttonPress(number, headSha, 'rita-reader'));
     expect(latestCheck(headSha).conclusion).toBe('action_required');
     expect(replies(number).join('\n')).toMatch(/rita-reader has read permission/);
+    const checks = h.sim.checkRuns({ owner: OWNER, repo: REPO }).length;
+    h.sim.setPermission({ owner: OWNER, repo: REPO, username: 'nora-none', permission: 'none' });
+    await h.deliver('check_run', buttonPress(number, headSha, 'nora-none', 'rerun'));
+    expect(h.sim.checkRuns({ owner: OWNER, repo: REPO })).toHaveLength(checks);
+    expect(replies(number).join('\n')).toMatch(/Re-run policy by @nora-none was refused: it needs triage permission or more/);
   });
 
   it('commands that change the execution need the same permission; an unknown one gets help', async () => {
@@ -419,12 +428,7 @@ describe('circuit breaker: failed canaries freeze execution until the freeze end
   async function rolledBack() {
     const { x, mergeSha } = await approvedAndMerged();
     expect(x.state).toBe('deploying');
-    const body = JSON.stringify({
-      version: 1, executionId: x.id, sha: mergeSha, environment: 'production', deploymentId: null, mode: 'canary', verdict: 'rollback', outcome: 'failure',
-      title: 'Roll back', reason: 'error rate 3x the baseline', counts: null, intervals: [], commands: [{ name: 'rollback', exitCode: 0, durationMs: 1 }],
-      run: { repository: null, runId: null, runAttempt: null, url: null }, at: new Date().toISOString(),
-    });
-    const res = await fetch(`${h.url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signReport(body, REPORT_SECRET) }, body });
+    const res = await post(report({ executionId: x.id, sha: mergeSha, verdict: 'rollback', outcome: 'failure', title: 'Roll back', reason: 'error rate 3x the baseline', commands: [{ name: 'rollback', exitCode: 0, durationMs: 1 }] }));
     expect(res.status).toBe(200);
     await h.runtime.idle();
   }
@@ -441,7 +445,7 @@ describe('circuit breaker: failed canaries freeze execution until the freeze end
     expect(frozen.output.summary).toMatch(/Circuit breaker \| ❌ failed \| Frozen until \d{4}-\d\d-\d\dT[\d:.]+Z: \d failed deployments/);
     await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
     expect(latestCheck(headSha).conclusion).toBe('failure'); // approved or not
-    await h.deliver('deployment_protection_rule', protection(9100, headSha, number));
+    await h.deliver('deployment_protection_rule', protectionRule(9100, headSha, { number, headSha }));
     expect(h.sim.deploymentReviews({ owner: OWNER, repo: REPO }).find((r) => r.runId === 9100)).toMatchObject({ state: 'rejected', comment: expect.stringMatching(/frozen until/) });
     // a writer cannot lift it; the clock passing the end of the freeze does
     await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe resume').payload);
@@ -472,14 +476,4 @@ describe('circuit breaker: failed canaries freeze execution until the freeze end
     return { number, headSha };
   }
 
-  function protection(runId: number, sha: string, number: number) {
-    const base = examplePayload('pull_request', 'opened');
-    return {
-      action: 'requested', environment: 'production', event: 'push',
-      deployment_callback_url: `${h.sim.url}/api/v3/repos/${OWNER}/${REPO}/actions/runs/${runId}/deployment_protection_rule`,
-      deployment: { ...examplePayload('deployment', 'created').deployment, sha, environment: 'production' },
-      pull_requests: [{ ...base.pull_request, number, head: { ...base.pull_request.head, sha } }],
-      repository: base.repository, installation: { id: INSTALLATION_ID, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI0Mg==' }, sender: base.sender,
-    } satisfies Partial<components['schemas']['webhook-deployment-protection-rule-requested']>;
-  }
 });
