@@ -2,6 +2,7 @@ import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from 'pr
 import { agentConfigFromEnv, type AgentConfig } from '../agent/models-config.js';
 import { loadPresets, type Presets } from '../policy/presets.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
+import { fireDueTimers } from '../store/timers.js';
 import type { EffectJob } from '../store/executions.js';
 import { CHECK_NAME, Intake, deliveryJob, type DeliveryJob } from './intake.js';
 import { observeGitHubCalls } from './metrics.js';
@@ -50,6 +51,11 @@ export type AaoeAppOptions = {
   operations?: OperationsStore;
   /** The HMAC key of the companion action's reports (its `report-secret`); default `AAOE_REPORT_SECRET`. */
   reportSecret?: string;
+  /**
+   * How often due timers (changes waiting for their change window) are moved into the job queue, by `now`
+   * (default `AAOE_TIMER_INTERVAL_SECONDS`, else 15 s).
+   */
+  timerIntervalMs?: number;
   /** Called once the app is loaded, with its runtime (tests use it). */
   onReady?: (runtime: Runtime) => void;
 };
@@ -101,6 +107,7 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
     await runtime.queue.work<DeliveryJob>(QUEUES.delivery, logged((job) => pipeline.onDelivery(job)), concurrency);
     await runtime.queue.work<EffectJob>(QUEUES.effect, logged((job) => pipeline.onEffect(job)), concurrency);
     await intake.start();
+    startTimers(runtime, options.now ?? (() => new Date()), options.timerIntervalMs ?? timerIntervalFromEnv(process.env), app.log);
     options.onReady?.(runtime);
   };
 }
@@ -111,4 +118,29 @@ function jobConcurrencyFromEnv(env: Readonly<Record<string, string | undefined>>
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new Error(`AAOE_JOB_CONCURRENCY must be a whole number, 0 or more, not "${text}"`);
   return value;
+}
+
+/** The timer loop: waits that are due (by the app's clock) become jobs; any process may run it, each timer fires once. */
+function startTimers(runtime: Runtime, now: () => Date, intervalMs: number, log: { error(meta: object, msg: string): void }): void {
+  let running: Promise<unknown> | undefined;
+  const tick = () => {
+    running ??= fireDueTimers(runtime.db, runtime.queue, now())
+      .catch((error: unknown) => log.error({ err: error }, 'firing due timers failed; tried again at the next tick'))
+      .finally(() => (running = undefined));
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  tick();
+  runtime.onClose(async () => {
+    clearInterval(timer);
+    await running;
+  });
+}
+
+function timerIntervalFromEnv(env: Readonly<Record<string, string | undefined>>): number {
+  const text = env.AAOE_TIMER_INTERVAL_SECONDS?.trim();
+  if (!text) return 15_000;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`AAOE_TIMER_INTERVAL_SECONDS must be a positive number, not "${text}"`);
+  return value * 1000;
 }

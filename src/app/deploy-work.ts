@@ -6,7 +6,11 @@ import type { GitHubAdapter } from '../github/github-adapter.js';
 import type { Policy } from '../policy/schema.js';
 import { appendAudit } from '../store/audit-log.js';
 import { commitTransition, lockExecution, markDone, type EffectJob, type ExecutionRecord } from '../store/executions.js';
+import { acquireDeployLock } from '../store/deploy-locks.js';
+import { saveDeployReport } from '../store/deploy-reports.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
+import { setTimer } from '../store/timers.js';
+import { scheduleAt } from '../schedule/windows.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -55,12 +59,44 @@ export function dispatchPayload(execution: ExecutionRecord, sha: string, policy:
 
 export type DeployPorts = { runtime: Runtime; now: () => Date };
 
-/** `dispatch_deploy`: starts the companion workflow for the merged commit; the execution is then `deploying`. */
+/**
+ * `dispatch_deploy`: starts the companion workflow for the merged commit; the execution is then `deploying`.
+ * Not before the schedule allows it (a change merged outside its window waits for the next one, on a timer), and
+ * one deployment at a time per environment: one that finds another in flight is queued behind it and dispatched
+ * when that one ends (`releaseDeployLock`, run when an execution ends).
+ */
 export async function dispatchDeploy(ports: DeployPorts, job: Job<EffectJob>, execution: ExecutionRecord, sha: string, github: GitHubAdapter, policy: Policy): Promise<void> {
   if (execution.state !== 'merged') {
     await ports.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, { skipped: `dispatch in ${execution.state}` }));
     return;
   }
+  const now = ports.now();
+  const decision = scheduleAt(policy.schedule, now);
+  if (!decision.open) {
+    await ports.runtime.db.transaction(async (tx) => {
+      if (!(await markDone(tx, job.key, execution.id, { waiting: decision.opensAt?.toISOString() ?? null }))) return;
+      if (decision.opensAt) {
+        const effect = { type: 'dispatch_deploy' as const, sha, notBefore: decision.opensAt.toISOString(), key: `${job.key}:at:${decision.opensAt.toISOString()}` };
+        await setTimer(tx, decision.opensAt, { executionId: execution.id, traceId: job.data.traceId, effect });
+      }
+      await appendAudit(tx, {
+        executionId: execution.id, traceId: job.data.traceId, actor: 'aaoe', action: 'deploy_waiting',
+        reason: `merged, not deployed yet: ${decision.reason}; ${decision.opensAt ? `dispatched at ${decision.opensAt.toISOString()}` : 'nothing opens within a year: change the schedule, then /aaoe retry'}`, data: { sha, opensAt: decision.opensAt?.toISOString() ?? null },
+      });
+    });
+    return;
+  }
+  const lock = await ports.runtime.db.transaction(async (tx) => {
+    const outcome = await acquireDeployLock(tx, { repo: execution.repo, environment: DEFAULT_ENVIRONMENT, executionId: execution.id, sha, traceId: job.data.traceId, now });
+    if (!outcome.acquired && (await markDone(tx, job.key, execution.id, { queuedBehind: outcome.holder, position: outcome.position }))) {
+      await appendAudit(tx, {
+        executionId: execution.id, traceId: job.data.traceId, actor: 'aaoe', action: 'deploy_queued',
+        reason: `${DEFAULT_ENVIRONMENT} has a deployment in flight (execution ${outcome.holder}): queued, position ${outcome.position}; dispatched when it ends`, data: { sha, holder: outcome.holder },
+      });
+    }
+    return outcome;
+  });
+  if (!lock.acquired) return;
   await github.dispatch(DEPLOY_EVENT_TYPE, dispatchPayload(execution, sha, policy));
   await ports.runtime.db.transaction(async (tx) => {
     if (!(await markDone(tx, job.key, execution.id, { sha }))) return;
@@ -78,10 +114,10 @@ export async function dispatchRollback(ports: DeployPorts, job: Job<EffectJob>, 
   await ports.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, execution.state === 'rolling_back' ? { dispatched: sha ?? null } : { skipped: `already ${execution.state}` }));
 }
 
-/** The commit AAOE dispatched for an execution (the last `dispatch_deploy`). */
+/** The commit AAOE dispatched for an execution (the last `dispatch_deploy` that dispatched: its result has the sha). */
 async function deployedSha(ports: DeployPorts, executionId: string): Promise<string | undefined> {
   const { rows } = await ports.runtime.db.query<{ sha: string }>(
-    `SELECT result->>'sha' AS sha FROM effects_done WHERE execution_id = $1 AND key LIKE '%:dispatch_deploy' AND result ? 'sha' ORDER BY done_at DESC LIMIT 1`,
+    `SELECT result->>'sha' AS sha FROM effects_done WHERE execution_id = $1 AND key LIKE '%:dispatch_deploy%' AND result ? 'sha' ORDER BY done_at DESC LIMIT 1`,
     [executionId],
   );
   return rows[0]?.sha ?? undefined;
@@ -141,6 +177,7 @@ export async function applyReport(ports: DeployPorts, report: DeployReport): Pro
       if (promoted) events.push({ type: 'promotion_finished' });
       else if (rolledBack) events.push({ type: 'rollback_finished' });
     }
+    await saveDeployReport(tx, before.id, report, ports.now());
     let current = before;
     for (const event of events) {
       const result = transition(current, event, ports.now());

@@ -15,6 +15,7 @@ import type { AgentConfig } from '../agent/models-config.js';
 import { executionModelCost } from '../store/model-calls.js';
 import { appendAudit } from '../store/audit-log.js';
 import { activeFreeze, recordFailure } from '../store/breaker.js';
+import { scheduleAt } from '../schedule/windows.js';
 import {
   commitTransition,
   getExecution,
@@ -225,6 +226,11 @@ export class Pipeline {
     if (!execution) throw new Error(`effect ${effect.key}: execution ${executionId} does not exist`);
     switch (effect.type) {
       case 'evaluate_policy':
+        if (effect.notBefore && execution.state !== 'scheduled') {
+          // the end of a wait that something else ended first (a re-run inside the window, a push, a pause)
+          await this.runtime.db.transaction((tx) => markDone(tx, job.key, executionId, { skipped: `no longer waiting (${execution.state})` }));
+          return;
+        }
         if (execution.headSha !== effect.headSha) {
           // the head moved on before this ran: GitHub lists the new head's files, so a check on the old commit
           // would judge a diff it does not have; the new head has its own evaluation
@@ -340,19 +346,37 @@ export class Pipeline {
           text.summary = `${text.summary}\n\n### Shared head commit\n\nThis commit is also the head of ${list}. A check run belongs to the commit, so this one passes only once every open pull request with this head passes; approve or close ${list}.`;
         }
       }
-      const checkRunId = await this.postCheck(github, job.attempt, {
-        name: CHECK_NAME, headSha, conclusion, ...text, findings: evaluation.gates.flatMap((g) => g.findings), ...(subject ? { detailsUrl: subject.htmlUrl } : {}), externalId: job.key, actions,
-      });
-      const reason = `${conclusion}: ${evaluation.gates.map((g) => `${g.gate} ${g.outcome}`).join(', ')}; risk ${evaluation.risk.level}${approvedBy ? `; approved by ${approvedBy}` : ''}`;
+      let waiting: { reason: string; opensAt: string | null } | undefined;
+      if (conclusion === 'success') {
+        // approved, and the schedule decides when: outside a change window (or in a freeze) the check waits
+        const decision = scheduleAt(repoPolicy.policy.schedule, this.options.now());
+        if (!decision.open) {
+          waiting = { reason: decision.reason, opensAt: decision.opensAt?.toISOString() ?? null };
+          Object.assign(text, explainWaiting(text, waiting, approvedBy));
+        }
+      }
+      const plan: CheckRunPlan = {
+        name: CHECK_NAME, headSha, conclusion: waiting ? 'waiting' : conclusion, ...text, findings: evaluation.gates.flatMap((g) => g.findings), ...(subject ? { detailsUrl: subject.htmlUrl } : {}), actions,
+      };
+      // a waiting check is one check run from the wait to its end: the evaluation that ends the wait completes it
+      const waitingId = `waiting:${execution.id}:${headSha}`;
+      const waited = execution.state === 'scheduled' ? await github.findCheckRun(headSha, CHECK_NAME, waitingId) : undefined;
+      const checkRunId = waited
+        ? await github.updateCheckRun(waited.id, plan, waited.annotations === 0)
+        : await this.postCheck(github, job.attempt, { ...plan, externalId: waiting ? waitingId : job.key });
+      const reason = `${waiting ? 'waiting' : conclusion}: ${evaluation.gates.map((g) => `${g.gate} ${g.outcome}`).join(', ')}; risk ${evaluation.risk.level}${approvedBy ? `; approved by ${approvedBy}` : ''}${waiting ? `; ${waiting.reason}` : ''}`;
       await this.runtime.db.transaction(async (tx) => {
-        if (!(await markDone(tx, job.key, execution.id, { checkRunId, conclusion }))) return;
+        if (!(await markDone(tx, job.key, execution.id, { checkRunId, conclusion: waiting ? 'waiting' : conclusion }))) return;
         const before = await lockExecution(tx, execution.id);
         if (!before) throw new Error(`execution ${execution.id} vanished`);
-        const result = transition(before, { type: 'policy_evaluated', headSha, conclusion, reason, autoMerge: repoPolicy.policy.merge === 'auto' }, this.options.now());
+        const event: ExecutionEvent = waiting
+          ? { type: 'policy_evaluated', headSha, conclusion: 'waiting', reason, opensAt: waiting.opensAt }
+          : { type: 'policy_evaluated', headSha, conclusion, reason, autoMerge: repoPolicy.policy.merge === 'auto' };
+        const result = transition(before, event, this.options.now());
         await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution }, result.effects, traceId);
       });
       this.runtime.queue.wake(QUEUES.effect);
-      context.log.info({ conclusion, risk: evaluation.risk.level, governedBecause: subject.governedBecause }, 'policy evaluated');
+      context.log.info({ conclusion: waiting ? 'waiting' : conclusion, risk: evaluation.risk.level, governedBecause: subject.governedBecause, ...(waiting ? { opensAt: waiting.opensAt } : {}) }, 'policy evaluated');
     } catch (error) {
       context.log.error({ err: error }, 'policy evaluation failed');
       await this.postFailure(post, error, traceId);
@@ -491,4 +515,17 @@ export class Pipeline {
       });
     return this.appLogin;
   }
+}
+
+/** The check's text while an approved change waits for its change window. */
+export function explainWaiting(text: CheckText, waiting: { reason: string; opensAt: string | null }, approvedBy: string): CheckText {
+  const when = waiting.opensAt ? `opens ${waiting.opensAt.replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC')}` : 'no window opens within a year';
+  return {
+    title: `Waiting for the change window (${when})`,
+    summary: `${text.summary}\n\n### Schedule\n\nEvery gate passes${approvedBy ? ` and the approvals hold (${approvedBy})` : ''}, but not now: ${waiting.reason}.\n\n${
+      waiting.opensAt
+        ? `AAOE evaluates this change again at ${waiting.opensAt} and it goes on from there (merged when \`merge: auto\`, deployed after merge). This check stays in progress until then.`
+        : 'Nothing opens within a year: change `schedule` in the policy, then re-run this check.'
+    }`,
+  };
 }

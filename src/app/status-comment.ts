@@ -27,6 +27,7 @@ const HEADLINES: Partial<Record<ExecutionState, string>> = {
   blocked: 'the policy check fails: the pull request cannot be merged as it is',
   awaiting_approval: 'the policy asks for a human approval',
   approved: 'the policy passes',
+  scheduled: 'approved; waiting for its change window (the `aaoe/policy` check says until when)',
   failed: 'stopped: no pull request',
   rejected: 'rejected',
   paused: 'paused',
@@ -58,6 +59,7 @@ export function renderStatusComment(input: StatusInput): string {
     blocked: 'Next: the `aaoe/policy` check on the pull request says which gate fails and how to fix it.',
     awaiting_approval: 'Next: a person with write access approves on the pull request (`/aaoe approve`).',
     approved: 'Next: review and merge the pull request; AAOE never merges it for the agent.',
+    scheduled: 'Next: AAOE evaluates the change again when the window opens and it goes on from there; nothing is deployed before.',
   };
   if (next[input.state]) lines.push(next[input.state]!, '');
   return lines.join('\n');

@@ -7,7 +7,7 @@
  */
 
 export const EXECUTION_STATES = [
-  'received', 'classified', 'proposing', 'proposed', 'blocked', 'awaiting_approval', 'approved', 'merged',
+  'received', 'classified', 'proposing', 'proposed', 'blocked', 'awaiting_approval', 'approved', 'scheduled', 'merged',
   'deploying', 'verifying', 'promoted', 'completed', 'rolling_back', 'rolled_back', 'paused', 'frozen', 'rejected', 'failed',
 ] as const;
 export type ExecutionState = (typeof EXECUTION_STATES)[number];
@@ -34,8 +34,12 @@ export type ExecutionEvent =
   | { type: 'pushed'; headSha: string }
   /** Judge the same head commit again (a re-run, a label, an edit): an approval on it still holds. */
   | { type: 'evaluation_requested'; headSha: string; by: string }
-  /** `merge: 'auto'`: the policy lets AAOE merge once every gate passes and approvals hold (the agent never merges). */
+  /**
+   * `merge: 'auto'`: the policy lets AAOE merge once every gate passes and approvals hold (the agent never merges).
+   * `waiting`: it passes, but the schedule says not now; evaluated again at `opensAt` (null: nothing opens soon).
+   */
   | { type: 'policy_evaluated'; headSha: string; conclusion: 'success' | 'failure' | 'action_required'; reason: string; autoMerge?: boolean }
+  | { type: 'policy_evaluated'; headSha: string; conclusion: 'waiting'; reason: string; opensAt: string | null }
   | { type: 'approved'; by: string; headSha: string }
   | { type: 'rejected'; by: string; reason: string }
   | { type: 'merged'; sha: string }
@@ -55,10 +59,11 @@ export type ExecutionEvent =
 export type EffectBody =
   | { type: 'classify' }
   | { type: 'request_proposal' }
-  | { type: 'evaluate_policy'; headSha: string }
+  /** `notBefore`: a timer holds the job until then (an approved change waiting for its change window). */
+  | { type: 'evaluate_policy'; headSha: string; notBefore?: string }
   | { type: 'post_status' }
   | { type: 'merge_pull_request'; headSha: string }
-  | { type: 'dispatch_deploy'; sha: string }
+  | { type: 'dispatch_deploy'; sha: string; notBefore?: string }
   | { type: 'promote' }
   | { type: 'dispatch_rollback'; reason: string }
   | { type: 'record_breaker_failure'; reason: string }
@@ -75,6 +80,9 @@ export type Transition =
 type Step = { to: ExecutionState; effects?: EffectBody[]; resumeTo?: ExecutionState | undefined; headSha?: string };
 
 const SYSTEM = 'aaoe';
+
+/** States of a change whose pull request is open and judged by the policy (a push or a re-run evaluates it again). */
+const UNDER_EVALUATION: readonly ExecutionState[] = ['proposed', 'blocked', 'awaiting_approval', 'approved', 'scheduled'];
 
 /** An execution that starts from an issue: triage first, and the issue hears at once that work started. */
 export function newExecution(id: string, now: Date): { execution: Execution; effects: Effect[] } {
@@ -139,13 +147,13 @@ function decide(x: Execution, e: ExecutionEvent): Step | string {
   }
   if (e.type === 'pushed') {
     // a new head commit invalidates the evaluation and any approval bound to the old one
-    return ['proposed', 'blocked', 'awaiting_approval', 'approved'].includes(s)
+    return UNDER_EVALUATION.includes(s)
       ? { to: 'proposed', headSha: e.headSha, effects: [{ type: 'evaluate_policy', headSha: e.headSha }] }
       : `a push in ${s} changes nothing`;
   }
 
   if (e.type === 'evaluation_requested') {
-    if (!['proposed', 'blocked', 'awaiting_approval', 'approved'].includes(s)) return `no change under evaluation in ${s}`;
+    if (!UNDER_EVALUATION.includes(s)) return `no change under evaluation in ${s}`;
     // a request for another commit is a push seen late
     return e.headSha === x.headSha ? { to: s, effects: [{ type: 'evaluate_policy', headSha: e.headSha }] } : { to: 'proposed', headSha: e.headSha, effects: [{ type: 'evaluate_policy', headSha: e.headSha }] };
   }
@@ -158,8 +166,13 @@ function decide(x: Execution, e: ExecutionEvent): Step | string {
     case 'proposal_ready':
       return s === 'proposing' ? { to: 'proposed', headSha: e.headSha, effects: [{ type: 'evaluate_policy', headSha: e.headSha }, { type: 'post_status' }] } : `no proposal was requested (${s})`;
     case 'policy_evaluated': {
-      if (!['proposed', 'blocked', 'awaiting_approval', 'approved'].includes(s)) return `no change under evaluation in ${s}`;
+      if (!UNDER_EVALUATION.includes(s)) return `no change under evaluation in ${s}`;
       if (x.headSha !== undefined && e.headSha !== x.headSha) return `the evaluation is for ${e.headSha}, the head is ${x.headSha}`;
+      if (e.conclusion === 'waiting') {
+        // approved, not now: the check says until when, and a timer evaluates it again when the window opens
+        const again: EffectBody[] = e.opensAt ? [{ type: 'evaluate_policy', headSha: e.headSha, notBefore: e.opensAt }] : [];
+        return { to: 'scheduled', effects: [{ type: 'post_status' }, ...(s === 'scheduled' ? [] : [{ type: 'notify' as const, about: 'waiting' }]), ...again] };
+      }
       // success needs no approval; an approval already given on this head commit still holds
       const to: ExecutionState = e.conclusion === 'failure' ? 'blocked' : e.conclusion === 'success' || s === 'approved' ? 'approved' : 'awaiting_approval';
       const merge = to === 'approved' && e.conclusion === 'success' && e.autoMerge === true;
@@ -170,7 +183,8 @@ function decide(x: Execution, e: ExecutionEvent): Step | string {
       if (e.headSha !== x.headSha) return `the approval is for ${e.headSha}, the head is ${x.headSha}`;
       return { to: 'approved', effects: [{ type: 'post_status' }] };
     case 'merged':
-      return s === 'approved' ? { to: 'merged', effects: [{ type: 'dispatch_deploy', sha: e.sha }, { type: 'post_status' }] } : `merged without approval in ${s}: not deployed`;
+      // a change waiting for its window was approved too: merged, its dispatch waits for the window itself
+      return s === 'approved' || s === 'scheduled' ? { to: 'merged', effects: [{ type: 'dispatch_deploy', sha: e.sha }, { type: 'post_status' }] } : `merged without approval in ${s}: not deployed`;
     case 'deploy_started':
       return s === 'merged' ? { to: 'deploying' } : `no deployment was dispatched (${s})`;
     case 'analysis_started':

@@ -49,7 +49,8 @@ export type CheckConclusion = 'success' | 'failure' | 'action_required' | 'neutr
 export type CheckRunPlan = {
   name: string;
   headSha: string;
-  conclusion: CheckConclusion;
+  /** `waiting`: the check stays in progress (a pending required check) until a later evaluation completes it. */
+  conclusion: CheckConclusion | 'waiting';
   title: string;
   summary: string;
   findings: Finding[];
@@ -329,9 +330,7 @@ export class GitHubAdapter {
       ...this.repo,
       name: plan.name,
       head_sha: plan.headSha,
-      status: 'completed',
-      conclusion: plan.conclusion,
-      completed_at: new Date().toISOString(),
+      ...completion(plan),
       ...(plan.detailsUrl ? { details_url: plan.detailsUrl } : {}),
       ...(plan.externalId ? { external_id: plan.externalId } : {}),
       ...(plan.actions?.length ? { actions: plan.actions } : {}),
@@ -369,13 +368,20 @@ export class GitHubAdapter {
         ...this.repo,
         check_run_id: id,
         ...(i === 0
-          ? { status: 'completed' as const, conclusion: plan.conclusion, completed_at: new Date().toISOString(), ...(plan.detailsUrl ? { details_url: plan.detailsUrl } : {}), actions: plan.actions ?? [] }
+          ? { ...completion(plan), ...(plan.detailsUrl ? { details_url: plan.detailsUrl } : {}), actions: plan.actions ?? [] }
           : {}),
         output: { ...output, ...(batch.length > 0 ? { annotations: batch } : {}) },
       });
     }
     return id;
   }
+}
+
+/** A check run's status fields: completed with its conclusion, or in progress while it waits. */
+function completion(plan: CheckRunPlan) {
+  return plan.conclusion === 'waiting'
+    ? { status: 'in_progress' as const }
+    : { status: 'completed' as const, conclusion: plan.conclusion, completed_at: new Date().toISOString() };
 }
 
 function toAnnotation(finding: Finding) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApprovalsPolicy, MergeMode, RepositoryPermission } from './approvals-schema.js';
+import { SchedulePolicy } from './schedule-schema.js';
 
 /**
  * The policy DSL. One schema for both the shipped presets (`policies/*.yml`) and a repository's
@@ -106,6 +107,8 @@ export const Policy = z.strictObject({
   approvals: ApprovalsPolicy.default({ minimum: 1, permissions: ['write', 'maintain', 'admin'], invalidateOnPush: true, owners: 'none', teams: [], countReviews: false }),
   /** `auto`: AAOE merges a change once every gate passes and its approvals hold (never the agent); `manual`: a person merges it. */
   merge: MergeMode.default('manual'),
+  /** When an approved change may be deployed: change windows and freezes in a time zone (default: any time). */
+  schedule: SchedulePolicy.default({ timezone: 'UTC', windows: [], freezes: [] }),
 });
 export type Policy = z.infer<typeof Policy>;
 /** A policy as written, before defaults. */

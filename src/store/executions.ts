@@ -1,8 +1,10 @@
 import type { Classification, Proposal } from '../agent/proposal.js';
-import type { Effect, Execution, ExecutionState } from '../execution/transition.js';
+import { FINAL_STATES, type Effect, type Execution, type ExecutionState } from '../execution/transition.js';
 import { appendAudit } from './audit-log.js';
 import type { SqlExecutor } from './database.js';
+import { releaseDeployLock } from './deploy-locks.js';
 import { QUEUES, type JobQueue } from './job-queue.js';
+import { setTimer } from './timers.js';
 
 /**
  * Executions as stored, and the one way a transition is committed: the new state, its audit entries and the
@@ -216,7 +218,20 @@ export async function commitTransition(
       });
     } else {
       const job: EffectJob = { executionId: after.id, traceId, effect };
-      await queue.enqueue(tx, QUEUES.effect, effect.key, job);
+      if ('notBefore' in effect && effect.notBefore) await setTimer(tx, new Date(effect.notBefore), job);
+      else await queue.enqueue(tx, QUEUES.effect, effect.key, job);
+    }
+  }
+  if (before && !FINAL_STATES.has(before.state) && FINAL_STATES.has(after.state)) {
+    // an execution that ended gives back the deployment lock it held (or its place in the queue); the next one deploys
+    const next = await releaseDeployLock(tx, after.id, new Date(after.updatedAt));
+    if (next) {
+      const effect: Effect = { type: 'dispatch_deploy', sha: next.sha, key: `${next.executionId}:dispatch_deploy:after:${after.id}` };
+      await queue.enqueue(tx, QUEUES.effect, effect.key, { executionId: next.executionId, traceId: next.traceId, effect } satisfies EffectJob);
+      await appendAudit(tx, {
+        executionId: next.executionId, traceId: next.traceId, actor: 'aaoe', action: 'deploy_unqueued',
+        reason: `${next.environment} is free: execution ${after.id} ended (${after.state}); deploying ${next.sha}`, data: { after: after.id, sha: next.sha },
+      });
     }
   }
 }

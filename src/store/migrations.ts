@@ -178,6 +178,49 @@ CREATE TABLE freezes (
 CREATE INDEX freezes_repo ON freezes (repo, environment, until);
 `,
   },
+  {
+    version: 8,
+    name: 'timers, deploy reports, deployment lock and queue',
+    sql: `
+-- An effect that must not run before a time (an approved change waiting for its change window). The app's timer
+-- loop moves a due one into the job queue (same key), by the app's clock; a row survives restarts.
+CREATE TABLE timers (
+  key          text PRIMARY KEY,
+  execution_id text NOT NULL,
+  due_at       timestamptz NOT NULL,
+  job          jsonb NOT NULL,
+  fired_at     timestamptz
+);
+CREATE INDEX timers_due ON timers (due_at) WHERE fired_at IS NULL;
+-- Every verified report of the companion action, as it came (the evidence of the debug issue).
+CREATE TABLE deploy_reports (
+  id           bigserial PRIMARY KEY,
+  execution_id text NOT NULL,
+  received_at  timestamptz NOT NULL,
+  report       jsonb NOT NULL
+);
+CREATE INDEX deploy_reports_execution ON deploy_reports (execution_id, id);
+-- One deployment in flight per repository and environment: the holder, and the executions queued behind it.
+CREATE TABLE deploy_locks (
+  repo         text NOT NULL,
+  environment  text NOT NULL,
+  execution_id text NOT NULL,
+  since        timestamptz NOT NULL,
+  PRIMARY KEY (repo, environment)
+);
+CREATE TABLE deploy_queue (
+  id           bigserial PRIMARY KEY,
+  repo         text NOT NULL,
+  environment  text NOT NULL,
+  execution_id text NOT NULL UNIQUE,
+  priority     integer NOT NULL DEFAULT 0,
+  sha          text NOT NULL,
+  trace_id     text NOT NULL,
+  queued_at    timestamptz NOT NULL
+);
+CREATE INDEX deploy_queue_order ON deploy_queue (repo, environment, priority DESC, id);
+`,
+  },
 ];
 
 /** Key of the transaction-scoped advisory lock that serialises migrators (two processes starting at once). */

@@ -18,6 +18,11 @@ describe('transition', () => {
     ['approved', { type: 'pushed', headSha: 'ccc' }, 'proposed', ['evaluate_policy']],
     ['awaiting_approval', { type: 'pushed', headSha: 'ccc' }, 'proposed', ['evaluate_policy']],
     ['approved', { type: 'merged', sha: 'ddd' }, 'merged', ['dispatch_deploy', 'post_status']],
+    ['approved', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'waiting', reason: 'r', opensAt: '2026-11-30T08:00:00.000Z' }, 'scheduled', ['post_status', 'notify', 'evaluate_policy']],
+    ['scheduled', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'waiting', reason: 'r', opensAt: null }, 'scheduled', ['post_status']],
+    ['scheduled', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'success', reason: 'r', autoMerge: true }, 'approved', ['post_status', 'merge_pull_request']],
+    ['scheduled', { type: 'pushed', headSha: 'ccc' }, 'proposed', ['evaluate_policy']],
+    ['scheduled', { type: 'merged', sha: 'ddd' }, 'merged', ['dispatch_deploy', 'post_status']],
     ['merged', { type: 'deploy_started' }, 'deploying', []],
     ['deploying', { type: 'analysis_started' }, 'verifying', []],
     ['verifying', { type: 'canary_verdict', verdict: 'pass', reason: 'all metrics within thresholds' }, 'promoted', ['promote', 'post_status']],
@@ -49,12 +54,19 @@ describe('transition', () => {
     ['proposed', { type: 'rollback_requested', by: 'alice', reason: 'x' }],
     ['approved', { type: 'resumed', by: 'alice' }],
     ['promoted', { type: 'canary_verdict', verdict: 'pass', reason: 'again' }],
+    ['merged', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'waiting', reason: 'r', opensAt: null }],
   ])('%s + %o is illegal, recorded, and changes nothing', (from, event) => {
     const before = at(from);
     const t = transition(before, event, now);
     expect(t.outcome).toBe('illegal');
     expect(t.execution).toBe(before);
     expect(t.effects).toEqual([expect.objectContaining({ type: 'audit', action: 'illegal_transition' })]);
+  });
+
+  it('a change that waits for its window is evaluated again when it opens, on a timer (notBefore)', () => {
+    const t = transition(at('awaiting_approval'), { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'waiting', reason: 'outside the change windows', opensAt: '2026-11-30T08:00:00.000Z' }, now);
+    expect(t.effects.find((e) => e.type === 'evaluate_policy')).toMatchObject({ headSha: 'aaa', notBefore: '2026-11-30T08:00:00.000Z' });
+    expect(t.effects.find((e) => e.type === 'notify')).toMatchObject({ about: 'waiting' });
   });
 
   it('pauses and resumes to where it was; a freeze keeps the state to return to', () => {
@@ -90,7 +102,7 @@ describe('transition', () => {
   });
 
   it('covers every state of the pipeline', () => {
-    expect(EXECUTION_STATES).toHaveLength(18);
+    expect(EXECUTION_STATES).toHaveLength(19);
     expect(newExecution('x2', now).execution).toMatchObject({ state: 'received', version: 0 });
     expect(newExecution('x2', now).effects.map((e) => e.type)).toEqual(['classify', 'post_status', 'audit']);
   });

@@ -133,6 +133,7 @@ describe('valid policies', () => {
         secrets: { enabled: true, ignorePaths: [] },
         approvals: { minimum: 1, permissions: ['write', 'maintain', 'admin'], invalidateOnPush: true, owners: 'none', teams: [], countReviews: false },
         merge: 'manual',
+        schedule: { timezone: 'UTC', windows: [], freezes: [] },
       },
     });
   });

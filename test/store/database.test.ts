@@ -53,11 +53,15 @@ describe.each(backends)('database on $name', (backend) => {
       'audit_log',
       'breaker_failures',
       'deliveries',
+      'deploy_locks',
+      'deploy_queue',
+      'deploy_reports',
       'effects_done',
       'executions',
       'freezes',
       'model_calls',
       'schema_migrations',
+      'timers',
     ]);
   });
 

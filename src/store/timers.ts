@@ -1,0 +1,44 @@
+import type { Database, SqlExecutor } from './database.js';
+import type { EffectJob } from './executions.js';
+import { QUEUES, type JobQueue } from './job-queue.js';
+
+/**
+ * Effects that must wait for a time (an approved change waiting for its change window). A timer is written in
+ * the transaction of the transition that asked for it; the app's timer loop (`fireDueTimers`, by the app's clock,
+ * in any process) moves a due one into the job queue under the same key, once. Rows outlive restarts, so a wait
+ * set before a restart still ends at its time after it.
+ */
+
+export type TimerRecord = { key: string; executionId: string; dueAt: string; firedAt: string | null };
+
+export async function setTimer(tx: SqlExecutor, dueAt: Date, job: EffectJob): Promise<void> {
+  await tx.query('INSERT INTO timers (key, execution_id, due_at, job) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT DO NOTHING', [
+    job.effect.key, job.executionId, dueAt.toISOString(), JSON.stringify(job),
+  ]);
+}
+
+/** Moves the timers due at `now` into the job queue; returns how many it moved. */
+export async function fireDueTimers(db: Database, queue: JobQueue, now: Date, limit = 100): Promise<number> {
+  const fired = await db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ key: string; job: EffectJob }>(
+      'SELECT key, job FROM timers WHERE fired_at IS NULL AND due_at <= $1 ORDER BY due_at, key LIMIT $2 FOR UPDATE SKIP LOCKED',
+      [now.toISOString(), limit],
+    );
+    for (const row of rows) {
+      await queue.enqueue(tx, QUEUES.effect, row.key, row.job);
+      await tx.query('UPDATE timers SET fired_at = $2 WHERE key = $1', [row.key, now.toISOString()]);
+    }
+    return rows.length;
+  });
+  if (fired > 0) queue.wake(QUEUES.effect);
+  return fired;
+}
+
+/** Timers not fired yet, soonest first (of one execution, or all). */
+export async function pendingTimers(db: SqlExecutor, executionId?: string): Promise<TimerRecord[]> {
+  const { rows } = await db.query<{ key: string; execution_id: string; due_at: Date; fired_at: Date | null }>(
+    `SELECT key, execution_id, due_at, fired_at FROM timers WHERE fired_at IS NULL ${executionId ? 'AND execution_id = $1' : ''} ORDER BY due_at, key`,
+    executionId ? [executionId] : [],
+  );
+  return rows.map((r) => ({ key: r.key, executionId: r.execution_id, dueAt: new Date(r.due_at).toISOString(), firedAt: r.fired_at ? new Date(r.fired_at).toISOString() : null }));
+}
