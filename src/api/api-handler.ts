@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Probot } from 'probot';
+import type { Presets } from '../policy/presets.js';
+import type { Runtime } from '../app/runtime.js';
+import { apiError, ControlPlane, type Answer } from './control-plane.js';
+import { GitHubUnavailable, probotAccess, type ApiUser, type GitHubAccess } from './github-access.js';
+import { RateLimiter } from './rate-limit.js';
+import { API_PREFIX, EXECUTION_VERBS, ExecuteRequest, RepoName, type ExecutionVerb } from './schema.js';
+
+/**
+ * The control-plane HTTP API, `/api/v1`, served by Probot's own server (`addHandler`): JSON in and out, a GitHub
+ * token in `Authorization: Bearer <token>` whose user GitHub reports (`GET /user`), a request limit per token and
+ * a size limit on bodies. `openapi/aaoe-api.yaml` describes every route and answer; `ControlPlane` decides.
+ */
+
+export type ApiHandlerOptions = {
+  runtime: Runtime;
+  now: () => Date;
+  presets: Presets;
+  /** GitHub as the app reaches it; default: the Probot app's own clients. */
+  access?: GitHubAccess;
+  /** Requests per caller (a token, else an address) per window; default 120 a minute. */
+  rateLimit?: { limit: number; windowMs: number };
+  /** The largest body accepted, in bytes (default 64 KiB). */
+  maxBodyBytes?: number;
+};
+
+type Log = { info(meta: object, msg: string): void; warn(meta: object, msg: string): void; error(meta: object, msg: string): void };
+
+const EXECUTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The API's handler for Probot's `addHandler`: true when it answered (every path under `/api/v1`). */
+export function apiHandler(app: Probot, options: ApiHandlerOptions) {
+  const access = options.access ?? probotAccess(app);
+  const plane = new ControlPlane({ runtime: options.runtime, now: options.now, presets: options.presets, access });
+  const limiter = new RateLimiter({ limit: options.rateLimit?.limit ?? 120, windowMs: options.rateLimit?.windowMs ?? 60_000 });
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+  const log: Log = app.log;
+
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== API_PREFIX && !url.pathname.startsWith(`${API_PREFIX}/`)) return false;
+    const send = (answer: Answer<unknown>, headers: Record<string, string> = {}) => {
+      res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers }).end(JSON.stringify(answer.body));
+      return true;
+    };
+    try {
+      const token = bearerToken(req.headers.authorization);
+      const rate = limiter.take(token ? `token:${createHash('sha256').update(token).digest('hex')}` : `address:${req.socket.remoteAddress ?? 'unknown'}`);
+      if (!rate.ok) return send(apiError(429, 'rate_limited', `too many requests: try again in ${rate.retryAfterSeconds} s`), { 'retry-after': String(rate.retryAfterSeconds) });
+
+      const route = routeOf(req.method ?? 'GET', url.pathname.slice(API_PREFIX.length));
+      if (route.kind === 'none') return send(apiError(404, 'not_found', `no route ${req.method} ${url.pathname}; see openapi/aaoe-api.yaml`));
+      if (route.kind === 'method') return send(apiError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}; use ${route.allow}`), { allow: route.allow });
+
+      const body = await readBody(req, maxBodyBytes);
+      if (body.kind === 'too_large') return send(apiError(413, 'payload_too_large', `a request body is at most ${maxBodyBytes} bytes`));
+      let json: unknown = undefined;
+      if (body.text.trim() !== '') {
+        if (!/^application\/json\s*(;|$)/i.test(String(req.headers['content-type'] ?? ''))) return send(apiError(415, 'unsupported_media_type', 'send the body as JSON (content-type: application/json)'));
+        try {
+          json = JSON.parse(body.text);
+        } catch {
+          return send(apiError(400, 'invalid_request', 'the body is not JSON'));
+        }
+      }
+
+      if (!token) return send(apiError(401, 'unauthorized', 'send a GitHub token: Authorization: Bearer <token>'), { 'www-authenticate': 'Bearer realm="aaoe"' });
+      const user = await access.userOf(token);
+      if (!user) return send(apiError(401, 'unauthorized', 'GitHub did not accept the token (GET /user); send a valid GitHub token'), { 'www-authenticate': 'Bearer realm="aaoe", error="invalid_token"' });
+
+      const answer = await answerRoute(plane, route, user, url, json);
+      if (route.kind !== 'list' && route.kind !== 'status') log.info({ user: user.login, route: route.kind, status: answer.status }, 'control-plane API request');
+      return send(answer);
+    } catch (error) {
+      if (error instanceof GitHubUnavailable) return send(apiError(502, 'github_unavailable', error.message));
+      log.error({ err: error, path: url.pathname }, 'control-plane API request failed');
+      return send(apiError(500, 'internal', 'the request failed inside AAOE; it is logged, try again'));
+    }
+  };
+}
+
+type Route =
+  | { kind: 'list' }
+  | { kind: 'execute' }
+  | { kind: 'status'; id: string }
+  | { kind: 'verb'; id: string; verb: ExecutionVerb }
+  | { kind: 'method'; allow: string }
+  | { kind: 'none' };
+
+/** The route of a path under `/api/v1`. */
+export function routeOf(method: string, path: string): Route {
+  const parts = path.split('/').slice(1);
+  const only = (allowed: string, route: Route): Route => (method === allowed ? route : { kind: 'method', allow: allowed });
+  if (parts.length === 1 && parts[0] === 'executions') return method === 'GET' ? { kind: 'list' } : method === 'POST' ? { kind: 'execute' } : { kind: 'method', allow: 'GET, POST' };
+  if (parts[0] !== 'executions' || !EXECUTION_ID.test(parts[1] ?? '')) return { kind: 'none' };
+  const id = parts[1]!.toLowerCase();
+  if (parts.length === 2) return only('GET', { kind: 'status', id });
+  const verb = EXECUTION_VERBS.find((v) => v === parts[2]);
+  if (parts.length === 3 && verb) return only('POST', { kind: 'verb', id, verb });
+  return { kind: 'none' };
+}
+
+async function answerRoute(plane: ControlPlane, route: Exclude<Route, { kind: 'method' | 'none' }>, user: ApiUser, url: URL, json: unknown): Promise<Answer<unknown>> {
+  switch (route.kind) {
+    case 'list': {
+      const repo = RepoName.safeParse(url.searchParams.get('repo') ?? '');
+      if (!repo.success) return apiError(400, 'invalid_request', 'name the repository: ?repo=owner/name');
+      return plane.list(user, repo.data);
+    }
+    case 'status':
+      return plane.status(user, route.id);
+    case 'verb':
+      if (json !== undefined && !(isObject(json) && Object.keys(json).length === 0)) return apiError(400, 'invalid_request', `${route.verb} takes no body (or {})`);
+      return plane.verb(user, route.id, route.verb);
+    case 'execute': {
+      const parsed = ExecuteRequest.safeParse(json ?? {});
+      if (!parsed.success) return apiError(400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+      return plane.execute(user, parsed.data);
+    }
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The token of `Authorization: Bearer <token>` (or GitHub's own `token <token>`). */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^(?:bearer|token)\s+([\w.~+/=-]{1,512})\s*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<{ kind: 'ok'; text: string } | { kind: 'too_large' }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > limit ? { kind: 'too_large' } : { kind: 'ok', text: Buffer.concat(chunks).toString('utf8') }));
+    req.on('error', reject);
+  });
+}

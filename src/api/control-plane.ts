@@ -1,0 +1,181 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import type { RepositoryRole } from '../github/github-adapter.js';
+import type { Presets } from '../policy/presets.js';
+import type { Policy } from '../policy/schema.js';
+import { startIssueExecution } from '../app/agent-work.js';
+import { CommandWork } from '../app/command-work.js';
+import { loadRepoPolicy, type RepoPolicy } from '../app/load-repo-policy.js';
+import type { Runtime } from '../app/runtime.js';
+import { listApprovals } from '../store/approvals.js';
+import { appendAudit, showExecution } from '../store/audit-log.js';
+import { getExecution, listExecutions, type ExecutionRecord } from '../store/executions.js';
+import { executionStatus, executionSummary } from './execution-view.js';
+import type { ApiUser, GitHubAccess, RepoConnection } from './github-access.js';
+import { HUMAN_ONLY_VERBS, type ApiError, type ErrorCode, type ExecuteRequest, type ExecuteResult, type ExecutionList, type ExecutionStatus, type ExecutionVerb, type VerbResult } from './schema.js';
+
+/**
+ * The control plane's decisions, one method per verb of `/api/v1`, for a user whose token GitHub vouched for.
+ * Who may see and do what is read through the API each time, never taken from the request: the user's role on the
+ * execution's repository from the collaborator-permission API (with the installation's client), the repository's
+ * visibility, its policy from the default branch. A repository the user cannot read answers 404, the same as one
+ * that does not exist. The verbs on an execution are the comment commands' own decision (`CommandWork.runVerb`);
+ * an agent identity (a `Bot`, or a login in the policy's `agents`) may propose and read, never approve, resume or
+ * roll back. Every refusal of a verb is audited as a refused command is.
+ */
+
+export type ControlPlanePorts = {
+  runtime: Runtime;
+  now: () => Date;
+  access: GitHubAccess;
+  presets: Presets;
+};
+
+export type Answer<T> = { status: number; body: T | ApiError };
+
+export function apiError(status: number, code: ErrorCode, message: string): Answer<never> {
+  return { status, body: { error: { code, message } } };
+}
+
+/** What a user may do on a repository: read it (else it does not exist for them), and their role. */
+type Access = { conn: RepoConnection; role: RepositoryRole };
+
+export class ControlPlane {
+  private readonly commands: CommandWork;
+
+  constructor(private readonly ports: ControlPlanePorts) {
+    this.commands = new CommandWork({ runtime: ports.runtime, now: ports.now, policyFor: (context) => this.policyOf(context), botLogin: ports.access.botLogin });
+  }
+
+  /** `GET /api/v1/executions?repo=owner/name`: the repository's executions, newest first. */
+  async list(user: ApiUser, repo: string): Promise<Answer<ExecutionList>> {
+    const traceId = randomUUID();
+    const access = await this.readable(user, repo, traceId);
+    if (!access) return notFoundRepo(repo);
+    const executions = await listExecutions(this.ports.runtime.db, access.conn.repo);
+    return { status: 200, body: { repo: access.conn.repo, executions: executions.reverse().map(executionSummary) } };
+  }
+
+  /** `GET /api/v1/executions/{id}`: state, the latest policy evaluation, approvals, cost and the audit timeline. */
+  async status(user: ApiUser, id: string): Promise<Answer<ExecutionStatus>> {
+    const found = await this.visibleExecution(user, id, randomUUID());
+    if (!found) return notFoundExecution(id);
+    const db = this.ports.runtime.db;
+    return { status: 200, body: executionStatus(found.execution, await showExecution(db, id), await listApprovals(db, id)) };
+  }
+
+  /** `POST /api/v1/executions/{id}/{verb}`: the comment command's decision, for the token's user. */
+  async verb(user: ApiUser, id: string, verb: ExecutionVerb): Promise<Answer<VerbResult>> {
+    const traceId = randomUUID();
+    const found = await this.visibleExecution(user, id, traceId);
+    if (!found) return notFoundExecution(id);
+    const { execution, access } = found;
+    const repoPolicy = await this.policyOf(access.conn.context);
+    if (!repoPolicy.ok) return this.refuse(execution.id, traceId, user, verb, 409, 'policy_invalid', policyInvalid(repoPolicy));
+    if (HUMAN_ONLY_VERBS.has(verb)) {
+      const agent = agentIdentity(user, repoPolicy.policy);
+      if (agent) return this.refuse(execution.id, traceId, user, verb, 403, 'refused', `@${user.login} is an agent identity (${agent}): agents may propose and read, never ${verb} (bounded autonomy); a person with ${repoPolicy.policy.approvals.permissions.join(', ')} permission must do it`);
+    }
+    const outcome = await this.commands.runVerb(verb, { execution, repoPolicy, github: access.conn.github, actor: user, requestId: randomInt(1, 2 ** 47), traceId });
+    // (a refusal was audited by the command's own path)
+    if (!outcome.ok) return apiError(403, 'refused', outcome.reason);
+    const after = (await getExecution(this.ports.runtime.db, execution.id)) ?? execution;
+    return { status: 200, body: { executionId: execution.id, verb, state: after.state, message: outcome.text ?? DONE[verb](user.login) } };
+  }
+
+  /**
+   * `POST /api/v1/executions`: the task becomes an issue opened by the app with the trigger label, and its execution
+   * starts as it does when a maintainer applies the label, with the token's user recorded as the one who consented.
+   */
+  async execute(user: ApiUser, request: ExecuteRequest): Promise<Answer<ExecuteResult>> {
+    const traceId = randomUUID();
+    const access = await this.readable(user, request.repo, traceId);
+    if (!access) return notFoundRepo(request.repo);
+    const repoPolicy = await this.policyOf(access.conn.context);
+    if (!repoPolicy.ok) return this.refuse(null, traceId, user, 'execute', 409, 'policy_invalid', policyInvalid(repoPolicy));
+    const trigger = repoPolicy.policy.trigger;
+    if (!(trigger.permissions as string[]).includes(access.role)) {
+      return this.refuse(null, traceId, user, 'execute', 403, 'refused', `starting agent work spends money: it needs ${trigger.permissions.join(', ')} permission on ${access.conn.repo}, and @${user.login} has ${access.role}`);
+    }
+    const issue = await access.conn.openIssue({
+      title: request.title ?? firstLine(request.task),
+      body: `${request.task}\n\n---\nRequested through the AAOE API by @${user.login}.`,
+      labels: [trigger.label],
+    });
+    const started = await startIssueExecution(this.ports, {
+      key: `api:${traceId}:issue:${issue.number}`,
+      repo: access.conn.repo,
+      installationId: access.conn.installationId,
+      issue,
+      consentBy: user.login,
+      traceId,
+    });
+    const execution = started.executionId ? await getExecution(this.ports.runtime.db, started.executionId) : undefined;
+    if (!execution) return apiError(409, 'refused', `issue #${issue.number} was opened but no execution started: ${started.outcome}`);
+    await appendAudit(this.ports.runtime.db, {
+      executionId: execution.id, traceId, actor: user.login, action: 'command:execute',
+      reason: `accepted: issue #${issue.number} opened through the API; @${user.login} (${access.role}${agentIdentity(user, repoPolicy.policy) ? ', an agent' : ''}) consented`,
+      data: { source: 'api', issue: issue.number },
+    });
+    return { status: 202, body: { execution: executionSummary(execution), issue: { number: issue.number, url: issue.htmlUrl } } };
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /** The policy as the webhooks read it, fresh (an authority decision never rests on a cached policy). */
+  private policyOf(context: RepoConnection['context']): Promise<RepoPolicy> {
+    return loadRepoPolicy(context, this.ports.presets);
+  }
+
+  /** The repository and the user's role on it, when the user can read it (a public one, or their role allows). */
+  private async readable(user: ApiUser, repo: string, traceId: string): Promise<Access | undefined> {
+    const conn = await this.ports.access.connect(repo, traceId);
+    if (!conn) return undefined;
+    const role = await conn.github.getRole(user.login);
+    if (role === 'none' && conn.private) return undefined;
+    return { conn, role };
+  }
+
+  private async visibleExecution(user: ApiUser, id: string, traceId: string): Promise<{ execution: ExecutionRecord; access: Access } | undefined> {
+    const execution = await getExecution(this.ports.runtime.db, id);
+    if (!execution) return undefined;
+    const access = await this.readable(user, execution.repo, traceId);
+    return access ? { execution, access } : undefined;
+  }
+
+  private async refuse(executionId: string | null, traceId: string, user: ApiUser, verb: ExecutionVerb | 'execute', status: number, code: ErrorCode, why: string): Promise<Answer<never>> {
+    await appendAudit(this.ports.runtime.db, { executionId, traceId, actor: user.login, action: `command:${verb}`, reason: `refused: ${why}`, data: { source: 'api' } });
+    return apiError(status, code, why);
+  }
+}
+
+const DONE: Record<ExecutionVerb, (login: string) => string> = {
+  approve: (login) => `Approval by @${login} recorded; the aaoe/policy check is evaluated again.`,
+  pause: (login) => `Paused by @${login}.`,
+  resume: (login) => `Resumed by @${login}.`,
+  rollback: (login) => `Rollback requested by @${login}.`,
+};
+
+/** Why a user counts as an agent, or undefined for a person. */
+export function agentIdentity(user: ApiUser, policy: Pick<Policy, 'agents'>): string | undefined {
+  if (user.type !== 'User') return `a ${user.type} account`;
+  if (policy.agents.some((a) => a.toLowerCase() === user.login.toLowerCase())) return "listed in the policy's agents";
+  return undefined;
+}
+
+function notFoundRepo(repo: string): Answer<never> {
+  return apiError(404, 'not_found', `no repository ${repo} that AAOE is installed on and you can read`);
+}
+
+function notFoundExecution(id: string): Answer<never> {
+  return apiError(404, 'not_found', `no execution ${id} in a repository you can read`);
+}
+
+function policyInvalid(repoPolicy: Extract<RepoPolicy, { ok: false }>): string {
+  const first = repoPolicy.errors[0];
+  return `the repository's policy does not validate, so nothing is decided until it does${first ? ` (${first.file}:${first.line}: ${first.message})` : ''}`;
+}
+
+function firstLine(text: string): string {
+  const line = text.trim().split(/\r?\n/)[0]!.trim();
+  return line.length > 72 ? `${line.slice(0, 71)}…` : line;
+}

@@ -1,0 +1,34 @@
+/**
+ * A fixed-window request limit per caller (a token's hash, or the address of a caller without one). Pure apart
+ * from the clock it is given; one instance per process (replicas each count their own).
+ */
+
+export type RateLimitOptions = { limit: number; windowMs: number; now?: () => number };
+
+export type RateDecision = { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number };
+
+/** Windows kept at most; the oldest are dropped first (a flood of distinct callers cannot grow memory). */
+const MAX_KEYS = 10_000;
+
+export class RateLimiter {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: RateLimitOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  take(key: string): RateDecision {
+    const now = this.now();
+    let window = this.windows.get(key);
+    if (!window || now - window.start >= this.options.windowMs) {
+      this.windows.delete(key);
+      window = { start: now, count: 0 };
+      this.windows.set(key, window);
+      if (this.windows.size > MAX_KEYS) this.windows.delete(this.windows.keys().next().value!);
+    }
+    if (window.count >= this.options.limit) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((window.start + this.options.windowMs - now) / 1000)) };
+    window.count += 1;
+    return { ok: true, remaining: this.options.limit - window.count };
+  }
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/**
+ * The bodies the control-plane API accepts (`/api/v1`), strict: an unknown key is refused, naming it. The
+ * answers' shapes are the types below; `openapi/aaoe-api.yaml` describes both, and a test checks real answers
+ * against it.
+ */
+
+export const API_PREFIX = '/api/v1';
+
+/** `owner/name`, as GitHub spells repositories. */
+export const RepoName = z.string().regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, 'a repository is written owner/name');
+
+/** `POST /api/v1/executions`: a task for the agent in a repository; it becomes an issue and its execution. */
+export const ExecuteRequest = z.strictObject({
+  repo: RepoName,
+  /** What to do, in words: the issue's body. */
+  task: z.string().trim().min(1, 'say what to do').max(20_000, 'a task is at most 20000 characters'),
+  /** The issue's title; default: the task's first line. */
+  title: z.string().trim().min(1).max(256).optional(),
+});
+export type ExecuteRequest = z.infer<typeof ExecuteRequest>;
+
+/** The verbs that act on one execution: `POST /api/v1/executions/{id}/{verb}`, no body. */
+export const EXECUTION_VERBS = ['approve', 'pause', 'resume', 'rollback'] as const;
+export type ExecutionVerb = (typeof EXECUTION_VERBS)[number];
+
+/** Refused for agent identities whatever their permission (bounded autonomy): an agent proposes, people decide. */
+export const HUMAN_ONLY_VERBS: ReadonlySet<ExecutionVerb> = new Set(['approve', 'rollback', 'resume']);
+
+export type ErrorCode =
+  | 'unauthorized'
+  | 'not_found'
+  | 'refused'
+  | 'invalid_request'
+  | 'policy_invalid'
+  | 'method_not_allowed'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'rate_limited'
+  | 'github_unavailable'
+  | 'internal';
+
+export type ApiError = { error: { code: ErrorCode; message: string } };
+
+export type ExecutionSummary = {
+  id: string;
+  repo: string;
+  state: string;
+  pullRequest: number | null;
+  issue: number | null;
+  headSha: string | null;
+  traceId: string;
+  updatedAt: string;
+};
+
+export type GateOutcomeView = { gate: string; outcome: string };
+
+/** The latest policy evaluation, read from the audit log (`policy_evaluated`). */
+export type PolicyView = {
+  conclusion: 'success' | 'failure' | 'action_required';
+  headSha: string | null;
+  at: string;
+  gates: GateOutcomeView[];
+  risk: string | null;
+  /** The audit entry's reason as written. */
+  text: string;
+};
+
+export type ApprovalView = { login: string; type: string; source: 'comment' | 'button' | 'api'; pullRequest: number; headSha: string; at: string };
+
+export type TimelineEntry = { seq: number; at: string; actor: string; action: string; reason: string | null };
+
+export type ExecutionStatus = ExecutionSummary & {
+  policy: PolicyView | null;
+  approvals: ApprovalView[];
+  cost: { usd: string; tokens: number };
+  timeline: TimelineEntry[];
+};
+
+export type ExecutionList = { repo: string; executions: ExecutionSummary[] };
+
+export type VerbResult = { executionId: string; verb: ExecutionVerb; state: string; message: string };
+
+export type ExecuteResult = { execution: ExecutionSummary; issue: { number: number; url: string } };
