@@ -8,3 +8,4 @@ console.log('wrote schemas/aaoe.schema.json');
 
 writeFileSync(new URL('../schemas/proposal.schema.json', import.meta.url), renderProposalJsonSchema());
 console.log('wrote schemas/proposal.schema.json');
+writeFileSync(new URL('../schemas/plan.schema.json', import.meta.url), (await import('../src/plan/plan-json-schema.js')).renderPlanJsonSchema());

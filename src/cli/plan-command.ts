@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { formatPlanError, loadPlan } from '../plan/load-plan.js';
+import { renderGantt, renderScheduleTable, simulatePlan } from '../plan/simulate-plan.js';
+import { planWindows } from '../plan/windows.js';
+
+/**
+ * `aaoe plan validate <file>...` and `aaoe plan simulate <file> [--durations step=minutes,...] [--fail step,...]
+ * [--start <ISO instant>] [--default-minutes N]`. Exit codes as `aaoe`: 0 pass, 1 fail (an invalid plan, a
+ * simulation that pauses or gets stuck), 2 invalid input.
+ */
+
+type Io = { stdout: (text: string) => void; stderr: (text: string) => void };
+
+export const PLAN_USAGE = `Usage:
+  aaoe plan validate <file>...
+  aaoe plan simulate <file> [--durations step=minutes,...] [--fail step,...] [--start <ISO instant>] [--default-minutes N]`;
+
+export async function runPlanCommand(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'validate') return validate(rest, io);
+  if (command === 'simulate') return simulate(rest, io);
+  io.stderr(`aaoe plan: unknown command "${command ?? ''}"\n\n${PLAN_USAGE}`);
+  return 2;
+}
+
+function validate(files: string[], io: Io): number {
+  if (files.length === 0) {
+    io.stderr(`aaoe plan validate: name at least one plan file\n\n${PLAN_USAGE}`);
+    return 2;
+  }
+  let exit = 0;
+  for (const file of files) {
+    const text = readText(file, io);
+    if (text === undefined) {
+      exit = 2;
+      continue;
+    }
+    const result = loadPlan(text, file);
+    if (result.ok) io.stdout(`${file}: valid (plan ${result.plan.id}, ${result.plan.steps.length} step${result.plan.steps.length === 1 ? '' : 's'})`);
+    else {
+      for (const e of result.errors) io.stdout(formatPlanError(e));
+      io.stdout(`${file}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}`);
+      if (exit === 0) exit = 1;
+    }
+  }
+  return exit;
+}
+
+function simulate(args: string[], io: Io): number {
+  let parsed: { values: { durations?: string; fail?: string; start?: string; 'default-minutes'?: string }; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { durations: { type: 'string' }, fail: { type: 'string' }, start: { type: 'string' }, 'default-minutes': { type: 'string' } },
+    });
+  } catch (error) {
+    io.stderr(`aaoe plan simulate: ${(error as Error).message}\n\n${PLAN_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) {
+    io.stderr(`aaoe plan simulate: name one plan file\n\n${PLAN_USAGE}`);
+    return 2;
+  }
+  const file = positionals[0]!;
+  const text = readText(file, io);
+  if (text === undefined) return 2;
+  const loaded = loadPlan(text, file);
+  if (!loaded.ok) {
+    for (const e of loaded.errors) io.stderr(formatPlanError(e));
+    return 1;
+  }
+  const plan = loaded.plan;
+  const ids = new Set(plan.steps.map((s) => s.id));
+
+  const durations: Record<string, number> = {};
+  for (const entry of (values.durations ?? '').split(',').filter(Boolean)) {
+    const m = /^\s*([^=\s]+)\s*=\s*(\d+(?:\.\d+)?)\s*$/.exec(entry);
+    if (!m || !ids.has(m[1]!) || Number(m[2]) <= 0) {
+      io.stderr(`aaoe plan simulate: --durations entry "${entry}": write step=minutes with a step of the plan (${[...ids].join(', ')}) and a positive number`);
+      return 2;
+    }
+    durations[m[1]!] = Number(m[2]);
+  }
+  const failing = new Set((values.fail ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  for (const id of failing) {
+    if (!ids.has(id)) {
+      io.stderr(`aaoe plan simulate: --fail "${id}" is not a step of the plan (${[...ids].join(', ')})`);
+      return 2;
+    }
+  }
+  const defaultMinutes = values['default-minutes'] === undefined ? 60 : Number(values['default-minutes']);
+  if (!(defaultMinutes > 0)) {
+    io.stderr('aaoe plan simulate: --default-minutes takes a positive number of minutes');
+    return 2;
+  }
+  const start = values.start === undefined ? new Date(Math.ceil(Date.now() / 60_000) * 60_000) : new Date(values.start);
+  if (Number.isNaN(start.getTime())) {
+    io.stderr(`aaoe plan simulate: --start "${values.start}" is not an instant: write ISO 8601, for example 2026-11-23T09:00:00Z`);
+    return 2;
+  }
+
+  const simulation = simulatePlan(plan, { start, durations, defaultMinutes, failing, windowOpen: planWindows(plan) });
+  io.stdout(`plan ${plan.id}: ${plan.goal}`);
+  io.stdout(`simulated from ${start.toISOString()}, at most ${plan.policy.maxParallel} step${plan.policy.maxParallel === 1 ? '' : 's'} in parallel (peak ${simulation.peakParallel})\n`);
+  io.stdout(renderScheduleTable(simulation));
+  io.stdout(`\n\`\`\`mermaid\n${renderGantt(plan, simulation)}\n\`\`\``);
+  if (simulation.outcome === 'done') {
+    io.stdout(`\ndone at ${simulation.endedAt.toISOString()}`);
+    return 0;
+  }
+  io.stdout(`\n${simulation.outcome}: ${simulation.reason ?? ''}`);
+  io.stdout(`rollback order (last completed first): ${simulation.rollback.length ? simulation.rollback.join(', ') : '(nothing completed)'}`);
+  return 1;
+}
+
+function readText(file: string, io: Io): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    io.stderr(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    return undefined;
+  }
+}

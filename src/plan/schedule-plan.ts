@@ -1,0 +1,136 @@
+import type { Plan } from './schema.js';
+
+/**
+ * The plan scheduler, pure: given the plan, each step's state and `now`, which steps start now, why the others
+ * wait, when to look again, and whether the plan is paused or done. The caller starts the steps, records their
+ * states and asks again when a step ends or at `lookAgainAt`.
+ *
+ * - A step starts when every step it depends on has succeeded, fewer than `maxParallel` steps run, its team has
+ *   started fewer than `velocity.perTeamPerWeek` steps in the last 7 days, its window is open, and the deadline
+ *   has not passed. Ready steps start in file order.
+ * - A failed step pauses the plan: nothing new starts (steps already running finish).
+ * - A rolled-back step means the plan is being rolled back: nothing starts; `rollbackOrder` says what is next.
+ */
+
+export const STEP_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'rolled_back'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+export type StepState = {
+  status: StepStatus;
+  /** When the step started (running and after). */
+  startedAt?: Date;
+  /** When the step ended: succeeded, failed or rolled back. For `rolled_back`, when it had succeeded. */
+  finishedAt?: Date;
+};
+
+export type StepStates = Readonly<Record<string, StepState>>;
+
+/** Whether a window of the plan (by name) is open at an instant. */
+export type WindowOpen = (name: string, at: Date) => boolean;
+
+export type WaitReason =
+  | { kind: 'dependencies'; waitingFor: string[] }
+  | { kind: 'max_parallel'; running: number; maxParallel: number }
+  | { kind: 'velocity'; team: string; started: number; perTeamPerWeek: number; until: Date }
+  | { kind: 'window'; window: string; opensAt: Date | undefined }
+  | { kind: 'deadline'; deadline: Date };
+
+export type PlanSchedule =
+  | { status: 'done'; succeeded: string[] }
+  | { status: 'paused'; failed: string[]; running: string[]; rollback: string[] }
+  | { status: 'rolling_back'; next: string[]; rolledBack: string[]; running: string[] }
+  | {
+      status: 'active';
+      start: string[];
+      running: string[];
+      waiting: Array<{ step: string; reason: WaitReason }>;
+      /** The earliest instant a waiting step could start without any step ending (a window opens, velocity frees up). */
+      lookAgainAt: Date | undefined;
+    };
+
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+const MINUTE_MS = 60 * 1000;
+/** How far ahead a window's next opening is looked for. */
+const WINDOW_HORIZON_MS = 8 * 24 * 60 * 60 * 1000;
+
+export function schedulePlan(plan: Plan, states: StepStates, now: Date, windowOpen: WindowOpen): PlanSchedule {
+  const stateOf = (id: string): StepState => states[id] ?? { status: 'pending' };
+  const ids = plan.steps.map((s) => s.id);
+  const running = ids.filter((id) => stateOf(id).status === 'running');
+  const rolledBack = ids.filter((id) => stateOf(id).status === 'rolled_back');
+  if (rolledBack.length > 0) return { status: 'rolling_back', next: rollbackOrder(plan, states), rolledBack, running };
+  const failed = ids.filter((id) => stateOf(id).status === 'failed');
+  if (failed.length > 0) return { status: 'paused', failed, running, rollback: rollbackOrder(plan, states) };
+  if (ids.every((id) => stateOf(id).status === 'succeeded')) return { status: 'done', succeeded: ids };
+
+  const { maxParallel, velocity } = plan.policy;
+  const deadline = plan.policy.deadline ? new Date(plan.policy.deadline) : undefined;
+  const start: string[] = [];
+  const waiting: Array<{ step: string; reason: WaitReason }> = [];
+  const startsByTeam = new Map<string, Date[]>();
+  for (const step of plan.steps) {
+    const startedAt = stateOf(step.id).startedAt;
+    if (startedAt && now.getTime() - startedAt.getTime() < WEEK_MS) startsByTeam.set(teamKey(step.team), [...(startsByTeam.get(teamKey(step.team)) ?? []), startedAt]);
+  }
+
+  for (const step of plan.steps) {
+    if (stateOf(step.id).status !== 'pending') continue;
+    const waitingFor = step.dependsOn.filter((d) => stateOf(d).status !== 'succeeded');
+    if (waitingFor.length > 0) {
+      waiting.push({ step: step.id, reason: { kind: 'dependencies', waitingFor } });
+      continue;
+    }
+    if (deadline && now.getTime() > deadline.getTime()) {
+      waiting.push({ step: step.id, reason: { kind: 'deadline', deadline } });
+      continue;
+    }
+    if (running.length + start.length >= maxParallel) {
+      waiting.push({ step: step.id, reason: { kind: 'max_parallel', running: running.length + start.length, maxParallel } });
+      continue;
+    }
+    const team = teamKey(step.team);
+    const started = startsByTeam.get(team) ?? [];
+    if (velocity && started.length >= velocity.perTeamPerWeek) {
+      const oldest = Math.min(...started.map((d) => d.getTime()));
+      waiting.push({ step: step.id, reason: { kind: 'velocity', team: step.team, started: started.length, perTeamPerWeek: velocity.perTeamPerWeek, until: new Date(oldest + WEEK_MS) } });
+      continue;
+    }
+    if (step.window !== undefined && !windowOpen(step.window, now)) {
+      waiting.push({ step: step.id, reason: { kind: 'window', window: step.window, opensAt: nextOpening(step.window, now, windowOpen) } });
+      continue;
+    }
+    start.push(step.id);
+    startsByTeam.set(team, [...started, now]);
+  }
+
+  const times = waiting.flatMap(({ reason }) => {
+    if (reason.kind === 'velocity') return [reason.until.getTime()];
+    if (reason.kind === 'window' && reason.opensAt) return [reason.opensAt.getTime()];
+    return [];
+  });
+  const lookAgainAt = times.length > 0 ? new Date(Math.min(...times)) : undefined;
+  return { status: 'active', start, running, waiting, lookAgainAt };
+}
+
+/** The steps to roll back, in order: the succeeded ones, last completed first (file order breaks ties, last first). */
+export function rollbackOrder(plan: Plan, states: StepStates): string[] {
+  return plan.steps
+    .map((step, index) => ({ id: step.id, index, state: states[step.id] }))
+    .filter((s) => s.state?.status === 'succeeded')
+    .sort((a, b) => (b.state?.finishedAt?.getTime() ?? 0) - (a.state?.finishedAt?.getTime() ?? 0) || b.index - a.index)
+    .map((s) => s.id);
+}
+
+/** The first whole minute after `now` at which a window is open, within the horizon. */
+export function nextOpening(name: string, now: Date, windowOpen: WindowOpen): Date | undefined {
+  const first = Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+  for (let t = first; t <= now.getTime() + WINDOW_HORIZON_MS; t += MINUTE_MS) {
+    const at = new Date(t);
+    if (windowOpen(name, at)) return at;
+  }
+  return undefined;
+}
+
+function teamKey(team: string): string {
+  return team.replace(/^@/, '').toLowerCase();
+}

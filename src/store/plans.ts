@@ -1,0 +1,160 @@
+import type { InFlightExecution } from '../plan/check-world.js';
+import type { PlanRun, PlanStatus } from '../plan/run-plan.js';
+import type { StepStatus } from '../plan/schedule-plan.js';
+import type { Plan } from '../plan/schema.js';
+import type { SqlExecutor } from './database.js';
+import { listLiveExecutions } from './executions.js';
+import type { Migration } from './migrations.js';
+
+/**
+ * Plans running in the app: one row per plan (its definition as validated, status, version, tracking issue) and
+ * one per step (status, times, the governed execution that carries it). A run is saved whole in the caller's
+ * transaction, with an optimistic version check, together with the jobs of its effects.
+ */
+
+export const PLANS_MIGRATION: Migration = {
+  version: 11,
+  name: 'architecture plans',
+  sql: `
+CREATE TABLE plans (
+  repo            text NOT NULL,                 -- the architecture repository, owner/name
+  plan_id         text NOT NULL,                 -- the plan's id
+  path            text NOT NULL,                 -- plans/<file>.yml
+  installation_id bigint NOT NULL,
+  definition      jsonb NOT NULL,                -- the plan as validated
+  status          text NOT NULL,
+  version         integer NOT NULL,
+  rolling_back    text,                          -- the step whose rollback is under way
+  tracking_issue  integer,
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (repo, plan_id)
+);
+CREATE INDEX plans_status ON plans (status);
+
+CREATE TABLE plan_steps (
+  repo         text NOT NULL,
+  plan_id      text NOT NULL,
+  step_id      text NOT NULL,
+  status       text NOT NULL,
+  execution_id text,                             -- the governed execution in the step's repository
+  started_at   timestamptz,
+  finished_at  timestamptz,
+  PRIMARY KEY (repo, plan_id, step_id),
+  FOREIGN KEY (repo, plan_id) REFERENCES plans (repo, plan_id) ON DELETE CASCADE
+);
+CREATE INDEX plan_steps_execution ON plan_steps (execution_id) WHERE execution_id IS NOT NULL;
+`,
+};
+
+export type PlanRecord = {
+  repo: string;
+  path: string;
+  installationId: number;
+  trackingIssue: number | null;
+  run: PlanRun;
+};
+
+type PlanRow = { repo: string; plan_id: string; path: string; installation_id: number | string; definition: Plan; status: PlanStatus; version: number; rolling_back: string | null; tracking_issue: number | null };
+type StepRow = { step_id: string; status: StepStatus; execution_id: string | null; started_at: Date | null; finished_at: Date | null };
+
+export class PlanVersionConflict extends Error {
+  constructor(repo: string, planId: string, expected: number) {
+    super(`plan ${repo}:${planId} changed since version ${expected} was read: read it again and retry`);
+  }
+}
+
+/** Saves a run: inserts a new plan (version 0 or more, nothing stored yet) or updates the stored one from `previousVersion`. */
+export async function savePlanRun(tx: SqlExecutor, record: Omit<PlanRecord, 'trackingIssue'> & { trackingIssue?: number | null }, previousVersion?: number): Promise<void> {
+  const { run } = record;
+  if (previousVersion === undefined) {
+    await tx.query(
+      `INSERT INTO plans (repo, plan_id, path, installation_id, definition, status, version, rolling_back, tracking_issue) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9)`,
+      [record.repo, run.plan.id, record.path, record.installationId, JSON.stringify(run.plan), run.status, run.version, run.rollingBack ?? null, record.trackingIssue ?? null],
+    );
+  } else {
+    const { rows } = await tx.query<{ version: number }>(
+      `UPDATE plans SET status = $3, version = $4, rolling_back = $5, updated_at = now() WHERE repo = $1 AND plan_id = $2 AND version = $6 RETURNING version`,
+      [record.repo, run.plan.id, run.status, run.version, run.rollingBack ?? null, previousVersion],
+    );
+    if (rows.length === 0) throw new PlanVersionConflict(record.repo, run.plan.id, previousVersion);
+  }
+  for (const [stepId, state] of Object.entries(run.steps)) {
+    await tx.query(
+      `INSERT INTO plan_steps (repo, plan_id, step_id, status, execution_id, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (repo, plan_id, step_id) DO UPDATE SET status = EXCLUDED.status, execution_id = EXCLUDED.execution_id, started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at`,
+      [record.repo, run.plan.id, stepId, state.status, state.executionId ?? null, state.startedAt ?? null, state.finishedAt ?? null],
+    );
+  }
+}
+
+export async function setTrackingIssue(tx: SqlExecutor, repo: string, planId: string, issue: number): Promise<void> {
+  await tx.query('UPDATE plans SET tracking_issue = $3 WHERE repo = $1 AND plan_id = $2', [repo, planId, issue]);
+}
+
+export async function getPlanRun(db: SqlExecutor, repo: string, planId: string): Promise<PlanRecord | undefined> {
+  return readPlan(db, repo, planId, '');
+}
+
+/** The plan, locked until the transaction ends (events on one plan queue up). */
+export async function lockPlanRun(tx: SqlExecutor, repo: string, planId: string): Promise<PlanRecord | undefined> {
+  return readPlan(tx, repo, planId, ' FOR UPDATE');
+}
+
+/** The plan step an execution carries, if it carries one. */
+export async function findPlanStep(db: SqlExecutor, executionId: string): Promise<{ repo: string; planId: string; step: string } | undefined> {
+  const { rows } = await db.query<{ repo: string; plan_id: string; step_id: string }>('SELECT repo, plan_id, step_id FROM plan_steps WHERE execution_id = $1', [executionId]);
+  const row = rows[0];
+  return row && { repo: row.repo, planId: row.plan_id, step: row.step_id };
+}
+
+/** Plans that may still start or roll back steps (for the app's periodic look-again). */
+export async function listLivePlans(db: SqlExecutor): Promise<Array<{ repo: string; planId: string; status: PlanStatus }>> {
+  const { rows } = await db.query<{ repo: string; plan_id: string; status: PlanStatus }>(
+    `SELECT repo, plan_id, status FROM plans WHERE status IN ('active', 'held', 'paused', 'rolling_back') ORDER BY created_at, repo, plan_id`,
+  );
+  return rows.map((r) => ({ repo: r.repo, planId: r.plan_id, status: r.status }));
+}
+
+/**
+ * The executions in flight on a repository, as the plan checks see them: executions record no environment of
+ * their own, so the caller passes the one they deploy to; paths are the agent's likely paths when known.
+ */
+export async function listInFlightExecutions(db: SqlExecutor, repository: string, environment: string): Promise<InFlightExecution[]> {
+  const live = await listLiveExecutions(db, repository);
+  return live.map((e) => ({ id: e.id, repository: e.repo, state: e.state, environment, paths: e.work?.triage?.likelyPaths ?? [] }));
+}
+
+async function readPlan(db: SqlExecutor, repo: string, planId: string, lock: string): Promise<PlanRecord | undefined> {
+  const { rows } = await db.query<PlanRow>(
+    `SELECT repo, plan_id, path, installation_id, definition, status, version, rolling_back, tracking_issue FROM plans WHERE repo = $1 AND plan_id = $2${lock}`,
+    [repo, planId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const steps = await db.query<StepRow>('SELECT step_id, status, execution_id, started_at, finished_at FROM plan_steps WHERE repo = $1 AND plan_id = $2', [repo, planId]);
+  const byId = new Map(steps.rows.map((s) => [s.step_id, s]));
+  const run: PlanRun = {
+    plan: row.definition,
+    status: row.status,
+    version: row.version,
+    // in the plan's order, so a run read back equals the one saved
+    steps: Object.fromEntries(
+      row.definition.steps.map((step) => {
+        const s = byId.get(step.id);
+        if (!s) return [step.id, { status: 'pending' as const }];
+        return [
+          step.id,
+          {
+            status: s.status,
+            ...(s.started_at ? { startedAt: new Date(s.started_at) } : {}),
+            ...(s.finished_at ? { finishedAt: new Date(s.finished_at) } : {}),
+            ...(s.execution_id ? { executionId: s.execution_id } : {}),
+          },
+        ];
+      }),
+    ),
+  };
+  if (row.rolling_back) run.rollingBack = row.rolling_back;
+  return { repo: row.repo, path: row.path, installationId: Number(row.installation_id), trackingIssue: row.tracking_issue, run };
+}
