@@ -1,6 +1,7 @@
 import { ProbotOctokit, run } from 'probot';
 import { aaoeApp } from './app/aaoe-app.js';
 import type { Runtime } from './app/runtime.js';
+import { startTracing } from './app/tracing.js';
 
 /**
  * `npm start`. Without credentials Probot starts its setup flow, which registers the app from
@@ -20,6 +21,8 @@ export const AaoeOctokit = ProbotOctokit.defaults((options: ConstructorParameter
   },
 }));
 
+// OpenTelemetry traces when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set; flushed on the way out
+const tracing = startTracing();
 let runtime: Runtime | undefined;
 const server = await run(aaoeApp({ onReady: (r) => (runtime = r) }), { Octokit: AaoeOctokit });
 
@@ -32,6 +35,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       try {
         await server.stop();
         await runtime?.close();
+        await tracing?.shutdown();
         process.exit(0);
       } catch (error) {
         console.error(error);

@@ -23,6 +23,8 @@ export const DispatchPayload = z.object({
   deploymentId: z.int().positive().optional(),
   /** The pull request that was merged, for the report. */
   pullRequest: z.int().positive().optional(),
+  /** The W3C trace context of the AAOE execution (its trace id is AAOE's trace id), echoed in the report and the summary. */
+  traceparent: z.string().regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'a W3C traceparent (00-<trace id>-<span id>-<flags>)').optional(),
 });
 export type DispatchPayload = z.infer<typeof DispatchPayload>;
 

@@ -31,6 +31,8 @@ export type Report = {
   commands: CommandSummary[];
   run: { repository: string | null; runId: string | null; runAttempt: string | null; url: string | null };
   at: string;
+  /** The AAOE trace this run belongs to (the dispatch payload's `traceparent`), so the run is found from the execution's trace. */
+  traceparent?: string | null;
 };
 
 export function reportIntervals(verdict: CanaryVerdict | undefined): Report['intervals'] {

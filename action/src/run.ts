@@ -218,6 +218,7 @@ async function finish(ctx: Context, result: Outcome): Promise<void> {
     commands: ctx.commands.map((c) => ({ name: c.name, exitCode: c.result.exitCode, durationMs: c.result.durationMs })),
     run: { repository: io.env.GITHUB_REPOSITORY ?? null, runId: io.env.GITHUB_RUN_ID ?? null, runAttempt: io.env.GITHUB_RUN_ATTEMPT ?? null, url: runUrl },
     at: io.now().toISOString(),
+    traceparent: ctx.payload?.traceparent ?? null,
   };
   const json = JSON.stringify(report);
   const reportFile = join(io.env.RUNNER_TEMP ?? io.env.TMPDIR ?? '/tmp', `aaoe-report-${ctx.executionId.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
@@ -235,7 +236,7 @@ async function finish(ctx: Context, result: Outcome): Promise<void> {
     const sent = await sendReport(inputs['report-url'], report, inputs['report-secret']);
     if (!sent.ok) io.warning(`the report could not be sent to the app: ${sent.error}`, 'AAOE: report not delivered');
   }
-  io.info(`verdict ${result.verdict}, outcome ${result.outcome}: ${result.title}`);
+  io.info(`verdict ${result.verdict}, outcome ${result.outcome}: ${result.title}${ctx.payload?.traceparent ? ` (trace ${ctx.payload.traceparent.split('-')[1]})` : ''}`);
   if (result.outcome === 'failure') io.setFailed(`${result.title}: ${result.reason}`);
 }
 

@@ -1,4 +1,5 @@
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
@@ -180,10 +181,20 @@ export class ModelRouter {
         const started = Date.now();
         let completion: OpenAI.Chat.ChatCompletion;
         try {
-          completion = await this.client.chat.completions.create(
-            { model: model.id, messages, response_format: responseFormat, max_completion_tokens: request.maxOutputTokens },
-            { timeout: this.config.timeoutMs ?? 60_000, maxRetries: 0 },
-          );
+          const body = { model: model.id, messages, response_format: responseFormat, max_completion_tokens: request.maxOutputTokens };
+          // one client span per call, in the trace of the job that asked (OpenTelemetry's gen_ai conventions)
+          completion = await trace.getTracer('aaoe').startActiveSpan(`chat ${model.id}`, { kind: SpanKind.CLIENT, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model.id, 'aaoe.task': request.task } }, async (span) => {
+            try {
+              const answer = await this.client.chat.completions.create(body, { timeout: this.config.timeoutMs ?? 60_000, maxRetries: 0 });
+              span.setAttributes({ 'gen_ai.response.model': answer.model, 'gen_ai.usage.input_tokens': answer.usage?.prompt_tokens ?? 0, 'gen_ai.usage.output_tokens': answer.usage?.completion_tokens ?? 0 });
+              return answer;
+            } catch (error) {
+              span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+              throw error;
+            } finally {
+              span.end();
+            }
+          });
         } catch (error) {
           const outcome = classify(error);
           calls.push({ model: model.id, outcome, inputTokens: 0, outputTokens: 0, costUsd: 0, ms: Date.now() - started, detail: errorMessage(error) });

@@ -3,10 +3,15 @@ import { agentConfigFromEnv, type AgentConfig } from '../agent/models-config.js'
 import { loadPresets, type Presets } from '../policy/presets.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
 import { fireDueTimers } from '../store/timers.js';
+import { SpanKind } from '@opentelemetry/api';
+import { inTrace, traceOctokit } from './tracing.js';
+import { notifyDestinationsFromEnv, type NotifyDestinations } from '../notify/config.js';
 import type { EffectJob } from '../store/executions.js';
 import { CHECK_NAME, Intake, deliveryJob, type DeliveryJob } from './intake.js';
 import { observeGitHubCalls } from './metrics.js';
 import { reportHandler } from './deploy-work.js';
+import { apiHandler } from '../api/api-handler.js';
+import { dashboardHandler } from '../dashboard/dashboard-handler.js';
 import { mountOperations, type OperationsStore } from './operations.js';
 import { Pipeline } from './pipeline.js';
 import { openRuntime, runtimeOptionsFromEnv, type Runtime } from './runtime.js';
@@ -32,6 +37,12 @@ export const COMMAND_EVENTS = ['issue_comment.created', 'check_run.requested_act
 /** Deliveries that are recorded and acted on by the job runner. */
 export const ACTED_ON_EVENTS = [...PULL_REQUEST_EVENTS, ...ISSUE_EVENTS, ...COMMAND_EVENTS, 'deployment_protection_rule.requested', 'check_run.rerequested', 'check_suite.rerequested'] as const;
 
+/**
+ * Installations: onboarding (`src/onboarding`). GitHub sends these to every app without a subscription, and refuses
+ * them in a manifest's `default_events` ("Default events unsupported"), so app.yml does not list them.
+ */
+export const ALWAYS_DELIVERED_EVENTS = ['installation.created', 'installation_repositories.added'] as const;
+
 export type AaoeAppOptions = {
   /** The clock: the only source of "now" for the domain. */
   now?: () => Date;
@@ -49,6 +60,8 @@ export type AaoeAppOptions = {
   agent?: AgentConfig;
   /** What /readyz and /metrics read (default: the runtime); tests point it at a broken database. */
   operations?: OperationsStore;
+  /** The operator's notification destinations; default: `AAOE_NOTIFY_DESTINATIONS` (read at start: a broken setting stops the app). */
+  notify?: NotifyDestinations;
   /** The HMAC key of the companion action's reports (its `report-secret`); default `AAOE_REPORT_SECRET`. */
   reportSecret?: string;
   /**
@@ -68,24 +81,31 @@ export type AaoeAppOptions = {
 export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
   return async (app: Probot, appOptions: ApplicationFunctionOptions) => {
     await observeGitHubCalls(app);
+    traceGitHubCalls(app);
     const runtime = options.runtime ?? (await openRuntime(runtimeOptionsFromEnv(process.env)));
     mountOperations(appOptions, options.operations ?? runtime, { log: app.log });
     appOptions.addHandler(reportHandler({ runtime, now: options.now ?? (() => new Date()) }, options.reportSecret ?? process.env.AAOE_REPORT_SECRET, app.log));
+    appOptions.addHandler(apiHandler(app, { runtime, now: options.now ?? (() => new Date()), presets: options.presets ?? loadPresets() }));
+    appOptions.addHandler(dashboardHandler(app, { runtime, now: options.now ?? (() => new Date()), presets: options.presets ?? loadPresets() }));
     runtime.queue.onError = (error) => app.log.error({ err: error }, 'job queue error');
     const pipeline = new Pipeline(app, runtime, {
       now: options.now ?? (() => new Date()),
       presets: options.presets ?? loadPresets(),
       policyTtlMs: options.policyTtlMs ?? 5 * 60_000,
       agent: 'agent' in options ? options.agent : agentConfigFromEnv(process.env),
+      notify: options.notify ?? notifyDestinationsFromEnv(process.env),
     });
 
     const intake = new Intake(runtime, { onError: (error) => app.log.error({ err: error }, 'moving deliveries into the job queue failed; retried') });
     runtime.queue.beforeJob = () => intake.quiet();
     runtime.onClose(() => intake.stop());
-    app.on([...ACTED_ON_EVENTS], async (context) => {
+    app.on([...ACTED_ON_EVENTS, ...ALWAYS_DELIVERED_EVENTS], async (context) => {
       const job = deliveryJob(context.id, context.name, context.payload as Record<string, any>);
       if (!job) return;
-      if (!(await intake.submit(job))) context.log.info({ delivery: context.id }, 'duplicate delivery ignored');
+      const event = `${context.name}.${(context.payload as { action?: string }).action ?? ''}`;
+      await inTrace(context.id, `webhook ${event}`, { 'github.event': event, 'github.delivery': context.id }, async () => {
+        if (!(await intake.submit(job))) context.log.info({ delivery: context.id }, 'duplicate delivery ignored');
+      }, SpanKind.SERVER);
     });
 
     app.on('push', async (context) => {
@@ -96,9 +116,12 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
     });
 
     const concurrency = options.concurrency ?? jobConcurrencyFromEnv(process.env);
-    const logged = <T>(handler: (job: Job<T>) => Promise<void>) => async (job: Job<T>) => {
+    const logged = <T extends DeliveryJob | EffectJob>(handler: (job: Job<T>) => Promise<void>) => async (job: Job<T>) => {
       try {
-        await handler(job);
+        // each job is a span of its delivery's trace, in whatever process and after whatever restart it runs
+        const traceId = 'traceId' in job.data ? job.data.traceId : job.data.id;
+        const name = 'effect' in job.data ? `effect ${job.data.effect.type}` : `delivery ${job.data.name}.${job.data.action ?? ''}`;
+        await inTrace(traceId, name, { 'aaoe.job': job.key, 'aaoe.attempt': job.attempt, ...('executionId' in job.data ? { 'aaoe.execution': job.data.executionId } : {}) }, () => handler(job));
       } catch (error) {
         app.log.warn({ err: error, job: job.key, attempt: job.attempt }, 'job failed; it is retried with backoff');
         throw error;
@@ -143,4 +166,10 @@ function timerIntervalFromEnv(env: Readonly<Record<string, string | undefined>>)
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`AAOE_TIMER_INTERVAL_SECONDS must be a positive number, not "${text}"`);
   return value * 1000;
+}
+
+/** Every Octokit the app gets from `app.auth()` makes a client span per request (see `tracing.ts`). */
+function traceGitHubCalls(app: Pick<Probot, 'auth'>): void {
+  const auth = app.auth.bind(app);
+  app.auth = async (installationId?: number) => traceOctokit(await auth(installationId));
 }

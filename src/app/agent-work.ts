@@ -106,26 +106,7 @@ export class AgentWork {
     await github.addReaction(facts.number, 'eyes');
 
     const { owner, repo } = context.repo();
-    const fullName = `${owner}/${repo}`;
-    const now = this.ports.now();
-    const work: Work = { issue: { number: issue.number, title: issue.title, htmlUrl: issue.htmlUrl, labelledBy: sender } };
-    const outcome = await db.transaction(async (tx) => {
-      if (!(await markDone(tx, key, null))) return 'already acted on';
-      const existing = await lockIssueExecution(tx, fullName, issue.number);
-      if (existing) {
-        if (existing.state !== 'failed') return `execution ${existing.id} is ${existing.state}`;
-        // the label applied again after a failure: the same execution starts over, with nothing kept
-        const result = transition(existing, { type: 'retry', by: sender }, now);
-        await commitTransition(tx, this.ports.runtime.queue, existing, { ...existing, ...result.execution, work }, result.effects, job.data.id);
-        return `execution ${existing.id} retried`;
-      }
-      const started = newExecution(randomUUID(), now);
-      const record: ExecutionRecord = { ...started.execution, repo: fullName, installationId: job.data.installationId, pullRequest: null, traceId: job.data.id, subject: null, issue: issue.number, work };
-      if (!(await insertExecution(tx, record))) return 'another delivery started it';
-      await commitTransition(tx, this.ports.runtime.queue, undefined, record, started.effects, job.data.id);
-      return `execution ${record.id} started`;
-    });
-    this.ports.runtime.queue.wake(QUEUES.effect);
+    const { outcome } = await startIssueExecution(this.ports, { key, repo: `${owner}/${repo}`, installationId: job.data.installationId, issue, consentBy: sender, traceId: job.data.id });
     log.info({ labelledBy: sender, role }, outcome);
   }
 
@@ -382,6 +363,38 @@ export class AgentWork {
   private async skip(job: Job<EffectJob>, execution: ExecutionRecord, why: string): Promise<void> {
     await this.ports.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, { skipped: why }));
   }
+}
+
+/**
+ * Starts the execution of an open issue whose trigger a person with the trigger permission consented to (applied the
+ * label, or asked through the control-plane API): a new execution, or the same one over again after it failed. Done
+ * once per `key`, in one transaction with the execution and its first effects. The caller checked the consent.
+ */
+export async function startIssueExecution(
+  ports: Pick<AgentWorkPorts, 'runtime' | 'now'>,
+  start: { key: string; repo: string; installationId: number; issue: { number: number; title: string; htmlUrl: string }; consentBy: string; traceId: string },
+): Promise<{ outcome: string; executionId?: string }> {
+  const { issue, consentBy: sender } = start;
+  const now = ports.now();
+  const work: Work = { issue: { number: issue.number, title: issue.title, htmlUrl: issue.htmlUrl, labelledBy: sender } };
+  const result = await ports.runtime.db.transaction(async (tx): Promise<{ outcome: string; executionId?: string }> => {
+    if (!(await markDone(tx, start.key, null))) return { outcome: 'already acted on' };
+    const existing = await lockIssueExecution(tx, start.repo, issue.number);
+    if (existing) {
+      if (existing.state !== 'failed') return { outcome: `execution ${existing.id} is ${existing.state}`, executionId: existing.id };
+      // the label applied again after a failure: the same execution starts over, with nothing kept
+      const result = transition(existing, { type: 'retry', by: sender }, now);
+      await commitTransition(tx, ports.runtime.queue, existing, { ...existing, ...result.execution, work }, result.effects, start.traceId);
+      return { outcome: `execution ${existing.id} retried`, executionId: existing.id };
+    }
+    const started = newExecution(randomUUID(), now);
+    const record: ExecutionRecord = { ...started.execution, repo: start.repo, installationId: start.installationId, pullRequest: null, traceId: start.traceId, subject: null, issue: issue.number, work };
+    if (!(await insertExecution(tx, record))) return { outcome: 'another delivery started it' };
+    await commitTransition(tx, ports.runtime.queue, undefined, record, started.effects, start.traceId);
+    return { outcome: `execution ${record.id} started`, executionId: record.id };
+  });
+  ports.runtime.queue.wake(QUEUES.effect);
+  return result;
 }
 
 const noModel = 'no model is configured for this app: set AAOE_MODELS (a models file), AAOE_MODEL_API_KEY and, for an endpoint other than OpenAI, AAOE_MODEL_BASE_URL';

@@ -41,7 +41,12 @@ export type CommandPorts = Omit<AgentWorkPorts, 'connect'>;
 /** Commands read from one comment at most; the rest are ignored (a comment is not a script). */
 const MAX_COMMANDS = 5;
 
-type Outcome = { ok: boolean; text?: string };
+type Outcome = { ok: boolean; text?: string; /** Set when refused: why, in words (the reply's text without the command). */ reason?: string };
+
+/** The verbs the control-plane API asks for; the same decision as the comment command of that name. */
+export type ApiVerb = 'approve' | 'pause' | 'resume' | 'rollback';
+
+export type VerbOutcome = { ok: true; text?: string } | { ok: false; reason: string };
 
 export class CommandWork {
   constructor(private readonly ports: CommandPorts) {}
@@ -101,6 +106,22 @@ export class CommandWork {
     this.ports.runtime.queue.wake(QUEUES.effect);
   }
 
+  /**
+   * A verb for an actor the caller authenticated (the control-plane API and its MCP tools): the one decision the
+   * comment command makes (permission read through the API, approvals recorded bound to the PR's head and judged by
+   * `evaluateApprovals`, the transition, the audit entry); a refusal is audited and says why.
+   */
+  async runVerb(
+    verb: ApiVerb,
+    at: { execution: ExecutionRecord; repoPolicy: RepoPolicy; github: GitHubAdapter; actor: { login: string; type: string }; requestId: number; traceId: string },
+  ): Promise<VerbOutcome> {
+    const { execution, requestId, ...rest } = at;
+    const number = execution.pullRequest ?? execution.issue ?? 0;
+    const outcome = await this.run({ type: 'command', line: 1, command: { verb } }, { ...rest, execution, source: { kind: 'api', id: requestId }, number, onPullRequest: execution.pullRequest !== null });
+    if (outcome.ok) return { ok: true, ...(outcome.text ? { text: outcome.text } : {}) };
+    return { ok: false, reason: outcome.reason ?? outcome.text ?? `${verb} was refused` };
+  }
+
   // ------------------------------------------------------------------ one command
 
   private async run(
@@ -110,7 +131,7 @@ export class CommandWork {
       repoPolicy: RepoPolicy;
       github: GitHubAdapter;
       actor: { login: string; type: string };
-      source: { kind: 'comment'; id: number; createdAt: string; updatedAt: string } | { kind: 'button'; id: number; headSha: string };
+      source: { kind: 'comment'; id: number; createdAt: string; updatedAt: string } | { kind: 'button'; id: number; headSha: string } | { kind: 'api'; id: number };
       traceId: string;
       number: number;
       onPullRequest: boolean;
@@ -143,7 +164,7 @@ export class CommandWork {
       };
       await this.ports.runtime.db.transaction((tx) => recordApproval(tx, record));
       const judged = await judgeApprovals(this.ports, github, execution, policy, pr, changedPaths(await github.listChangedFiles(execution.pullRequest)));
-      const refused = judged.rejected.find((r) => (r.ref.source === 'comment' ? r.ref.commentId : r.ref.source === 'button' ? r.ref.checkRunId : -1) === at.source.id && r.ref.source === at.source.kind);
+      const refused = judged.rejected.find((r) => (r.ref.source === 'comment' ? r.ref.commentId : r.ref.source === 'button' ? r.ref.checkRunId : r.ref.source === 'api' ? r.ref.requestId : -1) === at.source.id && r.ref.source === at.source.kind);
       if (refused) return this.refuse(execution, at.traceId, actor.login, command, refused.message);
       await this.move(execution, { type: 'evaluation_requested', headSha: execution.headSha ?? pr.headSha, by: actor.login }, at.traceId, (tx) => audit(tx, `approval recorded on ${record.headSha}: ${judged.summary}`));
       return { ok: true, ...(judged.status === 'unsatisfied' ? { text: `Approval by @${actor.login} recorded. ${judged.summary}` } : {}) };
@@ -201,7 +222,7 @@ export class CommandWork {
     await this.ports.runtime.db.transaction((tx) =>
       appendAudit(tx, { executionId: execution.id, traceId, actor: login, action: `command:${command.verb}`, reason: `refused: ${why}`, data: null }),
     );
-    return { ok: false, text: `\`/aaoe ${command.verb}\` by @${login} was refused: ${why}` };
+    return { ok: false, text: `\`/aaoe ${command.verb}\` by @${login} was refused: ${why}`, reason: why };
   }
 }
 

@@ -5,12 +5,13 @@ import { transition, type ExecutionEvent } from '../execution/transition.js';
 import type { GitHubAdapter } from '../github/github-adapter.js';
 import type { Policy } from '../policy/schema.js';
 import { appendAudit } from '../store/audit-log.js';
-import { commitTransition, lockExecution, markDone, type EffectJob, type ExecutionRecord } from '../store/executions.js';
+import { commitTransition, dispatchedSha, lockExecution, markDone, type EffectJob, type ExecutionRecord } from '../store/executions.js';
 import { acquireDeployLock } from '../store/deploy-locks.js';
 import { saveDeployReport } from '../store/deploy-reports.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
 import { setTimer } from '../store/timers.js';
 import { scheduleAt } from '../schedule/windows.js';
+import { traceparent } from './tracing.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -54,6 +55,8 @@ export function dispatchPayload(execution: ExecutionRecord, sha: string, policy:
     environment: DEFAULT_ENVIRONMENT,
     canaryPercent: policy.deployment.canaryPercent,
     ...(execution.pullRequest !== null ? { pullRequest: execution.pullRequest } : {}),
+    // the workflow run continues the execution's trace
+    traceparent: traceparent(execution.traceId),
   };
 }
 
@@ -109,18 +112,9 @@ export async function dispatchDeploy(ports: DeployPorts, job: Job<EffectJob>, ex
 
 /** `dispatch_rollback`: the action rolls back on its own verdict; after `/aaoe rollback` the app asks it to. */
 export async function dispatchRollback(ports: DeployPorts, job: Job<EffectJob>, execution: ExecutionRecord, github: GitHubAdapter, policy: Policy): Promise<void> {
-  const sha = await deployedSha(ports, execution.id);
+  const sha = await dispatchedSha(ports.runtime.db, execution.id);
   if (execution.state === 'rolling_back' && sha) await github.dispatch(ROLLBACK_EVENT_TYPE, dispatchPayload(execution, sha, policy));
   await ports.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, execution.state === 'rolling_back' ? { dispatched: sha ?? null } : { skipped: `already ${execution.state}` }));
-}
-
-/** The commit AAOE dispatched for an execution (the last `dispatch_deploy` that dispatched: its result has the sha). */
-async function deployedSha(ports: DeployPorts, executionId: string): Promise<string | undefined> {
-  const { rows } = await ports.runtime.db.query<{ sha: string }>(
-    `SELECT result->>'sha' AS sha FROM effects_done WHERE execution_id = $1 AND key LIKE '%:dispatch_deploy%' AND result ? 'sha' ORDER BY done_at DESC LIMIT 1`,
-    [executionId],
-  );
-  return rows[0]?.sha ?? undefined;
 }
 
 type Answer = { status: number; body: Record<string, unknown> };
@@ -158,7 +152,7 @@ export function reportHandler(ports: DeployPorts, secret: string | undefined, lo
 
 /** Moves the execution on from a verified report, once; the report goes into the audit log as evidence. */
 export async function applyReport(ports: DeployPorts, report: DeployReport): Promise<Answer> {
-  const sha = await deployedSha(ports, report.executionId);
+  const sha = await dispatchedSha(ports.runtime.db, report.executionId);
   const answer = await ports.runtime.db.transaction(async (tx): Promise<Answer> => {
     const before = await lockExecution(tx, report.executionId);
     if (!before) return { status: 404, body: { error: `no execution ${report.executionId}` } };

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { toPullRequestFacts, type PullRequestFacts } from '../github/github-adapter.js';
 import { markQueued, recordDeliveries, takeUnqueued } from '../store/deliveries.js';
 import { QUEUES } from '../store/job-queue.js';
+import { onboardingRequest, type OnboardingRequest } from '../onboarding/onboarding-plan.js';
 import type { Runtime } from './runtime.js';
 
 /** The name of the required check. Pin its source App in branch protection. */
@@ -34,6 +35,8 @@ export type DeliveryJob = {
   mergedSha?: string;
   /** `check_run` / `check_suite`: the pull requests to read again (the payload lists numbers only). */
   pullRequestNumbers?: number[];
+  /** `installation.created` / `installation_repositories.added`: the repositories to onboard (`src/onboarding`). */
+  onboarding?: OnboardingRequest;
 };
 
 /**
@@ -42,6 +45,9 @@ export type DeliveryJob = {
  */
 export function deliveryJob(id: string, name: string, payload: Record<string, any>): DeliveryJob | undefined {
   const installationId = payload.installation?.id;
+  // an installation delivery names no repository: its job is the repositories to onboard, under the account
+  const onboarding = onboardingRequest(name, payload);
+  if (onboarding && typeof installationId === 'number') return { id, name, action: payload.action, installationId, repository: { owner: onboarding.account, name: '' }, sender: payload.sender?.login ?? null, senderType: payload.sender?.type ?? null, onboarding };
   const repository = payload.repository;
   if (typeof installationId !== 'number' || !repository?.owner?.login || !repository?.name) return undefined;
   const base = {

@@ -16,6 +16,10 @@ import { executionModelCost } from '../store/model-calls.js';
 import { appendAudit } from '../store/audit-log.js';
 import { activeFreeze, recordFailure } from '../store/breaker.js';
 import { scheduleAt } from '../schedule/windows.js';
+import { ONBOARDING_BRANCH, ONBOARDING_CHECK_TEXT } from '../onboarding/onboarding-plan.js';
+import { CONFIG_PATH } from '../onboarding/onboarding-files.js';
+import { NO_DESTINATIONS, type NotifyDestinations } from '../notify/config.js';
+import { notify, openDebugIssue, type NotifyPorts } from './notify-work.js';
 import {
   commitTransition,
   getExecution,
@@ -53,7 +57,7 @@ export class Pipeline {
   constructor(
     private readonly app: Probot,
     private readonly runtime: Runtime,
-    private readonly options: { now: () => Date; presets: Presets; policyTtlMs: number; agent?: AgentConfig | undefined },
+    private readonly options: { now: () => Date; presets: Presets; policyTtlMs: number; agent?: AgentConfig | undefined; notify?: NotifyDestinations | undefined },
   ) {
     this.policies = new PolicyCache<RepoPolicy>(options.policyTtlMs);
     this.agentWork = new AgentWork(
@@ -94,6 +98,7 @@ export class Pipeline {
     const payload = { repository: { name: repository.name, owner: { login: repository.owner } }, installation: { id: installationId } };
     const context = new Context({ id, name, payload } as never, octokit, this.app.log.child({ delivery: id, event: `${name}.${action}` }));
     const github = new GitHubAdapter(octokit, context.repo());
+    if (job.data.onboarding) return void (await (await import('../onboarding/onboard.js')).onboardRepositories(octokit, job.data.onboarding, context.log));
     if (job.data.issue) return this.agentWork.onIssue(job, context, github);
     if (job.data.comment) return this.commandWork.onComment(job, context, github);
     if (job.data.button) return this.commandWork.onButton(job, context, github);
@@ -120,6 +125,16 @@ export class Pipeline {
         await this.runtime.db.transaction((tx) => markDone(tx, key, null, { openedBy: agents.id }));
         log.info({ execution: agents.id }, 'the agent work that opened this pull request evaluates it');
         return;
+      }
+      if (pr.headRef === ONBOARDING_BRANCH && pr.author.login.toLowerCase() === (await this.botLogin()).toLowerCase()) {
+        // AAOE's onboarding pull request adds the config a person reviews and merges: not agent work, so it is not
+        // judged by the policy (which forbids touching the config) while it changes nothing else
+        const files = await github.listChangedFiles(pr.number);
+        if (files.every((f) => f.path === CONFIG_PATH)) {
+          const checkRunId = await post('neutral', ONBOARDING_CHECK_TEXT);
+          await this.runtime.db.transaction((tx) => markDone(tx, key, null, { checkRunId, conclusion: 'neutral', onboarding: true }));
+          return;
+        }
       }
       const repoPolicy = await this.policyFor(context);
       if (!repoPolicy.ok) {
@@ -256,13 +271,18 @@ export class Pipeline {
         const { context } = await this.connect(execution.installationId, execution.repo, traceId);
         const repoPolicy = await this.policyFor(context);
         const breaker = repoPolicy.ok ? repoPolicy.policy.circuitBreaker : { maxFailures: 1, freezeMinutes: 30 }; // no valid policy: the strictest
-        await this.runtime.db.transaction(async (tx) => {
-          if (!(await markDone(tx, job.key, executionId, { failure: effect.reason }))) return;
-          const tripped = await recordFailure(tx, { repo: execution.repo, environment: DEFAULT_ENVIRONMENT, executionId, reason: effect.reason, now: this.options.now() }, breaker);
-          if (tripped) {
-            await appendAudit(tx, { executionId, traceId, actor: 'aaoe', action: 'breaker_tripped', reason: `frozen until ${tripped.until}: ${tripped.reason}`, data: { until: tripped.until } });
+        const tripped = await this.runtime.db.transaction(async (tx) => {
+          if (!(await markDone(tx, job.key, executionId, { failure: effect.reason }))) return undefined;
+          const freeze = await recordFailure(tx, { repo: execution.repo, environment: DEFAULT_ENVIRONMENT, executionId, reason: effect.reason, now: this.options.now() }, breaker);
+          if (freeze) {
+            await appendAudit(tx, { executionId, traceId, actor: 'aaoe', action: 'breaker_tripped', reason: `frozen until ${freeze.until}: ${freeze.reason}`, data: { until: freeze.until } });
+            // the freeze is news of its own: a job of its own, so a failing notifier never holds the breaker back
+            const frozen: EffectJob = { executionId, traceId, effect: { type: 'notify', about: 'frozen', key: `${job.key}:frozen` } };
+            await this.runtime.queue.enqueue(tx, QUEUES.effect, frozen.effect.key, frozen);
           }
+          return freeze;
         });
+        if (tripped) this.runtime.queue.wake(QUEUES.effect);
         return;
       }
       case 'classify':
@@ -272,10 +292,14 @@ export class Pipeline {
       case 'post_status':
         return this.agentWork.postStatus(job, execution);
       case 'notify':
-        // Notifications (Slack, webhooks) are configured per repository in a later release; until then the
-        // status comment and the check are where people hear of it. Done, so the job does not fail forever.
-        await this.runtime.db.transaction((tx) => markDone(tx, job.key, executionId, { notified: [] }));
+      case 'open_debug_issue': {
+        const { context, github } = await this.connect(execution.installationId, execution.repo, traceId);
+        const repoPolicy = await this.policyFor(context);
+        const policy = repoPolicy.ok ? repoPolicy.policy : undefined;
+        if (effect.type === 'open_debug_issue') await openDebugIssue(this.notifyPorts(), job, execution, github, policy);
+        else await notify(this.notifyPorts(), job, execution, effect.about, policy, github);
         return;
+      }
       default:
         throw new Error(`no handler for effect "${effect.type}" in this release: the job stays failed and can be re-run once one exists`);
     }
@@ -493,6 +517,10 @@ export class Pipeline {
     } catch {
       // The check stays missing, which keeps a required check blocking the merge.
     }
+  }
+
+  private notifyPorts(): NotifyPorts {
+    return { runtime: this.runtime, now: this.options.now, destinations: this.options.notify ?? NO_DESTINATIONS, botLogin: () => this.botLogin() };
   }
 
   private async policyFor(context: Context): Promise<RepoPolicy> {

@@ -8,7 +8,11 @@ import { explainEvaluation } from '../policy/explain.js';
 import { formatPolicyError, loadPolicy, resolvePolicy } from '../policy/load-policy.js';
 import { loadPresets } from '../policy/presets.js';
 import type { Policy } from '../policy/schema.js';
+import { runPlanCommand } from './plan-command.js';
 import { runProposeCommand } from './propose-command.js';
+import { runInitCommand } from './init-command.js';
+import { runDoctorCommand } from './doctor-command.js';
+import { runMcpCommand } from './mcp-command.js';
 import { runAuditCli, runDbCommand, runJobsCommand, type Env } from './store-commands.js';
 
 /**
@@ -35,6 +39,10 @@ const USAGE = `Usage:
   aaoe audit verify | export [--format jsonl] | show <execution-id> [--format text|json]
   aaoe jobs list [--state <state>] [--limit N] | rerun <job-id>
   aaoe propose --issue <file.json> --repo <dir> --models <file.json> [--budget tokens] [--max-usd N] [--max-tokens N]
+  aaoe init [--dir <repository>] [--preset standard] [--force]
+  aaoe doctor   (checks APP_ID/PRIVATE_KEY, permissions, webhook secret, store and model endpoint; names each fix)
+  aaoe mcp   (MCP server over stdio for agents; needs AAOE_URL and AAOE_TOKEN or GITHUB_TOKEN)
+  aaoe plan validate <file>... | simulate <file> [--durations step=minutes,...] [--fail step,...] [--start <ISO instant>]
 
 propose is a dry run of the agent: it needs AAOE_MODEL_API_KEY (and AAOE_MODEL_BASE_URL for an endpoint
 other than OpenAI) and writes nothing.
@@ -50,6 +58,10 @@ export async function runCli(argv: string[], io: CliIo, env: Env = process.env):
   if (group === 'audit') return runAuditCli(argv.slice(1), io, env);
   if (group === 'jobs') return runJobsCommand(argv.slice(1), io, env);
   if (group === 'propose') return runProposeCommand(argv.slice(1), io, env);
+  if (group === 'init') return runInitCommand(argv.slice(1), io);
+  if (group === 'doctor') return runDoctorCommand(argv.slice(1), io, env);
+  if (group === 'mcp') return runMcpCommand(argv.slice(1), io, env);
+  if (group === 'plan') return runPlanCommand(argv.slice(1), io);
   if (group === 'policy' && command === 'validate') return validateCommand(rest, io);
   if (group === 'policy' && command === 'evaluate') return evaluateCommand(rest, io);
   if (group === undefined || group === 'help' || group === '--help' || group === '-h') {

@@ -1,7 +1,10 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { databaseOptionsFromEnv, openDatabase, type Database } from '../store/database.js';
+import { PGlite } from '@electric-sql/pglite';
+import { verifyAudit } from '../store/audit-log.js';
+import { pruneStore, retentionFromEnv } from '../store/retention.js';
+import { databaseOptionsFromEnv, lockDataDir, openDatabase, type Database } from '../store/database.js';
 import { JobQueue, type JobRecord } from '../store/job-queue.js';
 import { migrate } from '../store/migrations.js';
 import { AUDIT_USAGE, runAuditCommand, type AuditCommandIo } from './audit-command.js';
@@ -18,7 +21,11 @@ import { AUDIT_USAGE, runAuditCommand, type AuditCommandIo } from './audit-comma
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export const DB_USAGE = `Usage:
-  aaoe db migrate                                 apply the store's migrations (the app does this at start)`;
+  aaoe db migrate                                 apply the store's migrations (the app does this at start)
+  aaoe db backup <file.tar.gz>                    the embedded store, whole, into one file (stop the app first)
+  aaoe db restore <file.tar.gz> [--force]         a backup into AAOE_DATA_DIR (--force keeps the store there aside)
+  aaoe db prune                                   delete deliveries, archived jobs and model calls past AAOE_RETAIN_*_DAYS
+On PostgreSQL (DATABASE_URL) use pg_dump --format=custom and pg_restore (docs/operations.md).`;
 
 export const JOBS_USAGE = `Usage:
   aaoe jobs list [--state created|retry|active|completed|failed] [--limit N]
@@ -26,6 +33,20 @@ export const JOBS_USAGE = `Usage:
   aaoe jobs rerun <job-id>                        put a failed job back in its queue`;
 
 export async function runDbCommand(args: string[], io: AuditCommandIo, env: Env): Promise<number> {
+  if (args[0] === 'backup' || args[0] === 'restore') return runBackupCommand(args, io, env);
+  if (args[0] === 'prune' && args.length === 1) {
+    const read = retentionFromEnv(env);
+    if (!read.ok) {
+      for (const error of read.errors) io.stderr(`aaoe db prune: ${error}`);
+      return 2;
+    }
+    return withStore(env, io, {}, async (db) => {
+      const { retention } = read;
+      const pruned = await pruneStore(db, retention, new Date());
+      io.stdout(`deleted ${pruned.deliveries} deliveries older than ${retention.deliveriesDays} days, ${pruned.jobs} archived jobs older than ${retention.jobsDays} days, ${pruned.modelCalls} model calls older than ${retention.modelCallsDays} days (the audit log is never pruned)`);
+      return 0;
+    });
+  }
   if (args[0] !== 'migrate' || args.length !== 1) {
     io.stderr(`aaoe db: ${args[0] === undefined ? 'name a command' : `unknown command "${args.join(' ')}"`}\n\n${DB_USAGE}`);
     return 2;
@@ -131,6 +152,90 @@ async function withStore(env: Env, io: AuditCommandIo, options: { create?: boole
       }
     }
     return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * `aaoe db backup <file>` / `aaoe db restore <file> [--force]` for the embedded store: PGlite's `dumpDataDir` (the data
+ * directory as a gzipped tarball) and `loadDataDir`, under the data directory's lock, so never while the app runs.
+ * A restore never deletes a store: with `--force` the one there is renamed aside. On PostgreSQL: pg_dump / pg_restore.
+ */
+async function runBackupCommand(args: string[], io: AuditCommandIo, env: Env): Promise<number> {
+  const [command, ...rest] = args;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { force: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    io.stderr(`aaoe db ${command}: ${(error as Error).message}\n\n${DB_USAGE}`);
+    return 2;
+  }
+  const file = parsed.positionals[0];
+  if (parsed.positionals.length !== 1 || !file || (command === 'backup' && parsed.values.force)) {
+    io.stderr(`aaoe db ${command}: name one file\n\n${DB_USAGE}`);
+    return 2;
+  }
+  const where = databaseOptionsFromEnv(env);
+  if (where.url) {
+    io.stderr(command === 'backup'
+      ? `aaoe db backup: DATABASE_URL is a PostgreSQL server: back it up with pg_dump --format=custom --file=${file} "$DATABASE_URL" (docs/operations.md)`
+      : `aaoe db restore: DATABASE_URL is a PostgreSQL server: restore with pg_restore --clean --if-exists --dbname="$DATABASE_URL" ${file} (docs/operations.md)`);
+    return 2;
+  }
+  const dataDir = resolve(where.dataDir!);
+  const store = join(dataDir, 'pglite');
+  if (command === 'backup' && !existsSync(store)) {
+    io.stderr(`aaoe db backup: no embedded store in ${dataDir} (AAOE_DATA_DIR)`);
+    return 2;
+  }
+  if (command === 'backup' && existsSync(file)) {
+    io.stderr(`aaoe db backup: ${file} exists; name a new file`);
+    return 2;
+  }
+  if (command === 'restore' && !existsSync(file)) {
+    io.stderr(`aaoe db restore: ${file} does not exist`);
+    return 2;
+  }
+  if (command === 'restore' && existsSync(store) && !parsed.values.force) {
+    io.stderr(`aaoe db restore: ${dataDir} holds a store already; nothing was changed. Fix: restore into an empty AAOE_DATA_DIR, or add --force to keep the current store aside (renamed, never deleted) and restore`);
+    return 1;
+  }
+  let release: () => void;
+  try {
+    release = lockDataDir(join(dataDir, 'pglite.lock'));
+  } catch (error) {
+    io.stderr(`aaoe db ${command}: ${(error as Error).message}. Fix: stop the app that uses ${dataDir} first`);
+    return 1;
+  }
+  try {
+    if (command === 'backup') {
+      const lite = await PGlite.create(store);
+      try {
+        const dump = await lite.dumpDataDir('gzip');
+        writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
+        io.stdout(`wrote ${file} (${dump.size} bytes): the embedded store of ${dataDir}`);
+      } finally {
+        await lite.close();
+      }
+      return 0;
+    }
+    if (existsSync(store)) {
+      const aside = `${store}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      renameSync(store, aside);
+      io.stdout(`kept the store that was there as ${aside}`);
+    }
+    const lite = await PGlite.create(store, { loadDataDir: new Blob([readFileSync(file)]) });
+    await lite.close();
+  } finally {
+    release();
+  }
+  const db = await openDatabase(where);
+  try {
+    const { rows } = await db.query<{ version: number }>('SELECT max(version) AS version FROM schema_migrations');
+    const audit = await verifyAudit(db);
+    io.stdout(`restored ${file} into ${dataDir}: schema version ${rows[0]?.version ?? 'none'}; audit chain ${audit.ok ? `verified (${audit.count} entries)` : `BROKEN at entry ${audit.seq}: ${audit.reason}`}`);
+    return audit.ok ? 0 : 1;
   } finally {
     await db.close();
   }

@@ -68,6 +68,8 @@ export type EffectBody =
   | { type: 'dispatch_rollback'; reason: string }
   | { type: 'record_breaker_failure'; reason: string }
   | { type: 'notify'; about: string }
+  /** An issue with the evidence of a failed canary (its own job: a GitHub outage never holds the notifications back). */
+  | { type: 'open_debug_issue' }
   | { type: 'audit'; action: string; actor: string; reason: string };
 
 /** An effect and the key that makes running it twice a no-op. */
@@ -194,7 +196,7 @@ function decide(x: Execution, e: ExecutionEvent): Step | string {
       // inconclusive never promotes
       return e.verdict === 'pass'
         ? { to: 'promoted', effects: [{ type: 'promote' }, { type: 'post_status' }] }
-        : { to: 'rolling_back', effects: [{ type: 'dispatch_rollback', reason: e.reason }, { type: 'record_breaker_failure', reason: e.reason }, { type: 'notify', about: 'rollback' }, { type: 'post_status' }] };
+        : { to: 'rolling_back', effects: [{ type: 'dispatch_rollback', reason: e.reason }, { type: 'record_breaker_failure', reason: e.reason }, { type: 'notify', about: 'rollback' }, { type: 'open_debug_issue' }, { type: 'post_status' }] };
     case 'promotion_finished':
       return s === 'promoted' ? { to: 'completed', effects: [{ type: 'post_status' }, { type: 'notify', about: 'completed' }] } : `nothing was promoted (${s})`;
     case 'rollback_finished':

@@ -154,6 +154,28 @@ export class GitHubAdapter {
     };
   }
 
+  /**
+   * Opens an issue as the app. Labels that do not exist yet are created by GitHub; GitHub drops labels in silence
+   * for a caller without push access (an installation with `issues: write` has it).
+   */
+  async createIssue(options: { title: string; body: string; labels: string[] }): Promise<{ number: number; htmlUrl: string }> {
+    const { data } = await this.octokit.rest.issues.create({ ...this.repo, title: options.title, body: options.body, labels: options.labels });
+    return { number: data.number, htmlUrl: data.html_url };
+  }
+
+  /**
+   * The open issue (not a pull request) labelled `label`, opened by `author`, whose body carries `marker`, if there
+   * is one: how an issue is found again instead of opened twice.
+   */
+  async findOpenIssueWithMarker(marker: string, label: string, author: string): Promise<{ number: number; htmlUrl: string } | undefined> {
+    const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, { ...this.repo, state: 'open', labels: label, per_page: 100 });
+    for await (const page of pages) {
+      const found = page.data.find((i) => !i.pull_request && i.user?.login.toLowerCase() === author.toLowerCase() && (i.body ?? '').includes(marker));
+      if (found) return { number: found.number, htmlUrl: found.html_url };
+    }
+    return undefined;
+  }
+
   /** A comment as it is now (undefined when deleted): its author and whether it was edited come from here, not a payload. */
   async getComment(commentId: number): Promise<CommentFacts | undefined> {
     try {

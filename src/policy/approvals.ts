@@ -43,6 +43,15 @@ export type ApprovalCandidate =
       pressedAt: string;
       /** The check run's head SHA and the PR the app resolved it to. */
       boundTo: Binding;
+    }
+  | {
+      /** `POST /api/v1/executions/{id}/approve` of the control-plane API (or its MCP tool), with a user's token. */
+      source: 'api';
+      requestId: number;
+      actor: Actor;
+      givenAt: string;
+      /** The PR's head when the request was received. */
+      boundTo: Binding;
     };
 
 /** A GitHub pull-request review, as `GET /repos/{o}/{r}/pulls/{n}/reviews` lists it. */
@@ -87,6 +96,7 @@ export type ApprovalFacts = {
 export type ApprovalRef =
   | { source: 'comment'; commentId: number }
   | { source: 'button'; checkRunId: number }
+  | { source: 'api'; requestId: number }
   | { source: 'review'; reviewId: number };
 
 export type CountedApproval = { ref: ApprovalRef; login: string; permission: RepositoryPermission; at: string };
@@ -274,7 +284,9 @@ function candidatesInOrder(facts: ApprovalFacts, policy: ApprovalsPolicy): Entry
   const entries: Entry[] = facts.candidates.map((c) =>
     c.source === 'comment'
       ? { ref: { source: 'comment', commentId: c.commentId }, actor: c.actor, at: c.createdAt, boundTo: c.boundTo, edited: isEdited(c) }
-      : { ref: { source: 'button', checkRunId: c.checkRunId }, actor: c.actor, at: c.pressedAt, boundTo: c.boundTo },
+      : c.source === 'button'
+        ? { ref: { source: 'button', checkRunId: c.checkRunId }, actor: c.actor, at: c.pressedAt, boundTo: c.boundTo }
+        : { ref: { source: 'api', requestId: c.requestId }, actor: c.actor, at: c.givenAt, boundTo: c.boundTo },
   );
   const reviews = facts.reviews ?? [];
   for (const review of reviews) {

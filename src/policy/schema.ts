@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApprovalsPolicy, MergeMode, RepositoryPermission } from './approvals-schema.js';
 import { SchedulePolicy } from './schedule-schema.js';
+import { NotificationsPolicy, SelfHealPolicy } from '../notify/notifications-schema.js';
 
 /**
  * The policy DSL. One schema for both the shipped presets (`policies/*.yml`) and a repository's
@@ -109,6 +110,10 @@ export const Policy = z.strictObject({
   merge: MergeMode.default('manual'),
   /** When an approved change may be deployed: change windows and freezes in a time zone (default: any time). */
   schedule: SchedulePolicy.default({ timezone: 'UTC', windows: [], freezes: [] }),
+  /** Routes of execution events to the operator's destinations (by name) or to GitHub comments (docs/notifications.md). */
+  notifications: NotificationsPolicy,
+  /** `propose-fix`: a debug issue also carries the trigger label, so the agent proposes a fix through the governed path. */
+  selfHeal: SelfHealPolicy,
 });
 export type Policy = z.infer<typeof Policy>;
 /** A policy as written, before defaults. */

@@ -23,6 +23,11 @@ export function scheduleAt(schedule: SchedulePolicy, at: Date): ScheduleDecision
   return { open: false, reason: why, opensAt: nextOpening(schedule, now)?.toJSDate() ?? null };
 }
 
+/** Whether a deployment may start at `at` (without looking for the next opening). */
+export function isOpenAt(schedule: SchedulePolicy, at: Date): boolean {
+  return closedBecause(schedule, DateTime.fromJSDate(at, { zone: schedule.timezone })) === undefined;
+}
+
 /** Why a deployment may not start at `t`, or undefined when it may. */
 function closedBecause(schedule: SchedulePolicy, t: DateTime): string | undefined {
   const freeze = schedule.freezes.find((f) => local(schedule, f.from) <= t && t < local(schedule, f.to));

@@ -2,7 +2,7 @@ import type { ApprovalCandidate, ActorType } from '../policy/approvals.js';
 import type { SqlExecutor } from './database.js';
 
 /**
- * Approvals as the app received them (a `/aaoe approve` comment, the Approve button of the check run), each bound
+ * Approvals as the app received them (a `/aaoe approve` comment, the Approve button of the check run, the API's approve), each bound
  * to the pull request and the head commit it was given on. Whether one counts is decided each time the policy is
  * evaluated (`evaluateApprovals`), with permissions read through the API then: this table only remembers.
  */
@@ -12,10 +12,10 @@ export type ApprovalRecord = {
   pullRequest: number;
   headSha: string;
   actor: { login: string; type: string };
-  source: 'comment' | 'button';
-  /** The comment id, or the check run id of the button. */
+  source: 'comment' | 'button' | 'api';
+  /** The comment id, the check run id of the button, or the request id of the API call. */
   sourceId: number;
-  /** When it was given: the comment's `created_at`, or when the button delivery was received. */
+  /** When it was given: the comment's `created_at`, or when the button delivery (or the API request) was received. */
   at: string;
 };
 
@@ -29,7 +29,7 @@ export async function recordApproval(tx: SqlExecutor, a: ApprovalRecord): Promis
   return rows.length === 1;
 }
 
-type Row = { pull_request: number; head_sha: string; actor: string; actor_type: string; source: 'comment' | 'button'; source_id: string | number; given_at: Date };
+type Row = { pull_request: number; head_sha: string; actor: string; actor_type: string; source: 'comment' | 'button' | 'api'; source_id: string | number; given_at: Date };
 
 export async function listApprovals(db: SqlExecutor, executionId: string): Promise<ApprovalRecord[]> {
   const { rows } = await db.query<Row>(
@@ -62,7 +62,9 @@ export function toCandidate(a: ApprovalRecord, comment?: { createdAt: string; up
   const boundTo = { pullRequest: a.pullRequest, headSha: a.headSha };
   return a.source === 'comment'
     ? { source: 'comment', commentId: a.sourceId, actor, createdAt: comment?.createdAt ?? a.at, updatedAt: comment?.updatedAt ?? a.at, boundTo }
-    : { source: 'button', checkRunId: a.sourceId, actor, pressedAt: a.at, boundTo };
+    : a.source === 'button'
+      ? { source: 'button', checkRunId: a.sourceId, actor, pressedAt: a.at, boundTo }
+      : { source: 'api', requestId: a.sourceId, actor, givenAt: a.at, boundTo };
 }
 
 function actorType(type: string): ActorType {

@@ -252,3 +252,12 @@ export async function isDone(db: SqlExecutor, key: string): Promise<boolean> {
   const { rows } = await db.query('SELECT 1 FROM effects_done WHERE key = $1', [key]);
   return rows.length === 1;
 }
+
+/** The commit AAOE dispatched for an execution: the last `dispatch_deploy` that dispatched (its result has the sha). */
+export async function dispatchedSha(db: SqlExecutor, executionId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ sha: string }>(
+    `SELECT result->>'sha' AS sha FROM effects_done WHERE execution_id = $1 AND key LIKE '%:dispatch_deploy%' AND result ? 'sha' ORDER BY done_at DESC LIMIT 1`,
+    [executionId],
+  );
+  return rows[0]?.sha ?? undefined;
+}

@@ -1,3 +1,6 @@
+import { NOTIFICATIONS_MIGRATION } from './notifications.js';
+import { PLANS_MIGRATION } from './plans.js';
+import { SESSIONS_MIGRATION } from './sessions.js';
 import type { Database } from './database.js';
 
 /**
@@ -221,6 +224,10 @@ CREATE TABLE deploy_queue (
 CREATE INDEX deploy_queue_order ON deploy_queue (repo, environment, priority DESC, id);
 `,
   },
+  // the parts' own tables, written beside their stores
+  NOTIFICATIONS_MIGRATION,
+  SESSIONS_MIGRATION,
+  PLANS_MIGRATION,
 ];
 
 /** Key of the transaction-scoped advisory lock that serialises migrators (two processes starting at once). */

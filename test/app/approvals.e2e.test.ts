@@ -3,6 +3,7 @@ import { listExecutions } from '../../src/store/executions.js';
 import { DispatchPayload } from '../../action/src/dispatch-payload.js';
 import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 import { governedFlow } from '../support/governed-flow.js';
+import { traceparent } from '../../src/app/tracing.js';
 
 /**
  * The attack suite of approvals, over HTTP: every case is a signed delivery built from GitHub's own example
@@ -143,7 +144,7 @@ describe('after merge: the companion workflow is dispatched, and its report ends
     expect(x.state).toBe('deploying');
     const dispatch = h.sim.dispatches({ owner: OWNER, repo: REPO }).at(-1)!;
     expect(dispatch.eventType).toBe('aaoe-deploy');
-    expect(DispatchPayload.parse(dispatch.payload)).toEqual({ version: 1, executionId: x.id, sha: mergeSha, environment: 'production', canaryPercent: 15, pullRequest: number });
+    expect(DispatchPayload.parse(dispatch.payload)).toEqual({ version: 1, executionId: x.id, sha: mergeSha, environment: 'production', canaryPercent: 15, pullRequest: number, traceparent: traceparent(x.traceId) });
 
     const forged = await post(report({ executionId: x.id, sha: mergeSha, verdict: 'promote', outcome: 'success' }), 'sha256=' + '0'.repeat(64));
     expect(forged.status).toBe(401);

@@ -134,6 +134,8 @@ describe('valid policies', () => {
         approvals: { minimum: 1, permissions: ['write', 'maintain', 'admin'], invalidateOnPush: true, owners: 'none', teams: [], countReviews: false },
         merge: 'manual',
         schedule: { timezone: 'UTC', windows: [], freezes: [] },
+        notifications: [],
+        selfHeal: 'off',
       },
     });
   });

@@ -66,7 +66,12 @@ export function userJson(urls: Urls, login: string, type: UserType = login.endsW
   };
 }
 
-export type AppData = { id: number; slug: string; name: string; owner: string; permissions: Record<string, string>; events: string[]; createdAt: string };
+export type AppData = {
+  id: number; slug: string; name: string; owner: string; permissions: Record<string, string>; events: string[]; createdAt: string;
+  /** The app's webhook (`sim.setWebhook`) and the deliveries GitHub made to it (`sim.sendWebhook`). */
+  hook?: { url: string; contentType: 'json' | 'form'; secret: string | null; insecureSsl: '0' | '1' };
+  hookDeliveries?: JsonObject[];
+};
 
 export function appJson(urls: Urls, app: AppData, installationsCount?: number): JsonObject {
   return {
@@ -130,6 +135,9 @@ export type RepoData = {
   defaultBranch: string;
   private: boolean;
   createdAt: string;
+  /** Set with `sim.setRepoSettings` (onboarding skips archived repositories and the `aaoe-ignore` topic). */
+  archived?: boolean;
+  topics?: string[];
 };
 
 /** The `repository` shape (in pull requests, installation tokens); `full` adds what GET /repos/{o}/{r} has. */
@@ -202,14 +210,14 @@ export function repoJson(urls: Urls, repo: RepoData, full = false): JsonObject {
     open_issues_count: 0,
     open_issues: 0,
     is_template: false,
-    topics: [],
+    topics: repo.topics ?? [],
     has_issues: true,
     has_projects: true,
     has_wiki: true,
     has_pages: false,
     has_downloads: true,
     has_discussions: false,
-    archived: false,
+    archived: repo.archived ?? false,
     disabled: false,
     visibility: repo.private ? 'private' : 'public',
     pushed_at: repo.createdAt,

@@ -38,6 +38,7 @@ import {
 } from './github-json.js';
 import { GitHubState, type NewPullRequest, type Repo, type Role, type Token } from './github-state.js';
 import { DEFAULT_SPECS, OpenApiValidator, type OperationInfo } from './openapi-validator.js';
+import { OAuthWebFlow } from './oauth-web-flow.js';
 
 /**
  * A loopback GitHub for tests: an HTTP server on 127.0.0.1 that serves the REST routes the app uses from
@@ -132,11 +133,13 @@ type Ctx = {
   /** Set for installation routes that name a repository. */
   repo: Repo;
   token?: Token;
+  /** Set for `user` routes: whose user access token was sent. */
+  user?: { login: string; type: UserType };
 };
 
 type RouteDef = {
-  /** `app`: a JWT of the app; `installation`: an installation access token. */
-  auth: 'app' | 'installation';
+  /** `app`: a JWT of the app; `installation`: an installation access token; `user`: a user's token (`createUserToken`). */
+  auth: 'app' | 'installation' | 'user';
   /** Installation permissions, any one of which is enough: `checks:write`. */
   permissions?: string[];
   handle: (kit: Kit, ctx: Ctx) => Reply;
@@ -272,6 +275,49 @@ export class GitHubSimulator {
   /** A repository (with its default branch); `installationId` makes it visible to that installation. */
   addRepo(options: { owner: string; name: string; defaultBranch?: string; private?: boolean; installationId?: number }): JsonObject {
     return repoJson(this.urls, this.state.addRepo(options), true);
+  }
+
+  /** A repository's archived flag and topics (GET /repos/{owner}/{repo} shows them). */
+  setRepoSettings(options: { owner: string; repo: string; archived?: boolean; topics?: string[] }): void {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    if (options.archived !== undefined) repo.archived = options.archived;
+    if (options.topics !== undefined) repo.topics = [...options.topics];
+  }
+
+  /** The app's registered permissions and subscribed events (GET /app shows them). */
+  setAppSettings(options: { permissions?: Record<string, string>; events?: string[] }): void {
+    if (options.permissions) this.app.permissions = { ...options.permissions };
+    if (options.events) this.app.events = [...options.events];
+  }
+
+  /** The app's webhook: where GitHub delivers and the secret it signs with (null: none). */
+  setWebhook(options: { url: string; secret: string | null; contentType?: 'json' | 'form'; insecureSsl?: boolean }): void {
+    this.app.hook = { url: options.url, secret: options.secret, contentType: options.contentType ?? 'json', insecureSsl: options.insecureSsl ? '1' : '0' };
+  }
+
+  /**
+   * Delivers an event to the app's webhook as GitHub does (signed with the webhook's secret, if it has one) and
+   * records the delivery (GET /app/hook/deliveries lists it, with the status the app answered). Returns the status.
+   */
+  async sendWebhook(event: string, payload: JsonObject): Promise<number> {
+    const hook = this.app.hook;
+    if (!hook) throw new Error('the app has no webhook: call setWebhook first');
+    const { createHmac, randomUUID } = await import('node:crypto');
+    const body = JSON.stringify(payload);
+    const guid = randomUUID();
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': guid, 'user-agent': 'GitHub-Hookshot/sim' };
+    if (hook.secret) headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', hook.secret).update(body).digest('hex')}`;
+    const started = Date.now();
+    const res = await fetch(hook.url, { method: 'POST', headers, body }).catch(() => undefined);
+    const status = res?.status ?? 502;
+    await res?.text().catch(() => undefined);
+    const deliveries = (this.app.hookDeliveries ??= []);
+    deliveries.unshift({
+      id: this.state.id(), guid, delivered_at: isoSeconds(), redelivery: false, duration: (Date.now() - started) / 1000,
+      status: res ? (status < 400 ? 'OK' : `Invalid HTTP Response: ${status}`) : 'Failed to connect', status_code: res ? status : 0,
+      event, action: typeof payload.action === 'string' ? payload.action : null, installation_id: null, repository_id: null,
+    });
+    return status;
   }
 
   /** Writes (or, with `content: null`, removes) a file on a branch (default: the default branch). */
@@ -441,12 +487,34 @@ export class GitHubSimulator {
     return (this.state.issue(repo, options.issueNumber)?.comments ?? []).map((c) => commentJson(this.urls, repo, c, app));
   }
 
+  /** The issues of a repository (not pull requests), as GET /repos/{owner}/{repo}/issues/{number} would give each. */
+  issues(options: { owner: string; repo: string }): JsonObject[] {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    return [...repo.issues.values()].flatMap((i) => (i.data ? [issueJson(this.urls, repo, i.data, i.comments.length)] : []));
+  }
+
   /** An installation access token, as POST /app/installations/{id}/access_tokens would give. */
   createInstallationToken(installationId: number): string {
     const installation = this.state.installations.get(installationId);
     if (!installation) throw new Error(`installation ${installationId} does not exist`);
     return this.issueToken(installationId, installation.permissions).token;
   }
+
+  private readonly userTokens = new Map<string, { login: string; type: UserType }>();
+
+  /** A token of a user (a personal access token, or a GitHub App's user access token): GET /user answers with this user. */
+  createUserToken(user: { login: string; type?: UserType }): string {
+    const token = `ghu_${randomBytes(27).toString('base64url').slice(0, 36)}`;
+    this.userTokens.set(token, { login: user.login, type: user.type ?? (user.login.endsWith('[bot]') ? 'Bot' : 'User') });
+    return token;
+  }
+
+  /** The app's OAuth client and GitHub's web application flow (`/login/oauth/*`, `oauth-web-flow.ts`); set `sim.oauth.callbackUrls`. */
+  readonly oauth = new OAuthWebFlow({
+    appName: () => this.app.name,
+    createUserToken: (user) => this.createUserToken(user),
+    reject: (r) => this.rejections.push({ method: r.method, path: r.path, query: {}, body: undefined, status: r.status, reason: r.reason, errors: [] }),
+  });
 
   resetRequests(): void {
     this.requests.length = 0;
@@ -500,6 +568,7 @@ export class GitHubSimulator {
       query[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
     }
     const text = await readBody(req);
+    if (OAuthWebFlow.handles(url.pathname)) return this.oauth.serve(method, url, text, req.headers, res);
     let segments: string[] = [];
     let malformed = false;
     try {
@@ -608,6 +677,13 @@ export class GitHubSimulator {
       }
       const problem = this.verifyJwt(match[2]!);
       if (problem) throw this.refuse(401, problem, `the app's JWT was refused: ${problem}`, [], docs);
+      return;
+    }
+    if (route.auth === 'user') {
+      const user = match ? this.userTokens.get(match[2]!) : undefined;
+      // (an unknown token is a caller's mistake GitHub answers 401, not a request the app may not send)
+      if (!user) throw new Answer(401, { message: match ? 'Bad credentials' : 'Requires authentication', documentation_url: docs });
+      ctx.user = user;
       return;
     }
     if (!match) throw this.refuse(401, 'Requires authentication', `${ctx.op.operationId} needs an installation access token`, [], docs);
@@ -741,6 +817,23 @@ const ROUTES: Record<string, RouteDef> = {
       const all = [...kit.state.installations.values()].map((i) => installationJson(kit.urls, kit.app, i));
       const { items, headers } = kit.page(ctx, all);
       return { status: 200, json: items, headers };
+    },
+  },
+
+  'apps/get-webhook-config-for-app': {
+    auth: 'app',
+    handle: (kit) => {
+      const hook = kit.app.hook;
+      // GitHub never shows the secret: "********" when one is set
+      return { status: 200, json: hook ? { url: hook.url, content_type: hook.contentType, insecure_ssl: hook.insecureSsl, ...(hook.secret ? { secret: '********' } : {}) } : {} };
+    },
+  },
+
+  'apps/list-webhook-deliveries': {
+    auth: 'app',
+    handle: (kit, ctx) => {
+      const perPage = Math.min(Math.max(Number(ctx.query.per_page ?? 30), 1), 100);
+      return { status: 200, json: (kit.app.hookDeliveries ?? []).slice(0, perPage) };
     },
   },
 
@@ -1092,6 +1185,41 @@ const ROUTES: Record<string, RouteDef> = {
       const issue = kit.state.issue(ctx.repo, ctx.params.issue_number);
       if (!issue?.data) throw kit.notFound(ctx);
       return { status: 200, json: issueJson(kit.urls, ctx.repo, issue.data, issue.comments.length) };
+    },
+  },
+
+  'users/get-authenticated': {
+    auth: 'user',
+    handle: (kit, ctx) => ({
+      status: 200,
+      json: { ...userJson(kit.urls, ctx.user!.login, ctx.user!.type), name: null, company: null, blog: '', location: null, email: null, hireable: null, bio: null, public_repos: 0, public_gists: 0, followers: 0, following: 0, created_at: '2020-01-01T00:00:00Z', updated_at: '2020-01-01T00:00:00Z' },
+    }),
+  },
+
+  'issues/list-for-repo': {
+    auth: 'installation',
+    permissions: ['issues:read'],
+    handle: (kit, ctx) => {
+      // issues only (the simulator keeps pull requests apart), newest first as GitHub sorts by default; one page
+      const state = String(ctx.query.state ?? 'open');
+      const labels = ctx.query.labels ? String(ctx.query.labels).split(',').map((l) => l.trim().toLowerCase()).filter(Boolean) : [];
+      const issues = [...ctx.repo.issues.values()]
+        .flatMap((i) => (i.data ? [{ data: i.data, comments: i.comments.length }] : []))
+        .filter(({ data }) => state === 'all' || data.state === state)
+        .filter(({ data }) => labels.every((l) => data.labels.some((x) => x.name.toLowerCase() === l)))
+        .sort((a, b) => b.data.number - a.data.number)
+        .slice(0, Math.min(100, Number(ctx.query.per_page ?? 30)));
+      return { status: 200, json: issues.map(({ data, comments }) => issueJson(kit.urls, ctx.repo, data, comments)) };
+    },
+  },
+
+  'issues/create': {
+    auth: 'installation',
+    permissions: ['issues:write'],
+    handle: (kit, ctx) => {
+      const labels = ((ctx.body.labels ?? []) as Array<string | { name?: string }>).map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter((l) => l !== '');
+      const issue = kit.state.addIssue(ctx.repo, { title: String(ctx.body.title), body: ctx.body.body ?? undefined, user: { login: `${kit.appSlug}[bot]`, type: 'Bot' }, labels });
+      return { status: 201, json: issueJson(kit.urls, ctx.repo, issue.data!, 0) };
     },
   },
 

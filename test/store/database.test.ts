@@ -52,6 +52,7 @@ describe.each(backends)('database on $name', (backend) => {
       'approvals',
       'audit_log',
       'breaker_failures',
+      'dashboard_sessions',
       'deliveries',
       'deploy_locks',
       'deploy_queue',
@@ -60,6 +61,9 @@ describe.each(backends)('database on $name', (backend) => {
       'executions',
       'freezes',
       'model_calls',
+      'notification_deliveries',
+      'plan_steps',
+      'plans',
       'schema_migrations',
       'timers',
     ]);

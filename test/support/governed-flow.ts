@@ -14,8 +14,13 @@ import { EXTERNAL_PROPOSAL, proposalBody } from './proposal-body.js';
 export function governedFlow(harness: () => Harness, options: { owner: string; repo: string; agent: string; reportSecret: string; firstPullRequest: number }) {
   const { owner: OWNER, repo: REPO, agent: AGENT, reportSecret: REPORT_SECRET } = options;
   let nextPr = options.firstPullRequest;
-  /** A pull request number not used yet. */
-  const nextNumber = () => nextPr++;
+  /** A pull request number not used yet (issues the app opened take numbers too). */
+  const nextNumber = () => {
+    const sim = harness().sim;
+    const taken = (n: number) => sim.pullRequests({ owner: OWNER, repo: REPO }).some((p) => p.number === n) || sim.issues({ owner: OWNER, repo: REPO }).some((i) => i.number === n);
+    while (taken(nextPr)) nextPr++;
+    return nextPr++;
+  };
 
   async function setConfig(content: string) {
     harness().sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path: '.github/aaoe.yml', content });
