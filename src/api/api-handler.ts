@@ -6,7 +6,7 @@ import type { Runtime } from '../app/runtime.js';
 import { apiError, ControlPlane, type Answer } from './control-plane.js';
 import { GitHubUnavailable, probotAccess, type ApiUser, type GitHubAccess } from './github-access.js';
 import { RateLimiter } from './rate-limit.js';
-import { API_PREFIX, EXECUTION_VERBS, ExecuteRequest, RepoName, type ExecutionVerb } from './schema.js';
+import { API_PREFIX, EXECUTION_VERBS, ExecuteRequest, GeneratePackagesRequest, RepoName, ScheduleRequest, type ExecutionVerb } from './schema.js';
 
 /**
  * The control-plane HTTP API, `/api/v1`, served by Probot's own server (`addHandler`): JSON in and out, a GitHub
@@ -86,6 +86,8 @@ type Route =
   | { kind: 'execute' }
   | { kind: 'status'; id: string }
   | { kind: 'verb'; id: string; verb: ExecutionVerb }
+  | { kind: 'schedule'; id: string }
+  | { kind: 'packages' }
   | { kind: 'method'; allow: string }
   | { kind: 'none' };
 
@@ -93,12 +95,14 @@ type Route =
 export function routeOf(method: string, path: string): Route {
   const parts = path.split('/').slice(1);
   const only = (allowed: string, route: Route): Route => (method === allowed ? route : { kind: 'method', allow: allowed });
+  if (parts.length === 1 && parts[0] === 'packages') return only('POST', { kind: 'packages' });
   if (parts.length === 1 && parts[0] === 'executions') return method === 'GET' ? { kind: 'list' } : method === 'POST' ? { kind: 'execute' } : { kind: 'method', allow: 'GET, POST' };
   if (parts[0] !== 'executions' || !EXECUTION_ID.test(parts[1] ?? '')) return { kind: 'none' };
   const id = parts[1]!.toLowerCase();
   if (parts.length === 2) return only('GET', { kind: 'status', id });
   const verb = EXECUTION_VERBS.find((v) => v === parts[2]);
   if (parts.length === 3 && verb) return only('POST', { kind: 'verb', id, verb });
+  if (parts.length === 3 && parts[2] === 'schedule') return only('POST', { kind: 'schedule', id });
   return { kind: 'none' };
 }
 
@@ -114,6 +118,16 @@ async function answerRoute(plane: ControlPlane, route: Exclude<Route, { kind: 'm
     case 'verb':
       if (json !== undefined && !(isObject(json) && Object.keys(json).length === 0)) return apiError(400, 'invalid_request', `${route.verb} takes no body (or {})`);
       return plane.verb(user, route.id, route.verb);
+    case 'schedule': {
+      const parsed = ScheduleRequest.safeParse(json ?? {});
+      if (!parsed.success) return apiError(400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+      return plane.schedule(user, route.id, parsed.data);
+    }
+    case 'packages': {
+      const parsed = GeneratePackagesRequest.safeParse(json ?? {});
+      if (!parsed.success) return apiError(400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+      return plane.generatePackages(parsed.data);
+    }
     case 'execute': {
       const parsed = ExecuteRequest.safeParse(json ?? {});
       if (!parsed.success) return apiError(400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));

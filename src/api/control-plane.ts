@@ -11,7 +11,10 @@ import { appendAudit, showExecution } from '../store/audit-log.js';
 import { getExecution, listExecutions, type ExecutionRecord } from '../store/executions.js';
 import { executionStatus, executionSummary } from './execution-view.js';
 import type { ApiUser, GitHubAccess, RepoConnection } from './github-access.js';
-import { HUMAN_ONLY_VERBS, type ApiError, type ErrorCode, type ExecuteRequest, type ExecuteResult, type ExecutionList, type ExecutionStatus, type ExecutionVerb, type VerbResult } from './schema.js';
+import { formatPlanError, loadPlan } from '../plan/load-plan.js';
+import { PACKAGE_RISK, renderStepPackages } from '../plan/render-package.js';
+import { setDeployHold } from '../store/deploy-holds.js';
+import { HUMAN_ONLY_VERBS, MAX_SCHEDULE_DAYS, type GeneratePackagesRequest, type GeneratedPackages, type ScheduleRequest, type ApiError, type ErrorCode, type ExecuteRequest, type ExecuteResult, type ExecutionList, type ExecutionStatus, type ExecutionVerb, type VerbResult } from './schema.js';
 
 /**
  * The control plane's decisions, one method per verb of `/api/v1`, for a user whose token GitHub vouched for.
@@ -119,6 +122,47 @@ export class ControlPlane {
     return { status: 202, body: { execution: executionSummary(execution), issue: { number: issue.number, url: issue.htmlUrl } } };
   }
 
+  /**
+   * `POST /api/v1/executions/{id}/schedule`: the change is not deployed before `notBefore` (and still only inside
+   * the policy's change windows). It decides nothing about the change, so whoever may start agent work in the
+   * repository (`trigger.permissions`), agents included, may schedule it; only before it is dispatched.
+   */
+  async schedule(user: ApiUser, id: string, request: ScheduleRequest): Promise<Answer<VerbResult>> {
+    const traceId = randomUUID();
+    const found = await this.visibleExecution(user, id, traceId);
+    if (!found) return notFoundExecution(id);
+    const { execution, access } = found;
+    const repoPolicy = await this.policyOf(access.conn.context);
+    if (!repoPolicy.ok) return this.refuse(execution.id, traceId, user, 'schedule', 409, 'policy_invalid', policyInvalid(repoPolicy));
+    const trigger = repoPolicy.policy.trigger;
+    if (!(trigger.permissions as string[]).includes(access.role)) {
+      return this.refuse(execution.id, traceId, user, 'schedule', 403, 'refused', `scheduling needs ${trigger.permissions.join(', ')} permission on ${access.conn.repo}, and @${user.login} has ${access.role}`);
+    }
+    if (!SCHEDULABLE.has(execution.state)) return this.refuse(execution.id, traceId, user, 'schedule', 409, 'refused', `execution ${execution.id} is ${execution.state.replaceAll('_', ' ')}: only a change not yet dispatched can be scheduled`);
+    const notBefore = new Date(request.notBefore);
+    const now = this.ports.now();
+    if (notBefore.getTime() > now.getTime() + MAX_SCHEDULE_DAYS * 86_400_000) return apiError(400, 'invalid_request', `notBefore: at most ${MAX_SCHEDULE_DAYS} days ahead`);
+    await this.ports.runtime.db.transaction(async (tx) => {
+      await setDeployHold(tx, { executionId: execution.id, notBefore: notBefore.toISOString(), by: user.login, at: now.toISOString() });
+      await appendAudit(tx, { executionId: execution.id, traceId, actor: user.login, action: 'command:schedule', reason: `accepted: not deployed before ${notBefore.toISOString()}`, data: { source: 'api', notBefore: notBefore.toISOString() } });
+    });
+    return { status: 200, body: { executionId: execution.id, verb: 'schedule', state: execution.state, message: `Not deployed before ${notBefore.toISOString()} (and only inside the policy's change windows), set by @${user.login}.` } };
+  }
+
+  /** `POST /api/v1/packages`: a plan step's change packages, rendered from the plan's templates (pure: nothing is written). */
+  generatePackages(request: GeneratePackagesRequest): Answer<GeneratedPackages> {
+    const loaded = loadPlan(request.plan, request.file ?? 'plan.yml');
+    if (!loaded.ok) return apiError(400, 'invalid_request', loaded.errors.slice(0, 5).map(formatPlanError).join('\n'));
+    const step = loaded.plan.steps.find((s) => s.id === request.step);
+    if (!step) return apiError(400, 'invalid_request', `step: no step "${request.step}" in plan ${loaded.plan.id} (steps: ${loaded.plan.steps.map((s) => s.id).join(', ')})`);
+    const rendered = renderStepPackages(loaded.plan, step);
+    if (!rendered.ok) return apiError(400, 'invalid_request', rendered.errors.map((e) => `${e.template}:${e.line}:${e.column}: ${e.message}. Fix: ${e.hint}`).join('\n'));
+    return {
+      status: 200,
+      body: { plan: loaded.plan.id, step: step.id, packages: rendered.packages.map((p) => ({ path: p.path, type: p.type, template: p.template, risk: PACKAGE_RISK[p.type].level, content: p.content })) },
+    };
+  }
+
   // ------------------------------------------------------------------ helpers
 
   /** The policy as the webhooks read it, fresh (an authority decision never rests on a cached policy). */
@@ -142,11 +186,14 @@ export class ControlPlane {
     return access ? { execution, access } : undefined;
   }
 
-  private async refuse(executionId: string | null, traceId: string, user: ApiUser, verb: ExecutionVerb | 'execute', status: number, code: ErrorCode, why: string): Promise<Answer<never>> {
+  private async refuse(executionId: string | null, traceId: string, user: ApiUser, verb: ExecutionVerb | 'execute' | 'schedule', status: number, code: ErrorCode, why: string): Promise<Answer<never>> {
     await appendAudit(this.ports.runtime.db, { executionId, traceId, actor: user.login, action: `command:${verb}`, reason: `refused: ${why}`, data: { source: 'api' } });
     return apiError(status, code, why);
   }
 }
+
+/** States of a change that is not dispatched yet. */
+const SCHEDULABLE: ReadonlySet<string> = new Set(['received', 'classified', 'proposing', 'proposed', 'blocked', 'awaiting_approval', 'approved', 'scheduled', 'merged', 'paused']);
 
 const DONE: Record<ExecutionVerb, (login: string) => string> = {
   approve: (login) => `Approval by @${login} recorded; the aaoe/policy check is evaluated again.`,

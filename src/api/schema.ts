@@ -21,6 +21,30 @@ export const ExecuteRequest = z.strictObject({
 });
 export type ExecuteRequest = z.infer<typeof ExecuteRequest>;
 
+/** `POST /api/v1/executions/{id}/schedule`: the change is not deployed before this instant (an ISO date-time with offset). */
+export const ScheduleRequest = z.strictObject({
+  notBefore: z.iso.datetime({ offset: true, message: 'an ISO 8601 date-time with a time zone offset, e.g. 2026-12-01T09:00:00Z' }),
+});
+export type ScheduleRequest = z.infer<typeof ScheduleRequest>;
+
+/** How far ahead a deployment may be scheduled. */
+export const MAX_SCHEDULE_DAYS = 90;
+
+/** `POST /api/v1/packages`: render a plan step's change packages (the plan file's text, not a path). */
+export const GeneratePackagesRequest = z.strictObject({
+  plan: z.string().min(1, 'the plan file as text').max(200_000, 'a plan file is at most 200000 characters'),
+  step: z.string().min(1, 'the id of a step of the plan'),
+  /** The file name errors are reported against (default `plan.yml`). */
+  file: z.string().min(1).max(200).optional(),
+});
+export type GeneratePackagesRequest = z.infer<typeof GeneratePackagesRequest>;
+
+export type GeneratedPackages = {
+  plan: string;
+  step: string;
+  packages: Array<{ path: string; type: string; template: string; risk: string; content: string }>;
+};
+
 /** The verbs that act on one execution: `POST /api/v1/executions/{id}/{verb}`, no body. */
 export const EXECUTION_VERBS = ['approve', 'pause', 'resume', 'rollback'] as const;
 export type ExecutionVerb = (typeof EXECUTION_VERBS)[number];
@@ -80,6 +104,6 @@ export type ExecutionStatus = ExecutionSummary & {
 
 export type ExecutionList = { repo: string; executions: ExecutionSummary[] };
 
-export type VerbResult = { executionId: string; verb: ExecutionVerb; state: string; message: string };
+export type VerbResult = { executionId: string; verb: ExecutionVerb | 'schedule'; state: string; message: string };
 
 export type ExecuteResult = { execution: ExecutionSummary; issue: { number: number; url: string } };

@@ -10,7 +10,8 @@ import { acquireDeployLock } from '../store/deploy-locks.js';
 import { saveDeployReport } from '../store/deploy-reports.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
 import { setTimer } from '../store/timers.js';
-import { scheduleAt } from '../schedule/windows.js';
+import { scheduleAt, type ScheduleDecision } from '../schedule/windows.js';
+import { deployHold } from '../store/deploy-holds.js';
 import { traceparent } from './tracing.js';
 import type { Runtime } from './runtime.js';
 
@@ -74,7 +75,7 @@ export async function dispatchDeploy(ports: DeployPorts, job: Job<EffectJob>, ex
     return;
   }
   const now = ports.now();
-  const decision = scheduleAt(policy.schedule, now);
+  const decision = await deployDecision(ports, execution.id, policy, now);
   if (!decision.open) {
     await ports.runtime.db.transaction(async (tx) => {
       if (!(await markDone(tx, job.key, execution.id, { waiting: decision.opensAt?.toISOString() ?? null }))) return;
@@ -90,7 +91,7 @@ export async function dispatchDeploy(ports: DeployPorts, job: Job<EffectJob>, ex
     return;
   }
   const lock = await ports.runtime.db.transaction(async (tx) => {
-    const outcome = await acquireDeployLock(tx, { repo: execution.repo, environment: DEFAULT_ENVIRONMENT, executionId: execution.id, sha, traceId: job.data.traceId, now });
+    const outcome = await acquireDeployLock(tx, { repo: execution.repo, environment: DEFAULT_ENVIRONMENT, executionId: execution.id, sha, traceId: job.data.traceId, priority: deployPriority(execution), now });
     if (!outcome.acquired && (await markDone(tx, job.key, execution.id, { queuedBehind: outcome.holder, position: outcome.position }))) {
       await appendAudit(tx, {
         executionId: execution.id, traceId: job.data.traceId, actor: 'aaoe', action: 'deploy_queued',
@@ -108,6 +109,27 @@ export async function dispatchDeploy(ports: DeployPorts, job: Job<EffectJob>, ex
     const result = transition(before, { type: 'deploy_started' }, ports.now());
     await commitTransition(tx, ports.runtime.queue, before, { ...before, ...result.execution }, result.effects, job.data.traceId);
   });
+}
+
+/**
+ * Whether a merged change may be dispatched now: the policy's change windows and freezes, and a time someone
+ * scheduled it for (`deploy_holds`); if not, when it next may (the first opening at or after the hold).
+ */
+export async function deployDecision(ports: DeployPorts, executionId: string, policy: Policy, now: Date): Promise<ScheduleDecision> {
+  const hold = await deployHold(ports.runtime.db, executionId);
+  if (!hold || Date.parse(hold.notBefore) <= now.getTime()) return scheduleAt(policy.schedule, now);
+  const at = new Date(hold.notBefore);
+  const then = scheduleAt(policy.schedule, at);
+  return { open: false, reason: `scheduled by @${hold.by} for ${hold.notBefore}`, opensAt: then.open ? at : then.opensAt };
+}
+
+/**
+ * Where a change waiting for its environment stands in the queue: fixes (triaged `bug` or `ops`) go before the
+ * rest; within one priority, first merged, first deployed.
+ */
+export function deployPriority(execution: Pick<ExecutionRecord, 'work'>): number {
+  const kind = execution.work?.triage?.classification;
+  return kind === 'bug' || kind === 'ops' ? 1 : 0;
 }
 
 /** `dispatch_rollback`: the action rolls back on its own verdict; after `/aaoe rollback` the app asks it to. */

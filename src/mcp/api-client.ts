@@ -26,6 +26,14 @@ export class AaoeApiClient {
     return this.call('POST', '/api/v1/executions', { repo: request.repo, task: request.task, ...(request.title !== undefined ? { title: request.title } : {}) });
   }
 
+  schedule(executionId: string, notBefore: string): Promise<ApiCallResult> {
+    return this.call('POST', `/api/v1/executions/${encodeURIComponent(executionId)}/schedule`, { notBefore });
+  }
+
+  generatePackages(request: { plan: string; step: string; file?: string | undefined }): Promise<ApiCallResult> {
+    return this.call('POST', '/api/v1/packages', { plan: request.plan, step: request.step, ...(request.file !== undefined ? { file: request.file } : {}) });
+  }
+
   verb(executionId: string, verb: 'approve' | 'pause' | 'resume' | 'rollback'): Promise<ApiCallResult> {
     return this.call('POST', `/api/v1/executions/${encodeURIComponent(executionId)}/${verb}`);
   }

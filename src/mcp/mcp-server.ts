@@ -55,6 +55,27 @@ export function createMcpServer(client: AaoeApiClient, version = '1.0.0'): McpSe
     async ({ repo }) => toolResult(await client.listExecutions(repo)),
   );
 
+  server.registerTool(
+    'schedule',
+    {
+      title: 'Schedule a deployment',
+      description: 'Deploy the change not before a time (ISO 8601 with an offset, at most 90 days ahead), and still only inside the policy\'s change windows. Allowed to whoever may propose in the repository, agents included, until the change is dispatched.',
+      inputSchema: { executionId: ExecutionId, notBefore: z.string().describe('An ISO 8601 date-time with an offset, e.g. 2026-12-01T09:00:00Z.') },
+    },
+    async ({ executionId, notBefore }) => toolResult(await client.schedule(executionId, notBefore)),
+  );
+
+  server.registerTool(
+    'generate_packages',
+    {
+      title: 'Generate change packages',
+      description: "Render a plan step's change packages (migration script, Terraform, Helm values, gateway route, feature flag, event schema) from the plan's templates, each with its risk weight. Nothing is written.",
+      inputSchema: { plan: z.string().min(1).describe('The plan file as text (schemas/plan.schema.json).'), step: z.string().min(1).describe('The id of a step of the plan.') },
+      annotations: { readOnlyHint: true },
+    },
+    async ({ plan, step }) => toolResult(await client.generatePackages({ plan, step })),
+  );
+
   const verbs = {
     approve: 'Approve the change at its pull request\'s current head commit. Only a person with the policy\'s approval permission who did not author the change; refused for agents.',
     pause: 'Pause the execution. Needs the approval permission.',

@@ -228,6 +228,19 @@ CREATE INDEX deploy_queue_order ON deploy_queue (repo, environment, priority DES
   NOTIFICATIONS_MIGRATION,
   SESSIONS_MIGRATION,
   PLANS_MIGRATION,
+  {
+    version: 12,
+    name: 'deployments scheduled for later',
+    sql: `
+-- A merged change not to be dispatched before a time (set through the API or MCP); the last one set counts.
+CREATE TABLE deploy_holds (
+  execution_id text PRIMARY KEY,
+  not_before   timestamptz NOT NULL,
+  set_by       text NOT NULL,
+  set_at       timestamptz NOT NULL
+);
+`,
+  },
 ];
 
 /** Key of the transaction-scoped advisory lock that serialises migrators (two processes starting at once). */

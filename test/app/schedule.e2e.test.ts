@@ -164,6 +164,27 @@ describe('one deployment in flight per environment', () => {
     now = new Date('2026-12-02T08:00:01Z');
     await until('the deployment is dispatched', () => dispatchesOf(x.id).length === 1);
     expect((await execution(number)).state).toBe('deploying');
+    await post(report({ executionId: x.id, sha: pull(number).merge_commit_sha, verdict: 'promote', outcome: 'success' }));
+    await h.runtime.idle();
+    expect(sim.rejections).toEqual([]);
+  });
+
+  it('a change scheduled through the API for later is dispatched at that time, inside the window', async () => {
+    now = new Date('2026-12-08T13:00:00Z'); // Tuesday 14:00 Berlin: open
+    const { number } = await openPullRequest();
+    const x = await execution(number);
+    const token = sim.createUserToken({ login: 'wendy-writer' });
+    const res = await fetch(`${h.url}/api/v1/executions/${x.id}/schedule`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ notBefore: '2026-12-10T09:30:00+01:00' }), // Thursday 09:30 Berlin
+    });
+    expect(res.status).toBe(200);
+    await approveAndMergeNow(number);
+    expect((await execution(number)).state).toBe('merged');
+    expect((await auditOf(number)).find((e) => e.action === 'deploy_waiting')).toMatchObject({ reason: expect.stringMatching(/scheduled by @wendy-writer for 2026-12-10T08:30:00.000Z; dispatched at 2026-12-10T08:30:00.000Z/) });
+    now = new Date('2026-12-10T08:30:05Z');
+    await until('the scheduled deployment is dispatched', () => dispatchesOf(x.id).length === 1);
+    expect((await execution(number)).state).toBe('deploying');
     expect(sim.rejections).toEqual([]);
   });
 });

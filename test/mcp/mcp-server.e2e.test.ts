@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -44,7 +46,7 @@ describe('the MCP server', () => {
   it('lists the tools with their input schemas', async () => {
     const client = await inProcessClient(h.tokens[AGENT]!);
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['approve', 'list_executions', 'pause', 'propose', 'resume', 'rollback', 'status']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['approve', 'generate_packages', 'list_executions', 'pause', 'propose', 'resume', 'rollback', 'schedule', 'status']);
     expect(tools.find((t) => t.name === 'propose')!.inputSchema).toMatchObject({ type: 'object', required: ['repo', 'task'] });
     await client.close();
   });
@@ -65,6 +67,22 @@ describe('the MCP server', () => {
     expect(refused.isError).toBe(true);
     expect(text(refused)).toMatch(/^AAOE refused \(403 refused\): @my-agent\[bot\] is an agent identity \(a Bot account\): agents may propose and read, never approve \(bounded autonomy\)/);
     expect(json(await client.callTool({ name: 'list_executions', arguments: { repo: `${OWNER}/${REPO}` } })).executions.map((x: any) => x.id)).toContain(executionId);
+    // scheduling decides nothing about the change: the agent may do it; it is recorded in the audit log
+    const notBefore = new Date(Date.now() + 86_400_000).toISOString();
+    const scheduled = json(await client.callTool({ name: 'schedule', arguments: { executionId, notBefore } }));
+    expect(scheduled).toMatchObject({ executionId, verb: 'schedule', message: expect.stringContaining(`Not deployed before ${notBefore}`) });
+    const timeline = json(await client.callTool({ name: 'status', arguments: { executionId } }));
+    expect(JSON.stringify(timeline)).toContain('command:schedule');
+    const tooFar = await client.callTool({ name: 'schedule', arguments: { executionId, notBefore: new Date(Date.now() + 100 * 86_400_000).toISOString() } });
+    expect(text(tooFar)).toMatch(/at most 90 days ahead/);
+    // change packages of a plan step, rendered from its templates
+    const plan = readFileSync(join(ROOT, 'test/fixtures/plans/diamond.yml'), 'utf8');
+    const generated = json(await client.callTool({ name: 'generate_packages', arguments: { plan, step: 'schema' } }));
+    expect(generated).toMatchObject({ plan: 'split-invoicing', step: 'schema' });
+    expect(generated.packages.length).toBeGreaterThan(0);
+    expect(generated.packages[0]).toMatchObject({ risk: expect.stringMatching(/^(low|medium|high|critical)$/), content: expect.any(String) });
+    const unknown = await client.callTool({ name: 'generate_packages', arguments: { plan, step: 'nope' } });
+    expect(text(unknown)).toMatch(/no step "nope" in plan split-invoicing/);
     // the SDK checks the input against the tool's zod schema before the API is called
     const invalid = await client.callTool({ name: 'status', arguments: { executionId: 'not-an-id' } });
     expect(invalid.isError).toBe(true);
@@ -94,7 +112,7 @@ describe('the MCP server', () => {
     });
     const client = new Client({ name: 'test-agent', version: '1.0.0' });
     await client.connect(transport);
-    expect((await client.listTools()).tools).toHaveLength(7);
+    expect((await client.listTools()).tools).toHaveLength(9);
     const status = json(await client.callTool({ name: 'status', arguments: { executionId } }));
     expect(status.state).toBe('approved');
     const refused = await client.callTool({ name: 'rollback', arguments: { executionId } });

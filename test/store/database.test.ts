@@ -54,6 +54,7 @@ describe.each(backends)('database on $name', (backend) => {
       'breaker_failures',
       'dashboard_sessions',
       'deliveries',
+      'deploy_holds',
       'deploy_locks',
       'deploy_queue',
       'deploy_reports',
