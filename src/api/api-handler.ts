@@ -5,6 +5,7 @@ import type { Presets } from '../policy/presets.js';
 import type { Runtime } from '../app/runtime.js';
 import { apiError, ControlPlane, type Answer } from './control-plane.js';
 import { GitHubUnavailable, probotAccess, type ApiUser, type GitHubAccess } from './github-access.js';
+import { readBody } from '../app/http-body.js';
 import { RateLimiter } from './rate-limit.js';
 import { API_PREFIX, EXECUTION_VERBS, ExecuteRequest, GeneratePackagesRequest, RepoName, ScheduleRequest, type ExecutionVerb } from './schema.js';
 
@@ -54,13 +55,13 @@ export function apiHandler(app: Probot, options: ApiHandlerOptions) {
       if (route.kind === 'none') return send(apiError(404, 'not_found', `no route ${req.method} ${url.pathname}; see openapi/aaoe-api.yaml`));
       if (route.kind === 'method') return send(apiError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}; use ${route.allow}`), { allow: route.allow });
 
-      const body = await readBody(req, maxBodyBytes);
-      if (body.kind === 'too_large') return send(apiError(413, 'payload_too_large', `a request body is at most ${maxBodyBytes} bytes`));
+      const text = await readBody(req, maxBodyBytes);
+      if (text === undefined) return send(apiError(413, 'payload_too_large', `a request body is at most ${maxBodyBytes} bytes`));
       let json: unknown = undefined;
-      if (body.text.trim() !== '') {
+      if (text.trim() !== '') {
         if (!/^application\/json\s*(;|$)/i.test(String(req.headers['content-type'] ?? ''))) return send(apiError(415, 'unsupported_media_type', 'send the body as JSON (content-type: application/json)'));
         try {
-          json = JSON.parse(body.text);
+          json = JSON.parse(text);
         } catch {
           return send(apiError(400, 'invalid_request', 'the body is not JSON'));
         }
@@ -146,15 +147,3 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<{ kind: 'ok'; text: string } | { kind: 'too_large' }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > limit ? { kind: 'too_large' } : { kind: 'ok', text: Buffer.concat(chunks).toString('utf8') }));
-    req.on('error', reject);
-  });
-}

@@ -13,6 +13,7 @@ import { setTimer } from '../store/timers.js';
 import { scheduleAt, type ScheduleDecision } from '../schedule/windows.js';
 import { deployHold } from '../store/deploy-holds.js';
 import { traceparent } from './tracing.js';
+import { readBody } from './http-body.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -217,15 +218,3 @@ export function verifySignature(body: string, header: string, secret: string): b
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}

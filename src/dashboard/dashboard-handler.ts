@@ -3,6 +3,7 @@ import type { Probot } from 'probot';
 import { ControlPlane } from '../api/control-plane.js';
 import { GitHubUnavailable, probotAccess, type ApiUser, type GitHubAccess } from '../api/github-access.js';
 import { REPORT_PATH } from '../app/deploy-work.js';
+import { readBody } from '../app/http-body.js';
 import type { Runtime } from '../app/runtime.js';
 import type { Presets } from '../policy/presets.js';
 import { createSession, deleteSession, getSession, type SessionRecord } from '../store/sessions.js';
@@ -272,15 +273,7 @@ function sameOrigin(req: IncomingMessage, base: string): boolean {
   return origin === base;
 }
 
-function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_FORM_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_FORM_BYTES ? undefined : new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', reject);
-  });
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  const text = await readBody(req, MAX_FORM_BYTES);
+  return text === undefined ? undefined : new URLSearchParams(text);
 }

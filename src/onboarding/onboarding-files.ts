@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../policy/presets.js';
 
 /**
  * What onboarding adds to a repository, the same for the onboarding pull request and `aaoe init`: a commented
@@ -75,13 +75,3 @@ export function onboardingFiles(shipped: ShippedFiles, preset: Extract<PresetCho
   ]);
 }
 
-/** The folder holding this package's package.json and policies/, from src/ (tsx, vitest) or dist/src/ (compiled). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'policies'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the aaoe package root (package.json next to policies/)');
-    dir = parent;
-  }
-  return dir;
-}

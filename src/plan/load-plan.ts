@@ -1,6 +1,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { formatPolicyError, type PolicyError } from '../policy/load-policy.js';
+import { isTimeZone } from '../policy/schedule-schema.js';
 import { renderStepPackages } from './render-package.js';
 import { Plan } from './schema.js';
 
@@ -111,7 +112,7 @@ export function checkPlan(plan: Plan, file: string, locate: Locate = () => ({ li
     });
   });
   for (const [name, window] of Object.entries(plan.windows)) {
-    if (!validTimeZone(window.timezone)) error(['windows', name, 'timezone'], `unknown time zone "${window.timezone}"`, 'use an IANA time zone such as UTC, Europe/Berlin or America/New_York');
+    if (!isTimeZone(window.timezone)) error(['windows', name, 'timezone'], `unknown time zone "${window.timezone}"`, 'use an IANA time zone such as UTC, Europe/Berlin or America/New_York');
     if (window.from === window.to) error(['windows', name, 'to'], `window "${name}" opens and closes at ${window.from}`, 'set `to` later than `from` (or earlier, to cross midnight)');
   }
   if (errors.length === 0) {
@@ -244,14 +245,6 @@ function locator(doc: Document, at: (offset: number) => Position): Locate {
   };
 }
 
-function validTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function sortErrors(errors: PlanError[]): PlanError[] {
   return errors.sort((a, b) => a.line - b.line || a.column - b.column || a.path.localeCompare(b.path));

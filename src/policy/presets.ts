@@ -36,7 +36,7 @@ export function loadPresets(dir: string = join(packageRoot(), 'policies')): Pres
 }
 
 /** The folder holding this package's package.json and policies/, from src/ (tsx, vitest) or dist/src/ (compiled). */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'policies'))) {
     const parent = dirname(dir);

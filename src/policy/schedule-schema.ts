@@ -57,7 +57,8 @@ export function localMinute(text: string): string {
   return text.length === 10 ? `${text}T00:00` : text;
 }
 
-function isTimeZone(zone: string): boolean {
+/** Whether `zone` is an IANA time zone this runtime knows. */
+export function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;
