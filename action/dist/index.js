@@ -49666,17 +49666,17 @@ var RepositoryPermission = external_exports.enum(REPOSITORY_PERMISSIONS);
 var TeamSlug = external_exports.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\/[A-Za-z0-9._-]+$/, "a team as org/team-slug, without @ (for example my-org/platform)");
 var ApprovalsPolicy = external_exports.strictObject({
   /** Distinct people whose approvals must hold; the same person approving twice counts once. */
-  minimum: external_exports.int().min(1, "at least 1: an approval policy that needs nobody approves nothing").default(1),
+  minimum: external_exports.int().min(1, "at least 1: an approval policy that needs nobody approves nothing").default(1).describe("Distinct people whose approvals must hold; the same person approving twice counts once."),
   /** The repository permissions an approver may have, checked through the API when the approval is counted. */
-  permissions: external_exports.array(RepositoryPermission).min(1, "list at least one permission: with none, nobody could approve").refine((list) => new Set(list).size === list.length, "list each permission once").default(["write", "maintain", "admin"]),
+  permissions: external_exports.array(RepositoryPermission).min(1, "list at least one permission: with none, nobody could approve").refine((list) => new Set(list).size === list.length, "list each permission once").default(["write", "maintain", "admin"]).describe("The repository permissions an approver may have, checked through the API when the approval is counted."),
   /** A push to the pull request voids the approvals given on the previous head commit. */
-  invalidateOnPush: external_exports.boolean().default(true),
+  invalidateOnPush: external_exports.boolean().default(true).describe("A push to the pull request voids the approvals given on the previous head commit."),
   /** `codeowners`: every group of touched paths needs an approval from one of its CODEOWNERS (a user or a member of a team). */
-  owners: external_exports.enum(["codeowners", "none"]).default("none"),
+  owners: external_exports.enum(["codeowners", "none"]).default("none").describe("`codeowners`: every group of touched paths needs an approval from one of its CODEOWNERS (a user or a member of a team)."),
   /** Teams (`org/team-slug`) each of which must have an approving member. */
-  teams: external_exports.array(TeamSlug).refine((list) => new Set(list.map((t) => t.toLowerCase())).size === list.length, "list each team once").default([]),
+  teams: external_exports.array(TeamSlug).refine((list) => new Set(list.map((t) => t.toLowerCase())).size === list.length, "list each team once").default([]).describe("Teams (org/team-slug) each of which must have an approving member."),
   /** GitHub pull-request reviews in the APPROVED state count as approvals (under the same rules as `/aaoe approve`). */
-  countReviews: external_exports.boolean().default(false)
+  countReviews: external_exports.boolean().default(false).describe("GitHub pull-request reviews in the APPROVED state count as approvals (under the same rules as `/aaoe approve`).")
 });
 var MergeMode = external_exports.enum(["manual", "auto"]);
 
@@ -49687,25 +49687,25 @@ var TimeOfDay = external_exports.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24
 var LocalDateTime = external_exports.string().regex(/^\d{4}-\d{2}-\d{2}(?:T(?:[01]\d|2[0-3]):[0-5]\d)?$/, "a local date or date-time: 2026-12-20 or 2026-12-20T18:00 (in schedule.timezone)");
 var ChangeWindow = external_exports.strictObject({
   /** The days the window opens on (its start day, for a window that runs past midnight). */
-  days: external_exports.array(Weekday).min(1, "list at least one day").default([...WEEKDAYS]),
+  days: external_exports.array(Weekday).min(1, "list at least one day").default([...WEEKDAYS]).describe("The days the window opens on (its start day, for a window that runs past midnight)."),
   /** Opens at this local time. */
-  start: TimeOfDay,
+  start: TimeOfDay.describe("Opens at this local time."),
   /** Closes at this local time; an end at or before the start closes the next day. */
-  end: TimeOfDay
+  end: TimeOfDay.describe("Closes at this local time; an end at or before the start closes the next day.")
 }).refine((w) => w.start !== w.end || w.start === "00:00", { message: "start and end are the same: use 00:00 to 24:00 for a whole day", path: ["end"] });
 var ScheduledFreeze = external_exports.strictObject({
   from: LocalDateTime,
   /** The freeze ends at this local date-time (not included). */
-  to: LocalDateTime,
+  to: LocalDateTime.describe("The freeze ends at this local date-time (not included)."),
   reason: external_exports.string().min(1).max(200)
 }).refine((f) => localMinute(f.from) < localMinute(f.to), { message: "a freeze ends after it starts", path: ["to"] });
 var SchedulePolicy = external_exports.strictObject({
   /** An IANA time zone (`Europe/Berlin`, `America/New_York`); windows and freezes are read in it. */
-  timezone: external_exports.string().refine((zone) => isTimeZone(zone), "an IANA time zone such as Europe/Berlin or UTC").default("UTC"),
+  timezone: external_exports.string().refine((zone) => isTimeZone(zone), "an IANA time zone such as Europe/Berlin or UTC").default("UTC").describe("An IANA time zone (Europe/Berlin, America/New_York); windows and freezes are read in it."),
   /** When deployments may start; none: any time. */
-  windows: external_exports.array(ChangeWindow).default([]),
+  windows: external_exports.array(ChangeWindow).default([]).describe("When deployments may start; none: any time."),
   /** Periods with no deployment, whatever the windows say. */
-  freezes: external_exports.array(ScheduledFreeze).default([])
+  freezes: external_exports.array(ScheduledFreeze).default([]).describe("Periods with no deployment, whatever the windows say.")
 });
 function localMinute(text2) {
   return text2.length === 10 ? `${text2}T00:00` : text2;
@@ -49730,13 +49730,13 @@ var GitHubTarget = external_exports.enum(GITHUB_TARGETS);
 var unique = (list) => new Set(list).size === list.length;
 var NotificationRoute = external_exports.strictObject({
   /** A destination the operator defined (`AAOE_NOTIFY_DESTINATIONS`), or `github`. */
-  to: DestinationName,
+  to: DestinationName.describe("A destination the operator defined (`AAOE_NOTIFY_DESTINATIONS`), or `github`."),
   /** The events this route delivers. */
-  on: external_exports.array(NotifyEvent).min(1, "list at least one event").refine(unique, "list each event once"),
+  on: external_exports.array(NotifyEvent).min(1, "list at least one event").refine(unique, "list each event once").describe("The events this route delivers."),
   /** `to: github` only: who the comment mentions (trusted: the policy is read from the default branch). */
-  mention: external_exports.array(Mention).max(10, "at most 10 mentions").refine(unique, "list each mention once").optional(),
+  mention: external_exports.array(Mention).max(10, "at most 10 mentions").refine(unique, "list each mention once").optional().describe("`to: github` only: who the comment mentions (trusted: the policy is read from the default branch)."),
   /** `to: github` only: where the comment goes (default: both, whichever the execution has). */
-  where: external_exports.array(GitHubTarget).min(1).refine(unique, "list each place once").optional()
+  where: external_exports.array(GitHubTarget).min(1).refine(unique, "list each place once").optional().describe("`to: github` only: where the comment goes (default: both, whichever the execution has).")
 }).superRefine((route, ctx) => {
   if (route.to === GITHUB_DESTINATION) return;
   for (const key of ["mention", "where"]) {
@@ -49752,94 +49752,94 @@ var RiskLevel = external_exports.enum(RISK_LEVELS);
 var Glob = external_exports.string().min(1, "a glob must not be empty");
 var RiskPolicy = external_exports.strictObject({
   /** A change whose computed risk is above this level is refused, approved or not. */
-  maxLevel: RiskLevel.default("high"),
+  maxLevel: RiskLevel.default("high").describe("A change whose computed risk is above this level is refused, approved or not."),
   /** A change whose computed risk is above this level needs a human approval. */
-  requireHumanApprovalAbove: RiskLevel.default("low")
+  requireHumanApprovalAbove: RiskLevel.default("low").describe("A change whose computed risk is above this level needs a human approval.")
 });
 var CostPolicy = external_exports.strictObject({
   /** Tokens an execution may spend (spent so far plus the proposal's estimate). */
-  maxTokens: external_exports.int().positive().optional(),
+  maxTokens: external_exports.int().positive().optional().describe("Tokens an execution may spend (spent so far plus the proposal's estimate)."),
   /** US dollars an execution may spend (spent so far plus the proposal's estimate). */
-  maxUsd: external_exports.number().nonnegative().optional(),
+  maxUsd: external_exports.number().nonnegative().optional().describe("US dollars an execution may spend (spent so far plus the proposal's estimate)."),
   /** true: a breach fails the check; false: a breach needs a human approval. */
-  hardFailOnBreach: external_exports.boolean().default(true),
+  hardFailOnBreach: external_exports.boolean().default(true).describe("true: a breach fails the check; false: a breach needs a human approval."),
   /** US dollars the repository's agent work may spend on models in a calendar month (UTC); no model is called past it. */
-  monthlyUsd: external_exports.number().nonnegative().optional()
+  monthlyUsd: external_exports.number().nonnegative().optional().describe("US dollars the repository's agent work may spend on models in a calendar month (UTC); no model is called past it.")
 });
 var AutoRollback = external_exports.strictObject({
   /** Roll back when the canary's error rate is this many times the baseline's. */
-  errorRateIncrease: external_exports.number().positive(),
+  errorRateIncrease: external_exports.number().positive().describe("Roll back when the canary's error rate is this many times the baseline's."),
   /** Roll back when the canary's latency is this many milliseconds above the baseline's. */
-  latencyIncreaseMs: external_exports.number().nonnegative(),
+  latencyIncreaseMs: external_exports.number().nonnegative().describe("Roll back when the canary's latency is this many milliseconds above the baseline's."),
   /** The analysis window. */
-  windowSeconds: external_exports.int().positive()
+  windowSeconds: external_exports.int().positive().describe("The analysis window.")
 });
 var DeploymentPolicy = external_exports.strictObject({
-  strategy: external_exports.enum(["canary", "direct"]).default("canary"),
-  canaryPercent: external_exports.number().gt(0).max(100).default(10),
-  autoRollback: AutoRollback.default({ errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 })
+  strategy: external_exports.enum(["canary", "direct"]).default("canary").describe("canary: the companion action deploys a canary and judges it against the baseline; direct: deploys and checks health only."),
+  canaryPercent: external_exports.number().gt(0).max(100).default(10).describe("Share of traffic the canary gets, in percent."),
+  autoRollback: AutoRollback.default({ errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 }).describe("When the companion action rolls a canary back (the analysis's limits).")
 });
 var CircuitBreakerPolicy = external_exports.strictObject({
-  maxFailures: external_exports.int().positive().default(3),
-  freezeMinutes: external_exports.int().positive().default(30)
+  maxFailures: external_exports.int().positive().default(3).describe("Failed or inconclusive canaries within a day (counted since the last freeze ended) that freeze execution."),
+  freezeMinutes: external_exports.int().positive().default(30).describe("How long a tripped circuit breaker freezes execution of the repository and environment.")
 });
 var ProtectedPathsPolicy = external_exports.strictObject({
   /** Globs a governed change may not touch, in addition to the built-in ones. */
-  paths: external_exports.array(Glob).default([]),
+  paths: external_exports.array(Glob).default([]).describe("Globs a governed change may not touch, in addition to the built-in ones."),
   /**
    * Built-in protected globs this policy releases (`.github/workflows/**`, `policies/**`).
    * The AAOE config itself can never be released.
    */
-  allow: external_exports.array(Glob).default([])
+  allow: external_exports.array(Glob).default([]).describe("Built-in protected globs this policy releases (`.github/workflows/**`, `policies/**`). The AAOE config itself can never be released.")
 });
 var SecretsPolicy = external_exports.strictObject({
-  enabled: external_exports.boolean().default(true),
+  enabled: external_exports.boolean().default(true).describe("Scan the added lines of a governed change for secrets."),
   /** Globs of files whose added lines are not scanned (test fixtures, say). */
-  ignorePaths: external_exports.array(Glob).default([])
+  ignorePaths: external_exports.array(Glob).default([]).describe("Globs of files whose added lines are not scanned (test fixtures, say).")
 });
 var TriggerPolicy = external_exports.strictObject({
   /** The label that starts agent work on an issue and puts a pull request under governance. */
-  label: external_exports.string().min(1).max(50).default("aaoe"),
+  label: external_exports.string().min(1).max(50).default("aaoe").describe("The label that starts agent work on an issue and puts a pull request under governance."),
   /**
    * On an issue, the label starts agent work (and spends money) only when the person who applied it has one of
    * these permissions on the repository, checked through the API; a bot's label is never consent.
    */
-  permissions: external_exports.array(RepositoryPermission).min(1).default(["write", "maintain", "admin"])
+  permissions: external_exports.array(RepositoryPermission).min(1).default(["write", "maintain", "admin"]).describe("On an issue, the label starts agent work (and spends money) only when the person who applied it has one of these permissions on the repository, checked through the API; a bot's label is never consent.")
 });
 var Policy = external_exports.strictObject({
   /** A name for this policy, shown in the check run. */
-  id: external_exports.string().min(1).optional(),
+  id: external_exports.string().min(1).optional().describe("A name for this policy, shown in the check run."),
   /**
    * Probot's org defaults: another config file this one builds on (`.github`, `repo`, `owner/repo` or
    * `owner/repo:path`). Read and removed by Probot's `context.config` before validation.
    */
-  _extends: external_exports.string().min(1).optional(),
+  _extends: external_exports.string().min(1).optional().describe("Probot's org defaults: another config file this one builds on (`.github`, `repo`, `owner/repo` or `owner/repo:path`). Read and removed by Probot's `context.config` before validation."),
   /** A shipped preset (`policies/<name>.yml`) this policy builds on. */
-  extends: external_exports.string().regex(/^[a-z0-9][a-z0-9-]*$/, "a preset name: lowercase letters, digits and dashes").optional(),
-  description: external_exports.string().optional(),
+  extends: external_exports.string().regex(/^[a-z0-9][a-z0-9-]*$/, "a preset name: lowercase letters, digits and dashes").optional().describe("A shipped preset (`policies/<name>.yml`) this policy builds on."),
+  description: external_exports.string().optional().describe("What this policy is for, in words."),
   /** Logins whose pull requests are agent work (for example `renovate[bot]`, `my-agent[bot]`). */
-  agents: external_exports.array(external_exports.string().min(1)).default([]),
-  trigger: TriggerPolicy.default({ label: "aaoe", permissions: ["write", "maintain", "admin"] }),
-  risk: RiskPolicy.default({ maxLevel: "high", requireHumanApprovalAbove: "low" }),
-  cost: CostPolicy.default({ hardFailOnBreach: true }),
+  agents: external_exports.array(external_exports.string().min(1)).default([]).describe("Logins whose pull requests are agent work (for example `renovate[bot]`, `my-agent[bot]`)."),
+  trigger: TriggerPolicy.default({ label: "aaoe", permissions: ["write", "maintain", "admin"] }).describe("What starts agent work and puts a pull request under governance."),
+  risk: RiskPolicy.default({ maxLevel: "high", requireHumanApprovalAbove: "low" }).describe("How much computed risk a change may carry, and from which level a person must approve it."),
+  cost: CostPolicy.default({ hardFailOnBreach: true }).describe("Model spending caps per execution and per month."),
   deployment: DeploymentPolicy.default({
     strategy: "canary",
     canaryPercent: 10,
     autoRollback: { errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 }
-  }),
-  circuitBreaker: CircuitBreakerPolicy.default({ maxFailures: 3, freezeMinutes: 30 }),
-  protectedPaths: ProtectedPathsPolicy.default({ paths: [], allow: [] }),
-  secrets: SecretsPolicy.default({ enabled: true, ignorePaths: [] }),
+  }).describe("How the companion action deploys a merged change, and when it rolls back."),
+  circuitBreaker: CircuitBreakerPolicy.default({ maxFailures: 3, freezeMinutes: 30 }).describe("Failed deployments that freeze execution, and for how long."),
+  protectedPaths: ProtectedPathsPolicy.default({ paths: [], allow: [] }).describe("Paths a governed change may not touch."),
+  secrets: SecretsPolicy.default({ enabled: true, ignorePaths: [] }).describe("The secrets gate."),
   /** Who may approve a governed change, and how many must. */
-  approvals: ApprovalsPolicy.default({ minimum: 1, permissions: ["write", "maintain", "admin"], invalidateOnPush: true, owners: "none", teams: [], countReviews: false }),
+  approvals: ApprovalsPolicy.default({ minimum: 1, permissions: ["write", "maintain", "admin"], invalidateOnPush: true, owners: "none", teams: [], countReviews: false }).describe("Who may approve a governed change, and how many must."),
   /** `auto`: AAOE merges a change once every gate passes and its approvals hold (never the agent); `manual`: a person merges it. */
-  merge: MergeMode.default("manual"),
+  merge: MergeMode.default("manual").describe("`auto`: AAOE merges a change once every gate passes and its approvals hold (never the agent); `manual`: a person merges it."),
   /** When an approved change may be deployed: change windows and freezes in a time zone (default: any time). */
-  schedule: SchedulePolicy.default({ timezone: "UTC", windows: [], freezes: [] }),
+  schedule: SchedulePolicy.default({ timezone: "UTC", windows: [], freezes: [] }).describe("When an approved change may be deployed: change windows and freezes in a time zone (default: any time)."),
   /** Routes of execution events to the operator's destinations (by name) or to GitHub comments (docs/notifications.md). */
-  notifications: NotificationsPolicy,
+  notifications: NotificationsPolicy.describe("Routes of execution events to the operator's destinations (by name) or to GitHub comments (docs/notifications.md)."),
   /** `propose-fix`: a debug issue also carries the trigger label, so the agent proposes a fix through the governed path. */
-  selfHeal: SelfHealPolicy
+  selfHeal: SelfHealPolicy.describe("`propose-fix`: a debug issue also carries the trigger label, so the agent proposes a fix through the governed path.")
 });
 function compareRisk(a, b) {
   return RISK_LEVELS.indexOf(a) - RISK_LEVELS.indexOf(b);

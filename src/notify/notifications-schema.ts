@@ -35,13 +35,13 @@ const unique = <T>(list: readonly T[]) => new Set(list).size === list.length;
 export const NotificationRoute = z
   .strictObject({
     /** A destination the operator defined (`AAOE_NOTIFY_DESTINATIONS`), or `github`. */
-    to: DestinationName,
+    to: DestinationName.describe("A destination the operator defined (`AAOE_NOTIFY_DESTINATIONS`), or `github`."),
     /** The events this route delivers. */
-    on: z.array(NotifyEvent).min(1, 'list at least one event').refine(unique, 'list each event once'),
+    on: z.array(NotifyEvent).min(1, 'list at least one event').refine(unique, 'list each event once').describe("The events this route delivers."),
     /** `to: github` only: who the comment mentions (trusted: the policy is read from the default branch). */
-    mention: z.array(Mention).max(10, 'at most 10 mentions').refine(unique, 'list each mention once').optional(),
+    mention: z.array(Mention).max(10, 'at most 10 mentions').refine(unique, 'list each mention once').optional().describe("`to: github` only: who the comment mentions (trusted: the policy is read from the default branch)."),
     /** `to: github` only: where the comment goes (default: both, whichever the execution has). */
-    where: z.array(GitHubTarget).min(1).refine(unique, 'list each place once').optional(),
+    where: z.array(GitHubTarget).min(1).refine(unique, 'list each place once').optional().describe("`to: github` only: where the comment goes (default: both, whichever the execution has)."),
   })
   .superRefine((route, ctx) => {
     if (route.to === GITHUB_DESTINATION) return;

@@ -19,24 +19,26 @@ export type TeamSlug = z.infer<typeof TeamSlug>;
 
 export const ApprovalsPolicy = z.strictObject({
   /** Distinct people whose approvals must hold; the same person approving twice counts once. */
-  minimum: z.int().min(1, 'at least 1: an approval policy that needs nobody approves nothing').default(1),
+  minimum: z.int().min(1, 'at least 1: an approval policy that needs nobody approves nothing').default(1).describe("Distinct people whose approvals must hold; the same person approving twice counts once."),
   /** The repository permissions an approver may have, checked through the API when the approval is counted. */
   permissions: z
     .array(RepositoryPermission)
     .min(1, 'list at least one permission: with none, nobody could approve')
     .refine((list) => new Set(list).size === list.length, 'list each permission once')
-    .default(['write', 'maintain', 'admin']),
+    .default(['write', 'maintain', 'admin'])
+    .describe('The repository permissions an approver may have, checked through the API when the approval is counted.'),
   /** A push to the pull request voids the approvals given on the previous head commit. */
-  invalidateOnPush: z.boolean().default(true),
+  invalidateOnPush: z.boolean().default(true).describe("A push to the pull request voids the approvals given on the previous head commit."),
   /** `codeowners`: every group of touched paths needs an approval from one of its CODEOWNERS (a user or a member of a team). */
-  owners: z.enum(['codeowners', 'none']).default('none'),
+  owners: z.enum(['codeowners', 'none']).default('none').describe("`codeowners`: every group of touched paths needs an approval from one of its CODEOWNERS (a user or a member of a team)."),
   /** Teams (`org/team-slug`) each of which must have an approving member. */
   teams: z
     .array(TeamSlug)
     .refine((list) => new Set(list.map((t) => t.toLowerCase())).size === list.length, 'list each team once')
-    .default([]),
+    .default([])
+    .describe('Teams (org/team-slug) each of which must have an approving member.'),
   /** GitHub pull-request reviews in the APPROVED state count as approvals (under the same rules as `/aaoe approve`). */
-  countReviews: z.boolean().default(false),
+  countReviews: z.boolean().default(false).describe("GitHub pull-request reviews in the APPROVED state count as approvals (under the same rules as `/aaoe approve`)."),
 });
 export type ApprovalsPolicy = z.infer<typeof ApprovalsPolicy>;
 /** An approvals section as written, before defaults. */
