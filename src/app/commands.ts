@@ -18,8 +18,11 @@ import { fromMarkdown } from 'mdast-util-from-markdown';
 export const COMMAND_VERBS = ['approve', 'reject', 'pause', 'resume', 'retry', 'rollback', 'status', 'explain', 'help'] as const;
 export type CommandVerb = (typeof COMMAND_VERBS)[number];
 
-/** A command AAOE acts on. Only `reject` carries an argument: its optional reason. */
-export type Command = { verb: 'reject'; reason?: string } | { verb: Exclude<CommandVerb, 'reject'> };
+/** A command AAOE acts on. `reject` carries its optional reason; `plan start` the plan file (`src/app/plan-work.ts`). */
+export type Command = { verb: 'reject'; reason?: string } | { verb: 'plan'; action: 'start'; path: string } | { verb: Exclude<CommandVerb, 'reject'> };
+
+/** `/aaoe plan start plans/<file>.yml`: a plan file of the architecture repository's default branch. */
+export const PLAN_FILE = /^plans\/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\.ya?ml$/;
 
 /** One `/aaoe` line of a comment, with its 1-based line number in the comment body. */
 export type ParsedCommand =
@@ -27,7 +30,7 @@ export type ParsedCommand =
   /** `/aaoe` followed by no verb, or by a verb AAOE does not know. */
   | { type: 'unknown'; line: number; verb: string; suggestion?: CommandVerb; reply: string }
   /** A known verb with arguments it does not take. */
-  | { type: 'invalid'; line: number; verb: CommandVerb; reply: string };
+  | { type: 'invalid'; line: number; verb: CommandVerb | 'plan'; reply: string };
 
 const PREFIX = '/aaoe';
 
@@ -50,6 +53,7 @@ export const COMMAND_TEXT = {
       'AAOE commands (one per line, at the start of the line, outside quotes and code):',
       '',
       ...COMMAND_VERBS.map((v) => `- \`${DESCRIPTIONS[v].usage}\`: ${DESCRIPTIONS[v].does}`),
+      '- `/aaoe plan start plans/<file>.yml`: on an issue of the architecture repository, start that plan (its tracking issue then takes `pause`, `resume`, `rollback`, `status`)',
       '',
       'Approving needs one of the permissions the policy allows (by default write, maintain or admin); the proposer, the pull request author and bots never count.',
     ].join('\n'),
@@ -101,6 +105,11 @@ function parseLine(text: string, line: number): ParsedCommand {
   const verb = first.toLowerCase();
   const args = more.join(' ').trim();
   if (verb === '') return { type: 'unknown', line, verb, reply: COMMAND_TEXT.missingVerb() };
+  if (verb === 'plan') {
+    const [action = '', path = '', ...extra] = args.split(/\s+/);
+    if (action.toLowerCase() === 'start' && PLAN_FILE.test(path) && extra.length === 0) return { type: 'command', line, command: { verb, action: 'start', path } };
+    return { type: 'invalid', line, verb, reply: `\`${PREFIX} plan ${echo(args)}\` did nothing: write \`${PREFIX} plan start plans/<file>.yml\` (a \`.yml\` file under \`plans/\` of this repository's default branch) alone on its line.` };
+  }
   if (!isVerb(verb)) {
     const suggestion = closestVerb(verb);
     return { type: 'unknown', line, verb: first.slice(0, 100), ...(suggestion ? { suggestion } : {}), reply: COMMAND_TEXT.unknownVerb(first, suggestion) };

@@ -33,6 +33,11 @@ export type NotifyPorts = {
   latestDeployReport?: (db: SqlExecutor, executionId: string) => Promise<Record<string, unknown> | undefined>;
   /** The app's own login (`slug[bot]`): its comments are updated, its debug issues found again. */
   botLogin: () => Promise<string>;
+  /**
+   * `selfHeal: propose-fix`: starts agent work on the debug issue, the consent being the policy's (a label the app
+   * applies is never consent, so the issue's own webhooks start nothing). Absent: the debug issue is only labelled.
+   */
+  startFix?: (execution: ExecutionRecord, issue: { number: number; title: string; htmlUrl: string }, key: string, traceId: string) => Promise<{ outcome: string; executionId?: string }>;
   /** Tests: another fetch, another way of waiting between attempts. */
   fetch?: FetchLike;
   sleep?: (ms: number) => Promise<void>;
@@ -194,6 +199,14 @@ async function reasonFor(db: SqlExecutor, execution: ExecutionRecord, event: Not
 
 export type DebugIssueResult = { issue: { number: number; url: string } | null; created: boolean; reason?: string };
 
+/** Who consents to a self-heal fix: the repository's policy, for the execution whose canary failed. */
+export const SELF_HEAL_CONSENT = 'policy:selfHeal';
+
+/** Whether an execution is a self-heal attempt (its issue's work was started by the policy's consent). */
+export function isSelfHeal(execution: Pick<ExecutionRecord, 'work'>): boolean {
+  return execution.work?.issue?.labelledBy.startsWith(SELF_HEAL_CONSENT) ?? false;
+}
+
 /** GitHub answers that retrying cannot change: issues disabled (410), no permission (403), no repository (404), refused (422). */
 const FINAL_STATUSES = new Set([403, 404, 410, 422]);
 
@@ -233,13 +246,21 @@ export async function openDebugIssue(ports: NotifyPorts, job: Job<EffectJob>, ex
     return { issue: null, created: false, reason };
   }
   const issue = { number: found.number, url: found.htmlUrl };
+  // self-heal: the agent proposes a fix through the governed path, once: a fix that fails its own canary gets a
+  // debug issue, never another automatic attempt
+  let fix: { outcome: string; executionId?: string } | undefined;
+  if (selfHeal && ports.startFix) {
+    fix = isSelfHeal(execution)
+      ? { outcome: `not started: execution ${execution.id} was itself a self-heal attempt (one automatic fix at most)` }
+      : await ports.startFix(execution, { number: found.number, title: rendered.title, htmlUrl: found.htmlUrl }, `${key}:self_heal`, job.data.traceId);
+  }
   const notified = await deliver(ports, `${key}:debug_issue`, execution, 'debug_issue', policy, github, issue);
   await db.transaction(async (tx) => {
     if (!(await markDone(tx, key, execution.id, { issue, created, labels, notified }))) return;
     await appendAudit(tx, {
       executionId: execution.id, traceId: job.data.traceId, actor: 'aaoe', action: 'debug_issue_opened',
-      reason: `#${issue.number}${selfHeal ? ` labelled ${labels.join(', ')} (selfHeal: propose-fix)` : ''}${notified.failed.length > 0 ? `; ${describe(notified)}` : ''}`.slice(0, 2000),
-      data: { issue: issue.number, created, labels, delivered: notified.delivered, failed: notified.failed.map((f) => f.destination) },
+      reason: `#${issue.number}${selfHeal ? ` labelled ${labels.join(', ')} (selfHeal: propose-fix)` : ''}${fix ? `; fix: ${fix.outcome}` : ''}${notified.failed.length > 0 ? `; ${describe(notified)}` : ''}`.slice(0, 2000),
+      data: { issue: issue.number, created, labels, delivered: notified.delivered, failed: notified.failed.map((f) => f.destination), fix: fix?.executionId ?? null },
     });
   });
   return { issue, created };

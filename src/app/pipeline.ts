@@ -7,9 +7,10 @@ import { evaluatePolicy } from '../policy/evaluate-policy.js';
 import { explainEvaluation, explainInvalidPolicy, explainUngoverned } from '../policy/explain.js';
 import { decideGovernance } from '../policy/governance.js';
 import type { Presets } from '../policy/presets.js';
-import { AgentWork } from './agent-work.js';
+import { AgentWork, startIssueExecution } from './agent-work.js';
 import { DEFAULT_ENVIRONMENT, dispatchDeploy, dispatchRollback } from './deploy-work.js';
 import { CommandWork, explainApprovals, judgeApprovals } from './command-work.js';
+import { PlanWork, isPlanJob } from './plan-work.js';
 import { extractProposalBlock, type Proposal } from '../agent/proposal.js';
 import type { AgentConfig } from '../agent/models-config.js';
 import { executionModelCost } from '../store/model-calls.js';
@@ -19,7 +20,7 @@ import { scheduleAt } from '../schedule/windows.js';
 import { ONBOARDING_BRANCH, ONBOARDING_CHECK_TEXT } from '../onboarding/onboarding-plan.js';
 import { CONFIG_PATH } from '../onboarding/onboarding-files.js';
 import { NO_DESTINATIONS, type NotifyDestinations } from '../notify/config.js';
-import { notify, openDebugIssue, type NotifyPorts } from './notify-work.js';
+import { SELF_HEAL_CONSENT, notify, openDebugIssue, type NotifyPorts } from './notify-work.js';
 import {
   commitTransition,
   getExecution,
@@ -71,7 +72,17 @@ export class Pipeline {
       options.agent,
     );
     this.commandWork = new CommandWork({ runtime, now: options.now, policyFor: (context) => this.policyFor(context), botLogin: () => this.botLogin() });
+    this.planWork = new PlanWork({
+      runtime,
+      now: options.now,
+      botLogin: () => this.botLogin(),
+      connect: (installationId, repo, traceId) => this.connect(installationId, repo, traceId),
+      appOctokit: async () => (await this.app.auth()) as Octokit,
+      installationOctokit: async (installationId) => (await this.app.auth(installationId)) as Octokit,
+    });
   }
+
+  private readonly planWork: PlanWork;
 
   private readonly agentWork: AgentWork;
   private readonly commandWork: CommandWork;
@@ -100,7 +111,7 @@ export class Pipeline {
     const github = new GitHubAdapter(octokit, context.repo());
     if (job.data.onboarding) return void (await (await import('../onboarding/onboard.js')).onboardRepositories(octokit, job.data.onboarding, context.log));
     if (job.data.issue) return this.agentWork.onIssue(job, context, github);
-    if (job.data.comment) return this.commandWork.onComment(job, context, github);
+    if (job.data.comment) return (await this.planWork.onComment(job, context, github)) ? undefined : this.commandWork.onComment(job, context, github);
     if (job.data.button) return this.commandWork.onButton(job, context, github);
     if (job.data.protection) return this.reviewDeployment(job, context, github);
     const pullRequests = job.data.pullRequest ? [job.data.pullRequest] : [];
@@ -235,6 +246,7 @@ export class Pipeline {
   // ------------------------------------------------------------------ effects
 
   async onEffect(job: Job<EffectJob>): Promise<void> {
+    if (isPlanJob(job.data)) return this.planWork.onJob({ ...job, data: job.data });
     if (await isDone(this.runtime.db, job.key)) return;
     const { effect, executionId, traceId } = job.data;
     const execution = await getExecution(this.runtime.db, executionId);
@@ -329,7 +341,7 @@ export class Pipeline {
         at: this.options.now().toISOString(),
       };
       const evaluation = await evaluatePolicy(change, repoPolicy.policy);
-      const text = explainEvaluation(evaluation, { policySource: repoPolicy.source });
+      const text = explainEvaluation(evaluation, { policySource: repoPolicy.source, traceId });
       let conclusion = evaluation.conclusion;
       const approvalPorts = { runtime: this.runtime, botLogin: () => this.botLogin() };
       let actions: CheckRunPlan['actions'] = [];
@@ -520,7 +532,11 @@ export class Pipeline {
   }
 
   private notifyPorts(): NotifyPorts {
-    return { runtime: this.runtime, now: this.options.now, destinations: this.options.notify ?? NO_DESTINATIONS, botLogin: () => this.botLogin() };
+    return {
+      runtime: this.runtime, now: this.options.now, destinations: this.options.notify ?? NO_DESTINATIONS, botLogin: () => this.botLogin(),
+      startFix: (failed, issue, key, traceId) =>
+        startIssueExecution({ runtime: this.runtime, now: this.options.now }, { key, repo: failed.repo, installationId: failed.installationId, issue, consentBy: `${SELF_HEAL_CONSENT} (debug issue of execution ${failed.id})`, traceId }),
+    };
   }
 
   private async policyFor(context: Context): Promise<RepoPolicy> {

@@ -163,6 +163,11 @@ export class GitHubAdapter {
     return { number: data.number, htmlUrl: data.html_url };
   }
 
+  /** Replaces an issue's body (`PATCH /repos/{owner}/{repo}/issues/{issue_number}`), as the app. */
+  async updateIssueBody(issueNumber: number, body: string): Promise<void> {
+    await this.octokit.rest.issues.update({ ...this.repo, issue_number: issueNumber, body });
+  }
+
   /**
    * The open issue (not a pull request) labelled `label`, opened by `author`, whose body carries `marker`, if there
    * is one: how an issue is found again instead of opened twice.

@@ -4,6 +4,7 @@ import { appendAudit } from './audit-log.js';
 import type { SqlExecutor } from './database.js';
 import { releaseDeployLock } from './deploy-locks.js';
 import { QUEUES, type JobQueue } from './job-queue.js';
+import { findPlanStep } from './plans.js';
 import { setTimer } from './timers.js';
 
 /**
@@ -72,6 +73,9 @@ export type PullRequestSubject = {
 
 /** What an effect job carries: enough to find the execution; the effect says what to do. */
 export type EffectJob = { executionId: string; traceId: string; effect: Effect };
+
+/** An execution that carries a plan step ended: its plan moves on (`src/app/plan-work.ts`), on the effect queue. */
+export type StepEndedJob = { plan: { repo: string; planId: string }; traceId: string; effect: { type: 'step_execution_ended'; step: string; executionId: string; state: ExecutionState; key: string } };
 
 type Row = {
   id: string; repo: string; installation_id: number; pull_request: number | null; state: ExecutionState; version: number;
@@ -223,6 +227,13 @@ export async function commitTransition(
     }
   }
   if (before && !FINAL_STATES.has(before.state) && FINAL_STATES.has(after.state)) {
+    // an execution that carries a plan step moves its plan: a job enqueued with this transition, so never lost
+    const step = await findPlanStep(tx, after.id);
+    if (step) {
+      const key = `plan-step:${after.id}:${after.version}:${after.state}`;
+      const job: StepEndedJob = { plan: { repo: step.repo, planId: step.planId }, traceId, effect: { type: 'step_execution_ended', step: step.step, executionId: after.id, state: after.state, key } };
+      await queue.enqueue(tx, QUEUES.effect, key, job);
+    }
     // an execution that ended gives back the deployment lock it held (or its place in the queue); the next one deploys
     const next = await releaseDeployLock(tx, after.id, new Date(after.updatedAt));
     if (next) {

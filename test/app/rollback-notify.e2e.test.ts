@@ -58,6 +58,7 @@ beforeAll(async () => {
     'risk: { maxLevel: high, requireHumanApprovalAbove: low }',
     'merge: auto',
     'circuitBreaker: { maxFailures: 2, freezeMinutes: 30 }',
+    'selfHeal: propose-fix',
     'notifications:',
     '  - { to: ops-slack, on: [rollback, frozen] }',
     '  - { to: pager, on: [rollback, frozen] }',
@@ -119,6 +120,12 @@ describe('a failed canary: rolled back, people told, the evidence in a debug iss
     expect(body).toContain('```mermaid');
     expect(body).not.toContain('@everyone');
     expect(body).not.toContain('<!-- aaoe:status -->');
+    // selfHeal: propose-fix: the debug issue carries the trigger label, and agent work on it starts with the
+    // policy's consent (the label the app applied is not consent, so its webhooks start nothing)
+    expect((debug[0] as any).labels.map((l: any) => l.name).sort()).toEqual(['aaoe', 'aaoe-debug']);
+    const fix = (await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).filter((e) => e.issue === debug[0]!.number);
+    expect(fix).toHaveLength(1);
+    expect(fix[0]!.work?.issue?.labelledBy).toBe(`policy:selfHeal (debug issue of execution ${x.id})`);
     expect(h.sim.rejections).toEqual([]);
   });
 

@@ -49,6 +49,9 @@ describe('traces', () => {
     await h.deliver('pull_request', flow.pullRequestPayload('opened', pr), { id: delivery });
     const x = (await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((e) => e.pullRequest === number)!;
     expect(x.traceId).toBe(delivery);
+    // the check run names the trace too
+    const check = h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy').at(-1) as any;
+    expect(check.output.summary).toContain(`trace ${delivery}`);
 
     const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === otelTraceId(delivery));
     const names = spans.map((s) => s.name);

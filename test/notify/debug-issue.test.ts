@@ -99,3 +99,12 @@ describe('renderDebugIssue', () => {
     expect(out.body).not.toContain('javascript:');
   });
 });
+
+describe('self-heal depth', () => {
+  it('an execution started by the policy\'s consent is a self-heal attempt; one started by a person is not', async () => {
+    const { isSelfHeal } = await import('../../src/app/notify-work.js');
+    expect(isSelfHeal({ work: { issue: { number: 9, title: 't', htmlUrl: 'u', labelledBy: 'policy:selfHeal (debug issue of execution x1)' } } } as never)).toBe(true);
+    expect(isSelfHeal({ work: { issue: { number: 9, title: 't', htmlUrl: 'u', labelledBy: 'wendy-writer' } } } as never)).toBe(false);
+    expect(isSelfHeal({ work: null })).toBe(false);
+  });
+});

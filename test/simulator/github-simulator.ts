@@ -23,6 +23,7 @@ import {
   pullJson,
   pullMinimalJson,
   repoJson,
+  teamJson,
   userJson,
   type AppData,
   type Annotation,
@@ -1185,6 +1186,42 @@ const ROUTES: Record<string, RouteDef> = {
       const issue = kit.state.issue(ctx.repo, ctx.params.issue_number);
       if (!issue?.data) throw kit.notFound(ctx);
       return { status: 200, json: issueJson(kit.urls, ctx.repo, issue.data, issue.comments.length) };
+    },
+  },
+
+  'issues/update': {
+    auth: 'installation',
+    permissions: ['issues:write'],
+    handle: (kit, ctx) => {
+      const issue = kit.state.issue(ctx.repo, ctx.params.issue_number);
+      if (!issue?.data) throw kit.notFound(ctx);
+      const body = ctx.body as { title?: string | number | null; body?: string | null; state?: 'open' | 'closed' };
+      if (typeof body.body === 'string' && body.body.length > COMMENT_MAX) throw kit.validationFailed(ctx, 'Issue', [{ code: 'custom', field: 'body', message: `body is too long (maximum is ${COMMENT_MAX} characters)` }]);
+      if (body.title !== undefined && body.title !== null) issue.data.title = String(body.title);
+      if (body.body !== undefined) issue.data.body = body.body;
+      if (body.state) issue.data.state = body.state;
+      issue.data.updatedAt = isoSeconds();
+      return { status: 200, json: issueJson(kit.urls, ctx.repo, issue.data, issue.comments.length) };
+    },
+  },
+
+  'teams/get-by-name': {
+    auth: 'installation',
+    permissions: ['members:read'],
+    handle: (kit, ctx) => {
+      const org = String(ctx.params.org);
+      const slug = String(ctx.params.team_slug);
+      const members = kit.state.teams.get(`${org}/${slug}`.toLowerCase());
+      if (!members) throw kit.notFound(ctx);
+      const user = userJson(kit.urls, org, 'Organization');
+      const organization = {
+        login: org, url: `${kit.urls.api}/orgs/${org}`, id: user.id, node_id: user.node_id, repos_url: `${kit.urls.api}/orgs/${org}/repos`, events_url: `${kit.urls.api}/orgs/${org}/events`,
+        hooks_url: `${kit.urls.api}/orgs/${org}/hooks`, issues_url: `${kit.urls.api}/orgs/${org}/issues`, members_url: `${kit.urls.api}/orgs/${org}/members{/member}`,
+        public_members_url: `${kit.urls.api}/orgs/${org}/public_members{/member}`, avatar_url: user.avatar_url, description: null, html_url: `${kit.urls.web}/${org}`,
+        has_organization_projects: true, has_repository_projects: true, public_repos: 0, public_gists: 0, followers: 0, following: 0, type: 'Organization',
+        created_at: '2020-01-01T00:00:00Z', updated_at: '2020-01-01T00:00:00Z', archived_at: null,
+      };
+      return { status: 200, json: { ...teamJson(kit.urls, org, slug), created_at: '2020-01-01T00:00:00Z', updated_at: '2020-01-01T00:00:00Z', members_count: members.size, repos_count: 0, organization } };
     },
   },
 
