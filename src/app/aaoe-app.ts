@@ -35,7 +35,7 @@ export const ISSUE_EVENTS = ['issues.opened', 'issues.labeled'] as const;
 export const COMMAND_EVENTS = ['issue_comment.created', 'check_run.requested_action', 'pull_request_review.submitted', 'pull_request_review.dismissed'] as const;
 
 /** Deliveries that are recorded and acted on by the job runner. */
-export const ACTED_ON_EVENTS = [...PULL_REQUEST_EVENTS, ...ISSUE_EVENTS, ...COMMAND_EVENTS, 'deployment_protection_rule.requested', 'check_run.rerequested', 'check_suite.rerequested'] as const;
+export const ACTED_ON_EVENTS = [...PULL_REQUEST_EVENTS, ...ISSUE_EVENTS, ...COMMAND_EVENTS, 'deployment_protection_rule.requested', 'check_run.rerequested', 'check_suite.rerequested', 'push'] as const;
 
 /**
  * Installations: onboarding (`src/onboarding`). GitHub sends these to every app without a subscription, and refuses

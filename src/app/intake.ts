@@ -37,6 +37,8 @@ export type DeliveryJob = {
   pullRequestNumbers?: number[];
   /** `installation.created` / `installation_repositories.added`: the repositories to onboard (`src/onboarding`). */
   onboarding?: OnboardingRequest;
+  /** A push to the default branch: checked for architecture drift. */
+  push?: { after: string };
 };
 
 /**
@@ -77,6 +79,12 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
     if (!Number.isSafeInteger(runId) || typeof payload.environment !== 'string' || typeof payload.deployment?.sha !== 'string') return undefined;
     const numbers = ((payload.pull_requests ?? []) as Array<{ number?: unknown }>).map((p) => p.number).filter((n): n is number => typeof n === 'number');
     return { ...base, protection: { environment: payload.environment, runId, sha: payload.deployment.sha, pullRequestNumbers: numbers } };
+  }
+  if (name === 'push') {
+    // a push to the default branch is checked for architecture drift (when the policy names a model)
+    const branch = repository.default_branch;
+    if (typeof branch !== 'string' || payload.ref !== `refs/heads/${branch}` || payload.deleted === true || typeof payload.after !== 'string') return undefined;
+    return { ...base, push: { after: payload.after } };
   }
   if (name === 'issue_comment') {
     // most comments are conversation: only one with a line that starts with /aaoe becomes a job

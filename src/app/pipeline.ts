@@ -17,6 +17,7 @@ import { executionModelCost } from '../store/model-calls.js';
 import { appendAudit } from '../store/audit-log.js';
 import { activeFreeze, recordFailure } from '../store/breaker.js';
 import { scheduleAt } from '../schedule/windows.js';
+import { checkDriftOnPush } from './drift-work.js';
 import { ONBOARDING_BRANCH, ONBOARDING_CHECK_TEXT } from '../onboarding/onboarding-plan.js';
 import { CONFIG_PATH } from '../onboarding/onboarding-files.js';
 import { NO_DESTINATIONS, type NotifyDestinations } from '../notify/config.js';
@@ -110,6 +111,7 @@ export class Pipeline {
     const context = new Context({ id, name, payload } as never, octokit, this.app.log.child({ delivery: id, event: `${name}.${action}` }));
     const github = new GitHubAdapter(octokit, context.repo());
     if (job.data.onboarding) return void (await (await import('../onboarding/onboard.js')).onboardRepositories(octokit, job.data.onboarding, context.log));
+    if (job.data.push) return void (await checkDriftOnPush({ runtime: this.runtime, botLogin: () => this.botLogin(), policyOf: (c) => this.policyFor(c) }, job, context, github));
     if (job.data.issue) return this.agentWork.onIssue(job, context, github);
     if (job.data.comment) return (await this.planWork.onComment(job, context, github)) ? undefined : this.commandWork.onComment(job, context, github);
     if (job.data.button) return this.commandWork.onButton(job, context, github);

@@ -112,6 +112,15 @@ export const Policy = z.strictObject({
   schedule: SchedulePolicy.default({ timezone: 'UTC', windows: [], freezes: [] }).describe("When an approved change may be deployed: change windows and freezes in a time zone (default: any time)."),
   /** Routes of execution events to the operator's destinations (by name) or to GitHub comments (docs/notifications.md). */
   notifications: NotificationsPolicy.describe("Routes of execution events to the operator's destinations (by name) or to GitHub comments (docs/notifications.md)."),
+  drift: z
+    .strictObject({
+      model: z
+        .string()
+        .regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}:[^\0:]+$/, 'owner/repo:path of an architecture model file, e.g. acme/architecture:architecture.yml')
+        .describe('The architecture model file (owner/repo:path, read from that repository\'s default branch): services, owners, allowed dependencies, required files.'),
+    })
+    .optional()
+    .describe('Check this repository against an architecture model on every push to its default branch; each drift becomes one issue.'),
   /** `propose-fix`: a debug issue also carries the trigger label, so the agent proposes a fix through the governed path. */
   selfHeal: SelfHealPolicy.describe("`propose-fix`: a debug issue also carries the trigger label, so the agent proposes a fix through the governed path."),
 });

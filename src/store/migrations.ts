@@ -241,6 +241,20 @@ CREATE TABLE deploy_holds (
 );
 `,
   },
+  {
+    version: 13,
+    name: 'drift issues',
+    sql: `
+-- One open drift issue per finding of a repository: the job that claimed the finding opens it.
+CREATE TABLE drift_issues (
+  repo         text NOT NULL,
+  fingerprint  text NOT NULL,
+  job_key      text NOT NULL,
+  issue_number integer,
+  PRIMARY KEY (repo, fingerprint)
+);
+`,
+  },
 ];
 
 /** Key of the transaction-scoped advisory lock that serialises migrators (two processes starting at once). */

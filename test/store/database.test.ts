@@ -58,6 +58,7 @@ describe.each(backends)('database on $name', (backend) => {
       'deploy_locks',
       'deploy_queue',
       'deploy_reports',
+      'drift_issues',
       'effects_done',
       'executions',
       'freezes',

@@ -1,0 +1,102 @@
+import type { Context } from 'probot';
+import { GitHubAdapter, type Octokit } from '../github/github-adapter.js';
+import { checkDrift, driftMarker, loadArchitectureModel, renderDriftIssue, type DriftFinding } from '../plan/drift.js';
+import { formatPlanError } from '../plan/load-plan.js';
+import type { Policy } from '../policy/schema.js';
+import type { Database, SqlExecutor } from '../store/database.js';
+import { isDone, markDone } from '../store/executions.js';
+import type { Job } from '../store/job-queue.js';
+import type { DeliveryJob } from './intake.js';
+
+/**
+ * Drift on push: a push to a repository's default branch checks it against the architecture model its policy names
+ * (`drift.model`, `owner/repo:path`, read from that repository's default branch through the same installation).
+ * Each finding has a fingerprint; one open `aaoe-drift` issue per fingerprint, whatever the number of pushes: a
+ * finding is claimed in the store first (`drift_issues`), so two pushes checked at once open one issue, and the
+ * issue is found again by its hidden marker, so a job run again after a crash opens none twice. When the drift
+ * issue was closed and the drift is still there, a later push opens a new one.
+ */
+
+export const DRIFT_LABEL = 'aaoe-drift';
+
+export type DriftPorts = { runtime: { db: Database }; botLogin: () => Promise<string>; policyOf: (context: Context) => Promise<{ ok: true; policy: Policy } | { ok: false }> };
+
+export type DriftOutcome = { findings: number; opened: number[]; kept: number[]; skipped?: string };
+
+export async function checkDriftOnPush(ports: DriftPorts, job: Job<DeliveryJob>, context: Context, github: GitHubAdapter): Promise<DriftOutcome | undefined> {
+  const db = ports.runtime.db;
+  const key = `${job.key}:drift`;
+  if (await isDone(db, key)) return undefined;
+  const done = async (outcome: DriftOutcome) => {
+    await db.transaction((tx) => markDone(tx, key, null, outcome));
+    return outcome;
+  };
+  const repoPolicy = await ports.policyOf(context);
+  if (!repoPolicy.ok) return done({ findings: 0, opened: [], kept: [], skipped: 'the policy does not validate' });
+  const ref = repoPolicy.policy.drift?.model;
+  if (!ref) return done({ findings: 0, opened: [], kept: [], skipped: 'no drift.model in the policy' });
+  const { owner, repo } = context.repo();
+  const repository = `${owner}/${repo}`;
+  const [modelRepo = '', modelPath = ''] = ref.split(':');
+  const [modelOwner = '', modelName = ''] = modelRepo.split('/');
+  const modelSource = modelRepo.toLowerCase() === repository.toLowerCase() ? github : new GitHubAdapter(context.octokit as unknown as Octokit, { owner: modelOwner, repo: modelName });
+  const text = await modelSource.readFile(modelPath).catch((error: { status?: number }) => {
+    if (error.status === 404 || error.status === 403) return undefined;
+    throw error;
+  });
+  if (text === undefined) return done({ findings: 0, opened: [], kept: [], skipped: `the architecture model ${ref} cannot be read (is the app installed on ${modelRepo}?)` });
+  const model = loadArchitectureModel(text, ref);
+  if (!model.ok) {
+    context.log.warn({ model: ref, errors: model.errors.map(formatPlanError) }, 'the architecture model does not validate; no drift check');
+    return done({ findings: 0, opened: [], kept: [], skipped: `the architecture model ${ref} does not validate: ${formatPlanError(model.errors[0]!)}` });
+  }
+  const after = job.data.push?.after;
+  const findings = await checkDrift(model.model, repository, (r, path) => (r.toLowerCase() === repository.toLowerCase() ? github.readFile(path, after) : Promise.resolve(undefined)));
+  const bot = await ports.botLogin();
+  const opened: number[] = [];
+  const kept: number[] = [];
+  for (const finding of findings) {
+    const issue = await issueFor(db, github, bot, repository, finding, job.key);
+    if (issue?.created) opened.push(issue.number);
+    else if (issue) kept.push(issue.number);
+  }
+  return done({ findings: findings.length, opened, kept });
+}
+
+/** The open drift issue of a finding: found by its marker, or opened by the job that holds the finding's claim. */
+async function issueFor(db: Database, github: GitHubAdapter, bot: string, repository: string, finding: DriftFinding, jobKey: string): Promise<{ number: number; created: boolean } | undefined> {
+  const open = await github.findOpenIssueWithMarker(driftMarker(finding.fingerprint), DRIFT_LABEL, bot);
+  if (open) {
+    await db.transaction((tx) => recordDriftIssue(tx, repository, finding.fingerprint, jobKey, open.number));
+    return { number: open.number, created: false };
+  }
+  // none open: whoever claims the finding opens its issue; a claim on a closed issue (the drift came back) is taken over
+  if (!(await db.transaction((tx) => claimDrift(tx, repository, finding.fingerprint, jobKey)))) return undefined;
+  const rendered = renderDriftIssue(finding);
+  const created = await github.createIssue({ title: rendered.title, body: rendered.body, labels: [DRIFT_LABEL] });
+  await db.transaction((tx) => recordDriftIssue(tx, repository, finding.fingerprint, jobKey, created.number));
+  return { number: created.number, created: true };
+}
+
+/** Claims a finding for a job: true when this job may open its issue (no claim yet, its own, or one whose issue was closed). */
+async function claimDrift(tx: SqlExecutor, repository: string, fingerprint: string, jobKey: string): Promise<boolean> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`drift:${repository}:${fingerprint}`]);
+  const { rows } = await tx.query<{ job_key: string; issue_number: number | null }>('SELECT job_key, issue_number FROM drift_issues WHERE repo = $1 AND fingerprint = $2', [repository, fingerprint]);
+  const row = rows[0];
+  // a claim with no issue yet belongs to the job that made it (it opens the issue when it runs again)
+  if (row && row.issue_number === null && row.job_key !== jobKey) return false;
+  await tx.query(
+    `INSERT INTO drift_issues (repo, fingerprint, job_key, issue_number) VALUES ($1, $2, $3, NULL)
+     ON CONFLICT (repo, fingerprint) DO UPDATE SET job_key = EXCLUDED.job_key, issue_number = NULL`,
+    [repository, fingerprint, jobKey],
+  );
+  return true;
+}
+
+async function recordDriftIssue(tx: SqlExecutor, repository: string, fingerprint: string, jobKey: string, issue: number): Promise<void> {
+  await tx.query(
+    `INSERT INTO drift_issues (repo, fingerprint, job_key, issue_number) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (repo, fingerprint) DO UPDATE SET issue_number = EXCLUDED.issue_number`,
+    [repository, fingerprint, jobKey, issue],
+  );
+}
