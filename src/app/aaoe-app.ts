@@ -3,6 +3,7 @@ import { agentConfigFromEnv, type AgentConfig } from '../agent/models-config.js'
 import { loadPresets, type Presets } from '../policy/presets.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
 import { fireDueTimers } from '../store/timers.js';
+import { pruneStore, retentionFromEnv } from '../store/retention.js';
 import { SpanKind } from '@opentelemetry/api';
 import { inTrace, traceOctokit } from './tracing.js';
 import { notifyDestinationsFromEnv, type NotifyDestinations } from '../notify/config.js';
@@ -131,6 +132,7 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
     await runtime.queue.work<EffectJob>(QUEUES.effect, logged((job) => pipeline.onEffect(job)), concurrency);
     await intake.start();
     startTimers(runtime, options.now ?? (() => new Date()), options.timerIntervalMs ?? timerIntervalFromEnv(process.env), app.log);
+    startRetention(runtime, options.now ?? (() => new Date()), app.log);
     options.onReady?.(runtime);
   };
 }
@@ -156,6 +158,31 @@ function startTimers(runtime: Runtime, now: () => Date, intervalMs: number, log:
   tick();
   runtime.onClose(async () => {
     clearInterval(timer);
+    await running;
+  });
+}
+
+/**
+ * Retention as a maintenance step: every hour (and at start), what only operations need is deleted past its
+ * retention (`AAOE_RETAIN_*_DAYS`, src/store/retention.ts); never the audit log. A broken setting stops the app.
+ */
+function startRetention(runtime: Runtime, now: () => Date, log: { info(meta: object, msg: string): void; error(meta: object, msg: string): void }): void {
+  const read = retentionFromEnv(process.env);
+  if (!read.ok) throw new Error(read.errors.join('; '));
+  let running: Promise<unknown> | undefined;
+  const prune = () => {
+    running ??= pruneStore(runtime.db, read.retention, now())
+      .then((pruned) => log.info({ pruned }, 'retention applied'))
+      .catch((error: unknown) => log.error({ err: error }, 'retention failed; tried again in an hour'))
+      .finally(() => (running = undefined));
+  };
+  const timer = setInterval(prune, 3_600_000);
+  timer.unref();
+  const first = setTimeout(prune, 60_000);
+  first.unref();
+  runtime.onClose(async () => {
+    clearInterval(timer);
+    clearTimeout(first);
     await running;
   });
 }
