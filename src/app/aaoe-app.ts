@@ -124,7 +124,7 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
         const name = 'effect' in job.data ? `effect ${job.data.effect.type}` : `delivery ${job.data.name}.${job.data.action ?? ''}`;
         await inTrace(traceId, name, { 'aaoe.job': job.key, 'aaoe.attempt': job.attempt, ...('executionId' in job.data ? { 'aaoe.execution': job.data.executionId } : {}) }, () => handler(job));
       } catch (error) {
-        app.log.warn({ err: error, job: job.key, attempt: job.attempt }, 'job failed; it is retried with backoff');
+        app.log.warn({ err: error, job: job.key, attempt: job.attempt, trace: 'traceId' in job.data ? job.data.traceId : job.data.id, ...('executionId' in job.data ? { execution: job.data.executionId } : {}) }, 'job failed; it is retried with backoff');
         throw error;
       }
     };

@@ -51,7 +51,7 @@ export type AgentWorkPorts = {
   /** The app's own login (`slug[bot]`). */
   botLogin: () => Promise<string>;
   /** A Probot context and the adapter for a repository of an installation. */
-  connect: (installationId: number, repo: string, traceId: string) => Promise<{ context: Context; github: GitHubAdapter }>;
+  connect: (installationId: number, repo: string, traceId: string, executionId?: string) => Promise<{ context: Context; github: GitHubAdapter }>;
 };
 
 /** Where GitHub looks for CODEOWNERS, in its order. */
@@ -115,7 +115,7 @@ export class AgentWork {
   /** `classify`: the class (labels, else a model), the owners of the likely paths, conflicts in flight. */
   async classify(job: Job<EffectJob>, execution: ExecutionRecord): Promise<void> {
     if (execution.state !== 'received' || !execution.work) return this.skip(job, execution, `classify in ${execution.state}`);
-    const { context, github } = await this.ports.connect(execution.installationId, execution.repo, job.data.traceId);
+    const { context, github } = await this.ports.connect(execution.installationId, execution.repo, job.data.traceId, execution.id);
     const repoPolicy = await this.ports.policyFor(context);
     if (!repoPolicy.ok) return this.fail(job, execution, 'the repository policy (.github/aaoe.yml) does not validate; the check on any pull request says where');
     const issue = await github.getIssue(execution.work.issue.number);
@@ -173,7 +173,7 @@ export class AgentWork {
   /** `request_proposal`: the proposal (asked once), its edits applied, committed on a branch, the pull request opened. */
   async propose(job: Job<EffectJob>, execution: ExecutionRecord): Promise<void> {
     if (execution.state !== 'proposing' || !execution.work?.base) return this.skip(job, execution, `request_proposal in ${execution.state}`);
-    const { context, github } = await this.ports.connect(execution.installationId, execution.repo, job.data.traceId);
+    const { context, github } = await this.ports.connect(execution.installationId, execution.repo, job.data.traceId, execution.id);
     const repoPolicy = await this.ports.policyFor(context);
     if (!repoPolicy.ok) return this.fail(job, execution, 'the repository policy (.github/aaoe.yml) does not validate; the check on any pull request says where');
     const base = execution.work.base;
@@ -288,7 +288,7 @@ export class AgentWork {
     // one writer per issue at a time: two jobs that both find no comment would post two
     const ran = await db.exclusive(`status:${execution.id}`, async () => {
       const latest = (await getExecution(db, execution.id)) ?? execution;
-      const { github } = await this.ports.connect(latest.installationId, latest.repo, job.data.traceId);
+      const { github } = await this.ports.connect(latest.installationId, latest.repo, job.data.traceId, latest.id);
       const body = renderStatusComment({
         executionId: latest.id,
         traceId: latest.traceId,

@@ -68,7 +68,7 @@ export class Pipeline {
         now: options.now,
         policyFor: (context) => this.policyFor(context),
         botLogin: () => this.botLogin(),
-        connect: (installationId, repo, traceId) => this.connect(installationId, repo, traceId),
+        connect: (installationId, repo, traceId, executionId) => this.connect(installationId, repo, traceId, executionId),
       },
       options.agent,
     );
@@ -77,7 +77,7 @@ export class Pipeline {
       runtime,
       now: options.now,
       botLogin: () => this.botLogin(),
-      connect: (installationId, repo, traceId) => this.connect(installationId, repo, traceId),
+      connect: (installationId, repo, traceId, executionId) => this.connect(installationId, repo, traceId, executionId),
       appOctokit: async () => (await this.app.auth()) as Octokit,
       installationOctokit: async (installationId) => (await this.app.auth(installationId)) as Octokit,
     });
@@ -89,11 +89,11 @@ export class Pipeline {
   private readonly commandWork: CommandWork;
 
   /** A Probot context and the adapter for one repository of an installation, for a job. */
-  private async connect(installationId: number, fullName: string, traceId: string): Promise<{ context: Context; github: GitHubAdapter }> {
+  private async connect(installationId: number, fullName: string, traceId: string, executionId?: string): Promise<{ context: Context; github: GitHubAdapter }> {
     const [owner = '', repo = ''] = fullName.split('/');
     const octokit = (await this.app.auth(installationId)) as Octokit;
     const payload = { repository: { name: repo, owner: { login: owner } }, installation: { id: installationId } };
-    const context = new Context({ id: traceId, name: 'issues', payload } as never, octokit, this.app.log.child({ trace: traceId, repo: fullName }));
+    const context = new Context({ id: traceId, name: 'issues', payload } as never, octokit, this.app.log.child({ trace: traceId, repo: fullName, ...(executionId ? { execution: executionId } : {}) }));
     return { context, github: new GitHubAdapter(octokit, { owner, repo }) };
   }
 
@@ -271,7 +271,7 @@ export class Pipeline {
         return this.merge(job, execution, effect.headSha, traceId);
       case 'dispatch_deploy':
       case 'dispatch_rollback': {
-        const { context, github } = await this.connect(execution.installationId, execution.repo, traceId);
+        const { context, github } = await this.connect(execution.installationId, execution.repo, traceId, execution.id);
         const repoPolicy = await this.policyFor(context);
         if (!repoPolicy.ok) throw new Error('the repository policy does not validate: nothing is dispatched until it does');
         const ports = { runtime: this.runtime, now: this.options.now };
@@ -282,7 +282,7 @@ export class Pipeline {
         await this.runtime.db.transaction((tx) => markDone(tx, job.key, executionId, { promotedBy: 'the companion action' }));
         return;
       case 'record_breaker_failure': {
-        const { context } = await this.connect(execution.installationId, execution.repo, traceId);
+        const { context } = await this.connect(execution.installationId, execution.repo, traceId, execution.id);
         const repoPolicy = await this.policyFor(context);
         const breaker = repoPolicy.ok ? repoPolicy.policy.circuitBreaker : { maxFailures: 1, freezeMinutes: 30 }; // no valid policy: the strictest
         const tripped = await this.runtime.db.transaction(async (tx) => {
@@ -307,7 +307,7 @@ export class Pipeline {
         return this.agentWork.postStatus(job, execution);
       case 'notify':
       case 'open_debug_issue': {
-        const { context, github } = await this.connect(execution.installationId, execution.repo, traceId);
+        const { context, github } = await this.connect(execution.installationId, execution.repo, traceId, execution.id);
         const repoPolicy = await this.policyFor(context);
         const policy = repoPolicy.ok ? repoPolicy.policy : undefined;
         if (effect.type === 'open_debug_issue') await openDebugIssue(this.notifyPorts(), job, execution, github, policy);
@@ -470,7 +470,7 @@ export class Pipeline {
       await this.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, { skipped: `not approved at ${headSha} (${execution.state})` }));
       return;
     }
-    const { github } = await this.connect(execution.installationId, execution.repo, traceId);
+    const { github } = await this.connect(execution.installationId, execution.repo, traceId, execution.id);
     const merged = await github.mergePullRequest(execution.pullRequest, headSha);
     await this.runtime.db.transaction(async (tx) => {
       if (!(await markDone(tx, job.key, execution.id, merged))) return;
