@@ -49750,11 +49750,25 @@ var SelfHealPolicy = external_exports.enum(["off", "propose-fix"]).default("off"
 var RISK_LEVELS = ["low", "medium", "high", "critical"];
 var RiskLevel = external_exports.enum(RISK_LEVELS);
 var Glob = external_exports.string().min(1, "a glob must not be empty");
+var CHANGE_PACKAGE_TYPES = ["migration", "terraform", "helm-values", "gateway-route", "feature-flag", "event-schema"];
+var ChangePackageType = external_exports.enum(CHANGE_PACKAGE_TYPES);
+var DEFAULT_PACKAGE_RISK = {
+  migration: "high",
+  terraform: "high",
+  "helm-values": "high",
+  "gateway-route": "medium",
+  "event-schema": "medium",
+  "feature-flag": "low"
+};
+var PackageRiskPolicy = external_exports.strictObject(
+  Object.fromEntries(CHANGE_PACKAGE_TYPES.map((type) => [type, RiskLevel.default(DEFAULT_PACKAGE_RISK[type])]))
+);
 var RiskPolicy = external_exports.strictObject({
   /** A change whose computed risk is above this level is refused, approved or not. */
   maxLevel: RiskLevel.default("high").describe("A change whose computed risk is above this level is refused, approved or not."),
   /** A change whose computed risk is above this level needs a human approval. */
-  requireHumanApprovalAbove: RiskLevel.default("low").describe("A change whose computed risk is above this level needs a human approval.")
+  requireHumanApprovalAbove: RiskLevel.default("low").describe("A change whose computed risk is above this level needs a human approval."),
+  packages: PackageRiskPolicy.default({ ...DEFAULT_PACKAGE_RISK }).describe("The risk weight of each kind of change package a plan step adds (migration, terraform, helm-values, gateway-route, feature-flag, event-schema): a change carrying one is at least that risky.")
 });
 var CostPolicy = external_exports.strictObject({
   /** Tokens an execution may spend (spent so far plus the proposal's estimate). */
@@ -49820,7 +49834,7 @@ var Policy = external_exports.strictObject({
   /** Logins whose pull requests are agent work (for example `renovate[bot]`, `my-agent[bot]`). */
   agents: external_exports.array(external_exports.string().min(1)).default([]).describe("Logins whose pull requests are agent work (for example `renovate[bot]`, `my-agent[bot]`)."),
   trigger: TriggerPolicy.default({ label: "aaoe", permissions: ["write", "maintain", "admin"] }).describe("What starts agent work and puts a pull request under governance."),
-  risk: RiskPolicy.default({ maxLevel: "high", requireHumanApprovalAbove: "low" }).describe("How much computed risk a change may carry, and from which level a person must approve it."),
+  risk: RiskPolicy.default({ maxLevel: "high", requireHumanApprovalAbove: "low", packages: { ...DEFAULT_PACKAGE_RISK } }).describe("How much computed risk a change may carry, and from which level a person must approve it."),
   cost: CostPolicy.default({ hardFailOnBreach: true }).describe("Model spending caps per execution and per month."),
   deployment: DeploymentPolicy.default({
     strategy: "canary",
@@ -49889,6 +49903,8 @@ var Change = external_exports.strictObject({
   /** The proposal of a governed pull request; the resilience gate judges it (absent: judged outside a pull request). */
   proposal: ProposalFacts.optional(),
   /** Spent so far by the execution behind this change. */
+  /** Files of the change that are a plan step's change packages, with their kind (weighed by `risk.packages`). */
+  packages: external_exports.array(external_exports.strictObject({ path: external_exports.string().min(1), type: ChangePackageType })).optional(),
   spent: external_exports.strictObject({ tokens: external_exports.int().nonnegative().default(0), usd: external_exports.number().nonnegative().default(0) }).default({ tokens: 0, usd: 0 }),
   /** When the change is judged (ISO 8601). */
   at: external_exports.iso.datetime({ offset: true })
@@ -50138,8 +50154,12 @@ var SIZE_THRESHOLDS = {
 };
 var DELETION_THRESHOLDS = { high: { files: 10, lines: 500 } };
 var compiledAreas = RISK_AREAS.map((area) => ({ area, match: (0, import_picomatch2.default)(area.globs, { dot: true }) }));
-function assessRisk(change) {
+function assessRisk(change, packageRisk = DEFAULT_PACKAGE_RISK) {
   const signals = [];
+  const changed = new Set(change.files.map((f) => f.path));
+  for (const pkg of change.packages ?? []) {
+    if (changed.has(pkg.path)) signals.push({ signal: "change-package", level: packageRisk[pkg.type], detail: `change package \`${pkg.path}\` (${pkg.type}, weighed ${packageRisk[pkg.type]} by risk.packages)` });
+  }
   for (const { area, match } of compiledAreas) {
     const hits = change.files.filter((f) => match(f.path) || f.previousPath !== void 0 && match(f.previousPath));
     if (hits.length > 0) {
@@ -54865,7 +54885,7 @@ async function evaluateSecretsGate(change, policy) {
 async function evaluatePolicy(change, policy) {
   let assessed;
   try {
-    assessed = assessRisk(change);
+    assessed = assessRisk(change, policy.risk.packages);
   } catch (error63) {
     assessed = error63 instanceof Error ? error63 : new Error(String(error63));
   }

@@ -205,7 +205,7 @@ export class AgentWork {
       }
       const proposed: Work = {
         ...work,
-        proposal: result.value,
+        proposal: { ...result.value, edits: withPackages(result.value.edits, work.packages ?? [], sizes) },
         model: result.model,
         proposedAt: this.ports.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
         branch: `aaoe/issue-${work.issue.number}-${execution.id.slice(0, 8)}-${execution.version}`,
@@ -372,11 +372,11 @@ export class AgentWork {
  */
 export async function startIssueExecution(
   ports: Pick<AgentWorkPorts, 'runtime' | 'now'>,
-  start: { key: string; repo: string; installationId: number; issue: { number: number; title: string; htmlUrl: string }; consentBy: string; traceId: string },
+  start: { key: string; repo: string; installationId: number; issue: { number: number; title: string; htmlUrl: string }; consentBy: string; traceId: string; packages?: Work['packages'] },
 ): Promise<{ outcome: string; executionId?: string }> {
   const { issue, consentBy: sender } = start;
   const now = ports.now();
-  const work: Work = { issue: { number: issue.number, title: issue.title, htmlUrl: issue.htmlUrl, labelledBy: sender } };
+  const work: Work = { issue: { number: issue.number, title: issue.title, htmlUrl: issue.htmlUrl, labelledBy: sender }, ...(start.packages?.length ? { packages: start.packages } : {}) };
   const result = await ports.runtime.db.transaction(async (tx): Promise<{ outcome: string; executionId?: string }> => {
     if (!(await markDone(tx, start.key, null))) return { outcome: 'already acted on' };
     const existing = await lockIssueExecution(tx, start.repo, issue.number);
@@ -395,6 +395,19 @@ export async function startIssueExecution(
   });
   ports.runtime.queue.wake(QUEUES.effect);
   return result;
+}
+
+/**
+ * The proposal's edits with the required files (a plan step's change packages) as they are: an edit the model made
+ * to one of those paths gives way to the package.
+ */
+export function withPackages(edits: Proposal['edits'], packages: ReadonlyArray<{ path: string; content: string }>, existing: ReadonlyMap<string, unknown>): Proposal['edits'] {
+  if (packages.length === 0) return edits;
+  const required = new Set(packages.map((p) => p.path));
+  return [
+    ...edits.filter((e) => !required.has(e.path)),
+    ...packages.map((p) => (existing.has(p.path) ? { action: 'update' as const, path: p.path, content: p.content } : { action: 'create' as const, path: p.path, content: p.content })),
+  ];
 }
 
 const noModel = 'no model is configured for this app: set AAOE_MODELS (a models file), AAOE_MODEL_API_KEY and, for an endpoint other than OpenAI, AAOE_MODEL_BASE_URL';

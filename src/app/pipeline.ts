@@ -3,6 +3,7 @@ import { Context, type Probot } from 'probot';
 import { newPullRequestExecution, transition, type ExecutionEvent } from '../execution/transition.js';
 import { GitHubAdapter, type CheckRunPlan, type Octokit, type PullRequestFacts } from '../github/github-adapter.js';
 import { changedPaths, type Change } from '../policy/change.js';
+import type { ChangePackageType } from '../policy/schema.js';
 import { evaluatePolicy } from '../policy/evaluate-policy.js';
 import { explainEvaluation, explainInvalidPolicy, explainUngoverned } from '../policy/explain.js';
 import { decideGovernance } from '../policy/governance.js';
@@ -339,6 +340,7 @@ export class Pipeline {
         author: { login: subject.author.login, isAgent: subject.isAgent },
         ...(await this.proposalOf(execution, github)),
         freeze: frozen ? { until: frozen.until, reason: frozen.reason } : null,
+        ...(execution.work?.packages?.length ? { packages: execution.work.packages.map((p) => ({ path: p.path, type: p.type as ChangePackageType })) } : {}),
         spent: { tokens: spent.tokens, usd: spent.usd },
         at: this.options.now().toISOString(),
       };

@@ -278,7 +278,10 @@ export class PlanWork {
     const issue =
       (await github.findOpenIssueWithMarker(marker, PLAN_LABEL, botLogin)) ??
       (await github.createIssue({ title, body: stepIssueBody(run.plan, step, archRepo, record.trackingIssue, starter, marker), labels: [PLAN_LABEL] }));
-    const started = await startIssueExecution(this.ports, { key: `${key}:execution`, repo: step.repository, installationId, issue: { number: issue.number, title, htmlUrl: issue.htmlUrl }, consentBy: starter, traceId });
+    // the step's change packages go into its pull request as rendered, whatever the model proposes
+    const rendered = renderStepPackages(run.plan, step);
+    const packages = rendered.ok ? rendered.packages.map((p) => ({ path: p.path, type: p.type, content: p.content })) : [];
+    const started = await startIssueExecution(this.ports, { key: `${key}:execution`, repo: step.repository, installationId, issue: { number: issue.number, title, htmlUrl: issue.htmlUrl }, consentBy: starter, traceId, packages });
     const executionId = started.executionId ?? (await getIssueExecution(db, step.repository, issue.number))?.id;
     if (!executionId) throw new Error(`step ${stepId}: the execution of ${step.repository}#${issue.number} did not start (${started.outcome}); retried`);
     await db.transaction(async (tx) => {
@@ -468,7 +471,7 @@ function stepIssueBody(plan: Plan, step: Step, archRepo: string, trackingIssue: 
   if (step.change) for (const file of step.change.files) lines.push('', `\`${file.path}\`:`, fence(file.content));
   const rendered = renderStepPackages(plan, step);
   if (rendered.ok && rendered.packages.length > 0) {
-    lines.push('', 'Add these files (the change packages of the step, rendered from the plan\'s templates):');
+    lines.push('', 'AAOE adds these files to the pull request as they are (the change packages of the step, rendered from the plan\'s templates):');
     for (const p of rendered.packages) lines.push('', `\`${p.path}\` (${p.type}):`, fence(p.content));
   }
   lines.push(

@@ -1,5 +1,5 @@
 import type { RiskSignal } from '../policy/result.js';
-import type { RiskLevel } from '../policy/schema.js';
+import { DEFAULT_PACKAGE_RISK, type RiskLevel } from '../policy/schema.js';
 import type { PackageType, Plan, Step, TemplateValue } from './schema.js';
 
 /**
@@ -14,12 +14,12 @@ import type { PackageType, Plan, Step, TemplateValue } from './schema.js';
 
 /** How risky each kind of artefact is in itself: the risk gate can add these as signals (`packageRiskSignals`). */
 export const PACKAGE_RISK: Readonly<Record<PackageType, { level: RiskLevel; what: string }>> = {
-  migration: { level: 'high', what: 'a database migration' },
-  terraform: { level: 'high', what: 'Terraform (infrastructure)' },
-  'helm-values': { level: 'high', what: 'Helm values (deployment configuration)' },
-  'gateway-route': { level: 'medium', what: 'a gateway route (traffic)' },
-  'event-schema': { level: 'medium', what: 'an event schema (a contract other services read)' },
-  'feature-flag': { level: 'low', what: 'a feature flag (off until switched on)' },
+  migration: { level: DEFAULT_PACKAGE_RISK.migration, what: 'a database migration' },
+  terraform: { level: DEFAULT_PACKAGE_RISK.terraform, what: 'Terraform (infrastructure)' },
+  'helm-values': { level: DEFAULT_PACKAGE_RISK['helm-values'], what: 'Helm values (deployment configuration)' },
+  'gateway-route': { level: DEFAULT_PACKAGE_RISK['gateway-route'], what: 'a gateway route (traffic)' },
+  'event-schema': { level: DEFAULT_PACKAGE_RISK['event-schema'], what: 'an event schema (a contract other services read)' },
+  'feature-flag': { level: DEFAULT_PACKAGE_RISK['feature-flag'], what: 'a feature flag (off until switched on)' },
 };
 
 export type RenderedPackage = { path: string; type: PackageType; template: string; content: string };

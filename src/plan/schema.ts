@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHANGE_PACKAGE_TYPES } from '../policy/schema.js';
 
 /**
  * The plan file (`plans/*.yml` in an organisation's architecture repository): a multi-repository change as a
@@ -17,7 +18,7 @@ export const Repository = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/
 /** A team as `org/team-slug` (a leading `@`, as in CODEOWNERS, is allowed). */
 export const Team = z.string().regex(/^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, 'a team as org/team-slug, for example acme/payments');
 
-export const PACKAGE_TYPES = ['migration', 'terraform', 'helm-values', 'gateway-route', 'feature-flag', 'event-schema'] as const;
+export const PACKAGE_TYPES = CHANGE_PACKAGE_TYPES;
 export const PackageType = z.enum(PACKAGE_TYPES);
 export type PackageType = z.infer<typeof PackageType>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RiskLevel } from './schema.js';
+import { ChangePackageType, RiskLevel } from './schema.js';
 
 /**
  * Facts about a change: everything the gates may look at. Built from a pull request by the GitHub
@@ -57,6 +57,8 @@ export const Change = z.strictObject({
   /** The proposal of a governed pull request; the resilience gate judges it (absent: judged outside a pull request). */
   proposal: ProposalFacts.optional(),
   /** Spent so far by the execution behind this change. */
+  /** Files of the change that are a plan step's change packages, with their kind (weighed by `risk.packages`). */
+  packages: z.array(z.strictObject({ path: z.string().min(1), type: ChangePackageType })).optional(),
   spent: z.strictObject({ tokens: z.int().nonnegative().default(0), usd: z.number().nonnegative().default(0) }).default({ tokens: 0, usd: 0 }),
   /** When the change is judged (ISO 8601). */
   at: z.iso.datetime({ offset: true }),

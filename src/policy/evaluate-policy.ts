@@ -15,7 +15,7 @@ import type { Policy } from './schema.js';
 export async function evaluatePolicy(change: Change, policy: Policy): Promise<Evaluation> {
   let assessed: RiskAssessment | Error;
   try {
-    assessed = assessRisk(change);
+    assessed = assessRisk(change, policy.risk.packages);
   } catch (error) {
     assessed = error instanceof Error ? error : new Error(String(error));
   }

@@ -16,11 +16,31 @@ export type RiskLevel = z.infer<typeof RiskLevel>;
 
 const Glob = z.string().min(1, 'a glob must not be empty');
 
+/** The kinds of change package a plan step can generate (src/plan), each with a risk weight in `risk.packages`. */
+export const CHANGE_PACKAGE_TYPES = ['migration', 'terraform', 'helm-values', 'gateway-route', 'feature-flag', 'event-schema'] as const;
+export const ChangePackageType = z.enum(CHANGE_PACKAGE_TYPES);
+export type ChangePackageType = z.infer<typeof ChangePackageType>;
+
+/** The default risk weight of each change-package type. */
+export const DEFAULT_PACKAGE_RISK: Readonly<Record<ChangePackageType, RiskLevel>> = {
+  migration: 'high',
+  terraform: 'high',
+  'helm-values': 'high',
+  'gateway-route': 'medium',
+  'event-schema': 'medium',
+  'feature-flag': 'low',
+};
+
+export const PackageRiskPolicy = z.strictObject(
+  Object.fromEntries(CHANGE_PACKAGE_TYPES.map((type) => [type, RiskLevel.default(DEFAULT_PACKAGE_RISK[type])])) as Record<ChangePackageType, z.ZodDefault<typeof RiskLevel>>,
+);
+
 export const RiskPolicy = z.strictObject({
   /** A change whose computed risk is above this level is refused, approved or not. */
   maxLevel: RiskLevel.default('high').describe("A change whose computed risk is above this level is refused, approved or not."),
   /** A change whose computed risk is above this level needs a human approval. */
   requireHumanApprovalAbove: RiskLevel.default('low').describe("A change whose computed risk is above this level needs a human approval."),
+  packages: PackageRiskPolicy.default({ ...DEFAULT_PACKAGE_RISK }).describe('The risk weight of each kind of change package a plan step adds (migration, terraform, helm-values, gateway-route, feature-flag, event-schema): a change carrying one is at least that risky.'),
 });
 
 export const CostPolicy = z.strictObject({
@@ -94,7 +114,7 @@ export const Policy = z.strictObject({
   /** Logins whose pull requests are agent work (for example `renovate[bot]`, `my-agent[bot]`). */
   agents: z.array(z.string().min(1)).default([]).describe("Logins whose pull requests are agent work (for example `renovate[bot]`, `my-agent[bot]`)."),
   trigger: TriggerPolicy.default({ label: 'aaoe', permissions: ['write', 'maintain', 'admin'] }).describe("What starts agent work and puts a pull request under governance."),
-  risk: RiskPolicy.default({ maxLevel: 'high', requireHumanApprovalAbove: 'low' }).describe("How much computed risk a change may carry, and from which level a person must approve it."),
+  risk: RiskPolicy.default({ maxLevel: 'high', requireHumanApprovalAbove: 'low', packages: { ...DEFAULT_PACKAGE_RISK } }).describe("How much computed risk a change may carry, and from which level a person must approve it."),
   cost: CostPolicy.default({ hardFailOnBreach: true }).describe("Model spending caps per execution and per month."),
   deployment: DeploymentPolicy.default({
     strategy: 'canary',

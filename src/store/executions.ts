@@ -35,6 +35,8 @@ export type ExecutionRecord = Execution & {
  */
 export type AgentWork = {
   issue: { number: number; title: string; htmlUrl: string; labelledBy: string };
+  /** Files the change must contain as they are (a plan step's rendered change packages): the commit carries them whatever the model proposed. */
+  packages?: Array<{ path: string; type: string; content: string }>;
   triage?: {
     classification: Classification;
     /** Whether the labels settled the class or a model was asked. */

@@ -126,7 +126,7 @@ describe('openapi/aaoe-api.yaml', () => {
   it('is OpenAPI 3.1 and every operation has an id and JSON answers', () => {
     expect(description.doc.openapi).toBe('3.1.0');
     const operations = Object.values(description.doc.paths).flatMap((item) => Object.entries(item).filter(([k]) => ['get', 'post'].includes(k)).map(([, op]) => op));
-    expect(operations.map((op: any) => op.operationId).sort()).toEqual(['approve', 'execute', 'getExecution', 'listExecutions', 'pause', 'resume', 'rollback']);
+    expect(operations.map((op: any) => op.operationId).sort()).toEqual(['approve', 'execute', 'generatePackages', 'getExecution', 'listExecutions', 'pause', 'resume', 'rollback', 'schedule']);
   });
 
   it('rejects an answer that does not match (the check can fail)', () => {

@@ -196,6 +196,10 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     const x = (await getExecution(h.runtime.db, record.run.steps.schema!.executionId!))!;
     expect(x).toMatchObject({ repo: `${ORG}/invoicing`, issue: stepIssue.number, state: 'approved' });
     expect(x.work!.issue.labelledBy).toBe(WRITER); // the consent of the person who started the plan
+    // the change package is in the step's pull request as rendered, whatever the model proposed
+    const files = h.sim.pullRequestFiles({ owner: ORG, repo: 'invoicing', number: x.pullRequest! });
+    expect(files.map((f) => f.filename)).toContain('db/migrations/001_invoices.sql');
+    expect(h.sim.branchFiles({ owner: ORG, repo: 'invoicing', branch: x.work!.branch! })!.get('db/migrations/001_invoices.sql')).toContain('CREATE TABLE invoices');
     // one tracking issue even when the command is repeated
     await comment(1, WRITER, '/aaoe plan start plans/split.yml');
     expect(h.sim.issues({ owner: ORG, repo: ARCH }).filter((i: any) => String(i.body).includes('<!-- aaoe:plan:split-invoicing -->'))).toHaveLength(1);

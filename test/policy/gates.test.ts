@@ -6,6 +6,16 @@ import type { RiskLevel } from '../../src/policy/schema.js';
 import { change, file, policy } from '../support/changes.js';
 
 describe('assessRisk', () => {
+  it('weighs a plan step\'s change packages as risk.packages says, and only those the change carries', () => {
+    const flag = file('flags/checkout.json');
+    const carried = change([flag], { packages: [{ path: 'flags/checkout.json', type: 'feature-flag' }, { path: 'absent.tf', type: 'terraform' }] });
+    expect(assessRisk(carried).signals.filter((s) => s.signal === 'change-package')).toEqual([
+      { signal: 'change-package', level: 'low', detail: 'change package `flags/checkout.json` (feature-flag, weighed low by risk.packages)' },
+    ]);
+    const weighty = assessRisk(carried, { ...policy().risk.packages, 'feature-flag': 'critical' });
+    expect(weighty.level).toBe('critical');
+  });
+
   it.each([
     ['a docs change', [file('docs/guide.md')], 'low', []],
     ['a small code change', [file('src/a.ts', { lines: ['x', 'y'] })], 'low', []],

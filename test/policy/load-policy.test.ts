@@ -125,7 +125,7 @@ describe('valid policies', () => {
         id: 'prod-policy',
         agents: [],
         trigger: { label: 'aaoe', permissions: ['write', 'maintain', 'admin'] },
-        risk: { maxLevel: 'medium', requireHumanApprovalAbove: 'medium' },
+        risk: { maxLevel: 'medium', requireHumanApprovalAbove: 'medium', packages: { migration: 'high', terraform: 'high', 'helm-values': 'high', 'gateway-route': 'medium', 'event-schema': 'medium', 'feature-flag': 'low' } },
         cost: { maxTokens: 120000, maxUsd: 25, hardFailOnBreach: true },
         deployment: { strategy: 'canary', canaryPercent: 10, autoRollback: { errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 } },
         circuitBreaker: { maxFailures: 2, freezeMinutes: 30 },

@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import type { Change } from '../change.js';
 import type { GateResult, RiskAssessment, RiskSignal } from '../result.js';
-import { compareRisk, maxRisk, type Policy, type RiskLevel } from '../schema.js';
+import { DEFAULT_PACKAGE_RISK, compareRisk, maxRisk, type Policy, type RiskLevel } from '../schema.js';
 
 /**
  * AAOE's own risk assessment of a change, and the risk gate. The level the gate judges is the higher
@@ -79,8 +79,14 @@ export const DELETION_THRESHOLDS = { high: { files: 10, lines: 500 } } as const;
 
 const compiledAreas = RISK_AREAS.map((area) => ({ area, match: picomatch(area.globs, { dot: true }) }));
 
-export function assessRisk(change: Change): RiskAssessment {
+export function assessRisk(change: Change, packageRisk: Policy['risk']['packages'] = DEFAULT_PACKAGE_RISK): RiskAssessment {
   const signals: RiskSignal[] = [];
+
+  // a plan step's change packages weigh what the policy says their kind weighs
+  const changed = new Set(change.files.map((f) => f.path));
+  for (const pkg of change.packages ?? []) {
+    if (changed.has(pkg.path)) signals.push({ signal: 'change-package', level: packageRisk[pkg.type], detail: `change package \`${pkg.path}\` (${pkg.type}, weighed ${packageRisk[pkg.type]} by risk.packages)` });
+  }
 
   for (const { area, match } of compiledAreas) {
     const hits = change.files.filter((f) => match(f.path) || (f.previousPath !== undefined && match(f.previousPath)));
@@ -125,7 +131,7 @@ export function assessRisk(change: Change): RiskAssessment {
   };
 }
 
-export function evaluateRiskGate(risk: RiskAssessment, policy: Policy['risk']): GateResult {
+export function evaluateRiskGate(risk: RiskAssessment, policy: Pick<Policy['risk'], 'maxLevel' | 'requireHumanApprovalAbove'>): GateResult {
   const evidence = [
     `AAOE's assessment: ${risk.own}`,
     risk.declared ? `the agent declared: ${risk.declared}` : 'the agent declared no risk level',
