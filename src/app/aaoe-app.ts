@@ -4,6 +4,7 @@ import { loadPresets, type Presets } from '../policy/presets.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
 import { fireDueTimers } from '../store/timers.js';
 import { pruneStore, retentionFromEnv } from '../store/retention.js';
+import { scheduleDriftChecks } from './drift-work.js';
 import { SpanKind } from '@opentelemetry/api';
 import { inTrace, traceOctokit } from './tracing.js';
 import { notifyDestinationsFromEnv, type NotifyDestinations } from '../notify/config.js';
@@ -132,7 +133,7 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
     await runtime.queue.work<EffectJob>(QUEUES.effect, logged((job) => pipeline.onEffect(job)), concurrency);
     await intake.start();
     startTimers(runtime, options.now ?? (() => new Date()), options.timerIntervalMs ?? timerIntervalFromEnv(process.env), app.log);
-    startRetention(runtime, options.now ?? (() => new Date()), app.log);
+    startMaintenance(runtime, options.now ?? (() => new Date()), app.log);
     options.onReady?.(runtime);
   };
 }
@@ -163,17 +164,20 @@ function startTimers(runtime: Runtime, now: () => Date, intervalMs: number, log:
 }
 
 /**
- * Retention as a maintenance step: every hour (and at start), what only operations need is deleted past its
- * retention (`AAOE_RETAIN_*_DAYS`, src/store/retention.ts); never the audit log. A broken setting stops the app.
+ * Hourly maintenance (and a minute after start): retention deletes what only operations need past its retention
+ * (`AAOE_RETAIN_*_DAYS`, src/store/retention.ts; never the audit log; a broken setting stops the app), and
+ * repositories with an architecture model not checked for a day get their daily drift check.
  */
-function startRetention(runtime: Runtime, now: () => Date, log: { info(meta: object, msg: string): void; error(meta: object, msg: string): void }): void {
+function startMaintenance(runtime: Runtime, now: () => Date, log: { info(meta: object, msg: string): void; error(meta: object, msg: string): void }): void {
   const read = retentionFromEnv(process.env);
   if (!read.ok) throw new Error(read.errors.join('; '));
   let running: Promise<unknown> | undefined;
   const prune = () => {
     running ??= pruneStore(runtime.db, read.retention, now())
       .then((pruned) => log.info({ pruned }, 'retention applied'))
-      .catch((error: unknown) => log.error({ err: error }, 'retention failed; tried again in an hour'))
+      .then(() => scheduleDriftChecks(runtime, now()))
+      .then((checks) => checks > 0 && log.info({ checks }, 'daily drift checks queued'))
+      .catch((error: unknown) => log.error({ err: error }, 'maintenance failed; tried again in an hour'))
       .finally(() => (running = undefined));
   };
   const timer = setInterval(prune, 3_600_000);

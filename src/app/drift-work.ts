@@ -5,7 +5,7 @@ import { formatPlanError } from '../plan/load-plan.js';
 import type { Policy } from '../policy/schema.js';
 import type { Database, SqlExecutor } from '../store/database.js';
 import { isDone, markDone } from '../store/executions.js';
-import type { Job } from '../store/job-queue.js';
+import { QUEUES, type Job, type JobQueue } from '../store/job-queue.js';
 import type { DeliveryJob } from './intake.js';
 
 /**
@@ -19,7 +19,7 @@ import type { DeliveryJob } from './intake.js';
 
 export const DRIFT_LABEL = 'aaoe-drift';
 
-export type DriftPorts = { runtime: { db: Database }; botLogin: () => Promise<string>; policyOf: (context: Context) => Promise<{ ok: true; policy: Policy } | { ok: false }> };
+export type DriftPorts = { runtime: { db: Database }; now: () => Date; botLogin: () => Promise<string>; policyOf: (context: Context) => Promise<{ ok: true; policy: Policy } | { ok: false }> };
 
 export type DriftOutcome = { findings: number; opened: number[]; kept: number[]; skipped?: string };
 
@@ -50,8 +50,12 @@ export async function checkDriftOnPush(ports: DriftPorts, job: Job<DeliveryJob>,
     context.log.warn({ model: ref, errors: model.errors.map(formatPlanError) }, 'the architecture model does not validate; no drift check');
     return done({ findings: 0, opened: [], kept: [], skipped: `the architecture model ${ref} does not validate: ${formatPlanError(model.errors[0]!)}` });
   }
-  const after = job.data.push?.after;
+  const after = job.data.push?.after ?? undefined;
   const findings = await checkDrift(model.model, repository, (r, path) => (r.toLowerCase() === repository.toLowerCase() ? github.readFile(path, after) : Promise.resolve(undefined)));
+  await db.query(
+    `INSERT INTO drift_repos (repo, installation_id, checked_at) VALUES ($1, $2, $3) ON CONFLICT (repo) DO UPDATE SET installation_id = EXCLUDED.installation_id, checked_at = EXCLUDED.checked_at`,
+    [repository, job.data.installationId, ports.now().toISOString()],
+  );
   const bot = await ports.botLogin();
   const opened: number[] = [];
   const kept: number[] = [];
@@ -61,6 +65,30 @@ export async function checkDriftOnPush(ports: DriftPorts, job: Job<DeliveryJob>,
     else if (issue) kept.push(issue.number);
   }
   return done({ findings: findings.length, opened, kept });
+}
+
+/** How often a repository with a model is checked when nothing is pushed to it (the model may have changed). */
+export const DRIFT_CHECK_INTERVAL_MS = 24 * 3_600_000;
+
+/**
+ * The daily check: every repository checked before (it has `drift.model`) and not checked for a day gets a drift
+ * job, keyed by repository and day, so however many processes run this, each repository is checked once a day.
+ */
+export async function scheduleDriftChecks(runtime: { db: Database; queue: JobQueue }, now: Date): Promise<number> {
+  const { rows } = await runtime.db.query<{ repo: string; installation_id: string | number }>('SELECT repo, installation_id FROM drift_repos WHERE checked_at <= $1 ORDER BY repo', [
+    new Date(now.getTime() - DRIFT_CHECK_INTERVAL_MS).toISOString(),
+  ]);
+  const day = now.toISOString().slice(0, 10);
+  await runtime.db.transaction(async (tx) => {
+    for (const row of rows) {
+      const [owner = '', name = ''] = row.repo.split('/');
+      const id = `drift-check:${row.repo}:${day}`;
+      const job: DeliveryJob = { id, name: 'push', action: null, installationId: Number(row.installation_id), repository: { owner, name }, sender: null, senderType: null, push: { after: null } };
+      await runtime.queue.enqueue(tx, QUEUES.delivery, `delivery:${id}`, job);
+    }
+  });
+  if (rows.length > 0) runtime.queue.wake(QUEUES.delivery);
+  return rows.length;
 }
 
 /** The open drift issue of a finding: found by its marker, or opened by the job that holds the finding's claim. */

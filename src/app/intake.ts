@@ -37,8 +37,8 @@ export type DeliveryJob = {
   pullRequestNumbers?: number[];
   /** `installation.created` / `installation_repositories.added`: the repositories to onboard (`src/onboarding`). */
   onboarding?: OnboardingRequest;
-  /** A push to the default branch: checked for architecture drift. */
-  push?: { after: string };
+  /** A push to the default branch (or the daily check, `after: null`: the branch as it is): checked for architecture drift. */
+  push?: { after: string | null };
 };
 
 /**

@@ -253,6 +253,12 @@ CREATE TABLE drift_issues (
   issue_number integer,
   PRIMARY KEY (repo, fingerprint)
 );
+-- Repositories whose policy names an architecture model: checked daily too (the model can change without a push).
+CREATE TABLE drift_repos (
+  repo            text PRIMARY KEY,
+  installation_id bigint NOT NULL,
+  checked_at      timestamptz NOT NULL
+);
 `,
   },
 ];

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { scheduleDriftChecks } from '../../src/app/drift-work.js';
 import { examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 
 /**
@@ -11,9 +12,10 @@ import { examplePayload, startHarness, type Harness } from '../support/app-harne
 const ORG = 'acme';
 const INSTALLATION = 5150;
 let h: Harness;
+let clock = new Date('2026-11-23T12:00:00Z');
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ now: () => clock });
   h.sim.addInstallation({ id: INSTALLATION, account: ORG, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' } });
   for (const name of ['architecture', 'invoicing']) h.sim.addRepo({ owner: ORG, name, defaultBranch: 'main', installationId: INSTALLATION });
   h.sim.setFile({ owner: ORG, repo: 'architecture', branch: 'main', path: 'architecture.yml', content: readFileSync(new URL('../fixtures/plans/architecture.yml', import.meta.url), 'utf8') });
@@ -63,6 +65,20 @@ describe('architecture drift on push', () => {
     await Promise.all([push({ wait: false }), push({ wait: false })]);
     await h.runtime.idle();
     expect(driftIssues()).toHaveLength(1);
+    expect(h.sim.rejections).toEqual([]);
+  });
+
+  it('the daily check: the model changed without a push to the repository, and the drift it now finds gets its issue', async () => {
+    // the architecture team adds a service that publishes zod, which invoicing already uses
+    const model = readFileSync(new URL('../fixtures/plans/architecture.yml', import.meta.url), 'utf8');
+    h.sim.setFile({ owner: ORG, repo: 'architecture', branch: 'main', path: 'architecture.yml', content: `${model}  validation:\n    repository: acme/validation\n    team: acme/core\n    packages: [zod]\n` });
+    expect(await scheduleDriftChecks(h.runtime, clock)).toBe(0); // checked within the day already
+    clock = new Date(clock.getTime() + 25 * 3_600_000);
+    expect(await scheduleDriftChecks(h.runtime, clock)).toBe(1);
+    expect(await scheduleDriftChecks(h.runtime, clock)).toBe(1); // queued again the same day: the same job
+    await h.runtime.idle();
+    expect(driftIssues().map((i) => i.title).sort()).toEqual(['Architecture drift: invoicing depends on monolith', 'Architecture drift: invoicing depends on validation']);
+    expect(await scheduleDriftChecks(h.runtime, clock)).toBe(0); // checked now
     expect(h.sim.rejections).toEqual([]);
   });
 });

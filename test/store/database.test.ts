@@ -59,6 +59,7 @@ describe.each(backends)('database on $name', (backend) => {
       'deploy_queue',
       'deploy_reports',
       'drift_issues',
+      'drift_repos',
       'effects_done',
       'executions',
       'freezes',
