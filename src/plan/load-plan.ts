@@ -1,7 +1,8 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { formatPolicyError, type PolicyError } from '../policy/load-policy.js';
 import { isTimeZone } from '../policy/schedule-schema.js';
+import { describe, dotted, firstLine, locator, sortErrors, valueAt, type Locate, type Position } from '../policy/yaml-nodes.js';
 import { renderStepPackages } from './render-package.js';
 import { Plan } from './schema.js';
 
@@ -14,9 +15,7 @@ import { Plan } from './schema.js';
 export type PlanError = PolicyError;
 export const formatPlanError = formatPolicyError;
 
-export type Position = { line: number; column: number };
-/** The position of a path in the file: the value's node, or with `key` the key's node; else the closest parent. */
-export type Locate = (path: readonly PropertyKey[], options?: { key?: boolean }) => Position;
+export type { Locate, Position } from '../policy/yaml-nodes.js';
 
 export type PlanLoad = { ok: true; plan: Plan; file: string; locate: Locate } | { ok: false; errors: PlanError[] };
 
@@ -216,62 +215,4 @@ function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
   let s = schema;
   while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
   return s;
-}
-
-/** Walks maps and lists of the document; positions of values (or keys), falling back to the closest parent. */
-function locator(doc: Document, at: (offset: number) => Position): Locate {
-  const start = (node: unknown): number | undefined => (node && typeof node === 'object' ? (node as Node).range?.[0] : undefined);
-  return (path, options = {}) => {
-    let node: unknown = doc.contents;
-    let offset = start(node) ?? 0;
-    let keyOffset: number | undefined;
-    for (const segment of path) {
-      let key: unknown;
-      let next: unknown;
-      if (isMap(node)) {
-        const pair = [...node.items].reverse().find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
-        if (!pair) break;
-        key = pair.key;
-        next = pair.value;
-      } else if (isSeq(node) && typeof segment === 'number' && node.items[segment] !== undefined) {
-        next = node.items[segment];
-      } else break;
-      keyOffset = start(key) ?? start(next);
-      const empty = isScalar(next) && next.value === null;
-      offset = (empty ? undefined : start(next)) ?? keyOffset ?? offset;
-      node = next;
-    }
-    return at(options.key ? (keyOffset ?? offset) : offset);
-  };
-}
-
-
-function sortErrors(errors: PlanError[]): PlanError[] {
-  return errors.sort((a, b) => a.line - b.line || a.column - b.column || a.path.localeCompare(b.path));
-}
-
-function firstLine(message: string): string {
-  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
-}
-
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let v = value;
-  for (const segment of path) {
-    if (typeof v !== 'object' || v === null) return undefined;
-    v = (v as Record<PropertyKey, unknown>)[segment];
-  }
-  return v;
-}
-
-export function dotted(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return 'an empty value';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return String(value);
 }
