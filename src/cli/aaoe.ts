@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Change } from '../policy/change.js';
 import { evaluatePolicy } from '../policy/evaluate-policy.js';
@@ -14,6 +13,7 @@ import { runInitCommand } from './init-command.js';
 import { runDoctorCommand } from './doctor-command.js';
 import { runMcpCommand } from './mcp-command.js';
 import { runAuditCli, runDbCommand, runJobsCommand, type Env } from './store-commands.js';
+import { invokedDirectly } from './invoked-directly.js';
 
 /**
  * `aaoe` — the command line. Exit codes: 0 pass, 1 fail, 2 invalid input.
@@ -160,15 +160,7 @@ function readPolicy(text: string, file: string): { ok: true; policy: Policy } | 
   return { ok: true, policy: resolved.policy };
 }
 
-const invokedDirectly = (() => {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-})();
-
-if (invokedDirectly) {
+if (invokedDirectly(import.meta.url)) {
   const code = await runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(`${text}\n`),
     stderr: (text) => process.stderr.write(`${text}\n`),

@@ -1,7 +1,6 @@
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { ModelRouter, type ModelSpec } from '../agent/model-router.js';
 import type { Proposal } from '../agent/proposal.js';
@@ -13,6 +12,7 @@ import { GitHubSimulator } from '../../test/simulator/github-simulator.js';
 import { commentCreated, issueLabelled, pullRequestEvent, type DemoRepo } from './demo-deliveries.js';
 import { DemoRunner, type DeployRun } from './demo-runner.js';
 import { Timeline } from './demo-timeline.js';
+import { invokedDirectly } from '../cli/invoked-directly.js';
 
 /**
  * `npm run demo`: the whole flow on one machine, with no credentials and no network beyond loopback.
@@ -259,15 +259,7 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-const invokedDirectly = (() => {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-})();
-
-if (invokedDirectly) {
+if (invokedDirectly(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
