@@ -3,7 +3,7 @@ import { agentConfigFromEnv, type AgentConfig } from '../agent/models-config.js'
 import { loadPresets, type Presets } from '../policy/presets.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
 import { fireDueTimers } from '../store/timers.js';
-import { pruneStore, retentionFromEnv } from '../store/retention.js';
+import { pruneStore, retentionFromEnv, type Retention } from '../store/retention.js';
 import { scheduleDriftChecks } from './drift-work.js';
 import { SpanKind } from '@opentelemetry/api';
 import { inTrace, traceOctokit } from './tracing.js';
@@ -71,6 +71,10 @@ export type AaoeAppOptions = {
    * (default `AAOE_TIMER_INTERVAL_SECONDS`, else 15 s).
    */
   timerIntervalMs?: number;
+  /** How long the store keeps deliveries, jobs and model calls; default: `AAOE_RETAIN_*_DAYS` (read at start: a broken setting stops the app). */
+  retention?: Retention;
+  /** How often maintenance (retention, the daily drift checks) runs: default every hour, the first a minute after start (or sooner, if this is shorter). */
+  maintenanceIntervalMs?: number;
   /** Called once the app is loaded, with its runtime (tests use it). */
   onReady?: (runtime: Runtime) => void;
 };
@@ -82,6 +86,7 @@ export type AaoeAppOptions = {
  */
 export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
   return async (app: Probot, appOptions: ApplicationFunctionOptions) => {
+    const retention = options.retention ?? retentionOrThrow(process.env);
     await observeGitHubCalls(app);
     traceGitHubCalls(app);
     const runtime = options.runtime ?? (await openRuntime(runtimeOptionsFromEnv(process.env)));
@@ -133,7 +138,7 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
     await runtime.queue.work<EffectJob>(QUEUES.effect, logged((job) => pipeline.onEffect(job)), concurrency);
     await intake.start();
     startTimers(runtime, options.now ?? (() => new Date()), options.timerIntervalMs ?? timerIntervalFromEnv(process.env), app.log);
-    startMaintenance(runtime, options.now ?? (() => new Date()), app.log);
+    startMaintenance(runtime, options.now ?? (() => new Date()), retention, options.maintenanceIntervalMs ?? 3_600_000, app.log);
     options.onReady?.(runtime);
   };
 }
@@ -168,27 +173,31 @@ function startTimers(runtime: Runtime, now: () => Date, intervalMs: number, log:
  * (`AAOE_RETAIN_*_DAYS`, src/store/retention.ts; never the audit log; a broken setting stops the app), and
  * repositories with an architecture model not checked for a day get their daily drift check.
  */
-function startMaintenance(runtime: Runtime, now: () => Date, log: { info(meta: object, msg: string): void; error(meta: object, msg: string): void }): void {
-  const read = retentionFromEnv(process.env);
-  if (!read.ok) throw new Error(read.errors.join('; '));
+function startMaintenance(runtime: Runtime, now: () => Date, retention: Retention, intervalMs: number, log: { info(meta: object, msg: string): void; error(meta: object, msg: string): void }): void {
   let running: Promise<unknown> | undefined;
   const prune = () => {
-    running ??= pruneStore(runtime.db, read.retention, now())
+    running ??= pruneStore(runtime.db, retention, now())
       .then((pruned) => log.info({ pruned }, 'retention applied'))
       .then(() => scheduleDriftChecks(runtime, now()))
       .then((checks) => checks > 0 && log.info({ checks }, 'daily drift checks queued'))
       .catch((error: unknown) => log.error({ err: error }, 'maintenance failed; tried again in an hour'))
       .finally(() => (running = undefined));
   };
-  const timer = setInterval(prune, 3_600_000);
+  const timer = setInterval(prune, intervalMs);
   timer.unref();
-  const first = setTimeout(prune, 60_000);
+  const first = setTimeout(prune, Math.min(60_000, intervalMs));
   first.unref();
   runtime.onClose(async () => {
     clearInterval(timer);
     clearTimeout(first);
     await running;
   });
+}
+
+function retentionOrThrow(env: Readonly<Record<string, string | undefined>>): Retention {
+  const read = retentionFromEnv(env);
+  if (!read.ok) throw new Error(read.errors.join('; '));
+  return read.retention;
 }
 
 function timerIntervalFromEnv(env: Readonly<Record<string, string | undefined>>): number {
