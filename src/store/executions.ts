@@ -1,4 +1,5 @@
 import type { Classification, Proposal } from '../agent/proposal.js';
+import type { InFlightExecution } from '../plan/check-world.js';
 import { FINAL_STATES, type Effect, type Execution, type ExecutionState } from '../execution/transition.js';
 import { appendAudit } from './audit-log.js';
 import type { SqlExecutor } from './database.js';
@@ -151,6 +152,15 @@ export async function listLiveExecutions(db: SqlExecutor, repo: string, except?:
     [repo, except ?? ''],
   );
   return rows.map(fromRow);
+}
+
+/**
+ * The executions in flight on a repository, as the plan checks see them: executions record no environment of
+ * their own, so the caller passes the one they deploy to; paths are the agent's likely paths when known.
+ */
+export async function listInFlightExecutions(db: SqlExecutor, repository: string, environment: string): Promise<InFlightExecution[]> {
+  const live = await listLiveExecutions(db, repository);
+  return live.map((e) => ({ id: e.id, repository: e.repo, state: e.state, environment, paths: e.work?.triage?.likelyPaths ?? [] }));
 }
 
 /** Saves an execution's work without a transition (the row must be locked in `tx`). */

@@ -1,9 +1,7 @@
-import type { InFlightExecution } from '../plan/check-world.js';
 import type { PlanRun, PlanStatus } from '../plan/run-plan.js';
 import type { StepStatus } from '../plan/schedule-plan.js';
 import type { Plan } from '../plan/schema.js';
 import type { SqlExecutor } from './database.js';
-import { listLiveExecutions } from './executions.js';
 import type { Migration } from './migrations.js';
 
 /**
@@ -114,15 +112,6 @@ export async function listLivePlans(db: SqlExecutor): Promise<Array<{ repo: stri
     `SELECT repo, plan_id, status FROM plans WHERE status IN ('active', 'held', 'paused', 'rolling_back') ORDER BY created_at, repo, plan_id`,
   );
   return rows.map((r) => ({ repo: r.repo, planId: r.plan_id, status: r.status }));
-}
-
-/**
- * The executions in flight on a repository, as the plan checks see them: executions record no environment of
- * their own, so the caller passes the one they deploy to; paths are the agent's likely paths when known.
- */
-export async function listInFlightExecutions(db: SqlExecutor, repository: string, environment: string): Promise<InFlightExecution[]> {
-  const live = await listLiveExecutions(db, repository);
-  return live.map((e) => ({ id: e.id, repository: e.repo, state: e.state, environment, paths: e.work?.triage?.likelyPaths ?? [] }));
 }
 
 async function readPlan(db: SqlExecutor, repo: string, planId: string, lock: string): Promise<PlanRecord | undefined> {

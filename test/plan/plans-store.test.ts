@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/plan/load-plan.js';
 import { advancePlan, newPlanRun } from '../../src/plan/run-plan.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
-import { insertExecution } from '../../src/store/executions.js';
+import { insertExecution, listInFlightExecutions } from '../../src/store/executions.js';
 import { MIGRATIONS, migrate } from '../../src/store/migrations.js';
-import { findPlanStep, getPlanRun, listInFlightExecutions, listLivePlans, lockPlanRun, PlanVersionConflict, savePlanRun } from '../../src/store/plans.js';
+import { findPlanStep, getPlanRun, listLivePlans, lockPlanRun, PlanVersionConflict, savePlanRun } from '../../src/store/plans.js';
 
 let db: Database;
 beforeAll(async () => {
