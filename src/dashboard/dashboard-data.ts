@@ -15,7 +15,7 @@ import { showExecution } from '../store/audit-log.js';
 import { activeFreeze, type Freeze } from '../store/breaker.js';
 import type { SqlExecutor } from '../store/database.js';
 import { deployLockHolder, queuedDeployments } from '../store/deploy-locks.js';
-import { dispatchedSha, getExecution, listExecutions, listLiveExecutions, type ExecutionRecord } from '../store/executions.js';
+import { dispatchedSha, getExecution, listLiveExecutions, listOverviewExecutions, type ExecutionRecord } from '../store/executions.js';
 import { executionModelCost } from '../store/model-calls.js';
 import { pendingTimers, type TimerRecord } from '../store/timers.js';
 
@@ -50,7 +50,7 @@ export type Overview = {
 
 export async function readOverview(ports: DashboardPorts, user: ApiUser): Promise<Overview> {
   const db = ports.runtime.db;
-  const all = await listExecutions(db);
+  const all = await listOverviewExecutions(db, RECENT_FINISHED);
   const repos = [...new Set(all.map((x) => x.repo))].sort();
   const readable = new Set<string>();
   for (const repo of repos) if ((await ports.plane.list(user, repo)).status === 200) readable.add(repo);

@@ -186,6 +186,24 @@ export async function listExecutions(db: SqlExecutor, repo?: string): Promise<Ex
   return rows.map(fromRow);
 }
 
+/**
+ * What an overview shows: every execution not ended, and the `finishedPerRepo` most recently updated ended ones of
+ * each repository (so the rows read stay bounded however long the history grows, and each repository a reader can
+ * see still has its recent ones).
+ */
+export async function listOverviewExecutions(db: SqlExecutor, finishedPerRepo: number): Promise<ExecutionRecord[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM (
+       SELECT *, row_number() OVER (PARTITION BY repo ORDER BY updated_at DESC) AS recent
+       FROM executions WHERE state = ANY($1::text[])
+     ) ended WHERE recent <= $2
+     UNION ALL
+     SELECT ${COLUMNS} FROM executions WHERE state <> ALL($1::text[])`,
+    [[...FINAL_STATES], finishedPerRepo],
+  );
+  return rows.map(fromRow);
+}
+
 /** Inserts a new execution; false when the pull request has one already (another delivery won the race). */
 export async function insertExecution(tx: SqlExecutor, record: ExecutionRecord): Promise<boolean> {
   const { rows } = await tx.query(
