@@ -60,6 +60,9 @@ const CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS']
 const MAX_FILES_READ = 40;
 const MAX_FILE_BYTES = 256 * 1024;
 
+/** How often `post_status` tries for its turn (about 100 ms apart) before its job is retried with backoff. */
+const STATUS_WAIT_TURNS = 40;
+
 export class AgentWork {
   constructor(
     private readonly ports: AgentWorkPorts,
@@ -285,8 +288,9 @@ export class AgentWork {
       await db.transaction((tx) => markDone(tx, job.key, execution.id));
       return;
     }
-    // one writer per issue at a time: two jobs that both find no comment would post two
-    const ran = await db.exclusive(`status:${execution.id}`, async () => {
+    // one writer per issue at a time: two jobs that both find no comment would post two. A writer finishes within a
+    // request or two, so the other waits briefly for its turn here, and only after that is retried with backoff
+    const write = () => db.exclusive(`status:${execution.id}`, async () => {
       const latest = (await getExecution(db, execution.id)) ?? execution;
       const { github } = await this.ports.connect(latest.installationId, latest.repo, job.data.traceId, latest.id);
       const body = renderStatusComment({
@@ -300,7 +304,11 @@ export class AgentWork {
       const commentId = await github.upsertComment(execution.issue!, STATUS_MARKER, body, await this.ports.botLogin());
       await db.transaction((tx) => markDone(tx, job.key, execution.id, { commentId, state: latest.state }));
     });
-    if (!ran.ran) throw new Error(`the status comment of execution ${execution.id} is being written by another job; retried`);
+    for (let turn = 0; turn < STATUS_WAIT_TURNS; turn++) {
+      if ((await write()).ran) return;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
+    }
+    throw new Error(`the status comment of execution ${execution.id} is being written by another job; retried`);
   }
 
   // ------------------------------------------------------------------ helpers

@@ -3,7 +3,8 @@ import { GitHubAdapter, type Octokit } from '../github/github-adapter.js';
 import { checkDrift, driftMarker, loadArchitectureModel, renderDriftIssue, type DriftFinding } from '../plan/drift.js';
 import { formatPlanError } from '../plan/load-plan.js';
 import type { Policy } from '../policy/schema.js';
-import type { Database, SqlExecutor } from '../store/database.js';
+import type { Database } from '../store/database.js';
+import { claimDrift, driftChecksDue, recordDriftCheck, recordDriftIssue } from '../store/drift.js';
 import { isDone, markDone } from '../store/executions.js';
 import { QUEUES, type Job, type JobQueue } from '../store/job-queue.js';
 import type { DeliveryJob } from './intake.js';
@@ -52,10 +53,7 @@ export async function checkDriftOnPush(ports: DriftPorts, job: Job<DeliveryJob>,
   }
   const after = job.data.push?.after ?? undefined;
   const findings = await checkDrift(model.model, repository, (r, path) => (r.toLowerCase() === repository.toLowerCase() ? github.readFile(path, after) : Promise.resolve(undefined)));
-  await db.query(
-    `INSERT INTO drift_repos (repo, installation_id, checked_at) VALUES ($1, $2, $3) ON CONFLICT (repo) DO UPDATE SET installation_id = EXCLUDED.installation_id, checked_at = EXCLUDED.checked_at`,
-    [repository, job.data.installationId, ports.now().toISOString()],
-  );
+  await recordDriftCheck(db, repository, job.data.installationId, ports.now());
   const bot = await ports.botLogin();
   const opened: number[] = [];
   const kept: number[] = [];
@@ -75,15 +73,13 @@ export const DRIFT_CHECK_INTERVAL_MS = 24 * 3_600_000;
  * job, keyed by repository and day, so however many processes run this, each repository is checked once a day.
  */
 export async function scheduleDriftChecks(runtime: { db: Database; queue: JobQueue }, now: Date): Promise<number> {
-  const { rows } = await runtime.db.query<{ repo: string; installation_id: string | number }>('SELECT repo, installation_id FROM drift_repos WHERE checked_at <= $1 ORDER BY repo', [
-    new Date(now.getTime() - DRIFT_CHECK_INTERVAL_MS).toISOString(),
-  ]);
+  const rows = await driftChecksDue(runtime.db, new Date(now.getTime() - DRIFT_CHECK_INTERVAL_MS));
   const day = now.toISOString().slice(0, 10);
   await runtime.db.transaction(async (tx) => {
     for (const row of rows) {
       const [owner = '', name = ''] = row.repo.split('/');
       const id = `drift-check:${row.repo}:${day}`;
-      const job: DeliveryJob = { id, name: 'push', action: null, installationId: Number(row.installation_id), repository: { owner, name }, sender: null, senderType: null, push: { after: null } };
+      const job: DeliveryJob = { id, name: 'push', action: null, installationId: row.installationId, repository: { owner, name }, sender: null, senderType: null, push: { after: null } };
       await runtime.queue.enqueue(tx, QUEUES.delivery, `delivery:${id}`, job);
     }
   });
@@ -104,27 +100,4 @@ async function issueFor(db: Database, github: GitHubAdapter, bot: string, reposi
   const created = await github.createIssue({ title: rendered.title, body: rendered.body, labels: [DRIFT_LABEL] });
   await db.transaction((tx) => recordDriftIssue(tx, repository, finding.fingerprint, jobKey, created.number));
   return { number: created.number, created: true };
-}
-
-/** Claims a finding for a job: true when this job may open its issue (no claim yet, its own, or one whose issue was closed). */
-async function claimDrift(tx: SqlExecutor, repository: string, fingerprint: string, jobKey: string): Promise<boolean> {
-  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`drift:${repository}:${fingerprint}`]);
-  const { rows } = await tx.query<{ job_key: string; issue_number: number | null }>('SELECT job_key, issue_number FROM drift_issues WHERE repo = $1 AND fingerprint = $2', [repository, fingerprint]);
-  const row = rows[0];
-  // a claim with no issue yet belongs to the job that made it (it opens the issue when it runs again)
-  if (row && row.issue_number === null && row.job_key !== jobKey) return false;
-  await tx.query(
-    `INSERT INTO drift_issues (repo, fingerprint, job_key, issue_number) VALUES ($1, $2, $3, NULL)
-     ON CONFLICT (repo, fingerprint) DO UPDATE SET job_key = EXCLUDED.job_key, issue_number = NULL`,
-    [repository, fingerprint, jobKey],
-  );
-  return true;
-}
-
-async function recordDriftIssue(tx: SqlExecutor, repository: string, fingerprint: string, jobKey: string, issue: number): Promise<void> {
-  await tx.query(
-    `INSERT INTO drift_issues (repo, fingerprint, job_key, issue_number) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (repo, fingerprint) DO UPDATE SET issue_number = EXCLUDED.issue_number`,
-    [repository, fingerprint, jobKey, issue],
-  );
 }

@@ -12,7 +12,7 @@ import { appendAudit } from '../store/audit-log.js';
 import type { SqlExecutor } from '../store/database.js';
 import { commitTransition, getExecution, getIssueExecution, isDone, listInFlightExecutions, lockExecution, markDone, type EffectJob, type StepEndedJob } from '../store/executions.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
-import { getPlanRun, lockPlanRun, savePlanRun, type PlanRecord } from '../store/plans.js';
+import { getPlanRun, lockPlanRun, planOfTrackingIssue, planRollbackBy, planStart, recordPlanRollbackBy, recordPlanStart, savePlanRun, type PlanRecord } from '../store/plans.js';
 import { setTimer } from '../store/timers.js';
 import { startIssueExecution, type AgentWorkPorts } from './agent-work.js';
 import { COMMAND_TEXT, parseCommands, type ParsedCommand } from './commands.js';
@@ -133,7 +133,7 @@ export class PlanWork {
     const moved = await this.runtime().db.transaction(async (tx) => {
       const result = await this.advance(tx, at.archRepo, tracked, event, at.traceId);
       if (result.refused === undefined) {
-        if (command.verb === 'rollback') await markDone(tx, rollbackKey(at.archRepo, tracked), null, { by: at.actor.login, comment: at.commentId });
+        if (command.verb === 'rollback') await recordPlanRollbackBy(tx, at.archRepo, tracked, at.actor.login);
         await appendAudit(tx, { executionId: null, traceId: at.traceId, actor: at.actor.login, action: `plan:${command.verb}`, reason: `plan ${tracked} of ${at.archRepo}: ${result.status}`, data: { plan: tracked, repo: at.archRepo, comment: at.commentId } });
       }
       return result;
@@ -172,7 +172,7 @@ export class PlanWork {
 
     const db = this.runtime().db;
     const existing = await getPlanRun(db, archRepo, plan.id);
-    const startedHere = await startRecord(db, archRepo, plan.id);
+    const startedHere = await planStart(db, archRepo, plan.id);
     if (existing && startedHere?.comment !== at.commentId) {
       return refuse(`plan \`${plan.id}\` was started before (it is ${existing.run.status.replace('_', ' ')}${existing.trackingIssue ? `, tracked in #${existing.trackingIssue}` : ''}); a plan id runs once, so give a new plan a new id`);
     }
@@ -185,7 +185,7 @@ export class PlanWork {
     await db.transaction(async (tx) => {
       if (!existing) {
         await savePlanRun(tx, { repo: archRepo, path, installationId: at.installationId, trackingIssue: tracking.number, run: fresh });
-        await markDone(tx, startKey(archRepo, plan.id), null, { by: actor.login, role, path, comment: at.commentId, trackingIssue: tracking.number });
+        await recordPlanStart(tx, archRepo, plan.id, { by: actor.login, comment: at.commentId });
         await appendAudit(tx, { executionId: null, traceId: at.traceId, actor: actor.login, action: 'plan:start', reason: `plan ${plan.id} from ${path} (${plan.steps.length} steps), tracked in ${archRepo}#${tracking.number}; steps run with the consent of @${actor.login}`, data: { plan: plan.id, repo: archRepo, path } });
       }
       await this.advance(tx, archRepo, plan.id, { type: 'tick' }, at.traceId);
@@ -262,7 +262,7 @@ export class PlanWork {
       return;
     }
     const fail = (why: string) => this.failStep(key, record, stepId, why, traceId);
-    const starter = (await startRecord(db, archRepo, run.plan.id))?.by;
+    const starter = (await planStart(db, archRepo, run.plan.id))?.by;
     if (!starter) return fail('the plan has no record of who started it, so no one consents to its steps');
     const installationId = await this.installationOf(step.repository);
     if (installationId === undefined) return fail(`the app is not installed on ${step.repository}`);
@@ -312,7 +312,7 @@ export class PlanWork {
   /** `rollback_step`: the step's execution is asked to roll back, as `/aaoe rollback` on it asks, by whoever asked for the plan's rollback. */
   private async rollbackStep(key: string, record: PlanRecord, stepId: string, executionId: string | undefined, traceId: string): Promise<void> {
     const db = this.runtime().db;
-    const by = (await db.query<{ by: string }>(`SELECT result->>'by' AS by FROM effects_done WHERE key = $1`, [rollbackKey(record.repo, record.run.plan.id)])).rows[0]?.by ?? 'aaoe';
+    const by = (await planRollbackBy(db, record.repo, record.run.plan.id)) ?? 'aaoe';
     const execution = executionId ? await getExecution(db, executionId) : undefined;
     const refused = async (why: string) => {
       await db.transaction(async (tx) => {
@@ -437,26 +437,6 @@ export class PlanWork {
   private runtime() {
     return this.ports.runtime;
   }
-}
-
-function startKey(repo: string, planId: string): string {
-  return `plan-start:${repo}:${planId}`;
-}
-
-function rollbackKey(repo: string, planId: string): string {
-  return `plan-rollback:${repo}:${planId}`;
-}
-
-/** Who started a plan, and from which comment (recorded with the run). */
-async function startRecord(db: SqlExecutor, repo: string, planId: string): Promise<{ by: string; comment: number } | undefined> {
-  const { rows } = await db.query<{ result: { by: string; comment: number } }>('SELECT result FROM effects_done WHERE key = $1', [startKey(repo, planId)]);
-  return rows[0]?.result;
-}
-
-/** The plan an issue tracks, if it is a tracking issue. */
-async function planOfTrackingIssue(db: SqlExecutor, repo: string, issue: number): Promise<string | undefined> {
-  const { rows } = await db.query<{ plan_id: string }>('SELECT plan_id FROM plans WHERE repo = $1 AND tracking_issue = $2', [repo, issue]);
-  return rows[0]?.plan_id;
 }
 
 function planErrors(path: string, errors: ReadonlyArray<Parameters<typeof formatPlanError>[0]>): string {

@@ -1,5 +1,5 @@
 import { NOTIFICATIONS_MIGRATION } from './notifications.js';
-import { PLANS_MIGRATION } from './plans.js';
+import { PLAN_PEOPLE_MIGRATION, PLANS_MIGRATION } from './plans.js';
 import { SESSIONS_MIGRATION } from './sessions.js';
 import type { Database } from './database.js';
 
@@ -261,6 +261,7 @@ CREATE TABLE drift_repos (
 );
 `,
   },
+  PLAN_PEOPLE_MIGRATION,
 ];
 
 /** Key of the transaction-scoped advisory lock that serialises migrators (two processes starting at once). */

@@ -45,6 +45,22 @@ CREATE INDEX plan_steps_execution ON plan_steps (execution_id) WHERE execution_i
 `,
 };
 
+/** Who a plan runs for: who started it (their consent carries its steps) and who asked for its rollback. */
+export const PLAN_PEOPLE_MIGRATION: Migration = {
+  version: 14,
+  name: 'who started a plan and who rolls it back',
+  sql: `
+ALTER TABLE plans ADD COLUMN started_by text;            -- the login whose /aaoe plan start made the run
+ALTER TABLE plans ADD COLUMN started_comment bigint;     -- that comment (a job run again finds its own start)
+ALTER TABLE plans ADD COLUMN rollback_by text;           -- the login whose /aaoe rollback rolls the plan back
+-- plans started before this migration recorded both among the effects done
+UPDATE plans p SET started_by = e.result->>'by', started_comment = (e.result->>'comment')::bigint
+  FROM effects_done e WHERE e.key = 'plan-start:' || p.repo || ':' || p.plan_id;
+UPDATE plans p SET rollback_by = e.result->>'by'
+  FROM effects_done e WHERE e.key = 'plan-rollback:' || p.repo || ':' || p.plan_id;
+`,
+};
+
 export type PlanRecord = {
   repo: string;
   path: string;
@@ -146,4 +162,32 @@ async function readPlan(db: SqlExecutor, repo: string, planId: string, lock: str
   };
   if (row.rolling_back) run.rollingBack = row.rolling_back;
   return { repo: row.repo, path: row.path, installationId: Number(row.installation_id), trackingIssue: row.tracking_issue, run };
+}
+
+/** Records who started a plan, from which comment (in the transaction that saves its first run). */
+export async function recordPlanStart(tx: SqlExecutor, repo: string, planId: string, start: { by: string; comment: number }): Promise<void> {
+  await tx.query('UPDATE plans SET started_by = $3, started_comment = $4 WHERE repo = $1 AND plan_id = $2', [repo, planId, start.by, start.comment]);
+}
+
+/** Who started a plan, and from which comment; undefined for a plan not started. */
+export async function planStart(db: SqlExecutor, repo: string, planId: string): Promise<{ by: string; comment: number } | undefined> {
+  const { rows } = await db.query<{ started_by: string | null; started_comment: string | number | null }>('SELECT started_by, started_comment FROM plans WHERE repo = $1 AND plan_id = $2', [repo, planId]);
+  const row = rows[0];
+  return row?.started_by ? { by: row.started_by, comment: Number(row.started_comment) } : undefined;
+}
+
+/** Records who asked for a plan's rollback (its steps are rolled back in their name). */
+export async function recordPlanRollbackBy(tx: SqlExecutor, repo: string, planId: string, by: string): Promise<void> {
+  await tx.query('UPDATE plans SET rollback_by = $3 WHERE repo = $1 AND plan_id = $2', [repo, planId, by]);
+}
+
+export async function planRollbackBy(db: SqlExecutor, repo: string, planId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ rollback_by: string | null }>('SELECT rollback_by FROM plans WHERE repo = $1 AND plan_id = $2', [repo, planId]);
+  return rows[0]?.rollback_by ?? undefined;
+}
+
+/** The plan an issue tracks, if it is a tracking issue. */
+export async function planOfTrackingIssue(db: SqlExecutor, repo: string, issue: number): Promise<string | undefined> {
+  const { rows } = await db.query<{ plan_id: string }>('SELECT plan_id FROM plans WHERE repo = $1 AND tracking_issue = $2', [repo, issue]);
+  return rows[0]?.plan_id;
 }

@@ -5,7 +5,7 @@ import { advancePlan, newPlanRun } from '../../src/plan/run-plan.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { insertExecution, listInFlightExecutions } from '../../src/store/executions.js';
 import { MIGRATIONS, migrate } from '../../src/store/migrations.js';
-import { findPlanStep, getPlanRun, listLivePlans, lockPlanRun, PlanVersionConflict, savePlanRun } from '../../src/store/plans.js';
+import { findPlanStep, getPlanRun, listLivePlans, lockPlanRun, planRollbackBy, planStart, PlanVersionConflict, recordPlanRollbackBy, recordPlanStart, savePlanRun } from '../../src/store/plans.js';
 
 let db: Database;
 beforeAll(async () => {
@@ -55,3 +55,33 @@ describe('plans store (migration 11)', () => {
     expect(await listInFlightExecutions(db, 'acme/invoicing', 'production')).toEqual([{ id: 'live', repository: 'acme/invoicing', state: 'proposing', environment: 'production', paths: ['src/invoices/api.ts'] }]);
   });
 });
+
+describe('who a plan runs for (migration 14)', () => {
+  it('records who started a plan and who rolls it back; plans started before the migration keep theirs', async () => {
+    const plan = diamond();
+    const old = await openDatabase({ memory: true });
+    try {
+      await migrate(old, MIGRATIONS.filter((m) => m.version < 14));
+      await old.transaction(async (tx) => {
+        await savePlanRun(tx, { repo: 'acme/architecture', path: 'plans/diamond.yml', installationId: 7, run: newPlanRun(plan) });
+        await tx.query(`INSERT INTO effects_done (key, result) VALUES ($1, $2::jsonb), ($3, $4::jsonb)`, [
+          `plan-start:acme/architecture:${plan.id}`, JSON.stringify({ by: 'alice', comment: 901, role: 'admin' }),
+          `plan-rollback:acme/architecture:${plan.id}`, JSON.stringify({ by: 'bob', comment: 902 }),
+        ]);
+      });
+      await migrate(old, MIGRATIONS);
+      expect(await planStart(old, 'acme/architecture', plan.id)).toEqual({ by: 'alice', comment: 901 });
+      expect(await planRollbackBy(old, 'acme/architecture', plan.id)).toBe('bob');
+    } finally {
+      await old.close();
+    }
+
+    await db.transaction((tx) => savePlanRun(tx, { repo: 'acme/people', path: 'plans/diamond.yml', installationId: 7, run: newPlanRun(plan) }));
+    expect(await planStart(db, 'acme/people', plan.id)).toBeUndefined();
+    await db.transaction((tx) => recordPlanStart(tx, 'acme/people', plan.id, { by: 'carol', comment: 77 }));
+    await db.transaction((tx) => recordPlanRollbackBy(tx, 'acme/people', plan.id, 'dave'));
+    expect(await planStart(db, 'acme/people', plan.id)).toEqual({ by: 'carol', comment: 77 });
+    expect(await planRollbackBy(db, 'acme/people', plan.id)).toBe('dave');
+  });
+});
+
