@@ -1,7 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import examples from '@octokit/webhooks-examples';
-import { run } from 'probot';
+import Bottleneck from 'bottleneck';
+import { ProbotOctokit, run } from 'probot';
 import { aaoeApp, type AaoeAppOptions } from '../../src/app/aaoe-app.js';
 import { openRuntime, type Runtime } from '../../src/app/runtime.js';
 import { GitHubSimulator } from '../simulator/github-simulator.js';
@@ -9,6 +10,10 @@ import { GitHubSimulator } from '../simulator/github-simulator.js';
 /**
  * The real app over HTTP: Probot's own `run()` reads the same environment as `npm start`, with
  * `GHE_HOST`/`GHE_PROTOCOL` pointed at the loopback GitHub simulator. Deliveries are signed like GitHub's.
+ *
+ * Octokit's throttling stays on, with its own queues (one request at a time per installation for writes, searches
+ * and requests that notify), but paced for a loopback simulator: the defaults keep one such request per second (three
+ * for those that notify) across the process, which real GitHub asks for and which only makes the tests slow.
  */
 
 export const WEBHOOK_SECRET = 'test-webhook-secret';
@@ -40,7 +45,11 @@ export async function startHarness(options: AaoeAppOptions & { sim?: GitHubSimul
   const sim = options.sim ?? (await GitHubSimulator.start());
   const port = await freePort();
   const runtime = options.runtime ?? (await openRuntime({ database: { memory: true }, queue: { retryDelaySeconds: 1 } }));
+  const paced = (id: string) => new Bottleneck.Group({ id: `test-${id}`, maxConcurrent: 1, minTime: 10 });
+  const queues = { write: paced('write'), notifications: paced('notifications'), search: paced('search') };
+  const Octokit = ProbotOctokit.defaults((o: Record<string, any> = {}) => ({ ...o, throttle: { ...o.throttle, ...queues } }));
   const server = await run(aaoeApp({ ...options, runtime }), {
+    Octokit,
     env: {
       APP_ID: String(sim.appId),
       PRIVATE_KEY: sim.privateKey,
