@@ -21717,12 +21717,12 @@ var require_identity = __commonJS({
     var SCALAR = /* @__PURE__ */ Symbol.for("yaml.scalar");
     var SEQ = /* @__PURE__ */ Symbol.for("yaml.seq");
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
-    var isAlias2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
+    var isAlias3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
     var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
-    var isSeq2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
+    var isScalar3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
+    var isSeq3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
         switch (node2[NODE_TYPE]) {
@@ -21743,7 +21743,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar2(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node2) => (isScalar3(node2) || isCollection(node2)) && !!node2.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -21752,14 +21752,14 @@ var require_identity = __commonJS({
     exports.SCALAR = SCALAR;
     exports.SEQ = SEQ;
     exports.hasAnchor = hasAnchor;
-    exports.isAlias = isAlias2;
+    exports.isAlias = isAlias3;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap2;
+    exports.isMap = isMap3;
     exports.isNode = isNode;
     exports.isPair = isPair;
-    exports.isScalar = isScalar2;
-    exports.isSeq = isSeq2;
+    exports.isScalar = isScalar3;
+    exports.isSeq = isSeq3;
   }
 });
 
@@ -25867,9 +25867,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap2 = fc.start.source === "{";
-      const fcName = isMap2 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap3 = fc.start.source === "{";
+      const fcName = isMap3 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -25905,7 +25905,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -25945,7 +25945,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep && !props.found) {
+        if (!isMap3 && !sep && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -25968,7 +25968,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap2 && !props.found && ctx.options.strict) {
+            if (!isMap3 && !props.found && ctx.options.strict) {
               if (sep)
                 for (const st of sep) {
                   if (st === valueProps.found)
@@ -26000,7 +26000,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap2) {
+          if (isMap3) {
             const map2 = coll;
             if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -26016,7 +26016,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap2 ? "}" : "]";
+      const expectedEnd = isMap3 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -27303,7 +27303,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar2 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar3 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -27387,7 +27387,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar2;
+    exports.isScalar = isScalar3;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -54981,15 +54981,104 @@ function truncate(summary2) {
 }
 
 // src/policy/load-policy.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+
+// src/policy/yaml-nodes.ts
 var import_yaml = __toESM(require_dist(), 1);
+function keyName(key) {
+  if (!(0, import_yaml.isScalar)(key) || typeof key.value === "symbol") return void 0;
+  return String(key.value);
+}
+function isMergePair(pair) {
+  return (0, import_yaml.isScalar)(pair.key) && typeof pair.key.value === "symbol";
+}
+function deref(doc, node2) {
+  let n = node2;
+  for (let i = 0; i < 100 && (0, import_yaml.isAlias)(n); i++) n = n.resolve(doc);
+  return n === null || n === void 0 || (0, import_yaml.isAlias)(n) ? void 0 : n;
+}
+function findPair(doc, node2, key, depth = 0) {
+  const map2 = deref(doc, node2);
+  if (!(0, import_yaml.isMap)(map2) || depth > 20) return void 0;
+  for (let i = map2.items.length - 1; i >= 0; i--) {
+    const pair = map2.items[i];
+    if (pair && keyName(pair.key) === key) return pair;
+  }
+  for (const pair of map2.items) {
+    if (!isMergePair(pair)) continue;
+    const sources = (0, import_yaml.isSeq)(pair.value) ? pair.value.items : [pair.value];
+    for (const source of sources) {
+      const found = findPair(doc, source, key, depth + 1);
+      if (found) return found;
+    }
+  }
+  return void 0;
+}
+function locator(doc, at) {
+  const start = (node2) => node2 && typeof node2 === "object" ? node2.range?.[0] : void 0;
+  const valueOffset = (key, value) => {
+    const empty = (0, import_yaml.isScalar)(value) && value.value === null && !!value.range && value.range[0] === value.range[1];
+    return (empty ? void 0 : start(value)) ?? start(key);
+  };
+  return (path2, options = {}) => {
+    let node2 = doc.contents;
+    let keyOffset;
+    let valueAt2 = start(node2) ?? 0;
+    for (const segment of path2) {
+      let key;
+      let next;
+      const container = deref(doc, node2);
+      if ((0, import_yaml.isMap)(container)) {
+        const pair = findPair(doc, container, String(segment));
+        if (!pair) break;
+        key = pair.key;
+        next = pair.value;
+      } else if ((0, import_yaml.isSeq)(container) && typeof segment === "number" && container.items[segment] !== void 0) {
+        next = container.items[segment];
+      } else break;
+      keyOffset = start(key) ?? valueOffset(key, next);
+      valueAt2 = valueOffset(key, next) ?? valueAt2;
+      node2 = next;
+    }
+    const offset = options.key ? keyOffset ?? valueAt2 : valueAt2;
+    return at(offset ?? 0);
+  };
+}
+function sortErrors(errors) {
+  return errors.sort((a, b) => a.line - b.line || a.column - b.column || a.path.localeCompare(b.path));
+}
+function firstLine(message2) {
+  return (message2.split("\n")[0] ?? message2).replace(/ at line \d+, column \d+:?$/, "");
+}
+function valueAt(value, path2) {
+  let v = value;
+  for (const segment of path2) {
+    if (typeof v !== "object" || v === null) return void 0;
+    v = v[segment];
+  }
+  return v;
+}
+function dotted(path2) {
+  if (path2.length === 0) return "(root)";
+  return path2.map((p, i) => typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`).join("");
+}
+function describe3(value) {
+  if (value === null || value === void 0) return "an empty value";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}\u2026` : value);
+  return String(value);
+}
+
+// src/policy/load-policy.ts
 function formatPolicyError(e) {
   const oneLine2 = (s) => s.replace(/\s*\n\s*/g, " ");
   return `${e.file}:${e.line}:${e.column}: ${oneLine2(e.message)} (at ${e.path}). Fix: ${oneLine2(e.hint)}`;
 }
 var EMPTY_HINT = "write a policy, for example `extends: standard`";
 function loadPolicy(text2, file2) {
-  const lineCounter = new import_yaml.LineCounter();
-  const docs = (0, import_yaml.parseAllDocuments)(text2, { lineCounter, uniqueKeys: true, prettyErrors: true, merge: true, logLevel: "error" });
+  const lineCounter = new import_yaml2.LineCounter();
+  const docs = (0, import_yaml2.parseAllDocuments)(text2, { lineCounter, uniqueKeys: true, prettyErrors: true, merge: true, logLevel: "error" });
   const at = (offset) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -55004,7 +55093,7 @@ function loadPolicy(text2, file2) {
   for (const d of duplicates) errors.push(error63(d.offset, d.path, d.message, d.hint));
   for (const extra of docs.slice(1)) {
     const c = extra.contents;
-    if (extra.errors.length === 0 && (c === null || (0, import_yaml.isScalar)(c) && c.value === null && c.source === "")) continue;
+    if (extra.errors.length === 0 && (c === null || (0, import_yaml2.isScalar)(c) && c.value === null && c.source === "")) continue;
     errors.push(error63(extra.range[0], [], "a second YAML document (after `---`)", "keep one policy per file: remove the `---` and what follows"));
   }
   const seenLines = /* @__PURE__ */ new Set();
@@ -55026,13 +55115,13 @@ function loadPolicy(text2, file2) {
   }
   let unreadable = false;
   for (const { node: node2, path: path2 } of nodes) {
-    if ((0, import_yaml.isAlias)(node2) && deref(doc, node2) === void 0) {
+    if ((0, import_yaml2.isAlias)(node2) && deref(doc, node2) === void 0) {
       unreadable = true;
       errors.push(error63(node2.range?.[0] ?? 0, path2, `the alias *${node2.source} refers to no anchor`, `set the anchor (\`&${node2.source}\`) on a value earlier in the file, or write the value here`));
     }
-    if (!(0, import_yaml.isMap)(node2)) continue;
+    if (!(0, import_yaml2.isMap)(node2)) continue;
     for (const pair of node2.items) {
-      if (pair.key === null || (0, import_yaml.isScalar)(pair.key)) continue;
+      if (pair.key === null || (0, import_yaml2.isScalar)(pair.key)) continue;
       unreadable = true;
       errors.push(error63(pair.key.range?.[0] ?? 0, path2, "a key must be a plain name, found a list or mapping", "write `name: value`, with a name the schema allows at this level"));
     }
@@ -55300,15 +55389,15 @@ function collectNodes(doc) {
     const range = rangeOf(node2);
     if (!node2 || typeof node2 !== "object" || !range) return;
     out.push({ node: node2, path: path2, span: [from ?? range[0], range[1]] });
-    if ((0, import_yaml.isMap)(node2)) {
+    if ((0, import_yaml2.isMap)(node2)) {
       for (const pair of node2.items) {
         const name = keyName(pair.key);
         const at = name === void 0 ? path2 : [...path2, name];
         const keyRange = rangeOf(pair.key);
-        if ((0, import_yaml.isScalar)(pair.key) && keyRange) out.push({ node: pair.key, path: at, span: keyRange });
+        if ((0, import_yaml2.isScalar)(pair.key) && keyRange) out.push({ node: pair.key, path: at, span: keyRange });
         walk(pair.value, at, keyRange?.[0]);
       }
-    } else if ((0, import_yaml.isSeq)(node2)) {
+    } else if ((0, import_yaml2.isSeq)(node2)) {
       node2.items.forEach((item, i) => walk(item, [...path2, i]));
     }
   };
@@ -55323,73 +55412,14 @@ function pathAt(nodes, offset) {
   }
   return best?.path ?? [];
 }
-function keyName(key) {
-  if (!(0, import_yaml.isScalar)(key) || typeof key.value === "symbol") return void 0;
-  return String(key.value);
-}
-function isMergePair(pair) {
-  return (0, import_yaml.isScalar)(pair.key) && typeof pair.key.value === "symbol";
-}
-function deref(doc, node2) {
-  let n = node2;
-  for (let i = 0; i < 100 && (0, import_yaml.isAlias)(n); i++) n = n.resolve(doc);
-  return n === null || n === void 0 || (0, import_yaml.isAlias)(n) ? void 0 : n;
-}
-function findPair(doc, node2, key, depth = 0) {
-  const map2 = deref(doc, node2);
-  if (!(0, import_yaml.isMap)(map2) || depth > 20) return void 0;
-  for (let i = map2.items.length - 1; i >= 0; i--) {
-    const pair = map2.items[i];
-    if (pair && keyName(pair.key) === key) return pair;
-  }
-  for (const pair of map2.items) {
-    if (!isMergePair(pair)) continue;
-    const sources = (0, import_yaml.isSeq)(pair.value) ? pair.value.items : [pair.value];
-    for (const source of sources) {
-      const found = findPair(doc, source, key, depth + 1);
-      if (found) return found;
-    }
-  }
-  return void 0;
-}
-function locator(doc, at) {
-  const start = (node2) => node2 && typeof node2 === "object" ? node2.range?.[0] : void 0;
-  const valueOffset = (key, value) => {
-    const empty = (0, import_yaml.isScalar)(value) && value.value === null && !!value.range && value.range[0] === value.range[1];
-    return (empty ? void 0 : start(value)) ?? start(key);
-  };
-  return (path2, options = {}) => {
-    let node2 = doc.contents;
-    let keyOffset;
-    let valueAt2 = start(node2) ?? 0;
-    for (const segment of path2) {
-      let key;
-      let next;
-      const container = deref(doc, node2);
-      if ((0, import_yaml.isMap)(container)) {
-        const pair = findPair(doc, container, String(segment));
-        if (!pair) break;
-        key = pair.key;
-        next = pair.value;
-      } else if ((0, import_yaml.isSeq)(container) && typeof segment === "number" && container.items[segment] !== void 0) {
-        next = container.items[segment];
-      } else break;
-      keyOffset = start(key) ?? valueOffset(key, next);
-      valueAt2 = valueOffset(key, next) ?? valueAt2;
-      node2 = next;
-    }
-    const offset = options.key ? keyOffset ?? valueAt2 : valueAt2;
-    return at(offset ?? 0);
-  };
-}
 function duplicateKeys(nodes, at) {
   const out = [];
   for (const { node: node2, path: path2 } of nodes) {
-    if (!(0, import_yaml.isMap)(node2)) continue;
+    if (!(0, import_yaml2.isMap)(node2)) continue;
     const seen = /* @__PURE__ */ new Map();
     for (const pair of node2.items) {
       const name = keyName(pair.key);
-      if (name === void 0 || !(0, import_yaml.isScalar)(pair.key)) continue;
+      if (name === void 0 || !(0, import_yaml2.isScalar)(pair.key)) continue;
       const first = seen.get(name);
       if (!first) {
         seen.set(name, pair.key);
@@ -55418,8 +55448,8 @@ function describeSyntaxError(e, nodes, at) {
     return best;
   };
   if (e.code === "MISSING_CHAR" && /closing .?quote/i.test(text2)) {
-    const quoted = innermost((n) => (0, import_yaml.isScalar)(n) && (n.type === "QUOTE_DOUBLE" || n.type === "QUOTE_SINGLE"));
-    if (quoted && (0, import_yaml.isScalar)(quoted.node)) {
+    const quoted = innermost((n) => (0, import_yaml2.isScalar)(n) && (n.type === "QUOTE_DOUBLE" || n.type === "QUOTE_SINGLE"));
+    if (quoted && (0, import_yaml2.isScalar)(quoted.node)) {
       const q = quoted.node.type === "QUOTE_DOUBLE" ? '"' : "'";
       return {
         offset: quoted.node.range?.[0] ?? offset,
@@ -55432,7 +55462,7 @@ function describeSyntaxError(e, nodes, at) {
   const flow = /^Flow (map|sequence)/.exec(text2);
   if (flow) {
     const isFlowMap = flow[1] === "map";
-    const opened = innermost((n) => (isFlowMap ? (0, import_yaml.isMap)(n) : (0, import_yaml.isSeq)(n)) && n.flow === true);
+    const opened = innermost((n) => (isFlowMap ? (0, import_yaml2.isMap)(n) : (0, import_yaml2.isSeq)(n)) && n.flow === true);
     const [open3, close] = isFlowMap ? ["{", "}"] : ["[", "]"];
     if (opened) {
       return {
@@ -55486,37 +55516,12 @@ function syntaxHint(code, text2) {
       return "fix the YAML at this position; quote values that contain `: `, ` #`, `{` or `[`";
   }
 }
-function sortErrors(errors) {
-  return errors.sort((a, b) => a.line - b.line || a.column - b.column || a.path.localeCompare(b.path));
-}
 function position(at, node2) {
   const { line, column } = at(node2.range?.[0] ?? 0);
   return `${line}:${column}`;
 }
-function firstLine(message2) {
-  return (message2.split("\n")[0] ?? message2).replace(/ at line \d+, column \d+:?$/, "");
-}
 function isPlainObject2(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function valueAt(value, path2) {
-  let v = value;
-  for (const segment of path2) {
-    if (typeof v !== "object" || v === null) return void 0;
-    v = v[segment];
-  }
-  return v;
-}
-function dotted(path2) {
-  if (path2.length === 0) return "(root)";
-  return path2.map((p, i) => typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`).join("");
-}
-function describe3(value) {
-  if (value === null || value === void 0) return "an empty value";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}\u2026` : value);
-  return String(value);
 }
 function capitalize(s) {
   return s.charAt(0).toUpperCase() + s.slice(1);
