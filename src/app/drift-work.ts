@@ -58,7 +58,7 @@ export async function checkDriftOnPush(ports: DriftPorts, job: Job<DeliveryJob>,
   const opened: number[] = [];
   const kept: number[] = [];
   for (const finding of findings) {
-    const issue = await issueFor(db, github, bot, repository, finding, job.key);
+    const issue = await issueFor(db, github, bot, repository, finding, job.key, ports.now());
     if (issue?.created) opened.push(issue.number);
     else if (issue) kept.push(issue.number);
   }
@@ -88,14 +88,14 @@ export async function scheduleDriftChecks(runtime: { db: Database; queue: JobQue
 }
 
 /** The open drift issue of a finding: found by its marker, or opened by the job that holds the finding's claim. */
-async function issueFor(db: Database, github: GitHubAdapter, bot: string, repository: string, finding: DriftFinding, jobKey: string): Promise<{ number: number; created: boolean } | undefined> {
+async function issueFor(db: Database, github: GitHubAdapter, bot: string, repository: string, finding: DriftFinding, jobKey: string, now: Date): Promise<{ number: number; created: boolean } | undefined> {
   const open = await github.findOpenIssueWithMarker(driftMarker(finding.fingerprint), DRIFT_LABEL, bot);
   if (open) {
     await db.transaction((tx) => recordDriftIssue(tx, repository, finding.fingerprint, jobKey, open.number));
     return { number: open.number, created: false };
   }
   // none open: whoever claims the finding opens its issue; a claim on a closed issue (the drift came back) is taken over
-  if (!(await db.transaction((tx) => claimDrift(tx, repository, finding.fingerprint, jobKey)))) return undefined;
+  if (!(await db.transaction((tx) => claimDrift(tx, repository, finding.fingerprint, jobKey, now)))) return undefined;
   const rendered = renderDriftIssue(finding);
   const created = await github.createIssue({ title: rendered.title, body: rendered.body, labels: [DRIFT_LABEL] });
   await db.transaction((tx) => recordDriftIssue(tx, repository, finding.fingerprint, jobKey, created.number));

@@ -1,4 +1,5 @@
 import type { SqlExecutor } from './database.js';
+import type { Migration } from './migrations.js';
 
 /**
  * Drift checks in the store: the repositories that opted in (their policy names an architecture model) with when
@@ -20,17 +21,39 @@ export async function driftChecksDue(db: SqlExecutor, checkedBefore: Date): Prom
   return rows.map((r) => ({ repo: r.repo, installationId: Number(r.installation_id) }));
 }
 
-/** Claims a finding for a job: true when this job may open its issue (no claim yet, its own, or one whose issue was closed). */
-export async function claimDrift(tx: SqlExecutor, repository: string, fingerprint: string, jobKey: string): Promise<boolean> {
+/**
+ * How long a claim with no issue holds: longer than a job's retries take (the job runner gives up on a job well
+ * within it). A claim older than this belongs to a job that failed for good, and the next job that finds the drift
+ * takes it over, so the finding still gets its issue.
+ */
+export const DRIFT_CLAIM_HOLDS_MS = 3_600_000;
+
+export const DRIFT_CLAIM_MIGRATION: Migration = {
+  version: 15,
+  name: 'when a drift finding was claimed',
+  sql: `
+ALTER TABLE drift_issues ADD COLUMN claimed_at timestamptz NOT NULL DEFAULT now();
+`,
+};
+
+/**
+ * Claims a finding for a job: true when this job may open its issue (no claim yet, its own, one whose issue was
+ * closed, or one that no job has acted on for `DRIFT_CLAIM_HOLDS_MS`).
+ */
+export async function claimDrift(tx: SqlExecutor, repository: string, fingerprint: string, jobKey: string, now: Date): Promise<boolean> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`drift:${repository}:${fingerprint}`]);
-  const { rows } = await tx.query<{ job_key: string; issue_number: number | null }>('SELECT job_key, issue_number FROM drift_issues WHERE repo = $1 AND fingerprint = $2', [repository, fingerprint]);
+  const { rows } = await tx.query<{ job_key: string; issue_number: number | null; claimed_at: Date | string }>(
+    'SELECT job_key, issue_number, claimed_at FROM drift_issues WHERE repo = $1 AND fingerprint = $2',
+    [repository, fingerprint],
+  );
   const row = rows[0];
-  // a claim with no issue yet belongs to the job that made it (it opens the issue when it runs again)
-  if (row && row.issue_number === null && row.job_key !== jobKey) return false;
+  // a claim with no issue yet belongs to the job that made it (it opens the issue when it runs again), while it holds
+  const holds = row !== undefined && now.getTime() - new Date(row.claimed_at).getTime() < DRIFT_CLAIM_HOLDS_MS;
+  if (row && row.issue_number === null && row.job_key !== jobKey && holds) return false;
   await tx.query(
-    `INSERT INTO drift_issues (repo, fingerprint, job_key, issue_number) VALUES ($1, $2, $3, NULL)
-     ON CONFLICT (repo, fingerprint) DO UPDATE SET job_key = EXCLUDED.job_key, issue_number = NULL`,
-    [repository, fingerprint, jobKey],
+    `INSERT INTO drift_issues (repo, fingerprint, job_key, issue_number, claimed_at) VALUES ($1, $2, $3, NULL, $4)
+     ON CONFLICT (repo, fingerprint) DO UPDATE SET job_key = EXCLUDED.job_key, issue_number = NULL, claimed_at = EXCLUDED.claimed_at`,
+    [repository, fingerprint, jobKey, now.toISOString()],
   );
   return true;
 }

@@ -1,4 +1,5 @@
 import { NOTIFICATIONS_MIGRATION } from './notifications.js';
+import { DRIFT_CLAIM_MIGRATION } from './drift.js';
 import { PLAN_PEOPLE_MIGRATION, PLANS_MIGRATION } from './plans.js';
 import { SESSIONS_MIGRATION } from './sessions.js';
 import type { Database } from './database.js';
@@ -262,6 +263,7 @@ CREATE TABLE drift_repos (
 `,
   },
   PLAN_PEOPLE_MIGRATION,
+  DRIFT_CLAIM_MIGRATION,
 ];
 
 /** Key of the transaction-scoped advisory lock that serialises migrators (two processes starting at once). */
