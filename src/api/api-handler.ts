@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Probot } from 'probot';
 import type { Presets } from '../policy/presets.js';
 import type { Runtime } from '../app/runtime.js';
-import { apiError, ControlPlane, type Answer } from './control-plane.js';
+import { apiError, ControlPlane, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, type Answer } from './control-plane.js';
 import { GitHubUnavailable, probotAccess, type ApiUser, type GitHubAccess } from './github-access.js';
 import { readBody } from '../app/http-body.js';
 import { RateLimiter } from './rate-limit.js';
@@ -112,7 +112,10 @@ async function answerRoute(plane: ControlPlane, route: Exclude<Route, { kind: 'm
     case 'list': {
       const repo = RepoName.safeParse(url.searchParams.get('repo') ?? '');
       if (!repo.success) return apiError(400, 'invalid_request', 'name the repository: ?repo=owner/name');
-      return plane.list(user, repo.data);
+      const limitText = url.searchParams.get('limit');
+      const limit = limitText === null ? LIST_LIMIT_DEFAULT : Number(limitText);
+      if (!/^\d+$/.test(limitText ?? '0') || limit < 1 || limit > LIST_LIMIT_MAX) return apiError(400, 'invalid_request', `limit is a whole number from 1 to ${LIST_LIMIT_MAX} (default ${LIST_LIMIT_DEFAULT})`);
+      return plane.list(user, repo.data, limit);
     }
     case 'status':
       return plane.status(user, route.id);

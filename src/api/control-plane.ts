@@ -42,6 +42,10 @@ export function apiError(status: number, code: ErrorCode, message: string): Answ
 /** What a user may do on a repository: read it (else it does not exist for them), and their role. */
 type Access = { conn: RepoConnection; role: RepositoryRole };
 
+/** How many executions `list` returns unless asked for fewer or more (at most `LIST_LIMIT_MAX`). */
+export const LIST_LIMIT_DEFAULT = 100;
+export const LIST_LIMIT_MAX = 500;
+
 export class ControlPlane {
   private readonly commands: CommandWork;
 
@@ -49,13 +53,18 @@ export class ControlPlane {
     this.commands = new CommandWork({ runtime: ports.runtime, now: ports.now, policyFor: (context) => this.policyOf(context), botLogin: ports.access.botLogin });
   }
 
-  /** `GET /api/v1/executions?repo=owner/name`: the repository's executions, newest first. */
-  async list(user: ApiUser, repo: string): Promise<Answer<ExecutionList>> {
+  /** `GET /api/v1/executions?repo=owner/name&limit=n`: the repository's executions, newest first, at most `limit`. */
+  async list(user: ApiUser, repo: string, limit = LIST_LIMIT_DEFAULT): Promise<Answer<ExecutionList>> {
     const traceId = randomUUID();
     const access = await this.readable(user, repo, traceId);
     if (!access) return notFoundRepo(repo);
-    const executions = await listExecutions(this.ports.runtime.db, access.conn.repo);
-    return { status: 200, body: { repo: access.conn.repo, executions: executions.reverse().map(executionSummary) } };
+    const executions = await listExecutions(this.ports.runtime.db, access.conn.repo, { newestFirst: true, limit });
+    return { status: 200, body: { repo: access.conn.repo, executions: executions.map(executionSummary) } };
+  }
+
+  /** Whether the user may read the repository's executions (as `list` and `status` decide). */
+  async canRead(user: ApiUser, repo: string): Promise<boolean> {
+    return (await this.readable(user, repo, randomUUID())) !== undefined;
   }
 
   /** `GET /api/v1/executions/{id}`: state, the latest policy evaluation, approvals, cost and the audit timeline. */

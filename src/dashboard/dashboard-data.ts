@@ -53,7 +53,7 @@ export async function readOverview(ports: DashboardPorts, user: ApiUser): Promis
   const all = await listOverviewExecutions(db, RECENT_FINISHED);
   const repos = [...new Set(all.map((x) => x.repo))].sort();
   const readable = new Set<string>();
-  for (const repo of repos) if ((await ports.plane.list(user, repo)).status === 200) readable.add(repo);
+  for (const repo of repos) if (await ports.plane.canRead(user, repo)) readable.add(repo);
   const visible = all.filter((x) => readable.has(x.repo));
   const byUpdate = (a: ExecutionRecord, b: ExecutionRecord) => b.updatedAt.localeCompare(a.updatedAt);
   const live = visible.filter((x) => !FINAL_STATES.has(x.state)).sort(byUpdate);

@@ -178,10 +178,10 @@ export async function getExecution(db: SqlExecutor, id: string): Promise<Executi
   return rows[0] && fromRow(rows[0]);
 }
 
-export async function listExecutions(db: SqlExecutor, repo?: string): Promise<ExecutionRecord[]> {
+export async function listExecutions(db: SqlExecutor, repo?: string, options: { newestFirst?: boolean; limit?: number } = {}): Promise<ExecutionRecord[]> {
   const { rows } = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM executions WHERE ($1::text IS NULL OR repo = $1) ORDER BY created_at`,
-    [repo ?? null],
+    `SELECT ${COLUMNS} FROM executions WHERE ($1::text IS NULL OR repo = $1) ORDER BY created_at ${options.newestFirst ? 'DESC' : 'ASC'}, id LIMIT $2`,
+    [repo ?? null, options.limit ?? null],
   );
   return rows.map(fromRow);
 }

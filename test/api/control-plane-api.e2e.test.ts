@@ -137,6 +137,20 @@ describe('reading executions: only repositories the user can read', () => {
     expect(status.body.cost).toEqual({ usd: '0', tokens: 0 });
   });
 
+  it('lists the newest first, at most ?limit=', async () => {
+    await openPullRequest();
+    const { id: newest } = await openPullRequest();
+    const all = await api('GET', `/api/v1/executions?repo=${OWNER}/${REPO}`, 'rita-reader');
+    expect(all.body.executions.length).toBeGreaterThanOrEqual(2);
+    expect(all.body.executions[0].id).toBe(newest);
+    const one = await api('GET', `/api/v1/executions?repo=${OWNER}/${REPO}&limit=1`, 'rita-reader');
+    expect([one.status, one.body.executions.map((x: any) => x.id)]).toEqual([200, [newest]]);
+    for (const limit of ['0', '501', 'ten', '1.5']) {
+      const bad = await api('GET', `/api/v1/executions?repo=${OWNER}/${REPO}&limit=${limit}`, 'rita-reader');
+      expect([bad.status, bad.body.error.code, bad.body.error.message]).toEqual([400, 'invalid_request', 'limit is a whole number from 1 to 500 (default 100)']);
+    }
+  });
+
   it('a stranger gets 404 for a private repository\'s execution and list; a reader of it sees them', async () => {
     const { id } = await openPullRequest({ repo: PRIVATE });
     const stranger = await api('GET', `/api/v1/executions/${id}`, 'sam-stranger');
