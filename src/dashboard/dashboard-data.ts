@@ -18,6 +18,9 @@ import { deployLockHolder, queuedDeployments } from '../store/deploy-locks.js';
 import { dispatchedSha, getExecution, listLiveExecutions, listOverviewExecutions, type ExecutionRecord } from '../store/executions.js';
 import { executionModelCost } from '../store/model-calls.js';
 import { pendingTimers, type TimerRecord } from '../store/timers.js';
+import { findPlanStep, getPlanRun } from '../store/plans.js';
+import type { PlanStatus } from '../plan/run-plan.js';
+import type { StepStatus } from '../plan/schedule-plan.js';
 
 /**
  * What the dashboard shows, read for one signed-in user. Who may read which repository, and whether a verb is
@@ -95,12 +98,47 @@ export type DetailView = {
   timers: TimerRecord[];
   /** Other executions of the repository still in flight (the team view: who else is changing it). */
   otherLive: ExecutionRecord[];
+  /** When the execution carries a step of an architecture plan: the step, what it waits on and what waits on it. */
+  plan?: PlanStepView;
   role: RepositoryRole;
   /** The verbs whose buttons are shown: the user's role allows them and the execution's state takes them now. */
   actions: Verb[];
   /** Why no button is shown, when none is. */
   noActionsBecause?: string;
 };
+
+/**
+ * A plan step as the team view shows it: the plan, the step's owner team, its dependencies and dependents with their
+ * status (step ids only: other steps' repositories may be ones the reader cannot see), and the tracking issue when the
+ * reader can read the architecture repository.
+ */
+export type PlanStepView = {
+  planId: string;
+  status: PlanStatus;
+  step: string;
+  team: string;
+  dependsOn: Array<{ id: string; status: StepStatus }>;
+  unblocks: Array<{ id: string; status: StepStatus }>;
+  tracking?: { repo: string; issue: number };
+};
+
+async function planStepOf(ports: DashboardPorts, user: ApiUser, executionId: string): Promise<PlanStepView | undefined> {
+  const db = ports.runtime.db;
+  const at = await findPlanStep(db, executionId);
+  const record = at && (await getPlanRun(db, at.repo, at.planId));
+  const step = record?.run.plan.steps.find((s) => s.id === at?.step);
+  if (!at || !record || !step) return undefined;
+  const statusOf = (id: string) => ({ id, status: record.run.steps[id]?.status ?? ('pending' as StepStatus) });
+  return {
+    planId: at.planId,
+    status: record.run.status,
+    step: step.id,
+    team: step.team,
+    dependsOn: step.dependsOn.map(statusOf),
+    unblocks: record.run.plan.steps.filter((s) => s.dependsOn.includes(step.id)).map((s) => statusOf(s.id)),
+    ...(record.trackingIssue !== null && (await ports.plane.canRead(user, at.repo)) ? { tracking: { repo: at.repo, issue: record.trackingIssue } } : {}),
+  };
+}
 
 /** One execution for `user`, or undefined when it does not exist in a repository they can read. */
 export async function readDetail(ports: DashboardPorts, user: ApiUser, id: string): Promise<DetailView | undefined> {
@@ -124,6 +162,7 @@ export async function readDetail(ports: DashboardPorts, user: ApiUser, id: strin
     environment,
     timers: await pendingTimers(db, id),
     otherLive: await listLiveExecutions(db, execution.repo, id),
+    ...(await planStepOf(ports, user, id).then((plan) => (plan ? { plan } : {}))),
     role,
     actions,
     ...(actions.length === 0 ? { noActionsBecause: because ?? `nothing can be done in state ${execution.state}` } : {}),

@@ -1,7 +1,7 @@
 import type { ExecutionStatus } from '../api/schema.js';
 import type { ExecutionRecord } from '../store/executions.js';
 import type { TimerRecord } from '../store/timers.js';
-import type { DetailView, EnvironmentView, Overview, OverviewRow, RollbackPreview, Verb } from './dashboard-data.js';
+import type { DetailView, EnvironmentView, Overview, OverviewRow, PlanStepView, RollbackPreview, Verb } from './dashboard-data.js';
 import { html, urlPart, type Html, type HtmlValue } from './html.js';
 
 /**
@@ -152,12 +152,21 @@ ${Object.keys(triage.owners).length === 0 ? html`<p class="muted">No CODEOWNERS 
 ${triage.unowned.length > 0 ? html`<p>Unowned: ${triage.unowned.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}</p>` : ''}
 ${triage.conflicts.length === 0 ? html`<p class="muted">No conflict with other executions in flight.</p>` : html`<p>Conflicts:</p><ul>${triage.conflicts.map((c) => html`<li><a href="${executionPath(c.executionId)}">${c.executionId.slice(0, 8)}</a> also touches ${c.paths.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}</li>`)}</ul>`}`
     : html`<p class="muted">No triage recorded (a pull request opened by an agent: its owners are the reviewers GitHub requests).</p>`}
+${view.plan ? planStep(ctx, view.plan) : ''}
 <h3>Other work in flight in ${x.repo}</h3>
 ${view.otherLive.length === 0 ? html`<p class="muted">None.</p>` : html`<ul>${view.otherLive.map((o) => html`<li><a href="${executionPath(o.id)}">${o.id.slice(0, 8)}</a> ${stateBadge(o.state)} ${subjectLink(ctx, o)}</li>`)}</ul>`}
 </section>
 <section id="timeline"><h2>Timeline</h2>
 ${status.timeline.length === 0 ? html`<p class="empty">No audit entry yet.</p>` : html`<table class="timeline"><thead><tr><th>#</th><th>Time</th><th>Actor</th><th>Action</th><th>Reason</th></tr></thead><tbody>${status.timeline.map((e) => html`<tr><td>${e.seq}</td><td>${time(e.at)}</td><td>${e.actor}</td><td><code>${e.action}</code></td><td>${e.reason ?? ''}</td></tr>`)}</tbody></table>`}
 </section>`, ctx);
+}
+
+function planStep(ctx: PageContext, plan: PlanStepView): Html {
+  const steps = (list: PlanStepView['dependsOn']) => list.map((d, i) => html`${i > 0 ? ', ' : ''}<code>${d.id}</code> ${d.status.replace('_', ' ')}`);
+  const [owner = '', name = ''] = plan.tracking?.repo.split('/') ?? [];
+  return html`<h3>Plan</h3>
+<p id="plan">Step <code>${plan.step}</code> of plan <code>${plan.planId}</code> (${plan.status.replace('_', ' ')}), owned by ${plan.team}${plan.tracking ? html`, tracked in <a href="${ctx.githubWeb}/${urlPart(owner)}/${urlPart(name)}/issues/${plan.tracking.issue}" rel="noreferrer">${plan.tracking.repo}#${plan.tracking.issue}</a>` : ''}.</p>
+<p>Depends on: ${plan.dependsOn.length === 0 ? html`<span class="muted">nothing</span>` : steps(plan.dependsOn)}. Waiting on it: ${plan.unblocks.length === 0 ? html`<span class="muted">nothing</span>` : steps(plan.unblocks)}.</p>`;
 }
 
 function noticeBox(notice: Notice): Html {

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadPlan } from '../../src/plan/load-plan.js';
+import { newPlanRun } from '../../src/plan/run-plan.js';
+import { savePlanRun } from '../../src/store/plans.js';
 import { appendAudit, readAudit } from '../../src/store/audit-log.js';
 import { getExecution } from '../../src/store/executions.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/dashboard-handler.js';
@@ -121,6 +125,26 @@ describe('who sees what, and who may act', () => {
     const wendyOnPrivate = await page(w, wendy.cookie, `/aaoe/executions/${priv.id}`);
     expect(wendyOnPrivate.text).toContain('id="action-approve"');
     expect(w.sim.rejections).toEqual([]);
+  });
+
+  it('an execution that carries a plan step shows the plan, what it waits on and what waits on it; the tracking issue only to readers of the architecture repository', async () => {
+    const pub = await openPullRequest(w, PUBLIC);
+    const loaded = loadPlan(readFileSync(new URL('../fixtures/plans/diamond.yml', import.meta.url), 'utf8'), 'plans/diamond.yml');
+    if (!loaded.ok) throw new Error('fixture invalid');
+    const fresh = newPlanRun(loaded.plan);
+    const at = new Date('2026-11-23T09:00:00Z');
+    const run = { ...fresh, steps: { ...fresh.steps, schema: { status: 'succeeded' as const, startedAt: at, finishedAt: at }, api: { status: 'running' as const, startedAt: at, executionId: pub.id } } };
+    await w.runtime.db.transaction((tx) => savePlanRun(tx, { repo: `${OWNER}/${PRIVATE}`, path: 'plans/diamond.yml', installationId: 1, trackingIssue: 12, run }));
+
+    const wendy = await signIn(w, 'wendy-writer');
+    const seen = (await page(w, wendy.cookie, `/aaoe/executions/${pub.id}`)).text;
+    expect(seen).toContain(`Step <code>api</code> of plan <code>${loaded.plan.id}</code> (active), owned by acme/billing, tracked in <a href="${w.sim.url}/${OWNER}/${PRIVATE}/issues/12" rel="noreferrer">${OWNER}/${PRIVATE}#12</a>.`);
+    expect(seen).toContain('Depends on: <code>schema</code> succeeded. Waiting on it: <code>cutover</code> pending.');
+
+    const rita = await signIn(w, 'rita-reader');
+    const ritas = (await page(w, rita.cookie, `/aaoe/executions/${pub.id}`)).text;
+    expect(ritas).toContain(`Step <code>api</code> of plan <code>${loaded.plan.id}</code> (active), owned by acme/billing.</p>`);
+    expect(ritas).not.toContain(PRIVATE);
   });
 
   it("a reader's forged approve is refused with the reason, and audited; a POST without the session's CSRF token is refused before anything is decided", async () => {
