@@ -328,6 +328,13 @@ export class PlanWork {
     const moved = await db.transaction(async (tx) => {
       const before = await lockExecution(tx, execution.id);
       if (!before) return 'the execution vanished';
+      if (before.state === 'rolled_back') {
+        // rolled back already (by hand, before the plan's rollback reached it): the step is rolled back
+        if (!(await markDone(tx, key, execution.id, { by, already: 'rolled_back' }))) return undefined;
+        await appendAudit(tx, { executionId: execution.id, traceId, actor: by, action: 'plan:rollback_step', reason: `step ${stepId} of plan ${record.run.plan.id}: its execution was rolled back already`, data: { plan: record.run.plan.id, repo: record.repo, step: stepId } });
+        await this.advance(tx, record.repo, record.run.plan.id, { type: 'step_rolled_back', step: stepId }, traceId);
+        return undefined;
+      }
       const result = transition(before, { type: 'rollback_requested', by, reason: `plan ${record.run.plan.id} rolls back (requested by ${by})` }, this.ports.now());
       if (result.outcome === 'illegal') return result.reason;
       if (!(await markDone(tx, key, execution.id, { by }))) return undefined;

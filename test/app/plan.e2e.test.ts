@@ -6,7 +6,9 @@ import { signReport } from '../../action/src/report.js';
 import { ModelRouter, type ModelSpec } from '../../src/agent/model-router.js';
 import type { Proposal } from '../../src/agent/proposal.js';
 import { readAudit } from '../../src/store/audit-log.js';
-import { dispatchedSha, getExecution } from '../../src/store/executions.js';
+import { commitTransition, dispatchedSha, getExecution, lockExecution } from '../../src/store/executions.js';
+import { transition } from '../../src/execution/transition.js';
+import { QUEUES } from '../../src/store/job-queue.js';
 import { getPlanRun } from '../../src/store/plans.js';
 import { pendingTimers } from '../../src/store/timers.js';
 import { planRef } from '../../src/app/plan-work.js';
@@ -46,7 +48,7 @@ function startModel(): Promise<void> {
     req.on('end', () => {
       const request = JSON.parse(body) as { response_format?: { json_schema?: { name?: string } }; messages: Array<{ content: string }> };
       const text = request.messages.map((m) => m.content).join('\n');
-      const step = /split-invoicing\/([a-z]+)/.exec(text)?.[1] ?? 'unknown';
+      const step = /\b(?:split-invoicing|pair)\/([a-z]+)/.exec(text)?.[1] ?? 'unknown';
       const answer = request.response_format?.json_schema?.name === 'triage' ? { classification: 'feature', rationale: `step ${step}` } : proposal(step);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
         id: 'chatcmpl-plan', object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: MODEL.id,
@@ -94,13 +96,13 @@ async function comment(number: number, user: string, body: string) {
   return json.id as number;
 }
 
-async function run() {
-  return (await getPlanRun(h.runtime.db, `${ORG}/${ARCH}`, 'split-invoicing'))!;
+async function run(planId = 'split-invoicing') {
+  return (await getPlanRun(h.runtime.db, `${ORG}/${ARCH}`, planId))!;
 }
 
 /** The step's execution: its pull request merged (a `pull_request.closed` delivery), then the action's report. */
-async function finish(step: string, verdict: 'promote' | 'rollback') {
-  const executionId = (await run()).run.steps[step]!.executionId!;
+async function finish(step: string, verdict: 'promote' | 'rollback', planId?: string) {
+  const executionId = (await run(planId)).run.steps[step]!.executionId!;
   let x = (await getExecution(h.runtime.db, executionId))!;
   expect(x.state).toBe('approved'); // the policy passed and AAOE merged it (merge: auto)
   const [, repo = ''] = x.repo.split('/');
@@ -307,6 +309,39 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     expect(timers).toHaveLength(1);
     expect(timers[0]!.dueAt.slice(11, 16)).toBe(hhmm(opens));
     expect(String(h.sim.issues({ owner: ORG, repo: ARCH }).find((i: any) => i.number === record.trackingIssue)!.body)).toContain('window');
+    expect(h.sim.rejections).toEqual([]);
+  });
+  it('a plan rollback counts a step whose execution was rolled back by hand as rolled back, and goes on to the next', async () => {
+    h.sim.setFile({ owner: ORG, repo: ARCH, branch: 'main', path: 'plans/pair.yml', content: 'id: pair\ngoal: Two changes\nsteps:\n  - id: first\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add the first note\n  - id: second\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add the second note\n    dependsOn: [first]\n' });
+    h.sim.addIssue({ owner: ORG, repo: ARCH, number: 70, title: 'Pair', user: WRITER });
+    await comment(70, WRITER, '/aaoe plan start plans/pair.yml');
+    const first = await finish('first', 'promote', 'pair');
+    const second = await finish('second', 'promote', 'pair');
+    expect((await run('pair')).run.status).toBe('done');
+
+    // the second change is rolled back by hand (as `/aaoe rollback` on its pull request does), outside the plan
+    await h.runtime.db.transaction(async (tx) => {
+      const before = (await lockExecution(tx, second))!;
+      const result = transition(before, { type: 'rollback_requested', by: WRITER, reason: 'by hand' }, new Date());
+      await commitTransition(tx, h.runtime.queue, before, { ...before, ...result.execution }, result.effects, before.traceId);
+    });
+    h.runtime.queue.wake(QUEUES.effect);
+    await h.runtime.idle();
+    await report(second, 'invoicing', { mode: 'rollback', verdict: 'rollback', outcome: 'success', commands: [{ name: 'rollback', exitCode: 0, durationMs: 5 }] });
+    expect((await getExecution(h.runtime.db, second))!.state).toBe('rolled_back');
+    expect((await run('pair')).run.steps.second!.status).toBe('succeeded'); // the plan has not been asked yet
+
+    const rollbacks = () => h.sim.dispatches({ owner: ORG, repo: 'invoicing' }).filter((d) => d.eventType === 'aaoe-rollback').map((d) => d.payload.executionId);
+    const before = rollbacks().length;
+    await comment((await run('pair')).trackingIssue!, WRITER, '/aaoe rollback');
+    // second counts as rolled back at once (nothing dispatched for it again); first is asked to roll back
+    expect(rollbacks().slice(before)).toEqual([first]);
+    expect((await run('pair')).run).toMatchObject({ status: 'rolling_back', rollingBack: 'first', steps: { second: { status: 'rolled_back' } } });
+    await report(first, 'invoicing', { mode: 'rollback', verdict: 'rollback', outcome: 'success', commands: [{ name: 'rollback', exitCode: 0, durationMs: 5 }] });
+    expect((await run('pair')).run).toMatchObject({ status: 'rolled_back', steps: { first: { status: 'rolled_back' }, second: { status: 'rolled_back' } } });
+    const reasons: string[] = [];
+    for await (const e of readAudit(h.runtime.db)) if (e.action === 'plan:rollback_step') reasons.push(e.reason ?? '');
+    expect(reasons).toContain('step second of plan pair: its execution was rolled back already');
     expect(h.sim.rejections).toEqual([]);
   });
 });
