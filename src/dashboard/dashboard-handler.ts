@@ -12,7 +12,7 @@ import { authorizeUrl, exchangeCode, githubWebUrl, type OAuthClient } from './gi
 import type { Html } from './html.js';
 import { executionPage, executionPath, ICON_PATH, ICON_SVG, messagePage, overviewPage, rollbackPreviewPage, signInPage, STYLE_PATH, STYLESHEET, type Notice, type PageContext } from './pages.js';
 import {
-  cookieHeader, equalText, hashId, MIN_SECRET_LENGTH, parseCookies, randomToken, sealToken, sessionKeys, SESSION_COOKIE, signValue, STATE_COOKIE, unsealToken, verifySigned, type SessionKeys,
+  cookieHeader, equalText, hashId, MIN_SECRET_LENGTH, parseCookies, pkceChallenge, pkceVerifier, randomToken, sealToken, sessionKeys, SESSION_COOKIE, signValue, STATE_COOKIE, unsealToken, verifySigned, type SessionKeys,
 } from './session-cookie.js';
 
 /**
@@ -148,7 +148,7 @@ export function dashboardHandler(app: Probot, options: DashboardOptions) {
         case 'login': {
           if (!client) return send(503, messagePage('Sign-in is not configured', `Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the GitHub App's client ID and a client secret, from the app's settings page), add ${base}/aaoe/callback to the app's callback URLs, then restart the app.`));
           const state = randomToken();
-          res.writeHead(302, { ...SECURITY_HEADERS, location: authorizeUrl(await githubWeb(), client, `${base}/aaoe/callback`, state), 'set-cookie': cookieHeader(STATE_COOKIE, signValue(keys, state), { maxAgeSeconds: STATE_TTL_SECONDS, secure }) }).end();
+          res.writeHead(302, { ...SECURITY_HEADERS, location: authorizeUrl(await githubWeb(), client, `${base}/aaoe/callback`, state, pkceChallenge(pkceVerifier(keys, state))), 'set-cookie': cookieHeader(STATE_COOKIE, signValue(keys, state), { maxAgeSeconds: STATE_TTL_SECONDS, secure }) }).end();
           return true;
         }
         case 'callback': {
@@ -163,7 +163,7 @@ export function dashboardHandler(app: Probot, options: DashboardOptions) {
           if (error) return send(400, signInPage(`GitHub did not sign you in: ${url.searchParams.get('error_description') ?? error}`), { 'set-cookie': clearState });
           const code = url.searchParams.get('code');
           if (!client || !code) return send(400, signInPage(client ? 'GitHub sent no code back: sign in again.' : 'Sign-in is not configured: set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET.'), { 'set-cookie': clearState });
-          const exchanged = await exchangeCode(await githubWeb(), client, code, `${base}/aaoe/callback`, options.fetch);
+          const exchanged = await exchangeCode(await githubWeb(), client, code, `${base}/aaoe/callback`, pkceVerifier(keys, state), options.fetch);
           if (!exchanged.ok) {
             log.warn({ reason: exchanged.reason }, 'dashboard sign-in failed');
             return send(502, signInPage(exchanged.reason), { 'set-cookie': clearState });

@@ -15,12 +15,17 @@ export function githubWebUrl(apiBaseUrl: string): string {
   return url.origin;
 }
 
-/** `<web>/login/oauth/authorize?client_id&redirect_uri&state` (GitHub Apps take no scope: the app's permissions apply). */
-export function authorizeUrl(webUrl: string, client: Pick<OAuthClient, 'clientId'>, redirectUri: string, state: string): string {
+/**
+ * `<web>/login/oauth/authorize?client_id&redirect_uri&state&code_challenge&code_challenge_method=S256` (GitHub Apps
+ * take no scope: the app's permissions apply).
+ */
+export function authorizeUrl(webUrl: string, client: Pick<OAuthClient, 'clientId'>, redirectUri: string, state: string, codeChallenge: string): string {
   const url = new URL('/login/oauth/authorize', webUrl);
   url.searchParams.set('client_id', client.clientId);
   url.searchParams.set('redirect_uri', redirectUri);
   url.searchParams.set('state', state);
+  url.searchParams.set('code_challenge', codeChallenge);
+  url.searchParams.set('code_challenge_method', 'S256');
   url.searchParams.set('allow_signup', 'false');
   return url.toString();
 }
@@ -33,13 +38,13 @@ export type TokenExchange =
  * `POST <web>/login/oauth/access_token`: the user access token for a code. GitHub answers errors with 200 and an
  * `error` field; every failure comes back as a reason in words, never thrown.
  */
-export async function exchangeCode(webUrl: string, client: OAuthClient, code: string, redirectUri: string, fetchImpl: typeof fetch = fetch): Promise<TokenExchange> {
+export async function exchangeCode(webUrl: string, client: OAuthClient, code: string, redirectUri: string, codeVerifier: string, fetchImpl: typeof fetch = fetch): Promise<TokenExchange> {
   let res: Response;
   try {
     res = await fetchImpl(new URL('/login/oauth/access_token', webUrl), {
       method: 'POST',
       headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'aaoe-dashboard' },
-      body: new URLSearchParams({ client_id: client.clientId, client_secret: client.clientSecret, code, redirect_uri: redirectUri }).toString(),
+      body: new URLSearchParams({ client_id: client.clientId, client_secret: client.clientSecret, code, redirect_uri: redirectUri, code_verifier: codeVerifier }).toString(),
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {

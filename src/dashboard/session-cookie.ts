@@ -28,6 +28,20 @@ export function randomToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/**
+ * PKCE (RFC 7636, S256; GitHub accepts it for GitHub Apps' user sign-in): the code verifier of a sign-in is derived
+ * from its state with the app's key, so it needs no storage and nobody without the key can compute it from the state
+ * in the URL; only this app can exchange the code GitHub sends back.
+ */
+export function pkceVerifier(keys: SessionKeys, state: string): string {
+  return createHmac('sha256', keys.sign).update(`aaoe-dashboard:pkce:${state}`).digest('base64url');
+}
+
+/** The S256 code challenge of a verifier: base64url(SHA-256(verifier)). */
+export function pkceChallenge(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('base64url');
+}
+
 /** How a session id is looked up in the store: its SHA-256, hex. */
 export function hashId(id: string): string {
   return createHash('sha256').update(id).digest('hex');

@@ -110,7 +110,7 @@ export async function signIn(w: DashboardWorld, login: string): Promise<{ cookie
   expect(start.status).toBe(302);
   const authorizeUrl = new URL(start.headers.get('location')!);
   const stateCookie = start.headers.getSetCookie().find((c) => c.startsWith('aaoe_oauth_state='))!;
-  const form = new URLSearchParams({ client_id: authorizeUrl.searchParams.get('client_id')!, redirect_uri: authorizeUrl.searchParams.get('redirect_uri')!, state: authorizeUrl.searchParams.get('state')!, login, authorize: '1' });
+  const form = new URLSearchParams({ client_id: authorizeUrl.searchParams.get('client_id')!, redirect_uri: authorizeUrl.searchParams.get('redirect_uri')!, state: authorizeUrl.searchParams.get('state')!, code_challenge: authorizeUrl.searchParams.get('code_challenge')!, login, authorize: '1' });
   const authorized = await fetch(new URL('/login/oauth/authorize', w.sim.url), { method: 'POST', body: form, redirect: 'manual' });
   expect(authorized.status).toBe(302);
   const callback = await fetch(authorized.headers.get('location')!, { headers: { cookie: cookiePair(stateCookie) }, redirect: 'manual' });

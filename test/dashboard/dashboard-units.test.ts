@@ -9,7 +9,7 @@ import { CONTENT_SECURITY_POLICY, dashboardHandler, dashboardRoute } from '../..
 import { authorizeUrl, exchangeCode, githubWebUrl } from '../../src/dashboard/github-oauth.js';
 import { html } from '../../src/dashboard/html.js';
 import { approvalStanding } from '../../src/dashboard/pages.js';
-import { cookieHeader, parseCookies, sealToken, sessionKeys, signValue, unsealToken, verifySigned } from '../../src/dashboard/session-cookie.js';
+import { cookieHeader, parseCookies, pkceChallenge, pkceVerifier, sealToken, sessionKeys, signValue, unsealToken, verifySigned } from '../../src/dashboard/session-cookie.js';
 import type { ExecutionRecord } from '../../src/store/executions.js';
 import { loadPresets } from '../../src/policy/presets.js';
 
@@ -63,17 +63,35 @@ describe("GitHub's web flow", () => {
   ])('the web host of %s is %s', (api, web) => {
     expect(githubWebUrl(api)).toBe(web);
   });
-  it('the authorize URL carries the client id, the callback and the state', () => {
-    const url = new URL(authorizeUrl('https://github.com', { clientId: 'Iv1.abc' }, 'https://aaoe.example/aaoe/callback', 'st&te'));
+  it('the authorize URL carries the client id, the callback, the state and the PKCE challenge', () => {
+    const url = new URL(authorizeUrl('https://github.com', { clientId: 'Iv1.abc' }, 'https://aaoe.example/aaoe/callback', 'st&te', 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'));
     expect(`${url.origin}${url.pathname}`).toBe('https://github.com/login/oauth/authorize');
-    expect(Object.fromEntries(url.searchParams)).toEqual({ client_id: 'Iv1.abc', redirect_uri: 'https://aaoe.example/aaoe/callback', state: 'st&te', allow_signup: 'false' });
+    expect(Object.fromEntries(url.searchParams)).toEqual({ client_id: 'Iv1.abc', redirect_uri: 'https://aaoe.example/aaoe/callback', state: 'st&te', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', allow_signup: 'false' });
+  });
+  it('PKCE: the S256 challenge of RFC 7636 appendix B; a verifier per state, that only the app\'s key gives', () => {
+    expect(pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+    const keys = sessionKeys('a-secret-of-thirty-two-characters!!');
+    const verifier = pkceVerifier(keys, 'state-1');
+    expect(verifier).toMatch(/^[\w-]{43}$/); // 43 to 128 unreserved characters
+    expect(pkceVerifier(keys, 'state-1')).toBe(verifier);
+    expect(pkceVerifier(keys, 'state-2')).not.toBe(verifier);
+    expect(pkceVerifier(sessionKeys('another-secret-of-thirty-two-chars!'), 'state-1')).not.toBe(verifier);
+  });
+  it('the exchange sends the code verifier', async () => {
+    let sent = '';
+    const capture = (async (_url: unknown, init?: RequestInit) => {
+      sent = String(init?.body);
+      return new Response(JSON.stringify({ access_token: 'ghu_x' }), { headers: { 'content-type': 'application/json' } });
+    }) as typeof fetch;
+    await exchangeCode('https://github.com', { clientId: 'c', clientSecret: 's' }, 'code', 'https://x/aaoe/callback', 'the-verifier', capture);
+    expect(Object.fromEntries(new URLSearchParams(sent))).toEqual({ client_id: 'c', client_secret: 's', code: 'code', redirect_uri: 'https://x/aaoe/callback', code_verifier: 'the-verifier' });
   });
   const answering = (body: unknown, status = 200): typeof fetch => (async () => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })) as typeof fetch;
   it('a GitHub that does not answer is a reason, not a throw', async () => {
     const down = (async () => {
       throw new TypeError('fetch failed');
     }) as typeof fetch;
-    expect(await exchangeCode('https://github.com', { clientId: 'c', clientSecret: 's' }, 'code', 'https://x/aaoe/callback', down)).toEqual({ ok: false, reason: 'GitHub did not answer the code exchange (fetch failed): try again in a moment' });
+    expect(await exchangeCode('https://github.com', { clientId: 'c', clientSecret: 's' }, 'code', 'https://x/aaoe/callback', 'v', down)).toEqual({ ok: false, reason: 'GitHub did not answer the code exchange (fetch failed): try again in a moment' });
   });
   it.each([
     [{ access_token: 'ghu_x', expires_in: 28800, token_type: 'bearer' }, { ok: true, token: 'ghu_x', expiresIn: 28800 }],
@@ -82,7 +100,7 @@ describe("GitHub's web flow", () => {
     [{ error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' }, { ok: false, reason: expect.stringMatching(/^GitHub refused the sign-in: bad_verification_code: The code passed is incorrect or expired\. \(the sign-in took too long/) }],
     [{ token_type: 'bearer' }, { ok: false, reason: 'GitHub answered the code exchange without an access token' }],
   ])('the exchange answered %j', async (body, expected) => {
-    expect(await exchangeCode('https://github.com', { clientId: 'c', clientSecret: 's' }, 'code', 'https://x/aaoe/callback', answering(body))).toEqual(expected);
+    expect(await exchangeCode('https://github.com', { clientId: 'c', clientSecret: 's' }, 'code', 'https://x/aaoe/callback', 'v', answering(body))).toEqual(expected);
   });
 });
 

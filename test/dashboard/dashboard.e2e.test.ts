@@ -6,7 +6,8 @@ import { savePlanRun } from '../../src/store/plans.js';
 import { appendAudit, readAudit } from '../../src/store/audit-log.js';
 import { getExecution } from '../../src/store/executions.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/dashboard-handler.js';
-import { AGENT, OWNER, PRIVATE, PUBLIC, REPORT_SECRET, csrfOf, latestCheck, openPullRequest, page, postForm, pullRequestPayload, setConfig, signIn, startDashboardWorld, type DashboardWorld } from './dashboard-fixture.js';
+import { pkceChallenge, pkceVerifier, sessionKeys } from '../../src/dashboard/session-cookie.js';
+import { AGENT, OWNER, PRIVATE, PUBLIC, REPORT_SECRET, SESSION_SECRET, csrfOf, latestCheck, openPullRequest, page, postForm, pullRequestPayload, setConfig, signIn, startDashboardWorld, type DashboardWorld } from './dashboard-fixture.js';
 import { signReport } from '../../action/src/report.js';
 
 /**
@@ -42,6 +43,9 @@ describe('sign-in with GitHub (the web application flow)', () => {
     expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(`${w.h.url}/aaoe/callback`);
     const state = authorizeUrl.searchParams.get('state')!;
     expect(state).toMatch(/^[\w-]{43}$/);
+    // PKCE: the challenge of the verifier the app derives from the state with its key (the simulator checked the verifier)
+    expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorizeUrl.searchParams.get('code_challenge')).toBe(pkceChallenge(pkceVerifier(sessionKeys(SESSION_SECRET), state)));
     const stateCookie = setCookies.find((c) => c.startsWith('aaoe_oauth_state='))!;
     expect(stateCookie).toContain(state);
     for (const c of setCookies.filter((c) => !c.includes('Max-Age=0'))) expect(c).toMatch(/; Path=\/aaoe; Max-Age=\d+; HttpOnly; SameSite=Lax$/);

@@ -90,4 +90,18 @@ describe('POST /login/oauth/access_token', () => {
     expect(await (await exchange(fields)).json()).toHaveProperty('access_token');
     expect(await (await exchange(fields)).json()).toMatchObject({ error: 'bad_verification_code' });
   });
+  it('PKCE: a code issued for an S256 challenge is exchanged only with its verifier; other methods are refused', async () => {
+    const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+    const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'; // RFC 7636 appendix B
+    const res = await authorize({ client_id: sim.oauth.clientId, redirect_uri: CALLBACK, state: 's2', code_challenge: challenge, login: 'wendy', authorize: '1' });
+    const code = new URL(res.headers.get('location')!).searchParams.get('code')!;
+    const fields = { client_id: sim.oauth.clientId, client_secret: sim.oauth.clientSecret, code };
+    expect(await (await exchange(fields)).json()).toMatchObject({ error: 'bad_verification_code' });
+    expect(await (await exchange({ ...fields, code_verifier: 'x'.repeat(43) })).json()).toMatchObject({ error: 'bad_verification_code' });
+    expect(sim.rejections.map((r) => r.reason)).toEqual(['no code_verifier for a code issued with a code_challenge', 'the code_verifier does not match the code_challenge']);
+    expect(await (await exchange({ ...fields, code_verifier: verifier })).json()).toHaveProperty('access_token');
+
+    const plain = await fetch(`${sim.url}/login/oauth/authorize?client_id=${sim.oauth.clientId}&redirect_uri=${encodeURIComponent(CALLBACK)}&state=s3&code_challenge=abc&code_challenge_method=plain`, { redirect: 'manual' });
+    expect(new URL(plain.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+  });
 });

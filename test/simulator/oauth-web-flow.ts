@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 
 /**
@@ -6,13 +6,16 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
  * user access token for a GitHub App" on docs.github.com). These endpoints live on the web host, not under the REST
  * API, and are not in GitHub's OpenAPI description:
  *
- * - `GET /login/oauth/authorize?client_id&redirect_uri&state&login`: an unknown `client_id` is a 404 page; a
+ * - `GET /login/oauth/authorize?client_id&redirect_uri&state&login&code_challenge&code_challenge_method`: an
+ *   unknown `client_id` is a 404 page; a
  *   `redirect_uri` that is not exactly one of the registered callback URLs sends the browser to the first callback
  *   URL with `error=redirect_uri_mismatch`. Otherwise the page GitHub shows: sign in (the login field, prefilled
  *   from `login`) and authorize the app. "Authorize" posts back; "Cancel" too.
  * - `POST /login/oauth/authorize`: redirects to the redirect URI with `code` and `state`, or `error=access_denied`
  *   when cancelled. A code is good for one exchange, within 10 minutes.
- * - `POST /login/oauth/access_token` (`client_id`, `client_secret`, `code`, `redirect_uri`, from the query or a form
+ * - PKCE (RFC 7636): a `code_challenge` is bound to the code; only `S256` is accepted (as GitHub does), and the
+ *   exchange must then send the matching `code_verifier`.
+ * - `POST /login/oauth/access_token` (`client_id`, `client_secret`, `code`, `redirect_uri`, `code_verifier`, from the query or a form
  *   or JSON body): the user access token, as JSON with `Accept: application/json`, else form-encoded; errors are
  *   answered 200 with `error`, `error_description` and `error_uri`, as GitHub does (`incorrect_client_credentials`,
  *   `redirect_uri_mismatch`, `bad_verification_code`). Tokens expire (GitHub Apps' default): `expires_in` 28800 and
@@ -23,7 +26,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 
 export type OAuthRejection = { method: string; path: string; status: number; reason: string };
 
-type Grant = { clientId: string; redirectUri: string; login: string; expiresAt: number; used: boolean };
+type Grant = { clientId: string; redirectUri: string; login: string; expiresAt: number; used: boolean; codeChallenge: string | null };
 
 const CODE_LIFETIME_MS = 10 * 60_000;
 const DOCS = 'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/';
@@ -77,13 +80,18 @@ export class OAuthWebFlow {
       this.ports.reject({ method: 'GET', path: url.pathname, status: 302, reason: redirect.reason });
       return redirectTo(res, redirect.fallback, { error: 'redirect_uri_mismatch', error_description: 'The redirect_uri MUST match the registered callback URL for this application.', error_uri: `${AUTH_DOCS}#redirect-uri-mismatch`, state: q.get('state') });
     }
+    const method = q.get('code_challenge_method');
+    if (q.get('code_challenge') !== null && method !== 'S256') {
+      this.ports.reject({ method: 'GET', path: url.pathname, status: 302, reason: `code_challenge_method ${method ?? '(none)'}: only S256 is accepted` });
+      return redirectTo(res, redirect.uri, { error: 'invalid_request', error_description: 'Only the S256 code challenge method is supported.', error_uri: AUTH_DOCS, state: q.get('state') });
+    }
     const hidden = (name: string, value: string | null) => (value === null ? '' : `<input type="hidden" name="${name}" value="${esc(value)}">`);
     const app = esc(this.ports.appName());
     const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Authorize application</title></head><body>
 <main>
 <h1>Sign in to GitHub to continue to ${app}</h1>
 <form method="post" action="/login/oauth/authorize">
-${hidden('client_id', clientId)}${hidden('redirect_uri', q.get('redirect_uri'))}${hidden('state', q.get('state'))}
+${hidden('client_id', clientId)}${hidden('redirect_uri', q.get('redirect_uri'))}${hidden('state', q.get('state'))}${hidden('code_challenge', q.get('code_challenge'))}
 <label for="login_field">Username or email address</label>
 <input type="text" name="login" id="login_field" autocomplete="username" value="${esc(q.get('login') ?? '')}">
 <p>${app} would like permission to verify your GitHub identity and act on your behalf.</p>
@@ -112,7 +120,7 @@ ${hidden('client_id', clientId)}${hidden('redirect_uri', q.get('redirect_uri'))}
       return;
     }
     const code = randomBytes(10).toString('hex');
-    this.grants.set(code, { clientId, redirectUri: redirect.uri, login, expiresAt: now + CODE_LIFETIME_MS, used: false });
+    this.grants.set(code, { clientId, redirectUri: redirect.uri, login, expiresAt: now + CODE_LIFETIME_MS, used: false, codeChallenge: form.get('code_challenge') });
     this.authorizations.push({ login, clientId, redirectUri: redirect.uri });
     redirectTo(res, redirect.uri, { code, state });
   }
@@ -149,6 +157,12 @@ ${hidden('client_id', clientId)}${hidden('redirect_uri', q.get('redirect_uri'))}
     }
     if (!grant || grant.used || grant.expiresAt <= now || grant.clientId !== this.clientId) {
       return fail('bad_verification_code', 'The code passed is incorrect or expired.', 'bad-verification-code', !grant ? 'unknown code' : grant.used ? 'the code was exchanged already' : 'the code expired');
+    }
+    if (grant.codeChallenge !== null) {
+      const verifier = params.get('code_verifier') ?? '';
+      if (createHash('sha256').update(verifier).digest('base64url') !== grant.codeChallenge) {
+        return fail('bad_verification_code', 'The code passed is incorrect or expired.', 'bad-verification-code', verifier ? 'the code_verifier does not match the code_challenge' : 'no code_verifier for a code issued with a code_challenge');
+      }
     }
     grant.used = true;
     const token = this.ports.createUserToken({ login: grant.login });
