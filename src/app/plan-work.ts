@@ -335,6 +335,12 @@ export class PlanWork {
         await this.advance(tx, record.repo, record.run.plan.id, { type: 'step_rolled_back', step: stepId }, traceId);
         return undefined;
       }
+      if (before.state === 'rolling_back') {
+        // rolling back already (by hand): its end moves the plan on, as the end of a rollback the plan asked for does
+        if (!(await markDone(tx, key, execution.id, { by, already: 'rolling_back' }))) return undefined;
+        await appendAudit(tx, { executionId: execution.id, traceId, actor: by, action: 'plan:rollback_step', reason: `step ${stepId} of plan ${record.run.plan.id}: its execution is rolling back already; the plan goes on when it ends`, data: { plan: record.run.plan.id, repo: record.repo, step: stepId } });
+        return undefined;
+      }
       const result = transition(before, { type: 'rollback_requested', by, reason: `plan ${record.run.plan.id} rolls back (requested by ${by})` }, this.ports.now());
       if (result.outcome === 'illegal') return result.reason;
       if (!(await markDone(tx, key, execution.id, { by }))) return undefined;

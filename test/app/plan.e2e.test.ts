@@ -48,8 +48,8 @@ function startModel(): Promise<void> {
     req.on('end', () => {
       const request = JSON.parse(body) as { response_format?: { json_schema?: { name?: string } }; messages: Array<{ content: string }> };
       const text = request.messages.map((m) => m.content).join('\n');
-      const step = /\b(?:split-invoicing|pair)\/([a-z]+)/.exec(text)?.[1] ?? 'unknown';
-      const answer = request.response_format?.json_schema?.name === 'triage' ? { classification: 'feature', rationale: `step ${step}` } : proposal(step);
+      const [, plan = 'plan', step = 'unknown'] = /\b(split-invoicing|pair-again|pair)\/([a-z]+)/.exec(text) ?? [];
+      const answer = request.response_format?.json_schema?.name === 'triage' ? { classification: 'feature', rationale: `step ${step}` } : proposal(step, plan);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
         id: 'chatcmpl-plan', object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: MODEL.id,
         choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(answer), refusal: null }, finish_reason: 'stop', logprobs: null }],
@@ -64,11 +64,11 @@ function startModel(): Promise<void> {
   }));
 }
 
-function proposal(step: string): Proposal {
+function proposal(step: string, plan = 'plan'): Proposal {
   return {
     summary: `Step ${step} of the invoicing split.`,
     classification: 'feature',
-    edits: [{ action: 'create', path: `docs/plan-${step}.md`, content: `# ${step}\n` }],
+    edits: [{ action: 'create', path: `docs/${plan === 'split-invoicing' ? 'plan' : plan}-${step}.md`, content: `# ${step}\n` }],
     risk: { level: 'low', rationale: 'Documentation only.' },
     cost: { estimatedTokens: 200, estimatedUsd: 0.001 },
     deployment: { strategy: 'canary' },
@@ -342,6 +342,33 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     const reasons: string[] = [];
     for await (const e of readAudit(h.runtime.db)) if (e.action === 'plan:rollback_step') reasons.push(e.reason ?? '');
     expect(reasons).toContain('step second of plan pair: its execution was rolled back already');
+    expect(h.sim.rejections).toEqual([]);
+  });
+  it('a plan rollback waits for a step whose execution is rolling back already, and goes on when it ends', async () => {
+    h.sim.setFile({ owner: ORG, repo: ARCH, branch: 'main', path: 'plans/pair-again.yml', content: 'id: pair-again\ngoal: Two changes\nsteps:\n  - id: first\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add the first note\n  - id: second\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add the second note\n    dependsOn: [first]\n' });
+    h.sim.addIssue({ owner: ORG, repo: ARCH, number: 200, title: 'Pair again', user: WRITER });
+    await comment(200, WRITER, '/aaoe plan start plans/pair-again.yml');
+    const first = await finish('first', 'promote', 'pair-again');
+    const second = await finish('second', 'promote', 'pair-again');
+    // the second change is being rolled back by hand when the plan's rollback is asked for
+    await h.runtime.db.transaction(async (tx) => {
+      const before = (await lockExecution(tx, second))!;
+      const result = transition(before, { type: 'rollback_requested', by: WRITER, reason: 'by hand' }, new Date());
+      await commitTransition(tx, h.runtime.queue, before, { ...before, ...result.execution }, result.effects, before.traceId);
+    });
+    h.runtime.queue.wake(QUEUES.effect);
+    await h.runtime.idle();
+    const rollbacks = () => h.sim.dispatches({ owner: ORG, repo: 'invoicing' }).filter((d) => d.eventType === 'aaoe-rollback').map((d) => d.payload.executionId);
+    const before = rollbacks().length;
+    const tracking = (await run('pair-again')).trackingIssue!;
+    await comment(tracking, WRITER, '/aaoe rollback');
+    expect(rollbacks().slice(before)).toEqual([]); // nothing asked twice, nothing started beside it
+    expect((await run('pair-again')).run).toMatchObject({ status: 'rolling_back', rollingBack: 'second' });
+    expect(h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: tracking }).map((c: any) => String(c.body)).join('\n')).not.toContain('was not rolled back');
+    await report(second, 'invoicing', { mode: 'rollback', verdict: 'rollback', outcome: 'success', commands: [{ name: 'rollback', exitCode: 0, durationMs: 5 }] });
+    expect(rollbacks().slice(before)).toEqual([first]);
+    await report(first, 'invoicing', { mode: 'rollback', verdict: 'rollback', outcome: 'success', commands: [{ name: 'rollback', exitCode: 0, durationMs: 5 }] });
+    expect((await run('pair-again')).run).toMatchObject({ status: 'rolled_back', steps: { first: { status: 'rolled_back' }, second: { status: 'rolled_back' } } });
     expect(h.sim.rejections).toEqual([]);
   });
 });
