@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { scheduleDriftChecks } from '../../src/app/drift-work.js';
 import { examplePayload, startHarness, type Harness } from '../support/app-harness.js';
+import { addDriftRepos } from '../support/drift-repos.js';
 
 /**
  * Drift on push, over HTTP: acme/invoicing's policy names the architecture model in acme/architecture; a push to its
@@ -16,15 +17,7 @@ let clock = new Date('2026-11-23T12:00:00Z');
 
 beforeAll(async () => {
   h = await startHarness({ now: () => clock });
-  h.sim.addInstallation({ id: INSTALLATION, account: ORG, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' } });
-  for (const name of ['architecture', 'invoicing']) h.sim.addRepo({ owner: ORG, name, defaultBranch: 'main', installationId: INSTALLATION });
-  h.sim.setFile({ owner: ORG, repo: 'architecture', branch: 'main', path: 'architecture.yml', content: readFileSync(new URL('../fixtures/plans/architecture.yml', import.meta.url), 'utf8') });
-  const file = (path: string, content: string) => h.sim.setFile({ owner: ORG, repo: 'invoicing', branch: 'main', path, content });
-  file('.github/aaoe.yml', "drift: { model: 'acme/architecture:architecture.yml' }\n");
-  file('.github/CODEOWNERS', '* @acme/billing\n');
-  file('README.md', '# invoicing\n');
-  file('openapi.yaml', 'openapi: 3.1.0\n');
-  file('package.json', JSON.stringify({ name: '@acme/invoicing-client', dependencies: { zod: '^4.0.0' } }, null, 2));
+  addDriftRepos(h, INSTALLATION, { zod: '^4.0.0' });
 });
 afterAll(async () => {
   await h?.close();

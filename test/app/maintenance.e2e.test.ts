@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { startHarness, type Harness } from '../support/app-harness.js';
+import { addDriftRepos } from '../support/drift-repos.js';
 
 /**
  * The running app's maintenance loop (src/app/aaoe-app.ts, `startMaintenance`), with its interval shortened: it
@@ -16,15 +16,7 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness({ now: () => clock, maintenanceIntervalMs: 150, retention: { deliveriesDays: 10, jobsDays: 1, modelCallsDays: 62 } });
-  h.sim.addInstallation({ id: INSTALLATION, account: ORG, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' } });
-  for (const name of ['architecture', 'invoicing']) h.sim.addRepo({ owner: ORG, name, defaultBranch: 'main', installationId: INSTALLATION });
-  h.sim.setFile({ owner: ORG, repo: 'architecture', branch: 'main', path: 'architecture.yml', content: readFileSync(new URL('../fixtures/plans/architecture.yml', import.meta.url), 'utf8') });
-  const file = (path: string, content: string) => h.sim.setFile({ owner: ORG, repo: 'invoicing', branch: 'main', path, content });
-  file('.github/aaoe.yml', "drift: { model: 'acme/architecture:architecture.yml' }\n");
-  file('.github/CODEOWNERS', '* @acme/billing\n');
-  file('README.md', '# invoicing\n');
-  file('openapi.yaml', 'openapi: 3.1.0\n');
-  file('package.json', JSON.stringify({ name: '@acme/invoicing-client', dependencies: { '@acme/monolith-sdk': '^2.1.0' } }, null, 2));
+  addDriftRepos(h, INSTALLATION, { '@acme/monolith-sdk': '^2.1.0' });
 });
 afterAll(async () => {
   await h?.close();

@@ -133,6 +133,36 @@ async function report(executionId: string, repo: string, over: Record<string, un
   await h.runtime.idle();
 }
 
+/** The action's report of a rollback that succeeded. */
+const ROLLED_BACK = { mode: 'rollback', verdict: 'rollback', outcome: 'success', commands: [{ name: 'rollback', exitCode: 0, durationMs: 5 }] };
+
+/** The executions the companion workflow was asked to roll back in a repository, in order. */
+function rollbackDispatches(repo: string): string[] {
+  return h.sim.dispatches({ owner: ORG, repo }).filter((d) => d.eventType === 'aaoe-rollback').map((d) => d.payload.executionId);
+}
+
+/** A two-step plan (first, then second, both in acme/invoicing) started from issue `issue`, both steps promoted. */
+async function runPairPlan(id: string, issue: number) {
+  h.sim.setFile({ owner: ORG, repo: ARCH, branch: 'main', path: `plans/${id}.yml`, content: `id: ${id}\ngoal: Two changes\nsteps:\n  - id: first\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add the first note\n  - id: second\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add the second note\n    dependsOn: [first]\n` });
+  h.sim.addIssue({ owner: ORG, repo: ARCH, number: issue, title: `Plan ${id}`, user: WRITER });
+  await comment(issue, WRITER, `/aaoe plan start plans/${id}.yml`);
+  const first = await finish('first', 'promote', id);
+  const second = await finish('second', 'promote', id);
+  expect((await run(id)).run.status).toBe('done');
+  return { first, second, tracking: (await run(id)).trackingIssue! };
+}
+
+/** An execution asked to roll back outside any plan, as `/aaoe rollback` on its pull request does. */
+async function rollBackByHand(executionId: string) {
+  await h.runtime.db.transaction(async (tx) => {
+    const before = (await lockExecution(tx, executionId))!;
+    const result = transition(before, { type: 'rollback_requested', by: WRITER, reason: 'by hand' }, new Date());
+    await commitTransition(tx, h.runtime.queue, before, { ...before, ...result.execution }, result.effects, before.traceId);
+  });
+  h.runtime.queue.wake(QUEUES.effect);
+  await h.runtime.idle();
+}
+
 function trackingBody(): string {
   return String(h.sim.issues({ owner: ORG, repo: ARCH }).find((i: any) => i.number === trackingIssue)!.body);
 }
@@ -245,12 +275,12 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     const api = r.steps.api!.executionId!;
     const schema = r.steps.schema!.executionId!;
     await comment(trackingIssue, WRITER, '/aaoe rollback');
-    const rollbacks = () => h.sim.dispatches({ owner: ORG, repo: 'invoicing' }).filter((d) => d.eventType === 'aaoe-rollback').map((d) => d.payload.executionId);
+    const rollbacks = () => rollbackDispatches('invoicing');
     expect(rollbacks()).toEqual([api]); // one at a time: schema waits for api
     expect((await run()).run).toMatchObject({ status: 'rolling_back', rollingBack: 'api' });
-    await report(api, 'invoicing', { mode: 'rollback', verdict: 'rollback', outcome: 'success', commands: [{ name: 'rollback', exitCode: 0, durationMs: 5 }] });
+    await report(api, 'invoicing', ROLLED_BACK);
     expect(rollbacks()).toEqual([api, schema]);
-    await report(schema, 'invoicing', { mode: 'rollback', verdict: 'rollback', outcome: 'success', commands: [{ name: 'rollback', exitCode: 0, durationMs: 5 }] });
+    await report(schema, 'invoicing', ROLLED_BACK);
     const done = await run();
     expect(done.run.status).toBe('rolled_back');
     expect(done.run.steps).toMatchObject({ schema: { status: 'rolled_back' }, api: { status: 'rolled_back' }, client: { status: 'failed' } });
@@ -312,62 +342,37 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     expect(h.sim.rejections).toEqual([]);
   });
   it('a plan rollback counts a step whose execution was rolled back by hand as rolled back, and goes on to the next', async () => {
-    h.sim.setFile({ owner: ORG, repo: ARCH, branch: 'main', path: 'plans/pair.yml', content: 'id: pair\ngoal: Two changes\nsteps:\n  - id: first\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add the first note\n  - id: second\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add the second note\n    dependsOn: [first]\n' });
-    h.sim.addIssue({ owner: ORG, repo: ARCH, number: 70, title: 'Pair', user: WRITER });
-    await comment(70, WRITER, '/aaoe plan start plans/pair.yml');
-    const first = await finish('first', 'promote', 'pair');
-    const second = await finish('second', 'promote', 'pair');
-    expect((await run('pair')).run.status).toBe('done');
-
-    // the second change is rolled back by hand (as `/aaoe rollback` on its pull request does), outside the plan
-    await h.runtime.db.transaction(async (tx) => {
-      const before = (await lockExecution(tx, second))!;
-      const result = transition(before, { type: 'rollback_requested', by: WRITER, reason: 'by hand' }, new Date());
-      await commitTransition(tx, h.runtime.queue, before, { ...before, ...result.execution }, result.effects, before.traceId);
-    });
-    h.runtime.queue.wake(QUEUES.effect);
-    await h.runtime.idle();
-    await report(second, 'invoicing', { mode: 'rollback', verdict: 'rollback', outcome: 'success', commands: [{ name: 'rollback', exitCode: 0, durationMs: 5 }] });
+    const { first, second, tracking } = await runPairPlan('pair', 70);
+    await rollBackByHand(second);
+    await report(second, 'invoicing', ROLLED_BACK);
     expect((await getExecution(h.runtime.db, second))!.state).toBe('rolled_back');
     expect((await run('pair')).run.steps.second!.status).toBe('succeeded'); // the plan has not been asked yet
 
-    const rollbacks = () => h.sim.dispatches({ owner: ORG, repo: 'invoicing' }).filter((d) => d.eventType === 'aaoe-rollback').map((d) => d.payload.executionId);
-    const before = rollbacks().length;
-    await comment((await run('pair')).trackingIssue!, WRITER, '/aaoe rollback');
+    const before = rollbackDispatches('invoicing').length;
+    await comment(tracking, WRITER, '/aaoe rollback');
     // second counts as rolled back at once (nothing dispatched for it again); first is asked to roll back
-    expect(rollbacks().slice(before)).toEqual([first]);
+    expect(rollbackDispatches('invoicing').slice(before)).toEqual([first]);
     expect((await run('pair')).run).toMatchObject({ status: 'rolling_back', rollingBack: 'first', steps: { second: { status: 'rolled_back' } } });
-    await report(first, 'invoicing', { mode: 'rollback', verdict: 'rollback', outcome: 'success', commands: [{ name: 'rollback', exitCode: 0, durationMs: 5 }] });
+    await report(first, 'invoicing', ROLLED_BACK);
     expect((await run('pair')).run).toMatchObject({ status: 'rolled_back', steps: { first: { status: 'rolled_back' }, second: { status: 'rolled_back' } } });
     const reasons: string[] = [];
     for await (const e of readAudit(h.runtime.db)) if (e.action === 'plan:rollback_step') reasons.push(e.reason ?? '');
     expect(reasons).toContain('step second of plan pair: its execution was rolled back already');
     expect(h.sim.rejections).toEqual([]);
   });
+
   it('a plan rollback waits for a step whose execution is rolling back already, and goes on when it ends', async () => {
-    h.sim.setFile({ owner: ORG, repo: ARCH, branch: 'main', path: 'plans/pair-again.yml', content: 'id: pair-again\ngoal: Two changes\nsteps:\n  - id: first\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add the first note\n  - id: second\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add the second note\n    dependsOn: [first]\n' });
-    h.sim.addIssue({ owner: ORG, repo: ARCH, number: 200, title: 'Pair again', user: WRITER });
-    await comment(200, WRITER, '/aaoe plan start plans/pair-again.yml');
-    const first = await finish('first', 'promote', 'pair-again');
-    const second = await finish('second', 'promote', 'pair-again');
+    const { first, second, tracking } = await runPairPlan('pair-again', 200);
     // the second change is being rolled back by hand when the plan's rollback is asked for
-    await h.runtime.db.transaction(async (tx) => {
-      const before = (await lockExecution(tx, second))!;
-      const result = transition(before, { type: 'rollback_requested', by: WRITER, reason: 'by hand' }, new Date());
-      await commitTransition(tx, h.runtime.queue, before, { ...before, ...result.execution }, result.effects, before.traceId);
-    });
-    h.runtime.queue.wake(QUEUES.effect);
-    await h.runtime.idle();
-    const rollbacks = () => h.sim.dispatches({ owner: ORG, repo: 'invoicing' }).filter((d) => d.eventType === 'aaoe-rollback').map((d) => d.payload.executionId);
-    const before = rollbacks().length;
-    const tracking = (await run('pair-again')).trackingIssue!;
+    await rollBackByHand(second);
+    const before = rollbackDispatches('invoicing').length;
     await comment(tracking, WRITER, '/aaoe rollback');
-    expect(rollbacks().slice(before)).toEqual([]); // nothing asked twice, nothing started beside it
+    expect(rollbackDispatches('invoicing').slice(before)).toEqual([]); // nothing asked twice, nothing started beside it
     expect((await run('pair-again')).run).toMatchObject({ status: 'rolling_back', rollingBack: 'second' });
     expect(h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: tracking }).map((c: any) => String(c.body)).join('\n')).not.toContain('was not rolled back');
-    await report(second, 'invoicing', { mode: 'rollback', verdict: 'rollback', outcome: 'success', commands: [{ name: 'rollback', exitCode: 0, durationMs: 5 }] });
-    expect(rollbacks().slice(before)).toEqual([first]);
-    await report(first, 'invoicing', { mode: 'rollback', verdict: 'rollback', outcome: 'success', commands: [{ name: 'rollback', exitCode: 0, durationMs: 5 }] });
+    await report(second, 'invoicing', ROLLED_BACK);
+    expect(rollbackDispatches('invoicing').slice(before)).toEqual([first]);
+    await report(first, 'invoicing', ROLLED_BACK);
     expect((await run('pair-again')).run).toMatchObject({ status: 'rolled_back', steps: { first: { status: 'rolled_back' }, second: { status: 'rolled_back' } } });
     expect(h.sim.rejections).toEqual([]);
   });
