@@ -107,18 +107,15 @@ export async function sendWebhook(url: string, secret: string, destination: stri
 export type CommentPort = (issueNumber: number, marker: string, body: string) => Promise<unknown>;
 
 /**
- * A comment on an issue or pull request. Octokit requests cannot be aborted from here, so an attempt that takes
- * too long is abandoned (it may still land): the comment carries the notification's marker and is upserted, so a
- * late first attempt and a retry make one comment, not two.
+ * A comment on an issue or pull request, upserted by the notification's marker. An attempt runs to its end (the
+ * timeout does not apply): Octokit's request cannot be aborted from here, and an upsert is a list, then a create, so
+ * an abandoned attempt still running beside a retry could post the comment twice. Attempts never overlap.
  */
 export async function sendGitHubComment(comment: CommentPort, issueNumber: number, n: Notification, mentions: readonly string[], timing: SendTiming): Promise<SendOutcome> {
   const body = githubComment(n, mentions);
-  return sendWithRetries(timing, async (signal) => {
+  return sendWithRetries(timing, async () => {
     try {
-      await Promise.race([
-        comment(issueNumber, commentMarker(n), body),
-        new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
-      ]);
+      await comment(issueNumber, commentMarker(n), body);
       return { ok: true, status: null };
     } catch (error) {
       const status = (error as { status?: unknown }).status;

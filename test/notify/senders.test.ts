@@ -161,4 +161,21 @@ describe('retries', () => {
     expect(refused).toEqual({ ok: false, attempts: 1, status: 422, error: 'GitHub answered 422: Validation Failed' });
     expect(tries).toBe(1);
   });
+
+  it('a GitHub comment slower than the timeout is not abandoned: its attempts never overlap, so the upsert cannot post twice', async () => {
+    let running = 0;
+    let overlapped = false;
+    const calls: number[] = [];
+    const slow = async () => {
+      running += 1;
+      overlapped ||= running > 1;
+      calls.push(Date.now());
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      running -= 1;
+      if (calls.length === 1) throw Object.assign(new Error('Server Error'), { status: 502 });
+    };
+    const outcome = await sendGitHubComment(slow, 12, notification, [], { ...TIMING, timeoutMs: 20 });
+    expect(outcome).toEqual({ ok: true, attempts: 2, status: null });
+    expect(overlapped).toBe(false);
+  });
 });
