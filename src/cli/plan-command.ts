@@ -102,7 +102,7 @@ function simulate(args: string[], io: Io): number {
     return 2;
   }
 
-  const simulation = simulatePlan(plan, { start, durations, defaultMinutes, failing, windowOpen: planWindows(plan) });
+  const simulation = simulatePlan(plan, { start, durations, defaultMinutes, failing, windows: planWindows(plan) });
   io.stdout(`plan ${plan.id}: ${plan.goal}`);
   io.stdout(`simulated from ${start.toISOString()}, at most ${plan.policy.maxParallel} step${plan.policy.maxParallel === 1 ? '' : 's'} in parallel (peak ${simulation.peakParallel})\n`);
   io.stdout(renderScheduleTable(simulation));

@@ -1,6 +1,6 @@
 import type { ExecutionState } from '../execution/transition.js';
 import type { Plan } from './schema.js';
-import { rollbackOrder, schedulePlan, type StepState, type WindowOpen } from './schedule-plan.js';
+import { rollbackOrder, schedulePlan, type PlanWindows, type StepState } from './schedule-plan.js';
 import { describeWait, renderGantt, type SimulatedStep } from './simulate-plan.js';
 
 /**
@@ -58,7 +58,7 @@ export function stepOutcome(state: ExecutionState): 'succeeded' | 'failed' | und
   return undefined;
 }
 
-export function advancePlan(run: PlanRun, event: PlanEvent, now: Date, windowOpen: WindowOpen): PlanAdvance {
+export function advancePlan(run: PlanRun, event: PlanEvent, now: Date, windows: PlanWindows): PlanAdvance {
   const steps = structuredClone(run.steps);
   let status = run.status;
   const known = (id: string) => Object.hasOwn(steps, id);
@@ -118,7 +118,7 @@ export function advancePlan(run: PlanRun, event: PlanEvent, now: Date, windowOpe
       effects.push({ type: 'rollback_step', step: next, executionId: steps[next]!.executionId, key: key(`rollback:${next}`) });
     }
   } else if (status === 'active' || status === 'paused') {
-    const schedule = schedulePlan(run.plan, steps, now, windowOpen);
+    const schedule = schedulePlan(run.plan, steps, now, windows);
     if (schedule.status === 'done') status = 'done';
     else if (schedule.status === 'paused') {
       if (run.status !== 'paused') {
@@ -165,9 +165,9 @@ const STATUS_TEXT: Record<PlanStatus, string> = {
  * The tracking issue's body: status, the steps (with their executions), a Mermaid flow of the dependencies
  * coloured by status, and a Mermaid gantt of what ran. `executionUrl` links a step's execution.
  */
-export function renderTrackingIssue(run: PlanRun, now: Date, windowOpen: WindowOpen, executionUrl: (step: string, executionId: string) => string | undefined = () => undefined): string {
+export function renderTrackingIssue(run: PlanRun, now: Date, windows: PlanWindows, executionUrl: (step: string, executionId: string) => string | undefined = () => undefined): string {
   const { plan } = run;
-  const waiting = run.status === 'active' ? schedulePlan(plan, run.steps, now, windowOpen) : undefined;
+  const waiting = run.status === 'active' ? schedulePlan(plan, run.steps, now, windows) : undefined;
   const why = new Map(waiting?.status === 'active' ? waiting.waiting.map((w) => [w.step, describeWait(w.reason)] as const) : []);
   const rows = plan.steps.map((step) => {
     const s = run.steps[step.id] ?? { status: 'pending' as const };

@@ -25,8 +25,12 @@ export type StepState = {
 
 export type StepStates = Readonly<Record<string, StepState>>;
 
-/** Whether a window of the plan (by name) is open at an instant. */
-export type WindowOpen = (name: string, at: Date) => boolean;
+/** The plan's windows, by name: whether one is open at an instant, and when it next opens. */
+export type PlanWindows = {
+  isOpen(name: string, at: Date): boolean;
+  /** The next instant after `at` at which the window opens; undefined for an unknown window or none within a year. */
+  opensAt(name: string, at: Date): Date | undefined;
+};
 
 export type WaitReason =
   | { kind: 'dependencies'; waitingFor: string[] }
@@ -49,11 +53,8 @@ export type PlanSchedule =
     };
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
-const MINUTE_MS = 60 * 1000;
-/** How far ahead a window's next opening is looked for. */
-const WINDOW_HORIZON_MS = 8 * 24 * 60 * 60 * 1000;
 
-export function schedulePlan(plan: Plan, states: StepStates, now: Date, windowOpen: WindowOpen): PlanSchedule {
+export function schedulePlan(plan: Plan, states: StepStates, now: Date, windows: PlanWindows): PlanSchedule {
   const stateOf = (id: string): StepState => states[id] ?? { status: 'pending' };
   const ids = plan.steps.map((s) => s.id);
   const running = ids.filter((id) => stateOf(id).status === 'running');
@@ -95,8 +96,8 @@ export function schedulePlan(plan: Plan, states: StepStates, now: Date, windowOp
       waiting.push({ step: step.id, reason: { kind: 'velocity', team: step.team, started: started.length, perTeamPerWeek: velocity.perTeamPerWeek, until: new Date(oldest + WEEK_MS) } });
       continue;
     }
-    if (step.window !== undefined && !windowOpen(step.window, now)) {
-      waiting.push({ step: step.id, reason: { kind: 'window', window: step.window, opensAt: nextOpening(step.window, now, windowOpen) } });
+    if (step.window !== undefined && !windows.isOpen(step.window, now)) {
+      waiting.push({ step: step.id, reason: { kind: 'window', window: step.window, opensAt: windows.opensAt(step.window, now) } });
       continue;
     }
     start.push(step.id);
@@ -119,16 +120,6 @@ export function rollbackOrder(plan: Plan, states: StepStates): string[] {
     .filter((s) => s.state?.status === 'succeeded')
     .sort((a, b) => (b.state?.finishedAt?.getTime() ?? 0) - (a.state?.finishedAt?.getTime() ?? 0) || b.index - a.index)
     .map((s) => s.id);
-}
-
-/** The first whole minute after `now` at which a window is open, within the horizon. */
-export function nextOpening(name: string, now: Date, windowOpen: WindowOpen): Date | undefined {
-  const first = Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
-  for (let t = first; t <= now.getTime() + WINDOW_HORIZON_MS; t += MINUTE_MS) {
-    const at = new Date(t);
-    if (windowOpen(name, at)) return at;
-  }
-  return undefined;
 }
 
 function teamKey(team: string): string {

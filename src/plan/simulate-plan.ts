@@ -1,5 +1,5 @@
 import type { Plan } from './schema.js';
-import { rollbackOrder, schedulePlan, type StepState, type WaitReason, type WindowOpen } from './schedule-plan.js';
+import { rollbackOrder, schedulePlan, type StepState, type WaitReason, type PlanWindows } from './schedule-plan.js';
 
 /**
  * Runs a plan against a simulated clock: the scheduler decides, each started step runs for its duration and
@@ -14,7 +14,7 @@ export type SimulationOptions = {
   defaultMinutes?: number;
   /** Steps that fail when they end. */
   failing?: ReadonlySet<string>;
-  windowOpen: WindowOpen;
+  windows: PlanWindows;
   /** A guard against plans that never end (a window that never opens is reported, not looped on). Default 1000. */
   maxIterations?: number;
 };
@@ -78,7 +78,7 @@ export function simulatePlan(plan: Plan, options: SimulationOptions): Simulation
 
   const limit = options.maxIterations ?? 1000;
   for (let i = 0; i < limit; i++) {
-    const schedule = schedulePlan(plan, states, now, options.windowOpen);
+    const schedule = schedulePlan(plan, states, now, options.windows);
     if (schedule.status === 'done') return result('done', undefined);
     if (schedule.status === 'paused' || schedule.status === 'rolling_back') {
       // running steps finish; nothing new starts

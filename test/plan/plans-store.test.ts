@@ -30,8 +30,8 @@ describe('plans store (migration 11)', () => {
     expect(await getPlanRun(db, 'acme/architecture', plan.id)).toEqual({ repo: 'acme/architecture', path: 'plans/diamond.yml', installationId: 7, trackingIssue: null, run: fresh });
 
     const now = new Date('2026-11-23T09:00:00Z');
-    const started = advancePlan(fresh, { type: 'tick' }, now, () => true).run;
-    const carried = advancePlan(started, { type: 'step_started', step: 'schema', executionId: 'ex-1' }, now, () => true).run;
+    const started = advancePlan(fresh, { type: 'tick' }, now, { isOpen: () => true, opensAt: () => undefined }).run;
+    const carried = advancePlan(started, { type: 'step_started', step: 'schema', executionId: 'ex-1' }, now, { isOpen: () => true, opensAt: () => undefined }).run;
     await db.transaction(async (tx) => {
       const locked = await lockPlanRun(tx, 'acme/architecture', plan.id);
       await savePlanRun(tx, { repo: 'acme/architecture', path: 'plans/diamond.yml', installationId: 7, run: carried }, locked!.run.version);

@@ -16,11 +16,11 @@ function diamond(): Plan {
 
 /** Applies events in order, collecting the effects; the run's invariants are checked after each. */
 function drive(plan: Plan, events: Array<[minutes: number, PlanEvent]>, run: PlanRun = newPlanRun(plan)): { run: PlanRun; effects: PlanEffect[][]; maxRunning: number } {
-  const windowOpen = planWindows(plan);
+  const windows = planWindows(plan);
   const effects: PlanEffect[][] = [];
   let maxRunning = 0;
   for (const [minutes, event] of events) {
-    const next = advancePlan(run, event, at(minutes), windowOpen);
+    const next = advancePlan(run, event, at(minutes), windows);
     if (next.refused) throw new Error(`refused ${event.type}: ${next.refused}`);
     run = next.run;
     effects.push(next.effects);
@@ -104,7 +104,7 @@ describe('advancePlan', () => {
     ['resume of a plan that is not paused', { type: 'resume', by: 'x' }],
   ])('refuses %s, changing nothing', (_, event) => {
     const run = newPlanRun(diamond());
-    const result = advancePlan(run, event, T0, () => true);
+    const result = advancePlan(run, event, T0, { isOpen: () => true, opensAt: () => undefined });
     expect(result.refused).toBeTruthy();
     expect(result.run).toBe(run);
     expect(result.effects).toEqual([]);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { nextOpening, rollbackOrder, schedulePlan, type StepStates } from '../../src/plan/schedule-plan.js';
+import { rollbackOrder, schedulePlan, type StepStates } from '../../src/plan/schedule-plan.js';
 import { Plan, type PlanInput } from '../../src/plan/schema.js';
 import { planWindows } from '../../src/plan/windows.js';
 
 const NOW = new Date('2026-11-23T08:00:00Z'); // a Monday
-const always = () => true;
+const always = { isOpen: () => true, opensAt: () => undefined };
 const minutes = (n: number) => new Date(NOW.getTime() + n * 60_000);
 
 function plan(policy: PlanInput['policy'], steps: Array<[id: string, dependsOn: string[], extra?: Record<string, unknown>]>, windows: PlanInput['windows'] = {}): Plan {
@@ -100,10 +100,11 @@ describe('windows', () => {
     ['2026-11-28T01:00:00Z', false], // Sat 02:00
     ['2026-11-28T21:30:00Z', false], // Sat 22:30: not a window day
   ])('a window crossing midnight in its time zone: %s -> %s', (at, expected) => {
-    expect(open('night', new Date(at))).toBe(expected);
+    expect(open.isOpen('night', new Date(at))).toBe(expected);
   });
-  it('finds the next opening to the minute, and none for an unknown window', () => {
-    expect(nextOpening('night', new Date('2026-11-23T08:00:00Z'), open)).toEqual(new Date('2026-11-27T21:00:00Z'));
-    expect(nextOpening('nope', new Date('2026-11-23T08:00:00Z'), open)).toBeUndefined();
+  it('finds the next opening, none while open, and none for an unknown window', () => {
+    expect(open.opensAt('night', new Date('2026-11-23T08:00:00Z'))).toEqual(new Date('2026-11-27T21:00:00Z'));
+    expect(open.opensAt('night', new Date('2026-11-27T21:30:00Z'))).toBeUndefined();
+    expect(open.opensAt('nope', new Date('2026-11-23T08:00:00Z'))).toBeUndefined();
   });
 });

@@ -27,7 +27,7 @@ describe('simulatePlan: a four-step diamond across three repositories', () => {
   it('runs the steps in dependency order, never more in parallel than allowed, and ends done', () => {
     const plan = diamond();
     expect(new Set(plan.steps.map((s) => s.repository)).size).toBe(3);
-    const simulation = simulatePlan(plan, { start: START, durations: { schema: 30, client: 90 }, windowOpen: planWindows(plan) });
+    const simulation = simulatePlan(plan, { start: START, durations: { schema: 30, client: 90 }, windows: planWindows(plan) });
     expect(simulation.outcome).toBe('done');
     const at = Object.fromEntries(simulation.steps.map((s) => [s.id, s]));
     for (const step of plan.steps) {
@@ -45,7 +45,7 @@ describe('simulatePlan: a four-step diamond across three repositories', () => {
 
   it('with maxParallel 1 runs one step at a time', () => {
     const plan = { ...diamond(), policy: { maxParallel: 1 } };
-    const simulation = simulatePlan(plan, { start: START, windowOpen: () => true });
+    const simulation = simulatePlan(plan, { start: START, windows: { isOpen: () => true, opensAt: () => undefined } });
     expect(simulation.outcome).toBe('done');
     expect(maxOverlap(simulation)).toBe(1);
   });
@@ -53,7 +53,7 @@ describe('simulatePlan: a four-step diamond across three repositories', () => {
   it('pauses when the third step fails: the join never starts, running steps finish, rollback is reverse completion order', () => {
     const plan = diamond();
     const third = plan.steps[2]!.id;
-    const simulation = simulatePlan(plan, { start: START, durations: { schema: 30, client: 45 }, failing: new Set([third]), windowOpen: planWindows(plan) });
+    const simulation = simulatePlan(plan, { start: START, durations: { schema: 30, client: 45 }, failing: new Set([third]), windows: planWindows(plan) });
     expect(simulation.outcome).toBe('paused');
     expect(simulation.reason).toBe('step client failed: the plan is paused');
     const status = Object.fromEntries(simulation.steps.map((s) => [s.id, s.status]));
@@ -64,14 +64,14 @@ describe('simulatePlan: a four-step diamond across three repositories', () => {
 
   it('reports a plan that can never finish instead of looping', () => {
     const plan = diamond();
-    const simulation = simulatePlan(plan, { start: START, windowOpen: () => false });
+    const simulation = simulatePlan(plan, { start: START, windows: { isOpen: () => false, opensAt: () => undefined } });
     expect(simulation.outcome).toBe('stuck');
     expect(simulation.reason).toMatch(/api \(window office-hours does not open in the next 8 days\)/);
   });
 
   it('renders a table and a Mermaid gantt chart', () => {
     const plan = diamond();
-    const simulation = simulatePlan(plan, { start: START, durations: { schema: 30, client: 45 }, failing: new Set(['client']), windowOpen: planWindows(plan) });
+    const simulation = simulatePlan(plan, { start: START, durations: { schema: 30, client: 45 }, failing: new Set(['client']), windows: planWindows(plan) });
     expect(renderScheduleTable(simulation)).toBe(
       [
         'step     repository      team           start             end               result',
