@@ -147,7 +147,8 @@ export class ControlPlane {
     if (!(trigger.permissions as string[]).includes(access.role)) {
       return this.refuse(execution.id, traceId, user, 'schedule', 403, 'refused', `scheduling needs ${trigger.permissions.join(', ')} permission on ${access.conn.repo}, and @${user.login} has ${access.role}`);
     }
-    if (!SCHEDULABLE.has(execution.state)) return this.refuse(execution.id, traceId, user, 'schedule', 409, 'refused', `execution ${execution.id} is ${execution.state.replaceAll('_', ' ')}: only a change not yet dispatched can be scheduled`);
+    const where = progressOf(execution);
+    if (!SCHEDULABLE.has(where)) return this.refuse(execution.id, traceId, user, 'schedule', 409, 'refused', `execution ${execution.id} is ${execution.state.replaceAll('_', ' ')}${where !== execution.state ? ` (from ${where.replaceAll('_', ' ')})` : ''}: only a change not yet dispatched can be scheduled`);
     const notBefore = new Date(request.notBefore);
     const now = this.ports.now();
     if (notBefore.getTime() > now.getTime() + MAX_SCHEDULE_DAYS * 86_400_000) return apiError(400, 'invalid_request', `notBefore: at most ${MAX_SCHEDULE_DAYS} days ahead`);
@@ -201,8 +202,13 @@ export class ControlPlane {
   }
 }
 
-/** States of a change that is not dispatched yet. */
-const SCHEDULABLE: ReadonlySet<string> = new Set(['received', 'classified', 'proposing', 'proposed', 'blocked', 'awaiting_approval', 'approved', 'scheduled', 'merged', 'paused']);
+/** How far a change has come: its state, or for a paused (or frozen) one, the state it resumes to. */
+export function progressOf(execution: Pick<ExecutionRecord, 'state' | 'resumeTo'>): string {
+  return (execution.state === 'paused' || execution.state === 'frozen') && execution.resumeTo ? execution.resumeTo : execution.state;
+}
+
+/** States of a change that is not dispatched yet (what `schedule` may hold). */
+export const SCHEDULABLE: ReadonlySet<string> = new Set(['received', 'classified', 'proposing', 'proposed', 'blocked', 'awaiting_approval', 'approved', 'scheduled', 'merged']);
 
 const DONE: Record<ExecutionVerb, (login: string) => string> = {
   approve: (login) => `Approval by @${login} recorded; the aaoe/policy check is evaluated again.`,

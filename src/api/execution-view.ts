@@ -1,3 +1,4 @@
+import { POLICY_CONCLUSIONS } from '../execution/transition.js';
 import type { ApprovalRecord } from '../store/approvals.js';
 import type { AuditEntry, ExecutionAudit } from '../store/audit-log.js';
 import type { ExecutionRecord } from '../store/executions.js';
@@ -28,6 +29,8 @@ export function executionStatus(x: ExecutionRecord, audit: ExecutionAudit, appro
   };
 }
 
+const REASON = new RegExp(`^\\S+ -> \\S+: (${POLICY_CONCLUSIONS.join('|')}): ([\\s\\S]*)$`);
+
 /**
  * The latest `policy_evaluated` entry, read back: its reason is written by the pipeline as
  * `<from> -> <to>: <conclusion>: <gate> <outcome>, ...; risk <level>[; approved by ...]`.
@@ -35,7 +38,7 @@ export function executionStatus(x: ExecutionRecord, audit: ExecutionAudit, appro
 export function policyView(entries: readonly AuditEntry[]): PolicyView | null {
   const entry = [...entries].reverse().find((e) => e.action === 'policy_evaluated');
   if (!entry?.reason) return null;
-  const match = /^\S+ -> \S+: (success|failure|action_required): ([\s\S]*)$/.exec(entry.reason);
+  const match = REASON.exec(entry.reason);
   if (!match) return null;
   const [gatesPart = '', ...rest] = match[2]!.split('; ');
   const gates = gatesPart

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PolicyConclusion } from '../execution/transition.js';
 
 /**
  * The bodies the control-plane API accepts (`/api/v1`), strict: an unknown key is refused, naming it. The
@@ -82,7 +83,7 @@ export type GateOutcomeView = { gate: string; outcome: string };
 
 /** The latest policy evaluation, read from the audit log (`policy_evaluated`). */
 export type PolicyView = {
-  conclusion: 'success' | 'failure' | 'action_required';
+  conclusion: PolicyConclusion;
   headSha: string | null;
   at: string;
   gates: GateOutcomeView[];

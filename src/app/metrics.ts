@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Probot } from 'probot';
-import { EXECUTION_STATES } from '../execution/transition.js';
+import { EXECUTION_STATES, POLICY_CONCLUSIONS } from '../execution/transition.js';
 import type { Octokit } from '../github/github-adapter.js';
 import type { SqlExecutor } from '../store/database.js';
 import { QUEUES } from '../store/job-queue.js';
@@ -15,7 +15,6 @@ import { QUEUES } from '../store/job-queue.js';
  */
 
 export const JOB_STATES = ['created', 'retry', 'active', 'completed', 'cancelled', 'failed'] as const;
-export const POLICY_CONCLUSIONS = ['success', 'failure', 'action_required'] as const;
 /** Quantiles of `aaoe_job_latency_seconds`; `1` is the slowest job of the window. */
 export const LATENCY_QUANTILES = [0.5, 0.9, 0.99, 1] as const;
 const QUEUE_NAMES: readonly string[] = Object.values(QUEUES);

@@ -27,6 +27,10 @@ export type Execution = {
   updatedAt: string;
 };
 
+/** What a policy evaluation concludes, as the audit log's `policy_evaluated` entries say: the check's conclusion, or `waiting` (approved, outside the change windows). */
+export const POLICY_CONCLUSIONS = ['success', 'failure', 'action_required', 'waiting'] as const;
+export type PolicyConclusion = (typeof POLICY_CONCLUSIONS)[number];
+
 export type ExecutionEvent =
   | { type: 'classified'; kind: 'feature' | 'bug' | 'infra' | 'ops' | 'docs' }
   | { type: 'proposal_requested' }
@@ -38,7 +42,7 @@ export type ExecutionEvent =
    * `merge: 'auto'`: the policy lets AAOE merge once every gate passes and approvals hold (the agent never merges).
    * `waiting`: it passes, but the schedule says not now; evaluated again at `opensAt` (null: nothing opens soon).
    */
-  | { type: 'policy_evaluated'; headSha: string; conclusion: 'success' | 'failure' | 'action_required'; reason: string; autoMerge?: boolean }
+  | { type: 'policy_evaluated'; headSha: string; conclusion: Exclude<PolicyConclusion, 'waiting'>; reason: string; autoMerge?: boolean }
   | { type: 'policy_evaluated'; headSha: string; conclusion: 'waiting'; reason: string; opensAt: string | null }
   | { type: 'approved'; by: string; headSha: string }
   | { type: 'rejected'; by: string; reason: string }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { routeOf, bearerToken } from '../../src/api/api-handler.js';
-import { agentIdentity } from '../../src/api/control-plane.js';
+import { agentIdentity, progressOf, SCHEDULABLE } from '../../src/api/control-plane.js';
 import { policyView } from '../../src/api/execution-view.js';
 import { RateLimiter } from '../../src/api/rate-limit.js';
 import { apiClientConfigFromEnv } from '../../src/mcp/api-client.js';
@@ -75,9 +75,27 @@ describe('policyView', () => {
     });
   });
 
+  it('reads a change waiting for its change window as waiting (the reason the pipeline writes)', () => {
+    const reason = 'approved -> scheduled: waiting: secrets passed, risk passed; risk low; approved by wendy; outside the change windows (Mon-Fri 09:00-17:00 UTC)';
+    expect(policyView([entry('policy_evaluated', reason, { headSha: 'c'.repeat(40) })])).toMatchObject({ conclusion: 'waiting', risk: 'low', gates: [{ gate: 'secrets', outcome: 'passed' }, { gate: 'risk', outcome: 'passed' }] });
+  });
+
   it('is null before any evaluation, and for an entry it cannot read', () => {
     expect(policyView([entry('received', 'execution created')])).toBeNull();
     expect(policyView([entry('policy_evaluated', 'something else')])).toBeNull();
+  });
+});
+
+describe('schedule: only a change not dispatched yet', () => {
+  it.each([
+    [{ state: 'approved' }, true],
+    [{ state: 'merged' }, true],
+    [{ state: 'deploying' }, false],
+    [{ state: 'paused', resumeTo: 'awaiting_approval' }, true],
+    [{ state: 'paused', resumeTo: 'deploying' }, false],
+    [{ state: 'frozen', resumeTo: 'verifying' }, false],
+  ] as const)('%o -> %s', (execution, schedulable) => {
+    expect(SCHEDULABLE.has(progressOf(execution as never))).toBe(schedulable);
   });
 });
 
