@@ -6,7 +6,7 @@ import type { Runtime } from '../app/runtime.js';
 import { apiError, ControlPlane, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, type Answer } from './control-plane.js';
 import { GitHubUnavailable, probotAccess, type ApiUser, type GitHubAccess } from './github-access.js';
 import { readBody } from '../app/http-body.js';
-import { RateLimiter } from './rate-limit.js';
+import { ExpiringMap, RateLimiter } from './rate-limit.js';
 import { API_PREFIX, EXECUTION_VERBS, ExecuteRequest, GeneratePackagesRequest, RepoName, ScheduleRequest, type ExecutionVerb } from './schema.js';
 
 /**
@@ -37,6 +37,8 @@ export function apiHandler(app: Probot, options: ApiHandlerOptions) {
   const plane = new ControlPlane({ runtime: options.runtime, now: options.now, presets: options.presets, access });
   const limiter = new RateLimiter({ limit: options.rateLimit?.limit ?? 120, windowMs: options.rateLimit?.windowMs ?? 60_000 });
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+  // who a token belongs to, for a minute (GET /user once a minute per token, not once per request)
+  const users = new ExpiringMap<ApiUser>(60_000, 10_000);
   const log: Log = app.log;
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
@@ -48,7 +50,11 @@ export function apiHandler(app: Probot, options: ApiHandlerOptions) {
     };
     try {
       const token = bearerToken(req.headers.authorization);
-      const rate = limiter.take(token ? `token:${createHash('sha256').update(token).digest('hex')}` : `address:${req.socket.remoteAddress ?? 'unknown'}`);
+      const tokenHash = token ? createHash('sha256').update(token).digest('hex') : undefined;
+      // a token counts as its own caller once GitHub has accepted it; until then (any made-up token) the address does,
+      // so random tokens cannot get past the limit, nor make a GET /user each
+      const known = tokenHash ? users.get(tokenHash, Date.now()) : undefined;
+      const rate = limiter.take(known ? `token:${tokenHash}` : `address:${req.socket.remoteAddress ?? 'unknown'}`);
       if (!rate.ok) return send(apiError(429, 'rate_limited', `too many requests: try again in ${rate.retryAfterSeconds} s`), { 'retry-after': String(rate.retryAfterSeconds) });
 
       const route = routeOf(req.method ?? 'GET', url.pathname.slice(API_PREFIX.length));
@@ -68,7 +74,8 @@ export function apiHandler(app: Probot, options: ApiHandlerOptions) {
       }
 
       if (!token) return send(apiError(401, 'unauthorized', 'send a GitHub token: Authorization: Bearer <token>'), { 'www-authenticate': 'Bearer realm="aaoe"' });
-      const user = await access.userOf(token);
+      const user = known ?? (await access.userOf(token));
+      if (user && !known) users.set(tokenHash!, user, Date.now());
       if (!user) return send(apiError(401, 'unauthorized', 'GitHub did not accept the token (GET /user); send a valid GitHub token'), { 'www-authenticate': 'Bearer realm="aaoe", error="invalid_token"' });
 
       const answer = await answerRoute(plane, route, user, url, json);

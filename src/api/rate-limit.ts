@@ -1,5 +1,5 @@
 /**
- * A fixed-window request limit per caller (a token's hash, or the address of a caller without one). Pure apart
+ * A fixed-window request limit per caller (a token GitHub accepted, else the caller's address). Pure apart
  * from the clock it is given; one instance per process (replicas each count their own).
  */
 
@@ -30,5 +30,28 @@ export class RateLimiter {
     if (window.count >= this.options.limit) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((window.start + this.options.windowMs - now) / 1000)) };
     window.count += 1;
     return { ok: true, remaining: this.options.limit - window.count };
+  }
+}
+
+/** Values kept for `ttlMs` each, at most `maxKeys` (the oldest go first). */
+export class ExpiringMap<T> {
+  private readonly entries = new Map<string, { value: T; until: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxKeys: number,
+  ) {}
+
+  get(key: string, now: number): T | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.until > now) return entry.value;
+    if (entry) this.entries.delete(key);
+    return undefined;
+  }
+
+  set(key: string, value: T, now: number): void {
+    this.entries.delete(key);
+    this.entries.set(key, { value, until: now + this.ttlMs });
+    if (this.entries.size > this.maxKeys) this.entries.delete(this.entries.keys().next().value!);
   }
 }
