@@ -12,7 +12,7 @@ import { appendAudit } from '../store/audit-log.js';
 import type { SqlExecutor } from '../store/database.js';
 import { commitTransition, getExecution, getIssueExecution, isDone, listInFlightExecutions, lockExecution, markDone, type EffectJob, type StepEndedJob } from '../store/executions.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
-import { getPlanRun, lockPlanRun, planOfTrackingIssue, planRollbackBy, planStart, recordPlanRollbackBy, recordPlanStart, savePlanRun, type PlanRecord } from '../store/plans.js';
+import { getPlanRun, lockPlanRun, planOfTrackingIssue, recordPlanRollbackBy, recordPlanStart, savePlanRun, type PlanRecord } from '../store/plans.js';
 import { setTimer } from '../store/timers.js';
 import { startIssueExecution, type AgentWorkPorts } from './agent-work.js';
 import { COMMAND_TEXT, parseCommands, type ParsedCommand } from './commands.js';
@@ -156,6 +156,12 @@ export class PlanWork {
     const loaded = loadPlan(text, path);
     if (!loaded.ok) return refuse(planErrors(path, loaded.errors));
     const { plan } = loaded;
+    const db = this.runtime().db;
+    // a plan id runs once: the comment that started it may be run again (its job retried), any other is refused
+    const existing = await getPlanRun(db, archRepo, plan.id);
+    if (existing && existing.startedBy?.comment !== at.commentId) {
+      return refuse(`plan \`${plan.id}\` was started before (it is ${existing.run.status.replace('_', ' ')}${existing.trackingIssue ? `, tracked in #${existing.trackingIssue}` : ''}); a plan id runs once, so give a new plan a new id`);
+    }
     const appOctokit = await this.ports.appOctokit();
     const world = githubPlanWorld({
       app: appOctokit,
@@ -170,12 +176,6 @@ export class PlanWork {
     const worldErrors = await checkPlanWorld(plan, world, path, loaded.locate);
     if (worldErrors.length > 0) return refuse(planErrors(path, worldErrors));
 
-    const db = this.runtime().db;
-    const existing = await getPlanRun(db, archRepo, plan.id);
-    const startedHere = await planStart(db, archRepo, plan.id);
-    if (existing && startedHere?.comment !== at.commentId) {
-      return refuse(`plan \`${plan.id}\` was started before (it is ${existing.run.status.replace('_', ' ')}${existing.trackingIssue ? `, tracked in #${existing.trackingIssue}` : ''}); a plan id runs once, so give a new plan a new id`);
-    }
     const now = this.ports.now();
     const fresh = newPlanRun(plan);
     const botLogin = await this.ports.botLogin();
@@ -185,7 +185,7 @@ export class PlanWork {
     await db.transaction(async (tx) => {
       if (!existing) {
         await savePlanRun(tx, { repo: archRepo, path, installationId: at.installationId, trackingIssue: tracking.number, run: fresh });
-        await recordPlanStart(tx, archRepo, plan.id, { by: actor.login, comment: at.commentId });
+        await recordPlanStart(tx, archRepo, plan.id, { login: actor.login, comment: at.commentId });
         await appendAudit(tx, { executionId: null, traceId: at.traceId, actor: actor.login, action: 'plan:start', reason: `plan ${plan.id} from ${path} (${plan.steps.length} steps), tracked in ${archRepo}#${tracking.number}; steps run with the consent of @${actor.login}`, data: { plan: plan.id, repo: archRepo, path } });
       }
       await this.advance(tx, archRepo, plan.id, { type: 'tick' }, at.traceId);
@@ -262,7 +262,7 @@ export class PlanWork {
       return;
     }
     const fail = (why: string) => this.failStep(key, record, stepId, why, traceId);
-    const starter = (await planStart(db, archRepo, run.plan.id))?.by;
+    const starter = record.startedBy?.login;
     if (!starter) return fail('the plan has no record of who started it, so no one consents to its steps');
     const installationId = await this.installationOf(step.repository);
     if (installationId === undefined) return fail(`the app is not installed on ${step.repository}`);
@@ -312,7 +312,7 @@ export class PlanWork {
   /** `rollback_step`: the step's execution is asked to roll back, as `/aaoe rollback` on it asks, by whoever asked for the plan's rollback. */
   private async rollbackStep(key: string, record: PlanRecord, stepId: string, executionId: string | undefined, traceId: string): Promise<void> {
     const db = this.runtime().db;
-    const by = (await planRollbackBy(db, record.repo, record.run.plan.id)) ?? 'aaoe';
+    const by = record.rollbackBy ?? 'aaoe';
     const execution = executionId ? await getExecution(db, executionId) : undefined;
     const refused = async (why: string) => {
       await db.transaction(async (tx) => {

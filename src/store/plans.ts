@@ -67,9 +67,16 @@ export type PlanRecord = {
   installationId: number;
   trackingIssue: number | null;
   run: PlanRun;
+  /** Who started it (their consent carries its steps), from which comment. */
+  startedBy?: { login: string; comment: number };
+  /** Who asked for its rollback (its steps are rolled back in their name). */
+  rollbackBy?: string;
 };
 
-type PlanRow = { repo: string; plan_id: string; path: string; installation_id: number | string; definition: Plan; status: PlanStatus; version: number; rolling_back: string | null; tracking_issue: number | null };
+type PlanRow = {
+  repo: string; plan_id: string; path: string; installation_id: number | string; definition: Plan; status: PlanStatus; version: number; rolling_back: string | null; tracking_issue: number | null;
+  started_by: string | null; started_comment: number | string | null; rollback_by: string | null;
+};
 type StepRow = { step_id: string; status: StepStatus; execution_id: string | null; started_at: Date | null; finished_at: Date | null };
 
 export class PlanVersionConflict extends Error {
@@ -132,7 +139,7 @@ export async function listLivePlans(db: SqlExecutor): Promise<Array<{ repo: stri
 
 async function readPlan(db: SqlExecutor, repo: string, planId: string, lock: string): Promise<PlanRecord | undefined> {
   const { rows } = await db.query<PlanRow>(
-    `SELECT repo, plan_id, path, installation_id, definition, status, version, rolling_back, tracking_issue FROM plans WHERE repo = $1 AND plan_id = $2${lock}`,
+    `SELECT repo, plan_id, path, installation_id, definition, status, version, rolling_back, tracking_issue, started_by, started_comment, rollback_by FROM plans WHERE repo = $1 AND plan_id = $2${lock}`,
     [repo, planId],
   );
   const row = rows[0];
@@ -161,29 +168,21 @@ async function readPlan(db: SqlExecutor, repo: string, planId: string, lock: str
     ),
   };
   if (row.rolling_back) run.rollingBack = row.rolling_back;
-  return { repo: row.repo, path: row.path, installationId: Number(row.installation_id), trackingIssue: row.tracking_issue, run };
+  return {
+    repo: row.repo, path: row.path, installationId: Number(row.installation_id), trackingIssue: row.tracking_issue, run,
+    ...(row.started_by ? { startedBy: { login: row.started_by, comment: Number(row.started_comment) } } : {}),
+    ...(row.rollback_by ? { rollbackBy: row.rollback_by } : {}),
+  };
 }
 
 /** Records who started a plan, from which comment (in the transaction that saves its first run). */
-export async function recordPlanStart(tx: SqlExecutor, repo: string, planId: string, start: { by: string; comment: number }): Promise<void> {
-  await tx.query('UPDATE plans SET started_by = $3, started_comment = $4 WHERE repo = $1 AND plan_id = $2', [repo, planId, start.by, start.comment]);
-}
-
-/** Who started a plan, and from which comment; undefined for a plan not started. */
-export async function planStart(db: SqlExecutor, repo: string, planId: string): Promise<{ by: string; comment: number } | undefined> {
-  const { rows } = await db.query<{ started_by: string | null; started_comment: string | number | null }>('SELECT started_by, started_comment FROM plans WHERE repo = $1 AND plan_id = $2', [repo, planId]);
-  const row = rows[0];
-  return row?.started_by ? { by: row.started_by, comment: Number(row.started_comment) } : undefined;
+export async function recordPlanStart(tx: SqlExecutor, repo: string, planId: string, start: { login: string; comment: number }): Promise<void> {
+  await tx.query('UPDATE plans SET started_by = $3, started_comment = $4 WHERE repo = $1 AND plan_id = $2', [repo, planId, start.login, start.comment]);
 }
 
 /** Records who asked for a plan's rollback (its steps are rolled back in their name). */
 export async function recordPlanRollbackBy(tx: SqlExecutor, repo: string, planId: string, by: string): Promise<void> {
   await tx.query('UPDATE plans SET rollback_by = $3 WHERE repo = $1 AND plan_id = $2', [repo, planId, by]);
-}
-
-export async function planRollbackBy(db: SqlExecutor, repo: string, planId: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ rollback_by: string | null }>('SELECT rollback_by FROM plans WHERE repo = $1 AND plan_id = $2', [repo, planId]);
-  return rows[0]?.rollback_by ?? undefined;
 }
 
 /** The plan an issue tracks, if it is a tracking issue. */

@@ -232,9 +232,11 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     const files = h.sim.pullRequestFiles({ owner: ORG, repo: 'invoicing', number: x.pullRequest! });
     expect(files.map((f) => f.filename)).toContain('db/migrations/001_invoices.sql');
     expect(h.sim.branchFiles({ owner: ORG, repo: 'invoicing', branch: x.work!.branch! })!.get('db/migrations/001_invoices.sql')).toContain('CREATE TABLE invoices');
-    // one tracking issue even when the command is repeated
+    // one tracking issue even when the command is repeated: a plan id runs once
     await comment(1, WRITER, '/aaoe plan start plans/split.yml');
     expect(h.sim.issues({ owner: ORG, repo: ARCH }).filter((i: any) => String(i.body).includes('<!-- aaoe:plan:split-invoicing -->'))).toHaveLength(1);
+    const again = h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: 1 }).filter((c: any) => c.user.login === 'aaoe[bot]').map((c: any) => String(c.body)).at(-1);
+    expect(again).toContain(`plan \`split-invoicing\` was started before (it is active, tracked in #${trackingIssue})`);
     expect(h.sim.rejections).toEqual([]);
   });
 

@@ -5,7 +5,7 @@ import { advancePlan, newPlanRun } from '../../src/plan/run-plan.js';
 import { openDatabase, type Database } from '../../src/store/database.js';
 import { insertExecution, listInFlightExecutions } from '../../src/store/executions.js';
 import { MIGRATIONS, migrate } from '../../src/store/migrations.js';
-import { findPlanStep, getPlanRun, listLivePlans, lockPlanRun, planRollbackBy, planStart, PlanVersionConflict, recordPlanRollbackBy, recordPlanStart, savePlanRun } from '../../src/store/plans.js';
+import { findPlanStep, getPlanRun, listLivePlans, lockPlanRun, PlanVersionConflict, recordPlanRollbackBy, recordPlanStart, savePlanRun } from '../../src/store/plans.js';
 
 let db: Database;
 beforeAll(async () => {
@@ -70,18 +70,16 @@ describe('who a plan runs for (migration 14)', () => {
         ]);
       });
       await migrate(old, MIGRATIONS);
-      expect(await planStart(old, 'acme/architecture', plan.id)).toEqual({ by: 'alice', comment: 901 });
-      expect(await planRollbackBy(old, 'acme/architecture', plan.id)).toBe('bob');
+      expect(await getPlanRun(old, 'acme/architecture', plan.id)).toMatchObject({ startedBy: { login: 'alice', comment: 901 }, rollbackBy: 'bob' });
     } finally {
       await old.close();
     }
 
     await db.transaction((tx) => savePlanRun(tx, { repo: 'acme/people', path: 'plans/diamond.yml', installationId: 7, run: newPlanRun(plan) }));
-    expect(await planStart(db, 'acme/people', plan.id)).toBeUndefined();
-    await db.transaction((tx) => recordPlanStart(tx, 'acme/people', plan.id, { by: 'carol', comment: 77 }));
+    expect(await getPlanRun(db, 'acme/people', plan.id)).not.toHaveProperty('startedBy');
+    await db.transaction((tx) => recordPlanStart(tx, 'acme/people', plan.id, { login: 'carol', comment: 77 }));
     await db.transaction((tx) => recordPlanRollbackBy(tx, 'acme/people', plan.id, 'dave'));
-    expect(await planStart(db, 'acme/people', plan.id)).toEqual({ by: 'carol', comment: 77 });
-    expect(await planRollbackBy(db, 'acme/people', plan.id)).toBe('dave');
+    expect(await getPlanRun(db, 'acme/people', plan.id)).toMatchObject({ startedBy: { login: 'carol', comment: 77 }, rollbackBy: 'dave' });
   });
 });
 
