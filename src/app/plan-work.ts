@@ -244,6 +244,11 @@ export class PlanWork {
       await this.advance(tx, repo, planId, { type: 'step_rolled_back', step }, traceId);
       return;
     }
+    if (record.run.rollingBack === step && FINAL_STATES.has(state)) {
+      // the step's rollback itself failed: the plan cannot go on by itself, and says so (it stays rolling back)
+      await appendAudit(tx, { executionId, traceId, actor: 'aaoe', action: 'plan:rollback_step_failed', reason: `step ${step} of plan ${planId}: its execution ended ${state.replaceAll('_', ' ')} instead of rolled back; the plan waits in rolling back until a person restores the step`, data: { plan: planId, repo, step } });
+      return;
+    }
     const outcome = stepOutcome(state);
     if (outcome && s.status === 'running') await this.advance(tx, repo, planId, { type: 'step_ended', step, outcome }, traceId);
   }

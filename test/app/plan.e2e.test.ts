@@ -7,7 +7,7 @@ import { ModelRouter, type ModelSpec } from '../../src/agent/model-router.js';
 import type { Proposal } from '../../src/agent/proposal.js';
 import { readAudit } from '../../src/store/audit-log.js';
 import { commitTransition, dispatchedSha, getExecution, lockExecution } from '../../src/store/executions.js';
-import { transition } from '../../src/execution/transition.js';
+import { transition, type ExecutionEvent } from '../../src/execution/transition.js';
 import { QUEUES } from '../../src/store/job-queue.js';
 import { getPlanRun } from '../../src/store/plans.js';
 import { pendingTimers } from '../../src/store/timers.js';
@@ -48,7 +48,7 @@ function startModel(): Promise<void> {
     req.on('end', () => {
       const request = JSON.parse(body) as { response_format?: { json_schema?: { name?: string } }; messages: Array<{ content: string }> };
       const text = request.messages.map((m) => m.content).join('\n');
-      const [, plan = 'plan', step = 'unknown'] = /\b(split-invoicing|pair-again|pair)\/([a-z]+)/.exec(text) ?? [];
+      const [, plan = 'plan', step = 'unknown'] = /\b(split-invoicing|pair-again|pair-failing|pair)\/([a-z]+)/.exec(text) ?? [];
       const answer = request.response_format?.json_schema?.name === 'triage' ? { classification: 'feature', rationale: `step ${step}` } : proposal(step, plan);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
         id: 'chatcmpl-plan', object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: MODEL.id,
@@ -152,16 +152,19 @@ async function runPairPlan(id: string, issue: number) {
   return { first, second, tracking: (await run(id)).trackingIssue! };
 }
 
-/** An execution asked to roll back outside any plan, as `/aaoe rollback` on its pull request does. */
-async function rollBackByHand(executionId: string) {
+/** An event applied to an execution as the app applies it (its effects queued), outside any plan. */
+async function apply(executionId: string, event: ExecutionEvent) {
   await h.runtime.db.transaction(async (tx) => {
     const before = (await lockExecution(tx, executionId))!;
-    const result = transition(before, { type: 'rollback_requested', by: WRITER, reason: 'by hand' }, new Date());
+    const result = transition(before, event, new Date());
     await commitTransition(tx, h.runtime.queue, before, { ...before, ...result.execution }, result.effects, before.traceId);
   });
   h.runtime.queue.wake(QUEUES.effect);
   await h.runtime.idle();
 }
+
+/** An execution asked to roll back outside any plan, as `/aaoe rollback` on its pull request does. */
+const rollBackByHand = (executionId: string) => apply(executionId, { type: 'rollback_requested', by: WRITER, reason: 'by hand' });
 
 function trackingBody(): string {
   return String(h.sim.issues({ owner: ORG, repo: ARCH }).find((i: any) => i.number === trackingIssue)!.body);
@@ -377,5 +380,15 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     await report(first, 'invoicing', ROLLED_BACK);
     expect((await run('pair-again')).run).toMatchObject({ status: 'rolled_back', steps: { first: { status: 'rolled_back' }, second: { status: 'rolled_back' } } });
     expect(h.sim.rejections).toEqual([]);
+  });
+  it('a step whose rollback fails leaves the plan rolling back, and says so in the audit log', async () => {
+    const { second, tracking } = await runPairPlan('pair-failing', 300);
+    await comment(tracking, WRITER, '/aaoe rollback');
+    expect(rollbackDispatches('invoicing').at(-1)).toBe(second);
+    await apply(second, { type: 'failed', reason: 'the rollback workflow could not run' });
+    expect((await run('pair-failing')).run).toMatchObject({ status: 'rolling_back', rollingBack: 'second', steps: { second: { status: 'succeeded' } } });
+    const entries: string[] = [];
+    for await (const e of readAudit(h.runtime.db)) if (e.action === 'plan:rollback_step_failed') entries.push(e.reason ?? '');
+    expect(entries).toEqual(['step second of plan pair-failing: its execution ended failed instead of rolled back; the plan waits in rolling back until a person restores the step']);
   });
 });
