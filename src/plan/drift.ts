@@ -153,26 +153,9 @@ export async function checkDrift(model: ArchitectureModel, repository: string, r
   return findings;
 }
 
-/** The findings that need a new issue: those whose fingerprint no open drift issue carries yet (each once). */
-export function newDriftFindings(findings: readonly DriftFinding[], tracked: ReadonlySet<string>): DriftFinding[] {
-  const seen = new Set(tracked);
-  return findings.filter((f) => {
-    if (seen.has(f.fingerprint)) return false;
-    seen.add(f.fingerprint);
-    return true;
-  });
-}
-
 /** The hidden marker a drift issue's body carries, so the next check finds it (the de-duplication key). */
 export function driftMarker(fingerprintValue: string): string {
   return `<!-- aaoe:drift:${fingerprintValue} -->`;
-}
-
-/** Fingerprints found in issue bodies (the open drift issues of a repository). */
-export function trackedFingerprints(bodies: readonly string[]): Set<string> {
-  const out = new Set<string>();
-  for (const body of bodies) for (const m of body.matchAll(/<!-- aaoe:drift:([0-9a-f]{16}) -->/g)) out.add(m[1]!);
-  return out;
 }
 
 /** The issue for a finding: a title, and a body with the evidence, what to do, and the marker. */

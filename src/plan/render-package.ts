@@ -1,4 +1,3 @@
-import type { RiskSignal } from '../policy/result.js';
 import { DEFAULT_PACKAGE_RISK, type RiskLevel } from '../policy/schema.js';
 import type { PackageType, Plan, Step, TemplateValue } from './schema.js';
 
@@ -12,7 +11,7 @@ import type { PackageType, Plan, Step, TemplateValue } from './schema.js';
  * error (a value cannot add lines to a migration or keys to a values file); nothing is rendered half.
  */
 
-/** How risky each kind of artefact is in itself: the risk gate can add these as signals (`packageRiskSignals`). */
+/** How risky each kind of artefact is in itself (the policy's `risk.packages` defaults), and what it is. */
 export const PACKAGE_RISK: Readonly<Record<PackageType, { level: RiskLevel; what: string }>> = {
   migration: { level: DEFAULT_PACKAGE_RISK.migration, what: 'a database migration' },
   terraform: { level: DEFAULT_PACKAGE_RISK.terraform, what: 'Terraform (infrastructure)' },
@@ -108,14 +107,4 @@ export function renderTemplate(text: string, values: Readonly<Record<string, Tem
     i = close + 2;
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, text: out };
-}
-
-/** The risk signals a step's packages add (one per artefact type), in the shape the risk gate's signals have. */
-export function packageRiskSignals(plan: Plan, step: Step): RiskSignal[] {
-  const byType = new Map<PackageType, string[]>();
-  for (const pkg of step.packages) {
-    const template = Object.hasOwn(plan.templates, pkg.template) ? plan.templates[pkg.template] : undefined;
-    if (template) byType.set(template.type, [...(byType.get(template.type) ?? []), pkg.path]);
-  }
-  return [...byType].map(([type, paths]) => ({ signal: `package:${type}`, level: PACKAGE_RISK[type].level, detail: `${PACKAGE_RISK[type].what}: ${paths.join(', ')}` }));
 }

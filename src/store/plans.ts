@@ -109,10 +109,6 @@ export async function savePlanRun(tx: SqlExecutor, record: Omit<PlanRecord, 'tra
   }
 }
 
-export async function setTrackingIssue(tx: SqlExecutor, repo: string, planId: string, issue: number): Promise<void> {
-  await tx.query('UPDATE plans SET tracking_issue = $3 WHERE repo = $1 AND plan_id = $2', [repo, planId, issue]);
-}
-
 export async function getPlanRun(db: SqlExecutor, repo: string, planId: string): Promise<PlanRecord | undefined> {
   return readPlan(db, repo, planId, '');
 }
@@ -127,14 +123,6 @@ export async function findPlanStep(db: SqlExecutor, executionId: string): Promis
   const { rows } = await db.query<{ repo: string; plan_id: string; step_id: string }>('SELECT repo, plan_id, step_id FROM plan_steps WHERE execution_id = $1', [executionId]);
   const row = rows[0];
   return row && { repo: row.repo, planId: row.plan_id, step: row.step_id };
-}
-
-/** Plans that may still start or roll back steps (for the app's periodic look-again). */
-export async function listLivePlans(db: SqlExecutor): Promise<Array<{ repo: string; planId: string; status: PlanStatus }>> {
-  const { rows } = await db.query<{ repo: string; plan_id: string; status: PlanStatus }>(
-    `SELECT repo, plan_id, status FROM plans WHERE status IN ('active', 'held', 'paused', 'rolling_back') ORDER BY created_at, repo, plan_id`,
-  );
-  return rows.map((r) => ({ repo: r.repo, planId: r.plan_id, status: r.status }));
 }
 
 async function readPlan(db: SqlExecutor, repo: string, planId: string, lock: string): Promise<PlanRecord | undefined> {
