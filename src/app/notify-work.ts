@@ -1,5 +1,5 @@
 import type { GitHubAdapter } from '../github/github-adapter.js';
-import { GITHUB_DESTINATION, NOTIFY_EVENTS, type GitHubTarget, type NotificationsPolicy, type NotifyDestinations, type NotifyEvent, type SelfHealPolicy } from '../notify/config.js';
+import { GITHUB_DESTINATION, type GitHubTarget, type NotificationsPolicy, type NotifyDestinations, type NotifyEvent, type SelfHealPolicy } from '../notify/config.js';
 import { DEBUG_LABEL, debugIssueMarker, renderDebugIssue } from '../notify/debug-issue.js';
 import { deliveryIdFor, safeUrl, type Notification } from '../notify/message.js';
 import { sendGitHubComment, sendToDestination, type FetchLike, type SendOutcome, type SendTiming } from '../notify/senders.js';
@@ -64,20 +64,19 @@ const EXPLAINED_BY: Record<NotifyEvent, readonly string[]> = {
   debug_issue: ['canary_verdict', 'rollback_requested'],
 };
 
-const isEvent = (about: string): about is NotifyEvent => (NOTIFY_EVENTS as readonly string[]).includes(about);
-
 /** The `notify` effect: sends `about` along the policy's routes; marks the job done with what happened. Never throws for a notifier. */
-export async function notify(ports: NotifyPorts, job: Job<EffectJob>, execution: ExecutionRecord, about: string, policy: NotifyPolicy | undefined, github: NotifyGitHub): Promise<NotifyResult> {
+export async function notify(ports: NotifyPorts, job: Job<EffectJob>, execution: ExecutionRecord, about: NotifyEvent, policy: NotifyPolicy | undefined, github: NotifyGitHub): Promise<NotifyResult> {
   const db = ports.runtime.db;
   if (await isDone(db, job.key)) return { event: about, delivered: [], failed: [], skipped: 'done already' };
   const result = await deliver(ports, job.key, execution, about, policy, github, null);
   await db.transaction(async (tx) => {
     if (!(await markDone(tx, job.key, execution.id, result))) return;
-    if (result.delivered.length === 0 && result.failed.length === 0) return;
+    if (result.delivered.length === 0 && result.failed.length === 0 && !result.skipped) return;
     await appendAudit(tx, {
       executionId: execution.id, traceId: job.data.traceId, actor: 'aaoe',
-      action: result.failed.length > 0 ? 'notification_failed' : 'notified',
-      reason: describe(result).slice(0, 2000),
+      // a notification the routes would have sent but could not even try is said, never dropped in silence
+      action: result.skipped ? 'notification_skipped' : result.failed.length > 0 ? 'notification_failed' : 'notified',
+      reason: (result.skipped ? `${result.event}: not sent: ${result.skipped}` : describe(result)).slice(0, 2000),
       data: { event: result.event, delivered: result.delivered, failed: result.failed.map((f) => f.destination) },
     });
   });
@@ -97,12 +96,11 @@ async function deliver(
   ports: NotifyPorts,
   key: string,
   execution: ExecutionRecord,
-  about: string,
+  about: NotifyEvent,
   policy: NotifyPolicy | undefined,
   github: NotifyGitHub,
   debugIssue: Notification['debugIssue'],
 ): Promise<NotifyResult> {
-  if (!isEvent(about)) return { event: about, delivered: [], failed: [], skipped: `"${about}" is not an event notifications know (${NOTIFY_EVENTS.join(', ')})` };
   if (!policy) return { event: about, delivered: [], failed: [], skipped: 'the repository policy does not validate: its routes are unknown' };
   const routes = policy.notifications.filter((r) => r.on.includes(about));
   if (routes.length === 0) return { event: about, delivered: [], failed: [] };

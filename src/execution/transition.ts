@@ -1,3 +1,4 @@
+import type { NotifyEvent } from '../notify/notifications-schema.js';
 /**
  * The execution state machine: one execution is one task from intake to its end. `transition` is pure:
  * it takes the state, an event and `now`, and returns the next state and the effects to run. Effects are
@@ -71,7 +72,7 @@ export type EffectBody =
   | { type: 'promote' }
   | { type: 'dispatch_rollback'; reason: string }
   | { type: 'record_breaker_failure'; reason: string }
-  | { type: 'notify'; about: string }
+  | { type: 'notify'; about: NotifyEvent }
   /** An issue with the evidence of a failed canary (its own job: a GitHub outage never holds the notifications back). */
   | { type: 'open_debug_issue' }
   | { type: 'audit'; action: string; actor: string; reason: string };
@@ -177,7 +178,7 @@ function decide(x: Execution, e: ExecutionEvent): Step | string {
       if (e.conclusion === 'waiting') {
         // approved, not now: the check says until when, and a timer evaluates it again when the window opens
         const again: EffectBody[] = e.opensAt ? [{ type: 'evaluate_policy', headSha: e.headSha, notBefore: e.opensAt }] : [];
-        return { to: 'scheduled', effects: [{ type: 'post_status' }, ...(s === 'scheduled' ? [] : [{ type: 'notify' as const, about: 'waiting' }]), ...again] };
+        return { to: 'scheduled', effects: [{ type: 'post_status' }, ...(s === 'scheduled' ? [] : [{ type: 'notify' as const, about: 'waiting' as const }]), ...again] };
       }
       // success needs no approval; an approval already given on this head commit still holds
       const to: ExecutionState = e.conclusion === 'failure' ? 'blocked' : e.conclusion === 'success' || s === 'approved' ? 'approved' : 'awaiting_approval';

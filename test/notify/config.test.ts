@@ -58,9 +58,13 @@ describe('the operator destinations (AAOE_NOTIFY_DESTINATIONS)', () => {
     expect(() => notifyDestinationsFromEnv({ AAOE_NOTIFY_DESTINATIONS: '/nowhere.yml' }, () => { throw new Error('ENOENT'); })).toThrow(/cannot read \/nowhere\.yml: ENOENT/);
   });
 
-  it('never puts a secret in an error message', () => {
-    const parsed = parseNotifyDestinations(JSON.stringify({ destinations: { w: { type: 'webhook', url: 'not a url', secret: SECRET } } }), {});
-    expect(parsed.ok ? '' : parsed.errors.join('\n')).not.toContain(SECRET);
+  it('never puts a secret in an error message: a short secret, inline or in the environment, is named by where it is', () => {
+    const short = 'short-secret-15';
+    const inline = parseNotifyDestinations(JSON.stringify({ destinations: { w: { type: 'webhook', url: 'not a url', secret: short } } }), {});
+    expect(inline).toEqual({ ok: false, errors: [expect.stringMatching(/^destinations\.w\.url: /), 'destinations.w.secret: a secret of at least 16 characters'] });
+    const fromEnv = parseNotifyDestinations(JSON.stringify({ destinations: { w: { type: 'webhook', url: 'https://w.example', secretEnv: 'W_SECRET' } } }), { W_SECRET: short });
+    expect(fromEnv).toEqual({ ok: false, errors: ['destinations.w.secretEnv: the secret in W_SECRET is shorter than 16 characters'] });
+    for (const parsed of [inline, fromEnv]) expect(parsed.ok ? '' : parsed.errors.join('\n')).not.toContain(short);
   });
 });
 
