@@ -112,7 +112,7 @@ export class Pipeline {
     const payload = { repository: { name: repository.name, owner: { login: repository.owner } }, installation: { id: installationId } };
     const context = new Context({ id, name, payload } as never, octokit, this.app.log.child({ delivery: id, event: `${name}.${action}` }));
     const github = new GitHubAdapter(octokit, context.repo());
-    if (job.data.onboarding) return void (await onboardRepositories(octokit, job.data.onboarding, context.log));
+    if (job.data.onboarding) return void (await onboardRepositories(octokit, job.data.onboarding, context.log, await this.botLogin()));
     if (job.data.push) return void (await checkDriftOnPush({ runtime: this.runtime, now: this.options.now, botLogin: () => this.botLogin(), policyOf: (c) => this.policyFor(c) }, job, context, github));
     if (job.data.issue) return this.agentWork.onIssue(job, context, github);
     if (job.data.comment) return (await this.planWork.onComment(job, context, github)) ? undefined : this.commandWork.onComment(job, context, github);

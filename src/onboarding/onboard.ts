@@ -16,17 +16,18 @@ export type OnboardingOutcome = { repo: string; opened?: number; skipped?: strin
 
 type Log = { info(meta: object, msg: string): void };
 
-export async function onboardRepositories(octokit: Octokit, request: OnboardingRequest, log: Log, shipped: ShippedFiles = readShippedFiles(), now: () => Date = () => new Date()): Promise<OnboardingOutcome[]> {
+/** `botLogin`: the app's own login (`slug[bot]`), the author of the onboarding commit. */
+export async function onboardRepositories(octokit: Octokit, request: OnboardingRequest, log: Log, botLogin: string, shipped: ShippedFiles = readShippedFiles(), now: () => Date = () => new Date()): Promise<OnboardingOutcome[]> {
   const outcomes: OnboardingOutcome[] = [];
   for (const { owner, name } of request.repositories) {
-    const outcome = await onboardRepository(octokit, { owner, repo: name }, shipped, now);
+    const outcome = await onboardRepository(octokit, { owner, repo: name }, botLogin, shipped, now);
     log.info({ repo: outcome.repo, opened: outcome.opened, skipped: outcome.skipped }, outcome.opened ? 'onboarding pull request opened' : 'no onboarding pull request');
     outcomes.push(outcome);
   }
   return outcomes;
 }
 
-async function onboardRepository(octokit: Octokit, repo: { owner: string; repo: string }, shipped: ShippedFiles, now: () => Date): Promise<OnboardingOutcome> {
+async function onboardRepository(octokit: Octokit, repo: { owner: string; repo: string }, login: string, shipped: ShippedFiles, now: () => Date): Promise<OnboardingOutcome> {
   const fullName = `${repo.owner}/${repo.repo}`;
   const github = new GitHubAdapter(octokit, repo);
   const facts = await readFacts(octokit, github, repo);
@@ -36,7 +37,6 @@ async function onboardRepository(octokit: Octokit, repo: { owner: string; repo: 
   const preset = choosePreset(shipped, DEFAULT_PRESET);
   if (!preset.ok) throw new Error(`onboarding: ${preset.message}`); // a broken package, not a repository's fault
   const base = facts.base!;
-  const login = 'aaoe[bot]';
   const commit = await github.writeCommit(
     { baseCommitSha: base.commitSha, baseTreeSha: base.treeSha, files: new Map([[CONFIG_PATH, renderConfig(preset)]]), message: 'Configure AAOE\n\nAdds .github/aaoe.yml (see the pull request for every choice).', date: now().toISOString() },
     { name: login, email: `${login}@users.noreply.github.com` },
