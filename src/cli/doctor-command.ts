@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { ModelsFile } from '../agent/models-config.js';
 import { checkReadiness } from '../app/operations.js';
 import { databaseOptionsFromEnv, openDatabase } from '../store/database.js';
+import { getPrivateKey } from '@probot/get-private-key';
 
 /**
  * `aaoe doctor`: checks what the app needs, in the order it needs it, and names the exact fix of each problem.
@@ -77,14 +78,13 @@ function urls(env: Env): { api: string; web: string } {
   return { api: `${protocol}://${host}/api/v3`, web: `${protocol}://${host}` };
 }
 
+/** The app's private key as the app itself reads it (Probot's reader: PEM or base64, PRIVATE_KEY_PATH, or one *.pem here). */
 function privateKey(env: Env): { ok: true; key: string } | { ok: false; message: string } {
-  if (env.PRIVATE_KEY?.trim()) return { ok: true, key: env.PRIVATE_KEY.replace(/\\n/g, '\n') };
-  const path = env.PRIVATE_KEY_PATH?.trim();
-  if (!path) return { ok: false, message: 'neither PRIVATE_KEY nor PRIVATE_KEY_PATH is set' };
   try {
-    return { ok: true, key: readFileSync(path, 'utf8') };
+    const key = getPrivateKey({ env: env as NodeJS.ProcessEnv });
+    return key ? { ok: true, key } : { ok: false, message: 'neither PRIVATE_KEY nor PRIVATE_KEY_PATH is set, and there is no *.pem file in this directory' };
   } catch (error) {
-    return { ok: false, message: `PRIVATE_KEY_PATH ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+    return { ok: false, message: (error as Error).message.replace(/^\[@probot\/get-private-key\] /, '') };
   }
 }
 
@@ -132,15 +132,15 @@ async function checkGitHub(env: Env, manifest: Manifest, report: (f: Finding) =>
     ? { level: 'ok', check: 'app permissions', message: 'the app asks for every permission of app.yml' }
     : { level: 'fail', check: 'app permissions', message: `the app's registration lacks ${named(appMissing)}`, fix: `set ${appMissing.map((p) => `${p.name} to ${p.wanted}`).join(', ')} under "Permissions" at ${settings}/permissions and save; every installation then has to accept the change` });
 
-  let installations: Array<{ id: number; account: { login?: string; type?: string } | null; permissions: Record<string, string | undefined> }>;
+  let installations: Array<{ id: number; account: { login?: string; type?: string } | null; permissions: Record<string, string | undefined> }> | undefined;
   try {
     installations = (await octokit.paginate('GET /app/installations', { per_page: 100 })) as typeof installations;
   } catch (error) {
+    // said once: the installations are unknown, not missing
     report({ level: 'fail', check: 'installations', message: `GET /app/installations failed: ${(error as Error).message}` });
-    installations = [];
   }
-  if (installations.length === 0) report({ level: 'warn', check: 'installations', message: 'the app is not installed anywhere yet', fix: `install it on the repositories AAOE governs: ${web}/apps/${slug}/installations/new` });
-  for (const installation of installations) {
+  if (installations?.length === 0) report({ level: 'warn', check: 'installations', message: 'the app is not installed anywhere yet', fix: `install it on the repositories AAOE governs: ${web}/apps/${slug}/installations/new` });
+  for (const installation of installations ?? []) {
     const account = installation.account?.login ?? `installation ${installation.id}`;
     const missing = missingPermissions(manifest.permissions, installation.permissions ?? {});
     const page = installation.account?.type === 'Organization' ? `${web}/organizations/${account}/settings/installations/${installation.id}` : `${web}/settings/installations/${installation.id}`;

@@ -120,6 +120,13 @@ describe('aaoe doctor', () => {
     expect(none.out).toMatch(/✗ credentials: APP_ID is not set\n {4}Fix: set APP_ID/);
   });
 
+  it('reads the private key as the app does: a base64 PRIVATE_KEY works, a PRIVATE_KEY_PATH that does not exist is named', async () => {
+    const base64 = await doctor({ PRIVATE_KEY: Buffer.from(h.sim.privateKey).toString('base64') });
+    expect(base64.out).toMatch(/✓ credentials: authenticated as the app/);
+    const missing = await doctor({ PRIVATE_KEY: '', PRIVATE_KEY_PATH: '/nowhere/app.pem' });
+    expect(missing.out).toContain('✗ credentials: Private key does not exists at path: "/nowhere/app.pem"');
+  });
+
   it('the model endpoint: a wrong key, and a model it does not serve', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aaoe-doctor-models-'));
     const file = join(dir, 'models.json');
