@@ -82,7 +82,10 @@ export function apiHandler(app: Probot, options: ApiHandlerOptions) {
       if (route.kind !== 'list' && route.kind !== 'status') log.info({ user: user.login, route: route.kind, status: answer.status }, 'control-plane API request');
       return send(answer);
     } catch (error) {
-      if (error instanceof GitHubUnavailable) return send(apiError(502, 'github_unavailable', error.message));
+      if (error instanceof GitHubUnavailable) {
+        log.warn({ err: error, path: url.pathname }, 'control-plane API request: GitHub did not answer');
+        return send(apiError(502, 'github_unavailable', error.message));
+      }
       log.error({ err: error, path: url.pathname }, 'control-plane API request failed');
       return send(apiError(500, 'internal', 'the request failed inside AAOE; it is logged, try again'));
     }

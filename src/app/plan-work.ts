@@ -10,7 +10,7 @@ import type { Plan, Step } from '../plan/schema.js';
 import { planWindows } from '../plan/windows.js';
 import { appendAudit } from '../store/audit-log.js';
 import type { SqlExecutor } from '../store/database.js';
-import { commitTransition, getExecution, getIssueExecution, isDone, listInFlightExecutions, lockExecution, markDone, type EffectJob, type StepEndedJob } from '../store/executions.js';
+import { commitTransition, getExecution, getIssueExecution, isDone, listInFlightExecutions, lockExecution, markDone, type StepEndedJob } from '../store/executions.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
 import { getPlanRun, lockPlanRun, planOfTrackingIssue, recordPlanRollbackBy, recordPlanStart, savePlanRun, type PlanRecord } from '../store/plans.js';
 import { setTimer } from '../store/timers.js';
@@ -427,8 +427,7 @@ export class PlanWork {
     for (const effect of effects) {
       const job: PlanEffectJob = { plan: { repo, planId }, traceId, executionId: planRef(repo, planId), effect };
       const key = `${repo}:${effect.key}`;
-      // the timers table keeps effect jobs; a plan's names the plan where an execution's names the execution
-      if (effect.type === 'look_again') await setTimer(tx, new Date(effect.at), { ...job, effect: { ...effect, key } } as unknown as EffectJob);
+      if (effect.type === 'look_again') await setTimer(tx, new Date(effect.at), { ...job, effect: { ...effect, key } });
       else await this.runtime().queue.enqueue(tx, QUEUES.effect, key, job);
     }
     return { status: run.status };

@@ -238,7 +238,10 @@ export function dashboardHandler(app: Probot, options: DashboardOptions) {
         }
       }
     } catch (error) {
-      if (error instanceof GitHubUnavailable) return send(502, messagePage('GitHub did not answer', `${error.message}. Try again in a moment.`));
+      if (error instanceof GitHubUnavailable) {
+        log.warn({ err: error, path: url.pathname }, 'dashboard request: GitHub did not answer');
+        return send(502, messagePage('GitHub did not answer', `${error.message}. Try again in a moment.`));
+      }
       log.error({ err: error, path: url.pathname }, 'dashboard request failed');
       return send(500, messagePage('Something failed', 'The request failed inside AAOE; it is logged. Try again.'));
     }

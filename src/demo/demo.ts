@@ -123,7 +123,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
   const fullName = `${repo.owner}/${repo.name}`;
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
-    for (const fn of closers.reverse()) await fn().catch(() => {});
+    // everything is closed even when one part fails to, and a failure is said
+    for (const fn of closers.reverse()) await fn().catch((error: unknown) => print(`closing: ${(error as Error).message ?? String(error)}`));
     if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
 

@@ -1,5 +1,4 @@
 import type { Database, SqlExecutor } from './database.js';
-import type { EffectJob } from './executions.js';
 import { QUEUES, type JobQueue } from './job-queue.js';
 
 /**
@@ -11,7 +10,8 @@ import { QUEUES, type JobQueue } from './job-queue.js';
 
 export type TimerRecord = { key: string; executionId: string; dueAt: string; firedAt: string | null };
 
-export async function setTimer(tx: SqlExecutor, dueAt: Date, job: EffectJob): Promise<void> {
+/** A job of the effect queue held until `dueAt`: an execution's effect, or a plan's (its `executionId` names the plan). */
+export async function setTimer<J extends { executionId: string; effect: { key: string } }>(tx: SqlExecutor, dueAt: Date, job: J): Promise<void> {
   await tx.query('INSERT INTO timers (key, execution_id, due_at, job) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT DO NOTHING', [
     job.effect.key, job.executionId, dueAt.toISOString(), JSON.stringify(job),
   ]);
@@ -20,7 +20,7 @@ export async function setTimer(tx: SqlExecutor, dueAt: Date, job: EffectJob): Pr
 /** Moves the timers due at `now` into the job queue; returns how many it moved. */
 export async function fireDueTimers(db: Database, queue: JobQueue, now: Date, limit = 100): Promise<number> {
   const fired = await db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ key: string; job: EffectJob }>(
+    const { rows } = await tx.query<{ key: string; job: object }>(
       'SELECT key, job FROM timers WHERE fired_at IS NULL AND due_at <= $1 ORDER BY due_at, key LIMIT $2 FOR UPDATE SKIP LOCKED',
       [now.toISOString(), limit],
     );

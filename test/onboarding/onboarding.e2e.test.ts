@@ -118,6 +118,9 @@ describe('onboarding on installation', () => {
     // the job that lost the race may have been told "Reference already exists" or "A pull request already exists"
     // (GitHub's 422 answers, which the simulator lists): nothing else
     expect(h.sim.rejections.filter((r) => r.operationId !== 'pulls/create' && r.operationId !== 'git/create-ref')).toEqual([]);
+    // and it took those answers as done: no job of either delivery failed or ran twice
+    const jobs = await h.runtime.queue.list({ limit: 10_000 });
+    expect(jobs.filter((j) => j.state === 'failed' || j.attempts > 1).map((j) => [j.key, j.state, j.attempts])).toEqual([]);
   });
 });
 

@@ -96,12 +96,14 @@ describe('githubPlanWorld against the loopback GitHub', () => {
     expect(await world.installation('acme/monolith')).toBe('not_installed');
     expect(await world.installation('acme/nowhere')).toBe('not_installed');
     expect(await world.team('other/x')).toEqual({ unknown: 'the app is not installed on the organisation other, so its teams cannot be read' });
-    // The request is checked against GitHub's OpenAPI description (no rejection). While the simulator does not
-    // serve the teams route it answers 501, and an answer that is not 200 or 404 never counts as "exists".
-    const team = await world.team('acme/billing');
-    const request = sim.requests.find((r) => r.operationId === 'teams/get-by-name');
-    expect([request?.method, request?.path]).toEqual(['GET', '/orgs/acme/teams/billing']);
-    expect(team).toEqual(request?.status === 501 ? { unknown: 'GitHub answered 501 to GET /orgs/acme/teams/billing' } : 'missing');
+    // a team that exists, and one that does not, with requests checked against GitHub's OpenAPI description
+    sim.addTeamMember({ org: 'acme', team: 'billing', login: 'wendy' });
+    expect(await world.team('acme/billing')).toBe('exists');
+    expect(await world.team('@acme/nobody')).toBe('missing');
+    expect(sim.requests.filter((r) => r.operationId === 'teams/get-by-name').map((r) => [r.method, r.path, r.status])).toEqual([
+      ['GET', '/orgs/acme/teams/billing', 200],
+      ['GET', '/orgs/acme/teams/nobody', 404],
+    ]);
     expect(sim.rejections).toEqual([]);
     expect(sim.requests.filter((r) => r.operationId === 'apps/get-repo-installation').map((r) => [r.path, r.status])).toEqual([
       ['/repos/acme/invoicing/installation', 200],
