@@ -1,6 +1,6 @@
 import type { Context } from 'probot';
 import { transition, type ExecutionEvent } from '../execution/transition.js';
-import type { GitHubAdapter, PullRequestFacts } from '../github/github-adapter.js';
+import type { CommentFacts, GitHubAdapter, PullRequestFacts } from '../github/github-adapter.js';
 import { evaluateApprovals, type ApprovalsEvaluation, type PermissionFact } from '../policy/approvals.js';
 import { matchingRule, parseCodeowners } from '../agent/codeowners.js';
 import type { Policy } from '../policy/schema.js';
@@ -51,15 +51,14 @@ export type VerbOutcome = { ok: true; text?: string } | { ok: false; reason: str
 export class CommandWork {
   constructor(private readonly ports: CommandPorts) {}
 
-  /** An `issue_comment.created` delivery that may hold commands. */
-  async onComment(job: Job<DeliveryJob>, context: Context, github: GitHubAdapter): Promise<void> {
+  /** An `issue_comment.created` delivery that may hold commands: `comment` as GitHub has it now (undefined: deleted). */
+  async onComment(job: Job<DeliveryJob>, context: Context, github: GitHubAdapter, comment: CommentFacts | undefined): Promise<void> {
     const facts = job.data.comment;
     if (!facts) return;
     const db = this.ports.runtime.db;
     const key = `${job.key}:comment:${facts.id}`;
     if (await isDone(db, key)) return;
     const botLogin = await this.ports.botLogin();
-    const comment = await github.getComment(facts.id);
     if (!comment || comment.author.login.toLowerCase() === botLogin.toLowerCase()) return void (await db.transaction((tx) => markDone(tx, key, null)));
     const parsed = parseCommands(comment.body).slice(0, MAX_COMMANDS);
     if (parsed.length === 0) return void (await db.transaction((tx) => markDone(tx, key, null)));

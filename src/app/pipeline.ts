@@ -115,7 +115,11 @@ export class Pipeline {
     if (job.data.onboarding) return void (await onboardRepositories(octokit, job.data.onboarding, context.log, await this.botLogin()));
     if (job.data.push) return void (await checkDriftOnPush({ runtime: this.runtime, now: this.options.now, botLogin: () => this.botLogin(), policyOf: (c) => this.policyFor(c) }, job, context, github));
     if (job.data.issue) return this.agentWork.onIssue(job, context, github);
-    if (job.data.comment) return (await this.planWork.onComment(job, context, github)) ? undefined : this.commandWork.onComment(job, context, github);
+    if (job.data.comment) {
+      // read once (it may have been edited or deleted since the delivery), for the plan commands and the execution's
+      const comment = await github.getComment(job.data.comment.id);
+      return (await this.planWork.onComment(job, context, github, comment)) ? undefined : this.commandWork.onComment(job, context, github, comment);
+    }
     if (job.data.button) return this.commandWork.onButton(job, context, github);
     if (job.data.protection) return this.reviewDeployment(job, context, github);
     const pullRequests = job.data.pullRequest ? [job.data.pullRequest] : [];

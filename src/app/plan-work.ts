@@ -1,6 +1,6 @@
 import type { Context } from 'probot';
 import { FINAL_STATES, transition, type ExecutionState } from '../execution/transition.js';
-import type { GitHubAdapter, Octokit, RepositoryRole } from '../github/github-adapter.js';
+import type { CommentFacts, GitHubAdapter, Octokit, RepositoryRole } from '../github/github-adapter.js';
 import { checkPlanWorld } from '../plan/check-world.js';
 import { githubPlanWorld } from '../plan/github-plan-world.js';
 import { formatPlanError, loadPlan } from '../plan/load-plan.js';
@@ -71,14 +71,13 @@ export class PlanWork {
    * A comment that starts a plan, or any command comment on a plan's tracking issue: handled here (true); any other
    * comment is left to the execution commands (false).
    */
-  async onComment(job: Job<DeliveryJob>, context: Context, github: GitHubAdapter): Promise<boolean> {
+  async onComment(job: Job<DeliveryJob>, context: Context, github: GitHubAdapter, comment: CommentFacts | undefined): Promise<boolean> {
     const facts = job.data.comment;
     if (!facts || facts.onPullRequest) return false;
     const { owner, repo } = context.repo();
     const archRepo = `${owner}/${repo}`;
     const db = this.ports.runtime.db;
     const tracked = await planOfTrackingIssue(db, archRepo, facts.number);
-    const comment = await github.getComment(facts.id);
     if (!comment) return tracked !== undefined;
     const parsed = parseCommands(comment.body).slice(0, MAX_COMMANDS);
     const starts = parsed.some((p) => (p.type === 'command' && p.command.verb === 'plan') || (p.type === 'invalid' && p.verb === 'plan'));
