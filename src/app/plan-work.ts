@@ -4,9 +4,9 @@ import type { CommentFacts, GitHubAdapter, Octokit, RepositoryRole } from '../gi
 import { checkPlanWorld } from '../plan/check-world.js';
 import { githubPlanWorld } from '../plan/github-plan-world.js';
 import { formatPlanError, loadPlan } from '../plan/load-plan.js';
-import { renderStepPackages } from '../plan/render-package.js';
+import { renderStepPackages, type RenderedPackage } from '../plan/render-package.js';
 import { advancePlan, newPlanRun, renderTrackingIssue, stepOutcome, trackingMarker, type PlanEffect, type PlanEvent, type PlanRun } from '../plan/run-plan.js';
-import type { Plan, Step } from '../plan/schema.js';
+import type { Step } from '../plan/schema.js';
 import { planWindows } from '../plan/windows.js';
 import { appendAudit } from '../store/audit-log.js';
 import type { SqlExecutor } from '../store/database.js';
@@ -274,6 +274,10 @@ export class PlanWork {
     const role = await github.getRole(starter);
     if (!PLAN_ROLES.includes(role)) return fail(`@${starter}, who started the plan and consents to its steps, has ${role} permission on ${step.repository}; a step runs only with ${PLAN_ROLES.join(', ')} there`);
 
+    // the step's change packages go into its issue and its pull request as rendered, whatever the model proposes
+    // (a plan is validated with its templates before it starts, so this fails only for a plan stored by an older release)
+    const rendered = renderStepPackages(run.plan, step);
+    if (!rendered.ok) return fail(`its change packages do not render: ${rendered.errors.map((e) => e.message).join('; ')}`);
     const botLogin = await this.ports.botLogin();
     // one issue per attempt (the job's key names the plan's version): a step retried after `/aaoe resume` gets a new
     // issue and a new execution, while a job run again finds the issue it opened
@@ -281,10 +285,8 @@ export class PlanWork {
     const title = `${run.plan.id}/${stepId}: ${oneLine(step.task ?? step.change?.title ?? `the change packages of step ${stepId}`, 180)}`;
     const issue =
       (await github.findOpenIssueWithMarker(marker, PLAN_LABEL, botLogin)) ??
-      (await github.createIssue({ title, body: stepIssueBody(run.plan, step, archRepo, record.trackingIssue, starter, marker), labels: [PLAN_LABEL] }));
-    // the step's change packages go into its pull request as rendered, whatever the model proposes
-    const rendered = renderStepPackages(run.plan, step);
-    const packages = rendered.ok ? rendered.packages.map((p) => ({ path: p.path, type: p.type, content: p.content })) : [];
+      (await github.createIssue({ title, body: stepIssueBody(run.plan.id, step, rendered.packages, archRepo, record.trackingIssue, starter, marker), labels: [PLAN_LABEL] }));
+    const packages = rendered.packages.map((p) => ({ path: p.path, type: p.type, content: p.content }));
     const started = await startIssueExecution(this.ports, { key: `${key}:execution`, repo: step.repository, installationId, issue: { number: issue.number, title, htmlUrl: issue.htmlUrl }, consentBy: starter, traceId, packages });
     const executionId = started.executionId ?? (await getIssueExecution(db, step.repository, issue.number))?.id;
     if (!executionId) throw new Error(`step ${stepId}: the execution of ${step.repository}#${issue.number} did not start (${started.outcome}); retried`);
@@ -462,18 +464,17 @@ function planErrors(path: string, errors: ReadonlyArray<Parameters<typeof format
 }
 
 /** The step's issue: its task (or ready change), its rendered change packages, where it comes from. */
-function stepIssueBody(plan: Plan, step: Step, archRepo: string, trackingIssue: number | null, starter: string, marker: string): string {
+function stepIssueBody(planId: string, step: Step, packages: readonly RenderedPackage[], archRepo: string, trackingIssue: number | null, starter: string, marker: string): string {
   const lines = [step.task ?? `Propose this change as written: ${step.change?.title ?? ''}`];
   if (step.change) for (const file of step.change.files) lines.push('', `\`${file.path}\`:`, fence(file.content));
-  const rendered = renderStepPackages(plan, step);
-  if (rendered.ok && rendered.packages.length > 0) {
+  if (packages.length > 0) {
     lines.push('', 'AAOE adds these files to the pull request as they are (the change packages of the step, rendered from the plan\'s templates):');
-    for (const p of rendered.packages) lines.push('', `\`${p.path}\` (${p.type}):`, fence(p.content));
+    for (const p of packages) lines.push('', `\`${p.path}\` (${p.type}):`, fence(p.content));
   }
   lines.push(
     '',
     '---',
-    `Step \`${step.id}\` of plan \`${plan.id}\` (${archRepo}${trackingIssue ? `#${trackingIssue}` : ''}), ${step.environment}, ${step.rollout}; owner team ${step.team}. Started with the consent of @${starter}.`,
+    `Step \`${step.id}\` of plan \`${planId}\` (${archRepo}${trackingIssue ? `#${trackingIssue}` : ''}), ${step.environment}, ${step.rollout}; owner team ${step.team}. Started with the consent of @${starter}.`,
     marker,
   );
   return lines.join('\n');
