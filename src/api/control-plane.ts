@@ -14,7 +14,8 @@ import type { ApiUser, GitHubAccess, RepoConnection } from './github-access.js';
 import { formatPlanError, loadPlan } from '../plan/load-plan.js';
 import { PACKAGE_RISK, renderStepPackages } from '../plan/render-package.js';
 import { setDeployHold } from '../store/deploy-holds.js';
-import { HUMAN_ONLY_VERBS, MAX_SCHEDULE_DAYS, type GeneratePackagesRequest, type GeneratedPackages, type ScheduleRequest, type ApiError, type ErrorCode, type ExecuteRequest, type ExecuteResult, type ExecutionList, type ExecutionStatus, type ExecutionVerb, type VerbResult } from './schema.js';
+import { MAX_SCHEDULE_DAYS, type GeneratePackagesRequest, type GeneratedPackages, type ScheduleRequest, type ApiError, type ErrorCode, type ExecuteRequest, type ExecuteResult, type ExecutionList, type ExecutionStatus, type ExecutionVerb, type VerbResult } from './schema.js';
+import { agentIdentity } from '../policy/governance.js';
 
 /**
  * The control plane's decisions, one method per verb of `/api/v1`, for a user whose token GitHub vouched for.
@@ -83,10 +84,7 @@ export class ControlPlane {
     const { execution, access } = found;
     const repoPolicy = await this.policyOf(access.conn.context);
     if (!repoPolicy.ok) return this.refuse(execution.id, traceId, user, verb, 409, 'policy_invalid', policyInvalid(repoPolicy));
-    if (HUMAN_ONLY_VERBS.has(verb)) {
-      const agent = agentIdentity(user, repoPolicy.policy);
-      if (agent) return this.refuse(execution.id, traceId, user, verb, 403, 'refused', `@${user.login} is an agent identity (${agent}): agents may propose and read, never ${verb} (bounded autonomy); a person with ${repoPolicy.policy.approvals.permissions.join(', ')} permission must do it`);
-    }
+    // an agent identity is refused by the command's own rule (bounded autonomy), as its comment would be
     const outcome = await this.commands.runVerb(verb, { execution, repoPolicy, github: access.conn.github, actor: user, requestId: randomInt(1, 2 ** 47), traceId });
     // (a refusal was audited by the command's own path)
     if (!outcome.ok) return apiError(403, 'refused', outcome.reason);
@@ -216,13 +214,6 @@ const DONE: Record<ExecutionVerb, (login: string) => string> = {
   resume: (login) => `Resumed by @${login}.`,
   rollback: (login) => `Rollback requested by @${login}.`,
 };
-
-/** Why a user counts as an agent, or undefined for a person. */
-export function agentIdentity(user: ApiUser, policy: Pick<Policy, 'agents'>): string | undefined {
-  if (user.type !== 'User') return `a ${user.type} account`;
-  if (policy.agents.some((a) => a.toLowerCase() === user.login.toLowerCase())) return "listed in the policy's agents";
-  return undefined;
-}
 
 function notFoundRepo(repo: string): Answer<never> {
   return apiError(404, 'not_found', `no repository ${repo} that AAOE is installed on and you can read`);

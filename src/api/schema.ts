@@ -50,8 +50,6 @@ export type GeneratedPackages = {
 export const EXECUTION_VERBS = ['approve', 'pause', 'resume', 'rollback'] as const;
 export type ExecutionVerb = (typeof EXECUTION_VERBS)[number];
 
-/** Refused for agent identities whatever their permission (bounded autonomy): an agent proposes, people decide. */
-export const HUMAN_ONLY_VERBS: ReadonlySet<ExecutionVerb> = new Set(['approve', 'rollback', 'resume']);
 
 export type ErrorCode =
   | 'unauthorized'

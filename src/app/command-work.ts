@@ -26,6 +26,7 @@ import { COMMAND_TEXT, parseCommands, type Command, type ParsedCommand } from '.
 import type { DeliveryJob } from './intake.js';
 import type { AgentWorkPorts } from './agent-work.js';
 import type { RepoPolicy } from './load-repo-policy.js';
+import { HUMAN_ONLY_VERBS, agentIdentity } from '../policy/governance.js';
 
 /**
  * Comment commands (`/aaoe approve` and friends) and the check run's buttons. Who may do what is decided here,
@@ -144,6 +145,8 @@ export class CommandWork {
     if (!at.repoPolicy.ok) return { ok: false, text: `\`/aaoe ${command.verb}\`: the repository's policy does not validate, so nothing is decided until it does (the \`aaoe/policy\` check says where).` };
     const policy = at.repoPolicy.policy;
     if (command.verb === 'status' || command.verb === 'explain') return { ok: true, text: describe(execution) };
+    const agent = HUMAN_ONLY_VERBS.has(command.verb) ? agentIdentity(actor, policy) : undefined;
+    if (agent) return this.refuse(execution, at.traceId, actor.login, command, `@${actor.login} is an agent identity (${agent}): agents may propose and read, never ${command.verb} (bounded autonomy); a person with ${policy.approvals.permissions.join(', ')} permission must do it`);
 
     const audit = (tx: SqlExecutor, outcome: string) =>
       appendAudit(tx, { executionId: execution.id, traceId: at.traceId, actor: actor.login, action: `command:${command.verb}`, reason: outcome, data: { source: at.source.kind, sourceId: at.source.id } });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ControlPlane } from '../api/control-plane.js';
-import { agentIdentity } from '../api/control-plane.js';
+import { agentIdentity } from '../policy/governance.js';
 import { executionStatus } from '../api/execution-view.js';
 import type { ApiUser, GitHubAccess } from '../api/github-access.js';
 import type { ExecutionStatus } from '../api/schema.js';

@@ -40,3 +40,13 @@ export function decideGovernance(facts: GovernanceFacts): Governance {
   }
   return { governed: false, reason: `This pull request was opened by ${facts.author.login}, who is not an agent, and never carried the \`${facts.triggerLabel}\` label.` };
 }
+
+/** Refused for agent identities whatever their permission (bounded autonomy): an agent proposes, people decide. */
+export const HUMAN_ONLY_VERBS: ReadonlySet<string> = new Set(['approve', 'rollback', 'resume']);
+
+/** Why an account counts as an agent (a Bot, or a login in the policy's `agents`), or undefined for a person. */
+export function agentIdentity(user: { login: string; type: string }, policy: { agents: readonly string[] }): string | undefined {
+  if (user.type !== 'User') return `a ${user.type} account`;
+  if (policy.agents.some((a) => a.toLowerCase() === user.login.toLowerCase())) return "listed in the policy's agents";
+  return undefined;
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { routeOf, bearerToken } from '../../src/api/api-handler.js';
-import { agentIdentity, progressOf, SCHEDULABLE } from '../../src/api/control-plane.js';
+import { progressOf, SCHEDULABLE } from '../../src/api/control-plane.js';
+import { agentIdentity } from '../../src/policy/governance.js';
 import { policyView } from '../../src/api/execution-view.js';
 import { RateLimiter } from '../../src/api/rate-limit.js';
 import { apiClientConfigFromEnv } from '../../src/mcp/api-client.js';

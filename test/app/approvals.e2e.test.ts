@@ -212,8 +212,10 @@ describe('AAOE as a deployment protection rule', () => {
 describe('approvals: the attack suite (every case denied and explained)', () => {
   it.each([
     ['a reader approves', 'rita-reader', 'User' as const, /rita-reader has read permission on the repository; approvals need write, maintain or admin/],
-    ['a bot approves', 'helper-bot[bot]', 'Bot' as const, /helper-bot\[bot\] is not a person \(Bot\); bots never approve/],
+    ['a bot approves', 'helper-bot[bot]', 'Bot' as const, /@helper-bot\[bot\] is an agent identity \(a Bot account\): agents may propose and read, never approve \(bounded autonomy\)/],
+    ['an account the policy lists as an agent approves', 'dave', 'User' as const, /@dave is an agent identity \(listed in the policy's agents\): agents may propose and read, never approve/],
   ])('%s', async (_name, user, type, why) => {
+    await setConfig(`agents: ['${AGENT}', 'dave']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\n`);
     const { number, headSha } = await openPullRequest();
     const c = comment(number, user, '/aaoe approve', type);
     await h.deliver('issue_comment', c.payload);
@@ -221,6 +223,7 @@ describe('approvals: the attack suite (every case denied and explained)', () => 
     expect(replies(number).join('\n')).toMatch(why);
     expect(h.sim.commentReactions({ owner: OWNER, repo: REPO, commentId: c.id })).toEqual([{ content: 'confused', user: 'aaoe[bot]' }]);
     expect((await auditOf(number)).some((e) => e.action === 'command:approve' && e.reason?.startsWith('refused: '))).toBe(true);
+    await setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\n`);
   });
 
   it('the author approves their own pull request', async () => {
@@ -304,6 +307,17 @@ describe('approvals: the attack suite (every case denied and explained)', () => 
     await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe reject the plan is wrong').payload);
     expect((await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((x) => x.pullRequest === number)!.state).toBe('rejected');
     expect(h.sim.rejections).toEqual([]);
+  });
+
+  it('an account the policy lists as an agent, with write permission, may pause but never resume, roll back or approve (bounded autonomy)', async () => {
+    await setConfig(`agents: ['${AGENT}', 'dave']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\n`);
+    const { number } = await openPullRequest();
+    await h.deliver('issue_comment', comment(number, 'dave', '/aaoe pause').payload);
+    expect((await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((x) => x.pullRequest === number)!.state).toBe('paused');
+    await h.deliver('issue_comment', comment(number, 'dave', '/aaoe resume').payload);
+    expect((await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((x) => x.pullRequest === number)!.state).toBe('paused');
+    expect(replies(number).join('\n')).toContain("`/aaoe resume` by @dave was refused: @dave is an agent identity (listed in the policy's agents): agents may propose and read, never resume (bounded autonomy)");
+    await setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\n`);
   });
 });
 
