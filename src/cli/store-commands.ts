@@ -43,7 +43,7 @@ export async function runDbCommand(args: string[], io: AuditCommandIo, env: Env)
     return withStore(env, io, {}, async (db) => {
       const { retention } = read;
       const pruned = await pruneStore(db, retention, new Date());
-      io.stdout(`deleted ${pruned.deliveries} deliveries older than ${retention.deliveriesDays} days, ${pruned.jobs} archived jobs older than ${retention.jobsDays} days, ${pruned.modelCalls} model calls older than ${retention.modelCallsDays} days (the audit log is never pruned)`);
+      io.stdout(`deleted ${pruned.deliveries} deliveries older than ${retention.deliveriesDays} days, ${pruned.jobs} archived jobs and ${pruned.timers} fired timers older than ${retention.jobsDays} days, ${pruned.modelCalls} model calls older than ${retention.modelCallsDays} days (the audit log is never pruned)`);
       return 0;
     });
   }

@@ -8,7 +8,7 @@ import type { SqlExecutor } from './database.js';
  * - deliveries: the de-duplication record of each webhook delivery (`X-GitHub-Delivery`). GitHub lets a person
  *   redeliver a delivery for 3 days, so at least 3 days are kept; a delivery not yet queued is never deleted.
  * - jobs: the job queue's archive (pg-boss moves finished jobs there after 12 hours and deletes them after 7 days;
- *   this can only shorten that).
+ *   this can only shorten that), and the timers that have fired (their jobs are in the queue), by the same days.
  * - model calls: the cost records of the model router. A repository's `cost.monthlyUsd` is summed over the
  *   calendar month, so at least 62 days are kept, and the calls of an execution that has not ended are kept.
  */
@@ -39,7 +39,7 @@ export function retentionFromEnv(env: Readonly<Record<string, string | undefined
   return errors.length > 0 ? { ok: false, errors } : { ok: true, retention };
 }
 
-export type Pruned = { deliveries: number; jobs: number; modelCalls: number };
+export type Pruned = { deliveries: number; jobs: number; timers: number; modelCalls: number };
 
 /** Deletes what is older than the retention at `now`; returns how many rows of each went. */
 export async function pruneStore(db: SqlExecutor, retention: Retention, now: Date, options: { jobSchema?: string } = {}): Promise<Pruned> {
@@ -55,5 +55,6 @@ export async function pruneStore(db: SqlExecutor, retention: Retention, now: Dat
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a schema name: ${schema}`);
   const { rows } = await db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`${schema}.archive`]);
   const jobs = rows[0]?.present ? await count(`DELETE FROM ${schema}.archive WHERE archived_on < $1`, [before(retention.jobsDays)]) : 0;
-  return { deliveries, jobs, modelCalls };
+  const timers = await count('DELETE FROM timers WHERE fired_at IS NOT NULL AND fired_at < $1', [before(retention.jobsDays)]);
+  return { deliveries, jobs, timers, modelCalls };
 }

@@ -8,7 +8,7 @@ import { QUEUES, type JobQueue } from './job-queue.js';
  * set before a restart still ends at its time after it.
  */
 
-export type TimerRecord = { key: string; executionId: string; dueAt: string; firedAt: string | null };
+export type TimerRecord = { key: string; executionId: string; dueAt: string };
 
 /** A job of the effect queue held until `dueAt`: an execution's effect, or a plan's (its `executionId` names the plan). */
 export async function setTimer<J extends { executionId: string; effect: { key: string } }>(tx: SqlExecutor, dueAt: Date, job: J): Promise<void> {
@@ -36,9 +36,9 @@ export async function fireDueTimers(db: Database, queue: JobQueue, now: Date, li
 
 /** Timers not fired yet, soonest first (of one execution, or all). */
 export async function pendingTimers(db: SqlExecutor, executionId?: string): Promise<TimerRecord[]> {
-  const { rows } = await db.query<{ key: string; execution_id: string; due_at: Date; fired_at: Date | null }>(
-    `SELECT key, execution_id, due_at, fired_at FROM timers WHERE fired_at IS NULL ${executionId ? 'AND execution_id = $1' : ''} ORDER BY due_at, key`,
+  const { rows } = await db.query<{ key: string; execution_id: string; due_at: Date }>(
+    `SELECT key, execution_id, due_at FROM timers WHERE fired_at IS NULL ${executionId ? 'AND execution_id = $1' : ''} ORDER BY due_at, key`,
     executionId ? [executionId] : [],
   );
-  return rows.map((r) => ({ key: r.key, executionId: r.execution_id, dueAt: new Date(r.due_at).toISOString(), firedAt: r.fired_at ? new Date(r.fired_at).toISOString() : null }));
+  return rows.map((r) => ({ key: r.key, executionId: r.execution_id, dueAt: new Date(r.due_at).toISOString() }));
 }

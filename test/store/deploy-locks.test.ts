@@ -1,24 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deployPriority } from '../../src/app/deploy-work.js';
-import type { Database } from '../../src/store/database.js';
-import { openDatabase } from '../../src/store/database.js';
 import { acquireDeployLock, deployLockHolder, queuedDeployments, releaseDeployLock } from '../../src/store/deploy-locks.js';
-import { migrate } from '../../src/store/migrations.js';
+import { backends, useMigratedStore } from './backends.js';
 
-let db: Database;
 const now = new Date('2026-11-23T10:00:00Z');
 const claim = (executionId: string, priority = 0) => ({ repo: 'o/r', environment: 'production', executionId, sha: executionId.padEnd(40, '0'), traceId: `t-${executionId}`, priority, now });
 
-beforeAll(async () => {
-  db = await openDatabase({ memory: true });
-  await migrate(db);
-});
-afterAll(async () => {
-  await db?.close();
-});
+describe.each(backends)('one deployment in flight per environment ($name)', (backend) => {
+  const store = useMigratedStore(backend);
 
-describe('one deployment in flight per environment', () => {
   it('the first takes the lock; the others queue by priority, then arrival; the lock passes in that order', async () => {
+    const db = store().db;
     expect(await db.transaction((tx) => acquireDeployLock(tx, claim('a')))).toEqual({ acquired: true });
     expect(await db.transaction((tx) => acquireDeployLock(tx, claim('a')))).toEqual({ acquired: true }); // the holder again (a retried job)
     expect(await db.transaction((tx) => acquireDeployLock(tx, claim('b')))).toEqual({ acquired: false, holder: 'a', position: 1 });
@@ -37,7 +29,9 @@ describe('one deployment in flight per environment', () => {
     expect(await db.transaction((tx) => releaseDeployLock(tx, 'b', now))).toBeUndefined();
     expect(await deployLockHolder(db, 'o/r', 'production')).toBeUndefined();
   });
+});
 
+describe('deployment priority', () => {
   it('fixes go first: priority from the triage class', () => {
     const triaged = (classification: string) => ({ work: { triage: { classification } } }) as never;
     expect(deployPriority(triaged('bug'))).toBe(1);

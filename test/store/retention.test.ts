@@ -48,11 +48,17 @@ describe('pruneStore', () => {
       );
     await archived(daysAgo(20));
     await archived(daysAgo(1));
+    // fired timers go with the jobs they became; one not fired yet stays, however old
+    const timer = (key: string, firedAt: string | null) => db.query(`INSERT INTO timers (key, execution_id, due_at, job, fired_at) VALUES ($1, 'x-done', $2, '{}'::jsonb, $3)`, [key, daysAgo(30), firedAt]);
+    await timer('fired-long-ago', daysAgo(20));
+    await timer('fired-yesterday', daysAgo(0.5));
+    await timer('waiting', null);
 
-    expect(await pruneStore(db, RETENTION_DEFAULTS, now)).toEqual({ deliveries: 1, jobs: 1, modelCalls: 2 });
+    expect(await pruneStore(db, RETENTION_DEFAULTS, now)).toEqual({ deliveries: 1, jobs: 1, timers: 1, modelCalls: 2 });
+    expect((await db.query<{ key: string }>('SELECT key FROM timers ORDER BY key')).rows.map((r) => r.key)).toEqual(['fired-yesterday', 'waiting']);
     expect((await db.query<{ id: string }>('SELECT id FROM deliveries ORDER BY id')).rows.map((r) => r.id)).toEqual(['new-queued', 'old-waiting']);
     expect((await db.query<{ execution_id: string | null }>('SELECT execution_id FROM model_calls ORDER BY id')).rows.map((r) => r.execution_id)).toEqual(['x-live', 'x-done']);
     expect(await verifyAudit(db)).toEqual({ ok: true, count: 1 });
-    expect(await pruneStore(db, RETENTION_DEFAULTS, now)).toEqual({ deliveries: 0, jobs: 0, modelCalls: 0 });
+    expect(await pruneStore(db, RETENTION_DEFAULTS, now)).toEqual({ deliveries: 0, jobs: 0, timers: 0, modelCalls: 0 });
   });
 });
