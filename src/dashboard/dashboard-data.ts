@@ -55,8 +55,9 @@ export async function readOverview(ports: DashboardPorts, user: ApiUser): Promis
   const db = ports.runtime.db;
   const all = await listOverviewExecutions(db, RECENT_FINISHED);
   const repos = [...new Set(all.map((x) => x.repo))].sort();
-  const readable = new Set<string>();
-  for (const repo of repos) if (await ports.plane.canRead(user, repo)) readable.add(repo);
+  const allowed = await Promise.all(repos.map((repo) => ports.plane.canRead(user, repo)));
+  // asked of GitHub for every repository at once, not one after another
+  const readable = new Set(repos.filter((_, i) => allowed[i]));
   const visible = all.filter((x) => readable.has(x.repo));
   const byUpdate = (a: ExecutionRecord, b: ExecutionRecord) => b.updatedAt.localeCompare(a.updatedAt);
   const live = visible.filter((x) => !FINAL_STATES.has(x.state)).sort(byUpdate);
