@@ -55880,8 +55880,13 @@ function prometheusProvider(options) {
   };
 }
 
+// src/github/signature.ts
+import { createHmac, timingSafeEqual } from "node:crypto";
+function signBody(body, secret) {
+  return `sha256=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;
+}
+
 // action/src/report.ts
-import { createHmac } from "node:crypto";
 function reportIntervals(verdict) {
   return (verdict?.intervals ?? []).map((i) => ({
     index: i.index,
@@ -55894,13 +55899,10 @@ function reportIntervals(verdict) {
 function finite(v) {
   return Number.isFinite(v) ? v : Number.MAX_VALUE;
 }
-function signReport(body, secret) {
-  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
-}
 async function sendReport(url2, report, secret) {
   const body = JSON.stringify(report);
   const headers = { "content-type": "application/json", "user-agent": "aaoe-action", "x-aaoe-event": "deploy-report" };
-  if (secret) headers["x-aaoe-signature-256"] = signReport(body, secret);
+  if (secret) headers["x-aaoe-signature-256"] = signBody(body, secret);
   let last = "";
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {

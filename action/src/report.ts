@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { signBody } from '../../src/github/signature.js';
 import type { CanaryVerdict } from '../../src/canary/analyze-canary.js';
 import type { Mode } from './inputs.js';
 
@@ -51,14 +51,10 @@ function finite(v: number): number {
   return Number.isFinite(v) ? v : Number.MAX_VALUE;
 }
 
-export function signReport(body: string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
 export async function sendReport(url: string, report: Report, secret: string | undefined): Promise<{ ok: true } | { ok: false; error: string }> {
   const body = JSON.stringify(report);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'aaoe-action', 'x-aaoe-event': 'deploy-report' };
-  if (secret) headers['x-aaoe-signature-256'] = signReport(body, secret);
+  if (secret) headers['x-aaoe-signature-256'] = signBody(body, secret);
   let last = '';
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { verifySignature } from '../github/signature.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { transition, type ExecutionEvent } from '../execution/transition.js';
@@ -210,11 +210,5 @@ export async function applyReport(ports: DeployPorts, report: DeployReport): Pro
   });
   ports.runtime.queue.wake(QUEUES.effect);
   return answer;
-}
-
-export function verifySignature(body: string, header: string, secret: string): boolean {
-  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`);
-  const given = Buffer.from(header);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 

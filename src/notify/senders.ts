@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { signBody } from '../github/signature.js';
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import type { DeliveryOptions, ResolvedDestination } from './config.js';
 import { deliveryIdFor, githubComment, commentMarker, slackMessage, webhookPayload, type Notification } from './message.js';
@@ -58,11 +58,6 @@ function describeError(error: unknown, timeoutMs: number): string {
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
   const cause = e?.cause?.code ?? e?.cause?.message;
   return `${e?.message ?? String(error)}${cause ? ` (${cause})` : ''}`.slice(0, 500);
-}
-
-/** `sha256=<hex HMAC-SHA256 of the body>`, as GitHub signs its webhooks (`X-Hub-Signature-256`). */
-export function signBody(body: string, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
 }
 
 export type FetchLike = typeof fetch;

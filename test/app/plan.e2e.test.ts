@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signReport } from '../../action/src/report.js';
+import { signBody } from '../../src/github/signature.js';
 import { ModelRouter, type ModelSpec } from '../../src/agent/model-router.js';
 import type { Proposal } from '../../src/agent/proposal.js';
 import { readAudit } from '../../src/store/audit-log.js';
@@ -128,7 +128,7 @@ async function report(executionId: string, repo: string, over: Record<string, un
     version: 1, executionId, sha: await dispatchedSha(h.runtime.db, executionId), environment: 'production', deploymentId: null, title: 't', reason: 'r', counts: null, intervals: [],
     run: { repository: `${ORG}/${repo}`, runId: '1', runAttempt: '1', url: null }, at: new Date().toISOString(), ...over,
   });
-  const res = await fetch(`${h.url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signReport(body, REPORT_SECRET) }, body });
+  const res = await fetch(`${h.url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signBody(body, REPORT_SECRET) }, body });
   expect(res.status).toBe(200);
   await h.runtime.idle();
 }

@@ -8,7 +8,7 @@ import { getExecution } from '../../src/store/executions.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/dashboard-handler.js';
 import { pkceChallenge, pkceVerifier, sessionKeys } from '../../src/dashboard/session-cookie.js';
 import { AGENT, OWNER, PRIVATE, PUBLIC, REPORT_SECRET, SESSION_SECRET, csrfOf, latestCheck, openPullRequest, page, postForm, pullRequestPayload, setConfig, signIn, startDashboardWorld, type DashboardWorld } from './dashboard-fixture.js';
-import { signReport } from '../../action/src/report.js';
+import { signBody } from '../../src/github/signature.js';
 
 /**
  * The dashboard over HTTP against the real app and the loopback GitHub (its OAuth web flow included), without a
@@ -239,7 +239,7 @@ describe('rollback: a preview of what is dispatched, then a confirm', () => {
     expect(rollbacks()).toEqual([{ eventType: 'aaoe-rollback', payload: expect.objectContaining({ executionId: pub.id, sha: pull.merge_commit_sha, environment: 'production' }) }]);
     // end the rollback so production is free for other tests
     const text = JSON.stringify({ version: 1, executionId: pub.id, sha: pull.merge_commit_sha, environment: 'production', deploymentId: null, mode: 'rollback', verdict: 'rolled-back', outcome: 'success', title: 't', reason: 'r', counts: null, intervals: [], commands: [], run: { repository: `${OWNER}/${PUBLIC}`, runId: '1', runAttempt: '1', url: null }, at: new Date().toISOString() });
-    await fetch(`${w.h.url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signReport(text, REPORT_SECRET) }, body: text });
+    await fetch(`${w.h.url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signBody(text, REPORT_SECRET) }, body: text });
     await w.runtime.idle();
     expect(w.sim.rejections).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import type { components } from '@octokit/openapi-webhooks-types';
 import { expect } from 'vitest';
-import { signReport } from '../../action/src/report.js';
+import { signBody } from '../../src/github/signature.js';
 import { readAudit, type AuditEntry } from '../../src/store/audit-log.js';
 import { listExecutions } from '../../src/store/executions.js';
 import { INSTALLATION_ID, examplePayload, type Harness } from './app-harness.js';
@@ -108,7 +108,7 @@ export function governedFlow(harness: () => Harness, options: { owner: string; r
   /** Sends a report to the app, signed with the report secret unless a signature is given. */
   const post = (body: unknown, signature?: string) => {
     const text = JSON.stringify(body);
-    return fetch(`${harness().url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signature ?? signReport(text, REPORT_SECRET) }, body: text });
+    return fetch(`${harness().url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signature ?? signBody(text, REPORT_SECRET) }, body: text });
   };
 
   function latestCheck(headSha: string) {
