@@ -17,6 +17,7 @@ import { dashboardHandler } from '../dashboard/dashboard-handler.js';
 import { mountOperations, type OperationsStore } from './operations.js';
 import { Pipeline } from './pipeline.js';
 import { openRuntime, runtimeOptionsFromEnv, type Runtime } from './runtime.js';
+import { probotAccess } from '../api/github-access.js';
 
 export { CHECK_NAME };
 
@@ -87,17 +88,21 @@ export type AaoeAppOptions = {
 export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
   return async (app: Probot, appOptions: ApplicationFunctionOptions) => {
     const retention = options.retention ?? retentionOrThrow(process.env);
+    const now = options.now ?? (() => new Date());
+    const presets = options.presets ?? loadPresets();
     await observeGitHubCalls(app);
     traceGitHubCalls(app);
     const runtime = options.runtime ?? (await openRuntime(runtimeOptionsFromEnv(process.env)));
     mountOperations(appOptions, options.operations ?? runtime, { log: app.log });
-    appOptions.addHandler(reportHandler({ runtime, now: options.now ?? (() => new Date()) }, options.reportSecret ?? process.env.AAOE_REPORT_SECRET, app.log));
-    appOptions.addHandler(apiHandler(app, { runtime, now: options.now ?? (() => new Date()), presets: options.presets ?? loadPresets() }));
-    appOptions.addHandler(dashboardHandler(app, { runtime, now: options.now ?? (() => new Date()), presets: options.presets ?? loadPresets() }));
+    appOptions.addHandler(reportHandler({ runtime, now }, options.reportSecret ?? process.env.AAOE_REPORT_SECRET, app.log));
+    // the API and the dashboard reach GitHub the same way: one access (its app login read once)
+    const access = probotAccess(app);
+    appOptions.addHandler(apiHandler(app, { runtime, now, presets, access }));
+    appOptions.addHandler(dashboardHandler(app, { runtime, now, presets, access }));
     runtime.queue.onError = (error) => app.log.error({ err: error }, 'job queue error');
     const pipeline = new Pipeline(app, runtime, {
-      now: options.now ?? (() => new Date()),
-      presets: options.presets ?? loadPresets(),
+      now,
+      presets,
       policyTtlMs: options.policyTtlMs ?? 5 * 60_000,
       agent: 'agent' in options ? options.agent : agentConfigFromEnv(process.env),
       notify: options.notify ?? notifyDestinationsFromEnv(process.env),
@@ -137,8 +142,8 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
     await runtime.queue.work<DeliveryJob>(QUEUES.delivery, logged((job) => pipeline.onDelivery(job)), concurrency);
     await runtime.queue.work<EffectJob>(QUEUES.effect, logged((job) => pipeline.onEffect(job)), concurrency);
     await intake.start();
-    startTimers(runtime, options.now ?? (() => new Date()), options.timerIntervalMs ?? timerIntervalFromEnv(process.env), app.log);
-    startMaintenance(runtime, options.now ?? (() => new Date()), retention, options.maintenanceIntervalMs ?? 3_600_000, app.log);
+    startTimers(runtime, now, options.timerIntervalMs ?? timerIntervalFromEnv(process.env), app.log);
+    startMaintenance(runtime, now, retention, options.maintenanceIntervalMs ?? 3_600_000, app.log);
     options.onReady?.(runtime);
   };
 }
