@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Change } from '../policy/change.js';
 import { evaluatePolicy } from '../policy/evaluate-policy.js';
@@ -14,6 +13,7 @@ import { runDoctorCommand } from './doctor-command.js';
 import { runMcpCommand } from './mcp-command.js';
 import { runAuditCli, runDbCommand, runJobsCommand, type Env } from './store-commands.js';
 import { invokedDirectly } from './invoked-directly.js';
+import { readText, type CliIo } from './cli-io.js';
 
 /**
  * `aaoe` — the command line. Exit codes: 0 pass, 1 fail, 2 invalid input.
@@ -28,7 +28,7 @@ import { invokedDirectly } from './invoked-directly.js';
  * The store commands use `DATABASE_URL`, or the embedded store in `AAOE_DATA_DIR` (default `.aaoe`).
  */
 
-export type CliIo = { stdout: (text: string) => void; stderr: (text: string) => void };
+export type { CliIo } from './cli-io.js';
 
 export const EXIT = { pass: 0, fail: 1, invalid: 2 } as const;
 
@@ -140,15 +140,6 @@ async function evaluateCommand(args: string[], io: CliIo): Promise<number> {
     io.stdout(`${evaluation.conclusion}: ${text.title}\n\n${text.summary}`);
   }
   return evaluation.conclusion === 'success' ? EXIT.pass : EXIT.fail;
-}
-
-function readText(file: string, io: CliIo): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    io.stderr(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    return undefined;
-  }
 }
 
 /** Loads, validates and resolves a policy file (with its preset); errors come formatted, one per line. */

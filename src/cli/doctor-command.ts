@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { ProbotOctokit } from 'probot';
 import { parse } from 'yaml';
@@ -8,6 +7,7 @@ import { ModelsFile } from '../agent/models-config.js';
 import { checkReadiness } from '../app/operations.js';
 import { databaseOptionsFromEnv, openDatabase } from '../store/database.js';
 import { getPrivateKey } from '@probot/get-private-key';
+import { packageRoot } from '../policy/presets.js';
 
 /**
  * `aaoe doctor`: checks what the app needs, in the order it needs it, and names the exact fix of each problem.
@@ -270,14 +270,8 @@ async function checkModel(env: Env, report: (f: Finding) => void): Promise<void>
     : { level: 'fail', check: 'model', message: `${endpoint} does not serve ${unknown.join(', ')} (it lists ${served.size} models)`, fix: `correct the id${unknown.length === 1 ? '' : 's'} in ${file}, or point AAOE_MODEL_BASE_URL at an endpoint that serves ${unknown.length === 1 ? 'it' : 'them'}` });
 }
 
-/** `app.yml` of this package (found upwards from this file, from src/ or dist/src/). */
+/** `app.yml` of this package. */
 export function readManifest(): Manifest {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'app.yml')) || !existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find app.yml of the aaoe package');
-    dir = parent;
-  }
-  const yml = parse(readFileSync(join(dir, 'app.yml'), 'utf8')) as { default_events?: string[]; default_permissions?: Record<string, string> };
+  const yml = parse(readFileSync(join(packageRoot(), 'app.yml'), 'utf8')) as { default_events?: string[]; default_permissions?: Record<string, string> };
   return { events: yml.default_events ?? [], permissions: yml.default_permissions ?? {} };
 }

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatPlanError, loadPlan } from '../plan/load-plan.js';
 import { renderGantt, renderScheduleTable, simulatePlan } from '../plan/simulate-plan.js';
 import { planWindows } from '../plan/windows.js';
+import { readText, type CliIo } from './cli-io.js';
 
 /**
  * `aaoe plan validate <file>...` and `aaoe plan simulate <file> [--durations step=minutes,...] [--fail step,...]
@@ -10,7 +10,7 @@ import { planWindows } from '../plan/windows.js';
  * simulation that pauses or gets stuck), 2 invalid input.
  */
 
-type Io = { stdout: (text: string) => void; stderr: (text: string) => void };
+type Io = CliIo;
 
 export const PLAN_USAGE = `Usage:
   aaoe plan validate <file>...
@@ -116,11 +116,3 @@ function simulate(args: string[], io: Io): number {
   return 1;
 }
 
-function readText(file: string, io: Io): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    io.stderr(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    return undefined;
-  }
-}
