@@ -161,19 +161,22 @@ export class PlanWork {
     if (existing && existing.startedBy?.comment !== at.commentId) {
       return refuse(`plan \`${plan.id}\` was started before (it is ${existing.run.status.replace('_', ' ')}${existing.trackingIssue ? `, tracked in #${existing.trackingIssue}` : ''}); a plan id runs once, so give a new plan a new id`);
     }
-    const appOctokit = await this.ports.appOctokit();
-    const world = githubPlanWorld({
-      app: appOctokit,
-      organization: async (org) => {
-        const installations = await appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 });
-        const found = installations.find((i) => (i.account as { login?: string } | null)?.login?.toLowerCase() === org.toLowerCase());
-        return found ? this.ports.installationOctokit(found.id) : undefined;
-      },
-      // executions record no environment of their own: they deploy to the default one
-      inFlight: (repository) => listInFlightExecutions(this.runtime().db, repository, DEFAULT_ENVIRONMENT),
-    });
-    const worldErrors = await checkPlanWorld(plan, world, path, loaded.locate);
-    if (worldErrors.length > 0) return refuse(planErrors(path, worldErrors));
+    // the world is checked before a plan is stored; the same comment's job run again finds the run it stored
+    if (!existing) {
+      const appOctokit = await this.ports.appOctokit();
+      const world = githubPlanWorld({
+        app: appOctokit,
+        organization: async (org) => {
+          const installations = await appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 });
+          const found = installations.find((i) => (i.account as { login?: string } | null)?.login?.toLowerCase() === org.toLowerCase());
+          return found ? this.ports.installationOctokit(found.id) : undefined;
+        },
+        // executions record no environment of their own: they deploy to the default one
+        inFlight: (repository) => listInFlightExecutions(this.runtime().db, repository, DEFAULT_ENVIRONMENT),
+      });
+      const worldErrors = await checkPlanWorld(plan, world, path, loaded.locate);
+      if (worldErrors.length > 0) return refuse(planErrors(path, worldErrors));
+    }
 
     const now = this.ports.now();
     const fresh = newPlanRun(plan);

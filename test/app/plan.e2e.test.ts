@@ -85,6 +85,12 @@ function repository(name: string) {
 /** `user` comments `body` on issue `number` of the architecture repository; the signed delivery is sent. */
 async function comment(number: number, user: string, body: string) {
   const json = h.sim.addComment({ owner: ORG, repo: ARCH, issueNumber: number, body, user: { login: user, type: 'User' } });
+  await deliverComment(number, user, json);
+  return json.id as number;
+}
+
+/** The `issue_comment.created` delivery of a comment (again, for a redelivery under a new delivery id). */
+async function deliverComment(number: number, user: string, json: Record<string, unknown>) {
   const payload = examplePayload('issue_comment', 'created');
   payload.issue = { ...payload.issue, number };
   delete payload.issue.pull_request;
@@ -93,7 +99,6 @@ async function comment(number: number, user: string, body: string) {
   payload.repository = repository(ARCH);
   payload.installation = { id: INSTALLATION_ID };
   expect((await h.deliver('issue_comment', payload)).status).toBe(200);
-  return json.id as number;
 }
 
 async function run(planId = 'split-invoicing') {
@@ -240,6 +245,12 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     expect(h.sim.issues({ owner: ORG, repo: ARCH }).filter((i: any) => String(i.body).includes('<!-- aaoe:plan:split-invoicing -->'))).toHaveLength(1);
     const again = h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: 1 }).filter((c: any) => c.user.login === 'aaoe[bot]').map((c: any) => String(c.body)).at(-1);
     expect(again).toContain(`plan \`split-invoicing\` was started before (it is active, tracked in #${trackingIssue})`);
+    // the comment that started it, delivered again: it finds the run it stored (its steps now in flight are no conflict)
+    const start = h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: 1 }).find((c: any) => c.user.login === WRITER && String(c.body) === '/aaoe plan start plans/split.yml') as Record<string, unknown>;
+    await deliverComment(1, WRITER, start);
+    const reply = h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: 1 }).find((c: any) => String(c.body).includes(`<!-- aaoe:reply:${start.id} -->`));
+    expect(String(reply!.body)).toContain('Plan `split-invoicing` started by @wendy-writer');
+    expect(h.sim.issues({ owner: ORG, repo: ARCH }).filter((i: any) => String(i.body).includes('<!-- aaoe:plan:split-invoicing -->'))).toHaveLength(1);
     expect(h.sim.rejections).toEqual([]);
   });
 
