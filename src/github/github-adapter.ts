@@ -22,6 +22,11 @@ export type PullRequestFacts = {
   updatedAt: string;
   /** The head branch's name. */
   headRef: string;
+  /** The branch the pull request merges into, and its commit as GitHub reports it now (the diff is base...head). */
+  baseRef: string;
+  baseSha: string;
+  /** The author's immutable account id (0 when GitHub did not say). */
+  authorId: number;
   /** The owner of the fork the head branch lives in, when it is a fork. */
   forkOwner?: string;
 };
@@ -68,8 +73,8 @@ type PullRequestPayload = {
   number: number;
   html_url: string;
   head: { sha: string; ref?: string; repo: { full_name: string; owner?: { login: string } } | null };
-  base: { repo: { full_name: string } };
-  user: { login: string; type?: string } | null;
+  base: { ref?: string; sha?: string; repo: { full_name: string } };
+  user: { login: string; type?: string; id?: number } | null;
   labels?: Array<{ name?: string } | string>;
   updated_at: string;
 };
@@ -84,6 +89,9 @@ export function toPullRequestFacts(pr: PullRequestPayload): PullRequestFacts {
     fromFork: pr.head.repo?.full_name !== pr.base.repo.full_name,
     updatedAt: pr.updated_at,
     headRef: pr.head.ref ?? '',
+    baseRef: pr.base.ref ?? '',
+    baseSha: pr.base.sha ?? '',
+    authorId: pr.user?.id ?? 0,
     ...(pr.head.repo && pr.head.repo.full_name !== pr.base.repo.full_name && pr.head.repo.owner ? { forkOwner: pr.head.repo.owner.login } : {}),
   };
 }
