@@ -11799,16 +11799,16 @@ var require_dns = __commonJS({
       setRecords(origin, addresses) {
         const timestamp = Date.now();
         const records = { records: { 4: null, 6: null } };
-        for (const record2 of addresses) {
-          record2.timestamp = timestamp;
-          if (typeof record2.ttl === "number") {
-            record2.ttl = Math.min(record2.ttl, this.#maxTTL);
+        for (const record3 of addresses) {
+          record3.timestamp = timestamp;
+          if (typeof record3.ttl === "number") {
+            record3.ttl = Math.min(record3.ttl, this.#maxTTL);
           } else {
-            record2.ttl = this.#maxTTL;
+            record3.ttl = this.#maxTTL;
           }
-          const familyRecords = records.records[record2.family] ?? { ips: [] };
-          familyRecords.ips.push(record2);
-          records.records[record2.family] = familyRecords;
+          const familyRecords = records.records[record3.family] ?? { ips: [] };
+          familyRecords.ips.push(record3);
+          records.records[record3.family] = familyRecords;
         }
         this.#records.set(origin.hostname, records);
       }
@@ -20782,9 +20782,9 @@ var require_picomatch = __commonJS({
     var utils = require_utils2();
     var constants3 = require_constants6();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch4 = (glob, options, returnState = false) => {
+    var picomatch5 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
-        const fns = glob.map((input2) => picomatch4(input2, options, returnState));
+        const fns = glob.map((input2) => picomatch5(input2, options, returnState));
         const arrayMatcher = (str) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str);
@@ -20800,16 +20800,16 @@ var require_picomatch = __commonJS({
       }
       const opts = options || {};
       const posix = opts.windows;
-      const regex = isState ? picomatch4.compileRe(glob, options) : picomatch4.makeRe(glob, options, false, true);
+      const regex = isState ? picomatch5.compileRe(glob, options) : picomatch5.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch4(opts.ignore, ignoreOpts, returnState);
+        isIgnored = picomatch5(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch4.test(input2, regex, options, { glob, posix });
+        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex, options, { glob, posix });
         const result = { glob, state, regex, posix, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
@@ -20835,7 +20835,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch4.test = (input2, regex, options, { glob, posix } = {}) => {
+    picomatch5.test = (input2, regex, options, { glob, posix } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -20852,24 +20852,24 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch4.matchBase(input2, regex, options, posix);
+          match = picomatch5.matchBase(input2, regex, options, posix);
         } else {
           match = regex.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch4.matchBase = (input2, glob, options, posix = options && options.windows) => {
-      const regex = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options);
+    picomatch5.matchBase = (input2, glob, options, posix = options && options.windows) => {
+      const regex = glob instanceof RegExp ? glob : picomatch5.makeRe(glob, options);
       return regex.test(utils.basename(input2, { windows: posix }));
     };
-    picomatch4.isMatch = (str, patterns, options) => picomatch4(patterns, options)(str);
-    picomatch4.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch4.parse(p, options));
+    picomatch5.isMatch = (str, patterns, options) => picomatch5(patterns, options)(str);
+    picomatch5.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch5.parse(p, options));
       return parse4(pattern, { ...options, fastpaths: false });
     };
-    picomatch4.scan = (input2, options) => scan(input2, options);
-    picomatch4.compileRe = (state, options, returnOutput = false, returnState = false) => {
+    picomatch5.scan = (input2, options) => scan(input2, options);
+    picomatch5.compileRe = (state, options, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
@@ -20880,13 +20880,13 @@ var require_picomatch = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex = picomatch4.toRegex(source, options);
+      const regex = picomatch5.toRegex(source, options);
       if (returnState === true) {
         regex.state = state;
       }
       return regex;
     };
-    picomatch4.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
+    picomatch5.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
       if (!input2 || typeof input2 !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
@@ -20897,9 +20897,9 @@ var require_picomatch = __commonJS({
       if (!parsed.output) {
         parsed = parse4(input2, options);
       }
-      return picomatch4.compileRe(parsed, options, returnOutput, returnState);
+      return picomatch5.compileRe(parsed, options, returnOutput, returnState);
     };
-    picomatch4.toRegex = (source, options) => {
+    picomatch5.toRegex = (source, options) => {
       try {
         const opts = options || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
@@ -20908,8 +20908,8 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch4.constants = constants3;
-    module.exports = picomatch4;
+    picomatch5.constants = constants3;
+    module.exports = picomatch5;
   }
 });
 
@@ -20919,14 +20919,14 @@ var require_picomatch2 = __commonJS({
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils2();
-    function picomatch4(glob, options, returnState = false) {
+    function picomatch5(glob, options, returnState = false) {
       if (options && (options.windows === null || options.windows === void 0)) {
         options = { ...options, windows: utils.isWindows() };
       }
       return pico(glob, options, returnState);
     }
-    Object.assign(picomatch4, pico);
-    module.exports = picomatch4;
+    Object.assign(picomatch5, pico);
+    module.exports = picomatch5;
   }
 });
 
@@ -46527,8 +46527,8 @@ function rewriteKeyNames(ctx) {
       bySchema.set(entry.schema, entry);
   }
   const rewrites = /* @__PURE__ */ new Map();
-  for (const record2 of pendingRecords.get(ctx) ?? []) {
-    const seen = ctx.seen.get(record2);
+  for (const record3 of pendingRecords.get(ctx) ?? []) {
+    const seen = ctx.seen.get(record3);
     const names = (seen?.def ?? seen?.schema)?.propertyNames;
     if (!names || names === true || rewrites.has(names))
       continue;
@@ -49676,7 +49676,9 @@ var ApprovalsPolicy = external_exports.strictObject({
   /** Teams (`org/team-slug`) each of which must have an approving member. */
   teams: external_exports.array(TeamSlug).refine((list) => new Set(list.map((t) => t.toLowerCase())).size === list.length, "list each team once").default([]).describe("Teams (org/team-slug) each of which must have an approving member."),
   /** GitHub pull-request reviews in the APPROVED state count as approvals (under the same rules as `/aaoe approve`). */
-  countReviews: external_exports.boolean().default(false).describe("GitHub pull-request reviews in the APPROVED state count as approvals (under the same rules as `/aaoe approve`).")
+  countReviews: external_exports.boolean().default(false).describe("GitHub pull-request reviews in the APPROVED state count as approvals (under the same rules as `/aaoe approve`)."),
+  /** The person who asked for the change (applied the trigger label to its issue) may approve its pull request. */
+  requesterMayApprove: external_exports.boolean().default(false).describe("The person who asked for the change (applied the trigger label to its issue) may approve its pull request. Off by default: who asked does not also approve.")
 });
 var MergeMode = external_exports.enum(["manual", "auto"]);
 
@@ -49791,7 +49793,8 @@ var AutoRollback = external_exports.strictObject({
 var DeploymentPolicy = external_exports.strictObject({
   strategy: external_exports.enum(["canary", "direct"]).default("canary").describe("canary: the companion action deploys a canary and judges it against the baseline; direct: deploys and checks health only."),
   canaryPercent: external_exports.number().gt(0).max(100).default(10).describe("Share of traffic the canary gets, in percent."),
-  autoRollback: AutoRollback.default({ errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 }).describe("When the companion action rolls a canary back (the analysis's limits).")
+  autoRollback: AutoRollback.default({ errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 }).describe("When the companion action rolls a canary back (the analysis's limits)."),
+  branches: external_exports.array(external_exports.string().min(1)).default([]).describe("Branches besides the default branch whose merged changes AAOE deploys (and merges with `merge: auto`); a change into any other base is judged, never merged or deployed by AAOE.")
 });
 var CircuitBreakerPolicy = external_exports.strictObject({
   maxFailures: external_exports.int().positive().default(3).describe("Failed or inconclusive canaries within a day (counted since the last freeze ended) that freeze execution."),
@@ -49832,20 +49835,24 @@ var Policy = external_exports.strictObject({
   extends: external_exports.string().regex(/^[a-z0-9][a-z0-9-]*$/, "a preset name: lowercase letters, digits and dashes").optional().describe("A shipped preset (`policies/<name>.yml`) this policy builds on."),
   description: external_exports.string().optional().describe("What this policy is for, in words."),
   /** Logins whose pull requests are agent work (for example `renovate[bot]`, `my-agent[bot]`). */
-  agents: external_exports.array(external_exports.string().min(1)).default([]).describe("Logins whose pull requests are agent work (for example `renovate[bot]`, `my-agent[bot]`)."),
+  agents: external_exports.array(external_exports.union([external_exports.string().min(1), external_exports.int().positive().transform(String)])).default([]).describe("Accounts whose pull requests are agent work: logins (for example `my-agent`) or, better, immutable account ids (for example `41898282`), which survive a rename. Every Bot account is an agent already."),
+  governance: external_exports.strictObject({
+    exemptBots: external_exports.array(external_exports.string().min(1)).default([]).describe("Bot logins (for example `dependabot[bot]`) whose pull requests are not governed unless labelled. Every other Bot author is governed.")
+  }).default({ exemptBots: [] }).describe("Which pull requests AAOE governs beyond agents' and labelled ones."),
   trigger: TriggerPolicy.default({ label: "aaoe", permissions: ["write", "maintain", "admin"] }).describe("What starts agent work and puts a pull request under governance."),
   risk: RiskPolicy.default({ maxLevel: "high", requireHumanApprovalAbove: "low", packages: { ...DEFAULT_PACKAGE_RISK } }).describe("How much computed risk a change may carry, and from which level a person must approve it."),
   cost: CostPolicy.default({ hardFailOnBreach: true }).describe("Model spending caps per execution and per month."),
   deployment: DeploymentPolicy.default({
     strategy: "canary",
     canaryPercent: 10,
-    autoRollback: { errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 }
+    autoRollback: { errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 },
+    branches: []
   }).describe("How the companion action deploys a merged change, and when it rolls back."),
   circuitBreaker: CircuitBreakerPolicy.default({ maxFailures: 3, freezeMinutes: 30 }).describe("Failed deployments that freeze execution, and for how long."),
   protectedPaths: ProtectedPathsPolicy.default({ paths: [], allow: [] }).describe("Paths a governed change may not touch."),
   secrets: SecretsPolicy.default({ enabled: true, ignorePaths: [] }).describe("The secrets gate."),
   /** Who may approve a governed change, and how many must. */
-  approvals: ApprovalsPolicy.default({ minimum: 1, permissions: ["write", "maintain", "admin"], invalidateOnPush: true, owners: "none", teams: [], countReviews: false }).describe("Who may approve a governed change, and how many must."),
+  approvals: ApprovalsPolicy.default({ minimum: 1, permissions: ["write", "maintain", "admin"], invalidateOnPush: true, owners: "none", teams: [], countReviews: false, requesterMayApprove: false }).describe("Who may approve a governed change, and how many must."),
   /** `auto`: AAOE merges a change once every gate passes and its approvals hold (never the agent); `manual`: a person merges it. */
   merge: MergeMode.default("manual").describe("`auto`: AAOE merges a change once every gate passes and its approvals hold (never the agent); `manual`: a person merges it."),
   /** When an approved change may be deployed: change windows and freezes in a time zone (default: any time). */
@@ -49956,11 +49963,13 @@ var CONFIG_PATHS = [".github/aaoe.yml", ".github/aaoe.yaml"];
 var DEFAULT_PROTECTED_PATHS = [".github/workflows/**", "policies/**"];
 function evaluateProtectedPathsGate(change, policy) {
   const isConfig = (0, import_picomatch.default)([...CONFIG_PATHS], { dot: true });
+  const extended2 = new Set(policy.configFiles ?? []);
   const isDefault = (0, import_picomatch.default)([...DEFAULT_PROTECTED_PATHS], { dot: true });
   const isReleased = policy.allow.length > 0 ? (0, import_picomatch.default)(policy.allow, { dot: true }) : () => false;
   const isExtra = policy.paths.length > 0 ? (0, import_picomatch.default)(policy.paths, { dot: true }) : () => false;
   const protectedBy = (path2) => {
     if (isConfig(path2)) return "the AAOE configuration";
+    if (extended2.has(path2)) return "a file the AAOE configuration extends (`_extends`)";
     if (isExtra(path2)) return "protectedPaths.paths";
     if (isDefault(path2) && !isReleased(path2)) return "a built-in protected path";
     return void 0;
@@ -49990,7 +49999,7 @@ function evaluateProtectedPathsGate(change, policy) {
       title: "Protected paths",
       outcome: "passed",
       reason: `No protected path is touched${released}.`,
-      evidence: [`protected: ${[...CONFIG_PATHS, ...DEFAULT_PROTECTED_PATHS, ...policy.paths].join(", ")}${released}`],
+      evidence: [`protected: ${[...CONFIG_PATHS, ...extended2, ...DEFAULT_PROTECTED_PATHS, ...policy.paths].join(", ")}${released}`],
       findings
     };
   }
@@ -50056,7 +50065,13 @@ function oneLine(text2) {
 }
 
 // src/policy/gates/risk.ts
+var import_picomatch3 = __toESM(require_picomatch2(), 1);
+
+// src/policy/binary-path.ts
 var import_picomatch2 = __toESM(require_picomatch2(), 1);
+var BINARY_PATH = (0, import_picomatch2.default)(["**/*.{png,jpg,jpeg,gif,webp,ico,bmp,tiff,pdf,zip,gz,tgz,bz2,xz,7z,jar,war,woff,woff2,ttf,otf,eot,mp3,mp4,mov,avi,wasm,so,dll,dylib,exe,bin,class,pyc}"], { dot: true, nocase: true });
+
+// src/policy/gates/risk.ts
 var RISK_AREAS = [
   {
     signal: "migrations",
@@ -50088,8 +50103,29 @@ var RISK_AREAS = [
   {
     signal: "ci",
     level: "high",
-    what: "CI/CD workflows",
-    globs: [".github/workflows/**", ".github/actions/**", ".gitlab-ci.yml", "**/Jenkinsfile", ".circleci/**", "azure-pipelines.yml"]
+    what: "CI/CD workflows and repository automation (anything under .github/)",
+    // all of .github/: workflows, actions, dependabot, issue forms and the config the app reads there
+    globs: [".github/**", ".gitlab-ci.yml", "**/Jenkinsfile", ".circleci/**", "azure-pipelines.yml"],
+    except: [".github/CODEOWNERS"]
+  },
+  {
+    signal: "code-owners",
+    level: "high",
+    what: "who approves (CODEOWNERS)",
+    // the three places GitHub reads it from
+    globs: ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"]
+  },
+  {
+    signal: "deploy-scripts",
+    level: "high",
+    what: "deploy scripts (what the deploy workflow runs)",
+    globs: ["deploy/**", "scripts/deploy*", "scripts/deploy*/**"]
+  },
+  {
+    signal: "submodules",
+    level: "high",
+    what: "submodules (what code is pulled in)",
+    globs: [".gitmodules", "**/.gitmodules"]
   },
   {
     signal: "dependency-manifests",
@@ -50153,19 +50189,54 @@ var SIZE_THRESHOLDS = {
   high: { lines: 1e3, files: 100 }
 };
 var DELETION_THRESHOLDS = { high: { files: 10, lines: 500 } };
-var compiledAreas = RISK_AREAS.map((area) => ({ area, match: (0, import_picomatch2.default)(area.globs, { dot: true }) }));
+var compiledAreas = RISK_AREAS.map((area) => ({ area, match: (0, import_picomatch3.default)(area.globs, { dot: true, ...area.except ? { ignore: area.except } : {} }) }));
+function isSubmoduleBump(patch) {
+  if (patch === void 0) return false;
+  let changed = 0;
+  for (const line of patch.split("\n")) {
+    if (line.startsWith("+++") || line.startsWith("---")) continue;
+    if (line.startsWith("+") || line.startsWith("-")) {
+      if (!line.slice(1).startsWith("Subproject commit ")) return false;
+      changed++;
+    }
+  }
+  return changed > 0;
+}
+function blindSpotSignals(files) {
+  const signals = [];
+  const modes = files.filter((f) => f.status === "changed" && !isSubmoduleBump(f.patch));
+  if (modes.length > 0) signals.push({ signal: "mode-change", level: "high", detail: `mode or type changed (made executable, a symlink, a submodule): ${listPaths(modes.map((f) => f.path))}` });
+  const bumps = files.filter((f) => isSubmoduleBump(f.patch));
+  if (bumps.length > 0) signals.push({ signal: "submodule-bump", level: "high", detail: `a submodule moved to another commit (code pulled in unreviewed): ${listPaths(bumps.map((f) => f.path))}` });
+  const unread = files.filter((f) => f.patch === void 0 && f.status !== "removed" && !isPureRename(f));
+  if (unread.length > 0) {
+    signals.push({ signal: "no-patch", level: "medium", detail: `GitHub gives no patch for these files (binary, too large or a mode change), so AAOE cannot read what changed: ${listPaths(unread.map((f) => f.path))}` });
+  }
+  return signals;
+}
+function isPureRename(file2) {
+  return file2.status === "renamed" && file2.additions === 0 && file2.deletions === 0 && !BINARY_PATH(file2.path);
+}
 function assessRisk(change, packageRisk = DEFAULT_PACKAGE_RISK) {
   const signals = [];
   const changed = new Set(change.files.map((f) => f.path));
   for (const pkg of change.packages ?? []) {
     if (changed.has(pkg.path)) signals.push({ signal: "change-package", level: packageRisk[pkg.type], detail: `change package \`${pkg.path}\` (${pkg.type}, weighed ${packageRisk[pkg.type]} by risk.packages)` });
   }
+  const claimed = /* @__PURE__ */ new Set();
+  const ownHighAreas = /* @__PURE__ */ new Set();
   for (const { area, match } of compiledAreas) {
     const hits = change.files.filter((f) => match(f.path) || f.previousPath !== void 0 && match(f.previousPath));
     if (hits.length > 0) {
       signals.push({ signal: area.signal, level: area.level, detail: `${area.what}: ${listPaths(hits.map((f) => f.path))}` });
     }
+    if (area.level !== "high") continue;
+    for (const f of hits) {
+      if (!claimed.has(f.path)) ownHighAreas.add(area.signal);
+      claimed.add(f.path);
+    }
   }
+  signals.push(...blindSpotSignals(change.files));
   const lines = change.files.reduce((n, f) => n + f.additions + f.deletions, 0);
   const fileCount = change.files.length;
   const size = `${lines} lines changed in ${fileCount} file${fileCount === 1 ? "" : "s"}`;
@@ -50181,7 +50252,7 @@ function assessRisk(change, packageRisk = DEFAULT_PACKAGE_RISK) {
   } else if (removed.length > 0) {
     signals.push({ signal: "deletions", level: "medium", detail: `files removed: ${listPaths(removed.map((f) => f.path))}` });
   }
-  const highAreas = signals.filter((s) => s.level === "high" && RISK_AREAS.some((a) => a.signal === s.signal));
+  const highAreas = signals.filter((s) => s.level === "high" && ownHighAreas.has(s.signal));
   if (highAreas.length >= 2) {
     signals.push({
       signal: "combined",
@@ -54685,7 +54756,7 @@ var creator = {
 };
 
 // src/policy/gates/secrets.ts
-var import_picomatch3 = __toESM(require_picomatch2(), 1);
+var import_picomatch4 = __toESM(require_picomatch2(), 1);
 
 // src/policy/patch.ts
 var HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/;
@@ -54712,8 +54783,66 @@ function addedLines(patch) {
 var HIGH_ENTROPY_RULE_ID = "aaoe/high-entropy-assignment";
 var ENTROPY_THRESHOLD = 3.5;
 var MIN_VALUE_LENGTH = 16;
-var NAME = String.raw`[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|auth[_-]?key)[A-Za-z0-9_.-]*`;
-var ASSIGNMENT = new RegExp(String.raw`(${NAME})["']?\s*(?::=|=>|[:=])\s*(["'\x60]?)([^\s"'\x60,;)}\]]{${MIN_VALUE_LENGTH},})\2`, "gi");
+var KEYWORDS = [
+  "password",
+  "passwd",
+  "pwd",
+  "secret",
+  "token",
+  "apikey",
+  "api_key",
+  "api-key",
+  "accesskey",
+  "access_key",
+  "access-key",
+  "privatekey",
+  "private_key",
+  "private-key",
+  "credential",
+  "authkey",
+  "auth_key",
+  "auth-key"
+];
+var isNameChar = (c) => c !== void 0 && (c >= "a" && c <= "z" || c >= "A" && c <= "Z" || c >= "0" && c <= "9" || c === "_" || c === "." || c === "-");
+var isSpace = (c) => c !== void 0 && (c === " " || c === "	" || c === "\n" || c === "\r" || c === "\f" || c === "\v");
+var isValueEnd = (c) => isSpace(c) || c === '"' || c === "'" || c === "`" || c === "," || c === ";" || c === ")" || c === "}" || c === "]";
+function findAssignments(text2) {
+  const found = [];
+  for (let i = 0; i < text2.length; i++) {
+    const c = text2[i];
+    if (c !== ":" && c !== "=") continue;
+    const name = nameBefore(text2, i);
+    if (name === void 0) continue;
+    const twoChar = c === ":" && text2[i + 1] === "=" || c === "=" && text2[i + 1] === ">";
+    const value = (twoChar ? valueAfter(text2, i + 2) : void 0) ?? valueAfter(text2, i + 1);
+    if (!value) continue;
+    found.push({ name, value: value.value, start: value.start });
+    i = value.end - 1;
+  }
+  return found;
+}
+function nameBefore(text2, at) {
+  let k = at;
+  while (k > 0 && isSpace(text2[k - 1])) k--;
+  if (k > 0 && (text2[k - 1] === '"' || text2[k - 1] === "'")) k--;
+  const end = k;
+  while (k > 0 && isNameChar(text2[k - 1])) k--;
+  if (k === end) return void 0;
+  const name = text2.slice(k, end);
+  const lower = name.toLowerCase();
+  return KEYWORDS.some((w) => lower.includes(w)) ? name : void 0;
+}
+function valueAfter(text2, from) {
+  let k = from;
+  while (k < text2.length && isSpace(text2[k])) k++;
+  const quote = text2[k] === '"' || text2[k] === "'" || text2[k] === "`" ? text2[k] : void 0;
+  if (quote) k++;
+  const start = k;
+  while (k < text2.length && !isValueEnd(text2[k])) k++;
+  if (k - start < MIN_VALUE_LENGTH) return void 0;
+  if (quote && text2[k] !== quote) return void 0;
+  return { value: text2.slice(start, k), start, end: quote ? k + 1 : k };
+}
 var PLACEHOLDER = [
   /^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$/,
   // ${VAR}, $VAR
@@ -54760,11 +54889,8 @@ var highEntropyRule = {
     const t = context.createTranslator(messages2);
     return {
       file(source) {
-        for (const match of source.content.matchAll(ASSIGNMENT)) {
-          const name = match[1] ?? "";
-          const value = match[3] ?? "";
+        for (const { name, value, start } of findAssignments(source.content)) {
           if (!looksLikeSecret(value)) continue;
-          const start = (match.index ?? 0) + match[0].lastIndexOf(value);
           context.report({ message: t("HIGH_ENTROPY_ASSIGNMENT", { NAME: name }), range: [start, start + value.length] });
         }
       }
@@ -54773,6 +54899,7 @@ var highEntropyRule = {
 };
 
 // src/policy/gates/secrets.ts
+var MAX_SCANNED_LINE = 4096;
 var PRESET_ID = "@secretlint/secretlint-rule-preset-recommend";
 var CONFIG = {
   rules: [
@@ -54794,21 +54921,24 @@ var KIND = {
   "@secretlint/secretlint-rule-database-connection-string": "a database connection string with a password",
   [HIGH_ENTROPY_RULE_ID]: "a high-entropy value assigned to a secret-looking name"
 };
-var BINARY = (0, import_picomatch3.default)(["**/*.{png,jpg,jpeg,gif,webp,ico,bmp,tiff,pdf,zip,gz,tgz,bz2,xz,7z,jar,war,woff,woff2,ttf,otf,eot,mp3,mp4,mov,avi,wasm,so,dll,dylib,exe,bin,class,pyc}"], { dot: true, nocase: true });
 async function scanSecrets(files, policy) {
-  const ignored = policy.ignorePaths.length > 0 ? (0, import_picomatch3.default)(policy.ignorePaths, { dot: true }) : () => false;
+  const ignored = policy.ignorePaths.length > 0 ? (0, import_picomatch4.default)(policy.ignorePaths, { dot: true }) : () => false;
   const findings = [];
   const unscanned = [];
   for (const file2 of files) {
     if (file2.status === "removed" || ignored(file2.path)) continue;
     if (file2.patch === void 0) {
-      if (file2.additions > 0 && !BINARY(file2.path)) unscanned.push({ path: file2.path, reason: "GitHub gave no diff for it (binary or too large)" });
+      if (!isPureRename(file2)) unscanned.push({ path: file2.path, reason: "no patch: GitHub shows no diff for it (binary, too large, or a mode or type change)" });
       continue;
     }
     const lines = addedLines(file2.patch);
     if (lines.length === 0) continue;
+    for (const l of lines) {
+      if (l.text.length > MAX_SCANNED_LINE) unscanned.push({ path: file2.path, line: l.line, reason: `too long to scan: ${l.text.length} characters, over ${MAX_SCANNED_LINE}` });
+    }
     const result = await lintSource({
-      source: { content: lines.map((l) => l.text).join("\n"), filePath: file2.path, ext: extOf(file2.path), contentType: "text" },
+      // a line too long to scan is left empty, so every other line keeps its position
+      source: { content: lines.map((l) => l.text.length > MAX_SCANNED_LINE ? "" : l.text).join("\n"), filePath: file2.path, ext: extOf(file2.path), contentType: "text" },
       options: { config: CONFIG, maskSecrets: true, noPhysicFilePath: true }
     });
     const seen = /* @__PURE__ */ new Set();
@@ -54856,7 +54986,7 @@ async function evaluateSecretsGate(change, policy) {
   const scan = await scanSecrets(change.files, { ignorePaths: policy.ignorePaths });
   const evidence = [
     ...scan.findings.map((f) => `${f.path}:${f.startLine}:${f.startColumn ?? 1} ${f.rule}`),
-    ...scan.unscanned.map((u) => `not scanned: \`${u.path}\` (${u.reason})`)
+    ...scan.unscanned.map((u) => `not scanned: \`${u.path}\`${u.line === void 0 ? "" : ` line ${u.line}`} (${u.reason})`)
   ];
   if (scan.findings.length > 0) {
     return {
@@ -54872,9 +55002,9 @@ async function evaluateSecretsGate(change, policy) {
     return {
       ...base,
       outcome: "needs_approval",
-      reason: `${scan.unscanned.length} file${scan.unscanned.length === 1 ? "" : "s"} could not be scanned (GitHub gave no diff): a human must review ${scan.unscanned.length === 1 ? "it" : "them"}.`,
+      reason: `${scan.unscanned.length} file${scan.unscanned.length === 1 ? "" : "s"} or line${scan.unscanned.length === 1 ? "" : "s"} could not be scanned (no diff, or a line too long to scan): a human must review ${scan.unscanned.length === 1 ? "it" : "them"}.`,
       evidence,
-      hint: "A person with write permission reviews the unscanned files and approves with `/aaoe approve`, or the change is split so GitHub can diff each file.",
+      hint: "A person with write permission reviews what was not scanned and approves with `/aaoe approve`, or the change is reworked so GitHub can diff each file and no added line is over 4,096 characters.",
       findings: []
     };
   }
@@ -55627,6 +55757,47 @@ function truncate2(s, n) {
   return s.length <= n ? s : `${s.slice(0, n - 1)}\u2026`;
 }
 
+// src/github/dispatch-signature.ts
+import { createHmac, timingSafeEqual } from "node:crypto";
+var DISPATCH_EVENT_TYPES = ["aaoe-deploy", "aaoe-rollback"];
+var DISPATCH_MAX_AGE_MS = 24 * 60 * 6e4;
+var DISPATCH_MAX_SKEW_MS = 5 * 6e4;
+function dispatchSigningText(d) {
+  return JSON.stringify([
+    "aaoe-dispatch",
+    d.version,
+    d.eventType,
+    d.repository.toLowerCase(),
+    d.executionId,
+    d.sha,
+    d.environment,
+    d.issuedAt,
+    d.canaryPercent ?? null,
+    d.deploymentId ?? null,
+    d.pullRequest ?? null,
+    d.traceparent ?? null
+  ]);
+}
+function signDispatch(d, key) {
+  return `v1=${createHmac("sha256", key).update(dispatchSigningText(d), "utf8").digest("hex")}`;
+}
+function verifyDispatch(d, key, ctx) {
+  if (!d.signature) return { ok: false, reason: "the payload carries no signature: only dispatches the AAOE app signed are run" };
+  const expected = Buffer.from(signDispatch(d, key));
+  const given = Buffer.from(d.signature);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return { ok: false, reason: "the payload's signature does not match this repository's key (report-secret): not a dispatch of the AAOE app for this repository" };
+  }
+  if (d.repository.toLowerCase() !== ctx.repository.toLowerCase()) return { ok: false, reason: `the payload was signed for ${d.repository}, this run is in ${ctx.repository}` };
+  if (d.eventType !== ctx.eventType) return { ok: false, reason: `the payload was signed for a ${d.eventType} dispatch, this run was started by ${ctx.eventType || "another event"}` };
+  if (d.environment !== ctx.environment) return { ok: false, reason: `the payload was signed for environment ${d.environment}, this job deploys to ${ctx.environment} (the environment input)` };
+  const issued = Date.parse(d.issuedAt);
+  if (!Number.isFinite(issued)) return { ok: false, reason: "the issue time is not a time" };
+  if (issued > ctx.now.getTime() + DISPATCH_MAX_SKEW_MS) return { ok: false, reason: `the payload was issued in the future (${d.issuedAt})` };
+  if (ctx.now.getTime() - issued > DISPATCH_MAX_AGE_MS) return { ok: false, reason: `the payload was issued at ${d.issuedAt}, more than a day ago: a replay is not run` };
+  return { ok: true };
+}
+
 // action/src/dispatch-payload.ts
 var Id = external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "letters, digits, `.`, `_`, `:`, `-` (at most 128)");
 var DispatchPayload = external_exports.object({
@@ -55642,24 +55813,51 @@ var DispatchPayload = external_exports.object({
   /** The pull request that was merged, for the report. */
   pullRequest: external_exports.int().positive().optional(),
   /** The W3C trace context of the AAOE execution (its trace id is AAOE's trace id), echoed in the report and the summary. */
-  traceparent: external_exports.string().regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, "a W3C traceparent (00-<trace id>-<span id>-<flags>)").optional()
+  traceparent: external_exports.string().regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, "a W3C traceparent (00-<trace id>-<span id>-<flags>)").optional(),
+  /** `owner/name` the app signed it for. */
+  repository: external_exports.string().regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, "owner/name").optional(),
+  /** When the app signed it (ISO 8601). */
+  issuedAt: external_exports.string().max(40).optional(),
+  /** `v1=<hex HMAC-SHA256>` of the signed fields under the repository's key. */
+  signature: external_exports.string().regex(/^v1=[0-9a-f]{64}$/, "v1=<64 hex digits>").optional()
 });
 var DISPATCH_EVENT_TYPE = "aaoe-deploy";
+var ROLLBACK_EVENT_TYPE = "aaoe-rollback";
+var record2 = (v) => v !== null && typeof v === "object" && !Array.isArray(v) ? v : void 0;
 function readDispatchPayload(eventName, event) {
-  const record2 = (v) => v !== null && typeof v === "object" && !Array.isArray(v) ? v : void 0;
   const e = record2(event);
-  if (eventName === "repository_dispatch" && e?.action === DISPATCH_EVENT_TYPE) return parse3(e.client_payload, "repository_dispatch");
+  if (eventName === "repository_dispatch") {
+    const type = typeof e?.action === "string" ? e.action : "";
+    if (!DISPATCH_EVENT_TYPES.includes(type)) {
+      return { ok: false, error: `a repository_dispatch of type "${type.slice(0, 64)}" is not an AAOE dispatch (${DISPATCH_EVENT_TYPES.join(", ")}): nothing is run` };
+    }
+    return parse3(e?.client_payload, "repository_dispatch", type);
+  }
   if (eventName === "deployment") {
     const deployment = record2(e?.deployment);
     const payload = record2(deployment?.payload);
-    if (payload && "executionId" in payload) return parse3({ ...payload, deploymentId: deployment?.id }, "deployment");
+    if (payload && "executionId" in payload) {
+      const read = parse3({ ...payload, deploymentId: void 0 }, "deployment", DISPATCH_EVENT_TYPE);
+      return read.ok && read.payload && typeof deployment?.id === "number" ? { ...read, payload: { ...read.payload, deploymentId: deployment.id } } : read;
+    }
   }
   return { ok: true, payload: void 0, source: "none" };
 }
-function parse3(value, source) {
+function parse3(value, source, eventType) {
   const parsed = DispatchPayload.safeParse(value);
-  if (parsed.success) return { ok: true, payload: parsed.data, source };
+  if (parsed.success) return { ok: true, payload: parsed.data, source, eventType };
   return { ok: false, error: `the ${source} payload is not a valid AAOE dispatch payload: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}` };
+}
+function authenticatePayload(read, run2) {
+  const p = read.payload;
+  if (!run2.key) return { ok: false, reason: "report-secret is not set: it is this repository's key (`aaoe report-key`), which authenticates AAOE's dispatches" };
+  if (!run2.repository) return { ok: false, reason: "GITHUB_REPOSITORY is not set: the repository a dispatch is for cannot be checked" };
+  if (!p.repository || !p.issuedAt || !p.signature) return { ok: false, reason: "the payload carries no signature (repository, issuedAt, signature): only dispatches the AAOE app signed are run" };
+  const wanted = run2.mode === "rollback" ? ROLLBACK_EVENT_TYPE : run2.mode === "canary" || run2.mode === "health" ? DISPATCH_EVENT_TYPE : read.eventType;
+  if (read.eventType !== wanted) return { ok: false, reason: `a ${read.eventType} dispatch does not run ${run2.mode} mode (that takes ${wanted})` };
+  const deploymentId2 = read.source === "deployment" ? void 0 : p.deploymentId;
+  const signed = { ...p, deploymentId: deploymentId2, eventType: read.eventType, repository: p.repository, issuedAt: p.issuedAt, signature: p.signature };
+  return verifyDispatch(signed, run2.key, { eventType: read.eventType, repository: run2.repository, environment: run2.environment, now: run2.now });
 }
 
 // action/src/inputs.ts
@@ -55695,7 +55893,8 @@ var InputFields = external_exports.strictObject({
   "deployment-id": optional2(external_exports.coerce.number().int().positive()),
   "github-token": optional2(text),
   "report-url": optional2(external_exports.url()),
-  "report-secret": optional2(text)
+  "report-secret": optional2(text),
+  environment: external_exports.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "an environment name").default("production")
 });
 var Inputs = InputFields.superRefine((v, ctx) => {
   const need = (name, why) => {
@@ -55881,9 +56080,9 @@ function prometheusProvider(options) {
 }
 
 // src/github/signature.ts
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac as createHmac2, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
 function signBody(body, secret) {
-  return `sha256=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;
+  return `sha256=${createHmac2("sha256", secret).update(body, "utf8").digest("hex")}`;
 }
 
 // action/src/report.ts
@@ -56002,6 +56201,17 @@ async function run(io) {
     io.setFailed(payloadRead.error);
     return;
   }
+  if (payloadRead.payload) {
+    const check2 = authenticatePayload(payloadRead, { key: inputs["report-secret"], repository: io.env.GITHUB_REPOSITORY, environment: inputs.environment, mode: inputs.mode, now: io.now() });
+    if (!check2.ok) {
+      const message2 = `the dispatch is not authenticated as AAOE's, so nothing was run: ${check2.reason}`;
+      io.error(message2, "AAOE: dispatch refused");
+      io.setOutput("verdict", "error");
+      io.setOutput("outcome", "failure");
+      io.setFailed(message2);
+      return;
+    }
+  }
   const payload = payloadRead.payload;
   const executionId = inputs["execution-id"] ?? payload?.executionId ?? `run-${io.env.GITHUB_RUN_ID ?? "local"}`;
   const ctx = { io, inputs, payload, executionId, commandEnv: {}, commands: [] };
@@ -56029,7 +56239,7 @@ async function runCanaryMode(ctx) {
     AAOE_EXECUTION_ID: ctx.executionId,
     AAOE_CANARY_PERCENT: String(canaryPercent),
     AAOE_SHA: payload?.sha ?? io.env.GITHUB_SHA ?? "",
-    AAOE_ENVIRONMENT: payload?.environment ?? "production",
+    AAOE_ENVIRONMENT: payload?.environment ?? inputs.environment,
     AAOE_DEPLOYMENT_ID: String(deploymentId(ctx) ?? "")
   };
   if (inputs.mode === "canary") {
@@ -56095,7 +56305,7 @@ async function runRollbackMode(ctx) {
     AAOE_MODE: "rollback",
     AAOE_EXECUTION_ID: ctx.executionId,
     AAOE_SHA: ctx.payload?.sha ?? ctx.io.env.GITHUB_SHA ?? "",
-    AAOE_ENVIRONMENT: ctx.payload?.environment ?? "production",
+    AAOE_ENVIRONMENT: ctx.payload?.environment ?? ctx.inputs.environment,
     AAOE_DEPLOYMENT_ID: String(deploymentId(ctx) ?? ""),
     AAOE_VERDICT: "rollback"
   };

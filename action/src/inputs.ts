@@ -41,6 +41,7 @@ const InputFields = z.strictObject({
   'github-token': optional(text),
   'report-url': optional(z.url()),
   'report-secret': optional(text),
+  environment: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'an environment name').default('production'),
 });
 
 export const Inputs = InputFields.superRefine((v, ctx) => {

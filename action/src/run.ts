@@ -10,7 +10,7 @@ import { formatPolicyError, loadPolicy, resolvePolicy } from '../../src/policy/l
 import { loadPresets } from '../../src/policy/presets.js';
 import { Policy } from '../../src/policy/schema.js';
 import { postDeploymentStatus, type DeploymentState } from './deployment-status.js';
-import { readDispatchPayload, type DispatchPayload } from './dispatch-payload.js';
+import { authenticatePayload, readDispatchPayload, type DispatchPayload } from './dispatch-payload.js';
 import { readInputs, type Inputs } from './inputs.js';
 import { commandProvider } from './providers/command.js';
 import { httpJsonProvider } from './providers/http-json.js';
@@ -67,6 +67,18 @@ export async function run(io: ActionIO): Promise<void> {
     io.setFailed(payloadRead.error);
     return;
   }
+  if (payloadRead.payload) {
+    // nothing a dispatch asks for runs (no command, no status, no report) unless the app signed it for this run
+    const check = authenticatePayload(payloadRead, { key: inputs['report-secret'], repository: io.env.GITHUB_REPOSITORY, environment: inputs.environment, mode: inputs.mode, now: io.now() });
+    if (!check.ok) {
+      const message = `the dispatch is not authenticated as AAOE's, so nothing was run: ${check.reason}`;
+      io.error(message, 'AAOE: dispatch refused');
+      io.setOutput('verdict', 'error');
+      io.setOutput('outcome', 'failure');
+      io.setFailed(message);
+      return;
+    }
+  }
   const payload = payloadRead.payload;
   const executionId = inputs['execution-id'] ?? payload?.executionId ?? `run-${io.env.GITHUB_RUN_ID ?? 'local'}`;
   const ctx: Context = { io, inputs, payload, executionId, commandEnv: {}, commands: [] };
@@ -96,7 +108,7 @@ async function runCanaryMode(ctx: Context): Promise<Outcome> {
     AAOE_EXECUTION_ID: ctx.executionId,
     AAOE_CANARY_PERCENT: String(canaryPercent),
     AAOE_SHA: payload?.sha ?? io.env.GITHUB_SHA ?? '',
-    AAOE_ENVIRONMENT: payload?.environment ?? 'production',
+    AAOE_ENVIRONMENT: payload?.environment ?? inputs.environment,
     AAOE_DEPLOYMENT_ID: String(deploymentId(ctx) ?? ''),
   };
 
@@ -166,7 +178,7 @@ async function runRollbackMode(ctx: Context): Promise<Outcome> {
     AAOE_MODE: 'rollback',
     AAOE_EXECUTION_ID: ctx.executionId,
     AAOE_SHA: ctx.payload?.sha ?? ctx.io.env.GITHUB_SHA ?? '',
-    AAOE_ENVIRONMENT: ctx.payload?.environment ?? 'production',
+    AAOE_ENVIRONMENT: ctx.payload?.environment ?? ctx.inputs.environment,
     AAOE_DEPLOYMENT_ID: String(deploymentId(ctx) ?? ''),
     AAOE_VERDICT: 'rollback',
   };

@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { trimLeadingSlashes, trimTrailingSlashes } from '../text/slashes.js';
 
 /**
  * GitHub's CODEOWNERS, parsed and matched the way GitHub documents it (the npm parsers get several rules wrong):
@@ -42,7 +43,7 @@ export function parseCodeowners(text: string): Codeowners {
 
 /** The rule that decides `path`'s owners (the last one matching), or undefined when none matches. */
 export function matchingRule(codeowners: Codeowners, path: string): CodeownersRule | undefined {
-  const normalized = path.replace(/^\/+/, '');
+  const normalized = trimLeadingSlashes(path);
   for (let i = codeowners.rules.length - 1; i >= 0; i--) {
     const rule = codeowners.rules[i]!;
     if (matcherFor(rule.pattern)(normalized)) return rule;
@@ -68,7 +69,7 @@ function matcherFor(pattern: string): (path: string) => boolean {
 
 function compile(pattern: string): (path: string) => boolean {
   const directoryOnly = pattern.endsWith('/');
-  let body = pattern.replace(/^\/+/, '').replace(/\/+$/, '');
+  let body = trimTrailingSlashes(trimLeadingSlashes(pattern));
   const anchored = pattern.startsWith('/') || body.includes('/');
   // brackets, braces and extglob characters are literal on GitHub
   body = body.replace(/[[\]{}()!+@]/g, (c) => `\\${c}`);

@@ -28,12 +28,50 @@ export function isExcluded(path: string): boolean {
   return EXCLUDED.some((re) => re.test(path));
 }
 
+/** Committed placeholders of a `.env` file: read like any file (and scanned like any file). */
+const ENV_TEMPLATES = new Set(['.env.example', '.env.sample', '.env.template', '.env.dist']);
+/** File names that hold credentials by convention (compared in lower case). */
+const SECRET_NAMES = new Set([
+  '.npmrc', '.netrc', '_netrc', '.pypirc', '.git-credentials', '.dockercfg', '.htpasswd', '.pgpass', '.s3cfg',
+  'credentials', 'kubeconfig', 'terraform.tfstate', 'terraform.tfstate.backup',
+]);
+/** Extensions of keys, keystores and state files that carry secrets. */
+const SECRET_EXTENSIONS = new Set(['pem', 'key', 'p12', 'pfx', 'jks', 'keystore', 'ppk', 'tfstate', 'tfvars', 'kdbx', 'gpg']);
+
+/**
+ * A path whose content is a secret by convention (`.env`, `.env.*`, `*.pem`, `*.key`, `id_rsa*`, `.npmrc`, `.netrc`,
+ * credentials and `secrets.*` files, ...): never read for a model, whatever the issue names. Its name stays in the
+ * tree. Plain string tests on the last segment (and `.docker/config.json`, `.aws/credentials`), no pattern.
+ */
+export function isSecretPath(path: string): boolean {
+  const lower = path.toLowerCase();
+  const name = lower.slice(lower.lastIndexOf('/') + 1);
+  if (name === '.env' || (name.startsWith('.env.') && !ENV_TEMPLATES.has(name))) return true;
+  if (SECRET_NAMES.has(name) || lower.endsWith('.docker/config.json')) return true;
+  if (['id_rsa', 'id_dsa', 'id_ecdsa', 'id_ed25519'].some((key) => name.startsWith(key))) return true;
+  const stem = name.slice(0, name.indexOf('.') === -1 ? name.length : name.indexOf('.'));
+  if (['secret', 'secrets', 'credentials', 'credential'].includes(stem) && name !== stem) return true;
+  const dot = name.lastIndexOf('.');
+  return dot > 0 && SECRET_EXTENSIONS.has(name.slice(dot + 1));
+}
+
 /**
  * Words of the issue worth looking for in paths: lower case, 3+ letters, not common English or path filler, and
  * not from paths or file names the issue spells out (those count as named, not as words).
  */
+/** Longer whitespace-separated tokens are neither words nor paths worth ranking by. */
+const MAX_TERM_TOKEN = 256;
+/** Occurrences of one path in the issue looked at to decide whether it is named as a word. */
+const MAX_OCCURRENCES = 64;
+
 export function issueTerms(issue: Issue): string[] {
-  const prose = `${issue.title}\n${issue.body}`.replace(/[\w.-]*\/[\w./-]*|[\w-]+\.[A-Za-z0-9]{1,5}\b/g, ' ');
+  // the patterns run on one whitespace-separated token at a time, and a token longer than any word or path is no
+  // term: anyone who can write the issue writes this text, so the work stays linear in its length
+  const prose = `${issue.title}\n${issue.body}`
+    .split(/\s+/)
+    .filter((token) => token.length <= MAX_TERM_TOKEN)
+    .map((token) => token.replace(/[\w.-]*\/[\w./-]*|[\w-]+\.[A-Za-z0-9]{1,5}\b/g, ' '))
+    .join(' ');
   const words = prose.toLowerCase().match(/[a-z][a-z0-9]{2,}/g) ?? [];
   return [...new Set(words.filter((w) => !STOP_WORDS.has(w)))];
 }
@@ -43,7 +81,7 @@ export function rankFiles(issue: Issue, paths: readonly string[]): RankedFile[] 
   const terms = issueTerms(issue);
   const ranked = new Map<string, RankedFile>();
   for (const path of paths) {
-    if (isExcluded(path)) continue;
+    if (isExcluded(path) || isSecretPath(path)) continue;
     const reasons: string[] = [];
     let score = 0;
     const name = path.split('/').at(-1)!;
@@ -83,6 +121,10 @@ export function buildContext(issue: Issue, files: ReadonlyMap<string, string | u
   let tokens = treeTokens;
   const chosen: ContextFile[] = [];
   const omitted: Context['omitted'] = [];
+  const text = `${issue.title}\n${issue.body}`;
+  for (const path of paths) {
+    if (isSecretPath(path) && containsWord(text, path)) omitted.push({ path, reason: 'a secret-like path: never sent to a model' });
+  }
   for (const ranked of rankFiles(issue, paths)) {
     const content = files.get(ranked.path);
     if (content === undefined) {
@@ -117,7 +159,8 @@ function fitTree(paths: string[], budget: number): string {
 
 function containsWord(text: string, needle: string): boolean {
   let at = text.indexOf(needle);
-  while (at !== -1) {
+  // a path named in earnest is named a few times: the occurrences looked at are bounded (the issue is anyone's text)
+  for (let seen = 0; at !== -1 && seen < MAX_OCCURRENCES; seen++) {
     const before = text[at - 1];
     const after = text[at + needle.length];
     if ((before === undefined || !/[\w./-]/.test(before)) && (after === undefined || !/[\w/-]/.test(after) || (after === '.' && !/\w/.test(text[at + needle.length + 1] ?? '')))) return true;

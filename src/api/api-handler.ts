@@ -4,10 +4,10 @@ import type { Probot } from 'probot';
 import type { Presets } from '../policy/presets.js';
 import type { Runtime } from '../app/runtime.js';
 import { apiError, ControlPlane, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, type Answer } from './control-plane.js';
-import { GitHubUnavailable, probotAccess, type ApiUser, type GitHubAccess } from './github-access.js';
+import { GitHubUnavailable, probotAccess, type ApiUser, type GitHubAccess, type TokenIssuer } from './github-access.js';
 import { readBody } from '../app/http-body.js';
 import { ExpiringMap, RateLimiter } from './rate-limit.js';
-import { API_PREFIX, EXECUTION_VERBS, ExecuteRequest, GeneratePackagesRequest, RepoName, ScheduleRequest, type ExecutionVerb } from './schema.js';
+import { API_PREFIX, ApproveRequest, AUTHORITY_VERBS, EXECUTION_VERBS, ExecuteRequest, GeneratePackagesRequest, RepoName, ScheduleRequest, type ExecutionVerb } from './schema.js';
 
 /**
  * The control-plane HTTP API, `/api/v1`, served by Probot's own server (`addHandler`): JSON in and out, a GitHub
@@ -25,6 +25,8 @@ export type ApiHandlerOptions = {
   rateLimit?: { limit: number; windowMs: number };
   /** The largest body accepted, in bytes (default 64 KiB). */
   maxBodyBytes?: number;
+  /** Refused actions per user per window before the user's actions are answered 429 unheard (default 20 an hour). */
+  refusalLimit?: { limit: number; windowMs: number };
 };
 
 type Log = { info(meta: object, msg: string): void; warn(meta: object, msg: string): void; error(meta: object, msg: string): void };
@@ -39,6 +41,10 @@ export function apiHandler(app: Probot, options: ApiHandlerOptions) {
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   // who a token belongs to, for a minute (GET /user once a minute per token, not once per request)
   const users = new ExpiringMap<ApiUser>(60_000, 10_000);
+  // refused actions per user: a stranger cannot fill the audit log with refusals (each is audited until the limit)
+  const refusals = new RateLimiter({ limit: options.refusalLimit?.limit ?? 20, windowMs: options.refusalLimit?.windowMs ?? 3_600_000 });
+  // whether a token is one AAOE's own OAuth client issued (checked with GitHub once a minute per token)
+  const issuers = new ExpiringMap<TokenIssuer>(60_000, 10_000);
   const log: Log = app.log;
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
@@ -78,7 +84,25 @@ export function apiHandler(app: Probot, options: ApiHandlerOptions) {
       if (user && !known) users.set(tokenHash!, user, Date.now());
       if (!user) return send(apiError(401, 'unauthorized', 'GitHub did not accept the token (GET /user); send a valid GitHub token'), { 'www-authenticate': 'Bearer realm="aaoe", error="invalid_token"' });
 
+      const acting = route.kind === 'verb' || route.kind === 'schedule' || route.kind === 'execute';
+      const refusalKey = `refusals:${user.login.toLowerCase()}`;
+      const spent = acting ? refusals.peek(refusalKey) : undefined;
+      if (spent && !spent.ok) {
+        return send(apiError(429, 'rate_limited', `too many refused actions by @${user.login}: try again in ${spent.retryAfterSeconds} s`), { 'retry-after': String(spent.retryAfterSeconds) });
+      }
+      if (route.kind === 'verb' && AUTHORITY_VERBS.has(route.verb)) {
+        // authority is wielded only with a token AAOE's own OAuth client issued to this person: never a token an agent
+        // platform, another app or a script holds for them
+        const issuer = issuers.get(tokenHash!, Date.now()) ?? (await access.tokenIssuer(token, user.login));
+        issuers.set(tokenHash!, issuer, Date.now());
+        if (issuer !== 'own') {
+          refusals.take(refusalKey);
+          log.info({ user: user.login, route: route.kind, verb: route.verb, issuer }, 'control-plane API: authority refused for a token AAOE did not issue');
+          return send(apiError(403, 'refused', authorityRefusal(route.verb, issuer)));
+        }
+      }
       const answer = await answerRoute(plane, route, user, url, json);
+      if (acting && (answer.status === 403 || answer.status === 409)) refusals.take(refusalKey);
       if (route.kind !== 'list' && route.kind !== 'status') log.info({ user: user.login, route: route.kind, status: answer.status }, 'control-plane API request');
       return send(answer);
     } catch (error) {
@@ -129,9 +153,15 @@ async function answerRoute(plane: ControlPlane, route: Exclude<Route, { kind: 'm
     }
     case 'status':
       return plane.status(user, route.id);
-    case 'verb':
+    case 'verb': {
+      if (route.verb === 'approve') {
+        const parsed = ApproveRequest.safeParse(json ?? {});
+        if (!parsed.success) return apiError(400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+        return plane.verb(user, route.id, route.verb, { sha: parsed.data.sha });
+      }
       if (json !== undefined && !(isObject(json) && Object.keys(json).length === 0)) return apiError(400, 'invalid_request', `${route.verb} takes no body (or {})`);
       return plane.verb(user, route.id, route.verb);
+    }
     case 'schedule': {
       const parsed = ScheduleRequest.safeParse(json ?? {});
       if (!parsed.success) return apiError(400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
@@ -140,7 +170,7 @@ async function answerRoute(plane: ControlPlane, route: Exclude<Route, { kind: 'm
     case 'packages': {
       const parsed = GeneratePackagesRequest.safeParse(json ?? {});
       if (!parsed.success) return apiError(400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
-      return plane.generatePackages(parsed.data);
+      return plane.generatePackages(user, parsed.data);
     }
     case 'execute': {
       const parsed = ExecuteRequest.safeParse(json ?? {});
@@ -148,6 +178,13 @@ async function answerRoute(plane: ControlPlane, route: Exclude<Route, { kind: 'm
       return plane.execute(user, parsed.data);
     }
   }
+}
+
+/** Why an authority verb was refused for a token AAOE did not issue, and how to get one it did. */
+export function authorityRefusal(verb: ExecutionVerb, issuer: Exclude<TokenIssuer, 'own'>): string {
+  return issuer === 'unconfigured'
+    ? `${verb} through the API needs a token AAOE's own GitHub App issued, and this AAOE has no OAuth client configured (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET) to tell its tokens from others: ${verb} with a /aaoe ${verb} comment on GitHub instead`
+    : `${verb} carries authority, so it needs a user access token issued by AAOE's own GitHub App to you (not a personal access token, nor a token another app or an agent platform holds for you): sign in on AAOE's dashboard (/aaoe/login) and ${verb} there, or write /aaoe ${verb} on the pull request yourself`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

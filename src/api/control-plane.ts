@@ -13,9 +13,12 @@ import { executionStatus, executionSummary } from './execution-view.js';
 import type { ApiUser, GitHubAccess, RepoConnection } from './github-access.js';
 import { formatPlanError, loadPlan } from '../plan/load-plan.js';
 import { PACKAGE_RISK, renderStepPackages } from '../plan/render-package.js';
-import { setDeployHold } from '../store/deploy-holds.js';
-import { MAX_SCHEDULE_DAYS, type GeneratePackagesRequest, type GeneratedPackages, type ScheduleRequest, type ApiError, type ErrorCode, type ExecuteRequest, type ExecuteResult, type ExecutionList, type ExecutionStatus, type ExecutionVerb, type VerbResult } from './schema.js';
+import { Repository as PlanRepository } from '../plan/schema.js';
+import { parseDocument } from 'yaml';
+import { decideDeployHold, setDeployHold } from '../store/deploy-holds.js';
+import { type GeneratePackagesRequest, type GeneratedPackages, type ScheduleRequest, type ApiError, type ErrorCode, type ExecuteRequest, type ExecuteResult, type ExecutionList, type ExecutionStatus, type ExecutionVerb, type VerbResult } from './schema.js';
 import { agentIdentity } from '../policy/governance.js';
+import { APPROVAL_TEXT } from '../policy/approvals.js';
 
 /**
  * The control plane's decisions, one method per verb of `/api/v1`, for a user whose token GitHub vouched for.
@@ -76,16 +79,30 @@ export class ControlPlane {
     return { status: 200, body: executionStatus(found.execution, await showExecution(db, id), await listApprovals(db, id)) };
   }
 
-  /** `POST /api/v1/executions/{id}/{verb}`: the comment command's decision, for the token's user. */
-  async verb(user: ApiUser, id: string, verb: ExecutionVerb): Promise<Answer<VerbResult>> {
+  /**
+   * `POST /api/v1/executions/{id}/{verb}`: the comment command's decision, for the token's user. An approval names the
+   * head commit it approves (`sha`, 7 to 40 hex digits), refused unless it is the pull request's head now.
+   */
+  async verb(user: ApiUser, id: string, verb: ExecutionVerb, request: { sha?: string } = {}): Promise<Answer<VerbResult>> {
     const traceId = randomUUID();
     const found = await this.visibleExecution(user, id, traceId);
     if (!found) return notFoundExecution(id);
     const { execution, access } = found;
     const repoPolicy = await this.policyOf(access.conn.context);
     if (!repoPolicy.ok) return this.refuse(execution.id, traceId, user, verb, 409, 'policy_invalid', policyInvalid(repoPolicy));
+    // who may act is checked before anything is written (no approval row for a stranger); the refusal is audited
+    const allowed = repoPolicy.policy.approvals.permissions as string[];
+    if (!allowed.includes(access.role)) {
+      const why = verb === 'approve'
+        ? APPROVAL_TEXT.rejection(user.login, { rule: 'permission', permission: access.role, allowed: [...repoPolicy.policy.approvals.permissions] })
+        : `@${user.login} has ${access.role} permission; \`/aaoe ${verb}\` needs ${allowed.join(', ')}`;
+      return this.refuse(execution.id, traceId, user, verb, 403, 'refused', why);
+    }
+    if (verb === 'approve' && !request.sha) return apiError(400, 'invalid_request', 'sha: name the head commit you approve (7 to 40 hex digits), as the aaoe/policy check shows it');
     // an agent identity is refused by the command's own rule (bounded autonomy), as its comment would be
-    const outcome = await this.commands.runVerb(verb, { execution, repoPolicy, github: access.conn.github, actor: user, requestId: randomInt(1, 2 ** 47), traceId });
+    const outcome = await this.commands.runVerb(verb, {
+      execution, repoPolicy, github: access.conn.github, actor: user, requestId: randomInt(1, 2 ** 47), traceId, ...(request.sha ? { sha: request.sha } : {}),
+    });
     // (a refusal was audited by the command's own path)
     if (!outcome.ok) return apiError(403, 'refused', outcome.reason);
     const after = (await getExecution(this.ports.runtime.db, execution.id)) ?? execution;
@@ -115,6 +132,7 @@ export class ControlPlane {
       key: `api:${traceId}:issue:${issue.number}`,
       repo: access.conn.repo,
       installationId: access.conn.installationId,
+      // consent is to the text this caller sent, as GitHub stored it: an edit of the issue stops the work before any model call
       issue,
       consentBy: user.login,
       traceId,
@@ -131,8 +149,8 @@ export class ControlPlane {
 
   /**
    * `POST /api/v1/executions/{id}/schedule`: the change is not deployed before `notBefore` (and still only inside
-   * the policy's change windows). It decides nothing about the change, so whoever may start agent work in the
-   * repository (`trigger.permissions`), agents included, may schedule it; only before it is dispatched.
+   * the policy's change windows), at most a week ahead. It holds back an approved change, so a person who may start
+   * agent work in the repository (`trigger.permissions`) may schedule it, never an agent; only before it is dispatched.
    */
   async schedule(user: ApiUser, id: string, request: ScheduleRequest): Promise<Answer<VerbResult>> {
     const traceId = randomUUID();
@@ -147,9 +165,11 @@ export class ControlPlane {
     }
     const where = progressOf(execution);
     if (!SCHEDULABLE.has(where)) return this.refuse(execution.id, traceId, user, 'schedule', 409, 'refused', `execution ${execution.id} is ${execution.state.replaceAll('_', ' ')}${where !== execution.state ? ` (from ${where.replaceAll('_', ' ')})` : ''}: only a change not yet dispatched can be scheduled`);
-    const notBefore = new Date(request.notBefore);
     const now = this.ports.now();
-    if (notBefore.getTime() > now.getTime() + MAX_SCHEDULE_DAYS * 86_400_000) return apiError(400, 'invalid_request', `notBefore: at most ${MAX_SCHEDULE_DAYS} days ahead`);
+    // agents never hold a deployment, and no hold is longer than MAX_HOLD_DAYS (`decideDeployHold`)
+    const hold = decideDeployHold({ login: user.login, agent: agentIdentity(user, repoPolicy.policy), notBefore: new Date(request.notBefore), now });
+    if (!hold.ok) return hold.status === 403 ? this.refuse(execution.id, traceId, user, 'schedule', 403, 'refused', hold.message) : apiError(400, 'invalid_request', hold.message);
+    const notBefore = hold.notBefore;
     await this.ports.runtime.db.transaction(async (tx) => {
       await setDeployHold(tx, { executionId: execution.id, notBefore: notBefore.toISOString(), by: user.login, at: now.toISOString() });
       await appendAudit(tx, { executionId: execution.id, traceId, actor: user.login, action: 'command:schedule', reason: `accepted: not deployed before ${notBefore.toISOString()}`, data: { source: 'api', notBefore: notBefore.toISOString() } });
@@ -157,14 +177,26 @@ export class ControlPlane {
     return { status: 200, body: { executionId: execution.id, verb: 'schedule', state: execution.state, message: `Not deployed before ${notBefore.toISOString()} (and only inside the policy's change windows), set by @${user.login}.` } };
   }
 
-  /** `POST /api/v1/packages`: a plan step's change packages, rendered from the plan's templates (pure: nothing is written). */
-  generatePackages(request: GeneratePackagesRequest): Answer<GeneratedPackages> {
+  /**
+   * `POST /api/v1/packages`: a plan step's change packages, rendered from the plan's templates (nothing is written).
+   * Only for a user who can read the step's repository on an installation of AAOE (404 otherwise, before anything is
+   * rendered); the rendering is bounded (`RENDER_LIMITS`), so no request holds the process.
+   */
+  async generatePackages(user: ApiUser, request: GeneratePackagesRequest): Promise<Answer<GeneratedPackages>> {
+    // who may ask is decided first, from the step's repository as the YAML names it (loading the plan renders templates)
+    const named = stepRepository(request.plan, request.step);
+    if (named && !(await this.readable(user, named, randomUUID()))) return notFoundRepo(named);
     const loaded = loadPlan(request.plan, request.file ?? 'plan.yml');
     if (!loaded.ok) return apiError(400, 'invalid_request', loaded.errors.slice(0, 5).map(formatPlanError).join('\n'));
     const step = loaded.plan.steps.find((s) => s.id === request.step);
-    if (!step) return apiError(400, 'invalid_request', `step: no step "${request.step}" in plan ${loaded.plan.id} (steps: ${loaded.plan.steps.map((s) => s.id).join(', ')})`);
+    if (!step) return apiError(400, 'invalid_request', `step: no step "${request.step}" in plan ${loaded.plan.id} (steps: ${loaded.plan.steps.slice(0, 20).map((s) => s.id).join(', ')})`);
+    if (step.repository !== named && !(await this.readable(user, step.repository, randomUUID()))) return notFoundRepo(step.repository);
     const rendered = renderStepPackages(loaded.plan, step);
-    if (!rendered.ok) return apiError(400, 'invalid_request', rendered.errors.map((e) => `${e.template}:${e.line}:${e.column}: ${e.message}. Fix: ${e.hint}`).join('\n'));
+    if (!rendered.ok) {
+      const listed = rendered.errors.map((e) => `${e.template}:${e.line}:${e.column}: ${e.message}. Fix: ${e.hint}`);
+      if (rendered.more) listed.push(`...and ${rendered.more} more not listed (fix these first)`);
+      return apiError(400, 'invalid_request', listed.join('\n'));
+    }
     return {
       status: 200,
       body: { plan: loaded.plan.id, step: step.id, packages: rendered.packages.map((p) => ({ path: p.path, type: p.type, template: p.template, risk: PACKAGE_RISK[p.type].level, content: p.content })) },
@@ -214,6 +246,24 @@ const DONE: Record<ExecutionVerb, (login: string) => string> = {
   resume: (login) => `Resumed by @${login}.`,
   rollback: (login) => `Rollback requested by @${login}.`,
 };
+
+/**
+ * The repository of step `stepId` of a plan's YAML, read without loading the plan (which renders its templates), so
+ * the caller's access is checked before any work on the plan; undefined when the text does not name one plainly.
+ */
+function stepRepository(text: string, stepId: string): string | undefined {
+  let value: unknown;
+  try {
+    value = parseDocument(text, { logLevel: 'silent' }).toJS({ maxAliasCount: 100 });
+  } catch {
+    return undefined;
+  }
+  const steps = typeof value === 'object' && value !== null ? (value as { steps?: unknown }).steps : undefined;
+  if (!Array.isArray(steps)) return undefined;
+  const step = steps.find((s): s is { repository?: unknown } => typeof s === 'object' && s !== null && (s as { id?: unknown }).id === stepId);
+  const parsed = PlanRepository.safeParse(step?.repository);
+  return parsed.success ? parsed.data : undefined;
+}
 
 function notFoundRepo(repo: string): Answer<never> {
   return apiError(404, 'not_found', `no repository ${repo} that AAOE is installed on and you can read`);

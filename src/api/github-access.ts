@@ -19,7 +19,7 @@ export type RepoConnection = {
   /** A Probot context for the repository (for `context.config`, so the policy is read as the webhooks read it). */
   context: Context;
   github: GitHubAdapter;
-  openIssue: (issue: { title: string; body: string; labels: string[] }) => Promise<{ number: number; title: string; htmlUrl: string }>;
+  openIssue: (issue: { title: string; body: string; labels: string[] }) => Promise<{ number: number; title: string; body: string; htmlUrl: string }>;
 };
 
 export type GitHubAccess = {
@@ -29,12 +29,20 @@ export type GitHubAccess = {
   connect: (repo: string, traceId: string) => Promise<RepoConnection | undefined>;
   /** The app's own login (`slug[bot]`). */
   botLogin: () => Promise<string>;
+  /**
+   * Whether a token was issued to AAOE's own OAuth client for `login` (GitHub's "Check a token",
+   * `POST /applications/{client_id}/token`): `own`, `foreign` (another app's, a personal token, another user's), or
+   * `unconfigured` (no GITHUB_CLIENT_ID / GITHUB_CLIENT_SECRET: no token can be told to be AAOE's).
+   */
+  tokenIssuer: (token: string, login: string) => Promise<TokenIssuer>;
 };
+
+export type TokenIssuer = 'own' | 'foreign' | 'unconfigured';
 
 export class GitHubUnavailable extends Error {}
 
 /** The access of a Probot app: its JWT, its installations' clients, and its GitHub host for `GET /user`. */
-export function probotAccess(app: Probot, fetchImpl: typeof fetch = fetch): GitHubAccess {
+export function probotAccess(app: Probot, fetchImpl: typeof fetch = fetch, env: Readonly<Record<string, string | undefined>> = process.env): GitHubAccess {
   let appLogin: Promise<string> | undefined;
   const appOctokit = () => app.auth() as Promise<Octokit>;
   return {
@@ -79,9 +87,35 @@ export function probotAccess(app: Probot, fetchImpl: typeof fetch = fetch): GitH
         github: new GitHubAdapter(octokit, ref),
         openIssue: async (issue) => {
           const { data } = await octokit.rest.issues.create({ ...ref, title: issue.title, body: issue.body, labels: issue.labels });
-          return { number: data.number, title: data.title, htmlUrl: data.html_url };
+          return { number: data.number, title: data.title, body: data.body ?? '', htmlUrl: data.html_url };
         },
       };
+    },
+
+    async tokenIssuer(token, login) {
+      const clientId = env.GITHUB_CLIENT_ID?.trim();
+      const clientSecret = env.GITHUB_CLIENT_SECRET?.trim();
+      if (!clientId || !clientSecret) return 'unconfigured';
+      const baseUrl = String((await appOctokit()).request.endpoint.DEFAULTS.baseUrl).replace(/\/+$/, '');
+      let res: Response;
+      try {
+        res = await fetchImpl(`${baseUrl}/applications/${encodeURIComponent(clientId)}/token`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+            accept: 'application/vnd.github+json', 'content-type': 'application/json', 'x-github-api-version': '2022-11-28', 'user-agent': 'aaoe-control-plane',
+          },
+          body: JSON.stringify({ access_token: token }),
+          signal: AbortSignal.timeout(10_000),
+        });
+      } catch (error) {
+        throw new GitHubUnavailable(`GitHub did not answer the token check: ${(error as Error).message}`);
+      }
+      // GitHub answers 404 for a token its client did not issue (and 422 for one it cannot read)
+      if (res.status === 404 || res.status === 422) return 'foreign';
+      if (!res.ok) throw new GitHubUnavailable(`GitHub answered the token check with ${res.status}`);
+      const body = (await res.json()) as { user?: { login?: unknown } | null };
+      return typeof body.user?.login === 'string' && body.user.login.toLowerCase() === login.toLowerCase() ? 'own' : 'foreign';
     },
 
     botLogin() {

@@ -31,6 +31,15 @@ export class RateLimiter {
     window.count += 1;
     return { ok: true, remaining: this.options.limit - window.count };
   }
+
+  /** Whether `key` has used up its window, without counting a request (what `take` would answer next). */
+  peek(key: string): RateDecision {
+    const now = this.now();
+    const window = this.windows.get(key);
+    if (!window || now - window.start >= this.options.windowMs) return { ok: true, remaining: this.options.limit };
+    if (window.count < this.options.limit) return { ok: true, remaining: this.options.limit - window.count };
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((window.start + this.options.windowMs - now) / 1000)) };
+  }
 }
 
 /** Values kept for `ttlMs` each, at most `maxKeys` (the oldest go first). */

@@ -46,9 +46,18 @@ export type GeneratedPackages = {
   packages: Array<{ path: string; type: string; template: string; risk: string; content: string }>;
 };
 
-/** The verbs that act on one execution: `POST /api/v1/executions/{id}/{verb}`, no body. */
+/** The verbs that act on one execution: `POST /api/v1/executions/{id}/{verb}`; `approve` names the head it approves. */
 export const EXECUTION_VERBS = ['approve', 'pause', 'resume', 'rollback'] as const;
 export type ExecutionVerb = (typeof EXECUTION_VERBS)[number];
+
+/** The verbs that carry authority (bounded autonomy): only a person, with a token AAOE's own OAuth client issued. */
+export const AUTHORITY_VERBS: ReadonlySet<ExecutionVerb> = new Set(['approve', 'resume', 'rollback']);
+
+/** `POST /api/v1/executions/{id}/approve`: the head commit approved, as the aaoe/policy check shows it. */
+export const ApproveRequest = z.strictObject({
+  sha: z.string().regex(/^[0-9a-fA-F]{7,40}$/, 'the head commit approved: 7 to 40 hex digits of its SHA'),
+});
+export type ApproveRequest = z.infer<typeof ApproveRequest>;
 
 
 export type ErrorCode =

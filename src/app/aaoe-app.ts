@@ -1,3 +1,4 @@
+import { capWebhookBodies, webhookBodyCapHandler } from './webhook-body-cap.js';
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from 'probot';
 import { agentConfigFromEnv, type AgentConfig } from '../agent/models-config.js';
 import { loadPresets, type Presets } from '../policy/presets.js';
@@ -93,6 +94,9 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
     await observeGitHubCalls(app);
     traceGitHubCalls(app);
     const runtime = options.runtime ?? (await openRuntime(runtimeOptionsFromEnv(process.env)));
+    // before anything reads a webhook body: over 25 MB, or of no declared length, it is refused unread
+    capWebhookBodies(process.env.WEBHOOK_PATH ?? '/api/github/webhooks');
+    appOptions.addHandler(webhookBodyCapHandler);
     mountOperations(appOptions, options.operations ?? runtime, { log: app.log });
     appOptions.addHandler(reportHandler({ runtime, now }, options.reportSecret ?? process.env.AAOE_REPORT_SECRET, app.log));
     // the API and the dashboard reach GitHub the same way: one access (its app login read once)
@@ -106,6 +110,7 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
       policyTtlMs: options.policyTtlMs ?? 5 * 60_000,
       agent: 'agent' in options ? options.agent : agentConfigFromEnv(process.env),
       notify: options.notify ?? notifyDestinationsFromEnv(process.env),
+      reportSecret: options.reportSecret ?? process.env.AAOE_REPORT_SECRET,
     });
 
     const intake = new Intake(runtime, { onError: (error) => app.log.error({ err: error }, 'moving deliveries into the job queue failed; retried') });

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'probot';
 import { applyEdits } from '../agent/apply-edits.js';
 import { parseCodeowners } from '../agent/codeowners.js';
+import { decideIssueConsent, issueTextDigest, type ConsentDecision, type IssueConsent } from '../agent/issue-consent.js';
 import { buildContext, rankFiles } from '../agent/context.js';
+import { withholdSecrets } from '../agent/context-secrets.js';
 import { ModelRouterError, type CallRecord, type Caps } from '../agent/model-router.js';
 import type { AgentConfig } from '../agent/models-config.js';
 import { proposalMessages, triageMessages } from '../agent/prompt.js';
@@ -12,7 +14,7 @@ import { classFromLabels, conflictsWith, ownersOfPaths, TriageAnswer } from '../
 import { newExecution, transition, type ExecutionEvent } from '../execution/transition.js';
 import type { GitHubAdapter } from '../github/github-adapter.js';
 import type { Policy } from '../policy/schema.js';
-import { appendAudit } from '../store/audit-log.js';
+import { appendAudit, type AuditInput } from '../store/audit-log.js';
 import type { SqlExecutor } from '../store/database.js';
 import {
   commitTransition,
@@ -106,10 +108,21 @@ export class AgentWork {
 
     const issue = await github.getIssue(facts.number);
     if (issue.state !== 'open') return void (await done('the issue is closed'));
+    // consent covers the issue as the delivery shows it (as it was when the label went on), not as it reads now
+    const consent: IssueConsent | undefined = facts.textSha256 ? { sha256: facts.textSha256, by: sender } : undefined;
+    const decided = decideIssueConsent(consent, issue, trigger.label);
+    const { owner, repo } = context.repo();
+    if (!decided.ok) {
+      await github.upsertComment(facts.number, '<!-- aaoe:consent -->', `<!-- aaoe:consent -->\nAAOE did not start: ${decided.reason}.`, await this.ports.botLogin());
+      await db.transaction(async (tx) => {
+        if (!(await markDone(tx, key, null, { ignored: 'the issue changed after the consent' }))) return;
+        await appendAudit(tx, consentAudit(null, job.data.id, decided, consent, facts.number));
+      });
+      return void log.info({ labelledBy: sender }, 'the issue changed after the consent: not started');
+    }
     await github.addReaction(facts.number, 'eyes');
 
-    const { owner, repo } = context.repo();
-    const { outcome } = await startIssueExecution(this.ports, { key, repo: `${owner}/${repo}`, installationId: job.data.installationId, issue, consentBy: sender, traceId: job.data.id });
+    const { outcome } = await startIssueExecution(this.ports, { key, repo: `${owner}/${repo}`, installationId: job.data.installationId, issue, consentBy: sender, traceId: job.data.id, consent });
     log.info({ labelledBy: sender, role }, outcome);
   }
 
@@ -122,6 +135,11 @@ export class AgentWork {
     const repoPolicy = await this.ports.policyFor(context);
     if (!repoPolicy.ok) return this.fail(job, execution, 'the repository policy (.github/aaoe.yml) does not validate; the check on any pull request says where');
     const issue = await github.getIssue(execution.work.issue.number);
+    // the text consented to, and nothing else, goes to a model; an execution started without the text (the API, a
+    // plan step, self-heal: issues the app opened itself) is pinned to the text triage reads
+    const consent = consentOf(execution.work) ?? { sha256: issueTextDigest(issue), by: execution.work.issue.labelledBy };
+    const decided = decideIssueConsent(consent, issue, repoPolicy.policy.trigger.label);
+    if (!decided.ok) return this.voidConsent(job, execution, decided, consent);
     const base = await github.branchHead();
     const { files } = await github.listTree(base.treeSha);
     const paths = files.map((f) => f.path);
@@ -167,7 +185,7 @@ export class AgentWork {
       const before = await lockExecution(tx, execution.id);
       if (!before || before.state !== 'received') return;
       await this.recordCalls(tx, before, calls, 'classify');
-      const work: Work = { ...before.work!, triage, base };
+      const work: Work = { ...before.work!, triage, base, consent } as Work;
       await this.apply(tx, before, [{ type: 'classified', kind: classification }, { type: 'proposal_requested' }], job.data.traceId, { work });
     });
     this.ports.runtime.queue.wake(QUEUES.effect);
@@ -187,10 +205,14 @@ export class AgentWork {
     if (!work.proposal) {
       if (!this.agent) return this.fail(job, execution, noModel);
       const issue = await github.getIssue(work.issue.number);
+      const consent = consentOf(work);
+      const decided = decideIssueConsent(consent, issue, repoPolicy.policy.trigger.label);
+      if (!decided.ok) return this.voidConsent(job, execution, decided, consent);
       const tree = new Map<string, string | undefined>(files.map((f) => [f.path, undefined]));
       const toRead = rankFiles(issue, [...tree.keys()]).filter((r) => (sizes.get(r.path) ?? 0) <= MAX_FILE_BYTES).slice(0, MAX_FILES_READ);
       for (const r of toRead) tree.set(r.path, await github.readFile(r.path, base.commitSha));
-      const prompt = proposalMessages(issue, buildContext(issue, tree, this.agent.contextBudgetTokens));
+      // secret-like paths are never read (rankFiles), and lines the secret scanner flags are withheld from the model
+      const prompt = proposalMessages(issue, await withholdSecrets(buildContext(issue, tree, this.agent.contextBudgetTokens)));
       let result;
       try {
         result = await this.agent.router.complete({
@@ -356,14 +378,21 @@ export class AgentWork {
     return current;
   }
 
+  /** The issue read now is not the text consented to: the execution fails before any model call, and the audit log says why. */
+  private voidConsent(job: Job<EffectJob>, execution: ExecutionRecord, decided: Extract<ConsentDecision, { ok: false }>, consent: IssueConsent | undefined): Promise<void> {
+    const audit = consentAudit(execution.id, job.data.traceId, decided, consent, execution.work?.issue.number ?? null);
+    return this.fail(job, execution, decided.reason, [], audit, { consentVoided: true });
+  }
+
   /** Ends the execution as `failed` with a reason the status comment shows; the calls made are recorded. */
-  private async fail(job: Job<EffectJob>, execution: ExecutionRecord, reason: string, calls: readonly CallRecord[] = []): Promise<void> {
+  private async fail(job: Job<EffectJob>, execution: ExecutionRecord, reason: string, calls: readonly CallRecord[] = [], audit?: AuditInput, workFacts: Partial<ConsentedWork> = {}): Promise<void> {
     await this.ports.runtime.db.transaction(async (tx) => {
       if (!(await markDone(tx, job.key, execution.id, { failed: reason }))) return;
       const before = await lockExecution(tx, execution.id);
       if (!before) return;
+      if (audit) await appendAudit(tx, audit);
       await this.recordCalls(tx, before, calls, 'failed attempt');
-      await this.apply(tx, before, [{ type: 'failed', reason }], job.data.traceId, { work: { ...before.work!, failure: reason } });
+      await this.apply(tx, before, [{ type: 'failed', reason }], job.data.traceId, { work: { ...before.work!, ...workFacts, failure: reason } });
     });
     this.ports.runtime.queue.wake(QUEUES.effect);
   }
@@ -380,11 +409,23 @@ export class AgentWork {
  */
 export async function startIssueExecution(
   ports: Pick<AgentWorkPorts, 'runtime' | 'now'>,
-  start: { key: string; repo: string; installationId: number; issue: { number: number; title: string; htmlUrl: string }; consentBy: string; traceId: string; packages?: Work['packages'] },
+  start: {
+    key: string; repo: string; installationId: number;
+    /** The issue as consented to; with its body, the text is pinned here, else when triage first reads it. */
+    issue: { number: number; title: string; htmlUrl: string; body?: string | null };
+    consentBy: string; traceId: string; packages?: Work['packages'];
+    /** The digest of the text consented to (the `labeled` delivery's), when the caller has it. */
+    consent?: IssueConsent | undefined;
+  },
 ): Promise<{ outcome: string; executionId?: string }> {
   const { issue, consentBy: sender } = start;
   const now = ports.now();
-  const work: Work = { issue: { number: issue.number, title: issue.title, htmlUrl: issue.htmlUrl, labelledBy: sender }, ...(start.packages?.length ? { packages: start.packages } : {}) };
+  const consent = start.consent ?? (typeof issue.body === 'string' ? { sha256: issueTextDigest({ title: issue.title, body: issue.body }), by: sender } : undefined);
+  const work = {
+    issue: { number: issue.number, title: issue.title, htmlUrl: issue.htmlUrl, labelledBy: sender },
+    ...(start.packages?.length ? { packages: start.packages } : {}),
+    ...(consent ? { consent } : {}),
+  } satisfies ConsentedWork as Work;
   const result = await ports.runtime.db.transaction(async (tx): Promise<{ outcome: string; executionId?: string }> => {
     if (!(await markDone(tx, start.key, null))) return { outcome: 'already acted on' };
     const existing = await lockIssueExecution(tx, start.repo, issue.number);
@@ -416,6 +457,25 @@ export function withPackages(edits: Proposal['edits'], packages: ReadonlyArray<{
     ...edits.filter((e) => !required.has(e.path)),
     ...packages.map((p) => (existing.has(p.path) ? { action: 'update' as const, path: p.path, content: p.content } : { action: 'create' as const, path: p.path, content: p.content })),
   ];
+}
+
+/** The work of an issue's execution with the consent it was started on (kept in the execution's `work` JSON). */
+type ConsentedWork = Work & { consent?: IssueConsent; consentVoided?: true };
+
+function consentOf(work: Work): IssueConsent | undefined {
+  return (work as ConsentedWork).consent;
+}
+
+/** The audit entry of a consent voided by an edit: who consented to which text, and the digest of the text now. */
+function consentAudit(executionId: string | null, traceId: string, decided: { reason: string; current: string }, consent: IssueConsent | undefined, issue: number | null): AuditInput {
+  return {
+    executionId,
+    traceId,
+    actor: 'aaoe',
+    action: 'consent_voided',
+    reason: `issue #${issue ?? '?'} was edited after the consent of ${consent ? `@${consent.by}` : 'an unknown person'}: ${decided.reason}`.slice(0, 2000),
+    data: { issue, consentedBy: consent?.by ?? null, consentedSha256: consent?.sha256 ?? null, currentSha256: decided.current },
+  };
 }
 
 const noModel = 'no model is configured for this app: set AAOE_MODELS (a models file), AAOE_MODEL_API_KEY and, for an endpoint other than OpenAI, AAOE_MODEL_BASE_URL';

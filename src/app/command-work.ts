@@ -1,19 +1,19 @@
 import type { Context } from 'probot';
 import { transition, type ExecutionEvent } from '../execution/transition.js';
 import type { CommentFacts, GitHubAdapter, PullRequestFacts } from '../github/github-adapter.js';
-import { evaluateApprovals, type ApprovalsEvaluation, type PermissionFact } from '../policy/approvals.js';
+import { APPROVAL_TEXT, evaluateApprovals, type ApprovalsEvaluation, type PermissionFact } from '../policy/approvals.js';
 import { matchingRule, parseCodeowners } from '../agent/codeowners.js';
 import type { Policy } from '../policy/schema.js';
-import { listApprovals, previousHeads, recordApproval, toCandidate, type ApprovalRecord } from '../store/approvals.js';
+import { executionOfCheckRun, headSince, listApprovals, previousHeads, recordApproval, toCandidate, type ApprovalRecord } from '../store/approvals.js';
 import { appendAudit } from '../store/audit-log.js';
 import { activeFreeze, liftFreeze } from '../store/breaker.js';
 import type { SqlExecutor } from '../store/database.js';
 import {
   commitTransition,
+  getExecution,
   getIssueExecution,
   getPullRequestExecution,
   isDone,
-  listExecutionsAtHead,
   lockIssueExecution,
   lockPullRequestExecution,
   markDone,
@@ -22,7 +22,7 @@ import {
 import { QUEUES, type Job } from '../store/job-queue.js';
 import { changedPaths } from '../policy/change.js';
 import { DEFAULT_ENVIRONMENT } from './deploy-work.js';
-import { COMMAND_TEXT, parseCommands, type Command, type ParsedCommand } from './commands.js';
+import { COMMAND_TEXT, type Command, type ParsedCommand } from './commands.js';
 import type { DeliveryJob } from './intake.js';
 import type { AgentWorkPorts } from './agent-work.js';
 import type { RepoPolicy } from './load-repo-policy.js';
@@ -49,11 +49,17 @@ export type ApiVerb = 'approve' | 'pause' | 'resume' | 'rollback';
 
 export type VerbOutcome = { ok: true; text?: string } | { ok: false; reason: string };
 
+/** Where a command came from: the approval binds to what each source names (the API and `/aaoe approve <sha>` name the head). */
+type Source =
+  | { kind: 'comment'; id: number; createdAt: string; updatedAt: string; viaApp?: string; sha?: string }
+  | { kind: 'button'; id: number; headSha: string }
+  | { kind: 'api'; id: number; sha?: string };
+
 export class CommandWork {
   constructor(private readonly ports: CommandPorts) {}
 
   /** An `issue_comment.created` delivery that may hold commands: `comment` as GitHub has it now (undefined: deleted). */
-  async onComment(job: Job<DeliveryJob>, context: Context, github: GitHubAdapter, comment: CommentFacts | undefined): Promise<void> {
+  async onComment(job: Job<DeliveryJob>, context: Context, github: GitHubAdapter, comment: CommentFacts | undefined, commands: ParsedCommand[]): Promise<void> {
     const facts = job.data.comment;
     if (!facts) return;
     const db = this.ports.runtime.db;
@@ -61,7 +67,7 @@ export class CommandWork {
     if (await isDone(db, key)) return;
     const botLogin = await this.ports.botLogin();
     if (!comment || comment.author.login.toLowerCase() === botLogin.toLowerCase()) return void (await db.transaction((tx) => markDone(tx, key, null)));
-    const parsed = parseCommands(comment.body).slice(0, MAX_COMMANDS);
+    const parsed = commands.slice(0, MAX_COMMANDS);
     if (parsed.length === 0) return void (await db.transaction((tx) => markDone(tx, key, null)));
 
     const { owner, repo } = context.repo();
@@ -71,7 +77,10 @@ export class CommandWork {
     const actor = { login: comment.author.login, type: comment.author.type };
     const outcomes: Outcome[] = [];
     for (const p of parsed) {
-      outcomes.push(await this.run(p, { execution, repoPolicy, github, actor, source: { kind: 'comment', id: facts.id, createdAt: comment.createdAt, updatedAt: comment.updatedAt }, traceId: job.data.id, number: facts.number, onPullRequest: facts.onPullRequest }));
+      const sha = approvedSha(p, comment.body);
+      const command: ParsedCommand = sha ? { type: 'command', line: p.line, command: { verb: 'approve' } } : p;
+      const source: Source = { kind: 'comment', id: facts.id, createdAt: comment.createdAt, updatedAt: comment.updatedAt, ...(comment.viaApp ? { viaApp: comment.viaApp } : {}), ...(sha ? { sha } : {}) };
+      outcomes.push(await this.run(command, { execution, repoPolicy, github, actor, source, traceId: job.data.id, number: facts.number, onPullRequest: facts.onPullRequest }));
     }
     const replies = outcomes.map((o) => o.text).filter((t): t is string => !!t);
     if (replies.length > 0) await github.upsertComment(facts.number, `<!-- aaoe:reply:${facts.id} -->`, [`<!-- aaoe:reply:${facts.id} -->`, ...replies].join('\n\n'), botLogin);
@@ -89,10 +98,19 @@ export class CommandWork {
     if (await isDone(db, key)) return;
     const { owner, repo } = context.repo();
     const fullName = `${owner}/${repo}`;
-    // the check run names the commit; the pull request is the execution's whose head it is (fork PRs list none)
-    let execution: ExecutionRecord | undefined;
-    for (const number of job.data.pullRequestNumbers ?? []) execution ??= await getPullRequestExecution(db, fullName, number);
-    execution ??= (await listExecutionsAtHead(db, fullName, facts.headSha))[0];
+    // the button belongs to the check run pressed, and that to the execution that posted it (the effects ledger): never
+    // to whichever pull request GitHub lists first for the commit, which several pull requests can share
+    const executionId = await executionOfCheckRun(db, facts.checkRunId);
+    const found = executionId ? await getExecution(db, executionId) : undefined;
+    const execution = found && found.repo.toLowerCase() === fullName.toLowerCase() ? found : undefined;
+    if (!execution) {
+      const numbers = job.data.pullRequestNumbers ?? [];
+      const about = numbers.length > 0 ? numbers[0]! : undefined;
+      const text = `The ${facts.identifier === 'rerun' ? 'Re-run policy' : 'Approve'} button by @${job.data.sender ?? 'ghost'} did nothing: AAOE cannot tell which execution check run ${facts.checkRunId} belongs to, so it is not applied to any. Use \`/aaoe approve <sha>\` on the pull request instead.`;
+      if (about !== undefined && numbers.length === 1) await github.upsertComment(about, `<!-- aaoe:reply:button:${job.data.id} -->`, `<!-- aaoe:reply:button:${job.data.id} -->\n${text}`, await this.ports.botLogin());
+      await db.transaction((tx) => markDone(tx, key, null, { ok: false, reason: 'check run of no known execution' }));
+      return;
+    }
     const repoPolicy = await this.ports.policyFor(context);
     const actor = { login: job.data.sender ?? 'ghost', type: job.data.senderType ?? 'User' };
     const command: ParsedCommand = { type: 'command', line: 1, command: { verb: facts.identifier === 'approve' ? 'approve' : 'explain' } };
@@ -113,11 +131,12 @@ export class CommandWork {
    */
   async runVerb(
     verb: ApiVerb,
-    at: { execution: ExecutionRecord; repoPolicy: RepoPolicy; github: GitHubAdapter; actor: { login: string; type: string }; requestId: number; traceId: string },
+    at: { execution: ExecutionRecord; repoPolicy: RepoPolicy; github: GitHubAdapter; actor: { login: string; type: string }; requestId: number; traceId: string; sha?: string },
   ): Promise<VerbOutcome> {
-    const { execution, requestId, ...rest } = at;
+    const { execution, requestId, sha, ...rest } = at;
     const number = execution.pullRequest ?? execution.issue ?? 0;
-    const outcome = await this.run({ type: 'command', line: 1, command: { verb } }, { ...rest, execution, source: { kind: 'api', id: requestId }, number, onPullRequest: execution.pullRequest !== null });
+    const source: Source = { kind: 'api', id: requestId, ...(sha ? { sha } : {}) };
+    const outcome = await this.run({ type: 'command', line: 1, command: { verb } }, { ...rest, execution, source, number, onPullRequest: execution.pullRequest !== null });
     if (outcome.ok) return { ok: true, ...(outcome.text ? { text: outcome.text } : {}) };
     return { ok: false, reason: outcome.reason ?? outcome.text ?? `${verb} was refused` };
   }
@@ -131,7 +150,7 @@ export class CommandWork {
       repoPolicy: RepoPolicy;
       github: GitHubAdapter;
       actor: { login: string; type: string };
-      source: { kind: 'comment'; id: number; createdAt: string; updatedAt: string } | { kind: 'button'; id: number; headSha: string } | { kind: 'api'; id: number };
+      source: Source;
       traceId: string;
       number: number;
       onPullRequest: boolean;
@@ -147,18 +166,29 @@ export class CommandWork {
     if (command.verb === 'status' || command.verb === 'explain') return { ok: true, text: describe(execution) };
     const agent = HUMAN_ONLY_VERBS.has(command.verb) ? agentIdentity(actor, policy) : undefined;
     if (agent) return this.refuse(execution, at.traceId, actor.login, command, `@${actor.login} is an agent identity (${agent}): agents may propose and read, never ${command.verb} (bounded autonomy); a person with ${policy.approvals.permissions.join(', ')} permission must do it`);
+    if (HUMAN_ONLY_VERBS.has(command.verb) && at.source.kind === 'comment' && at.source.viaApp) {
+      return this.refuse(execution, at.traceId, actor.login, command, `this comment was posted by the GitHub App "${at.source.viaApp}" on @${actor.login}'s behalf, and a comment an app posts never carries authority (approve, resume, rollback); @${actor.login} must write \`/aaoe ${command.verb}\` on GitHub themselves`);
+    }
 
     const audit = (tx: SqlExecutor, outcome: string) =>
       appendAudit(tx, { executionId: execution.id, traceId: at.traceId, actor: actor.login, action: `command:${command.verb}`, reason: outcome, data: { source: at.source.kind, sourceId: at.source.id } });
 
     if (command.verb === 'approve') {
       if (execution.pullRequest === null) return this.refuse(execution, at.traceId, actor.login, command, 'approve on the pull request: an approval is bound to its head commit, and this execution has no pull request yet');
+      // who may approve is checked before anything is written: a stranger's approval leaves no row
+      const role = actor.type === 'User' ? await github.getRole(actor.login) : 'none';
+      if (!(policy.approvals.permissions as string[]).includes(role)) {
+        return this.refuse(execution, at.traceId, actor.login, command, APPROVAL_TEXT.rejection(actor.login, { rule: 'permission', permission: role === 'none' ? 'none' : role, allowed: [...policy.approvals.permissions] }));
+      }
       const pr = await github.getPullRequest(execution.pullRequest);
+      const unbound = await this.unboundApproval(execution, pr, at.source);
+      if (unbound) return this.refuse(execution, at.traceId, actor.login, command, unbound);
       const record: ApprovalRecord = {
         executionId: execution.id,
         pullRequest: execution.pullRequest,
-        // a comment binds to the head the pull request has now; a button to the commit its check run is on
-        headSha: at.source.kind === 'button' ? at.source.headSha : pr.headSha,
+        // bound to the pull request, its base and the head the approver saw (checked above to be the head now)
+        baseSha: pr.baseSha,
+        headSha: pr.headSha,
         actor,
         source: at.source.kind,
         sourceId: at.source.id,
@@ -195,6 +225,31 @@ export class CommandWork {
     const moved = await this.move(execution, event, at.traceId, (tx) => audit(tx, 'accepted'));
     if (!moved.ok) return this.refuse(execution, at.traceId, actor.login, command, moved.reason);
     return { ok: true };
+  }
+
+  /**
+   * Why an approval cannot be bound to the pull request's current (base, head), or undefined when it can: the head
+   * AAOE judged must be the head GitHub has now; a named SHA (`/aaoe approve <sha>`, the API's `sha`, the check
+   * run's commit) must be that head; a plain comment must have been written after AAOE saw that head.
+   */
+  private async unboundApproval(execution: ExecutionRecord, pr: PullRequestFacts, source: Source): Promise<string | undefined> {
+    const head = pr.headSha.toLowerCase();
+    const short = (sha: string) => sha.slice(0, 7);
+    if (!execution.headSha || execution.headSha.toLowerCase() !== head) {
+      return `the pull request's head is now ${short(head)}, and AAOE has not judged that commit yet${execution.headSha ? ` (it judged ${short(execution.headSha)})` : ''}; approve again once the aaoe/policy check has run on ${short(head)}, with \`/aaoe approve ${short(head)}\``;
+    }
+    const named = source.kind === 'button' ? source.headSha : source.kind === 'comment' || source.kind === 'api' ? source.sha : undefined;
+    if (named !== undefined && !head.startsWith(named.toLowerCase())) {
+      return source.kind === 'button'
+        ? `this button belongs to the check run on ${short(named)}, and the head is now ${short(head)}; approve the new head with the button of its own check run, or \`/aaoe approve ${short(head)}\``
+        : `the approval names ${short(named)}, and the pull request's head is ${short(head)}; review ${short(head)} and approve it by name (\`/aaoe approve ${short(head)}\`)`;
+    }
+    // GitHub's created_at has whole seconds: a head AAOE recorded within that second is taken as seen
+    const since = source.kind === 'comment' && named === undefined ? await headSince(this.ports.runtime.db, execution.id, head) : undefined;
+    if (source.kind === 'comment' && named === undefined && (!since || !(since.getTime() <= Date.parse(source.createdAt) + 999))) {
+      return `the comment was written before the head moved to ${short(head)}, so it approves an earlier commit, not this one; review ${short(head)} and approve it by name (\`/aaoe approve ${short(head)}\`)`;
+    }
+    return undefined;
   }
 
   private async rerun(execution: ExecutionRecord | undefined, repoPolicy: RepoPolicy, github: GitHubAdapter, actor: { login: string; type: string }, traceId: string): Promise<Outcome> {
@@ -297,8 +352,12 @@ export async function judgeApprovals(
   }
   return evaluateApprovals(
     {
-      pullRequest: { number: pr.number, headSha, previousHeadShas: await previousHeads(db, execution.id, headSha), author: { login: pr.author.login, type: pr.author.type === 'Bot' ? 'Bot' : 'User' }, ...(pr.forkOwner ? { fork: { owner: pr.forkOwner } } : {}) },
-      proposer: { app: await ports.botLogin(), agents: [...policy.agents, ...(execution.subject?.isAgent ? [execution.subject.author.login] : [])] },
+      pullRequest: { number: pr.number, baseSha: pr.baseSha, headSha, previousHeadShas: await previousHeads(db, execution.id, headSha), author: { login: pr.author.login, type: pr.author.type === 'Bot' ? 'Bot' : 'User' }, ...(pr.forkOwner ? { fork: { owner: pr.forkOwner } } : {}) },
+      proposer: {
+        app: await ports.botLogin(),
+        agents: [...policy.agents, ...(execution.subject?.isAgent ? [execution.subject.author.login] : [])],
+        ...(execution.work?.issue.labelledBy ? { requester: execution.work.issue.labelledBy } : {}),
+      },
       candidates,
       reviews,
       permissions,
@@ -316,7 +375,7 @@ export function explainApprovals(judged: ApprovalsEvaluation): string {
   for (const c of judged.counted) lines.push(`- ✅ @${c.login} (${c.permission})`);
   for (const r of judged.rejected) lines.push(`- ❌ ${r.message}`);
   for (const req of judged.requirements) if (req.kind !== 'minimum') lines.push(`- ${req.status === 'satisfied' ? '✅' : '⏳'} ${req.message}`);
-  if (judged.status === 'unsatisfied') lines.push('', 'Approve with a `/aaoe approve` comment on the pull request or the **Approve** button above; it counts for the current head commit only.');
+  if (judged.status === 'unsatisfied') lines.push('', 'Approve with a `/aaoe approve <sha>` comment on the pull request (the head commit you reviewed) or the **Approve** button above; an approval counts for that head commit and the current base only.');
   return lines.join('\n');
 }
 
@@ -343,4 +402,39 @@ function describe(x: ExecutionRecord): string {
     x.pullRequest !== null ? `The \`aaoe/policy\` check on the head commit shows every gate and the approvals.` : '',
     `\`npx aaoe audit show ${x.id}\` prints its whole history (trace \`${x.traceId}\`).`,
   ].filter(Boolean).join(' ');
+}
+
+/** The 7-40 hex digits of `/aaoe approve <sha>` (the line read again: the parser refuses arguments to `approve`). */
+const APPROVE_SHA = /^[ \t]*\/aaoe[ \t]+approve[ \t]+([0-9a-f]{7,40})[ \t]*$/i;
+
+/** The SHA a parsed `/aaoe approve <sha>` line names, or undefined (any other line, or a malformed argument). */
+export function approvedSha(parsed: ParsedCommand, body: string): string | undefined {
+  if (parsed.type === 'command') {
+    const named = (parsed.command as { sha?: unknown }).sha;
+    return parsed.command.verb === 'approve' && typeof named === 'string' && /^[0-9a-f]{7,40}$/i.test(named) ? named.toLowerCase() : undefined;
+  }
+  if (parsed.type !== 'invalid' || parsed.verb !== 'approve') return undefined;
+  const line = lineAt(body, parsed.line);
+  return line === undefined || line.length > 200 ? undefined : APPROVE_SHA.exec(line)?.[1]?.toLowerCase();
+}
+
+/** Line `n` (1-based) of a text, found by one scan. */
+function lineAt(text: string, n: number): string | undefined {
+  let start = 0;
+  for (let line = 1; line < n; line++) {
+    const next = nextLineStart(text, start);
+    if (next === undefined) return undefined;
+    start = next;
+  }
+  let end = start;
+  while (end < text.length && text[end] !== '\n' && text[end] !== '\r') end++;
+  return text.slice(start, end);
+}
+
+function nextLineStart(text: string, from: number): number | undefined {
+  for (let i = from; i < text.length; i++) {
+    if (text[i] === '\r') return text[i + 1] === '\n' ? i + 2 : i + 1;
+    if (text[i] === '\n') return i + 1;
+  }
+  return undefined;
 }

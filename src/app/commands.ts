@@ -1,4 +1,4 @@
-import { fromMarkdown } from 'mdast-util-from-markdown';
+import { scanOwnLines } from './own-lines.js';
 
 /**
  * The `/aaoe <verb> [args]` commands of a pull-request or issue comment. Pure: the comment's Markdown in,
@@ -8,7 +8,8 @@ import { fromMarkdown } from 'mdast-util-from-markdown';
  *   text is allowed); `/aaoe` and the verb are case-insensitive;
  * - the line must be the author's own paragraph (or heading, or list-item) text: a line inside a fenced or
  *   indented code block, a code span, a quoted reply (`>`), an HTML block or an HTML comment never counts.
- *   CommonMark decides what is what (`mdast-util-from-markdown`), so `/aaoe` reads a comment as GitHub renders it;
+ *   a linear scan decides what is what (`src/app/own-lines.ts`), conservatively: what it cannot place for sure never
+ *   counts, and a line it cannot place gets a reply saying so;
  * - a verb that takes no argument refuses one (`/aaoe approve once CI is green` approves nothing), and an unknown
  *   verb yields a reply that lists the verbs and suggests the closest one.
  *
@@ -30,7 +31,9 @@ export type ParsedCommand =
   /** `/aaoe` followed by no verb, or by a verb AAOE does not know. */
   | { type: 'unknown'; line: number; verb: string; suggestion?: CommandVerb; reply: string }
   /** A known verb with arguments it does not take. */
-  | { type: 'invalid'; line: number; verb: CommandVerb | 'plan'; reply: string };
+  | { type: 'invalid'; line: number; verb: CommandVerb | 'plan'; reply: string }
+  /** A `/aaoe` line AAOE did not read: the comment is too long, or its structure leaves it unsure the line is text. */
+  | { type: 'unread'; line: number; reply: string };
 
 const PREFIX = '/aaoe';
 
@@ -64,6 +67,10 @@ export const COMMAND_TEXT = {
       '',
       COMMAND_TEXT.help(),
     ].join('\n'),
+  tooLong: (chars: number): string =>
+    `This comment has ${chars.toLocaleString('en-US')} characters, more than the ${MAX_COMMENT_CHARS.toLocaleString('en-US')} AAOE reads commands from, so none of its commands did anything. Write the command in a short comment of its own.`,
+  unsure: (line: number): string =>
+    `Line ${line} was not read as a command: it comes after a code block or HTML inside a list or quote, and AAOE cannot tell for sure whether GitHub shows the line as your own text. Write the command in a comment of its own.`,
   noArguments: (verb: CommandVerb): string =>
     `\`${PREFIX} ${verb}\` takes no arguments, so this line did nothing. Write \`${DESCRIPTIONS[verb].usage}\` alone on its line; put any remark on another line.`,
 } as const;
@@ -74,29 +81,47 @@ function echo(word: string): string {
   return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
 }
 
-/** Every `/aaoe` line of `body` that counts, in order. */
+/**
+ * The longest comment AAOE reads commands from (GitHub's own limit on a comment body). A longer body is refused as a
+ * whole with a reply, never cut: a cut could open a code span or a fence that the rest would have closed.
+ */
+export const MAX_COMMENT_CHARS = 65_536;
+
+/**
+ * Every `/aaoe` line of `body` that counts, in order. One linear pass, no Markdown parser: a comment is untrusted
+ * text, and CommonMark parsers are super-linear on nested lists and stacked headings (an 8 KB comment held the event
+ * loop for tens of seconds). The scan is conservative, so it may ignore a line a full parser would read (see
+ * {@link scanOwnLines}), never the other way round; when the comment's structure leaves it unsure, it says so.
+ */
 export function parseCommands(body: string): ParsedCommand[] {
-  // most comments hold no command: skip the Markdown parse (up to ~0.5 s for a 64 KiB comment) for them
-  if (!/^[ \t]*\/aaoe/im.test(body)) return [];
-  const ownText = ownTextRanges(fromMarkdown(body));
-  const lines = body.split(/\r\n|\r|\n/);
+  const first = firstCommandLine(body);
+  if (first === undefined) return [];
+  if (body.length > MAX_COMMENT_CHARS) return [{ type: 'unread', line: first, reply: COMMAND_TEXT.tooLong(body.length) }];
   const results: ParsedCommand[] = [];
-  let offset = 0;
-  let range = 0;
-  lines.forEach((text, index) => {
-    const lineStart = offset;
-    offset += text.length + lineEndingLength(body, offset + text.length);
-    const indent = /^[ \t]*/.exec(text)![0].length;
-    const rest = text.slice(indent);
-    if (!startsWithPrefix(rest)) return;
-    // lines come in order, so the ranges are walked once
-    const at = lineStart + indent;
-    while (range < ownText.length && ownText[range]!.end <= at) range++;
-    const current = ownText[range];
-    if (!current || current.start > at) return;
-    results.push(parseLine(rest, index + 1));
-  });
+  for (const found of scanOwnLines(body, startsWithPrefix)) {
+    results.push(found.kind === 'own' ? parseLine(found.text, found.line) : { type: 'unread', line: found.line, reply: COMMAND_TEXT.unsure(found.line) });
+  }
   return results;
+}
+
+/** The 1-based number of the first line that starts (after spaces or tabs) with `/aaoe`, by one scan; none: undefined. */
+function firstCommandLine(body: string): number | undefined {
+  let line = 1;
+  let atStart = true;
+  for (let i = 0; i < body.length; i++) {
+    const c = body.charCodeAt(i);
+    if (c === 10 || c === 13) {
+      if (c === 13 && body.charCodeAt(i + 1) === 10) i++;
+      line++;
+      atStart = true;
+    } else if (atStart && (c === 32 || c === 9)) {
+      continue;
+    } else {
+      if (atStart && startsWithPrefix(body.slice(i, i + PREFIX.length + 1))) return line;
+      atStart = false;
+    }
+  }
+  return undefined;
 }
 
 function parseLine(text: string, line: number): ParsedCommand {
@@ -159,38 +184,4 @@ function editDistance(a: string, b: string): number {
 
 function stripHtmlComments(text: string): string {
   return text.replace(/<!--[\s\S]*?(?:-->|$)/g, ' ');
-}
-
-function lineEndingLength(body: string, at: number): number {
-  if (body.startsWith('\r\n', at)) return 2;
-  return at < body.length ? 1 : 0;
-}
-
-type MarkdownNode = {
-  type: string;
-  position?: { start: { offset?: number | undefined }; end: { offset?: number | undefined } } | undefined;
-  children?: MarkdownNode[];
-};
-
-/**
- * Where a line's first character must sit for the line to count: plain text whose every ancestor is one of these.
- * An allow-list, so any construct not named here (quotes, code, HTML, links, emphasis, tables...) never counts.
- */
-const OWN_TEXT_ANCESTORS: ReadonlySet<string> = new Set(['root', 'paragraph', 'heading', 'list', 'listItem']);
-
-/** The source ranges of the text that counts, in document order. */
-function ownTextRanges(root: MarkdownNode): { start: number; end: number }[] {
-  const ranges: { start: number; end: number }[] = [];
-  const visit = (node: MarkdownNode): void => {
-    if (node.type === 'text') {
-      const start = node.position?.start.offset;
-      const end = node.position?.end.offset;
-      if (start !== undefined && end !== undefined) ranges.push({ start, end });
-      return;
-    }
-    if (!OWN_TEXT_ANCESTORS.has(node.type)) return;
-    for (const child of node.children ?? []) visit(child);
-  };
-  visit(root);
-  return ranges;
 }

@@ -1,17 +1,19 @@
 import { verifySignature } from '../github/signature.js';
+import { repositoryKey, signDispatch, type DispatchEventType } from '../github/dispatch-signature.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { transition, type ExecutionEvent } from '../execution/transition.js';
 import type { GitHubAdapter } from '../github/github-adapter.js';
 import type { Policy } from '../policy/schema.js';
 import { appendAudit } from '../store/audit-log.js';
-import { commitTransition, dispatchedSha, lockExecution, markDone, type EffectJob, type ExecutionRecord } from '../store/executions.js';
-import { acquireDeployLock } from '../store/deploy-locks.js';
+import { commitTransition, dispatchedSha, getExecution, lockExecution, markDone, type EffectJob, type ExecutionRecord } from '../store/executions.js';
+import { acquireDeployLock, recordDispatch, takeFreeDeployLock } from '../store/deploy-locks.js';
+import { repositoryFreeze, uncountedFailures, type Freeze } from '../store/breaker.js';
 import { saveDeployReport } from '../store/deploy-reports.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
 import { setTimer } from '../store/timers.js';
 import { scheduleAt, type ScheduleDecision } from '../schedule/windows.js';
-import { deployHold } from '../store/deploy-holds.js';
+import { MAX_HOLD_MS, deployHold } from '../store/deploy-holds.js';
 import { traceparent } from './tracing.js';
 import { readBody } from './http-body.js';
 import type { Runtime } from './runtime.js';
@@ -20,10 +22,13 @@ import type { Runtime } from './runtime.js';
  * After merge: the app starts the companion workflow and moves the execution on from what the action reports.
  *
  * - `dispatch_deploy`: `POST /repos/{owner}/{repo}/dispatches` with event type `aaoe-deploy` and the dispatch payload
- *   (version 1, `action/README.md`); the execution is then `deploying`.
- * - The report: `POST /aaoe/deploy-report`, signed with `AAOE_REPORT_SECRET` like a webhook
- *   (`X-AAOE-Signature-256`). A report is a claim about one execution and the commit AAOE dispatched: anything
- *   else is refused, and it can only end a deployment (promoted, or rolled back), never approve anything.
+ *   (version 1, `action/README.md`), signed with the repository's key (`src/github/dispatch-signature.ts`, derived
+ *   from `AAOE_REPORT_SECRET` per installation and repository); the execution is then `deploying`. Never while the
+ *   repository is frozen, or while a failed canary has not been counted by the breaker yet.
+ * - The report: `POST /aaoe/deploy-report`, signed like a webhook (`X-AAOE-Signature-256`) with the key of the
+ *   execution's own installation and repository: one repository's key forges nothing for another. A report is a
+ *   claim about one execution and the commit AAOE dispatched: anything else is refused, and it can only end a
+ *   deployment (promoted, or rolled back), never approve anything.
  * - `dispatch_rollback` (after `/aaoe rollback`): event type `aaoe-rollback`, unless the action already rolled back.
  */
 
@@ -48,7 +53,7 @@ export const DeployReport = z.looseObject({
 });
 export type DeployReport = z.infer<typeof DeployReport>;
 
-/** The dispatch payload (version 1) the companion workflow reads; `action/src/dispatch-payload.ts` validates it. */
+/** The dispatch payload (version 1) the companion workflow reads, unsigned (what a preview shows). */
 export function dispatchPayload(execution: ExecutionRecord, sha: string, policy: Policy): Record<string, unknown> {
   return {
     version: 1,
@@ -62,35 +67,69 @@ export function dispatchPayload(execution: ExecutionRecord, sha: string, policy:
   };
 }
 
-export type DeployPorts = { runtime: Runtime; now: () => Date };
+/**
+ * The payload as dispatched: signed with the repository's key for this repository, event and time, so the action
+ * runs it only there, for that event and environment (`action/src/dispatch-payload.ts`). Without a master secret
+ * it goes unsigned, and the action refuses it.
+ */
+export function signedDispatchPayload(execution: ExecutionRecord, sha: string, policy: Policy, eventType: DispatchEventType, master: string | undefined, now: Date): Record<string, unknown> {
+  const payload = { ...dispatchPayload(execution, sha, policy), repository: execution.repo, issuedAt: now.toISOString() };
+  if (!master) return payload;
+  const key = repositoryKey(master, execution.installationId, execution.repo);
+  const signed = { ...payload, version: 1, executionId: execution.id, sha, environment: DEFAULT_ENVIRONMENT, eventType, canaryPercent: policy.deployment.canaryPercent, pullRequest: execution.pullRequest ?? undefined, traceparent: traceparent(execution.traceId) };
+  return { ...payload, signature: signDispatch(signed, key) };
+}
+
+/** `reportSecret`: the master secret (`AAOE_REPORT_SECRET`) each repository's key is derived from. */
+export type DeployPorts = { runtime: Runtime; now: () => Date; reportSecret?: string | undefined };
+
+/** The facts a dispatch is decided on, read at one moment. */
+export type DispatchFacts = { state: string; freeze: Freeze | undefined; uncounted: string[]; schedule: ScheduleDecision; now: Date };
+
+export type DispatchDecision =
+  | { kind: 'skip'; reason: string }
+  | { kind: 'wait'; why: 'frozen' | 'schedule'; reason: string; until: Date | null }
+  /** Not yet, for a moment: another job (the breaker's count) runs first; the job is tried again (backoff). */
+  | { kind: 'retry'; reason: string }
+  | { kind: 'dispatch' };
 
 /**
- * `dispatch_deploy`: starts the companion workflow for the merged commit; the execution is then `deploying`.
- * Not before the schedule allows it (a change merged outside its window waits for the next one, on a timer), and
- * one deployment at a time per environment: one that finds another in flight is queued behind it and dispatched
- * when that one ends (`releaseDeployLock`, run when an execution ends).
+ * Whether a merged change is dispatched now (pure): never while the repository is frozen (until the freeze ends),
+ * never before the breaker counted a failed canary of the repository (that failure may freeze it: the job is tried
+ * again once the breaker's job ran), and only when the schedule allows it.
+ */
+export function decideDispatch(f: DispatchFacts): DispatchDecision {
+  if (f.state !== 'merged') return { kind: 'skip', reason: `dispatch in ${f.state}` };
+  if (f.freeze) return { kind: 'wait', why: 'frozen', reason: `the repository is frozen until ${f.freeze.until}: ${f.freeze.reason}`, until: new Date(f.freeze.until) };
+  if (f.uncounted.length > 0) return { kind: 'retry', reason: `the circuit breaker has not counted the failed canary of execution ${f.uncounted.join(', ')} yet` };
+  if (!f.schedule.open) return { kind: 'wait', why: 'schedule', reason: f.schedule.reason, until: f.schedule.opensAt ?? null };
+  return { kind: 'dispatch' };
+}
+
+/**
+ * `dispatch_deploy`: starts the companion workflow for the merged commit, with a signed payload; the execution is
+ * then `deploying`. Not while the repository is frozen, nor before the breaker counted a failed canary (the queue
+ * hands the environment on when an execution ends, failed or not: its next dispatch comes through here too), not
+ * before the schedule allows it (a change merged outside its window waits for the next one, on a timer), and one
+ * deployment at a time per environment: one that finds another in flight is queued behind it and dispatched when
+ * that one ends (`releaseDeployLock`, run when an execution ends). The dispatch is recorded on the lock first: the
+ * protection rule approves only its run.
  */
 export async function dispatchDeploy(ports: DeployPorts, job: Job<EffectJob>, execution: ExecutionRecord, sha: string, github: GitHubAdapter, policy: Policy): Promise<void> {
-  if (execution.state !== 'merged') {
-    await ports.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, { skipped: `dispatch in ${execution.state}` }));
-    return;
-  }
   const now = ports.now();
-  const decision = await deployDecision(ports, execution.id, policy, now);
-  if (!decision.open) {
-    await ports.runtime.db.transaction(async (tx) => {
-      if (!(await markDone(tx, job.key, execution.id, { waiting: decision.opensAt?.toISOString() ?? null }))) return;
-      if (decision.opensAt) {
-        const effect = { type: 'dispatch_deploy' as const, sha, notBefore: decision.opensAt.toISOString(), key: `${job.key}:at:${decision.opensAt.toISOString()}` };
-        await setTimer(tx, decision.opensAt, { executionId: execution.id, traceId: job.data.traceId, effect });
-      }
-      await appendAudit(tx, {
-        executionId: execution.id, traceId: job.data.traceId, actor: 'aaoe', action: 'deploy_waiting',
-        reason: `merged, not deployed yet: ${decision.reason}; ${decision.opensAt ? `dispatched at ${decision.opensAt.toISOString()}` : 'nothing opens within a year: change the schedule, then /aaoe retry'}`, data: { sha, opensAt: decision.opensAt?.toISOString() ?? null },
-      });
-    });
+  const db = ports.runtime.db;
+  // in this order: the breaker records a failure and the freeze it trips in one transaction, so a failure found
+  // counted here has its freeze visible to the read after it (read the other way round, both could be missed)
+  const uncounted = await uncountedFailures(db, execution.repo, now);
+  const freeze = await repositoryFreeze(db, execution.repo, now);
+  const decision = decideDispatch({ state: execution.state, freeze, uncounted, schedule: await deployDecision(ports, execution.id, policy, now), now });
+  if (decision.kind === 'skip') {
+    await db.transaction((tx) => markDone(tx, job.key, execution.id, { skipped: decision.reason }));
     return;
   }
+  if (decision.kind === 'wait') return waitToDispatch(ports, job, execution.id, sha, decision);
+  // the breaker's own job counts that failure in a moment (and may freeze): this job is retried after it, with backoff
+  if (decision.kind === 'retry') throw new Error(`not dispatched yet: ${decision.reason}; retried`);
   const lock = await ports.runtime.db.transaction(async (tx) => {
     const outcome = await acquireDeployLock(tx, { repo: execution.repo, environment: DEFAULT_ENVIRONMENT, executionId: execution.id, sha, traceId: job.data.traceId, priority: deployPriority(execution), now });
     if (!outcome.acquired && (await markDone(tx, job.key, execution.id, { queuedBehind: outcome.holder, position: outcome.position }))) {
@@ -99,10 +138,12 @@ export async function dispatchDeploy(ports: DeployPorts, job: Job<EffectJob>, ex
         reason: `${DEFAULT_ENVIRONMENT} has a deployment in flight (execution ${outcome.holder}): queued, position ${outcome.position}; dispatched when it ends`, data: { sha, holder: outcome.holder },
       });
     }
+    // the protection rule approves a run of this dispatch only: recorded before GitHub hears of it
+    if (outcome.acquired) await recordDispatch(tx, execution.id, { sha, eventType: DEPLOY_EVENT_TYPE, at: now });
     return outcome;
   });
   if (!lock.acquired) return;
-  await github.dispatch(DEPLOY_EVENT_TYPE, dispatchPayload(execution, sha, policy));
+  await github.dispatch(DEPLOY_EVENT_TYPE, signedDispatchPayload(execution, sha, policy, DEPLOY_EVENT_TYPE, ports.reportSecret, now));
   await ports.runtime.db.transaction(async (tx) => {
     if (!(await markDone(tx, job.key, execution.id, { sha }))) return;
     const before = await lockExecution(tx, execution.id);
@@ -113,15 +154,38 @@ export async function dispatchDeploy(ports: DeployPorts, job: Job<EffectJob>, ex
 }
 
 /**
+ * A dispatch that may not go now: done for this job, a timer for when it may (the same key base, so waits do not
+ * grow it), and the audit log says why.
+ */
+async function waitToDispatch(ports: DeployPorts, job: Job<EffectJob>, executionId: string, sha: string, decision: Extract<DispatchDecision, { kind: 'wait' }>): Promise<void> {
+  const base = job.key.split(':at:')[0]!;
+  await ports.runtime.db.transaction(async (tx) => {
+    if (!(await markDone(tx, job.key, executionId, { waiting: decision.until?.toISOString() ?? null, why: decision.why }))) return;
+    if (decision.until) {
+      const effect = { type: 'dispatch_deploy' as const, sha, notBefore: decision.until.toISOString(), key: `${base}:at:${decision.until.toISOString()}` };
+      await setTimer(tx, decision.until, { executionId, traceId: job.data.traceId, effect });
+    }
+    const at = decision.until?.toISOString();
+    const when = !at ? 'nothing opens within a year: change the schedule, then /aaoe retry' : decision.why === 'frozen' ? `dispatched at ${at}, when the freeze ends` : `dispatched at ${at}`;
+    await appendAudit(tx, {
+      executionId, traceId: job.data.traceId, actor: 'aaoe', action: 'deploy_waiting',
+      reason: `merged, not deployed yet: ${decision.reason}; ${when}`, data: { sha, why: decision.why, until: decision.until?.toISOString() ?? null },
+    });
+  });
+}
+
+/**
  * Whether a merged change may be dispatched now: the policy's change windows and freezes, and a time someone
  * scheduled it for (`deploy_holds`); if not, when it next may (the first opening at or after the hold).
  */
 export async function deployDecision(ports: DeployPorts, executionId: string, policy: Policy, now: Date): Promise<ScheduleDecision> {
   const hold = await deployHold(ports.runtime.db, executionId);
   if (!hold || Date.parse(hold.notBefore) <= now.getTime()) return scheduleAt(policy.schedule, now);
-  const at = new Date(hold.notBefore);
+  // a hold never lasts longer than MAX_HOLD_MS from when it was set, whatever was stored
+  const at = new Date(Math.min(Date.parse(hold.notBefore), Date.parse(hold.at) + MAX_HOLD_MS));
+  if (at.getTime() <= now.getTime()) return scheduleAt(policy.schedule, now);
   const then = scheduleAt(policy.schedule, at);
-  return { open: false, reason: `scheduled by @${hold.by} for ${hold.notBefore}`, opensAt: then.open ? at : then.opensAt };
+  return { open: false, reason: `scheduled by @${hold.by} for ${at.toISOString()}`, opensAt: then.open ? at : then.opensAt };
 }
 
 /**
@@ -133,11 +197,38 @@ export function deployPriority(execution: Pick<ExecutionRecord, 'work'>): number
   return kind === 'bug' || kind === 'ops' ? 1 : 0;
 }
 
-/** `dispatch_rollback`: the action rolls back on its own verdict; after `/aaoe rollback` the app asks it to. */
+/**
+ * `dispatch_rollback`: the action rolls back on its own verdict; after `/aaoe rollback` the app asks it to, holding
+ * the environment's lock (taken when free: a rollback never queues behind the deployments it may undo; while
+ * another execution holds it, the rollback waits for it, looked at again every minute).
+ */
 export async function dispatchRollback(ports: DeployPorts, job: Job<EffectJob>, execution: ExecutionRecord, github: GitHubAdapter, policy: Policy): Promise<void> {
   const sha = await dispatchedSha(ports.runtime.db, execution.id);
-  if (execution.state === 'rolling_back' && sha) await github.dispatch(ROLLBACK_EVENT_TYPE, dispatchPayload(execution, sha, policy));
-  await ports.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, execution.state === 'rolling_back' ? { dispatched: sha ?? null } : { skipped: `already ${execution.state}` }));
+  const now = ports.now();
+  if (execution.state !== 'rolling_back' || !sha) {
+    await ports.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, execution.state === 'rolling_back' ? { dispatched: null } : { skipped: `already ${execution.state}` }));
+    return;
+  }
+  const held = await ports.runtime.db.transaction(async (tx) => {
+    const taken = await takeFreeDeployLock(tx, { repo: execution.repo, environment: DEFAULT_ENVIRONMENT, executionId: execution.id, now });
+    if (taken) await recordDispatch(tx, execution.id, { sha, eventType: ROLLBACK_EVENT_TYPE, at: now });
+    else if (await markDone(tx, job.key, execution.id, { waiting: 'deploy lock' })) {
+      const base = job.key.split(':at:')[0]!;
+      const until = new Date(now.getTime() + 60_000);
+      const effect = { type: 'dispatch_rollback' as const, reason: 'waiting for the deploy lock', notBefore: until.toISOString(), key: `${base}:at:${until.toISOString()}` };
+      await setTimer(tx, until, { executionId: execution.id, traceId: job.data.traceId, effect });
+      if (job.key === base) {
+        await appendAudit(tx, {
+          executionId: execution.id, traceId: job.data.traceId, actor: 'aaoe', action: 'rollback_waiting',
+          reason: `another deployment holds ${DEFAULT_ENVIRONMENT}: the rollback of ${sha} is dispatched when it ends`, data: { sha },
+        });
+      }
+    }
+    return taken;
+  });
+  if (!held) return;
+  await github.dispatch(ROLLBACK_EVENT_TYPE, signedDispatchPayload(execution, sha, policy, ROLLBACK_EVENT_TYPE, ports.reportSecret, now));
+  await ports.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, { dispatched: sha }));
 }
 
 type Answer = { status: number; body: Record<string, unknown> };
@@ -155,15 +246,19 @@ export function reportHandler(ports: DeployPorts, secret: string | undefined, lo
     if (!secret) return send({ status: 503, body: { error: 'reports are not accepted: set AAOE_REPORT_SECRET (the report-secret of the action)' } });
     const raw = await readBody(req, 256 * 1024);
     if (raw === undefined) return send({ status: 413, body: { error: 'a report is at most 256 KB' } });
-    if (!verifySignature(raw, String(req.headers['x-aaoe-signature-256'] ?? ''), secret)) {
-      log.warn({ path: REPORT_PATH }, 'deploy report refused: bad signature');
-      return send({ status: 401, body: { error: 'the X-AAOE-Signature-256 signature does not match' } });
-    }
     let json: unknown;
     try {
       json = JSON.parse(raw);
     } catch {
       return send({ status: 400, body: { error: 'the body is not JSON' } });
+    }
+    // the key is the execution's own installation and repository's: a report signed with another's is refused
+    const claimed = typeof (json as { executionId?: unknown } | null)?.executionId === 'string' ? String((json as { executionId: string }).executionId).slice(0, 128) : '';
+    const execution = claimed ? await getExecution(ports.runtime.db, claimed) : undefined;
+    const key = execution ? repositoryKey(secret, execution.installationId, execution.repo) : undefined;
+    if (!key || !verifySignature(raw, String(req.headers['x-aaoe-signature-256'] ?? ''), key)) {
+      log.warn({ path: REPORT_PATH }, 'deploy report refused: bad signature');
+      return send({ status: 401, body: { error: "the X-AAOE-Signature-256 signature does not match the key of the execution's repository (aaoe report-key)" } });
     }
     const parsed = DeployReport.safeParse(json);
     if (!parsed.success) return send({ status: 400, body: { error: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') } });

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { issueTextDigest } from '../agent/issue-consent.js';
 import { toPullRequestFacts, type PullRequestFacts } from '../github/github-adapter.js';
 import { markQueued, recordDeliveries, takeUnqueued } from '../store/deliveries.js';
 import { QUEUES } from '../store/job-queue.js';
@@ -21,8 +22,11 @@ export type DeliveryJob = {
   sender: string | null;
   /** `User`, `Bot` or `Organization`: a label a bot applied is never consent. */
   senderType?: string | null;
-  /** `issues`: the issue's number and labels, and the label this delivery applied (`labeled`). */
-  issue?: { number: number; labels: string[]; label?: string };
+  /**
+   * `issues`: the issue's number and labels, the label this delivery applied (`labeled`), and the SHA-256 of its
+   * title and body as the delivery shows them (the text a person consented to when they applied the label).
+   */
+  issue?: { number: number; labels: string[]; label?: string; textSha256?: string };
   /** `issue_comment.created` with a line that starts with `/aaoe`: the comment to read (again, through the API). */
   comment?: { id: number; number: number; onPullRequest: boolean };
   /** `check_run.requested_action`: the button pressed on AAOE's check run. */
@@ -65,7 +69,9 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
     // an `issues` delivery about a pull request is not issue work
     if (!payload.issue || payload.issue.pull_request || typeof payload.issue.number !== 'number') return undefined;
     const labels = ((payload.issue.labels ?? []) as Array<{ name?: unknown }>).map((l) => l.name).filter((l): l is string => typeof l === 'string');
-    return { ...base, issue: { number: payload.issue.number, labels, ...(typeof payload.label?.name === 'string' ? { label: payload.label.name } : {}) } };
+    const label = typeof payload.label?.name === 'string' ? { label: payload.label.name } : {};
+    const text = typeof payload.issue.title === 'string' ? { textSha256: issueTextDigest({ title: payload.issue.title, body: typeof payload.issue.body === 'string' ? payload.issue.body : null }) } : {};
+    return { ...base, issue: { number: payload.issue.number, labels, ...label, ...text } };
   }
   if (name === 'pull_request' && payload.action === 'closed') {
     // only a merge matters (it starts the deployment); a pull request closed unmerged changes nothing

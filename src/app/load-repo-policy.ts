@@ -1,6 +1,7 @@
 import type { Context } from 'probot';
 import { GitHubAdapter } from '../github/github-adapter.js';
 import { loadPolicy, resolvePolicy, type PolicyAsWritten, type PolicyError } from '../policy/load-policy.js';
+import type { ProtectedPathsFacts } from '../policy/gates/protected-paths.js';
 import type { Presets } from '../policy/presets.js';
 import type { Policy } from '../policy/schema.js';
 
@@ -11,7 +12,14 @@ export const CONFIG_PATH = `.github/${CONFIG_FILE}`;
 /** Without a config file a repository is judged by this preset. */
 export const DEFAULT_PRESET = 'standard';
 
-export type RepoPolicy = { ok: true; policy: Policy; source: string } | { ok: false; errors: PolicyError[] };
+/** A file the configuration was read from (or looked for): the repository's own, the owner's `.github`, what it `_extends`. */
+export type ConfigSource = { owner: string; repo: string; path: string };
+
+/**
+ * The policy, or why it does not validate; `sources`: every file read to build it (a push to the default branch of
+ * any of their repositories drops the cached policy, src/app/policy-cache.ts).
+ */
+export type RepoPolicy = ({ ok: true; policy: Policy; source: string } | { ok: false; errors: PolicyError[] }) & { sources?: ConfigSource[] };
 
 /**
  * Reads `.github/aaoe.yml` from the default branch through Probot's `context.config` (which follows
@@ -21,22 +29,51 @@ export type RepoPolicy = { ok: true; policy: Policy; source: string } | { ok: fa
  * again as text so that every error carries `line:col`.
  */
 export async function loadRepoPolicy(context: Context, presets: Presets): Promise<RepoPolicy> {
-  let merged: unknown;
-  try {
-    merged = await context.config(CONFIG_FILE);
-  } catch (error) {
-    return positionedErrors(context, presets, error);
-  }
+  const { merged, sources, error } = await readConfig(context);
+  if (error !== undefined) return { ...(await positionedErrors(context, presets, error)), sources };
+  const { owner, repo } = context.repo();
   if (merged === null || merged === undefined) {
     const resolved = resolvePolicy({ policy: { extends: DEFAULT_PRESET } }, presets);
     if (!resolved.ok) throw new Error(`the ${DEFAULT_PRESET} preset does not resolve: ${resolved.errors[0]?.message}`);
-    return { ok: true, policy: resolved.policy, source: `the \`${DEFAULT_PRESET}\` preset (no \`${CONFIG_PATH}\` on the default branch)` };
+    return { ok: true, policy: resolved.policy, source: `the \`${DEFAULT_PRESET}\` preset (no \`${CONFIG_PATH}\` on the default branch)`, sources };
   }
 
   // resolvePolicy validates what it is given (as written: every key optional until merged with its preset)
   const resolved = resolvePolicy({ policy: merged as PolicyAsWritten, file: CONFIG_PATH }, presets);
-  if (resolved.ok) return { ok: true, policy: resolved.policy, source: `\`${CONFIG_PATH}\` on the default branch` };
-  return positionedErrors(context, presets, resolved.errors[0]?.message);
+  if (resolved.ok) return { ok: true, policy: withConfigFiles(resolved.policy, extendedFiles(sources, owner, repo)), source: `\`${CONFIG_PATH}\` on the default branch`, sources };
+  return { ...(await positionedErrors(context, presets, resolved.errors[0]?.message)), sources };
+}
+
+/**
+ * Probot's `context.config` (its merge of the files, unchanged), and the files it read: Probot reads them through
+ * `octokit.config.get`, which reports them, so this gives `context.config` an octokit whose `config.get` notes them.
+ */
+async function readConfig(context: Context): Promise<{ merged: unknown; sources: ConfigSource[]; error?: unknown }> {
+  const sources: ConfigSource[] = [];
+  const get: typeof context.octokit.config.get = async (options) => {
+    const got = await context.octokit.config.get(options);
+    for (const f of got.files) sources.push({ owner: f.owner, repo: f.repo, path: f.path });
+    return got;
+  };
+  const noting = Object.create(context, { octokit: { value: { config: { get } } } }) as Context;
+  try {
+    return { merged: await context.config.call(noting, CONFIG_FILE), sources };
+  } catch (error) {
+    return { merged: undefined, sources, error: error ?? 'the configuration could not be read' };
+  }
+}
+
+/** The files of this repository, other than its own config file, that the configuration builds on (`_extends`). */
+export function extendedFiles(sources: readonly ConfigSource[], owner: string, repo: string): string[] {
+  const here = (s: ConfigSource) => s.owner.toLowerCase() === owner.toLowerCase() && s.repo.toLowerCase() === repo.toLowerCase();
+  return [...new Set(sources.filter((s) => here(s) && s.path !== CONFIG_PATH).map((s) => s.path))];
+}
+
+/** The policy with the files it extends in this repository, as facts for the protected-paths gate. */
+function withConfigFiles(policy: Policy, configFiles: string[]): Policy {
+  if (configFiles.length === 0) return policy;
+  const protectedPaths: ProtectedPathsFacts = { ...policy.protectedPaths, configFiles };
+  return { ...policy, protectedPaths };
 }
 
 /** Reads the repository's own file as text so that each error carries its `line:col`. */

@@ -1,5 +1,5 @@
 import type { GitHubAdapter } from '../github/github-adapter.js';
-import { GITHUB_DESTINATION, type GitHubTarget, type NotificationsPolicy, type NotifyDestinations, type NotifyEvent, type SelfHealPolicy } from '../notify/config.js';
+import { destinationServes, GITHUB_DESTINATION, type GitHubTarget, type NotificationsPolicy, type NotifyDestinations, type NotifyEvent, type SelfHealPolicy } from '../notify/config.js';
 import { DEBUG_LABEL, debugIssueMarker, renderDebugIssue } from '../notify/debug-issue.js';
 import { deliveryIdFor, safeUrl, type Notification } from '../notify/message.js';
 import { sendGitHubComment, sendToDestination, type FetchLike, type SendOutcome, type SendTiming } from '../notify/senders.js';
@@ -142,9 +142,14 @@ async function deliver(
       }
       continue;
     }
+    // a destination scoped to other repositories is not this one's to use (and is not named to it)
+    const open = Object.entries(ports.destinations.destinations).filter(([, d]) => destinationServes(d, execution.repo));
     const destination = ports.destinations.destinations[route.to];
-    const error = `no destination "${route.to}": the operator's AAOE_NOTIFY_DESTINATIONS does not define it (defined: ${Object.keys(ports.destinations.destinations).join(', ') || 'none'})`;
-    sends.set(route.to, destination ? () => sendToDestination(route.to, destination, notification, timing, ports.fetch) : async () => ({ ok: false, attempts: 0, status: null, error }));
+    const error = destination
+      ? `the operator's destination "${route.to}" is not open to ${execution.repo} (its \`repositories\` in AAOE_NOTIFY_DESTINATIONS do not list it)`
+      : `no destination "${route.to}": the operator's AAOE_NOTIFY_DESTINATIONS does not define it (defined: ${open.map(([name]) => name).join(', ') || 'none'})`;
+    const usable = destination && destinationServes(destination, execution.repo) ? destination : undefined;
+    sends.set(route.to, usable ? () => sendToDestination(route.to, usable, notification, timing, ports.fetch) : async () => ({ ok: false, attempts: 0, status: null, error }));
   }
   const comment = async (issueNumber: number, marker: string, body: string) => github.upsertComment(issueNumber, marker, body, await ports.botLogin());
   for (const [name, target] of comments) sends.set(name, () => sendGitHubComment(comment, target.number, notification, [...target.mentions], timing));

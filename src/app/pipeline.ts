@@ -5,13 +5,18 @@ import { GitHubAdapter, type CheckRunPlan, type Octokit, type PullRequestFacts }
 import { changedPaths, type Change } from '../policy/change.js';
 import type { ChangePackageType } from '../policy/schema.js';
 import { evaluatePolicy } from '../policy/evaluate-policy.js';
-import { explainEvaluation, explainInvalidPolicy, explainUngoverned } from '../policy/explain.js';
+import { explainEvaluation, explainIncomplete, explainInvalidPolicy, explainSnapshot, explainUngoverned, withPreamble } from '../policy/explain.js';
 import { decideGovernance } from '../policy/governance.js';
+import { checkCompleteness, decideDeployTarget, decideMergeDeploy } from '../policy/snapshot.js';
+import { gatherPullRequestSnapshot } from './pull-request-snapshot.js';
+import { isOnboardingCommit, recordOnboardingCommit } from '../store/onboarding-commits.js';
 import type { Presets } from '../policy/presets.js';
 import { AgentWork, startIssueExecution } from './agent-work.js';
 import { DEFAULT_ENVIRONMENT, dispatchDeploy, dispatchRollback } from './deploy-work.js';
+import { reviewDeployment } from './deployment-review.js';
 import { CommandWork, explainApprovals, judgeApprovals } from './command-work.js';
 import { PlanWork, isPlanJob } from './plan-work.js';
+import { parseCommands } from './commands.js';
 import { extractProposalBlock, type Proposal } from '../agent/proposal.js';
 import type { AgentConfig } from '../agent/models-config.js';
 import { executionModelCost } from '../store/model-calls.js';
@@ -61,7 +66,7 @@ export class Pipeline {
   constructor(
     private readonly app: Probot,
     private readonly runtime: Runtime,
-    private readonly options: { now: () => Date; presets: Presets; policyTtlMs: number; agent?: AgentConfig | undefined; notify?: NotifyDestinations | undefined },
+    private readonly options: { now: () => Date; presets: Presets; policyTtlMs: number; agent?: AgentConfig | undefined; notify?: NotifyDestinations | undefined; reportSecret?: string | undefined },
   ) {
     this.policies = new PolicyCache<RepoPolicy>(options.policyTtlMs);
     this.agentWork = new AgentWork(
@@ -112,16 +117,21 @@ export class Pipeline {
     const payload = { repository: { name: repository.name, owner: { login: repository.owner } }, installation: { id: installationId } };
     const context = new Context({ id, name, payload } as never, octokit, this.app.log.child({ delivery: id, event: `${name}.${action}` }));
     const github = new GitHubAdapter(octokit, context.repo());
-    if (job.data.onboarding) return void (await onboardRepositories(octokit, job.data.onboarding, context.log, await this.botLogin()));
+    if (job.data.onboarding) {
+      const ports = { botLogin: await this.botLogin(), recordCommit: (repo: string, sha: string) => recordOnboardingCommit(this.runtime.db, repo, sha) };
+      return void (await onboardRepositories(octokit, job.data.onboarding, context.log, ports));
+    }
     if (job.data.push) return void (await checkDriftOnPush({ runtime: this.runtime, now: this.options.now, botLogin: () => this.botLogin(), policyOf: (c) => this.policyFor(c) }, job, context, github));
     if (job.data.issue) return this.agentWork.onIssue(job, context, github);
     if (job.data.comment) {
       // read once (it may have been edited or deleted since the delivery), for the plan commands and the execution's
       const comment = await github.getComment(job.data.comment.id);
-      return (await this.planWork.onComment(job, context, github, comment)) ? undefined : this.commandWork.onComment(job, context, github, comment);
+      // its commands are read once, by a linear scan, for both (a comment is untrusted text of any size)
+      const commands = comment ? parseCommands(comment.body) : [];
+      return (await this.planWork.onComment(job, context, github, comment, commands)) ? undefined : this.commandWork.onComment(job, context, github, comment, commands);
     }
     if (job.data.button) return this.commandWork.onButton(job, context, github);
-    if (job.data.protection) return this.reviewDeployment(job, context, github);
+    if (job.data.protection) return reviewDeployment({ runtime: this.runtime, now: this.options.now, policyFor: (c) => this.policyFor(c) }, job, context, github);
     const pullRequests = job.data.pullRequest ? [job.data.pullRequest] : [];
     for (const number of job.data.pullRequestNumbers ?? []) pullRequests.push(await github.getPullRequest(number));
     for (const pr of pullRequests) await this.onPullRequest(job, context, github, pr);
@@ -145,9 +155,12 @@ export class Pipeline {
         log.info({ execution: agents.id }, 'the agent work that opened this pull request evaluates it');
         return;
       }
-      if (pr.headRef === ONBOARDING_BRANCH && pr.author.login.toLowerCase() === (await this.botLogin()).toLowerCase()) {
+      const governedBefore = await getPullRequestExecution(this.runtime.db, `${owner}/${repo}`, pr.number);
+      if (!governedBefore && pr.headRef === ONBOARDING_BRANCH && pr.author.login.toLowerCase() === (await this.botLogin()).toLowerCase()
+        && (await isOnboardingCommit(this.runtime.db, `${owner}/${repo}`, pr.headSha))) {
         // AAOE's onboarding pull request adds the config a person reviews and merges: not agent work, so it is not
-        // judged by the policy (which forbids touching the config) while it changes nothing else
+        // judged by the policy (which forbids touching the config) while its head is the very commit AAOE wrote
+        // (recorded when it wrote it) and it changes nothing else; any other head on the branch is judged
         const files = await github.listChangedFiles(pr.number);
         if (files.every((f) => f.path === CONFIG_PATH)) {
           const checkRunId = await post('neutral', ONBOARDING_CHECK_TEXT);
@@ -166,11 +179,14 @@ export class Pipeline {
         return;
       }
       const facts = {
-        author: pr.author,
+        author: { ...pr.author, id: pr.authorId },
         appLogin: await this.botLogin(),
         agents: repoPolicy.policy.agents,
+        exemptBots: repoPolicy.policy.governance.exemptBots,
         triggerLabel: repoPolicy.policy.trigger.label,
         labels: pr.labels,
+        // once governed, always governed: the execution decides, whatever the policy, labels or login say now
+        ...(governedBefore ? { execution: { isAgent: governedBefore.subject?.isAgent ?? true, governedBecause: governedBefore.subject?.governedBecause ?? `governed by execution ${governedBefore.id}` } } : {}),
       };
       let governance = decideGovernance(facts);
       if (governance.governed === 'unknown') {
@@ -183,7 +199,10 @@ export class Pipeline {
         log.info('not governed');
         return;
       }
-      const subject: PullRequestSubject = { author: pr.author, isAgent: governance.isAgent, htmlUrl: pr.htmlUrl, governedBecause: governance.reason, updatedAt: pr.updatedAt };
+      const subject: PullRequestSubject = {
+        author: { ...pr.author, ...(pr.authorId ? { id: pr.authorId } : {}) }, isAgent: governance.isAgent, htmlUrl: pr.htmlUrl, governedBecause: governance.reason, updatedAt: pr.updatedAt,
+        ...(pr.baseRef ? { baseRef: pr.baseRef } : {}),
+      };
       const sender = job.data.sender ?? 'github';
       await this.applyPullRequestEvent(key, context, pr, subject, sender, job.data);
     } catch (error) {
@@ -195,15 +214,27 @@ export class Pipeline {
 
   /**
    * A governed pull request was merged: an approved execution is deployed (`dispatch_deploy`); one merged
-   * without approval is not, and the audit log says so (the state machine refuses the event).
+   * without approval is not, and the audit log says so (the state machine refuses the event). Only the judged
+   * head, merged into the judged base when that is a deploy branch, is deployed: the merge delivery says which
+   * head GitHub merged and into which base.
    */
   private async onMerged(key: string, context: Context, pr: PullRequestFacts, delivery: DeliveryJob): Promise<void> {
     const { owner, repo } = context.repo();
+    const repoPolicy = await this.policyFor(context);
+    const branches = repoPolicy.ok ? repoPolicy.policy.deployment.branches : [];
     const state = await this.runtime.db.transaction(async (tx) => {
       if (!(await markDone(tx, key, null))) return undefined;
       const before = await lockPullRequestExecution(tx, `${owner}/${repo}`, pr.number);
       if (!before) return 'not governed';
-      const result = transition(before, { type: 'merged', sha: delivery.mergedSha! }, this.options.now());
+      const judged = before.subject?.judged;
+      const deploy = decideMergeDeploy({ mergedHead: pr.headSha, baseRef: pr.baseRef, defaultBranch: pr.defaultBranch ?? '', branches, judgedHead: before.headSha });
+      const notDeployed = !deploy.deploy
+        ? deploy.reason
+        : judged && (judged.baseRef !== pr.baseRef || judged.headSha !== pr.headSha)
+          ? `merged into \`${pr.baseRef}\`, but the verdict was for \`${judged.headSha.slice(0, 7)}\` into \`${judged.baseRef}\`: not deployed`
+          : undefined;
+      const event: ExecutionEvent = { type: 'merged', sha: delivery.mergedSha!, headSha: pr.headSha, ...(notDeployed ? { notDeployed } : {}) };
+      const result = transition(before, event, this.options.now());
       await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution }, result.effects, delivery.id);
       return result.outcome === 'applied' ? result.execution.state : `refused: ${result.reason}`;
     });
@@ -244,7 +275,9 @@ export class Pipeline {
         ? { type: 'pushed', headSha: pr.headSha }
         : { type: 'evaluation_requested', headSha: pr.headSha, by: sender };
       const result = transition(before, event, now);
-      await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution, subject }, result.effects, delivery.id);
+      // the pair the latest verdict was posted for stays with the execution (a delivery does not carry it)
+      const kept: PullRequestSubject = { ...subject, ...(before.subject?.judged ? { judged: before.subject.judged } : {}) };
+      await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution, subject: kept }, result.effects, delivery.id);
       return result.execution.state;
     });
     this.runtime.queue.wake(QUEUES.effect);
@@ -280,7 +313,7 @@ export class Pipeline {
         const { context, github } = await this.connect(execution.installationId, execution.repo, traceId, execution.id);
         const repoPolicy = await this.policyFor(context);
         if (!repoPolicy.ok) throw new Error('the repository policy does not validate: nothing is dispatched until it does');
-        const ports = { runtime: this.runtime, now: this.options.now };
+        const ports = { runtime: this.runtime, now: this.options.now, reportSecret: this.options.reportSecret };
         return effect.type === 'dispatch_deploy' ? dispatchDeploy(ports, job, execution, effect.sha, github, repoPolicy.policy) : dispatchRollback(ports, job, execution, github, repoPolicy.policy);
       }
       case 'promote':
@@ -338,12 +371,18 @@ export class Pipeline {
       if (execution.pullRequest === null || !subject) throw new Error(`execution ${execution.id} has no pull request to evaluate`);
       const repoPolicy = await this.policyFor(context);
       if (!repoPolicy.ok) throw new Error('the policy became invalid; the next delivery reports where');
+      // one snapshot pinned to (base, head): the files of exactly the head this verdict is posted on, or nothing
+      const gathered = await gatherPullRequestSnapshot(github, execution.pullRequest, headSha, subject.baseRef);
+      if (gathered.outcome === 'superseded') return await this.supersede(job, execution, headSha, gathered, traceId);
+      const { snapshot } = gathered;
+      const target = decideDeployTarget(snapshot.baseRef, snapshot.defaultBranch, repoPolicy.policy.deployment.branches);
+      const completeness = checkCompleteness(snapshot);
       const spent = await executionModelCost(this.runtime.db, execution.id);
       const frozen = await activeFreeze(this.runtime.db, execution.repo, DEFAULT_ENVIRONMENT, this.options.now());
       const change: Change = {
-        files: await github.listChangedFiles(execution.pullRequest),
+        files: snapshot.files,
         author: { login: subject.author.login, isAgent: subject.isAgent },
-        ...(await this.proposalOf(execution, github)),
+        ...this.proposalOf(execution, snapshot.body),
         freeze: frozen ? { until: frozen.until, reason: frozen.reason } : null,
         ...(execution.work?.packages?.length ? { packages: execution.work.packages.map((p) => ({ path: p.path, type: p.type as ChangePackageType })) } : {}),
         spent: { tokens: spent.tokens, usd: spent.usd },
@@ -351,20 +390,30 @@ export class Pipeline {
       };
       const evaluation = await evaluatePolicy(change, repoPolicy.policy);
       const text = explainEvaluation(evaluation, { policySource: repoPolicy.source, traceId });
+      text.summary = withPreamble(text.summary, explainSnapshot(snapshot, target));
       let conclusion = evaluation.conclusion;
+      if (!completeness.complete) {
+        // GitHub lists at most 3,000 files: what it did not list was never judged, so the change does not pass
+        conclusion = 'failure';
+        Object.assign(text, explainIncomplete(text, completeness));
+      }
       const approvalPorts = { runtime: this.runtime, botLogin: () => this.botLogin() };
       let actions: CheckRunPlan['actions'] = [];
       let approvedBy = '';
-      if (conclusion === 'action_required') {
-        // the gates ask for a person: the approvals received so far decide, judged now
-        const pr = await github.getPullRequest(execution.pullRequest);
+      // the gates ask for a person, or the policy's owners/teams do (whatever the risk): the approvals decide, judged now
+      const owned = repoPolicy.policy.approvals.owners === 'codeowners' || repoPolicy.policy.approvals.teams.length > 0;
+      if (conclusion === 'action_required' || (conclusion === 'success' && owned)) {
+        const pr = gathered.pullRequest; // the pull request as the snapshot read it
         const judged = await judgeApprovals(approvalPorts, github, execution, repoPolicy.policy, pr, changedPaths(change.files));
-        text.summary = `${text.summary}\n\n${explainApprovals(judged)}`;
-        if (judged.status === 'satisfied') {
+        const asked = conclusion === 'action_required' || judged.requirements.some((r) => r.kind !== 'minimum');
+        if (asked) text.summary = `${text.summary}\n\n${explainApprovals(judged)}`;
+        if (asked && judged.status === 'satisfied') {
           conclusion = 'success';
           approvedBy = judged.counted.map((c) => c.login).join(', ');
           text.title = `Approved by ${approvedBy}: ${evaluation.title}`;
-        } else {
+        } else if (asked) {
+          if (conclusion === 'success') text.title = `${judged.summary} (owners or teams of the policy): ${evaluation.title}`;
+          conclusion = 'action_required';
           actions = [
             { label: 'Approve', identifier: 'approve', description: 'Approve this head commit' },
             { label: 'Re-run policy', identifier: 'rerun', description: 'Evaluate the policy again' },
@@ -416,9 +465,12 @@ export class Pipeline {
         if (!before) throw new Error(`execution ${execution.id} vanished`);
         const event: ExecutionEvent = waiting
           ? { type: 'policy_evaluated', headSha, conclusion: 'waiting', reason, opensAt: waiting.opensAt }
-          : { type: 'policy_evaluated', headSha, conclusion, reason, autoMerge: repoPolicy.policy.merge === 'auto' };
+          : { type: 'policy_evaluated', headSha, conclusion, reason, autoMerge: repoPolicy.policy.merge === 'auto' && target.deployable };
         const result = transition(before, event, this.options.now());
-        await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution }, result.effects, traceId);
+        // the verdict is bound to the pair it judged: a merge deploys only this head, merged into this base
+        const judgedPair = { baseRef: snapshot.baseRef, baseSha: snapshot.baseSha, headSha: snapshot.headSha, deployable: target.deployable };
+        const subjectAfter = result.outcome === 'applied' && before.subject ? { ...before.subject, judged: judgedPair } : before.subject;
+        await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution, subject: subjectAfter }, result.effects, traceId);
       });
       this.runtime.queue.wake(QUEUES.effect);
       context.log.info({ conclusion: waiting ? 'waiting' : conclusion, risk: evaluation.risk.level, governedBecause: subject.governedBecause, ...(waiting ? { opensAt: waiting.opensAt } : {}) }, 'policy evaluated');
@@ -431,53 +483,26 @@ export class Pipeline {
 
   // ------------------------------------------------------------------ helpers
 
-  /**
-   * AAOE as a custom deployment protection rule: a deployment is approved only when it comes from a governed
-   * pull request whose execution passed the policy with its approvals (and is not paused or frozen); anything
-   * else is rejected, saying why. Fails closed: a deployment AAOE cannot tie to an execution is rejected.
-   */
-  private async reviewDeployment(job: Job<DeliveryJob>, context: Context, github: GitHubAdapter): Promise<void> {
-    const facts = job.data.protection!;
-    const key = `${job.key}:protection`;
-    if (await isDone(this.runtime.db, key)) return;
-    const { owner, repo } = context.repo();
-    const fullName = `${owner}/${repo}`;
-    const candidates: ExecutionRecord[] = [];
-    for (const number of facts.pullRequestNumbers) {
-      const x = await getPullRequestExecution(this.runtime.db, fullName, number);
-      if (x) candidates.push(x);
-    }
-    for (const x of await listExecutionsAtHead(this.runtime.db, fullName, facts.sha)) if (!candidates.some((c) => c.id === x.id)) candidates.push(x);
-    const repoPolicy = await this.policyFor(context);
-    const cleared = ['approved', 'merged', 'deploying', 'verifying', 'promoted', 'completed'];
-    const passing = candidates.find((x) => cleared.includes(x.state));
-    let decision: { state: 'approved' | 'rejected'; comment: string };
-    const frozen = await activeFreeze(this.runtime.db, fullName, facts.environment, this.options.now());
-    if (frozen) decision = { state: 'rejected', comment: `AAOE: deployments are frozen until ${frozen.until}: ${frozen.reason}. An admin can lift it with /aaoe resume.` };
-    else if (!repoPolicy.ok) decision = { state: 'rejected', comment: 'AAOE: the repository policy (.github/aaoe.yml) does not validate, so no deployment is approved until it does.' };
-    else if (passing) decision = { state: 'approved', comment: `AAOE: execution ${passing.id} (#${passing.pullRequest}) passed the policy${passing.state === 'approved' ? ' with its approvals' : ''} at ${(passing.headSha ?? '').slice(0, 7)}; not paused or frozen.` };
-    else if (candidates.length > 0) {
-      const x = candidates[0]!;
-      decision = { state: 'rejected', comment: `AAOE: execution ${x.id} (#${x.pullRequest}) is ${x.state.replaceAll('_', ' ')}: ${x.state === 'frozen' ? 'deployments are frozen' : x.state === 'paused' ? 'it was paused (/aaoe resume)' : 'it has not passed the policy with its approvals'}; see the aaoe/policy check.` };
-    } else decision = { state: 'rejected', comment: `AAOE: no governed pull request leads to ${facts.sha.slice(0, 7)}, so nothing approved this deployment to ${facts.environment}.` };
-    await github.reviewDeployment(facts.runId, facts.environment, decision.state, decision.comment);
-    await this.runtime.db.transaction(async (tx) => {
-      if (!(await markDone(tx, key, passing?.id ?? candidates[0]?.id ?? null, decision))) return;
-      const about = passing ?? candidates[0];
-      if (about) {
-        await appendAudit(tx, { executionId: about.id, traceId: job.data.id, actor: 'aaoe', action: `deployment_${decision.state}`, reason: `${facts.environment} (run ${facts.runId}): ${decision.comment}`, data: { sha: facts.sha, environment: facts.environment } });
-      }
-    });
-    context.log.info({ environment: facts.environment, runId: facts.runId, state: decision.state }, 'deployment protection rule answered');
-  }
-
   /** `merge: auto`: AAOE merges the approved head (never a later one); the agent never merges. */
   private async merge(job: Job<EffectJob>, execution: ExecutionRecord, headSha: string, traceId: string): Promise<void> {
     if (execution.pullRequest === null || execution.state !== 'approved' || execution.headSha !== headSha) {
       await this.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, { skipped: `not approved at ${headSha} (${execution.state})` }));
       return;
     }
-    const { github } = await this.connect(execution.installationId, execution.repo, traceId, execution.id);
+    const { context, github } = await this.connect(execution.installationId, execution.repo, traceId, execution.id);
+    // only into a deploy branch, and only into the base the verdict judged (a retargeted pull request is not merged)
+    const pr = await github.getPullRequest(execution.pullRequest);
+    const repoPolicy = await this.policyFor(context);
+    const target = decideDeployTarget(pr.baseRef, pr.defaultBranch ?? '', repoPolicy.ok ? repoPolicy.policy.deployment.branches : []);
+    const judged = execution.subject?.judged;
+    const refusal = !target.deployable ? target.why : judged && judged.baseRef !== pr.baseRef ? `the base is \`${pr.baseRef}\` now, the verdict was for \`${judged.baseRef}\`` : undefined;
+    if (refusal) {
+      await this.runtime.db.transaction(async (tx) => {
+        if (!(await markDone(tx, job.key, execution.id, { skipped: refusal }))) return;
+        await appendAudit(tx, { executionId: execution.id, traceId, actor: 'aaoe', action: 'merge_refused', reason: `not merged: ${refusal}`, data: { headSha, baseRef: pr.baseRef } });
+      });
+      return;
+    }
     const merged = await github.mergePullRequest(execution.pullRequest, headSha);
     await this.runtime.db.transaction(async (tx) => {
       if (!(await markDone(tx, job.key, execution.id, merged))) return;
@@ -486,6 +511,21 @@ export class Pipeline {
         reason: merged.merged ? `merged ${headSha} as ${merged.sha} (merge: auto)` : `GitHub did not merge ${headSha}: ${merged.reason}`, data: { headSha },
       });
     });
+  }
+
+  /**
+   * GitHub's head is not the head this evaluation was for: it posts nothing (the files it could list belong to
+   * another commit). The execution moves to GitHub's head (a push seen late), whose own evaluation follows.
+   */
+  private async supersede(job: Job<EffectJob>, execution: ExecutionRecord, headSha: string, gathered: { headSha: string; reason: string }, traceId: string): Promise<void> {
+    await this.runtime.db.transaction(async (tx) => {
+      if (!(await markDone(tx, job.key, execution.id, { superseded: gathered.headSha, reason: gathered.reason }))) return;
+      const before = await lockExecution(tx, execution.id);
+      if (!before || before.headSha !== headSha) return; // a delivery moved it on already
+      const result = transition(before, { type: 'evaluation_requested', headSha: gathered.headSha, by: 'aaoe' }, this.options.now());
+      if (result.outcome === 'applied') await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution }, result.effects, traceId);
+    });
+    this.runtime.queue.wake(QUEUES.effect);
   }
 
   /** Asks for the policy to be evaluated again on an execution's current head. */
@@ -500,14 +540,14 @@ export class Pipeline {
 
   /**
    * The proposal behind a governed pull request and what its agent declared: AAOE's own (kept with the
-   * execution), else the `aaoe-proposal` block of the pull request body as it is now. A declaration only ever
+   * execution), else the `aaoe-proposal` block of the pull request body as the snapshot read it. A declaration only ever
    * raises what AAOE computes; AAOE's own spend is what its calls cost, so only an external estimate adds to it.
    */
-  private async proposalOf(execution: ExecutionRecord, github: GitHubAdapter): Promise<Pick<Change, 'proposal' | 'declared'>> {
+  private proposalOf(execution: ExecutionRecord, body: string): Pick<Change, 'proposal' | 'declared'> {
     const own = execution.work?.proposal;
     const facts = (p: Proposal, source: 'aaoe' | 'pull-request-body') => ({ status: 'present' as const, source, strategy: p.deployment.strategy, rollbackPlan: p.rollbackPlan, blastRadius: p.blastRadius });
     if (own) return { proposal: facts(own, 'aaoe'), declared: { risk: { level: own.risk.level, rationale: own.risk.rationale } } };
-    const extracted = extractProposalBlock(await github.getPullRequestBody(execution.pullRequest!));
+    const extracted = extractProposalBlock(body);
     if (!extracted.ok) return { proposal: { status: extracted.reason, message: extracted.message } };
     const p = extracted.proposal;
     return {

@@ -15,9 +15,10 @@ import { QUEUES, type Job } from '../store/job-queue.js';
 import { getPlanRun, lockPlanRun, planOfTrackingIssue, recordPlanRollbackBy, recordPlanStart, savePlanRun, type PlanRecord } from '../store/plans.js';
 import { setTimer } from '../store/timers.js';
 import { startIssueExecution, type AgentWorkPorts } from './agent-work.js';
-import { COMMAND_TEXT, parseCommands, type ParsedCommand } from './commands.js';
+import { COMMAND_TEXT, type ParsedCommand } from './commands.js';
 import { DEFAULT_ENVIRONMENT } from './deploy-work.js';
 import type { DeliveryJob } from './intake.js';
+import { HUMAN_ONLY_VERBS } from '../policy/governance.js';
 
 /**
  * Architecture plans run by the app (docs/plans.md). The plan's state machine is `advancePlan` (pure); this is its
@@ -71,7 +72,7 @@ export class PlanWork {
    * A comment that starts a plan, or any command comment on a plan's tracking issue: handled here (true); any other
    * comment is left to the execution commands (false).
    */
-  async onComment(job: Job<DeliveryJob>, context: Context, github: GitHubAdapter, comment: CommentFacts | undefined): Promise<boolean> {
+  async onComment(job: Job<DeliveryJob>, context: Context, github: GitHubAdapter, comment: CommentFacts | undefined, commands: ParsedCommand[]): Promise<boolean> {
     const facts = job.data.comment;
     if (!facts || facts.onPullRequest) return false;
     const { owner, repo } = context.repo();
@@ -79,7 +80,7 @@ export class PlanWork {
     const db = this.ports.runtime.db;
     const tracked = await planOfTrackingIssue(db, archRepo, facts.number);
     if (!comment) return tracked !== undefined;
-    const parsed = parseCommands(comment.body).slice(0, MAX_COMMANDS);
+    const parsed = commands.slice(0, MAX_COMMANDS);
     const starts = parsed.some((p) => (p.type === 'command' && p.command.verb === 'plan') || (p.type === 'invalid' && p.verb === 'plan'));
     if (!tracked && !starts) return false;
     const key = `${job.key}:comment:${facts.id}`;
@@ -91,7 +92,7 @@ export class PlanWork {
     }
 
     const actor = { login: comment.author.login, type: comment.author.type };
-    const at = { archRepo, installationId: job.data.installationId, github, actor, traceId: job.data.id, issue: facts.number, commentId: facts.id };
+    const at = { archRepo, installationId: job.data.installationId, github, actor, traceId: job.data.id, issue: facts.number, commentId: facts.id, viaApp: comment.viaApp };
     const outcomes: Array<{ ok: boolean; text?: string }> = [];
     for (const p of parsed) outcomes.push(await this.command(p, tracked, at));
     const replies = outcomes.map((o) => o.text).filter((t): t is string => !!t);
@@ -105,12 +106,17 @@ export class PlanWork {
   private async command(
     parsed: ParsedCommand,
     tracked: string | undefined,
-    at: { archRepo: string; installationId: number; github: GitHubAdapter; actor: { login: string; type: string }; traceId: string; issue: number; commentId: number },
+    at: { archRepo: string; installationId: number; github: GitHubAdapter; actor: { login: string; type: string }; traceId: string; issue: number; commentId: number; viaApp?: string | undefined },
   ): Promise<{ ok: boolean; text?: string }> {
     if (parsed.type !== 'command') return { ok: false, text: parsed.reply };
     const { command } = parsed;
     if (command.verb === 'help') return { ok: true, text: COMMAND_TEXT.help() };
     const refuse = (why: string) => ({ ok: false, text: `\`/aaoe ${command.verb}${command.verb === 'plan' ? ` ${command.action} ${command.path}` : ''}\` by @${at.actor.login} was refused: ${why}` });
+    if (at.viaApp && (command.verb === 'plan' || HUMAN_ONLY_VERBS.has(command.verb))) {
+      // starting a plan spends money in many repositories and resuming or rolling one back is a person's decision: a
+      // comment a GitHub App posted on someone's behalf (an agent platform, say) carries none of that authority
+      return refuse(`this comment was posted by the GitHub App "${at.viaApp}" on @${at.actor.login}'s behalf, and a comment an app posts never starts, resumes or rolls back a plan; @${at.actor.login} must write it on GitHub themselves`);
+    }
     if (command.verb === 'plan') return this.start(command.path, at, refuse);
     if (!tracked) return refuse('on an issue that is not a plan\'s tracking issue, only `/aaoe plan start` is read; write other commands in a comment of their own');
     const record = await getPlanRun(this.ports.runtime.db, at.archRepo, tracked);

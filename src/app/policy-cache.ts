@@ -1,10 +1,13 @@
 /**
  * Policies read from repositories' default branches, kept for a while so that a warm evaluation costs no
- * GitHub call. A push to a default branch drops that repository's entry, a push to an owner's `.github`
- * repository (org defaults behind `_extends`) drops every entry of that owner; the TTL bounds the rest.
+ * GitHub call. A push to a default branch drops that repository's entry and every entry whose policy was read
+ * from a file of that repository (`_extends`: `sources` of the value, src/app/load-repo-policy.ts); a push to an
+ * owner's `.github` repository (org defaults) drops every entry of that owner and every entry that read from it.
+ * The TTL bounds the rest: a push this process never receives (another process took the delivery, or the app is
+ * not installed on the extended repository) is seen when the entry expires.
  */
 export class PolicyCache<T> {
-  private readonly entries = new Map<string, { value: T; expires: number }>();
+  private readonly entries = new Map<string, { value: T; expires: number; sources: ReadonlySet<string> }>();
 
   constructor(
     private readonly ttlMs: number,
@@ -22,17 +25,20 @@ export class PolicyCache<T> {
     return entry.value;
   }
 
+  /** Keeps `value`; when it lists `sources` (`{ owner, repo }` of the files it was read from), pushes to those drop it. */
   set(owner: string, repo: string, value: T): void {
-    this.entries.set(keyOf(owner, repo), { value, expires: this.now() + this.ttlMs });
+    const listed = (value as { sources?: ReadonlyArray<{ owner: string; repo: string }> } | undefined)?.sources ?? [];
+    const sources = new Set(listed.map((s) => keyOf(s.owner, s.repo)));
+    this.entries.set(keyOf(owner, repo), { value, expires: this.now() + this.ttlMs, sources });
   }
 
+  /** A push to `owner/repo` (or to every repository of `owner`): drops their entries and the entries read from them. */
   invalidate(owner: string, repo?: string): void {
-    if (repo !== undefined) {
-      this.entries.delete(keyOf(owner, repo));
-      return;
-    }
     const prefix = `${owner.toLowerCase()}/`;
-    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+    const hit = repo !== undefined ? (key: string) => key === keyOf(owner, repo) : (key: string) => key.startsWith(prefix);
+    for (const [key, entry] of this.entries) {
+      if (hit(key) || [...entry.sources].some(hit)) this.entries.delete(key);
+    }
   }
 }
 

@@ -38,7 +38,11 @@ export function renderStatusComment(input: StatusInput): string {
   const { work } = input;
   const lines = [STATUS_MARKER, `**AAOE: ${HEADLINES[input.state] ?? input.state.replaceAll('_', ' ')}**`, ''];
   if (input.state === 'failed') {
-    lines.push(`Why: ${work.failure ?? 'see the audit log'}`, '', 'Nothing was committed and no pull request was opened. Fix the cause (or the issue text) and ask again with `/aaoe retry`, or remove and re-apply the label.', '');
+    // an edit after the consent: only a new consent (the label applied again) moves it on, never `/aaoe retry`
+    const again = (work as { consentVoided?: boolean }).consentVoided
+      ? 'Nothing was committed and no pull request was opened. The agent works only on the text that was consented to: apply the label again to consent to the issue as it reads now.'
+      : 'Nothing was committed and no pull request was opened. Fix the cause (or the issue text) and ask again with `/aaoe retry`, or remove and re-apply the label.';
+    lines.push(`Why: ${work.failure ?? 'see the audit log'}`, '', again, '');
   }
   const rows: string[] = [];
   const t = work.triage;

@@ -11,6 +11,7 @@ import { runProposeCommand } from './propose-command.js';
 import { runInitCommand } from './init-command.js';
 import { runDoctorCommand } from './doctor-command.js';
 import { runMcpCommand } from './mcp-command.js';
+import { runReportKeyCommand } from './report-key-command.js';
 import { runAuditCli, runDbCommand, runJobsCommand, type Env } from './store-commands.js';
 import { invokedDirectly } from './invoked-directly.js';
 import { readText, type CliIo } from './cli-io.js';
@@ -43,6 +44,7 @@ const USAGE = `Usage:
   aaoe doctor   (checks APP_ID/PRIVATE_KEY, permissions, webhook secret, store and model endpoint; names each fix)
   aaoe mcp   (MCP server over stdio for agents; needs AAOE_URL and AAOE_TOKEN or GITHUB_TOKEN)
   aaoe plan validate <file>... | simulate <file> [--durations step=minutes,...] [--fail step,...] [--start <ISO instant>]
+  aaoe report-key <owner/repo> --installation <id>   (the repository's key for the action's report-secret)
 
 propose is a dry run of the agent: it needs AAOE_MODEL_API_KEY (and AAOE_MODEL_BASE_URL for an endpoint
 other than OpenAI) and writes nothing.
@@ -62,6 +64,7 @@ export async function runCli(argv: string[], io: CliIo, env: Env = process.env):
   if (group === 'doctor') return runDoctorCommand(argv.slice(1), io, env);
   if (group === 'mcp') return runMcpCommand(argv.slice(1), io, env);
   if (group === 'plan') return runPlanCommand(argv.slice(1), io);
+  if (group === 'report-key') return runReportKeyCommand(argv.slice(1), io, env);
   if (group === 'policy' && command === 'validate') return validateCommand(rest, io);
   if (group === 'policy' && command === 'evaluate') return evaluateCommand(rest, io);
   if (group === undefined || group === 'help' || group === '--help' || group === '-h') {

@@ -6,7 +6,8 @@ import type { Env } from './store-commands.js';
 
 /**
  * `aaoe mcp`: the MCP server over stdio (stdin/stdout carry the protocol, so nothing else is written to stdout).
- * It needs `AAOE_URL` and `AAOE_TOKEN` (or `GITHUB_TOKEN`); it runs until the client closes stdin.
+ * It needs `AAOE_URL` and `AAOE_TOKEN` (or `GITHUB_TOKEN`, which never approves, resumes or rolls back); it runs until
+ * the client closes stdin.
  */
 export async function runMcpCommand(args: string[], io: CliIo, env: Env, streams: { stdin?: NodeJS.ReadableStream; stdout?: NodeJS.WritableStream } = {}): Promise<number> {
   if (args.length > 0) {
@@ -26,7 +27,7 @@ export async function runMcpCommand(args: string[], io: CliIo, env: Env, streams
     stdin.once('end', () => void transport.close());
   });
   await server.connect(transport);
-  io.stderr(`aaoe mcp: serving the control-plane API of ${config.config.url} over stdio`);
+  io.stderr(`aaoe mcp: serving the control-plane API of ${config.config.url} over stdio${config.config.tokenFrom === 'GITHUB_TOKEN' ? ' (with GITHUB_TOKEN: approve, resume and rollback are refused; set AAOE_TOKEN to a token AAOE issued to you)' : ''}`);
   await closed;
   return 0;
 }

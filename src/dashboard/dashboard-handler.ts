@@ -227,7 +227,12 @@ export function dashboardHandler(app: Probot, options: DashboardOptions) {
             await deleteSession(db, session.record.idHash);
             return send(401, signInPage('GitHub no longer accepts your sign-in: sign in again.'), { 'set-cookie': cookieHeader(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure }) });
           }
-          const answer = await plane.verb(user, route.id, route.verb);
+          // an approval names the head commit the page showed: refused when the head has moved since
+          const sha = form.get('sha') ?? '';
+          if (route.verb === 'approve' && !/^[0-9a-f]{7,40}$/i.test(sha)) {
+            return send(400, messagePage('Reload the page', 'The approval did not say which commit it approves: reload the execution page and approve the head it shows.', ctx));
+          }
+          const answer = await plane.verb(user, route.id, route.verb, route.verb === 'approve' ? { sha } : {});
           log.info({ user: user.login, verb: route.verb, execution: route.id, status: answer.status }, 'dashboard action');
           if (answer.status === 200) return redirect(`${executionPath(route.id)}?done=${route.verb}`);
           const reason = 'error' in answer.body ? answer.body.error.message : `${route.verb} was refused`;

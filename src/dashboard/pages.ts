@@ -137,7 +137,7 @@ ${view.actions.length === 0
     ? html`<p class="muted" id="no-actions">No actions: ${view.noActionsBecause ?? ''}.</p>`
     : html`<div class="buttons">${view.actions.map((verb) => verb === 'rollback'
       ? html`<a class="button danger" href="${executionPath(x.id)}/rollback">${VERB_LABEL[verb]}</a>`
-      : html`<form method="post" action="${executionPath(x.id)}/${verb}"><input type="hidden" name="csrf" value="${ctx.csrf}"><button type="submit" class="${verb === 'approve' ? 'primary' : ''}" id="action-${verb}">${VERB_LABEL[verb]}</button></form>`)}</div>
+      : html`<form method="post" action="${executionPath(x.id)}/${verb}"><input type="hidden" name="csrf" value="${ctx.csrf}">${verb === 'approve' && x.headSha ? html`<input type="hidden" name="sha" value="${x.headSha}">` : ''}<button type="submit" class="${verb === 'approve' ? 'primary' : ''}" id="action-${verb}">${VERB_LABEL[verb]}</button></form>`)}</div>
 <p class="muted">You act as @${ctx.login} (${view.role}); the same rules as ${view.actions.map((v, i) => html`${i > 0 ? ', ' : ''}<code>/aaoe ${v}</code>`)} comments apply and every action is audited.</p>`}
 </section>
 <div class="grid">

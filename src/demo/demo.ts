@@ -1,3 +1,4 @@
+import { repositoryKey } from '../github/dispatch-signature.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,7 +151,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
     const runner = await DemoRunner.start({
       sim,
       reportUrl: `${h.url}/aaoe/deploy-report`,
-      reportSecret: REPORT_SECRET,
+      // what the repository holds as the action's report-secret: its own key (`aaoe report-key`), never the app's secret
+      reportSecret: repositoryKey(REPORT_SECRET, repo.installationId, `${repo.owner}/${repo.name}`),
       defaultBranch: DEFAULT_BRANCH,
       onStart: (d) => timeline.say(`  runner: repository_dispatch aaoe-deploy for ${d.sha.slice(0, 7)}: running node action/dist/index.js, canary judged for 2 s on ${runner.metricsUrl}/metrics`),
       onFinish: (r) => timeline.say(`  runner: the action finished: verdict ${r.verdict}, outcome ${r.outcome} (exit ${r.run.exitCode}); it posted its signed report to the app`),

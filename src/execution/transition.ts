@@ -47,7 +47,11 @@ export type ExecutionEvent =
   | { type: 'policy_evaluated'; headSha: string; conclusion: 'waiting'; reason: string; opensAt: string | null }
   | { type: 'approved'; by: string; headSha: string }
   | { type: 'rejected'; by: string; reason: string }
-  | { type: 'merged'; sha: string }
+  /**
+   * GitHub merged the pull request as `sha`. `headSha`: the head it merged (a merge of any other head than the judged
+   * one is not deployed); `notDeployed`: why the merge is not deployed whatever the state (its base is not a deploy branch).
+   */
+  | { type: 'merged'; sha: string; headSha?: string; notDeployed?: string }
   | { type: 'deploy_started' }
   | { type: 'analysis_started' }
   | { type: 'canary_verdict'; verdict: 'pass' | 'fail' | 'inconclusive'; reason: string }
@@ -84,7 +88,8 @@ export type Transition =
   | { outcome: 'applied'; execution: Execution; effects: Effect[] }
   | { outcome: 'illegal'; execution: Execution; effects: Effect[]; reason: string };
 
-type Step = { to: ExecutionState; effects?: EffectBody[]; resumeTo?: ExecutionState | undefined; headSha?: string };
+/** `note`: why, for the audit entry, when the event alone does not say. */
+type Step = { to: ExecutionState; effects?: EffectBody[]; resumeTo?: ExecutionState | undefined; headSha?: string; note?: string };
 
 const SYSTEM = 'aaoe';
 
@@ -123,7 +128,7 @@ export function transition(execution: Execution, event: ExecutionEvent, now: Dat
     ...(step.resumeTo ? { resumeTo: step.resumeTo } : {}),
     ...((step.headSha ?? execution.headSha) ? { headSha: step.headSha ?? execution.headSha } : {}),
   };
-  const effects = [...(step.effects ?? []), audit(event.type, actorOf(event), reasonOf(event, execution.state, step.to))];
+  const effects = [...(step.effects ?? []), audit(event.type, actorOf(event), `${reasonOf(event, execution.state, step.to)}${step.note ? `: ${step.note}` : ''}`)];
   return { outcome: 'applied', execution: next, effects: keyed(next, effects) };
 }
 
@@ -180,8 +185,9 @@ function decide(x: Execution, e: ExecutionEvent): Step | string {
         const again: EffectBody[] = e.opensAt ? [{ type: 'evaluate_policy', headSha: e.headSha, notBefore: e.opensAt }] : [];
         return { to: 'scheduled', effects: [{ type: 'post_status' }, ...(s === 'scheduled' ? [] : [{ type: 'notify' as const, about: 'waiting' as const }]), ...again] };
       }
-      // success needs no approval; an approval already given on this head commit still holds
-      const to: ExecutionState = e.conclusion === 'failure' ? 'blocked' : e.conclusion === 'success' || s === 'approved' ? 'approved' : 'awaiting_approval';
+      // success needs no approval (or its approvals hold, judged by this evaluation); action_required means they do
+      // not hold now (an approver demoted, say): an approved execution goes back to awaiting approval
+      const to: ExecutionState = e.conclusion === 'failure' ? 'blocked' : e.conclusion === 'success' ? 'approved' : 'awaiting_approval';
       const merge = to === 'approved' && e.conclusion === 'success' && e.autoMerge === true;
       return { to, effects: [{ type: 'post_status' }, ...(merge ? [{ type: 'merge_pull_request' as const, headSha: e.headSha }] : [])] };
     }
@@ -191,7 +197,13 @@ function decide(x: Execution, e: ExecutionEvent): Step | string {
       return { to: 'approved', effects: [{ type: 'post_status' }] };
     case 'merged':
       // a change waiting for its window was approved too: merged, its dispatch waits for the window itself
-      return s === 'approved' || s === 'scheduled' ? { to: 'merged', effects: [{ type: 'dispatch_deploy', sha: e.sha }, { type: 'post_status' }] } : `merged without approval in ${s}: not deployed`;
+      if (s !== 'approved' && s !== 'scheduled') return `merged without approval in ${s}: not deployed`;
+      // only the judged head, merged into a deploy branch, is deployed; anything else ends here, undeployed
+      if (e.headSha !== undefined && e.headSha !== x.headSha) {
+        return { to: 'rejected', effects: [{ type: 'post_status' }], note: `merged head ${e.headSha.slice(0, 7)} is not the judged head ${(x.headSha ?? 'none').slice(0, 7)}: not deployed` };
+      }
+      if (e.notDeployed) return { to: 'rejected', effects: [{ type: 'post_status' }], note: e.notDeployed };
+      return { to: 'merged', effects: [{ type: 'dispatch_deploy', sha: e.sha }, { type: 'post_status' }] };
     case 'deploy_started':
       return s === 'merged' ? { to: 'deploying' } : `no deployment was dispatched (${s})`;
     case 'analysis_started':

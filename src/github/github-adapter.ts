@@ -27,11 +27,23 @@ export type PullRequestFacts = {
   baseSha: string;
   /** The author's immutable account id (0 when GitHub did not say). */
   authorId: number;
+  /** How many files GitHub counts in the diff (`changed_files`; absent when the payload does not say). */
+  changedFiles?: number;
+  /** The repository's default branch, as the pull request's base repository reports it. */
+  defaultBranch?: string;
   /** The owner of the fork the head branch lives in, when it is a fork. */
   forkOwner?: string;
 };
 
-export type CommentFacts = { id: number; body: string; author: { login: string; type: string }; createdAt: string; updatedAt: string };
+export type CommentFacts = {
+  id: number;
+  body: string;
+  author: { login: string; type: string };
+  createdAt: string;
+  updatedAt: string;
+  /** `performed_via_github_app`: the slug of the GitHub App that posted it on the author's behalf (never authority). */
+  viaApp?: string;
+};
 
 export type IssueFacts = {
   number: number;
@@ -73,10 +85,11 @@ type PullRequestPayload = {
   number: number;
   html_url: string;
   head: { sha: string; ref?: string; repo: { full_name: string; owner?: { login: string } } | null };
-  base: { ref?: string; sha?: string; repo: { full_name: string } };
+  base: { ref?: string; sha?: string; repo: { full_name: string; default_branch?: string } };
   user: { login: string; type?: string; id?: number } | null;
   labels?: Array<{ name?: string } | string>;
   updated_at: string;
+  changed_files?: number;
 };
 
 export function toPullRequestFacts(pr: PullRequestPayload): PullRequestFacts {
@@ -92,6 +105,8 @@ export function toPullRequestFacts(pr: PullRequestPayload): PullRequestFacts {
     baseRef: pr.base.ref ?? '',
     baseSha: pr.base.sha ?? '',
     authorId: pr.user?.id ?? 0,
+    ...(typeof pr.changed_files === 'number' ? { changedFiles: pr.changed_files } : {}),
+    ...(pr.base.repo.default_branch ? { defaultBranch: pr.base.repo.default_branch } : {}),
     ...(pr.head.repo && pr.head.repo.full_name !== pr.base.repo.full_name && pr.head.repo.owner ? { forkOwner: pr.head.repo.owner.login } : {}),
   };
 }
@@ -193,7 +208,11 @@ export class GitHubAdapter {
   async getComment(commentId: number): Promise<CommentFacts | undefined> {
     try {
       const { data } = await this.octokit.rest.issues.getComment({ ...this.repo, comment_id: commentId });
-      return { id: data.id, body: data.body ?? '', author: { login: data.user?.login ?? 'ghost', type: data.user?.type ?? 'User' }, createdAt: data.created_at, updatedAt: data.updated_at };
+      const via = data.performed_via_github_app;
+      return {
+        id: data.id, body: data.body ?? '', author: { login: data.user?.login ?? 'ghost', type: data.user?.type ?? 'User' }, createdAt: data.created_at, updatedAt: data.updated_at,
+        ...(via ? { viaApp: via.slug ?? via.name ?? String(via.id) } : {}),
+      };
     } catch (error) {
       if ((error as { status?: number }).status === 404) return undefined;
       throw error;
@@ -409,6 +428,23 @@ export class GitHubAdapter {
       });
     }
     return id;
+  }
+
+  /** A workflow run (`GET /repos/{owner}/{repo}/actions/runs/{run_id}`): what started it and when; undefined when there is none. */
+  async getWorkflowRun(runId: number): Promise<{ id: number; event: string; createdAt: string; path: string } | undefined> {
+    try {
+      const { data } = await this.octokit.rest.actions.getWorkflowRun({ ...this.repo, run_id: runId });
+      return { id: data.id, event: data.event, createdAt: data.created_at, path: data.path };
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** A pull request and its body, read at one moment (one request): facts a snapshot pins together. */
+  async getPullRequestWithBody(pullNumber: number): Promise<{ facts: PullRequestFacts; body: string }> {
+    const { data } = await this.octokit.rest.pulls.get({ ...this.repo, pull_number: pullNumber });
+    return { facts: toPullRequestFacts(data), body: data.body ?? '' };
   }
 }
 

@@ -6,7 +6,14 @@
 
 export type ApiCallResult = { ok: true; status: number; body: unknown } | { ok: false; status: number; code: string; message: string };
 
-export type ApiClientConfig = { url: string; token: string };
+/**
+ * `tokenFrom`: where the token came from. `GITHUB_TOKEN` is whatever token the environment holds (often one an agent
+ * platform holds for a person): it never carries authority, so approve, resume and rollback are not sent with it.
+ */
+export type ApiClientConfig = { url: string; token: string; tokenFrom?: 'AAOE_TOKEN' | 'GITHUB_TOKEN' };
+
+/** The verbs that carry authority; the app accepts them only with a token its own OAuth client issued. */
+const AUTHORITY_VERBS: ReadonlySet<string> = new Set(['approve', 'resume', 'rollback']);
 
 export class AaoeApiClient {
   constructor(
@@ -34,8 +41,15 @@ export class AaoeApiClient {
     return this.call('POST', '/api/v1/packages', { plan: request.plan, step: request.step, ...(request.file !== undefined ? { file: request.file } : {}) });
   }
 
-  verb(executionId: string, verb: 'approve' | 'pause' | 'resume' | 'rollback'): Promise<ApiCallResult> {
-    return this.call('POST', `/api/v1/executions/${encodeURIComponent(executionId)}/${verb}`);
+  /** A verb on an execution; `approve` names the head commit approved (`sha`). */
+  verb(executionId: string, verb: 'approve' | 'pause' | 'resume' | 'rollback', sha?: string): Promise<ApiCallResult> {
+    if (AUTHORITY_VERBS.has(verb) && this.config.tokenFrom === 'GITHUB_TOKEN') {
+      return Promise.resolve({
+        ok: false, status: 0, code: 'refused',
+        message: `${verb} is never sent with GITHUB_TOKEN (a token the environment holds is not a person's consent): set AAOE_TOKEN to a token AAOE's own GitHub App issued to you, or ${verb} on AAOE's dashboard`,
+      });
+    }
+    return this.call('POST', `/api/v1/executions/${encodeURIComponent(executionId)}/${verb}`, verb === 'approve' ? { sha: sha ?? '' } : undefined);
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiCallResult> {
@@ -63,10 +77,11 @@ export class AaoeApiClient {
   }
 }
 
-/** The client's settings from the environment: `AAOE_URL`, and `AAOE_TOKEN` (else `GITHUB_TOKEN`). */
+/** The client's settings from the environment: `AAOE_URL`, and `AAOE_TOKEN` (else `GITHUB_TOKEN`, for reading and proposing only). */
 export function apiClientConfigFromEnv(env: Readonly<Record<string, string | undefined>>): { ok: true; config: ApiClientConfig } | { ok: false; message: string } {
   const url = env.AAOE_URL?.trim();
-  const token = env.AAOE_TOKEN?.trim() || env.GITHUB_TOKEN?.trim();
+  const own = env.AAOE_TOKEN?.trim();
+  const token = own || env.GITHUB_TOKEN?.trim();
   const missing = [...(url ? [] : ['AAOE_URL (the app\'s address, e.g. https://aaoe.example.com)']), ...(token ? [] : ['AAOE_TOKEN or GITHUB_TOKEN (a GitHub token of the agent or person)'])];
   if (missing.length > 0) return { ok: false, message: `set ${missing.join(' and ')}` };
   try {
@@ -74,5 +89,5 @@ export function apiClientConfigFromEnv(env: Readonly<Record<string, string | und
   } catch {
     return { ok: false, message: `AAOE_URL is not a URL: "${url}"` };
   }
-  return { ok: true, config: { url: url!, token: token! } };
+  return { ok: true, config: { url: url!, token: token!, tokenFrom: own ? 'AAOE_TOKEN' : 'GITHUB_TOKEN' } };
 }

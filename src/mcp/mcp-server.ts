@@ -76,8 +76,18 @@ export function createMcpServer(client: AaoeApiClient, version = '1.0.0'): McpSe
     async ({ plan, step }) => toolResult(await client.generatePackages({ plan, step })),
   );
 
+  server.registerTool(
+    'approve',
+    {
+      title: 'Approve an execution',
+      description:
+        "Approve the change at the head commit you reviewed (sha: 7 to 40 hex digits); refused when the pull request's head is another commit now. Only a person with the policy's approval permission who did not author or ask for the change, with a token AAOE's own GitHub App issued (AAOE_TOKEN, never GITHUB_TOKEN); refused for agents.",
+      inputSchema: { executionId: ExecutionId, sha: z.string().regex(/^[0-9a-fA-F]{7,40}$/, '7 to 40 hex digits').describe('The head commit you approve, as the aaoe/policy check shows it.') },
+    },
+    async ({ executionId, sha }) => toolResult(await client.verb(executionId, 'approve', sha)),
+  );
+
   const verbs = {
-    approve: 'Approve the change at its pull request\'s current head commit. Only a person with the policy\'s approval permission who did not author the change; refused for agents.',
     pause: 'Pause the execution. Needs the approval permission.',
     resume: 'Resume a paused execution (an admin also lifts a circuit-breaker freeze). Refused for agents.',
     rollback: 'Roll back the deployment. Refused for agents.',

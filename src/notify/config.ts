@@ -30,10 +30,20 @@ const HttpsUrl = z.url({ protocol: /^https?$/ }).refine((text) => {
   return url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }, 'an https:// URL (plain http only to 127.0.0.1 or localhost)');
 
+/** `owner/repo` or `owner/*` (every repository of the owner), as GitHub spells names. */
+const RepositoryScope = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/(?:\*|[A-Za-z0-9._-]{1,100})$/, 'owner/repo or owner/* (every repository of the owner)');
+
+/**
+ * The repositories whose events a destination takes. Absent: every repository of every installation whose policy
+ * names it (the operator's own channel); an operator who serves several organisations scopes each one's destinations.
+ */
+const Repositories = z.array(RepositoryScope).max(200).optional();
+
 export const SlackDestination = z.strictObject({
   type: z.literal('slack'),
   /** The incoming webhook URL (https://hooks.slack.com/services/...): a secret itself. */
   url: HttpsUrl,
+  repositories: Repositories,
 });
 
 export const WebhookDestination = z
@@ -44,6 +54,7 @@ export const WebhookDestination = z
     secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)').optional(),
     /** The HMAC secret itself (this file is the operator's, never a repository's). */
     secret: z.string().min(16, 'a secret of at least 16 characters').optional(),
+    repositories: Repositories,
   })
   .superRefine((d, ctx) => {
     if ((d.secret === undefined) === (d.secretEnv === undefined)) {
@@ -95,8 +106,19 @@ export const DestinationsFile = z.strictObject({
 });
 export type DestinationsFile = z.infer<typeof DestinationsFile>;
 
-/** A destination ready to send to: secrets resolved. */
-export type ResolvedDestination = { type: 'slack'; url: string } | { type: 'webhook'; url: string; secret: string };
+/** A destination ready to send to: secrets resolved; `repositories`: the only ones whose events it takes (absent: all). */
+export type ResolvedDestination = ({ type: 'slack'; url: string } | { type: 'webhook'; url: string; secret: string }) & { repositories?: readonly string[] };
+
+/** Whether a destination takes the events of `repo` (`owner/name`): no scope, or a scope entry that names it. */
+export function destinationServes(destination: { readonly repositories?: readonly string[] | undefined }, repo: string): boolean {
+  if (destination.repositories === undefined) return true;
+  const wanted = repo.toLowerCase();
+  const owner = wanted.slice(0, wanted.indexOf('/') + 1);
+  return destination.repositories.some((scope) => {
+    const s = scope.toLowerCase();
+    return s === wanted || (s.endsWith('/*') && owner !== '' && s.slice(0, -1) === owner);
+  });
+}
 
 export type NotifyDestinations = { destinations: Readonly<Record<string, ResolvedDestination>>; delivery: DeliveryOptions };
 
@@ -122,14 +144,15 @@ export function parseNotifyDestinations(text: string, env: Env): ParsedDestinati
   const errors: string[] = [];
   const destinations: Record<string, ResolvedDestination> = {};
   for (const [name, d] of Object.entries(parsed.data.destinations)) {
+    const scope = d.repositories !== undefined ? { repositories: d.repositories } : {};
     if (d.type === 'slack') {
-      destinations[name] = { type: 'slack', url: d.url };
+      destinations[name] = { type: 'slack', url: d.url, ...scope };
       continue;
     }
     const secret = d.secret ?? (d.secretEnv ? env[d.secretEnv] : undefined);
     if (!secret) errors.push(`destinations.${name}.secretEnv: the environment variable ${d.secretEnv} is not set (it holds the webhook's HMAC secret)`);
     else if (secret.length < 16) errors.push(`destinations.${name}.secretEnv: the secret in ${d.secretEnv} is shorter than 16 characters`);
-    else destinations[name] = { type: 'webhook', url: d.url, secret };
+    else destinations[name] = { type: 'webhook', url: d.url, secret, ...scope };
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: { destinations, delivery: parsed.data.delivery } };
 }

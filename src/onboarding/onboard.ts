@@ -16,18 +16,24 @@ export type OnboardingOutcome = { repo: string; opened?: number; skipped?: strin
 
 type Log = { info(meta: object, msg: string): void };
 
-/** `botLogin`: the app's own login (`slug[bot]`), the author of the onboarding commit. */
-export async function onboardRepositories(octokit: Octokit, request: OnboardingRequest, log: Log, botLogin: string, shipped: ShippedFiles = readShippedFiles(), now: () => Date = () => new Date()): Promise<OnboardingOutcome[]> {
+/**
+ * `botLogin`: the app's own login (`slug[bot]`), the author of the onboarding commit. `recordCommit`: keeps the commit
+ * AAOE wrote (`owner/name`, SHA) before any branch points at it: only that exact commit is exempt from the policy.
+ */
+export type OnboardingPorts = { botLogin: string; recordCommit: (repo: string, sha: string) => Promise<void> };
+
+export async function onboardRepositories(octokit: Octokit, request: OnboardingRequest, log: Log, ports: OnboardingPorts, shipped: ShippedFiles = readShippedFiles(), now: () => Date = () => new Date()): Promise<OnboardingOutcome[]> {
   const outcomes: OnboardingOutcome[] = [];
   for (const { owner, name } of request.repositories) {
-    const outcome = await onboardRepository(octokit, { owner, repo: name }, botLogin, shipped, now);
+    const outcome = await onboardRepository(octokit, { owner, repo: name }, ports, shipped, now);
     log.info({ repo: outcome.repo, opened: outcome.opened, skipped: outcome.skipped }, outcome.opened ? 'onboarding pull request opened' : 'no onboarding pull request');
     outcomes.push(outcome);
   }
   return outcomes;
 }
 
-async function onboardRepository(octokit: Octokit, repo: { owner: string; repo: string }, login: string, shipped: ShippedFiles, now: () => Date): Promise<OnboardingOutcome> {
+async function onboardRepository(octokit: Octokit, repo: { owner: string; repo: string }, ports: OnboardingPorts, shipped: ShippedFiles, now: () => Date): Promise<OnboardingOutcome> {
+  const login = ports.botLogin;
   const fullName = `${repo.owner}/${repo.repo}`;
   const github = new GitHubAdapter(octokit, repo);
   const facts = await readFacts(octokit, github, repo);
@@ -41,7 +47,9 @@ async function onboardRepository(octokit: Octokit, repo: { owner: string; repo: 
     { baseCommitSha: base.commitSha, baseTreeSha: base.treeSha, files: new Map([[CONFIG_PATH, renderConfig(preset)]]), message: 'Configure AAOE\n\nAdds .github/aaoe.yml (see the pull request for every choice).', date: now().toISOString() },
     { name: login, email: `${login}@users.noreply.github.com` },
   );
-  // a branch already there is an earlier attempt's (or a concurrent job's): its content is this same file
+  await ports.recordCommit(fullName, commit);
+  // a branch already there is an earlier attempt's (or a concurrent job's): its content is this same file, or, when
+  // somebody else pushed to it, a head AAOE did not write, which the policy judges like any change
   await github.createBranch(ONBOARDING_BRANCH, commit);
   const existing = await github.findPullRequestFrom(ONBOARDING_BRANCH);
   if (existing) return { repo: fullName, skipped: `the onboarding pull request #${existing.number} is open` };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ownersOf, parseCodeowners } from '../agent/codeowners.js';
 import { loadYamlFile, type Locate, type PlanError } from './load-plan.js';
 import { Repository, Team } from './schema.js';
+import { trimTrailingSlashes } from '../text/slashes.js';
 
 /**
  * Drift: an architecture model (services, their repositories and teams, the dependencies each may have, the
@@ -95,7 +96,7 @@ export async function checkDrift(model: ArchitectureModel, repository: string, r
   }
 
   for (const [name, service] of services) {
-    const at = (file: string) => (service.path ? `${service.path.replace(/\/+$/, '')}/${file}` : file);
+    const at = (file: string) => (service.path ? `${trimTrailingSlashes(service.path)}/${file}` : file);
     const manifestPath = at('package.json');
     const manifest = await read(repository, manifestPath);
     if (manifest !== undefined) {

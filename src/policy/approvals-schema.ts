@@ -39,6 +39,11 @@ export const ApprovalsPolicy = z.strictObject({
     .describe('Teams (org/team-slug) each of which must have an approving member.'),
   /** GitHub pull-request reviews in the APPROVED state count as approvals (under the same rules as `/aaoe approve`). */
   countReviews: z.boolean().default(false).describe("GitHub pull-request reviews in the APPROVED state count as approvals (under the same rules as `/aaoe approve`)."),
+  /** The person who asked for the change (applied the trigger label to its issue) may approve its pull request. */
+  requesterMayApprove: z
+    .boolean()
+    .default(false)
+    .describe('The person who asked for the change (applied the trigger label to its issue) may approve its pull request. Off by default: who asked does not also approve.'),
 });
 export type ApprovalsPolicy = z.infer<typeof ApprovalsPolicy>;
 /** An approvals section as written, before defaults. */

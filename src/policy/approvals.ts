@@ -19,8 +19,12 @@ import type { ApprovalsPolicy, RepositoryPermission } from './approvals-schema.j
 export type ActorType = 'User' | 'Bot' | 'Organization' | 'Mannequin';
 export type Actor = { login: string; type: ActorType };
 
-/** What an approval was given on: a PR number and the PR's head commit at that time (several PRs can share a SHA). */
-export type Binding = { pullRequest: number; headSha: string };
+/**
+ * What an approval was given on: a PR number, the commit of its base branch and its head commit at that time (several
+ * PRs can share a SHA; retargeting the PR, or a new base commit, changes the diff). `baseSha` is null for an approval
+ * recorded before AAOE stored bases: it never counts. A review carries no base (GitHub does not record one).
+ */
+export type Binding = { pullRequest: number; baseSha: string | null; headSha: string };
 
 /** An approval someone gave through AAOE, as the app recorded it. */
 export type ApprovalCandidate =
@@ -71,6 +75,8 @@ export type PermissionFact = RepositoryPermission | 'none' | 'unknown';
 export type ApprovalFacts = {
   pullRequest: {
     number: number;
+    /** The base commit the diff being judged is taken from (`base.sha`). */
+    baseSha: string;
     headSha: string;
     /** The PR's earlier head commits (from `synchronize` deliveries): an approval on one of them is stale, not foreign. */
     previousHeadShas: readonly string[];
@@ -79,7 +85,12 @@ export type ApprovalFacts = {
     fork?: { owner: string };
   };
   /** Who proposed the change: AAOE's own bot login (`aaoe[bot]`) and the agent accounts (`policy.agents` and the PR's agent). */
-  proposer: { app: string; agents: readonly string[] };
+  proposer: {
+    app: string;
+    agents: readonly string[];
+    /** The person who asked for the change (applied the trigger label to its issue): never approves it unless `requesterMayApprove`. */
+    requester?: string;
+  };
   candidates: readonly ApprovalCandidate[];
   /** All reviews of the PR; needed only when the policy counts reviews. */
   reviews?: readonly ReviewFact[];
@@ -107,10 +118,11 @@ export type RejectionReason =
   | { rule: 'review_superseded'; byReviewId: number; state: 'APPROVED' | 'CHANGES_REQUESTED' }
   | { rule: 'app' }
   | { rule: 'bot'; type: ActorType }
-  | { rule: 'self_approval'; as: 'proposer' | 'author' }
+  | { rule: 'self_approval'; as: 'proposer' | 'author' | 'requester' }
   | { rule: 'fork_owner'; owner: string }
   | { rule: 'edited' }
   | { rule: 'other_pull_request'; pullRequest: number }
+  | { rule: 'other_base'; baseSha: string | null; currentBaseSha: string }
   | { rule: 'other_commit'; sha: string }
   | { rule: 'stale'; sha: string; headSha: string }
   | { rule: 'permission_unknown' }
@@ -175,13 +187,19 @@ export const APPROVAL_TEXT = {
       case 'self_approval':
         return reason.as === 'proposer'
           ? `${who} proposed this change and cannot approve it.`
-          : `${who} opened this pull request and cannot approve it.`;
+          : reason.as === 'requester'
+            ? `${who} asked for this change (applied the trigger label to its issue) and cannot approve it (approvals.requesterMayApprove is false).`
+            : `${who} opened this pull request and cannot approve it.`;
       case 'fork_owner':
         return `${who} owns the fork this pull request comes from and cannot approve it.`;
       case 'edited':
         return `${who}'s comment was edited; an edited comment never counts. Post a new \`/aaoe approve\` comment.`;
       case 'other_pull_request':
         return `${who}'s approval was given on pull request #${reason.pullRequest}, not this one.`;
+      case 'other_base':
+        return reason.baseSha === null
+          ? `${who}'s approval was recorded without the base commit it was given on, so it does not count. Approve again.`
+          : `${who} approved the change against base ${short(reason.baseSha)}; the base is now ${short(reason.currentBaseSha)} (the pull request was retargeted or its base moved), so the diff is not the one approved. Approve again.`;
       case 'other_commit':
         return `${who}'s approval is bound to commit ${short(reason.sha)}, which was never this pull request's head.`;
       case 'stale':
@@ -277,6 +295,8 @@ type Entry = {
   edited?: boolean;
   /** A reason decided before the common rules (reviews). */
   reason?: RejectionReason;
+  /** A pull-request review: bound to a head commit only. */
+  reviewed?: boolean;
 };
 
 /** Comments, button presses and approving reviews, oldest first, so the first approval of a person is the one that counts. */
@@ -295,7 +315,9 @@ function candidatesInOrder(facts: ApprovalFacts, policy: ApprovalsPolicy): Entry
       ref: { source: 'review', reviewId: review.reviewId },
       actor: review.actor,
       at: review.submittedAt,
-      boundTo: { pullRequest: review.pullRequest, headSha: review.commitId },
+      // GitHub records no base for a review: the base rule cannot be applied to it (countReviews is opt-in)
+      boundTo: { pullRequest: review.pullRequest, baseSha: null, headSha: review.commitId },
+      reviewed: true,
     };
     const later = laterReview(review, reviews);
     if (!policy.countReviews) entry.reason = { rule: 'reviews_not_counted' };
@@ -336,10 +358,14 @@ function firstFailingRule(
   if (entry.actor.type !== 'User' || login.endsWith('[bot]')) return { rule: 'bot', type: entry.actor.type };
   if (facts.proposer.agents.some((a) => lower(a) === login)) return { rule: 'self_approval', as: 'proposer' };
   if (lower(pr.author.login) === login) return { rule: 'self_approval', as: 'author' };
+  if (!policy.requesterMayApprove && facts.proposer.requester && lower(facts.proposer.requester) === login) return { rule: 'self_approval', as: 'requester' };
   if (pr.fork && lower(pr.fork.owner) === login) return { rule: 'fork_owner', owner: pr.fork.owner };
   if (entry.edited) return { rule: 'edited' };
 
   if (entry.boundTo.pullRequest !== pr.number) return { rule: 'other_pull_request', pullRequest: entry.boundTo.pullRequest };
+  if (!entry.reviewed && (entry.boundTo.baseSha === null || lower(entry.boundTo.baseSha) !== lower(pr.baseSha))) {
+    return { rule: 'other_base', baseSha: entry.boundTo.baseSha, currentBaseSha: pr.baseSha };
+  }
   const sha = lower(entry.boundTo.headSha);
   if (sha !== lower(pr.headSha)) {
     const earlierHead = pr.previousHeadShas.some((s) => lower(s) === sha);

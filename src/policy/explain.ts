@@ -1,5 +1,6 @@
 import type { PolicyError } from './load-policy.js';
 import type { Evaluation, GateOutcome } from './result.js';
+import { short, type DeployTarget, type PullRequestSnapshot } from './snapshot.js';
 
 /**
  * The text of the `aaoe/policy` check run, in one place. The CLI prints the same text.
@@ -65,7 +66,28 @@ export function explainInvalidPolicy(problems: PolicyError[]): CheckText {
 export function explainUngoverned(reason: string): CheckText {
   return {
     title: 'Not governed by AAOE',
-    summary: `${reason}\n\nAAOE governs pull requests opened by an agent (AAOE itself or a login listed under \`agents:\` in \`.github/aaoe.yml\`) and pull requests that carry, or once carried, the trigger label. Add the label to put this pull request under the policy.`,
+    summary: `${reason}\n\nAAOE governs pull requests opened by an agent (AAOE itself, any Bot account the policy does not exempt under \`governance.exemptBots\`, or an account listed under \`agents:\` in \`.github/aaoe.yml\` by login or id) and pull requests that carry, or once carried, the trigger label; once governed, always governed. Add the label to put this pull request under the policy.`,
+  };
+}
+
+/** The line of the check that says which pair was judged, and what AAOE does with it. */
+/** Puts a line before a check's summary, within GitHub's limit. */
+export function withPreamble(summary: string, preamble: string): string {
+  return truncate(`${preamble}\n\n${summary}`);
+}
+
+export function explainSnapshot(snapshot: PullRequestSnapshot, target: DeployTarget): string {
+  const pair = `Judged \`${snapshot.headRef}\` at ${short(snapshot.headSha)} into \`${snapshot.baseRef}\``;
+  if (target.deployable) return `${pair} (${target.why}) at ${short(snapshot.baseSha)}.`;
+  return `${pair} at ${short(snapshot.baseSha)}: ⚠️ ${target.why}. AAOE judges this change but never merges or deploys it; retarget it to a deploy branch to ship it.`;
+}
+
+/** The check's text when GitHub listed fewer files than the pull request changes (it lists at most 3,000). */
+export function explainIncomplete(text: CheckText, missing: { listed: number; total: number }): CheckText {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return {
+    title: `GitHub lists ${n(missing.listed)} of its ${n(missing.total)} files: the rest were never judged`,
+    summary: withPreamble(text.summary, `### Files not judged\n\nGitHub lists at most 3,000 files of a pull request; this one changes ${n(missing.total)}, so ${n(missing.total - missing.listed)} of them were never seen by the gates, and a change AAOE cannot see whole does not pass. Split it into smaller pull requests.`),
   };
 }
 

@@ -67,6 +67,7 @@ export const DeploymentPolicy = z.strictObject({
   strategy: z.enum(['canary', 'direct']).default('canary').describe("canary: the companion action deploys a canary and judges it against the baseline; direct: deploys and checks health only."),
   canaryPercent: z.number().gt(0).max(100).default(10).describe("Share of traffic the canary gets, in percent."),
   autoRollback: AutoRollback.default({ errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 }).describe("When the companion action rolls a canary back (the analysis's limits)."),
+  branches: z.array(z.string().min(1)).default([]).describe("Branches besides the default branch whose merged changes AAOE deploys (and merges with `merge: auto`); a change into any other base is judged, never merged or deployed by AAOE."),
 });
 
 export const CircuitBreakerPolicy = z.strictObject({
@@ -112,7 +113,16 @@ export const Policy = z.strictObject({
   extends: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a preset name: lowercase letters, digits and dashes').optional().describe("A shipped preset (`policies/<name>.yml`) this policy builds on."),
   description: z.string().optional().describe('What this policy is for, in words.'),
   /** Logins whose pull requests are agent work (for example `renovate[bot]`, `my-agent[bot]`). */
-  agents: z.array(z.string().min(1)).default([]).describe("Logins whose pull requests are agent work (for example `renovate[bot]`, `my-agent[bot]`)."),
+  agents: z
+    .array(z.union([z.string().min(1), z.int().positive().transform(String)]))
+    .default([])
+    .describe("Accounts whose pull requests are agent work: logins (for example `my-agent`) or, better, immutable account ids (for example `41898282`), which survive a rename. Every Bot account is an agent already."),
+  governance: z
+    .strictObject({
+      exemptBots: z.array(z.string().min(1)).default([]).describe("Bot logins (for example `dependabot[bot]`) whose pull requests are not governed unless labelled. Every other Bot author is governed."),
+    })
+    .default({ exemptBots: [] })
+    .describe("Which pull requests AAOE governs beyond agents' and labelled ones."),
   trigger: TriggerPolicy.default({ label: 'aaoe', permissions: ['write', 'maintain', 'admin'] }).describe("What starts agent work and puts a pull request under governance."),
   risk: RiskPolicy.default({ maxLevel: 'high', requireHumanApprovalAbove: 'low', packages: { ...DEFAULT_PACKAGE_RISK } }).describe("How much computed risk a change may carry, and from which level a person must approve it."),
   cost: CostPolicy.default({ hardFailOnBreach: true }).describe("Model spending caps per execution and per month."),
@@ -120,12 +130,13 @@ export const Policy = z.strictObject({
     strategy: 'canary',
     canaryPercent: 10,
     autoRollback: { errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 },
+    branches: [],
   }).describe("How the companion action deploys a merged change, and when it rolls back."),
   circuitBreaker: CircuitBreakerPolicy.default({ maxFailures: 3, freezeMinutes: 30 }).describe("Failed deployments that freeze execution, and for how long."),
   protectedPaths: ProtectedPathsPolicy.default({ paths: [], allow: [] }).describe("Paths a governed change may not touch."),
   secrets: SecretsPolicy.default({ enabled: true, ignorePaths: [] }).describe("The secrets gate."),
   /** Who may approve a governed change, and how many must. */
-  approvals: ApprovalsPolicy.default({ minimum: 1, permissions: ['write', 'maintain', 'admin'], invalidateOnPush: true, owners: 'none', teams: [], countReviews: false }).describe("Who may approve a governed change, and how many must."),
+  approvals: ApprovalsPolicy.default({ minimum: 1, permissions: ['write', 'maintain', 'admin'], invalidateOnPush: true, owners: 'none', teams: [], countReviews: false, requesterMayApprove: false }).describe("Who may approve a governed change, and how many must."),
   /** `auto`: AAOE merges a change once every gate passes and its approvals hold (never the agent); `manual`: a person merges it. */
   merge: MergeMode.default('manual').describe("`auto`: AAOE merges a change once every gate passes and its approvals hold (never the agent); `manual`: a person merges it."),
   /** When an approved change may be deployed: change windows and freezes in a time zone (default: any time). */

@@ -11,11 +11,23 @@ export type Freeze = { id: number; reason: string; since: string; until: string 
 /** How far back failures count (and never before the last freeze ended). */
 export const BREAKER_WINDOW_MS = 24 * 60 * 60_000;
 
-/** The freeze in force at `now`, if any. */
-export async function activeFreeze(db: SqlExecutor, repo: string, environment: string, now: Date): Promise<Freeze | undefined> {
+/**
+ * The freeze in force at `now`, if any. A freeze stops the repository: it applies to every environment name AAOE
+ * is asked about (`Production`, `prod`, one an attacker made up), whichever environment's failures tripped it;
+ * `environment` names what is asked about, for the caller's text only.
+ */
+export async function activeFreeze(db: SqlExecutor, repo: string, _environment: string, now: Date): Promise<Freeze | undefined> {
+  return repositoryFreeze(db, repo, now);
+}
+
+/**
+ * The freeze of a repository in force at `now`, whatever environment tripped it. One recorded by a clock a moment
+ * ahead of `now` (another job's, while this one decides) is in force too: only its end counts.
+ */
+export async function repositoryFreeze(db: SqlExecutor, repo: string, now: Date): Promise<Freeze | undefined> {
   const { rows } = await db.query<{ id: string | number; reason: string; since: Date; until: Date }>(
-    `SELECT id, reason, since, until FROM freezes WHERE repo = $1 AND environment = $2 AND lifted_at IS NULL AND since <= $3 AND until > $3 ORDER BY until DESC LIMIT 1`,
-    [repo, environment, now.toISOString()],
+    `SELECT id, reason, since, until FROM freezes WHERE repo = $1 AND lifted_at IS NULL AND until > $2 ORDER BY until DESC LIMIT 1`,
+    [repo, now.toISOString()],
   );
   const row = rows[0];
   return row && { id: Number(row.id), reason: row.reason, since: new Date(row.since).toISOString(), until: new Date(row.until).toISOString() };
@@ -58,4 +70,22 @@ export async function liftFreeze(tx: SqlExecutor, repo: string, environment: str
   if (!freeze) return undefined;
   await tx.query('UPDATE freezes SET lifted_by = $2, lifted_at = $3 WHERE id = $1', [freeze.id, by, now.toISOString()]);
   return freeze;
+}
+
+/**
+ * Executions of a repository whose failed canary the breaker has not counted yet (its `record_breaker_failure` job
+ * has not run): the report that failed is stored (any mode but `rollback` is a canary verdict, `applyReport`),
+ * the failure is not. A deployment waits for them, or the next
+ * one would be dispatched before the freeze that failure trips. Only failures within the breaker's window count.
+ */
+export async function uncountedFailures(db: SqlExecutor, repo: string, now: Date): Promise<string[]> {
+  const { rows } = await db.query<{ execution_id: string }>(
+    `SELECT DISTINCT r.execution_id FROM deploy_reports r JOIN executions e ON e.id = r.execution_id
+      WHERE e.repo = $1 AND r.received_at > $2 AND r.report->>'mode' <> 'rollback'
+        AND NOT (r.report->>'verdict' = 'promote' AND r.report->>'outcome' = 'success')
+        AND NOT EXISTS (SELECT 1 FROM breaker_failures b WHERE b.execution_id = r.execution_id)
+      ORDER BY r.execution_id`,
+    [repo, new Date(now.getTime() - BREAKER_WINDOW_MS).toISOString()],
+  );
+  return rows.map((r) => r.execution_id);
 }

@@ -68,3 +68,67 @@ export async function queuedDeployments(db: SqlExecutor, repo: string, environme
   );
   return rows.map((r) => ({ executionId: r.execution_id, sha: r.sha, traceId: r.trace_id, priority: Number(r.priority) }));
 }
+
+/**
+ * The dispatch a lock holder started: the commit and event AAOE dispatched, when, and the one workflow run the
+ * protection rule approved for it (a second run of the same dispatch, a replay, is not approved).
+ */
+export const DEPLOY_DISPATCH_MIGRATION = {
+  version: 18,
+  name: 'deploy locks: the dispatch they hold',
+  sql: `
+-- What AAOE dispatched under a deploy lock: the protection rule judges this commit, not the run's deployment.sha.
+ALTER TABLE deploy_locks ADD COLUMN sha text;
+ALTER TABLE deploy_locks ADD COLUMN event_type text;
+ALTER TABLE deploy_locks ADD COLUMN dispatched_at timestamptz;
+ALTER TABLE deploy_locks ADD COLUMN run_id bigint;
+`,
+};
+
+export type LockDispatch = { sha: string; eventType: string; at: Date };
+
+/** Records on the lock `executionId` holds what it is about to dispatch; false when it holds none. */
+export async function recordDispatch(tx: SqlExecutor, executionId: string, dispatch: LockDispatch): Promise<boolean> {
+  const { rows } = await tx.query(
+    'UPDATE deploy_locks SET sha = $2, event_type = $3, dispatched_at = $4, run_id = NULL WHERE execution_id = $1 RETURNING execution_id',
+    [executionId, dispatch.sha, dispatch.eventType, dispatch.at.toISOString()],
+  );
+  return rows.length > 0;
+}
+
+/** The lock of a repository's environment (named case-insensitively) and the dispatch it holds. */
+export type HeldLock = { executionId: string; environment: string; sha: string | null; eventType: string | null; dispatchedAt: string | null; runId: number | null };
+
+export async function heldLock(db: SqlExecutor, repo: string, environment: string): Promise<HeldLock | undefined> {
+  const { rows } = await db.query<{ execution_id: string; environment: string; sha: string | null; event_type: string | null; dispatched_at: Date | null; run_id: string | number | null }>(
+    'SELECT execution_id, environment, sha, event_type, dispatched_at, run_id FROM deploy_locks WHERE repo = $1 AND lower(environment) = lower($2) ORDER BY since LIMIT 1',
+    [repo, environment],
+  );
+  const r = rows[0];
+  return r && {
+    executionId: r.execution_id, environment: r.environment, sha: r.sha, eventType: r.event_type,
+    dispatchedAt: r.dispatched_at ? new Date(r.dispatched_at).toISOString() : null, runId: r.run_id === null ? null : Number(r.run_id),
+  };
+}
+
+/** Binds the lock's dispatch to the one run approved for it; false when another run has it already. */
+export async function claimDispatchRun(tx: SqlExecutor, executionId: string, runId: number): Promise<boolean> {
+  const { rows } = await tx.query(
+    'UPDATE deploy_locks SET run_id = $2 WHERE execution_id = $1 AND (run_id IS NULL OR run_id = $2) RETURNING execution_id',
+    [executionId, runId],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * Takes the lock for a rollback when it is free (or the execution's own); never queues: a rollback does not wait
+ * behind the deployments it may have to undo. False when another execution holds it.
+ */
+export async function takeFreeDeployLock(tx: SqlExecutor, claim: Omit<DeployClaim, 'sha' | 'traceId' | 'priority'>): Promise<boolean> {
+  await serialise(tx, claim.repo, claim.environment);
+  const { rows } = await tx.query<{ execution_id: string }>('SELECT execution_id FROM deploy_locks WHERE repo = $1 AND environment = $2', [claim.repo, claim.environment]);
+  const holder = rows[0]?.execution_id;
+  if (holder !== undefined) return holder === claim.executionId;
+  await tx.query('INSERT INTO deploy_locks (repo, environment, execution_id, since) VALUES ($1, $2, $3, $4)', [claim.repo, claim.environment, claim.executionId, claim.now.toISOString()]);
+  return true;
+}

@@ -66,12 +66,20 @@ export type AgentWork = {
 };
 
 export type PullRequestSubject = {
-  author: { login: string; type: string };
+  /** The author; `id` is the immutable account id (what identifies an agent across renames). */
+  author: { login: string; type: string; id?: number };
   isAgent: boolean;
   htmlUrl: string;
   governedBecause: string;
   /** `updated_at` of the pull request in the delivery last applied: an older delivery arriving late is stale. */
   updatedAt?: string;
+  /** The base branch in the delivery last applied (the evaluation's first guess of the pair; GitHub's read decides). */
+  baseRef?: string;
+  /**
+   * The pair the latest verdict was posted for: the base branch and its commit, and the head commit (one snapshot,
+   * src/policy/snapshot.ts). A merge deploys only this head, merged into this base, when it is a deploy branch.
+   */
+  judged?: { baseRef: string; baseSha: string; headSha: string; deployable: boolean };
 };
 
 /** What an effect job carries: enough to find the execution; the effect says what to do. */

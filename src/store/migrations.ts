@@ -2,6 +2,8 @@ import { NOTIFICATIONS_MIGRATION } from './notifications.js';
 import { DRIFT_CLAIM_MIGRATION } from './drift.js';
 import { PLAN_PEOPLE_MIGRATION, PLANS_MIGRATION } from './plans.js';
 import { SESSIONS_MIGRATION } from './sessions.js';
+import { DEPLOY_DISPATCH_MIGRATION } from './deploy-locks.js';
+import { APPROVALS_BASE_MIGRATION } from './approvals.js';
 import type { Database } from './database.js';
 
 /**
@@ -264,6 +266,8 @@ CREATE TABLE drift_repos (
   },
   PLAN_PEOPLE_MIGRATION,
   DRIFT_CLAIM_MIGRATION,
+  APPROVALS_BASE_MIGRATION,
+  DEPLOY_DISPATCH_MIGRATION,
 ];
 
 /** Key of the transaction-scoped advisory lock that serialises migrators (two processes starting at once). */

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signDispatch } from '../../src/github/dispatch-signature.js';
 import { around } from '../canary/samples.js';
 import { runBundle, startServer, type BundleRun } from './run-bundle.js';
 
@@ -10,7 +11,9 @@ import { runBundle, startServer, type BundleRun } from './run-bundle.js';
 // (the http provider), a loopback GitHub API (deployment statuses) and a loopback app (the report).
 
 const SECRET = 'report-secret-for-tests';
-const PAYLOAD = { version: 1, executionId: 'exe_01JTEST', sha: 'a'.repeat(40), environment: 'production', canaryPercent: 15, deploymentId: 42 };
+const UNSIGNED = { version: 1 as const, executionId: 'exe_01JTEST', sha: 'a'.repeat(40), environment: 'production', canaryPercent: 15, deploymentId: 42, repository: 'octo-org/shop', issuedAt: new Date().toISOString() };
+/** The app's payload, signed with the repository's key (the action's report-secret). */
+const PAYLOAD = { ...UNSIGNED, signature: signDispatch({ ...UNSIGNED, eventType: 'aaoe-deploy' }, SECRET) };
 let errorFactor = 1;
 let server: Awaited<ReturnType<typeof startServer>>;
 

@@ -32,10 +32,13 @@ export async function startAgentHarness(): Promise<AgentHarness> {
   const push = examplePayload('push', undefined, (e: any) => e.ref === 'refs/heads/master' && !!e.installation);
   push.installation = { id: INSTALLATION_ID };
   expect((await h.deliver('push', push)).status).toBe(200);
+  // people (and agents) sign in as AAOE's dashboard does: tokens of AAOE's own OAuth client (authority verbs take no other)
+  process.env.GITHUB_CLIENT_ID = h.sim.oauth.clientId;
+  process.env.GITHUB_CLIENT_SECRET = h.sim.oauth.clientSecret;
   const tokens: Record<string, string> = {};
   for (const [login, permission] of [['wendy-writer', 'write'], ['rita-reader', 'read'], [AGENT, 'write']] as const) {
     h.sim.setPermission({ owner: OWNER, repo: REPO, username: login, permission });
-    tokens[login] = h.sim.createUserToken({ login });
+    tokens[login] = h.sim.createUserToken({ login }, { oauthClient: true });
   }
   return {
     ...h,

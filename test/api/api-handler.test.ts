@@ -21,6 +21,7 @@ const access: GitHubAccess = {
   },
   connect: async () => undefined,
   botLogin: async () => 'aaoe[bot]',
+  tokenIssuer: async () => 'foreign',
 };
 
 beforeAll(async () => {

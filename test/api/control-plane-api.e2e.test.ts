@@ -32,9 +32,15 @@ beforeAll(async () => {
       h.sim.setPermission({ owner: OWNER, repo, username, permission });
     }
   }
-  for (const login of ['wendy-writer', 'rita-reader', 'dave', 'sam-stranger', 'helper-bot[bot]', AGENT, LISTED_AGENT, 'ada-admin']) tokens[login] = h.sim.createUserToken({ login });
+  // the people sign in as AAOE's dashboard does (tokens of AAOE's own OAuth client): approve, resume and rollback
+  // take no other token (test/security/api-token-authority.test.ts)
+  process.env.GITHUB_CLIENT_ID = h.sim.oauth.clientId;
+  process.env.GITHUB_CLIENT_SECRET = h.sim.oauth.clientSecret;
+  for (const login of ['wendy-writer', 'rita-reader', 'dave', 'sam-stranger', 'helper-bot[bot]', AGENT, LISTED_AGENT, 'ada-admin']) tokens[login] = h.sim.createUserToken({ login }, { oauthClient: true });
 });
 afterAll(async () => {
+  delete process.env.GITHUB_CLIENT_ID;
+  delete process.env.GITHUB_CLIENT_SECRET;
   await h?.close();
 });
 beforeEach(async () => {
@@ -152,14 +158,14 @@ describe('reading executions: only repositories the user can read', () => {
   });
 
   it('a stranger gets 404 for a private repository\'s execution and list; a reader of it sees them', async () => {
-    const { id } = await openPullRequest({ repo: PRIVATE });
+    const { id, headSha } = await openPullRequest({ repo: PRIVATE });
     const stranger = await api('GET', `/api/v1/executions/${id}`, 'sam-stranger');
     expect(stranger).toMatchObject({ status: 404, body: { error: { code: 'not_found', message: `no execution ${id} in a repository you can read` } } });
     // the same answer as an execution that does not exist
     const nothing = await api('GET', '/api/v1/executions/00000000-0000-4000-8000-000000000000', 'sam-stranger');
     expect(nothing.body.error.message).toBe('no execution 00000000-0000-4000-8000-000000000000 in a repository you can read');
     expect((await api('GET', `/api/v1/executions?repo=${OWNER}/${PRIVATE}`, 'sam-stranger')).status).toBe(404);
-    expect((await api('POST', `/api/v1/executions/${id}/approve`, 'sam-stranger')).status).toBe(404);
+    expect((await api('POST', `/api/v1/executions/${id}/approve`, 'sam-stranger', { sha: headSha })).status).toBe(404);
     const reader = await api('GET', `/api/v1/executions/${id}`, 'rita-reader');
     expect(reader).toMatchObject({ status: 200, body: { id, repo: `${OWNER}/${PRIVATE}` } });
     expect((await api('GET', `/api/v1/executions?repo=${OWNER}/${PRIVATE}`, 'rita-reader')).body.executions.map((x: any) => x.id)).toContain(id);
@@ -172,7 +178,7 @@ describe('reading executions: only repositories the user can read', () => {
 describe('approve: the comment command\'s rules', () => {
   it('a writer approves: recorded as an api approval bound to the head, and the aaoe/policy check turns green', async () => {
     const { id, number, headSha } = await openPullRequest();
-    const res = await api('POST', `/api/v1/executions/${id}/approve`, 'wendy-writer');
+    const res = await api('POST', `/api/v1/executions/${id}/approve`, 'wendy-writer', { sha: headSha });
     expect(res).toMatchObject({ status: 200, body: { executionId: id, verb: 'approve' } });
     await h.runtime.idle();
     expect(latestCheck(headSha).conclusion).toBe('success');
@@ -191,7 +197,7 @@ describe('approve: the comment command\'s rules', () => {
     ['an agent the policy lists', LISTED_AGENT, /@agent-smith is an agent identity \(listed in the policy's agents\)/],
   ])('%s is refused, with the reason, and the refusal is audited', async (_name, login, why) => {
     const { id, headSha } = await openPullRequest({ author: 'dave', authorType: 'User', labels: ['aaoe'] });
-    const res = await api('POST', `/api/v1/executions/${id}/approve`, login);
+    const res = await api('POST', `/api/v1/executions/${id}/approve`, login, { sha: headSha });
     expect(res).toMatchObject({ status: 403, body: { error: { code: 'refused', message: expect.stringMatching(why) } } });
     await h.runtime.idle();
     expect(latestCheck(headSha).conclusion).toBe('action_required');
@@ -231,7 +237,7 @@ describe('pause, resume, rollback: the comment commands\' rules', () => {
 
     await setConfig(REPO, `agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\nmerge: auto\n`);
     const deployed = await openPullRequest();
-    expect((await api('POST', `/api/v1/executions/${deployed.id}/approve`, 'wendy-writer')).status).toBe(200);
+    expect((await api('POST', `/api/v1/executions/${deployed.id}/approve`, 'wendy-writer', { sha: deployed.headSha })).status).toBe(200);
     await h.runtime.idle();
     const merged = h.sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === deployed.number) as any;
     expect(merged.merged).toBe(true);

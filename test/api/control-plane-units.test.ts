@@ -112,14 +112,14 @@ describe('agentIdentity', () => {
 
 describe('approvals given through the API', () => {
   const facts = (login: string): ApprovalFacts => ({
-    pullRequest: { number: 7, headSha: 'c'.repeat(40), previousHeadShas: [], author: { login: 'dave', type: 'User' } },
+    pullRequest: { number: 7, baseSha: 'b'.repeat(40), headSha: 'c'.repeat(40), previousHeadShas: [], author: { login: 'dave', type: 'User' } },
     proposer: { app: 'aaoe[bot]', agents: [] },
-    candidates: [toCandidate({ executionId: 'x', pullRequest: 7, headSha: 'c'.repeat(40), actor: { login, type: 'User' }, source: 'api', sourceId: 99, at: '2026-01-01T00:00:00.000Z' })],
+    candidates: [toCandidate({ executionId: 'x', pullRequest: 7, baseSha: 'b'.repeat(40), headSha: 'c'.repeat(40), actor: { login, type: 'User' }, source: 'api', sourceId: 99, at: '2026-01-01T00:00:00.000Z' })],
     permissions: { wendy: 'write', dave: 'write' },
     teams: {},
     changedPaths: ['docs/a.md'],
   });
-  const policy = { minimum: 1, permissions: ['write', 'maintain', 'admin'], owners: 'none', teams: [], countReviews: false, invalidateOnPush: true } as never;
+  const policy = { minimum: 1, permissions: ['write', 'maintain', 'admin'], owners: 'none', teams: [], countReviews: false, invalidateOnPush: true, requesterMayApprove: false } as never;
 
   it('count like any approval, bound to the PR and its head', () => {
     expect(evaluateApprovals(facts('wendy'), policy)).toMatchObject({ status: 'satisfied', counted: [{ ref: { source: 'api', requestId: 99 }, login: 'wendy' }] });
@@ -132,8 +132,8 @@ describe('approvals given through the API', () => {
 
 describe('apiClientConfigFromEnv', () => {
   it('needs AAOE_URL and a token, and says which is missing', () => {
-    expect(apiClientConfigFromEnv({ AAOE_URL: 'https://aaoe.example.com', GITHUB_TOKEN: 'ghp_x' })).toEqual({ ok: true, config: { url: 'https://aaoe.example.com', token: 'ghp_x' } });
-    expect(apiClientConfigFromEnv({ AAOE_URL: 'https://a', AAOE_TOKEN: 'one', GITHUB_TOKEN: 'two' })).toMatchObject({ config: { token: 'one' } });
+    expect(apiClientConfigFromEnv({ AAOE_URL: 'https://aaoe.example.com', GITHUB_TOKEN: 'ghp_x' })).toEqual({ ok: true, config: { url: 'https://aaoe.example.com', token: 'ghp_x', tokenFrom: 'GITHUB_TOKEN' } });
+    expect(apiClientConfigFromEnv({ AAOE_URL: 'https://a', AAOE_TOKEN: 'one', GITHUB_TOKEN: 'two' })).toMatchObject({ config: { token: 'one', tokenFrom: 'AAOE_TOKEN' } });
     expect(apiClientConfigFromEnv({})).toEqual({ ok: false, message: "set AAOE_URL (the app's address, e.g. https://aaoe.example.com) and AAOE_TOKEN or GITHUB_TOKEN (a GitHub token of the agent or person)" });
     expect(apiClientConfigFromEnv({ AAOE_URL: 'nope', AAOE_TOKEN: 't' })).toEqual({ ok: false, message: 'AAOE_URL is not a URL: "nope"' });
   });

@@ -144,7 +144,10 @@ describe('after merge: the companion workflow is dispatched, and its report ends
     expect(x.state).toBe('deploying');
     const dispatch = h.sim.dispatches({ owner: OWNER, repo: REPO }).at(-1)!;
     expect(dispatch.eventType).toBe('aaoe-deploy');
-    expect(DispatchPayload.parse(dispatch.payload)).toEqual({ version: 1, executionId: x.id, sha: mergeSha, environment: 'production', canaryPercent: 15, pullRequest: number, traceparent: traceparent(x.traceId) });
+    expect(DispatchPayload.parse(dispatch.payload)).toEqual({
+      version: 1, executionId: x.id, sha: mergeSha, environment: 'production', canaryPercent: 15, pullRequest: number, traceparent: traceparent(x.traceId),
+      repository: `${OWNER}/${REPO}`, issuedAt: expect.any(String), signature: expect.stringMatching(/^v1=[0-9a-f]{64}$/),
+    });
 
     const forged = await post(report({ executionId: x.id, sha: mergeSha, verdict: 'promote', outcome: 'success' }), 'sha256=' + '0'.repeat(64));
     expect(forged.status).toBe(401);
@@ -182,22 +185,23 @@ describe('after merge: the companion workflow is dispatched, and its report ends
 
 describe('AAOE as a deployment protection rule', () => {
 
-  it('rejects a deployment of a change that still needs an approval, and approves it once approved', async () => {
+  // the approved path (the run of AAOE's own dispatch, judged on the commit AAOE dispatched) is in
+  // test/security/protection-rule.test.ts: a pull request a run lists is never what approves it
+  it('rejects a deployment of a governed change AAOE has not dispatched, before and after its approval', async () => {
     const { number, headSha } = await openPullRequest();
     await h.deliver('deployment_protection_rule', protectionRule(9001, headSha, { number, headSha }));
     await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
     await h.deliver('deployment_protection_rule', protectionRule(9002, headSha, { number, headSha }));
     expect(h.sim.deploymentReviews({ owner: OWNER, repo: REPO }).filter((r) => r.runId === 9001 || r.runId === 9002)).toEqual([
-      { runId: 9001, environment: 'production', state: 'rejected', comment: expect.stringMatching(/is awaiting approval: it has not passed the policy with its approvals/) },
-      { runId: 9002, environment: 'production', state: 'approved', comment: expect.stringMatching(/passed the policy with its approvals/) },
+      { runId: 9001, environment: 'production', state: 'rejected', comment: expect.stringMatching(/AAOE dispatched nothing to production/) },
+      { runId: 9002, environment: 'production', state: 'rejected', comment: expect.stringMatching(/AAOE dispatched nothing to production/) },
     ]);
-    expect((await auditOf(number)).map((e) => e.action)).toEqual(expect.arrayContaining(['deployment_rejected', 'deployment_approved']));
     expect(h.sim.rejections).toEqual([]);
   });
 
   it('rejects a deployment no governed pull request leads to (fails closed)', async () => {
     await h.deliver('deployment_protection_rule', protectionRule(9003, 'f'.repeat(40)));
-    expect(h.sim.deploymentReviews({ owner: OWNER, repo: REPO }).find((r) => r.runId === 9003)).toMatchObject({ state: 'rejected', comment: expect.stringMatching(/no governed pull request leads to fffffff/) });
+    expect(h.sim.deploymentReviews({ owner: OWNER, repo: REPO }).find((r) => r.runId === 9003)).toMatchObject({ state: 'rejected', comment: expect.stringMatching(/dispatched nothing to production.*fffffff was never judged/) });
   });
 
   it('rejects a paused execution', async () => {
@@ -205,7 +209,7 @@ describe('AAOE as a deployment protection rule', () => {
     await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
     await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe pause').payload);
     await h.deliver('deployment_protection_rule', protectionRule(9004, headSha, { number, headSha }));
-    expect(h.sim.deploymentReviews({ owner: OWNER, repo: REPO }).find((r) => r.runId === 9004)).toMatchObject({ state: 'rejected', comment: expect.stringMatching(/paused/) });
+    expect(h.sim.deploymentReviews({ owner: OWNER, repo: REPO }).find((r) => r.runId === 9004)).toMatchObject({ state: 'rejected', comment: expect.stringMatching(/dispatched nothing/) });
   });
 });
 

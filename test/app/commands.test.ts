@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COMMAND_VERBS, closestVerb, parseCommands, type ParsedCommand } from '../../src/app/commands.js';
+import { fromMarkdown } from 'mdast-util-from-markdown';
+import { COMMAND_VERBS, MAX_COMMENT_CHARS, closestVerb, parseCommands, type ParsedCommand } from '../../src/app/commands.js';
 
 const approve = (line: number): ParsedCommand => ({ type: 'command', line, command: { verb: 'approve' } });
 
@@ -125,5 +126,100 @@ describe('closestVerb', () => {
     ['merge', undefined],
   ] as const)('%s -> %s', (word, verb) => {
     expect(closestVerb(word)).toBe(verb);
+  });
+});
+
+/**
+ * The old reading, by a full CommonMark parse (mdast-util-from-markdown): the oracle the linear scan must never be
+ * more generous than. A line counts when its first character sits in a text node whose ancestors are all plain
+ * blocks (root, paragraph, heading, list, list item).
+ */
+type MarkdownNode = { type: string; position?: { start: { offset?: number }; end: { offset?: number } }; children?: MarkdownNode[] };
+function oracleOwnLines(body: string): number[] {
+  const ranges: Array<{ start: number; end: number }> = [];
+  const visit = (node: MarkdownNode): void => {
+    if (node.type === 'text') return void ranges.push({ start: node.position!.start.offset!, end: node.position!.end.offset! });
+    if (!['root', 'paragraph', 'heading', 'list', 'listItem'].includes(node.type)) return;
+    for (const child of node.children ?? []) visit(child);
+  };
+  visit(fromMarkdown(body) as MarkdownNode);
+  const own: number[] = [];
+  let offset = 0;
+  body.split(/\r\n|\r|\n/).forEach((text, index) => {
+    const indent = /^[ \t]*/.exec(text)![0].length;
+    const at = offset + indent;
+    if (/^\/aaoe(\s|$)/i.test(text.slice(indent)) && ranges.some((r) => r.start <= at && at < r.end)) own.push(index + 1);
+    offset += text.length + (body.startsWith('\r\n', offset + text.length) ? 2 : 1);
+  });
+  return own;
+}
+
+describe('parseCommands: bounded work on untrusted text', () => {
+  /** A pseudo-random generator with a seed, so a failing case can be replayed. */
+  const random = (seed: number) => () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const PIECES = ['/aaoe approve', '/aaoe status', 'text', ' ', '  ', '    ', '\t', '\n', '\n', '\n\n', '> ', '- ', '* ', '1. ', '```', '~~~', '`', '*', '_', '[', ']', '(', ')', ']: /u', '<', '>', '<!--', '-->', '<div>', '<pre>', '</pre>', '---', '===', '\\', '$', '~', '<![cdata[', '<![CDATA[', ']]>', '<?', '?>', '<!X', '<a'];
+
+  it('never counts a line that a full CommonMark parse would not (8,000 random comments)', () => {
+    const next = random(19);
+    for (let n = 0; n < 8_000; n++) {
+      const pieces = Array.from({ length: 2 + Math.floor(next() * 14) }, () => PIECES[Math.floor(next() * PIECES.length)]!);
+      const body = pieces.join('');
+      const ours = parseCommands(body).filter((p) => p.type !== 'unread').map((p) => p.line);
+      const oracle = oracleOwnLines(body);
+      const extra = ours.filter((line) => !oracle.includes(line));
+      if (extra.length > 0) throw new Error(`counted line(s) ${extra.join(', ')} of ${JSON.stringify(body)}; a full parse counts ${JSON.stringify(oracle)}`);
+    }
+  });
+
+  /** `unit` repeated after a command line, to about `size` characters (under {@link MAX_COMMENT_CHARS}). */
+  const fill = (unit: string, size: number) => '/aaoe status\n' + unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+
+  it.each([
+    ['nested lists on one line', '- '],
+    ['stacked setext headings', 'a\n-\n'],
+    ['a tight list of nested items', '- a\n  - b\n'],
+    ['nested emphasis', '*_'],
+    ['unclosed brackets', '[x]('],
+    ['many command lines', '/aaoe status\n'],
+    ['fences that never close', '- ```\n'],
+    ['HTML comments that never close', '<!--\n'],
+    ['quotes and lazy lines', '> a\n/aaoe approve\n'],
+  ])('%s: time grows linearly with the size', (_name, unit) => {
+    const time = (size: number) => {
+      const body = fill(unit, size);
+      let best = Infinity;
+      for (let r = 0; r < 7; r++) {
+        const started = performance.now();
+        parseCommands(body);
+        best = Math.min(best, performance.now() - started);
+      }
+      return best;
+    };
+    time(6_000);
+    const small = Math.max(time(6_000), 0.2);
+    const large = time(48_000);
+    // 8 times the input: a linear scan takes about 8 times as long (noise allowed for), a quadratic one 64 times
+    expect(large / small).toBeLessThan(32);
+  });
+
+  it('refuses a comment longer than GitHub allows, with a reply, without reading it', () => {
+    const [result, ...rest] = parseCommands('/aaoe approve\n' + 'x'.repeat(MAX_COMMENT_CHARS));
+    expect(rest).toEqual([]);
+    expect(result).toMatchObject({ type: 'unread', line: 1 });
+    expect(result?.type === 'unread' && result.reply).toContain('Write the command in a short comment of its own');
+  });
+
+  it.each([
+    ['a code span around lines that look like a CDATA block in lower case', '`a\n<![cdata[\n]]>\n/aaoe approve` b'],
+  ])('never counts %s (a full parse reads it as code)', (_name, body) => {
+    expect(oracleOwnLines(body)).toEqual([]);
+    expect(parseCommands(body).filter((p) => p.type !== 'unread')).toEqual([]);
+  });
+
+  it.each([
+    ['a fence inside a list item', '- item\n\n  ```\n  code\n  ```\n\n/aaoe approve', 7],
+    ['HTML inside a quote', '> <details>\n\n/aaoe approve', 3],
+  ])('says so when it cannot place a line: %s', (_name, body, line) => {
+    expect(parseCommands(body)).toEqual([{ type: 'unread', line, reply: expect.stringContaining(`Line ${line} was not read as a command`) }]);
   });
 });

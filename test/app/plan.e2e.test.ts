@@ -12,6 +12,7 @@ import { QUEUES } from '../../src/store/job-queue.js';
 import { getPlanRun } from '../../src/store/plans.js';
 import { pendingTimers } from '../../src/store/timers.js';
 import { planRef } from '../../src/app/plan-work.js';
+import { repositoryKey } from '../../src/github/dispatch-signature.js';
 import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 
 /**
@@ -133,7 +134,7 @@ async function report(executionId: string, repo: string, over: Record<string, un
     version: 1, executionId, sha: await dispatchedSha(h.runtime.db, executionId), environment: 'production', deploymentId: null, title: 't', reason: 'r', counts: null, intervals: [],
     run: { repository: `${ORG}/${repo}`, runId: '1', runAttempt: '1', url: null }, at: new Date().toISOString(), ...over,
   });
-  const res = await fetch(`${h.url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signBody(body, REPORT_SECRET) }, body });
+  const res = await fetch(`${h.url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signBody(body, repositoryKey(REPORT_SECRET, INSTALLATION_ID, `${ORG}/${repo}`)) }, body });
   expect(res.status).toBe(200);
   await h.runtime.idle();
 }
@@ -401,5 +402,16 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     const entries: string[] = [];
     for await (const e of readAudit(h.runtime.db)) if (e.action === 'plan:rollback_step_failed') entries.push(e.reason ?? '');
     expect(entries).toEqual(['step second of plan pair-failing: its execution ended failed instead of rolled back; the plan waits in rolling back until a person restores the step']);
+  });
+
+  // security: a comment a GitHub App posts on a writer's behalf (an agent platform) carries no authority over plans
+  it('a plan start written by a GitHub App on a writer\'s behalf starts nothing and says why', async () => {
+    h.sim.setFile({ owner: ORG, repo: ARCH, branch: 'main', path: 'plans/via-app.yml', content: 'id: via-app\ngoal: One change\nsteps:\n  - id: only\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add a note\n' });
+    h.sim.addIssue({ owner: ORG, repo: ARCH, number: 400, title: 'Plan via an app', user: WRITER });
+    const json = h.sim.addComment({ owner: ORG, repo: ARCH, issueNumber: 400, body: '/aaoe plan start plans/via-app.yml', user: WRITER, viaApp: true });
+    await deliverComment(400, WRITER, json);
+    expect(await getPlanRun(h.runtime.db, `${ORG}/${ARCH}`, 'via-app')).toBeUndefined();
+    const replies = h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: 400 }).map((c: any) => String(c.body)).join('\n');
+    expect(replies).toContain('never starts, resumes or rolls back a plan');
   });
 });

@@ -255,7 +255,9 @@ describe('aaoe/policy over HTTP', () => {
     expect(h.sim.requests).toEqual([]);
   });
 
-  it('costs three GitHub calls per pull request once the policy is cached: its files, its body (the proposal), the check', async () => {
+  // one snapshot pinned to (base, head): the pair the delivery named, the files, then the pull request read after the
+  // list (with its body): the files judged are those of the head the check is posted on, for one read of GitHub
+  it('costs three GitHub calls per pull request once the policy is cached: its files, the pull request with its body, the check', async () => {
     await h.deliver('pull_request', pullRequest({ files: [added('docs/warm-1.md', ['x'])] }).payload);
     const { payload } = pullRequest({ files: [added('docs/warm-2.md', ['y'])] });
     h.sim.resetRequests();

@@ -1,3 +1,5 @@
+import { repositoryKey } from '../../src/github/dispatch-signature.js';
+import { INSTALLATION_ID } from '../support/app-harness.js';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/plan/load-plan.js';
@@ -157,18 +159,18 @@ describe('who sees what, and who may act', () => {
     const rita = await signIn(w, 'rita-reader');
     const csrf = csrfOf((await page(w, rita.cookie, '/aaoe')).text);
 
-    const forged = await postForm(w, rita.cookie, `/aaoe/executions/${pub.id}/approve`, { csrf });
+    const forged = await postForm(w, rita.cookie, `/aaoe/executions/${pub.id}/approve`, { csrf, sha: pub.headSha });
     expect(forged.status).toBe(403);
     expect(forged.text).toContain('<strong>Approve refused:</strong> @rita-reader has read permission on the repository; approvals need write, maintain or admin');
-    // her approval was recorded and judged: the page shows it refused, not as if it counted
-    expect(forged.text).toMatch(/<td>@rita-reader<\/td><td>api<\/td>.*<span class="badge bad">refused<\/span> @rita-reader has read permission/);
+    // who may approve is checked before anything is recorded: no approval row of hers (issue 19, strangers)
+    expect(forged.text).not.toMatch(/<td>@rita-reader<\/td><td>api<\/td>/);
     expect(latestCheck(w, PUBLIC, pub.headSha).conclusion).toBe('action_required');
     const audit: string[] = [];
     for await (const e of readAudit(w.runtime.db)) if (e.executionId === pub.id && e.action === 'command:approve') audit.push(`${e.actor}: ${e.reason}`);
     expect(audit).toEqual([expect.stringMatching(/^rita-reader: refused: /)]);
 
     // on the private repository she cannot read, the execution does not exist for her
-    const hidden = await postForm(w, rita.cookie, `/aaoe/executions/${priv.id}/approve`, { csrf });
+    const hidden = await postForm(w, rita.cookie, `/aaoe/executions/${priv.id}/approve`, { csrf, sha: priv.headSha });
     expect(hidden.status).toBe(404);
 
     // a writer's session without its CSRF token (another site's form) decides nothing
@@ -190,7 +192,14 @@ describe('who sees what, and who may act', () => {
     const pub = await openPullRequest(w, PUBLIC);
     const wendy = await signIn(w, 'wendy-writer');
     const detail = await page(w, wendy.cookie, `/aaoe/executions/${pub.id}`);
-    const approved = await postForm(w, wendy.cookie, `/aaoe/executions/${pub.id}/approve`, { csrf: csrfOf(detail.text) });
+    // the form carries the head commit the page showed (issue 19, hole 8)
+    const sha = /name="sha" value="([0-9a-f]{40})"/.exec(detail.text)?.[1];
+    expect(sha).toBe(pub.headSha);
+    // a page showing another commit (the head moved since) approves nothing
+    const stale = await postForm(w, wendy.cookie, `/aaoe/executions/${pub.id}/approve`, { csrf: csrfOf(detail.text), sha: 'abcdef0' });
+    expect(stale.status).toBe(403);
+    expect(stale.text).toContain('the approval names abcdef0');
+    const approved = await postForm(w, wendy.cookie, `/aaoe/executions/${pub.id}/approve`, { csrf: csrfOf(detail.text), sha: sha! });
     expect(approved.status).toBe(303);
     expect(approved.location).toBe(`/aaoe/executions/${pub.id}?done=approve`);
     await w.runtime.idle();
@@ -209,7 +218,7 @@ describe('rollback: a preview of what is dispatched, then a confirm', () => {
     const wendy = await signIn(w, 'wendy-writer');
     // approved here (merge: auto), merged by the app, deployed
     const csrf = csrfOf((await page(w, wendy.cookie, `/aaoe/executions/${pub.id}`)).text);
-    expect((await postForm(w, wendy.cookie, `/aaoe/executions/${pub.id}/approve`, { csrf })).status).toBe(303);
+    expect((await postForm(w, wendy.cookie, `/aaoe/executions/${pub.id}/approve`, { csrf, sha: pub.headSha })).status).toBe(303);
     await w.runtime.idle();
     const pull = w.sim.pullRequests({ owner: OWNER, repo: PUBLIC }).find((p: any) => p.number === pub.number) as any;
     expect(pull.merged).toBe(true);
@@ -239,7 +248,7 @@ describe('rollback: a preview of what is dispatched, then a confirm', () => {
     expect(rollbacks()).toEqual([{ eventType: 'aaoe-rollback', payload: expect.objectContaining({ executionId: pub.id, sha: pull.merge_commit_sha, environment: 'production' }) }]);
     // end the rollback so production is free for other tests
     const text = JSON.stringify({ version: 1, executionId: pub.id, sha: pull.merge_commit_sha, environment: 'production', deploymentId: null, mode: 'rollback', verdict: 'rolled-back', outcome: 'success', title: 't', reason: 'r', counts: null, intervals: [], commands: [], run: { repository: `${OWNER}/${PUBLIC}`, runId: '1', runAttempt: '1', url: null }, at: new Date().toISOString() });
-    await fetch(`${w.h.url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signBody(text, REPORT_SECRET) }, body: text });
+    await fetch(`${w.h.url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signBody(text, repositoryKey(REPORT_SECRET, INSTALLATION_ID, `${OWNER}/${PUBLIC}`)) }, body: text });
     await w.runtime.idle();
     expect(w.sim.rejections).toEqual([]);
   });

@@ -23,6 +23,16 @@ describe('transition', () => {
     ['scheduled', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'success', reason: 'r', autoMerge: true }, 'approved', ['post_status', 'merge_pull_request']],
     ['scheduled', { type: 'pushed', headSha: 'ccc' }, 'proposed', ['evaluate_policy']],
     ['scheduled', { type: 'merged', sha: 'ddd' }, 'merged', ['dispatch_deploy', 'post_status']],
+    // issue 19, hole 2: only the judged head, merged into a deploy branch, is deployed
+    ['approved', { type: 'merged', sha: 'ddd', headSha: 'aaa' }, 'merged', ['dispatch_deploy', 'post_status']],
+    ['approved', { type: 'merged', sha: 'ddd', headSha: 'bbb' }, 'rejected', ['post_status']],
+    ['scheduled', { type: 'merged', sha: 'ddd', headSha: 'bbb' }, 'rejected', ['post_status']],
+    ['approved', { type: 'merged', sha: 'ddd', headSha: 'aaa', notDeployed: 'merged into `evil` is not a deploy branch' }, 'rejected', ['post_status']],
+    // issue 19, hole 13: an evaluation that needs approval again takes the approval back
+    ['approved', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'action_required', reason: 'r' }, 'awaiting_approval', ['post_status']],
+    ['scheduled', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'action_required', reason: 'r' }, 'awaiting_approval', ['post_status']],
+    ['approved', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'failure', reason: 'r' }, 'blocked', ['post_status']],
+    ['approved', { type: 'policy_evaluated', headSha: 'aaa', conclusion: 'success', reason: 'r' }, 'approved', ['post_status']],
     ['merged', { type: 'deploy_started' }, 'deploying', []],
     ['deploying', { type: 'analysis_started' }, 'verifying', []],
     ['verifying', { type: 'canary_verdict', verdict: 'pass', reason: 'all metrics within thresholds' }, 'promoted', ['promote', 'post_status']],
@@ -126,5 +136,12 @@ describe('pull requests opened outside AAOE', () => {
     expect(other.execution).toMatchObject({ state: 'proposed', headSha: 'h2' });
     const merged: Execution = { ...approved, state: 'merged' };
     expect(transition(merged, { type: 'evaluation_requested', headSha: 'h1', by: 'bob' }, now).outcome).toBe('illegal');
+  });
+
+  it('a merge that is not deployed says why in the audit entry', () => {
+    const head = transition(at('approved'), { type: 'merged', sha: 'ddd', headSha: 'bbbbbbbbb' }, now);
+    expect(head.effects.find((e) => e.type === 'audit')).toMatchObject({ reason: 'approved -> rejected: merged head bbbbbbb is not the judged head aaa: not deployed' });
+    const base = transition(at('approved'), { type: 'merged', sha: 'ddd', headSha: 'aaa', notDeployed: 'merged into `evil` is not a deploy branch' }, now);
+    expect(base.effects.find((e) => e.type === 'audit')).toMatchObject({ reason: 'approved -> rejected: merged into `evil` is not a deploy branch' });
   });
 });

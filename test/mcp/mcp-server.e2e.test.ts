@@ -63,7 +63,7 @@ describe('the MCP server', () => {
     expect(status).toMatchObject({ id: executionId, state: 'awaiting_approval', policy: { conclusion: 'action_required' } });
     expect(status.pullRequest).toBeGreaterThan(0);
 
-    const refused = await client.callTool({ name: 'approve', arguments: { executionId } });
+    const refused = await client.callTool({ name: 'approve', arguments: { executionId, sha: status.headSha } });
     expect(refused.isError).toBe(true);
     expect(text(refused)).toMatch(/^AAOE refused \(403 refused\): @my-agent\[bot\] is an agent identity \(a Bot account\): agents may propose and read, never approve \(bounded autonomy\)/);
     expect(json(await client.callTool({ name: 'list_executions', arguments: { repo: `${OWNER}/${REPO}` } })).executions.map((x: any) => x.id)).toContain(executionId);
@@ -76,7 +76,8 @@ describe('the MCP server', () => {
     const tooFar = await client.callTool({ name: 'schedule', arguments: { executionId, notBefore: new Date(Date.now() + 100 * 86_400_000).toISOString() } });
     expect(text(tooFar)).toMatch(/at most 90 days ahead/);
     // change packages of a plan step, rendered from its templates
-    const plan = readFileSync(join(ROOT, 'test/fixtures/plans/diamond.yml'), 'utf8');
+    // the step's repository must be one the caller can read on an installation of AAOE (issue 19, hole 6)
+    const plan = readFileSync(join(ROOT, 'test/fixtures/plans/diamond.yml'), 'utf8').replaceAll('acme/invoicing', `${OWNER}/${REPO}`);
     const generated = json(await client.callTool({ name: 'generate_packages', arguments: { plan, step: 'schema' } }));
     expect(generated).toMatchObject({ plan: 'split-invoicing', step: 'schema' });
     expect(generated.packages.length).toBeGreaterThan(0);
@@ -92,7 +93,8 @@ describe('the MCP server', () => {
 
   it('a person with write permission approves through MCP, and the aaoe/policy check turns green', async () => {
     const client = await inProcessClient(h.tokens['wendy-writer']!);
-    const approved = json(await client.callTool({ name: 'approve', arguments: { executionId } }));
+    const head = (await getExecution(h.runtime.db, executionId))!.headSha!;
+    const approved = json(await client.callTool({ name: 'approve', arguments: { executionId, sha: head } }));
     expect(approved).toMatchObject({ executionId, verb: 'approve' });
     await h.runtime.idle();
     const x = (await getExecution(h.runtime.db, executionId))!;

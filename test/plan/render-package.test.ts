@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/plan/load-plan.js';
-import { PACKAGE_RISK, renderStepPackages, renderTemplate } from '../../src/plan/render-package.js';
+import { PACKAGE_RISK, RENDER_LIMITS, renderStepPackages, renderTemplate } from '../../src/plan/render-package.js';
 import { PACKAGE_TYPES } from '../../src/plan/schema.js';
 
 function diamond() {
@@ -50,5 +50,58 @@ describe('renderStepPackages', () => {
 describe('package risk', () => {
   it('gives every package type a weight', () => {
     expect(Object.keys(PACKAGE_RISK).sort()).toEqual([...PACKAGE_TYPES].sort());
+  });
+});
+
+describe('bounded rendering (issue 19, hole 6)', () => {
+  const fastest = (work: () => unknown) => {
+    let best = Infinity;
+    for (let r = 0; r < 5; r++) {
+      const started = performance.now();
+      work();
+      best = Math.min(best, performance.now() - started);
+    }
+    return best;
+  };
+
+  it.each([
+    ['unclosed `{{` on one line', (n: number) => '{{'.repeat(n)],
+    ['an unclosed `{{` on every line', (n: number) => '{{\n'.repeat(n)],
+    ['unknown names on every line', (n: number) => '{{ nope }}\n'.repeat(n)],
+    ['placeholders and text', (n: number) => 'a {{ x }} b\n'.repeat(n)],
+    ['escaped braces', (n: number) => '\\{{'.repeat(n)],
+  ])('%s: time grows linearly with the template', (_name, build) => {
+    const render = (n: number) => renderTemplate(build(n), { x: 'v' }, { maxChars: 1e9 });
+    render(64_000);
+    const small = Math.max(fastest(() => render(8_000)), 0.5);
+    const large = fastest(() => render(64_000));
+    // 8 times the template: about 8 times the time (noise allowed for); the old position computation took 64 times
+    expect(large / small).toBeLessThan(32);
+  });
+
+  it('reports errors at their line and column, at most RENDER_LIMITS.errors of them, and counts the rest', () => {
+    const result = renderTemplate('ok\n'.repeat(3) + 'x {{\n'.repeat(50), {});
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toHaveLength(RENDER_LIMITS.errors);
+    expect(result.errors[0]).toMatchObject({ line: 4, column: 3 });
+    expect(result.errors[1]).toMatchObject({ line: 5, column: 3 });
+    expect(result.more).toBe(50 - RENDER_LIMITS.errors);
+  });
+
+  it('refuses output larger than its limit', () => {
+    const result = renderTemplate('{{ x }}'.repeat(100), { x: 'y'.repeat(1_000) }, { maxChars: 50_000 });
+    expect(result).toMatchObject({ ok: false, errors: [{ message: expect.stringContaining('the rendered text is 100000 characters') }] });
+  });
+
+  it('refuses a step with too many packages, or too much template text, before rendering', () => {
+    const plan = diamond();
+    const step = plan.steps[0]!;
+    const many = { ...step, packages: Array.from({ length: RENDER_LIMITS.packages + 1 }, () => step.packages[0]!) };
+    expect(renderStepPackages(plan, many)).toMatchObject({ ok: false, errors: [{ message: expect.stringContaining(`has ${RENDER_LIMITS.packages + 1} packages`) }] });
+    const big = { ...plan, templates: { ...plan.templates, 'invoices-table': { ...plan.templates['invoices-table']!, text: 'x'.repeat(RENDER_LIMITS.templateChars / 2 + 1) } } };
+    const twice = { ...step, packages: [step.packages[0]!, step.packages[0]!] };
+    expect(renderStepPackages(big, twice)).toMatchObject({ ok: false, errors: [{ message: expect.stringContaining('characters of template text') }] });
+    expect(renderStepPackages(big, step).ok).toBe(true);
   });
 });

@@ -12,6 +12,8 @@ import {
 const HEAD = 'a1'.repeat(20);
 const OLD_HEAD = 'b2'.repeat(20);
 const FOREIGN = 'c3'.repeat(20);
+const BASE = 'd4'.repeat(20);
+const OTHER_BASE = 'e5'.repeat(20);
 const T0 = '2026-11-02T10:00:00Z';
 const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
 
@@ -27,7 +29,7 @@ function comment(actor: Actor | string, extra: Partial<Extract<ApprovalCandidate
     actor: typeof actor === 'string' ? user(actor) : actor,
     createdAt: time,
     updatedAt: time,
-    boundTo: { pullRequest: 7, headSha: HEAD },
+    boundTo: { pullRequest: 7, baseSha: BASE, headSha: HEAD },
     ...extra,
   };
 }
@@ -37,7 +39,7 @@ function button(actor: Actor | string, extra: Partial<Extract<ApprovalCandidate,
     checkRunId: nextId++,
     actor: typeof actor === 'string' ? user(actor) : actor,
     pressedAt: at(nextId),
-    boundTo: { pullRequest: 7, headSha: HEAD },
+    boundTo: { pullRequest: 7, baseSha: BASE, headSha: HEAD },
     ...extra,
   };
 }
@@ -48,7 +50,7 @@ function review(login: string, state: ReviewFact['state'], extra: Partial<Review
 /** PR #7, opened by an agent that uses a person-style account, proposed through AAOE. */
 function facts(over: Partial<ApprovalFacts> = {}): ApprovalFacts {
   return {
-    pullRequest: { number: 7, headSha: HEAD, previousHeadShas: [OLD_HEAD], author: user('agent-smith') },
+    pullRequest: { number: 7, baseSha: BASE, headSha: HEAD, previousHeadShas: [OLD_HEAD], author: user('agent-smith') },
     proposer: { app: 'aaoe[bot]', agents: ['agent-smith', 'coder-agent[bot]'] },
     candidates: [],
     permissions: {
@@ -94,15 +96,19 @@ describe('approvals: the attack suite (each candidate is refused, for its own re
     ['an old comment edited into an approval', { candidates: [comment('alice', { createdAt: at(1), updatedAt: at(90) })] }, { rule: 'edited' }],
     ['a comment seen edited, timestamps equal', { candidates: [comment('alice', { edited: true })] }, { rule: 'edited' }],
     ['a comment whose times do not parse', { candidates: [comment('alice', { createdAt: 'yesterday', updatedAt: 'yesterday' })] }, { rule: 'edited' }],
-    ['an approval, then a new push', { candidates: [comment('alice', { boundTo: { pullRequest: 7, headSha: OLD_HEAD } })] }, { rule: 'stale', sha: OLD_HEAD, headSha: HEAD }],
-    ['an approval on a SHA this PR never had', { candidates: [comment('alice', { boundTo: { pullRequest: 7, headSha: FOREIGN } })] }, { rule: 'other_commit', sha: FOREIGN }],
-    ['… even when pushes do not invalidate', { candidates: [comment('alice', { boundTo: { pullRequest: 7, headSha: FOREIGN } })] }, { rule: 'other_commit', sha: FOREIGN }, { invalidateOnPush: false }],
-    ['an approval given on another PR with the same head SHA', { candidates: [comment('alice', { boundTo: { pullRequest: 8, headSha: HEAD } })] }, { rule: 'other_pull_request', pullRequest: 8 }],
+    ['an approval, then a new push', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: OLD_HEAD } })] }, { rule: 'stale', sha: OLD_HEAD, headSha: HEAD }],
+    ['an approval on a SHA this PR never had', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: FOREIGN } })] }, { rule: 'other_commit', sha: FOREIGN }],
+    ['… even when pushes do not invalidate', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: FOREIGN } })] }, { rule: 'other_commit', sha: FOREIGN }, { invalidateOnPush: false }],
+    ['an approval given on another PR with the same head SHA', { candidates: [comment('alice', { boundTo: { pullRequest: 8, baseSha: BASE, headSha: HEAD } })] }, { rule: 'other_pull_request', pullRequest: 8 }],
     ['the fork’s owner on their fork’s PR', { candidates: [comment('forky')], pullRequest: pr({ fork: { owner: 'forky' } }) }, { rule: 'fork_owner', owner: 'forky' }],
     ['a button press by a reader (forged or not, the sender is checked)', { candidates: [button('rita')] }, { rule: 'permission', permission: 'read', allowed: ['write', 'maintain', 'admin'] }],
     ['a button press by someone whose permission is unknown', { candidates: [button('zed')] }, { rule: 'permission_unknown' }],
-    ['a button press for another PR’s check run', { candidates: [button('alice', { boundTo: { pullRequest: 9, headSha: HEAD } })] }, { rule: 'other_pull_request', pullRequest: 9 }],
-    ['a button press on an earlier head', { candidates: [button('alice', { boundTo: { pullRequest: 7, headSha: OLD_HEAD } })] }, { rule: 'stale', sha: OLD_HEAD, headSha: HEAD }],
+    ['a button press for another PR’s check run', { candidates: [button('alice', { boundTo: { pullRequest: 9, baseSha: BASE, headSha: HEAD } })] }, { rule: 'other_pull_request', pullRequest: 9 }],
+    ['a button press on an earlier head', { candidates: [button('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: OLD_HEAD } })] }, { rule: 'stale', sha: OLD_HEAD, headSha: HEAD }],
+    ['an approval given against another base (the PR was retargeted)', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: OTHER_BASE, headSha: HEAD } })] }, { rule: 'other_base', baseSha: OTHER_BASE, currentBaseSha: BASE }],
+    ['a button press against another base', { candidates: [button('alice', { boundTo: { pullRequest: 7, baseSha: OTHER_BASE, headSha: HEAD } })] }, { rule: 'other_base', baseSha: OTHER_BASE, currentBaseSha: BASE }],
+    ['an approval recorded without its base (before bases were stored)', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: null, headSha: HEAD } })] }, { rule: 'other_base', baseSha: null, currentBaseSha: BASE }],
+    ['the person who asked for the change approves it', { candidates: [comment('alice')], proposer: { app: 'aaoe[bot]', agents: ['agent-smith'], requester: 'Alice' } }, { rule: 'self_approval', as: 'requester' }],
     ['a GitHub review when reviews do not count', { reviews: [review('alice', 'APPROVED')] }, { rule: 'reviews_not_counted' }],
     ['a review on an earlier head', { reviews: [review('alice', 'APPROVED', { commitId: OLD_HEAD })] }, { rule: 'stale', sha: OLD_HEAD, headSha: HEAD }, { countReviews: true }],
     ['a review by a reader', { reviews: [review('rita', 'APPROVED')] }, { rule: 'permission', permission: 'read', allowed: ['write', 'maintain', 'admin'] }, { countReviews: true }],
@@ -126,7 +132,7 @@ describe('approvals: the attack suite (each candidate is refused, for its own re
 
   it('explains each refusal in words that name the rule', () => {
     const result = evaluateApprovals(
-      facts({ candidates: [comment('rita'), comment('alice', { boundTo: { pullRequest: 7, headSha: OLD_HEAD } }), comment('agent-smith')] }),
+      facts({ candidates: [comment('rita'), comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: OLD_HEAD } }), comment('agent-smith')] }),
       policy(),
     );
     expect(result.rejected.map((r) => r.message)).toEqual([
@@ -143,9 +149,11 @@ describe('approvals: the allowed paths', () => {
     ['a maintainer presses the Approve button', { candidates: [button('bob')] }, ['bob']],
     ['an admin approves', { candidates: [comment('olga')] }, ['olga']],
     ['a reader approves where the policy lets readers approve', { candidates: [comment('rita')] }, ['rita'], { permissions: ['read', 'write'] }],
-    ['an approval on an earlier head counts when pushes do not invalidate', { candidates: [comment('alice', { boundTo: { pullRequest: 7, headSha: OLD_HEAD } })] }, ['alice'], { invalidateOnPush: false }],
+    ['an approval on an earlier head counts when pushes do not invalidate', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: OLD_HEAD } })] }, ['alice'], { invalidateOnPush: false }],
     ['an APPROVED review counts when the policy counts reviews', { reviews: [review('alice', 'COMMENTED'), review('alice', 'APPROVED')] }, ['alice'], { countReviews: true }],
-    ['SHAs compare case-insensitively', { candidates: [comment('alice', { boundTo: { pullRequest: 7, headSha: HEAD.toUpperCase() } })] }, ['alice']],
+    ['base SHAs compare case-insensitively', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE.toUpperCase(), headSha: HEAD } })] }, ['alice']],
+    ['the requester approves where approvals.requesterMayApprove', { candidates: [comment('alice')], proposer: { app: 'aaoe[bot]', agents: ['agent-smith'], requester: 'alice' } }, ['alice'], { requesterMayApprove: true }],
+    ['SHAs compare case-insensitively', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: HEAD.toUpperCase() } })] }, ['alice']],
     ['permissions keyed in another letter case', { candidates: [comment('Alice')] }, ['Alice']],
     ['the fork owner rule only applies to the fork’s owner', { candidates: [comment('alice')], pullRequest: pr({ fork: { owner: 'forky' } }) }, ['alice']],
     ['two distinct approvers when the minimum is 2', { candidates: [comment('alice'), button('bob')] }, ['alice', 'bob'], { minimum: 2 }],
@@ -184,7 +192,7 @@ describe('approvals: the allowed paths', () => {
   });
 
   it('a refused candidate does not use up the person: a later valid approval counts', () => {
-    const result = evaluateApprovals(facts({ candidates: [comment('alice', { boundTo: { pullRequest: 7, headSha: OLD_HEAD } }), comment('alice')] }), policy());
+    const result = evaluateApprovals(facts({ candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: OLD_HEAD } }), comment('alice')] }), policy());
     expect(result.status).toBe('satisfied');
     expect(result.rejected.map((r) => r.reason.rule)).toEqual(['stale']);
   });
@@ -322,6 +330,7 @@ describe('ApprovalsPolicy', () => {
       owners: 'none',
       teams: [],
       countReviews: false,
+      requesterMayApprove: false,
     });
   });
 

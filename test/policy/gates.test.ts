@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateCostGate } from '../../src/policy/gates/cost.js';
 import { evaluateProtectedPathsGate } from '../../src/policy/gates/protected-paths.js';
 import { assessRisk, evaluateRiskGate } from '../../src/policy/gates/risk.js';
+import type { ChangedFile } from '../../src/policy/change.js';
 import type { RiskLevel } from '../../src/policy/schema.js';
 import { change, file, policy } from '../support/changes.js';
 
@@ -24,7 +25,8 @@ describe('assessRisk', () => {
     ['a removed file', [file('src/old.ts', { status: 'removed' })], 'medium', ['deletions']],
     ['a migration', [file('db/migrations/0042_add_users.sql')], 'high', ['migrations']],
     ['Terraform', [file('infra/main.tf')], 'high', ['infrastructure']],
-    ['a Helm chart', [file('deploy/charts/api/values.yaml')], 'high', ['infrastructure']],
+    // deploy/ is also where the deploy workflow's scripts live; one file in two high areas is not a combination
+    ['a Helm chart', [file('deploy/charts/api/values.yaml')], 'high', ['infrastructure', 'deploy-scripts']],
     ['a Kubernetes manifest', [file('k8s/deployment.yaml')], 'high', ['infrastructure']],
     ['a workflow', [file('.github/workflows/ci.yml')], 'high', ['ci']],
     ['a rename out of migrations', [file('src/x.sql.bak', { status: 'renamed', previousPath: 'migrations/1.sql' })], 'high', ['migrations']],
@@ -56,6 +58,37 @@ describe('assessRisk', () => {
     const risk = assessRisk(change(files, { declared: { risk: { level: declared } } }));
     expect(risk.level).toBe(expected);
     expect(risk.declared).toBe(declared);
+  });
+});
+
+describe('assessRisk: blind spots (issue 19, hole 19)', () => {
+  const noPatch = (path: string, over: Partial<ChangedFile> = {}) => file(path, { patch: undefined, additions: 0, ...over });
+  const bump = '@@ -1 +1 @@\n-Subproject commit 1111111111111111111111111111111111111111\n+Subproject commit 2222222222222222222222222222222222222222';
+  it.each([
+    ['CODEOWNERS at the root', [file('CODEOWNERS')], 'high', ['code-owners']],
+    ['CODEOWNERS under .github/ (not also counted as CI)', [file('.github/CODEOWNERS')], 'high', ['code-owners']],
+    ['CODEOWNERS under docs/', [file('docs/CODEOWNERS')], 'high', ['code-owners']],
+    ['a deploy script', [file('deploy/canary.sh')], 'high', ['deploy-scripts']],
+    ['scripts/deploy.sh', [file('scripts/deploy.sh')], 'high', ['deploy-scripts']],
+    ['scripts/deploy/promote.sh', [file('scripts/deploy/promote.sh')], 'high', ['deploy-scripts']],
+    ['a script that is not a deploy script', [file('scripts/lint.sh')], 'low', []],
+    ['anything under .github/', [file('.github/dependabot.yml')], 'high', ['ci']],
+    ['an issue form', [file('.github/ISSUE_TEMPLATE/bug.yml')], 'high', ['ci']],
+    ['.gitmodules', [file('.gitmodules')], 'high', ['submodules']],
+    ['a submodule bump', [file('vendor/lib', { patch: bump })], 'high', ['submodule-bump']],
+    ['a submodule bump GitHub lists as changed', [file('vendor/lib', { status: 'changed', patch: bump })], 'high', ['submodule-bump']],
+    ['a mode or type change', [noPatch('bin/run', { status: 'changed' })], 'high', ['mode-change', 'no-patch']],
+    ['a binary file', [noPatch('assets/logo.png', { status: 'added' })], 'medium', ['no-patch']],
+    ['a file too large to diff', [noPatch('data/huge.json', { additions: 90_000 })], 'high', ['no-patch', 'size']],
+    ['a pure rename', [noPatch('src/b.ts', { status: 'renamed', previousPath: 'src/a.ts' })], 'low', []],
+    ['a renamed binary (its content may have changed)', [noPatch('img/b.png', { status: 'renamed', previousPath: 'img/a.png' })], 'medium', ['no-patch']],
+    ['a removed binary', [noPatch('assets/old.png', { status: 'removed', deletions: 0 })], 'medium', ['deletions']],
+    ['a code change whose patch merely mentions Subproject', [file('src/a.ts', { lines: ['// Subproject commit x'] })], 'low', []],
+    ['CODEOWNERS and a deploy script: two areas', [file('CODEOWNERS'), file('deploy/canary.sh')], 'critical', ['code-owners', 'deploy-scripts', 'combined']],
+  ] as Array<[string, ChangedFile[], RiskLevel, string[]]>)('%s is %s', (_name, files, level, signals) => {
+    const risk = assessRisk(change(files));
+    expect(risk.signals.map((s) => s.signal)).toEqual(signals);
+    expect(risk.level).toBe(level);
   });
 });
 

@@ -127,15 +127,16 @@ describe('valid policies', () => {
         trigger: { label: 'aaoe', permissions: ['write', 'maintain', 'admin'] },
         risk: { maxLevel: 'medium', requireHumanApprovalAbove: 'medium', packages: { migration: 'high', terraform: 'high', 'helm-values': 'high', 'gateway-route': 'medium', 'event-schema': 'medium', 'feature-flag': 'low' } },
         cost: { maxTokens: 120000, maxUsd: 25, hardFailOnBreach: true },
-        deployment: { strategy: 'canary', canaryPercent: 10, autoRollback: { errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 } },
+        deployment: { strategy: 'canary', canaryPercent: 10, autoRollback: { errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 }, branches: [] },
         circuitBreaker: { maxFailures: 2, freezeMinutes: 30 },
         protectedPaths: { paths: [], allow: [] },
         secrets: { enabled: true, ignorePaths: [] },
-        approvals: { minimum: 1, permissions: ['write', 'maintain', 'admin'], invalidateOnPush: true, owners: 'none', teams: [], countReviews: false },
+        approvals: { minimum: 1, permissions: ['write', 'maintain', 'admin'], invalidateOnPush: true, owners: 'none', teams: [], countReviews: false, requesterMayApprove: false },
         merge: 'manual',
         schedule: { timezone: 'UTC', windows: [], freezes: [] },
         notifications: [],
         selfHeal: 'off',
+        governance: { exemptBots: [] },
       },
     });
   });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ChangedFile } from '../../src/policy/change.js';
-import { looksLikeSecret, shannonEntropy } from '../../src/policy/gates/high-entropy-rule.js';
-import { scanSecrets } from '../../src/policy/gates/secrets.js';
+import { findAssignments, looksLikeSecret, shannonEntropy } from '../../src/policy/gates/high-entropy-rule.js';
+import { MAX_SCANNED_LINE, scanSecrets } from '../../src/policy/gates/secrets.js';
 import { addedLines } from '../../src/policy/patch.js';
 
 // Fake secrets are assembled at run time so that this repository holds no literal secret.
@@ -78,18 +78,104 @@ describe('scanSecrets', () => {
     expect(scan.findings[0]).toMatchObject({ startLine: 2, startColumn: 13 });
   });
 
-  it('skips removed files, ignored paths and binaries; lists files without a diff as unscanned', async () => {
+  it('skips removed files, ignored paths and pure renames; lists every other file without a patch as unscanned', async () => {
     const scan = await scanSecrets(
       [
         { path: 'gone.ts', status: 'removed', additions: 0, deletions: 3 },
         added('test/fixtures/keys.txt', [`k = ${AWS_ID}`]),
+        // a binary can hold anything (issue 19, hole 19: it used to be skipped)
         { path: 'logo.png', status: 'added', additions: 0, deletions: 0 },
         { path: 'data/huge.json', status: 'modified', additions: 90000, deletions: 0 },
+        { path: 'bin/run', status: 'changed', additions: 0, deletions: 0 },
+        { path: 'src/b.ts', previousPath: 'src/a.ts', status: 'renamed', additions: 0, deletions: 0 },
+        { path: 'img/b.png', previousPath: 'img/a.png', status: 'renamed', additions: 0, deletions: 0 },
       ],
       { ignorePaths: ['test/fixtures/**'] },
     );
     expect(scan.findings).toEqual([]);
-    expect(scan.unscanned).toEqual([{ path: 'data/huge.json', reason: expect.stringContaining('no diff') }]);
+    expect(scan.unscanned.map((u) => u.path)).toEqual(['logo.png', 'data/huge.json', 'bin/run', 'img/b.png']);
+    for (const u of scan.unscanned) expect(u.reason).toContain('no patch');
+  });
+
+  it('reports a line too long to scan as unscanned, and still scans the other lines at their positions', async () => {
+    const long = `password = "${'a1B2'.repeat(1_100)}"`;
+    const scan = await scanSecrets([added('src/app.ts', ['// header', long, `const id = "${AWS_ID}";`])], { ignorePaths: [] });
+    expect(scan.unscanned).toEqual([{ path: 'src/app.ts', line: 2, reason: expect.stringContaining(`too long to scan: ${long.length} characters, over ${MAX_SCANNED_LINE}`) }]);
+    expect(scan.findings).toEqual([expect.objectContaining({ rule: 'secretlint/aws', startLine: 3 })]);
+  });
+
+  it('scans a line of exactly the limit', async () => {
+    const value = RANDOM.repeat(200).slice(0, MAX_SCANNED_LINE - 'pwd=""'.length);
+    const scan = await scanSecrets([added('src/app.ts', [`pwd="${value}"`])], { ignorePaths: [] });
+    expect(scan.unscanned).toEqual([]);
+    expect(scan.findings).toEqual([expect.objectContaining({ rule: 'aaoe/high-entropy-assignment' })]);
+  });
+});
+
+/** The fastest of `runs` timings of `work`, in ms (the least disturbed by the rest of the machine). */
+async function fastest(work: () => unknown, runs = 5): Promise<number> {
+  let best = Infinity;
+  for (let r = 0; r < runs; r++) {
+    const started = performance.now();
+    await work();
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
+
+/** Adversarial lines for the assignment scan: names, operators and values that made the old pattern backtrack. */
+const ADVERSARIAL: Array<[string, (n: number) => string]> = [
+  ['`pwd` repeated', (n) => 'pwd'.repeat(n)],
+  ['`pwd=` repeated', (n) => 'pwd='.repeat(n)],
+  ['`pwd="` repeated', (n) => 'pwd="'.repeat(n)],
+  ['`pwd: ` repeated', (n) => 'pwd: '.repeat(n)],
+  ['`password:=` repeated', (n) => 'password:='.repeat(n)],
+  ['`token=>` repeated', (n) => 'token=>'.repeat(n)],
+  ['a long name then an operator', (n) => 'secret'.repeat(n) + '=x'],
+  ['a long value that never closes its quote', (n) => 'pwd="' + 'a'.repeat(n * 4)],
+  ['spaces between name and operator', (n) => 'pwd' + ' '.repeat(n * 4) + '='],
+  ['names and dots', (n) => 'a.pwd-'.repeat(n) + ':'],
+];
+
+describe('the high-entropy rule: linear time on adversarial lines (issue 19, hole 7)', () => {
+  it.each(ADVERSARIAL)('%s', async (_name, build) => {
+    const small = Math.max(await fastest(() => findAssignments(build(500))), 0.05);
+    const large = await fastest(() => findAssignments(build(4_000)));
+    // 8 times the input: a linear scan takes about 8 times as long (noise allowed for); the old pattern 64 to 512 times
+    expect(large / small).toBeLessThan(32);
+  });
+
+  it.each(ADVERSARIAL)('the whole secret scan (every rule) stays linear in the length of the lines: %s', async (_name, build) => {
+    // 20 lines of each length; the longest stay under MAX_SCANNED_LINE, so every rule reads them
+    const patchOf = (n: number) => added('src/a.ts', Array.from({ length: 20 }, () => build(n).slice(0, MAX_SCANNED_LINE)));
+    await scanSecrets([patchOf(50)], { ignorePaths: [] });
+    const small = Math.max(await fastest(() => scanSecrets([patchOf(50)], { ignorePaths: [] })), 1);
+    const large = await fastest(() => scanSecrets([patchOf(400)], { ignorePaths: [] }));
+    expect(large / small).toBeLessThan(40);
+  });
+
+  it.each([
+    ['password = "VALUE"', 'password'],
+    ["api_key: 'VALUE'", 'api_key'],
+    ['SECRET_TOKEN=VALUE', 'SECRET_TOKEN'],
+    ['"client_secret": "VALUE"', 'client_secret'],
+    ['auth.token := VALUE', 'auth.token'],
+    ['pwd => `VALUE`', 'pwd'],
+    ['x = 1; accessKey=VALUE;', 'accessKey'],
+  ])('finds the assignment in %s', (line, name) => {
+    const value = 'Zq8xR2vT9mK4pW7n';
+    const found = findAssignments(line.replace('VALUE', value));
+    expect(found).toEqual([{ name, value, start: line.indexOf('VALUE') }]);
+  });
+
+  it.each([
+    ['a value too short', 'password = "short"'],
+    ['a quote that does not close', 'password = "Zq8xR2vT9mK4pW7n'],
+    ['quotes that do not match', 'password = "Zq8xR2vT9mK4pW7n\''],
+    ['a name that is not secret-looking', 'username = "Zq8xR2vT9mK4pW7n"'],
+    ['no operator', 'password "Zq8xR2vT9mK4pW7n"'],
+  ])('finds none with %s', (_name, line) => {
+    expect(findAssignments(line)).toEqual([]);
   });
 });
 

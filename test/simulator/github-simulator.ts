@@ -37,6 +37,7 @@ import {
   type Urls,
   type UserType,
 } from './github-json.js';
+import { workflowRunJson } from './workflow-run-json.js';
 import { GitHubState, type NewPullRequest, type Repo, type Role, type Token } from './github-state.js';
 import { DEFAULT_SPECS, OpenApiValidator, type OperationInfo } from './openapi-validator.js';
 import { OAuthWebFlow } from './oauth-web-flow.js';
@@ -351,6 +352,17 @@ export class GitHubSimulator {
     return issueJson(this.urls, repo, issue.data!, 0);
   }
 
+  /** Someone edits an issue's title and/or body (as `PATCH .../issues/{number}` would); returns its JSON afterwards. */
+  editIssue(options: { owner: string; repo: string; number: number; title?: string; body?: string }): JsonObject {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    const issue = this.state.issue(repo, options.number);
+    if (!issue?.data) throw new Error(`${options.owner}/${options.repo}#${options.number} is not an issue`);
+    if (options.title !== undefined) issue.data.title = options.title;
+    if (options.body !== undefined) issue.data.body = options.body;
+    issue.data.updatedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return issueJson(this.urls, repo, issue.data, issue.comments.length);
+  }
+
   /** The reactions on an issue or pull request, by content and user. */
   reactions(options: { owner: string; repo: string; issueNumber: number }): Array<{ content: string; user: string }> {
     const repo = this.state.mustRepo(options.owner, options.repo);
@@ -408,18 +420,30 @@ export class GitHubSimulator {
     return issueEventJson(this.urls, repo, event);
   }
 
-  /** A comment on an issue or pull request, as a person (or bot) wrote it. */
-  addComment(options: { owner: string; repo: string; issueNumber: number; body: string; user: string | { login: string; type?: UserType } }): JsonObject {
+  /** A pull request retargeted to another base branch (`PATCH .../pulls/{number}` with `base`); returns its JSON (for an `edited` delivery). */
+  retargetPullRequest(options: { owner: string; repo: string; number: number; baseRef: string; baseSha?: string; files?: NewPullRequest['files'] }): JsonObject {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    const pull = repo.pulls.get(options.number);
+    if (!pull) throw new Error(`${options.owner}/${options.repo}#${options.number} does not exist`);
+    pull.baseRef = options.baseRef;
+    pull.baseSha = options.baseSha ?? this.state.branch(repo, options.baseRef).sha;
+    if (options.files) pull.files = options.files.slice();
+    pull.updatedAt = isoSeconds();
+    return pullJson(this.urls, repo, pull);
+  }
+
+  /** A comment on an issue or pull request, as a person (or bot) wrote it (`viaApp`: posted by the app on their behalf). */
+  addComment(options: { owner: string; repo: string; issueNumber: number; body: string; user: string | { login: string; type?: UserType }; viaApp?: boolean; createdAt?: string }): JsonObject {
     const repo = this.state.mustRepo(options.owner, options.repo);
     const issue = this.state.issue(repo, options.issueNumber, true)!;
     const user = typeof options.user === 'string' ? { login: options.user } : options.user;
-    const now = isoSeconds();
+    const now = options.createdAt ?? isoSeconds();
     const comment: CommentData = {
       id: this.state.id(),
       issueNumber: options.issueNumber,
       body: options.body,
       user: { login: user.login, type: user.type ?? (user.login.endsWith('[bot]') ? 'Bot' : 'User') },
-      viaApp: false,
+      viaApp: options.viaApp ?? false,
       createdAt: now,
       updatedAt: now,
     };
@@ -450,6 +474,17 @@ export class GitHubSimulator {
   }
 
   /** How the app answered deployment protection rules in a repository, oldest first. */
+  /** Adds a workflow run (the run a dispatch or a push started); `createdAt` defaults to now. */
+  addWorkflowRun(options: { owner: string; repo: string; id: number; event: string; createdAt?: string; headSha?: string; path?: string }): JsonObject {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    const run = {
+      id: options.id, event: options.event, createdAt: options.createdAt ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      headSha: options.headSha ?? 'f'.repeat(40), headBranch: repo.defaultBranch, path: options.path ?? '.github/workflows/aaoe-deploy.yml', displayTitle: options.event,
+    };
+    repo.workflowRuns.set(run.id, run);
+    return workflowRunJson(this.urls, repo, run);
+  }
+
   deploymentReviews(options: { owner: string; repo: string }): Array<{ runId: number; environment: string; state: string; comment: string }> {
     return structuredClone(this.state.mustRepo(options.owner, options.repo).deploymentReviews);
   }
@@ -501,19 +536,43 @@ export class GitHubSimulator {
     return this.issueToken(installationId, installation.permissions).token;
   }
 
-  private readonly userTokens = new Map<string, { login: string; type: UserType }>();
+  private readonly userTokens = new Map<string, { login: string; type: UserType; clientId?: string }>();
 
-  /** A token of a user (a personal access token, or a GitHub App's user access token): GET /user answers with this user. */
-  createUserToken(user: { login: string; type?: UserType }): string {
+  /**
+   * A token of a user (a personal access token, or a GitHub App's user access token): GET /user answers with this user.
+   * `oauthClient`: issued to the app's own OAuth client (as the web flow's tokens are): `POST /applications/{client_id}/token` knows it.
+   */
+  createUserToken(user: { login: string; type?: UserType }, options: { oauthClient?: boolean } = {}): string {
     const token = `ghu_${randomBytes(27).toString('base64url').slice(0, 36)}`;
-    this.userTokens.set(token, { login: user.login, type: user.type ?? (user.login.endsWith('[bot]') ? 'Bot' : 'User') });
+    this.userTokens.set(token, { login: user.login, type: user.type ?? (user.login.endsWith('[bot]') ? 'Bot' : 'User'), ...(options.oauthClient ? { clientId: this.oauth.clientId } : {}) });
     return token;
+  }
+
+  /** `POST /applications/{client_id}/token` (basic auth client_id:client_secret): the token's user when it was issued to that client. */
+  private checkToken(ctx: Ctx): Reply {
+    const basic = /^basic\s+(\S+)$/i.exec((ctx.req.headers.authorization ?? '').trim());
+    const [id, secret] = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8').split(':') : [];
+    if (id !== this.oauth.clientId || secret !== this.oauth.clientSecret || ctx.params.client_id !== this.oauth.clientId) {
+      throw this.refuse(404, 'Not Found', 'check-token needs basic authentication with the app\'s client id and client secret', [], ctx.op.documentationUrl);
+    }
+    const token = String(ctx.body.access_token ?? '');
+    const user = this.userTokens.get(token);
+    if (!user || user.clientId !== this.oauth.clientId) return { status: 404, json: { message: 'Not Found', documentation_url: ctx.op.documentationUrl } };
+    const now = isoSeconds();
+    return {
+      status: 200,
+      json: {
+        id: stableId('authorization', token), url: `${this.urls.api}/authorizations/1`, scopes: [], token, token_last_eight: token.slice(-8), hashed_token: null,
+        app: { client_id: this.oauth.clientId, name: this.app.name, url: `${this.urls.web}/apps/${this.appSlug}` },
+        note: null, note_url: null, updated_at: now, created_at: now, fingerprint: null, user: userJson(this.urls, user.login, user.type), expires_at: null,
+      },
+    };
   }
 
   /** The app's OAuth client and GitHub's web application flow (`/login/oauth/*`, `oauth-web-flow.ts`); set `sim.oauth.callbackUrls`. */
   readonly oauth = new OAuthWebFlow({
     appName: () => this.app.name,
-    createUserToken: (user) => this.createUserToken(user),
+    createUserToken: (user) => this.createUserToken(user, { oauthClient: true }),
     reject: (r) => this.rejections.push({ method: r.method, path: r.path, query: {}, body: undefined, status: r.status, reason: r.reason, errors: [] }),
   });
 
@@ -632,6 +691,9 @@ export class GitHubSimulator {
       // `errors` as in GitHub's validation-error schema
       const extra = check.status === 422 ? { errors: check.errors.map((line) => ({ code: 'invalid', message: line })) } : {};
       throw this.refuse(check.status, message, reason, check.errors, documentationUrl, extra);
+    }
+    if (check.operationId === 'apps/check-token') {
+      return this.checkToken({ op: check, params: check.params, query: check.query, body: record.body ?? {}, req, rawPath, rawQuery, repo: undefined as unknown as Repo });
     }
     const route = ROUTES[check.operationId];
     if (!route) {
@@ -1443,6 +1505,16 @@ const ROUTES: Record<string, RouteDef> = {
       const body = ctx.body as { event_type: string; client_payload?: unknown };
       ctx.repo.dispatches.push({ eventType: body.event_type, payload: body.client_payload ?? {} });
       return { status: 204 };
+    },
+  },
+
+  'actions/get-workflow-run': {
+    auth: 'installation',
+    permissions: ['actions:read'],
+    handle: (kit, ctx) => {
+      const run = ctx.repo.workflowRuns.get(Number(ctx.params.run_id));
+      if (!run) throw kit.notFound(ctx);
+      return { status: 200, json: workflowRunJson(kit.urls, ctx.repo, run) };
     },
   },
 

@@ -1,3 +1,4 @@
+import type { WorkflowRunData } from './workflow-run-json.js';
 import {
   blobSha,
   fakeSha,
@@ -69,6 +70,8 @@ export type Repo = RepoData & {
   deploymentReviews: Array<{ runId: number; environment: string; state: string; comment: string }>;
   /** `repository_dispatch` events created (POST .../dispatches). */
   dispatches: Array<{ eventType: string; payload: unknown }>;
+  /** Workflow runs a test added (GET .../actions/runs/{run_id}). */
+  workflowRuns: Map<number, WorkflowRunData>;
 };
 
 export type Token = {
@@ -140,6 +143,7 @@ export class GitHubState {
       git: { blobs: new Map(), trees: new Map(), commits: new Map() },
       deploymentReviews: [],
       dispatches: [],
+      workflowRuns: new Map(),
     };
     this.repos.set(key, repo);
     this.branch(repo, defaultBranch);

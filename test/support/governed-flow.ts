@@ -1,6 +1,7 @@
 import type { components } from '@octokit/openapi-webhooks-types';
 import { expect } from 'vitest';
 import { signBody } from '../../src/github/signature.js';
+import { repositoryKey } from '../../src/github/dispatch-signature.js';
 import { readAudit, type AuditEntry } from '../../src/store/audit-log.js';
 import { listExecutions } from '../../src/store/executions.js';
 import { INSTALLATION_ID, examplePayload, type Harness } from './app-harness.js';
@@ -105,10 +106,11 @@ export function governedFlow(harness: () => Harness, options: { owner: string; r
     version: 1, environment: 'production', deploymentId: null, mode: 'canary', title: 't', reason: 'r', counts: null, intervals: [],
     commands: [], run: { repository: `${OWNER}/${REPO}`, runId: '1', runAttempt: '1', url: null }, at: new Date().toISOString(), ...over,
   });
-  /** Sends a report to the app, signed with the report secret unless a signature is given. */
+  /** Sends a report to the app, signed with the repository's key (derived from the report secret) unless a signature is given. */
   const post = (body: unknown, signature?: string) => {
     const text = JSON.stringify(body);
-    return fetch(`${harness().url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signature ?? signBody(text, REPORT_SECRET) }, body: text });
+    const key = repositoryKey(REPORT_SECRET, INSTALLATION_ID, `${OWNER}/${REPO}`);
+    return fetch(`${harness().url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signature ?? signBody(text, key) }, body: text });
   };
 
   function latestCheck(headSha: string) {

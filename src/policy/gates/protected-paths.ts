@@ -9,14 +9,23 @@ export const CONFIG_PATHS = ['.github/aaoe.yml', '.github/aaoe.yaml'] as const;
 /** Protected unless the policy releases them with `protectedPaths.allow`. */
 export const DEFAULT_PROTECTED_PATHS = ['.github/workflows/**', 'policies/**'] as const;
 
-export function evaluateProtectedPathsGate(change: Change, policy: Policy['protectedPaths']): GateResult {
+/**
+ * The policy's protected paths, and the facts of where the policy was read from: `configFiles` are the files of the
+ * same repository the configuration builds on (`_extends: <repo>:<path>`). They are policy as much as
+ * `.github/aaoe.yml` is, so a governed change may not touch them either, and no `allow` releases them.
+ */
+export type ProtectedPathsFacts = Policy['protectedPaths'] & { configFiles?: readonly string[] };
+
+export function evaluateProtectedPathsGate(change: Change, policy: ProtectedPathsFacts): GateResult {
   const isConfig = picomatch([...CONFIG_PATHS], { dot: true });
+  const extended = new Set(policy.configFiles ?? []);
   const isDefault = picomatch([...DEFAULT_PROTECTED_PATHS], { dot: true });
   const isReleased = policy.allow.length > 0 ? picomatch(policy.allow, { dot: true }) : () => false;
   const isExtra = policy.paths.length > 0 ? picomatch(policy.paths, { dot: true }) : () => false;
 
   const protectedBy = (path: string): string | undefined => {
     if (isConfig(path)) return 'the AAOE configuration';
+    if (extended.has(path)) return 'a file the AAOE configuration extends (`_extends`)';
     if (isExtra(path)) return 'protectedPaths.paths';
     if (isDefault(path) && !isReleased(path)) return 'a built-in protected path';
     return undefined;
@@ -48,7 +57,7 @@ export function evaluateProtectedPathsGate(change: Change, policy: Policy['prote
       title: 'Protected paths',
       outcome: 'passed',
       reason: `No protected path is touched${released}.`,
-      evidence: [`protected: ${[...CONFIG_PATHS, ...DEFAULT_PROTECTED_PATHS, ...policy.paths].join(', ')}${released}`],
+      evidence: [`protected: ${[...CONFIG_PATHS, ...extended, ...DEFAULT_PROTECTED_PATHS, ...policy.paths].join(', ')}${released}`],
       findings,
     };
   }

@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { BINARY_PATH } from '../binary-path.js';
 import type { Change } from '../change.js';
 import type { GateResult, RiskAssessment, RiskSignal } from '../result.js';
 import { DEFAULT_PACKAGE_RISK, compareRisk, maxRisk, type Policy, type RiskLevel } from '../schema.js';
@@ -8,7 +9,7 @@ import { DEFAULT_PACKAGE_RISK, compareRisk, maxRisk, type Policy, type RiskLevel
  * of this assessment and the agent's declaration: a proposal can raise risk, never lower it.
  */
 
-type Area = { signal: string; level: RiskLevel; globs: string[]; what: string };
+type Area = { signal: string; level: RiskLevel; globs: string[]; what: string; /** Paths another area weighs. */ except?: string[] };
 
 /** Areas of a repository where a change is risky in itself. Globs match anywhere in the tree. */
 export const RISK_AREAS: Area[] = [
@@ -31,8 +32,29 @@ export const RISK_AREAS: Area[] = [
   {
     signal: 'ci',
     level: 'high',
-    what: 'CI/CD workflows',
-    globs: ['.github/workflows/**', '.github/actions/**', '.gitlab-ci.yml', '**/Jenkinsfile', '.circleci/**', 'azure-pipelines.yml'],
+    what: 'CI/CD workflows and repository automation (anything under .github/)',
+    // all of .github/: workflows, actions, dependabot, issue forms and the config the app reads there
+    globs: ['.github/**', '.gitlab-ci.yml', '**/Jenkinsfile', '.circleci/**', 'azure-pipelines.yml'],
+    except: ['.github/CODEOWNERS'],
+  },
+  {
+    signal: 'code-owners',
+    level: 'high',
+    what: 'who approves (CODEOWNERS)',
+    // the three places GitHub reads it from
+    globs: ['CODEOWNERS', '.github/CODEOWNERS', 'docs/CODEOWNERS'],
+  },
+  {
+    signal: 'deploy-scripts',
+    level: 'high',
+    what: 'deploy scripts (what the deploy workflow runs)',
+    globs: ['deploy/**', 'scripts/deploy*', 'scripts/deploy*/**'],
+  },
+  {
+    signal: 'submodules',
+    level: 'high',
+    what: 'submodules (what code is pulled in)',
+    globs: ['.gitmodules', '**/.gitmodules'],
   },
   {
     signal: 'dependency-manifests',
@@ -77,7 +99,44 @@ export const SIZE_THRESHOLDS = {
 /** Thresholds on deletions (files removed, lines deleted). */
 export const DELETION_THRESHOLDS = { high: { files: 10, lines: 500 } } as const;
 
-const compiledAreas = RISK_AREAS.map((area) => ({ area, match: picomatch(area.globs, { dot: true }) }));
+const compiledAreas = RISK_AREAS.map((area) => ({ area, match: picomatch(area.globs, { dot: true, ...(area.except ? { ignore: area.except } : {}) }) }));
+
+/** A patch whose changed lines are all `Subproject commit <sha>`: a submodule moved to another commit. */
+export function isSubmoduleBump(patch: string | undefined): boolean {
+  if (patch === undefined) return false;
+  let changed = 0;
+  for (const line of patch.split('\n')) {
+    if (line.startsWith('+++') || line.startsWith('---')) continue;
+    if (line.startsWith('+') || line.startsWith('-')) {
+      if (!line.slice(1).startsWith('Subproject commit ')) return false;
+      changed++;
+    }
+  }
+  return changed > 0;
+}
+
+/**
+ * Signals of what AAOE cannot read or what pulls code in from elsewhere: files GitHub gives no patch for (binary,
+ * too large, a pure type or mode change), mode or type changes (`changed`: a file made executable or a symlink),
+ * and submodule bumps.
+ */
+function blindSpotSignals(files: Change['files']): RiskSignal[] {
+  const signals: RiskSignal[] = [];
+  const modes = files.filter((f) => f.status === 'changed' && !isSubmoduleBump(f.patch));
+  if (modes.length > 0) signals.push({ signal: 'mode-change', level: 'high', detail: `mode or type changed (made executable, a symlink, a submodule): ${listPaths(modes.map((f) => f.path))}` });
+  const bumps = files.filter((f) => isSubmoduleBump(f.patch));
+  if (bumps.length > 0) signals.push({ signal: 'submodule-bump', level: 'high', detail: `a submodule moved to another commit (code pulled in unreviewed): ${listPaths(bumps.map((f) => f.path))}` });
+  const unread = files.filter((f) => f.patch === undefined && f.status !== 'removed' && !isPureRename(f));
+  if (unread.length > 0) {
+    signals.push({ signal: 'no-patch', level: 'medium', detail: `GitHub gives no patch for these files (binary, too large or a mode change), so AAOE cannot read what changed: ${listPaths(unread.map((f) => f.path))}` });
+  }
+  return signals;
+}
+
+/** A rename with no line changed of a file that is not binary: GitHub shows no patch because there is none. */
+export function isPureRename(file: Change['files'][number]): boolean {
+  return file.status === 'renamed' && file.additions === 0 && file.deletions === 0 && !BINARY_PATH(file.path);
+}
 
 export function assessRisk(change: Change, packageRisk: Policy['risk']['packages'] = DEFAULT_PACKAGE_RISK): RiskAssessment {
   const signals: RiskSignal[] = [];
@@ -88,12 +147,22 @@ export function assessRisk(change: Change, packageRisk: Policy['risk']['packages
     if (changed.has(pkg.path)) signals.push({ signal: 'change-package', level: packageRisk[pkg.type], detail: `change package \`${pkg.path}\` (${pkg.type}, weighed ${packageRisk[pkg.type]} by risk.packages)` });
   }
 
+  // a file in two high areas (a Helm chart under deploy/) counts once towards `combined`: for the first area that has it
+  const claimed = new Set<string>();
+  const ownHighAreas = new Set<string>();
   for (const { area, match } of compiledAreas) {
     const hits = change.files.filter((f) => match(f.path) || (f.previousPath !== undefined && match(f.previousPath)));
     if (hits.length > 0) {
       signals.push({ signal: area.signal, level: area.level, detail: `${area.what}: ${listPaths(hits.map((f) => f.path))}` });
     }
+    if (area.level !== 'high') continue;
+    for (const f of hits) {
+      if (!claimed.has(f.path)) ownHighAreas.add(area.signal);
+      claimed.add(f.path);
+    }
   }
+
+  signals.push(...blindSpotSignals(change.files));
 
   const lines = change.files.reduce((n, f) => n + f.additions + f.deletions, 0);
   const fileCount = change.files.length;
@@ -112,7 +181,7 @@ export function assessRisk(change: Change, packageRisk: Policy['risk']['packages
     signals.push({ signal: 'deletions', level: 'medium', detail: `files removed: ${listPaths(removed.map((f) => f.path))}` });
   }
 
-  const highAreas = signals.filter((s) => s.level === 'high' && RISK_AREAS.some((a) => a.signal === s.signal));
+  const highAreas = signals.filter((s) => s.level === 'high' && ownHighAreas.has(s.signal));
   if (highAreas.length >= 2) {
     signals.push({
       signal: 'combined',

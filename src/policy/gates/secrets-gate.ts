@@ -12,7 +12,7 @@ export async function evaluateSecretsGate(change: Change, policy: Policy['secret
   const scan = await scanSecrets(change.files, { ignorePaths: policy.ignorePaths });
   const evidence = [
     ...scan.findings.map((f) => `${f.path}:${f.startLine}:${f.startColumn ?? 1} ${f.rule}`),
-    ...scan.unscanned.map((u) => `not scanned: \`${u.path}\` (${u.reason})`),
+    ...scan.unscanned.map((u) => `not scanned: \`${u.path}\`${u.line === undefined ? '' : ` line ${u.line}`} (${u.reason})`),
   ];
   if (scan.findings.length > 0) {
     return {
@@ -28,9 +28,9 @@ export async function evaluateSecretsGate(change: Change, policy: Policy['secret
     return {
       ...base,
       outcome: 'needs_approval',
-      reason: `${scan.unscanned.length} file${scan.unscanned.length === 1 ? '' : 's'} could not be scanned (GitHub gave no diff): a human must review ${scan.unscanned.length === 1 ? 'it' : 'them'}.`,
+      reason: `${scan.unscanned.length} file${scan.unscanned.length === 1 ? '' : 's'} or line${scan.unscanned.length === 1 ? '' : 's'} could not be scanned (no diff, or a line too long to scan): a human must review ${scan.unscanned.length === 1 ? 'it' : 'them'}.`,
       evidence,
-      hint: 'A person with write permission reviews the unscanned files and approves with `/aaoe approve`, or the change is split so GitHub can diff each file.',
+      hint: 'A person with write permission reviews what was not scanned and approves with `/aaoe approve`, or the change is reworked so GitHub can diff each file and no added line is over 4,096 characters.',
       findings: [],
     };
   }

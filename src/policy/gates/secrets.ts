@@ -3,6 +3,7 @@ import { secretLintProfiler } from '@secretlint/profiler';
 import { creator as recommendedPreset } from '@secretlint/secretlint-rule-preset-recommend';
 import type { SecretLintCoreConfig } from '@secretlint/types';
 import picomatch from 'picomatch';
+import { isPureRename } from './risk.js';
 import type { ChangedFile } from '../change.js';
 import { addedLines } from '../patch.js';
 import type { Finding } from '../result.js';
@@ -14,7 +15,14 @@ import { HIGH_ENTROPY_RULE_ID, highEntropyRule } from './high-entropy-rule.js';
  * written here from the rule id, not taken from secretlint (whose messages quote the value).
  */
 
-export type SecretScan = { findings: Finding[]; unscanned: Array<{ path: string; reason: string }> };
+export type SecretScan = { findings: Finding[]; unscanned: Array<{ path: string; /** A line too long to scan. */ line?: number; reason: string }> };
+
+/**
+ * Added lines longer than this are not scanned: they are reported as unscanned and need a person (the secrets gate
+ * asks for approval), so scanning stays linear in the size of a change whatever the rules' patterns do with one long
+ * line. Minified bundles and generated files have such lines; a person looks at them.
+ */
+export const MAX_SCANNED_LINE = 4_096;
 
 const PRESET_ID = '@secretlint/secretlint-rule-preset-recommend';
 
@@ -41,8 +49,6 @@ const KIND: Record<string, string> = {
   [HIGH_ENTROPY_RULE_ID]: 'a high-entropy value assigned to a secret-looking name',
 };
 
-const BINARY = picomatch(['**/*.{png,jpg,jpeg,gif,webp,ico,bmp,tiff,pdf,zip,gz,tgz,bz2,xz,7z,jar,war,woff,woff2,ttf,otf,eot,mp3,mp4,mov,avi,wasm,so,dll,dylib,exe,bin,class,pyc}'], { dot: true, nocase: true });
-
 export async function scanSecrets(files: ChangedFile[], policy: { ignorePaths: string[] }): Promise<SecretScan> {
   const ignored = policy.ignorePaths.length > 0 ? picomatch(policy.ignorePaths, { dot: true }) : () => false;
   const findings: Finding[] = [];
@@ -51,13 +57,19 @@ export async function scanSecrets(files: ChangedFile[], policy: { ignorePaths: s
   for (const file of files) {
     if (file.status === 'removed' || ignored(file.path)) continue;
     if (file.patch === undefined) {
-      if (file.additions > 0 && !BINARY(file.path)) unscanned.push({ path: file.path, reason: 'GitHub gave no diff for it (binary or too large)' });
+      // binary, too large, or a mode or type change: nothing to read, so a person must look (a pure rename has no patch
+      // because nothing changed)
+      if (!isPureRename(file)) unscanned.push({ path: file.path, reason: 'no patch: GitHub shows no diff for it (binary, too large, or a mode or type change)' });
       continue;
     }
     const lines = addedLines(file.patch);
     if (lines.length === 0) continue;
+    for (const l of lines) {
+      if (l.text.length > MAX_SCANNED_LINE) unscanned.push({ path: file.path, line: l.line, reason: `too long to scan: ${l.text.length} characters, over ${MAX_SCANNED_LINE}` });
+    }
     const result = await lintSource({
-      source: { content: lines.map((l) => l.text).join('\n'), filePath: file.path, ext: extOf(file.path), contentType: 'text' },
+      // a line too long to scan is left empty, so every other line keeps its position
+      source: { content: lines.map((l) => (l.text.length > MAX_SCANNED_LINE ? '' : l.text)).join('\n'), filePath: file.path, ext: extOf(file.path), contentType: 'text' },
       options: { config: CONFIG, maskSecrets: true, noPhysicFilePath: true },
     });
     const seen = new Set<string>();
