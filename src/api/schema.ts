@@ -28,9 +28,6 @@ export const ScheduleRequest = z.strictObject({
 });
 export type ScheduleRequest = z.infer<typeof ScheduleRequest>;
 
-/** How far ahead a deployment may be scheduled. */
-export const MAX_SCHEDULE_DAYS = 90;
-
 /** `POST /api/v1/packages`: render a plan step's change packages (the plan file's text, not a path). */
 export const GeneratePackagesRequest = z.strictObject({
   plan: z.string().min(1, 'the plan file as text').max(200_000, 'a plan file is at most 200000 characters'),

@@ -271,6 +271,11 @@ export class Pipeline {
       if (delivery.name === 'pull_request' && delivery.action === 'opened' && pr.headSha === before.headSha) {
         return 'unchanged'; // AAOE opened it, and the head it proposed is being evaluated already
       }
+      if (delivery.name === 'pull_request' && delivery.action === 'synchronize' && pr.headSha === before.headSha) {
+        // an evaluation that found GitHub's head moved on already moved the execution to it (`supersede`), and that
+        // head's evaluation is under way: the push's own delivery adds nothing (a second would post a second check)
+        return 'unchanged';
+      }
       const event: ExecutionEvent = delivery.name === 'pull_request' && delivery.action === 'synchronize'
         ? { type: 'pushed', headSha: pr.headSha }
         : { type: 'evaluation_requested', headSha: pr.headSha, by: sender };

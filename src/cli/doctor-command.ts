@@ -18,7 +18,7 @@ import { packageRoot } from '../policy/presets.js';
  *  4. the webhook (`GET /app/hook/config`, `GET /app/hook/deliveries`): a URL, JSON, a secret, and whether the app
  *     accepted GitHub's recent deliveries. GitHub never returns the secret (it shows `********`), so a wrong
  *     `WEBHOOK_SECRET` shows only as deliveries the app refused (a signature that does not match);
- *  5. `AAOE_REPORT_SECRET` is set (without it the app refuses the companion action's reports);
+ *  5. `AAOE_REPORT_SECRET` is set (without it the app signs no dispatch and refuses the companion action's reports);
  *  6. the store (`DATABASE_URL` or `AAOE_DATA_DIR`): reachable, every migration applied;
  *  7. the model endpoint (`AAOE_MODELS`, `AAOE_MODEL_BASE_URL`, `AAOE_MODEL_API_KEY`): a models list call, and
  *     every configured model served.
@@ -60,8 +60,8 @@ export async function runDoctorCommand(args: string[], io: Io, env: Env, options
   };
   await checkGitHub(env, manifest, report);
   if (!env.AAOE_REPORT_SECRET?.trim()) {
-    report({ level: 'warn', check: 'report secret', message: 'AAOE_REPORT_SECRET is not set: the app refuses the companion action\'s reports (503), so a deployed change stays deploying', fix: 'set AAOE_REPORT_SECRET to a random value here and the same value as the secret AAOE_REPORT_SECRET of the repositories (or the organization) that run the aaoe-deploy workflow' });
-  } else report({ level: 'ok', check: 'report secret', message: 'AAOE_REPORT_SECRET is set (the action signs its reports with the same value)' });
+    report({ level: 'warn', check: 'report secret', message: 'AAOE_REPORT_SECRET is not set: the app signs no dispatch (the companion action runs none) and refuses the action\'s reports (503), so a merged change is never deployed', fix: 'set AAOE_REPORT_SECRET to a random value here only (it never goes into a repository), then give each repository that runs the aaoe-deploy workflow its own key as the secret AAOE_REPORT_SECRET: `npx aaoe report-key <owner/repo> --installation <id>`' });
+  } else report({ level: 'ok', check: 'report secret', message: 'AAOE_REPORT_SECRET is set (each repository\'s key is derived from it: `npx aaoe report-key <owner/repo> --installation <id>`)' });
   await checkStore(env, report);
   await checkModel(env, report);
   const failed = findings.filter((f) => f.level === 'fail').length;

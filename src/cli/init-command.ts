@@ -50,7 +50,8 @@ export function runInitCommand(args: string[], io: Io, shipped: ShippedFiles = r
       '',
       `Next: read the comments in .github/aaoe.yml (it extends the ${preset.preset} preset), then in .github/workflows/aaoe-deploy.yml`,
       'set the deploy, promote and rollback commands, the metric queries, the `uses:` reference to the AAOE release you',
-      'pin, vars.AAOE_REPORT_URL and secrets.AAOE_REPORT_SECRET. Check the policy with `npx aaoe policy validate .github/aaoe.yml`,',
+      'pin, vars.AAOE_REPORT_URL and secrets.AAOE_REPORT_SECRET (this repository\'s own key, printed where the app runs by',
+      '`npx aaoe report-key <owner/repo> --installation <id>`). Check the policy with `npx aaoe policy validate .github/aaoe.yml`,',
       'commit both files yourself, and merge them to the default branch (AAOE reads its config from there only).',
     ].join('\n'),
   );

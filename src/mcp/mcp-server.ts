@@ -59,7 +59,7 @@ export function createMcpServer(client: AaoeApiClient, version = '1.0.0'): McpSe
     'schedule',
     {
       title: 'Schedule a deployment',
-      description: 'Deploy the change not before a time (ISO 8601 with an offset, at most 90 days ahead), and still only inside the policy\'s change windows. Allowed to whoever may propose in the repository, agents included, until the change is dispatched.',
+      description: 'Deploy the change not before a time (ISO 8601 with an offset, at most 7 days ahead), and still only inside the policy\'s change windows. Allowed to a person who may start agent work in the repository (never to an agent identity), until the change is dispatched.',
       inputSchema: { executionId: ExecutionId, notBefore: z.string().describe('An ISO 8601 date-time with an offset, e.g. 2026-12-01T09:00:00Z.') },
     },
     async ({ executionId, notBefore }) => toolResult(await client.schedule(executionId, notBefore)),

@@ -87,7 +87,7 @@ export function renderOnboardingBody(preset: Extract<PresetChoice, { ok: true }>
     'rolls it back, and reports the verdict to AAOE (failures count towards the circuit breaker). AAOE does not',
     'commit it: GitHub lets an app write workflows only with the `workflows` permission, which AAOE never asks',
     'for, so no agent can change your CI. Add it in a commit of your own (`npx aaoe init` writes it locally),',
-    'then set its three commands, the metric queries, `vars.AAOE_REPORT_URL` and `secrets.AAOE_REPORT_SECRET`.',
+    'then set its three commands, the metric queries, `vars.AAOE_REPORT_URL` and `secrets.AAOE_REPORT_SECRET` (this repository\'s own key, printed by `npx aaoe report-key <owner/repo> --installation <id>` where the app runs).',
     '',
     '<details><summary>aaoe-deploy.yml</summary>',
     '',

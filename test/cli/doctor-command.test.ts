@@ -85,7 +85,7 @@ describe('aaoe doctor', () => {
     h.sim.setWebhook({ url: `${h.url}/api/github/webhooks`, secret: null });
     const run = await doctor({ WEBHOOK_SECRET: '' });
     expect(run.out).toContain('✗ webhook secret: WEBHOOK_SECRET is not set: the app cannot verify any delivery');
-    expect(run.out).toContain("! report secret: AAOE_REPORT_SECRET is not set: the app refuses the companion action's reports (503)");
+    expect(run.out).toContain("! report secret: AAOE_REPORT_SECRET is not set: the app signs no dispatch (the companion action runs none) and refuses the action's reports (503)");
     expect(run.out).toContain("✗ webhook secret: the app's webhook has no secret on GitHub");
     expect(run.out).toContain(`Fix: set "Webhook secret" at ${h.sim.url}/organizations/aaoe-owner/settings/apps/aaoe to the value of WEBHOOK_SECRET`);
   });

@@ -67,14 +67,11 @@ describe('the MCP server', () => {
     expect(refused.isError).toBe(true);
     expect(text(refused)).toMatch(/^AAOE refused \(403 refused\): @my-agent\[bot\] is an agent identity \(a Bot account\): agents may propose and read, never approve \(bounded autonomy\)/);
     expect(json(await client.callTool({ name: 'list_executions', arguments: { repo: `${OWNER}/${REPO}` } })).executions.map((x: any) => x.id)).toContain(executionId);
-    // scheduling decides nothing about the change: the agent may do it; it is recorded in the audit log
+    // holding an approved change back is a person's decision (issue 19): the agent's schedule is refused, saying why
     const notBefore = new Date(Date.now() + 86_400_000).toISOString();
-    const scheduled = json(await client.callTool({ name: 'schedule', arguments: { executionId, notBefore } }));
-    expect(scheduled).toMatchObject({ executionId, verb: 'schedule', message: expect.stringContaining(`Not deployed before ${notBefore}`) });
-    const timeline = json(await client.callTool({ name: 'status', arguments: { executionId } }));
-    expect(JSON.stringify(timeline)).toContain('command:schedule');
-    const tooFar = await client.callTool({ name: 'schedule', arguments: { executionId, notBefore: new Date(Date.now() + 100 * 86_400_000).toISOString() } });
-    expect(text(tooFar)).toMatch(/at most 90 days ahead/);
+    const scheduled = await client.callTool({ name: 'schedule', arguments: { executionId, notBefore } });
+    expect(scheduled.isError).toBe(true);
+    expect(text(scheduled)).toMatch(/agents may not schedule \(hold\) a deployment/);
     // change packages of a plan step, rendered from its templates
     // the step's repository must be one the caller can read on an installation of AAOE (issue 19, hole 6)
     const plan = readFileSync(join(ROOT, 'test/fixtures/plans/diamond.yml'), 'utf8').replaceAll('acme/invoicing', `${OWNER}/${REPO}`);
