@@ -167,10 +167,11 @@ describe.skipIf(missing && !process.env.CI)('the dashboard in Chromium', () => {
 
     // the reader forges the approve form with her own session and CSRF token: the control plane refuses it
     const csrf = await page.locator('form.signout input[name="csrf"]').getAttribute('value');
-    const forged = await context.request.post(`${w.h.url}/aaoe/executions/${pub.id}/approve`, { form: { csrf: csrf! }, maxRedirects: 0 });
+    // (naming the head commit, as the writer's form does: an approval without it is refused before the control plane)
+    const forged = await context.request.post(`${w.h.url}/aaoe/executions/${pub.id}/approve`, { form: { csrf: csrf!, sha: pub.headSha }, maxRedirects: 0 });
     expect(forged.status()).toBe(403);
     expect(await forged.text()).toContain('<strong>Approve refused:</strong> @rita-reader has read permission on the repository');
-    const onPrivate = await context.request.post(`${w.h.url}/aaoe/executions/${priv.id}/approve`, { form: { csrf: csrf! }, maxRedirects: 0 });
+    const onPrivate = await context.request.post(`${w.h.url}/aaoe/executions/${priv.id}/approve`, { form: { csrf: csrf!, sha: priv.headSha }, maxRedirects: 0 });
     expect(onPrivate.status()).toBe(404);
     expect(problems).toEqual([`404 ${w.h.url}/aaoe/executions/${priv.id}`]);
     await context.close();
