@@ -1,4 +1,5 @@
-import { ProbotOctokit, run } from 'probot';
+import { run } from 'probot';
+import { AaoeOctokit } from './github/octokit.js';
 import { aaoeApp } from './app/aaoe-app.js';
 import type { Runtime } from './app/runtime.js';
 import { startTracing } from './app/tracing.js';
@@ -8,18 +9,6 @@ import { startTracing } from './app/tracing.js';
  * `app.yml` (the manifest); with `APP_ID`, `PRIVATE_KEY` (or `PRIVATE_KEY_PATH`) and `WEBHOOK_SECRET`
  * it runs the app. `GHE_HOST` / `GHE_PROTOCOL` point it at GitHub Enterprise Server.
  */
-
-/** Retries after a secondary rate limit (Probot's default only logs it), twice at most, as GitHub asks. */
-export const AaoeOctokit = ProbotOctokit.defaults((options: ConstructorParameters<typeof ProbotOctokit>[0] = {}) => ({
-  ...options,
-  throttle: {
-    ...options.throttle,
-    onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string; request: { retryCount: number } }, octokit: { log: { warn: (msg: string) => void } }) => {
-      octokit.log.warn(`Secondary rate limit on ${request.method} ${request.url}; retry ${request.request.retryCount + 1} in ${retryAfter}s`);
-      return request.request.retryCount < 2;
-    },
-  },
-}));
 
 // OpenTelemetry traces when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set; flushed on the way out
 const tracing = startTracing();

@@ -6,9 +6,10 @@ import { changedPaths, type Change } from '../policy/change.js';
 import type { ChangePackageType } from '../policy/schema.js';
 import { evaluatePolicy } from '../policy/evaluate-policy.js';
 import { explainEvaluation, explainIncomplete, explainInvalidPolicy, explainSnapshot, explainUngoverned, withPreamble } from '../policy/explain.js';
-import { decideGovernance } from '../policy/governance.js';
 import { checkCompleteness, decideDeployTarget, decideMergeDeploy } from '../policy/snapshot.js';
 import { gatherPullRequestSnapshot } from './pull-request-snapshot.js';
+import { decidePullRequestGovernance } from './governance-facts.js';
+import { proposalFacts } from './proposal-facts.js';
 import { isOnboardingCommit, recordOnboardingCommit } from '../store/onboarding-commits.js';
 import type { Presets } from '../policy/presets.js';
 import { AgentWork, startIssueExecution } from './agent-work.js';
@@ -17,7 +18,6 @@ import { reviewDeployment } from './deployment-review.js';
 import { CommandWork, explainApprovals, judgeApprovals } from './command-work.js';
 import { PlanWork, isPlanJob } from './plan-work.js';
 import { parseCommands } from './commands.js';
-import { extractProposalBlock, type Proposal } from '../agent/proposal.js';
 import type { AgentConfig } from '../agent/models-config.js';
 import { executionModelCost } from '../store/model-calls.js';
 import { appendAudit } from '../store/audit-log.js';
@@ -178,20 +178,7 @@ export class Pipeline {
         await this.runtime.db.transaction((tx) => markDone(tx, key, null, { checkRunId, conclusion: 'failure' }));
         return;
       }
-      const facts = {
-        author: { ...pr.author, id: pr.authorId },
-        appLogin: await this.botLogin(),
-        agents: repoPolicy.policy.agents,
-        exemptBots: repoPolicy.policy.governance.exemptBots,
-        triggerLabel: repoPolicy.policy.trigger.label,
-        labels: pr.labels,
-        // once governed, always governed: the execution decides, whatever the policy, labels or login say now
-        ...(governedBefore ? { execution: { isAgent: governedBefore.subject?.isAgent ?? true, governedBecause: governedBefore.subject?.governedBecause ?? `governed by execution ${governedBefore.id}` } } : {}),
-      };
-      let governance = decideGovernance(facts);
-      if (governance.governed === 'unknown') {
-        governance = decideGovernance({ ...facts, labelledBefore: await github.wasEverLabelled(pr.number, facts.triggerLabel) });
-      }
+      const governance = await decidePullRequestGovernance(github, pr, repoPolicy.policy, await this.botLogin(), governedBefore);
       if (governance.governed !== true) {
         const reason = governance.governed === false ? governance.reason : 'Governance could not be decided.';
         const checkRunId = await post('neutral', explainUngoverned(reason));
@@ -201,6 +188,7 @@ export class Pipeline {
       }
       const subject: PullRequestSubject = {
         author: { ...pr.author, ...(pr.authorId ? { id: pr.authorId } : {}) }, isAgent: governance.isAgent, htmlUrl: pr.htmlUrl, governedBecause: governance.reason, updatedAt: pr.updatedAt,
+        ...(governance.agent ? { agent: governance.agent } : {}),
         ...(pr.baseRef ? { baseRef: pr.baseRef } : {}),
       };
       const sender = job.data.sender ?? 'github';
@@ -387,7 +375,7 @@ export class Pipeline {
       const change: Change = {
         files: snapshot.files,
         author: { login: subject.author.login, isAgent: subject.isAgent },
-        ...this.proposalOf(execution, snapshot.body),
+        ...(await proposalFacts({ execution, snapshot, policy: repoPolicy.policy, github })),
         freeze: frozen ? { until: frozen.until, reason: frozen.reason } : null,
         ...(execution.work?.packages?.length ? { packages: execution.work.packages.map((p) => ({ path: p.path, type: p.type as ChangePackageType })) } : {}),
         spent: { tokens: spent.tokens, usd: spent.usd },
@@ -541,24 +529,6 @@ export class Pipeline {
       const result = transition(before, { type: 'evaluation_requested', headSha: before.headSha, by: 'aaoe' }, this.options.now());
       if (result.outcome === 'applied') await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution }, result.effects, traceId);
     });
-  }
-
-  /**
-   * The proposal behind a governed pull request and what its agent declared: AAOE's own (kept with the
-   * execution), else the `aaoe-proposal` block of the pull request body as the snapshot read it. A declaration only ever
-   * raises what AAOE computes; AAOE's own spend is what its calls cost, so only an external estimate adds to it.
-   */
-  private proposalOf(execution: ExecutionRecord, body: string): Pick<Change, 'proposal' | 'declared'> {
-    const own = execution.work?.proposal;
-    const facts = (p: Proposal, source: 'aaoe' | 'pull-request-body') => ({ status: 'present' as const, source, strategy: p.deployment.strategy, rollbackPlan: p.rollbackPlan, blastRadius: p.blastRadius });
-    if (own) return { proposal: facts(own, 'aaoe'), declared: { risk: { level: own.risk.level, rationale: own.risk.rationale } } };
-    const extracted = extractProposalBlock(body);
-    if (!extracted.ok) return { proposal: { status: extracted.reason, message: extracted.message } };
-    const p = extracted.proposal;
-    return {
-      proposal: facts(p, 'pull-request-body'),
-      declared: { risk: { level: p.risk.level, rationale: p.risk.rationale }, cost: { tokens: p.cost.estimatedTokens, usd: p.cost.estimatedUsd } },
-    };
   }
 
   /**

@@ -111,6 +111,15 @@ export function toPullRequestFacts(pr: PullRequestPayload): PullRequestFacts {
   };
 }
 
+/** A commit of a pull request: who wrote and committed it (with the GitHub account, when GitHub knows one) and its message. */
+export type PullRequestCommit = {
+  sha: string;
+  message: string;
+  author: CommitPerson;
+  committer: CommitPerson;
+};
+export type CommitPerson = { name: string; email: string; account?: { login: string; id: number; type: string } };
+
 export class GitHubAdapter {
   constructor(
     private readonly octokit: Octokit,
@@ -126,6 +135,21 @@ export class GitHubAdapter {
   async getPullRequestBody(pullNumber: number): Promise<string> {
     const { data } = await this.octokit.rest.pulls.get({ ...this.repo, pull_number: pullNumber });
     return data.body ?? '';
+  }
+
+  /**
+   * The commits of a pull request, oldest first (GitHub lists at most 250): each one's author and committer (the
+   * GitHub account when GitHub matched the email to one, with its immutable id and type) and its message, whose
+   * trailers (`Co-authored-by:`) name agents that worked under a person's account.
+   */
+  async listPullRequestCommits(pullNumber: number): Promise<PullRequestCommit[]> {
+    const commits = await this.octokit.paginate(this.octokit.rest.pulls.listCommits, { ...this.repo, pull_number: pullNumber, per_page: 100 });
+    const person = (git: { name?: string; email?: string } | null | undefined, user: { login?: unknown; id?: unknown; type?: unknown } | null): CommitPerson => ({
+      name: git?.name ?? '',
+      email: git?.email ?? '',
+      ...(user && typeof user.login === 'string' && typeof user.id === 'number' ? { account: { login: user.login, id: user.id, type: String(user.type ?? 'User') } } : {}),
+    });
+    return commits.map((c) => ({ sha: c.sha, message: c.commit.message, author: person(c.commit.author, c.author), committer: person(c.commit.committer, c.committer) }));
   }
 
   /** The files a pull request changes (GitHub lists at most 3,000). */

@@ -25,7 +25,8 @@ export type GovernanceFacts = {
 };
 
 export type Governance =
-  | { governed: true; isAgent: boolean; reason: string }
+  /** `agent`: which agent the work is from (a catalogue name, or the account's login), when it is an agent's. */
+  | { governed: true; isAgent: boolean; reason: string; agent?: string }
   | { governed: false; reason: string }
   /** The facts at hand do not settle it: the label history must be read. */
   | { governed: 'unknown' };

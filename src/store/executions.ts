@@ -69,6 +69,13 @@ export type PullRequestSubject = {
   /** The author; `id` is the immutable account id (what identifies an agent across renames). */
   author: { login: string; type: string; id?: number };
   isAgent: boolean;
+  /**
+   * Which agent the work is from, for the per-agent view: a catalogue name (`copilot`, `claude`, ...), `aaoe` for
+   * AAOE's own, or the account's login for an agent the catalogue does not know. Absent for a person's labelled work.
+   */
+  agent?: string;
+  /** What the pull request's declaration says the work cost (recorded as declared, never as measured). */
+  declaredCost?: { tokens: number; usd: number };
   htmlUrl: string;
   governedBecause: string;
   /** `updated_at` of the pull request in the delivery last applied: an older delivery arriving late is stale. */
