@@ -92,7 +92,12 @@ export async function reviewDeployment(ports: DeploymentReviewPorts, job: Job<De
     lock,
     holder,
     // a run that cannot be read is not tied to a dispatch: rejected, never approved
-    run: lock?.sha ? await github.getWorkflowRun(asked.runId).catch(() => undefined) : undefined,
+    run: lock?.sha
+      ? await github.getWorkflowRun(asked.runId).catch((error: unknown) => {
+        context.log.warn({ err: error, runId: asked.runId }, 'the workflow run could not be read: its deployment is rejected');
+        return undefined;
+      })
+      : undefined,
   };
   let decision = decideDeploymentReview(facts);
   if (decision.state === 'approved') {

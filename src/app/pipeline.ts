@@ -421,8 +421,12 @@ export class Pipeline {
           .sort((a, b) => a.pullRequest! - b.pullRequest!);
         const others: number[] = [];
         for (const other of sharing) {
+          // its own snapshot, pinned to this head: one whose head moved on shares nothing (its own evaluation follows)
+          const theirs = await gatherPullRequestSnapshot(github, other.pullRequest!, headSha, other.subject?.baseRef);
+          if (theirs.outcome === 'superseded') continue;
           // one that waits only for this commit's check holds its own approvals: it is judged again, not in the way
-          const held = other.state === 'awaiting_approval' && (await judgeApprovals(approvalPorts, github, other, repoPolicy.policy, await github.getPullRequest(other.pullRequest!), changedPaths(await github.listChangedFiles(other.pullRequest!)))).status === 'satisfied';
+          const held = other.state === 'awaiting_approval'
+            && (await judgeApprovals(approvalPorts, github, other, repoPolicy.policy, theirs.pullRequest, changedPaths(theirs.snapshot.files))).status === 'satisfied';
           if (held) await this.requestEvaluation(other, traceId);
           else others.push(other.pullRequest!);
         }
@@ -462,7 +466,11 @@ export class Pipeline {
         const result = transition(before, event, this.options.now());
         // the verdict is bound to the pair it judged: a merge deploys only this head, merged into this base
         const judgedPair = { baseRef: snapshot.baseRef, baseSha: snapshot.baseSha, headSha: snapshot.headSha, deployable: target.deployable };
-        const subjectAfter = result.outcome === 'applied' && before.subject ? { ...before.subject, judged: judgedPair } : before.subject;
+        // what the pull request's declaration says the work cost, recorded as declared (AAOE measures only its own agent)
+        // (the declaration of the head judged last counts: one removed since is no longer recorded)
+        const declared = !execution.work?.proposal && change.declared?.cost ? { declaredCost: { tokens: change.declared.cost.tokens, usd: change.declared.cost.usd } } : {};
+        const { declaredCost: _previous, ...kept } = before.subject ?? ({} as PullRequestSubject);
+        const subjectAfter = result.outcome === 'applied' && before.subject ? { ...kept, judged: judgedPair, ...declared } : before.subject;
         await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution, subject: subjectAfter }, result.effects, traceId);
       });
       this.runtime.queue.wake(QUEUES.effect);
