@@ -222,13 +222,18 @@ const PolicyAsWrittenSchema = asWritten(Policy);
 /** The schema at a path of the policy (through defaults, optionals and list entries). */
 function schemaAt(path: readonly PropertyKey[]): z.ZodType | undefined {
   let schema: z.ZodType | undefined = Policy;
+  // a preprocessed key (`agents`, which also takes the scalar `all-known`) is its output schema underneath
+  const inner = (s: z.ZodType | undefined) => {
+    const u = unwrap(s);
+    return u instanceof z.ZodPipe ? unwrap(u.out as z.ZodType) : u;
+  };
   for (const segment of path) {
-    schema = unwrap(schema);
+    schema = inner(schema);
     if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(segment)];
     else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
     else return undefined;
   }
-  return unwrap(schema);
+  return inner(schema);
 }
 
 /** The longest start of a path that the schema knows (a broken document can give nonsense keys). */

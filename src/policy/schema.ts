@@ -101,6 +101,23 @@ export const TriggerPolicy = z.strictObject({
   permissions: z.array(RepositoryPermission).min(1).default(['write', 'maintain', 'admin']).describe("On an issue, the label starts agent work (and spends money) only when the person who applied it has one of these permissions on the repository, checked through the API; a bot's label is never consent."),
 });
 
+/**
+ * When a pull request must carry a declaration (risk, rollback plan) in its body. `irreversible` (the default): only
+ * where a revert of the merge commit cannot undo the change (schema migrations, infrastructure as code, data
+ * changes, external side effects); `always`; `never`; or `{ above: <risk level> }`: when the computed risk is above it.
+ */
+export const RequireDeclaration = z.union([
+  z.enum(['always', 'never', 'irreversible']),
+  z.strictObject({ above: RiskLevel.describe('A change whose computed risk is above this level must carry a declaration.') }),
+]);
+export type RequireDeclaration = z.infer<typeof RequireDeclaration>;
+
+export const ResiliencePolicy = z.strictObject({
+  requireDeclaration: RequireDeclaration.default('irreversible').describe(
+    "When a pull request must declare its risk and rollback plan (docs/proposal.md): `irreversible` (default: where a revert is not enough), `always`, `never`, or `{ above: <risk level> }`.",
+  ),
+});
+
 export const Policy = z.strictObject({
   /** A name for this policy, shown in the check run. */
   id: z.string().min(1).optional().describe("A name for this policy, shown in the check run."),
@@ -112,20 +129,29 @@ export const Policy = z.strictObject({
   /** A shipped preset (`policies/<name>.yml`) this policy builds on. */
   extends: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a preset name: lowercase letters, digits and dashes').optional().describe("A shipped preset (`policies/<name>.yml`) this policy builds on."),
   description: z.string().optional().describe('What this policy is for, in words.'),
-  /** Logins whose pull requests are agent work (for example `renovate[bot]`, `my-agent[bot]`). */
+  /**
+   * Accounts whose pull requests and commits are agent work besides the known coding agents (src/policy/agent-catalogue.ts),
+   * which are recognised in any case: logins, immutable account ids, catalogue names, or `all-known` (the catalogue,
+   * spelled out). Written as `all-known` alone or as a list; read as a list.
+   */
   agents: z
-    .array(z.union([z.string().min(1), z.int().positive().transform(String)]))
+    // `all-known` alone is read as the list `[all-known]` (before the list's own checks, so their errors stay as they were)
+    .preprocess(
+      (value) => (value === 'all-known' ? [value] : value),
+      z.array(z.union([z.string().min(1).max(100), z.int().positive().transform(String)])),
+    )
     .default([])
-    .describe("Accounts whose pull requests are agent work: logins (for example `my-agent`) or, better, immutable account ids (for example `41898282`), which survive a rename. Every Bot account is an agent already."),
+    .describe("Accounts whose pull requests and commits are agent work, besides the known coding agents (copilot, claude, codex, devin, jules, openhands, cursor: docs/agents.md), which AAOE recognises in any case by their accounts and `Co-authored-by:` trailers: logins (for example `my-agent`) or, better, immutable account ids (for example `41898282`), which survive a rename; catalogue names; or `all-known` (the catalogue, spelled out; `agents: all-known` alone is read as `[all-known]`). Every Bot author is an agent already."),
   governance: z
     .strictObject({
-      exemptBots: z.array(z.string().min(1)).default([]).describe("Bot logins (for example `dependabot[bot]`) whose pull requests are not governed unless labelled. Every other Bot author is governed."),
+      exemptBots: z.array(z.string().min(1)).default([]).describe("Bot logins (for example `dependabot[bot]`) whose pull requests are not governed unless labelled or written by an agent. Every other Bot author is governed. The shipped presets exempt `dependabot[bot]` and `renovate[bot]`."),
     })
     .default({ exemptBots: [] })
     .describe("Which pull requests AAOE governs beyond agents' and labelled ones."),
   trigger: TriggerPolicy.default({ label: 'aaoe', permissions: ['write', 'maintain', 'admin'] }).describe("What starts agent work and puts a pull request under governance."),
   risk: RiskPolicy.default({ maxLevel: 'high', requireHumanApprovalAbove: 'low', packages: { ...DEFAULT_PACKAGE_RISK } }).describe("How much computed risk a change may carry, and from which level a person must approve it."),
   cost: CostPolicy.default({ hardFailOnBreach: true }).describe("Model spending caps per execution and per month."),
+  resilience: ResiliencePolicy.default({ requireDeclaration: 'irreversible' }).describe("What the resilience gate asks a pull request to declare."),
   deployment: DeploymentPolicy.default({
     strategy: 'canary',
     canaryPercent: 10,

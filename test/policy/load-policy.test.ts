@@ -118,7 +118,10 @@ describe('valid policies', () => {
 
   it('loads the DESIGN.md example as written, and it is the prod-policy preset', () => {
     const load = loaded(read('valid/design-example.yml'), 'design.yml');
-    expect(load.policy).toEqual(presets.get('prod-policy'));
+    // the preset adds one thing to the example: it exempts the dependency-update bots (upgrading AAOE keeps their checks)
+    const { governance, ...asDesigned } = presets.get('prod-policy') as Record<string, unknown>;
+    expect(governance).toEqual({ exemptBots: ['dependabot[bot]', 'renovate[bot]'] });
+    expect(load.policy).toEqual(asDesigned);
     expect(resolvePolicy(load, presets)).toEqual({
       ok: true,
       policy: {
@@ -137,6 +140,7 @@ describe('valid policies', () => {
         notifications: [],
         selfHeal: 'off',
         governance: { exemptBots: [] },
+        resilience: { requireDeclaration: 'irreversible' },
       },
     });
   });

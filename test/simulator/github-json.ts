@@ -40,8 +40,9 @@ export function isoSeconds(date: Date = new Date()): string {
 
 const enc = encodeURIComponent;
 
-export function userJson(urls: Urls, login: string, type: UserType = login.endsWith('[bot]') ? 'Bot' : 'User'): JsonObject {
-  const id = stableId('user', login.toLowerCase());
+/** A user's JSON; `id` defaults to one derived from the login (give the real one to play a known account). */
+export function userJson(urls: Urls, login: string, type: UserType = login.endsWith('[bot]') ? 'Bot' : 'User', knownId?: number): JsonObject {
+  const id = knownId ?? stableId('user', login.toLowerCase());
   const api = `${urls.api}/users/${enc(login)}`;
   return {
     login,
@@ -302,7 +303,8 @@ export type PullData = {
   body: string | null;
   state: 'open' | 'closed';
   draft: boolean;
-  user: { login: string; type: UserType };
+  /** `id`: the account's immutable id, when a test gives the real one (otherwise derived from the login). */
+  user: { login: string; type: UserType; id?: number };
   headRef: string;
   headSha: string;
   baseRef: string;
@@ -342,7 +344,7 @@ export function pullJson(urls: Urls, repo: RepoData, pr: PullData): JsonObject {
     state: pr.state,
     locked: false,
     title: pr.title,
-    user: userJson(urls, pr.user.login, pr.user.type),
+    user: userJson(urls, pr.user.login, pr.user.type, pr.user.id),
     body: pr.body,
     labels: pr.labels.map((l) => labelJson(urls, repo, l)),
     milestone: null,
@@ -379,7 +381,8 @@ export function pullJson(urls: Urls, repo: RepoData, pr: PullData): JsonObject {
     comments: 0,
     review_comments: 0,
     maintainer_can_modify: false,
-    commits: 1,
+    // the simulator's state keeps a pull request's commits beside its JSON data
+    commits: 'commits' in pr && Array.isArray(pr.commits) ? pr.commits.length : 1,
     additions: pr.additions,
     deletions: pr.deletions,
     changed_files: pr.changedFiles,
@@ -700,5 +703,39 @@ export function teamJson(urls: Urls, org: string, slug: string): JsonObject {
     members_url: `${api}/members{/member}`,
     repositories_url: `${api}/repos`,
     parent: null,
+  };
+}
+
+/** Who wrote or committed a commit: git's name and email, and the GitHub account GitHub matched the email to (if any). */
+export type CommitIdentity = { name: string; email: string; date?: string; account?: { login: string; type?: UserType; id?: number } };
+
+/** A commit of a pull request: what GET .../pulls/{pull_number}/commits lists. */
+export type PullCommitData = { sha: string; tree: string; parents: string[]; message: string; author: CommitIdentity; committer: CommitIdentity };
+
+/** One item of GET /repos/{owner}/{repo}/pulls/{pull_number}/commits (GitHub's `commit` schema). */
+export function pullCommitJson(urls: Urls, repo: RepoData, commit: PullCommitData): JsonObject {
+  const api = `${urls.api}/repos/${repo.owner}/${repo.name}`;
+  const web = `${urls.web}/${repo.owner}/${repo.name}`;
+  const git = (p: CommitIdentity) => ({ name: p.name, email: p.email, date: p.date ?? '2020-01-01T00:00:00Z' });
+  // GitHub's `author`/`committer` is the account the email belongs to, or null when none does
+  const account = (p: CommitIdentity) => (p.account ? userJson(urls, p.account.login, p.account.type ?? (p.account.login.endsWith('[bot]') ? 'Bot' : 'User'), p.account.id) : null);
+  return {
+    url: `${api}/commits/${commit.sha}`,
+    sha: commit.sha,
+    node_id: nodeId('Commit', stableId('commit', commit.sha)),
+    html_url: `${web}/commit/${commit.sha}`,
+    comments_url: `${api}/commits/${commit.sha}/comments`,
+    commit: {
+      url: `${api}/git/commits/${commit.sha}`,
+      author: git(commit.author),
+      committer: git(commit.committer),
+      message: commit.message,
+      tree: { sha: commit.tree, url: `${api}/git/trees/${commit.tree}` },
+      comment_count: 0,
+      verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+    },
+    author: account(commit.author),
+    committer: account(commit.committer),
+    parents: commit.parents.map((sha) => ({ sha, url: `${api}/commits/${sha}`, html_url: `${web}/commit/${sha}` })),
   };
 }

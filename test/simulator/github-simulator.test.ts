@@ -552,6 +552,107 @@ describe('issues, reactions, the Git Data API and opening pull requests', () => 
   });
 });
 
+describe("a pull request's commits", () => {
+  const owner = OWNER;
+  const repo = REPO;
+  const claude = { name: 'claude[bot]', email: '209825114+claude[bot]@users.noreply.github.com', account: { login: 'claude[bot]', type: 'Bot' as const, id: 209825114 } };
+
+  it('lists them oldest first in GitHub\'s JSON, the last one the head, with the matched accounts (null when none)', async () => {
+    const pr: any = sim.addPullRequest({
+      owner, repo, number: 901, user: { login: 'alice' }, headSha: 'a'.repeat(40), files: files(1),
+      commits: [
+        { message: 'first', author: claude },
+        { message: 'second\n\nCo-authored-by: Claude <noreply@anthropic.com>', author: { name: 'Alice', email: 'alice@example.com' } },
+      ],
+    });
+    expect(pr.commits).toBe(2);
+    const { data } = await installationClient().rest.pulls.listCommits({ owner, repo, pull_number: 901 });
+    expect(data.map((c) => c.commit.message)).toEqual(['first', 'second\n\nCo-authored-by: Claude <noreply@anthropic.com>']);
+    expect(data.at(-1)!.sha).toBe('a'.repeat(40));
+    expect(data[1]!.parents[0]!.sha).toBe(data[0]!.sha);
+    expect(data[0]).toMatchObject({ author: { login: 'claude[bot]', id: 209825114, type: 'Bot' }, commit: { author: { email: claude.email } } });
+    expect(data[1]).toMatchObject({ author: null, committer: null, commit: { author: { name: 'Alice', email: 'alice@example.com' } } });
+  });
+
+  it('without given commits: one by the pull request\'s author; a push adds one, a force-push replaces them', async () => {
+    sim.addPullRequest({ owner, repo, number: 902, user: { login: 'bob' }, headSha: 'b'.repeat(40), files: files(1) });
+    const octokit = installationClient();
+    const list = async () => (await octokit.rest.pulls.listCommits({ owner, repo, pull_number: 902 })).data;
+    expect((await list()).map((c) => [c.sha, c.author?.login])).toEqual([['b'.repeat(40), 'bob']]);
+    sim.pushToPullRequest({ owner, repo, number: 902, headSha: 'c'.repeat(40), files: files(1), commits: [{ message: 'more', author: claude }] });
+    expect((await list()).map((c) => c.sha)).toEqual(['b'.repeat(40), 'c'.repeat(40)]);
+    sim.pushToPullRequest({ owner, repo, number: 902, headSha: 'd'.repeat(40), files: files(1), force: true, commits: [{ message: 'rewritten' }] });
+    expect((await list()).map((c) => [c.sha, c.commit.message, c.author?.login])).toEqual([['d'.repeat(40), 'rewritten', 'bob']]);
+  });
+
+  it('lists at most 250 (the oldest), 100 a page', async () => {
+    const commits = Array.from({ length: 260 }, (_, i) => ({ message: `c${i}` }));
+    sim.addPullRequest({ owner, repo, number: 903, user: { login: 'bob' }, headSha: 'e'.repeat(40), files: files(1), commits });
+    const all = await installationClient().paginate(installationClient().rest.pulls.listCommits, { owner, repo, pull_number: 903, per_page: 100 });
+    expect(all).toHaveLength(250);
+    expect([all[0]!.commit.message, all.at(-1)!.commit.message]).toEqual(['c0', 'c249']);
+  });
+});
+
+describe('workflow files and the `workflows` permission', () => {
+  const owner = 'wf-org';
+  const repo = 'wf';
+  const NO_WORKFLOWS = 7011;
+  const WITH_WORKFLOWS = 7012;
+
+  beforeAll(() => {
+    sim.addInstallation({ id: NO_WORKFLOWS, account: owner, permissions: { contents: 'write', metadata: 'read' } });
+    sim.addRepo({ owner, name: repo, installationId: NO_WORKFLOWS });
+    sim.setFile({ owner, repo, path: '.github/workflows/ci.yml', content: 'on: push\n' });
+    sim.setFile({ owner, repo, path: 'README.md', content: 'x\n' });
+    sim.addInstallation({ id: WITH_WORKFLOWS, account: 'wf-other', permissions: { contents: 'write', workflows: 'write', metadata: 'read' } });
+    sim.addRepo({ owner: 'wf-other', name: repo, installationId: WITH_WORKFLOWS });
+    sim.setFile({ owner: 'wf-other', repo, path: '.github/workflows/ci.yml', content: 'on: push\n' });
+  });
+
+  /** A commit on main's head that writes `path`. */
+  async function commitWriting(octokit: Octokit, who: string, path: string) {
+    const { data: ref } = await octokit.rest.git.getRef({ owner: who, repo, ref: 'heads/main' });
+    const { data: base } = await octokit.rest.git.getCommit({ owner: who, repo, commit_sha: ref.object.sha });
+    const { data: tree } = await octokit.rest.git.createTree({ owner: who, repo, base_tree: base.tree.sha, tree: [{ path, mode: '100644', type: 'blob', content: `changed ${path}\n` }] });
+    const { data: commit } = await octokit.rest.git.createCommit({ owner: who, repo, message: `write ${path}`, tree: tree.sha, parents: [ref.object.sha] });
+    return commit.sha;
+  }
+
+  it('refuses a ref to a commit that changes a workflow without `workflows: write` (422, GitHub\'s message)', async () => {
+    const octokit = installationClient(NO_WORKFLOWS);
+    const sha = await commitWriting(octokit, owner, '.github/workflows/ci.yml');
+    const created = await failure(octokit.rest.git.createRef({ owner, repo, ref: 'refs/heads/wf-change', sha }));
+    expect(created).toMatchObject({ status: 422, data: { message: 'refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission' } });
+    const updated = await failure(octokit.rest.git.updateRef({ owner, repo, ref: 'heads/main', sha }));
+    expect(updated.status).toBe(422);
+    expect(sim.rejections.map((r) => `${r.status} ${r.operationId}`)).toEqual(['422 git/create-ref', '422 git/update-ref']);
+    expect(sim.branchFiles({ owner, repo, branch: 'main' })!.get('.github/workflows/ci.yml')).toBe('on: push\n');
+  });
+
+  it('allows a commit that changes no workflow, and updates a branch only by fast-forward unless forced', async () => {
+    const octokit = installationClient(NO_WORKFLOWS);
+    const sha = await commitWriting(octokit, owner, 'README.md');
+    await octokit.rest.git.createRef({ owner, repo, ref: 'refs/heads/docs', sha });
+    const { data } = await octokit.rest.git.updateRef({ owner, repo, ref: 'heads/main', sha });
+    expect(data.object.sha).toBe(sha);
+    expect(sim.branchFiles({ owner, repo, branch: 'main' })!.get('README.md')).toBe('changed README.md\n');
+    // a sibling of `sha` (same parent, another tree) is not a fast-forward of `docs`
+    const { data: shaCommit } = await octokit.rest.git.getCommit({ owner, repo, commit_sha: sha });
+    const { data: tree } = await octokit.rest.git.createTree({ owner, repo, base_tree: shaCommit.tree.sha, tree: [{ path: 'other.md', mode: '100644', type: 'blob', content: 'other\n' }] });
+    const { data: back } = await octokit.rest.git.createCommit({ owner, repo, message: 'sibling', tree: tree.sha, parents: [shaCommit.parents[0]!.sha] });
+    expect(await failure(octokit.rest.git.updateRef({ owner, repo, ref: 'heads/docs', sha: back.sha }))).toMatchObject({ status: 422, data: { message: 'Update is not a fast forward' } });
+    await octokit.rest.git.updateRef({ owner, repo, ref: 'heads/docs', sha: back.sha, force: true });
+  });
+
+  it('allows a workflow change with `workflows: write`', async () => {
+    const octokit = installationClient(WITH_WORKFLOWS);
+    const sha = await commitWriting(octokit, 'wf-other', '.github/workflows/ci.yml');
+    await octokit.rest.git.createRef({ owner: 'wf-other', repo, ref: 'refs/heads/wf-change', sha });
+    expect(sim.rejections).toEqual([]);
+  });
+});
+
 describe('the simulator itself', () => {
   it('checks responses against the response schemas', () => {
     const validator = new OpenApiValidator();

@@ -20,6 +20,7 @@ import {
   installationJson,
   isoSeconds,
   issueEventJson,
+  pullCommitJson,
   pullJson,
   pullMinimalJson,
   repoJson,
@@ -38,7 +39,7 @@ import {
   type UserType,
 } from './github-json.js';
 import { workflowRunJson } from './workflow-run-json.js';
-import { GitHubState, type NewPullRequest, type Repo, type Role, type Token } from './github-state.js';
+import { GitHubState, type NewCommit, type NewPullRequest, type Repo, type Role, type Token } from './github-state.js';
 import { DEFAULT_SPECS, OpenApiValidator, type OperationInfo } from './openapi-validator.js';
 import { OAuthWebFlow } from './oauth-web-flow.js';
 
@@ -338,8 +339,11 @@ export class GitHubSimulator {
     return pullJson(this.urls, repo, this.state.addPullRequest(repo, rest));
   }
 
-  /** A push to a pull request's head branch; returns the pull request's JSON afterwards (for a `synchronize` delivery). */
-  pushToPullRequest(options: { owner: string; repo: string; number: number; headSha: string; files: NewPullRequest['files'] }): JsonObject {
+  /**
+   * A push to a pull request's head branch; returns the pull request's JSON afterwards (for a `synchronize` delivery).
+   * `commits`: the commits pushed (the last one is `headSha`), added to the pull request's, or with `force` in their place.
+   */
+  pushToPullRequest(options: { owner: string; repo: string; number: number; headSha: string; files: NewPullRequest['files']; commits?: NewCommit[]; force?: boolean }): JsonObject {
     const repo = this.state.mustRepo(options.owner, options.repo);
     return pullJson(this.urls, repo, this.state.pushToPullRequest(repo, options.number, options));
   }
@@ -866,6 +870,7 @@ function hasPermission(granted: Record<string, string>, wanted: string): boolean
 const ANNOTATIONS_PER_REQUEST = 50;
 const MAX_BYTES_64KB = 64 * 1024;
 const PULL_FILES_CAP = 3000;
+const PULL_COMMITS_CAP = 250;
 const COMMENT_MAX = 65536;
 
 const ROUTES: Record<string, RouteDef> = {
@@ -1051,6 +1056,19 @@ const ROUTES: Record<string, RouteDef> = {
       const files = pull.files.length > PULL_FILES_CAP ? pull.files.slice(0, PULL_FILES_CAP) : pull.files;
       const { items, headers } = kit.page(ctx, files);
       return { status: 200, json: items.map((f) => diffEntryJson(kit.urls, ctx.repo, pull.headSha, f)), headers };
+    },
+  },
+
+  'pulls/list-commits': {
+    auth: 'installation',
+    permissions: ['pull_requests:read', 'contents:read'],
+    handle: (kit, ctx) => {
+      const pull = ctx.repo.pulls.get(ctx.params.pull_number);
+      if (!pull) throw kit.notFound(ctx);
+      // "Lists a maximum of 250 commits for a pull request": the oldest 250
+      const commits = pull.commits.slice(0, PULL_COMMITS_CAP);
+      const { items, headers } = kit.page(ctx, commits);
+      return { status: 200, json: items.map((c) => pullCommitJson(kit.urls, ctx.repo, c)), headers };
     },
   },
 
@@ -1447,9 +1465,43 @@ const ROUTES: Record<string, RouteDef> = {
       if (ctx.repo.branches.has(name)) throw kit.validationFailed(ctx, 'Reference', [{ code: 'already_exists', field: 'ref' }], 'Reference already exists');
       const commit = kit.state.gitCommit(ctx.repo, body.sha);
       if (!commit) throw kit.validationFailed(ctx, 'Reference', [{ code: 'invalid', field: 'sha' }], 'Object does not exist');
+      workflowsRule(kit, ctx, commit.sha);
       const branch = kit.state.branch(ctx.repo, name, { sha: commit.sha });
       for (const [path, content] of ctx.repo.git.trees.get(commit.tree) ?? new Map<string, string>()) branch.files.set(path, content);
       return { status: 201, json: gitRefJson(kit.urls, ctx.repo, body.ref, commit.sha) };
+    },
+  },
+
+  'git/update-ref': {
+    auth: 'installation',
+    permissions: ['contents:write'],
+    handle: (kit, ctx) => {
+      const body = ctx.body as { sha: string; force?: boolean };
+      const name = /^heads\/(.+)$/.exec(String(ctx.params.ref))?.[1];
+      const branch = name === undefined ? undefined : ctx.repo.branches.get(name);
+      if (!branch) throw kit.validationFailed(ctx, 'Reference', [{ code: 'invalid', field: 'ref' }], 'Reference does not exist');
+      const commit = kit.state.gitCommit(ctx.repo, body.sha);
+      if (!commit) throw kit.validationFailed(ctx, 'Reference', [{ code: 'invalid', field: 'sha' }], 'Object does not exist');
+      if (!body.force && commit.sha !== branch.sha && !descendsFrom(kit, ctx.repo, commit.sha, branch.sha)) {
+        throw kit.validationFailed(ctx, 'Reference', [{ code: 'custom', field: 'sha' }], 'Update is not a fast forward');
+      }
+      workflowsRule(kit, ctx, commit.sha, branch.sha);
+      // the old head stays a commit of the repository (its tree as it was), as in git
+      const previous = kit.state.gitCommit(ctx.repo, branch.sha);
+      if (previous && !ctx.repo.git.commits.has(previous.sha)) ctx.repo.git.commits.set(previous.sha, previous);
+      // the branch now holds exactly the commit's tree (it no longer reads through to the branch it was made from)
+      branch.files = new Map(ctx.repo.git.trees.get(commit.tree) ?? kit.state.branchFiles(ctx.repo, branch));
+      delete branch.parent;
+      kit.state.branch(ctx.repo, branch.name, { sha: commit.sha });
+      for (const pull of ctx.repo.pulls.values()) {
+        if (pull.state !== 'open' || pull.headRef !== branch.name) continue;
+        // a push to a pull request's branch moves its head and its diff, as on GitHub
+        const base = ctx.repo.branches.get(pull.baseRef);
+        pull.headSha = commit.sha;
+        pull.files = base ? diffFiles(kit.state.branchFiles(ctx.repo, base), kit.state.branchFiles(ctx.repo, branch)) : pull.files;
+        pull.updatedAt = isoSeconds();
+      }
+      return { status: 200, json: gitRefJson(kit.urls, ctx.repo, `refs/heads/${branch.name}`, commit.sha) };
     },
   },
 
@@ -1574,6 +1626,50 @@ const ROUTES: Record<string, RouteDef> = {
     },
   },
 };
+
+/** Whether `sha` has `ancestor` among the commits written through the Git Data API behind it (bounded walk). */
+function descendsFrom(kit: Kit, repo: Repo, sha: string, ancestor: string): boolean {
+  const seen = new Set<string>();
+  const queue = [sha.toLowerCase()];
+  while (queue.length > 0 && seen.size < 10_000) {
+    const next = queue.shift()!;
+    if (next === ancestor.toLowerCase()) return true;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    queue.push(...(repo.git.commits.get(next)?.parents ?? []));
+  }
+  return false;
+}
+
+/**
+ * GitHub refuses a GitHub App's token without the `workflows` permission any new commit (one written through the Git
+ * Data API that no branch has had, back to `known`, the ref's old commit) that adds, changes or removes a file under
+ * `.github/workflows/` compared with its first parent:
+ * 422 "refusing to allow a GitHub App to create or update workflow `<path>` without `workflows` permission".
+ */
+function workflowsRule(kit: Kit, ctx: Ctx, sha: string, known?: string): void {
+  if (ctx.token && hasPermission(ctx.token.permissions, 'workflows:write')) return;
+  const treeOf = (commitSha: string | undefined) => {
+    if (commitSha === undefined) return new Map<string, string>();
+    const commit = kit.state.gitCommit(ctx.repo, commitSha);
+    return (commit && ctx.repo.git.trees.get(commit.tree)) ?? new Map<string, string>();
+  };
+  const seen = new Set<string>();
+  for (let at: string | undefined = sha.toLowerCase(); at && at !== known && !seen.has(at) && seen.size < 10_000; ) {
+    seen.add(at);
+    const commit: GitCommitData | undefined = ctx.repo.commits.has(at) ? undefined : ctx.repo.git.commits.get(at);
+    if (!commit) break; // a commit a branch has (had): already in the repository
+    const before = treeOf(commit.parents[0]);
+    const after = ctx.repo.git.trees.get(commit.tree) ?? new Map<string, string>();
+    const paths = [...new Set([...before.keys(), ...after.keys()])].filter((p) => p.startsWith('.github/workflows/')).sort();
+    const changed = paths.find((p) => before.get(p) !== after.get(p));
+    if (changed !== undefined) {
+      const message = `refusing to allow a GitHub App to create or update workflow \`${changed}\` without \`workflows\` permission`;
+      throw kit.validationFailed(ctx, 'Reference', [{ code: 'custom', field: 'sha', message }], message);
+    }
+    at = commit.parents[0];
+  }
+}
 
 /** The changed files between two trees, with a unified diff that removes every old line and adds every new one. */
 function diffFiles(base: ReadonlyMap<string, string>, head: ReadonlyMap<string, string>): PullFile[] {

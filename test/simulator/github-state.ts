@@ -7,6 +7,8 @@ import {
   type Annotation,
   type CheckRunData,
   type CommentData,
+  type CommitIdentity,
+  type PullCommitData,
   type GitCommitData,
   type InstallationData,
   type IssueData,
@@ -39,7 +41,8 @@ export type Branch = {
 
 export type Review = { id: number; user: { login: string; type: UserType }; state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED'; commitId: string; submittedAt: string };
 
-export type Pull = PullData & { files: PullFile[]; requestedReviewers: string[]; requestedTeams: string[]; reviews?: Review[] };
+/** `commits`: the pull request's commits, oldest first, the last one its head (GET .../pulls/{n}/commits lists them). */
+export type Pull = PullData & { files: PullFile[]; requestedReviewers: string[]; requestedTeams: string[]; reviews?: Review[]; commits: PullCommitData[] };
 
 export type Issue = {
   number: number;
@@ -253,7 +256,11 @@ export class GitHubState {
     if (repo.branches.get(headRef)?.sha !== headSha) this.branch(repo, headRef, { sha: headSha, parent: baseRef });
     const files = options.files.slice();
     const now = isoSeconds();
-    const user = { login: options.user.login, type: options.user.type ?? (options.user.login.endsWith('[bot]') ? 'Bot' : 'User') } as const;
+    const user = {
+      login: options.user.login,
+      type: options.user.type ?? (options.user.login.endsWith('[bot]') ? 'Bot' : 'User'),
+      ...(options.user.id !== undefined ? { id: options.user.id } : {}),
+    } as const;
     const pull: Pull = {
       id: stableId('pull', `${repo.key}#${number}`),
       number,
@@ -275,7 +282,9 @@ export class GitHubState {
       files,
       requestedReviewers: [],
       requestedTeams: [],
+      commits: [],
     };
+    pull.commits = this.pullCommits(repo, pull, options.commits, base.sha);
     repo.pulls.set(number, pull);
     const issue = this.issue(repo, number, true)!;
     // a pull request opened with labels has their `labeled` events, by its author
@@ -285,8 +294,12 @@ export class GitHubState {
     return pull;
   }
 
-  /** A push to a pull request's head branch: a new head commit and a new diff, as `synchronize` reports. */
-  pushToPullRequest(repo: Repo, number: number, options: { headSha: string; files: PullFile[] }): Pull {
+  /**
+   * A push to a pull request's head branch: a new head commit and a new diff, as `synchronize` reports. `commits`: the
+   * commits pushed (default: one by the pull request's author), appended to the pull request's, or with `force` in
+   * their place (a force-push that rewrote the branch); the last one is the new head.
+   */
+  pushToPullRequest(repo: Repo, number: number, options: { headSha: string; files: PullFile[]; commits?: NewCommit[]; force?: boolean }): Pull {
     const pull = repo.pulls.get(number);
     if (!pull) throw new Error(`${repo.owner}/${repo.name}#${number} does not exist`);
     pull.headSha = options.headSha.toLowerCase();
@@ -296,7 +309,28 @@ export class GitHubState {
     pull.deletions = pull.files.reduce((n, f) => n + (f.deletions ?? 0), 0);
     pull.changedFiles = pull.files.length;
     pull.updatedAt = isoSeconds();
+    const pushed = this.pullCommits(repo, pull, options.commits, options.force ? pull.baseSha : (pull.commits.at(-1)?.sha ?? pull.baseSha));
+    pull.commits = options.force ? pushed : [...pull.commits, ...pushed];
     return pull;
+  }
+
+  /** The commits a test gave (default: one by the pull request's author), chained from `parent`, the last one the head. */
+  private pullCommits(repo: Repo, pull: Pull, given: NewCommit[] | undefined, parent: string): PullCommitData[] {
+    const author: CommitIdentity = {
+      name: pull.user.login,
+      email: `${pull.user.id ?? stableId('user', pull.user.login.toLowerCase())}+${pull.user.login}@users.noreply.github.com`,
+      account: { login: pull.user.login, type: pull.user.type, ...(pull.user.id !== undefined ? { id: pull.user.id } : {}) },
+    };
+    const wanted = given && given.length > 0 ? given : [{ message: pull.title, author, committer: author }];
+    const commits: PullCommitData[] = [];
+    wanted.forEach((c, i) => {
+      const last = i === wanted.length - 1;
+      const sha = (last ? pull.headSha : (c.sha ?? fakeSha(repo.key, 'pull-commit', pull.number, pull.headSha, i))).toLowerCase();
+      const parents = [commits.at(-1)?.sha ?? parent];
+      commits.push({ sha, tree: fakeSha('tree', sha), parents, message: c.message, author: c.author ?? author, committer: c.committer ?? c.author ?? author });
+      if (!last) repo.commits.set(sha, pull.headRef);
+    });
+    return commits;
   }
 
   /** Open pull requests of the repository whose head is this commit. */
@@ -381,14 +415,15 @@ export class GitHubState {
   }
 }
 
-export type { Annotation, CheckRunData, CommentData, JsonObject };
+export type { Annotation, CheckRunData, CommentData, CommitIdentity, JsonObject };
 
 /** What a test says about a new pull request; the rest GitHub would fill in. */
 export type NewPullRequest = {
   number?: number;
   title?: string;
   body?: string | null;
-  user: { login: string; type?: UserType };
+  /** `id`: the account's immutable id, to play a known account (default: one derived from the login). */
+  user: { login: string; type?: UserType; id?: number };
   headRef?: string;
   headSha?: string;
   baseRef?: string;
@@ -397,4 +432,13 @@ export type NewPullRequest = {
   state?: 'open' | 'closed';
   draft?: boolean;
   files: PullFile[];
+  /** The pull request's commits, oldest first; the last one is the head (its `sha` is `headSha`). Default: one by the author. */
+  commits?: NewCommit[];
 };
+
+/**
+ * A commit a test puts on a pull request: its message and who wrote and committed it (git's name and email, and the
+ * GitHub account GitHub matched the email to, if any; the committer defaults to the author, the author to the pull
+ * request's author). `sha` is ignored for the last commit, which is the head.
+ */
+export type NewCommit = { message: string; author?: CommitIdentity; committer?: CommitIdentity; sha?: string };
