@@ -1,12 +1,13 @@
 // Writes the published JSON Schemas from the zod schemas: `npm run schemas`.
 import { writeFileSync } from 'node:fs';
-import { renderProposalJsonSchema } from '../src/agent/proposal-json-schema.js';
+import { renderDeclarationJsonSchema } from '../src/agent/proposal.js';
 import { renderPolicyJsonSchema } from '../src/policy/policy-json-schema.js';
 
 writeFileSync(new URL('../schemas/aaoe.schema.json', import.meta.url), renderPolicyJsonSchema());
 console.log('wrote schemas/aaoe.schema.json');
 
-writeFileSync(new URL('../schemas/proposal.schema.json', import.meta.url), renderProposalJsonSchema());
+// the format of the aaoe-proposal block: a declaration (AAOE's own full proposal is one too)
+writeFileSync(new URL('../schemas/proposal.schema.json', import.meta.url), renderDeclarationJsonSchema());
 console.log('wrote schemas/proposal.schema.json');
 writeFileSync(new URL('../schemas/plan.schema.json', import.meta.url), (await import('../src/plan/plan-json-schema.js')).renderPlanJsonSchema());
 console.log('wrote schemas/plan.schema.json');

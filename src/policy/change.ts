@@ -20,28 +20,65 @@ export const ChangedFile = z.strictObject({
 });
 export type ChangedFile = z.infer<typeof ChangedFile>;
 
-/** What the agent declared in its proposal. Only ever raises what AAOE computes. */
+/** The risk and cost the change's author declared. Only ever raises what AAOE computes; a cost stays declared, never measured. */
 export const Declared = z.strictObject({
   risk: z.strictObject({ level: RiskLevel, rationale: z.string().optional() }).optional(),
   cost: z.strictObject({ tokens: z.int().nonnegative().default(0), usd: z.number().nonnegative().default(0) }).optional(),
 });
 export type Declared = z.infer<typeof Declared>;
 
+/** What a revert of the merge commit cannot undo, by kind (docs/proposal.md says what each covers and why). */
+export const IRREVERSIBLE_KINDS = ['schema-migration', 'infrastructure', 'data-change', 'external-side-effect'] as const;
+export const IrreversibleKind = z.enum(IRREVERSIBLE_KINDS);
+export type IrreversibleKind = z.infer<typeof IrreversibleKind>;
+
+/** One file of the change a revert cannot undo, and why AAOE thinks so. */
+export const Irreversible = z.strictObject({ kind: IrreversibleKind, path: z.string().min(1), why: z.string().min(1) });
+export type Irreversible = z.infer<typeof Irreversible>;
+
+/** What AAOE derives from the change itself (src/policy/derive-proposal.ts): what a proposal would say, never asked. */
+export const DerivedProposal = z.strictObject({
+  /** How many files the change touches. */
+  files: z.int().nonnegative(),
+  /** The packages, services or top-level directories touched (`(root)` for files at the root). */
+  areas: z.array(z.string()),
+  /** The CODEOWNERS file read at the base commit, or null when there is none. */
+  codeowners: z.string().nullable(),
+  /** The owners of the touched paths, and how many touched paths no rule owns. */
+  owners: z.array(z.string()),
+  unowned: z.int().nonnegative(),
+  /** What a revert of the merge commit cannot undo; empty: a revert undoes the change. */
+  irreversible: z.array(Irreversible),
+});
+export type DerivedProposal = z.infer<typeof DerivedProposal>;
+
 /**
- * The proposal behind a governed pull request, as far as the resilience gate needs it: present (AAOE's own, or
- * an `aaoe-proposal` block an external agent put in its pull request body), or missing / invalid with the
- * instructions that fix it.
+ * What the change's author declared beyond risk and cost (which are in `Change.declared`): AAOE's own proposal,
+ * the `aaoe-proposal` block of the pull request body, nothing, or a block that does not validate (with the message
+ * that says how to fix it).
  */
-export const ProposalFacts = z.discriminatedUnion('status', [
+export const DeclarationFacts = z.discriminatedUnion('status', [
   z.strictObject({
-    status: z.literal('present'),
+    status: z.literal('declared'),
     source: z.enum(['aaoe', 'pull-request-body']),
-    strategy: z.string().min(1),
-    rollbackPlan: z.string().min(1),
-    blastRadius: z.string().min(1),
+    rollbackPlan: z.string().min(1).optional(),
+    blastRadius: z.string().min(1).optional(),
+    strategy: z.string().min(1).optional(),
   }),
-  z.strictObject({ status: z.enum(['missing', 'invalid']), message: z.string().min(1) }),
+  z.strictObject({ status: z.literal('none') }),
+  z.strictObject({ status: z.literal('invalid'), message: z.string().min(1) }),
 ]);
+export type DeclarationFacts = z.infer<typeof DeclarationFacts>;
+
+/**
+ * The proposal behind a governed pull request, as the resilience gate judges it: what AAOE derived from the change
+ * (absent: derived by the evaluation from `files`, without owners, as for `aaoe policy evaluate --change`) and what
+ * was declared.
+ */
+export const ProposalFacts = z.strictObject({
+  derived: DerivedProposal.optional(),
+  declaration: DeclarationFacts.default({ status: 'none' }),
+});
 export type ProposalFacts = z.infer<typeof ProposalFacts>;
 
 export const Change = z.strictObject({
@@ -54,7 +91,7 @@ export const Change = z.strictObject({
   declared: Declared.optional(),
   /** The circuit breaker's freeze of the repository, or null when none is in force (absent: not known, no gate). */
   freeze: z.strictObject({ until: z.iso.datetime({ offset: true }), reason: z.string() }).nullable().optional(),
-  /** The proposal of a governed pull request; the resilience gate judges it (absent: judged outside a pull request). */
+  /** The proposal of a governed pull request, derived and declared; the resilience gate judges it (absent: no such gate). */
   proposal: ProposalFacts.optional(),
   /** Spent so far by the execution behind this change. */
   /** Files of the change that are a plan step's change packages, with their kind (weighed by `risk.packages`). */

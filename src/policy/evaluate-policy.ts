@@ -1,4 +1,5 @@
-import type { Change } from './change.js';
+import type { Change, ProposalFacts } from './change.js';
+import { deriveProposal } from './derive-proposal.js';
 import { evaluateCostGate } from './gates/cost.js';
 import { evaluateProtectedPathsGate } from './gates/protected-paths.js';
 import { evaluateBreakerGate } from './gates/circuit-breaker.js';
@@ -6,7 +7,7 @@ import { evaluateResilienceGate } from './gates/resilience.js';
 import { assessRisk, evaluateRiskGate } from './gates/risk.js';
 import { evaluateSecretsGate } from './gates/secrets-gate.js';
 import type { Conclusion, Evaluation, GateId, GateResult, RiskAssessment } from './result.js';
-import type { Policy } from './schema.js';
+import type { Policy, RiskLevel } from './schema.js';
 
 /**
  * Evaluates a policy against the facts of a change. No I/O: everything it judges is in its arguments.
@@ -32,13 +33,19 @@ export async function evaluatePolicy(change: Change, policy: Policy): Promise<Ev
       return evaluateRiskGate(assessed, policy.risk);
     }),
     guard('cost', 'Cost', () => evaluateCostGate(change, policy.cost)),
-    // a governed pull request always brings its proposal facts; a change judged on its own (the CLI) has none
-    ...(change.proposal ? [guard('resilience', 'Resilience', () => evaluateResilienceGate(change.proposal!, policy.deployment))] : []),
+    // a governed pull request always brings its proposal facts; a change judged on its own (the CLI) may (`"proposal": {}`)
+    ...(change.proposal ? [guard('resilience', 'Resilience', () => resilience(change, change.proposal!, risk.level, policy))] : []),
     ...(change.freeze !== undefined ? [guard('circuit-breaker', 'Circuit breaker', () => evaluateBreakerGate(change.freeze ?? null, policy.circuitBreaker))] : []),
   ]);
 
   const conclusion = concludeGates(gates);
   return { policyId: policy.id ?? policy.extends ?? 'policy', conclusion, title: titleFor(conclusion, gates, risk), gates, risk };
+}
+
+/** The resilience gate on what was derived from the change (here, from its files, when the facts carry no derivation). */
+function resilience(change: Change, proposal: ProposalFacts, risk: RiskLevel, policy: Policy): GateResult {
+  const derived = proposal.derived ?? deriveProposal({ files: change.files });
+  return evaluateResilienceGate({ proposal, derived, declared: change.declared, risk, policy });
 }
 
 export function concludeGates(gates: GateResult[]): Conclusion {

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { renderProposalJsonSchema } from '../../src/agent/proposal-json-schema.js';
-import { Proposal, extractProposalBlock } from '../../src/agent/proposal.js';
+import { Declaration, MAX_BODY_CHARS, Proposal, extractDeclaration, extractProposalBlock, renderDeclarationJsonSchema } from '../../src/agent/proposal.js';
 
 const VALID = {
   summary: 'Return 400 instead of 500 when the password is empty.',
@@ -96,14 +95,24 @@ describe('Proposal', () => {
   });
 });
 
-describe('extractProposalBlock', () => {
-  it('returns the proposal of the one aaoe-proposal block', () => {
-    expect(extractProposalBlock(body(block(JSON.stringify(VALID, null, 2))))).toEqual({ ok: true, proposal: VALID });
+describe('extractDeclaration', () => {
+  it('reads a declaration with only a rollback plan: every field is optional, and no edits (the diff is the pull request)', () => {
+    const result = extractDeclaration(body(block('{"rollbackPlan": "Run 0042_down.sql."}')));
+    expect(result).toEqual({ ok: true, declaration: { rollbackPlan: 'Run 0042_down.sql.' }, line: 5 });
+  });
+
+  it('reads an empty declaration', () => {
+    expect(extractDeclaration(body(block('{}')))).toEqual({ ok: true, declaration: {}, line: 5 });
+  });
+
+  it("reads a full proposal (an older agent's, or AAOE's own) as a declaration, whatever its edits hold", () => {
+    const result = extractDeclaration(body(block(JSON.stringify({ ...VALID, edits: [{ action: 'rename', from: 'a' }] }, null, 2))));
+    expect(result).toMatchObject({ ok: true, declaration: { rollbackPlan: VALID.rollbackPlan, risk: VALID.risk, cost: VALID.cost } });
   });
 
   it('reads CRLF bodies, tilde fences and extra words after the info string', () => {
     const text = body(`~~~~aaoe-proposal json\n${JSON.stringify(VALID)}\n~~~~`).replaceAll('\n', '\r\n');
-    expect(extractProposalBlock(text)).toEqual({ ok: true, proposal: VALID });
+    expect(extractDeclaration(text)).toMatchObject({ ok: true, declaration: { summary: VALID.summary } });
   });
 
   it.each([
@@ -113,69 +122,92 @@ describe('extractProposalBlock', () => {
     ['a block only shown as an example inside a longer fence', body(`\`\`\`\`markdown\n${block(JSON.stringify(VALID))}\n\`\`\`\``)],
     ['a block hidden in an HTML comment', body(`<!--\n${block(JSON.stringify(VALID))}\n-->`)],
     ['a block indented as code', body(`    \`\`\`aaoe-proposal\n    ${JSON.stringify(VALID)}\n    \`\`\``)],
-  ])('says the block is missing, and how to add it, for %s', (_, text) => {
-    const result = extractProposalBlock(text);
-    expect(result).toMatchObject({ ok: false, reason: 'missing' });
-    expect(result.ok || result.message).toContain('a fenced code block that opens with ```aaoe-proposal');
-    expect(result.ok || result.message).toContain('https://github.com/aaoe/aaoe/schemas/proposal.schema.json');
+  ])('finds no declaration (no failure: AAOE derives the rest) in %s', (_, text) => {
+    expect(extractDeclaration(text)).toEqual({ ok: false, reason: 'missing', message: 'the pull request body has no ```aaoe-proposal block.' });
   });
 
   it('says the JSON is malformed, and where the block is', () => {
-    const result = extractProposalBlock(body(block('{ "summary": "x", }')));
+    const result = extractDeclaration(body(block('{ "summary": "x", }')));
     expect(result).toMatchObject({ ok: false, reason: 'invalid' });
-    expect(result.ok || result.message).toMatch(/^the ```aaoe-proposal block on line 5 is not valid JSON \(.+\): write the proposal as one JSON object\.$/);
+    expect(result.ok || result.message).toMatch(/^the ```aaoe-proposal block on line 5 is not valid JSON \(.+\): write it as one JSON object\.$/);
   });
 
   it('says a block that is never closed is invalid', () => {
-    const result = extractProposalBlock(`\`\`\`aaoe-proposal\n${JSON.stringify(VALID)}\n`);
+    const result = extractDeclaration(`\`\`\`aaoe-proposal\n{}\n`);
     expect(result).toEqual({ ok: false, reason: 'invalid', message: 'the ```aaoe-proposal block on line 1 is never closed: end it with ``` on its own line.' });
   });
 
-  it('lists every schema violation with its path', () => {
-    const proposal = { ...VALID, approved: true, risk: { level: 'none', rationale: 'x' }, edits: [{ action: 'create', path: '../x', content: '' }] };
-    const result = extractProposalBlock(body(block(JSON.stringify(proposal))));
-    expect(result).toMatchObject({ ok: false, reason: 'invalid' });
+  it('lists every violation with its path, and names the keys a declaration may have', () => {
+    const result = extractDeclaration(body(block(JSON.stringify({ rollback_plan: 'x', risk: { level: 'none' }, rollbackPlan: ' ' }))));
     const lines = result.ok ? [] : result.message.split('\n');
-    expect(lines[0]).toBe('the ```aaoe-proposal block on line 5 does not match the proposal format (https://github.com/aaoe/aaoe/schemas/proposal.schema.json):');
-    expect(lines.slice(1).sort()).toEqual(
-      [
-        '- approved: unknown key',
-        '- edits[0].path: a path must not contain .. segments: an edit stays inside the repository',
+    expect(lines[0]).toBe('the ```aaoe-proposal block on line 5 does not match the declaration format (https://github.com/aaoe/aaoe/schemas/proposal.schema.json):');
+    expect(lines.slice(1)).toHaveLength(3);
+    expect(lines.slice(1)).toEqual(
+      expect.arrayContaining([
+        '- rollback_plan: unknown key (the keys are summary, classification, risk, rollbackPlan, blastRadius, cost, deployment)',
+        '- rollbackPlan: must not be empty',
         expect.stringMatching(/^- risk\.level: .*"low"\|"medium"\|"high"\|"critical"/),
-      ].sort(),
+      ]),
     );
   });
 
   it('refuses two blocks, naming their lines', () => {
-    const result = extractProposalBlock(body(block(JSON.stringify(VALID)), block(JSON.stringify(VALID))));
+    const result = extractDeclaration(body(block('{}'), block('{}')));
     expect(result).toEqual({ ok: false, reason: 'invalid', message: 'the pull request body has 2 ```aaoe-proposal blocks (lines 5, 9); keep exactly one.' });
+  });
+
+  it('reads no body longer than GitHub allows, before any parsing', () => {
+    const result = extractDeclaration(body(block('{}')) + ' '.repeat(MAX_BODY_CHARS));
+    expect(result).toMatchObject({ ok: false, reason: 'invalid', message: expect.stringMatching(/^the pull request body is 65,6\d\d characters, more than the 65,536 AAOE reads/) });
+  });
+
+  it('reads a body of many fences and a deeply nested block in linear time', () => {
+    const fences = '```\n'.repeat(16_000);
+    const nested = block(`{"edits": ${'['.repeat(30_000)}${']'.repeat(30_000)}}`);
+    const started = performance.now();
+    expect(extractDeclaration(fences).ok).toBe(false);
+    expect(extractDeclaration(body(nested))).toMatchObject({ ok: true });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('extractProposalBlock', () => {
+  it('reads the full proposal of a block, as AAOE\'s own pull requests carry it', () => {
+    expect(extractProposalBlock(body(block(JSON.stringify(VALID, null, 2))))).toEqual({ ok: true, proposal: VALID });
+  });
+
+  it('refuses a declaration that is no full proposal', () => {
+    expect(extractProposalBlock(body(block('{"rollbackPlan": "x"}')))).toMatchObject({ ok: false, reason: 'invalid' });
   });
 });
 
 describe('schemas/proposal.schema.json', () => {
-  it('is the schema generated from the zod schema (run `npm run schemas` after changing src/agent/proposal.ts)', () => {
+  it('is the schema generated from the declaration (run `npm run schemas` after changing src/agent/proposal.ts)', () => {
     const committed = readFileSync(new URL('../../schemas/proposal.schema.json', import.meta.url), 'utf8');
-    expect(committed).toBe(renderProposalJsonSchema());
+    expect(committed).toBe(renderDeclarationJsonSchema());
   });
 
-  it('rejects unknown keys on the proposal and on every kind of edit, as the app does', () => {
-    const schema = JSON.parse(renderProposalJsonSchema());
+  it('rejects unknown keys, as the app does, and requires nothing', () => {
+    const schema = JSON.parse(renderDeclarationJsonSchema());
     expect(schema.additionalProperties).toBe(false);
-    const edits: Array<{ properties: { action: { const: string } }; additionalProperties: unknown }> = schema.properties.edits.items.oneOf;
-    expect(edits.map((e) => e.properties.action.const)).toEqual(['create', 'update', 'delete']);
-    for (const edit of edits) expect(edit.additionalProperties).toBe(false);
+    expect(schema.required).toBeUndefined();
   });
 
-  // The JSON Schema is what external agents validate against: it must refuse what the app refuses.
-  const validate = new Ajv2020({ allErrors: true }).compile(JSON.parse(renderProposalJsonSchema()));
+  // The JSON Schema is what agents validate against: it must accept and refuse what the app does.
+  const validate = new Ajv2020({ allErrors: true }).compile(JSON.parse(renderDeclarationJsonSchema()));
   it.each<[string, unknown, boolean]>([
-    ['the valid proposal', VALID, true],
-    ['an update with both content and replacements', { ...VALID, edits: [{ action: 'update', path: 'a', content: 'x', replacements: [{ search: 'a', replace: 'b' }] }] }, false],
-    ['an update with neither', { ...VALID, edits: [{ action: 'update', path: 'a' }] }, false],
-    ...['/abs', 'a/../b', './a', 'a//b', 'a/', 'a\\b', 'a\u0000b'].map((path): [string, unknown, boolean] => [`the path ${JSON.stringify(path)}`, withPath(path), false]),
-    ['an unknown key on an edit', { ...VALID, edits: [{ action: 'delete', path: 'a', force: true }] }, false],
+    ['the full proposal', VALID, true],
+    ['an empty declaration', {}, true],
+    ['a rollback plan alone', { rollbackPlan: 'Run the down migration.' }, true],
+    ['a risk without rationale', { risk: { level: 'high' } }, true],
+    ['edits of any shape', { edits: 'anything' }, true],
+    ['an unknown key', { rollback_plan: 'x' }, false],
+    ['an unknown risk level', { risk: { level: 'none' } }, false],
+    ['a blank rollback plan', { rollbackPlan: '  ' }, false],
+    ['a negative cost', { cost: { estimatedUsd: -1 } }, false],
+    ['an unknown key in the cost', { cost: { usd: 1 } }, false],
   ])('agrees with the zod schema on %s', (_, input, valid) => {
     expect(validate(input)).toBe(valid);
-    expect(Proposal.safeParse(input).success).toBe(valid);
+    expect(Declaration.safeParse(input).success).toBe(valid);
   });
 });

@@ -120,16 +120,22 @@ describe('aaoe/policy over HTTP', () => {
     expect(check.output.summary).toContain('| Risk | ✅ passed |');
   });
 
-  it.each([
-    ['no proposal block', 'I changed the docs.', /Resilience \| ❌ failed \| The pull request carries no proposal/, /has no ```aaoe-proposal block\. Add one/],
-    ['a block that does not validate', '```aaoe-proposal\n{"summary": "x", "rollbackPlan": ""}\n```', /Resilience \| ❌ failed \| The pull request's proposal does not validate/, /rollbackPlan: must not be empty/],
-  ])('fails an agent PR with %s at the resilience gate, saying how to fix it', async (_name, body, reason, hint) => {
+  it('passes an agent PR with no proposal block: AAOE derives what a revert can undo (issue 20)', async () => {
+    const { headSha, payload } = pullRequest({ files: [added('docs/usage.md', ['# Usage'])], body: 'I changed the docs.' });
+    await h.deliver('pull_request', payload);
+    const check = checkFor(headSha);
+    expect(check.conclusion).toBe('success');
+    expect(check.output.summary).toMatch(/Resilience \| ✅ passed \| A revert of the merge commit undoes the change/);
+  });
+
+  it('fails an agent PR whose block does not validate at the resilience gate, saying how to fix it', async () => {
+    const body = '```aaoe-proposal\n{"summary": "x", "rollbackPlan": ""}\n```';
     const { headSha, payload } = pullRequest({ files: [added('docs/usage.md', ['# Usage'])], body });
     await h.deliver('pull_request', payload);
     const check = checkFor(headSha);
     expect(check.conclusion).toBe('failure');
-    expect(check.output.summary).toMatch(reason);
-    expect(check.output.summary).toMatch(hint);
+    expect(check.output.summary).toMatch(/Resilience \| ❌ failed \| The pull request's `aaoe-proposal` block does not validate/);
+    expect(check.output.summary).toMatch(/rollbackPlan: must not be empty/);
   });
 
   it('takes the risk an external agent declares in its proposal block when it is higher, never lower', async () => {
@@ -183,9 +189,9 @@ describe('aaoe/policy over HTTP', () => {
     expect(check.output.summary).toContain('prod-policy');
     expect(check.output.summary).toMatch(/\| Protected paths \| ❌ failed/);
     expect(check.output.annotations).toEqual(expect.arrayContaining([expect.objectContaining({ path: '.github/aaoe.yml', title: 'protected-path' })]));
-    // the config was read from the default branch only
+    // the config was read from the default branch only (and CODEOWNERS, for the blast radius, at the base commit)
     const contentReads = h.sim.requests.filter((r: any) => r.path.includes('/contents/'));
-    expect(contentReads.every((r: any) => !r.query?.ref || r.query.ref === 'master')).toBe(true);
+    expect(contentReads.every((r: any) => !r.query?.ref || r.query.ref === 'master' || r.query.ref === payload.pull_request.base.sha)).toBe(true);
   });
 
   it('accepts a config that overrides part of a preset', async () => {

@@ -1,6 +1,6 @@
 import { PROPOSAL_BLOCK_INFO, type Proposal } from '../../src/agent/proposal.js';
 
-/** A valid proposal, as an external agent would declare it. */
+/** A valid proposal in AAOE's own format (with `edits`), as older agents still declare it. */
 export const EXTERNAL_PROPOSAL: Proposal = {
   summary: 'A change made by the agent.',
   classification: 'docs',
@@ -12,7 +12,15 @@ export const EXTERNAL_PROPOSAL: Proposal = {
   blastRadius: 'Documentation only.',
 };
 
-/** A pull request body carrying that proposal in its `aaoe-proposal` block (what the resilience gate asks of a governed PR). */
+/** A pull request body carrying that proposal in its `aaoe-proposal` block. */
 export function proposalBody(proposal: Proposal = EXTERNAL_PROPOSAL): string {
-  return ['Agent change.', '', `\`\`\`${PROPOSAL_BLOCK_INFO}`, JSON.stringify(proposal), '```'].join('\n');
+  return declarationBody(proposal);
+}
+
+/**
+ * A pull request body with a declaration (any JSON object: the tests also send what the format refuses) in its
+ * `aaoe-proposal` block, as an agent or a person writes it under its description.
+ */
+export function declarationBody(declaration: Record<string, unknown>, text = 'Agent change.'): string {
+  return [text, '', `\`\`\`${PROPOSAL_BLOCK_INFO}`, JSON.stringify(declaration), '```'].join('\n');
 }
