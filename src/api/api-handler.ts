@@ -103,7 +103,7 @@ export function apiHandler(app: Probot, options: ApiHandlerOptions) {
       }
       const answer = await answerRoute(plane, route, user, url, json);
       if (acting && (answer.status === 403 || answer.status === 409)) refusals.take(refusalKey);
-      if (route.kind !== 'list' && route.kind !== 'status') log.info({ user: user.login, route: route.kind, status: answer.status }, 'control-plane API request');
+      if (route.kind !== 'list' && route.kind !== 'status' && route.kind !== 'agents') log.info({ user: user.login, route: route.kind, status: answer.status }, 'control-plane API request');
       return send(answer);
     } catch (error) {
       if (error instanceof GitHubUnavailable) {
@@ -118,6 +118,7 @@ export function apiHandler(app: Probot, options: ApiHandlerOptions) {
 
 type Route =
   | { kind: 'list' }
+  | { kind: 'agents' }
   | { kind: 'execute' }
   | { kind: 'status'; id: string }
   | { kind: 'verb'; id: string; verb: ExecutionVerb }
@@ -131,6 +132,7 @@ export function routeOf(method: string, path: string): Route {
   const parts = path.split('/').slice(1);
   const only = (allowed: string, route: Route): Route => (method === allowed ? route : { kind: 'method', allow: allowed });
   if (parts.length === 1 && parts[0] === 'packages') return only('POST', { kind: 'packages' });
+  if (parts.length === 1 && parts[0] === 'agents') return only('GET', { kind: 'agents' });
   if (parts.length === 1 && parts[0] === 'executions') return method === 'GET' ? { kind: 'list' } : method === 'POST' ? { kind: 'execute' } : { kind: 'method', allow: 'GET, POST' };
   if (parts[0] !== 'executions' || !EXECUTION_ID.test(parts[1] ?? '')) return { kind: 'none' };
   const id = parts[1]!.toLowerCase();
@@ -150,6 +152,11 @@ async function answerRoute(plane: ControlPlane, route: Exclude<Route, { kind: 'm
       const limit = limitText === null ? LIST_LIMIT_DEFAULT : Number(limitText);
       if (!/^\d+$/.test(limitText ?? '0') || limit < 1 || limit > LIST_LIMIT_MAX) return apiError(400, 'invalid_request', `limit is a whole number from 1 to ${LIST_LIMIT_MAX} (default ${LIST_LIMIT_DEFAULT})`);
       return plane.list(user, repo.data, limit);
+    }
+    case 'agents': {
+      const repo = RepoName.safeParse(url.searchParams.get('repo') ?? '');
+      if (!repo.success) return apiError(400, 'invalid_request', 'name the repository: ?repo=owner/name');
+      return plane.agents(user, repo.data);
     }
     case 'status':
       return plane.status(user, route.id);

@@ -9,6 +9,7 @@ import type { Runtime } from '../app/runtime.js';
 import { listApprovals } from '../store/approvals.js';
 import { appendAudit, showExecution } from '../store/audit-log.js';
 import { getExecution, listExecutions, type ExecutionRecord } from '../store/executions.js';
+import { readAgentFigures } from '../store/agent-figures.js';
 import { executionStatus, executionSummary } from './execution-view.js';
 import type { ApiUser, GitHubAccess, RepoConnection } from './github-access.js';
 import { formatPlanError, loadPlan } from '../plan/load-plan.js';
@@ -16,7 +17,7 @@ import { PACKAGE_RISK, renderStepPackages } from '../plan/render-package.js';
 import { Repository as PlanRepository } from '../plan/schema.js';
 import { parseDocument } from 'yaml';
 import { decideDeployHold, setDeployHold } from '../store/deploy-holds.js';
-import { type GeneratePackagesRequest, type GeneratedPackages, type ScheduleRequest, type ApiError, type ErrorCode, type ExecuteRequest, type ExecuteResult, type ExecutionList, type ExecutionStatus, type ExecutionVerb, type VerbResult } from './schema.js';
+import { type GeneratePackagesRequest, type GeneratedPackages, type ScheduleRequest, type ApiError, type ErrorCode, type ExecuteRequest, type ExecuteResult, type ExecutionList, type AgentList, type ExecutionStatus, type ExecutionVerb, type VerbResult } from './schema.js';
 import { agentIdentity } from '../policy/governance.js';
 import { APPROVAL_TEXT } from '../policy/approvals.js';
 
@@ -64,6 +65,17 @@ export class ControlPlane {
     if (!access) return notFoundRepo(repo);
     const executions = await listExecutions(this.ports.runtime.db, access.conn.repo, { newestFirst: true, limit });
     return { status: 200, body: { repo: access.conn.repo, executions: executions.map(executionSummary) } };
+  }
+
+  /**
+   * `GET /api/v1/agents?repo=owner/name`: executions, outcomes and spend per agent in a repository the user can read
+   * (as `list` decides), so a platform team can compare agents. Spend is measured for AAOE's own agent and declared
+   * for the others (what their pull requests said), never mixed.
+   */
+  async agents(user: ApiUser, repo: string): Promise<Answer<AgentList>> {
+    const access = await this.readable(user, repo, randomUUID());
+    if (!access) return notFoundRepo(repo);
+    return { status: 200, body: { repo: access.conn.repo, agents: await readAgentFigures(this.ports.runtime.db, [access.conn.repo]) } };
   }
 
   /** Whether the user may read the repository's executions (as `list` and `status` decide). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PolicyConclusion } from '../execution/transition.js';
+import type { AgentFigures } from '../store/agent-figures.js';
 
 /**
  * The bodies the control-plane API accepts (`/api/v1`), strict: an unknown key is refused, naming it. The
@@ -108,6 +109,9 @@ export type ExecutionStatus = ExecutionSummary & {
 };
 
 export type ExecutionList = { repo: string; executions: ExecutionSummary[] };
+
+/** `GET /api/v1/agents?repo=owner/name`: the per-agent figures of a repository (src/store/agent-figures.ts). */
+export type AgentList = { repo: string; agents: AgentFigures[] };
 
 export type VerbResult = { executionId: string; verb: ExecutionVerb | 'schedule'; state: string; message: string };
 

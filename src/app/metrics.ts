@@ -4,6 +4,7 @@ import { EXECUTION_STATES, POLICY_CONCLUSIONS } from '../execution/transition.js
 import type { Octokit } from '../github/github-adapter.js';
 import type { SqlExecutor } from '../store/database.js';
 import { QUEUES } from '../store/job-queue.js';
+import { AGENT_LIMIT, OUTCOMES, agentFiguresCte, summarizeAgentFigures, type AgentFigureRow } from '../store/agent-figures.js';
 
 /**
  * Prometheus metrics of AAOE, on a registry of their own (never prom-client's global one).
@@ -36,6 +37,8 @@ export type StoreSnapshot = {
   executions: Array<{ state: string; n: number }>;
   evaluations: Array<{ conclusion: string; n: number }>;
   modelCalls: Array<{ model: string; outcome: string; calls: number; input: number; output: number; usd: number }>;
+  /** The per-agent aggregate (src/store/agent-figures.ts), over every repository. */
+  agents: AgentFigureRow[];
 };
 
 /**
@@ -61,24 +64,27 @@ export async function readStoreSnapshot(db: SqlExecutor, options: { jobSchema: s
            FROM ${job}
           WHERE name = ANY($1::text[]) AND state = 'completed' AND completed_on > now() - make_interval(secs => $2::float8)
           GROUP BY 1),
-       executions AS (
+       execution_states AS (
          SELECT state, count(*)::int AS n FROM executions GROUP BY state),
        evaluations AS (
          SELECT coalesce(substring(reason FROM $3::text), 'unknown') AS conclusion, count(*)::int AS n
            FROM audit_log WHERE action = 'policy_evaluated' GROUP BY 1),
-       model_calls AS (
+       model_totals AS (
          SELECT model, outcome, count(*)::int AS calls, coalesce(sum(input_tokens), 0)::float8 AS input,
                 coalesce(sum(output_tokens), 0)::float8 AS output, coalesce(sum(cost_usd), 0)::float8 AS usd
-           FROM model_calls GROUP BY 1, 2)
+           FROM model_calls GROUP BY 1, 2),
+       -- (the CTEs above are named apart from the tables, which the per-agent ones below read)
+       ${agentFiguresCte('$5', '$6')}
      SELECT json_build_object(
        'deliveries', (SELECT coalesce(json_agg(d), '[]') FROM deliveries d),
        'jobs', (SELECT coalesce(json_agg(j), '[]') FROM jobs j),
        'latency', (SELECT coalesce(json_agg(l), '[]') FROM latency l),
-       'executions', (SELECT coalesce(json_agg(e), '[]') FROM executions e),
+       'executions', (SELECT coalesce(json_agg(e), '[]') FROM execution_states e),
        'evaluations', (SELECT coalesce(json_agg(v), '[]') FROM evaluations v),
-       'modelCalls', (SELECT coalesce(json_agg(m), '[]') FROM model_calls m)
+       'modelCalls', (SELECT coalesce(json_agg(m), '[]') FROM model_totals m),
+       'agents', (SELECT coalesce(json_agg(a), '[]') FROM agent_figures a)
      ) AS snapshot`,
-    [QUEUE_NAMES, options.latencyWindowSeconds, CONCLUSION_PATTERN, LATENCY_QUANTILES.filter((q) => q < 1)],
+    [QUEUE_NAMES, options.latencyWindowSeconds, CONCLUSION_PATTERN, LATENCY_QUANTILES.filter((q) => q < 1), null, AGENT_LIMIT],
   );
   const snapshot = rows[0]?.snapshot;
   if (!snapshot) throw new Error('the metrics query returned no row');
@@ -186,6 +192,10 @@ export function createMetrics(options: MetricsOptions = {}): AaoeMetrics {
   const modelCalls = new Counter({ name: 'aaoe_model_calls_total', help: 'Model requests made (or passed over) by the model router, by model and outcome.', labelNames: ['model', 'outcome'], registers });
   const modelTokens = new Counter({ name: 'aaoe_model_tokens_total', help: 'Tokens the model endpoints reported, by model and kind (input or output).', labelNames: ['model', 'kind'], registers });
   const modelCost = new Counter({ name: 'aaoe_model_cost_usd_total', help: 'What the model calls cost in US dollars, by model.', labelNames: ['model'], registers });
+  // per agent (src/store/agent-figures.ts): gauges, as an execution moves from one outcome to another and a declaration can change
+  const agentExecutions = new Gauge({ name: 'aaoe_agent_executions', help: `Executions per agent by outcome (open, merged, refused, rolled_back, failed); the ${AGENT_LIMIT} agents with the most executions are named, the rest are (other).`, labelNames: ['agent', 'outcome'], registers });
+  const agentSpendUsd = new Gauge({ name: 'aaoe_agent_spend_usd', help: "Spend per agent in US dollars: kind measured (AAOE's own model calls) or declared (what the agents' pull requests declared, never measured).", labelNames: ['agent', 'kind'], registers });
+  const agentSpendTokens = new Gauge({ name: 'aaoe_agent_spend_tokens', help: 'Tokens per agent: kind measured (AAOE\'s own model calls) or declared (what the agents\' pull requests declared).', labelNames: ['agent', 'kind'], registers });
   const githubResponses = new Counter({ name: 'aaoe_github_requests_total', help: 'GitHub API requests made by this process, by response status (error: no response).', labelNames: ['status'], registers });
   const rateRemaining = new Gauge({ name: 'aaoe_github_rate_limit_remaining', help: 'Requests left in the current GitHub rate-limit window, as the latest response to this process said, by resource.', labelNames: ['resource'], registers });
   const rateLimit = new Gauge({ name: 'aaoe_github_rate_limit_limit', help: 'Requests allowed per GitHub rate-limit window, as the latest response to this process said, by resource.', labelNames: ['resource'], registers });
@@ -193,7 +203,7 @@ export function createMetrics(options: MetricsOptions = {}): AaoeMetrics {
 
   const apply = (snapshot: StoreSnapshot) => {
     // Every metric is rebuilt from the snapshot: a label set that vanished from the store vanishes here too.
-    for (const metric of [deliveries, deliveriesWaiting, jobs, jobLatency, jobLatencyJobs, executions, evaluations, modelCalls, modelTokens, modelCost]) metric.reset();
+    for (const metric of [deliveries, deliveriesWaiting, jobs, jobLatency, jobLatencyJobs, executions, evaluations, modelCalls, modelTokens, modelCost, agentExecutions, agentSpendUsd, agentSpendTokens]) metric.reset();
     let waiting = 0;
     for (const row of snapshot.deliveries) {
       deliveries.inc({ event: row.event }, row.n);
@@ -225,6 +235,14 @@ export function createMetrics(options: MetricsOptions = {}): AaoeMetrics {
       modelTokens.inc({ model, kind: 'input' }, sum.input);
       modelTokens.inc({ model, kind: 'output' }, sum.output);
       modelCost.inc({ model }, sum.usd);
+    }
+    for (const figures of summarizeAgentFigures(snapshot.agents ?? [])) {
+      const agent = figures.agent;
+      for (const outcome of OUTCOMES) agentExecutions.set({ agent, outcome }, figures.outcomes[outcome]);
+      agentSpendUsd.set({ agent, kind: 'measured' }, figures.spend.measured.usd);
+      agentSpendUsd.set({ agent, kind: 'declared' }, figures.spend.declared.usd);
+      agentSpendTokens.set({ agent, kind: 'measured' }, figures.spend.measured.tokens);
+      agentSpendTokens.set({ agent, kind: 'declared' }, figures.spend.declared.tokens);
     }
   };
 

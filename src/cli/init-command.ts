@@ -1,19 +1,33 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { choosePreset, onboardingFiles, readShippedFiles, type ShippedFiles } from '../onboarding/onboarding-files.js';
+import { planAgentInstructions, type SectionUpdate } from '../onboarding/agent-instructions.js';
+import { CONFIG_PATH, choosePreset, onboardingFiles, readShippedFiles, resolveConfig, type ShippedFiles } from '../onboarding/onboarding-files.js';
 
 /**
  * `aaoe init [--dir .] [--preset standard] [--force]`: writes the files of the onboarding pull request into a
- * checkout: `.github/aaoe.yml` (commented, extending a shipped preset) and `.github/workflows/aaoe-deploy.yml`.
- * An existing file is never overwritten without `--force`; then nothing is written at all.
+ * checkout: `.github/aaoe.yml` (commented, extending a shipped preset), `.github/workflows/aaoe-deploy.yml`, and the
+ * AAOE section of the agent instructions (AGENTS.md, created when absent; CLAUDE.md and
+ * `.github/copilot-instructions.md` where they exist), generated from the policy the repository will have.
+ *
+ * An existing config or workflow is never overwritten without `--force` (it is kept, and said so); the section of the
+ * agent instructions is placed between its markers, so running again changes nothing unless the policy changed, and
+ * no byte of those files outside the section is ever changed.
  */
 
 export const INIT_USAGE = `Usage:
   aaoe init [--dir <repository>] [--preset <name>] [--force]
-                                                  write .github/aaoe.yml and .github/workflows/aaoe-deploy.yml`;
+                                                  write .github/aaoe.yml, .github/workflows/aaoe-deploy.yml and
+                                                  the AAOE section of AGENTS.md (CLAUDE.md, .github/copilot-instructions.md)`;
 
 type Io = { stdout: (text: string) => void; stderr: (text: string) => void };
+
+const SAID: Record<Exclude<SectionUpdate['outcome'], 'skipped'>, string> = {
+  created: 'wrote',
+  appended: 'added the AAOE section to',
+  replaced: 'updated the AAOE section of',
+  unchanged: 'unchanged:',
+};
 
 export function runInitCommand(args: string[], io: Io, shipped: ShippedFiles = readShippedFiles()): number {
   let values: { dir?: string; preset?: string; force?: boolean };
@@ -35,15 +49,38 @@ export function runInitCommand(args: string[], io: Io, shipped: ShippedFiles = r
   }
   const files = onboardingFiles(shipped, preset);
   const present = [...files.keys()].filter((path) => existsSync(join(dir, path)));
-  if (present.length > 0 && !values.force) {
-    io.stderr(`aaoe init: ${present.join(' and ')} already exist${present.length === 1 ? 's' : ''} in ${dir}; nothing was written. Fix: keep ${present.length === 1 ? 'it' : 'them'}, or run again with --force to overwrite.`);
+  const kept = values.force ? [] : present;
+  // the contract says what the policy the repository will have says: a kept config's, else the one written now
+  const config = kept.includes(CONFIG_PATH) ? readFileSync(join(dir, CONFIG_PATH), 'utf8') : files.get(CONFIG_PATH)!;
+  const policy = resolveConfig(config);
+  if (!policy.ok) {
+    io.stderr(`aaoe init: ${CONFIG_PATH} in ${dir} does not validate, so the agent instructions cannot say what it allows; nothing was written. Fix:\n${policy.errors.join('\n')}`);
     return 1;
   }
   for (const [path, content] of files) {
-    const target = join(dir, path);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, content);
+    if (kept.includes(path)) {
+      io.stdout(`kept ${path} (it exists; --force overwrites it)`);
+      continue;
+    }
+    write(join(dir, path), content);
     io.stdout(`${present.includes(path) ? 'overwrote' : 'wrote'} ${path}`);
+  }
+  let skipped = 0;
+  const notText = new Set<string>();
+  const read = (path: string) => {
+    const text = readIfThere(join(dir, path));
+    if (text && !text.utf8) notText.add(path);
+    return text?.text;
+  };
+  for (const { path, update } of planAgentInstructions(policy.policy, read)) {
+    if (update.outcome === 'skipped' || notText.has(path)) {
+      skipped++;
+      // a file that is not UTF-8 would not survive being decoded and written back byte for byte: left alone
+      io.stderr(`aaoe init: ${update.outcome === 'skipped' ? update.message : `${path} is not UTF-8 text, so AAOE left it as it is: add the section of AGENTS.md to it yourself.`}`);
+      continue;
+    }
+    if ('text' in update) write(join(dir, path), update.text);
+    io.stdout(`${SAID[update.outcome]} ${path}`);
   }
   io.stdout(
     [
@@ -52,8 +89,22 @@ export function runInitCommand(args: string[], io: Io, shipped: ShippedFiles = r
       'set the deploy, promote and rollback commands, the metric queries, the `uses:` reference to the AAOE release you',
       'pin, vars.AAOE_REPORT_URL and secrets.AAOE_REPORT_SECRET (this repository\'s own key, printed where the app runs by',
       '`npx aaoe report-key <owner/repo> --installation <id>`). Check the policy with `npx aaoe policy validate .github/aaoe.yml`,',
-      'commit both files yourself, and merge them to the default branch (AAOE reads its config from there only).',
+      'commit the files yourself, and merge them to the default branch (AAOE reads its config from there only).',
+      'AGENTS.md tells agents what AAOE expects of them; run `aaoe init` again after changing the policy to update it.',
     ].join('\n'),
   );
-  return 0;
+  return skipped > 0 ? 1 : 0;
+}
+
+/** A file's text, and whether its bytes are UTF-8 (decoding and encoding again gives the same bytes). */
+function readIfThere(path: string): { text: string; utf8: boolean } | undefined {
+  if (!existsSync(path)) return undefined;
+  const bytes = readFileSync(path);
+  const text = bytes.toString('utf8');
+  return { text, utf8: Buffer.from(text, 'utf8').equals(bytes) };
+}
+
+function write(path: string, content: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
 }

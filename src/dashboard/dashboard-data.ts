@@ -19,6 +19,7 @@ import { dispatchedSha, getExecution, listLiveExecutions, listOverviewExecutions
 import { executionModelCost } from '../store/model-calls.js';
 import { pendingTimers, type TimerRecord } from '../store/timers.js';
 import { findPlanStep, getPlanRun } from '../store/plans.js';
+import { readAgentFigures, type AgentFigures } from '../store/agent-figures.js';
 import type { PlanStatus } from '../plan/run-plan.js';
 import type { StepStatus } from '../plan/schedule-plan.js';
 
@@ -49,6 +50,8 @@ export type Overview = {
   recent: OverviewRow[];
   environments: EnvironmentView[];
   timers: TimerRecord[];
+  /** Executions, outcomes and spend per agent, over the repositories the user can read (src/store/agent-figures.ts). */
+  agents: AgentFigures[];
 };
 
 export async function readOverview(ports: DashboardPorts, user: ApiUser): Promise<Overview> {
@@ -71,6 +74,7 @@ export async function readOverview(ports: DashboardPorts, user: ApiUser): Promis
     recent: await Promise.all(finished.map(row)),
     environments,
     timers: (await pendingTimers(db)).filter((t) => ids.has(t.executionId)),
+    agents: await readAgentFigures(db, [...readable]),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ExecutionStatus } from '../api/schema.js';
+import type { AgentFigures } from '../store/agent-figures.js';
 import type { ExecutionRecord } from '../store/executions.js';
 import type { TimerRecord } from '../store/timers.js';
 import type { DetailView, EnvironmentView, Overview, OverviewRow, PlanStepView, RollbackPreview, Verb } from './dashboard-data.js';
@@ -65,9 +66,30 @@ ${executionTable(ctx, view.recent, 'No finished execution yet.', 'recent')}
 ${view.environments.length === 0 ? html`<p class="empty">No repository you can read has executions.</p>` : environmentTable(view.environments)}
 </section>
 <section>
+<h2>Agents</h2>
+${agentTable(view.agents)}
+</section>
+<section>
 <h2>Waiting timers</h2>
 ${timerTable(view.timers)}
 </section>`, ctx);
+}
+
+/**
+ * Executions, outcomes and spend per agent. Spend is measured for AAOE's own agent (its model calls) and declared for
+ * the others (what their pull requests said): two columns, never one sum, so a declared figure is never read as measured.
+ */
+function agentTable(agents: AgentFigures[]): Html {
+  if (agents.length === 0) return html`<p class="empty">No agent has worked in the repositories you can read.</p>`;
+  const usd = (value: number) => `$${value.toFixed(2)}`;
+  return html`<table class="agents" id="agents">
+<thead><tr><th>Agent</th><th>Executions</th><th>Open</th><th>Merged</th><th>Refused</th><th>Rolled back</th><th>Failed</th><th>Spend, measured</th><th>Spend, declared</th></tr></thead>
+<tbody>${agents.map((a) => html`<tr data-agent="${a.agent}">
+<td>${a.agent}</td><td>${a.executions}</td><td>${a.outcomes.open}</td><td>${a.outcomes.merged}</td><td>${a.outcomes.refused}</td><td>${a.outcomes.rolled_back}</td><td>${a.outcomes.failed}</td>
+<td>${a.spend.measured.usd > 0 || a.spend.measured.tokens > 0 ? `${usd(a.spend.measured.usd)} · ${a.spend.measured.tokens} tokens` : html`<span class="muted">none</span>`}</td>
+<td>${a.spend.declared.executions > 0 ? `${usd(a.spend.declared.usd)} · ${a.spend.declared.tokens} tokens (declared by ${a.spend.declared.executions})` : html`<span class="muted">none declared</span>`}</td>
+</tr>`)}</tbody>
+</table>`;
 }
 
 function executionTable(ctx: PageContext, rows: OverviewRow[], empty: string, id: string): Html {

@@ -1,10 +1,13 @@
 import { GitHubAdapter, type Octokit } from '../github/github-adapter.js';
-import { CONFIG_PATH, DEFAULT_PRESET, choosePreset, readShippedFiles, renderConfig, type ShippedFiles } from './onboarding-files.js';
-import { ONBOARDING_BRANCH, ONBOARDING_TITLE, decideOnboarding, renderOnboardingBody, type OnboardingRequest, type RepositoryFacts } from './onboarding-plan.js';
+import { AGENT_INSTRUCTION_PATHS, MAX_INSTRUCTIONS_BYTES, planAgentInstructions, type ContractPolicy } from './agent-instructions.js';
+import { CONFIG_PATH, DEFAULT_PRESET, choosePreset, readShippedFiles, renderConfig, resolveConfig, type ShippedFiles } from './onboarding-files.js';
+import { ONBOARDING_BRANCH, ONBOARDING_TITLE, decideOnboarding, renderOnboardingBody, type AgentInstructionsNote, type OnboardingRequest, type RepositoryFacts } from './onboarding-plan.js';
 
 /**
  * Onboarding, the I/O part: for each repository an installation delivery names, read the facts from GitHub,
- * decide, and open the onboarding pull request (branch `aaoe/onboarding`, one commit adding `.github/aaoe.yml`).
+ * decide, and open the onboarding pull request (branch `aaoe/onboarding`, one commit adding `.github/aaoe.yml` and
+ * the AAOE section of the agent instructions: AGENTS.md, and CLAUDE.md and `.github/copilot-instructions.md` where
+ * the default branch has them; src/onboarding/agent-instructions.ts).
  *
  * Exactly one pull request per repository, whatever arrives: a redelivered `installation` event (same or new
  * delivery id) finds the open, merged or closed pull request from `aaoe/onboarding` and does nothing; two jobs at
@@ -43,8 +46,15 @@ async function onboardRepository(octokit: Octokit, repo: { owner: string; repo: 
   const preset = choosePreset(shipped, DEFAULT_PRESET);
   if (!preset.ok) throw new Error(`onboarding: ${preset.message}`); // a broken package, not a repository's fault
   const base = facts.base!;
+  const config = renderConfig(preset);
+  const policy = resolveConfig(config);
+  if (!policy.ok) throw new Error(`onboarding: the ${preset.preset} preset does not resolve: ${policy.errors.join('; ')}`); // a broken package
+  const contract = await agentInstructionFiles(octokit, repo, policy.policy, base.commitSha);
+  const files = new Map([[CONFIG_PATH, config], ...contract.files]);
+  const notes = contract.notes;
+  const written = [...files.keys()].join(', ');
   const commit = await github.writeCommit(
-    { baseCommitSha: base.commitSha, baseTreeSha: base.treeSha, files: new Map([[CONFIG_PATH, renderConfig(preset)]]), message: 'Configure AAOE\n\nAdds .github/aaoe.yml (see the pull request for every choice).', date: now().toISOString() },
+    { baseCommitSha: base.commitSha, baseTreeSha: base.treeSha, files, message: `Configure AAOE\n\nWrites ${written} (see the pull request for every choice).`, date: now().toISOString() },
     { name: login, email: `${login}@users.noreply.github.com` },
   );
   await ports.recordCommit(fullName, commit);
@@ -54,7 +64,7 @@ async function onboardRepository(octokit: Octokit, repo: { owner: string; repo: 
   const existing = await github.findPullRequestFrom(ONBOARDING_BRANCH);
   if (existing) return { repo: fullName, skipped: `the onboarding pull request #${existing.number} is open` };
   try {
-    const pr = await github.createPullRequest({ head: ONBOARDING_BRANCH, base: base.branch, title: ONBOARDING_TITLE, body: renderOnboardingBody(preset, shipped.workflow) });
+    const pr = await github.createPullRequest({ head: ONBOARDING_BRANCH, base: base.branch, title: ONBOARDING_TITLE, body: renderOnboardingBody(preset, shipped.workflow, notes) });
     return { repo: fullName, opened: pr.number };
   } catch (error) {
     // GitHub allows one open pull request per head and base: a concurrent job opened it meanwhile
@@ -79,4 +89,56 @@ async function readFacts(octokit: Octokit, github: GitHubAdapter, repo: { owner:
   const hasConfig = base ? (await github.readFile(CONFIG_PATH, base.branch)) !== undefined : false;
   const facts: RepositoryFacts = { archived: data.archived === true, topics, empty: !base, hasConfig, onboardingPulls };
   return base ? { facts, base } : { facts };
+}
+
+/**
+ * The agent contract, generated from the policy this pull request proposes, in the instruction files as they are at
+ * the base commit: the new texts to commit (only what changes), and what happened to each file, for the description.
+ */
+async function agentInstructionFiles(octokit: Octokit, repo: { owner: string; repo: string }, policy: ContractPolicy, ref: string): Promise<{ files: Map<string, string>; notes: AgentInstructionsNote[] }> {
+  const found = new Map<string, InstructionFile>();
+  for (const path of AGENT_INSTRUCTION_PATHS) found.set(path, await readInstructionFile(octokit, repo, path, ref));
+  // an unreadable file is there (so AGENTS.md is never created over it), and is left alone below
+  const textOf = (path: string) => {
+    const file = found.get(path);
+    return file === undefined ? undefined : file.kind === 'text' ? file.text : '';
+  };
+  const files = new Map<string, string>();
+  const notes: AgentInstructionsNote[] = [];
+  for (const { path, update } of planAgentInstructions(policy, textOf)) {
+    const file = found.get(path);
+    if (file?.kind === 'unreadable') notes.push({ path, outcome: 'skipped', message: file.message });
+    else if (update.outcome === 'skipped') notes.push({ path, outcome: 'skipped', message: update.message });
+    else {
+      if ('text' in update) files.set(path, update.text);
+      notes.push({ path, outcome: update.outcome });
+    }
+  }
+  return { files, notes };
+}
+
+type InstructionFile = { kind: 'text'; text: string } | { kind: 'unreadable'; message: string } | undefined;
+
+/**
+ * An agent instruction file at `ref`, read through the contents API's JSON form, which says the size first: a file
+ * over the cap, or one that is not UTF-8 text (it would not survive being decoded and written back byte for byte), is
+ * left alone and said so; undefined when there is no such file.
+ */
+async function readInstructionFile(octokit: Octokit, repo: { owner: string; repo: string }, path: string, ref: string): Promise<InstructionFile> {
+  let data: unknown;
+  try {
+    ({ data } = await octokit.rest.repos.getContent({ ...repo, path, ref }));
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return undefined;
+    throw error;
+  }
+  const file = data as { type?: unknown; size?: unknown; encoding?: unknown; content?: unknown };
+  if (Array.isArray(data) || file.type !== 'file') return { kind: 'unreadable', message: `${path} is not a file, so AAOE left it as it is.` };
+  if (typeof file.size !== 'number' || file.size > MAX_INSTRUCTIONS_BYTES || file.encoding !== 'base64' || typeof file.content !== 'string') {
+    return { kind: 'unreadable', message: `${path} is larger than ${MAX_INSTRUCTIONS_BYTES} bytes, so AAOE left it as it is: add the section of AGENTS.md to it yourself.` };
+  }
+  const bytes = Buffer.from(file.content, 'base64');
+  const text = bytes.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(bytes)) return { kind: 'unreadable', message: `${path} is not UTF-8 text, so AAOE left it as it is: add the section of AGENTS.md to it yourself.` };
+  return { kind: 'text', text };
 }

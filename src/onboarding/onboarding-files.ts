@@ -1,16 +1,27 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../policy/presets.js';
+import { AGENT_INSTRUCTION_PATHS } from './agent-instructions.js';
+import { formatPolicyError, loadPolicy, resolvePolicy } from '../policy/load-policy.js';
+import { loadPresets, packageRoot, type Presets } from '../policy/presets.js';
+import type { Policy } from '../policy/schema.js';
 
 /**
  * What onboarding adds to a repository, the same for the onboarding pull request and `aaoe init`: a commented
- * `.github/aaoe.yml` that `extends:` a shipped preset, and the companion workflow
- * `.github/workflows/aaoe-deploy.yml` (this package's example). Pure once the shipped files are read.
+ * `.github/aaoe.yml` that `extends:` a shipped preset, the companion workflow `.github/workflows/aaoe-deploy.yml`
+ * (this package's example), and the agent contract in the repository's agent instructions (AGENTS.md, and CLAUDE.md
+ * and `.github/copilot-instructions.md` where they exist: src/onboarding/agent-instructions.ts). Pure once the
+ * shipped files are read.
  */
 
 export const CONFIG_PATH = '.github/aaoe.yml';
 export const WORKFLOW_PATH = '.github/workflows/aaoe-deploy.yml';
 export const DEFAULT_PRESET = 'standard';
+
+/**
+ * Every path the onboarding commit may change: the config and the agent instruction files. The pipeline exempts the
+ * onboarding pull request from the policy only while its head is the very commit AAOE wrote and its files are these.
+ */
+export const ONBOARDING_PATHS: ReadonlySet<string> = new Set([CONFIG_PATH, ...AGENT_INSTRUCTION_PATHS]);
 
 /** The shipped texts onboarding is made of: the presets as written (with their comments) and the workflow. */
 export type ShippedFiles = { presets: ReadonlyMap<string, string>; workflow: string };
@@ -75,3 +86,16 @@ export function onboardingFiles(shipped: ShippedFiles, preset: Extract<PresetCho
   ]);
 }
 
+
+/**
+ * The policy a config text says, resolved with the shipped presets: what the agent contract is generated from (the
+ * onboarding config, or a repository's own `.github/aaoe.yml` when `aaoe init` keeps it). `_extends` (organisation
+ * defaults, which only the app can read) is not followed here: the contract then says what this file and its preset say.
+ */
+export function resolveConfig(text: string, file: string = CONFIG_PATH, presets: Presets = loadPresets()): { ok: true; policy: Policy } | { ok: false; errors: string[] } {
+  const loaded = loadPolicy(text, file);
+  if (!loaded.ok) return { ok: false, errors: loaded.errors.map(formatPolicyError) };
+  const resolved = resolvePolicy(loaded, presets);
+  if (!resolved.ok) return { ok: false, errors: resolved.errors.map(formatPolicyError) };
+  return { ok: true, policy: resolved.policy };
+}

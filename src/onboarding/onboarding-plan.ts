@@ -1,3 +1,4 @@
+import { AGENTS_PATH, type SectionUpdate } from './agent-instructions.js';
 import { CONFIG_PATH, WORKFLOW_PATH, type PresetChoice } from './onboarding-files.js';
 
 /**
@@ -63,7 +64,17 @@ export const ONBOARDING_TITLE = 'Configure AAOE';
  * The workflow is in the body, not in the commit: GitHub lets an app write under `.github/workflows/` only with
  * the `workflows` permission, which AAOE does not ask for (an agent must never be able to change CI).
  */
-export function renderOnboardingBody(preset: Extract<PresetChoice, { ok: true }>, workflow: string): string {
+/** What the onboarding commit did to one agent instruction file (`skipped`: left as it is, `message` says why). */
+export type AgentInstructionsNote = { path: string; outcome: Exclude<SectionUpdate['outcome'], 'skipped'> } | { path: string; outcome: 'skipped'; message: string };
+
+const NOTE_TEXT: Record<Exclude<SectionUpdate['outcome'], 'skipped'>, string> = {
+  created: 'created, with the AAOE section',
+  appended: 'the AAOE section added at the end; the rest of the file is as it was',
+  replaced: 'the AAOE section brought up to date; the rest of the file is as it was',
+  unchanged: 'already says what this policy says: unchanged',
+};
+
+export function renderOnboardingBody(preset: Extract<PresetChoice, { ok: true }>, workflow: string, agentFiles: readonly AgentInstructionsNote[] = []): string {
   return [
     'This pull request sets AAOE up in this repository. Nothing happens until it is merged; until then (and',
     `without ${'`'}${CONFIG_PATH}${'`'}), AAOE judges agent pull requests with the \`standard\` preset.`,
@@ -97,6 +108,18 @@ export function renderOnboardingBody(preset: Extract<PresetChoice, { ok: true }>
     '',
     '</details>',
     '',
+    ...(agentFiles.length > 0
+      ? [
+        '### The agent instructions',
+        '',
+        `Coding agents read \`${AGENTS_PATH}\` (Claude Code its \`CLAUDE.md\`, GitHub Copilot \`.github/copilot-instructions.md\`). This pull`,
+        'request puts a short AAOE section there, generated from the policy above and kept between two `<!-- aaoe:agents -->`',
+        'markers: what an agent may not touch, how it declares risk and a rollback plan, and that it never approves or merges.',
+        '',
+        ...agentFiles.map((f) => `- \`${f.path}\`: ${f.outcome === 'skipped' ? f.message : NOTE_TEXT[f.outcome]}`),
+        '',
+      ]
+      : []),
     '### Not now?',
     '',
     `Close this pull request without merging it: AAOE will not open another one. The repository topic \`${OPT_OUT_TOPIC}\``,
@@ -114,7 +137,7 @@ export function renderOnboardingBody(preset: Extract<PresetChoice, { ok: true }>
 export const ONBOARDING_CHECK_TEXT = {
   title: 'AAOE onboarding: review and merge it yourself',
   summary: [
-    `This pull request adds \`${CONFIG_PATH}\`, the policy AAOE will judge agent work with once it is on the default branch.`,
+    `This pull request adds \`${CONFIG_PATH}\`, the policy AAOE will judge agent work with once it is on the default branch, and the AAOE section of the agent instructions (\`${AGENTS_PATH}\`).`,
     'It is not agent work, so the policy does not judge it: read the description, adjust the file if you like, and merge it.',
     `Close it without merging to opt out (AAOE will not open another), or give the repository the topic \`${OPT_OUT_TOPIC}\`.`,
   ].join('\n\n'),

@@ -25,6 +25,9 @@ describe('routeOf', () => {
     ['GET', `/executions/${ID}/rollback`, { kind: 'method', allow: 'POST' }],
     ['POST', `/executions/${ID}/merge`, { kind: 'none' }],
     ['GET', '/executions/not-a-uuid', { kind: 'none' }],
+    ['GET', '/agents', { kind: 'agents' }],
+    ['POST', '/agents', { kind: 'method', allow: 'GET' }],
+    ['GET', '/agents/copilot', { kind: 'none' }],
     ['GET', '', { kind: 'none' }],
   ])('%s %s', (method, path, route) => {
     expect(routeOf(method, path)).toEqual(route);
@@ -145,7 +148,7 @@ describe('openapi/aaoe-api.yaml', () => {
   it('is OpenAPI 3.1 and every operation has an id and JSON answers', () => {
     expect(description.doc.openapi).toBe('3.1.0');
     const operations = Object.values(description.doc.paths).flatMap((item) => Object.entries(item).filter(([k]) => ['get', 'post'].includes(k)).map(([, op]) => op));
-    expect(operations.map((op: any) => op.operationId).sort()).toEqual(['approve', 'execute', 'generatePackages', 'getExecution', 'listExecutions', 'pause', 'resume', 'rollback', 'schedule']);
+    expect(operations.map((op: any) => op.operationId).sort()).toEqual(['approve', 'execute', 'generatePackages', 'getExecution', 'listAgents', 'listExecutions', 'pause', 'resume', 'rollback', 'schedule']);
   });
 
   it('rejects an answer that does not match (the check can fail)', () => {

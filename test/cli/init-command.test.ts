@@ -24,19 +24,19 @@ describe('aaoe init', () => {
     expect(await cli(['policy', 'validate', join(dir, '.github/aaoe.yml')])).toMatchObject({ code: 0, out: expect.stringContaining('valid (policy prod-policy)') });
   });
 
-  it('never overwrites an existing file without --force, and then writes nothing', async () => {
+  it('never overwrites an existing file without --force: it keeps it and writes what is missing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aaoe-init-'));
     mkdirSync(join(dir, '.github'), { recursive: true });
     writeFileSync(join(dir, '.github/aaoe.yml'), 'extends: prod-policy\n');
-    const refused = await cli(['init', '--dir', dir]);
-    expect(refused.code).toBe(1);
-    expect(refused.err).toMatch(/\.github\/aaoe\.yml already exists in .*; nothing was written\. Fix: keep it, or run again with --force to overwrite\./);
+    const kept = await cli(['init', '--dir', dir]);
+    expect(kept.code).toBe(0);
+    expect(kept.out).toContain('kept .github/aaoe.yml (it exists; --force overwrites it)\nwrote .github/workflows/aaoe-deploy.yml');
     expect(readFileSync(join(dir, '.github/aaoe.yml'), 'utf8')).toBe('extends: prod-policy\n');
-    expect(existsSync(join(dir, '.github/workflows/aaoe-deploy.yml'))).toBe(false);
+    expect(existsSync(join(dir, '.github/workflows/aaoe-deploy.yml'))).toBe(true);
 
     const forced = await cli(['init', '--dir', dir, '--force']);
     expect(forced.code).toBe(0);
-    expect(forced.out).toContain('overwrote .github/aaoe.yml\nwrote .github/workflows/aaoe-deploy.yml');
+    expect(forced.out).toContain('overwrote .github/aaoe.yml\noverwrote .github/workflows/aaoe-deploy.yml');
     expect(readFileSync(join(dir, '.github/aaoe.yml'), 'utf8')).toMatch(/^extends: standard$/m);
   });
 

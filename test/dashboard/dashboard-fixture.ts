@@ -68,11 +68,11 @@ let nextPr = 900;
 const mediumBody = proposalBody({ ...EXTERNAL_PROPOSAL, risk: { level: 'medium', rationale: 'Touches two areas.' } });
 
 /** A governed pull request by the agent that needs an approval, delivered; returns it with its execution id. */
-export async function openPullRequest(w: DashboardWorld, repo: string): Promise<{ number: number; headSha: string; id: string }> {
+export async function openPullRequest(w: DashboardWorld, repo: string, author: string = AGENT): Promise<{ number: number; headSha: string; id: string }> {
   const number = nextPr++;
   const headSha = (number.toString(16) + 'c'.repeat(40)).slice(0, 40);
   const pr = w.sim.addPullRequest({
-    owner: OWNER, repo, number, user: { login: AGENT, type: 'Bot' }, headRef: `change-${number}`, headSha, baseRef: 'master',
+    owner: OWNER, repo, number, user: { login: author, type: 'Bot' }, headRef: `change-${number}`, headSha, baseRef: 'master',
     labels: [], body: mediumBody, files: [{ filename: `docs/${number}.md`, status: 'added', additions: 1, deletions: 0, patch: '@@ -0,0 +1 @@\n+x' }] as never,
   });
   await w.h.deliver('pull_request', pullRequestPayload(repo, 'opened', pr));

@@ -212,6 +212,21 @@ describe('who sees what, and who may act', () => {
   });
 });
 
+describe('the per-agent table', () => {
+  it('counts the executions of each agent in the repositories the reader can read, and no others', async () => {
+    await openPullRequest(w, PUBLIC);
+    await openPullRequest(w, PRIVATE, 'hidden-agent[bot]');
+    const row = (text: string, agent: string) => new RegExp(`<tr data-agent="${agent.replace(/[[\]]/g, '\\$&')}">\n<td>[^<]*</td><td>(\\d+)</td><td>(\\d+)</td>`).exec(text);
+    const wendys = (await page(w, (await signIn(w, 'wendy-writer')).cookie, '/aaoe')).text;
+    expect(wendys).toContain('<table class="agents" id="agents">');
+    expect(row(wendys, 'hidden-agent[bot]')?.slice(1)).toEqual(['1', '1']); // one execution, open
+    const ritas = (await page(w, (await signIn(w, 'rita-reader')).cookie, '/aaoe')).text;
+    expect(ritas).not.toContain('hidden-agent');
+    expect(Number(row(ritas, AGENT)?.[1])).toBeGreaterThan(0);
+    expect(Number(row(wendys, AGENT)?.[1])).toBeGreaterThan(Number(row(ritas, AGENT)?.[1])); // the private repository's too
+  });
+});
+
 describe('rollback: a preview of what is dispatched, then a confirm', () => {
   it('shows event type aaoe-rollback, the deployed commit and the environment; a POST without the confirm does nothing; the confirm dispatches it', async () => {
     const pub = await openPullRequest(w, PUBLIC);
