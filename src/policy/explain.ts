@@ -66,7 +66,7 @@ export function explainInvalidPolicy(problems: PolicyError[]): CheckText {
 export function explainUngoverned(reason: string): CheckText {
   return {
     title: 'Not governed by AAOE',
-    summary: `${reason}\n\nAAOE governs pull requests opened by an agent (AAOE itself, any Bot account the policy does not exempt under \`governance.exemptBots\`, or an account listed under \`agents:\` in \`.github/aaoe.yml\` by login or id) and pull requests that carry, or once carried, the trigger label; once governed, always governed. Add the label to put this pull request under the policy.`,
+    summary: `${reason}\n\nAAOE governs pull requests opened by an agent (AAOE itself, a known coding agent, any Bot account the policy does not exempt under \`governance.exemptBots\`, or an account listed under \`agents:\` in \`.github/aaoe.yml\` by login or id), pull requests whose commits are an agent's (its account, its email or its \`Co-authored-by:\` trailer: docs/agents.md), and pull requests that carry, or once carried, the trigger label; once governed, always governed. Add the label to put this pull request under the policy.`,
   };
 }
 

@@ -93,6 +93,27 @@ describe('a proposal derived, not demanded (issue 20)', () => {
     expect(check.conclusion).toBe('action_required');
   });
 
+  it('judges the migration again when the agent edits its description to declare the rollback plan', async () => {
+    await setConfig('extends: standard\n');
+    const first = await openPullRequest(migration(), null);
+    expect(resilienceRow(first)).toBe('❌ failed');
+    const number = nextPr - 1;
+    // GitHub sends \`edited\` when \`updated_at\` moved; the body the snapshot reads is the one GitHub has now
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const pr = h.sim.editPullRequest({ owner: OWNER, repo: REPO, number, body: declarationBody({ rollbackPlan: 'Run 0042_down.sql.' }) });
+    // the examples hold no \`edited\` pull request: an \`opened\` one with GitHub's action and \`changes\` of an edit
+    const payload = examplePayload('pull_request', 'opened');
+    payload.action = 'edited';
+    payload.number = number;
+    payload.pull_request = { ...payload.pull_request, ...pr };
+    payload.changes = { body: { from: '' } };
+    payload.installation = { id: INSTALLATION_ID };
+    expect((await h.deliver('pull_request', payload)).status).toBe(200);
+    const runs = h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === first.head_sha && r.name === 'aaoe/policy');
+    expect(runs).toHaveLength(2);
+    expect(resilienceRow(runs.at(-1))).toBe('✅ passed');
+  });
+
   it('accepts an older agent\'s block that still carries edits, and ignores them', async () => {
     await setConfig('extends: standard\n');
     const body = declarationBody({ rollbackPlan: 'Revert the pull request.', edits: [{ action: 'rename', from: 'a', to: 'b' }] });

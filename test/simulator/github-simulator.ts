@@ -436,6 +436,16 @@ export class GitHubSimulator {
     return pullJson(this.urls, repo, pull);
   }
 
+  /** Someone edits a pull request's body (`PATCH .../pulls/{number}`); returns its JSON afterwards (for an `edited` delivery). */
+  editPullRequest(options: { owner: string; repo: string; number: number; body: string }): JsonObject {
+    const repo = this.state.mustRepo(options.owner, options.repo);
+    const pull = repo.pulls.get(options.number);
+    if (!pull) throw new Error(`${options.owner}/${options.repo}#${options.number} does not exist`);
+    pull.body = options.body;
+    pull.updatedAt = isoSeconds();
+    return pullJson(this.urls, repo, pull);
+  }
+
   /** A comment on an issue or pull request, as a person (or bot) wrote it (`viaApp`: posted by the app on their behalf). */
   addComment(options: { owner: string; repo: string; issueNumber: number; body: string; user: string | { login: string; type?: UserType }; viaApp?: boolean; createdAt?: string }): JsonObject {
     const repo = this.state.mustRepo(options.owner, options.repo);
