@@ -1,5 +1,6 @@
 import type { Context } from 'probot';
 import { transition, type ExecutionEvent } from '../execution/transition.js';
+import { isOutage } from '../github/github-errors.js';
 import type { CommentFacts, GitHubAdapter, PullRequestFacts } from '../github/github-adapter.js';
 import { APPROVAL_TEXT, evaluateApprovals, type ApprovalsEvaluation, type PermissionFact } from '../policy/approvals.js';
 import { matchingRule, parseCodeowners } from '../agent/codeowners.js';
@@ -302,7 +303,7 @@ export async function judgeApprovals(
   const candidates = [];
   for (const r of records) {
     const login = r.actor.login;
-    if (!(login in permissions)) permissions[login] = r.actor.type === 'User' ? await github.getRole(login).catch(() => 'unknown' as const) : 'none';
+    if (!(login in permissions)) permissions[login] = r.actor.type === 'User' ? await github.getRole(login).catch(unknownRole) : 'none';
     const comment = r.source === 'comment' ? await github.getComment(r.sourceId) : undefined;
     // a comment deleted since counts as edited: it is no longer what was approved
     candidates.push(r.source === 'comment' && !comment ? toCandidate(r, { createdAt: r.at, updatedAt: 'deleted' }) : toCandidate(r, comment));
@@ -329,7 +330,7 @@ export async function judgeApprovals(
       }))
     : [];
   for (const r of reviews) {
-    if (r.state === 'APPROVED' && !(r.actor.login in permissions)) permissions[r.actor.login] = r.actor.type === 'User' ? await github.getRole(r.actor.login).catch(() => 'unknown' as const) : 'none';
+    if (r.state === 'APPROVED' && !(r.actor.login in permissions)) permissions[r.actor.login] = r.actor.type === 'User' ? await github.getRole(r.actor.login).catch(unknownRole) : 'none';
   }
   // the teams the policy names and the CODEOWNERS teams of the touched paths: which approvers are members
   const teamNames = new Set(policy.approvals.teams.map((t) => t.toLowerCase()));
@@ -437,4 +438,13 @@ function nextLineStart(text: string, from: number): number | undefined {
     if (text[i] === '\n') return i + 1;
   }
   return undefined;
+}
+
+/**
+ * A role GitHub would not tell (the person is gone, the installation may not read it) is `unknown`, which never
+ * counts; GitHub being away is not an answer: thrown, so the evaluation is retried instead of judging without it.
+ */
+function unknownRole(error: unknown): 'unknown' {
+  if (isOutage(error)) throw error;
+  return 'unknown';
 }

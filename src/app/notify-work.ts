@@ -1,4 +1,5 @@
 import type { GitHubAdapter } from '../github/github-adapter.js';
+import { classifyGitHubError } from '../github/github-errors.js';
 import { destinationServes, GITHUB_DESTINATION, type GitHubTarget, type NotificationsPolicy, type NotifyDestinations, type NotifyEvent, type SelfHealPolicy } from '../notify/config.js';
 import { DEBUG_LABEL, debugIssueMarker, renderDebugIssue } from '../notify/debug-issue.js';
 import { deliveryIdFor, safeUrl, type Notification } from '../notify/message.js';
@@ -210,9 +211,6 @@ export function isSelfHeal(execution: Pick<ExecutionRecord, 'work'>): boolean {
   return execution.work?.issue?.labelledBy.startsWith(SELF_HEAL_CONSENT) ?? false;
 }
 
-/** GitHub answers that retrying cannot change: issues disabled (410), no permission (403), no repository (404), refused (422). */
-const FINAL_STATUSES = new Set([403, 404, 410, 422]);
-
 /**
  * The effect that opens the debug issue of a rolled-back execution (its own job: a GitHub outage retries it without
  * holding back the notifications), once: a retry, or a job that runs again, first looks for an open issue of the
@@ -239,8 +237,11 @@ export async function openDebugIssue(ports: NotifyPorts, job: Job<EffectJob>, ex
       created = true;
     }
   } catch (error) {
-    const status = (error as { status?: number }).status;
-    if (status === undefined || !FINAL_STATUSES.has(status)) throw error;
+    // an answer retrying cannot change (issues disabled, no permission, no repository, refused) is recorded; a rate
+    // limit or an outage is thrown, and the job retried
+    const failure = classifyGitHubError(error);
+    if (failure.kind !== 'permanent') throw error;
+    const status = failure.status;
     const reason = `GitHub refused the debug issue (${status}): ${(error as Error).message}`.slice(0, 500);
     await db.transaction(async (tx) => {
       if (!(await markDone(tx, key, execution.id, { issue: null, reason }))) return;

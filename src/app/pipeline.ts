@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Context, type Probot } from 'probot';
 import { newPullRequestExecution, transition, type ExecutionEvent } from '../execution/transition.js';
 import { GitHubAdapter, type CheckRunPlan, type Octokit, type PullRequestFacts } from '../github/github-adapter.js';
+import { classifyGitHubError, isOutage } from '../github/github-errors.js';
 import { changedPaths, type Change } from '../policy/change.js';
 import type { ChangePackageType } from '../policy/schema.js';
 import { evaluatePolicy } from '../policy/evaluate-policy.js';
 import { explainEvaluation, explainIncomplete, explainInvalidPolicy, explainSnapshot, explainUngoverned, withPreamble } from '../policy/explain.js';
 import { checkCompleteness, decideDeployTarget, decideMergeDeploy } from '../policy/snapshot.js';
 import { gatherPullRequestSnapshot } from './pull-request-snapshot.js';
-import { decidePullRequestGovernance } from './governance-facts.js';
+import { CommitsNotCaughtUpError, decidePullRequestGovernance } from './governance-facts.js';
 import { proposalFacts } from './proposal-facts.js';
 import { isOnboardingCommit, recordOnboardingCommit } from '../store/onboarding-commits.js';
 import type { Presets } from '../policy/presets.js';
@@ -25,7 +26,7 @@ import { activeFreeze, recordFailure } from '../store/breaker.js';
 import { scheduleAt } from '../schedule/windows.js';
 import { checkDriftOnPush } from './drift-work.js';
 import { ONBOARDING_BRANCH, ONBOARDING_CHECK_TEXT } from '../onboarding/onboarding-plan.js';
-import { CONFIG_PATH } from '../onboarding/onboarding-files.js';
+import { ONBOARDING_PATHS } from '../onboarding/onboarding-files.js';
 import { onboardRepositories } from '../onboarding/onboard.js';
 import { NO_DESTINATIONS, type NotifyDestinations } from '../notify/config.js';
 import { SELF_HEAL_CONSENT, notify, openDebugIssue, type NotifyPorts } from './notify-work.js';
@@ -111,7 +112,22 @@ export class Pipeline {
 
   // ------------------------------------------------------------------ deliveries
 
+  /**
+   * A delivery's job. GitHub refusing for good (a permission the installation lacks, a repository gone: what no retry
+   * fixes, src/github/github-errors.ts) ends the job, logged, instead of retrying it for minutes; an outage is retried.
+   */
   async onDelivery(job: Job<DeliveryJob>): Promise<void> {
+    try {
+      await this.runDelivery(job);
+    } catch (error) {
+      const verdict = classifyGitHubError(error);
+      // a 404 right after a delivery can be GitHub's replicas not caught up yet (a new pull request, a new commit)
+      if (verdict.kind !== 'permanent' || verdict.status === 404) throw error;
+      this.app.log.warn({ delivery: job.data.id, event: `${job.data.name}.${job.data.action}`, reason: verdict.reason }, 'GitHub refused for good: the delivery is not retried');
+    }
+  }
+
+  private async runDelivery(job: Job<DeliveryJob>): Promise<void> {
     const { id, name, action, installationId, repository } = job.data;
     const octokit = (await this.app.auth(installationId)) as Octokit;
     const payload = { repository: { name: repository.name, owner: { login: repository.owner } }, installation: { id: installationId } };
@@ -158,11 +174,12 @@ export class Pipeline {
       const governedBefore = await getPullRequestExecution(this.runtime.db, `${owner}/${repo}`, pr.number);
       if (!governedBefore && pr.headRef === ONBOARDING_BRANCH && pr.author.login.toLowerCase() === (await this.botLogin()).toLowerCase()
         && (await isOnboardingCommit(this.runtime.db, `${owner}/${repo}`, pr.headSha))) {
-        // AAOE's onboarding pull request adds the config a person reviews and merges: not agent work, so it is not
-        // judged by the policy (which forbids touching the config) while its head is the very commit AAOE wrote
-        // (recorded when it wrote it) and it changes nothing else; any other head on the branch is judged
+        // AAOE's onboarding pull request adds the config (and the AAOE section of the agent instructions) a person
+        // reviews and merges: not agent work, so it is not judged by the policy (which forbids touching the config)
+        // while its head is the very commit AAOE wrote (recorded when it wrote it) and it changes nothing but those
+        // files; any other head on the branch is judged
         const files = await github.listChangedFiles(pr.number);
-        if (files.every((f) => f.path === CONFIG_PATH)) {
+        if (files.every((f) => ONBOARDING_PATHS.has(f.path) && (!f.previousPath || ONBOARDING_PATHS.has(f.previousPath)))) {
           const checkRunId = await post('neutral', ONBOARDING_CHECK_TEXT);
           await this.runtime.db.transaction((tx) => markDone(tx, key, null, { checkRunId, conclusion: 'neutral', onboarding: true }));
           return;
@@ -194,6 +211,11 @@ export class Pipeline {
       const sender = job.data.sender ?? 'github';
       await this.applyPullRequestEvent(key, context, pr, subject, sender, job.data);
     } catch (error) {
+      // GitHub's commit list not caught up with the head yet is no failure of the change: the retry decides
+      if (error instanceof CommitsNotCaughtUpError) {
+        log.info({ err: error }, 'the commit list lags the head; retried');
+        throw error;
+      }
       log.error({ err: error }, 'the pull request could not be judged');
       await this.postFailure(post, error, context.id);
       throw error;
@@ -285,6 +307,40 @@ export class Pipeline {
     const { effect, executionId, traceId } = job.data;
     const execution = await getExecution(this.runtime.db, executionId);
     if (!execution) throw new Error(`effect ${effect.key}: execution ${executionId} does not exist`);
+    try {
+      return await this.runEffect(job, execution);
+    } catch (error) {
+      // GitHub refused in a way no retry changes: the job ends here, visibly, instead of retrying for minutes
+      const failure = classifyGitHubError(error);
+      if (failure.kind !== 'permanent') throw error;
+      await this.endOnRefusal(job, execution, failure.reason);
+    }
+  }
+
+  /**
+   * A permanent GitHub refusal of an effect (`ON_REFUSAL` says what it does): the job is done, not retried, and the
+   * audit log has the reason; for an effect that is the execution's next step, the execution ends `failed` with the
+   * reason as its `work.failure` (the issue's status comment shows it, the `failed` notification carries it).
+   */
+  private async endOnRefusal(job: Job<EffectJob>, execution: ExecutionRecord, reason: string): Promise<void> {
+    const { effect, traceId } = job.data;
+    const outcome = ON_REFUSAL[effect.type];
+    await this.runtime.db.transaction(async (tx) => {
+      if (!(await markDone(tx, job.key, execution.id, { refused: reason, outcome }))) return;
+      await appendAudit(tx, { executionId: execution.id, traceId, actor: 'aaoe', action: 'github_refused', reason: `${effect.type}: ${reason}`.slice(0, 2000), data: { effect: effect.type, outcome } });
+      if (outcome !== 'fail') return;
+      const before = await lockExecution(tx, execution.id);
+      if (!before) return;
+      const result = transition(before, { type: 'failed', reason: `${effect.type.replaceAll('_', ' ')}: ${reason}` }, this.options.now());
+      if (result.outcome !== 'applied') return;
+      const work = before.work ? { work: { ...before.work, failure: reason } } : {};
+      await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution, ...work }, result.effects, traceId);
+    });
+    this.runtime.queue.wake(QUEUES.effect);
+  }
+
+  private async runEffect(job: Job<EffectJob>, execution: ExecutionRecord): Promise<void> {
+    const { effect, executionId, traceId } = job.data;
     switch (effect.type) {
       case 'evaluate_policy':
         if (effect.notBefore && execution.state !== 'scheduled') {
@@ -315,8 +371,12 @@ export class Pipeline {
         return;
       case 'record_breaker_failure': {
         const { context } = await this.connect(execution.installationId, execution.repo, traceId, execution.id);
-        const repoPolicy = await this.policyFor(context);
-        const breaker = repoPolicy.ok ? repoPolicy.policy.circuitBreaker : { maxFailures: 1, freezeMinutes: 30 }; // no valid policy: the strictest
+        // a policy GitHub refuses to show (a permanent answer) counts the failure all the same, with the strictest breaker
+        const repoPolicy = await this.policyFor(context).catch((error: unknown) => {
+          if (classifyGitHubError(error).kind !== 'permanent') throw error;
+          return undefined;
+        });
+        const breaker = repoPolicy?.ok ? repoPolicy.policy.circuitBreaker : { maxFailures: 1, freezeMinutes: 30 }; // no valid policy: the strictest
         const tripped = await this.runtime.db.transaction(async (tx) => {
           if (!(await markDone(tx, job.key, executionId, { failure: effect.reason }))) return undefined;
           const freeze = await recordFailure(tx, { repo: execution.repo, environment: DEFAULT_ENVIRONMENT, executionId, reason: effect.reason, now: this.options.now() }, breaker);
@@ -551,12 +611,22 @@ export class Pipeline {
     return github.postCheckRun(plan);
   }
 
-  /** Fail closed: a change that cannot be judged gets a failing check (replaced when a retry succeeds). */
+  /**
+   * Fail closed: a change that cannot be judged gets a failing check (replaced when a retry succeeds). A refusal no
+   * retry changes says so: AAOE does not retry it, and the check says what to fix. Not while GitHub is away (an
+   * outage, a rate limit): the job is retried, the check it posts then is the only one, and the missing required
+   * check blocks the merge meanwhile.
+   */
   private async postFailure(post: (c: Conclusion, t: CheckText) => Promise<number>, error: unknown, traceId: string): Promise<void> {
+    if (isOutage(error)) return;
+    const failure = classifyGitHubError(error);
+    const retried = failure.kind === 'permanent'
+      ? 'AAOE does not retry a refusal like this one: fix the cause, then push or re-run this check.'
+      : 'AAOE retries on its own; you can also re-run this check.';
     try {
       await post('failure', {
         title: 'AAOE could not evaluate the policy',
-        summary: `The evaluation failed: ${error instanceof Error ? error.message : String(error)}.\n\nA change that cannot be judged does not pass. AAOE retries on its own; you can also re-run this check. The app's logs (trace ${traceId}) have the details.`,
+        summary: `The evaluation failed: ${failure.kind === 'permanent' ? failure.reason : error instanceof Error ? error.message : String(error)}.\n\nA change that cannot be judged does not pass. ${retried} The app's logs (trace ${traceId}) have the details.`,
       });
     } catch {
       // The check stays missing, which keeps a required check blocking the merge.
@@ -605,3 +675,26 @@ export function explainWaiting(text: CheckText, waiting: { reason: string; opens
     }`,
   };
 }
+
+/**
+ * What a permanent GitHub refusal of each effect does. `fail`: the effect is the execution's next step, and without it
+ * the execution cannot go on: it ends `failed` with the reason. `end`: only the job ends (the audit log says why),
+ * because the execution goes on without it or another surface carries the refusal: a report (`post_status`, `notify`,
+ * the debug issue) does not undo the work it reports; a refused merge leaves the approved pull request to a person;
+ * a pull request's evaluation posts a failing check with the reason and stays open to the next push or re-run (a
+ * failed execution would ignore them, and the required check would stay missing).
+ */
+export const ON_REFUSAL: Record<EffectJob['effect']['type'], 'fail' | 'end'> = {
+  classify: 'fail',
+  request_proposal: 'fail',
+  dispatch_deploy: 'fail',
+  dispatch_rollback: 'fail',
+  evaluate_policy: 'end',
+  merge_pull_request: 'end',
+  post_status: 'end',
+  notify: 'end',
+  open_debug_issue: 'end',
+  promote: 'end',
+  record_breaker_failure: 'end',
+  audit: 'end',
+};

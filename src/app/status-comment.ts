@@ -16,6 +16,7 @@ export type StatusInput = {
   state: ExecutionState;
   work: AgentWork;
   pullRequest: { number: number; url?: string } | null;
+  /** What the model calls that were sent cost (a call a cap or an open breaker held back is not one: `executionModelCost`). */
   cost: { tokens: number; usd: number; calls: number };
 };
 
@@ -28,7 +29,7 @@ const HEADLINES: Partial<Record<ExecutionState, string>> = {
   awaiting_approval: 'the policy asks for a human approval',
   approved: 'the policy passes',
   scheduled: 'approved; waiting for its change window (the `aaoe/policy` check says until when)',
-  failed: 'stopped: no pull request',
+  failed: 'stopped',
   rejected: 'rejected',
   paused: 'paused',
   frozen: 'frozen',
@@ -36,13 +37,17 @@ const HEADLINES: Partial<Record<ExecutionState, string>> = {
 
 export function renderStatusComment(input: StatusInput): string {
   const { work } = input;
-  const lines = [STATUS_MARKER, `**AAOE: ${HEADLINES[input.state] ?? input.state.replaceAll('_', ' ')}**`, ''];
+  const headline = input.state === 'failed' && !input.pullRequest ? 'stopped: no pull request' : (HEADLINES[input.state] ?? input.state.replaceAll('_', ' '));
+  const lines = [STATUS_MARKER, `**AAOE: ${headline}**`, ''];
   if (input.state === 'failed') {
     // an edit after the consent: only a new consent (the label applied again) moves it on, never `/aaoe retry`
+    // a failure after the pull request was opened (a deployment GitHub refused to dispatch) leaves it as it is
+    const what = input.pullRequest ? `Pull request #${input.pullRequest.number} is left as it is.` : 'Nothing was committed and no pull request was opened.';
     const again = (work as { consentVoided?: boolean }).consentVoided
-      ? 'Nothing was committed and no pull request was opened. The agent works only on the text that was consented to: apply the label again to consent to the issue as it reads now.'
-      : 'Nothing was committed and no pull request was opened. Fix the cause (or the issue text) and ask again with `/aaoe retry`, or remove and re-apply the label.';
-    lines.push(`Why: ${work.failure ?? 'see the audit log'}`, '', again, '');
+      ? `${what} The agent works only on the text that was consented to: apply the label again to consent to the issue as it reads now.`
+      : `${what} Fix the cause (or the issue text) and ask again with \`/aaoe retry\`, or remove and re-apply the label.`;
+    // the reason may quote GitHub's answer, which quotes what the model proposed (a path): data, never a mention
+    lines.push(`Why: ${work.failure ? data(work.failure) : 'see the audit log'}`, '', again, '');
   }
   const rows: string[] = [];
   const t = work.triage;

@@ -1,6 +1,7 @@
 import type { ProbotOctokit } from 'probot';
 import type { ChangedFile, FileStatus } from '../policy/change.js';
 import type { Finding } from '../policy/result.js';
+import { isReferenceExists } from './github-errors.js';
 
 /**
  * The one adapter over Octokit: the only module that knows GitHub's REST shapes. Everything it returns
@@ -345,13 +346,17 @@ export class GitHubAdapter {
     return commit.sha;
   }
 
-  /** Points a new branch at a commit; `exists` when the branch is there already (pointing at `sha` or not). */
+  /**
+   * Points a new branch at a commit; `created: false` when the branch is there already (pointing at `sha` or not).
+   * Only GitHub's "Reference already exists" means that: any other refusal (a workflow edit without the `workflows`
+   * permission, a commit that is not there) is thrown as GitHub gave it, for `classifyGitHubError` to judge.
+   */
   async createBranch(branch: string, sha: string): Promise<{ created: true } | { created: false; sha: string }> {
     try {
       await this.octokit.rest.git.createRef({ ...this.repo, ref: `refs/heads/${branch}`, sha });
       return { created: true };
     } catch (error) {
-      if ((error as { status?: number }).status !== 422) throw error;
+      if (!isReferenceExists(error)) throw error;
       const { data } = await this.octokit.rest.git.getRef({ ...this.repo, ref: `heads/${branch}` });
       return { created: false, sha: data.object.sha };
     }

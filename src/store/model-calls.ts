@@ -18,12 +18,18 @@ export async function recordModelCalls(tx: SqlExecutor, where: { repo: string; e
   );
 }
 
-/** Tokens and dollars an execution's model calls cost, failed ones included. */
+/**
+ * The router's records of models it passed over without sending anything (a cap, an open breaker): kept for the audit
+ * and the metrics, never counted as calls.
+ */
+export const NOT_SENT_OUTCOMES: readonly string[] = ['over_cap', 'breaker_open'] satisfies ReadonlyArray<CallRecord['outcome']>;
+
+/** Tokens and dollars an execution's model calls cost, and how many requests were sent (failed ones included). */
 export async function executionModelCost(db: SqlExecutor, executionId: string): Promise<{ tokens: number; usd: number; calls: number }> {
   const { rows } = await db.query<{ tokens: number; usd: number; calls: number }>(
     `SELECT COALESCE(sum(input_tokens + output_tokens), 0)::int8 AS tokens, COALESCE(sum(cost_usd), 0)::float8 AS usd, count(*)::int AS calls
-       FROM model_calls WHERE execution_id = $1`,
-    [executionId],
+       FROM model_calls WHERE execution_id = $1 AND outcome <> ALL($2::text[])`,
+    [executionId, NOT_SENT_OUTCOMES],
   );
   return rows[0] ?? { tokens: 0, usd: 0, calls: 0 };
 }

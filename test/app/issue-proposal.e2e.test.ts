@@ -32,7 +32,9 @@ beforeAll(async () => {
     breaker: { failures: 1_000, cooldownMs: 1 },
   });
   h = await startHarness({ agent: { router, contextBudgetTokens: 4_000, maxOutputTokens: 1_000 } });
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' } });
+  // `workflows: write`: the prompt-injection case below needs its workflow edit committed to show the gate blocking it
+  // (without it GitHub refuses the branch: test/app/github-failures.e2e.test.ts)
+  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', workflows: 'write', metadata: 'read' } });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
   const file = (path: string, content: string) => h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path, content });
   file('src/server.ts', "import { createServer } from 'node:http';\n\nexport const server = createServer((req, res) => {\n  res.end('ok');\n});\n");
@@ -262,6 +264,8 @@ describe('cost caps', () => {
     expect(x!.state).toBe('failed');
     expect(x!.work!.failure).toMatch(/^the request was not sent: no model was called: .*cap 500/);
     expect((await modelCalls(x!.id)).map((c) => c.outcome)).toEqual(['over_cap', 'over_cap']);
+    // recorded for the audit, but nothing was sent: the cost row counts no model call
+    expect(statusComments(number)[0]!.body).toContain('| Cost | 0 tokens, $0.0000 in 0 model calls |');
   });
 
   it('sends nothing once the repository has spent its monthly budget (cost.monthlyUsd)', async () => {

@@ -327,10 +327,10 @@ describe('intake: deliveries recorded, acknowledged at once, acted on once', () 
     expect(rows[0]?.n).toBe(1);
   });
 
-  // 5xx answers are retried inside Octokit already (1, 4, 9 s); a 403 is not, so the job itself fails and is retried
+  // 5xx answers are retried inside Octokit twice (after 1 and 4 s); the third failure fails the job, which the queue retries
   it('retries a job that failed on GitHub errors, and still posts one check', async () => {
     const { number, headSha, payload } = pullRequest({ files: [added('docs/outage.md', ['x'])] });
-    h.sim.failNext(3, 403);
+    h.sim.failNext(3, 502);
     const id = 'c0ffee00-0000-4000-8000-000000000403';
     expect((await h.deliver('pull_request', payload, { id, wait: false })).status).toBe(200);
     await h.runtime.idle(60_000);

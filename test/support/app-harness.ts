@@ -2,9 +2,11 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import examples from '@octokit/webhooks-examples';
 import Bottleneck from 'bottleneck';
-import { ProbotOctokit, run } from 'probot';
+import { run } from 'probot';
+import { AaoeOctokit, GitHubCircuits, GITHUB_BOUNDS, type GitHubBounds } from '../../src/github/octokit.js';
 import { aaoeApp, type AaoeAppOptions } from '../../src/app/aaoe-app.js';
 import { openRuntime, type Runtime } from '../../src/app/runtime.js';
+import { GitHubFaults } from '../github/github-faults.js';
 import { GitHubSimulator } from '../simulator/github-simulator.js';
 
 /**
@@ -33,6 +35,8 @@ export type Harness = {
   sim: GitHubSimulator;
   url: string;
   runtime: Runtime;
+  /** Refusals of chosen requests, answered before they reach the simulator (test/github/github-faults.ts). */
+  faults: GitHubFaults;
   /**
    * Sends a signed delivery; returns the HTTP status and body. Unless `wait: false`, it then waits until the
    * job runner has nothing left to do, so the delivery's effects are visible.
@@ -41,13 +45,23 @@ export type Harness = {
   close: () => Promise<void>;
 };
 
-export async function startHarness(options: AaoeAppOptions & { sim?: GitHubSimulator } = {}): Promise<Harness> {
+export async function startHarness(options: AaoeAppOptions & { sim?: GitHubSimulator; githubBounds?: Partial<GitHubBounds> } = {}): Promise<Harness> {
   const sim = options.sim ?? (await GitHubSimulator.start());
   const port = await freePort();
   const runtime = options.runtime ?? (await openRuntime({ database: { memory: true }, queue: { retryDelaySeconds: 1 } }));
   const paced = (id: string) => new Bottleneck.Group({ id: `test-${id}`, maxConcurrent: 1, minTime: 10 });
   const queues = { write: paced('write'), notifications: paced('notifications'), search: paced('search') };
-  const Octokit = ProbotOctokit.defaults((o: Record<string, any> = {}) => ({ ...o, throttle: { ...o.throttle, ...queues } }));
+  const faults = new GitHubFaults();
+  const circuits = new GitHubCircuits({ ...GITHUB_BOUNDS, ...options.githubBounds });
+  // the app's own Octokit (its bounds and per-installation circuit), paced for the simulator; `githubBounds` shortens them
+  const Octokit = AaoeOctokit.defaults((o: Record<string, any> = {}) => ({
+    ...o,
+    throttle: { ...o.throttle, ...queues },
+    // every attempt goes through `faults` (passing through unless a test asks GitHub to refuse a request)
+    request: { ...o.request, fetch: faults.fetch },
+    // circuits of this app alone (another harness of the same test file starts with its own closed)
+    aaoeBounds: { ...options.githubBounds, circuits },
+  }));
   const server = await run(aaoeApp({ ...options, runtime }), {
     Octokit,
     env: {
@@ -85,6 +99,7 @@ export async function startHarness(options: AaoeAppOptions & { sim?: GitHubSimul
     sim,
     url,
     runtime,
+    faults,
     deliver,
     close: async () => {
       await server.stop();
