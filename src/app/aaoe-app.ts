@@ -104,6 +104,8 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
     appOptions.addHandler(apiHandler(app, { runtime, now, presets, access }));
     appOptions.addHandler(dashboardHandler(app, { runtime, now, presets, access }));
     runtime.queue.onError = (error) => app.log.error({ err: error }, 'job queue error');
+    runtime.queue.onOrphans = (count) => app.log.warn({ jobs: count }, 'jobs of a process that died are retried');
+    if (runtime.queue.orphansAtOpen > 0) app.log.warn({ jobs: runtime.queue.orphansAtOpen }, 'jobs cut off when the app last stopped are retried');
     const pipeline = new Pipeline(app, runtime, {
       now,
       presets,

@@ -113,6 +113,18 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
 
 type Pending = { job: DeliveryJob; resolve: (accepted: boolean) => void; reject: (error: unknown) => void };
 
+/**
+ * A delivery that arrived after the intake stopped (the process shuts down): answered 503 (the webhook middleware
+ * takes `status`), so the delivery shows as failed on GitHub and can be redelivered to a running process.
+ */
+export class IntakeStoppedError extends Error {
+  readonly status = 503;
+  constructor() {
+    super('AAOE is shutting down and did not record this delivery; redeliver it once AAOE runs again');
+    this.name = 'IntakeStoppedError';
+  }
+}
+
 export type IntakeOptions = {
   /** Deliveries per insert (default 500). */
   maxBatch?: number;
@@ -136,13 +148,14 @@ export type IntakeOptions = {
  */
 export class Intake {
   private pending: Pending[] = [];
-  private writing = false;
+  private writing: Promise<void> | undefined;
   private lastArrival = -Infinity;
   private relayScheduled = false;
   private relaying: Promise<number> | undefined;
   private relayAgain = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private closed = false;
 
   constructor(
     private readonly runtime: Runtime,
@@ -151,15 +164,13 @@ export class Intake {
 
   /** Resolves true once recorded with its job, false for a delivery seen before (by `X-GitHub-Delivery`). */
   submit(job: DeliveryJob): Promise<boolean> {
+    if (this.closed) return Promise.reject(new IntakeStoppedError());
     this.lastArrival = performance.now();
     return new Promise((resolve, reject) => {
       this.pending.push({ job, resolve, reject });
-      if (!this.writing) {
-        // write 1 ms later, with the requests read meanwhile: the embedded store runs synchronously, so
-        // writing at once would commit every delivery alone (measured: 7 per commit under load instead of 1)
-        this.writing = true;
-        setTimeout(() => void this.write(), 1);
-      }
+      // write 1 ms later, with the requests read meanwhile: the embedded store runs synchronously, so
+      // writing at once would commit every delivery alone (measured: 7 per commit under load instead of 1)
+      this.writing ??= new Promise((r) => setTimeout(r, 1)).then(() => this.write());
     });
   }
 
@@ -185,10 +196,16 @@ export class Intake {
     return this.relay();
   }
 
-  /** No relay starts after this (one that is running finishes); deliveries still recorded are queued at the next start. */
+  /**
+   * Refuses deliveries from now on (503), lets those submitted already be recorded and answered, and starts no relay
+   * after this (one that is running finishes); deliveries recorded but not queued are queued at the next start, or
+   * by another process's relay.
+   */
   async stop(): Promise<void> {
+    this.closed = true;
     this.stopped = true;
     clearInterval(this.timer);
+    await this.writing;
     await this.relaying?.catch(() => {});
   }
 
@@ -258,7 +275,7 @@ export class Intake {
         }
       }
     } finally {
-      this.writing = false;
+      this.writing = undefined;
     }
   }
 }

@@ -7,14 +7,19 @@ import { migrate } from '../store/migrations.js';
 export type Runtime = {
   db: Database;
   queue: JobQueue;
-  /** Runs `fn` first when the runtime closes (the app stops its background loops there). */
+  /** Runs `fn` when the runtime closes, after the jobs drained and before the store closes (the app stops its loops there). */
   onClose(fn: () => Promise<void>): void;
   /** Resolves once every recorded delivery is queued and no job is left to run, in any process (tests wait on it). */
   idle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 };
 
-export type RuntimeOptions = { database: DatabaseOptions; queue?: JobQueueOptions };
+export type RuntimeOptions = {
+  database: DatabaseOptions;
+  queue?: JobQueueOptions;
+  /** How long running jobs may take to finish when the runtime closes before they are handed back (default 10 s). */
+  drainMs?: number;
+};
 
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const db = await openDatabase(options.database);
@@ -23,9 +28,11 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     const queue = await JobQueue.open(db, options.queue);
     let closing: Promise<void> | undefined;
     const hooks: Array<() => Promise<void>> = [];
+    // the order of a shutdown: jobs drain first (deliveries are still recorded meanwhile), then the app's loops and
+    // its intake stop, then the store closes
     const stop = async () => {
+      await queue.stop(options.drainMs);
       for (const hook of hooks) await hook().catch(() => {});
-      await queue.stop();
     };
     return {
       db,
@@ -42,12 +49,23 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       },
-      close: () => (closing ??= stop().finally(() => db.close())),
+      close: () => (closing ??= stop().finally(() => closeStore(db, queue))),
     };
   } catch (error) {
     await db.close();
     throw error;
   }
+}
+
+/**
+ * Closes the store. Jobs handed back at the end of a drain may still run (nothing interrupts a promise) and hold
+ * connections the store waits for: then it is given 2 s, and the rest is left to the process's exit (PostgreSQL
+ * drops the sessions and their locks; the embedded store has committed every transaction already).
+ */
+async function closeStore(db: Database, queue: JobQueue): Promise<void> {
+  if (queue.running === 0) return db.close();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([db.close(), new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]).finally(() => clearTimeout(timer));
 }
 
 /**

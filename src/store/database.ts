@@ -1,7 +1,8 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import nodeFs, { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PGlite, types as liteTypes } from '@electric-sql/pglite';
+import { NodeFS } from '@electric-sql/pglite/nodefs';
 import pg from 'pg';
 
 /**
@@ -42,6 +43,14 @@ export type Database = SqlExecutor & {
   close(): Promise<void>;
 };
 
+/**
+ * The SQL of the advisory-lock key `exclusive` takes on PostgreSQL for a text key (`$1`, or a column expression):
+ * the job runner probes the same key to tell a running job from one whose process died.
+ */
+export function advisoryLockKeySql(textSql: string): string {
+  return `hashtextextended(${textSql}, 0)`;
+}
+
 /** `exclusive` for a database only this process uses. */
 function inProcessExclusive(): Database['exclusive'] {
   const held = new Set<string>();
@@ -67,25 +76,39 @@ export type DatabaseOptions = {
   poolSize?: number;
   /** PostgreSQL only: `search_path` for every connection (tests use a fresh schema). */
   searchPath?: string;
+  /**
+   * Embedded on disk only: flush each commit to the disk before it is acknowledged (PostgreSQL's `fsync`),
+   * so a power loss or an operating-system crash keeps every acknowledged delivery. Default true. Off, a commit
+   * still reaches the operating system before it returns (a crash of this process loses nothing), but the last
+   * seconds of commits can be lost with the machine.
+   */
+  fsync?: boolean;
 };
 
 export const DEFAULT_DATA_DIR = '.aaoe';
 
-/** `DATABASE_URL` selects a real server; otherwise PGlite under `AAOE_DATA_DIR` (default `.aaoe`). */
+/**
+ * `DATABASE_URL` selects a real server; otherwise PGlite under `AAOE_DATA_DIR` (default `.aaoe`), flushing each
+ * commit to the disk unless `AAOE_EMBEDDED_FSYNC=off`. Throws on a value it does not know, naming the allowed ones.
+ */
 export function databaseOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): DatabaseOptions {
   const url = env.DATABASE_URL?.trim();
   if (url) return { url };
-  return { dataDir: env.AAOE_DATA_DIR?.trim() || DEFAULT_DATA_DIR };
+  const dataDir = env.AAOE_DATA_DIR?.trim() || DEFAULT_DATA_DIR;
+  const fsync = env.AAOE_EMBEDDED_FSYNC?.trim().toLowerCase();
+  if (!fsync) return { dataDir }; // `openDatabase` flushes by default
+  if (fsync === 'on' || fsync === 'off') return { dataDir, fsync: fsync === 'on' };
+  throw new Error(`AAOE_EMBEDDED_FSYNC must be "on" (the default) or "off", not "${fsync.slice(0, 40)}"`);
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) return openPostgres(options.url, options);
-  if (options.memory) return openPglite(undefined, () => {});
+  if (options.memory) return openPglite(undefined, () => {}, false);
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   const release = lockDataDir(join(dataDir, 'pglite.lock'));
   try {
-    return await openPglite(join(dataDir, 'pglite'), release);
+    return await openPglite(join(dataDir, 'pglite'), release, options.fsync ?? true);
   } catch (error) {
     release();
     throw error;
@@ -110,12 +133,57 @@ function parseByteaHex(text: string): Buffer {
 
 // ---------------------------------------------------------------- PGlite
 
-async function openPglite(dir: string | undefined, release: () => void): Promise<Database> {
-  const lite = await PGlite.create(dir, {
-    parsers: { [liteTypes.INT8]: parseInt8, [liteTypes.BYTEA]: parseByteaHex },
-  });
+async function openPglite(dir: string | undefined, release: () => void, fsync: boolean): Promise<Database> {
+  const parsers = { [liteTypes.INT8]: parseInt8, [liteTypes.BYTEA]: parseByteaHex };
+  const lite = dir === undefined
+    ? await PGlite.create({ parsers })
+    : await PGlite.create({
+        fs: fsync ? new FlushingNodeFS(dir) : new NodeFS(dir),
+        startParams: pgliteStartParams(fsync),
+        parsers,
+      });
   return wrapPglite(lite, release);
 }
+
+/**
+ * PGlite starts PostgreSQL with `-F` (fsync off). With `fsync` the flag is dropped and `fsync=on` set, so the
+ * server asks for a flush at each commit (WAL), each checkpoint and each new file; and the WAL is flushed with
+ * `fsync`, because Emscripten answers `fdatasync` (PostgreSQL's default on Linux) with success and does nothing.
+ */
+export function pgliteStartParams(fsync: boolean): string[] {
+  const withoutF = PGlite.defaultStartParams.filter((param) => param !== '-F');
+  const params = [...withoutF, '-c', `fsync=${fsync ? 'on' : 'off'}`];
+  // only the commit that records deliveries waits for its flush (`recordDeliveries` asks for it): that is what an
+  // acknowledgement promises. The job runner's commits are flushed with the next one that waits (the WAL is one
+  // sequence): a power loss can lose the last of them, and their jobs run again, as after any crash (idempotent by key)
+  return fsync ? [...params, '-c', 'wal_sync_method=fsync', '-c', 'synchronous_commit=off'] : params;
+}
+
+/**
+ * PGlite's Node.js file system (Emscripten's NODEFS) has no `fsync`: PostgreSQL's flush requests come back
+ * "done" and nothing reaches the disk, whatever `fsync` says. This one gives NODEFS an `fsync` that flushes
+ * the host file (`fsync(2)`, data and metadata). Its stream operations are one object shared by every open
+ * file, so setting it once before the server starts covers all of them.
+ */
+class FlushingNodeFS extends NodeFS {
+  override async init(pg: PGlite, opts: Parameters<NodeFS['init']>[1]): ReturnType<NodeFS['init']> {
+    const { emscriptenOpts } = await super.init(pg, opts);
+    const giveFsync = (mod: { FS: unknown }) => {
+      const nodefs = (mod.FS as { filesystems: { NODEFS: NodefsInternals } }).filesystems.NODEFS;
+      nodefs.stream_ops.fsync = (stream) => {
+        nodefs.tryFSOperation(() => nodeFs.fsyncSync(stream.nfd));
+        return 0;
+      };
+    };
+    return { emscriptenOpts: { ...emscriptenOpts, preRun: [...(emscriptenOpts.preRun ?? []), giveFsync] } };
+  }
+}
+
+/** The parts of Emscripten's NODEFS that `FlushingNodeFS` touches (not in PGlite's types). */
+type NodefsInternals = {
+  stream_ops: { fsync?: (stream: { nfd: number }) => number };
+  tryFSOperation: (operation: () => unknown) => unknown;
+};
 
 type LiteExecutor = Pick<PGlite, 'query' | 'exec'>;
 
@@ -217,15 +285,22 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
       // a session lock on its own connection: a process that dies drops the connection and the lock with it
       const client = await pool.connect();
       let broken = false;
+      // a connection lost while the job runs (its lock goes with it) must not crash the process: pg emits 'error' on a
+      // checked-out client that runs no query, and an 'error' event nobody listens to throws
+      const onLost = () => {
+        broken = true;
+      };
+      client.on('error', onLost);
       try {
-        const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [key]);
+        const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${advisoryLockKeySql('$1')}) AS ok`, [key]);
         if (!rows[0]?.ok) return { ran: false };
         try {
           return { ran: true, value: await fn() };
         } finally {
-          await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => (broken = true));
+          await client.query(`SELECT pg_advisory_unlock(${advisoryLockKeySql('$1')})`, [key]).catch(() => (broken = true));
         }
       } finally {
+        client.off('error', onLost);
         client.release(broken);
       }
     },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import PgBoss from 'pg-boss';
-import type { Database, SqlExecutor } from './database.js';
+import { advisoryLockKeySql, type Database, type SqlExecutor } from './database.js';
 
 /**
  * The durable job runner, on pg-boss (jobs live in the same PostgreSQL as everything else, claimed with
@@ -10,8 +10,15 @@ import type { Database, SqlExecutor } from './database.js';
  *   it causes commit or roll back together.
  * - Idempotent by key: a job's id is derived from its key, and pg-boss ignores a second insert of an id, so
  *   enqueuing the same key twice (a redelivery, a replayed transition) makes one job.
- * - A process that dies with a job in hand leaves it `active`; once `expireInSeconds` passes, the
- *   supervisor (any running process) turns it back into a retry.
+ * - A job of a process that died is retried within seconds, not after pg-boss's expiry (`expireInSeconds`, which
+ *   stays as the backstop for a job that hangs). Embedded store: one process owns the data directory, so every job
+ *   `active` when it opens is an orphan and is retried at once. PostgreSQL: a running job holds its key's session
+ *   advisory lock (`db.exclusive`), which dies with its process's connection; a sweep (every `sweepIntervalSeconds`,
+ *   in any process, one at a time) retries `active` jobs whose lock nobody holds. Both count the cut-off attempt,
+ *   as pg-boss's expiry does: a job that kills its process each time ends dead after its retries instead of
+ *   crash-looping every replica.
+ * - `stop()` drains: no new job is taken, running ones get `timeoutMs` to finish, the rest are handed back for an
+ *   immediate retry (not counted against the retry limit: stopping was this process's choice).
  */
 
 export const QUEUES = {
@@ -38,9 +45,25 @@ export type JobQueueOptions = {
   maintenanceIntervalSeconds?: number;
   /** Embedded store only: how often the job table is vacuumed and analysed (default 15 s). */
   vacuumIntervalSeconds?: number;
+  /** PostgreSQL only: how often jobs of dead processes are looked for (default 2 s). */
+  sweepIntervalSeconds?: number;
+  /**
+   * PostgreSQL only: how long an `active` job may go without its lock before it counts as orphaned (default 5 s): the
+   * time between pg-boss marking a job active and its handler taking the lock.
+   */
+  orphanGraceSeconds?: number;
   /** Run pg-boss's supervisor and create the queues (false for read-only tools). Default true. */
   supervise?: boolean;
 };
+
+/** What the output of a job says when its attempt was cut off (`aaoe jobs list` shows it). */
+export const ORPHANED = 'the process running this job stopped (crash or kill); retried at once';
+export const HANDED_BACK = 'the process running this job shut down before it finished; handed back for an immediate retry';
+
+/** The key a job runs under (`db.exclusive`); the sweep probes the same key's advisory lock. */
+const lockKeyOf = (key: string) => `job:${key}`;
+/** How long a job handed back on PostgreSQL waits, so that this process's own bookkeeping for it is done first. */
+const HAND_BACK_HOLD_OFF_SECONDS = 2;
 
 export type Job<T> = { id: string; key: string; data: T; attempt: number };
 export type JobHandler<T> = (job: Job<T>) => Promise<void>;
@@ -70,9 +93,13 @@ export function jobIdFor(key: string): string {
 
 export class JobQueue {
   private readonly workers = new Map<QueueName, string[]>();
-  private running = 0;
-  private stopped = false;
+  /** The jobs this process runs now, by id, each with the function that ends pg-boss's wait for it (`stop`). */
+  private readonly inHand = new Map<string, () => void>();
+  private draining = false;
+  private stopping: Promise<void> | undefined;
   private vacuumTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<unknown> | undefined;
 
   private constructor(
     private readonly boss: PgBoss,
@@ -89,6 +116,8 @@ export class JobQueue {
       pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5,
       maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
       vacuumIntervalSeconds: options.vacuumIntervalSeconds ?? 15,
+      sweepIntervalSeconds: options.sweepIntervalSeconds ?? 2,
+      orphanGraceSeconds: options.orphanGraceSeconds ?? 5,
     };
     const supervise = options.supervise ?? true;
     const boss = new PgBoss({
@@ -118,10 +147,85 @@ export class JobQueue {
         await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('aaoe:job-fetch-index', 0))`);
         await tx.query(`CREATE INDEX IF NOT EXISTS job_fetch_order ON ${resolved.schema}.job (name, priority DESC, created_on, id) WHERE state < 'active'`);
       });
-      if (db.kind === 'pglite') queue.vacuumEvery(resolved.vacuumIntervalSeconds);
+      if (db.kind === 'pglite') {
+        // one process owns the data directory: a job `active` now was cut off when the last one stopped
+        queue.orphansAtOpen = await queue.retryOrphans(db);
+        queue.vacuumEvery(resolved.vacuumIntervalSeconds);
+      } else {
+        queue.sweepEvery(resolved.sweepIntervalSeconds);
+      }
     }
     return queue;
   }
+
+  /** Jobs of a process that had stopped, retried when this queue opened (embedded store). */
+  orphansAtOpen = 0;
+
+  /**
+   * Retries `active` jobs of AAOE's queues that no process runs: with `ids`, those of them whose key lock nobody
+   * holds (PostgreSQL, see `orphanedSql`); without, every one (the embedded store at open). The cut-off attempt
+   * counts, as with pg-boss's expiry: a job on its last attempt ends `failed`. Returns how many were retried or ended.
+   */
+  private async retryOrphans(executor: SqlExecutor, ids?: readonly string[]): Promise<number> {
+    const { rows } = await executor.query<{ name: QueueName }>(
+      `UPDATE ${this.options.schema}.job SET
+          state = (CASE WHEN retry_count < retry_limit THEN 'retry' ELSE 'failed' END)::${this.options.schema}.job_state,
+          start_after = CASE WHEN retry_count < retry_limit THEN now() ELSE start_after END,
+          completed_on = CASE WHEN retry_count < retry_limit THEN NULL ELSE now() END,
+          output = jsonb_build_object('message', $2::text)
+        WHERE name = ANY($1) AND state = 'active' ${ids ? `AND id = ANY($3) AND ${this.orphanedSql}` : ''}
+        RETURNING name`,
+      ids ? [QUEUE_NAMES, ORPHANED, ids] : [QUEUE_NAMES, ORPHANED],
+    );
+    for (const queue of new Set(rows.map((r) => r.name))) this.wake(queue);
+    return rows.length;
+  }
+
+  /**
+   * PostgreSQL: an `active` job started more than the grace period ago whose key lock (`db.exclusive`, a session
+   * advisory lock: it dies with the connection of a process that dies) no session holds. `pg_locks` shows a bigint
+   * advisory key as classid (high half) and objid (low half) with objsubid 1.
+   */
+  private get orphanedSql(): string {
+    return `started_on < now() - make_interval(secs => ${Number(this.options.orphanGraceSeconds)})
+      AND NOT EXISTS (
+        SELECT 1 FROM pg_locks l
+         WHERE l.locktype = 'advisory' AND l.objsubid = 1
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND ((l.classid::int8 << 32) | l.objid::int8) = ${advisoryLockKeySql(`'${lockKeyOf('')}' || (data->>'key')`)})`;
+  }
+
+  /**
+   * PostgreSQL: every `seconds`, one process at a time (a transaction advisory lock) retries the jobs of processes
+   * that died. A job seen without its lock is looked at again a second later, in the same statement that retries it:
+   * a handler that has just finished releases its lock a moment before pg-boss marks the job completed, and such a
+   * job is `completed` by the second look.
+   */
+  private sweepEvery(seconds: number): void {
+    const sweep = async () => {
+      const retried = await this.db.transaction(async (tx) => {
+        const { rows: [lock] } = await tx.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${advisoryLockKeySql('$1')}) AS ok`, [`aaoe:job-sweep:${this.options.schema}`]);
+        if (!lock?.ok) return 0;
+        const { rows } = await tx.query<{ id: string }>(
+          `SELECT id FROM ${this.options.schema}.job WHERE name = ANY($1) AND state = 'active' AND ${this.orphanedSql}`,
+          [QUEUE_NAMES],
+        );
+        if (rows.length === 0) return 0;
+        await tx.query('SELECT pg_sleep(1)');
+        return this.retryOrphans(tx, rows.map((r) => r.id));
+      });
+      if (retried > 0) this.onOrphans(retried);
+    };
+    this.sweepTimer = setInterval(() => {
+      this.sweeping ??= sweep()
+        .catch((error: Error) => this.onError(error))
+        .finally(() => (this.sweeping = undefined));
+    }, seconds * 1000);
+    this.sweepTimer.unref();
+  }
+
+  /** Called with the number of orphaned jobs a sweep retried (the app logs it). */
+  onOrphans: (count: number) => void = () => {};
 
   /**
    * The embedded store has no autovacuum: without it the job table keeps every dead row version and the planner
@@ -181,17 +285,24 @@ export class JobQueue {
         { pollingIntervalSeconds: this.options.pollingIntervalSeconds, includeMetadata: true, batchSize: 1 },
         async ([job]) => {
           if (!job) return;
-          this.running += 1;
+          // fetched while this process stops: not started, handed back (pg-boss's completion then finds it not active)
+          if (this.draining && (await this.handBack([job.id])) > 0) return;
+          let handBack!: () => void;
+          const handedBack = new Promise<'handed back'>((resolve) => (handBack = () => resolve('handed back')));
+          this.inHand.set(job.id, handBack);
           try {
-            await this.beforeJob();
-            // pg-boss hands out a job again when it outlives its expiry; the earlier run may still be going,
-            // so a key runs at most once at a time, across processes
-            const run = await this.db.exclusive(`job:${job.data.key}`, () =>
-              handler({ id: job.id, key: job.data.key, data: job.data.data, attempt: job.retryCount }),
-            );
-            if (!run.ran) throw new Error(`job ${job.data.key} is still running elsewhere; retried later`);
+            // the lock first, then the wait: a job holds its key's lock for as long as it is this process's, which is
+            // what the sweep of other processes looks at. pg-boss hands out a job again when it outlives its expiry;
+            // the earlier run may still be going, so a key runs at most once at a time, across processes
+            const run = this.db.exclusive(lockKeyOf(job.data.key), async () => {
+              await this.beforeJob();
+              return handler({ id: job.id, key: job.data.key, data: job.data.data, attempt: job.retryCount });
+            });
+            run.catch(() => {}); // once handed back, nobody waits for it
+            const outcome = await Promise.race([run, handedBack]);
+            if (outcome !== 'handed back' && !outcome.ran) throw new Error(`job ${job.data.key} is still running elsewhere; retried later`);
           } finally {
-            this.running -= 1;
+            this.inHand.delete(job.id);
           }
         },
       );
@@ -213,7 +324,7 @@ export class JobQueue {
   async idle(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.running === 0 && (await this.unfinished()) === 0) return;
+      if (this.inHand.size === 0 && (await this.unfinished()) === 0) return;
       if (Date.now() > deadline) throw new Error(`jobs still unfinished after ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -259,12 +370,58 @@ export class JobQueue {
     return true;
   }
 
-  /** Stops the workers (letting running jobs finish, up to `timeoutMs`) and the supervisor. */
-  async stop(timeoutMs = 10_000): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    clearInterval(this.vacuumTimer);
-    await this.boss.stop({ graceful: true, wait: true, close: false, timeout: timeoutMs });
+  /**
+   * Stops taking jobs, lets the running ones finish for up to `timeoutMs`, hands the rest back for an immediate
+   * retry (by this or another process), then stops pg-boss's supervisor. A handed-back job's handler is not
+   * interrupted (nothing can stop a promise): the process is expected to exit, which ends it and, on PostgreSQL,
+   * releases its lock; its re-run finds what it did already (checks by `external_id`, effects done).
+   */
+  stop(timeoutMs = 10_000): Promise<void> {
+    this.stopping ??= (async () => {
+      this.draining = true;
+      clearInterval(this.vacuumTimer);
+      clearInterval(this.sweepTimer);
+      for (const queue of this.workers.keys()) await this.boss.offWork(queue);
+      const deadline = Date.now() + timeoutMs;
+      while (this.inHand.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      const left = [...this.inHand.entries()];
+      if (left.length > 0) {
+        try {
+          await this.handBack(left.map(([id]) => id));
+          for (const [, handBack] of left) handBack();
+        } catch (error) {
+          // not handed back: pg-boss fails them on stop (retried with backoff), or the sweep or expiry finds them
+          this.onError(error as Error);
+        }
+      }
+      await this.sweeping;
+      await this.boss.stop({ graceful: true, wait: true, close: false, timeout: 1000 });
+    })();
+    return this.stopping;
+  }
+
+  /** Jobs this process runs now. */
+  get running(): number {
+    return this.inHand.size;
+  }
+
+  /**
+   * Puts `active` jobs of this process back to `retry`, to start now (on PostgreSQL after a 2 s hold-off: pg-boss
+   * marks a job completed when its handler returns, with `state = 'active'` as the only guard, so another process
+   * must not have taken it before this one's handler returned). The attempt is not counted against the retry limit
+   * (the limit grows by one); it still counts as an attempt, so that the re-run looks for what this one did.
+   */
+  private async handBack(ids: readonly string[]): Promise<number> {
+    const holdOff = this.db.kind === 'postgres' ? HAND_BACK_HOLD_OFF_SECONDS : 0;
+    const { rows } = await this.db.query<{ id: string }>(
+      `UPDATE ${this.options.schema}.job
+          SET state = 'retry', start_after = now() + make_interval(secs => $3), retry_limit = retry_limit + 1,
+              output = jsonb_build_object('message', $4::text)
+        WHERE name = ANY($1) AND id = ANY($2) AND state = 'active'
+        RETURNING id`,
+      [QUEUE_NAMES, ids, holdOff, HANDED_BACK],
+    );
+    return rows.length;
   }
 }
 
