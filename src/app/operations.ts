@@ -9,7 +9,7 @@ import { createMetrics, type AaoeMetrics, type MetricsOptions } from './metrics.
  *
  * - `GET /healthz`: 200 while the process serves HTTP (liveness).
  * - `GET /readyz`: 200 when the database answers and every migration this build knows is applied, else 503
- *   naming the check that failed; it answers within `readyTimeoutMs` even when the database hangs (readiness).
+ *   naming the check that failed (or `shutting_down` while the process drains for a shutdown); it answers within `readyTimeoutMs` even when the database hangs (readiness).
  * - `GET /metrics`: Prometheus text format (see `metrics.ts`), read from the store at scrape time.
  */
 
@@ -26,8 +26,11 @@ export type OperationsOptions = MetricsOptions & {
   log?: { warn(meta: object, message: string): void };
 };
 
-/** What the endpoints read: the store (a `Runtime` fits). */
-export type OperationsStore = { db: SqlExecutor };
+/**
+ * What the endpoints read: the store (a `Runtime` fits), and its job runner: a process that drains for a shutdown is
+ * not ready (a load balancer stops sending it work while it finishes what it holds).
+ */
+export type OperationsStore = { db: SqlExecutor; queue?: { readonly draining: boolean } };
 
 export type CheckResult = { ok: true; ms: number } | { ok: false; ms: number; error: string };
 export type MigrationsCheck =
@@ -113,6 +116,7 @@ export function operationsHandler(store: OperationsStore, options: OperationsOpt
     }
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
     if (path === '/readyz') {
+      if (store.queue?.draining) return json(res, 503, { status: 'shutting_down', checks: {} });
       const readiness = await checkReadiness(store.db, { timeoutMs: options.readyTimeoutMs ?? 2000, ...(options.migrations ? { migrations: options.migrations } : {}) });
       if (!readiness.ready) options.log?.warn({ checks: readiness.checks }, 'not ready');
       return json(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not_ready', checks: readiness.checks });

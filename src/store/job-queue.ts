@@ -95,7 +95,7 @@ export class JobQueue {
   private readonly workers = new Map<QueueName, string[]>();
   /** The jobs this process runs now, by id, each with the function that ends pg-boss's wait for it (`stop`). */
   private readonly inHand = new Map<string, () => void>();
-  private draining = false;
+  private stopRequested = false;
   private stopping: Promise<void> | undefined;
   private vacuumTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -286,7 +286,7 @@ export class JobQueue {
         async ([job]) => {
           if (!job) return;
           // fetched while this process stops: not started, handed back (pg-boss's completion then finds it not active)
-          if (this.draining && (await this.handBack([job.id])) > 0) return;
+          if (this.stopRequested && (await this.handBack([job.id])) > 0) return;
           let handBack!: () => void;
           const handedBack = new Promise<'handed back'>((resolve) => (handBack = () => resolve('handed back')));
           this.inHand.set(job.id, handBack);
@@ -378,7 +378,7 @@ export class JobQueue {
    */
   stop(timeoutMs = 10_000): Promise<void> {
     this.stopping ??= (async () => {
-      this.draining = true;
+      this.stopRequested = true;
       clearInterval(this.vacuumTimer);
       clearInterval(this.sweepTimer);
       for (const queue of this.workers.keys()) await this.boss.offWork(queue);
@@ -398,6 +398,11 @@ export class JobQueue {
       await this.boss.stop({ graceful: true, wait: true, close: false, timeout: 1000 });
     })();
     return this.stopping;
+  }
+
+  /** Whether `stop` was called: the process drains and takes no new job. */
+  get draining(): boolean {
+    return this.stopRequested;
   }
 
   /** Jobs this process runs now. */

@@ -34,6 +34,7 @@ let server: Awaited<ReturnType<typeof run>>;
 let url: string;
 /** The database the operations endpoints read: the app's own, unless a test puts another in its place. */
 let probed: SqlExecutor;
+let stopping = false;
 let nextPr = 100;
 
 beforeAll(async () => {
@@ -41,7 +42,7 @@ beforeAll(async () => {
   runtime = await openRuntime({ database: { memory: true }, queue: { retryDelaySeconds: 1 } });
   probed = runtime.db;
   const port = await freePort();
-  const store = { db: { query: (sql: string, params?: readonly unknown[]) => probed.query(sql, params) } as SqlExecutor };
+  const store = { db: { query: (sql: string, params?: readonly unknown[]) => probed.query(sql, params) } as SqlExecutor, queue: { get draining() { return stopping; } } };
   // The operations read `store`, which a test can point at a broken database without touching the app's own.
   // Until the app mounts them itself (with `AaoeAppOptions.operations` as that store), the test mounts them as
   // the app will: with Probot's `addHandler`, after the app function.
@@ -205,6 +206,18 @@ describe('/readyz', () => {
       status: 'ready',
       checks: { database: { ok: true }, migrations: { ok: true, current: MIGRATIONS.at(-1)!.version, newer: [] } },
     });
+  });
+
+  it('answers 503 shutting_down while the job runner drains for a shutdown', async () => {
+    stopping = true;
+    try {
+      const res = await get('/readyz');
+      expect(res.status).toBe(503);
+      expect(JSON.parse(res.body)).toMatchObject({ status: 'shutting_down' });
+    } finally {
+      stopping = false;
+    }
+    expect((await get('/readyz')).status).toBe(200);
   });
 
   it('answers 503 naming the migration that is not applied', async () => {
