@@ -594,10 +594,10 @@ var require_errors = __commonJS({
     };
     var kHTTPParserError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_HTTP_PARSER");
     var HTTPParserError = class extends Error {
-      constructor(message2, code, data) {
+      constructor(message2, code2, data) {
         super(message2);
         this.name = "HTTPParserError";
-        this.code = code ? `HPE_${code}` : void 0;
+        this.code = code2 ? `HPE_${code2}` : void 0;
         this.data = data ? data.toString() : void 0;
       }
       static [Symbol.hasInstance](instance) {
@@ -620,12 +620,12 @@ var require_errors = __commonJS({
     };
     var kRequestRetryError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_REQ_RETRY");
     var RequestRetryError = class extends UndiciError {
-      constructor(message2, code, { headers, data }) {
+      constructor(message2, code2, { headers, data }) {
         super(message2);
         this.name = "RequestRetryError";
         this.message = message2 || "Request retry error";
         this.code = "UND_ERR_REQ_RETRY";
-        this.statusCode = code;
+        this.statusCode = code2;
         this.data = data;
         this.headers = headers;
       }
@@ -636,12 +636,12 @@ var require_errors = __commonJS({
     };
     var kResponseError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_RESPONSE");
     var ResponseError = class extends UndiciError {
-      constructor(message2, code, { headers, data }) {
+      constructor(message2, code2, { headers, data }) {
         super(message2);
         this.name = "ResponseError";
         this.message = message2 || "Response error";
         this.code = "UND_ERR_RESPONSE";
-        this.statusCode = code;
+        this.statusCode = code2;
         this.data = data;
         this.headers = headers;
       }
@@ -851,8 +851,8 @@ var require_tree = __commonJS({
         if (index === void 0 || index >= key.length) {
           throw new TypeError("Unreachable");
         }
-        const code = this.code = key.charCodeAt(index);
-        if (code > 127) {
+        const code2 = this.code = key.charCodeAt(index);
+        if (code2 > 127) {
           throw new TypeError("key must be ascii string");
         }
         if (key.length !== ++index) {
@@ -873,11 +873,11 @@ var require_tree = __commonJS({
         let index = 0;
         let node2 = this;
         while (true) {
-          const code = key.charCodeAt(index);
-          if (code > 127) {
+          const code2 = key.charCodeAt(index);
+          if (code2 > 127) {
             throw new TypeError("key must be ascii string");
           }
-          if (node2.code === code) {
+          if (node2.code === code2) {
             if (length === ++index) {
               node2.value = value;
               break;
@@ -887,7 +887,7 @@ var require_tree = __commonJS({
               node2.middle = new _TstNode(key, value, index);
               break;
             }
-          } else if (node2.code < code) {
+          } else if (node2.code < code2) {
             if (node2.left !== null) {
               node2 = node2.left;
             } else {
@@ -911,19 +911,19 @@ var require_tree = __commonJS({
         let index = 0;
         let node2 = this;
         while (node2 !== null && index < keylength) {
-          let code = key[index];
-          if (code <= 90 && code >= 65) {
-            code |= 32;
+          let code2 = key[index];
+          if (code2 <= 90 && code2 >= 65) {
+            code2 |= 32;
           }
           while (node2 !== null) {
-            if (code === node2.code) {
+            if (code2 === node2.code) {
               if (keylength === ++index) {
                 return node2;
               }
               node2 = node2.middle;
               break;
             }
-            node2 = node2.code < code ? node2.left : node2.right;
+            node2 = node2.code < code2 ? node2.left : node2.right;
           }
         }
         return null;
@@ -1630,11 +1630,11 @@ var require_diagnostics = __commonJS({
         websocketDebuglog("connection opened %s%s", address, port ? `:${port}` : "");
       });
       diagnosticsChannel.channel("undici:websocket:close").subscribe((evt) => {
-        const { websocket, code, reason } = evt;
+        const { websocket, code: code2, reason } = evt;
         websocketDebuglog(
           "closed connection to %s - %s %s",
           websocket.url,
-          code,
+          code2,
           reason
         );
       });
@@ -4122,9 +4122,9 @@ var require_util2 = __commonJS({
     }
     function isValidEncodedURL(url2) {
       for (let i = 0; i < url2.length; ++i) {
-        const code = url2.charCodeAt(i);
-        if (code > 126 || // Non-US-ASCII + DEL
-        code < 32) {
+        const code2 = url2.charCodeAt(i);
+        if (code2 > 126 || // Non-US-ASCII + DEL
+        code2 < 32) {
           return false;
         }
       }
@@ -4715,8 +4715,8 @@ var require_util2 = __commonJS({
       }
       const rangeStart = collectASequenceOfCodePoints(
         (char) => {
-          const code = char.charCodeAt(0);
-          return code >= 48 && code <= 57;
+          const code2 = char.charCodeAt(0);
+          return code2 >= 48 && code2 <= 57;
         },
         data,
         position2
@@ -4742,8 +4742,8 @@ var require_util2 = __commonJS({
       }
       const rangeEnd = collectASequenceOfCodePoints(
         (char) => {
-          const code = char.charCodeAt(0);
-          return code >= 48 && code <= 57;
+          const code2 = char.charCodeAt(0);
+          return code2 >= 48 && code2 <= 57;
         },
         data,
         position2
@@ -7034,9 +7034,9 @@ var require_client_h2 = __commonJS({
       this[kSocket][kError] = err;
       this[kClient][kOnError](err);
     }
-    function onHttp2FrameError(type, code, id) {
+    function onHttp2FrameError(type, code2, id) {
       if (id === 0) {
-        const err = new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`);
+        const err = new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code2}`);
         this[kSocket][kError] = err;
         this[kClient][kOnError](err);
       }
@@ -7046,8 +7046,8 @@ var require_client_h2 = __commonJS({
       this.destroy(err);
       util.destroy(this[kSocket], err);
     }
-    function onHTTP2GoAway(code) {
-      const err = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code}`, util.getSocketInfo(this));
+    function onHTTP2GoAway(code2) {
+      const err = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code2}`, util.getSocketInfo(this));
       const client = this[kClient];
       client[kSocket] = null;
       client[kHTTPContext] = null;
@@ -7252,8 +7252,8 @@ var require_client_h2 = __commonJS({
       stream.once("error", function(err) {
         abort(err);
       });
-      stream.once("frameError", (type, code) => {
-        abort(new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`));
+      stream.once("frameError", (type, code2) => {
+        abort(new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code2}`));
       });
       return true;
       function writeBodyH2() {
@@ -9191,7 +9191,7 @@ var require_retry_handler = __commonJS({
         if (this.handler.onBodySent) return this.handler.onBodySent(chunk);
       }
       static [kRetryHandlerDefaultRetry](err, { state, opts }, cb) {
-        const { statusCode, code, headers } = err;
+        const { statusCode, code: code2, headers } = err;
         const { method, retryOptions } = opts;
         const {
           maxRetries,
@@ -9203,7 +9203,7 @@ var require_retry_handler = __commonJS({
           methods
         } = retryOptions;
         const { counter } = state;
-        if (code && code !== "UND_ERR_REQ_RETRY" && !errorCodes.includes(code)) {
+        if (code2 && code2 !== "UND_ERR_REQ_RETRY" && !errorCodes.includes(code2)) {
           cb(err);
           return;
         }
@@ -11946,8 +11946,8 @@ var require_headers = __commonJS({
     var util = __require("node:util");
     var kHeadersMap = /* @__PURE__ */ Symbol("headers map");
     var kHeadersSortedMap = /* @__PURE__ */ Symbol("headers map sorted");
-    function isHTTPWhiteSpaceCharCode(code) {
-      return code === 10 || code === 13 || code === 9 || code === 32;
+    function isHTTPWhiteSpaceCharCode(code2) {
+      return code2 === 10 || code2 === 13 || code2 === 9 || code2 === 32;
     }
     function headerValueNormalize(potentialValue) {
       let i = 0;
@@ -16102,8 +16102,8 @@ var require_util6 = __commonJS({
     "use strict";
     function isCTLExcludingHtab(value) {
       for (let i = 0; i < value.length; ++i) {
-        const code = value.charCodeAt(i);
-        if (code >= 0 && code <= 8 || code >= 10 && code <= 31 || code === 127) {
+        const code2 = value.charCodeAt(i);
+        if (code2 >= 0 && code2 <= 8 || code2 >= 10 && code2 <= 31 || code2 === 127) {
           return true;
         }
       }
@@ -16111,26 +16111,26 @@ var require_util6 = __commonJS({
     }
     function validateCookieName(name) {
       for (let i = 0; i < name.length; ++i) {
-        const code = name.charCodeAt(i);
-        if (code < 33 || // exclude CTLs (0-31), SP and HT
-        code > 126 || // exclude non-ascii and DEL
-        code === 34 || // "
-        code === 40 || // (
-        code === 41 || // )
-        code === 60 || // <
-        code === 62 || // >
-        code === 64 || // @
-        code === 44 || // ,
-        code === 59 || // ;
-        code === 58 || // :
-        code === 92 || // \
-        code === 47 || // /
-        code === 91 || // [
-        code === 93 || // ]
-        code === 63 || // ?
-        code === 61 || // =
-        code === 123 || // {
-        code === 125) {
+        const code2 = name.charCodeAt(i);
+        if (code2 < 33 || // exclude CTLs (0-31), SP and HT
+        code2 > 126 || // exclude non-ascii and DEL
+        code2 === 34 || // "
+        code2 === 40 || // (
+        code2 === 41 || // )
+        code2 === 60 || // <
+        code2 === 62 || // >
+        code2 === 64 || // @
+        code2 === 44 || // ,
+        code2 === 59 || // ;
+        code2 === 58 || // :
+        code2 === 92 || // \
+        code2 === 47 || // /
+        code2 === 91 || // [
+        code2 === 93 || // ]
+        code2 === 63 || // ?
+        code2 === 61 || // =
+        code2 === 123 || // {
+        code2 === 125) {
           throw new Error("Invalid cookie name");
         }
       }
@@ -16146,31 +16146,31 @@ var require_util6 = __commonJS({
         ++i;
       }
       while (i < len) {
-        const code = value.charCodeAt(i++);
-        if (code < 33 || // exclude CTLs (0-31)
-        code > 126 || // non-ascii and DEL (127)
-        code === 34 || // "
-        code === 44 || // ,
-        code === 59 || // ;
-        code === 92) {
+        const code2 = value.charCodeAt(i++);
+        if (code2 < 33 || // exclude CTLs (0-31)
+        code2 > 126 || // non-ascii and DEL (127)
+        code2 === 34 || // "
+        code2 === 44 || // ,
+        code2 === 59 || // ;
+        code2 === 92) {
           throw new Error("Invalid cookie value");
         }
       }
     }
     function validateCookiePath(path2) {
       for (let i = 0; i < path2.length; ++i) {
-        const code = path2.charCodeAt(i);
-        if (code < 32 || // exclude CTLs (0-31)
-        code > 126 || // exclude DEL and non-ascii
-        code === 59) {
+        const code2 = path2.charCodeAt(i);
+        if (code2 < 32 || // exclude CTLs (0-31)
+        code2 > 126 || // exclude DEL and non-ascii
+        code2 === 59) {
           throw new Error("Invalid cookie path");
         }
       }
     }
-    function isLetterOrDigit(code) {
-      return code >= 48 && code <= 57 || // 0-9
-      code >= 65 && code <= 90 || // A-Z
-      code >= 97 && code <= 122;
+    function isLetterOrDigit(code2) {
+      return code2 >= 48 && code2 <= 57 || // 0-9
+      code2 >= 65 && code2 <= 90 || // A-Z
+      code2 >= 97 && code2 <= 122;
     }
     function validateCookieDomain(domain2) {
       if (domain2 === " ") {
@@ -16181,8 +16181,8 @@ var require_util6 = __commonJS({
       }
       let labelLength = 0;
       for (let i = 0; i < domain2.length; ++i) {
-        const code = domain2.charCodeAt(i);
-        if (code === 46) {
+        const code2 = domain2.charCodeAt(i);
+        if (code2 === 46) {
           if (labelLength === 0) {
             throw new Error("Invalid cookie domain");
           }
@@ -16192,10 +16192,10 @@ var require_util6 = __commonJS({
           labelLength = 0;
           continue;
         }
-        if (labelLength === 0 && !isLetterOrDigit(code)) {
+        if (labelLength === 0 && !isLetterOrDigit(code2)) {
           throw new Error("Invalid cookie domain");
         }
-        if (!isLetterOrDigit(code) && code !== 45) {
+        if (!isLetterOrDigit(code2) && code2 !== 45) {
           throw new Error("Invalid cookie domain");
         }
         if (++labelLength > 63) {
@@ -16969,37 +16969,37 @@ var require_util7 = __commonJS({
         return false;
       }
       for (let i = 0; i < protocol.length; ++i) {
-        const code = protocol.charCodeAt(i);
-        if (code < 33 || // CTL, contains SP (0x20) and HT (0x09)
-        code > 126 || code === 34 || // "
-        code === 40 || // (
-        code === 41 || // )
-        code === 44 || // ,
-        code === 47 || // /
-        code === 58 || // :
-        code === 59 || // ;
-        code === 60 || // <
-        code === 61 || // =
-        code === 62 || // >
-        code === 63 || // ?
-        code === 64 || // @
-        code === 91 || // [
-        code === 92 || // \
-        code === 93 || // ]
-        code === 123 || // {
-        code === 125) {
+        const code2 = protocol.charCodeAt(i);
+        if (code2 < 33 || // CTL, contains SP (0x20) and HT (0x09)
+        code2 > 126 || code2 === 34 || // "
+        code2 === 40 || // (
+        code2 === 41 || // )
+        code2 === 44 || // ,
+        code2 === 47 || // /
+        code2 === 58 || // :
+        code2 === 59 || // ;
+        code2 === 60 || // <
+        code2 === 61 || // =
+        code2 === 62 || // >
+        code2 === 63 || // ?
+        code2 === 64 || // @
+        code2 === 91 || // [
+        code2 === 92 || // \
+        code2 === 93 || // ]
+        code2 === 123 || // {
+        code2 === 125) {
           return false;
         }
       }
       return true;
     }
-    function isValidStatusCode(code) {
-      if (code >= 1e3 && code < 1015) {
-        return code !== 1004 && // reserved
-        code !== 1005 && // "MUST NOT be set as a status code"
-        code !== 1006;
+    function isValidStatusCode(code2) {
+      if (code2 >= 1e3 && code2 < 1015) {
+        return code2 !== 1004 && // reserved
+        code2 !== 1005 && // "MUST NOT be set as a status code"
+        code2 !== 1006;
       }
-      return code >= 3e3 && code <= 4999;
+      return code2 >= 3e3 && code2 <= 4999;
     }
     function failWebsocketConnection(ws, reason) {
       const { [kController]: controller, [kResponse]: response } = ws;
@@ -17268,7 +17268,7 @@ var require_connection = __commonJS({
       });
       return controller;
     }
-    function closeWebSocketConnection(ws, code, reason, reasonByteLength) {
+    function closeWebSocketConnection(ws, code2, reason, reasonByteLength) {
       if (isClosing(ws) || isClosed(ws)) {
       } else if (!isEstablished(ws)) {
         failWebsocketConnection(ws, "Connection was closed before it was established.");
@@ -17276,12 +17276,12 @@ var require_connection = __commonJS({
       } else if (ws[kSentClose] === sentCloseFrameState.NOT_SENT) {
         ws[kSentClose] = sentCloseFrameState.PROCESSING;
         const frame = new WebsocketFrameSend();
-        if (code !== void 0 && reason === void 0) {
+        if (code2 !== void 0 && reason === void 0) {
           frame.frameData = Buffer.allocUnsafe(2);
-          frame.frameData.writeUInt16BE(code, 0);
-        } else if (code !== void 0 && reason !== void 0) {
+          frame.frameData.writeUInt16BE(code2, 0);
+        } else if (code2 !== void 0 && reason !== void 0) {
           frame.frameData = Buffer.allocUnsafe(2 + reasonByteLength);
-          frame.frameData.writeUInt16BE(code, 0);
+          frame.frameData.writeUInt16BE(code2, 0);
           frame.frameData.write(reason, 2, "utf-8");
         } else {
           frame.frameData = emptyBuffer;
@@ -17306,25 +17306,25 @@ var require_connection = __commonJS({
       response.socket.off("close", onSocketClose);
       response.socket.off("error", onSocketError);
       const wasClean = ws[kSentClose] === sentCloseFrameState.SENT && ws[kReceivedClose];
-      let code = 1005;
+      let code2 = 1005;
       let reason = "";
       const result = ws[kByteParser].closingInfo;
       if (result && !result.error) {
-        code = result.code ?? 1005;
+        code2 = result.code ?? 1005;
         reason = result.reason;
       } else if (!ws[kReceivedClose]) {
-        code = 1006;
+        code2 = 1006;
       }
       ws[kReadyState] = states.CLOSED;
       fireEvent("close", ws, (type, init) => new CloseEvent(type, init), {
         wasClean,
-        code,
+        code: code2,
         reason
       });
       if (channels.close.hasSubscribers) {
         channels.close.publish({
           websocket: ws,
-          code,
+          code: code2,
           reason
         });
       }
@@ -17449,8 +17449,8 @@ var require_receiver = __commonJS({
     var { closeWebSocketConnection } = require_connection();
     var { PerMessageDeflate } = require_permessage_deflate();
     var { MessageSizeExceededError } = require_errors();
-    function failWebsocketConnectionWithCode(ws, code, reason) {
-      closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason));
+    function failWebsocketConnectionWithCode(ws, code2, reason) {
+      closeWebSocketConnection(ws, code2, reason, Buffer.byteLength(reason));
       failWebsocketConnection(ws, reason);
     }
     var ByteParser = class extends Writable {
@@ -17637,8 +17637,8 @@ var require_receiver = __commonJS({
                   this.#info.fin,
                   (error63, data) => {
                     if (error63) {
-                      const code = error63 instanceof MessageSizeExceededError ? 1009 : 1007;
-                      failWebsocketConnectionWithCode(this.ws, code, error63.message);
+                      const code2 = error63 instanceof MessageSizeExceededError ? 1009 : 1007;
+                      failWebsocketConnectionWithCode(this.ws, code2, error63.message);
                       return;
                     }
                     if (!this.writeFragments(data)) {
@@ -17724,11 +17724,11 @@ var require_receiver = __commonJS({
       }
       parseCloseBody(data) {
         assert2(data.length !== 1);
-        let code;
+        let code2;
         if (data.length >= 2) {
-          code = data.readUInt16BE(0);
+          code2 = data.readUInt16BE(0);
         }
-        if (code !== void 0 && !isValidStatusCode(code)) {
+        if (code2 !== void 0 && !isValidStatusCode(code2)) {
           return { code: 1002, reason: "Invalid status code", error: true };
         }
         let reason = data.subarray(2);
@@ -17740,7 +17740,7 @@ var require_receiver = __commonJS({
         } catch {
           return { code: 1007, reason: "Invalid UTF-8", error: true };
         }
-        return { code, reason, error: false };
+        return { code: code2, reason, error: false };
       }
       /**
        * Parses control frames.
@@ -17755,8 +17755,8 @@ var require_receiver = __commonJS({
           }
           this.#info.closeInfo = this.parseCloseBody(body);
           if (this.#info.closeInfo.error) {
-            const { code, reason } = this.#info.closeInfo;
-            closeWebSocketConnection(this.ws, code, reason, reason.length);
+            const { code: code2, reason } = this.#info.closeInfo;
+            closeWebSocketConnection(this.ws, code2, reason, reason.length);
             failWebsocketConnection(this.ws, reason);
             return false;
           }
@@ -17994,17 +17994,17 @@ var require_websocket = __commonJS({
        * @param {number|undefined} code
        * @param {string|undefined} reason
        */
-      close(code = void 0, reason = void 0) {
+      close(code2 = void 0, reason = void 0) {
         webidl.brandCheck(this, _WebSocket);
         const prefix = "WebSocket.close";
-        if (code !== void 0) {
-          code = webidl.converters["unsigned short"](code, prefix, "code", { clamp: true });
+        if (code2 !== void 0) {
+          code2 = webidl.converters["unsigned short"](code2, prefix, "code", { clamp: true });
         }
         if (reason !== void 0) {
           reason = webidl.converters.USVString(reason, prefix, "reason");
         }
-        if (code !== void 0) {
-          if (code !== 1e3 && (code < 3e3 || code > 4999)) {
+        if (code2 !== void 0) {
+          if (code2 !== 1e3 && (code2 < 3e3 || code2 > 4999)) {
             throw new DOMException("invalid code", "InvalidAccessError");
           }
         }
@@ -18018,7 +18018,7 @@ var require_websocket = __commonJS({
             );
           }
         }
-        closeWebSocketConnection(this, code, reason, reasonByteLength);
+        closeWebSocketConnection(this, code2, reason, reasonByteLength);
       }
       /**
        * @see https://websockets.spec.whatwg.org/#dom-websocket-send
@@ -18264,15 +18264,15 @@ var require_websocket = __commonJS({
     }
     function onParserError(err) {
       let message2;
-      let code;
+      let code2;
       if (err instanceof CloseEvent) {
         message2 = err.reason;
-        code = err.code;
+        code2 = err.code;
       } else {
         message2 = err.message;
       }
       fireEvent("error", this, () => new ErrorEvent("error", { error: err, message: message2 }));
-      closeWebSocketConnection(this, code);
+      closeWebSocketConnection(this, code2);
     }
     module.exports = {
       WebSocket
@@ -19457,8 +19457,8 @@ var require_scan = __commonJS({
       CHAR_RIGHT_SQUARE_BRACKET
       /* ] */
     } = require_constants6();
-    var isPathSeparator = (code) => {
-      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+    var isPathSeparator = (code2) => {
+      return code2 === CHAR_FORWARD_SLASH || code2 === CHAR_BACKWARD_SLASH;
     };
     var depth = (token) => {
       if (token.isPrefix !== true) {
@@ -19488,38 +19488,38 @@ var require_scan = __commonJS({
       let finished = false;
       let braces = 0;
       let prev;
-      let code;
+      let code2;
       let token = { value: "", depth: 0, isGlob: false };
       const eos = () => index >= length;
       const peek = () => str.charCodeAt(index + 1);
       const advance = () => {
-        prev = code;
+        prev = code2;
         return str.charCodeAt(++index);
       };
       while (index < length) {
-        code = advance();
+        code2 = advance();
         let next;
-        if (code === CHAR_BACKWARD_SLASH) {
+        if (code2 === CHAR_BACKWARD_SLASH) {
           backslashes = token.backslashes = true;
-          code = advance();
-          if (code === CHAR_LEFT_CURLY_BRACE) {
+          code2 = advance();
+          if (code2 === CHAR_LEFT_CURLY_BRACE) {
             braceEscaped = true;
           }
           continue;
         }
-        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+        if (braceEscaped === true || code2 === CHAR_LEFT_CURLY_BRACE) {
           braces++;
-          while (eos() !== true && (code = advance())) {
-            if (code === CHAR_BACKWARD_SLASH) {
+          while (eos() !== true && (code2 = advance())) {
+            if (code2 === CHAR_BACKWARD_SLASH) {
               backslashes = token.backslashes = true;
               advance();
               continue;
             }
-            if (code === CHAR_LEFT_CURLY_BRACE) {
+            if (code2 === CHAR_LEFT_CURLY_BRACE) {
               braces++;
               continue;
             }
-            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+            if (braceEscaped !== true && code2 === CHAR_DOT && (code2 = advance()) === CHAR_DOT) {
               isBrace = token.isBrace = true;
               isGlob = token.isGlob = true;
               finished = true;
@@ -19528,7 +19528,7 @@ var require_scan = __commonJS({
               }
               break;
             }
-            if (braceEscaped !== true && code === CHAR_COMMA) {
+            if (braceEscaped !== true && code2 === CHAR_COMMA) {
               isBrace = token.isBrace = true;
               isGlob = token.isGlob = true;
               finished = true;
@@ -19537,7 +19537,7 @@ var require_scan = __commonJS({
               }
               break;
             }
-            if (code === CHAR_RIGHT_CURLY_BRACE) {
+            if (code2 === CHAR_RIGHT_CURLY_BRACE) {
               braces--;
               if (braces === 0) {
                 braceEscaped = false;
@@ -19552,7 +19552,7 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (code === CHAR_FORWARD_SLASH) {
+        if (code2 === CHAR_FORWARD_SLASH) {
           slashes.push(index);
           tokens.push(token);
           token = { value: "", depth: 0, isGlob: false };
@@ -19565,27 +19565,27 @@ var require_scan = __commonJS({
           continue;
         }
         if (opts.noext !== true) {
-          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
+          const isExtglobChar = code2 === CHAR_PLUS || code2 === CHAR_AT || code2 === CHAR_ASTERISK || code2 === CHAR_QUESTION_MARK || code2 === CHAR_EXCLAMATION_MARK;
           if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
             isGlob = token.isGlob = true;
             isExtglob = token.isExtglob = true;
             finished = true;
-            if (code === CHAR_EXCLAMATION_MARK && index === start) {
+            if (code2 === CHAR_EXCLAMATION_MARK && index === start) {
               negatedExtglob = true;
             }
             if (scanToEnd === true) {
               let parens = 0;
-              while (eos() !== true && (code = advance())) {
-                if (code === CHAR_BACKWARD_SLASH) {
+              while (eos() !== true && (code2 = advance())) {
+                if (code2 === CHAR_BACKWARD_SLASH) {
                   backslashes = token.backslashes = true;
                   advance();
                   continue;
                 }
-                if (code === CHAR_LEFT_PARENTHESES) {
+                if (code2 === CHAR_LEFT_PARENTHESES) {
                   parens++;
                   continue;
                 }
-                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
                   finished = true;
                   break;
                 }
@@ -19595,7 +19595,7 @@ var require_scan = __commonJS({
             break;
           }
         }
-        if (code === CHAR_ASTERISK) {
+        if (code2 === CHAR_ASTERISK) {
           if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
           isGlob = token.isGlob = true;
           finished = true;
@@ -19604,7 +19604,7 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (code === CHAR_QUESTION_MARK) {
+        if (code2 === CHAR_QUESTION_MARK) {
           isGlob = token.isGlob = true;
           finished = true;
           if (scanToEnd === true) {
@@ -19612,7 +19612,7 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (code === CHAR_LEFT_SQUARE_BRACKET) {
+        if (code2 === CHAR_LEFT_SQUARE_BRACKET) {
           while (eos() !== true && (next = advance())) {
             if (next === CHAR_BACKWARD_SLASH) {
               backslashes = token.backslashes = true;
@@ -19631,26 +19631,26 @@ var require_scan = __commonJS({
           }
           break;
         }
-        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
+        if (opts.nonegate !== true && code2 === CHAR_EXCLAMATION_MARK && index === start) {
           negated = token.negated = true;
           start++;
           continue;
         }
-        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+        if (opts.noparen !== true && code2 === CHAR_LEFT_PARENTHESES) {
           isGlob = token.isGlob = true;
           if (scanToEnd === true) {
             let parens = 1;
-            while (eos() !== true && (code = advance())) {
-              if (code === CHAR_BACKWARD_SLASH) {
+            while (eos() !== true && (code2 = advance())) {
+              if (code2 === CHAR_BACKWARD_SLASH) {
                 backslashes = token.backslashes = true;
                 advance();
                 continue;
               }
-              if (code === CHAR_LEFT_PARENTHESES) {
+              if (code2 === CHAR_LEFT_PARENTHESES) {
                 parens++;
                 continue;
               }
-              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+              if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
                 finished = true;
                 break;
               }
@@ -19715,7 +19715,7 @@ var require_scan = __commonJS({
       };
       if (opts.tokens === true) {
         state.maxDepth = 0;
-        if (!isPathSeparator(code)) {
+        if (!isPathSeparator(code2)) {
           tokens.push(token);
         }
         state.tokens = tokens;
@@ -20782,9 +20782,9 @@ var require_picomatch = __commonJS({
     var utils = require_utils2();
     var constants3 = require_constants6();
     var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch5 = (glob, options, returnState = false) => {
+    var picomatch7 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
-        const fns = glob.map((input2) => picomatch5(input2, options, returnState));
+        const fns = glob.map((input2) => picomatch7(input2, options, returnState));
         const arrayMatcher = (str) => {
           for (const isMatch of fns) {
             const state2 = isMatch(str);
@@ -20800,16 +20800,16 @@ var require_picomatch = __commonJS({
       }
       const opts = options || {};
       const posix = opts.windows;
-      const regex = isState ? picomatch5.compileRe(glob, options) : picomatch5.makeRe(glob, options, false, true);
+      const regex = isState ? picomatch7.compileRe(glob, options) : picomatch7.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch5(opts.ignore, ignoreOpts, returnState);
+        isIgnored = picomatch7(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch5.test(input2, regex, options, { glob, posix });
+        const { isMatch, match, output: output2 } = picomatch7.test(input2, regex, options, { glob, posix });
         const result = { glob, state, regex, posix, input: input2, output: output2, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
@@ -20835,7 +20835,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch5.test = (input2, regex, options, { glob, posix } = {}) => {
+    picomatch7.test = (input2, regex, options, { glob, posix } = {}) => {
       if (typeof input2 !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -20852,24 +20852,24 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch5.matchBase(input2, regex, options, posix);
+          match = picomatch7.matchBase(input2, regex, options, posix);
         } else {
           match = regex.exec(output2);
         }
       }
       return { isMatch: Boolean(match), match, output: output2 };
     };
-    picomatch5.matchBase = (input2, glob, options, posix = options && options.windows) => {
-      const regex = glob instanceof RegExp ? glob : picomatch5.makeRe(glob, options);
+    picomatch7.matchBase = (input2, glob, options, posix = options && options.windows) => {
+      const regex = glob instanceof RegExp ? glob : picomatch7.makeRe(glob, options);
       return regex.test(utils.basename(input2, { windows: posix }));
     };
-    picomatch5.isMatch = (str, patterns, options) => picomatch5(patterns, options)(str);
-    picomatch5.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch5.parse(p, options));
+    picomatch7.isMatch = (str, patterns, options) => picomatch7(patterns, options)(str);
+    picomatch7.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch7.parse(p, options));
       return parse4(pattern, { ...options, fastpaths: false });
     };
-    picomatch5.scan = (input2, options) => scan(input2, options);
-    picomatch5.compileRe = (state, options, returnOutput = false, returnState = false) => {
+    picomatch7.scan = (input2, options) => scan(input2, options);
+    picomatch7.compileRe = (state, options, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
@@ -20880,13 +20880,13 @@ var require_picomatch = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex = picomatch5.toRegex(source, options);
+      const regex = picomatch7.toRegex(source, options);
       if (returnState === true) {
         regex.state = state;
       }
       return regex;
     };
-    picomatch5.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
+    picomatch7.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
       if (!input2 || typeof input2 !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
@@ -20897,9 +20897,9 @@ var require_picomatch = __commonJS({
       if (!parsed.output) {
         parsed = parse4(input2, options);
       }
-      return picomatch5.compileRe(parsed, options, returnOutput, returnState);
+      return picomatch7.compileRe(parsed, options, returnOutput, returnState);
     };
-    picomatch5.toRegex = (source, options) => {
+    picomatch7.toRegex = (source, options) => {
       try {
         const opts = options || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
@@ -20908,8 +20908,8 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch5.constants = constants3;
-    module.exports = picomatch5;
+    picomatch7.constants = constants3;
+    module.exports = picomatch7;
   }
 });
 
@@ -20919,14 +20919,14 @@ var require_picomatch2 = __commonJS({
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils2();
-    function picomatch5(glob, options, returnState = false) {
+    function picomatch7(glob, options, returnState = false) {
       if (options && (options.windows === null || options.windows === void 0)) {
         options = { ...options, windows: utils.isWindows() };
       }
       return pico(glob, options, returnState);
     }
-    Object.assign(picomatch5, pico);
-    module.exports = picomatch5;
+    Object.assign(picomatch7, pico);
+    module.exports = picomatch7;
   }
 });
 
@@ -22853,8 +22853,8 @@ var require_stringifyString = __commonJS({
             case "u":
               {
                 str += json2.slice(start, i);
-                const code = json2.substr(i + 2, 4);
-                switch (code) {
+                const code2 = json2.substr(i + 2, 4);
+                switch (code2) {
                   case "0000":
                     str += "\\0";
                     break;
@@ -22880,8 +22880,8 @@ var require_stringifyString = __commonJS({
                     str += "\\P";
                     break;
                   default:
-                    if (code.substr(0, 2) === "00")
-                      str += "\\x" + code.substr(2);
+                    if (code2.substr(0, 2) === "00")
+                      str += "\\x" + code2.substr(2);
                     else
                       str += json2.substr(i, 6);
                 }
@@ -25380,22 +25380,22 @@ var require_errors2 = __commonJS({
   "node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
-      constructor(name, pos, code, message2) {
+      constructor(name, pos, code2, message2) {
         super();
         this.name = name;
-        this.code = code;
+        this.code = code2;
         this.message = message2;
         this.pos = pos;
       }
     };
     var YAMLParseError = class extends YAMLError {
-      constructor(pos, code, message2) {
-        super("YAMLParseError", pos, code, message2);
+      constructor(pos, code2, message2) {
+        super("YAMLParseError", pos, code2, message2);
       }
     };
     var YAMLWarning = class extends YAMLError {
-      constructor(pos, code, message2) {
-        super("YAMLWarning", pos, code, message2);
+      constructor(pos, code2, message2) {
+        super("YAMLWarning", pos, code2, message2);
       }
     };
     var prettifyError2 = (src, lc) => (error63) => {
@@ -26304,7 +26304,7 @@ var require_resolve_flow_scalar = __commonJS({
       const { offset, type, source, end } = scalar;
       let _type;
       let value;
-      const _onError = (rel, code, msg) => onError(offset + rel, code, msg);
+      const _onError = (rel, code2, msg) => onError(offset + rel, code2, msg);
       switch (type) {
         case "scalar":
           _type = Scalar.Scalar.PLAIN;
@@ -26502,9 +26502,9 @@ var require_resolve_flow_scalar = __commonJS({
     function parseCharCode(source, offset, length, onError) {
       const cc = source.substr(offset, length);
       const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
-      const code = ok ? parseInt(cc, 16) : NaN;
+      const code2 = ok ? parseInt(cc, 16) : NaN;
       try {
-        return String.fromCodePoint(code);
+        return String.fromCodePoint(code2);
       } catch {
         const raw = source.substr(offset - 2, length + 2);
         onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
@@ -26826,12 +26826,12 @@ var require_composer = __commonJS({
         this.prelude = [];
         this.errors = [];
         this.warnings = [];
-        this.onError = (source, code, message2, warning2) => {
+        this.onError = (source, code2, message2, warning2) => {
           const pos = getErrorPos(source);
           if (warning2)
-            this.warnings.push(new errors.YAMLWarning(pos, code, message2));
+            this.warnings.push(new errors.YAMLWarning(pos, code2, message2));
           else
-            this.errors.push(new errors.YAMLParseError(pos, code, message2));
+            this.errors.push(new errors.YAMLParseError(pos, code2, message2));
         };
         this.directives = new directives.Directives({ version: options.version || "1.2" });
         this.options = options;
@@ -26993,12 +26993,12 @@ var require_cst_scalar = __commonJS({
     var stringifyString = require_stringifyString();
     function resolveAsScalar(token, strict = true, onError) {
       if (token) {
-        const _onError = (pos, code, message2) => {
+        const _onError = (pos, code2, message2) => {
           const offset = typeof pos === "number" ? pos : Array.isArray(pos) ? pos[0] : pos.offset;
           if (onError)
-            onError(offset, code, message2);
+            onError(offset, code2, message2);
           else
-            throw new errors.YAMLParseError([offset, offset + 1], code, message2);
+            throw new errors.YAMLParseError([offset, offset + 1], code2, message2);
         };
         switch (token.type) {
           case "scalar":
@@ -29348,9 +29348,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addCodeBlock(code, lang) {
+  addCodeBlock(code2, lang) {
     const attrs = Object.assign({}, lang && { lang });
-    const element = this.wrap("pre", this.wrap("code", code), attrs);
+    const element = this.wrap("pre", this.wrap("code", code2), attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -32975,12 +32975,12 @@ function isIso7064Mod97(iban3) {
   let remainder = 0;
   const len = iban3.length;
   for (let i = 4; i < len; i++) {
-    const code = iban3.charCodeAt(i);
-    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
+    const code2 = iban3.charCodeAt(i);
+    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
   }
   for (let i = 0; i < 4; i++) {
-    const code = iban3.charCodeAt(i);
-    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
+    const code2 = iban3.charCodeAt(i);
+    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
   }
   return remainder === 1;
 }
@@ -42926,12 +42926,12 @@ function compileFn(schema, options) {
   doc.write(outputAccessor === null ? `return true;` : `return ${outputAccessor};`);
   const constantNames = ["INVALID", ...ctx.constants.keys()];
   const constantValues = [INVALID, ...ctx.constants.values()];
-  const code = doc.content.join("\n");
+  const code2 = doc.content.join("\n");
   const fullCode = options?.debug ? constantNames.length > 0 ? `// Constants: ${constantNames.join(", ")}
-${code}` : code : "";
+${code2}` : code2 : "";
   const F = Function;
   const factoryCode = `return (input) => {
-${code}
+${code2}
 }`;
   let fn;
   try {
@@ -49823,6 +49823,15 @@ var TriggerPolicy = external_exports.strictObject({
    */
   permissions: external_exports.array(RepositoryPermission).min(1).default(["write", "maintain", "admin"]).describe("On an issue, the label starts agent work (and spends money) only when the person who applied it has one of these permissions on the repository, checked through the API; a bot's label is never consent.")
 });
+var RequireDeclaration = external_exports.union([
+  external_exports.enum(["always", "never", "irreversible"]),
+  external_exports.strictObject({ above: RiskLevel.describe("A change whose computed risk is above this level must carry a declaration.") })
+]);
+var ResiliencePolicy = external_exports.strictObject({
+  requireDeclaration: RequireDeclaration.default("irreversible").describe(
+    "When a pull request must declare its risk and rollback plan (docs/proposal.md): `irreversible` (default: where a revert is not enough), `always`, `never`, or `{ above: <risk level> }`."
+  )
+});
 var Policy = external_exports.strictObject({
   /** A name for this policy, shown in the check run. */
   id: external_exports.string().min(1).optional().describe("A name for this policy, shown in the check run."),
@@ -49834,14 +49843,22 @@ var Policy = external_exports.strictObject({
   /** A shipped preset (`policies/<name>.yml`) this policy builds on. */
   extends: external_exports.string().regex(/^[a-z0-9][a-z0-9-]*$/, "a preset name: lowercase letters, digits and dashes").optional().describe("A shipped preset (`policies/<name>.yml`) this policy builds on."),
   description: external_exports.string().optional().describe("What this policy is for, in words."),
-  /** Logins whose pull requests are agent work (for example `renovate[bot]`, `my-agent[bot]`). */
-  agents: external_exports.array(external_exports.union([external_exports.string().min(1), external_exports.int().positive().transform(String)])).default([]).describe("Accounts whose pull requests are agent work: logins (for example `my-agent`) or, better, immutable account ids (for example `41898282`), which survive a rename. Every Bot account is an agent already."),
+  /**
+   * Accounts whose pull requests and commits are agent work besides the known coding agents (src/policy/agent-catalogue.ts),
+   * which are recognised in any case: logins, immutable account ids, catalogue names, or `all-known` (the catalogue,
+   * spelled out). Written as `all-known` alone or as a list; read as a list.
+   */
+  agents: external_exports.preprocess(
+    (value) => value === "all-known" ? [value] : value,
+    external_exports.array(external_exports.union([external_exports.string().min(1).max(100), external_exports.int().positive().transform(String)]))
+  ).default([]).describe("Accounts whose pull requests and commits are agent work, besides the known coding agents (copilot, claude, codex, devin, jules, openhands, cursor: docs/agents.md), which AAOE recognises in any case by their accounts and `Co-authored-by:` trailers: logins (for example `my-agent`) or, better, immutable account ids (for example `41898282`), which survive a rename; catalogue names; or `all-known` (the catalogue, spelled out; `agents: all-known` alone is read as `[all-known]`). Every Bot author is an agent already."),
   governance: external_exports.strictObject({
-    exemptBots: external_exports.array(external_exports.string().min(1)).default([]).describe("Bot logins (for example `dependabot[bot]`) whose pull requests are not governed unless labelled. Every other Bot author is governed.")
+    exemptBots: external_exports.array(external_exports.string().min(1)).default([]).describe("Bot logins (for example `dependabot[bot]`) whose pull requests are not governed unless labelled or written by an agent. Every other Bot author is governed. The shipped presets exempt `dependabot[bot]` and `renovate[bot]`.")
   }).default({ exemptBots: [] }).describe("Which pull requests AAOE governs beyond agents' and labelled ones."),
   trigger: TriggerPolicy.default({ label: "aaoe", permissions: ["write", "maintain", "admin"] }).describe("What starts agent work and puts a pull request under governance."),
   risk: RiskPolicy.default({ maxLevel: "high", requireHumanApprovalAbove: "low", packages: { ...DEFAULT_PACKAGE_RISK } }).describe("How much computed risk a change may carry, and from which level a person must approve it."),
   cost: CostPolicy.default({ hardFailOnBreach: true }).describe("Model spending caps per execution and per month."),
+  resilience: ResiliencePolicy.default({ requireDeclaration: "irreversible" }).describe("What the resilience gate asks a pull request to declare."),
   deployment: DeploymentPolicy.default({
     strategy: "canary",
     canaryPercent: 10,
@@ -49887,16 +49904,37 @@ var Declared = external_exports.strictObject({
   risk: external_exports.strictObject({ level: RiskLevel, rationale: external_exports.string().optional() }).optional(),
   cost: external_exports.strictObject({ tokens: external_exports.int().nonnegative().default(0), usd: external_exports.number().nonnegative().default(0) }).optional()
 });
-var ProposalFacts = external_exports.discriminatedUnion("status", [
+var IRREVERSIBLE_KINDS = ["schema-migration", "infrastructure", "data-change", "external-side-effect"];
+var IrreversibleKind = external_exports.enum(IRREVERSIBLE_KINDS);
+var Irreversible = external_exports.strictObject({ kind: IrreversibleKind, path: external_exports.string().min(1), why: external_exports.string().min(1) });
+var DerivedProposal = external_exports.strictObject({
+  /** How many files the change touches. */
+  files: external_exports.int().nonnegative(),
+  /** The packages, services or top-level directories touched (`(root)` for files at the root). */
+  areas: external_exports.array(external_exports.string()),
+  /** The CODEOWNERS file read at the base commit, or null when there is none. */
+  codeowners: external_exports.string().nullable(),
+  /** The owners of the touched paths, and how many touched paths no rule owns. */
+  owners: external_exports.array(external_exports.string()),
+  unowned: external_exports.int().nonnegative(),
+  /** What a revert of the merge commit cannot undo; empty: a revert undoes the change. */
+  irreversible: external_exports.array(Irreversible)
+});
+var DeclarationFacts = external_exports.discriminatedUnion("status", [
   external_exports.strictObject({
-    status: external_exports.literal("present"),
+    status: external_exports.literal("declared"),
     source: external_exports.enum(["aaoe", "pull-request-body"]),
-    strategy: external_exports.string().min(1),
-    rollbackPlan: external_exports.string().min(1),
-    blastRadius: external_exports.string().min(1)
+    rollbackPlan: external_exports.string().min(1).optional(),
+    blastRadius: external_exports.string().min(1).optional(),
+    strategy: external_exports.string().min(1).optional()
   }),
-  external_exports.strictObject({ status: external_exports.enum(["missing", "invalid"]), message: external_exports.string().min(1) })
+  external_exports.strictObject({ status: external_exports.literal("none") }),
+  external_exports.strictObject({ status: external_exports.literal("invalid"), message: external_exports.string().min(1) })
 ]);
+var ProposalFacts = external_exports.strictObject({
+  derived: DerivedProposal.optional(),
+  declaration: DeclarationFacts.default({ status: "none" })
+});
 var Change = external_exports.strictObject({
   files: external_exports.array(ChangedFile),
   author: external_exports.strictObject({
@@ -49907,7 +49945,7 @@ var Change = external_exports.strictObject({
   declared: Declared.optional(),
   /** The circuit breaker's freeze of the repository, or null when none is in force (absent: not known, no gate). */
   freeze: external_exports.strictObject({ until: external_exports.iso.datetime({ offset: true }), reason: external_exports.string() }).nullable().optional(),
-  /** The proposal of a governed pull request; the resilience gate judges it (absent: judged outside a pull request). */
+  /** The proposal of a governed pull request, derived and declared; the resilience gate judges it (absent: no such gate). */
   proposal: ProposalFacts.optional(),
   /** Spent so far by the execution behind this change. */
   /** Files of the change that are a plan step's change packages, with their kind (weighed by `risk.packages`). */
@@ -49916,6 +49954,246 @@ var Change = external_exports.strictObject({
   /** When the change is judged (ISO 8601). */
   at: external_exports.iso.datetime({ offset: true })
 });
+
+// src/policy/derive-proposal.ts
+var import_picomatch2 = __toESM(require_picomatch2(), 1);
+
+// src/agent/codeowners.ts
+var import_picomatch = __toESM(require_picomatch2(), 1);
+
+// src/text/slashes.ts
+function trimTrailingSlashes(text2) {
+  let end = text2.length;
+  while (end > 0 && text2.charCodeAt(end - 1) === 47) end--;
+  return text2.slice(0, end);
+}
+function trimLeadingSlashes(text2) {
+  let start = 0;
+  while (start < text2.length && text2.charCodeAt(start) === 47) start++;
+  return text2.slice(start);
+}
+
+// src/agent/codeowners.ts
+function matchingRule(codeowners, path2) {
+  const normalized = trimLeadingSlashes(path2);
+  for (let i = codeowners.rules.length - 1; i >= 0; i--) {
+    const rule = codeowners.rules[i];
+    if (matcherFor(rule.pattern)(normalized)) return rule;
+  }
+  return void 0;
+}
+function ownersOf(codeowners, path2) {
+  return matchingRule(codeowners, path2)?.owners ?? [];
+}
+var matchers = /* @__PURE__ */ new Map();
+function matcherFor(pattern) {
+  let matcher = matchers.get(pattern);
+  if (!matcher) {
+    matcher = compile2(pattern);
+    matchers.set(pattern, matcher);
+  }
+  return matcher;
+}
+function compile2(pattern) {
+  const directoryOnly = pattern.endsWith("/");
+  let body = trimTrailingSlashes(trimLeadingSlashes(pattern));
+  const anchored = pattern.startsWith("/") || body.includes("/");
+  body = body.replace(/[[\]{}()!+@]/g, (c) => `\\${c}`);
+  if (body === "" || body === "**") return () => true;
+  const base = anchored ? body : `**/${body}`;
+  const lastSegment = body.split("/").at(-1);
+  const globs = [];
+  if (!directoryOnly) globs.push(base);
+  if (lastSegment !== "*") globs.push(`${base}/**/*`);
+  return (0, import_picomatch.default)(globs, { dot: true, nobrace: true, noextglob: true, nonegate: true });
+}
+
+// src/policy/derive-proposal.ts
+var MAX_PATCH_SCAN_CHARS = 1e6;
+var CONTAINER_DIRS = /* @__PURE__ */ new Set(["packages", "services", "apps", "libs", "modules", "cmd", "crates", "components", "plugins", "functions", "lambdas"]);
+var NOT_CODE = ["**/*.md", "**/*.rst", "**/*.txt"];
+var PATH_RULES = [
+  {
+    kind: "schema-migration",
+    why: "a migrations directory",
+    // Rails db/migrate, Django/Knex/TypeORM/Sequelize/Laravel/Ecto/Prisma/golang-migrate migrations, EF Migrations,
+    // Alembic versions, Flyway db/migration and V<n>__ files, Liquibase changelogs
+    globs: [
+      "**/migrations/**",
+      "**/Migrations/**",
+      "**/migrate/**",
+      "**/db/migration/**",
+      "**/alembic/versions/**",
+      "**/flyway/**",
+      "**/liquibase/**",
+      "**/db.changelog*",
+      "**/V[0-9]*__*.sql"
+    ]
+  },
+  { kind: "schema-migration", why: "a database schema applied as a whole (Prisma `db push`, Rails `db:schema:load`)", globs: ["**/schema.prisma", "**/db/schema.rb", "**/db/structure.sql"] },
+  {
+    kind: "infrastructure",
+    why: "infrastructure as code: a revert changes the files, not the infrastructure, and what was destroyed or replaced in between comes back empty",
+    globs: [
+      "**/*.tf",
+      "**/*.tf.json",
+      "**/*.tfvars",
+      "**/*.tfvars.json",
+      "**/terragrunt.hcl",
+      "**/Pulumi.yaml",
+      "**/Pulumi.*.yaml",
+      "**/cloudformation/**",
+      "**/*.cfn.yaml",
+      "**/*.cfn.yml",
+      "**/*.cfn.json",
+      "**/cdk.json",
+      "**/*.bicep",
+      "**/serverless.yml",
+      "**/serverless.yaml"
+    ],
+    removal: true
+  },
+  {
+    kind: "data-change",
+    why: "a seed or backfill script: what it writes stays after a revert",
+    globs: ["**/seeds/**", "**/seed/**", "**/seeders/**", "**/seeds.*", "**/seed.*", "**/*backfill*", "**/*backfill*/**", "**/data-migrations/**", "**/data_migrations/**", "**/datamigrations/**"]
+  },
+  { kind: "external-side-effect", why: "DNS records: resolvers keep the old answers for their TTL after a revert", globs: ["**/*.zone", "**/dns/**", "**/octodns/**", "**/dnsconfig.js"] }
+];
+var compiledRules = PATH_RULES.map((rule) => ({ rule, match: (0, import_picomatch2.default)(rule.globs, { dot: true, ignore: NOT_CODE }) }));
+var SQL_DDL = /* @__PURE__ */ new Set(["CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE", "GRANT", "REVOKE"]);
+var SQL_DML = /* @__PURE__ */ new Set(["INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "COPY", "REPLACE"]);
+var isCiFile = (0, import_picomatch2.default)([".github/workflows/*.yml", ".github/workflows/*.yaml", ".github/actions/**", ".gitlab-ci.yml", ".circleci/config.yml", "**/Jenkinsfile", "azure-pipelines.yml"], { dot: true });
+var PUBLISH_NEEDLES = [
+  "npm publish",
+  "yarn publish",
+  "yarn npm publish",
+  "pnpm publish",
+  "bun publish",
+  "twine upload",
+  "poetry publish",
+  "uv publish",
+  "gh-action-pypi-publish",
+  "cargo publish",
+  "gem push",
+  "mvn deploy",
+  "gradle publish",
+  "gradlew publish",
+  "nuget push",
+  "docker push",
+  "docker/build-push-action",
+  "goreleaser",
+  "gh release create",
+  "action-gh-release",
+  "semantic-release",
+  "changesets/action",
+  "helm push",
+  "vsce publish",
+  "ovsx publish",
+  "terraform apply",
+  "pulumi up",
+  "kubectl apply"
+];
+var STATEFUL_KINDS = /* @__PURE__ */ new Set(["PersistentVolumeClaim", "PersistentVolume", "Namespace", "CustomResourceDefinition"]);
+function deriveProposal(input2) {
+  const areas = /* @__PURE__ */ new Set();
+  const owners = /* @__PURE__ */ new Set();
+  let unowned = 0;
+  const irreversible = [];
+  for (const file2 of input2.files) {
+    const paths = file2.previousPath && file2.previousPath !== file2.path ? [file2.path, file2.previousPath] : [file2.path];
+    for (const path2 of paths) {
+      areas.add(areaOf(path2));
+      if (!input2.codeowners) continue;
+      const found2 = ownersOf(input2.codeowners.parsed, path2);
+      if (found2.length === 0) unowned++;
+      for (const owner of found2) owners.add(owner);
+    }
+    const found = irreversibleOf(file2);
+    if (found) irreversible.push(found);
+  }
+  return {
+    files: input2.files.length,
+    areas: [...areas].sort(),
+    codeowners: input2.codeowners?.path ?? null,
+    owners: [...owners].sort(),
+    unowned,
+    irreversible
+  };
+}
+function areaOf(path2) {
+  const segments = path2.split("/");
+  if (segments.length === 1) return "(root)";
+  const [first = "", second = ""] = segments;
+  return CONTAINER_DIRS.has(first) && segments.length > 2 ? `${first}/${second}/` : `${first}/`;
+}
+function irreversibleOf(file2) {
+  const removed = file2.status === "removed";
+  for (const { rule, match } of compiledRules) {
+    if (removed && !rule.removal || !match(file2.path)) continue;
+    return { kind: rule.kind, path: file2.path, why: rule.why };
+  }
+  if (file2.path.toLowerCase().endsWith(".sql") && !removed) return sqlChange(file2);
+  if (isCiFile(file2.path) && !removed) {
+    const needle = firstAdded(file2.patch, (line) => {
+      const lower = line.toLowerCase();
+      return PUBLISH_NEEDLES.find((n) => lower.includes(n));
+    });
+    if (needle) return { kind: "external-side-effect", path: file2.path, why: `CI that publishes or applies (\`${needle}\`): what it releases stays released after a revert` };
+  }
+  if (/\.ya?ml$/i.test(file2.path)) {
+    const kind = firstChanged(file2.patch, "-", (line) => {
+      const text2 = line.trim();
+      if (!text2.startsWith("kind:")) return void 0;
+      const value = text2.slice("kind:".length).trim().replace(/^["']|["']$/g, "");
+      return STATEFUL_KINDS.has(value) ? value : void 0;
+    });
+    if (kind) return { kind: "infrastructure", path: file2.path, why: `a Kubernetes ${kind} removed: what it holds is deleted, and a revert re-creates it empty` };
+  }
+  return void 0;
+}
+function sqlChange(file2) {
+  if (file2.patch === void 0) {
+    return { kind: "schema-migration", path: file2.path, why: "SQL that GitHub shows no patch for: AAOE cannot tell whether it changes the schema or the data" };
+  }
+  const found = firstAdded(file2.patch, (line) => {
+    const word = firstWord(line);
+    if (SQL_DDL.has(word)) return { kind: "schema-migration", word };
+    if (SQL_DML.has(word)) return { kind: "data-change", word };
+    return void 0;
+  });
+  if (!found) return void 0;
+  return { kind: found.kind, path: file2.path, why: `${found.kind === "schema-migration" ? "DDL" : "DML"} in SQL (\`${found.word}\`)` };
+}
+function firstWord(line) {
+  let i = 0;
+  while (i < line.length && (line[i] === " " || line[i] === "	")) i++;
+  let word = "";
+  for (; i < line.length && word.length <= 16; i++) {
+    const c = line[i];
+    if (!/[A-Za-z]/.test(c)) break;
+    word += c;
+  }
+  return word.toUpperCase();
+}
+function firstAdded(patch, test) {
+  return firstChanged(patch, "+", test);
+}
+function firstChanged(patch, sign, test) {
+  if (patch === void 0) return void 0;
+  const text2 = patch.length > MAX_PATCH_SCAN_CHARS ? patch.slice(0, MAX_PATCH_SCAN_CHARS) : patch;
+  let start = 0;
+  while (start < text2.length) {
+    let end = text2.indexOf("\n", start);
+    if (end === -1) end = text2.length;
+    if (text2[start] === sign && !text2.startsWith(sign.repeat(3), start)) {
+      const found = test(text2.slice(start + 1, end));
+      if (found !== void 0) return found;
+    }
+    start = end + 1;
+  }
+  return void 0;
+}
 
 // src/policy/gates/cost.ts
 function evaluateCostGate(change, policy) {
@@ -49958,15 +50236,15 @@ function formatUsd(usd) {
 }
 
 // src/policy/gates/protected-paths.ts
-var import_picomatch = __toESM(require_picomatch2(), 1);
+var import_picomatch3 = __toESM(require_picomatch2(), 1);
 var CONFIG_PATHS = [".github/aaoe.yml", ".github/aaoe.yaml"];
 var DEFAULT_PROTECTED_PATHS = [".github/workflows/**", "policies/**"];
 function evaluateProtectedPathsGate(change, policy) {
-  const isConfig = (0, import_picomatch.default)([...CONFIG_PATHS], { dot: true });
+  const isConfig = (0, import_picomatch3.default)([...CONFIG_PATHS], { dot: true });
   const extended2 = new Set(policy.configFiles ?? []);
-  const isDefault = (0, import_picomatch.default)([...DEFAULT_PROTECTED_PATHS], { dot: true });
-  const isReleased = policy.allow.length > 0 ? (0, import_picomatch.default)(policy.allow, { dot: true }) : () => false;
-  const isExtra = policy.paths.length > 0 ? (0, import_picomatch.default)(policy.paths, { dot: true }) : () => false;
+  const isDefault = (0, import_picomatch3.default)([...DEFAULT_PROTECTED_PATHS], { dot: true });
+  const isReleased = policy.allow.length > 0 ? (0, import_picomatch3.default)(policy.allow, { dot: true }) : () => false;
+  const isExtra = policy.paths.length > 0 ? (0, import_picomatch3.default)(policy.paths, { dot: true }) : () => false;
   const protectedBy = (path2) => {
     if (isConfig(path2)) return "the AAOE configuration";
     if (extended2.has(path2)) return "a file the AAOE configuration extends (`_extends`)";
@@ -50039,37 +50317,205 @@ function evaluateBreakerGate(freeze, policy) {
   };
 }
 
+// src/agent/proposal.ts
+var PROPOSAL_DOCS_URL = "https://github.com/aaoe/aaoe/blob/main/docs/proposal.md";
+var PROPOSAL_BLOCK_INFO = "aaoe-proposal";
+var Text = external_exports.string().regex(/\S/, "must not be empty");
+var RepoPath = external_exports.string().min(1, "a path must not be empty").regex(/^[^\u0000]*$/, "a path must not contain a NUL character").regex(/^[^\\]*$/, "a path uses forward slashes (/), not backslashes").regex(/^(?!\/)/, "a path is relative to the repository root: remove the leading /").regex(/^(?![\s\S]*\/\/)(?![\s\S]*\/$)/, "a path must not have empty segments (// or a trailing /)").regex(/^(?!(?:[\s\S]*\/)?\.\.(?:\/|$))/, "a path must not contain .. segments: an edit stays inside the repository").regex(/^(?!(?:[\s\S]*\/)?\.(?:\/|$))/, "a path must not contain . segments: write it without ./");
+var Replacement = external_exports.strictObject({
+  /** Text that occurs exactly once in the file at the time this replacement applies. */
+  search: external_exports.string().min(1, "a search text must not be empty"),
+  replace: external_exports.string()
+});
+var CreateEdit = external_exports.strictObject({
+  action: external_exports.literal("create"),
+  path: RepoPath,
+  content: external_exports.string()
+});
+var UpdateEdit = external_exports.strictObject({
+  action: external_exports.literal("update"),
+  path: RepoPath,
+  /** The whole new content of the file. */
+  content: external_exports.string().optional(),
+  /** Applied in order, each to the result of the one before. */
+  replacements: external_exports.array(Replacement).min(1, "give at least one replacement, or the whole content").optional()
+}).refine((edit) => edit.content === void 0 !== (edit.replacements === void 0), {
+  message: "an update gives either `content` (the whole new file) or `replacements`, exactly one of them"
+}).meta({ oneOf: [{ required: ["content"] }, { required: ["replacements"] }] });
+var DeleteEdit = external_exports.strictObject({
+  action: external_exports.literal("delete"),
+  path: RepoPath
+});
+var Edit = external_exports.discriminatedUnion("action", [CreateEdit, UpdateEdit, DeleteEdit], {
+  error: (issue3) => issue3.code === "invalid_union" ? "the action is one of create, update, delete" : void 0
+});
+var Classification = external_exports.enum(["feature", "bug", "infra", "ops", "docs"]);
+var DeploymentStrategy = external_exports.enum(["canary", "blue_green", "rolling", "direct"]);
+var Proposal = external_exports.strictObject({
+  /** One or two sentences: what the change does. */
+  summary: Text,
+  classification: Classification,
+  edits: external_exports.array(Edit).min(1, "a proposal changes at least one file"),
+  /** The agent's own assessment; the computed risk is the higher of this and AAOE's. */
+  risk: external_exports.strictObject({ level: RiskLevel, rationale: Text }),
+  cost: external_exports.strictObject({
+    estimatedTokens: external_exports.int().nonnegative(),
+    estimatedUsd: external_exports.number().nonnegative()
+  }),
+  deployment: external_exports.strictObject({
+    strategy: DeploymentStrategy,
+    notes: external_exports.string().optional()
+  }),
+  rollbackPlan: Text,
+  /** What breaks, and for whom, if the change is wrong. */
+  blastRadius: Text
+});
+var Declaration = external_exports.strictObject({
+  summary: Text.optional().describe("One or two sentences: what the change does."),
+  classification: Classification.optional(),
+  risk: external_exports.strictObject({ level: RiskLevel, rationale: Text.optional() }).optional().describe("The author's risk assessment: the risk AAOE judges is the higher of this and its own."),
+  rollbackPlan: Text.optional().describe("How to undo the change where a revert of the merge commit is not enough (a down migration, a restore)."),
+  blastRadius: Text.optional().describe("What breaks, and for whom, if the change is wrong."),
+  cost: external_exports.strictObject({ estimatedTokens: external_exports.int().nonnegative().optional(), estimatedUsd: external_exports.number().nonnegative().optional() }).optional().describe("What making the change cost the agent: recorded as declared (never as measured) and counted against the cost caps."),
+  deployment: external_exports.strictObject({ strategy: DeploymentStrategy.optional(), notes: external_exports.string().optional() }).optional(),
+  edits: external_exports.unknown().optional().describe("Ignored: the diff is the pull request. Accepted so that a block in the full proposal format (older agents) still reads.")
+});
+var BLOCK = `\`\`\`${PROPOSAL_BLOCK_INFO}`;
+var DECLARATION_KEYS = Object.keys(Declaration.shape).filter((k) => k !== "edits");
+
 // src/policy/gates/resilience.ts
-function evaluateResilienceGate(proposal, deployment) {
+function requiredDeclaration(rule, derived2, risk) {
+  if (rule === "never") return [];
+  const asked = [];
+  if (derived2.irreversible.length > 0) asked.push({ field: "rollbackPlan", why: "irreversible" });
+  const everything = rule === "always" ? "always" : typeof rule === "object" && compareRisk(risk, rule.above) > 0 ? "above" : void 0;
+  if (everything) {
+    if (asked.length === 0) asked.push({ field: "rollbackPlan", why: everything });
+    asked.push({ field: "risk", why: everything });
+  }
+  return asked;
+}
+function evaluateResilienceGate(input2) {
+  const { proposal, derived: derived2, declared, risk, policy } = input2;
   const base = { gate: "resilience", title: "Resilience", findings: [] };
-  if (proposal.status !== "present") {
+  const declaration = proposal.declaration;
+  const rule = policy.resilience.requireDeclaration;
+  const evidence = [...derivedEvidence(derived2, policy.deployment), ...declaredEvidence(declaration, declared)];
+  if (declaration.status === "invalid") {
     return {
       ...base,
       outcome: "failed",
-      reason: proposal.status === "missing" ? "The pull request carries no proposal: no rollback plan, deployment strategy or blast radius." : "The pull request's proposal does not validate.",
-      evidence: [proposal.message],
-      hint: `Fix the pull request body: ${proposal.message}`
+      reason: "The pull request's `aaoe-proposal` block does not validate: what it declares cannot be taken, and ignoring it could drop a risk it raises.",
+      evidence: [...evidence, ...declaration.message.split("\n").slice(0, 20).map(quoted)],
+      hint: `Fix the block as the evidence says, or remove it: AAOE derives the rest from the change (the format: ${PROPOSAL_DOCS_URL}).`
     };
   }
-  const evidence = [
-    `proposal from ${proposal.source === "aaoe" ? "AAOE (the issue it was made for)" : "the aaoe-proposal block of the pull request body"}`,
-    `deployment: ${proposal.strategy} (the policy deploys by ${deployment.strategy}${deployment.strategy === "canary" ? ` at ${deployment.canaryPercent}%` : ""})`,
-    `rollback plan: ${oneLine(proposal.rollbackPlan)}`,
-    `blast radius: ${oneLine(proposal.blastRadius)}`
-  ];
-  return { ...base, outcome: "passed", reason: "The proposal gives a rollback plan, a deployment strategy and its blast radius.", evidence };
+  const asked = requiredDeclaration(rule, derived2, risk);
+  const has = (field) => field === "rollbackPlan" ? declaration.status === "declared" && declaration.rollbackPlan !== void 0 : declared?.risk?.rationale !== void 0;
+  const missing = asked.filter((a) => !has(a.field));
+  const ruleText = `resilience.requireDeclaration: ${formatRule(rule)}`;
+  if (declaration.status === "none") evidence.push(`declaration: none in the pull request body, ${asked.length === 0 ? "none required" : "one is required"} (${ruleText})`);
+  else {
+    const where = declaration.source === "aaoe" ? "AAOE's own proposal" : "the aaoe-proposal block of the pull request body";
+    evidence.push(`declaration: ${where}; ${asked.length === 0 ? "none required" : `required here: ${asked.map((a) => a.field).join(", ")}`} (${ruleText})`);
+  }
+  if (missing.length === 0) {
+    const reason = derived2.irreversible.length > 0 ? has("rollbackPlan") ? `A revert cannot undo ${describe3(derived2.irreversible)}, and the pull request declares how to roll back.` : `A revert cannot undo ${describe3(derived2.irreversible)}; the policy asks for no declaration (${ruleText}).` : asked.length > 0 ? "The pull request declares what the policy asks for; a revert of the merge commit undoes the change." : "A revert of the merge commit undoes the change; nothing more needs declaring.";
+    return { ...base, outcome: "passed", reason, evidence };
+  }
+  const reasons = [];
+  if (missing.some((m) => m.why === "irreversible")) {
+    reasons.push(`A revert of the merge commit cannot undo ${describe3(derived2.irreversible)} and the pull request declares no rollback plan.`);
+  }
+  const everything = missing.find((m) => m.why !== "irreversible");
+  if (everything) {
+    const asks = everything.why === "always" ? "every pull request" : `a change of risk ${risk} (above ${typeof rule === "object" ? rule.above : ""})`;
+    reasons.push(`The policy asks ${asks} to declare its risk and rollback plan (${ruleText}); this one declares no ${missing.map(fieldName).join(" and no ")}.`);
+  }
+  return { ...base, outcome: "failed", reason: reasons.join(" "), evidence, hint: hintFor(missing.map((m) => m.field), risk, derived2) };
 }
-function oneLine(text2) {
-  const line = text2.replace(/\s+/g, " ").trim().replace(/@(?=[\w-])/g, "@\u200D");
-  return line.length > 200 ? `${line.slice(0, 199)}\u2026` : line;
+var KIND = {
+  "schema-migration": "schema migration",
+  infrastructure: "infrastructure change",
+  "data-change": "data change",
+  "external-side-effect": "external side effect"
+};
+var MAX_NAMED = 20;
+function derivedEvidence(derived2, deployment) {
+  const lines = [
+    `deployment: ${deployment.strategy}${deployment.strategy === "canary" ? ` at ${deployment.canaryPercent}%` : ""} (from the policy)`,
+    "rollback: a revert of the merge commit (derived)"
+  ];
+  if (derived2.irreversible.length === 0) lines.push("what a revert cannot undo: nothing found (derived)");
+  for (const item of derived2.irreversible.slice(0, MAX_NAMED)) lines.push(`${KIND[item.kind]}: ${code(item.path)} (${item.why}) (derived)`);
+  if (derived2.irreversible.length > MAX_NAMED) lines.push(`\u2026 and ${derived2.irreversible.length - MAX_NAMED} more files a revert cannot undo (derived)`);
+  const files = `${derived2.files} file${derived2.files === 1 ? "" : "s"}`;
+  const areas = derived2.areas.slice(0, 10).map(code).join(", ") + (derived2.areas.length > 10 ? ` and ${derived2.areas.length - 10} more` : "");
+  const owners = derived2.codeowners === null ? "no CODEOWNERS file at the base" : derived2.owners.length === 0 ? "no owner in CODEOWNERS at the base" : `owners ${derived2.owners.slice(0, 10).map(noMention).join(", ")}${derived2.owners.length > 10 ? ` and ${derived2.owners.length - 10} more` : ""} (CODEOWNERS at the base)`;
+  const unowned = derived2.codeowners !== null && derived2.owners.length > 0 && derived2.unowned > 0 ? `, ${derived2.unowned} path${derived2.unowned === 1 ? "" : "s"} without an owner` : "";
+  lines.push(`blast radius: ${files} in ${areas || "no directory"}; ${owners}${unowned} (derived)`);
+  return lines;
+}
+function declaredEvidence(declaration, declared) {
+  if (declaration.status !== "declared") return [];
+  const from = declaration.source === "aaoe" ? "declared in AAOE's proposal" : "declared in the pull request body";
+  const lines = [];
+  if (declaration.strategy) lines.push(`deployment strategy: ${quoted(declaration.strategy)} (${from}; the policy's strategy is the one used)`);
+  if (declaration.rollbackPlan) lines.push(`rollback plan: ${quoted(declaration.rollbackPlan)} (${from})`);
+  if (declaration.blastRadius) lines.push(`blast radius: ${quoted(declaration.blastRadius)} (${from})`);
+  if (declared?.risk) lines.push(`risk: ${declared.risk.level}${declared.risk.rationale ? `, ${quoted(declared.risk.rationale)}` : ""} (${from}; it only ever raises AAOE's)`);
+  if (declared?.cost) lines.push(`cost: ${declared.cost.tokens} tokens, $${declared.cost.usd.toFixed(2)} (${from}; recorded as declared, not measured)`);
+  return lines;
+}
+function hintFor(fields, risk, derived2) {
+  const parts = [];
+  if (fields.includes("risk")) parts.push(`"risk": {"level": "${risk}", "rationale": "<why this risk>"}`);
+  if (fields.includes("rollbackPlan")) {
+    const how = derived2.irreversible.length > 0 ? `<how to undo the ${KIND[derived2.irreversible[0].kind]}: a down migration, a restore, a manual step>` : "<how to roll the change back>";
+    parts.push(`"rollbackPlan": "${how}"`);
+  }
+  const what = fields.includes("risk") ? "Declare the risk and how to roll back" : "Declare how to undo it";
+  return [
+    `${what}: add this block to the pull request body (edit the description; AAOE judges it again). Every other field is optional (the format: ${PROPOSAL_DOCS_URL}).`,
+    "",
+    "  ```aaoe-proposal",
+    `  {${parts.join(", ")}}`,
+    "  ```"
+  ].join("\n");
+}
+function describe3(items) {
+  const [first] = items;
+  if (!first) return "nothing";
+  return `${article(KIND[first.kind])} (${code(first.path)})${items.length > 1 ? ` and ${items.length - 1} more file${items.length === 2 ? "" : "s"}` : ""}`;
+}
+function article(noun) {
+  return `${/^[aeiou]/.test(noun) ? "an" : "a"} ${noun}`;
+}
+function fieldName(field) {
+  return field.field === "risk" ? "risk with a rationale" : "rollback plan";
+}
+function formatRule(rule) {
+  return typeof rule === "object" ? `{ above: ${rule.above} }` : rule;
+}
+function code(path2) {
+  const text2 = path2.replace(/`/g, "'").replace(/[\u0000-\u001f\u007f]/g, "\uFFFD");
+  return `\`${text2.length > 120 ? `${text2.slice(0, 119)}\u2026` : text2}\``;
+}
+function noMention(owner) {
+  return owner.replace(/@(?=[\w-])/g, "@\u200D");
+}
+function quoted(text2) {
+  const line = text2.replace(/\s+/g, " ").trim();
+  const short2 = line.length > 200 ? `${line.slice(0, 199)}\u2026` : line;
+  return noMention(short2).replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\[/g, "\\[").replace(/\]/g, "\\]");
 }
 
 // src/policy/gates/risk.ts
-var import_picomatch3 = __toESM(require_picomatch2(), 1);
+var import_picomatch5 = __toESM(require_picomatch2(), 1);
 
 // src/policy/binary-path.ts
-var import_picomatch2 = __toESM(require_picomatch2(), 1);
-var BINARY_PATH = (0, import_picomatch2.default)(["**/*.{png,jpg,jpeg,gif,webp,ico,bmp,tiff,pdf,zip,gz,tgz,bz2,xz,7z,jar,war,woff,woff2,ttf,otf,eot,mp3,mp4,mov,avi,wasm,so,dll,dylib,exe,bin,class,pyc}"], { dot: true, nocase: true });
+var import_picomatch4 = __toESM(require_picomatch2(), 1);
+var BINARY_PATH = (0, import_picomatch4.default)(["**/*.{png,jpg,jpeg,gif,webp,ico,bmp,tiff,pdf,zip,gz,tgz,bz2,xz,7z,jar,war,woff,woff2,ttf,otf,eot,mp3,mp4,mov,avi,wasm,so,dll,dylib,exe,bin,class,pyc}"], { dot: true, nocase: true });
 
 // src/policy/gates/risk.ts
 var RISK_AREAS = [
@@ -50189,7 +50635,7 @@ var SIZE_THRESHOLDS = {
   high: { lines: 1e3, files: 100 }
 };
 var DELETION_THRESHOLDS = { high: { files: 10, lines: 500 } };
-var compiledAreas = RISK_AREAS.map((area) => ({ area, match: (0, import_picomatch3.default)(area.globs, { dot: true, ...area.except ? { ignore: area.except } : {} }) }));
+var compiledAreas = RISK_AREAS.map((area) => ({ area, match: (0, import_picomatch5.default)(area.globs, { dot: true, ...area.except ? { ignore: area.except } : {} }) }));
 function isSubmoduleBump(patch) {
   if (patch === void 0) return false;
   let changed = 0;
@@ -53030,9 +53476,9 @@ function encodePasswordAsBmpString(password) {
     return new Uint8Array(0);
   const bytes = new Uint8Array(password.length * 2 + 2);
   for (let i = 0; i < password.length; i++) {
-    const code = password.charCodeAt(i);
-    bytes[i * 2] = code >> 8 & 255;
-    bytes[i * 2 + 1] = code & 255;
+    const code2 = password.charCodeAt(i);
+    bytes[i * 2] = code2 >> 8 & 255;
+    bytes[i * 2 + 1] = code2 & 255;
   }
   return bytes;
 }
@@ -54756,7 +55202,7 @@ var creator = {
 };
 
 // src/policy/gates/secrets.ts
-var import_picomatch4 = __toESM(require_picomatch2(), 1);
+var import_picomatch6 = __toESM(require_picomatch2(), 1);
 
 // src/policy/patch.ts
 var HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/;
@@ -54908,7 +55354,7 @@ var CONFIG = {
     { id: HIGH_ENTROPY_RULE_ID, rule: highEntropyRule }
   ]
 };
-var KIND = {
+var KIND2 = {
   "@secretlint/secretlint-rule-aws": "an AWS credential",
   "@secretlint/secretlint-rule-privatekey": "a private key",
   "@secretlint/secretlint-rule-github": "a GitHub token",
@@ -54922,7 +55368,7 @@ var KIND = {
   [HIGH_ENTROPY_RULE_ID]: "a high-entropy value assigned to a secret-looking name"
 };
 async function scanSecrets(files, policy) {
-  const ignored = policy.ignorePaths.length > 0 ? (0, import_picomatch4.default)(policy.ignorePaths, { dot: true }) : () => false;
+  const ignored = policy.ignorePaths.length > 0 ? (0, import_picomatch6.default)(policy.ignorePaths, { dot: true }) : () => false;
   const findings = [];
   const unscanned = [];
   for (const file2 of files) {
@@ -54952,7 +55398,7 @@ async function scanSecrets(files, policy) {
       const end = lines[message2.loc.end.line - 1] ?? start;
       if (!start || !end) continue;
       const rule = message2.ruleId;
-      const kind = KIND[rule] ?? `a secret (${rule.replace("@secretlint/secretlint-rule-", "")})`;
+      const kind = KIND2[rule] ?? `a secret (${rule.replace("@secretlint/secretlint-rule-", "")})`;
       findings.push({
         path: file2.path,
         startLine: start.line,
@@ -55028,12 +55474,16 @@ async function evaluatePolicy(change, policy) {
       return evaluateRiskGate(assessed, policy.risk);
     }),
     guard("cost", "Cost", () => evaluateCostGate(change, policy.cost)),
-    // a governed pull request always brings its proposal facts; a change judged on its own (the CLI) has none
-    ...change.proposal ? [guard("resilience", "Resilience", () => evaluateResilienceGate(change.proposal, policy.deployment))] : [],
+    // a governed pull request always brings its proposal facts; a change judged on its own (the CLI) may (`"proposal": {}`)
+    ...change.proposal ? [guard("resilience", "Resilience", () => resilience(change, change.proposal, risk.level, policy))] : [],
     ...change.freeze !== void 0 ? [guard("circuit-breaker", "Circuit breaker", () => evaluateBreakerGate(change.freeze ?? null, policy.circuitBreaker))] : []
   ]);
   const conclusion = concludeGates(gates);
   return { policyId: policy.id ?? policy.extends ?? "policy", conclusion, title: titleFor(conclusion, gates, risk), gates, risk };
+}
+function resilience(change, proposal, risk, policy) {
+  const derived2 = proposal.derived ?? deriveProposal({ files: change.files });
+  return evaluateResilienceGate({ proposal, derived: derived2, declared: change.declared, risk, policy });
 }
 function concludeGates(gates) {
   if (gates.some((g2) => g2.outcome === "failed")) return "failure";
@@ -55192,7 +55642,7 @@ function dotted(path2) {
   if (path2.length === 0) return "(root)";
   return path2.map((p, i) => typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`).join("");
 }
-function describe3(value) {
+function describe4(value) {
   if (value === null || value === void 0) return "an empty value";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
@@ -55202,8 +55652,8 @@ function describe3(value) {
 
 // src/policy/load-policy.ts
 function formatPolicyError(e) {
-  const oneLine2 = (s) => s.replace(/\s*\n\s*/g, " ");
-  return `${e.file}:${e.line}:${e.column}: ${oneLine2(e.message)} (at ${e.path}). Fix: ${oneLine2(e.hint)}`;
+  const oneLine = (s) => s.replace(/\s*\n\s*/g, " ");
+  return `${e.file}:${e.line}:${e.column}: ${oneLine(e.message)} (at ${e.path}). Fix: ${oneLine(e.hint)}`;
 }
 var EMPTY_HINT = "write a policy, for example `extends: standard`";
 function loadPolicy(text2, file2) {
@@ -55271,7 +55721,7 @@ function loadPolicy(text2, file2) {
   }
   if (!isPlainObject2(value)) {
     const hint = Array.isArray(value) ? `a policy is a mapping, not a list: remove the leading \`- \` and write keys such as ${allowedKeys([]).join(", ")}` : colonWithoutSpace(value) ?? `a policy is a mapping of keys: ${allowedKeys([]).join(", ")}`;
-    errors.push(error63(rootOffset, [], `a policy is a mapping of keys, found ${describe3(value)}`, hint));
+    errors.push(error63(rootOffset, [], `a policy is a mapping of keys, found ${describe4(value)}`, hint));
     return { ok: false, errors: sortErrors(errors) };
   }
   const locate = locator(doc, at);
@@ -55286,7 +55736,7 @@ function resolvePolicy(source, presets) {
   const locate = source.locate ?? (() => ({ line: 1, column: 1 }));
   const input2 = source.policy;
   if (!isPlainObject2(input2)) {
-    return { ok: false, errors: [{ file: file2, line: 1, column: 1, path: "(root)", message: `a policy is a mapping of keys, found ${describe3(input2)}`, hint: `write keys such as ${allowedKeys([]).join(", ")}` }] };
+    return { ok: false, errors: [{ file: file2, line: 1, column: 1, path: "(root)", message: `a policy is a mapping of keys, found ${describe4(input2)}`, hint: `write keys such as ${allowedKeys([]).join(", ")}` }] };
   }
   const written = PolicyAsWrittenSchema.safeParse(input2);
   if (!written.success) return { ok: false, errors: issuesToErrors(written.error.issues, input2, file2, locate) };
@@ -55339,13 +55789,17 @@ function asWritten(schema) {
 var PolicyAsWrittenSchema = asWritten(Policy);
 function schemaAt(path2) {
   let schema = Policy;
+  const inner = (s) => {
+    const u = unwrap(s);
+    return u instanceof external_exports.ZodPipe ? unwrap(u.out) : u;
+  };
   for (const segment of path2) {
-    schema = unwrap(schema);
+    schema = inner(schema);
     if (schema instanceof external_exports.ZodObject) schema = schema.shape[String(segment)];
     else if (schema instanceof external_exports.ZodArray) schema = schema.element;
     else return void 0;
   }
-  return unwrap(schema);
+  return inner(schema);
 }
 function knownPrefix(path2) {
   const out = [];
@@ -55455,21 +55909,21 @@ function describeIssue(issue3, found, path2) {
       }
       if (found === null) return { message: `${name} has no value`, hint: `write ${expected}, or ${removal}` };
       const kind = schema instanceof external_exports.ZodNumber && schema.isInt ? "an integer" : typeName(issue3.expected);
-      return { message: `expected ${kind}, found ${describe3(found)}`, hint: typeHint(issue3.expected, found, expected, last) };
+      return { message: `expected ${kind}, found ${describe4(found)}`, hint: typeHint(issue3.expected, found, expected, last) };
     }
     case "invalid_value": {
       const allowed = issue3.values.map((v) => String(v));
       const typo = typeof found === "string" ? closest(found, allowed) : void 0;
-      return { message: `${describe3(found)} is not an allowed value`, hint: `${typo ? `did you mean "${typo}"? ` : ""}use one of: ${allowed.join(", ")}` };
+      return { message: `${describe4(found)} is not an allowed value`, hint: `${typo ? `did you mean "${typo}"? ` : ""}use one of: ${allowed.join(", ")}` };
     }
     case "too_small":
       if (issue3.origin === "string") return { message: issue3.message.startsWith("Too small") ? "an empty string is not allowed" : issue3.message, hint: `write ${expected}, or ${removal}` };
       if (issue3.origin === "array" || issue3.origin === "set") return { message: `needs at least ${String(issue3.minimum)} entries`, hint: `add entries, or ${removal}` };
-      return { message: `${describe3(found)} is too small`, hint: `use ${expected}` };
+      return { message: `${describe4(found)} is too small`, hint: `use ${expected}` };
     case "too_big":
-      if (issue3.origin === "string") return { message: `${describe3(found)} is longer than ${String(issue3.maximum)} characters`, hint: `use ${expected}` };
+      if (issue3.origin === "string") return { message: `${describe4(found)} is longer than ${String(issue3.maximum)} characters`, hint: `use ${expected}` };
       if (issue3.origin === "array" || issue3.origin === "set") return { message: `has more than ${String(issue3.maximum)} entries`, hint: "remove entries" };
-      return { message: `${describe3(found)} is too large`, hint: `use ${expected}` };
+      return { message: `${describe4(found)} is too large`, hint: `use ${expected}` };
     case "invalid_format": {
       const pattern = issue3.format === "regex" && "pattern" in issue3 && typeof issue3.pattern === "string" ? issue3.pattern : void 0;
       let example = "";
@@ -55477,7 +55931,7 @@ function describeIssue(issue3, found, path2) {
         const candidate = found.trim().toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
         if (candidate && safeTest(pattern, candidate)) example = ` (for example "${candidate}")`;
       }
-      return { message: `${describe3(found)} is not in the expected form`, hint: `write ${issue3.message}${example}` };
+      return { message: `${describe4(found)} is not in the expected form`, hint: `write ${issue3.message}${example}` };
     }
     default:
       return { message: issue3.message, hint: `write ${expected} (the JSON Schema in schemas/aaoe.schema.json lists what each key takes)` };
@@ -55578,12 +56032,12 @@ function describeSyntaxError(e, nodes, at) {
     return best;
   };
   if (e.code === "MISSING_CHAR" && /closing .?quote/i.test(text2)) {
-    const quoted = innermost((n) => (0, import_yaml2.isScalar)(n) && (n.type === "QUOTE_DOUBLE" || n.type === "QUOTE_SINGLE"));
-    if (quoted && (0, import_yaml2.isScalar)(quoted.node)) {
-      const q = quoted.node.type === "QUOTE_DOUBLE" ? '"' : "'";
+    const quoted2 = innermost((n) => (0, import_yaml2.isScalar)(n) && (n.type === "QUOTE_DOUBLE" || n.type === "QUOTE_SINGLE"));
+    if (quoted2 && (0, import_yaml2.isScalar)(quoted2.node)) {
+      const q = quoted2.node.type === "QUOTE_DOUBLE" ? '"' : "'";
       return {
-        offset: quoted.node.range?.[0] ?? offset,
-        path: quoted.path,
+        offset: quoted2.node.range?.[0] ?? offset,
+        path: quoted2.path,
         message: `YAML syntax error: the string opened here with ${q} is never closed (YAML reached ${stopped.line}:${stopped.column} looking for it)`,
         hint: `add the closing ${q} at the end of the value`
       };
@@ -55608,8 +56062,8 @@ function describeSyntaxError(e, nodes, at) {
   }
   return { offset, path: knownPrefix(pathAt(nodes, offset)), message: `YAML syntax error: ${text2}`, hint: syntaxHint(e.code, text2) };
 }
-function syntaxHint(code, text2) {
-  switch (code) {
+function syntaxHint(code2, text2) {
+  switch (code2) {
     case "TAB_AS_INDENT":
       return "indent with spaces: YAML does not allow tabs for indentation";
     case "BLOCK_AS_IMPLICIT_KEY":
@@ -55947,9 +56401,9 @@ function runCommand(command2, env, log, timeoutMs = 30 * 6e4) {
       resolve({ command: command2, exitCode: 127, output: `${output2}${error63.message}
 `, durationMs: Date.now() - started });
     });
-    child.on("close", (code, signal) => {
+    child.on("close", (code2, signal) => {
       clearTimeout(timer);
-      resolve({ command: command2, exitCode: code ?? (signal ? 128 : 1), output: output2, durationMs: Date.now() - started });
+      resolve({ command: command2, exitCode: code2 ?? (signal ? 128 : 1), output: output2, durationMs: Date.now() - started });
     });
   });
 }

@@ -1,4 +1,4 @@
-import type { Database, SqlExecutor } from './database.js';
+import type { SqlExecutor } from './database.js';
 
 /**
  * Webhook deliveries seen, by `X-GitHub-Delivery`. GitHub may send a delivery again (a redelivery, a retry after
@@ -10,19 +10,8 @@ import type { Database, SqlExecutor } from './database.js';
 export type DeliveryRecord<J> = { id: string; event: string; action: string | null; installationId: number | null; job: J };
 
 /** Records webhook deliveries with their jobs in one statement; returns the ids not seen before. */
-export async function recordDeliveries<J>(db: Database, deliveries: ReadonlyArray<DeliveryRecord<J>>): Promise<Set<string>> {
+export async function recordDeliveries<J>(db: SqlExecutor, deliveries: ReadonlyArray<DeliveryRecord<J>>): Promise<Set<string>> {
   if (deliveries.length === 0) return new Set();
-  // the embedded store flushes only the commits that ask for it (src/store/database.ts): this one is an acknowledgement
-  if (db.kind === 'pglite') {
-    return db.transaction(async (tx) => {
-      await tx.query('SET LOCAL synchronous_commit = on');
-      return insertDeliveries(tx, deliveries);
-    });
-  }
-  return insertDeliveries(db, deliveries);
-}
-
-async function insertDeliveries<J>(db: SqlExecutor, deliveries: ReadonlyArray<DeliveryRecord<J>>): Promise<Set<string>> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO deliveries (id, event, action, installation_id, job)
      SELECT id, event, action, installation_id, job
