@@ -96,6 +96,8 @@ export class JobQueue {
   /** The jobs this process runs now, by id, each with the function that ends pg-boss's wait for it (`stop`). */
   private readonly inHand = new Map<string, () => void>();
   private stopRequested = false;
+  /** Jobs whose handler returned after `stop` was called: their completion is waited for. */
+  private readonly endedWhileStopping = new Set<string>();
   private stopping: Promise<void> | undefined;
   private vacuumTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -303,6 +305,7 @@ export class JobQueue {
             if (outcome !== 'handed back' && !outcome.ran) throw new Error(`job ${job.data.key} is still running elsewhere; retried later`);
           } finally {
             this.inHand.delete(job.id);
+            if (this.stopRequested) this.endedWhileStopping.add(job.id);
           }
         },
       );
@@ -396,6 +399,15 @@ export class JobQueue {
       }
       await this.sweeping;
       await this.boss.stop({ graceful: true, wait: true, close: false, timeout: 1000 });
+      // pg-boss records a job's completion after its handler returns without waiting for it: the jobs that ended
+      // during the drain are waited for (2 s at most), so that none is left `active` when the store closes
+      const ended = [...this.endedWhileStopping];
+      const until = Date.now() + 2000;
+      while (ended.length > 0 && Date.now() < until) {
+        const { rows } = await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.options.schema}.job WHERE id = ANY($1) AND state = 'active'`, [ended]);
+        if ((rows[0]?.n ?? 0) === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     })();
     return this.stopping;
   }
