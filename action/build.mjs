@@ -12,7 +12,9 @@ await build({
   target: 'node20',
   format: 'esm',
   // Bundled CommonJS dependencies may call require() for Node built-ins.
-  banner: { js: "import { createRequire as __aaoeCreateRequire } from 'node:module';\nconst require = __aaoeCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __aaoeCreateRequire } from 'node:module';\nconst require = __aaoeCreateRequire(import.meta.url);",
+  },
   legalComments: 'none',
   logLevel: 'warning',
 });

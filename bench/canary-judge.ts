@@ -30,7 +30,14 @@ export type Scenario = {
   windowSeconds: number;
 };
 
-export const STANDARD: Scenario = { name: '100 rps per side, 2% errors', rps: 100, errorRate: 0.02, stepSeconds: 5, intervalSeconds: 60, windowSeconds: 300 };
+export const STANDARD: Scenario = {
+  name: '100 rps per side, 2% errors',
+  rps: 100,
+  errorRate: 0.02,
+  stepSeconds: 5,
+  intervalSeconds: 60,
+  windowSeconds: 300,
+};
 export const MEDIUM_TRAFFIC: Scenario = { ...STANDARD, name: '50 rps per side, 2% errors', rps: 50 };
 export const LOW_TRAFFIC: Scenario = { ...STANDARD, name: '10 rps per side, 2% errors', rps: 10 };
 
@@ -68,7 +75,8 @@ export function runCanaryJudgeBenchmark(scenario: Scenario, runs: number, seed: 
     for (const errorFactor of [1, 2]) {
       const series = generateRun(scenario, errorFactor, random);
       for (const f of figures) {
-        const outcome = f.judge === 'mann-whitney' ? judgeWithAnalysis(scenario, series) : judgeWithFixedThreshold(series);
+        const outcome =
+          f.judge === 'mann-whitney' ? judgeWithAnalysis(scenario, series) : judgeWithFixedThreshold(series);
         if (errorFactor === 1) {
           f.healthyRuns++;
           if (outcome.kind === 'rollback') f.falseRollbacks++;
@@ -109,8 +117,10 @@ function judgeWithFixedThreshold(series: IntervalSamples[]): Outcome {
     };
     const errors = m('error-rate');
     const latency = m('latency');
-    if (errors.canary / Math.max(errors.baseline, 0.001) >= POLICY.errorRateIncrease) return { kind: 'rollback', afterIntervals: k + 1 };
-    if (latency.canary - latency.baseline >= POLICY.latencyIncreaseMs) return { kind: 'rollback', afterIntervals: k + 1 };
+    if (errors.canary / Math.max(errors.baseline, 0.001) >= POLICY.errorRateIncrease)
+      return { kind: 'rollback', afterIntervals: k + 1 };
+    if (latency.canary - latency.baseline >= POLICY.latencyIncreaseMs)
+      return { kind: 'rollback', afterIntervals: k + 1 };
   }
   return { kind: 'promote', afterIntervals: series.length };
 }
@@ -129,13 +139,22 @@ export function generateRun(scenario: Scenario, errorFactor: number, random: () 
         const jitter = Math.exp(0.1 * gaussian(random));
         const burst = random() < BURST_SHARE ? 4 + 6 * random() : 1;
         const requests = Math.max(1, poisson(scenario.rps * scenario.stepSeconds, random));
-        const errorCount = Math.min(requests, poisson(requests * scenario.errorRate * factor * load * jitter * burst, random));
+        const errorCount = Math.min(
+          requests,
+          poisson(requests * scenario.errorRate * factor * load * jitter * burst, random),
+        );
         errors[side].push(errorCount / requests);
         const slow = random() < BURST_SHARE ? 2 + 2 * random() : 1;
         latency[side].push(LATENCY_MS * Math.exp(0.1 * gaussian(random)) * slow);
       }
     }
-    out.push({ index, metrics: [{ metric: 'error-rate', ...errors }, { metric: 'latency', ...latency }] });
+    out.push({
+      index,
+      metrics: [
+        { metric: 'error-rate', ...errors },
+        { metric: 'latency', ...latency },
+      ],
+    });
   }
   return out;
 }
@@ -192,7 +211,9 @@ export function formatBenchmark(results: BenchmarkResult[]): string {
 }
 
 export function meetsGoals(figures: JudgeFigures): boolean {
-  return figures.falseRollbacks <= 0.01 * figures.healthyRuns && figures.caughtWithinTwo >= 0.99 * figures.regressionRuns;
+  return (
+    figures.falseRollbacks <= 0.01 * figures.healthyRuns && figures.caughtWithinTwo >= 0.99 * figures.regressionRuns
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -202,7 +223,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   };
   const runs = arg('--runs', 2000);
   const seed = arg('--seed', 20261);
-  const results = [STANDARD, MEDIUM_TRAFFIC, LOW_TRAFFIC].map((scenario) => runCanaryJudgeBenchmark(scenario, runs, seed));
+  const results = [STANDARD, MEDIUM_TRAFFIC, LOW_TRAFFIC].map((scenario) =>
+    runCanaryJudgeBenchmark(scenario, runs, seed),
+  );
   console.log(`${formatBenchmark(results)}\n  (${runs} healthy and ${runs} regressed runs per scenario, seed ${seed})`);
   const judged = results[0]!.figures.find((f) => f.judge === 'mann-whitney')!;
   process.exitCode = meetsGoals(judged) ? 0 : 1;

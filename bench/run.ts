@@ -31,7 +31,11 @@ function syntheticFiles(n: number): ChangedFile[] {
 }
 
 async function timeEvaluation(n: number, runs: number): Promise<number> {
-  const change = Change.parse({ files: syntheticFiles(n), author: { login: 'agent[bot]', isAgent: true }, at: new Date().toISOString() });
+  const change = Change.parse({
+    files: syntheticFiles(n),
+    author: { login: 'agent[bot]', isAgent: true },
+    at: new Date().toISOString(),
+  });
   const policy = Policy.parse({ id: 'bench' });
   await evaluatePolicy(change, policy); // warm-up
   const times: number[] = [];
@@ -57,7 +61,8 @@ async function countApiCalls(): Promise<{ cold: number; warm: number; coldPaths:
     };
     const coldPaths = await evaluate(101);
     const warmPaths = await evaluate(102);
-    if (h.sim.rejections.length > 0) throw new Error(`the simulator rejected requests: ${JSON.stringify(h.sim.rejections)}`);
+    if (h.sim.rejections.length > 0)
+      throw new Error(`the simulator rejected requests: ${JSON.stringify(h.sim.rejections)}`);
     return { cold: coldPaths.length, warm: warmPaths.length, coldPaths, warmPaths };
   } finally {
     await h.close();

@@ -62,7 +62,17 @@ if (DELIVERIES < PULLS) throw new Error('--deliveries must be at least --pulls (
 
 // ---------------------------------------------------------------- the simulated organisation
 
-type Pull = { index: number; installationId: number; owner: string; repo: string; number: number; pushes: number; payload: Record<string, any>; repository: Record<string, any>; awaiting?: string };
+type Pull = {
+  index: number;
+  installationId: number;
+  owner: string;
+  repo: string;
+  number: number;
+  pushes: number;
+  payload: Record<string, any>;
+  repository: Record<string, any>;
+  awaiting?: string;
+};
 
 const sim = await GitHubSimulator.start();
 const pulls: Pull[] = [];
@@ -78,19 +88,42 @@ const sha = (pull: Pull) => `${pull.index.toString(16).padStart(8, '0')}${pull.p
 for (let index = 0; index < PULLS; index++) {
   const i = index % INSTALLATIONS;
   const pull: Pull = {
-    index, installationId: 10_000 + i, owner: `org-${i}`, repo: 'service', number: 1 + Math.floor(index / INSTALLATIONS),
-    pushes: 0, payload: {}, repository: repositories[i]!,
+    index,
+    installationId: 10_000 + i,
+    owner: `org-${i}`,
+    repo: 'service',
+    number: 1 + Math.floor(index / INSTALLATIONS),
+    pushes: 0,
+    payload: {},
+    repository: repositories[i]!,
   };
   pull.payload = sim.addPullRequest({
-    owner: pull.owner, repo: pull.repo, number: pull.number, headSha: sha(pull), headRef: `agent/${index}`, baseRef: 'main',
-    user: { login: AGENT, type: 'Bot' }, body: proposalBody(),
+    owner: pull.owner,
+    repo: pull.repo,
+    number: pull.number,
+    headSha: sha(pull),
+    headRef: `agent/${index}`,
+    baseRef: 'main',
+    user: { login: AGENT, type: 'Bot' },
+    body: proposalBody(),
     files: [{ filename: 'docs/a.md', status: 'modified', additions: 1, deletions: 0, patch: '@@ -1 +1,2 @@\n a\n+b' }],
   });
   pulls.push(pull);
 }
 
 type Kind = 'opened' | 'push' | 'approval' | 'comment';
-const ROUND: Kind[] = ['push', 'comment', 'comment', 'approval', 'comment', 'push', 'comment', 'approval', 'comment', 'comment'];
+const ROUND: Kind[] = [
+  'push',
+  'comment',
+  'comment',
+  'approval',
+  'comment',
+  'push',
+  'comment',
+  'approval',
+  'comment',
+  'comment',
+];
 
 function kindOf(k: number): { pull: Pull; kind: Kind } {
   const pull = pulls[k % PULLS]!;
@@ -113,8 +146,19 @@ function deliveryFor(k: number): { event: string; payload: Record<string, any>; 
     if (kind === 'push') {
       pull.pushes++;
       pull.payload = sim.pushToPullRequest({
-        owner: pull.owner, repo: pull.repo, number: pull.number, headSha: sha(pull),
-        files: [{ filename: 'docs/a.md', status: 'modified', additions: pull.pushes + 1, deletions: 0, patch: `@@ -1 +1,2 @@\n a\n+b${pull.pushes}` }],
+        owner: pull.owner,
+        repo: pull.repo,
+        number: pull.number,
+        headSha: sha(pull),
+        files: [
+          {
+            filename: 'docs/a.md',
+            status: 'modified',
+            additions: pull.pushes + 1,
+            deletions: 0,
+            patch: `@@ -1 +1,2 @@\n a\n+b${pull.pushes}`,
+          },
+        ],
       });
     }
     const payload = base('pull_request', kind === 'opened' ? 'opened' : 'synchronize', pull);
@@ -126,15 +170,31 @@ function deliveryFor(k: number): { event: string; payload: Record<string, any>; 
   }
   if (kind === 'approval') {
     const reviewer = `reviewer-${pull.index % 7}`;
-    const review = sim.addReview({ owner: pull.owner, repo: pull.repo, number: pull.number, user: reviewer, state: 'APPROVED', commitId: sha(pull) });
+    const review = sim.addReview({
+      owner: pull.owner,
+      repo: pull.repo,
+      number: pull.number,
+      user: reviewer,
+      state: 'APPROVED',
+      commitId: sha(pull),
+    });
     const payload = base('pull_request_review', 'submitted', pull);
     payload.pull_request = { ...payload.pull_request, ...pull.payload };
     payload.review = { ...payload.review, ...review };
     return { event: 'pull_request_review', payload, pull };
   }
   const payload = base('issue_comment', 'created', pull);
-  payload.issue = { ...payload.issue, number: pull.number, pull_request: { url: pull.payload.url, html_url: pull.payload.html_url } };
-  payload.comment = { ...payload.comment, id: 900_000_000 + k, body: `Looks fine to me (${k}).`, user: { ...payload.comment.user, login: `dev-${k % 11}`, id: 5000 + (k % 11) } };
+  payload.issue = {
+    ...payload.issue,
+    number: pull.number,
+    pull_request: { url: pull.payload.url, html_url: pull.payload.html_url },
+  };
+  payload.comment = {
+    ...payload.comment,
+    id: 900_000_000 + k,
+    body: `Looks fine to me (${k}).`,
+    user: { ...payload.comment.user, login: `dev-${k % 11}`, id: 5000 + (k % 11) },
+  };
   return { event: 'issue_comment', payload, pull };
 }
 
@@ -160,7 +220,10 @@ function onCheckWrite(request: RecordedRequest): void {
   const body = (request.body ?? {}) as { head_sha?: string; status?: string; conclusion?: string };
   const key = create ? `${create[1]}/${body.head_sha}` : checkRunSha.get(`${update![1]}/${update![2]}`);
   if (create && request.method === 'POST') {
-    const id = sim.checkRuns({ owner: create[1]!, repo: 'service' }).filter((run) => run.head_sha === body.head_sha).at(-1)?.id;
+    const id = sim
+      .checkRuns({ owner: create[1]!, repo: 'service' })
+      .filter((run) => run.head_sha === body.head_sha)
+      .at(-1)?.id;
     if (id !== undefined) checkRunSha.set(`${create[1]}/${id}`, key!);
   }
   if (!key || !(body.conclusion || body.status === 'completed')) return;
@@ -215,10 +278,23 @@ async function directorySize(dir: string): Promise<number> {
 }
 
 type Sample = {
-  t: number; sent: number; acked: number; failed: number; rssMb: number; loopP99Ms: number; loopMaxMs: number;
-  jobs: Record<string, number>; deliveries: number; dataMb: number;
-  checks: number; latencyP50S: number | null; latencyP99S: number | null; waiting: number; oldestWaitingS: number;
-  senderLateMs: number; benchLoopP99Ms: number;
+  t: number;
+  sent: number;
+  acked: number;
+  failed: number;
+  rssMb: number;
+  loopP99Ms: number;
+  loopMaxMs: number;
+  jobs: Record<string, number>;
+  deliveries: number;
+  dataMb: number;
+  checks: number;
+  latencyP50S: number | null;
+  latencyP99S: number | null;
+  waiting: number;
+  oldestWaitingS: number;
+  senderLateMs: number;
+  benchLoopP99Ms: number;
 };
 const samples: Sample[] = [];
 const JOB_STATES = ['created', 'retry', 'active', 'completed', 'failed', 'cancelled'] as const;
@@ -288,7 +364,10 @@ async function takeSample(): Promise<void> {
   let oldest = now;
   for (const at of waiting.values()) oldest = Math.min(oldest, at);
   const sample: Sample = {
-    t: (now - start) / 1000, sent, acked, failed,
+    t: (now - start) / 1000,
+    sent,
+    acked,
+    failed,
     rssMb: (metrics?.get('process_resident_memory_bytes') ?? NaN) / 2 ** 20,
     loopP99Ms: (metrics?.get('nodejs_eventloop_lag_p99_seconds') ?? NaN) * 1000,
     loopMaxMs: (metrics?.get('nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000,
@@ -313,21 +392,51 @@ async function takeSample(): Promise<void> {
 }
 
 const COLUMNS = [
-  't s', 'acked', 'fail', 'RSS MB', 'loop p99', 'loop max', 'jobs created', 'active', 'completed', 'deliveries',
-  'data MB', 'checks', 'lat p50 s', 'lat p99 s', 'waiting', 'oldest s', 'late ms',
+  't s',
+  'acked',
+  'fail',
+  'RSS MB',
+  'loop p99',
+  'loop max',
+  'jobs created',
+  'active',
+  'completed',
+  'deliveries',
+  'data MB',
+  'checks',
+  'lat p50 s',
+  'lat p99 s',
+  'waiting',
+  'oldest s',
+  'late ms',
 ];
 const fmt = (x: number | null, digits = 0) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(digits));
 function printRow(s: Sample): void {
   const cells = [
-    fmt(s.t), String(s.acked), String(s.failed), fmt(s.rssMb), fmt(s.loopP99Ms, 1), fmt(s.loopMaxMs),
-    String(s.jobs.created! + s.jobs.retry!), String(s.jobs.active), String(s.jobs.completed), fmt(s.deliveries),
-    fmt(s.dataMb), String(s.checks), fmt(s.latencyP50S, 2), fmt(s.latencyP99S, 2), String(s.waiting),
-    fmt(s.oldestWaitingS, 1), fmt(s.senderLateMs),
+    fmt(s.t),
+    String(s.acked),
+    String(s.failed),
+    fmt(s.rssMb),
+    fmt(s.loopP99Ms, 1),
+    fmt(s.loopMaxMs),
+    String(s.jobs.created! + s.jobs.retry!),
+    String(s.jobs.active),
+    String(s.jobs.completed),
+    fmt(s.deliveries),
+    fmt(s.dataMb),
+    String(s.checks),
+    fmt(s.latencyP50S, 2),
+    fmt(s.latencyP99S, 2),
+    String(s.waiting),
+    fmt(s.oldestWaitingS, 1),
+    fmt(s.senderLateMs),
   ];
   console.log(cells.map((c, i) => c.padStart(Math.max(COLUMNS[i]!.length, 6))).join(' '));
 }
 
-console.log(`soak: ${DELIVERIES} deliveries over ${SECONDS} s (${(DELIVERIES / SECONDS).toFixed(0)}/s) across ${INSTALLATIONS} installations and ${PULLS} pull requests; sample every ${SAMPLE_MS / 1000} s; app settings ${JSON.stringify(appEnv)}`);
+console.log(
+  `soak: ${DELIVERIES} deliveries over ${SECONDS} s (${(DELIVERIES / SECONDS).toFixed(0)}/s) across ${INSTALLATIONS} installations and ${PULLS} pull requests; sample every ${SAMPLE_MS / 1000} s; app settings ${JSON.stringify(appEnv)}`,
+);
 console.log(COLUMNS.map((c) => c.padStart(Math.max(c.length, 6))).join(' '));
 const sampler = setInterval(() => void takeSample(), SAMPLE_MS);
 try {
@@ -338,7 +447,8 @@ try {
   clearInterval(sampler);
   await takeSample();
   report();
-  if (sim.rejections.length > 0) console.error(`the simulator rejected requests, e.g. ${JSON.stringify(sim.rejections.slice(0, 3))}`);
+  if (sim.rejections.length > 0)
+    console.error(`the simulator rejected requests, e.g. ${JSON.stringify(sim.rejections.slice(0, 3))}`);
 } finally {
   clearInterval(sampler);
   await app.stop('SIGTERM');
@@ -352,40 +462,75 @@ function report(): void {
   const at = (f: number) => samples[Math.min(samples.length - 1, Math.round(f * (samples.length - 1)))]!;
   const during = samples.filter((s) => s.t <= SECONDS);
   const pick = (f: number) => during[Math.min(during.length - 1, Math.round(f * (during.length - 1)))] ?? at(f);
-  console.log('\nstart / middle / end of the load (first sample after warm-up, the middle one, the last before the tail):');
-  for (const [name, s] of [['start', pick(0.1)], ['middle', pick(0.5)], ['end', pick(1)]] as const) {
-    console.log(`  ${name.padEnd(6)} t=${fmt(s.t)} s  RSS ${fmt(s.rssMb)} MB  loop p99 ${fmt(s.loopP99Ms, 1)} ms  check latency p50 ${fmt(s.latencyP50S, 2)} s p99 ${fmt(s.latencyP99S, 2)} s  jobs ${Object.values(s.jobs).reduce((a, b) => a + b, 0)}  waiting ${s.waiting}`);
+  console.log(
+    '\nstart / middle / end of the load (first sample after warm-up, the middle one, the last before the tail):',
+  );
+  for (const [name, s] of [
+    ['start', pick(0.1)],
+    ['middle', pick(0.5)],
+    ['end', pick(1)],
+  ] as const) {
+    console.log(
+      `  ${name.padEnd(6)} t=${fmt(s.t)} s  RSS ${fmt(s.rssMb)} MB  loop p99 ${fmt(s.loopP99Ms, 1)} ms  check latency p50 ${fmt(s.latencyP50S, 2)} s p99 ${fmt(s.latencyP99S, 2)} s  jobs ${Object.values(s.jobs).reduce((a, b) => a + b, 0)}  waiting ${s.waiting}`,
+    );
   }
   const last = samples.at(-1)!;
-  console.log(`  acknowledged ${last.acked} of ${last.sent} sent (${last.failed} failed); checks completed ${last.checks}; pushes that replaced a head still waiting for its check ${superseded}; still waiting after the tail ${last.waiting}`);
+  console.log(
+    `  acknowledged ${last.acked} of ${last.sent} sent (${last.failed} failed); checks completed ${last.checks}; pushes that replaced a head still waiting for its check ${superseded}; still waiting after the tail ${last.waiting}`,
+  );
   const outDir = join(import.meta.dirname, 'out');
   mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = join(outDir, `soak-${stamp}`);
-  writeFileSync(`${file}.json`, JSON.stringify({ options: { SECONDS, DELIVERIES, INSTALLATIONS, PULLS }, samples }, null, 1));
+  writeFileSync(
+    `${file}.json`,
+    JSON.stringify({ options: { SECONDS, DELIVERIES, INSTALLATIONS, PULLS }, samples }, null, 1),
+  );
   writeFileSync(`${file}.svg`, plot(samples));
   console.log(`  wrote ${file}.svg and .json`);
 }
 
 type Series = { label: string; color: string; values: Array<number | null> };
 
-function panel(title: string, unit: string, xs: number[], series: Series[], x0: number, y0: number, w: number, h: number): string {
+function panel(
+  title: string,
+  unit: string,
+  xs: number[],
+  series: Series[],
+  x0: number,
+  y0: number,
+  w: number,
+  h: number,
+): string {
   const all = series.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v));
   const top = Math.max(1e-9, ...all) * 1.1;
   const right = Math.max(1, ...xs);
   const px = (x: number) => x0 + (x / right) * w;
   const py = (y: number) => y0 + h - (y / top) * h;
   const lines = series.map((s) => {
-    const points = s.values.map((v, i) => (v === null || !Number.isFinite(v) ? null : `${px(xs[i]!).toFixed(1)},${py(v).toFixed(1)}`)).filter(Boolean);
+    const points = s.values
+      .map((v, i) => (v === null || !Number.isFinite(v) ? null : `${px(xs[i]!).toFixed(1)},${py(v).toFixed(1)}`))
+      .filter(Boolean);
     return `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${points.join(' ')}"/>`;
   });
-  const legend = series.map((s, i) => `<text x="${x0 + 8 + i * 130}" y="${y0 + 14}" fill="${s.color}" font-size="11">${s.label}</text>`);
-  const ticks = [0, 0.5, 1].map((f) => `<text x="${x0 - 6}" y="${py(top * f) + 4}" text-anchor="end" font-size="10">${(top * f).toPrecision(3)}</text>`);
-  const xticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${px(right * f)}" y="${y0 + h + 14}" text-anchor="middle" font-size="10">${(right * f).toFixed(0)} s</text>`);
+  const legend = series.map(
+    (s, i) => `<text x="${x0 + 8 + i * 130}" y="${y0 + 14}" fill="${s.color}" font-size="11">${s.label}</text>`,
+  );
+  const ticks = [0, 0.5, 1].map(
+    (f) =>
+      `<text x="${x0 - 6}" y="${py(top * f) + 4}" text-anchor="end" font-size="10">${(top * f).toPrecision(3)}</text>`,
+  );
+  const xticks = [0, 0.25, 0.5, 0.75, 1].map(
+    (f) =>
+      `<text x="${px(right * f)}" y="${y0 + h + 14}" text-anchor="middle" font-size="10">${(right * f).toFixed(0)} s</text>`,
+  );
   return [
     `<text x="${x0}" y="${y0 - 6}" font-size="12" font-weight="bold">${title} (${unit})</text>`,
     `<rect x="${x0}" y="${y0}" width="${w}" height="${h}" fill="none" stroke="#999"/>`,
-    ...ticks, ...xticks, ...lines, ...legend,
+    ...ticks,
+    ...xticks,
+    ...lines,
+    ...legend,
   ].join('\n');
 }
 
@@ -394,22 +539,58 @@ function plot(data: Sample[]): string {
   const W = 900;
   const H = 170;
   const panels = [
-    panel('app resident memory', 'MB', xs, [{ label: 'RSS', color: '#1f77b4', values: data.map((s) => s.rssMb) }], 70, 40, W - 100, H),
-    panel('app event-loop delay', 'ms', xs, [
-      { label: 'p99', color: '#2ca02c', values: data.map((s) => s.loopP99Ms) },
-      { label: 'max', color: '#98df8a', values: data.map((s) => s.loopMaxMs) },
-    ], 70, 40 + (H + 50), W - 100, H),
-    panel('pg-boss job table', 'rows', xs, [
-      { label: 'created+retry', color: '#ff7f0e', values: data.map((s) => s.jobs.created! + s.jobs.retry!) },
-      { label: 'active', color: '#d62728', values: data.map((s) => s.jobs.active!) },
-      { label: 'completed', color: '#9467bd', values: data.map((s) => s.jobs.completed!) },
-      { label: 'deliveries', color: '#8c564b', values: data.map((s) => s.deliveries) },
-    ], 70, 40 + 2 * (H + 50), W - 100, H),
-    panel('delivery-to-check latency', 's', xs, [
-      { label: 'p50', color: '#17becf', values: data.map((s) => s.latencyP50S) },
-      { label: 'p99', color: '#e377c2', values: data.map((s) => s.latencyP99S) },
-      { label: 'oldest waiting', color: '#7f7f7f', values: data.map((s) => s.oldestWaitingS) },
-    ], 70, 40 + 3 * (H + 50), W - 100, H),
+    panel(
+      'app resident memory',
+      'MB',
+      xs,
+      [{ label: 'RSS', color: '#1f77b4', values: data.map((s) => s.rssMb) }],
+      70,
+      40,
+      W - 100,
+      H,
+    ),
+    panel(
+      'app event-loop delay',
+      'ms',
+      xs,
+      [
+        { label: 'p99', color: '#2ca02c', values: data.map((s) => s.loopP99Ms) },
+        { label: 'max', color: '#98df8a', values: data.map((s) => s.loopMaxMs) },
+      ],
+      70,
+      40 + (H + 50),
+      W - 100,
+      H,
+    ),
+    panel(
+      'pg-boss job table',
+      'rows',
+      xs,
+      [
+        { label: 'created+retry', color: '#ff7f0e', values: data.map((s) => s.jobs.created! + s.jobs.retry!) },
+        { label: 'active', color: '#d62728', values: data.map((s) => s.jobs.active!) },
+        { label: 'completed', color: '#9467bd', values: data.map((s) => s.jobs.completed!) },
+        { label: 'deliveries', color: '#8c564b', values: data.map((s) => s.deliveries) },
+      ],
+      70,
+      40 + 2 * (H + 50),
+      W - 100,
+      H,
+    ),
+    panel(
+      'delivery-to-check latency',
+      's',
+      xs,
+      [
+        { label: 'p50', color: '#17becf', values: data.map((s) => s.latencyP50S) },
+        { label: 'p99', color: '#e377c2', values: data.map((s) => s.latencyP99S) },
+        { label: 'oldest waiting', color: '#7f7f7f', values: data.map((s) => s.oldestWaitingS) },
+      ],
+      70,
+      40 + 3 * (H + 50),
+      W - 100,
+      H,
+    ),
   ];
   const height = 40 + 4 * (H + 50);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${panels.join('\n')}\n</svg>\n`;

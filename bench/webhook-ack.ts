@@ -40,25 +40,29 @@ async function send(target: AppProcess): Promise<number> {
 async function closedLoop(target: AppProcess, ms = CLOSED_LOOP_MS): Promise<number> {
   let done = 0;
   const end = performance.now() + ms;
-  await Promise.all(Array.from({ length: SENDERS }, async () => {
-    while (performance.now() < end) {
-      await send(target);
-      done++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: SENDERS }, async () => {
+      while (performance.now() < end) {
+        await send(target);
+        done++;
+      }
+    }),
+  );
   return done / (ms / 1000);
 }
 
 async function openLoop(target: AppProcess): Promise<{ p50: number; p99: number; max: number }> {
   const total = Math.round((RATE * OPEN_LOOP_MS) / 1000);
   const start = performance.now();
-  const latencies = await Promise.all(Array.from({ length: total }, async (_, i) => {
-    const due = start + (i * 1000) / RATE;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    await send(target);
-    return performance.now() - due;
-  }));
+  const latencies = await Promise.all(
+    Array.from({ length: total }, async (_, i) => {
+      const due = start + (i * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await send(target);
+      return performance.now() - due;
+    }),
+  );
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
   return { p50: at(0.5), p99: at(0.99), max: latencies.at(-1)! };
@@ -83,11 +87,17 @@ try {
   const ratio = best(throughput.app) / best(throughput.bare);
   const ms = (x: number) => `${x.toFixed(1)} ms`;
   const lat = (l: { p50: number; p99: number; max: number }) => `p50 ${ms(l.p50)}  p99 ${ms(l.p99)}  max ${ms(l.max)}`;
-  console.log(`webhook acknowledgement: latency at ${RATE}/s for ${OPEN_LOOP_MS / 1000} s; throughput with ${SENDERS} senders for ${CLOSED_LOOP_MS / 1000} s (best of ${ROUNDS})`);
+  console.log(
+    `webhook acknowledgement: latency at ${RATE}/s for ${OPEN_LOOP_MS / 1000} s; throughput with ${SENDERS} senders for ${CLOSED_LOOP_MS / 1000} s (best of ${ROUNDS})`,
+  );
   console.log(`  bare Probot    ${lat(latency.bare)}  ${best(throughput.bare).toFixed(0).padStart(5)}/s`);
   console.log(`  AAOE (PGlite)  ${lat(latency.app)}  ${best(throughput.app).toFixed(0).padStart(5)}/s`);
-  console.log(`  p99 at ${RATE}/s: ${ms(latency.app.p99)} (goal under 50 ms: ${latency.app.p99 < 50 ? 'met' : 'not met'})`);
-  console.log(`  throughput ratio AAOE / bare: ${ratio.toFixed(2)} (goal at least 0.70: ${ratio >= 0.7 ? 'met' : 'not met'})`);
+  console.log(
+    `  p99 at ${RATE}/s: ${ms(latency.app.p99)} (goal under 50 ms: ${latency.app.p99 < 50 ? 'met' : 'not met'})`,
+  );
+  console.log(
+    `  throughput ratio AAOE / bare: ${ratio.toFixed(2)} (goal at least 0.70: ${ratio >= 0.7 ? 'met' : 'not met'})`,
+  );
   if (sim.rejections.length > 0) throw new Error(`the simulator rejected requests: ${JSON.stringify(sim.rejections)}`);
 } finally {
   await Promise.all([bare.stop('SIGTERM'), app.stop('SIGTERM')]);

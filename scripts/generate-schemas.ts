@@ -9,7 +9,13 @@ console.log('wrote schemas/aaoe.schema.json');
 // the format of the aaoe-proposal block: a declaration (AAOE's own full proposal is one too)
 writeFileSync(new URL('../schemas/proposal.schema.json', import.meta.url), renderDeclarationJsonSchema());
 console.log('wrote schemas/proposal.schema.json');
-writeFileSync(new URL('../schemas/plan.schema.json', import.meta.url), (await import('../src/plan/plan-json-schema.js')).renderPlanJsonSchema());
+writeFileSync(
+  new URL('../schemas/plan.schema.json', import.meta.url),
+  (await import('../src/plan/plan-json-schema.js')).renderPlanJsonSchema(),
+);
 console.log('wrote schemas/plan.schema.json');
-writeFileSync(new URL('../docs/configuration.md', import.meta.url), (await import('../src/policy/config-reference.js')).renderConfigReference());
+writeFileSync(
+  new URL('../docs/configuration.md', import.meta.url),
+  (await import('../src/policy/config-reference.js')).renderConfigReference(),
+);
 console.log('wrote docs/configuration.md');

@@ -31,7 +31,9 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
   stopping = true;
   const deadline = setTimeout(() => {
-    console.error(`AAOE did not stop within ${EXIT_DEADLINE_MS / 1000} s of ${signal}; exiting (jobs not finished are retried)`);
+    console.error(
+      `AAOE did not stop within ${EXIT_DEADLINE_MS / 1000} s of ${signal}; exiting (jobs not finished are retried)`,
+    );
     process.exit(1);
   }, EXIT_DEADLINE_MS);
   deadline.unref();

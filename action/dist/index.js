@@ -21521,6 +21521,121 @@ var require_browser = __commonJS({
   }
 });
 
+// node_modules/has-flag/index.js
+var require_has_flag = __commonJS({
+  "node_modules/has-flag/index.js"(exports, module) {
+    "use strict";
+    module.exports = (flag, argv = process.argv) => {
+      const prefix = flag.startsWith("-") ? "" : flag.length === 1 ? "-" : "--";
+      const position2 = argv.indexOf(prefix + flag);
+      const terminatorPosition = argv.indexOf("--");
+      return position2 !== -1 && (terminatorPosition === -1 || position2 < terminatorPosition);
+    };
+  }
+});
+
+// node_modules/supports-color/index.js
+var require_supports_color = __commonJS({
+  "node_modules/supports-color/index.js"(exports, module) {
+    "use strict";
+    var os5 = __require("os");
+    var tty = __require("tty");
+    var hasFlag = require_has_flag();
+    var { env } = process;
+    var forceColor;
+    if (hasFlag("no-color") || hasFlag("no-colors") || hasFlag("color=false") || hasFlag("color=never")) {
+      forceColor = 0;
+    } else if (hasFlag("color") || hasFlag("colors") || hasFlag("color=true") || hasFlag("color=always")) {
+      forceColor = 1;
+    }
+    if ("FORCE_COLOR" in env) {
+      if (env.FORCE_COLOR === "true") {
+        forceColor = 1;
+      } else if (env.FORCE_COLOR === "false") {
+        forceColor = 0;
+      } else {
+        forceColor = env.FORCE_COLOR.length === 0 ? 1 : Math.min(parseInt(env.FORCE_COLOR, 10), 3);
+      }
+    }
+    function translateLevel(level) {
+      if (level === 0) {
+        return false;
+      }
+      return {
+        level,
+        hasBasic: true,
+        has256: level >= 2,
+        has16m: level >= 3
+      };
+    }
+    function supportsColor(haveStream, streamIsTTY) {
+      if (forceColor === 0) {
+        return 0;
+      }
+      if (hasFlag("color=16m") || hasFlag("color=full") || hasFlag("color=truecolor")) {
+        return 3;
+      }
+      if (hasFlag("color=256")) {
+        return 2;
+      }
+      if (haveStream && !streamIsTTY && forceColor === void 0) {
+        return 0;
+      }
+      const min = forceColor || 0;
+      if (env.TERM === "dumb") {
+        return min;
+      }
+      if (process.platform === "win32") {
+        const osRelease = os5.release().split(".");
+        if (Number(osRelease[0]) >= 10 && Number(osRelease[2]) >= 10586) {
+          return Number(osRelease[2]) >= 14931 ? 3 : 2;
+        }
+        return 1;
+      }
+      if ("CI" in env) {
+        if (["TRAVIS", "CIRCLECI", "APPVEYOR", "GITLAB_CI", "GITHUB_ACTIONS", "BUILDKITE"].some((sign) => sign in env) || env.CI_NAME === "codeship") {
+          return 1;
+        }
+        return min;
+      }
+      if ("TEAMCITY_VERSION" in env) {
+        return /^(9\.(0*[1-9]\d*)\.|\d{2,}\.)/.test(env.TEAMCITY_VERSION) ? 1 : 0;
+      }
+      if (env.COLORTERM === "truecolor") {
+        return 3;
+      }
+      if ("TERM_PROGRAM" in env) {
+        const version2 = parseInt((env.TERM_PROGRAM_VERSION || "").split(".")[0], 10);
+        switch (env.TERM_PROGRAM) {
+          case "iTerm.app":
+            return version2 >= 3 ? 3 : 2;
+          case "Apple_Terminal":
+            return 2;
+        }
+      }
+      if (/-256(color)?$/i.test(env.TERM)) {
+        return 2;
+      }
+      if (/^screen|^xterm|^vt100|^vt220|^rxvt|color|ansi|cygwin|linux/i.test(env.TERM)) {
+        return 1;
+      }
+      if ("COLORTERM" in env) {
+        return 1;
+      }
+      return min;
+    }
+    function getSupportLevel(stream) {
+      const level = supportsColor(stream, stream && stream.isTTY);
+      return translateLevel(level);
+    }
+    module.exports = {
+      supportsColor: getSupportLevel,
+      stdout: translateLevel(supportsColor(true, tty.isatty(1))),
+      stderr: translateLevel(supportsColor(true, tty.isatty(2)))
+    };
+  }
+});
+
 // node_modules/debug/src/node.js
 var require_node = __commonJS({
   "node_modules/debug/src/node.js"(exports, module) {
@@ -21539,7 +21654,7 @@ var require_node = __commonJS({
     );
     exports.colors = [6, 2, 3, 4, 5, 1];
     try {
-      const supportsColor = __require("supports-color");
+      const supportsColor = require_supports_color();
       if (supportsColor && (supportsColor.stderr || supportsColor).level >= 2) {
         exports.colors = [
           20,
@@ -29728,8 +29843,20 @@ function tieCorrectedSigma(pooled, n1, n2) {
 // src/canary/judge-metric.ts
 function judgeMetric(metric, samples, alpha) {
   const base = { metric: metric.name, compare: metric.compare, threshold: metric.threshold, unit: metric.unit };
-  if (!samples) return { ...base, outcome: "inconclusive", samples: { baseline: 0, canary: 0 }, reason: "no samples were collected" };
-  if ("error" in samples) return { ...base, outcome: "inconclusive", samples: { baseline: 0, canary: 0 }, reason: `the query failed: ${samples.error}` };
+  if (!samples)
+    return {
+      ...base,
+      outcome: "inconclusive",
+      samples: { baseline: 0, canary: 0 },
+      reason: "no samples were collected"
+    };
+  if ("error" in samples)
+    return {
+      ...base,
+      outcome: "inconclusive",
+      samples: { baseline: 0, canary: 0 },
+      reason: `the query failed: ${samples.error}`
+    };
   const baseline = samples.baseline.filter(Number.isFinite);
   const canary = samples.canary.filter(Number.isFinite);
   const counts = { baseline: baseline.length, canary: canary.length };
@@ -29745,7 +29872,9 @@ function judgeMetric(metric, samples, alpha) {
       reason: `${canary.length} canary and ${baseline.length} baseline samples cannot show a regression at \u03B1 = ${alpha}: collect more samples per interval (a shorter query step or a longer interval)`
     };
   }
-  const limit = baseline.map((b) => metric.compare === "ratio" ? Math.max(b, metric.floor) * metric.threshold : b + metric.threshold);
+  const limit = baseline.map(
+    (b) => metric.compare === "ratio" ? Math.max(b, metric.floor) * metric.threshold : b + metric.threshold
+  );
   const worse = mannWhitneyU(canary, baseline, "greater");
   const below = mannWhitneyU(canary, limit, "less");
   const baselineMean = mean(baseline);
@@ -29756,7 +29885,17 @@ function judgeMetric(metric, samples, alpha) {
   const outcome = significantlyWorse && !belowLimit ? "fail" : "pass";
   const limitText = metric.compare === "ratio" ? `${formatNumber(metric.threshold)}x the baseline` : `the baseline + ${formatNumber(metric.threshold)}${metric.unit}`;
   const reason = !significantlyWorse ? `not significantly worse than the baseline (${pText(worse.pValue)}, not below \u03B1 = ${alpha})` : belowLimit ? `worse than the baseline (${pText(worse.pValue)}) but significantly below the limit of ${limitText} (${pText(below.pValue)})` : `significantly worse than the baseline (${pText(worse.pValue)}, below \u03B1 = ${alpha}) and not below the limit of ${limitText} (${pText(below.pValue)})`;
-  return { ...base, outcome, samples: counts, baseline: baselineMean, canary: canaryMean, effect, pValue: worse.pValue, pBelowLimit: below.pValue, reason };
+  return {
+    ...base,
+    outcome,
+    samples: counts,
+    baseline: baselineMean,
+    canary: canaryMean,
+    effect,
+    pValue: worse.pValue,
+    pBelowLimit: below.pValue,
+    reason
+  };
 }
 function mean(values) {
   return values.reduce((a, b) => a + b, 0) / values.length;
@@ -29808,11 +29947,22 @@ function analyzeCanary({ plan, metrics, samples, now }) {
     });
   }
   const count = (o) => intervals.filter((i) => i.outcome === o).length;
-  const counts = { planned: plan.intervals, judged: intervals.length, passed: count("pass"), failed: count("fail"), inconclusive: count("inconclusive") };
+  const counts = {
+    planned: plan.intervals,
+    judged: intervals.length,
+    passed: count("pass"),
+    failed: count("fail"),
+    inconclusive: count("inconclusive")
+  };
   const common = { at, intervals, counts };
   const of = `${plural(intervals.length, "interval")} judged of ${plan.intervals}`;
   if (metrics.length === 0) {
-    return { ...common, kind: "inconclusive", title: "Inconclusive: no metric to judge", reason: "the analysis has no metric: configure at least one query" };
+    return {
+      ...common,
+      kind: "inconclusive",
+      title: "Inconclusive: no metric to judge",
+      reason: "the analysis has no metric: configure at least one query"
+    };
   }
   if (counts.failed > plan.failureLimit) {
     return {
@@ -29840,7 +29990,12 @@ function analyzeCanary({ plan, metrics, samples, now }) {
     };
   }
   if (counts.passed === 0) {
-    return { ...common, kind: "inconclusive", title: "Inconclusive: no interval passed", reason: "the analysis has no passing interval to promote on" };
+    return {
+      ...common,
+      kind: "inconclusive",
+      title: "Inconclusive: no interval passed",
+      reason: "the analysis has no passing interval to promote on"
+    };
   }
   return {
     ...common,
@@ -49644,7 +49799,12 @@ var ERROR_RATE = "error-rate";
 var LATENCY = "latency";
 function metricsFromPolicy(rollback) {
   return [
-    CanaryMetric.parse({ name: ERROR_RATE, compare: "ratio", threshold: rollback.errorRateIncrease, floor: ERROR_RATE_FLOOR }),
+    CanaryMetric.parse({
+      name: ERROR_RATE,
+      compare: "ratio",
+      threshold: rollback.errorRateIncrease,
+      floor: ERROR_RATE_FLOOR
+    }),
     CanaryMetric.parse({ name: LATENCY, compare: "increase", threshold: rollback.latencyIncreaseMs, unit: "ms" })
   ];
 }
@@ -49663,7 +49823,10 @@ function planFromPolicy(rollback, options) {
 // src/policy/approvals-schema.ts
 var REPOSITORY_PERMISSIONS = ["read", "triage", "write", "maintain", "admin"];
 var RepositoryPermission = external_exports.enum(REPOSITORY_PERMISSIONS);
-var TeamSlug = external_exports.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\/[A-Za-z0-9._-]+$/, "a team as org/team-slug, without @ (for example my-org/platform)");
+var TeamSlug = external_exports.string().regex(
+  /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\/[A-Za-z0-9._-]+$/,
+  "a team as org/team-slug, without @ (for example my-org/platform)"
+);
 var ApprovalsPolicy = external_exports.strictObject({
   /** Distinct people whose approvals must hold; the same person approving twice counts once. */
   minimum: external_exports.int().min(1, "at least 1: an approval policy that needs nobody approves nothing").default(1).describe("Distinct people whose approvals must hold; the same person approving twice counts once."),
@@ -49672,13 +49835,19 @@ var ApprovalsPolicy = external_exports.strictObject({
   /** A push to the pull request voids the approvals given on the previous head commit. */
   invalidateOnPush: external_exports.boolean().default(true).describe("A push to the pull request voids the approvals given on the previous head commit."),
   /** `codeowners`: every group of touched paths needs an approval from one of its CODEOWNERS (a user or a member of a team). */
-  owners: external_exports.enum(["codeowners", "none"]).default("none").describe("`codeowners`: every group of touched paths needs an approval from one of its CODEOWNERS (a user or a member of a team)."),
+  owners: external_exports.enum(["codeowners", "none"]).default("none").describe(
+    "`codeowners`: every group of touched paths needs an approval from one of its CODEOWNERS (a user or a member of a team)."
+  ),
   /** Teams (`org/team-slug`) each of which must have an approving member. */
   teams: external_exports.array(TeamSlug).refine((list) => new Set(list.map((t) => t.toLowerCase())).size === list.length, "list each team once").default([]).describe("Teams (org/team-slug) each of which must have an approving member."),
   /** GitHub pull-request reviews in the APPROVED state count as approvals (under the same rules as `/aaoe approve`). */
-  countReviews: external_exports.boolean().default(false).describe("GitHub pull-request reviews in the APPROVED state count as approvals (under the same rules as `/aaoe approve`)."),
+  countReviews: external_exports.boolean().default(false).describe(
+    "GitHub pull-request reviews in the APPROVED state count as approvals (under the same rules as `/aaoe approve`)."
+  ),
   /** The person who asked for the change (applied the trigger label to its issue) may approve its pull request. */
-  requesterMayApprove: external_exports.boolean().default(false).describe("The person who asked for the change (applied the trigger label to its issue) may approve its pull request. Off by default: who asked does not also approve.")
+  requesterMayApprove: external_exports.boolean().default(false).describe(
+    "The person who asked for the change (applied the trigger label to its issue) may approve its pull request. Off by default: who asked does not also approve."
+  )
 });
 var MergeMode = external_exports.enum(["manual", "auto"]);
 
@@ -49686,7 +49855,10 @@ var MergeMode = external_exports.enum(["manual", "auto"]);
 var WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 var Weekday = external_exports.enum(WEEKDAYS);
 var TimeOfDay = external_exports.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, "a time of day as HH:MM (00:00 to 24:00)");
-var LocalDateTime = external_exports.string().regex(/^\d{4}-\d{2}-\d{2}(?:T(?:[01]\d|2[0-3]):[0-5]\d)?$/, "a local date or date-time: 2026-12-20 or 2026-12-20T18:00 (in schedule.timezone)");
+var LocalDateTime = external_exports.string().regex(
+  /^\d{4}-\d{2}-\d{2}(?:T(?:[01]\d|2[0-3]):[0-5]\d)?$/,
+  "a local date or date-time: 2026-12-20 or 2026-12-20T18:00 (in schedule.timezone)"
+);
 var ChangeWindow = external_exports.strictObject({
   /** The days the window opens on (its start day, for a window that runs past midnight). */
   days: external_exports.array(Weekday).min(1, "list at least one day").default([...WEEKDAYS]).describe("The days the window opens on (its start day, for a window that runs past midnight)."),
@@ -49694,7 +49866,10 @@ var ChangeWindow = external_exports.strictObject({
   start: TimeOfDay.describe("Opens at this local time."),
   /** Closes at this local time; an end at or before the start closes the next day. */
   end: TimeOfDay.describe("Closes at this local time; an end at or before the start closes the next day.")
-}).refine((w) => w.start !== w.end || w.start === "00:00", { message: "start and end are the same: use 00:00 to 24:00 for a whole day", path: ["end"] });
+}).refine((w) => w.start !== w.end || w.start === "00:00", {
+  message: "start and end are the same: use 00:00 to 24:00 for a whole day",
+  path: ["end"]
+});
 var ScheduledFreeze = external_exports.strictObject({
   from: LocalDateTime,
   /** The freeze ends at this local date-time (not included). */
@@ -49725,7 +49900,10 @@ function isTimeZone(zone) {
 var NOTIFY_EVENTS = ["failed", "rollback", "completed", "frozen", "waiting", "debug_issue"];
 var NotifyEvent = external_exports.enum(NOTIFY_EVENTS);
 var GITHUB_DESTINATION = "github";
-var DestinationName = external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'a destination name: letters, digits, "-" and "_", at most 64 (for example ops-slack)');
+var DestinationName = external_exports.string().regex(
+  /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+  'a destination name: letters, digits, "-" and "_", at most 64 (for example ops-slack)'
+);
 var Mention = external_exports.string().regex(/^@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\/[A-Za-z0-9._-]+)?$/, "a mention: @user or @org/team-slug");
 var GITHUB_TARGETS = ["issue", "pull_request"];
 var GitHubTarget = external_exports.enum(GITHUB_TARGETS);
@@ -49742,7 +49920,12 @@ var NotificationRoute = external_exports.strictObject({
 }).superRefine((route, ctx) => {
   if (route.to === GITHUB_DESTINATION) return;
   for (const key of ["mention", "where"]) {
-    if (route[key] !== void 0) ctx.addIssue({ code: "custom", path: [key], message: `"${key}" is for "to: github" only; ${route.to} is an operator destination` });
+    if (route[key] !== void 0)
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `"${key}" is for "to: github" only; ${route.to} is an operator destination`
+      });
   }
 });
 var NotificationsPolicy = external_exports.array(NotificationRoute).max(20, "at most 20 routes").default([]);
@@ -49752,7 +49935,14 @@ var SelfHealPolicy = external_exports.enum(["off", "propose-fix"]).default("off"
 var RISK_LEVELS = ["low", "medium", "high", "critical"];
 var RiskLevel = external_exports.enum(RISK_LEVELS);
 var Glob = external_exports.string().min(1, "a glob must not be empty");
-var CHANGE_PACKAGE_TYPES = ["migration", "terraform", "helm-values", "gateway-route", "feature-flag", "event-schema"];
+var CHANGE_PACKAGE_TYPES = [
+  "migration",
+  "terraform",
+  "helm-values",
+  "gateway-route",
+  "feature-flag",
+  "event-schema"
+];
 var ChangePackageType = external_exports.enum(CHANGE_PACKAGE_TYPES);
 var DEFAULT_PACKAGE_RISK = {
   migration: "high",
@@ -49763,14 +49953,22 @@ var DEFAULT_PACKAGE_RISK = {
   "feature-flag": "low"
 };
 var PackageRiskPolicy = external_exports.strictObject(
-  Object.fromEntries(CHANGE_PACKAGE_TYPES.map((type) => [type, RiskLevel.default(DEFAULT_PACKAGE_RISK[type])]))
+  Object.fromEntries(
+    CHANGE_PACKAGE_TYPES.map((type) => [type, RiskLevel.default(DEFAULT_PACKAGE_RISK[type])])
+  )
 );
 var RiskPolicy = external_exports.strictObject({
   /** A change whose computed risk is above this level is refused, approved or not. */
-  maxLevel: RiskLevel.default("high").describe("A change whose computed risk is above this level is refused, approved or not."),
+  maxLevel: RiskLevel.default("high").describe(
+    "A change whose computed risk is above this level is refused, approved or not."
+  ),
   /** A change whose computed risk is above this level needs a human approval. */
-  requireHumanApprovalAbove: RiskLevel.default("low").describe("A change whose computed risk is above this level needs a human approval."),
-  packages: PackageRiskPolicy.default({ ...DEFAULT_PACKAGE_RISK }).describe("The risk weight of each kind of change package a plan step adds (migration, terraform, helm-values, gateway-route, feature-flag, event-schema): a change carrying one is at least that risky.")
+  requireHumanApprovalAbove: RiskLevel.default("low").describe(
+    "A change whose computed risk is above this level needs a human approval."
+  ),
+  packages: PackageRiskPolicy.default({ ...DEFAULT_PACKAGE_RISK }).describe(
+    "The risk weight of each kind of change package a plan step adds (migration, terraform, helm-values, gateway-route, feature-flag, event-schema): a change carrying one is at least that risky."
+  )
 });
 var CostPolicy = external_exports.strictObject({
   /** Tokens an execution may spend (spent so far plus the proposal's estimate). */
@@ -49780,7 +49978,9 @@ var CostPolicy = external_exports.strictObject({
   /** true: a breach fails the check; false: a breach needs a human approval. */
   hardFailOnBreach: external_exports.boolean().default(true).describe("true: a breach fails the check; false: a breach needs a human approval."),
   /** US dollars the repository's agent work may spend on models in a calendar month (UTC); no model is called past it. */
-  monthlyUsd: external_exports.number().nonnegative().optional().describe("US dollars the repository's agent work may spend on models in a calendar month (UTC); no model is called past it.")
+  monthlyUsd: external_exports.number().nonnegative().optional().describe(
+    "US dollars the repository's agent work may spend on models in a calendar month (UTC); no model is called past it."
+  )
 });
 var AutoRollback = external_exports.strictObject({
   /** Roll back when the canary's error rate is this many times the baseline's. */
@@ -49791,13 +49991,21 @@ var AutoRollback = external_exports.strictObject({
   windowSeconds: external_exports.int().positive().describe("The analysis window.")
 });
 var DeploymentPolicy = external_exports.strictObject({
-  strategy: external_exports.enum(["canary", "direct"]).default("canary").describe("canary: the companion action deploys a canary and judges it against the baseline; direct: deploys and checks health only."),
+  strategy: external_exports.enum(["canary", "direct"]).default("canary").describe(
+    "canary: the companion action deploys a canary and judges it against the baseline; direct: deploys and checks health only."
+  ),
   canaryPercent: external_exports.number().gt(0).max(100).default(10).describe("Share of traffic the canary gets, in percent."),
-  autoRollback: AutoRollback.default({ errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 }).describe("When the companion action rolls a canary back (the analysis's limits)."),
-  branches: external_exports.array(external_exports.string().min(1)).default([]).describe("Branches besides the default branch whose merged changes AAOE deploys (and merges with `merge: auto`); a change into any other base is judged, never merged or deployed by AAOE.")
+  autoRollback: AutoRollback.default({ errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 }).describe(
+    "When the companion action rolls a canary back (the analysis's limits)."
+  ),
+  branches: external_exports.array(external_exports.string().min(1)).default([]).describe(
+    "Branches besides the default branch whose merged changes AAOE deploys (and merges with `merge: auto`); a change into any other base is judged, never merged or deployed by AAOE."
+  )
 });
 var CircuitBreakerPolicy = external_exports.strictObject({
-  maxFailures: external_exports.int().positive().default(3).describe("Failed or inconclusive canaries within a day (counted since the last freeze ended) that freeze execution."),
+  maxFailures: external_exports.int().positive().default(3).describe(
+    "Failed or inconclusive canaries within a day (counted since the last freeze ended) that freeze execution."
+  ),
   freezeMinutes: external_exports.int().positive().default(30).describe("How long a tripped circuit breaker freezes execution of the repository and environment.")
 });
 var ProtectedPathsPolicy = external_exports.strictObject({
@@ -49807,7 +50015,9 @@ var ProtectedPathsPolicy = external_exports.strictObject({
    * Built-in protected globs this policy releases (`.github/workflows/**`, `policies/**`).
    * The AAOE config itself can never be released.
    */
-  allow: external_exports.array(Glob).default([]).describe("Built-in protected globs this policy releases (`.github/workflows/**`, `policies/**`). The AAOE config itself can never be released.")
+  allow: external_exports.array(Glob).default([]).describe(
+    "Built-in protected globs this policy releases (`.github/workflows/**`, `policies/**`). The AAOE config itself can never be released."
+  )
 });
 var SecretsPolicy = external_exports.strictObject({
   enabled: external_exports.boolean().default(true).describe("Scan the added lines of a governed change for secrets."),
@@ -49821,11 +50031,15 @@ var TriggerPolicy = external_exports.strictObject({
    * On an issue, the label starts agent work (and spends money) only when the person who applied it has one of
    * these permissions on the repository, checked through the API; a bot's label is never consent.
    */
-  permissions: external_exports.array(RepositoryPermission).min(1).default(["write", "maintain", "admin"]).describe("On an issue, the label starts agent work (and spends money) only when the person who applied it has one of these permissions on the repository, checked through the API; a bot's label is never consent.")
+  permissions: external_exports.array(RepositoryPermission).min(1).default(["write", "maintain", "admin"]).describe(
+    "On an issue, the label starts agent work (and spends money) only when the person who applied it has one of these permissions on the repository, checked through the API; a bot's label is never consent."
+  )
 });
 var RequireDeclaration = external_exports.union([
   external_exports.enum(["always", "never", "irreversible"]),
-  external_exports.strictObject({ above: RiskLevel.describe("A change whose computed risk is above this level must carry a declaration.") })
+  external_exports.strictObject({
+    above: RiskLevel.describe("A change whose computed risk is above this level must carry a declaration.")
+  })
 ]);
 var ResiliencePolicy = external_exports.strictObject({
   requireDeclaration: RequireDeclaration.default("irreversible").describe(
@@ -49839,7 +50053,9 @@ var Policy = external_exports.strictObject({
    * Probot's org defaults: another config file this one builds on (`.github`, `repo`, `owner/repo` or
    * `owner/repo:path`). Read and removed by Probot's `context.config` before validation.
    */
-  _extends: external_exports.string().min(1).optional().describe("Probot's org defaults: another config file this one builds on (`.github`, `repo`, `owner/repo` or `owner/repo:path`). Read and removed by Probot's `context.config` before validation."),
+  _extends: external_exports.string().min(1).optional().describe(
+    "Probot's org defaults: another config file this one builds on (`.github`, `repo`, `owner/repo` or `owner/repo:path`). Read and removed by Probot's `context.config` before validation."
+  ),
   /** A shipped preset (`policies/<name>.yml`) this policy builds on. */
   extends: external_exports.string().regex(/^[a-z0-9][a-z0-9-]*$/, "a preset name: lowercase letters, digits and dashes").optional().describe("A shipped preset (`policies/<name>.yml`) this policy builds on."),
   description: external_exports.string().optional().describe("What this policy is for, in words."),
@@ -49851,36 +50067,75 @@ var Policy = external_exports.strictObject({
   agents: external_exports.preprocess(
     (value) => value === "all-known" ? [value] : value,
     external_exports.array(external_exports.union([external_exports.string().min(1).max(100), external_exports.int().positive().transform(String)]))
-  ).default([]).describe("Accounts whose pull requests and commits are agent work, besides the known coding agents (copilot, claude, codex, devin, jules, openhands, cursor: docs/agents.md), which AAOE recognises in any case by their accounts and `Co-authored-by:` trailers: logins (for example `my-agent`) or, better, immutable account ids (for example `41898282`), which survive a rename; catalogue names; or `all-known` (the catalogue, spelled out; `agents: all-known` alone is read as `[all-known]`). Every Bot author is an agent already."),
+  ).default([]).describe(
+    "Accounts whose pull requests and commits are agent work, besides the known coding agents (copilot, claude, codex, devin, jules, openhands, cursor: docs/agents.md), which AAOE recognises in any case by their accounts and `Co-authored-by:` trailers: logins (for example `my-agent`) or, better, immutable account ids (for example `41898282`), which survive a rename; catalogue names; or `all-known` (the catalogue, spelled out; `agents: all-known` alone is read as `[all-known]`). Every Bot author is an agent already."
+  ),
   governance: external_exports.strictObject({
-    exemptBots: external_exports.array(external_exports.string().min(1)).default([]).describe("Bot logins (for example `dependabot[bot]`) whose pull requests are not governed unless labelled or written by an agent. Every other Bot author is governed. The shipped presets exempt `dependabot[bot]` and `renovate[bot]`.")
+    exemptBots: external_exports.array(external_exports.string().min(1)).default([]).describe(
+      "Bot logins (for example `dependabot[bot]`) whose pull requests are not governed unless labelled or written by an agent. Every other Bot author is governed. The shipped presets exempt `dependabot[bot]` and `renovate[bot]`."
+    )
   }).default({ exemptBots: [] }).describe("Which pull requests AAOE governs beyond agents' and labelled ones."),
-  trigger: TriggerPolicy.default({ label: "aaoe", permissions: ["write", "maintain", "admin"] }).describe("What starts agent work and puts a pull request under governance."),
-  risk: RiskPolicy.default({ maxLevel: "high", requireHumanApprovalAbove: "low", packages: { ...DEFAULT_PACKAGE_RISK } }).describe("How much computed risk a change may carry, and from which level a person must approve it."),
+  trigger: TriggerPolicy.default({ label: "aaoe", permissions: ["write", "maintain", "admin"] }).describe(
+    "What starts agent work and puts a pull request under governance."
+  ),
+  risk: RiskPolicy.default({
+    maxLevel: "high",
+    requireHumanApprovalAbove: "low",
+    packages: { ...DEFAULT_PACKAGE_RISK }
+  }).describe("How much computed risk a change may carry, and from which level a person must approve it."),
   cost: CostPolicy.default({ hardFailOnBreach: true }).describe("Model spending caps per execution and per month."),
-  resilience: ResiliencePolicy.default({ requireDeclaration: "irreversible" }).describe("What the resilience gate asks a pull request to declare."),
+  resilience: ResiliencePolicy.default({ requireDeclaration: "irreversible" }).describe(
+    "What the resilience gate asks a pull request to declare."
+  ),
   deployment: DeploymentPolicy.default({
     strategy: "canary",
     canaryPercent: 10,
     autoRollback: { errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 },
     branches: []
   }).describe("How the companion action deploys a merged change, and when it rolls back."),
-  circuitBreaker: CircuitBreakerPolicy.default({ maxFailures: 3, freezeMinutes: 30 }).describe("Failed deployments that freeze execution, and for how long."),
-  protectedPaths: ProtectedPathsPolicy.default({ paths: [], allow: [] }).describe("Paths a governed change may not touch."),
+  circuitBreaker: CircuitBreakerPolicy.default({ maxFailures: 3, freezeMinutes: 30 }).describe(
+    "Failed deployments that freeze execution, and for how long."
+  ),
+  protectedPaths: ProtectedPathsPolicy.default({ paths: [], allow: [] }).describe(
+    "Paths a governed change may not touch."
+  ),
   secrets: SecretsPolicy.default({ enabled: true, ignorePaths: [] }).describe("The secrets gate."),
   /** Who may approve a governed change, and how many must. */
-  approvals: ApprovalsPolicy.default({ minimum: 1, permissions: ["write", "maintain", "admin"], invalidateOnPush: true, owners: "none", teams: [], countReviews: false, requesterMayApprove: false }).describe("Who may approve a governed change, and how many must."),
+  approvals: ApprovalsPolicy.default({
+    minimum: 1,
+    permissions: ["write", "maintain", "admin"],
+    invalidateOnPush: true,
+    owners: "none",
+    teams: [],
+    countReviews: false,
+    requesterMayApprove: false
+  }).describe("Who may approve a governed change, and how many must."),
   /** `auto`: AAOE merges a change once every gate passes and its approvals hold (never the agent); `manual`: a person merges it. */
-  merge: MergeMode.default("manual").describe("`auto`: AAOE merges a change once every gate passes and its approvals hold (never the agent); `manual`: a person merges it."),
+  merge: MergeMode.default("manual").describe(
+    "`auto`: AAOE merges a change once every gate passes and its approvals hold (never the agent); `manual`: a person merges it."
+  ),
   /** When an approved change may be deployed: change windows and freezes in a time zone (default: any time). */
-  schedule: SchedulePolicy.default({ timezone: "UTC", windows: [], freezes: [] }).describe("When an approved change may be deployed: change windows and freezes in a time zone (default: any time)."),
+  schedule: SchedulePolicy.default({ timezone: "UTC", windows: [], freezes: [] }).describe(
+    "When an approved change may be deployed: change windows and freezes in a time zone (default: any time)."
+  ),
   /** Routes of execution events to the operator's destinations (by name) or to GitHub comments (docs/notifications.md). */
-  notifications: NotificationsPolicy.describe("Routes of execution events to the operator's destinations (by name) or to GitHub comments (docs/notifications.md)."),
+  notifications: NotificationsPolicy.describe(
+    "Routes of execution events to the operator's destinations (by name) or to GitHub comments (docs/notifications.md)."
+  ),
   drift: external_exports.strictObject({
-    model: external_exports.string().regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}:[^\0:]+$/, "owner/repo:path of an architecture model file, e.g. acme/architecture:architecture.yml").describe("The architecture model file (owner/repo:path, read from that repository's default branch): services, owners, allowed dependencies, required files.")
-  }).optional().describe("Check this repository against an architecture model on every push to its default branch; each drift becomes one issue."),
+    model: external_exports.string().regex(
+      /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}:[^\0:]+$/,
+      "owner/repo:path of an architecture model file, e.g. acme/architecture:architecture.yml"
+    ).describe(
+      "The architecture model file (owner/repo:path, read from that repository's default branch): services, owners, allowed dependencies, required files."
+    )
+  }).optional().describe(
+    "Check this repository against an architecture model on every push to its default branch; each drift becomes one issue."
+  ),
   /** `propose-fix`: a debug issue also carries the trigger label, so the agent proposes a fix through the governed path. */
-  selfHeal: SelfHealPolicy.describe("`propose-fix`: a debug issue also carries the trigger label, so the agent proposes a fix through the governed path.")
+  selfHeal: SelfHealPolicy.describe(
+    "`propose-fix`: a debug issue also carries the trigger label, so the agent proposes a fix through the governed path."
+  )
 });
 function compareRisk(a, b) {
   return RISK_LEVELS.indexOf(a) - RISK_LEVELS.indexOf(b);
@@ -49904,7 +50159,12 @@ var Declared = external_exports.strictObject({
   risk: external_exports.strictObject({ level: RiskLevel, rationale: external_exports.string().optional() }).optional(),
   cost: external_exports.strictObject({ tokens: external_exports.int().nonnegative().default(0), usd: external_exports.number().nonnegative().default(0) }).optional()
 });
-var IRREVERSIBLE_KINDS = ["schema-migration", "infrastructure", "data-change", "external-side-effect"];
+var IRREVERSIBLE_KINDS = [
+  "schema-migration",
+  "infrastructure",
+  "data-change",
+  "external-side-effect"
+];
 var IrreversibleKind = external_exports.enum(IRREVERSIBLE_KINDS);
 var Irreversible = external_exports.strictObject({ kind: IrreversibleKind, path: external_exports.string().min(1), why: external_exports.string().min(1) });
 var DerivedProposal = external_exports.strictObject({
@@ -50010,7 +50270,19 @@ function compile2(pattern) {
 
 // src/policy/derive-proposal.ts
 var MAX_PATCH_SCAN_CHARS = 1e6;
-var CONTAINER_DIRS = /* @__PURE__ */ new Set(["packages", "services", "apps", "libs", "modules", "cmd", "crates", "components", "plugins", "functions", "lambdas"]);
+var CONTAINER_DIRS = /* @__PURE__ */ new Set([
+  "packages",
+  "services",
+  "apps",
+  "libs",
+  "modules",
+  "cmd",
+  "crates",
+  "components",
+  "plugins",
+  "functions",
+  "lambdas"
+]);
 var NOT_CODE = ["**/*.md", "**/*.rst", "**/*.txt"];
 var PATH_RULES = [
   {
@@ -50030,7 +50302,11 @@ var PATH_RULES = [
       "**/V[0-9]*__*.sql"
     ]
   },
-  { kind: "schema-migration", why: "a database schema applied as a whole (Prisma `db push`, Rails `db:schema:load`)", globs: ["**/schema.prisma", "**/db/schema.rb", "**/db/structure.sql"] },
+  {
+    kind: "schema-migration",
+    why: "a database schema applied as a whole (Prisma `db push`, Rails `db:schema:load`)",
+    globs: ["**/schema.prisma", "**/db/schema.rb", "**/db/structure.sql"]
+  },
   {
     kind: "infrastructure",
     why: "infrastructure as code: a revert changes the files, not the infrastructure, and what was destroyed or replaced in between comes back empty",
@@ -50056,14 +50332,43 @@ var PATH_RULES = [
   {
     kind: "data-change",
     why: "a seed or backfill script: what it writes stays after a revert",
-    globs: ["**/seeds/**", "**/seed/**", "**/seeders/**", "**/seeds.*", "**/seed.*", "**/*backfill*", "**/*backfill*/**", "**/data-migrations/**", "**/data_migrations/**", "**/datamigrations/**"]
+    globs: [
+      "**/seeds/**",
+      "**/seed/**",
+      "**/seeders/**",
+      "**/seeds.*",
+      "**/seed.*",
+      "**/*backfill*",
+      "**/*backfill*/**",
+      "**/data-migrations/**",
+      "**/data_migrations/**",
+      "**/datamigrations/**"
+    ]
   },
-  { kind: "external-side-effect", why: "DNS records: resolvers keep the old answers for their TTL after a revert", globs: ["**/*.zone", "**/dns/**", "**/octodns/**", "**/dnsconfig.js"] }
+  {
+    kind: "external-side-effect",
+    why: "DNS records: resolvers keep the old answers for their TTL after a revert",
+    globs: ["**/*.zone", "**/dns/**", "**/octodns/**", "**/dnsconfig.js"]
+  }
 ];
-var compiledRules = PATH_RULES.map((rule) => ({ rule, match: (0, import_picomatch2.default)(rule.globs, { dot: true, ignore: NOT_CODE }) }));
+var compiledRules = PATH_RULES.map((rule) => ({
+  rule,
+  match: (0, import_picomatch2.default)(rule.globs, { dot: true, ignore: NOT_CODE })
+}));
 var SQL_DDL = /* @__PURE__ */ new Set(["CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE", "GRANT", "REVOKE"]);
 var SQL_DML = /* @__PURE__ */ new Set(["INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "COPY", "REPLACE"]);
-var isCiFile = (0, import_picomatch2.default)([".github/workflows/*.yml", ".github/workflows/*.yaml", ".github/actions/**", ".gitlab-ci.yml", ".circleci/config.yml", "**/Jenkinsfile", "azure-pipelines.yml"], { dot: true });
+var isCiFile = (0, import_picomatch2.default)(
+  [
+    ".github/workflows/*.yml",
+    ".github/workflows/*.yaml",
+    ".github/actions/**",
+    ".gitlab-ci.yml",
+    ".circleci/config.yml",
+    "**/Jenkinsfile",
+    "azure-pipelines.yml"
+  ],
+  { dot: true }
+);
 var PUBLISH_NEEDLES = [
   "npm publish",
   "yarn publish",
@@ -50139,7 +50444,12 @@ function irreversibleOf(file2) {
       const lower = line.toLowerCase();
       return PUBLISH_NEEDLES.find((n) => lower.includes(n));
     });
-    if (needle) return { kind: "external-side-effect", path: file2.path, why: `CI that publishes or applies (\`${needle}\`): what it releases stays released after a revert` };
+    if (needle)
+      return {
+        kind: "external-side-effect",
+        path: file2.path,
+        why: `CI that publishes or applies (\`${needle}\`): what it releases stays released after a revert`
+      };
   }
   if (/\.ya?ml$/i.test(file2.path)) {
     const kind = firstChanged(file2.patch, "-", (line) => {
@@ -50148,13 +50458,22 @@ function irreversibleOf(file2) {
       const value = text2.slice("kind:".length).trim().replace(/^["']|["']$/g, "");
       return STATEFUL_KINDS.has(value) ? value : void 0;
     });
-    if (kind) return { kind: "infrastructure", path: file2.path, why: `a Kubernetes ${kind} removed: what it holds is deleted, and a revert re-creates it empty` };
+    if (kind)
+      return {
+        kind: "infrastructure",
+        path: file2.path,
+        why: `a Kubernetes ${kind} removed: what it holds is deleted, and a revert re-creates it empty`
+      };
   }
   return void 0;
 }
 function sqlChange(file2) {
   if (file2.patch === void 0) {
-    return { kind: "schema-migration", path: file2.path, why: "SQL that GitHub shows no patch for: AAOE cannot tell whether it changes the schema or the data" };
+    return {
+      kind: "schema-migration",
+      path: file2.path,
+      why: "SQL that GitHub shows no patch for: AAOE cannot tell whether it changes the schema or the data"
+    };
   }
   const found = firstAdded(file2.patch, (line) => {
     const word = firstWord(line);
@@ -50163,7 +50482,11 @@ function sqlChange(file2) {
     return void 0;
   });
   if (!found) return void 0;
-  return { kind: found.kind, path: file2.path, why: `${found.kind === "schema-migration" ? "DDL" : "DML"} in SQL (\`${found.word}\`)` };
+  return {
+    kind: found.kind,
+    path: file2.path,
+    why: `${found.kind === "schema-migration" ? "DDL" : "DML"} in SQL (\`${found.word}\`)`
+  };
 }
 function firstWord(line) {
   let i = 0;
@@ -50205,8 +50528,10 @@ function evaluateCostGate(change, policy) {
     `caps: ${policy.maxTokens ?? "none"} tokens, ${policy.maxUsd === void 0 ? "none" : formatUsd(policy.maxUsd)}`
   ];
   const breaches = [];
-  if (policy.maxTokens !== void 0 && tokens > policy.maxTokens) breaches.push(`${tokens} tokens is above maxTokens ${policy.maxTokens}`);
-  if (policy.maxUsd !== void 0 && usd > policy.maxUsd) breaches.push(`${formatUsd(usd)} is above maxUsd ${formatUsd(policy.maxUsd)}`);
+  if (policy.maxTokens !== void 0 && tokens > policy.maxTokens)
+    breaches.push(`${tokens} tokens is above maxTokens ${policy.maxTokens}`);
+  if (policy.maxUsd !== void 0 && usd > policy.maxUsd)
+    breaches.push(`${formatUsd(usd)} is above maxUsd ${formatUsd(policy.maxUsd)}`);
   const base = { gate: "cost", title: "Cost", evidence, findings: [] };
   if (breaches.length === 0) {
     const capped = policy.maxTokens !== void 0 || policy.maxUsd !== void 0;
@@ -50277,7 +50602,9 @@ function evaluateProtectedPathsGate(change, policy) {
       title: "Protected paths",
       outcome: "passed",
       reason: `No protected path is touched${released}.`,
-      evidence: [`protected: ${[...CONFIG_PATHS, ...extended2, ...DEFAULT_PROTECTED_PATHS, ...policy.paths].join(", ")}${released}`],
+      evidence: [
+        `protected: ${[...CONFIG_PATHS, ...extended2, ...DEFAULT_PROTECTED_PATHS, ...policy.paths].join(", ")}${released}`
+      ],
       findings
     };
   }
@@ -50306,7 +50633,9 @@ function firstChangedLine(file2) {
 // src/policy/gates/circuit-breaker.ts
 function evaluateBreakerGate(freeze, policy) {
   const base = { gate: "circuit-breaker", title: "Circuit breaker", findings: [] };
-  const evidence = [`circuitBreaker: ${policy.maxFailures} failed deployments within a day freeze execution for ${policy.freezeMinutes} minutes`];
+  const evidence = [
+    `circuitBreaker: ${policy.maxFailures} failed deployments within a day freeze execution for ${policy.freezeMinutes} minutes`
+  ];
   if (!freeze) return { ...base, outcome: "passed", reason: "Execution is not frozen.", evidence };
   return {
     ...base,
@@ -50374,11 +50703,20 @@ var Declaration = external_exports.strictObject({
   summary: Text.optional().describe("One or two sentences: what the change does."),
   classification: Classification.optional(),
   risk: external_exports.strictObject({ level: RiskLevel, rationale: Text.optional() }).optional().describe("The author's risk assessment: the risk AAOE judges is the higher of this and its own."),
-  rollbackPlan: Text.optional().describe("How to undo the change where a revert of the merge commit is not enough (a down migration, a restore)."),
+  rollbackPlan: Text.optional().describe(
+    "How to undo the change where a revert of the merge commit is not enough (a down migration, a restore)."
+  ),
   blastRadius: Text.optional().describe("What breaks, and for whom, if the change is wrong."),
-  cost: external_exports.strictObject({ estimatedTokens: external_exports.int().nonnegative().optional(), estimatedUsd: external_exports.number().nonnegative().optional() }).optional().describe("What making the change cost the agent: recorded as declared (never as measured) and counted against the cost caps."),
+  cost: external_exports.strictObject({
+    estimatedTokens: external_exports.int().nonnegative().optional(),
+    estimatedUsd: external_exports.number().nonnegative().optional()
+  }).optional().describe(
+    "What making the change cost the agent: recorded as declared (never as measured) and counted against the cost caps."
+  ),
   deployment: external_exports.strictObject({ strategy: DeploymentStrategy.optional(), notes: external_exports.string().optional() }).optional(),
-  edits: external_exports.unknown().optional().describe("Ignored: the diff is the pull request. Accepted so that a block in the full proposal format (older agents) still reads.")
+  edits: external_exports.unknown().optional().describe(
+    "Ignored: the diff is the pull request. Accepted so that a block in the full proposal format (older agents) still reads."
+  )
 });
 var BLOCK = `\`\`\`${PROPOSAL_BLOCK_INFO}`;
 var DECLARATION_KEYS = Object.keys(Declaration.shape).filter((k) => k !== "edits");
@@ -50414,10 +50752,15 @@ function evaluateResilienceGate(input2) {
   const has = (field) => field === "rollbackPlan" ? declaration.status === "declared" && declaration.rollbackPlan !== void 0 : declared?.risk?.rationale !== void 0;
   const missing = asked.filter((a) => !has(a.field));
   const ruleText = `resilience.requireDeclaration: ${formatRule(rule)}`;
-  if (declaration.status === "none") evidence.push(`declaration: none in the pull request body, ${asked.length === 0 ? "none required" : "one is required"} (${ruleText})`);
+  if (declaration.status === "none")
+    evidence.push(
+      `declaration: none in the pull request body, ${asked.length === 0 ? "none required" : "one is required"} (${ruleText})`
+    );
   else {
     const where = declaration.source === "aaoe" ? "AAOE's own proposal" : "the aaoe-proposal block of the pull request body";
-    evidence.push(`declaration: ${where}; ${asked.length === 0 ? "none required" : `required here: ${asked.map((a) => a.field).join(", ")}`} (${ruleText})`);
+    evidence.push(
+      `declaration: ${where}; ${asked.length === 0 ? "none required" : `required here: ${asked.map((a) => a.field).join(", ")}`} (${ruleText})`
+    );
   }
   if (missing.length === 0) {
     const reason = derived2.irreversible.length > 0 ? has("rollbackPlan") ? `A revert cannot undo ${describe3(derived2.irreversible)}, and the pull request declares how to roll back.` : `A revert cannot undo ${describe3(derived2.irreversible)}; the policy asks for no declaration (${ruleText}).` : asked.length > 0 ? "The pull request declares what the policy asks for; a revert of the merge commit undoes the change." : "A revert of the merge commit undoes the change; nothing more needs declaring.";
@@ -50425,14 +50768,28 @@ function evaluateResilienceGate(input2) {
   }
   const reasons = [];
   if (missing.some((m) => m.why === "irreversible")) {
-    reasons.push(`A revert of the merge commit cannot undo ${describe3(derived2.irreversible)} and the pull request declares no rollback plan.`);
+    reasons.push(
+      `A revert of the merge commit cannot undo ${describe3(derived2.irreversible)} and the pull request declares no rollback plan.`
+    );
   }
   const everything = missing.find((m) => m.why !== "irreversible");
   if (everything) {
     const asks = everything.why === "always" ? "every pull request" : `a change of risk ${risk} (above ${typeof rule === "object" ? rule.above : ""})`;
-    reasons.push(`The policy asks ${asks} to declare its risk and rollback plan (${ruleText}); this one declares no ${missing.map(fieldName).join(" and no ")}.`);
+    reasons.push(
+      `The policy asks ${asks} to declare its risk and rollback plan (${ruleText}); this one declares no ${missing.map(fieldName).join(" and no ")}.`
+    );
   }
-  return { ...base, outcome: "failed", reason: reasons.join(" "), evidence, hint: hintFor(missing.map((m) => m.field), risk, derived2) };
+  return {
+    ...base,
+    outcome: "failed",
+    reason: reasons.join(" "),
+    evidence,
+    hint: hintFor(
+      missing.map((m) => m.field),
+      risk,
+      derived2
+    )
+  };
 }
 var KIND = {
   "schema-migration": "schema migration",
@@ -50447,8 +50804,10 @@ function derivedEvidence(derived2, deployment) {
     "rollback: a revert of the merge commit (derived)"
   ];
   if (derived2.irreversible.length === 0) lines.push("what a revert cannot undo: nothing found (derived)");
-  for (const item of derived2.irreversible.slice(0, MAX_NAMED)) lines.push(`${KIND[item.kind]}: ${code(item.path)} (${item.why}) (derived)`);
-  if (derived2.irreversible.length > MAX_NAMED) lines.push(`\u2026 and ${derived2.irreversible.length - MAX_NAMED} more files a revert cannot undo (derived)`);
+  for (const item of derived2.irreversible.slice(0, MAX_NAMED))
+    lines.push(`${KIND[item.kind]}: ${code(item.path)} (${item.why}) (derived)`);
+  if (derived2.irreversible.length > MAX_NAMED)
+    lines.push(`\u2026 and ${derived2.irreversible.length - MAX_NAMED} more files a revert cannot undo (derived)`);
   const files = `${derived2.files} file${derived2.files === 1 ? "" : "s"}`;
   const areas = derived2.areas.slice(0, 10).map(code).join(", ") + (derived2.areas.length > 10 ? ` and ${derived2.areas.length - 10} more` : "");
   const owners = derived2.codeowners === null ? "no CODEOWNERS file at the base" : derived2.owners.length === 0 ? "no owner in CODEOWNERS at the base" : `owners ${derived2.owners.slice(0, 10).map(noMention).join(", ")}${derived2.owners.length > 10 ? ` and ${derived2.owners.length - 10} more` : ""} (CODEOWNERS at the base)`;
@@ -50460,11 +50819,18 @@ function declaredEvidence(declaration, declared) {
   if (declaration.status !== "declared") return [];
   const from = declaration.source === "aaoe" ? "declared in AAOE's proposal" : "declared in the pull request body";
   const lines = [];
-  if (declaration.strategy) lines.push(`deployment strategy: ${quoted(declaration.strategy)} (${from}; the policy's strategy is the one used)`);
+  if (declaration.strategy)
+    lines.push(`deployment strategy: ${quoted(declaration.strategy)} (${from}; the policy's strategy is the one used)`);
   if (declaration.rollbackPlan) lines.push(`rollback plan: ${quoted(declaration.rollbackPlan)} (${from})`);
   if (declaration.blastRadius) lines.push(`blast radius: ${quoted(declaration.blastRadius)} (${from})`);
-  if (declared?.risk) lines.push(`risk: ${declared.risk.level}${declared.risk.rationale ? `, ${quoted(declared.risk.rationale)}` : ""} (${from}; it only ever raises AAOE's)`);
-  if (declared?.cost) lines.push(`cost: ${declared.cost.tokens} tokens, $${declared.cost.usd.toFixed(2)} (${from}; recorded as declared, not measured)`);
+  if (declared?.risk)
+    lines.push(
+      `risk: ${declared.risk.level}${declared.risk.rationale ? `, ${quoted(declared.risk.rationale)}` : ""} (${from}; it only ever raises AAOE's)`
+    );
+  if (declared?.cost)
+    lines.push(
+      `cost: ${declared.cost.tokens} tokens, $${declared.cost.usd.toFixed(2)} (${from}; recorded as declared, not measured)`
+    );
   return lines;
 }
 function hintFor(fields, risk, derived2) {
@@ -50515,7 +50881,12 @@ var import_picomatch5 = __toESM(require_picomatch2(), 1);
 
 // src/policy/binary-path.ts
 var import_picomatch4 = __toESM(require_picomatch2(), 1);
-var BINARY_PATH = (0, import_picomatch4.default)(["**/*.{png,jpg,jpeg,gif,webp,ico,bmp,tiff,pdf,zip,gz,tgz,bz2,xz,7z,jar,war,woff,woff2,ttf,otf,eot,mp3,mp4,mov,avi,wasm,so,dll,dylib,exe,bin,class,pyc}"], { dot: true, nocase: true });
+var BINARY_PATH = (0, import_picomatch4.default)(
+  [
+    "**/*.{png,jpg,jpeg,gif,webp,ico,bmp,tiff,pdf,zip,gz,tgz,bz2,xz,7z,jar,war,woff,woff2,ttf,otf,eot,mp3,mp4,mov,avi,wasm,so,dll,dylib,exe,bin,class,pyc}"
+  ],
+  { dot: true, nocase: true }
+);
 
 // src/policy/gates/risk.ts
 var RISK_AREAS = [
@@ -50523,7 +50894,15 @@ var RISK_AREAS = [
     signal: "migrations",
     level: "high",
     what: "database migrations",
-    globs: ["**/migrations/**", "**/migrate/**", "**/*.sql", "**/db/schema.rb", "**/alembic/versions/**", "**/flyway/**", "**/liquibase/**"]
+    globs: [
+      "**/migrations/**",
+      "**/migrate/**",
+      "**/*.sql",
+      "**/db/schema.rb",
+      "**/alembic/versions/**",
+      "**/flyway/**",
+      "**/liquibase/**"
+    ]
   },
   {
     signal: "infrastructure",
@@ -50621,7 +51000,14 @@ var RISK_AREAS = [
     signal: "container",
     level: "medium",
     what: "container images",
-    globs: ["**/Dockerfile", "**/Dockerfile.*", "**/*.dockerfile", "**/docker-compose*.yml", "**/docker-compose*.yaml", "**/compose.yaml"]
+    globs: [
+      "**/Dockerfile",
+      "**/Dockerfile.*",
+      "**/*.dockerfile",
+      "**/docker-compose*.yml",
+      "**/docker-compose*.yaml",
+      "**/compose.yaml"
+    ]
   },
   {
     signal: "security-code",
@@ -50635,7 +51021,10 @@ var SIZE_THRESHOLDS = {
   high: { lines: 1e3, files: 100 }
 };
 var DELETION_THRESHOLDS = { high: { files: 10, lines: 500 } };
-var compiledAreas = RISK_AREAS.map((area) => ({ area, match: (0, import_picomatch5.default)(area.globs, { dot: true, ...area.except ? { ignore: area.except } : {} }) }));
+var compiledAreas = RISK_AREAS.map((area) => ({
+  area,
+  match: (0, import_picomatch5.default)(area.globs, { dot: true, ...area.except ? { ignore: area.except } : {} })
+}));
 function isSubmoduleBump(patch) {
   if (patch === void 0) return false;
   let changed = 0;
@@ -50651,12 +51040,26 @@ function isSubmoduleBump(patch) {
 function blindSpotSignals(files) {
   const signals = [];
   const modes = files.filter((f) => f.status === "changed" && !isSubmoduleBump(f.patch));
-  if (modes.length > 0) signals.push({ signal: "mode-change", level: "high", detail: `mode or type changed (made executable, a symlink, a submodule): ${listPaths(modes.map((f) => f.path))}` });
+  if (modes.length > 0)
+    signals.push({
+      signal: "mode-change",
+      level: "high",
+      detail: `mode or type changed (made executable, a symlink, a submodule): ${listPaths(modes.map((f) => f.path))}`
+    });
   const bumps = files.filter((f) => isSubmoduleBump(f.patch));
-  if (bumps.length > 0) signals.push({ signal: "submodule-bump", level: "high", detail: `a submodule moved to another commit (code pulled in unreviewed): ${listPaths(bumps.map((f) => f.path))}` });
+  if (bumps.length > 0)
+    signals.push({
+      signal: "submodule-bump",
+      level: "high",
+      detail: `a submodule moved to another commit (code pulled in unreviewed): ${listPaths(bumps.map((f) => f.path))}`
+    });
   const unread = files.filter((f) => f.patch === void 0 && f.status !== "removed" && !isPureRename(f));
   if (unread.length > 0) {
-    signals.push({ signal: "no-patch", level: "medium", detail: `GitHub gives no patch for these files (binary, too large or a mode change), so AAOE cannot read what changed: ${listPaths(unread.map((f) => f.path))}` });
+    signals.push({
+      signal: "no-patch",
+      level: "medium",
+      detail: `GitHub gives no patch for these files (binary, too large or a mode change), so AAOE cannot read what changed: ${listPaths(unread.map((f) => f.path))}`
+    });
   }
   return signals;
 }
@@ -50667,14 +51070,23 @@ function assessRisk(change, packageRisk = DEFAULT_PACKAGE_RISK) {
   const signals = [];
   const changed = new Set(change.files.map((f) => f.path));
   for (const pkg of change.packages ?? []) {
-    if (changed.has(pkg.path)) signals.push({ signal: "change-package", level: packageRisk[pkg.type], detail: `change package \`${pkg.path}\` (${pkg.type}, weighed ${packageRisk[pkg.type]} by risk.packages)` });
+    if (changed.has(pkg.path))
+      signals.push({
+        signal: "change-package",
+        level: packageRisk[pkg.type],
+        detail: `change package \`${pkg.path}\` (${pkg.type}, weighed ${packageRisk[pkg.type]} by risk.packages)`
+      });
   }
   const claimed = /* @__PURE__ */ new Set();
   const ownHighAreas = /* @__PURE__ */ new Set();
   for (const { area, match } of compiledAreas) {
     const hits = change.files.filter((f) => match(f.path) || f.previousPath !== void 0 && match(f.previousPath));
     if (hits.length > 0) {
-      signals.push({ signal: area.signal, level: area.level, detail: `${area.what}: ${listPaths(hits.map((f) => f.path))}` });
+      signals.push({
+        signal: area.signal,
+        level: area.level,
+        detail: `${area.what}: ${listPaths(hits.map((f) => f.path))}`
+      });
     }
     if (area.level !== "high") continue;
     for (const f of hits) {
@@ -50687,16 +51099,32 @@ function assessRisk(change, packageRisk = DEFAULT_PACKAGE_RISK) {
   const fileCount = change.files.length;
   const size = `${lines} lines changed in ${fileCount} file${fileCount === 1 ? "" : "s"}`;
   if (lines > SIZE_THRESHOLDS.high.lines || fileCount > SIZE_THRESHOLDS.high.files) {
-    signals.push({ signal: "size", level: "high", detail: `${size} (high above ${SIZE_THRESHOLDS.high.lines} lines or ${SIZE_THRESHOLDS.high.files} files)` });
+    signals.push({
+      signal: "size",
+      level: "high",
+      detail: `${size} (high above ${SIZE_THRESHOLDS.high.lines} lines or ${SIZE_THRESHOLDS.high.files} files)`
+    });
   } else if (lines > SIZE_THRESHOLDS.medium.lines || fileCount > SIZE_THRESHOLDS.medium.files) {
-    signals.push({ signal: "size", level: "medium", detail: `${size} (medium above ${SIZE_THRESHOLDS.medium.lines} lines or ${SIZE_THRESHOLDS.medium.files} files)` });
+    signals.push({
+      signal: "size",
+      level: "medium",
+      detail: `${size} (medium above ${SIZE_THRESHOLDS.medium.lines} lines or ${SIZE_THRESHOLDS.medium.files} files)`
+    });
   }
   const removed = change.files.filter((f) => f.status === "removed");
   const deletedLines = change.files.reduce((n, f) => n + f.deletions, 0);
   if (removed.length > DELETION_THRESHOLDS.high.files || deletedLines > DELETION_THRESHOLDS.high.lines) {
-    signals.push({ signal: "deletions", level: "high", detail: `${removed.length} files removed, ${deletedLines} lines deleted` });
+    signals.push({
+      signal: "deletions",
+      level: "high",
+      detail: `${removed.length} files removed, ${deletedLines} lines deleted`
+    });
   } else if (removed.length > 0) {
-    signals.push({ signal: "deletions", level: "medium", detail: `files removed: ${listPaths(removed.map((f) => f.path))}` });
+    signals.push({
+      signal: "deletions",
+      level: "medium",
+      detail: `files removed: ${listPaths(removed.map((f) => f.path))}`
+    });
   }
   const highAreas = signals.filter((s) => s.level === "high" && ownHighAreas.has(s.signal));
   if (highAreas.length >= 2) {
@@ -55337,7 +55765,10 @@ var highEntropyRule = {
       file(source) {
         for (const { name, value, start } of findAssignments(source.content)) {
           if (!looksLikeSecret(value)) continue;
-          context.report({ message: t("HIGH_ENTROPY_ASSIGNMENT", { NAME: name }), range: [start, start + value.length] });
+          context.report({
+            message: t("HIGH_ENTROPY_ASSIGNMENT", { NAME: name }),
+            range: [start, start + value.length]
+          });
         }
       }
     };
@@ -55350,7 +55781,11 @@ var PRESET_ID = "@secretlint/secretlint-rule-preset-recommend";
 var CONFIG = {
   rules: [
     // AWS access key IDs alone are reported too (off in the preset by default)
-    { id: PRESET_ID, rule: creator, rules: [{ id: "@secretlint/secretlint-rule-aws", options: { enableIDScanRule: true } }] },
+    {
+      id: PRESET_ID,
+      rule: creator,
+      rules: [{ id: "@secretlint/secretlint-rule-aws", options: { enableIDScanRule: true } }]
+    },
     { id: HIGH_ENTROPY_RULE_ID, rule: highEntropyRule }
   ]
 };
@@ -55374,21 +55809,37 @@ async function scanSecrets(files, policy) {
   for (const file2 of files) {
     if (file2.status === "removed" || ignored(file2.path)) continue;
     if (file2.patch === void 0) {
-      if (!isPureRename(file2)) unscanned.push({ path: file2.path, reason: "no patch: GitHub shows no diff for it (binary, too large, or a mode or type change)" });
+      if (!isPureRename(file2))
+        unscanned.push({
+          path: file2.path,
+          reason: "no patch: GitHub shows no diff for it (binary, too large, or a mode or type change)"
+        });
       continue;
     }
     const lines = addedLines(file2.patch);
     if (lines.length === 0) continue;
     for (const l of lines) {
-      if (l.text.length > MAX_SCANNED_LINE) unscanned.push({ path: file2.path, line: l.line, reason: `too long to scan: ${l.text.length} characters, over ${MAX_SCANNED_LINE}` });
+      if (l.text.length > MAX_SCANNED_LINE)
+        unscanned.push({
+          path: file2.path,
+          line: l.line,
+          reason: `too long to scan: ${l.text.length} characters, over ${MAX_SCANNED_LINE}`
+        });
     }
     const result = await lintSource({
       // a line too long to scan is left empty, so every other line keeps its position
-      source: { content: lines.map((l) => l.text.length > MAX_SCANNED_LINE ? "" : l.text).join("\n"), filePath: file2.path, ext: extOf(file2.path), contentType: "text" },
+      source: {
+        content: lines.map((l) => l.text.length > MAX_SCANNED_LINE ? "" : l.text).join("\n"),
+        filePath: file2.path,
+        ext: extOf(file2.path),
+        contentType: "text"
+      },
       options: { config: CONFIG, maskSecrets: true, noPhysicFilePath: true }
     });
     const seen = /* @__PURE__ */ new Set();
-    const messages3 = [...result.messages].sort((a, b) => Number(a.ruleId === HIGH_ENTROPY_RULE_ID) - Number(b.ruleId === HIGH_ENTROPY_RULE_ID));
+    const messages3 = [...result.messages].sort(
+      (a, b) => Number(a.ruleId === HIGH_ENTROPY_RULE_ID) - Number(b.ruleId === HIGH_ENTROPY_RULE_ID)
+    );
     for (const message2 of messages3) {
       if (message2.type !== "message") continue;
       const at = `${message2.loc.start.line}:${message2.loc.start.column}`;
@@ -55427,12 +55878,20 @@ function extOf(path2) {
 async function evaluateSecretsGate(change, policy) {
   const base = { gate: "secrets", title: "Secrets" };
   if (!policy.enabled) {
-    return { ...base, outcome: "passed", reason: "Secret detection is turned off by this policy (secrets.enabled: false).", evidence: [], findings: [] };
+    return {
+      ...base,
+      outcome: "passed",
+      reason: "Secret detection is turned off by this policy (secrets.enabled: false).",
+      evidence: [],
+      findings: []
+    };
   }
   const scan = await scanSecrets(change.files, { ignorePaths: policy.ignorePaths });
   const evidence = [
     ...scan.findings.map((f) => `${f.path}:${f.startLine}:${f.startColumn ?? 1} ${f.rule}`),
-    ...scan.unscanned.map((u) => `not scanned: \`${u.path}\`${u.line === void 0 ? "" : ` line ${u.line}`} (${u.reason})`)
+    ...scan.unscanned.map(
+      (u) => `not scanned: \`${u.path}\`${u.line === void 0 ? "" : ` line ${u.line}`} (${u.reason})`
+    )
   ];
   if (scan.findings.length > 0) {
     return {
@@ -55465,7 +55924,11 @@ async function evaluatePolicy(change, policy) {
   } catch (error63) {
     assessed = error63 instanceof Error ? error63 : new Error(String(error63));
   }
-  const risk = assessed instanceof Error ? { level: "critical", own: "critical", signals: [{ signal: "error", level: "critical", detail: `the risk assessment failed: ${assessed.message}` }] } : assessed;
+  const risk = assessed instanceof Error ? {
+    level: "critical",
+    own: "critical",
+    signals: [{ signal: "error", level: "critical", detail: `the risk assessment failed: ${assessed.message}` }]
+  } : assessed;
   const gates = await Promise.all([
     guard("protected-paths", "Protected paths", () => evaluateProtectedPathsGate(change, policy.protectedPaths)),
     guard("secrets", "Secrets", () => evaluateSecretsGate(change, policy.secrets)),
@@ -55476,10 +55939,22 @@ async function evaluatePolicy(change, policy) {
     guard("cost", "Cost", () => evaluateCostGate(change, policy.cost)),
     // a governed pull request always brings its proposal facts; a change judged on its own (the CLI) may (`"proposal": {}`)
     ...change.proposal ? [guard("resilience", "Resilience", () => resilience(change, change.proposal, risk.level, policy))] : [],
-    ...change.freeze !== void 0 ? [guard("circuit-breaker", "Circuit breaker", () => evaluateBreakerGate(change.freeze ?? null, policy.circuitBreaker))] : []
+    ...change.freeze !== void 0 ? [
+      guard(
+        "circuit-breaker",
+        "Circuit breaker",
+        () => evaluateBreakerGate(change.freeze ?? null, policy.circuitBreaker)
+      )
+    ] : []
   ]);
   const conclusion = concludeGates(gates);
-  return { policyId: policy.id ?? policy.extends ?? "policy", conclusion, title: titleFor(conclusion, gates, risk), gates, risk };
+  return {
+    policyId: policy.id ?? policy.extends ?? "policy",
+    conclusion,
+    title: titleFor(conclusion, gates, risk),
+    gates,
+    risk
+  };
 }
 function resilience(change, proposal, risk, policy) {
   const derived2 = proposal.derived ?? deriveProposal({ files: change.files });
@@ -55496,7 +55971,8 @@ function titleFor(conclusion, gates, risk) {
     const failed = named("failed");
     return `${failed.length} of ${gates.length} gates failed: ${failed.join(", ")}`;
   }
-  if (conclusion === "action_required") return `Needs a human approval: ${named("needs_approval").join(", ")} (risk ${risk.level})`;
+  if (conclusion === "action_required")
+    return `Needs a human approval: ${named("needs_approval").join(", ")} (risk ${risk.level})`;
   return `All ${gates.length} gates passed (risk ${risk.level})`;
 }
 async function guard(gate, title, run2) {
@@ -55529,7 +56005,9 @@ function explainEvaluation(evaluation, about = {}) {
   const { risk } = evaluation;
   const lines = [];
   const declared = risk.declared ? `, declared by the agent: ${risk.declared}` : "";
-  lines.push(`**Policy \`${evaluation.policyId}\`**${about.policySource ? ` from ${about.policySource}` : ""} \xB7 risk **${risk.level}** (AAOE's assessment: ${risk.own}${declared})`);
+  lines.push(
+    `**Policy \`${evaluation.policyId}\`**${about.policySource ? ` from ${about.policySource}` : ""} \xB7 risk **${risk.level}** (AAOE's assessment: ${risk.own}${declared})`
+  );
   lines.push("");
   lines.push("| Gate | Result | Why |");
   lines.push("| --- | --- | --- |");
@@ -55658,14 +56136,30 @@ function formatPolicyError(e) {
 var EMPTY_HINT = "write a policy, for example `extends: standard`";
 function loadPolicy(text2, file2) {
   const lineCounter = new import_yaml2.LineCounter();
-  const docs = (0, import_yaml2.parseAllDocuments)(text2, { lineCounter, uniqueKeys: true, prettyErrors: true, merge: true, logLevel: "error" });
+  const docs = (0, import_yaml2.parseAllDocuments)(text2, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: true,
+    merge: true,
+    logLevel: "error"
+  });
   const at = (offset) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
-  const error63 = (offset, path2, message2, hint) => ({ file: file2, ...at(offset), path: dotted(path2), message: message2, hint });
+  const error63 = (offset, path2, message2, hint) => ({
+    file: file2,
+    ...at(offset),
+    path: dotted(path2),
+    message: message2,
+    hint
+  });
   const doc = docs[0];
-  if (!doc) return { ok: false, errors: [{ file: file2, line: 1, column: 1, path: "(root)", message: "the file is empty", hint: EMPTY_HINT }] };
+  if (!doc)
+    return {
+      ok: false,
+      errors: [{ file: file2, line: 1, column: 1, path: "(root)", message: "the file is empty", hint: EMPTY_HINT }]
+    };
   const nodes = collectNodes(doc);
   const errors = [];
   const duplicates = duplicateKeys(nodes, at);
@@ -55674,7 +56168,14 @@ function loadPolicy(text2, file2) {
   for (const extra of docs.slice(1)) {
     const c = extra.contents;
     if (extra.errors.length === 0 && (c === null || (0, import_yaml2.isScalar)(c) && c.value === null && c.source === "")) continue;
-    errors.push(error63(extra.range[0], [], "a second YAML document (after `---`)", "keep one policy per file: remove the `---` and what follows"));
+    errors.push(
+      error63(
+        extra.range[0],
+        [],
+        "a second YAML document (after `---`)",
+        "keep one policy per file: remove the `---` and what follows"
+      )
+    );
   }
   const seenLines = /* @__PURE__ */ new Set();
   let syntaxErrors = 0;
@@ -55691,19 +56192,40 @@ function loadPolicy(text2, file2) {
   for (const w of doc.warnings) {
     if (w.code !== "TAG_RESOLVE_FAILED") continue;
     const tag = /tag: (\S+)/.exec(firstLine(w.message))?.[1] ?? "tag";
-    errors.push(error63(w.pos[0], pathAt(nodes, w.pos[0]), `unknown YAML tag ${tag}`, `remove \`${tag}\`: a policy holds plain values`));
+    errors.push(
+      error63(
+        w.pos[0],
+        pathAt(nodes, w.pos[0]),
+        `unknown YAML tag ${tag}`,
+        `remove \`${tag}\`: a policy holds plain values`
+      )
+    );
   }
   let unreadable = false;
   for (const { node: node2, path: path2 } of nodes) {
     if ((0, import_yaml2.isAlias)(node2) && deref(doc, node2) === void 0) {
       unreadable = true;
-      errors.push(error63(node2.range?.[0] ?? 0, path2, `the alias *${node2.source} refers to no anchor`, `set the anchor (\`&${node2.source}\`) on a value earlier in the file, or write the value here`));
+      errors.push(
+        error63(
+          node2.range?.[0] ?? 0,
+          path2,
+          `the alias *${node2.source} refers to no anchor`,
+          `set the anchor (\`&${node2.source}\`) on a value earlier in the file, or write the value here`
+        )
+      );
     }
     if (!(0, import_yaml2.isMap)(node2)) continue;
     for (const pair of node2.items) {
       if (pair.key === null || (0, import_yaml2.isScalar)(pair.key)) continue;
       unreadable = true;
-      errors.push(error63(pair.key.range?.[0] ?? 0, path2, "a key must be a plain name, found a list or mapping", "write `name: value`, with a name the schema allows at this level"));
+      errors.push(
+        error63(
+          pair.key.range?.[0] ?? 0,
+          path2,
+          "a key must be a plain name, found a list or mapping",
+          "write `name: value`, with a name the schema allows at this level"
+        )
+      );
     }
   }
   if (unreadable) return { ok: false, errors: sortErrors(errors) };
@@ -55711,7 +56233,14 @@ function loadPolicy(text2, file2) {
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    errors.push(error63(doc.contents?.range?.[0] ?? 0, [], `the document cannot be read: ${e.message}`, "use fewer aliases: write the values out"));
+    errors.push(
+      error63(
+        doc.contents?.range?.[0] ?? 0,
+        [],
+        `the document cannot be read: ${e.message}`,
+        "use fewer aliases: write the values out"
+      )
+    );
     return { ok: false, errors: sortErrors(errors) };
   }
   const rootOffset = doc.contents?.range?.[0] ?? 0;
@@ -55736,7 +56265,19 @@ function resolvePolicy(source, presets) {
   const locate = source.locate ?? (() => ({ line: 1, column: 1 }));
   const input2 = source.policy;
   if (!isPlainObject2(input2)) {
-    return { ok: false, errors: [{ file: file2, line: 1, column: 1, path: "(root)", message: `a policy is a mapping of keys, found ${describe4(input2)}`, hint: `write keys such as ${allowedKeys([]).join(", ")}` }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          file: file2,
+          line: 1,
+          column: 1,
+          path: "(root)",
+          message: `a policy is a mapping of keys, found ${describe4(input2)}`,
+          hint: `write keys such as ${allowedKeys([]).join(", ")}`
+        }
+      ]
+    };
   }
   const written = PolicyAsWrittenSchema.safeParse(input2);
   if (!written.success) return { ok: false, errors: issuesToErrors(written.error.issues, input2, file2, locate) };
@@ -55771,7 +56312,8 @@ function mergePolicies(base, over, prefix) {
   for (const [key, value] of Object.entries(over)) {
     const path2 = prefix ? `${prefix}.${key}` : key;
     const prior = out[key];
-    if (Array.isArray(value) && Array.isArray(prior) && UNION_LISTS.has(path2)) out[key] = [.../* @__PURE__ */ new Set([...prior, ...value])];
+    if (Array.isArray(value) && Array.isArray(prior) && UNION_LISTS.has(path2))
+      out[key] = [.../* @__PURE__ */ new Set([...prior, ...value])];
     else if (isPlainObject2(value) && isPlainObject2(prior)) out[key] = mergePolicies(prior, value, path2);
     else out[key] = value;
   }
@@ -55780,7 +56322,9 @@ function mergePolicies(base, over, prefix) {
 function asWritten(schema) {
   const inner = unwrap(schema);
   if (inner instanceof external_exports.ZodObject) {
-    const shape = Object.fromEntries(Object.entries(inner.shape).map(([key, s]) => [key, asWritten(s).optional()]));
+    const shape = Object.fromEntries(
+      Object.entries(inner.shape).map(([key, s]) => [key, asWritten(s).optional()])
+    );
     return external_exports.strictObject(shape);
   }
   if (inner instanceof external_exports.ZodArray) return external_exports.array(asWritten(inner.element));
@@ -55876,7 +56420,13 @@ function issuesToErrors(issues, value, file2, locate) {
   for (const issue3 of issues) {
     const path2 = issue3.path;
     if (issue3.code === "unrecognized_keys") {
-      for (const key of issue3.keys) errors.push({ file: file2, ...locate([...path2, key], { key: true }), path: dotted([...path2, key]), ...unknownKey(key, path2) });
+      for (const key of issue3.keys)
+        errors.push({
+          file: file2,
+          ...locate([...path2, key], { key: true }),
+          path: dotted([...path2, key]),
+          ...unknownKey(key, path2)
+        });
       continue;
     }
     const found = valueAt(value, path2);
@@ -55892,7 +56442,11 @@ function unknownKey(key, parent) {
   const homes = homesOf(key).filter((h) => h !== (dotted(parent) === "(root)" ? "(top level)" : dotted(parent)));
   const list = `allowed keys${where || " at the top level"}: ${allowed.join(", ")}`;
   if (typo) return { message: `unknown key "${key}"${where}`, hint: `did you mean "${typo}"? ${capitalize(list)}` };
-  if (homes.length) return { message: `unknown key "${key}"${where}`, hint: `"${key}" belongs under ${homes.join(" or ")}: move it there. ${capitalize(list)}` };
+  if (homes.length)
+    return {
+      message: `unknown key "${key}"${where}`,
+      hint: `"${key}" belongs under ${homes.join(" or ")}: move it there. ${capitalize(list)}`
+    };
   return { message: `unknown key "${key}"${where}`, hint: `remove it, or use one of the ${list}` };
 }
 function describeIssue(issue3, found, path2) {
@@ -55905,24 +56459,43 @@ function describeIssue(issue3, found, path2) {
     case "invalid_type": {
       if (found === void 0) {
         const parent = path2.slice(0, -1);
-        return { message: `missing required key "${String(last)}"${parent.length ? ` in ${dotted(parent)}` : ""}`, hint: `add \`${String(last)}:\` with ${expected}` };
+        return {
+          message: `missing required key "${String(last)}"${parent.length ? ` in ${dotted(parent)}` : ""}`,
+          hint: `add \`${String(last)}:\` with ${expected}`
+        };
       }
       if (found === null) return { message: `${name} has no value`, hint: `write ${expected}, or ${removal}` };
       const kind = schema instanceof external_exports.ZodNumber && schema.isInt ? "an integer" : typeName(issue3.expected);
-      return { message: `expected ${kind}, found ${describe4(found)}`, hint: typeHint(issue3.expected, found, expected, last) };
+      return {
+        message: `expected ${kind}, found ${describe4(found)}`,
+        hint: typeHint(issue3.expected, found, expected, last)
+      };
     }
     case "invalid_value": {
       const allowed = issue3.values.map((v) => String(v));
       const typo = typeof found === "string" ? closest(found, allowed) : void 0;
-      return { message: `${describe4(found)} is not an allowed value`, hint: `${typo ? `did you mean "${typo}"? ` : ""}use one of: ${allowed.join(", ")}` };
+      return {
+        message: `${describe4(found)} is not an allowed value`,
+        hint: `${typo ? `did you mean "${typo}"? ` : ""}use one of: ${allowed.join(", ")}`
+      };
     }
     case "too_small":
-      if (issue3.origin === "string") return { message: issue3.message.startsWith("Too small") ? "an empty string is not allowed" : issue3.message, hint: `write ${expected}, or ${removal}` };
-      if (issue3.origin === "array" || issue3.origin === "set") return { message: `needs at least ${String(issue3.minimum)} entries`, hint: `add entries, or ${removal}` };
+      if (issue3.origin === "string")
+        return {
+          message: issue3.message.startsWith("Too small") ? "an empty string is not allowed" : issue3.message,
+          hint: `write ${expected}, or ${removal}`
+        };
+      if (issue3.origin === "array" || issue3.origin === "set")
+        return { message: `needs at least ${String(issue3.minimum)} entries`, hint: `add entries, or ${removal}` };
       return { message: `${describe4(found)} is too small`, hint: `use ${expected}` };
     case "too_big":
-      if (issue3.origin === "string") return { message: `${describe4(found)} is longer than ${String(issue3.maximum)} characters`, hint: `use ${expected}` };
-      if (issue3.origin === "array" || issue3.origin === "set") return { message: `has more than ${String(issue3.maximum)} entries`, hint: "remove entries" };
+      if (issue3.origin === "string")
+        return {
+          message: `${describe4(found)} is longer than ${String(issue3.maximum)} characters`,
+          hint: `use ${expected}`
+        };
+      if (issue3.origin === "array" || issue3.origin === "set")
+        return { message: `has more than ${String(issue3.maximum)} entries`, hint: "remove entries" };
       return { message: `${describe4(found)} is too large`, hint: `use ${expected}` };
     case "invalid_format": {
       const pattern = issue3.format === "regex" && "pattern" in issue3 && typeof issue3.pattern === "string" ? issue3.pattern : void 0;
@@ -55934,7 +56507,10 @@ function describeIssue(issue3, found, path2) {
       return { message: `${describe4(found)} is not in the expected form`, hint: `write ${issue3.message}${example}` };
     }
     default:
-      return { message: issue3.message, hint: `write ${expected} (the JSON Schema in schemas/aaoe.schema.json lists what each key takes)` };
+      return {
+        message: issue3.message,
+        hint: `write ${expected} (the JSON Schema in schemas/aaoe.schema.json lists what each key takes)`
+      };
   }
 }
 function typeHint(type, found, expected, last) {
@@ -55943,7 +56519,8 @@ function typeHint(type, found, expected, last) {
     if (type === "object" && fixed) return fixed;
     if (type === "number" || type === "int") {
       const n = Number(found.replace(/[%$€,_\s]/g, ""));
-      if (found.trim() !== "" && Number.isFinite(n)) return `write ${n} as a plain number, without quotes or units (${expected})`;
+      if (found.trim() !== "" && Number.isFinite(n))
+        return `write ${n} as a plain number, without quotes or units (${expected})`;
     }
     if (type === "boolean" && /^(yes|no|y|n|on|off|true|false)$/i.test(found)) {
       return `write true or false without quotes: "${found}" is a string${/^(true|false)$/i.test(found) ? "" : " in YAML 1.2"}`;
@@ -55960,7 +56537,14 @@ function colonWithoutSpace(value) {
   return m ? `put a space after the colon: \`${m[1]}: ${m[2]}\`` : void 0;
 }
 function typeName(type) {
-  const names = { object: "a mapping", array: "a list", string: "a string", number: "a number", int: "an integer", boolean: "true or false" };
+  const names = {
+    object: "a mapping",
+    array: "a list",
+    string: "a string",
+    number: "a number",
+    int: "an integer",
+    boolean: "true or false"
+  };
   return names[type] ?? `a ${type}`;
 }
 function collectNodes(doc) {
@@ -56027,7 +56611,8 @@ function describeSyntaxError(e, nodes, at) {
     let best;
     for (const w of nodes) {
       const r = w.node.range;
-      if (r && test(w.node) && r[0] < offset && offset <= r[1] && (!best || r[0] > (best.node.range?.[0] ?? 0))) best = w;
+      if (r && test(w.node) && r[0] < offset && offset <= r[1] && (!best || r[0] > (best.node.range?.[0] ?? 0)))
+        best = w;
     }
     return best;
   };
@@ -56058,9 +56643,19 @@ function describeSyntaxError(e, nodes, at) {
     }
   }
   if (e.code === "DUPLICATE_KEY") {
-    return { offset, path: pathAt(nodes, offset), message: "duplicate key", hint: "keep one of the two entries: YAML would silently keep only the last one" };
+    return {
+      offset,
+      path: pathAt(nodes, offset),
+      message: "duplicate key",
+      hint: "keep one of the two entries: YAML would silently keep only the last one"
+    };
   }
-  return { offset, path: knownPrefix(pathAt(nodes, offset)), message: `YAML syntax error: ${text2}`, hint: syntaxHint(e.code, text2) };
+  return {
+    offset,
+    path: knownPrefix(pathAt(nodes, offset)),
+    message: `YAML syntax error: ${text2}`,
+    hint: syntaxHint(e.code, text2)
+  };
 }
 function syntaxHint(code2, text2) {
   switch (code2) {
@@ -56156,12 +56751,15 @@ function loadPresets(dir = join(packageRoot(), "policies")) {
   for (const entry of readdirSync(dir).filter((f) => f.endsWith(".yml")).sort()) {
     const file2 = join(dir, entry);
     const name = basename(entry, ".yml");
-    if (!PRESET_NAME.test(name)) throw new Error(`preset ${file2}: the file name must be a preset name (lowercase letters, digits and dashes)`);
+    if (!PRESET_NAME.test(name))
+      throw new Error(`preset ${file2}: the file name must be a preset name (lowercase letters, digits and dashes)`);
     const loaded = loadPolicy(readFileSync(file2, "utf8"), file2);
     if (!loaded.ok) throw new Error(`invalid preset ${file2}:
 ${loaded.errors.map(formatPolicyError).join("\n")}`);
     if (loaded.policy.extends !== void 0 || loaded.policy._extends !== void 0) {
-      throw new Error(`preset ${file2} builds on "${loaded.policy.extends ?? loaded.policy._extends}": presets stand alone`);
+      throw new Error(
+        `preset ${file2} builds on "${loaded.policy.extends ?? loaded.policy._extends}": presets stand alone`
+      );
     }
     const resolved = resolvePolicy(loaded, none);
     if (!resolved.ok) throw new Error(`invalid preset ${file2}:
@@ -56236,19 +56834,34 @@ function signDispatch(d, key) {
   return `v1=${createHmac("sha256", key).update(dispatchSigningText(d), "utf8").digest("hex")}`;
 }
 function verifyDispatch(d, key, ctx) {
-  if (!d.signature) return { ok: false, reason: "the payload carries no signature: only dispatches the AAOE app signed are run" };
+  if (!d.signature)
+    return { ok: false, reason: "the payload carries no signature: only dispatches the AAOE app signed are run" };
   const expected = Buffer.from(signDispatch(d, key));
   const given = Buffer.from(d.signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return { ok: false, reason: "the payload's signature does not match this repository's key (report-secret): not a dispatch of the AAOE app for this repository" };
+    return {
+      ok: false,
+      reason: "the payload's signature does not match this repository's key (report-secret): not a dispatch of the AAOE app for this repository"
+    };
   }
-  if (d.repository.toLowerCase() !== ctx.repository.toLowerCase()) return { ok: false, reason: `the payload was signed for ${d.repository}, this run is in ${ctx.repository}` };
-  if (d.eventType !== ctx.eventType) return { ok: false, reason: `the payload was signed for a ${d.eventType} dispatch, this run was started by ${ctx.eventType || "another event"}` };
-  if (d.environment !== ctx.environment) return { ok: false, reason: `the payload was signed for environment ${d.environment}, this job deploys to ${ctx.environment} (the environment input)` };
+  if (d.repository.toLowerCase() !== ctx.repository.toLowerCase())
+    return { ok: false, reason: `the payload was signed for ${d.repository}, this run is in ${ctx.repository}` };
+  if (d.eventType !== ctx.eventType)
+    return {
+      ok: false,
+      reason: `the payload was signed for a ${d.eventType} dispatch, this run was started by ${ctx.eventType || "another event"}`
+    };
+  if (d.environment !== ctx.environment)
+    return {
+      ok: false,
+      reason: `the payload was signed for environment ${d.environment}, this job deploys to ${ctx.environment} (the environment input)`
+    };
   const issued = Date.parse(d.issuedAt);
   if (!Number.isFinite(issued)) return { ok: false, reason: "the issue time is not a time" };
-  if (issued > ctx.now.getTime() + DISPATCH_MAX_SKEW_MS) return { ok: false, reason: `the payload was issued in the future (${d.issuedAt})` };
-  if (ctx.now.getTime() - issued > DISPATCH_MAX_AGE_MS) return { ok: false, reason: `the payload was issued at ${d.issuedAt}, more than a day ago: a replay is not run` };
+  if (issued > ctx.now.getTime() + DISPATCH_MAX_SKEW_MS)
+    return { ok: false, reason: `the payload was issued in the future (${d.issuedAt})` };
+  if (ctx.now.getTime() - issued > DISPATCH_MAX_AGE_MS)
+    return { ok: false, reason: `the payload was issued at ${d.issuedAt}, more than a day ago: a replay is not run` };
   return { ok: true };
 }
 
@@ -56283,7 +56896,10 @@ function readDispatchPayload(eventName, event) {
   if (eventName === "repository_dispatch") {
     const type = typeof e?.action === "string" ? e.action : "";
     if (!DISPATCH_EVENT_TYPES.includes(type)) {
-      return { ok: false, error: `a repository_dispatch of type "${type.slice(0, 64)}" is not an AAOE dispatch (${DISPATCH_EVENT_TYPES.join(", ")}): nothing is run` };
+      return {
+        ok: false,
+        error: `a repository_dispatch of type "${type.slice(0, 64)}" is not an AAOE dispatch (${DISPATCH_EVENT_TYPES.join(", ")}): nothing is run`
+      };
     }
     return parse3(e?.client_payload, "repository_dispatch", type);
   }
@@ -56300,18 +56916,43 @@ function readDispatchPayload(eventName, event) {
 function parse3(value, source, eventType) {
   const parsed = DispatchPayload.safeParse(value);
   if (parsed.success) return { ok: true, payload: parsed.data, source, eventType };
-  return { ok: false, error: `the ${source} payload is not a valid AAOE dispatch payload: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}` };
+  return {
+    ok: false,
+    error: `the ${source} payload is not a valid AAOE dispatch payload: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`
+  };
 }
 function authenticatePayload(read, run2) {
   const p = read.payload;
-  if (!run2.key) return { ok: false, reason: "report-secret is not set: it is this repository's key (`aaoe report-key`), which authenticates AAOE's dispatches" };
-  if (!run2.repository) return { ok: false, reason: "GITHUB_REPOSITORY is not set: the repository a dispatch is for cannot be checked" };
-  if (!p.repository || !p.issuedAt || !p.signature) return { ok: false, reason: "the payload carries no signature (repository, issuedAt, signature): only dispatches the AAOE app signed are run" };
+  if (!run2.key)
+    return {
+      ok: false,
+      reason: "report-secret is not set: it is this repository's key (`aaoe report-key`), which authenticates AAOE's dispatches"
+    };
+  if (!run2.repository)
+    return { ok: false, reason: "GITHUB_REPOSITORY is not set: the repository a dispatch is for cannot be checked" };
+  if (!p.repository || !p.issuedAt || !p.signature)
+    return {
+      ok: false,
+      reason: "the payload carries no signature (repository, issuedAt, signature): only dispatches the AAOE app signed are run"
+    };
   const wanted = run2.mode === "rollback" ? ROLLBACK_EVENT_TYPE : run2.mode === "canary" || run2.mode === "health" ? DISPATCH_EVENT_TYPE : read.eventType;
-  if (read.eventType !== wanted) return { ok: false, reason: `a ${read.eventType} dispatch does not run ${run2.mode} mode (that takes ${wanted})` };
+  if (read.eventType !== wanted)
+    return { ok: false, reason: `a ${read.eventType} dispatch does not run ${run2.mode} mode (that takes ${wanted})` };
   const deploymentId2 = read.source === "deployment" ? void 0 : p.deploymentId;
-  const signed = { ...p, deploymentId: deploymentId2, eventType: read.eventType, repository: p.repository, issuedAt: p.issuedAt, signature: p.signature };
-  return verifyDispatch(signed, run2.key, { eventType: read.eventType, repository: run2.repository, environment: run2.environment, now: run2.now });
+  const signed = {
+    ...p,
+    deploymentId: deploymentId2,
+    eventType: read.eventType,
+    repository: p.repository,
+    issuedAt: p.issuedAt,
+    signature: p.signature
+  };
+  return verifyDispatch(signed, run2.key, {
+    eventType: read.eventType,
+    repository: run2.repository,
+    environment: run2.environment,
+    now: run2.now
+  });
 }
 
 // action/src/inputs.ts
@@ -56364,7 +57005,11 @@ var Inputs = InputFields.superRefine((v, ctx) => {
     if (v.provider === "http") need("metrics-url", "with the http provider");
     if (v.provider === "command") need("metrics-command", "with the command provider");
     if (v.provider === "prometheus" && v["error-rate-query"] === void 0 && v["latency-query"] === void 0) {
-      ctx.addIssue({ code: "custom", path: ["error-rate-query"], message: "the prometheus provider needs error-rate-query, latency-query or both" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["error-rate-query"],
+        message: "the prometheus provider needs error-rate-query, latency-query or both"
+      });
     }
   }
 });
@@ -56387,7 +57032,10 @@ function runCommand(command2, env, log, timeoutMs = 30 * 6e4) {
   const started = Date.now();
   return new Promise((resolve) => {
     let output2 = "";
-    const child = spawn("bash", ["-e", "-o", "pipefail", "-c", command2], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("bash", ["-e", "-o", "pipefail", "-c", command2], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    });
     const take = (chunk) => {
       const s = chunk.toString("utf8");
       log(s);
@@ -56416,7 +57064,10 @@ var SamplesResponse = external_exports.object({
 function toSamples(metric, value, source) {
   const parsed = SamplesResponse.safeParse(value);
   if (!parsed.success) {
-    return { metric, error: `${source} did not answer {"baseline": [numbers], "canary": [numbers]}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).slice(0, 3).join("; ")}` };
+    return {
+      metric,
+      error: `${source} did not answer {"baseline": [numbers], "canary": [numbers]}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).slice(0, 3).join("; ")}`
+    };
   }
   const numbers = (xs) => xs.filter((x) => x !== null);
   return { metric, baseline: numbers(parsed.data.baseline), canary: numbers(parsed.data.canary) };
@@ -56437,7 +57088,13 @@ function commandProvider(options) {
     async collect(metric, window2) {
       const result = await runCommand(
         options.command,
-        { ...options.env, AAOE_METRIC: metric, AAOE_START: window2.start.toISOString(), AAOE_END: window2.end.toISOString(), AAOE_STEP_SECONDS: String(window2.stepSeconds) },
+        {
+          ...options.env,
+          AAOE_METRIC: metric,
+          AAOE_START: window2.start.toISOString(),
+          AAOE_END: window2.end.toISOString(),
+          AAOE_STEP_SECONDS: String(window2.stepSeconds)
+        },
         () => void 0,
         12e4
       );
@@ -56466,7 +57123,10 @@ function httpJsonProvider(options) {
       url2.searchParams.set("end", window2.end.toISOString());
       url2.searchParams.set("step", String(window2.stepSeconds));
       try {
-        const response = await fetch(url2, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(options.timeoutMs ?? 15e3) });
+        const response = await fetch(url2, {
+          headers: { accept: "application/json" },
+          signal: AbortSignal.timeout(options.timeoutMs ?? 15e3)
+        });
         if (!response.ok) return { metric, error: `${url2.origin} answered HTTP ${response.status}` };
         return toSamples(metric, JSON.parse(await readLimited(response)), url2.origin);
       } catch (error63) {
@@ -56481,12 +57141,18 @@ var Matrix = external_exports.object({
   status: external_exports.literal("success"),
   data: external_exports.object({
     resultType: external_exports.literal("matrix"),
-    result: external_exports.array(external_exports.object({ metric: external_exports.record(external_exports.string(), external_exports.string()), values: external_exports.array(external_exports.tuple([external_exports.number(), external_exports.string()])) }))
+    result: external_exports.array(
+      external_exports.object({ metric: external_exports.record(external_exports.string(), external_exports.string()), values: external_exports.array(external_exports.tuple([external_exports.number(), external_exports.string()])) })
+    )
   })
 });
 var Failure = external_exports.object({ status: external_exports.literal("error"), errorType: external_exports.string().optional(), error: external_exports.string() });
 function renderQuery(template, vars) {
-  const values = { track: vars.track, step: `${vars.stepSeconds}s`, execution_id: vars.executionId ?? "" };
+  const values = {
+    track: vars.track,
+    step: `${vars.stepSeconds}s`,
+    execution_id: vars.executionId ?? ""
+  };
   return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, name) => values[name] ?? whole);
 }
 function prometheusProvider(options) {
@@ -56500,7 +57166,10 @@ function prometheusProvider(options) {
     });
     const headers = { accept: "application/json" };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const response = await fetch(`${base}/api/v1/query_range?${params}`, { headers, signal: AbortSignal.timeout(options.timeoutMs ?? 15e3) });
+    const response = await fetch(`${base}/api/v1/query_range?${params}`, {
+      headers,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 15e3)
+    });
     const text2 = await readLimited(response);
     let body;
     try {
@@ -56509,12 +57178,14 @@ function prometheusProvider(options) {
       throw new Error(`prometheus answered HTTP ${response.status} with a body that is not JSON`);
     }
     const failure2 = Failure.safeParse(body);
-    if (failure2.success) throw new Error(`prometheus: ${failure2.data.errorType ?? "error"}: ${failure2.data.error.slice(0, 300)}`);
+    if (failure2.success)
+      throw new Error(`prometheus: ${failure2.data.errorType ?? "error"}: ${failure2.data.error.slice(0, 300)}`);
     if (!response.ok) throw new Error(`prometheus answered HTTP ${response.status}`);
     const matrix = Matrix.safeParse(body);
     if (!matrix.success) throw new Error("prometheus answered something other than a range-query matrix");
     const result = matrix.data.data.result;
-    if (result.length > 1) throw new Error(`the query gave ${result.length} series; aggregate it to one (for example with sum(...))`);
+    if (result.length > 1)
+      throw new Error(`the query gave ${result.length} series; aggregate it to one (for example with sum(...))`);
     return (result[0]?.values ?? []).map(([, v]) => Number(v)).filter(Number.isFinite);
   }
   return {
@@ -56524,7 +57195,10 @@ function prometheusProvider(options) {
       if (!template) return { metric, error: `no query for ${metric}` };
       const render = (track) => renderQuery(template, { track, stepSeconds: window2.stepSeconds, executionId: options.executionId });
       try {
-        const [baseline, canary] = await Promise.all([series(render("baseline"), window2), series(render("canary"), window2)]);
+        const [baseline, canary] = await Promise.all([
+          series(render("baseline"), window2),
+          series(render("canary"), window2)
+        ]);
         return { metric, baseline, canary };
       } catch (error63) {
         return { metric, error: errorText(error63) };
@@ -56545,7 +57219,16 @@ function reportIntervals(verdict) {
     index: i.index,
     outcome: i.outcome,
     metrics: i.metrics.map(
-      (m) => m.outcome === "inconclusive" ? { metric: m.metric, outcome: m.outcome, threshold: m.threshold, reason: m.reason } : { metric: m.metric, outcome: m.outcome, baseline: m.baseline, canary: m.canary, effect: finite(m.effect), pValue: m.pValue, threshold: m.threshold, reason: m.reason }
+      (m) => m.outcome === "inconclusive" ? { metric: m.metric, outcome: m.outcome, threshold: m.threshold, reason: m.reason } : {
+        metric: m.metric,
+        outcome: m.outcome,
+        baseline: m.baseline,
+        canary: m.canary,
+        effect: finite(m.effect),
+        pValue: m.pValue,
+        threshold: m.threshold,
+        reason: m.reason
+      }
     )
   }));
 }
@@ -56554,7 +57237,11 @@ function finite(v) {
 }
 async function sendReport(url2, report, secret) {
   const body = JSON.stringify(report);
-  const headers = { "content-type": "application/json", "user-agent": "aaoe-action", "x-aaoe-event": "deploy-report" };
+  const headers = {
+    "content-type": "application/json",
+    "user-agent": "aaoe-action",
+    "x-aaoe-event": "deploy-report"
+  };
   if (secret) headers["x-aaoe-signature-256"] = signBody(body, secret);
   let last = "";
   for (let attempt = 1; attempt <= 3; attempt++) {
@@ -56579,25 +57266,53 @@ var HEADLINE = {
   continue: "\u23F3 Running"
 };
 function renderCanarySummary({ verdict, samples, commands, action, next }) {
-  const lines = [`## AAOE canary: ${HEADLINE[verdict.kind]}`, "", `**${verdict.title}**`, "", `Why: ${cell2(verdict.reason)}`, "", action, ""];
+  const lines = [
+    `## AAOE canary: ${HEADLINE[verdict.kind]}`,
+    "",
+    `**${verdict.title}**`,
+    "",
+    `Why: ${cell2(verdict.reason)}`,
+    "",
+    action,
+    ""
+  ];
   if (next) lines.push(`Next: ${next}`, "");
-  lines.push("| Interval | Metric | Baseline | Canary | Effect | p-value | Threshold | Result |", "| --- | --- | --- | --- | --- | --- | --- | --- |");
+  lines.push(
+    "| Interval | Metric | Baseline | Canary | Effect | p-value | Threshold | Result |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  );
   for (const interval of verdict.intervals) {
     for (const m of interval.metrics) {
       const threshold = m.compare === "ratio" ? `\u2264 ${formatNumber(m.threshold)}x` : `\u2264 +${formatNumber(m.threshold)}${m.unit}`;
       const result = m.outcome === "pass" ? "\u2705 pass" : m.outcome === "fail" ? "\u274C fail" : "\u26A0\uFE0F inconclusive";
       if (m.outcome === "inconclusive") {
-        lines.push(`| ${interval.index + 1} | ${m.metric} | \u2013 | \u2013 | \u2013 | \u2013 | ${threshold} | ${result}: ${cell2(m.reason)} |`);
+        lines.push(
+          `| ${interval.index + 1} | ${m.metric} | \u2013 | \u2013 | \u2013 | \u2013 | ${threshold} | ${result}: ${cell2(m.reason)} |`
+        );
         continue;
       }
       const effect = m.compare === "ratio" ? `${formatNumber(m.effect)}x` : `${m.effect >= 0 ? "+" : ""}${formatNumber(m.effect)}${m.unit}`;
-      lines.push(`| ${interval.index + 1} | ${m.metric} | ${formatNumber(m.baseline)}${m.unit} | ${formatNumber(m.canary)}${m.unit} | ${effect} | ${formatP(m.pValue)} | ${threshold} | ${result} |`);
+      lines.push(
+        `| ${interval.index + 1} | ${m.metric} | ${formatNumber(m.baseline)}${m.unit} | ${formatNumber(m.canary)}${m.unit} | ${effect} | ${formatP(m.pValue)} | ${threshold} | ${result} |`
+      );
     }
   }
-  lines.push("", `Each interval is judged on its samples and those of the interval before it (means shown); a metric fails when the canary is significantly worse than the baseline (one-sided Mann-Whitney U) and not significantly within the threshold.`, "");
+  lines.push(
+    "",
+    `Each interval is judged on its samples and those of the interval before it (means shown); a metric fails when the canary is significantly worse than the baseline (one-sided Mann-Whitney U) and not significantly within the threshold.`,
+    ""
+  );
   lines.push(...renderCharts(samples));
   for (const { name, result } of commands) {
-    lines.push(`<details><summary>${name} command: exit ${result.exitCode} (${(result.durationMs / 1e3).toFixed(1)} s)</summary>`, "", "```text", result.output.replace(/```/g, "``\u200B`").trimEnd() || "(no output)", "```", "</details>", "");
+    lines.push(
+      `<details><summary>${name} command: exit ${result.exitCode} (${(result.durationMs / 1e3).toFixed(1)} s)</summary>`,
+      "",
+      "```text",
+      result.output.replace(/```/g, "``\u200B`").trimEnd() || "(no output)",
+      "```",
+      "</details>",
+      ""
+    );
   }
   return lines.join("\n");
 }
@@ -56656,7 +57371,13 @@ async function run(io) {
     return;
   }
   if (payloadRead.payload) {
-    const check2 = authenticatePayload(payloadRead, { key: inputs["report-secret"], repository: io.env.GITHUB_REPOSITORY, environment: inputs.environment, mode: inputs.mode, now: io.now() });
+    const check2 = authenticatePayload(payloadRead, {
+      key: inputs["report-secret"],
+      repository: io.env.GITHUB_REPOSITORY,
+      environment: inputs.environment,
+      mode: inputs.mode,
+      now: io.now()
+    });
     if (!check2.ok) {
       const message2 = `the dispatch is not authenticated as AAOE's, so nothing was run: ${check2.reason}`;
       io.error(message2, "AAOE: dispatch refused");
@@ -56681,7 +57402,13 @@ async function run(io) {
 async function runCanaryMode(ctx) {
   const { io, inputs, payload } = ctx;
   const policy = readPolicy(inputs["policy-file"], io);
-  if (!policy.ok) return { verdict: "error", outcome: "failure", title: "The policy is invalid: nothing was deployed", reason: policy.errors.join("; ") };
+  if (!policy.ok)
+    return {
+      verdict: "error",
+      outcome: "failure",
+      title: "The policy is invalid: nothing was deployed",
+      reason: policy.errors.join("; ")
+    };
   const rollback = {
     errorRateIncrease: inputs["error-rate-increase"] ?? policy.policy.deployment.autoRollback.errorRateIncrease,
     latencyIncreaseMs: inputs["latency-increase-ms"] ?? policy.policy.deployment.autoRollback.latencyIncreaseMs,
@@ -56701,7 +57428,12 @@ async function runCanaryMode(ctx) {
     const deployed = await command(ctx, "deploy", inputs["deploy-command"]);
     if (deployed.exitCode !== 0) {
       await command(ctx, "rollback", inputs["rollback-command"], { AAOE_VERDICT: "error" });
-      return { verdict: "error", outcome: "failure", title: `The deploy command failed (exit ${deployed.exitCode}): rolled back`, reason: lastLine(deployed.output) };
+      return {
+        verdict: "error",
+        outcome: "failure",
+        title: `The deploy command failed (exit ${deployed.exitCode}): rolled back`,
+        reason: lastLine(deployed.output)
+      };
     }
   }
   const metrics = metricsFromPolicy(rollback).filter((m) => metricNames(inputs).includes(m.name));
@@ -56714,7 +57446,9 @@ async function runCanaryMode(ctx) {
     inconclusiveLimit: inputs["inconclusive-limit"],
     alpha: inputs.alpha
   });
-  io.info(`analysis: ${plan.intervals} intervals of ${plan.intervalSeconds}s, metrics ${metrics.map((m) => m.name).join(", ")}, provider ${inputs.provider}`);
+  io.info(
+    `analysis: ${plan.intervals} intervals of ${plan.intervalSeconds}s, metrics ${metrics.map((m) => m.name).join(", ")}, provider ${inputs.provider}`
+  );
   const provider = makeProvider(ctx);
   const samples = [];
   const start = Date.parse(plan.startedAt);
@@ -56723,7 +57457,11 @@ async function runCanaryMode(ctx) {
     const end = start + (index + 1) * plan.intervalSeconds * 1e3;
     const wait = end - io.now().getTime();
     if (wait > 0) await io.sleep(wait);
-    const window2 = { start: new Date(start + index * plan.intervalSeconds * 1e3), end: new Date(end), stepSeconds: inputs["step-seconds"] };
+    const window2 = {
+      start: new Date(start + index * plan.intervalSeconds * 1e3),
+      end: new Date(end),
+      stepSeconds: inputs["step-seconds"]
+    };
     samples.push({ index, metrics: await Promise.all(metrics.map((m) => provider.collect(m.name, window2))) });
     verdict = analyzeCanary({ plan, metrics, samples, now: new Date(end) });
     io.info(`interval ${index + 1}/${plan.intervals}: ${verdict.intervals.at(-1)?.outcome ?? "-"}; ${verdict.title}`);
@@ -56748,7 +57486,9 @@ async function runCanaryMode(ctx) {
   await io.appendSummary(renderCanarySummary({ verdict, samples, commands: ctx.commands, action, next }));
   if (outcome === "failure") {
     for (const interval of verdict.intervals) {
-      for (const m of interval.metrics) if (m.outcome === "fail") io.error(`${m.metric} in interval ${interval.index + 1}: ${m.reason}`, `AAOE canary: ${m.metric} failed`);
+      for (const m of interval.metrics)
+        if (m.outcome === "fail")
+          io.error(`${m.metric} in interval ${interval.index + 1}: ${m.reason}`, `AAOE canary: ${m.metric} failed`);
     }
     if (verdict.kind !== "rollback") io.error(verdict.reason, `AAOE canary: ${verdict.title}`);
   }
@@ -56765,15 +57505,27 @@ async function runRollbackMode(ctx) {
   };
   const result = await command(ctx, "rollback", ctx.inputs["rollback-command"]);
   const ok = result.exitCode === 0;
-  await ctx.io.appendSummary(`## AAOE rollback: ${ok ? "\u2705 done" : "\u274C failed"}
+  await ctx.io.appendSummary(
+    `## AAOE rollback: ${ok ? "\u2705 done" : "\u274C failed"}
 
 The rollback command exited with ${result.exitCode}.
 
 \`\`\`text
 ${result.output.trimEnd()}
 \`\`\`
-`);
-  return ok ? { verdict: "rolled-back", outcome: "success", title: "Rolled back on request", reason: "the rollback command succeeded" } : { verdict: "error", outcome: "failure", title: `The rollback command failed (exit ${result.exitCode})`, reason: lastLine(result.output) };
+`
+  );
+  return ok ? {
+    verdict: "rolled-back",
+    outcome: "success",
+    title: "Rolled back on request",
+    reason: "the rollback command succeeded"
+  } : {
+    verdict: "error",
+    outcome: "failure",
+    title: `The rollback command failed (exit ${result.exitCode})`,
+    reason: lastLine(result.output)
+  };
 }
 async function runPolicyMode(ctx) {
   const { io, inputs } = ctx;
@@ -56787,14 +57539,24 @@ ${policy.errors.map((e) => `- ${e}`).join("\n")}
     return { verdict: "policy", outcome: "failure", title: "The policy is invalid", reason: policy.errors.join("; ") };
   }
   if (!inputs["change-file"]) {
-    await io.appendSummary(`## AAOE policy: \u2705 valid
+    await io.appendSummary(
+      `## AAOE policy: \u2705 valid
 
 \`${inputs["policy-file"]}\` is a valid policy (\`${policy.policy.id ?? policy.policy.extends ?? "policy"}\`).
-`);
-    return { verdict: "policy", outcome: "success", title: "The policy is valid", reason: `${inputs["policy-file"]} loads and resolves` };
+`
+    );
+    return {
+      verdict: "policy",
+      outcome: "success",
+      title: "The policy is valid",
+      reason: `${inputs["policy-file"]} loads and resolves`
+    };
   }
   const change = Change.safeParse(JSON.parse(readFileSync2(inputs["change-file"], "utf8")));
-  if (!change.success) throw new Error(`${inputs["change-file"]} is not a change: ${change.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!change.success)
+    throw new Error(
+      `${inputs["change-file"]} is not a change: ${change.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`
+    );
   const evaluation = await evaluatePolicy(change.data, policy.policy);
   const text2 = explainEvaluation(evaluation, { policySource: `\`${inputs["policy-file"]}\`` });
   await io.appendSummary(`## AAOE policy: ${text2.title}
@@ -56802,7 +57564,12 @@ ${policy.errors.map((e) => `- ${e}`).join("\n")}
 ${text2.summary}
 `);
   if (evaluation.conclusion !== "success") io.error(evaluation.title, "AAOE policy");
-  return { verdict: "policy", outcome: evaluation.conclusion === "success" ? "success" : "failure", title: evaluation.title, reason: evaluation.conclusion };
+  return {
+    verdict: "policy",
+    outcome: evaluation.conclusion === "success" ? "success" : "failure",
+    title: evaluation.title,
+    reason: evaluation.conclusion
+  };
 }
 async function finish(ctx, result) {
   const { io, inputs } = ctx;
@@ -56821,12 +57588,20 @@ async function finish(ctx, result) {
     counts: result.analysis?.counts ?? null,
     intervals: reportIntervals(result.analysis),
     commands: ctx.commands.map((c) => ({ name: c.name, exitCode: c.result.exitCode, durationMs: c.result.durationMs })),
-    run: { repository: io.env.GITHUB_REPOSITORY ?? null, runId: io.env.GITHUB_RUN_ID ?? null, runAttempt: io.env.GITHUB_RUN_ATTEMPT ?? null, url: runUrl },
+    run: {
+      repository: io.env.GITHUB_REPOSITORY ?? null,
+      runId: io.env.GITHUB_RUN_ID ?? null,
+      runAttempt: io.env.GITHUB_RUN_ATTEMPT ?? null,
+      url: runUrl
+    },
     at: io.now().toISOString(),
     traceparent: ctx.payload?.traceparent ?? null
   };
   const json2 = JSON.stringify(report);
-  const reportFile = join2(io.env.RUNNER_TEMP ?? io.env.TMPDIR ?? "/tmp", `aaoe-report-${ctx.executionId.replace(/[^A-Za-z0-9._-]/g, "_")}.json`);
+  const reportFile = join2(
+    io.env.RUNNER_TEMP ?? io.env.TMPDIR ?? "/tmp",
+    `aaoe-report-${ctx.executionId.replace(/[^A-Za-z0-9._-]/g, "_")}.json`
+  );
   writeFileSync(reportFile, `${json2}
 `);
   io.setOutput("verdict", result.verdict);
@@ -56841,7 +57616,9 @@ async function finish(ctx, result) {
     const sent = await sendReport(inputs["report-url"], report, inputs["report-secret"]);
     if (!sent.ok) io.warning(`the report could not be sent to the app: ${sent.error}`, "AAOE: report not delivered");
   }
-  io.info(`verdict ${result.verdict}, outcome ${result.outcome}: ${result.title}${ctx.payload?.traceparent ? ` (trace ${ctx.payload.traceparent.split("-")[1]})` : ""}`);
+  io.info(
+    `verdict ${result.verdict}, outcome ${result.outcome}: ${result.title}${ctx.payload?.traceparent ? ` (trace ${ctx.payload.traceparent.split("-")[1]})` : ""}`
+  );
   if (result.outcome === "failure") io.setFailed(`${result.title}: ${result.reason}`);
 }
 async function command(ctx, name, text2, extra = {}) {
@@ -56860,10 +57637,16 @@ async function setDeploymentStatus(ctx, state, description, logUrl) {
     return;
   }
   const posted = await postDeploymentStatus(
-    { apiUrl: ctx.io.env.GITHUB_API_URL ?? "https://api.github.com", repository: ctx.io.env.GITHUB_REPOSITORY ?? "", token, deploymentId: id },
+    {
+      apiUrl: ctx.io.env.GITHUB_API_URL ?? "https://api.github.com",
+      repository: ctx.io.env.GITHUB_REPOSITORY ?? "",
+      token,
+      deploymentId: id
+    },
     { state, description, logUrl, environment: ctx.payload?.environment }
   );
-  if (!posted.ok) ctx.io.warning(`deployment ${id}: the ${state} status was not posted: ${posted.error}`, "AAOE: deployment status");
+  if (!posted.ok)
+    ctx.io.warning(`deployment ${id}: the ${state} status was not posted: ${posted.error}`, "AAOE: deployment status");
 }
 function deploymentId(ctx) {
   return ctx.inputs["deployment-id"] ?? ctx.payload?.deploymentId;
@@ -56871,11 +57654,21 @@ function deploymentId(ctx) {
 function makeProvider(ctx) {
   const { inputs } = ctx;
   if (inputs.provider === "http") return httpJsonProvider({ url: inputs["metrics-url"] });
-  if (inputs.provider === "command") return commandProvider({ command: inputs["metrics-command"], env: ctx.commandEnv, log: (s) => ctx.io.info(s.trimEnd()) });
+  if (inputs.provider === "command")
+    return commandProvider({
+      command: inputs["metrics-command"],
+      env: ctx.commandEnv,
+      log: (s) => ctx.io.info(s.trimEnd())
+    });
   const queries = {};
   if (inputs["error-rate-query"]) queries["error-rate"] = inputs["error-rate-query"];
   if (inputs["latency-query"]) queries.latency = inputs["latency-query"];
-  return prometheusProvider({ url: inputs["prometheus-url"], queries, executionId: ctx.executionId, token: inputs["prometheus-token"] });
+  return prometheusProvider({
+    url: inputs["prometheus-url"],
+    queries,
+    executionId: ctx.executionId,
+    token: inputs["prometheus-token"]
+  });
 }
 function metricNames(inputs) {
   if (inputs.provider !== "prometheus") return ["error-rate", "latency"];
@@ -56883,7 +57676,8 @@ function metricNames(inputs) {
 }
 function readPolicy(file2, io, { required: required2 = false } = {}) {
   if (!existsSync3(file2)) {
-    if (required2) return { ok: false, errors: [`${file2} does not exist: check out the repository first (actions/checkout)`] };
+    if (required2)
+      return { ok: false, errors: [`${file2} does not exist: check out the repository first (actions/checkout)`] };
     io.info(`${file2} does not exist: the default policy's thresholds apply`);
     return { ok: true, policy: Policy.parse({}) };
   }

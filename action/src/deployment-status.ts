@@ -9,7 +9,10 @@ export type DeploymentStatus = { state: DeploymentState; description: string; lo
 
 export type GitHubTarget = { apiUrl: string; repository: string; token: string; deploymentId: number };
 
-export async function postDeploymentStatus(target: GitHubTarget, status: DeploymentStatus): Promise<{ ok: true } | { ok: false; error: string }> {
+export async function postDeploymentStatus(
+  target: GitHubTarget,
+  status: DeploymentStatus,
+): Promise<{ ok: true } | { ok: false; error: string }> {
   const [owner, repo] = target.repository.split('/');
   if (!owner || !repo) return { ok: false, error: `GITHUB_REPOSITORY is not owner/name: ${target.repository}` };
   const url = `${target.apiUrl.replace(/\/+$/, '')}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/deployments/${target.deploymentId}/statuses`;

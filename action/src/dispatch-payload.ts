@@ -19,20 +19,32 @@ export const DispatchPayload = z.object({
   executionId: Id,
   /** The commit to deploy. */
   sha: z.string().regex(/^[0-9a-f]{40}$/, 'a full commit SHA'),
-  environment: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'an environment name').default('production'),
+  environment: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'an environment name')
+    .default('production'),
   canaryPercent: z.number().gt(0).max(100).optional(),
   /** The GitHub deployment to post statuses to. */
   deploymentId: z.int().positive().optional(),
   /** The pull request that was merged, for the report. */
   pullRequest: z.int().positive().optional(),
   /** The W3C trace context of the AAOE execution (its trace id is AAOE's trace id), echoed in the report and the summary. */
-  traceparent: z.string().regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'a W3C traceparent (00-<trace id>-<span id>-<flags>)').optional(),
+  traceparent: z
+    .string()
+    .regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'a W3C traceparent (00-<trace id>-<span id>-<flags>)')
+    .optional(),
   /** `owner/name` the app signed it for. */
-  repository: z.string().regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, 'owner/name').optional(),
+  repository: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, 'owner/name')
+    .optional(),
   /** When the app signed it (ISO 8601). */
   issuedAt: z.string().max(40).optional(),
   /** `v1=<hex HMAC-SHA256>` of the signed fields under the repository's key. */
-  signature: z.string().regex(/^v1=[0-9a-f]{64}$/, 'v1=<64 hex digits>').optional(),
+  signature: z
+    .string()
+    .regex(/^v1=[0-9a-f]{64}$/, 'v1=<64 hex digits>')
+    .optional(),
 });
 export type DispatchPayload = z.infer<typeof DispatchPayload>;
 
@@ -46,7 +58,8 @@ export type PayloadRead =
   | { ok: true; payload: undefined; source: 'none' }
   | { ok: false; error: string };
 
-const record = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const record = (v: unknown): Record<string, unknown> | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /**
  * The dispatch payload from the event that started the workflow, if it carries one. Every `repository_dispatch`
@@ -58,7 +71,10 @@ export function readDispatchPayload(eventName: string | undefined, event: unknow
   if (eventName === 'repository_dispatch') {
     const type = typeof e?.action === 'string' ? e.action : '';
     if (!(DISPATCH_EVENT_TYPES as readonly string[]).includes(type)) {
-      return { ok: false, error: `a repository_dispatch of type "${type.slice(0, 64)}" is not an AAOE dispatch (${DISPATCH_EVENT_TYPES.join(', ')}): nothing is run` };
+      return {
+        ok: false,
+        error: `a repository_dispatch of type "${type.slice(0, 64)}" is not an AAOE dispatch (${DISPATCH_EVENT_TYPES.join(', ')}): nothing is run`,
+      };
     }
     return parse(e?.client_payload, 'repository_dispatch', type);
   }
@@ -68,7 +84,9 @@ export function readDispatchPayload(eventName: string | undefined, event: unknow
     if (payload && 'executionId' in payload) {
       // the deployment's own id is where statuses go; it is not part of what the app signed
       const read = parse({ ...payload, deploymentId: undefined }, 'deployment', DISPATCH_EVENT_TYPE);
-      return read.ok && read.payload && typeof deployment?.id === 'number' ? { ...read, payload: { ...read.payload, deploymentId: deployment.id } } : read;
+      return read.ok && read.payload && typeof deployment?.id === 'number'
+        ? { ...read, payload: { ...read.payload, deploymentId: deployment.id } }
+        : read;
     }
   }
   return { ok: true, payload: undefined, source: 'none' };
@@ -77,25 +95,66 @@ export function readDispatchPayload(eventName: string | undefined, event: unknow
 function parse(value: unknown, source: PayloadSource, eventType: string): PayloadRead {
   const parsed = DispatchPayload.safeParse(value);
   if (parsed.success) return { ok: true, payload: parsed.data, source, eventType };
-  return { ok: false, error: `the ${source} payload is not a valid AAOE dispatch payload: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` };
+  return {
+    ok: false,
+    error: `the ${source} payload is not a valid AAOE dispatch payload: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+  };
 }
 
 /** The facts of this run the payload must match. */
-export type RunFacts = { key: string | undefined; repository: string | undefined; environment: string; mode: string; now: Date };
+export type RunFacts = {
+  key: string | undefined;
+  repository: string | undefined;
+  environment: string;
+  mode: string;
+  now: Date;
+};
 
 /**
  * Whether the action may act on this payload: signed by the app with this repository's key, for this repository,
  * this event, the job's environment and the mode the job runs in. Pure.
  */
-export function authenticatePayload(read: Extract<PayloadRead, { payload: DispatchPayload }>, run: RunFacts): DispatchCheck {
+export function authenticatePayload(
+  read: Extract<PayloadRead, { payload: DispatchPayload }>,
+  run: RunFacts,
+): DispatchCheck {
   const p = read.payload;
-  if (!run.key) return { ok: false, reason: "report-secret is not set: it is this repository's key (`aaoe report-key`), which authenticates AAOE's dispatches" };
-  if (!run.repository) return { ok: false, reason: 'GITHUB_REPOSITORY is not set: the repository a dispatch is for cannot be checked' };
-  if (!p.repository || !p.issuedAt || !p.signature) return { ok: false, reason: 'the payload carries no signature (repository, issuedAt, signature): only dispatches the AAOE app signed are run' };
-  const wanted = run.mode === 'rollback' ? ROLLBACK_EVENT_TYPE : run.mode === 'canary' || run.mode === 'health' ? DISPATCH_EVENT_TYPE : read.eventType;
-  if (read.eventType !== wanted) return { ok: false, reason: `a ${read.eventType} dispatch does not run ${run.mode} mode (that takes ${wanted})` };
+  if (!run.key)
+    return {
+      ok: false,
+      reason:
+        "report-secret is not set: it is this repository's key (`aaoe report-key`), which authenticates AAOE's dispatches",
+    };
+  if (!run.repository)
+    return { ok: false, reason: 'GITHUB_REPOSITORY is not set: the repository a dispatch is for cannot be checked' };
+  if (!p.repository || !p.issuedAt || !p.signature)
+    return {
+      ok: false,
+      reason:
+        'the payload carries no signature (repository, issuedAt, signature): only dispatches the AAOE app signed are run',
+    };
+  const wanted =
+    run.mode === 'rollback'
+      ? ROLLBACK_EVENT_TYPE
+      : run.mode === 'canary' || run.mode === 'health'
+        ? DISPATCH_EVENT_TYPE
+        : read.eventType;
+  if (read.eventType !== wanted)
+    return { ok: false, reason: `a ${read.eventType} dispatch does not run ${run.mode} mode (that takes ${wanted})` };
   // a deployment's own id comes from GitHub's event, not from what the app signed
   const deploymentId = read.source === 'deployment' ? undefined : p.deploymentId;
-  const signed = { ...p, deploymentId, eventType: read.eventType, repository: p.repository, issuedAt: p.issuedAt, signature: p.signature };
-  return verifyDispatch(signed, run.key, { eventType: read.eventType, repository: run.repository, environment: run.environment, now: run.now });
+  const signed = {
+    ...p,
+    deploymentId,
+    eventType: read.eventType,
+    repository: p.repository,
+    issuedAt: p.issuedAt,
+    signature: p.signature,
+  };
+  return verifyDispatch(signed, run.key, {
+    eventType: read.eventType,
+    repository: run.repository,
+    environment: run.environment,
+    now: run.now,
+  });
 }

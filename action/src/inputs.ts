@@ -41,7 +41,10 @@ const InputFields = z.strictObject({
   'github-token': optional(text),
   'report-url': optional(z.url()),
   'report-secret': optional(text),
-  environment: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'an environment name').default('production'),
+  environment: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'an environment name')
+    .default('production'),
 });
 
 export const Inputs = InputFields.superRefine((v, ctx) => {
@@ -58,7 +61,11 @@ export const Inputs = InputFields.superRefine((v, ctx) => {
     if (v.provider === 'http') need('metrics-url', 'with the http provider');
     if (v.provider === 'command') need('metrics-command', 'with the command provider');
     if (v.provider === 'prometheus' && v['error-rate-query'] === undefined && v['latency-query'] === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['error-rate-query'], message: 'the prometheus provider needs error-rate-query, latency-query or both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['error-rate-query'],
+        message: 'the prometheus provider needs error-rate-query, latency-query or both',
+      });
     }
   }
 });

@@ -27,7 +27,20 @@ export type Report = {
   reason: string;
   counts: CanaryVerdict['counts'] | null;
   /** Per interval and metric, as judged (numbers, p-values, thresholds). */
-  intervals: { index: number; outcome: string; metrics: { metric: string; outcome: string; baseline?: number; canary?: number; effect?: number; pValue?: number; threshold: number; reason: string }[] }[];
+  intervals: {
+    index: number;
+    outcome: string;
+    metrics: {
+      metric: string;
+      outcome: string;
+      baseline?: number;
+      canary?: number;
+      effect?: number;
+      pValue?: number;
+      threshold: number;
+      reason: string;
+    }[];
+  }[];
   commands: CommandSummary[];
   run: { repository: string | null; runId: string | null; runAttempt: string | null; url: string | null };
   at: string;
@@ -42,7 +55,16 @@ export function reportIntervals(verdict: CanaryVerdict | undefined): Report['int
     metrics: i.metrics.map((m) =>
       m.outcome === 'inconclusive'
         ? { metric: m.metric, outcome: m.outcome, threshold: m.threshold, reason: m.reason }
-        : { metric: m.metric, outcome: m.outcome, baseline: m.baseline, canary: m.canary, effect: finite(m.effect), pValue: m.pValue, threshold: m.threshold, reason: m.reason },
+        : {
+            metric: m.metric,
+            outcome: m.outcome,
+            baseline: m.baseline,
+            canary: m.canary,
+            effect: finite(m.effect),
+            pValue: m.pValue,
+            threshold: m.threshold,
+            reason: m.reason,
+          },
     ),
   }));
 }
@@ -51,9 +73,17 @@ function finite(v: number): number {
   return Number.isFinite(v) ? v : Number.MAX_VALUE;
 }
 
-export async function sendReport(url: string, report: Report, secret: string | undefined): Promise<{ ok: true } | { ok: false; error: string }> {
+export async function sendReport(
+  url: string,
+  report: Report,
+  secret: string | undefined,
+): Promise<{ ok: true } | { ok: false; error: string }> {
   const body = JSON.stringify(report);
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'aaoe-action', 'x-aaoe-event': 'deploy-report' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'aaoe-action',
+    'x-aaoe-event': 'deploy-report',
+  };
   if (secret) headers['x-aaoe-signature-256'] = signBody(body, secret);
   let last = '';
   for (let attempt = 1; attempt <= 3; attempt++) {

@@ -10,11 +10,19 @@ export type CommandResult = { command: string; exitCode: number; output: string;
 
 const KEEP = 16_000;
 
-export function runCommand(command: string, env: Record<string, string>, log: (chunk: string) => void, timeoutMs = 30 * 60_000): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  env: Record<string, string>,
+  log: (chunk: string) => void,
+  timeoutMs = 30 * 60_000,
+): Promise<CommandResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     let output = '';
-    const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', command], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', command], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const take = (chunk: Buffer) => {
       const s = chunk.toString('utf8');
       log(s);

@@ -47,7 +47,13 @@ type Context = {
   commands: { name: CommandSummary['name']; result: CommandResult }[];
 };
 
-type Outcome = { verdict: ActionVerdict; outcome: 'success' | 'failure'; title: string; reason: string; analysis?: CanaryVerdict };
+type Outcome = {
+  verdict: ActionVerdict;
+  outcome: 'success' | 'failure';
+  title: string;
+  reason: string;
+  analysis?: CanaryVerdict;
+};
 
 export async function run(io: ActionIO): Promise<void> {
   const read = readInputs(io.input);
@@ -69,7 +75,13 @@ export async function run(io: ActionIO): Promise<void> {
   }
   if (payloadRead.payload) {
     // nothing a dispatch asks for runs (no command, no status, no report) unless the app signed it for this run
-    const check = authenticatePayload(payloadRead, { key: inputs['report-secret'], repository: io.env.GITHUB_REPOSITORY, environment: inputs.environment, mode: inputs.mode, now: io.now() });
+    const check = authenticatePayload(payloadRead, {
+      key: inputs['report-secret'],
+      repository: io.env.GITHUB_REPOSITORY,
+      environment: inputs.environment,
+      mode: inputs.mode,
+      now: io.now(),
+    });
     if (!check.ok) {
       const message = `the dispatch is not authenticated as AAOE's, so nothing was run: ${check.reason}`;
       io.error(message, 'AAOE: dispatch refused');
@@ -85,7 +97,12 @@ export async function run(io: ActionIO): Promise<void> {
 
   let result: Outcome;
   try {
-    result = inputs.mode === 'policy' ? await runPolicyMode(ctx) : inputs.mode === 'rollback' ? await runRollbackMode(ctx) : await runCanaryMode(ctx);
+    result =
+      inputs.mode === 'policy'
+        ? await runPolicyMode(ctx)
+        : inputs.mode === 'rollback'
+          ? await runRollbackMode(ctx)
+          : await runCanaryMode(ctx);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     result = { verdict: 'error', outcome: 'failure', title: 'The action failed', reason: message };
@@ -96,7 +113,13 @@ export async function run(io: ActionIO): Promise<void> {
 async function runCanaryMode(ctx: Context): Promise<Outcome> {
   const { io, inputs, payload } = ctx;
   const policy = readPolicy(inputs['policy-file'], io);
-  if (!policy.ok) return { verdict: 'error', outcome: 'failure', title: 'The policy is invalid: nothing was deployed', reason: policy.errors.join('; ') };
+  if (!policy.ok)
+    return {
+      verdict: 'error',
+      outcome: 'failure',
+      title: 'The policy is invalid: nothing was deployed',
+      reason: policy.errors.join('; '),
+    };
   const rollback = {
     errorRateIncrease: inputs['error-rate-increase'] ?? policy.policy.deployment.autoRollback.errorRateIncrease,
     latencyIncreaseMs: inputs['latency-increase-ms'] ?? policy.policy.deployment.autoRollback.latencyIncreaseMs,
@@ -117,7 +140,12 @@ async function runCanaryMode(ctx: Context): Promise<Outcome> {
     const deployed = await command(ctx, 'deploy', inputs['deploy-command']!);
     if (deployed.exitCode !== 0) {
       await command(ctx, 'rollback', inputs['rollback-command']!, { AAOE_VERDICT: 'error' });
-      return { verdict: 'error', outcome: 'failure', title: `The deploy command failed (exit ${deployed.exitCode}): rolled back`, reason: lastLine(deployed.output) };
+      return {
+        verdict: 'error',
+        outcome: 'failure',
+        title: `The deploy command failed (exit ${deployed.exitCode}): rolled back`,
+        reason: lastLine(deployed.output),
+      };
     }
   }
 
@@ -131,7 +159,9 @@ async function runCanaryMode(ctx: Context): Promise<Outcome> {
     inconclusiveLimit: inputs['inconclusive-limit'],
     alpha: inputs.alpha,
   });
-  io.info(`analysis: ${plan.intervals} intervals of ${plan.intervalSeconds}s, metrics ${metrics.map((m) => m.name).join(', ')}, provider ${inputs.provider}`);
+  io.info(
+    `analysis: ${plan.intervals} intervals of ${plan.intervalSeconds}s, metrics ${metrics.map((m) => m.name).join(', ')}, provider ${inputs.provider}`,
+  );
   const provider = makeProvider(ctx);
   const samples: IntervalSamples[] = [];
   const start = Date.parse(plan.startedAt);
@@ -140,7 +170,11 @@ async function runCanaryMode(ctx: Context): Promise<Outcome> {
     const end = start + (index + 1) * plan.intervalSeconds * 1000;
     const wait = end - io.now().getTime();
     if (wait > 0) await io.sleep(wait);
-    const window = { start: new Date(start + index * plan.intervalSeconds * 1000), end: new Date(end), stepSeconds: inputs['step-seconds'] };
+    const window = {
+      start: new Date(start + index * plan.intervalSeconds * 1000),
+      end: new Date(end),
+      stepSeconds: inputs['step-seconds'],
+    };
     samples.push({ index, metrics: await Promise.all(metrics.map((m) => provider.collect(m.name, window))) });
     verdict = analyzeCanary({ plan, metrics, samples, now: new Date(end) });
     io.info(`interval ${index + 1}/${plan.intervals}: ${verdict.intervals.at(-1)?.outcome ?? '-'}; ${verdict.title}`);
@@ -153,20 +187,31 @@ async function runCanaryMode(ctx: Context): Promise<Outcome> {
   if (inputs.mode === 'canary') {
     if (verdict.kind === 'promote') {
       const promoted = await command(ctx, 'promote', inputs['promote-command']!, { AAOE_VERDICT: verdict.kind });
-      action = promoted.exitCode === 0 ? 'The promote command ran: the canary is promoted.' : `The promote command failed (exit ${promoted.exitCode}): check the deployment.`;
+      action =
+        promoted.exitCode === 0
+          ? 'The promote command ran: the canary is promoted.'
+          : `The promote command failed (exit ${promoted.exitCode}): check the deployment.`;
       if (promoted.exitCode !== 0) outcome = 'failure';
     } else if (verdict.kind === 'rollback' || inputs['on-inconclusive'] === 'rollback') {
       const rolledBack = await command(ctx, 'rollback', inputs['rollback-command']!, { AAOE_VERDICT: verdict.kind });
-      action = rolledBack.exitCode === 0 ? 'The rollback command ran: the canary is rolled back.' : `The rollback command failed (exit ${rolledBack.exitCode}): roll back by hand.`;
+      action =
+        rolledBack.exitCode === 0
+          ? 'The rollback command ran: the canary is rolled back.'
+          : `The rollback command failed (exit ${rolledBack.exitCode}): roll back by hand.`;
     } else {
       action = 'Inconclusive and `on-inconclusive: fail`: the canary was left in place; promote or roll back by hand.';
     }
   }
-  const next = outcome === 'failure' ? 'look at the failing metric below, fix the change, and merge again; `/aaoe retry` re-runs the deployment.' : undefined;
+  const next =
+    outcome === 'failure'
+      ? 'look at the failing metric below, fix the change, and merge again; `/aaoe retry` re-runs the deployment.'
+      : undefined;
   await io.appendSummary(renderCanarySummary({ verdict, samples, commands: ctx.commands, action, next }));
   if (outcome === 'failure') {
     for (const interval of verdict.intervals) {
-      for (const m of interval.metrics) if (m.outcome === 'fail') io.error(`${m.metric} in interval ${interval.index + 1}: ${m.reason}`, `AAOE canary: ${m.metric} failed`);
+      for (const m of interval.metrics)
+        if (m.outcome === 'fail')
+          io.error(`${m.metric} in interval ${interval.index + 1}: ${m.reason}`, `AAOE canary: ${m.metric} failed`);
     }
     if (verdict.kind !== 'rollback') io.error(verdict.reason, `AAOE canary: ${verdict.title}`);
   }
@@ -184,10 +229,22 @@ async function runRollbackMode(ctx: Context): Promise<Outcome> {
   };
   const result = await command(ctx, 'rollback', ctx.inputs['rollback-command']!);
   const ok = result.exitCode === 0;
-  await ctx.io.appendSummary(`## AAOE rollback: ${ok ? '✅ done' : '❌ failed'}\n\nThe rollback command exited with ${result.exitCode}.\n\n\`\`\`text\n${result.output.trimEnd()}\n\`\`\`\n`);
+  await ctx.io.appendSummary(
+    `## AAOE rollback: ${ok ? '✅ done' : '❌ failed'}\n\nThe rollback command exited with ${result.exitCode}.\n\n\`\`\`text\n${result.output.trimEnd()}\n\`\`\`\n`,
+  );
   return ok
-    ? { verdict: 'rolled-back', outcome: 'success', title: 'Rolled back on request', reason: 'the rollback command succeeded' }
-    : { verdict: 'error', outcome: 'failure', title: `The rollback command failed (exit ${result.exitCode})`, reason: lastLine(result.output) };
+    ? {
+        verdict: 'rolled-back',
+        outcome: 'success',
+        title: 'Rolled back on request',
+        reason: 'the rollback command succeeded',
+      }
+    : {
+        verdict: 'error',
+        outcome: 'failure',
+        title: `The rollback command failed (exit ${result.exitCode})`,
+        reason: lastLine(result.output),
+      };
 }
 
 async function runPolicyMode(ctx: Context): Promise<Outcome> {
@@ -199,21 +256,39 @@ async function runPolicyMode(ctx: Context): Promise<Outcome> {
     return { verdict: 'policy', outcome: 'failure', title: 'The policy is invalid', reason: policy.errors.join('; ') };
   }
   if (!inputs['change-file']) {
-    await io.appendSummary(`## AAOE policy: ✅ valid\n\n\`${inputs['policy-file']}\` is a valid policy (\`${policy.policy.id ?? policy.policy.extends ?? 'policy'}\`).\n`);
-    return { verdict: 'policy', outcome: 'success', title: 'The policy is valid', reason: `${inputs['policy-file']} loads and resolves` };
+    await io.appendSummary(
+      `## AAOE policy: ✅ valid\n\n\`${inputs['policy-file']}\` is a valid policy (\`${policy.policy.id ?? policy.policy.extends ?? 'policy'}\`).\n`,
+    );
+    return {
+      verdict: 'policy',
+      outcome: 'success',
+      title: 'The policy is valid',
+      reason: `${inputs['policy-file']} loads and resolves`,
+    };
   }
   const change = Change.safeParse(JSON.parse(readFileSync(inputs['change-file'], 'utf8')));
-  if (!change.success) throw new Error(`${inputs['change-file']} is not a change: ${change.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!change.success)
+    throw new Error(
+      `${inputs['change-file']} is not a change: ${change.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   const evaluation = await evaluatePolicy(change.data, policy.policy);
   const text = explainEvaluation(evaluation, { policySource: `\`${inputs['policy-file']}\`` });
   await io.appendSummary(`## AAOE policy: ${text.title}\n\n${text.summary}\n`);
   if (evaluation.conclusion !== 'success') io.error(evaluation.title, 'AAOE policy');
-  return { verdict: 'policy', outcome: evaluation.conclusion === 'success' ? 'success' : 'failure', title: evaluation.title, reason: evaluation.conclusion };
+  return {
+    verdict: 'policy',
+    outcome: evaluation.conclusion === 'success' ? 'success' : 'failure',
+    title: evaluation.title,
+    reason: evaluation.conclusion,
+  };
 }
 
 async function finish(ctx: Context, result: Outcome): Promise<void> {
   const { io, inputs } = ctx;
-  const runUrl = io.env.GITHUB_SERVER_URL && io.env.GITHUB_REPOSITORY && io.env.GITHUB_RUN_ID ? `${io.env.GITHUB_SERVER_URL}/${io.env.GITHUB_REPOSITORY}/actions/runs/${io.env.GITHUB_RUN_ID}` : null;
+  const runUrl =
+    io.env.GITHUB_SERVER_URL && io.env.GITHUB_REPOSITORY && io.env.GITHUB_RUN_ID
+      ? `${io.env.GITHUB_SERVER_URL}/${io.env.GITHUB_REPOSITORY}/actions/runs/${io.env.GITHUB_RUN_ID}`
+      : null;
   const report: Report = {
     version: 1,
     executionId: ctx.executionId,
@@ -228,12 +303,20 @@ async function finish(ctx: Context, result: Outcome): Promise<void> {
     counts: result.analysis?.counts ?? null,
     intervals: reportIntervals(result.analysis),
     commands: ctx.commands.map((c) => ({ name: c.name, exitCode: c.result.exitCode, durationMs: c.result.durationMs })),
-    run: { repository: io.env.GITHUB_REPOSITORY ?? null, runId: io.env.GITHUB_RUN_ID ?? null, runAttempt: io.env.GITHUB_RUN_ATTEMPT ?? null, url: runUrl },
+    run: {
+      repository: io.env.GITHUB_REPOSITORY ?? null,
+      runId: io.env.GITHUB_RUN_ID ?? null,
+      runAttempt: io.env.GITHUB_RUN_ATTEMPT ?? null,
+      url: runUrl,
+    },
     at: io.now().toISOString(),
     traceparent: ctx.payload?.traceparent ?? null,
   };
   const json = JSON.stringify(report);
-  const reportFile = join(io.env.RUNNER_TEMP ?? io.env.TMPDIR ?? '/tmp', `aaoe-report-${ctx.executionId.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+  const reportFile = join(
+    io.env.RUNNER_TEMP ?? io.env.TMPDIR ?? '/tmp',
+    `aaoe-report-${ctx.executionId.replace(/[^A-Za-z0-9._-]/g, '_')}.json`,
+  );
   writeFileSync(reportFile, `${json}\n`);
   io.setOutput('verdict', result.verdict);
   io.setOutput('outcome', result.outcome);
@@ -241,18 +324,32 @@ async function finish(ctx: Context, result: Outcome): Promise<void> {
   io.setOutput('report-file', reportFile);
 
   if (inputs.mode !== 'policy') {
-    const state: DeploymentState = result.outcome === 'success' ? (inputs.mode === 'rollback' ? 'inactive' : 'success') : result.verdict === 'error' ? 'error' : 'failure';
+    const state: DeploymentState =
+      result.outcome === 'success'
+        ? inputs.mode === 'rollback'
+          ? 'inactive'
+          : 'success'
+        : result.verdict === 'error'
+          ? 'error'
+          : 'failure';
     await setDeploymentStatus(ctx, state, result.title, runUrl ?? undefined);
   }
   if (inputs['report-url']) {
     const sent = await sendReport(inputs['report-url'], report, inputs['report-secret']);
     if (!sent.ok) io.warning(`the report could not be sent to the app: ${sent.error}`, 'AAOE: report not delivered');
   }
-  io.info(`verdict ${result.verdict}, outcome ${result.outcome}: ${result.title}${ctx.payload?.traceparent ? ` (trace ${ctx.payload.traceparent.split('-')[1]})` : ''}`);
+  io.info(
+    `verdict ${result.verdict}, outcome ${result.outcome}: ${result.title}${ctx.payload?.traceparent ? ` (trace ${ctx.payload.traceparent.split('-')[1]})` : ''}`,
+  );
   if (result.outcome === 'failure') io.setFailed(`${result.title}: ${result.reason}`);
 }
 
-async function command(ctx: Context, name: CommandSummary['name'], text: string, extra: Record<string, string> = {}): Promise<CommandResult> {
+async function command(
+  ctx: Context,
+  name: CommandSummary['name'],
+  text: string,
+  extra: Record<string, string> = {},
+): Promise<CommandResult> {
   ctx.io.info(`running the ${name} command`);
   const result = await runCommand(text, { ...ctx.commandEnv, ...extra }, (chunk) => ctx.io.info(chunk.trimEnd()));
   ctx.commands.push({ name, result });
@@ -260,7 +357,12 @@ async function command(ctx: Context, name: CommandSummary['name'], text: string,
   return result;
 }
 
-async function setDeploymentStatus(ctx: Context, state: DeploymentState, description: string, logUrl?: string): Promise<void> {
+async function setDeploymentStatus(
+  ctx: Context,
+  state: DeploymentState,
+  description: string,
+  logUrl?: string,
+): Promise<void> {
   const id = deploymentId(ctx);
   if (id === undefined) return;
   const token = ctx.inputs['github-token'];
@@ -269,10 +371,16 @@ async function setDeploymentStatus(ctx: Context, state: DeploymentState, descrip
     return;
   }
   const posted = await postDeploymentStatus(
-    { apiUrl: ctx.io.env.GITHUB_API_URL ?? 'https://api.github.com', repository: ctx.io.env.GITHUB_REPOSITORY ?? '', token, deploymentId: id },
+    {
+      apiUrl: ctx.io.env.GITHUB_API_URL ?? 'https://api.github.com',
+      repository: ctx.io.env.GITHUB_REPOSITORY ?? '',
+      token,
+      deploymentId: id,
+    },
     { state, description, logUrl, environment: ctx.payload?.environment },
   );
-  if (!posted.ok) ctx.io.warning(`deployment ${id}: the ${state} status was not posted: ${posted.error}`, 'AAOE: deployment status');
+  if (!posted.ok)
+    ctx.io.warning(`deployment ${id}: the ${state} status was not posted: ${posted.error}`, 'AAOE: deployment status');
 }
 
 function deploymentId(ctx: Context): number | undefined {
@@ -282,11 +390,21 @@ function deploymentId(ctx: Context): number | undefined {
 function makeProvider(ctx: Context): MetricProvider {
   const { inputs } = ctx;
   if (inputs.provider === 'http') return httpJsonProvider({ url: inputs['metrics-url']! });
-  if (inputs.provider === 'command') return commandProvider({ command: inputs['metrics-command']!, env: ctx.commandEnv, log: (s) => ctx.io.info(s.trimEnd()) });
+  if (inputs.provider === 'command')
+    return commandProvider({
+      command: inputs['metrics-command']!,
+      env: ctx.commandEnv,
+      log: (s) => ctx.io.info(s.trimEnd()),
+    });
   const queries: Record<string, string> = {};
   if (inputs['error-rate-query']) queries['error-rate'] = inputs['error-rate-query'];
   if (inputs['latency-query']) queries.latency = inputs['latency-query'];
-  return prometheusProvider({ url: inputs['prometheus-url']!, queries, executionId: ctx.executionId, token: inputs['prometheus-token'] });
+  return prometheusProvider({
+    url: inputs['prometheus-url']!,
+    queries,
+    executionId: ctx.executionId,
+    token: inputs['prometheus-token'],
+  });
 }
 
 /** The metrics judged: with Prometheus, those that have a query; otherwise both. */
@@ -299,7 +417,8 @@ type PolicyRead = { ok: true; policy: Policy } | { ok: false; errors: string[] }
 
 function readPolicy(file: string, io: ActionIO, { required = false } = {}): PolicyRead {
   if (!existsSync(file)) {
-    if (required) return { ok: false, errors: [`${file} does not exist: check out the repository first (actions/checkout)`] };
+    if (required)
+      return { ok: false, errors: [`${file} does not exist: check out the repository first (actions/checkout)`] };
     io.info(`${file} does not exist: the default policy's thresholds apply`);
     return { ok: true, policy: Policy.parse({}) };
   }

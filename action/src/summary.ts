@@ -22,25 +22,57 @@ export type SummaryInput = {
 };
 
 export function renderCanarySummary({ verdict, samples, commands, action, next }: SummaryInput): string {
-  const lines = [`## AAOE canary: ${HEADLINE[verdict.kind]}`, '', `**${verdict.title}**`, '', `Why: ${cell(verdict.reason)}`, '', action, ''];
+  const lines = [
+    `## AAOE canary: ${HEADLINE[verdict.kind]}`,
+    '',
+    `**${verdict.title}**`,
+    '',
+    `Why: ${cell(verdict.reason)}`,
+    '',
+    action,
+    '',
+  ];
   if (next) lines.push(`Next: ${next}`, '');
-  lines.push('| Interval | Metric | Baseline | Canary | Effect | p-value | Threshold | Result |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+  lines.push(
+    '| Interval | Metric | Baseline | Canary | Effect | p-value | Threshold | Result |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
   for (const interval of verdict.intervals) {
     for (const m of interval.metrics) {
-      const threshold = m.compare === 'ratio' ? `≤ ${formatNumber(m.threshold)}x` : `≤ +${formatNumber(m.threshold)}${m.unit}`;
+      const threshold =
+        m.compare === 'ratio' ? `≤ ${formatNumber(m.threshold)}x` : `≤ +${formatNumber(m.threshold)}${m.unit}`;
       const result = m.outcome === 'pass' ? '✅ pass' : m.outcome === 'fail' ? '❌ fail' : '⚠️ inconclusive';
       if (m.outcome === 'inconclusive') {
-        lines.push(`| ${interval.index + 1} | ${m.metric} | – | – | – | – | ${threshold} | ${result}: ${cell(m.reason)} |`);
+        lines.push(
+          `| ${interval.index + 1} | ${m.metric} | – | – | – | – | ${threshold} | ${result}: ${cell(m.reason)} |`,
+        );
         continue;
       }
-      const effect = m.compare === 'ratio' ? `${formatNumber(m.effect)}x` : `${m.effect >= 0 ? '+' : ''}${formatNumber(m.effect)}${m.unit}`;
-      lines.push(`| ${interval.index + 1} | ${m.metric} | ${formatNumber(m.baseline)}${m.unit} | ${formatNumber(m.canary)}${m.unit} | ${effect} | ${formatP(m.pValue)} | ${threshold} | ${result} |`);
+      const effect =
+        m.compare === 'ratio'
+          ? `${formatNumber(m.effect)}x`
+          : `${m.effect >= 0 ? '+' : ''}${formatNumber(m.effect)}${m.unit}`;
+      lines.push(
+        `| ${interval.index + 1} | ${m.metric} | ${formatNumber(m.baseline)}${m.unit} | ${formatNumber(m.canary)}${m.unit} | ${effect} | ${formatP(m.pValue)} | ${threshold} | ${result} |`,
+      );
     }
   }
-  lines.push('', `Each interval is judged on its samples and those of the interval before it (means shown); a metric fails when the canary is significantly worse than the baseline (one-sided Mann-Whitney U) and not significantly within the threshold.`, '');
+  lines.push(
+    '',
+    `Each interval is judged on its samples and those of the interval before it (means shown); a metric fails when the canary is significantly worse than the baseline (one-sided Mann-Whitney U) and not significantly within the threshold.`,
+    '',
+  );
   lines.push(...renderCharts(samples));
   for (const { name, result } of commands) {
-    lines.push(`<details><summary>${name} command: exit ${result.exitCode} (${(result.durationMs / 1000).toFixed(1)} s)</summary>`, '', '```text', result.output.replace(/```/g, '``\u200b`').trimEnd() || '(no output)', '```', '</details>', '');
+    lines.push(
+      `<details><summary>${name} command: exit ${result.exitCode} (${(result.durationMs / 1000).toFixed(1)} s)</summary>`,
+      '',
+      '```text',
+      result.output.replace(/```/g, '``\u200b`').trimEnd() || '(no output)',
+      '```',
+      '</details>',
+      '',
+    );
   }
   return lines.join('\n');
 }
@@ -56,7 +88,8 @@ export function renderCharts(samples: IntervalSamples[]): string[] {
       return { baseline: mean(m.baseline), canary: mean(m.canary) };
     });
     if (points.every((p) => p === undefined)) continue;
-    const series = (side: 'baseline' | 'canary') => points.map((p) => (p && Number.isFinite(p[side]) ? Number(p[side].toPrecision(4)) : 0)).join(', ');
+    const series = (side: 'baseline' | 'canary') =>
+      points.map((p) => (p && Number.isFinite(p[side]) ? Number(p[side].toPrecision(4)) : 0)).join(', ');
     out.push(
       `### ${name}: baseline vs canary`,
       '',

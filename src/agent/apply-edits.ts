@@ -11,7 +11,8 @@ import { RepoPath, type Edit } from './proposal.js';
 
 export type EditedFile = { path: string; status: 'added' | 'modified' | 'removed' };
 
-export type EditsApplied = { ok: true; tree: Map<string, string>; changed: EditedFile[] } | { ok: false; errors: string[] };
+export type EditsApplied =
+  { ok: true; tree: Map<string, string>; changed: EditedFile[] } | { ok: false; errors: string[] };
 
 export function applyEdits(tree: ReadonlyMap<string, string>, edits: readonly Edit[]): EditsApplied {
   const next = new Map(tree);
@@ -78,7 +79,12 @@ export function applyEdits(tree: ReadonlyMap<string, string>, edits: readonly Ed
 }
 
 /** The new content of an update, or undefined after pushing the reasons it has none. */
-function updatedContent(current: string, edit: Extract<Edit, { action: 'update' }>, at: string, errors: string[]): string | undefined {
+function updatedContent(
+  current: string,
+  edit: Extract<Edit, { action: 'update' }>,
+  at: string,
+  errors: string[],
+): string | undefined {
   if ((edit.content === undefined) === (edit.replacements === undefined)) {
     errors.push(`${at}: an update gives either \`content\` or \`replacements\`, exactly one of them`);
     return undefined;

@@ -33,7 +33,10 @@ export function parseCodeowners(text: string): Codeowners {
     }
     const bad = owners.filter((o) => !OWNER.test(o));
     if (bad.length > 0) {
-      errors.push({ line, message: `not an owner: ${bad.join(', ')} (owners are @user, @org/team or an email address)` });
+      errors.push({
+        line,
+        message: `not an owner: ${bad.join(', ')} (owners are @user, @org/team or an email address)`,
+      });
       return;
     }
     rules.push({ pattern, owners, line });

@@ -20,9 +20,50 @@ export type Context = {
 };
 
 /** Never sent to a model: generated, vendored, binary or lock files say nothing an edit needs. */
-const EXCLUDED = [/(^|\/)node_modules\//, /(^|\/)(dist|build|vendor|coverage)\//, /(^|\/)\.git\//, /(^|\/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|Cargo\.lock|go\.sum)$/, /\.(png|jpe?g|gif|ico|pdf|zip|gz|tgz|jar|woff2?|ttf|exe|dll|so|dylib|bin)$/i];
+const EXCLUDED = [
+  /(^|\/)node_modules\//,
+  /(^|\/)(dist|build|vendor|coverage)\//,
+  /(^|\/)\.git\//,
+  /(^|\/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml|Cargo\.lock|go\.sum)$/,
+  /\.(png|jpe?g|gif|ico|pdf|zip|gz|tgz|jar|woff2?|ttf|exe|dll|so|dylib|bin)$/i,
+];
 
-const STOP_WORDS = new Set(['the', 'and', 'for', 'with', 'this', 'that', 'from', 'when', 'into', 'should', 'would', 'could', 'there', 'which', 'what', 'have', 'does', 'not', 'are', 'was', 'but', 'all', 'can', 'add', 'fix', 'use', 'new', 'make', 'file', 'files', 'src', 'test', 'tests', 'lib']);
+const STOP_WORDS = new Set([
+  'the',
+  'and',
+  'for',
+  'with',
+  'this',
+  'that',
+  'from',
+  'when',
+  'into',
+  'should',
+  'would',
+  'could',
+  'there',
+  'which',
+  'what',
+  'have',
+  'does',
+  'not',
+  'are',
+  'was',
+  'but',
+  'all',
+  'can',
+  'add',
+  'fix',
+  'use',
+  'new',
+  'make',
+  'file',
+  'files',
+  'src',
+  'test',
+  'tests',
+  'lib',
+]);
 
 export function isExcluded(path: string): boolean {
   return EXCLUDED.some((re) => re.test(path));
@@ -32,11 +73,34 @@ export function isExcluded(path: string): boolean {
 const ENV_TEMPLATES = new Set(['.env.example', '.env.sample', '.env.template', '.env.dist']);
 /** File names that hold credentials by convention (compared in lower case). */
 const SECRET_NAMES = new Set([
-  '.npmrc', '.netrc', '_netrc', '.pypirc', '.git-credentials', '.dockercfg', '.htpasswd', '.pgpass', '.s3cfg',
-  'credentials', 'kubeconfig', 'terraform.tfstate', 'terraform.tfstate.backup',
+  '.npmrc',
+  '.netrc',
+  '_netrc',
+  '.pypirc',
+  '.git-credentials',
+  '.dockercfg',
+  '.htpasswd',
+  '.pgpass',
+  '.s3cfg',
+  'credentials',
+  'kubeconfig',
+  'terraform.tfstate',
+  'terraform.tfstate.backup',
 ]);
 /** Extensions of keys, keystores and state files that carry secrets. */
-const SECRET_EXTENSIONS = new Set(['pem', 'key', 'p12', 'pfx', 'jks', 'keystore', 'ppk', 'tfstate', 'tfvars', 'kdbx', 'gpg']);
+const SECRET_EXTENSIONS = new Set([
+  'pem',
+  'key',
+  'p12',
+  'pfx',
+  'jks',
+  'keystore',
+  'ppk',
+  'tfstate',
+  'tfvars',
+  'kdbx',
+  'gpg',
+]);
 
 /**
  * A path whose content is a secret by convention (`.env`, `.env.*`, `*.pem`, `*.key`, `id_rsa*`, `.npmrc`, `.netrc`,
@@ -114,16 +178,24 @@ export function rankFiles(issue: Issue, paths: readonly string[]): RankedFile[] 
  * does not fit is skipped for smaller ones after it, and listed with the reason. A path whose content is
  * `undefined` is in the tree but was not read (the app reads only the best-ranked files).
  */
-export function buildContext(issue: Issue, files: ReadonlyMap<string, string | undefined>, budgetTokens: number): Context {
+export function buildContext(
+  issue: Issue,
+  files: ReadonlyMap<string, string | undefined>,
+  budgetTokens: number,
+): Context {
   const paths = [...files.keys()].sort();
-  const tree = fitTree(paths.filter((p) => !isExcluded(p)), Math.floor(budgetTokens / 4));
+  const tree = fitTree(
+    paths.filter((p) => !isExcluded(p)),
+    Math.floor(budgetTokens / 4),
+  );
   const treeTokens = countTokens(tree);
   let tokens = treeTokens;
   const chosen: ContextFile[] = [];
   const omitted: Context['omitted'] = [];
   const text = `${issue.title}\n${issue.body}`;
   for (const path of paths) {
-    if (isSecretPath(path) && containsWord(text, path)) omitted.push({ path, reason: 'a secret-like path: never sent to a model' });
+    if (isSecretPath(path) && containsWord(text, path))
+      omitted.push({ path, reason: 'a secret-like path: never sent to a model' });
   }
   for (const ranked of rankFiles(issue, paths)) {
     const content = files.get(ranked.path);
@@ -163,13 +235,28 @@ function containsWord(text: string, needle: string): boolean {
   for (let seen = 0; at !== -1 && seen < MAX_OCCURRENCES; seen++) {
     const before = text[at - 1];
     const after = text[at + needle.length];
-    if ((before === undefined || !/[\w./-]/.test(before)) && (after === undefined || !/[\w/-]/.test(after) || (after === '.' && !/\w/.test(text[at + needle.length + 1] ?? '')))) return true;
+    if (
+      (before === undefined || !/[\w./-]/.test(before)) &&
+      (after === undefined ||
+        !/[\w/-]/.test(after) ||
+        (after === '.' && !/\w/.test(text[at + needle.length + 1] ?? '')))
+    )
+      return true;
     at = text.indexOf(needle, at + 1);
   }
   return false;
 }
 
 function isTestOf(testPath: string, sourcePath: string): boolean {
-  const stem = (p: string) => p.split('/').at(-1)!.replace(/\.(test|spec)(?=\.)/, '').replace(/\.[^.]+$/, '');
-  return /(^|\/)(test|tests|__tests__)\/|\.(test|spec)\.[^.]+$/.test(testPath) && stem(testPath) === stem(sourcePath) && testPath !== sourcePath;
+  const stem = (p: string) =>
+    p
+      .split('/')
+      .at(-1)!
+      .replace(/\.(test|spec)(?=\.)/, '')
+      .replace(/\.[^.]+$/, '');
+  return (
+    /(^|\/)(test|tests|__tests__)\/|\.(test|spec)\.[^.]+$/.test(testPath) &&
+    stem(testPath) === stem(sourcePath) &&
+    testPath !== sourcePath
+  );
 }

@@ -14,7 +14,9 @@ export type IssueConsent = { sha256: string; by: string };
 /** The SHA-256 of an issue's title and body (a body GitHub gives as `null` is empty), in hex. */
 export function issueTextDigest(issue: { title: string; body?: string | null }): string {
   // the length prefix keeps "a" + "b\nc" and "a\nb" + "c" apart
-  return createHash('sha256').update(`${issue.title.length}:${issue.title}\n${issue.body ?? ''}`).digest('hex');
+  return createHash('sha256')
+    .update(`${issue.title.length}:${issue.title}\n${issue.body ?? ''}`)
+    .digest('hex');
 }
 
 export type ConsentDecision = { ok: true } | { ok: false; reason: string; current: string };
@@ -23,7 +25,11 @@ export type ConsentDecision = { ok: true } | { ok: false; reason: string; curren
  * Whether the issue as read now is the text consented to. `consented` undefined: a delivery recorded before
  * consent carried a digest, so no one can say what was consented to: that fails too.
  */
-export function decideIssueConsent(consented: IssueConsent | undefined, issue: { title: string; body?: string | null }, label: string): ConsentDecision {
+export function decideIssueConsent(
+  consented: IssueConsent | undefined,
+  issue: { title: string; body?: string | null },
+  label: string,
+): ConsentDecision {
   const current = issueTextDigest(issue);
   if (consented && consented.sha256 === current) return { ok: true };
   const who = consented ? `@${consented.by}` : 'the person who applied it';

@@ -57,7 +57,8 @@ export type CompletionRequest<T> = {
   caps: Caps;
 };
 
-export type AttemptOutcome = 'ok' | 'rate_limited' | 'server_error' | 'timeout' | 'connection_error' | 'client_error' | 'invalid_output';
+export type AttemptOutcome =
+  'ok' | 'rate_limited' | 'server_error' | 'timeout' | 'connection_error' | 'client_error' | 'invalid_output';
 
 /** One request to a model (or a model passed over), with what it cost. */
 export type CallRecord = {
@@ -101,7 +102,8 @@ export function costUsd(model: ModelSpec, inputTokens: number, outputTokens: num
 /** Tokens of the messages as sent (o200k, the encoding of current OpenAI models), with the chat framing. */
 export function promptTokens(messages: OpenAI.Chat.ChatCompletionMessageParam[]): number {
   let n = 3; // the reply's priming
-  for (const m of messages) n += 4 + countTokens(typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? ''));
+  for (const m of messages)
+    n += 4 + countTokens(typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? ''));
   return n;
 }
 
@@ -159,7 +161,11 @@ export class ModelRouter {
       tokens: request.caps.spent.tokens + calls.reduce((n, c) => n + c.inputTokens + c.outputTokens, 0),
       usd: request.caps.spent.usd + calls.reduce((n, c) => n + c.costUsd, 0),
     });
-    const thisCall = () => calls.reduce((n, c) => ({ tokens: n.tokens + c.inputTokens + c.outputTokens, usd: n.usd + c.costUsd }), { tokens: 0, usd: 0 });
+    const thisCall = () =>
+      calls.reduce((n, c) => ({ tokens: n.tokens + c.inputTokens + c.outputTokens, usd: n.usd + c.costUsd }), {
+        tokens: 0,
+        usd: 0,
+      });
     const responseFormat = responseFormatFor(request.schema, request.schemaName);
     const attempts = this.config.attemptsPerModel ?? 2;
     let sentAny = false;
@@ -171,33 +177,74 @@ export class ModelRouter {
       }
       let messages = request.messages;
       let repaired = false;
-      for (let attempt = 0; attempt < attempts; ) {
+      for (let attempt = 0; attempt < attempts;) {
         const over = this.overCap(model, messages, request, spent());
         if (over) {
-          calls.push({ model: model.id, outcome: 'over_cap', inputTokens: 0, outputTokens: 0, costUsd: 0, ms: 0, detail: over });
+          calls.push({
+            model: model.id,
+            outcome: 'over_cap',
+            inputTokens: 0,
+            outputTokens: 0,
+            costUsd: 0,
+            ms: 0,
+            detail: over,
+          });
           break;
         }
         sentAny = true;
         const started = Date.now();
         let completion: OpenAI.Chat.ChatCompletion;
         try {
-          const body = { model: model.id, messages, response_format: responseFormat, max_completion_tokens: request.maxOutputTokens };
+          const body = {
+            model: model.id,
+            messages,
+            response_format: responseFormat,
+            max_completion_tokens: request.maxOutputTokens,
+          };
           // one client span per call, in the trace of the job that asked (OpenTelemetry's gen_ai conventions)
-          completion = await trace.getTracer('aaoe').startActiveSpan(`chat ${model.id}`, { kind: SpanKind.CLIENT, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model.id, 'aaoe.task': request.task } }, async (span) => {
-            try {
-              const answer = await this.client.chat.completions.create(body, { timeout: this.config.timeoutMs ?? 60_000, maxRetries: 0 });
-              span.setAttributes({ 'gen_ai.response.model': answer.model, 'gen_ai.usage.input_tokens': answer.usage?.prompt_tokens ?? 0, 'gen_ai.usage.output_tokens': answer.usage?.completion_tokens ?? 0 });
-              return answer;
-            } catch (error) {
-              span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
-              throw error;
-            } finally {
-              span.end();
-            }
-          });
+          completion = await trace
+            .getTracer('aaoe')
+            .startActiveSpan(
+              `chat ${model.id}`,
+              {
+                kind: SpanKind.CLIENT,
+                attributes: {
+                  'gen_ai.operation.name': 'chat',
+                  'gen_ai.request.model': model.id,
+                  'aaoe.task': request.task,
+                },
+              },
+              async (span) => {
+                try {
+                  const answer = await this.client.chat.completions.create(body, {
+                    timeout: this.config.timeoutMs ?? 60_000,
+                    maxRetries: 0,
+                  });
+                  span.setAttributes({
+                    'gen_ai.response.model': answer.model,
+                    'gen_ai.usage.input_tokens': answer.usage?.prompt_tokens ?? 0,
+                    'gen_ai.usage.output_tokens': answer.usage?.completion_tokens ?? 0,
+                  });
+                  return answer;
+                } catch (error) {
+                  span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+                  throw error;
+                } finally {
+                  span.end();
+                }
+              },
+            );
         } catch (error) {
           const outcome = classify(error);
-          calls.push({ model: model.id, outcome, inputTokens: 0, outputTokens: 0, costUsd: 0, ms: Date.now() - started, detail: errorMessage(error) });
+          calls.push({
+            model: model.id,
+            outcome,
+            inputTokens: 0,
+            outputTokens: 0,
+            costUsd: 0,
+            ms: Date.now() - started,
+            detail: errorMessage(error),
+          });
           if (outcome === 'client_error') break; // the same request will not do better on this model
           this.breakers.failed(model.id);
           if (!this.breakers.allows(model.id)) break;
@@ -205,15 +252,30 @@ export class ModelRouter {
           continue;
         }
         const inputTokens = completion.usage?.prompt_tokens ?? promptTokens(messages);
-        const outputTokens = completion.usage?.completion_tokens ?? countTokens(completion.choices[0]?.message.content ?? '');
-        const record: CallRecord = { model: model.id, outcome: 'ok', inputTokens, outputTokens, costUsd: costUsd(model, inputTokens, outputTokens), ms: Date.now() - started };
+        const outputTokens =
+          completion.usage?.completion_tokens ?? countTokens(completion.choices[0]?.message.content ?? '');
+        const record: CallRecord = {
+          model: model.id,
+          outcome: 'ok',
+          inputTokens,
+          outputTokens,
+          costUsd: costUsd(model, inputTokens, outputTokens),
+          ms: Date.now() - started,
+        };
         calls.push(record);
         this.breakers.succeeded(model.id);
         const content = completion.choices[0]?.message.content ?? '';
         const parsed = parseAnswer(content, request.schema);
         if (parsed.ok) {
           const total = thisCall();
-          return { value: parsed.value, model: model.id, calls, tokens: total.tokens, usd: total.usd, overrun: this.overrun(request.caps, spent()) };
+          return {
+            value: parsed.value,
+            model: model.id,
+            calls,
+            tokens: total.tokens,
+            usd: total.usd,
+            overrun: this.overrun(request.caps, spent()),
+          };
         }
         record.outcome = 'invalid_output';
         record.detail = parsed.error;
@@ -222,30 +284,48 @@ export class ModelRouter {
         messages = [
           ...request.messages,
           { role: 'assistant', content },
-          { role: 'user', content: `That answer does not match the schema "${request.schemaName}": ${parsed.error}. Answer again with JSON that matches it exactly.` },
+          {
+            role: 'user',
+            content: `That answer does not match the schema "${request.schemaName}": ${parsed.error}. Answer again with JSON that matches it exactly.`,
+          },
         ];
       }
     }
-    if (!sentAny) throw new ModelRouterError(`no model was called: ${describe(calls)}`, calls, calls.some((c) => c.outcome === 'over_cap'));
+    if (!sentAny)
+      throw new ModelRouterError(
+        `no model was called: ${describe(calls)}`,
+        calls,
+        calls.some((c) => c.outcome === 'over_cap'),
+      );
     throw new ModelRouterError(`every model failed: ${describe(calls)}`, calls);
   }
 
   /** Why sending `messages` to `model` could pass a cap, judged on the estimate (full output length), or undefined. */
-  private overCap(model: ModelSpec, messages: OpenAI.Chat.ChatCompletionMessageParam[], request: CompletionRequest<unknown>, spent: { tokens: number; usd: number }): string | undefined {
+  private overCap(
+    model: ModelSpec,
+    messages: OpenAI.Chat.ChatCompletionMessageParam[],
+    request: CompletionRequest<unknown>,
+    spent: { tokens: number; usd: number },
+  ): string | undefined {
     const input = promptTokens(messages);
     const tokens = input + request.maxOutputTokens;
     const usd = costUsd(model, input, request.maxOutputTokens);
     const { maxTokens, maxUsd, monthlyRemainingUsd } = request.caps;
     const spentHere = spent.usd - request.caps.spent.usd;
-    if (maxTokens !== undefined && spent.tokens + tokens > maxTokens) return `estimated ${spent.tokens + tokens} tokens, cap ${maxTokens}`;
-    if (maxUsd !== undefined && spent.usd + usd > maxUsd) return `estimated $${(spent.usd + usd).toFixed(4)}, cap $${maxUsd}`;
-    if (monthlyRemainingUsd !== undefined && spentHere + usd > monthlyRemainingUsd) return `estimated $${(spentHere + usd).toFixed(4)}, $${monthlyRemainingUsd.toFixed(4)} left this month`;
+    if (maxTokens !== undefined && spent.tokens + tokens > maxTokens)
+      return `estimated ${spent.tokens + tokens} tokens, cap ${maxTokens}`;
+    if (maxUsd !== undefined && spent.usd + usd > maxUsd)
+      return `estimated $${(spent.usd + usd).toFixed(4)}, cap $${maxUsd}`;
+    if (monthlyRemainingUsd !== undefined && spentHere + usd > monthlyRemainingUsd)
+      return `estimated $${(spentHere + usd).toFixed(4)}, $${monthlyRemainingUsd.toFixed(4)} left this month`;
     return undefined;
   }
 
   private overrun(caps: Caps, spent: { tokens: number; usd: number }): string | undefined {
-    if (caps.maxTokens !== undefined && spent.tokens > caps.maxTokens) return `spent ${spent.tokens} tokens, cap ${caps.maxTokens}`;
-    if (caps.maxUsd !== undefined && spent.usd > caps.maxUsd) return `spent $${spent.usd.toFixed(4)}, cap $${caps.maxUsd}`;
+    if (caps.maxTokens !== undefined && spent.tokens > caps.maxTokens)
+      return `spent ${spent.tokens} tokens, cap ${caps.maxTokens}`;
+    if (caps.maxUsd !== undefined && spent.usd > caps.maxUsd)
+      return `spent $${spent.usd.toFixed(4)}, cap $${caps.maxUsd}`;
     return undefined;
   }
 }
@@ -259,7 +339,14 @@ export function responseFormatFor(schema: z.ZodType, name: string): OpenAI.Respo
   try {
     return zodResponseFormat(schema as never, name);
   } catch {
-    return { type: 'json_schema', json_schema: { name, schema: z.toJSONSchema(schema, { io: 'input', target: 'draft-7' }) as Record<string, unknown>, strict: false } };
+    return {
+      type: 'json_schema',
+      json_schema: {
+        name,
+        schema: z.toJSONSchema(schema, { io: 'input', target: 'draft-7' }) as Record<string, unknown>,
+        strict: false,
+      },
+    };
   }
 }
 
@@ -272,7 +359,10 @@ function parseAnswer<T>(content: string, schema: z.ZodType<T>): { ok: true; valu
   }
   const result = schema.safeParse(json);
   if (result.success) return { ok: true, value: result.data };
-  return { ok: false, error: result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+  return {
+    ok: false,
+    error: result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+  };
 }
 
 function classify(error: unknown): AttemptOutcome {
@@ -289,5 +379,8 @@ function errorMessage(error: unknown): string {
 }
 
 function describe(calls: CallRecord[]): string {
-  return calls.map((c) => `${c.model} ${c.outcome}${c.detail ? ` (${c.detail})` : ''}`).join(', ') || 'no model serves this task';
+  return (
+    calls.map((c) => `${c.model} ${c.outcome}${c.detail ? ` (${c.detail})` : ''}`).join(', ') ||
+    'no model serves this task'
+  );
 }

@@ -9,9 +9,21 @@ import { ModelRouter, type RouterConfig } from './model-router.js';
  */
 export const ModelsFile = z.strictObject({
   models: z
-    .array(z.strictObject({ id: z.string().min(1), tier: z.int().min(1), inputUsdPerMTok: z.number().nonnegative(), outputUsdPerMTok: z.number().nonnegative() }))
+    .array(
+      z.strictObject({
+        id: z.string().min(1),
+        tier: z.int().min(1),
+        inputUsdPerMTok: z.number().nonnegative(),
+        outputUsdPerMTok: z.number().nonnegative(),
+      }),
+    )
     .min(1),
-  tasks: z.strictObject({ classify: z.strictObject({ minTier: z.int().min(1) }), propose: z.strictObject({ minTier: z.int().min(1) }) }).default({ classify: { minTier: 1 }, propose: { minTier: 1 } }),
+  tasks: z
+    .strictObject({
+      classify: z.strictObject({ minTier: z.int().min(1) }),
+      propose: z.strictObject({ minTier: z.int().min(1) }),
+    })
+    .default({ classify: { minTier: 1 }, propose: { minTier: 1 } }),
   timeoutMs: z.int().positive().optional(),
 });
 export type ModelsFile = z.infer<typeof ModelsFile>;
@@ -43,7 +55,10 @@ export function agentConfigFromEnv(env: Env): AgentConfig | undefined {
     throw new Error(`AAOE_MODELS: cannot read ${file}: ${(error as Error).message}`);
   }
   const parsed = ModelsFile.safeParse(json);
-  if (!parsed.success) throw new Error(`AAOE_MODELS: ${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `AAOE_MODELS: ${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   const apiKey = env.AAOE_MODEL_API_KEY ?? env.OPENAI_API_KEY;
   if (!apiKey) throw new Error('AAOE_MODELS is set but no API key is: set AAOE_MODEL_API_KEY (or OPENAI_API_KEY)');
   const baseURL = env.AAOE_MODEL_BASE_URL ?? env.OPENAI_BASE_URL;
@@ -55,7 +70,10 @@ export function agentConfigFromEnv(env: Env): AgentConfig | undefined {
     return n;
   };
   return {
-    router: new ModelRouter(new OpenAI({ apiKey, ...(baseURL ? { baseURL } : {}), maxRetries: 0 }), routerConfig(parsed.data)),
+    router: new ModelRouter(
+      new OpenAI({ apiKey, ...(baseURL ? { baseURL } : {}), maxRetries: 0 }),
+      routerConfig(parsed.data),
+    ),
     contextBudgetTokens: positive('AAOE_CONTEXT_TOKENS', 30_000),
     maxOutputTokens: positive('AAOE_MAX_OUTPUT_TOKENS', 8_000),
   };

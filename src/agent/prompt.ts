@@ -8,7 +8,11 @@ import type { Context, Issue } from './context.js';
  * instructions), and the instructions say to treat whatever is inside as data. Nothing depends on the model
  * obeying: the proposal is validated, its risk only ever raises AAOE's, and the policy gates judge the result.
  */
-export function proposalMessages(issue: Issue, context: Context, token = randomBytes(8).toString('hex')): OpenAI.Chat.ChatCompletionMessageParam[] {
+export function proposalMessages(
+  issue: Issue,
+  context: Context,
+  token = randomBytes(8).toString('hex'),
+): OpenAI.Chat.ChatCompletionMessageParam[] {
   const open = (what: string) => `<<<${what} ${token}`;
   const close = (what: string) => `${what} ${token}>>>`;
   const files = context.files.map((f) => `${open(`FILE ${f.path}`)}\n${f.content}\n${close('FILE')}`).join('\n\n');
@@ -41,7 +45,10 @@ export function proposalMessages(issue: Issue, context: Context, token = randomB
  * The messages that ask a model for the class of an issue when its labels do not settle it. The issue is data,
  * delimited as in `proposalMessages`.
  */
-export function triageMessages(issue: Issue, token = randomBytes(8).toString('hex')): OpenAI.Chat.ChatCompletionMessageParam[] {
+export function triageMessages(
+  issue: Issue,
+  token = randomBytes(8).toString('hex'),
+): OpenAI.Chat.ChatCompletionMessageParam[] {
   return [
     {
       role: 'system',

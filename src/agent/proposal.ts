@@ -117,17 +117,26 @@ export const Declaration = z.strictObject({
     .strictObject({ level: RiskLevel, rationale: Text.optional() })
     .optional()
     .describe("The author's risk assessment: the risk AAOE judges is the higher of this and its own."),
-  rollbackPlan: Text.optional().describe('How to undo the change where a revert of the merge commit is not enough (a down migration, a restore).'),
+  rollbackPlan: Text.optional().describe(
+    'How to undo the change where a revert of the merge commit is not enough (a down migration, a restore).',
+  ),
   blastRadius: Text.optional().describe('What breaks, and for whom, if the change is wrong.'),
   cost: z
-    .strictObject({ estimatedTokens: z.int().nonnegative().optional(), estimatedUsd: z.number().nonnegative().optional() })
+    .strictObject({
+      estimatedTokens: z.int().nonnegative().optional(),
+      estimatedUsd: z.number().nonnegative().optional(),
+    })
     .optional()
-    .describe('What making the change cost the agent: recorded as declared (never as measured) and counted against the cost caps.'),
+    .describe(
+      'What making the change cost the agent: recorded as declared (never as measured) and counted against the cost caps.',
+    ),
   deployment: z.strictObject({ strategy: DeploymentStrategy.optional(), notes: z.string().optional() }).optional(),
   edits: z
     .unknown()
     .optional()
-    .describe('Ignored: the diff is the pull request. Accepted so that a block in the full proposal format (older agents) still reads.'),
+    .describe(
+      'Ignored: the diff is the pull request. Accepted so that a block in the full proposal format (older agents) still reads.',
+    ),
 });
 export type Declaration = z.infer<typeof Declaration>;
 
@@ -138,8 +147,7 @@ export type Declaration = z.infer<typeof Declaration>;
 export const MAX_BODY_CHARS = 65_536;
 
 export type DeclarationExtraction =
-  | { ok: true; declaration: Declaration; line: number }
-  | { ok: false; reason: 'missing' | 'invalid'; message: string };
+  { ok: true; declaration: Declaration; line: number } | { ok: false; reason: 'missing' | 'invalid'; message: string };
 
 const BLOCK = `\`\`\`${PROPOSAL_BLOCK_INFO}`;
 
@@ -153,11 +161,13 @@ export function extractDeclaration(prBody: string): DeclarationExtraction {
   const read = readBlock(prBody);
   if (!read.ok) return read;
   const parsed = Declaration.safeParse(read.json);
-  if (!parsed.success) return { ok: false, reason: 'invalid', message: formatIssues(parsed.error, read.line, 'declaration') };
+  if (!parsed.success)
+    return { ok: false, reason: 'invalid', message: formatIssues(parsed.error, read.line, 'declaration') };
   return { ok: true, declaration: parsed.data, line: read.line };
 }
 
-export type ProposalExtraction = { ok: true; proposal: Proposal } | { ok: false; reason: 'missing' | 'invalid'; message: string };
+export type ProposalExtraction =
+  { ok: true; proposal: Proposal } | { ok: false; reason: 'missing' | 'invalid'; message: string };
 
 /**
  * The block read as a full proposal, edits and all: what AAOE's own pull requests carry (the same block, so that the
@@ -167,36 +177,51 @@ export function extractProposalBlock(prBody: string): ProposalExtraction {
   const read = readBlock(prBody);
   if (!read.ok) return read;
   const parsed = Proposal.safeParse(read.json);
-  if (!parsed.success) return { ok: false, reason: 'invalid', message: formatIssues(parsed.error, read.line, 'proposal') };
+  if (!parsed.success)
+    return { ok: false, reason: 'invalid', message: formatIssues(parsed.error, read.line, 'proposal') };
   return { ok: true, proposal: parsed.data };
 }
 
-type BlockRead = { ok: true; json: unknown; line: number } | { ok: false; reason: 'missing' | 'invalid'; message: string };
+type BlockRead =
+  { ok: true; json: unknown; line: number } | { ok: false; reason: 'missing' | 'invalid'; message: string };
 
 /** The one ```aaoe-proposal block of a body, parsed as JSON: bounded before any parsing. */
 function readBlock(prBody: string): BlockRead {
   const invalid = (message: string): BlockRead => ({ ok: false, reason: 'invalid', message });
   if (prBody.length > MAX_BODY_CHARS) {
-    return invalid(`the pull request body is ${prBody.length.toLocaleString('en-US')} characters, more than the ${MAX_BODY_CHARS.toLocaleString('en-US')} AAOE reads (GitHub's limit): shorten it.`);
+    return invalid(
+      `the pull request body is ${prBody.length.toLocaleString('en-US')} characters, more than the ${MAX_BODY_CHARS.toLocaleString('en-US')} AAOE reads (GitHub's limit): shorten it.`,
+    );
   }
   const blocks = fencedBlocks(prBody).filter((b) => b.info === PROPOSAL_BLOCK_INFO);
   const [block] = blocks;
   if (!block) return { ok: false, reason: 'missing', message: `the pull request body has no ${BLOCK} block.` };
   if (blocks.length > 1) {
-    return invalid(`the pull request body has ${blocks.length} ${BLOCK} blocks (lines ${blocks.map((b) => b.line).join(', ')}); keep exactly one.`);
+    return invalid(
+      `the pull request body has ${blocks.length} ${BLOCK} blocks (lines ${blocks.map((b) => b.line).join(', ')}); keep exactly one.`,
+    );
   }
-  if (!block.closed) return invalid(`the ${BLOCK} block on line ${block.line} is never closed: end it with \`\`\` on its own line.`);
+  if (!block.closed)
+    return invalid(`the ${BLOCK} block on line ${block.line} is never closed: end it with \`\`\` on its own line.`);
   try {
     return { ok: true, json: JSON.parse(block.content), line: block.line };
   } catch (e) {
-    return invalid(`the ${BLOCK} block on line ${block.line} is not valid JSON (${(e as Error).message}): write it as one JSON object.`);
+    return invalid(
+      `the ${BLOCK} block on line ${block.line} is not valid JSON (${(e as Error).message}): write it as one JSON object.`,
+    );
   }
 }
 
 function formatIssues(error: z.ZodError, line: number, format: 'declaration' | 'proposal'): string {
   const keys = format === 'declaration' ? DECLARATION_KEYS : Object.keys(Proposal.shape);
-  const issues = error.issues.slice(0, 20).flatMap((issue) => formatIssue(issue, keys)).map((text) => `- ${text}`);
-  return [`the ${BLOCK} block on line ${line} does not match the ${format} format (${PROPOSAL_SCHEMA_ID}):`, ...issues].join('\n');
+  const issues = error.issues
+    .slice(0, 20)
+    .flatMap((issue) => formatIssue(issue, keys))
+    .map((text) => `- ${text}`);
+  return [
+    `the ${BLOCK} block on line ${line} does not match the ${format} format (${PROPOSAL_SCHEMA_ID}):`,
+    ...issues,
+  ].join('\n');
 }
 
 /** The keys a declaration may have, for the message that names an unknown one. */

@@ -28,9 +28,20 @@ export function renderPullRequestBody(input: PullRequestBodyInput): string {
   const mark = { added: 'A', modified: 'M', removed: 'D' } as const;
   const owners = Object.entries(input.owners);
   const json = JSON.stringify(p, null, 2);
-  const block = json.length <= MAX_BLOCK_CHARS
-    ? ['<details><summary>The proposal (<code>aaoe-proposal</code>)</summary>', '', `\`\`\`${PROPOSAL_BLOCK_INFO}`, json, '```', '', '</details>']
-    : [`The proposal is ${json.length.toLocaleString('en-US')} characters, too long to show here; AAOE keeps it with execution \`${input.executionId}\`.`];
+  const block =
+    json.length <= MAX_BLOCK_CHARS
+      ? [
+          '<details><summary>The proposal (<code>aaoe-proposal</code>)</summary>',
+          '',
+          `\`\`\`${PROPOSAL_BLOCK_INFO}`,
+          json,
+          '```',
+          '',
+          '</details>',
+        ]
+      : [
+          `The proposal is ${json.length.toLocaleString('en-US')} characters, too long to show here; AAOE keeps it with execution \`${input.executionId}\`.`,
+        ];
   return [
     PULL_REQUEST_MARKER,
     `Proposed by AAOE for #${input.issue.number}. AAOE's policy check \`aaoe/policy\` judges this change; an agent never merges it.`,

@@ -23,7 +23,9 @@ const LABEL_CLASSES: ReadonlyArray<[RegExp, Classification]> = [
 
 /** The class the issue's labels give, when exactly one class is named; otherwise the model decides. */
 export function classFromLabels(labels: readonly string[]): Classification | undefined {
-  const classes = new Set(labels.flatMap((label) => LABEL_CLASSES.filter(([re]) => re.test(label.trim())).map(([, c]) => c)));
+  const classes = new Set(
+    labels.flatMap((label) => LABEL_CLASSES.filter(([re]) => re.test(label.trim())).map(([, c]) => c)),
+  );
   return classes.size === 1 ? [...classes][0] : undefined;
 }
 
@@ -55,8 +57,12 @@ export type InFlight = { executionId: string; paths: readonly string[] };
  * Executions in flight that touch one of `paths`: the same file, or one inside a directory the other names
  * (a path ending in `/`).
  */
-export function conflictsWith(paths: readonly string[], inFlight: readonly InFlight[]): Array<{ executionId: string; paths: string[] }> {
-  const overlaps = (a: string, b: string) => a === b || (a.endsWith('/') && b.startsWith(a)) || (b.endsWith('/') && a.startsWith(b));
+export function conflictsWith(
+  paths: readonly string[],
+  inFlight: readonly InFlight[],
+): Array<{ executionId: string; paths: string[] }> {
+  const overlaps = (a: string, b: string) =>
+    a === b || (a.endsWith('/') && b.startsWith(a)) || (b.endsWith('/') && a.startsWith(b));
   return inFlight
     .map((x) => ({ executionId: x.executionId, paths: paths.filter((p) => x.paths.some((q) => overlaps(p, q))) }))
     .filter((x) => x.paths.length > 0);

@@ -17,7 +17,20 @@ import { PACKAGE_RISK, renderStepPackages } from '../plan/render-package.js';
 import { Repository as PlanRepository } from '../plan/schema.js';
 import { parseDocument } from 'yaml';
 import { decideDeployHold, setDeployHold } from '../store/deploy-holds.js';
-import { type GeneratePackagesRequest, type GeneratedPackages, type ScheduleRequest, type ApiError, type ErrorCode, type ExecuteRequest, type ExecuteResult, type ExecutionList, type AgentList, type ExecutionStatus, type ExecutionVerb, type VerbResult } from './schema.js';
+import {
+  type GeneratePackagesRequest,
+  type GeneratedPackages,
+  type ScheduleRequest,
+  type ApiError,
+  type ErrorCode,
+  type ExecuteRequest,
+  type ExecuteResult,
+  type ExecutionList,
+  type AgentList,
+  type ExecutionStatus,
+  type ExecutionVerb,
+  type VerbResult,
+} from './schema.js';
 import { agentIdentity } from '../policy/governance.js';
 import { APPROVAL_TEXT } from '../policy/approvals.js';
 
@@ -55,7 +68,12 @@ export class ControlPlane {
   private readonly commands: CommandWork;
 
   constructor(private readonly ports: ControlPlanePorts) {
-    this.commands = new CommandWork({ runtime: ports.runtime, now: ports.now, policyFor: (context) => this.policyOf(context), botLogin: ports.access.botLogin });
+    this.commands = new CommandWork({
+      runtime: ports.runtime,
+      now: ports.now,
+      policyFor: (context) => this.policyOf(context),
+      botLogin: ports.access.botLogin,
+    });
   }
 
   /** `GET /api/v1/executions?repo=owner/name&limit=n`: the repository's executions, newest first, at most `limit`. */
@@ -75,7 +93,10 @@ export class ControlPlane {
   async agents(user: ApiUser, repo: string): Promise<Answer<AgentList>> {
     const access = await this.readable(user, repo, randomUUID());
     if (!access) return notFoundRepo(repo);
-    return { status: 200, body: { repo: access.conn.repo, agents: await readAgentFigures(this.ports.runtime.db, [access.conn.repo]) } };
+    return {
+      status: 200,
+      body: { repo: access.conn.repo, agents: await readAgentFigures(this.ports.runtime.db, [access.conn.repo]) },
+    };
   }
 
   /** Whether the user may read the repository's executions (as `list` and `status` decide). */
@@ -88,37 +109,65 @@ export class ControlPlane {
     const found = await this.visibleExecution(user, id, randomUUID());
     if (!found) return notFoundExecution(id);
     const db = this.ports.runtime.db;
-    return { status: 200, body: executionStatus(found.execution, await showExecution(db, id), await listApprovals(db, id)) };
+    return {
+      status: 200,
+      body: executionStatus(found.execution, await showExecution(db, id), await listApprovals(db, id)),
+    };
   }
 
   /**
    * `POST /api/v1/executions/{id}/{verb}`: the comment command's decision, for the token's user. An approval names the
    * head commit it approves (`sha`, 7 to 40 hex digits), refused unless it is the pull request's head now.
    */
-  async verb(user: ApiUser, id: string, verb: ExecutionVerb, request: { sha?: string } = {}): Promise<Answer<VerbResult>> {
+  async verb(
+    user: ApiUser,
+    id: string,
+    verb: ExecutionVerb,
+    request: { sha?: string } = {},
+  ): Promise<Answer<VerbResult>> {
     const traceId = randomUUID();
     const found = await this.visibleExecution(user, id, traceId);
     if (!found) return notFoundExecution(id);
     const { execution, access } = found;
     const repoPolicy = await this.policyOf(access.conn.context);
-    if (!repoPolicy.ok) return this.refuse(execution.id, traceId, user, verb, 409, 'policy_invalid', policyInvalid(repoPolicy));
+    if (!repoPolicy.ok)
+      return this.refuse(execution.id, traceId, user, verb, 409, 'policy_invalid', policyInvalid(repoPolicy));
     // who may act is checked before anything is written (no approval row for a stranger); the refusal is audited
     const allowed = repoPolicy.policy.approvals.permissions as string[];
     if (!allowed.includes(access.role)) {
-      const why = verb === 'approve'
-        ? APPROVAL_TEXT.rejection(user.login, { rule: 'permission', permission: access.role, allowed: [...repoPolicy.policy.approvals.permissions] })
-        : `@${user.login} has ${access.role} permission; \`/aaoe ${verb}\` needs ${allowed.join(', ')}`;
+      const why =
+        verb === 'approve'
+          ? APPROVAL_TEXT.rejection(user.login, {
+              rule: 'permission',
+              permission: access.role,
+              allowed: [...repoPolicy.policy.approvals.permissions],
+            })
+          : `@${user.login} has ${access.role} permission; \`/aaoe ${verb}\` needs ${allowed.join(', ')}`;
       return this.refuse(execution.id, traceId, user, verb, 403, 'refused', why);
     }
-    if (verb === 'approve' && !request.sha) return apiError(400, 'invalid_request', 'sha: name the head commit you approve (7 to 40 hex digits), as the aaoe/policy check shows it');
+    if (verb === 'approve' && !request.sha)
+      return apiError(
+        400,
+        'invalid_request',
+        'sha: name the head commit you approve (7 to 40 hex digits), as the aaoe/policy check shows it',
+      );
     // an agent identity is refused by the command's own rule (bounded autonomy), as its comment would be
     const outcome = await this.commands.runVerb(verb, {
-      execution, repoPolicy, github: access.conn.github, actor: user, requestId: randomInt(1, 2 ** 47), traceId, ...(request.sha ? { sha: request.sha } : {}),
+      execution,
+      repoPolicy,
+      github: access.conn.github,
+      actor: user,
+      requestId: randomInt(1, 2 ** 47),
+      traceId,
+      ...(request.sha ? { sha: request.sha } : {}),
     });
     // (a refusal was audited by the command's own path)
     if (!outcome.ok) return apiError(403, 'refused', outcome.reason);
     const after = (await getExecution(this.ports.runtime.db, execution.id)) ?? execution;
-    return { status: 200, body: { executionId: execution.id, verb, state: after.state, message: outcome.text ?? DONE[verb](user.login) } };
+    return {
+      status: 200,
+      body: { executionId: execution.id, verb, state: after.state, message: outcome.text ?? DONE[verb](user.login) },
+    };
   }
 
   /**
@@ -130,10 +179,19 @@ export class ControlPlane {
     const access = await this.readable(user, request.repo, traceId);
     if (!access) return notFoundRepo(request.repo);
     const repoPolicy = await this.policyOf(access.conn.context);
-    if (!repoPolicy.ok) return this.refuse(null, traceId, user, 'execute', 409, 'policy_invalid', policyInvalid(repoPolicy));
+    if (!repoPolicy.ok)
+      return this.refuse(null, traceId, user, 'execute', 409, 'policy_invalid', policyInvalid(repoPolicy));
     const trigger = repoPolicy.policy.trigger;
     if (!(trigger.permissions as string[]).includes(access.role)) {
-      return this.refuse(null, traceId, user, 'execute', 403, 'refused', `starting agent work spends money: it needs ${trigger.permissions.join(', ')} permission on ${access.conn.repo}, and @${user.login} has ${access.role}`);
+      return this.refuse(
+        null,
+        traceId,
+        user,
+        'execute',
+        403,
+        'refused',
+        `starting agent work spends money: it needs ${trigger.permissions.join(', ')} permission on ${access.conn.repo}, and @${user.login} has ${access.role}`,
+      );
     }
     const issue = await access.conn.openIssue({
       title: request.title ?? firstLine(request.task),
@@ -150,13 +208,20 @@ export class ControlPlane {
       traceId,
     });
     const execution = started.executionId ? await getExecution(this.ports.runtime.db, started.executionId) : undefined;
-    if (!execution) return apiError(409, 'refused', `issue #${issue.number} was opened but no execution started: ${started.outcome}`);
+    if (!execution)
+      return apiError(409, 'refused', `issue #${issue.number} was opened but no execution started: ${started.outcome}`);
     await appendAudit(this.ports.runtime.db, {
-      executionId: execution.id, traceId, actor: user.login, action: 'command:execute',
+      executionId: execution.id,
+      traceId,
+      actor: user.login,
+      action: 'command:execute',
       reason: `accepted: issue #${issue.number} opened through the API; @${user.login} (${access.role}${agentIdentity(user, repoPolicy.policy) ? ', an agent' : ''}) consented`,
       data: { source: 'api', issue: issue.number },
     });
-    return { status: 202, body: { execution: executionSummary(execution), issue: { number: issue.number, url: issue.htmlUrl } } };
+    return {
+      status: 202,
+      body: { execution: executionSummary(execution), issue: { number: issue.number, url: issue.htmlUrl } },
+    };
   }
 
   /**
@@ -170,23 +235,69 @@ export class ControlPlane {
     if (!found) return notFoundExecution(id);
     const { execution, access } = found;
     const repoPolicy = await this.policyOf(access.conn.context);
-    if (!repoPolicy.ok) return this.refuse(execution.id, traceId, user, 'schedule', 409, 'policy_invalid', policyInvalid(repoPolicy));
+    if (!repoPolicy.ok)
+      return this.refuse(execution.id, traceId, user, 'schedule', 409, 'policy_invalid', policyInvalid(repoPolicy));
     const trigger = repoPolicy.policy.trigger;
     if (!(trigger.permissions as string[]).includes(access.role)) {
-      return this.refuse(execution.id, traceId, user, 'schedule', 403, 'refused', `scheduling needs ${trigger.permissions.join(', ')} permission on ${access.conn.repo}, and @${user.login} has ${access.role}`);
+      return this.refuse(
+        execution.id,
+        traceId,
+        user,
+        'schedule',
+        403,
+        'refused',
+        `scheduling needs ${trigger.permissions.join(', ')} permission on ${access.conn.repo}, and @${user.login} has ${access.role}`,
+      );
     }
     const where = progressOf(execution);
-    if (!SCHEDULABLE.has(where)) return this.refuse(execution.id, traceId, user, 'schedule', 409, 'refused', `execution ${execution.id} is ${execution.state.replaceAll('_', ' ')}${where !== execution.state ? ` (from ${where.replaceAll('_', ' ')})` : ''}: only a change not yet dispatched can be scheduled`);
+    if (!SCHEDULABLE.has(where))
+      return this.refuse(
+        execution.id,
+        traceId,
+        user,
+        'schedule',
+        409,
+        'refused',
+        `execution ${execution.id} is ${execution.state.replaceAll('_', ' ')}${where !== execution.state ? ` (from ${where.replaceAll('_', ' ')})` : ''}: only a change not yet dispatched can be scheduled`,
+      );
     const now = this.ports.now();
     // agents never hold a deployment, and no hold is longer than MAX_HOLD_DAYS (`decideDeployHold`)
-    const hold = decideDeployHold({ login: user.login, agent: agentIdentity(user, repoPolicy.policy), notBefore: new Date(request.notBefore), now });
-    if (!hold.ok) return hold.status === 403 ? this.refuse(execution.id, traceId, user, 'schedule', 403, 'refused', hold.message) : apiError(400, 'invalid_request', hold.message);
+    const hold = decideDeployHold({
+      login: user.login,
+      agent: agentIdentity(user, repoPolicy.policy),
+      notBefore: new Date(request.notBefore),
+      now,
+    });
+    if (!hold.ok)
+      return hold.status === 403
+        ? this.refuse(execution.id, traceId, user, 'schedule', 403, 'refused', hold.message)
+        : apiError(400, 'invalid_request', hold.message);
     const notBefore = hold.notBefore;
     await this.ports.runtime.db.transaction(async (tx) => {
-      await setDeployHold(tx, { executionId: execution.id, notBefore: notBefore.toISOString(), by: user.login, at: now.toISOString() });
-      await appendAudit(tx, { executionId: execution.id, traceId, actor: user.login, action: 'command:schedule', reason: `accepted: not deployed before ${notBefore.toISOString()}`, data: { source: 'api', notBefore: notBefore.toISOString() } });
+      await setDeployHold(tx, {
+        executionId: execution.id,
+        notBefore: notBefore.toISOString(),
+        by: user.login,
+        at: now.toISOString(),
+      });
+      await appendAudit(tx, {
+        executionId: execution.id,
+        traceId,
+        actor: user.login,
+        action: 'command:schedule',
+        reason: `accepted: not deployed before ${notBefore.toISOString()}`,
+        data: { source: 'api', notBefore: notBefore.toISOString() },
+      });
     });
-    return { status: 200, body: { executionId: execution.id, verb: 'schedule', state: execution.state, message: `Not deployed before ${notBefore.toISOString()} (and only inside the policy's change windows), set by @${user.login}.` } };
+    return {
+      status: 200,
+      body: {
+        executionId: execution.id,
+        verb: 'schedule',
+        state: execution.state,
+        message: `Not deployed before ${notBefore.toISOString()} (and only inside the policy's change windows), set by @${user.login}.`,
+      },
+    };
   }
 
   /**
@@ -201,8 +312,17 @@ export class ControlPlane {
     const loaded = loadPlan(request.plan, request.file ?? 'plan.yml');
     if (!loaded.ok) return apiError(400, 'invalid_request', loaded.errors.slice(0, 5).map(formatPlanError).join('\n'));
     const step = loaded.plan.steps.find((s) => s.id === request.step);
-    if (!step) return apiError(400, 'invalid_request', `step: no step "${request.step}" in plan ${loaded.plan.id} (steps: ${loaded.plan.steps.slice(0, 20).map((s) => s.id).join(', ')})`);
-    if (step.repository !== named && !(await this.readable(user, step.repository, randomUUID()))) return notFoundRepo(step.repository);
+    if (!step)
+      return apiError(
+        400,
+        'invalid_request',
+        `step: no step "${request.step}" in plan ${loaded.plan.id} (steps: ${loaded.plan.steps
+          .slice(0, 20)
+          .map((s) => s.id)
+          .join(', ')})`,
+      );
+    if (step.repository !== named && !(await this.readable(user, step.repository, randomUUID())))
+      return notFoundRepo(step.repository);
     const rendered = renderStepPackages(loaded.plan, step);
     if (!rendered.ok) {
       const listed = rendered.errors.map((e) => `${e.template}:${e.line}:${e.column}: ${e.message}. Fix: ${e.hint}`);
@@ -211,7 +331,17 @@ export class ControlPlane {
     }
     return {
       status: 200,
-      body: { plan: loaded.plan.id, step: step.id, packages: rendered.packages.map((p) => ({ path: p.path, type: p.type, template: p.template, risk: PACKAGE_RISK[p.type].level, content: p.content })) },
+      body: {
+        plan: loaded.plan.id,
+        step: step.id,
+        packages: rendered.packages.map((p) => ({
+          path: p.path,
+          type: p.type,
+          template: p.template,
+          risk: PACKAGE_RISK[p.type].level,
+          content: p.content,
+        })),
+      },
     };
   }
 
@@ -231,26 +361,57 @@ export class ControlPlane {
     return { conn, role };
   }
 
-  private async visibleExecution(user: ApiUser, id: string, traceId: string): Promise<{ execution: ExecutionRecord; access: Access } | undefined> {
+  private async visibleExecution(
+    user: ApiUser,
+    id: string,
+    traceId: string,
+  ): Promise<{ execution: ExecutionRecord; access: Access } | undefined> {
     const execution = await getExecution(this.ports.runtime.db, id);
     if (!execution) return undefined;
     const access = await this.readable(user, execution.repo, traceId);
     return access ? { execution, access } : undefined;
   }
 
-  private async refuse(executionId: string | null, traceId: string, user: ApiUser, verb: ExecutionVerb | 'execute' | 'schedule', status: number, code: ErrorCode, why: string): Promise<Answer<never>> {
-    await appendAudit(this.ports.runtime.db, { executionId, traceId, actor: user.login, action: `command:${verb}`, reason: `refused: ${why}`, data: { source: 'api' } });
+  private async refuse(
+    executionId: string | null,
+    traceId: string,
+    user: ApiUser,
+    verb: ExecutionVerb | 'execute' | 'schedule',
+    status: number,
+    code: ErrorCode,
+    why: string,
+  ): Promise<Answer<never>> {
+    await appendAudit(this.ports.runtime.db, {
+      executionId,
+      traceId,
+      actor: user.login,
+      action: `command:${verb}`,
+      reason: `refused: ${why}`,
+      data: { source: 'api' },
+    });
     return apiError(status, code, why);
   }
 }
 
 /** How far a change has come: its state, or for a paused (or frozen) one, the state it resumes to. */
 export function progressOf(execution: Pick<ExecutionRecord, 'state' | 'resumeTo'>): string {
-  return (execution.state === 'paused' || execution.state === 'frozen') && execution.resumeTo ? execution.resumeTo : execution.state;
+  return (execution.state === 'paused' || execution.state === 'frozen') && execution.resumeTo
+    ? execution.resumeTo
+    : execution.state;
 }
 
 /** States of a change that is not dispatched yet (what `schedule` may hold). */
-export const SCHEDULABLE: ReadonlySet<string> = new Set(['received', 'classified', 'proposing', 'proposed', 'blocked', 'awaiting_approval', 'approved', 'scheduled', 'merged']);
+export const SCHEDULABLE: ReadonlySet<string> = new Set([
+  'received',
+  'classified',
+  'proposing',
+  'proposed',
+  'blocked',
+  'awaiting_approval',
+  'approved',
+  'scheduled',
+  'merged',
+]);
 
 const DONE: Record<ExecutionVerb, (login: string) => string> = {
   approve: (login) => `Approval by @${login} recorded; the aaoe/policy check is evaluated again.`,
@@ -272,7 +433,9 @@ function stepRepository(text: string, stepId: string): string | undefined {
   }
   const steps = typeof value === 'object' && value !== null ? (value as { steps?: unknown }).steps : undefined;
   if (!Array.isArray(steps)) return undefined;
-  const step = steps.find((s): s is { repository?: unknown } => typeof s === 'object' && s !== null && (s as { id?: unknown }).id === stepId);
+  const step = steps.find(
+    (s): s is { repository?: unknown } => typeof s === 'object' && s !== null && (s as { id?: unknown }).id === stepId,
+  );
   const parsed = PlanRepository.safeParse(step?.repository);
   return parsed.success ? parsed.data : undefined;
 }

@@ -19,13 +19,30 @@ export function executionSummary(x: ExecutionRecord): ExecutionSummary {
   };
 }
 
-export function executionStatus(x: ExecutionRecord, audit: ExecutionAudit, approvals: readonly ApprovalRecord[]): ExecutionStatus {
+export function executionStatus(
+  x: ExecutionRecord,
+  audit: ExecutionAudit,
+  approvals: readonly ApprovalRecord[],
+): ExecutionStatus {
   return {
     ...executionSummary(x),
     policy: policyView(audit.entries),
-    approvals: approvals.map((a) => ({ login: a.actor.login, type: a.actor.type, source: a.source, pullRequest: a.pullRequest, headSha: a.headSha, at: a.at })),
+    approvals: approvals.map((a) => ({
+      login: a.actor.login,
+      type: a.actor.type,
+      source: a.source,
+      pullRequest: a.pullRequest,
+      headSha: a.headSha,
+      at: a.at,
+    })),
     cost: audit.cost,
-    timeline: audit.entries.map((e) => ({ seq: e.seq, at: e.at.toISOString(), actor: e.actor, action: e.action, reason: e.reason })),
+    timeline: audit.entries.map((e) => ({
+      seq: e.seq,
+      at: e.at.toISOString(),
+      actor: e.actor,
+      action: e.action,
+      reason: e.reason,
+    })),
   };
 }
 

@@ -19,7 +19,11 @@ export type RepoConnection = {
   /** A Probot context for the repository (for `context.config`, so the policy is read as the webhooks read it). */
   context: Context;
   github: GitHubAdapter;
-  openIssue: (issue: { title: string; body: string; labels: string[] }) => Promise<{ number: number; title: string; body: string; htmlUrl: string }>;
+  openIssue: (issue: {
+    title: string;
+    body: string;
+    labels: string[];
+  }) => Promise<{ number: number; title: string; body: string; htmlUrl: string }>;
 };
 
 export type GitHubAccess = {
@@ -42,7 +46,11 @@ export type TokenIssuer = 'own' | 'foreign' | 'unconfigured';
 export class GitHubUnavailable extends Error {}
 
 /** The access of a Probot app: its JWT, its installations' clients, and its GitHub host for `GET /user`. */
-export function probotAccess(app: Probot, fetchImpl: typeof fetch = fetch, env: Readonly<Record<string, string | undefined>> = process.env): GitHubAccess {
+export function probotAccess(
+  app: Probot,
+  fetchImpl: typeof fetch = fetch,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): GitHubAccess {
   let appLogin: Promise<string> | undefined;
   const appOctokit = () => app.auth() as Promise<Octokit>;
   return {
@@ -51,7 +59,12 @@ export function probotAccess(app: Probot, fetchImpl: typeof fetch = fetch, env: 
       let res: Response;
       try {
         res = await fetchImpl(`${baseUrl}/user`, {
-          headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28', 'user-agent': 'aaoe-control-plane' },
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: 'application/vnd.github+json',
+            'x-github-api-version': '2022-11-28',
+            'user-agent': 'aaoe-control-plane',
+          },
           signal: AbortSignal.timeout(10_000),
         });
       } catch (error) {
@@ -60,7 +73,8 @@ export function probotAccess(app: Probot, fetchImpl: typeof fetch = fetch, env: 
       if (res.status === 401 || res.status === 403) return undefined;
       if (!res.ok) throw new GitHubUnavailable(`GitHub answered GET /user with ${res.status}`);
       const user = (await res.json()) as { login?: unknown; type?: unknown };
-      if (typeof user.login !== 'string' || user.login === '') throw new GitHubUnavailable('GET /user answered without a login');
+      if (typeof user.login !== 'string' || user.login === '')
+        throw new GitHubUnavailable('GET /user answered without a login');
       return { login: user.login, type: typeof user.type === 'string' ? user.type : 'User' };
     },
 
@@ -77,8 +91,15 @@ export function probotAccess(app: Probot, fetchImpl: typeof fetch = fetch, env: 
       const octokit = (await app.auth(installationId)) as Octokit;
       const { data: details } = await octokit.rest.repos.get({ owner, repo });
       const ref = { owner: details.owner.login, repo: details.name };
-      const payload = { repository: { name: ref.repo, owner: { login: ref.owner } }, installation: { id: installationId } };
-      const context = new Context({ id: traceId, name: 'issues', payload } as never, octokit, app.log.child({ trace: traceId, repo: details.full_name }));
+      const payload = {
+        repository: { name: ref.repo, owner: { login: ref.owner } },
+        installation: { id: installationId },
+      };
+      const context = new Context(
+        { id: traceId, name: 'issues', payload } as never,
+        octokit,
+        app.log.child({ trace: traceId, repo: details.full_name }),
+      );
       return {
         repo: details.full_name,
         private: details.private,
@@ -86,7 +107,12 @@ export function probotAccess(app: Probot, fetchImpl: typeof fetch = fetch, env: 
         context,
         github: new GitHubAdapter(octokit, ref),
         openIssue: async (issue) => {
-          const { data } = await octokit.rest.issues.create({ ...ref, title: issue.title, body: issue.body, labels: issue.labels });
+          const { data } = await octokit.rest.issues.create({
+            ...ref,
+            title: issue.title,
+            body: issue.body,
+            labels: issue.labels,
+          });
           return { number: data.number, title: data.title, body: data.body ?? '', htmlUrl: data.html_url };
         },
       };
@@ -103,7 +129,10 @@ export function probotAccess(app: Probot, fetchImpl: typeof fetch = fetch, env: 
           method: 'POST',
           headers: {
             authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
-            accept: 'application/vnd.github+json', 'content-type': 'application/json', 'x-github-api-version': '2022-11-28', 'user-agent': 'aaoe-control-plane',
+            accept: 'application/vnd.github+json',
+            'content-type': 'application/json',
+            'x-github-api-version': '2022-11-28',
+            'user-agent': 'aaoe-control-plane',
           },
           body: JSON.stringify({ access_token: token }),
           signal: AbortSignal.timeout(10_000),
@@ -115,7 +144,9 @@ export function probotAccess(app: Probot, fetchImpl: typeof fetch = fetch, env: 
       if (res.status === 404 || res.status === 422) return 'foreign';
       if (!res.ok) throw new GitHubUnavailable(`GitHub answered the token check with ${res.status}`);
       const body = (await res.json()) as { user?: { login?: unknown } | null };
-      return typeof body.user?.login === 'string' && body.user.login.toLowerCase() === login.toLowerCase() ? 'own' : 'foreign';
+      return typeof body.user?.login === 'string' && body.user.login.toLowerCase() === login.toLowerCase()
+        ? 'own'
+        : 'foreign';
     },
 
     botLogin() {

@@ -27,7 +27,11 @@ export class RateLimiter {
       this.windows.set(key, window);
       if (this.windows.size > MAX_KEYS) this.windows.delete(this.windows.keys().next().value!);
     }
-    if (window.count >= this.options.limit) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((window.start + this.options.windowMs - now) / 1000)) };
+    if (window.count >= this.options.limit)
+      return {
+        ok: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((window.start + this.options.windowMs - now) / 1000)),
+      };
     window.count += 1;
     return { ok: true, remaining: this.options.limit - window.count };
   }
@@ -38,7 +42,10 @@ export class RateLimiter {
     const window = this.windows.get(key);
     if (!window || now - window.start >= this.options.windowMs) return { ok: true, remaining: this.options.limit };
     if (window.count < this.options.limit) return { ok: true, remaining: this.options.limit - window.count };
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((window.start + this.options.windowMs - now) / 1000)) };
+    return {
+      ok: false,
+      retryAfterSeconds: Math.max(1, Math.ceil((window.start + this.options.windowMs - now) / 1000)),
+    };
   }
 }
 

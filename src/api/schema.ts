@@ -11,7 +11,9 @@ import type { AgentFigures } from '../store/agent-figures.js';
 export const API_PREFIX = '/api/v1';
 
 /** `owner/name`, as GitHub spells repositories. */
-export const RepoName = z.string().regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, 'a repository is written owner/name');
+export const RepoName = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, 'a repository is written owner/name');
 
 /** `POST /api/v1/executions`: a task for the agent in a repository; it becomes an issue and its execution. */
 export const ExecuteRequest = z.strictObject({
@@ -25,7 +27,10 @@ export type ExecuteRequest = z.infer<typeof ExecuteRequest>;
 
 /** `POST /api/v1/executions/{id}/schedule`: the change is not deployed before this instant (an ISO date-time with offset). */
 export const ScheduleRequest = z.strictObject({
-  notBefore: z.iso.datetime({ offset: true, message: 'an ISO 8601 date-time with a time zone offset, e.g. 2026-12-01T09:00:00Z' }),
+  notBefore: z.iso.datetime({
+    offset: true,
+    message: 'an ISO 8601 date-time with a time zone offset, e.g. 2026-12-01T09:00:00Z',
+  }),
 });
 export type ScheduleRequest = z.infer<typeof ScheduleRequest>;
 
@@ -56,7 +61,6 @@ export const ApproveRequest = z.strictObject({
   sha: z.string().regex(/^[0-9a-fA-F]{7,40}$/, 'the head commit approved: 7 to 40 hex digits of its SHA'),
 });
 export type ApproveRequest = z.infer<typeof ApproveRequest>;
-
 
 export type ErrorCode =
   | 'unauthorized'
@@ -97,7 +101,14 @@ export type PolicyView = {
   text: string;
 };
 
-export type ApprovalView = { login: string; type: string; source: 'comment' | 'button' | 'api'; pullRequest: number; headSha: string; at: string };
+export type ApprovalView = {
+  login: string;
+  type: string;
+  source: 'comment' | 'button' | 'api';
+  pullRequest: number;
+  headSha: string;
+  at: string;
+};
 
 export type TimelineEntry = { seq: number; at: string; actor: string; action: string; reason: string | null };
 

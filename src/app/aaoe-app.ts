@@ -36,10 +36,23 @@ export const PULL_REQUEST_EVENTS = [
 export const ISSUE_EVENTS = ['issues.opened', 'issues.labeled'] as const;
 
 /** A comment that may hold `/aaoe` commands, a button pressed on the check run, a review (counted under `approvals.countReviews`). */
-export const COMMAND_EVENTS = ['issue_comment.created', 'check_run.requested_action', 'pull_request_review.submitted', 'pull_request_review.dismissed'] as const;
+export const COMMAND_EVENTS = [
+  'issue_comment.created',
+  'check_run.requested_action',
+  'pull_request_review.submitted',
+  'pull_request_review.dismissed',
+] as const;
 
 /** Deliveries that are recorded and acted on by the job runner. */
-export const ACTED_ON_EVENTS = [...PULL_REQUEST_EVENTS, ...ISSUE_EVENTS, ...COMMAND_EVENTS, 'deployment_protection_rule.requested', 'check_run.rerequested', 'check_suite.rerequested', 'push'] as const;
+export const ACTED_ON_EVENTS = [
+  ...PULL_REQUEST_EVENTS,
+  ...ISSUE_EVENTS,
+  ...COMMAND_EVENTS,
+  'deployment_protection_rule.requested',
+  'check_run.rerequested',
+  'check_suite.rerequested',
+  'push',
+] as const;
 
 /**
  * Installations: onboarding (`src/onboarding`). GitHub sends these to every app without a subscription, and refuses
@@ -98,14 +111,17 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
     capWebhookBodies(process.env.WEBHOOK_PATH ?? '/api/github/webhooks');
     appOptions.addHandler(webhookBodyCapHandler);
     mountOperations(appOptions, options.operations ?? runtime, { log: app.log });
-    appOptions.addHandler(reportHandler({ runtime, now }, options.reportSecret ?? process.env.AAOE_REPORT_SECRET, app.log));
+    appOptions.addHandler(
+      reportHandler({ runtime, now }, options.reportSecret ?? process.env.AAOE_REPORT_SECRET, app.log),
+    );
     // the API and the dashboard reach GitHub the same way: one access (its app login read once)
     const access = probotAccess(app);
     appOptions.addHandler(apiHandler(app, { runtime, now, presets, access }));
     appOptions.addHandler(dashboardHandler(app, { runtime, now, presets, access }));
     runtime.queue.onError = (error) => app.log.error({ err: error }, 'job queue error');
     runtime.queue.onOrphans = (count) => app.log.warn({ jobs: count }, 'jobs of a process that died are retried');
-    if (runtime.queue.orphansAtOpen > 0) app.log.warn({ jobs: runtime.queue.orphansAtOpen }, 'jobs cut off when the app last stopped are retried');
+    if (runtime.queue.orphansAtOpen > 0)
+      app.log.warn({ jobs: runtime.queue.orphansAtOpen }, 'jobs cut off when the app last stopped are retried');
     const pipeline = new Pipeline(app, runtime, {
       now,
       presets,
@@ -115,16 +131,24 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
       reportSecret: options.reportSecret ?? process.env.AAOE_REPORT_SECRET,
     });
 
-    const intake = new Intake(runtime, { onError: (error) => app.log.error({ err: error }, 'moving deliveries into the job queue failed; retried') });
+    const intake = new Intake(runtime, {
+      onError: (error) => app.log.error({ err: error }, 'moving deliveries into the job queue failed; retried'),
+    });
     runtime.queue.beforeJob = () => intake.quiet();
     runtime.onClose(() => intake.stop());
     app.on([...ACTED_ON_EVENTS, ...ALWAYS_DELIVERED_EVENTS], async (context) => {
       const job = deliveryJob(context.id, context.name, context.payload as Record<string, any>);
       if (!job) return;
       const event = `${context.name}.${(context.payload as { action?: string }).action ?? ''}`;
-      await inTrace(context.id, `webhook ${event}`, { 'github.event': event, 'github.delivery': context.id }, async () => {
-        if (!(await intake.submit(job))) context.log.info({ delivery: context.id }, 'duplicate delivery ignored');
-      }, SpanKind.SERVER);
+      await inTrace(
+        context.id,
+        `webhook ${event}`,
+        { 'github.event': event, 'github.delivery': context.id },
+        async () => {
+          if (!(await intake.submit(job))) context.log.info({ delivery: context.id }, 'duplicate delivery ignored');
+        },
+        SpanKind.SERVER,
+      );
     });
 
     app.on('push', async (context) => {
@@ -135,19 +159,50 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
     });
 
     const concurrency = options.concurrency ?? jobConcurrencyFromEnv(process.env);
-    const logged = <T extends DeliveryJob | EffectJob>(handler: (job: Job<T>) => Promise<void>) => async (job: Job<T>) => {
-      try {
-        // each job is a span of its delivery's trace, in whatever process and after whatever restart it runs
-        const traceId = 'traceId' in job.data ? job.data.traceId : job.data.id;
-        const name = 'effect' in job.data ? `effect ${job.data.effect.type}` : `delivery ${job.data.name}.${job.data.action ?? ''}`;
-        await inTrace(traceId, name, { 'aaoe.job': job.key, 'aaoe.attempt': job.attempt, ...('executionId' in job.data ? { 'aaoe.execution': job.data.executionId } : {}) }, () => handler(job));
-      } catch (error) {
-        app.log.warn({ err: error, job: job.key, attempt: job.attempt, trace: 'traceId' in job.data ? job.data.traceId : job.data.id, ...('executionId' in job.data ? { execution: job.data.executionId } : {}) }, 'job failed; it is retried with backoff');
-        throw error;
-      }
-    };
-    await runtime.queue.work<DeliveryJob>(QUEUES.delivery, logged((job) => pipeline.onDelivery(job)), concurrency);
-    await runtime.queue.work<EffectJob>(QUEUES.effect, logged((job) => pipeline.onEffect(job)), concurrency);
+    const logged =
+      <T extends DeliveryJob | EffectJob>(handler: (job: Job<T>) => Promise<void>) =>
+      async (job: Job<T>) => {
+        try {
+          // each job is a span of its delivery's trace, in whatever process and after whatever restart it runs
+          const traceId = 'traceId' in job.data ? job.data.traceId : job.data.id;
+          const name =
+            'effect' in job.data
+              ? `effect ${job.data.effect.type}`
+              : `delivery ${job.data.name}.${job.data.action ?? ''}`;
+          await inTrace(
+            traceId,
+            name,
+            {
+              'aaoe.job': job.key,
+              'aaoe.attempt': job.attempt,
+              ...('executionId' in job.data ? { 'aaoe.execution': job.data.executionId } : {}),
+            },
+            () => handler(job),
+          );
+        } catch (error) {
+          app.log.warn(
+            {
+              err: error,
+              job: job.key,
+              attempt: job.attempt,
+              trace: 'traceId' in job.data ? job.data.traceId : job.data.id,
+              ...('executionId' in job.data ? { execution: job.data.executionId } : {}),
+            },
+            'job failed; it is retried with backoff',
+          );
+          throw error;
+        }
+      };
+    await runtime.queue.work<DeliveryJob>(
+      QUEUES.delivery,
+      logged((job) => pipeline.onDelivery(job)),
+      concurrency,
+    );
+    await runtime.queue.work<EffectJob>(
+      QUEUES.effect,
+      logged((job) => pipeline.onEffect(job)),
+      concurrency,
+    );
     await intake.start();
     startTimers(runtime, now, options.timerIntervalMs ?? timerIntervalFromEnv(process.env), app.log);
     startMaintenance(runtime, now, retention, options.maintenanceIntervalMs ?? 3_600_000, app.log);
@@ -159,12 +214,18 @@ function jobConcurrencyFromEnv(env: Readonly<Record<string, string | undefined>>
   const text = env.AAOE_JOB_CONCURRENCY?.trim();
   if (!text) return 4;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`AAOE_JOB_CONCURRENCY must be a whole number, 0 or more, not "${text}"`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`AAOE_JOB_CONCURRENCY must be a whole number, 0 or more, not "${text}"`);
   return value;
 }
 
 /** The timer loop: waits that are due (by the app's clock) become jobs; any process may run it, each timer fires once. */
-function startTimers(runtime: Runtime, now: () => Date, intervalMs: number, log: { error(meta: object, msg: string): void }): void {
+function startTimers(
+  runtime: Runtime,
+  now: () => Date,
+  intervalMs: number,
+  log: { error(meta: object, msg: string): void },
+): void {
   let running: Promise<unknown> | undefined;
   const tick = () => {
     running ??= fireDueTimers(runtime.db, runtime.queue, now())
@@ -185,7 +246,13 @@ function startTimers(runtime: Runtime, now: () => Date, intervalMs: number, log:
  * (`AAOE_RETAIN_*_DAYS`, src/store/retention.ts; never the audit log; a broken setting stops the app), and
  * repositories with an architecture model not checked for a day get their daily drift check.
  */
-function startMaintenance(runtime: Runtime, now: () => Date, retention: Retention, intervalMs: number, log: { info(meta: object, msg: string): void; error(meta: object, msg: string): void }): void {
+function startMaintenance(
+  runtime: Runtime,
+  now: () => Date,
+  retention: Retention,
+  intervalMs: number,
+  log: { info(meta: object, msg: string): void; error(meta: object, msg: string): void },
+): void {
   let running: Promise<unknown> | undefined;
   const prune = () => {
     running ??= pruneStore(runtime.db, retention, now())
@@ -216,7 +283,8 @@ function timerIntervalFromEnv(env: Readonly<Record<string, string | undefined>>)
   const text = env.AAOE_TIMER_INTERVAL_SECONDS?.trim();
   if (!text) return 15_000;
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`AAOE_TIMER_INTERVAL_SECONDS must be a positive number, not "${text}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`AAOE_TIMER_INTERVAL_SECONDS must be a positive number, not "${text}"`);
   return value * 1000;
 }
 

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'probot';
 import { applyEdits } from '../agent/apply-edits.js';
 import { parseCodeowners } from '../agent/codeowners.js';
-import { decideIssueConsent, issueTextDigest, type ConsentDecision, type IssueConsent } from '../agent/issue-consent.js';
+import {
+  decideIssueConsent,
+  issueTextDigest,
+  type ConsentDecision,
+  type IssueConsent,
+} from '../agent/issue-consent.js';
 import { buildContext, rankFiles } from '../agent/context.js';
 import { withholdSecrets } from '../agent/context-secrets.js';
 import { ModelRouterError, type CallRecord, type Caps } from '../agent/model-router.js';
@@ -53,7 +58,12 @@ export type AgentWorkPorts = {
   /** The app's own login (`slug[bot]`). */
   botLogin: () => Promise<string>;
   /** A Probot context and the adapter for a repository of an installation. */
-  connect: (installationId: number, repo: string, traceId: string, executionId?: string) => Promise<{ context: Context; github: GitHubAdapter }>;
+  connect: (
+    installationId: number,
+    repo: string,
+    traceId: string,
+    executionId?: string,
+  ) => Promise<{ context: Context; github: GitHubAdapter }>;
 };
 
 /** Where GitHub looks for CODEOWNERS, in its order. */
@@ -90,11 +100,17 @@ export class AgentWork {
     if (!repoPolicy.ok) return void (await done('the policy does not validate: no agent work until it does'));
     const trigger = repoPolicy.policy.trigger;
     const label = trigger.label.toLowerCase();
-    const asked = job.data.action === 'labeled' ? facts.label?.toLowerCase() === label : facts.labels.some((l) => l.toLowerCase() === label);
+    const asked =
+      job.data.action === 'labeled'
+        ? facts.label?.toLowerCase() === label
+        : facts.labels.some((l) => l.toLowerCase() === label);
     if (!asked) return void (await done('not the trigger label'));
 
     const sender = job.data.sender ?? 'ghost';
-    if (job.data.senderType !== 'User') return void (await done(`a label applied by ${sender} (${job.data.senderType ?? 'unknown type'}) is not consent`));
+    if (job.data.senderType !== 'User')
+      return void (await done(
+        `a label applied by ${sender} (${job.data.senderType ?? 'unknown type'}) is not consent`,
+      ));
     const role = await github.getRole(sender);
     if (!(trigger.permissions as string[]).includes(role)) {
       await github.upsertComment(
@@ -113,7 +129,12 @@ export class AgentWork {
     const decided = decideIssueConsent(consent, issue, trigger.label);
     const { owner, repo } = context.repo();
     if (!decided.ok) {
-      await github.upsertComment(facts.number, '<!-- aaoe:consent -->', `<!-- aaoe:consent -->\nAAOE did not start: ${decided.reason}.`, await this.ports.botLogin());
+      await github.upsertComment(
+        facts.number,
+        '<!-- aaoe:consent -->',
+        `<!-- aaoe:consent -->\nAAOE did not start: ${decided.reason}.`,
+        await this.ports.botLogin(),
+      );
       await db.transaction(async (tx) => {
         if (!(await markDone(tx, key, null, { ignored: 'the issue changed after the consent' }))) return;
         await appendAudit(tx, consentAudit(null, job.data.id, decided, consent, facts.number));
@@ -122,7 +143,15 @@ export class AgentWork {
     }
     await github.addReaction(facts.number, 'eyes');
 
-    const { outcome } = await startIssueExecution(this.ports, { key, repo: `${owner}/${repo}`, installationId: job.data.installationId, issue, consentBy: sender, traceId: job.data.id, consent });
+    const { outcome } = await startIssueExecution(this.ports, {
+      key,
+      repo: `${owner}/${repo}`,
+      installationId: job.data.installationId,
+      issue,
+      consentBy: sender,
+      traceId: job.data.id,
+      consent,
+    });
     log.info({ labelledBy: sender, role }, outcome);
   }
 
@@ -130,14 +159,28 @@ export class AgentWork {
 
   /** `classify`: the class (labels, else a model), the owners of the likely paths, conflicts in flight. */
   async classify(job: Job<EffectJob>, execution: ExecutionRecord): Promise<void> {
-    if (execution.state !== 'received' || !execution.work) return this.skip(job, execution, `classify in ${execution.state}`);
-    const { context, github } = await this.ports.connect(execution.installationId, execution.repo, job.data.traceId, execution.id);
+    if (execution.state !== 'received' || !execution.work)
+      return this.skip(job, execution, `classify in ${execution.state}`);
+    const { context, github } = await this.ports.connect(
+      execution.installationId,
+      execution.repo,
+      job.data.traceId,
+      execution.id,
+    );
     const repoPolicy = await this.ports.policyFor(context);
-    if (!repoPolicy.ok) return this.fail(job, execution, 'the repository policy (.github/aaoe.yml) does not validate; the check on any pull request says where');
+    if (!repoPolicy.ok)
+      return this.fail(
+        job,
+        execution,
+        'the repository policy (.github/aaoe.yml) does not validate; the check on any pull request says where',
+      );
     const issue = await github.getIssue(execution.work.issue.number);
     // the text consented to, and nothing else, goes to a model; an execution started without the text (the API, a
     // plan step, self-heal: issues the app opened itself) is pinned to the text triage reads
-    const consent = consentOf(execution.work) ?? { sha256: issueTextDigest(issue), by: execution.work.issue.labelledBy };
+    const consent = consentOf(execution.work) ?? {
+      sha256: issueTextDigest(issue),
+      by: execution.work.issue.labelledBy,
+    };
     const decided = decideIssueConsent(consent, issue, repoPolicy.policy.trigger.label);
     if (!decided.ok) return this.voidConsent(job, execution, decided, consent);
     const base = await github.branchHead();
@@ -168,7 +211,9 @@ export class AgentWork {
       }
     }
 
-    const likelyPaths = rankFiles(issue, paths).slice(0, 20).map((r) => r.path);
+    const likelyPaths = rankFiles(issue, paths)
+      .slice(0, 20)
+      .map((r) => r.path);
     let codeowners = '';
     for (const path of CODEOWNERS_PATHS) {
       if (!paths.includes(path)) continue;
@@ -177,8 +222,19 @@ export class AgentWork {
     }
     const ownership = ownersOfPaths(parseCodeowners(codeowners), likelyPaths);
     const live = await listLiveExecutions(this.ports.runtime.db, execution.repo, execution.id);
-    const conflicts = conflictsWith(likelyPaths, live.map((x) => ({ executionId: x.id, paths: touchedPaths(x.work) })));
-    const triage: NonNullable<Work['triage']> = { classification, source, rationale, likelyPaths, owners: Object.fromEntries(ownership.owners), unowned: ownership.unowned, conflicts };
+    const conflicts = conflictsWith(
+      likelyPaths,
+      live.map((x) => ({ executionId: x.id, paths: touchedPaths(x.work) })),
+    );
+    const triage: NonNullable<Work['triage']> = {
+      classification,
+      source,
+      rationale,
+      likelyPaths,
+      owners: Object.fromEntries(ownership.owners),
+      unowned: ownership.unowned,
+      conflicts,
+    };
 
     await this.ports.runtime.db.transaction(async (tx) => {
       if (!(await markDone(tx, job.key, execution.id, { classification }))) return;
@@ -186,17 +242,34 @@ export class AgentWork {
       if (!before || before.state !== 'received') return;
       await this.recordCalls(tx, before, calls, 'classify');
       const work: Work = { ...before.work!, triage, base, consent } as Work;
-      await this.apply(tx, before, [{ type: 'classified', kind: classification }, { type: 'proposal_requested' }], job.data.traceId, { work });
+      await this.apply(
+        tx,
+        before,
+        [{ type: 'classified', kind: classification }, { type: 'proposal_requested' }],
+        job.data.traceId,
+        { work },
+      );
     });
     this.ports.runtime.queue.wake(QUEUES.effect);
   }
 
   /** `request_proposal`: the proposal (asked once), its edits applied, committed on a branch, the pull request opened. */
   async propose(job: Job<EffectJob>, execution: ExecutionRecord): Promise<void> {
-    if (execution.state !== 'proposing' || !execution.work?.base) return this.skip(job, execution, `request_proposal in ${execution.state}`);
-    const { context, github } = await this.ports.connect(execution.installationId, execution.repo, job.data.traceId, execution.id);
+    if (execution.state !== 'proposing' || !execution.work?.base)
+      return this.skip(job, execution, `request_proposal in ${execution.state}`);
+    const { context, github } = await this.ports.connect(
+      execution.installationId,
+      execution.repo,
+      job.data.traceId,
+      execution.id,
+    );
     const repoPolicy = await this.ports.policyFor(context);
-    if (!repoPolicy.ok) return this.fail(job, execution, 'the repository policy (.github/aaoe.yml) does not validate; the check on any pull request says where');
+    if (!repoPolicy.ok)
+      return this.fail(
+        job,
+        execution,
+        'the repository policy (.github/aaoe.yml) does not validate; the check on any pull request says where',
+      );
     const base = execution.work.base;
     const { files } = await github.listTree(base.treeSha);
     const sizes = new Map(files.map((f) => [f.path, f.size]));
@@ -209,10 +282,15 @@ export class AgentWork {
       const decided = decideIssueConsent(consent, issue, repoPolicy.policy.trigger.label);
       if (!decided.ok) return this.voidConsent(job, execution, decided, consent);
       const tree = new Map<string, string | undefined>(files.map((f) => [f.path, undefined]));
-      const toRead = rankFiles(issue, [...tree.keys()]).filter((r) => (sizes.get(r.path) ?? 0) <= MAX_FILE_BYTES).slice(0, MAX_FILES_READ);
+      const toRead = rankFiles(issue, [...tree.keys()])
+        .filter((r) => (sizes.get(r.path) ?? 0) <= MAX_FILE_BYTES)
+        .slice(0, MAX_FILES_READ);
       for (const r of toRead) tree.set(r.path, await github.readFile(r.path, base.commitSha));
       // secret-like paths are never read (rankFiles), and lines the secret scanner flags are withheld from the model
-      const prompt = proposalMessages(issue, await withholdSecrets(buildContext(issue, tree, this.agent.contextBudgetTokens)));
+      const prompt = proposalMessages(
+        issue,
+        await withholdSecrets(buildContext(issue, tree, this.agent.contextBudgetTokens)),
+      );
       let result;
       try {
         result = await this.agent.router.complete({
@@ -225,14 +303,19 @@ export class AgentWork {
         });
       } catch (error) {
         if (!(error instanceof ModelRouterError)) throw error;
-        const why = error.overCap ? `the request was not sent: ${error.message} (raise \`cost.maxTokens\` / \`cost.maxUsd\` / \`cost.monthlyUsd\` in the policy, or narrow the issue)` : `no model gave a usable proposal: ${error.message}`;
+        const why = error.overCap
+          ? `the request was not sent: ${error.message} (raise \`cost.maxTokens\` / \`cost.maxUsd\` / \`cost.monthlyUsd\` in the policy, or narrow the issue)`
+          : `no model gave a usable proposal: ${error.message}`;
         return this.fail(job, execution, why, error.calls);
       }
       const proposed: Work = {
         ...work,
         proposal: { ...result.value, edits: withPackages(result.value.edits, work.packages ?? [], sizes) },
         model: result.model,
-        proposedAt: this.ports.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        proposedAt: this.ports
+          .now()
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z'),
         branch: `aaoe/issue-${work.issue.number}-${execution.id.slice(0, 8)}-${execution.version}`,
         ...(result.overrun ? { overrun: result.overrun } : {}),
       };
@@ -256,7 +339,12 @@ export class AgentWork {
       if (text !== undefined) current.set(edit.path, text);
     }
     const applied = applyEdits(current, proposal.edits);
-    if (!applied.ok) return this.fail(job, execution, `the proposal's edits do not apply to ${base.branch} at ${base.commitSha.slice(0, 7)}: ${applied.errors.join('; ')}`);
+    if (!applied.ok)
+      return this.fail(
+        job,
+        execution,
+        `the proposal's edits do not apply to ${base.branch} at ${base.commitSha.slice(0, 7)}: ${applied.errors.join('; ')}`,
+      );
 
     const botLogin = await this.ports.botLogin();
     const branch = work.branch!;
@@ -272,7 +360,11 @@ export class AgentWork {
     );
     const ref = await github.createBranch(branch, commitSha);
     if (!ref.created && ref.sha !== commitSha) {
-      return this.fail(job, execution, `the branch ${branch} exists and points at ${ref.sha.slice(0, 7)}, not at the proposed commit: AAOE does not overwrite it`);
+      return this.fail(
+        job,
+        execution,
+        `the branch ${branch} exists and points at ${ref.sha.slice(0, 7)}, not at the proposed commit: AAOE does not overwrite it`,
+      );
     }
     const cost = await executionModelCost(this.ports.runtime.db, execution.id);
     const pr =
@@ -281,23 +373,50 @@ export class AgentWork {
         head: branch,
         base: base.branch,
         title: `AAOE: ${work.issue.title}`.slice(0, 256),
-        body: renderPullRequestBody({ proposal, issue: work.issue, executionId: execution.id, traceId: execution.traceId, model: work.model ?? 'unknown', cost, owners: work.triage?.owners ?? {}, changed: applied.changed }),
+        body: renderPullRequestBody({
+          proposal,
+          issue: work.issue,
+          executionId: execution.id,
+          traceId: execution.traceId,
+          model: work.model ?? 'unknown',
+          cost,
+          owners: work.triage?.owners ?? {},
+          changed: applied.changed,
+        }),
       }));
     const owners = Object.keys(work.triage?.owners ?? {});
-    const users = owners.filter((o) => /^@[\w-]+$/.test(o) && o.slice(1).toLowerCase() !== botLogin.toLowerCase()).map((o) => o.slice(1));
+    const users = owners
+      .filter((o) => /^@[\w-]+$/.test(o) && o.slice(1).toLowerCase() !== botLogin.toLowerCase())
+      .map((o) => o.slice(1));
     const teams = owners.filter((o) => /^@[\w-]+\/[\w-]+$/.test(o)).map((o) => o.split('/')[1]!);
     const requested = await github.requestReviewers(pr.number, users, teams);
-    const reviewers = { users, teams, ...(requested.ok ? {} : { note: `GitHub refused the request: ${requested.message}` }) };
+    const reviewers = {
+      users,
+      teams,
+      ...(requested.ok ? {} : { note: `GitHub refused the request: ${requested.message}` }),
+    };
 
     await this.ports.runtime.db.transaction(async (tx) => {
       if (!(await markDone(tx, job.key, execution.id, { pullRequest: pr.number, commitSha }))) return;
       const before = await lockExecution(tx, execution.id);
       if (!before || before.state !== 'proposing') return;
-      await this.apply(tx, before, [{ type: 'proposal_ready', pullRequest: pr.number, headSha: commitSha }], job.data.traceId, {
-        work: { ...before.work!, commitSha, reviewers },
-        pullRequest: pr.number,
-        subject: { author: { login: botLogin, type: 'Bot' }, isAgent: true, htmlUrl: pr.htmlUrl, governedBecause: `opened by AAOE for issue #${work.issue.number}`, updatedAt: pr.updatedAt },
-      });
+      await this.apply(
+        tx,
+        before,
+        [{ type: 'proposal_ready', pullRequest: pr.number, headSha: commitSha }],
+        job.data.traceId,
+        {
+          work: { ...before.work!, commitSha, reviewers },
+          pullRequest: pr.number,
+          subject: {
+            author: { login: botLogin, type: 'Bot' },
+            isAgent: true,
+            htmlUrl: pr.htmlUrl,
+            governedBecause: `opened by AAOE for issue #${work.issue.number}`,
+            updatedAt: pr.updatedAt,
+          },
+        },
+      );
     });
     this.ports.runtime.queue.wake(QUEUES.effect);
   }
@@ -312,20 +431,26 @@ export class AgentWork {
     }
     // one writer per issue at a time: two jobs that both find no comment would post two. A writer finishes within a
     // request or two, so the other waits briefly for its turn here, and only after that is retried with backoff
-    const write = () => db.exclusive(`status:${execution.id}`, async () => {
-      const latest = (await getExecution(db, execution.id)) ?? execution;
-      const { github } = await this.ports.connect(latest.installationId, latest.repo, job.data.traceId, latest.id);
-      const body = renderStatusComment({
-        executionId: latest.id,
-        traceId: latest.traceId,
-        state: latest.state,
-        work: latest.work ?? execution.work!,
-        pullRequest: latest.pullRequest === null ? null : { number: latest.pullRequest },
-        cost: await executionModelCost(db, latest.id),
+    const write = () =>
+      db.exclusive(`status:${execution.id}`, async () => {
+        const latest = (await getExecution(db, execution.id)) ?? execution;
+        const { github } = await this.ports.connect(latest.installationId, latest.repo, job.data.traceId, latest.id);
+        const body = renderStatusComment({
+          executionId: latest.id,
+          traceId: latest.traceId,
+          state: latest.state,
+          work: latest.work ?? execution.work!,
+          pullRequest: latest.pullRequest === null ? null : { number: latest.pullRequest },
+          cost: await executionModelCost(db, latest.id),
+        });
+        const commentId = await github.upsertComment(
+          execution.issue!,
+          STATUS_MARKER,
+          body,
+          await this.ports.botLogin(),
+        );
+        await db.transaction((tx) => markDone(tx, job.key, execution.id, { commentId, state: latest.state }));
       });
-      const commentId = await github.upsertComment(execution.issue!, STATUS_MARKER, body, await this.ports.botLogin());
-      await db.transaction((tx) => markDone(tx, job.key, execution.id, { commentId, state: latest.state }));
-    });
     for (let turn = 0; turn < STATUS_WAIT_TURNS; turn++) {
       if ((await write()).ran) return;
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
@@ -344,12 +469,19 @@ export class AgentWork {
       spent: { tokens: spent.tokens, usd: spent.usd },
       ...(policy.cost.maxTokens !== undefined ? { maxTokens: policy.cost.maxTokens } : {}),
       ...(policy.cost.maxUsd !== undefined ? { maxUsd: policy.cost.maxUsd } : {}),
-      ...(monthly !== undefined ? { monthlyRemainingUsd: Math.max(0, monthly - (await monthlySpendUsd(db, execution.repo, this.ports.now()))) } : {}),
+      ...(monthly !== undefined
+        ? { monthlyRemainingUsd: Math.max(0, monthly - (await monthlySpendUsd(db, execution.repo, this.ports.now()))) }
+        : {}),
     };
   }
 
   /** Every model call is recorded with its cost, and an audit entry carries the total. */
-  private async recordCalls(tx: SqlExecutor, execution: ExecutionRecord, calls: readonly CallRecord[], what: string): Promise<void> {
+  private async recordCalls(
+    tx: SqlExecutor,
+    execution: ExecutionRecord,
+    calls: readonly CallRecord[],
+    what: string,
+  ): Promise<void> {
     if (calls.length === 0) return;
     await recordModelCalls(tx, { repo: execution.repo, executionId: execution.id, at: this.ports.now() }, calls);
     const tokens = calls.reduce((n, c) => n + c.inputTokens + c.outputTokens, 0);
@@ -362,12 +494,26 @@ export class AgentWork {
       reason: `${what}: ${calls.map((c) => `${c.model} ${c.outcome}`).join(', ')}`,
       costUsd: usd.toFixed(8),
       costTokens: tokens,
-      data: { calls: calls.map((c) => ({ model: c.model, outcome: c.outcome, inputTokens: c.inputTokens, outputTokens: c.outputTokens, costUsd: c.costUsd })) },
+      data: {
+        calls: calls.map((c) => ({
+          model: c.model,
+          outcome: c.outcome,
+          inputTokens: c.inputTokens,
+          outputTokens: c.outputTokens,
+          costUsd: c.costUsd,
+        })),
+      },
     });
   }
 
   /** Applies events in order and commits each transition with its effects; `changes` go with the first. */
-  private async apply(tx: SqlExecutor, before: ExecutionRecord, events: ExecutionEvent[], traceId: string, changes: Partial<ExecutionRecord> = {}): Promise<ExecutionRecord> {
+  private async apply(
+    tx: SqlExecutor,
+    before: ExecutionRecord,
+    events: ExecutionEvent[],
+    traceId: string,
+    changes: Partial<ExecutionRecord> = {},
+  ): Promise<ExecutionRecord> {
     let current = before;
     for (const [i, event] of events.entries()) {
       const result = transition(current, event, this.ports.now());
@@ -379,20 +525,34 @@ export class AgentWork {
   }
 
   /** The issue read now is not the text consented to: the execution fails before any model call, and the audit log says why. */
-  private voidConsent(job: Job<EffectJob>, execution: ExecutionRecord, decided: Extract<ConsentDecision, { ok: false }>, consent: IssueConsent | undefined): Promise<void> {
+  private voidConsent(
+    job: Job<EffectJob>,
+    execution: ExecutionRecord,
+    decided: Extract<ConsentDecision, { ok: false }>,
+    consent: IssueConsent | undefined,
+  ): Promise<void> {
     const audit = consentAudit(execution.id, job.data.traceId, decided, consent, execution.work?.issue.number ?? null);
     return this.fail(job, execution, decided.reason, [], audit, { consentVoided: true });
   }
 
   /** Ends the execution as `failed` with a reason the status comment shows; the calls made are recorded. */
-  private async fail(job: Job<EffectJob>, execution: ExecutionRecord, reason: string, calls: readonly CallRecord[] = [], audit?: AuditInput, workFacts: Partial<ConsentedWork> = {}): Promise<void> {
+  private async fail(
+    job: Job<EffectJob>,
+    execution: ExecutionRecord,
+    reason: string,
+    calls: readonly CallRecord[] = [],
+    audit?: AuditInput,
+    workFacts: Partial<ConsentedWork> = {},
+  ): Promise<void> {
     await this.ports.runtime.db.transaction(async (tx) => {
       if (!(await markDone(tx, job.key, execution.id, { failed: reason }))) return;
       const before = await lockExecution(tx, execution.id);
       if (!before) return;
       if (audit) await appendAudit(tx, audit);
       await this.recordCalls(tx, before, calls, 'failed attempt');
-      await this.apply(tx, before, [{ type: 'failed', reason }], job.data.traceId, { work: { ...before.work!, ...workFacts, failure: reason } });
+      await this.apply(tx, before, [{ type: 'failed', reason }], job.data.traceId, {
+        work: { ...before.work!, ...workFacts, failure: reason },
+      });
     });
     this.ports.runtime.queue.wake(QUEUES.effect);
   }
@@ -410,17 +570,25 @@ export class AgentWork {
 export async function startIssueExecution(
   ports: Pick<AgentWorkPorts, 'runtime' | 'now'>,
   start: {
-    key: string; repo: string; installationId: number;
+    key: string;
+    repo: string;
+    installationId: number;
     /** The issue as consented to; with its body, the text is pinned here, else when triage first reads it. */
     issue: { number: number; title: string; htmlUrl: string; body?: string | null };
-    consentBy: string; traceId: string; packages?: Work['packages'];
+    consentBy: string;
+    traceId: string;
+    packages?: Work['packages'];
     /** The digest of the text consented to (the `labeled` delivery's), when the caller has it. */
     consent?: IssueConsent | undefined;
   },
 ): Promise<{ outcome: string; executionId?: string }> {
   const { issue, consentBy: sender } = start;
   const now = ports.now();
-  const consent = start.consent ?? (typeof issue.body === 'string' ? { sha256: issueTextDigest({ title: issue.title, body: issue.body }), by: sender } : undefined);
+  const consent =
+    start.consent ??
+    (typeof issue.body === 'string'
+      ? { sha256: issueTextDigest({ title: issue.title, body: issue.body }), by: sender }
+      : undefined);
   const work = {
     issue: { number: issue.number, title: issue.title, htmlUrl: issue.htmlUrl, labelledBy: sender },
     ...(start.packages?.length ? { packages: start.packages } : {}),
@@ -430,14 +598,31 @@ export async function startIssueExecution(
     if (!(await markDone(tx, start.key, null))) return { outcome: 'already acted on' };
     const existing = await lockIssueExecution(tx, start.repo, issue.number);
     if (existing) {
-      if (existing.state !== 'failed') return { outcome: `execution ${existing.id} is ${existing.state}`, executionId: existing.id };
+      if (existing.state !== 'failed')
+        return { outcome: `execution ${existing.id} is ${existing.state}`, executionId: existing.id };
       // the label applied again after a failure: the same execution starts over, with nothing kept
       const result = transition(existing, { type: 'retry', by: sender }, now);
-      await commitTransition(tx, ports.runtime.queue, existing, { ...existing, ...result.execution, work }, result.effects, start.traceId);
+      await commitTransition(
+        tx,
+        ports.runtime.queue,
+        existing,
+        { ...existing, ...result.execution, work },
+        result.effects,
+        start.traceId,
+      );
       return { outcome: `execution ${existing.id} retried`, executionId: existing.id };
     }
     const started = newExecution(randomUUID(), now);
-    const record: ExecutionRecord = { ...started.execution, repo: start.repo, installationId: start.installationId, pullRequest: null, traceId: start.traceId, subject: null, issue: issue.number, work };
+    const record: ExecutionRecord = {
+      ...started.execution,
+      repo: start.repo,
+      installationId: start.installationId,
+      pullRequest: null,
+      traceId: start.traceId,
+      subject: null,
+      issue: issue.number,
+      work,
+    };
     if (!(await insertExecution(tx, record))) return { outcome: 'another delivery started it' };
     await commitTransition(tx, ports.runtime.queue, undefined, record, started.effects, start.traceId);
     return { outcome: `execution ${record.id} started`, executionId: record.id };
@@ -450,12 +635,20 @@ export async function startIssueExecution(
  * The proposal's edits with the required files (a plan step's change packages) as they are: an edit the model made
  * to one of those paths gives way to the package.
  */
-export function withPackages(edits: Proposal['edits'], packages: ReadonlyArray<{ path: string; content: string }>, existing: ReadonlyMap<string, unknown>): Proposal['edits'] {
+export function withPackages(
+  edits: Proposal['edits'],
+  packages: ReadonlyArray<{ path: string; content: string }>,
+  existing: ReadonlyMap<string, unknown>,
+): Proposal['edits'] {
   if (packages.length === 0) return edits;
   const required = new Set(packages.map((p) => p.path));
   return [
     ...edits.filter((e) => !required.has(e.path)),
-    ...packages.map((p) => (existing.has(p.path) ? { action: 'update' as const, path: p.path, content: p.content } : { action: 'create' as const, path: p.path, content: p.content })),
+    ...packages.map((p) =>
+      existing.has(p.path)
+        ? { action: 'update' as const, path: p.path, content: p.content }
+        : { action: 'create' as const, path: p.path, content: p.content },
+    ),
   ];
 }
 
@@ -467,18 +660,34 @@ function consentOf(work: Work): IssueConsent | undefined {
 }
 
 /** The audit entry of a consent voided by an edit: who consented to which text, and the digest of the text now. */
-function consentAudit(executionId: string | null, traceId: string, decided: { reason: string; current: string }, consent: IssueConsent | undefined, issue: number | null): AuditInput {
+function consentAudit(
+  executionId: string | null,
+  traceId: string,
+  decided: { reason: string; current: string },
+  consent: IssueConsent | undefined,
+  issue: number | null,
+): AuditInput {
   return {
     executionId,
     traceId,
     actor: 'aaoe',
     action: 'consent_voided',
-    reason: `issue #${issue ?? '?'} was edited after the consent of ${consent ? `@${consent.by}` : 'an unknown person'}: ${decided.reason}`.slice(0, 2000),
-    data: { issue, consentedBy: consent?.by ?? null, consentedSha256: consent?.sha256 ?? null, currentSha256: decided.current },
+    reason:
+      `issue #${issue ?? '?'} was edited after the consent of ${consent ? `@${consent.by}` : 'an unknown person'}: ${decided.reason}`.slice(
+        0,
+        2000,
+      ),
+    data: {
+      issue,
+      consentedBy: consent?.by ?? null,
+      consentedSha256: consent?.sha256 ?? null,
+      currentSha256: decided.current,
+    },
   };
 }
 
-const noModel = 'no model is configured for this app: set AAOE_MODELS (a models file), AAOE_MODEL_API_KEY and, for an endpoint other than OpenAI, AAOE_MODEL_BASE_URL';
+const noModel =
+  'no model is configured for this app: set AAOE_MODELS (a models file), AAOE_MODEL_API_KEY and, for an endpoint other than OpenAI, AAOE_MODEL_BASE_URL';
 
 /** The paths an execution touches, or will likely touch: its proposal's edits, else its triage's likely paths. */
 function touchedPaths(work: Work | null): string[] {

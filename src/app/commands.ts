@@ -16,11 +16,24 @@ import { scanOwnLines } from './own-lines.js';
  * Every text a user reads lives in {@link COMMAND_TEXT}.
  */
 
-export const COMMAND_VERBS = ['approve', 'reject', 'pause', 'resume', 'retry', 'rollback', 'status', 'explain', 'help'] as const;
+export const COMMAND_VERBS = [
+  'approve',
+  'reject',
+  'pause',
+  'resume',
+  'retry',
+  'rollback',
+  'status',
+  'explain',
+  'help',
+] as const;
 export type CommandVerb = (typeof COMMAND_VERBS)[number];
 
 /** A command AAOE acts on. `reject` carries its optional reason; `plan start` the plan file (`src/app/plan-work.ts`). */
-export type Command = { verb: 'reject'; reason?: string } | { verb: 'plan'; action: 'start'; path: string } | { verb: Exclude<CommandVerb, 'reject'> };
+export type Command =
+  | { verb: 'reject'; reason?: string }
+  | { verb: 'plan'; action: 'start'; path: string }
+  | { verb: Exclude<CommandVerb, 'reject'> };
 
 /** `/aaoe plan start plans/<file>.yml`: a plan file of the architecture repository's default branch. */
 export const PLAN_FILE = /^plans\/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\.ya?ml$/;
@@ -96,10 +109,15 @@ export const MAX_COMMENT_CHARS = 65_536;
 export function parseCommands(body: string): ParsedCommand[] {
   const first = firstCommandLine(body);
   if (first === undefined) return [];
-  if (body.length > MAX_COMMENT_CHARS) return [{ type: 'unread', line: first, reply: COMMAND_TEXT.tooLong(body.length) }];
+  if (body.length > MAX_COMMENT_CHARS)
+    return [{ type: 'unread', line: first, reply: COMMAND_TEXT.tooLong(body.length) }];
   const results: ParsedCommand[] = [];
   for (const found of scanOwnLines(body, startsWithPrefix)) {
-    results.push(found.kind === 'own' ? parseLine(found.text, found.line) : { type: 'unread', line: found.line, reply: COMMAND_TEXT.unsure(found.line) });
+    results.push(
+      found.kind === 'own'
+        ? parseLine(found.text, found.line)
+        : { type: 'unread', line: found.line, reply: COMMAND_TEXT.unsure(found.line) },
+    );
   }
   return results;
 }
@@ -132,12 +150,24 @@ function parseLine(text: string, line: number): ParsedCommand {
   if (verb === '') return { type: 'unknown', line, verb, reply: COMMAND_TEXT.missingVerb() };
   if (verb === 'plan') {
     const [action = '', path = '', ...extra] = args.split(/\s+/);
-    if (action.toLowerCase() === 'start' && PLAN_FILE.test(path) && extra.length === 0) return { type: 'command', line, command: { verb, action: 'start', path } };
-    return { type: 'invalid', line, verb, reply: `\`${PREFIX} plan ${echo(args)}\` did nothing: write \`${PREFIX} plan start plans/<file>.yml\` (a \`.yml\` file under \`plans/\` of this repository's default branch) alone on its line.` };
+    if (action.toLowerCase() === 'start' && PLAN_FILE.test(path) && extra.length === 0)
+      return { type: 'command', line, command: { verb, action: 'start', path } };
+    return {
+      type: 'invalid',
+      line,
+      verb,
+      reply: `\`${PREFIX} plan ${echo(args)}\` did nothing: write \`${PREFIX} plan start plans/<file>.yml\` (a \`.yml\` file under \`plans/\` of this repository's default branch) alone on its line.`,
+    };
   }
   if (!isVerb(verb)) {
     const suggestion = closestVerb(verb);
-    return { type: 'unknown', line, verb: first.slice(0, 100), ...(suggestion ? { suggestion } : {}), reply: COMMAND_TEXT.unknownVerb(first, suggestion) };
+    return {
+      type: 'unknown',
+      line,
+      verb: first.slice(0, 100),
+      ...(suggestion ? { suggestion } : {}),
+      reply: COMMAND_TEXT.unknownVerb(first, suggestion),
+    };
   }
   if (verb === 'reject') return { type: 'command', line, command: args === '' ? { verb } : { verb, reason: args } };
   if (args !== '') return { type: 'invalid', line, verb, reply: COMMAND_TEXT.noArguments(verb) };
@@ -146,7 +176,10 @@ function parseLine(text: string, line: number): ParsedCommand {
 
 /** `/aaoe` followed by the end of the line or whitespace (`/aaoeapprove` and `/aaoe-x` are not commands). */
 function startsWithPrefix(text: string): boolean {
-  return text.slice(0, PREFIX.length).toLowerCase() === PREFIX && (text.length === PREFIX.length || /\s/.test(text[PREFIX.length]!));
+  return (
+    text.slice(0, PREFIX.length).toLowerCase() === PREFIX &&
+    (text.length === PREFIX.length || /\s/.test(text[PREFIX.length]!))
+  );
 }
 
 function isVerb(word: string): word is CommandVerb {
@@ -170,7 +203,9 @@ export function closestVerb(word: string): CommandVerb | undefined {
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and adjacent transpositions. */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;

@@ -6,7 +6,15 @@ import { transition, type ExecutionEvent } from '../execution/transition.js';
 import type { GitHubAdapter } from '../github/github-adapter.js';
 import type { Policy } from '../policy/schema.js';
 import { appendAudit } from '../store/audit-log.js';
-import { commitTransition, dispatchedSha, getExecution, lockExecution, markDone, type EffectJob, type ExecutionRecord } from '../store/executions.js';
+import {
+  commitTransition,
+  dispatchedSha,
+  getExecution,
+  lockExecution,
+  markDone,
+  type EffectJob,
+  type ExecutionRecord,
+} from '../store/executions.js';
 import { acquireDeployLock, recordDispatch, takeFreeDeployLock } from '../store/deploy-locks.js';
 import { repositoryFreeze, uncountedFailures, type Freeze } from '../store/breaker.js';
 import { saveDeployReport } from '../store/deploy-reports.js';
@@ -72,11 +80,32 @@ export function dispatchPayload(execution: ExecutionRecord, sha: string, policy:
  * runs it only there, for that event and environment (`action/src/dispatch-payload.ts`). Without a master secret
  * it goes unsigned, and the action refuses it.
  */
-export function signedDispatchPayload(execution: ExecutionRecord, sha: string, policy: Policy, eventType: DispatchEventType, master: string | undefined, now: Date): Record<string, unknown> {
-  const payload = { ...dispatchPayload(execution, sha, policy), repository: execution.repo, issuedAt: now.toISOString() };
+export function signedDispatchPayload(
+  execution: ExecutionRecord,
+  sha: string,
+  policy: Policy,
+  eventType: DispatchEventType,
+  master: string | undefined,
+  now: Date,
+): Record<string, unknown> {
+  const payload = {
+    ...dispatchPayload(execution, sha, policy),
+    repository: execution.repo,
+    issuedAt: now.toISOString(),
+  };
   if (!master) return payload;
   const key = repositoryKey(master, execution.installationId, execution.repo);
-  const signed = { ...payload, version: 1, executionId: execution.id, sha, environment: DEFAULT_ENVIRONMENT, eventType, canaryPercent: policy.deployment.canaryPercent, pullRequest: execution.pullRequest ?? undefined, traceparent: traceparent(execution.traceId) };
+  const signed = {
+    ...payload,
+    version: 1,
+    executionId: execution.id,
+    sha,
+    environment: DEFAULT_ENVIRONMENT,
+    eventType,
+    canaryPercent: policy.deployment.canaryPercent,
+    pullRequest: execution.pullRequest ?? undefined,
+    traceparent: traceparent(execution.traceId),
+  };
   return { ...payload, signature: signDispatch(signed, key) };
 }
 
@@ -84,7 +113,13 @@ export function signedDispatchPayload(execution: ExecutionRecord, sha: string, p
 export type DeployPorts = { runtime: Runtime; now: () => Date; reportSecret?: string | undefined };
 
 /** The facts a dispatch is decided on, read at one moment. */
-export type DispatchFacts = { state: string; freeze: Freeze | undefined; uncounted: string[]; schedule: ScheduleDecision; now: Date };
+export type DispatchFacts = {
+  state: string;
+  freeze: Freeze | undefined;
+  uncounted: string[];
+  schedule: ScheduleDecision;
+  now: Date;
+};
 
 export type DispatchDecision =
   | { kind: 'skip'; reason: string }
@@ -100,9 +135,20 @@ export type DispatchDecision =
  */
 export function decideDispatch(f: DispatchFacts): DispatchDecision {
   if (f.state !== 'merged') return { kind: 'skip', reason: `dispatch in ${f.state}` };
-  if (f.freeze) return { kind: 'wait', why: 'frozen', reason: `the repository is frozen until ${f.freeze.until}: ${f.freeze.reason}`, until: new Date(f.freeze.until) };
-  if (f.uncounted.length > 0) return { kind: 'retry', reason: `the circuit breaker has not counted the failed canary of execution ${f.uncounted.join(', ')} yet` };
-  if (!f.schedule.open) return { kind: 'wait', why: 'schedule', reason: f.schedule.reason, until: f.schedule.opensAt ?? null };
+  if (f.freeze)
+    return {
+      kind: 'wait',
+      why: 'frozen',
+      reason: `the repository is frozen until ${f.freeze.until}: ${f.freeze.reason}`,
+      until: new Date(f.freeze.until),
+    };
+  if (f.uncounted.length > 0)
+    return {
+      kind: 'retry',
+      reason: `the circuit breaker has not counted the failed canary of execution ${f.uncounted.join(', ')} yet`,
+    };
+  if (!f.schedule.open)
+    return { kind: 'wait', why: 'schedule', reason: f.schedule.reason, until: f.schedule.opensAt ?? null };
   return { kind: 'dispatch' };
 }
 
@@ -115,14 +161,27 @@ export function decideDispatch(f: DispatchFacts): DispatchDecision {
  * that one ends (`releaseDeployLock`, run when an execution ends). The dispatch is recorded on the lock first: the
  * protection rule approves only its run.
  */
-export async function dispatchDeploy(ports: DeployPorts, job: Job<EffectJob>, execution: ExecutionRecord, sha: string, github: GitHubAdapter, policy: Policy): Promise<void> {
+export async function dispatchDeploy(
+  ports: DeployPorts,
+  job: Job<EffectJob>,
+  execution: ExecutionRecord,
+  sha: string,
+  github: GitHubAdapter,
+  policy: Policy,
+): Promise<void> {
   const now = ports.now();
   const db = ports.runtime.db;
   // in this order: the breaker records a failure and the freeze it trips in one transaction, so a failure found
   // counted here has its freeze visible to the read after it (read the other way round, both could be missed)
   const uncounted = await uncountedFailures(db, execution.repo, now);
   const freeze = await repositoryFreeze(db, execution.repo, now);
-  const decision = decideDispatch({ state: execution.state, freeze, uncounted, schedule: await deployDecision(ports, execution.id, policy, now), now });
+  const decision = decideDispatch({
+    state: execution.state,
+    freeze,
+    uncounted,
+    schedule: await deployDecision(ports, execution.id, policy, now),
+    now,
+  });
   if (decision.kind === 'skip') {
     await db.transaction((tx) => markDone(tx, job.key, execution.id, { skipped: decision.reason }));
     return;
@@ -131,11 +190,26 @@ export async function dispatchDeploy(ports: DeployPorts, job: Job<EffectJob>, ex
   // the breaker's own job counts that failure in a moment (and may freeze): this job is retried after it, with backoff
   if (decision.kind === 'retry') throw new Error(`not dispatched yet: ${decision.reason}; retried`);
   const lock = await ports.runtime.db.transaction(async (tx) => {
-    const outcome = await acquireDeployLock(tx, { repo: execution.repo, environment: DEFAULT_ENVIRONMENT, executionId: execution.id, sha, traceId: job.data.traceId, priority: deployPriority(execution), now });
-    if (!outcome.acquired && (await markDone(tx, job.key, execution.id, { queuedBehind: outcome.holder, position: outcome.position }))) {
+    const outcome = await acquireDeployLock(tx, {
+      repo: execution.repo,
+      environment: DEFAULT_ENVIRONMENT,
+      executionId: execution.id,
+      sha,
+      traceId: job.data.traceId,
+      priority: deployPriority(execution),
+      now,
+    });
+    if (
+      !outcome.acquired &&
+      (await markDone(tx, job.key, execution.id, { queuedBehind: outcome.holder, position: outcome.position }))
+    ) {
       await appendAudit(tx, {
-        executionId: execution.id, traceId: job.data.traceId, actor: 'aaoe', action: 'deploy_queued',
-        reason: `${DEFAULT_ENVIRONMENT} has a deployment in flight (execution ${outcome.holder}): queued, position ${outcome.position}; dispatched when it ends`, data: { sha, holder: outcome.holder },
+        executionId: execution.id,
+        traceId: job.data.traceId,
+        actor: 'aaoe',
+        action: 'deploy_queued',
+        reason: `${DEFAULT_ENVIRONMENT} has a deployment in flight (execution ${outcome.holder}): queued, position ${outcome.position}; dispatched when it ends`,
+        data: { sha, holder: outcome.holder },
       });
     }
     // the protection rule approves a run of this dispatch only: recorded before GitHub hears of it
@@ -143,13 +217,23 @@ export async function dispatchDeploy(ports: DeployPorts, job: Job<EffectJob>, ex
     return outcome;
   });
   if (!lock.acquired) return;
-  await github.dispatch(DEPLOY_EVENT_TYPE, signedDispatchPayload(execution, sha, policy, DEPLOY_EVENT_TYPE, ports.reportSecret, now));
+  await github.dispatch(
+    DEPLOY_EVENT_TYPE,
+    signedDispatchPayload(execution, sha, policy, DEPLOY_EVENT_TYPE, ports.reportSecret, now),
+  );
   await ports.runtime.db.transaction(async (tx) => {
     if (!(await markDone(tx, job.key, execution.id, { sha }))) return;
     const before = await lockExecution(tx, execution.id);
     if (!before) return;
     const result = transition(before, { type: 'deploy_started' }, ports.now());
-    await commitTransition(tx, ports.runtime.queue, before, { ...before, ...result.execution }, result.effects, job.data.traceId);
+    await commitTransition(
+      tx,
+      ports.runtime.queue,
+      before,
+      { ...before, ...result.execution },
+      result.effects,
+      job.data.traceId,
+    );
   });
 }
 
@@ -157,19 +241,41 @@ export async function dispatchDeploy(ports: DeployPorts, job: Job<EffectJob>, ex
  * A dispatch that may not go now: done for this job, a timer for when it may (the same key base, so waits do not
  * grow it), and the audit log says why.
  */
-async function waitToDispatch(ports: DeployPorts, job: Job<EffectJob>, executionId: string, sha: string, decision: Extract<DispatchDecision, { kind: 'wait' }>): Promise<void> {
+async function waitToDispatch(
+  ports: DeployPorts,
+  job: Job<EffectJob>,
+  executionId: string,
+  sha: string,
+  decision: Extract<DispatchDecision, { kind: 'wait' }>,
+): Promise<void> {
   const base = job.key.split(':at:')[0]!;
   await ports.runtime.db.transaction(async (tx) => {
-    if (!(await markDone(tx, job.key, executionId, { waiting: decision.until?.toISOString() ?? null, why: decision.why }))) return;
+    if (
+      !(await markDone(tx, job.key, executionId, { waiting: decision.until?.toISOString() ?? null, why: decision.why }))
+    )
+      return;
     if (decision.until) {
-      const effect = { type: 'dispatch_deploy' as const, sha, notBefore: decision.until.toISOString(), key: `${base}:at:${decision.until.toISOString()}` };
+      const effect = {
+        type: 'dispatch_deploy' as const,
+        sha,
+        notBefore: decision.until.toISOString(),
+        key: `${base}:at:${decision.until.toISOString()}`,
+      };
       await setTimer(tx, decision.until, { executionId, traceId: job.data.traceId, effect });
     }
     const at = decision.until?.toISOString();
-    const when = !at ? 'nothing opens within a year: change the schedule, then /aaoe retry' : decision.why === 'frozen' ? `dispatched at ${at}, when the freeze ends` : `dispatched at ${at}`;
+    const when = !at
+      ? 'nothing opens within a year: change the schedule, then /aaoe retry'
+      : decision.why === 'frozen'
+        ? `dispatched at ${at}, when the freeze ends`
+        : `dispatched at ${at}`;
     await appendAudit(tx, {
-      executionId, traceId: job.data.traceId, actor: 'aaoe', action: 'deploy_waiting',
-      reason: `merged, not deployed yet: ${decision.reason}; ${when}`, data: { sha, why: decision.why, until: decision.until?.toISOString() ?? null },
+      executionId,
+      traceId: job.data.traceId,
+      actor: 'aaoe',
+      action: 'deploy_waiting',
+      reason: `merged, not deployed yet: ${decision.reason}; ${when}`,
+      data: { sha, why: decision.why, until: decision.until?.toISOString() ?? null },
     });
   });
 }
@@ -178,14 +284,23 @@ async function waitToDispatch(ports: DeployPorts, job: Job<EffectJob>, execution
  * Whether a merged change may be dispatched now: the policy's change windows and freezes, and a time someone
  * scheduled it for (`deploy_holds`); if not, when it next may (the first opening at or after the hold).
  */
-export async function deployDecision(ports: DeployPorts, executionId: string, policy: Policy, now: Date): Promise<ScheduleDecision> {
+export async function deployDecision(
+  ports: DeployPorts,
+  executionId: string,
+  policy: Policy,
+  now: Date,
+): Promise<ScheduleDecision> {
   const hold = await deployHold(ports.runtime.db, executionId);
   if (!hold || Date.parse(hold.notBefore) <= now.getTime()) return scheduleAt(policy.schedule, now);
   // a hold never lasts longer than MAX_HOLD_MS from when it was set, whatever was stored
   const at = new Date(Math.min(Date.parse(hold.notBefore), Date.parse(hold.at) + MAX_HOLD_MS));
   if (at.getTime() <= now.getTime()) return scheduleAt(policy.schedule, now);
   const then = scheduleAt(policy.schedule, at);
-  return { open: false, reason: `scheduled by @${hold.by} for ${at.toISOString()}`, opensAt: then.open ? at : then.opensAt };
+  return {
+    open: false,
+    reason: `scheduled by @${hold.by} for ${at.toISOString()}`,
+    opensAt: then.open ? at : then.opensAt,
+  };
 }
 
 /**
@@ -202,39 +317,73 @@ export function deployPriority(execution: Pick<ExecutionRecord, 'work'>): number
  * the environment's lock (taken when free: a rollback never queues behind the deployments it may undo; while
  * another execution holds it, the rollback waits for it, looked at again every minute).
  */
-export async function dispatchRollback(ports: DeployPorts, job: Job<EffectJob>, execution: ExecutionRecord, github: GitHubAdapter, policy: Policy): Promise<void> {
+export async function dispatchRollback(
+  ports: DeployPorts,
+  job: Job<EffectJob>,
+  execution: ExecutionRecord,
+  github: GitHubAdapter,
+  policy: Policy,
+): Promise<void> {
   const sha = await dispatchedSha(ports.runtime.db, execution.id);
   const now = ports.now();
   if (execution.state !== 'rolling_back' || !sha) {
-    await ports.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, execution.state === 'rolling_back' ? { dispatched: null } : { skipped: `already ${execution.state}` }));
+    await ports.runtime.db.transaction((tx) =>
+      markDone(
+        tx,
+        job.key,
+        execution.id,
+        execution.state === 'rolling_back' ? { dispatched: null } : { skipped: `already ${execution.state}` },
+      ),
+    );
     return;
   }
   const held = await ports.runtime.db.transaction(async (tx) => {
-    const taken = await takeFreeDeployLock(tx, { repo: execution.repo, environment: DEFAULT_ENVIRONMENT, executionId: execution.id, now });
+    const taken = await takeFreeDeployLock(tx, {
+      repo: execution.repo,
+      environment: DEFAULT_ENVIRONMENT,
+      executionId: execution.id,
+      now,
+    });
     if (taken) await recordDispatch(tx, execution.id, { sha, eventType: ROLLBACK_EVENT_TYPE, at: now });
     else if (await markDone(tx, job.key, execution.id, { waiting: 'deploy lock' })) {
       const base = job.key.split(':at:')[0]!;
       const until = new Date(now.getTime() + 60_000);
-      const effect = { type: 'dispatch_rollback' as const, reason: 'waiting for the deploy lock', notBefore: until.toISOString(), key: `${base}:at:${until.toISOString()}` };
+      const effect = {
+        type: 'dispatch_rollback' as const,
+        reason: 'waiting for the deploy lock',
+        notBefore: until.toISOString(),
+        key: `${base}:at:${until.toISOString()}`,
+      };
       await setTimer(tx, until, { executionId: execution.id, traceId: job.data.traceId, effect });
       if (job.key === base) {
         await appendAudit(tx, {
-          executionId: execution.id, traceId: job.data.traceId, actor: 'aaoe', action: 'rollback_waiting',
-          reason: `another deployment holds ${DEFAULT_ENVIRONMENT}: the rollback of ${sha} is dispatched when it ends`, data: { sha },
+          executionId: execution.id,
+          traceId: job.data.traceId,
+          actor: 'aaoe',
+          action: 'rollback_waiting',
+          reason: `another deployment holds ${DEFAULT_ENVIRONMENT}: the rollback of ${sha} is dispatched when it ends`,
+          data: { sha },
         });
       }
     }
     return taken;
   });
   if (!held) return;
-  await github.dispatch(ROLLBACK_EVENT_TYPE, signedDispatchPayload(execution, sha, policy, ROLLBACK_EVENT_TYPE, ports.reportSecret, now));
+  await github.dispatch(
+    ROLLBACK_EVENT_TYPE,
+    signedDispatchPayload(execution, sha, policy, ROLLBACK_EVENT_TYPE, ports.reportSecret, now),
+  );
   await ports.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, { dispatched: sha }));
 }
 
 type Answer = { status: number; body: Record<string, unknown> };
 
 /** The report endpoint, for Probot's `addHandler`: true when it answered the request. */
-export function reportHandler(ports: DeployPorts, secret: string | undefined, log: { info(meta: object, msg: string): void; warn(meta: object, msg: string): void }) {
+export function reportHandler(
+  ports: DeployPorts,
+  secret: string | undefined,
+  log: { info(meta: object, msg: string): void; warn(meta: object, msg: string): void },
+) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== REPORT_PATH) return false;
@@ -243,7 +392,11 @@ export function reportHandler(ports: DeployPorts, secret: string | undefined, lo
       return true;
     };
     if (req.method !== 'POST') return send({ status: 405, body: { error: 'POST a report' } });
-    if (!secret) return send({ status: 503, body: { error: 'reports are not accepted: set AAOE_REPORT_SECRET (the report-secret of the action)' } });
+    if (!secret)
+      return send({
+        status: 503,
+        body: { error: 'reports are not accepted: set AAOE_REPORT_SECRET (the report-secret of the action)' },
+      });
     const raw = await readBody(req, 256 * 1024);
     if (raw === undefined) return send({ status: 413, body: { error: 'a report is at most 256 KB' } });
     let json: unknown;
@@ -253,17 +406,33 @@ export function reportHandler(ports: DeployPorts, secret: string | undefined, lo
       return send({ status: 400, body: { error: 'the body is not JSON' } });
     }
     // the key is the execution's own installation and repository's: a report signed with another's is refused
-    const claimed = typeof (json as { executionId?: unknown } | null)?.executionId === 'string' ? String((json as { executionId: string }).executionId).slice(0, 128) : '';
+    const claimed =
+      typeof (json as { executionId?: unknown } | null)?.executionId === 'string'
+        ? String((json as { executionId: string }).executionId).slice(0, 128)
+        : '';
     const execution = claimed ? await getExecution(ports.runtime.db, claimed) : undefined;
     const key = execution ? repositoryKey(secret, execution.installationId, execution.repo) : undefined;
     if (!key || !verifySignature(raw, String(req.headers['x-aaoe-signature-256'] ?? ''), key)) {
       log.warn({ path: REPORT_PATH }, 'deploy report refused: bad signature');
-      return send({ status: 401, body: { error: "the X-AAOE-Signature-256 signature does not match the key of the execution's repository (aaoe report-key)" } });
+      return send({
+        status: 401,
+        body: {
+          error:
+            "the X-AAOE-Signature-256 signature does not match the key of the execution's repository (aaoe report-key)",
+        },
+      });
     }
     const parsed = DeployReport.safeParse(json);
-    if (!parsed.success) return send({ status: 400, body: { error: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') } });
+    if (!parsed.success)
+      return send({
+        status: 400,
+        body: { error: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') },
+      });
     const answer = await applyReport(ports, parsed.data);
-    log.info({ execution: parsed.data.executionId, verdict: parsed.data.verdict, status: answer.status }, 'deploy report');
+    log.info(
+      { execution: parsed.data.executionId, verdict: parsed.data.verdict, status: answer.status },
+      'deploy report',
+    );
     return send(answer);
   };
 }
@@ -274,18 +443,27 @@ export async function applyReport(ports: DeployPorts, report: DeployReport): Pro
   const answer = await ports.runtime.db.transaction(async (tx): Promise<Answer> => {
     const before = await lockExecution(tx, report.executionId);
     if (!before) return { status: 404, body: { error: `no execution ${report.executionId}` } };
-    if (!sha || sha !== report.sha) return { status: 409, body: { error: `execution ${before.id} dispatched ${sha ?? 'nothing'}, not ${report.sha}` } };
+    if (!sha || sha !== report.sha)
+      return {
+        status: 409,
+        body: { error: `execution ${before.id} dispatched ${sha ?? 'nothing'}, not ${report.sha}` },
+      };
     const rolledBack = report.commands.some((c) => c.name === 'rollback' && c.exitCode === 0);
     const events: ExecutionEvent[] = [];
     if (report.mode === 'rollback') {
       if (before.state !== 'rolling_back') return { status: 200, body: { state: before.state, applied: false } };
       if (report.outcome === 'success') events.push({ type: 'rollback_finished' });
     } else {
-      if (before.state !== 'deploying' && before.state !== 'verifying') return { status: 200, body: { state: before.state, applied: false } };
+      if (before.state !== 'deploying' && before.state !== 'verifying')
+        return { status: 200, body: { state: before.state, applied: false } };
       if (before.state === 'deploying') events.push({ type: 'analysis_started' });
       const promoted = report.verdict === 'promote' && report.outcome === 'success';
       // anything but a promotion is a failure: an inconclusive canary never promotes
-      events.push({ type: 'canary_verdict', verdict: promoted ? 'pass' : report.verdict === 'inconclusive' ? 'inconclusive' : 'fail', reason: `${report.title}: ${report.reason}`.slice(0, 2000) });
+      events.push({
+        type: 'canary_verdict',
+        verdict: promoted ? 'pass' : report.verdict === 'inconclusive' ? 'inconclusive' : 'fail',
+        reason: `${report.title}: ${report.reason}`.slice(0, 2000),
+      });
       if (promoted) events.push({ type: 'promotion_finished' });
       else if (rolledBack) events.push({ type: 'rollback_finished' });
     }
@@ -294,16 +472,26 @@ export async function applyReport(ports: DeployPorts, report: DeployReport): Pro
     for (const event of events) {
       const result = transition(current, event, ports.now());
       if (result.outcome === 'illegal') return { status: 409, body: { error: result.reason } };
-      await commitTransition(tx, ports.runtime.queue, current, { ...current, ...result.execution }, result.effects, before.traceId);
+      await commitTransition(
+        tx,
+        ports.runtime.queue,
+        current,
+        { ...current, ...result.execution },
+        result.effects,
+        before.traceId,
+      );
       current = { ...current, ...result.execution };
     }
     await appendAudit(tx, {
-      executionId: before.id, traceId: before.traceId, actor: 'aaoe-action', action: 'deploy_report',
-      reason: `${report.mode}: ${report.verdict} (${report.outcome}): ${report.title}`.slice(0, 2000), data: { sha: report.sha, run: report.run?.url ?? null },
+      executionId: before.id,
+      traceId: before.traceId,
+      actor: 'aaoe-action',
+      action: 'deploy_report',
+      reason: `${report.mode}: ${report.verdict} (${report.outcome}): ${report.title}`.slice(0, 2000),
+      data: { sha: report.sha, run: report.run?.url ?? null },
     });
     return { status: 200, body: { state: current.state, applied: true } };
   });
   ports.runtime.queue.wake(QUEUES.effect);
   return answer;
 }
-

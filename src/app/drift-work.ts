@@ -20,11 +20,21 @@ import type { DeliveryJob } from './intake.js';
 
 export const DRIFT_LABEL = 'aaoe-drift';
 
-export type DriftPorts = { runtime: { db: Database }; now: () => Date; botLogin: () => Promise<string>; policyOf: (context: Context) => Promise<{ ok: true; policy: Policy } | { ok: false }> };
+export type DriftPorts = {
+  runtime: { db: Database };
+  now: () => Date;
+  botLogin: () => Promise<string>;
+  policyOf: (context: Context) => Promise<{ ok: true; policy: Policy } | { ok: false }>;
+};
 
 export type DriftOutcome = { findings: number; opened: number[]; kept: number[]; skipped?: string };
 
-export async function checkDriftOnPush(ports: DriftPorts, job: Job<DeliveryJob>, context: Context, github: GitHubAdapter): Promise<DriftOutcome | undefined> {
+export async function checkDriftOnPush(
+  ports: DriftPorts,
+  job: Job<DeliveryJob>,
+  context: Context,
+  github: GitHubAdapter,
+): Promise<DriftOutcome | undefined> {
   const db = ports.runtime.db;
   const key = `${job.key}:drift`;
   if (await isDone(db, key)) return undefined;
@@ -40,19 +50,38 @@ export async function checkDriftOnPush(ports: DriftPorts, job: Job<DeliveryJob>,
   const repository = `${owner}/${repo}`;
   const [modelRepo = '', modelPath = ''] = ref.split(':');
   const [modelOwner = '', modelName = ''] = modelRepo.split('/');
-  const modelSource = modelRepo.toLowerCase() === repository.toLowerCase() ? github : new GitHubAdapter(context.octokit as unknown as Octokit, { owner: modelOwner, repo: modelName });
+  const modelSource =
+    modelRepo.toLowerCase() === repository.toLowerCase()
+      ? github
+      : new GitHubAdapter(context.octokit as unknown as Octokit, { owner: modelOwner, repo: modelName });
   const text = await modelSource.readFile(modelPath).catch((error: { status?: number }) => {
     if (error.status === 404 || error.status === 403) return undefined;
     throw error;
   });
-  if (text === undefined) return done({ findings: 0, opened: [], kept: [], skipped: `the architecture model ${ref} cannot be read (is the app installed on ${modelRepo}?)` });
+  if (text === undefined)
+    return done({
+      findings: 0,
+      opened: [],
+      kept: [],
+      skipped: `the architecture model ${ref} cannot be read (is the app installed on ${modelRepo}?)`,
+    });
   const model = loadArchitectureModel(text, ref);
   if (!model.ok) {
-    context.log.warn({ model: ref, errors: model.errors.map(formatPlanError) }, 'the architecture model does not validate; no drift check');
-    return done({ findings: 0, opened: [], kept: [], skipped: `the architecture model ${ref} does not validate: ${formatPlanError(model.errors[0]!)}` });
+    context.log.warn(
+      { model: ref, errors: model.errors.map(formatPlanError) },
+      'the architecture model does not validate; no drift check',
+    );
+    return done({
+      findings: 0,
+      opened: [],
+      kept: [],
+      skipped: `the architecture model ${ref} does not validate: ${formatPlanError(model.errors[0]!)}`,
+    });
   }
   const after = job.data.push?.after ?? undefined;
-  const findings = await checkDrift(model.model, repository, (r, path) => (r.toLowerCase() === repository.toLowerCase() ? github.readFile(path, after) : Promise.resolve(undefined)));
+  const findings = await checkDrift(model.model, repository, (r, path) =>
+    r.toLowerCase() === repository.toLowerCase() ? github.readFile(path, after) : Promise.resolve(undefined),
+  );
   await recordDriftCheck(db, repository, job.data.installationId, ports.now());
   const bot = await ports.botLogin();
   const opened: number[] = [];
@@ -79,7 +108,16 @@ export async function scheduleDriftChecks(runtime: { db: Database; queue: JobQue
     for (const row of rows) {
       const [owner = '', name = ''] = row.repo.split('/');
       const id = `drift-check:${row.repo}:${day}`;
-      const job: DeliveryJob = { id, name: 'push', action: null, installationId: row.installationId, repository: { owner, name }, sender: null, senderType: null, push: { after: null } };
+      const job: DeliveryJob = {
+        id,
+        name: 'push',
+        action: null,
+        installationId: row.installationId,
+        repository: { owner, name },
+        sender: null,
+        senderType: null,
+        push: { after: null },
+      };
       await runtime.queue.enqueue(tx, QUEUES.delivery, `delivery:${id}`, job);
     }
   });
@@ -88,7 +126,15 @@ export async function scheduleDriftChecks(runtime: { db: Database; queue: JobQue
 }
 
 /** The open drift issue of a finding: found by its marker, or opened by the job that holds the finding's claim. */
-async function issueFor(db: Database, github: GitHubAdapter, bot: string, repository: string, finding: DriftFinding, jobKey: string, now: Date): Promise<{ number: number; created: boolean } | undefined> {
+async function issueFor(
+  db: Database,
+  github: GitHubAdapter,
+  bot: string,
+  repository: string,
+  finding: DriftFinding,
+  jobKey: string,
+  now: Date,
+): Promise<{ number: number; created: boolean } | undefined> {
   const open = await github.findOpenIssueWithMarker(driftMarker(finding.fingerprint), DRIFT_LABEL, bot);
   if (open) {
     await db.transaction((tx) => recordDriftIssue(tx, repository, finding.fingerprint, jobKey, open.number));

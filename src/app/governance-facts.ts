@@ -61,7 +61,10 @@ export class CommitsNotCaughtUpError extends Error {}
  * - the list holds GitHub's maximum (250) and the head is not in it: the pull request has more commits than GitHub
  *   lists; the first 250 are what can be seen (docs/agents.md says so).
  */
-async function commitsOfHead(github: Pick<GitHubAdapter, 'listPullRequestCommits' | 'getPullRequest'>, pr: PullRequestFacts): Promise<PullRequestCommit[]> {
+async function commitsOfHead(
+  github: Pick<GitHubAdapter, 'listPullRequestCommits' | 'getPullRequest'>,
+  pr: PullRequestFacts,
+): Promise<PullRequestCommit[]> {
   const listed = (await github.listPullRequestCommits(pr.number)).slice(0, MAX_COMMITS);
   const head = pr.headSha.toLowerCase();
   const at = listed.findIndex((c) => c.sha.toLowerCase() === head);
@@ -69,7 +72,9 @@ async function commitsOfHead(github: Pick<GitHubAdapter, 'listPullRequestCommits
   if (listed.length >= MAX_COMMITS) return listed;
   const now = await github.getPullRequest(pr.number);
   if (now.headSha.toLowerCase() === head) {
-    throw new CommitsNotCaughtUpError(`GitHub lists the commits of ${pr.number} up to ${listed.at(-1)?.sha.slice(0, 7) ?? 'none'}, not yet up to its head ${head.slice(0, 7)}: retried`);
+    throw new CommitsNotCaughtUpError(
+      `GitHub lists the commits of ${pr.number} up to ${listed.at(-1)?.sha.slice(0, 7) ?? 'none'}, not yet up to its head ${head.slice(0, 7)}: retried`,
+    );
   }
   return [];
 }

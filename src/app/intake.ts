@@ -53,7 +53,17 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
   const installationId = payload.installation?.id;
   // an installation delivery names no repository: its job is the repositories to onboard, under the account
   const onboarding = onboardingRequest(name, payload);
-  if (onboarding && typeof installationId === 'number') return { id, name, action: payload.action, installationId, repository: { owner: onboarding.account, name: '' }, sender: payload.sender?.login ?? null, senderType: payload.sender?.type ?? null, onboarding };
+  if (onboarding && typeof installationId === 'number')
+    return {
+      id,
+      name,
+      action: payload.action,
+      installationId,
+      repository: { owner: onboarding.account, name: '' },
+      sender: payload.sender?.login ?? null,
+      senderType: payload.sender?.type ?? null,
+      onboarding,
+    };
   const repository = payload.repository;
   if (typeof installationId !== 'number' || !repository?.owner?.login || !repository?.name) return undefined;
   const base = {
@@ -68,46 +78,93 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
   if (name === 'issues') {
     // an `issues` delivery about a pull request is not issue work
     if (!payload.issue || payload.issue.pull_request || typeof payload.issue.number !== 'number') return undefined;
-    const labels = ((payload.issue.labels ?? []) as Array<{ name?: unknown }>).map((l) => l.name).filter((l): l is string => typeof l === 'string');
+    const labels = ((payload.issue.labels ?? []) as Array<{ name?: unknown }>)
+      .map((l) => l.name)
+      .filter((l): l is string => typeof l === 'string');
     const label = typeof payload.label?.name === 'string' ? { label: payload.label.name } : {};
-    const text = typeof payload.issue.title === 'string' ? { textSha256: issueTextDigest({ title: payload.issue.title, body: typeof payload.issue.body === 'string' ? payload.issue.body : null }) } : {};
+    const text =
+      typeof payload.issue.title === 'string'
+        ? {
+            textSha256: issueTextDigest({
+              title: payload.issue.title,
+              body: typeof payload.issue.body === 'string' ? payload.issue.body : null,
+            }),
+          }
+        : {};
     return { ...base, issue: { number: payload.issue.number, labels, ...label, ...text } };
   }
   if (name === 'pull_request' && payload.action === 'closed') {
     // only a merge matters (it starts the deployment); a pull request closed unmerged changes nothing
     const sha = payload.pull_request?.merged === true ? payload.pull_request.merge_commit_sha : undefined;
-    return typeof sha === 'string' ? { ...base, pullRequest: toPullRequestFacts(payload.pull_request), mergedSha: sha } : undefined;
+    return typeof sha === 'string'
+      ? { ...base, pullRequest: toPullRequestFacts(payload.pull_request), mergedSha: sha }
+      : undefined;
   }
-  if ((name === 'pull_request' || name === 'pull_request_review') && payload.pull_request) return { ...base, pullRequest: toPullRequestFacts(payload.pull_request) };
+  if ((name === 'pull_request' || name === 'pull_request_review') && payload.pull_request)
+    return { ...base, pullRequest: toPullRequestFacts(payload.pull_request) };
   if (name === 'deployment_protection_rule') {
     // the callback URL names the workflow run to review: .../actions/runs/{run_id}/deployment_protection_rule
-    const runId = Number(/\/actions\/runs\/(\d+)\/deployment_protection_rule$/.exec(String(payload.deployment_callback_url ?? ''))?.[1]);
-    if (!Number.isSafeInteger(runId) || typeof payload.environment !== 'string' || typeof payload.deployment?.sha !== 'string') return undefined;
-    const numbers = ((payload.pull_requests ?? []) as Array<{ number?: unknown }>).map((p) => p.number).filter((n): n is number => typeof n === 'number');
-    return { ...base, protection: { environment: payload.environment, runId, sha: payload.deployment.sha, pullRequestNumbers: numbers } };
+    const runId = Number(
+      /\/actions\/runs\/(\d+)\/deployment_protection_rule$/.exec(String(payload.deployment_callback_url ?? ''))?.[1],
+    );
+    if (
+      !Number.isSafeInteger(runId) ||
+      typeof payload.environment !== 'string' ||
+      typeof payload.deployment?.sha !== 'string'
+    )
+      return undefined;
+    const numbers = ((payload.pull_requests ?? []) as Array<{ number?: unknown }>)
+      .map((p) => p.number)
+      .filter((n): n is number => typeof n === 'number');
+    return {
+      ...base,
+      protection: { environment: payload.environment, runId, sha: payload.deployment.sha, pullRequestNumbers: numbers },
+    };
   }
   if (name === 'push') {
     // a push to the default branch is checked for architecture drift (when the policy names a model)
     const branch = repository.default_branch;
-    if (typeof branch !== 'string' || payload.ref !== `refs/heads/${branch}` || payload.deleted === true || typeof payload.after !== 'string') return undefined;
+    if (
+      typeof branch !== 'string' ||
+      payload.ref !== `refs/heads/${branch}` ||
+      payload.deleted === true ||
+      typeof payload.after !== 'string'
+    )
+      return undefined;
     return { ...base, push: { after: payload.after } };
   }
   if (name === 'issue_comment') {
     // most comments are conversation: only one with a line that starts with /aaoe becomes a job
     const c = payload.comment;
-    if (typeof c?.id !== 'number' || typeof payload.issue?.number !== 'number' || !/^[ \t]*\/aaoe/im.test(String(c.body ?? ''))) return undefined;
-    return { ...base, comment: { id: c.id, number: payload.issue.number, onPullRequest: !!payload.issue.pull_request } };
+    if (
+      typeof c?.id !== 'number' ||
+      typeof payload.issue?.number !== 'number' ||
+      !/^[ \t]*\/aaoe/im.test(String(c.body ?? ''))
+    )
+      return undefined;
+    return {
+      ...base,
+      comment: { id: c.id, number: payload.issue.number, onPullRequest: !!payload.issue.pull_request },
+    };
   }
   if (name === 'check_run' && payload.check_run?.name !== CHECK_NAME) return undefined;
   if (name === 'check_run' && payload.action === 'requested_action') {
-    const numbers = ((payload.check_run.pull_requests ?? []) as Array<{ number?: unknown }>).map((p) => p.number).filter((n): n is number => typeof n === 'number');
+    const numbers = ((payload.check_run.pull_requests ?? []) as Array<{ number?: unknown }>)
+      .map((p) => p.number)
+      .filter((n): n is number => typeof n === 'number');
     const identifier = payload.requested_action?.identifier;
     if (typeof identifier !== 'string' || typeof payload.check_run.id !== 'number') return undefined;
-    return { ...base, pullRequestNumbers: numbers, button: { identifier, checkRunId: payload.check_run.id, headSha: String(payload.check_run.head_sha) } };
+    return {
+      ...base,
+      pullRequestNumbers: numbers,
+      button: { identifier, checkRunId: payload.check_run.id, headSha: String(payload.check_run.head_sha) },
+    };
   }
   const suite = name === 'check_run' ? payload.check_run : name === 'check_suite' ? payload.check_suite : undefined;
   if (!suite) return undefined;
-  const numbers = ((suite.pull_requests ?? []) as Array<{ number?: unknown }>).map((p) => p.number).filter((n): n is number => typeof n === 'number');
+  const numbers = ((suite.pull_requests ?? []) as Array<{ number?: unknown }>)
+    .map((p) => p.number)
+    .filter((n): n is number => typeof n === 'number');
   return { ...base, pullRequestNumbers: numbers };
 }
 
@@ -237,8 +294,15 @@ export class Intake {
       const moved = await this.runtime.db.transaction(async (tx) => {
         const rows = await takeUnqueued<DeliveryJob>(tx, limit);
         if (rows.length === 0) return 0;
-        await this.runtime.queue.enqueueMany(tx, QUEUES.delivery, rows.map(({ id, job }) => ({ key: `delivery:${id}`, data: job })));
-        await markQueued(tx, rows.map(({ id }) => id));
+        await this.runtime.queue.enqueueMany(
+          tx,
+          QUEUES.delivery,
+          rows.map(({ id, job }) => ({ key: `delivery:${id}`, data: job })),
+        );
+        await markQueued(
+          tx,
+          rows.map(({ id }) => id),
+        );
         return rows.length;
       });
       total += moved;
@@ -265,7 +329,16 @@ export class Intake {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, this.options.maxBatch ?? 500);
         try {
-          const inserted = await recordDeliveries(this.runtime.db, batch.map(({ job }) => ({ id: job.id, event: job.name, action: job.action, installationId: job.installationId, job })));
+          const inserted = await recordDeliveries(
+            this.runtime.db,
+            batch.map(({ job }) => ({
+              id: job.id,
+              event: job.name,
+              action: job.action,
+              installationId: job.installationId,
+              job,
+            })),
+          );
           // a delivery sent twice within one batch is recorded for its first copy only
           const firsts = new Set(batch.filter(({ job }) => inserted.delete(job.id)));
           for (const item of batch) item.resolve(firsts.has(item));

@@ -19,7 +19,9 @@ export type ConfigSource = { owner: string; repo: string; path: string };
  * The policy, or why it does not validate; `sources`: every file read to build it (a push to the default branch of
  * any of their repositories drops the cached policy, src/app/policy-cache.ts).
  */
-export type RepoPolicy = ({ ok: true; policy: Policy; source: string } | { ok: false; errors: PolicyError[] }) & { sources?: ConfigSource[] };
+export type RepoPolicy = ({ ok: true; policy: Policy; source: string } | { ok: false; errors: PolicyError[] }) & {
+  sources?: ConfigSource[];
+};
 
 /**
  * Reads `.github/aaoe.yml` from the default branch through Probot's `context.config` (which follows
@@ -35,12 +37,23 @@ export async function loadRepoPolicy(context: Context, presets: Presets): Promis
   if (merged === null || merged === undefined) {
     const resolved = resolvePolicy({ policy: { extends: DEFAULT_PRESET } }, presets);
     if (!resolved.ok) throw new Error(`the ${DEFAULT_PRESET} preset does not resolve: ${resolved.errors[0]?.message}`);
-    return { ok: true, policy: resolved.policy, source: `the \`${DEFAULT_PRESET}\` preset (no \`${CONFIG_PATH}\` on the default branch)`, sources };
+    return {
+      ok: true,
+      policy: resolved.policy,
+      source: `the \`${DEFAULT_PRESET}\` preset (no \`${CONFIG_PATH}\` on the default branch)`,
+      sources,
+    };
   }
 
   // resolvePolicy validates what it is given (as written: every key optional until merged with its preset)
   const resolved = resolvePolicy({ policy: merged as PolicyAsWritten, file: CONFIG_PATH }, presets);
-  if (resolved.ok) return { ok: true, policy: withConfigFiles(resolved.policy, extendedFiles(sources, owner, repo)), source: `\`${CONFIG_PATH}\` on the default branch`, sources };
+  if (resolved.ok)
+    return {
+      ok: true,
+      policy: withConfigFiles(resolved.policy, extendedFiles(sources, owner, repo)),
+      source: `\`${CONFIG_PATH}\` on the default branch`,
+      sources,
+    };
   return { ...(await positionedErrors(context, presets, resolved.errors[0]?.message)), sources };
 }
 
@@ -65,7 +78,8 @@ async function readConfig(context: Context): Promise<{ merged: unknown; sources:
 
 /** The files of this repository, other than its own config file, that the configuration builds on (`_extends`). */
 export function extendedFiles(sources: readonly ConfigSource[], owner: string, repo: string): string[] {
-  const here = (s: ConfigSource) => s.owner.toLowerCase() === owner.toLowerCase() && s.repo.toLowerCase() === repo.toLowerCase();
+  const here = (s: ConfigSource) =>
+    s.owner.toLowerCase() === owner.toLowerCase() && s.repo.toLowerCase() === repo.toLowerCase();
   return [...new Set(sources.filter((s) => here(s) && s.path !== CONFIG_PATH).map((s) => s.path))];
 }
 
@@ -87,7 +101,8 @@ async function positionedErrors(context: Context, presets: Presets, cause: unkno
     if (!resolved.ok) return { ok: false, errors: resolved.errors };
   }
   // The repository's own file is fine (or absent): the problem is in what it extends.
-  const message = cause instanceof Error ? cause.message : cause ? String(cause) : 'the merged configuration does not validate';
+  const message =
+    cause instanceof Error ? cause.message : cause ? String(cause) : 'the merged configuration does not validate';
   return {
     ok: false,
     errors: [

@@ -4,7 +4,13 @@ import { EXECUTION_STATES, POLICY_CONCLUSIONS } from '../execution/transition.js
 import type { Octokit } from '../github/github-adapter.js';
 import type { SqlExecutor } from '../store/database.js';
 import { QUEUES } from '../store/job-queue.js';
-import { AGENT_LIMIT, OUTCOMES, agentFiguresCte, summarizeAgentFigures, type AgentFigureRow } from '../store/agent-figures.js';
+import {
+  AGENT_LIMIT,
+  OUTCOMES,
+  agentFiguresCte,
+  summarizeAgentFigures,
+  type AgentFigureRow,
+} from '../store/agent-figures.js';
 
 /**
  * Prometheus metrics of AAOE, on a registry of their own (never prom-client's global one).
@@ -48,7 +54,10 @@ export type StoreSnapshot = {
 const CONCLUSION_PATTERN = `^[a-z_]+ -> [a-z_]+: (${POLICY_CONCLUSIONS.join('|')}):`;
 
 /** Reads everything the metrics need from the store in one statement (one snapshot, one round trip). */
-export async function readStoreSnapshot(db: SqlExecutor, options: { jobSchema: string; latencyWindowSeconds: number }): Promise<StoreSnapshot> {
+export async function readStoreSnapshot(
+  db: SqlExecutor,
+  options: { jobSchema: string; latencyWindowSeconds: number },
+): Promise<StoreSnapshot> {
   if (!/^[a-z_][a-z0-9_]*$/.test(options.jobSchema)) throw new Error(`not a schema name: ${options.jobSchema}`);
   const job = `${options.jobSchema}.job`;
   const { rows } = await db.query<{ snapshot: StoreSnapshot }>(
@@ -84,7 +93,14 @@ export async function readStoreSnapshot(db: SqlExecutor, options: { jobSchema: s
        'modelCalls', (SELECT coalesce(json_agg(m), '[]') FROM model_totals m),
        'agents', (SELECT coalesce(json_agg(a), '[]') FROM agent_figures a)
      ) AS snapshot`,
-    [QUEUE_NAMES, options.latencyWindowSeconds, CONCLUSION_PATTERN, LATENCY_QUANTILES.filter((q) => q < 1), null, AGENT_LIMIT],
+    [
+      QUEUE_NAMES,
+      options.latencyWindowSeconds,
+      CONCLUSION_PATTERN,
+      LATENCY_QUANTILES.filter((q) => q < 1),
+      null,
+      AGENT_LIMIT,
+    ],
   );
   const snapshot = rows[0]?.snapshot;
   if (!snapshot) throw new Error('the metrics query returned no row');
@@ -106,7 +122,10 @@ type HeaderValue = string | number | readonly string[] | undefined | null;
  * `x-ratelimit-*` headers (by `x-ratelimit-resource`, default `core`). Call it from an Octokit hook
  * (`instrumentOctokit` does). A response without a status (a network error) counts as status `error`.
  */
-export function recordGitHubResponse(status: number | undefined, headers: Readonly<Record<string, HeaderValue>> | undefined = {}): void {
+export function recordGitHubResponse(
+  status: number | undefined,
+  headers: Readonly<Record<string, HeaderValue>> | undefined = {},
+): void {
   const key = typeof status === 'number' && Number.isInteger(status) ? String(status) : 'error';
   github.responses.set(key, (github.responses.get(key) ?? 0) + 1);
   const header = (name: string): string | undefined => {
@@ -124,7 +143,11 @@ export function recordGitHubResponse(status: number | undefined, headers: Readon
   const resource = header('x-ratelimit-resource') ?? 'core';
   const limit = number('x-ratelimit-limit');
   const reset = number('x-ratelimit-reset');
-  github.rateLimits.set(resource, { remaining, ...(limit !== undefined ? { limit } : {}), ...(reset !== undefined ? { reset } : {}) });
+  github.rateLimits.set(resource, {
+    remaining,
+    ...(limit !== undefined ? { limit } : {}),
+    ...(reset !== undefined ? { reset } : {}),
+  });
 }
 
 const instrumented = new WeakSet<object>();
@@ -136,7 +159,9 @@ const instrumented = new WeakSet<object>();
 export function instrumentOctokit<T extends Pick<Octokit, 'hook'>>(octokit: T): T {
   if (instrumented.has(octokit)) return octokit;
   instrumented.add(octokit);
-  octokit.hook.after('request', (response) => recordGitHubResponse(response.status, response.headers as Record<string, HeaderValue>));
+  octokit.hook.after('request', (response) =>
+    recordGitHubResponse(response.status, response.headers as Record<string, HeaderValue>),
+  );
   octokit.hook.error('request', (error) => {
     const failed = error as { status?: number; response?: { headers?: Record<string, HeaderValue> } };
     recordGitHubResponse(failed.status, failed.response?.headers);
@@ -177,33 +202,127 @@ export function createMetrics(options: MetricsOptions = {}): AaoeMetrics {
   const registers = [registry];
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
-  const deliveries = new Counter({ name: 'aaoe_deliveries_total', help: 'Webhook deliveries recorded (after de-duplication by X-GitHub-Delivery), by event.', labelNames: ['event'], registers });
-  const deliveriesWaiting = new Gauge({ name: 'aaoe_deliveries_waiting', help: 'Deliveries recorded and acknowledged but not yet moved into the job queue.', registers });
-  const jobs = new Gauge({ name: 'aaoe_jobs', help: 'Jobs in the job queue (pg-boss) by queue and state; completed jobs stay until pg-boss archives them.', labelNames: ['queue', 'state'], registers });
+  const deliveries = new Counter({
+    name: 'aaoe_deliveries_total',
+    help: 'Webhook deliveries recorded (after de-duplication by X-GitHub-Delivery), by event.',
+    labelNames: ['event'],
+    registers,
+  });
+  const deliveriesWaiting = new Gauge({
+    name: 'aaoe_deliveries_waiting',
+    help: 'Deliveries recorded and acknowledged but not yet moved into the job queue.',
+    registers,
+  });
+  const jobs = new Gauge({
+    name: 'aaoe_jobs',
+    help: 'Jobs in the job queue (pg-boss) by queue and state; completed jobs stay until pg-boss archives them.',
+    labelNames: ['queue', 'state'],
+    registers,
+  });
   const jobLatency = new Gauge({
     name: 'aaoe_job_latency_seconds',
     help: `Seconds from a job's creation to its completion (waits and retries included), quantiles over the jobs completed in the last ${latencyWindowSeconds} s, by queue; quantile 1 is the slowest.`,
     labelNames: ['queue', 'quantile'],
     registers,
   });
-  const jobLatencyJobs = new Gauge({ name: 'aaoe_job_latency_window_jobs', help: `Jobs completed in the last ${latencyWindowSeconds} s (those aaoe_job_latency_seconds is computed over), by queue.`, labelNames: ['queue'], registers });
-  const executions = new Gauge({ name: 'aaoe_executions', help: 'Executions by their current state.', labelNames: ['state'], registers });
-  const evaluations = new Counter({ name: 'aaoe_policy_evaluations_total', help: 'Policy evaluations (the aaoe/policy check run) recorded in the audit log, by conclusion.', labelNames: ['conclusion'], registers });
-  const modelCalls = new Counter({ name: 'aaoe_model_calls_total', help: 'Model requests made (or passed over) by the model router, by model and outcome.', labelNames: ['model', 'outcome'], registers });
-  const modelTokens = new Counter({ name: 'aaoe_model_tokens_total', help: 'Tokens the model endpoints reported, by model and kind (input or output).', labelNames: ['model', 'kind'], registers });
-  const modelCost = new Counter({ name: 'aaoe_model_cost_usd_total', help: 'What the model calls cost in US dollars, by model.', labelNames: ['model'], registers });
+  const jobLatencyJobs = new Gauge({
+    name: 'aaoe_job_latency_window_jobs',
+    help: `Jobs completed in the last ${latencyWindowSeconds} s (those aaoe_job_latency_seconds is computed over), by queue.`,
+    labelNames: ['queue'],
+    registers,
+  });
+  const executions = new Gauge({
+    name: 'aaoe_executions',
+    help: 'Executions by their current state.',
+    labelNames: ['state'],
+    registers,
+  });
+  const evaluations = new Counter({
+    name: 'aaoe_policy_evaluations_total',
+    help: 'Policy evaluations (the aaoe/policy check run) recorded in the audit log, by conclusion.',
+    labelNames: ['conclusion'],
+    registers,
+  });
+  const modelCalls = new Counter({
+    name: 'aaoe_model_calls_total',
+    help: 'Model requests made (or passed over) by the model router, by model and outcome.',
+    labelNames: ['model', 'outcome'],
+    registers,
+  });
+  const modelTokens = new Counter({
+    name: 'aaoe_model_tokens_total',
+    help: 'Tokens the model endpoints reported, by model and kind (input or output).',
+    labelNames: ['model', 'kind'],
+    registers,
+  });
+  const modelCost = new Counter({
+    name: 'aaoe_model_cost_usd_total',
+    help: 'What the model calls cost in US dollars, by model.',
+    labelNames: ['model'],
+    registers,
+  });
   // per agent (src/store/agent-figures.ts): gauges, as an execution moves from one outcome to another and a declaration can change
-  const agentExecutions = new Gauge({ name: 'aaoe_agent_executions', help: `Executions per agent by outcome (open, merged, refused, rolled_back, failed); the ${AGENT_LIMIT} agents with the most executions are named, the rest are (other).`, labelNames: ['agent', 'outcome'], registers });
-  const agentSpendUsd = new Gauge({ name: 'aaoe_agent_spend_usd', help: "Spend per agent in US dollars: kind measured (AAOE's own model calls) or declared (what the agents' pull requests declared, never measured).", labelNames: ['agent', 'kind'], registers });
-  const agentSpendTokens = new Gauge({ name: 'aaoe_agent_spend_tokens', help: 'Tokens per agent: kind measured (AAOE\'s own model calls) or declared (what the agents\' pull requests declared).', labelNames: ['agent', 'kind'], registers });
-  const githubResponses = new Counter({ name: 'aaoe_github_requests_total', help: 'GitHub API requests made by this process, by response status (error: no response).', labelNames: ['status'], registers });
-  const rateRemaining = new Gauge({ name: 'aaoe_github_rate_limit_remaining', help: 'Requests left in the current GitHub rate-limit window, as the latest response to this process said, by resource.', labelNames: ['resource'], registers });
-  const rateLimit = new Gauge({ name: 'aaoe_github_rate_limit_limit', help: 'Requests allowed per GitHub rate-limit window, as the latest response to this process said, by resource.', labelNames: ['resource'], registers });
-  const rateReset = new Gauge({ name: 'aaoe_github_rate_limit_reset_timestamp_seconds', help: 'When the current GitHub rate-limit window ends (Unix time), by resource.', labelNames: ['resource'], registers });
+  const agentExecutions = new Gauge({
+    name: 'aaoe_agent_executions',
+    help: `Executions per agent by outcome (open, merged, refused, rolled_back, failed); the ${AGENT_LIMIT} agents with the most executions are named, the rest are (other).`,
+    labelNames: ['agent', 'outcome'],
+    registers,
+  });
+  const agentSpendUsd = new Gauge({
+    name: 'aaoe_agent_spend_usd',
+    help: "Spend per agent in US dollars: kind measured (AAOE's own model calls) or declared (what the agents' pull requests declared, never measured).",
+    labelNames: ['agent', 'kind'],
+    registers,
+  });
+  const agentSpendTokens = new Gauge({
+    name: 'aaoe_agent_spend_tokens',
+    help: "Tokens per agent: kind measured (AAOE's own model calls) or declared (what the agents' pull requests declared).",
+    labelNames: ['agent', 'kind'],
+    registers,
+  });
+  const githubResponses = new Counter({
+    name: 'aaoe_github_requests_total',
+    help: 'GitHub API requests made by this process, by response status (error: no response).',
+    labelNames: ['status'],
+    registers,
+  });
+  const rateRemaining = new Gauge({
+    name: 'aaoe_github_rate_limit_remaining',
+    help: 'Requests left in the current GitHub rate-limit window, as the latest response to this process said, by resource.',
+    labelNames: ['resource'],
+    registers,
+  });
+  const rateLimit = new Gauge({
+    name: 'aaoe_github_rate_limit_limit',
+    help: 'Requests allowed per GitHub rate-limit window, as the latest response to this process said, by resource.',
+    labelNames: ['resource'],
+    registers,
+  });
+  const rateReset = new Gauge({
+    name: 'aaoe_github_rate_limit_reset_timestamp_seconds',
+    help: 'When the current GitHub rate-limit window ends (Unix time), by resource.',
+    labelNames: ['resource'],
+    registers,
+  });
 
   const apply = (snapshot: StoreSnapshot) => {
     // Every metric is rebuilt from the snapshot: a label set that vanished from the store vanishes here too.
-    for (const metric of [deliveries, deliveriesWaiting, jobs, jobLatency, jobLatencyJobs, executions, evaluations, modelCalls, modelTokens, modelCost, agentExecutions, agentSpendUsd, agentSpendTokens]) metric.reset();
+    for (const metric of [
+      deliveries,
+      deliveriesWaiting,
+      jobs,
+      jobLatency,
+      jobLatencyJobs,
+      executions,
+      evaluations,
+      modelCalls,
+      modelTokens,
+      modelCost,
+      agentExecutions,
+      agentSpendUsd,
+      agentSpendTokens,
+    ])
+      metric.reset();
     let waiting = 0;
     for (const row of snapshot.deliveries) {
       deliveries.inc({ event: row.event }, row.n);
@@ -218,7 +337,8 @@ export function createMetrics(options: MetricsOptions = {}): AaoeMetrics {
       jobLatencyJobs.set({ queue: row.queue }, row.n);
       LATENCY_QUANTILES.forEach((quantile, i) => {
         const value = quantile === 1 ? row.max : row.quantiles[i];
-        if (typeof value === 'number' && Number.isFinite(value)) jobLatency.set({ queue: row.queue, quantile: String(quantile) }, value);
+        if (typeof value === 'number' && Number.isFinite(value))
+          jobLatency.set({ queue: row.queue, quantile: String(quantile) }, value);
       });
     }
     for (const state of EXECUTION_STATES) executions.set({ state }, 0);

@@ -1,9 +1,23 @@
 import type { GitHubAdapter } from '../github/github-adapter.js';
 import { classifyGitHubError } from '../github/github-errors.js';
-import { destinationServes, GITHUB_DESTINATION, type GitHubTarget, type NotificationsPolicy, type NotifyDestinations, type NotifyEvent, type SelfHealPolicy } from '../notify/config.js';
+import {
+  destinationServes,
+  GITHUB_DESTINATION,
+  type GitHubTarget,
+  type NotificationsPolicy,
+  type NotifyDestinations,
+  type NotifyEvent,
+  type SelfHealPolicy,
+} from '../notify/config.js';
 import { DEBUG_LABEL, debugIssueMarker, renderDebugIssue } from '../notify/debug-issue.js';
 import { deliveryIdFor, safeUrl, type Notification } from '../notify/message.js';
-import { sendGitHubComment, sendToDestination, type FetchLike, type SendOutcome, type SendTiming } from '../notify/senders.js';
+import {
+  sendGitHubComment,
+  sendToDestination,
+  type FetchLike,
+  type SendOutcome,
+  type SendTiming,
+} from '../notify/senders.js';
 import { appendAudit, showExecution } from '../store/audit-log.js';
 import type { Database, SqlExecutor } from '../store/database.js';
 import { latestDeployReport } from '../store/deploy-reports.js';
@@ -38,22 +52,42 @@ export type NotifyPorts = {
    * `selfHeal: propose-fix`: starts agent work on the debug issue, the consent being the policy's (a label the app
    * applies is never consent, so the issue's own webhooks start nothing). Absent: the debug issue is only labelled.
    */
-  startFix?: (execution: ExecutionRecord, issue: { number: number; title: string; htmlUrl: string }, key: string, traceId: string) => Promise<{ outcome: string; executionId?: string }>;
+  startFix?: (
+    execution: ExecutionRecord,
+    issue: { number: number; title: string; htmlUrl: string },
+    key: string,
+    traceId: string,
+  ) => Promise<{ outcome: string; executionId?: string }>;
   /** Tests: another fetch, another way of waiting between attempts. */
   fetch?: FetchLike;
   sleep?: (ms: number) => Promise<void>;
 };
 
 /** What of the policy notifications read (`Policy` has it). Undefined: the policy does not validate (nothing routed). */
-export type NotifyPolicy = { notifications: NotificationsPolicy; selfHeal?: SelfHealPolicy; trigger: { label: string } };
+export type NotifyPolicy = {
+  notifications: NotificationsPolicy;
+  selfHeal?: SelfHealPolicy;
+  trigger: { label: string };
+};
 
 /** The GitHub calls notifications make. */
 export type NotifyGitHub = Pick<GitHubAdapter, 'upsertComment' | 'createIssue' | 'findOpenIssueWithMarker'>;
 
 /** One destination's result, as the job's outcome records it. */
-export type DeliveryResult = { destination: string; delivered: boolean; attempts: number; error?: string; already?: true };
+export type DeliveryResult = {
+  destination: string;
+  delivered: boolean;
+  attempts: number;
+  error?: string;
+  already?: true;
+};
 
-export type NotifyResult = { event: string; delivered: string[]; failed: Array<{ destination: string; error: string }>; skipped?: string };
+export type NotifyResult = {
+  event: string;
+  delivered: string[];
+  failed: Array<{ destination: string; error: string }>;
+  skipped?: string;
+};
 
 /** The audit actions whose reason explains an event (the transition that emitted the effect appended them). */
 const EXPLAINED_BY: Record<NotifyEvent, readonly string[]> = {
@@ -66,7 +100,14 @@ const EXPLAINED_BY: Record<NotifyEvent, readonly string[]> = {
 };
 
 /** The `notify` effect: sends `about` along the policy's routes; marks the job done with what happened. Never throws for a notifier. */
-export async function notify(ports: NotifyPorts, job: Job<EffectJob>, execution: ExecutionRecord, about: NotifyEvent, policy: NotifyPolicy | undefined, github: NotifyGitHub): Promise<NotifyResult> {
+export async function notify(
+  ports: NotifyPorts,
+  job: Job<EffectJob>,
+  execution: ExecutionRecord,
+  about: NotifyEvent,
+  policy: NotifyPolicy | undefined,
+  github: NotifyGitHub,
+): Promise<NotifyResult> {
   const db = ports.runtime.db;
   if (await isDone(db, job.key)) return { event: about, delivered: [], failed: [], skipped: 'done already' };
   const result = await deliver(ports, job.key, execution, about, policy, github, null);
@@ -74,7 +115,9 @@ export async function notify(ports: NotifyPorts, job: Job<EffectJob>, execution:
     if (!(await markDone(tx, job.key, execution.id, result))) return;
     if (result.delivered.length === 0 && result.failed.length === 0 && !result.skipped) return;
     await appendAudit(tx, {
-      executionId: execution.id, traceId: job.data.traceId, actor: 'aaoe',
+      executionId: execution.id,
+      traceId: job.data.traceId,
+      actor: 'aaoe',
       // a notification the routes would have sent but could not even try is said, never dropped in silence
       action: result.skipped ? 'notification_skipped' : result.failed.length > 0 ? 'notification_failed' : 'notified',
       reason: (result.skipped ? `${result.event}: not sent: ${result.skipped}` : describe(result)).slice(0, 2000),
@@ -102,7 +145,13 @@ async function deliver(
   github: NotifyGitHub,
   debugIssue: Notification['debugIssue'],
 ): Promise<NotifyResult> {
-  if (!policy) return { event: about, delivered: [], failed: [], skipped: 'the repository policy does not validate: its routes are unknown' };
+  if (!policy)
+    return {
+      event: about,
+      delivered: [],
+      failed: [],
+      skipped: 'the repository policy does not validate: its routes are unknown',
+    };
   const routes = policy.notifications.filter((r) => r.on.includes(about));
   if (routes.length === 0) return { event: about, delivered: [], failed: [] };
   const db = ports.runtime.db;
@@ -111,8 +160,16 @@ async function deliver(
     key,
     event: about,
     repository: execution.repo,
-    execution: { id: execution.id, state: execution.state, traceId: execution.traceId, headSha: execution.headSha ?? null },
-    pullRequest: execution.pullRequest !== null ? { number: execution.pullRequest, url: execution.subject?.htmlUrl ?? null } : null,
+    execution: {
+      id: execution.id,
+      state: execution.state,
+      traceId: execution.traceId,
+      headSha: execution.headSha ?? null,
+    },
+    pullRequest:
+      execution.pullRequest !== null
+        ? { number: execution.pullRequest, url: execution.subject?.htmlUrl ?? null }
+        : null,
     issue: execution.issue !== null ? { number: execution.issue, url: execution.work?.issue.htmlUrl ?? null } : null,
     reason: await reasonFor(db, execution, about, report),
     runUrl: safeUrl((report?.run as { url?: unknown } | undefined)?.url),
@@ -144,16 +201,25 @@ async function deliver(
       continue;
     }
     // a destination scoped to other repositories is not this one's to use (and is not named to it)
-    const open = Object.entries(ports.destinations.destinations).filter(([, d]) => destinationServes(d, execution.repo));
+    const open = Object.entries(ports.destinations.destinations).filter(([, d]) =>
+      destinationServes(d, execution.repo),
+    );
     const destination = ports.destinations.destinations[route.to];
     const error = destination
       ? `the operator's destination "${route.to}" is not open to ${execution.repo} (its \`repositories\` in AAOE_NOTIFY_DESTINATIONS do not list it)`
       : `no destination "${route.to}": the operator's AAOE_NOTIFY_DESTINATIONS does not define it (defined: ${open.map(([name]) => name).join(', ') || 'none'})`;
     const usable = destination && destinationServes(destination, execution.repo) ? destination : undefined;
-    sends.set(route.to, usable ? () => sendToDestination(route.to, usable, notification, timing, ports.fetch) : async () => ({ ok: false, attempts: 0, status: null, error }));
+    sends.set(
+      route.to,
+      usable
+        ? () => sendToDestination(route.to, usable, notification, timing, ports.fetch)
+        : async () => ({ ok: false, attempts: 0, status: null, error }),
+    );
   }
-  const comment = async (issueNumber: number, marker: string, body: string) => github.upsertComment(issueNumber, marker, body, await ports.botLogin());
-  for (const [name, target] of comments) sends.set(name, () => sendGitHubComment(comment, target.number, notification, [...target.mentions], timing));
+  const comment = async (issueNumber: number, marker: string, body: string) =>
+    github.upsertComment(issueNumber, marker, body, await ports.botLogin());
+  for (const [name, target] of comments)
+    sends.set(name, () => sendGitHubComment(comment, target.number, notification, [...target.mentions], timing));
 
   const results = await Promise.all(
     [...sends].map(async ([name, send]): Promise<DeliveryResult> => {
@@ -163,21 +229,41 @@ async function deliver(
       try {
         outcome = await send();
       } catch (error) {
-        outcome = { ok: false, attempts: 1, status: null, error: `the sender failed: ${(error as Error).message ?? String(error)}`.slice(0, 500) };
+        outcome = {
+          ok: false,
+          attempts: 1,
+          status: null,
+          error: `the sender failed: ${(error as Error).message ?? String(error)}`.slice(0, 500),
+        };
       }
       await recordDeliveryAttempts(db, {
-        notificationKey: key, destination: name, deliveryId: deliveryIdFor(key, name), executionId: execution.id, event: about,
-        delivered: outcome.ok, attempts: outcome.attempts, lastStatus: outcome.status, lastError: outcome.ok ? null : outcome.error, at: ports.now(),
+        notificationKey: key,
+        destination: name,
+        deliveryId: deliveryIdFor(key, name),
+        executionId: execution.id,
+        event: about,
+        delivered: outcome.ok,
+        attempts: outcome.attempts,
+        lastStatus: outcome.status,
+        lastError: outcome.ok ? null : outcome.error,
+        at: ports.now(),
       });
       return outcome.ok
         ? { destination: name, delivered: true, attempts: outcome.attempts }
-        : { destination: name, delivered: false, attempts: outcome.attempts, error: outcome.attempts > 1 ? `${outcome.error} after ${outcome.attempts} attempts` : outcome.error };
+        : {
+            destination: name,
+            delivered: false,
+            attempts: outcome.attempts,
+            error: outcome.attempts > 1 ? `${outcome.error} after ${outcome.attempts} attempts` : outcome.error,
+          };
     }),
   );
   return {
     event: about,
     delivered: results.filter((r) => r.delivered).map((r) => r.destination),
-    failed: results.filter((r) => !r.delivered).map((r) => ({ destination: r.destination, error: r.error ?? 'not delivered' })),
+    failed: results
+      .filter((r) => !r.delivered)
+      .map((r) => ({ destination: r.destination, error: r.error ?? 'not delivered' })),
   };
 }
 
@@ -187,7 +273,12 @@ function reportOf(ports: NotifyPorts, executionId: string): Promise<Record<strin
 }
 
 /** Why, in words: the action's report for the deployment's events, else the audit entry of the transition behind the event. */
-async function reasonFor(db: SqlExecutor, execution: ExecutionRecord, event: NotifyEvent, report: Record<string, unknown> | undefined): Promise<string> {
+async function reasonFor(
+  db: SqlExecutor,
+  execution: ExecutionRecord,
+  event: NotifyEvent,
+  report: Record<string, unknown> | undefined,
+): Promise<string> {
   const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
   if (report && ['rollback', 'completed', 'debug_issue'].includes(event)) {
     const said = [text(report.title), text(report.reason)].filter(Boolean).join(': ');
@@ -219,13 +310,24 @@ export function isSelfHeal(execution: Pick<ExecutionRecord, 'work'>): boolean {
  * `<job key>:debug_issue`). A GitHub answer that retrying cannot change is recorded, not thrown; others throw, so
  * the job is retried. Marks the job done.
  */
-export async function openDebugIssue(ports: NotifyPorts, job: Job<EffectJob>, execution: ExecutionRecord, github: NotifyGitHub, policy: NotifyPolicy | undefined): Promise<DebugIssueResult> {
+export async function openDebugIssue(
+  ports: NotifyPorts,
+  job: Job<EffectJob>,
+  execution: ExecutionRecord,
+  github: NotifyGitHub,
+  policy: NotifyPolicy | undefined,
+): Promise<DebugIssueResult> {
   const db = ports.runtime.db;
   const key = job.key;
   if (await isDone(db, key)) return { issue: null, created: false, reason: 'done already' };
   const report = await reportOf(ports, execution.id);
   const selfHeal = policy?.selfHeal === 'propose-fix';
-  const rendered = renderDebugIssue({ execution, report, reason: await reasonFor(db, execution, 'debug_issue', report), selfHealLabel: selfHeal ? policy!.trigger.label : undefined });
+  const rendered = renderDebugIssue({
+    execution,
+    report,
+    reason: await reasonFor(db, execution, 'debug_issue', report),
+    selfHealLabel: selfHeal ? policy!.trigger.label : undefined,
+  });
   const marker = debugIssueMarker(execution.id);
   const labels = selfHeal ? [DEBUG_LABEL, policy!.trigger.label] : [DEBUG_LABEL];
   let found: { number: number; htmlUrl: string } | undefined;
@@ -245,7 +347,14 @@ export async function openDebugIssue(ports: NotifyPorts, job: Job<EffectJob>, ex
     const reason = `GitHub refused the debug issue (${status}): ${(error as Error).message}`.slice(0, 500);
     await db.transaction(async (tx) => {
       if (!(await markDone(tx, key, execution.id, { issue: null, reason }))) return;
-      await appendAudit(tx, { executionId: execution.id, traceId: job.data.traceId, actor: 'aaoe', action: 'debug_issue_failed', reason, data: { status } });
+      await appendAudit(tx, {
+        executionId: execution.id,
+        traceId: job.data.traceId,
+        actor: 'aaoe',
+        action: 'debug_issue_failed',
+        reason,
+        data: { status },
+      });
     });
     return { issue: null, created: false, reason };
   }
@@ -256,15 +365,34 @@ export async function openDebugIssue(ports: NotifyPorts, job: Job<EffectJob>, ex
   if (selfHeal && ports.startFix) {
     fix = isSelfHeal(execution)
       ? { outcome: `not started: execution ${execution.id} was itself a self-heal attempt (one automatic fix at most)` }
-      : await ports.startFix(execution, { number: found.number, title: rendered.title, htmlUrl: found.htmlUrl }, `${key}:self_heal`, job.data.traceId);
+      : await ports.startFix(
+          execution,
+          { number: found.number, title: rendered.title, htmlUrl: found.htmlUrl },
+          `${key}:self_heal`,
+          job.data.traceId,
+        );
   }
   const notified = await deliver(ports, `${key}:debug_issue`, execution, 'debug_issue', policy, github, issue);
   await db.transaction(async (tx) => {
     if (!(await markDone(tx, key, execution.id, { issue, created, labels, notified }))) return;
     await appendAudit(tx, {
-      executionId: execution.id, traceId: job.data.traceId, actor: 'aaoe', action: 'debug_issue_opened',
-      reason: `#${issue.number}${selfHeal ? ` labelled ${labels.join(', ')} (selfHeal: propose-fix)` : ''}${fix ? `; fix: ${fix.outcome}` : ''}${notified.failed.length > 0 ? `; ${describe(notified)}` : ''}`.slice(0, 2000),
-      data: { issue: issue.number, created, labels, delivered: notified.delivered, failed: notified.failed.map((f) => f.destination), fix: fix?.executionId ?? null },
+      executionId: execution.id,
+      traceId: job.data.traceId,
+      actor: 'aaoe',
+      action: 'debug_issue_opened',
+      reason:
+        `#${issue.number}${selfHeal ? ` labelled ${labels.join(', ')} (selfHeal: propose-fix)` : ''}${fix ? `; fix: ${fix.outcome}` : ''}${notified.failed.length > 0 ? `; ${describe(notified)}` : ''}`.slice(
+          0,
+          2000,
+        ),
+      data: {
+        issue: issue.number,
+        created,
+        labels,
+        delivered: notified.delivered,
+        failed: notified.failed.map((f) => f.destination),
+        fix: fix?.executionId ?? null,
+      },
     });
   });
   return { issue, created };

@@ -62,11 +62,16 @@ function errorMessage(error: unknown): string {
  * migration in `migrations`. Both within `timeoutMs` in all. A schema newer than this build (another replica
  * upgraded first) stays ready: the versions are reported as `newer`.
  */
-export async function checkReadiness(db: SqlExecutor, options: { timeoutMs?: number; migrations?: readonly Migration[] } = {}): Promise<Readiness> {
+export async function checkReadiness(
+  db: SqlExecutor,
+  options: { timeoutMs?: number; migrations?: readonly Migration[] } = {},
+): Promise<Readiness> {
   const timeoutMs = options.timeoutMs ?? 2000;
   const deadline = Date.now() + timeoutMs;
   const left = () => deadline - Date.now();
-  const timed = async <T>(fn: () => Promise<T>): Promise<{ ok: true; value: T; ms: number } | { ok: false; error: string; ms: number }> => {
+  const timed = async <T>(
+    fn: () => Promise<T>,
+  ): Promise<{ ok: true; value: T; ms: number } | { ok: false; error: string; ms: number }> => {
     const start = performance.now();
     const ms = () => Math.round(performance.now() - start);
     try {
@@ -76,24 +81,47 @@ export async function checkReadiness(db: SqlExecutor, options: { timeoutMs?: num
     }
   };
 
-  const ping = await timed(() => within(db.query('SELECT 1 AS ok'), left(), `the database did not answer within ${timeoutMs} ms`));
+  const ping = await timed(() =>
+    within(db.query('SELECT 1 AS ok'), left(), `the database did not answer within ${timeoutMs} ms`),
+  );
   const database: CheckResult = !ping.ok ? { ok: false, ms: ping.ms, error: ping.error } : { ok: true, ms: ping.ms };
   if (!database.ok) {
-    return { ready: false, checks: { database, migrations: { ok: false, ms: 0, error: 'not checked: the database did not answer' } } };
+    return {
+      ready: false,
+      checks: { database, migrations: { ok: false, ms: 0, error: 'not checked: the database did not answer' } },
+    };
   }
 
   const known = (options.migrations ?? MIGRATIONS).map((m) => m.version);
-  const read = await timed(() => within(db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version'), left(), `schema_migrations could not be read within ${timeoutMs} ms`));
+  const read = await timed(() =>
+    within(
+      db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version'),
+      left(),
+      `schema_migrations could not be read within ${timeoutMs} ms`,
+    ),
+  );
   let migrations: MigrationsCheck;
   if (!read.ok) {
-    migrations = { ok: false, ms: read.ms, error: read.error.startsWith('schema_migrations') ? read.error : `schema_migrations could not be read: ${read.error}` };
+    migrations = {
+      ok: false,
+      ms: read.ms,
+      error: read.error.startsWith('schema_migrations')
+        ? read.error
+        : `schema_migrations could not be read: ${read.error}`,
+    };
   } else {
     const applied = new Set(read.value.rows.map((row) => Number(row.version)));
     const missing = known.filter((version) => !applied.has(version));
     const newer = [...applied].filter((version) => !known.includes(version)).sort((a, b) => a - b);
-    migrations = missing.length > 0
-      ? { ok: false, ms: read.ms, error: `migrations not applied: ${missing.join(', ')} (run \`aaoe db migrate\` or restart the app)`, missing }
-      : { ok: true, ms: read.ms, current: Math.max(0, ...known), newer };
+    migrations =
+      missing.length > 0
+        ? {
+            ok: false,
+            ms: read.ms,
+            error: `migrations not applied: ${missing.join(', ')} (run \`aaoe db migrate\` or restart the app)`,
+            missing,
+          }
+        : { ok: true, ms: read.ms, current: Math.max(0, ...known), newer };
   }
   return { ready: migrations.ok, checks: { database, migrations } };
 }
@@ -102,28 +130,44 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body);
   return true;
 }
-const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+const json = (res: ServerResponse, status: number, value: unknown) =>
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
 
 /** The HTTP handler for the operations paths; it returns false for every other path (Probot's handler chain). */
-export function operationsHandler(store: OperationsStore, options: OperationsOptions = {}): OperationsHandler & { metrics: AaoeMetrics } {
+export function operationsHandler(
+  store: OperationsStore,
+  options: OperationsOptions = {},
+): OperationsHandler & { metrics: AaoeMetrics } {
   const metrics = createMetrics(options);
   const handler: OperationsHandler = async (req, res) => {
     const path = (req.url ?? '').split('?', 1)[0];
     if (!(OPERATIONS_PATHS as readonly string[]).includes(path ?? '')) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: `${req.method} is not allowed on ${path}` }));
+      res
+        .writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json; charset=utf-8' })
+        .end(JSON.stringify({ error: `${req.method} is not allowed on ${path}` }));
       return true;
     }
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       if (store.queue?.draining) return json(res, 503, { status: 'shutting_down', checks: {} });
-      const readiness = await checkReadiness(store.db, { timeoutMs: options.readyTimeoutMs ?? 2000, ...(options.migrations ? { migrations: options.migrations } : {}) });
+      const readiness = await checkReadiness(store.db, {
+        timeoutMs: options.readyTimeoutMs ?? 2000,
+        ...(options.migrations ? { migrations: options.migrations } : {}),
+      });
       if (!readiness.ready) options.log?.warn({ checks: readiness.checks }, 'not ready');
-      return json(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'not_ready', checks: readiness.checks });
+      return json(res, readiness.ready ? 200 : 503, {
+        status: readiness.ready ? 'ready' : 'not_ready',
+        checks: readiness.checks,
+      });
     }
     try {
       const scrapeTimeoutMs = options.scrapeTimeoutMs ?? 5000;
-      const text = await within(metrics.scrape(store.db), scrapeTimeoutMs, `the store did not answer within ${scrapeTimeoutMs} ms`);
+      const text = await within(
+        metrics.scrape(store.db),
+        scrapeTimeoutMs,
+        `the store did not answer within ${scrapeTimeoutMs} ms`,
+      );
       return send(res, 200, metrics.contentType, text);
     } catch (error) {
       options.log?.warn({ err: error }, 'metrics scrape failed');
@@ -137,7 +181,11 @@ export function operationsHandler(store: OperationsStore, options: OperationsOpt
  * Serves `/healthz`, `/readyz` and `/metrics` from Probot's server: call it once in the app function with the
  * options Probot passed it (`addHandler`) and the runtime.
  */
-export function mountOperations(appOptions: Pick<ApplicationFunctionOptions, 'addHandler'>, store: OperationsStore, options: OperationsOptions = {}): AaoeMetrics {
+export function mountOperations(
+  appOptions: Pick<ApplicationFunctionOptions, 'addHandler'>,
+  store: OperationsStore,
+  options: OperationsOptions = {},
+): AaoeMetrics {
   const handler = operationsHandler(store, options);
   appOptions.addHandler(handler);
   return handler.metrics;

@@ -65,14 +65,22 @@ export function scanOwnLines(body: string, isCandidate: (text: string) => boolea
     scanRun(lines, shapes, runStart, i, isCandidate, found);
     if (i < lines.length && classes[i] === 'unsure') {
       const shape = shapes[i]!;
-      if (!shape.quote && !shape.list && shape.lead <= 3 && isCandidate(shape.rest)) found.push({ kind: 'unsure', line: i + 1 });
+      if (!shape.quote && !shape.list && shape.lead <= 3 && isCandidate(shape.rest))
+        found.push({ kind: 'unsure', line: i + 1 });
     }
     runStart = i + 1;
   }
   return found;
 }
 
-function scanRun(lines: string[], shapes: Shape[], from: number, to: number, isCandidate: (text: string) => boolean, found: OwnLine[]): void {
+function scanRun(
+  lines: string[],
+  shapes: Shape[],
+  from: number,
+  to: number,
+  isCandidate: (text: string) => boolean,
+  found: OwnLine[],
+): void {
   if (from >= to) return;
   // closers[k - from]: a bit per pair whose closing character is in lines k..to-1
   const closers = new Uint8Array(to - from + 1);
@@ -83,7 +91,8 @@ function scanRun(lines: string[], shapes: Shape[], from: number, to: number, isC
   for (let k = from; k < to; k++) {
     const shape = shapes[k]!;
     const candidate = !shape.quote && !shape.list && shape.lead <= 3 && isCandidate(shape.rest);
-    if (candidate && !quoted && !definition && (opened & closers[k - from]!) === 0) found.push({ kind: 'own', line: k + 1, text: shape.rest });
+    if (candidate && !quoted && !definition && (opened & closers[k - from]!) === 0)
+      found.push({ kind: 'own', line: k + 1, text: shape.rest });
     quoted ||= shape.quote;
     definition ||= lines[k]!.includes(']:');
     opened |= charBits(lines[k]!, 0);
@@ -130,7 +139,8 @@ function classify(lines: string[], shapes: Shape[]): LineClass[] {
       if (!container && (shape.lead === 0 || (shape.lead <= 3 && !containersBefore))) {
         // a block at the root: nothing can hold it, so its end is known exactly
         if (fence) mode = { kind: 'fence', ...fence };
-        else if (html && !(html.end !== 'blank' && shape.rest.toLowerCase().includes(html.end, html.from))) mode = { kind: 'html', end: html.end };
+        else if (html && !(html.end !== 'blank' && shape.rest.toLowerCase().includes(html.end, html.from)))
+          mode = { kind: 'html', end: html.end };
         classes.push('block');
       } else if (!container && !containersBefore) {
         // indented by four or more with no list or quote anywhere before: code or paragraph text, never a block start
@@ -147,7 +157,8 @@ function classify(lines: string[], shapes: Shape[]): LineClass[] {
 function shapeOf(line: string): Shape {
   let i = 0;
   let lead = 0;
-  for (; i < line.length && (line[i] === ' ' || line[i] === '\t'); i++) lead = line[i] === '\t' ? lead + 4 - (lead % 4) : lead + 1;
+  for (; i < line.length && (line[i] === ' ' || line[i] === '\t'); i++)
+    lead = line[i] === '\t' ? lead + 4 - (lead % 4) : lead + 1;
   if (i === line.length) return { lead, blank: true, quote: false, list: false, rest: '' };
   let quote = false;
   let list = false;

@@ -6,7 +6,14 @@ import { classifyGitHubError, isOutage } from '../github/github-errors.js';
 import { changedPaths, type Change } from '../policy/change.js';
 import type { ChangePackageType } from '../policy/schema.js';
 import { evaluatePolicy } from '../policy/evaluate-policy.js';
-import { explainEvaluation, explainIncomplete, explainInvalidPolicy, explainSnapshot, explainUngoverned, withPreamble } from '../policy/explain.js';
+import {
+  explainEvaluation,
+  explainIncomplete,
+  explainInvalidPolicy,
+  explainSnapshot,
+  explainUngoverned,
+  withPreamble,
+} from '../policy/explain.js';
 import { checkCompleteness, decideDeployTarget, decideMergeDeploy } from '../policy/snapshot.js';
 import { gatherPullRequestSnapshot } from './pull-request-snapshot.js';
 import { CommitsNotCaughtUpError, decidePullRequestGovernance } from './governance-facts.js';
@@ -67,7 +74,14 @@ export class Pipeline {
   constructor(
     private readonly app: Probot,
     private readonly runtime: Runtime,
-    private readonly options: { now: () => Date; presets: Presets; policyTtlMs: number; agent?: AgentConfig | undefined; notify?: NotifyDestinations | undefined; reportSecret?: string | undefined },
+    private readonly options: {
+      now: () => Date;
+      presets: Presets;
+      policyTtlMs: number;
+      agent?: AgentConfig | undefined;
+      notify?: NotifyDestinations | undefined;
+      reportSecret?: string | undefined;
+    },
   ) {
     this.policies = new PolicyCache<RepoPolicy>(options.policyTtlMs);
     this.agentWork = new AgentWork(
@@ -76,11 +90,17 @@ export class Pipeline {
         now: options.now,
         policyFor: (context) => this.policyFor(context),
         botLogin: () => this.botLogin(),
-        connect: (installationId, repo, traceId, executionId) => this.connect(installationId, repo, traceId, executionId),
+        connect: (installationId, repo, traceId, executionId) =>
+          this.connect(installationId, repo, traceId, executionId),
       },
       options.agent,
     );
-    this.commandWork = new CommandWork({ runtime, now: options.now, policyFor: (context) => this.policyFor(context), botLogin: () => this.botLogin() });
+    this.commandWork = new CommandWork({
+      runtime,
+      now: options.now,
+      policyFor: (context) => this.policyFor(context),
+      botLogin: () => this.botLogin(),
+    });
     this.planWork = new PlanWork({
       runtime,
       now: options.now,
@@ -97,11 +117,20 @@ export class Pipeline {
   private readonly commandWork: CommandWork;
 
   /** A Probot context and the adapter for one repository of an installation, for a job. */
-  private async connect(installationId: number, fullName: string, traceId: string, executionId?: string): Promise<{ context: Context; github: GitHubAdapter }> {
+  private async connect(
+    installationId: number,
+    fullName: string,
+    traceId: string,
+    executionId?: string,
+  ): Promise<{ context: Context; github: GitHubAdapter }> {
     const [owner = '', repo = ''] = fullName.split('/');
     const octokit = (await this.app.auth(installationId)) as Octokit;
     const payload = { repository: { name: repo, owner: { login: owner } }, installation: { id: installationId } };
-    const context = new Context({ id: traceId, name: 'issues', payload } as never, octokit, this.app.log.child({ trace: traceId, repo: fullName, ...(executionId ? { execution: executionId } : {}) }));
+    const context = new Context(
+      { id: traceId, name: 'issues', payload } as never,
+      octokit,
+      this.app.log.child({ trace: traceId, repo: fullName, ...(executionId ? { execution: executionId } : {}) }),
+    );
     return { context, github: new GitHubAdapter(octokit, { owner, repo }) };
   }
 
@@ -123,48 +152,95 @@ export class Pipeline {
       const verdict = classifyGitHubError(error);
       // a 404 right after a delivery can be GitHub's replicas not caught up yet (a new pull request, a new commit)
       if (verdict.kind !== 'permanent' || verdict.status === 404) throw error;
-      this.app.log.warn({ delivery: job.data.id, event: `${job.data.name}.${job.data.action}`, reason: verdict.reason }, 'GitHub refused for good: the delivery is not retried');
+      this.app.log.warn(
+        { delivery: job.data.id, event: `${job.data.name}.${job.data.action}`, reason: verdict.reason },
+        'GitHub refused for good: the delivery is not retried',
+      );
     }
   }
 
   private async runDelivery(job: Job<DeliveryJob>): Promise<void> {
     const { id, name, action, installationId, repository } = job.data;
     const octokit = (await this.app.auth(installationId)) as Octokit;
-    const payload = { repository: { name: repository.name, owner: { login: repository.owner } }, installation: { id: installationId } };
-    const context = new Context({ id, name, payload } as never, octokit, this.app.log.child({ delivery: id, event: `${name}.${action}` }));
+    const payload = {
+      repository: { name: repository.name, owner: { login: repository.owner } },
+      installation: { id: installationId },
+    };
+    const context = new Context(
+      { id, name, payload } as never,
+      octokit,
+      this.app.log.child({ delivery: id, event: `${name}.${action}` }),
+    );
     const github = new GitHubAdapter(octokit, context.repo());
     if (job.data.onboarding) {
-      const ports = { botLogin: await this.botLogin(), recordCommit: (repo: string, sha: string) => recordOnboardingCommit(this.runtime.db, repo, sha) };
+      const ports = {
+        botLogin: await this.botLogin(),
+        recordCommit: (repo: string, sha: string) => recordOnboardingCommit(this.runtime.db, repo, sha),
+      };
       return void (await onboardRepositories(octokit, job.data.onboarding, context.log, ports));
     }
-    if (job.data.push) return void (await checkDriftOnPush({ runtime: this.runtime, now: this.options.now, botLogin: () => this.botLogin(), policyOf: (c) => this.policyFor(c) }, job, context, github));
+    if (job.data.push)
+      return void (await checkDriftOnPush(
+        {
+          runtime: this.runtime,
+          now: this.options.now,
+          botLogin: () => this.botLogin(),
+          policyOf: (c) => this.policyFor(c),
+        },
+        job,
+        context,
+        github,
+      ));
     if (job.data.issue) return this.agentWork.onIssue(job, context, github);
     if (job.data.comment) {
       // read once (it may have been edited or deleted since the delivery), for the plan commands and the execution's
       const comment = await github.getComment(job.data.comment.id);
       // its commands are read once, by a linear scan, for both (a comment is untrusted text of any size)
       const commands = comment ? parseCommands(comment.body) : [];
-      return (await this.planWork.onComment(job, context, github, comment, commands)) ? undefined : this.commandWork.onComment(job, context, github, comment, commands);
+      return (await this.planWork.onComment(job, context, github, comment, commands))
+        ? undefined
+        : this.commandWork.onComment(job, context, github, comment, commands);
     }
     if (job.data.button) return this.commandWork.onButton(job, context, github);
-    if (job.data.protection) return reviewDeployment({ runtime: this.runtime, now: this.options.now, policyFor: (c) => this.policyFor(c) }, job, context, github);
+    if (job.data.protection)
+      return reviewDeployment(
+        { runtime: this.runtime, now: this.options.now, policyFor: (c) => this.policyFor(c) },
+        job,
+        context,
+        github,
+      );
     const pullRequests = job.data.pullRequest ? [job.data.pullRequest] : [];
     for (const number of job.data.pullRequestNumbers ?? []) pullRequests.push(await github.getPullRequest(number));
     for (const pr of pullRequests) await this.onPullRequest(job, context, github, pr);
   }
 
   /** Decides governance; an ungoverned pull request gets its neutral check here, a governed one an execution event. */
-  private async onPullRequest(job: Job<DeliveryJob>, context: Context, github: GitHubAdapter, pr: PullRequestFacts): Promise<void> {
+  private async onPullRequest(
+    job: Job<DeliveryJob>,
+    context: Context,
+    github: GitHubAdapter,
+    pr: PullRequestFacts,
+  ): Promise<void> {
     const key = `${job.key}:pr:${pr.number}`;
     if (await isDone(this.runtime.db, key)) return;
     const log = context.log.child({ pullRequest: pr.number, headSha: pr.headSha });
     const post = (conclusion: Conclusion, text: CheckText, findings: CheckRunPlan['findings'] = []) =>
-      this.postCheck(github, job.attempt, { name: CHECK_NAME, headSha: pr.headSha, conclusion, ...text, findings, detailsUrl: pr.htmlUrl, externalId: key });
+      this.postCheck(github, job.attempt, {
+        name: CHECK_NAME,
+        headSha: pr.headSha,
+        conclusion,
+        ...text,
+        findings,
+        detailsUrl: pr.htmlUrl,
+        externalId: key,
+      });
 
     try {
       const { owner, repo } = context.repo();
       if (job.data.mergedSha) return await this.onMerged(key, context, pr, job.data);
-      const agents = pr.headRef ? await getExecutionByBranch(this.runtime.db, `${owner}/${repo}`, pr.headRef) : undefined;
+      const agents = pr.headRef
+        ? await getExecutionByBranch(this.runtime.db, `${owner}/${repo}`, pr.headRef)
+        : undefined;
       if (agents && agents.pullRequest === null) {
         // AAOE's own pull request, seen before the step that opened it recorded it: that step moves its execution on
         await this.runtime.db.transaction((tx) => markDone(tx, key, null, { openedBy: agents.id }));
@@ -172,30 +248,54 @@ export class Pipeline {
         return;
       }
       const governedBefore = await getPullRequestExecution(this.runtime.db, `${owner}/${repo}`, pr.number);
-      if (!governedBefore && pr.headRef === ONBOARDING_BRANCH && pr.author.login.toLowerCase() === (await this.botLogin()).toLowerCase()
-        && (await isOnboardingCommit(this.runtime.db, `${owner}/${repo}`, pr.headSha))) {
+      if (
+        !governedBefore &&
+        pr.headRef === ONBOARDING_BRANCH &&
+        pr.author.login.toLowerCase() === (await this.botLogin()).toLowerCase() &&
+        (await isOnboardingCommit(this.runtime.db, `${owner}/${repo}`, pr.headSha))
+      ) {
         // AAOE's onboarding pull request adds the config (and the AAOE section of the agent instructions) a person
         // reviews and merges: not agent work, so it is not judged by the policy (which forbids touching the config)
         // while its head is the very commit AAOE wrote (recorded when it wrote it) and it changes nothing but those
         // files; any other head on the branch is judged
         const files = await github.listChangedFiles(pr.number);
-        if (files.every((f) => ONBOARDING_PATHS.has(f.path) && (!f.previousPath || ONBOARDING_PATHS.has(f.previousPath)))) {
+        if (
+          files.every((f) => ONBOARDING_PATHS.has(f.path) && (!f.previousPath || ONBOARDING_PATHS.has(f.previousPath)))
+        ) {
           const checkRunId = await post('neutral', ONBOARDING_CHECK_TEXT);
-          await this.runtime.db.transaction((tx) => markDone(tx, key, null, { checkRunId, conclusion: 'neutral', onboarding: true }));
+          await this.runtime.db.transaction((tx) =>
+            markDone(tx, key, null, { checkRunId, conclusion: 'neutral', onboarding: true }),
+          );
           return;
         }
       }
       const repoPolicy = await this.policyFor(context);
       if (!repoPolicy.ok) {
         log.warn({ errors: repoPolicy.errors.length }, 'policy invalid');
-        const checkRunId = await post('failure', explainInvalidPolicy(repoPolicy.errors), repoPolicy.errors.map((e) => ({
-          path: e.file, startLine: e.line, endLine: e.line, startColumn: e.column, endColumn: e.column,
-          level: 'failure' as const, rule: 'invalid-policy', message: `${e.message} (at ${e.path}). Fix: ${e.hint}`,
-        })));
+        const checkRunId = await post(
+          'failure',
+          explainInvalidPolicy(repoPolicy.errors),
+          repoPolicy.errors.map((e) => ({
+            path: e.file,
+            startLine: e.line,
+            endLine: e.line,
+            startColumn: e.column,
+            endColumn: e.column,
+            level: 'failure' as const,
+            rule: 'invalid-policy',
+            message: `${e.message} (at ${e.path}). Fix: ${e.hint}`,
+          })),
+        );
         await this.runtime.db.transaction((tx) => markDone(tx, key, null, { checkRunId, conclusion: 'failure' }));
         return;
       }
-      const governance = await decidePullRequestGovernance(github, pr, repoPolicy.policy, await this.botLogin(), governedBefore);
+      const governance = await decidePullRequestGovernance(
+        github,
+        pr,
+        repoPolicy.policy,
+        await this.botLogin(),
+        governedBefore,
+      );
       if (governance.governed !== true) {
         const reason = governance.governed === false ? governance.reason : 'Governance could not be decided.';
         const checkRunId = await post('neutral', explainUngoverned(reason));
@@ -204,7 +304,11 @@ export class Pipeline {
         return;
       }
       const subject: PullRequestSubject = {
-        author: { ...pr.author, ...(pr.authorId ? { id: pr.authorId } : {}) }, isAgent: governance.isAgent, htmlUrl: pr.htmlUrl, governedBecause: governance.reason, updatedAt: pr.updatedAt,
+        author: { ...pr.author, ...(pr.authorId ? { id: pr.authorId } : {}) },
+        isAgent: governance.isAgent,
+        htmlUrl: pr.htmlUrl,
+        governedBecause: governance.reason,
+        updatedAt: pr.updatedAt,
         ...(governance.agent ? { agent: governance.agent } : {}),
         ...(pr.baseRef ? { baseRef: pr.baseRef } : {}),
       };
@@ -237,15 +341,33 @@ export class Pipeline {
       const before = await lockPullRequestExecution(tx, `${owner}/${repo}`, pr.number);
       if (!before) return 'not governed';
       const judged = before.subject?.judged;
-      const deploy = decideMergeDeploy({ mergedHead: pr.headSha, baseRef: pr.baseRef, defaultBranch: pr.defaultBranch ?? '', branches, judgedHead: before.headSha });
+      const deploy = decideMergeDeploy({
+        mergedHead: pr.headSha,
+        baseRef: pr.baseRef,
+        defaultBranch: pr.defaultBranch ?? '',
+        branches,
+        judgedHead: before.headSha,
+      });
       const notDeployed = !deploy.deploy
         ? deploy.reason
         : judged && (judged.baseRef !== pr.baseRef || judged.headSha !== pr.headSha)
           ? `merged into \`${pr.baseRef}\`, but the verdict was for \`${judged.headSha.slice(0, 7)}\` into \`${judged.baseRef}\`: not deployed`
           : undefined;
-      const event: ExecutionEvent = { type: 'merged', sha: delivery.mergedSha!, headSha: pr.headSha, ...(notDeployed ? { notDeployed } : {}) };
+      const event: ExecutionEvent = {
+        type: 'merged',
+        sha: delivery.mergedSha!,
+        headSha: pr.headSha,
+        ...(notDeployed ? { notDeployed } : {}),
+      };
       const result = transition(before, event, this.options.now());
-      await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution }, result.effects, delivery.id);
+      await commitTransition(
+        tx,
+        this.runtime.queue,
+        before,
+        { ...before, ...result.execution },
+        result.effects,
+        delivery.id,
+      );
       return result.outcome === 'applied' ? result.execution.state : `refused: ${result.reason}`;
     });
     this.runtime.queue.wake(QUEUES.effect);
@@ -253,7 +375,14 @@ export class Pipeline {
   }
 
   /** Creates the pull request's execution, or moves it on, in one transaction with its audit entries and jobs. */
-  private async applyPullRequestEvent(key: string, context: Context, pr: PullRequestFacts, subject: PullRequestSubject, sender: string, delivery: DeliveryJob): Promise<void> {
+  private async applyPullRequestEvent(
+    key: string,
+    context: Context,
+    pr: PullRequestFacts,
+    subject: PullRequestSubject,
+    sender: string,
+    delivery: DeliveryJob,
+  ): Promise<void> {
     const { owner, repo } = context.repo();
     const fullName = `${owner}/${repo}`;
     const now = this.options.now();
@@ -263,7 +392,16 @@ export class Pipeline {
       let before = await lockPullRequestExecution(tx, fullName, pr.number);
       if (!before) {
         const started = newPullRequestExecution(randomUUID(), pr.headSha, sender, now);
-        const record: ExecutionRecord = { ...started.execution, repo: fullName, installationId, pullRequest: pr.number, traceId: delivery.id, subject, issue: null, work: null };
+        const record: ExecutionRecord = {
+          ...started.execution,
+          repo: fullName,
+          installationId,
+          pullRequest: pr.number,
+          traceId: delivery.id,
+          subject,
+          issue: null,
+          work: null,
+        };
         if (await insertExecution(tx, record)) {
           await commitTransition(tx, this.runtime.queue, undefined, record, started.effects, delivery.id);
           return record.state;
@@ -275,7 +413,10 @@ export class Pipeline {
       // applied (another head, earlier `updated_at`) must not move the execution back to the older commit
       const seen = before.subject?.updatedAt;
       if (seen !== undefined && pr.headSha !== before.headSha && Date.parse(pr.updatedAt) < Date.parse(seen)) {
-        context.log.info({ pullRequest: pr.number, headSha: pr.headSha, current: before.headSha }, 'stale delivery: the pull request has moved on');
+        context.log.info(
+          { pullRequest: pr.number, headSha: pr.headSha, current: before.headSha },
+          'stale delivery: the pull request has moved on',
+        );
         return 'stale';
       }
       if (delivery.name === 'pull_request' && delivery.action === 'opened' && pr.headSha === before.headSha) {
@@ -286,13 +427,24 @@ export class Pipeline {
         // head's evaluation is under way: the push's own delivery adds nothing (a second would post a second check)
         return 'unchanged';
       }
-      const event: ExecutionEvent = delivery.name === 'pull_request' && delivery.action === 'synchronize'
-        ? { type: 'pushed', headSha: pr.headSha }
-        : { type: 'evaluation_requested', headSha: pr.headSha, by: sender };
+      const event: ExecutionEvent =
+        delivery.name === 'pull_request' && delivery.action === 'synchronize'
+          ? { type: 'pushed', headSha: pr.headSha }
+          : { type: 'evaluation_requested', headSha: pr.headSha, by: sender };
       const result = transition(before, event, now);
       // the pair the latest verdict was posted for stays with the execution (a delivery does not carry it)
-      const kept: PullRequestSubject = { ...subject, ...(before.subject?.judged ? { judged: before.subject.judged } : {}) };
-      await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution, subject: kept }, result.effects, delivery.id);
+      const kept: PullRequestSubject = {
+        ...subject,
+        ...(before.subject?.judged ? { judged: before.subject.judged } : {}),
+      };
+      await commitTransition(
+        tx,
+        this.runtime.queue,
+        before,
+        { ...before, ...result.execution, subject: kept },
+        result.effects,
+        delivery.id,
+      );
       return result.execution.state;
     });
     this.runtime.queue.wake(QUEUES.effect);
@@ -327,14 +479,32 @@ export class Pipeline {
     const outcome = ON_REFUSAL[effect.type];
     await this.runtime.db.transaction(async (tx) => {
       if (!(await markDone(tx, job.key, execution.id, { refused: reason, outcome }))) return;
-      await appendAudit(tx, { executionId: execution.id, traceId, actor: 'aaoe', action: 'github_refused', reason: `${effect.type}: ${reason}`.slice(0, 2000), data: { effect: effect.type, outcome } });
+      await appendAudit(tx, {
+        executionId: execution.id,
+        traceId,
+        actor: 'aaoe',
+        action: 'github_refused',
+        reason: `${effect.type}: ${reason}`.slice(0, 2000),
+        data: { effect: effect.type, outcome },
+      });
       if (outcome !== 'fail') return;
       const before = await lockExecution(tx, execution.id);
       if (!before) return;
-      const result = transition(before, { type: 'failed', reason: `${effect.type.replaceAll('_', ' ')}: ${reason}` }, this.options.now());
+      const result = transition(
+        before,
+        { type: 'failed', reason: `${effect.type.replaceAll('_', ' ')}: ${reason}` },
+        this.options.now(),
+      );
       if (result.outcome !== 'applied') return;
       const work = before.work ? { work: { ...before.work, failure: reason } } : {};
-      await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution, ...work }, result.effects, traceId);
+      await commitTransition(
+        tx,
+        this.runtime.queue,
+        before,
+        { ...before, ...result.execution, ...work },
+        result.effects,
+        traceId,
+      );
     });
     this.runtime.queue.wake(QUEUES.effect);
   }
@@ -345,13 +515,17 @@ export class Pipeline {
       case 'evaluate_policy':
         if (effect.notBefore && execution.state !== 'scheduled') {
           // the end of a wait that something else ended first (a re-run inside the window, a push, a pause)
-          await this.runtime.db.transaction((tx) => markDone(tx, job.key, executionId, { skipped: `no longer waiting (${execution.state})` }));
+          await this.runtime.db.transaction((tx) =>
+            markDone(tx, job.key, executionId, { skipped: `no longer waiting (${execution.state})` }),
+          );
           return;
         }
         if (execution.headSha !== effect.headSha) {
           // the head moved on before this ran: GitHub lists the new head's files, so a check on the old commit
           // would judge a diff it does not have; the new head has its own evaluation
-          await this.runtime.db.transaction((tx) => markDone(tx, job.key, executionId, { superseded: execution.headSha ?? null }));
+          await this.runtime.db.transaction((tx) =>
+            markDone(tx, job.key, executionId, { superseded: execution.headSha ?? null }),
+          );
           return;
         }
         return this.evaluate(job, execution, effect.headSha, traceId);
@@ -361,13 +535,18 @@ export class Pipeline {
       case 'dispatch_rollback': {
         const { context, github } = await this.connect(execution.installationId, execution.repo, traceId, execution.id);
         const repoPolicy = await this.policyFor(context);
-        if (!repoPolicy.ok) throw new Error('the repository policy does not validate: nothing is dispatched until it does');
+        if (!repoPolicy.ok)
+          throw new Error('the repository policy does not validate: nothing is dispatched until it does');
         const ports = { runtime: this.runtime, now: this.options.now, reportSecret: this.options.reportSecret };
-        return effect.type === 'dispatch_deploy' ? dispatchDeploy(ports, job, execution, effect.sha, github, repoPolicy.policy) : dispatchRollback(ports, job, execution, github, repoPolicy.policy);
+        return effect.type === 'dispatch_deploy'
+          ? dispatchDeploy(ports, job, execution, effect.sha, github, repoPolicy.policy)
+          : dispatchRollback(ports, job, execution, github, repoPolicy.policy);
       }
       case 'promote':
         // the companion action promotes on its own verdict and reported it; nothing is left to do here
-        await this.runtime.db.transaction((tx) => markDone(tx, job.key, executionId, { promotedBy: 'the companion action' }));
+        await this.runtime.db.transaction((tx) =>
+          markDone(tx, job.key, executionId, { promotedBy: 'the companion action' }),
+        );
         return;
       case 'record_breaker_failure': {
         const { context } = await this.connect(execution.installationId, execution.repo, traceId, execution.id);
@@ -379,11 +558,32 @@ export class Pipeline {
         const breaker = repoPolicy?.ok ? repoPolicy.policy.circuitBreaker : { maxFailures: 1, freezeMinutes: 30 }; // no valid policy: the strictest
         const tripped = await this.runtime.db.transaction(async (tx) => {
           if (!(await markDone(tx, job.key, executionId, { failure: effect.reason }))) return undefined;
-          const freeze = await recordFailure(tx, { repo: execution.repo, environment: DEFAULT_ENVIRONMENT, executionId, reason: effect.reason, now: this.options.now() }, breaker);
+          const freeze = await recordFailure(
+            tx,
+            {
+              repo: execution.repo,
+              environment: DEFAULT_ENVIRONMENT,
+              executionId,
+              reason: effect.reason,
+              now: this.options.now(),
+            },
+            breaker,
+          );
           if (freeze) {
-            await appendAudit(tx, { executionId, traceId, actor: 'aaoe', action: 'breaker_tripped', reason: `frozen until ${freeze.until}: ${freeze.reason}`, data: { until: freeze.until } });
+            await appendAudit(tx, {
+              executionId,
+              traceId,
+              actor: 'aaoe',
+              action: 'breaker_tripped',
+              reason: `frozen until ${freeze.until}: ${freeze.reason}`,
+              data: { until: freeze.until },
+            });
             // the freeze is news of its own: a job of its own, so a failing notifier never holds the breaker back
-            const frozen: EffectJob = { executionId, traceId, effect: { type: 'notify', about: 'frozen', key: `${job.key}:frozen` } };
+            const frozen: EffectJob = {
+              executionId,
+              traceId,
+              effect: { type: 'notify', about: 'frozen', key: `${job.key}:frozen` },
+            };
             await this.runtime.queue.enqueue(tx, QUEUES.effect, frozen.effect.key, frozen);
           }
           return freeze;
@@ -402,33 +602,61 @@ export class Pipeline {
         const { context, github } = await this.connect(execution.installationId, execution.repo, traceId, execution.id);
         const repoPolicy = await this.policyFor(context);
         const policy = repoPolicy.ok ? repoPolicy.policy : undefined;
-        if (effect.type === 'open_debug_issue') await openDebugIssue(this.notifyPorts(), job, execution, github, policy);
+        if (effect.type === 'open_debug_issue')
+          await openDebugIssue(this.notifyPorts(), job, execution, github, policy);
         else await notify(this.notifyPorts(), job, execution, effect.about, policy, github);
         return;
       }
       default:
-        throw new Error(`no handler for effect "${effect.type}" in this release: the job stays failed and can be re-run once one exists`);
+        throw new Error(
+          `no handler for effect "${effect.type}" in this release: the job stays failed and can be re-run once one exists`,
+        );
     }
   }
 
-  private async evaluate(job: Job<EffectJob>, execution: ExecutionRecord, headSha: string, traceId: string): Promise<void> {
+  private async evaluate(
+    job: Job<EffectJob>,
+    execution: ExecutionRecord,
+    headSha: string,
+    traceId: string,
+  ): Promise<void> {
     const [owner = '', repo = ''] = execution.repo.split('/');
     const octokit = (await this.app.auth(execution.installationId)) as Octokit;
-    const payload = { repository: { name: repo, owner: { login: owner } }, installation: { id: execution.installationId } };
-    const context = new Context({ id: traceId, name: 'pull_request', payload } as never, octokit, this.app.log.child({ execution: execution.id, trace: traceId }));
+    const payload = {
+      repository: { name: repo, owner: { login: owner } },
+      installation: { id: execution.installationId },
+    };
+    const context = new Context(
+      { id: traceId, name: 'pull_request', payload } as never,
+      octokit,
+      this.app.log.child({ execution: execution.id, trace: traceId }),
+    );
     const github = new GitHubAdapter(octokit, { owner, repo });
     const subject = execution.subject;
     const post = (conclusion: Conclusion, text: CheckText, findings: CheckRunPlan['findings'] = []) =>
-      this.postCheck(github, job.attempt, { name: CHECK_NAME, headSha, conclusion, ...text, findings, ...(subject ? { detailsUrl: subject.htmlUrl } : {}), externalId: job.key });
+      this.postCheck(github, job.attempt, {
+        name: CHECK_NAME,
+        headSha,
+        conclusion,
+        ...text,
+        findings,
+        ...(subject ? { detailsUrl: subject.htmlUrl } : {}),
+        externalId: job.key,
+      });
     try {
-      if (execution.pullRequest === null || !subject) throw new Error(`execution ${execution.id} has no pull request to evaluate`);
+      if (execution.pullRequest === null || !subject)
+        throw new Error(`execution ${execution.id} has no pull request to evaluate`);
       const repoPolicy = await this.policyFor(context);
       if (!repoPolicy.ok) throw new Error('the policy became invalid; the next delivery reports where');
       // one snapshot pinned to (base, head): the files of exactly the head this verdict is posted on, or nothing
       const gathered = await gatherPullRequestSnapshot(github, execution.pullRequest, headSha, subject.baseRef);
       if (gathered.outcome === 'superseded') return await this.supersede(job, execution, headSha, gathered, traceId);
       const { snapshot } = gathered;
-      const target = decideDeployTarget(snapshot.baseRef, snapshot.defaultBranch, repoPolicy.policy.deployment.branches);
+      const target = decideDeployTarget(
+        snapshot.baseRef,
+        snapshot.defaultBranch,
+        repoPolicy.policy.deployment.branches,
+      );
       const completeness = checkCompleteness(snapshot);
       const spent = await executionModelCost(this.runtime.db, execution.id);
       const frozen = await activeFreeze(this.runtime.db, execution.repo, DEFAULT_ENVIRONMENT, this.options.now());
@@ -437,7 +665,9 @@ export class Pipeline {
         author: { login: subject.author.login, isAgent: subject.isAgent },
         ...(await proposalFacts({ execution, snapshot, policy: repoPolicy.policy, github })),
         freeze: frozen ? { until: frozen.until, reason: frozen.reason } : null,
-        ...(execution.work?.packages?.length ? { packages: execution.work.packages.map((p) => ({ path: p.path, type: p.type as ChangePackageType })) } : {}),
+        ...(execution.work?.packages?.length
+          ? { packages: execution.work.packages.map((p) => ({ path: p.path, type: p.type as ChangePackageType })) }
+          : {}),
         spent: { tokens: spent.tokens, usd: spent.usd },
         at: this.options.now().toISOString(),
       };
@@ -457,7 +687,14 @@ export class Pipeline {
       const owned = repoPolicy.policy.approvals.owners === 'codeowners' || repoPolicy.policy.approvals.teams.length > 0;
       if (conclusion === 'action_required' || (conclusion === 'success' && owned)) {
         const pr = gathered.pullRequest; // the pull request as the snapshot read it
-        const judged = await judgeApprovals(approvalPorts, github, execution, repoPolicy.policy, pr, changedPaths(change.files));
+        const judged = await judgeApprovals(
+          approvalPorts,
+          github,
+          execution,
+          repoPolicy.policy,
+          pr,
+          changedPaths(change.files),
+        );
         const asked = conclusion === 'action_required' || judged.requirements.some((r) => r.kind !== 'minimum');
         if (asked) text.summary = `${text.summary}\n\n${explainApprovals(judged)}`;
         if (asked && judged.status === 'satisfied') {
@@ -465,7 +702,8 @@ export class Pipeline {
           approvedBy = judged.counted.map((c) => c.login).join(', ');
           text.title = `Approved by ${approvedBy}: ${evaluation.title}`;
         } else if (asked) {
-          if (conclusion === 'success') text.title = `${judged.summary} (owners or teams of the policy): ${evaluation.title}`;
+          if (conclusion === 'success')
+            text.title = `${judged.summary} (owners or teams of the policy): ${evaluation.title}`;
           conclusion = 'action_required';
           actions = [
             { label: 'Approve', identifier: 'approve', description: 'Approve this head commit' },
@@ -485,8 +723,18 @@ export class Pipeline {
           const theirs = await gatherPullRequestSnapshot(github, other.pullRequest!, headSha, other.subject?.baseRef);
           if (theirs.outcome === 'superseded') continue;
           // one that waits only for this commit's check holds its own approvals: it is judged again, not in the way
-          const held = other.state === 'awaiting_approval'
-            && (await judgeApprovals(approvalPorts, github, other, repoPolicy.policy, theirs.pullRequest, changedPaths(theirs.snapshot.files))).status === 'satisfied';
+          const held =
+            other.state === 'awaiting_approval' &&
+            (
+              await judgeApprovals(
+                approvalPorts,
+                github,
+                other,
+                repoPolicy.policy,
+                theirs.pullRequest,
+                changedPaths(theirs.snapshot.files),
+              )
+            ).status === 'satisfied';
           if (held) await this.requestEvaluation(other, traceId);
           else others.push(other.pullRequest!);
         }
@@ -507,34 +755,74 @@ export class Pipeline {
         }
       }
       const plan: CheckRunPlan = {
-        name: CHECK_NAME, headSha, conclusion: waiting ? 'waiting' : conclusion, ...text, findings: evaluation.gates.flatMap((g) => g.findings), ...(subject ? { detailsUrl: subject.htmlUrl } : {}), actions,
+        name: CHECK_NAME,
+        headSha,
+        conclusion: waiting ? 'waiting' : conclusion,
+        ...text,
+        findings: evaluation.gates.flatMap((g) => g.findings),
+        ...(subject ? { detailsUrl: subject.htmlUrl } : {}),
+        actions,
       };
       // a waiting check is one check run from the wait to its end: the evaluation that ends the wait completes it
       const waitingId = `waiting:${execution.id}:${headSha}`;
-      const waited = execution.state === 'scheduled' ? await github.findCheckRun(headSha, CHECK_NAME, waitingId) : undefined;
+      const waited =
+        execution.state === 'scheduled' ? await github.findCheckRun(headSha, CHECK_NAME, waitingId) : undefined;
       const checkRunId = waited
         ? await github.updateCheckRun(waited.id, plan, waited.annotations === 0)
         : await this.postCheck(github, job.attempt, { ...plan, externalId: waiting ? waitingId : job.key });
       const reason = `${waiting ? 'waiting' : conclusion}: ${evaluation.gates.map((g) => `${g.gate} ${g.outcome}`).join(', ')}; risk ${evaluation.risk.level}${approvedBy ? `; approved by ${approvedBy}` : ''}${waiting ? `; ${waiting.reason}` : ''}`;
       await this.runtime.db.transaction(async (tx) => {
-        if (!(await markDone(tx, job.key, execution.id, { checkRunId, conclusion: waiting ? 'waiting' : conclusion }))) return;
+        if (!(await markDone(tx, job.key, execution.id, { checkRunId, conclusion: waiting ? 'waiting' : conclusion })))
+          return;
         const before = await lockExecution(tx, execution.id);
         if (!before) throw new Error(`execution ${execution.id} vanished`);
         const event: ExecutionEvent = waiting
           ? { type: 'policy_evaluated', headSha, conclusion: 'waiting', reason, opensAt: waiting.opensAt }
-          : { type: 'policy_evaluated', headSha, conclusion, reason, autoMerge: repoPolicy.policy.merge === 'auto' && target.deployable };
+          : {
+              type: 'policy_evaluated',
+              headSha,
+              conclusion,
+              reason,
+              autoMerge: repoPolicy.policy.merge === 'auto' && target.deployable,
+            };
         const result = transition(before, event, this.options.now());
         // the verdict is bound to the pair it judged: a merge deploys only this head, merged into this base
-        const judgedPair = { baseRef: snapshot.baseRef, baseSha: snapshot.baseSha, headSha: snapshot.headSha, deployable: target.deployable };
+        const judgedPair = {
+          baseRef: snapshot.baseRef,
+          baseSha: snapshot.baseSha,
+          headSha: snapshot.headSha,
+          deployable: target.deployable,
+        };
         // what the pull request's declaration says the work cost, recorded as declared (AAOE measures only its own agent)
         // (the declaration of the head judged last counts: one removed since is no longer recorded)
-        const declared = !execution.work?.proposal && change.declared?.cost ? { declaredCost: { tokens: change.declared.cost.tokens, usd: change.declared.cost.usd } } : {};
+        const declared =
+          !execution.work?.proposal && change.declared?.cost
+            ? { declaredCost: { tokens: change.declared.cost.tokens, usd: change.declared.cost.usd } }
+            : {};
         const { declaredCost: _previous, ...kept } = before.subject ?? ({} as PullRequestSubject);
-        const subjectAfter = result.outcome === 'applied' && before.subject ? { ...kept, judged: judgedPair, ...declared } : before.subject;
-        await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution, subject: subjectAfter }, result.effects, traceId);
+        const subjectAfter =
+          result.outcome === 'applied' && before.subject
+            ? { ...kept, judged: judgedPair, ...declared }
+            : before.subject;
+        await commitTransition(
+          tx,
+          this.runtime.queue,
+          before,
+          { ...before, ...result.execution, subject: subjectAfter },
+          result.effects,
+          traceId,
+        );
       });
       this.runtime.queue.wake(QUEUES.effect);
-      context.log.info({ conclusion: waiting ? 'waiting' : conclusion, risk: evaluation.risk.level, governedBecause: subject.governedBecause, ...(waiting ? { opensAt: waiting.opensAt } : {}) }, 'policy evaluated');
+      context.log.info(
+        {
+          conclusion: waiting ? 'waiting' : conclusion,
+          risk: evaluation.risk.level,
+          governedBecause: subject.governedBecause,
+          ...(waiting ? { opensAt: waiting.opensAt } : {}),
+        },
+        'policy evaluated',
+      );
     } catch (error) {
       context.log.error({ err: error }, 'policy evaluation failed');
       await this.postFailure(post, error, traceId);
@@ -545,22 +833,44 @@ export class Pipeline {
   // ------------------------------------------------------------------ helpers
 
   /** `merge: auto`: AAOE merges the approved head (never a later one); the agent never merges. */
-  private async merge(job: Job<EffectJob>, execution: ExecutionRecord, headSha: string, traceId: string): Promise<void> {
+  private async merge(
+    job: Job<EffectJob>,
+    execution: ExecutionRecord,
+    headSha: string,
+    traceId: string,
+  ): Promise<void> {
     if (execution.pullRequest === null || execution.state !== 'approved' || execution.headSha !== headSha) {
-      await this.runtime.db.transaction((tx) => markDone(tx, job.key, execution.id, { skipped: `not approved at ${headSha} (${execution.state})` }));
+      await this.runtime.db.transaction((tx) =>
+        markDone(tx, job.key, execution.id, { skipped: `not approved at ${headSha} (${execution.state})` }),
+      );
       return;
     }
     const { context, github } = await this.connect(execution.installationId, execution.repo, traceId, execution.id);
     // only into a deploy branch, and only into the base the verdict judged (a retargeted pull request is not merged)
     const pr = await github.getPullRequest(execution.pullRequest);
     const repoPolicy = await this.policyFor(context);
-    const target = decideDeployTarget(pr.baseRef, pr.defaultBranch ?? '', repoPolicy.ok ? repoPolicy.policy.deployment.branches : []);
+    const target = decideDeployTarget(
+      pr.baseRef,
+      pr.defaultBranch ?? '',
+      repoPolicy.ok ? repoPolicy.policy.deployment.branches : [],
+    );
     const judged = execution.subject?.judged;
-    const refusal = !target.deployable ? target.why : judged && judged.baseRef !== pr.baseRef ? `the base is \`${pr.baseRef}\` now, the verdict was for \`${judged.baseRef}\`` : undefined;
+    const refusal = !target.deployable
+      ? target.why
+      : judged && judged.baseRef !== pr.baseRef
+        ? `the base is \`${pr.baseRef}\` now, the verdict was for \`${judged.baseRef}\``
+        : undefined;
     if (refusal) {
       await this.runtime.db.transaction(async (tx) => {
         if (!(await markDone(tx, job.key, execution.id, { skipped: refusal }))) return;
-        await appendAudit(tx, { executionId: execution.id, traceId, actor: 'aaoe', action: 'merge_refused', reason: `not merged: ${refusal}`, data: { headSha, baseRef: pr.baseRef } });
+        await appendAudit(tx, {
+          executionId: execution.id,
+          traceId,
+          actor: 'aaoe',
+          action: 'merge_refused',
+          reason: `not merged: ${refusal}`,
+          data: { headSha, baseRef: pr.baseRef },
+        });
       });
       return;
     }
@@ -568,8 +878,14 @@ export class Pipeline {
     await this.runtime.db.transaction(async (tx) => {
       if (!(await markDone(tx, job.key, execution.id, merged))) return;
       await appendAudit(tx, {
-        executionId: execution.id, traceId, actor: 'aaoe', action: merged.merged ? 'merge' : 'merge_refused',
-        reason: merged.merged ? `merged ${headSha} as ${merged.sha} (merge: auto)` : `GitHub did not merge ${headSha}: ${merged.reason}`, data: { headSha },
+        executionId: execution.id,
+        traceId,
+        actor: 'aaoe',
+        action: merged.merged ? 'merge' : 'merge_refused',
+        reason: merged.merged
+          ? `merged ${headSha} as ${merged.sha} (merge: auto)`
+          : `GitHub did not merge ${headSha}: ${merged.reason}`,
+        data: { headSha },
       });
     });
   }
@@ -578,13 +894,32 @@ export class Pipeline {
    * GitHub's head is not the head this evaluation was for: it posts nothing (the files it could list belong to
    * another commit). The execution moves to GitHub's head (a push seen late), whose own evaluation follows.
    */
-  private async supersede(job: Job<EffectJob>, execution: ExecutionRecord, headSha: string, gathered: { headSha: string; reason: string }, traceId: string): Promise<void> {
+  private async supersede(
+    job: Job<EffectJob>,
+    execution: ExecutionRecord,
+    headSha: string,
+    gathered: { headSha: string; reason: string },
+    traceId: string,
+  ): Promise<void> {
     await this.runtime.db.transaction(async (tx) => {
-      if (!(await markDone(tx, job.key, execution.id, { superseded: gathered.headSha, reason: gathered.reason }))) return;
+      if (!(await markDone(tx, job.key, execution.id, { superseded: gathered.headSha, reason: gathered.reason })))
+        return;
       const before = await lockExecution(tx, execution.id);
       if (!before || before.headSha !== headSha) return; // a delivery moved it on already
-      const result = transition(before, { type: 'evaluation_requested', headSha: gathered.headSha, by: 'aaoe' }, this.options.now());
-      if (result.outcome === 'applied') await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution }, result.effects, traceId);
+      const result = transition(
+        before,
+        { type: 'evaluation_requested', headSha: gathered.headSha, by: 'aaoe' },
+        this.options.now(),
+      );
+      if (result.outcome === 'applied')
+        await commitTransition(
+          tx,
+          this.runtime.queue,
+          before,
+          { ...before, ...result.execution },
+          result.effects,
+          traceId,
+        );
     });
     this.runtime.queue.wake(QUEUES.effect);
   }
@@ -594,8 +929,20 @@ export class Pipeline {
     await this.runtime.db.transaction(async (tx) => {
       const before = await lockExecution(tx, execution.id);
       if (!before?.headSha) return;
-      const result = transition(before, { type: 'evaluation_requested', headSha: before.headSha, by: 'aaoe' }, this.options.now());
-      if (result.outcome === 'applied') await commitTransition(tx, this.runtime.queue, before, { ...before, ...result.execution }, result.effects, traceId);
+      const result = transition(
+        before,
+        { type: 'evaluation_requested', headSha: before.headSha, by: 'aaoe' },
+        this.options.now(),
+      );
+      if (result.outcome === 'applied')
+        await commitTransition(
+          tx,
+          this.runtime.queue,
+          before,
+          { ...before, ...result.execution },
+          result.effects,
+          traceId,
+        );
     });
   }
 
@@ -603,7 +950,11 @@ export class Pipeline {
    * Posts the check run for one job. The first attempt creates it; a later attempt first looks for the one an
    * earlier attempt may have created (same `external_id`) and updates that instead: never two for one job.
    */
-  private async postCheck(github: GitHubAdapter, attempt: number, plan: CheckRunPlan & { externalId: string }): Promise<number> {
+  private async postCheck(
+    github: GitHubAdapter,
+    attempt: number,
+    plan: CheckRunPlan & { externalId: string },
+  ): Promise<number> {
     if (attempt > 0) {
       const existing = await github.findCheckRun(plan.headSha, plan.name, plan.externalId);
       if (existing) return github.updateCheckRun(existing.id, plan, existing.annotations === 0);
@@ -617,12 +968,17 @@ export class Pipeline {
    * outage, a rate limit): the job is retried, the check it posts then is the only one, and the missing required
    * check blocks the merge meanwhile.
    */
-  private async postFailure(post: (c: Conclusion, t: CheckText) => Promise<number>, error: unknown, traceId: string): Promise<void> {
+  private async postFailure(
+    post: (c: Conclusion, t: CheckText) => Promise<number>,
+    error: unknown,
+    traceId: string,
+  ): Promise<void> {
     if (isOutage(error)) return;
     const failure = classifyGitHubError(error);
-    const retried = failure.kind === 'permanent'
-      ? 'AAOE does not retry a refusal like this one: fix the cause, then push or re-run this check.'
-      : 'AAOE retries on its own; you can also re-run this check.';
+    const retried =
+      failure.kind === 'permanent'
+        ? 'AAOE does not retry a refusal like this one: fix the cause, then push or re-run this check.'
+        : 'AAOE retries on its own; you can also re-run this check.';
     try {
       await post('failure', {
         title: 'AAOE could not evaluate the policy',
@@ -635,9 +991,22 @@ export class Pipeline {
 
   private notifyPorts(): NotifyPorts {
     return {
-      runtime: this.runtime, now: this.options.now, destinations: this.options.notify ?? NO_DESTINATIONS, botLogin: () => this.botLogin(),
+      runtime: this.runtime,
+      now: this.options.now,
+      destinations: this.options.notify ?? NO_DESTINATIONS,
+      botLogin: () => this.botLogin(),
       startFix: (failed, issue, key, traceId) =>
-        startIssueExecution({ runtime: this.runtime, now: this.options.now }, { key, repo: failed.repo, installationId: failed.installationId, issue, consentBy: `${SELF_HEAL_CONSENT} (debug issue of execution ${failed.id})`, traceId }),
+        startIssueExecution(
+          { runtime: this.runtime, now: this.options.now },
+          {
+            key,
+            repo: failed.repo,
+            installationId: failed.installationId,
+            issue,
+            consentBy: `${SELF_HEAL_CONSENT} (debug issue of execution ${failed.id})`,
+            traceId,
+          },
+        ),
     };
   }
 
@@ -664,8 +1033,14 @@ export class Pipeline {
 }
 
 /** The check's text while an approved change waits for its change window. */
-export function explainWaiting(text: CheckText, waiting: { reason: string; opensAt: string | null }, approvedBy: string): CheckText {
-  const when = waiting.opensAt ? `opens ${waiting.opensAt.replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC')}` : 'no window opens within a year';
+export function explainWaiting(
+  text: CheckText,
+  waiting: { reason: string; opensAt: string | null },
+  approvedBy: string,
+): CheckText {
+  const when = waiting.opensAt
+    ? `opens ${waiting.opensAt.replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC')}`
+    : 'no window opens within a year';
   return {
     title: `Waiting for the change window (${when})`,
     summary: `${text.summary}\n\n### Schedule\n\nEvery gate passes${approvedBy ? ` and the approvals hold (${approvedBy})` : ''}, but not now: ${waiting.reason}.\n\n${

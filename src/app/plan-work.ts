@@ -5,14 +5,40 @@ import { checkPlanWorld } from '../plan/check-world.js';
 import { githubPlanWorld } from '../plan/github-plan-world.js';
 import { formatPlanError, loadPlan } from '../plan/load-plan.js';
 import { renderStepPackages, type RenderedPackage } from '../plan/render-package.js';
-import { advancePlan, newPlanRun, renderTrackingIssue, stepOutcome, trackingMarker, type PlanEffect, type PlanEvent, type PlanRun } from '../plan/run-plan.js';
+import {
+  advancePlan,
+  newPlanRun,
+  renderTrackingIssue,
+  stepOutcome,
+  trackingMarker,
+  type PlanEffect,
+  type PlanEvent,
+  type PlanRun,
+} from '../plan/run-plan.js';
 import type { Step } from '../plan/schema.js';
 import { planWindows } from '../plan/windows.js';
 import { appendAudit } from '../store/audit-log.js';
 import type { SqlExecutor } from '../store/database.js';
-import { commitTransition, getExecution, getIssueExecution, isDone, listInFlightExecutions, lockExecution, markDone, type StepEndedJob } from '../store/executions.js';
+import {
+  commitTransition,
+  getExecution,
+  getIssueExecution,
+  isDone,
+  listInFlightExecutions,
+  lockExecution,
+  markDone,
+  type StepEndedJob,
+} from '../store/executions.js';
 import { QUEUES, type Job } from '../store/job-queue.js';
-import { getPlanRun, lockPlanRun, planOfTrackingIssue, recordPlanRollbackBy, recordPlanStart, savePlanRun, type PlanRecord } from '../store/plans.js';
+import {
+  getPlanRun,
+  lockPlanRun,
+  planOfTrackingIssue,
+  recordPlanRollbackBy,
+  recordPlanStart,
+  savePlanRun,
+  type PlanRecord,
+} from '../store/plans.js';
 import { setTimer } from '../store/timers.js';
 import { startIssueExecution, type AgentWorkPorts } from './agent-work.js';
 import { COMMAND_TEXT, type ParsedCommand } from './commands.js';
@@ -38,7 +64,12 @@ import { HUMAN_ONLY_VERBS } from '../policy/governance.js';
  */
 
 /** A job of a plan's effect (on the effect queue; `executionId` names the plan, for the timers table). */
-export type PlanEffectJob = { plan: { repo: string; planId: string }; traceId: string; executionId: string; effect: PlanEffect };
+export type PlanEffectJob = {
+  plan: { repo: string; planId: string };
+  traceId: string;
+  executionId: string;
+  effect: PlanEffect;
+};
 export type PlanJob = PlanEffectJob | StepEndedJob;
 
 export type PlanWorkPorts = Omit<AgentWorkPorts, 'policyFor'> & {
@@ -72,7 +103,13 @@ export class PlanWork {
    * A comment that starts a plan, or any command comment on a plan's tracking issue: handled here (true); any other
    * comment is left to the execution commands (false).
    */
-  async onComment(job: Job<DeliveryJob>, context: Context, github: GitHubAdapter, comment: CommentFacts | undefined, commands: ParsedCommand[]): Promise<boolean> {
+  async onComment(
+    job: Job<DeliveryJob>,
+    context: Context,
+    github: GitHubAdapter,
+    comment: CommentFacts | undefined,
+    commands: ParsedCommand[],
+  ): Promise<boolean> {
     const facts = job.data.comment;
     if (!facts || facts.onPullRequest) return false;
     const { owner, repo } = context.repo();
@@ -81,7 +118,9 @@ export class PlanWork {
     const tracked = await planOfTrackingIssue(db, archRepo, facts.number);
     if (!comment) return tracked !== undefined;
     const parsed = commands.slice(0, MAX_COMMANDS);
-    const starts = parsed.some((p) => (p.type === 'command' && p.command.verb === 'plan') || (p.type === 'invalid' && p.verb === 'plan'));
+    const starts = parsed.some(
+      (p) => (p.type === 'command' && p.command.verb === 'plan') || (p.type === 'invalid' && p.verb === 'plan'),
+    );
     if (!tracked && !starts) return false;
     const key = `${job.key}:comment:${facts.id}`;
     if (await isDone(db, key)) return true;
@@ -92,11 +131,26 @@ export class PlanWork {
     }
 
     const actor = { login: comment.author.login, type: comment.author.type };
-    const at = { archRepo, installationId: job.data.installationId, github, actor, traceId: job.data.id, issue: facts.number, commentId: facts.id, viaApp: comment.viaApp };
+    const at = {
+      archRepo,
+      installationId: job.data.installationId,
+      github,
+      actor,
+      traceId: job.data.id,
+      issue: facts.number,
+      commentId: facts.id,
+      viaApp: comment.viaApp,
+    };
     const outcomes: Array<{ ok: boolean; text?: string }> = [];
     for (const p of parsed) outcomes.push(await this.command(p, tracked, at));
     const replies = outcomes.map((o) => o.text).filter((t): t is string => !!t);
-    if (replies.length > 0) await github.upsertComment(facts.number, `<!-- aaoe:reply:${facts.id} -->`, [`<!-- aaoe:reply:${facts.id} -->`, ...replies].join('\n\n'), botLogin);
+    if (replies.length > 0)
+      await github.upsertComment(
+        facts.number,
+        `<!-- aaoe:reply:${facts.id} -->`,
+        [`<!-- aaoe:reply:${facts.id} -->`, ...replies].join('\n\n'),
+        botLogin,
+      );
     await github.addCommentReaction(facts.id, outcomes.every((o) => o.ok) ? '+1' : 'confused');
     await db.transaction((tx) => markDone(tx, key, null, { commands: parsed.length, plan: tracked ?? null }));
     this.ports.runtime.queue.wake(QUEUES.effect);
@@ -106,32 +160,59 @@ export class PlanWork {
   private async command(
     parsed: ParsedCommand,
     tracked: string | undefined,
-    at: { archRepo: string; installationId: number; github: GitHubAdapter; actor: { login: string; type: string }; traceId: string; issue: number; commentId: number; viaApp?: string | undefined },
+    at: {
+      archRepo: string;
+      installationId: number;
+      github: GitHubAdapter;
+      actor: { login: string; type: string };
+      traceId: string;
+      issue: number;
+      commentId: number;
+      viaApp?: string | undefined;
+    },
   ): Promise<{ ok: boolean; text?: string }> {
     if (parsed.type !== 'command') return { ok: false, text: parsed.reply };
     const { command } = parsed;
     if (command.verb === 'help') return { ok: true, text: COMMAND_TEXT.help() };
-    const refuse = (why: string) => ({ ok: false, text: `\`/aaoe ${command.verb}${command.verb === 'plan' ? ` ${command.action} ${command.path}` : ''}\` by @${at.actor.login} was refused: ${why}` });
+    const refuse = (why: string) => ({
+      ok: false,
+      text: `\`/aaoe ${command.verb}${command.verb === 'plan' ? ` ${command.action} ${command.path}` : ''}\` by @${at.actor.login} was refused: ${why}`,
+    });
     if (at.viaApp && (command.verb === 'plan' || HUMAN_ONLY_VERBS.has(command.verb))) {
       // starting a plan spends money in many repositories and resuming or rolling one back is a person's decision: a
       // comment a GitHub App posted on someone's behalf (an agent platform, say) carries none of that authority
-      return refuse(`this comment was posted by the GitHub App "${at.viaApp}" on @${at.actor.login}'s behalf, and a comment an app posts never starts, resumes or rolls back a plan; @${at.actor.login} must write it on GitHub themselves`);
+      return refuse(
+        `this comment was posted by the GitHub App "${at.viaApp}" on @${at.actor.login}'s behalf, and a comment an app posts never starts, resumes or rolls back a plan; @${at.actor.login} must write it on GitHub themselves`,
+      );
     }
     if (command.verb === 'plan') return this.start(command.path, at, refuse);
-    if (!tracked) return refuse('on an issue that is not a plan\'s tracking issue, only `/aaoe plan start` is read; write other commands in a comment of their own');
+    if (!tracked)
+      return refuse(
+        "on an issue that is not a plan's tracking issue, only `/aaoe plan start` is read; write other commands in a comment of their own",
+      );
     const record = await getPlanRun(this.ports.runtime.db, at.archRepo, tracked);
     if (!record) return refuse(`plan ${tracked} is not stored`);
     if (command.verb === 'status' || command.verb === 'explain') return { ok: true, text: describePlan(record) };
     if (command.verb !== 'pause' && command.verb !== 'resume' && command.verb !== 'rollback') {
-      return refuse(`on a plan's tracking issue the commands are \`/aaoe pause\`, \`/aaoe resume\`, \`/aaoe rollback\` and \`/aaoe status\`; \`/aaoe ${command.verb}\` acts on a step's own issue or pull request`);
+      return refuse(
+        `on a plan's tracking issue the commands are \`/aaoe pause\`, \`/aaoe resume\`, \`/aaoe rollback\` and \`/aaoe status\`; \`/aaoe ${command.verb}\` acts on a step's own issue or pull request`,
+      );
     }
     const role = at.actor.type === 'User' ? await at.github.getRole(at.actor.login) : 'none';
-    if (!PLAN_ROLES.includes(role)) return refuse(`it needs ${PLAN_ROLES.join(', ')} on ${at.archRepo}, and @${at.actor.login} has ${at.actor.type === 'User' ? role : `no say (${at.actor.type})`}`);
+    if (!PLAN_ROLES.includes(role))
+      return refuse(
+        `it needs ${PLAN_ROLES.join(', ')} on ${at.archRepo}, and @${at.actor.login} has ${at.actor.type === 'User' ? role : `no say (${at.actor.type})`}`,
+      );
     if (command.verb === 'rollback') {
       // every completed step is rolled back in this person's name: their permission on each step's repository counts too
-      for (const repository of new Set(record.run.plan.steps.filter((s) => record.run.steps[s.id]?.status === 'succeeded').map((s) => s.repository))) {
+      for (const repository of new Set(
+        record.run.plan.steps.filter((s) => record.run.steps[s.id]?.status === 'succeeded').map((s) => s.repository),
+      )) {
         const there = await this.roleOn(repository, at.actor.login, at.traceId);
-        if (!PLAN_ROLES.includes(there)) return refuse(`rolling back needs ${PLAN_ROLES.join(', ')} on ${repository} as well, and @${at.actor.login} has ${there}`);
+        if (!PLAN_ROLES.includes(there))
+          return refuse(
+            `rolling back needs ${PLAN_ROLES.join(', ')} on ${repository} as well, and @${at.actor.login} has ${there}`,
+          );
       }
     }
     const event: PlanEvent = { type: command.verb, by: at.actor.login };
@@ -139,7 +220,14 @@ export class PlanWork {
       const result = await this.advance(tx, at.archRepo, tracked, event, at.traceId);
       if (result.refused === undefined) {
         if (command.verb === 'rollback') await recordPlanRollbackBy(tx, at.archRepo, tracked, at.actor.login);
-        await appendAudit(tx, { executionId: null, traceId: at.traceId, actor: at.actor.login, action: `plan:${command.verb}`, reason: `plan ${tracked} of ${at.archRepo}: ${result.status}`, data: { plan: tracked, repo: at.archRepo, comment: at.commentId } });
+        await appendAudit(tx, {
+          executionId: null,
+          traceId: at.traceId,
+          actor: at.actor.login,
+          action: `plan:${command.verb}`,
+          reason: `plan ${tracked} of ${at.archRepo}: ${result.status}`,
+          data: { plan: tracked, repo: at.archRepo, comment: at.commentId },
+        });
       }
       return result;
     });
@@ -150,12 +238,22 @@ export class PlanWork {
   /** `/aaoe plan start <path>`: validate, check the world, store the run, open the tracking issue, start the ready steps. */
   private async start(
     path: string,
-    at: { archRepo: string; installationId: number; github: GitHubAdapter; actor: { login: string; type: string }; traceId: string; commentId: number },
+    at: {
+      archRepo: string;
+      installationId: number;
+      github: GitHubAdapter;
+      actor: { login: string; type: string };
+      traceId: string;
+      commentId: number;
+    },
     refuse: (why: string) => { ok: boolean; text?: string },
   ): Promise<{ ok: boolean; text?: string }> {
     const { github, actor, archRepo } = at;
     const role = actor.type === 'User' ? await github.getRole(actor.login) : 'none';
-    if (!PLAN_ROLES.includes(role)) return refuse(`starting a plan needs ${PLAN_ROLES.join(', ')} on ${archRepo}, and @${actor.login} has ${actor.type === 'User' ? role : `no say (${actor.type})`}`);
+    if (!PLAN_ROLES.includes(role))
+      return refuse(
+        `starting a plan needs ${PLAN_ROLES.join(', ')} on ${archRepo}, and @${actor.login} has ${actor.type === 'User' ? role : `no say (${actor.type})`}`,
+      );
     const text = await github.readFile(path);
     if (text === undefined) return refuse(`there is no file \`${path}\` on the default branch of ${archRepo}`);
     const loaded = loadPlan(text, path);
@@ -165,7 +263,9 @@ export class PlanWork {
     // a plan id runs once: the comment that started it may be run again (its job retried), any other is refused
     const existing = await getPlanRun(db, archRepo, plan.id);
     if (existing && existing.startedBy?.comment !== at.commentId) {
-      return refuse(`plan \`${plan.id}\` was started before (it is ${existing.run.status.replace('_', ' ')}${existing.trackingIssue ? `, tracked in #${existing.trackingIssue}` : ''}); a plan id runs once, so give a new plan a new id`);
+      return refuse(
+        `plan \`${plan.id}\` was started before (it is ${existing.run.status.replace('_', ' ')}${existing.trackingIssue ? `, tracked in #${existing.trackingIssue}` : ''}); a plan id runs once, so give a new plan a new id`,
+      );
     }
     // the world is checked before a plan is stored; the same comment's job run again finds the run it stored
     if (!existing) {
@@ -174,7 +274,9 @@ export class PlanWork {
         app: appOctokit,
         organization: async (org) => {
           const installations = await appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 });
-          const found = installations.find((i) => (i.account as { login?: string } | null)?.login?.toLowerCase() === org.toLowerCase());
+          const found = installations.find(
+            (i) => (i.account as { login?: string } | null)?.login?.toLowerCase() === org.toLowerCase(),
+          );
           return found ? this.ports.installationOctokit(found.id) : undefined;
         },
         // executions record no environment of their own: they deploy to the default one
@@ -189,16 +291,36 @@ export class PlanWork {
     const botLogin = await this.ports.botLogin();
     const tracking =
       (await github.findOpenIssueWithMarker(trackingMarker(plan.id), PLAN_LABEL, botLogin)) ??
-      (await github.createIssue({ title: `Plan ${plan.id}: ${oneLine(plan.goal, 200)}`, body: renderTrackingIssue(fresh, now, planWindows(plan)), labels: [PLAN_LABEL] }));
+      (await github.createIssue({
+        title: `Plan ${plan.id}: ${oneLine(plan.goal, 200)}`,
+        body: renderTrackingIssue(fresh, now, planWindows(plan)),
+        labels: [PLAN_LABEL],
+      }));
     await db.transaction(async (tx) => {
       if (!existing) {
-        await savePlanRun(tx, { repo: archRepo, path, installationId: at.installationId, trackingIssue: tracking.number, run: fresh });
+        await savePlanRun(tx, {
+          repo: archRepo,
+          path,
+          installationId: at.installationId,
+          trackingIssue: tracking.number,
+          run: fresh,
+        });
         await recordPlanStart(tx, archRepo, plan.id, { login: actor.login, comment: at.commentId });
-        await appendAudit(tx, { executionId: null, traceId: at.traceId, actor: actor.login, action: 'plan:start', reason: `plan ${plan.id} from ${path} (${plan.steps.length} steps), tracked in ${archRepo}#${tracking.number}; steps run with the consent of @${actor.login}`, data: { plan: plan.id, repo: archRepo, path } });
+        await appendAudit(tx, {
+          executionId: null,
+          traceId: at.traceId,
+          actor: actor.login,
+          action: 'plan:start',
+          reason: `plan ${plan.id} from ${path} (${plan.steps.length} steps), tracked in ${archRepo}#${tracking.number}; steps run with the consent of @${actor.login}`,
+          data: { plan: plan.id, repo: archRepo, path },
+        });
       }
       await this.advance(tx, archRepo, plan.id, { type: 'tick' }, at.traceId);
     });
-    return { ok: true, text: `Plan \`${plan.id}\` started by @${actor.login}: ${plan.steps.length} steps, at most ${plan.policy.maxParallel} at once. Follow it in #${tracking.number}.` };
+    return {
+      ok: true,
+      text: `Plan \`${plan.id}\` started by @${actor.login}: ${plan.steps.length} steps, at most ${plan.policy.maxParallel} at once. Follow it in #${tracking.number}.`,
+    };
   }
 
   // ------------------------------------------------------------------ jobs
@@ -244,7 +366,15 @@ export class PlanWork {
   }
 
   /** A step's execution ended: the step ends with its outcome, or (during a plan rollback) is rolled back. */
-  private async stepExecutionEnded(tx: SqlExecutor, repo: string, planId: string, step: string, executionId: string, state: ExecutionState, traceId: string): Promise<void> {
+  private async stepExecutionEnded(
+    tx: SqlExecutor,
+    repo: string,
+    planId: string,
+    step: string,
+    executionId: string,
+    state: ExecutionState,
+    traceId: string,
+  ): Promise<void> {
     const record = await lockPlanRun(tx, repo, planId);
     const s = record?.run.steps[step];
     if (!record || !s || s.executionId !== executionId) return;
@@ -254,11 +384,19 @@ export class PlanWork {
     }
     if (record.run.rollingBack === step && FINAL_STATES.has(state)) {
       // the step's rollback itself failed: the plan cannot go on by itself, and says so (it stays rolling back)
-      await appendAudit(tx, { executionId, traceId, actor: 'aaoe', action: 'plan:rollback_step_failed', reason: `step ${step} of plan ${planId}: its execution ended ${state.replaceAll('_', ' ')} instead of rolled back; the plan waits in rolling back until a person restores the step`, data: { plan: planId, repo, step } });
+      await appendAudit(tx, {
+        executionId,
+        traceId,
+        actor: 'aaoe',
+        action: 'plan:rollback_step_failed',
+        reason: `step ${step} of plan ${planId}: its execution ended ${state.replaceAll('_', ' ')} instead of rolled back; the plan waits in rolling back until a person restores the step`,
+        data: { plan: planId, repo, step },
+      });
       return;
     }
     const outcome = stepOutcome(state);
-    if (outcome && s.status === 'running') await this.advance(tx, repo, planId, { type: 'step_ended', step, outcome }, traceId);
+    if (outcome && s.status === 'running')
+      await this.advance(tx, repo, planId, { type: 'step_ended', step, outcome }, traceId);
   }
 
   /**
@@ -271,7 +409,11 @@ export class PlanWork {
     const step = run.plan.steps.find((s) => s.id === stepId)!;
     const state = run.steps[stepId];
     if (state?.status !== 'running' || state.executionId) {
-      await db.transaction((tx) => markDone(tx, key, null, { skipped: `step ${stepId} is ${state?.status ?? 'unknown'}${state?.executionId ? ` with execution ${state.executionId}` : ''}` }));
+      await db.transaction((tx) =>
+        markDone(tx, key, null, {
+          skipped: `step ${stepId} is ${state?.status ?? 'unknown'}${state?.executionId ? ` with execution ${state.executionId}` : ''}`,
+        }),
+      );
       return;
     }
     const fail = (why: string) => this.failStep(key, record, stepId, why, traceId);
@@ -281,12 +423,16 @@ export class PlanWork {
     if (installationId === undefined) return fail(`the app is not installed on ${step.repository}`);
     const { github } = await this.ports.connect(installationId, step.repository, traceId);
     const role = await github.getRole(starter);
-    if (!PLAN_ROLES.includes(role)) return fail(`@${starter}, who started the plan and consents to its steps, has ${role} permission on ${step.repository}; a step runs only with ${PLAN_ROLES.join(', ')} there`);
+    if (!PLAN_ROLES.includes(role))
+      return fail(
+        `@${starter}, who started the plan and consents to its steps, has ${role} permission on ${step.repository}; a step runs only with ${PLAN_ROLES.join(', ')} there`,
+      );
 
     // the step's change packages go into its issue and its pull request as rendered, whatever the model proposes
     // (a plan is validated with its templates before it starts, so this fails only for a plan stored by an older release)
     const rendered = renderStepPackages(run.plan, step);
-    if (!rendered.ok) return fail(`its change packages do not render: ${rendered.errors.map((e) => e.message).join('; ')}`);
+    if (!rendered.ok)
+      return fail(`its change packages do not render: ${rendered.errors.map((e) => e.message).join('; ')}`);
     const botLogin = await this.ports.botLogin();
     // one issue per attempt (the job's key names the plan's version): a step retried after `/aaoe resume` gets a new
     // issue and a new execution, while a job run again finds the issue it opened
@@ -294,18 +440,41 @@ export class PlanWork {
     const title = `${run.plan.id}/${stepId}: ${oneLine(step.task ?? step.change?.title ?? `the change packages of step ${stepId}`, 180)}`;
     const issue =
       (await github.findOpenIssueWithMarker(marker, PLAN_LABEL, botLogin)) ??
-      (await github.createIssue({ title, body: stepIssueBody(run.plan.id, step, rendered.packages, archRepo, record.trackingIssue, starter, marker), labels: [PLAN_LABEL] }));
+      (await github.createIssue({
+        title,
+        body: stepIssueBody(run.plan.id, step, rendered.packages, archRepo, record.trackingIssue, starter, marker),
+        labels: [PLAN_LABEL],
+      }));
     const packages = rendered.packages.map((p) => ({ path: p.path, type: p.type, content: p.content }));
-    const started = await startIssueExecution(this.ports, { key: `${key}:execution`, repo: step.repository, installationId, issue: { number: issue.number, title, htmlUrl: issue.htmlUrl }, consentBy: starter, traceId, packages });
+    const started = await startIssueExecution(this.ports, {
+      key: `${key}:execution`,
+      repo: step.repository,
+      installationId,
+      issue: { number: issue.number, title, htmlUrl: issue.htmlUrl },
+      consentBy: starter,
+      traceId,
+      packages,
+    });
     const executionId = started.executionId ?? (await getIssueExecution(db, step.repository, issue.number))?.id;
-    if (!executionId) throw new Error(`step ${stepId}: the execution of ${step.repository}#${issue.number} did not start (${started.outcome}); retried`);
+    if (!executionId)
+      throw new Error(
+        `step ${stepId}: the execution of ${step.repository}#${issue.number} did not start (${started.outcome}); retried`,
+      );
     await db.transaction(async (tx) => {
       if (!(await markDone(tx, key, executionId, { issue: issue.number, executionId }))) return;
-      await appendAudit(tx, { executionId, traceId, actor: starter, action: 'plan:start_step', reason: `step ${stepId} of plan ${run.plan.id} (${archRepo}#${record.trackingIssue ?? '?'}), with the consent of @${starter} (${role} on ${step.repository})`, data: { plan: run.plan.id, repo: archRepo, step: stepId } });
+      await appendAudit(tx, {
+        executionId,
+        traceId,
+        actor: starter,
+        action: 'plan:start_step',
+        reason: `step ${stepId} of plan ${run.plan.id} (${archRepo}#${record.trackingIssue ?? '?'}), with the consent of @${starter} (${role} on ${step.repository})`,
+        data: { plan: run.plan.id, repo: archRepo, step: stepId },
+      });
       await this.advance(tx, archRepo, run.plan.id, { type: 'step_started', step: stepId, executionId }, traceId);
       // an execution that ended before the step recorded it (its end found no plan step) ends the step now
       const x = await lockExecution(tx, executionId);
-      if (x && FINAL_STATES.has(x.state)) await this.stepExecutionEnded(tx, archRepo, run.plan.id, stepId, executionId, x.state, traceId);
+      if (x && FINAL_STATES.has(x.state))
+        await this.stepExecutionEnded(tx, archRepo, run.plan.id, stepId, executionId, x.state, traceId);
     });
   }
 
@@ -314,29 +483,65 @@ export class PlanWork {
     const db = this.runtime().db;
     const failed = await db.transaction(async (tx) => {
       if (!(await markDone(tx, key, null, { failed: why }))) return false;
-      await appendAudit(tx, { executionId: null, traceId, actor: 'aaoe', action: 'plan:step_failed', reason: `step ${stepId} of plan ${record.run.plan.id}: ${why}`, data: { plan: record.run.plan.id, repo: record.repo, step: stepId } });
-      await this.advance(tx, record.repo, record.run.plan.id, { type: 'step_ended', step: stepId, outcome: 'failed' }, traceId);
+      await appendAudit(tx, {
+        executionId: null,
+        traceId,
+        actor: 'aaoe',
+        action: 'plan:step_failed',
+        reason: `step ${stepId} of plan ${record.run.plan.id}: ${why}`,
+        data: { plan: record.run.plan.id, repo: record.repo, step: stepId },
+      });
+      await this.advance(
+        tx,
+        record.repo,
+        record.run.plan.id,
+        { type: 'step_ended', step: stepId, outcome: 'failed' },
+        traceId,
+      );
       return true;
     });
     if (failed && record.trackingIssue) {
       const { github } = await this.ports.connect(record.installationId, record.repo, traceId);
-      await github.upsertComment(record.trackingIssue, `<!-- aaoe:plan-step-failed:${key} -->`, `<!-- aaoe:plan-step-failed:${key} -->\nStep \`${stepId}\` did not start: ${why}.`, await this.ports.botLogin());
+      await github.upsertComment(
+        record.trackingIssue,
+        `<!-- aaoe:plan-step-failed:${key} -->`,
+        `<!-- aaoe:plan-step-failed:${key} -->\nStep \`${stepId}\` did not start: ${why}.`,
+        await this.ports.botLogin(),
+      );
     }
   }
 
   /** `rollback_step`: the step's execution is asked to roll back, as `/aaoe rollback` on it asks, by whoever asked for the plan's rollback. */
-  private async rollbackStep(key: string, record: PlanRecord, stepId: string, executionId: string | undefined, traceId: string): Promise<void> {
+  private async rollbackStep(
+    key: string,
+    record: PlanRecord,
+    stepId: string,
+    executionId: string | undefined,
+    traceId: string,
+  ): Promise<void> {
     const db = this.runtime().db;
     const by = record.rollbackBy ?? 'aaoe';
     const execution = executionId ? await getExecution(db, executionId) : undefined;
     const refused = async (why: string) => {
       await db.transaction(async (tx) => {
         if (!(await markDone(tx, key, executionId ?? null, { refused: why }))) return;
-        await appendAudit(tx, { executionId: executionId ?? null, traceId, actor: by, action: 'plan:rollback_step', reason: `refused: step ${stepId}: ${why}`, data: { plan: record.run.plan.id, repo: record.repo, step: stepId } });
+        await appendAudit(tx, {
+          executionId: executionId ?? null,
+          traceId,
+          actor: by,
+          action: 'plan:rollback_step',
+          reason: `refused: step ${stepId}: ${why}`,
+          data: { plan: record.run.plan.id, repo: record.repo, step: stepId },
+        });
       });
       if (record.trackingIssue) {
         const { github } = await this.ports.connect(record.installationId, record.repo, traceId);
-        await github.upsertComment(record.trackingIssue, `<!-- aaoe:plan-rollback:${key} -->`, `<!-- aaoe:plan-rollback:${key} -->\nStep \`${stepId}\` was not rolled back: ${why}. Roll its execution back by hand (\`/aaoe rollback\` on its pull request): the plan goes on once it is rolled back.`, await this.ports.botLogin());
+        await github.upsertComment(
+          record.trackingIssue,
+          `<!-- aaoe:plan-rollback:${key} -->`,
+          `<!-- aaoe:plan-rollback:${key} -->\nStep \`${stepId}\` was not rolled back: ${why}. Roll its execution back by hand (\`/aaoe rollback\` on its pull request): the plan goes on once it is rolled back.`,
+          await this.ports.botLogin(),
+        );
       }
     };
     if (!execution) return refused('the step has no execution');
@@ -346,21 +551,53 @@ export class PlanWork {
       if (before.state === 'rolled_back') {
         // rolled back already (by hand, before the plan's rollback reached it): the step is rolled back
         if (!(await markDone(tx, key, execution.id, { by, already: 'rolled_back' }))) return undefined;
-        await appendAudit(tx, { executionId: execution.id, traceId, actor: by, action: 'plan:rollback_step', reason: `step ${stepId} of plan ${record.run.plan.id}: its execution was rolled back already`, data: { plan: record.run.plan.id, repo: record.repo, step: stepId } });
+        await appendAudit(tx, {
+          executionId: execution.id,
+          traceId,
+          actor: by,
+          action: 'plan:rollback_step',
+          reason: `step ${stepId} of plan ${record.run.plan.id}: its execution was rolled back already`,
+          data: { plan: record.run.plan.id, repo: record.repo, step: stepId },
+        });
         await this.advance(tx, record.repo, record.run.plan.id, { type: 'step_rolled_back', step: stepId }, traceId);
         return undefined;
       }
       if (before.state === 'rolling_back') {
         // rolling back already (by hand): its end moves the plan on, as the end of a rollback the plan asked for does
         if (!(await markDone(tx, key, execution.id, { by, already: 'rolling_back' }))) return undefined;
-        await appendAudit(tx, { executionId: execution.id, traceId, actor: by, action: 'plan:rollback_step', reason: `step ${stepId} of plan ${record.run.plan.id}: its execution is rolling back already; the plan goes on when it ends`, data: { plan: record.run.plan.id, repo: record.repo, step: stepId } });
+        await appendAudit(tx, {
+          executionId: execution.id,
+          traceId,
+          actor: by,
+          action: 'plan:rollback_step',
+          reason: `step ${stepId} of plan ${record.run.plan.id}: its execution is rolling back already; the plan goes on when it ends`,
+          data: { plan: record.run.plan.id, repo: record.repo, step: stepId },
+        });
         return undefined;
       }
-      const result = transition(before, { type: 'rollback_requested', by, reason: `plan ${record.run.plan.id} rolls back (requested by ${by})` }, this.ports.now());
+      const result = transition(
+        before,
+        { type: 'rollback_requested', by, reason: `plan ${record.run.plan.id} rolls back (requested by ${by})` },
+        this.ports.now(),
+      );
       if (result.outcome === 'illegal') return result.reason;
       if (!(await markDone(tx, key, execution.id, { by }))) return undefined;
-      await commitTransition(tx, this.runtime().queue, before, { ...before, ...result.execution }, result.effects, traceId);
-      await appendAudit(tx, { executionId: execution.id, traceId, actor: by, action: 'command:rollback', reason: `accepted: plan ${record.run.plan.id} (${record.repo}#${record.trackingIssue ?? '?'}) rolls back step ${stepId}`, data: { source: 'plan', plan: record.run.plan.id } });
+      await commitTransition(
+        tx,
+        this.runtime().queue,
+        before,
+        { ...before, ...result.execution },
+        result.effects,
+        traceId,
+      );
+      await appendAudit(tx, {
+        executionId: execution.id,
+        traceId,
+        actor: by,
+        action: 'command:rollback',
+        reason: `accepted: plan ${record.run.plan.id} (${record.repo}#${record.trackingIssue ?? '?'}) rolls back step ${stepId}`,
+        data: { source: 'plan', plan: record.run.plan.id },
+      });
       return undefined;
     });
     if (moved) await refused(moved);
@@ -373,13 +610,17 @@ export class PlanWork {
     const executionId = run.steps[stepId]?.executionId;
     if (!executionId) {
       // the step never ran (it could not start: the tracking issue says why), so there is nothing to fix in its repository
-      await this.runtime().db.transaction((tx) => markDone(tx, key, null, { notDone: `step ${stepId} never ran: no fix issue in ${step.repository}` }));
+      await this.runtime().db.transaction((tx) =>
+        markDone(tx, key, null, { notDone: `step ${stepId} never ran: no fix issue in ${step.repository}` }),
+      );
       return;
     }
     const installationId = await this.installationOf(step.repository);
     const execution = await getExecution(this.runtime().db, executionId);
     if (installationId === undefined) {
-      await this.runtime().db.transaction((tx) => markDone(tx, key, executionId, { notDone: `the app is not installed on ${step.repository}: no fix issue` }));
+      await this.runtime().db.transaction((tx) =>
+        markDone(tx, key, executionId, { notDone: `the app is not installed on ${step.repository}: no fix issue` }),
+      );
       return;
     }
     const { github } = await this.ports.connect(installationId, step.repository, traceId);
@@ -418,7 +659,10 @@ export class PlanWork {
       if (url) urls.set(s.executionId, url);
     }
     const { github } = await this.ports.connect(record.installationId, record.repo, traceId);
-    await github.updateIssueBody(record.trackingIssue, renderTrackingIssue(record.run, this.ports.now(), planWindows(record.run.plan), (_step, id) => urls.get(id)));
+    await github.updateIssueBody(
+      record.trackingIssue,
+      renderTrackingIssue(record.run, this.ports.now(), planWindows(record.run.plan), (_step, id) => urls.get(id)),
+    );
     await this.runtime().db.transaction((tx) => markDone(tx, key, null, { version: record.run.version }));
   }
 
@@ -428,7 +672,13 @@ export class PlanWork {
    * Applies an event to the stored plan (locked in `tx`), saves it and enqueues its effects as jobs (a `look_again`
    * as a timer). Returns why it was refused, when it was.
    */
-  private async advance(tx: SqlExecutor, repo: string, planId: string, event: PlanEvent, traceId: string): Promise<{ refused?: string; status: PlanRun['status'] }> {
+  private async advance(
+    tx: SqlExecutor,
+    repo: string,
+    planId: string,
+    event: PlanEvent,
+    traceId: string,
+  ): Promise<{ refused?: string; status: PlanRun['status'] }> {
     const record = await lockPlanRun(tx, repo, planId);
     if (!record) return { refused: `plan ${planId} is not stored`, status: 'done' };
     const { run, effects, refused } = advancePlan(record.run, event, this.ports.now(), planWindows(record.run.plan));
@@ -473,11 +723,22 @@ function planErrors(path: string, errors: ReadonlyArray<Parameters<typeof format
 }
 
 /** The step's issue: its task (or ready change), its rendered change packages, where it comes from. */
-function stepIssueBody(planId: string, step: Step, packages: readonly RenderedPackage[], archRepo: string, trackingIssue: number | null, starter: string, marker: string): string {
+function stepIssueBody(
+  planId: string,
+  step: Step,
+  packages: readonly RenderedPackage[],
+  archRepo: string,
+  trackingIssue: number | null,
+  starter: string,
+  marker: string,
+): string {
   const lines = [step.task ?? `Propose this change as written: ${step.change?.title ?? ''}`];
   if (step.change) for (const file of step.change.files) lines.push('', `\`${file.path}\`:`, fence(file.content));
   if (packages.length > 0) {
-    lines.push('', 'AAOE adds these files to the pull request as they are (the change packages of the step, rendered from the plan\'s templates):');
+    lines.push(
+      '',
+      "AAOE adds these files to the pull request as they are (the change packages of the step, rendered from the plan's templates):",
+    );
     for (const p of packages) lines.push('', `\`${p.path}\` (${p.type}):`, fence(p.content));
   }
   lines.push(

@@ -35,7 +35,8 @@ export class PolicyCache<T> {
   /** A push to `owner/repo` (or to every repository of `owner`): drops their entries and the entries read from them. */
   invalidate(owner: string, repo?: string): void {
     const prefix = `${owner.toLowerCase()}/`;
-    const hit = repo !== undefined ? (key: string) => key === keyOf(owner, repo) : (key: string) => key.startsWith(prefix);
+    const hit =
+      repo !== undefined ? (key: string) => key === keyOf(owner, repo) : (key: string) => key.startsWith(prefix);
     for (const [key, entry] of this.entries) {
       if (hit(key) || [...entry.sources].some(hit)) this.entries.delete(key);
     }

@@ -29,18 +29,34 @@ export const MAX_CODEOWNERS_CHARS = 3 * 1024 * 1024;
  */
 export async function proposalFacts(input: ProposalFactsInput): Promise<Pick<Change, 'proposal' | 'declared'>> {
   const { execution, snapshot, github } = input;
-  const derived = deriveProposal({ files: snapshot.files, ...(await readCodeowners(github, execution.repo, snapshot.baseSha)) });
+  const derived = deriveProposal({
+    files: snapshot.files,
+    ...(await readCodeowners(github, execution.repo, snapshot.baseSha)),
+  });
   const own = execution.work?.proposal;
   if (own) {
-    const declaration = { status: 'declared', source: 'aaoe', rollbackPlan: own.rollbackPlan, blastRadius: own.blastRadius, strategy: own.deployment.strategy } as const;
-    return { proposal: { derived, declaration }, declared: { risk: { level: own.risk.level, rationale: own.risk.rationale } } };
+    const declaration = {
+      status: 'declared',
+      source: 'aaoe',
+      rollbackPlan: own.rollbackPlan,
+      blastRadius: own.blastRadius,
+      strategy: own.deployment.strategy,
+    } as const;
+    return {
+      proposal: { derived, declaration },
+      declared: { risk: { level: own.risk.level, rationale: own.risk.rationale } },
+    };
   }
   const extracted = extractDeclaration(snapshot.body);
   if (!extracted.ok) {
-    const declaration: DeclarationFacts = extracted.reason === 'missing' ? { status: 'none' } : { status: 'invalid', message: extracted.message };
+    const declaration: DeclarationFacts =
+      extracted.reason === 'missing' ? { status: 'none' } : { status: 'invalid', message: extracted.message };
     return { proposal: { derived, declaration } };
   }
-  return { proposal: { derived, declaration: declarationFacts(extracted.declaration) }, ...declaredRiskAndCost(extracted.declaration) };
+  return {
+    proposal: { derived, declaration: declarationFacts(extracted.declaration) },
+    ...declaredRiskAndCost(extracted.declaration),
+  };
 }
 
 /** The facts of a declaration from a pull request body: only what it says (every field is optional). */
@@ -55,7 +71,9 @@ export function declarationFacts(d: Declaration): DeclarationFacts {
 }
 
 function declaredRiskAndCost(d: Declaration): Pick<Change, 'declared'> {
-  const risk = d.risk ? { risk: { level: d.risk.level, ...(d.risk.rationale ? { rationale: d.risk.rationale } : {}) } } : {};
+  const risk = d.risk
+    ? { risk: { level: d.risk.level, ...(d.risk.rationale ? { rationale: d.risk.rationale } : {}) } }
+    : {};
   const cost = d.cost ? { cost: { tokens: d.cost.estimatedTokens ?? 0, usd: d.cost.estimatedUsd ?? 0 } } : {};
   return d.risk || d.cost ? { declared: { ...risk, ...cost } } : {};
 }
@@ -71,7 +89,11 @@ const CACHED_COMMITS = 256;
 const CACHED_CHARS = 64 * 1024;
 
 /** The CODEOWNERS file GitHub uses at the base commit, parsed; nothing when there is none (or it is too big for GitHub). */
-async function readCodeowners(github: Pick<GitHubAdapter, 'readFile'>, repo: string, baseSha: string): Promise<CodeownersRead> {
+async function readCodeowners(
+  github: Pick<GitHubAdapter, 'readFile'>,
+  repo: string,
+  baseSha: string,
+): Promise<CodeownersRead> {
   const key = /^[0-9a-f]{40}$/i.test(baseSha) ? `${repo}@${baseSha.toLowerCase()}` : undefined;
   const cached = key === undefined ? undefined : cache.get(key);
   if (cached) return cached;

@@ -21,15 +21,31 @@ type SnapshotPort = Pick<GitHubAdapter, 'getPullRequest' | 'listChangedFiles' | 
 /** Attempts to read a pair that holds still (a busy base branch can move between two reads). */
 const ATTEMPTS = 3;
 
-export async function gatherPullRequestSnapshot(github: SnapshotPort, number: number, judgedHead: string, knownBaseRef?: string): Promise<Gathered> {
+export async function gatherPullRequestSnapshot(
+  github: SnapshotPort,
+  number: number,
+  judgedHead: string,
+  knownBaseRef?: string,
+): Promise<Gathered> {
   let reason = '';
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     // the first attempt takes the pair the execution already knows (the head being judged, the base of the delivery
     // last applied) as the read before the list: one read of GitHub fewer, the same pin; any doubt reads it first
-    const before = attempt === 0 && knownBaseRef ? { headSha: judgedHead, baseRef: knownBaseRef } : await github.getPullRequest(number);
+    const before =
+      attempt === 0 && knownBaseRef
+        ? { headSha: judgedHead, baseRef: knownBaseRef }
+        : await github.getPullRequest(number);
     if (before.headSha !== judgedHead) {
-      const check = checkSnapshotReads({ judgedHead, before: { ...before, baseSha: '' }, after: { ...before, baseSha: '' } });
-      return { outcome: 'superseded', headSha: before.headSha, reason: check.outcome === 'superseded' ? check.reason : 'the head moved' };
+      const check = checkSnapshotReads({
+        judgedHead,
+        before: { ...before, baseSha: '' },
+        after: { ...before, baseSha: '' },
+      });
+      return {
+        outcome: 'superseded',
+        headSha: before.headSha,
+        reason: check.outcome === 'superseded' ? check.reason : 'the head moved',
+      };
     }
     const files = await github.listChangedFiles(number);
     const { facts: after, body } = await github.getPullRequestWithBody(number);

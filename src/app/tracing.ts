@@ -1,7 +1,21 @@
 import { createHash } from 'node:crypto';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, trace, type Attributes, type Span } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  context,
+  trace,
+  type Attributes,
+  type Span,
+} from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { BatchSpanProcessor, NodeTracerProvider, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-node';
+import {
+  BatchSpanProcessor,
+  NodeTracerProvider,
+  SimpleSpanProcessor,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-node';
 import type { Octokit } from '../github/github-adapter.js';
 
 /**
@@ -43,7 +57,9 @@ export type Tracing = { shutdown(): Promise<void> };
  * Registers the tracer provider (once per process): with `exporter` (tests), or the OTLP/HTTP exporter when the
  * environment names an endpoint. Undefined when neither: tracing stays off.
  */
-export function startTracing(options: { exporter?: SpanExporter; env?: Readonly<Record<string, string | undefined>> } = {}): Tracing | undefined {
+export function startTracing(
+  options: { exporter?: SpanExporter; env?: Readonly<Record<string, string | undefined>> } = {},
+): Tracing | undefined {
   const env = options.env ?? process.env;
   const processor = options.exporter
     ? new SimpleSpanProcessor(options.exporter)
@@ -57,14 +73,36 @@ export function startTracing(options: { exporter?: SpanExporter; env?: Readonly<
 }
 
 /** Runs `fn` in a span of the trace `traceId` (a child of its delivery), ending the span with `fn`'s outcome. */
-export function inTrace<T>(traceId: string, name: string, attributes: Attributes, fn: () => Promise<T>, kind: SpanKind = SpanKind.INTERNAL): Promise<T> {
-  const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId: otelTraceId(traceId), spanId: deliverySpanId(traceId), traceFlags: TraceFlags.SAMPLED, isRemote: true });
-  return trace.getTracer(TRACER_NAME).startActiveSpan(name, { kind, attributes: { 'aaoe.trace_id': traceId, ...attributes } }, parent, (span) => ended(span, fn));
+export function inTrace<T>(
+  traceId: string,
+  name: string,
+  attributes: Attributes,
+  fn: () => Promise<T>,
+  kind: SpanKind = SpanKind.INTERNAL,
+): Promise<T> {
+  const parent = trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: otelTraceId(traceId),
+    spanId: deliverySpanId(traceId),
+    traceFlags: TraceFlags.SAMPLED,
+    isRemote: true,
+  });
+  return trace
+    .getTracer(TRACER_NAME)
+    .startActiveSpan(name, { kind, attributes: { 'aaoe.trace_id': traceId, ...attributes } }, parent, (span) =>
+      ended(span, fn),
+    );
 }
 
 /** Runs `fn` in a child span of the active one (a GitHub call, a model call). */
-export function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, kind: SpanKind = SpanKind.CLIENT): Promise<T> {
-  return trace.getTracer(TRACER_NAME).startActiveSpan(name, { kind, attributes }, context.active(), (span) => ended(span, () => fn(span)));
+export function inSpan<T>(
+  name: string,
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T>,
+  kind: SpanKind = SpanKind.CLIENT,
+): Promise<T> {
+  return trace
+    .getTracer(TRACER_NAME)
+    .startActiveSpan(name, { kind, attributes }, context.active(), (span) => ended(span, () => fn(span)));
 }
 
 async function ended<T>(span: Span, fn: () => Promise<T>): Promise<T> {
@@ -87,17 +125,21 @@ export function traceOctokit<T extends Pick<Octokit, 'hook'>>(octokit: T): T {
   traced.add(octokit);
   octokit.hook.wrap('request', (request, options) => {
     const route = `${options.method} ${String(options.url)}`;
-    return inSpan(`GitHub ${route}`, { 'http.request.method': options.method, 'url.template': String(options.url) }, async (span) => {
-      try {
-        const response = await request(options);
-        span.setAttribute('http.response.status_code', response.status);
-        return response;
-      } catch (error) {
-        const status = (error as { status?: number }).status;
-        if (typeof status === 'number') span.setAttribute('http.response.status_code', status);
-        throw error;
-      }
-    });
+    return inSpan(
+      `GitHub ${route}`,
+      { 'http.request.method': options.method, 'url.template': String(options.url) },
+      async (span) => {
+        try {
+          const response = await request(options);
+          span.setAttribute('http.response.status_code', response.status);
+          return response;
+        } catch (error) {
+          const status = (error as { status?: number }).status;
+          if (typeof status === 'number') span.setAttribute('http.response.status_code', status);
+          throw error;
+        }
+      },
+    );
   });
   return octokit;
 }

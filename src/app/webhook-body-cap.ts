@@ -20,14 +20,31 @@ export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
 export type WebhookBodyDecision = { ok: true } | { ok: false; status: 411 | 413; message: string };
 
 /** Pure: whether a POST to the webhook path may be read, from its headers. */
-export function decideWebhookBody(headers: { contentLength?: string | undefined; transferEncoding?: string | undefined }, limit = MAX_WEBHOOK_BYTES): WebhookBodyDecision {
+export function decideWebhookBody(
+  headers: { contentLength?: string | undefined; transferEncoding?: string | undefined },
+  limit = MAX_WEBHOOK_BYTES,
+): WebhookBodyDecision {
   if (headers.transferEncoding !== undefined || headers.contentLength === undefined) {
-    return { ok: false, status: 411, message: 'A webhook delivery must declare its Content-Length (GitHub always does); this request declared none, so it was not read.' };
+    return {
+      ok: false,
+      status: 411,
+      message:
+        'A webhook delivery must declare its Content-Length (GitHub always does); this request declared none, so it was not read.',
+    };
   }
   const length = Number(headers.contentLength);
-  if (!Number.isSafeInteger(length) || length < 0) return { ok: false, status: 411, message: 'The Content-Length of this request is not a number, so it was not read.' };
+  if (!Number.isSafeInteger(length) || length < 0)
+    return {
+      ok: false,
+      status: 411,
+      message: 'The Content-Length of this request is not a number, so it was not read.',
+    };
   if (length > limit) {
-    return { ok: false, status: 413, message: `This request declares ${length} bytes; GitHub sends at most ${limit} bytes in a delivery, so it was refused before reading it.` };
+    return {
+      ok: false,
+      status: 413,
+      message: `This request declares ${length} bytes; GitHub sends at most ${limit} bytes in a delivery, so it was refused before reading it.`,
+    };
   }
   return { ok: true };
 }
@@ -49,7 +66,10 @@ export function capWebhookBodies(webhookPath: string): void {
     const query = request.url.indexOf('?');
     const path = trimSlashes(query === -1 ? request.url : request.url.slice(0, query));
     if (!webhookPaths.has(path)) return;
-    const decision = decideWebhookBody({ contentLength: request.headers['content-length'], transferEncoding: request.headers['transfer-encoding'] });
+    const decision = decideWebhookBody({
+      contentLength: request.headers['content-length'],
+      transferEncoding: request.headers['transfer-encoding'],
+    });
     if (decision.ok) return;
     refused.set(request, decision);
     request.url = REFUSED_PATH;

@@ -79,7 +79,11 @@ export function analyzeCanary({ plan, metrics, samples, now }: CanaryAnalysisInp
       if (!own || 'error' in own) return judgeMetric(m, own, plan.alpha);
       return judgeMetric(m, accumulate(byIndex, m.name, Math.max(0, index - plan.lookback + 1), index), plan.alpha);
     });
-    const outcome: IntervalOutcome = judged.some((j) => j.outcome === 'fail') ? 'fail' : judged.some((j) => j.outcome === 'inconclusive') || judged.length === 0 ? 'inconclusive' : 'pass';
+    const outcome: IntervalOutcome = judged.some((j) => j.outcome === 'fail')
+      ? 'fail'
+      : judged.some((j) => j.outcome === 'inconclusive') || judged.length === 0
+        ? 'inconclusive'
+        : 'pass';
     intervals.push({
       index,
       start: new Date(startMs + index * intervalMs).toISOString(),
@@ -90,12 +94,23 @@ export function analyzeCanary({ plan, metrics, samples, now }: CanaryAnalysisInp
   }
 
   const count = (o: IntervalOutcome) => intervals.filter((i) => i.outcome === o).length;
-  const counts: VerdictCounts = { planned: plan.intervals, judged: intervals.length, passed: count('pass'), failed: count('fail'), inconclusive: count('inconclusive') };
+  const counts: VerdictCounts = {
+    planned: plan.intervals,
+    judged: intervals.length,
+    passed: count('pass'),
+    failed: count('fail'),
+    inconclusive: count('inconclusive'),
+  };
   const common = { at, intervals, counts };
   const of = `${plural(intervals.length, 'interval')} judged of ${plan.intervals}`;
 
   if (metrics.length === 0) {
-    return { ...common, kind: 'inconclusive', title: 'Inconclusive: no metric to judge', reason: 'the analysis has no metric: configure at least one query' };
+    return {
+      ...common,
+      kind: 'inconclusive',
+      title: 'Inconclusive: no metric to judge',
+      reason: 'the analysis has no metric: configure at least one query',
+    };
   }
   if (counts.failed > plan.failureLimit) {
     return {
@@ -119,11 +134,19 @@ export function analyzeCanary({ plan, metrics, samples, now }: CanaryAnalysisInp
       kind: 'continue',
       nextAt: new Date(startMs + (due + 1) * intervalMs).toISOString(),
       title: `Continue: ${counts.passed} of ${plural(plan.intervals, 'interval')} passed so far`,
-      reason: due === 0 ? 'no interval has ended yet' : `${counts.failed} failed (limit ${plan.failureLimit}), ${counts.inconclusive} inconclusive (limit ${plan.inconclusiveLimit})`,
+      reason:
+        due === 0
+          ? 'no interval has ended yet'
+          : `${counts.failed} failed (limit ${plan.failureLimit}), ${counts.inconclusive} inconclusive (limit ${plan.inconclusiveLimit})`,
     };
   }
   if (counts.passed === 0) {
-    return { ...common, kind: 'inconclusive', title: 'Inconclusive: no interval passed', reason: 'the analysis has no passing interval to promote on' };
+    return {
+      ...common,
+      kind: 'inconclusive',
+      title: 'Inconclusive: no interval passed',
+      reason: 'the analysis has no passing interval to promote on',
+    };
   }
   return {
     ...common,
@@ -154,7 +177,10 @@ function firstReason(intervals: IntervalJudgement[], outcome: 'fail' | 'inconclu
     if (interval.outcome !== outcome) continue;
     const m = interval.metrics.find((j) => j.outcome === outcome);
     if (!m) return `interval ${interval.index + 1}: no metric was judged`;
-    const values = m.outcome === 'inconclusive' ? '' : `: canary ${formatNumber(m.canary)}${m.unit} vs baseline ${formatNumber(m.baseline)}${m.unit}`;
+    const values =
+      m.outcome === 'inconclusive'
+        ? ''
+        : `: canary ${formatNumber(m.canary)}${m.unit} vs baseline ${formatNumber(m.baseline)}${m.unit}`;
     return `${m.metric} in interval ${interval.index + 1}${values}, ${m.reason}`;
   }
   return '';

@@ -40,14 +40,28 @@ export type MetricJudgement = {
 
 export function judgeMetric(metric: CanaryMetric, samples: MetricSamples | undefined, alpha: number): MetricJudgement {
   const base = { metric: metric.name, compare: metric.compare, threshold: metric.threshold, unit: metric.unit };
-  if (!samples) return { ...base, outcome: 'inconclusive', samples: { baseline: 0, canary: 0 }, reason: 'no samples were collected' };
-  if ('error' in samples) return { ...base, outcome: 'inconclusive', samples: { baseline: 0, canary: 0 }, reason: `the query failed: ${samples.error}` };
+  if (!samples)
+    return {
+      ...base,
+      outcome: 'inconclusive',
+      samples: { baseline: 0, canary: 0 },
+      reason: 'no samples were collected',
+    };
+  if ('error' in samples)
+    return {
+      ...base,
+      outcome: 'inconclusive',
+      samples: { baseline: 0, canary: 0 },
+      reason: `the query failed: ${samples.error}`,
+    };
 
   const baseline = samples.baseline.filter(Number.isFinite);
   const canary = samples.canary.filter(Number.isFinite);
   const counts = { baseline: baseline.length, canary: canary.length };
   if (baseline.length === 0 || canary.length === 0) {
-    const missing = [baseline.length === 0 ? 'baseline' : '', canary.length === 0 ? 'canary' : ''].filter(Boolean).join(' and ');
+    const missing = [baseline.length === 0 ? 'baseline' : '', canary.length === 0 ? 'canary' : '']
+      .filter(Boolean)
+      .join(' and ');
     return { ...base, outcome: 'inconclusive', samples: counts, reason: `no ${missing} samples` };
   }
   if (smallestPValue(canary.length, baseline.length) >= alpha) {
@@ -59,24 +73,40 @@ export function judgeMetric(metric: CanaryMetric, samples: MetricSamples | undef
     };
   }
 
-  const limit = baseline.map((b) => (metric.compare === 'ratio' ? Math.max(b, metric.floor) * metric.threshold : b + metric.threshold));
+  const limit = baseline.map((b) =>
+    metric.compare === 'ratio' ? Math.max(b, metric.floor) * metric.threshold : b + metric.threshold,
+  );
   const worse = mannWhitneyU(canary, baseline, 'greater');
   const below = mannWhitneyU(canary, limit, 'less');
   const baselineMean = mean(baseline);
   const canaryMean = mean(canary);
-  const effect = metric.compare === 'ratio' ? ratio(canaryMean, Math.max(baselineMean, metric.floor)) : canaryMean - baselineMean;
+  const effect =
+    metric.compare === 'ratio' ? ratio(canaryMean, Math.max(baselineMean, metric.floor)) : canaryMean - baselineMean;
   const significantlyWorse = worse.pValue < alpha;
   const belowLimit = below.pValue < alpha;
   const outcome = significantlyWorse && !belowLimit ? 'fail' : 'pass';
 
-  const limitText = metric.compare === 'ratio' ? `${formatNumber(metric.threshold)}x the baseline` : `the baseline + ${formatNumber(metric.threshold)}${metric.unit}`;
+  const limitText =
+    metric.compare === 'ratio'
+      ? `${formatNumber(metric.threshold)}x the baseline`
+      : `the baseline + ${formatNumber(metric.threshold)}${metric.unit}`;
   const reason = !significantlyWorse
     ? `not significantly worse than the baseline (${pText(worse.pValue)}, not below α = ${alpha})`
     : belowLimit
       ? `worse than the baseline (${pText(worse.pValue)}) but significantly below the limit of ${limitText} (${pText(below.pValue)})`
       : `significantly worse than the baseline (${pText(worse.pValue)}, below α = ${alpha}) and not below the limit of ${limitText} (${pText(below.pValue)})`;
 
-  return { ...base, outcome, samples: counts, baseline: baselineMean, canary: canaryMean, effect, pValue: worse.pValue, pBelowLimit: below.pValue, reason };
+  return {
+    ...base,
+    outcome,
+    samples: counts,
+    baseline: baselineMean,
+    canary: canaryMean,
+    effect,
+    pValue: worse.pValue,
+    pBelowLimit: below.pValue,
+    reason,
+  };
 }
 
 function mean(values: number[]): number {

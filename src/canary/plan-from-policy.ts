@@ -20,7 +20,12 @@ export const LATENCY = 'latency';
 
 export function metricsFromPolicy(rollback: AutoRollbackPolicy): CanaryMetric[] {
   return [
-    CanaryMetric.parse({ name: ERROR_RATE, compare: 'ratio', threshold: rollback.errorRateIncrease, floor: ERROR_RATE_FLOOR }),
+    CanaryMetric.parse({
+      name: ERROR_RATE,
+      compare: 'ratio',
+      threshold: rollback.errorRateIncrease,
+      floor: ERROR_RATE_FLOOR,
+    }),
     CanaryMetric.parse({ name: LATENCY, compare: 'increase', threshold: rollback.latencyIncreaseMs, unit: 'ms' }),
   ];
 }

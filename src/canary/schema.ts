@@ -6,7 +6,9 @@ import { z } from 'zod';
  * validates them with these schemas before the judge sees them.
  */
 
-export const MetricName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a metric name: lowercase letters, digits, `_`, `.`, `-`');
+export const MetricName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a metric name: lowercase letters, digits, `_`, `.`, `-`');
 
 export const CanaryMetric = z.strictObject({
   name: MetricName,

@@ -103,7 +103,10 @@ async function validateCommand(args: string[], io: CliIo): Promise<number> {
 async function evaluateCommand(args: string[], io: CliIo): Promise<number> {
   let values: { policy?: string; change?: string; format?: string };
   try {
-    ({ values } = parseArgs({ args, options: { policy: { type: 'string' }, change: { type: 'string' }, format: { type: 'string', default: 'text' } } }));
+    ({ values } = parseArgs({
+      args,
+      options: { policy: { type: 'string' }, change: { type: 'string' }, format: { type: 'string', default: 'text' } },
+    }));
   } catch (error) {
     io.stderr(`aaoe policy evaluate: ${(error as Error).message}\n\n${USAGE}`);
     return EXIT.invalid;
@@ -132,7 +135,8 @@ async function evaluateCommand(args: string[], io: CliIo): Promise<number> {
   }
   const change = Change.safeParse(json);
   if (!change.success) {
-    for (const issue of change.error.issues) io.stderr(`${values.change}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    for (const issue of change.error.issues)
+      io.stderr(`${values.change}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
     return EXIT.invalid;
   }
 

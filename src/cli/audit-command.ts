@@ -95,7 +95,10 @@ function invalid(io: AuditCommandIo, message: string): number {
 export function renderExecutionAudit(audit: ExecutionAudit): string {
   const lines = [`execution ${audit.executionId}: ${audit.entries.length} audit entries`, ''];
   for (const entry of audit.entries) {
-    const cost = [entry.costUsd !== null ? `$${entry.costUsd}` : '', entry.costTokens !== null ? `${entry.costTokens} tokens` : '']
+    const cost = [
+      entry.costUsd !== null ? `$${entry.costUsd}` : '',
+      entry.costTokens !== null ? `${entry.costTokens} tokens` : '',
+    ]
       .filter(Boolean)
       .join(', ');
     lines.push(

@@ -2,7 +2,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { planAgentInstructions, type SectionUpdate } from '../onboarding/agent-instructions.js';
-import { CONFIG_PATH, choosePreset, onboardingFiles, readShippedFiles, resolveConfig, type ShippedFiles } from '../onboarding/onboarding-files.js';
+import {
+  CONFIG_PATH,
+  choosePreset,
+  onboardingFiles,
+  readShippedFiles,
+  resolveConfig,
+  type ShippedFiles,
+} from '../onboarding/onboarding-files.js';
 
 /**
  * `aaoe init [--dir .] [--preset standard] [--force]`: writes the files of the onboarding pull request into a
@@ -32,7 +39,15 @@ const SAID: Record<Exclude<SectionUpdate['outcome'], 'skipped'>, string> = {
 export function runInitCommand(args: string[], io: Io, shipped: ShippedFiles = readShippedFiles()): number {
   let values: { dir?: string; preset?: string; force?: boolean };
   try {
-    ({ values } = parseArgs({ args, options: { dir: { type: 'string', default: '.' }, preset: { type: 'string', default: 'standard' }, force: { type: 'boolean', default: false } }, strict: true }));
+    ({ values } = parseArgs({
+      args,
+      options: {
+        dir: { type: 'string', default: '.' },
+        preset: { type: 'string', default: 'standard' },
+        force: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
   } catch (error) {
     io.stderr(`aaoe init: ${(error as Error).message}\n\n${INIT_USAGE}`);
     return 2;
@@ -54,7 +69,9 @@ export function runInitCommand(args: string[], io: Io, shipped: ShippedFiles = r
   const config = kept.includes(CONFIG_PATH) ? readFileSync(join(dir, CONFIG_PATH), 'utf8') : files.get(CONFIG_PATH)!;
   const policy = resolveConfig(config);
   if (!policy.ok) {
-    io.stderr(`aaoe init: ${CONFIG_PATH} in ${dir} does not validate, so the agent instructions cannot say what it allows; nothing was written. Fix:\n${policy.errors.join('\n')}`);
+    io.stderr(
+      `aaoe init: ${CONFIG_PATH} in ${dir} does not validate, so the agent instructions cannot say what it allows; nothing was written. Fix:\n${policy.errors.join('\n')}`,
+    );
     return 1;
   }
   for (const [path, content] of files) {
@@ -76,7 +93,9 @@ export function runInitCommand(args: string[], io: Io, shipped: ShippedFiles = r
     if (update.outcome === 'skipped' || notText.has(path)) {
       skipped++;
       // a file that is not UTF-8 would not survive being decoded and written back byte for byte: left alone
-      io.stderr(`aaoe init: ${update.outcome === 'skipped' ? update.message : `${path} is not UTF-8 text, so AAOE left it as it is: add the section of AGENTS.md to it yourself.`}`);
+      io.stderr(
+        `aaoe init: ${update.outcome === 'skipped' ? update.message : `${path} is not UTF-8 text, so AAOE left it as it is: add the section of AGENTS.md to it yourself.`}`,
+      );
       continue;
     }
     if ('text' in update) write(join(dir, path), update.text);
@@ -87,7 +106,7 @@ export function runInitCommand(args: string[], io: Io, shipped: ShippedFiles = r
       '',
       `Next: read the comments in .github/aaoe.yml (it extends the ${preset.preset} preset), then in .github/workflows/aaoe-deploy.yml`,
       'set the deploy, promote and rollback commands, the metric queries, the `uses:` reference to the AAOE release you',
-      'pin, vars.AAOE_REPORT_URL and secrets.AAOE_REPORT_SECRET (this repository\'s own key, printed where the app runs by',
+      "pin, vars.AAOE_REPORT_URL and secrets.AAOE_REPORT_SECRET (this repository's own key, printed where the app runs by",
       '`npx aaoe report-key <owner/repo> --installation <id>`). Check the policy with `npx aaoe policy validate .github/aaoe.yml`,',
       'commit the files yourself, and merge them to the default branch (AAOE reads its config from there only).',
       'AGENTS.md tells agents what AAOE expects of them; run `aaoe init` again after changing the policy to update it.',

@@ -9,7 +9,12 @@ import type { Env } from './store-commands.js';
  * It needs `AAOE_URL` and `AAOE_TOKEN` (or `GITHUB_TOKEN`, which never approves, resumes or rolls back); it runs until
  * the client closes stdin.
  */
-export async function runMcpCommand(args: string[], io: CliIo, env: Env, streams: { stdin?: NodeJS.ReadableStream; stdout?: NodeJS.WritableStream } = {}): Promise<number> {
+export async function runMcpCommand(
+  args: string[],
+  io: CliIo,
+  env: Env,
+  streams: { stdin?: NodeJS.ReadableStream; stdout?: NodeJS.WritableStream } = {},
+): Promise<number> {
   if (args.length > 0) {
     io.stderr(`aaoe mcp takes no arguments (got ${args.join(' ')}); it reads AAOE_URL and AAOE_TOKEN or GITHUB_TOKEN`);
     return 2;
@@ -27,7 +32,9 @@ export async function runMcpCommand(args: string[], io: CliIo, env: Env, streams
     stdin.once('end', () => void transport.close());
   });
   await server.connect(transport);
-  io.stderr(`aaoe mcp: serving the control-plane API of ${config.config.url} over stdio${config.config.tokenFrom === 'GITHUB_TOKEN' ? ' (with GITHUB_TOKEN: approve, resume and rollback are refused; set AAOE_TOKEN to a token AAOE issued to you)' : ''}`);
+  io.stderr(
+    `aaoe mcp: serving the control-plane API of ${config.config.url} over stdio${config.config.tokenFrom === 'GITHUB_TOKEN' ? ' (with GITHUB_TOKEN: approve, resume and rollback are refused; set AAOE_TOKEN to a token AAOE issued to you)' : ''}`,
+  );
   await closed;
   return 0;
 }

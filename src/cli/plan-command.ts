@@ -37,7 +37,10 @@ function validate(files: string[], io: Io): number {
       continue;
     }
     const result = loadPlan(text, file);
-    if (result.ok) io.stdout(`${file}: valid (plan ${result.plan.id}, ${result.plan.steps.length} step${result.plan.steps.length === 1 ? '' : 's'})`);
+    if (result.ok)
+      io.stdout(
+        `${file}: valid (plan ${result.plan.id}, ${result.plan.steps.length} step${result.plan.steps.length === 1 ? '' : 's'})`,
+      );
     else {
       for (const e of result.errors) io.stdout(formatPlanError(e));
       io.stdout(`${file}: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}`);
@@ -48,12 +51,20 @@ function validate(files: string[], io: Io): number {
 }
 
 function simulate(args: string[], io: Io): number {
-  let parsed: { values: { durations?: string; fail?: string; start?: string; 'default-minutes'?: string }; positionals: string[] };
+  let parsed: {
+    values: { durations?: string; fail?: string; start?: string; 'default-minutes'?: string };
+    positionals: string[];
+  };
   try {
     parsed = parseArgs({
       args,
       allowPositionals: true,
-      options: { durations: { type: 'string' }, fail: { type: 'string' }, start: { type: 'string' }, 'default-minutes': { type: 'string' } },
+      options: {
+        durations: { type: 'string' },
+        fail: { type: 'string' },
+        start: { type: 'string' },
+        'default-minutes': { type: 'string' },
+      },
     });
   } catch (error) {
     io.stderr(`aaoe plan simulate: ${(error as Error).message}\n\n${PLAN_USAGE}`);
@@ -79,12 +90,19 @@ function simulate(args: string[], io: Io): number {
   for (const entry of (values.durations ?? '').split(',').filter(Boolean)) {
     const m = /^\s*([^=\s]+)\s*=\s*(\d+(?:\.\d+)?)\s*$/.exec(entry);
     if (!m || !ids.has(m[1]!) || Number(m[2]) <= 0) {
-      io.stderr(`aaoe plan simulate: --durations entry "${entry}": write step=minutes with a step of the plan (${[...ids].join(', ')}) and a positive number`);
+      io.stderr(
+        `aaoe plan simulate: --durations entry "${entry}": write step=minutes with a step of the plan (${[...ids].join(', ')}) and a positive number`,
+      );
       return 2;
     }
     durations[m[1]!] = Number(m[2]);
   }
-  const failing = new Set((values.fail ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  const failing = new Set(
+    (values.fail ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   for (const id of failing) {
     if (!ids.has(id)) {
       io.stderr(`aaoe plan simulate: --fail "${id}" is not a step of the plan (${[...ids].join(', ')})`);
@@ -98,13 +116,17 @@ function simulate(args: string[], io: Io): number {
   }
   const start = values.start === undefined ? new Date(Math.ceil(Date.now() / 60_000) * 60_000) : new Date(values.start);
   if (Number.isNaN(start.getTime())) {
-    io.stderr(`aaoe plan simulate: --start "${values.start}" is not an instant: write ISO 8601, for example 2026-11-23T09:00:00Z`);
+    io.stderr(
+      `aaoe plan simulate: --start "${values.start}" is not an instant: write ISO 8601, for example 2026-11-23T09:00:00Z`,
+    );
     return 2;
   }
 
   const simulation = simulatePlan(plan, { start, durations, defaultMinutes, failing, windows: planWindows(plan) });
   io.stdout(`plan ${plan.id}: ${plan.goal}`);
-  io.stdout(`simulated from ${start.toISOString()}, at most ${plan.policy.maxParallel} step${plan.policy.maxParallel === 1 ? '' : 's'} in parallel (peak ${simulation.peakParallel})\n`);
+  io.stdout(
+    `simulated from ${start.toISOString()}, at most ${plan.policy.maxParallel} step${plan.policy.maxParallel === 1 ? '' : 's'} in parallel (peak ${simulation.peakParallel})\n`,
+  );
   io.stdout(renderScheduleTable(simulation));
   io.stdout(`\n\`\`\`mermaid\n${renderGantt(plan, simulation)}\n\`\`\``);
   if (simulation.outcome === 'done') {
@@ -112,7 +134,8 @@ function simulate(args: string[], io: Io): number {
     return 0;
   }
   io.stdout(`\n${simulation.outcome}: ${simulation.reason ?? ''}`);
-  io.stdout(`rollback order (last completed first): ${simulation.rollback.length ? simulation.rollback.join(', ') : '(nothing completed)'}`);
+  io.stdout(
+    `rollback order (last completed first): ${simulation.rollback.length ? simulation.rollback.join(', ') : '(nothing completed)'}`,
+  );
   return 1;
 }
-

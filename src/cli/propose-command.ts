@@ -22,8 +22,11 @@ import { Proposal } from '../agent/proposal.js';
 type Io = { stdout: (text: string) => void; stderr: (text: string) => void };
 type Env = Readonly<Record<string, string | undefined>>;
 
-const IssueFile = z.strictObject({ title: z.string().min(1), body: z.string().default(''), number: z.int().optional() });
-
+const IssueFile = z.strictObject({
+  title: z.string().min(1),
+  body: z.string().default(''),
+  number: z.int().optional(),
+});
 
 /** Largest file sent as context; larger ones are listed in the tree only. */
 const MAX_FILE_BYTES = 256 * 1024;
@@ -33,13 +36,22 @@ export async function runProposeCommand(argv: string[], io: Io, env: Env): Promi
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { issue: { type: 'string' }, repo: { type: 'string' }, models: { type: 'string' }, budget: { type: 'string' }, 'max-output': { type: 'string' }, 'max-usd': { type: 'string' }, 'max-tokens': { type: 'string' } },
+      options: {
+        issue: { type: 'string' },
+        repo: { type: 'string' },
+        models: { type: 'string' },
+        budget: { type: 'string' },
+        'max-output': { type: 'string' },
+        'max-usd': { type: 'string' },
+        'max-tokens': { type: 'string' },
+      },
     }) as { values: Record<string, string | undefined> });
   } catch (error) {
     io.stderr(`aaoe propose: ${(error as Error).message}`);
     return 2;
   }
-  const usage = 'usage: aaoe propose --issue <file.json> --repo <dir> --models <file.json> [--budget tokens] [--max-output tokens] [--max-usd N] [--max-tokens N]';
+  const usage =
+    'usage: aaoe propose --issue <file.json> --repo <dir> --models <file.json> [--budget tokens] [--max-output tokens] [--max-usd N] [--max-tokens N]';
   if (!values.issue || !values.repo || !values.models) {
     io.stderr(`aaoe propose: --issue, --repo and --models are required\n${usage}`);
     return 2;
@@ -61,7 +73,9 @@ export async function runProposeCommand(argv: string[], io: Io, env: Env): Promi
   const baseURL = env.AAOE_MODEL_BASE_URL ?? env.OPENAI_BASE_URL;
   const apiKey = env.AAOE_MODEL_API_KEY ?? env.OPENAI_API_KEY;
   if (!apiKey) {
-    io.stderr('aaoe propose: set AAOE_MODEL_API_KEY (or OPENAI_API_KEY), and AAOE_MODEL_BASE_URL for an endpoint other than OpenAI');
+    io.stderr(
+      'aaoe propose: set AAOE_MODEL_API_KEY (or OPENAI_API_KEY), and AAOE_MODEL_BASE_URL for an endpoint other than OpenAI',
+    );
     return 2;
   }
   let tree: Map<string, string>;
@@ -73,10 +87,15 @@ export async function runProposeCommand(argv: string[], io: Io, env: Env): Promi
   }
 
   const context = buildContext(issue, tree, numbers.budget ?? 30_000);
-  io.stdout(`context: ${context.files.length} files, ${context.tokens} tokens${context.omitted.length ? `; left out: ${context.omitted.map((o) => `${o.path} (${o.reason})`).join(', ')}` : ''}`);
+  io.stdout(
+    `context: ${context.files.length} files, ${context.tokens} tokens${context.omitted.length ? `; left out: ${context.omitted.map((o) => `${o.path} (${o.reason})`).join(', ')}` : ''}`,
+  );
   for (const f of context.files) io.stdout(`  ${f.path}: ${f.reasons.join('; ')}`);
 
-  const router = new ModelRouter(new OpenAI({ apiKey, ...(baseURL ? { baseURL } : {}), maxRetries: 0 }), routerConfig(models));
+  const router = new ModelRouter(
+    new OpenAI({ apiKey, ...(baseURL ? { baseURL } : {}), maxRetries: 0 }),
+    routerConfig(models),
+  );
   let result;
   try {
     result = await router.complete({
@@ -85,7 +104,11 @@ export async function runProposeCommand(argv: string[], io: Io, env: Env): Promi
       schema: Proposal,
       schemaName: 'proposal',
       maxOutputTokens: numbers['max-output'] ?? 8_000,
-      caps: { spent: { tokens: 0, usd: 0 }, ...(numbers['max-usd'] ? { maxUsd: numbers['max-usd'] } : {}), ...(numbers['max-tokens'] ? { maxTokens: numbers['max-tokens'] } : {}) },
+      caps: {
+        spent: { tokens: 0, usd: 0 },
+        ...(numbers['max-usd'] ? { maxUsd: numbers['max-usd'] } : {}),
+        ...(numbers['max-tokens'] ? { maxTokens: numbers['max-tokens'] } : {}),
+      },
     });
   } catch (error) {
     if (!(error instanceof ModelRouterError)) throw error;
@@ -93,7 +116,9 @@ export async function runProposeCommand(argv: string[], io: Io, env: Env): Promi
     return 1;
   }
   const p = result.value;
-  io.stdout(`proposal from ${result.model}: ${result.tokens} tokens, $${result.usd.toFixed(4)}${result.overrun ? ` (over the cap: ${result.overrun})` : ''}`);
+  io.stdout(
+    `proposal from ${result.model}: ${result.tokens} tokens, $${result.usd.toFixed(4)}${result.overrun ? ` (over the cap: ${result.overrun})` : ''}`,
+  );
   io.stdout(`  ${p.summary}`);
   io.stdout(`  classification ${p.classification}; declared risk ${p.risk.level}: ${p.risk.rationale}`);
   io.stdout(`  deployment ${p.deployment.strategy}; rollback: ${p.rollbackPlan}; blast radius: ${p.blastRadius}`);
@@ -118,7 +143,8 @@ function readJson<T>(file: string, schema: z.ZodType<T>, io: Io): T | undefined 
   }
   const parsed = schema.safeParse(json);
   if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) io.stderr(`aaoe propose: ${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  for (const issue of parsed.error.issues)
+    io.stderr(`aaoe propose: ${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   return undefined;
 }
 

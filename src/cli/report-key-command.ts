@@ -26,13 +26,23 @@ export function runReportKeyCommand(args: string[], io: CliIo, env: Env): number
   }
   const [repository, ...extra] = parsed.positionals;
   const installation = Number(parsed.values.installation);
-  if (!repository || extra.length > 0 || !REPOSITORY.test(repository) || !Number.isSafeInteger(installation) || installation <= 0) {
-    io.stderr(`aaoe report-key: name one repository as owner/repo and its installation id (--installation, a number: the app's installation on that account)\n\n${REPORT_KEY_USAGE}`);
+  if (
+    !repository ||
+    extra.length > 0 ||
+    !REPOSITORY.test(repository) ||
+    !Number.isSafeInteger(installation) ||
+    installation <= 0
+  ) {
+    io.stderr(
+      `aaoe report-key: name one repository as owner/repo and its installation id (--installation, a number: the app's installation on that account)\n\n${REPORT_KEY_USAGE}`,
+    );
     return 2;
   }
   const master = env.AAOE_REPORT_SECRET?.trim();
   if (!master) {
-    io.stderr('aaoe report-key: AAOE_REPORT_SECRET is not set: run this where the app runs, with the same AAOE_REPORT_SECRET');
+    io.stderr(
+      'aaoe report-key: AAOE_REPORT_SECRET is not set: run this where the app runs, with the same AAOE_REPORT_SECRET',
+    );
     return 2;
   }
   io.stdout(repositoryKey(master, installation, repository));

@@ -43,19 +43,27 @@ export async function runDbCommand(args: string[], io: AuditCommandIo, env: Env)
     return withStore(env, io, {}, async (db) => {
       const { retention } = read;
       const pruned = await pruneStore(db, retention, new Date());
-      io.stdout(`deleted ${pruned.deliveries} deliveries older than ${retention.deliveriesDays} days, ${pruned.jobs} archived jobs and ${pruned.timers} fired timers older than ${retention.jobsDays} days, ${pruned.modelCalls} model calls older than ${retention.modelCallsDays} days (the audit log is never pruned)`);
+      io.stdout(
+        `deleted ${pruned.deliveries} deliveries older than ${retention.deliveriesDays} days, ${pruned.jobs} archived jobs and ${pruned.timers} fired timers older than ${retention.jobsDays} days, ${pruned.modelCalls} model calls older than ${retention.modelCallsDays} days (the audit log is never pruned)`,
+      );
       return 0;
     });
   }
   if (args[0] !== 'migrate' || args.length !== 1) {
-    io.stderr(`aaoe db: ${args[0] === undefined ? 'name a command' : `unknown command "${args.join(' ')}"`}\n\n${DB_USAGE}`);
+    io.stderr(
+      `aaoe db: ${args[0] === undefined ? 'name a command' : `unknown command "${args.join(' ')}"`}\n\n${DB_USAGE}`,
+    );
     return 2;
   }
   return withStore(env, io, { create: true }, async (db) => {
     const report = await migrate(db);
     const queue = await JobQueue.open(db); // installs or upgrades the job runner's schema and queues
     await queue.stop();
-    io.stdout(report.applied.length > 0 ? `applied migrations ${report.applied.join(', ')}; schema version ${report.current}` : `schema version ${report.current}: up to date`);
+    io.stdout(
+      report.applied.length > 0
+        ? `applied migrations ${report.applied.join(', ')}; schema version ${report.current}`
+        : `schema version ${report.current}: up to date`,
+    );
     return 0;
   });
 }
@@ -72,7 +80,12 @@ export async function runJobsCommand(args: string[], io: AuditCommandIo, env: En
   const [command, ...rest] = args;
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: { state: { type: 'string' }, limit: { type: 'string' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: rest,
+      options: { state: { type: 'string' }, limit: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     io.stderr(`aaoe jobs: ${(error as Error).message}\n\n${JOBS_USAGE}`);
     return 2;
@@ -92,7 +105,10 @@ export async function runJobsCommand(args: string[], io: AuditCommandIo, env: En
     return withStore(env, io, {}, async (db) => {
       const queue = await JobQueue.open(db, { supervise: false });
       try {
-        const jobs = await queue.list({ ...(values.state ? { state: values.state as JobRecord['state'] } : {}), limit });
+        const jobs = await queue.list({
+          ...(values.state ? { state: values.state as JobRecord['state'] } : {}),
+          limit,
+        });
         if (jobs.length === 0) io.stdout('no jobs');
         for (const job of jobs) io.stdout(formatJob(job));
         return 0;
@@ -117,7 +133,9 @@ export async function runJobsCommand(args: string[], io: AuditCommandIo, env: En
       }
     });
   }
-  io.stderr(`aaoe jobs: ${command === undefined ? 'name a command' : `unknown or malformed command "${args.join(' ')}"`}\n\n${JOBS_USAGE}`);
+  io.stderr(
+    `aaoe jobs: ${command === undefined ? 'name a command' : `unknown or malformed command "${args.join(' ')}"`}\n\n${JOBS_USAGE}`,
+  );
   return 2;
 }
 
@@ -130,10 +148,17 @@ export function formatJob(job: JobRecord): string {
  * Opens the store; a store that was never migrated is an error (exit 2) unless `create`, so a typo in
  * `AAOE_DATA_DIR` does not silently show an empty audit log.
  */
-async function withStore(env: Env, io: AuditCommandIo, options: { create?: boolean }, fn: (db: Database) => Promise<number>): Promise<number> {
+async function withStore(
+  env: Env,
+  io: AuditCommandIo,
+  options: { create?: boolean },
+  fn: (db: Database) => Promise<number>,
+): Promise<number> {
   const where = databaseOptionsFromEnv(env);
   if (!options.create && where.dataDir !== undefined && !existsSync(join(where.dataDir, 'pglite'))) {
-    io.stderr(`aaoe: no embedded store in ${where.dataDir} (AAOE_DATA_DIR); run the app or \`aaoe db migrate\` first, or set DATABASE_URL`);
+    io.stderr(
+      `aaoe: no embedded store in ${where.dataDir} (AAOE_DATA_DIR); run the app or \`aaoe db migrate\` first, or set DATABASE_URL`,
+    );
     return 2;
   }
   let db: Database;
@@ -145,9 +170,13 @@ async function withStore(env: Env, io: AuditCommandIo, options: { create?: boole
   }
   try {
     if (!options.create) {
-      const { rows } = await db.query<{ exists: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS exists");
+      const { rows } = await db.query<{ exists: boolean }>(
+        "SELECT to_regclass('schema_migrations') IS NOT NULL AS exists",
+      );
       if (!rows[0]?.exists) {
-        io.stderr(`aaoe: the store has no AAOE data (${env.DATABASE_URL ? 'DATABASE_URL' : `AAOE_DATA_DIR=${env.AAOE_DATA_DIR ?? '.aaoe'}`}); run the app or \`aaoe db migrate\` first`);
+        io.stderr(
+          `aaoe: the store has no AAOE data (${env.DATABASE_URL ? 'DATABASE_URL' : `AAOE_DATA_DIR=${env.AAOE_DATA_DIR ?? '.aaoe'}`}); run the app or \`aaoe db migrate\` first`,
+        );
         return 2;
       }
     }
@@ -166,7 +195,12 @@ async function runBackupCommand(args: string[], io: AuditCommandIo, env: Env): P
   const [command, ...rest] = args;
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: { force: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: rest,
+      options: { force: { type: 'boolean', default: false } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     io.stderr(`aaoe db ${command}: ${(error as Error).message}\n\n${DB_USAGE}`);
     return 2;
@@ -178,9 +212,11 @@ async function runBackupCommand(args: string[], io: AuditCommandIo, env: Env): P
   }
   const where = databaseOptionsFromEnv(env);
   if (where.url) {
-    io.stderr(command === 'backup'
-      ? `aaoe db backup: DATABASE_URL is a PostgreSQL server: back it up with pg_dump --format=custom --file=${file} "$DATABASE_URL" (docs/operations.md)`
-      : `aaoe db restore: DATABASE_URL is a PostgreSQL server: restore with pg_restore --clean --if-exists --dbname="$DATABASE_URL" ${file} (docs/operations.md)`);
+    io.stderr(
+      command === 'backup'
+        ? `aaoe db backup: DATABASE_URL is a PostgreSQL server: back it up with pg_dump --format=custom --file=${file} "$DATABASE_URL" (docs/operations.md)`
+        : `aaoe db restore: DATABASE_URL is a PostgreSQL server: restore with pg_restore --clean --if-exists --dbname="$DATABASE_URL" ${file} (docs/operations.md)`,
+    );
     return 2;
   }
   const dataDir = resolve(where.dataDir!);
@@ -198,7 +234,9 @@ async function runBackupCommand(args: string[], io: AuditCommandIo, env: Env): P
     return 2;
   }
   if (command === 'restore' && existsSync(store) && !parsed.values.force) {
-    io.stderr(`aaoe db restore: ${dataDir} holds a store already; nothing was changed. Fix: restore into an empty AAOE_DATA_DIR, or add --force to keep the current store aside (renamed, never deleted) and restore`);
+    io.stderr(
+      `aaoe db restore: ${dataDir} holds a store already; nothing was changed. Fix: restore into an empty AAOE_DATA_DIR, or add --force to keep the current store aside (renamed, never deleted) and restore`,
+    );
     return 1;
   }
   let release: () => void;
@@ -234,7 +272,9 @@ async function runBackupCommand(args: string[], io: AuditCommandIo, env: Env): P
   try {
     const { rows } = await db.query<{ version: number }>('SELECT max(version) AS version FROM schema_migrations');
     const audit = await verifyAudit(db);
-    io.stdout(`restored ${file} into ${dataDir}: schema version ${rows[0]?.version ?? 'none'}; audit chain ${audit.ok ? `verified (${audit.count} entries)` : `BROKEN at entry ${audit.seq}: ${audit.reason}`}`);
+    io.stdout(
+      `restored ${file} into ${dataDir}: schema version ${rows[0]?.version ?? 'none'}; audit chain ${audit.ok ? `verified (${audit.count} entries)` : `BROKEN at entry ${audit.seq}: ${audit.reason}`}`,
+    );
     return audit.ok ? 0 : 1;
   } finally {
     await db.close();

@@ -15,7 +15,13 @@ import { showExecution } from '../store/audit-log.js';
 import { activeFreeze, type Freeze } from '../store/breaker.js';
 import type { SqlExecutor } from '../store/database.js';
 import { deployLockHolder, queuedDeployments } from '../store/deploy-locks.js';
-import { dispatchedSha, getExecution, listLiveExecutions, listOverviewExecutions, type ExecutionRecord } from '../store/executions.js';
+import {
+  dispatchedSha,
+  getExecution,
+  listLiveExecutions,
+  listOverviewExecutions,
+  type ExecutionRecord,
+} from '../store/executions.js';
 import { executionModelCost } from '../store/model-calls.js';
 import { pendingTimers, type TimerRecord } from '../store/timers.js';
 import { findPlanStep, getPlanRun } from '../store/plans.js';
@@ -30,7 +36,13 @@ import type { StepStatus } from '../plan/schedule-plan.js';
  * user's role is read only to leave out buttons the control plane would refuse.
  */
 
-export type DashboardPorts = { runtime: Runtime; now: () => Date; presets: Presets; access: GitHubAccess; plane: ControlPlane };
+export type DashboardPorts = {
+  runtime: Runtime;
+  now: () => Date;
+  presets: Presets;
+  access: GitHubAccess;
+  plane: ControlPlane;
+};
 
 /** How many finished executions the overview lists besides the ones in flight. */
 export const RECENT_FINISHED = 20;
@@ -64,8 +76,14 @@ export async function readOverview(ports: DashboardPorts, user: ApiUser): Promis
   const visible = all.filter((x) => readable.has(x.repo));
   const byUpdate = (a: ExecutionRecord, b: ExecutionRecord) => b.updatedAt.localeCompare(a.updatedAt);
   const live = visible.filter((x) => !FINAL_STATES.has(x.state)).sort(byUpdate);
-  const finished = visible.filter((x) => FINAL_STATES.has(x.state)).sort(byUpdate).slice(0, RECENT_FINISHED);
-  const row = async (execution: ExecutionRecord): Promise<OverviewRow> => ({ execution, status: await statusOf(db, execution) });
+  const finished = visible
+    .filter((x) => FINAL_STATES.has(x.state))
+    .sort(byUpdate)
+    .slice(0, RECENT_FINISHED);
+  const row = async (execution: ExecutionRecord): Promise<OverviewRow> => ({
+    execution,
+    status: await statusOf(db, execution),
+  });
   const environments: EnvironmentView[] = [];
   for (const repo of readable) environments.push(await environmentOf(db, repo, ports.now()));
   const ids = new Set(visible.map((x) => x.id));
@@ -89,7 +107,11 @@ async function environmentOf(db: SqlExecutor, repo: string, now: Date): Promise<
     environment,
     freeze: await activeFreeze(db, repo, environment, now),
     lockHolder: await deployLockHolder(db, repo, environment),
-    queue: (await queuedDeployments(db, repo, environment)).map(({ executionId, sha, priority }) => ({ executionId, sha, priority })),
+    queue: (await queuedDeployments(db, repo, environment)).map(({ executionId, sha, priority }) => ({
+      executionId,
+      sha,
+      priority,
+    })),
   };
 }
 
@@ -127,7 +149,11 @@ export type PlanStepView = {
   tracking?: { repo: string; issue: number };
 };
 
-async function planStepOf(ports: DashboardPorts, user: ApiUser, executionId: string): Promise<PlanStepView | undefined> {
+async function planStepOf(
+  ports: DashboardPorts,
+  user: ApiUser,
+  executionId: string,
+): Promise<PlanStepView | undefined> {
   const db = ports.runtime.db;
   const at = await findPlanStep(db, executionId);
   const record = at && (await getPlanRun(db, at.repo, at.planId));
@@ -141,7 +167,9 @@ async function planStepOf(ports: DashboardPorts, user: ApiUser, executionId: str
     team: step.team,
     dependsOn: step.dependsOn.map(statusOf),
     unblocks: record.run.plan.steps.filter((s) => s.dependsOn.includes(step.id)).map((s) => statusOf(s.id)),
-    ...(record.trackingIssue !== null && (await ports.plane.canRead(user, at.repo)) ? { tracking: { repo: at.repo, issue: record.trackingIssue } } : {}),
+    ...(record.trackingIssue !== null && (await ports.plane.canRead(user, at.repo))
+      ? { tracking: { repo: at.repo, issue: record.trackingIssue } }
+      : {}),
   };
 }
 
@@ -156,8 +184,12 @@ export async function readDetail(ports: DashboardPorts, user: ApiUser, id: strin
   const environment = await environmentOf(db, execution.repo, ports.now());
   const status = answer.body as ExecutionStatus;
   // an approval already given by this person on the current head is not asked for again
-  const approvedHere = status.approvals.some((a) => a.login.toLowerCase() === user.login.toLowerCase() && a.headSha === execution.headSha);
-  const actions = allowed ? legalVerbs(execution, user.login, ports.now()).filter((v) => v !== 'approve' || !approvedHere) : [];
+  const approvedHere = status.approvals.some(
+    (a) => a.login.toLowerCase() === user.login.toLowerCase() && a.headSha === execution.headSha,
+  );
+  const actions = allowed
+    ? legalVerbs(execution, user.login, ports.now()).filter((v) => v !== 'approve' || !approvedHere)
+    : [];
   // an admin's resume lifts the circuit breaker's freeze early (the command's own rule)
   if (allowed && environment.freeze && role === 'admin' && !actions.includes('resume')) actions.push('resume');
   return {
@@ -175,16 +207,35 @@ export async function readDetail(ports: DashboardPorts, user: ApiUser, id: strin
 }
 
 /** The user's role, and whether the policy's approvers' permissions include it (a person, never an agent identity). */
-async function actionsAllowed(ports: DashboardPorts, user: ApiUser, repo: string): Promise<{ role: RepositoryRole; allowed: boolean; because?: string }> {
+async function actionsAllowed(
+  ports: DashboardPorts,
+  user: ApiUser,
+  repo: string,
+): Promise<{ role: RepositoryRole; allowed: boolean; because?: string }> {
   const conn = await ports.access.connect(repo, randomUUID());
   if (!conn) return { role: 'none', allowed: false, because: 'AAOE is not installed on the repository any more' };
   const role = await conn.github.getRole(user.login);
   const repoPolicy = await loadRepoPolicy(conn.context, ports.presets);
-  if (!repoPolicy.ok) return { role, allowed: false, because: "the repository's policy does not validate, so nothing is decided until it does" };
+  if (!repoPolicy.ok)
+    return {
+      role,
+      allowed: false,
+      because: "the repository's policy does not validate, so nothing is decided until it does",
+    };
   const agent = agentIdentity(user, repoPolicy.policy);
-  if (agent) return { role, allowed: false, because: `@${user.login} is an agent identity (${agent}): agents read, people decide` };
+  if (agent)
+    return {
+      role,
+      allowed: false,
+      because: `@${user.login} is an agent identity (${agent}): agents read, people decide`,
+    };
   const permissions = repoPolicy.policy.approvals.permissions as readonly string[];
-  if (!permissions.includes(role)) return { role, allowed: false, because: `you have ${role} permission on ${repo}; acting on an execution needs ${permissions.join(', ')}` };
+  if (!permissions.includes(role))
+    return {
+      role,
+      allowed: false,
+      because: `you have ${role} permission on ${repo}; acting on an execution needs ${permissions.join(', ')}`,
+    };
   return { role, allowed: true };
 }
 
@@ -194,7 +245,10 @@ const AWAITING_APPROVAL: ReadonlySet<string> = new Set(['proposed', 'blocked', '
 /** The verbs the state machine takes in the execution's state now (approve: a pull request still waiting for approval). */
 export function legalVerbs(execution: ExecutionRecord, by: string, now: Date): Verb[] {
   const events: Record<Verb, ExecutionEvent | undefined> = {
-    approve: execution.pullRequest !== null && execution.headSha && AWAITING_APPROVAL.has(execution.state) ? { type: 'evaluation_requested', headSha: execution.headSha, by } : undefined,
+    approve:
+      execution.pullRequest !== null && execution.headSha && AWAITING_APPROVAL.has(execution.state)
+        ? { type: 'evaluation_requested', headSha: execution.headSha, by }
+        : undefined,
     pause: { type: 'paused', by },
     resume: { type: 'resumed', by },
     rollback: { type: 'rollback_requested', by, reason: `requested by ${by}` },
@@ -219,12 +273,20 @@ export type RollbackPreview = {
 };
 
 /** What `/aaoe rollback` would do for the execution now, for `user` (undefined when they cannot read it). */
-export async function readRollbackPreview(ports: DashboardPorts, user: ApiUser, id: string): Promise<RollbackPreview | undefined> {
+export async function readRollbackPreview(
+  ports: DashboardPorts,
+  user: ApiUser,
+  id: string,
+): Promise<RollbackPreview | undefined> {
   if ((await ports.plane.status(user, id)).status !== 200) return undefined;
   const db = ports.runtime.db;
   const execution = await getExecution(db, id);
   if (!execution) return undefined;
-  const moved = transition(execution, { type: 'rollback_requested', by: user.login, reason: `requested by ${user.login}` }, ports.now());
+  const moved = transition(
+    execution,
+    { type: 'rollback_requested', by: user.login, reason: `requested by ${user.login}` },
+    ports.now(),
+  );
   const sha = await dispatchedSha(db, id);
   const conn = await ports.access.connect(execution.repo, randomUUID());
   const repoPolicy = conn ? await loadRepoPolicy(conn.context, ports.presets) : undefined;
@@ -239,4 +301,3 @@ export async function readRollbackPreview(ports: DashboardPorts, user: ApiUser, 
     payload: sha && repoPolicy?.ok ? dispatchPayload(execution, sha, repoPolicy.policy) : undefined,
   };
 }
-

@@ -19,7 +19,13 @@ export function githubWebUrl(apiBaseUrl: string): string {
  * `<web>/login/oauth/authorize?client_id&redirect_uri&state&code_challenge&code_challenge_method=S256` (GitHub Apps
  * take no scope: the app's permissions apply).
  */
-export function authorizeUrl(webUrl: string, client: Pick<OAuthClient, 'clientId'>, redirectUri: string, state: string, codeChallenge: string): string {
+export function authorizeUrl(
+  webUrl: string,
+  client: Pick<OAuthClient, 'clientId'>,
+  redirectUri: string,
+  state: string,
+  codeChallenge: string,
+): string {
   const url = new URL('/login/oauth/authorize', webUrl);
   url.searchParams.set('client_id', client.clientId);
   url.searchParams.set('redirect_uri', redirectUri);
@@ -31,24 +37,48 @@ export function authorizeUrl(webUrl: string, client: Pick<OAuthClient, 'clientId
 }
 
 export type TokenExchange =
-  | { ok: true; token: string; /** Seconds the token is good for, when GitHub says (expiring user tokens). */ expiresIn?: number }
+  | {
+      ok: true;
+      token: string;
+      /** Seconds the token is good for, when GitHub says (expiring user tokens). */ expiresIn?: number;
+    }
   | { ok: false; reason: string };
 
 /**
  * `POST <web>/login/oauth/access_token`: the user access token for a code. GitHub answers errors with 200 and an
  * `error` field; every failure comes back as a reason in words, never thrown.
  */
-export async function exchangeCode(webUrl: string, client: OAuthClient, code: string, redirectUri: string, codeVerifier: string, fetchImpl: typeof fetch = fetch): Promise<TokenExchange> {
+export async function exchangeCode(
+  webUrl: string,
+  client: OAuthClient,
+  code: string,
+  redirectUri: string,
+  codeVerifier: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<TokenExchange> {
   let res: Response;
   try {
     res = await fetchImpl(new URL('/login/oauth/access_token', webUrl), {
       method: 'POST',
-      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'aaoe-dashboard' },
-      body: new URLSearchParams({ client_id: client.clientId, client_secret: client.clientSecret, code, redirect_uri: redirectUri, code_verifier: codeVerifier }).toString(),
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/x-www-form-urlencoded',
+        'user-agent': 'aaoe-dashboard',
+      },
+      body: new URLSearchParams({
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        code,
+        redirect_uri: redirectUri,
+        code_verifier: codeVerifier,
+      }).toString(),
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
-    return { ok: false, reason: `GitHub did not answer the code exchange (${(error as Error).message}): try again in a moment` };
+    return {
+      ok: false,
+      reason: `GitHub did not answer the code exchange (${(error as Error).message}): try again in a moment`,
+    };
   }
   if (!res.ok) return { ok: false, reason: `GitHub answered the code exchange with HTTP ${res.status}` };
   let body: Record<string, unknown>;
@@ -59,11 +89,24 @@ export async function exchangeCode(webUrl: string, client: OAuthClient, code: st
   }
   if (typeof body.error === 'string') {
     const description = typeof body.error_description === 'string' ? body.error_description : '';
-    const hint = body.error === 'incorrect_client_credentials' ? ' (check GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET: the OAuth credentials of the GitHub App)'
-      : body.error === 'redirect_uri_mismatch' ? ' (add this dashboard\'s /aaoe/callback URL to the app\'s callback URLs, or set AAOE_PUBLIC_URL)'
-      : body.error === 'bad_verification_code' ? ' (the sign-in took too long or was replayed: sign in again)' : '';
-    return { ok: false, reason: `GitHub refused the sign-in: ${body.error}${description ? `: ${description}` : ''}${hint}` };
+    const hint =
+      body.error === 'incorrect_client_credentials'
+        ? ' (check GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET: the OAuth credentials of the GitHub App)'
+        : body.error === 'redirect_uri_mismatch'
+          ? " (add this dashboard's /aaoe/callback URL to the app's callback URLs, or set AAOE_PUBLIC_URL)"
+          : body.error === 'bad_verification_code'
+            ? ' (the sign-in took too long or was replayed: sign in again)'
+            : '';
+    return {
+      ok: false,
+      reason: `GitHub refused the sign-in: ${body.error}${description ? `: ${description}` : ''}${hint}`,
+    };
   }
-  if (typeof body.access_token !== 'string' || body.access_token === '') return { ok: false, reason: 'GitHub answered the code exchange without an access token' };
-  return { ok: true, token: body.access_token, ...(typeof body.expires_in === 'number' && body.expires_in > 0 ? { expiresIn: body.expires_in } : {}) };
+  if (typeof body.access_token !== 'string' || body.access_token === '')
+    return { ok: false, reason: 'GitHub answered the code exchange without an access token' };
+  return {
+    ok: true,
+    token: body.access_token,
+    ...(typeof body.expires_in === 'number' && body.expires_in > 0 ? { expiresIn: body.expires_in } : {}),
+  };
 }

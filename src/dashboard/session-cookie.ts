@@ -105,5 +105,12 @@ export function parseCookies(header: string | undefined): Record<string, string>
 
 /** A `Set-Cookie` header value; `maxAgeSeconds: 0` removes the cookie. */
 export function cookieHeader(name: string, value: string, options: { maxAgeSeconds: number; secure: boolean }): string {
-  return [`${name}=${value}`, `Path=${COOKIE_PATH}`, `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`, 'HttpOnly', 'SameSite=Lax', ...(options.secure ? ['Secure'] : [])].join('; ');
+  return [
+    `${name}=${value}`,
+    `Path=${COOKIE_PATH}`,
+    `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`,
+    'HttpOnly',
+    'SameSite=Lax',
+    ...(options.secure ? ['Secure'] : []),
+  ].join('; ');
 }

@@ -13,7 +13,12 @@ type Json = Record<string, any>;
 /** The example's repository, renamed to the demo's (the example is Codertocat/Hello-World). */
 function withRepository(payload: Json, repo: DemoRepo): Json {
   const example = payload.repository ?? examplePayload('pull_request', 'opened').repository;
-  payload.repository = { ...example, name: repo.name, full_name: `${repo.owner}/${repo.name}`, owner: { ...example.owner, login: repo.owner } };
+  payload.repository = {
+    ...example,
+    name: repo.name,
+    full_name: `${repo.owner}/${repo.name}`,
+    owner: { ...example.owner, login: repo.owner },
+  };
   payload.installation = { id: repo.installationId };
   return payload;
 }
@@ -41,7 +46,11 @@ export function pullRequestEvent(repo: DemoRepo, action: 'opened' | 'closed', pu
 /** `issue_comment.created` for a comment (the simulator's JSON of it) on pull request `number`. */
 export function commentCreated(repo: DemoRepo, number: number, comment: Json, by: string, apiUrl: string): Json {
   const payload = examplePayload('issue_comment', 'created');
-  payload.issue = { ...payload.issue, number, pull_request: { url: `${apiUrl}/repos/${repo.owner}/${repo.name}/pulls/${number}` } };
+  payload.issue = {
+    ...payload.issue,
+    number,
+    pull_request: { url: `${apiUrl}/repos/${repo.owner}/${repo.name}/pulls/${number}` },
+  };
   payload.comment = { ...payload.comment, ...comment };
   payload.sender = user(payload, by);
   return withRepository(payload, repo);

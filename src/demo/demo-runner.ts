@@ -89,7 +89,8 @@ export class DemoRunner {
     const policyFile = join(workspace, 'aaoe.yml');
     writeFileSync(policyFile, files?.get('.github/aaoe.yml') ?? '');
     const node = JSON.stringify(process.execPath);
-    const tell = (what: string) => `${node} -e "fetch(process.env.DEMO_METRICS_URL + '/${what}?sha=' + process.env.AAOE_SHA, { method: 'POST' })" && echo "${what} $AAOE_SHA ($AAOE_CANARY_PERCENT%)"`;
+    const tell = (what: string) =>
+      `${node} -e "fetch(process.env.DEMO_METRICS_URL + '/${what}?sha=' + process.env.AAOE_SHA, { method: 'POST' })" && echo "${what} $AAOE_SHA ($AAOE_CANARY_PERCENT%)"`;
     const run = await runBundle(
       {
         mode: 'canary',
@@ -118,7 +119,13 @@ export class DemoRunner {
     // the runner's files were read into `run`: like a hosted runner, nothing of the job is kept
     rmSync(workspace, { recursive: true, force: true });
     rmSync(run.dir, { recursive: true, force: true });
-    const result = { executionId, sha, run, verdict: run.outputs.verdict ?? 'none', outcome: run.outputs.outcome ?? 'none' };
+    const result = {
+      executionId,
+      sha,
+      run,
+      verdict: run.outputs.verdict ?? 'none',
+      outcome: run.outputs.outcome ?? 'none',
+    };
     this.runs.push(result);
     this.options.onFinish?.(result);
   }
@@ -134,8 +141,10 @@ export class DemoRunner {
     if (url.pathname !== '/metrics') return { status: 404, body: { error: `no route ${url.pathname}` } };
     const factor = this.regressing.has(this.canarySha) ? 3 : 1;
     const metric = url.searchParams.get('metric');
-    if (metric === 'error-rate') return { status: 200, body: { baseline: around(0.02, 12), canary: around(0.02 * factor, 12, 0.2, 1) } };
-    if (metric === 'latency') return { status: 200, body: { baseline: around(300, 12, 0.1), canary: around(305, 12, 0.1, 1) } };
+    if (metric === 'error-rate')
+      return { status: 200, body: { baseline: around(0.02, 12), canary: around(0.02 * factor, 12, 0.2, 1) } };
+    if (metric === 'latency')
+      return { status: 200, body: { baseline: around(300, 12, 0.1), canary: around(305, 12, 0.1, 1) } };
     return { status: 404, body: { error: `unknown metric ${metric}` } };
   }
 }

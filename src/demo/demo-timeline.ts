@@ -47,7 +47,11 @@ export class Timeline {
     const execution = await getExecution(this.db, executionId);
     const label = `${execution?.issue ? `issue #${execution.issue}` : execution?.pullRequest ? `PR #${execution.pullRequest}` : 'execution'} ${executionId.slice(0, 8)}`;
     // an issue's execution gets its pull request later: label it once it has one
-    if (!execution?.issue || execution.pullRequest) this.labels.set(executionId, execution?.pullRequest && execution.issue ? `issue #${execution.issue} PR #${execution.pullRequest}` : label);
+    if (!execution?.issue || execution.pullRequest)
+      this.labels.set(
+        executionId,
+        execution?.pullRequest && execution.issue ? `issue #${execution.issue} PR #${execution.pullRequest}` : label,
+      );
     return this.labels.get(executionId) ?? label;
   }
 }

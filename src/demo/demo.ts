@@ -51,8 +51,10 @@ const FILES: Record<string, string> = {
   '.github/aaoe.yml': DEMO_POLICY,
   '.github/CODEOWNERS': `* @${MAINTAINER}\n`,
   'README.md': '# shop\n\nA small web shop.\n',
-  'src/server.ts': "import { createServer } from 'node:http';\nimport { total } from './checkout.js';\n\nexport const server = createServer((req, res) => {\n  res.end(String(total([])));\n});\n",
-  'src/checkout.ts': 'export function total(prices: number[]): number {\n  return prices.reduce((sum, p) => sum + p, 0);\n}\n',
+  'src/server.ts':
+    "import { createServer } from 'node:http';\nimport { total } from './checkout.js';\n\nexport const server = createServer((req, res) => {\n  res.end(String(total([])));\n});\n",
+  'src/checkout.ts':
+    'export function total(prices: number[]): number {\n  return prices.reduce((sum, p) => sum + p, 0);\n}\n',
 };
 
 type Scenario = { title: string; body: string; labels: string[]; proposal: Proposal; regresses: boolean };
@@ -67,8 +69,22 @@ const SCENARIOS: Scenario[] = [
       summary: 'Add a /healthz endpoint that answers 200 while the server runs.',
       classification: 'feature',
       edits: [
-        { action: 'create', path: 'src/health.ts', content: "export function health() {\n  return { status: 'ok' };\n}\n" },
-        { action: 'update', path: 'src/server.ts', replacements: [{ search: '  res.end(String(total([])));', replace: "  if (req.url === '/healthz') return void res.end(JSON.stringify(health()));\n  res.end(String(total([])));" }] },
+        {
+          action: 'create',
+          path: 'src/health.ts',
+          content: "export function health() {\n  return { status: 'ok' };\n}\n",
+        },
+        {
+          action: 'update',
+          path: 'src/server.ts',
+          replacements: [
+            {
+              search: '  res.end(String(total([])));',
+              replace:
+                "  if (req.url === '/healthz') return void res.end(JSON.stringify(health()));\n  res.end(String(total([])));",
+            },
+          ],
+        },
       ],
       risk: { level: 'medium', rationale: 'A new route on the public server.' },
       cost: { estimatedTokens: 1500, estimatedUsd: 0.01 },
@@ -85,7 +101,18 @@ const SCENARIOS: Scenario[] = [
     proposal: {
       summary: 'Round the checkout total to whole cents.',
       classification: 'bug',
-      edits: [{ action: 'update', path: 'src/checkout.ts', replacements: [{ search: '  return prices.reduce((sum, p) => sum + p, 0);', replace: '  return Math.round(prices.reduce((sum, p) => sum + p, 0) * 100) / 100;' }] }],
+      edits: [
+        {
+          action: 'update',
+          path: 'src/checkout.ts',
+          replacements: [
+            {
+              search: '  return prices.reduce((sum, p) => sum + p, 0);',
+              replace: '  return Math.round(prices.reduce((sum, p) => sum + p, 0) * 100) / 100;',
+            },
+          ],
+        },
+      ],
       risk: { level: 'medium', rationale: 'Changes what every checkout computes.' },
       cost: { estimatedTokens: 1200, estimatedUsd: 0.01 },
       deployment: { strategy: 'canary' },
@@ -95,7 +122,14 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-export type DemoChange = { issue: number; pullRequest: number; executionId: string; mergeSha: string; deploy: DeployRun | undefined; execution: ExecutionRecord };
+export type DemoChange = {
+  issue: number;
+  pullRequest: number;
+  executionId: string;
+  mergeSha: string;
+  deploy: DeployRun | undefined;
+  execution: ExecutionRecord;
+};
 
 export type DemoRun = {
   sim: GitHubSimulator;
@@ -125,7 +159,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     // everything is closed even when one part fails to, and a failure is said
-    for (const fn of closers.reverse()) await fn().catch((error: unknown) => print(`closing: ${(error as Error).message ?? String(error)}`));
+    for (const fn of closers.reverse())
+      await fn().catch((error: unknown) => print(`closing: ${(error as Error).message ?? String(error)}`));
     if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
 
@@ -143,9 +178,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
       timeoutMs: 10_000,
     });
     const signalListeners = process.listeners('SIGINT');
-    const h: Harness = await startHarness({ sim, runtime, agent: { router, contextBudgetTokens: 4_000, maxOutputTokens: 1_000 }, reportSecret: REPORT_SECRET });
+    const h: Harness = await startHarness({
+      sim,
+      runtime,
+      agent: { router, contextBudgetTokens: 4_000, maxOutputTokens: 1_000 },
+      reportSecret: REPORT_SECRET,
+    });
     // Probot's run() exits the process on SIGINT once its server stopped: the demo stops everything itself
-    for (const listener of process.listeners('SIGINT')) if (!signalListeners.includes(listener)) process.off('SIGINT', listener);
+    for (const listener of process.listeners('SIGINT'))
+      if (!signalListeners.includes(listener)) process.off('SIGINT', listener);
     closers.push(() => h.close());
     const timeline = new Timeline(runtime.db, print);
     const runner = await DemoRunner.start({
@@ -154,14 +195,40 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
       // what the repository holds as the action's report-secret: its own key (`aaoe report-key`), never the app's secret
       reportSecret: repositoryKey(REPORT_SECRET, repo.installationId, `${repo.owner}/${repo.name}`),
       defaultBranch: DEFAULT_BRANCH,
-      onStart: (d) => timeline.say(`  runner: repository_dispatch aaoe-deploy for ${d.sha.slice(0, 7)}: running node action/dist/index.js, canary judged for 2 s on ${runner.metricsUrl}/metrics`),
-      onFinish: (r) => timeline.say(`  runner: the action finished: verdict ${r.verdict}, outcome ${r.outcome} (exit ${r.run.exitCode}); it posted its signed report to the app`),
+      onStart: (d) =>
+        timeline.say(
+          `  runner: repository_dispatch aaoe-deploy for ${d.sha.slice(0, 7)}: running node action/dist/index.js, canary judged for 2 s on ${runner.metricsUrl}/metrics`,
+        ),
+      onFinish: (r) =>
+        timeline.say(
+          `  runner: the action finished: verdict ${r.verdict}, outcome ${r.outcome} (exit ${r.run.exitCode}); it posted its signed report to the app`,
+        ),
     });
     closers.push(() => runner.close());
 
-    sim.addInstallation({ id: repo.installationId, account: repo.owner, accountType: 'Organization', permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', deployments: 'write', actions: 'read', members: 'read', metadata: 'read' } });
-    sim.addRepo({ owner: repo.owner, name: repo.name, defaultBranch: DEFAULT_BRANCH, installationId: repo.installationId });
-    for (const [path, content] of Object.entries(FILES)) sim.setFile({ owner: repo.owner, repo: repo.name, branch: DEFAULT_BRANCH, path, content });
+    sim.addInstallation({
+      id: repo.installationId,
+      account: repo.owner,
+      accountType: 'Organization',
+      permissions: {
+        checks: 'write',
+        contents: 'write',
+        issues: 'write',
+        pull_requests: 'write',
+        deployments: 'write',
+        actions: 'read',
+        members: 'read',
+        metadata: 'read',
+      },
+    });
+    sim.addRepo({
+      owner: repo.owner,
+      name: repo.name,
+      defaultBranch: DEFAULT_BRANCH,
+      installationId: repo.installationId,
+    });
+    for (const [path, content] of Object.entries(FILES))
+      sim.setFile({ owner: repo.owner, repo: repo.name, branch: DEFAULT_BRANCH, path, content });
     sim.setPermission({ owner: repo.owner, repo: repo.name, username: AUTHOR, permission: 'write' });
     sim.setPermission({ owner: repo.owner, repo: repo.name, username: MAINTAINER, permission: 'maintain' });
     print(`The app listens on ${h.url}; GitHub is simulated at ${sim.url}; the store is in ${dataDir}.`);
@@ -172,36 +239,67 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
       if (res.status !== 200) throw new Error(`the app answered ${res.status} to a ${event} delivery: ${res.body}`);
       await timeline.flush();
     };
-    const pull = (number: number) => sim.pullRequests({ owner: repo.owner, repo: repo.name }).find((p) => p.number === number) as Record<string, any>;
-    const latestCheck = (sha: string) => sim.checkRuns({ owner: repo.owner, repo: repo.name }).filter((r) => r.head_sha === sha && r.name === 'aaoe/policy').at(-1);
+    const pull = (number: number) =>
+      sim.pullRequests({ owner: repo.owner, repo: repo.name }).find((p) => p.number === number) as Record<string, any>;
+    const latestCheck = (sha: string) =>
+      sim
+        .checkRuns({ owner: repo.owner, repo: repo.name })
+        .filter((r) => r.head_sha === sha && r.name === 'aaoe/policy')
+        .at(-1);
 
     const changes: DemoChange[] = [];
     for (const [i, scenario] of SCENARIOS.entries()) {
       print(`\n== ${i + 1}. ${scenario.title}${scenario.regresses ? ' (its canary will regress)' : ''}`);
-      model.script(MODEL.id, { content: JSON.stringify(scenario.proposal), usage: { prompt_tokens: 1200, completion_tokens: 400 } });
-      const issue = sim.addIssue({ owner: repo.owner, repo: repo.name, title: scenario.title, body: scenario.body, user: AUTHOR, labels: scenario.labels });
+      model.script(MODEL.id, {
+        content: JSON.stringify(scenario.proposal),
+        usage: { prompt_tokens: 1200, completion_tokens: 400 },
+      });
+      const issue = sim.addIssue({
+        owner: repo.owner,
+        repo: repo.name,
+        title: scenario.title,
+        body: scenario.body,
+        user: AUTHOR,
+        labels: scenario.labels,
+      });
       timeline.say(`  ${AUTHOR} opens issue #${issue.number} and labels it aaoe: ${issue.html_url}`);
       await deliver('issues', issueLabelled(repo, issue, 'aaoe', AUTHOR));
 
       const execution = await getIssueExecution(runtime.db, fullName, issue.number as number);
-      if (!execution?.pullRequest) throw new Error(`issue #${issue.number} did not become a pull request (execution ${execution?.state ?? 'missing'}): see the timeline above`);
+      if (!execution?.pullRequest)
+        throw new Error(
+          `issue #${issue.number} did not become a pull request (execution ${execution?.state ?? 'missing'}): see the timeline above`,
+        );
       const opened = pull(execution.pullRequest);
-      const status = sim.comments({ owner: repo.owner, repo: repo.name, issueNumber: issue.number as number }).find((c) => String(c.body).includes('<!-- aaoe:status -->'));
+      const status = sim
+        .comments({ owner: repo.owner, repo: repo.name, issueNumber: issue.number as number })
+        .find((c) => String(c.body).includes('<!-- aaoe:status -->'));
       timeline.say(`  the agent's proposal is pull request #${opened.number}: ${opened.html_url}`);
       timeline.say(`  status comment on the issue: ${status?.html_url ?? '(none)'}`);
       // GitHub then sends pull_request.opened for the pull request the app opened
       await deliver('pull_request', pullRequestEvent(repo, 'opened', opened, `${sim.appSlug}[bot]`));
       const check = latestCheck(String(opened.head.sha));
-      timeline.say(`  check aaoe/policy on ${String(opened.head.sha).slice(0, 7)}: ${check?.conclusion} (${check?.output.title}): ${check?.html_url}`);
+      timeline.say(
+        `  check aaoe/policy on ${String(opened.head.sha).slice(0, 7)}: ${check?.conclusion} (${check?.output.title}): ${check?.html_url}`,
+      );
 
-      const comment = sim.addComment({ owner: repo.owner, repo: repo.name, issueNumber: opened.number, body: 'Read the diff and the rollback plan.\n\n/aaoe approve', user: MAINTAINER });
+      const comment = sim.addComment({
+        owner: repo.owner,
+        repo: repo.name,
+        issueNumber: opened.number,
+        body: 'Read the diff and the rollback plan.\n\n/aaoe approve',
+        user: MAINTAINER,
+      });
       timeline.say(`  ${MAINTAINER} (maintain) comments /aaoe approve: ${comment.html_url}`);
       await deliver('issue_comment', commentCreated(repo, opened.number, comment, MAINTAINER, `${sim.url}/api/v3`));
       const approved = latestCheck(String(opened.head.sha));
       timeline.say(`  check aaoe/policy: ${approved?.conclusion} (${approved?.output.title})`);
 
       const merged = pull(opened.number);
-      if (!merged.merged) throw new Error(`pull request #${opened.number} was not merged after the approval (execution ${(await getExecution(runtime.db, execution.id))?.state})`);
+      if (!merged.merged)
+        throw new Error(
+          `pull request #${opened.number} was not merged after the approval (execution ${(await getExecution(runtime.db, execution.id))?.state})`,
+        );
       const mergeSha = String(merged.merge_commit_sha);
       timeline.say(`  AAOE merged #${opened.number} (merge: auto) as ${mergeSha.slice(0, 7)}`);
       if (scenario.regresses) runner.regressing.add(mergeSha);
@@ -212,11 +310,23 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
       await timeline.flush();
       const after = (await getExecution(runtime.db, execution.id))!;
       timeline.say(`  execution ${after.id.slice(0, 8)} is ${after.state}`);
-      changes.push({ issue: issue.number as number, pullRequest: opened.number, executionId: execution.id, mergeSha, deploy: runner.runs.find((r) => r.executionId === execution.id), execution: after });
+      changes.push({
+        issue: issue.number as number,
+        pullRequest: opened.number,
+        executionId: execution.id,
+        mergeSha,
+        deploy: runner.runs.find((r) => r.executionId === execution.id),
+        execution: after,
+      });
     }
 
-    const { rows } = await runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM breaker_failures WHERE repo = $1', [fullName]);
-    print(`\nCircuit breaker for ${fullName} (production): ${rows[0]?.n ?? 0} failed deployment(s) counted; it freezes at 2 (circuitBreaker.maxFailures).`);
+    const { rows } = await runtime.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM breaker_failures WHERE repo = $1',
+      [fullName],
+    );
+    print(
+      `\nCircuit breaker for ${fullName} (production): ${rows[0]?.n ?? 0} failed deployment(s) counted; it freezes at 2 (circuitBreaker.maxFailures).`,
+    );
     print(`GitHub requests the simulator refused: ${sim.rejections.length}`);
     return { sim, runtime, url: h.url, dataDir, repo, changes, runner, timeline, close };
   } catch (error) {
@@ -229,11 +339,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
 export async function demoProblems(run: DemoRun): Promise<string[]> {
   const problems: string[] = [];
   const [healthy, regressed] = run.changes;
-  if (healthy?.execution.state !== 'completed') problems.push(`the first change ended ${healthy?.execution.state ?? 'nowhere'}, not completed`);
-  if (regressed?.execution.state !== 'rolled_back') problems.push(`the second change ended ${regressed?.execution.state ?? 'nowhere'}, not rolled_back`);
-  const { rows } = await run.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM breaker_failures WHERE repo = $1', [`${run.repo.owner}/${run.repo.name}`]);
+  if (healthy?.execution.state !== 'completed')
+    problems.push(`the first change ended ${healthy?.execution.state ?? 'nowhere'}, not completed`);
+  if (regressed?.execution.state !== 'rolled_back')
+    problems.push(`the second change ended ${regressed?.execution.state ?? 'nowhere'}, not rolled_back`);
+  const { rows } = await run.runtime.db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM breaker_failures WHERE repo = $1',
+    [`${run.repo.owner}/${run.repo.name}`],
+  );
   if (rows[0]?.n !== 1) problems.push(`the breaker counted ${rows[0]?.n ?? 0} failures, not 1`);
-  if (run.sim.rejections.length > 0) problems.push(`the simulator refused ${run.sim.rejections.length} request(s): ${run.sim.rejections.map((r) => `${r.method} ${r.path}: ${r.reason}`).join('; ')}`);
+  if (run.sim.rejections.length > 0)
+    problems.push(
+      `the simulator refused ${run.sim.rejections.length} request(s): ${run.sim.rejections.map((r) => `${r.method} ${r.path}: ${r.reason}`).join('; ')}`,
+    );
   return problems;
 }
 
@@ -244,7 +362,11 @@ async function main(argv: string[]): Promise<number> {
   for (const problem of problems) console.error(`demo: ${problem}`);
   if (ci) {
     await run.close();
-    console.log(problems.length === 0 ? '\nThe demo reached every expected state.' : '\nThe demo did not reach every expected state.');
+    console.log(
+      problems.length === 0
+        ? '\nThe demo reached every expected state.'
+        : '\nThe demo did not reach every expected state.',
+    );
     return problems.length === 0 ? 0 : 1;
   }
   console.log(`\nThe app keeps running (Ctrl-C stops it and deletes ${run.dataDir}):`);

@@ -8,8 +8,25 @@ import type { NotifyEvent } from '../notify/notifications-schema.js';
  */
 
 export const EXECUTION_STATES = [
-  'received', 'classified', 'proposing', 'proposed', 'blocked', 'awaiting_approval', 'approved', 'scheduled', 'merged',
-  'deploying', 'verifying', 'promoted', 'completed', 'rolling_back', 'rolled_back', 'paused', 'frozen', 'rejected', 'failed',
+  'received',
+  'classified',
+  'proposing',
+  'proposed',
+  'blocked',
+  'awaiting_approval',
+  'approved',
+  'scheduled',
+  'merged',
+  'deploying',
+  'verifying',
+  'promoted',
+  'completed',
+  'rolling_back',
+  'rolled_back',
+  'paused',
+  'frozen',
+  'rejected',
+  'failed',
 ] as const;
 export type ExecutionState = (typeof EXECUTION_STATES)[number];
 
@@ -43,7 +60,13 @@ export type ExecutionEvent =
    * `merge: 'auto'`: the policy lets AAOE merge once every gate passes and approvals hold (the agent never merges).
    * `waiting`: it passes, but the schedule says not now; evaluated again at `opensAt` (null: nothing opens soon).
    */
-  | { type: 'policy_evaluated'; headSha: string; conclusion: Exclude<PolicyConclusion, 'waiting'>; reason: string; autoMerge?: boolean }
+  | {
+      type: 'policy_evaluated';
+      headSha: string;
+      conclusion: Exclude<PolicyConclusion, 'waiting'>;
+      reason: string;
+      autoMerge?: boolean;
+    }
   | { type: 'policy_evaluated'; headSha: string; conclusion: 'waiting'; reason: string; opensAt: string | null }
   | { type: 'approved'; by: string; headSha: string }
   | { type: 'rejected'; by: string; reason: string }
@@ -89,35 +112,66 @@ export type Transition =
   | { outcome: 'illegal'; execution: Execution; effects: Effect[]; reason: string };
 
 /** `note`: why, for the audit entry, when the event alone does not say. */
-type Step = { to: ExecutionState; effects?: EffectBody[]; resumeTo?: ExecutionState | undefined; headSha?: string; note?: string };
+type Step = {
+  to: ExecutionState;
+  effects?: EffectBody[];
+  resumeTo?: ExecutionState | undefined;
+  headSha?: string;
+  note?: string;
+};
 
 const SYSTEM = 'aaoe';
 
 /** States of a change whose pull request is open and judged by the policy (a push or a re-run evaluates it again). */
-const UNDER_EVALUATION: readonly ExecutionState[] = ['proposed', 'blocked', 'awaiting_approval', 'approved', 'scheduled'];
+const UNDER_EVALUATION: readonly ExecutionState[] = [
+  'proposed',
+  'blocked',
+  'awaiting_approval',
+  'approved',
+  'scheduled',
+];
 
 /** An execution that starts from an issue: triage first, and the issue hears at once that work started. */
 export function newExecution(id: string, now: Date): { execution: Execution; effects: Effect[] } {
   const execution: Execution = { id, state: 'received', version: 0, updatedAt: now.toISOString() };
-  return { execution, effects: keyed(execution, [{ type: 'classify' }, { type: 'post_status' }, audit('received', SYSTEM, 'execution created')]) };
+  return {
+    execution,
+    effects: keyed(execution, [
+      { type: 'classify' },
+      { type: 'post_status' },
+      audit('received', SYSTEM, 'execution created'),
+    ]),
+  };
 }
 
 /**
  * An execution that starts from a pull request opened outside AAOE (an agent's or a labelled one): it is
  * `proposed` at once, bound to its head commit, and its first effect is the policy evaluation.
  */
-export function newPullRequestExecution(id: string, headSha: string, by: string, now: Date): { execution: Execution; effects: Effect[] } {
+export function newPullRequestExecution(
+  id: string,
+  headSha: string,
+  by: string,
+  now: Date,
+): { execution: Execution; effects: Effect[] } {
   const execution: Execution = { id, state: 'proposed', version: 0, headSha, updatedAt: now.toISOString() };
   return {
     execution,
-    effects: keyed(execution, [{ type: 'evaluate_policy', headSha }, audit('received', by, `pull request at ${headSha}: proposed`)]),
+    effects: keyed(execution, [
+      { type: 'evaluate_policy', headSha },
+      audit('received', by, `pull request at ${headSha}: proposed`),
+    ]),
   };
 }
 
 export function transition(execution: Execution, event: ExecutionEvent, now: Date): Transition {
   const step = decide(execution, event);
   if (typeof step === 'string') {
-    const effects = keyed(execution, [audit('illegal_transition', actorOf(event), `${event.type} in ${execution.state}: ${step}`)], `illegal:${event.type}`);
+    const effects = keyed(
+      execution,
+      [audit('illegal_transition', actorOf(event), `${event.type} in ${execution.state}: ${step}`)],
+      `illegal:${event.type}`,
+    );
     return { outcome: 'illegal', execution, effects, reason: step };
   }
   const next: Execution = {
@@ -128,7 +182,14 @@ export function transition(execution: Execution, event: ExecutionEvent, now: Dat
     ...(step.resumeTo ? { resumeTo: step.resumeTo } : {}),
     ...((step.headSha ?? execution.headSha) ? { headSha: step.headSha ?? execution.headSha } : {}),
   };
-  const effects = [...(step.effects ?? []), audit(event.type, actorOf(event), `${reasonOf(event, execution.state, step.to)}${step.note ? `: ${step.note}` : ''}`)];
+  const effects = [
+    ...(step.effects ?? []),
+    audit(
+      event.type,
+      actorOf(event),
+      `${reasonOf(event, execution.state, step.to)}${step.note ? `: ${step.note}` : ''}`,
+    ),
+  ];
   return { outcome: 'applied', execution: next, effects: keyed(next, effects) };
 }
 
@@ -136,7 +197,10 @@ export function transition(execution: Execution, event: ExecutionEvent, now: Dat
 function decide(x: Execution, e: ExecutionEvent): Step | string {
   const s = x.state;
   // events allowed in every live state
-  if (e.type === 'failed') return FINAL_STATES.has(s) ? `already ${s}` : { to: 'failed', effects: [{ type: 'post_status' }, { type: 'notify', about: 'failed' }] };
+  if (e.type === 'failed')
+    return FINAL_STATES.has(s)
+      ? `already ${s}`
+      : { to: 'failed', effects: [{ type: 'post_status' }, { type: 'notify', about: 'failed' }] };
   if (e.type === 'rejected') {
     return FINAL_STATES.has(s) || ['merged', 'deploying', 'verifying', 'promoted', 'rolling_back'].includes(s)
       ? `cannot reject in ${s}${s === 'merged' || s === 'deploying' ? ': roll back instead' : ''}`
@@ -150,8 +214,14 @@ function decide(x: Execution, e: ExecutionEvent): Step | string {
     if (FINAL_STATES.has(s) || s === 'frozen') return `cannot freeze in ${s}`;
     return { to: 'frozen', resumeTo: s === 'paused' ? x.resumeTo : s, effects: [{ type: 'post_status' }] };
   }
-  if (e.type === 'resumed') return s === 'paused' && x.resumeTo ? { to: x.resumeTo, resumeTo: undefined, effects: [{ type: 'post_status' }] } : `only a paused execution resumes (it is ${s})`;
-  if (e.type === 'unfrozen') return s === 'frozen' && x.resumeTo ? { to: x.resumeTo, resumeTo: undefined, effects: [{ type: 'post_status' }] } : `only a frozen execution is unfrozen (it is ${s})`;
+  if (e.type === 'resumed')
+    return s === 'paused' && x.resumeTo
+      ? { to: x.resumeTo, resumeTo: undefined, effects: [{ type: 'post_status' }] }
+      : `only a paused execution resumes (it is ${s})`;
+  if (e.type === 'unfrozen')
+    return s === 'frozen' && x.resumeTo
+      ? { to: x.resumeTo, resumeTo: undefined, effects: [{ type: 'post_status' }] }
+      : `only a frozen execution is unfrozen (it is ${s})`;
   if (e.type === 'rollback_requested') {
     return ['merged', 'deploying', 'verifying', 'promoted', 'completed'].includes(s)
       ? { to: 'rolling_back', effects: [{ type: 'dispatch_rollback', reason: e.reason }, { type: 'post_status' }] }
@@ -167,29 +237,56 @@ function decide(x: Execution, e: ExecutionEvent): Step | string {
   if (e.type === 'evaluation_requested') {
     if (!UNDER_EVALUATION.includes(s)) return `no change under evaluation in ${s}`;
     // a request for another commit is a push seen late
-    return e.headSha === x.headSha ? { to: s, effects: [{ type: 'evaluate_policy', headSha: e.headSha }] } : { to: 'proposed', headSha: e.headSha, effects: [{ type: 'evaluate_policy', headSha: e.headSha }] };
+    return e.headSha === x.headSha
+      ? { to: s, effects: [{ type: 'evaluate_policy', headSha: e.headSha }] }
+      : { to: 'proposed', headSha: e.headSha, effects: [{ type: 'evaluate_policy', headSha: e.headSha }] };
   }
 
   switch (e.type) {
     case 'classified':
       return s === 'received' ? { to: 'classified', effects: [{ type: 'post_status' }] } : `already classified (${s})`;
     case 'proposal_requested':
-      return s === 'classified' ? { to: 'proposing', effects: [{ type: 'request_proposal' }, { type: 'post_status' }] } : `a proposal is requested after classification, not in ${s}`;
+      return s === 'classified'
+        ? { to: 'proposing', effects: [{ type: 'request_proposal' }, { type: 'post_status' }] }
+        : `a proposal is requested after classification, not in ${s}`;
     case 'proposal_ready':
-      return s === 'proposing' ? { to: 'proposed', headSha: e.headSha, effects: [{ type: 'evaluate_policy', headSha: e.headSha }, { type: 'post_status' }] } : `no proposal was requested (${s})`;
+      return s === 'proposing'
+        ? {
+            to: 'proposed',
+            headSha: e.headSha,
+            effects: [{ type: 'evaluate_policy', headSha: e.headSha }, { type: 'post_status' }],
+          }
+        : `no proposal was requested (${s})`;
     case 'policy_evaluated': {
       if (!UNDER_EVALUATION.includes(s)) return `no change under evaluation in ${s}`;
-      if (x.headSha !== undefined && e.headSha !== x.headSha) return `the evaluation is for ${e.headSha}, the head is ${x.headSha}`;
+      if (x.headSha !== undefined && e.headSha !== x.headSha)
+        return `the evaluation is for ${e.headSha}, the head is ${x.headSha}`;
       if (e.conclusion === 'waiting') {
         // approved, not now: the check says until when, and a timer evaluates it again when the window opens
-        const again: EffectBody[] = e.opensAt ? [{ type: 'evaluate_policy', headSha: e.headSha, notBefore: e.opensAt }] : [];
-        return { to: 'scheduled', effects: [{ type: 'post_status' }, ...(s === 'scheduled' ? [] : [{ type: 'notify' as const, about: 'waiting' as const }]), ...again] };
+        const again: EffectBody[] = e.opensAt
+          ? [{ type: 'evaluate_policy', headSha: e.headSha, notBefore: e.opensAt }]
+          : [];
+        return {
+          to: 'scheduled',
+          effects: [
+            { type: 'post_status' },
+            ...(s === 'scheduled' ? [] : [{ type: 'notify' as const, about: 'waiting' as const }]),
+            ...again,
+          ],
+        };
       }
       // success needs no approval (or its approvals hold, judged by this evaluation); action_required means they do
       // not hold now (an approver demoted, say): an approved execution goes back to awaiting approval
-      const to: ExecutionState = e.conclusion === 'failure' ? 'blocked' : e.conclusion === 'success' ? 'approved' : 'awaiting_approval';
+      const to: ExecutionState =
+        e.conclusion === 'failure' ? 'blocked' : e.conclusion === 'success' ? 'approved' : 'awaiting_approval';
       const merge = to === 'approved' && e.conclusion === 'success' && e.autoMerge === true;
-      return { to, effects: [{ type: 'post_status' }, ...(merge ? [{ type: 'merge_pull_request' as const, headSha: e.headSha }] : [])] };
+      return {
+        to,
+        effects: [
+          { type: 'post_status' },
+          ...(merge ? [{ type: 'merge_pull_request' as const, headSha: e.headSha }] : []),
+        ],
+      };
     }
     case 'approved':
       if (s !== 'awaiting_approval') return `nothing awaits approval in ${s}`;
@@ -200,7 +297,11 @@ function decide(x: Execution, e: ExecutionEvent): Step | string {
       if (s !== 'approved' && s !== 'scheduled') return `merged without approval in ${s}: not deployed`;
       // only the judged head, merged into a deploy branch, is deployed; anything else ends here, undeployed
       if (e.headSha !== undefined && e.headSha !== x.headSha) {
-        return { to: 'rejected', effects: [{ type: 'post_status' }], note: `merged head ${e.headSha.slice(0, 7)} is not the judged head ${(x.headSha ?? 'none').slice(0, 7)}: not deployed` };
+        return {
+          to: 'rejected',
+          effects: [{ type: 'post_status' }],
+          note: `merged head ${e.headSha.slice(0, 7)} is not the judged head ${(x.headSha ?? 'none').slice(0, 7)}: not deployed`,
+        };
       }
       if (e.notDeployed) return { to: 'rejected', effects: [{ type: 'post_status' }], note: e.notDeployed };
       return { to: 'merged', effects: [{ type: 'dispatch_deploy', sha: e.sha }, { type: 'post_status' }] };
@@ -213,13 +314,28 @@ function decide(x: Execution, e: ExecutionEvent): Step | string {
       // inconclusive never promotes
       return e.verdict === 'pass'
         ? { to: 'promoted', effects: [{ type: 'promote' }, { type: 'post_status' }] }
-        : { to: 'rolling_back', effects: [{ type: 'dispatch_rollback', reason: e.reason }, { type: 'record_breaker_failure', reason: e.reason }, { type: 'notify', about: 'rollback' }, { type: 'open_debug_issue' }, { type: 'post_status' }] };
+        : {
+            to: 'rolling_back',
+            effects: [
+              { type: 'dispatch_rollback', reason: e.reason },
+              { type: 'record_breaker_failure', reason: e.reason },
+              { type: 'notify', about: 'rollback' },
+              { type: 'open_debug_issue' },
+              { type: 'post_status' },
+            ],
+          };
     case 'promotion_finished':
-      return s === 'promoted' ? { to: 'completed', effects: [{ type: 'post_status' }, { type: 'notify', about: 'completed' }] } : `nothing was promoted (${s})`;
+      return s === 'promoted'
+        ? { to: 'completed', effects: [{ type: 'post_status' }, { type: 'notify', about: 'completed' }] }
+        : `nothing was promoted (${s})`;
     case 'rollback_finished':
-      return s === 'rolling_back' ? { to: 'rolled_back', effects: [{ type: 'post_status' }] } : `no rollback is running (${s})`;
+      return s === 'rolling_back'
+        ? { to: 'rolled_back', effects: [{ type: 'post_status' }] }
+        : `no rollback is running (${s})`;
     case 'retry':
-      return s === 'failed' ? { to: 'received', effects: [{ type: 'classify' }, { type: 'post_status' }] } : `only a failed execution is retried (it is ${s})`;
+      return s === 'failed'
+        ? { to: 'received', effects: [{ type: 'classify' }, { type: 'post_status' }] }
+        : `only a failed execution is retried (it is ${s})`;
   }
 }
 
@@ -228,7 +344,10 @@ function audit(action: string, actor: string, reason: string): EffectBody {
 }
 
 function keyed(x: Execution, effects: EffectBody[], suffix = ''): Effect[] {
-  return effects.map((effect, i) => ({ ...effect, key: `${x.id}:${x.version}:${i}:${effect.type}${suffix ? `:${suffix}` : ''}` }));
+  return effects.map((effect, i) => ({
+    ...effect,
+    key: `${x.id}:${x.version}:${i}:${effect.type}${suffix ? `:${suffix}` : ''}`,
+  }));
 }
 
 function actorOf(e: ExecutionEvent): string {

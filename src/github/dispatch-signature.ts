@@ -46,8 +46,18 @@ export type SignedDispatch = {
  */
 export function dispatchSigningText(d: SignedDispatch): string {
   return JSON.stringify([
-    'aaoe-dispatch', d.version, d.eventType, d.repository.toLowerCase(), d.executionId, d.sha, d.environment, d.issuedAt,
-    d.canaryPercent ?? null, d.deploymentId ?? null, d.pullRequest ?? null, d.traceparent ?? null,
+    'aaoe-dispatch',
+    d.version,
+    d.eventType,
+    d.repository.toLowerCase(),
+    d.executionId,
+    d.sha,
+    d.environment,
+    d.issuedAt,
+    d.canaryPercent ?? null,
+    d.deploymentId ?? null,
+    d.pullRequest ?? null,
+    d.traceparent ?? null,
   ]);
 }
 
@@ -65,19 +75,39 @@ export type DispatchCheck = { ok: true } | { ok: false; reason: string };
  * Whether a dispatch is AAOE's for this repository, event and environment, and recent. Pure: the key and the run's
  * facts are arguments. Every check is a reason to run nothing.
  */
-export function verifyDispatch(d: SignedDispatch & { signature?: string | undefined }, key: string, ctx: DispatchContext): DispatchCheck {
-  if (!d.signature) return { ok: false, reason: 'the payload carries no signature: only dispatches the AAOE app signed are run' };
+export function verifyDispatch(
+  d: SignedDispatch & { signature?: string | undefined },
+  key: string,
+  ctx: DispatchContext,
+): DispatchCheck {
+  if (!d.signature)
+    return { ok: false, reason: 'the payload carries no signature: only dispatches the AAOE app signed are run' };
   const expected = Buffer.from(signDispatch(d, key));
   const given = Buffer.from(d.signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return { ok: false, reason: "the payload's signature does not match this repository's key (report-secret): not a dispatch of the AAOE app for this repository" };
+    return {
+      ok: false,
+      reason:
+        "the payload's signature does not match this repository's key (report-secret): not a dispatch of the AAOE app for this repository",
+    };
   }
-  if (d.repository.toLowerCase() !== ctx.repository.toLowerCase()) return { ok: false, reason: `the payload was signed for ${d.repository}, this run is in ${ctx.repository}` };
-  if (d.eventType !== ctx.eventType) return { ok: false, reason: `the payload was signed for a ${d.eventType} dispatch, this run was started by ${ctx.eventType || 'another event'}` };
-  if (d.environment !== ctx.environment) return { ok: false, reason: `the payload was signed for environment ${d.environment}, this job deploys to ${ctx.environment} (the environment input)` };
+  if (d.repository.toLowerCase() !== ctx.repository.toLowerCase())
+    return { ok: false, reason: `the payload was signed for ${d.repository}, this run is in ${ctx.repository}` };
+  if (d.eventType !== ctx.eventType)
+    return {
+      ok: false,
+      reason: `the payload was signed for a ${d.eventType} dispatch, this run was started by ${ctx.eventType || 'another event'}`,
+    };
+  if (d.environment !== ctx.environment)
+    return {
+      ok: false,
+      reason: `the payload was signed for environment ${d.environment}, this job deploys to ${ctx.environment} (the environment input)`,
+    };
   const issued = Date.parse(d.issuedAt);
   if (!Number.isFinite(issued)) return { ok: false, reason: 'the issue time is not a time' };
-  if (issued > ctx.now.getTime() + DISPATCH_MAX_SKEW_MS) return { ok: false, reason: `the payload was issued in the future (${d.issuedAt})` };
-  if (ctx.now.getTime() - issued > DISPATCH_MAX_AGE_MS) return { ok: false, reason: `the payload was issued at ${d.issuedAt}, more than a day ago: a replay is not run` };
+  if (issued > ctx.now.getTime() + DISPATCH_MAX_SKEW_MS)
+    return { ok: false, reason: `the payload was issued in the future (${d.issuedAt})` };
+  if (ctx.now.getTime() - issued > DISPATCH_MAX_AGE_MS)
+    return { ok: false, reason: `the payload was issued at ${d.issuedAt}, more than a day ago: a replay is not run` };
   return { ok: true };
 }

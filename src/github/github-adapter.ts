@@ -60,7 +60,13 @@ export type IssueFacts = {
 export type RepositoryRole = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
 
 /** A commit to write: the files it changes (text, or null to delete) on top of a base commit. */
-export type CommitPlan = { baseCommitSha: string; baseTreeSha: string; files: ReadonlyMap<string, string | null>; message: string; date: string };
+export type CommitPlan = {
+  baseCommitSha: string;
+  baseTreeSha: string;
+  files: ReadonlyMap<string, string | null>;
+  message: string;
+  date: string;
+};
 
 export type CheckConclusion = 'success' | 'failure' | 'action_required' | 'neutral';
 
@@ -108,7 +114,9 @@ export function toPullRequestFacts(pr: PullRequestPayload): PullRequestFacts {
     authorId: pr.user?.id ?? 0,
     ...(typeof pr.changed_files === 'number' ? { changedFiles: pr.changed_files } : {}),
     ...(pr.base.repo.default_branch ? { defaultBranch: pr.base.repo.default_branch } : {}),
-    ...(pr.head.repo && pr.head.repo.full_name !== pr.base.repo.full_name && pr.head.repo.owner ? { forkOwner: pr.head.repo.owner.login } : {}),
+    ...(pr.head.repo && pr.head.repo.full_name !== pr.base.repo.full_name && pr.head.repo.owner
+      ? { forkOwner: pr.head.repo.owner.login }
+      : {}),
   };
 }
 
@@ -144,18 +152,36 @@ export class GitHubAdapter {
    * trailers (`Co-authored-by:`) name agents that worked under a person's account.
    */
   async listPullRequestCommits(pullNumber: number): Promise<PullRequestCommit[]> {
-    const commits = await this.octokit.paginate(this.octokit.rest.pulls.listCommits, { ...this.repo, pull_number: pullNumber, per_page: 100 });
-    const person = (git: { name?: string; email?: string } | null | undefined, user: { login?: unknown; id?: unknown; type?: unknown } | null): CommitPerson => ({
+    const commits = await this.octokit.paginate(this.octokit.rest.pulls.listCommits, {
+      ...this.repo,
+      pull_number: pullNumber,
+      per_page: 100,
+    });
+    const person = (
+      git: { name?: string; email?: string } | null | undefined,
+      user: { login?: unknown; id?: unknown; type?: unknown } | null,
+    ): CommitPerson => ({
       name: git?.name ?? '',
       email: git?.email ?? '',
-      ...(user && typeof user.login === 'string' && typeof user.id === 'number' ? { account: { login: user.login, id: user.id, type: String(user.type ?? 'User') } } : {}),
+      ...(user && typeof user.login === 'string' && typeof user.id === 'number'
+        ? { account: { login: user.login, id: user.id, type: String(user.type ?? 'User') } }
+        : {}),
     });
-    return commits.map((c) => ({ sha: c.sha, message: c.commit.message, author: person(c.commit.author, c.author), committer: person(c.commit.committer, c.committer) }));
+    return commits.map((c) => ({
+      sha: c.sha,
+      message: c.commit.message,
+      author: person(c.commit.author, c.author),
+      committer: person(c.commit.committer, c.committer),
+    }));
   }
 
   /** The files a pull request changes (GitHub lists at most 3,000). */
   async listChangedFiles(pullNumber: number): Promise<ChangedFile[]> {
-    const files = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, { ...this.repo, pull_number: pullNumber, per_page: 100 });
+    const files = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, {
+      ...this.repo,
+      pull_number: pullNumber,
+      per_page: 100,
+    });
     return files.map((f) => ({
       path: f.filename,
       status: f.status satisfies FileStatus,
@@ -169,7 +195,11 @@ export class GitHubAdapter {
   /** Whether a label was ever applied to an issue or pull request, read from its event history. */
   async wasEverLabelled(issueNumber: number, label: string): Promise<boolean> {
     const wanted = label.toLowerCase();
-    const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listEvents, { ...this.repo, issue_number: issueNumber, per_page: 100 });
+    const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listEvents, {
+      ...this.repo,
+      issue_number: issueNumber,
+      per_page: 100,
+    });
     for await (const page of pages) {
       for (const event of page.data) {
         if (event.event === 'labeled' && 'label' in event && event.label?.name?.toLowerCase() === wanted) return true;
@@ -181,7 +211,12 @@ export class GitHubAdapter {
   /** A file's text on a ref (the default branch when no ref), or undefined when there is none. */
   async readFile(path: string, ref?: string): Promise<string | undefined> {
     try {
-      const { data } = await this.octokit.rest.repos.getContent({ ...this.repo, path, ...(ref ? { ref } : {}), mediaType: { format: 'raw' } });
+      const { data } = await this.octokit.rest.repos.getContent({
+        ...this.repo,
+        path,
+        ...(ref ? { ref } : {}),
+        mediaType: { format: 'raw' },
+      });
       return typeof data === 'string' ? data : undefined;
     } catch (error) {
       if ((error as { status?: number }).status === 404) return undefined;
@@ -206,8 +241,17 @@ export class GitHubAdapter {
    * Opens an issue as the app. Labels that do not exist yet are created by GitHub; GitHub drops labels in silence
    * for a caller without push access (an installation with `issues: write` has it).
    */
-  async createIssue(options: { title: string; body: string; labels: string[] }): Promise<{ number: number; htmlUrl: string }> {
-    const { data } = await this.octokit.rest.issues.create({ ...this.repo, title: options.title, body: options.body, labels: options.labels });
+  async createIssue(options: {
+    title: string;
+    body: string;
+    labels: string[];
+  }): Promise<{ number: number; htmlUrl: string }> {
+    const { data } = await this.octokit.rest.issues.create({
+      ...this.repo,
+      title: options.title,
+      body: options.body,
+      labels: options.labels,
+    });
     return { number: data.number, htmlUrl: data.html_url };
   }
 
@@ -220,10 +264,22 @@ export class GitHubAdapter {
    * The open issue (not a pull request) labelled `label`, opened by `author`, whose body carries `marker`, if there
    * is one: how an issue is found again instead of opened twice.
    */
-  async findOpenIssueWithMarker(marker: string, label: string, author: string): Promise<{ number: number; htmlUrl: string } | undefined> {
-    const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, { ...this.repo, state: 'open', labels: label, per_page: 100 });
+  async findOpenIssueWithMarker(
+    marker: string,
+    label: string,
+    author: string,
+  ): Promise<{ number: number; htmlUrl: string } | undefined> {
+    const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listForRepo, {
+      ...this.repo,
+      state: 'open',
+      labels: label,
+      per_page: 100,
+    });
     for await (const page of pages) {
-      const found = page.data.find((i) => !i.pull_request && i.user?.login.toLowerCase() === author.toLowerCase() && (i.body ?? '').includes(marker));
+      const found = page.data.find(
+        (i) =>
+          !i.pull_request && i.user?.login.toLowerCase() === author.toLowerCase() && (i.body ?? '').includes(marker),
+      );
       if (found) return { number: found.number, htmlUrl: found.html_url };
     }
     return undefined;
@@ -235,7 +291,11 @@ export class GitHubAdapter {
       const { data } = await this.octokit.rest.issues.getComment({ ...this.repo, comment_id: commentId });
       const via = data.performed_via_github_app;
       return {
-        id: data.id, body: data.body ?? '', author: { login: data.user?.login ?? 'ghost', type: data.user?.type ?? 'User' }, createdAt: data.created_at, updatedAt: data.updated_at,
+        id: data.id,
+        body: data.body ?? '',
+        author: { login: data.user?.login ?? 'ghost', type: data.user?.type ?? 'User' },
+        createdAt: data.created_at,
+        updatedAt: data.updated_at,
         ...(via ? { viaApp: via.slug ?? via.name ?? String(via.id) } : {}),
       };
     } catch (error) {
@@ -245,8 +305,19 @@ export class GitHubAdapter {
   }
 
   /** Answers a deployment protection rule: approves or rejects the deployment of a workflow run to an environment. */
-  async reviewDeployment(runId: number, environment: string, state: 'approved' | 'rejected', comment: string): Promise<void> {
-    await this.octokit.rest.actions.reviewCustomGatesForRun({ ...this.repo, run_id: runId, environment_name: environment, state, comment: comment.slice(0, 1024) });
+  async reviewDeployment(
+    runId: number,
+    environment: string,
+    state: 'approved' | 'rejected',
+    comment: string,
+  ): Promise<void> {
+    await this.octokit.rest.actions.reviewCustomGatesForRun({
+      ...this.repo,
+      run_id: runId,
+      environment_name: environment,
+      state,
+      comment: comment.slice(0, 1024),
+    });
   }
 
   /**
@@ -271,9 +342,22 @@ export class GitHubAdapter {
   }
 
   /** Every review of a pull request, oldest first. */
-  async listReviews(pullNumber: number): Promise<Array<{ id: number; login: string; type: string; state: string; commitId: string; submittedAt: string }>> {
-    const reviews = await this.octokit.paginate(this.octokit.rest.pulls.listReviews, { ...this.repo, pull_number: pullNumber, per_page: 100 });
-    return reviews.map((r) => ({ id: r.id, login: r.user?.login ?? 'ghost', type: r.user?.type ?? 'User', state: r.state, commitId: r.commit_id ?? '', submittedAt: r.submitted_at ?? '' }));
+  async listReviews(
+    pullNumber: number,
+  ): Promise<Array<{ id: number; login: string; type: string; state: string; commitId: string; submittedAt: string }>> {
+    const reviews = await this.octokit.paginate(this.octokit.rest.pulls.listReviews, {
+      ...this.repo,
+      pull_number: pullNumber,
+      per_page: 100,
+    });
+    return reviews.map((r) => ({
+      id: r.id,
+      login: r.user?.login ?? 'ghost',
+      type: r.user?.type ?? 'User',
+      state: r.state,
+      commitId: r.commit_id ?? '',
+      submittedAt: r.submitted_at ?? '',
+    }));
   }
 
   /** Acknowledges a comment with a reaction by the app. */
@@ -303,7 +387,11 @@ export class GitHubAdapter {
    * creates it otherwise. Returns its id.
    */
   async upsertComment(issueNumber: number, marker: string, body: string, appLogin: string): Promise<number> {
-    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.repo, issue_number: issueNumber, per_page: 100 });
+    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, {
+      ...this.repo,
+      issue_number: issueNumber,
+      per_page: 100,
+    });
     const mine = comments.find((c) => c.user?.login === appLogin && (c.body ?? '').includes(marker));
     if (mine) {
       if (mine.body !== body) await this.octokit.rest.issues.updateComment({ ...this.repo, comment_id: mine.id, body });
@@ -325,7 +413,9 @@ export class GitHubAdapter {
   async listTree(treeSha: string): Promise<{ files: Array<{ path: string; size: number }>; truncated: boolean }> {
     const { data } = await this.octokit.rest.git.getTree({ ...this.repo, tree_sha: treeSha, recursive: '1' });
     return {
-      files: data.tree.filter((e) => e.type === 'blob' && typeof e.path === 'string').map((e) => ({ path: e.path!, size: e.size ?? 0 })),
+      files: data.tree
+        .filter((e) => e.type === 'blob' && typeof e.path === 'string')
+        .map((e) => ({ path: e.path!, size: e.size ?? 0 })),
       truncated: data.truncated,
     };
   }
@@ -336,12 +426,23 @@ export class GitHubAdapter {
    */
   async writeCommit(plan: CommitPlan, author: { name: string; email: string }): Promise<string> {
     const tree = [...plan.files].map(([path, content]) =>
-      content === null ? { path, mode: '100644' as const, type: 'blob' as const, sha: null } : { path, mode: '100644' as const, type: 'blob' as const, content },
+      content === null
+        ? { path, mode: '100644' as const, type: 'blob' as const, sha: null }
+        : { path, mode: '100644' as const, type: 'blob' as const, content },
     );
-    const { data: created } = await this.octokit.rest.git.createTree({ ...this.repo, base_tree: plan.baseTreeSha, tree });
+    const { data: created } = await this.octokit.rest.git.createTree({
+      ...this.repo,
+      base_tree: plan.baseTreeSha,
+      tree,
+    });
     const signature = { ...author, date: plan.date };
     const { data: commit } = await this.octokit.rest.git.createCommit({
-      ...this.repo, message: plan.message, tree: created.sha, parents: [plan.baseCommitSha], author: signature, committer: signature,
+      ...this.repo,
+      message: plan.message,
+      tree: created.sha,
+      parents: [plan.baseCommitSha],
+      author: signature,
+      committer: signature,
     });
     return commit.sha;
   }
@@ -364,11 +465,21 @@ export class GitHubAdapter {
 
   /** The open pull request from `branch` of this repository, if there is one. */
   async findPullRequestFrom(branch: string): Promise<PullRequestFacts | undefined> {
-    const { data } = await this.octokit.rest.pulls.list({ ...this.repo, head: `${this.repo.owner}:${branch}`, state: 'open', per_page: 10 });
+    const { data } = await this.octokit.rest.pulls.list({
+      ...this.repo,
+      head: `${this.repo.owner}:${branch}`,
+      state: 'open',
+      per_page: 10,
+    });
     return data[0] && toPullRequestFacts(data[0]);
   }
 
-  async createPullRequest(options: { head: string; base: string; title: string; body: string }): Promise<PullRequestFacts> {
+  async createPullRequest(options: {
+    head: string;
+    base: string;
+    title: string;
+    body: string;
+  }): Promise<PullRequestFacts> {
     const { data } = await this.octokit.rest.pulls.create({ ...this.repo, ...options });
     return toPullRequestFacts(data);
   }
@@ -377,13 +488,17 @@ export class GitHubAdapter {
    * Merges a pull request if its head is still `headSha` (GitHub refuses otherwise: a push after the approval
    * is never merged). `merged` when it is merged now or was already; otherwise GitHub's reason.
    */
-  async mergePullRequest(pullNumber: number, headSha: string): Promise<{ merged: true; sha: string } | { merged: false; reason: string }> {
+  async mergePullRequest(
+    pullNumber: number,
+    headSha: string,
+  ): Promise<{ merged: true; sha: string } | { merged: false; reason: string }> {
     try {
       const { data } = await this.octokit.rest.pulls.merge({ ...this.repo, pull_number: pullNumber, sha: headSha });
       return data.merged ? { merged: true, sha: data.sha } : { merged: false, reason: data.message };
     } catch (error) {
       const status = (error as { status?: number }).status;
-      if (status === 403) return { merged: false, reason: `${(error as Error).message} (the installation needs contents: write)` };
+      if (status === 403)
+        return { merged: false, reason: `${(error as Error).message} (the installation needs contents: write)` };
       if (status !== 405 && status !== 409 && status !== 422) throw error;
       const { data } = await this.octokit.rest.pulls.get({ ...this.repo, pull_number: pullNumber });
       if (data.merged && data.merge_commit_sha) return { merged: true, sha: data.merge_commit_sha };
@@ -392,10 +507,19 @@ export class GitHubAdapter {
   }
 
   /** Asks for reviews; GitHub refuses the whole request when one login is not a collaborator, so say why. */
-  async requestReviewers(pullNumber: number, users: string[], teams: string[]): Promise<{ ok: true } | { ok: false; message: string }> {
+  async requestReviewers(
+    pullNumber: number,
+    users: string[],
+    teams: string[],
+  ): Promise<{ ok: true } | { ok: false; message: string }> {
     if (users.length === 0 && teams.length === 0) return { ok: true };
     try {
-      await this.octokit.rest.pulls.requestReviewers({ ...this.repo, pull_number: pullNumber, reviewers: users, team_reviewers: teams });
+      await this.octokit.rest.pulls.requestReviewers({
+        ...this.repo,
+        pull_number: pullNumber,
+        reviewers: users,
+        team_reviewers: teams,
+      });
       return { ok: true };
     } catch (error) {
       if ((error as { status?: number }).status !== 422) throw error;
@@ -407,7 +531,8 @@ export class GitHubAdapter {
   async postCheckRun(plan: CheckRunPlan): Promise<number> {
     const annotations = plan.findings.map(toAnnotation);
     const batches: (typeof annotations)[] = [];
-    for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+    for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST)
+      batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
     const output = { title: plan.title, summary: plan.summary };
     const { data } = await this.octokit.rest.checks.create({
       ...this.repo,
@@ -420,13 +545,21 @@ export class GitHubAdapter {
       output: { ...output, ...(batches[0] ? { annotations: batches[0] } : {}) },
     });
     for (const batch of batches.slice(1)) {
-      await this.octokit.rest.checks.update({ ...this.repo, check_run_id: data.id, output: { ...output, annotations: batch } });
+      await this.octokit.rest.checks.update({
+        ...this.repo,
+        check_run_id: data.id,
+        output: { ...output, annotations: batch },
+      });
     }
     return data.id;
   }
 
   /** The check run named `name` on `headSha` carrying `externalId`, if one was created (by an attempt that then died). */
-  async findCheckRun(headSha: string, name: string, externalId: string): Promise<{ id: number; annotations: number } | undefined> {
+  async findCheckRun(
+    headSha: string,
+    name: string,
+    externalId: string,
+  ): Promise<{ id: number; annotations: number } | undefined> {
     const runs = await this.octokit.paginate(this.octokit.rest.checks.listForRef, {
       ...this.repo,
       ref: headSha,
@@ -451,7 +584,11 @@ export class GitHubAdapter {
         ...this.repo,
         check_run_id: id,
         ...(i === 0
-          ? { ...completion(plan), ...(plan.detailsUrl ? { details_url: plan.detailsUrl } : {}), actions: plan.actions ?? [] }
+          ? {
+              ...completion(plan),
+              ...(plan.detailsUrl ? { details_url: plan.detailsUrl } : {}),
+              actions: plan.actions ?? [],
+            }
           : {}),
         output: { ...output, ...(batch.length > 0 ? { annotations: batch } : {}) },
       });
@@ -460,7 +597,9 @@ export class GitHubAdapter {
   }
 
   /** A workflow run (`GET /repos/{owner}/{repo}/actions/runs/{run_id}`): what started it and when; undefined when there is none. */
-  async getWorkflowRun(runId: number): Promise<{ id: number; event: string; createdAt: string; path: string } | undefined> {
+  async getWorkflowRun(
+    runId: number,
+  ): Promise<{ id: number; event: string; createdAt: string; path: string } | undefined> {
     try {
       const { data } = await this.octokit.rest.actions.getWorkflowRun({ ...this.repo, run_id: runId });
       return { id: data.id, event: data.event, createdAt: data.created_at, path: data.path };

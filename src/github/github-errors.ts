@@ -10,7 +10,12 @@
 
 export type GitHubFailure =
   | { kind: 'permanent'; status: number; reason: string }
-  | { kind: 'transient'; status: number | null; reason: string; /** ms GitHub asked to wait, when it said. */ retryAfterMs?: number };
+  | {
+      kind: 'transient';
+      status: number | null;
+      reason: string;
+      /** ms GitHub asked to wait, when it said. */ retryAfterMs?: number;
+    };
 
 /** The parts of an Octokit `RequestError` (or any error) this reads. */
 type ErrorLike = {
@@ -34,7 +39,8 @@ export function classifyGitHubError(error: unknown, now: number = Date.now()): G
   const message = shortText(typeof e.message === 'string' ? e.message : String(error));
   if (e.circuitOpen === true) return { kind: 'transient', status: null, reason: message };
   const name = typeof e.name === 'string' ? e.name : '';
-  if (name === 'AbortError' || name === 'TimeoutError') return { kind: 'transient', status: null, reason: `GitHub did not answer in time: ${message}` };
+  if (name === 'AbortError' || name === 'TimeoutError')
+    return { kind: 'transient', status: null, reason: `GitHub did not answer in time: ${message}` };
   const status = typeof e.status === 'number' ? e.status : null;
   // not a GitHub answer at all, or no answer (Octokit reports a network error as a 500 without a response)
   if (status === null || (status === 500 && !e.response)) return { kind: 'transient', status, reason: message };
@@ -47,12 +53,18 @@ export function classifyGitHubError(error: unknown, now: number = Date.now()): G
   // the installation token expired or was revoked between requests: Probot fetches a new one on the next attempt
   if (status === 401) return { kind: 'transient', status, reason: said };
   if (status === 403) {
-    const limited = header(headers, 'x-ratelimit-remaining') === '0' || header(headers, 'retry-after') !== undefined || /rate limit/i.test(message);
-    return limited ? { kind: 'transient', status, reason: said, ...wait } : { kind: 'permanent', status, reason: `${said}${hintFor(status, message)}` };
+    const limited =
+      header(headers, 'x-ratelimit-remaining') === '0' ||
+      header(headers, 'retry-after') !== undefined ||
+      /rate limit/i.test(message);
+    return limited
+      ? { kind: 'transient', status, reason: said, ...wait }
+      : { kind: 'permanent', status, reason: `${said}${hintFor(status, message)}` };
   }
   // a conflict with a concurrent change (a branch moved, a merge in progress): the next attempt sees the new state
   if (status === 409) return { kind: 'transient', status, reason: said };
-  if (status === 422 && TRANSIENT_422.some((re) => re.test(message))) return { kind: 'transient', status, reason: said };
+  if (status === 422 && TRANSIENT_422.some((re) => re.test(message)))
+    return { kind: 'transient', status, reason: said };
   if (status >= 400) return { kind: 'permanent', status, reason: `${said}${hintFor(status, message)}` };
   return { kind: 'transient', status, reason: said };
 }
@@ -82,7 +94,8 @@ function hintFor(status: number, message: string): string {
   if (/without `?workflows`? permission/i.test(message)) {
     return '. The change edits a workflow under `.github/workflows/`, which GitHub lets an app write only with the `workflows` permission: grant it to the app (and accept it on the installation), or ask for a change that leaves the workflows alone';
   }
-  if (status === 403) return '. The installation lacks a permission this needs: check the app\'s permissions and accept any new ones on the installation';
+  if (status === 403)
+    return ". The installation lacks a permission this needs: check the app's permissions and accept any new ones on the installation";
   if (status === 404) return '. The repository, branch or item is gone, or the installation cannot see it';
   return '';
 }
@@ -92,7 +105,11 @@ function describeRequest(request: ErrorLike['request']): string {
   const url = typeof request?.url === 'string' ? request.url : '';
   // the path only (as GitHub's REST docs name it, without GitHub Enterprise Server's `/api/v3`): a query string may
   // carry input, and the host says nothing
-  const path = url.replace(/^[a-z]+:\/\/[^/]+/i, '').replace(/^\/api\/v3(?=\/)/, '').replace(/\?.*$/, '').slice(0, 200);
+  const path = url
+    .replace(/^[a-z]+:\/\/[^/]+/i, '')
+    .replace(/^\/api\/v3(?=\/)/, '')
+    .replace(/\?.*$/, '')
+    .slice(0, 200);
   return path ? `${method} ${path}` : method;
 }
 

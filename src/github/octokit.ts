@@ -50,8 +50,13 @@ export const GITHUB_BOUNDS: GitHubBounds = {
  */
 export class GitHubCircuitOpen extends Error {
   readonly circuitOpen = true;
-  constructor(readonly installation: string, readonly until: number) {
-    super(`GitHub calls for installation ${installation} are held back until ${new Date(until).toISOString()} after repeated failures (an outage or a rate limit); the job is retried later`);
+  constructor(
+    readonly installation: string,
+    readonly until: number,
+  ) {
+    super(
+      `GitHub calls for installation ${installation} are held back until ${new Date(until).toISOString()} after repeated failures (an outage or a rate limit); the job is retried later`,
+    );
     this.name = 'AbortError';
   }
 }
@@ -69,7 +74,9 @@ type Circuit = { failures: number; openUntil: number; opened: number };
 /** The circuits of this process, one per installation (the app itself is `app`). In memory: a restart closes them. */
 export class GitHubCircuits {
   private readonly circuits = new Map<string, Circuit>();
-  constructor(private readonly bounds: Pick<GitHubBounds, 'circuitThreshold' | 'circuitBaseMs' | 'circuitMaxMs'> = GITHUB_BOUNDS) {}
+  constructor(
+    private readonly bounds: Pick<GitHubBounds, 'circuitThreshold' | 'circuitBaseMs' | 'circuitMaxMs'> = GITHUB_BOUNDS,
+  ) {}
 
   /** Until when the installation's calls are held back, or undefined when they may go. */
   heldUntil(key: string, now: number): number | undefined {
@@ -107,9 +114,24 @@ export class GitHubCircuits {
 export const githubCircuits = new GitHubCircuits();
 
 type Fetch = typeof globalThis.fetch;
-type RequestOptions = { method: string; url: string; request?: { signal?: AbortSignal; fetch?: Fetch; retries?: number; [k: string]: unknown }; [k: string]: unknown };
-type OctokitLike = { hook: { wrap: (name: 'request', wrapper: (request: (o: RequestOptions) => Promise<unknown>, options: RequestOptions) => Promise<unknown>) => void } };
-type PluginOptions = { auth?: { installationId?: unknown }; aaoeBounds?: Partial<GitHubBounds> & { circuits?: GitHubCircuits } };
+type RequestOptions = {
+  method: string;
+  url: string;
+  request?: { signal?: AbortSignal; fetch?: Fetch; retries?: number; [k: string]: unknown };
+  [k: string]: unknown;
+};
+type OctokitLike = {
+  hook: {
+    wrap: (
+      name: 'request',
+      wrapper: (request: (o: RequestOptions) => Promise<unknown>, options: RequestOptions) => Promise<unknown>,
+    ) => void;
+  };
+};
+type PluginOptions = {
+  auth?: { installationId?: unknown };
+  aaoeBounds?: Partial<GitHubBounds> & { circuits?: GitHubCircuits };
+};
 
 /** The Octokit plugin that bounds every request of an instance (see above). */
 export function boundedRequests(octokit: OctokitLike, options: PluginOptions): void {
@@ -128,7 +150,12 @@ export function boundedRequests(octokit: OctokitLike, options: PluginOptions): v
     const inner = requestOptions.request?.fetch ?? globalThis.fetch;
     // set on the options object itself: Octokit's inner hooks (retry, throttling) read that one, not what is passed on.
     // `retries` only ever 0 here: the retry plugin retries any failure of a request whose options carry a count
-    requestOptions.request = { ...requestOptions.request, signal, fetch: timedFetch(inner, key, circuits, bounds), ...(creates ? { retries: 0 } : {}) };
+    requestOptions.request = {
+      ...requestOptions.request,
+      signal,
+      fetch: timedFetch(inner, key, circuits, bounds),
+      ...(creates ? { retries: 0 } : {}),
+    };
     const pending = request(requestOptions);
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
@@ -163,15 +190,26 @@ function timedFetch(inner: Fetch, key: string, circuits: GitHubCircuits, bounds:
       if (!init?.signal?.aborted) circuits.failed(key, Date.now());
       throw error;
     }
-    const failure = response.status >= 400 ? classifyGitHubError({ status: response.status, message: '', response: { headers: Object.fromEntries(response.headers) } }) : undefined;
-    if (failure?.kind === 'transient') circuits.failed(key, Date.now(), failure.status === 401 ? undefined : failure.retryAfterMs);
+    const failure =
+      response.status >= 400
+        ? classifyGitHubError({
+            status: response.status,
+            message: '',
+            response: { headers: Object.fromEntries(response.headers) },
+          })
+        : undefined;
+    if (failure?.kind === 'transient')
+      circuits.failed(key, Date.now(), failure.status === 401 ? undefined : failure.retryAfterMs);
     else circuits.succeeded(key);
     return response;
   };
 }
 
 function pathOf(url: string): string {
-  return url.replace(/^[a-z]+:\/\/[^/]+/i, '').replace(/\?.*$/, '').slice(0, 200);
+  return url
+    .replace(/^[a-z]+:\/\/[^/]+/i, '')
+    .replace(/\?.*$/, '')
+    .slice(0, 200);
 }
 
 type Throttled = { method: string; url: string; request: { retryCount: number } };
@@ -181,17 +219,21 @@ type Logged = { log: { warn: (msg: string) => void } };
 function shortWaitOnly(kind: string) {
   return (retryAfter: number, request: Throttled, octokit: Logged): boolean => {
     const retry = retryAfter <= GITHUB_BOUNDS.rateLimitWaitMaxS && request.request.retryCount < 1;
-    octokit.log.warn(`${kind} on ${request.method} ${request.url}; ${retry ? `retry in ${retryAfter}s` : `GitHub asks to wait ${retryAfter}s: the job is retried later`}`);
+    octokit.log.warn(
+      `${kind} on ${request.method} ${request.url}; ${retry ? `retry in ${retryAfter}s` : `GitHub asks to wait ${retryAfter}s: the job is retried later`}`,
+    );
     return retry;
   };
 }
 
-export const AaoeOctokit = ProbotOctokit.plugin(boundedRequests as never).defaults((options: ConstructorParameters<typeof ProbotOctokit>[0] = {}) => ({
-  ...options,
-  retry: { ...options.retry, retries: GITHUB_BOUNDS.retries },
-  throttle: {
-    ...options.throttle,
-    onRateLimit: shortWaitOnly('Rate limit'),
-    onSecondaryRateLimit: shortWaitOnly('Secondary rate limit'),
-  },
-}));
+export const AaoeOctokit = ProbotOctokit.plugin(boundedRequests as never).defaults(
+  (options: ConstructorParameters<typeof ProbotOctokit>[0] = {}) => ({
+    ...options,
+    retry: { ...options.retry, retries: GITHUB_BOUNDS.retries },
+    throttle: {
+      ...options.throttle,
+      onRateLimit: shortWaitOnly('Rate limit'),
+      onSecondaryRateLimit: shortWaitOnly('Secondary rate limit'),
+    },
+  }),
+);

@@ -4,7 +4,8 @@
  * refusal with the reason.
  */
 
-export type ApiCallResult = { ok: true; status: number; body: unknown } | { ok: false; status: number; code: string; message: string };
+export type ApiCallResult =
+  { ok: true; status: number; body: unknown } | { ok: false; status: number; code: string; message: string };
 
 /**
  * `tokenFrom`: where the token came from. `GITHUB_TOKEN` is whatever token the environment holds (often one an agent
@@ -30,7 +31,11 @@ export class AaoeApiClient {
   }
 
   execute(request: { repo: string; task: string; title?: string | undefined }): Promise<ApiCallResult> {
-    return this.call('POST', '/api/v1/executions', { repo: request.repo, task: request.task, ...(request.title !== undefined ? { title: request.title } : {}) });
+    return this.call('POST', '/api/v1/executions', {
+      repo: request.repo,
+      task: request.task,
+      ...(request.title !== undefined ? { title: request.title } : {}),
+    });
   }
 
   schedule(executionId: string, notBefore: string): Promise<ApiCallResult> {
@@ -38,18 +43,28 @@ export class AaoeApiClient {
   }
 
   generatePackages(request: { plan: string; step: string; file?: string | undefined }): Promise<ApiCallResult> {
-    return this.call('POST', '/api/v1/packages', { plan: request.plan, step: request.step, ...(request.file !== undefined ? { file: request.file } : {}) });
+    return this.call('POST', '/api/v1/packages', {
+      plan: request.plan,
+      step: request.step,
+      ...(request.file !== undefined ? { file: request.file } : {}),
+    });
   }
 
   /** A verb on an execution; `approve` names the head commit approved (`sha`). */
   verb(executionId: string, verb: 'approve' | 'pause' | 'resume' | 'rollback', sha?: string): Promise<ApiCallResult> {
     if (AUTHORITY_VERBS.has(verb) && this.config.tokenFrom === 'GITHUB_TOKEN') {
       return Promise.resolve({
-        ok: false, status: 0, code: 'refused',
+        ok: false,
+        status: 0,
+        code: 'refused',
         message: `${verb} is never sent with GITHUB_TOKEN (a token the environment holds is not a person's consent): set AAOE_TOKEN to a token AAOE's own GitHub App issued to you, or ${verb} on AAOE's dashboard`,
       });
     }
-    return this.call('POST', `/api/v1/executions/${encodeURIComponent(executionId)}/${verb}`, verb === 'approve' ? { sha: sha ?? '' } : undefined);
+    return this.call(
+      'POST',
+      `/api/v1/executions/${encodeURIComponent(executionId)}/${verb}`,
+      verb === 'approve' ? { sha: sha ?? '' } : undefined,
+    );
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiCallResult> {
@@ -58,31 +73,55 @@ export class AaoeApiClient {
     try {
       res = await this.fetchImpl(url, {
         method,
-        headers: { authorization: `Bearer ${this.config.token}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${this.config.token}`,
+          accept: 'application/json',
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(30_000),
       });
     } catch (error) {
-      return { ok: false, status: 0, code: 'unreachable', message: `AAOE did not answer at ${this.config.url} (${(error as Error).message}); check AAOE_URL` };
+      return {
+        ok: false,
+        status: 0,
+        code: 'unreachable',
+        message: `AAOE did not answer at ${this.config.url} (${(error as Error).message}); check AAOE_URL`,
+      };
     }
     let json: unknown;
     try {
       json = await res.json();
     } catch {
-      return { ok: false, status: res.status, code: 'not_json', message: `AAOE answered ${res.status} without JSON; is AAOE_URL the app's address?` };
+      return {
+        ok: false,
+        status: res.status,
+        code: 'not_json',
+        message: `AAOE answered ${res.status} without JSON; is AAOE_URL the app's address?`,
+      };
     }
     if (res.ok) return { ok: true, status: res.status, body: json };
     const error = (json as { error?: { code?: unknown; message?: unknown } }).error;
-    return { ok: false, status: res.status, code: typeof error?.code === 'string' ? error.code : 'error', message: typeof error?.message === 'string' ? error.message : `AAOE answered ${res.status}` };
+    return {
+      ok: false,
+      status: res.status,
+      code: typeof error?.code === 'string' ? error.code : 'error',
+      message: typeof error?.message === 'string' ? error.message : `AAOE answered ${res.status}`,
+    };
   }
 }
 
 /** The client's settings from the environment: `AAOE_URL`, and `AAOE_TOKEN` (else `GITHUB_TOKEN`, for reading and proposing only). */
-export function apiClientConfigFromEnv(env: Readonly<Record<string, string | undefined>>): { ok: true; config: ApiClientConfig } | { ok: false; message: string } {
+export function apiClientConfigFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): { ok: true; config: ApiClientConfig } | { ok: false; message: string } {
   const url = env.AAOE_URL?.trim();
   const own = env.AAOE_TOKEN?.trim();
   const token = own || env.GITHUB_TOKEN?.trim();
-  const missing = [...(url ? [] : ['AAOE_URL (the app\'s address, e.g. https://aaoe.example.com)']), ...(token ? [] : ['AAOE_TOKEN or GITHUB_TOKEN (a GitHub token of the agent or person)'])];
+  const missing = [
+    ...(url ? [] : ["AAOE_URL (the app's address, e.g. https://aaoe.example.com)"]),
+    ...(token ? [] : ['AAOE_TOKEN or GITHUB_TOKEN (a GitHub token of the agent or person)']),
+  ];
   if (missing.length > 0) return { ok: false, message: `set ${missing.join(' and ')}` };
   try {
     new URL(url!);

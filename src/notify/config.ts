@@ -17,7 +17,16 @@ import { z } from 'zod';
  */
 
 export {
-  DestinationName, GITHUB_DESTINATION, GITHUB_TARGETS, GitHubTarget, Mention, NOTIFY_EVENTS, NotificationRoute, NotificationsPolicy, NotifyEvent, SelfHealPolicy,
+  DestinationName,
+  GITHUB_DESTINATION,
+  GITHUB_TARGETS,
+  GitHubTarget,
+  Mention,
+  NOTIFY_EVENTS,
+  NotificationRoute,
+  NotificationsPolicy,
+  NotifyEvent,
+  SelfHealPolicy,
 } from './notifications-schema.js';
 import { DestinationName, GITHUB_DESTINATION } from './notifications-schema.js';
 
@@ -31,7 +40,12 @@ const HttpsUrl = z.url({ protocol: /^https?$/ }).refine((text) => {
 }, 'an https:// URL (plain http only to 127.0.0.1 or localhost)');
 
 /** `owner/repo` or `owner/*` (every repository of the owner), as GitHub spells names. */
-const RepositoryScope = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/(?:\*|[A-Za-z0-9._-]{1,100})$/, 'owner/repo or owner/* (every repository of the owner)');
+const RepositoryScope = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/(?:\*|[A-Za-z0-9._-]{1,100})$/,
+    'owner/repo or owner/* (every repository of the owner)',
+  );
 
 /**
  * The repositories whose events a destination takes. Absent: every repository of every installation whose policy
@@ -51,14 +65,22 @@ export const WebhookDestination = z
     type: z.literal('webhook'),
     url: HttpsUrl,
     /** The environment variable that holds the HMAC secret. */
-    secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)').optional(),
+    secretEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name (A-Z, 0-9, _)')
+      .optional(),
     /** The HMAC secret itself (this file is the operator's, never a repository's). */
     secret: z.string().min(16, 'a secret of at least 16 characters').optional(),
     repositories: Repositories,
   })
   .superRefine((d, ctx) => {
     if ((d.secret === undefined) === (d.secretEnv === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['secretEnv'], message: 'give exactly one of "secretEnv" (the variable holding the HMAC secret) or "secret": a webhook is always signed' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secretEnv'],
+        message:
+          'give exactly one of "secretEnv" (the variable holding the HMAC secret) or "secret": a webhook is always signed',
+      });
     }
   });
 
@@ -68,27 +90,38 @@ export const Destination = z.discriminatedUnion('type', [SlackDestination, Webho
 export const MAX_SEND_MS = 240_000;
 
 /** Every attempt timing out, with the longest delays between them. */
-export function worstCaseMs(d: { attempts: number; initialDelayMs: number; maxDelayMs: number; timeoutMs: number }): number {
+export function worstCaseMs(d: {
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  timeoutMs: number;
+}): number {
   let total = d.attempts * d.timeoutMs;
   for (let n = 1; n < d.attempts; n++) total += Math.min(d.maxDelayMs, d.initialDelayMs * 2 ** (n - 1));
   return total;
 }
 
 /** How every send is bounded and retried. */
-export const DeliveryOptions = z.strictObject({
-  /** Attempts per destination and notification, the first included. */
-  attempts: z.int().min(1).max(10).default(4),
-  /** Delay before the second attempt, doubled for each further one (with jitter). */
-  initialDelayMs: z.int().min(0).max(60_000).default(1_000),
-  maxDelayMs: z.int().min(0).max(300_000).default(10_000),
-  /** Each attempt is abandoned after this long. */
-  timeoutMs: z.int().min(100).max(60_000).default(10_000),
-}).superRefine((d, ctx) => {
-  const worst = worstCaseMs(d);
-  if (worst > MAX_SEND_MS) {
-    ctx.addIssue({ code: 'custom', path: ['attempts'], message: `a send could take ${Math.round(worst / 1000)} s (attempts x timeoutMs plus the delays), more than ${MAX_SEND_MS / 1000} s: a notify job would outlive its lease and run twice; lower attempts, timeoutMs or maxDelayMs` });
-  }
-});
+export const DeliveryOptions = z
+  .strictObject({
+    /** Attempts per destination and notification, the first included. */
+    attempts: z.int().min(1).max(10).default(4),
+    /** Delay before the second attempt, doubled for each further one (with jitter). */
+    initialDelayMs: z.int().min(0).max(60_000).default(1_000),
+    maxDelayMs: z.int().min(0).max(300_000).default(10_000),
+    /** Each attempt is abandoned after this long. */
+    timeoutMs: z.int().min(100).max(60_000).default(10_000),
+  })
+  .superRefine((d, ctx) => {
+    const worst = worstCaseMs(d);
+    if (worst > MAX_SEND_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['attempts'],
+        message: `a send could take ${Math.round(worst / 1000)} s (attempts x timeoutMs plus the delays), more than ${MAX_SEND_MS / 1000} s: a notify job would outlive its lease and run twice; lower attempts, timeoutMs or maxDelayMs`,
+      });
+    }
+  });
 export type DeliveryOptions = z.infer<typeof DeliveryOptions>;
 
 export const DestinationsFile = z.strictObject({
@@ -98,7 +131,12 @@ export const DestinationsFile = z.strictObject({
       for (const name of Object.keys(d)) {
         const named = DestinationName.safeParse(name);
         if (!named.success) ctx.addIssue({ code: 'custom', path: [name], message: named.error.issues[0]!.message });
-        else if (name.toLowerCase() === GITHUB_DESTINATION) ctx.addIssue({ code: 'custom', path: [name], message: `"${GITHUB_DESTINATION}" is reserved for comments on GitHub: choose another name` });
+        else if (name.toLowerCase() === GITHUB_DESTINATION)
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `"${GITHUB_DESTINATION}" is reserved for comments on GitHub: choose another name`,
+          });
       }
     })
     .default({}),
@@ -107,10 +145,15 @@ export const DestinationsFile = z.strictObject({
 export type DestinationsFile = z.infer<typeof DestinationsFile>;
 
 /** A destination ready to send to: secrets resolved; `repositories`: the only ones whose events it takes (absent: all). */
-export type ResolvedDestination = ({ type: 'slack'; url: string } | { type: 'webhook'; url: string; secret: string }) & { repositories?: readonly string[] };
+export type ResolvedDestination = (
+  { type: 'slack'; url: string } | { type: 'webhook'; url: string; secret: string }
+) & { repositories?: readonly string[] };
 
 /** Whether a destination takes the events of `repo` (`owner/name`): no scope, or a scope entry that names it. */
-export function destinationServes(destination: { readonly repositories?: readonly string[] | undefined }, repo: string): boolean {
+export function destinationServes(
+  destination: { readonly repositories?: readonly string[] | undefined },
+  repo: string,
+): boolean {
   if (destination.repositories === undefined) return true;
   const wanted = repo.toLowerCase();
   const owner = wanted.slice(0, wanted.indexOf('/') + 1);
@@ -120,7 +163,10 @@ export function destinationServes(destination: { readonly repositories?: readonl
   });
 }
 
-export type NotifyDestinations = { destinations: Readonly<Record<string, ResolvedDestination>>; delivery: DeliveryOptions };
+export type NotifyDestinations = {
+  destinations: Readonly<Record<string, ResolvedDestination>>;
+  delivery: DeliveryOptions;
+};
 
 export const NO_DESTINATIONS: NotifyDestinations = { destinations: {}, delivery: DeliveryOptions.parse({}) };
 
@@ -140,7 +186,8 @@ export function parseNotifyDestinations(text: string, env: Env): ParsedDestinati
     return { ok: false, errors: [`not YAML or JSON: ${(error as Error).message.split('\n')[0]}`] };
   }
   const parsed = DestinationsFile.safeParse(raw ?? {});
-  if (!parsed.success) return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) };
+  if (!parsed.success)
+    return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) };
   const errors: string[] = [];
   const destinations: Record<string, ResolvedDestination> = {};
   for (const [name, d] of Object.entries(parsed.data.destinations)) {
@@ -150,11 +197,17 @@ export function parseNotifyDestinations(text: string, env: Env): ParsedDestinati
       continue;
     }
     const secret = d.secret ?? (d.secretEnv ? env[d.secretEnv] : undefined);
-    if (!secret) errors.push(`destinations.${name}.secretEnv: the environment variable ${d.secretEnv} is not set (it holds the webhook's HMAC secret)`);
-    else if (secret.length < 16) errors.push(`destinations.${name}.secretEnv: the secret in ${d.secretEnv} is shorter than 16 characters`);
+    if (!secret)
+      errors.push(
+        `destinations.${name}.secretEnv: the environment variable ${d.secretEnv} is not set (it holds the webhook's HMAC secret)`,
+      );
+    else if (secret.length < 16)
+      errors.push(`destinations.${name}.secretEnv: the secret in ${d.secretEnv} is shorter than 16 characters`);
     else destinations[name] = { type: 'webhook', url: d.url, secret, ...scope };
   }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: { destinations, delivery: parsed.data.delivery } };
+  return errors.length > 0
+    ? { ok: false, errors }
+    : { ok: true, value: { destinations, delivery: parsed.data.delivery } };
 }
 
 /**
@@ -162,7 +215,10 @@ export function parseNotifyDestinations(text: string, env: Env): ParsedDestinati
  * starting with `{`). Unset: no destinations (GitHub comments still work). Set but broken: throws at start, naming
  * the bad key, so a typo never silently turns notifications off.
  */
-export function notifyDestinationsFromEnv(env: Env, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): NotifyDestinations {
+export function notifyDestinationsFromEnv(
+  env: Env,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): NotifyDestinations {
   const setting = env.AAOE_NOTIFY_DESTINATIONS?.trim();
   if (!setting) return NO_DESTINATIONS;
   const inline = setting.startsWith('{');
@@ -175,6 +231,7 @@ export function notifyDestinationsFromEnv(env: Env, readFile: (path: string) => 
     }
   }
   const parsed = parseNotifyDestinations(text, env);
-  if (!parsed.ok) throw new Error(`AAOE_NOTIFY_DESTINATIONS (${inline ? 'inline JSON' : setting}): ${parsed.errors.join('; ')}`);
+  if (!parsed.ok)
+    throw new Error(`AAOE_NOTIFY_DESTINATIONS (${inline ? 'inline JSON' : setting}): ${parsed.errors.join('; ')}`);
   return parsed.value;
 }

@@ -29,7 +29,11 @@ const ReportView = z.looseObject({
   mode: z.string().max(40).optional().catch(undefined),
   title: z.string().optional().catch(undefined),
   reason: z.string().optional().catch(undefined),
-  sha: z.string().regex(/^[0-9a-f]{40}$/).optional().catch(undefined),
+  sha: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/)
+    .optional()
+    .catch(undefined),
   environment: z.string().max(100).nullable().optional().catch(undefined),
   counts: z
     .looseObject({ planned: num, judged: num, passed: num, failed: num, inconclusive: num })
@@ -41,7 +45,20 @@ const ReportView = z.looseObject({
       z.looseObject({
         index: z.int().min(0),
         outcome: z.string().max(40),
-        metrics: z.array(z.looseObject({ metric: z.string().max(200), outcome: z.string().max(40), baseline: num, canary: num, effect: num, pValue: num, threshold: num, reason: z.string().optional().catch(undefined) })).max(50),
+        metrics: z
+          .array(
+            z.looseObject({
+              metric: z.string().max(200),
+              outcome: z.string().max(40),
+              baseline: num,
+              canary: num,
+              effect: num,
+              pValue: num,
+              threshold: num,
+              reason: z.string().optional().catch(undefined),
+            }),
+          )
+          .max(50),
       }),
     )
     .max(200)
@@ -57,7 +74,10 @@ const ReportView = z.looseObject({
 type ReportView = z.infer<typeof ReportView>;
 
 export type DebugIssueInput = {
-  execution: Pick<ExecutionRecord, 'id' | 'repo' | 'pullRequest' | 'issue' | 'headSha' | 'traceId' | 'state' | 'subject' | 'work'>;
+  execution: Pick<
+    ExecutionRecord,
+    'id' | 'repo' | 'pullRequest' | 'issue' | 'headSha' | 'traceId' | 'state' | 'subject' | 'work'
+  >;
   /** The latest verified report of the companion action for the execution, as stored. */
   report: Record<string, unknown> | undefined;
   /** Why it was rolled back, in words. */
@@ -79,31 +99,51 @@ export function renderDebugIssue(input: DebugIssueInput): { title: string; body:
   const title = truncate(`AAOE rollback of ${subject}: ${data(what)}`, TITLE_MAX);
 
   const lines: string[] = [debugIssueMarker(x.id)];
-  lines.push(`## AAOE rolled back ${x.pullRequest !== null ? `pull request #${x.pullRequest}` : `execution \`${x.id}\``}`, '');
-  const verdict = [report.verdict, report.outcome].filter(Boolean).map((v) => code(v!)).join(', ');
+  lines.push(
+    `## AAOE rolled back ${x.pullRequest !== null ? `pull request #${x.pullRequest}` : `execution \`${x.id}\``}`,
+    '',
+  );
+  const verdict = [report.verdict, report.outcome]
+    .filter(Boolean)
+    .map((v) => code(v!))
+    .join(', ');
   if (verdict) lines.push(`**Verdict:** ${verdict}${report.title ? ` · ${data(oneLine(report.title))}` : ''}`, '');
   // the reason often repeats the report's title (`title: reason`): say it once
   const why = oneLine(input.reason || report.reason || 'no reason was recorded');
-  const shown = report.title && why.startsWith(`${oneLine(report.title)}: `) ? why.slice(oneLine(report.title).length + 2) : why;
+  const shown =
+    report.title && why.startsWith(`${oneLine(report.title)}: `) ? why.slice(oneLine(report.title).length + 2) : why;
   lines.push(`**Why:** ${data(shown)}`, '');
   const c = report.counts;
   if (c && c.planned !== undefined) {
-    lines.push(`Intervals: ${c.judged ?? 0} of ${c.planned} judged, ${c.passed ?? 0} passed, ${c.failed ?? 0} failed, ${c.inconclusive ?? 0} inconclusive.`, '');
+    lines.push(
+      `Intervals: ${c.judged ?? 0} of ${c.planned} judged, ${c.passed ?? 0} passed, ${c.failed ?? 0} failed, ${c.inconclusive ?? 0} inconclusive.`,
+      '',
+    );
   }
 
   lines.push('### Verdict per interval', '');
   const intervals = report.intervals ?? [];
-  if (intervals.length === 0) lines.push('The report has no intervals (the analysis did not run, or the rollback was asked for).', '');
+  if (intervals.length === 0)
+    lines.push('The report has no intervals (the analysis did not run, or the rollback was asked for).', '');
   else {
-    lines.push('| Interval | Metric | Baseline | Canary | Effect | p-value | Threshold | Outcome |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      '| Interval | Metric | Baseline | Canary | Effect | p-value | Threshold | Outcome |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const interval of intervals) {
       for (const m of interval.metrics) {
         const outcome = m.outcome === 'pass' ? '✅ pass' : m.outcome === 'fail' ? '❌ fail' : `⚠️ ${cell(m.outcome)}`;
         const why = m.outcome !== 'pass' && m.reason ? `: ${cell(m.reason)}` : '';
-        lines.push(`| ${interval.index + 1} | ${cell(m.metric)} | ${n(m.baseline)} | ${n(m.canary)} | ${n(m.effect)} | ${m.pValue === undefined ? '–' : formatP(m.pValue)} | ${n(m.threshold)} | ${outcome}${why} |`);
+        lines.push(
+          `| ${interval.index + 1} | ${cell(m.metric)} | ${n(m.baseline)} | ${n(m.canary)} | ${n(m.effect)} | ${m.pValue === undefined ? '–' : formatP(m.pValue)} | ${n(m.threshold)} | ${outcome}${why} |`,
+        );
       }
     }
-    lines.push('', 'Baseline and canary are the means of the interval; the effect and the threshold are as the metric compares them (a ratio to the baseline, or an increase in its unit).', '');
+    lines.push(
+      '',
+      'Baseline and canary are the means of the interval; the effect and the threshold are as the metric compares them (a ratio to the baseline, or an increase in its unit).',
+      '',
+    );
     lines.push(...renderMetricCharts(intervals));
   }
 
@@ -111,10 +151,16 @@ export function renderDebugIssue(input: DebugIssueInput): { title: string; body:
   const commands = report.commands ?? [];
   const failing = commands.filter((cmd) => cmd.exitCode !== 0);
   if (failing.length > 0) {
-    for (const cmd of failing) lines.push(`- \`${chartText(cmd.name)}\` exited with **${cmd.exitCode}**${cmd.durationMs !== undefined ? ` after ${(cmd.durationMs / 1000).toFixed(1)} s` : ''}`);
+    for (const cmd of failing)
+      lines.push(
+        `- \`${chartText(cmd.name)}\` exited with **${cmd.exitCode}**${cmd.durationMs !== undefined ? ` after ${(cmd.durationMs / 1000).toFixed(1)} s` : ''}`,
+      );
     lines.push('');
   } else if (commands.length > 0) {
-    lines.push(`No command failed (${commands.map((cmd) => `\`${chartText(cmd.name)}\` exit ${cmd.exitCode}`).join(', ')}): the verdict above rolled it back.`, '');
+    lines.push(
+      `No command failed (${commands.map((cmd) => `\`${chartText(cmd.name)}\` exit ${cmd.exitCode}`).join(', ')}): the verdict above rolled it back.`,
+      '',
+    );
   } else lines.push('The report lists no commands.', '');
 
   lines.push('### Links', '');
@@ -125,7 +171,8 @@ export function renderDebugIssue(input: DebugIssueInput): { title: string; body:
   lines.push(`- Execution \`${x.id}\` (trace \`${x.traceId}\`): \`aaoe audit show ${x.id}\``, '');
 
   lines.push('### The change', '', '| | |', '| --- | --- |');
-  if (x.pullRequest !== null) lines.push(`| Pull request | #${x.pullRequest}${x.subject?.author ? ` by ${cell(x.subject.author.login)}` : ''} |`);
+  if (x.pullRequest !== null)
+    lines.push(`| Pull request | #${x.pullRequest}${x.subject?.author ? ` by ${cell(x.subject.author.login)}` : ''} |`);
   if (x.headSha) lines.push(`| Head commit | \`${x.headSha}\` |`);
   if (report.sha && report.sha !== x.headSha) lines.push(`| Deployed commit | \`${report.sha}\` |`);
   if (report.environment) lines.push(`| Environment | ${cell(report.environment)} |`);
@@ -139,7 +186,13 @@ export function renderDebugIssue(input: DebugIssueInput): { title: string; body:
     lines.push(`| Risk declared by the agent | ${cell(p.risk.level)}: ${cell(p.risk.rationale)} |`);
     lines.push(`| Rollback plan | ${cell(p.rollbackPlan)} |`);
     lines.push(`| Blast radius | ${cell(p.blastRadius)} |`, '');
-  } else lines.push(x.pullRequest !== null ? `AAOE did not write this change; its proposal is in the body of #${x.pullRequest}.` : 'No proposal was recorded.', '');
+  } else
+    lines.push(
+      x.pullRequest !== null
+        ? `AAOE did not write this change; its proposal is in the body of #${x.pullRequest}.`
+        : 'No proposal was recorded.',
+      '',
+    );
 
   lines.push('### Next', '');
   lines.push(
@@ -149,7 +202,8 @@ export function renderDebugIssue(input: DebugIssueInput): { title: string; body:
     '',
   );
   let body = lines.join('\n');
-  if (body.length > BODY_MAX) body = `${body.slice(0, BODY_MAX)}\n\n… (cut: the evidence is longer than an issue can hold; see the workflow run)`;
+  if (body.length > BODY_MAX)
+    body = `${body.slice(0, BODY_MAX)}\n\n… (cut: the evidence is longer than an issue can hold; see the workflow run)`;
   return { title, body };
 }
 
@@ -160,7 +214,10 @@ export function renderMetricCharts(intervals: NonNullable<ReportView['intervals'
   for (const name of names) {
     const points = intervals
       .map((i) => ({ index: i.index, m: i.metrics.find((m) => m.metric === name) }))
-      .filter((p): p is { index: number; m: NonNullable<typeof p.m> } => Number.isFinite(p.m?.baseline) && Number.isFinite(p.m?.canary));
+      .filter(
+        (p): p is { index: number; m: NonNullable<typeof p.m> } =>
+          Number.isFinite(p.m?.baseline) && Number.isFinite(p.m?.canary),
+      );
     if (points.length === 0) continue;
     const label = chartText(name);
     const value = (v: number | undefined) => String(Number((v ?? 0).toPrecision(4)));

@@ -45,7 +45,11 @@ export const HEADLINES: Record<NotifyEvent, string> = {
 
 /** `o/r#12: deployment rolled back`. */
 export function headline(n: Notification): string {
-  const subject = n.pullRequest ? `${n.repository}#${n.pullRequest.number}` : n.issue ? `${n.repository}#${n.issue.number}` : n.repository;
+  const subject = n.pullRequest
+    ? `${n.repository}#${n.pullRequest.number}`
+    : n.issue
+      ? `${n.repository}#${n.issue.number}`
+      : n.repository;
   return `${subject}: ${HEADLINES[n.event]}`;
 }
 
@@ -75,7 +79,14 @@ function slackLink(url: string | null, label: string): string {
   return url ? `<${url.replace(/[<>|\s]/g, encodeURIComponent)}|${slackText(label)}>` : slackText(label);
 }
 
-const EMOJI: Record<NotifyEvent, string> = { failed: ':x:', rollback: ':rewind:', completed: ':white_check_mark:', frozen: ':ice_cube:', waiting: ':hourglass:', debug_issue: ':mag:' };
+const EMOJI: Record<NotifyEvent, string> = {
+  failed: ':x:',
+  rollback: ':rewind:',
+  completed: ':white_check_mark:',
+  frozen: ':ice_cube:',
+  waiting: ':hourglass:',
+  debug_issue: ':mag:',
+};
 
 /** The Slack message: a fallback `text` and Block Kit blocks (execution, repository, pull request, reason). */
 export function slackMessage(n: Notification): { text: string; blocks: Array<Record<string, unknown>> } {
@@ -94,7 +105,10 @@ export function slackMessage(n: Notification): { text: string; blocks: Array<Rec
       { type: 'section', text: { type: 'mrkdwn', text: `${EMOJI[n.event]} *AAOE: ${slackText(headline(n))}*` } },
       { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text })) },
       { type: 'section', text: { type: 'mrkdwn', text: `*Why*\n${slackText(reason) || '_no reason recorded_'}` } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `trace \`${slackText(n.execution.traceId)}\` · ${slackText(n.at)}` }] },
+      {
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `trace \`${slackText(n.execution.traceId)}\` · ${slackText(n.at)}` }],
+      },
     ],
   };
 }
@@ -107,7 +121,10 @@ export function commentMarker(n: Notification): string {
 /** The GitHub comment: the policy's mentions (trusted), then the event, the reason as data and the links. */
 export function githubComment(n: Notification, mentions: readonly string[]): string {
   const lines = [commentMarker(n)];
-  lines.push(`${mentions.length > 0 ? `${mentions.join(' ')} ` : ''}**AAOE: ${HEADLINES[n.event]}** (execution \`${n.execution.id}\`, now ${n.execution.state.replaceAll('_', ' ')})`, '');
+  lines.push(
+    `${mentions.length > 0 ? `${mentions.join(' ')} ` : ''}**AAOE: ${HEADLINES[n.event]}** (execution \`${n.execution.id}\`, now ${n.execution.state.replaceAll('_', ' ')})`,
+    '',
+  );
   if (n.reason) lines.push(`Why: ${data(n.reason).replace(/\r?\n/g, ' ')}`, '');
   const links: string[] = [];
   if (n.debugIssue) links.push(`debug issue #${n.debugIssue.number}`);

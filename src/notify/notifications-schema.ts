@@ -19,7 +19,10 @@ export const GITHUB_DESTINATION = 'github';
 /** The name of an operator destination, as a route names it. */
 export const DestinationName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'a destination name: letters, digits, "-" and "_", at most 64 (for example ops-slack)');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+    'a destination name: letters, digits, "-" and "_", at most 64 (for example ops-slack)',
+  );
 
 /** `@user` or `@org/team-slug`, as GitHub mentions them. */
 export const Mention = z
@@ -35,18 +38,37 @@ const unique = <T>(list: readonly T[]) => new Set(list).size === list.length;
 export const NotificationRoute = z
   .strictObject({
     /** A destination the operator defined (`AAOE_NOTIFY_DESTINATIONS`), or `github`. */
-    to: DestinationName.describe("A destination the operator defined (`AAOE_NOTIFY_DESTINATIONS`), or `github`."),
+    to: DestinationName.describe('A destination the operator defined (`AAOE_NOTIFY_DESTINATIONS`), or `github`.'),
     /** The events this route delivers. */
-    on: z.array(NotifyEvent).min(1, 'list at least one event').refine(unique, 'list each event once').describe("The events this route delivers."),
+    on: z
+      .array(NotifyEvent)
+      .min(1, 'list at least one event')
+      .refine(unique, 'list each event once')
+      .describe('The events this route delivers.'),
     /** `to: github` only: who the comment mentions (trusted: the policy is read from the default branch). */
-    mention: z.array(Mention).max(10, 'at most 10 mentions').refine(unique, 'list each mention once').optional().describe("`to: github` only: who the comment mentions (trusted: the policy is read from the default branch)."),
+    mention: z
+      .array(Mention)
+      .max(10, 'at most 10 mentions')
+      .refine(unique, 'list each mention once')
+      .optional()
+      .describe('`to: github` only: who the comment mentions (trusted: the policy is read from the default branch).'),
     /** `to: github` only: where the comment goes (default: both, whichever the execution has). */
-    where: z.array(GitHubTarget).min(1).refine(unique, 'list each place once').optional().describe("`to: github` only: where the comment goes (default: both, whichever the execution has)."),
+    where: z
+      .array(GitHubTarget)
+      .min(1)
+      .refine(unique, 'list each place once')
+      .optional()
+      .describe('`to: github` only: where the comment goes (default: both, whichever the execution has).'),
   })
   .superRefine((route, ctx) => {
     if (route.to === GITHUB_DESTINATION) return;
     for (const key of ['mention', 'where'] as const) {
-      if (route[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is for "to: github" only; ${route.to} is an operator destination` });
+      if (route[key] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `"${key}" is for "to: github" only; ${route.to} is an operator destination`,
+        });
     }
   });
 export type NotificationRoute = z.infer<typeof NotificationRoute>;

@@ -1,7 +1,14 @@
 import { signBody } from '../github/signature.js';
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import type { DeliveryOptions, ResolvedDestination } from './config.js';
-import { deliveryIdFor, githubComment, commentMarker, slackMessage, webhookPayload, type Notification } from './message.js';
+import {
+  deliveryIdFor,
+  githubComment,
+  commentMarker,
+  slackMessage,
+  webhookPayload,
+  type Notification,
+} from './message.js';
 
 /**
  * Sending one notification to one destination: Slack (the official `@slack/webhook` client), a signed JSON
@@ -31,13 +38,20 @@ export function isRetryable(status: number | null): boolean {
 }
 
 /** The delay before attempt `n + 1` (n >= 1): initial * 2^(n-1), capped, with half of it jittered. */
-export function backoffMs(n: number, timing: Pick<DeliveryOptions, 'initialDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {
+export function backoffMs(
+  n: number,
+  timing: Pick<DeliveryOptions, 'initialDelayMs' | 'maxDelayMs'>,
+  random: () => number = Math.random,
+): number {
   const full = Math.min(timing.maxDelayMs, timing.initialDelayMs * 2 ** (n - 1));
   return Math.round(full / 2 + (full / 2) * random());
 }
 
 /** Runs `attempt` until it delivers, the answer is not retryable, or the attempts are used up. */
-export async function sendWithRetries(timing: SendTiming, attempt: (signal: AbortSignal) => Promise<AttemptResult>): Promise<SendOutcome> {
+export async function sendWithRetries(
+  timing: SendTiming,
+  attempt: (signal: AbortSignal) => Promise<AttemptResult>,
+): Promise<SendOutcome> {
   const sleep = timing.sleep ?? defaultSleep;
   let last: AttemptResult = { ok: false, status: null, error: 'not attempted' };
   for (let n = 1; n <= timing.attempts; n++) {
@@ -47,10 +61,16 @@ export async function sendWithRetries(timing: SendTiming, attempt: (signal: Abor
       last = { ok: false, status: null, error: describeError(error, timing.timeoutMs) };
     }
     if (last.ok) return { ok: true, attempts: n, status: last.status };
-    if (!isRetryable(last.status) || n === timing.attempts) return { ok: false, attempts: n, status: last.status, error: last.error };
+    if (!isRetryable(last.status) || n === timing.attempts)
+      return { ok: false, attempts: n, status: last.status, error: last.error };
     await sleep(backoffMs(n, timing, timing.random));
   }
-  return { ok: false, attempts: timing.attempts, status: last.ok ? null : last.status, error: last.ok ? 'unreachable' : last.error };
+  return {
+    ok: false,
+    attempts: timing.attempts,
+    status: last.ok ? null : last.status,
+    error: last.ok ? 'unreachable' : last.error,
+  };
 }
 
 function describeError(error: unknown, timeoutMs: number): string {
@@ -63,16 +83,36 @@ function describeError(error: unknown, timeoutMs: number): string {
 export type FetchLike = typeof fetch;
 
 /** A Slack incoming webhook, through the official client (its own retries off: ours count and record the attempts). */
-export async function sendSlack(url: string, n: Notification, timing: SendTiming, fetchFn?: FetchLike): Promise<SendOutcome> {
+export async function sendSlack(
+  url: string,
+  n: Notification,
+  timing: SendTiming,
+  fetchFn?: FetchLike,
+): Promise<SendOutcome> {
   const message = slackMessage(n);
   return sendWithRetries(timing, async () => {
-    const webhook = new IncomingWebhook(url, { timeout: timing.timeoutMs, retryConfig: { retries: 0 }, ...(fetchFn ? { fetch: fetchFn as never } : {}) });
+    const webhook = new IncomingWebhook(url, {
+      timeout: timing.timeoutMs,
+      retryConfig: { retries: 0 },
+      ...(fetchFn ? { fetch: fetchFn as never } : {}),
+    });
     try {
-      await webhook.send({ text: message.text, blocks: message.blocks as never, unfurl_links: false, unfurl_media: false });
+      await webhook.send({
+        text: message.text,
+        blocks: message.blocks as never,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
       return { ok: true, status: 200 };
     } catch (error) {
-      if (error instanceof IncomingWebhookHTTPError) return { ok: false, status: error.statusCode, error: `HTTP ${error.statusCode}${error.body ? `: ${error.body.slice(0, 200)}` : ''}` };
-      if (error instanceof IncomingWebhookRequestError) return { ok: false, status: null, error: describeError(error.original, timing.timeoutMs) };
+      if (error instanceof IncomingWebhookHTTPError)
+        return {
+          ok: false,
+          status: error.statusCode,
+          error: `HTTP ${error.statusCode}${error.body ? `: ${error.body.slice(0, 200)}` : ''}`,
+        };
+      if (error instanceof IncomingWebhookRequestError)
+        return { ok: false, status: null, error: describeError(error.original, timing.timeoutMs) };
       throw error;
     }
   });
@@ -82,7 +122,14 @@ export async function sendSlack(url: string, n: Notification, timing: SendTiming
  * A generic JSON webhook: `POST` of the version 1 payload with `X-AAOE-Event`, `X-AAOE-Delivery` (the same id on
  * every attempt: receivers de-duplicate on it) and `X-AAOE-Signature-256`.
  */
-export async function sendWebhook(url: string, secret: string, destination: string, n: Notification, timing: SendTiming, fetchFn: FetchLike = fetch): Promise<SendOutcome> {
+export async function sendWebhook(
+  url: string,
+  secret: string,
+  destination: string,
+  n: Notification,
+  timing: SendTiming,
+  fetchFn: FetchLike = fetch,
+): Promise<SendOutcome> {
   const body = JSON.stringify(webhookPayload(n));
   const headers = {
     'content-type': 'application/json',
@@ -94,7 +141,9 @@ export async function sendWebhook(url: string, secret: string, destination: stri
   return sendWithRetries(timing, async (signal) => {
     const response = await fetchFn(url, { method: 'POST', headers, body, signal, redirect: 'error' });
     await response.body?.cancel().catch(() => {});
-    return response.ok ? { ok: true, status: response.status } : { ok: false, status: response.status, error: `HTTP ${response.status}` };
+    return response.ok
+      ? { ok: true, status: response.status }
+      : { ok: false, status: response.status, error: `HTTP ${response.status}` };
   });
 }
 
@@ -106,7 +155,13 @@ export type CommentPort = (issueNumber: number, marker: string, body: string) =>
  * timeout does not apply): Octokit's request cannot be aborted from here, and an upsert is a list, then a create, so
  * an abandoned attempt still running beside a retry could post the comment twice. Attempts never overlap.
  */
-export async function sendGitHubComment(comment: CommentPort, issueNumber: number, n: Notification, mentions: readonly string[], timing: SendTiming): Promise<SendOutcome> {
+export async function sendGitHubComment(
+  comment: CommentPort,
+  issueNumber: number,
+  n: Notification,
+  mentions: readonly string[],
+  timing: SendTiming,
+): Promise<SendOutcome> {
   const body = githubComment(n, mentions);
   return sendWithRetries(timing, async () => {
     try {
@@ -114,13 +169,22 @@ export async function sendGitHubComment(comment: CommentPort, issueNumber: numbe
       return { ok: true, status: null };
     } catch (error) {
       const status = (error as { status?: unknown }).status;
-      if (typeof status === 'number') return { ok: false, status, error: `GitHub answered ${status}: ${(error as Error).message}`.slice(0, 500) };
+      if (typeof status === 'number')
+        return { ok: false, status, error: `GitHub answered ${status}: ${(error as Error).message}`.slice(0, 500) };
       throw error;
     }
   });
 }
 
 /** Sends to an operator destination by its type. */
-export function sendToDestination(name: string, destination: ResolvedDestination, n: Notification, timing: SendTiming, fetchFn?: FetchLike): Promise<SendOutcome> {
-  return destination.type === 'slack' ? sendSlack(destination.url, n, timing, fetchFn) : sendWebhook(destination.url, destination.secret, name, n, timing, fetchFn);
+export function sendToDestination(
+  name: string,
+  destination: ResolvedDestination,
+  n: Notification,
+  timing: SendTiming,
+  fetchFn?: FetchLike,
+): Promise<SendOutcome> {
+  return destination.type === 'slack'
+    ? sendSlack(destination.url, n, timing, fetchFn)
+    : sendWebhook(destination.url, destination.secret, name, n, timing, fetchFn);
 }

@@ -34,7 +34,11 @@ export type ContractPolicy = Pick<Policy, 'id' | 'protectedPaths' | 'risk' | 're
 /** The section, markers included, with `\n` line ends (the file's own line ends are applied when it is placed). */
 export function renderAgentSection(policy: ContractPolicy): string {
   const released = new Set(policy.protectedPaths.allow);
-  const protectedPaths = [...CONFIG_PATHS, ...DEFAULT_PROTECTED_PATHS.filter((p) => !released.has(p)), ...policy.protectedPaths.paths];
+  const protectedPaths = [
+    ...CONFIG_PATHS,
+    ...DEFAULT_PROTECTED_PATHS.filter((p) => !released.has(p)),
+    ...policy.protectedPaths.paths,
+  ];
   const { maxLevel, requireHumanApprovalAbove } = policy.risk;
   return [
     AGENTS_START,
@@ -50,7 +54,7 @@ export function renderAgentSection(policy: ContractPolicy): string {
     `- **Declare** risk and a rollback plan in the pull request body: ${declarationWhen(policy.resilience.requireDeclaration)}`,
     '  Use one fenced block whose info string is `aaoe-proposal`, holding one JSON object. Every field is optional',
     '  (`risk`, `rollbackPlan`, `blastRadius`, `cost`); do not repeat the diff (no `edits`). A declared risk only ever',
-    '  raises AAOE\'s; a declared cost is recorded as declared. For example:',
+    "  raises AAOE's; a declared cost is recorded as declared. For example:",
     '',
     '```aaoe-proposal',
     '{"risk": {"level": "medium", "rationale": "Changes the signup flow."}, "rollbackPlan": "Revert the merge commit; no data changes."}',
@@ -65,7 +69,8 @@ export function renderAgentSection(policy: ContractPolicy): string {
 function declarationWhen(rule: Policy['resilience']['requireDeclaration']): string {
   if (rule === 'always') return 'this policy asks every pull request for one.';
   if (rule === 'never') return 'this policy asks for none, but one with a rollback plan helps the reviewer.';
-  if (rule === 'irreversible') return 'required where a revert of the merge commit cannot undo the change (schema migrations, infrastructure, data changes, external side effects).';
+  if (rule === 'irreversible')
+    return 'required where a revert of the merge commit cannot undo the change (schema migrations, infrastructure, data changes, external side effects).';
   return `required when the computed risk is above ${rule.above}, and where a revert of the merge commit cannot undo the change.`;
 }
 
@@ -86,10 +91,17 @@ export type SectionUpdate =
  * stops and the file's own resumes, and without it a replacement would have to guess, which could delete what a
  * person wrote after the start. Appending another section would put a second start in the file and make it worse.
  */
-export function placeAgentSection(existing: string | undefined, section: string, path: string = AGENTS_PATH): SectionUpdate {
+export function placeAgentSection(
+  existing: string | undefined,
+  section: string,
+  path: string = AGENTS_PATH,
+): SectionUpdate {
   if (existing === undefined) return { outcome: 'created', text: `${section}\n` };
   if (Buffer.byteLength(existing, 'utf8') > MAX_INSTRUCTIONS_BYTES) {
-    return { outcome: 'skipped', message: `${path} is larger than ${MAX_INSTRUCTIONS_BYTES} bytes, so AAOE did not add its section: add it yourself (${AGENTS_START} ... ${AGENTS_END}).` };
+    return {
+      outcome: 'skipped',
+      message: `${path} is larger than ${MAX_INSTRUCTIONS_BYTES} bytes, so AAOE did not add its section: add it yourself (${AGENTS_START} ... ${AGENTS_END}).`,
+    };
   }
   const firstNewline = existing.indexOf('\n');
   const eol = firstNewline > 0 && existing[firstNewline - 1] === '\r' ? '\r\n' : '\n';
@@ -98,7 +110,8 @@ export function placeAgentSection(existing: string | undefined, section: string,
   const ends = occurrences(existing, AGENTS_END);
   if (starts.length === 0 && ends.length === 0) {
     // one blank line between the file's own text and the section, whatever the file ended with
-    const gap = existing === '' || existing.endsWith(`${eol}${eol}`) ? '' : existing.endsWith('\n') ? eol : `${eol}${eol}`;
+    const gap =
+      existing === '' || existing.endsWith(`${eol}${eol}`) ? '' : existing.endsWith('\n') ? eol : `${eol}${eol}`;
     return { outcome: 'appended', text: `${existing}${gap}${rendered}${eol}` };
   }
   if (starts.length !== 1 || ends.length !== 1 || ends[0]! < starts[0]!) {
@@ -116,7 +129,8 @@ export function placeAgentSection(existing: string | undefined, section: string,
 /** Where `needle` occurs in `text`, at most three times (more says nothing new): `indexOf`, linear. */
 function occurrences(text: string, needle: string): number[] {
   const found: number[] = [];
-  for (let at = text.indexOf(needle); at !== -1 && found.length < 3; at = text.indexOf(needle, at + needle.length)) found.push(at);
+  for (let at = text.indexOf(needle); at !== -1 && found.length < 3; at = text.indexOf(needle, at + needle.length))
+    found.push(at);
   return found;
 }
 
@@ -127,7 +141,10 @@ export type InstructionFileUpdate = { path: string; update: SectionUpdate };
  * The contract in every instruction file of a repository: AGENTS.md always (created when absent), CLAUDE.md and
  * `.github/copilot-instructions.md` only where `existing` has them (`undefined`: the file is not there).
  */
-export function planAgentInstructions(policy: ContractPolicy, existing: (path: string) => string | undefined): InstructionFileUpdate[] {
+export function planAgentInstructions(
+  policy: ContractPolicy,
+  existing: (path: string) => string | undefined,
+): InstructionFileUpdate[] {
   const section = renderAgentSection(policy);
   const updates: InstructionFileUpdate[] = [];
   for (const path of AGENT_INSTRUCTION_PATHS) {

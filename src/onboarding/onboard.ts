@@ -1,7 +1,28 @@
 import { GitHubAdapter, type Octokit } from '../github/github-adapter.js';
-import { AGENT_INSTRUCTION_PATHS, MAX_INSTRUCTIONS_BYTES, planAgentInstructions, type ContractPolicy } from './agent-instructions.js';
-import { CONFIG_PATH, DEFAULT_PRESET, choosePreset, readShippedFiles, renderConfig, resolveConfig, type ShippedFiles } from './onboarding-files.js';
-import { ONBOARDING_BRANCH, ONBOARDING_TITLE, decideOnboarding, renderOnboardingBody, type AgentInstructionsNote, type OnboardingRequest, type RepositoryFacts } from './onboarding-plan.js';
+import {
+  AGENT_INSTRUCTION_PATHS,
+  MAX_INSTRUCTIONS_BYTES,
+  planAgentInstructions,
+  type ContractPolicy,
+} from './agent-instructions.js';
+import {
+  CONFIG_PATH,
+  DEFAULT_PRESET,
+  choosePreset,
+  readShippedFiles,
+  renderConfig,
+  resolveConfig,
+  type ShippedFiles,
+} from './onboarding-files.js';
+import {
+  ONBOARDING_BRANCH,
+  ONBOARDING_TITLE,
+  decideOnboarding,
+  renderOnboardingBody,
+  type AgentInstructionsNote,
+  type OnboardingRequest,
+  type RepositoryFacts,
+} from './onboarding-plan.js';
 
 /**
  * Onboarding, the I/O part: for each repository an installation delivery names, read the facts from GitHub,
@@ -25,17 +46,33 @@ type Log = { info(meta: object, msg: string): void };
  */
 export type OnboardingPorts = { botLogin: string; recordCommit: (repo: string, sha: string) => Promise<void> };
 
-export async function onboardRepositories(octokit: Octokit, request: OnboardingRequest, log: Log, ports: OnboardingPorts, shipped: ShippedFiles = readShippedFiles(), now: () => Date = () => new Date()): Promise<OnboardingOutcome[]> {
+export async function onboardRepositories(
+  octokit: Octokit,
+  request: OnboardingRequest,
+  log: Log,
+  ports: OnboardingPorts,
+  shipped: ShippedFiles = readShippedFiles(),
+  now: () => Date = () => new Date(),
+): Promise<OnboardingOutcome[]> {
   const outcomes: OnboardingOutcome[] = [];
   for (const { owner, name } of request.repositories) {
     const outcome = await onboardRepository(octokit, { owner, repo: name }, ports, shipped, now);
-    log.info({ repo: outcome.repo, opened: outcome.opened, skipped: outcome.skipped }, outcome.opened ? 'onboarding pull request opened' : 'no onboarding pull request');
+    log.info(
+      { repo: outcome.repo, opened: outcome.opened, skipped: outcome.skipped },
+      outcome.opened ? 'onboarding pull request opened' : 'no onboarding pull request',
+    );
     outcomes.push(outcome);
   }
   return outcomes;
 }
 
-async function onboardRepository(octokit: Octokit, repo: { owner: string; repo: string }, ports: OnboardingPorts, shipped: ShippedFiles, now: () => Date): Promise<OnboardingOutcome> {
+async function onboardRepository(
+  octokit: Octokit,
+  repo: { owner: string; repo: string },
+  ports: OnboardingPorts,
+  shipped: ShippedFiles,
+  now: () => Date,
+): Promise<OnboardingOutcome> {
   const login = ports.botLogin;
   const fullName = `${repo.owner}/${repo.repo}`;
   const github = new GitHubAdapter(octokit, repo);
@@ -48,13 +85,20 @@ async function onboardRepository(octokit: Octokit, repo: { owner: string; repo: 
   const base = facts.base!;
   const config = renderConfig(preset);
   const policy = resolveConfig(config);
-  if (!policy.ok) throw new Error(`onboarding: the ${preset.preset} preset does not resolve: ${policy.errors.join('; ')}`); // a broken package
+  if (!policy.ok)
+    throw new Error(`onboarding: the ${preset.preset} preset does not resolve: ${policy.errors.join('; ')}`); // a broken package
   const contract = await agentInstructionFiles(octokit, repo, policy.policy, base.commitSha);
   const files = new Map([[CONFIG_PATH, config], ...contract.files]);
   const notes = contract.notes;
   const written = [...files.keys()].join(', ');
   const commit = await github.writeCommit(
-    { baseCommitSha: base.commitSha, baseTreeSha: base.treeSha, files, message: `Configure AAOE\n\nWrites ${written} (see the pull request for every choice).`, date: now().toISOString() },
+    {
+      baseCommitSha: base.commitSha,
+      baseTreeSha: base.treeSha,
+      files,
+      message: `Configure AAOE\n\nWrites ${written} (see the pull request for every choice).`,
+      date: now().toISOString(),
+    },
     { name: login, email: `${login}@users.noreply.github.com` },
   );
   await ports.recordCommit(fullName, commit);
@@ -64,20 +108,39 @@ async function onboardRepository(octokit: Octokit, repo: { owner: string; repo: 
   const existing = await github.findPullRequestFrom(ONBOARDING_BRANCH);
   if (existing) return { repo: fullName, skipped: `the onboarding pull request #${existing.number} is open` };
   try {
-    const pr = await github.createPullRequest({ head: ONBOARDING_BRANCH, base: base.branch, title: ONBOARDING_TITLE, body: renderOnboardingBody(preset, shipped.workflow, notes) });
+    const pr = await github.createPullRequest({
+      head: ONBOARDING_BRANCH,
+      base: base.branch,
+      title: ONBOARDING_TITLE,
+      body: renderOnboardingBody(preset, shipped.workflow, notes),
+    });
     return { repo: fullName, opened: pr.number };
   } catch (error) {
     // GitHub allows one open pull request per head and base: a concurrent job opened it meanwhile
-    const again = (error as { status?: number }).status === 422 ? await github.findPullRequestFrom(ONBOARDING_BRANCH) : undefined;
+    const again =
+      (error as { status?: number }).status === 422 ? await github.findPullRequestFrom(ONBOARDING_BRANCH) : undefined;
     if (again) return { repo: fullName, skipped: `the onboarding pull request #${again.number} is open` };
     throw error;
   }
 }
 
-async function readFacts(octokit: Octokit, github: GitHubAdapter, repo: { owner: string; repo: string }): Promise<{ facts: RepositoryFacts; base?: { branch: string; commitSha: string; treeSha: string } }> {
+async function readFacts(
+  octokit: Octokit,
+  github: GitHubAdapter,
+  repo: { owner: string; repo: string },
+): Promise<{ facts: RepositoryFacts; base?: { branch: string; commitSha: string; treeSha: string } }> {
   const { data } = await octokit.rest.repos.get(repo);
-  const pulls = await octokit.paginate(octokit.rest.pulls.list, { ...repo, head: `${repo.owner}:${ONBOARDING_BRANCH}`, state: 'all', per_page: 100 });
-  const onboardingPulls = pulls.map((p) => ({ number: p.number, state: p.state === 'open' ? ('open' as const) : ('closed' as const), merged: !!p.merged_at }));
+  const pulls = await octokit.paginate(octokit.rest.pulls.list, {
+    ...repo,
+    head: `${repo.owner}:${ONBOARDING_BRANCH}`,
+    state: 'all',
+    per_page: 100,
+  });
+  const onboardingPulls = pulls.map((p) => ({
+    number: p.number,
+    state: p.state === 'open' ? ('open' as const) : ('closed' as const),
+    merged: !!p.merged_at,
+  }));
   const topics = data.topics ?? [];
   let base: { branch: string; commitSha: string; treeSha: string } | undefined;
   try {
@@ -95,7 +158,12 @@ async function readFacts(octokit: Octokit, github: GitHubAdapter, repo: { owner:
  * The agent contract, generated from the policy this pull request proposes, in the instruction files as they are at
  * the base commit: the new texts to commit (only what changes), and what happened to each file, for the description.
  */
-async function agentInstructionFiles(octokit: Octokit, repo: { owner: string; repo: string }, policy: ContractPolicy, ref: string): Promise<{ files: Map<string, string>; notes: AgentInstructionsNote[] }> {
+async function agentInstructionFiles(
+  octokit: Octokit,
+  repo: { owner: string; repo: string },
+  policy: ContractPolicy,
+  ref: string,
+): Promise<{ files: Map<string, string>; notes: AgentInstructionsNote[] }> {
   const found = new Map<string, InstructionFile>();
   for (const path of AGENT_INSTRUCTION_PATHS) found.set(path, await readInstructionFile(octokit, repo, path, ref));
   // an unreadable file is there (so AGENTS.md is never created over it), and is left alone below
@@ -124,7 +192,12 @@ type InstructionFile = { kind: 'text'; text: string } | { kind: 'unreadable'; me
  * over the cap, or one that is not UTF-8 text (it would not survive being decoded and written back byte for byte), is
  * left alone and said so; undefined when there is no such file.
  */
-async function readInstructionFile(octokit: Octokit, repo: { owner: string; repo: string }, path: string, ref: string): Promise<InstructionFile> {
+async function readInstructionFile(
+  octokit: Octokit,
+  repo: { owner: string; repo: string },
+  path: string,
+  ref: string,
+): Promise<InstructionFile> {
   let data: unknown;
   try {
     ({ data } = await octokit.rest.repos.getContent({ ...repo, path, ref }));
@@ -133,12 +206,25 @@ async function readInstructionFile(octokit: Octokit, repo: { owner: string; repo
     throw error;
   }
   const file = data as { type?: unknown; size?: unknown; encoding?: unknown; content?: unknown };
-  if (Array.isArray(data) || file.type !== 'file') return { kind: 'unreadable', message: `${path} is not a file, so AAOE left it as it is.` };
-  if (typeof file.size !== 'number' || file.size > MAX_INSTRUCTIONS_BYTES || file.encoding !== 'base64' || typeof file.content !== 'string') {
-    return { kind: 'unreadable', message: `${path} is larger than ${MAX_INSTRUCTIONS_BYTES} bytes, so AAOE left it as it is: add the section of AGENTS.md to it yourself.` };
+  if (Array.isArray(data) || file.type !== 'file')
+    return { kind: 'unreadable', message: `${path} is not a file, so AAOE left it as it is.` };
+  if (
+    typeof file.size !== 'number' ||
+    file.size > MAX_INSTRUCTIONS_BYTES ||
+    file.encoding !== 'base64' ||
+    typeof file.content !== 'string'
+  ) {
+    return {
+      kind: 'unreadable',
+      message: `${path} is larger than ${MAX_INSTRUCTIONS_BYTES} bytes, so AAOE left it as it is: add the section of AGENTS.md to it yourself.`,
+    };
   }
   const bytes = Buffer.from(file.content, 'base64');
   const text = bytes.toString('utf8');
-  if (!Buffer.from(text, 'utf8').equals(bytes)) return { kind: 'unreadable', message: `${path} is not UTF-8 text, so AAOE left it as it is: add the section of AGENTS.md to it yourself.` };
+  if (!Buffer.from(text, 'utf8').equals(bytes))
+    return {
+      kind: 'unreadable',
+      message: `${path} is not UTF-8 text, so AAOE left it as it is: add the section of AGENTS.md to it yourself.`,
+    };
   return { kind: 'text', text };
 }

@@ -29,7 +29,9 @@ export type ShippedFiles = { presets: ReadonlyMap<string, string>; workflow: str
 /** Reads `policies/*.yml` and `.github/workflows/aaoe-deploy.yml` from this package. */
 export function readShippedFiles(root: string = packageRoot()): ShippedFiles {
   const presets = new Map<string, string>();
-  for (const file of readdirSync(join(root, 'policies')).filter((f) => f.endsWith('.yml')).sort()) {
+  for (const file of readdirSync(join(root, 'policies'))
+    .filter((f) => f.endsWith('.yml'))
+    .sort()) {
     presets.set(file.slice(0, -'.yml'.length), readFileSync(join(root, 'policies', file), 'utf8'));
   }
   return { presets, workflow: readFileSync(join(root, WORKFLOW_PATH), 'utf8') };
@@ -40,7 +42,8 @@ export type PresetChoice = { ok: true; preset: string; description: string[] } |
 /** The preset to extend, with the comment its file opens with (what it allows, in its own words). */
 export function choosePreset(shipped: ShippedFiles, name: string = DEFAULT_PRESET): PresetChoice {
   const text = shipped.presets.get(name);
-  if (text === undefined) return { ok: false, message: `no preset "${name}": choose one of ${[...shipped.presets.keys()].join(', ')}` };
+  if (text === undefined)
+    return { ok: false, message: `no preset "${name}": choose one of ${[...shipped.presets.keys()].join(', ')}` };
   const description: string[] = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith('#')) break;
@@ -65,8 +68,8 @@ export function renderConfig(preset: Extract<PresetChoice, { ok: true }>): strin
     '# admin permission applies it (a label applied by a bot is never consent): the agent spends money.',
     'trigger: { label: aaoe }',
     '',
-    '# Bot accounts whose pull requests are agent work, judged by this policy like AAOE\'s own.',
-    '# agents: [\'my-agent[bot]\']',
+    "# Bot accounts whose pull requests are agent work, judged by this policy like AAOE's own.",
+    "# agents: ['my-agent[bot]']",
     '',
     '# Override what the preset says, key by key, for example:',
     '# risk: { maxLevel: high, requireHumanApprovalAbove: low }   # a person approves anything above low risk',
@@ -86,13 +89,16 @@ export function onboardingFiles(shipped: ShippedFiles, preset: Extract<PresetCho
   ]);
 }
 
-
 /**
  * The policy a config text says, resolved with the shipped presets: what the agent contract is generated from (the
  * onboarding config, or a repository's own `.github/aaoe.yml` when `aaoe init` keeps it). `_extends` (organisation
  * defaults, which only the app can read) is not followed here: the contract then says what this file and its preset say.
  */
-export function resolveConfig(text: string, file: string = CONFIG_PATH, presets: Presets = loadPresets()): { ok: true; policy: Policy } | { ok: false; errors: string[] } {
+export function resolveConfig(
+  text: string,
+  file: string = CONFIG_PATH,
+  presets: Presets = loadPresets(),
+): { ok: true; policy: Policy } | { ok: false; errors: string[] } {
   const loaded = loadPolicy(text, file);
   if (!loaded.ok) return { ok: false, errors: loaded.errors.map(formatPolicyError) };
   const resolved = resolvePolicy(loaded, presets);

@@ -19,13 +19,19 @@ export type OnboardingRequest = { account: string; repositories: Array<{ owner: 
 
 /** The onboarding work of a delivery, or undefined when it has none. */
 export function onboardingRequest(name: string, payload: Record<string, any>): OnboardingRequest | undefined {
-  const list = name === 'installation' && payload.action === 'created' ? payload.repositories : name === 'installation_repositories' && payload.action === 'added' ? payload.repositories_added : undefined;
+  const list =
+    name === 'installation' && payload.action === 'created'
+      ? payload.repositories
+      : name === 'installation_repositories' && payload.action === 'added'
+        ? payload.repositories_added
+        : undefined;
   const account = payload.installation?.account?.login;
   if (!Array.isArray(list) || typeof account !== 'string') return undefined;
   const repositories: OnboardingRequest['repositories'] = [];
   for (const repo of list as Array<{ full_name?: unknown; name?: unknown }>) {
     const [owner, name] = typeof repo.full_name === 'string' ? repo.full_name.split('/') : [account, repo.name];
-    if (typeof owner === 'string' && owner !== '' && typeof name === 'string' && name !== '') repositories.push({ owner, name });
+    if (typeof owner === 'string' && owner !== '' && typeof name === 'string' && name !== '')
+      repositories.push({ owner, name });
   }
   return { account, repositories };
 }
@@ -45,14 +51,23 @@ export type OnboardingDecision = { open: true } | { open: false; reason: string 
 
 export function decideOnboarding(facts: RepositoryFacts): OnboardingDecision {
   if (facts.archived) return { open: false, reason: 'archived' };
-  if (facts.topics.some((t) => t.toLowerCase() === OPT_OUT_TOPIC)) return { open: false, reason: `opted out: the repository has the topic ${OPT_OUT_TOPIC}` };
+  if (facts.topics.some((t) => t.toLowerCase() === OPT_OUT_TOPIC))
+    return { open: false, reason: `opted out: the repository has the topic ${OPT_OUT_TOPIC}` };
   if (facts.hasConfig) return { open: false, reason: `configured: ${CONFIG_PATH} exists on the default branch` };
   const open = facts.onboardingPulls.find((p) => p.state === 'open');
   if (open) return { open: false, reason: `the onboarding pull request #${open.number} is open` };
   const merged = facts.onboardingPulls.find((p) => p.merged);
-  if (merged) return { open: false, reason: `onboarded by #${merged.number} (merged); ${CONFIG_PATH} was removed since, which keeps the standard preset` };
+  if (merged)
+    return {
+      open: false,
+      reason: `onboarded by #${merged.number} (merged); ${CONFIG_PATH} was removed since, which keeps the standard preset`,
+    };
   const closed = facts.onboardingPulls.find((p) => p.state === 'closed');
-  if (closed) return { open: false, reason: `opted out: the onboarding pull request #${closed.number} was closed without merging` };
+  if (closed)
+    return {
+      open: false,
+      reason: `opted out: the onboarding pull request #${closed.number} was closed without merging`,
+    };
   if (facts.empty) return { open: false, reason: 'empty: the repository has no commit to build on' };
   return { open: true };
 }
@@ -65,7 +80,9 @@ export const ONBOARDING_TITLE = 'Configure AAOE';
  * the `workflows` permission, which AAOE does not ask for (an agent must never be able to change CI).
  */
 /** What the onboarding commit did to one agent instruction file (`skipped`: left as it is, `message` says why). */
-export type AgentInstructionsNote = { path: string; outcome: Exclude<SectionUpdate['outcome'], 'skipped'> } | { path: string; outcome: 'skipped'; message: string };
+export type AgentInstructionsNote =
+  | { path: string; outcome: Exclude<SectionUpdate['outcome'], 'skipped'> }
+  | { path: string; outcome: 'skipped'; message: string };
 
 const NOTE_TEXT: Record<Exclude<SectionUpdate['outcome'], 'skipped'>, string> = {
   created: 'created, with the AAOE section',
@@ -74,7 +91,11 @@ const NOTE_TEXT: Record<Exclude<SectionUpdate['outcome'], 'skipped'>, string> = 
   unchanged: 'already says what this policy says: unchanged',
 };
 
-export function renderOnboardingBody(preset: Extract<PresetChoice, { ok: true }>, workflow: string, agentFiles: readonly AgentInstructionsNote[] = []): string {
+export function renderOnboardingBody(
+  preset: Extract<PresetChoice, { ok: true }>,
+  workflow: string,
+  agentFiles: readonly AgentInstructionsNote[] = [],
+): string {
   return [
     'This pull request sets AAOE up in this repository. Nothing happens until it is merged; until then (and',
     `without ${'`'}${CONFIG_PATH}${'`'}), AAOE judges agent pull requests with the \`standard\` preset.`,
@@ -85,7 +106,7 @@ export function renderOnboardingBody(preset: Extract<PresetChoice, { ok: true }>
     '| --- | --- |',
     `| \`extends: ${preset.preset}\` | ${preset.description.join(' ').replace(/\|/g, '\\|')} |`,
     '| `trigger: { label: aaoe }` | An issue becomes agent work when a person with write, maintain or admin permission applies the label `aaoe`. A label applied by a bot never counts. |',
-    '| `agents:` (commented) | List the bot accounts of other coding agents here: their pull requests are then judged by this policy too. AAOE\'s own pull requests always are. |',
+    "| `agents:` (commented) | List the bot accounts of other coding agents here: their pull requests are then judged by this policy too. AAOE's own pull requests always are. |",
     '| overrides (commented) | Any key of the preset can be overridden here (`risk`, `cost`, `merge`, `protectedPaths`, `deployment`, `circuitBreaker`, ...); `npx aaoe policy validate .github/aaoe.yml` checks the file. |',
     '',
     'AAOE reads this file from the default branch only: a pull request can never loosen the policy that judges',
@@ -98,7 +119,7 @@ export function renderOnboardingBody(preset: Extract<PresetChoice, { ok: true }>
     'rolls it back, and reports the verdict to AAOE (failures count towards the circuit breaker). AAOE does not',
     'commit it: GitHub lets an app write workflows only with the `workflows` permission, which AAOE never asks',
     'for, so no agent can change your CI. Add it in a commit of your own (`npx aaoe init` writes it locally),',
-    'then set its three commands, the metric queries, `vars.AAOE_REPORT_URL` and `secrets.AAOE_REPORT_SECRET` (this repository\'s own key, printed by `npx aaoe report-key <owner/repo> --installation <id>` where the app runs).',
+    "then set its three commands, the metric queries, `vars.AAOE_REPORT_URL` and `secrets.AAOE_REPORT_SECRET` (this repository's own key, printed by `npx aaoe report-key <owner/repo> --installation <id>` where the app runs).",
     '',
     '<details><summary>aaoe-deploy.yml</summary>',
     '',
@@ -110,15 +131,15 @@ export function renderOnboardingBody(preset: Extract<PresetChoice, { ok: true }>
     '',
     ...(agentFiles.length > 0
       ? [
-        '### The agent instructions',
-        '',
-        `Coding agents read \`${AGENTS_PATH}\` (Claude Code its \`CLAUDE.md\`, GitHub Copilot \`.github/copilot-instructions.md\`). This pull`,
-        'request puts a short AAOE section there, generated from the policy above and kept between two `<!-- aaoe:agents -->`',
-        'markers: what an agent may not touch, how it declares risk and a rollback plan, and that it never approves or merges.',
-        '',
-        ...agentFiles.map((f) => `- \`${f.path}\`: ${f.outcome === 'skipped' ? f.message : NOTE_TEXT[f.outcome]}`),
-        '',
-      ]
+          '### The agent instructions',
+          '',
+          `Coding agents read \`${AGENTS_PATH}\` (Claude Code its \`CLAUDE.md\`, GitHub Copilot \`.github/copilot-instructions.md\`). This pull`,
+          'request puts a short AAOE section there, generated from the policy above and kept between two `<!-- aaoe:agents -->`',
+          'markers: what an agent may not touch, how it declares risk and a rollback plan, and that it never approves or merges.',
+          '',
+          ...agentFiles.map((f) => `- \`${f.path}\`: ${f.outcome === 'skipped' ? f.message : NOTE_TEXT[f.outcome]}`),
+          '',
+        ]
       : []),
     '### Not now?',
     '',

@@ -24,9 +24,18 @@ export type PlanWorld = {
   inFlight(repository: string): Promise<InFlightExecution[]>;
 };
 
-export async function checkPlanWorld(plan: Plan, world: PlanWorld, file: string, locate: Locate = () => ({ line: 1, column: 1 })): Promise<PlanError[]> {
+export async function checkPlanWorld(
+  plan: Plan,
+  world: PlanWorld,
+  file: string,
+  locate: Locate = () => ({ line: 1, column: 1 }),
+): Promise<PlanError[]> {
   const errors: PlanError[] = [];
-  const at = (path: PropertyKey[]) => ({ file, ...locate(path), path: path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('') });
+  const at = (path: PropertyKey[]) => ({
+    file,
+    ...locate(path),
+    path: path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join(''),
+  });
 
   const repositories = [...new Set(plan.steps.map((s) => s.repository))];
   const teams = [...new Set(plan.steps.map((s) => s.team.replace(/^@/, '')))];
@@ -46,8 +55,16 @@ export async function checkPlanWorld(plan: Plan, world: PlanWorld, file: string,
       reported.add(`repo:${step.repository}`);
       errors.push(
         install === 'not_installed'
-          ? { ...at(['steps', i, 'repository']), message: `the app is not installed on ${step.repository} (or the repository does not exist)`, hint: `install the AAOE app on ${step.repository}, or fix the name` }
-          : { ...at(['steps', i, 'repository']), message: `could not tell whether the app is installed on ${step.repository}: ${install?.unknown ?? 'no answer'}`, hint: 'retry; if it persists, check the app can read its installations' },
+          ? {
+              ...at(['steps', i, 'repository']),
+              message: `the app is not installed on ${step.repository} (or the repository does not exist)`,
+              hint: `install the AAOE app on ${step.repository}, or fix the name`,
+            }
+          : {
+              ...at(['steps', i, 'repository']),
+              message: `could not tell whether the app is installed on ${step.repository}: ${install?.unknown ?? 'no answer'}`,
+              hint: 'retry; if it persists, check the app can read its installations',
+            },
       );
     }
     const teamName = step.team.replace(/^@/, '');
@@ -56,15 +73,28 @@ export async function checkPlanWorld(plan: Plan, world: PlanWorld, file: string,
       reported.add(`team:${teamName}`);
       errors.push(
         team === 'missing'
-          ? { ...at(['steps', i, 'team']), message: `team ${teamName} does not exist`, hint: 'name an existing team as org/team-slug (the slug is in the team page URL)' }
-          : { ...at(['steps', i, 'team']), message: `could not tell whether team ${teamName} exists: ${team?.unknown ?? 'no answer'}`, hint: "grant the app the organization's Members: read permission" },
+          ? {
+              ...at(['steps', i, 'team']),
+              message: `team ${teamName} does not exist`,
+              hint: 'name an existing team as org/team-slug (the slug is in the team page URL)',
+            }
+          : {
+              ...at(['steps', i, 'team']),
+              message: `could not tell whether team ${teamName} exists: ${team?.unknown ?? 'no answer'}`,
+              hint: "grant the app the organization's Members: read permission",
+            },
       );
     }
     for (const execution of flightsOf.get(step.repository) ?? []) {
       const overlap = overlappingPaths(step.paths, execution.paths);
       const sameEnvironment = execution.environment === step.environment;
       if (!sameEnvironment && overlap.length === 0) continue;
-      const why = [sameEnvironment ? `the same environment (${step.environment})` : '', overlap.length ? `overlapping paths (${overlap.slice(0, 5).join(', ')})` : ''].filter(Boolean).join(' and ');
+      const why = [
+        sameEnvironment ? `the same environment (${step.environment})` : '',
+        overlap.length ? `overlapping paths (${overlap.slice(0, 5).join(', ')})` : '',
+      ]
+        .filter(Boolean)
+        .join(' and ');
       errors.push({
         ...at(['steps', i]),
         message: `step "${step.id}" conflicts with execution ${execution.id} in flight on ${step.repository} (${execution.state}): ${why}`,
@@ -82,15 +112,21 @@ export async function checkPlanWorld(plan: Plan, world: PlanWorld, file: string,
 export function overlappingPaths(a: readonly string[], b: readonly string[]): string[] {
   const out = new Set<string>();
   const matches = (glob: string, path: string) => glob === path || picomatch(glob, { dot: true })(path);
-  for (const x of a) for (const y of b) if (matches(x, y) || matches(y, x) || prefixOverlap(x, y)) out.add(x === y ? x : `${x} ~ ${y}`);
+  for (const x of a)
+    for (const y of b) if (matches(x, y) || matches(y, x) || prefixOverlap(x, y)) out.add(x === y ? x : `${x} ~ ${y}`);
   return [...out];
 }
 
 /** `src/**` and `src/billing/**` overlap: one glob's fixed start is inside the other's. */
 function prefixOverlap(a: string, b: string): boolean {
-  const fixed = (g: string) => g.split('/').filter((_, i, all) => !all.slice(0, i + 1).some((s) => /[*?[{]/.test(s))).join('/');
+  const fixed = (g: string) =>
+    g
+      .split('/')
+      .filter((_, i, all) => !all.slice(0, i + 1).some((s) => /[*?[{]/.test(s)))
+      .join('/');
   const fa = fixed(a);
   const fb = fixed(b);
-  const under = (x: string, y: string, glob: string) => /[*?[{]/.test(glob) && (y === '' ? true : x === y || x.startsWith(`${y}/`));
+  const under = (x: string, y: string, glob: string) =>
+    /[*?[{]/.test(glob) && (y === '' ? true : x === y || x.startsWith(`${y}/`));
   return under(fa, fb, b) || under(fb, fa, a);
 }

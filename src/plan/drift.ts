@@ -17,7 +17,9 @@ import { trimTrailingSlashes } from '../text/slashes.js';
  */
 
 const ServiceName = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a service name: lowercase letters, digits and dashes');
-const RelativePath = z.string().regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\0]*$/, 'a relative path inside the repository, without `..`');
+const RelativePath = z
+  .string()
+  .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\0]*$/, 'a relative path inside the repository, without `..`');
 
 export const Service = z.strictObject({
   repository: Repository,
@@ -51,13 +53,25 @@ export function loadArchitectureModel(text: string, file: string): ModelLoad {
   for (const [name, service] of Object.entries(model.services)) {
     service.dependsOn.forEach((dep, i) => {
       if (!Object.hasOwn(model.services, dep)) {
-        errors.push({ file, ...locate(['services', name, 'dependsOn', i]), path: `services.${name}.dependsOn[${i}]`, message: `unknown service "${dep}"`, hint: `name a service of the model: ${names.join(', ')}` });
+        errors.push({
+          file,
+          ...locate(['services', name, 'dependsOn', i]),
+          path: `services.${name}.dependsOn[${i}]`,
+          message: `unknown service "${dep}"`,
+          hint: `name a service of the model: ${names.join(', ')}`,
+        });
       }
     });
     service.packages.forEach((pkg, i) => {
       const other = publisher.get(pkg);
       if (other !== undefined && other !== name) {
-        errors.push({ file, ...locate(['services', name, 'packages', i]), path: `services.${name}.packages[${i}]`, message: `package "${pkg}" is already published by service "${other}"`, hint: 'a package belongs to one service: remove it from one of them' });
+        errors.push({
+          file,
+          ...locate(['services', name, 'packages', i]),
+          path: `services.${name}.packages[${i}]`,
+          message: `package "${pkg}" is already published by service "${other}"`,
+          hint: 'a package belongs to one service: remove it from one of them',
+        });
       }
       publisher.set(pkg, name);
     });
@@ -69,9 +83,24 @@ export function loadArchitectureModel(text: string, file: string): ModelLoad {
 export type RepositoryFiles = (repository: string, path: string) => Promise<string | undefined>;
 
 export type DriftFinding =
-  | { kind: 'forbidden-dependency'; service: string; repository: string; dependsOn: string; fingerprint: string; evidence: Evidence }
+  | {
+      kind: 'forbidden-dependency';
+      service: string;
+      repository: string;
+      dependsOn: string;
+      fingerprint: string;
+      evidence: Evidence;
+    }
   | { kind: 'missing-file'; service: string; repository: string; file: string; fingerprint: string; evidence: Evidence }
-  | { kind: 'owner-mismatch'; service: string; repository: string; team: string; owners: string[]; fingerprint: string; evidence: Evidence }
+  | {
+      kind: 'owner-mismatch';
+      service: string;
+      repository: string;
+      team: string;
+      owners: string[];
+      fingerprint: string;
+      evidence: Evidence;
+    }
   | { kind: 'unreadable-manifest'; service: string; repository: string; fingerprint: string; evidence: Evidence };
 
 export type Evidence = { path: string; line?: number; text: string };
@@ -80,11 +109,18 @@ const MANIFEST_SECTIONS = ['dependencies', 'devDependencies', 'peerDependencies'
 const CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS'];
 
 /** Checks every service of the model that lives in `repository` against that repository's files. */
-export async function checkDrift(model: ArchitectureModel, repository: string, read: RepositoryFiles): Promise<DriftFinding[]> {
+export async function checkDrift(
+  model: ArchitectureModel,
+  repository: string,
+  read: RepositoryFiles,
+): Promise<DriftFinding[]> {
   const findings: DriftFinding[] = [];
   const publisher = new Map<string, string>();
-  for (const [name, service] of Object.entries(model.services)) for (const pkg of service.packages) publisher.set(pkg, name);
-  const services = Object.entries(model.services).filter(([, s]) => s.repository.toLowerCase() === repository.toLowerCase());
+  for (const [name, service] of Object.entries(model.services))
+    for (const pkg of service.packages) publisher.set(pkg, name);
+  const services = Object.entries(model.services).filter(
+    ([, s]) => s.repository.toLowerCase() === repository.toLowerCase(),
+  );
 
   let codeowners: { path: string; text: string } | undefined;
   for (const path of CODEOWNERS_PATHS) {
@@ -104,7 +140,13 @@ export async function checkDrift(model: ArchitectureModel, repository: string, r
       try {
         json = JSON.parse(manifest);
       } catch (error) {
-        findings.push({ kind: 'unreadable-manifest', service: name, repository, fingerprint: fingerprint('unreadable-manifest', name, manifestPath), evidence: { path: manifestPath, text: `not JSON: ${(error as Error).message}` } });
+        findings.push({
+          kind: 'unreadable-manifest',
+          service: name,
+          repository,
+          fingerprint: fingerprint('unreadable-manifest', name, manifestPath),
+          evidence: { path: manifestPath, text: `not JSON: ${(error as Error).message}` },
+        });
       }
       if (json && typeof json === 'object') {
         const seen = new Set<string>();
@@ -113,7 +155,8 @@ export async function checkDrift(model: ArchitectureModel, repository: string, r
           if (!deps || typeof deps !== 'object') continue;
           for (const [pkg, version] of Object.entries(deps as Record<string, unknown>)) {
             const target = publisher.get(pkg);
-            if (target === undefined || target === name || service.dependsOn.includes(target) || seen.has(target)) continue;
+            if (target === undefined || target === name || service.dependsOn.includes(target) || seen.has(target))
+              continue;
             seen.add(target);
             findings.push({
               kind: 'forbidden-dependency',
@@ -121,7 +164,11 @@ export async function checkDrift(model: ArchitectureModel, repository: string, r
               repository,
               dependsOn: target,
               fingerprint: fingerprint('forbidden-dependency', name, target),
-              evidence: { path: manifestPath, ...lineOf(manifest, pkg), text: `${section}: "${pkg}": ${JSON.stringify(version)} (published by service ${target}; ${name} may depend on ${service.dependsOn.length ? service.dependsOn.join(', ') : 'no other service'})` },
+              evidence: {
+                path: manifestPath,
+                ...lineOf(manifest, pkg),
+                text: `${section}: "${pkg}": ${JSON.stringify(version)} (published by service ${target}; ${name} may depend on ${service.dependsOn.length ? service.dependsOn.join(', ') : 'no other service'})`,
+              },
             });
           }
         }
@@ -130,7 +177,14 @@ export async function checkDrift(model: ArchitectureModel, repository: string, r
     for (const file of service.requiredFiles) {
       const path = at(file);
       if ((await read(repository, path)) === undefined) {
-        findings.push({ kind: 'missing-file', service: name, repository, file: path, fingerprint: fingerprint('missing-file', name, path), evidence: { path, text: `required by the architecture model for service ${name}, not found` } });
+        findings.push({
+          kind: 'missing-file',
+          service: name,
+          repository,
+          file: path,
+          fingerprint: fingerprint('missing-file', name, path),
+          evidence: { path, text: `required by the architecture model for service ${name}, not found` },
+        });
       }
     }
     if (codeowners) {
@@ -146,7 +200,10 @@ export async function checkDrift(model: ArchitectureModel, repository: string, r
           team,
           owners,
           fingerprint: fingerprint('owner-mismatch', name, team),
-          evidence: { path: codeowners.path, text: `${probe} is owned by ${owners.length ? owners.join(' ') : 'nobody'}; the model says ${team}` },
+          evidence: {
+            path: codeowners.path,
+            text: `${probe} is owned by ${owners.length ? owners.join(' ') : 'nobody'}; the model says ${team}`,
+          },
         });
       }
     }
@@ -163,10 +220,25 @@ export function driftMarker(fingerprintValue: string): string {
 export function renderDriftIssue(finding: DriftFinding): { title: string; body: string } {
   const where = `\`${finding.evidence.path}\`${finding.evidence.line ? ` line ${finding.evidence.line}` : ''}`;
   const [title, todo] =
-    finding.kind === 'forbidden-dependency' ? [`Architecture drift: ${finding.service} depends on ${finding.dependsOn}`, `remove the dependency, or allow it in the architecture model (\`services.${finding.service}.dependsOn\`)`]
-    : finding.kind === 'missing-file' ? [`Architecture drift: ${finding.service} lacks ${finding.file}`, `add \`${finding.file}\`, or remove it from \`services.${finding.service}.requiredFiles\``]
-    : finding.kind === 'owner-mismatch' ? [`Architecture drift: ${finding.service} is not owned by ${finding.team}`, `make ${finding.team} the owner in CODEOWNERS, or change \`services.${finding.service}.team\``]
-    : [`Architecture drift: ${finding.service} has an unreadable package.json`, 'fix the manifest so its dependencies can be checked'];
+    finding.kind === 'forbidden-dependency'
+      ? [
+          `Architecture drift: ${finding.service} depends on ${finding.dependsOn}`,
+          `remove the dependency, or allow it in the architecture model (\`services.${finding.service}.dependsOn\`)`,
+        ]
+      : finding.kind === 'missing-file'
+        ? [
+            `Architecture drift: ${finding.service} lacks ${finding.file}`,
+            `add \`${finding.file}\`, or remove it from \`services.${finding.service}.requiredFiles\``,
+          ]
+        : finding.kind === 'owner-mismatch'
+          ? [
+              `Architecture drift: ${finding.service} is not owned by ${finding.team}`,
+              `make ${finding.team} the owner in CODEOWNERS, or change \`services.${finding.service}.team\``,
+            ]
+          : [
+              `Architecture drift: ${finding.service} has an unreadable package.json`,
+              'fix the manifest so its dependencies can be checked',
+            ];
   const body = [
     `AAOE's drift check found that **${finding.repository}** differs from the architecture model.`,
     '',

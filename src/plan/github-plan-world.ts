@@ -28,20 +28,26 @@ export function githubPlanWorld(options: GitHubPlanWorldOptions): PlanWorld {
       } catch (error) {
         const status = statusOf(error);
         if (status === 404) return 'not_installed';
-        return { unknown: `GitHub answered ${status ?? (error as Error).message} to GET /repos/${repository}/installation` };
+        return {
+          unknown: `GitHub answered ${status ?? (error as Error).message} to GET /repos/${repository}/installation`,
+        };
       }
     },
     async team(team) {
       const [org = '', slug = ''] = team.replace(/^@/, '').split('/');
       const client = await options.organization(org);
-      if (!client) return { unknown: `the app is not installed on the organisation ${org}, so its teams cannot be read` };
+      if (!client)
+        return { unknown: `the app is not installed on the organisation ${org}, so its teams cannot be read` };
       try {
         await client.rest.teams.getByName({ org, team_slug: slug });
         return 'exists';
       } catch (error) {
         const status = statusOf(error);
         if (status === 404) return 'missing';
-        if (status === 403) return { unknown: `the installation on ${org} may not read teams (it needs the organization permission Members: read)` };
+        if (status === 403)
+          return {
+            unknown: `the installation on ${org} may not read teams (it needs the organization permission Members: read)`,
+          };
         return { unknown: `GitHub answered ${status ?? (error as Error).message} to GET /orgs/${org}/teams/${slug}` };
       }
     },

@@ -2,7 +2,16 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { formatPolicyError, type PolicyError } from '../policy/load-policy.js';
 import { isTimeZone } from '../policy/schedule-schema.js';
-import { describe, dotted, firstLine, locator, sortErrors, valueAt, type Locate, type Position } from '../policy/yaml-nodes.js';
+import {
+  describe,
+  dotted,
+  firstLine,
+  locator,
+  sortErrors,
+  valueAt,
+  type Locate,
+  type Position,
+} from '../policy/yaml-nodes.js';
 import { renderStepPackages } from './render-package.js';
 import { Plan } from './schema.js';
 
@@ -31,7 +40,12 @@ export function loadPlan(text: string, file: string): PlanLoad {
  * A YAML file validated with a zod schema: syntax errors (one per line), duplicate keys and schema errors, each
  * with its `line:col`; unknown keys name the allowed ones (and the likely typo).
  */
-export function loadYamlFile<S extends z.ZodType>(schema: S, text: string, file: string, what: string): { ok: true; value: z.infer<S>; locate: Locate } | { ok: false; errors: PlanError[] } {
+export function loadYamlFile<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  file: string,
+  what: string,
+): { ok: true; value: z.infer<S>; locate: Locate } | { ok: false; errors: PlanError[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
   const at = (offset: number): Position => {
@@ -51,7 +65,9 @@ export function loadYamlFile<S extends z.ZodType>(schema: S, text: string, file:
         ...position,
         path: '(yaml)',
         message: duplicate ? 'duplicate key' : `YAML syntax error: ${firstLine(e.message)}`,
-        hint: duplicate ? 'keep one of the two entries: YAML would silently keep only the last one' : 'fix the YAML here; quote values that contain `: `, ` #`, `{` or `[`',
+        hint: duplicate
+          ? 'keep one of the two entries: YAML would silently keep only the last one'
+          : 'fix the YAML here; quote values that contain `: `, ` #`, `{` or `[`',
       });
     }
     return { ok: false, errors: sortErrors(errors) };
@@ -61,13 +77,41 @@ export function loadYamlFile<S extends z.ZodType>(schema: S, text: string, file:
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    return { ok: false, errors: [{ file, line: 1, column: 1, path: '(root)', message: `the document cannot be read: ${(error as Error).message}`, hint: 'write the values out instead of aliases' }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          path: '(root)',
+          message: `the document cannot be read: ${(error as Error).message}`,
+          hint: 'write the values out instead of aliases',
+        },
+      ],
+    };
   }
   if (value === null || value === undefined) {
-    return { ok: false, errors: [{ file, line: 1, column: 1, path: '(root)', message: `the file holds no ${what}`, hint: `write a ${what} with the keys ${allowedKeys(schema, []).join(', ')}` }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          path: '(root)',
+          message: `the file holds no ${what}`,
+          hint: `write a ${what} with the keys ${allowedKeys(schema, []).join(', ')}`,
+        },
+      ],
+    };
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) return { ok: false, errors: sortErrors(parsed.error.issues.map((issue) => issueToError(schema, issue, value, file, locate))) };
+  if (!parsed.success)
+    return {
+      ok: false,
+      errors: sortErrors(parsed.error.issues.map((issue) => issueToError(schema, issue, value, file, locate))),
+    };
   return { ok: true, value: parsed.data, locate };
 }
 
@@ -86,40 +130,86 @@ export function checkPlan(plan: Plan, file: string, locate: Locate = () => ({ li
     if (first === undefined) firstIndex.set(step.id, i);
     else {
       const { line, column } = locate(['steps', first, 'id']);
-      error(['steps', i, 'id'], `duplicate step id "${step.id}"`, `give each step its own id (the first "${step.id}" is at ${line}:${column})`);
+      error(
+        ['steps', i, 'id'],
+        `duplicate step id "${step.id}"`,
+        `give each step its own id (the first "${step.id}" is at ${line}:${column})`,
+      );
     }
   });
   const ids = [...firstIndex.keys()];
   plan.steps.forEach((step, i) => {
     step.dependsOn.forEach((dep, j) => {
-      if (dep === step.id) error(['steps', i, 'dependsOn', j], `step "${step.id}" depends on itself`, 'remove the entry');
-      else if (!firstIndex.has(dep)) error(['steps', i, 'dependsOn', j], `unknown step "${dep}" in dependsOn`, `name a step of this plan: ${ids.join(', ')}`);
+      if (dep === step.id)
+        error(['steps', i, 'dependsOn', j], `step "${step.id}" depends on itself`, 'remove the entry');
+      else if (!firstIndex.has(dep))
+        error(
+          ['steps', i, 'dependsOn', j],
+          `unknown step "${dep}" in dependsOn`,
+          `name a step of this plan: ${ids.join(', ')}`,
+        );
     });
     if (!step.task && !step.change && step.packages.length === 0) {
-      error(['steps', i], `step "${step.id}" has nothing to do`, 'give it a `task` (for the agent), a ready `change`, or `packages`');
+      error(
+        ['steps', i],
+        `step "${step.id}" has nothing to do`,
+        'give it a `task` (for the agent), a ready `change`, or `packages`',
+      );
     }
-    if (step.task && step.change) error(['steps', i, 'change'], `step "${step.id}" has both a task and a ready change`, 'keep one: `task` asks the agent, `change` is proposed as written');
+    if (step.task && step.change)
+      error(
+        ['steps', i, 'change'],
+        `step "${step.id}" has both a task and a ready change`,
+        'keep one: `task` asks the agent, `change` is proposed as written',
+      );
     if (step.window !== undefined && !Object.hasOwn(plan.windows, step.window)) {
       const names = Object.keys(plan.windows);
-      error(['steps', i, 'window'], `unknown window "${step.window}"`, names.length ? `name a window under \`windows\`: ${names.join(', ')}` : 'define it under `windows` (days, from, to, timezone)');
+      error(
+        ['steps', i, 'window'],
+        `unknown window "${step.window}"`,
+        names.length
+          ? `name a window under \`windows\`: ${names.join(', ')}`
+          : 'define it under `windows` (days, from, to, timezone)',
+      );
     }
     step.packages.forEach((p, j) => {
       if (!Object.hasOwn(plan.templates, p.template)) {
         const names = Object.keys(plan.templates);
-        error(['steps', i, 'packages', j, 'template'], `unknown template "${p.template}"`, names.length ? `name a template under \`templates\`: ${names.join(', ')}` : 'define it under `templates` (type, text)');
+        error(
+          ['steps', i, 'packages', j, 'template'],
+          `unknown template "${p.template}"`,
+          names.length
+            ? `name a template under \`templates\`: ${names.join(', ')}`
+            : 'define it under `templates` (type, text)',
+        );
       }
     });
   });
   for (const [name, window] of Object.entries(plan.windows)) {
-    if (!isTimeZone(window.timezone)) error(['windows', name, 'timezone'], `unknown time zone "${window.timezone}"`, 'use an IANA time zone such as UTC, Europe/Berlin or America/New_York');
-    if (window.from === window.to) error(['windows', name, 'to'], `window "${name}" opens and closes at ${window.from}`, 'set `to` later than `from` (or earlier, to cross midnight)');
+    if (!isTimeZone(window.timezone))
+      error(
+        ['windows', name, 'timezone'],
+        `unknown time zone "${window.timezone}"`,
+        'use an IANA time zone such as UTC, Europe/Berlin or America/New_York',
+      );
+    if (window.from === window.to)
+      error(
+        ['windows', name, 'to'],
+        `window "${name}" opens and closes at ${window.from}`,
+        'set `to` later than `from` (or earlier, to cross midnight)',
+      );
   }
   if (errors.length === 0) {
     plan.steps.forEach((step, i) => {
       const rendered = renderStepPackages(plan, step);
       if (rendered.ok) return;
       for (const e of rendered.errors) {
-        error(['steps', i, 'packages', e.package, 'values'], `template "${e.template}" (line ${e.line}, column ${e.column} of its text), for step "${step.id}": ${e.message}`, e.hint, true);
+        error(
+          ['steps', i, 'packages', e.package, 'values'],
+          `template "${e.template}" (line ${e.line}, column ${e.column} of its text), for step "${step.id}": ${e.message}`,
+          e.hint,
+          true,
+        );
       }
     });
   }
@@ -128,7 +218,11 @@ export function checkPlan(plan: Plan, file: string, locate: Locate = () => ({ li
     const closing = cycle.at(-2)!;
     const closingIndex = firstIndex.get(closing)!;
     const entry = plan.steps[closingIndex]!.dependsOn.indexOf(cycle.at(-1)!);
-    error(['steps', closingIndex, 'dependsOn', entry], `dependency cycle: ${cycle.join(' -> ')}`, `a plan is acyclic: remove "${cycle.at(-1)}" from the dependsOn of "${closing}", or another edge of the cycle`);
+    error(
+      ['steps', closingIndex, 'dependsOn', entry],
+      `dependency cycle: ${cycle.join(' -> ')}`,
+      `a plan is acyclic: remove "${cycle.at(-1)}" from the dependsOn of "${closing}", or another edge of the cycle`,
+    );
   }
   return sortErrors(errors);
 }
@@ -165,7 +259,13 @@ export function findCycle(plan: Pick<Plan, 'steps'>): string[] | undefined {
 
 // ---------------------------------------------------------------------------------------------------
 
-function issueToError(root: z.ZodType, issue: z.core.$ZodIssue, value: unknown, file: string, locate: Locate): PlanError {
+function issueToError(
+  root: z.ZodType,
+  issue: z.core.$ZodIssue,
+  value: unknown,
+  file: string,
+  locate: Locate,
+): PlanError {
   const path = issue.path;
   if (issue.code === 'unrecognized_keys') {
     const allowed = allowedKeys(root, path);
@@ -181,12 +281,20 @@ function issueToError(root: z.ZodType, issue: z.core.$ZodIssue, value: unknown, 
   const found = valueAt(value, path);
   if (found === undefined && issue.code === 'invalid_type') {
     const parent = path.slice(0, -1);
-    return { file, ...locate(parent, { key: true }), path: dotted(path), message: `missing required key "${String(path.at(-1))}"${parent.length ? ` in ${dotted(parent)}` : ''}`, hint: `add \`${String(path.at(-1))}:\`` };
+    return {
+      file,
+      ...locate(parent, { key: true }),
+      path: dotted(path),
+      message: `missing required key "${String(path.at(-1))}"${parent.length ? ` in ${dotted(parent)}` : ''}`,
+      hint: `add \`${String(path.at(-1))}:\``,
+    };
   }
   const hint =
-    issue.code === 'invalid_value' ? `use one of: ${issue.values.map(String).join(', ')}`
-    : issue.code === 'invalid_format' || issue.code === 'invalid_type' ? `write ${issue.message.replace(/^Invalid input: expected /, 'a value of type ')}`
-    : 'see the JSON Schema under schemas/ for what this key takes';
+    issue.code === 'invalid_value'
+      ? `use one of: ${issue.values.map(String).join(', ')}`
+      : issue.code === 'invalid_format' || issue.code === 'invalid_type'
+        ? `write ${issue.message.replace(/^Invalid input: expected /, 'a value of type ')}`
+        : 'see the JSON Schema under schemas/ for what this key takes';
   return { file, ...locate(path), path: dotted(path), message: `${describe(found)}: ${issue.message}`, hint };
 }
 

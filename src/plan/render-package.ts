@@ -17,7 +17,10 @@ export const PACKAGE_RISK: Readonly<Record<PackageType, { level: RiskLevel; what
   terraform: { level: DEFAULT_PACKAGE_RISK.terraform, what: 'Terraform (infrastructure)' },
   'helm-values': { level: DEFAULT_PACKAGE_RISK['helm-values'], what: 'Helm values (deployment configuration)' },
   'gateway-route': { level: DEFAULT_PACKAGE_RISK['gateway-route'], what: 'a gateway route (traffic)' },
-  'event-schema': { level: DEFAULT_PACKAGE_RISK['event-schema'], what: 'an event schema (a contract other services read)' },
+  'event-schema': {
+    level: DEFAULT_PACKAGE_RISK['event-schema'],
+    what: 'an event schema (a contract other services read)',
+  },
   'feature-flag': { level: DEFAULT_PACKAGE_RISK['feature-flag'], what: 'a feature flag (off until switched on)' },
 };
 
@@ -34,7 +37,13 @@ export type TemplateError = {
   hint: string;
 };
 
-export type PackageRender = { ok: true; packages: RenderedPackage[] } | { ok: false; errors: TemplateError[]; /** Errors not listed, and packages not rendered, past RENDER_LIMITS.errors. */ more?: number };
+export type PackageRender =
+  | { ok: true; packages: RenderedPackage[] }
+  | {
+      ok: false;
+      errors: TemplateError[];
+      /** Errors not listed, and packages not rendered, past RENDER_LIMITS.errors. */ more?: number;
+    };
 
 /**
  * Bounds on the work of rendering one step, checked before anything is rendered: a plan is text anyone may send
@@ -62,7 +71,14 @@ export function renderStepPackages(plan: Plan, step: Step): PackageRender {
   step.packages.forEach((pkg, index) => {
     const template = Object.hasOwn(plan.templates, pkg.template) ? plan.templates[pkg.template] : undefined;
     if (!template) {
-      errors.push({ package: index, template: pkg.template, line: 1, column: 1, message: `unknown template "${pkg.template}"`, hint: `define it under \`templates\`, or name one of: ${Object.keys(plan.templates).join(', ') || '(none defined)'}` });
+      errors.push({
+        package: index,
+        template: pkg.template,
+        line: 1,
+        column: 1,
+        message: `unknown template "${pkg.template}"`,
+        hint: `define it under \`templates\`, or name one of: ${Object.keys(plan.templates).join(', ') || '(none defined)'}`,
+      });
       return;
     }
     const values: Record<string, TemplateValue> = {
@@ -74,7 +90,10 @@ export function renderStepPackages(plan: Plan, step: Step): PackageRender {
       'step.team': step.team,
     };
     if (errors.length >= RENDER_LIMITS.errors) return void (more += 1);
-    const result = renderTemplate(template.text, values, { maxErrors: RENDER_LIMITS.errors - errors.length, maxChars: RENDER_LIMITS.renderedChars - rendered });
+    const result = renderTemplate(template.text, values, {
+      maxErrors: RENDER_LIMITS.errors - errors.length,
+      maxChars: RENDER_LIMITS.renderedChars - rendered,
+    });
     if (!result.ok) {
       errors.push(...result.errors.map((e) => ({ package: index, template: pkg.template, ...e })));
       more += result.more ?? 0;
@@ -91,12 +110,21 @@ export function renderStepPackages(plan: Plan, step: Step): PackageRender {
 function checkRenderBounds(plan: Plan, step: Step): TemplateError | undefined {
   const at = { package: 0, template: step.packages[0]?.template ?? '', line: 1, column: 1 };
   if (step.packages.length > RENDER_LIMITS.packages) {
-    return { ...at, message: `step ${step.id} has ${step.packages.length} packages, more than the ${RENDER_LIMITS.packages} a step renders`, hint: 'split the step, or generate fewer packages per step' };
+    return {
+      ...at,
+      message: `step ${step.id} has ${step.packages.length} packages, more than the ${RENDER_LIMITS.packages} a step renders`,
+      hint: 'split the step, or generate fewer packages per step',
+    };
   }
   let chars = 0;
-  for (const pkg of step.packages) chars += Object.hasOwn(plan.templates, pkg.template) ? plan.templates[pkg.template]!.text.length : 0;
+  for (const pkg of step.packages)
+    chars += Object.hasOwn(plan.templates, pkg.template) ? plan.templates[pkg.template]!.text.length : 0;
   if (chars > RENDER_LIMITS.templateChars) {
-    return { ...at, message: `step ${step.id} renders ${chars} characters of template text, more than the ${RENDER_LIMITS.templateChars} a step renders`, hint: 'use smaller templates, or fewer packages per step' };
+    return {
+      ...at,
+      message: `step ${step.id} renders ${chars} characters of template text, more than the ${RENDER_LIMITS.templateChars} a step renders`,
+      hint: 'use smaller templates, or fewer packages per step',
+    };
   }
   return undefined;
 }
@@ -154,20 +182,36 @@ export function renderTemplate(
     }
     const name = text.slice(open + 2, end).trim();
     if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(name)) {
-      fail(open, `"${name.length > 60 ? `${name.slice(0, 60)}…` : name}" is not a value name`, 'write `{{ name }}` with a value name: letters, digits, underscores (and `plan.` or `step.` for the built-in ones); templates run no code');
+      fail(
+        open,
+        `"${name.length > 60 ? `${name.slice(0, 60)}…` : name}" is not a value name`,
+        'write `{{ name }}` with a value name: letters, digits, underscores (and `plan.` or `step.` for the built-in ones); templates run no code',
+      );
     } else if (!Object.hasOwn(values, name)) {
-      fail(open, `unknown value "${name}"`, `set it in the step's package \`values\`, or use one of: ${Object.keys(values).sort().join(', ')}`);
+      fail(
+        open,
+        `unknown value "${name}"`,
+        `set it in the step's package \`values\`, or use one of: ${Object.keys(values).sort().join(', ')}`,
+      );
     } else {
       const value = String(values[name]);
       // eslint-disable-next-line no-control-regex
       if (/[\u0000-\u0008\u000a-\u001f\u007f\u2028\u2029]/.test(value)) {
-        fail(open, `the value of "${name}" contains a line break or control character`, 'values are one line of text: write multi-line content in the template itself');
+        fail(
+          open,
+          `the value of "${name}" contains a line break or control character`,
+          'values are one line of text: write multi-line content in the template itself',
+        );
       } else emit(value);
     }
     i = end + 2;
   }
   if (size > maxChars && errors.length === 0 && more === 0) {
-    fail(0, `the rendered text is ${size} characters, more than the ${maxChars} a step renders`, 'use shorter values or fewer placeholders, or split the step');
+    fail(
+      0,
+      `the rendered text is ${size} characters, more than the ${maxChars} a step renders`,
+      'use shorter values or fewer placeholders, or split the step',
+    );
   }
   if (errors.length > 0) return more > 0 ? { ok: false, errors, more } : { ok: false, errors };
   return { ok: true, text: out.join('') };

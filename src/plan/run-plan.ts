@@ -48,7 +48,12 @@ export type PlanAdvance = { run: PlanRun; effects: PlanEffect[]; refused?: strin
 
 /** A new run: every step pending. */
 export function newPlanRun(plan: Plan): PlanRun {
-  return { plan, status: 'active', version: 0, steps: Object.fromEntries(plan.steps.map((s) => [s.id, { status: 'pending' } satisfies StepState])) };
+  return {
+    plan,
+    status: 'active',
+    version: 0,
+    steps: Object.fromEntries(plan.steps.map((s) => [s.id, { status: 'pending' } satisfies StepState])),
+  };
 }
 
 /** What an execution's state means for its plan step: undefined while it is still on its way. */
@@ -81,7 +86,8 @@ export function advancePlan(run: PlanRun, event: PlanEvent, now: Date, windows: 
       break;
     }
     case 'step_rolled_back': {
-      if (!known(event.step) || steps[event.step]!.status !== 'succeeded' || run.rollingBack !== event.step) return refuse(`step ${event.step} is not being rolled back`);
+      if (!known(event.step) || steps[event.step]!.status !== 'succeeded' || run.rollingBack !== event.step)
+        return refuse(`step ${event.step} is not being rolled back`);
       steps[event.step] = { ...steps[event.step]!, status: 'rolled_back' };
       break;
     }
@@ -95,7 +101,8 @@ export function advancePlan(run: PlanRun, event: PlanEvent, now: Date, windows: 
       status = 'active';
       break;
     case 'rollback':
-      if (status === 'rolling_back' || status === 'rolled_back') return refuse(`the plan is already ${status.replace('_', ' ')}`);
+      if (status === 'rolling_back' || status === 'rolled_back')
+        return refuse(`the plan is already ${status.replace('_', ' ')}`);
       status = 'rolling_back';
       break;
   }
@@ -115,7 +122,12 @@ export function advancePlan(run: PlanRun, event: PlanEvent, now: Date, windows: 
       // one at a time, last completed first (a step that completes while the plan rolls back is next)
       const next = order[0];
       rollingBack = next;
-      effects.push({ type: 'rollback_step', step: next, executionId: steps[next]!.executionId, key: key(`rollback:${next}`) });
+      effects.push({
+        type: 'rollback_step',
+        step: next,
+        executionId: steps[next]!.executionId,
+        key: key(`rollback:${next}`),
+      });
     }
   } else if (status === 'active' || status === 'paused') {
     const schedule = schedulePlan(run.plan, steps, now, windows);
@@ -131,13 +143,20 @@ export function advancePlan(run: PlanRun, event: PlanEvent, now: Date, windows: 
     } else if (schedule.status === 'active') {
       for (const id of schedule.start) {
         steps[id] = { status: 'running', startedAt: now };
-        effects.push({ type: 'start_step', step: id, repository: run.plan.steps.find((s) => s.id === id)!.repository, key: key(`start:${id}`) });
+        effects.push({
+          type: 'start_step',
+          step: id,
+          repository: run.plan.steps.find((s) => s.id === id)!.repository,
+          key: key(`start:${id}`),
+        });
       }
-      if (schedule.lookAgainAt) effects.push({ type: 'look_again', at: schedule.lookAgainAt.toISOString(), key: key('look-again') });
+      if (schedule.lookAgainAt)
+        effects.push({ type: 'look_again', at: schedule.lookAgainAt.toISOString(), key: key('look-again') });
     }
   }
 
-  const changed = status !== run.status || rollingBack !== run.rollingBack || JSON.stringify(steps) !== JSON.stringify(run.steps);
+  const changed =
+    status !== run.status || rollingBack !== run.rollingBack || JSON.stringify(steps) !== JSON.stringify(run.steps);
   if (!changed) return { run, effects: effects.filter((e) => e.type === 'look_again') };
   effects.push({ type: 'update_tracking_issue', key: key('tracking-issue') });
   const next: PlanRun = { plan: run.plan, status, version, steps };
@@ -155,7 +174,8 @@ export function trackingMarker(planId: string): string {
 const STATUS_TEXT: Record<PlanStatus, string> = {
   active: 'running',
   held: 'held by `/aaoe pause` (steps already running go on); `/aaoe resume` continues',
-  paused: 'paused: a step failed. Fix it and comment `/aaoe resume` to retry it, or `/aaoe rollback` to roll the completed steps back',
+  paused:
+    'paused: a step failed. Fix it and comment `/aaoe resume` to retry it, or `/aaoe rollback` to roll the completed steps back',
   done: 'done: every step completed',
   rolling_back: 'rolling back, last completed step first',
   rolled_back: 'rolled back',
@@ -165,10 +185,17 @@ const STATUS_TEXT: Record<PlanStatus, string> = {
  * The tracking issue's body: status, the steps (with their executions), a Mermaid flow of the dependencies
  * coloured by status, and a Mermaid gantt of what ran. `executionUrl` links a step's execution.
  */
-export function renderTrackingIssue(run: PlanRun, now: Date, windows: PlanWindows, executionUrl: (step: string, executionId: string) => string | undefined = () => undefined): string {
+export function renderTrackingIssue(
+  run: PlanRun,
+  now: Date,
+  windows: PlanWindows,
+  executionUrl: (step: string, executionId: string) => string | undefined = () => undefined,
+): string {
   const { plan } = run;
   const waiting = run.status === 'active' ? schedulePlan(plan, run.steps, now, windows) : undefined;
-  const why = new Map(waiting?.status === 'active' ? waiting.waiting.map((w) => [w.step, describeWait(w.reason)] as const) : []);
+  const why = new Map(
+    waiting?.status === 'active' ? waiting.waiting.map((w) => [w.step, describeWait(w.reason)] as const) : [],
+  );
   const rows = plan.steps.map((step) => {
     const s = run.steps[step.id] ?? { status: 'pending' as const };
     const url = s.executionId ? executionUrl(step.id, s.executionId) : undefined;
@@ -178,7 +205,12 @@ export function renderTrackingIssue(run: PlanRun, now: Date, windows: PlanWindow
   });
   // node ids get a prefix: a step may be called `end`, which Mermaid reserves
   const node = (id: string) => `step-${id}`;
-  const flow = ['flowchart LR', ...plan.steps.map((s) => `  ${node(s.id)}["${s.id}<br/>${s.repository}"]:::${run.steps[s.id]?.status ?? 'pending'}`)];
+  const flow = [
+    'flowchart LR',
+    ...plan.steps.map(
+      (s) => `  ${node(s.id)}["${s.id}<br/>${s.repository}"]:::${run.steps[s.id]?.status ?? 'pending'}`,
+    ),
+  ];
   for (const s of plan.steps) for (const d of s.dependsOn) flow.push(`  ${node(d)} --> ${node(s.id)}`);
   flow.push(
     '  classDef pending fill:#eee,stroke:#999',
@@ -189,9 +221,20 @@ export function renderTrackingIssue(run: PlanRun, now: Date, windows: PlanWindow
   );
   const simulated: SimulatedStep[] = plan.steps.map((s) => {
     const st = run.steps[s.id] ?? { status: 'pending' as const };
-    return { id: s.id, repository: s.repository, team: s.team, status: st.status, ...(st.startedAt ? { startedAt: new Date(st.startedAt) } : {}), ...(st.finishedAt ? { finishedAt: new Date(st.finishedAt) } : {}) };
+    return {
+      id: s.id,
+      repository: s.repository,
+      team: s.team,
+      status: st.status,
+      ...(st.startedAt ? { startedAt: new Date(st.startedAt) } : {}),
+      ...(st.finishedAt ? { finishedAt: new Date(st.finishedAt) } : {}),
+    };
   });
-  const gantt = renderGantt(plan, { outcome: 'done', steps: simulated, peakParallel: 0, rollback: [], endedAt: now }, now);
+  const gantt = renderGantt(
+    plan,
+    { outcome: 'done', steps: simulated, peakParallel: 0, rollback: [], endedAt: now },
+    now,
+  );
   return [
     trackingMarker(plan.id),
     `**Plan \`${plan.id}\`**: ${escapeCell(plan.goal)}`,

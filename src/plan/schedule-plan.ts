@@ -71,7 +71,8 @@ export function schedulePlan(plan: Plan, states: StepStates, now: Date, windows:
   const startsByTeam = new Map<string, Date[]>();
   for (const step of plan.steps) {
     const startedAt = stateOf(step.id).startedAt;
-    if (startedAt && now.getTime() - startedAt.getTime() < WEEK_MS) startsByTeam.set(teamKey(step.team), [...(startsByTeam.get(teamKey(step.team)) ?? []), startedAt]);
+    if (startedAt && now.getTime() - startedAt.getTime() < WEEK_MS)
+      startsByTeam.set(teamKey(step.team), [...(startsByTeam.get(teamKey(step.team)) ?? []), startedAt]);
   }
 
   for (const step of plan.steps) {
@@ -86,18 +87,33 @@ export function schedulePlan(plan: Plan, states: StepStates, now: Date, windows:
       continue;
     }
     if (running.length + start.length >= maxParallel) {
-      waiting.push({ step: step.id, reason: { kind: 'max_parallel', running: running.length + start.length, maxParallel } });
+      waiting.push({
+        step: step.id,
+        reason: { kind: 'max_parallel', running: running.length + start.length, maxParallel },
+      });
       continue;
     }
     const team = teamKey(step.team);
     const started = startsByTeam.get(team) ?? [];
     if (velocity && started.length >= velocity.perTeamPerWeek) {
       const oldest = Math.min(...started.map((d) => d.getTime()));
-      waiting.push({ step: step.id, reason: { kind: 'velocity', team: step.team, started: started.length, perTeamPerWeek: velocity.perTeamPerWeek, until: new Date(oldest + WEEK_MS) } });
+      waiting.push({
+        step: step.id,
+        reason: {
+          kind: 'velocity',
+          team: step.team,
+          started: started.length,
+          perTeamPerWeek: velocity.perTeamPerWeek,
+          until: new Date(oldest + WEEK_MS),
+        },
+      });
       continue;
     }
     if (step.window !== undefined && !windows.isOpen(step.window, now)) {
-      waiting.push({ step: step.id, reason: { kind: 'window', window: step.window, opensAt: windows.opensAt(step.window, now) } });
+      waiting.push({
+        step: step.id,
+        reason: { kind: 'window', window: step.window, opensAt: windows.opensAt(step.window, now) },
+      });
       continue;
     }
     start.push(step.id);

@@ -10,13 +10,28 @@ import { CHANGE_PACKAGE_TYPES } from '../policy/schema.js';
  * where in the file the problem is.
  */
 
-const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'an id: lowercase letters, digits and dashes, starting with a letter or digit, at most 63 characters');
+const Id = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,62}$/,
+    'an id: lowercase letters, digits and dashes, starting with a letter or digit, at most 63 characters',
+  );
 
 /** `owner/name`, as GitHub spells repositories. */
-export const Repository = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, 'a repository as owner/name, for example acme/billing');
+export const Repository = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/,
+    'a repository as owner/name, for example acme/billing',
+  );
 
 /** A team as `org/team-slug` (a leading `@`, as in CODEOWNERS, is allowed). */
-export const Team = z.string().regex(/^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, 'a team as org/team-slug, for example acme/payments');
+export const Team = z
+  .string()
+  .regex(
+    /^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/,
+    'a team as org/team-slug, for example acme/payments',
+  );
 
 export const PACKAGE_TYPES = CHANGE_PACKAGE_TYPES;
 export const PackageType = z.enum(PACKAGE_TYPES);
@@ -37,9 +52,17 @@ export const StepPackage = z.strictObject({
   /** The name of a template under the plan's `templates`. */
   template: z.string().min(1),
   /** Where the rendered artefact goes in the step's repository. */
-  path: z.string().min(1).regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$)).+$/, 'a relative path inside the repository, without `..`'),
+  path: z
+    .string()
+    .min(1)
+    .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$)).+$/, 'a relative path inside the repository, without `..`'),
   /** Values for the template's placeholders. */
-  values: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a value name: letters, digits and underscores'), TemplateValue).default({}),
+  values: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a value name: letters, digits and underscores'),
+      TemplateValue,
+    )
+    .default({}),
 });
 export type StepPackage = z.infer<typeof StepPackage>;
 
@@ -73,7 +96,10 @@ export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 /** A weekly window: on these days, from `from` to `to` (local time of `timezone`; `to` before `from` crosses midnight). */
 export const Window = z.strictObject({
-  days: z.array(z.enum(DAYS)).min(1).default([...DAYS]),
+  days: z
+    .array(z.enum(DAYS))
+    .min(1)
+    .default([...DAYS]),
   from: Time,
   to: Time,
   /** An IANA time zone, for example Europe/Berlin. */
@@ -95,8 +121,12 @@ export const Plan = z.strictObject({
   id: Id,
   goal: z.string().min(1),
   policy: PlanPolicy.default({ maxParallel: 1 }),
-  windows: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a window name: lowercase letters, digits and dashes'), Window).default({}),
-  templates: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a template name: lowercase letters, digits and dashes'), Template).default({}),
+  windows: z
+    .record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a window name: lowercase letters, digits and dashes'), Window)
+    .default({}),
+  templates: z
+    .record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a template name: lowercase letters, digits and dashes'), Template)
+    .default({}),
   steps: z.array(Step).min(1),
 });
 export type Plan = z.infer<typeof Plan>;

@@ -43,7 +43,9 @@ export type Simulation = {
 };
 
 export function simulatePlan(plan: Plan, options: SimulationOptions): Simulation {
-  const states: Record<string, StepState> = Object.fromEntries(plan.steps.map((s) => [s.id, { status: 'pending' } satisfies StepState]));
+  const states: Record<string, StepState> = Object.fromEntries(
+    plan.steps.map((s) => [s.id, { status: 'pending' } satisfies StepState]),
+  );
   const ends = new Map<string, Date>();
   let now = options.start;
   let peak = 0;
@@ -55,7 +57,11 @@ export function simulatePlan(plan: Plan, options: SimulationOptions): Simulation
       ends.delete(id);
     }
   };
-  const result = (outcome: Simulation['outcome'], reason: string | undefined, waiting: Map<string, WaitReason> = new Map()): Simulation => ({
+  const result = (
+    outcome: Simulation['outcome'],
+    reason: string | undefined,
+    waiting: Map<string, WaitReason> = new Map(),
+  ): Simulation => ({
     outcome,
     steps: plan.steps.map((s) => {
       const state = states[s.id]!;
@@ -94,7 +100,11 @@ export function simulatePlan(plan: Plan, options: SimulationOptions): Simulation
       peak = Math.max(peak, ends.size);
       if (ends.size === 0 && !schedule.lookAgainAt) {
         const waiting = new Map(schedule.waiting.map((w) => [w.step, w.reason]));
-        return result('stuck', `nothing runs and nothing will open: ${schedule.waiting.map((w) => `${w.step} (${describeWait(w.reason)})`).join('; ')}`, waiting);
+        return result(
+          'stuck',
+          `nothing runs and nothing will open: ${schedule.waiting.map((w) => `${w.step} (${describeWait(w.reason)})`).join('; ')}`,
+          waiting,
+        );
       }
     }
     const nextEnd = ends.size > 0 ? Math.min(...[...ends.values()].map((d) => d.getTime())) : Infinity;
@@ -114,7 +124,9 @@ export function describeWait(reason: WaitReason): string {
     case 'velocity':
       return `team ${reason.team} started ${reason.started} of ${reason.perTeamPerWeek} steps this week; next slot ${reason.until.toISOString()}`;
     case 'window':
-      return reason.opensAt ? `window ${reason.window} opens ${reason.opensAt.toISOString()}` : `window ${reason.window} does not open in the next 8 days`;
+      return reason.opensAt
+        ? `window ${reason.window} opens ${reason.opensAt.toISOString()}`
+        : `window ${reason.window} does not open in the next 8 days`;
     case 'deadline':
       return `the deadline ${reason.deadline.toISOString()} has passed`;
   }
@@ -133,17 +145,34 @@ export function renderScheduleTable(simulation: Simulation): string {
       s.team,
       s.startedAt ? minuteText(s.startedAt) : '-',
       s.finishedAt ? minuteText(s.finishedAt) : '-',
-      s.status === 'pending' && s.waiting ? `not started: ${describeWait(s.waiting)}` : s.status === 'pending' ? 'not started' : s.status,
+      s.status === 'pending' && s.waiting
+        ? `not started: ${describeWait(s.waiting)}`
+        : s.status === 'pending'
+          ? 'not started'
+          : s.status,
     ]),
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ').trimEnd();
-  return [line(rows[0]!), widths.map((w, c) => '-'.repeat(c === widths.length - 1 ? Math.max(w, 6) : w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(rows[0]!),
+    widths.map((w, c) => '-'.repeat(c === widths.length - 1 ? Math.max(w, 6) : w)).join('  '),
+    ...rows.slice(1).map(line),
+  ].join('\n');
 }
 
 /** The schedule as a Mermaid gantt chart, one section per repository (steps not started are left out). */
 export function renderGantt(plan: Plan, simulation: Simulation, now?: Date): string {
-  const lines = ['gantt', `  title ${mermaidText(plan.id)}`, '  dateFormat YYYY-MM-DD HH:mm', '  axisFormat %m-%d %H:%M'];
+  const lines = [
+    'gantt',
+    `  title ${mermaidText(plan.id)}`,
+    '  dateFormat YYYY-MM-DD HH:mm',
+    '  axisFormat %m-%d %H:%M',
+  ];
   const byRepo = new Map<string, SimulatedStep[]>();
   for (const s of simulation.steps) byRepo.set(s.repository, [...(byRepo.get(s.repository) ?? []), s]);
   for (const [repository, steps] of byRepo) {
@@ -153,7 +182,14 @@ export function renderGantt(plan: Plan, simulation: Simulation, now?: Date): str
     for (const s of started) {
       const end = s.finishedAt ?? now ?? simulation.endedAt;
       const minutes = Math.max(1, Math.round((end.getTime() - s.startedAt!.getTime()) / 60_000));
-      const tag = s.status === 'succeeded' ? 'done, ' : s.status === 'failed' ? 'crit, ' : s.status === 'running' ? 'active, ' : '';
+      const tag =
+        s.status === 'succeeded'
+          ? 'done, '
+          : s.status === 'failed'
+            ? 'crit, '
+            : s.status === 'running'
+              ? 'active, '
+              : '';
       lines.push(`  ${mermaidText(s.id)} :${tag}${s.id}, ${minuteText(s.startedAt!)}, ${minutes}m`);
     }
   }

@@ -30,5 +30,9 @@ export function isWindowOpen(window: Window, at: Date): boolean {
 
 /** A plan window as a policy schedule with that one window. */
 export function asSchedule(window: Window): SchedulePolicy {
-  return { timezone: window.timezone, windows: [{ days: window.days, start: window.from, end: window.to }], freezes: [] };
+  return {
+    timezone: window.timezone,
+    windows: [{ days: window.days, start: window.from, end: window.to }],
+    freezes: [],
+  };
 }

@@ -38,7 +38,10 @@ export const AGENT_CATALOGUE: readonly CatalogueAgent[] = [
     // prefixes (`<n>+Copilot@users.noreply.github.com`): a trailer is matched by the login in the noreply address.
     name: 'copilot',
     displayName: 'GitHub Copilot coding agent',
-    accounts: [{ login: 'Copilot', id: 198982749 }, { login: 'copilot-swe-agent[bot]', id: 198982749 }],
+    accounts: [
+      { login: 'Copilot', id: 198982749 },
+      { login: 'copilot-swe-agent[bot]', id: 198982749 },
+    ],
     emails: [],
   },
   {
@@ -202,6 +205,9 @@ function trailerEmail(text: string, start: number, end: number): string | undefi
   if (lt === -1) return undefined;
   const gt = rest.indexOf('>', lt);
   if (gt === -1) return undefined;
-  const email = rest.slice(lt + 1, gt).trim().toLowerCase();
+  const email = rest
+    .slice(lt + 1, gt)
+    .trim()
+    .toLowerCase();
   return email === '' ? undefined : email;
 }

@@ -14,12 +14,19 @@ export type RepositoryPermission = z.infer<typeof RepositoryPermission>;
 /** A team as `org/team-slug`, the way the teams API names it (CODEOWNERS writes the same team `@org/team-slug`). */
 export const TeamSlug = z
   .string()
-  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\/[A-Za-z0-9._-]+$/, 'a team as org/team-slug, without @ (for example my-org/platform)');
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\/[A-Za-z0-9._-]+$/,
+    'a team as org/team-slug, without @ (for example my-org/platform)',
+  );
 export type TeamSlug = z.infer<typeof TeamSlug>;
 
 export const ApprovalsPolicy = z.strictObject({
   /** Distinct people whose approvals must hold; the same person approving twice counts once. */
-  minimum: z.int().min(1, 'at least 1: an approval policy that needs nobody approves nothing').default(1).describe("Distinct people whose approvals must hold; the same person approving twice counts once."),
+  minimum: z
+    .int()
+    .min(1, 'at least 1: an approval policy that needs nobody approves nothing')
+    .default(1)
+    .describe('Distinct people whose approvals must hold; the same person approving twice counts once.'),
   /** The repository permissions an approver may have, checked through the API when the approval is counted. */
   permissions: z
     .array(RepositoryPermission)
@@ -28,9 +35,17 @@ export const ApprovalsPolicy = z.strictObject({
     .default(['write', 'maintain', 'admin'])
     .describe('The repository permissions an approver may have, checked through the API when the approval is counted.'),
   /** A push to the pull request voids the approvals given on the previous head commit. */
-  invalidateOnPush: z.boolean().default(true).describe("A push to the pull request voids the approvals given on the previous head commit."),
+  invalidateOnPush: z
+    .boolean()
+    .default(true)
+    .describe('A push to the pull request voids the approvals given on the previous head commit.'),
   /** `codeowners`: every group of touched paths needs an approval from one of its CODEOWNERS (a user or a member of a team). */
-  owners: z.enum(['codeowners', 'none']).default('none').describe("`codeowners`: every group of touched paths needs an approval from one of its CODEOWNERS (a user or a member of a team)."),
+  owners: z
+    .enum(['codeowners', 'none'])
+    .default('none')
+    .describe(
+      '`codeowners`: every group of touched paths needs an approval from one of its CODEOWNERS (a user or a member of a team).',
+    ),
   /** Teams (`org/team-slug`) each of which must have an approving member. */
   teams: z
     .array(TeamSlug)
@@ -38,12 +53,19 @@ export const ApprovalsPolicy = z.strictObject({
     .default([])
     .describe('Teams (org/team-slug) each of which must have an approving member.'),
   /** GitHub pull-request reviews in the APPROVED state count as approvals (under the same rules as `/aaoe approve`). */
-  countReviews: z.boolean().default(false).describe("GitHub pull-request reviews in the APPROVED state count as approvals (under the same rules as `/aaoe approve`)."),
+  countReviews: z
+    .boolean()
+    .default(false)
+    .describe(
+      'GitHub pull-request reviews in the APPROVED state count as approvals (under the same rules as `/aaoe approve`).',
+    ),
   /** The person who asked for the change (applied the trigger label to its issue) may approve its pull request. */
   requesterMayApprove: z
     .boolean()
     .default(false)
-    .describe('The person who asked for the change (applied the trigger label to its issue) may approve its pull request. Off by default: who asked does not also approve.'),
+    .describe(
+      'The person who asked for the change (applied the trigger label to its issue) may approve its pull request. Off by default: who asked does not also approve.',
+    ),
 });
 export type ApprovalsPolicy = z.infer<typeof ApprovalsPolicy>;
 /** An approvals section as written, before defaults. */

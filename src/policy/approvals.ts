@@ -150,7 +150,14 @@ export type Requirement =
     }
   /** `owners: codeowners` but the base branch has no CODEOWNERS file: fails closed. */
   | { kind: 'codeowners_missing'; status: 'unsatisfied'; message: string }
-  | { kind: 'team'; status: RequirementStatus; team: string; membership: 'known' | 'unknown'; approvedBy: string[]; message: string };
+  | {
+      kind: 'team';
+      status: RequirementStatus;
+      team: string;
+      membership: 'known' | 'unknown';
+      approvedBy: string[];
+      message: string;
+    };
 
 export type StillNeeded = {
   /** Distinct approvers still missing to reach `minimum`. */
@@ -169,7 +176,8 @@ type EvaluationBase = {
   notes: string[];
 };
 
-export type ApprovalsEvaluation = (EvaluationBase & { status: 'satisfied' }) | (EvaluationBase & { status: 'unsatisfied'; needed: StillNeeded });
+export type ApprovalsEvaluation =
+  (EvaluationBase & { status: 'satisfied' }) | (EvaluationBase & { status: 'unsatisfied'; needed: StillNeeded });
 
 /** The texts of approvals, in one place: the check run and the comment replies show them. */
 export const APPROVAL_TEXT = {
@@ -213,7 +221,9 @@ export const APPROVAL_TEXT = {
     }
   },
   minimum: (count: number, required: number): string =>
-    count >= required ? `${count} of ${required} distinct approvals.` : `${count} of ${required} distinct approvals: ${required - count} more needed.`,
+    count >= required
+      ? `${count} of ${required} distinct approvals.`
+      : `${count} of ${required} distinct approvals: ${required - count} more needed.`,
   ownerGroup: (pattern: string, line: number, approvedBy: string[], owners: string[]): string =>
     approvedBy.length > 0
       ? `Owners of \`${pattern}\` (CODEOWNERS line ${line}): approved by ${approvedBy.map((l) => `@${l}`).join(', ')}.`
@@ -226,9 +236,12 @@ export const APPROVAL_TEXT = {
       : membership === 'unknown'
         ? `Team ${team}: its members could not be read, so no approval from it counts yet.`
         : `Team ${team}: an approval from one of its members is needed.`,
-  unownedPaths: (paths: string[]): string => `No CODEOWNERS owner for: ${paths.map((p) => `\`${p}\``).join(', ')} (any approver covers them).`,
-  unresolvedOwners: (owners: string[]): string => `cannot be matched to an approver: ${owners.join(', ')} (an email address, or a team whose members could not be read)`,
-  codeownersError: (path: string, line: number, message: string): string => `${path} line ${line} is ignored (as GitHub ignores it): ${message}`,
+  unownedPaths: (paths: string[]): string =>
+    `No CODEOWNERS owner for: ${paths.map((p) => `\`${p}\``).join(', ')} (any approver covers them).`,
+  unresolvedOwners: (owners: string[]): string =>
+    `cannot be matched to an approver: ${owners.join(', ')} (an email address, or a team whose members could not be read)`,
+  codeownersError: (path: string, line: number, message: string): string =>
+    `${path} line ${line} is ignored (as GitHub ignores it): ${message}`,
   satisfied: (approvers: string[]): string => `Approved by ${approvers.map((l) => `@${l}`).join(', ')}.`,
   unsatisfied: (parts: string[]): string => `Approval needed: ${parts.join('; ')}.`,
   neededApprovals: (n: number): string => `${n} more approver${n === 1 ? '' : 's'}`,
@@ -246,10 +259,20 @@ export function evaluateApprovals(facts: ApprovalFacts, policy: ApprovalsPolicy)
   for (const entry of candidatesInOrder(facts, policy)) {
     const reason = entry.reason ?? firstFailingRule(entry, facts, policy, permissions, byLogin);
     if (reason) {
-      rejected.push({ ref: entry.ref, login: entry.actor.login, reason, message: APPROVAL_TEXT.rejection(entry.actor.login, reason) });
+      rejected.push({
+        ref: entry.ref,
+        login: entry.actor.login,
+        reason,
+        message: APPROVAL_TEXT.rejection(entry.actor.login, reason),
+      });
       continue;
     }
-    const approval: CountedApproval = { ref: entry.ref, login: entry.actor.login, permission: allowedPermission(permissions, entry.actor.login), at: entry.at };
+    const approval: CountedApproval = {
+      ref: entry.ref,
+      login: entry.actor.login,
+      permission: allowedPermission(permissions, entry.actor.login),
+      at: entry.at,
+    };
     counted.push(approval);
     byLogin.set(lower(entry.actor.login), approval);
   }
@@ -280,7 +303,11 @@ export function evaluateApprovals(facts: ApprovalFacts, policy: ApprovalsPolicy)
   const parts = [
     ...(needed.approvals > 0 ? [APPROVAL_TEXT.neededApprovals(needed.approvals)] : []),
     ...needed.requirements.map((r) =>
-      r.kind === 'owner_group' ? APPROVAL_TEXT.neededOwner(r.pattern, r.line) : r.kind === 'team' ? APPROVAL_TEXT.neededTeam(r.team) : APPROVAL_TEXT.neededCodeowners(),
+      r.kind === 'owner_group'
+        ? APPROVAL_TEXT.neededOwner(r.pattern, r.line)
+        : r.kind === 'team'
+          ? APPROVAL_TEXT.neededTeam(r.team)
+          : APPROVAL_TEXT.neededCodeowners(),
     ),
   ];
   return { status: 'unsatisfied', summary: APPROVAL_TEXT.unsatisfied(parts), needed, ...base };
@@ -303,7 +330,13 @@ type Entry = {
 function candidatesInOrder(facts: ApprovalFacts, policy: ApprovalsPolicy): Entry[] {
   const entries: Entry[] = facts.candidates.map((c) =>
     c.source === 'comment'
-      ? { ref: { source: 'comment', commentId: c.commentId }, actor: c.actor, at: c.createdAt, boundTo: c.boundTo, edited: isEdited(c) }
+      ? {
+          ref: { source: 'comment', commentId: c.commentId },
+          actor: c.actor,
+          at: c.createdAt,
+          boundTo: c.boundTo,
+          edited: isEdited(c),
+        }
       : c.source === 'button'
         ? { ref: { source: 'button', checkRunId: c.checkRunId }, actor: c.actor, at: c.pressedAt, boundTo: c.boundTo }
         : { ref: { source: 'api', requestId: c.requestId }, actor: c.actor, at: c.givenAt, boundTo: c.boundTo },
@@ -340,7 +373,9 @@ function laterReview(review: ReviewFact, reviews: readonly ReviewFact[]): Decidi
     .filter((r) => r !== review && lower(r.actor.login) === lower(review.actor.login))
     .filter((r) => {
       const t = Date.parse(r.submittedAt);
-      return Number.isNaN(time) || Number.isNaN(t) ? r.reviewId > review.reviewId : t > time || (t === time && r.reviewId > review.reviewId);
+      return Number.isNaN(time) || Number.isNaN(t)
+        ? r.reviewId > review.reviewId
+        : t > time || (t === time && r.reviewId > review.reviewId);
     })
     .sort((a, b) => timeOrder(Date.parse(b.submittedAt), Date.parse(a.submittedAt)))[0];
 }
@@ -358,11 +393,13 @@ function firstFailingRule(
   if (entry.actor.type !== 'User' || login.endsWith('[bot]')) return { rule: 'bot', type: entry.actor.type };
   if (facts.proposer.agents.some((a) => lower(a) === login)) return { rule: 'self_approval', as: 'proposer' };
   if (lower(pr.author.login) === login) return { rule: 'self_approval', as: 'author' };
-  if (!policy.requesterMayApprove && facts.proposer.requester && lower(facts.proposer.requester) === login) return { rule: 'self_approval', as: 'requester' };
+  if (!policy.requesterMayApprove && facts.proposer.requester && lower(facts.proposer.requester) === login)
+    return { rule: 'self_approval', as: 'requester' };
   if (pr.fork && lower(pr.fork.owner) === login) return { rule: 'fork_owner', owner: pr.fork.owner };
   if (entry.edited) return { rule: 'edited' };
 
-  if (entry.boundTo.pullRequest !== pr.number) return { rule: 'other_pull_request', pullRequest: entry.boundTo.pullRequest };
+  if (entry.boundTo.pullRequest !== pr.number)
+    return { rule: 'other_pull_request', pullRequest: entry.boundTo.pullRequest };
   if (!entry.reviewed && (entry.boundTo.baseSha === null || lower(entry.boundTo.baseSha) !== lower(pr.baseSha))) {
     return { rule: 'other_base', baseSha: entry.boundTo.baseSha, currentBaseSha: pr.baseSha };
   }
@@ -375,17 +412,25 @@ function firstFailingRule(
 
   const permission = permissions.get(login) ?? 'unknown';
   if (permission === 'unknown') return { rule: 'permission_unknown' };
-  if (permission === 'none' || !policy.permissions.includes(permission)) return { rule: 'permission', permission, allowed: [...policy.permissions] };
+  if (permission === 'none' || !policy.permissions.includes(permission))
+    return { rule: 'permission', permission, allowed: [...policy.permissions] };
 
   const first = byLogin.get(login);
   if (first) return { rule: 'duplicate', countedAs: first.ref };
   return undefined;
 }
 
-function ownerRequirements(facts: ApprovalFacts, approvers: string[], teams: Map<string, Set<string>>, notes: string[]): Requirement[] {
-  if (!facts.codeowners) return [{ kind: 'codeowners_missing', status: 'unsatisfied', message: APPROVAL_TEXT.codeownersMissing() }];
+function ownerRequirements(
+  facts: ApprovalFacts,
+  approvers: string[],
+  teams: Map<string, Set<string>>,
+  notes: string[],
+): Requirement[] {
+  if (!facts.codeowners)
+    return [{ kind: 'codeowners_missing', status: 'unsatisfied', message: APPROVAL_TEXT.codeownersMissing() }];
   const codeowners = parseCodeowners(facts.codeowners.text);
-  for (const error of codeowners.errors) notes.push(APPROVAL_TEXT.codeownersError(facts.codeowners.path, error.line, error.message));
+  for (const error of codeowners.errors)
+    notes.push(APPROVAL_TEXT.codeownersError(facts.codeowners.path, error.line, error.message));
 
   const groups = new Map<number, { pattern: string; line: number; owners: string[]; paths: string[] }>();
   const unowned: string[] = [];
@@ -415,7 +460,8 @@ function ownerRequirements(facts: ApprovalFacts, approvers: string[], teams: Map
         for (const login of approvers) if (members.has(lower(login))) approvedBy.add(login);
       }
       const by = [...approvedBy];
-      if (by.length === 0 && unresolved.length > 0) notes.push(`${group.pattern} (CODEOWNERS line ${group.line}): ${APPROVAL_TEXT.unresolvedOwners(unresolved)}`);
+      if (by.length === 0 && unresolved.length > 0)
+        notes.push(`${group.pattern} (CODEOWNERS line ${group.line}): ${APPROVAL_TEXT.unresolvedOwners(unresolved)}`);
       return {
         kind: 'owner_group' as const,
         status: by.length > 0 ? ('satisfied' as const) : ('unsatisfied' as const),
@@ -458,7 +504,15 @@ function isEdited(comment: Extract<ApprovalCandidate, { source: 'comment' }>): b
   return comment.edited === true || Number.isNaN(created) || Number.isNaN(updated) || created !== updated;
 }
 
-const PERMISSION_RANK: Record<PermissionFact, number> = { unknown: -2, none: -1, read: 0, triage: 1, write: 2, maintain: 3, admin: 4 };
+const PERMISSION_RANK: Record<PermissionFact, number> = {
+  unknown: -2,
+  none: -1,
+  read: 0,
+  triage: 1,
+  write: 2,
+  maintain: 3,
+  admin: 4,
+};
 
 /** Permissions keyed by lower-cased login; two spellings of one login that disagree keep the lower permission. */
 function permissionsByLogin(facts: Readonly<Record<string, PermissionFact>>): Map<string, PermissionFact> {
@@ -473,7 +527,8 @@ function permissionsByLogin(facts: Readonly<Record<string, PermissionFact>>): Ma
 
 function allowedPermission(permissions: Map<string, PermissionFact>, login: string): RepositoryPermission {
   const permission = permissions.get(lower(login));
-  if (permission === undefined || permission === 'unknown' || permission === 'none') throw new Error(`bug: counted ${login} without a permission`);
+  if (permission === undefined || permission === 'unknown' || permission === 'none')
+    throw new Error(`bug: counted ${login} without a permission`);
   return permission;
 }
 

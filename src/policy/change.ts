@@ -23,12 +23,19 @@ export type ChangedFile = z.infer<typeof ChangedFile>;
 /** The risk and cost the change's author declared. Only ever raises what AAOE computes; a cost stays declared, never measured. */
 export const Declared = z.strictObject({
   risk: z.strictObject({ level: RiskLevel, rationale: z.string().optional() }).optional(),
-  cost: z.strictObject({ tokens: z.int().nonnegative().default(0), usd: z.number().nonnegative().default(0) }).optional(),
+  cost: z
+    .strictObject({ tokens: z.int().nonnegative().default(0), usd: z.number().nonnegative().default(0) })
+    .optional(),
 });
 export type Declared = z.infer<typeof Declared>;
 
 /** What a revert of the merge commit cannot undo, by kind (docs/proposal.md says what each covers and why). */
-export const IRREVERSIBLE_KINDS = ['schema-migration', 'infrastructure', 'data-change', 'external-side-effect'] as const;
+export const IRREVERSIBLE_KINDS = [
+  'schema-migration',
+  'infrastructure',
+  'data-change',
+  'external-side-effect',
+] as const;
 export const IrreversibleKind = z.enum(IRREVERSIBLE_KINDS);
 export type IrreversibleKind = z.infer<typeof IrreversibleKind>;
 
@@ -90,13 +97,18 @@ export const Change = z.strictObject({
   }),
   declared: Declared.optional(),
   /** The circuit breaker's freeze of the repository, or null when none is in force (absent: not known, no gate). */
-  freeze: z.strictObject({ until: z.iso.datetime({ offset: true }), reason: z.string() }).nullable().optional(),
+  freeze: z
+    .strictObject({ until: z.iso.datetime({ offset: true }), reason: z.string() })
+    .nullable()
+    .optional(),
   /** The proposal of a governed pull request, derived and declared; the resilience gate judges it (absent: no such gate). */
   proposal: ProposalFacts.optional(),
   /** Spent so far by the execution behind this change. */
   /** Files of the change that are a plan step's change packages, with their kind (weighed by `risk.packages`). */
   packages: z.array(z.strictObject({ path: z.string().min(1), type: ChangePackageType })).optional(),
-  spent: z.strictObject({ tokens: z.int().nonnegative().default(0), usd: z.number().nonnegative().default(0) }).default({ tokens: 0, usd: 0 }),
+  spent: z
+    .strictObject({ tokens: z.int().nonnegative().default(0), usd: z.number().nonnegative().default(0) })
+    .default({ tokens: 0, usd: 0 }),
   /** When the change is judged (ISO 8601). */
   at: z.iso.datetime({ offset: true }),
 });

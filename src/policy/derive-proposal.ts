@@ -22,9 +22,26 @@ export type DeriveInput = {
 export const MAX_PATCH_SCAN_CHARS = 1_000_000;
 
 /** Directories that hold one package or service per subdirectory (monorepo conventions): `packages/api/` is the area. */
-const CONTAINER_DIRS = new Set(['packages', 'services', 'apps', 'libs', 'modules', 'cmd', 'crates', 'components', 'plugins', 'functions', 'lambdas']);
+const CONTAINER_DIRS = new Set([
+  'packages',
+  'services',
+  'apps',
+  'libs',
+  'modules',
+  'cmd',
+  'crates',
+  'components',
+  'plugins',
+  'functions',
+  'lambdas',
+]);
 
-type PathRule = { kind: IrreversibleKind; why: string; globs: string[]; /** Also when the file is removed. */ removal?: boolean };
+type PathRule = {
+  kind: IrreversibleKind;
+  why: string;
+  globs: string[];
+  /** Also when the file is removed. */ removal?: boolean;
+};
 
 /** Documentation beside migrations (a README in `migrations/`) is no migration. */
 const NOT_CODE = ['**/*.md', '**/*.rst', '**/*.txt'];
@@ -37,42 +54,119 @@ const PATH_RULES: PathRule[] = [
     // Rails db/migrate, Django/Knex/TypeORM/Sequelize/Laravel/Ecto/Prisma/golang-migrate migrations, EF Migrations,
     // Alembic versions, Flyway db/migration and V<n>__ files, Liquibase changelogs
     globs: [
-      '**/migrations/**', '**/Migrations/**', '**/migrate/**', '**/db/migration/**', '**/alembic/versions/**', '**/flyway/**',
-      '**/liquibase/**', '**/db.changelog*', '**/V[0-9]*__*.sql',
+      '**/migrations/**',
+      '**/Migrations/**',
+      '**/migrate/**',
+      '**/db/migration/**',
+      '**/alembic/versions/**',
+      '**/flyway/**',
+      '**/liquibase/**',
+      '**/db.changelog*',
+      '**/V[0-9]*__*.sql',
     ],
   },
-  { kind: 'schema-migration', why: 'a database schema applied as a whole (Prisma `db push`, Rails `db:schema:load`)', globs: ['**/schema.prisma', '**/db/schema.rb', '**/db/structure.sql'] },
+  {
+    kind: 'schema-migration',
+    why: 'a database schema applied as a whole (Prisma `db push`, Rails `db:schema:load`)',
+    globs: ['**/schema.prisma', '**/db/schema.rb', '**/db/structure.sql'],
+  },
   {
     kind: 'infrastructure',
     why: 'infrastructure as code: a revert changes the files, not the infrastructure, and what was destroyed or replaced in between comes back empty',
     globs: [
-      '**/*.tf', '**/*.tf.json', '**/*.tfvars', '**/*.tfvars.json', '**/terragrunt.hcl', '**/Pulumi.yaml', '**/Pulumi.*.yaml',
-      '**/cloudformation/**', '**/*.cfn.yaml', '**/*.cfn.yml', '**/*.cfn.json', '**/cdk.json', '**/*.bicep', '**/serverless.yml', '**/serverless.yaml',
+      '**/*.tf',
+      '**/*.tf.json',
+      '**/*.tfvars',
+      '**/*.tfvars.json',
+      '**/terragrunt.hcl',
+      '**/Pulumi.yaml',
+      '**/Pulumi.*.yaml',
+      '**/cloudformation/**',
+      '**/*.cfn.yaml',
+      '**/*.cfn.yml',
+      '**/*.cfn.json',
+      '**/cdk.json',
+      '**/*.bicep',
+      '**/serverless.yml',
+      '**/serverless.yaml',
     ],
     removal: true,
   },
   {
     kind: 'data-change',
     why: 'a seed or backfill script: what it writes stays after a revert',
-    globs: ['**/seeds/**', '**/seed/**', '**/seeders/**', '**/seeds.*', '**/seed.*', '**/*backfill*', '**/*backfill*/**', '**/data-migrations/**', '**/data_migrations/**', '**/datamigrations/**'],
+    globs: [
+      '**/seeds/**',
+      '**/seed/**',
+      '**/seeders/**',
+      '**/seeds.*',
+      '**/seed.*',
+      '**/*backfill*',
+      '**/*backfill*/**',
+      '**/data-migrations/**',
+      '**/data_migrations/**',
+      '**/datamigrations/**',
+    ],
   },
-  { kind: 'external-side-effect', why: 'DNS records: resolvers keep the old answers for their TTL after a revert', globs: ['**/*.zone', '**/dns/**', '**/octodns/**', '**/dnsconfig.js'] },
+  {
+    kind: 'external-side-effect',
+    why: 'DNS records: resolvers keep the old answers for their TTL after a revert',
+    globs: ['**/*.zone', '**/dns/**', '**/octodns/**', '**/dnsconfig.js'],
+  },
 ];
 
-const compiledRules = PATH_RULES.map((rule) => ({ rule, match: picomatch(rule.globs, { dot: true, ignore: NOT_CODE }) }));
+const compiledRules = PATH_RULES.map((rule) => ({
+  rule,
+  match: picomatch(rule.globs, { dot: true, ignore: NOT_CODE }),
+}));
 
 const SQL_DDL = new Set(['CREATE', 'ALTER', 'DROP', 'RENAME', 'TRUNCATE', 'GRANT', 'REVOKE']);
 const SQL_DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'UPSERT', 'COPY', 'REPLACE']);
 
 /** CI files whose added lines are read for commands that publish (see PUBLISH_NEEDLES). */
-const isCiFile = picomatch(['.github/workflows/*.yml', '.github/workflows/*.yaml', '.github/actions/**', '.gitlab-ci.yml', '.circleci/config.yml', '**/Jenkinsfile', 'azure-pipelines.yml'], { dot: true });
+const isCiFile = picomatch(
+  [
+    '.github/workflows/*.yml',
+    '.github/workflows/*.yaml',
+    '.github/actions/**',
+    '.gitlab-ci.yml',
+    '.circleci/config.yml',
+    '**/Jenkinsfile',
+    'azure-pipelines.yml',
+  ],
+  { dot: true },
+);
 
 /** Commands and actions that publish, release or apply from CI: what they do stays after a revert. Lower case. */
 const PUBLISH_NEEDLES = [
-  'npm publish', 'yarn publish', 'yarn npm publish', 'pnpm publish', 'bun publish', 'twine upload', 'poetry publish', 'uv publish',
-  'gh-action-pypi-publish', 'cargo publish', 'gem push', 'mvn deploy', 'gradle publish', 'gradlew publish', 'nuget push', 'docker push',
-  'docker/build-push-action', 'goreleaser', 'gh release create', 'action-gh-release', 'semantic-release', 'changesets/action', 'helm push',
-  'vsce publish', 'ovsx publish', 'terraform apply', 'pulumi up', 'kubectl apply',
+  'npm publish',
+  'yarn publish',
+  'yarn npm publish',
+  'pnpm publish',
+  'bun publish',
+  'twine upload',
+  'poetry publish',
+  'uv publish',
+  'gh-action-pypi-publish',
+  'cargo publish',
+  'gem push',
+  'mvn deploy',
+  'gradle publish',
+  'gradlew publish',
+  'nuget push',
+  'docker push',
+  'docker/build-push-action',
+  'goreleaser',
+  'gh release create',
+  'action-gh-release',
+  'semantic-release',
+  'changesets/action',
+  'helm push',
+  'vsce publish',
+  'ovsx publish',
+  'terraform apply',
+  'pulumi up',
+  'kubectl apply',
 ];
 
 /** Kubernetes kinds whose deletion deletes what they hold: a revert re-creates them empty. */
@@ -126,16 +220,29 @@ export function irreversibleOf(file: ChangedFile): Irreversible | undefined {
       const lower = line.toLowerCase();
       return PUBLISH_NEEDLES.find((n) => lower.includes(n));
     });
-    if (needle) return { kind: 'external-side-effect', path: file.path, why: `CI that publishes or applies (\`${needle}\`): what it releases stays released after a revert` };
+    if (needle)
+      return {
+        kind: 'external-side-effect',
+        path: file.path,
+        why: `CI that publishes or applies (\`${needle}\`): what it releases stays released after a revert`,
+      };
   }
   if (/\.ya?ml$/i.test(file.path)) {
     const kind = firstChanged(file.patch, '-', (line) => {
       const text = line.trim();
       if (!text.startsWith('kind:')) return undefined;
-      const value = text.slice('kind:'.length).trim().replace(/^["']|["']$/g, '');
+      const value = text
+        .slice('kind:'.length)
+        .trim()
+        .replace(/^["']|["']$/g, '');
       return STATEFUL_KINDS.has(value) ? value : undefined;
     });
-    if (kind) return { kind: 'infrastructure', path: file.path, why: `a Kubernetes ${kind} removed: what it holds is deleted, and a revert re-creates it empty` };
+    if (kind)
+      return {
+        kind: 'infrastructure',
+        path: file.path,
+        why: `a Kubernetes ${kind} removed: what it holds is deleted, and a revert re-creates it empty`,
+      };
   }
   return undefined;
 }
@@ -143,7 +250,11 @@ export function irreversibleOf(file: ChangedFile): Irreversible | undefined {
 /** SQL outside a migrations directory: DDL is a schema change, DML a data change; unreadable SQL counts as both. */
 function sqlChange(file: ChangedFile): Irreversible | undefined {
   if (file.patch === undefined) {
-    return { kind: 'schema-migration', path: file.path, why: 'SQL that GitHub shows no patch for: AAOE cannot tell whether it changes the schema or the data' };
+    return {
+      kind: 'schema-migration',
+      path: file.path,
+      why: 'SQL that GitHub shows no patch for: AAOE cannot tell whether it changes the schema or the data',
+    };
   }
   const found = firstAdded(file.patch, (line) => {
     const word = firstWord(line);
@@ -152,7 +263,11 @@ function sqlChange(file: ChangedFile): Irreversible | undefined {
     return undefined;
   });
   if (!found) return undefined;
-  return { kind: found.kind, path: file.path, why: `${found.kind === 'schema-migration' ? 'DDL' : 'DML'} in SQL (\`${found.word}\`)` };
+  return {
+    kind: found.kind,
+    path: file.path,
+    why: `${found.kind === 'schema-migration' ? 'DDL' : 'DML'} in SQL (\`${found.word}\`)`,
+  };
 }
 
 /** The upper-cased first word of a line (letters only, at most 16): a keyword test that reads a bounded prefix. */
@@ -173,7 +288,11 @@ function firstAdded<T>(patch: string | undefined, test: (line: string) => T | un
 }
 
 /** The first added (`+`) or removed (`-`) line of a patch that `test` recognises, reading at most MAX_PATCH_SCAN_CHARS. */
-function firstChanged<T>(patch: string | undefined, sign: '+' | '-', test: (line: string) => T | undefined): T | undefined {
+function firstChanged<T>(
+  patch: string | undefined,
+  sign: '+' | '-',
+  test: (line: string) => T | undefined,
+): T | undefined {
   if (patch === undefined) return undefined;
   const text = patch.length > MAX_PATCH_SCAN_CHARS ? patch.slice(0, MAX_PATCH_SCAN_CHARS) : patch;
   let start = 0;

@@ -22,7 +22,11 @@ export async function evaluatePolicy(change: Change, policy: Policy): Promise<Ev
   }
   const risk: RiskAssessment =
     assessed instanceof Error
-      ? { level: 'critical', own: 'critical', signals: [{ signal: 'error', level: 'critical', detail: `the risk assessment failed: ${assessed.message}` }] }
+      ? {
+          level: 'critical',
+          own: 'critical',
+          signals: [{ signal: 'error', level: 'critical', detail: `the risk assessment failed: ${assessed.message}` }],
+        }
       : assessed;
 
   const gates = await Promise.all([
@@ -34,12 +38,26 @@ export async function evaluatePolicy(change: Change, policy: Policy): Promise<Ev
     }),
     guard('cost', 'Cost', () => evaluateCostGate(change, policy.cost)),
     // a governed pull request always brings its proposal facts; a change judged on its own (the CLI) may (`"proposal": {}`)
-    ...(change.proposal ? [guard('resilience', 'Resilience', () => resilience(change, change.proposal!, risk.level, policy))] : []),
-    ...(change.freeze !== undefined ? [guard('circuit-breaker', 'Circuit breaker', () => evaluateBreakerGate(change.freeze ?? null, policy.circuitBreaker))] : []),
+    ...(change.proposal
+      ? [guard('resilience', 'Resilience', () => resilience(change, change.proposal!, risk.level, policy))]
+      : []),
+    ...(change.freeze !== undefined
+      ? [
+          guard('circuit-breaker', 'Circuit breaker', () =>
+            evaluateBreakerGate(change.freeze ?? null, policy.circuitBreaker),
+          ),
+        ]
+      : []),
   ]);
 
   const conclusion = concludeGates(gates);
-  return { policyId: policy.id ?? policy.extends ?? 'policy', conclusion, title: titleFor(conclusion, gates, risk), gates, risk };
+  return {
+    policyId: policy.id ?? policy.extends ?? 'policy',
+    conclusion,
+    title: titleFor(conclusion, gates, risk),
+    gates,
+    risk,
+  };
 }
 
 /** The resilience gate on what was derived from the change (here, from its files, when the facts carry no derivation). */
@@ -55,12 +73,14 @@ export function concludeGates(gates: GateResult[]): Conclusion {
 }
 
 function titleFor(conclusion: Conclusion, gates: GateResult[], risk: RiskAssessment): string {
-  const named = (outcome: GateResult['outcome']) => gates.filter((g) => g.outcome === outcome).map((g) => g.title.toLowerCase());
+  const named = (outcome: GateResult['outcome']) =>
+    gates.filter((g) => g.outcome === outcome).map((g) => g.title.toLowerCase());
   if (conclusion === 'failure') {
     const failed = named('failed');
     return `${failed.length} of ${gates.length} gates failed: ${failed.join(', ')}`;
   }
-  if (conclusion === 'action_required') return `Needs a human approval: ${named('needs_approval').join(', ')} (risk ${risk.level})`;
+  if (conclusion === 'action_required')
+    return `Needs a human approval: ${named('needs_approval').join(', ')} (risk ${risk.level})`;
   return `All ${gates.length} gates passed (risk ${risk.level})`;
 }
 

@@ -18,11 +18,16 @@ const OUTCOME: Record<GateOutcome, string> = {
   needs_approval: '✋ needs approval',
 };
 
-export function explainEvaluation(evaluation: Evaluation, about: { policySource?: string; traceId?: string } = {}): CheckText {
+export function explainEvaluation(
+  evaluation: Evaluation,
+  about: { policySource?: string; traceId?: string } = {},
+): CheckText {
   const { risk } = evaluation;
   const lines: string[] = [];
   const declared = risk.declared ? `, declared by the agent: ${risk.declared}` : '';
-  lines.push(`**Policy \`${evaluation.policyId}\`**${about.policySource ? ` from ${about.policySource}` : ''} · risk **${risk.level}** (AAOE's assessment: ${risk.own}${declared})`);
+  lines.push(
+    `**Policy \`${evaluation.policyId}\`**${about.policySource ? ` from ${about.policySource}` : ''} · risk **${risk.level}** (AAOE's assessment: ${risk.own}${declared})`,
+  );
   lines.push('');
   lines.push('| Gate | Result | Why |');
   lines.push('| --- | --- | --- |');
@@ -53,7 +58,9 @@ export function explainInvalidPolicy(problems: PolicyError[]): CheckText {
     '',
     '| Where | Problem | Fix |',
     '| --- | --- | --- |',
-    ...problems.map((p) => `| \`${p.file}:${p.line}:${p.column}\` (${cell(p.path)}) | ${cell(p.message)} | ${cell(p.hint)} |`),
+    ...problems.map(
+      (p) => `| \`${p.file}:${p.line}:${p.column}\` (${cell(p.path)}) | ${cell(p.message)} | ${cell(p.hint)} |`,
+    ),
     '',
     'Fix the file on the default branch, then re-run this check. `npx aaoe policy validate .github/aaoe.yml` shows the same errors locally.',
   ];
@@ -87,7 +94,10 @@ export function explainIncomplete(text: CheckText, missing: { listed: number; to
   const n = (x: number) => x.toLocaleString('en-US');
   return {
     title: `GitHub lists ${n(missing.listed)} of its ${n(missing.total)} files: the rest were never judged`,
-    summary: withPreamble(text.summary, `### Files not judged\n\nGitHub lists at most 3,000 files of a pull request; this one changes ${n(missing.total)}, so ${n(missing.total - missing.listed)} of them were never seen by the gates, and a change AAOE cannot see whole does not pass. Split it into smaller pull requests.`),
+    summary: withPreamble(
+      text.summary,
+      `### Files not judged\n\nGitHub lists at most 3,000 files of a pull request; this one changes ${n(missing.total)}, so ${n(missing.total - missing.listed)} of them were never seen by the gates, and a change AAOE cannot see whole does not pass. Split it into smaller pull requests.`,
+    ),
   };
 }
 
@@ -98,6 +108,7 @@ function cell(text: string): string {
 
 function truncate(summary: string): string {
   if (summary.length <= SUMMARY_LIMIT) return summary;
-  const note = '\n\n… (truncated: the full explanation is longer than GitHub allows; run `aaoe policy evaluate` to see it all)';
+  const note =
+    '\n\n… (truncated: the full explanation is longer than GitHub allows; run `aaoe policy evaluate` to see it all)';
   return summary.slice(0, SUMMARY_LIMIT - note.length) + note;
 }

@@ -67,11 +67,28 @@ function decideFromFacts(facts: GovernanceFacts): Governance {
     return { governed: true, isAgent: true, reason: `opened by AAOE (${author.login})`, agent: AAOE_AGENT };
   }
   const known = agentOfAccount(author);
-  if (known) return { governed: true, isAgent: true, reason: `opened by ${author.login}, ${known.displayName}`, agent: known.name };
+  if (known)
+    return {
+      governed: true,
+      isAgent: true,
+      reason: `opened by ${author.login}, ${known.displayName}`,
+      agent: known.name,
+    };
   const listed = listedAgent(author, facts.agents);
-  if (listed) return { governed: true, isAgent: true, reason: `opened by ${author.login}, listed as an agent (${listed})`, agent: author.login };
+  if (listed)
+    return {
+      governed: true,
+      isAgent: true,
+      reason: `opened by ${author.login}, listed as an agent (${listed})`,
+      agent: author.login,
+    };
   if (author.type === 'Bot' && !(facts.exemptBots ?? []).some((b) => b.toLowerCase() === login)) {
-    return { governed: true, isAgent: true, reason: `opened by ${author.login}, a Bot account (every Bot author is governed unless \`governance.exemptBots\` names it)`, agent: author.login };
+    return {
+      governed: true,
+      isAgent: true,
+      reason: `opened by ${author.login}, a Bot account (every Bot author is governed unless \`governance.exemptBots\` names it)`,
+      agent: author.login,
+    };
   }
   const label = facts.triggerLabel.toLowerCase();
   if (facts.labels.some((l) => l.toLowerCase() === label)) {
@@ -82,9 +99,16 @@ function decideFromFacts(facts: GovernanceFacts): Governance {
   if (byCommit) return { governed: true, isAgent: true, reason: byCommit.reason, agent: byCommit.agent };
   if (facts.labelledBefore === undefined) return { governed: 'unknown', need: 'labelHistory' };
   if (facts.labelledBefore) {
-    return { governed: true, isAgent: false, reason: `carried the \`${facts.triggerLabel}\` label once (removing it does not end governance)` };
+    return {
+      governed: true,
+      isAgent: false,
+      reason: `carried the \`${facts.triggerLabel}\` label once (removing it does not end governance)`,
+    };
   }
-  const who = author.type === 'Bot' ? `${author.login}, a Bot the policy exempts (\`governance.exemptBots\`)` : `${author.login}, who is not an agent`;
+  const who =
+    author.type === 'Bot'
+      ? `${author.login}, a Bot the policy exempts (\`governance.exemptBots\`)`
+      : `${author.login}, who is not an agent`;
   return {
     governed: false,
     reason: `This pull request was opened by ${who}; none of its commits is an agent's (by account, email or \`Co-authored-by:\` trailer), and it never carried the \`${facts.triggerLabel}\` label.`,
@@ -97,25 +121,51 @@ function decideFromFacts(facts: GovernanceFacts): Governance {
  * (by email: a trailer's name is free text). A Bot commit author is not enough on its own (formatters and
  * dependency bots commit to people's branches): the Bot default is for pull request authors.
  */
-export function agentInCommits(commits: readonly CommitFacts[], agents: readonly string[]): { agent: string; reason: string } | undefined {
+export function agentInCommits(
+  commits: readonly CommitFacts[],
+  agents: readonly string[],
+): { agent: string; reason: string } | undefined {
   for (const commit of commits.slice(0, MAX_COMMITS)) {
     const short = commit.sha.slice(0, 7);
-    for (const [role, person] of [['authored', commit.author], ['committed', commit.committer]] as const) {
+    for (const [role, person] of [
+      ['authored', commit.author],
+      ['committed', commit.committer],
+    ] as const) {
       if (person.account) {
         const known = agentOfAccount(person.account);
-        if (known) return { agent: known.name, reason: `commit ${short} was ${role} by ${person.account.login}, ${known.displayName}` };
+        if (known)
+          return {
+            agent: known.name,
+            reason: `commit ${short} was ${role} by ${person.account.login}, ${known.displayName}`,
+          };
         const listed = listedAgent(person.account, agents);
-        if (listed) return { agent: person.account.login, reason: `commit ${short} was ${role} by ${person.account.login}, listed as an agent (${listed})` };
+        if (listed)
+          return {
+            agent: person.account.login,
+            reason: `commit ${short} was ${role} by ${person.account.login}, listed as an agent (${listed})`,
+          };
       }
       const byEmail = agentOfEmail(person.email);
-      if (byEmail) return { agent: byEmail.name, reason: `commit ${short} was ${role} as ${byEmail.displayName} (${person.email.toLowerCase()})` };
+      if (byEmail)
+        return {
+          agent: byEmail.name,
+          reason: `commit ${short} was ${role} as ${byEmail.displayName} (${person.email.toLowerCase()})`,
+        };
     }
     for (const email of coAuthorEmails(commit.message)) {
       const known = agentOfEmail(email);
-      if (known) return { agent: known.name, reason: `commit ${short} carries a \`Co-authored-by:\` trailer of ${known.displayName} (${email})` };
+      if (known)
+        return {
+          agent: known.name,
+          reason: `commit ${short} carries a \`Co-authored-by:\` trailer of ${known.displayName} (${email})`,
+        };
       const login = noreplyLogin(email);
       const listed = login === undefined ? undefined : listedAgent({ login }, agents);
-      if (listed) return { agent: login!, reason: `commit ${short} carries a \`Co-authored-by:\` trailer of ${login}, listed as an agent (${listed})` };
+      if (listed)
+        return {
+          agent: login!,
+          reason: `commit ${short} carries a \`Co-authored-by:\` trailer of ${login}, listed as an agent (${listed})`,
+        };
     }
   }
   return undefined;
@@ -141,7 +191,10 @@ export function listedAgent(user: { login: string; id?: number }, agents: readon
 export const HUMAN_ONLY_VERBS: ReadonlySet<string> = new Set(['approve', 'rollback', 'resume']);
 
 /** Why an account counts as an agent (a Bot, a catalogue agent's account, or one the policy's `agents` lists), or undefined for a person. */
-export function agentIdentity(user: { login: string; type: string; id?: number }, policy: { agents: readonly string[] }): string | undefined {
+export function agentIdentity(
+  user: { login: string; type: string; id?: number },
+  policy: { agents: readonly string[] },
+): string | undefined {
   if (user.type !== 'User') return `a ${user.type} account`;
   const known = agentOfAccount(user);
   if (known) return `${known.displayName}, a known coding agent`;

@@ -1,8 +1,29 @@
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type YAMLError } from 'yaml';
+import {
+  LineCounter,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  type Document,
+  type Node,
+  type YAMLError,
+} from 'yaml';
 import { z } from 'zod';
 import type { Presets } from './presets.js';
 import { Policy, type PolicyInput } from './schema.js';
-import { deref, describe, dotted, firstLine, keyName, locator, sortErrors, valueAt, type Locate, type Position } from './yaml-nodes.js';
+import {
+  deref,
+  describe,
+  dotted,
+  firstLine,
+  keyName,
+  locator,
+  sortErrors,
+  valueAt,
+  type Locate,
+  type Position,
+} from './yaml-nodes.js';
 
 /**
  * Policy files: YAML -> the policy as written -> the resolved policy, with `line:col`, the path and the fix
@@ -37,7 +58,8 @@ export type PolicyAsWritten = DeepPartial<PolicyInput>;
 /** What `resolvePolicy` takes: a policy as written and, when it came from a file, where its parts are. */
 export type PolicySource = { policy: PolicyAsWritten; file?: string; locate?: Locate };
 
-export type PolicyLoad = { ok: true; policy: PolicyAsWritten; file: string; locate: Locate } | { ok: false; errors: PolicyError[] };
+export type PolicyLoad =
+  { ok: true; policy: PolicyAsWritten; file: string; locate: Locate } | { ok: false; errors: PolicyError[] };
 export type PolicyResolve = { ok: true; policy: Policy } | { ok: false; errors: PolicyError[] };
 
 /** `file:line:col: message (at path). Fix: hint`, on one line. */
@@ -56,15 +78,31 @@ const EMPTY_HINT = 'write a policy, for example `extends: standard`';
  */
 export function loadPolicy(text: string, file: string): PolicyLoad {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: true, merge: true, logLevel: 'error' });
+  const docs = parseAllDocuments(text, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: true,
+    merge: true,
+    logLevel: 'error',
+  });
   const at = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
-  const error = (offset: number, path: readonly PropertyKey[], message: string, hint: string): PolicyError => ({ file, ...at(offset), path: dotted(path), message, hint });
+  const error = (offset: number, path: readonly PropertyKey[], message: string, hint: string): PolicyError => ({
+    file,
+    ...at(offset),
+    path: dotted(path),
+    message,
+    hint,
+  });
 
   const doc = docs[0];
-  if (!doc) return { ok: false, errors: [{ file, line: 1, column: 1, path: '(root)', message: 'the file is empty', hint: EMPTY_HINT }] };
+  if (!doc)
+    return {
+      ok: false,
+      errors: [{ file, line: 1, column: 1, path: '(root)', message: 'the file is empty', hint: EMPTY_HINT }],
+    };
 
   const nodes = collectNodes(doc);
   const errors: PolicyError[] = [];
@@ -74,7 +112,14 @@ export function loadPolicy(text: string, file: string): PolicyLoad {
   for (const extra of docs.slice(1)) {
     const c = extra.contents;
     if (extra.errors.length === 0 && (c === null || (isScalar(c) && c.value === null && c.source === ''))) continue; // a trailing `---`
-    errors.push(error(extra.range[0], [], 'a second YAML document (after `---`)', 'keep one policy per file: remove the `---` and what follows'));
+    errors.push(
+      error(
+        extra.range[0],
+        [],
+        'a second YAML document (after `---`)',
+        'keep one policy per file: remove the `---` and what follows',
+      ),
+    );
   }
 
   // A syntax error makes the rest of the document unreliable: report the syntax errors (one per line, as
@@ -95,19 +140,40 @@ export function loadPolicy(text: string, file: string): PolicyLoad {
   for (const w of doc.warnings) {
     if (w.code !== 'TAG_RESOLVE_FAILED') continue;
     const tag = /tag: (\S+)/.exec(firstLine(w.message))?.[1] ?? 'tag';
-    errors.push(error(w.pos[0], pathAt(nodes, w.pos[0]), `unknown YAML tag ${tag}`, `remove \`${tag}\`: a policy holds plain values`));
+    errors.push(
+      error(
+        w.pos[0],
+        pathAt(nodes, w.pos[0]),
+        `unknown YAML tag ${tag}`,
+        `remove \`${tag}\`: a policy holds plain values`,
+      ),
+    );
   }
   let unreadable = false;
   for (const { node, path } of nodes) {
     if (isAlias(node) && deref(doc, node) === undefined) {
       unreadable = true;
-      errors.push(error(node.range?.[0] ?? 0, path, `the alias *${node.source} refers to no anchor`, `set the anchor (\`&${node.source}\`) on a value earlier in the file, or write the value here`));
+      errors.push(
+        error(
+          node.range?.[0] ?? 0,
+          path,
+          `the alias *${node.source} refers to no anchor`,
+          `set the anchor (\`&${node.source}\`) on a value earlier in the file, or write the value here`,
+        ),
+      );
     }
     if (!isMap(node)) continue;
     for (const pair of node.items) {
       if (pair.key === null || isScalar(pair.key)) continue;
       unreadable = true;
-      errors.push(error((pair.key as Node).range?.[0] ?? 0, path, 'a key must be a plain name, found a list or mapping', 'write `name: value`, with a name the schema allows at this level'));
+      errors.push(
+        error(
+          (pair.key as Node).range?.[0] ?? 0,
+          path,
+          'a key must be a plain name, found a list or mapping',
+          'write `name: value`, with a name the schema allows at this level',
+        ),
+      );
     }
   }
   if (unreadable) return { ok: false, errors: sortErrors(errors) };
@@ -116,7 +182,14 @@ export function loadPolicy(text: string, file: string): PolicyLoad {
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    errors.push(error(doc.contents?.range?.[0] ?? 0, [], `the document cannot be read: ${(e as Error).message}`, 'use fewer aliases: write the values out'));
+    errors.push(
+      error(
+        doc.contents?.range?.[0] ?? 0,
+        [],
+        `the document cannot be read: ${(e as Error).message}`,
+        'use fewer aliases: write the values out',
+      ),
+    );
     return { ok: false, errors: sortErrors(errors) };
   }
   const rootOffset = doc.contents?.range?.[0] ?? 0;
@@ -125,10 +198,9 @@ export function loadPolicy(text: string, file: string): PolicyLoad {
     return { ok: false, errors: sortErrors(errors) };
   }
   if (!isPlainObject(value)) {
-    const hint =
-      Array.isArray(value)
-        ? `a policy is a mapping, not a list: remove the leading \`- \` and write keys such as ${allowedKeys([]).join(', ')}`
-        : (colonWithoutSpace(value) ?? `a policy is a mapping of keys: ${allowedKeys([]).join(', ')}`);
+    const hint = Array.isArray(value)
+      ? `a policy is a mapping, not a list: remove the leading \`- \` and write keys such as ${allowedKeys([]).join(', ')}`
+      : (colonWithoutSpace(value) ?? `a policy is a mapping of keys: ${allowedKeys([]).join(', ')}`);
     errors.push(error(rootOffset, [], `a policy is a mapping of keys, found ${describe(value)}`, hint));
     return { ok: false, errors: sortErrors(errors) };
   }
@@ -160,7 +232,19 @@ export function resolvePolicy(source: PolicySource, presets: Presets): PolicyRes
   const locate: Locate = source.locate ?? (() => ({ line: 1, column: 1 }));
   const input: unknown = source.policy;
   if (!isPlainObject(input)) {
-    return { ok: false, errors: [{ file, line: 1, column: 1, path: '(root)', message: `a policy is a mapping of keys, found ${describe(input)}`, hint: `write keys such as ${allowedKeys([]).join(', ')}` }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          path: '(root)',
+          message: `a policy is a mapping of keys, found ${describe(input)}`,
+          hint: `write keys such as ${allowedKeys([]).join(', ')}`,
+        },
+      ],
+    };
   }
   const written = PolicyAsWrittenSchema.safeParse(input);
   if (!written.success) return { ok: false, errors: issuesToErrors(written.error.issues, input, file, locate) };
@@ -180,7 +264,10 @@ export function resolvePolicy(source: PolicySource, presets: Presets): PolicyRes
             ...locate(['extends']),
             path: 'extends',
             message: `unknown preset "${name}"`,
-            hint: names.length === 0 ? 'remove `extends`: no presets are available' : `${typo ? `did you mean "${typo}"? ` : ''}available presets: ${names.join(', ')}`,
+            hint:
+              names.length === 0
+                ? 'remove `extends`: no presets are available'
+                : `${typo ? `did you mean "${typo}"? ` : ''}available presets: ${names.join(', ')}`,
           },
         ],
       };
@@ -192,12 +279,17 @@ export function resolvePolicy(source: PolicySource, presets: Presets): PolicyRes
   return { ok: true, policy: parsed.data };
 }
 
-function mergePolicies(base: Record<string, unknown>, over: Record<string, unknown>, prefix: string): Record<string, unknown> {
+function mergePolicies(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+  prefix: string,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const path = prefix ? `${prefix}.${key}` : key;
     const prior = out[key];
-    if (Array.isArray(value) && Array.isArray(prior) && UNION_LISTS.has(path)) out[key] = [...new Set([...prior, ...value])];
+    if (Array.isArray(value) && Array.isArray(prior) && UNION_LISTS.has(path))
+      out[key] = [...new Set([...prior, ...value])];
     else if (isPlainObject(value) && isPlainObject(prior)) out[key] = mergePolicies(prior, value, path);
     else out[key] = value;
   }
@@ -210,7 +302,9 @@ function mergePolicies(base: Record<string, unknown>, over: Record<string, unkno
 function asWritten(schema: z.ZodType): z.ZodType {
   const inner = unwrap(schema);
   if (inner instanceof z.ZodObject) {
-    const shape = Object.fromEntries(Object.entries(inner.shape as Record<string, z.ZodType>).map(([key, s]) => [key, asWritten(s).optional()]));
+    const shape = Object.fromEntries(
+      Object.entries(inner.shape as Record<string, z.ZodType>).map(([key, s]) => [key, asWritten(s).optional()]),
+    );
     return z.strictObject(shape);
   }
   if (inner instanceof z.ZodArray) return z.array(asWritten(inner.element as z.ZodType));
@@ -242,7 +336,8 @@ function knownPrefix(path: readonly PropertyKey[]): PropertyKey[] {
   for (const segment of path) {
     const schema = schemaAt(out);
     const known =
-      (schema instanceof z.ZodObject && Object.hasOwn(schema.shape, String(segment))) || (schema instanceof z.ZodArray && typeof segment === 'number');
+      (schema instanceof z.ZodObject && Object.hasOwn(schema.shape, String(segment))) ||
+      (schema instanceof z.ZodArray && typeof segment === 'number');
     if (!known) break;
     out.push(segment);
   }
@@ -270,7 +365,14 @@ function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
   return s;
 }
 
-type Check = { check?: string; value?: unknown; inclusive?: boolean; minimum?: number; maximum?: number; error?: unknown };
+type Check = {
+  check?: string;
+  value?: unknown;
+  inclusive?: boolean;
+  minimum?: number;
+  maximum?: number;
+  error?: unknown;
+};
 
 /** A check's own message: zod keeps it as a function of the issue. */
 function messageOf(error: unknown): string | undefined {
@@ -324,12 +426,23 @@ function expectedText(schema: z.ZodType | undefined): string {
 // ---------------------------------------------------------------------------------------------------
 // Schema issues -> errors.
 
-function issuesToErrors(issues: readonly z.core.$ZodIssue[], value: unknown, file: string, locate: Locate): PolicyError[] {
+function issuesToErrors(
+  issues: readonly z.core.$ZodIssue[],
+  value: unknown,
+  file: string,
+  locate: Locate,
+): PolicyError[] {
   const errors: PolicyError[] = [];
   for (const issue of issues) {
     const path = issue.path;
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) errors.push({ file, ...locate([...path, key], { key: true }), path: dotted([...path, key]), ...unknownKey(key, path) });
+      for (const key of issue.keys)
+        errors.push({
+          file,
+          ...locate([...path, key], { key: true }),
+          path: dotted([...path, key]),
+          ...unknownKey(key, path),
+        });
       continue;
     }
     const found = valueAt(value, path);
@@ -347,50 +460,90 @@ function unknownKey(key: string, parent: readonly PropertyKey[]): { message: str
   const homes = homesOf(key).filter((h) => h !== (dotted(parent) === '(root)' ? '(top level)' : dotted(parent)));
   const list = `allowed keys${where || ' at the top level'}: ${allowed.join(', ')}`;
   if (typo) return { message: `unknown key "${key}"${where}`, hint: `did you mean "${typo}"? ${capitalize(list)}` };
-  if (homes.length) return { message: `unknown key "${key}"${where}`, hint: `"${key}" belongs under ${homes.join(' or ')}: move it there. ${capitalize(list)}` };
+  if (homes.length)
+    return {
+      message: `unknown key "${key}"${where}`,
+      hint: `"${key}" belongs under ${homes.join(' or ')}: move it there. ${capitalize(list)}`,
+    };
   return { message: `unknown key "${key}"${where}`, hint: `remove it, or use one of the ${list}` };
 }
 
-function describeIssue(issue: z.core.$ZodIssue, found: unknown, path: readonly PropertyKey[]): { message: string; hint: string } {
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  found: unknown,
+  path: readonly PropertyKey[],
+): { message: string; hint: string } {
   const schema = schemaAt(path);
   const expected = expectedText(schema);
   const last = path.at(-1);
-  const name = last === undefined ? 'the policy' : typeof last === 'number' ? `entry ${last} of ${dotted(path.slice(0, -1))}` : String(last);
+  const name =
+    last === undefined
+      ? 'the policy'
+      : typeof last === 'number'
+        ? `entry ${last} of ${dotted(path.slice(0, -1))}`
+        : String(last);
   const removal = typeof last === 'number' ? 'remove the entry' : 'remove the key';
   switch (issue.code) {
     case 'invalid_type': {
       if (found === undefined) {
         const parent = path.slice(0, -1);
-        return { message: `missing required key "${String(last)}"${parent.length ? ` in ${dotted(parent)}` : ''}`, hint: `add \`${String(last)}:\` with ${expected}` };
+        return {
+          message: `missing required key "${String(last)}"${parent.length ? ` in ${dotted(parent)}` : ''}`,
+          hint: `add \`${String(last)}:\` with ${expected}`,
+        };
       }
       if (found === null) return { message: `${name} has no value`, hint: `write ${expected}, or ${removal}` };
       const kind = schema instanceof z.ZodNumber && schema.isInt ? 'an integer' : typeName(issue.expected);
-      return { message: `expected ${kind}, found ${describe(found)}`, hint: typeHint(issue.expected, found, expected, last) };
+      return {
+        message: `expected ${kind}, found ${describe(found)}`,
+        hint: typeHint(issue.expected, found, expected, last),
+      };
     }
     case 'invalid_value': {
       const allowed = issue.values.map((v) => String(v));
       const typo = typeof found === 'string' ? closest(found, allowed) : undefined;
-      return { message: `${describe(found)} is not an allowed value`, hint: `${typo ? `did you mean "${typo}"? ` : ''}use one of: ${allowed.join(', ')}` };
+      return {
+        message: `${describe(found)} is not an allowed value`,
+        hint: `${typo ? `did you mean "${typo}"? ` : ''}use one of: ${allowed.join(', ')}`,
+      };
     }
     case 'too_small':
-      if (issue.origin === 'string') return { message: issue.message.startsWith('Too small') ? 'an empty string is not allowed' : issue.message, hint: `write ${expected}, or ${removal}` };
-      if (issue.origin === 'array' || issue.origin === 'set') return { message: `needs at least ${String(issue.minimum)} entries`, hint: `add entries, or ${removal}` };
+      if (issue.origin === 'string')
+        return {
+          message: issue.message.startsWith('Too small') ? 'an empty string is not allowed' : issue.message,
+          hint: `write ${expected}, or ${removal}`,
+        };
+      if (issue.origin === 'array' || issue.origin === 'set')
+        return { message: `needs at least ${String(issue.minimum)} entries`, hint: `add entries, or ${removal}` };
       return { message: `${describe(found)} is too small`, hint: `use ${expected}` };
     case 'too_big':
-      if (issue.origin === 'string') return { message: `${describe(found)} is longer than ${String(issue.maximum)} characters`, hint: `use ${expected}` };
-      if (issue.origin === 'array' || issue.origin === 'set') return { message: `has more than ${String(issue.maximum)} entries`, hint: 'remove entries' };
+      if (issue.origin === 'string')
+        return {
+          message: `${describe(found)} is longer than ${String(issue.maximum)} characters`,
+          hint: `use ${expected}`,
+        };
+      if (issue.origin === 'array' || issue.origin === 'set')
+        return { message: `has more than ${String(issue.maximum)} entries`, hint: 'remove entries' };
       return { message: `${describe(found)} is too large`, hint: `use ${expected}` };
     case 'invalid_format': {
-      const pattern = issue.format === 'regex' && 'pattern' in issue && typeof issue.pattern === 'string' ? issue.pattern : undefined;
+      const pattern =
+        issue.format === 'regex' && 'pattern' in issue && typeof issue.pattern === 'string' ? issue.pattern : undefined;
       let example = '';
       if (typeof found === 'string' && pattern) {
-        const candidate = found.trim().toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+        const candidate = found
+          .trim()
+          .toLowerCase()
+          .replace(/[^a-z0-9-]+/g, '-')
+          .replace(/^-+|-+$/g, '');
         if (candidate && safeTest(pattern, candidate)) example = ` (for example "${candidate}")`;
       }
       return { message: `${describe(found)} is not in the expected form`, hint: `write ${issue.message}${example}` };
     }
     default:
-      return { message: issue.message, hint: `write ${expected} (the JSON Schema in schemas/aaoe.schema.json lists what each key takes)` };
+      return {
+        message: issue.message,
+        hint: `write ${expected} (the JSON Schema in schemas/aaoe.schema.json lists what each key takes)`,
+      };
   }
 }
 
@@ -400,7 +553,8 @@ function typeHint(type: string, found: unknown, expected: string, last: Property
     if (type === 'object' && fixed) return fixed;
     if (type === 'number' || type === 'int') {
       const n = Number(found.replace(/[%$€,_\s]/g, ''));
-      if (found.trim() !== '' && Number.isFinite(n)) return `write ${n} as a plain number, without quotes or units (${expected})`;
+      if (found.trim() !== '' && Number.isFinite(n))
+        return `write ${n} as a plain number, without quotes or units (${expected})`;
     }
     if (type === 'boolean' && /^(yes|no|y|n|on|off|true|false)$/i.test(found)) {
       return `write true or false without quotes: "${found}" is a string${/^(true|false)$/i.test(found) ? '' : ' in YAML 1.2'}`;
@@ -420,7 +574,14 @@ function colonWithoutSpace(value: unknown): string | undefined {
 }
 
 function typeName(type: string): string {
-  const names: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', int: 'an integer', boolean: 'true or false' };
+  const names: Record<string, string> = {
+    object: 'a mapping',
+    array: 'a list',
+    string: 'a string',
+    number: 'a number',
+    int: 'an integer',
+    boolean: 'true or false',
+  };
   return names[type] ?? `a ${type}`;
 }
 
@@ -467,11 +628,6 @@ function pathAt(nodes: Walked[], offset: number): PropertyKey[] {
   return best?.path ?? [];
 }
 
-
-
-
-
-
 type Found = { offset: number; path: PropertyKey[]; message: string; hint: string };
 
 function duplicateKeys(nodes: Walked[], at: (offset: number) => Position): Found[] {
@@ -506,7 +662,8 @@ function describeSyntaxError(e: YAMLError, nodes: Walked[], at: (offset: number)
     let best: Walked | undefined;
     for (const w of nodes) {
       const r = w.node.range;
-      if (r && test(w.node) && r[0] < offset && offset <= r[1] && (!best || r[0] > (best.node.range?.[0] ?? 0))) best = w;
+      if (r && test(w.node) && r[0] < offset && offset <= r[1] && (!best || r[0] > (best.node.range?.[0] ?? 0)))
+        best = w;
     }
     return best;
   };
@@ -538,9 +695,19 @@ function describeSyntaxError(e: YAMLError, nodes: Walked[], at: (offset: number)
     }
   }
   if (e.code === 'DUPLICATE_KEY') {
-    return { offset, path: pathAt(nodes, offset), message: 'duplicate key', hint: 'keep one of the two entries: YAML would silently keep only the last one' };
+    return {
+      offset,
+      path: pathAt(nodes, offset),
+      message: 'duplicate key',
+      hint: 'keep one of the two entries: YAML would silently keep only the last one',
+    };
   }
-  return { offset, path: knownPrefix(pathAt(nodes, offset)), message: `YAML syntax error: ${text}`, hint: syntaxHint(e.code, text) };
+  return {
+    offset,
+    path: knownPrefix(pathAt(nodes, offset)),
+    message: `YAML syntax error: ${text}`,
+    hint: syntaxHint(e.code, text),
+  };
 }
 
 function syntaxHint(code: string, text: string): string {
@@ -585,19 +752,14 @@ function syntaxHint(code: string, text: string): string {
 // ---------------------------------------------------------------------------------------------------
 // Small helpers.
 
-
 function position(at: (offset: number) => Position, node: Node): string {
   const { line, column } = at(node.range?.[0] ?? 0);
   return `${line}:${column}`;
 }
 
-
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
-
-
-
 
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);

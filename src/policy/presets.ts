@@ -19,14 +19,19 @@ const PRESET_NAME = /^[a-z0-9][a-z0-9-]*$/;
 export function loadPresets(dir: string = join(packageRoot(), 'policies')): Presets {
   const presets = new Map<string, PolicyAsWritten>();
   const none: Presets = new Map();
-  for (const entry of readdirSync(dir).filter((f) => f.endsWith('.yml')).sort()) {
+  for (const entry of readdirSync(dir)
+    .filter((f) => f.endsWith('.yml'))
+    .sort()) {
     const file = join(dir, entry);
     const name = basename(entry, '.yml');
-    if (!PRESET_NAME.test(name)) throw new Error(`preset ${file}: the file name must be a preset name (lowercase letters, digits and dashes)`);
+    if (!PRESET_NAME.test(name))
+      throw new Error(`preset ${file}: the file name must be a preset name (lowercase letters, digits and dashes)`);
     const loaded = loadPolicy(readFileSync(file, 'utf8'), file);
     if (!loaded.ok) throw new Error(`invalid preset ${file}:\n${loaded.errors.map(formatPolicyError).join('\n')}`);
     if (loaded.policy.extends !== undefined || loaded.policy._extends !== undefined) {
-      throw new Error(`preset ${file} builds on "${loaded.policy.extends ?? loaded.policy._extends}": presets stand alone`);
+      throw new Error(
+        `preset ${file} builds on "${loaded.policy.extends ?? loaded.policy._extends}": presets stand alone`,
+      );
     }
     const resolved = resolvePolicy(loaded, none);
     if (!resolved.ok) throw new Error(`invalid preset ${file}:\n${resolved.errors.map(formatPolicyError).join('\n')}`);

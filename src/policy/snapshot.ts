@@ -48,10 +48,22 @@ export type SnapshotCheck =
 export function checkSnapshotReads(reads: SnapshotReads): SnapshotCheck {
   const { judgedHead, before, after } = reads;
   if (before.headSha !== judgedHead) {
-    return { outcome: 'superseded', headSha: before.headSha, reason: `the head is ${short(before.headSha)} now, not ${short(judgedHead)}` };
+    return {
+      outcome: 'superseded',
+      headSha: before.headSha,
+      reason: `the head is ${short(before.headSha)} now, not ${short(judgedHead)}`,
+    };
   }
-  if (after.headSha !== before.headSha) return { outcome: 'moved', reason: `the head moved from ${short(before.headSha)} to ${short(after.headSha)} while its files were listed` };
-  if (after.baseRef !== before.baseRef) return { outcome: 'moved', reason: `the base changed from ${before.baseRef} to ${after.baseRef} while the files were listed` };
+  if (after.headSha !== before.headSha)
+    return {
+      outcome: 'moved',
+      reason: `the head moved from ${short(before.headSha)} to ${short(after.headSha)} while its files were listed`,
+    };
+  if (after.baseRef !== before.baseRef)
+    return {
+      outcome: 'moved',
+      reason: `the base changed from ${before.baseRef} to ${after.baseRef} while the files were listed`,
+    };
   return { outcome: 'pinned' };
 }
 
@@ -59,7 +71,9 @@ export type Completeness = { complete: true } | { complete: false; listed: numbe
 
 /** GitHub lists at most 3,000 files of a pull request: a diff with more was never seen whole. */
 export function checkCompleteness(snapshot: Pick<PullRequestSnapshot, 'files' | 'changedFiles'>): Completeness {
-  return snapshot.files.length < snapshot.changedFiles ? { complete: false, listed: snapshot.files.length, total: snapshot.changedFiles } : { complete: true };
+  return snapshot.files.length < snapshot.changedFiles
+    ? { complete: false, listed: snapshot.files.length, total: snapshot.changedFiles }
+    : { complete: true };
 }
 
 export type DeployTarget =
@@ -72,8 +86,12 @@ export type DeployTarget =
  */
 export function decideDeployTarget(baseRef: string, defaultBranch: string, branches: readonly string[]): DeployTarget {
   if (baseRef !== '' && baseRef === defaultBranch) return { deployable: true, why: 'the default branch' };
-  if (baseRef !== '' && branches.includes(baseRef)) return { deployable: true, why: 'a deploy branch named in `deployment.branches`' };
-  const allowed = [defaultBranch, ...branches].filter((b) => b !== '').map((b) => `\`${b}\``).join(', ');
+  if (baseRef !== '' && branches.includes(baseRef))
+    return { deployable: true, why: 'a deploy branch named in `deployment.branches`' };
+  const allowed = [defaultBranch, ...branches]
+    .filter((b) => b !== '')
+    .map((b) => `\`${b}\``)
+    .join(', ');
   return { deployable: false, why: `\`${baseRef}\` is not a deploy branch (${allowed || 'none known'})` };
 }
 
@@ -93,7 +111,10 @@ export type MergeDeploy = { deploy: true } | { deploy: false; reason: string };
 /** A merge is deployed only when it merged the judged head into a deploy branch. */
 export function decideMergeDeploy(facts: MergeFacts): MergeDeploy {
   if (facts.judgedHead === undefined || facts.mergedHead !== facts.judgedHead) {
-    return { deploy: false, reason: `merged head ${short(facts.mergedHead)} is not the judged head ${short(facts.judgedHead ?? 'none')}: not deployed` };
+    return {
+      deploy: false,
+      reason: `merged head ${short(facts.mergedHead)} is not the judged head ${short(facts.judgedHead ?? 'none')}: not deployed`,
+    };
   }
   const target = decideDeployTarget(facts.baseRef, facts.defaultBranch, facts.branches);
   return target.deployable ? { deploy: true } : { deploy: false, reason: `merged into ${target.why}: not deployed` };

@@ -52,7 +52,8 @@ function findPair(doc: Document, node: unknown, key: string, depth = 0): Pair | 
  * with `key` of its key; a path that does not exist gives its closest existing parent.
  */
 export function locator(doc: Document, at: (offset: number) => Position): Locate {
-  const start = (node: unknown): number | undefined => (node && typeof node === 'object' ? (node as Node).range?.[0] : undefined);
+  const start = (node: unknown): number | undefined =>
+    node && typeof node === 'object' ? (node as Node).range?.[0] : undefined;
   /** An empty value (`risk:` and nothing) has no position worth showing: use its key. */
   const valueOffset = (key: unknown, value: unknown): number | undefined => {
     const empty = isScalar(value) && value.value === null && !!value.range && value.range[0] === value.range[1];

@@ -31,7 +31,8 @@ export function isOpenAt(schedule: SchedulePolicy, at: Date): boolean {
 /** Why a deployment may not start at `t`, or undefined when it may. */
 function closedBecause(schedule: SchedulePolicy, t: DateTime): string | undefined {
   const freeze = schedule.freezes.find((f) => local(schedule, f.from) <= t && t < local(schedule, f.to));
-  if (freeze) return `freeze until ${local(schedule, freeze.to).toFormat("ccc d LLL yyyy HH:mm")} ${schedule.timezone}: ${freeze.reason}`;
+  if (freeze)
+    return `freeze until ${local(schedule, freeze.to).toFormat('ccc d LLL yyyy HH:mm')} ${schedule.timezone}: ${freeze.reason}`;
   if (schedule.windows.length > 0 && !schedule.windows.some((w) => inWindow(schedule, w, t))) {
     return `outside the change windows (${schedule.windows.map(describeWindow).join('; ')} ${schedule.timezone})`;
   }

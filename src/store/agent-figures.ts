@@ -27,12 +27,25 @@ export type Outcome = (typeof OUTCOMES)[number];
  * else `open` (still being proposed, judged or approved). Exhaustive over `EXECUTION_STATES`.
  */
 export const OUTCOME_OF_STATE = {
-  received: 'open', classified: 'open', proposing: 'open', proposed: 'open', awaiting_approval: 'open', approved: 'open', scheduled: 'open',
-  blocked: 'refused', rejected: 'refused',
-  merged: 'merged', deploying: 'merged', verifying: 'merged', promoted: 'merged', completed: 'merged',
-  rolling_back: 'rolled_back', rolled_back: 'rolled_back',
+  received: 'open',
+  classified: 'open',
+  proposing: 'open',
+  proposed: 'open',
+  awaiting_approval: 'open',
+  approved: 'open',
+  scheduled: 'open',
+  blocked: 'refused',
+  rejected: 'refused',
+  merged: 'merged',
+  deploying: 'merged',
+  verifying: 'merged',
+  promoted: 'merged',
+  completed: 'merged',
+  rolling_back: 'rolled_back',
+  rolled_back: 'rolled_back',
   failed: 'failed',
-  paused: 'open', frozen: 'open',
+  paused: 'open',
+  frozen: 'open',
 } as const satisfies Record<ExecutionState, Outcome>;
 
 /** How many agents are named; the others are counted together as `OTHER_AGENTS`. */
@@ -58,10 +71,19 @@ export type AgentFigures = {
 
 /** A row of the aggregate: one agent and outcome. */
 export type AgentFigureRow = {
-  agent: string; outcome: string; n: number; measured_usd: number; measured_tokens: number; declared_usd: number; declared_tokens: number; declared_n: number;
+  agent: string;
+  outcome: string;
+  n: number;
+  measured_usd: number;
+  measured_tokens: number;
+  declared_usd: number;
+  declared_tokens: number;
+  declared_n: number;
 };
 
-const stateCases = (Object.entries(OUTCOME_OF_STATE) as Array<[ExecutionState, Outcome]>).map(([state, outcome]) => `WHEN '${state}' THEN '${outcome}'`).join(' ');
+const stateCases = (Object.entries(OUTCOME_OF_STATE) as Array<[ExecutionState, Outcome]>)
+  .map(([state, outcome]) => `WHEN '${state}' THEN '${outcome}'`)
+  .join(' ');
 const declared = (key: 'usd' | 'tokens', cap: number) =>
   `CASE WHEN jsonb_typeof(e.subject->'declaredCost'->'${key}') = 'number' THEN least(greatest((e.subject->'declaredCost'->>'${key}')::numeric, 0), ${cap}) END`;
 
@@ -97,8 +119,15 @@ export function agentFiguresCte(repos: string, limit: string): string {
 }
 
 /** The per-agent figures of the named repositories (all of them when `repos` is undefined), most executions first. */
-export async function readAgentFigures(db: SqlExecutor, repos?: readonly string[], limit: number = AGENT_LIMIT): Promise<AgentFigures[]> {
-  const { rows } = await db.query<AgentFigureRow>(`WITH ${agentFiguresCte('$1', '$2')} SELECT * FROM agent_figures`, [repos ? [...repos] : null, limit]);
+export async function readAgentFigures(
+  db: SqlExecutor,
+  repos?: readonly string[],
+  limit: number = AGENT_LIMIT,
+): Promise<AgentFigures[]> {
+  const { rows } = await db.query<AgentFigureRow>(`WITH ${agentFiguresCte('$1', '$2')} SELECT * FROM agent_figures`, [
+    repos ? [...repos] : null,
+    limit,
+  ]);
   return summarizeAgentFigures(rows);
 }
 
@@ -118,7 +147,9 @@ export function summarizeAgentFigures(rows: readonly AgentFigureRow[]): AgentFig
     byAgent.set(row.agent, figures);
   }
   const last = (a: AgentFigures) => (a.agent === OTHER_AGENTS ? 1 : 0);
-  return [...byAgent.values()].sort((a, b) => last(a) - last(b) || b.executions - a.executions || a.agent.localeCompare(b.agent));
+  return [...byAgent.values()].sort(
+    (a, b) => last(a) - last(b) || b.executions - a.executions || a.agent.localeCompare(b.agent),
+  );
 }
 
 function emptyFigures(agent: string): AgentFigures {
@@ -129,4 +160,3 @@ function emptyFigures(agent: string): AgentFigures {
     spend: { measured: { usd: 0, tokens: 0 }, declared: { usd: 0, tokens: 0, executions: 0 } },
   };
 }
-

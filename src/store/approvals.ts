@@ -42,7 +42,16 @@ export async function recordApproval(tx: SqlExecutor, a: ApprovalRecord): Promis
   return rows.length === 1;
 }
 
-type Row = { pull_request: number; base_sha: string | null; head_sha: string; actor: string; actor_type: string; source: 'comment' | 'button' | 'api'; source_id: string | number; given_at: Date };
+type Row = {
+  pull_request: number;
+  base_sha: string | null;
+  head_sha: string;
+  actor: string;
+  actor_type: string;
+  source: 'comment' | 'button' | 'api';
+  source_id: string | number;
+  given_at: Date;
+};
 
 export async function listApprovals(db: SqlExecutor, executionId: string): Promise<ApprovalRecord[]> {
   const { rows } = await db.query<Row>(
@@ -75,7 +84,14 @@ export function toCandidate(a: ApprovalRecord, comment?: { createdAt: string; up
   const actor = { login: a.actor.login, type: actorType(a.actor.type) };
   const boundTo = { pullRequest: a.pullRequest, baseSha: a.baseSha, headSha: a.headSha };
   return a.source === 'comment'
-    ? { source: 'comment', commentId: a.sourceId, actor, createdAt: comment?.createdAt ?? a.at, updatedAt: comment?.updatedAt ?? a.at, boundTo }
+    ? {
+        source: 'comment',
+        commentId: a.sourceId,
+        actor,
+        createdAt: comment?.createdAt ?? a.at,
+        updatedAt: comment?.updatedAt ?? a.at,
+        boundTo,
+      }
     : a.source === 'button'
       ? { source: 'button', checkRunId: a.sourceId, actor, pressedAt: a.at, boundTo }
       : { source: 'api', requestId: a.sourceId, actor, givenAt: a.at, boundTo };

@@ -78,8 +78,7 @@ type AuditRow = {
   hash: string;
 };
 
-const COLUMNS =
-  'seq, at, execution_id, trace_id, actor, action, reason, cost_usd, cost_tokens, data, prev_hash, hash';
+const COLUMNS = 'seq, at, execution_id, trace_id, actor, action, reason, cost_usd, cost_tokens, data, prev_hash, hash';
 const PAGE_SIZE = 500;
 
 // ---------------------------------------------------------------- hashing (pure)
@@ -101,7 +100,9 @@ export function canonicalAuditJson(entry: Omit<AuditEntry, 'prevHash' | 'hash'>)
 }
 
 export function computeAuditHash(prevHash: string, entry: Omit<AuditEntry, 'prevHash' | 'hash'>): string {
-  return createHash('sha256').update(prevHash + canonicalAuditJson(entry), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(prevHash + canonicalAuditJson(entry), 'utf8')
+    .digest('hex');
 }
 
 function stringifyObject(value: Record<string, unknown>): string {
@@ -114,7 +115,8 @@ function stringifyObject(value: Record<string, unknown>): string {
 export function normaliseDecimal(value: number | string): string {
   let text: string;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || Math.abs(value) >= 1e21) throw new RangeError(`cost ${value} is not a usable amount`);
+    if (!Number.isFinite(value) || Math.abs(value) >= 1e21)
+      throw new RangeError(`cost ${value} is not a usable amount`);
     text = String(value);
     if (/e/i.test(text)) text = value.toFixed(20);
   } else {
@@ -218,10 +220,10 @@ export async function appendAudit(db: Database | Transaction, input: AuditInput)
 export async function* readAudit(db: SqlExecutor, pageSize = PAGE_SIZE): AsyncGenerator<AuditEntry> {
   let after = 0;
   for (;;) {
-    const { rows } = await db.query<AuditRow>(
-      `SELECT ${COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`,
-      [after, pageSize],
-    );
+    const { rows } = await db.query<AuditRow>(`SELECT ${COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, [
+      after,
+      pageSize,
+    ]);
     for (const row of rows) yield fromRow(row);
     const last = rows.at(-1);
     if (!last || rows.length < pageSize) return;
@@ -252,7 +254,11 @@ export async function verifyAudit(db: SqlExecutor, pageSize = PAGE_SIZE): Promis
       };
     }
     if (computeAuditHash(entry.prevHash, entry) !== entry.hash) {
-      return { ok: false, seq: entry.seq, reason: 'its content does not match its hash: the entry was edited or moved' };
+      return {
+        ok: false,
+        seq: entry.seq,
+        reason: 'its content does not match its hash: the entry was edited or moved',
+      };
     }
     prevHash = entry.hash;
     expectedSeq += 1;
@@ -297,10 +303,9 @@ export type ExecutionAudit = {
 
 /** The entries of one execution, with who approved, why it deployed and what it cost. */
 export async function showExecution(db: SqlExecutor, executionId: string): Promise<ExecutionAudit> {
-  const { rows } = await db.query<AuditRow>(
-    `SELECT ${COLUMNS} FROM audit_log WHERE execution_id = $1 ORDER BY seq`,
-    [executionId],
-  );
+  const { rows } = await db.query<AuditRow>(`SELECT ${COLUMNS} FROM audit_log WHERE execution_id = $1 ORDER BY seq`, [
+    executionId,
+  ]);
   const sums = await db.query<{ usd: string; tokens: number }>(
     `SELECT COALESCE(SUM(cost_usd), 0)::text AS usd, COALESCE(SUM(cost_tokens), 0)::bigint AS tokens
        FROM audit_log WHERE execution_id = $1`,

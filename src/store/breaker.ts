@@ -16,7 +16,12 @@ export const BREAKER_WINDOW_MS = 24 * 60 * 60_000;
  * is asked about (`Production`, `prod`, one an attacker made up), whichever environment's failures tripped it;
  * `environment` names what is asked about, for the caller's text only.
  */
-export async function activeFreeze(db: SqlExecutor, repo: string, _environment: string, now: Date): Promise<Freeze | undefined> {
+export async function activeFreeze(
+  db: SqlExecutor,
+  repo: string,
+  _environment: string,
+  now: Date,
+): Promise<Freeze | undefined> {
   return repositoryFreeze(db, repo, now);
 }
 
@@ -30,7 +35,14 @@ export async function repositoryFreeze(db: SqlExecutor, repo: string, now: Date)
     [repo, now.toISOString()],
   );
   const row = rows[0];
-  return row && { id: Number(row.id), reason: row.reason, since: new Date(row.since).toISOString(), until: new Date(row.until).toISOString() };
+  return (
+    row && {
+      id: Number(row.id),
+      reason: row.reason,
+      since: new Date(row.since).toISOString(),
+      until: new Date(row.until).toISOString(),
+    }
+  );
 }
 
 /**
@@ -43,7 +55,10 @@ export async function recordFailure(
   policy: { maxFailures: number; freezeMinutes: number },
 ): Promise<Freeze | undefined> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`breaker:${at.repo}:${at.environment}`]);
-  await tx.query('INSERT INTO breaker_failures (repo, environment, execution_id, reason, at) VALUES ($1, $2, $3, $4, $5)', [at.repo, at.environment, at.executionId, at.reason, at.now.toISOString()]);
+  await tx.query(
+    'INSERT INTO breaker_failures (repo, environment, execution_id, reason, at) VALUES ($1, $2, $3, $4, $5)',
+    [at.repo, at.environment, at.executionId, at.reason, at.now.toISOString()],
+  );
   if (await activeFreeze(tx, at.repo, at.environment, at.now)) return undefined;
   const { rows: ended } = await tx.query<{ end: Date | null }>(
     `SELECT max(COALESCE(lifted_at, until)) AS end FROM freezes WHERE repo = $1 AND environment = $2`,
@@ -65,7 +80,13 @@ export async function recordFailure(
 }
 
 /** Lifts the freeze in force (an admin's `/aaoe resume`); false when there was none. */
-export async function liftFreeze(tx: SqlExecutor, repo: string, environment: string, by: string, now: Date): Promise<Freeze | undefined> {
+export async function liftFreeze(
+  tx: SqlExecutor,
+  repo: string,
+  environment: string,
+  by: string,
+  now: Date,
+): Promise<Freeze | undefined> {
   const freeze = await activeFreeze(tx, repo, environment, now);
   if (!freeze) return undefined;
   await tx.query('UPDATE freezes SET lifted_by = $2, lifted_at = $3 WHERE id = $1', [freeze.id, by, now.toISOString()]);

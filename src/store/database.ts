@@ -135,13 +135,14 @@ function parseByteaHex(text: string): Buffer {
 
 async function openPglite(dir: string | undefined, release: () => void, fsync: boolean): Promise<Database> {
   const parsers = { [liteTypes.INT8]: parseInt8, [liteTypes.BYTEA]: parseByteaHex };
-  const lite = dir === undefined
-    ? await PGlite.create({ parsers })
-    : await PGlite.create({
-        fs: fsync ? new FlushingNodeFS(dir) : new NodeFS(dir),
-        startParams: pgliteStartParams(fsync),
-        parsers,
-      });
+  const lite =
+    dir === undefined
+      ? await PGlite.create({ parsers })
+      : await PGlite.create({
+          fs: fsync ? new FlushingNodeFS(dir) : new NodeFS(dir),
+          startParams: pgliteStartParams(fsync),
+          parsers,
+        });
   return wrapPglite(lite, release);
 }
 
@@ -292,12 +293,17 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
       };
       client.on('error', onLost);
       try {
-        const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${advisoryLockKeySql('$1')}) AS ok`, [key]);
+        const { rows } = await client.query<{ ok: boolean }>(
+          `SELECT pg_try_advisory_lock(${advisoryLockKeySql('$1')}) AS ok`,
+          [key],
+        );
         if (!rows[0]?.ok) return { ran: false };
         try {
           return { ran: true, value: await fn() };
         } finally {
-          await client.query(`SELECT pg_advisory_unlock(${advisoryLockKeySql('$1')})`, [key]).catch(() => (broken = true));
+          await client
+            .query(`SELECT pg_advisory_unlock(${advisoryLockKeySql('$1')})`, [key])
+            .catch(() => (broken = true));
         }
       } finally {
         client.off('error', onLost);

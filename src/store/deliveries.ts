@@ -7,17 +7,36 @@ import type { SqlExecutor } from './database.js';
  * (`takeUnqueued` + `markQueued`), so that acknowledging stays one cheap insert.
  */
 
-export type DeliveryRecord<J> = { id: string; event: string; action: string | null; installationId: number | null; job: J };
+export type DeliveryRecord<J> = {
+  id: string;
+  event: string;
+  action: string | null;
+  installationId: number | null;
+  job: J;
+};
 
 /** Records webhook deliveries with their jobs in one statement; returns the ids not seen before. */
-export async function recordDeliveries<J>(db: SqlExecutor, deliveries: ReadonlyArray<DeliveryRecord<J>>): Promise<Set<string>> {
+export async function recordDeliveries<J>(
+  db: SqlExecutor,
+  deliveries: ReadonlyArray<DeliveryRecord<J>>,
+): Promise<Set<string>> {
   if (deliveries.length === 0) return new Set();
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO deliveries (id, event, action, installation_id, job)
      SELECT id, event, action, installation_id, job
        FROM json_to_recordset($1::json) AS d (id text, event text, action text, installation_id bigint, job jsonb)
      ON CONFLICT DO NOTHING RETURNING id`,
-    [JSON.stringify(deliveries.map((d) => ({ id: d.id, event: d.event, action: d.action, installation_id: d.installationId, job: d.job })))],
+    [
+      JSON.stringify(
+        deliveries.map((d) => ({
+          id: d.id,
+          event: d.event,
+          action: d.action,
+          installation_id: d.installationId,
+          job: d.job,
+        })),
+      ),
+    ],
   );
   return new Set(rows.map((row) => row.id));
 }
@@ -32,7 +51,9 @@ export async function takeUnqueued<J>(tx: SqlExecutor, limit: number): Promise<A
 }
 
 export async function markQueued(tx: SqlExecutor, ids: readonly string[]): Promise<void> {
-  await tx.query('UPDATE deliveries SET job = NULL WHERE id IN (SELECT json_array_elements_text($1::json))', [JSON.stringify(ids)]);
+  await tx.query('UPDATE deliveries SET job = NULL WHERE id IN (SELECT json_array_elements_text($1::json))', [
+    JSON.stringify(ids),
+  ]);
 }
 
 /** Recorded deliveries whose jobs are not queued yet. */

@@ -18,11 +18,26 @@ export type HoldDecision = { ok: true; notBefore: Date } | { ok: false; status: 
  * an agent identity (`agentIdentity`, a Bot account or one the policy lists) never sets one, and none is longer
  * than a week.
  */
-export function decideDeployHold(f: { login: string; agent: string | undefined; notBefore: Date; now: Date }): HoldDecision {
-  if (f.agent) return { ok: false, status: 403, message: `@${f.login} is an agent identity (${f.agent}): agents may not schedule (hold) a deployment; a person with the trigger permission can` };
-  if (!Number.isFinite(f.notBefore.getTime())) return { ok: false, status: 400, message: 'notBefore: not a time (ISO 8601, e.g. 2026-03-02T09:00:00Z)' };
+export function decideDeployHold(f: {
+  login: string;
+  agent: string | undefined;
+  notBefore: Date;
+  now: Date;
+}): HoldDecision {
+  if (f.agent)
+    return {
+      ok: false,
+      status: 403,
+      message: `@${f.login} is an agent identity (${f.agent}): agents may not schedule (hold) a deployment; a person with the trigger permission can`,
+    };
+  if (!Number.isFinite(f.notBefore.getTime()))
+    return { ok: false, status: 400, message: 'notBefore: not a time (ISO 8601, e.g. 2026-03-02T09:00:00Z)' };
   if (f.notBefore.getTime() > f.now.getTime() + MAX_HOLD_MS) {
-    return { ok: false, status: 400, message: `notBefore: at most ${MAX_HOLD_DAYS} days ahead (until ${new Date(f.now.getTime() + MAX_HOLD_MS).toISOString()}): a longer hold would keep an approved change undeployed; schedule it again later` };
+    return {
+      ok: false,
+      status: 400,
+      message: `notBefore: at most ${MAX_HOLD_DAYS} days ahead (until ${new Date(f.now.getTime() + MAX_HOLD_MS).toISOString()}): a longer hold would keep an approved change undeployed; schedule it again later`,
+    };
   }
   return { ok: true, notBefore: f.notBefore };
 }
@@ -36,7 +51,17 @@ export async function setDeployHold(tx: SqlExecutor, hold: DeployHold): Promise<
 }
 
 export async function deployHold(db: SqlExecutor, executionId: string): Promise<DeployHold | undefined> {
-  const { rows } = await db.query<{ not_before: Date; set_by: string; set_at: Date }>('SELECT not_before, set_by, set_at FROM deploy_holds WHERE execution_id = $1', [executionId]);
+  const { rows } = await db.query<{ not_before: Date; set_by: string; set_at: Date }>(
+    'SELECT not_before, set_by, set_at FROM deploy_holds WHERE execution_id = $1',
+    [executionId],
+  );
   const row = rows[0];
-  return row && { executionId, notBefore: new Date(row.not_before).toISOString(), by: row.set_by, at: new Date(row.set_at).toISOString() };
+  return (
+    row && {
+      executionId,
+      notBefore: new Date(row.not_before).toISOString(),
+      by: row.set_by,
+      at: new Date(row.set_at).toISOString(),
+    }
+  );
 }

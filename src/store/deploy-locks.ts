@@ -7,7 +7,15 @@ import type { SqlExecutor } from './database.js';
  * the caller's transaction, serialised per repository and environment.
  */
 
-export type DeployClaim = { repo: string; environment: string; executionId: string; sha: string; traceId: string; priority?: number; now: Date };
+export type DeployClaim = {
+  repo: string;
+  environment: string;
+  executionId: string;
+  sha: string;
+  traceId: string;
+  priority?: number;
+  now: Date;
+};
 
 export type LockOutcome = { acquired: true } | { acquired: false; holder: string; position: number };
 
@@ -20,18 +28,34 @@ async function serialise(tx: SqlExecutor, repo: string, environment: string): Pr
 
 export async function acquireDeployLock(tx: SqlExecutor, claim: DeployClaim): Promise<LockOutcome> {
   await serialise(tx, claim.repo, claim.environment);
-  const { rows } = await tx.query<{ execution_id: string }>('SELECT execution_id FROM deploy_locks WHERE repo = $1 AND environment = $2', [claim.repo, claim.environment]);
+  const { rows } = await tx.query<{ execution_id: string }>(
+    'SELECT execution_id FROM deploy_locks WHERE repo = $1 AND environment = $2',
+    [claim.repo, claim.environment],
+  );
   const holder = rows[0]?.execution_id;
   if (holder === undefined || holder === claim.executionId) {
     if (holder === undefined) {
-      await tx.query('INSERT INTO deploy_locks (repo, environment, execution_id, since) VALUES ($1, $2, $3, $4)', [claim.repo, claim.environment, claim.executionId, claim.now.toISOString()]);
+      await tx.query('INSERT INTO deploy_locks (repo, environment, execution_id, since) VALUES ($1, $2, $3, $4)', [
+        claim.repo,
+        claim.environment,
+        claim.executionId,
+        claim.now.toISOString(),
+      ]);
     }
     await tx.query('DELETE FROM deploy_queue WHERE execution_id = $1', [claim.executionId]);
     return { acquired: true };
   }
   await tx.query(
     `INSERT INTO deploy_queue (repo, environment, execution_id, priority, sha, trace_id, queued_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (execution_id) DO NOTHING`,
-    [claim.repo, claim.environment, claim.executionId, claim.priority ?? 0, claim.sha, claim.traceId, claim.now.toISOString()],
+    [
+      claim.repo,
+      claim.environment,
+      claim.executionId,
+      claim.priority ?? 0,
+      claim.sha,
+      claim.traceId,
+      claim.now.toISOString(),
+    ],
   );
   const queued = await queuedDeployments(tx, claim.repo, claim.environment);
   return { acquired: false, holder, position: queued.findIndex((q) => q.executionId === claim.executionId) + 1 };
@@ -41,32 +65,64 @@ export async function acquireDeployLock(tx: SqlExecutor, claim: DeployClaim): Pr
  * An execution ended: it leaves the queue, and if it held a lock, the lock passes to the first one queued, which
  * is returned (the caller dispatches it).
  */
-export async function releaseDeployLock(tx: SqlExecutor, executionId: string, now: Date): Promise<NextDeployment | undefined> {
+export async function releaseDeployLock(
+  tx: SqlExecutor,
+  executionId: string,
+  now: Date,
+): Promise<NextDeployment | undefined> {
   await tx.query('DELETE FROM deploy_queue WHERE execution_id = $1', [executionId]);
-  const { rows } = await tx.query<{ repo: string; environment: string }>('SELECT repo, environment FROM deploy_locks WHERE execution_id = $1', [executionId]);
+  const { rows } = await tx.query<{ repo: string; environment: string }>(
+    'SELECT repo, environment FROM deploy_locks WHERE execution_id = $1',
+    [executionId],
+  );
   const held = rows[0];
   if (!held) return undefined;
   await serialise(tx, held.repo, held.environment);
-  await tx.query('DELETE FROM deploy_locks WHERE repo = $1 AND environment = $2 AND execution_id = $3', [held.repo, held.environment, executionId]);
+  await tx.query('DELETE FROM deploy_locks WHERE repo = $1 AND environment = $2 AND execution_id = $3', [
+    held.repo,
+    held.environment,
+    executionId,
+  ]);
   const next = (await queuedDeployments(tx, held.repo, held.environment))[0];
   if (!next) return undefined;
   await tx.query('DELETE FROM deploy_queue WHERE execution_id = $1', [next.executionId]);
-  await tx.query('INSERT INTO deploy_locks (repo, environment, execution_id, since) VALUES ($1, $2, $3, $4)', [held.repo, held.environment, next.executionId, now.toISOString()]);
+  await tx.query('INSERT INTO deploy_locks (repo, environment, execution_id, since) VALUES ($1, $2, $3, $4)', [
+    held.repo,
+    held.environment,
+    next.executionId,
+    now.toISOString(),
+  ]);
   return { executionId: next.executionId, sha: next.sha, traceId: next.traceId, environment: held.environment };
 }
 
-export async function deployLockHolder(db: SqlExecutor, repo: string, environment: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ execution_id: string }>('SELECT execution_id FROM deploy_locks WHERE repo = $1 AND environment = $2', [repo, environment]);
+export async function deployLockHolder(
+  db: SqlExecutor,
+  repo: string,
+  environment: string,
+): Promise<string | undefined> {
+  const { rows } = await db.query<{ execution_id: string }>(
+    'SELECT execution_id FROM deploy_locks WHERE repo = $1 AND environment = $2',
+    [repo, environment],
+  );
   return rows[0]?.execution_id;
 }
 
 /** The executions waiting for a repository's environment, in the order they will deploy. */
-export async function queuedDeployments(db: SqlExecutor, repo: string, environment: string): Promise<Array<{ executionId: string; sha: string; traceId: string; priority: number }>> {
+export async function queuedDeployments(
+  db: SqlExecutor,
+  repo: string,
+  environment: string,
+): Promise<Array<{ executionId: string; sha: string; traceId: string; priority: number }>> {
   const { rows } = await db.query<{ execution_id: string; sha: string; trace_id: string; priority: number }>(
     'SELECT execution_id, sha, trace_id, priority FROM deploy_queue WHERE repo = $1 AND environment = $2 ORDER BY priority DESC, id',
     [repo, environment],
   );
-  return rows.map((r) => ({ executionId: r.execution_id, sha: r.sha, traceId: r.trace_id, priority: Number(r.priority) }));
+  return rows.map((r) => ({
+    executionId: r.execution_id,
+    sha: r.sha,
+    traceId: r.trace_id,
+    priority: Number(r.priority),
+  }));
 }
 
 /**
@@ -97,18 +153,38 @@ export async function recordDispatch(tx: SqlExecutor, executionId: string, dispa
 }
 
 /** The lock of a repository's environment (named case-insensitively) and the dispatch it holds. */
-export type HeldLock = { executionId: string; environment: string; sha: string | null; eventType: string | null; dispatchedAt: string | null; runId: number | null };
+export type HeldLock = {
+  executionId: string;
+  environment: string;
+  sha: string | null;
+  eventType: string | null;
+  dispatchedAt: string | null;
+  runId: number | null;
+};
 
 export async function heldLock(db: SqlExecutor, repo: string, environment: string): Promise<HeldLock | undefined> {
-  const { rows } = await db.query<{ execution_id: string; environment: string; sha: string | null; event_type: string | null; dispatched_at: Date | null; run_id: string | number | null }>(
+  const { rows } = await db.query<{
+    execution_id: string;
+    environment: string;
+    sha: string | null;
+    event_type: string | null;
+    dispatched_at: Date | null;
+    run_id: string | number | null;
+  }>(
     'SELECT execution_id, environment, sha, event_type, dispatched_at, run_id FROM deploy_locks WHERE repo = $1 AND lower(environment) = lower($2) ORDER BY since LIMIT 1',
     [repo, environment],
   );
   const r = rows[0];
-  return r && {
-    executionId: r.execution_id, environment: r.environment, sha: r.sha, eventType: r.event_type,
-    dispatchedAt: r.dispatched_at ? new Date(r.dispatched_at).toISOString() : null, runId: r.run_id === null ? null : Number(r.run_id),
-  };
+  return (
+    r && {
+      executionId: r.execution_id,
+      environment: r.environment,
+      sha: r.sha,
+      eventType: r.event_type,
+      dispatchedAt: r.dispatched_at ? new Date(r.dispatched_at).toISOString() : null,
+      runId: r.run_id === null ? null : Number(r.run_id),
+    }
+  );
 }
 
 /** Binds the lock's dispatch to the one run approved for it; false when another run has it already. */
@@ -124,11 +200,22 @@ export async function claimDispatchRun(tx: SqlExecutor, executionId: string, run
  * Takes the lock for a rollback when it is free (or the execution's own); never queues: a rollback does not wait
  * behind the deployments it may have to undo. False when another execution holds it.
  */
-export async function takeFreeDeployLock(tx: SqlExecutor, claim: Omit<DeployClaim, 'sha' | 'traceId' | 'priority'>): Promise<boolean> {
+export async function takeFreeDeployLock(
+  tx: SqlExecutor,
+  claim: Omit<DeployClaim, 'sha' | 'traceId' | 'priority'>,
+): Promise<boolean> {
   await serialise(tx, claim.repo, claim.environment);
-  const { rows } = await tx.query<{ execution_id: string }>('SELECT execution_id FROM deploy_locks WHERE repo = $1 AND environment = $2', [claim.repo, claim.environment]);
+  const { rows } = await tx.query<{ execution_id: string }>(
+    'SELECT execution_id FROM deploy_locks WHERE repo = $1 AND environment = $2',
+    [claim.repo, claim.environment],
+  );
   const holder = rows[0]?.execution_id;
   if (holder !== undefined) return holder === claim.executionId;
-  await tx.query('INSERT INTO deploy_locks (repo, environment, execution_id, since) VALUES ($1, $2, $3, $4)', [claim.repo, claim.environment, claim.executionId, claim.now.toISOString()]);
+  await tx.query('INSERT INTO deploy_locks (repo, environment, execution_id, since) VALUES ($1, $2, $3, $4)', [
+    claim.repo,
+    claim.environment,
+    claim.executionId,
+    claim.now.toISOString(),
+  ]);
   return true;
 }

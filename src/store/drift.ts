@@ -16,8 +16,14 @@ export async function recordDriftCheck(db: SqlExecutor, repo: string, installati
 }
 
 /** The repositories last checked at or before `checkedBefore`. */
-export async function driftChecksDue(db: SqlExecutor, checkedBefore: Date): Promise<Array<{ repo: string; installationId: number }>> {
-  const { rows } = await db.query<{ repo: string; installation_id: string | number }>('SELECT repo, installation_id FROM drift_repos WHERE checked_at <= $1 ORDER BY repo', [checkedBefore.toISOString()]);
+export async function driftChecksDue(
+  db: SqlExecutor,
+  checkedBefore: Date,
+): Promise<Array<{ repo: string; installationId: number }>> {
+  const { rows } = await db.query<{ repo: string; installation_id: string | number }>(
+    'SELECT repo, installation_id FROM drift_repos WHERE checked_at <= $1 ORDER BY repo',
+    [checkedBefore.toISOString()],
+  );
   return rows.map((r) => ({ repo: r.repo, installationId: Number(r.installation_id) }));
 }
 
@@ -40,7 +46,13 @@ ALTER TABLE drift_issues ADD COLUMN claimed_at timestamptz NOT NULL DEFAULT now(
  * Claims a finding for a job: true when this job may open its issue (no claim yet, its own, one whose issue was
  * closed, or one that no job has acted on for `DRIFT_CLAIM_HOLDS_MS`).
  */
-export async function claimDrift(tx: SqlExecutor, repository: string, fingerprint: string, jobKey: string, now: Date): Promise<boolean> {
+export async function claimDrift(
+  tx: SqlExecutor,
+  repository: string,
+  fingerprint: string,
+  jobKey: string,
+  now: Date,
+): Promise<boolean> {
   await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`drift:${repository}:${fingerprint}`]);
   const { rows } = await tx.query<{ job_key: string; issue_number: number | null; claimed_at: Date | string }>(
     'SELECT job_key, issue_number, claimed_at FROM drift_issues WHERE repo = $1 AND fingerprint = $2',
@@ -59,7 +71,13 @@ export async function claimDrift(tx: SqlExecutor, repository: string, fingerprin
 }
 
 /** The issue a finding has (opened by the job that claimed it, or found open by its marker). */
-export async function recordDriftIssue(tx: SqlExecutor, repository: string, fingerprint: string, jobKey: string, issue: number): Promise<void> {
+export async function recordDriftIssue(
+  tx: SqlExecutor,
+  repository: string,
+  fingerprint: string,
+  jobKey: string,
+  issue: number,
+): Promise<void> {
   await tx.query(
     `INSERT INTO drift_issues (repo, fingerprint, job_key, issue_number) VALUES ($1, $2, $3, $4)
      ON CONFLICT (repo, fingerprint) DO UPDATE SET issue_number = EXCLUDED.issue_number`,

@@ -93,15 +93,30 @@ export type PullRequestSubject = {
 export type EffectJob = { executionId: string; traceId: string; effect: Effect };
 
 /** An execution that carries a plan step ended: its plan moves on (`src/app/plan-work.ts`), on the effect queue. */
-export type StepEndedJob = { plan: { repo: string; planId: string }; traceId: string; effect: { type: 'step_execution_ended'; step: string; executionId: string; state: ExecutionState; key: string } };
-
-type Row = {
-  id: string; repo: string; installation_id: number; pull_request: number | null; state: ExecutionState; version: number;
-  head_sha: string | null; resume_to: ExecutionState | null; trace_id: string; subject: PullRequestSubject | null; updated_at: Date;
-  issue: number | null; work: AgentWork | null;
+export type StepEndedJob = {
+  plan: { repo: string; planId: string };
+  traceId: string;
+  effect: { type: 'step_execution_ended'; step: string; executionId: string; state: ExecutionState; key: string };
 };
 
-const COLUMNS = 'id, repo, installation_id, pull_request, state, version, head_sha, resume_to, trace_id, subject, updated_at, issue, work';
+type Row = {
+  id: string;
+  repo: string;
+  installation_id: number;
+  pull_request: number | null;
+  state: ExecutionState;
+  version: number;
+  head_sha: string | null;
+  resume_to: ExecutionState | null;
+  trace_id: string;
+  subject: PullRequestSubject | null;
+  updated_at: Date;
+  issue: number | null;
+  work: AgentWork | null;
+};
+
+const COLUMNS =
+  'id, repo, installation_id, pull_request, state, version, head_sha, resume_to, trace_id, subject, updated_at, issue, work';
 
 function fromRow(row: Row): ExecutionRecord {
   return {
@@ -122,20 +137,41 @@ function fromRow(row: Row): ExecutionRecord {
 }
 
 /** The execution of a pull request, locked until the transaction ends (events on one execution queue up). */
-export async function lockPullRequestExecution(tx: SqlExecutor, repo: string, pullRequest: number): Promise<ExecutionRecord | undefined> {
-  const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND pull_request = $2 FOR UPDATE`, [repo, pullRequest]);
+export async function lockPullRequestExecution(
+  tx: SqlExecutor,
+  repo: string,
+  pullRequest: number,
+): Promise<ExecutionRecord | undefined> {
+  const { rows } = await tx.query<Row>(
+    `SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND pull_request = $2 FOR UPDATE`,
+    [repo, pullRequest],
+  );
   return rows[0] && fromRow(rows[0]);
 }
 
 /** The execution of a pull request, read without a lock. */
-export async function getPullRequestExecution(db: SqlExecutor, repo: string, pullRequest: number): Promise<ExecutionRecord | undefined> {
-  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND pull_request = $2`, [repo, pullRequest]);
+export async function getPullRequestExecution(
+  db: SqlExecutor,
+  repo: string,
+  pullRequest: number,
+): Promise<ExecutionRecord | undefined> {
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND pull_request = $2`, [
+    repo,
+    pullRequest,
+  ]);
   return rows[0] && fromRow(rows[0]);
 }
 
 /** The execution an issue started, read without a lock. */
-export async function getIssueExecution(db: SqlExecutor, repo: string, issue: number): Promise<ExecutionRecord | undefined> {
-  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND issue = $2`, [repo, issue]);
+export async function getIssueExecution(
+  db: SqlExecutor,
+  repo: string,
+  issue: number,
+): Promise<ExecutionRecord | undefined> {
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND issue = $2`, [
+    repo,
+    issue,
+  ]);
   return rows[0] && fromRow(rows[0]);
 }
 
@@ -149,14 +185,28 @@ export async function listExecutionsAtHead(db: SqlExecutor, repo: string, sha: s
 }
 
 /** The execution an issue started, locked until the transaction ends. */
-export async function lockIssueExecution(tx: SqlExecutor, repo: string, issue: number): Promise<ExecutionRecord | undefined> {
-  const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND issue = $2 FOR UPDATE`, [repo, issue]);
+export async function lockIssueExecution(
+  tx: SqlExecutor,
+  repo: string,
+  issue: number,
+): Promise<ExecutionRecord | undefined> {
+  const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND issue = $2 FOR UPDATE`, [
+    repo,
+    issue,
+  ]);
   return rows[0] && fromRow(rows[0]);
 }
 
 /** The execution whose agent work pushes to this branch, if one does. */
-export async function getExecutionByBranch(db: SqlExecutor, repo: string, branch: string): Promise<ExecutionRecord | undefined> {
-  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND work->>'branch' = $2`, [repo, branch]);
+export async function getExecutionByBranch(
+  db: SqlExecutor,
+  repo: string,
+  branch: string,
+): Promise<ExecutionRecord | undefined> {
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM executions WHERE repo = $1 AND work->>'branch' = $2`, [
+    repo,
+    branch,
+  ]);
   return rows[0] && fromRow(rows[0]);
 }
 
@@ -173,9 +223,19 @@ export async function listLiveExecutions(db: SqlExecutor, repo: string, except?:
  * The executions in flight on a repository, as the plan checks see them: executions record no environment of
  * their own, so the caller passes the one they deploy to; paths are the agent's likely paths when known.
  */
-export async function listInFlightExecutions(db: SqlExecutor, repository: string, environment: string): Promise<InFlightExecution[]> {
+export async function listInFlightExecutions(
+  db: SqlExecutor,
+  repository: string,
+  environment: string,
+): Promise<InFlightExecution[]> {
   const live = await listLiveExecutions(db, repository);
-  return live.map((e) => ({ id: e.id, repository: e.repo, state: e.state, environment, paths: e.work?.triage?.likelyPaths ?? [] }));
+  return live.map((e) => ({
+    id: e.id,
+    repository: e.repo,
+    state: e.state,
+    environment,
+    paths: e.work?.triage?.likelyPaths ?? [],
+  }));
 }
 
 /** Saves an execution's work without a transition (the row must be locked in `tx`). */
@@ -193,7 +253,11 @@ export async function getExecution(db: SqlExecutor, id: string): Promise<Executi
   return rows[0] && fromRow(rows[0]);
 }
 
-export async function listExecutions(db: SqlExecutor, repo?: string, options: { newestFirst?: boolean; limit?: number } = {}): Promise<ExecutionRecord[]> {
+export async function listExecutions(
+  db: SqlExecutor,
+  repo?: string,
+  options: { newestFirst?: boolean; limit?: number } = {},
+): Promise<ExecutionRecord[]> {
   const { rows } = await db.query<Row>(
     `SELECT ${COLUMNS} FROM executions WHERE ($1::text IS NULL OR repo = $1) ORDER BY created_at ${options.newestFirst ? 'DESC' : 'ASC'}, id LIMIT $2`,
     [repo ?? null, options.limit ?? null],
@@ -226,8 +290,20 @@ export async function insertExecution(tx: SqlExecutor, record: ExecutionRecord):
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14::jsonb)
      ON CONFLICT DO NOTHING RETURNING id`,
     [
-      record.id, record.repo, record.installationId, record.issue ?? record.pullRequest, record.pullRequest, record.state, record.version, record.headSha ?? null,
-      record.resumeTo ?? null, record.traceId, JSON.stringify(record.subject), record.updatedAt, record.issue, JSON.stringify(record.work),
+      record.id,
+      record.repo,
+      record.installationId,
+      record.issue ?? record.pullRequest,
+      record.pullRequest,
+      record.state,
+      record.version,
+      record.headSha ?? null,
+      record.resumeTo ?? null,
+      record.traceId,
+      JSON.stringify(record.subject),
+      record.updatedAt,
+      record.issue,
+      JSON.stringify(record.work),
     ],
   );
   return rows.length === 1;
@@ -237,9 +313,21 @@ async function saveExecution(tx: SqlExecutor, before: ExecutionRecord, after: Ex
   const { rows } = await tx.query(
     `UPDATE executions SET state = $3, version = $4, head_sha = $5, resume_to = $6, updated_at = $7, subject = $8::jsonb, pull_request = $9, work = $10::jsonb
       WHERE id = $1 AND version = $2 RETURNING id`,
-    [before.id, before.version, after.state, after.version, after.headSha ?? null, after.resumeTo ?? null, after.updatedAt, JSON.stringify(after.subject), after.pullRequest, JSON.stringify(after.work)],
+    [
+      before.id,
+      before.version,
+      after.state,
+      after.version,
+      after.headSha ?? null,
+      after.resumeTo ?? null,
+      after.updatedAt,
+      JSON.stringify(after.subject),
+      after.pullRequest,
+      JSON.stringify(after.work),
+    ],
   );
-  if (rows.length !== 1) throw new Error(`execution ${before.id} changed under us (version ${before.version}): lock it first`);
+  if (rows.length !== 1)
+    throw new Error(`execution ${before.id} changed under us (version ${before.version}): lock it first`);
 }
 
 /**
@@ -263,7 +351,12 @@ export async function commitTransition(
         actor: effect.actor,
         action: effect.action,
         reason: effect.reason,
-        data: { state: after.state, version: after.version, ...(after.headSha ? { headSha: after.headSha } : {}), key: effect.key },
+        data: {
+          state: after.state,
+          version: after.version,
+          ...(after.headSha ? { headSha: after.headSha } : {}),
+          key: effect.key,
+        },
       });
     } else {
       const job: EffectJob = { executionId: after.id, traceId, effect };
@@ -276,17 +369,33 @@ export async function commitTransition(
     const step = await findPlanStep(tx, after.id);
     if (step) {
       const key = `plan-step:${after.id}:${after.version}:${after.state}`;
-      const job: StepEndedJob = { plan: { repo: step.repo, planId: step.planId }, traceId, effect: { type: 'step_execution_ended', step: step.step, executionId: after.id, state: after.state, key } };
+      const job: StepEndedJob = {
+        plan: { repo: step.repo, planId: step.planId },
+        traceId,
+        effect: { type: 'step_execution_ended', step: step.step, executionId: after.id, state: after.state, key },
+      };
       await queue.enqueue(tx, QUEUES.effect, key, job);
     }
     // an execution that ended gives back the deployment lock it held (or its place in the queue); the next one deploys
     const next = await releaseDeployLock(tx, after.id, new Date(after.updatedAt));
     if (next) {
-      const effect: Effect = { type: 'dispatch_deploy', sha: next.sha, key: `${next.executionId}:dispatch_deploy:after:${after.id}` };
-      await queue.enqueue(tx, QUEUES.effect, effect.key, { executionId: next.executionId, traceId: next.traceId, effect } satisfies EffectJob);
+      const effect: Effect = {
+        type: 'dispatch_deploy',
+        sha: next.sha,
+        key: `${next.executionId}:dispatch_deploy:after:${after.id}`,
+      };
+      await queue.enqueue(tx, QUEUES.effect, effect.key, {
+        executionId: next.executionId,
+        traceId: next.traceId,
+        effect,
+      } satisfies EffectJob);
       await appendAudit(tx, {
-        executionId: next.executionId, traceId: next.traceId, actor: 'aaoe', action: 'deploy_unqueued',
-        reason: `${next.environment} is free: execution ${after.id} ended (${after.state}); deploying ${next.sha}`, data: { after: after.id, sha: next.sha },
+        executionId: next.executionId,
+        traceId: next.traceId,
+        actor: 'aaoe',
+        action: 'deploy_unqueued',
+        reason: `${next.environment} is free: execution ${after.id} ended (${after.state}); deploying ${next.sha}`,
+        data: { after: after.id, sha: next.sha },
       });
     }
   }
@@ -296,7 +405,12 @@ export async function commitTransition(
  * Records that the work behind `key` is done, in the transaction that applies its outcome. False when it was
  * done already: the caller then does nothing more (a duplicate or a job run again after a crash).
  */
-export async function markDone(tx: SqlExecutor, key: string, executionId: string | null, result: unknown = null): Promise<boolean> {
+export async function markDone(
+  tx: SqlExecutor,
+  key: string,
+  executionId: string | null,
+  result: unknown = null,
+): Promise<boolean> {
   const { rows } = await tx.query(
     'INSERT INTO effects_done (key, execution_id, result) VALUES ($1, $2, $3::jsonb) ON CONFLICT DO NOTHING RETURNING key',
     [key, executionId, JSON.stringify(result)],

@@ -51,11 +51,21 @@ export type NotificationDelivery = {
 };
 
 type Row = {
-  notification_key: string; destination: string; delivery_id: string; execution_id: string | null; event: string; status: 'delivered' | 'failed';
-  attempts: number; last_status: number | null; last_error: string | null; delivered_at: Date | null; updated_at: Date;
+  notification_key: string;
+  destination: string;
+  delivery_id: string;
+  execution_id: string | null;
+  event: string;
+  status: 'delivered' | 'failed';
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: Date | null;
+  updated_at: Date;
 };
 
-const COLUMNS = 'notification_key, destination, delivery_id, execution_id, event, status, attempts, last_status, last_error, delivered_at, updated_at';
+const COLUMNS =
+  'notification_key, destination, delivery_id, execution_id, event, status, attempts, last_status, last_error, delivered_at, updated_at';
 
 function fromRow(row: Row): NotificationDelivery {
   return {
@@ -74,14 +84,26 @@ function fromRow(row: Row): NotificationDelivery {
 }
 
 /** The deliveries of one notification, by destination. */
-export async function getNotificationDeliveries(db: SqlExecutor, notificationKey: string): Promise<NotificationDelivery[]> {
-  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM notification_deliveries WHERE notification_key = $1 ORDER BY destination`, [notificationKey]);
+export async function getNotificationDeliveries(
+  db: SqlExecutor,
+  notificationKey: string,
+): Promise<NotificationDelivery[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM notification_deliveries WHERE notification_key = $1 ORDER BY destination`,
+    [notificationKey],
+  );
   return rows.map(fromRow);
 }
 
 /** Every delivery of an execution's notifications, oldest first. */
-export async function listNotificationDeliveries(db: SqlExecutor, executionId: string): Promise<NotificationDelivery[]> {
-  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM notification_deliveries WHERE execution_id = $1 ORDER BY updated_at, destination`, [executionId]);
+export async function listNotificationDeliveries(
+  db: SqlExecutor,
+  executionId: string,
+): Promise<NotificationDelivery[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM notification_deliveries WHERE execution_id = $1 ORDER BY updated_at, destination`,
+    [executionId],
+  );
   return rows.map(fromRow);
 }
 
@@ -115,7 +137,18 @@ export async function recordDeliveryAttempts(db: SqlExecutor, a: DeliveryAttempt
        delivered_at = COALESCE(notification_deliveries.delivered_at, EXCLUDED.delivered_at),
        updated_at   = EXCLUDED.updated_at
      RETURNING ${COLUMNS}`,
-    [a.notificationKey, a.destination, a.deliveryId, a.executionId, a.event, a.delivered ? 'delivered' : 'failed', a.attempts, a.lastStatus, a.lastError, a.at.toISOString()],
+    [
+      a.notificationKey,
+      a.destination,
+      a.deliveryId,
+      a.executionId,
+      a.event,
+      a.delivered ? 'delivered' : 'failed',
+      a.attempts,
+      a.lastStatus,
+      a.lastError,
+      a.at.toISOString(),
+    ],
   );
   return fromRow(rows[0]!);
 }

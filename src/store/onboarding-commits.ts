@@ -11,7 +11,10 @@ const key = (repo: string, sha: string) => `onboarding-commit:${repo.toLowerCase
 
 /** Records, before the branch points at it, that AAOE wrote `sha` as the onboarding commit of `repo` (`owner/name`). */
 export async function recordOnboardingCommit(db: SqlExecutor, repo: string, sha: string): Promise<void> {
-  await db.query('INSERT INTO effects_done (key, execution_id, result) VALUES ($1, NULL, $2::jsonb) ON CONFLICT DO NOTHING', [key(repo, sha), JSON.stringify({ repo, sha })]);
+  await db.query(
+    'INSERT INTO effects_done (key, execution_id, result) VALUES ($1, NULL, $2::jsonb) ON CONFLICT DO NOTHING',
+    [key(repo, sha), JSON.stringify({ repo, sha })],
+  );
 }
 
 export async function isOnboardingCommit(db: SqlExecutor, repo: string, sha: string): Promise<boolean> {

@@ -74,10 +74,26 @@ export type PlanRecord = {
 };
 
 type PlanRow = {
-  repo: string; plan_id: string; path: string; installation_id: number | string; definition: Plan; status: PlanStatus; version: number; rolling_back: string | null; tracking_issue: number | null;
-  started_by: string | null; started_comment: number | string | null; rollback_by: string | null;
+  repo: string;
+  plan_id: string;
+  path: string;
+  installation_id: number | string;
+  definition: Plan;
+  status: PlanStatus;
+  version: number;
+  rolling_back: string | null;
+  tracking_issue: number | null;
+  started_by: string | null;
+  started_comment: number | string | null;
+  rollback_by: string | null;
 };
-type StepRow = { step_id: string; status: StepStatus; execution_id: string | null; started_at: Date | null; finished_at: Date | null };
+type StepRow = {
+  step_id: string;
+  status: StepStatus;
+  execution_id: string | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+};
 
 export class PlanVersionConflict extends Error {
   constructor(repo: string, planId: string, expected: number) {
@@ -86,12 +102,26 @@ export class PlanVersionConflict extends Error {
 }
 
 /** Saves a run: inserts a new plan (version 0 or more, nothing stored yet) or updates the stored one from `previousVersion`. */
-export async function savePlanRun(tx: SqlExecutor, record: Omit<PlanRecord, 'trackingIssue'> & { trackingIssue?: number | null }, previousVersion?: number): Promise<void> {
+export async function savePlanRun(
+  tx: SqlExecutor,
+  record: Omit<PlanRecord, 'trackingIssue'> & { trackingIssue?: number | null },
+  previousVersion?: number,
+): Promise<void> {
   const { run } = record;
   if (previousVersion === undefined) {
     await tx.query(
       `INSERT INTO plans (repo, plan_id, path, installation_id, definition, status, version, rolling_back, tracking_issue) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9)`,
-      [record.repo, run.plan.id, record.path, record.installationId, JSON.stringify(run.plan), run.status, run.version, run.rollingBack ?? null, record.trackingIssue ?? null],
+      [
+        record.repo,
+        run.plan.id,
+        record.path,
+        record.installationId,
+        JSON.stringify(run.plan),
+        run.status,
+        run.version,
+        run.rollingBack ?? null,
+        record.trackingIssue ?? null,
+      ],
     );
   } else {
     const { rows } = await tx.query<{ version: number }>(
@@ -104,7 +134,15 @@ export async function savePlanRun(tx: SqlExecutor, record: Omit<PlanRecord, 'tra
     await tx.query(
       `INSERT INTO plan_steps (repo, plan_id, step_id, status, execution_id, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (repo, plan_id, step_id) DO UPDATE SET status = EXCLUDED.status, execution_id = EXCLUDED.execution_id, started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at`,
-      [record.repo, run.plan.id, stepId, state.status, state.executionId ?? null, state.startedAt ?? null, state.finishedAt ?? null],
+      [
+        record.repo,
+        run.plan.id,
+        stepId,
+        state.status,
+        state.executionId ?? null,
+        state.startedAt ?? null,
+        state.finishedAt ?? null,
+      ],
     );
   }
 }
@@ -119,8 +157,14 @@ export async function lockPlanRun(tx: SqlExecutor, repo: string, planId: string)
 }
 
 /** The plan step an execution carries, if it carries one. */
-export async function findPlanStep(db: SqlExecutor, executionId: string): Promise<{ repo: string; planId: string; step: string } | undefined> {
-  const { rows } = await db.query<{ repo: string; plan_id: string; step_id: string }>('SELECT repo, plan_id, step_id FROM plan_steps WHERE execution_id = $1', [executionId]);
+export async function findPlanStep(
+  db: SqlExecutor,
+  executionId: string,
+): Promise<{ repo: string; planId: string; step: string } | undefined> {
+  const { rows } = await db.query<{ repo: string; plan_id: string; step_id: string }>(
+    'SELECT repo, plan_id, step_id FROM plan_steps WHERE execution_id = $1',
+    [executionId],
+  );
   const row = rows[0];
   return row && { repo: row.repo, planId: row.plan_id, step: row.step_id };
 }
@@ -132,7 +176,10 @@ async function readPlan(db: SqlExecutor, repo: string, planId: string, lock: str
   );
   const row = rows[0];
   if (!row) return undefined;
-  const steps = await db.query<StepRow>('SELECT step_id, status, execution_id, started_at, finished_at FROM plan_steps WHERE repo = $1 AND plan_id = $2', [repo, planId]);
+  const steps = await db.query<StepRow>(
+    'SELECT step_id, status, execution_id, started_at, finished_at FROM plan_steps WHERE repo = $1 AND plan_id = $2',
+    [repo, planId],
+  );
   const byId = new Map(steps.rows.map((s) => [s.step_id, s]));
   const run: PlanRun = {
     plan: row.definition,
@@ -157,15 +204,29 @@ async function readPlan(db: SqlExecutor, repo: string, planId: string, lock: str
   };
   if (row.rolling_back) run.rollingBack = row.rolling_back;
   return {
-    repo: row.repo, path: row.path, installationId: Number(row.installation_id), trackingIssue: row.tracking_issue, run,
+    repo: row.repo,
+    path: row.path,
+    installationId: Number(row.installation_id),
+    trackingIssue: row.tracking_issue,
+    run,
     ...(row.started_by ? { startedBy: { login: row.started_by, comment: Number(row.started_comment) } } : {}),
     ...(row.rollback_by ? { rollbackBy: row.rollback_by } : {}),
   };
 }
 
 /** Records who started a plan, from which comment (in the transaction that saves its first run). */
-export async function recordPlanStart(tx: SqlExecutor, repo: string, planId: string, start: { login: string; comment: number }): Promise<void> {
-  await tx.query('UPDATE plans SET started_by = $3, started_comment = $4 WHERE repo = $1 AND plan_id = $2', [repo, planId, start.login, start.comment]);
+export async function recordPlanStart(
+  tx: SqlExecutor,
+  repo: string,
+  planId: string,
+  start: { login: string; comment: number },
+): Promise<void> {
+  await tx.query('UPDATE plans SET started_by = $3, started_comment = $4 WHERE repo = $1 AND plan_id = $2', [
+    repo,
+    planId,
+    start.login,
+    start.comment,
+  ]);
 }
 
 /** Records who asked for a plan's rollback (its steps are rolled back in their name). */
@@ -175,6 +236,9 @@ export async function recordPlanRollbackBy(tx: SqlExecutor, repo: string, planId
 
 /** The plan an issue tracks, if it is a tracking issue. */
 export async function planOfTrackingIssue(db: SqlExecutor, repo: string, issue: number): Promise<string | undefined> {
-  const { rows } = await db.query<{ plan_id: string }>('SELECT plan_id FROM plans WHERE repo = $1 AND tracking_issue = $2', [repo, issue]);
+  const { rows } = await db.query<{ plan_id: string }>(
+    'SELECT plan_id FROM plans WHERE repo = $1 AND tracking_issue = $2',
+    [repo, issue],
+  );
   return rows[0]?.plan_id;
 }

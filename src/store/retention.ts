@@ -33,7 +33,8 @@ export function retentionFromEnv(env: Readonly<Record<string, string | undefined
     const text = env[VARIABLES[key]]?.trim();
     if (!text) continue;
     const days = Number(text);
-    if (!Number.isInteger(days) || days < MINIMUM[key]) errors.push(`${VARIABLES[key]} must be a whole number of days, at least ${MINIMUM[key]}, not "${text}"`);
+    if (!Number.isInteger(days) || days < MINIMUM[key])
+      errors.push(`${VARIABLES[key]} must be a whole number of days, at least ${MINIMUM[key]}, not "${text}"`);
     else retention[key] = days;
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, retention };
@@ -42,10 +43,19 @@ export function retentionFromEnv(env: Readonly<Record<string, string | undefined
 export type Pruned = { deliveries: number; jobs: number; timers: number; modelCalls: number };
 
 /** Deletes what is older than the retention at `now`; returns how many rows of each went. */
-export async function pruneStore(db: SqlExecutor, retention: Retention, now: Date, options: { jobSchema?: string } = {}): Promise<Pruned> {
+export async function pruneStore(
+  db: SqlExecutor,
+  retention: Retention,
+  now: Date,
+  options: { jobSchema?: string } = {},
+): Promise<Pruned> {
   const before = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
-  const count = async (sql: string, params: unknown[]) => (await db.query<{ n: number }>(`WITH gone AS (${sql} RETURNING 1) SELECT count(*)::int AS n FROM gone`, params)).rows[0]?.n ?? 0;
-  const deliveries = await count('DELETE FROM deliveries WHERE job IS NULL AND received_at < $1', [before(retention.deliveriesDays)]);
+  const count = async (sql: string, params: unknown[]) =>
+    (await db.query<{ n: number }>(`WITH gone AS (${sql} RETURNING 1) SELECT count(*)::int AS n FROM gone`, params))
+      .rows[0]?.n ?? 0;
+  const deliveries = await count('DELETE FROM deliveries WHERE job IS NULL AND received_at < $1', [
+    before(retention.deliveriesDays),
+  ]);
   const live = [...FINAL_STATES];
   const modelCalls = await count(
     `DELETE FROM model_calls WHERE at < $1 AND (execution_id IS NULL OR NOT EXISTS (SELECT 1 FROM executions x WHERE x.id = model_calls.execution_id AND x.state <> ALL($2::text[])))`,
@@ -53,8 +63,14 @@ export async function pruneStore(db: SqlExecutor, retention: Retention, now: Dat
   );
   const schema = options.jobSchema ?? 'pgboss';
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a schema name: ${schema}`);
-  const { rows } = await db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`${schema}.archive`]);
-  const jobs = rows[0]?.present ? await count(`DELETE FROM ${schema}.archive WHERE archived_on < $1`, [before(retention.jobsDays)]) : 0;
-  const timers = await count('DELETE FROM timers WHERE fired_at IS NOT NULL AND fired_at < $1', [before(retention.jobsDays)]);
+  const { rows } = await db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [
+    `${schema}.archive`,
+  ]);
+  const jobs = rows[0]?.present
+    ? await count(`DELETE FROM ${schema}.archive WHERE archived_on < $1`, [before(retention.jobsDays)])
+    : 0;
+  const timers = await count('DELETE FROM timers WHERE fired_at IS NOT NULL AND fired_at < $1', [
+    before(retention.jobsDays),
+  ]);
   return { deliveries, jobs, timers, modelCalls };
 }

@@ -36,14 +36,30 @@ export type SessionRecord = {
   expiresAt: string;
 };
 
-type Row = { id_hash: string; login: string; user_type: string; token_sealed: string; csrf: string; created_at: Date; expires_at: Date };
+type Row = {
+  id_hash: string;
+  login: string;
+  user_type: string;
+  token_sealed: string;
+  csrf: string;
+  created_at: Date;
+  expires_at: Date;
+};
 
 /** Saves a new session and removes the ones expired at `now`. */
 export async function createSession(db: SqlExecutor, session: SessionRecord, now: Date): Promise<void> {
   await db.query('DELETE FROM dashboard_sessions WHERE expires_at <= $1', [now.toISOString()]);
   await db.query(
     'INSERT INTO dashboard_sessions (id_hash, login, user_type, token_sealed, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    [session.idHash, session.login, session.userType, session.tokenSealed, session.csrf, session.createdAt, session.expiresAt],
+    [
+      session.idHash,
+      session.login,
+      session.userType,
+      session.tokenSealed,
+      session.csrf,
+      session.createdAt,
+      session.expiresAt,
+    ],
   );
 }
 
@@ -54,15 +70,17 @@ export async function getSession(db: SqlExecutor, idHash: string, now: Date): Pr
     [idHash, now.toISOString()],
   );
   const row = rows[0];
-  return row && {
-    idHash: row.id_hash,
-    login: row.login,
-    userType: row.user_type,
-    tokenSealed: row.token_sealed,
-    csrf: row.csrf,
-    createdAt: new Date(row.created_at).toISOString(),
-    expiresAt: new Date(row.expires_at).toISOString(),
-  };
+  return (
+    row && {
+      idHash: row.id_hash,
+      login: row.login,
+      userType: row.user_type,
+      tokenSealed: row.token_sealed,
+      csrf: row.csrf,
+      createdAt: new Date(row.created_at).toISOString(),
+      expiresAt: new Date(row.expires_at).toISOString(),
+    }
+  );
 }
 
 /** Signs out: the session is gone (true when there was one). */

@@ -11,10 +11,15 @@ import { QUEUES, type JobQueue } from './job-queue.js';
 export type TimerRecord = { key: string; executionId: string; dueAt: string };
 
 /** A job of the effect queue held until `dueAt`: an execution's effect, or a plan's (its `executionId` names the plan). */
-export async function setTimer<J extends { executionId: string; effect: { key: string } }>(tx: SqlExecutor, dueAt: Date, job: J): Promise<void> {
-  await tx.query('INSERT INTO timers (key, execution_id, due_at, job) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT DO NOTHING', [
-    job.effect.key, job.executionId, dueAt.toISOString(), JSON.stringify(job),
-  ]);
+export async function setTimer<J extends { executionId: string; effect: { key: string } }>(
+  tx: SqlExecutor,
+  dueAt: Date,
+  job: J,
+): Promise<void> {
+  await tx.query(
+    'INSERT INTO timers (key, execution_id, due_at, job) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT DO NOTHING',
+    [job.effect.key, job.executionId, dueAt.toISOString(), JSON.stringify(job)],
+  );
 }
 
 /** Moves the timers due at `now` into the job queue; returns how many it moved. */

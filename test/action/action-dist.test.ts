@@ -20,7 +20,11 @@ describe('the committed action', () => {
   });
 
   it('declares a node20 JavaScript action whose inputs are exactly those the code reads', () => {
-    const action = parse(readFileSync(join(root, 'action/action.yml'), 'utf8')) as { runs: { using: string; main: string }; inputs: Record<string, unknown>; outputs: Record<string, unknown> };
+    const action = parse(readFileSync(join(root, 'action/action.yml'), 'utf8')) as {
+      runs: { using: string; main: string };
+      inputs: Record<string, unknown>;
+      outputs: Record<string, unknown>;
+    };
     expect(action.runs).toEqual({ using: 'node20', main: 'dist/index.js' });
     expect(Object.keys(action.inputs).sort()).toEqual([...INPUT_NAMES].sort());
     expect(Object.keys(action.outputs).sort()).toEqual(['outcome', 'report', 'report-file', 'verdict']);

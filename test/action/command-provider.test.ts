@@ -8,7 +8,9 @@ const provider = (command: string) => commandProvider({ command, env: {}, log: (
 
 describe('command metric provider', () => {
   it('reads the last line as the samples, with the metric and the window in the environment', async () => {
-    const samples = await provider('echo "checking $AAOE_METRIC"; echo "{\\"baseline\\": [1, 2], \\"canary\\": [3, null, 4], \\"window\\": \\"$AAOE_START $AAOE_STEP_SECONDS\\"}"').collect('error-rate', window);
+    const samples = await provider(
+      'echo "checking $AAOE_METRIC"; echo "{\\"baseline\\": [1, 2], \\"canary\\": [3, null, 4], \\"window\\": \\"$AAOE_START $AAOE_STEP_SECONDS\\"}"',
+    ).collect('error-rate', window);
     expect(samples).toEqual({ metric: 'error-rate', baseline: [1, 2], canary: [3, 4] });
   });
 

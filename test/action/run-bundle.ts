@@ -10,9 +10,19 @@ import { fileURLToPath } from 'node:url';
 
 export const BUNDLE = fileURLToPath(new URL('../../action/dist/index.js', import.meta.url));
 
-export type BundleRun = { exitCode: number; stdout: string; stderr: string; outputs: Record<string, string>; summary: string; dir: string };
+export type BundleRun = {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  dir: string;
+};
 
-export async function runBundle(inputs: Record<string, string>, options: { event?: { name: string; payload: unknown }; env?: Record<string, string> } = {}): Promise<BundleRun> {
+export async function runBundle(
+  inputs: Record<string, string>,
+  options: { event?: { name: string; payload: unknown }; env?: Record<string, string> } = {},
+): Promise<BundleRun> {
   const dir = mkdtempSync(join(tmpdir(), 'aaoe-action-'));
   const files = { output: join(dir, 'output'), summary: join(dir, 'summary.md'), event: join(dir, 'event.json') };
   writeFileSync(files.output, '');
@@ -41,7 +51,14 @@ export async function runBundle(inputs: Record<string, string>, options: { event
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-  return { exitCode, stdout, stderr, outputs: parseOutputs(readFileSync(files.output, 'utf8')), summary: readFileSync(files.summary, 'utf8'), dir };
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    outputs: parseOutputs(readFileSync(files.output, 'utf8')),
+    summary: readFileSync(files.summary, 'utf8'),
+    dir,
+  };
 }
 
 /** GITHUB_OUTPUT's `name<<delimiter` blocks. */
@@ -61,7 +78,9 @@ function parseOutputs(text: string): Record<string, string> {
 export type Recorded = { method: string; path: string; headers: IncomingMessage['headers']; body: string };
 
 /** A loopback server: `handler` answers; every request is recorded. */
-export async function startServer(handler: (req: Recorded, url: URL) => { status: number; body: unknown }): Promise<{ url: string; requests: Recorded[]; close(): Promise<void> }> {
+export async function startServer(
+  handler: (req: Recorded, url: URL) => { status: number; body: unknown },
+): Promise<{ url: string; requests: Recorded[]; close(): Promise<void> }> {
   const requests: Recorded[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -76,5 +95,9 @@ export async function startServer(handler: (req: Recorded, url: URL) => { status
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

@@ -20,7 +20,9 @@ describe('workflow and action lint', () => {
   });
 
   it('finds the mistakes it is there to find', () => {
-    expect(validateWorkflow('on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n').errors).not.toEqual([]);
+    expect(validateWorkflow('on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n').errors).not.toEqual(
+      [],
+    );
     expect(validateAction('name: x\nruns:\n  using: node20\n').errors).not.toEqual([]);
   });
 });

@@ -67,7 +67,20 @@ describe('CODEOWNERS, on the example and statements of GitHub’s documentation'
 
   it('parses every rule, with its line, and no errors', () => {
     expect(co.errors).toEqual([]);
-    expect(co.rules.map((r) => r.pattern)).toEqual(['*', '*.js', '*.go', '*.txt', '/build/logs/', 'docs/*', 'apps/', '/docs/', '/scripts/', '**/logs', '/apps/', '/apps/github']);
+    expect(co.rules.map((r) => r.pattern)).toEqual([
+      '*',
+      '*.js',
+      '*.go',
+      '*.txt',
+      '/build/logs/',
+      'docs/*',
+      'apps/',
+      '/docs/',
+      '/scripts/',
+      '**/logs',
+      '/apps/',
+      '/apps/github',
+    ]);
     expect(co.rules[1]).toEqual({ pattern: '*.js', owners: ['@js-owner'], line: 14 });
   });
 
@@ -122,7 +135,9 @@ describe('CODEOWNERS rules one at a time', () => {
   it('treats brackets as themselves and reports ! negation', () => {
     expect(owner('file[1].txt @f', 'file[1].txt')).toEqual(['@f']);
     expect(owner('file[1].txt @f', 'file1.txt')).toEqual([]);
-    expect(parseCodeowners('!secret.txt @s').errors).toEqual([{ line: 1, message: '"!secret.txt": negation with ! does not work in CODEOWNERS' }]);
+    expect(parseCodeowners('!secret.txt @s').errors).toEqual([
+      { line: 1, message: '"!secret.txt": negation with ! does not work in CODEOWNERS' },
+    ]);
   });
 
   it('keeps # inside a pattern, strips it after whitespace, and skips comment lines', () => {
@@ -136,7 +151,9 @@ describe('CODEOWNERS rules one at a time', () => {
   });
 
   it('reports owners that are not @user, @org/team or an email, with the line', () => {
-    expect(parseCodeowners('* @ok\n*.js js-owner @also-ok').errors).toEqual([{ line: 2, message: 'not an owner: js-owner (owners are @user, @org/team or an email address)' }]);
+    expect(parseCodeowners('* @ok\n*.js js-owner @also-ok').errors).toEqual([
+      { line: 2, message: 'not an owner: js-owner (owners are @user, @org/team or an email address)' },
+    ]);
   });
 
   it('tells which rule decided, so an explanation can cite the line', () => {

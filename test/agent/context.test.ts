@@ -18,7 +18,10 @@ const PATHS = [
 describe('ranking files for an issue', () => {
   it('puts a path named in the issue first, then a named file name, then words of the issue, each with its reason', () => {
     const ranked = rankFiles(
-      { title: 'Login crashes on empty password', body: 'Stack trace points at `src/auth/session.ts`; main.ts logs it.' },
+      {
+        title: 'Login crashes on empty password',
+        body: 'Stack trace points at `src/auth/session.ts`; main.ts logs it.',
+      },
       PATHS,
     );
     expect(ranked.map((r) => [r.path, r.score, r.reasons])).toEqual([
@@ -30,22 +33,37 @@ describe('ranking files for an issue', () => {
   });
 
   it('brings the test of a named file, and never lock files, vendored or binary files', () => {
-    const ranked = rankFiles({ title: 'invoice.ts rounds totals wrong', body: 'see package-lock.json and node_modules/left-pad/index.js, logo.png' }, PATHS);
+    const ranked = rankFiles(
+      {
+        title: 'invoice.ts rounds totals wrong',
+        body: 'see package-lock.json and node_modules/left-pad/index.js, logo.png',
+      },
+      PATHS,
+    );
     expect(ranked.map((r) => r.path)).toEqual(['src/billing/invoice.ts', 'test/billing/invoice.test.ts']);
     expect(ranked[1]?.reasons).toEqual(['tests src/billing/invoice.ts']);
   });
 
   it('does not take a longer path for a named one', () => {
-    expect(rankFiles({ title: 'edit app/main.ts', body: '' }, ['src/app/main.ts', 'app/main.ts']).map((r) => [r.path, r.score])).toEqual([['app/main.ts', 100]]);
+    expect(
+      rankFiles({ title: 'edit app/main.ts', body: '' }, ['src/app/main.ts', 'app/main.ts']).map((r) => [
+        r.path,
+        r.score,
+      ]),
+    ).toEqual([['app/main.ts', 100]]);
   });
 
   it('keeps common words and path filler out of the terms', () => {
-    expect(issueTerms({ title: 'Fix the login for new users', body: 'and add a test in src/auth/x.ts or y.md' })).toEqual(['login', 'users']);
+    expect(
+      issueTerms({ title: 'Fix the login for new users', body: 'and add a test in src/auth/x.ts or y.md' }),
+    ).toEqual(['login', 'users']);
   });
 });
 
 describe('building the context within a token budget', () => {
-  const files = new Map(PATHS.map((p) => [p, `// ${p}\n${'export const x = 1;\n'.repeat(p.includes('login.ts') ? 400 : 20)}`]));
+  const files = new Map(
+    PATHS.map((p) => [p, `// ${p}\n${'export const x = 1;\n'.repeat(p.includes('login.ts') ? 400 : 20)}`]),
+  );
 
   it('stays within the budget, counts tokens with the tokenizer, and says what it left out and why', () => {
     const issue = { title: 'Login crashes', body: 'in src/auth/session.ts and login' };
@@ -62,7 +80,11 @@ describe('building the context within a token budget', () => {
 
   it('sends everything ranked when the budget allows', () => {
     const context = buildContext({ title: 'Login crashes', body: 'in src/auth/session.ts and login' }, files, 100_000);
-    expect(context.files.map((f) => f.path)).toEqual(['src/auth/session.ts', 'src/auth/login.ts', 'test/auth/login.test.ts']);
+    expect(context.files.map((f) => f.path)).toEqual([
+      'src/auth/session.ts',
+      'src/auth/login.ts',
+      'test/auth/login.test.ts',
+    ]);
     expect(context.omitted).toEqual([]);
   });
 

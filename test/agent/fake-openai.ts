@@ -11,7 +11,12 @@ export type Step =
   | { content: string; usage?: { prompt_tokens: number; completion_tokens: number } }
   | { delayMs: number; then: Step };
 
-export type FakeRequest = { model: string; messages: Array<{ role: string; content: string }>; response_format?: any; max_completion_tokens?: number };
+export type FakeRequest = {
+  model: string;
+  messages: Array<{ role: string; content: string }>;
+  response_format?: any;
+  max_completion_tokens?: number;
+};
 
 export class FakeOpenAI {
   readonly requests: FakeRequest[] = [];
@@ -47,7 +52,9 @@ export class FakeOpenAI {
 
   private async answer(url: string, body: string, res: import('node:http').ServerResponse): Promise<void> {
     if (url !== '/v1/chat/completions') {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${url}` } }));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: `no route ${url}` } }));
       return;
     }
     const request = JSON.parse(body) as FakeRequest;
@@ -55,7 +62,17 @@ export class FakeOpenAI {
     const script = this.scripts.get(request.model) ?? [];
     let step: Step | undefined = script.length > 1 ? script.shift() : script[0];
     if (!step) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `The model ${request.model} does not exist`, type: 'invalid_request_error', code: 'model_not_found' } }));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({
+            error: {
+              message: `The model ${request.model} does not exist`,
+              type: 'invalid_request_error',
+              code: 'model_not_found',
+            },
+          }),
+        );
       return;
     }
     while ('delayMs' in step) {
@@ -65,7 +82,13 @@ export class FakeOpenAI {
     if ('status' in step) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (step.retryAfter !== undefined) headers['retry-after'] = String(step.retryAfter);
-      res.writeHead(step.status, headers).end(JSON.stringify({ error: { message: step.message ?? `status ${step.status}`, type: 'server_error', code: null } }));
+      res
+        .writeHead(step.status, headers)
+        .end(
+          JSON.stringify({
+            error: { message: step.message ?? `status ${step.status}`, type: 'server_error', code: null },
+          }),
+        );
       return;
     }
     const usage = step.usage ?? { prompt_tokens: 100, completion_tokens: 50 };
@@ -75,7 +98,14 @@ export class FakeOpenAI {
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: request.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: step.content, refusal: null }, finish_reason: 'stop', logprobs: null }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: step.content, refusal: null },
+            finish_reason: 'stop',
+            logprobs: null,
+          },
+        ],
         usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
       }),
     );

@@ -24,7 +24,10 @@ describe('issue consent', () => {
   });
 
   it('fails when no one recorded what was consented to', () => {
-    expect(decideIssueConsent(undefined, issue, 'aaoe')).toMatchObject({ ok: false, reason: expect.stringMatching(/the person who applied it/) });
+    expect(decideIssueConsent(undefined, issue, 'aaoe')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/the person who applied it/),
+    });
   });
 
   it('reads a null body as an empty one', () => {

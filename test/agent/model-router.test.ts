@@ -1,10 +1,20 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CircuitBreakers, ModelRouter, ModelRouterError, costUsd, promptTokens, type RouterConfig } from '../../src/agent/model-router.js';
+import {
+  CircuitBreakers,
+  ModelRouter,
+  ModelRouterError,
+  costUsd,
+  promptTokens,
+  type RouterConfig,
+} from '../../src/agent/model-router.js';
 import { FakeOpenAI } from './fake-openai.js';
 
-const Answer = z.strictObject({ classification: z.enum(['feature', 'bug', 'docs']), confidence: z.number().min(0).max(1) });
+const Answer = z.strictObject({
+  classification: z.enum(['feature', 'bug', 'docs']),
+  confidence: z.number().min(0).max(1),
+});
 const VALID = JSON.stringify({ classification: 'bug', confidence: 0.9 });
 
 const MODELS = {
@@ -56,7 +66,10 @@ describe('model router', () => {
     const result = await router.complete(request());
     expect(result.value).toEqual({ classification: 'bug', confidence: 0.9 });
     expect(result.model).toBe('main');
-    expect(fake.requests[0]?.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'classification', strict: true } });
+    expect(fake.requests[0]?.response_format).toMatchObject({
+      type: 'json_schema',
+      json_schema: { name: 'classification', strict: true },
+    });
     expect(fake.requests[0]?.max_completion_tokens).toBe(200);
     expect(result.usd).toBeCloseTo((1200 * 2.5 + 300 * 10) / 1e6, 12);
     expect(result.tokens).toBe(1500);
@@ -72,7 +85,11 @@ describe('model router', () => {
     fake.script('main', { status: 429, retryAfter: 1 }, { status: 500 });
     const result = await router.complete(request());
     expect(result.model).toBe('large');
-    expect(result.calls.map((c) => `${c.model}:${c.outcome}`)).toEqual(['main:rate_limited', 'main:server_error', 'large:ok']);
+    expect(result.calls.map((c) => `${c.model}:${c.outcome}`)).toEqual([
+      'main:rate_limited',
+      'main:server_error',
+      'large:ok',
+    ]);
     expect(fake.requests.map((r) => r.model)).toEqual(['main', 'main', 'large']);
   });
 
@@ -87,12 +104,21 @@ describe('model router', () => {
     fake.script('large', { status: 500 });
     const error = await router.complete(request()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelRouterError);
-    expect((error as ModelRouterError).calls.map((c) => c.outcome)).toEqual(['server_error', 'server_error', 'server_error', 'server_error']);
+    expect((error as ModelRouterError).calls.map((c) => c.outcome)).toEqual([
+      'server_error',
+      'server_error',
+      'server_error',
+      'server_error',
+    ]);
     expect((error as ModelRouterError).message).toMatch(/every model failed: main server_error/);
   });
 
   it('asks once for a repair of invalid output, then moves on', async () => {
-    fake.script('main', { content: 'not json' }, { content: JSON.stringify({ classification: 'bug', confidence: 0.5 }) });
+    fake.script(
+      'main',
+      { content: 'not json' },
+      { content: JSON.stringify({ classification: 'bug', confidence: 0.5 }) },
+    );
     const repaired = await router.complete(request());
     expect(repaired.model).toBe('main');
     expect(repaired.calls.map((c) => c.outcome)).toEqual(['invalid_output', 'ok']);
@@ -105,12 +131,21 @@ describe('model router', () => {
     fake.script('large', { content: '{"classification": "bug"}' });
     const error = (await router.complete(request()).catch((e: unknown) => e)) as ModelRouterError;
     expect(error).toBeInstanceOf(ModelRouterError);
-    expect(error.calls.map((c) => `${c.model}:${c.outcome}`)).toEqual(['main:invalid_output', 'main:invalid_output', 'large:invalid_output', 'large:invalid_output']);
+    expect(error.calls.map((c) => `${c.model}:${c.outcome}`)).toEqual([
+      'main:invalid_output',
+      'main:invalid_output',
+      'large:invalid_output',
+      'large:invalid_output',
+    ]);
     expect(error.calls[0]?.detail).toMatch(/classification: .*confidence: /);
   });
 
   it('counts the cost of every call, failed and invalid ones included: usage times prices', async () => {
-    fake.script('main', { content: 'nope', usage: { prompt_tokens: 1000, completion_tokens: 100 } }, { content: VALID, usage: { prompt_tokens: 1300, completion_tokens: 200 } });
+    fake.script(
+      'main',
+      { content: 'nope', usage: { prompt_tokens: 1000, completion_tokens: 100 } },
+      { content: VALID, usage: { prompt_tokens: 1300, completion_tokens: 200 } },
+    );
     const result = await router.complete(request());
     const expected = costUsd(MODELS.main, 1000, 100) + costUsd(MODELS.main, 1300, 200);
     expect(result.usd).toBeCloseTo(expected, 12);
@@ -119,7 +154,9 @@ describe('model router', () => {
   });
 
   it('never sends a request whose estimate is over the token cap', async () => {
-    const error = (await router.complete(request({ caps: { maxTokens: 150, spent: { tokens: 0, usd: 0 } } })).catch((e: unknown) => e)) as ModelRouterError;
+    const error = (await router
+      .complete(request({ caps: { maxTokens: 150, spent: { tokens: 0, usd: 0 } } }))
+      .catch((e: unknown) => e)) as ModelRouterError;
     expect(error).toBeInstanceOf(ModelRouterError);
     expect(error.overCap).toBe(true);
     expect(error.message).toMatch(/no model was called: main over_cap \(estimated \d+ tokens, cap 150\)/);
@@ -133,7 +170,14 @@ describe('model router', () => {
     expect(capped.model).toBe('mini');
 
     fake.requests.length = 0;
-    const error = (await router.complete(request({ task: 'propose', caps: { monthlyRemainingUsd: estimate(MODELS.main) / 2, spent: { tokens: 0, usd: 0 } } })).catch((e: unknown) => e)) as ModelRouterError;
+    const error = (await router
+      .complete(
+        request({
+          task: 'propose',
+          caps: { monthlyRemainingUsd: estimate(MODELS.main) / 2, spent: { tokens: 0, usd: 0 } },
+        }),
+      )
+      .catch((e: unknown) => e)) as ModelRouterError;
     expect(error.overCap).toBe(true);
     expect(error.calls.map((c) => c.outcome)).toEqual(['over_cap', 'over_cap']);
     expect(fake.requests).toEqual([]);
@@ -185,6 +229,10 @@ describe('response format', () => {
     const { Proposal } = await import('../../src/agent/proposal.js');
     expect(responseFormatFor(Answer, 'a').json_schema.strict).toBe(true);
     const loose = responseFormatFor(Proposal, 'proposal');
-    expect(loose.json_schema).toMatchObject({ name: 'proposal', strict: false, schema: { type: 'object', required: expect.arrayContaining(['summary', 'edits']) } });
+    expect(loose.json_schema).toMatchObject({
+      name: 'proposal',
+      strict: false,
+      schema: { type: 'object', required: expect.arrayContaining(['summary', 'edits']) },
+    });
   });
 });

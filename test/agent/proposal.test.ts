@@ -1,13 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { Declaration, MAX_BODY_CHARS, Proposal, extractDeclaration, extractProposalBlock, renderDeclarationJsonSchema } from '../../src/agent/proposal.js';
+import {
+  Declaration,
+  MAX_BODY_CHARS,
+  Proposal,
+  extractDeclaration,
+  extractProposalBlock,
+  renderDeclarationJsonSchema,
+} from '../../src/agent/proposal.js';
 
 const VALID = {
   summary: 'Return 400 instead of 500 when the password is empty.',
   classification: 'bug',
   edits: [
-    { action: 'update', path: 'src/login.ts', replacements: [{ search: 'if (!user)', replace: 'if (!user || !password)' }] },
+    {
+      action: 'update',
+      path: 'src/login.ts',
+      replacements: [{ search: 'if (!user)', replace: 'if (!user || !password)' }],
+    },
     { action: 'create', path: 'test/login.test.ts', content: "it('rejects an empty password', () => {});\n" },
     { action: 'update', path: 'docs/login.md', content: '# Login\n' },
     { action: 'delete', path: 'src/legacy-login.ts' },
@@ -41,7 +52,11 @@ describe('Proposal', () => {
     ['a leading /', '/etc/passwd', 'a path is relative to the repository root: remove the leading /'],
     ['an empty segment', 'src//login.ts', 'a path must not have empty segments (// or a trailing /)'],
     ['a trailing /', 'src/', 'a path must not have empty segments (// or a trailing /)'],
-    ['a .. segment', 'src/../../etc/passwd', 'a path must not contain .. segments: an edit stays inside the repository'],
+    [
+      'a .. segment',
+      'src/../../etc/passwd',
+      'a path must not contain .. segments: an edit stays inside the repository',
+    ],
     ['a leading .. segment', '../secrets', 'a path must not contain .. segments: an edit stays inside the repository'],
     ['a path that is ..', '..', 'a path must not contain .. segments: an edit stays inside the repository'],
     ['a . segment', './src/login.ts', 'a path must not contain . segments: write it without ./'],
@@ -51,14 +66,21 @@ describe('Proposal', () => {
     expect(parsed.error?.issues).toContainEqual(expect.objectContaining({ path: ['edits', 0, 'path'], message }));
   });
 
-  it.each(['a', 'src/login.ts', '.github/workflows/ci.yml', 'src/.env.example', 'a/..b/c..', 'dir with space/x'])('accepts the path %s', (path) => {
-    expect(Proposal.safeParse(withPath(path)).success).toBe(true);
-  });
+  it.each(['a', 'src/login.ts', '.github/workflows/ci.yml', 'src/.env.example', 'a/..b/c..', 'dir with space/x'])(
+    'accepts the path %s',
+    (path) => {
+      expect(Proposal.safeParse(withPath(path)).success).toBe(true);
+    },
+  );
 
   it.each([
     ['the root', { ...VALID, approved: true }, []],
     ['an edit', { ...VALID, edits: [{ action: 'delete', path: 'a', content: '' }] }, ['edits', 0]],
-    ['a replacement', { ...VALID, edits: [{ action: 'update', path: 'a', replacements: [{ search: 'x', replace: 'y', all: true }] }] }, ['edits', 0, 'replacements', 0]],
+    [
+      'a replacement',
+      { ...VALID, edits: [{ action: 'update', path: 'a', replacements: [{ search: 'x', replace: 'y', all: true }] }] },
+      ['edits', 0, 'replacements', 0],
+    ],
     ['the risk', { ...VALID, risk: { ...VALID.risk, approvedBy: 'me' } }, ['risk']],
   ])('rejects an unknown key on %s', (_, input, path) => {
     const parsed = Proposal.safeParse(input);
@@ -66,19 +88,33 @@ describe('Proposal', () => {
   });
 
   it.each([
-    ['both content and replacements', { action: 'update', path: 'a', content: 'x', replacements: [{ search: 'a', replace: 'b' }] }],
+    [
+      'both content and replacements',
+      { action: 'update', path: 'a', content: 'x', replacements: [{ search: 'a', replace: 'b' }] },
+    ],
     ['neither content nor replacements', { action: 'update', path: 'a' }],
   ])('refuses an update with %s', (_, edit) => {
     const parsed = Proposal.safeParse({ ...VALID, edits: [edit] });
     expect(parsed.error?.issues).toEqual([
-      expect.objectContaining({ path: ['edits', 0], message: 'an update gives either `content` (the whole new file) or `replacements`, exactly one of them' }),
+      expect.objectContaining({
+        path: ['edits', 0],
+        message: 'an update gives either `content` (the whole new file) or `replacements`, exactly one of them',
+      }),
     ]);
   });
 
   it.each([
     ['no edits', { ...VALID, edits: [] }, ['edits']],
-    ['an empty replacement list', { ...VALID, edits: [{ action: 'update', path: 'a', replacements: [] }] }, ['edits', 0, 'replacements']],
-    ['an empty search', { ...VALID, edits: [{ action: 'update', path: 'a', replacements: [{ search: '', replace: 'x' }] }] }, ['edits', 0, 'replacements', 0, 'search']],
+    [
+      'an empty replacement list',
+      { ...VALID, edits: [{ action: 'update', path: 'a', replacements: [] }] },
+      ['edits', 0, 'replacements'],
+    ],
+    [
+      'an empty search',
+      { ...VALID, edits: [{ action: 'update', path: 'a', replacements: [{ search: '', replace: 'x' }] }] },
+      ['edits', 0, 'replacements', 0, 'search'],
+    ],
     ['an unknown action', { ...VALID, edits: [{ action: 'rename', path: 'a' }] }, ['edits', 0, 'action']],
     ['a blank summary', { ...VALID, summary: '  ' }, ['summary']],
     ['a blank risk rationale', { ...VALID, risk: { level: 'low', rationale: '' } }, ['risk', 'rationale']],
@@ -106,8 +142,13 @@ describe('extractDeclaration', () => {
   });
 
   it("reads a full proposal (an older agent's, or AAOE's own) as a declaration, whatever its edits hold", () => {
-    const result = extractDeclaration(body(block(JSON.stringify({ ...VALID, edits: [{ action: 'rename', from: 'a' }] }, null, 2))));
-    expect(result).toMatchObject({ ok: true, declaration: { rollbackPlan: VALID.rollbackPlan, risk: VALID.risk, cost: VALID.cost } });
+    const result = extractDeclaration(
+      body(block(JSON.stringify({ ...VALID, edits: [{ action: 'rename', from: 'a' }] }, null, 2))),
+    );
+    expect(result).toMatchObject({
+      ok: true,
+      declaration: { rollbackPlan: VALID.rollbackPlan, risk: VALID.risk, cost: VALID.cost },
+    });
   });
 
   it('reads CRLF bodies, tilde fences and extra words after the info string', () => {
@@ -119,28 +160,45 @@ describe('extractDeclaration', () => {
     ['no block at all', body()],
     ['an empty body', ''],
     ['only a block of another language', body(block(JSON.stringify(VALID), 'json'))],
-    ['a block only shown as an example inside a longer fence', body(`\`\`\`\`markdown\n${block(JSON.stringify(VALID))}\n\`\`\`\``)],
+    [
+      'a block only shown as an example inside a longer fence',
+      body(`\`\`\`\`markdown\n${block(JSON.stringify(VALID))}\n\`\`\`\``),
+    ],
     ['a block hidden in an HTML comment', body(`<!--\n${block(JSON.stringify(VALID))}\n-->`)],
     ['a block indented as code', body(`    \`\`\`aaoe-proposal\n    ${JSON.stringify(VALID)}\n    \`\`\``)],
   ])('finds no declaration (no failure: AAOE derives the rest) in %s', (_, text) => {
-    expect(extractDeclaration(text)).toEqual({ ok: false, reason: 'missing', message: 'the pull request body has no ```aaoe-proposal block.' });
+    expect(extractDeclaration(text)).toEqual({
+      ok: false,
+      reason: 'missing',
+      message: 'the pull request body has no ```aaoe-proposal block.',
+    });
   });
 
   it('says the JSON is malformed, and where the block is', () => {
     const result = extractDeclaration(body(block('{ "summary": "x", }')));
     expect(result).toMatchObject({ ok: false, reason: 'invalid' });
-    expect(result.ok || result.message).toMatch(/^the ```aaoe-proposal block on line 5 is not valid JSON \(.+\): write it as one JSON object\.$/);
+    expect(result.ok || result.message).toMatch(
+      /^the ```aaoe-proposal block on line 5 is not valid JSON \(.+\): write it as one JSON object\.$/,
+    );
   });
 
   it('says a block that is never closed is invalid', () => {
     const result = extractDeclaration(`\`\`\`aaoe-proposal\n{}\n`);
-    expect(result).toEqual({ ok: false, reason: 'invalid', message: 'the ```aaoe-proposal block on line 1 is never closed: end it with ``` on its own line.' });
+    expect(result).toEqual({
+      ok: false,
+      reason: 'invalid',
+      message: 'the ```aaoe-proposal block on line 1 is never closed: end it with ``` on its own line.',
+    });
   });
 
   it('lists every violation with its path, and names the keys a declaration may have', () => {
-    const result = extractDeclaration(body(block(JSON.stringify({ rollback_plan: 'x', risk: { level: 'none' }, rollbackPlan: ' ' }))));
+    const result = extractDeclaration(
+      body(block(JSON.stringify({ rollback_plan: 'x', risk: { level: 'none' }, rollbackPlan: ' ' }))),
+    );
     const lines = result.ok ? [] : result.message.split('\n');
-    expect(lines[0]).toBe('the ```aaoe-proposal block on line 5 does not match the declaration format (https://github.com/aaoe/aaoe/schemas/proposal.schema.json):');
+    expect(lines[0]).toBe(
+      'the ```aaoe-proposal block on line 5 does not match the declaration format (https://github.com/aaoe/aaoe/schemas/proposal.schema.json):',
+    );
     expect(lines.slice(1)).toHaveLength(3);
     expect(lines.slice(1)).toEqual(
       expect.arrayContaining([
@@ -153,12 +211,20 @@ describe('extractDeclaration', () => {
 
   it('refuses two blocks, naming their lines', () => {
     const result = extractDeclaration(body(block('{}'), block('{}')));
-    expect(result).toEqual({ ok: false, reason: 'invalid', message: 'the pull request body has 2 ```aaoe-proposal blocks (lines 5, 9); keep exactly one.' });
+    expect(result).toEqual({
+      ok: false,
+      reason: 'invalid',
+      message: 'the pull request body has 2 ```aaoe-proposal blocks (lines 5, 9); keep exactly one.',
+    });
   });
 
   it('reads no body longer than GitHub allows, before any parsing', () => {
     const result = extractDeclaration(body(block('{}')) + ' '.repeat(MAX_BODY_CHARS));
-    expect(result).toMatchObject({ ok: false, reason: 'invalid', message: expect.stringMatching(/^the pull request body is 65,6\d\d characters, more than the 65,536 AAOE reads/) });
+    expect(result).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+      message: expect.stringMatching(/^the pull request body is 65,6\d\d characters, more than the 65,536 AAOE reads/),
+    });
   });
 
   it('reads a body of many fences and a deeply nested block in linear time', () => {
@@ -172,7 +238,7 @@ describe('extractDeclaration', () => {
 });
 
 describe('extractProposalBlock', () => {
-  it('reads the full proposal of a block, as AAOE\'s own pull requests carry it', () => {
+  it("reads the full proposal of a block, as AAOE's own pull requests carry it", () => {
     expect(extractProposalBlock(body(block(JSON.stringify(VALID, null, 2))))).toEqual({ ok: true, proposal: VALID });
   });
 

@@ -14,7 +14,12 @@ describe('triage', () => {
 
   it('maps the likely paths to their owners and lists what no one owns', () => {
     const co = parseCodeowners('* @org/all\n/src/auth/ @org/security @alice\n/src/legacy/\n*.md @org/docs');
-    const { owners, unowned } = ownersOfPaths(co, ['src/auth/login.ts', 'src/auth/README.md', 'src/legacy/old.ts', 'src/app.ts']);
+    const { owners, unowned } = ownersOfPaths(co, [
+      'src/auth/login.ts',
+      'src/auth/README.md',
+      'src/legacy/old.ts',
+      'src/app.ts',
+    ]);
     expect(Object.fromEntries(owners)).toEqual({
       '@org/security': ['src/auth/login.ts'],
       '@alice': ['src/auth/login.ts'],

@@ -15,7 +15,12 @@ export const REPO = 'Hello-World';
 export const MODEL: ModelSpec = { id: 'small-model', tier: 1, inputUsdPerMTok: 0.5, outputUsdPerMTok: 1.5 };
 export const AGENT = 'my-agent[bot]';
 
-export type AgentHarness = Harness & { fake: FakeOpenAI; tokens: Record<string, string>; scriptTask: () => void; closeAll: () => Promise<void> };
+export type AgentHarness = Harness & {
+  fake: FakeOpenAI;
+  tokens: Record<string, string>;
+  scriptTask: () => void;
+  closeAll: () => Promise<void>;
+};
 
 export async function startAgentHarness(): Promise<AgentHarness> {
   const fake = await FakeOpenAI.start();
@@ -25,10 +30,26 @@ export async function startAgentHarness(): Promise<AgentHarness> {
     timeoutMs: 5_000,
   });
   const h = await startHarness({ agent: { router, contextBudgetTokens: 4_000, maxOutputTokens: 1_000 } });
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' } });
+  h.sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: OWNER,
+    permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' },
+  });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
-  h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path: 'src/server.ts', content: "export const server = () => 'ok';\n" });
-  h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path: '.github/aaoe.yml', content: `agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\n` });
+  h.sim.setFile({
+    owner: OWNER,
+    repo: REPO,
+    branch: 'master',
+    path: 'src/server.ts',
+    content: "export const server = () => 'ok';\n",
+  });
+  h.sim.setFile({
+    owner: OWNER,
+    repo: REPO,
+    branch: 'master',
+    path: '.github/aaoe.yml',
+    content: `agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\n`,
+  });
   const push = examplePayload('push', undefined, (e: any) => e.ref === 'refs/heads/master' && !!e.installation);
   push.installation = { id: INSTALLATION_ID };
   expect((await h.deliver('push', push)).status).toBe(200);
@@ -36,7 +57,11 @@ export async function startAgentHarness(): Promise<AgentHarness> {
   process.env.GITHUB_CLIENT_ID = h.sim.oauth.clientId;
   process.env.GITHUB_CLIENT_SECRET = h.sim.oauth.clientSecret;
   const tokens: Record<string, string> = {};
-  for (const [login, permission] of [['wendy-writer', 'write'], ['rita-reader', 'read'], [AGENT, 'write']] as const) {
+  for (const [login, permission] of [
+    ['wendy-writer', 'write'],
+    ['rita-reader', 'read'],
+    [AGENT, 'write'],
+  ] as const) {
     h.sim.setPermission({ owner: OWNER, repo: REPO, username: login, permission });
     tokens[login] = h.sim.createUserToken({ login }, { oauthClient: true });
   }
@@ -44,7 +69,8 @@ export async function startAgentHarness(): Promise<AgentHarness> {
     ...h,
     fake,
     tokens,
-    scriptTask: () => fake.script(MODEL.id, answer({ classification: 'feature', rationale: 'A new endpoint.' }), answer(proposal())),
+    scriptTask: () =>
+      fake.script(MODEL.id, answer({ classification: 'feature', rationale: 'A new endpoint.' }), answer(proposal())),
     closeAll: async () => {
       await h.close();
       await fake.close();

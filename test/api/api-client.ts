@@ -10,7 +10,12 @@ let description: ApiDescription | undefined;
 
 export type ApiAnswer = { status: number; body: any; headers: Headers };
 
-export async function callApi(baseUrl: string, method: string, path: string, options: { token?: string; body?: unknown; rawBody?: string; contentType?: string } = {}): Promise<ApiAnswer> {
+export async function callApi(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; rawBody?: string; contentType?: string } = {},
+): Promise<ApiAnswer> {
   description ??= new ApiDescription();
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -19,6 +24,9 @@ export async function callApi(baseUrl: string, method: string, path: string, opt
   const res = await fetch(`${baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   const json = await res.json();
-  expect(description.check(method, path, res.status, json), `${method} ${path} -> ${res.status} ${JSON.stringify(json)}`).toEqual([]);
+  expect(
+    description.check(method, path, res.status, json),
+    `${method} ${path} -> ${res.status} ${JSON.stringify(json)}`,
+  ).toEqual([]);
   return { status: res.status, body: json, headers: res.headers };
 }

@@ -11,7 +11,12 @@ import { parse } from 'yaml';
 
 export const API_DESCRIPTION_PATH = fileURLToPath(new URL('../../openapi/aaoe-api.yaml', import.meta.url));
 
-type Doc = { openapi: string; servers: Array<{ url: string }>; paths: Record<string, Record<string, any>>; components: Record<string, Record<string, any>> };
+type Doc = {
+  openapi: string;
+  servers: Array<{ url: string }>;
+  paths: Record<string, Record<string, any>>;
+  components: Record<string, Record<string, any>>;
+};
 
 export class ApiDescription {
   readonly doc: Doc;
@@ -52,18 +57,26 @@ export class ApiDescription {
       pointer = response.$ref.slice(1);
       response = this.resolve(pointer);
     }
-    if (!response?.content?.['application/json']?.schema) return [`${method} ${found.template} ${status} has no JSON schema`];
+    if (!response?.content?.['application/json']?.schema)
+      return [`${method} ${found.template} ${status} has no JSON schema`];
     const key = `${pointer}/content/application~1json/schema`;
     let validate = this.compiled.get(key);
     if (!validate) {
       validate = this.ajv.compile({ $ref: `${ApiDescription.ID}#${key.split('/').map(encodeURIComponent).join('/')}` });
       this.compiled.set(key, validate);
     }
-    return validate(body) ? [] : (validate.errors ?? []).map((e) => `${method} ${found.template} ${status}: ${e.instancePath || '(body)'} ${e.message}`);
+    return validate(body)
+      ? []
+      : (validate.errors ?? []).map(
+          (e) => `${method} ${found.template} ${status}: ${e.instancePath || '(body)'} ${e.message}`,
+        );
   }
 
   private resolve(pointer: string): any {
-    return pointer.split('/').slice(1).reduce<any>((node, part) => node?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], this.doc);
+    return pointer
+      .split('/')
+      .slice(1)
+      .reduce<any>((node, part) => node?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], this.doc);
   }
 }
 

@@ -35,13 +35,20 @@ afterAll(async () => {
 /** An API with a limit of 3 requests a minute per caller; returns a `GET /executions` with a token. */
 async function startApi(): Promise<(token: string) => Promise<number>> {
   const log = { info() {}, warn() {}, error() {} };
-  const handle = apiHandler({ log } as never, { runtime, now: () => new Date(), presets: loadPresets(), access, rateLimit: { limit: 3, windowMs: 60_000 } });
+  const handle = apiHandler({ log } as never, {
+    runtime,
+    now: () => new Date(),
+    presets: loadPresets(),
+    access,
+    rateLimit: { limit: 3, windowMs: 60_000 },
+  });
   const server = createServer((req, res) => void handle(req, res));
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  return async (token) => (await fetch(`${url}/api/v1/executions?repo=acme/shop`, { headers: { authorization: `Bearer ${token}` } })).status;
+  return async (token) =>
+    (await fetch(`${url}/api/v1/executions?repo=acme/shop`, { headers: { authorization: `Bearer ${token}` } })).status;
 }
 
 describe('the request limit', () => {

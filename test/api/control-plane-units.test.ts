@@ -63,25 +63,58 @@ describe('RateLimiter', () => {
 
 describe('policyView', () => {
   const entry = (action: string, reason: string, data: unknown = null): AuditEntry => ({
-    seq: 1, at: new Date('2026-01-01T00:00:00Z'), executionId: 'x', traceId: 't', actor: 'aaoe', action, reason, costUsd: null, costTokens: null, data, prevHash: '', hash: '',
+    seq: 1,
+    at: new Date('2026-01-01T00:00:00Z'),
+    executionId: 'x',
+    traceId: 't',
+    actor: 'aaoe',
+    action,
+    reason,
+    costUsd: null,
+    costTokens: null,
+    data,
+    prevHash: '',
+    hash: '',
   });
 
   it('reads the latest policy evaluation: conclusion, gates, risk', () => {
     const view = policyView([
-      entry('policy_evaluated', 'proposed -> awaiting_approval: action_required: secrets passed, risk needs_approval; risk medium', { headSha: 'a'.repeat(40) }),
+      entry(
+        'policy_evaluated',
+        'proposed -> awaiting_approval: action_required: secrets passed, risk needs_approval; risk medium',
+        { headSha: 'a'.repeat(40) },
+      ),
       entry('command:approve', 'approval recorded'),
-      entry('policy_evaluated', 'awaiting_approval -> approved: success: secrets passed, risk needs_approval; risk medium; approved by wendy', { headSha: 'b'.repeat(40) }),
+      entry(
+        'policy_evaluated',
+        'awaiting_approval -> approved: success: secrets passed, risk needs_approval; risk medium; approved by wendy',
+        { headSha: 'b'.repeat(40) },
+      ),
     ]);
     expect(view).toEqual({
-      conclusion: 'success', headSha: 'b'.repeat(40), at: '2026-01-01T00:00:00.000Z', risk: 'medium',
-      gates: [{ gate: 'secrets', outcome: 'passed' }, { gate: 'risk', outcome: 'needs_approval' }],
+      conclusion: 'success',
+      headSha: 'b'.repeat(40),
+      at: '2026-01-01T00:00:00.000Z',
+      risk: 'medium',
+      gates: [
+        { gate: 'secrets', outcome: 'passed' },
+        { gate: 'risk', outcome: 'needs_approval' },
+      ],
       text: 'awaiting_approval -> approved: success: secrets passed, risk needs_approval; risk medium; approved by wendy',
     });
   });
 
   it('reads a change waiting for its change window as waiting (the reason the pipeline writes)', () => {
-    const reason = 'approved -> scheduled: waiting: secrets passed, risk passed; risk low; approved by wendy; outside the change windows (Mon-Fri 09:00-17:00 UTC)';
-    expect(policyView([entry('policy_evaluated', reason, { headSha: 'c'.repeat(40) })])).toMatchObject({ conclusion: 'waiting', risk: 'low', gates: [{ gate: 'secrets', outcome: 'passed' }, { gate: 'risk', outcome: 'passed' }] });
+    const reason =
+      'approved -> scheduled: waiting: secrets passed, risk passed; risk low; approved by wendy; outside the change windows (Mon-Fri 09:00-17:00 UTC)';
+    expect(policyView([entry('policy_evaluated', reason, { headSha: 'c'.repeat(40) })])).toMatchObject({
+      conclusion: 'waiting',
+      risk: 'low',
+      gates: [
+        { gate: 'secrets', outcome: 'passed' },
+        { gate: 'risk', outcome: 'passed' },
+      ],
+    });
   });
 
   it('is null before any evaluation, and for an entry it cannot read', () => {
@@ -115,30 +148,73 @@ describe('agentIdentity', () => {
 
 describe('approvals given through the API', () => {
   const facts = (login: string): ApprovalFacts => ({
-    pullRequest: { number: 7, baseSha: 'b'.repeat(40), headSha: 'c'.repeat(40), previousHeadShas: [], author: { login: 'dave', type: 'User' } },
+    pullRequest: {
+      number: 7,
+      baseSha: 'b'.repeat(40),
+      headSha: 'c'.repeat(40),
+      previousHeadShas: [],
+      author: { login: 'dave', type: 'User' },
+    },
     proposer: { app: 'aaoe[bot]', agents: [] },
-    candidates: [toCandidate({ executionId: 'x', pullRequest: 7, baseSha: 'b'.repeat(40), headSha: 'c'.repeat(40), actor: { login, type: 'User' }, source: 'api', sourceId: 99, at: '2026-01-01T00:00:00.000Z' })],
+    candidates: [
+      toCandidate({
+        executionId: 'x',
+        pullRequest: 7,
+        baseSha: 'b'.repeat(40),
+        headSha: 'c'.repeat(40),
+        actor: { login, type: 'User' },
+        source: 'api',
+        sourceId: 99,
+        at: '2026-01-01T00:00:00.000Z',
+      }),
+    ],
     permissions: { wendy: 'write', dave: 'write' },
     teams: {},
     changedPaths: ['docs/a.md'],
   });
-  const policy = { minimum: 1, permissions: ['write', 'maintain', 'admin'], owners: 'none', teams: [], countReviews: false, invalidateOnPush: true, requesterMayApprove: false } as never;
+  const policy = {
+    minimum: 1,
+    permissions: ['write', 'maintain', 'admin'],
+    owners: 'none',
+    teams: [],
+    countReviews: false,
+    invalidateOnPush: true,
+    requesterMayApprove: false,
+  } as never;
 
   it('count like any approval, bound to the PR and its head', () => {
-    expect(evaluateApprovals(facts('wendy'), policy)).toMatchObject({ status: 'satisfied', counted: [{ ref: { source: 'api', requestId: 99 }, login: 'wendy' }] });
+    expect(evaluateApprovals(facts('wendy'), policy)).toMatchObject({
+      status: 'satisfied',
+      counted: [{ ref: { source: 'api', requestId: 99 }, login: 'wendy' }],
+    });
   });
 
-  it('never count for the pull request\'s author', () => {
-    expect(evaluateApprovals(facts('dave'), policy)).toMatchObject({ status: 'unsatisfied', rejected: [{ ref: { source: 'api', requestId: 99 }, reason: { rule: 'self_approval', as: 'author' } }] });
+  it("never count for the pull request's author", () => {
+    expect(evaluateApprovals(facts('dave'), policy)).toMatchObject({
+      status: 'unsatisfied',
+      rejected: [{ ref: { source: 'api', requestId: 99 }, reason: { rule: 'self_approval', as: 'author' } }],
+    });
   });
 });
 
 describe('apiClientConfigFromEnv', () => {
   it('needs AAOE_URL and a token, and says which is missing', () => {
-    expect(apiClientConfigFromEnv({ AAOE_URL: 'https://aaoe.example.com', GITHUB_TOKEN: 'ghp_x' })).toEqual({ ok: true, config: { url: 'https://aaoe.example.com', token: 'ghp_x', tokenFrom: 'GITHUB_TOKEN' } });
-    expect(apiClientConfigFromEnv({ AAOE_URL: 'https://a', AAOE_TOKEN: 'one', GITHUB_TOKEN: 'two' })).toMatchObject({ config: { token: 'one', tokenFrom: 'AAOE_TOKEN' } });
-    expect(apiClientConfigFromEnv({})).toEqual({ ok: false, message: "set AAOE_URL (the app's address, e.g. https://aaoe.example.com) and AAOE_TOKEN or GITHUB_TOKEN (a GitHub token of the agent or person)" });
-    expect(apiClientConfigFromEnv({ AAOE_URL: 'nope', AAOE_TOKEN: 't' })).toEqual({ ok: false, message: 'AAOE_URL is not a URL: "nope"' });
+    expect(apiClientConfigFromEnv({ AAOE_URL: 'https://aaoe.example.com', GITHUB_TOKEN: 'ghp_x' })).toEqual({
+      ok: true,
+      config: { url: 'https://aaoe.example.com', token: 'ghp_x', tokenFrom: 'GITHUB_TOKEN' },
+    });
+    expect(apiClientConfigFromEnv({ AAOE_URL: 'https://a', AAOE_TOKEN: 'one', GITHUB_TOKEN: 'two' })).toMatchObject({
+      config: { token: 'one', tokenFrom: 'AAOE_TOKEN' },
+    });
+    expect(apiClientConfigFromEnv({})).toEqual({
+      ok: false,
+      message:
+        "set AAOE_URL (the app's address, e.g. https://aaoe.example.com) and AAOE_TOKEN or GITHUB_TOKEN (a GitHub token of the agent or person)",
+    });
+    expect(apiClientConfigFromEnv({ AAOE_URL: 'nope', AAOE_TOKEN: 't' })).toEqual({
+      ok: false,
+      message: 'AAOE_URL is not a URL: "nope"',
+    });
   });
 });
 
@@ -147,14 +223,35 @@ describe('openapi/aaoe-api.yaml', () => {
 
   it('is OpenAPI 3.1 and every operation has an id and JSON answers', () => {
     expect(description.doc.openapi).toBe('3.1.0');
-    const operations = Object.values(description.doc.paths).flatMap((item) => Object.entries(item).filter(([k]) => ['get', 'post'].includes(k)).map(([, op]) => op));
-    expect(operations.map((op: any) => op.operationId).sort()).toEqual(['approve', 'execute', 'generatePackages', 'getExecution', 'listAgents', 'listExecutions', 'pause', 'resume', 'rollback', 'schedule']);
+    const operations = Object.values(description.doc.paths).flatMap((item) =>
+      Object.entries(item)
+        .filter(([k]) => ['get', 'post'].includes(k))
+        .map(([, op]) => op),
+    );
+    expect(operations.map((op: any) => op.operationId).sort()).toEqual([
+      'approve',
+      'execute',
+      'generatePackages',
+      'getExecution',
+      'listAgents',
+      'listExecutions',
+      'pause',
+      'resume',
+      'rollback',
+      'schedule',
+    ]);
   });
 
   it('rejects an answer that does not match (the check can fail)', () => {
     expect(description.check('GET', `/api/v1/executions/${ID}`, 200, { id: ID })).not.toEqual([]);
-    expect(description.check('GET', `/api/v1/executions/${ID}`, 418, {})).toEqual([`GET /executions/{id} does not describe status 418`]);
-    expect(description.check('POST', `/api/v1/executions/${ID}/approve`, 403, { error: { code: 'refused', message: 'no' } })).toEqual([]);
-    expect(description.check('POST', `/api/v1/executions/${ID}/approve`, 403, { error: { code: 'nope', message: 'no' } })).not.toEqual([]);
+    expect(description.check('GET', `/api/v1/executions/${ID}`, 418, {})).toEqual([
+      `GET /executions/{id} does not describe status 418`,
+    ]);
+    expect(
+      description.check('POST', `/api/v1/executions/${ID}/approve`, 403, { error: { code: 'refused', message: 'no' } }),
+    ).toEqual([]);
+    expect(
+      description.check('POST', `/api/v1/executions/${ID}/approve`, 403, { error: { code: 'nope', message: 'no' } }),
+    ).not.toEqual([]);
   });
 });

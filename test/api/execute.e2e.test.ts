@@ -26,12 +26,19 @@ beforeEach(() => {
 describe('execute', () => {
   it('a writer proposes a task: an issue is opened, the execution starts and ends as a governed pull request', async () => {
     h.scriptTask();
-    const res = await callApi(h.url, 'POST', '/api/v1/executions', { token: h.tokens['wendy-writer']!, body: { repo: `${OWNER}/${REPO}`, task: 'Add a health check module.\n\nThe load balancer needs it.' } });
+    const res = await callApi(h.url, 'POST', '/api/v1/executions', {
+      token: h.tokens['wendy-writer']!,
+      body: { repo: `${OWNER}/${REPO}`, task: 'Add a health check module.\n\nThe load balancer needs it.' },
+    });
     expect(res.status).toBe(202);
     const { execution, issue } = res.body;
     expect(execution).toMatchObject({ repo: `${OWNER}/${REPO}`, issue: issue.number, pullRequest: null });
     const opened = h.sim.requests.find((r) => r.method === 'POST' && r.path === `/repos/${OWNER}/${REPO}/issues`)!;
-    expect(opened.body).toEqual({ title: 'Add a health check module.', body: 'Add a health check module.\n\nThe load balancer needs it.\n\n---\nRequested through the AAOE API by @wendy-writer.', labels: ['aaoe'] });
+    expect(opened.body).toEqual({
+      title: 'Add a health check module.',
+      body: 'Add a health check module.\n\nThe load balancer needs it.\n\n---\nRequested through the AAOE API by @wendy-writer.',
+      labels: ['aaoe'],
+    });
 
     await h.runtime.idle();
     const x = (await getExecution(h.runtime.db, execution.id))!;
@@ -40,22 +47,38 @@ describe('execute', () => {
     expect(x.pullRequest).not.toBeNull();
     expect(h.fake.requests.map((r) => r.response_format?.json_schema?.name)).toEqual(['triage', 'proposal']);
 
-    const status = await callApi(h.url, 'GET', `/api/v1/executions/${execution.id}`, { token: h.tokens['wendy-writer']! });
-    expect(status.body).toMatchObject({ state: 'awaiting_approval', pullRequest: x.pullRequest, policy: { conclusion: 'action_required', risk: 'medium' }, cost: { tokens: 3200 } });
-    expect(status.body.timeline.map((e: any) => e.action)).toEqual(expect.arrayContaining(['received', 'command:execute', 'model_calls', 'policy_evaluated']));
-    expect(status.body.timeline.find((e: any) => e.action === 'command:execute')).toMatchObject({ actor: 'wendy-writer', reason: expect.stringMatching(/consented/) });
+    const status = await callApi(h.url, 'GET', `/api/v1/executions/${execution.id}`, {
+      token: h.tokens['wendy-writer']!,
+    });
+    expect(status.body).toMatchObject({
+      state: 'awaiting_approval',
+      pullRequest: x.pullRequest,
+      policy: { conclusion: 'action_required', risk: 'medium' },
+      cost: { tokens: 3200 },
+    });
+    expect(status.body.timeline.map((e: any) => e.action)).toEqual(
+      expect.arrayContaining(['received', 'command:execute', 'model_calls', 'policy_evaluated']),
+    );
+    expect(status.body.timeline.find((e: any) => e.action === 'command:execute')).toMatchObject({
+      actor: 'wendy-writer',
+      reason: expect.stringMatching(/consented/),
+    });
     expect(await verifyAudit(h.runtime.db)).toMatchObject({ ok: true });
     expect(h.sim.rejections).toEqual([]);
   });
 
-  it('an agent may propose (bounded autonomy lets it): the execution starts, recorded as the agent\'s', async () => {
+  it("an agent may propose (bounded autonomy lets it): the execution starts, recorded as the agent's", async () => {
     h.scriptTask();
-    const res = await callApi(h.url, 'POST', '/api/v1/executions', { token: h.tokens[AGENT]!, body: { repo: `${OWNER}/${REPO}`, task: 'Add a health check module.', title: 'Health check' } });
+    const res = await callApi(h.url, 'POST', '/api/v1/executions', {
+      token: h.tokens[AGENT]!,
+      body: { repo: `${OWNER}/${REPO}`, task: 'Add a health check module.', title: 'Health check' },
+    });
     expect(res.status).toBe(202);
     await h.runtime.idle();
     expect((await getExecution(h.runtime.db, res.body.execution.id))!.state).toBe('awaiting_approval');
     let entry;
-    for await (const e of readAudit(h.runtime.db)) if (e.action === 'command:execute' && e.executionId === res.body.execution.id) entry = e;
+    for await (const e of readAudit(h.runtime.db))
+      if (e.action === 'command:execute' && e.executionId === res.body.execution.id) entry = e;
     expect(entry).toMatchObject({ actor: AGENT, reason: expect.stringMatching(/\(write, an agent\) consented/) });
   });
 });

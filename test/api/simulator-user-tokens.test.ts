@@ -14,10 +14,11 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const get = (path: string, token?: string) => fetch(`${sim.url}/api/v3${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+const get = (path: string, token?: string) =>
+  fetch(`${sim.url}/api/v3${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
 describe('user tokens', () => {
-  it('GET /user answers the token\'s user (a person or a bot), as GitHub\'s description says', async () => {
+  it("GET /user answers the token's user (a person or a bot), as GitHub's description says", async () => {
     const person = await get('/user', sim.createUserToken({ login: 'wendy' }));
     expect(person.status).toBe(200);
     expect(await person.json()).toMatchObject({ login: 'wendy', type: 'User' });
@@ -38,7 +39,12 @@ describe('user tokens', () => {
       body: JSON.stringify({ title: 'Do it', body: 'Please.', labels: ['aaoe'] }),
     });
     expect(res.status).toBe(201);
-    expect(await res.json()).toMatchObject({ title: 'Do it', body: 'Please.', user: { login: 'aaoe[bot]', type: 'Bot' }, labels: [{ name: 'aaoe' }] });
+    expect(await res.json()).toMatchObject({
+      title: 'Do it',
+      body: 'Please.',
+      user: { login: 'aaoe[bot]', type: 'Bot' },
+      labels: [{ name: 'aaoe' }],
+    });
     expect(sim.invalidResponses).toEqual([]);
     expect(sim.rejections).toEqual([]);
   });

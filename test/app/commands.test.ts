@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { fromMarkdown } from 'mdast-util-from-markdown';
-import { COMMAND_VERBS, MAX_COMMENT_CHARS, closestVerb, parseCommands, type ParsedCommand } from '../../src/app/commands.js';
+import {
+  COMMAND_VERBS,
+  MAX_COMMENT_CHARS,
+  closestVerb,
+  parseCommands,
+  type ParsedCommand,
+} from '../../src/app/commands.js';
 
 const approve = (line: number): ParsedCommand => ({ type: 'command', line, command: { verb: 'approve' } });
 
@@ -8,7 +14,11 @@ describe('parseCommands: lines that count', () => {
   it.each([
     ['a command alone', '/aaoe approve', [approve(1)]],
     ['after a paragraph and a blank line', 'Looks good to me.\n\n/aaoe approve', [approve(3)]],
-    ['on the line after a sentence (same paragraph, still its own line)', 'Looks good to me.\n/aaoe approve', [approve(2)]],
+    [
+      'on the line after a sentence (same paragraph, still its own line)',
+      'Looks good to me.\n/aaoe approve',
+      [approve(2)],
+    ],
     ['indented by up to three spaces', '   /aaoe approve', [approve(1)]],
     ['upper case', '/AAOE Approve', [approve(1)]],
     ['trailing spaces', '/aaoe approve   ', [approve(1)]],
@@ -22,10 +32,18 @@ describe('parseCommands: lines that count', () => {
     [
       'several commands, one per line',
       '/aaoe approve\n/aaoe status\n\n/aaoe reject too risky on a Friday',
-      [approve(1), { type: 'command', line: 2, command: { verb: 'status' } }, { type: 'command', line: 4, command: { verb: 'reject', reason: 'too risky on a Friday' } }],
+      [
+        approve(1),
+        { type: 'command', line: 2, command: { verb: 'status' } },
+        { type: 'command', line: 4, command: { verb: 'reject', reason: 'too risky on a Friday' } },
+      ],
     ],
     ['reject without a reason', '/aaoe reject', [{ type: 'command', line: 1, command: { verb: 'reject' } }]],
-    ['reject: a hidden HTML comment is not part of the reason', '/aaoe reject breaks the API <!-- ping @someone -->', [{ type: 'command', line: 1, command: { verb: 'reject', reason: 'breaks the API' } }]],
+    [
+      'reject: a hidden HTML comment is not part of the reason',
+      '/aaoe reject breaks the API <!-- ping @someone -->',
+      [{ type: 'command', line: 1, command: { verb: 'reject', reason: 'breaks the API' } }],
+    ],
   ] as const)('%s', (_name, body, expected) => {
     expect(parseCommands(body)).toEqual(expected);
   });
@@ -134,11 +152,16 @@ describe('closestVerb', () => {
  * more generous than. A line counts when its first character sits in a text node whose ancestors are all plain
  * blocks (root, paragraph, heading, list, list item).
  */
-type MarkdownNode = { type: string; position?: { start: { offset?: number }; end: { offset?: number } }; children?: MarkdownNode[] };
+type MarkdownNode = {
+  type: string;
+  position?: { start: { offset?: number }; end: { offset?: number } };
+  children?: MarkdownNode[];
+};
 function oracleOwnLines(body: string): number[] {
   const ranges: Array<{ start: number; end: number }> = [];
   const visit = (node: MarkdownNode): void => {
-    if (node.type === 'text') return void ranges.push({ start: node.position!.start.offset!, end: node.position!.end.offset! });
+    if (node.type === 'text')
+      return void ranges.push({ start: node.position!.start.offset!, end: node.position!.end.offset! });
     if (!['root', 'paragraph', 'heading', 'list', 'listItem'].includes(node.type)) return;
     for (const child of node.children ?? []) visit(child);
   };
@@ -148,7 +171,8 @@ function oracleOwnLines(body: string): number[] {
   body.split(/\r\n|\r|\n/).forEach((text, index) => {
     const indent = /^[ \t]*/.exec(text)![0].length;
     const at = offset + indent;
-    if (/^\/aaoe(\s|$)/i.test(text.slice(indent)) && ranges.some((r) => r.start <= at && at < r.end)) own.push(index + 1);
+    if (/^\/aaoe(\s|$)/i.test(text.slice(indent)) && ranges.some((r) => r.start <= at && at < r.end))
+      own.push(index + 1);
     offset += text.length + (body.startsWith('\r\n', offset + text.length) ? 2 : 1);
   });
   return own;
@@ -156,23 +180,76 @@ function oracleOwnLines(body: string): number[] {
 
 describe('parseCommands: bounded work on untrusted text', () => {
   /** A pseudo-random generator with a seed, so a failing case can be replayed. */
-  const random = (seed: number) => () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-  const PIECES = ['/aaoe approve', '/aaoe status', 'text', ' ', '  ', '    ', '\t', '\n', '\n', '\n\n', '> ', '- ', '* ', '1. ', '```', '~~~', '`', '*', '_', '[', ']', '(', ')', ']: /u', '<', '>', '<!--', '-->', '<div>', '<pre>', '</pre>', '---', '===', '\\', '$', '~', '<![cdata[', '<![CDATA[', ']]>', '<?', '?>', '<!X', '<a'];
+  const random = (seed: number) => () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const PIECES = [
+    '/aaoe approve',
+    '/aaoe status',
+    'text',
+    ' ',
+    '  ',
+    '    ',
+    '\t',
+    '\n',
+    '\n',
+    '\n\n',
+    '> ',
+    '- ',
+    '* ',
+    '1. ',
+    '```',
+    '~~~',
+    '`',
+    '*',
+    '_',
+    '[',
+    ']',
+    '(',
+    ')',
+    ']: /u',
+    '<',
+    '>',
+    '<!--',
+    '-->',
+    '<div>',
+    '<pre>',
+    '</pre>',
+    '---',
+    '===',
+    '\\',
+    '$',
+    '~',
+    '<![cdata[',
+    '<![CDATA[',
+    ']]>',
+    '<?',
+    '?>',
+    '<!X',
+    '<a',
+  ];
 
   it('never counts a line that a full CommonMark parse would not (8,000 random comments)', () => {
     const next = random(19);
     for (let n = 0; n < 8_000; n++) {
-      const pieces = Array.from({ length: 2 + Math.floor(next() * 14) }, () => PIECES[Math.floor(next() * PIECES.length)]!);
+      const pieces = Array.from(
+        { length: 2 + Math.floor(next() * 14) },
+        () => PIECES[Math.floor(next() * PIECES.length)]!,
+      );
       const body = pieces.join('');
-      const ours = parseCommands(body).filter((p) => p.type !== 'unread').map((p) => p.line);
+      const ours = parseCommands(body)
+        .filter((p) => p.type !== 'unread')
+        .map((p) => p.line);
       const oracle = oracleOwnLines(body);
       const extra = ours.filter((line) => !oracle.includes(line));
-      if (extra.length > 0) throw new Error(`counted line(s) ${extra.join(', ')} of ${JSON.stringify(body)}; a full parse counts ${JSON.stringify(oracle)}`);
+      if (extra.length > 0)
+        throw new Error(
+          `counted line(s) ${extra.join(', ')} of ${JSON.stringify(body)}; a full parse counts ${JSON.stringify(oracle)}`,
+        );
     }
   });
 
   /** `unit` repeated after a command line, to about `size` characters (under {@link MAX_COMMENT_CHARS}). */
-  const fill = (unit: string, size: number) => '/aaoe status\n' + unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+  const fill = (unit: string, size: number) =>
+    '/aaoe status\n' + unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
 
   it.each([
     ['nested lists on one line', '- '],
@@ -220,6 +297,8 @@ describe('parseCommands: bounded work on untrusted text', () => {
     ['a fence inside a list item', '- item\n\n  ```\n  code\n  ```\n\n/aaoe approve', 7],
     ['HTML inside a quote', '> <details>\n\n/aaoe approve', 3],
   ])('says so when it cannot place a line: %s', (_name, body, line) => {
-    expect(parseCommands(body)).toEqual([{ type: 'unread', line, reply: expect.stringContaining(`Line ${line} was not read as a command`) }]);
+    expect(parseCommands(body)).toEqual([
+      { type: 'unread', line, reply: expect.stringContaining(`Line ${line} was not read as a command`) },
+    ]);
   });
 });

@@ -22,7 +22,13 @@ beforeAll(async () => {
   h = await startHarness();
   h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
-  h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path: '.github/CODEOWNERS', content: '/docs/ @octo-org/docs-team\n/db/ @dba-dana\n' });
+  h.sim.setFile({
+    owner: OWNER,
+    repo: REPO,
+    branch: 'master',
+    path: '.github/CODEOWNERS',
+    content: '/docs/ @octo-org/docs-team\n/db/ @dba-dana\n',
+  });
 });
 afterAll(async () => {
   await h?.close();
@@ -40,14 +46,25 @@ async function openPullRequest(files: FileSpec[], body: string | null) {
   const number = nextPr++;
   const headSha = (number.toString(16) + 'd'.repeat(40)).slice(0, 40);
   const pr = h.sim.addPullRequest({
-    owner: OWNER, repo: REPO, number, user: { login: AGENT, type: 'Bot' }, headRef: `copilot/fix-${number}`, headSha, baseRef: 'master', labels: [], body, files: files as never,
+    owner: OWNER,
+    repo: REPO,
+    number,
+    user: { login: AGENT, type: 'Bot' },
+    headRef: `copilot/fix-${number}`,
+    headSha,
+    baseRef: 'master',
+    labels: [],
+    body,
+    files: files as never,
   });
   const payload = examplePayload('pull_request', 'opened');
   payload.number = number;
   payload.pull_request = { ...payload.pull_request, ...pr };
   payload.installation = { id: INSTALLATION_ID };
   expect((await h.deliver('pull_request', payload)).status).toBe(200);
-  const runs = h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
+  const runs = h.sim
+    .checkRuns({ owner: OWNER, repo: REPO })
+    .filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
   expect(runs.length).toBeGreaterThan(0);
   return runs.at(-1) as any;
 }
@@ -57,17 +74,25 @@ const migration = () => [added('db/migrations/0042_add_order_note.sql', ['ALTER 
 const resilienceRow = (check: any) => /\| Resilience \| ([^|]+) \|/.exec(String(check.output.summary))?.[1]?.trim();
 
 describe('a proposal derived, not demanded (issue 20)', () => {
-  it.each(['standard', 'prod-policy'])('passes a three-line docs PR by an agent with no declaration under %s', async (preset) => {
-    await setConfig(`extends: ${preset}\n`);
-    const check = await openPullRequest(docsChange(), 'Fixes the usage docs.\n\nCo-authored-by: someone <someone@example.com>');
-    expect(check.conclusion).toBe('success');
-    expect(resilienceRow(check)).toBe('✅ passed');
-    const summary = String(check.output.summary);
-    expect(summary).toContain('rollback: a revert of the merge commit (derived)');
-    expect(summary).toContain('what a revert cannot undo: nothing found (derived)');
-    expect(summary).toMatch(/blast radius: 1 file in `docs\/`; owners @\u200docto-org\/docs-team \(CODEOWNERS at the base\) \(derived\)/);
-    expect(summary).toContain('declaration: none in the pull request body, none required');
-  });
+  it.each(['standard', 'prod-policy'])(
+    'passes a three-line docs PR by an agent with no declaration under %s',
+    async (preset) => {
+      await setConfig(`extends: ${preset}\n`);
+      const check = await openPullRequest(
+        docsChange(),
+        'Fixes the usage docs.\n\nCo-authored-by: someone <someone@example.com>',
+      );
+      expect(check.conclusion).toBe('success');
+      expect(resilienceRow(check)).toBe('✅ passed');
+      const summary = String(check.output.summary);
+      expect(summary).toContain('rollback: a revert of the merge commit (derived)');
+      expect(summary).toContain('what a revert cannot undo: nothing found (derived)');
+      expect(summary).toMatch(
+        /blast radius: 1 file in `docs\/`; owners @\u200docto-org\/docs-team \(CODEOWNERS at the base\) \(derived\)/,
+      );
+      expect(summary).toContain('declaration: none in the pull request body, none required');
+    },
+  );
 
   it('fails a PR adding a schema migration with no declared rollback, and says what to declare', async () => {
     await setConfig('extends: standard\n');
@@ -75,10 +100,16 @@ describe('a proposal derived, not demanded (issue 20)', () => {
     expect(check.conclusion).toBe('failure');
     expect(resilienceRow(check)).toBe('❌ failed');
     const summary = String(check.output.summary);
-    expect(summary).toMatch(/\| Resilience \| ❌ failed \| A revert of the merge commit cannot undo a schema migration \(`db\/migrations\/0042_add_order_note\.sql`\) and the pull request declares no rollback plan\. \|/);
-    expect(summary).toContain('schema migration: `db/migrations/0042_add_order_note.sql` (a migrations directory) (derived)');
+    expect(summary).toMatch(
+      /\| Resilience \| ❌ failed \| A revert of the merge commit cannot undo a schema migration \(`db\/migrations\/0042_add_order_note\.sql`\) and the pull request declares no rollback plan\. \|/,
+    );
+    expect(summary).toContain(
+      'schema migration: `db/migrations/0042_add_order_note.sql` (a migrations directory) (derived)',
+    );
     // a copy-pastable minimal block, in the "what to do next" list
-    expect(summary).toMatch(/- \*\*Resilience\*\*: Declare how to undo it[^\n]*\n\n {2}```aaoe-proposal\n {2}\{"rollbackPlan": "[^"]+"\}\n {2}```/);
+    expect(summary).toMatch(
+      /- \*\*Resilience\*\*: Declare how to undo it[^\n]*\n\n {2}```aaoe-proposal\n {2}\{"rollbackPlan": "[^"]+"\}\n {2}```/,
+    );
   });
 
   it('passes the resilience gate for the same migration once a rollback plan is declared', async () => {
@@ -88,7 +119,9 @@ describe('a proposal derived, not demanded (issue 20)', () => {
     expect(resilienceRow(check)).toBe('✅ passed');
     const summary = String(check.output.summary);
     expect(summary).toContain(`rollback plan: ${plan} (declared in the pull request body)`);
-    expect(summary).toContain('schema migration: `db/migrations/0042_add_order_note.sql` (a migrations directory) (derived)');
+    expect(summary).toContain(
+      'schema migration: `db/migrations/0042_add_order_note.sql` (a migrations directory) (derived)',
+    );
     // the migration is still high risk: the risk gate, not the resilience gate, asks a person
     expect(check.conclusion).toBe('action_required');
   });
@@ -100,7 +133,12 @@ describe('a proposal derived, not demanded (issue 20)', () => {
     const number = nextPr - 1;
     // GitHub sends \`edited\` when \`updated_at\` moved; the body the snapshot reads is the one GitHub has now
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    const pr = h.sim.editPullRequest({ owner: OWNER, repo: REPO, number, body: declarationBody({ rollbackPlan: 'Run 0042_down.sql.' }) });
+    const pr = h.sim.editPullRequest({
+      owner: OWNER,
+      repo: REPO,
+      number,
+      body: declarationBody({ rollbackPlan: 'Run 0042_down.sql.' }),
+    });
     // the examples hold no \`edited\` pull request: an \`opened\` one with GitHub's action and \`changes\` of an edit
     const payload = examplePayload('pull_request', 'opened');
     payload.action = 'edited';
@@ -109,14 +147,19 @@ describe('a proposal derived, not demanded (issue 20)', () => {
     payload.changes = { body: { from: '' } };
     payload.installation = { id: INSTALLATION_ID };
     expect((await h.deliver('pull_request', payload)).status).toBe(200);
-    const runs = h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === first.head_sha && r.name === 'aaoe/policy');
+    const runs = h.sim
+      .checkRuns({ owner: OWNER, repo: REPO })
+      .filter((r: any) => r.head_sha === first.head_sha && r.name === 'aaoe/policy');
     expect(runs).toHaveLength(2);
     expect(resilienceRow(runs.at(-1))).toBe('✅ passed');
   });
 
-  it('accepts an older agent\'s block that still carries edits, and ignores them', async () => {
+  it("accepts an older agent's block that still carries edits, and ignores them", async () => {
     await setConfig('extends: standard\n');
-    const body = declarationBody({ rollbackPlan: 'Revert the pull request.', edits: [{ action: 'rename', from: 'a', to: 'b' }] });
+    const body = declarationBody({
+      rollbackPlan: 'Revert the pull request.',
+      edits: [{ action: 'rename', from: 'a', to: 'b' }],
+    });
     const check = await openPullRequest(docsChange(), body);
     expect(resilienceRow(check)).toBe('✅ passed');
     expect(check.conclusion).toBe('success');
@@ -126,6 +169,8 @@ describe('a proposal derived, not demanded (issue 20)', () => {
     await setConfig('extends: standard\nresilience: { requireDeclaration: always }\n');
     const check = await openPullRequest(docsChange(), null);
     expect(resilienceRow(check)).toBe('❌ failed');
-    expect(String(check.output.summary)).toMatch(/"risk": \{"level": "low", "rationale": "[^"]+"\}, "rollbackPlan": "[^"]+"\}/);
+    expect(String(check.output.summary)).toMatch(
+      /"risk": \{"level": "low", "rationale": "[^"]+"\}, "rollbackPlan": "[^"]+"\}/,
+    );
   });
 });

@@ -33,11 +33,27 @@ beforeAll(async () => {
   });
   // a short circuit that one failed request (3 attempts) does not open: each case shows what the job does about that
   // request's failure, not what the circuit does to the requests after it (test/app/github-outage.e2e.test.ts)
-  h = await startHarness({ agent: { router, contextBudgetTokens: 4_000, maxOutputTokens: 1_000 }, reportSecret: 'test-report-secret', githubBounds: { circuitThreshold: 4, circuitBaseMs: 300, circuitMaxMs: 1_000 } });
+  h = await startHarness({
+    agent: { router, contextBudgetTokens: 4_000, maxOutputTokens: 1_000 },
+    reportSecret: 'test-report-secret',
+    githubBounds: { circuitThreshold: 4, circuitBaseMs: 300, circuitMaxMs: 1_000 },
+  });
   // the permissions app.yml asks for: no `workflows`
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', actions: 'read', metadata: 'read' } });
+  h.sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: OWNER,
+    permissions: {
+      checks: 'write',
+      contents: 'write',
+      issues: 'write',
+      pull_requests: 'write',
+      actions: 'read',
+      metadata: 'read',
+    },
+  });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
-  const file = (path: string, content: string) => h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path, content });
+  const file = (path: string, content: string) =>
+    h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path, content });
   file('src/server.ts', "export const server = 'ok';\n");
   file(WORKFLOW, 'on: push\njobs:\n  test:\n    runs-on: ubuntu-24.04\n');
   h.sim.setPermission({ owner: OWNER, repo: REPO, username: 'alice', permission: 'write' });
@@ -56,18 +72,33 @@ beforeEach(() => {
 
 function proposal(edits: Proposal['edits']): Proposal {
   return {
-    summary: 'Change it.', classification: 'feature', edits, risk: { level: 'low', rationale: 'Small.' }, cost: { estimatedTokens: 1500, estimatedUsd: 0.01 },
-    deployment: { strategy: 'canary' }, rollbackPlan: 'Revert the commit.', blastRadius: 'One file.',
+    summary: 'Change it.',
+    classification: 'feature',
+    edits,
+    risk: { level: 'low', rationale: 'Small.' },
+    cost: { estimatedTokens: 1500, estimatedUsd: 0.01 },
+    deployment: { strategy: 'canary' },
+    rollbackPlan: 'Revert the commit.',
+    blastRadius: 'One file.',
   };
 }
 const answer = (p: unknown) => ({ content: JSON.stringify(p), usage: { prompt_tokens: 1200, completion_tokens: 400 } });
 /** An edit of src/server.ts that changes it whatever an earlier (auto-merged) test left there. */
 let edits = 0;
-const serverEdit = (): Proposal['edits'] => [{ action: 'update', path: 'src/server.ts', content: `export const server = 'changed ${++edits}';\n` }];
+const serverEdit = (): Proposal['edits'] => [
+  { action: 'update', path: 'src/server.ts', content: `export const server = 'changed ${++edits}';\n` },
+];
 
 /** A labelled issue, delivered; returns its execution as it is once the jobs are done. */
 async function issueWork(title: string): Promise<{ number: number; x: ExecutionRecord }> {
-  const issue = h.sim.addIssue({ owner: OWNER, repo: REPO, title, body: 'src/server.ts needs a change.', user: 'alice', labels: ['aaoe', 'enhancement'] });
+  const issue = h.sim.addIssue({
+    owner: OWNER,
+    repo: REPO,
+    title,
+    body: 'src/server.ts needs a change.',
+    user: 'alice',
+    labels: ['aaoe', 'enhancement'],
+  });
   const payload = examplePayload('issues', 'labeled');
   payload.issue = { ...payload.issue, ...issue };
   payload.label = { ...payload.label, name: 'aaoe' };
@@ -90,16 +121,21 @@ async function auditOf(executionId: string): Promise<AuditEntry[]> {
 
 /** The effect jobs of an execution of one type (`request_proposal`, ...), whatever their state. */
 async function jobsOf(executionId: string, type: string): Promise<JobRecord[]> {
-  return (await h.runtime.queue.list({ limit: 1000 })).filter((j) => (j.key ?? '').startsWith(`${executionId}:`) && (j.key ?? '').endsWith(`:${type}`));
+  return (await h.runtime.queue.list({ limit: 1000 })).filter(
+    (j) => (j.key ?? '').startsWith(`${executionId}:`) && (j.key ?? '').endsWith(`:${type}`),
+  );
 }
 
 function statusComment(issue: number): string {
-  const found = h.sim.comments({ owner: OWNER, repo: REPO, issueNumber: issue }).filter((c: any) => String(c.body).includes('<!-- aaoe:status -->'));
+  const found = h.sim
+    .comments({ owner: OWNER, repo: REPO, issueNumber: issue })
+    .filter((c: any) => String(c.body).includes('<!-- aaoe:status -->'));
   expect(found).toHaveLength(1);
   return String(found[0]!.body);
 }
 
-const gitRefs = () => h.sim.requests.filter((r) => r.method === 'POST' && r.path === `/repos/${OWNER}/${REPO}/git/refs`);
+const gitRefs = () =>
+  h.sim.requests.filter((r) => r.method === 'POST' && r.path === `/repos/${OWNER}/${REPO}/git/refs`);
 
 describe('a workflow edit without the `workflows` permission (GitHub answers 422)', () => {
   it('ends the execution failed at once, the status comment says why and what to do, and the job is not retried', async () => {
@@ -108,7 +144,9 @@ describe('a workflow edit without the `workflows` permission (GitHub answers 422
     const { number, x } = await issueWork('Speed up CI');
 
     expect(x.state).toBe('failed');
-    expect(x.work!.failure).toMatch(/GitHub answered 422 to POST \/repos\/Codertocat\/Hello-World\/git\/refs: refusing to allow a GitHub App to create or update workflow `\.github\/workflows\/ci\.yml` without `workflows` permission/);
+    expect(x.work!.failure).toMatch(
+      /GitHub answered 422 to POST \/repos\/Codertocat\/Hello-World\/git\/refs: refusing to allow a GitHub App to create or update workflow `\.github\/workflows\/ci\.yml` without `workflows` permission/,
+    );
     const comment = statusComment(number);
     expect(comment).not.toContain('the agent is writing a proposal');
     expect(comment).toContain('**AAOE: stopped: no pull request**');
@@ -127,8 +165,11 @@ describe('a workflow edit without the `workflows` permission (GitHub answers 422
     expect(comment).toContain('in 1 model call |');
   }, 60_000);
 
-  it('GitHub\'s answer quotes the proposed path: the status comment shows it as data, never as a mention', async () => {
-    fake.script(MODEL.id, answer(proposal([{ action: 'create', path: '.github/workflows/@everyone.yml', content: 'on: push\n' }])));
+  it("GitHub's answer quotes the proposed path: the status comment shows it as data, never as a mention", async () => {
+    fake.script(
+      MODEL.id,
+      answer(proposal([{ action: 'create', path: '.github/workflows/@everyone.yml', content: 'on: push\n' }])),
+    );
     const { number, x } = await issueWork('Add a workflow');
     expect(x.state).toBe('failed');
     const comment = statusComment(number);
@@ -149,7 +190,9 @@ describe('each effect: a permanent answer ends it with the reason, a transient o
     h.faults.refuse({ method: 'GET', path: /\/git\/trees\//, status: 404, message: 'Not Found' });
     const failed = await issueWork('Classify me (refused)');
     expect(failed.x.state).toBe('failed');
-    expect(failed.x.work!.failure).toMatch(/GitHub answered 404 to GET \/repos\/Codertocat\/Hello-World\/git\/trees\/[0-9a-f]+: Not Found.*The repository, branch or item is gone/);
+    expect(failed.x.work!.failure).toMatch(
+      /GitHub answered 404 to GET \/repos\/Codertocat\/Hello-World\/git\/trees\/[0-9a-f]+: Not Found.*The repository, branch or item is gone/,
+    );
     expect(statusComment(failed.number)).toContain('Why: GitHub answered 404');
     expect((await jobsOf(failed.x.id, 'classify')).map((j) => j.attempts)).toEqual([1]);
 
@@ -167,18 +210,27 @@ describe('each effect: a permanent answer ends it with the reason, a transient o
     expect(x.work?.failure).toBeUndefined();
     expect(x.state).toBe('approved');
     expect((await jobsOf(x.id, 'request_proposal'))[0]!.attempts).toBe(2);
-    expect(h.sim.pullRequests({ owner: OWNER, repo: REPO }).filter((p: any) => p.head.ref === x.work!.branch)).toHaveLength(1);
+    expect(
+      h.sim.pullRequests({ owner: OWNER, repo: REPO }).filter((p: any) => p.head.ref === x.work!.branch),
+    ).toHaveLength(1);
     expect(fake.requests).toHaveLength(1); // the proposal was kept: the retry did not ask the model again
   }, 60_000);
 
   it('post_status: a 403 ends that job (the audit log says why) and the work goes on; a 502 is retried', async () => {
-    h.faults.refuse({ method: 'POST', path: /\/issues\/\d+\/comments$/, status: 403, message: 'Resource not accessible by integration' });
+    h.faults.refuse({
+      method: 'POST',
+      path: /\/issues\/\d+\/comments$/,
+      status: 403,
+      message: 'Resource not accessible by integration',
+    });
     fake.script(MODEL.id, answer(proposal(serverEdit())));
     const { number, x } = await issueWork('Status refused once');
     expect(x.work?.failure).toBeUndefined();
     expect(x.state).toBe('approved');
     const refused = (await auditOf(x.id)).filter((e) => e.action === 'github_refused');
-    expect(refused.map((e) => e.reason)).toEqual([expect.stringMatching(/^post_status: GitHub answered 403 .*Resource not accessible by integration/)]);
+    expect(refused.map((e) => e.reason)).toEqual([
+      expect.stringMatching(/^post_status: GitHub answered 403 .*Resource not accessible by integration/),
+    ]);
     expect(statusComment(number)).toContain('the policy passes'); // a later status job wrote it
 
     h.faults.refuse({ method: 'POST', path: /\/issues\/\d+\/comments$/, status: 502, message: 'Server Error' });
@@ -195,14 +247,22 @@ describe('each effect: a permanent answer ends it with the reason, a transient o
     await h.deliver('pull_request', pr.payload);
     const check = flow.checkFor(pr.headSha);
     expect(check.conclusion).toBe('failure');
-    expect(check.output.summary).toContain('GitHub answered 422 to POST /repos/Codertocat/Hello-World/check-runs: Validation Failed');
+    expect(check.output.summary).toContain(
+      'GitHub answered 422 to POST /repos/Codertocat/Hello-World/check-runs: Validation Failed',
+    );
     expect(check.output.summary).toContain('AAOE does not retry a refusal like this one');
     const x = (await execution((e) => e.pullRequest === pr.number))!;
     expect(x.state).toBe('proposed');
     expect((await jobsOf(x.id, 'evaluate_policy')).map((j) => [j.state, j.attempts])).toEqual([['completed', 1]]);
     // the next push is judged as usual
     const headSha = (pr.number.toString(16) + 'd'.repeat(40)).slice(0, 40);
-    const pushed = h.sim.pushToPullRequest({ owner: OWNER, repo: REPO, number: pr.number, headSha, files: [added('docs/refused.md', ['y'])] as never });
+    const pushed = h.sim.pushToPullRequest({
+      owner: OWNER,
+      repo: REPO,
+      number: pr.number,
+      headSha,
+      files: [added('docs/refused.md', ['y'])] as never,
+    });
     const sync = examplePayload('pull_request', 'synchronize');
     sync.number = pr.number;
     sync.pull_request = { ...sync.pull_request, ...pushed };
@@ -214,7 +274,12 @@ describe('each effect: a permanent answer ends it with the reason, a transient o
     h.faults.refuse({ method: 'POST', path: /\/check-runs$/, status: 502, message: 'Server Error' });
     await h.deliver('pull_request', ok.payload);
     await h.runtime.idle(60_000);
-    expect(h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === ok.headSha).map((r: any) => r.conclusion)).toEqual(['success']);
+    expect(
+      h.sim
+        .checkRuns({ owner: OWNER, repo: REPO })
+        .filter((r: any) => r.head_sha === ok.headSha)
+        .map((r: any) => r.conclusion),
+    ).toEqual(['success']);
   }, 60_000);
 
   it('merge_pull_request: a 404 ends the job (audit) and leaves the approved pull request to a person', async () => {
@@ -223,15 +288,21 @@ describe('each effect: a permanent answer ends it with the reason, a transient o
     await h.deliver('pull_request', pr.payload);
     const x = (await execution((e) => e.pullRequest === pr.number))!;
     expect(x.state).toBe('approved');
-    expect((await auditOf(x.id)).find((e) => e.action === 'github_refused')!.reason).toMatch(/^merge_pull_request: GitHub answered 404/);
+    expect((await auditOf(x.id)).find((e) => e.action === 'github_refused')!.reason).toMatch(
+      /^merge_pull_request: GitHub answered 404/,
+    );
     expect((await jobsOf(x.id, 'merge_pull_request')).map((j) => j.attempts)).toEqual([1]);
-    expect((h.sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === pr.number) as any).merged).toBe(false);
+    expect(
+      (h.sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === pr.number) as any).merged,
+    ).toBe(false);
   }, 60_000);
 
   it('dispatch_deploy: a 422 ends the merged execution failed with the reason; a 502 is retried and dispatches once; dispatch_rollback: a 404 ends it failed', async () => {
     const refused = await mergedPullRequest('docs/deploy-refused.md', { status: 422, message: 'Validation Failed' });
     expect(refused.state).toBe('failed');
-    expect((await auditOf(refused.id)).find((e) => e.action === 'failed')!.reason).toMatch(/dispatch deploy: GitHub answered 422 to POST \/repos\/Codertocat\/Hello-World\/dispatches/);
+    expect((await auditOf(refused.id)).find((e) => e.action === 'failed')!.reason).toMatch(
+      /dispatch deploy: GitHub answered 422 to POST \/repos\/Codertocat\/Hello-World\/dispatches/,
+    );
     expect((await jobsOf(refused.id, 'dispatch_deploy')).map((j) => j.attempts)).toEqual([1]);
 
     const before = h.sim.dispatches({ owner: OWNER, repo: REPO }).length;
@@ -242,9 +313,19 @@ describe('each effect: a permanent answer ends it with the reason, a transient o
 
     // dispatch_rollback: a person asks for a rollback of that deployment, and GitHub answers 404 to its dispatch
     h.faults.refuse({ method: 'POST', path: /\/dispatches$/, status: 404, message: 'Not Found' });
-    const said = h.sim.addComment({ owner: OWNER, repo: REPO, issueNumber: retried.pullRequest!, body: '/aaoe rollback', user: { login: 'Codertocat', type: 'User' } });
+    const said = h.sim.addComment({
+      owner: OWNER,
+      repo: REPO,
+      issueNumber: retried.pullRequest!,
+      body: '/aaoe rollback',
+      user: { login: 'Codertocat', type: 'User' },
+    });
     const payload = examplePayload('issue_comment', 'created');
-    payload.issue = { ...payload.issue, number: retried.pullRequest, pull_request: { url: `${h.sim.url}/api/v3/repos/${OWNER}/${REPO}/pulls/${retried.pullRequest}` } };
+    payload.issue = {
+      ...payload.issue,
+      number: retried.pullRequest,
+      pull_request: { url: `${h.sim.url}/api/v3/repos/${OWNER}/${REPO}/pulls/${retried.pullRequest}` },
+    };
     payload.comment = { ...payload.comment, ...said };
     payload.sender = { ...payload.sender, login: 'Codertocat', type: 'User' };
     payload.installation = { id: INSTALLATION_ID };
@@ -252,22 +333,40 @@ describe('each effect: a permanent answer ends it with the reason, a transient o
     await h.runtime.idle(60_000);
     const rolled = (await execution((e) => e.id === retried.id))!;
     expect(rolled.state).toBe('failed');
-    expect((await auditOf(rolled.id)).find((e) => e.action === 'failed')!.reason).toMatch(/^rolling_back -> failed: dispatch rollback: GitHub answered 404/);
+    expect((await auditOf(rolled.id)).find((e) => e.action === 'failed')!.reason).toMatch(
+      /^rolling_back -> failed: dispatch rollback: GitHub answered 404/,
+    );
     expect((await jobsOf(rolled.id, 'dispatch_rollback')).map((j) => j.attempts)).toEqual([1]);
   }, 60_000);
 });
 
 describe('GitHub away while an approval is judged', () => {
-  it('an outage on the approver\'s role is retried, never judged as an unknown role', async () => {
-    await flow.setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\napprovals: { countReviews: true }\n`);
+  it("an outage on the approver's role is retried, never judged as an unknown role", async () => {
+    await flow.setConfig(
+      `agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\napprovals: { countReviews: true }\n`,
+    );
     const number = 590;
     const headSha = (number.toString(16) + 'e'.repeat(40)).slice(0, 40);
     const pr = h.sim.addPullRequest({
-      owner: OWNER, repo: REPO, number, user: { login: AGENT, type: 'Bot' }, headRef: `change-${number}`, headSha, baseRef: 'master', labels: [],
-      body: proposalBody({ ...EXTERNAL_PROPOSAL, risk: { level: 'medium', rationale: 'Touches two areas.' } }), files: [added('docs/approved.md', ['x'])] as never,
+      owner: OWNER,
+      repo: REPO,
+      number,
+      user: { login: AGENT, type: 'Bot' },
+      headRef: `change-${number}`,
+      headSha,
+      baseRef: 'master',
+      labels: [],
+      body: proposalBody({ ...EXTERNAL_PROPOSAL, risk: { level: 'medium', rationale: 'Touches two areas.' } }),
+      files: [added('docs/approved.md', ['x'])] as never,
     });
     h.sim.addReview({ owner: OWNER, repo: REPO, number, user: 'alice', state: 'APPROVED', commitId: headSha });
-    h.faults.refuse({ method: 'GET', path: /\/collaborators\/alice\/permission$/, status: 502, message: 'Server Error', times: 3 });
+    h.faults.refuse({
+      method: 'GET',
+      path: /\/collaborators\/alice\/permission$/,
+      status: 502,
+      message: 'Server Error',
+      times: 3,
+    });
     const opened = examplePayload('pull_request', 'opened');
     opened.number = number;
     opened.pull_request = { ...opened.pull_request, ...pr };
@@ -276,12 +375,17 @@ describe('GitHub away while an approval is judged', () => {
     await h.runtime.idle(60_000);
     expect(h.faults.count('GET', /\/collaborators\/alice\/permission$/)).toBeGreaterThan(3);
     const runs = h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha);
-    expect(runs.map((r: any) => [r.conclusion, r.output.title])).toEqual([['success', expect.stringMatching(/^Approved by alice/)]]);
+    expect(runs.map((r: any) => [r.conclusion, r.output.title])).toEqual([
+      ['success', expect.stringMatching(/^Approved by alice/)],
+    ]);
   }, 60_000);
 });
 
 /** A governed pull request, judged and auto-merged, and GitHub's `closed` delivery for the merge; its execution after. */
-async function mergedPullRequest(path: string, dispatchFault?: { status: number; message: string }): Promise<ExecutionRecord> {
+async function mergedPullRequest(
+  path: string,
+  dispatchFault?: { status: number; message: string },
+): Promise<ExecutionRecord> {
   const pr = flow.pullRequest([added(path, ['x'])]);
   await h.deliver('pull_request', pr.payload);
   const merged = h.sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === pr.number) as any;

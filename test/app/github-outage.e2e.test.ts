@@ -22,7 +22,11 @@ const flow = prFlow(() => h, 700);
 
 beforeAll(async () => {
   h = await startHarness({ githubBounds: BOUNDS });
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'read', issues: 'write', pull_requests: 'write', metadata: 'read' } });
+  h.sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: OWNER,
+    permissions: { checks: 'write', contents: 'read', issues: 'write', pull_requests: 'write', metadata: 'read' },
+  });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
   await flow.setConfig(`agents: ['${AGENT}']\n`);
 });
@@ -67,7 +71,8 @@ function watchJobs() {
   };
 }
 
-const checksOn = (headSha: string) => h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
+const checksOn = (headSha: string) =>
+  h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a GitHub outage', () => {

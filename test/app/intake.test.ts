@@ -4,7 +4,14 @@ import { openRuntime, type Runtime } from '../../src/app/runtime.js';
 import { recordDeliveries, unqueuedDeliveries } from '../../src/store/deliveries.js';
 import { examplePayload } from '../support/app-harness.js';
 
-const job = (id: string): DeliveryJob => ({ id, name: 'pull_request', action: 'opened', installationId: 1, repository: { owner: 'o', name: 'r' }, sender: 'octocat' });
+const job = (id: string): DeliveryJob => ({
+  id,
+  name: 'pull_request',
+  action: 'opened',
+  installationId: 1,
+  repository: { owner: 'o', name: 'r' },
+  sender: 'octocat',
+});
 
 let runtime: Runtime;
 beforeAll(async () => {
@@ -34,7 +41,9 @@ describe('intake', () => {
   });
 
   it('at start, queues what a process that died had recorded but not queued', async () => {
-    await recordDeliveries(runtime.db, [{ id: 'orphan', event: 'pull_request', action: 'opened', installationId: 1, job: job('orphan') }]);
+    await recordDeliveries(runtime.db, [
+      { id: 'orphan', event: 'pull_request', action: 'opened', installationId: 1, job: job('orphan') },
+    ]);
     expect(await unqueuedDeliveries(runtime.db)).toBe(1);
     const intake = new Intake(runtime);
     expect(await intake.start(60_000)).toBe(1);
@@ -56,8 +65,17 @@ describe('deliveryJob', () => {
     const payload = examplePayload('pull_request', 'opened');
     payload.installation = { id: 7 };
     const result = deliveryJob('id-1', 'pull_request', payload)!;
-    expect(result).toMatchObject({ id: 'id-1', action: 'opened', installationId: 7, repository: { owner: payload.repository.owner.login, name: payload.repository.name } });
-    expect(result.pullRequest).toMatchObject({ number: payload.pull_request.number, headSha: payload.pull_request.head.sha, updatedAt: payload.pull_request.updated_at });
+    expect(result).toMatchObject({
+      id: 'id-1',
+      action: 'opened',
+      installationId: 7,
+      repository: { owner: payload.repository.owner.login, name: payload.repository.name },
+    });
+    expect(result.pullRequest).toMatchObject({
+      number: payload.pull_request.number,
+      headSha: payload.pull_request.head.sha,
+      updatedAt: payload.pull_request.updated_at,
+    });
     expect(JSON.stringify(result).length).toBeLessThan(JSON.stringify(payload).length / 10);
   });
 
@@ -68,6 +86,8 @@ describe('deliveryJob', () => {
     other.check_run.name = 'ci/build';
     expect(deliveryJob('x', 'check_run', other)).toBeUndefined();
     other.check_run.name = 'aaoe/policy';
-    expect(deliveryJob('x', 'check_run', other)?.pullRequestNumbers).toEqual(other.check_run.pull_requests.map((p: { number: number }) => p.number));
+    expect(deliveryJob('x', 'check_run', other)?.pullRequestNumbers).toEqual(
+      other.check_run.pull_requests.map((p: { number: number }) => p.number),
+    );
   });
 });

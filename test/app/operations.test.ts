@@ -19,9 +19,22 @@ import { GitHubSimulator } from '../simulator/github-simulator.js';
  * text-format parser, and its values are checked to move as governed pull requests go through the pipeline.
  */
 
-type Sample = { value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string; sum?: string };
-type Family = { name: string; help: string; type: 'COUNTER' | 'GAUGE' | 'HISTOGRAM' | 'SUMMARY' | 'UNTYPED'; metrics: Sample[] };
-const parsePrometheusTextFormat = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => Family[];
+type Sample = {
+  value?: string;
+  labels?: Record<string, string>;
+  buckets?: Record<string, string>;
+  count?: string;
+  sum?: string;
+};
+type Family = {
+  name: string;
+  help: string;
+  type: 'COUNTER' | 'GAUGE' | 'HISTOGRAM' | 'SUMMARY' | 'UNTYPED';
+  metrics: Sample[];
+};
+const parsePrometheusTextFormat = createRequire(import.meta.url)('parse-prometheus-text-format') as (
+  text: string,
+) => Family[];
 
 const OWNER = 'Codertocat';
 const REPO = 'Hello-World';
@@ -42,7 +55,14 @@ beforeAll(async () => {
   runtime = await openRuntime({ database: { memory: true }, queue: { retryDelaySeconds: 1 } });
   probed = runtime.db;
   const port = await freePort();
-  const store = { db: { query: (sql: string, params?: readonly unknown[]) => probed.query(sql, params) } as SqlExecutor, queue: { get draining() { return stopping; } } };
+  const store = {
+    db: { query: (sql: string, params?: readonly unknown[]) => probed.query(sql, params) } as SqlExecutor,
+    queue: {
+      get draining() {
+        return stopping;
+      },
+    },
+  };
   // The operations read `store`, which a test can point at a broken database without touching the app's own.
   // Until the app mounts them itself (with `AaoeAppOptions.operations` as that store), the test mounts them as
   // the app will: with Probot's `addHandler`, after the app function.
@@ -51,7 +71,10 @@ beforeAll(async () => {
     async (app, options) => {
       await observeGitHubCalls(app);
       let mountedByApp = false;
-      await aaoeApp(appOptions)(app, { ...options, addHandler: (handler) => ((mountedByApp = true), options.addHandler(handler)) });
+      await aaoeApp(appOptions)(app, {
+        ...options,
+        addHandler: (handler) => ((mountedByApp = true), options.addHandler(handler)),
+      });
       if (!mountedByApp) mountOperations(options, store, { log: app.log, scrapeTimeoutMs: 1000 });
     },
     {
@@ -72,7 +95,13 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${port}`;
   sim.addInstallation({ id: INSTALLATION_ID, account: OWNER });
   sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
-  sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path: '.github/aaoe.yml', content: `agents: ['${AGENT}']\n` });
+  sim.setFile({
+    owner: OWNER,
+    repo: REPO,
+    branch: 'master',
+    path: '.github/aaoe.yml',
+    content: `agents: ['${AGENT}']\n`,
+  });
 });
 afterAll(async () => {
   await server?.stop();
@@ -84,7 +113,12 @@ async function deliver(event: string, payload: unknown): Promise<number> {
   const body = JSON.stringify(payload);
   const res = await fetch(`${url}/api/github/webhooks`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': crypto.randomUUID(), 'x-hub-signature-256': sign(body) },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': crypto.randomUUID(),
+      'x-hub-signature-256': sign(body),
+    },
     body,
   });
   await res.text();
@@ -93,7 +127,9 @@ async function deliver(event: string, payload: unknown): Promise<number> {
 }
 
 /** A governed pull request (opened by the agent, with a proposal block) in the simulator, delivered as GitHub would. */
-async function deliverPullRequest(files: Array<{ filename: string; lines: string[] }>): Promise<{ headSha: string; status: number }> {
+async function deliverPullRequest(
+  files: Array<{ filename: string; lines: string[] }>,
+): Promise<{ headSha: string; status: number }> {
   const number = nextPr++;
   const headSha = (number.toString(16) + 'b'.repeat(40)).slice(0, 40);
   const pr = sim.addPullRequest({
@@ -122,11 +158,16 @@ async function deliverPullRequest(files: Array<{ filename: string; lines: string
 }
 
 function conclusionOf(headSha: string): string {
-  const runs = sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
+  const runs = sim
+    .checkRuns({ owner: OWNER, repo: REPO })
+    .filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
   return (runs.at(-1) as any)?.conclusion;
 }
 
-async function get(path: string, init?: RequestInit): Promise<{ status: number; contentType: string | null; body: string; ms: number }> {
+async function get(
+  path: string,
+  init?: RequestInit,
+): Promise<{ status: number; contentType: string | null; body: string; ms: number }> {
   const start = performance.now();
   const res = await fetch(`${url}${path}`, init);
   const body = await res.text();
@@ -146,7 +187,11 @@ async function scrape(): Promise<Family[]> {
     expect(family.help, family.name).not.toBe('');
     for (const sample of family.metrics) {
       // a number, or NaN / ±Inf in any case (as Prometheus reads them: Go's ParseFloat)
-      if (sample.value !== undefined) expect(Number.isFinite(Number(sample.value)) || /^[+-]?(inf|nan)$/i.test(sample.value), `${family.name} ${sample.value}`).toBe(true);
+      if (sample.value !== undefined)
+        expect(
+          Number.isFinite(Number(sample.value)) || /^[+-]?(inf|nan)$/i.test(sample.value),
+          `${family.name} ${sample.value}`,
+        ).toBe(true);
     }
   }
   return families;
@@ -162,7 +207,9 @@ function family(families: Family[], name: string): Family {
 function value(families: Family[], name: string, labels: Record<string, string> = {}): number | undefined {
   const sample = family(families, name).metrics.find((m) => {
     const have = m.labels ?? {};
-    return Object.keys(have).length === Object.keys(labels).length && Object.entries(labels).every(([k, v]) => have[k] === v);
+    return (
+      Object.keys(have).length === Object.keys(labels).length && Object.entries(labels).every(([k, v]) => have[k] === v)
+    );
   });
   return sample?.value === undefined ? undefined : Number(sample.value);
 }
@@ -225,7 +272,10 @@ describe('/readyz', () => {
     const res = await get('/readyz');
     expect(res.status).toBe(503);
     const body = JSON.parse(res.body);
-    expect(body).toMatchObject({ status: 'not_ready', checks: { database: { ok: true }, migrations: { ok: false, missing: [MIGRATIONS.at(-1)!.version] } } });
+    expect(body).toMatchObject({
+      status: 'not_ready',
+      checks: { database: { ok: true }, migrations: { ok: false, missing: [MIGRATIONS.at(-1)!.version] } },
+    });
     expect(body.checks.migrations.error).toMatch(/migrations not applied: \d+/);
   });
 
@@ -247,7 +297,10 @@ describe('/readyz', () => {
     probed = { query: () => new Promise(() => {}) };
     const [ready, metrics] = await Promise.all([get('/readyz'), get('/metrics')]);
     expect(ready.status).toBe(503);
-    expect(JSON.parse(ready.body).checks.database).toMatchObject({ ok: false, error: 'the database did not answer within 2000 ms' });
+    expect(JSON.parse(ready.body).checks.database).toMatchObject({
+      ok: false,
+      error: 'the database did not answer within 2000 ms',
+    });
     expect(ready.ms).toBeGreaterThanOrEqual(1900);
     expect(ready.ms).toBeLessThan(3500);
     expect(metrics.status).toBe(503);
@@ -293,7 +346,8 @@ describe('/metrics', () => {
 
     const before = await scrape();
     const requestsBefore = apiRequests();
-    const delta = (after: Family[], name: string, labels: Record<string, string> = {}) => (value(after, name, labels) ?? 0) - (value(before, name, labels) ?? 0);
+    const delta = (after: Family[], name: string, labels: Record<string, string> = {}) =>
+      (value(after, name, labels) ?? 0) - (value(before, name, labels) ?? 0);
 
     // 1. a small docs change by the agent passes
     const passed = await deliverPullRequest([{ filename: 'docs/usage.md', lines: ['# Usage'] }]);
@@ -315,8 +369,12 @@ describe('/metrics', () => {
       expect(value(afterPass, 'aaoe_jobs', { queue: 'aaoe.effect', state }), state).toBe(0);
     }
     const windowJobs = value(afterPass, 'aaoe_job_latency_window_jobs', { queue: 'aaoe.effect' })!;
-    expect(windowJobs - (value(before, 'aaoe_job_latency_window_jobs', { queue: 'aaoe.effect' }) ?? 0)).toBe(effectJobs);
-    const [p50, p90, p99, slowest] = ['0.5', '0.9', '0.99', '1'].map((quantile) => value(afterPass, 'aaoe_job_latency_seconds', { queue: 'aaoe.effect', quantile })!);
+    expect(windowJobs - (value(before, 'aaoe_job_latency_window_jobs', { queue: 'aaoe.effect' }) ?? 0)).toBe(
+      effectJobs,
+    );
+    const [p50, p90, p99, slowest] = ['0.5', '0.9', '0.99', '1'].map((quantile) =>
+      value(afterPass, 'aaoe_job_latency_seconds', { queue: 'aaoe.effect', quantile })!,
+    );
     expect(p50).toBeGreaterThan(0);
     expect(p50).toBeLessThanOrEqual(p90!);
     expect(p90).toBeLessThanOrEqual(p99!);
@@ -330,7 +388,9 @@ describe('/metrics', () => {
     expect(value(afterPass, 'aaoe_github_rate_limit_limit', { resource: 'core' })).toBe(5000);
 
     // 2. a change that adds a secret fails and blocks
-    const failed = await deliverPullRequest([{ filename: 'src/config.ts', lines: [`export const awsKey = "${AWS_KEY}";`] }]);
+    const failed = await deliverPullRequest([
+      { filename: 'src/config.ts', lines: [`export const awsKey = "${AWS_KEY}";`] },
+    ]);
     expect(conclusionOf(failed.headSha)).toBe('failure');
     const afterFail = await scrape();
     expect(delta(afterFail, 'aaoe_deliveries_total', { event: 'pull_request' })).toBe(2);

@@ -26,25 +26,68 @@ const REPORT_SECRET = 'per-agent-report-secret';
 const MODEL: ModelSpec = { id: 'small-model', tier: 1, inputUsdPerMTok: 0.5, outputUsdPerMTok: 1.5 };
 
 type Family = { name: string; type: string; metrics: Array<{ value?: string; labels?: Record<string, string> }> };
-const parsePrometheusTextFormat = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => Family[];
+const parsePrometheusTextFormat = createRequire(import.meta.url)('parse-prometheus-text-format') as (
+  text: string,
+) => Family[];
 
 let h: Harness;
 let fake: FakeOpenAI;
 const tokens: Record<string, string> = {};
 
-const flow = governedFlow(() => h, { owner: OWNER, repo: REPO, agent: COPILOT, reportSecret: REPORT_SECRET, firstPullRequest: 300 });
+const flow = governedFlow(() => h, {
+  owner: OWNER,
+  repo: REPO,
+  agent: COPILOT,
+  reportSecret: REPORT_SECRET,
+  firstPullRequest: 300,
+});
 
 beforeAll(async () => {
   fake = await FakeOpenAI.start();
-  const router = new ModelRouter(new OpenAI({ apiKey: 'test-key', baseURL: fake.baseURL, maxRetries: 0 }), { models: [MODEL], tasks: { classify: { minTier: 1 }, propose: { minTier: 1 } }, timeoutMs: 5_000 });
-  h = await startHarness({ reportSecret: REPORT_SECRET, agent: { router, contextBudgetTokens: 4_000, maxOutputTokens: 1_000 } });
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', deployments: 'write', actions: 'read', members: 'read', metadata: 'read' } });
+  const router = new ModelRouter(new OpenAI({ apiKey: 'test-key', baseURL: fake.baseURL, maxRetries: 0 }), {
+    models: [MODEL],
+    tasks: { classify: { minTier: 1 }, propose: { minTier: 1 } },
+    timeoutMs: 5_000,
+  });
+  h = await startHarness({
+    reportSecret: REPORT_SECRET,
+    agent: { router, contextBudgetTokens: 4_000, maxOutputTokens: 1_000 },
+  });
+  h.sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: OWNER,
+    permissions: {
+      checks: 'write',
+      contents: 'write',
+      issues: 'write',
+      pull_requests: 'write',
+      deployments: 'write',
+      actions: 'read',
+      members: 'read',
+      metadata: 'read',
+    },
+  });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
-  h.sim.addRepo({ owner: OWNER, name: PRIVATE, defaultBranch: 'master', private: true, installationId: INSTALLATION_ID });
-  h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path: 'src/server.ts', content: "export const server = () => 'ok';\n" });
+  h.sim.addRepo({
+    owner: OWNER,
+    name: PRIVATE,
+    defaultBranch: 'master',
+    private: true,
+    installationId: INSTALLATION_ID,
+  });
+  h.sim.setFile({
+    owner: OWNER,
+    repo: REPO,
+    branch: 'master',
+    path: 'src/server.ts',
+    content: "export const server = () => 'ok';\n",
+  });
   process.env.GITHUB_CLIENT_ID = h.sim.oauth.clientId;
   process.env.GITHUB_CLIENT_SECRET = h.sim.oauth.clientSecret;
-  for (const [login, permission] of [['wendy-writer', 'write'], ['rita-reader', 'read']] as const) {
+  for (const [login, permission] of [
+    ['wendy-writer', 'write'],
+    ['rita-reader', 'read'],
+  ] as const) {
     h.sim.setPermission({ owner: OWNER, repo: REPO, username: login, permission });
     tokens[login] = h.sim.createUserToken({ login }, { oauthClient: true });
   }
@@ -59,13 +102,33 @@ afterAll(async () => {
 });
 
 /** A pull request by `author`, with a declaration (risk medium: a person must approve), delivered. */
-async function open(author: string, options: { cost?: { estimatedTokens: number; estimatedUsd: number }; files?: string[]; type?: 'User' | 'Bot'; labels?: string[] } = {}) {
+async function open(
+  author: string,
+  options: {
+    cost?: { estimatedTokens: number; estimatedUsd: number };
+    files?: string[];
+    type?: 'User' | 'Bot';
+    labels?: string[];
+  } = {},
+) {
   const number = flow.nextNumber();
   const headSha = (number.toString(16) + 'd'.repeat(40)).slice(0, 40);
-  const declaration = { risk: { level: 'medium', rationale: 'Touches two areas.' }, rollbackPlan: 'Revert the merge commit.', ...(options.cost ? { cost: options.cost } : {}) };
+  const declaration = {
+    risk: { level: 'medium', rationale: 'Touches two areas.' },
+    rollbackPlan: 'Revert the merge commit.',
+    ...(options.cost ? { cost: options.cost } : {}),
+  };
   const pr = h.sim.addPullRequest({
-    owner: OWNER, repo: REPO, number, user: { login: author, type: options.type ?? 'Bot' }, headRef: `change-${number}`, headSha, baseRef: 'master',
-    labels: options.labels ?? [], body: declarationBody(declaration), files: (options.files ?? [`docs/${number}.md`]).map(flow.file) as never,
+    owner: OWNER,
+    repo: REPO,
+    number,
+    user: { login: author, type: options.type ?? 'Bot' },
+    headRef: `change-${number}`,
+    headSha,
+    baseRef: 'master',
+    labels: options.labels ?? [],
+    body: declarationBody(declaration),
+    files: (options.files ?? [`docs/${number}.md`]).map(flow.file) as never,
   });
   await h.deliver('pull_request', flow.pullRequestPayload('opened', pr));
   return { number, headSha };
@@ -103,7 +166,17 @@ describe('per-agent figures', () => {
     const rolled = await open(CLAUDE, { cost: { estimatedTokens: 2000, estimatedUsd: 0.5 } });
     const pr = await merge(rolled.number);
     const x = (await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((e) => e.pullRequest === rolled.number)!;
-    const report = await flow.post(flow.report({ executionId: x.id, sha: pr.merge_commit_sha, verdict: 'rollback', outcome: 'failure', title: 'Canary regressed', reason: 'errors', commands: [{ name: 'rollback', exitCode: 0, durationMs: 1 }] }));
+    const report = await flow.post(
+      flow.report({
+        executionId: x.id,
+        sha: pr.merge_commit_sha,
+        verdict: 'rollback',
+        outcome: 'failure',
+        title: 'Canary regressed',
+        reason: 'errors',
+        commands: [{ name: 'rollback', exitCode: 0, durationMs: 1 }],
+      }),
+    );
     expect(report.status).toBe(200);
     await h.runtime.idle();
     const deployed = await open(CLAUDE, { cost: { estimatedTokens: 2000, estimatedUsd: 0.5 } });
@@ -112,15 +185,32 @@ describe('per-agent figures', () => {
     await open('octocat', { type: 'User', labels: ['aaoe'] });
     // AAOE's own agent: a task through the API, two model calls of 1200 + 400 tokens each
     fake.script(MODEL.id, answer({ classification: 'feature', rationale: 'A new endpoint.' }), answer(proposal()));
-    expect((await callApi(h.url, 'POST', '/api/v1/executions', { token: tokens['wendy-writer']!, body: { repo: `${OWNER}/${REPO}`, task: 'Add a health check module.' } })).status).toBe(202);
+    expect(
+      (
+        await callApi(h.url, 'POST', '/api/v1/executions', {
+          token: tokens['wendy-writer']!,
+          body: { repo: `${OWNER}/${REPO}`, task: 'Add a health check module.' },
+        })
+      ).status,
+    ).toBe(202);
     await h.runtime.idle();
 
     const recorded = await listExecutions(h.runtime.db, `${OWNER}/${REPO}`);
     const states = recorded.map((e) => [e.subject?.author.login ?? 'aaoe', e.state]);
-    expect(states).toEqual(expect.arrayContaining([[COPILOT, 'awaiting_approval'], [COPILOT, 'blocked'], [CLAUDE, 'deploying'], [CLAUDE, 'rolled_back'], ['octocat', 'awaiting_approval']]));
+    expect(states).toEqual(
+      expect.arrayContaining([
+        [COPILOT, 'awaiting_approval'],
+        [COPILOT, 'blocked'],
+        [CLAUDE, 'deploying'],
+        [CLAUDE, 'rolled_back'],
+        ['octocat', 'awaiting_approval'],
+      ]),
+    );
     // which agent governance recorded: the catalogue's name when it recognises the account, else the Bot's login
     const agentOf = (login: string, catalogued: string) => {
-      const names = new Set(recorded.filter((e) => e.subject?.author.login === login).map((e) => e.subject?.agent ?? login));
+      const names = new Set(
+        recorded.filter((e) => e.subject?.author.login === login).map((e) => e.subject?.agent ?? login),
+      );
       expect(names.size).toBe(1);
       const [name] = names;
       expect([login, catalogued]).toContain(name);
@@ -137,12 +227,25 @@ describe('per-agent figures', () => {
       '(people)': { open: 1, merged: 0, refused: 0, rolled_back: 0, failed: 0 },
       aaoe: { open: 1, merged: 0, refused: 0, rolled_back: 0, failed: 0 },
     };
-    for (const [agent, outcomes] of Object.entries(want)) for (const [outcome, n] of Object.entries(outcomes)) expect(executions[`${agent}/${outcome}`], `${agent} ${outcome}`).toBe(n);
+    for (const [agent, outcomes] of Object.entries(want))
+      for (const [outcome, n] of Object.entries(outcomes))
+        expect(executions[`${agent}/${outcome}`], `${agent} ${outcome}`).toBe(n);
     expect(Object.keys(executions)).toHaveLength(4 * 5);
     const usd = samples(families, 'aaoe_agent_spend_usd');
-    expect(usd).toMatchObject({ [`${copilot}/declared`]: 1.25, [`${copilot}/measured`]: 0, [`${claude}/declared`]: 1, [`${claude}/measured`]: 0, 'aaoe/declared': 0 });
+    expect(usd).toMatchObject({
+      [`${copilot}/declared`]: 1.25,
+      [`${copilot}/measured`]: 0,
+      [`${claude}/declared`]: 1,
+      [`${claude}/measured`]: 0,
+      'aaoe/declared': 0,
+    });
     expect(usd['aaoe/measured']).toBeCloseTo(0.0024, 10); // 2 x (1200 x $0.5 + 400 x $1.5) per million
-    expect(samples(families, 'aaoe_agent_spend_tokens')).toMatchObject({ [`${copilot}/declared`]: 5000, [`${claude}/declared`]: 4000, 'aaoe/measured': 3200, 'aaoe/declared': 0 });
+    expect(samples(families, 'aaoe_agent_spend_tokens')).toMatchObject({
+      [`${copilot}/declared`]: 5000,
+      [`${claude}/declared`]: 4000,
+      'aaoe/measured': 3200,
+      'aaoe/declared': 0,
+    });
 
     // the API says the same, for a reader of the repository
     const api = await callApi(h.url, 'GET', `/api/v1/agents?repo=${OWNER}/${REPO}`, { token: tokens['rita-reader']! });
@@ -151,17 +254,28 @@ describe('per-agent figures', () => {
     const byAgent = Object.fromEntries(api.body.agents.map((a: any) => [a.agent, a]));
     expect(api.body.agents.map((a: any) => a.agent).sort()).toEqual(Object.keys(want).sort());
     for (const [agent, outcomes] of Object.entries(want)) expect(byAgent[agent].outcomes, agent).toEqual(outcomes);
-    expect(byAgent[copilot]).toMatchObject({ executions: 2, spend: { measured: { usd: 0, tokens: 0 }, declared: { usd: 1.25, tokens: 5000, executions: 1 } } });
-    expect(byAgent[claude]).toMatchObject({ executions: 2, spend: { declared: { usd: 1, tokens: 4000, executions: 2 } } });
+    expect(byAgent[copilot]).toMatchObject({
+      executions: 2,
+      spend: { measured: { usd: 0, tokens: 0 }, declared: { usd: 1.25, tokens: 5000, executions: 1 } },
+    });
+    expect(byAgent[claude]).toMatchObject({
+      executions: 2,
+      spend: { declared: { usd: 1, tokens: 4000, executions: 2 } },
+    });
     expect(byAgent.aaoe.spend.measured.tokens).toBe(3200);
     expect(byAgent.aaoe.spend.declared).toEqual({ usd: 0, tokens: 0, executions: 0 }); // AAOE's own estimate is never counted as declared
   });
 
   it('GET /api/v1/agents shows a private repository only to who can read it, and names the repository', async () => {
-    expect((await callApi(h.url, 'GET', `/api/v1/agents?repo=${OWNER}/${PRIVATE}`, { token: tokens['sam-stranger']! })).status).toBe(404);
+    expect(
+      (await callApi(h.url, 'GET', `/api/v1/agents?repo=${OWNER}/${PRIVATE}`, { token: tokens['sam-stranger']! }))
+        .status,
+    ).toBe(404);
     expect((await callApi(h.url, 'GET', '/api/v1/agents', { token: tokens['rita-reader']! })).status).toBe(400);
     expect((await callApi(h.url, 'GET', `/api/v1/agents?repo=${OWNER}/${REPO}`)).status).toBe(401);
-    const empty = await callApi(h.url, 'GET', `/api/v1/agents?repo=${OWNER}/${REPO}`, { token: tokens['sam-stranger']! }); // public: readable
+    const empty = await callApi(h.url, 'GET', `/api/v1/agents?repo=${OWNER}/${REPO}`, {
+      token: tokens['sam-stranger']!,
+    }); // public: readable
     expect(empty.status).toBe(200);
   });
 });

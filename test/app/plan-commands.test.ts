@@ -5,9 +5,15 @@ import { COMMAND_TEXT, parseCommands } from '../../src/app/commands.js';
 describe('parseCommands: /aaoe plan start', () => {
   it.each([
     ['a plan file', '/aaoe plan start plans/split.yml', 'plans/split.yml'],
-    ['in a folder, .yaml, verbs in any case', '/AAOE Plan START plans/2026/split-invoicing.yaml', 'plans/2026/split-invoicing.yaml'],
+    [
+      'in a folder, .yaml, verbs in any case',
+      '/AAOE Plan START plans/2026/split-invoicing.yaml',
+      'plans/2026/split-invoicing.yaml',
+    ],
   ])('%s', (_name, body, path) => {
-    expect(parseCommands(body)).toEqual([{ type: 'command', line: 1, command: { verb: 'plan', action: 'start', path } }]);
+    expect(parseCommands(body)).toEqual([
+      { type: 'command', line: 1, command: { verb: 'plan', action: 'start', path } },
+    ]);
   });
 
   it.each([
@@ -23,7 +29,7 @@ describe('parseCommands: /aaoe plan start', () => {
     expect(result?.type === 'invalid' && result.reply).toContain('/aaoe plan start plans/<file>.yml');
   });
 
-  it('counts only as the author\'s own text (not quoted, not in code)', () => {
+  it("counts only as the author's own text (not quoted, not in code)", () => {
     expect(parseCommands('> /aaoe plan start plans/split.yml\n\n`/aaoe plan start plans/split.yml`')).toEqual([]);
   });
 

@@ -47,29 +47,56 @@ function startModel(): Promise<void> {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      const request = JSON.parse(body) as { response_format?: { json_schema?: { name?: string } }; messages: Array<{ content: string }> };
+      const request = JSON.parse(body) as {
+        response_format?: { json_schema?: { name?: string } };
+        messages: Array<{ content: string }>;
+      };
       const text = request.messages.map((m) => m.content).join('\n');
-      const [, plan = 'plan', step = 'unknown'] = /\b(split-invoicing|pair-again|pair-failing|pair)\/([a-z]+)/.exec(text) ?? [];
-      const answer = request.response_format?.json_schema?.name === 'triage' ? { classification: 'feature', rationale: `step ${step}` } : proposal(step, plan);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-        id: 'chatcmpl-plan', object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: MODEL.id,
-        choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(answer), refusal: null }, finish_reason: 'stop', logprobs: null }],
-        usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150 },
-      }));
+      const [, plan = 'plan', step = 'unknown'] =
+        /\b(split-invoicing|pair-again|pair-failing|pair)\/([a-z]+)/.exec(text) ?? [];
+      const answer =
+        request.response_format?.json_schema?.name === 'triage'
+          ? { classification: 'feature', rationale: `step ${step}` }
+          : proposal(step, plan);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id: 'chatcmpl-plan',
+          object: 'chat.completion',
+          created: Math.floor(Date.now() / 1000),
+          model: MODEL.id,
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: JSON.stringify(answer), refusal: null },
+              finish_reason: 'stop',
+              logprobs: null,
+            },
+          ],
+          usage: { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150 },
+        }),
+      );
     });
   });
-  return new Promise((resolve) => model.listen(0, '127.0.0.1', () => {
-    const address = model.address();
-    modelUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1`;
-    resolve();
-  }));
+  return new Promise((resolve) =>
+    model.listen(0, '127.0.0.1', () => {
+      const address = model.address();
+      modelUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/v1`;
+      resolve();
+    }),
+  );
 }
 
 function proposal(step: string, plan = 'plan'): Proposal {
   return {
     summary: `Step ${step} of the invoicing split.`,
     classification: 'feature',
-    edits: [{ action: 'create', path: `docs/${plan === 'split-invoicing' ? 'plan' : plan}-${step}.md`, content: `# ${step}\n` }],
+    edits: [
+      {
+        action: 'create',
+        path: `docs/${plan === 'split-invoicing' ? 'plan' : plan}-${step}.md`,
+        content: `# ${step}\n`,
+      },
+    ],
     risk: { level: 'low', rationale: 'Documentation only.' },
     cost: { estimatedTokens: 200, estimatedUsd: 0.001 },
     deployment: { strategy: 'canary' },
@@ -85,7 +112,13 @@ function repository(name: string) {
 
 /** `user` comments `body` on issue `number` of the architecture repository; the signed delivery is sent. */
 async function comment(number: number, user: string, body: string) {
-  const json = h.sim.addComment({ owner: ORG, repo: ARCH, issueNumber: number, body, user: { login: user, type: 'User' } });
+  const json = h.sim.addComment({
+    owner: ORG,
+    repo: ARCH,
+    issueNumber: number,
+    body,
+    user: { login: user, type: 'User' },
+  });
   await deliverComment(number, user, json);
   return json.id as number;
 }
@@ -122,34 +155,84 @@ async function finish(step: string, verdict: 'promote' | 'rollback', planId?: st
   await h.deliver('pull_request', payload);
   x = (await getExecution(h.runtime.db, executionId))!;
   expect(x.state).toBe('deploying');
-  await report(executionId, repo, verdict === 'promote'
-    ? { mode: 'canary', verdict: 'promote', outcome: 'success', commands: [{ name: 'deploy', exitCode: 0, durationMs: 5 }] }
-    : { mode: 'canary', verdict: 'rollback', outcome: 'failure', title: 'Canary regressed', reason: 'error rate 3x the baseline', commands: [{ name: 'deploy', exitCode: 0, durationMs: 5 }, { name: 'rollback', exitCode: 0, durationMs: 5 }] });
+  await report(
+    executionId,
+    repo,
+    verdict === 'promote'
+      ? {
+          mode: 'canary',
+          verdict: 'promote',
+          outcome: 'success',
+          commands: [{ name: 'deploy', exitCode: 0, durationMs: 5 }],
+        }
+      : {
+          mode: 'canary',
+          verdict: 'rollback',
+          outcome: 'failure',
+          title: 'Canary regressed',
+          reason: 'error rate 3x the baseline',
+          commands: [
+            { name: 'deploy', exitCode: 0, durationMs: 5 },
+            { name: 'rollback', exitCode: 0, durationMs: 5 },
+          ],
+        },
+  );
   return executionId;
 }
 
 /** A report of the companion action (version 1), signed, for an execution's dispatched commit. */
 async function report(executionId: string, repo: string, over: Record<string, unknown>) {
   const body = JSON.stringify({
-    version: 1, executionId, sha: await dispatchedSha(h.runtime.db, executionId), environment: 'production', deploymentId: null, title: 't', reason: 'r', counts: null, intervals: [],
-    run: { repository: `${ORG}/${repo}`, runId: '1', runAttempt: '1', url: null }, at: new Date().toISOString(), ...over,
+    version: 1,
+    executionId,
+    sha: await dispatchedSha(h.runtime.db, executionId),
+    environment: 'production',
+    deploymentId: null,
+    title: 't',
+    reason: 'r',
+    counts: null,
+    intervals: [],
+    run: { repository: `${ORG}/${repo}`, runId: '1', runAttempt: '1', url: null },
+    at: new Date().toISOString(),
+    ...over,
   });
-  const res = await fetch(`${h.url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signBody(body, repositoryKey(REPORT_SECRET, INSTALLATION_ID, `${ORG}/${repo}`)) }, body });
+  const res = await fetch(`${h.url}/aaoe/deploy-report`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-aaoe-signature-256': signBody(body, repositoryKey(REPORT_SECRET, INSTALLATION_ID, `${ORG}/${repo}`)),
+    },
+    body,
+  });
   expect(res.status).toBe(200);
   await h.runtime.idle();
 }
 
 /** The action's report of a rollback that succeeded. */
-const ROLLED_BACK = { mode: 'rollback', verdict: 'rollback', outcome: 'success', commands: [{ name: 'rollback', exitCode: 0, durationMs: 5 }] };
+const ROLLED_BACK = {
+  mode: 'rollback',
+  verdict: 'rollback',
+  outcome: 'success',
+  commands: [{ name: 'rollback', exitCode: 0, durationMs: 5 }],
+};
 
 /** The executions the companion workflow was asked to roll back in a repository, in order. */
 function rollbackDispatches(repo: string): string[] {
-  return h.sim.dispatches({ owner: ORG, repo }).filter((d) => d.eventType === 'aaoe-rollback').map((d) => d.payload.executionId);
+  return h.sim
+    .dispatches({ owner: ORG, repo })
+    .filter((d) => d.eventType === 'aaoe-rollback')
+    .map((d) => d.payload.executionId);
 }
 
 /** A two-step plan (first, then second, both in acme/invoicing) started from issue `issue`, both steps promoted. */
 async function runPairPlan(id: string, issue: number) {
-  h.sim.setFile({ owner: ORG, repo: ARCH, branch: 'main', path: `plans/${id}.yml`, content: `id: ${id}\ngoal: Two changes\nsteps:\n  - id: first\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add the first note\n  - id: second\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add the second note\n    dependsOn: [first]\n` });
+  h.sim.setFile({
+    owner: ORG,
+    repo: ARCH,
+    branch: 'main',
+    path: `plans/${id}.yml`,
+    content: `id: ${id}\ngoal: Two changes\nsteps:\n  - id: first\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add the first note\n  - id: second\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add the second note\n    dependsOn: [first]\n`,
+  });
   h.sim.addIssue({ owner: ORG, repo: ARCH, number: issue, title: `Plan ${id}`, user: WRITER });
   await comment(issue, WRITER, `/aaoe plan start plans/${id}.yml`);
   const first = await finish('first', 'promote', id);
@@ -163,49 +246,103 @@ async function apply(executionId: string, event: ExecutionEvent) {
   await h.runtime.db.transaction(async (tx) => {
     const before = (await lockExecution(tx, executionId))!;
     const result = transition(before, event, new Date());
-    await commitTransition(tx, h.runtime.queue, before, { ...before, ...result.execution }, result.effects, before.traceId);
+    await commitTransition(
+      tx,
+      h.runtime.queue,
+      before,
+      { ...before, ...result.execution },
+      result.effects,
+      before.traceId,
+    );
   });
   h.runtime.queue.wake(QUEUES.effect);
   await h.runtime.idle();
 }
 
 /** An execution asked to roll back outside any plan, as `/aaoe rollback` on its pull request does. */
-const rollBackByHand = (executionId: string) => apply(executionId, { type: 'rollback_requested', by: WRITER, reason: 'by hand' });
+const rollBackByHand = (executionId: string) =>
+  apply(executionId, { type: 'rollback_requested', by: WRITER, reason: 'by hand' });
 
 function trackingBody(): string {
   return String(h.sim.issues({ owner: ORG, repo: ARCH }).find((i: any) => i.number === trackingIssue)!.body);
 }
 
 function trackingPatches(): number {
-  return h.sim.requests.filter((r) => r.method === 'PATCH' && r.path === `/repos/${ORG}/${ARCH}/issues/${trackingIssue}`).length;
+  return h.sim.requests.filter(
+    (r) => r.method === 'PATCH' && r.path === `/repos/${ORG}/${ARCH}/issues/${trackingIssue}`,
+  ).length;
 }
 
 /** Steps running now, as stored; never more than the plan allows. */
 async function running(): Promise<string[]> {
   const { run: r } = await run();
-  const ids = Object.entries(r.steps).filter(([, s]) => s.status === 'running').map(([id]) => id);
+  const ids = Object.entries(r.steps)
+    .filter(([, s]) => s.status === 'running')
+    .map(([id]) => id);
   expect(ids.length).toBeLessThanOrEqual(r.plan.policy.maxParallel);
   return ids;
 }
 
 beforeAll(async () => {
   await startModel();
-  const router = new ModelRouter(new OpenAI({ apiKey: 'test-key', baseURL: modelUrl, maxRetries: 0 }), { models: [MODEL], tasks: { classify: { minTier: 1 }, propose: { minTier: 1 } }, timeoutMs: 5_000 });
-  h = await startHarness({ reportSecret: REPORT_SECRET, agent: { router, contextBudgetTokens: 4_000, maxOutputTokens: 1_000 } });
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: ORG, accountType: 'Organization', permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', deployments: 'write', actions: 'read', members: 'read', metadata: 'read' } });
+  const router = new ModelRouter(new OpenAI({ apiKey: 'test-key', baseURL: modelUrl, maxRetries: 0 }), {
+    models: [MODEL],
+    tasks: { classify: { minTier: 1 }, propose: { minTier: 1 } },
+    timeoutMs: 5_000,
+  });
+  h = await startHarness({
+    reportSecret: REPORT_SECRET,
+    agent: { router, contextBudgetTokens: 4_000, maxOutputTokens: 1_000 },
+  });
+  h.sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: ORG,
+    accountType: 'Organization',
+    permissions: {
+      checks: 'write',
+      contents: 'write',
+      issues: 'write',
+      pull_requests: 'write',
+      deployments: 'write',
+      actions: 'read',
+      members: 'read',
+      metadata: 'read',
+    },
+  });
   for (const name of [ARCH, ...REPOS]) {
     h.sim.addRepo({ owner: ORG, name, defaultBranch: 'main', installationId: INSTALLATION_ID });
     h.sim.setPermission({ owner: ORG, repo: name, username: WRITER, permission: 'write' });
     h.sim.setFile({ owner: ORG, repo: name, branch: 'main', path: 'README.md', content: `# ${name}\n` });
   }
-  for (const name of REPOS) h.sim.setFile({ owner: ORG, repo: name, branch: 'main', path: '.github/aaoe.yml', content: 'risk: { maxLevel: high, requireHumanApprovalAbove: high }\nmerge: auto\n' });
+  for (const name of REPOS)
+    h.sim.setFile({
+      owner: ORG,
+      repo: name,
+      branch: 'main',
+      path: '.github/aaoe.yml',
+      content: 'risk: { maxLevel: high, requireHumanApprovalAbove: high }\nmerge: auto\n',
+    });
   for (const team of ['billing', 'core', 'platform']) h.sim.addTeamMember({ org: ORG, team, login: WRITER });
   h.sim.setFile({ owner: ORG, repo: ARCH, branch: 'main', path: 'plans/split.yml', content: PLAN });
-  h.sim.setFile({ owner: ORG, repo: ARCH, branch: 'main', path: 'plans/broken.yml', content: 'id: broken\ngoal: x\nsteps:\n  - id: a\n    repository: acme/invoicing\n    team: acme/billing\n    task: t\n    dependsOn: [nope]\n' });
+  h.sim.setFile({
+    owner: ORG,
+    repo: ARCH,
+    branch: 'main',
+    path: 'plans/broken.yml',
+    content:
+      'id: broken\ngoal: x\nsteps:\n  - id: a\n    repository: acme/invoicing\n    team: acme/billing\n    task: t\n    dependsOn: [nope]\n',
+  });
   h.sim.setPermission({ owner: ORG, repo: ARCH, username: 'rita-reader', permission: 'read' });
   h.sim.setPermission({ owner: ORG, repo: ARCH, username: 'mia-maintainer', permission: 'maintain' });
   h.sim.setPermission({ owner: ORG, repo: 'gateway', username: 'mia-maintainer', permission: 'read' });
-  h.sim.setFile({ owner: ORG, repo: ARCH, branch: 'main', path: 'plans/route.yml', content: 'id: status-route\ngoal: Route /status\nsteps:\n  - id: route\n    repository: acme/gateway\n    team: acme/platform\n    task: Route /status to the health check\n' });
+  h.sim.setFile({
+    owner: ORG,
+    repo: ARCH,
+    branch: 'main',
+    path: 'plans/route.yml',
+    content:
+      'id: status-route\ngoal: Route /status\nsteps:\n  - id: route\n    repository: acme/gateway\n    team: acme/platform\n    task: Route /status to the health check\n',
+  });
 });
 
 afterAll(async () => {
@@ -218,7 +355,10 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     h.sim.addIssue({ owner: ORG, repo: ARCH, number: 1, title: 'Split invoicing', user: WRITER });
     await comment(1, 'rita-reader', '/aaoe plan start plans/split.yml');
     await comment(1, WRITER, '/aaoe plan start plans/broken.yml');
-    const replies = h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: 1 }).filter((c: any) => c.user.login === 'aaoe[bot]').map((c: any) => String(c.body));
+    const replies = h.sim
+      .comments({ owner: ORG, repo: ARCH, issueNumber: 1 })
+      .filter((c: any) => c.user.login === 'aaoe[bot]')
+      .map((c: any) => String(c.body));
     expect(replies[0]).toContain('@rita-reader has read');
     expect(replies[1]).toMatch(/plans\/broken\.yml:8:17: .*"nope"/);
     expect(await getPlanRun(h.runtime.db, `${ORG}/${ARCH}`, 'split-invoicing')).toBeUndefined();
@@ -232,7 +372,9 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     expect(trackingIssue).toBeGreaterThan(1);
     expect(trackingBody()).toContain('<!-- aaoe:plan:split-invoicing -->');
     expect(await running()).toEqual(['schema']);
-    const stepIssue = h.sim.issues({ owner: ORG, repo: 'invoicing' }).find((i: any) => String(i.body).includes('aaoe:plan-step:'))!;
+    const stepIssue = h.sim
+      .issues({ owner: ORG, repo: 'invoicing' })
+      .find((i: any) => String(i.body).includes('aaoe:plan-step:'))!;
     expect(String(stepIssue.body)).toContain('CREATE TABLE invoices'); // the rendered change package
     const x = (await getExecution(h.runtime.db, record.run.steps.schema!.executionId!))!;
     expect(x).toMatchObject({ repo: `${ORG}/invoicing`, issue: stepIssue.number, state: 'approved' });
@@ -240,18 +382,41 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     // the change package is in the step's pull request as rendered, whatever the model proposed
     const files = h.sim.pullRequestFiles({ owner: ORG, repo: 'invoicing', number: x.pullRequest! });
     expect(files.map((f) => f.filename)).toContain('db/migrations/001_invoices.sql');
-    expect(h.sim.branchFiles({ owner: ORG, repo: 'invoicing', branch: x.work!.branch! })!.get('db/migrations/001_invoices.sql')).toContain('CREATE TABLE invoices');
+    expect(
+      h.sim
+        .branchFiles({ owner: ORG, repo: 'invoicing', branch: x.work!.branch! })!
+        .get('db/migrations/001_invoices.sql'),
+    ).toContain('CREATE TABLE invoices');
     // one tracking issue even when the command is repeated: a plan id runs once
     await comment(1, WRITER, '/aaoe plan start plans/split.yml');
-    expect(h.sim.issues({ owner: ORG, repo: ARCH }).filter((i: any) => String(i.body).includes('<!-- aaoe:plan:split-invoicing -->'))).toHaveLength(1);
-    const again = h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: 1 }).filter((c: any) => c.user.login === 'aaoe[bot]').map((c: any) => String(c.body)).at(-1);
+    expect(
+      h.sim
+        .issues({ owner: ORG, repo: ARCH })
+        .filter((i: any) => String(i.body).includes('<!-- aaoe:plan:split-invoicing -->')),
+    ).toHaveLength(1);
+    const again = h.sim
+      .comments({ owner: ORG, repo: ARCH, issueNumber: 1 })
+      .filter((c: any) => c.user.login === 'aaoe[bot]')
+      .map((c: any) => String(c.body))
+      .at(-1);
     expect(again).toContain(`plan \`split-invoicing\` was started before (it is active, tracked in #${trackingIssue})`);
     // the comment that started it, delivered again: it finds the run it stored (its steps now in flight are no conflict)
-    const start = h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: 1 }).find((c: any) => c.user.login === WRITER && String(c.body) === '/aaoe plan start plans/split.yml') as Record<string, unknown>;
+    const start = h.sim
+      .comments({ owner: ORG, repo: ARCH, issueNumber: 1 })
+      .find((c: any) => c.user.login === WRITER && String(c.body) === '/aaoe plan start plans/split.yml') as Record<
+      string,
+      unknown
+    >;
     await deliverComment(1, WRITER, start);
-    const reply = h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: 1 }).find((c: any) => String(c.body).includes(`<!-- aaoe:reply:${start.id} -->`));
+    const reply = h.sim
+      .comments({ owner: ORG, repo: ARCH, issueNumber: 1 })
+      .find((c: any) => String(c.body).includes(`<!-- aaoe:reply:${start.id} -->`));
     expect(String(reply!.body)).toContain('Plan `split-invoicing` started by @wendy-writer');
-    expect(h.sim.issues({ owner: ORG, repo: ARCH }).filter((i: any) => String(i.body).includes('<!-- aaoe:plan:split-invoicing -->'))).toHaveLength(1);
+    expect(
+      h.sim
+        .issues({ owner: ORG, repo: ARCH })
+        .filter((i: any) => String(i.body).includes('<!-- aaoe:plan:split-invoicing -->')),
+    ).toHaveLength(1);
     expect(h.sim.rejections).toEqual([]);
   });
 
@@ -263,25 +428,37 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     expect(trackingBody()).toMatch(/\| `schema` \| acme\/invoicing \| acme\/billing \| succeeded \|/);
     expect(trackingBody()).toContain('```mermaid\ngantt');
     const { run: r } = await run();
-    expect(new Date(r.steps.api!.startedAt!).getTime()).toBeGreaterThanOrEqual(new Date(r.steps.schema!.finishedAt!).getTime());
+    expect(new Date(r.steps.api!.startedAt!).getTime()).toBeGreaterThanOrEqual(
+      new Date(r.steps.schema!.finishedAt!).getTime(),
+    );
 
     await finish('api', 'promote');
     expect(await running()).toEqual(['client']); // cutover waits for client
     await finish('client', 'rollback');
     const paused = await run();
     expect(paused.run.status).toBe('paused');
-    expect(paused.run.steps).toMatchObject({ schema: { status: 'succeeded' }, api: { status: 'succeeded' }, client: { status: 'failed' }, cutover: { status: 'pending' } });
+    expect(paused.run.steps).toMatchObject({
+      schema: { status: 'succeeded' },
+      api: { status: 'succeeded' },
+      client: { status: 'failed' },
+      cutover: { status: 'pending' },
+    });
     expect(trackingBody()).toContain('Status: paused');
-    const fix = h.sim.issues({ owner: ORG, repo: 'monolith' }).filter((i: any) => String(i.title).startsWith('Fix step client'));
+    const fix = h.sim
+      .issues({ owner: ORG, repo: 'monolith' })
+      .filter((i: any) => String(i.title).startsWith('Fix step client'));
     expect(fix).toHaveLength(1);
     expect(h.sim.issues({ owner: ORG, repo: 'gateway' })).toHaveLength(0); // cutover never started
     expect(h.sim.rejections).toEqual([]);
   });
 
-  it('/aaoe status and a reader\'s /aaoe rollback on the tracking issue', async () => {
+  it("/aaoe status and a reader's /aaoe rollback on the tracking issue", async () => {
     await comment(trackingIssue, 'rita-reader', '/aaoe rollback');
     await comment(trackingIssue, WRITER, '/aaoe status');
-    const replies = h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: trackingIssue }).filter((c: any) => c.user.login === 'aaoe[bot]').map((c: any) => String(c.body));
+    const replies = h.sim
+      .comments({ owner: ORG, repo: ARCH, issueNumber: trackingIssue })
+      .filter((c: any) => c.user.login === 'aaoe[bot]')
+      .map((c: any) => String(c.body));
     expect(replies.some((r) => r.includes('@rita-reader has read'))).toBe(true);
     expect(replies.some((r) => r.includes('**Plan `split-invoicing`**: paused'))).toBe(true);
     expect((await run()).run.status).toBe('paused');
@@ -300,12 +477,20 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     await report(schema, 'invoicing', ROLLED_BACK);
     const done = await run();
     expect(done.run.status).toBe('rolled_back');
-    expect(done.run.steps).toMatchObject({ schema: { status: 'rolled_back' }, api: { status: 'rolled_back' }, client: { status: 'failed' } });
+    expect(done.run.steps).toMatchObject({
+      schema: { status: 'rolled_back' },
+      api: { status: 'rolled_back' },
+      client: { status: 'failed' },
+    });
     expect((await getExecution(h.runtime.db, api))!.state).toBe('rolled_back');
     expect(trackingBody()).toContain('Status: rolled back');
     const actions: string[] = [];
-    for await (const e of readAudit(h.runtime.db)) if (e.action.startsWith('plan:') || (e.action === 'command:rollback' && e.actor === WRITER)) actions.push(e.action);
-    expect(actions).toEqual(expect.arrayContaining(['plan:start', 'plan:start_step', 'plan:rollback', 'command:rollback']));
+    for await (const e of readAudit(h.runtime.db))
+      if (e.action.startsWith('plan:') || (e.action === 'command:rollback' && e.actor === WRITER))
+        actions.push(e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['plan:start', 'plan:start_step', 'plan:rollback', 'command:rollback']),
+    );
     expect(h.sim.rejections).toEqual([]);
     expect(h.sim.unimplemented).toEqual([]);
   });
@@ -319,8 +504,16 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     expect(record.run.steps.route).toMatchObject({ status: 'failed' });
     expect(record.run.steps.route!.executionId).toBeUndefined();
     expect(h.sim.issues({ owner: ORG, repo: 'gateway' })).toHaveLength(gatewayIssues); // no step issue, no fix issue
-    const notes = h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: record.trackingIssue! }).map((c: any) => String(c.body));
-    expect(notes.some((n) => n.includes('Step `route` did not start: @mia-maintainer, who started the plan and consents to its steps, has read permission on acme/gateway'))).toBe(true);
+    const notes = h.sim
+      .comments({ owner: ORG, repo: ARCH, issueNumber: record.trackingIssue! })
+      .map((c: any) => String(c.body));
+    expect(
+      notes.some((n) =>
+        n.includes(
+          'Step `route` did not start: @mia-maintainer, who started the plan and consents to its steps, has read permission on acme/gateway',
+        ),
+      ),
+    ).toBe(true);
 
     // given write there, `/aaoe resume` on the tracking issue retries the step: now it runs
     h.sim.setPermission({ owner: ORG, repo: 'gateway', username: 'mia-maintainer', permission: 'write' });
@@ -339,23 +532,34 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     const hhmm = (d: Date) => d.toISOString().slice(11, 16);
     const opens = new Date(Date.now() + 2 * 3_600_000);
     const window = `{ from: "${hhmm(opens)}", to: "${hhmm(new Date(opens.getTime() + 3_600_000))}", timezone: UTC }`;
-    const later = (repo: string) => `id: later\ngoal: Later\nwindows:\n  night: ${window}\nsteps:\n  - id: docs\n    repository: acme/${repo}\n    team: acme/platform\n    window: night\n    task: Document the route\n`;
+    const later = (repo: string) =>
+      `id: later\ngoal: Later\nwindows:\n  night: ${window}\nsteps:\n  - id: docs\n    repository: acme/${repo}\n    team: acme/platform\n    window: night\n    task: Document the route\n`;
     h.sim.addIssue({ owner: ORG, repo: ARCH, number: 60, title: 'Later', user: WRITER });
     // acme/gateway has the status-route step's execution in flight, in the same environment: the world check refuses
     h.sim.setFile({ owner: ORG, repo: ARCH, branch: 'main', path: 'plans/later.yml', content: later('gateway') });
     await comment(60, WRITER, '/aaoe plan start plans/later.yml');
     expect(await getPlanRun(h.runtime.db, `${ORG}/${ARCH}`, 'later')).toBeUndefined();
-    const reply = h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: 60 }).filter((c: any) => c.user.login === 'aaoe[bot]').map((c: any) => String(c.body)).at(-1);
-    expect(reply).toMatch(/plans\/later\.yml:\d+:\d+: step "docs" conflicts with execution .* in flight on acme\/gateway/);
+    const reply = h.sim
+      .comments({ owner: ORG, repo: ARCH, issueNumber: 60 })
+      .filter((c: any) => c.user.login === 'aaoe[bot]')
+      .map((c: any) => String(c.body))
+      .at(-1);
+    expect(reply).toMatch(
+      /plans\/later\.yml:\d+:\d+: step "docs" conflicts with execution .* in flight on acme\/gateway/,
+    );
 
     h.sim.setFile({ owner: ORG, repo: ARCH, branch: 'main', path: 'plans/later.yml', content: later('monolith') });
     await comment(60, WRITER, '/aaoe plan start plans/later.yml');
     const record = (await getPlanRun(h.runtime.db, `${ORG}/${ARCH}`, 'later'))!;
     expect(record.run).toMatchObject({ status: 'active', steps: { docs: { status: 'pending' } } });
-    const timers = (await pendingTimers(h.runtime.db)).filter((t) => t.executionId === planRef(`${ORG}/${ARCH}`, 'later'));
+    const timers = (await pendingTimers(h.runtime.db)).filter(
+      (t) => t.executionId === planRef(`${ORG}/${ARCH}`, 'later'),
+    );
     expect(timers).toHaveLength(1);
     expect(timers[0]!.dueAt.slice(11, 16)).toBe(hhmm(opens));
-    expect(String(h.sim.issues({ owner: ORG, repo: ARCH }).find((i: any) => i.number === record.trackingIssue)!.body)).toContain('window');
+    expect(
+      String(h.sim.issues({ owner: ORG, repo: ARCH }).find((i: any) => i.number === record.trackingIssue)!.body),
+    ).toContain('window');
     expect(h.sim.rejections).toEqual([]);
   });
   it('a plan rollback counts a step whose execution was rolled back by hand as rolled back, and goes on to the next', async () => {
@@ -369,9 +573,16 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     await comment(tracking, WRITER, '/aaoe rollback');
     // second counts as rolled back at once (nothing dispatched for it again); first is asked to roll back
     expect(rollbackDispatches('invoicing').slice(before)).toEqual([first]);
-    expect((await run('pair')).run).toMatchObject({ status: 'rolling_back', rollingBack: 'first', steps: { second: { status: 'rolled_back' } } });
+    expect((await run('pair')).run).toMatchObject({
+      status: 'rolling_back',
+      rollingBack: 'first',
+      steps: { second: { status: 'rolled_back' } },
+    });
     await report(first, 'invoicing', ROLLED_BACK);
-    expect((await run('pair')).run).toMatchObject({ status: 'rolled_back', steps: { first: { status: 'rolled_back' }, second: { status: 'rolled_back' } } });
+    expect((await run('pair')).run).toMatchObject({
+      status: 'rolled_back',
+      steps: { first: { status: 'rolled_back' }, second: { status: 'rolled_back' } },
+    });
     const reasons: string[] = [];
     for await (const e of readAudit(h.runtime.db)) if (e.action === 'plan:rollback_step') reasons.push(e.reason ?? '');
     expect(reasons).toContain('step second of plan pair: its execution was rolled back already');
@@ -386,11 +597,19 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     await comment(tracking, WRITER, '/aaoe rollback');
     expect(rollbackDispatches('invoicing').slice(before)).toEqual([]); // nothing asked twice, nothing started beside it
     expect((await run('pair-again')).run).toMatchObject({ status: 'rolling_back', rollingBack: 'second' });
-    expect(h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: tracking }).map((c: any) => String(c.body)).join('\n')).not.toContain('was not rolled back');
+    expect(
+      h.sim
+        .comments({ owner: ORG, repo: ARCH, issueNumber: tracking })
+        .map((c: any) => String(c.body))
+        .join('\n'),
+    ).not.toContain('was not rolled back');
     await report(second, 'invoicing', ROLLED_BACK);
     expect(rollbackDispatches('invoicing').slice(before)).toEqual([first]);
     await report(first, 'invoicing', ROLLED_BACK);
-    expect((await run('pair-again')).run).toMatchObject({ status: 'rolled_back', steps: { first: { status: 'rolled_back' }, second: { status: 'rolled_back' } } });
+    expect((await run('pair-again')).run).toMatchObject({
+      status: 'rolled_back',
+      steps: { first: { status: 'rolled_back' }, second: { status: 'rolled_back' } },
+    });
     expect(h.sim.rejections).toEqual([]);
   });
   it('a step whose rollback fails leaves the plan rolling back, and says so in the audit log', async () => {
@@ -398,20 +617,44 @@ describe('an architecture plan run by the app', { timeout: 120_000 }, () => {
     await comment(tracking, WRITER, '/aaoe rollback');
     expect(rollbackDispatches('invoicing').at(-1)).toBe(second);
     await apply(second, { type: 'failed', reason: 'the rollback workflow could not run' });
-    expect((await run('pair-failing')).run).toMatchObject({ status: 'rolling_back', rollingBack: 'second', steps: { second: { status: 'succeeded' } } });
+    expect((await run('pair-failing')).run).toMatchObject({
+      status: 'rolling_back',
+      rollingBack: 'second',
+      steps: { second: { status: 'succeeded' } },
+    });
     const entries: string[] = [];
-    for await (const e of readAudit(h.runtime.db)) if (e.action === 'plan:rollback_step_failed') entries.push(e.reason ?? '');
-    expect(entries).toEqual(['step second of plan pair-failing: its execution ended failed instead of rolled back; the plan waits in rolling back until a person restores the step']);
+    for await (const e of readAudit(h.runtime.db))
+      if (e.action === 'plan:rollback_step_failed') entries.push(e.reason ?? '');
+    expect(entries).toEqual([
+      'step second of plan pair-failing: its execution ended failed instead of rolled back; the plan waits in rolling back until a person restores the step',
+    ]);
   });
 
   // security: a comment a GitHub App posts on a writer's behalf (an agent platform) carries no authority over plans
-  it('a plan start written by a GitHub App on a writer\'s behalf starts nothing and says why', async () => {
-    h.sim.setFile({ owner: ORG, repo: ARCH, branch: 'main', path: 'plans/via-app.yml', content: 'id: via-app\ngoal: One change\nsteps:\n  - id: only\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add a note\n' });
+  it("a plan start written by a GitHub App on a writer's behalf starts nothing and says why", async () => {
+    h.sim.setFile({
+      owner: ORG,
+      repo: ARCH,
+      branch: 'main',
+      path: 'plans/via-app.yml',
+      content:
+        'id: via-app\ngoal: One change\nsteps:\n  - id: only\n    repository: acme/invoicing\n    team: acme/billing\n    task: Add a note\n',
+    });
     h.sim.addIssue({ owner: ORG, repo: ARCH, number: 400, title: 'Plan via an app', user: WRITER });
-    const json = h.sim.addComment({ owner: ORG, repo: ARCH, issueNumber: 400, body: '/aaoe plan start plans/via-app.yml', user: WRITER, viaApp: true });
+    const json = h.sim.addComment({
+      owner: ORG,
+      repo: ARCH,
+      issueNumber: 400,
+      body: '/aaoe plan start plans/via-app.yml',
+      user: WRITER,
+      viaApp: true,
+    });
     await deliverComment(400, WRITER, json);
     expect(await getPlanRun(h.runtime.db, `${ORG}/${ARCH}`, 'via-app')).toBeUndefined();
-    const replies = h.sim.comments({ owner: ORG, repo: ARCH, issueNumber: 400 }).map((c: any) => String(c.body)).join('\n');
+    const replies = h.sim
+      .comments({ owner: ORG, repo: ARCH, issueNumber: 400 })
+      .map((c: any) => String(c.body))
+      .join('\n');
     expect(replies).toContain('never starts, resumes or rolls back a plan');
   });
 });

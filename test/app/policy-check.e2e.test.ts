@@ -39,16 +39,36 @@ async function setConfig(content: string) {
   expect((await h.deliver('push', push)).status).toBe(200);
 }
 
-type FileSpec = { filename: string; status?: string; patch?: string; additions?: number; deletions?: number; previous_filename?: string };
+type FileSpec = {
+  filename: string;
+  status?: string;
+  patch?: string;
+  additions?: number;
+  deletions?: number;
+  previous_filename?: string;
+};
 
 function added(filename: string, lines: string[]): FileSpec {
-  return { filename, status: 'added', additions: lines.length, deletions: 0, patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}` };
+  return {
+    filename,
+    status: 'added',
+    additions: lines.length,
+    deletions: 0,
+    patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}`,
+  };
 }
 
 /** A pull request in the simulator, and the matching `pull_request` delivery built from GitHub's own example. */
 const PROPOSAL_BODY = proposalBody();
 
-function pullRequest(options: { author?: string; authorType?: 'User' | 'Bot'; labels?: string[]; files: FileSpec[]; action?: string; body?: string | null }) {
+function pullRequest(options: {
+  author?: string;
+  authorType?: 'User' | 'Bot';
+  labels?: string[];
+  files: FileSpec[];
+  action?: string;
+  body?: string | null;
+}) {
   const number = nextPr++;
   const headSha = (number.toString(16) + 'a'.repeat(40)).slice(0, 40);
   const pr = h.sim.addPullRequest({
@@ -81,7 +101,9 @@ function checkSuiteRerequested(number: number, headSha: string) {
 }
 
 function checkFor(headSha: string) {
-  const runs = h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
+  const runs = h.sim
+    .checkRuns({ owner: OWNER, repo: REPO })
+    .filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
   expect(runs.length).toBeGreaterThan(0);
   return runs.at(-1) as any;
 }
@@ -91,7 +113,13 @@ describe('aaoe/policy over HTTP', () => {
     const { headSha, payload } = pullRequest({
       files: [
         added('src/config.ts', ['export const region = "eu-west-1";', `export const awsKey = "${AWS_KEY}";`]),
-        { filename: '.github/workflows/ci.yml', status: 'modified', additions: 1, deletions: 1, patch: '@@ -3,3 +3,3 @@ on:\n jobs:\n-  runs-on: ubuntu-22.04\n+  runs-on: ubuntu-24.04\n   steps:' },
+        {
+          filename: '.github/workflows/ci.yml',
+          status: 'modified',
+          additions: 1,
+          deletions: 1,
+          patch: '@@ -3,3 +3,3 @@ on:\n jobs:\n-  runs-on: ubuntu-22.04\n+  runs-on: ubuntu-24.04\n   steps:',
+        },
       ],
     });
     const res = await h.deliver('pull_request', payload);
@@ -105,7 +133,12 @@ describe('aaoe/policy over HTTP', () => {
     expect(annotations).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ path: 'src/config.ts', start_line: 2, annotation_level: 'failure' }),
-        expect.objectContaining({ path: '.github/workflows/ci.yml', start_line: 3, annotation_level: 'failure', title: 'protected-path' }),
+        expect.objectContaining({
+          path: '.github/workflows/ci.yml',
+          start_line: 3,
+          annotation_level: 'failure',
+          title: 'protected-path',
+        }),
       ]),
     );
     expect(JSON.stringify(check)).not.toContain(AWS_KEY);
@@ -121,7 +154,10 @@ describe('aaoe/policy over HTTP', () => {
   });
 
   it('passes an agent PR with no proposal block: AAOE derives what a revert can undo (issue 20)', async () => {
-    const { headSha, payload } = pullRequest({ files: [added('docs/usage.md', ['# Usage'])], body: 'I changed the docs.' });
+    const { headSha, payload } = pullRequest({
+      files: [added('docs/usage.md', ['# Usage'])],
+      body: 'I changed the docs.',
+    });
     await h.deliver('pull_request', payload);
     const check = checkFor(headSha);
     expect(check.conclusion).toBe('success');
@@ -134,7 +170,9 @@ describe('aaoe/policy over HTTP', () => {
     await h.deliver('pull_request', payload);
     const check = checkFor(headSha);
     expect(check.conclusion).toBe('failure');
-    expect(check.output.summary).toMatch(/Resilience \| ❌ failed \| The pull request's `aaoe-proposal` block does not validate/);
+    expect(check.output.summary).toMatch(
+      /Resilience \| ❌ failed \| The pull request's `aaoe-proposal` block does not validate/,
+    );
     expect(check.output.summary).toMatch(/rollbackPlan: must not be empty/);
   });
 
@@ -142,13 +180,21 @@ describe('aaoe/policy over HTTP', () => {
     const declaredHigh = PROPOSAL_BODY.replace('"level":"low"', '"level":"high"');
     const { headSha, payload } = pullRequest({ files: [added('docs/usage.md', ['# Usage'])], body: declaredHigh });
     await h.deliver('pull_request', payload);
-    expect(checkFor(headSha).output.summary).toMatch(/risk \*\*high\*\* \(AAOE's assessment: low, declared by the agent: high\)/);
+    expect(checkFor(headSha).output.summary).toMatch(
+      /risk \*\*high\*\* \(AAOE's assessment: low, declared by the agent: high\)/,
+    );
   });
 
   const highRisk = () => [
     added('db/migrations/0042_orders.sql', ['ALTER TABLE orders ADD COLUMN note text;']),
     added('infra/main.tf', ['resource "aws_s3_bucket" "logs" {', '  bucket = "logs"', '}']),
-    { filename: 'package-lock.json', status: 'modified', additions: 2, deletions: 2, patch: '@@ -1,4 +1,4 @@\n {\n-  "version": "1.0.0",\n+  "version": "1.0.1",\n   "lockfileVersion": 3' },
+    {
+      filename: 'package-lock.json',
+      status: 'modified',
+      additions: 2,
+      deletions: 2,
+      patch: '@@ -1,4 +1,4 @@\n {\n-  "version": "1.0.0",\n+  "version": "1.0.1",\n   "lockfileVersion": 3',
+    },
   ];
 
   it('refuses a high-risk change under prod-policy with the risk reason', async () => {
@@ -178,31 +224,58 @@ describe('aaoe/policy over HTTP', () => {
     const loosened = `extends: standard\nagents: ['${AGENT}']\nrisk: { maxLevel: critical, requireHumanApprovalAbove: critical }\nprotectedPaths: { allow: ['.github/**'] }\n`;
     const { number, headSha, payload } = pullRequest({
       files: [
-        { filename: '.github/aaoe.yml', status: 'modified', additions: 3, deletions: 1, patch: `@@ -1,2 +1,4 @@\n-extends: prod-policy\n+${loosened.trimEnd().split('\n').join('\n+')}` },
+        {
+          filename: '.github/aaoe.yml',
+          status: 'modified',
+          additions: 3,
+          deletions: 1,
+          patch: `@@ -1,2 +1,4 @@\n-extends: prod-policy\n+${loosened.trimEnd().split('\n').join('\n+')}`,
+        },
         ...highRisk(),
       ],
     });
-    h.sim.setFile({ owner: OWNER, repo: REPO, branch: `change-${number}`, path: '.github/aaoe.yml', content: loosened });
+    h.sim.setFile({
+      owner: OWNER,
+      repo: REPO,
+      branch: `change-${number}`,
+      path: '.github/aaoe.yml',
+      content: loosened,
+    });
     await h.deliver('pull_request', payload);
     const check = checkFor(headSha);
     expect(check.conclusion).toBe('failure');
     expect(check.output.summary).toContain('prod-policy');
     expect(check.output.summary).toMatch(/\| Protected paths \| ❌ failed/);
-    expect(check.output.annotations).toEqual(expect.arrayContaining([expect.objectContaining({ path: '.github/aaoe.yml', title: 'protected-path' })]));
+    expect(check.output.annotations).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: '.github/aaoe.yml', title: 'protected-path' })]),
+    );
     // the config was read from the default branch only (and CODEOWNERS, for the blast radius, at the base commit)
     const contentReads = h.sim.requests.filter((r: any) => r.path.includes('/contents/'));
-    expect(contentReads.every((r: any) => !r.query?.ref || r.query.ref === 'master' || r.query.ref === payload.pull_request.base.sha)).toBe(true);
+    expect(
+      contentReads.every(
+        (r: any) => !r.query?.ref || r.query.ref === 'master' || r.query.ref === payload.pull_request.base.sha,
+      ),
+    ).toBe(true);
   });
 
   it('accepts a config that overrides part of a preset', async () => {
-    await setConfig(`extends: prod-policy\nagents: ['${AGENT}']\ndeployment: { autoRollback: { windowSeconds: 600 } }\n`);
+    await setConfig(
+      `extends: prod-policy\nagents: ['${AGENT}']\ndeployment: { autoRollback: { windowSeconds: 600 } }\n`,
+    );
     const { headSha, payload } = pullRequest({ files: [added('docs/partial.md', ['x'])] });
     await h.deliver('pull_request', payload);
-    expect(checkFor(headSha)).toMatchObject({ conclusion: 'success', output: { summary: expect.stringContaining('prod-policy') } });
+    expect(checkFor(headSha)).toMatchObject({
+      conclusion: 'success',
+      output: { summary: expect.stringContaining('prod-policy') },
+    });
   });
 
   it('gives a human PR without the label a neutral check', async () => {
-    const { headSha, payload } = pullRequest({ author: 'octocat', authorType: 'User', files: [added('src/a.ts', ['x'])] });
+    const { headSha, payload } = pullRequest({
+      author: 'octocat',
+      authorType: 'User',
+      files: [added('src/a.ts', ['x'])],
+    });
     await h.deliver('pull_request', payload);
     const check = checkFor(headSha);
     expect(check.conclusion).toBe('neutral');
@@ -210,16 +283,41 @@ describe('aaoe/policy over HTTP', () => {
   });
 
   it('keeps governing a PR whose trigger label was removed', async () => {
-    const { number, headSha, payload } = pullRequest({ author: 'octocat', authorType: 'User', files: [added('.github/workflows/x.yml', ['on: push'])], action: 'synchronize' });
-    h.sim.addIssueEvent({ owner: OWNER, repo: REPO, issueNumber: number, event: 'labeled', label: 'aaoe', actor: 'octocat' });
-    h.sim.addIssueEvent({ owner: OWNER, repo: REPO, issueNumber: number, event: 'unlabeled', label: 'aaoe', actor: 'octocat' });
+    const { number, headSha, payload } = pullRequest({
+      author: 'octocat',
+      authorType: 'User',
+      files: [added('.github/workflows/x.yml', ['on: push'])],
+      action: 'synchronize',
+    });
+    h.sim.addIssueEvent({
+      owner: OWNER,
+      repo: REPO,
+      issueNumber: number,
+      event: 'labeled',
+      label: 'aaoe',
+      actor: 'octocat',
+    });
+    h.sim.addIssueEvent({
+      owner: OWNER,
+      repo: REPO,
+      issueNumber: number,
+      event: 'unlabeled',
+      label: 'aaoe',
+      actor: 'octocat',
+    });
     await h.deliver('pull_request', payload);
     const check = checkFor(headSha);
     expect(check.conclusion).toBe('failure');
   });
 
   it('governs a human PR that carries the label', async () => {
-    const { headSha, payload } = pullRequest({ author: 'octocat', authorType: 'User', labels: ['aaoe'], files: [added('docs/a.md', ['hello'])], action: 'labeled' });
+    const { headSha, payload } = pullRequest({
+      author: 'octocat',
+      authorType: 'User',
+      labels: ['aaoe'],
+      files: [added('docs/a.md', ['hello'])],
+      action: 'labeled',
+    });
     payload.label = { name: 'aaoe', color: 'ededed' };
     await h.deliver('pull_request', payload);
     expect(checkFor(headSha).conclusion).toBe('success');
@@ -254,7 +352,8 @@ describe('aaoe/policy over HTTP', () => {
     const { payload } = pullRequest({ files: [added('docs/c.md', ['x'])] });
     h.sim.resetRequests();
     const body = JSON.stringify(payload);
-    const forged = signature === 'other' ? (await import('../support/app-harness.js')).sign(body, 'not-the-secret') : signature;
+    const forged =
+      signature === 'other' ? (await import('../support/app-harness.js')).sign(body, 'not-the-secret') : signature;
     const res = await h.deliver('pull_request', payload, { signature: forged });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
@@ -276,7 +375,13 @@ describe('aaoe/policy over HTTP', () => {
   });
 
   it('posts more than 50 annotations in batches of 50, as GitHub requires', async () => {
-    const keys = Array.from({ length: 60 }, (_, i) => `const k${i} = "${AWS_KEY.slice(0, -2)}${String(i).padStart(2, '0').replace(/\d/g, (d) => 'QRSTUVWXYZ'[Number(d)]!)}";`);
+    const keys = Array.from(
+      { length: 60 },
+      (_, i) =>
+        `const k${i} = "${AWS_KEY.slice(0, -2)}${String(i)
+          .padStart(2, '0')
+          .replace(/\d/g, (d) => 'QRSTUVWXYZ'[Number(d)]!)}";`,
+    );
     const { headSha, payload } = pullRequest({ files: [added('src/keys.ts', keys)] });
     await h.deliver('pull_request', payload);
     const check = checkFor(headSha);
@@ -293,8 +398,12 @@ describe('aaoe/policy over HTTP', () => {
 });
 
 describe('intake: deliveries recorded, acknowledged at once, acted on once', () => {
-  const checksOn = (headSha: string) => h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
-  const executionOf = async (number: number) => (await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((x) => x.pullRequest === number);
+  const checksOn = (headSha: string) =>
+    h.sim
+      .checkRuns({ owner: OWNER, repo: REPO })
+      .filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
+  const executionOf = async (number: number) =>
+    (await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((x) => x.pullRequest === number);
 
   it('acknowledges a delivery while every GitHub request is held, and acts on it once GitHub answers', async () => {
     const { number, headSha, payload } = pullRequest({ files: [added('docs/held.md', ['x'])] });
@@ -314,7 +423,9 @@ describe('intake: deliveries recorded, acknowledged at once, acted on once', () 
     const { number, headSha, payload } = pullRequest({ files: [added('docs/dup.md', ['x'])] });
     const id = 'c0ffee00-0000-4000-8000-000000000100';
     h.sim.resetRequests();
-    const concurrent = await Promise.all(Array.from({ length: 50 }, () => h.deliver('pull_request', payload, { id, wait: false })));
+    const concurrent = await Promise.all(
+      Array.from({ length: 50 }, () => h.deliver('pull_request', payload, { id, wait: false })),
+    );
     const sequential = [];
     for (let i = 0; i < 50; i++) sequential.push(await h.deliver('pull_request', payload, { id, wait: false }));
     await h.runtime.idle();
@@ -323,7 +434,10 @@ describe('intake: deliveries recorded, acknowledged at once, acted on once', () 
     expect(h.sim.requests.filter((r: any) => r.method === 'POST' && r.path.endsWith('/check-runs'))).toHaveLength(1);
     const execution = await executionOf(number);
     expect(execution).toMatchObject({ state: 'approved', traceId: id });
-    const { rows } = await h.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries WHERE id = $1', [id]);
+    const { rows } = await h.runtime.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM deliveries WHERE id = $1',
+      [id],
+    );
     expect(rows[0]?.n).toBe(1);
   });
 
@@ -337,7 +451,9 @@ describe('intake: deliveries recorded, acknowledged at once, acted on once', () 
     expect(checksOn(headSha).map((r: any) => r.conclusion)).toEqual(['success']);
     // the delivery's job or the evaluation it caused met the errors and was retried
     const execution = await executionOf(number);
-    const jobs = (await h.runtime.queue.list({ state: 'completed', limit: 1000 })).filter((j) => j.key === `delivery:${id}` || (j.key ?? '').startsWith(`${execution!.id}:`));
+    const jobs = (await h.runtime.queue.list({ state: 'completed', limit: 1000 })).filter(
+      (j) => j.key === `delivery:${id}` || (j.key ?? '').startsWith(`${execution!.id}:`),
+    );
     expect(Math.max(...jobs.map((j) => j.attempts))).toBeGreaterThan(1);
     expect(await h.runtime.queue.list({ state: 'failed' })).toEqual([]);
   }, 90_000);
@@ -351,11 +467,20 @@ describe('intake: deliveries recorded, acknowledged at once, acted on once', () 
     sync.installation = { id: INSTALLATION_ID };
     return sync;
   }
-  const workflowEdit: FileSpec = { filename: '.github/workflows/ci.yml', status: 'modified', additions: 1, deletions: 0, patch: '@@ -1 +1,2 @@\n on: push\n+# x' };
+  const workflowEdit: FileSpec = {
+    filename: '.github/workflows/ci.yml',
+    status: 'modified',
+    additions: 1,
+    deletions: 0,
+    patch: '@@ -1 +1,2 @@\n on: push\n+# x',
+  };
 
   it('moves the execution with the pull request and records every step in the audit chain', async () => {
     const { number, headSha, payload } = pullRequest({ files: [added('docs/moves.md', ['x'])] });
-    await h.deliver('pull_request', { ...payload, pull_request: { ...payload.pull_request, updated_at: '2026-11-23T10:00:00Z' } });
+    await h.deliver('pull_request', {
+      ...payload,
+      pull_request: { ...payload.pull_request, updated_at: '2026-11-23T10:00:00Z' },
+    });
     const first = await executionOf(number);
     expect(first).toMatchObject({ state: 'approved', headSha });
 
@@ -370,7 +495,14 @@ describe('intake: deliveries recorded, acknowledged at once, acted on once', () 
 
     const entries = [];
     for await (const entry of readAudit(h.runtime.db)) if (entry.executionId === first!.id) entries.push(entry);
-    expect(entries.map((e) => e.action)).toEqual(['received', 'policy_evaluated', 'pushed', 'policy_evaluated', 'evaluation_requested', 'policy_evaluated']);
+    expect(entries.map((e) => e.action)).toEqual([
+      'received',
+      'policy_evaluated',
+      'pushed',
+      'policy_evaluated',
+      'evaluation_requested',
+      'policy_evaluated',
+    ]);
     expect(entries.at(-1)?.reason).toMatch(/^blocked -> blocked: failure: .*protected-paths failed/);
     expect(await verifyAudit(h.runtime.db)).toMatchObject({ ok: true });
   });
@@ -381,7 +513,10 @@ describe('intake: deliveries recorded, acknowledged at once, acted on once', () 
     const sync = push(number, newSha, [workflowEdit], '2026-11-23T11:05:00Z');
     // the push's delivery is acted on first, then the older `opened` arrives
     await h.deliver('pull_request', sync);
-    await h.deliver('pull_request', { ...payload, pull_request: { ...payload.pull_request, updated_at: '2026-11-23T11:00:00Z' } });
+    await h.deliver('pull_request', {
+      ...payload,
+      pull_request: { ...payload.pull_request, updated_at: '2026-11-23T11:00:00Z' },
+    });
     expect(await executionOf(number)).toMatchObject({ state: 'blocked', headSha: newSha });
     expect(checksOn(payload.pull_request.head.sha)).toEqual([]);
   });

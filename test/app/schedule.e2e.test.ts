@@ -33,8 +33,15 @@ let sim: GitHubSimulator;
 let runtime: Runtime;
 let h: Harness;
 
-const flow = governedFlow(() => h, { owner: OWNER, repo: REPO, agent: AGENT, reportSecret: REPORT_SECRET, firstPullRequest: 700 });
-const { setConfig, openPullRequest, comment, pullRequestPayload, latestCheck, auditOf, buttonPress, report, post } = flow;
+const flow = governedFlow(() => h, {
+  owner: OWNER,
+  repo: REPO,
+  agent: AGENT,
+  reportSecret: REPORT_SECRET,
+  firstPullRequest: 700,
+});
+const { setConfig, openPullRequest, comment, pullRequestPayload, latestCheck, auditOf, buttonPress, report, post } =
+  flow;
 
 async function startApp() {
   runtime = await openRuntime({ database: { dataDir: dir }, queue: { retryDelaySeconds: 1 } });
@@ -49,7 +56,20 @@ async function stopApp() {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'aaoe-schedule-'));
   sim = await GitHubSimulator.start();
-  sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', deployments: 'write', actions: 'read', members: 'read', metadata: 'read' } });
+  sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: OWNER,
+    permissions: {
+      checks: 'write',
+      contents: 'write',
+      issues: 'write',
+      pull_requests: 'write',
+      deployments: 'write',
+      actions: 'read',
+      members: 'read',
+      metadata: 'read',
+    },
+  });
   sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
   sim.setPermission({ owner: OWNER, repo: REPO, username: 'wendy-writer', permission: 'write' });
   await startApp();
@@ -71,10 +91,16 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   await h.runtime.idle();
 }
 
-const execution = async (number: number) => (await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((e) => e.pullRequest === number)!;
-const pull = (number: number) => sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === number) as any;
-const dispatchesOf = (executionId: string) => sim.dispatches({ owner: OWNER, repo: REPO }).filter((d) => d.eventType === 'aaoe-deploy' && d.payload.executionId === executionId);
-const checksOn = (headSha: string) => sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
+const execution = async (number: number) =>
+  (await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((e) => e.pullRequest === number)!;
+const pull = (number: number) =>
+  sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === number) as any;
+const dispatchesOf = (executionId: string) =>
+  sim
+    .dispatches({ owner: OWNER, repo: REPO })
+    .filter((d) => d.eventType === 'aaoe-deploy' && d.payload.executionId === executionId);
+const checksOn = (headSha: string) =>
+  sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
 
 async function approveAndMergeNow(number: number) {
   await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
@@ -88,8 +114,13 @@ describe('change windows: an approved change outside its window waits, durably, 
     const { number, headSha } = await openPullRequest();
     await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
     const waiting = latestCheck(headSha);
-    expect(waiting).toMatchObject({ status: 'in_progress', output: { title: 'Waiting for the change window (opens 2026-11-30 08:00 UTC)' } });
-    expect(waiting.output.summary).toContain('outside the change windows (Mon, Tue, Wed, Thu 09:00–16:00 Europe/Berlin)');
+    expect(waiting).toMatchObject({
+      status: 'in_progress',
+      output: { title: 'Waiting for the change window (opens 2026-11-30 08:00 UTC)' },
+    });
+    expect(waiting.output.summary).toContain(
+      'outside the change windows (Mon, Tue, Wed, Thu 09:00–16:00 Europe/Berlin)',
+    );
     const x = await execution(number);
     expect(x.state).toBe('scheduled');
     expect(pull(number).merged).toBe(false);
@@ -119,7 +150,9 @@ describe('change windows: an approved change outside its window waits, durably, 
     const actions = (await auditOf(number)).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['policy_evaluated', 'merge', 'merged']));
     // finish its deployment so the next scenario starts with production free
-    const res = await post(report({ executionId: x.id, sha: pull(number).merge_commit_sha, verdict: 'promote', outcome: 'success' }));
+    const res = await post(
+      report({ executionId: x.id, sha: pull(number).merge_commit_sha, verdict: 'promote', outcome: 'success' }),
+    );
     expect(res.status).toBe(200);
     await h.runtime.idle();
     expect((await execution(number)).state).toBe('completed');
@@ -136,16 +169,30 @@ describe('one deployment in flight per environment', () => {
     const b = await approveAndMergeNow(second.number);
     expect(b.state).toBe('merged');
     expect(dispatchesOf(b.id)).toHaveLength(0);
-    expect((await auditOf(second.number)).find((e) => e.action === 'deploy_queued')).toMatchObject({ reason: expect.stringMatching(`in flight \\(execution ${a.id}\\): queued, position 1`) });
+    expect((await auditOf(second.number)).find((e) => e.action === 'deploy_queued')).toMatchObject({
+      reason: expect.stringMatching(`in flight \\(execution ${a.id}\\): queued, position 1`),
+    });
 
-    const res = await post(report({ executionId: a.id, sha: pull(first.number).merge_commit_sha, verdict: 'rollback', outcome: 'failure', commands: [{ name: 'rollback', exitCode: 0, durationMs: 1 }] }));
+    const res = await post(
+      report({
+        executionId: a.id,
+        sha: pull(first.number).merge_commit_sha,
+        verdict: 'rollback',
+        outcome: 'failure',
+        commands: [{ name: 'rollback', exitCode: 0, durationMs: 1 }],
+      }),
+    );
     expect(res.status).toBe(200);
     await h.runtime.idle();
     expect((await execution(first.number)).state).toBe('rolled_back');
     expect(dispatchesOf(b.id)).toHaveLength(1);
     expect((await execution(second.number)).state).toBe('deploying');
-    expect((await auditOf(second.number)).find((e) => e.action === 'deploy_unqueued')).toMatchObject({ reason: expect.stringContaining(`execution ${a.id} ended (rolled_back)`) });
-    await post(report({ executionId: b.id, sha: pull(second.number).merge_commit_sha, verdict: 'promote', outcome: 'success' }));
+    expect((await auditOf(second.number)).find((e) => e.action === 'deploy_unqueued')).toMatchObject({
+      reason: expect.stringContaining(`execution ${a.id} ended (rolled_back)`),
+    });
+    await post(
+      report({ executionId: b.id, sha: pull(second.number).merge_commit_sha, verdict: 'promote', outcome: 'success' }),
+    );
     await h.runtime.idle();
     expect((await execution(second.number)).state).toBe('completed');
   });
@@ -160,11 +207,15 @@ describe('one deployment in flight per environment', () => {
     const x = await execution(number);
     expect(x.state).toBe('merged');
     expect(dispatchesOf(x.id)).toHaveLength(0);
-    expect((await auditOf(number)).find((e) => e.action === 'deploy_waiting')).toMatchObject({ reason: expect.stringContaining('dispatched at 2026-12-02T08:00:00.000Z') });
+    expect((await auditOf(number)).find((e) => e.action === 'deploy_waiting')).toMatchObject({
+      reason: expect.stringContaining('dispatched at 2026-12-02T08:00:00.000Z'),
+    });
     now = new Date('2026-12-02T08:00:01Z');
     await until('the deployment is dispatched', () => dispatchesOf(x.id).length === 1);
     expect((await execution(number)).state).toBe('deploying');
-    await post(report({ executionId: x.id, sha: pull(number).merge_commit_sha, verdict: 'promote', outcome: 'success' }));
+    await post(
+      report({ executionId: x.id, sha: pull(number).merge_commit_sha, verdict: 'promote', outcome: 'success' }),
+    );
     await h.runtime.idle();
     expect(sim.rejections).toEqual([]);
   });
@@ -175,13 +226,18 @@ describe('one deployment in flight per environment', () => {
     const x = await execution(number);
     const token = sim.createUserToken({ login: 'wendy-writer' });
     const res = await fetch(`${h.url}/api/v1/executions/${x.id}/schedule`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ notBefore: '2026-12-10T09:30:00+01:00' }), // Thursday 09:30 Berlin
     });
     expect(res.status).toBe(200);
     await approveAndMergeNow(number);
     expect((await execution(number)).state).toBe('merged');
-    expect((await auditOf(number)).find((e) => e.action === 'deploy_waiting')).toMatchObject({ reason: expect.stringMatching(/scheduled by @wendy-writer for 2026-12-10T08:30:00.000Z; dispatched at 2026-12-10T08:30:00.000Z/) });
+    expect((await auditOf(number)).find((e) => e.action === 'deploy_waiting')).toMatchObject({
+      reason: expect.stringMatching(
+        /scheduled by @wendy-writer for 2026-12-10T08:30:00.000Z; dispatched at 2026-12-10T08:30:00.000Z/,
+      ),
+    });
     now = new Date('2026-12-10T08:30:05Z');
     await until('the scheduled deployment is dispatched', () => dispatchesOf(x.id).length === 1);
     expect((await execution(number)).state).toBe('deploying');

@@ -14,9 +14,20 @@ afterEach(() => {
 describe('starting the app', () => {
   it('without credentials serves the setup flow with the manifest from app.yml', async () => {
     const port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', NO_SMEE_SETUP: 'true', LOG_LEVEL: 'warn' };
-    for (const key of ['APP_ID', 'PRIVATE_KEY', 'PRIVATE_KEY_PATH', 'WEBHOOK_SECRET', 'NODE_ENV', 'GHE_HOST']) delete env[key];
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NO_SMEE_SETUP: 'true',
+      LOG_LEVEL: 'warn',
+    };
+    for (const key of ['APP_ID', 'PRIVATE_KEY', 'PRIVATE_KEY_PATH', 'WEBHOOK_SECRET', 'NODE_ENV', 'GHE_HOST'])
+      delete env[key];
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout?.on('data', (d) => (output += d));
     child.stderr?.on('data', (d) => (output += d));
@@ -32,7 +43,7 @@ describe('starting the app', () => {
     // the manifest form carries the events and permissions of app.yml
     expect(html).toContain('check_suite');
     expect(html).toContain('checks');
-    const home = await fetch(`http://127.0.0.1:${port}/`, { redirect: "manual" });
+    const home = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual' });
     expect(home.status).toBe(302);
     expect(home.headers.get('location')).toBe('/probot');
   }, 40_000);

@@ -9,7 +9,11 @@ const START = new Date('2026-03-01T10:00:00Z');
 const metrics = metricsFromPolicy(POLICY);
 const afterIntervals = (k: number) => new Date(START.getTime() + k * 60_000);
 
-function analyze(samples: IntervalSamples[], k: number, limits: { failureLimit?: number; inconclusiveLimit?: number } = {}): CanaryVerdict {
+function analyze(
+  samples: IntervalSamples[],
+  k: number,
+  limits: { failureLimit?: number; inconclusiveLimit?: number } = {},
+): CanaryVerdict {
   const plan = planFromPolicy(POLICY, { startedAt: START, intervalSeconds: 60, ...limits });
   return analyzeCanary({ plan, metrics, samples, now: afterIntervals(k) });
 }
@@ -25,11 +29,29 @@ describe('analyzeCanary', () => {
     ['no interval has ended', [], 0, 'continue', /Continue: 0 of 5 intervals passed/],
     ['two healthy intervals of five', healthy.slice(0, 2), 2, 'continue', /Continue: 2 of 5 intervals passed/],
     ['five healthy intervals', healthy, 5, 'promote', /Promote: 5 of 5 intervals passed/],
-    ['a 3x error rate in the first interval', [interval(0, { errors: 3 })], 1, 'rollback', /Roll back: 1 interval failed \(limit 0, 1 interval judged of 5\)/],
-    ['latency 500 ms higher in the third interval', [...healthy.slice(0, 2), interval(2, { latencyMs: 500 })], 3, 'rollback', /Roll back: 1 interval failed/],
+    [
+      'a 3x error rate in the first interval',
+      [interval(0, { errors: 3 })],
+      1,
+      'rollback',
+      /Roll back: 1 interval failed \(limit 0, 1 interval judged of 5\)/,
+    ],
+    [
+      'latency 500 ms higher in the third interval',
+      [...healthy.slice(0, 2), interval(2, { latencyMs: 500 })],
+      3,
+      'rollback',
+      /Roll back: 1 interval failed/,
+    ],
     ['no samples at all, window over', [], 5, 'inconclusive', /Inconclusive: 5 intervals could not be judged/],
     ['every query errored', [0, 1, 2, 3, 4].map(errored), 5, 'inconclusive', /could not be judged/],
-    ['one errored interval among healthy ones', [...healthy.slice(0, 2), errored(2), ...healthy.slice(3)], 5, 'inconclusive', /1 interval could not be judged \(limit 0/],
+    [
+      'one errored interval among healthy ones',
+      [...healthy.slice(0, 2), errored(2), ...healthy.slice(3)],
+      5,
+      'inconclusive',
+      /1 interval could not be judged \(limit 0/,
+    ],
     ['one missing interval', [...healthy.slice(0, 2)], 3, 'inconclusive', /1 interval could not be judged/],
   ] as const)('%s', (_name, samples, k, kind, title) => {
     const verdict = analyze([...samples], k);
@@ -39,7 +61,11 @@ describe('analyzeCanary', () => {
 
   it('says when the next interval ends while it continues', () => {
     const verdict = analyze(healthy.slice(0, 2), 2);
-    expect(verdict).toMatchObject({ kind: 'continue', nextAt: '2026-03-01T10:03:00.000Z', at: '2026-03-01T10:02:00.000Z' });
+    expect(verdict).toMatchObject({
+      kind: 'continue',
+      nextAt: '2026-03-01T10:03:00.000Z',
+      at: '2026-03-01T10:02:00.000Z',
+    });
   });
 
   it('judges only intervals that have ended: samples given early wait for their interval', () => {
@@ -75,7 +101,10 @@ describe('analyzeCanary', () => {
   });
 
   it('rolls back on evidence of harm even when another metric could not be judged', () => {
-    const partly: IntervalSamples = { index: 0, metrics: [interval(0, { errors: 3 }).metrics[0]!, { metric: 'latency', error: 'timeout' }] };
+    const partly: IntervalSamples = {
+      index: 0,
+      metrics: [interval(0, { errors: 3 }).metrics[0]!, { metric: 'latency', error: 'timeout' }],
+    };
     expect(analyze([partly], 1).kind).toBe('rollback');
   });
 
@@ -92,7 +121,12 @@ describe('analyzeCanary', () => {
     expect(verdict.reason).toBe(
       'error-rate in interval 1: canary 0.0609 vs baseline 0.02, significantly worse than the baseline (p < 0.0001, below α = 0.005) and not below the limit of 2x the baseline (p = 1)',
     );
-    expect(verdict.intervals[0]).toMatchObject({ index: 0, start: '2026-03-01T10:00:00.000Z', end: '2026-03-01T10:01:00.000Z', outcome: 'fail' });
+    expect(verdict.intervals[0]).toMatchObject({
+      index: 0,
+      start: '2026-03-01T10:00:00.000Z',
+      end: '2026-03-01T10:01:00.000Z',
+      outcome: 'fail',
+    });
   });
 
   it('refuses samples given twice for one interval (a bug of the caller)', () => {
@@ -107,7 +141,9 @@ describe('planFromPolicy', () => {
     [30, 60, 1],
     [3, 1, 3],
   ])('windowSeconds %d in %d s intervals: %d intervals', (windowSeconds, intervalSeconds, intervals) => {
-    expect(planFromPolicy({ ...POLICY, windowSeconds }, { startedAt: START, intervalSeconds }).intervals).toBe(intervals);
+    expect(planFromPolicy({ ...POLICY, windowSeconds }, { startedAt: START, intervalSeconds }).intervals).toBe(
+      intervals,
+    );
   });
 
   it('takes the thresholds from the policy', () => {

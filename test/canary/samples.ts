@@ -6,7 +6,10 @@ export function around(center: number, n: number, spread = 0.2, phase = 0): numb
 }
 
 /** One interval of the two policy metrics: baseline 2% errors and 300 ms; the canary scaled by the factors. */
-export function interval(index: number, { errors = 1, latencyMs = 0, n = 12 }: { errors?: number; latencyMs?: number; n?: number } = {}): IntervalSamples {
+export function interval(
+  index: number,
+  { errors = 1, latencyMs = 0, n = 12 }: { errors?: number; latencyMs?: number; n?: number } = {},
+): IntervalSamples {
   return {
     index,
     metrics: [

@@ -17,7 +17,12 @@ async function cli(...argv: string[]) {
 
 describe('aaoe policy validate', () => {
   it('accepts the shipped presets', async () => {
-    const r = await cli('policy', 'validate', join(root, 'policies/standard.yml'), join(root, 'policies/prod-policy.yml'));
+    const r = await cli(
+      'policy',
+      'validate',
+      join(root, 'policies/standard.yml'),
+      join(root, 'policies/prod-policy.yml'),
+    );
     expect(r).toMatchObject({ code: 0 });
     expect(r.stdout).toContain('prod-policy.yml: valid');
   });
@@ -46,21 +51,44 @@ describe('aaoe policy validate', () => {
 
 describe('aaoe policy evaluate', () => {
   it('passes a docs change under prod-policy (exit 0)', async () => {
-    const r = await cli('policy', 'evaluate', '--policy', join(root, 'policies/prod-policy.yml'), '--change', fixture('changes/docs-change.json'));
+    const r = await cli(
+      'policy',
+      'evaluate',
+      '--policy',
+      join(root, 'policies/prod-policy.yml'),
+      '--change',
+      fixture('changes/docs-change.json'),
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^success: All 4 gates passed/);
   });
 
   it('fails a high-risk change under prod-policy with the check run explanation (exit 1); the declared low risk does not lower it', async () => {
-    const r = await cli('policy', 'evaluate', '--policy', join(root, 'policies/prod-policy.yml'), '--change', fixture('changes/high-risk-change.json'));
+    const r = await cli(
+      'policy',
+      'evaluate',
+      '--policy',
+      join(root, 'policies/prod-policy.yml'),
+      '--change',
+      fixture('changes/high-risk-change.json'),
+    );
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('| Risk | ❌ failed | Risk critical is above the policy\'s maxLevel medium');
+    expect(r.stdout).toContain("| Risk | ❌ failed | Risk critical is above the policy's maxLevel medium");
     expect(r.stdout).toContain('declared by the agent: low');
   });
 
   it('prints the result tree as JSON', async () => {
-    const r = await cli('policy', 'evaluate', '--format', 'json', '--policy', join(root, 'policies/prod-policy.yml'), '--change', fixture('changes/docs-change.json'));
+    const r = await cli(
+      'policy',
+      'evaluate',
+      '--format',
+      'json',
+      '--policy',
+      join(root, 'policies/prod-policy.yml'),
+      '--change',
+      fixture('changes/docs-change.json'),
+    );
     const tree = JSON.parse(r.stdout);
     expect(tree.gates.map((g: { gate: string }) => g.gate)).toEqual(['protected-paths', 'secrets', 'risk', 'cost']);
   });
@@ -68,7 +96,14 @@ describe('aaoe policy evaluate', () => {
   it('exits 2 on a change that does not validate, naming the path', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'aaoe-cli-'));
     const bad = join(dir, 'change.json');
-    writeFileSync(bad, JSON.stringify({ files: [{ path: 'a', status: 'moved' }], author: { login: 'x', isAgent: true }, at: 'yesterday' }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        files: [{ path: 'a', status: 'moved' }],
+        author: { login: 'x', isAgent: true },
+        at: 'yesterday',
+      }),
+    );
     const r = await cli('policy', 'evaluate', '--policy', join(root, 'policies/standard.yml'), '--change', bad);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('files.0.status');
@@ -76,10 +111,28 @@ describe('aaoe policy evaluate', () => {
   });
 
   it('runs as a command (the package bin) with the same exit codes', () => {
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/aaoe.ts'), ...args], { encoding: 'utf8', cwd: root });
-    const ok = run('policy', 'evaluate', '--policy', join(root, 'policies/prod-policy.yml'), '--change', fixture('changes/docs-change.json'));
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/aaoe.ts'), ...args], {
+        encoding: 'utf8',
+        cwd: root,
+      });
+    const ok = run(
+      'policy',
+      'evaluate',
+      '--policy',
+      join(root, 'policies/prod-policy.yml'),
+      '--change',
+      fixture('changes/docs-change.json'),
+    );
     expect(ok.status).toBe(0);
-    const fail = run('policy', 'evaluate', '--policy', join(root, 'policies/prod-policy.yml'), '--change', fixture('changes/high-risk-change.json'));
+    const fail = run(
+      'policy',
+      'evaluate',
+      '--policy',
+      join(root, 'policies/prod-policy.yml'),
+      '--change',
+      fixture('changes/high-risk-change.json'),
+    );
     expect(fail.status).toBe(1);
     expect(run('policy', 'validate', join(root, 'nope.yml')).status).toBe(2);
   });

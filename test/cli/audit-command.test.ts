@@ -16,7 +16,14 @@ describe.each(backends)('aaoe audit on $name', (backend) => {
   beforeEach(async () => {
     db = store().db;
     const at = new Date('2026-03-01T12:00:00.000Z');
-    await appendAudit(db, { executionId: 'x1', actor: 'aaoe[bot]', action: 'proposed', costUsd: '0.25', costTokens: 800, at });
+    await appendAudit(db, {
+      executionId: 'x1',
+      actor: 'aaoe[bot]',
+      action: 'proposed',
+      costUsd: '0.25',
+      costTokens: 800,
+      at,
+    });
     await appendAudit(db, { executionId: 'x1', actor: 'carol', action: 'approved', reason: 'reviewed the diff', at });
     await appendAudit(db, { executionId: 'x1', actor: 'aaoe[bot]', action: 'deployed', reason: 'canary promoted', at });
   });

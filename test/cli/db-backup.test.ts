@@ -43,7 +43,9 @@ describe('aaoe db backup / restore (embedded store)', () => {
 
     const again = await cli(['db', 'restore', file], { AAOE_DATA_DIR: target });
     expect(again.code).toBe(1);
-    expect(again.err).toMatch(/holds a store already; nothing was changed\. Fix: restore into an empty AAOE_DATA_DIR, or add --force/);
+    expect(again.err).toMatch(
+      /holds a store already; nothing was changed\. Fix: restore into an empty AAOE_DATA_DIR, or add --force/,
+    );
     const forced = await cli(['db', 'restore', file, '--force'], { AAOE_DATA_DIR: target });
     expect(forced.code).toBe(0);
     expect(forced.out).toMatch(/kept the store that was there as .*pglite\.replaced-/);
@@ -52,7 +54,10 @@ describe('aaoe db backup / restore (embedded store)', () => {
 
   it('on PostgreSQL, names pg_dump and pg_restore', async () => {
     const backup = await cli(['db', 'backup', 'x.dump'], { DATABASE_URL: 'postgresql://localhost/aaoe' });
-    expect(backup).toMatchObject({ code: 2, err: expect.stringContaining('pg_dump --format=custom --file=x.dump "$DATABASE_URL"') });
+    expect(backup).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('pg_dump --format=custom --file=x.dump "$DATABASE_URL"'),
+    });
     const restore = await cli(['db', 'restore', 'x.dump'], { DATABASE_URL: 'postgresql://localhost/aaoe' });
     expect(restore.err).toContain('pg_restore --clean --if-exists --dbname="$DATABASE_URL" x.dump');
     expect(existsSync('x.dump')).toBe(false);

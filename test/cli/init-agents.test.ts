@@ -45,7 +45,9 @@ describe('aaoe init and AGENTS.md', () => {
     expect(run.out).toContain('wrote AGENTS.md');
     expect(run.out).toContain('added the AAOE section to CLAUDE.md');
     expect(run.out).not.toContain('copilot-instructions');
-    expect(readFileSync(join(dir, 'AGENTS.md'), 'utf8')).toMatch(new RegExp(`^${AGENTS_START}\\n[\\s\\S]*${AGENTS_END}\\n$`));
+    expect(readFileSync(join(dir, 'AGENTS.md'), 'utf8')).toMatch(
+      new RegExp(`^${AGENTS_START}\\n[\\s\\S]*${AGENTS_END}\\n$`),
+    );
     expect(readFileSync(join(dir, 'CLAUDE.md'), 'utf8').startsWith(`# Claude\n\n${AGENTS_START}\n`)).toBe(true);
   });
 
@@ -67,7 +69,9 @@ describe('aaoe init and AGENTS.md', () => {
     writeFileSync(join(dir, 'AGENTS.md'), broken);
     const run = await cli(['init', '--dir', dir]);
     expect(run.code).toBe(1);
-    expect(run.err).toMatch(/AGENTS\.md has 1 <!-- aaoe:agents:start --> and 0 <!-- aaoe:agents:end --> marker\(s\).*Fix:/);
+    expect(run.err).toMatch(
+      /AGENTS\.md has 1 <!-- aaoe:agents:start --> and 0 <!-- aaoe:agents:end --> marker\(s\).*Fix:/,
+    );
     expect(readFileSync(join(dir, 'AGENTS.md'), 'utf8')).toBe(broken);
   });
 

@@ -20,8 +20,13 @@ describe('aaoe init', () => {
     expect(run.out).toContain('wrote .github/aaoe.yml\nwrote .github/workflows/aaoe-deploy.yml');
     const preset = choosePreset(readShippedFiles(), 'prod-policy');
     expect(preset.ok && readFileSync(join(dir, '.github/aaoe.yml'), 'utf8')).toBe(preset.ok && renderConfig(preset));
-    expect(readFileSync(join(dir, '.github/workflows/aaoe-deploy.yml'), 'utf8')).toBe(readFileSync(new URL('../../.github/workflows/aaoe-deploy.yml', import.meta.url), 'utf8'));
-    expect(await cli(['policy', 'validate', join(dir, '.github/aaoe.yml')])).toMatchObject({ code: 0, out: expect.stringContaining('valid (policy prod-policy)') });
+    expect(readFileSync(join(dir, '.github/workflows/aaoe-deploy.yml'), 'utf8')).toBe(
+      readFileSync(new URL('../../.github/workflows/aaoe-deploy.yml', import.meta.url), 'utf8'),
+    );
+    expect(await cli(['policy', 'validate', join(dir, '.github/aaoe.yml')])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('valid (policy prod-policy)'),
+    });
   });
 
   it('never overwrites an existing file without --force: it keeps it and writes what is missing', async () => {
@@ -30,7 +35,9 @@ describe('aaoe init', () => {
     writeFileSync(join(dir, '.github/aaoe.yml'), 'extends: prod-policy\n');
     const kept = await cli(['init', '--dir', dir]);
     expect(kept.code).toBe(0);
-    expect(kept.out).toContain('kept .github/aaoe.yml (it exists; --force overwrites it)\nwrote .github/workflows/aaoe-deploy.yml');
+    expect(kept.out).toContain(
+      'kept .github/aaoe.yml (it exists; --force overwrites it)\nwrote .github/workflows/aaoe-deploy.yml',
+    );
     expect(readFileSync(join(dir, '.github/aaoe.yml'), 'utf8')).toBe('extends: prod-policy\n');
     expect(existsSync(join(dir, '.github/workflows/aaoe-deploy.yml'))).toBe(true);
 

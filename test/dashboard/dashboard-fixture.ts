@@ -39,14 +39,35 @@ export async function startDashboardWorld(options: { now?: () => Date } = {}): P
   process.env.AAOE_SESSION_SECRET = SESSION_SECRET;
   process.env.GITHUB_CLIENT_ID = sim.oauth.clientId;
   process.env.GITHUB_CLIENT_SECRET = sim.oauth.clientSecret;
-  const h = await startHarness({ sim, runtime, reportSecret: REPORT_SECRET, ...(options.now ? { now: options.now } : {}) });
+  const h = await startHarness({
+    sim,
+    runtime,
+    reportSecret: REPORT_SECRET,
+    ...(options.now ? { now: options.now } : {}),
+  });
   sim.oauth.callbackUrls = [`${h.url}/aaoe/callback`];
-  sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', deployments: 'write', actions: 'read', members: 'read', metadata: 'read' } });
+  sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: OWNER,
+    permissions: {
+      checks: 'write',
+      contents: 'write',
+      issues: 'write',
+      pull_requests: 'write',
+      deployments: 'write',
+      actions: 'read',
+      members: 'read',
+      metadata: 'read',
+    },
+  });
   sim.addRepo({ owner: OWNER, name: PUBLIC, defaultBranch: 'master', installationId: INSTALLATION_ID });
   sim.addRepo({ owner: OWNER, name: PRIVATE, defaultBranch: 'master', private: true, installationId: INSTALLATION_ID });
-  for (const [username, permission, repos] of ROLES) for (const repo of repos) sim.setPermission({ owner: OWNER, repo, username, permission });
+  for (const [username, permission, repos] of ROLES)
+    for (const repo of repos) sim.setPermission({ owner: OWNER, repo, username, permission });
   return {
-    h, sim, runtime,
+    h,
+    sim,
+    runtime,
     close: async () => {
       await h.close();
       await runtime.close();
@@ -68,12 +89,26 @@ let nextPr = 900;
 const mediumBody = proposalBody({ ...EXTERNAL_PROPOSAL, risk: { level: 'medium', rationale: 'Touches two areas.' } });
 
 /** A governed pull request by the agent that needs an approval, delivered; returns it with its execution id. */
-export async function openPullRequest(w: DashboardWorld, repo: string, author: string = AGENT): Promise<{ number: number; headSha: string; id: string }> {
+export async function openPullRequest(
+  w: DashboardWorld,
+  repo: string,
+  author: string = AGENT,
+): Promise<{ number: number; headSha: string; id: string }> {
   const number = nextPr++;
   const headSha = (number.toString(16) + 'c'.repeat(40)).slice(0, 40);
   const pr = w.sim.addPullRequest({
-    owner: OWNER, repo, number, user: { login: author, type: 'Bot' }, headRef: `change-${number}`, headSha, baseRef: 'master',
-    labels: [], body: mediumBody, files: [{ filename: `docs/${number}.md`, status: 'added', additions: 1, deletions: 0, patch: '@@ -0,0 +1 @@\n+x' }] as never,
+    owner: OWNER,
+    repo,
+    number,
+    user: { login: author, type: 'Bot' },
+    headRef: `change-${number}`,
+    headSha,
+    baseRef: 'master',
+    labels: [],
+    body: mediumBody,
+    files: [
+      { filename: `docs/${number}.md`, status: 'added', additions: 1, deletions: 0, patch: '@@ -0,0 +1 @@\n+x' },
+    ] as never,
   });
   await w.h.deliver('pull_request', pullRequestPayload(repo, 'opened', pr));
   expect(latestCheck(w, repo, headSha).conclusion).toBe('action_required');
@@ -91,7 +126,9 @@ export function pullRequestPayload(repo: string, action: string, pr: Record<stri
 }
 
 export function latestCheck(w: DashboardWorld, repo: string, headSha: string): any {
-  const runs = w.sim.checkRuns({ owner: OWNER, repo }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
+  const runs = w.sim
+    .checkRuns({ owner: OWNER, repo })
+    .filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
   expect(runs.length).toBeGreaterThan(0);
   return runs.at(-1);
 }
@@ -105,15 +142,32 @@ function cookiePair(setCookie: string): string {
  * Signs `login` in as a browser does: `/aaoe/login` (the state cookie), GitHub's authorize form posted as that
  * user, the callback with the code. Returns the session cookie (`aaoe_session=...`) and every Set-Cookie seen.
  */
-export async function signIn(w: DashboardWorld, login: string): Promise<{ cookie: string; setCookies: string[]; authorizeUrl: URL }> {
+export async function signIn(
+  w: DashboardWorld,
+  login: string,
+): Promise<{ cookie: string; setCookies: string[]; authorizeUrl: URL }> {
   const start = await fetch(`${w.h.url}/aaoe/login`, { redirect: 'manual' });
   expect(start.status).toBe(302);
   const authorizeUrl = new URL(start.headers.get('location')!);
   const stateCookie = start.headers.getSetCookie().find((c) => c.startsWith('aaoe_oauth_state='))!;
-  const form = new URLSearchParams({ client_id: authorizeUrl.searchParams.get('client_id')!, redirect_uri: authorizeUrl.searchParams.get('redirect_uri')!, state: authorizeUrl.searchParams.get('state')!, code_challenge: authorizeUrl.searchParams.get('code_challenge')!, login, authorize: '1' });
-  const authorized = await fetch(new URL('/login/oauth/authorize', w.sim.url), { method: 'POST', body: form, redirect: 'manual' });
+  const form = new URLSearchParams({
+    client_id: authorizeUrl.searchParams.get('client_id')!,
+    redirect_uri: authorizeUrl.searchParams.get('redirect_uri')!,
+    state: authorizeUrl.searchParams.get('state')!,
+    code_challenge: authorizeUrl.searchParams.get('code_challenge')!,
+    login,
+    authorize: '1',
+  });
+  const authorized = await fetch(new URL('/login/oauth/authorize', w.sim.url), {
+    method: 'POST',
+    body: form,
+    redirect: 'manual',
+  });
   expect(authorized.status).toBe(302);
-  const callback = await fetch(authorized.headers.get('location')!, { headers: { cookie: cookiePair(stateCookie) }, redirect: 'manual' });
+  const callback = await fetch(authorized.headers.get('location')!, {
+    headers: { cookie: cookiePair(stateCookie) },
+    redirect: 'manual',
+  });
   expect(callback.status).toBe(303);
   const setCookies = [stateCookie, ...callback.headers.getSetCookie()];
   const session = callback.headers.getSetCookie().find((c) => c.startsWith('aaoe_session='))!;
@@ -121,7 +175,11 @@ export async function signIn(w: DashboardWorld, login: string): Promise<{ cookie
 }
 
 /** A page of the dashboard with the session cookie. */
-export async function page(w: DashboardWorld, cookie: string, path: string): Promise<{ status: number; text: string; headers: Headers }> {
+export async function page(
+  w: DashboardWorld,
+  cookie: string,
+  path: string,
+): Promise<{ status: number; text: string; headers: Headers }> {
   const res = await fetch(`${w.h.url}${path}`, { headers: { cookie }, redirect: 'manual' });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
@@ -134,7 +192,17 @@ export function csrfOf(html: string): string {
 }
 
 /** A form posted with the session cookie, as a browser would (or as someone forging one). */
-export async function postForm(w: DashboardWorld, cookie: string, path: string, fields: Record<string, string>): Promise<{ status: number; text: string; location: string | null }> {
-  const res = await fetch(`${w.h.url}${path}`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields), redirect: 'manual' });
+export async function postForm(
+  w: DashboardWorld,
+  cookie: string,
+  path: string,
+  fields: Record<string, string>,
+): Promise<{ status: number; text: string; location: string | null }> {
+  const res = await fetch(`${w.h.url}${path}`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+    redirect: 'manual',
+  });
   return { status: res.status, text: await res.text(), location: res.headers.get('location') };
 }

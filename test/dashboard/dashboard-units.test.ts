@@ -9,7 +9,17 @@ import { CONTENT_SECURITY_POLICY, dashboardHandler, dashboardRoute } from '../..
 import { authorizeUrl, exchangeCode, githubWebUrl } from '../../src/dashboard/github-oauth.js';
 import { html } from '../../src/dashboard/html.js';
 import { approvalStanding } from '../../src/dashboard/pages.js';
-import { cookieHeader, parseCookies, pkceChallenge, pkceVerifier, sealToken, sessionKeys, signValue, unsealToken, verifySigned } from '../../src/dashboard/session-cookie.js';
+import {
+  cookieHeader,
+  parseCookies,
+  pkceChallenge,
+  pkceVerifier,
+  sealToken,
+  sessionKeys,
+  signValue,
+  unsealToken,
+  verifySigned,
+} from '../../src/dashboard/session-cookie.js';
 import type { ExecutionRecord } from '../../src/store/executions.js';
 import { loadPresets } from '../../src/policy/presets.js';
 
@@ -24,7 +34,11 @@ describe('html escapes every value', () => {
     expect(html`<p title="${value}">${value}</p>`.text).toBe(`<p title="${escaped}">${escaped}</p>`);
   });
   it('keeps markup it built itself, in arrays too, and drops null, undefined and false', () => {
-    expect(html`<ul>${['a<', 'b'].map((x) => html`<li>${x}</li>`)}${null}${undefined}${false}</ul>`.text).toBe('<ul><li>a&lt;</li><li>b</li></ul>');
+    expect(
+      html`<ul>
+        ${['a<', 'b'].map((x) => html`<li>${x}</li>`)}${null}${undefined}${false}
+      </ul>`.text,
+    ).toBe('<ul><li>a&lt;</li><li>b</li></ul>');
   });
 });
 
@@ -48,8 +62,12 @@ describe('session cookies and the sealed token', () => {
     expect(unsealToken(keys, 'x.y.z', 'hash-1')).toBeUndefined();
   });
   it('cookies are HttpOnly, SameSite=Lax, under /aaoe, Secure over https', () => {
-    expect(cookieHeader('a', 'b', { maxAgeSeconds: 60, secure: false })).toBe('a=b; Path=/aaoe; Max-Age=60; HttpOnly; SameSite=Lax');
-    expect(cookieHeader('a', '', { maxAgeSeconds: 0, secure: true })).toBe('a=; Path=/aaoe; Max-Age=0; HttpOnly; SameSite=Lax; Secure');
+    expect(cookieHeader('a', 'b', { maxAgeSeconds: 60, secure: false })).toBe(
+      'a=b; Path=/aaoe; Max-Age=60; HttpOnly; SameSite=Lax',
+    );
+    expect(cookieHeader('a', '', { maxAgeSeconds: 0, secure: true })).toBe(
+      'a=; Path=/aaoe; Max-Age=0; HttpOnly; SameSite=Lax; Secure',
+    );
     expect(parseCookies('x=1; aaoe_session=v.s; x=2')).toEqual({ x: '1', aaoe_session: 'v.s' });
   });
 });
@@ -64,12 +82,29 @@ describe("GitHub's web flow", () => {
     expect(githubWebUrl(api)).toBe(web);
   });
   it('the authorize URL carries the client id, the callback, the state and the PKCE challenge', () => {
-    const url = new URL(authorizeUrl('https://github.com', { clientId: 'Iv1.abc' }, 'https://aaoe.example/aaoe/callback', 'st&te', 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'));
+    const url = new URL(
+      authorizeUrl(
+        'https://github.com',
+        { clientId: 'Iv1.abc' },
+        'https://aaoe.example/aaoe/callback',
+        'st&te',
+        'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      ),
+    );
     expect(`${url.origin}${url.pathname}`).toBe('https://github.com/login/oauth/authorize');
-    expect(Object.fromEntries(url.searchParams)).toEqual({ client_id: 'Iv1.abc', redirect_uri: 'https://aaoe.example/aaoe/callback', state: 'st&te', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', allow_signup: 'false' });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      client_id: 'Iv1.abc',
+      redirect_uri: 'https://aaoe.example/aaoe/callback',
+      state: 'st&te',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      allow_signup: 'false',
+    });
   });
-  it('PKCE: the S256 challenge of RFC 7636 appendix B; a verifier per state, that only the app\'s key gives', () => {
-    expect(pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+  it("PKCE: the S256 challenge of RFC 7636 appendix B; a verifier per state, that only the app's key gives", () => {
+    expect(pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe(
+      'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    );
     const keys = sessionKeys('a-secret-of-thirty-two-characters!!');
     const verifier = pkceVerifier(keys, 'state-1');
     expect(verifier).toMatch(/^[\w-]{43}$/); // 43 to 128 unreserved characters
@@ -81,26 +116,81 @@ describe("GitHub's web flow", () => {
     let sent = '';
     const capture = (async (_url: unknown, init?: RequestInit) => {
       sent = String(init?.body);
-      return new Response(JSON.stringify({ access_token: 'ghu_x' }), { headers: { 'content-type': 'application/json' } });
+      return new Response(JSON.stringify({ access_token: 'ghu_x' }), {
+        headers: { 'content-type': 'application/json' },
+      });
     }) as typeof fetch;
-    await exchangeCode('https://github.com', { clientId: 'c', clientSecret: 's' }, 'code', 'https://x/aaoe/callback', 'the-verifier', capture);
-    expect(Object.fromEntries(new URLSearchParams(sent))).toEqual({ client_id: 'c', client_secret: 's', code: 'code', redirect_uri: 'https://x/aaoe/callback', code_verifier: 'the-verifier' });
+    await exchangeCode(
+      'https://github.com',
+      { clientId: 'c', clientSecret: 's' },
+      'code',
+      'https://x/aaoe/callback',
+      'the-verifier',
+      capture,
+    );
+    expect(Object.fromEntries(new URLSearchParams(sent))).toEqual({
+      client_id: 'c',
+      client_secret: 's',
+      code: 'code',
+      redirect_uri: 'https://x/aaoe/callback',
+      code_verifier: 'the-verifier',
+    });
   });
-  const answering = (body: unknown, status = 200): typeof fetch => (async () => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })) as typeof fetch;
+  const answering = (body: unknown, status = 200): typeof fetch =>
+    (async () =>
+      new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })) as typeof fetch;
   it('a GitHub that does not answer is a reason, not a throw', async () => {
     const down = (async () => {
       throw new TypeError('fetch failed');
     }) as typeof fetch;
-    expect(await exchangeCode('https://github.com', { clientId: 'c', clientSecret: 's' }, 'code', 'https://x/aaoe/callback', 'v', down)).toEqual({ ok: false, reason: 'GitHub did not answer the code exchange (fetch failed): try again in a moment' });
+    expect(
+      await exchangeCode(
+        'https://github.com',
+        { clientId: 'c', clientSecret: 's' },
+        'code',
+        'https://x/aaoe/callback',
+        'v',
+        down,
+      ),
+    ).toEqual({ ok: false, reason: 'GitHub did not answer the code exchange (fetch failed): try again in a moment' });
   });
   it.each([
-    [{ access_token: 'ghu_x', expires_in: 28800, token_type: 'bearer' }, { ok: true, token: 'ghu_x', expiresIn: 28800 }],
-    [{ access_token: 'gho_x', token_type: 'bearer', scope: '' }, { ok: true, token: 'gho_x' }],
-    [{ error: 'incorrect_client_credentials', error_description: 'The client_id and/or client_secret passed are incorrect.' }, { ok: false, reason: expect.stringContaining('check GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET') }],
-    [{ error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' }, { ok: false, reason: expect.stringMatching(/^GitHub refused the sign-in: bad_verification_code: The code passed is incorrect or expired\. \(the sign-in took too long/) }],
+    [
+      { access_token: 'ghu_x', expires_in: 28800, token_type: 'bearer' },
+      { ok: true, token: 'ghu_x', expiresIn: 28800 },
+    ],
+    [
+      { access_token: 'gho_x', token_type: 'bearer', scope: '' },
+      { ok: true, token: 'gho_x' },
+    ],
+    [
+      {
+        error: 'incorrect_client_credentials',
+        error_description: 'The client_id and/or client_secret passed are incorrect.',
+      },
+      { ok: false, reason: expect.stringContaining('check GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET') },
+    ],
+    [
+      { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' },
+      {
+        ok: false,
+        reason: expect.stringMatching(
+          /^GitHub refused the sign-in: bad_verification_code: The code passed is incorrect or expired\. \(the sign-in took too long/,
+        ),
+      },
+    ],
     [{ token_type: 'bearer' }, { ok: false, reason: 'GitHub answered the code exchange without an access token' }],
   ])('the exchange answered %j', async (body, expected) => {
-    expect(await exchangeCode('https://github.com', { clientId: 'c', clientSecret: 's' }, 'code', 'https://x/aaoe/callback', 'v', answering(body))).toEqual(expected);
+    expect(
+      await exchangeCode(
+        'https://github.com',
+        { clientId: 'c', clientSecret: 's' },
+        'code',
+        'https://x/aaoe/callback',
+        'v',
+        answering(body),
+      ),
+    ).toEqual(expected);
   });
 });
 
@@ -110,9 +200,21 @@ describe('routes', () => {
     ['GET', '/aaoe/', { kind: 'overview' }],
     ['POST', '/aaoe', { kind: 'method', allow: 'GET' }],
     ['GET', '/aaoe/logout', { kind: 'method', allow: 'POST' }],
-    ['GET', '/aaoe/executions/0b7c4e5a-1d2e-4f3a-9b8c-7d6e5f4a3b2c', { kind: 'execution', id: '0b7c4e5a-1d2e-4f3a-9b8c-7d6e5f4a3b2c' }],
-    ['GET', '/aaoe/executions/0b7c4e5a-1d2e-4f3a-9b8c-7d6e5f4a3b2c/rollback', { kind: 'preview', id: '0b7c4e5a-1d2e-4f3a-9b8c-7d6e5f4a3b2c' }],
-    ['POST', '/aaoe/executions/0b7c4e5a-1d2e-4f3a-9b8c-7d6e5f4a3b2c/rollback', { kind: 'verb', id: '0b7c4e5a-1d2e-4f3a-9b8c-7d6e5f4a3b2c', verb: 'rollback' }],
+    [
+      'GET',
+      '/aaoe/executions/0b7c4e5a-1d2e-4f3a-9b8c-7d6e5f4a3b2c',
+      { kind: 'execution', id: '0b7c4e5a-1d2e-4f3a-9b8c-7d6e5f4a3b2c' },
+    ],
+    [
+      'GET',
+      '/aaoe/executions/0b7c4e5a-1d2e-4f3a-9b8c-7d6e5f4a3b2c/rollback',
+      { kind: 'preview', id: '0b7c4e5a-1d2e-4f3a-9b8c-7d6e5f4a3b2c' },
+    ],
+    [
+      'POST',
+      '/aaoe/executions/0b7c4e5a-1d2e-4f3a-9b8c-7d6e5f4a3b2c/rollback',
+      { kind: 'verb', id: '0b7c4e5a-1d2e-4f3a-9b8c-7d6e5f4a3b2c', verb: 'rollback' },
+    ],
     ['GET', '/aaoe/executions/0b7c4e5a-1d2e-4f3a-9b8c-7d6e5f4a3b2c/approve', { kind: 'method', allow: 'POST' }],
     ['POST', '/aaoe/executions/not-an-id/approve', undefined],
     ['POST', '/aaoe/executions/0b7c4e5a-1d2e-4f3a-9b8c-7d6e5f4a3b2c/merge', undefined],
@@ -125,7 +227,19 @@ describe('routes', () => {
 
 describe('the buttons a state takes', () => {
   const x = (state: ExecutionRecord['state'], over: Partial<ExecutionRecord> = {}): ExecutionRecord => ({
-    id: 'x', state, version: 3, headSha: 'a'.repeat(40), updatedAt: '2026-11-23T00:00:00.000Z', repo: 'o/r', installationId: 1, pullRequest: 7, traceId: 't', subject: null, issue: null, work: null, ...over,
+    id: 'x',
+    state,
+    version: 3,
+    headSha: 'a'.repeat(40),
+    updatedAt: '2026-11-23T00:00:00.000Z',
+    repo: 'o/r',
+    installationId: 1,
+    pullRequest: 7,
+    traceId: 't',
+    subject: null,
+    issue: null,
+    work: null,
+    ...over,
     ...(state === 'paused' ? { resumeTo: 'awaiting_approval' as const } : {}),
   });
   it.each([
@@ -144,13 +258,19 @@ describe('the buttons a state takes', () => {
 describe('approvals as shown', () => {
   it('an approval whose latest decision was a refusal is shown refused, with the reason', () => {
     const status = {
-      approvals: [{ login: 'rita', type: 'User', source: 'api', pullRequest: 1, headSha: 'a', at: 't' }, { login: 'wendy', type: 'User', source: 'api', pullRequest: 1, headSha: 'a', at: 't' }],
+      approvals: [
+        { login: 'rita', type: 'User', source: 'api', pullRequest: 1, headSha: 'a', at: 't' },
+        { login: 'wendy', type: 'User', source: 'api', pullRequest: 1, headSha: 'a', at: 't' },
+      ],
       timeline: [
         { seq: 1, at: 't', actor: 'rita', action: 'command:approve', reason: 'refused: @rita has read permission' },
         { seq: 2, at: 't', actor: 'wendy', action: 'command:approve', reason: 'approval recorded on a: 1/1' },
       ],
     } as unknown as ExecutionStatus;
-    expect(approvalStanding(status).map((s) => [s.approval.login, s.refused])).toEqual([['rita', '@rita has read permission'], ['wendy', undefined]]);
+    expect(approvalStanding(status).map((s) => [s.approval.login, s.refused])).toEqual([
+      ['rita', '@rita has read permission'],
+      ['wendy', undefined],
+    ]);
   });
 });
 
@@ -160,7 +280,13 @@ describe('configuration', () => {
 
   async function serve(env: Record<string, string>): Promise<string> {
     const app = { log: { info() {}, warn() {}, error() {} }, auth: async () => ({}) } as unknown as Probot;
-    const handler = dashboardHandler(app, { runtime: { db: {} } as Runtime, now: () => new Date(), presets: loadPresets(), env, githubApiUrl: 'https://api.github.com' });
+    const handler = dashboardHandler(app, {
+      runtime: { db: {} } as Runtime,
+      now: () => new Date(),
+      presets: loadPresets(),
+      env,
+      githubApiUrl: 'https://api.github.com',
+    });
     server = createServer(async (req, res) => {
       if (!(await handler(req, res))) res.writeHead(404).end('not the dashboard');
     });
@@ -185,7 +311,9 @@ describe('configuration', () => {
     const url = await serve({ AAOE_SESSION_SECRET: 'x'.repeat(32) });
     const res = await fetch(`${url}/aaoe/login`, { redirect: 'manual' });
     expect(res.status).toBe(503);
-    expect(await res.text()).toContain(`Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the GitHub App&#39;s client ID and a client secret, from the app&#39;s settings page), add ${url}/aaoe/callback to the app&#39;s callback URLs`);
+    expect(await res.text()).toContain(
+      `Set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the GitHub App&#39;s client ID and a client secret, from the app&#39;s settings page), add ${url}/aaoe/callback to the app&#39;s callback URLs`,
+    );
     const signInPage = await fetch(`${url}/aaoe`);
     expect(signInPage.status).toBe(200);
     expect(await signInPage.text()).toContain('Sign in with GitHub');

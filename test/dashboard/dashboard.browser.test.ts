@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT, PRIVATE, PUBLIC, latestCheck, openPullRequest, setConfig, startDashboardWorld, type DashboardWorld } from './dashboard-fixture.js';
+import {
+  AGENT,
+  PRIVATE,
+  PUBLIC,
+  latestCheck,
+  openPullRequest,
+  setConfig,
+  startDashboardWorld,
+  type DashboardWorld,
+} from './dashboard-fixture.js';
 import { readPng } from './png.js';
 
 /**
@@ -18,13 +27,23 @@ import { readPng } from './png.js';
  */
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const VIEWPORT = { width: 1280, height: 800 };
 const HEADER_RGB: [number, number, number] = [0x24, 0x29, 0x2f];
 const APPROVE_RGB: [number, number, number] = [0x1a, 0x7f, 0x37];
 
 const missing = !existsSync(CHROMIUM);
-if (missing && !process.env.CI) console.warn(`dashboard.browser.test.ts skipped: ${CHROMIUM} is missing (apt-get install chromium); under CI it fails instead`);
+if (missing && !process.env.CI)
+  console.warn(
+    `dashboard.browser.test.ts skipped: ${CHROMIUM} is missing (apt-get install chromium); under CI it fails instead`,
+  );
 
 let w: DashboardWorld;
 let browser: Browser;
@@ -34,7 +53,10 @@ let priv: { number: number; headSha: string; id: string };
 
 describe.skipIf(missing && !process.env.CI)('the dashboard in Chromium', () => {
   beforeAll(async () => {
-    if (missing) throw new Error(`Chromium is missing at ${CHROMIUM}: CI must install it (apt-get install -y --no-install-recommends chromium)`);
+    if (missing)
+      throw new Error(
+        `Chromium is missing at ${CHROMIUM}: CI must install it (apt-get install -y --no-install-recommends chromium)`,
+      );
     shots = process.env.AAOE_SCREENSHOT_DIR ?? (await mkdtemp(join(tmpdir(), 'aaoe-dashboard-shots-')));
     await mkdir(shots, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
@@ -101,7 +123,9 @@ describe.skipIf(missing && !process.env.CI)('the dashboard in Chromium', () => {
     const rows = page.locator('#in-flight tbody tr');
     expect(await rows.count()).toBe(2);
     const pubRow = page.locator(`tr[data-execution="${pub.id}"]`);
-    expect(await pubRow.innerText()).toMatch(/Codertocat\/Hello-World\s+PR #\d+\s+awaiting approval\s+action required risk medium\s+5\/6 gates passed; risk needs approval\s+none/);
+    expect(await pubRow.innerText()).toMatch(
+      /Codertocat\/Hello-World\s+PR #\d+\s+awaiting approval\s+action required risk medium\s+5\/6 gates passed; risk needs approval\s+none/,
+    );
     expect(await page.locator(`tr[data-execution="${priv.id}"]`).innerText()).toContain(`Codertocat/${PRIVATE}`);
     const overview = await screenshot(page, '2-overview-writer');
     expect(overview.text).toContain('In flight 2');
@@ -130,8 +154,12 @@ describe.skipIf(missing && !process.env.CI)('the dashboard in Chromium', () => {
     await page.goto(`${w.h.url}/aaoe/executions/${pub.id}`);
     expect(latestCheck(w, PUBLIC, pub.headSha).conclusion).toBe('action_required');
     await page.click('#action-approve');
-    await page.waitForURL((u) => u.pathname === `/aaoe/executions/${pub.id}` && u.searchParams.get('done') === 'approve');
-    expect(await page.textContent('#notice')).toBe('Your approval is recorded; the aaoe/policy check is evaluated again.');
+    await page.waitForURL(
+      (u) => u.pathname === `/aaoe/executions/${pub.id}` && u.searchParams.get('done') === 'approve',
+    );
+    expect(await page.textContent('#notice')).toBe(
+      'Your approval is recorded; the aaoe/policy check is evaluated again.',
+    );
     await w.runtime.idle();
     expect(latestCheck(w, PUBLIC, pub.headSha).conclusion).toBe('success');
     await page.reload();
@@ -168,10 +196,18 @@ describe.skipIf(missing && !process.env.CI)('the dashboard in Chromium', () => {
     // the reader forges the approve form with her own session and CSRF token: the control plane refuses it
     const csrf = await page.locator('form.signout input[name="csrf"]').getAttribute('value');
     // (naming the head commit, as the writer's form does: an approval without it is refused before the control plane)
-    const forged = await context.request.post(`${w.h.url}/aaoe/executions/${pub.id}/approve`, { form: { csrf: csrf!, sha: pub.headSha }, maxRedirects: 0 });
+    const forged = await context.request.post(`${w.h.url}/aaoe/executions/${pub.id}/approve`, {
+      form: { csrf: csrf!, sha: pub.headSha },
+      maxRedirects: 0,
+    });
     expect(forged.status()).toBe(403);
-    expect(await forged.text()).toContain('<strong>Approve refused:</strong> @rita-reader has read permission on the repository');
-    const onPrivate = await context.request.post(`${w.h.url}/aaoe/executions/${priv.id}/approve`, { form: { csrf: csrf!, sha: priv.headSha }, maxRedirects: 0 });
+    expect(await forged.text()).toContain(
+      '<strong>Approve refused:</strong> @rita-reader has read permission on the repository',
+    );
+    const onPrivate = await context.request.post(`${w.h.url}/aaoe/executions/${priv.id}/approve`, {
+      form: { csrf: csrf!, sha: priv.headSha },
+      maxRedirects: 0,
+    });
     expect(onPrivate.status()).toBe(404);
     expect(problems).toEqual([`404 ${w.h.url}/aaoe/executions/${priv.id}`]);
     await context.close();

@@ -9,7 +9,24 @@ import { appendAudit, readAudit } from '../../src/store/audit-log.js';
 import { getExecution } from '../../src/store/executions.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/dashboard-handler.js';
 import { pkceChallenge, pkceVerifier, sessionKeys } from '../../src/dashboard/session-cookie.js';
-import { AGENT, OWNER, PRIVATE, PUBLIC, REPORT_SECRET, SESSION_SECRET, csrfOf, latestCheck, openPullRequest, page, postForm, pullRequestPayload, setConfig, signIn, startDashboardWorld, type DashboardWorld } from './dashboard-fixture.js';
+import {
+  AGENT,
+  OWNER,
+  PRIVATE,
+  PUBLIC,
+  REPORT_SECRET,
+  SESSION_SECRET,
+  csrfOf,
+  latestCheck,
+  openPullRequest,
+  page,
+  postForm,
+  pullRequestPayload,
+  setConfig,
+  signIn,
+  startDashboardWorld,
+  type DashboardWorld,
+} from './dashboard-fixture.js';
 import { signBody } from '../../src/github/signature.js';
 
 /**
@@ -27,7 +44,11 @@ afterAll(async () => {
   await w?.close();
 });
 beforeEach(async () => {
-  await setConfig(w, PUBLIC, `agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\nmerge: auto\n`);
+  await setConfig(
+    w,
+    PUBLIC,
+    `agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\nmerge: auto\n`,
+  );
   await setConfig(w, PRIVATE, `agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\n`);
   w.sim.rejections.length = 0;
 });
@@ -47,16 +68,24 @@ describe('sign-in with GitHub (the web application flow)', () => {
     expect(state).toMatch(/^[\w-]{43}$/);
     // PKCE: the challenge of the verifier the app derives from the state with its key (the simulator checked the verifier)
     expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
-    expect(authorizeUrl.searchParams.get('code_challenge')).toBe(pkceChallenge(pkceVerifier(sessionKeys(SESSION_SECRET), state)));
+    expect(authorizeUrl.searchParams.get('code_challenge')).toBe(
+      pkceChallenge(pkceVerifier(sessionKeys(SESSION_SECRET), state)),
+    );
     const stateCookie = setCookies.find((c) => c.startsWith('aaoe_oauth_state='))!;
     expect(stateCookie).toContain(state);
-    for (const c of setCookies.filter((c) => !c.includes('Max-Age=0'))) expect(c).toMatch(/; Path=\/aaoe; Max-Age=\d+; HttpOnly; SameSite=Lax$/);
-    expect(w.sim.oauth.authorizations.at(-1)).toMatchObject({ login: 'wendy-writer', redirectUri: `${w.h.url}/aaoe/callback` });
+    for (const c of setCookies.filter((c) => !c.includes('Max-Age=0')))
+      expect(c).toMatch(/; Path=\/aaoe; Max-Age=\d+; HttpOnly; SameSite=Lax$/);
+    expect(w.sim.oauth.authorizations.at(-1)).toMatchObject({
+      login: 'wendy-writer',
+      redirectUri: `${w.h.url}/aaoe/callback`,
+    });
 
     const signedIn = await page(w, cookie, '/aaoe');
     expect(signedIn.text).toContain('Signed in as <strong>@wendy-writer</strong>');
     // the token stays server side, sealed: neither the cookie nor the stored row holds it
-    const { rows } = await w.runtime.db.query<{ token_sealed: string; login: string }>('SELECT token_sealed, login FROM dashboard_sessions');
+    const { rows } = await w.runtime.db.query<{ token_sealed: string; login: string }>(
+      'SELECT token_sealed, login FROM dashboard_sessions',
+    );
     expect(rows.map((r) => r.login)).toContain('wendy-writer');
     for (const row of rows) expect(row.token_sealed).not.toMatch(/ghu_/);
     expect(cookie).not.toMatch(/ghu_/);
@@ -66,14 +95,27 @@ describe('sign-in with GitHub (the web application flow)', () => {
   it('refuses a callback whose state is not the one bound to the browser, a replayed code, and a cookie not signed by the app', async () => {
     const start = await fetch(`${w.h.url}/aaoe/login`, { redirect: 'manual' });
     const stateCookie = start.headers.getSetCookie()[0]!.split(';', 1)[0]!;
-    const forged = await fetch(`${w.h.url}/aaoe/callback?code=abc&state=someone-elses-state`, { headers: { cookie: stateCookie }, redirect: 'manual' });
+    const forged = await fetch(`${w.h.url}/aaoe/callback?code=abc&state=someone-elses-state`, {
+      headers: { cookie: stateCookie },
+      redirect: 'manual',
+    });
     expect(forged.status).toBe(400);
     expect(await forged.text()).toContain('The sign-in could not be verified');
 
     // the code is exchanged once: GitHub refuses it the second time, and the page says so
     const authorizeUrl = new URL(start.headers.get('location')!);
     const state = authorizeUrl.searchParams.get('state')!;
-    const authorized = await fetch(new URL('/login/oauth/authorize', w.sim.url), { method: 'POST', redirect: 'manual', body: new URLSearchParams({ client_id: w.sim.oauth.clientId, redirect_uri: `${w.h.url}/aaoe/callback`, state, login: 'wendy-writer', authorize: '1' }) });
+    const authorized = await fetch(new URL('/login/oauth/authorize', w.sim.url), {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({
+        client_id: w.sim.oauth.clientId,
+        redirect_uri: `${w.h.url}/aaoe/callback`,
+        state,
+        login: 'wendy-writer',
+        authorize: '1',
+      }),
+    });
     const callback = authorized.headers.get('location')!;
     expect((await fetch(callback, { headers: { cookie: stateCookie }, redirect: 'manual' })).status).toBe(303);
     const replay = await fetch(callback, { headers: { cookie: stateCookie }, redirect: 'manual' });
@@ -122,7 +164,9 @@ describe('who sees what, and who may act', () => {
     const ritaOnPublic = await page(w, rita.cookie, `/aaoe/executions/${pub.id}`);
     expect(ritaOnPublic.status).toBe(200);
     expect(ritaOnPublic.text).not.toContain('id="action-approve"');
-    expect(ritaOnPublic.text).toContain('you have read permission on Codertocat/Hello-World; acting on an execution needs write, maintain, admin');
+    expect(ritaOnPublic.text).toContain(
+      'you have read permission on Codertocat/Hello-World; acting on an execution needs write, maintain, admin',
+    );
 
     const paulasList = (await page(w, paula.cookie, '/aaoe')).text;
     expect(paulasList).toContain(`data-execution="${priv.id}"`);
@@ -135,21 +179,43 @@ describe('who sees what, and who may act', () => {
 
   it('an execution that carries a plan step shows the plan, what it waits on and what waits on it; the tracking issue only to readers of the architecture repository', async () => {
     const pub = await openPullRequest(w, PUBLIC);
-    const loaded = loadPlan(readFileSync(new URL('../fixtures/plans/diamond.yml', import.meta.url), 'utf8'), 'plans/diamond.yml');
+    const loaded = loadPlan(
+      readFileSync(new URL('../fixtures/plans/diamond.yml', import.meta.url), 'utf8'),
+      'plans/diamond.yml',
+    );
     if (!loaded.ok) throw new Error('fixture invalid');
     const fresh = newPlanRun(loaded.plan);
     const at = new Date('2026-11-23T09:00:00Z');
-    const run = { ...fresh, steps: { ...fresh.steps, schema: { status: 'succeeded' as const, startedAt: at, finishedAt: at }, api: { status: 'running' as const, startedAt: at, executionId: pub.id } } };
-    await w.runtime.db.transaction((tx) => savePlanRun(tx, { repo: `${OWNER}/${PRIVATE}`, path: 'plans/diamond.yml', installationId: 1, trackingIssue: 12, run }));
+    const run = {
+      ...fresh,
+      steps: {
+        ...fresh.steps,
+        schema: { status: 'succeeded' as const, startedAt: at, finishedAt: at },
+        api: { status: 'running' as const, startedAt: at, executionId: pub.id },
+      },
+    };
+    await w.runtime.db.transaction((tx) =>
+      savePlanRun(tx, {
+        repo: `${OWNER}/${PRIVATE}`,
+        path: 'plans/diamond.yml',
+        installationId: 1,
+        trackingIssue: 12,
+        run,
+      }),
+    );
 
     const wendy = await signIn(w, 'wendy-writer');
     const seen = (await page(w, wendy.cookie, `/aaoe/executions/${pub.id}`)).text;
-    expect(seen).toContain(`Step <code>api</code> of plan <code>${loaded.plan.id}</code> (active), owned by acme/billing, tracked in <a href="${w.sim.url}/${OWNER}/${PRIVATE}/issues/12" rel="noreferrer">${OWNER}/${PRIVATE}#12</a>.`);
+    expect(seen).toContain(
+      `Step <code>api</code> of plan <code>${loaded.plan.id}</code> (active), owned by acme/billing, tracked in <a href="${w.sim.url}/${OWNER}/${PRIVATE}/issues/12" rel="noreferrer">${OWNER}/${PRIVATE}#12</a>.`,
+    );
     expect(seen).toContain('Depends on: <code>schema</code> succeeded. Waiting on it: <code>cutover</code> pending.');
 
     const rita = await signIn(w, 'rita-reader');
     const ritas = (await page(w, rita.cookie, `/aaoe/executions/${pub.id}`)).text;
-    expect(ritas).toContain(`Step <code>api</code> of plan <code>${loaded.plan.id}</code> (active), owned by acme/billing.</p>`);
+    expect(ritas).toContain(
+      `Step <code>api</code> of plan <code>${loaded.plan.id}</code> (active), owned by acme/billing.</p>`,
+    );
     expect(ritas).not.toContain(PRIVATE);
   });
 
@@ -161,12 +227,15 @@ describe('who sees what, and who may act', () => {
 
     const forged = await postForm(w, rita.cookie, `/aaoe/executions/${pub.id}/approve`, { csrf, sha: pub.headSha });
     expect(forged.status).toBe(403);
-    expect(forged.text).toContain('<strong>Approve refused:</strong> @rita-reader has read permission on the repository; approvals need write, maintain or admin');
+    expect(forged.text).toContain(
+      '<strong>Approve refused:</strong> @rita-reader has read permission on the repository; approvals need write, maintain or admin',
+    );
     // who may approve is checked before anything is recorded: no approval row of hers (issue 19, strangers)
     expect(forged.text).not.toMatch(/<td>@rita-reader<\/td><td>api<\/td>/);
     expect(latestCheck(w, PUBLIC, pub.headSha).conclusion).toBe('action_required');
     const audit: string[] = [];
-    for await (const e of readAudit(w.runtime.db)) if (e.executionId === pub.id && e.action === 'command:approve') audit.push(`${e.actor}: ${e.reason}`);
+    for await (const e of readAudit(w.runtime.db))
+      if (e.executionId === pub.id && e.action === 'command:approve') audit.push(`${e.actor}: ${e.reason}`);
     expect(audit).toEqual([expect.stringMatching(/^rita-reader: refused: /)]);
 
     // on the private repository she cannot read, the execution does not exist for her
@@ -182,7 +251,16 @@ describe('who sees what, and who may act', () => {
     expect(wrongCsrf.status).toBe(403);
     // her own token, posted from another site's page (the browser says where from)
     const wendysCsrf = csrfOf((await page(w, wendy.cookie, '/aaoe')).text);
-    const crossSite = await fetch(`${w.h.url}/aaoe/executions/${pub.id}/approve`, { method: 'POST', redirect: 'manual', headers: { cookie: wendy.cookie, origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf: wendysCsrf }) });
+    const crossSite = await fetch(`${w.h.url}/aaoe/executions/${pub.id}/approve`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        cookie: wendy.cookie,
+        origin: 'https://evil.example',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ csrf: wendysCsrf }),
+    });
     expect(crossSite.status).toBe(403);
     expect(latestCheck(w, PUBLIC, pub.headSha).conclusion).toBe('action_required');
   });
@@ -196,10 +274,16 @@ describe('who sees what, and who may act', () => {
     const sha = /name="sha" value="([0-9a-f]{40})"/.exec(detail.text)?.[1];
     expect(sha).toBe(pub.headSha);
     // a page showing another commit (the head moved since) approves nothing
-    const stale = await postForm(w, wendy.cookie, `/aaoe/executions/${pub.id}/approve`, { csrf: csrfOf(detail.text), sha: 'abcdef0' });
+    const stale = await postForm(w, wendy.cookie, `/aaoe/executions/${pub.id}/approve`, {
+      csrf: csrfOf(detail.text),
+      sha: 'abcdef0',
+    });
     expect(stale.status).toBe(403);
     expect(stale.text).toContain('the approval names abcdef0');
-    const approved = await postForm(w, wendy.cookie, `/aaoe/executions/${pub.id}/approve`, { csrf: csrfOf(detail.text), sha: sha! });
+    const approved = await postForm(w, wendy.cookie, `/aaoe/executions/${pub.id}/approve`, {
+      csrf: csrfOf(detail.text),
+      sha: sha!,
+    });
     expect(approved.status).toBe(303);
     expect(approved.location).toBe(`/aaoe/executions/${pub.id}?done=approve`);
     await w.runtime.idle();
@@ -216,7 +300,10 @@ describe('the per-agent table', () => {
   it('counts the executions of each agent in the repositories the reader can read, and no others', async () => {
     await openPullRequest(w, PUBLIC);
     await openPullRequest(w, PRIVATE, 'hidden-agent[bot]');
-    const row = (text: string, agent: string) => new RegExp(`<tr data-agent="${agent.replace(/[[\]]/g, '\\$&')}">\n<td>[^<]*</td><td>(\\d+)</td><td>(\\d+)</td>`).exec(text);
+    const row = (text: string, agent: string) =>
+      new RegExp(
+        `<tr data-agent="${agent.replace(/[[\]]/g, '\\$&')}">\n<td>[^<]*</td><td>(\\d+)</td><td>(\\d+)</td>`,
+      ).exec(text);
     const wendys = (await page(w, (await signIn(w, 'wendy-writer')).cookie, '/aaoe')).text;
     expect(wendys).toContain('<table class="agents" id="agents">');
     expect(row(wendys, 'hidden-agent[bot]')?.slice(1)).toEqual(['1', '1']); // one execution, open
@@ -233,7 +320,9 @@ describe('rollback: a preview of what is dispatched, then a confirm', () => {
     const wendy = await signIn(w, 'wendy-writer');
     // approved here (merge: auto), merged by the app, deployed
     const csrf = csrfOf((await page(w, wendy.cookie, `/aaoe/executions/${pub.id}`)).text);
-    expect((await postForm(w, wendy.cookie, `/aaoe/executions/${pub.id}/approve`, { csrf, sha: pub.headSha })).status).toBe(303);
+    expect(
+      (await postForm(w, wendy.cookie, `/aaoe/executions/${pub.id}/approve`, { csrf, sha: pub.headSha })).status,
+    ).toBe(303);
     await w.runtime.idle();
     const pull = w.sim.pullRequests({ owner: OWNER, repo: PUBLIC }).find((p: any) => p.number === pub.number) as any;
     expect(pull.merged).toBe(true);
@@ -249,7 +338,8 @@ describe('rollback: a preview of what is dispatched, then a confirm', () => {
     expect(preview.text).toContain(`<code>${pull.merge_commit_sha}</code>`);
     expect(preview.text).toContain('<code>production</code>');
     expect(preview.text).toContain('id="confirm-rollback"');
-    const rollbacks = () => w.sim.dispatches({ owner: OWNER, repo: PUBLIC }).filter((d) => d.eventType === 'aaoe-rollback');
+    const rollbacks = () =>
+      w.sim.dispatches({ owner: OWNER, repo: PUBLIC }).filter((d) => d.eventType === 'aaoe-rollback');
     expect(rollbacks()).toHaveLength(0);
 
     const unconfirmed = await postForm(w, wendy.cookie, `/aaoe/executions/${pub.id}/rollback`, { csrf });
@@ -260,10 +350,42 @@ describe('rollback: a preview of what is dispatched, then a confirm', () => {
     expect(confirmed.status).toBe(303);
     await w.runtime.idle();
     expect((await getExecution(w.runtime.db, pub.id))?.state).toBe('rolling_back');
-    expect(rollbacks()).toEqual([{ eventType: 'aaoe-rollback', payload: expect.objectContaining({ executionId: pub.id, sha: pull.merge_commit_sha, environment: 'production' }) }]);
+    expect(rollbacks()).toEqual([
+      {
+        eventType: 'aaoe-rollback',
+        payload: expect.objectContaining({
+          executionId: pub.id,
+          sha: pull.merge_commit_sha,
+          environment: 'production',
+        }),
+      },
+    ]);
     // end the rollback so production is free for other tests
-    const text = JSON.stringify({ version: 1, executionId: pub.id, sha: pull.merge_commit_sha, environment: 'production', deploymentId: null, mode: 'rollback', verdict: 'rolled-back', outcome: 'success', title: 't', reason: 'r', counts: null, intervals: [], commands: [], run: { repository: `${OWNER}/${PUBLIC}`, runId: '1', runAttempt: '1', url: null }, at: new Date().toISOString() });
-    await fetch(`${w.h.url}/aaoe/deploy-report`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-aaoe-signature-256': signBody(text, repositoryKey(REPORT_SECRET, INSTALLATION_ID, `${OWNER}/${PUBLIC}`)) }, body: text });
+    const text = JSON.stringify({
+      version: 1,
+      executionId: pub.id,
+      sha: pull.merge_commit_sha,
+      environment: 'production',
+      deploymentId: null,
+      mode: 'rollback',
+      verdict: 'rolled-back',
+      outcome: 'success',
+      title: 't',
+      reason: 'r',
+      counts: null,
+      intervals: [],
+      commands: [],
+      run: { repository: `${OWNER}/${PUBLIC}`, runId: '1', runAttempt: '1', url: null },
+      at: new Date().toISOString(),
+    });
+    await fetch(`${w.h.url}/aaoe/deploy-report`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-aaoe-signature-256': signBody(text, repositoryKey(REPORT_SECRET, INSTALLATION_ID, `${OWNER}/${PUBLIC}`)),
+      },
+      body: text,
+    });
     await w.runtime.idle();
     expect(w.sim.rejections).toEqual([]);
   });
@@ -272,7 +394,12 @@ describe('rollback: a preview of what is dispatched, then a confirm', () => {
 describe('untrusted text', () => {
   it('is escaped wherever it is shown', async () => {
     const pub = await openPullRequest(w, PUBLIC);
-    await appendAudit(w.runtime.db, { executionId: pub.id, actor: 'x"><img src=x onerror=alert(1)>', action: 'note', reason: '<script>alert("owned")</script>' });
+    await appendAudit(w.runtime.db, {
+      executionId: pub.id,
+      actor: 'x"><img src=x onerror=alert(1)>',
+      action: 'note',
+      reason: '<script>alert("owned")</script>',
+    });
     const wendy = await signIn(w, 'wendy-writer');
     const detail = (await page(w, wendy.cookie, `/aaoe/executions/${pub.id}`)).text;
     expect(detail).toContain('&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;');

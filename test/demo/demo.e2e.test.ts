@@ -35,13 +35,22 @@ describe('the demo: two labelled issues through the whole pipeline', () => {
   it('each issue became one pull request by the app, judged action_required, then success after the approval, and merged', () => {
     for (const change of run.changes) {
       const pr = run.sim.pullRequests(repo()).find((p) => p.number === change.pullRequest) as any;
-      expect(pr).toMatchObject({ merged: true, state: 'closed', merge_commit_sha: change.mergeSha, user: { login: 'aaoe[bot]' } });
+      expect(pr).toMatchObject({
+        merged: true,
+        state: 'closed',
+        merge_commit_sha: change.mergeSha,
+        user: { login: 'aaoe[bot]' },
+      });
       expect(pr.body).toContain(`for #${change.issue}`);
       const checks = run.sim.checkRuns(repo()).filter((r) => r.head_sha === pr.head.sha && r.name === 'aaoe/policy');
       expect(checks.map((c) => c.conclusion)).toEqual(['action_required', 'success']);
       const comments = run.sim.comments({ ...repo(), issueNumber: change.pullRequest });
       expect(comments.some((c: any) => c.user.login === 'bob' && String(c.body).includes('/aaoe approve'))).toBe(true);
-      expect(run.sim.comments({ ...repo(), issueNumber: change.issue }).filter((c: any) => String(c.body).includes('<!-- aaoe:status -->'))).toHaveLength(1);
+      expect(
+        run.sim
+          .comments({ ...repo(), issueNumber: change.issue })
+          .filter((c: any) => String(c.body).includes('<!-- aaoe:status -->')),
+      ).toHaveLength(1);
     }
   });
 
@@ -50,7 +59,14 @@ describe('the demo: two labelled issues through the whole pipeline', () => {
     expect(dispatches.map((d) => d.eventType)).toEqual(['aaoe-deploy', 'aaoe-deploy']);
     // the fields this scenario decides (the payload may carry more, such as a trace context)
     expect(dispatches.map((d) => DispatchPayload.parse(d.payload))).toMatchObject(
-      run.changes.map((c) => ({ version: 1, executionId: c.executionId, sha: c.mergeSha, environment: 'production', canaryPercent: 10, pullRequest: c.pullRequest })),
+      run.changes.map((c) => ({
+        version: 1,
+        executionId: c.executionId,
+        sha: c.mergeSha,
+        environment: 'production',
+        canaryPercent: 10,
+        pullRequest: c.pullRequest,
+      })),
     );
     const [healthy, regressed] = run.changes;
     expect(healthy!.deploy).toMatchObject({ verdict: 'promote', outcome: 'success', run: { exitCode: 0 } });
@@ -62,15 +78,32 @@ describe('the demo: two labelled issues through the whole pipeline', () => {
     const [healthy, regressed] = run.changes;
     const first = await auditOf(healthy!.executionId);
     expect(first.find((e) => e.action === 'command:approve')).toMatchObject({ actor: 'bob' });
-    expect(first.map((e) => e.action)).toEqual(expect.arrayContaining(['received', 'proposal_ready', 'policy_evaluated', 'merge', 'merged', 'deploy_started', 'canary_verdict', 'promotion_finished', 'deploy_report']));
+    expect(first.map((e) => e.action)).toEqual(
+      expect.arrayContaining([
+        'received',
+        'proposal_ready',
+        'policy_evaluated',
+        'merge',
+        'merged',
+        'deploy_started',
+        'canary_verdict',
+        'promotion_finished',
+        'deploy_report',
+      ]),
+    );
     const second = await auditOf(regressed!.executionId);
-    expect(second.map((e) => e.action)).toEqual(expect.arrayContaining(['canary_verdict', 'rollback_finished', 'deploy_report']));
+    expect(second.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['canary_verdict', 'rollback_finished', 'deploy_report']),
+    );
     expect(second.find((e) => e.action === 'canary_verdict')!.reason).toMatch(/error-rate/);
     expect((await verifyAudit(run.runtime.db)).ok).toBe(true);
   });
 
   it('the circuit breaker counted the rolled-back canary (one failure: not frozen)', async () => {
-    const { rows } = await run.runtime.db.query<{ execution_id: string }>('SELECT execution_id FROM breaker_failures WHERE repo = $1', ['octo-org/shop']);
+    const { rows } = await run.runtime.db.query<{ execution_id: string }>(
+      'SELECT execution_id FROM breaker_failures WHERE repo = $1',
+      ['octo-org/shop'],
+    );
     expect(rows.map((r) => r.execution_id)).toEqual([run.changes[1]!.executionId]);
     const { rows: freezes } = await run.runtime.db.query('SELECT id FROM freezes');
     expect(freezes).toEqual([]);
@@ -78,7 +111,14 @@ describe('the demo: two labelled issues through the whole pipeline', () => {
 
   it('printed a timeline, and GitHub refused nothing', async () => {
     const text = lines.join('\n');
-    for (const expected of [/command:approve .* by bob/, /canary_verdict\s+-> promoted/, /canary_verdict\s+-> rolling_back/, /rollback_finished\s+-> rolled_back/, /1 failed deployment\(s\) counted/, /pull request #\d+: http:\/\/127\.0\.0\.1:\d+\/octo-org\/shop\/pull\/\d+/]) {
+    for (const expected of [
+      /command:approve .* by bob/,
+      /canary_verdict\s+-> promoted/,
+      /canary_verdict\s+-> rolling_back/,
+      /rollback_finished\s+-> rolled_back/,
+      /1 failed deployment\(s\) counted/,
+      /pull request #\d+: http:\/\/127\.0\.0\.1:\d+\/octo-org\/shop\/pull\/\d+/,
+    ]) {
       expect(text).toMatch(expected);
     }
     expect(run.sim.rejections).toEqual([]);

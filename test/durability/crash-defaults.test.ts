@@ -5,7 +5,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
 import { GitHubSimulator } from '../simulator/github-simulator.js';
 import { AppProcess, type AppProcessOptions } from '../support/app-process.js';
-import { PG_SERVER, addFleet, createTestDatabase, flood, jobStates, killAfterCheckWrites, tallyChecks, waitForChecks } from './fleet.js';
+import {
+  PG_SERVER,
+  addFleet,
+  createTestDatabase,
+  flood,
+  jobStates,
+  killAfterCheckWrites,
+  tallyChecks,
+  waitForChecks,
+} from './fleet.js';
 
 /**
  * A crash with the DEFAULT job settings (no AAOE_JOB_* variables: what users run). The app is killed with SIGKILL
@@ -47,7 +56,12 @@ async function floodAndKill(targets: AppProcess[], prefix: string) {
   const died = killAfterCheckWrites(sim, victim, 10);
   const exited = new Promise<void>((resolve) => victim.child.once('exit', () => resolve()));
   await flood(targets, deliveries);
-  const deathAt = await Promise.race([died, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no 10 check writes in 60 s:\n${victim.output.slice(-3000)}`)), 60_000))]);
+  const deathAt = await Promise.race([
+    died,
+    new Promise<number>((_, reject) =>
+      setTimeout(() => reject(new Error(`no 10 check writes in 60 s:\n${victim.output.slice(-3000)}`)), 60_000),
+    ),
+  ]);
   await exited;
   const before = tallyChecks(sim, deliveries);
   // the test means something only if the dead process left work behind
@@ -77,34 +91,57 @@ describe('a crash with the default job settings', () => {
     const again = await start({ dataDir });
     const readyIn = Date.now() - restartAt;
     const tally = await waitForChecks(sim, deliveries, DEADLINE_MS - (Date.now() - restartAt));
-    console.info(`crash (embedded, defaults): ${tally.acked} acknowledged, all checked ${Date.now() - restartAt} ms after the restart (ready in ${readyIn} ms)`);
-    expect({ missing: tally.missing, doubled: tally.doubled }, again.output.slice(-3000)).toEqual({ missing: [], doubled: [] });
+    console.info(
+      `crash (embedded, defaults): ${tally.acked} acknowledged, all checked ${Date.now() - restartAt} ms after the restart (ready in ${readyIn} ms)`,
+    );
+    expect({ missing: tally.missing, doubled: tally.doubled }, again.output.slice(-3000)).toEqual({
+      missing: [],
+      doubled: [],
+    });
   }, 120_000);
 
-  it.skipIf(!PG_SERVER)('PostgreSQL: every acknowledged pull request has its one check within 20 s of the restart', async () => {
-    const database = await createTestDatabase('aaoe_crash');
-    cleanups.push(database.drop);
-    const app = await start({ databaseUrl: database.url });
-    const { deliveries } = await floodAndKill([app], 'pgc');
-    expect(await activeJobs({ url: database.url })).toBeGreaterThan(0);
+  it.skipIf(!PG_SERVER)(
+    'PostgreSQL: every acknowledged pull request has its one check within 20 s of the restart',
+    async () => {
+      const database = await createTestDatabase('aaoe_crash');
+      cleanups.push(database.drop);
+      const app = await start({ databaseUrl: database.url });
+      const { deliveries } = await floodAndKill([app], 'pgc');
+      expect(await activeJobs({ url: database.url })).toBeGreaterThan(0);
 
-    const restartAt = Date.now();
-    const again = await start({ databaseUrl: database.url });
-    const readyIn = Date.now() - restartAt;
-    const tally = await waitForChecks(sim, deliveries, DEADLINE_MS - (Date.now() - restartAt));
-    console.info(`crash (PostgreSQL, defaults): ${tally.acked} acknowledged, all checked ${Date.now() - restartAt} ms after the restart (ready in ${readyIn} ms)`);
-    expect({ missing: tally.missing, doubled: tally.doubled }, again.output.slice(-3000)).toEqual({ missing: [], doubled: [] });
-  }, 120_000);
+      const restartAt = Date.now();
+      const again = await start({ databaseUrl: database.url });
+      const readyIn = Date.now() - restartAt;
+      const tally = await waitForChecks(sim, deliveries, DEADLINE_MS - (Date.now() - restartAt));
+      console.info(
+        `crash (PostgreSQL, defaults): ${tally.acked} acknowledged, all checked ${Date.now() - restartAt} ms after the restart (ready in ${readyIn} ms)`,
+      );
+      expect({ missing: tally.missing, doubled: tally.doubled }, again.output.slice(-3000)).toEqual({
+        missing: [],
+        doubled: [],
+      });
+    },
+    120_000,
+  );
 
-  it.skipIf(!PG_SERVER)('one of two replicas dies: the other finishes its work within 20 s of the death', async () => {
-    const database = await createTestDatabase('aaoe_replica');
-    cleanups.push(database.drop);
-    const victim = await start({ databaseUrl: database.url });
-    const survivor = await start({ databaseUrl: database.url });
-    const { deliveries, deathAt } = await floodAndKill([victim, survivor], 'rep');
+  it.skipIf(!PG_SERVER)(
+    'one of two replicas dies: the other finishes its work within 20 s of the death',
+    async () => {
+      const database = await createTestDatabase('aaoe_replica');
+      cleanups.push(database.drop);
+      const victim = await start({ databaseUrl: database.url });
+      const survivor = await start({ databaseUrl: database.url });
+      const { deliveries, deathAt } = await floodAndKill([victim, survivor], 'rep');
 
-    const tally = await waitForChecks(sim, deliveries, DEADLINE_MS - (Date.now() - deathAt));
-    console.info(`crash (one of two replicas, defaults): ${tally.acked} acknowledged, all checked ${Date.now() - deathAt} ms after the death`);
-    expect({ missing: tally.missing, doubled: tally.doubled }, survivor.output.slice(-3000)).toEqual({ missing: [], doubled: [] });
-  }, 120_000);
+      const tally = await waitForChecks(sim, deliveries, DEADLINE_MS - (Date.now() - deathAt));
+      console.info(
+        `crash (one of two replicas, defaults): ${tally.acked} acknowledged, all checked ${Date.now() - deathAt} ms after the death`,
+      );
+      expect({ missing: tally.missing, doubled: tally.doubled }, survivor.output.slice(-3000)).toEqual({
+        missing: [],
+        doubled: [],
+      });
+    },
+    120_000,
+  );
 });

@@ -28,7 +28,12 @@ const AGENT = 'my-agent[bot]';
 const root = new URL('../../', import.meta.url).pathname;
 
 // short job expiry and maintenance so that a job a killed process had claimed is taken up again soon
-const ENV = { AAOE_JOB_EXPIRE_SECONDS: '2', AAOE_MAINTENANCE_INTERVAL_SECONDS: '1', AAOE_JOB_RETRY_DELAY_SECONDS: '1', AAOE_JOB_RETRY_LIMIT: '50' };
+const ENV = {
+  AAOE_JOB_EXPIRE_SECONDS: '2',
+  AAOE_MAINTENANCE_INTERVAL_SECONDS: '1',
+  AAOE_JOB_RETRY_DELAY_SECONDS: '1',
+  AAOE_JOB_RETRY_LIMIT: '50',
+};
 
 /** mulberry32: a small seeded PRNG, so that the kill points repeat for a seed. */
 function prng(seed: number): () => number {
@@ -43,8 +48,18 @@ function prng(seed: number): () => number {
 
 type Step = { id: string; event: string; payload: unknown; acked: boolean };
 
-const docs = (name: string) => [{ filename: `docs/${name}.md`, status: 'added', additions: 1, deletions: 0, patch: '@@ -0,0 +1 @@\n+notes' }];
-const workflow = [{ filename: '.github/workflows/ci.yml', status: 'modified', additions: 1, deletions: 0, patch: '@@ -1 +1,2 @@\n on: push\n+# changed' }];
+const docs = (name: string) => [
+  { filename: `docs/${name}.md`, status: 'added', additions: 1, deletions: 0, patch: '@@ -0,0 +1 @@\n+notes' },
+];
+const workflow = [
+  {
+    filename: '.github/workflows/ci.yml',
+    status: 'modified',
+    additions: 1,
+    deletions: 0,
+    patch: '@@ -1 +1,2 @@\n on: push\n+# changed',
+  },
+];
 const sha = (n: number, round: number) => `${round}${n.toString(16).padStart(4, '0')}`.padEnd(40, 'c');
 
 let sim: GitHubSimulator;
@@ -54,7 +69,13 @@ beforeAll(async () => {
   sim = await GitHubSimulator.start();
   sim.addInstallation({ id: INSTALLATION_ID, account: OWNER });
   sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
-  sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path: '.github/aaoe.yml', content: `agents: ['${AGENT}']\n` });
+  sim.setFile({
+    owner: OWNER,
+    repo: REPO,
+    branch: 'master',
+    path: '.github/aaoe.yml',
+    content: `agents: ['${AGENT}']\n`,
+  });
   dataDir = await mkdtemp(join(tmpdir(), 'aaoe-crash-'));
 });
 afterAll(async () => {
@@ -81,7 +102,16 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
     // first round: every pull request is opened, one in three edits a workflow (blocked), the others docs
     for (let n = 1; n <= PULLS; n++) {
       const blocked = n % 3 === 0;
-      const pr = sim.addPullRequest({ owner: OWNER, repo: REPO, number: n, user: { login: AGENT, type: 'Bot' }, headRef: `agent/${n}`, headSha: sha(n, 1), body: proposalBody(), files: (blocked ? workflow : docs(`a${n}`)) as never });
+      const pr = sim.addPullRequest({
+        owner: OWNER,
+        repo: REPO,
+        number: n,
+        user: { login: AGENT, type: 'Bot' },
+        headRef: `agent/${n}`,
+        headSha: sha(n, 1),
+        body: proposalBody(),
+        files: (blocked ? workflow : docs(`a${n}`)) as never,
+      });
       steps.push(delivery('pull_request', 'opened', pr));
       expected.set(n, { headSha: sha(n, 1), state: blocked ? 'blocked' : 'approved' });
     }
@@ -91,13 +121,21 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
       secondRound = true;
       for (let n = 1; n <= PULLS; n += 2) {
         const nowBlocked = expected.get(n)!.state === 'approved';
-        const pr = sim.pushToPullRequest({ owner: OWNER, repo: REPO, number: n, headSha: sha(n, 2), files: (nowBlocked ? workflow : docs(`b${n}`)) as never });
+        const pr = sim.pushToPullRequest({
+          owner: OWNER,
+          repo: REPO,
+          number: n,
+          headSha: sha(n, 2),
+          files: (nowBlocked ? workflow : docs(`b${n}`)) as never,
+        });
         steps.push(delivery('pull_request', 'synchronize', pr));
         expected.set(n, { headSha: sha(n, 2), state: nowBlocked ? 'blocked' : 'approved' });
       }
     };
-    const checks = () => sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.name === 'aaoe/policy') as any[];
-    const firstRoundJudged = () => [...expected.values()].every((x) => checks().some((c) => c.head_sha === x.headSha && c.status === 'completed'));
+    const checks = () =>
+      sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.name === 'aaoe/policy') as any[];
+    const firstRoundJudged = () =>
+      [...expected.values()].every((x) => checks().some((c) => c.head_sha === x.headSha && c.status === 'completed'));
 
     /** Sends up to `max` deliveries not acknowledged yet, in order, a little apart, until one fails to connect. */
     const sendPending = async (app: AppProcess, max = Infinity, onSend?: () => void) => {
@@ -138,7 +176,10 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
           app.child.kill('SIGKILL');
         }
       });
-      const timer = setTimeout(() => app.child.kill('SIGKILL'), atWrite || atDelivery ? 5000 : Math.floor(random() * 1500));
+      const timer = setTimeout(
+        () => app.child.kill('SIGKILL'),
+        atWrite || atDelivery ? 5000 : Math.floor(random() * 1500),
+      );
       let armed = false;
       const killMidDelivery = () => {
         if (!atDelivery || armed) return;
@@ -154,14 +195,18 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
       await exited;
       clearTimeout(timer);
       stopListening();
-      if (process.env.AAOE_CRASH_KEEP) (await import('node:fs')).appendFileSync(join(dataDir, 'runs.log'), `--- run ${restarts}\n${app.output}`);
+      if (process.env.AAOE_CRASH_KEEP)
+        (await import('node:fs')).appendFileSync(join(dataDir, 'runs.log'), `--- run ${restarts}\n${app.output}`);
     }
 
     // the last run is left alone until everything is done
     const app = await AppProcess.start({ sim, dataDir, env: ENV });
-    const done = () => [...expected.entries()].every(([, x]) => checks().some((c) => c.head_sha === x.headSha && c.status === 'completed'));
+    const done = () =>
+      [...expected.entries()].every(([, x]) =>
+        checks().some((c) => c.head_sha === x.headSha && c.status === 'completed'),
+      );
     try {
-      for (const deadline = Date.now() + 240_000; ; ) {
+      for (const deadline = Date.now() + 240_000; ;) {
         await sendPending(app);
         if (!secondRound && firstRoundJudged()) startSecondRound();
         else if (secondRound && steps.every((s) => s.acked) && done()) break;
@@ -192,7 +237,11 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
     const all = checks();
     const perHead = new Map<string, number>();
     for (const c of all) perHead.set(c.head_sha, (perHead.get(c.head_sha) ?? 0) + 1);
-    expect(all.filter((c) => (perHead.get(c.head_sha) ?? 0) > 1).map((c) => `${c.head_sha.slice(0, 6)} ${c.external_id} ${c.conclusion} ${c.id}`)).toEqual([]);
+    expect(
+      all
+        .filter((c) => (perHead.get(c.head_sha) ?? 0) > 1)
+        .map((c) => `${c.head_sha.slice(0, 6)} ${c.external_id} ${c.conclusion} ${c.id}`),
+    ).toEqual([]);
     expect(new Set(all.map((c) => c.external_id)).size).toBe(all.length);
     expect(sim.rejections).toEqual([]);
 
@@ -202,7 +251,10 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
       const executions = await listExecutions(runtime.db, `${OWNER}/${REPO}`);
       expect(executions).toHaveLength(PULLS);
       for (const x of executions) {
-        expect({ pr: x.pullRequest, state: x.state, headSha: x.headSha }).toEqual({ pr: x.pullRequest, ...expected.get(x.pullRequest!) });
+        expect({ pr: x.pullRequest, state: x.state, headSha: x.headSha }).toEqual({
+          pr: x.pullRequest,
+          ...expected.get(x.pullRequest!),
+        });
         const final = all.filter((c) => c.head_sha === x.headSha);
         expect(final.map((c) => c.conclusion)).toEqual([x.state === 'approved' ? 'success' : 'failure']);
       }
@@ -211,7 +263,9 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
       expect(await unqueuedDeliveries(runtime.db)).toBe(0);
       const { rows } = await runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries');
       expect(rows[0]?.n).toBe(steps.length);
-      const retried = await runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM pgboss.job WHERE retry_count > 0');
+      const retried = await runtime.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pgboss.job WHERE retry_count > 0',
+      );
       const updates = sim.requests.filter((r: any) => r.method === 'PATCH' && r.path.includes('/check-runs/')).length;
       console.info(
         `crash test: ${KILLS} kills, ${restarts + 1} starts, ${Math.round((Date.now() - startedAt) / 1000)} s; ${steps.length} deliveries, ` +
@@ -223,7 +277,11 @@ describe(`crash safety (${KILLS} SIGKILLs, seed ${SEED})`, () => {
     }
 
     // and the audit chain holds, checked by the command an operator runs
-    const verify = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/aaoe.ts', 'audit', 'verify'], { cwd: root, env: { ...process.env, AAOE_DATA_DIR: dataDir, DATABASE_URL: '' } });
+    const verify = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/aaoe.ts', 'audit', 'verify'],
+      { cwd: root, env: { ...process.env, AAOE_DATA_DIR: dataDir, DATABASE_URL: '' } },
+    );
     expect(verify.stdout).toMatch(/ok|verified/i);
   }, 1_800_000);
 });

@@ -13,28 +13,56 @@ import { proposalBody } from '../support/proposal-body.js';
 
 export const AGENT = 'my-agent[bot]';
 
-export type FleetDelivery = { id: string; payload: Record<string, any>; owner: string; headSha: string; acked: boolean };
+export type FleetDelivery = {
+  id: string;
+  payload: Record<string, any>;
+  owner: string;
+  headSha: string;
+  acked: boolean;
+};
 
-export function addFleet(sim: GitHubSimulator, options: { installations: number; pulls: number; prefix: string }): FleetDelivery[] {
+export function addFleet(
+  sim: GitHubSimulator,
+  options: { installations: number; pulls: number; prefix: string },
+): FleetDelivery[] {
   const deliveries: FleetDelivery[] = [];
   for (let i = 0; i < options.installations; i++) {
     const owner = `${options.prefix}-${i}`;
     sim.addInstallation({ id: installationId(options.prefix, i), account: owner });
     sim.addRepo({ owner, name: 'service', defaultBranch: 'main', installationId: installationId(options.prefix, i) });
-    sim.setFile({ owner, repo: 'service', branch: 'main', path: '.github/aaoe.yml', content: `agents: ['${AGENT}']\n` });
+    sim.setFile({
+      owner,
+      repo: 'service',
+      branch: 'main',
+      path: '.github/aaoe.yml',
+      content: `agents: ['${AGENT}']\n`,
+    });
   }
   for (let n = 1; n <= options.pulls; n++) {
     const i = n % options.installations;
     const owner = `${options.prefix}-${i}`;
     const headSha = `${options.prefix.length.toString(16)}${n.toString(16).padStart(8, '0')}`.padEnd(40, 'e');
     const pr = sim.addPullRequest({
-      owner, repo: 'service', number: n, user: { login: AGENT, type: 'Bot' }, headRef: `agent/${n}`, headSha, body: proposalBody(),
-      files: [{ filename: `docs/${n}.md`, status: 'added', additions: 1, deletions: 0, patch: '@@ -0,0 +1 @@\n+x' }] as never,
+      owner,
+      repo: 'service',
+      number: n,
+      user: { login: AGENT, type: 'Bot' },
+      headRef: `agent/${n}`,
+      headSha,
+      body: proposalBody(),
+      files: [
+        { filename: `docs/${n}.md`, status: 'added', additions: 1, deletions: 0, patch: '@@ -0,0 +1 @@\n+x' },
+      ] as never,
     });
     const payload = examplePayload('pull_request', 'opened');
     payload.number = n;
     payload.pull_request = { ...payload.pull_request, ...pr };
-    payload.repository = { ...payload.repository, name: 'service', full_name: `${owner}/service`, owner: { ...payload.repository.owner, login: owner } };
+    payload.repository = {
+      ...payload.repository,
+      name: 'service',
+      full_name: `${owner}/service`,
+      owner: { ...payload.repository.owner, login: owner },
+    };
     payload.installation = { id: installationId(options.prefix, i) };
     deliveries.push({ id: randomUUID(), payload, owner, headSha, acked: false });
   }
@@ -61,7 +89,9 @@ export async function flood(apps: AppProcess[], deliveries: FleetDelivery[]): Pr
 export function checksOf(sim: GitHubSimulator, deliveries: FleetDelivery[]): Map<FleetDelivery, any[]> {
   const runs = new Map<string, any[]>();
   const owners = new Set(deliveries.map((d) => d.owner));
-  for (const owner of owners) for (const run of sim.checkRuns({ owner, repo: 'service' }) as any[]) runs.set(run.head_sha, [...(runs.get(run.head_sha) ?? []), run]);
+  for (const owner of owners)
+    for (const run of sim.checkRuns({ owner, repo: 'service' }) as any[])
+      runs.set(run.head_sha, [...(runs.get(run.head_sha) ?? []), run]);
   return new Map(deliveries.map((d) => [d, runs.get(d.headSha) ?? []]));
 }
 
@@ -71,13 +101,21 @@ export type CheckTally = { acked: number; done: number; missing: string[]; doubl
 export function tallyChecks(sim: GitHubSimulator, deliveries: FleetDelivery[]): CheckTally {
   const acked = deliveries.filter((d) => d.acked);
   const checks = checksOf(sim, deliveries);
-  const doubled = deliveries.filter((d) => (checks.get(d)?.length ?? 0) > 1).map((d) => `${d.owner}@${d.headSha.slice(0, 10)}`);
-  const missing = acked.filter((d) => !checks.get(d)?.some((c) => c.status === 'completed')).map((d) => `${d.owner}@${d.headSha.slice(0, 10)}`);
+  const doubled = deliveries
+    .filter((d) => (checks.get(d)?.length ?? 0) > 1)
+    .map((d) => `${d.owner}@${d.headSha.slice(0, 10)}`);
+  const missing = acked
+    .filter((d) => !checks.get(d)?.some((c) => c.status === 'completed'))
+    .map((d) => `${d.owner}@${d.headSha.slice(0, 10)}`);
   return { acked: acked.length, done: acked.length - missing.length, missing, doubled };
 }
 
 /** Waits until every acknowledged delivery has its completed check, or `timeoutMs`; returns the last tally. */
-export async function waitForChecks(sim: GitHubSimulator, deliveries: FleetDelivery[], timeoutMs: number): Promise<CheckTally & { ms: number }> {
+export async function waitForChecks(
+  sim: GitHubSimulator,
+  deliveries: FleetDelivery[],
+  timeoutMs: number,
+): Promise<CheckTally & { ms: number }> {
   const start = Date.now();
   for (;;) {
     const tally = tallyChecks(sim, deliveries);
@@ -91,7 +129,13 @@ export function killAfterCheckWrites(sim: GitHubSimulator, app: AppProcess, afte
   let writes = 0;
   return new Promise((resolve) => {
     const stop = sim.onAnswered((r) => {
-      if (r.method === 'POST' && r.path.endsWith('/check-runs') && r.status === 201 && ++writes === after && app.alive) {
+      if (
+        r.method === 'POST' &&
+        r.path.endsWith('/check-runs') &&
+        r.status === 201 &&
+        ++writes === after &&
+        app.alive
+      ) {
         app.child.kill('SIGKILL');
         stop();
         resolve(Date.now());
@@ -111,7 +155,10 @@ export async function createTestDatabase(prefix: string): Promise<{ url: string;
   await admin((c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(PG_SERVER!);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined) };
+  return {
+    url: url.toString(),
+    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
 }
 
 async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -125,7 +172,11 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 }
 
 /** Rows of pg-boss's job table by state, for AAOE's queues (`active` must be empty after a clean exit). */
-export async function jobStates(query: (sql: string) => Promise<{ rows: Array<{ state: string; n: number }> }>): Promise<Record<string, number>> {
-  const { rows } = await query(`SELECT state::text AS state, count(*)::int AS n FROM pgboss.job WHERE name LIKE 'aaoe.%' GROUP BY 1`);
+export async function jobStates(
+  query: (sql: string) => Promise<{ rows: Array<{ state: string; n: number }> }>,
+): Promise<Record<string, number>> {
+  const { rows } = await query(
+    `SELECT state::text AS state, count(*)::int AS n FROM pgboss.job WHERE name LIKE 'aaoe.%' GROUP BY 1`,
+  );
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }

@@ -6,7 +6,15 @@ import { openDatabase, type DatabaseOptions } from '../../src/store/database.js'
 import { GitHubSimulator } from '../simulator/github-simulator.js';
 import { INSTALLATION_ID, examplePayload, startHarness } from '../support/app-harness.js';
 import { AppProcess, type AppProcessOptions } from '../support/app-process.js';
-import { PG_SERVER, addFleet, createTestDatabase, flood, jobStates, waitForChecks, type FleetDelivery } from './fleet.js';
+import {
+  PG_SERVER,
+  addFleet,
+  createTestDatabase,
+  flood,
+  jobStates,
+  waitForChecks,
+  type FleetDelivery,
+} from './fleet.js';
 
 /**
  * SIGTERM during a flood (a rolling deploy), with the default settings. GitHub stops answering just before the
@@ -93,7 +101,10 @@ async function restartAndCheck(store: Omit<AppProcessOptions, 'sim'>, deliveries
   const again = await start(store);
   const tally = await waitForChecks(sim, deliveries, 40_000);
   console.info(`shutdown: ${tally.acked} acknowledged, all checked ${Date.now() - restartAt} ms after the restart`);
-  expect({ missing: tally.missing, doubled: tally.doubled }, again.output.slice(-3000)).toEqual({ missing: [], doubled: [] });
+  expect({ missing: tally.missing, doubled: tally.doubled }, again.output.slice(-3000)).toEqual({
+    missing: [],
+    doubled: [],
+  });
   return tally;
 }
 
@@ -102,10 +113,15 @@ describe('SIGTERM during a flood', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'aaoe-shutdown-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const { deliveries, exited, exitMs, statuses, output } = await floodAndTerminate({ dataDir }, 'sde');
-    console.info(`shutdown (embedded): exit ${exited.code ?? exited.signal} ${exitMs} ms after SIGTERM; during the drain: ${statuses.join(' ')}`);
+    console.info(
+      `shutdown (embedded): exit ${exited.code ?? exited.signal} ${exitMs} ms after SIGTERM; during the drain: ${statuses.join(' ')}`,
+    );
     expect({ code: exited.code, signal: exited.signal }, output.slice(-3000)).toEqual({ code: 0, signal: null });
     expect(exitMs).toBeLessThan(15_000);
-    expect(statuses.every((s) => s === 200 || s === 503 || s === undefined), statuses.join(' ')).toBe(true);
+    expect(
+      statuses.every((s) => s === 200 || s === 503 || s === undefined),
+      statuses.join(' '),
+    ).toBe(true);
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0); // the store kept recording while jobs drained
     const states = await statesOf({ dataDir });
     expect(states.active ?? 0).toBe(0);
@@ -113,19 +129,31 @@ describe('SIGTERM during a flood', () => {
     await restartAndCheck({ dataDir }, deliveries);
   }, 120_000);
 
-  it.skipIf(!PG_SERVER)('PostgreSQL: exits 0 within 15 s, no job left active, nothing acknowledged lost', async () => {
-    const database = await createTestDatabase('aaoe_shutdown');
-    cleanups.push(database.drop);
-    const { deliveries, exited, exitMs, statuses, output } = await floodAndTerminate({ databaseUrl: database.url }, 'sdp');
-    console.info(`shutdown (PostgreSQL): exit ${exited.code ?? exited.signal} ${exitMs} ms after SIGTERM; during the drain: ${statuses.join(' ')}`);
-    expect({ code: exited.code, signal: exited.signal }, output.slice(-3000)).toEqual({ code: 0, signal: null });
-    expect(exitMs).toBeLessThan(15_000);
-    expect(statuses.every((s) => s === 200 || s === 503 || s === undefined), statuses.join(' ')).toBe(true);
-    const states = await statesOf({ url: database.url });
-    expect(states.active ?? 0).toBe(0);
-    expect(states.retry ?? 0).toBeGreaterThan(0);
-    await restartAndCheck({ databaseUrl: database.url }, deliveries);
-  }, 120_000);
+  it.skipIf(!PG_SERVER)(
+    'PostgreSQL: exits 0 within 15 s, no job left active, nothing acknowledged lost',
+    async () => {
+      const database = await createTestDatabase('aaoe_shutdown');
+      cleanups.push(database.drop);
+      const { deliveries, exited, exitMs, statuses, output } = await floodAndTerminate(
+        { databaseUrl: database.url },
+        'sdp',
+      );
+      console.info(
+        `shutdown (PostgreSQL): exit ${exited.code ?? exited.signal} ${exitMs} ms after SIGTERM; during the drain: ${statuses.join(' ')}`,
+      );
+      expect({ code: exited.code, signal: exited.signal }, output.slice(-3000)).toEqual({ code: 0, signal: null });
+      expect(exitMs).toBeLessThan(15_000);
+      expect(
+        statuses.every((s) => s === 200 || s === 503 || s === undefined),
+        statuses.join(' '),
+      ).toBe(true);
+      const states = await statesOf({ url: database.url });
+      expect(states.active ?? 0).toBe(0);
+      expect(states.retry ?? 0).toBeGreaterThan(0);
+      await restartAndCheck({ databaseUrl: database.url }, deliveries);
+    },
+    120_000,
+  );
 });
 
 describe('a delivery after the intake stopped', () => {

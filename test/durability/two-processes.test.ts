@@ -66,51 +66,90 @@ describe.skipIf(!SERVER)('two app processes on one PostgreSQL', () => {
       const owner = `org-${i}`;
       sim.addInstallation({ id: 9000 + i, account: owner });
       sim.addRepo({ owner, name: 'service', defaultBranch: 'main', installationId: 9000 + i });
-      sim.setFile({ owner, repo: 'service', branch: 'main', path: '.github/aaoe.yml', content: `agents: ['${AGENT}']\n` });
+      sim.setFile({
+        owner,
+        repo: 'service',
+        branch: 'main',
+        path: '.github/aaoe.yml',
+        content: `agents: ['${AGENT}']\n`,
+      });
     }
     for (let n = 1; n <= PULLS; n++) {
       const i = n % INSTALLATIONS;
       const owner = `org-${i}`;
       const headSha = n.toString(16).padStart(40, 'd');
       const pr = sim.addPullRequest({
-        owner, repo: 'service', number: n, user: { login: AGENT, type: 'Bot' }, headRef: `agent/${n}`, headSha, body: proposalBody(),
-        files: [{ filename: `docs/${n}.md`, status: 'added', additions: 1, deletions: 0, patch: '@@ -0,0 +1 @@\n+x' }] as never,
+        owner,
+        repo: 'service',
+        number: n,
+        user: { login: AGENT, type: 'Bot' },
+        headRef: `agent/${n}`,
+        headSha,
+        body: proposalBody(),
+        files: [
+          { filename: `docs/${n}.md`, status: 'added', additions: 1, deletions: 0, patch: '@@ -0,0 +1 @@\n+x' },
+        ] as never,
       });
       const payload = examplePayload('pull_request', 'opened');
       payload.number = n;
       payload.pull_request = { ...payload.pull_request, ...pr };
-      payload.repository = { ...payload.repository, name: 'service', full_name: `${owner}/service`, owner: { ...payload.repository.owner, login: owner } };
+      payload.repository = {
+        ...payload.repository,
+        name: 'service',
+        full_name: `${owner}/service`,
+        owner: { ...payload.repository.owner, login: owner },
+      };
       payload.installation = { id: 9000 + i };
       deliveries.push({ id: randomUUID(), payload, owner, headSha });
     }
 
     const started = Date.now();
-    const statuses = await Promise.all(deliveries.map((d, k) => apps[k % 2]!.deliver({ event: 'pull_request', payload: d.payload, id: d.id })));
+    const statuses = await Promise.all(
+      deliveries.map((d, k) => apps[k % 2]!.deliver({ event: 'pull_request', payload: d.payload, id: d.id })),
+    );
     const ackedIn = Date.now() - started;
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     // the same 100 deliveries again, each to the process that did not take it the first time
-    const again = await Promise.all(deliveries.slice(0, 100).map((d, k) => apps[(k + 1) % 2]!.deliver({ event: 'pull_request', payload: d.payload, id: d.id })));
+    const again = await Promise.all(
+      deliveries
+        .slice(0, 100)
+        .map((d, k) => apps[(k + 1) % 2]!.deliver({ event: 'pull_request', payload: d.payload, id: d.id })),
+    );
     expect(again.filter((s) => s !== 200)).toEqual([]);
 
-    const checks = () => deliveries.flatMap((d) => sim.checkRuns({ owner: d.owner, repo: 'service' }).filter((r: any) => r.head_sha === d.headSha));
+    const checks = () =>
+      deliveries.flatMap((d) =>
+        sim.checkRuns({ owner: d.owner, repo: 'service' }).filter((r: any) => r.head_sha === d.headSha),
+      );
     const deadline = Date.now() + 600_000;
     while (checks().filter((c: any) => c.status === 'completed').length < PULLS) {
-      if (Date.now() > deadline) throw new Error(`only ${checks().length} checks after 10 minutes:\n${apps.map((a) => a.output.slice(-2000)).join('\n')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `only ${checks().length} checks after 10 minutes:\n${apps.map((a) => a.output.slice(-2000)).join('\n')}`,
+        );
       await new Promise((r) => setTimeout(r, 500));
     }
     let runtime: Runtime | undefined;
     try {
       runtime = await openRuntime({ database: { url }, queue: { supervise: false } });
       await runtime.idle(120_000);
-      console.info(`two processes: ${PULLS} deliveries acknowledged in ${ackedIn} ms, all judged in ${Date.now() - started} ms`);
+      console.info(
+        `two processes: ${PULLS} deliveries acknowledged in ${ackedIn} ms, all judged in ${Date.now() - started} ms`,
+      );
 
       const all = checks();
       expect(all).toHaveLength(PULLS);
       expect(all.every((c: any) => c.conclusion === 'success')).toBe(true);
-      expect(sim.requests.filter((r: any) => r.method === 'POST' && r.path.endsWith('/check-runs'))).toHaveLength(PULLS);
+      expect(sim.requests.filter((r: any) => r.method === 'POST' && r.path.endsWith('/check-runs'))).toHaveLength(
+        PULLS,
+      );
       expect(sim.rejections).toEqual([]);
 
-      const executions = (await Promise.all(Array.from({ length: INSTALLATIONS }, (_, i) => listExecutions(runtime!.db, `org-${i}/service`)))).flat();
+      const executions = (
+        await Promise.all(
+          Array.from({ length: INSTALLATIONS }, (_, i) => listExecutions(runtime!.db, `org-${i}/service`)),
+        )
+      ).flat();
       expect(executions).toHaveLength(PULLS);
       expect(executions.every((x) => x.state === 'approved')).toBe(true);
 

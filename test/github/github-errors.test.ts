@@ -9,7 +9,11 @@ class RequestError extends Error {
   override readonly name = 'HttpError';
   readonly request: unknown;
   readonly response?: unknown;
-  constructor(message: string, readonly status: number, options: { request: unknown; response?: unknown }) {
+  constructor(
+    message: string,
+    readonly status: number,
+    options: { request: unknown; response?: unknown },
+  ) {
     super(message);
     this.request = options.request;
     if (options.response) this.response = options.response;
@@ -17,22 +21,44 @@ class RequestError extends Error {
 }
 
 /** An answer as Octokit reports it: a RequestError with the request and the response (status, headers, body). */
-function answer(status: number, message: string, headers: Record<string, string> = {}, method = 'POST', url = 'https://api.github.com/repos/o/r/git/refs'): RequestError {
+function answer(
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+  method = 'POST',
+  url = 'https://api.github.com/repos/o/r/git/refs',
+): RequestError {
   return new RequestError(message, status, {
     request: { method: method as 'POST', url, headers: {} },
     response: { status, url, headers, data: { message } },
   });
 }
 
-const WORKFLOW_REFUSAL = 'refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission';
+const WORKFLOW_REFUSAL =
+  'refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission';
 
 describe('classifyGitHubError', () => {
   it.each([
     ['400 bad request', answer(400, 'Problems parsing JSON'), 'permanent'],
     ['401 (a token being renewed)', answer(401, 'Bad credentials'), 'transient'],
-    ['403 without rate-limit headers (a missing permission)', answer(403, 'Resource not accessible by integration'), 'permanent'],
-    ['403 with the quota spent', answer(403, 'API rate limit exceeded', { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 60) }), 'transient'],
-    ['403 secondary rate limit', answer(403, 'You have exceeded a secondary rate limit', { 'retry-after': '30' }), 'transient'],
+    [
+      '403 without rate-limit headers (a missing permission)',
+      answer(403, 'Resource not accessible by integration'),
+      'permanent',
+    ],
+    [
+      '403 with the quota spent',
+      answer(403, 'API rate limit exceeded', {
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(NOW / 1000 + 60),
+      }),
+      'transient',
+    ],
+    [
+      '403 secondary rate limit',
+      answer(403, 'You have exceeded a secondary rate limit', { 'retry-after': '30' }),
+      'transient',
+    ],
     ['404', answer(404, 'Not Found'), 'permanent'],
     ['409 (a concurrent change)', answer(409, 'Head branch was modified'), 'transient'],
     ['410', answer(410, 'Issues are disabled for this repo'), 'permanent'],
@@ -48,9 +74,18 @@ describe('classifyGitHubError', () => {
   });
 
   it('network errors, timeouts, an open circuit and errors that are not GitHub answers are transient', () => {
-    const network = new RequestError('connect ECONNREFUSED 127.0.0.1:1', 500, { request: { method: 'GET', url: 'http://x/y', headers: {} } });
+    const network = new RequestError('connect ECONNREFUSED 127.0.0.1:1', 500, {
+      request: { method: 'GET', url: 'http://x/y', headers: {} },
+    });
     const abort = Object.assign(new Error('This operation was aborted'), { name: 'AbortError', status: 500 });
-    for (const error of [network, abort, new GitHubDeadline('GET /repos/o/r', 25_000), new GitHubCircuitOpen('42', NOW + 5000), new Error('the store is gone'), 'a string']) {
+    for (const error of [
+      network,
+      abort,
+      new GitHubDeadline('GET /repos/o/r', 25_000),
+      new GitHubCircuitOpen('42', NOW + 5000),
+      new Error('the store is gone'),
+      'a string',
+    ]) {
       expect(classifyGitHubError(error, NOW).kind).toBe('transient');
     }
   });
@@ -64,7 +99,10 @@ describe('classifyGitHubError', () => {
   });
 
   it('keeps the query string and host out of the reason, and a long message short', () => {
-    const failure = classifyGitHubError(answer(404, 'x'.repeat(5000), {}, 'GET', 'https://api.github.com/repos/o/r/contents/a?ref=secret-branch'), NOW);
+    const failure = classifyGitHubError(
+      answer(404, 'x'.repeat(5000), {}, 'GET', 'https://api.github.com/repos/o/r/contents/a?ref=secret-branch'),
+      NOW,
+    );
     expect(failure.reason).toContain('GET /repos/o/r/contents/a');
     expect(failure.reason).not.toContain('secret-branch');
     expect(failure.reason).not.toContain('api.github.com');
@@ -72,9 +110,17 @@ describe('classifyGitHubError', () => {
   });
 
   it('gives the wait GitHub asked for: retry-after, or until the quota resets', () => {
-    expect(classifyGitHubError(answer(429, 'slow down', { 'retry-after': '7' }), NOW)).toMatchObject({ kind: 'transient', retryAfterMs: 7000 });
+    expect(classifyGitHubError(answer(429, 'slow down', { 'retry-after': '7' }), NOW)).toMatchObject({
+      kind: 'transient',
+      retryAfterMs: 7000,
+    });
     const reset = String(NOW / 1000 + 90);
-    expect(classifyGitHubError(answer(403, 'API rate limit exceeded', { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }), NOW)).toMatchObject({ retryAfterMs: 90_000 });
+    expect(
+      classifyGitHubError(
+        answer(403, 'API rate limit exceeded', { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }),
+        NOW,
+      ),
+    ).toMatchObject({ retryAfterMs: 90_000 });
     expect(classifyGitHubError(answer(502, 'Bad Gateway'), NOW)).not.toHaveProperty('retryAfterMs');
   });
 
@@ -100,7 +146,9 @@ describe('isOutage', () => {
     expect(isOutage(answer(502, 'Bad Gateway'))).toBe(true);
     expect(isOutage(answer(429, 'slow down'))).toBe(true);
     expect(isOutage(answer(403, 'API rate limit exceeded', { 'x-ratelimit-remaining': '0' }))).toBe(true);
-    expect(isOutage(new RequestError('socket hang up', 500, { request: { method: 'GET', url: 'http://x/y', headers: {} } }))).toBe(true);
+    expect(
+      isOutage(new RequestError('socket hang up', 500, { request: { method: 'GET', url: 'http://x/y', headers: {} } })),
+    ).toBe(true);
     expect(isOutage(new GitHubDeadline('GET /x', 1000))).toBe(true);
     expect(isOutage(new GitHubCircuitOpen('42', NOW))).toBe(true);
     expect(isOutage(answer(422, WORKFLOW_REFUSAL))).toBe(false);

@@ -5,7 +5,14 @@
  * is counted (`seen`), so a test can say how many requests an outage cost.
  */
 
-export type Fault = { method: string; path: RegExp; status: number; message: string; headers?: Record<string, string>; times: number };
+export type Fault = {
+  method: string;
+  path: RegExp;
+  status: number;
+  message: string;
+  headers?: Record<string, string>;
+  times: number;
+};
 
 export class GitHubFaults {
   private faults: Fault[] = [];
@@ -24,7 +31,8 @@ export class GitHubFaults {
 
   /** How many attempts matched `method` and `path`. */
   count(method: string, path: RegExp): number {
-    return this.seen.filter((s) => s.request.startsWith(`${method} `) && path.test(s.request.slice(method.length + 1))).length;
+    return this.seen.filter((s) => s.request.startsWith(`${method} `) && path.test(s.request.slice(method.length + 1)))
+      .length;
   }
 
   readonly fetch: typeof globalThis.fetch = async (input, init) => {
@@ -35,8 +43,15 @@ export class GitHubFaults {
     if (fault) {
       fault.times -= 1;
       this.seen.push({ request: `${method} ${path}`, status: fault.status, at: Date.now() });
-      const body = JSON.stringify({ message: fault.message, documentation_url: 'https://docs.github.com/rest', status: String(fault.status) });
-      return new Response(body, { status: fault.status, headers: { 'content-type': 'application/json; charset=utf-8', ...fault.headers } });
+      const body = JSON.stringify({
+        message: fault.message,
+        documentation_url: 'https://docs.github.com/rest',
+        status: String(fault.status),
+      });
+      return new Response(body, {
+        status: fault.status,
+        headers: { 'content-type': 'application/json; charset=utf-8', ...fault.headers },
+      });
     }
     try {
       const response = await globalThis.fetch(input, init);

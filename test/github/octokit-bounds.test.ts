@@ -17,7 +17,9 @@ beforeAll(async () => {
     const next = answers.shift() ?? { status: 200 };
     setTimeout(() => {
       if (res.destroyed) return;
-      res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers }).end(JSON.stringify(next.status < 300 ? { ok: true } : { message: 'Server Error' }));
+      res
+        .writeHead(next.status, { 'content-type': 'application/json', ...next.headers })
+        .end(JSON.stringify(next.status < 300 ? { ok: true } : { message: 'Server Error' }));
     }, next.delayMs ?? 0);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -33,11 +35,16 @@ beforeEach(() => {
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 function client(bounds: Record<string, unknown>, circuits = new GitHubCircuits({ ...GITHUB_BOUNDS, ...bounds })) {
   // an installation's client (Probot's factory gives `auth.installationId`: the circuit's key)
-  return new AaoeOctokit({ auth: { token: 'test-token', installationId: bounds.installation ?? 42 }, baseUrl: url, log: quiet, aaoeBounds: { ...bounds, circuits } } as never) as any;
+  return new AaoeOctokit({
+    auth: { token: 'test-token', installationId: bounds.installation ?? 42 },
+    baseUrl: url,
+    log: quiet,
+    aaoeBounds: { ...bounds, circuits },
+  } as never) as any;
 }
 
 describe('bounded GitHub requests (AaoeOctokit)', () => {
-  it('retries a GET twice (after 1 s and 4 s), then gives GitHub\'s answer', async () => {
+  it("retries a GET twice (after 1 s and 4 s), then gives GitHub's answer", async () => {
     answers = [{ status: 502 }, { status: 502 }, { status: 502 }, { status: 502 }];
     const started = Date.now();
     await expect(client({ circuitThreshold: 10 }).request('GET /repos/o/r')).rejects.toMatchObject({ status: 502 });
@@ -47,14 +54,21 @@ describe('bounded GitHub requests (AaoeOctokit)', () => {
 
   it('never retries a POST inside the request (the job retries it, and its writes are keyed)', async () => {
     answers = [{ status: 502 }, { status: 201 }];
-    await expect(client({}).request('POST /repos/o/r/check-runs', { name: 'x', head_sha: 'a' })).rejects.toMatchObject({ status: 502 });
+    await expect(client({}).request('POST /repos/o/r/check-runs', { name: 'x', head_sha: 'a' })).rejects.toMatchObject({
+      status: 502,
+    });
     expect(seen.map((s) => s.method)).toEqual(['POST']);
   });
 
   it('gives up on an attempt that does not answer, and on the request at its deadline; nothing is sent after it', async () => {
     answers = Array.from({ length: 5 }, () => ({ status: 200, delayMs: 3_000 }));
     const started = Date.now();
-    await expect(client({ attemptTimeoutMs: 300, requestDeadlineMs: 1_000, circuitThreshold: 10 }).request('GET /repos/o/r')).rejects.toMatchObject({ name: 'TimeoutError', message: expect.stringMatching(/did not answer GET \/repos\/o\/r within 1 s/) });
+    await expect(
+      client({ attemptTimeoutMs: 300, requestDeadlineMs: 1_000, circuitThreshold: 10 }).request('GET /repos/o/r'),
+    ).rejects.toMatchObject({
+      name: 'TimeoutError',
+      message: expect.stringMatching(/did not answer GET \/repos\/o\/r within 1 s/),
+    });
     const gaveUp = Date.now() - started;
     expect(gaveUp).toBeGreaterThanOrEqual(950);
     expect(gaveUp).toBeLessThan(1_500);
@@ -64,18 +78,23 @@ describe('bounded GitHub requests (AaoeOctokit)', () => {
     expect(seen).toHaveLength(sent); // the retry the plugin had scheduled was never sent
   }, 15_000);
 
-  it('opens the installation\'s circuit after 3 failed attempts: its next calls fail at once without a request, then it closes on an answer', async () => {
+  it("opens the installation's circuit after 3 failed attempts: its next calls fail at once without a request, then it closes on an answer", async () => {
     const circuits = new GitHubCircuits({ ...GITHUB_BOUNDS, circuitBaseMs: 400 });
     const octokit = client({}, circuits);
     answers = [{ status: 503 }, { status: 503 }, { status: 503 }];
     await expect(octokit.request('GET /repos/o/r')).rejects.toMatchObject({ status: 503 });
     expect(seen).toHaveLength(3);
     const started = Date.now();
-    await expect(octokit.request('GET /repos/o/r/pulls')).rejects.toMatchObject({ circuitOpen: true, message: expect.stringMatching(/held back until/) });
+    await expect(octokit.request('GET /repos/o/r/pulls')).rejects.toMatchObject({
+      circuitOpen: true,
+      message: expect.stringMatching(/held back until/),
+    });
     expect(Date.now() - started).toBeLessThan(50);
     expect(seen).toHaveLength(3);
     // another installation is not held back
-    await expect(client({ installation: 7 }, circuits).request('GET /repos/o/r')).resolves.toMatchObject({ status: 200 });
+    await expect(client({ installation: 7 }, circuits).request('GET /repos/o/r')).resolves.toMatchObject({
+      status: 200,
+    });
     await new Promise((resolve) => setTimeout(resolve, 450));
     answers = [{ status: 200 }];
     await expect(octokit.request('GET /repos/o/r/pulls')).resolves.toMatchObject({ status: 200 });

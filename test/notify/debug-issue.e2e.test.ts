@@ -28,8 +28,21 @@ beforeAll(async () => {
   sim.addInstallation({ id: INSTALLATION_ID, account: OWNER });
   sim.addRepo({ owner: OWNER, name: REPO, installationId: INSTALLATION_ID });
   sim.addIssue({ owner: OWNER, repo: REPO, number: 5, title: 'Cache the product list', user: 'octocat' });
-  sim.addPullRequest({ owner: OWNER, repo: REPO, number: 12, user: { login: 'aaoe[bot]', type: 'Bot' }, headSha: 'b'.repeat(40), files: [] });
-  octokit = new ProbotOctokit({ auth: { token: sim.createInstallationToken(INSTALLATION_ID) }, baseUrl: `${sim.url}/api/v3`, log: silent, retry: { enabled: false }, throttle: { enabled: false } });
+  sim.addPullRequest({
+    owner: OWNER,
+    repo: REPO,
+    number: 12,
+    user: { login: 'aaoe[bot]', type: 'Bot' },
+    headSha: 'b'.repeat(40),
+    files: [],
+  });
+  octokit = new ProbotOctokit({
+    auth: { token: sim.createInstallationToken(INSTALLATION_ID) },
+    baseUrl: `${sim.url}/api/v3`,
+    log: silent,
+    retry: { enabled: false },
+    throttle: { enabled: false },
+  });
   github = new GitHubAdapter(octokit as never, { owner: OWNER, repo: REPO });
   db = await openDatabase({ memory: true });
   await migrate(db, MIGRATIONS);
@@ -51,13 +64,31 @@ const ports: () => NotifyPorts = () => ({
 /** The job of the `open_debug_issue` effect that a rollback emits. */
 function jobOf(executionId: string): Job<EffectJob> {
   const key = `${executionId}:7:3:open_debug_issue`;
-  return { id: `job-${executionId}`, key, attempt: 0, data: { executionId, traceId: 'trace-1', effect: { type: 'open_debug_issue', key } } };
+  return {
+    id: `job-${executionId}`,
+    key,
+    attempt: 0,
+    data: { executionId, traceId: 'trace-1', effect: { type: 'open_debug_issue', key } },
+  };
 }
 
 /** The open issues of the repository AAOE labelled as debug issues, as GitHub lists them. */
-async function debugIssues(): Promise<Array<{ number: number; title: string; body: string; labels: string[]; author: string }>> {
-  const { data } = await octokit.rest.issues.listForRepo({ owner: OWNER, repo: REPO, state: 'open', labels: DEBUG_LABEL });
-  return data.map((i) => ({ number: i.number, title: i.title, body: i.body ?? '', labels: i.labels.map((l) => (typeof l === 'string' ? l : l.name ?? '')), author: i.user?.login ?? '' }));
+async function debugIssues(): Promise<
+  Array<{ number: number; title: string; body: string; labels: string[]; author: string }>
+> {
+  const { data } = await octokit.rest.issues.listForRepo({
+    owner: OWNER,
+    repo: REPO,
+    state: 'open',
+    labels: DEBUG_LABEL,
+  });
+  return data.map((i) => ({
+    number: i.number,
+    title: i.title,
+    body: i.body ?? '',
+    labels: i.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
+    author: i.user?.login ?? '',
+  }));
 }
 
 describe('openDebugIssue on the GitHub simulator', () => {
@@ -65,13 +96,18 @@ describe('openDebugIssue on the GitHub simulator', () => {
     const execution = rolledBackExecution({ id: 'exec-heal' });
     const job = jobOf(execution.id);
     const policy: NotifyPolicy = {
-      notifications: NotificationsPolicy.parse([{ to: 'github', on: ['debug_issue'], where: ['pull_request'], mention: ['@acme/sre'] }]),
+      notifications: NotificationsPolicy.parse([
+        { to: 'github', on: ['debug_issue'], where: ['pull_request'], mention: ['@acme/sre'] },
+      ]),
       selfHeal: 'propose-fix',
       trigger: { label: 'aaoe' },
     };
 
     // the first run dies after GitHub opened the issue, before its outcome commits
-    const dying: NotifyPorts = { ...ports(), runtime: { db: { ...db, transaction: () => Promise.reject(new Error('the process died')) } } };
+    const dying: NotifyPorts = {
+      ...ports(),
+      runtime: { db: { ...db, transaction: () => Promise.reject(new Error('the process died')) } },
+    };
     await expect(openDebugIssue(dying, job, execution, github, policy)).rejects.toThrow('the process died');
     expect(await isDone(db, job.key)).toBe(false);
     const [opened] = (await debugIssues()).filter((i) => i.body.includes(debugIssueMarker(execution.id)));
@@ -79,7 +115,10 @@ describe('openDebugIssue on the GitHub simulator', () => {
 
     // the job runs again: it finds that issue by its marker instead of opening another
     const second = await openDebugIssue(ports(), job, execution, github, policy);
-    expect(second).toEqual({ issue: { number: opened!.number, url: expect.stringMatching(new RegExp(`/acme/shop/issues/${opened!.number}$`)) }, created: false });
+    expect(second).toEqual({
+      issue: { number: opened!.number, url: expect.stringMatching(new RegExp(`/acme/shop/issues/${opened!.number}$`)) },
+      created: false,
+    });
     expect(await isDone(db, job.key)).toBe(true);
 
     const third = await openDebugIssue(ports(), job, execution, github, policy);
@@ -110,13 +149,18 @@ describe('openDebugIssue on the GitHub simulator', () => {
 
     expect(sim.rejections).toEqual([]);
     // one issue was created
-    expect(sim.requests.filter((r) => r.method === 'POST' && r.path === `/repos/${OWNER}/${REPO}/issues`)).toHaveLength(1);
+    expect(sim.requests.filter((r) => r.method === 'POST' && r.path === `/repos/${OWNER}/${REPO}/issues`)).toHaveLength(
+      1,
+    );
     expect(sim.unimplemented).toEqual([]);
   });
 
   it('with selfHeal off, labels it aaoe-debug only; another execution gets its own issue', async () => {
     const execution = rolledBackExecution({ id: 'exec-plain' });
-    const result = await openDebugIssue(ports(), jobOf(execution.id), execution, github, { notifications: [], trigger: { label: 'aaoe' } });
+    const result = await openDebugIssue(ports(), jobOf(execution.id), execution, github, {
+      notifications: [],
+      trigger: { label: 'aaoe' },
+    });
     expect(result.created).toBe(true);
     const issues = await debugIssues();
     const mine = issues.find((i) => i.number === result.issue!.number)!;

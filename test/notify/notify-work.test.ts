@@ -1,6 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { notify, openDebugIssue, type NotifyGitHub, type NotifyPolicy, type NotifyPorts } from '../../src/app/notify-work.js';
+import {
+  notify,
+  openDebugIssue,
+  type NotifyGitHub,
+  type NotifyPolicy,
+  type NotifyPorts,
+} from '../../src/app/notify-work.js';
 import { NotificationsPolicy, type NotifyDestinations, type NotifyEvent } from '../../src/notify/config.js';
 import { deliveryIdFor } from '../../src/notify/message.js';
 import { showExecution } from '../../src/store/audit-log.js';
@@ -38,7 +44,15 @@ function jobFor(about: NotifyEvent): { job: Job<EffectJob>; execution: Execution
   seq += 1;
   const execution = rolledBackExecution({ id: `exec-${seq}` });
   const key = `${execution.id}:7:2:notify`;
-  return { execution, job: { id: `job-${seq}`, key, attempt: 0, data: { executionId: execution.id, traceId: 'trace-1', effect: { type: 'notify', about, key } } } };
+  return {
+    execution,
+    job: {
+      id: `job-${seq}`,
+      key,
+      attempt: 0,
+      data: { executionId: execution.id, traceId: 'trace-1', effect: { type: 'notify', about, key } },
+    },
+  };
 }
 
 function ports(destinations: NotifyDestinations['destinations'], over: Partial<NotifyPorts> = {}): NotifyPorts {
@@ -68,7 +82,10 @@ function fakeGitHub(): NotifyGitHub & { comments: Map<string, string> } {
   };
 }
 
-const policy = (routes: unknown): NotifyPolicy => ({ notifications: NotificationsPolicy.parse(routes), trigger: { label: 'aaoe' } });
+const policy = (routes: unknown): NotifyPolicy => ({
+  notifications: NotificationsPolicy.parse(routes),
+  trigger: { label: 'aaoe' },
+});
 
 describe('notify (the effect handler)', () => {
   it('sends a rollback to Slack, a signed webhook and the pull request, and records each delivery', async () => {
@@ -82,15 +99,38 @@ describe('notify (the effect handler)', () => {
       { to: 'github', on: ['rollback'], mention: ['@acme/sre'], where: ['pull_request'] },
       { to: 'ops-slack', on: ['completed'] },
     ]);
-    const result = await notify(ports({ 'ops-slack': { type: 'slack', url: slack.url }, pager: { type: 'webhook', url: hook.url, secret: SECRET } }), job, execution, 'rollback', routes, github);
+    const result = await notify(
+      ports({
+        'ops-slack': { type: 'slack', url: slack.url },
+        pager: { type: 'webhook', url: hook.url, secret: SECRET },
+      }),
+      job,
+      execution,
+      'rollback',
+      routes,
+      github,
+    );
 
-    expect(result).toEqual({ event: 'rollback', delivered: ['ops-slack', 'pager', 'github:pull_request#12'], failed: [] });
+    expect(result).toEqual({
+      event: 'rollback',
+      delivered: ['ops-slack', 'pager', 'github:pull_request#12'],
+      failed: [],
+    });
     expect(slack.requests).toHaveLength(1);
     expect(JSON.parse(slack.requests[0]!.body).text).toContain('Roll back: 1 interval failed');
     const payload = JSON.parse(hook.requests[0]!.body);
-    expect(payload).toMatchObject({ version: 1, event: 'rollback', repository: 'acme/shop', execution: { id: execution.id }, pullRequest: { number: 12 }, runUrl: 'https://github.com/acme/shop/actions/runs/991' });
+    expect(payload).toMatchObject({
+      version: 1,
+      event: 'rollback',
+      repository: 'acme/shop',
+      execution: { id: execution.id },
+      pullRequest: { number: 12 },
+      runUrl: 'https://github.com/acme/shop/actions/runs/991',
+    });
     expect(payload.reason).toMatch(/^Roll back: 1 interval failed \(limit 0, 3 intervals judged of 5\): /);
-    expect(hook.requests[0]!.headers['x-aaoe-signature-256']).toBe(`sha256=${createHmac('sha256', SECRET).update(hook.requests[0]!.body).digest('hex')}`);
+    expect(hook.requests[0]!.headers['x-aaoe-signature-256']).toBe(
+      `sha256=${createHmac('sha256', SECRET).update(hook.requests[0]!.body).digest('hex')}`,
+    );
     const [comment] = [...github.comments.entries()];
     expect(comment![0]).toBe(`12 <!-- aaoe:notify ${job.key} -->`);
     expect(comment![1]).toContain('@acme/sre **AAOE: deployment rolled back**');
@@ -105,17 +145,33 @@ describe('notify (the effect handler)', () => {
     expect(rows.every((r) => r.deliveredAt === '2026-03-01T10:04:00.000Z')).toBe(true);
     expect(await isDone(db, job.key)).toBe(true);
     const audit = (await showExecution(db, execution.id)).entries;
-    expect(audit.map((e) => [e.action, e.reason])).toEqual([['notified', 'rollback: delivered to ops-slack, pager, github:pull_request#12']]);
+    expect(audit.map((e) => [e.action, e.reason])).toEqual([
+      ['notified', 'rollback: delivered to ops-slack, pager, github:pull_request#12'],
+    ]);
   });
 
   it('a webhook that answers 500 twice then 200 is delivered and recorded with 3 attempts', async () => {
     const hook = await receiver([500, 500, 200]);
     const { job, execution } = jobFor('rollback');
-    const result = await notify(ports({ pager: { type: 'webhook', url: hook.url, secret: SECRET } }), job, execution, 'rollback', policy([{ to: 'pager', on: ['rollback'] }]), fakeGitHub());
+    const result = await notify(
+      ports({ pager: { type: 'webhook', url: hook.url, secret: SECRET } }),
+      job,
+      execution,
+      'rollback',
+      policy([{ to: 'pager', on: ['rollback'] }]),
+      fakeGitHub(),
+    );
     expect(result.delivered).toEqual(['pager']);
     expect(hook.requests).toHaveLength(3);
     const [row] = await getNotificationDeliveries(db, job.key);
-    expect(row).toMatchObject({ destination: 'pager', status: 'delivered', attempts: 3, lastStatus: 200, lastError: null, deliveryId: deliveryIdFor(job.key, 'pager') });
+    expect(row).toMatchObject({
+      destination: 'pager',
+      status: 'delivered',
+      attempts: 3,
+      lastStatus: 200,
+      lastError: null,
+      deliveryId: deliveryIdFor(job.key, 'pager'),
+    });
   });
 
   it('a destination that always fails, and one the operator never defined, are recorded failed; notify returns and the job is done', async () => {
@@ -126,16 +182,28 @@ describe('notify (the effect handler)', () => {
     const result = await notify(
       ports({ down: { type: 'webhook', url: down.url, secret: SECRET }, fine: { type: 'slack', url: fine.url } }),
       job,
-      { ...execution, state: 'failed', work: { ...execution.work!, failure: 'the model router had no model left within the cost cap' } },
+      {
+        ...execution,
+        state: 'failed',
+        work: { ...execution.work!, failure: 'the model router had no model left within the cost cap' },
+      },
       'failed',
-      policy([{ to: 'down', on: ['failed'] }, { to: 'typo-slack', on: ['failed'] }, { to: 'fine', on: ['failed'] }]),
+      policy([
+        { to: 'down', on: ['failed'] },
+        { to: 'typo-slack', on: ['failed'] },
+        { to: 'fine', on: ['failed'] },
+      ]),
       fakeGitHub(),
     );
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(result.delivered).toEqual(['fine']);
     expect(result.failed).toEqual([
       { destination: 'down', error: 'HTTP 500 after 3 attempts' },
-      { destination: 'typo-slack', error: 'no destination "typo-slack": the operator\'s AAOE_NOTIFY_DESTINATIONS does not define it (defined: down, fine)' },
+      {
+        destination: 'typo-slack',
+        error:
+          'no destination "typo-slack": the operator\'s AAOE_NOTIFY_DESTINATIONS does not define it (defined: down, fine)',
+      },
     ]);
     expect(JSON.parse(fine.requests[0]!.body).text).toContain('no model left within the cost cap');
     const rows = await getNotificationDeliveries(db, job.key);
@@ -147,8 +215,13 @@ describe('notify (the effect handler)', () => {
     expect(rows.find((r) => r.destination === 'typo-slack')!.lastError).toMatch(/does not define it/);
     expect(await isDone(db, job.key)).toBe(true);
     const [entry] = (await showExecution(db, execution.id)).entries;
-    expect(entry).toMatchObject({ action: 'notification_failed', data: { event: 'failed', delivered: ['fine'], failed: ['down', 'typo-slack'] } });
-    expect(entry!.reason).toContain('failed: down (HTTP 500 after 3 attempts); typo-slack (no destination "typo-slack"');
+    expect(entry).toMatchObject({
+      action: 'notification_failed',
+      data: { event: 'failed', delivered: ['fine'], failed: ['down', 'typo-slack'] },
+    });
+    expect(entry!.reason).toContain(
+      'failed: down (HTTP 500 after 3 attempts); typo-slack (no destination "typo-slack"',
+    );
   });
 
   it('a job that runs again sends nothing again: not when it is done, and after a crash before it was marked done only to destinations that lack it', async () => {
@@ -156,10 +229,20 @@ describe('notify (the effect handler)', () => {
     const flaky = await receiver([500, 500, 500, 200]);
     const github = fakeGitHub();
     const { job, execution } = jobFor('rollback');
-    const p = ports({ 'ops-slack': { type: 'slack', url: slack.url }, flaky: { type: 'webhook', url: flaky.url, secret: SECRET } });
-    const routes = policy([{ to: 'ops-slack', on: ['rollback'] }, { to: 'flaky', on: ['rollback'] }, { to: 'github', on: ['rollback'] }]);
+    const p = ports({
+      'ops-slack': { type: 'slack', url: slack.url },
+      flaky: { type: 'webhook', url: flaky.url, secret: SECRET },
+    });
+    const routes = policy([
+      { to: 'ops-slack', on: ['rollback'] },
+      { to: 'flaky', on: ['rollback'] },
+      { to: 'github', on: ['rollback'] },
+    ]);
     // the process dies after sending, before the job is marked done
-    const dying: NotifyPorts = { ...p, runtime: { db: { ...db, transaction: () => Promise.reject(new Error('the process died')) } } };
+    const dying: NotifyPorts = {
+      ...p,
+      runtime: { db: { ...db, transaction: () => Promise.reject(new Error('the process died')) } },
+    };
     await expect(notify(dying, job, execution, 'rollback', routes, github)).rejects.toThrow('the process died');
     expect(await isDone(db, job.key)).toBe(false);
     expect(slack.requests).toHaveLength(1);
@@ -189,28 +272,63 @@ describe('notify (the effect handler)', () => {
     const slack = await receiver([200]);
     const p = ports({ s: { type: 'slack', url: slack.url } });
     const a = jobFor('completed');
-    expect(await notify(p, a.job, a.execution, 'completed', policy([{ to: 's', on: ['rollback'] }]), fakeGitHub())).toEqual({ event: 'completed', delivered: [], failed: [] });
+    expect(
+      await notify(p, a.job, a.execution, 'completed', policy([{ to: 's', on: ['rollback'] }]), fakeGitHub()),
+    ).toEqual({ event: 'completed', delivered: [], failed: [] });
     const c = jobFor('rollback');
-    expect((await notify(p, c.job, c.execution, 'rollback', undefined, fakeGitHub())).skipped).toMatch(/policy does not validate/);
+    expect((await notify(p, c.job, c.execution, 'rollback', undefined, fakeGitHub())).skipped).toMatch(
+      /policy does not validate/,
+    );
     expect(slack.requests).toHaveLength(0);
     for (const x of [a, c]) expect(await isDone(db, x.job.key)).toBe(true);
     // nothing to send is nothing to say; one that could not be tried is said in the audit log
     expect((await showExecution(db, a.execution.id)).entries.map((e) => e.action)).toEqual([]);
-    expect((await showExecution(db, c.execution.id)).entries.map((e) => [e.action, e.reason])).toEqual([['notification_skipped', 'rollback: not sent: the repository policy does not validate: its routes are unknown']]);
+    expect((await showExecution(db, c.execution.id)).entries.map((e) => [e.action, e.reason])).toEqual([
+      ['notification_skipped', 'rollback: not sent: the repository policy does not validate: its routes are unknown'],
+    ]);
   });
 
   it('reads the report the app stored for the execution when no other source is given', async () => {
     const hook = await receiver([200]);
     const { job, execution } = jobFor('completed');
-    await saveDeployReport(db, execution.id, rollbackReport({ executionId: execution.id, verdict: 'promote', outcome: 'success', title: 'Promote: 5 of 5 intervals passed', reason: 'no interval failed' }) as never, new Date());
+    await saveDeployReport(
+      db,
+      execution.id,
+      rollbackReport({
+        executionId: execution.id,
+        verdict: 'promote',
+        outcome: 'success',
+        title: 'Promote: 5 of 5 intervals passed',
+        reason: 'no interval failed',
+      }) as never,
+      new Date(),
+    );
     const { latestDeployReport: _, ...stored } = ports({ pager: { type: 'webhook', url: hook.url, secret: SECRET } });
-    await notify(stored, job, { ...execution, state: 'completed' }, 'completed', policy([{ to: 'pager', on: ['completed'] }]), fakeGitHub());
-    expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({ event: 'completed', reason: 'Promote: 5 of 5 intervals passed: no interval failed', execution: { state: 'completed' } });
+    await notify(
+      stored,
+      job,
+      { ...execution, state: 'completed' },
+      'completed',
+      policy([{ to: 'pager', on: ['completed'] }]),
+      fakeGitHub(),
+    );
+    expect(JSON.parse(hook.requests[0]!.body)).toMatchObject({
+      event: 'completed',
+      reason: 'Promote: 5 of 5 intervals passed: no interval failed',
+      execution: { state: 'completed' },
+    });
   });
 
   it('a GitHub route without the place it names is a recorded failure, not silence', async () => {
     const { job, execution } = jobFor('failed');
-    const result = await notify(ports({}), job, { ...execution, issue: null, work: null }, 'failed', policy([{ to: 'github', on: ['failed'], where: ['issue'] }]), fakeGitHub());
+    const result = await notify(
+      ports({}),
+      job,
+      { ...execution, issue: null, work: null },
+      'failed',
+      policy([{ to: 'github', on: ['failed'], where: ['issue'] }]),
+      fakeGitHub(),
+    );
     expect(result.failed).toEqual([{ destination: 'github:issue', error: 'the execution has no issue to comment on' }]);
   });
 });
@@ -227,7 +345,11 @@ describe('openDebugIssue when GitHub refuses', () => {
   it('records an answer retrying cannot change (issues disabled) and marks the job done', async () => {
     const { job, execution } = jobFor('rollback');
     const result = await openDebugIssue(ports({}), job, execution, refusing(410), policy([]));
-    expect(result).toEqual({ issue: null, created: false, reason: 'GitHub refused the debug issue (410): Issues are disabled for this repo' });
+    expect(result).toEqual({
+      issue: null,
+      created: false,
+      reason: 'GitHub refused the debug issue (410): Issues are disabled for this repo',
+    });
     expect(await isDone(db, job.key)).toBe(true);
     expect((await showExecution(db, execution.id)).entries.map((e) => e.action)).toEqual(['debug_issue_failed']);
   });

@@ -1,7 +1,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deliveryIdFor, type Notification } from '../../src/notify/message.js';
-import { backoffMs, sendGitHubComment, sendSlack, sendWebhook, sendWithRetries, type SendTiming } from '../../src/notify/senders.js';
+import {
+  backoffMs,
+  sendGitHubComment,
+  sendSlack,
+  sendWebhook,
+  sendWithRetries,
+  type SendTiming,
+} from '../../src/notify/senders.js';
 import { startReceiver, type Receiver } from './support.js';
 
 const SECRET = 'receiver-shared-secret-0123456789';
@@ -74,15 +81,23 @@ describe('the Slack sender (@slack/webhook)', () => {
 describe('the webhook sender', () => {
   it('POSTs the version 1 payload with its event, a stable delivery id and a signature that verifies', async () => {
     const hook = await receiver([200]);
-    expect(await sendWebhook(hook.url, SECRET, 'pager', notification, TIMING)).toEqual({ ok: true, attempts: 1, status: 200 });
+    expect(await sendWebhook(hook.url, SECRET, 'pager', notification, TIMING)).toEqual({
+      ok: true,
+      attempts: 1,
+      status: 200,
+    });
     const [request] = hook.requests;
     expect(request!.method).toBe('POST');
     expect(request!.headers['content-type']).toBe('application/json');
     expect(request!.headers['x-aaoe-event']).toBe('rollback');
     expect(request!.headers['x-aaoe-delivery']).toBe(deliveryIdFor(notification.key, 'pager'));
-    expect(request!.headers['x-aaoe-delivery']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(request!.headers['x-aaoe-delivery']).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(verifies(request!.body, request!.headers['x-aaoe-signature-256'] as string, SECRET)).toBe(true);
-    expect(verifies(request!.body, request!.headers['x-aaoe-signature-256'] as string, 'another-secret-entirely')).toBe(false);
+    expect(verifies(request!.body, request!.headers['x-aaoe-signature-256'] as string, 'another-secret-entirely')).toBe(
+      false,
+    );
     expect(JSON.parse(request!.body)).toEqual({
       version: 1,
       event: 'rollback',
@@ -99,7 +114,11 @@ describe('the webhook sender', () => {
 
   it('answers 500 twice then 200: delivered on the third attempt, every attempt with the same delivery id', async () => {
     const hook = await receiver([500, 500, 200]);
-    expect(await sendWebhook(hook.url, SECRET, 'pager', notification, TIMING)).toEqual({ ok: true, attempts: 3, status: 200 });
+    expect(await sendWebhook(hook.url, SECRET, 'pager', notification, TIMING)).toEqual({
+      ok: true,
+      attempts: 3,
+      status: 200,
+    });
     expect(new Set(hook.requests.map((r) => r.headers['x-aaoe-delivery'])).size).toBe(1);
     expect(new Set(hook.requests.map((r) => r.body)).size).toBe(1);
   });
@@ -120,7 +139,11 @@ describe('the webhook sender', () => {
   it('gives up on an attempt that takes longer than the timeout, and on a closed port', async () => {
     const slow = await receiver([200], { delayMs: 1_000 });
     const started = Date.now();
-    const outcome = await sendWebhook(slow.url, SECRET, 'pager', notification, { ...TIMING, attempts: 2, timeoutMs: 100 });
+    const outcome = await sendWebhook(slow.url, SECRET, 'pager', notification, {
+      ...TIMING,
+      attempts: 2,
+      timeoutMs: 100,
+    });
     expect(outcome).toEqual({ ok: false, attempts: 2, status: null, error: 'no answer within 100 ms' });
     expect(Date.now() - started).toBeLessThan(900);
     const gone = await receiver([200]);
@@ -135,10 +158,20 @@ describe('retries', () => {
   it('waits with exponential backoff, capped, between attempts', async () => {
     const waits: number[] = [];
     let calls = 0;
-    const outcome = await sendWithRetries({ attempts: 5, initialDelayMs: 100, maxDelayMs: 300, timeoutMs: 1000, sleep: async (ms) => void waits.push(ms), random: () => 1 }, async () => {
-      calls += 1;
-      return { ok: false, status: 502, error: 'HTTP 502' };
-    });
+    const outcome = await sendWithRetries(
+      {
+        attempts: 5,
+        initialDelayMs: 100,
+        maxDelayMs: 300,
+        timeoutMs: 1000,
+        sleep: async (ms) => void waits.push(ms),
+        random: () => 1,
+      },
+      async () => {
+        calls += 1;
+        return { ok: false, status: 502, error: 'HTTP 502' };
+      },
+    );
     expect(outcome).toEqual({ ok: false, attempts: 5, status: 502, error: 'HTTP 502' });
     expect(calls).toBe(5);
     expect(waits).toEqual([100, 200, 300, 300]);
@@ -147,17 +180,29 @@ describe('retries', () => {
 
   it('a GitHub comment is upserted by its marker, and a 422 is not retried', async () => {
     const calls: Array<{ issue: number; marker: string; body: string }> = [];
-    const ok = await sendGitHubComment(async (issue, marker, body) => void calls.push({ issue, marker, body }), 12, notification, ['@acme/sre'], TIMING);
+    const ok = await sendGitHubComment(
+      async (issue, marker, body) => void calls.push({ issue, marker, body }),
+      12,
+      notification,
+      ['@acme/sre'],
+      TIMING,
+    );
     expect(ok).toEqual({ ok: true, attempts: 1, status: null });
     expect(calls[0]!.marker).toBe('<!-- aaoe:notify exec-1:7:2:notify -->');
     expect(calls[0]!.body.startsWith(`${calls[0]!.marker}\n@acme/sre **AAOE: deployment rolled back**`)).toBe(true);
     // the reason is data: no mention
     expect(calls[0]!.body).toContain('@\u200dhere');
     let tries = 0;
-    const refused = await sendGitHubComment(async () => {
-      tries += 1;
-      throw Object.assign(new Error('Validation Failed'), { status: 422 });
-    }, 12, notification, [], TIMING);
+    const refused = await sendGitHubComment(
+      async () => {
+        tries += 1;
+        throw Object.assign(new Error('Validation Failed'), { status: 422 });
+      },
+      12,
+      notification,
+      [],
+      TIMING,
+    );
     expect(refused).toEqual({ ok: false, attempts: 1, status: 422, error: 'GitHub answered 422: Validation Failed' });
     expect(tries).toBe(1);
   });

@@ -20,7 +20,12 @@ export async function startReceiver(statuses: number[] = [200], options: { delay
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       const status = statuses[Math.min(requests.length - 1, statuses.length - 1)]!;
       const answer = () => res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no');
       if (options.delayMs) setTimeout(answer, options.delayMs);
@@ -49,7 +54,12 @@ const START = new Date('2026-03-01T10:00:00Z');
  */
 export function rollbackReport(over: Partial<Report> = {}): Report {
   const plan = planFromPolicy(POLICY, { startedAt: START, intervalSeconds: 60 });
-  const verdict = analyzeCanary({ plan, metrics: metricsFromPolicy(POLICY), samples: [interval(0), interval(1), interval(2, { errors: 3 })], now: new Date(START.getTime() + 3 * 60_000) });
+  const verdict = analyzeCanary({
+    plan,
+    metrics: metricsFromPolicy(POLICY),
+    samples: [interval(0), interval(1), interval(2, { errors: 3 })],
+    now: new Date(START.getTime() + 3 * 60_000),
+  });
   if (verdict.kind !== 'rollback') throw new Error(`the fixture expects a rollback, got ${verdict.kind}`);
   return {
     version: 1,
@@ -68,7 +78,12 @@ export function rollbackReport(over: Partial<Report> = {}): Report {
       { name: 'deploy', exitCode: 0, durationMs: 4200 },
       { name: 'rollback', exitCode: 0, durationMs: 1800 },
     ],
-    run: { repository: 'acme/shop', runId: '991', runAttempt: '1', url: 'https://github.com/acme/shop/actions/runs/991' },
+    run: {
+      repository: 'acme/shop',
+      runId: '991',
+      runAttempt: '1',
+      url: 'https://github.com/acme/shop/actions/runs/991',
+    },
     at: '2026-03-01T10:03:00.000Z',
     ...over,
   };
@@ -86,11 +101,26 @@ export function rolledBackExecution(over: Partial<ExecutionRecord> = {}): Execut
     installationId: 4242,
     pullRequest: 12,
     traceId: 'trace-1',
-    subject: { author: { login: 'aaoe[bot]', type: 'Bot' }, isAgent: true, htmlUrl: 'https://github.com/acme/shop/pull/12', governedBecause: 'opened by AAOE for issue #5' },
+    subject: {
+      author: { login: 'aaoe[bot]', type: 'Bot' },
+      isAgent: true,
+      htmlUrl: 'https://github.com/acme/shop/pull/12',
+      governedBecause: 'opened by AAOE for issue #5',
+    },
     issue: 5,
     work: {
-      issue: { number: 5, title: 'Cache the product list', htmlUrl: 'https://github.com/acme/shop/issues/5', labelledBy: 'octocat' },
-      proposal: { ...EXTERNAL_PROPOSAL, summary: 'Cache the product list for 60 s.', classification: 'feature', risk: { level: 'medium', rationale: 'Touches the hot path.' } },
+      issue: {
+        number: 5,
+        title: 'Cache the product list',
+        htmlUrl: 'https://github.com/acme/shop/issues/5',
+        labelledBy: 'octocat',
+      },
+      proposal: {
+        ...EXTERNAL_PROPOSAL,
+        summary: 'Cache the product list for 60 s.',
+        classification: 'feature',
+        risk: { level: 'medium', rationale: 'Touches the hot path.' },
+      },
     },
     ...over,
   };

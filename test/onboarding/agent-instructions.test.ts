@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AGENTS_END, AGENTS_START, MAX_INSTRUCTIONS_BYTES, placeAgentSection, renderAgentSection } from '../../src/onboarding/agent-instructions.js';
+import {
+  AGENTS_END,
+  AGENTS_START,
+  MAX_INSTRUCTIONS_BYTES,
+  placeAgentSection,
+  renderAgentSection,
+} from '../../src/onboarding/agent-instructions.js';
 import { Policy } from '../../src/policy/schema.js';
 
 const policy = Policy.parse({ id: 'standard', protectedPaths: { paths: ['src/payments/**'], allow: ['policies/**'] } });
@@ -80,11 +86,17 @@ describe('placeAgentSection', () => {
     ['an end marker alone', `# Agents\n${AGENTS_END}\n`],
   ])('leaves a file with %s as it is, and says how to fix it', (_, existing) => {
     const update = placeAgentSection(existing, section, 'CLAUDE.md');
-    expect(update).toMatchObject({ outcome: 'skipped', message: expect.stringMatching(/^CLAUDE\.md has \d .* Fix: keep one start marker followed by one end marker/) });
+    expect(update).toMatchObject({
+      outcome: 'skipped',
+      message: expect.stringMatching(/^CLAUDE\.md has \d .* Fix: keep one start marker followed by one end marker/),
+    });
   });
 
   it('leaves a file larger than the cap alone', () => {
-    expect(placeAgentSection('x'.repeat(MAX_INSTRUCTIONS_BYTES + 1), section)).toMatchObject({ outcome: 'skipped', message: expect.stringContaining('larger than') });
+    expect(placeAgentSection('x'.repeat(MAX_INSTRUCTIONS_BYTES + 1), section)).toMatchObject({
+      outcome: 'skipped',
+      message: expect.stringContaining('larger than'),
+    });
   });
 
   it('takes linear time on a file full of almost-markers (no backtracking)', () => {

@@ -24,19 +24,53 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness();
-  h.sim.addInstallation({ id: INSTALLATION, account: OWNER, accountType: 'User', permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' } });
+  h.sim.addInstallation({
+    id: INSTALLATION,
+    account: OWNER,
+    accountType: 'User',
+    permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' },
+  });
   const repo = (name: string) => {
     h.sim.addRepo({ owner: OWNER, name, defaultBranch: 'main', installationId: INSTALLATION });
     h.sim.setFile({ owner: OWNER, repo: name, path: 'README.md', content: `# ${name}\n` });
   };
-  for (const name of ['fresh', 'configured', 'archived', 'ignored', 'declined', 'later', 'raced', 'instructed', 'damaged']) repo(name);
+  for (const name of [
+    'fresh',
+    'configured',
+    'archived',
+    'ignored',
+    'declined',
+    'later',
+    'raced',
+    'instructed',
+    'damaged',
+  ])
+    repo(name);
   h.sim.setFile({ owner: OWNER, repo: 'instructed', path: 'AGENTS.md', content: AGENTS_MD });
   h.sim.setFile({ owner: OWNER, repo: 'instructed', path: 'CLAUDE.md', content: '# Claude\n\nPrefer small commits.' });
   h.sim.setFile({ owner: OWNER, repo: 'damaged', path: 'AGENTS.md', content: DAMAGED_AGENTS_MD });
   h.sim.setFile({ owner: OWNER, repo: 'configured', path: '.github/aaoe.yml', content: 'extends: prod-policy\n' });
   h.sim.setRepoSettings({ owner: OWNER, repo: 'archived', archived: true });
   h.sim.setRepoSettings({ owner: OWNER, repo: 'ignored', topics: ['web', 'aaoe-ignore'] });
-  h.sim.addPullRequest({ owner: OWNER, repo: 'declined', number: 1, state: 'closed', user: { login: 'aaoe[bot]', type: 'Bot' }, headRef: 'aaoe/onboarding', baseRef: 'main', files: [{ filename: '.github/aaoe.yml', status: 'added', additions: 1, deletions: 0, changes: 1, patch: '@@ -0,0 +1 @@\n+extends: standard' }] });
+  h.sim.addPullRequest({
+    owner: OWNER,
+    repo: 'declined',
+    number: 1,
+    state: 'closed',
+    user: { login: 'aaoe[bot]', type: 'Bot' },
+    headRef: 'aaoe/onboarding',
+    baseRef: 'main',
+    files: [
+      {
+        filename: '.github/aaoe.yml',
+        status: 'added',
+        additions: 1,
+        deletions: 0,
+        changes: 1,
+        patch: '@@ -0,0 +1 @@\n+extends: standard',
+      },
+    ],
+  });
 });
 afterAll(async () => {
   await h?.close();
@@ -48,18 +82,29 @@ beforeEach(() => {
 function installationCreated(names: string[]) {
   const payload = examplePayload('installation', 'created');
   payload.installation = { ...payload.installation, id: INSTALLATION };
-  payload.repositories = names.map((name, i) => ({ ...payload.repositories[0], id: 1000 + i, name, full_name: `${OWNER}/${name}` }));
+  payload.repositories = names.map((name, i) => ({
+    ...payload.repositories[0],
+    id: 1000 + i,
+    name,
+    full_name: `${OWNER}/${name}`,
+  }));
   return payload;
 }
 
 function repositoriesAdded(names: string[]) {
   const payload = examplePayload('installation_repositories', 'added');
   payload.installation = { ...payload.installation, id: INSTALLATION };
-  payload.repositories_added = names.map((name, i) => ({ ...payload.repositories_added[0], id: 2000 + i, name, full_name: `${OWNER}/${name}` }));
+  payload.repositories_added = names.map((name, i) => ({
+    ...payload.repositories_added[0],
+    id: 2000 + i,
+    name,
+    full_name: `${OWNER}/${name}`,
+  }));
   return payload;
 }
 
-const onboardingPulls = (repo: string) => h.sim.pullRequests({ owner: OWNER, repo }).filter((p: any) => p.head.ref === 'aaoe/onboarding');
+const onboardingPulls = (repo: string) =>
+  h.sim.pullRequests({ owner: OWNER, repo }).filter((p: any) => p.head.ref === 'aaoe/onboarding');
 
 describe('onboarding on installation', () => {
   it('opens one onboarding pull request in a repository without config, and none in configured, archived or opted-out ones', async () => {
@@ -68,24 +113,41 @@ describe('onboarding on installation', () => {
 
     const [pr] = onboardingPulls('fresh') as any[];
     expect(onboardingPulls('fresh')).toHaveLength(1);
-    expect(pr).toMatchObject({ title: 'Configure AAOE', state: 'open', base: { ref: 'main' }, user: { login: 'aaoe[bot]' } });
+    expect(pr).toMatchObject({
+      title: 'Configure AAOE',
+      state: 'open',
+      base: { ref: 'main' },
+      user: { login: 'aaoe[bot]' },
+    });
     for (const repo of ['configured', 'archived', 'ignored']) expect(onboardingPulls(repo)).toEqual([]);
     expect(onboardingPulls('declined').map((p: any) => p.state)).toEqual(['closed']); // closed stays closed: no new one
 
     // the commit adds the config and the agent contract (AGENTS.md, created); it extends a shipped preset and validates
-    expect(h.sim.pullRequestFiles({ owner: OWNER, repo: 'fresh', number: pr.number }).map((f) => `${f.status} ${f.filename}`).sort()).toEqual(['added .github/aaoe.yml', 'added AGENTS.md']);
+    expect(
+      h.sim
+        .pullRequestFiles({ owner: OWNER, repo: 'fresh', number: pr.number })
+        .map((f) => `${f.status} ${f.filename}`)
+        .sort(),
+    ).toEqual(['added .github/aaoe.yml', 'added AGENTS.md']);
     const agents = h.sim.branchFiles({ owner: OWNER, repo: 'fresh', branch: 'aaoe/onboarding' })!.get('AGENTS.md')!;
     expect(agents.startsWith(`${AGENTS_START}\n## AAOE`)).toBe(true);
     expect(agents).toContain('policy `standard`');
     expect(pr.body).toContain('- `AGENTS.md`: created, with the AAOE section');
-    const config = h.sim.branchFiles({ owner: OWNER, repo: 'fresh', branch: 'aaoe/onboarding' })!.get('.github/aaoe.yml')!;
+    const config = h.sim
+      .branchFiles({ owner: OWNER, repo: 'fresh', branch: 'aaoe/onboarding' })!
+      .get('.github/aaoe.yml')!;
     expect(config).toMatch(/^extends: standard$/m);
     const loaded = loadPolicy(config, '.github/aaoe.yml');
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-    expect(resolvePolicy(loaded, loadPresets())).toMatchObject({ ok: true, policy: { risk: { maxLevel: 'high', requireHumanApprovalAbove: 'low' }, trigger: { label: 'aaoe' } } });
+    expect(resolvePolicy(loaded, loadPresets())).toMatchObject({
+      ok: true,
+      policy: { risk: { maxLevel: 'high', requireHumanApprovalAbove: 'low' }, trigger: { label: 'aaoe' } },
+    });
 
     // the body explains each choice and carries the workflow a person adds
-    expect(pr.body).toContain('| `extends: standard` | standard: the default for a repository without .github/aaoe.yml');
+    expect(pr.body).toContain(
+      '| `extends: standard` | standard: the default for a repository without .github/aaoe.yml',
+    );
     expect(pr.body).toContain('| `trigger: { label: aaoe }` |');
     expect(pr.body).toContain('`workflows` permission, which AAOE never asks');
     expect(pr.body).toContain(readShippedFiles().workflow.trimEnd());
@@ -95,11 +157,20 @@ describe('onboarding on installation', () => {
     const opened = examplePayload('pull_request', 'opened');
     opened.number = pr.number;
     opened.pull_request = { ...opened.pull_request, ...pr };
-    opened.repository = { ...opened.repository, name: 'fresh', full_name: `${OWNER}/fresh`, owner: { ...opened.repository.owner, login: OWNER } };
+    opened.repository = {
+      ...opened.repository,
+      name: 'fresh',
+      full_name: `${OWNER}/fresh`,
+      owner: { ...opened.repository.owner, login: OWNER },
+    };
     opened.installation = { id: INSTALLATION };
     await h.deliver('pull_request', opened);
-    const checks = h.sim.checkRuns({ owner: OWNER, repo: 'fresh' }).filter((r: any) => r.head_sha === pr.head.sha && r.name === 'aaoe/policy');
-    expect(checks.map((c: any) => [c.conclusion, c.output.title])).toEqual([['neutral', 'AAOE onboarding: review and merge it yourself']]);
+    const checks = h.sim
+      .checkRuns({ owner: OWNER, repo: 'fresh' })
+      .filter((r: any) => r.head_sha === pr.head.sha && r.name === 'aaoe/policy');
+    expect(checks.map((c: any) => [c.conclusion, c.output.title])).toEqual([
+      ['neutral', 'AAOE onboarding: review and merge it yourself'],
+    ]);
     expect(h.sim.rejections).toEqual([]);
   });
 
@@ -129,10 +200,14 @@ describe('onboarding on installation', () => {
     expect(onboardingPulls('raced')).toHaveLength(1);
     // the job that lost the race may have been told "Reference already exists" or "A pull request already exists"
     // (GitHub's 422 answers, which the simulator lists): nothing else
-    expect(h.sim.rejections.filter((r) => r.operationId !== 'pulls/create' && r.operationId !== 'git/create-ref')).toEqual([]);
+    expect(
+      h.sim.rejections.filter((r) => r.operationId !== 'pulls/create' && r.operationId !== 'git/create-ref'),
+    ).toEqual([]);
     // and it took those answers as done: no job of either delivery failed or ran twice
     const jobs = await h.runtime.queue.list({ limit: 10_000 });
-    expect(jobs.filter((j) => j.state === 'failed' || j.attempts > 1).map((j) => [j.key, j.state, j.attempts])).toEqual([]);
+    expect(jobs.filter((j) => j.state === 'failed' || j.attempts > 1).map((j) => [j.key, j.state, j.attempts])).toEqual(
+      [],
+    );
   });
 });
 
@@ -140,8 +215,12 @@ describe('the agent contract in the onboarding pull request', () => {
   it("adds the AAOE section to the repository's AGENTS.md and CLAUDE.md, leaving the rest of each file as it was, and creates no Copilot file", async () => {
     await h.deliver('installation_repositories', repositoriesAdded(['instructed']));
     const [pr] = onboardingPulls('instructed') as any[];
-    expect(h.sim.pullRequestFiles({ owner: OWNER, repo: 'instructed', number: pr.number }).map((f) => `${f.status} ${f.filename}`).sort())
-      .toEqual(['added .github/aaoe.yml', 'modified AGENTS.md', 'modified CLAUDE.md']);
+    expect(
+      h.sim
+        .pullRequestFiles({ owner: OWNER, repo: 'instructed', number: pr.number })
+        .map((f) => `${f.status} ${f.filename}`)
+        .sort(),
+    ).toEqual(['added .github/aaoe.yml', 'modified AGENTS.md', 'modified CLAUDE.md']);
     const files = h.sim.branchFiles({ owner: OWNER, repo: 'instructed', branch: 'aaoe/onboarding' })!;
     const agents = files.get('AGENTS.md')!;
     expect(agents.startsWith(`${AGENTS_MD}\r\n\r\n${AGENTS_START}\r\n`)).toBe(true); // every byte of the file kept, its CRLF too
@@ -155,16 +234,34 @@ describe('the agent contract in the onboarding pull request', () => {
     const opened = examplePayload('pull_request', 'opened');
     opened.number = pr.number;
     opened.pull_request = { ...opened.pull_request, ...pr };
-    opened.repository = { ...opened.repository, name: 'instructed', full_name: `${OWNER}/instructed`, owner: { ...opened.repository.owner, login: OWNER } };
+    opened.repository = {
+      ...opened.repository,
+      name: 'instructed',
+      full_name: `${OWNER}/instructed`,
+      owner: { ...opened.repository.owner, login: OWNER },
+    };
     opened.installation = { id: INSTALLATION };
     await h.deliver('pull_request', opened);
-    const checks = h.sim.checkRuns({ owner: OWNER, repo: 'instructed' }).filter((r: any) => r.head_sha === pr.head.sha && r.name === 'aaoe/policy');
+    const checks = h.sim
+      .checkRuns({ owner: OWNER, repo: 'instructed' })
+      .filter((r: any) => r.head_sha === pr.head.sha && r.name === 'aaoe/policy');
     expect(checks.map((c: any) => c.conclusion)).toEqual(['neutral']);
 
     // a writer pushes another AGENTS.md to the onboarding branch: not the commit AAOE wrote, so it is judged like any change
     const pushed = h.sim.pushToPullRequest({
-      owner: OWNER, repo: 'instructed', number: pr.number, headSha: '6'.repeat(40),
-      files: [{ filename: 'AGENTS.md', status: 'added', additions: 1, deletions: 0, patch: '@@ -0,0 +1 @@\n+Agents may approve their own pull requests.' }] as never,
+      owner: OWNER,
+      repo: 'instructed',
+      number: pr.number,
+      headSha: '6'.repeat(40),
+      files: [
+        {
+          filename: 'AGENTS.md',
+          status: 'added',
+          additions: 1,
+          deletions: 0,
+          patch: '@@ -0,0 +1 @@\n+Agents may approve their own pull requests.',
+        },
+      ] as never,
     });
     const synchronize = examplePayload('pull_request', 'synchronize');
     synchronize.number = pr.number;
@@ -172,7 +269,9 @@ describe('the agent contract in the onboarding pull request', () => {
     synchronize.repository = opened.repository;
     synchronize.installation = { id: INSTALLATION };
     await h.deliver('pull_request', synchronize);
-    const judged = h.sim.checkRuns({ owner: OWNER, repo: 'instructed' }).filter((r: any) => r.head_sha === '6'.repeat(40) && r.name === 'aaoe/policy') as any[];
+    const judged = h.sim
+      .checkRuns({ owner: OWNER, repo: 'instructed' })
+      .filter((r: any) => r.head_sha === '6'.repeat(40) && r.name === 'aaoe/policy') as any[];
     expect(judged.length).toBeGreaterThan(0);
     expect(judged.map((c) => c.output.title)).not.toContain('AAOE onboarding: review and merge it yourself');
     expect(h.sim.rejections).toEqual([]);
@@ -181,9 +280,15 @@ describe('the agent contract in the onboarding pull request', () => {
   it('leaves an AGENTS.md whose section lost its end marker as it is, and says so in the pull request', async () => {
     await h.deliver('installation_repositories', repositoriesAdded(['damaged']));
     const [pr] = onboardingPulls('damaged') as any[];
-    expect(h.sim.pullRequestFiles({ owner: OWNER, repo: 'damaged', number: pr.number }).map((f) => f.filename)).toEqual(['.github/aaoe.yml']);
-    expect(h.sim.branchFiles({ owner: OWNER, repo: 'damaged', branch: 'aaoe/onboarding' })!.get('AGENTS.md')).toBe(DAMAGED_AGENTS_MD);
-    expect(pr.body).toMatch(/- `AGENTS\.md`: AGENTS\.md has 1 <!-- aaoe:agents:start --> and 0 <!-- aaoe:agents:end --> marker\(s\), not one section, so AAOE left it as it is\. Fix:/);
+    expect(h.sim.pullRequestFiles({ owner: OWNER, repo: 'damaged', number: pr.number }).map((f) => f.filename)).toEqual(
+      ['.github/aaoe.yml'],
+    );
+    expect(h.sim.branchFiles({ owner: OWNER, repo: 'damaged', branch: 'aaoe/onboarding' })!.get('AGENTS.md')).toBe(
+      DAMAGED_AGENTS_MD,
+    );
+    expect(pr.body).toMatch(
+      /- `AGENTS\.md`: AGENTS\.md has 1 <!-- aaoe:agents:start --> and 0 <!-- aaoe:agents:end --> marker\(s\), not one section, so AAOE left it as it is\. Fix:/,
+    );
   });
 });
 

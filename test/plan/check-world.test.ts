@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { ProbotOctokit } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkPlanWorld, overlappingPaths, type InFlightExecution, type PlanWorld } from '../../src/plan/check-world.js';
+import {
+  checkPlanWorld,
+  overlappingPaths,
+  type InFlightExecution,
+  type PlanWorld,
+} from '../../src/plan/check-world.js';
 import { githubPlanWorld } from '../../src/plan/github-plan-world.js';
 import { formatPlanError, loadPlan } from '../../src/plan/load-plan.js';
 import { GitHubSimulator } from '../simulator/github-simulator.js';
@@ -13,12 +18,15 @@ function diamond() {
   return loaded;
 }
 
-function fakeWorld(options: { installed?: string[]; teams?: string[]; inFlight?: InFlightExecution[]; unknownTeams?: boolean } = {}): PlanWorld {
+function fakeWorld(
+  options: { installed?: string[]; teams?: string[]; inFlight?: InFlightExecution[]; unknownTeams?: boolean } = {},
+): PlanWorld {
   const installed = new Set(options.installed ?? ['acme/invoicing', 'acme/monolith', 'acme/gateway']);
   const teams = new Set(options.teams ?? ['acme/billing', 'acme/core', 'acme/platform']);
   return {
     installation: async (r) => (installed.has(r) ? 'installed' : 'not_installed'),
-    team: async (t) => (options.unknownTeams ? { unknown: 'no members permission' } : teams.has(t) ? 'exists' : 'missing'),
+    team: async (t) =>
+      options.unknownTeams ? { unknown: 'no members permission' } : teams.has(t) ? 'exists' : 'missing',
     inFlight: async (r) => (options.inFlight ?? []).filter((e) => e.repository === r),
   };
 }
@@ -31,7 +39,12 @@ describe('checkPlanWorld', () => {
 
   it('reports a repository without the app and a missing team once each, at the first step naming them', async () => {
     const { plan, locate } = diamond();
-    const errors = await checkPlanWorld(plan, fakeWorld({ installed: ['acme/invoicing', 'acme/gateway'], teams: ['acme/billing', 'acme/platform'] }), FILE, locate);
+    const errors = await checkPlanWorld(
+      plan,
+      fakeWorld({ installed: ['acme/invoicing', 'acme/gateway'], teams: ['acme/billing', 'acme/platform'] }),
+      FILE,
+      locate,
+    );
     expect(errors.map(formatPlanError)).toEqual([
       'diamond.yml:37:17: the app is not installed on acme/monolith (or the repository does not exist) (at steps[2].repository). Fix: install the AAOE app on acme/monolith, or fix the name',
       'diamond.yml:38:11: team acme/core does not exist (at steps[2].team). Fix: name an existing team as org/team-slug (the slug is in the team page URL)',
@@ -46,12 +59,33 @@ describe('checkPlanWorld', () => {
   });
 
   it.each<[string, InFlightExecution, boolean]>([
-    ['the same environment', { id: 'e1', repository: 'acme/gateway', state: 'deploying', environment: 'production', paths: [] }, true],
-    ['overlapping paths', { id: 'e2', repository: 'acme/invoicing', state: 'proposed', environment: 'staging', paths: ['src/invoices/api.ts'] }, true],
-    ['another environment and other paths', { id: 'e3', repository: 'acme/invoicing', state: 'proposed', environment: 'staging', paths: ['docs/readme.md'] }, false],
+    [
+      'the same environment',
+      { id: 'e1', repository: 'acme/gateway', state: 'deploying', environment: 'production', paths: [] },
+      true,
+    ],
+    [
+      'overlapping paths',
+      {
+        id: 'e2',
+        repository: 'acme/invoicing',
+        state: 'proposed',
+        environment: 'staging',
+        paths: ['src/invoices/api.ts'],
+      },
+      true,
+    ],
+    [
+      'another environment and other paths',
+      { id: 'e3', repository: 'acme/invoicing', state: 'proposed', environment: 'staging', paths: ['docs/readme.md'] },
+      false,
+    ],
   ])('a step conflicts with an execution in flight on %s: %s', async (_, execution, conflicts) => {
     const { plan, locate } = diamond();
-    const staged = { ...plan, steps: plan.steps.map((s) => (s.repository === 'acme/invoicing' ? { ...s, environment: 'production-eu' } : s)) };
+    const staged = {
+      ...plan,
+      steps: plan.steps.map((s) => (s.repository === 'acme/invoicing' ? { ...s, environment: 'production-eu' } : s)),
+    };
     const errors = await checkPlanWorld(staged, fakeWorld({ inFlight: [execution] }), FILE, locate);
     expect(errors.length > 0).toBe(conflicts);
     if (conflicts) expect(errors[0]!.message).toContain(`conflicts with execution ${execution.id} in flight`);
@@ -73,11 +107,22 @@ describe('overlappingPaths', () => {
 describe('githubPlanWorld against the loopback GitHub', () => {
   let sim: GitHubSimulator;
   const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-  const client = (auth: Record<string, unknown>) => new ProbotOctokit({ auth, baseUrl: `${sim.url}/api/v3`, log: silent, retry: { enabled: false }, throttle: { enabled: false } });
+  const client = (auth: Record<string, unknown>) =>
+    new ProbotOctokit({
+      auth,
+      baseUrl: `${sim.url}/api/v3`,
+      log: silent,
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    });
 
   beforeAll(async () => {
     sim = await GitHubSimulator.start();
-    sim.addInstallation({ id: 11, account: 'acme', permissions: { metadata: 'read', members: 'read', issues: 'write' } });
+    sim.addInstallation({
+      id: 11,
+      account: 'acme',
+      permissions: { metadata: 'read', members: 'read', issues: 'write' },
+    });
     sim.addRepo({ owner: 'acme', name: 'invoicing', installationId: 11 });
     sim.addRepo({ owner: 'acme', name: 'gateway', installationId: 11 });
     sim.addRepo({ owner: 'acme', name: 'monolith' }); // exists, app not installed
@@ -95,17 +140,23 @@ describe('githubPlanWorld against the loopback GitHub', () => {
     expect(await world.installation('acme/invoicing')).toBe('installed');
     expect(await world.installation('acme/monolith')).toBe('not_installed');
     expect(await world.installation('acme/nowhere')).toBe('not_installed');
-    expect(await world.team('other/x')).toEqual({ unknown: 'the app is not installed on the organisation other, so its teams cannot be read' });
+    expect(await world.team('other/x')).toEqual({
+      unknown: 'the app is not installed on the organisation other, so its teams cannot be read',
+    });
     // a team that exists, and one that does not, with requests checked against GitHub's OpenAPI description
     sim.addTeamMember({ org: 'acme', team: 'billing', login: 'wendy' });
     expect(await world.team('acme/billing')).toBe('exists');
     expect(await world.team('@acme/nobody')).toBe('missing');
-    expect(sim.requests.filter((r) => r.operationId === 'teams/get-by-name').map((r) => [r.method, r.path, r.status])).toEqual([
+    expect(
+      sim.requests.filter((r) => r.operationId === 'teams/get-by-name').map((r) => [r.method, r.path, r.status]),
+    ).toEqual([
       ['GET', '/orgs/acme/teams/billing', 200],
       ['GET', '/orgs/acme/teams/nobody', 404],
     ]);
     expect(sim.rejections).toEqual([]);
-    expect(sim.requests.filter((r) => r.operationId === 'apps/get-repo-installation').map((r) => [r.path, r.status])).toEqual([
+    expect(
+      sim.requests.filter((r) => r.operationId === 'apps/get-repo-installation').map((r) => [r.path, r.status]),
+    ).toEqual([
       ['/repos/acme/invoicing/installation', 200],
       ['/repos/acme/monolith/installation', 404],
       ['/repos/acme/nowhere/installation', 404],

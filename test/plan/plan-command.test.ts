@@ -21,7 +21,9 @@ describe('aaoe plan validate', () => {
   it('prints each error as file:line:col and exits 1', async () => {
     const { code, stdout } = await cli('plan', 'validate', fixture('cycle.yml'), fixture('bad-key.yml'));
     expect(code).toBe(1);
-    expect(stdout).toContain(`${fixture('cycle.yml')}:13:17: dependency cycle: a -> c -> b -> a (at steps[1].dependsOn[0])`);
+    expect(stdout).toContain(
+      `${fixture('cycle.yml')}:13:17: dependency cycle: a -> c -> b -> a (at steps[1].dependsOn[0])`,
+    );
     expect(stdout).toContain(`${fixture('bad-key.yml')}:10:5: unknown key "depends_on" in steps[0]`);
   });
 
@@ -33,7 +35,15 @@ describe('aaoe plan validate', () => {
 
 describe('aaoe plan simulate', () => {
   it('prints the schedule as a table and a Mermaid gantt chart, and exits 0 when the plan finishes', async () => {
-    const { code, stdout } = await cli('plan', 'simulate', fixture('diamond.yml'), '--start', '2026-11-23T08:00:00Z', '--durations', 'schema=30,client=90');
+    const { code, stdout } = await cli(
+      'plan',
+      'simulate',
+      fixture('diamond.yml'),
+      '--start',
+      '2026-11-23T08:00:00Z',
+      '--durations',
+      'schema=30,client=90',
+    );
     expect(code).toBe(0);
     expect(stdout).toContain('at most 2 steps in parallel (peak 2)');
     expect(stdout).toContain('cutover  acme/gateway    acme/platform  2026-11-23 10:00  2026-11-23 11:00  succeeded');
@@ -42,7 +52,15 @@ describe('aaoe plan simulate', () => {
   });
 
   it('with a failing step, shows the plan paused and the rollback order, and exits 1', async () => {
-    const { code, stdout } = await cli('plan', 'simulate', fixture('diamond.yml'), '--start', '2026-11-23T08:00:00Z', '--fail', 'client');
+    const { code, stdout } = await cli(
+      'plan',
+      'simulate',
+      fixture('diamond.yml'),
+      '--start',
+      '2026-11-23T08:00:00Z',
+      '--fail',
+      'client',
+    );
     expect(code).toBe(1);
     expect(stdout).toContain('paused: step client failed: the plan is paused');
     expect(stdout).toContain('rollback order (last completed first): api, schema');

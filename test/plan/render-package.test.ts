@@ -5,14 +5,20 @@ import { PACKAGE_RISK, RENDER_LIMITS, renderStepPackages, renderTemplate } from 
 import { PACKAGE_TYPES } from '../../src/plan/schema.js';
 
 function diamond() {
-  const loaded = loadPlan(readFileSync(new URL('../fixtures/plans/diamond.yml', import.meta.url), 'utf8'), 'diamond.yml');
+  const loaded = loadPlan(
+    readFileSync(new URL('../fixtures/plans/diamond.yml', import.meta.url), 'utf8'),
+    'diamond.yml',
+  );
   if (!loaded.ok) throw new Error('fixture invalid');
   return loaded.plan;
 }
 
 describe('renderTemplate', () => {
   it('inserts values and the escaped literal, nothing else', () => {
-    expect(renderTemplate('a {{ x }} b {{y}} \\{{ z }}', { x: 'one', y: 2 })).toEqual({ ok: true, text: 'a one b 2 {{ z }}' });
+    expect(renderTemplate('a {{ x }} b {{y}} \\{{ z }}', { x: 'one', y: 2 })).toEqual({
+      ok: true,
+      text: 'a one b 2 {{ z }}',
+    });
   });
 
   it.each([
@@ -20,8 +26,18 @@ describe('renderTemplate', () => {
     ['an expression', 'n: {{ x + 1 }}', { x: 1 }, { line: 1, column: 4, message: '"x + 1" is not a value name' }],
     ['code', 'n: {{ constructor.constructor("return 1")() }}', {}, { line: 1, column: 4 }],
     ['a prototype name', 'n: {{ toString }}', {}, { line: 1, column: 4, message: 'unknown value "toString"' }],
-    ['an unclosed placeholder', 'a\nb {{ x\n}}', { x: 1 }, { line: 2, column: 3, message: 'a `{{` is not closed on its line' }],
-    ['a value with a line break', 'name: {{ x }}', { x: 'a\nadmin: true' }, { line: 1, column: 7, message: 'the value of "x" contains a line break or control character' }],
+    [
+      'an unclosed placeholder',
+      'a\nb {{ x\n}}',
+      { x: 1 },
+      { line: 2, column: 3, message: 'a `{{` is not closed on its line' },
+    ],
+    [
+      'a value with a line break',
+      'name: {{ x }}',
+      { x: 'a\nadmin: true' },
+      { line: 1, column: 7, message: 'the value of "x" contains a line break or control character' },
+    ],
   ])('rejects %s, with its position in the template', (_, text, values, expected) => {
     const result = renderTemplate(text, values);
     expect(result.ok).toBe(false);
@@ -30,7 +46,7 @@ describe('renderTemplate', () => {
 });
 
 describe('renderStepPackages', () => {
-  it('renders a step\'s artefacts with its values and the built-in names', () => {
+  it("renders a step's artefacts with its values and the built-in names", () => {
     const plan = diamond();
     expect(renderStepPackages(plan, plan.steps[0]!)).toEqual({
       ok: true,
@@ -39,11 +55,21 @@ describe('renderStepPackages', () => {
           path: 'db/migrations/001_invoices.sql',
           type: 'migration',
           template: 'invoices-table',
-          content: '-- schema of split-invoicing\nCREATE TABLE invoices (id bigint PRIMARY KEY, amount_cents bigint NOT NULL);\n',
+          content:
+            '-- schema of split-invoicing\nCREATE TABLE invoices (id bigint PRIMARY KEY, amount_cents bigint NOT NULL);\n',
         },
       ],
     });
-    expect(renderStepPackages(plan, plan.steps[2]!)).toMatchObject({ ok: true, packages: [{ path: 'flags/invoicing.json', type: 'feature-flag', content: '{ "key": "use-invoicing-service", "enabled": false, "environment": "production" }\n' }] });
+    expect(renderStepPackages(plan, plan.steps[2]!)).toMatchObject({
+      ok: true,
+      packages: [
+        {
+          path: 'flags/invoicing.json',
+          type: 'feature-flag',
+          content: '{ "key": "use-invoicing-service", "enabled": false, "environment": "production" }\n',
+        },
+      ],
+    });
   });
 });
 
@@ -73,7 +99,10 @@ describe('bounded rendering (issue 19, hole 6)', () => {
   ])('%s: time grows linearly with the template', (_name, build) => {
     const render = (n: number) => renderTemplate(build(n), { x: 'v' }, { maxChars: 1e9 });
     render(64_000);
-    const small = Math.max(fastest(() => render(8_000)), 0.5);
+    const small = Math.max(
+      fastest(() => render(8_000)),
+      0.5,
+    );
     const large = fastest(() => render(64_000));
     // 8 times the template: about 8 times the time (noise allowed for); the old position computation took 64 times
     expect(large / small).toBeLessThan(32);
@@ -91,17 +120,35 @@ describe('bounded rendering (issue 19, hole 6)', () => {
 
   it('refuses output larger than its limit', () => {
     const result = renderTemplate('{{ x }}'.repeat(100), { x: 'y'.repeat(1_000) }, { maxChars: 50_000 });
-    expect(result).toMatchObject({ ok: false, errors: [{ message: expect.stringContaining('the rendered text is 100000 characters') }] });
+    expect(result).toMatchObject({
+      ok: false,
+      errors: [{ message: expect.stringContaining('the rendered text is 100000 characters') }],
+    });
   });
 
   it('refuses a step with too many packages, or too much template text, before rendering', () => {
     const plan = diamond();
     const step = plan.steps[0]!;
     const many = { ...step, packages: Array.from({ length: RENDER_LIMITS.packages + 1 }, () => step.packages[0]!) };
-    expect(renderStepPackages(plan, many)).toMatchObject({ ok: false, errors: [{ message: expect.stringContaining(`has ${RENDER_LIMITS.packages + 1} packages`) }] });
-    const big = { ...plan, templates: { ...plan.templates, 'invoices-table': { ...plan.templates['invoices-table']!, text: 'x'.repeat(RENDER_LIMITS.templateChars / 2 + 1) } } };
+    expect(renderStepPackages(plan, many)).toMatchObject({
+      ok: false,
+      errors: [{ message: expect.stringContaining(`has ${RENDER_LIMITS.packages + 1} packages`) }],
+    });
+    const big = {
+      ...plan,
+      templates: {
+        ...plan.templates,
+        'invoices-table': {
+          ...plan.templates['invoices-table']!,
+          text: 'x'.repeat(RENDER_LIMITS.templateChars / 2 + 1),
+        },
+      },
+    };
     const twice = { ...step, packages: [step.packages[0]!, step.packages[0]!] };
-    expect(renderStepPackages(big, twice)).toMatchObject({ ok: false, errors: [{ message: expect.stringContaining('characters of template text') }] });
+    expect(renderStepPackages(big, twice)).toMatchObject({
+      ok: false,
+      errors: [{ message: expect.stringContaining('characters of template text') }],
+    });
     expect(renderStepPackages(big, step).ok).toBe(true);
   });
 });

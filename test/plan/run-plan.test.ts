@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/plan/load-plan.js';
-import { advancePlan, newPlanRun, renderTrackingIssue, stepOutcome, trackingMarker, type PlanEffect, type PlanEvent, type PlanRun } from '../../src/plan/run-plan.js';
+import {
+  advancePlan,
+  newPlanRun,
+  renderTrackingIssue,
+  stepOutcome,
+  trackingMarker,
+  type PlanEffect,
+  type PlanEvent,
+  type PlanRun,
+} from '../../src/plan/run-plan.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { planWindows } from '../../src/plan/windows.js';
 
@@ -9,13 +18,20 @@ const T0 = new Date('2026-11-23T09:00:00Z'); // Monday, office hours
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
 function diamond(): Plan {
-  const loaded = loadPlan(readFileSync(new URL('../fixtures/plans/diamond.yml', import.meta.url), 'utf8'), 'diamond.yml');
+  const loaded = loadPlan(
+    readFileSync(new URL('../fixtures/plans/diamond.yml', import.meta.url), 'utf8'),
+    'diamond.yml',
+  );
   if (!loaded.ok) throw new Error('fixture invalid');
   return loaded.plan;
 }
 
 /** Applies events in order, collecting the effects; the run's invariants are checked after each. */
-function drive(plan: Plan, events: Array<[minutes: number, PlanEvent]>, run: PlanRun = newPlanRun(plan)): { run: PlanRun; effects: PlanEffect[][]; maxRunning: number } {
+function drive(
+  plan: Plan,
+  events: Array<[minutes: number, PlanEvent]>,
+  run: PlanRun = newPlanRun(plan),
+): { run: PlanRun; effects: PlanEffect[][]; maxRunning: number } {
   const windows = planWindows(plan);
   const effects: PlanEffect[][] = [];
   let maxRunning = 0;
@@ -29,7 +45,8 @@ function drive(plan: Plan, events: Array<[minutes: number, PlanEvent]>, run: Pla
   return { run, effects, maxRunning };
 }
 
-const started = (effects: PlanEffect[]) => effects.filter((e) => e.type === 'start_step').map((e) => (e as { step: string }).step);
+const started = (effects: PlanEffect[]) =>
+  effects.filter((e) => e.type === 'start_step').map((e) => (e as { step: string }).step);
 
 describe('advancePlan', () => {
   it('starts steps in dependency order within maxParallel, pauses on the failing third step, proposes a fix, and rolls back in reverse completion order', () => {
@@ -48,18 +65,40 @@ describe('advancePlan', () => {
     ]);
     expect(started(effects[0]!)).toEqual(['schema']);
     expect(started(effects[2]!)).toEqual(['api', 'client']);
-    expect(effects.flat().filter((e) => e.type === 'start_step').map((e) => (e as { step: string }).step)).not.toContain('cutover');
+    expect(
+      effects
+        .flat()
+        .filter((e) => e.type === 'start_step')
+        .map((e) => (e as { step: string }).step),
+    ).not.toContain('cutover');
     expect(maxRunning).toBeLessThanOrEqual(plan.policy.maxParallel);
     expect(effects[6]).toEqual([
       { type: 'propose_fix', step: 'client', repository: 'acme/monolith', key: 'plan:split-invoicing:7:fix:client' },
       { type: 'update_tracking_issue', key: 'plan:split-invoicing:7:tracking-issue' },
     ]);
-    expect(effects[7]!.filter((e) => e.type === 'rollback_step')).toEqual([{ type: 'rollback_step', step: 'api', executionId: 'ex-api', key: 'plan:split-invoicing:8:rollback:api' }]);
-    expect(effects[8]!.filter((e) => e.type === 'rollback_step')).toEqual([{ type: 'rollback_step', step: 'schema', executionId: 'ex-schema', key: 'plan:split-invoicing:9:rollback:schema' }]);
+    expect(effects[7]!.filter((e) => e.type === 'rollback_step')).toEqual([
+      { type: 'rollback_step', step: 'api', executionId: 'ex-api', key: 'plan:split-invoicing:8:rollback:api' },
+    ]);
+    expect(effects[8]!.filter((e) => e.type === 'rollback_step')).toEqual([
+      {
+        type: 'rollback_step',
+        step: 'schema',
+        executionId: 'ex-schema',
+        key: 'plan:split-invoicing:9:rollback:schema',
+      },
+    ]);
     expect(run.status).toBe('rolled_back');
-    expect(Object.fromEntries(Object.entries(run.steps).map(([id, s]) => [id, s.status]))).toEqual({ schema: 'rolled_back', api: 'rolled_back', client: 'failed', cutover: 'pending' });
+    expect(Object.fromEntries(Object.entries(run.steps).map(([id, s]) => [id, s.status]))).toEqual({
+      schema: 'rolled_back',
+      api: 'rolled_back',
+      client: 'failed',
+      cutover: 'pending',
+    });
     // every change updates the tracking issue, each with its own key
-    const keys = effects.flat().filter((e) => e.type === 'update_tracking_issue').map((e) => e.key);
+    const keys = effects
+      .flat()
+      .filter((e) => e.type === 'update_tracking_issue')
+      .map((e) => e.key);
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toHaveLength(10);
   });
@@ -93,9 +132,23 @@ describe('advancePlan', () => {
 
   it('waits for a window and asks to look again when it opens', () => {
     const plan = diamond();
-    const run = drive(plan, [[0, { type: 'tick' }], [30, { type: 'step_ended', step: 'schema', outcome: 'succeeded' }]], newPlanRun(plan)).run;
-    const evening = advancePlan({ ...run, steps: { ...run.steps, api: { status: 'pending' }, client: { status: 'succeeded' } } }, { type: 'tick' }, new Date('2026-11-23T18:00:00Z'), planWindows(plan));
-    expect(evening.effects).toEqual([{ type: 'look_again', at: '2026-11-24T09:00:00.000Z', key: `plan:split-invoicing:${run.version + 1}:look-again` }]);
+    const run = drive(
+      plan,
+      [
+        [0, { type: 'tick' }],
+        [30, { type: 'step_ended', step: 'schema', outcome: 'succeeded' }],
+      ],
+      newPlanRun(plan),
+    ).run;
+    const evening = advancePlan(
+      { ...run, steps: { ...run.steps, api: { status: 'pending' }, client: { status: 'succeeded' } } },
+      { type: 'tick' },
+      new Date('2026-11-23T18:00:00Z'),
+      planWindows(plan),
+    );
+    expect(evening.effects).toEqual([
+      { type: 'look_again', at: '2026-11-24T09:00:00.000Z', key: `plan:split-invoicing:${run.version + 1}:look-again` },
+    ]);
   });
 
   it.each<[string, PlanEvent]>([
@@ -131,12 +184,21 @@ describe('renderTrackingIssue', () => {
       [30, { type: 'step_ended', step: 'schema', outcome: 'succeeded' }],
       [75, { type: 'step_ended', step: 'client', outcome: 'failed' }],
     ]);
-    const body = renderTrackingIssue(run, at(80), planWindows(plan), (_, id) => `https://aaoe.example/executions/${id}`);
+    const body = renderTrackingIssue(
+      run,
+      at(80),
+      planWindows(plan),
+      (_, id) => `https://aaoe.example/executions/${id}`,
+    );
     expect(body.startsWith(trackingMarker('split-invoicing'))).toBe(true);
     expect(body).toContain('Status: paused: a step failed.');
-    expect(body).toContain('| `schema` | acme/invoicing | acme/billing | succeeded | [ex-schema](https://aaoe.example/executions/ex-schema) |');
+    expect(body).toContain(
+      '| `schema` | acme/invoicing | acme/billing | succeeded | [ex-schema](https://aaoe.example/executions/ex-schema) |',
+    );
     expect(body).toContain('| `client` | acme/monolith | acme/core | failed |  |');
-    expect(body).toContain('  step-schema --> step-api\n  step-schema --> step-client\n  step-api --> step-cutover\n  step-client --> step-cutover');
+    expect(body).toContain(
+      '  step-schema --> step-api\n  step-schema --> step-client\n  step-api --> step-cutover\n  step-client --> step-cutover',
+    );
     expect(body).toContain('  step-client["client<br/>acme/monolith"]:::failed');
     expect(body).toContain('  schema :done, schema, 2026-11-23 09:00, 30m');
     expect(body).toContain('  api :active, api, 2026-11-23 09:30, 50m'); // still running at the time of rendering

@@ -7,25 +7,49 @@ const NOW = new Date('2026-11-23T08:00:00Z'); // a Monday
 const always = { isOpen: () => true, opensAt: () => undefined };
 const minutes = (n: number) => new Date(NOW.getTime() + n * 60_000);
 
-function plan(policy: PlanInput['policy'], steps: Array<[id: string, dependsOn: string[], extra?: Record<string, unknown>]>, windows: PlanInput['windows'] = {}): Plan {
+function plan(
+  policy: PlanInput['policy'],
+  steps: Array<[id: string, dependsOn: string[], extra?: Record<string, unknown>]>,
+  windows: PlanInput['windows'] = {},
+): Plan {
   return Plan.parse({
     id: 'p',
     goal: 'g',
     policy,
     windows,
-    steps: steps.map(([id, dependsOn, extra]) => ({ id, repository: `acme/${id}`, team: 'acme/core', task: id, dependsOn, ...extra })),
+    steps: steps.map(([id, dependsOn, extra]) => ({
+      id,
+      repository: `acme/${id}`,
+      team: 'acme/core',
+      task: id,
+      dependsOn,
+      ...extra,
+    })),
   });
 }
 
-const diamond = plan({ maxParallel: 2 }, [['a', []], ['b', ['a']], ['c', ['a']], ['d', ['b', 'c']]]);
+const diamond = plan({ maxParallel: 2 }, [
+  ['a', []],
+  ['b', ['a']],
+  ['c', ['a']],
+  ['d', ['b', 'c']],
+]);
 
 describe('schedulePlan', () => {
   it.each<[string, StepStates, string[]]>([
     ['only the root when nothing ran', {}, ['a']],
     ['both middle steps once the root succeeded', { a: { status: 'succeeded' } }, ['b', 'c']],
     ['nothing more while the root runs', { a: { status: 'running', startedAt: NOW } }, []],
-    ['the join only when both its dependencies succeeded', { a: { status: 'succeeded' }, b: { status: 'succeeded' }, c: { status: 'running', startedAt: NOW } }, []],
-    ['the join once both succeeded', { a: { status: 'succeeded' }, b: { status: 'succeeded' }, c: { status: 'succeeded' } }, ['d']],
+    [
+      'the join only when both its dependencies succeeded',
+      { a: { status: 'succeeded' }, b: { status: 'succeeded' }, c: { status: 'running', startedAt: NOW } },
+      [],
+    ],
+    [
+      'the join once both succeeded',
+      { a: { status: 'succeeded' }, b: { status: 'succeeded' }, c: { status: 'succeeded' } },
+      ['d'],
+    ],
   ])('starts %s', (_, states, expected) => {
     const schedule = schedulePlan(diamond, states, NOW, always);
     expect(schedule.status).toBe('active');
@@ -33,33 +57,86 @@ describe('schedulePlan', () => {
   });
 
   it('never starts more than maxParallel, counting running steps, and says why the rest wait', () => {
-    const wide = plan({ maxParallel: 2 }, [['a', []], ['b', []], ['c', []], ['d', []]]);
-    expect(schedulePlan(wide, {}, NOW, always)).toMatchObject({ status: 'active', start: ['a', 'b'], waiting: [{ step: 'c', reason: { kind: 'max_parallel' } }, { step: 'd', reason: { kind: 'max_parallel' } }] });
-    expect(schedulePlan(wide, { a: { status: 'running', startedAt: NOW } }, NOW, always)).toMatchObject({ start: ['b'] });
+    const wide = plan({ maxParallel: 2 }, [
+      ['a', []],
+      ['b', []],
+      ['c', []],
+      ['d', []],
+    ]);
+    expect(schedulePlan(wide, {}, NOW, always)).toMatchObject({
+      status: 'active',
+      start: ['a', 'b'],
+      waiting: [
+        { step: 'c', reason: { kind: 'max_parallel' } },
+        { step: 'd', reason: { kind: 'max_parallel' } },
+      ],
+    });
+    expect(schedulePlan(wide, { a: { status: 'running', startedAt: NOW } }, NOW, always)).toMatchObject({
+      start: ['b'],
+    });
   });
 
   it('respects the velocity limit per team in a rolling week and looks again when a slot frees up', () => {
-    const paced = plan({ maxParallel: 5, velocity: { perTeamPerWeek: 2 } }, [['a', []], ['b', []], ['c', []], ['x', [], { team: 'acme/other' }]]);
+    const paced = plan({ maxParallel: 5, velocity: { perTeamPerWeek: 2 } }, [
+      ['a', []],
+      ['b', []],
+      ['c', []],
+      ['x', [], { team: 'acme/other' }],
+    ]);
     const first = schedulePlan(paced, {}, NOW, always);
-    expect(first).toMatchObject({ status: 'active', start: ['a', 'b', 'x'], waiting: [{ step: 'c', reason: { kind: 'velocity', team: 'acme/core', started: 2 } }] });
+    expect(first).toMatchObject({
+      status: 'active',
+      start: ['a', 'b', 'x'],
+      waiting: [{ step: 'c', reason: { kind: 'velocity', team: 'acme/core', started: 2 } }],
+    });
     const twoDaysAgo = new Date(NOW.getTime() - 2 * 86_400_000);
-    const later = schedulePlan(paced, { a: { status: 'succeeded', startedAt: twoDaysAgo }, b: { status: 'succeeded', startedAt: NOW }, x: { status: 'succeeded', startedAt: NOW } }, NOW, always);
+    const later = schedulePlan(
+      paced,
+      {
+        a: { status: 'succeeded', startedAt: twoDaysAgo },
+        b: { status: 'succeeded', startedAt: NOW },
+        x: { status: 'succeeded', startedAt: NOW },
+      },
+      NOW,
+      always,
+    );
     expect(later).toMatchObject({ start: [], lookAgainAt: new Date(twoDaysAgo.getTime() + 7 * 86_400_000) });
     const eightDaysAgo = new Date(NOW.getTime() - 8 * 86_400_000);
-    expect(schedulePlan(paced, { a: { status: 'succeeded', startedAt: eightDaysAgo }, b: { status: 'succeeded', startedAt: NOW } }, NOW, always)).toMatchObject({ start: ['c', 'x'] });
+    expect(
+      schedulePlan(
+        paced,
+        { a: { status: 'succeeded', startedAt: eightDaysAgo }, b: { status: 'succeeded', startedAt: NOW } },
+        NOW,
+        always,
+      ),
+    ).toMatchObject({ start: ['c', 'x'] });
   });
 
   it('starts a step only in its window and looks again when the window opens', () => {
-    const windowed = plan({ maxParallel: 2 }, [['a', [], { window: 'office' }]], { office: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '17:00', timezone: 'UTC' } });
-    expect(schedulePlan(windowed, {}, NOW, planWindows(windowed))).toMatchObject({ start: [], waiting: [{ step: 'a', reason: { kind: 'window', window: 'office' } }], lookAgainAt: new Date('2026-11-23T09:00:00Z') });
-    expect(schedulePlan(windowed, {}, new Date('2026-11-23T09:00:00Z'), planWindows(windowed))).toMatchObject({ start: ['a'] });
+    const windowed = plan({ maxParallel: 2 }, [['a', [], { window: 'office' }]], {
+      office: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '17:00', timezone: 'UTC' },
+    });
+    expect(schedulePlan(windowed, {}, NOW, planWindows(windowed))).toMatchObject({
+      start: [],
+      waiting: [{ step: 'a', reason: { kind: 'window', window: 'office' } }],
+      lookAgainAt: new Date('2026-11-23T09:00:00Z'),
+    });
+    expect(schedulePlan(windowed, {}, new Date('2026-11-23T09:00:00Z'), planWindows(windowed))).toMatchObject({
+      start: ['a'],
+    });
     // Friday 17:00 -> Monday 09:00
-    expect(schedulePlan(windowed, {}, new Date('2026-11-27T17:00:00Z'), planWindows(windowed))).toMatchObject({ lookAgainAt: new Date('2026-11-30T09:00:00Z') });
+    expect(schedulePlan(windowed, {}, new Date('2026-11-27T17:00:00Z'), planWindows(windowed))).toMatchObject({
+      lookAgainAt: new Date('2026-11-30T09:00:00Z'),
+    });
   });
 
   it('starts nothing after the deadline', () => {
     const due = plan({ maxParallel: 2, deadline: '2026-11-23T07:59:00Z' }, [['a', []]]);
-    expect(schedulePlan(due, {}, NOW, always)).toMatchObject({ start: [], waiting: [{ step: 'a', reason: { kind: 'deadline' } }], lookAgainAt: undefined });
+    expect(schedulePlan(due, {}, NOW, always)).toMatchObject({
+      start: [],
+      waiting: [{ step: 'a', reason: { kind: 'deadline' } }],
+      lookAgainAt: undefined,
+    });
   });
 
   it('pauses on a failed step: nothing new starts, running steps are listed, and the rollback order is given', () => {
@@ -68,13 +145,24 @@ describe('schedulePlan', () => {
       b: { status: 'running', startedAt: minutes(30) },
       c: { status: 'failed', startedAt: minutes(30), finishedAt: minutes(45) },
     };
-    expect(schedulePlan(diamond, states, minutes(45), always)).toEqual({ status: 'paused', failed: ['c'], running: ['b'], rollback: ['a'] });
+    expect(schedulePlan(diamond, states, minutes(45), always)).toEqual({
+      status: 'paused',
+      failed: ['c'],
+      running: ['b'],
+      rollback: ['a'],
+    });
   });
 
   it('is done when every step succeeded, and rolling back once a step was rolled back', () => {
-    const done: StepStates = Object.fromEntries(['a', 'b', 'c', 'd'].map((id) => [id, { status: 'succeeded' as const }]));
+    const done: StepStates = Object.fromEntries(
+      ['a', 'b', 'c', 'd'].map((id) => [id, { status: 'succeeded' as const }]),
+    );
     expect(schedulePlan(diamond, done, NOW, always)).toEqual({ status: 'done', succeeded: ['a', 'b', 'c', 'd'] });
-    expect(schedulePlan(diamond, { ...done, d: { status: 'rolled_back' } }, NOW, always)).toMatchObject({ status: 'rolling_back', rolledBack: ['d'], next: ['c', 'b', 'a'] });
+    expect(schedulePlan(diamond, { ...done, d: { status: 'rolled_back' } }, NOW, always)).toMatchObject({
+      status: 'rolling_back',
+      rolledBack: ['d'],
+      next: ['c', 'b', 'a'],
+    });
   });
 });
 
@@ -91,7 +179,9 @@ describe('rollbackOrder', () => {
 });
 
 describe('windows', () => {
-  const night = plan({ maxParallel: 1 }, [['a', [], { window: 'night' }]], { night: { days: ['fri'], from: '22:00', to: '02:00', timezone: 'Europe/Berlin' } });
+  const night = plan({ maxParallel: 1 }, [['a', [], { window: 'night' }]], {
+    night: { days: ['fri'], from: '22:00', to: '02:00', timezone: 'Europe/Berlin' },
+  });
   const open = planWindows(night);
   it.each([
     ['2026-11-27T20:59:00Z', false], // Fri 21:59 Berlin

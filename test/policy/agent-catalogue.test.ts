@@ -12,7 +12,15 @@ import {
 
 describe('the agent catalogue', () => {
   it('has one entry per known agent, each with an account or an email, names unique and lower case', () => {
-    expect(AGENT_CATALOGUE.map((a) => a.name)).toEqual(['copilot', 'claude', 'codex', 'devin', 'jules', 'openhands', 'cursor']);
+    expect(AGENT_CATALOGUE.map((a) => a.name)).toEqual([
+      'copilot',
+      'claude',
+      'codex',
+      'devin',
+      'jules',
+      'openhands',
+      'cursor',
+    ]);
     for (const agent of AGENT_CATALOGUE) {
       expect(agent.accounts.length + agent.emails.length).toBeGreaterThan(0);
       for (const email of agent.emails) expect(email).toBe(email.toLowerCase());
@@ -58,7 +66,8 @@ describe('the agent catalogue', () => {
 
 describe('coAuthorEmails', () => {
   it('reads every Co-authored-by trailer, any case, indented or not, CRLF or LF', () => {
-    const message = 'Fix\r\n\r\nCo-Authored-By: Claude Opus 4.5 <NoReply@Anthropic.com>\r\n  co-authored-by:Cursor Agent <cursoragent@cursor.com>\nSigned-off-by: A <a@example.com>\n';
+    const message =
+      'Fix\r\n\r\nCo-Authored-By: Claude Opus 4.5 <NoReply@Anthropic.com>\r\n  co-authored-by:Cursor Agent <cursoragent@cursor.com>\nSigned-off-by: A <a@example.com>\n';
     expect(coAuthorEmails(message)).toEqual(['noreply@anthropic.com', 'cursoragent@cursor.com']);
   });
 

@@ -21,7 +21,10 @@ const user = (login: string): Actor => ({ login, type: 'User' });
 const bot = (login: string): Actor => ({ login, type: 'Bot' });
 
 let nextId = 100;
-function comment(actor: Actor | string, extra: Partial<Extract<ApprovalCandidate, { source: 'comment' }>> = {}): ApprovalCandidate {
+function comment(
+  actor: Actor | string,
+  extra: Partial<Extract<ApprovalCandidate, { source: 'comment' }>> = {},
+): ApprovalCandidate {
   const time = extra.createdAt ?? at(nextId);
   return {
     source: 'comment',
@@ -33,7 +36,10 @@ function comment(actor: Actor | string, extra: Partial<Extract<ApprovalCandidate
     ...extra,
   };
 }
-function button(actor: Actor | string, extra: Partial<Extract<ApprovalCandidate, { source: 'button' }>> = {}): ApprovalCandidate {
+function button(
+  actor: Actor | string,
+  extra: Partial<Extract<ApprovalCandidate, { source: 'button' }>> = {},
+): ApprovalCandidate {
   return {
     source: 'button',
     checkRunId: nextId++,
@@ -44,7 +50,15 @@ function button(actor: Actor | string, extra: Partial<Extract<ApprovalCandidate,
   };
 }
 function review(login: string, state: ReviewFact['state'], extra: Partial<ReviewFact> = {}): ReviewFact {
-  return { reviewId: nextId++, actor: user(login), state, commitId: HEAD, pullRequest: 7, submittedAt: at(nextId), ...extra };
+  return {
+    reviewId: nextId++,
+    actor: user(login),
+    state,
+    commitId: HEAD,
+    pullRequest: 7,
+    submittedAt: at(nextId),
+    ...extra,
+  };
 }
 
 /** PR #7, opened by an agent that uses a person-style account, proposed through AAOE. */
@@ -79,39 +93,151 @@ const pr = (over: Partial<ApprovalFacts['pullRequest']>) => ({ ...facts().pullRe
 
 describe('approvals: the attack suite (each candidate is refused, for its own reason)', () => {
   it.each<[string, Partial<ApprovalFacts>, RejectionReason, ApprovalsPolicyInput?]>([
-    ['a reader approves', { candidates: [comment('rita')] }, { rule: 'permission', permission: 'read', allowed: ['write', 'maintain', 'admin'] }],
-    ['a triager approves', { candidates: [comment('tess')] }, { rule: 'permission', permission: 'triage', allowed: ['write', 'maintain', 'admin'] }],
-    ['a non-collaborator approves', { candidates: [comment('nora')] }, { rule: 'permission', permission: 'none', allowed: ['write', 'maintain', 'admin'] }],
-    ['a writer approves where the policy wants maintainers', { candidates: [comment('alice')] }, { rule: 'permission', permission: 'write', allowed: ['maintain', 'admin'] }, { permissions: ['maintain', 'admin'] }],
+    [
+      'a reader approves',
+      { candidates: [comment('rita')] },
+      { rule: 'permission', permission: 'read', allowed: ['write', 'maintain', 'admin'] },
+    ],
+    [
+      'a triager approves',
+      { candidates: [comment('tess')] },
+      { rule: 'permission', permission: 'triage', allowed: ['write', 'maintain', 'admin'] },
+    ],
+    [
+      'a non-collaborator approves',
+      { candidates: [comment('nora')] },
+      { rule: 'permission', permission: 'none', allowed: ['write', 'maintain', 'admin'] },
+    ],
+    [
+      'a writer approves where the policy wants maintainers',
+      { candidates: [comment('alice')] },
+      { rule: 'permission', permission: 'write', allowed: ['maintain', 'admin'] },
+      { permissions: ['maintain', 'admin'] },
+    ],
     ['the permission API could not answer', { candidates: [comment('ghost')] }, { rule: 'permission_unknown' }],
     ['nobody asked the permission API', { candidates: [comment('zed')] }, { rule: 'permission_unknown' }],
-    ['the PR author self-approves (admin or not)', { candidates: [comment('dora')], pullRequest: pr({ author: user('dora') }) }, { rule: 'self_approval', as: 'author' }],
-    ['the PR author self-approves in another letter case', { candidates: [comment('dora')], pullRequest: pr({ author: user('Dora') }) }, { rule: 'self_approval', as: 'author' }],
-    ['the proposing agent approves', { candidates: [comment('agent-smith')] }, { rule: 'self_approval', as: 'proposer' }],
+    [
+      'the PR author self-approves (admin or not)',
+      { candidates: [comment('dora')], pullRequest: pr({ author: user('dora') }) },
+      { rule: 'self_approval', as: 'author' },
+    ],
+    [
+      'the PR author self-approves in another letter case',
+      { candidates: [comment('dora')], pullRequest: pr({ author: user('Dora') }) },
+      { rule: 'self_approval', as: 'author' },
+    ],
+    [
+      'the proposing agent approves',
+      { candidates: [comment('agent-smith')] },
+      { rule: 'self_approval', as: 'proposer' },
+    ],
     ['a bot approves', { candidates: [comment(bot('dependabot[bot]'))] }, { rule: 'bot', type: 'Bot' }],
     ['a bot login with a User type', { candidates: [comment(user('sneaky[bot]'))] }, { rule: 'bot', type: 'User' }],
-    ['an organization account', { candidates: [comment({ login: 'olga', type: 'Organization' })] }, { rule: 'bot', type: 'Organization' }],
+    [
+      'an organization account',
+      { candidates: [comment({ login: 'olga', type: 'Organization' })] },
+      { rule: 'bot', type: 'Organization' },
+    ],
     ['the agent’s bot approves', { candidates: [comment(bot('coder-agent[bot]'))] }, { rule: 'bot', type: 'Bot' }],
     ['the app itself approves', { candidates: [button(bot('aaoe[bot]'))] }, { rule: 'app' }],
-    ['an old comment edited into an approval', { candidates: [comment('alice', { createdAt: at(1), updatedAt: at(90) })] }, { rule: 'edited' }],
-    ['a comment seen edited, timestamps equal', { candidates: [comment('alice', { edited: true })] }, { rule: 'edited' }],
-    ['a comment whose times do not parse', { candidates: [comment('alice', { createdAt: 'yesterday', updatedAt: 'yesterday' })] }, { rule: 'edited' }],
-    ['an approval, then a new push', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: OLD_HEAD } })] }, { rule: 'stale', sha: OLD_HEAD, headSha: HEAD }],
-    ['an approval on a SHA this PR never had', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: FOREIGN } })] }, { rule: 'other_commit', sha: FOREIGN }],
-    ['… even when pushes do not invalidate', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: FOREIGN } })] }, { rule: 'other_commit', sha: FOREIGN }, { invalidateOnPush: false }],
-    ['an approval given on another PR with the same head SHA', { candidates: [comment('alice', { boundTo: { pullRequest: 8, baseSha: BASE, headSha: HEAD } })] }, { rule: 'other_pull_request', pullRequest: 8 }],
-    ['the fork’s owner on their fork’s PR', { candidates: [comment('forky')], pullRequest: pr({ fork: { owner: 'forky' } }) }, { rule: 'fork_owner', owner: 'forky' }],
-    ['a button press by a reader (forged or not, the sender is checked)', { candidates: [button('rita')] }, { rule: 'permission', permission: 'read', allowed: ['write', 'maintain', 'admin'] }],
-    ['a button press by someone whose permission is unknown', { candidates: [button('zed')] }, { rule: 'permission_unknown' }],
-    ['a button press for another PR’s check run', { candidates: [button('alice', { boundTo: { pullRequest: 9, baseSha: BASE, headSha: HEAD } })] }, { rule: 'other_pull_request', pullRequest: 9 }],
-    ['a button press on an earlier head', { candidates: [button('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: OLD_HEAD } })] }, { rule: 'stale', sha: OLD_HEAD, headSha: HEAD }],
-    ['an approval given against another base (the PR was retargeted)', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: OTHER_BASE, headSha: HEAD } })] }, { rule: 'other_base', baseSha: OTHER_BASE, currentBaseSha: BASE }],
-    ['a button press against another base', { candidates: [button('alice', { boundTo: { pullRequest: 7, baseSha: OTHER_BASE, headSha: HEAD } })] }, { rule: 'other_base', baseSha: OTHER_BASE, currentBaseSha: BASE }],
-    ['an approval recorded without its base (before bases were stored)', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: null, headSha: HEAD } })] }, { rule: 'other_base', baseSha: null, currentBaseSha: BASE }],
-    ['the person who asked for the change approves it', { candidates: [comment('alice')], proposer: { app: 'aaoe[bot]', agents: ['agent-smith'], requester: 'Alice' } }, { rule: 'self_approval', as: 'requester' }],
-    ['a GitHub review when reviews do not count', { reviews: [review('alice', 'APPROVED')] }, { rule: 'reviews_not_counted' }],
-    ['a review on an earlier head', { reviews: [review('alice', 'APPROVED', { commitId: OLD_HEAD })] }, { rule: 'stale', sha: OLD_HEAD, headSha: HEAD }, { countReviews: true }],
-    ['a review by a reader', { reviews: [review('rita', 'APPROVED')] }, { rule: 'permission', permission: 'read', allowed: ['write', 'maintain', 'admin'] }, { countReviews: true }],
+    [
+      'an old comment edited into an approval',
+      { candidates: [comment('alice', { createdAt: at(1), updatedAt: at(90) })] },
+      { rule: 'edited' },
+    ],
+    [
+      'a comment seen edited, timestamps equal',
+      { candidates: [comment('alice', { edited: true })] },
+      { rule: 'edited' },
+    ],
+    [
+      'a comment whose times do not parse',
+      { candidates: [comment('alice', { createdAt: 'yesterday', updatedAt: 'yesterday' })] },
+      { rule: 'edited' },
+    ],
+    [
+      'an approval, then a new push',
+      { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: OLD_HEAD } })] },
+      { rule: 'stale', sha: OLD_HEAD, headSha: HEAD },
+    ],
+    [
+      'an approval on a SHA this PR never had',
+      { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: FOREIGN } })] },
+      { rule: 'other_commit', sha: FOREIGN },
+    ],
+    [
+      '… even when pushes do not invalidate',
+      { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: FOREIGN } })] },
+      { rule: 'other_commit', sha: FOREIGN },
+      { invalidateOnPush: false },
+    ],
+    [
+      'an approval given on another PR with the same head SHA',
+      { candidates: [comment('alice', { boundTo: { pullRequest: 8, baseSha: BASE, headSha: HEAD } })] },
+      { rule: 'other_pull_request', pullRequest: 8 },
+    ],
+    [
+      'the fork’s owner on their fork’s PR',
+      { candidates: [comment('forky')], pullRequest: pr({ fork: { owner: 'forky' } }) },
+      { rule: 'fork_owner', owner: 'forky' },
+    ],
+    [
+      'a button press by a reader (forged or not, the sender is checked)',
+      { candidates: [button('rita')] },
+      { rule: 'permission', permission: 'read', allowed: ['write', 'maintain', 'admin'] },
+    ],
+    [
+      'a button press by someone whose permission is unknown',
+      { candidates: [button('zed')] },
+      { rule: 'permission_unknown' },
+    ],
+    [
+      'a button press for another PR’s check run',
+      { candidates: [button('alice', { boundTo: { pullRequest: 9, baseSha: BASE, headSha: HEAD } })] },
+      { rule: 'other_pull_request', pullRequest: 9 },
+    ],
+    [
+      'a button press on an earlier head',
+      { candidates: [button('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: OLD_HEAD } })] },
+      { rule: 'stale', sha: OLD_HEAD, headSha: HEAD },
+    ],
+    [
+      'an approval given against another base (the PR was retargeted)',
+      { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: OTHER_BASE, headSha: HEAD } })] },
+      { rule: 'other_base', baseSha: OTHER_BASE, currentBaseSha: BASE },
+    ],
+    [
+      'a button press against another base',
+      { candidates: [button('alice', { boundTo: { pullRequest: 7, baseSha: OTHER_BASE, headSha: HEAD } })] },
+      { rule: 'other_base', baseSha: OTHER_BASE, currentBaseSha: BASE },
+    ],
+    [
+      'an approval recorded without its base (before bases were stored)',
+      { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: null, headSha: HEAD } })] },
+      { rule: 'other_base', baseSha: null, currentBaseSha: BASE },
+    ],
+    [
+      'the person who asked for the change approves it',
+      { candidates: [comment('alice')], proposer: { app: 'aaoe[bot]', agents: ['agent-smith'], requester: 'Alice' } },
+      { rule: 'self_approval', as: 'requester' },
+    ],
+    [
+      'a GitHub review when reviews do not count',
+      { reviews: [review('alice', 'APPROVED')] },
+      { rule: 'reviews_not_counted' },
+    ],
+    [
+      'a review on an earlier head',
+      { reviews: [review('alice', 'APPROVED', { commitId: OLD_HEAD })] },
+      { rule: 'stale', sha: OLD_HEAD, headSha: HEAD },
+      { countReviews: true },
+    ],
+    [
+      'a review by a reader',
+      { reviews: [review('rita', 'APPROVED')] },
+      { rule: 'permission', permission: 'read', allowed: ['write', 'maintain', 'admin'] },
+      { countReviews: true },
+    ],
   ])('%s', (_name, over, reason, policyInput) => {
     const result = evaluateApprovals(facts(over), policy(policyInput));
     expect(result.status).toBe('unsatisfied');
@@ -127,12 +253,20 @@ describe('approvals: the attack suite (each candidate is refused, for its own re
     const changes = review('alice', 'CHANGES_REQUESTED', { submittedAt: at(2) });
     const result = evaluateApprovals(facts({ reviews: [approved, changes] }), policy({ countReviews: true }));
     expect(result.status).toBe('unsatisfied');
-    expect(result.rejected.map((r) => r.reason)).toEqual([{ rule: 'review_superseded', byReviewId: changes.reviewId, state: 'CHANGES_REQUESTED' }]);
+    expect(result.rejected.map((r) => r.reason)).toEqual([
+      { rule: 'review_superseded', byReviewId: changes.reviewId, state: 'CHANGES_REQUESTED' },
+    ]);
   });
 
   it('explains each refusal in words that name the rule', () => {
     const result = evaluateApprovals(
-      facts({ candidates: [comment('rita'), comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: OLD_HEAD } }), comment('agent-smith')] }),
+      facts({
+        candidates: [
+          comment('rita'),
+          comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: OLD_HEAD } }),
+          comment('agent-smith'),
+        ],
+      }),
       policy(),
     );
     expect(result.rejected.map((r) => r.message)).toEqual([
@@ -148,15 +282,52 @@ describe('approvals: the allowed paths', () => {
     ['a writer approves', { candidates: [comment('alice')] }, ['alice']],
     ['a maintainer presses the Approve button', { candidates: [button('bob')] }, ['bob']],
     ['an admin approves', { candidates: [comment('olga')] }, ['olga']],
-    ['a reader approves where the policy lets readers approve', { candidates: [comment('rita')] }, ['rita'], { permissions: ['read', 'write'] }],
-    ['an approval on an earlier head counts when pushes do not invalidate', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: OLD_HEAD } })] }, ['alice'], { invalidateOnPush: false }],
-    ['an APPROVED review counts when the policy counts reviews', { reviews: [review('alice', 'COMMENTED'), review('alice', 'APPROVED')] }, ['alice'], { countReviews: true }],
-    ['base SHAs compare case-insensitively', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE.toUpperCase(), headSha: HEAD } })] }, ['alice']],
-    ['the requester approves where approvals.requesterMayApprove', { candidates: [comment('alice')], proposer: { app: 'aaoe[bot]', agents: ['agent-smith'], requester: 'alice' } }, ['alice'], { requesterMayApprove: true }],
-    ['SHAs compare case-insensitively', { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: HEAD.toUpperCase() } })] }, ['alice']],
+    [
+      'a reader approves where the policy lets readers approve',
+      { candidates: [comment('rita')] },
+      ['rita'],
+      { permissions: ['read', 'write'] },
+    ],
+    [
+      'an approval on an earlier head counts when pushes do not invalidate',
+      { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: OLD_HEAD } })] },
+      ['alice'],
+      { invalidateOnPush: false },
+    ],
+    [
+      'an APPROVED review counts when the policy counts reviews',
+      { reviews: [review('alice', 'COMMENTED'), review('alice', 'APPROVED')] },
+      ['alice'],
+      { countReviews: true },
+    ],
+    [
+      'base SHAs compare case-insensitively',
+      { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE.toUpperCase(), headSha: HEAD } })] },
+      ['alice'],
+    ],
+    [
+      'the requester approves where approvals.requesterMayApprove',
+      { candidates: [comment('alice')], proposer: { app: 'aaoe[bot]', agents: ['agent-smith'], requester: 'alice' } },
+      ['alice'],
+      { requesterMayApprove: true },
+    ],
+    [
+      'SHAs compare case-insensitively',
+      { candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: HEAD.toUpperCase() } })] },
+      ['alice'],
+    ],
     ['permissions keyed in another letter case', { candidates: [comment('Alice')] }, ['Alice']],
-    ['the fork owner rule only applies to the fork’s owner', { candidates: [comment('alice')], pullRequest: pr({ fork: { owner: 'forky' } }) }, ['alice']],
-    ['two distinct approvers when the minimum is 2', { candidates: [comment('alice'), button('bob')] }, ['alice', 'bob'], { minimum: 2 }],
+    [
+      'the fork owner rule only applies to the fork’s owner',
+      { candidates: [comment('alice')], pullRequest: pr({ fork: { owner: 'forky' } }) },
+      ['alice'],
+    ],
+    [
+      'two distinct approvers when the minimum is 2',
+      { candidates: [comment('alice'), button('bob')] },
+      ['alice', 'bob'],
+      { minimum: 2 },
+    ],
   ])('%s', (_name, over, approvers, policyInput) => {
     const result = evaluateApprovals(facts(over), policy(policyInput));
     expect(result.rejected).toEqual([]);
@@ -167,7 +338,14 @@ describe('approvals: the allowed paths', () => {
 
   it('records the permission each counted approval rests on', () => {
     const result = evaluateApprovals(facts({ candidates: [comment('bob')] }), policy());
-    expect(result.counted).toEqual([{ ref: { source: 'comment', commentId: expect.any(Number) }, login: 'bob', permission: 'maintain', at: expect.any(String) }]);
+    expect(result.counted).toEqual([
+      {
+        ref: { source: 'comment', commentId: expect.any(Number) },
+        login: 'bob',
+        permission: 'maintain',
+        at: expect.any(String),
+      },
+    ]);
   });
 
   it.each<[string, ApprovalCandidate[]]>([
@@ -188,11 +366,21 @@ describe('approvals: the allowed paths', () => {
     const later = comment('alice', { createdAt: at(50), updatedAt: at(50) });
     const earlier = comment('alice', { createdAt: at(10), updatedAt: at(10) });
     const result = evaluateApprovals(facts({ candidates: [later, earlier] }), policy());
-    expect(result.counted.map((c) => c.ref)).toEqual([{ source: 'comment', commentId: (earlier as { commentId: number }).commentId }]);
+    expect(result.counted.map((c) => c.ref)).toEqual([
+      { source: 'comment', commentId: (earlier as { commentId: number }).commentId },
+    ]);
   });
 
   it('a refused candidate does not use up the person: a later valid approval counts', () => {
-    const result = evaluateApprovals(facts({ candidates: [comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: OLD_HEAD } }), comment('alice')] }), policy());
+    const result = evaluateApprovals(
+      facts({
+        candidates: [
+          comment('alice', { boundTo: { pullRequest: 7, baseSha: BASE, headSha: OLD_HEAD } }),
+          comment('alice'),
+        ],
+      }),
+      policy(),
+    );
     expect(result.status).toBe('satisfied');
     expect(result.rejected.map((r) => r.reason.rule)).toEqual(['stale']);
   });
@@ -249,9 +437,15 @@ describe('approvals: owners (approvals.owners: codeowners)', () => {
 
   it('explains what is still needed, group by group', () => {
     const result = withOwners(['alice']);
-    expect(result.summary).toBe('Approval needed: an owner of `*` (CODEOWNERS line 2); an owner of `/src/api/` (CODEOWNERS line 3).');
-    expect(result.requirements.find((r) => r.kind === 'owner_group' && r.line === 4)?.message).toBe('Owners of `/docs/` (CODEOWNERS line 4): approved by @alice.');
-    expect(result.requirements.find((r) => r.kind === 'owner_group' && r.line === 3)?.message).toBe('Owners of `/src/api/` (CODEOWNERS line 3): an approval from @my-org/api-team is needed.');
+    expect(result.summary).toBe(
+      'Approval needed: an owner of `*` (CODEOWNERS line 2); an owner of `/src/api/` (CODEOWNERS line 3).',
+    );
+    expect(result.requirements.find((r) => r.kind === 'owner_group' && r.line === 4)?.message).toBe(
+      'Owners of `/docs/` (CODEOWNERS line 4): approved by @alice.',
+    );
+    expect(result.requirements.find((r) => r.kind === 'owner_group' && r.line === 3)?.message).toBe(
+      'Owners of `/src/api/` (CODEOWNERS line 3): an approval from @my-org/api-team is needed.',
+    );
   });
 
   it('notes unowned paths and the CODEOWNERS lines GitHub ignores', () => {
@@ -278,7 +472,11 @@ describe('approvals: owners (approvals.owners: codeowners)', () => {
 
   it('owners and the minimum both hold: two owner groups by one person still need a second approver under minimum 2', () => {
     const result = evaluateApprovals(
-      facts({ candidates: [comment('olga')], codeowners: { path: 'CODEOWNERS', text: '* @olga\n' }, changedPaths: ['a.ts', 'b/c.ts'] }),
+      facts({
+        candidates: [comment('olga')],
+        codeowners: { path: 'CODEOWNERS', text: '* @olga\n' },
+        changedPaths: ['a.ts', 'b/c.ts'],
+      }),
       policy({ owners: 'codeowners', minimum: 2 }),
     );
     expect(result.status).toBe('unsatisfied');
@@ -288,7 +486,8 @@ describe('approvals: owners (approvals.owners: codeowners)', () => {
   it('without a CODEOWNERS file on the default branch it fails closed', () => {
     const result = evaluateApprovals(facts({ candidates: [comment('alice')] }), policy({ owners: 'codeowners' }));
     expect(result.status).toBe('unsatisfied');
-    if (result.status === 'unsatisfied') expect(result.needed.requirements.map((r) => r.kind)).toEqual(['codeowners_missing']);
+    if (result.status === 'unsatisfied')
+      expect(result.needed.requirements.map((r) => r.kind)).toEqual(['codeowners_missing']);
   });
 
   it('paths that nobody owns need no owner', () => {
@@ -299,7 +498,11 @@ describe('approvals: owners (approvals.owners: codeowners)', () => {
 
   it('owners: none ignores CODEOWNERS', () => {
     const result = evaluateApprovals(
-      facts({ candidates: [comment('alice')], codeowners: { path: 'CODEOWNERS', text: CODEOWNERS }, changedPaths: OWNED_PATHS }),
+      facts({
+        candidates: [comment('alice')],
+        codeowners: { path: 'CODEOWNERS', text: CODEOWNERS },
+        changedPaths: OWNED_PATHS,
+      }),
       policy(),
     );
     expect(result.status).toBe('satisfied');
@@ -313,10 +516,18 @@ describe('approvals: teams (approvals.teams)', () => {
     ['slugs and logins compare case-insensitively', ['sam'], { 'My-Org/Security': ['SAM'] }, 'satisfied', ['sam']],
     ['members unknown', ['alice', 'sam'], {}, 'unsatisfied', []],
   ])('%s', (_name, approvers, teams, status, approvedBy) => {
-    const result = evaluateApprovals(facts({ candidates: approvers.map((a) => comment(a)), teams }), policy({ teams: ['my-org/security'] }));
+    const result = evaluateApprovals(
+      facts({ candidates: approvers.map((a) => comment(a)), teams }),
+      policy({ teams: ['my-org/security'] }),
+    );
     expect(result.status).toBe(status);
     const team = result.requirements.find((r) => r.kind === 'team');
-    expect(team).toMatchObject({ team: 'my-org/security', status, approvedBy, membership: Object.keys(teams).length > 0 ? 'known' : 'unknown' });
+    expect(team).toMatchObject({
+      team: 'my-org/security',
+      status,
+      approvedBy,
+      membership: Object.keys(teams).length > 0 ? 'known' : 'unknown',
+    });
     if (result.status === 'unsatisfied') expect(result.summary).toBe('Approval needed: a member of my-org/security.');
   });
 });

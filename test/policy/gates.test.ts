@@ -7,11 +7,20 @@ import type { RiskLevel } from '../../src/policy/schema.js';
 import { change, file, policy } from '../support/changes.js';
 
 describe('assessRisk', () => {
-  it('weighs a plan step\'s change packages as risk.packages says, and only those the change carries', () => {
+  it("weighs a plan step's change packages as risk.packages says, and only those the change carries", () => {
     const flag = file('flags/checkout.json');
-    const carried = change([flag], { packages: [{ path: 'flags/checkout.json', type: 'feature-flag' }, { path: 'absent.tf', type: 'terraform' }] });
+    const carried = change([flag], {
+      packages: [
+        { path: 'flags/checkout.json', type: 'feature-flag' },
+        { path: 'absent.tf', type: 'terraform' },
+      ],
+    });
     expect(assessRisk(carried).signals.filter((s) => s.signal === 'change-package')).toEqual([
-      { signal: 'change-package', level: 'low', detail: 'change package `flags/checkout.json` (feature-flag, weighed low by risk.packages)' },
+      {
+        signal: 'change-package',
+        level: 'low',
+        detail: 'change package `flags/checkout.json` (feature-flag, weighed low by risk.packages)',
+      },
     ]);
     const weighty = assessRisk(carried, { ...policy().risk.packages, 'feature-flag': 'critical' });
     expect(weighty.level).toBe('critical');
@@ -29,7 +38,12 @@ describe('assessRisk', () => {
     ['a Helm chart', [file('deploy/charts/api/values.yaml')], 'high', ['infrastructure', 'deploy-scripts']],
     ['a Kubernetes manifest', [file('k8s/deployment.yaml')], 'high', ['infrastructure']],
     ['a workflow', [file('.github/workflows/ci.yml')], 'high', ['ci']],
-    ['a rename out of migrations', [file('src/x.sql.bak', { status: 'renamed', previousPath: 'migrations/1.sql' })], 'high', ['migrations']],
+    [
+      'a rename out of migrations',
+      [file('src/x.sql.bak', { status: 'renamed', previousPath: 'migrations/1.sql' })],
+      'high',
+      ['migrations'],
+    ],
     [
       'migration + Terraform + lock file',
       [file('db/migrations/1.sql'), file('infra/main.tf'), file('package-lock.json')],
@@ -62,8 +76,10 @@ describe('assessRisk', () => {
 });
 
 describe('assessRisk: blind spots (issue 19, hole 19)', () => {
-  const noPatch = (path: string, over: Partial<ChangedFile> = {}) => file(path, { patch: undefined, additions: 0, ...over });
-  const bump = '@@ -1 +1 @@\n-Subproject commit 1111111111111111111111111111111111111111\n+Subproject commit 2222222222222222222222222222222222222222';
+  const noPatch = (path: string, over: Partial<ChangedFile> = {}) =>
+    file(path, { patch: undefined, additions: 0, ...over });
+  const bump =
+    '@@ -1 +1 @@\n-Subproject commit 1111111111111111111111111111111111111111\n+Subproject commit 2222222222222222222222222222222222222222';
   it.each([
     ['CODEOWNERS at the root', [file('CODEOWNERS')], 'high', ['code-owners']],
     ['CODEOWNERS under .github/ (not also counted as CI)', [file('.github/CODEOWNERS')], 'high', ['code-owners']],
@@ -76,15 +92,35 @@ describe('assessRisk: blind spots (issue 19, hole 19)', () => {
     ['an issue form', [file('.github/ISSUE_TEMPLATE/bug.yml')], 'high', ['ci']],
     ['.gitmodules', [file('.gitmodules')], 'high', ['submodules']],
     ['a submodule bump', [file('vendor/lib', { patch: bump })], 'high', ['submodule-bump']],
-    ['a submodule bump GitHub lists as changed', [file('vendor/lib', { status: 'changed', patch: bump })], 'high', ['submodule-bump']],
+    [
+      'a submodule bump GitHub lists as changed',
+      [file('vendor/lib', { status: 'changed', patch: bump })],
+      'high',
+      ['submodule-bump'],
+    ],
     ['a mode or type change', [noPatch('bin/run', { status: 'changed' })], 'high', ['mode-change', 'no-patch']],
     ['a binary file', [noPatch('assets/logo.png', { status: 'added' })], 'medium', ['no-patch']],
     ['a file too large to diff', [noPatch('data/huge.json', { additions: 90_000 })], 'high', ['no-patch', 'size']],
     ['a pure rename', [noPatch('src/b.ts', { status: 'renamed', previousPath: 'src/a.ts' })], 'low', []],
-    ['a renamed binary (its content may have changed)', [noPatch('img/b.png', { status: 'renamed', previousPath: 'img/a.png' })], 'medium', ['no-patch']],
+    [
+      'a renamed binary (its content may have changed)',
+      [noPatch('img/b.png', { status: 'renamed', previousPath: 'img/a.png' })],
+      'medium',
+      ['no-patch'],
+    ],
     ['a removed binary', [noPatch('assets/old.png', { status: 'removed', deletions: 0 })], 'medium', ['deletions']],
-    ['a code change whose patch merely mentions Subproject', [file('src/a.ts', { lines: ['// Subproject commit x'] })], 'low', []],
-    ['CODEOWNERS and a deploy script: two areas', [file('CODEOWNERS'), file('deploy/canary.sh')], 'critical', ['code-owners', 'deploy-scripts', 'combined']],
+    [
+      'a code change whose patch merely mentions Subproject',
+      [file('src/a.ts', { lines: ['// Subproject commit x'] })],
+      'low',
+      [],
+    ],
+    [
+      'CODEOWNERS and a deploy script: two areas',
+      [file('CODEOWNERS'), file('deploy/canary.sh')],
+      'critical',
+      ['code-owners', 'deploy-scripts', 'combined'],
+    ],
   ] as Array<[string, ChangedFile[], RiskLevel, string[]]>)('%s is %s', (_name, files, level, signals) => {
     const risk = assessRisk(change(files));
     expect(risk.signals.map((s) => s.signal)).toEqual(signals);
@@ -105,12 +141,15 @@ describe('evaluateRiskGate', () => {
     ['low', 'high', 'low', 'passed'],
     ['high', 'critical', 'medium', 'needs_approval'],
     ['critical', 'critical', 'medium', 'needs_approval'],
-  ] as const)('risk %s under maxLevel %s, approval above %s: %s', (level, maxLevel, requireHumanApprovalAbove, outcome) => {
-    const gate = evaluateRiskGate(at(level), { maxLevel, requireHumanApprovalAbove });
-    expect(gate.outcome).toBe(outcome);
-    expect(gate.reason).toContain(level);
-    if (outcome !== 'passed') expect(gate.hint).toBeTruthy();
-  });
+  ] as const)(
+    'risk %s under maxLevel %s, approval above %s: %s',
+    (level, maxLevel, requireHumanApprovalAbove, outcome) => {
+      const gate = evaluateRiskGate(at(level), { maxLevel, requireHumanApprovalAbove });
+      expect(gate.outcome).toBe(outcome);
+      expect(gate.reason).toContain(level);
+      if (outcome !== 'passed') expect(gate.hint).toBeTruthy();
+    },
+  );
 });
 
 describe('evaluateProtectedPathsGate', () => {
@@ -124,15 +163,24 @@ describe('evaluateProtectedPathsGate', () => {
     ['src/app.ts', {}, 'passed'],
     ['docs/policies.md', {}, 'passed'],
   ] as const)('%s with %o: %s', (path, protectedPaths, outcome) => {
-    const gate = evaluateProtectedPathsGate(change([file(path)]), policy({ protectedPaths: structuredClone(protectedPaths) as { paths?: string[]; allow?: string[] } }).protectedPaths);
+    const gate = evaluateProtectedPathsGate(
+      change([file(path)]),
+      policy({ protectedPaths: structuredClone(protectedPaths) as { paths?: string[]; allow?: string[] } })
+        .protectedPaths,
+    );
     expect(gate.outcome).toBe(outcome);
     if (outcome === 'failed') {
-      expect(gate.findings).toEqual([expect.objectContaining({ path, startLine: 1, level: 'failure', rule: 'protected-path' })]);
+      expect(gate.findings).toEqual([
+        expect.objectContaining({ path, startLine: 1, level: 'failure', rule: 'protected-path' }),
+      ]);
     }
   });
 
   it('catches a file renamed out of a protected folder', () => {
-    const gate = evaluateProtectedPathsGate(change([file('ci.yml', { status: 'renamed', previousPath: '.github/workflows/ci.yml' })]), policy().protectedPaths);
+    const gate = evaluateProtectedPathsGate(
+      change([file('ci.yml', { status: 'renamed', previousPath: '.github/workflows/ci.yml' })]),
+      policy().protectedPaths,
+    );
     expect(gate.outcome).toBe('failed');
     expect(gate.findings[0]?.message).toContain('.github/workflows/ci.yml');
   });

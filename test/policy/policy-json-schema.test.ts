@@ -13,7 +13,9 @@ describe('schemas/aaoe.schema.json', () => {
     const committed = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
     expect(committed).toBe(renderConfigReference());
     const schema = JSON.parse(renderPolicyJsonSchema());
-    const undocumented = Object.entries(schema.properties as Record<string, { description?: string }>).filter(([key, s]) => !s.description && !['id', 'description'].includes(key)).map(([key]) => key);
+    const undocumented = Object.entries(schema.properties as Record<string, { description?: string }>)
+      .filter(([key, s]) => !s.description && !['id', 'description'].includes(key))
+      .map(([key]) => key);
     expect(undocumented).toEqual([]);
   });
 

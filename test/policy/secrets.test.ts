@@ -10,21 +10,48 @@ const j = (...parts: string[]) => parts.join('');
 const AWS_ID = j('AKIA', 'Z7XQM2PL', 'R4TBV9WK');
 const AWS_SECRET = j('wJalrXUtnFEMI/K7MDENG/', 'bPxRfiCYZQ8r4TnH2kLm');
 const GH_TOKEN = j('ghp_', 'a1B2c3D4e5F6g7H8i9J0', 'k1L2m3N4o5P6q7R8');
-const GH_PAT = j('github_pat_', '11ABCDEFG0abcdefghijkl', '_', 'mnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghi');
+const GH_PAT = j(
+  'github_pat_',
+  '11ABCDEFG0abcdefghijkl',
+  '_',
+  'mnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghi',
+);
 const SLACK = j('xoxb-', '123456789012-', '1234567890123-', 'AbCdEfGhIjKlMnOpQrStUvWx');
 const SLACK_HOOK = j('https://hooks.slack.com/services/', 'T0123ABCD/', 'B0123ABCD/', 'abcdefghijklmnopqrstuvwx');
 const OPENAI58 = 'Ab3dEf6hIj9lMn2pQr5tUv8xYz1bCd4fGh7jKl0nOp3rSt6vWx9zQw2eR4';
 const OPENAI = j('sk-proj-', OPENAI58, 'T3BlbkFJ', OPENAI58);
 const RANDOM = randomBytes(24).toString('base64url');
-const PEM = [j('-----BEGIN ', 'RSA PRIVATE KEY-----'), 'MIIEowIBAAKCAQEAx3Vd9kq1l2m3n4o5p6q7r8s9t0u1v2w3x4y5z6A7B8C9D0E1', 'F2G3H4I5J6K7L8M9N0O1P2Q3R4S5T6U7V8W9X0Y1Z2a3b4c5d6e7f8g9h0i1j2k3', j('-----END ', 'RSA PRIVATE KEY-----')];
+const PEM = [
+  j('-----BEGIN ', 'RSA PRIVATE KEY-----'),
+  'MIIEowIBAAKCAQEAx3Vd9kq1l2m3n4o5p6q7r8s9t0u1v2w3x4y5z6A7B8C9D0E1',
+  'F2G3H4I5J6K7L8M9N0O1P2Q3R4S5T6U7V8W9X0Y1Z2a3b4c5d6e7f8g9h0i1j2k3',
+  j('-----END ', 'RSA PRIVATE KEY-----'),
+];
 
 function added(path: string, lines: string[]): ChangedFile {
-  return { path, status: 'added', additions: lines.length, deletions: 0, patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}` };
+  return {
+    path,
+    status: 'added',
+    additions: lines.length,
+    deletions: 0,
+    patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}`,
+  };
 }
 
 describe('addedLines', () => {
   it('numbers added lines in the new file across hunks', () => {
-    const patch = ['@@ -1,3 +1,4 @@ header', ' a', '-b', '+B', '+C', ' d', '@@ -20 +21,2 @@', ' x', '+y', '\\ No newline at end of file'].join('\n');
+    const patch = [
+      '@@ -1,3 +1,4 @@ header',
+      ' a',
+      '-b',
+      '+B',
+      '+C',
+      ' d',
+      '@@ -20 +21,2 @@',
+      ' x',
+      '+y',
+      '\\ No newline at end of file',
+    ].join('\n');
     expect(addedLines(patch)).toEqual([
       { line: 2, text: 'B' },
       { line: 3, text: 'C' },
@@ -36,7 +63,11 @@ describe('addedLines', () => {
 describe('scanSecrets', () => {
   it.each([
     ['an AWS access key id', `const id = "${AWS_ID}";`, 'secretlint/aws'],
-    ['an AWS secret access key (the preset wants more context; AAOE\'s rule catches it)', `aws_secret_access_key = ${AWS_SECRET}`, 'aaoe/high-entropy-assignment'],
+    [
+      "an AWS secret access key (the preset wants more context; AAOE's rule catches it)",
+      `aws_secret_access_key = ${AWS_SECRET}`,
+      'aaoe/high-entropy-assignment',
+    ],
     ['a GitHub token', `token: ${GH_TOKEN}`, 'secretlint/github'],
     ['a fine-grained GitHub token', `GH=${GH_PAT}`, 'secretlint/github'],
     ['a Slack bot token', `SLACK=${SLACK}`, 'secretlint/slack'],
@@ -57,7 +88,9 @@ describe('scanSecrets', () => {
 
   it('finds a private key block and reports its lines', async () => {
     const scan = await scanSecrets([added('deploy/id_rsa', ['# key', ...PEM])], { ignorePaths: [] });
-    expect(scan.findings).toEqual([expect.objectContaining({ rule: 'secretlint/privatekey', startLine: 2, endLine: 5 })]);
+    expect(scan.findings).toEqual([
+      expect.objectContaining({ rule: 'secretlint/privatekey', startLine: 2, endLine: 5 }),
+    ]);
     expect(JSON.stringify(scan)).not.toContain(PEM[1]!.slice(0, 20));
   });
 
@@ -73,8 +106,19 @@ describe('scanSecrets', () => {
   });
 
   it('maps positions through a multi-hunk patch', async () => {
-    const patch = ['@@ -1,2 +1,2 @@', ' a', `-old`, `+const id = "${AWS_ID}";`, '@@ -40,2 +40,3 @@', ' b', `+x = 1`, ` c`].join('\n');
-    const scan = await scanSecrets([{ path: 'src/x.ts', status: 'modified', additions: 2, deletions: 1, patch }], { ignorePaths: [] });
+    const patch = [
+      '@@ -1,2 +1,2 @@',
+      ' a',
+      `-old`,
+      `+const id = "${AWS_ID}";`,
+      '@@ -40,2 +40,3 @@',
+      ' b',
+      `+x = 1`,
+      ` c`,
+    ].join('\n');
+    const scan = await scanSecrets([{ path: 'src/x.ts', status: 'modified', additions: 2, deletions: 1, patch }], {
+      ignorePaths: [],
+    });
     expect(scan.findings[0]).toMatchObject({ startLine: 2, startColumn: 13 });
   });
 
@@ -99,8 +143,16 @@ describe('scanSecrets', () => {
 
   it('reports a line too long to scan as unscanned, and still scans the other lines at their positions', async () => {
     const long = `password = "${'a1B2'.repeat(1_100)}"`;
-    const scan = await scanSecrets([added('src/app.ts', ['// header', long, `const id = "${AWS_ID}";`])], { ignorePaths: [] });
-    expect(scan.unscanned).toEqual([{ path: 'src/app.ts', line: 2, reason: expect.stringContaining(`too long to scan: ${long.length} characters, over ${MAX_SCANNED_LINE}`) }]);
+    const scan = await scanSecrets([added('src/app.ts', ['// header', long, `const id = "${AWS_ID}";`])], {
+      ignorePaths: [],
+    });
+    expect(scan.unscanned).toEqual([
+      {
+        path: 'src/app.ts',
+        line: 2,
+        reason: expect.stringContaining(`too long to scan: ${long.length} characters, over ${MAX_SCANNED_LINE}`),
+      },
+    ]);
     expect(scan.findings).toEqual([expect.objectContaining({ rule: 'secretlint/aws', startLine: 3 })]);
   });
 
@@ -145,14 +197,21 @@ describe('the high-entropy rule: linear time on adversarial lines (issue 19, hol
     expect(large / small).toBeLessThan(32);
   });
 
-  it.each(ADVERSARIAL)('the whole secret scan (every rule) stays linear in the length of the lines: %s', async (_name, build) => {
-    // 20 lines of each length; the longest stay under MAX_SCANNED_LINE, so every rule reads them
-    const patchOf = (n: number) => added('src/a.ts', Array.from({ length: 20 }, () => build(n).slice(0, MAX_SCANNED_LINE)));
-    await scanSecrets([patchOf(50)], { ignorePaths: [] });
-    const small = Math.max(await fastest(() => scanSecrets([patchOf(50)], { ignorePaths: [] })), 1);
-    const large = await fastest(() => scanSecrets([patchOf(400)], { ignorePaths: [] }));
-    expect(large / small).toBeLessThan(40);
-  });
+  it.each(ADVERSARIAL)(
+    'the whole secret scan (every rule) stays linear in the length of the lines: %s',
+    async (_name, build) => {
+      // 20 lines of each length; the longest stay under MAX_SCANNED_LINE, so every rule reads them
+      const patchOf = (n: number) =>
+        added(
+          'src/a.ts',
+          Array.from({ length: 20 }, () => build(n).slice(0, MAX_SCANNED_LINE)),
+        );
+      await scanSecrets([patchOf(50)], { ignorePaths: [] });
+      const small = Math.max(await fastest(() => scanSecrets([patchOf(50)], { ignorePaths: [] })), 1);
+      const large = await fastest(() => scanSecrets([patchOf(400)], { ignorePaths: [] }));
+      expect(large / small).toBeLessThan(40);
+    },
+  );
 
   it.each([
     ['password = "VALUE"', 'password'],

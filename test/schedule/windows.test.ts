@@ -3,7 +3,10 @@ import { SchedulePolicy, type SchedulePolicy as Schedule } from '../../src/polic
 import { scheduleAt } from '../../src/schedule/windows.js';
 
 const schedule = (input: unknown): Schedule => SchedulePolicy.parse(input);
-const office = schedule({ timezone: 'Europe/Berlin', windows: [{ days: ['mon', 'tue', 'wed', 'thu'], start: '09:00', end: '16:00' }] });
+const office = schedule({
+  timezone: 'Europe/Berlin',
+  windows: [{ days: ['mon', 'tue', 'wed', 'thu'], start: '09:00', end: '16:00' }],
+});
 
 describe('change windows', () => {
   it('no windows and no freezes: always open', () => {
@@ -39,11 +42,17 @@ describe('change windows', () => {
     const night = schedule({ timezone: 'UTC', windows: [{ days: ['sat'], start: '22:00', end: '02:00' }] });
     expect(scheduleAt(night, new Date('2026-11-28T23:00:00Z')).open).toBe(true); // Sat 23:00
     expect(scheduleAt(night, new Date('2026-11-29T01:59:00Z')).open).toBe(true); // Sun 01:59, Saturday's window
-    expect(scheduleAt(night, new Date('2026-11-29T22:30:00Z'))).toMatchObject({ open: false, opensAt: new Date('2026-12-05T22:00:00Z') });
+    expect(scheduleAt(night, new Date('2026-11-29T22:30:00Z'))).toMatchObject({
+      open: false,
+      opensAt: new Date('2026-12-05T22:00:00Z'),
+    });
   });
 
   it('a freeze closes even an open window, and the next opening is the first window after it', () => {
-    const frozen = schedule({ ...office, freezes: [{ from: '2026-12-21', to: '2027-01-04T12:00', reason: 'year-end freeze' }] });
+    const frozen = schedule({
+      ...office,
+      freezes: [{ from: '2026-12-21', to: '2027-01-04T12:00', reason: 'year-end freeze' }],
+    });
     const d = scheduleAt(frozen, new Date('2026-12-22T10:00:00Z')); // Tue, inside the window, inside the freeze
     expect(d.open).toBe(false);
     if (!d.open) {
@@ -53,18 +62,27 @@ describe('change windows', () => {
   });
 
   it('a freeze alone: open again when it ends', () => {
-    const d = scheduleAt(schedule({ freezes: [{ from: '2026-11-20', to: '2026-11-25T06:00', reason: 'migration' }] }), new Date('2026-11-23T10:00:00Z'));
+    const d = scheduleAt(
+      schedule({ freezes: [{ from: '2026-11-20', to: '2026-11-25T06:00', reason: 'migration' }] }),
+      new Date('2026-11-23T10:00:00Z'),
+    );
     expect(d).toMatchObject({ open: false, opensAt: new Date('2026-11-25T06:00:00Z') });
   });
 
   it('the schema refuses what it cannot read, saying what to write', () => {
-    const bad = SchedulePolicy.safeParse({ timezone: 'Mars/Olympus', windows: [{ days: ['fri'], start: '9:00', end: '17:00' }], freezes: [{ from: '2026-12-24', to: '2026-12-20', reason: 'x' }] });
+    const bad = SchedulePolicy.safeParse({
+      timezone: 'Mars/Olympus',
+      windows: [{ days: ['fri'], start: '9:00', end: '17:00' }],
+      freezes: [{ from: '2026-12-24', to: '2026-12-20', reason: 'x' }],
+    });
     expect(bad.success).toBe(false);
     const messages = bad.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    expect(messages).toEqual(expect.arrayContaining([
-      'timezone: an IANA time zone such as Europe/Berlin or UTC',
-      'windows.0.start: a time of day as HH:MM (00:00 to 24:00)',
-      'freezes.0.to: a freeze ends after it starts',
-    ]));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'timezone: an IANA time zone such as Europe/Berlin or UTC',
+        'windows.0.start: a time of day as HH:MM (00:00 to 24:00)',
+        'freezes.0.to: a freeze ends after it starts',
+      ]),
+    );
   });
 });

@@ -21,7 +21,20 @@ beforeAll(async () => {
   h = await startHarness({ reportSecret: 'token-report-secret' });
   process.env.GITHUB_CLIENT_ID = h.sim.oauth.clientId;
   process.env.GITHUB_CLIENT_SECRET = h.sim.oauth.clientSecret;
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', deployments: 'write', actions: 'read', members: 'read', metadata: 'read' } });
+  h.sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: OWNER,
+    permissions: {
+      checks: 'write',
+      contents: 'write',
+      issues: 'write',
+      pull_requests: 'write',
+      deployments: 'write',
+      actions: 'read',
+      members: 'read',
+      metadata: 'read',
+    },
+  });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
   h.sim.setPermission({ owner: OWNER, repo: REPO, username: 'wendy-writer', permission: 'write' });
   h.sim.setPermission({ owner: OWNER, repo: REPO, username: 'ada-admin', permission: 'admin' });
@@ -36,7 +49,11 @@ beforeEach(async () => {
 });
 
 const { setConfig, openPullRequest, latestCheck, replies } = governedFlow(() => h, {
-  owner: OWNER, repo: REPO, agent: AGENT, reportSecret: 'token-report-secret', firstPullRequest: 3300,
+  owner: OWNER,
+  repo: REPO,
+  agent: AGENT,
+  reportSecret: 'token-report-secret',
+  firstPullRequest: 3300,
 });
 
 async function executionOf(number: number): Promise<string> {
@@ -45,11 +62,13 @@ async function executionOf(number: number): Promise<string> {
 
 const post = (token: string, path: string, body?: unknown) =>
   fetch(`${h.url}/api/v1/executions/${path}`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}),
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
   });
 
 describe('hole 12: authority only with a token AAOE issued, never from an app', () => {
-  it('a maintainer\'s token held by an agent platform (not issued by AAOE) does not approve or resume', async () => {
+  it("a maintainer's token held by an agent platform (not issued by AAOE) does not approve or resume", async () => {
     const { number, headSha } = await openPullRequest();
     const id = await executionOf(number);
     const platformToken = h.sim.createUserToken({ login: 'wendy-writer' }); // a PAT, or another app's user token
@@ -59,11 +78,13 @@ describe('hole 12: authority only with a token AAOE issued, never from an app', 
     expect(await listApprovals(h.runtime.db, id)).toEqual([]);
     expect(latestCheck(headSha).conclusion).toBe('action_required');
     expect(res.status).toBe(403);
-    expect(((await res.json()) as any).error.message).toMatch(/needs a user access token issued by AAOE's own GitHub App to you .*sign in on AAOE's dashboard/);
+    expect(((await res.json()) as any).error.message).toMatch(
+      /needs a user access token issued by AAOE's own GitHub App to you .*sign in on AAOE's dashboard/,
+    );
     expect((await post(platformToken, `${id}/resume`)).status).toBe(403);
   });
 
-  it('the same person with a token AAOE\'s OAuth client issued approves', async () => {
+  it("the same person with a token AAOE's OAuth client issued approves", async () => {
     const { number, headSha } = await openPullRequest();
     const id = await executionOf(number);
     const own = h.sim.createUserToken({ login: 'wendy-writer' }, { oauthClient: true });
@@ -81,7 +102,9 @@ describe('hole 12: authority only with a token AAOE issued, never from an app', 
     try {
       const res = await post(token, `${id}/approve`, { sha: headSha });
       expect(res.status).toBe(403);
-      expect(((await res.json()) as any).error.message).toMatch(/no OAuth client configured \(GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET\)/);
+      expect(((await res.json()) as any).error.message).toMatch(
+        /no OAuth client configured \(GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET\)/,
+      );
     } finally {
       process.env.GITHUB_CLIENT_SECRET = saved;
     }
@@ -90,18 +113,42 @@ describe('hole 12: authority only with a token AAOE issued, never from an app', 
   it('aaoe mcp with only GITHUB_TOKEN never sends approve', async () => {
     const { number, headSha } = await openPullRequest();
     const id = await executionOf(number);
-    const config = apiClientConfigFromEnv({ AAOE_URL: h.url, GITHUB_TOKEN: h.sim.createUserToken({ login: 'wendy-writer' }, { oauthClient: true }) });
+    const config = apiClientConfigFromEnv({
+      AAOE_URL: h.url,
+      GITHUB_TOKEN: h.sim.createUserToken({ login: 'wendy-writer' }, { oauthClient: true }),
+    });
     if (!config.ok) throw new Error(config.message);
-    const result = await (new AaoeApiClient(config.config).verb as (...args: unknown[]) => Promise<any>)(id, 'approve', headSha);
+    const result = await (new AaoeApiClient(config.config).verb as (...args: unknown[]) => Promise<any>)(
+      id,
+      'approve',
+      headSha,
+    );
     await h.runtime.idle();
     expect(latestCheck(headSha).conclusion).toBe('action_required');
-    expect(result).toMatchObject({ ok: false, code: 'refused', message: expect.stringMatching(/never sent with GITHUB_TOKEN/) });
+    expect(result).toMatchObject({
+      ok: false,
+      code: 'refused',
+      message: expect.stringMatching(/never sent with GITHUB_TOKEN/),
+    });
   });
 
-  it('a comment a GitHub App posted on a maintainer\'s behalf never approves', async () => {
+  it("a comment a GitHub App posted on a maintainer's behalf never approves", async () => {
     const { number, headSha } = await openPullRequest();
-    const json = h.sim.addComment({ owner: OWNER, repo: REPO, issueNumber: number, body: '/aaoe approve', user: 'wendy-writer', viaApp: true });
-    const { commentPayload } = governedFlow(() => h, { owner: OWNER, repo: REPO, agent: AGENT, reportSecret: 'x', firstPullRequest: 1 });
+    const json = h.sim.addComment({
+      owner: OWNER,
+      repo: REPO,
+      issueNumber: number,
+      body: '/aaoe approve',
+      user: 'wendy-writer',
+      viaApp: true,
+    });
+    const { commentPayload } = governedFlow(() => h, {
+      owner: OWNER,
+      repo: REPO,
+      agent: AGENT,
+      reportSecret: 'x',
+      firstPullRequest: 1,
+    });
     await h.deliver('issue_comment', commentPayload('created', number, json, 'wendy-writer', 'User'));
     expect(latestCheck(headSha).conclusion).toBe('action_required');
     expect(replies(number).join('\n')).toMatch(/posted by the GitHub App "aaoe" on @wendy-writer's behalf/);

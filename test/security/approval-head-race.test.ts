@@ -20,7 +20,20 @@ beforeAll(async () => {
   h = await startHarness({ reportSecret: 'race-report-secret' });
   process.env.GITHUB_CLIENT_ID = h.sim.oauth.clientId;
   process.env.GITHUB_CLIENT_SECRET = h.sim.oauth.clientSecret;
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', deployments: 'write', actions: 'read', members: 'read', metadata: 'read' } });
+  h.sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: OWNER,
+    permissions: {
+      checks: 'write',
+      contents: 'write',
+      issues: 'write',
+      pull_requests: 'write',
+      deployments: 'write',
+      actions: 'read',
+      members: 'read',
+      metadata: 'read',
+    },
+  });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
   h.sim.setPermission({ owner: OWNER, repo: REPO, username: 'wendy-writer', permission: 'write' });
 });
@@ -33,26 +46,46 @@ beforeEach(async () => {
   await setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\n`);
 });
 
-const { setConfig, file, openPullRequest, pullRequestPayload, commentPayload, comment, latestCheck, replies } = governedFlow(() => h, {
-  owner: OWNER, repo: REPO, agent: AGENT, reportSecret: 'race-report-secret', firstPullRequest: 3200,
-});
+const { setConfig, file, openPullRequest, pullRequestPayload, commentPayload, comment, latestCheck, replies } =
+  governedFlow(() => h, {
+    owner: OWNER,
+    repo: REPO,
+    agent: AGENT,
+    reportSecret: 'race-report-secret',
+    firstPullRequest: 3200,
+  });
 
 const seconds = (at: number) => new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const push = (number: number, headSha: string) =>
-  h.sim.pushToPullRequest({ owner: OWNER, repo: REPO, number, headSha, files: [file(`docs/${number}.md`), file('deploy/backdoor.sh')] as never });
+  h.sim.pushToPullRequest({
+    owner: OWNER,
+    repo: REPO,
+    number,
+    headSha,
+    files: [file(`docs/${number}.md`), file('deploy/backdoor.sh')] as never,
+  });
 
 describe('hole 8: an approval is bound to the head the approver saw', () => {
   it('a comment written before a push, processed after it, does not approve the pushed commit', async () => {
     const { number, headSha } = await openPullRequest();
     // the approver reads the check on the first head and writes the comment ...
-    const json = h.sim.addComment({ owner: OWNER, repo: REPO, issueNumber: number, body: '/aaoe approve', user: 'wendy-writer', createdAt: seconds(Date.now() - 5_000) });
+    const json = h.sim.addComment({
+      owner: OWNER,
+      repo: REPO,
+      issueNumber: number,
+      body: '/aaoe approve',
+      user: 'wendy-writer',
+      createdAt: seconds(Date.now() - 5_000),
+    });
     // ... the agent pushes a backdoor, and GitHub delivers the push before the comment
     const evil = `${headSha.slice(0, 38)}ee`;
     await h.deliver('pull_request', pullRequestPayload('synchronize', push(number, evil)));
     await h.deliver('issue_comment', commentPayload('created', number, json, 'wendy-writer', 'User'));
 
     expect(latestCheck(evil).conclusion).toBe('action_required');
-    expect(replies(number).join('\n')).toMatch(/the comment was written before the head moved to .{7}, so it approves an earlier commit/);
+    expect(replies(number).join('\n')).toMatch(
+      /the comment was written before the head moved to .{7}, so it approves an earlier commit/,
+    );
   });
 
   it('a comment processed while GitHub has a head AAOE has not judged is refused, and the push does not inherit it', async () => {
@@ -62,7 +95,9 @@ describe('hole 8: an approval is bound to the head the approver saw', () => {
     await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
     await h.deliver('pull_request', pullRequestPayload('synchronize', pushed));
     expect(latestCheck(evil).conclusion).toBe('action_required');
-    expect(replies(number).join('\n')).toMatch(/the pull request's head is now .{7}, and AAOE has not judged that commit yet/);
+    expect(replies(number).join('\n')).toMatch(
+      /the pull request's head is now .{7}, and AAOE has not judged that commit yet/,
+    );
   });
 
   it('/aaoe approve <sha> approves the named head, and refuses another', async () => {
@@ -80,7 +115,9 @@ describe('hole 8: an approval is bound to the head the approver saw', () => {
     const token = h.sim.createUserToken({ login: 'wendy-writer' }, { oauthClient: true });
     const approve = (body?: unknown) =>
       fetch(`${h.url}/api/v1/executions/${id}/approve`, {
-        method: 'POST', headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}),
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
       });
     expect((await approve()).status).toBe(400);
     const old = await approve({ sha: 'abcdef0' });

@@ -17,9 +17,27 @@ const RISK = 'risk: { maxLevel: high, requireHumanApprovalAbove: high }';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ reportSecret: 'owners-report-secret' });
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', deployments: 'write', actions: 'read', members: 'read', metadata: 'read' } });
+  h.sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: OWNER,
+    permissions: {
+      checks: 'write',
+      contents: 'write',
+      issues: 'write',
+      pull_requests: 'write',
+      deployments: 'write',
+      actions: 'read',
+      members: 'read',
+      metadata: 'read',
+    },
+  });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
-  for (const [username, permission] of [['wendy-writer', 'write'], ['bob', 'maintain'], ['alice', 'write']] as const) h.sim.setPermission({ owner: OWNER, repo: REPO, username, permission });
+  for (const [username, permission] of [
+    ['wendy-writer', 'write'],
+    ['bob', 'maintain'],
+    ['alice', 'write'],
+  ] as const)
+    h.sim.setPermission({ owner: OWNER, repo: REPO, username, permission });
   h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path: '.github/CODEOWNERS', content: 'src/ @bob\n' });
   h.sim.addTeamMember({ org: OWNER, team: 'platform', login: 'alice' });
 });
@@ -28,14 +46,28 @@ afterAll(async () => {
 });
 
 const { setConfig, mediumBody, file, nextNumber, pullRequestPayload, comment, latestCheck } = governedFlow(() => h, {
-  owner: OWNER, repo: REPO, agent: AGENT, reportSecret: 'owners-report-secret', firstPullRequest: 3500,
+  owner: OWNER,
+  repo: REPO,
+  agent: AGENT,
+  reportSecret: 'owners-report-secret',
+  firstPullRequest: 3500,
 });
 
 /** A governed medium-risk pull request touching `files`, delivered; its head. */
 async function open(files: string[]): Promise<{ number: number; headSha: string }> {
   const number = nextNumber();
   const headSha = (number.toString(16) + '9'.repeat(40)).slice(0, 40);
-  const pr = h.sim.addPullRequest({ owner: OWNER, repo: REPO, number, user: { login: AGENT, type: 'Bot' }, headRef: `change-${number}`, headSha, baseRef: 'master', body: mediumBody, files: files.map(file) as never });
+  const pr = h.sim.addPullRequest({
+    owner: OWNER,
+    repo: REPO,
+    number,
+    user: { login: AGENT, type: 'Bot' },
+    headRef: `change-${number}`,
+    headSha,
+    baseRef: 'master',
+    body: mediumBody,
+    files: files.map(file) as never,
+  });
   await h.deliver('pull_request', pullRequestPayload('opened', pr));
   return { number, headSha };
 }

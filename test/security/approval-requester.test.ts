@@ -20,7 +20,13 @@ afterAll(async () => {
   await h?.closeAll();
 });
 
-const flow = governedFlow(() => h, { owner: OWNER, repo: REPO, agent: AGENT, reportSecret: 'unused', firstPullRequest: 1 });
+const flow = governedFlow(() => h, {
+  owner: OWNER,
+  repo: REPO,
+  agent: AGENT,
+  reportSecret: 'unused',
+  firstPullRequest: 1,
+});
 
 async function setConfig(content: string) {
   h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path: '.github/aaoe.yml', content });
@@ -32,7 +38,10 @@ async function setConfig(content: string) {
 /** Wendy asks for a change through the API; the agent's pull request waits for an approval. */
 async function askedByWendy(): Promise<{ number: number; headSha: string }> {
   h.scriptTask();
-  const res = await callApi(h.url, 'POST', '/api/v1/executions', { token: h.tokens['wendy-writer']!, body: { repo: `${OWNER}/${REPO}`, task: 'Add a health check module.' } });
+  const res = await callApi(h.url, 'POST', '/api/v1/executions', {
+    token: h.tokens['wendy-writer']!,
+    body: { repo: `${OWNER}/${REPO}`, task: 'Add a health check module.' },
+  });
   expect(res.status).toBe(202);
   await h.runtime.idle();
   const x = (await getExecution(h.runtime.db, res.body.execution.id))!;
@@ -41,17 +50,21 @@ async function askedByWendy(): Promise<{ number: number; headSha: string }> {
 }
 
 describe('the person who asked for a change does not approve it', () => {
-  it('by default: the requester\'s approval does not count; another person\'s does', async () => {
+  it("by default: the requester's approval does not count; another person's does", async () => {
     const { number, headSha } = await askedByWendy();
     await h.deliver('issue_comment', flow.comment(number, 'wendy-writer', '/aaoe approve').payload);
     expect(flow.latestCheck(headSha).conclusion).toBe('action_required');
-    expect(flow.replies(number).join('\n')).toMatch(/@wendy-writer asked for this change \(applied the trigger label to its issue\) and cannot approve it/);
+    expect(flow.replies(number).join('\n')).toMatch(
+      /@wendy-writer asked for this change \(applied the trigger label to its issue\) and cannot approve it/,
+    );
     await h.deliver('issue_comment', flow.comment(number, 'olga-other', '/aaoe approve').payload);
     expect(flow.latestCheck(headSha).conclusion).toBe('success');
   });
 
   it('approvals.requesterMayApprove: true lets the requester approve', async () => {
-    await setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\napprovals: { requesterMayApprove: true }\n`);
+    await setConfig(
+      `agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\napprovals: { requesterMayApprove: true }\n`,
+    );
     const { number, headSha } = await askedByWendy();
     await h.deliver('issue_comment', flow.comment(number, 'wendy-writer', '/aaoe approve').payload);
     expect(flow.latestCheck(headSha).conclusion).toBe('success');

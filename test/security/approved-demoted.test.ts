@@ -17,7 +17,19 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness({ reportSecret: 'test-report-secret' });
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', deployments: 'write', actions: 'read', metadata: 'read' } });
+  h.sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: OWNER,
+    permissions: {
+      checks: 'write',
+      contents: 'write',
+      issues: 'write',
+      pull_requests: 'write',
+      deployments: 'write',
+      actions: 'read',
+      metadata: 'read',
+    },
+  });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
   h.sim.setPermission({ owner: OWNER, repo: REPO, username: 'wendy-writer', permission: 'write' });
 });
@@ -25,7 +37,13 @@ afterAll(async () => {
   await h?.close();
 });
 
-const flow = governedFlow(() => h, { owner: OWNER, repo: REPO, agent: AGENT, reportSecret: 'test-report-secret', firstPullRequest: 1000 });
+const flow = governedFlow(() => h, {
+  owner: OWNER,
+  repo: REPO,
+  agent: AGENT,
+  reportSecret: 'test-report-secret',
+  firstPullRequest: 1000,
+});
 
 function rerun(number: number, headSha: string) {
   const payload = examplePayload('check_suite', 'rerequested');
@@ -42,7 +60,8 @@ describe('an approval that no longer counts', () => {
     const { number, headSha } = await flow.openPullRequest();
     await h.deliver('issue_comment', flow.comment(number, 'wendy-writer', '/aaoe approve').payload);
     expect(flow.latestCheck(headSha).conclusion).toBe('success');
-    const state = async () => (await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((x) => x.pullRequest === number)!.state;
+    const state = async () =>
+      (await listExecutions(h.runtime.db, `${OWNER}/${REPO}`)).find((x) => x.pullRequest === number)!.state;
     expect(await state()).toBe('approved');
 
     h.sim.setPermission({ owner: OWNER, repo: REPO, username: 'wendy-writer', permission: 'read' }); // demoted
@@ -51,6 +70,8 @@ describe('an approval that no longer counts', () => {
     expect(await state()).toBe('awaiting_approval');
 
     await h.deliver('deployment_protection_rule', flow.protectionRule(9301, headSha, { number, headSha }));
-    expect(h.sim.deploymentReviews({ owner: OWNER, repo: REPO }).find((r) => r.runId === 9301)).toMatchObject({ state: 'rejected' });
+    expect(h.sim.deploymentReviews({ owner: OWNER, repo: REPO }).find((r) => r.runId === 9301)).toMatchObject({
+      state: 'rejected',
+    });
   });
 });

@@ -32,7 +32,10 @@ export function probeHealthz(url: string, everyMs = 100): Probe {
 }
 
 /** Runs `work`, probing `/healthz` meanwhile; returns how long the work took and the slowest probe. */
-export async function underProbe<T>(url: string, work: () => Promise<T>): Promise<{ result: T; tookMs: number; slowestMs: number; answered: number }> {
+export async function underProbe<T>(
+  url: string,
+  work: () => Promise<T>,
+): Promise<{ result: T; tookMs: number; slowestMs: number; answered: number }> {
   const probe = probeHealthz(url);
   await new Promise((r) => setTimeout(r, 50));
   const started = performance.now();

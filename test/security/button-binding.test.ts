@@ -17,7 +17,20 @@ const AGENT = 'my-agent[bot]';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ reportSecret: 'button-report-secret' });
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', deployments: 'write', actions: 'read', members: 'read', metadata: 'read' } });
+  h.sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: OWNER,
+    permissions: {
+      checks: 'write',
+      contents: 'write',
+      issues: 'write',
+      pull_requests: 'write',
+      deployments: 'write',
+      actions: 'read',
+      members: 'read',
+      metadata: 'read',
+    },
+  });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
   h.sim.setPermission({ owner: OWNER, repo: REPO, username: 'wendy-writer', permission: 'write' });
 });
@@ -29,7 +42,11 @@ beforeEach(async () => {
 });
 
 const { setConfig, openPullRequest, buttonPress, latestCheck } = governedFlow(() => h, {
-  owner: OWNER, repo: REPO, agent: AGENT, reportSecret: 'button-report-secret', firstPullRequest: 3400,
+  owner: OWNER,
+  repo: REPO,
+  agent: AGENT,
+  reportSecret: 'button-report-secret',
+  firstPullRequest: 3400,
 });
 
 async function approvalsOf(number: number) {
@@ -38,7 +55,7 @@ async function approvalsOf(number: number) {
 }
 
 describe('hole 16: the Approve button approves the pull request whose check run was pressed', () => {
-  it('two pull requests share a head: pressing B\'s check approves B, even when GitHub lists A first', async () => {
+  it("two pull requests share a head: pressing B's check approves B, even when GitHub lists A first", async () => {
     const a = await openPullRequest();
     const b = await openPullRequest({ headSha: a.headSha });
     const pressedOnB = latestCheck(a.headSha); // B's check run, the latest on the shared commit

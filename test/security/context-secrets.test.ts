@@ -33,15 +33,26 @@ beforeAll(async () => {
     breaker: { failures: 1_000, cooldownMs: 1 },
   });
   h = await startHarness({ agent: { router, contextBudgetTokens: 8_000, maxOutputTokens: 1_000 } });
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' } });
+  h.sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: OWNER,
+    permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' },
+  });
   h.sim.addRepo({ owner: OWNER, name: REPO, defaultBranch: 'master', installationId: INSTALLATION_ID });
-  const file = (path: string, content: string) => h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path, content });
+  const file = (path: string, content: string) =>
+    h.sim.setFile({ owner: OWNER, repo: REPO, branch: 'master', path, content });
   file('.github/aaoe.yml', 'trigger: { label: aaoe }\n');
   file('.env', `DATABASE_PASSWORD=${DOTENV_PASSWORD}\nPORT=8080\n`);
   file('.env.production', `DATABASE_PASSWORD=${DOTENV_PASSWORD}\n`);
-  file('deploy/id_rsa', `-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key-${DOTENV_PASSWORD}\n-----END OPENSSH PRIVATE KEY-----\n`);
+  file(
+    'deploy/id_rsa',
+    `-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key-${DOTENV_PASSWORD}\n-----END OPENSSH PRIVATE KEY-----\n`,
+  );
   file('.npmrc', `//registry.npmjs.org/:_authToken=${DOTENV_PASSWORD}\n`);
-  file('src/config.ts', `export const port = Number(process.env.PORT ?? 8080);\nexport const githubToken = '${TOKEN}';\nexport const name = 'hello';\n`);
+  file(
+    'src/config.ts',
+    `export const port = Number(process.env.PORT ?? 8080);\nexport const githubToken = '${TOKEN}';\nexport const name = 'hello';\n`,
+  );
   h.sim.setPermission({ owner: OWNER, repo: REPO, username: 'Codertocat', permission: 'admin' });
 });
 afterAll(async () => {
@@ -64,9 +75,15 @@ function proposal(): Proposal {
 
 describe('the context sent to the model holds no secrets', () => {
   it('an issue naming .env, .env.production, deploy/id_rsa, .npmrc and src/config.ts: no secret reaches the model', async () => {
-    fake.script(MODEL.id, { content: JSON.stringify(proposal()), usage: { prompt_tokens: 100, completion_tokens: 50 } });
+    fake.script(MODEL.id, {
+      content: JSON.stringify(proposal()),
+      usage: { prompt_tokens: 100, completion_tokens: 50 },
+    });
     const issue = h.sim.addIssue({
-      owner: OWNER, repo: REPO, user: 'Codertocat', labels: ['aaoe', 'enhancement'],
+      owner: OWNER,
+      repo: REPO,
+      user: 'Codertocat',
+      labels: ['aaoe', 'enhancement'],
       title: 'Make the port configurable',
       body: 'The port is in .env and .env.production; see also deploy/id_rsa, .npmrc and src/config.ts.',
     });
@@ -92,11 +109,29 @@ describe('the context sent to the model holds no secrets', () => {
 
 describe('isSecretPath', () => {
   it.each([
-    ['.env', true], ['config/.env', true], ['.env.production', true], ['.ENV.local', true], ['.env.example', false], ['.env.sample', false],
-    ['certs/server.pem', true], ['tls/server.key', true], ['deploy/id_rsa', true], ['id_ed25519.pub', true], ['.npmrc', true], ['.netrc', true],
-    ['home/.aws/credentials', true], ['.docker/config.json', true], ['config/secrets.yml', true], ['credentials.json', true],
-    ['infra/terraform.tfstate', true], ['prod.tfvars', true],
-    ['src/secrets-manager.ts', false], ['src/keyboard.ts', false], ['docs/env.md', false], ['src/credentials-form.tsx', false], ['package.json', false],
+    ['.env', true],
+    ['config/.env', true],
+    ['.env.production', true],
+    ['.ENV.local', true],
+    ['.env.example', false],
+    ['.env.sample', false],
+    ['certs/server.pem', true],
+    ['tls/server.key', true],
+    ['deploy/id_rsa', true],
+    ['id_ed25519.pub', true],
+    ['.npmrc', true],
+    ['.netrc', true],
+    ['home/.aws/credentials', true],
+    ['.docker/config.json', true],
+    ['config/secrets.yml', true],
+    ['credentials.json', true],
+    ['infra/terraform.tfstate', true],
+    ['prod.tfvars', true],
+    ['src/secrets-manager.ts', false],
+    ['src/keyboard.ts', false],
+    ['docs/env.md', false],
+    ['src/credentials-form.tsx', false],
+    ['package.json', false],
   ])('%s -> %s', (path, secret) => {
     expect(isSecretPath(path)).toBe(secret);
   });

@@ -30,7 +30,10 @@ async function approvedExecution() {
 }
 
 const schedule = (login: string, id: string, notBefore: Date) =>
-  callApi(w.harness().url, 'POST', `/api/v1/executions/${id}/schedule`, { token: w.harness().sim.createUserToken({ login }, { oauthClient: true }), body: { notBefore: notBefore.toISOString() } });
+  callApi(w.harness().url, 'POST', `/api/v1/executions/${id}/schedule`, {
+    token: w.harness().sim.createUserToken({ login }, { oauthClient: true }),
+    body: { notBefore: notBefore.toISOString() },
+  });
 
 describe('schedule: no agent holds a deployment, and no hold is longer than a week', () => {
   it('the agent (a Bot account with write access) may not schedule, even a minute ahead', async () => {

@@ -27,7 +27,8 @@ async function audit(executionId: string): Promise<AuditEntry[]> {
   return entries;
 }
 
-const dispatchedFor = (executionId: string) => w.dispatches().filter((d) => d.eventType === 'aaoe-deploy' && d.payload.executionId === executionId);
+const dispatchedFor = (executionId: string) =>
+  w.dispatches().filter((d) => d.eventType === 'aaoe-deploy' && d.payload.executionId === executionId);
 
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
@@ -50,7 +51,12 @@ async function approvedNotMerged() {
 /** A person merges it: GitHub's `pull_request.closed` (merged) delivery. */
 async function merge(number: number) {
   const sha = (number.toString(16) + 'c'.repeat(40)).slice(0, 40);
-  await w.harness().deliver('pull_request', w.flow.pullRequestPayload('closed', { ...w.pull(number), state: 'closed', merged: true, merge_commit_sha: sha }));
+  await w
+    .harness()
+    .deliver(
+      'pull_request',
+      w.flow.pullRequestPayload('closed', { ...w.pull(number), state: 'closed', merged: true, merge_commit_sha: sha }),
+    );
   return sha;
 }
 
@@ -58,7 +64,9 @@ describe("the circuit breaker stops AAOE's own dispatches", () => {
   let pending: { number: number; id: string; sha: string };
 
   it('a change approved before a freeze and merged during it is not dispatched: it waits, audited, until the freeze ends', async () => {
-    await w.flow.setConfig(POLICY('circuitBreaker: { maxFailures: 1, freezeMinutes: 30 }\n').replace('merge: auto\n', ''));
+    await w.flow.setConfig(
+      POLICY('circuitBreaker: { maxFailures: 1, freezeMinutes: 30 }\n').replace('merge: auto\n', ''),
+    );
     const approved = await approvedNotMerged();
     const failing = await approvedNotMerged();
     const failingSha = await merge(failing.number);
@@ -69,7 +77,9 @@ describe("the circuit breaker stops AAOE's own dispatches", () => {
     expect(dispatchedFor(approved.x.id)).toHaveLength(0);
     expect((await w.execution(approved.number)).state).toBe('merged');
     expect((await audit(approved.x.id)).filter((e) => e.action === 'deploy_waiting').at(-1)).toMatchObject({
-      reason: expect.stringMatching(/merged, not deployed yet: the repository is frozen until (\S+): .*; dispatched at \1, when the freeze ends/),
+      reason: expect.stringMatching(
+        /merged, not deployed yet: the repository is frozen until (\S+): .*; dispatched at \1, when the freeze ends/,
+      ),
     });
     expect(await pendingTimers(w.harness().runtime.db, approved.x.id)).toHaveLength(1);
     pending = { number: approved.number, id: approved.x.id, sha };
@@ -92,7 +102,9 @@ describe("the circuit breaker stops AAOE's own dispatches", () => {
     expect((await w.execution(next.number)).state).toBe('merged');
     const actions = (await audit(next.x.id)).map((e) => e.action);
     expect(actions).toContain('deploy_unqueued');
-    expect((await audit(next.x.id)).filter((e) => e.action === 'deploy_waiting').at(-1)).toMatchObject({ reason: expect.stringMatching(/the repository is frozen until/) });
+    expect((await audit(next.x.id)).filter((e) => e.action === 'deploy_waiting').at(-1)).toMatchObject({
+      reason: expect.stringMatching(/the repository is frozen until/),
+    });
     // the breaker has counted it by now: the change waits for the freeze, not a moment less
     offsetMs += 60_000;
     await new Promise((r) => setTimeout(r, 1000));
@@ -105,13 +117,47 @@ describe("the circuit breaker stops AAOE's own dispatches", () => {
 
 describe('decideDispatch (pure)', () => {
   const now = new Date('2026-03-02T10:00:00Z');
-  const base: DispatchFacts = { state: 'merged', freeze: undefined, uncounted: [], schedule: { open: true }, now } as DispatchFacts;
+  const base: DispatchFacts = {
+    state: 'merged',
+    freeze: undefined,
+    uncounted: [],
+    schedule: { open: true },
+    now,
+  } as DispatchFacts;
   it.each<[string, Partial<DispatchFacts>, string, RegExp | null]>([
     ['merged, open, not frozen', {}, 'dispatch', null],
     ['not merged', { state: 'deploying' }, 'skip', /dispatch in deploying/],
-    ['frozen', { freeze: { id: 1, reason: '1 failed deployment', since: '2026-03-02T09:50:00.000Z', until: '2026-03-02T10:20:00.000Z' } }, 'wait', /frozen until 2026-03-02T10:20:00.000Z/],
-    ['a failed canary not counted yet', { uncounted: ['x9'] }, 'retry', /has not counted the failed canary of execution x9/],
-    ['outside the change window', { schedule: { open: false, reason: 'outside the change windows', opensAt: new Date('2026-03-03T08:00:00Z') } as DispatchFacts['schedule'] }, 'wait', /outside the change windows/],
+    [
+      'frozen',
+      {
+        freeze: {
+          id: 1,
+          reason: '1 failed deployment',
+          since: '2026-03-02T09:50:00.000Z',
+          until: '2026-03-02T10:20:00.000Z',
+        },
+      },
+      'wait',
+      /frozen until 2026-03-02T10:20:00.000Z/,
+    ],
+    [
+      'a failed canary not counted yet',
+      { uncounted: ['x9'] },
+      'retry',
+      /has not counted the failed canary of execution x9/,
+    ],
+    [
+      'outside the change window',
+      {
+        schedule: {
+          open: false,
+          reason: 'outside the change windows',
+          opensAt: new Date('2026-03-03T08:00:00Z'),
+        } as DispatchFacts['schedule'],
+      },
+      'wait',
+      /outside the change windows/,
+    ],
   ])('%s -> %s', (_name, over, kind, reason) => {
     const d = decideDispatch({ ...base, ...over });
     expect(d.kind).toBe(kind);

@@ -33,7 +33,13 @@ async function pushTo(repo: string, branch: string) {
   const push = examplePayload('push', undefined, (e: any) => e.ref === 'refs/heads/master' && !!e.installation);
   push.installation = { id: INSTALLATION_ID };
   push.ref = `refs/heads/${branch}`;
-  push.repository = { ...push.repository, name: repo, full_name: `${OWNER}/${repo}`, default_branch: branch, master_branch: branch };
+  push.repository = {
+    ...push.repository,
+    name: repo,
+    full_name: `${OWNER}/${repo}`,
+    default_branch: branch,
+    master_branch: branch,
+  };
   expect((await h.deliver('push', push)).status).toBe(200);
 }
 
@@ -46,15 +52,31 @@ async function agentPullRequest(files: string[]) {
   const number = nextPr++;
   const headSha = (number.toString(16) + 'e'.repeat(40)).slice(0, 40);
   const pr = h.sim.addPullRequest({
-    owner: OWNER, repo: REPO, number, user: { login: AGENT, type: 'Bot' }, headRef: `change-${number}`, headSha, baseRef: 'master', labels: [],
-    body: proposalBody(), files: files.map((filename) => ({ filename, status: 'modified', additions: 1, deletions: 0, patch: '@@ -1,0 +1 @@\n+x' })) as never,
+    owner: OWNER,
+    repo: REPO,
+    number,
+    user: { login: AGENT, type: 'Bot' },
+    headRef: `change-${number}`,
+    headSha,
+    baseRef: 'master',
+    labels: [],
+    body: proposalBody(),
+    files: files.map((filename) => ({
+      filename,
+      status: 'modified',
+      additions: 1,
+      deletions: 0,
+      patch: '@@ -1,0 +1 @@\n+x',
+    })) as never,
   });
   const payload = examplePayload('pull_request', 'opened');
   payload.number = number;
   payload.pull_request = { ...payload.pull_request, ...pr };
   payload.installation = { id: INSTALLATION_ID };
   await h.deliver('pull_request', payload);
-  const runs = h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
+  const runs = h.sim
+    .checkRuns({ owner: OWNER, repo: REPO })
+    .filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
   expect(runs.length).toBeGreaterThan(0);
   return runs.at(-1) as any;
 }
@@ -68,10 +90,14 @@ describe('_extends', () => {
     const check = await agentPullRequest(['config/aaoe-base.yml']);
     expect(check.conclusion).toBe('failure');
     expect(check.output.summary).toMatch(/config\/aaoe-base\.yml/);
-    expect(check.output.annotations).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'config/aaoe-base.yml', title: 'protected-path' })]));
+    expect(check.output.annotations).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: 'config/aaoe-base.yml', title: 'protected-path' })]),
+    );
     // a file nobody extends is not protected by this
     const other = await agentPullRequest(['config/other.yml']);
-    expect(other.output.annotations ?? []).not.toEqual(expect.arrayContaining([expect.objectContaining({ title: 'protected-path' })]));
+    expect(other.output.annotations ?? []).not.toEqual(
+      expect.arrayContaining([expect.objectContaining({ title: 'protected-path' })]),
+    );
   });
 
   it('a push to the default branch of the repository a policy extends drops the cached policy', async () => {
@@ -79,33 +105,47 @@ describe('_extends', () => {
     setFile(REPO, 'master', '.github/aaoe.yml', `_extends: ${SHARED}:aaoe/base.yml\nagents: ['${AGENT}']\n`);
     await pushTo(REPO, 'master');
     const before = await agentPullRequest(['docs/guide.md']);
-    expect(before.output.annotations ?? []).not.toEqual(expect.arrayContaining([expect.objectContaining({ title: 'protected-path' })]));
+    expect(before.output.annotations ?? []).not.toEqual(
+      expect.arrayContaining([expect.objectContaining({ title: 'protected-path' })]),
+    );
 
     // the organisation protects docs/** in its shared file and pushes it: the next evaluation judges by it
     setFile(SHARED, 'main', 'aaoe/base.yml', "protectedPaths: { paths: ['docs/**'] }\n");
     await pushTo(SHARED, 'main');
     const after = await agentPullRequest(['docs/guide.md']);
     expect(after.conclusion).toBe('failure');
-    expect(after.output.annotations).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'docs/guide.md', title: 'protected-path' })]));
+    expect(after.output.annotations).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: 'docs/guide.md', title: 'protected-path' })]),
+    );
   });
 
   it('a push to another branch of the extended repository keeps the cached policy (extended files are read from the default branch)', async () => {
     setFile(SHARED, 'main', 'aaoe/base.yml', "protectedPaths: { paths: ['nothing/**'] }\n");
     await pushTo(SHARED, 'main');
     const judged = await agentPullRequest(['docs/guide.md']);
-    expect(judged.output.annotations ?? []).not.toEqual(expect.arrayContaining([expect.objectContaining({ title: 'protected-path' })]));
+    expect(judged.output.annotations ?? []).not.toEqual(
+      expect.arrayContaining([expect.objectContaining({ title: 'protected-path' })]),
+    );
     // a branch of the shared repository is not what the policy reads: its push changes nothing (and drops nothing)
     setFile(SHARED, 'experiment', 'aaoe/base.yml', "protectedPaths: { paths: ['docs/**'] }\n");
     await pushTo(SHARED, 'experiment');
     const still = await agentPullRequest(['docs/guide.md']);
-    expect(still.output.annotations ?? []).not.toEqual(expect.arrayContaining([expect.objectContaining({ title: 'protected-path' })]));
+    expect(still.output.annotations ?? []).not.toEqual(
+      expect.arrayContaining([expect.objectContaining({ title: 'protected-path' })]),
+    );
   });
 });
 
 describe('PolicyCache', () => {
   it('drops an entry on a push to a repository it was read from, and keeps the others', () => {
     const cache = new PolicyCache<{ id: string; sources?: Array<{ owner: string; repo: string }> }>(60_000, () => 0);
-    cache.set('acme', 'api', { id: 'api', sources: [{ owner: 'acme', repo: 'api' }, { owner: 'acme', repo: 'policies' }] });
+    cache.set('acme', 'api', {
+      id: 'api',
+      sources: [
+        { owner: 'acme', repo: 'api' },
+        { owner: 'acme', repo: 'policies' },
+      ],
+    });
     cache.set('acme', 'web', { id: 'web', sources: [{ owner: 'acme', repo: 'web' }] });
     cache.set('other', 'x', { id: 'x', sources: [{ owner: 'Acme', repo: 'Policies' }] });
     cache.invalidate('acme', 'policies');

@@ -23,7 +23,13 @@ afterAll(async () => {
   await h?.close();
 });
 
-const flow = governedFlow(() => h, { owner: OWNER, repo: REPO, agent: AGENT, reportSecret: 'unused', firstPullRequest: 900 });
+const flow = governedFlow(() => h, {
+  owner: OWNER,
+  repo: REPO,
+  agent: AGENT,
+  reportSecret: 'unused',
+  firstPullRequest: 900,
+});
 
 beforeEach(async () => {
   await flow.setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: critical, requireHumanApprovalAbove: critical }\n`);
@@ -34,10 +40,23 @@ describe('a pull request with more files than GitHub lists', () => {
     const number = flow.nextNumber();
     const headSha = (number.toString(16) + 'f'.repeat(40)).slice(0, 40);
     const files = Array.from({ length: 3000 }, (_, i) => flow.file(`docs/page-${i}.md`));
-    files.push({ filename: '.github/workflows/deploy.yml', status: 'modified', additions: 1, deletions: 1, patch: '@@ -1 +1 @@\n-a: 1\n+a: 2' });
+    files.push({
+      filename: '.github/workflows/deploy.yml',
+      status: 'modified',
+      additions: 1,
+      deletions: 1,
+      patch: '@@ -1 +1 @@\n-a: 1\n+a: 2',
+    });
     const pr: any = h.sim.addPullRequest({
-      owner: OWNER, repo: REPO, number, user: { login: AGENT, type: 'Bot' }, headRef: `change-${number}`, headSha, baseRef: 'master',
-      body: flow.mediumBody, files: files as never,
+      owner: OWNER,
+      repo: REPO,
+      number,
+      user: { login: AGENT, type: 'Bot' },
+      headRef: `change-${number}`,
+      headSha,
+      baseRef: 'master',
+      body: flow.mediumBody,
+      files: files as never,
     });
     expect(pr.changed_files).toBe(3001);
     await h.deliver('pull_request', flow.pullRequestPayload('opened', pr));

@@ -18,7 +18,8 @@ const SHA = 'a'.repeat(40);
 let server: Awaited<ReturnType<typeof startServer>>;
 beforeAll(async () => {
   server = await startServer((req, url) => {
-    if (url.pathname === '/metrics') return { status: 200, body: { baseline: around(0.02, 12), canary: around(0.02, 12, 0.2, 1) } };
+    if (url.pathname === '/metrics')
+      return { status: 200, body: { baseline: around(0.02, 12), canary: around(0.02, 12, 0.2, 1) } };
     if (req.method === 'POST') return { status: 201, body: {} };
     return { status: 404, body: {} };
   });
@@ -30,8 +31,13 @@ type Fields = { eventType?: string; repository?: string; environment?: string; i
 /** A payload as the app makes it, signed with `key` over `fields` (what the attacker can or cannot change). */
 function signed(key: string, fields: Fields = {}) {
   const body = {
-    version: 1 as const, executionId: 'exe_1', sha: fields.sha ?? SHA, environment: fields.environment ?? 'production', canaryPercent: 10,
-    repository: fields.repository ?? REPOSITORY, issuedAt: fields.issuedAt ?? new Date().toISOString(),
+    version: 1 as const,
+    executionId: 'exe_1',
+    sha: fields.sha ?? SHA,
+    environment: fields.environment ?? 'production',
+    canaryPercent: 10,
+    repository: fields.repository ?? REPOSITORY,
+    issuedAt: fields.issuedAt ?? new Date().toISOString(),
   };
   return { ...body, signature: signDispatch({ ...body, eventType: fields.eventType ?? 'aaoe-deploy' }, key) };
 }
@@ -42,16 +48,28 @@ function run(eventType: string, payload: unknown, inputs: Record<string, string>
   return runBundle(
     {
       mode: eventType === 'aaoe-rollback' ? 'rollback' : 'canary',
-      'deploy-command': log('deploy'), 'promote-command': log('promote'), 'rollback-command': log('rollback'),
-      provider: 'http', 'metrics-url': `${server.url}/metrics`, 'window-seconds': '1', 'interval-seconds': '1',
-      'github-token': 'ghs_test', 'report-url': `${server.url}/report`, 'report-secret': KEY, 'deployment-id': '7',
+      'deploy-command': log('deploy'),
+      'promote-command': log('promote'),
+      'rollback-command': log('rollback'),
+      provider: 'http',
+      'metrics-url': `${server.url}/metrics`,
+      'window-seconds': '1',
+      'interval-seconds': '1',
+      'github-token': 'ghs_test',
+      'report-url': `${server.url}/report`,
+      'report-secret': KEY,
+      'deployment-id': '7',
       ...inputs,
     },
-    { event: { name: 'repository_dispatch', payload: { action: eventType, client_payload: payload } }, env: { GITHUB_API_URL: server.url, GITHUB_REPOSITORY: REPOSITORY } },
+    {
+      event: { name: 'repository_dispatch', payload: { action: eventType, client_payload: payload } },
+      env: { GITHUB_API_URL: server.url, GITHUB_REPOSITORY: REPOSITORY },
+    },
   );
 }
 
-const commands = (r: BundleRun) => (existsSync(join(r.dir, 'commands.log')) ? readFileSync(join(r.dir, 'commands.log'), 'utf8') : '');
+const commands = (r: BundleRun) =>
+  existsSync(join(r.dir, 'commands.log')) ? readFileSync(join(r.dir, 'commands.log'), 'utf8') : '';
 
 function expectNothingRan(r: BundleRun, reason: RegExp) {
   expect(r.exitCode).toBe(1);
@@ -69,11 +87,17 @@ describe('forged deploy: the action runs only what the app signed for this repos
   });
 
   it('an unsigned aaoe-rollback runs no rollback command', async () => {
-    expectNothingRan(await run('aaoe-rollback', { version: 1, executionId: 'exe_1', sha: SHA }), /carries no signature/);
+    expectNothingRan(
+      await run('aaoe-rollback', { version: 1, executionId: 'exe_1', sha: SHA }),
+      /carries no signature/,
+    );
   });
 
-  it('a payload signed with another repository\'s key is refused', async () => {
-    expectNothingRan(await run('aaoe-deploy', signed(repositoryKey(MASTER, 4242, 'octo-org/other'))), /does not match this repository's key/);
+  it("a payload signed with another repository's key is refused", async () => {
+    expectNothingRan(
+      await run('aaoe-deploy', signed(repositoryKey(MASTER, 4242, 'octo-org/other'))),
+      /does not match this repository's key/,
+    );
   });
 
   it('a signed payload whose sha was changed is refused', async () => {
@@ -81,11 +105,17 @@ describe('forged deploy: the action runs only what the app signed for this repos
   });
 
   it('a payload signed for another repository (a copy of its dispatch) is refused here', async () => {
-    expectNothingRan(await run('aaoe-deploy', signed(KEY, { repository: 'octo-org/other' })), /signed for octo-org\/other, this run is in octo-org\/shop/);
+    expectNothingRan(
+      await run('aaoe-deploy', signed(KEY, { repository: 'octo-org/other' })),
+      /signed for octo-org\/other, this run is in octo-org\/shop/,
+    );
   });
 
-  it('a payload for an environment that is not the job\'s is refused', async () => {
-    expectNothingRan(await run('aaoe-deploy', signed(KEY, { environment: 'evil' })), /signed for environment evil, this job deploys to production/);
+  it("a payload for an environment that is not the job's is refused", async () => {
+    expectNothingRan(
+      await run('aaoe-deploy', signed(KEY, { environment: 'evil' })),
+      /signed for environment evil, this job deploys to production/,
+    );
   });
 
   it('a signed aaoe-deploy payload sent again as aaoe-rollback is refused', async () => {
@@ -93,7 +123,10 @@ describe('forged deploy: the action runs only what the app signed for this repos
   });
 
   it('a signed payload replayed after a day is refused', async () => {
-    expectNothingRan(await run('aaoe-deploy', signed(KEY, { issuedAt: new Date(Date.now() - 25 * 3600_000).toISOString() })), /more than a day ago/);
+    expectNothingRan(
+      await run('aaoe-deploy', signed(KEY, { issuedAt: new Date(Date.now() - 25 * 3600_000).toISOString() })),
+      /more than a day ago/,
+    );
   });
 
   it('without report-secret no dispatch runs', async () => {
@@ -108,17 +141,21 @@ describe('forged deploy: the action runs only what the app signed for this repos
     expect(r.stdout).toMatch(/is not an AAOE dispatch/);
   });
 
-  it('the app\'s signed payload deploys (the control case)', async () => {
+  it("the app's signed payload deploys (the control case)", async () => {
     const r = await run('aaoe-deploy', signed(KEY));
     expect(r.exitCode).toBe(0);
     expect(commands(r)).toBe(`deploy ${SHA}\npromote ${SHA}\n`);
     expect(server.requests.some((q) => q.path === '/report')).toBe(true);
   });
 
-  it('the app\'s signed aaoe-rollback runs the rollback command', async () => {
+  it("the app's signed aaoe-rollback runs the rollback command", async () => {
     const r = await run('aaoe-rollback', signed(KEY, { eventType: 'aaoe-rollback' }));
     expect(r.exitCode).toBe(0);
     expect(commands(r)).toBe(`rollback ${SHA}\n`);
-    expect(JSON.parse(server.requests.find((q) => q.path === '/report')!.body)).toMatchObject({ executionId: 'exe_1', sha: SHA, mode: 'rollback' });
+    expect(JSON.parse(server.requests.find((q) => q.path === '/report')!.body)).toMatchObject({
+      executionId: 'exe_1',
+      sha: SHA,
+      mode: 'rollback',
+    });
   });
 });

@@ -30,10 +30,21 @@ async function act(eventType: string, payload: unknown, key: string, repository 
   const log = (word: string) => `echo "${word} $AAOE_SHA" >> "$HOME/commands.log"`;
   const run = await runBundle(
     {
-      mode: eventType === 'aaoe-rollback' ? 'rollback' : 'canary', 'deploy-command': log('deploy'), 'promote-command': log('promote'), 'rollback-command': log('rollback'),
-      provider: 'command', 'metrics-command': `echo '${SAMPLES}'`, 'window-seconds': '1', 'interval-seconds': '1', 'report-secret': key, environment: 'production',
+      mode: eventType === 'aaoe-rollback' ? 'rollback' : 'canary',
+      'deploy-command': log('deploy'),
+      'promote-command': log('promote'),
+      'rollback-command': log('rollback'),
+      provider: 'command',
+      'metrics-command': `echo '${SAMPLES}'`,
+      'window-seconds': '1',
+      'interval-seconds': '1',
+      'report-secret': key,
+      environment: 'production',
     },
-    { event: { name: 'repository_dispatch', payload: { action: eventType, client_payload: payload } }, env: { GITHUB_REPOSITORY: repository } },
+    {
+      event: { name: 'repository_dispatch', payload: { action: eventType, client_payload: payload } },
+      env: { GITHUB_REPOSITORY: repository },
+    },
   );
   const commands = existsSync(join(run.dir, 'commands.log')) ? readFileSync(join(run.dir, 'commands.log'), 'utf8') : '';
   return { run, commands };
@@ -43,7 +54,10 @@ describe("forged deploy: only the app's own dispatch runs", () => {
   it('the app signs its aaoe-deploy with the repository key; the action runs it, and refuses it altered, copied, or under the master', async () => {
     const { x, mergeSha } = await w.approved();
     const dispatch = w.dispatches().at(-1)!;
-    expect(dispatch).toMatchObject({ eventType: 'aaoe-deploy', payload: { executionId: x.id, sha: mergeSha, environment: 'production', repository: `${OWNER}/${REPO}` } });
+    expect(dispatch).toMatchObject({
+      eventType: 'aaoe-deploy',
+      payload: { executionId: x.id, sha: mergeSha, environment: 'production', repository: `${OWNER}/${REPO}` },
+    });
     expect(dispatch.payload.signature).toMatch(/^v1=[0-9a-f]{64}$/);
 
     const genuine = await act('aaoe-deploy', dispatch.payload, KEY);
@@ -53,7 +67,13 @@ describe("forged deploy: only the app's own dispatch runs", () => {
     const attacks: Array<[string, unknown, string, string | undefined, RegExp]> = [
       ['another commit', { ...dispatch.payload, sha: 'e'.repeat(40) }, KEY, undefined, /does not match/],
       ['another environment', { ...dispatch.payload, environment: 'staging' }, KEY, undefined, /does not match/],
-      ['copied to another repository', dispatch.payload, repositoryKey(MASTER, INSTALLATION_ID, 'Codertocat/other'), 'Codertocat/other', /does not match/],
+      [
+        'copied to another repository',
+        dispatch.payload,
+        repositoryKey(MASTER, INSTALLATION_ID, 'Codertocat/other'),
+        'Codertocat/other',
+        /does not match/,
+      ],
       ['verified with the master secret', dispatch.payload, MASTER, undefined, /does not match/],
     ];
     for (const [name, payload, key, repository, reason] of attacks) {

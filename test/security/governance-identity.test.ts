@@ -25,8 +25,20 @@ afterAll(async () => {
   await h?.close();
 });
 
-const flow = governedFlow(() => h, { owner: OWNER, repo: REPO, agent: AGENT, reportSecret: 'unused', firstPullRequest: 1100 });
-const WORKFLOW = { filename: '.github/workflows/deploy.yml', status: 'modified', additions: 1, deletions: 1, patch: '@@ -1 +1 @@\n-a: 1\n+a: 2' };
+const flow = governedFlow(() => h, {
+  owner: OWNER,
+  repo: REPO,
+  agent: AGENT,
+  reportSecret: 'unused',
+  firstPullRequest: 1100,
+});
+const WORKFLOW = {
+  filename: '.github/workflows/deploy.yml',
+  status: 'modified',
+  additions: 1,
+  deletions: 1,
+  patch: '@@ -1 +1 @@\n-a: 1\n+a: 2',
+};
 
 beforeEach(async () => {
   await flow.setConfig(`agents: ['${AGENT}']\n`);
@@ -37,7 +49,16 @@ async function open(user: { login: string; type: 'User' | 'Bot' }, labels: strin
   const number = flow.nextNumber();
   const headSha = (number.toString(16) + 'e'.repeat(40)).slice(0, 40);
   const pr: any = h.sim.addPullRequest({
-    owner: OWNER, repo: REPO, number, user, headRef: `change-${number}`, headSha, baseRef: 'master', labels, body: flow.mediumBody, files: [WORKFLOW] as never,
+    owner: OWNER,
+    repo: REPO,
+    number,
+    user,
+    headRef: `change-${number}`,
+    headSha,
+    baseRef: 'master',
+    labels,
+    body: flow.mediumBody,
+    files: [WORKFLOW] as never,
   });
   await h.deliver('pull_request', flow.pullRequestPayload('opened', pr));
   return { number, headSha, pr };
@@ -86,11 +107,21 @@ describe('who is an agent', () => {
   it('a bot the policy exempts by name is not governed', async () => {
     await flow.setConfig(`agents: ['${AGENT}']\ngovernance: { exemptBots: ['dependabot[bot]'] }\n`);
     const { headSha } = await open({ login: 'dependabot[bot]', type: 'Bot' });
-    expect(flow.latestCheck(headSha)).toMatchObject({ conclusion: 'neutral', output: { title: 'Not governed by AAOE' } });
+    expect(flow.latestCheck(headSha)).toMatchObject({
+      conclusion: 'neutral',
+      output: { title: 'Not governed by AAOE' },
+    });
   });
 
   it('an agent listed by its account id is governed whatever its login, and the id is recorded', async () => {
-    const probe: any = h.sim.addPullRequest({ owner: OWNER, repo: REPO, number: flow.nextNumber(), user: { login: 'id-listed-agent', type: 'User' }, state: 'closed', files: [] });
+    const probe: any = h.sim.addPullRequest({
+      owner: OWNER,
+      repo: REPO,
+      number: flow.nextNumber(),
+      user: { login: 'id-listed-agent', type: 'User' },
+      state: 'closed',
+      files: [],
+    });
     const id = Number(probe.user.id);
     expect(id).toBeGreaterThan(0);
     await flow.setConfig(`agents: [${id}]\n`);

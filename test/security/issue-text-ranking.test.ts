@@ -32,8 +32,13 @@ describe('issue text against the file ranking', () => {
   });
 
   it('still finds the words and the paths an ordinary issue names', () => {
-    expect(issueTerms({ title: 'Fix the login for new users', body: 'and add a test in src/auth/x.ts or y.md' })).toEqual(['login', 'users']);
-    const ranked = rankFiles({ title: 'edit src/app/main.ts', body: 'a'.repeat(70_000) }, ['src/app/main.ts', 'src/other.ts']);
+    expect(
+      issueTerms({ title: 'Fix the login for new users', body: 'and add a test in src/auth/x.ts or y.md' }),
+    ).toEqual(['login', 'users']);
+    const ranked = rankFiles({ title: 'edit src/app/main.ts', body: 'a'.repeat(70_000) }, [
+      'src/app/main.ts',
+      'src/other.ts',
+    ]);
     expect(ranked[0]?.path).toBe('src/app/main.ts');
   });
 });

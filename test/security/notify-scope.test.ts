@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeliveryOptions, destinationServes, parseNotifyDestinations, type NotifyDestinations, type ResolvedDestination } from '../../src/notify/config.js';
+import {
+  DeliveryOptions,
+  destinationServes,
+  parseNotifyDestinations,
+  type NotifyDestinations,
+  type ResolvedDestination,
+} from '../../src/notify/config.js';
 import { listExecutions } from '../../src/store/executions.js';
 import { listNotificationDeliveries } from '../../src/store/notifications.js';
 import { examplePayload, startHarness, type Harness } from '../support/app-harness.js';
@@ -32,11 +38,22 @@ beforeAll(async () => {
   };
   h = await startHarness({ notify, agent: undefined }); // no model: agent work fails at once, which is notified
   for (const t of [TENANT_A, TENANT_B]) {
-    h.sim.addInstallation({ id: t.installationId, account: t.owner, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' } });
+    h.sim.addInstallation({
+      id: t.installationId,
+      account: t.owner,
+      permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' },
+    });
     h.sim.addRepo({ owner: t.owner, name: t.repo, defaultBranch: 'master', installationId: t.installationId });
     h.sim.setPermission({ owner: t.owner, repo: t.repo, username: `${t.owner}-admin`, permission: 'admin' });
     // both policies route failures to tenant A's channel and to the operator's
-    h.sim.setFile({ owner: t.owner, repo: t.repo, branch: 'master', path: '.github/aaoe.yml', content: 'trigger: { label: aaoe }\nnotifications:\n  - { to: a-slack, on: [failed] }\n  - { to: ops, on: [failed] }\n' });
+    h.sim.setFile({
+      owner: t.owner,
+      repo: t.repo,
+      branch: 'master',
+      path: '.github/aaoe.yml',
+      content:
+        'trigger: { label: aaoe }\nnotifications:\n  - { to: a-slack, on: [failed] }\n  - { to: ops, on: [failed] }\n',
+    });
   }
 });
 afterAll(async () => {
@@ -47,11 +64,23 @@ afterAll(async () => {
 
 /** A maintainer of `t` labels an issue: an execution starts and fails (no model is configured), which is notified. */
 async function failedExecution(t: typeof TENANT_A) {
-  const issue = h.sim.addIssue({ owner: t.owner, repo: t.repo, title: 'Do it', body: 'Please.', user: `${t.owner}-admin`, labels: ['aaoe', 'enhancement'] });
+  const issue = h.sim.addIssue({
+    owner: t.owner,
+    repo: t.repo,
+    title: 'Do it',
+    body: 'Please.',
+    user: `${t.owner}-admin`,
+    labels: ['aaoe', 'enhancement'],
+  });
   const payload = examplePayload('issues', 'labeled');
   payload.issue = { ...payload.issue, ...issue };
   payload.label = { ...payload.label, name: 'aaoe' };
-  payload.repository = { ...payload.repository, name: t.repo, full_name: `${t.owner}/${t.repo}`, owner: { ...payload.repository.owner, login: t.owner } };
+  payload.repository = {
+    ...payload.repository,
+    name: t.repo,
+    full_name: `${t.owner}/${t.repo}`,
+    owner: { ...payload.repository.owner, login: t.owner },
+  };
   payload.sender = { ...payload.sender, login: `${t.owner}-admin`, type: 'User' };
   payload.installation = { id: t.installationId };
   await h.deliver('issues', payload);
@@ -82,10 +111,24 @@ describe('notification destinations scoped to repositories', () => {
 
 describe('the `repositories` key of a destination', () => {
   it('parses owner/* and owner/repo, and refuses anything else', () => {
-    const parsed = parseNotifyDestinations(JSON.stringify({ destinations: { a: { type: 'slack', url: 'https://x.example/h', repositories: ['acme/*', 'acme/api'] } } }), {});
-    expect(parsed).toMatchObject({ ok: true, value: { destinations: { a: { repositories: ['acme/*', 'acme/api'] } } } });
-    const bad = parseNotifyDestinations(JSON.stringify({ destinations: { a: { type: 'slack', url: 'https://x.example/h', repositories: ['*'] } } }), {});
-    expect(bad).toMatchObject({ ok: false, errors: [expect.stringMatching(/destinations\.a\.repositories\.0: owner\/repo or owner\/\*/)] });
+    const parsed = parseNotifyDestinations(
+      JSON.stringify({
+        destinations: { a: { type: 'slack', url: 'https://x.example/h', repositories: ['acme/*', 'acme/api'] } },
+      }),
+      {},
+    );
+    expect(parsed).toMatchObject({
+      ok: true,
+      value: { destinations: { a: { repositories: ['acme/*', 'acme/api'] } } },
+    });
+    const bad = parseNotifyDestinations(
+      JSON.stringify({ destinations: { a: { type: 'slack', url: 'https://x.example/h', repositories: ['*'] } } }),
+      {},
+    );
+    expect(bad).toMatchObject({
+      ok: false,
+      errors: [expect.stringMatching(/destinations\.a\.repositories\.0: owner\/repo or owner\/\*/)],
+    });
   });
 
   it.each([
@@ -97,7 +140,11 @@ describe('the `repositories` key of a destination', () => {
     [['acme/api'], 'acme/api', true],
     [[], 'acme/api', false],
   ])('%j serves %s: %s', (repositories, repo, serves) => {
-    const destination: ResolvedDestination = { type: 'slack', url: 'https://x.example/h', ...(repositories ? { repositories } : {}) };
+    const destination: ResolvedDestination = {
+      type: 'slack',
+      url: 'https://x.example/h',
+      ...(repositories ? { repositories } : {}),
+    };
     expect(destinationServes(destination, repo)).toBe(serves);
   });
 });

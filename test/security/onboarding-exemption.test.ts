@@ -13,7 +13,12 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness();
-  h.sim.addInstallation({ id: INSTALLATION, account: OWNER, accountType: 'User', permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' } });
+  h.sim.addInstallation({
+    id: INSTALLATION,
+    account: OWNER,
+    accountType: 'User',
+    permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' },
+  });
   h.sim.addRepo({ owner: OWNER, name: 'target', defaultBranch: 'main', installationId: INSTALLATION });
   h.sim.setFile({ owner: OWNER, repo: 'target', path: 'README.md', content: '# target\n' });
 });
@@ -25,12 +30,20 @@ function pullRequestDelivery(action: string, pr: Record<string, any>) {
   const payload = examplePayload('pull_request', action);
   payload.number = pr.number;
   payload.pull_request = { ...payload.pull_request, ...pr };
-  payload.repository = { ...payload.repository, name: 'target', full_name: `${OWNER}/target`, owner: { ...payload.repository.owner, login: OWNER } };
+  payload.repository = {
+    ...payload.repository,
+    name: 'target',
+    full_name: `${OWNER}/target`,
+    owner: { ...payload.repository.owner, login: OWNER },
+  };
   payload.installation = { id: INSTALLATION };
   return payload;
 }
 
-const checksOn = (sha: string) => h.sim.checkRuns({ owner: OWNER, repo: 'target' }).filter((r: any) => r.head_sha === sha && r.name === 'aaoe/policy') as any[];
+const checksOn = (sha: string) =>
+  h.sim
+    .checkRuns({ owner: OWNER, repo: 'target' })
+    .filter((r: any) => r.head_sha === sha && r.name === 'aaoe/policy') as any[];
 
 describe('the onboarding exemption', () => {
   it('holds for the commit AAOE wrote, and not for a commit somebody else pushed to the onboarding branch', async () => {
@@ -38,15 +51,33 @@ describe('the onboarding exemption', () => {
     installed.installation = { ...installed.installation, id: INSTALLATION };
     installed.repositories = [{ ...installed.repositories[0], id: 3001, name: 'target', full_name: `${OWNER}/target` }];
     await h.deliver('installation', installed);
-    const [pr] = h.sim.pullRequests({ owner: OWNER, repo: 'target' }).filter((p: any) => p.head.ref === 'aaoe/onboarding') as any[];
+    const [pr] = h.sim
+      .pullRequests({ owner: OWNER, repo: 'target' })
+      .filter((p: any) => p.head.ref === 'aaoe/onboarding') as any[];
     await h.deliver('pull_request', pullRequestDelivery('opened', pr));
     expect(checksOn(pr.head.sha).map((c) => c.conclusion)).toEqual(['neutral']);
 
     // a writer pushes a weaker policy to the onboarding branch (only the config file changes)
-    const weaker = 'extends: standard\nprotectedPaths: { allow: [".github/workflows/**"] }\nrisk: { maxLevel: critical, requireHumanApprovalAbove: critical }\n';
+    const weaker =
+      'extends: standard\nprotectedPaths: { allow: [".github/workflows/**"] }\nrisk: { maxLevel: critical, requireHumanApprovalAbove: critical }\n';
     const pushed = h.sim.pushToPullRequest({
-      owner: OWNER, repo: 'target', number: pr.number, headSha: '5'.repeat(40),
-      files: [{ filename: '.github/aaoe.yml', status: 'added', additions: 3, deletions: 0, patch: `@@ -0,0 +1,3 @@\n${weaker.trimEnd().split('\n').map((l) => `+${l}`).join('\n')}` }] as never,
+      owner: OWNER,
+      repo: 'target',
+      number: pr.number,
+      headSha: '5'.repeat(40),
+      files: [
+        {
+          filename: '.github/aaoe.yml',
+          status: 'added',
+          additions: 3,
+          deletions: 0,
+          patch: `@@ -0,0 +1,3 @@\n${weaker
+            .trimEnd()
+            .split('\n')
+            .map((l) => `+${l}`)
+            .join('\n')}`,
+        },
+      ] as never,
     });
     await h.deliver('pull_request', pullRequestDelivery('synchronize', pushed));
     const checks = checksOn('5'.repeat(40));

@@ -20,9 +20,19 @@ const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
   h = await startHarness();
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: OWNER, permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' } });
+  h.sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: OWNER,
+    permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' },
+  });
   h.sim.addRepo({ owner: OWNER, name: PUBLIC, defaultBranch: 'master', installationId: INSTALLATION_ID });
-  h.sim.addRepo({ owner: OWNER, name: PRIVATE, defaultBranch: 'master', private: true, installationId: INSTALLATION_ID });
+  h.sim.addRepo({
+    owner: OWNER,
+    name: PRIVATE,
+    defaultBranch: 'master',
+    private: true,
+    installationId: INSTALLATION_ID,
+  });
   h.sim.setPermission({ owner: OWNER, repo: PRIVATE, username: 'rita-reader', permission: 'read' });
   for (const login of ['rita-reader', 'sam-stranger']) tokens[login] = h.sim.createUserToken({ login });
 });
@@ -33,13 +43,20 @@ afterAll(async () => {
 /** A plan of one step in `repository` whose packages render `template` (a YAML string in double quotes). */
 function plan(repository: string, template: string, packages = 1): string {
   const text = `      ${JSON.stringify(template)}`;
-  const entries = Array.from({ length: packages }, (_, i) => `      - { template: t, path: p/${i}.sql, values: { v: x } }`).join('\n');
+  const entries = Array.from(
+    { length: packages },
+    (_, i) => `      - { template: t, path: p/${i}.sql, values: { v: x } }`,
+  ).join('\n');
   return `id: flood\ngoal: g\ntemplates:\n  t:\n    type: migration\n    text:\n${text}\nsteps:\n  - id: s\n    repository: ${repository}\n    team: acme/core\n    task: t\n    packages:\n${entries}\n`;
 }
 
 async function post(login: string, body: unknown) {
   return underProbe(h.url, async () => {
-    const res = await fetch(`${h.url}/api/v1/packages`, { method: 'POST', headers: { authorization: `Bearer ${tokens[login]}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${h.url}/api/v1/packages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens[login]}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, text: await res.text() };
   });
 }
@@ -59,7 +76,10 @@ describe('packages flood', () => {
   }, 600_000);
 
   it('a reader gets a bounded list of errors for a template full of unclosed `{{`, quickly', async () => {
-    const { result, tookMs, slowestMs } = await post('rita-reader', { plan: plan(`${OWNER}/${PRIVATE}`, UNCLOSED), step: 's' });
+    const { result, tookMs, slowestMs } = await post('rita-reader', {
+      plan: plan(`${OWNER}/${PRIVATE}`, UNCLOSED),
+      step: 's',
+    });
     expect(result.status).toBe(400);
     expect(result.text).toContain('a `{{` is not closed on its line');
     expect(result.text.length).toBeLessThan(20_000);
@@ -69,7 +89,10 @@ describe('packages flood', () => {
 
   it('a step that renders one template five hundred times is refused before rendering', async () => {
     const template = 'x {{ v }} '.repeat(2_000);
-    const { result, tookMs, slowestMs } = await post('rita-reader', { plan: plan(`${OWNER}/${PUBLIC}`, template, 500), step: 's' });
+    const { result, tookMs, slowestMs } = await post('rita-reader', {
+      plan: plan(`${OWNER}/${PUBLIC}`, template, 500),
+      step: 's',
+    });
     expect(result.status).toBe(400);
     expect(result.text).toMatch(/packages/);
     expect(tookMs).toBeLessThan(5_000);
@@ -77,7 +100,10 @@ describe('packages flood', () => {
   }, 600_000);
 
   it('a reader still gets the rendered packages of an ordinary step', async () => {
-    const { result } = await post('rita-reader', { plan: plan(`${OWNER}/${PRIVATE}`, 'CREATE TABLE {{ v }} ();'), step: 's' });
+    const { result } = await post('rita-reader', {
+      plan: plan(`${OWNER}/${PRIVATE}`, 'CREATE TABLE {{ v }} ();'),
+      step: 's',
+    });
     expect(result.status).toBe(200);
     expect(JSON.parse(result.text).packages[0].content).toBe('CREATE TABLE x ();');
   });

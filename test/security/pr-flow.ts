@@ -3,7 +3,14 @@ import { INSTALLATION_ID, examplePayload, type Harness } from '../support/app-ha
 import { proposalBody } from '../support/proposal-body.js';
 
 /** A file of a pull request as GitHub's files API lists it. */
-export type FileSpec = { filename: string; status?: string; patch?: string; additions?: number; deletions?: number; previous_filename?: string };
+export type FileSpec = {
+  filename: string;
+  status?: string;
+  patch?: string;
+  additions?: number;
+  deletions?: number;
+  previous_filename?: string;
+};
 
 export const OWNER = 'Codertocat';
 export const REPO = 'Hello-World';
@@ -11,7 +18,13 @@ export const AGENT = 'my-agent[bot]';
 
 /** A file added with `lines`, with the patch GitHub would show. */
 export function added(filename: string, lines: string[]): FileSpec {
-  return { filename, status: 'added', additions: lines.length, deletions: 0, patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}` };
+  return {
+    filename,
+    status: 'added',
+    additions: lines.length,
+    deletions: 0,
+    patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}`,
+  };
 }
 
 /** The governed pull requests of the security suites: an agent's, with a valid proposal, delivered as GitHub sends it. */
@@ -29,8 +42,16 @@ export function prFlow(harness: () => Harness, firstNumber: number) {
     const number = next++;
     const headSha = (number.toString(16) + 'c'.repeat(40)).slice(0, 40);
     const pr = harness().sim.addPullRequest({
-      owner: OWNER, repo: REPO, number, user: { login: AGENT, type: 'Bot' }, headRef: `change-${number}`, headSha, baseRef: 'master', labels: [],
-      body: proposalBody(), files: files as never,
+      owner: OWNER,
+      repo: REPO,
+      number,
+      user: { login: AGENT, type: 'Bot' },
+      headRef: `change-${number}`,
+      headSha,
+      baseRef: 'master',
+      labels: [],
+      body: proposalBody(),
+      files: files as never,
     });
     const payload = examplePayload('pull_request', 'opened');
     payload.number = number;
@@ -40,7 +61,9 @@ export function prFlow(harness: () => Harness, firstNumber: number) {
   }
 
   function checkFor(headSha: string) {
-    const runs = harness().sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
+    const runs = harness()
+      .sim.checkRuns({ owner: OWNER, repo: REPO })
+      .filter((r: any) => r.head_sha === headSha && r.name === 'aaoe/policy');
     expect(runs.length).toBeGreaterThan(0);
     return runs.at(-1) as any;
   }

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { PullRequestFacts } from '../../src/github/github-adapter.js';
 import { gatherPullRequestSnapshot } from '../../src/app/pull-request-snapshot.js';
-import { checkCompleteness, checkSnapshotReads, decideDeployTarget, decideMergeDeploy } from '../../src/policy/snapshot.js';
+import {
+  checkCompleteness,
+  checkSnapshotReads,
+  decideDeployTarget,
+  decideMergeDeploy,
+} from '../../src/policy/snapshot.js';
 
 /** The pure decisions of one snapshot per decision (issue 19, holes 2, 9 and 18), on plain facts. */
 
@@ -25,7 +30,17 @@ describe('checkCompleteness', () => {
     [3000, 3001, false],
     [0, 0, true],
   ])('%i listed of %i: complete %s', (listed, total, complete) => {
-    expect(checkCompleteness({ files: Array.from({ length: listed }, (_, i) => ({ path: `f${i}`, status: 'added' as const, additions: 0, deletions: 0 })), changedFiles: total }).complete).toBe(complete);
+    expect(
+      checkCompleteness({
+        files: Array.from({ length: listed }, (_, i) => ({
+          path: `f${i}`,
+          status: 'added' as const,
+          additions: 0,
+          deletions: 0,
+        })),
+        changedFiles: total,
+      }).complete,
+    ).toBe(complete);
   });
 });
 
@@ -56,26 +71,52 @@ describe('decideMergeDeploy', () => {
 
 describe('gatherPullRequestSnapshot', () => {
   const facts = (over: Partial<PullRequestFacts>): PullRequestFacts => ({
-    number: 1, headSha: 'h1', htmlUrl: 'u', author: { login: 'a', type: 'Bot' }, labels: [], fromFork: false, updatedAt: 't', headRef: 'x',
-    baseRef: 'main', baseSha: 'b1', authorId: 7, changedFiles: 1, defaultBranch: 'main', ...over,
+    number: 1,
+    headSha: 'h1',
+    htmlUrl: 'u',
+    author: { login: 'a', type: 'Bot' },
+    labels: [],
+    fromFork: false,
+    updatedAt: 't',
+    headRef: 'x',
+    baseRef: 'main',
+    baseSha: 'b1',
+    authorId: 7,
+    changedFiles: 1,
+    defaultBranch: 'main',
+    ...over,
   });
   const port = (reads: PullRequestFacts[]) => {
     let i = 0;
     const read = async () => reads[Math.min(i++, reads.length - 1)]!;
-    return { getPullRequest: read, getPullRequestWithBody: async () => ({ facts: await read(), body: 'b' }), listChangedFiles: async () => [{ path: 'a', status: 'added' as const, additions: 1, deletions: 0 }] };
+    return {
+      getPullRequest: read,
+      getPullRequestWithBody: async () => ({ facts: await read(), body: 'b' }),
+      listChangedFiles: async () => [{ path: 'a', status: 'added' as const, additions: 1, deletions: 0 }],
+    };
   };
 
   it('pins the files to the pair read on both sides of the list', async () => {
     const gathered = await gatherPullRequestSnapshot(port([facts({})]), 1, 'h1');
-    expect(gathered).toMatchObject({ outcome: 'pinned', snapshot: { baseRef: 'main', baseSha: 'b1', headSha: 'h1', changedFiles: 1, author: { id: 7 } } });
+    expect(gathered).toMatchObject({
+      outcome: 'pinned',
+      snapshot: { baseRef: 'main', baseSha: 'b1', headSha: 'h1', changedFiles: 1, author: { id: 7 } },
+    });
   });
 
   it('is superseded when GitHub is at another head', async () => {
-    expect(await gatherPullRequestSnapshot(port([facts({ headSha: 'h2' })]), 1, 'h1')).toMatchObject({ outcome: 'superseded', headSha: 'h2' });
+    expect(await gatherPullRequestSnapshot(port([facts({ headSha: 'h2' })]), 1, 'h1')).toMatchObject({
+      outcome: 'superseded',
+      headSha: 'h2',
+    });
   });
 
   it('reads again when the pull request was retargeted during the list, and uses the pair that held still', async () => {
-    const gathered = await gatherPullRequestSnapshot(port([facts({}), facts({ baseRef: 'evil' }), facts({ baseRef: 'evil' })]), 1, 'h1');
+    const gathered = await gatherPullRequestSnapshot(
+      port([facts({}), facts({ baseRef: 'evil' }), facts({ baseRef: 'evil' })]),
+      1,
+      'h1',
+    );
     expect(gathered).toMatchObject({ outcome: 'pinned', snapshot: { baseRef: 'evil', body: 'b' } });
   });
 
@@ -86,7 +127,11 @@ describe('gatherPullRequestSnapshot', () => {
 
   it('gives up (a failing check, retried) when the pair never holds still', async () => {
     let n = 0;
-    const moving = { getPullRequest: async () => facts({ baseRef: `b${n++}` }), getPullRequestWithBody: async () => ({ facts: facts({ baseRef: `b${n++}` }), body: '' }), listChangedFiles: async () => [] };
+    const moving = {
+      getPullRequest: async () => facts({ baseRef: `b${n++}` }),
+      getPullRequestWithBody: async () => ({ facts: facts({ baseRef: `b${n++}` }), body: '' }),
+      listChangedFiles: async () => [],
+    };
     await expect(gatherPullRequestSnapshot(moving, 1, 'h1')).rejects.toThrow(/did not hold still/);
   });
 });

@@ -25,36 +25,76 @@ afterAll(async () => {
   await h?.close();
 });
 
-const flow = governedFlow(() => h, { owner: OWNER, repo: REPO, agent: AGENT, reportSecret: 'unused', firstPullRequest: 800 });
+const flow = governedFlow(() => h, {
+  owner: OWNER,
+  repo: REPO,
+  agent: AGENT,
+  reportSecret: 'unused',
+  firstPullRequest: 800,
+});
 
 beforeEach(async () => {
   // medium risk passes without a person; a workflow change fails the protected-paths gate
   await flow.setConfig(`agents: ['${AGENT}']\nrisk: { maxLevel: high, requireHumanApprovalAbove: medium }\n`);
 });
 
-const checksOn = (sha: string) => h.sim.checkRuns({ owner: OWNER, repo: REPO }).filter((r: any) => r.head_sha === sha && r.name === 'aaoe/policy') as any[];
+const checksOn = (sha: string) =>
+  h.sim
+    .checkRuns({ owner: OWNER, repo: REPO })
+    .filter((r: any) => r.head_sha === sha && r.name === 'aaoe/policy') as any[];
 
 describe('the verdict is posted for exactly the head whose files were judged', () => {
-  it('a head pushed over before its evaluation ran gets no verdict judged on the newer head\'s files', async () => {
+  it("a head pushed over before its evaluation ran gets no verdict judged on the newer head's files", async () => {
     const number = flow.nextNumber();
     const evil = (number.toString(16) + 'a'.repeat(40)).slice(0, 40);
     const harmless = (number.toString(16) + 'b'.repeat(40)).slice(0, 40);
-    const workflow = { filename: '.github/workflows/deploy.yml', status: 'modified', additions: 1, deletions: 1, patch: '@@ -1 +1 @@\n-a: 1\n+a: 2' };
+    const workflow = {
+      filename: '.github/workflows/deploy.yml',
+      status: 'modified',
+      additions: 1,
+      deletions: 1,
+      patch: '@@ -1 +1 @@\n-a: 1\n+a: 2',
+    };
     const pr: any = h.sim.addPullRequest({
-      owner: OWNER, repo: REPO, number, user: { login: AGENT, type: 'Bot' }, headRef: `change-${number}`, headSha: evil, baseRef: 'master',
-      body: flow.mediumBody, files: [workflow] as never,
+      owner: OWNER,
+      repo: REPO,
+      number,
+      user: { login: AGENT, type: 'Bot' },
+      headRef: `change-${number}`,
+      headSha: evil,
+      baseRef: 'master',
+      body: flow.mediumBody,
+      files: [workflow] as never,
     });
     // the agent pushes a harmless head before AAOE got to the first one (its delivery is still on its way)
-    h.sim.pushToPullRequest({ owner: OWNER, repo: REPO, number, headSha: harmless, files: [flow.file(`docs/${number}.md`)] as never });
+    h.sim.pushToPullRequest({
+      owner: OWNER,
+      repo: REPO,
+      number,
+      headSha: harmless,
+      files: [flow.file(`docs/${number}.md`)] as never,
+    });
     await h.deliver('pull_request', flow.pullRequestPayload('opened', pr));
     expect(checksOn(evil).map((c) => c.conclusion)).not.toContain('success');
 
     // the harmless head is judged on its own files
-    await h.deliver('pull_request', flow.pullRequestPayload('synchronize', h.sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === number)!));
+    await h.deliver(
+      'pull_request',
+      flow.pullRequestPayload(
+        'synchronize',
+        h.sim.pullRequests({ owner: OWNER, repo: REPO }).find((p: any) => p.number === number)!,
+      ),
+    );
     expect(flow.latestCheck(harmless).conclusion).toBe('success');
 
     // a force-push back to the first head: it is judged on its own files, and fails
-    const back = h.sim.pushToPullRequest({ owner: OWNER, repo: REPO, number, headSha: evil, files: [workflow] as never });
+    const back = h.sim.pushToPullRequest({
+      owner: OWNER,
+      repo: REPO,
+      number,
+      headSha: evil,
+      files: [workflow] as never,
+    });
     await h.deliver('pull_request', flow.pullRequestPayload('synchronize', back));
     expect(flow.latestCheck(evil).conclusion).toBe('failure');
     expect(checksOn(evil).map((c) => c.conclusion)).not.toContain('success');
@@ -66,11 +106,20 @@ describe('the verdict is posted for exactly the head whose files were judged', (
     const number = flow.nextNumber();
     const headSha = (number.toString(16) + 'c'.repeat(40)).slice(0, 40);
     const pr: any = h.sim.addPullRequest({
-      owner: OWNER, repo: REPO, number, user: { login: AGENT, type: 'Bot' }, headRef: `change-${number}`, headSha, baseRef: 'master',
-      body: flow.mediumBody, files: [flow.file(`docs/${number}.md`)] as never,
+      owner: OWNER,
+      repo: REPO,
+      number,
+      user: { login: AGENT, type: 'Bot' },
+      headRef: `change-${number}`,
+      headSha,
+      baseRef: 'master',
+      body: flow.mediumBody,
+      files: [flow.file(`docs/${number}.md`)] as never,
     });
     await h.deliver('pull_request', flow.pullRequestPayload('opened', pr));
     const summary = String(flow.latestCheck(headSha).output.summary);
-    expect(summary).toContain(`Judged \`change-${number}\` at ${headSha.slice(0, 7)} into \`master\` (the default branch) at ${String(pr.base.sha).slice(0, 7)}`);
+    expect(summary).toContain(
+      `Judged \`change-${number}\` at ${headSha.slice(0, 7)} into \`master\` (the default branch) at ${String(pr.base.sha).slice(0, 7)}`,
+    );
   });
 });

@@ -16,7 +16,11 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness();
-  h.sim.addInstallation({ id: INSTALLATION_ID, account: 'Codertocat', permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' } });
+  h.sim.addInstallation({
+    id: INSTALLATION_ID,
+    account: 'Codertocat',
+    permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' },
+  });
   h.sim.addRepo({ owner: 'Codertocat', name: 'Hello-World', defaultBranch: 'master', installationId: INSTALLATION_ID });
 });
 afterAll(async () => {
@@ -27,11 +31,23 @@ afterAll(async () => {
  * POSTs `headers` to the webhook path and sends only the first megabyte of the body; resolves with the status the
  * app answers, or `undefined` when it has not answered within `waitMs` (it is waiting for the rest of the body).
  */
-function postFirstMegabyte(headers: Record<string, string>, waitMs = 3_000): Promise<{ status: number | undefined; ms: number }> {
+function postFirstMegabyte(
+  headers: Record<string, string>,
+  waitMs = 3_000,
+): Promise<{ status: number | undefined; ms: number }> {
   const url = new URL('/api/github/webhooks', h.url);
   const started = performance.now();
   return new Promise((resolve) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'issues', 'x-github-delivery': 'flood-1', 'x-hub-signature-256': 'sha256=' + '0'.repeat(64), ...headers } });
+    const req = request(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'issues',
+        'x-github-delivery': 'flood-1',
+        'x-hub-signature-256': 'sha256=' + '0'.repeat(64),
+        ...headers,
+      },
+    });
     const timer = setTimeout(() => {
       req.destroy();
       resolve({ status: undefined, ms: performance.now() - started });

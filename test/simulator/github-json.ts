@@ -15,7 +15,7 @@ export type JsonObject = Record<string, unknown>;
 
 /** A stable positive 31-bit id derived from a string (the same login always gets the same id). */
 export function stableId(kind: string, key: string): number {
-  return createHash('sha256').update(`${kind}:${key}`).digest().readUInt32BE(0) % 2_000_000_000 + 1;
+  return (createHash('sha256').update(`${kind}:${key}`).digest().readUInt32BE(0) % 2_000_000_000) + 1;
 }
 
 /** A 40-hex SHA derived from its inputs. */
@@ -41,7 +41,12 @@ export function isoSeconds(date: Date = new Date()): string {
 const enc = encodeURIComponent;
 
 /** A user's JSON; `id` defaults to one derived from the login (give the real one to play a known account). */
-export function userJson(urls: Urls, login: string, type: UserType = login.endsWith('[bot]') ? 'Bot' : 'User', knownId?: number): JsonObject {
+export function userJson(
+  urls: Urls,
+  login: string,
+  type: UserType = login.endsWith('[bot]') ? 'Bot' : 'User',
+  knownId?: number,
+): JsonObject {
   const id = knownId ?? stableId('user', login.toLowerCase());
   const api = `${urls.api}/users/${enc(login)}`;
   return {
@@ -68,7 +73,13 @@ export function userJson(urls: Urls, login: string, type: UserType = login.endsW
 }
 
 export type AppData = {
-  id: number; slug: string; name: string; owner: string; permissions: Record<string, string>; events: string[]; createdAt: string;
+  id: number;
+  slug: string;
+  name: string;
+  owner: string;
+  permissions: Record<string, string>;
+  events: string[];
+  createdAt: string;
   /** The app's webhook (`sim.setWebhook`) and the deliveries GitHub made to it (`sim.sendWebhook`). */
   hook?: { url: string; contentType: 'json' | 'form'; secret: string | null; insecureSsl: '0' | '1' };
   hookDeliveries?: JsonObject[];
@@ -112,7 +123,7 @@ export function installationJson(urls: Urls, app: AppData, inst: InstallationDat
     repositories_url: `${urls.api}/installation/repositories`,
     html_url: `${urls.web}/${inst.accountType === 'Organization' ? `organizations/${enc(inst.account)}/` : ''}settings/installations/${inst.id}`,
     app_id: app.id,
-    client_id: (appJson(urls, app).client_id as string),
+    client_id: appJson(urls, app).client_id as string,
     target_id: account.id,
     target_type: inst.accountType,
     permissions: { ...inst.permissions },
@@ -446,12 +457,24 @@ export type CheckRunData = {
   externalId: string;
   startedAt: string | null;
   completedAt: string | null;
-  output: { title: string | null; summary: string | null; text: string | null; annotations: Annotation[]; images: JsonObject[] };
+  output: {
+    title: string | null;
+    summary: string | null;
+    text: string | null;
+    annotations: Annotation[];
+    images: JsonObject[];
+  };
   actions: JsonObject[];
   checkSuiteId: number;
 };
 
-export function checkRunJson(urls: Urls, repo: RepoData, app: JsonObject, run: CheckRunData, pulls: JsonObject[]): JsonObject {
+export function checkRunJson(
+  urls: Urls,
+  repo: RepoData,
+  app: JsonObject,
+  run: CheckRunData,
+  pulls: JsonObject[],
+): JsonObject {
   const api = `${urls.api}/repos/${repo.owner}/${repo.name}/check-runs/${run.id}`;
   return {
     id: run.id,
@@ -559,7 +582,14 @@ export function contentFileJson(urls: Urls, repo: RepoData, ref: string, path: s
   };
 }
 
-export function contentDirEntryJson(urls: Urls, repo: RepoData, ref: string, path: string, type: 'file' | 'dir', content?: string): JsonObject {
+export function contentDirEntryJson(
+  urls: Urls,
+  repo: RepoData,
+  ref: string,
+  path: string,
+  type: 'file' | 'dir',
+  content?: string,
+): JsonObject {
   const encodedPath = path.split('/').map(enc).join('/');
   const sha = type === 'file' ? blobSha(content ?? '') : fakeSha('tree', repo.id, ref, path);
   const self = `${urls.api}/repos/${repo.owner}/${repo.name}/contents/${encodedPath}?ref=${enc(ref)}`;
@@ -646,7 +676,13 @@ export function gitRefJson(urls: Urls, repo: RepoData, ref: string, sha: string)
   };
 }
 
-export type GitCommitData = { sha: string; tree: string; parents: string[]; message: string; author: { name: string; email: string; date: string } };
+export type GitCommitData = {
+  sha: string;
+  tree: string;
+  parents: string[];
+  message: string;
+  author: { name: string; email: string; date: string };
+};
 
 export function gitCommitJson(urls: Urls, repo: RepoData, commit: GitCommitData): JsonObject {
   const api = `${urls.api}/repos/${repo.owner}/${repo.name}/git`;
@@ -659,13 +695,23 @@ export function gitCommitJson(urls: Urls, repo: RepoData, commit: GitCommitData)
     committer: commit.author,
     message: commit.message,
     tree: { sha: commit.tree, url: `${api}/trees/${commit.tree}` },
-    parents: commit.parents.map((sha) => ({ sha, url: `${api}/commits/${sha}`, html_url: `${urls.web}/${repo.owner}/${repo.name}/commit/${sha}` })),
+    parents: commit.parents.map((sha) => ({
+      sha,
+      url: `${api}/commits/${sha}`,
+      html_url: `${urls.web}/${repo.owner}/${repo.name}/commit/${sha}`,
+    })),
     verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
   };
 }
 
 /** A tree's JSON: with `recursive`, every file and directory below it; otherwise the top level. */
-export function gitTreeJson(urls: Urls, repo: RepoData, sha: string, files: ReadonlyMap<string, string>, recursive: boolean): JsonObject {
+export function gitTreeJson(
+  urls: Urls,
+  repo: RepoData,
+  sha: string,
+  files: ReadonlyMap<string, string>,
+  recursive: boolean,
+): JsonObject {
   const api = `${urls.api}/repos/${repo.owner}/${repo.name}/git`;
   const entries = new Map<string, JsonObject>();
   for (const [path, content] of files) {
@@ -679,10 +725,22 @@ export function gitTreeJson(urls: Urls, repo: RepoData, sha: string, files: Read
     }
     if (recursive || parts.length === 1) {
       const blob = blobSha(content);
-      entries.set(path, { path, mode: '100644', type: 'blob', sha: blob, size: Buffer.byteLength(content, 'utf8'), url: `${api}/blobs/${blob}` });
+      entries.set(path, {
+        path,
+        mode: '100644',
+        type: 'blob',
+        sha: blob,
+        size: Buffer.byteLength(content, 'utf8'),
+        url: `${api}/blobs/${blob}`,
+      });
     }
   }
-  return { sha, url: `${api}/trees/${sha}`, tree: [...entries.values()].sort((a, b) => String(a.path).localeCompare(String(b.path))), truncated: false };
+  return {
+    sha,
+    url: `${api}/trees/${sha}`,
+    tree: [...entries.values()].sort((a, b) => String(a.path).localeCompare(String(b.path))),
+    truncated: false,
+  };
 }
 
 export function teamJson(urls: Urls, org: string, slug: string): JsonObject {
@@ -707,10 +765,22 @@ export function teamJson(urls: Urls, org: string, slug: string): JsonObject {
 }
 
 /** Who wrote or committed a commit: git's name and email, and the GitHub account GitHub matched the email to (if any). */
-export type CommitIdentity = { name: string; email: string; date?: string; account?: { login: string; type?: UserType; id?: number } };
+export type CommitIdentity = {
+  name: string;
+  email: string;
+  date?: string;
+  account?: { login: string; type?: UserType; id?: number };
+};
 
 /** A commit of a pull request: what GET .../pulls/{pull_number}/commits lists. */
-export type PullCommitData = { sha: string; tree: string; parents: string[]; message: string; author: CommitIdentity; committer: CommitIdentity };
+export type PullCommitData = {
+  sha: string;
+  tree: string;
+  parents: string[];
+  message: string;
+  author: CommitIdentity;
+  committer: CommitIdentity;
+};
 
 /** One item of GET /repos/{owner}/{repo}/pulls/{pull_number}/commits (GitHub's `commit` schema). */
 export function pullCommitJson(urls: Urls, repo: RepoData, commit: PullCommitData): JsonObject {
@@ -718,7 +788,15 @@ export function pullCommitJson(urls: Urls, repo: RepoData, commit: PullCommitDat
   const web = `${urls.web}/${repo.owner}/${repo.name}`;
   const git = (p: CommitIdentity) => ({ name: p.name, email: p.email, date: p.date ?? '2020-01-01T00:00:00Z' });
   // GitHub's `author`/`committer` is the account the email belongs to, or null when none does
-  const account = (p: CommitIdentity) => (p.account ? userJson(urls, p.account.login, p.account.type ?? (p.account.login.endsWith('[bot]') ? 'Bot' : 'User'), p.account.id) : null);
+  const account = (p: CommitIdentity) =>
+    p.account
+      ? userJson(
+          urls,
+          p.account.login,
+          p.account.type ?? (p.account.login.endsWith('[bot]') ? 'Bot' : 'User'),
+          p.account.id,
+        )
+      : null;
   return {
     url: `${api}/commits/${commit.sha}`,
     sha: commit.sha,

@@ -1,4 +1,10 @@
-import { createPublicKey, generateKeyPairSync, randomBytes, verify as verifySignature, type KeyObject } from 'node:crypto';
+import {
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  verify as verifySignature,
+  type KeyObject,
+} from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -88,7 +94,13 @@ export type RecordedRequest = {
 
 export type Rejection = RecordedRequest & { reason: string; errors: string[] };
 
-export type Unimplemented = { method: string; path: string; operationId: string; template: string; enabledForGitHubApps: boolean };
+export type Unimplemented = {
+  method: string;
+  path: string;
+  operationId: string;
+  template: string;
+  enabledForGitHubApps: boolean;
+};
 
 export type InvalidResponse = { method: string; path: string; operationId: string; status: number; errors: string[] };
 
@@ -101,13 +113,26 @@ export type CheckRunRecord = JsonObject & {
   conclusion: string | null;
   details_url: string | null;
   external_id: string;
-  output: { title: string | null; summary: string | null; text: string | null; annotations_count: number; annotations: Annotation[]; images: JsonObject[] };
+  output: {
+    title: string | null;
+    summary: string | null;
+    text: string | null;
+    annotations_count: number;
+    annotations: Annotation[];
+    images: JsonObject[];
+  };
   actions: JsonObject[];
 };
 
 type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
 
-const DEFAULT_PERMISSIONS: Record<string, string> = { checks: 'write', contents: 'read', issues: 'write', metadata: 'read', pull_requests: 'write' };
+const DEFAULT_PERMISSIONS: Record<string, string> = {
+  checks: 'write',
+  contents: 'read',
+  issues: 'write',
+  metadata: 'read',
+  pull_requests: 'write',
+};
 const DEFAULT_EVENTS = ['check_run', 'check_suite', 'pull_request', 'push'];
 const GITHUB_REST_DOCS = 'https://docs.github.com/rest';
 
@@ -159,7 +184,12 @@ type Kit = {
   requireDetailsUrl: boolean;
   page: <T>(ctx: Ctx, items: T[]) => { items: T[]; headers: Record<string, string> };
   notFound: (ctx: Ctx, message?: string) => Answer;
-  validationFailed: (ctx: Ctx, resource: string, errors: Array<{ code: string; field?: string; message?: string }>, message?: string) => Answer;
+  validationFailed: (
+    ctx: Ctx,
+    resource: string,
+    errors: Array<{ code: string; field?: string; message?: string }>,
+    message?: string,
+  ) => Answer;
   checkRunJson: (repo: Repo, run: CheckRunData) => JsonObject;
   issueToken: (installationId: number, permissions: Record<string, string>, repos?: Set<string>) => Token;
 };
@@ -239,7 +269,10 @@ export class GitHubSimulator {
   }
 
   static async start(options: SimulatorOptions = {}): Promise<GitHubSimulator> {
-    const validator = new OpenApiValidator({ specs: options.specs ?? [...DEFAULT_SPECS], strict: options.strict ?? true });
+    const validator = new OpenApiValidator({
+      specs: options.specs ?? [...DEFAULT_SPECS],
+      strict: options.strict ?? true,
+    });
     let sim: GitHubSimulator | undefined;
     const server = createServer((req, res) => {
       if (!sim) {
@@ -270,13 +303,28 @@ export class GitHubSimulator {
   // ---- state API for tests --------------------------------------------------------------------------
 
   /** An installation of the app on an account (the owner login of its repositories). */
-  addInstallation(options: { id: number; account: string; accountType?: 'Organization' | 'User'; permissions?: Record<string, string>; repositorySelection?: 'all' | 'selected' }): JsonObject {
-    const installation = this.state.addInstallation({ ...options, permissions: options.permissions ?? this.app.permissions });
+  addInstallation(options: {
+    id: number;
+    account: string;
+    accountType?: 'Organization' | 'User';
+    permissions?: Record<string, string>;
+    repositorySelection?: 'all' | 'selected';
+  }): JsonObject {
+    const installation = this.state.addInstallation({
+      ...options,
+      permissions: options.permissions ?? this.app.permissions,
+    });
     return installationJson(this.urls, this.app, installation);
   }
 
   /** A repository (with its default branch); `installationId` makes it visible to that installation. */
-  addRepo(options: { owner: string; name: string; defaultBranch?: string; private?: boolean; installationId?: number }): JsonObject {
+  addRepo(options: {
+    owner: string;
+    name: string;
+    defaultBranch?: string;
+    private?: boolean;
+    installationId?: number;
+  }): JsonObject {
     return repoJson(this.urls, this.state.addRepo(options), true);
   }
 
@@ -294,8 +342,18 @@ export class GitHubSimulator {
   }
 
   /** The app's webhook: where GitHub delivers and the secret it signs with (null: none). */
-  setWebhook(options: { url: string; secret: string | null; contentType?: 'json' | 'form'; insecureSsl?: boolean }): void {
-    this.app.hook = { url: options.url, secret: options.secret, contentType: options.contentType ?? 'json', insecureSsl: options.insecureSsl ? '1' : '0' };
+  setWebhook(options: {
+    url: string;
+    secret: string | null;
+    contentType?: 'json' | 'form';
+    insecureSsl?: boolean;
+  }): void {
+    this.app.hook = {
+      url: options.url,
+      secret: options.secret,
+      contentType: options.contentType ?? 'json',
+      insecureSsl: options.insecureSsl ? '1' : '0',
+    };
   }
 
   /**
@@ -308,17 +366,31 @@ export class GitHubSimulator {
     const { createHmac, randomUUID } = await import('node:crypto');
     const body = JSON.stringify(payload);
     const guid = randomUUID();
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': guid, 'user-agent': 'GitHub-Hookshot/sim' };
-    if (hook.secret) headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', hook.secret).update(body).digest('hex')}`;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': guid,
+      'user-agent': 'GitHub-Hookshot/sim',
+    };
+    if (hook.secret)
+      headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', hook.secret).update(body).digest('hex')}`;
     const started = Date.now();
     const res = await fetch(hook.url, { method: 'POST', headers, body }).catch(() => undefined);
     const status = res?.status ?? 502;
     await res?.text().catch(() => undefined);
     const deliveries = (this.app.hookDeliveries ??= []);
     deliveries.unshift({
-      id: this.state.id(), guid, delivered_at: isoSeconds(), redelivery: false, duration: (Date.now() - started) / 1000,
-      status: res ? (status < 400 ? 'OK' : `Invalid HTTP Response: ${status}`) : 'Failed to connect', status_code: res ? status : 0,
-      event, action: typeof payload.action === 'string' ? payload.action : null, installation_id: null, repository_id: null,
+      id: this.state.id(),
+      guid,
+      delivered_at: isoSeconds(),
+      redelivery: false,
+      duration: (Date.now() - started) / 1000,
+      status: res ? (status < 400 ? 'OK' : `Invalid HTTP Response: ${status}`) : 'Failed to connect',
+      status_code: res ? status : 0,
+      event,
+      action: typeof payload.action === 'string' ? payload.action : null,
+      installation_id: null,
+      repository_id: null,
     });
     return status;
   }
@@ -343,13 +415,29 @@ export class GitHubSimulator {
    * A push to a pull request's head branch; returns the pull request's JSON afterwards (for a `synchronize` delivery).
    * `commits`: the commits pushed (the last one is `headSha`), added to the pull request's, or with `force` in their place.
    */
-  pushToPullRequest(options: { owner: string; repo: string; number: number; headSha: string; files: NewPullRequest['files']; commits?: NewCommit[]; force?: boolean }): JsonObject {
+  pushToPullRequest(options: {
+    owner: string;
+    repo: string;
+    number: number;
+    headSha: string;
+    files: NewPullRequest['files'];
+    commits?: NewCommit[];
+    force?: boolean;
+  }): JsonObject {
     const repo = this.state.mustRepo(options.owner, options.repo);
     return pullJson(this.urls, repo, this.state.pushToPullRequest(repo, options.number, options));
   }
 
   /** An issue; returns its JSON as GET /repos/{owner}/{repo}/issues/{number} answers (for an `issues` delivery). */
-  addIssue(options: { owner: string; repo: string; number?: number; title: string; body?: string; user: string | { login: string; type?: UserType }; labels?: string[] }): JsonObject {
+  addIssue(options: {
+    owner: string;
+    repo: string;
+    number?: number;
+    title: string;
+    body?: string;
+    user: string | { login: string; type?: UserType };
+    labels?: string[];
+  }): JsonObject {
     const repo = this.state.mustRepo(options.owner, options.repo);
     const user = typeof options.user === 'string' ? { login: options.user } : options.user;
     const issue = this.state.addIssue(repo, { ...options, user });
@@ -370,7 +458,10 @@ export class GitHubSimulator {
   /** The reactions on an issue or pull request, by content and user. */
   reactions(options: { owner: string; repo: string; issueNumber: number }): Array<{ content: string; user: string }> {
     const repo = this.state.mustRepo(options.owner, options.repo);
-    return (this.state.issue(repo, options.issueNumber)?.reactions ?? []).map((r) => ({ content: r.content, user: r.user.login }));
+    return (this.state.issue(repo, options.issueNumber)?.reactions ?? []).map((r) => ({
+      content: r.content,
+      user: r.user.login,
+    }));
   }
 
   /** The pull requests of a repository, oldest first, as GitHub's JSON. */
@@ -411,7 +502,11 @@ export class GitHubSimulator {
     const repo = this.state.mustRepo(options.owner, options.repo);
     const issue = this.state.issue(repo, options.issueNumber, true)!;
     const labelName = typeof options.label === 'string' ? options.label : options.label.name;
-    const label = this.state.label(repo, labelName, typeof options.label === 'string' ? undefined : options.label.color);
+    const label = this.state.label(
+      repo,
+      labelName,
+      typeof options.label === 'string' ? undefined : options.label.color,
+    );
     const actor = typeof options.actor === 'string' ? { login: options.actor } : options.actor;
     const event: IssueEventData = {
       id: this.state.id(),
@@ -425,7 +520,14 @@ export class GitHubSimulator {
   }
 
   /** A pull request retargeted to another base branch (`PATCH .../pulls/{number}` with `base`); returns its JSON (for an `edited` delivery). */
-  retargetPullRequest(options: { owner: string; repo: string; number: number; baseRef: string; baseSha?: string; files?: NewPullRequest['files'] }): JsonObject {
+  retargetPullRequest(options: {
+    owner: string;
+    repo: string;
+    number: number;
+    baseRef: string;
+    baseSha?: string;
+    files?: NewPullRequest['files'];
+  }): JsonObject {
     const repo = this.state.mustRepo(options.owner, options.repo);
     const pull = repo.pulls.get(options.number);
     if (!pull) throw new Error(`${options.owner}/${options.repo}#${options.number} does not exist`);
@@ -447,7 +549,15 @@ export class GitHubSimulator {
   }
 
   /** A comment on an issue or pull request, as a person (or bot) wrote it (`viaApp`: posted by the app on their behalf). */
-  addComment(options: { owner: string; repo: string; issueNumber: number; body: string; user: string | { login: string; type?: UserType }; viaApp?: boolean; createdAt?: string }): JsonObject {
+  addComment(options: {
+    owner: string;
+    repo: string;
+    issueNumber: number;
+    body: string;
+    user: string | { login: string; type?: UserType };
+    viaApp?: boolean;
+    createdAt?: string;
+  }): JsonObject {
     const repo = this.state.mustRepo(options.owner, options.repo);
     const issue = this.state.issue(repo, options.issueNumber, true)!;
     const user = typeof options.user === 'string' ? { login: options.user } : options.user;
@@ -489,32 +599,68 @@ export class GitHubSimulator {
 
   /** How the app answered deployment protection rules in a repository, oldest first. */
   /** Adds a workflow run (the run a dispatch or a push started); `createdAt` defaults to now. */
-  addWorkflowRun(options: { owner: string; repo: string; id: number; event: string; createdAt?: string; headSha?: string; path?: string }): JsonObject {
+  addWorkflowRun(options: {
+    owner: string;
+    repo: string;
+    id: number;
+    event: string;
+    createdAt?: string;
+    headSha?: string;
+    path?: string;
+  }): JsonObject {
     const repo = this.state.mustRepo(options.owner, options.repo);
     const run = {
-      id: options.id, event: options.event, createdAt: options.createdAt ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      headSha: options.headSha ?? 'f'.repeat(40), headBranch: repo.defaultBranch, path: options.path ?? '.github/workflows/aaoe-deploy.yml', displayTitle: options.event,
+      id: options.id,
+      event: options.event,
+      createdAt: options.createdAt ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      headSha: options.headSha ?? 'f'.repeat(40),
+      headBranch: repo.defaultBranch,
+      path: options.path ?? '.github/workflows/aaoe-deploy.yml',
+      displayTitle: options.event,
     };
     repo.workflowRuns.set(run.id, run);
     return workflowRunJson(this.urls, repo, run);
   }
 
-  deploymentReviews(options: { owner: string; repo: string }): Array<{ runId: number; environment: string; state: string; comment: string }> {
+  deploymentReviews(options: {
+    owner: string;
+    repo: string;
+  }): Array<{ runId: number; environment: string; state: string; comment: string }> {
     return structuredClone(this.state.mustRepo(options.owner, options.repo).deploymentReviews);
   }
 
   /** The reactions on a comment, by content and user. */
-  commentReactions(options: { owner: string; repo: string; commentId: number }): Array<{ content: string; user: string }> {
+  commentReactions(options: {
+    owner: string;
+    repo: string;
+    commentId: number;
+  }): Array<{ content: string; user: string }> {
     const repo = this.state.mustRepo(options.owner, options.repo);
-    return (this.state.findComment(repo, options.commentId)?.reactions ?? []).map((r) => ({ content: r.content, user: r.user.login }));
+    return (this.state.findComment(repo, options.commentId)?.reactions ?? []).map((r) => ({
+      content: r.content,
+      user: r.user.login,
+    }));
   }
 
   /** A review of a pull request (by default on its current head); returns the pull request's JSON (for a `pull_request_review` delivery). */
-  addReview(options: { owner: string; repo: string; number: number; user: string; state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED'; commitId?: string }): JsonObject {
+  addReview(options: {
+    owner: string;
+    repo: string;
+    number: number;
+    user: string;
+    state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
+    commitId?: string;
+  }): JsonObject {
     const repo = this.state.mustRepo(options.owner, options.repo);
     const pull = repo.pulls.get(options.number);
     if (!pull) throw new Error(`${options.owner}/${options.repo}#${options.number} does not exist`);
-    (pull.reviews ??= []).push({ id: this.state.id(), user: { login: options.user, type: options.user.endsWith('[bot]') ? 'Bot' : 'User' }, state: options.state, commitId: options.commitId ?? pull.headSha, submittedAt: isoSeconds() });
+    (pull.reviews ??= []).push({
+      id: this.state.id(),
+      user: { login: options.user, type: options.user.endsWith('[bot]') ? 'Bot' : 'User' },
+      state: options.state,
+      commitId: options.commitId ?? pull.headSha,
+      submittedAt: isoSeconds(),
+    });
     return pullJson(this.urls, repo, pull);
   }
 
@@ -534,13 +680,17 @@ export class GitHubSimulator {
   comments(options: { owner: string; repo: string; issueNumber: number }): JsonObject[] {
     const repo = this.state.mustRepo(options.owner, options.repo);
     const app = appJson(this.urls, this.app);
-    return (this.state.issue(repo, options.issueNumber)?.comments ?? []).map((c) => commentJson(this.urls, repo, c, app));
+    return (this.state.issue(repo, options.issueNumber)?.comments ?? []).map((c) =>
+      commentJson(this.urls, repo, c, app),
+    );
   }
 
   /** The issues of a repository (not pull requests), as GET /repos/{owner}/{repo}/issues/{number} would give each. */
   issues(options: { owner: string; repo: string }): JsonObject[] {
     const repo = this.state.mustRepo(options.owner, options.repo);
-    return [...repo.issues.values()].flatMap((i) => (i.data ? [issueJson(this.urls, repo, i.data, i.comments.length)] : []));
+    return [...repo.issues.values()].flatMap((i) =>
+      i.data ? [issueJson(this.urls, repo, i.data, i.comments.length)] : [],
+    );
   }
 
   /** An installation access token, as POST /app/installations/{id}/access_tokens would give. */
@@ -558,7 +708,11 @@ export class GitHubSimulator {
    */
   createUserToken(user: { login: string; type?: UserType }, options: { oauthClient?: boolean } = {}): string {
     const token = `ghu_${randomBytes(27).toString('base64url').slice(0, 36)}`;
-    this.userTokens.set(token, { login: user.login, type: user.type ?? (user.login.endsWith('[bot]') ? 'Bot' : 'User'), ...(options.oauthClient ? { clientId: this.oauth.clientId } : {}) });
+    this.userTokens.set(token, {
+      login: user.login,
+      type: user.type ?? (user.login.endsWith('[bot]') ? 'Bot' : 'User'),
+      ...(options.oauthClient ? { clientId: this.oauth.clientId } : {}),
+    });
     return token;
   }
 
@@ -566,19 +720,41 @@ export class GitHubSimulator {
   private checkToken(ctx: Ctx): Reply {
     const basic = /^basic\s+(\S+)$/i.exec((ctx.req.headers.authorization ?? '').trim());
     const [id, secret] = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8').split(':') : [];
-    if (id !== this.oauth.clientId || secret !== this.oauth.clientSecret || ctx.params.client_id !== this.oauth.clientId) {
-      throw this.refuse(404, 'Not Found', 'check-token needs basic authentication with the app\'s client id and client secret', [], ctx.op.documentationUrl);
+    if (
+      id !== this.oauth.clientId ||
+      secret !== this.oauth.clientSecret ||
+      ctx.params.client_id !== this.oauth.clientId
+    ) {
+      throw this.refuse(
+        404,
+        'Not Found',
+        "check-token needs basic authentication with the app's client id and client secret",
+        [],
+        ctx.op.documentationUrl,
+      );
     }
     const token = String(ctx.body.access_token ?? '');
     const user = this.userTokens.get(token);
-    if (!user || user.clientId !== this.oauth.clientId) return { status: 404, json: { message: 'Not Found', documentation_url: ctx.op.documentationUrl } };
+    if (!user || user.clientId !== this.oauth.clientId)
+      return { status: 404, json: { message: 'Not Found', documentation_url: ctx.op.documentationUrl } };
     const now = isoSeconds();
     return {
       status: 200,
       json: {
-        id: stableId('authorization', token), url: `${this.urls.api}/authorizations/1`, scopes: [], token, token_last_eight: token.slice(-8), hashed_token: null,
+        id: stableId('authorization', token),
+        url: `${this.urls.api}/authorizations/1`,
+        scopes: [],
+        token,
+        token_last_eight: token.slice(-8),
+        hashed_token: null,
         app: { client_id: this.oauth.clientId, name: this.app.name, url: `${this.urls.web}/apps/${this.appSlug}` },
-        note: null, note_url: null, updated_at: now, created_at: now, fingerprint: null, user: userJson(this.urls, user.login, user.type), expires_at: null,
+        note: null,
+        note_url: null,
+        updated_at: now,
+        created_at: now,
+        fingerprint: null,
+        user: userJson(this.urls, user.login, user.type),
+        expires_at: null,
       },
     };
   }
@@ -587,7 +763,16 @@ export class GitHubSimulator {
   readonly oauth = new OAuthWebFlow({
     appName: () => this.app.name,
     createUserToken: (user) => this.createUserToken(user, { oauthClient: true }),
-    reject: (r) => this.rejections.push({ method: r.method, path: r.path, query: {}, body: undefined, status: r.status, reason: r.reason, errors: [] }),
+    reject: (r) =>
+      this.rejections.push({
+        method: r.method,
+        path: r.path,
+        query: {},
+        body: undefined,
+        status: r.status,
+        reason: r.reason,
+        errors: [],
+      }),
   });
 
   resetRequests(): void {
@@ -629,7 +814,9 @@ export class GitHubSimulator {
     if (this.gate) await this.gate;
     if (this.failures.count > 0) {
       this.failures.count -= 1;
-      res.writeHead(this.failures.status, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Server Error' }));
+      res
+        .writeHead(this.failures.status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ message: 'Server Error' }));
       return;
     }
     const method = (req.method ?? 'GET').toUpperCase();
@@ -650,7 +837,13 @@ export class GitHubSimulator {
     } catch {
       malformed = true;
     }
-    const record: RecordedRequest = { method, path: malformed ? rawPath : `/${segments.join('/')}`, query, body: undefined, status: 0 };
+    const record: RecordedRequest = {
+      method,
+      path: malformed ? rawPath : `/${segments.join('/')}`,
+      query,
+      body: undefined,
+      status: 0,
+    };
     this.requests.push(record);
 
     let reply: Reply;
@@ -690,51 +883,124 @@ export class GitHubSimulator {
     } else if (reply.json === undefined) {
       res.writeHead(reply.status, headers).end();
     } else {
-      res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'x-github-media-type': 'github.v3; format=json', ...headers }).end(JSON.stringify(reply.json));
+      res
+        .writeHead(reply.status, {
+          'content-type': 'application/json; charset=utf-8',
+          'x-github-media-type': 'github.v3; format=json',
+          ...headers,
+        })
+        .end(JSON.stringify(reply.json));
     }
     for (const listener of this.answered) listener(record);
   }
 
-  private dispatch(method: string, segments: string[], query: Record<string, string | string[]>, record: RecordedRequest, req: IncomingMessage, rawPath: string, rawQuery: URLSearchParams): Reply {
+  private dispatch(
+    method: string,
+    segments: string[],
+    query: Record<string, string | string[]>,
+    record: RecordedRequest,
+    req: IncomingMessage,
+    rawPath: string,
+    rawQuery: URLSearchParams,
+  ): Reply {
     const check = this.validator.checkRequest({ method, segments, query, body: record.body });
     if (check.operationId) record.operationId = check.operationId;
     if (!check.ok) {
       const documentationUrl = check.documentationUrl ?? GITHUB_REST_DOCS;
       const message = check.status === 404 ? 'Not Found' : `Invalid request.\n\n${check.errors.join('\n')}`;
-      const reason = check.status === 404 && !check.operationId ? 'no such route in the OpenAPI description' : 'the request does not match the OpenAPI description';
+      const reason =
+        check.status === 404 && !check.operationId
+          ? 'no such route in the OpenAPI description'
+          : 'the request does not match the OpenAPI description';
       // `errors` as in GitHub's validation-error schema
-      const extra = check.status === 422 ? { errors: check.errors.map((line) => ({ code: 'invalid', message: line })) } : {};
+      const extra =
+        check.status === 422 ? { errors: check.errors.map((line) => ({ code: 'invalid', message: line })) } : {};
       throw this.refuse(check.status, message, reason, check.errors, documentationUrl, extra);
     }
     if (check.operationId === 'apps/check-token') {
-      return this.checkToken({ op: check, params: check.params, query: check.query, body: record.body ?? {}, req, rawPath, rawQuery, repo: undefined as unknown as Repo });
+      return this.checkToken({
+        op: check,
+        params: check.params,
+        query: check.query,
+        body: record.body ?? {},
+        req,
+        rawPath,
+        rawQuery,
+        repo: undefined as unknown as Repo,
+      });
     }
     const route = ROUTES[check.operationId];
     if (!route) {
       // (`enabledForGitHubApps: false` in the description means an installation token may not call it either)
-      this.unimplemented.push({ method, path: record.path, operationId: check.operationId, template: check.template, enabledForGitHubApps: check.enabledForGitHubApps });
-      return { status: 501, json: { message: `The GitHub simulator does not implement ${check.operationId} (${method} ${check.template})`, documentation_url: check.documentationUrl } };
+      this.unimplemented.push({
+        method,
+        path: record.path,
+        operationId: check.operationId,
+        template: check.template,
+        enabledForGitHubApps: check.enabledForGitHubApps,
+      });
+      return {
+        status: 501,
+        json: {
+          message: `The GitHub simulator does not implement ${check.operationId} (${method} ${check.template})`,
+          documentation_url: check.documentationUrl,
+        },
+      };
     }
     // `repo` is set by `authenticate` for the routes that name a repository
-    const ctx: Ctx = { op: check, params: check.params, query: check.query, body: record.body ?? {}, req, rawPath, rawQuery, repo: undefined as unknown as Repo };
+    const ctx: Ctx = {
+      op: check,
+      params: check.params,
+      query: check.query,
+      body: record.body ?? {},
+      req,
+      rawPath,
+      rawQuery,
+      repo: undefined as unknown as Repo,
+    };
     this.authenticate(route, ctx);
     const reply = route.handle(this.kit, ctx);
     if (this.options.validateResponses && reply.json !== undefined && reply.status < 300) {
       const errors = this.validator.checkResponse(check.operationId, reply.status, reply.json);
-      if (errors.length > 0) this.invalidResponses.push({ method, path: record.path, operationId: check.operationId, status: reply.status, errors });
+      if (errors.length > 0)
+        this.invalidResponses.push({
+          method,
+          path: record.path,
+          operationId: check.operationId,
+          status: reply.status,
+          errors,
+        });
     }
     return reply;
   }
 
   /** An error answer that GitHub would give to a request it refuses (recorded in `rejections`). */
-  private refuse(status: number, message: string, reason: string, errors: string[], documentationUrl = GITHUB_REST_DOCS, extra: JsonObject = {}): Answer {
-    return new Answer(status, { message, ...extra, documentation_url: documentationUrl }, { reason: errors.length > 0 ? `${reason}: ${errors.join('; ')}` : reason, errors });
+  private refuse(
+    status: number,
+    message: string,
+    reason: string,
+    errors: string[],
+    documentationUrl = GITHUB_REST_DOCS,
+    extra: JsonObject = {},
+  ): Answer {
+    return new Answer(
+      status,
+      { message, ...extra, documentation_url: documentationUrl },
+      { reason: errors.length > 0 ? `${reason}: ${errors.join('; ')}` : reason, errors },
+    );
   }
 
   /** GitHub's 422 for a broken rule: `{ message: 'Validation Failed', errors: [{ resource, code, field, message }] }`. */
-  private validationFailed(ctx: Ctx, resource: string, errors: Array<{ code: string; field?: string; message?: string }>, message = 'Validation Failed'): Answer {
+  private validationFailed(
+    ctx: Ctx,
+    resource: string,
+    errors: Array<{ code: string; field?: string; message?: string }>,
+    message = 'Validation Failed',
+  ): Answer {
     const lines = errors.map((e) => [e.field, e.message ?? e.code].filter(Boolean).join(': '));
-    return this.refuse(422, message, `GitHub's rules for ${ctx.op.operationId}`, lines, ctx.op.documentationUrl, { errors: errors.map((e) => ({ resource, ...e })) });
+    return this.refuse(422, message, `GitHub's rules for ${ctx.op.operationId}`, lines, ctx.op.documentationUrl, {
+      errors: errors.map((e) => ({ resource, ...e })),
+    });
   }
 
   /** GitHub's 404 for something that does not exist (or that the token may not see): not a rejection. */
@@ -750,7 +1016,13 @@ export class GitHubSimulator {
     const docs = ctx.op.documentationUrl;
     if (route.auth === 'app') {
       if (!match || match[1]!.toLowerCase() !== 'bearer') {
-        throw this.refuse(401, 'A JSON web token could not be decoded', `${ctx.op.operationId} needs the app's JWT (Authorization: Bearer <jwt>)`, [], docs);
+        throw this.refuse(
+          401,
+          'A JSON web token could not be decoded',
+          `${ctx.op.operationId} needs the app's JWT (Authorization: Bearer <jwt>)`,
+          [],
+          docs,
+        );
       }
       const problem = this.verifyJwt(match[2]!);
       if (problem) throw this.refuse(401, problem, `the app's JWT was refused: ${problem}`, [], docs);
@@ -759,17 +1031,32 @@ export class GitHubSimulator {
     if (route.auth === 'user') {
       const user = match ? this.userTokens.get(match[2]!) : undefined;
       // (an unknown token is a caller's mistake GitHub answers 401, not a request the app may not send)
-      if (!user) throw new Answer(401, { message: match ? 'Bad credentials' : 'Requires authentication', documentation_url: docs });
+      if (!user)
+        throw new Answer(401, {
+          message: match ? 'Bad credentials' : 'Requires authentication',
+          documentation_url: docs,
+        });
       ctx.user = user;
       return;
     }
-    if (!match) throw this.refuse(401, 'Requires authentication', `${ctx.op.operationId} needs an installation access token`, [], docs);
+    if (!match)
+      throw this.refuse(
+        401,
+        'Requires authentication',
+        `${ctx.op.operationId} needs an installation access token`,
+        [],
+        docs,
+      );
     const token = this.state.tokens.get(match[2]!);
     if (!token) {
-      const what = match[2]!.split('.').length === 3 ? 'a JWT was sent where an installation access token is needed' : 'the token is unknown';
+      const what =
+        match[2]!.split('.').length === 3
+          ? 'a JWT was sent where an installation access token is needed'
+          : 'the token is unknown';
       throw this.refuse(401, 'Bad credentials', what, [], docs);
     }
-    if (token.expiresAt <= Date.now()) throw this.refuse(401, 'Bad credentials', 'the installation access token has expired', [], docs);
+    if (token.expiresAt <= Date.now())
+      throw this.refuse(401, 'Bad credentials', 'the installation access token has expired', [], docs);
     ctx.token = token;
     if (typeof ctx.params.owner === 'string' && typeof ctx.params.repo === 'string') {
       const repo = this.state.repo(ctx.params.owner, ctx.params.repo);
@@ -778,7 +1065,13 @@ export class GitHubSimulator {
       ctx.repo = repo;
     }
     if (route.permissions && !route.permissions.some((p) => hasPermission(token.permissions, p))) {
-      throw this.refuse(403, 'Resource not accessible by integration', `the installation lacks the permission ${route.permissions.join(' or ')}`, [], docs);
+      throw this.refuse(
+        403,
+        'Resource not accessible by integration',
+        `the installation lacks the permission ${route.permissions.join(' or ')}`,
+        [],
+        docs,
+      );
     }
   }
 
@@ -795,9 +1088,15 @@ export class GitHubSimulator {
       return 'A JSON web token could not be decoded';
     }
     if (header.alg !== 'RS256') return 'A JSON web token could not be decoded';
-    const signed = verifySignature('RSA-SHA256', Buffer.from(`${parts[0]}.${parts[1]}`), this.publicKey, Buffer.from(parts[2]!, 'base64url'));
+    const signed = verifySignature(
+      'RSA-SHA256',
+      Buffer.from(`${parts[0]}.${parts[1]}`),
+      this.publicKey,
+      Buffer.from(parts[2]!, 'base64url'),
+    );
     if (!signed) return 'A JSON web token could not be decoded';
-    if (String(payload.iss) !== String(this.appId)) return "'Issuer' claim ('iss') must be an Integer representing the app's id";
+    if (String(payload.iss) !== String(this.appId))
+      return "'Issuer' claim ('iss') must be an Integer representing the app's id";
     const now = Math.floor(Date.now() / 1000);
     if (typeof payload.iat !== 'number' || !Number.isInteger(payload.iat) || payload.iat > now + 60) {
       return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
@@ -853,7 +1152,10 @@ export class GitHubSimulator {
     if (page > 1) links.push(`<${link(Math.min(page - 1, last))}>; rel="prev"`);
     if (page < last) links.push(`<${link(page + 1)}>; rel="next"`, `<${link(last)}>; rel="last"`);
     if (page > 1) links.push(`<${link(1)}>; rel="first"`);
-    return { items: items.slice((page - 1) * perPage, page * perPage), headers: links.length > 0 ? { link: links.join(', ') } : {} };
+    return {
+      items: items.slice((page - 1) * perPage, page * perPage),
+      headers: links.length > 0 ? { link: links.join(', ') } : {},
+    };
   }
 }
 
@@ -903,7 +1205,17 @@ const ROUTES: Record<string, RouteDef> = {
     handle: (kit) => {
       const hook = kit.app.hook;
       // GitHub never shows the secret: "********" when one is set
-      return { status: 200, json: hook ? { url: hook.url, content_type: hook.contentType, insecure_ssl: hook.insecureSsl, ...(hook.secret ? { secret: '********' } : {}) } : {} };
+      return {
+        status: 200,
+        json: hook
+          ? {
+              url: hook.url,
+              content_type: hook.contentType,
+              insecure_ssl: hook.insecureSsl,
+              ...(hook.secret ? { secret: '********' } : {}),
+            }
+          : {},
+      };
     },
   },
 
@@ -939,22 +1251,48 @@ const ROUTES: Record<string, RouteDef> = {
     handle: (kit, ctx) => {
       const installation = kit.state.installations.get(ctx.params.installation_id);
       if (!installation) throw kit.notFound(ctx);
-      const body = ctx.body as { repositories?: string[]; repository_ids?: number[]; permissions?: Record<string, string> };
+      const body = ctx.body as {
+        repositories?: string[];
+        repository_ids?: number[];
+        permissions?: Record<string, string>;
+      };
       let repos: Repo[] | undefined;
       if (body.repositories || body.repository_ids) {
         const visible = kit.state.reposOf(installation.id);
-        const byName = (body.repositories ?? []).map((name) => visible.find((r) => r.name.toLowerCase() === name.toLowerCase() && r.owner.toLowerCase() === installation.account.toLowerCase()));
+        const byName = (body.repositories ?? []).map((name) =>
+          visible.find(
+            (r) =>
+              r.name.toLowerCase() === name.toLowerCase() &&
+              r.owner.toLowerCase() === installation.account.toLowerCase(),
+          ),
+        );
         const byId = (body.repository_ids ?? []).map((id) => visible.find((r) => r.id === id));
         if ([...byName, ...byId].some((r) => r === undefined)) {
-          throw kit.validationFailed(ctx, 'Installation', [{ code: 'invalid', field: 'repositories' }], 'There is at least one repository that does not exist or is not accessible to the parent installation.');
+          throw kit.validationFailed(
+            ctx,
+            'Installation',
+            [{ code: 'invalid', field: 'repositories' }],
+            'There is at least one repository that does not exist or is not accessible to the parent installation.',
+          );
         }
         repos = [...new Set([...byName, ...byId] as Repo[])];
       }
       let permissions = installation.permissions;
       if (body.permissions) {
-        const excess = Object.entries(body.permissions).filter(([name, level]) => !hasPermission(installation.permissions, `${name}:${level}`));
+        const excess = Object.entries(body.permissions).filter(
+          ([name, level]) => !hasPermission(installation.permissions, `${name}:${level}`),
+        );
         if (excess.length > 0) {
-          throw kit.validationFailed(ctx, 'Installation', excess.map(([name, level]) => ({ code: 'invalid', field: `permissions.${name}`, message: `${level} is not granted` })), 'The permissions requested are not granted to this installation.');
+          throw kit.validationFailed(
+            ctx,
+            'Installation',
+            excess.map(([name, level]) => ({
+              code: 'invalid',
+              field: `permissions.${name}`,
+              message: `${level} is not granted`,
+            })),
+            'The permissions requested are not granted to this installation.',
+          );
         }
         permissions = { ...body.permissions };
       }
@@ -992,14 +1330,21 @@ const ROUTES: Record<string, RouteDef> = {
       if (content !== undefined) {
         if (raw) {
           const type = raw[1] ? 'application/vnd.github.v3.raw' : 'application/vnd.github.raw';
-          return { status: 200, text: content, headers: { 'content-type': `${type}; charset=utf-8`, 'x-github-media-type': 'github.v3; param=raw' } };
+          return {
+            status: 200,
+            text: content,
+            headers: { 'content-type': `${type}; charset=utf-8`, 'x-github-media-type': 'github.v3; param=raw' },
+          };
         }
         return { status: 200, json: contentFileJson(kit.urls, ctx.repo, ref, path, content) };
       }
       const entries = kit.state.listDirectory(ctx.repo, branch, path);
       if (entries.length === 0) throw kit.notFound(ctx);
       // a directory is JSON whatever the media type asked for
-      return { status: 200, json: entries.map((e) => contentDirEntryJson(kit.urls, ctx.repo, ref, e.path, e.type, e.content)) };
+      return {
+        status: 200,
+        json: entries.map((e) => contentDirEntryJson(kit.urls, ctx.repo, ref, e.path, e.type, e.content)),
+      };
     },
   },
 
@@ -1048,9 +1393,17 @@ const ROUTES: Record<string, RouteDef> = {
         status: 200,
         headers,
         json: items.map((r) => ({
-          id: r.id, node_id: Buffer.from(`PRR${r.id}`).toString('base64'), user: userJson(kit.urls, r.user.login, r.user.type), body: '', state: r.state,
-          html_url: `${web}#pullrequestreview-${r.id}`, pull_request_url: api, author_association: 'COLLABORATOR',
-          _links: { html: { href: `${web}#pullrequestreview-${r.id}` }, pull_request: { href: api } }, submitted_at: r.submittedAt, commit_id: r.commitId,
+          id: r.id,
+          node_id: Buffer.from(`PRR${r.id}`).toString('base64'),
+          user: userJson(kit.urls, r.user.login, r.user.type),
+          body: '',
+          state: r.state,
+          html_url: `${web}#pullrequestreview-${r.id}`,
+          pull_request_url: api,
+          author_association: 'COLLABORATOR',
+          _links: { html: { href: `${web}#pullrequestreview-${r.id}` }, pull_request: { href: api } },
+          submitted_at: r.submittedAt,
+          commit_id: r.commitId,
         })),
       };
     },
@@ -1101,7 +1454,12 @@ const ROUTES: Record<string, RouteDef> = {
       checkRunRules(kit, ctx, body, 'create');
       const headSha = body.head_sha.toLowerCase();
       if (!ctx.repo.commits.has(headSha)) {
-        throw kit.validationFailed(ctx, 'CheckRun', [{ code: 'invalid', field: 'head_sha', message: `No commit found for SHA: ${body.head_sha}` }], `No commit found for SHA: ${body.head_sha}`);
+        throw kit.validationFailed(
+          ctx,
+          'CheckRun',
+          [{ code: 'invalid', field: 'head_sha', message: `No commit found for SHA: ${body.head_sha}` }],
+          `No commit found for SHA: ${body.head_sha}`,
+        );
       }
       const now = isoSeconds();
       const run: CheckRunData = {
@@ -1164,8 +1522,16 @@ const ROUTES: Record<string, RouteDef> = {
     handle: (kit, ctx) => {
       const ref = String(ctx.params.ref);
       // a branch name means its head commit; a SHA means itself
-      const sha = ctx.repo.commits.has(ref.toLowerCase()) ? ref.toLowerCase() : kit.state.resolveRef(ctx.repo, ref)?.sha;
-      if (sha === undefined) throw kit.validationFailed(ctx, 'Commit', [{ code: 'invalid', field: 'ref', message: `No commit found for SHA: ${ref}` }], `No commit found for SHA: ${ref}`);
+      const sha = ctx.repo.commits.has(ref.toLowerCase())
+        ? ref.toLowerCase()
+        : kit.state.resolveRef(ctx.repo, ref)?.sha;
+      if (sha === undefined)
+        throw kit.validationFailed(
+          ctx,
+          'Commit',
+          [{ code: 'invalid', field: 'ref', message: `No commit found for SHA: ${ref}` }],
+          `No commit found for SHA: ${ref}`,
+        );
       let runs = [...ctx.repo.checkRuns.values()].filter((r) => r.headSha === sha);
       if (ctx.query.check_name !== undefined) runs = runs.filter((r) => r.name === ctx.query.check_name);
       if (ctx.query.status !== undefined) runs = runs.filter((r) => r.status === ctx.query.status);
@@ -1177,7 +1543,11 @@ const ROUTES: Record<string, RouteDef> = {
       }
       runs.sort((a, b) => b.id - a.id);
       const { items, headers } = kit.page(ctx, runs);
-      return { status: 200, json: { total_count: runs.length, check_runs: items.map((r) => kit.checkRunJson(ctx.repo, r)) }, headers };
+      return {
+        status: 200,
+        json: { total_count: runs.length, check_runs: items.map((r) => kit.checkRunJson(ctx.repo, r)) },
+        headers,
+      };
     },
   },
 
@@ -1188,11 +1558,24 @@ const ROUTES: Record<string, RouteDef> = {
       const username = String(ctx.params.username);
       const collaborator = ctx.repo.collaborators.get(username.toLowerCase());
       const role: Role = collaborator?.role ?? (ctx.repo.private ? 'none' : 'read');
-      const permission = { admin: 'admin', maintain: 'write', write: 'write', triage: 'read', read: 'read', none: 'none' }[role];
+      const permission = {
+        admin: 'admin',
+        maintain: 'write',
+        write: 'write',
+        triage: 'read',
+        read: 'read',
+        none: 'none',
+      }[role];
       const level = (r: Role) => ['none', 'read', 'triage', 'write', 'maintain', 'admin'].indexOf(r);
       const user = {
         ...userJson(kit.urls, collaborator?.login ?? username),
-        permissions: { pull: level(role) >= 1, triage: level(role) >= 2, push: level(role) >= 3, maintain: level(role) >= 4, admin: level(role) >= 5 },
+        permissions: {
+          pull: level(role) >= 1,
+          triage: level(role) >= 2,
+          push: level(role) >= 3,
+          maintain: level(role) >= 4,
+          admin: level(role) >= 5,
+        },
         role_name: role,
       };
       return { status: 200, json: { permission, role_name: role, user } };
@@ -1206,7 +1589,8 @@ const ROUTES: Record<string, RouteDef> = {
       const issue = kit.state.issue(ctx.repo, ctx.params.issue_number);
       if (!issue) throw kit.notFound(ctx);
       const since = ctx.query.since === undefined ? undefined : Date.parse(String(ctx.query.since));
-      const comments = since === undefined ? issue.comments : issue.comments.filter((c) => Date.parse(c.updatedAt) >= since);
+      const comments =
+        since === undefined ? issue.comments : issue.comments.filter((c) => Date.parse(c.updatedAt) >= since);
       const { items, headers } = kit.page(ctx, comments);
       return { status: 200, json: items.map((c) => commentJson(kit.urls, ctx.repo, c, kit.appJson)), headers };
     },
@@ -1221,7 +1605,15 @@ const ROUTES: Record<string, RouteDef> = {
       const body = String((ctx.body as { body: string }).body);
       commentRules(kit, ctx, body);
       const now = isoSeconds();
-      const comment: CommentData = { id: kit.state.id(), issueNumber: issue.number, body, user: { login: `${kit.appSlug}[bot]`, type: 'Bot' }, viaApp: true, createdAt: now, updatedAt: now };
+      const comment: CommentData = {
+        id: kit.state.id(),
+        issueNumber: issue.number,
+        body,
+        user: { login: `${kit.appSlug}[bot]`, type: 'Bot' },
+        viaApp: true,
+        createdAt: now,
+        updatedAt: now,
+      };
       issue.comments.push(comment);
       const json = commentJson(kit.urls, ctx.repo, comment, kit.appJson);
       return { status: 201, json, headers: { location: String(json.url) } };
@@ -1249,7 +1641,12 @@ const ROUTES: Record<string, RouteDef> = {
       comment.reactions ??= [];
       const existing = comment.reactions.find((r) => r.content === content && r.user.login === login);
       if (existing) return { status: 200, json: reactionJson(kit.urls, existing) };
-      const reaction: ReactionData = { id: kit.state.id(), content, user: { login, type: 'Bot' }, createdAt: isoSeconds() };
+      const reaction: ReactionData = {
+        id: kit.state.id(),
+        content,
+        user: { login, type: 'Bot' },
+        createdAt: isoSeconds(),
+      };
       comment.reactions.push(reaction);
       return { status: 201, json: reactionJson(kit.urls, reaction) };
     },
@@ -1286,7 +1683,10 @@ const ROUTES: Record<string, RouteDef> = {
       const issue = kit.state.issue(ctx.repo, ctx.params.issue_number);
       if (!issue?.data) throw kit.notFound(ctx);
       const body = ctx.body as { title?: string | number | null; body?: string | null; state?: 'open' | 'closed' };
-      if (typeof body.body === 'string' && body.body.length > COMMENT_MAX) throw kit.validationFailed(ctx, 'Issue', [{ code: 'custom', field: 'body', message: `body is too long (maximum is ${COMMENT_MAX} characters)` }]);
+      if (typeof body.body === 'string' && body.body.length > COMMENT_MAX)
+        throw kit.validationFailed(ctx, 'Issue', [
+          { code: 'custom', field: 'body', message: `body is too long (maximum is ${COMMENT_MAX} characters)` },
+        ]);
       if (body.title !== undefined && body.title !== null) issue.data.title = String(body.title);
       if (body.body !== undefined) issue.data.body = body.body;
       if (body.state) issue.data.state = body.state;
@@ -1305,13 +1705,41 @@ const ROUTES: Record<string, RouteDef> = {
       if (!members) throw kit.notFound(ctx);
       const user = userJson(kit.urls, org, 'Organization');
       const organization = {
-        login: org, url: `${kit.urls.api}/orgs/${org}`, id: user.id, node_id: user.node_id, repos_url: `${kit.urls.api}/orgs/${org}/repos`, events_url: `${kit.urls.api}/orgs/${org}/events`,
-        hooks_url: `${kit.urls.api}/orgs/${org}/hooks`, issues_url: `${kit.urls.api}/orgs/${org}/issues`, members_url: `${kit.urls.api}/orgs/${org}/members{/member}`,
-        public_members_url: `${kit.urls.api}/orgs/${org}/public_members{/member}`, avatar_url: user.avatar_url, description: null, html_url: `${kit.urls.web}/${org}`,
-        has_organization_projects: true, has_repository_projects: true, public_repos: 0, public_gists: 0, followers: 0, following: 0, type: 'Organization',
-        created_at: '2020-01-01T00:00:00Z', updated_at: '2020-01-01T00:00:00Z', archived_at: null,
+        login: org,
+        url: `${kit.urls.api}/orgs/${org}`,
+        id: user.id,
+        node_id: user.node_id,
+        repos_url: `${kit.urls.api}/orgs/${org}/repos`,
+        events_url: `${kit.urls.api}/orgs/${org}/events`,
+        hooks_url: `${kit.urls.api}/orgs/${org}/hooks`,
+        issues_url: `${kit.urls.api}/orgs/${org}/issues`,
+        members_url: `${kit.urls.api}/orgs/${org}/members{/member}`,
+        public_members_url: `${kit.urls.api}/orgs/${org}/public_members{/member}`,
+        avatar_url: user.avatar_url,
+        description: null,
+        html_url: `${kit.urls.web}/${org}`,
+        has_organization_projects: true,
+        has_repository_projects: true,
+        public_repos: 0,
+        public_gists: 0,
+        followers: 0,
+        following: 0,
+        type: 'Organization',
+        created_at: '2020-01-01T00:00:00Z',
+        updated_at: '2020-01-01T00:00:00Z',
+        archived_at: null,
       };
-      return { status: 200, json: { ...teamJson(kit.urls, org, slug), created_at: '2020-01-01T00:00:00Z', updated_at: '2020-01-01T00:00:00Z', members_count: members.size, repos_count: 0, organization } };
+      return {
+        status: 200,
+        json: {
+          ...teamJson(kit.urls, org, slug),
+          created_at: '2020-01-01T00:00:00Z',
+          updated_at: '2020-01-01T00:00:00Z',
+          members_count: members.size,
+          repos_count: 0,
+          organization,
+        },
+      };
     },
   },
 
@@ -1319,7 +1747,22 @@ const ROUTES: Record<string, RouteDef> = {
     auth: 'user',
     handle: (kit, ctx) => ({
       status: 200,
-      json: { ...userJson(kit.urls, ctx.user!.login, ctx.user!.type), name: null, company: null, blog: '', location: null, email: null, hireable: null, bio: null, public_repos: 0, public_gists: 0, followers: 0, following: 0, created_at: '2020-01-01T00:00:00Z', updated_at: '2020-01-01T00:00:00Z' },
+      json: {
+        ...userJson(kit.urls, ctx.user!.login, ctx.user!.type),
+        name: null,
+        company: null,
+        blog: '',
+        location: null,
+        email: null,
+        hireable: null,
+        bio: null,
+        public_repos: 0,
+        public_gists: 0,
+        followers: 0,
+        following: 0,
+        created_at: '2020-01-01T00:00:00Z',
+        updated_at: '2020-01-01T00:00:00Z',
+      },
     }),
   },
 
@@ -1329,7 +1772,12 @@ const ROUTES: Record<string, RouteDef> = {
     handle: (kit, ctx) => {
       // issues only (the simulator keeps pull requests apart), newest first as GitHub sorts by default; one page
       const state = String(ctx.query.state ?? 'open');
-      const labels = ctx.query.labels ? String(ctx.query.labels).split(',').map((l) => l.trim().toLowerCase()).filter(Boolean) : [];
+      const labels = ctx.query.labels
+        ? String(ctx.query.labels)
+            .split(',')
+            .map((l) => l.trim().toLowerCase())
+            .filter(Boolean)
+        : [];
       const issues = [...ctx.repo.issues.values()]
         .flatMap((i) => (i.data ? [{ data: i.data, comments: i.comments.length }] : []))
         .filter(({ data }) => state === 'all' || data.state === state)
@@ -1344,8 +1792,15 @@ const ROUTES: Record<string, RouteDef> = {
     auth: 'installation',
     permissions: ['issues:write'],
     handle: (kit, ctx) => {
-      const labels = ((ctx.body.labels ?? []) as Array<string | { name?: string }>).map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter((l) => l !== '');
-      const issue = kit.state.addIssue(ctx.repo, { title: String(ctx.body.title), body: ctx.body.body ?? undefined, user: { login: `${kit.appSlug}[bot]`, type: 'Bot' }, labels });
+      const labels = ((ctx.body.labels ?? []) as Array<string | { name?: string }>)
+        .map((l) => (typeof l === 'string' ? l : (l.name ?? '')))
+        .filter((l) => l !== '');
+      const issue = kit.state.addIssue(ctx.repo, {
+        title: String(ctx.body.title),
+        body: ctx.body.body ?? undefined,
+        user: { login: `${kit.appSlug}[bot]`, type: 'Bot' },
+        labels,
+      });
       return { status: 201, json: issueJson(kit.urls, ctx.repo, issue.data!, 0) };
     },
   },
@@ -1361,7 +1816,12 @@ const ROUTES: Record<string, RouteDef> = {
       // "A response with an HTTP 200 status means that you already added the reaction type to this issue."
       const existing = issue.reactions.find((r) => r.content === content && r.user.login === login);
       if (existing) return { status: 200, json: reactionJson(kit.urls, existing) };
-      const reaction: ReactionData = { id: kit.state.id(), content, user: { login, type: 'Bot' }, createdAt: isoSeconds() };
+      const reaction: ReactionData = {
+        id: kit.state.id(),
+        content,
+        user: { login, type: 'Bot' },
+        createdAt: isoSeconds(),
+      };
       issue.reactions.push(reaction);
       return { status: 201, json: reactionJson(kit.urls, reaction) };
     },
@@ -1395,10 +1855,14 @@ const ROUTES: Record<string, RouteDef> = {
     handle: (kit, ctx) => {
       const sha = String(ctx.params.tree_sha).toLowerCase();
       // a tree SHA, or (as GitHub allows) a commit SHA or branch name whose tree is meant
-      const files = ctx.repo.git.trees.get(sha) ?? (() => {
-        const commit = kit.state.gitCommit(ctx.repo, sha) ?? (ctx.repo.branches.has(sha) ? kit.state.gitCommit(ctx.repo, ctx.repo.branches.get(sha)!.sha) : undefined);
-        return commit ? ctx.repo.git.trees.get(commit.tree) : undefined;
-      })();
+      const files =
+        ctx.repo.git.trees.get(sha) ??
+        (() => {
+          const commit =
+            kit.state.gitCommit(ctx.repo, sha) ??
+            (ctx.repo.branches.has(sha) ? kit.state.gitCommit(ctx.repo, ctx.repo.branches.get(sha)!.sha) : undefined);
+          return commit ? ctx.repo.git.trees.get(commit.tree) : undefined;
+        })();
       if (!files) throw kit.notFound(ctx);
       return { status: 200, json: gitTreeJson(kit.urls, ctx.repo, sha, files, ctx.query.recursive !== undefined) };
     },
@@ -1421,22 +1885,34 @@ const ROUTES: Record<string, RouteDef> = {
     auth: 'installation',
     permissions: ['contents:write'],
     handle: (kit, ctx) => {
-      const body = ctx.body as { base_tree?: string; tree: Array<{ path?: string; mode?: string; type?: string; sha?: string | null; content?: string }> };
+      const body = ctx.body as {
+        base_tree?: string;
+        tree: Array<{ path?: string; mode?: string; type?: string; sha?: string | null; content?: string }>;
+      };
       let files = new Map<string, string>();
       if (body.base_tree !== undefined) {
         const base = ctx.repo.git.trees.get(body.base_tree.toLowerCase());
-        if (!base) throw kit.validationFailed(ctx, 'Tree', [{ code: 'invalid', field: 'base_tree', message: `base_tree ${body.base_tree} is not a tree in this repository` }]);
+        if (!base)
+          throw kit.validationFailed(ctx, 'Tree', [
+            {
+              code: 'invalid',
+              field: 'base_tree',
+              message: `base_tree ${body.base_tree} is not a tree in this repository`,
+            },
+          ]);
         files = new Map(base);
       }
       const errors: Array<{ code: string; field?: string; message?: string }> = [];
       body.tree.forEach((entry, i) => {
         const path = entry.path ?? '';
-        if (entry.content !== undefined && entry.sha !== undefined) errors.push({ code: 'invalid', field: `tree[${i}]`, message: 'give content or sha, not both' });
+        if (entry.content !== undefined && entry.sha !== undefined)
+          errors.push({ code: 'invalid', field: `tree[${i}]`, message: 'give content or sha, not both' });
         else if (entry.sha === null) files.delete(path);
         else if (entry.content !== undefined) files.set(path, entry.content);
         else if (entry.sha !== undefined) {
           const blob = ctx.repo.git.blobs.get(entry.sha.toLowerCase());
-          if (blob === undefined) errors.push({ code: 'invalid', field: `tree[${i}].sha`, message: `no blob ${entry.sha}` });
+          if (blob === undefined)
+            errors.push({ code: 'invalid', field: `tree[${i}].sha`, message: `no blob ${entry.sha}` });
           else files.set(path, blob);
         }
       });
@@ -1450,18 +1926,37 @@ const ROUTES: Record<string, RouteDef> = {
     auth: 'installation',
     permissions: ['contents:write'],
     handle: (kit, ctx) => {
-      const body = ctx.body as { message: string; tree: string; parents?: string[]; author?: { name: string; email: string; date?: string } };
+      const body = ctx.body as {
+        message: string;
+        tree: string;
+        parents?: string[];
+        author?: { name: string; email: string; date?: string };
+      };
       const tree = body.tree.toLowerCase();
-      if (!ctx.repo.git.trees.has(tree)) throw kit.validationFailed(ctx, 'Commit', [{ code: 'invalid', field: 'tree', message: `tree ${body.tree} does not exist` }]);
+      if (!ctx.repo.git.trees.has(tree))
+        throw kit.validationFailed(ctx, 'Commit', [
+          { code: 'invalid', field: 'tree', message: `tree ${body.tree} does not exist` },
+        ]);
       const parents = (body.parents ?? []).map((p) => p.toLowerCase());
       const unknown = parents.filter((p) => !kit.state.gitCommit(ctx.repo, p));
-      if (unknown.length > 0) throw kit.validationFailed(ctx, 'Commit', [{ code: 'invalid', field: 'parents', message: `no commit ${unknown.join(', ')}` }]);
-      const author = { name: body.author?.name ?? `${kit.appSlug}[bot]`, email: body.author?.email ?? `${kit.appId}+${kit.appSlug}[bot]@users.noreply.github.com`, date: body.author?.date ?? isoSeconds() };
+      if (unknown.length > 0)
+        throw kit.validationFailed(ctx, 'Commit', [
+          { code: 'invalid', field: 'parents', message: `no commit ${unknown.join(', ')}` },
+        ]);
+      const author = {
+        name: body.author?.name ?? `${kit.appSlug}[bot]`,
+        email: body.author?.email ?? `${kit.appId}+${kit.appSlug}[bot]@users.noreply.github.com`,
+        date: body.author?.date ?? isoSeconds(),
+      };
       // like git: the same tree, parents, author, date and message give the same commit
       const sha = fakeSha('commit', tree, ...parents, author.name, author.email, author.date, body.message);
       const commit: GitCommitData = { sha, tree, parents, message: body.message, author };
       ctx.repo.git.commits.set(sha, commit);
-      return { status: 201, json: gitCommitJson(kit.urls, ctx.repo, commit), headers: { location: `${kit.urls.api}/repos/${ctx.repo.owner}/${ctx.repo.name}/git/commits/${sha}` } };
+      return {
+        status: 201,
+        json: gitCommitJson(kit.urls, ctx.repo, commit),
+        headers: { location: `${kit.urls.api}/repos/${ctx.repo.owner}/${ctx.repo.name}/git/commits/${sha}` },
+      };
     },
   },
 
@@ -1471,13 +1966,27 @@ const ROUTES: Record<string, RouteDef> = {
     handle: (kit, ctx) => {
       const body = ctx.body as { ref: string; sha: string };
       const name = /^refs\/heads\/(.+)$/.exec(body.ref)?.[1];
-      if (name === undefined) throw kit.validationFailed(ctx, 'Reference', [{ code: 'invalid', field: 'ref', message: 'ref must start with refs/heads/ and name a branch' }], 'Reference name is not valid');
-      if (ctx.repo.branches.has(name)) throw kit.validationFailed(ctx, 'Reference', [{ code: 'already_exists', field: 'ref' }], 'Reference already exists');
+      if (name === undefined)
+        throw kit.validationFailed(
+          ctx,
+          'Reference',
+          [{ code: 'invalid', field: 'ref', message: 'ref must start with refs/heads/ and name a branch' }],
+          'Reference name is not valid',
+        );
+      if (ctx.repo.branches.has(name))
+        throw kit.validationFailed(
+          ctx,
+          'Reference',
+          [{ code: 'already_exists', field: 'ref' }],
+          'Reference already exists',
+        );
       const commit = kit.state.gitCommit(ctx.repo, body.sha);
-      if (!commit) throw kit.validationFailed(ctx, 'Reference', [{ code: 'invalid', field: 'sha' }], 'Object does not exist');
+      if (!commit)
+        throw kit.validationFailed(ctx, 'Reference', [{ code: 'invalid', field: 'sha' }], 'Object does not exist');
       workflowsRule(kit, ctx, commit.sha);
       const branch = kit.state.branch(ctx.repo, name, { sha: commit.sha });
-      for (const [path, content] of ctx.repo.git.trees.get(commit.tree) ?? new Map<string, string>()) branch.files.set(path, content);
+      for (const [path, content] of ctx.repo.git.trees.get(commit.tree) ?? new Map<string, string>())
+        branch.files.set(path, content);
       return { status: 201, json: gitRefJson(kit.urls, ctx.repo, body.ref, commit.sha) };
     },
   },
@@ -1489,11 +1998,18 @@ const ROUTES: Record<string, RouteDef> = {
       const body = ctx.body as { sha: string; force?: boolean };
       const name = /^heads\/(.+)$/.exec(String(ctx.params.ref))?.[1];
       const branch = name === undefined ? undefined : ctx.repo.branches.get(name);
-      if (!branch) throw kit.validationFailed(ctx, 'Reference', [{ code: 'invalid', field: 'ref' }], 'Reference does not exist');
+      if (!branch)
+        throw kit.validationFailed(ctx, 'Reference', [{ code: 'invalid', field: 'ref' }], 'Reference does not exist');
       const commit = kit.state.gitCommit(ctx.repo, body.sha);
-      if (!commit) throw kit.validationFailed(ctx, 'Reference', [{ code: 'invalid', field: 'sha' }], 'Object does not exist');
+      if (!commit)
+        throw kit.validationFailed(ctx, 'Reference', [{ code: 'invalid', field: 'sha' }], 'Object does not exist');
       if (!body.force && commit.sha !== branch.sha && !descendsFrom(kit, ctx.repo, commit.sha, branch.sha)) {
-        throw kit.validationFailed(ctx, 'Reference', [{ code: 'custom', field: 'sha' }], 'Update is not a fast forward');
+        throw kit.validationFailed(
+          ctx,
+          'Reference',
+          [{ code: 'custom', field: 'sha' }],
+          'Update is not a fast forward',
+        );
       }
       workflowsRule(kit, ctx, commit.sha, branch.sha);
       // the old head stays a commit of the repository (its tree as it was), as in git
@@ -1508,7 +2024,9 @@ const ROUTES: Record<string, RouteDef> = {
         // a push to a pull request's branch moves its head and its diff, as on GitHub
         const base = ctx.repo.branches.get(pull.baseRef);
         pull.headSha = commit.sha;
-        pull.files = base ? diffFiles(kit.state.branchFiles(ctx.repo, base), kit.state.branchFiles(ctx.repo, branch)) : pull.files;
+        pull.files = base
+          ? diffFiles(kit.state.branchFiles(ctx.repo, base), kit.state.branchFiles(ctx.repo, branch))
+          : pull.files;
         pull.updatedAt = isoSeconds();
       }
       return { status: 200, json: gitRefJson(kit.urls, ctx.repo, `refs/heads/${branch.name}`, commit.sha) };
@@ -1523,14 +2041,24 @@ const ROUTES: Record<string, RouteDef> = {
       const headName = body.head.includes(':') ? body.head.slice(body.head.indexOf(':') + 1) : body.head;
       const head = ctx.repo.branches.get(headName);
       const base = ctx.repo.branches.get(body.base);
-      const invalid = (field: string, message: string) => kit.validationFailed(ctx, 'PullRequest', [{ code: 'invalid', field, message }]);
+      const invalid = (field: string, message: string) =>
+        kit.validationFailed(ctx, 'PullRequest', [{ code: 'invalid', field, message }]);
       if (!head) throw invalid('head', `head ${body.head} is not a branch of ${ctx.repo.owner}/${ctx.repo.name}`);
       if (!base) throw invalid('base', `base ${body.base} is not a branch of ${ctx.repo.owner}/${ctx.repo.name}`);
-      if ([...ctx.repo.pulls.values()].some((p) => p.state === 'open' && p.headRef === headName && p.baseRef === body.base)) {
-        throw kit.validationFailed(ctx, 'PullRequest', [{ code: 'custom', message: `A pull request already exists for ${ctx.repo.owner}:${headName}.` }]);
+      if (
+        [...ctx.repo.pulls.values()].some(
+          (p) => p.state === 'open' && p.headRef === headName && p.baseRef === body.base,
+        )
+      ) {
+        throw kit.validationFailed(ctx, 'PullRequest', [
+          { code: 'custom', message: `A pull request already exists for ${ctx.repo.owner}:${headName}.` },
+        ]);
       }
       const files = diffFiles(kit.state.branchFiles(ctx.repo, base), kit.state.branchFiles(ctx.repo, head));
-      if (files.length === 0) throw kit.validationFailed(ctx, 'PullRequest', [{ code: 'custom', message: `No commits between ${body.base} and ${headName}` }]);
+      if (files.length === 0)
+        throw kit.validationFailed(ctx, 'PullRequest', [
+          { code: 'custom', message: `No commits between ${body.base} and ${headName}` },
+        ]);
       const pull = kit.state.addPullRequest(ctx.repo, {
         title: body.title ?? headName,
         body: body.body ?? null,
@@ -1555,7 +2083,11 @@ const ROUTES: Record<string, RouteDef> = {
       if (!kit.state.teams.get(team)?.has(login.toLowerCase())) throw kit.notFound(ctx);
       return {
         status: 200,
-        json: { url: `${kit.urls.api}/teams/${stableId('team', team)}/memberships/${login}`, role: 'member', state: 'active' },
+        json: {
+          url: `${kit.urls.api}/teams/${stableId('team', team)}/memberships/${login}`,
+          role: 'member',
+          state: 'active',
+        },
       };
     },
   },
@@ -1585,7 +2117,12 @@ const ROUTES: Record<string, RouteDef> = {
     permissions: ['deployments:write'],
     handle: (kit, ctx) => {
       const body = ctx.body as { environment_name: string; state?: string; comment?: string };
-      ctx.repo.deploymentReviews.push({ runId: Number(ctx.params.run_id), environment: body.environment_name, state: body.state ?? 'commented', comment: body.comment ?? '' });
+      ctx.repo.deploymentReviews.push({
+        runId: Number(ctx.params.run_id),
+        environment: body.environment_name,
+        state: body.state ?? 'commented',
+        comment: body.comment ?? '',
+      });
       return { status: 204 };
     },
   },
@@ -1598,9 +2135,18 @@ const ROUTES: Record<string, RouteDef> = {
       if (!pull) throw kit.notFound(ctx);
       const body = (ctx.body ?? {}) as { sha?: string };
       // GitHub's documented answers: 405 when it cannot be merged, 409 when the head is not the SHA given
-      if (pull.state !== 'open') throw new Answer(405, { message: 'Pull Request is not mergeable', documentation_url: 'https://docs.github.com/rest/pulls/pulls#merge-a-pull-request', status: '405' });
+      if (pull.state !== 'open')
+        throw new Answer(405, {
+          message: 'Pull Request is not mergeable',
+          documentation_url: 'https://docs.github.com/rest/pulls/pulls#merge-a-pull-request',
+          status: '405',
+        });
       if (body.sha !== undefined && body.sha.toLowerCase() !== pull.headSha) {
-        throw new Answer(409, { message: 'Head branch was modified. Review and try the merge again.', documentation_url: 'https://docs.github.com/rest/pulls/pulls#merge-a-pull-request', status: '409' });
+        throw new Answer(409, {
+          message: 'Head branch was modified. Review and try the merge again.',
+          documentation_url: 'https://docs.github.com/rest/pulls/pulls#merge-a-pull-request',
+          status: '409',
+        });
       }
       const sha = fakeSha('merge', ctx.repo.key, pull.number, pull.headSha);
       const base = kit.state.branch(ctx.repo, pull.baseRef);
@@ -1625,13 +2171,21 @@ const ROUTES: Record<string, RouteDef> = {
       const reviewers = body.reviewers ?? [];
       const notCollaborators = reviewers.filter((login) => !ctx.repo.collaborators.has(login.toLowerCase()));
       if (reviewers.some((login) => login.toLowerCase() === pull.user.login.toLowerCase())) {
-        throw kit.validationFailed(ctx, 'PullRequest', [{ code: 'custom', message: 'Review cannot be requested from pull request author.' }]);
+        throw kit.validationFailed(ctx, 'PullRequest', [
+          { code: 'custom', message: 'Review cannot be requested from pull request author.' },
+        ]);
       }
       if (notCollaborators.length > 0) {
-        throw kit.validationFailed(ctx, 'PullRequest', [{ code: 'custom', message: `Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the ${ctx.repo.owner}/${ctx.repo.name} repository.` }]);
+        throw kit.validationFailed(ctx, 'PullRequest', [
+          {
+            code: 'custom',
+            message: `Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the ${ctx.repo.owner}/${ctx.repo.name} repository.`,
+          },
+        ]);
       }
       for (const login of reviewers) if (!pull.requestedReviewers.includes(login)) pull.requestedReviewers.push(login);
-      for (const slug of body.team_reviewers ?? []) if (!pull.requestedTeams.includes(slug)) pull.requestedTeams.push(slug);
+      for (const slug of body.team_reviewers ?? [])
+        if (!pull.requestedTeams.includes(slug)) pull.requestedTeams.push(slug);
       return { status: 201, json: pullJson(kit.urls, ctx.repo, pull) };
     },
   },
@@ -1665,13 +2219,15 @@ function workflowsRule(kit: Kit, ctx: Ctx, sha: string, known?: string): void {
     return (commit && ctx.repo.git.trees.get(commit.tree)) ?? new Map<string, string>();
   };
   const seen = new Set<string>();
-  for (let at: string | undefined = sha.toLowerCase(); at && at !== known && !seen.has(at) && seen.size < 10_000; ) {
+  for (let at: string | undefined = sha.toLowerCase(); at && at !== known && !seen.has(at) && seen.size < 10_000;) {
     seen.add(at);
     const commit: GitCommitData | undefined = ctx.repo.commits.has(at) ? undefined : ctx.repo.git.commits.get(at);
     if (!commit) break; // a commit a branch has (had): already in the repository
     const before = treeOf(commit.parents[0]);
     const after = ctx.repo.git.trees.get(commit.tree) ?? new Map<string, string>();
-    const paths = [...new Set([...before.keys(), ...after.keys()])].filter((p) => p.startsWith('.github/workflows/')).sort();
+    const paths = [...new Set([...before.keys(), ...after.keys()])]
+      .filter((p) => p.startsWith('.github/workflows/'))
+      .sort();
     const changed = paths.find((p) => before.get(p) !== after.get(p));
     if (changed !== undefined) {
       const message = `refusing to allow a GitHub App to create or update workflow \`${changed}\` without \`workflows\` permission`;
@@ -1693,7 +2249,15 @@ function diffFiles(base: ReadonlyMap<string, string>, head: ReadonlyMap<string, 
     const added = after === undefined ? [] : lines(after);
     const patch = `@@ -${removed.length ? 1 : 0},${removed.length} +${added.length ? 1 : 0},${added.length} @@\n${[...removed.map((l) => `-${l}`), ...added.map((l) => `+${l}`)].join('\n')}`;
     const status = before === undefined ? 'added' : after === undefined ? 'removed' : 'modified';
-    files.push({ filename: path, status, additions: added.length, deletions: removed.length, changes: added.length + removed.length, patch, ...(after !== undefined ? { sha: blobSha(after) } : {}) });
+    files.push({
+      filename: path,
+      status,
+      additions: added.length,
+      deletions: removed.length,
+      changes: added.length + removed.length,
+      patch,
+      ...(after !== undefined ? { sha: blobSha(after) } : {}),
+    });
   }
   return files;
 }
@@ -1720,32 +2284,66 @@ type CheckRunBody = {
 function checkRunRules(kit: Kit, ctx: Ctx, body: CheckRunBody, kind: 'create' | 'update', run?: CheckRunData): void {
   const errors: Array<{ code: string; field?: string; message?: string }> = [];
   if (body.conclusion === undefined && (body.status === 'completed' || body.completed_at !== undefined)) {
-    errors.push({ code: 'missing_field', field: 'conclusion', message: 'conclusion is required when status is completed or completed_at is given' });
+    errors.push({
+      code: 'missing_field',
+      field: 'conclusion',
+      message: 'conclusion is required when status is completed or completed_at is given',
+    });
   }
-  if (body.conclusion === 'stale') errors.push({ code: 'invalid', field: 'conclusion', message: 'You cannot change a check run conclusion to stale, only GitHub can set this' });
+  if (body.conclusion === 'stale')
+    errors.push({
+      code: 'invalid',
+      field: 'conclusion',
+      message: 'You cannot change a check run conclusion to stale, only GitHub can set this',
+    });
   if (body.status !== undefined && ['waiting', 'requested', 'pending'].includes(body.status)) {
-    errors.push({ code: 'invalid', field: 'status', message: `Only GitHub Actions can set a status of ${body.status}` });
+    errors.push({
+      code: 'invalid',
+      field: 'status',
+      message: `Only GitHub Actions can set a status of ${body.status}`,
+    });
   }
-  if (kit.requireDetailsUrl && body.conclusion === 'action_required' && body.details_url === undefined && !run?.detailsUrl) {
-    errors.push({ code: 'missing_field', field: 'details_url', message: 'action_required needs a details_url where the details are' });
+  if (
+    kit.requireDetailsUrl &&
+    body.conclusion === 'action_required' &&
+    body.details_url === undefined &&
+    !run?.detailsUrl
+  ) {
+    errors.push({
+      code: 'missing_field',
+      field: 'details_url',
+      message: 'action_required needs a details_url where the details are',
+    });
   }
   const output = body.output;
   if (output) {
-    if (kind === 'update' && output.title === undefined) errors.push({ code: 'missing_field', field: 'output.title', message: 'an updated output needs its title' });
+    if (kind === 'update' && output.title === undefined)
+      errors.push({ code: 'missing_field', field: 'output.title', message: 'an updated output needs its title' });
     const annotations = output.annotations ?? [];
     if (annotations.length > ANNOTATIONS_PER_REQUEST) {
-      errors.push({ code: 'invalid', field: 'output.annotations', message: `${annotations.length} annotations: at most ${ANNOTATIONS_PER_REQUEST} per request` });
+      errors.push({
+        code: 'invalid',
+        field: 'output.annotations',
+        message: `${annotations.length} annotations: at most ${ANNOTATIONS_PER_REQUEST} per request`,
+      });
     }
     annotations.forEach((a, i) => {
       const field = `output.annotations[${i}]`;
       if ((a.start_column !== undefined || a.end_column !== undefined) && a.start_line !== a.end_line) {
-        errors.push({ code: 'invalid', field, message: 'start_column and end_column are only allowed when start_line equals end_line' });
+        errors.push({
+          code: 'invalid',
+          field,
+          message: 'start_column and end_column are only allowed when start_line equals end_line',
+        });
       }
       if (a.end_line < a.start_line) errors.push({ code: 'invalid', field, message: 'end_line is before start_line' });
       if (a.start_line < 1) errors.push({ code: 'invalid', field, message: 'line numbers start at 1' });
-      if (a.title !== undefined && [...a.title].length > 255) errors.push({ code: 'invalid', field: `${field}.title`, message: 'title is longer than 255 characters' });
-      if (Buffer.byteLength(a.message, 'utf8') > MAX_BYTES_64KB) errors.push({ code: 'invalid', field: `${field}.message`, message: 'message is larger than 64 KB' });
-      if (a.raw_details !== undefined && Buffer.byteLength(a.raw_details, 'utf8') > MAX_BYTES_64KB) errors.push({ code: 'invalid', field: `${field}.raw_details`, message: 'raw_details is larger than 64 KB' });
+      if (a.title !== undefined && [...a.title].length > 255)
+        errors.push({ code: 'invalid', field: `${field}.title`, message: 'title is longer than 255 characters' });
+      if (Buffer.byteLength(a.message, 'utf8') > MAX_BYTES_64KB)
+        errors.push({ code: 'invalid', field: `${field}.message`, message: 'message is larger than 64 KB' });
+      if (a.raw_details !== undefined && Buffer.byteLength(a.raw_details, 'utf8') > MAX_BYTES_64KB)
+        errors.push({ code: 'invalid', field: `${field}.raw_details`, message: 'raw_details is larger than 64 KB' });
     });
   }
   if (errors.length > 0) throw kit.validationFailed(ctx, 'CheckRun', errors);
@@ -1779,9 +2377,14 @@ function applyCheckRunBody(run: CheckRunData, body: CheckRunBody, now: string): 
 
 function commentRules(kit: Kit, ctx: Ctx, body: string): void {
   if ([...body].length > COMMENT_MAX) {
-    throw kit.validationFailed(ctx, 'IssueComment', [{ code: 'custom', field: 'body', message: `Body is too long (maximum is ${COMMENT_MAX} characters)` }]);
+    throw kit.validationFailed(ctx, 'IssueComment', [
+      { code: 'custom', field: 'body', message: `Body is too long (maximum is ${COMMENT_MAX} characters)` },
+    ]);
   }
-  if (body.trim() === '') throw kit.validationFailed(ctx, 'IssueComment', [{ code: 'missing_field', field: 'body', message: 'Body cannot be blank' }]);
+  if (body.trim() === '')
+    throw kit.validationFailed(ctx, 'IssueComment', [
+      { code: 'missing_field', field: 'body', message: 'Body cannot be blank' },
+    ]);
 }
 
 export type { Annotation, PullFile, Role };

@@ -39,10 +39,22 @@ export type Branch = {
   parent?: string;
 };
 
-export type Review = { id: number; user: { login: string; type: UserType }; state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED'; commitId: string; submittedAt: string };
+export type Review = {
+  id: number;
+  user: { login: string; type: UserType };
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
+  commitId: string;
+  submittedAt: string;
+};
 
 /** `commits`: the pull request's commits, oldest first, the last one its head (GET .../pulls/{n}/commits lists them). */
-export type Pull = PullData & { files: PullFile[]; requestedReviewers: string[]; requestedTeams: string[]; reviews?: Review[]; commits: PullCommitData[] };
+export type Pull = PullData & {
+  files: PullFile[];
+  requestedReviewers: string[];
+  requestedTeams: string[];
+  reviews?: Review[];
+  commits: PullCommitData[];
+};
 
 export type Issue = {
   number: number;
@@ -54,7 +66,11 @@ export type Issue = {
 };
 
 /** Git objects written through the Git Data API: blobs, trees (flat, path -> text) and commits. */
-export type GitObjects = { blobs: Map<string, string>; trees: Map<string, Map<string, string>>; commits: Map<string, GitCommitData> };
+export type GitObjects = {
+  blobs: Map<string, string>;
+  trees: Map<string, Map<string, string>>;
+  commits: Map<string, GitCommitData>;
+};
 
 export type Repo = RepoData & {
   key: string;
@@ -103,7 +119,13 @@ export class GitHubState {
     return ++this.nextId;
   }
 
-  addInstallation(options: { id: number; account: string; accountType?: 'Organization' | 'User'; permissions: Record<string, string>; repositorySelection?: 'all' | 'selected' }): InstallationData {
+  addInstallation(options: {
+    id: number;
+    account: string;
+    accountType?: 'Organization' | 'User';
+    permissions: Record<string, string>;
+    repositorySelection?: 'all' | 'selected';
+  }): InstallationData {
     if (this.installations.has(options.id)) throw new Error(`installation ${options.id} already exists`);
     const installation: InstallationData = {
       id: options.id,
@@ -117,13 +139,21 @@ export class GitHubState {
     return installation;
   }
 
-  addRepo(options: { owner: string; name: string; defaultBranch?: string; private?: boolean; installationId?: number }): Repo {
+  addRepo(options: {
+    owner: string;
+    name: string;
+    defaultBranch?: string;
+    private?: boolean;
+    installationId?: number;
+  }): Repo {
     const key = repoKey(options.owner, options.name);
     if (this.repos.has(key)) throw new Error(`repository ${options.owner}/${options.name} already exists`);
     if (options.installationId !== undefined && !this.installations.has(options.installationId)) {
       throw new Error(`installation ${options.installationId} does not exist: call addInstallation first`);
     }
-    const installation = [...this.installations.values()].find((i) => i.account.toLowerCase() === options.owner.toLowerCase());
+    const installation = [...this.installations.values()].find(
+      (i) => i.account.toLowerCase() === options.owner.toLowerCase(),
+    );
     const defaultBranch = options.defaultBranch ?? 'main';
     const repo: Repo = {
       key,
@@ -176,7 +206,8 @@ export class GitHubState {
         branch.sha = options.sha;
         repo.commits.set(options.sha, name);
       }
-      if (options.parent !== undefined && branch.parent === undefined && options.parent !== name) branch.parent = options.parent;
+      if (options.parent !== undefined && branch.parent === undefined && options.parent !== name)
+        branch.parent = options.parent;
     }
     return branch;
   }
@@ -192,7 +223,11 @@ export class GitHubState {
 
   /** A file's text on a branch (falling back to the branch it was created from), or undefined. */
   readFile(repo: Repo, branch: Branch, path: string): string | undefined {
-    for (let b: Branch | undefined = branch, depth = 0; b && depth < 20; b = b.parent !== undefined ? repo.branches.get(b.parent) : undefined, depth++) {
+    for (
+      let b: Branch | undefined = branch, depth = 0;
+      b && depth < 20;
+      b = b.parent !== undefined ? repo.branches.get(b.parent) : undefined, depth++
+    ) {
       const content = b.files.get(path);
       if (content !== undefined) return content;
     }
@@ -200,11 +235,20 @@ export class GitHubState {
   }
 
   /** The entries of a directory on a branch (empty when it is not one). */
-  listDirectory(repo: Repo, branch: Branch, dir: string): Array<{ path: string; type: 'file' | 'dir'; content?: string }> {
+  listDirectory(
+    repo: Repo,
+    branch: Branch,
+    dir: string,
+  ): Array<{ path: string; type: 'file' | 'dir'; content?: string }> {
     const prefix = dir === '' ? '' : `${dir.replace(/\/$/, '')}/`;
     const entries = new Map<string, { path: string; type: 'file' | 'dir'; content?: string }>();
     const chain: Branch[] = [];
-    for (let b: Branch | undefined = branch, depth = 0; b && depth < 20; b = b.parent !== undefined ? repo.branches.get(b.parent) : undefined, depth++) chain.push(b);
+    for (
+      let b: Branch | undefined = branch, depth = 0;
+      b && depth < 20;
+      b = b.parent !== undefined ? repo.branches.get(b.parent) : undefined, depth++
+    )
+      chain.push(b);
     for (const b of chain.reverse()) {
       for (const [path, content] of b.files) {
         if (!path.startsWith(prefix)) continue;
@@ -242,10 +286,7 @@ export class GitHubState {
     return Math.max(0, ...repo.issues.keys()) + 1;
   }
 
-  addPullRequest(
-    repo: Repo,
-    options: NewPullRequest,
-  ): Pull {
+  addPullRequest(repo: Repo, options: NewPullRequest): Pull {
     const number = options.number ?? this.nextNumber(repo);
     if (repo.issues.has(number)) throw new Error(`${repo.owner}/${repo.name}#${number} already exists`);
     const baseRef = options.baseRef ?? repo.defaultBranch;
@@ -289,7 +330,13 @@ export class GitHubState {
     const issue = this.issue(repo, number, true)!;
     // a pull request opened with labels has their `labeled` events, by its author
     for (const label of pull.labels) {
-      issue.events.push({ id: this.id(), event: 'labeled', label: { name: label.name, color: label.color }, actor: user, createdAt: now });
+      issue.events.push({
+        id: this.id(),
+        event: 'labeled',
+        label: { name: label.name, color: label.color },
+        actor: user,
+        createdAt: now,
+      });
     }
     return pull;
   }
@@ -299,7 +346,11 @@ export class GitHubState {
    * commits pushed (default: one by the pull request's author), appended to the pull request's, or with `force` in
    * their place (a force-push that rewrote the branch); the last one is the new head.
    */
-  pushToPullRequest(repo: Repo, number: number, options: { headSha: string; files: PullFile[]; commits?: NewCommit[]; force?: boolean }): Pull {
+  pushToPullRequest(
+    repo: Repo,
+    number: number,
+    options: { headSha: string; files: PullFile[]; commits?: NewCommit[]; force?: boolean },
+  ): Pull {
     const pull = repo.pulls.get(number);
     if (!pull) throw new Error(`${repo.owner}/${repo.name}#${number} does not exist`);
     pull.headSha = options.headSha.toLowerCase();
@@ -309,7 +360,12 @@ export class GitHubState {
     pull.deletions = pull.files.reduce((n, f) => n + (f.deletions ?? 0), 0);
     pull.changedFiles = pull.files.length;
     pull.updatedAt = isoSeconds();
-    const pushed = this.pullCommits(repo, pull, options.commits, options.force ? pull.baseSha : (pull.commits.at(-1)?.sha ?? pull.baseSha));
+    const pushed = this.pullCommits(
+      repo,
+      pull,
+      options.commits,
+      options.force ? pull.baseSha : (pull.commits.at(-1)?.sha ?? pull.baseSha),
+    );
     pull.commits = options.force ? pushed : [...pull.commits, ...pushed];
     return pull;
   }
@@ -319,15 +375,28 @@ export class GitHubState {
     const author: CommitIdentity = {
       name: pull.user.login,
       email: `${pull.user.id ?? stableId('user', pull.user.login.toLowerCase())}+${pull.user.login}@users.noreply.github.com`,
-      account: { login: pull.user.login, type: pull.user.type, ...(pull.user.id !== undefined ? { id: pull.user.id } : {}) },
+      account: {
+        login: pull.user.login,
+        type: pull.user.type,
+        ...(pull.user.id !== undefined ? { id: pull.user.id } : {}),
+      },
     };
     const wanted = given && given.length > 0 ? given : [{ message: pull.title, author, committer: author }];
     const commits: PullCommitData[] = [];
     wanted.forEach((c, i) => {
       const last = i === wanted.length - 1;
-      const sha = (last ? pull.headSha : (c.sha ?? fakeSha(repo.key, 'pull-commit', pull.number, pull.headSha, i))).toLowerCase();
+      const sha = (
+        last ? pull.headSha : (c.sha ?? fakeSha(repo.key, 'pull-commit', pull.number, pull.headSha, i))
+      ).toLowerCase();
       const parents = [commits.at(-1)?.sha ?? parent];
-      commits.push({ sha, tree: fakeSha('tree', sha), parents, message: c.message, author: c.author ?? author, committer: c.committer ?? c.author ?? author });
+      commits.push({
+        sha,
+        tree: fakeSha('tree', sha),
+        parents,
+        message: c.message,
+        author: c.author ?? author,
+        committer: c.committer ?? c.author ?? author,
+      });
       if (!last) repo.commits.set(sha, pull.headRef);
     });
     return commits;
@@ -356,21 +425,54 @@ export class GitHubState {
   }
 
   /** An issue opened by `user`, with labels (and their `labeled` events by the author). */
-  addIssue(repo: Repo, options: { number?: number; title: string; body?: string; user: { login: string; type?: UserType }; labels?: string[] }): Issue {
+  addIssue(
+    repo: Repo,
+    options: {
+      number?: number;
+      title: string;
+      body?: string;
+      user: { login: string; type?: UserType };
+      labels?: string[];
+    },
+  ): Issue {
     const number = options.number ?? this.nextNumber(repo);
     if (repo.issues.has(number)) throw new Error(`${repo.owner}/${repo.name}#${number} already exists`);
     const now = isoSeconds();
-    const user = { login: options.user.login, type: options.user.type ?? (options.user.login.endsWith('[bot]') ? 'Bot' : 'User') } as const;
+    const user = {
+      login: options.user.login,
+      type: options.user.type ?? (options.user.login.endsWith('[bot]') ? 'Bot' : 'User'),
+    } as const;
     const issue = this.issue(repo, number, true)!;
-    issue.data = { number, title: options.title, body: options.body ?? null, state: 'open', user, labels: (options.labels ?? []).map((l) => this.label(repo, l)), createdAt: now, updatedAt: now };
-    for (const label of issue.data.labels) issue.events.push({ id: this.id(), event: 'labeled', label: { name: label.name, color: label.color }, actor: user, createdAt: now });
+    issue.data = {
+      number,
+      title: options.title,
+      body: options.body ?? null,
+      state: 'open',
+      user,
+      labels: (options.labels ?? []).map((l) => this.label(repo, l)),
+      createdAt: now,
+      updatedAt: now,
+    };
+    for (const label of issue.data.labels)
+      issue.events.push({
+        id: this.id(),
+        event: 'labeled',
+        label: { name: label.name, color: label.color },
+        actor: user,
+        createdAt: now,
+      });
     return issue;
   }
 
   /** Every file of a branch (its own over those it reads through to), path -> text. */
   branchFiles(repo: Repo, branch: Branch): Map<string, string> {
     const chain: Branch[] = [];
-    for (let b: Branch | undefined = branch, depth = 0; b && depth < 20; b = b.parent !== undefined ? repo.branches.get(b.parent) : undefined, depth++) chain.push(b);
+    for (
+      let b: Branch | undefined = branch, depth = 0;
+      b && depth < 20;
+      b = b.parent !== undefined ? repo.branches.get(b.parent) : undefined, depth++
+    )
+      chain.push(b);
     const files = new Map<string, string>();
     for (const b of chain.reverse()) for (const [path, content] of b.files) files.set(path, content);
     return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
@@ -391,7 +493,13 @@ export class GitHubState {
     const branch = this.resolveRef(repo, sha.toLowerCase());
     if (!branch || branch.sha !== sha.toLowerCase()) return undefined;
     const tree = this.putTree(repo, this.branchFiles(repo, branch));
-    return { sha: branch.sha, tree, parents: [], message: `head of ${branch.name}`, author: { name: 'Simulator', email: 'simulator@example.com', date: repo.createdAt } };
+    return {
+      sha: branch.sha,
+      tree,
+      parents: [],
+      message: `head of ${branch.name}`,
+      author: { name: 'Simulator', email: 'simulator@example.com', date: repo.createdAt },
+    };
   }
 
   findComment(repo: Repo, id: number): CommentData | undefined {
@@ -407,7 +515,9 @@ export class GitHubState {
     if (token?.repos && !token.repos.has(repo.key)) return false;
     if (repo.installationId === installationId) return true;
     const installation = this.installations.get(installationId);
-    return installation?.repositorySelection === 'all' && installation.account.toLowerCase() === repo.owner.toLowerCase();
+    return (
+      installation?.repositorySelection === 'all' && installation.account.toLowerCase() === repo.owner.toLowerCase()
+    );
   }
 
   reposOf(installationId: number): Repo[] {

@@ -147,7 +147,10 @@ class LoadedSpec {
         if (requestBody) {
           const content = requestBody.content as Record<string, JsonObject> | undefined;
           if (content?.['application/json']) {
-            body = { required: requestBody.required === true, pointer: `${pointer}/requestBody/content/application~1json/schema` };
+            body = {
+              required: requestBody.required === true,
+              pointer: `${pointer}/requestBody/content/application~1json/schema`,
+            };
           }
         }
         const responses = new Map<string, string>();
@@ -159,7 +162,8 @@ class LoadedSpec {
             response = this.resolve(responsePointer) as JsonObject;
           }
           const content = response.content as Record<string, JsonObject> | undefined;
-          if (content?.['application/json']?.schema) responses.set(status, `${responsePointer}/content/application~1json/schema`);
+          if (content?.['application/json']?.schema)
+            responses.set(status, `${responsePointer}/content/application~1json/schema`);
         }
         const externalDocs = op.externalDocs as JsonObject | undefined;
         const xGitHub = op['x-github'] as JsonObject | undefined;
@@ -252,7 +256,9 @@ class LoadedSpec {
     compiled = {
       path: this.paramAjv.compile(objectSchema('path')),
       query: this.paramAjv.compile(objectSchema('query')),
-      ...(operation.body ? { body: this.requestAjv.compile({ $ref: `${this.id}#${encodePointer(operation.body.pointer)}` }) } : {}),
+      ...(operation.body
+        ? { body: this.requestAjv.compile({ $ref: `${this.id}#${encodePointer(operation.body.pointer)}` }) }
+        : {}),
     };
     this.compiled.set(key, compiled);
     return compiled;
@@ -285,7 +291,24 @@ function newNode(): RouteNode {
 function newAjv(extra: { coerceTypes?: 'array' }): Ajv {
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, logger: false, ...extra });
   // OpenAPI's numeric and GitHub's own formats carry no constraint here; the ones GitHub checks are real.
-  for (const format of ['int32', 'int64', 'double', 'float', 'binary', 'byte', 'password', 'repo.nwo', 'uri-template', 'timestamp', 'ssh-key', 'ssh-key fingerprint', 'hostname', 'uuid', 'ip/cidr', 'email']) {
+  for (const format of [
+    'int32',
+    'int64',
+    'double',
+    'float',
+    'binary',
+    'byte',
+    'password',
+    'repo.nwo',
+    'uri-template',
+    'timestamp',
+    'ssh-key',
+    'ssh-key fingerprint',
+    'hostname',
+    'uuid',
+    'ip/cidr',
+    'email',
+  ]) {
     ajv.addFormat(format, true);
   }
   ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/i);
@@ -316,7 +339,13 @@ function normalise(node: Json, inProperties = false): void {
   }
   if (node === null || typeof node !== 'object') return;
   for (const key of Object.keys(node)) {
-    if (!inProperties && (key === 'example' || key === 'examples' || (key === 'description' && typeof node[key] === 'string') || key === 'x-webhooks')) {
+    if (
+      !inProperties &&
+      (key === 'example' ||
+        key === 'examples' ||
+        (key === 'description' && typeof node[key] === 'string') ||
+        key === 'x-webhooks')
+    ) {
       delete node[key];
       continue;
     }
@@ -403,7 +432,9 @@ export class OpenApiValidator {
           ok: false,
           status: 404,
           message: 'Not Found',
-          errors: [`${spec.name} routes this to ${operation.operationId} (${operation.template}), ${this.loaded[0]!.name} to ${first.operationId} (${first.template})`],
+          errors: [
+            `${spec.name} routes this to ${operation.operationId} (${operation.template}), ${this.loaded[0]!.name} to ${first.operationId} (${first.template})`,
+          ],
           ...info(first),
         };
       }
@@ -427,16 +458,28 @@ export class OpenApiValidator {
           errors.push(...describe(spec.name, 'body', compiled.body.errors));
         } else if (this.strict) {
           const schema = spec.resolve(operation.body!.pointer);
-          for (const path of unknownFields(spec, request.body, schema, '')) errors.push(`${spec.name}: body: ${path} is not a field of ${operation.operationId}`);
+          for (const path of unknownFields(spec, request.body, schema, ''))
+            errors.push(`${spec.name}: body: ${path} is not a field of ${operation.operationId}`);
         }
       } else if (request.body !== undefined && !isEmptyBody(request.body)) {
         errors.push(`${spec.name}: body: ${operation.operationId} takes no request body`);
       }
     }
 
-    const operation = { ...info(first!), enabledForGitHubApps: this.loaded.every((s) => s.operationsById.get(first!.operationId)?.enabledForGitHubApps !== false) };
+    const operation = {
+      ...info(first!),
+      enabledForGitHubApps: this.loaded.every(
+        (s) => s.operationsById.get(first!.operationId)?.enabledForGitHubApps !== false,
+      ),
+    };
     if (errors.length > 0) {
-      return { ok: false, status, message: status === 404 ? 'Not Found' : 'Invalid request.', errors: mergeSpecs(errors, this.specs), ...operation };
+      return {
+        ok: false,
+        status,
+        message: status === 404 ? 'Not Found' : 'Invalid request.',
+        errors: mergeSpecs(errors, this.specs),
+        ...operation,
+      };
     }
     return { ok: true, ...operation, params, query };
   }
@@ -449,7 +492,11 @@ export class OpenApiValidator {
       if (!operation) continue;
       const validate = spec.responseValidator(operation, status);
       if (!validate) {
-        if (status < 300 && operation.responses.size > 0 && ![...operation.responses.keys()].some((s) => Number(s) === status)) {
+        if (
+          status < 300 &&
+          operation.responses.size > 0 &&
+          ![...operation.responses.keys()].some((s) => Number(s) === status)
+        ) {
           errors.push(`${spec.name}: ${operationId} has no ${status} response`);
         }
         continue;
@@ -461,11 +508,19 @@ export class OpenApiValidator {
 }
 
 function info(op: Operation): OperationInfo {
-  return { operationId: op.operationId, method: op.method, template: op.template, documentationUrl: op.documentationUrl, enabledForGitHubApps: op.enabledForGitHubApps };
+  return {
+    operationId: op.operationId,
+    method: op.method,
+    template: op.template,
+    documentationUrl: op.documentationUrl,
+    enabledForGitHubApps: op.enabledForGitHubApps,
+  };
 }
 
 function isEmptyBody(body: unknown): boolean {
-  return body === '' || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0);
+  return (
+    body === '' || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0)
+  );
 }
 
 function describe(spec: string, where: string, errors: ErrorObject[] | null | undefined): string[] {
@@ -474,8 +529,10 @@ function describe(spec: string, where: string, errors: ErrorObject[] | null | un
     // anyOf/oneOf failures repeat every branch's errors; keep the summary and the leaf errors
     const at = e.instancePath === '' ? where : `${where} ${e.instancePath}`;
     let detail = e.message ?? e.keyword;
-    if (e.keyword === 'enum') detail += ` (${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')})`;
-    if (e.keyword === 'additionalProperties') detail = `has the undeclared ${(e.params as { additionalProperty: string }).additionalProperty}`;
+    if (e.keyword === 'enum')
+      detail += ` (${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')})`;
+    if (e.keyword === 'additionalProperties')
+      detail = `has the undeclared ${(e.params as { additionalProperty: string }).additionalProperty}`;
     lines.add(`${spec}: ${at} ${detail}`);
   }
   return [...lines];
@@ -491,16 +548,21 @@ function mergeSpecs(errors: string[], specs: readonly string[]): string[] {
     if (spec) list.push(spec);
     bySpec.set(rest, list);
   }
-  return [...bySpec.entries()].map(([rest, list]) => (list.length > 0 ? `${[...new Set(list)].join(', ')}: ${rest}` : rest));
+  return [...bySpec.entries()].map(([rest, list]) =>
+    list.length > 0 ? `${[...new Set(list)].join(', ')}: ${rest}` : rest,
+  );
 }
 
 /** Body fields (JSON paths) that the schema does not declare anywhere, for the strict mode. */
 function unknownFields(spec: LoadedSpec, data: unknown, schema: Json | undefined, path: string): string[] {
   const resolved = deref(spec, schema);
   if (!resolved || typeof resolved !== 'object' || Array.isArray(resolved)) return [];
-  const branches = [resolved, ...(['allOf', 'anyOf', 'oneOf'] as const).flatMap((k) => ((resolved[k] as Json[] | undefined) ?? []).map((s) => deref(spec, s)))].filter(
-    (s): s is JsonObject => !!s && typeof s === 'object' && !Array.isArray(s),
-  );
+  const branches = [
+    resolved,
+    ...(['allOf', 'anyOf', 'oneOf'] as const).flatMap((k) =>
+      ((resolved[k] as Json[] | undefined) ?? []).map((s) => deref(spec, s)),
+    ),
+  ].filter((s): s is JsonObject => !!s && typeof s === 'object' && !Array.isArray(s));
   if (Array.isArray(data)) {
     const items = branches.map((b) => b.items).find((i) => i !== undefined);
     return items === undefined ? [] : data.flatMap((item, i) => unknownFields(spec, item, items, `${path}[${i}]`));
@@ -508,7 +570,9 @@ function unknownFields(spec: LoadedSpec, data: unknown, schema: Json | undefined
   if (data === null || typeof data !== 'object') return [];
   if (branches.some((b) => b.additionalProperties !== undefined && b.additionalProperties !== false)) return [];
   const properties = new Map<string, Json>();
-  for (const b of branches) for (const [k, v] of Object.entries((b.properties as JsonObject | undefined) ?? {})) if (!properties.has(k)) properties.set(k, v);
+  for (const b of branches)
+    for (const [k, v] of Object.entries((b.properties as JsonObject | undefined) ?? {}))
+      if (!properties.has(k)) properties.set(k, v);
   if (properties.size === 0) return [];
   const found: string[] = [];
   for (const [key, value] of Object.entries(data)) {
@@ -522,6 +586,7 @@ function unknownFields(spec: LoadedSpec, data: unknown, schema: Json | undefined
 
 function deref(spec: LoadedSpec, schema: Json | undefined): Json | undefined {
   let s = schema;
-  for (let i = 0; i < 10 && s && typeof s === 'object' && !Array.isArray(s) && typeof s.$ref === 'string'; i++) s = spec.resolve(s.$ref.slice(1));
+  for (let i = 0; i < 10 && s && typeof s === 'object' && !Array.isArray(s) && typeof s.$ref === 'string'; i++)
+    s = spec.resolve(s.$ref.slice(1));
   return s;
 }

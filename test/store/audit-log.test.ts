@@ -140,16 +140,28 @@ describe.each(backends)('audit log on $name', (backend) => {
 
   // Ten entries; each case tampers and names the first bad seq.
   it.each<[string, (db: Database) => Promise<void>, number, RegExp]>([
-    ['UPDATE of a reason', (d) => tamper(d, `UPDATE audit_log SET reason = 'nothing to see' WHERE seq = 4`), 4, /content/],
+    [
+      'UPDATE of a reason',
+      (d) => tamper(d, `UPDATE audit_log SET reason = 'nothing to see' WHERE seq = 4`),
+      4,
+      /content/,
+    ],
     ['UPDATE of a cost', (d) => tamper(d, 'UPDATE audit_log SET cost_usd = 0 WHERE seq = 7'), 7, /content/],
     ['UPDATE inside data', (d) => tamper(d, `UPDATE audit_log SET data = '{"i": 10}' WHERE seq = 10`), 10, /content/],
-    ['UPDATE of the time', (d) => tamper(d, `UPDATE audit_log SET at = at + interval '1 ms' WHERE seq = 1`), 1, /content/],
+    [
+      'UPDATE of the time',
+      (d) => tamper(d, `UPDATE audit_log SET at = at + interval '1 ms' WHERE seq = 1`),
+      1,
+      /content/,
+    ],
     [
       'UPDATE with a recomputed hash',
       async (d) => {
-        const row = (await d.query<AuditEntry>(`SELECT seq, at, execution_id AS "executionId", trace_id AS "traceId",
+        const row = (
+          await d.query<AuditEntry>(`SELECT seq, at, execution_id AS "executionId", trace_id AS "traceId",
           actor, action, reason, cost_usd AS "costUsd", cost_tokens AS "costTokens", data, prev_hash AS "prevHash", hash
-          FROM audit_log WHERE seq = 4`)).rows[0]!;
+          FROM audit_log WHERE seq = 4`)
+        ).rows[0]!;
         const forged = { ...row, actor: 'mallory' };
         await tamper(d, `UPDATE audit_log SET actor = 'mallory', hash = $1 WHERE seq = 4`, [
           computeAuditHash(row.prevHash, forged),
@@ -229,7 +241,12 @@ describe.each(backends)('audit log on $name', (backend) => {
     const parsed = lines.map((line) => JSON.parse(line) as { seq: number; hash: string; at: string });
     expect(parsed.map((p) => p.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(parsed.map((p) => p.hash)).toEqual(appended.map((e) => e.hash));
-    expect(parsed[0]).toMatchObject({ at: '2026-01-01T00:00:01.000Z', actor: 'actor-1', costUsd: '0.01', prevHash: GENESIS_HASH });
+    expect(parsed[0]).toMatchObject({
+      at: '2026-01-01T00:00:01.000Z',
+      actor: 'actor-1',
+      costUsd: '0.01',
+      prevHash: GENESIS_HASH,
+    });
   });
 
   it('shows who approved, why it deployed and what one execution cost', async () => {

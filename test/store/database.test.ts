@@ -5,12 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DataDirLockedError,
-  databaseOptionsFromEnv,
-  lockDataDir,
-  openDatabase,
-} from '../../src/store/database.js';
+import { DataDirLockedError, databaseOptionsFromEnv, lockDataDir, openDatabase } from '../../src/store/database.js';
 import { MIGRATIONS, migrate } from '../../src/store/migrations.js';
 import { backends, type TestStore } from './backends.js';
 
@@ -131,7 +126,11 @@ describe.each(backends)('database on $name', (backend) => {
     expect(await peer.exclusive('other', async () => 'other')).toEqual({ ran: true, value: 'other' });
     release();
     expect(await held).toEqual({ ran: true, value: 'first' });
-    await expect(peer.exclusive('k', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      peer.exclusive('k', async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await store.db.exclusive('k', async () => 'again')).toEqual({ ran: true, value: 'again' });
   });
 
@@ -208,7 +207,11 @@ describe('PGlite data directory', () => {
 
   it.each([
     ['another host', JSON.stringify({ pid: 1, hostname: 'elsewhere.example' }), /process 1 on elsewhere.example/],
-    ['a live process', JSON.stringify({ pid: process.ppid, hostname: hostname() }), new RegExp(`process ${process.ppid}`)],
+    [
+      'a live process',
+      JSON.stringify({ pid: process.ppid, hostname: hostname() }),
+      new RegExp(`process ${process.ppid}`),
+    ],
     ['unreadable content', 'garbage', /an unknown process/],
   ])('refuses a lock held by %s', (_name, content, message) => {
     const lockFile = join(dir, `held-${Math.random()}.lock`);

@@ -1,10 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { deployPriority } from '../../src/app/deploy-work.js';
-import { acquireDeployLock, deployLockHolder, queuedDeployments, releaseDeployLock } from '../../src/store/deploy-locks.js';
+import {
+  acquireDeployLock,
+  deployLockHolder,
+  queuedDeployments,
+  releaseDeployLock,
+} from '../../src/store/deploy-locks.js';
 import { backends, useMigratedStore } from './backends.js';
 
 const now = new Date('2026-11-23T10:00:00Z');
-const claim = (executionId: string, priority = 0) => ({ repo: 'o/r', environment: 'production', executionId, sha: executionId.padEnd(40, '0'), traceId: `t-${executionId}`, priority, now });
+const claim = (executionId: string, priority = 0) => ({
+  repo: 'o/r',
+  environment: 'production',
+  executionId,
+  sha: executionId.padEnd(40, '0'),
+  traceId: `t-${executionId}`,
+  priority,
+  now,
+});
 
 describe.each(backends)('one deployment in flight per environment ($name)', (backend) => {
   const store = useMigratedStore(backend);
@@ -13,15 +26,38 @@ describe.each(backends)('one deployment in flight per environment ($name)', (bac
     const db = store().db;
     expect(await db.transaction((tx) => acquireDeployLock(tx, claim('a')))).toEqual({ acquired: true });
     expect(await db.transaction((tx) => acquireDeployLock(tx, claim('a')))).toEqual({ acquired: true }); // the holder again (a retried job)
-    expect(await db.transaction((tx) => acquireDeployLock(tx, claim('b')))).toEqual({ acquired: false, holder: 'a', position: 1 });
-    expect(await db.transaction((tx) => acquireDeployLock(tx, claim('c')))).toEqual({ acquired: false, holder: 'a', position: 2 });
-    expect(await db.transaction((tx) => acquireDeployLock(tx, claim('fix', 1)))).toEqual({ acquired: false, holder: 'a', position: 1 });
-    expect(await db.transaction((tx) => acquireDeployLock(tx, claim('b')))).toEqual({ acquired: false, holder: 'a', position: 2 }); // asking again keeps its place
+    expect(await db.transaction((tx) => acquireDeployLock(tx, claim('b')))).toEqual({
+      acquired: false,
+      holder: 'a',
+      position: 1,
+    });
+    expect(await db.transaction((tx) => acquireDeployLock(tx, claim('c')))).toEqual({
+      acquired: false,
+      holder: 'a',
+      position: 2,
+    });
+    expect(await db.transaction((tx) => acquireDeployLock(tx, claim('fix', 1)))).toEqual({
+      acquired: false,
+      holder: 'a',
+      position: 1,
+    });
+    expect(await db.transaction((tx) => acquireDeployLock(tx, claim('b')))).toEqual({
+      acquired: false,
+      holder: 'a',
+      position: 2,
+    }); // asking again keeps its place
     expect((await queuedDeployments(db, 'o/r', 'production')).map((q) => q.executionId)).toEqual(['fix', 'b', 'c']);
     // another environment or repository is not in the way
-    expect(await db.transaction((tx) => acquireDeployLock(tx, { ...claim('z'), environment: 'staging' }))).toEqual({ acquired: true });
+    expect(await db.transaction((tx) => acquireDeployLock(tx, { ...claim('z'), environment: 'staging' }))).toEqual({
+      acquired: true,
+    });
 
-    expect(await db.transaction((tx) => releaseDeployLock(tx, 'a', now))).toEqual({ executionId: 'fix', sha: 'fix'.padEnd(40, '0'), traceId: 't-fix', environment: 'production' });
+    expect(await db.transaction((tx) => releaseDeployLock(tx, 'a', now))).toEqual({
+      executionId: 'fix',
+      sha: 'fix'.padEnd(40, '0'),
+      traceId: 't-fix',
+      environment: 'production',
+    });
     expect(await deployLockHolder(db, 'o/r', 'production')).toBe('fix');
     // one that ends while queued leaves the queue and passes nothing on
     expect(await db.transaction((tx) => releaseDeployLock(tx, 'c', now))).toBeUndefined();

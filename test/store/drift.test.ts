@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { claimDrift, DRIFT_CLAIM_HOLDS_MS, driftChecksDue, recordDriftCheck, recordDriftIssue } from '../../src/store/drift.js';
+import {
+  claimDrift,
+  DRIFT_CLAIM_HOLDS_MS,
+  driftChecksDue,
+  recordDriftCheck,
+  recordDriftIssue,
+} from '../../src/store/drift.js';
 import { backends, useMigratedStore } from './backends.js';
 
 const now = new Date('2026-11-23T12:00:00Z');

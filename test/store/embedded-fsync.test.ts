@@ -23,11 +23,12 @@ describe('AAOE_EMBEDDED_FSYNC', () => {
   });
 
   it('refuses a value it does not know, naming the allowed ones', () => {
-    expect(() => databaseOptionsFromEnv({ AAOE_EMBEDDED_FSYNC: 'false' }))
-      .toThrow(/must be "on" \(the default\) or "off", not "false"/);
+    expect(() => databaseOptionsFromEnv({ AAOE_EMBEDDED_FSYNC: 'false' })).toThrow(
+      /must be "on" \(the default\) or "off", not "false"/,
+    );
   });
 
-  it('drops PGlite\'s -F (fsync off) only when on', () => {
+  it("drops PGlite's -F (fsync off) only when on", () => {
     expect(pgliteStartParams(true)).not.toContain('-F');
     expect(pgliteStartParams(true).slice(-4)).toEqual(['-c', 'fsync=on', '-c', 'wal_sync_method=fsync']);
     // every commit waits for its flush: PGlite has no WAL writer, an asynchronous commit would die with the process

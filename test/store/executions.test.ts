@@ -8,7 +8,12 @@ describe.each(backends)('executions store ($name)', (backend) => {
   it('the overview reads every execution in flight and only the most recent ended ones of each repository', async () => {
     const db = store().db;
     const add = (id: string, repo: string, state: string, minutesAgo: number) =>
-      db.query(`INSERT INTO executions (id, repo, state, updated_at) VALUES ($1, $2, $3, $4)`, [id, repo, state, new Date(Date.parse('2026-11-23T12:00:00Z') - minutesAgo * 60_000).toISOString()]);
+      db.query(`INSERT INTO executions (id, repo, state, updated_at) VALUES ($1, $2, $3, $4)`, [
+        id,
+        repo,
+        state,
+        new Date(Date.parse('2026-11-23T12:00:00Z') - minutesAgo * 60_000).toISOString(),
+      ]);
     for (let i = 0; i < 5; i++) await add(`a-done-${i}`, 'o/a', i % 2 ? 'completed' : 'rolled_back', i);
     await add('a-live-old', 'o/a', 'awaiting_approval', 10_000);
     await add('b-done', 'o/b', 'failed', 20_000);

@@ -39,7 +39,8 @@ async function setUp(backend: (typeof backends)[number]) {
     opened.push(() => queue.stop(0));
     return queue;
   };
-  const enqueue = (queue: JobQueue, key: string) => store.db.transaction((tx) => queue.enqueue(tx, QUEUES.effect, key, { n: 1 }));
+  const enqueue = (queue: JobQueue, key: string) =>
+    store.db.transaction((tx) => queue.enqueue(tx, QUEUES.effect, key, { n: 1 }));
   return { store, schema, open, enqueue };
 }
 
@@ -110,14 +111,19 @@ describe('job recovery on pglite: at open', () => {
     await enqueue(first, 'cut-off');
     await enqueue(first, 'last-attempt');
     // what a process that died leaves: jobs it had taken, still `active`
-    await store.db.query(`UPDATE ${schema}.job SET state = 'active', started_on = now() WHERE name = $1`, [QUEUES.effect]);
+    await store.db.query(`UPDATE ${schema}.job SET state = 'active', started_on = now() WHERE name = $1`, [
+      QUEUES.effect,
+    ]);
     await store.db.query(`UPDATE ${schema}.job SET retry_count = retry_limit WHERE data->>'key' = 'last-attempt'`);
     await first.stop(0);
 
     const next = await open(store.db);
     expect(next.orphansAtOpen).toBe(2);
     const states = Object.fromEntries((await next.list()).map((j) => [j.key, { state: j.state, error: j.error }]));
-    expect(states).toEqual({ 'cut-off': { state: 'retry', error: ORPHANED }, 'last-attempt': { state: 'failed', error: ORPHANED } });
+    expect(states).toEqual({
+      'cut-off': { state: 'retry', error: ORPHANED },
+      'last-attempt': { state: 'failed', error: ORPHANED },
+    });
     const runs = recorder();
     const started = Date.now();
     await next.work(QUEUES.effect, runs.handler);

@@ -22,7 +22,12 @@ describe.each(backends)('job queue on $name', (backend) => {
   beforeAll(async () => {
     store = await backend.create();
     await migrate(store.db);
-    queue = await JobQueue.open(store.db, { schema, retryLimit: 2, retryDelaySeconds: 1, maintenanceIntervalSeconds: 1 });
+    queue = await JobQueue.open(store.db, {
+      schema,
+      retryLimit: 2,
+      retryDelaySeconds: 1,
+      maintenanceIntervalSeconds: 1,
+    });
     await queue.work<{ n: number }>(QUEUES.effect, async (job: Job<{ n: number }>) => {
       seen.push({ key: job.key, attempt: job.attempt, at: Date.now() });
       const failures = failUntil.get(job.key) ?? 0;
@@ -37,7 +42,7 @@ describe.each(backends)('job queue on $name', (backend) => {
 
   const runsOf = (key: string) => seen.filter((s) => s.key === key);
 
-  it('enqueues in the caller\'s transaction: a rollback leaves no job', async () => {
+  it("enqueues in the caller's transaction: a rollback leaves no job", async () => {
     await expect(
       store.db.transaction(async (tx) => {
         await queue.enqueue(tx, QUEUES.effect, 'rolled-back', { n: 1 });
@@ -53,7 +58,9 @@ describe.each(backends)('job queue on $name', (backend) => {
 
   it('makes one job of one key, however often and concurrently it is enqueued', async () => {
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => store.db.transaction((tx) => queue.enqueue(tx, QUEUES.effect, 'same-key', { n: 3 }))),
+      Array.from({ length: 20 }, () =>
+        store.db.transaction((tx) => queue.enqueue(tx, QUEUES.effect, 'same-key', { n: 3 })),
+      ),
     );
     expect(results.filter(Boolean)).toHaveLength(1);
     queue.wake(QUEUES.effect);

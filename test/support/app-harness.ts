@@ -24,7 +24,11 @@ export const INSTALLATION_ID = 4242;
 type Example = { name: string; examples: Array<Record<string, unknown> & { action?: string }> };
 
 /** A real example payload from @octokit/webhooks-examples, deep-copied. */
-export function examplePayload(event: string, action: string | undefined, pick: (e: Record<string, unknown>) => boolean = () => true): Record<string, any> {
+export function examplePayload(
+  event: string,
+  action: string | undefined,
+  pick: (e: Record<string, unknown>) => boolean = () => true,
+): Record<string, any> {
   const group = (examples as unknown as Example[]).find((e) => e.name === event);
   const found = group?.examples.find((e) => (action === undefined || e.action === action) && pick(e));
   if (!found) throw new Error(`no example for ${event}.${action}`);
@@ -41,14 +45,21 @@ export type Harness = {
    * Sends a signed delivery; returns the HTTP status and body. Unless `wait: false`, it then waits until the
    * job runner has nothing left to do, so the delivery's effects are visible.
    */
-  deliver: (event: string, payload: unknown, options?: { signature?: string | null; id?: string; wait?: boolean }) => Promise<{ status: number; body: string }>;
+  deliver: (
+    event: string,
+    payload: unknown,
+    options?: { signature?: string | null; id?: string; wait?: boolean },
+  ) => Promise<{ status: number; body: string }>;
   close: () => Promise<void>;
 };
 
-export async function startHarness(options: AaoeAppOptions & { sim?: GitHubSimulator; githubBounds?: Partial<GitHubBounds> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: AaoeAppOptions & { sim?: GitHubSimulator; githubBounds?: Partial<GitHubBounds> } = {},
+): Promise<Harness> {
   const sim = options.sim ?? (await GitHubSimulator.start());
   const port = await freePort();
-  const runtime = options.runtime ?? (await openRuntime({ database: { memory: true }, queue: { retryDelaySeconds: 1 } }));
+  const runtime =
+    options.runtime ?? (await openRuntime({ database: { memory: true }, queue: { retryDelaySeconds: 1 } }));
   const paced = (id: string) => new Bottleneck.Group({ id: `test-${id}`, maxConcurrent: 1, minTime: 10 });
   const queues = { write: paced('write'), notifications: paced('notifications'), search: paced('search') };
   const faults = new GitHubFaults();

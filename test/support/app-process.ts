@@ -56,14 +56,22 @@ export class AppProcess {
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
       ...options.env,
     };
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', options.entry ?? 'src/main.ts'], { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [...(options.nodeArgs ?? []), '--import', 'tsx', options.entry ?? 'src/main.ts'],
+      { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const app = new AppProcess(child, `http://127.0.0.1:${port}`);
     child.stdout?.on('data', (d) => (app.output += d));
     child.stderr?.on('data', (d) => (app.output += d));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the app exited (${child.exitCode ?? child.signalCode}) while starting:\n${app.output}`);
-      const pong = await fetch(`${app.url}/ping`).then((r) => r.ok, () => false);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`the app exited (${child.exitCode ?? child.signalCode}) while starting:\n${app.output}`);
+      const pong = await fetch(`${app.url}/ping`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (pong) return app;
       if (Date.now() > deadline) {
         app.kill();

@@ -5,7 +5,8 @@ import { Policy, type PolicyInput } from '../../src/policy/schema.js';
 export function file(path: string, over: Partial<ChangedFile> & { lines?: string[] } = {}): ChangedFile {
   const { lines = ['changed'], ...rest } = over;
   const status = rest.status ?? 'modified';
-  const patch = status === 'removed' ? undefined : `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}`;
+  const patch =
+    status === 'removed' ? undefined : `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}`;
   return {
     path,
     status,
@@ -29,6 +30,10 @@ export const PROD_POLICY: PolicyInput = {
   id: 'prod-policy',
   risk: { maxLevel: 'medium', requireHumanApprovalAbove: 'medium' },
   cost: { maxTokens: 120000, maxUsd: 25, hardFailOnBreach: true },
-  deployment: { strategy: 'canary', canaryPercent: 10, autoRollback: { errorRateIncrease: 2.0, latencyIncreaseMs: 250, windowSeconds: 300 } },
+  deployment: {
+    strategy: 'canary',
+    canaryPercent: 10,
+    autoRollback: { errorRateIncrease: 2.0, latencyIncreaseMs: 250, windowSeconds: 300 },
+  },
   circuitBreaker: { maxFailures: 2, freezeMinutes: 30 },
 };

@@ -7,10 +7,22 @@ import type { Harness } from './app-harness.js';
  * `dependencies`.
  */
 export function addDriftRepos(h: Harness, installationId: number, dependencies: Record<string, string>): void {
-  h.sim.addInstallation({ id: installationId, account: 'acme', permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' } });
-  for (const name of ['architecture', 'invoicing']) h.sim.addRepo({ owner: 'acme', name, defaultBranch: 'main', installationId });
-  h.sim.setFile({ owner: 'acme', repo: 'architecture', branch: 'main', path: 'architecture.yml', content: readFileSync(new URL('../fixtures/plans/architecture.yml', import.meta.url), 'utf8') });
-  const file = (path: string, content: string) => h.sim.setFile({ owner: 'acme', repo: 'invoicing', branch: 'main', path, content });
+  h.sim.addInstallation({
+    id: installationId,
+    account: 'acme',
+    permissions: { checks: 'write', contents: 'write', issues: 'write', pull_requests: 'write', metadata: 'read' },
+  });
+  for (const name of ['architecture', 'invoicing'])
+    h.sim.addRepo({ owner: 'acme', name, defaultBranch: 'main', installationId });
+  h.sim.setFile({
+    owner: 'acme',
+    repo: 'architecture',
+    branch: 'main',
+    path: 'architecture.yml',
+    content: readFileSync(new URL('../fixtures/plans/architecture.yml', import.meta.url), 'utf8'),
+  });
+  const file = (path: string, content: string) =>
+    h.sim.setFile({ owner: 'acme', repo: 'invoicing', branch: 'main', path, content });
   file('.github/aaoe.yml', "drift: { model: 'acme/architecture:architecture.yml' }\n");
   file('.github/CODEOWNERS', '* @acme/billing\n');
   file('README.md', '# invoicing\n');

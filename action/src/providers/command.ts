@@ -6,13 +6,23 @@ import { errorText, toSamples, type MetricProvider } from './metric-provider.js'
  * A command that prints the samples as JSON, `{"baseline": [numbers], "canary": [numbers]}`, run with
  * `AAOE_METRIC`, `AAOE_START`, `AAOE_END` (ISO 8601) and `AAOE_STEP_SECONDS` in its environment.
  */
-export function commandProvider(options: { command: string; env: Record<string, string>; log: (chunk: string) => void }): MetricProvider {
+export function commandProvider(options: {
+  command: string;
+  env: Record<string, string>;
+  log: (chunk: string) => void;
+}): MetricProvider {
   return {
     name: 'command',
     async collect(metric, window): Promise<MetricSamples> {
       const result = await runCommand(
         options.command,
-        { ...options.env, AAOE_METRIC: metric, AAOE_START: window.start.toISOString(), AAOE_END: window.end.toISOString(), AAOE_STEP_SECONDS: String(window.stepSeconds) },
+        {
+          ...options.env,
+          AAOE_METRIC: metric,
+          AAOE_START: window.start.toISOString(),
+          AAOE_END: window.end.toISOString(),
+          AAOE_STEP_SECONDS: String(window.stepSeconds),
+        },
         () => undefined,
         120_000,
       );

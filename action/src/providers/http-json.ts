@@ -15,7 +15,10 @@ export function httpJsonProvider(options: { url: string; timeoutMs?: number }): 
       url.searchParams.set('end', window.end.toISOString());
       url.searchParams.set('step', String(window.stepSeconds));
       try {
-        const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(options.timeoutMs ?? 15_000) });
+        const response = await fetch(url, {
+          headers: { accept: 'application/json' },
+          signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+        });
         if (!response.ok) return { metric, error: `${url.origin} answered HTTP ${response.status}` };
         return toSamples(metric, JSON.parse(await readLimited(response)), url.origin);
       } catch (error) {

@@ -19,7 +19,13 @@ export const SamplesResponse = z.object({
 export function toSamples(metric: string, value: unknown, source: string): MetricSamples {
   const parsed = SamplesResponse.safeParse(value);
   if (!parsed.success) {
-    return { metric, error: `${source} did not answer {"baseline": [numbers], "canary": [numbers]}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).slice(0, 3).join('; ')}` };
+    return {
+      metric,
+      error: `${source} did not answer {"baseline": [numbers], "canary": [numbers]}: ${parsed.error.issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .slice(0, 3)
+        .join('; ')}`,
+    };
   }
   const numbers = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null);
   return { metric, baseline: numbers(parsed.data.baseline), canary: numbers(parsed.data.canary) };

@@ -16,7 +16,9 @@ const Matrix = z.object({
   status: z.literal('success'),
   data: z.object({
     resultType: z.literal('matrix'),
-    result: z.array(z.object({ metric: z.record(z.string(), z.string()), values: z.array(z.tuple([z.number(), z.string()])) })),
+    result: z.array(
+      z.object({ metric: z.record(z.string(), z.string()), values: z.array(z.tuple([z.number(), z.string()])) }),
+    ),
   }),
 });
 const Failure = z.object({ status: z.literal('error'), errorType: z.string().optional(), error: z.string() });
@@ -30,8 +32,15 @@ export type PrometheusOptions = {
   timeoutMs?: number;
 };
 
-export function renderQuery(template: string, vars: { track: 'baseline' | 'canary'; stepSeconds: number; executionId?: string }): string {
-  const values: Record<string, string> = { track: vars.track, step: `${vars.stepSeconds}s`, execution_id: vars.executionId ?? '' };
+export function renderQuery(
+  template: string,
+  vars: { track: 'baseline' | 'canary'; stepSeconds: number; executionId?: string },
+): string {
+  const values: Record<string, string> = {
+    track: vars.track,
+    step: `${vars.stepSeconds}s`,
+    execution_id: vars.executionId ?? '',
+  };
   return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
@@ -46,7 +55,10 @@ export function prometheusProvider(options: PrometheusOptions): MetricProvider {
     });
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const response = await fetch(`${base}/api/v1/query_range?${params}`, { headers, signal: AbortSignal.timeout(options.timeoutMs ?? 15_000) });
+    const response = await fetch(`${base}/api/v1/query_range?${params}`, {
+      headers,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+    });
     const text = await readLimited(response);
     let body: unknown;
     try {
@@ -55,12 +67,14 @@ export function prometheusProvider(options: PrometheusOptions): MetricProvider {
       throw new Error(`prometheus answered HTTP ${response.status} with a body that is not JSON`);
     }
     const failure = Failure.safeParse(body);
-    if (failure.success) throw new Error(`prometheus: ${failure.data.errorType ?? 'error'}: ${failure.data.error.slice(0, 300)}`);
+    if (failure.success)
+      throw new Error(`prometheus: ${failure.data.errorType ?? 'error'}: ${failure.data.error.slice(0, 300)}`);
     if (!response.ok) throw new Error(`prometheus answered HTTP ${response.status}`);
     const matrix = Matrix.safeParse(body);
     if (!matrix.success) throw new Error('prometheus answered something other than a range-query matrix');
     const result = matrix.data.data.result;
-    if (result.length > 1) throw new Error(`the query gave ${result.length} series; aggregate it to one (for example with sum(...))`);
+    if (result.length > 1)
+      throw new Error(`the query gave ${result.length} series; aggregate it to one (for example with sum(...))`);
     return (result[0]?.values ?? []).map(([, v]) => Number(v)).filter(Number.isFinite);
   }
 
@@ -69,9 +83,13 @@ export function prometheusProvider(options: PrometheusOptions): MetricProvider {
     async collect(metric, window): Promise<MetricSamples> {
       const template = options.queries[metric];
       if (!template) return { metric, error: `no query for ${metric}` };
-      const render = (track: 'baseline' | 'canary') => renderQuery(template, { track, stepSeconds: window.stepSeconds, executionId: options.executionId });
+      const render = (track: 'baseline' | 'canary') =>
+        renderQuery(template, { track, stepSeconds: window.stepSeconds, executionId: options.executionId });
       try {
-        const [baseline, canary] = await Promise.all([series(render('baseline'), window), series(render('canary'), window)]);
+        const [baseline, canary] = await Promise.all([
+          series(render('baseline'), window),
+          series(render('canary'), window),
+        ]);
         return { metric, baseline, canary };
       } catch (error) {
         return { metric, error: errorText(error) };

@@ -18,8 +18,10 @@ export function evaluateCostGate(change: Change, policy: Policy['cost']): GateRe
   ];
 
   const breaches: string[] = [];
-  if (policy.maxTokens !== undefined && tokens > policy.maxTokens) breaches.push(`${tokens} tokens is above maxTokens ${policy.maxTokens}`);
-  if (policy.maxUsd !== undefined && usd > policy.maxUsd) breaches.push(`${formatUsd(usd)} is above maxUsd ${formatUsd(policy.maxUsd)}`);
+  if (policy.maxTokens !== undefined && tokens > policy.maxTokens)
+    breaches.push(`${tokens} tokens is above maxTokens ${policy.maxTokens}`);
+  if (policy.maxUsd !== undefined && usd > policy.maxUsd)
+    breaches.push(`${formatUsd(usd)} is above maxUsd ${formatUsd(policy.maxUsd)}`);
 
   const base = { gate: 'cost' as const, title: 'Cost', evidence, findings: [] };
   if (breaches.length === 0) {
@@ -35,7 +37,7 @@ export function evaluateCostGate(change: Change, policy: Policy['cost']): GateRe
       ...base,
       outcome: 'failed',
       reason: `Cost cap breached: ${breaches.join('; ')} (hardFailOnBreach).`,
-      hint: 'Narrow the task so the agent spends less, or have a platform admin raise cost.maxTokens / cost.maxUsd in the default branch\'s policy.',
+      hint: "Narrow the task so the agent spends less, or have a platform admin raise cost.maxTokens / cost.maxUsd in the default branch's policy.",
     };
   }
   return {

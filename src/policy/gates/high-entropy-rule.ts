@@ -14,15 +14,34 @@ export const MIN_VALUE_LENGTH = 16;
 
 /** Words that make a name secret-looking, lower case (`api[_-]?key` and the like spelled out). */
 const KEYWORDS = [
-  'password', 'passwd', 'pwd', 'secret', 'token', 'apikey', 'api_key', 'api-key', 'accesskey', 'access_key', 'access-key',
-  'privatekey', 'private_key', 'private-key', 'credential', 'authkey', 'auth_key', 'auth-key',
+  'password',
+  'passwd',
+  'pwd',
+  'secret',
+  'token',
+  'apikey',
+  'api_key',
+  'api-key',
+  'accesskey',
+  'access_key',
+  'access-key',
+  'privatekey',
+  'private_key',
+  'private-key',
+  'credential',
+  'authkey',
+  'auth_key',
+  'auth-key',
 ];
 
 const isNameChar = (c: string | undefined): boolean =>
-  c !== undefined && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '.' || c === '-');
-const isSpace = (c: string | undefined): boolean => c !== undefined && (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v');
+  c !== undefined &&
+  ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '_' || c === '.' || c === '-');
+const isSpace = (c: string | undefined): boolean =>
+  c !== undefined && (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v');
 /** Characters that end a value: whitespace, quotes and the punctuation that closes an expression. */
-const isValueEnd = (c: string): boolean => isSpace(c) || c === '"' || c === "'" || c === '`' || c === ',' || c === ';' || c === ')' || c === '}' || c === ']';
+const isValueEnd = (c: string): boolean =>
+  isSpace(c) || c === '"' || c === "'" || c === '`' || c === ',' || c === ';' || c === ')' || c === '}' || c === ']';
 
 export type Assignment = { name: string; value: string; start: number };
 
@@ -126,7 +145,10 @@ export const highEntropyRule: SecretLintRuleCreator = {
       file(source) {
         for (const { name, value, start } of findAssignments(source.content)) {
           if (!looksLikeSecret(value)) continue;
-          context.report({ message: t('HIGH_ENTROPY_ASSIGNMENT', { NAME: name }), range: [start, start + value.length] });
+          context.report({
+            message: t('HIGH_ENTROPY_ASSIGNMENT', { NAME: name }),
+            range: [start, start + value.length],
+          });
         }
       },
     };

@@ -57,7 +57,9 @@ export function evaluateProtectedPathsGate(change: Change, policy: ProtectedPath
       title: 'Protected paths',
       outcome: 'passed',
       reason: `No protected path is touched${released}.`,
-      evidence: [`protected: ${[...CONFIG_PATHS, ...extended, ...DEFAULT_PROTECTED_PATHS, ...policy.paths].join(', ')}${released}`],
+      evidence: [
+        `protected: ${[...CONFIG_PATHS, ...extended, ...DEFAULT_PROTECTED_PATHS, ...policy.paths].join(', ')}${released}`,
+      ],
       findings,
     };
   }
@@ -67,8 +69,7 @@ export function evaluateProtectedPathsGate(change: Change, policy: ProtectedPath
     outcome: 'failed',
     reason: `${findings.length} protected path${findings.length === 1 ? ' is' : 's are'} touched.`,
     evidence,
-    hint:
-      'Remove these files from the change. Workflows, policies and the AAOE configuration change only through a human pull request that is not governed by AAOE; a policy can release workflows or policies with protectedPaths.allow, never the AAOE configuration.',
+    hint: 'Remove these files from the change. Workflows, policies and the AAOE configuration change only through a human pull request that is not governed by AAOE; a policy can release workflows or policies with protectedPaths.allow, never the AAOE configuration.',
     findings,
   };
 }

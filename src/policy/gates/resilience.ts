@@ -1,5 +1,12 @@
 import { PROPOSAL_DOCS_URL } from '../../agent/proposal.js';
-import type { Change, DeclarationFacts, DerivedProposal, Irreversible, IrreversibleKind, ProposalFacts } from '../change.js';
+import type {
+  Change,
+  DeclarationFacts,
+  DerivedProposal,
+  Irreversible,
+  IrreversibleKind,
+  ProposalFacts,
+} from '../change.js';
 import type { GateResult } from '../result.js';
 import { compareRisk, type Policy, type RiskLevel } from '../schema.js';
 
@@ -26,12 +33,17 @@ type Field = 'rollbackPlan' | 'risk';
 type RequireDeclaration = Policy['resilience']['requireDeclaration'];
 
 /** What the policy asks this change to declare, and why; empty when nothing. Pure, for the table tests. */
-export function requiredDeclaration(rule: RequireDeclaration, derived: DerivedProposal, risk: RiskLevel): Array<{ field: Field; why: string }> {
+export function requiredDeclaration(
+  rule: RequireDeclaration,
+  derived: DerivedProposal,
+  risk: RiskLevel,
+): Array<{ field: Field; why: string }> {
   if (rule === 'never') return [];
   const asked: Array<{ field: Field; why: string }> = [];
   // a revert that cannot undo the change needs a plan that can, whatever else the policy asks (unless `never`)
   if (derived.irreversible.length > 0) asked.push({ field: 'rollbackPlan', why: 'irreversible' });
-  const everything = rule === 'always' ? 'always' : typeof rule === 'object' && compareRisk(risk, rule.above) > 0 ? 'above' : undefined;
+  const everything =
+    rule === 'always' ? 'always' : typeof rule === 'object' && compareRisk(risk, rule.above) > 0 ? 'above' : undefined;
   if (everything) {
     if (asked.length === 0) asked.push({ field: 'rollbackPlan', why: everything });
     asked.push({ field: 'risk', why: everything });
@@ -50,7 +62,8 @@ export function evaluateResilienceGate(input: ResilienceInput): GateResult {
     return {
       ...base,
       outcome: 'failed',
-      reason: 'The pull request\'s `aaoe-proposal` block does not validate: what it declares cannot be taken, and ignoring it could drop a risk it raises.',
+      reason:
+        "The pull request's `aaoe-proposal` block does not validate: what it declares cannot be taken, and ignoring it could drop a risk it raises.",
       evidence: [...evidence, ...declaration.message.split('\n').slice(0, 20).map(quoted)],
       hint: `Fix the block as the evidence says, or remove it: AAOE derives the rest from the change (the format: ${PROPOSAL_DOCS_URL}).`,
     };
@@ -58,13 +71,21 @@ export function evaluateResilienceGate(input: ResilienceInput): GateResult {
 
   const asked = requiredDeclaration(rule, derived, risk);
   const has = (field: Field) =>
-    field === 'rollbackPlan' ? declaration.status === 'declared' && declaration.rollbackPlan !== undefined : declared?.risk?.rationale !== undefined;
+    field === 'rollbackPlan'
+      ? declaration.status === 'declared' && declaration.rollbackPlan !== undefined
+      : declared?.risk?.rationale !== undefined;
   const missing = asked.filter((a) => !has(a.field));
   const ruleText = `resilience.requireDeclaration: ${formatRule(rule)}`;
-  if (declaration.status === 'none') evidence.push(`declaration: none in the pull request body, ${asked.length === 0 ? 'none required' : 'one is required'} (${ruleText})`);
+  if (declaration.status === 'none')
+    evidence.push(
+      `declaration: none in the pull request body, ${asked.length === 0 ? 'none required' : 'one is required'} (${ruleText})`,
+    );
   else {
-    const where = declaration.source === 'aaoe' ? "AAOE's own proposal" : 'the aaoe-proposal block of the pull request body';
-    evidence.push(`declaration: ${where}; ${asked.length === 0 ? 'none required' : `required here: ${asked.map((a) => a.field).join(', ')}`} (${ruleText})`);
+    const where =
+      declaration.source === 'aaoe' ? "AAOE's own proposal" : 'the aaoe-proposal block of the pull request body';
+    evidence.push(
+      `declaration: ${where}; ${asked.length === 0 ? 'none required' : `required here: ${asked.map((a) => a.field).join(', ')}`} (${ruleText})`,
+    );
   }
 
   if (missing.length === 0) {
@@ -81,14 +102,31 @@ export function evaluateResilienceGate(input: ResilienceInput): GateResult {
 
   const reasons: string[] = [];
   if (missing.some((m) => m.why === 'irreversible')) {
-    reasons.push(`A revert of the merge commit cannot undo ${describe(derived.irreversible)} and the pull request declares no rollback plan.`);
+    reasons.push(
+      `A revert of the merge commit cannot undo ${describe(derived.irreversible)} and the pull request declares no rollback plan.`,
+    );
   }
   const everything = missing.find((m) => m.why !== 'irreversible');
   if (everything) {
-    const asks = everything.why === 'always' ? 'every pull request' : `a change of risk ${risk} (above ${typeof rule === 'object' ? rule.above : ''})`;
-    reasons.push(`The policy asks ${asks} to declare its risk and rollback plan (${ruleText}); this one declares no ${missing.map(fieldName).join(' and no ')}.`);
+    const asks =
+      everything.why === 'always'
+        ? 'every pull request'
+        : `a change of risk ${risk} (above ${typeof rule === 'object' ? rule.above : ''})`;
+    reasons.push(
+      `The policy asks ${asks} to declare its risk and rollback plan (${ruleText}); this one declares no ${missing.map(fieldName).join(' and no ')}.`,
+    );
   }
-  return { ...base, outcome: 'failed', reason: reasons.join(' '), evidence, hint: hintFor(missing.map((m) => m.field), risk, derived) };
+  return {
+    ...base,
+    outcome: 'failed',
+    reason: reasons.join(' '),
+    evidence,
+    hint: hintFor(
+      missing.map((m) => m.field),
+      risk,
+      derived,
+    ),
+  };
 }
 
 const KIND: Record<IrreversibleKind, string> = {
@@ -107,17 +145,24 @@ function derivedEvidence(derived: DerivedProposal, deployment: Policy['deploymen
     'rollback: a revert of the merge commit (derived)',
   ];
   if (derived.irreversible.length === 0) lines.push('what a revert cannot undo: nothing found (derived)');
-  for (const item of derived.irreversible.slice(0, MAX_NAMED)) lines.push(`${KIND[item.kind]}: ${code(item.path)} (${item.why}) (derived)`);
-  if (derived.irreversible.length > MAX_NAMED) lines.push(`… and ${derived.irreversible.length - MAX_NAMED} more files a revert cannot undo (derived)`);
+  for (const item of derived.irreversible.slice(0, MAX_NAMED))
+    lines.push(`${KIND[item.kind]}: ${code(item.path)} (${item.why}) (derived)`);
+  if (derived.irreversible.length > MAX_NAMED)
+    lines.push(`… and ${derived.irreversible.length - MAX_NAMED} more files a revert cannot undo (derived)`);
   const files = `${derived.files} file${derived.files === 1 ? '' : 's'}`;
-  const areas = derived.areas.slice(0, 10).map(code).join(', ') + (derived.areas.length > 10 ? ` and ${derived.areas.length - 10} more` : '');
+  const areas =
+    derived.areas.slice(0, 10).map(code).join(', ') +
+    (derived.areas.length > 10 ? ` and ${derived.areas.length - 10} more` : '');
   const owners =
     derived.codeowners === null
       ? 'no CODEOWNERS file at the base'
       : derived.owners.length === 0
         ? 'no owner in CODEOWNERS at the base'
         : `owners ${derived.owners.slice(0, 10).map(noMention).join(', ')}${derived.owners.length > 10 ? ` and ${derived.owners.length - 10} more` : ''} (CODEOWNERS at the base)`;
-  const unowned = derived.codeowners !== null && derived.owners.length > 0 && derived.unowned > 0 ? `, ${derived.unowned} path${derived.unowned === 1 ? '' : 's'} without an owner` : '';
+  const unowned =
+    derived.codeowners !== null && derived.owners.length > 0 && derived.unowned > 0
+      ? `, ${derived.unowned} path${derived.unowned === 1 ? '' : 's'} without an owner`
+      : '';
   lines.push(`blast radius: ${files} in ${areas || 'no directory'}; ${owners}${unowned} (derived)`);
   return lines;
 }
@@ -126,11 +171,18 @@ function declaredEvidence(declaration: DeclarationFacts, declared: Change['decla
   if (declaration.status !== 'declared') return [];
   const from = declaration.source === 'aaoe' ? "declared in AAOE's proposal" : 'declared in the pull request body';
   const lines: string[] = [];
-  if (declaration.strategy) lines.push(`deployment strategy: ${quoted(declaration.strategy)} (${from}; the policy's strategy is the one used)`);
+  if (declaration.strategy)
+    lines.push(`deployment strategy: ${quoted(declaration.strategy)} (${from}; the policy's strategy is the one used)`);
   if (declaration.rollbackPlan) lines.push(`rollback plan: ${quoted(declaration.rollbackPlan)} (${from})`);
   if (declaration.blastRadius) lines.push(`blast radius: ${quoted(declaration.blastRadius)} (${from})`);
-  if (declared?.risk) lines.push(`risk: ${declared.risk.level}${declared.risk.rationale ? `, ${quoted(declared.risk.rationale)}` : ''} (${from}; it only ever raises AAOE's)`);
-  if (declared?.cost) lines.push(`cost: ${declared.cost.tokens} tokens, $${declared.cost.usd.toFixed(2)} (${from}; recorded as declared, not measured)`);
+  if (declared?.risk)
+    lines.push(
+      `risk: ${declared.risk.level}${declared.risk.rationale ? `, ${quoted(declared.risk.rationale)}` : ''} (${from}; it only ever raises AAOE's)`,
+    );
+  if (declared?.cost)
+    lines.push(
+      `cost: ${declared.cost.tokens} tokens, $${declared.cost.usd.toFixed(2)} (${from}; recorded as declared, not measured)`,
+    );
   return lines;
 }
 
@@ -139,7 +191,10 @@ function hintFor(fields: Field[], risk: RiskLevel, derived: DerivedProposal): st
   const parts: string[] = [];
   if (fields.includes('risk')) parts.push(`"risk": {"level": "${risk}", "rationale": "<why this risk>"}`);
   if (fields.includes('rollbackPlan')) {
-    const how = derived.irreversible.length > 0 ? `<how to undo the ${KIND[derived.irreversible[0]!.kind]}: a down migration, a restore, a manual step>` : '<how to roll the change back>';
+    const how =
+      derived.irreversible.length > 0
+        ? `<how to undo the ${KIND[derived.irreversible[0]!.kind]}: a down migration, a restore, a manual step>`
+        : '<how to roll the change back>';
     parts.push(`"rollbackPlan": "${how}"`);
   }
   const what = fields.includes('risk') ? 'Declare the risk and how to roll back' : 'Declare how to undo it';

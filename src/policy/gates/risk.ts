@@ -9,7 +9,13 @@ import { DEFAULT_PACKAGE_RISK, compareRisk, maxRisk, type Policy, type RiskLevel
  * of this assessment and the agent's declaration: a proposal can raise risk, never lower it.
  */
 
-type Area = { signal: string; level: RiskLevel; globs: string[]; what: string; /** Paths another area weighs. */ except?: string[] };
+type Area = {
+  signal: string;
+  level: RiskLevel;
+  globs: string[];
+  what: string;
+  /** Paths another area weighs. */ except?: string[];
+};
 
 /** Areas of a repository where a change is risky in itself. Globs match anywhere in the tree. */
 export const RISK_AREAS: Area[] = [
@@ -17,16 +23,35 @@ export const RISK_AREAS: Area[] = [
     signal: 'migrations',
     level: 'high',
     what: 'database migrations',
-    globs: ['**/migrations/**', '**/migrate/**', '**/*.sql', '**/db/schema.rb', '**/alembic/versions/**', '**/flyway/**', '**/liquibase/**'],
+    globs: [
+      '**/migrations/**',
+      '**/migrate/**',
+      '**/*.sql',
+      '**/db/schema.rb',
+      '**/alembic/versions/**',
+      '**/flyway/**',
+      '**/liquibase/**',
+    ],
   },
   {
     signal: 'infrastructure',
     level: 'high',
     what: 'infrastructure as code (Terraform, Helm, Kubernetes)',
     globs: [
-      '**/*.tf', '**/*.tfvars', '**/*.tf.json', '**/terragrunt.hcl',
-      '**/Chart.yaml', '**/Chart.lock', '**/charts/**', '**/helm/**', '**/values*.yaml',
-      '**/k8s/**', '**/kubernetes/**', '**/kustomization.yaml', '**/kustomization.yml', '**/manifests/**',
+      '**/*.tf',
+      '**/*.tfvars',
+      '**/*.tf.json',
+      '**/terragrunt.hcl',
+      '**/Chart.yaml',
+      '**/Chart.lock',
+      '**/charts/**',
+      '**/helm/**',
+      '**/values*.yaml',
+      '**/k8s/**',
+      '**/kubernetes/**',
+      '**/kustomization.yaml',
+      '**/kustomization.yml',
+      '**/manifests/**',
     ],
   },
   {
@@ -61,9 +86,22 @@ export const RISK_AREAS: Area[] = [
     level: 'medium',
     what: 'dependency manifests',
     globs: [
-      '**/package.json', '**/requirements*.txt', '**/pyproject.toml', '**/setup.py', '**/setup.cfg', '**/Pipfile',
-      '**/go.mod', '**/Cargo.toml', '**/pom.xml', '**/build.gradle', '**/build.gradle.kts', '**/Gemfile',
-      '**/composer.json', '**/*.csproj', '**/packages.config', '**/mix.exs',
+      '**/package.json',
+      '**/requirements*.txt',
+      '**/pyproject.toml',
+      '**/setup.py',
+      '**/setup.cfg',
+      '**/Pipfile',
+      '**/go.mod',
+      '**/Cargo.toml',
+      '**/pom.xml',
+      '**/build.gradle',
+      '**/build.gradle.kts',
+      '**/Gemfile',
+      '**/composer.json',
+      '**/*.csproj',
+      '**/packages.config',
+      '**/mix.exs',
     ],
   },
   {
@@ -71,16 +109,34 @@ export const RISK_AREAS: Area[] = [
     level: 'medium',
     what: 'lock files',
     globs: [
-      '**/package-lock.json', '**/npm-shrinkwrap.json', '**/yarn.lock', '**/pnpm-lock.yaml', '**/bun.lockb', '**/go.sum',
-      '**/Cargo.lock', '**/poetry.lock', '**/Pipfile.lock', '**/uv.lock', '**/Gemfile.lock', '**/composer.lock',
-      '**/packages.lock.json', '**/mix.lock',
+      '**/package-lock.json',
+      '**/npm-shrinkwrap.json',
+      '**/yarn.lock',
+      '**/pnpm-lock.yaml',
+      '**/bun.lockb',
+      '**/go.sum',
+      '**/Cargo.lock',
+      '**/poetry.lock',
+      '**/Pipfile.lock',
+      '**/uv.lock',
+      '**/Gemfile.lock',
+      '**/composer.lock',
+      '**/packages.lock.json',
+      '**/mix.lock',
     ],
   },
   {
     signal: 'container',
     level: 'medium',
     what: 'container images',
-    globs: ['**/Dockerfile', '**/Dockerfile.*', '**/*.dockerfile', '**/docker-compose*.yml', '**/docker-compose*.yaml', '**/compose.yaml'],
+    globs: [
+      '**/Dockerfile',
+      '**/Dockerfile.*',
+      '**/*.dockerfile',
+      '**/docker-compose*.yml',
+      '**/docker-compose*.yaml',
+      '**/compose.yaml',
+    ],
   },
   {
     signal: 'security-code',
@@ -99,7 +155,10 @@ export const SIZE_THRESHOLDS = {
 /** Thresholds on deletions (files removed, lines deleted). */
 export const DELETION_THRESHOLDS = { high: { files: 10, lines: 500 } } as const;
 
-const compiledAreas = RISK_AREAS.map((area) => ({ area, match: picomatch(area.globs, { dot: true, ...(area.except ? { ignore: area.except } : {}) }) }));
+const compiledAreas = RISK_AREAS.map((area) => ({
+  area,
+  match: picomatch(area.globs, { dot: true, ...(area.except ? { ignore: area.except } : {}) }),
+}));
 
 /** A patch whose changed lines are all `Subproject commit <sha>`: a submodule moved to another commit. */
 export function isSubmoduleBump(patch: string | undefined): boolean {
@@ -123,12 +182,26 @@ export function isSubmoduleBump(patch: string | undefined): boolean {
 function blindSpotSignals(files: Change['files']): RiskSignal[] {
   const signals: RiskSignal[] = [];
   const modes = files.filter((f) => f.status === 'changed' && !isSubmoduleBump(f.patch));
-  if (modes.length > 0) signals.push({ signal: 'mode-change', level: 'high', detail: `mode or type changed (made executable, a symlink, a submodule): ${listPaths(modes.map((f) => f.path))}` });
+  if (modes.length > 0)
+    signals.push({
+      signal: 'mode-change',
+      level: 'high',
+      detail: `mode or type changed (made executable, a symlink, a submodule): ${listPaths(modes.map((f) => f.path))}`,
+    });
   const bumps = files.filter((f) => isSubmoduleBump(f.patch));
-  if (bumps.length > 0) signals.push({ signal: 'submodule-bump', level: 'high', detail: `a submodule moved to another commit (code pulled in unreviewed): ${listPaths(bumps.map((f) => f.path))}` });
+  if (bumps.length > 0)
+    signals.push({
+      signal: 'submodule-bump',
+      level: 'high',
+      detail: `a submodule moved to another commit (code pulled in unreviewed): ${listPaths(bumps.map((f) => f.path))}`,
+    });
   const unread = files.filter((f) => f.patch === undefined && f.status !== 'removed' && !isPureRename(f));
   if (unread.length > 0) {
-    signals.push({ signal: 'no-patch', level: 'medium', detail: `GitHub gives no patch for these files (binary, too large or a mode change), so AAOE cannot read what changed: ${listPaths(unread.map((f) => f.path))}` });
+    signals.push({
+      signal: 'no-patch',
+      level: 'medium',
+      detail: `GitHub gives no patch for these files (binary, too large or a mode change), so AAOE cannot read what changed: ${listPaths(unread.map((f) => f.path))}`,
+    });
   }
   return signals;
 }
@@ -138,13 +211,21 @@ export function isPureRename(file: Change['files'][number]): boolean {
   return file.status === 'renamed' && file.additions === 0 && file.deletions === 0 && !BINARY_PATH(file.path);
 }
 
-export function assessRisk(change: Change, packageRisk: Policy['risk']['packages'] = DEFAULT_PACKAGE_RISK): RiskAssessment {
+export function assessRisk(
+  change: Change,
+  packageRisk: Policy['risk']['packages'] = DEFAULT_PACKAGE_RISK,
+): RiskAssessment {
   const signals: RiskSignal[] = [];
 
   // a plan step's change packages weigh what the policy says their kind weighs
   const changed = new Set(change.files.map((f) => f.path));
   for (const pkg of change.packages ?? []) {
-    if (changed.has(pkg.path)) signals.push({ signal: 'change-package', level: packageRisk[pkg.type], detail: `change package \`${pkg.path}\` (${pkg.type}, weighed ${packageRisk[pkg.type]} by risk.packages)` });
+    if (changed.has(pkg.path))
+      signals.push({
+        signal: 'change-package',
+        level: packageRisk[pkg.type],
+        detail: `change package \`${pkg.path}\` (${pkg.type}, weighed ${packageRisk[pkg.type]} by risk.packages)`,
+      });
   }
 
   // a file in two high areas (a Helm chart under deploy/) counts once towards `combined`: for the first area that has it
@@ -153,7 +234,11 @@ export function assessRisk(change: Change, packageRisk: Policy['risk']['packages
   for (const { area, match } of compiledAreas) {
     const hits = change.files.filter((f) => match(f.path) || (f.previousPath !== undefined && match(f.previousPath)));
     if (hits.length > 0) {
-      signals.push({ signal: area.signal, level: area.level, detail: `${area.what}: ${listPaths(hits.map((f) => f.path))}` });
+      signals.push({
+        signal: area.signal,
+        level: area.level,
+        detail: `${area.what}: ${listPaths(hits.map((f) => f.path))}`,
+      });
     }
     if (area.level !== 'high') continue;
     for (const f of hits) {
@@ -168,17 +253,33 @@ export function assessRisk(change: Change, packageRisk: Policy['risk']['packages
   const fileCount = change.files.length;
   const size = `${lines} lines changed in ${fileCount} file${fileCount === 1 ? '' : 's'}`;
   if (lines > SIZE_THRESHOLDS.high.lines || fileCount > SIZE_THRESHOLDS.high.files) {
-    signals.push({ signal: 'size', level: 'high', detail: `${size} (high above ${SIZE_THRESHOLDS.high.lines} lines or ${SIZE_THRESHOLDS.high.files} files)` });
+    signals.push({
+      signal: 'size',
+      level: 'high',
+      detail: `${size} (high above ${SIZE_THRESHOLDS.high.lines} lines or ${SIZE_THRESHOLDS.high.files} files)`,
+    });
   } else if (lines > SIZE_THRESHOLDS.medium.lines || fileCount > SIZE_THRESHOLDS.medium.files) {
-    signals.push({ signal: 'size', level: 'medium', detail: `${size} (medium above ${SIZE_THRESHOLDS.medium.lines} lines or ${SIZE_THRESHOLDS.medium.files} files)` });
+    signals.push({
+      signal: 'size',
+      level: 'medium',
+      detail: `${size} (medium above ${SIZE_THRESHOLDS.medium.lines} lines or ${SIZE_THRESHOLDS.medium.files} files)`,
+    });
   }
 
   const removed = change.files.filter((f) => f.status === 'removed');
   const deletedLines = change.files.reduce((n, f) => n + f.deletions, 0);
   if (removed.length > DELETION_THRESHOLDS.high.files || deletedLines > DELETION_THRESHOLDS.high.lines) {
-    signals.push({ signal: 'deletions', level: 'high', detail: `${removed.length} files removed, ${deletedLines} lines deleted` });
+    signals.push({
+      signal: 'deletions',
+      level: 'high',
+      detail: `${removed.length} files removed, ${deletedLines} lines deleted`,
+    });
   } else if (removed.length > 0) {
-    signals.push({ signal: 'deletions', level: 'medium', detail: `files removed: ${listPaths(removed.map((f) => f.path))}` });
+    signals.push({
+      signal: 'deletions',
+      level: 'medium',
+      detail: `files removed: ${listPaths(removed.map((f) => f.path))}`,
+    });
   }
 
   const highAreas = signals.filter((s) => s.level === 'high' && ownHighAreas.has(s.signal));
@@ -200,7 +301,10 @@ export function assessRisk(change: Change, packageRisk: Policy['risk']['packages
   };
 }
 
-export function evaluateRiskGate(risk: RiskAssessment, policy: Pick<Policy['risk'], 'maxLevel' | 'requireHumanApprovalAbove'>): GateResult {
+export function evaluateRiskGate(
+  risk: RiskAssessment,
+  policy: Pick<Policy['risk'], 'maxLevel' | 'requireHumanApprovalAbove'>,
+): GateResult {
   const evidence = [
     `AAOE's assessment: ${risk.own}`,
     risk.declared ? `the agent declared: ${risk.declared}` : 'the agent declared no risk level',
@@ -214,7 +318,7 @@ export function evaluateRiskGate(risk: RiskAssessment, policy: Pick<Policy['risk
       ...base,
       outcome: 'failed',
       reason: `Risk ${risk.level} is above the policy's maxLevel ${policy.maxLevel}: the change is refused, approved or not.`,
-      hint: 'Split the change into smaller ones outside the sensitive areas, or have a platform admin raise risk.maxLevel in the default branch\'s policy.',
+      hint: "Split the change into smaller ones outside the sensitive areas, or have a platform admin raise risk.maxLevel in the default branch's policy.",
     };
   }
   if (compareRisk(risk.level, policy.requireHumanApprovalAbove) > 0) {
@@ -233,6 +337,9 @@ export function evaluateRiskGate(risk: RiskAssessment, policy: Pick<Policy['risk
 }
 
 function listPaths(paths: string[], max = 5): string {
-  const shown = paths.slice(0, max).map((p) => `\`${p}\``).join(', ');
+  const shown = paths
+    .slice(0, max)
+    .map((p) => `\`${p}\``)
+    .join(', ');
   return paths.length > max ? `${shown} and ${paths.length - max} more` : shown;
 }

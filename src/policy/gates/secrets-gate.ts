@@ -7,12 +7,20 @@ import { scanSecrets } from './secrets.js';
 export async function evaluateSecretsGate(change: Change, policy: Policy['secrets']): Promise<GateResult> {
   const base = { gate: 'secrets', title: 'Secrets' } as const;
   if (!policy.enabled) {
-    return { ...base, outcome: 'passed', reason: 'Secret detection is turned off by this policy (secrets.enabled: false).', evidence: [], findings: [] };
+    return {
+      ...base,
+      outcome: 'passed',
+      reason: 'Secret detection is turned off by this policy (secrets.enabled: false).',
+      evidence: [],
+      findings: [],
+    };
   }
   const scan = await scanSecrets(change.files, { ignorePaths: policy.ignorePaths });
   const evidence = [
     ...scan.findings.map((f) => `${f.path}:${f.startLine}:${f.startColumn ?? 1} ${f.rule}`),
-    ...scan.unscanned.map((u) => `not scanned: \`${u.path}\`${u.line === undefined ? '' : ` line ${u.line}`} (${u.reason})`),
+    ...scan.unscanned.map(
+      (u) => `not scanned: \`${u.path}\`${u.line === undefined ? '' : ` line ${u.line}`} (${u.reason})`,
+    ),
   ];
   if (scan.findings.length > 0) {
     return {

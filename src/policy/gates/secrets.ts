@@ -15,7 +15,10 @@ import { HIGH_ENTROPY_RULE_ID, highEntropyRule } from './high-entropy-rule.js';
  * written here from the rule id, not taken from secretlint (whose messages quote the value).
  */
 
-export type SecretScan = { findings: Finding[]; unscanned: Array<{ path: string; /** A line too long to scan. */ line?: number; reason: string }> };
+export type SecretScan = {
+  findings: Finding[];
+  unscanned: Array<{ path: string; /** A line too long to scan. */ line?: number; reason: string }>;
+};
 
 /**
  * Added lines longer than this are not scanned: they are reported as unscanned and need a person (the secrets gate
@@ -29,7 +32,11 @@ const PRESET_ID = '@secretlint/secretlint-rule-preset-recommend';
 const CONFIG: SecretLintCoreConfig = {
   rules: [
     // AWS access key IDs alone are reported too (off in the preset by default)
-    { id: PRESET_ID, rule: recommendedPreset, rules: [{ id: '@secretlint/secretlint-rule-aws', options: { enableIDScanRule: true } }] },
+    {
+      id: PRESET_ID,
+      rule: recommendedPreset,
+      rules: [{ id: '@secretlint/secretlint-rule-aws', options: { enableIDScanRule: true } }],
+    },
     { id: HIGH_ENTROPY_RULE_ID, rule: highEntropyRule },
   ],
 };
@@ -59,22 +66,38 @@ export async function scanSecrets(files: ChangedFile[], policy: { ignorePaths: s
     if (file.patch === undefined) {
       // binary, too large, or a mode or type change: nothing to read, so a person must look (a pure rename has no patch
       // because nothing changed)
-      if (!isPureRename(file)) unscanned.push({ path: file.path, reason: 'no patch: GitHub shows no diff for it (binary, too large, or a mode or type change)' });
+      if (!isPureRename(file))
+        unscanned.push({
+          path: file.path,
+          reason: 'no patch: GitHub shows no diff for it (binary, too large, or a mode or type change)',
+        });
       continue;
     }
     const lines = addedLines(file.patch);
     if (lines.length === 0) continue;
     for (const l of lines) {
-      if (l.text.length > MAX_SCANNED_LINE) unscanned.push({ path: file.path, line: l.line, reason: `too long to scan: ${l.text.length} characters, over ${MAX_SCANNED_LINE}` });
+      if (l.text.length > MAX_SCANNED_LINE)
+        unscanned.push({
+          path: file.path,
+          line: l.line,
+          reason: `too long to scan: ${l.text.length} characters, over ${MAX_SCANNED_LINE}`,
+        });
     }
     const result = await lintSource({
       // a line too long to scan is left empty, so every other line keeps its position
-      source: { content: lines.map((l) => (l.text.length > MAX_SCANNED_LINE ? '' : l.text)).join('\n'), filePath: file.path, ext: extOf(file.path), contentType: 'text' },
+      source: {
+        content: lines.map((l) => (l.text.length > MAX_SCANNED_LINE ? '' : l.text)).join('\n'),
+        filePath: file.path,
+        ext: extOf(file.path),
+        contentType: 'text',
+      },
       options: { config: CONFIG, maskSecrets: true, noPhysicFilePath: true },
     });
     const seen = new Set<string>();
     // provider rules first: AAOE's generic rule only reports what no provider rule named
-    const messages = [...result.messages].sort((a, b) => Number(a.ruleId === HIGH_ENTROPY_RULE_ID) - Number(b.ruleId === HIGH_ENTROPY_RULE_ID));
+    const messages = [...result.messages].sort(
+      (a, b) => Number(a.ruleId === HIGH_ENTROPY_RULE_ID) - Number(b.ruleId === HIGH_ENTROPY_RULE_ID),
+    );
     for (const message of messages) {
       if (message.type !== 'message') continue;
       // one finding per position: the provider's rule first, AAOE's generic rule only where it is alone
@@ -90,7 +113,9 @@ export async function scanSecrets(files: ChangedFile[], policy: { ignorePaths: s
         path: file.path,
         startLine: start.line,
         endLine: end.line,
-        ...(start.line === end.line ? { startColumn: message.loc.start.column + 1, endColumn: message.loc.end.column + 1 } : {}),
+        ...(start.line === end.line
+          ? { startColumn: message.loc.start.column + 1, endColumn: message.loc.end.column + 1 }
+          : {}),
         level: 'failure',
         rule: shortRule(rule),
         message: `Found ${kind} (${message.messageId}). Remove it from the change and rotate it: a secret pushed to a branch is leaked.`,
