@@ -16,9 +16,9 @@
  * Seeded (mulberry32), so a run is repeatable; `--runs N` and `--seed S` change the defaults.
  */
 import { pathToFileURL } from 'node:url';
-import { analyzeCanary } from '../src/canary/analyze-canary.js';
-import { metricsFromPolicy, planFromPolicy } from '../src/canary/plan-from-policy.js';
-import type { IntervalSamples } from '../src/canary/schema.js';
+import { analyzeCanary } from '../src/core/canary/analyze-canary.js';
+import { metricsFromPolicy, planFromPolicy } from '../src/core/canary/plan-from-policy.js';
+import type { IntervalSamples } from '../src/core/canary/schema.js';
 
 export type Scenario = {
   name: string;

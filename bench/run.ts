@@ -7,9 +7,9 @@
  *    cold (first delivery: app identity, installation token, config) and warm (config cached).
  */
 import { performance } from 'node:perf_hooks';
-import { evaluatePolicy } from '../src/policy/evaluate-policy.js';
-import { Change, type ChangedFile } from '../src/policy/change.js';
-import { Policy } from '../src/policy/schema.js';
+import { evaluatePolicy } from '../src/core/policy/evaluate-policy.js';
+import { Change, type ChangedFile } from '../src/core/policy/change.js';
+import { Policy } from '../src/core/policy/schema.js';
 import { startHarness } from '../test/support/app-harness.js';
 import { agentPullRequest, governedRepository } from './fixtures.js';
 

@@ -1,7 +1,7 @@
 // Writes the published JSON Schemas from the zod schemas: `npm run schemas`.
 import { writeFileSync } from 'node:fs';
-import { renderDeclarationJsonSchema } from '../src/agent/proposal.js';
-import { renderPolicyJsonSchema } from '../src/policy/policy-json-schema.js';
+import { renderDeclarationJsonSchema } from '../src/core/agent/proposal.js';
+import { renderPolicyJsonSchema } from '../src/core/policy/policy-json-schema.js';
 
 writeFileSync(new URL('../schemas/aaoe.schema.json', import.meta.url), renderPolicyJsonSchema());
 console.log('wrote schemas/aaoe.schema.json');
@@ -11,11 +11,11 @@ writeFileSync(new URL('../schemas/proposal.schema.json', import.meta.url), rende
 console.log('wrote schemas/proposal.schema.json');
 writeFileSync(
   new URL('../schemas/plan.schema.json', import.meta.url),
-  (await import('../src/plan/plan-json-schema.js')).renderPlanJsonSchema(),
+  (await import('../src/core/plan/plan-json-schema.js')).renderPlanJsonSchema(),
 );
 console.log('wrote schemas/plan.schema.json');
 writeFileSync(
   new URL('../docs/configuration.md', import.meta.url),
-  (await import('../src/policy/config-reference.js')).renderConfigReference(),
+  (await import('../src/core/policy/config-reference.js')).renderConfigReference(),
 );
 console.log('wrote docs/configuration.md');

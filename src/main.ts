@@ -1,7 +1,7 @@
 import { run } from 'probot';
-import { AaoeOctokit } from './github/octokit.js';
+import { AaoeOctokit } from './adapters/github/octokit.js';
 import { aaoeApp } from './app/aaoe-app.js';
-import type { Runtime } from './app/runtime.js';
+import type { Runtime } from './adapters/store/runtime.js';
 import { startTracing } from './app/tracing.js';
 
 /**

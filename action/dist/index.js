@@ -29807,7 +29807,7 @@ PerceptronModel.prototype.train = function train2(features, label) {
   return this;
 };
 
-// src/canary/mann-whitney.ts
+// src/core/canary/mann-whitney.ts
 function mannWhitneyU(x, y, alternative) {
   const n1 = x.length;
   const n2 = y.length;
@@ -29840,7 +29840,7 @@ function tieCorrectedSigma(pooled, n1, n2) {
   return variance > 0 ? Math.sqrt(variance) : 0;
 }
 
-// src/canary/judge-metric.ts
+// src/core/canary/judge-metric.ts
 function judgeMetric(metric, samples, alpha) {
   const base = { metric: metric.name, compare: metric.compare, threshold: metric.threshold, unit: metric.unit };
   if (!samples)
@@ -29918,7 +29918,7 @@ function pText(p) {
   return p < 1e-4 ? "p < 0.0001" : `p = ${formatP(p)}`;
 }
 
-// src/canary/analyze-canary.ts
+// src/core/canary/analyze-canary.ts
 function analyzeCanary({ plan, metrics, samples, now }) {
   const startMs = Date.parse(plan.startedAt);
   const intervalMs = plan.intervalSeconds * 1e3;
@@ -49746,7 +49746,7 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
-// src/canary/schema.ts
+// src/core/canary/schema.ts
 var MetricName = external_exports.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, "a metric name: lowercase letters, digits, `_`, `.`, `-`");
 var CanaryMetric = external_exports.strictObject({
   name: MetricName,
@@ -49793,7 +49793,7 @@ var IntervalSamples = external_exports.strictObject({
   metrics: external_exports.array(MetricSamples)
 });
 
-// src/canary/plan-from-policy.ts
+// src/core/canary/plan-from-policy.ts
 var ERROR_RATE_FLOOR = 1e-3;
 var ERROR_RATE = "error-rate";
 var LATENCY = "latency";
@@ -49820,7 +49820,7 @@ function planFromPolicy(rollback, options) {
   });
 }
 
-// src/policy/approvals-schema.ts
+// src/core/policy/approvals-schema.ts
 var REPOSITORY_PERMISSIONS = ["read", "triage", "write", "maintain", "admin"];
 var RepositoryPermission = external_exports.enum(REPOSITORY_PERMISSIONS);
 var TeamSlug = external_exports.string().regex(
@@ -49851,7 +49851,7 @@ var ApprovalsPolicy = external_exports.strictObject({
 });
 var MergeMode = external_exports.enum(["manual", "auto"]);
 
-// src/policy/schedule-schema.ts
+// src/core/policy/schedule-schema.ts
 var WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 var Weekday = external_exports.enum(WEEKDAYS);
 var TimeOfDay = external_exports.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, "a time of day as HH:MM (00:00 to 24:00)");
@@ -49896,7 +49896,7 @@ function isTimeZone(zone) {
   }
 }
 
-// src/notify/notifications-schema.ts
+// src/core/notify/notifications-schema.ts
 var NOTIFY_EVENTS = ["failed", "rollback", "completed", "frozen", "waiting", "debug_issue"];
 var NotifyEvent = external_exports.enum(NOTIFY_EVENTS);
 var GITHUB_DESTINATION = "github";
@@ -49931,7 +49931,7 @@ var NotificationRoute = external_exports.strictObject({
 var NotificationsPolicy = external_exports.array(NotificationRoute).max(20, "at most 20 routes").default([]);
 var SelfHealPolicy = external_exports.enum(["off", "propose-fix"]).default("off");
 
-// src/policy/schema.ts
+// src/core/policy/schema.ts
 var RISK_LEVELS = ["low", "medium", "high", "critical"];
 var RiskLevel = external_exports.enum(RISK_LEVELS);
 var Glob = external_exports.string().min(1, "a glob must not be empty");
@@ -50060,7 +50060,7 @@ var Policy = external_exports.strictObject({
   extends: external_exports.string().regex(/^[a-z0-9][a-z0-9-]*$/, "a preset name: lowercase letters, digits and dashes").optional().describe("A shipped preset (`policies/<name>.yml`) this policy builds on."),
   description: external_exports.string().optional().describe("What this policy is for, in words."),
   /**
-   * Accounts whose pull requests and commits are agent work besides the known coding agents (src/policy/agent-catalogue.ts),
+   * Accounts whose pull requests and commits are agent work besides the known coding agents (src/core/policy/agent-catalogue.ts),
    * which are recognised in any case: logins, immutable account ids, catalogue names, or `all-known` (the catalogue,
    * spelled out). Written as `all-known` alone or as a list; read as a list.
    */
@@ -50144,7 +50144,7 @@ function maxRisk(...levels) {
   return levels.reduce((acc, l) => compareRisk(l, acc) > 0 ? l : acc, "low");
 }
 
-// src/policy/change.ts
+// src/core/policy/change.ts
 var FileStatus = external_exports.enum(["added", "removed", "modified", "renamed", "copied", "changed", "unchanged"]);
 var ChangedFile = external_exports.strictObject({
   path: external_exports.string().min(1),
@@ -50215,13 +50215,13 @@ var Change = external_exports.strictObject({
   at: external_exports.iso.datetime({ offset: true })
 });
 
-// src/policy/derive-proposal.ts
+// src/core/policy/derive-proposal.ts
 var import_picomatch2 = __toESM(require_picomatch2(), 1);
 
-// src/agent/codeowners.ts
+// src/core/agent/codeowners.ts
 var import_picomatch = __toESM(require_picomatch2(), 1);
 
-// src/text/slashes.ts
+// src/core/text/slashes.ts
 function trimTrailingSlashes(text2) {
   let end = text2.length;
   while (end > 0 && text2.charCodeAt(end - 1) === 47) end--;
@@ -50233,7 +50233,7 @@ function trimLeadingSlashes(text2) {
   return text2.slice(start);
 }
 
-// src/agent/codeowners.ts
+// src/core/agent/codeowners.ts
 function matchingRule(codeowners, path2) {
   const normalized = trimLeadingSlashes(path2);
   for (let i = codeowners.rules.length - 1; i >= 0; i--) {
@@ -50268,7 +50268,7 @@ function compile2(pattern) {
   return (0, import_picomatch.default)(globs, { dot: true, nobrace: true, noextglob: true, nonegate: true });
 }
 
-// src/policy/derive-proposal.ts
+// src/core/policy/derive-proposal.ts
 var MAX_PATCH_SCAN_CHARS = 1e6;
 var CONTAINER_DIRS = /* @__PURE__ */ new Set([
   "packages",
@@ -50518,7 +50518,7 @@ function firstChanged(patch, sign, test) {
   return void 0;
 }
 
-// src/policy/gates/cost.ts
+// src/core/policy/gates/cost.ts
 function evaluateCostGate(change, policy) {
   const tokens = change.spent.tokens + (change.declared?.cost?.tokens ?? 0);
   const usd = change.spent.usd + (change.declared?.cost?.usd ?? 0);
@@ -50560,7 +50560,7 @@ function formatUsd(usd) {
   return `$${usd.toFixed(2)}`;
 }
 
-// src/policy/gates/protected-paths.ts
+// src/core/policy/gates/protected-paths.ts
 var import_picomatch3 = __toESM(require_picomatch2(), 1);
 var CONFIG_PATHS = [".github/aaoe.yml", ".github/aaoe.yaml"];
 var DEFAULT_PROTECTED_PATHS = [".github/workflows/**", "policies/**"];
@@ -50630,7 +50630,7 @@ function firstChangedLine(file2) {
   return { startLine: line, endLine: line };
 }
 
-// src/policy/gates/circuit-breaker.ts
+// src/core/policy/gates/circuit-breaker.ts
 function evaluateBreakerGate(freeze, policy) {
   const base = { gate: "circuit-breaker", title: "Circuit breaker", findings: [] };
   const evidence = [
@@ -50646,7 +50646,7 @@ function evaluateBreakerGate(freeze, policy) {
   };
 }
 
-// src/agent/proposal.ts
+// src/core/agent/proposal.ts
 var PROPOSAL_DOCS_URL = "https://github.com/aaoe/aaoe/blob/main/docs/proposal.md";
 var PROPOSAL_BLOCK_INFO = "aaoe-proposal";
 var Text = external_exports.string().regex(/\S/, "must not be empty");
@@ -50721,7 +50721,7 @@ var Declaration = external_exports.strictObject({
 var BLOCK = `\`\`\`${PROPOSAL_BLOCK_INFO}`;
 var DECLARATION_KEYS = Object.keys(Declaration.shape).filter((k) => k !== "edits");
 
-// src/policy/gates/resilience.ts
+// src/core/policy/gates/resilience.ts
 function requiredDeclaration(rule, derived2, risk) {
   if (rule === "never") return [];
   const asked = [];
@@ -50876,10 +50876,10 @@ function quoted(text2) {
   return noMention(short2).replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\[/g, "\\[").replace(/\]/g, "\\]");
 }
 
-// src/policy/gates/risk.ts
+// src/core/policy/gates/risk.ts
 var import_picomatch5 = __toESM(require_picomatch2(), 1);
 
-// src/policy/binary-path.ts
+// src/core/policy/binary-path.ts
 var import_picomatch4 = __toESM(require_picomatch2(), 1);
 var BINARY_PATH = (0, import_picomatch4.default)(
   [
@@ -50888,7 +50888,7 @@ var BINARY_PATH = (0, import_picomatch4.default)(
   { dot: true, nocase: true }
 );
 
-// src/policy/gates/risk.ts
+// src/core/policy/gates/risk.ts
 var RISK_AREAS = [
   {
     signal: "migrations",
@@ -55629,10 +55629,10 @@ var creator = {
   }
 };
 
-// src/policy/gates/secrets.ts
+// src/core/policy/gates/secrets.ts
 var import_picomatch6 = __toESM(require_picomatch2(), 1);
 
-// src/policy/patch.ts
+// src/core/policy/patch.ts
 var HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/;
 function addedLines(patch) {
   const out = [];
@@ -55653,7 +55653,7 @@ function addedLines(patch) {
   return out;
 }
 
-// src/policy/gates/high-entropy-rule.ts
+// src/core/policy/gates/high-entropy-rule.ts
 var HIGH_ENTROPY_RULE_ID = "aaoe/high-entropy-assignment";
 var ENTROPY_THRESHOLD = 3.5;
 var MIN_VALUE_LENGTH = 16;
@@ -55775,7 +55775,7 @@ var highEntropyRule = {
   }
 };
 
-// src/policy/gates/secrets.ts
+// src/core/policy/gates/secrets.ts
 var MAX_SCANNED_LINE = 4096;
 var PRESET_ID = "@secretlint/secretlint-rule-preset-recommend";
 var CONFIG = {
@@ -55874,7 +55874,7 @@ function extOf(path2) {
   return dot > 0 ? name.slice(dot) : "";
 }
 
-// src/policy/gates/secrets-gate.ts
+// src/core/policy/gates/secrets-gate.ts
 async function evaluateSecretsGate(change, policy) {
   const base = { gate: "secrets", title: "Secrets" };
   if (!policy.enabled) {
@@ -55916,7 +55916,7 @@ async function evaluateSecretsGate(change, policy) {
   return { ...base, outcome: "passed", reason: "No secret found in the added lines.", evidence, findings: [] };
 }
 
-// src/policy/evaluate-policy.ts
+// src/core/policy/evaluate-policy.ts
 async function evaluatePolicy(change, policy) {
   let assessed;
   try {
@@ -55994,7 +55994,7 @@ function message(error63) {
   return error63 instanceof Error ? error63.message : String(error63);
 }
 
-// src/policy/explain.ts
+// src/core/policy/explain.ts
 var SUMMARY_LIMIT = 65535;
 var OUTCOME = {
   passed: "\u2705 passed",
@@ -56038,10 +56038,10 @@ function truncate(summary2) {
   return summary2.slice(0, SUMMARY_LIMIT - note.length) + note;
 }
 
-// src/policy/load-policy.ts
+// src/core/policy/load-policy.ts
 var import_yaml2 = __toESM(require_dist(), 1);
 
-// src/policy/yaml-nodes.ts
+// src/core/policy/yaml-nodes.ts
 var import_yaml = __toESM(require_dist(), 1);
 function keyName(key) {
   if (!(0, import_yaml.isScalar)(key) || typeof key.value === "symbol") return void 0;
@@ -56128,7 +56128,7 @@ function describe4(value) {
   return String(value);
 }
 
-// src/policy/load-policy.ts
+// src/core/policy/load-policy.ts
 function formatPolicyError(e) {
   const oneLine = (s) => s.replace(/\s*\n\s*/g, " ");
   return `${e.file}:${e.line}:${e.column}: ${oneLine(e.message)} (at ${e.path}). Fix: ${oneLine(e.hint)}`;
@@ -56740,7 +56740,7 @@ function levenshtein(a, b) {
   return row[b.length];
 }
 
-// src/policy/presets.ts
+// src/adapters/files/presets.ts
 import { existsSync as existsSync2, readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56809,7 +56809,7 @@ function truncate2(s, n) {
   return s.length <= n ? s : `${s.slice(0, n - 1)}\u2026`;
 }
 
-// src/github/dispatch-signature.ts
+// src/adapters/github/dispatch-signature.ts
 import { createHmac, timingSafeEqual } from "node:crypto";
 var DISPATCH_EVENT_TYPES = ["aaoe-deploy", "aaoe-rollback"];
 var DISPATCH_MAX_AGE_MS = 24 * 60 * 6e4;
@@ -57207,7 +57207,7 @@ function prometheusProvider(options) {
   };
 }
 
-// src/github/signature.ts
+// src/adapters/github/signature.ts
 import { createHmac as createHmac2, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
 function signBody(body, secret) {
   return `sha256=${createHmac2("sha256", secret).update(body, "utf8").digest("hex")}`;

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { DISPATCH_EVENT_TYPES, verifyDispatch, type DispatchCheck } from '../../src/github/dispatch-signature.js';
+import { DISPATCH_EVENT_TYPES, verifyDispatch, type DispatchCheck } from '../../src/adapters/github/dispatch-signature.js';
 
 /**
  * What the app sends to the companion workflow (version 1), as `repository_dispatch` (event type `aaoe-deploy` or
  * `aaoe-rollback`, in `client_payload`) or as a GitHub deployment (in `deployment.payload`, the deployment's own id
  * being the deployment to report on). Anyone who can dispatch can write it, so it is validated, it runs only when
- * its signature (`src/github/dispatch-signature.ts`, the repository's key) holds for this repository, event and
+ * its signature (`src/adapters/github/dispatch-signature.ts`, the repository's key) holds for this repository, event and
  * environment, its values reach commands only through environment variables, and it can never carry thresholds:
  * those come from the policy file on the checked-out branch.
  */

@@ -1,5 +1,5 @@
-import { signBody } from '../../src/github/signature.js';
-import type { CanaryVerdict } from '../../src/canary/analyze-canary.js';
+import { signBody } from '../../src/adapters/github/signature.js';
+import type { CanaryVerdict } from '../../src/core/canary/analyze-canary.js';
 import type { Mode } from './inputs.js';
 
 /**

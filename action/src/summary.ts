@@ -1,6 +1,6 @@
-import type { CanaryVerdict } from '../../src/canary/analyze-canary.js';
-import { formatNumber, formatP } from '../../src/canary/judge-metric.js';
-import type { IntervalSamples } from '../../src/canary/schema.js';
+import type { CanaryVerdict } from '../../src/core/canary/analyze-canary.js';
+import { formatNumber, formatP } from '../../src/core/canary/judge-metric.js';
+import type { IntervalSamples } from '../../src/core/canary/schema.js';
 import type { CommandResult } from './run-command.js';
 
 /** The job summary, in one place: what happened, why, and what to do next. */

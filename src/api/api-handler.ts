@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Probot } from 'probot';
-import type { Presets } from '../policy/presets.js';
-import type { Runtime } from '../app/runtime.js';
-import { apiError, ControlPlane, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, type Answer } from './control-plane.js';
-import { GitHubUnavailable, probotAccess, type ApiUser, type GitHubAccess, type TokenIssuer } from './github-access.js';
-import { readBody } from '../app/http-body.js';
+import type { Presets } from '../adapters/files/presets.js';
+import type { Runtime } from '../adapters/store/runtime.js';
+import { apiError, ControlPlane, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, type Answer } from '../workflows/control-plane.js';
+import { GitHubUnavailable, probotAccess, type ApiUser, type GitHubAccess, type TokenIssuer } from '../adapters/github/github-access.js';
+import { readBody } from '../adapters/http/http-body.js';
 import { ExpiringMap, RateLimiter } from './rate-limit.js';
 import {
   API_PREFIX,
@@ -17,7 +17,7 @@ import {
   RepoName,
   ScheduleRequest,
   type ExecutionVerb,
-} from './schema.js';
+} from '../contracts/api.js';
 
 /**
  * The control-plane HTTP API, `/api/v1`, served by Probot's own server (`addHandler`): JSON in and out, a GitHub

@@ -1,24 +1,25 @@
 import { capWebhookBodies, webhookBodyCapHandler } from './webhook-body-cap.js';
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from 'probot';
-import { agentConfigFromEnv, type AgentConfig } from '../agent/models-config.js';
-import { loadPresets, type Presets } from '../policy/presets.js';
-import { QUEUES, type Job } from '../store/job-queue.js';
-import { fireDueTimers } from '../store/timers.js';
-import { pruneStore, retentionFromEnv, type Retention } from '../store/retention.js';
-import { scheduleDriftChecks } from './drift-work.js';
+import { agentConfigFromEnv, type AgentConfig } from '../adapters/model/models-config.js';
+import { loadPresets, type Presets } from '../adapters/files/presets.js';
+import { QUEUES, type Job } from '../adapters/store/job-queue.js';
+import { fireDueTimers } from '../adapters/store/timers.js';
+import { pruneStore, retentionFromEnv, type Retention } from '../adapters/store/retention.js';
+import { scheduleDriftChecks } from '../workflows/drift-work.js';
 import { SpanKind } from '@opentelemetry/api';
 import { inTrace, traceOctokit } from './tracing.js';
-import { notifyDestinationsFromEnv, type NotifyDestinations } from '../notify/config.js';
-import type { EffectJob } from '../store/executions.js';
-import { CHECK_NAME, Intake, deliveryJob, type DeliveryJob } from './intake.js';
+import { notifyDestinationsFromEnv, type NotifyDestinations } from '../adapters/notify/config.js';
+import type { EffectJob } from '../adapters/store/executions.js';
+import { Intake, deliveryJob } from './intake.js';
+import { CHECK_NAME, type DeliveryJob } from '../workflows/jobs.js';
 import { observeGitHubCalls } from './metrics.js';
-import { reportHandler } from './deploy-work.js';
+import { reportHandler } from '../workflows/deploy-work.js';
 import { apiHandler } from '../api/api-handler.js';
 import { dashboardHandler } from '../dashboard/dashboard-handler.js';
 import { mountOperations, type OperationsStore } from './operations.js';
-import { Pipeline } from './pipeline.js';
-import { openRuntime, runtimeOptionsFromEnv, type Runtime } from './runtime.js';
-import { probotAccess } from '../api/github-access.js';
+import { Pipeline } from '../workflows/pipeline.js';
+import { openRuntime, runtimeOptionsFromEnv, type Runtime } from '../adapters/store/runtime.js';
+import { probotAccess } from '../adapters/github/github-access.js';
 
 export { CHECK_NAME };
 
@@ -243,7 +244,7 @@ function startTimers(
 
 /**
  * Hourly maintenance (and a minute after start): retention deletes what only operations need past its retention
- * (`AAOE_RETAIN_*_DAYS`, src/store/retention.ts; never the audit log; a broken setting stops the app), and
+ * (`AAOE_RETAIN_*_DAYS`, src/adapters/store/retention.ts; never the audit log; a broken setting stops the app), and
  * repositories with an architecture model not checked for a day get their daily drift check.
  */
 function startMaintenance(

@@ -1,49 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { issueTextDigest } from '../agent/issue-consent.js';
-import { toPullRequestFacts, type PullRequestFacts } from '../github/github-adapter.js';
-import { markQueued, recordDeliveries, takeUnqueued } from '../store/deliveries.js';
-import { QUEUES } from '../store/job-queue.js';
-import { onboardingRequest, type OnboardingRequest } from '../onboarding/onboarding-plan.js';
-import type { Runtime } from './runtime.js';
-
-/** The name of the required check. Pin its source App in branch protection. */
-export const CHECK_NAME = 'aaoe/policy';
-
-/**
- * What the job runner needs of a delivery, taken from the payload at intake: the facts, not the 20 KB GitHub
- * sends (storing every payload would make the store, not the network, the limit on acknowledgement).
- */
-export type DeliveryJob = {
-  id: string;
-  name: string;
-  action: string | null;
-  installationId: number;
-  repository: { owner: string; name: string };
-  sender: string | null;
-  /** `User`, `Bot` or `Organization`: a label a bot applied is never consent. */
-  senderType?: string | null;
-  /**
-   * `issues`: the issue's number and labels, the label this delivery applied (`labeled`), and the SHA-256 of its
-   * title and body as the delivery shows them (the text a person consented to when they applied the label).
-   */
-  issue?: { number: number; labels: string[]; label?: string; textSha256?: string };
-  /** `issue_comment.created` with a line that starts with `/aaoe`: the comment to read (again, through the API). */
-  comment?: { id: number; number: number; onPullRequest: boolean };
-  /** `check_run.requested_action`: the button pressed on AAOE's check run. */
-  button?: { identifier: string; checkRunId: number; headSha: string };
-  /** `deployment_protection_rule.requested`: a deployment to an environment that has AAOE as a protection rule. */
-  protection?: { environment: string; runId: number; sha: string; pullRequestNumbers: number[] };
-  /** `pull_request`: the pull request as the delivery shows it. */
-  pullRequest?: PullRequestFacts;
-  /** `pull_request.closed` of a merged pull request: the merge commit. */
-  mergedSha?: string;
-  /** `check_run` / `check_suite`: the pull requests to read again (the payload lists numbers only). */
-  pullRequestNumbers?: number[];
-  /** `installation.created` / `installation_repositories.added`: the repositories to onboard (`src/onboarding`). */
-  onboarding?: OnboardingRequest;
-  /** A push to the default branch (or the daily check, `after: null`: the branch as it is): checked for architecture drift. */
-  push?: { after: string | null };
-};
+import { issueTextDigest } from '../core/agent/issue-consent.js';
+import { toPullRequestFacts } from '../adapters/github/github-adapter.js';
+import { CHECK_NAME, type DeliveryBase, type DeliveryJob } from '../workflows/jobs.js';
+import { markQueued, recordDeliveries, takeUnqueued } from '../adapters/store/deliveries.js';
+import { QUEUES } from '../adapters/store/job-queue.js';
+import { onboardingRequest } from '../core/onboarding/onboarding-plan.js';
+import type { Runtime } from '../adapters/store/runtime.js';
 
 /**
  * The job of a delivery, or `undefined` when there is nothing to act on: no installation to act as, or a
@@ -62,11 +24,12 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
       repository: { owner: onboarding.account, name: '' },
       sender: payload.sender?.login ?? null,
       senderType: payload.sender?.type ?? null,
+      kind: 'onboarding',
       onboarding,
     };
   const repository = payload.repository;
   if (typeof installationId !== 'number' || !repository?.owner?.login || !repository?.name) return undefined;
-  const base = {
+  const base: DeliveryBase = {
     id,
     name,
     action: typeof payload.action === 'string' ? payload.action : null,
@@ -91,17 +54,17 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
             }),
           }
         : {};
-    return { ...base, issue: { number: payload.issue.number, labels, ...label, ...text } };
+    return { ...base, kind: 'issue', issue: { number: payload.issue.number, labels, ...label, ...text } };
   }
   if (name === 'pull_request' && payload.action === 'closed') {
     // only a merge matters (it starts the deployment); a pull request closed unmerged changes nothing
     const sha = payload.pull_request?.merged === true ? payload.pull_request.merge_commit_sha : undefined;
     return typeof sha === 'string'
-      ? { ...base, pullRequest: toPullRequestFacts(payload.pull_request), mergedSha: sha }
+      ? { ...base, kind: 'merged', pullRequest: toPullRequestFacts(payload.pull_request), mergedSha: sha }
       : undefined;
   }
   if ((name === 'pull_request' || name === 'pull_request_review') && payload.pull_request)
-    return { ...base, pullRequest: toPullRequestFacts(payload.pull_request) };
+    return { ...base, kind: 'pull_request', pullRequest: toPullRequestFacts(payload.pull_request) };
   if (name === 'deployment_protection_rule') {
     // the callback URL names the workflow run to review: .../actions/runs/{run_id}/deployment_protection_rule
     const runId = Number(
@@ -118,6 +81,7 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
       .filter((n): n is number => typeof n === 'number');
     return {
       ...base,
+      kind: 'protection',
       protection: { environment: payload.environment, runId, sha: payload.deployment.sha, pullRequestNumbers: numbers },
     };
   }
@@ -131,7 +95,7 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
       typeof payload.after !== 'string'
     )
       return undefined;
-    return { ...base, push: { after: payload.after } };
+    return { ...base, kind: 'push', push: { after: payload.after } };
   }
   if (name === 'issue_comment') {
     // most comments are conversation: only one with a line that starts with /aaoe becomes a job
@@ -144,6 +108,7 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
       return undefined;
     return {
       ...base,
+      kind: 'comment',
       comment: { id: c.id, number: payload.issue.number, onPullRequest: !!payload.issue.pull_request },
     };
   }
@@ -156,6 +121,7 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
     if (typeof identifier !== 'string' || typeof payload.check_run.id !== 'number') return undefined;
     return {
       ...base,
+      kind: 'button',
       pullRequestNumbers: numbers,
       button: { identifier, checkRunId: payload.check_run.id, headSha: String(payload.check_run.head_sha) },
     };
@@ -165,7 +131,7 @@ export function deliveryJob(id: string, name: string, payload: Record<string, an
   const numbers = ((suite.pull_requests ?? []) as Array<{ number?: unknown }>)
     .map((p) => p.number)
     .filter((n): n is number => typeof n === 'number');
-  return { ...base, pullRequestNumbers: numbers };
+  return { ...base, kind: 'check', pullRequestNumbers: numbers };
 }
 
 type Pending = { job: DeliveryJob; resolve: (accepted: boolean) => void; reject: (error: unknown) => void };

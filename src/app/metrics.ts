@@ -1,16 +1,16 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Probot } from 'probot';
-import { EXECUTION_STATES, POLICY_CONCLUSIONS } from '../execution/transition.js';
-import type { Octokit } from '../github/github-adapter.js';
-import type { SqlExecutor } from '../store/database.js';
-import { QUEUES } from '../store/job-queue.js';
+import { EXECUTION_STATES, POLICY_CONCLUSIONS } from '../core/execution/transition.js';
+import type { Octokit } from '../adapters/github/github-adapter.js';
+import type { SqlExecutor } from '../adapters/store/database.js';
+import { QUEUES } from '../adapters/store/job-queue.js';
 import {
   AGENT_LIMIT,
   OUTCOMES,
   agentFiguresCte,
   summarizeAgentFigures,
   type AgentFigureRow,
-} from '../store/agent-figures.js';
+} from '../adapters/store/agent-figures.js';
 
 /**
  * Prometheus metrics of AAOE, on a registry of their own (never prom-client's global one).
@@ -43,7 +43,7 @@ export type StoreSnapshot = {
   executions: Array<{ state: string; n: number }>;
   evaluations: Array<{ conclusion: string; n: number }>;
   modelCalls: Array<{ model: string; outcome: string; calls: number; input: number; output: number; usd: number }>;
-  /** The per-agent aggregate (src/store/agent-figures.ts), over every repository. */
+  /** The per-agent aggregate (src/adapters/store/agent-figures.ts), over every repository. */
   agents: AgentFigureRow[];
 };
 
@@ -261,7 +261,7 @@ export function createMetrics(options: MetricsOptions = {}): AaoeMetrics {
     labelNames: ['model'],
     registers,
   });
-  // per agent (src/store/agent-figures.ts): gauges, as an execution moves from one outcome to another and a declaration can change
+  // per agent (src/adapters/store/agent-figures.ts): gauges, as an execution moves from one outcome to another and a declaration can change
   const agentExecutions = new Gauge({
     name: 'aaoe_agent_executions',
     help: `Executions per agent by outcome (open, merged, refused, rolled_back, failed); the ${AGENT_LIMIT} agents with the most executions are named, the rest are (other).`,

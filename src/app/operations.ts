@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplicationFunctionOptions } from 'probot';
-import type { SqlExecutor } from '../store/database.js';
-import { MIGRATIONS, type Migration } from '../store/migrations.js';
+import type { SqlExecutor } from '../adapters/store/database.js';
+import { MIGRATIONS, type Migration } from '../adapters/store/migrations.js';
 import { createMetrics, type AaoeMetrics, type MetricsOptions } from './metrics.js';
 
 /**

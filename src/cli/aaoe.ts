@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { Change } from '../policy/change.js';
-import { evaluatePolicy } from '../policy/evaluate-policy.js';
-import { explainEvaluation } from '../policy/explain.js';
-import { formatPolicyError, loadPolicy, resolvePolicy } from '../policy/load-policy.js';
-import { loadPresets } from '../policy/presets.js';
-import type { Policy } from '../policy/schema.js';
+import { Change } from '../core/policy/change.js';
+import { evaluatePolicy } from '../core/policy/evaluate-policy.js';
+import { explainEvaluation } from '../core/policy/explain.js';
+import { formatPolicyError, loadPolicy, resolvePolicy } from '../core/policy/load-policy.js';
+import { loadPresets } from '../adapters/files/presets.js';
+import type { Policy } from '../core/policy/schema.js';
 import { runPlanCommand } from './plan-command.js';
 import { runProposeCommand } from './propose-command.js';
 import { runInitCommand } from './init-command.js';
@@ -13,7 +13,7 @@ import { runDoctorCommand } from './doctor-command.js';
 import { runMcpCommand } from './mcp-command.js';
 import { runReportKeyCommand } from './report-key-command.js';
 import { runAuditCli, runDbCommand, runJobsCommand, type Env } from './store-commands.js';
-import { invokedDirectly } from './invoked-directly.js';
+import { invokedDirectly } from '../adapters/process/invoked-directly.js';
 import { readText, type CliIo } from './cli-io.js';
 
 /**

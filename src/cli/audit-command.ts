@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { exportAudit, showExecution, verifyAudit, type ExecutionAudit } from '../store/audit-log.js';
-import type { Database } from '../store/database.js';
+import { exportAudit, showExecution, verifyAudit, type ExecutionAudit } from '../adapters/store/audit-log.js';
+import type { Database } from '../adapters/store/database.js';
 
 /**
  * `aaoe audit <verify | export | show>`. Exit codes: 0 pass, 1 the chain is broken, 2 invalid arguments.

@@ -3,11 +3,11 @@ import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { ProbotOctokit } from 'probot';
 import { parse } from 'yaml';
-import { ModelsFile } from '../agent/models-config.js';
+import { ModelsFile } from '../adapters/model/models-config.js';
 import { checkReadiness } from '../app/operations.js';
-import { databaseOptionsFromEnv, openDatabase } from '../store/database.js';
+import { databaseOptionsFromEnv, openDatabase } from '../adapters/store/database.js';
 import { getPrivateKey } from '@probot/get-private-key';
-import { packageRoot } from '../policy/presets.js';
+import { packageRoot } from '../adapters/files/presets.js';
 
 /**
  * `aaoe doctor`: checks what the app needs, in the order it needs it, and names the exact fix of each problem.

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { planAgentInstructions, type SectionUpdate } from '../onboarding/agent-instructions.js';
+import { planAgentInstructions, type SectionUpdate } from '../core/onboarding/agent-instructions.js';
 import {
   CONFIG_PATH,
   choosePreset,
@@ -9,7 +9,7 @@ import {
   readShippedFiles,
   resolveConfig,
   type ShippedFiles,
-} from '../onboarding/onboarding-files.js';
+} from '../adapters/files/onboarding-files.js';
 
 /**
  * `aaoe init [--dir .] [--preset standard] [--force]`: writes the files of the onboarding pull request into a

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { formatPlanError, loadPlan } from '../plan/load-plan.js';
-import { renderGantt, renderScheduleTable, simulatePlan } from '../plan/simulate-plan.js';
-import { planWindows } from '../plan/windows.js';
+import { formatPlanError, loadPlan } from '../core/plan/load-plan.js';
+import { renderGantt, renderScheduleTable, simulatePlan } from '../core/plan/simulate-plan.js';
+import { planWindows } from '../core/plan/windows.js';
 import { readText, type CliIo } from './cli-io.js';
 
 /**

@@ -3,12 +3,12 @@ import { join, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { applyEdits } from '../agent/apply-edits.js';
-import { buildContext, isExcluded } from '../agent/context.js';
-import { ModelRouter, ModelRouterError } from '../agent/model-router.js';
-import { ModelsFile, routerConfig } from '../agent/models-config.js';
-import { proposalMessages } from '../agent/prompt.js';
-import { Proposal } from '../agent/proposal.js';
+import { applyEdits } from '../core/agent/apply-edits.js';
+import { buildContext, isExcluded } from '../core/agent/context.js';
+import { ModelRouter, ModelRouterError } from '../adapters/model/model-router.js';
+import { ModelsFile, routerConfig } from '../adapters/model/models-config.js';
+import { proposalMessages } from '../core/agent/prompt.js';
+import { Proposal } from '../core/agent/proposal.js';
 
 /**
  * `aaoe propose --issue <file.json> --repo <dir> --models <file.json>`: the agent, locally and as a dry run.

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { repositoryKey } from '../github/dispatch-signature.js';
+import { repositoryKey } from '../adapters/github/dispatch-signature.js';
 import type { CliIo } from './cli-io.js';
 import type { Env } from './store-commands.js';
 

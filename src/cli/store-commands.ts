@@ -2,11 +2,11 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
-import { verifyAudit } from '../store/audit-log.js';
-import { pruneStore, retentionFromEnv } from '../store/retention.js';
-import { databaseOptionsFromEnv, lockDataDir, openDatabase, type Database } from '../store/database.js';
-import { JobQueue, type JobRecord } from '../store/job-queue.js';
-import { migrate } from '../store/migrations.js';
+import { verifyAudit } from '../adapters/store/audit-log.js';
+import { pruneStore, retentionFromEnv } from '../adapters/store/retention.js';
+import { databaseOptionsFromEnv, lockDataDir, openDatabase, type Database } from '../adapters/store/database.js';
+import { JobQueue, type JobRecord } from '../adapters/store/job-queue.js';
+import { migrate } from '../adapters/store/migrations.js';
 import { AUDIT_USAGE, runAuditCommand, type AuditCommandIo } from './audit-command.js';
 
 /**

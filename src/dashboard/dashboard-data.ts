@@ -1,33 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import type { ControlPlane } from '../api/control-plane.js';
-import { agentIdentity } from '../policy/governance.js';
-import { executionStatus } from '../api/execution-view.js';
-import type { ApiUser, GitHubAccess } from '../api/github-access.js';
-import type { ExecutionStatus } from '../api/schema.js';
-import { DEFAULT_ENVIRONMENT, ROLLBACK_EVENT_TYPE, dispatchPayload } from '../app/deploy-work.js';
-import { loadRepoPolicy } from '../app/load-repo-policy.js';
-import type { Runtime } from '../app/runtime.js';
-import { FINAL_STATES, transition, type ExecutionEvent } from '../execution/transition.js';
-import type { RepositoryRole } from '../github/github-adapter.js';
-import type { Presets } from '../policy/presets.js';
-import { listApprovals } from '../store/approvals.js';
-import { showExecution } from '../store/audit-log.js';
-import { activeFreeze, type Freeze } from '../store/breaker.js';
-import type { SqlExecutor } from '../store/database.js';
-import { deployLockHolder, queuedDeployments } from '../store/deploy-locks.js';
+import type { ControlPlane } from '../workflows/control-plane.js';
+import { agentIdentity } from '../core/policy/governance.js';
+import { executionStatus } from '../core/views/execution-view.js';
+import type { ApiUser, GitHubAccess } from '../adapters/github/github-access.js';
+import type { ExecutionStatus } from '../contracts/api.js';
+import { DEFAULT_ENVIRONMENT, ROLLBACK_EVENT_TYPE, dispatchPayload } from '../workflows/deploy-work.js';
+import { loadRepoPolicy } from '../workflows/load-repo-policy.js';
+import type { Runtime } from '../adapters/store/runtime.js';
+import { FINAL_STATES, transition, type ExecutionEvent } from '../core/execution/transition.js';
+import type { RepositoryRole } from '../adapters/github/github-adapter.js';
+import type { Presets } from '../adapters/files/presets.js';
+import { listApprovals } from '../adapters/store/approvals.js';
+import { showExecution } from '../adapters/store/audit-log.js';
+import { activeFreeze, type Freeze } from '../adapters/store/breaker.js';
+import type { SqlExecutor } from '../adapters/store/database.js';
+import { deployLockHolder, queuedDeployments } from '../adapters/store/deploy-locks.js';
 import {
   dispatchedSha,
   getExecution,
   listLiveExecutions,
   listOverviewExecutions,
   type ExecutionRecord,
-} from '../store/executions.js';
-import { executionModelCost } from '../store/model-calls.js';
-import { pendingTimers, type TimerRecord } from '../store/timers.js';
-import { findPlanStep, getPlanRun } from '../store/plans.js';
-import { readAgentFigures, type AgentFigures } from '../store/agent-figures.js';
-import type { PlanStatus } from '../plan/run-plan.js';
-import type { StepStatus } from '../plan/schedule-plan.js';
+} from '../adapters/store/executions.js';
+import { executionModelCost } from '../adapters/store/model-calls.js';
+import { pendingTimers, type TimerRecord } from '../adapters/store/timers.js';
+import { findPlanStep, getPlanRun } from '../adapters/store/plans.js';
+import { readAgentFigures, type AgentFigures } from '../adapters/store/agent-figures.js';
+import type { PlanStatus } from '../core/plan/run-plan.js';
+import type { StepStatus } from '../core/plan/schedule-plan.js';
 
 /**
  * What the dashboard shows, read for one signed-in user. Who may read which repository, and whether a verb is
@@ -62,7 +62,7 @@ export type Overview = {
   recent: OverviewRow[];
   environments: EnvironmentView[];
   timers: TimerRecord[];
-  /** Executions, outcomes and spend per agent, over the repositories the user can read (src/store/agent-figures.ts). */
+  /** Executions, outcomes and spend per agent, over the repositories the user can read (src/adapters/store/agent-figures.ts). */
   agents: AgentFigures[];
 };
 

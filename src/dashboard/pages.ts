@@ -1,7 +1,7 @@
-import type { ExecutionStatus } from '../api/schema.js';
-import type { AgentFigures } from '../store/agent-figures.js';
-import type { ExecutionRecord } from '../store/executions.js';
-import type { TimerRecord } from '../store/timers.js';
+import type { ExecutionStatus } from '../contracts/api.js';
+import type { AgentFigures } from '../adapters/store/agent-figures.js';
+import type { ExecutionRecord } from '../adapters/store/executions.js';
+import type { TimerRecord } from '../adapters/store/timers.js';
 import type {
   DetailView,
   EnvironmentView,
@@ -30,28 +30,19 @@ export type PageContext = { login: string; csrf: string; githubWeb: string };
 
 function layout(title: string, body: Html, ctx?: PageContext): Html {
   return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>${title} · AAOE</title>
-        <link rel="stylesheet" href="${STYLE_PATH}" />
-        <link rel="icon" href="${ICON_PATH}" />
-      </head>
-      <body>
-        <header class="top">
-          <a class="brand" href="/aaoe">AAOE</a><span class="tag">execution dashboard</span>${
-            ctx
-              ? html`<form class="signout" method="post" action="/aaoe/logout">
-                  <span class="who">Signed in as <strong>@${ctx.login}</strong></span
-                  ><input type="hidden" name="csrf" value="${ctx.csrf}" /><button type="submit">Sign out</button>
-                </form>`
-              : ''
-          }
-        </header>
-        <main>${body}</main>
-      </body>
-    </html>`;
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · AAOE</title><link rel="stylesheet" href="${STYLE_PATH}"><link rel="icon" href="${ICON_PATH}"></head>
+<body>
+<header class="top"><a class="brand" href="/aaoe">AAOE</a><span class="tag">execution dashboard</span>${
+    ctx
+      ? html`<form class="signout" method="post" action="/aaoe/logout"><span class="who">Signed in as <strong>@${ctx.login}</strong></span><input type="hidden" name="csrf" value="${ctx.csrf}"><button type="submit">Sign out</button></form>`
+      : ''
+  }</header>
+<main>
+${body}
+</main>
+</body>
+</html>`;
 }
 
 // ------------------------------------------------------------------ sign-in and errors
@@ -60,22 +51,18 @@ export function signInPage(message?: string): Html {
   return layout(
     'Sign in',
     html`<section class="card signin">
-      <h1>AAOE execution dashboard</h1>
-      <p>Executions, their gates, approvals and costs, for the repositories you can read on GitHub.</p>
-      ${message ? html`<p class="notice refused">${message}</p>` : ''}
-      <p><a class="button primary" id="sign-in" href="/aaoe/login">Sign in with GitHub</a></p>
-    </section>`,
+<h1>AAOE execution dashboard</h1>
+<p>Executions, their gates, approvals and costs, for the repositories you can read on GitHub.</p>
+${message ? html`<p class="notice refused">${message}</p>` : ''}
+<p><a class="button primary" id="sign-in" href="/aaoe/login">Sign in with GitHub</a></p>
+</section>`,
   );
 }
 
 export function messagePage(title: string, message: string, ctx?: PageContext): Html {
   return layout(
     title,
-    html`<section class="card">
-      <h1>${title}</h1>
-      <p class="notice refused">${message}</p>
-      <p><a href="/aaoe">Back to the dashboard</a></p>
-    </section>`,
+    html`<section class="card"><h1>${title}</h1><p class="notice refused">${message}</p><p><a href="/aaoe">Back to the dashboard</a></p></section>`,
     ctx,
   );
 }
@@ -86,26 +73,26 @@ export function overviewPage(ctx: PageContext, view: Overview): Html {
   return layout(
     'Executions',
     html`<h1>Executions</h1>
-      <section>
-        <h2>In flight <span class="count">${view.inFlight.length}</span></h2>
-        ${executionTable(ctx, view.inFlight, 'No execution in flight in the repositories you can read.', 'in-flight')}
-      </section>
-      <section>
-        <h2>Recent <span class="count">${view.recent.length}</span></h2>
-        ${executionTable(ctx, view.recent, 'No finished execution yet.', 'recent')}
-      </section>
-      <section>
-        <h2>Environments</h2>
-        ${view.environments.length === 0 ? html`<p class="empty">No repository you can read has executions.</p>` : environmentTable(view.environments)}
-      </section>
-      <section>
-        <h2>Agents</h2>
-        ${agentTable(view.agents)}
-      </section>
-      <section>
-        <h2>Waiting timers</h2>
-        ${timerTable(view.timers)}
-      </section>`,
+<section>
+<h2>In flight <span class="count">${view.inFlight.length}</span></h2>
+${executionTable(ctx, view.inFlight, 'No execution in flight in the repositories you can read.', 'in-flight')}
+</section>
+<section>
+<h2>Recent <span class="count">${view.recent.length}</span></h2>
+${executionTable(ctx, view.recent, 'No finished execution yet.', 'recent')}
+</section>
+<section>
+<h2>Environments</h2>
+${view.environments.length === 0 ? html`<p class="empty">No repository you can read has executions.</p>` : environmentTable(view.environments)}
+</section>
+<section>
+<h2>Agents</h2>
+${agentTable(view.agents)}
+</section>
+<section>
+<h2>Waiting timers</h2>
+${timerTable(view.timers)}
+</section>`,
     ctx,
   );
 }
@@ -118,73 +105,34 @@ function agentTable(agents: AgentFigures[]): Html {
   if (agents.length === 0) return html`<p class="empty">No agent has worked in the repositories you can read.</p>`;
   const usd = (value: number) => `$${value.toFixed(2)}`;
   return html`<table class="agents" id="agents">
-    <thead>
-      <tr>
-        <th>Agent</th>
-        <th>Executions</th>
-        <th>Open</th>
-        <th>Merged</th>
-        <th>Refused</th>
-        <th>Rolled back</th>
-        <th>Failed</th>
-        <th>Spend, measured</th>
-        <th>Spend, declared</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${agents.map(
-        (a) =>
-          html`<tr data-agent="${a.agent}">
-            <td>${a.agent}</td>
-            <td>${a.executions}</td>
-            <td>${a.outcomes.open}</td>
-            <td>${a.outcomes.merged}</td>
-            <td>${a.outcomes.refused}</td>
-            <td>${a.outcomes.rolled_back}</td>
-            <td>${a.outcomes.failed}</td>
-            <td>
-              ${a.spend.measured.usd > 0 || a.spend.measured.tokens > 0 ? `${usd(a.spend.measured.usd)} · ${a.spend.measured.tokens} tokens` : html`<span class="muted">none</span>`}
-            </td>
-            <td>
-              ${a.spend.declared.executions > 0 ? `${usd(a.spend.declared.usd)} · ${a.spend.declared.tokens} tokens (declared by ${a.spend.declared.executions})` : html`<span class="muted">none declared</span>`}
-            </td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+<thead><tr><th>Agent</th><th>Executions</th><th>Open</th><th>Merged</th><th>Refused</th><th>Rolled back</th><th>Failed</th><th>Spend, measured</th><th>Spend, declared</th></tr></thead>
+<tbody>${agents.map(
+    (a) => html`<tr data-agent="${a.agent}">
+<td>${a.agent}</td><td>${a.executions}</td><td>${a.outcomes.open}</td><td>${a.outcomes.merged}</td><td>${a.outcomes.refused}</td><td>${a.outcomes.rolled_back}</td><td>${a.outcomes.failed}</td>
+<td>${a.spend.measured.usd > 0 || a.spend.measured.tokens > 0 ? `${usd(a.spend.measured.usd)} · ${a.spend.measured.tokens} tokens` : html`<span class="muted">none</span>`}</td>
+<td>${a.spend.declared.executions > 0 ? `${usd(a.spend.declared.usd)} · ${a.spend.declared.tokens} tokens (declared by ${a.spend.declared.executions})` : html`<span class="muted">none declared</span>`}</td>
+</tr>`,
+  )}</tbody>
+</table>`;
 }
 
 function executionTable(ctx: PageContext, rows: OverviewRow[], empty: string, id: string): Html {
   if (rows.length === 0) return html`<p class="empty">${empty}</p>`;
   return html`<table class="executions" id="${id}">
-    <thead>
-      <tr>
-        <th>Execution</th>
-        <th>Repository</th>
-        <th>Subject</th>
-        <th>State</th>
-        <th>Gates</th>
-        <th>Approvals</th>
-        <th>Cost</th>
-        <th>Updated</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${rows.map(
-        ({ execution: x, status }) =>
-          html`<tr data-execution="${x.id}">
-            <td><a href="${executionPath(x.id)}">${x.id.slice(0, 8)}</a></td>
-            <td>${x.repo}</td>
-            <td>${subjectLink(ctx, x)}</td>
-            <td>${stateBadge(x.state)}</td>
-            <td>${gatesSummary(status)}</td>
-            <td>${approvalsCell(status)}</td>
-            <td>${costText(status.cost)}</td>
-            <td>${time(status.updatedAt)}</td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+<thead><tr><th>Execution</th><th>Repository</th><th>Subject</th><th>State</th><th>Gates</th><th>Approvals</th><th>Cost</th><th>Updated</th></tr></thead>
+<tbody>${rows.map(
+    ({ execution: x, status }) => html`<tr data-execution="${x.id}">
+<td><a href="${executionPath(x.id)}">${x.id.slice(0, 8)}</a></td>
+<td>${x.repo}</td>
+<td>${subjectLink(ctx, x)}</td>
+<td>${stateBadge(x.state)}</td>
+<td>${gatesSummary(status)}</td>
+<td>${approvalsCell(status)}</td>
+<td>${costText(status.cost)}</td>
+<td>${time(status.updatedAt)}</td>
+</tr>`,
+  )}</tbody>
+</table>`;
 }
 
 function approvalsCell(status: ExecutionStatus): Html {
@@ -195,63 +143,22 @@ function approvalsCell(status: ExecutionStatus): Html {
 
 function environmentTable(envs: EnvironmentView[]): Html {
   return html`<table class="environments">
-    <thead>
-      <tr>
-        <th>Repository</th>
-        <th>Environment</th>
-        <th>Circuit breaker</th>
-        <th>Deployment lock</th>
-        <th>Queue</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${envs.map(
-        (e) =>
-          html`<tr>
-            <td>${e.repo}</td>
-            <td>${e.environment}</td>
-            <td>
-              ${e.freeze ? html`<span class="badge bad">frozen</span> until ${time(e.freeze.until)}: ${e.freeze.reason}` : html`<span class="badge good">not frozen</span>`}
-            </td>
-            <td>
-              ${e.lockHolder ? html`held by <a href="${executionPath(e.lockHolder)}">${e.lockHolder.slice(0, 8)}</a>` : html`<span class="muted">free</span>`}
-            </td>
-            <td>
-              ${
-                e.queue.length === 0
-                  ? html`<span class="muted">empty</span>`
-                  : html`<ol>
-                      ${e.queue.map((q) => html`<li><a href="${executionPath(q.executionId)}">${q.executionId.slice(0, 8)}</a> at ${q.sha.slice(0, 7)}${q.priority ? html` (priority ${q.priority})` : ''}</li>`)}
-                    </ol>`
-              }
-            </td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+<thead><tr><th>Repository</th><th>Environment</th><th>Circuit breaker</th><th>Deployment lock</th><th>Queue</th></tr></thead>
+<tbody>${envs.map(
+    (e) => html`<tr>
+<td>${e.repo}</td><td>${e.environment}</td>
+<td>${e.freeze ? html`<span class="badge bad">frozen</span> until ${time(e.freeze.until)}: ${e.freeze.reason}` : html`<span class="badge good">not frozen</span>`}</td>
+<td>${e.lockHolder ? html`held by <a href="${executionPath(e.lockHolder)}">${e.lockHolder.slice(0, 8)}</a>` : html`<span class="muted">free</span>`}</td>
+<td>${e.queue.length === 0 ? html`<span class="muted">empty</span>` : html`<ol>${e.queue.map((q) => html`<li><a href="${executionPath(q.executionId)}">${q.executionId.slice(0, 8)}</a> at ${q.sha.slice(0, 7)}${q.priority ? html` (priority ${q.priority})` : ''}</li>`)}</ol>`}</td>
+</tr>`,
+  )}</tbody>
+</table>`;
 }
 
 function timerTable(timers: TimerRecord[]): Html {
   if (timers.length === 0) return html`<p class="empty">Nothing is waiting for a time.</p>`;
-  return html`<table class="timers">
-    <thead>
-      <tr>
-        <th>Execution</th>
-        <th>Due</th>
-        <th>What</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${timers.map(
-        (t) =>
-          html`<tr>
-            <td><a href="${executionPath(t.executionId)}">${t.executionId.slice(0, 8)}</a></td>
-            <td>${time(t.dueAt)}</td>
-            <td><code>${t.key}</code></td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  return html`<table class="timers"><thead><tr><th>Execution</th><th>Due</th><th>What</th></tr></thead>
+<tbody>${timers.map((t) => html`<tr><td><a href="${executionPath(t.executionId)}">${t.executionId.slice(0, 8)}</a></td><td>${time(t.dueAt)}</td><td><code>${t.key}</code></td></tr>`)}</tbody></table>`;
 }
 
 // ------------------------------------------------------------------ one execution
@@ -278,181 +185,44 @@ export function executionPage(ctx: PageContext, view: DetailView, notice?: Notic
   return layout(
     `Execution ${x.id.slice(0, 8)}`,
     html`<p class="crumbs"><a href="/aaoe">Executions</a> / ${x.repo}</p>
-      <h1>Execution <code>${x.id}</code></h1>
-      <p class="facts">
-        ${stateBadge(x.state)} in <strong>${x.repo}</strong> ·
-        ${subjectLink(ctx, x)}${x.headSha ? html` · head <code>${x.headSha.slice(0, 7)}</code>` : ''} · trace
-        <code>${x.traceId}</code>
-      </p>
-      ${notice ? noticeBox(notice) : ''}
-      <section class="actions" id="actions">
-        <h2>Actions</h2>
-        ${
-          view.actions.length === 0
-            ? html`<p class="muted" id="no-actions">No actions: ${view.noActionsBecause ?? ''}.</p>`
-            : html`<div class="buttons">
-                  ${view.actions.map((verb) =>
-                    verb === 'rollback'
-                      ? html`<a class="button danger" href="${executionPath(x.id)}/rollback">${VERB_LABEL[verb]}</a>`
-                      : html`<form method="post" action="${executionPath(x.id)}/${verb}">
-                          <input
-                            type="hidden"
-                            name="csrf"
-                            value="${ctx.csrf}"
-                          />${verb === 'approve' && x.headSha ? html`<input type="hidden" name="sha" value="${x.headSha}" />` : ''}<button
-                            type="submit"
-                            class="${verb === 'approve' ? 'primary' : ''}"
-                            id="action-${verb}"
-                          >
-                            ${VERB_LABEL[verb]}
-                          </button>
-                        </form>`,
-                  )}
-                </div>
-                <p class="muted">
-                  You act as @${ctx.login} (${view.role}); the same rules as
-                  ${view.actions.map((v, i) => html`${i > 0 ? ', ' : ''}<code>/aaoe ${v}</code>`)} comments apply and
-                  every action is audited.
-                </p>`
-        }
-      </section>
-      <div class="grid">
-        <section id="gates">
-          <h2>Gates</h2>
-          ${gatesDetail(status)}
-        </section>
-        <section id="approvals">
-          <h2>Approvals</h2>
-          ${
-            status.approvals.length === 0
-              ? html`<p class="empty">No approval recorded.</p>`
-              : html`<table>
-                    <thead>
-                      <tr>
-                        <th>Who</th>
-                        <th>How</th>
-                        <th>On commit</th>
-                        <th>When</th>
-                        <th>Standing</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      ${approvalStanding(status).map(
-                        ({ approval: a, refused }) =>
-                          html`<tr>
-                            <td>
-                              @${a.login}${a.type !== 'User' ? html` <span class="muted">(${a.type})</span>` : ''}
-                            </td>
-                            <td>${a.source}</td>
-                            <td><code>${a.headSha.slice(0, 7)}</code> (#${a.pullRequest})</td>
-                            <td>${time(a.at)}</td>
-                            <td>
-                              ${refused ? html`<span class="badge bad">refused</span> ${refused}` : html`<span class="badge info">recorded</span>`}
-                            </td>
-                          </tr>`,
-                      )}
-                    </tbody>
-                  </table>
-                  <p class="small">
-                    Whether an approval counts is judged each time the policy is evaluated (for the current head
-                    commit); the aaoe/policy check run says which count.
-                  </p>`
-          }
-        </section>
-        <section id="cost">
-          <h2>Cost</h2>
-          <p>Recorded in the audit log: <strong>${costText(status.cost)}</strong></p>
-          <p>
-            Model calls: ${view.modelCost.calls} · ${view.modelCost.tokens} tokens · $${view.modelCost.usd.toFixed(4)}
-          </p>
-        </section>
-      </div>
-      <section id="environment">
-        <h2>Environment</h2>
-        ${environmentTable([view.environment])}${timerTable(view.timers)}
-      </section>
-      <section id="team">
-        <h2>Owners and conflicts</h2>
-        ${
-          triage
-            ? html`<p>
-                  Class <strong>${triage.classification}</strong> (${triage.source}); likely paths:
-                  ${triage.likelyPaths.length === 0 ? html`<span class="muted">none named</span>` : triage.likelyPaths.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}
-                </p>
-                ${
-                  Object.keys(triage.owners).length === 0
-                    ? html`<p class="muted">No CODEOWNERS entry owns these paths.</p>`
-                    : html`<table>
-                        <thead>
-                          <tr>
-                            <th>Owner</th>
-                            <th>Paths</th>
-                          </tr>
-                        </thead>
-                        <tbody>
-                          ${Object.entries(triage.owners).map(
-                            ([owner, paths]) =>
-                              html`<tr>
-                                <td>${owner}</td>
-                                <td>${paths.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}</td>
-                              </tr>`,
-                          )}
-                        </tbody>
-                      </table>`
-                }
-                ${triage.unowned.length > 0 ? html`<p>Unowned: ${triage.unowned.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}</p>` : ''}
-                ${
-                  triage.conflicts.length === 0
-                    ? html`<p class="muted">No conflict with other executions in flight.</p>`
-                    : html`<p>Conflicts:</p>
-                        <ul>
-                          ${triage.conflicts.map((c) => html`<li><a href="${executionPath(c.executionId)}">${c.executionId.slice(0, 8)}</a> also touches ${c.paths.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}</li>`)}
-                        </ul>`
-                }`
-            : html`<p class="muted">
-                No triage recorded (a pull request opened by an agent: its owners are the reviewers GitHub requests).
-              </p>`
-        }
-        ${view.plan ? planStep(ctx, view.plan) : ''}
-        <h3>Other work in flight in ${x.repo}</h3>
-        ${
-          view.otherLive.length === 0
-            ? html`<p class="muted">None.</p>`
-            : html`<ul>
-                ${view.otherLive.map((o) => html`<li><a href="${executionPath(o.id)}">${o.id.slice(0, 8)}</a> ${stateBadge(o.state)} ${subjectLink(ctx, o)}</li>`)}
-              </ul>`
-        }
-      </section>
-      <section id="timeline">
-        <h2>Timeline</h2>
-        ${
-          status.timeline.length === 0
-            ? html`<p class="empty">No audit entry yet.</p>`
-            : html`<table class="timeline">
-                <thead>
-                  <tr>
-                    <th>#</th>
-                    <th>Time</th>
-                    <th>Actor</th>
-                    <th>Action</th>
-                    <th>Reason</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${status.timeline.map(
-                    (e) =>
-                      html`<tr>
-                        <td>${e.seq}</td>
-                        <td>${time(e.at)}</td>
-                        <td>${e.actor}</td>
-                        <td><code>${e.action}</code></td>
-                        <td>${e.reason ?? ''}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
-        }
-      </section>`,
+<h1>Execution <code>${x.id}</code></h1>
+<p class="facts">${stateBadge(x.state)} in <strong>${x.repo}</strong> · ${subjectLink(ctx, x)}${x.headSha ? html` · head <code>${x.headSha.slice(0, 7)}</code>` : ''} · trace <code>${x.traceId}</code></p>
+${notice ? noticeBox(notice) : ''}
+<section class="actions" id="actions">
+<h2>Actions</h2>
+${
+  view.actions.length === 0
+    ? html`<p class="muted" id="no-actions">No actions: ${view.noActionsBecause ?? ''}.</p>`
+    : html`<div class="buttons">${view.actions.map((verb) =>
+        verb === 'rollback'
+          ? html`<a class="button danger" href="${executionPath(x.id)}/rollback">${VERB_LABEL[verb]}</a>`
+          : html`<form method="post" action="${executionPath(x.id)}/${verb}"><input type="hidden" name="csrf" value="${ctx.csrf}">${verb === 'approve' && x.headSha ? html`<input type="hidden" name="sha" value="${x.headSha}">` : ''}<button type="submit" class="${verb === 'approve' ? 'primary' : ''}" id="action-${verb}">${VERB_LABEL[verb]}</button></form>`,
+      )}</div>
+<p class="muted">You act as @${ctx.login} (${view.role}); the same rules as ${view.actions.map((v, i) => html`${i > 0 ? ', ' : ''}<code>/aaoe ${v}</code>`)} comments apply and every action is audited.</p>`
+}
+</section>
+<div class="grid">
+<section id="gates"><h2>Gates</h2>${gatesDetail(status)}</section>
+<section id="approvals"><h2>Approvals</h2>${status.approvals.length === 0 ? html`<p class="empty">No approval recorded.</p>` : html`<table><thead><tr><th>Who</th><th>How</th><th>On commit</th><th>When</th><th>Standing</th></tr></thead><tbody>${approvalStanding(status).map(({ approval: a, refused }) => html`<tr><td>@${a.login}${a.type !== 'User' ? html` <span class="muted">(${a.type})</span>` : ''}</td><td>${a.source}</td><td><code>${a.headSha.slice(0, 7)}</code> (#${a.pullRequest})</td><td>${time(a.at)}</td><td>${refused ? html`<span class="badge bad">refused</span> ${refused}` : html`<span class="badge info">recorded</span>`}</td></tr>`)}</tbody></table><p class="small">Whether an approval counts is judged each time the policy is evaluated (for the current head commit); the aaoe/policy check run says which count.</p>`}</section>
+<section id="cost"><h2>Cost</h2><p>Recorded in the audit log: <strong>${costText(status.cost)}</strong></p><p>Model calls: ${view.modelCost.calls} · ${view.modelCost.tokens} tokens · $${view.modelCost.usd.toFixed(4)}</p></section>
+</div>
+<section id="environment"><h2>Environment</h2>${environmentTable([view.environment])}${timerTable(view.timers)}</section>
+<section id="team"><h2>Owners and conflicts</h2>
+${
+  triage
+    ? html`<p>Class <strong>${triage.classification}</strong> (${triage.source}); likely paths: ${triage.likelyPaths.length === 0 ? html`<span class="muted">none named</span>` : triage.likelyPaths.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}</p>
+${Object.keys(triage.owners).length === 0 ? html`<p class="muted">No CODEOWNERS entry owns these paths.</p>` : html`<table><thead><tr><th>Owner</th><th>Paths</th></tr></thead><tbody>${Object.entries(triage.owners).map(([owner, paths]) => html`<tr><td>${owner}</td><td>${paths.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}</td></tr>`)}</tbody></table>`}
+${triage.unowned.length > 0 ? html`<p>Unowned: ${triage.unowned.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}</p>` : ''}
+${triage.conflicts.length === 0 ? html`<p class="muted">No conflict with other executions in flight.</p>` : html`<p>Conflicts:</p><ul>${triage.conflicts.map((c) => html`<li><a href="${executionPath(c.executionId)}">${c.executionId.slice(0, 8)}</a> also touches ${c.paths.map((p, i) => html`${i > 0 ? ', ' : ''}<code>${p}</code>`)}</li>`)}</ul>`}`
+    : html`<p class="muted">No triage recorded (a pull request opened by an agent: its owners are the reviewers GitHub requests).</p>`
+}
+${view.plan ? planStep(ctx, view.plan) : ''}
+<h3>Other work in flight in ${x.repo}</h3>
+${view.otherLive.length === 0 ? html`<p class="muted">None.</p>` : html`<ul>${view.otherLive.map((o) => html`<li><a href="${executionPath(o.id)}">${o.id.slice(0, 8)}</a> ${stateBadge(o.state)} ${subjectLink(ctx, o)}</li>`)}</ul>`}
+</section>
+<section id="timeline"><h2>Timeline</h2>
+${status.timeline.length === 0 ? html`<p class="empty">No audit entry yet.</p>` : html`<table class="timeline"><thead><tr><th>#</th><th>Time</th><th>Actor</th><th>Action</th><th>Reason</th></tr></thead><tbody>${status.timeline.map((e) => html`<tr><td>${e.seq}</td><td>${time(e.at)}</td><td>${e.actor}</td><td><code>${e.action}</code></td><td>${e.reason ?? ''}</td></tr>`)}</tbody></table>`}
+</section>`,
     ctx,
   );
 }
@@ -462,22 +232,14 @@ function planStep(ctx: PageContext, plan: PlanStepView): Html {
     list.map((d, i) => html`${i > 0 ? ', ' : ''}<code>${d.id}</code> ${d.status.replace('_', ' ')}`);
   const [owner = '', name = ''] = plan.tracking?.repo.split('/') ?? [];
   return html`<h3>Plan</h3>
-    <p id="plan">
-      Step <code>${plan.step}</code> of plan <code>${plan.planId}</code> (${plan.status.replace('_', ' ')}), owned by
-      ${plan.team}${plan.tracking ? html`, tracked in <a href="${ctx.githubWeb}/${urlPart(owner)}/${urlPart(name)}/issues/${plan.tracking.issue}" rel="noreferrer">${plan.tracking.repo}#${plan.tracking.issue}</a>` : ''}.
-    </p>
-    <p>
-      Depends on: ${plan.dependsOn.length === 0 ? html`<span class="muted">nothing</span>` : steps(plan.dependsOn)}.
-      Waiting on it: ${plan.unblocks.length === 0 ? html`<span class="muted">nothing</span>` : steps(plan.unblocks)}.
-    </p>`;
+<p id="plan">Step <code>${plan.step}</code> of plan <code>${plan.planId}</code> (${plan.status.replace('_', ' ')}), owned by ${plan.team}${plan.tracking ? html`, tracked in <a href="${ctx.githubWeb}/${urlPart(owner)}/${urlPart(name)}/issues/${plan.tracking.issue}" rel="noreferrer">${plan.tracking.repo}#${plan.tracking.issue}</a>` : ''}.</p>
+<p>Depends on: ${plan.dependsOn.length === 0 ? html`<span class="muted">nothing</span>` : steps(plan.dependsOn)}. Waiting on it: ${plan.unblocks.length === 0 ? html`<span class="muted">nothing</span>` : steps(plan.unblocks)}.</p>`;
 }
 
 function noticeBox(notice: Notice): Html {
   return notice.kind === 'done'
     ? html`<p class="notice done" id="notice">${DONE[notice.verb]}</p>`
-    : html`<p class="notice refused" id="notice">
-        <strong>${VERB_LABEL[notice.verb].replace('…', '')} refused:</strong> ${notice.reason}
-      </p>`;
+    : html`<p class="notice refused" id="notice"><strong>${VERB_LABEL[notice.verb].replace('…', '')} refused:</strong> ${notice.reason}</p>`;
 }
 
 export function rollbackPreviewPage(ctx: PageContext, preview: RollbackPreview): Html {
@@ -486,41 +248,21 @@ export function rollbackPreviewPage(ctx: PageContext, preview: RollbackPreview):
   return layout(
     'Roll back?',
     html`<p class="crumbs"><a href="/aaoe">Executions</a> / <a href="${executionPath(x.id)}">${x.id.slice(0, 8)}</a></p>
-      <h1>Roll back execution <code>${x.id.slice(0, 8)}</code>?</h1>
-      <section class="card" id="preview">
-        <p>${x.repo} · ${subjectLink(ctx, x)} · now ${stateBadge(x.state)}</p>
-        <dl>
-          <dt>Dispatched event type</dt>
-          <dd>
-            <code>${preview.eventType}</code> (<code>POST /repos/${x.repo}/dispatches</code>, to the companion workflow)
-          </dd>
-          <dt>Commit</dt>
-          <dd>
-            ${preview.sha ? html`<code>${preview.sha}</code>` : html`<span class="muted">none: AAOE dispatched no deployment for this execution, so nothing is dispatched (the execution only moves to rolling back)</span>`}
-          </dd>
-          <dt>Environment</dt>
-          <dd><code>${preview.environment}</code></dd>
-        </dl>
-        ${
-          preview.payload
-            ? html`<p>The dispatch payload:</p>
-                <pre>${JSON.stringify(preview.payload, null, 2)}</pre>`
-            : ''
-        }
-        ${
-          blocked
-            ? html`<p class="notice refused" id="notice">It cannot be confirmed: ${blocked}.</p>
-                <p><a href="${executionPath(x.id)}">Back</a></p>`
-            : html`<form method="post" action="${executionPath(x.id)}/rollback">
-                <input type="hidden" name="csrf" value="${ctx.csrf}" /><input
-                  type="hidden"
-                  name="confirm"
-                  value="yes"
-                /><button type="submit" class="danger" id="confirm-rollback">Confirm the rollback</button>
-                <a href="${executionPath(x.id)}">Cancel</a>
-              </form>`
-        }
-      </section>`,
+<h1>Roll back execution <code>${x.id.slice(0, 8)}</code>?</h1>
+<section class="card" id="preview">
+<p>${x.repo} · ${subjectLink(ctx, x)} · now ${stateBadge(x.state)}</p>
+<dl>
+<dt>Dispatched event type</dt><dd><code>${preview.eventType}</code> (<code>POST /repos/${x.repo}/dispatches</code>, to the companion workflow)</dd>
+<dt>Commit</dt><dd>${preview.sha ? html`<code>${preview.sha}</code>` : html`<span class="muted">none: AAOE dispatched no deployment for this execution, so nothing is dispatched (the execution only moves to rolling back)</span>`}</dd>
+<dt>Environment</dt><dd><code>${preview.environment}</code></dd>
+</dl>
+${preview.payload ? html`<p>The dispatch payload:</p><pre>${JSON.stringify(preview.payload, null, 2)}</pre>` : ''}
+${
+  blocked
+    ? html`<p class="notice refused" id="notice">It cannot be confirmed: ${blocked}.</p><p><a href="${executionPath(x.id)}">Back</a></p>`
+    : html`<form method="post" action="${executionPath(x.id)}/rollback"><input type="hidden" name="csrf" value="${ctx.csrf}"><input type="hidden" name="confirm" value="yes"><button type="submit" class="danger" id="confirm-rollback">Confirm the rollback</button> <a href="${executionPath(x.id)}">Cancel</a></form>`
+}
+</section>`,
     ctx,
   );
 }
@@ -587,38 +329,14 @@ function gatesSummary(status: ExecutionStatus): Html {
   const p = status.policy;
   if (!p) return html`<span class="muted">not evaluated</span>`;
   const open = p.gates.filter((g) => g.outcome !== 'passed');
-  return html`<span class="badge ${CONCLUSION_CLASS[p.conclusion] ?? 'info'}">${p.conclusion.replaceAll('_', ' ')}</span
-    >${p.risk ? html` risk ${p.risk}` : ''}<br /><span class="small"
-      >${p.gates.length - open.length}/${p.gates.length} gates
-      passed${open.length > 0 ? html`; ${open.map((g, i) => html`${i > 0 ? ', ' : ''}${g.gate} ${g.outcome.replaceAll('_', ' ')}`)}` : ''}</span
-    >`;
+  return html`<span class="badge ${CONCLUSION_CLASS[p.conclusion] ?? 'info'}">${p.conclusion.replaceAll('_', ' ')}</span>${p.risk ? html` risk ${p.risk}` : ''}<br><span class="small">${p.gates.length - open.length}/${p.gates.length} gates passed${open.length > 0 ? html`; ${open.map((g, i) => html`${i > 0 ? ', ' : ''}${g.gate} ${g.outcome.replaceAll('_', ' ')}`)}` : ''}</span>`;
 }
 
 function gatesDetail(status: ExecutionStatus): Html {
   const p = status.policy;
   if (!p) return html`<p class="empty">The policy has not been evaluated yet.</p>`;
-  return html`<p>
-      <span class="badge ${CONCLUSION_CLASS[p.conclusion] ?? 'info'}">${p.conclusion.replaceAll('_', ' ')}</span
-      >${p.risk ? html` · risk <strong>${p.risk}</strong>` : ''}${p.headSha ? html` · on <code>${p.headSha.slice(0, 7)}</code>` : ''}
-      · ${time(p.at)}
-    </p>
-    <table>
-      <thead>
-        <tr>
-          <th>Gate</th>
-          <th>Outcome</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${p.gates.map(
-          (g) =>
-            html`<tr>
-              <td>${g.gate}</td>
-              <td><span class="badge ${GATE_CLASS[g.outcome] ?? 'info'}">${g.outcome.replaceAll('_', ' ')}</span></td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
+  return html`<p><span class="badge ${CONCLUSION_CLASS[p.conclusion] ?? 'info'}">${p.conclusion.replaceAll('_', ' ')}</span>${p.risk ? html` · risk <strong>${p.risk}</strong>` : ''}${p.headSha ? html` · on <code>${p.headSha.slice(0, 7)}</code>` : ''} · ${time(p.at)}</p>
+<table><thead><tr><th>Gate</th><th>Outcome</th></tr></thead><tbody>${p.gates.map((g) => html`<tr><td>${g.gate}</td><td><span class="badge ${GATE_CLASS[g.outcome] ?? 'info'}">${g.outcome.replaceAll('_', ' ')}</span></td></tr>`)}</tbody></table>`;
 }
 
 function costText(cost: { usd: string; tokens: number }): string {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { around } from '../../test/canary/samples.js';
+import { around } from '../../test/core/canary/samples.js';
 import { runBundle, startServer, type BundleRun } from '../../test/action/run-bundle.js';
 import type { GitHubSimulator, RecordedRequest } from '../../test/simulator/github-simulator.js';
 

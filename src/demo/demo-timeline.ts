@@ -1,6 +1,6 @@
-import { readAudit, type AuditEntry } from '../store/audit-log.js';
-import type { SqlExecutor } from '../store/database.js';
-import { getExecution } from '../store/executions.js';
+import { readAudit, type AuditEntry } from '../adapters/store/audit-log.js';
+import type { SqlExecutor } from '../adapters/store/database.js';
+import { getExecution } from '../adapters/store/executions.js';
 
 /**
  * The demo's timeline: what happened, read from the audit log (the same entries `aaoe audit show` prints), one

@@ -1,19 +1,19 @@
-import { repositoryKey } from '../github/dispatch-signature.js';
+import { repositoryKey } from '../adapters/github/dispatch-signature.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { ModelRouter, type ModelSpec } from '../agent/model-router.js';
-import type { Proposal } from '../agent/proposal.js';
-import { openRuntime, type Runtime } from '../app/runtime.js';
-import { getIssueExecution, getExecution, type ExecutionRecord } from '../store/executions.js';
-import { FakeOpenAI } from '../../test/agent/fake-openai.js';
+import { ModelRouter, type ModelSpec } from '../adapters/model/model-router.js';
+import type { Proposal } from '../core/agent/proposal.js';
+import { openRuntime, type Runtime } from '../adapters/store/runtime.js';
+import { getIssueExecution, getExecution, type ExecutionRecord } from '../adapters/store/executions.js';
+import { FakeOpenAI } from '../../test/core/agent/fake-openai.js';
 import { startHarness, type Harness } from '../../test/support/app-harness.js';
 import { GitHubSimulator } from '../../test/simulator/github-simulator.js';
 import { commentCreated, issueLabelled, pullRequestEvent, type DemoRepo } from './demo-deliveries.js';
 import { DemoRunner, type DeployRun } from './demo-runner.js';
 import { Timeline } from './demo-timeline.js';
-import { invokedDirectly } from '../cli/invoked-directly.js';
+import { invokedDirectly } from '../adapters/process/invoked-directly.js';
 
 /**
  * `npm run demo`: the whole flow on one machine, with no credentials and no network beyond loopback.

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signDispatch } from '../../src/github/dispatch-signature.js';
-import { around } from '../canary/samples.js';
+import { signDispatch } from '../../src/adapters/github/dispatch-signature.js';
+import { around } from '../core/canary/samples.js';
 import { runBundle, startServer, type BundleRun } from './run-bundle.js';
 
 // The acceptance of issue 6: the committed bundle, run as GitHub runs it, against a loopback metrics server

@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import { expect } from 'vitest';
-import { ModelRouter, type ModelSpec } from '../../src/agent/model-router.js';
-import type { Proposal } from '../../src/agent/proposal.js';
-import { FakeOpenAI } from '../agent/fake-openai.js';
+import { ModelRouter, type ModelSpec } from '../../src/adapters/model/model-router.js';
+import type { Proposal } from '../../src/core/agent/proposal.js';
+import { FakeOpenAI } from '../core/agent/fake-openai.js';
 import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 
 /**

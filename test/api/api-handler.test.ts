@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiHandler } from '../../src/api/api-handler.js';
-import type { ApiUser, GitHubAccess } from '../../src/api/github-access.js';
-import { openRuntime, type Runtime } from '../../src/app/runtime.js';
-import { loadPresets } from '../../src/policy/presets.js';
+import type { ApiUser, GitHubAccess } from '../../src/adapters/github/github-access.js';
+import { openRuntime, type Runtime } from '../../src/adapters/store/runtime.js';
+import { loadPresets } from '../../src/adapters/files/presets.js';
 
 /**
  * The API's request limit over HTTP, with GitHub behind a port that counts `GET /user`: a token counts as its own

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { routeOf, bearerToken } from '../../src/api/api-handler.js';
-import { progressOf, SCHEDULABLE } from '../../src/api/control-plane.js';
-import { agentIdentity } from '../../src/policy/governance.js';
-import { policyView } from '../../src/api/execution-view.js';
+import { progressOf, SCHEDULABLE } from '../../src/workflows/control-plane.js';
+import { agentIdentity } from '../../src/core/policy/governance.js';
+import { policyView } from '../../src/core/views/execution-view.js';
 import { RateLimiter } from '../../src/api/rate-limit.js';
 import { apiClientConfigFromEnv } from '../../src/mcp/api-client.js';
-import { evaluateApprovals, type ApprovalFacts } from '../../src/policy/approvals.js';
-import { toCandidate } from '../../src/store/approvals.js';
-import type { AuditEntry } from '../../src/store/audit-log.js';
+import { evaluateApprovals, type ApprovalFacts } from '../../src/core/policy/approvals.js';
+import { toCandidate } from '../../src/adapters/store/approvals.js';
+import type { AuditEntry } from '../../src/adapters/store/audit-log.js';
 import { ApiDescription } from './api-description.js';
 
 /** The pure parts of the control-plane API: routes, tokens, the request limit, views, agents, api approvals. */

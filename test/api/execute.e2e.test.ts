@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readAudit, verifyAudit } from '../../src/store/audit-log.js';
-import { getExecution } from '../../src/store/executions.js';
+import { readAudit, verifyAudit } from '../../src/adapters/store/audit-log.js';
+import { getExecution } from '../../src/adapters/store/executions.js';
 import { callApi } from './api-client.js';
 import { AGENT, OWNER, REPO, startAgentHarness, type AgentHarness } from './agent-harness.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { scheduleDriftChecks } from '../../src/app/drift-work.js';
+import { scheduleDriftChecks } from '../../src/workflows/drift-work.js';
 import { examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 import { addDriftRepos } from '../support/drift-repos.js';
 

@@ -1,11 +1,11 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ModelRouter, type ModelSpec } from '../../src/agent/model-router.js';
-import type { Proposal } from '../../src/agent/proposal.js';
-import { readAudit, type AuditEntry } from '../../src/store/audit-log.js';
-import { listExecutions, type ExecutionRecord } from '../../src/store/executions.js';
-import type { JobRecord } from '../../src/store/job-queue.js';
-import { FakeOpenAI } from '../agent/fake-openai.js';
+import { ModelRouter, type ModelSpec } from '../../src/adapters/model/model-router.js';
+import type { Proposal } from '../../src/core/agent/proposal.js';
+import { readAudit, type AuditEntry } from '../../src/adapters/store/audit-log.js';
+import { listExecutions, type ExecutionRecord } from '../../src/adapters/store/executions.js';
+import type { JobRecord } from '../../src/adapters/store/job-queue.js';
+import { FakeOpenAI } from '../core/agent/fake-openai.js';
 import { AGENT, OWNER, REPO, added, prFlow } from '../security/pr-flow.js';
 import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 import { EXTERNAL_PROPOSAL, proposalBody } from '../support/proposal-body.js';

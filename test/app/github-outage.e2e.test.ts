@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { JobRecord } from '../../src/store/job-queue.js';
+import type { JobRecord } from '../../src/adapters/store/job-queue.js';
 import { INSTALLATION_ID, startHarness, type Harness } from '../support/app-harness.js';
 import { AGENT, OWNER, REPO, added, prFlow } from '../security/pr-flow.js';
 
@@ -10,7 +10,7 @@ import { AGENT, OWNER, REPO, added, prFlow } from '../security/pr-flow.js';
  * retries from hammering GitHub; once GitHub is back every pull request gets exactly one check.
  *
  * The bounds are shortened for the test (the shipped ones are 10 s per attempt and 25 s per request, see
- * src/github/octokit.ts): 500 ms per attempt, 1.5 s per request, the circuit open 1 s at first and 4 s at most.
+ * src/adapters/github/octokit.ts): 500 ms per attempt, 1.5 s per request, the circuit open 1 s at first and 4 s at most.
  */
 
 const BOUNDS = { attemptTimeoutMs: 500, requestDeadlineMs: 1_500, circuitBaseMs: 1_000, circuitMaxMs: 4_000 };

@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Intake, deliveryJob, type DeliveryJob } from '../../src/app/intake.js';
-import { openRuntime, type Runtime } from '../../src/app/runtime.js';
-import { recordDeliveries, unqueuedDeliveries } from '../../src/store/deliveries.js';
+import { Intake, deliveryJob } from '../../src/app/intake.js';
+import type { DeliveryJob } from '../../src/workflows/jobs.js';
+import { openRuntime, type Runtime } from '../../src/adapters/store/runtime.js';
+import { recordDeliveries, unqueuedDeliveries } from '../../src/adapters/store/deliveries.js';
 import { examplePayload } from '../support/app-harness.js';
 
 const job = (id: string): DeliveryJob => ({
   id,
   name: 'pull_request',
   action: 'opened',
+  kind: 'check',
+  pullRequestNumbers: [],
   installationId: 1,
   repository: { owner: 'o', name: 'r' },
   sender: 'octocat',
@@ -71,7 +74,8 @@ describe('deliveryJob', () => {
       installationId: 7,
       repository: { owner: payload.repository.owner.login, name: payload.repository.name },
     });
-    expect(result.pullRequest).toMatchObject({
+    expect(result.kind).toBe('pull_request');
+    expect(result.kind === 'pull_request' && result.pullRequest).toMatchObject({
       number: payload.pull_request.number,
       headSha: payload.pull_request.head.sha,
       updatedAt: payload.pull_request.updated_at,
@@ -86,7 +90,8 @@ describe('deliveryJob', () => {
     other.check_run.name = 'ci/build';
     expect(deliveryJob('x', 'check_run', other)).toBeUndefined();
     other.check_run.name = 'aaoe/policy';
-    expect(deliveryJob('x', 'check_run', other)?.pullRequestNumbers).toEqual(
+    expect(deliveryJob('x', 'check_run', other)).toMatchObject({ kind: 'check' });
+    expect((deliveryJob('x', 'check_run', other) as { pullRequestNumbers?: number[] }).pullRequestNumbers).toEqual(
       other.check_run.pull_requests.map((p: { number: number }) => p.number),
     );
   });

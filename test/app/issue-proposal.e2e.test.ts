@@ -1,10 +1,10 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { costUsd, ModelRouter, type ModelSpec } from '../../src/agent/model-router.js';
-import { extractProposalBlock, type Proposal } from '../../src/agent/proposal.js';
-import { readAudit, verifyAudit, type AuditEntry } from '../../src/store/audit-log.js';
-import { listExecutions } from '../../src/store/executions.js';
-import { FakeOpenAI } from '../agent/fake-openai.js';
+import { costUsd, ModelRouter, type ModelSpec } from '../../src/adapters/model/model-router.js';
+import { extractProposalBlock, type Proposal } from '../../src/core/agent/proposal.js';
+import { readAudit, verifyAudit, type AuditEntry } from '../../src/adapters/store/audit-log.js';
+import { listExecutions } from '../../src/adapters/store/executions.js';
+import { FakeOpenAI } from '../core/agent/fake-openai.js';
 import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 
 /**

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelRouter, type ModelSpec } from '../../src/agent/model-router.js';
-import { listExecutions } from '../../src/store/executions.js';
-import { FakeOpenAI } from '../agent/fake-openai.js';
+import { ModelRouter, type ModelSpec } from '../../src/adapters/model/model-router.js';
+import { listExecutions } from '../../src/adapters/store/executions.js';
+import { FakeOpenAI } from '../core/agent/fake-openai.js';
 import { proposal } from '../api/agent-harness.js';
 import { callApi } from '../api/api-client.js';
 import { INSTALLATION_ID, startHarness, type Harness } from '../support/app-harness.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { COMMAND_TEXT, parseCommands } from '../../src/app/commands.js';
+import { COMMAND_TEXT, parseCommands } from '../../src/core/commands/commands.js';
 
-/** `/aaoe plan start plans/<file>.yml`: parsed with the other commands, as strictly (src/app/plan-work.ts acts on it). */
+/** `/aaoe plan start plans/<file>.yml`: parsed with the other commands, as strictly (src/workflows/plan-work.ts acts on it). */
 describe('parseCommands: /aaoe plan start', () => {
   it.each([
     ['a plan file', '/aaoe plan start plans/split.yml', 'plans/split.yml'],

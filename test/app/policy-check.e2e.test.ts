@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { listExecutions } from '../../src/store/executions.js';
-import { readAudit, verifyAudit } from '../../src/store/audit-log.js';
+import { listExecutions } from '../../src/adapters/store/executions.js';
+import { readAudit, verifyAudit } from '../../src/adapters/store/audit-log.js';
 import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 import { proposalBody } from '../support/proposal-body.js';
 

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseNotifyDestinations } from '../../src/notify/config.js';
-import { listExecutions } from '../../src/store/executions.js';
-import { listNotificationDeliveries } from '../../src/store/notifications.js';
+import { parseNotifyDestinations } from '../../src/adapters/notify/config.js';
+import { listExecutions } from '../../src/adapters/store/executions.js';
+import { listNotificationDeliveries } from '../../src/adapters/store/notifications.js';
 import { INSTALLATION_ID, startHarness, type Harness } from '../support/app-harness.js';
 import { governedFlow } from '../support/governed-flow.js';
 

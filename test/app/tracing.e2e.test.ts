@@ -3,7 +3,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { otelTraceId, startTracing, traceparent, type Tracing } from '../../src/app/tracing.js';
-import { listExecutions } from '../../src/store/executions.js';
+import { listExecutions } from '../../src/adapters/store/executions.js';
 import { INSTALLATION_ID, startHarness, type Harness } from '../support/app-harness.js';
 import { governedFlow } from '../support/governed-flow.js';
 

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/audit-command.js';
-import { appendAudit } from '../../src/store/audit-log.js';
-import type { Database } from '../../src/store/database.js';
-import { backends, tamper, useMigratedStore } from '../store/backends.js';
+import { appendAudit } from '../../src/adapters/store/audit-log.js';
+import type { Database } from '../../src/adapters/store/database.js';
+import { backends, tamper, useMigratedStore } from '../adapters/store/backends.js';
 
 function captureIo() {
   const out: string[] = [];

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/aaoe.js';
-import { openRuntime } from '../../src/app/runtime.js';
-import { appendAudit, readAudit } from '../../src/store/audit-log.js';
-import { openDatabase } from '../../src/store/database.js';
+import { openRuntime } from '../../src/adapters/store/runtime.js';
+import { appendAudit, readAudit } from '../../src/adapters/store/audit-log.js';
+import { openDatabase } from '../../src/adapters/store/database.js';
 
 async function cli(args: string[], env: Record<string, string>) {
   const out: string[] = [];

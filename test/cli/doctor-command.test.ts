@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingPermissions, readManifest, runDoctorCommand } from '../../src/cli/doctor-command.js';
-import { openRuntime } from '../../src/app/runtime.js';
+import { openRuntime } from '../../src/adapters/store/runtime.js';
 import { GitHubSimulator } from '../simulator/github-simulator.js';
 import { WEBHOOK_SECRET, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/aaoe.js';
-import { AGENTS_END, AGENTS_START } from '../../src/onboarding/agent-instructions.js';
+import { AGENTS_END, AGENTS_START } from '../../src/core/onboarding/agent-instructions.js';
 
 /** `aaoe init` and the agent contract: the AAOE section of AGENTS.md (and CLAUDE.md, Copilot's file, where they exist). */
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/aaoe.js';
-import { renderConfig, choosePreset, readShippedFiles } from '../../src/onboarding/onboarding-files.js';
+import { renderConfig, choosePreset, readShippedFiles } from '../../src/adapters/files/onboarding-files.js';
 
 async function cli(args: string[]) {
   const out: string[] = [];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/aaoe.js';
-import { FakeOpenAI } from '../agent/fake-openai.js';
+import { FakeOpenAI } from '../core/agent/fake-openai.js';
 
 const proposal = (edits: unknown[]) =>
   JSON.stringify({

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendAudit } from '../../src/store/audit-log.js';
-import { openDatabase, type Database } from '../../src/store/database.js';
-import { tamper } from '../store/backends.js';
+import { appendAudit } from '../../src/adapters/store/audit-log.js';
+import { openDatabase, type Database } from '../../src/adapters/store/database.js';
+import { tamper } from '../adapters/store/backends.js';
 
 /**
  * The `aaoe` binary on a real embedded store, as an operator runs it: `db migrate`, `audit verify | export |

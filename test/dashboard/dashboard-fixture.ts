@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import { openRuntime, type Runtime } from '../../src/app/runtime.js';
-import { listExecutions } from '../../src/store/executions.js';
+import { openRuntime, type Runtime } from '../../src/adapters/store/runtime.js';
+import { listExecutions } from '../../src/adapters/store/executions.js';
 import { GitHubSimulator } from '../simulator/github-simulator.js';
 import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 import { EXTERNAL_PROPOSAL, proposalBody } from '../support/proposal-body.js';

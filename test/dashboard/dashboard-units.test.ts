@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Probot } from 'probot';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ExecutionStatus } from '../../src/api/schema.js';
-import type { Runtime } from '../../src/app/runtime.js';
+import type { ExecutionStatus } from '../../src/contracts/api.js';
+import type { Runtime } from '../../src/adapters/store/runtime.js';
 import { legalVerbs } from '../../src/dashboard/dashboard-data.js';
 import { CONTENT_SECURITY_POLICY, dashboardHandler, dashboardRoute } from '../../src/dashboard/dashboard-handler.js';
 import { authorizeUrl, exchangeCode, githubWebUrl } from '../../src/dashboard/github-oauth.js';
@@ -20,8 +20,8 @@ import {
   unsealToken,
   verifySigned,
 } from '../../src/dashboard/session-cookie.js';
-import type { ExecutionRecord } from '../../src/store/executions.js';
-import { loadPresets } from '../../src/policy/presets.js';
+import type { ExecutionRecord } from '../../src/adapters/store/executions.js';
+import { loadPresets } from '../../src/adapters/files/presets.js';
 
 /** The dashboard's pure parts: escaping, cookies and the sealed token, the OAuth URLs and exchange, routes, verbs. */
 
@@ -34,11 +34,9 @@ describe('html escapes every value', () => {
     expect(html`<p title="${value}">${value}</p>`.text).toBe(`<p title="${escaped}">${escaped}</p>`);
   });
   it('keeps markup it built itself, in arrays too, and drops null, undefined and false', () => {
-    expect(
-      html`<ul>
-        ${['a<', 'b'].map((x) => html`<li>${x}</li>`)}${null}${undefined}${false}
-      </ul>`.text,
-    ).toBe('<ul><li>a&lt;</li><li>b</li></ul>');
+    expect(html`<ul>${['a<', 'b'].map((x) => html`<li>${x}</li>`)}${null}${undefined}${false}</ul>`.text).toBe(
+      '<ul><li>a&lt;</li><li>b</li></ul>',
+    );
   });
 });
 

@@ -1,12 +1,12 @@
-import { repositoryKey } from '../../src/github/dispatch-signature.js';
+import { repositoryKey } from '../../src/adapters/github/dispatch-signature.js';
 import { INSTALLATION_ID } from '../support/app-harness.js';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadPlan } from '../../src/plan/load-plan.js';
-import { newPlanRun } from '../../src/plan/run-plan.js';
-import { savePlanRun } from '../../src/store/plans.js';
-import { appendAudit, readAudit } from '../../src/store/audit-log.js';
-import { getExecution } from '../../src/store/executions.js';
+import { loadPlan } from '../../src/core/plan/load-plan.js';
+import { newPlanRun } from '../../src/core/plan/run-plan.js';
+import { savePlanRun } from '../../src/adapters/store/plans.js';
+import { appendAudit, readAudit } from '../../src/adapters/store/audit-log.js';
+import { getExecution } from '../../src/adapters/store/executions.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/dashboard-handler.js';
 import { pkceChallenge, pkceVerifier, sessionKeys } from '../../src/dashboard/session-cookie.js';
 import {
@@ -27,7 +27,7 @@ import {
   startDashboardWorld,
   type DashboardWorld,
 } from './dashboard-fixture.js';
-import { signBody } from '../../src/github/signature.js';
+import { signBody } from '../../src/adapters/github/signature.js';
 
 /**
  * The dashboard over HTTP against the real app and the loopback GitHub (its OAuth web flow included), without a

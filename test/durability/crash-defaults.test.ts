@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/store/database.js';
+import { openDatabase } from '../../src/adapters/store/database.js';
 import { GitHubSimulator } from '../simulator/github-simulator.js';
 import { AppProcess, type AppProcessOptions } from '../support/app-process.js';
 import {

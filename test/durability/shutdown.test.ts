@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseOptions } from '../../src/store/database.js';
+import { openDatabase, type DatabaseOptions } from '../../src/adapters/store/database.js';
 import { GitHubSimulator } from '../simulator/github-simulator.js';
 import { INSTALLATION_ID, examplePayload, startHarness } from '../support/app-harness.js';
 import { AppProcess, type AppProcessOptions } from '../support/app-process.js';

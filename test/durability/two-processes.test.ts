@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRuntime, type Runtime } from '../../src/app/runtime.js';
-import { listExecutions } from '../../src/store/executions.js';
+import { openRuntime, type Runtime } from '../../src/adapters/store/runtime.js';
+import { listExecutions } from '../../src/adapters/store/executions.js';
 import { GitHubSimulator } from '../simulator/github-simulator.js';
 import { examplePayload } from '../support/app-harness.js';
 import { AppProcess } from '../support/app-process.js';

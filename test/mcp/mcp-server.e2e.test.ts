@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getExecution } from '../../src/store/executions.js';
+import { getExecution } from '../../src/adapters/store/executions.js';
 import { AaoeApiClient } from '../../src/mcp/api-client.js';
 import { createMcpServer } from '../../src/mcp/mcp-server.js';
 import { AGENT, OWNER, REPO, startAgentHarness, type AgentHarness } from '../api/agent-harness.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AaoeApiClient, apiClientConfigFromEnv } from '../../src/mcp/api-client.js';
-import { listApprovals } from '../../src/store/approvals.js';
-import { listExecutions } from '../../src/store/executions.js';
+import { listApprovals } from '../../src/adapters/store/approvals.js';
+import { listExecutions } from '../../src/adapters/store/executions.js';
 import { INSTALLATION_ID, startHarness, type Harness } from '../support/app-harness.js';
 import { governedFlow } from '../support/governed-flow.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getExecution } from '../../src/store/executions.js';
+import { getExecution } from '../../src/adapters/store/executions.js';
 import { callApi } from '../api/api-client.js';
 import { AGENT, OWNER, REPO, startAgentHarness, type AgentHarness } from '../api/agent-harness.js';
 import { INSTALLATION_ID, examplePayload } from '../support/app-harness.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decideDispatch, type DispatchFacts } from '../../src/app/deploy-work.js';
-import { readAudit, type AuditEntry } from '../../src/store/audit-log.js';
-import { pendingTimers } from '../../src/store/timers.js';
+import { decideDispatch, type DispatchFacts } from '../../src/workflows/deploy-work.js';
+import { readAudit, type AuditEntry } from '../../src/adapters/store/audit-log.js';
+import { pendingTimers } from '../../src/adapters/store/timers.js';
 import { deployWorld, POLICY } from './deploy-world.js';
 
 // Issue 19, hole 15: the circuit breaker must stop AAOE's own dispatches. Through the real path: a change merged

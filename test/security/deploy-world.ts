@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { listExecutions, type ExecutionRecord } from '../../src/store/executions.js';
+import { listExecutions, type ExecutionRecord } from '../../src/adapters/store/executions.js';
 import { INSTALLATION_ID, startHarness, type Harness } from '../support/app-harness.js';
 import { governedFlow } from '../support/governed-flow.js';
 

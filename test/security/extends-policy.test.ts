@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PolicyCache } from '../../src/app/policy-cache.js';
+import { PolicyCache } from '../../src/workflows/policy-cache.js';
 import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 import { proposalBody } from '../support/proposal-body.js';
 

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repositoryKey, signDispatch } from '../../src/github/dispatch-signature.js';
-import { around } from '../canary/samples.js';
+import { repositoryKey, signDispatch } from '../../src/adapters/github/dispatch-signature.js';
+import { around } from '../core/canary/samples.js';
 import { runBundle, startServer, type BundleRun } from '../action/run-bundle.js';
 
 // Issue 19, hole 1 (forged deploy), the action's side: the committed bundle, run as GitHub runs it, gets a

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repositoryKey } from '../../src/github/dispatch-signature.js';
+import { repositoryKey } from '../../src/adapters/github/dispatch-signature.js';
 import { INSTALLATION_ID } from '../support/app-harness.js';
 import { runBundle } from '../action/run-bundle.js';
-import { around } from '../canary/samples.js';
+import { around } from '../core/canary/samples.js';
 import { deployWorld, MASTER } from './deploy-world.js';
 
 // Issue 19, hole 1 (forged deploy), end to end: the running app dispatches after a governed merge; the committed

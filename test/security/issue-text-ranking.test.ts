@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { issueTerms, rankFiles } from '../../src/agent/context.js';
+import { issueTerms, rankFiles } from '../../src/core/agent/context.js';
 
 /**
  * Ranking the repository's files by an issue runs on text anyone who can open or edit the issue writes. The words and

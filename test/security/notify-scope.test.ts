@@ -5,11 +5,11 @@ import {
   parseNotifyDestinations,
   type NotifyDestinations,
   type ResolvedDestination,
-} from '../../src/notify/config.js';
-import { listExecutions } from '../../src/store/executions.js';
-import { listNotificationDeliveries } from '../../src/store/notifications.js';
+} from '../../src/adapters/notify/config.js';
+import { listExecutions } from '../../src/adapters/store/executions.js';
+import { listNotificationDeliveries } from '../../src/adapters/store/notifications.js';
 import { examplePayload, startHarness, type Harness } from '../support/app-harness.js';
-import { startReceiver, type Receiver } from '../notify/support.js';
+import { startReceiver, type Receiver } from '../core/notify/support.js';
 
 /**
  * Issue 19, low: notification destinations are global across installations. The operator defines destinations

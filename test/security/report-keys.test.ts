@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/aaoe.js';
-import { repositoryKey } from '../../src/github/dispatch-signature.js';
-import { signBody } from '../../src/github/signature.js';
+import { repositoryKey } from '../../src/adapters/github/dispatch-signature.js';
+import { signBody } from '../../src/adapters/github/signature.js';
 import { INSTALLATION_ID } from '../support/app-harness.js';
 import { deployWorld, MASTER } from './deploy-world.js';
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { PullRequestFacts } from '../../src/github/github-adapter.js';
-import { gatherPullRequestSnapshot } from '../../src/app/pull-request-snapshot.js';
+import type { PullRequestFacts } from '../../src/adapters/github/github-adapter.js';
+import { gatherPullRequestSnapshot } from '../../src/workflows/pull-request-snapshot.js';
 import {
   checkCompleteness,
   checkSnapshotReads,
   decideDeployTarget,
   decideMergeDeploy,
-} from '../../src/policy/snapshot.js';
+} from '../../src/core/policy/snapshot.js';
 
 /** The pure decisions of one snapshot per decision (issue 19, holes 2, 9 and 18), on plain facts. */
 

@@ -124,8 +124,6 @@ export type CheckRunRecord = JsonObject & {
   actions: JsonObject[];
 };
 
-type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
-
 const DEFAULT_PERMISSIONS: Record<string, string> = {
   checks: 'write',
   contents: 'read',

@@ -3,10 +3,10 @@ import { createServer } from 'node:net';
 import examples from '@octokit/webhooks-examples';
 import Bottleneck from 'bottleneck';
 import { run } from 'probot';
-import { AaoeOctokit, GitHubCircuits, GITHUB_BOUNDS, type GitHubBounds } from '../../src/github/octokit.js';
+import { AaoeOctokit, GitHubCircuits, GITHUB_BOUNDS, type GitHubBounds } from '../../src/adapters/github/octokit.js';
 import { aaoeApp, type AaoeAppOptions } from '../../src/app/aaoe-app.js';
-import { openRuntime, type Runtime } from '../../src/app/runtime.js';
-import { GitHubFaults } from '../github/github-faults.js';
+import { openRuntime, type Runtime } from '../../src/adapters/store/runtime.js';
+import { GitHubFaults } from '../adapters/github/github-faults.js';
 import { GitHubSimulator } from '../simulator/github-simulator.js';
 
 /**

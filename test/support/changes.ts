@@ -1,5 +1,5 @@
-import { Change, type ChangeInput, type ChangedFile } from '../../src/policy/change.js';
-import { Policy, type PolicyInput } from '../../src/policy/schema.js';
+import { Change, type ChangeInput, type ChangedFile } from '../../src/core/policy/change.js';
+import { Policy, type PolicyInput } from '../../src/core/policy/schema.js';
 
 /** A file touched by a change, with a patch that adds `lines` lines from line 1. */
 export function file(path: string, over: Partial<ChangedFile> & { lines?: string[] } = {}): ChangedFile {

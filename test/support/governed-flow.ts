@@ -1,9 +1,9 @@
 import type { components } from '@octokit/openapi-webhooks-types';
 import { expect } from 'vitest';
-import { signBody } from '../../src/github/signature.js';
-import { repositoryKey } from '../../src/github/dispatch-signature.js';
-import { readAudit, type AuditEntry } from '../../src/store/audit-log.js';
-import { listExecutions } from '../../src/store/executions.js';
+import { signBody } from '../../src/adapters/github/signature.js';
+import { repositoryKey } from '../../src/adapters/github/dispatch-signature.js';
+import { readAudit, type AuditEntry } from '../../src/adapters/store/audit-log.js';
+import { listExecutions } from '../../src/adapters/store/executions.js';
 import { INSTALLATION_ID, examplePayload, type Harness } from './app-harness.js';
 import { EXTERNAL_PROPOSAL, proposalBody } from './proposal-body.js';
 

@@ -1,4 +1,4 @@
-import { PROPOSAL_BLOCK_INFO, type Proposal } from '../../src/agent/proposal.js';
+import { PROPOSAL_BLOCK_INFO, type Proposal } from '../../src/core/agent/proposal.js';
 
 /** A valid proposal in AAOE's own format (with `edits`), as older agents still declare it. */
 export const EXTERNAL_PROPOSAL: Proposal = {

@@ -1,4 +1,4 @@
-import type { MetricSamples } from '../../../src/canary/schema.js';
+import type { MetricSamples } from '../../../src/core/canary/schema.js';
 import { runCommand } from '../run-command.js';
 import { errorText, toSamples, type MetricProvider } from './metric-provider.js';
 

@@ -1,4 +1,4 @@
-import type { MetricSamples } from '../../../src/canary/schema.js';
+import type { MetricSamples } from '../../../src/core/canary/schema.js';
 import { errorText, readLimited, toSamples, type MetricProvider } from './metric-provider.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MetricSamples } from '../../../src/canary/schema.js';
+import type { MetricSamples } from '../../../src/core/canary/schema.js';
 
 /** A source of baseline and canary samples. Untrusted: every answer is validated; any failure is a sample error. */
 

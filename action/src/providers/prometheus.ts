@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MetricSamples } from '../../../src/canary/schema.js';
+import type { MetricSamples } from '../../../src/core/canary/schema.js';
 import { errorText, readLimited, type MetricProvider, type SampleWindow } from './metric-provider.js';
 
 /**
