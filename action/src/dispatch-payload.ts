@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { DISPATCH_EVENT_TYPES, verifyDispatch, type DispatchCheck } from '../../src/adapters/github/dispatch-signature.js';
+import {
+  DISPATCH_EVENT_TYPES,
+  verifyDispatch,
+  type DispatchCheck,
+} from '../../src/adapters/github/dispatch-signature.js';
 
 /**
  * What the app sends to the companion workflow (version 1), as `repository_dispatch` (event type `aaoe-deploy` or

@@ -4,7 +4,13 @@ import type { Probot } from 'probot';
 import type { Presets } from '../adapters/files/presets.js';
 import type { Runtime } from '../adapters/store/runtime.js';
 import { apiError, ControlPlane, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, type Answer } from '../workflows/control-plane.js';
-import { GitHubUnavailable, probotAccess, type ApiUser, type GitHubAccess, type TokenIssuer } from '../adapters/github/github-access.js';
+import {
+  GitHubUnavailable,
+  probotAccess,
+  type ApiUser,
+  type GitHubAccess,
+  type TokenIssuer,
+} from '../adapters/github/github-access.js';
 import { readBody } from '../adapters/http/http-body.js';
 import { ExpiringMap, RateLimiter } from './rate-limit.js';
 import {

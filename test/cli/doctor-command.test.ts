@@ -29,14 +29,12 @@ beforeAll(async () => {
       return void res
         .writeHead(401, { 'content-type': 'application/json' })
         .end(JSON.stringify({ error: { message: 'Incorrect API key provided' } }));
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(
-        JSON.stringify({
-          object: 'list',
-          data: [{ id: 'small-model', object: 'model', created: 0, owned_by: 'test' }],
-        }),
-      );
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        object: 'list',
+        data: [{ id: 'small-model', object: 'model', created: 0, owned_by: 'test' }],
+      }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   models = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` };

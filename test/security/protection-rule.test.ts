@@ -112,17 +112,15 @@ describe('the protection rule judges the commit AAOE dispatched, for the run of 
     const listed = await approve(); // approved before the freeze, not merged
     const failing = await approve();
     const mergeSha = 'c'.repeat(40);
-    await w
-      .harness()
-      .deliver(
-        'pull_request',
-        w.flow.pullRequestPayload('closed', {
-          ...w.pull(failing.number),
-          state: 'closed',
-          merged: true,
-          merge_commit_sha: mergeSha,
-        }),
-      );
+    await w.harness().deliver(
+      'pull_request',
+      w.flow.pullRequestPayload('closed', {
+        ...w.pull(failing.number),
+        state: 'closed',
+        merged: true,
+        merge_commit_sha: mergeSha,
+      }),
+    );
     await w.report(await w.execution(failing.number), mergeSha, 'rollback'); // trips the breaker: frozen
     for (const environment of ['Production', 'prod', 'production']) {
       const { review } = await runAsks('repository_dispatch', { environment, pr: listed });

@@ -202,38 +202,36 @@ export class ModelRouter {
             max_completion_tokens: request.maxOutputTokens,
           };
           // one client span per call, in the trace of the job that asked (OpenTelemetry's gen_ai conventions)
-          completion = await trace
-            .getTracer('aaoe')
-            .startActiveSpan(
-              `chat ${model.id}`,
-              {
-                kind: SpanKind.CLIENT,
-                attributes: {
-                  'gen_ai.operation.name': 'chat',
-                  'gen_ai.request.model': model.id,
-                  'aaoe.task': request.task,
-                },
+          completion = await trace.getTracer('aaoe').startActiveSpan(
+            `chat ${model.id}`,
+            {
+              kind: SpanKind.CLIENT,
+              attributes: {
+                'gen_ai.operation.name': 'chat',
+                'gen_ai.request.model': model.id,
+                'aaoe.task': request.task,
               },
-              async (span) => {
-                try {
-                  const answer = await this.client.chat.completions.create(body, {
-                    timeout: this.config.timeoutMs ?? 60_000,
-                    maxRetries: 0,
-                  });
-                  span.setAttributes({
-                    'gen_ai.response.model': answer.model,
-                    'gen_ai.usage.input_tokens': answer.usage?.prompt_tokens ?? 0,
-                    'gen_ai.usage.output_tokens': answer.usage?.completion_tokens ?? 0,
-                  });
-                  return answer;
-                } catch (error) {
-                  span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
-                  throw error;
-                } finally {
-                  span.end();
-                }
-              },
-            );
+            },
+            async (span) => {
+              try {
+                const answer = await this.client.chat.completions.create(body, {
+                  timeout: this.config.timeoutMs ?? 60_000,
+                  maxRetries: 0,
+                });
+                span.setAttributes({
+                  'gen_ai.response.model': answer.model,
+                  'gen_ai.usage.input_tokens': answer.usage?.prompt_tokens ?? 0,
+                  'gen_ai.usage.output_tokens': answer.usage?.completion_tokens ?? 0,
+                });
+                return answer;
+              } catch (error) {
+                span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+                throw error;
+              } finally {
+                span.end();
+              }
+            },
+          );
         } catch (error) {
           const outcome = classify(error);
           calls.push({

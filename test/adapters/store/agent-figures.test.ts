@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecutionState } from '../../../src/core/execution/transition.js';
-import { AGENT_LIMIT, DECLARED_USD_CAP, OUTCOME_OF_STATE, readAgentFigures } from '../../../src/adapters/store/agent-figures.js';
+import {
+  AGENT_LIMIT,
+  DECLARED_USD_CAP,
+  OUTCOME_OF_STATE,
+  readAgentFigures,
+} from '../../../src/adapters/store/agent-figures.js';
 import {
   insertExecution,
   type AgentWork,

@@ -62,17 +62,15 @@ export class FakeOpenAI {
     const script = this.scripts.get(request.model) ?? [];
     let step: Step | undefined = script.length > 1 ? script.shift() : script[0];
     if (!step) {
-      res
-        .writeHead(404, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            error: {
-              message: `The model ${request.model} does not exist`,
-              type: 'invalid_request_error',
-              code: 'model_not_found',
-            },
-          }),
-        );
+      res.writeHead(404, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: {
+            message: `The model ${request.model} does not exist`,
+            type: 'invalid_request_error',
+            code: 'model_not_found',
+          },
+        }),
+      );
       return;
     }
     while ('delayMs' in step) {
@@ -82,13 +80,11 @@ export class FakeOpenAI {
     if ('status' in step) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (step.retryAfter !== undefined) headers['retry-after'] = String(step.retryAfter);
-      res
-        .writeHead(step.status, headers)
-        .end(
-          JSON.stringify({
-            error: { message: step.message ?? `status ${step.status}`, type: 'server_error', code: null },
-          }),
-        );
+      res.writeHead(step.status, headers).end(
+        JSON.stringify({
+          error: { message: step.message ?? `status ${step.status}`, type: 'server_error', code: null },
+        }),
+      );
       return;
     }
     const usage = step.usage ?? { prompt_tokens: 100, completion_tokens: 50 };

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mannWhitneyU, normalSurvival, smallestPValue, type Alternative } from '../../../src/core/canary/mann-whitney.js';
+import {
+  mannWhitneyU,
+  normalSurvival,
+  smallestPValue,
+  type Alternative,
+} from '../../../src/core/canary/mann-whitney.js';
 
 // Reference values from scipy 1.17.1: scipy.stats.mannwhitneyu(x, y, alternative=..., method='asymptotic')
 // (normal approximation with the tie and continuity corrections).

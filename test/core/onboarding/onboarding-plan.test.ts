@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { choosePreset, readShippedFiles, renderConfig } from '../../../src/adapters/files/onboarding-files.js';
-import { decideOnboarding, onboardingRequest, type RepositoryFacts } from '../../../src/core/onboarding/onboarding-plan.js';
+import {
+  decideOnboarding,
+  onboardingRequest,
+  type RepositoryFacts,
+} from '../../../src/core/onboarding/onboarding-plan.js';
 import { loadPolicy, resolvePolicy } from '../../../src/core/policy/load-policy.js';
 import { loadPresets } from '../../../src/adapters/files/presets.js';
 import { examplePayload } from '../../support/app-harness.js';

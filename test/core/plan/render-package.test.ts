@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../../src/core/plan/load-plan.js';
-import { PACKAGE_RISK, RENDER_LIMITS, renderStepPackages, renderTemplate } from '../../../src/core/plan/render-package.js';
+import {
+  PACKAGE_RISK,
+  RENDER_LIMITS,
+  renderStepPackages,
+  renderTemplate,
+} from '../../../src/core/plan/render-package.js';
 import { PACKAGE_TYPES } from '../../../src/core/plan/schema.js';
 
 function diamond() {

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../../src/core/plan/load-plan.js';
-import { renderGantt, renderScheduleTable, simulatePlan, type Simulation } from '../../../src/core/plan/simulate-plan.js';
+import {
+  renderGantt,
+  renderScheduleTable,
+  simulatePlan,
+  type Simulation,
+} from '../../../src/core/plan/simulate-plan.js';
 import type { Plan } from '../../../src/core/plan/schema.js';
 import { planWindows } from '../../../src/core/plan/windows.js';
 

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseCodeowners } from '../../../src/core/agent/codeowners.js';
 import type { ChangedFile, IrreversibleKind } from '../../../src/core/policy/change.js';
-import { MAX_PATCH_SCAN_CHARS, areaOf, deriveProposal, irreversibleOf } from '../../../src/core/policy/derive-proposal.js';
+import {
+  MAX_PATCH_SCAN_CHARS,
+  areaOf,
+  deriveProposal,
+  irreversibleOf,
+} from '../../../src/core/policy/derive-proposal.js';
 import { file } from '../../support/changes.js';
 
 const removed = (path: string, lines: string[]): ChangedFile => ({

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ChangedFile } from '../../../../src/core/policy/change.js';
-import { findAssignments, looksLikeSecret, shannonEntropy } from '../../../../src/core/policy/gates/high-entropy-rule.js';
+import {
+  findAssignments,
+  looksLikeSecret,
+  shannonEntropy,
+} from '../../../../src/core/policy/gates/high-entropy-rule.js';
 import { MAX_SCANNED_LINE, scanSecrets } from '../../../../src/core/policy/gates/secrets.js';
 import { addedLines } from '../../../../src/core/policy/patch.js';
 
