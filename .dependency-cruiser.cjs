@@ -7,7 +7,7 @@ const ENTRY = '^src/(app|api|dashboard|mcp|cli|demo)/';
 const LAUNCHERS = ['^src/main[.]ts$', '^src/cli/mcp-command[.]ts$', '^src/demo/demo[.]ts$'];
 /** What core/ may not use: node's built-ins, and every package that reaches a server, a process or the network. */
 const IMPURE =
-  '^node_modules/(probot|pg|pg-boss|@electric-sql/pglite|openai|@slack/webhook|@octokit/[^/]+|@opentelemetry/[^/]+|prom-client|@modelcontextprotocol/[^/]+|@probot/[^/]+)/';
+  '(^|/)node_modules/(probot|pg|pg-boss|@electric-sql/pglite|openai|@slack/webhook|@octokit/[^/]+|@opentelemetry/[^/]+|prom-client|@modelcontextprotocol/[^/]+|@probot/[^/]+)/';
 
 module.exports = {
   forbidden: [

@@ -20,7 +20,7 @@ export function governedRepository(sim: GitHubSimulator): void {
 }
 
 /** A one-line docs change by the agent in the simulator, and its `pull_request.opened` delivery (GitHub's example). */
-export function agentPullRequest(sim: GitHubSimulator, number: number, shaFill: string): Record<string, any> {
+export function agentPullRequest(sim: GitHubSimulator, number: number, shaFill: string): Record<string, unknown> {
   const pr = sim.addPullRequest({
     owner: OWNER,
     repo: REPO,
@@ -32,9 +32,9 @@ export function agentPullRequest(sim: GitHubSimulator, number: number, shaFill: 
     body: proposalBody(),
     files: [{ filename: 'docs/a.md', status: 'modified', additions: 1, deletions: 0, patch: '@@ -1 +1,2 @@\n a\n+b' }],
   });
-  const payload = examplePayload('pull_request', 'opened');
+  const payload = examplePayload('pull_request', 'opened') as Record<string, unknown>;
   payload.number = number;
-  payload.pull_request = { ...payload.pull_request, ...pr };
+  payload.pull_request = { ...(payload.pull_request as Record<string, unknown>), ...pr };
   payload.installation = { id: INSTALLATION_ID };
   return payload;
 }

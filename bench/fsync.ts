@@ -57,7 +57,7 @@ async function turn(target: AppProcess, ms: number): Promise<{ perSecond: number
     }),
   );
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   return { perSecond: latencies.length / (ms / 1000), p50: at(0.5), p99: at(0.99) };
 }
 
@@ -91,8 +91,8 @@ try {
       );
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const ratios = results.on.map((r, i) => r.perSecond / results.off[i]!.perSecond);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  const ratios = results.on.map((r, i) => r.perSecond / (results.off[i]?.perSecond ?? NaN));
   const ratio = median(ratios);
   // both summaries: on a shared machine one slow turn can swing a single ratio
   console.log(

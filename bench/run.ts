@@ -16,8 +16,8 @@ import { agentPullRequest, governedRepository } from './fixtures.js';
 function syntheticFiles(n: number): ChangedFile[] {
   const files: ChangedFile[] = [];
   for (let i = 0; i < n; i++) {
-    const dir = ['src/api', 'src/web', 'lib', 'docs', 'config'][i % 5]!;
-    const ext = ['ts', 'ts', 'js', 'md', 'yaml'][i % 5]!;
+    const dir = ['src/api', 'src/web', 'lib', 'docs', 'config'][i % 5] ?? '';
+    const ext = ['ts', 'ts', 'js', 'md', 'yaml'][i % 5] ?? '';
     const lines = Array.from({ length: 20 }, (_, j) => `const value${j} = compute(${i}, ${j}); // line ${j}`);
     files.push({
       path: `${dir}/module-${i}.${ext}`,
@@ -45,7 +45,7 @@ async function timeEvaluation(n: number, runs: number): Promise<number> {
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return times[Math.floor(times.length / 2)] ?? NaN;
 }
 
 async function countApiCalls(): Promise<{ cold: number; warm: number; coldPaths: string[]; warmPaths: string[] }> {

@@ -25,16 +25,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { GitHubSimulator, type RecordedRequest } from '../test/simulator/github-simulator.js';
-import { examplePayload } from '../test/support/app-harness.js';
 import { AppProcess } from '../test/support/app-process.js';
-import { proposalBody } from '../test/support/proposal-body.js';
-import { AGENT } from './fixtures.js';
+import { deliveryFor, must, seedOrganisation } from './soak-organisation.js';
+import { plot } from './soak-plot.js';
+import { COLUMNS, directorySize, fmt, formatRow, JOB_STATES, quantile, scrape, type Sample } from './soak-samples.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,141 +61,8 @@ if (DELIVERIES < PULLS) throw new Error('--deliveries must be at least --pulls (
 
 // ---------------------------------------------------------------- the simulated organisation
 
-type Pull = {
-  index: number;
-  installationId: number;
-  owner: string;
-  repo: string;
-  number: number;
-  pushes: number;
-  payload: Record<string, any>;
-  repository: Record<string, any>;
-  awaiting?: string;
-};
-
 const sim = await GitHubSimulator.start();
-const pulls: Pull[] = [];
-const repositories: Array<Record<string, any>> = [];
-for (let i = 0; i < INSTALLATIONS; i++) {
-  const installationId = 10_000 + i;
-  const owner = `org-${i}`;
-  sim.addInstallation({ id: installationId, account: owner, accountType: 'Organization' });
-  repositories.push(sim.addRepo({ owner, name: 'service', defaultBranch: 'main', installationId }));
-  sim.setFile({ owner, repo: 'service', branch: 'main', path: '.github/aaoe.yml', content: `agents: ['${AGENT}']\n` });
-}
-const sha = (pull: Pull) => `${pull.index.toString(16).padStart(8, '0')}${pull.pushes.toString(16).padStart(32, '0')}`;
-for (let index = 0; index < PULLS; index++) {
-  const i = index % INSTALLATIONS;
-  const pull: Pull = {
-    index,
-    installationId: 10_000 + i,
-    owner: `org-${i}`,
-    repo: 'service',
-    number: 1 + Math.floor(index / INSTALLATIONS),
-    pushes: 0,
-    payload: {},
-    repository: repositories[i]!,
-  };
-  pull.payload = sim.addPullRequest({
-    owner: pull.owner,
-    repo: pull.repo,
-    number: pull.number,
-    headSha: sha(pull),
-    headRef: `agent/${index}`,
-    baseRef: 'main',
-    user: { login: AGENT, type: 'Bot' },
-    body: proposalBody(),
-    files: [{ filename: 'docs/a.md', status: 'modified', additions: 1, deletions: 0, patch: '@@ -1 +1,2 @@\n a\n+b' }],
-  });
-  pulls.push(pull);
-}
-
-type Kind = 'opened' | 'push' | 'approval' | 'comment';
-const ROUND: Kind[] = [
-  'push',
-  'comment',
-  'comment',
-  'approval',
-  'comment',
-  'push',
-  'comment',
-  'approval',
-  'comment',
-  'comment',
-];
-
-function kindOf(k: number): { pull: Pull; kind: Kind } {
-  const pull = pulls[k % PULLS]!;
-  const round = Math.floor(k / PULLS);
-  return { pull, kind: round === 0 ? 'opened' : ROUND[(pull.index + round) % ROUND.length]! };
-}
-
-const base = (event: string, action: string, pull: Pull) => {
-  const payload = examplePayload(event, action);
-  payload.repository = pull.repository;
-  payload.organization = { login: pull.owner, id: pull.installationId };
-  payload.installation = { id: pull.installationId };
-  return payload;
-};
-
-/** The delivery for slot `k`, with the simulator changed first where GitHub would have changed (a push, a review). */
-function deliveryFor(k: number): { event: string; payload: Record<string, any>; awaits?: string; pull: Pull } {
-  const { pull, kind } = kindOf(k);
-  if (kind === 'opened' || kind === 'push') {
-    if (kind === 'push') {
-      pull.pushes++;
-      pull.payload = sim.pushToPullRequest({
-        owner: pull.owner,
-        repo: pull.repo,
-        number: pull.number,
-        headSha: sha(pull),
-        files: [
-          {
-            filename: 'docs/a.md',
-            status: 'modified',
-            additions: pull.pushes + 1,
-            deletions: 0,
-            patch: `@@ -1 +1,2 @@\n a\n+b${pull.pushes}`,
-          },
-        ],
-      });
-    }
-    const payload = base('pull_request', kind === 'opened' ? 'opened' : 'synchronize', pull);
-    payload.number = pull.number;
-    payload.pull_request = { ...payload.pull_request, ...pull.payload };
-    if (kind === 'push') payload.before = sha({ ...pull, pushes: pull.pushes - 1 });
-    if (kind === 'push') payload.after = sha(pull);
-    return { event: 'pull_request', payload, awaits: `${pull.owner}/${sha(pull)}`, pull };
-  }
-  if (kind === 'approval') {
-    const reviewer = `reviewer-${pull.index % 7}`;
-    const review = sim.addReview({
-      owner: pull.owner,
-      repo: pull.repo,
-      number: pull.number,
-      user: reviewer,
-      state: 'APPROVED',
-      commitId: sha(pull),
-    });
-    const payload = base('pull_request_review', 'submitted', pull);
-    payload.pull_request = { ...payload.pull_request, ...pull.payload };
-    payload.review = { ...payload.review, ...review };
-    return { event: 'pull_request_review', payload, pull };
-  }
-  const payload = base('issue_comment', 'created', pull);
-  payload.issue = {
-    ...payload.issue,
-    number: pull.number,
-    pull_request: { url: pull.payload.url, html_url: pull.payload.html_url },
-  };
-  payload.comment = {
-    ...payload.comment,
-    id: 900_000_000 + k,
-    body: `Looks fine to me (${k}).`,
-    user: { ...payload.comment.user, login: `dev-${k % 11}`, id: 5000 + (k % 11) },
-  };
-  return { event: 'issue_comment', payload, pull };
-}
+const org = seedOrganisation(sim, INSTALLATIONS, PULLS);
 
 // ---------------------------------------------------------------- delivery-to-check latency
 
@@ -218,13 +84,17 @@ function onCheckWrite(request: RecordedRequest): void {
   const update = /^\/repos\/([^/]+)\/[^/]+\/check-runs\/(\d+)$/.exec(request.path);
   if (!create && !update) return;
   const body = (request.body ?? {}) as { head_sha?: string; status?: string; conclusion?: string };
-  const key = create ? `${create[1]}/${body.head_sha}` : checkRunSha.get(`${update![1]}/${update![2]}`);
+  const key = create
+    ? `${create[1]}/${body.head_sha}`
+    : update
+      ? checkRunSha.get(`${update[1]}/${update[2]}`)
+      : undefined;
   if (create && request.method === 'POST') {
     const id = sim
-      .checkRuns({ owner: create[1]!, repo: 'service' })
+      .checkRuns({ owner: create[1] ?? '', repo: 'service' })
       .filter((run) => run.head_sha === body.head_sha)
       .at(-1)?.id;
-    if (id !== undefined) checkRunSha.set(`${create[1]}/${id}`, key!);
+    if (id !== undefined && key) checkRunSha.set(`${create[1]}/${id}`, key);
   }
   if (!key || !(body.conclusion || body.status === 'completed')) return;
   const now = performance.now();
@@ -244,66 +114,15 @@ sim.onAnswered(onCheckWrite);
 const dataDir = mkdtempSync(join(tmpdir(), 'aaoe-soak-'));
 // the app's defaults, unless the bench's own environment sets one of these (to compare settings)
 const PASSED = ['AAOE_JOB_CONCURRENCY', 'AAOE_EMBEDDED_FSYNC', 'AAOE_MAINTENANCE_INTERVAL_SECONDS'] as const;
-const appEnv = Object.fromEntries(PASSED.filter((name) => process.env[name]).map((name) => [name, process.env[name]!]));
+const appEnv = Object.fromEntries(
+  PASSED.flatMap((name) => {
+    const value = process.env[name];
+    return value ? [[name, value]] : [];
+  }),
+);
 const app = await AppProcess.start({ sim, dataDir, env: appEnv });
 
-type Metrics = Map<string, number>;
-async function scrape(): Promise<Metrics | undefined> {
-  const res = await fetch(`${app.url}/metrics`).catch(() => undefined);
-  if (!res?.ok) return undefined;
-  const metrics: Metrics = new Map();
-  for (const line of (await res.text()).split('\n')) {
-    if (line.startsWith('#') || line === '') continue;
-    const space = line.lastIndexOf(' ');
-    const value = Number(line.slice(space + 1));
-    if (!Number.isFinite(value)) continue;
-    let name = line.slice(0, space);
-    // keep the job table's state label only (summed over queues)
-    const state = /^aaoe_jobs\{.*state="([a-z]+)".*\}$/.exec(name);
-    if (state) name = `jobs.${state[1]}`;
-    else if (name.startsWith('aaoe_deliveries_total')) name = 'aaoe_deliveries_total';
-    metrics.set(name, (metrics.get(name) ?? 0) + value);
-  }
-  return metrics;
-}
-
-async function directorySize(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) total += await directorySize(path);
-    else if (entry.isFile()) total += (await stat(path)).size;
-  }
-  return total;
-}
-
-type Sample = {
-  t: number;
-  sent: number;
-  acked: number;
-  failed: number;
-  rssMb: number;
-  loopP99Ms: number;
-  loopMaxMs: number;
-  jobs: Record<string, number>;
-  deliveries: number;
-  dataMb: number;
-  checks: number;
-  latencyP50S: number | null;
-  latencyP99S: number | null;
-  waiting: number;
-  oldestWaitingS: number;
-  senderLateMs: number;
-  benchLoopP99Ms: number;
-};
 const samples: Sample[] = [];
-const JOB_STATES = ['created', 'retry', 'active', 'completed', 'failed', 'cancelled'] as const;
-
-const quantile = (xs: number[], q: number) => {
-  if (xs.length === 0) return null;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-};
 
 // ---------------------------------------------------------------- the run
 
@@ -318,7 +137,7 @@ const start = performance.now();
 const interval = (SECONDS * 1000) / DELIVERIES;
 
 async function sendSlot(k: number): Promise<void> {
-  const delivery = deliveryFor(k);
+  const delivery = deliveryFor(org, k);
   sent++;
   inFlight++;
   try {
@@ -359,7 +178,7 @@ async function sender(): Promise<void> {
 }
 
 async function takeSample(): Promise<void> {
-  const metrics = await scrape();
+  const metrics = await scrape(app.url);
   const now = performance.now();
   let oldest = now;
   for (const at of waiting.values()) oldest = Math.min(oldest, at);
@@ -388,50 +207,7 @@ async function takeSample(): Promise<void> {
   samples.push(sample);
   // the simulator keeps every request for tests; a day of them is memory the bench does not need
   sim.resetRequests();
-  printRow(sample);
-}
-
-const COLUMNS = [
-  't s',
-  'acked',
-  'fail',
-  'RSS MB',
-  'loop p99',
-  'loop max',
-  'jobs created',
-  'active',
-  'completed',
-  'deliveries',
-  'data MB',
-  'checks',
-  'lat p50 s',
-  'lat p99 s',
-  'waiting',
-  'oldest s',
-  'late ms',
-];
-const fmt = (x: number | null, digits = 0) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(digits));
-function printRow(s: Sample): void {
-  const cells = [
-    fmt(s.t),
-    String(s.acked),
-    String(s.failed),
-    fmt(s.rssMb),
-    fmt(s.loopP99Ms, 1),
-    fmt(s.loopMaxMs),
-    String(s.jobs.created! + s.jobs.retry!),
-    String(s.jobs.active),
-    String(s.jobs.completed),
-    fmt(s.deliveries),
-    fmt(s.dataMb),
-    String(s.checks),
-    fmt(s.latencyP50S, 2),
-    fmt(s.latencyP99S, 2),
-    String(s.waiting),
-    fmt(s.oldestWaitingS, 1),
-    fmt(s.senderLateMs),
-  ];
-  console.log(cells.map((c, i) => c.padStart(Math.max(COLUMNS[i]!.length, 6))).join(' '));
+  console.log(formatRow(sample));
 }
 
 console.log(
@@ -459,7 +235,7 @@ try {
 // ---------------------------------------------------------------- the report and the plot
 
 function report(): void {
-  const at = (f: number) => samples[Math.min(samples.length - 1, Math.round(f * (samples.length - 1)))]!;
+  const at = (f: number) => must(samples[Math.min(samples.length - 1, Math.round(f * (samples.length - 1)))]);
   const during = samples.filter((s) => s.t <= SECONDS);
   const pick = (f: number) => during[Math.min(during.length - 1, Math.round(f * (during.length - 1)))] ?? at(f);
   console.log(
@@ -474,7 +250,7 @@ function report(): void {
       `  ${name.padEnd(6)} t=${fmt(s.t)} s  RSS ${fmt(s.rssMb)} MB  loop p99 ${fmt(s.loopP99Ms, 1)} ms  check latency p50 ${fmt(s.latencyP50S, 2)} s p99 ${fmt(s.latencyP99S, 2)} s  jobs ${Object.values(s.jobs).reduce((a, b) => a + b, 0)}  waiting ${s.waiting}`,
     );
   }
-  const last = samples.at(-1)!;
+  const last = must(samples.at(-1));
   console.log(
     `  acknowledged ${last.acked} of ${last.sent} sent (${last.failed} failed); checks completed ${last.checks}; pushes that replaced a head still waiting for its check ${superseded}; still waiting after the tail ${last.waiting}`,
   );
@@ -488,110 +264,4 @@ function report(): void {
   );
   writeFileSync(`${file}.svg`, plot(samples));
   console.log(`  wrote ${file}.svg and .json`);
-}
-
-type Series = { label: string; color: string; values: Array<number | null> };
-
-function panel(
-  title: string,
-  unit: string,
-  xs: number[],
-  series: Series[],
-  x0: number,
-  y0: number,
-  w: number,
-  h: number,
-): string {
-  const all = series.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v));
-  const top = Math.max(1e-9, ...all) * 1.1;
-  const right = Math.max(1, ...xs);
-  const px = (x: number) => x0 + (x / right) * w;
-  const py = (y: number) => y0 + h - (y / top) * h;
-  const lines = series.map((s) => {
-    const points = s.values
-      .map((v, i) => (v === null || !Number.isFinite(v) ? null : `${px(xs[i]!).toFixed(1)},${py(v).toFixed(1)}`))
-      .filter(Boolean);
-    return `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${points.join(' ')}"/>`;
-  });
-  const legend = series.map(
-    (s, i) => `<text x="${x0 + 8 + i * 130}" y="${y0 + 14}" fill="${s.color}" font-size="11">${s.label}</text>`,
-  );
-  const ticks = [0, 0.5, 1].map(
-    (f) =>
-      `<text x="${x0 - 6}" y="${py(top * f) + 4}" text-anchor="end" font-size="10">${(top * f).toPrecision(3)}</text>`,
-  );
-  const xticks = [0, 0.25, 0.5, 0.75, 1].map(
-    (f) =>
-      `<text x="${px(right * f)}" y="${y0 + h + 14}" text-anchor="middle" font-size="10">${(right * f).toFixed(0)} s</text>`,
-  );
-  return [
-    `<text x="${x0}" y="${y0 - 6}" font-size="12" font-weight="bold">${title} (${unit})</text>`,
-    `<rect x="${x0}" y="${y0}" width="${w}" height="${h}" fill="none" stroke="#999"/>`,
-    ...ticks,
-    ...xticks,
-    ...lines,
-    ...legend,
-  ].join('\n');
-}
-
-function plot(data: Sample[]): string {
-  const xs = data.map((s) => s.t);
-  const W = 900;
-  const H = 170;
-  const panels = [
-    panel(
-      'app resident memory',
-      'MB',
-      xs,
-      [{ label: 'RSS', color: '#1f77b4', values: data.map((s) => s.rssMb) }],
-      70,
-      40,
-      W - 100,
-      H,
-    ),
-    panel(
-      'app event-loop delay',
-      'ms',
-      xs,
-      [
-        { label: 'p99', color: '#2ca02c', values: data.map((s) => s.loopP99Ms) },
-        { label: 'max', color: '#98df8a', values: data.map((s) => s.loopMaxMs) },
-      ],
-      70,
-      40 + (H + 50),
-      W - 100,
-      H,
-    ),
-    panel(
-      'pg-boss job table',
-      'rows',
-      xs,
-      [
-        { label: 'created+retry', color: '#ff7f0e', values: data.map((s) => s.jobs.created! + s.jobs.retry!) },
-        { label: 'active', color: '#d62728', values: data.map((s) => s.jobs.active!) },
-        { label: 'completed', color: '#9467bd', values: data.map((s) => s.jobs.completed!) },
-        { label: 'deliveries', color: '#8c564b', values: data.map((s) => s.deliveries) },
-      ],
-      70,
-      40 + 2 * (H + 50),
-      W - 100,
-      H,
-    ),
-    panel(
-      'delivery-to-check latency',
-      's',
-      xs,
-      [
-        { label: 'p50', color: '#17becf', values: data.map((s) => s.latencyP50S) },
-        { label: 'p99', color: '#e377c2', values: data.map((s) => s.latencyP99S) },
-        { label: 'oldest waiting', color: '#7f7f7f', values: data.map((s) => s.oldestWaitingS) },
-      ],
-      70,
-      40 + 3 * (H + 50),
-      W - 100,
-      H,
-    ),
-  ];
-  const height = 40 + 4 * (H + 50);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${panels.join('\n')}\n</svg>\n`;
 }

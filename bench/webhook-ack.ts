@@ -64,8 +64,8 @@ async function openLoop(target: AppProcess): Promise<{ p50: number; p99: number;
     }),
   );
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { p50: at(0.5), p99: at(0.99), max: latencies.at(-1)! };
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { p50: at(0.5), p99: at(0.99), max: latencies.at(-1) ?? NaN };
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'aaoe-bench-'));

@@ -1,8 +1,9 @@
 import { run } from 'probot';
 import { AaoeOctokit } from './adapters/github/octokit.js';
-import { aaoeApp } from './app/aaoe-app.js';
+import { readConfig } from './adapters/config/config.js';
 import type { Runtime } from './adapters/store/runtime.js';
-import { startTracing } from './app/tracing.js';
+import { startTracing } from './adapters/tracing/tracing.js';
+import { aaoeServer } from './server.js';
 
 /**
  * `npm start`. Without credentials Probot starts its setup flow, which registers the app from
@@ -11,7 +12,8 @@ import { startTracing } from './app/tracing.js';
  */
 
 // OpenTelemetry traces when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set; flushed on the way out
-const tracing = startTracing();
+const config = readConfig();
+const tracing = startTracing({ endpoint: config.server.tracesEndpoint });
 let runtime: Runtime | undefined;
 
 /**
@@ -25,7 +27,7 @@ let runtime: Runtime | undefined;
  * Probot's own SIGINT handler (it exits before the store is closed) is replaced.
  */
 const EXIT_DEADLINE_MS = 14_000;
-let server: Awaited<ReturnType<typeof run>> | undefined;
+let server: Awaited<ReturnType<typeof run>> | undefined = undefined;
 let stopping = false;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
@@ -53,5 +55,13 @@ const onSignal = (signal: NodeJS.Signals) => void shutdown(signal);
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-server = await run(aaoeApp({ onReady: (r) => (runtime = r) }), { Octokit: AaoeOctokit });
+server = await run(
+  aaoeServer({
+    config,
+    onReady: (r) => {
+      runtime = r;
+    },
+  }),
+  { Octokit: AaoeOctokit },
+);
 for (const listener of process.listeners('SIGINT')) if (listener !== onSignal) process.off('SIGINT', listener);

@@ -3897,8 +3897,8 @@ var require_webidl = __commonJS({
           });
         }
         for (const options of converters) {
-          const { key, defaultValue, required: required2, converter } = options;
-          if (required2 === true) {
+          const { key, defaultValue, required: required3, converter } = options;
+          if (required3 === true) {
             if (!Object.hasOwn(dictionary, key)) {
               throw webidl.errors.exception({
                 header: prefix,
@@ -3911,7 +3911,7 @@ var require_webidl = __commonJS({
           if (hasDefault && value !== null) {
             value ??= defaultValue();
           }
-          if (required2 || hasDefault || value !== void 0) {
+          if (required3 || hasDefault || value !== void 0) {
             value = converter(value, prefix, `${argument}.${key}`);
             if (options.allowedValues && !options.allowedValues.includes(value)) {
               throw webidl.errors.exception({
@@ -19154,2673 +19154,6 @@ var require_undici = __commonJS({
   }
 });
 
-// node_modules/picomatch/lib/constants.js
-var require_constants6 = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports, module) {
-    "use strict";
-    var WIN_SLASH = "\\\\/";
-    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
-    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
-    var DOT_LITERAL = "\\.";
-    var PLUS_LITERAL = "\\+";
-    var QMARK_LITERAL = "\\?";
-    var SLASH_LITERAL = "\\/";
-    var ONE_CHAR = "(?=.)";
-    var QMARK = "[^/]";
-    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
-    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
-    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
-    var NO_DOT = `(?!${DOT_LITERAL})`;
-    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
-    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
-    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
-    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
-    var STAR = `${QMARK}*?`;
-    var SEP = "/";
-    var POSIX_CHARS = {
-      DOT_LITERAL,
-      PLUS_LITERAL,
-      QMARK_LITERAL,
-      SLASH_LITERAL,
-      ONE_CHAR,
-      QMARK,
-      END_ANCHOR,
-      DOTS_SLASH,
-      NO_DOT,
-      NO_DOTS,
-      NO_DOT_SLASH,
-      NO_DOTS_SLASH,
-      QMARK_NO_DOT,
-      STAR,
-      START_ANCHOR,
-      SEP
-    };
-    var WINDOWS_CHARS = {
-      ...POSIX_CHARS,
-      SLASH_LITERAL: `[${WIN_SLASH}]`,
-      QMARK: WIN_NO_SLASH,
-      STAR: `${WIN_NO_SLASH}*?`,
-      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
-      NO_DOT: `(?!${DOT_LITERAL})`,
-      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
-      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
-      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
-      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
-      SEP: "\\"
-    };
-    var POSIX_REGEX_SOURCE = {
-      __proto__: null,
-      alnum: "a-zA-Z0-9",
-      alpha: "a-zA-Z",
-      ascii: "\\x00-\\x7F",
-      blank: " \\t",
-      cntrl: "\\x00-\\x1F\\x7F",
-      digit: "0-9",
-      graph: "\\x21-\\x7E",
-      lower: "a-z",
-      print: "\\x20-\\x7E ",
-      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
-      space: " \\t\\r\\n\\v\\f",
-      upper: "A-Z",
-      word: "A-Za-z0-9_",
-      xdigit: "A-Fa-f0-9"
-    };
-    module.exports = {
-      DEFAULT_MAX_EXTGLOB_RECURSION,
-      MAX_LENGTH: 1024 * 64,
-      POSIX_REGEX_SOURCE,
-      // regular expressions
-      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
-      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
-      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
-      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
-      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
-      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
-      // Replace globs with equivalent patterns to reduce parsing time.
-      REPLACEMENTS: {
-        __proto__: null,
-        "***": "*",
-        "**/**": "**",
-        "**/**/**": "**"
-      },
-      // Digits
-      CHAR_0: 48,
-      /* 0 */
-      CHAR_9: 57,
-      /* 9 */
-      // Alphabet chars.
-      CHAR_UPPERCASE_A: 65,
-      /* A */
-      CHAR_LOWERCASE_A: 97,
-      /* a */
-      CHAR_UPPERCASE_Z: 90,
-      /* Z */
-      CHAR_LOWERCASE_Z: 122,
-      /* z */
-      CHAR_LEFT_PARENTHESES: 40,
-      /* ( */
-      CHAR_RIGHT_PARENTHESES: 41,
-      /* ) */
-      CHAR_ASTERISK: 42,
-      /* * */
-      // Non-alphabetic chars.
-      CHAR_AMPERSAND: 38,
-      /* & */
-      CHAR_AT: 64,
-      /* @ */
-      CHAR_BACKWARD_SLASH: 92,
-      /* \ */
-      CHAR_CARRIAGE_RETURN: 13,
-      /* \r */
-      CHAR_CIRCUMFLEX_ACCENT: 94,
-      /* ^ */
-      CHAR_COLON: 58,
-      /* : */
-      CHAR_COMMA: 44,
-      /* , */
-      CHAR_DOT: 46,
-      /* . */
-      CHAR_DOUBLE_QUOTE: 34,
-      /* " */
-      CHAR_EQUAL: 61,
-      /* = */
-      CHAR_EXCLAMATION_MARK: 33,
-      /* ! */
-      CHAR_FORM_FEED: 12,
-      /* \f */
-      CHAR_FORWARD_SLASH: 47,
-      /* / */
-      CHAR_GRAVE_ACCENT: 96,
-      /* ` */
-      CHAR_HASH: 35,
-      /* # */
-      CHAR_HYPHEN_MINUS: 45,
-      /* - */
-      CHAR_LEFT_ANGLE_BRACKET: 60,
-      /* < */
-      CHAR_LEFT_CURLY_BRACE: 123,
-      /* { */
-      CHAR_LEFT_SQUARE_BRACKET: 91,
-      /* [ */
-      CHAR_LINE_FEED: 10,
-      /* \n */
-      CHAR_NO_BREAK_SPACE: 160,
-      /* \u00A0 */
-      CHAR_PERCENT: 37,
-      /* % */
-      CHAR_PLUS: 43,
-      /* + */
-      CHAR_QUESTION_MARK: 63,
-      /* ? */
-      CHAR_RIGHT_ANGLE_BRACKET: 62,
-      /* > */
-      CHAR_RIGHT_CURLY_BRACE: 125,
-      /* } */
-      CHAR_RIGHT_SQUARE_BRACKET: 93,
-      /* ] */
-      CHAR_SEMICOLON: 59,
-      /* ; */
-      CHAR_SINGLE_QUOTE: 39,
-      /* ' */
-      CHAR_SPACE: 32,
-      /*   */
-      CHAR_TAB: 9,
-      /* \t */
-      CHAR_UNDERSCORE: 95,
-      /* _ */
-      CHAR_VERTICAL_LINE: 124,
-      /* | */
-      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
-      /* \uFEFF */
-      /**
-       * Create EXTGLOB_CHARS
-       */
-      extglobChars(chars) {
-        return {
-          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
-          "?": { type: "qmark", open: "(?:", close: ")?" },
-          "+": { type: "plus", open: "(?:", close: ")+" },
-          "*": { type: "star", open: "(?:", close: ")*" },
-          "@": { type: "at", open: "(?:", close: ")" }
-        };
-      },
-      /**
-       * Create GLOB_CHARS
-       */
-      globChars(win32) {
-        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
-      }
-    };
-  }
-});
-
-// node_modules/picomatch/lib/utils.js
-var require_utils2 = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports) {
-    "use strict";
-    var {
-      REGEX_BACKSLASH,
-      REGEX_REMOVE_BACKSLASH,
-      REGEX_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_GLOBAL
-    } = require_constants6();
-    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports.hasRegexChars = (str) => REGEX_SPECIAL_CHARS.test(str);
-    exports.isRegexChar = (str) => str.length === 1 && exports.hasRegexChars(str);
-    exports.escapeRegex = (str) => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports.toPosixSlashes = (str) => str.replace(REGEX_BACKSLASH, "/");
-    exports.isWindows = () => {
-      if (typeof navigator !== "undefined" && navigator.platform) {
-        const platform2 = navigator.platform.toLowerCase();
-        return platform2 === "win32" || platform2 === "windows";
-      }
-      if (typeof process !== "undefined" && process.platform) {
-        return process.platform === "win32";
-      }
-      return false;
-    };
-    exports.removeBackslashes = (str) => {
-      return str.replace(REGEX_REMOVE_BACKSLASH, (match) => {
-        return match === "\\" ? "" : match;
-      });
-    };
-    exports.escapeLast = (input2, char, lastIdx) => {
-      const idx = input2.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input2;
-      if (input2[idx - 1] === "\\") return exports.escapeLast(input2, char, idx - 1);
-      return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
-    };
-    exports.removePrefix = (input2, state = {}) => {
-      let output2 = input2;
-      if (output2.startsWith("./")) {
-        output2 = output2.slice(2);
-        state.prefix = "./";
-      }
-      return output2;
-    };
-    exports.wrapOutput = (input2, state = {}, options = {}) => {
-      const prepend = options.contains ? "" : "^";
-      const append = options.contains ? "" : "$";
-      let output2 = `${prepend}(?:${input2})${append}`;
-      if (state.negated === true) {
-        output2 = `(?:^(?!${output2}).*$)`;
-      }
-      return output2;
-    };
-    exports.basename = (path2, { windows } = {}) => {
-      const segs = path2.split(windows ? /[\\/]/ : "/");
-      const last = segs[segs.length - 1];
-      if (last === "") {
-        return segs[segs.length - 2];
-      }
-      return last;
-    };
-  }
-});
-
-// node_modules/picomatch/lib/scan.js
-var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports, module) {
-    "use strict";
-    var utils = require_utils2();
-    var {
-      CHAR_ASTERISK,
-      /* * */
-      CHAR_AT,
-      /* @ */
-      CHAR_BACKWARD_SLASH,
-      /* \ */
-      CHAR_COMMA,
-      /* , */
-      CHAR_DOT,
-      /* . */
-      CHAR_EXCLAMATION_MARK,
-      /* ! */
-      CHAR_FORWARD_SLASH,
-      /* / */
-      CHAR_LEFT_CURLY_BRACE,
-      /* { */
-      CHAR_LEFT_PARENTHESES,
-      /* ( */
-      CHAR_LEFT_SQUARE_BRACKET,
-      /* [ */
-      CHAR_PLUS,
-      /* + */
-      CHAR_QUESTION_MARK,
-      /* ? */
-      CHAR_RIGHT_CURLY_BRACE,
-      /* } */
-      CHAR_RIGHT_PARENTHESES,
-      /* ) */
-      CHAR_RIGHT_SQUARE_BRACKET
-      /* ] */
-    } = require_constants6();
-    var isPathSeparator = (code2) => {
-      return code2 === CHAR_FORWARD_SLASH || code2 === CHAR_BACKWARD_SLASH;
-    };
-    var depth = (token) => {
-      if (token.isPrefix !== true) {
-        token.depth = token.isGlobstar ? Infinity : 1;
-      }
-    };
-    var scan = (input2, options) => {
-      const opts = options || {};
-      const length = input2.length - 1;
-      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
-      const slashes = [];
-      const tokens = [];
-      const parts = [];
-      let str = input2;
-      let index = -1;
-      let start = 0;
-      let lastIndex = 0;
-      let isBrace = false;
-      let isBracket = false;
-      let isGlob = false;
-      let isExtglob = false;
-      let isGlobstar = false;
-      let braceEscaped = false;
-      let backslashes = false;
-      let negated = false;
-      let negatedExtglob = false;
-      let finished = false;
-      let braces = 0;
-      let prev;
-      let code2;
-      let token = { value: "", depth: 0, isGlob: false };
-      const eos = () => index >= length;
-      const peek = () => str.charCodeAt(index + 1);
-      const advance = () => {
-        prev = code2;
-        return str.charCodeAt(++index);
-      };
-      while (index < length) {
-        code2 = advance();
-        let next;
-        if (code2 === CHAR_BACKWARD_SLASH) {
-          backslashes = token.backslashes = true;
-          code2 = advance();
-          if (code2 === CHAR_LEFT_CURLY_BRACE) {
-            braceEscaped = true;
-          }
-          continue;
-        }
-        if (braceEscaped === true || code2 === CHAR_LEFT_CURLY_BRACE) {
-          braces++;
-          while (eos() !== true && (code2 = advance())) {
-            if (code2 === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (code2 === CHAR_LEFT_CURLY_BRACE) {
-              braces++;
-              continue;
-            }
-            if (braceEscaped !== true && code2 === CHAR_DOT && (code2 = advance()) === CHAR_DOT) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (braceEscaped !== true && code2 === CHAR_COMMA) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (code2 === CHAR_RIGHT_CURLY_BRACE) {
-              braces--;
-              if (braces === 0) {
-                braceEscaped = false;
-                isBrace = token.isBrace = true;
-                finished = true;
-                break;
-              }
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code2 === CHAR_FORWARD_SLASH) {
-          slashes.push(index);
-          tokens.push(token);
-          token = { value: "", depth: 0, isGlob: false };
-          if (finished === true) continue;
-          if (prev === CHAR_DOT && index === start + 1) {
-            start += 2;
-            continue;
-          }
-          lastIndex = index + 1;
-          continue;
-        }
-        if (opts.noext !== true) {
-          const isExtglobChar = code2 === CHAR_PLUS || code2 === CHAR_AT || code2 === CHAR_ASTERISK || code2 === CHAR_QUESTION_MARK || code2 === CHAR_EXCLAMATION_MARK;
-          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
-            isGlob = token.isGlob = true;
-            isExtglob = token.isExtglob = true;
-            finished = true;
-            if (code2 === CHAR_EXCLAMATION_MARK && index === start) {
-              negatedExtglob = true;
-            }
-            if (scanToEnd === true) {
-              let parens = 0;
-              while (eos() !== true && (code2 = advance())) {
-                if (code2 === CHAR_BACKWARD_SLASH) {
-                  backslashes = token.backslashes = true;
-                  advance();
-                  continue;
-                }
-                if (code2 === CHAR_LEFT_PARENTHESES) {
-                  parens++;
-                  continue;
-                }
-                if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                  finished = true;
-                  break;
-                }
-              }
-              continue;
-            }
-            break;
-          }
-        }
-        if (code2 === CHAR_ASTERISK) {
-          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code2 === CHAR_QUESTION_MARK) {
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code2 === CHAR_LEFT_SQUARE_BRACKET) {
-          while (eos() !== true && (next = advance())) {
-            if (next === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
-              isBracket = token.isBracket = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              break;
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (opts.nonegate !== true && code2 === CHAR_EXCLAMATION_MARK && index === start) {
-          negated = token.negated = true;
-          start++;
-          continue;
-        }
-        if (opts.noparen !== true && code2 === CHAR_LEFT_PARENTHESES) {
-          isGlob = token.isGlob = true;
-          if (scanToEnd === true) {
-            let parens = 1;
-            while (eos() !== true && (code2 = advance())) {
-              if (code2 === CHAR_BACKWARD_SLASH) {
-                backslashes = token.backslashes = true;
-                advance();
-                continue;
-              }
-              if (code2 === CHAR_LEFT_PARENTHESES) {
-                parens++;
-                continue;
-              }
-              if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                finished = true;
-                break;
-              }
-            }
-            continue;
-          }
-          break;
-        }
-        if (isGlob === true) {
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-      }
-      if (opts.noext === true) {
-        isExtglob = false;
-        isGlob = false;
-      }
-      let base = str;
-      let prefix = "";
-      let glob = "";
-      if (start > 0) {
-        prefix = str.slice(0, start);
-        str = str.slice(start);
-        lastIndex -= start;
-      }
-      if (base && isGlob === true && lastIndex > 0) {
-        base = str.slice(0, lastIndex);
-        glob = str.slice(lastIndex);
-      } else if (isGlob === true) {
-        base = "";
-        glob = str;
-      } else {
-        base = str;
-      }
-      if (base && base !== "" && base !== "/" && base !== str) {
-        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
-          base = base.slice(0, -1);
-        }
-      }
-      if (opts.unescape === true) {
-        if (glob) glob = utils.removeBackslashes(glob);
-        if (base && backslashes === true) {
-          base = utils.removeBackslashes(base);
-        }
-      }
-      const state = {
-        prefix,
-        input: input2,
-        start,
-        base,
-        glob,
-        isBrace,
-        isBracket,
-        isGlob,
-        isExtglob,
-        isGlobstar,
-        negated,
-        negatedExtglob
-      };
-      if (opts.tokens === true) {
-        state.maxDepth = 0;
-        if (!isPathSeparator(code2)) {
-          tokens.push(token);
-        }
-        state.tokens = tokens;
-      }
-      if (opts.parts === true || opts.tokens === true) {
-        let prevIndex;
-        for (let idx = 0; idx < slashes.length; idx++) {
-          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
-          const i = slashes[idx];
-          const value2 = input2.slice(n2, i);
-          if (opts.tokens) {
-            if (idx === 0 && start !== 0) {
-              tokens[idx].isPrefix = true;
-              tokens[idx].value = prefix;
-            } else {
-              tokens[idx].value = value2;
-            }
-            depth(tokens[idx]);
-            state.maxDepth += tokens[idx].depth;
-          }
-          if (i >= start) {
-            parts.push(value2);
-            prevIndex = i;
-          }
-        }
-        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input2.slice(n);
-        parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
-          tokens[tokens.length - 1].value = value;
-          depth(tokens[tokens.length - 1]);
-          state.maxDepth += tokens[tokens.length - 1].depth;
-        }
-        state.slashes = slashes;
-        state.parts = parts;
-      }
-      return state;
-    };
-    module.exports = scan;
-  }
-});
-
-// node_modules/picomatch/lib/parse.js
-var require_parse2 = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports, module) {
-    "use strict";
-    var constants3 = require_constants6();
-    var utils = require_utils2();
-    var {
-      MAX_LENGTH,
-      POSIX_REGEX_SOURCE,
-      REGEX_NON_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_BACKREF,
-      REPLACEMENTS
-    } = constants3;
-    var expandRange = (args, options) => {
-      if (typeof options.expandRange === "function") {
-        return options.expandRange(...args, options);
-      }
-      args.sort();
-      const value = `[${args.join("-")}]`;
-      try {
-        new RegExp(value);
-      } catch (ex) {
-        return args.map((v) => utils.escapeRegex(v)).join("..");
-      }
-      return value;
-    };
-    var syntaxError = (type, char) => {
-      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
-    };
-    var splitTopLevel = (input2) => {
-      const parts = [];
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let value = "";
-      let escaped = false;
-      for (const ch of input2) {
-        if (escaped === true) {
-          value += ch;
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          value += ch;
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          value += ch;
-          continue;
-        }
-        if (quote === 0) {
-          if (ch === "[") {
-            bracket++;
-          } else if (ch === "]" && bracket > 0) {
-            bracket--;
-          } else if (bracket === 0) {
-            if (ch === "(") {
-              paren++;
-            } else if (ch === ")" && paren > 0) {
-              paren--;
-            } else if (ch === "|" && paren === 0) {
-              parts.push(value);
-              value = "";
-              continue;
-            }
-          }
-        }
-        value += ch;
-      }
-      parts.push(value);
-      return parts;
-    };
-    var isPlainBranch = (branch) => {
-      let escaped = false;
-      for (const ch of branch) {
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (/[?*+@!()[\]{}]/.test(ch)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var normalizeSimpleBranch = (branch) => {
-      let value = branch.trim();
-      let changed = true;
-      while (changed === true) {
-        changed = false;
-        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
-          value = value.slice(2, -1);
-          changed = true;
-        }
-      }
-      if (!isPlainBranch(value)) {
-        return;
-      }
-      return value.replace(/\\(.)/g, "$1");
-    };
-    var hasRepeatedCharPrefixOverlap = (branches) => {
-      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
-      for (let i = 0; i < values.length; i++) {
-        for (let j = i + 1; j < values.length; j++) {
-          const a = values[i];
-          const b = values[j];
-          const char = a[0];
-          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
-            continue;
-          }
-          if (a === b || a.startsWith(b) || b.startsWith(a)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    };
-    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
-      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
-        return;
-      }
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let escaped = false;
-      for (let i = 1; i < pattern.length; i++) {
-        const ch = pattern[i];
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          continue;
-        }
-        if (quote === 1) {
-          continue;
-        }
-        if (ch === "[") {
-          bracket++;
-          continue;
-        }
-        if (ch === "]" && bracket > 0) {
-          bracket--;
-          continue;
-        }
-        if (bracket > 0) {
-          continue;
-        }
-        if (ch === "(") {
-          paren++;
-          continue;
-        }
-        if (ch === ")") {
-          paren--;
-          if (paren === 0) {
-            if (requireEnd === true && i !== pattern.length - 1) {
-              return;
-            }
-            return {
-              type: pattern[0],
-              body: pattern.slice(2, i),
-              end: i
-            };
-          }
-        }
-      }
-    };
-    var buildCharClassStar = (chars) => {
-      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
-      return `${source}*`;
-    };
-    var getStarExtglobSequenceChars = (pattern) => {
-      let index = 0;
-      const chars = [];
-      while (index < pattern.length) {
-        const match = parseRepeatedExtglob(pattern.slice(index), false);
-        if (!match || match.type !== "*") {
-          return;
-        }
-        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
-        if (branches.length !== 1) {
-          return;
-        }
-        const branch = normalizeSimpleBranch(branches[0]);
-        if (!branch || branch.length !== 1) {
-          return;
-        }
-        chars.push(branch);
-        index += match.end + 1;
-      }
-      if (chars.length < 1) {
-        return;
-      }
-      return chars;
-    };
-    var repeatedExtglobRecursion = (pattern) => {
-      let depth = 0;
-      let value = pattern.trim();
-      let match = parseRepeatedExtglob(value);
-      while (match) {
-        depth++;
-        value = match.body.trim();
-        match = parseRepeatedExtglob(value);
-      }
-      return depth;
-    };
-    var analyzeRepeatedExtglob = (body, options) => {
-      if (options.maxExtglobRecursion === false) {
-        return { risky: false };
-      }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
-      const branches = splitTopLevel(body).map((branch) => branch.trim());
-      if (branches.length > 1) {
-        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
-          return { risky: true };
-        }
-      }
-      const safeChars = [];
-      let sawStarSequence = false;
-      let combinable = true;
-      for (const branch of branches) {
-        const chars = getStarExtglobSequenceChars(branch);
-        if (chars) {
-          sawStarSequence = true;
-          safeChars.push(...chars);
-          continue;
-        }
-        const literal2 = normalizeSimpleBranch(branch);
-        if (literal2 && literal2.length === 1) {
-          safeChars.push(literal2);
-          continue;
-        }
-        combinable = false;
-        if (repeatedExtglobRecursion(branch) > max) {
-          return { risky: true };
-        }
-      }
-      if (sawStarSequence) {
-        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
-      }
-      return { risky: false };
-    };
-    var parse4 = (input2, options) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected a string");
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input2.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      const bos = { type: "bos", value: "", output: opts.prepend || "" };
-      const tokens = [bos];
-      const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants3.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
-      const {
-        DOT_LITERAL,
-        PLUS_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOT_SLASH,
-        NO_DOTS_SLASH,
-        QMARK,
-        QMARK_NO_DOT,
-        STAR,
-        START_ANCHOR
-      } = PLATFORM_CHARS;
-      const globstar = (opts2) => {
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const nodot = opts.dot ? "" : NO_DOT;
-      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
-      let star = opts.bash === true ? globstar(opts) : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      if (typeof opts.noext === "boolean") {
-        opts.noextglob = opts.noext;
-      }
-      const state = {
-        input: input2,
-        index: -1,
-        start: 0,
-        dot: opts.dot === true,
-        consumed: "",
-        output: "",
-        prefix: "",
-        backtrack: false,
-        negated: false,
-        brackets: 0,
-        braces: 0,
-        parens: 0,
-        quotes: 0,
-        globstar: false,
-        tokens
-      };
-      input2 = utils.removePrefix(input2, state);
-      len = input2.length;
-      const extglobs = [];
-      const braces = [];
-      const stack = [];
-      let prev = bos;
-      let value;
-      const eos = () => state.index === len - 1;
-      const peek = state.peek = (n = 1) => input2[state.index + n];
-      const advance = state.advance = () => input2[++state.index] || "";
-      const remaining = () => input2.slice(state.index + 1);
-      const consume = (value2 = "", num = 0) => {
-        state.consumed += value2;
-        state.index += num;
-      };
-      const append = (token) => {
-        state.output += token.output != null ? token.output : token.value;
-        consume(token.value);
-      };
-      const negate = () => {
-        let count = 1;
-        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
-          advance();
-          state.start++;
-          count++;
-        }
-        if (count % 2 === 0) {
-          return false;
-        }
-        state.negated = true;
-        state.start++;
-        return true;
-      };
-      const increment = (type) => {
-        state[type]++;
-        stack.push(type);
-      };
-      const decrement = (type) => {
-        state[type]--;
-        stack.pop();
-      };
-      const push = (tok) => {
-        if (prev.type === "globstar") {
-          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
-          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
-          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
-            state.output = state.output.slice(0, -prev.output.length);
-            prev.type = "star";
-            prev.value = "*";
-            prev.output = star;
-            state.output += prev.output;
-          }
-        }
-        if (extglobs.length && tok.type !== "paren") {
-          extglobs[extglobs.length - 1].inner += tok.value;
-        }
-        if (tok.value || tok.output) append(tok);
-        if (prev && prev.type === "text" && tok.type === "text") {
-          prev.output = (prev.output || prev.value) + tok.value;
-          prev.value += tok.value;
-          return;
-        }
-        tok.prev = prev;
-        tokens.push(tok);
-        prev = tok;
-      };
-      const extglobOpen = (type, value2) => {
-        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
-        token.prev = prev;
-        token.parens = state.parens;
-        token.output = state.output;
-        token.startIndex = state.index;
-        token.tokensIndex = tokens.length;
-        const output2 = (opts.capture ? "(" : "") + token.open;
-        increment("parens");
-        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
-        push({ type: "paren", extglob: true, value: advance(), output: output2 });
-        extglobs.push(token);
-      };
-      const extglobClose = (token) => {
-        const literal2 = input2.slice(token.startIndex, state.index + 1);
-        const body = input2.slice(token.startIndex + 2, state.index);
-        const analysis = analyzeRepeatedExtglob(body, opts);
-        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
-          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open3 = tokens[token.tokensIndex];
-          open3.type = "text";
-          open3.value = literal2;
-          open3.output = safeOutput || utils.escapeRegex(literal2);
-          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
-            tokens[i].value = "";
-            tokens[i].output = "";
-            delete tokens[i].suffix;
-          }
-          state.output = token.output + open3.output;
-          state.backtrack = true;
-          push({ type: "paren", extglob: true, value, output: "" });
-          decrement("parens");
-          return;
-        }
-        let output2 = token.close + (opts.capture ? ")" : "");
-        let rest;
-        if (token.type === "negate") {
-          let extglobStar = star;
-          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
-            extglobStar = globstar(opts);
-          }
-          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
-            output2 = token.close = `)$))${extglobStar}`;
-          }
-          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse4(rest, { ...options, fastpaths: false }).output;
-            output2 = token.close = `)${expression})${extglobStar})`;
-          }
-          if (token.prev.type === "bos") {
-            state.negatedExtglob = true;
-          }
-        }
-        push({ type: "paren", extglob: true, value, output: output2 });
-        decrement("parens");
-      };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
-        let backslashes = false;
-        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc2, chars, first, rest, index) => {
-          if (first === "\\") {
-            backslashes = true;
-            return m;
-          }
-          if (first === "?") {
-            if (esc2) {
-              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            if (index === 0) {
-              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            return QMARK.repeat(chars.length);
-          }
-          if (first === ".") {
-            return DOT_LITERAL.repeat(chars.length);
-          }
-          if (first === "*") {
-            if (esc2) {
-              return esc2 + first + (rest ? star : "");
-            }
-            return star;
-          }
-          return esc2 ? m : `\\${m}`;
-        });
-        if (backslashes === true) {
-          if (opts.unescape === true) {
-            output2 = output2.replace(/\\/g, "");
-          } else {
-            output2 = output2.replace(/\\+/g, (m) => {
-              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
-            });
-          }
-        }
-        if (output2 === input2 && opts.contains === true) {
-          state.output = input2;
-          return state;
-        }
-        state.output = utils.wrapOutput(output2, state, options);
-        return state;
-      }
-      while (!eos()) {
-        value = advance();
-        if (value === "\0") {
-          continue;
-        }
-        if (value === "\\") {
-          const next = peek();
-          if (next === "/" && opts.bash !== true) {
-            continue;
-          }
-          if (next === "." || next === ";") {
-            continue;
-          }
-          if (!next) {
-            value += "\\";
-            push({ type: "text", value });
-            continue;
-          }
-          const match = /^\\+/.exec(remaining());
-          let slashes = 0;
-          if (match && match[0].length > 2) {
-            slashes = match[0].length;
-            state.index += slashes;
-            if (slashes % 2 !== 0) {
-              value += "\\";
-            }
-          }
-          if (opts.unescape === true) {
-            value = advance();
-          } else {
-            value += advance();
-          }
-          if (state.brackets === 0) {
-            push({ type: "text", value });
-            continue;
-          }
-        }
-        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
-          if (opts.posix !== false && value === ":") {
-            const inner = prev.value.slice(1);
-            if (inner.includes("[")) {
-              prev.posix = true;
-              if (inner.includes(":")) {
-                const idx = prev.value.lastIndexOf("[");
-                const pre = prev.value.slice(0, idx);
-                const rest2 = prev.value.slice(idx + 2);
-                const posix = POSIX_REGEX_SOURCE[rest2];
-                if (posix) {
-                  prev.value = pre + posix;
-                  state.backtrack = true;
-                  advance();
-                  if (!bos.output && tokens.indexOf(prev) === 1) {
-                    bos.output = ONE_CHAR;
-                  }
-                  continue;
-                }
-              }
-            }
-          }
-          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
-            value = `\\${value}`;
-          }
-          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
-            value = `\\${value}`;
-          }
-          if (opts.posix === true && value === "!" && prev.value === "[") {
-            value = "^";
-          }
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (state.quotes === 1 && value !== '"') {
-          value = utils.escapeRegex(value);
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (value === '"') {
-          state.quotes = state.quotes === 1 ? 0 : 1;
-          if (opts.keepQuotes === true) {
-            push({ type: "text", value });
-          }
-          continue;
-        }
-        if (value === "(") {
-          increment("parens");
-          push({ type: "paren", value });
-          continue;
-        }
-        if (value === ")") {
-          if (state.parens === 0 && opts.strictBrackets === true) {
-            throw new SyntaxError(syntaxError("opening", "("));
-          }
-          const extglob = extglobs[extglobs.length - 1];
-          if (extglob && state.parens === extglob.parens + 1) {
-            extglobClose(extglobs.pop());
-            continue;
-          }
-          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
-          decrement("parens");
-          continue;
-        }
-        if (value === "[") {
-          if (opts.nobracket === true || !remaining().includes("]")) {
-            if (opts.nobracket !== true && opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("closing", "]"));
-            }
-            value = `\\${value}`;
-          } else {
-            increment("brackets");
-          }
-          push({ type: "bracket", value });
-          continue;
-        }
-        if (value === "]") {
-          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          if (state.brackets === 0) {
-            if (opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("opening", "["));
-            }
-            push({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          decrement("brackets");
-          const prevValue = prev.value.slice(1);
-          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
-            value = `/${value}`;
-          }
-          prev.value += value;
-          append({ value });
-          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
-            continue;
-          }
-          const escaped = utils.escapeRegex(prev.value);
-          state.output = state.output.slice(0, -prev.value.length);
-          if (opts.literalBrackets === true) {
-            state.output += escaped;
-            prev.value = escaped;
-            continue;
-          }
-          prev.value = `(${capture}${escaped}|${prev.value})`;
-          state.output += prev.value;
-          continue;
-        }
-        if (value === "{" && opts.nobrace !== true) {
-          increment("braces");
-          const open3 = {
-            type: "brace",
-            value,
-            output: "(",
-            outputIndex: state.output.length,
-            tokensIndex: state.tokens.length
-          };
-          braces.push(open3);
-          push(open3);
-          continue;
-        }
-        if (value === "}") {
-          const brace = braces[braces.length - 1];
-          if (opts.nobrace === true || !brace) {
-            push({ type: "text", value, output: value });
-            continue;
-          }
-          let output2 = ")";
-          if (brace.dots === true) {
-            const arr = tokens.slice();
-            const range = [];
-            for (let i = arr.length - 1; i >= 0; i--) {
-              tokens.pop();
-              if (arr[i].type === "brace") {
-                break;
-              }
-              if (arr[i].type !== "dots") {
-                range.unshift(arr[i].value);
-              }
-            }
-            output2 = expandRange(range, opts);
-            state.backtrack = true;
-          }
-          if (brace.comma !== true && brace.dots !== true) {
-            const out = state.output.slice(0, brace.outputIndex);
-            const toks = state.tokens.slice(brace.tokensIndex);
-            brace.value = brace.output = "\\{";
-            value = output2 = "\\}";
-            state.output = out;
-            for (const t of toks) {
-              state.output += t.output || t.value;
-            }
-          }
-          push({ type: "brace", value, output: output2 });
-          decrement("braces");
-          braces.pop();
-          continue;
-        }
-        if (value === "|") {
-          if (extglobs.length > 0) {
-            extglobs[extglobs.length - 1].conditions++;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value === ",") {
-          let output2 = value;
-          const brace = braces[braces.length - 1];
-          if (brace && stack[stack.length - 1] === "braces") {
-            brace.comma = true;
-            output2 = "|";
-          }
-          push({ type: "comma", value, output: output2 });
-          continue;
-        }
-        if (value === "/") {
-          if (prev.type === "dot" && state.index === state.start + 1) {
-            state.start = state.index + 1;
-            state.consumed = "";
-            state.output = "";
-            tokens.pop();
-            prev = bos;
-            continue;
-          }
-          push({ type: "slash", value, output: SLASH_LITERAL });
-          continue;
-        }
-        if (value === ".") {
-          if (state.braces > 0 && prev.type === "dot") {
-            if (prev.value === ".") prev.output = DOT_LITERAL;
-            const brace = braces[braces.length - 1];
-            prev.type = "dots";
-            prev.output += value;
-            prev.value += value;
-            brace.dots = true;
-            continue;
-          }
-          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
-            push({ type: "text", value, output: DOT_LITERAL });
-            continue;
-          }
-          push({ type: "dot", value, output: DOT_LITERAL });
-          continue;
-        }
-        if (value === "?") {
-          const isGroup = prev && prev.value === "(";
-          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("qmark", value);
-            continue;
-          }
-          if (prev && prev.type === "paren") {
-            const next = peek();
-            let output2 = value;
-            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
-              output2 = `\\${value}`;
-            }
-            push({ type: "text", value, output: output2 });
-            continue;
-          }
-          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
-            push({ type: "qmark", value, output: QMARK_NO_DOT });
-            continue;
-          }
-          push({ type: "qmark", value, output: QMARK });
-          continue;
-        }
-        if (value === "!") {
-          if (opts.noextglob !== true && peek() === "(") {
-            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
-              extglobOpen("negate", value);
-              continue;
-            }
-          }
-          if (opts.nonegate !== true && state.index === 0) {
-            negate();
-            continue;
-          }
-        }
-        if (value === "+") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("plus", value);
-            continue;
-          }
-          if (prev && prev.value === "(" || opts.regex === false) {
-            push({ type: "plus", value, output: PLUS_LITERAL });
-            continue;
-          }
-          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
-            push({ type: "plus", value });
-            continue;
-          }
-          push({ type: "plus", value: PLUS_LITERAL });
-          continue;
-        }
-        if (value === "@") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            push({ type: "at", extglob: true, value, output: "" });
-            continue;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (value !== "*") {
-          if (value === "$" || value === "^") {
-            value = `\\${value}`;
-          }
-          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
-          if (match) {
-            value += match[0];
-            state.index += match[0].length;
-          }
-          push({ type: "text", value });
-          continue;
-        }
-        if (prev && (prev.type === "globstar" || prev.star === true)) {
-          prev.type = "star";
-          prev.star = true;
-          prev.value += value;
-          prev.output = star;
-          state.backtrack = true;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        let rest = remaining();
-        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
-          extglobOpen("star", value);
-          continue;
-        }
-        if (prev.type === "star") {
-          if (opts.noglobstar === true) {
-            consume(value);
-            continue;
-          }
-          const prior = prev.prev;
-          const before = prior.prev;
-          const isStart = prior.type === "slash" || prior.type === "bos";
-          const afterStar = before && (before.type === "star" || before.type === "globstar");
-          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
-          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
-          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
-            push({ type: "star", value, output: "" });
-            continue;
-          }
-          while (rest.slice(0, 3) === "/**") {
-            const after = input2[state.index + 4];
-            if (after && after !== "/") {
-              break;
-            }
-            rest = rest.slice(3);
-            consume("/**", 3);
-          }
-          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
-          if (prior.type === "bos" && eos()) {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = globstar(opts);
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
-            prev.value += value;
-            state.globstar = true;
-            state.output += prior.output + prev.output;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
-            const end = rest[1] !== void 0 ? "|$" : "";
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
-            prev.value += value;
-            state.output += prior.output + prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          if (prior.type === "bos" && rest[0] === "/") {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          state.output = state.output.slice(0, -prev.output.length);
-          prev.type = "globstar";
-          prev.output = globstar(opts);
-          prev.value += value;
-          state.output += prev.output;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        const token = { type: "star", value, output: star };
-        if (opts.bash === true) {
-          token.output = ".*?";
-          if (prev.type === "bos" || prev.type === "slash") {
-            token.output = nodot + token.output;
-          }
-          push(token);
-          continue;
-        }
-        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
-          token.output = value;
-          push(token);
-          continue;
-        }
-        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
-          if (prev.type === "dot") {
-            state.output += NO_DOT_SLASH;
-            prev.output += NO_DOT_SLASH;
-          } else if (opts.dot === true) {
-            state.output += NO_DOTS_SLASH;
-            prev.output += NO_DOTS_SLASH;
-          } else {
-            state.output += nodot;
-            prev.output += nodot;
-          }
-          if (peek() !== "*") {
-            state.output += ONE_CHAR;
-            prev.output += ONE_CHAR;
-          }
-        }
-        push(token);
-      }
-      while (state.brackets > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
-        state.output = utils.escapeLast(state.output, "[");
-        decrement("brackets");
-      }
-      while (state.parens > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
-        state.output = utils.escapeLast(state.output, "(");
-        decrement("parens");
-      }
-      while (state.braces > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
-        state.output = utils.escapeLast(state.output, "{");
-        decrement("braces");
-      }
-      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
-        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
-      }
-      if (state.backtrack === true) {
-        state.output = "";
-        for (const token of state.tokens) {
-          state.output += token.output != null ? token.output : token.value;
-          if (token.suffix) {
-            state.output += token.suffix;
-          }
-        }
-      }
-      return state;
-    };
-    parse4.fastpaths = (input2, options) => {
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input2.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      input2 = REPLACEMENTS[input2] || input2;
-      const {
-        DOT_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOTS,
-        NO_DOTS_SLASH,
-        STAR,
-        START_ANCHOR
-      } = constants3.globChars(opts.windows);
-      const nodot = opts.dot ? NO_DOTS : NO_DOT;
-      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
-      const capture = opts.capture ? "" : "?:";
-      const state = { negated: false, prefix: "" };
-      let star = opts.bash === true ? ".*?" : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      const globstar = (opts2) => {
-        if (opts2.noglobstar === true) return star;
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const create = (str) => {
-        switch (str) {
-          case "*":
-            return `${nodot}${ONE_CHAR}${star}`;
-          case ".*":
-            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*.*":
-            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*/*":
-            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
-          case "**":
-            return nodot + globstar(opts);
-          case "**/*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
-          case "**/*.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "**/.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
-          default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str);
-            if (!match) return;
-            const source2 = create(match[1]);
-            if (!source2) return;
-            return source2 + DOT_LITERAL + match[2];
-          }
-        }
-      };
-      const output2 = utils.removePrefix(input2, state);
-      let source = create(output2);
-      if (source && opts.strictSlashes !== true) {
-        source += `${SLASH_LITERAL}?`;
-      }
-      return source;
-    };
-    module.exports = parse4;
-  }
-});
-
-// node_modules/picomatch/lib/picomatch.js
-var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
-    "use strict";
-    var scan = require_scan();
-    var parse4 = require_parse2();
-    var utils = require_utils2();
-    var constants3 = require_constants6();
-    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch7 = (glob, options, returnState = false) => {
-      if (Array.isArray(glob)) {
-        const fns = glob.map((input2) => picomatch7(input2, options, returnState));
-        const arrayMatcher = (str) => {
-          for (const isMatch of fns) {
-            const state2 = isMatch(str);
-            if (state2) return state2;
-          }
-          return false;
-        };
-        return arrayMatcher;
-      }
-      const isState = isObject2(glob) && glob.tokens && glob.input;
-      if (glob === "" || typeof glob !== "string" && !isState) {
-        throw new TypeError("Expected pattern to be a non-empty string");
-      }
-      const opts = options || {};
-      const posix = opts.windows;
-      const regex = isState ? picomatch7.compileRe(glob, options) : picomatch7.makeRe(glob, options, false, true);
-      const state = regex.state;
-      delete regex.state;
-      let isIgnored = () => false;
-      if (opts.ignore) {
-        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch7(opts.ignore, ignoreOpts, returnState);
-      }
-      const matcher = (input2, returnObject = false) => {
-        const { isMatch, match, output: output2 } = picomatch7.test(input2, regex, options, { glob, posix });
-        const result = { glob, state, regex, posix, input: input2, output: output2, match, isMatch };
-        if (typeof opts.onResult === "function") {
-          opts.onResult(result);
-        }
-        if (isMatch === false) {
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (isIgnored(input2)) {
-          if (typeof opts.onIgnore === "function") {
-            opts.onIgnore(result);
-          }
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (typeof opts.onMatch === "function") {
-          opts.onMatch(result);
-        }
-        return returnObject ? result : true;
-      };
-      if (returnState) {
-        matcher.state = state;
-      }
-      return matcher;
-    };
-    picomatch7.test = (input2, regex, options, { glob, posix } = {}) => {
-      if (typeof input2 !== "string") {
-        throw new TypeError("Expected input to be a string");
-      }
-      if (input2 === "") {
-        return { isMatch: false, output: "" };
-      }
-      const opts = options || {};
-      const format = opts.format || (posix ? utils.toPosixSlashes : null);
-      let match = input2 === glob;
-      let output2 = match && format ? format(input2) : input2;
-      if (match === false) {
-        output2 = format ? format(input2) : input2;
-        match = output2 === glob;
-      }
-      if (match === false || opts.capture === true) {
-        if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch7.matchBase(input2, regex, options, posix);
-        } else {
-          match = regex.exec(output2);
-        }
-      }
-      return { isMatch: Boolean(match), match, output: output2 };
-    };
-    picomatch7.matchBase = (input2, glob, options, posix = options && options.windows) => {
-      const regex = glob instanceof RegExp ? glob : picomatch7.makeRe(glob, options);
-      return regex.test(utils.basename(input2, { windows: posix }));
-    };
-    picomatch7.isMatch = (str, patterns, options) => picomatch7(patterns, options)(str);
-    picomatch7.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch7.parse(p, options));
-      return parse4(pattern, { ...options, fastpaths: false });
-    };
-    picomatch7.scan = (input2, options) => scan(input2, options);
-    picomatch7.compileRe = (state, options, returnOutput = false, returnState = false) => {
-      if (returnOutput === true) {
-        return state.output;
-      }
-      const opts = options || {};
-      const prepend = opts.contains ? "" : "^";
-      const append = opts.contains ? "" : "$";
-      let source = `${prepend}(?:${state.output})${append}`;
-      if (state && state.negated === true) {
-        source = `^(?!${source}).*$`;
-      }
-      const regex = picomatch7.toRegex(source, options);
-      if (returnState === true) {
-        regex.state = state;
-      }
-      return regex;
-    };
-    picomatch7.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
-      if (!input2 || typeof input2 !== "string") {
-        throw new TypeError("Expected a non-empty string");
-      }
-      let parsed = { negated: false, fastpaths: true };
-      if (options.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
-        parsed.output = parse4.fastpaths(input2, options);
-      }
-      if (!parsed.output) {
-        parsed = parse4(input2, options);
-      }
-      return picomatch7.compileRe(parsed, options, returnOutput, returnState);
-    };
-    picomatch7.toRegex = (source, options) => {
-      try {
-        const opts = options || {};
-        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
-      } catch (err) {
-        if (options && options.debug === true) throw err;
-        return /$^/;
-      }
-    };
-    picomatch7.constants = constants3;
-    module.exports = picomatch7;
-  }
-});
-
-// node_modules/picomatch/index.js
-var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports, module) {
-    "use strict";
-    var pico = require_picomatch();
-    var utils = require_utils2();
-    function picomatch7(glob, options, returnState = false) {
-      if (options && (options.windows === null || options.windows === void 0)) {
-        options = { ...options, windows: utils.isWindows() };
-      }
-      return pico(glob, options, returnState);
-    }
-    Object.assign(picomatch7, pico);
-    module.exports = picomatch7;
-  }
-});
-
-// node_modules/boundary/lib/index.js
-var require_lib = __commonJS({
-  "node_modules/boundary/lib/index.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.binarySearch = exports.upperBound = exports.lowerBound = exports.compare = void 0;
-    function compare(v1, v2) {
-      return v1 < v2;
-    }
-    exports.compare = compare;
-    function upperBound(array2, value, comp = compare) {
-      let len = array2.length;
-      let i = 0;
-      while (len) {
-        let diff = len >>> 1;
-        let cursor = i + diff;
-        if (comp(value, array2[cursor])) {
-          len = diff;
-        } else {
-          i = cursor + 1;
-          len -= diff + 1;
-        }
-      }
-      return i;
-    }
-    exports.upperBound = upperBound;
-    function lowerBound(array2, value, comp = compare) {
-      let len = array2.length;
-      let i = 0;
-      while (len) {
-        let diff = len >>> 1;
-        let cursor = i + diff;
-        if (comp(array2[cursor], value)) {
-          i = cursor + 1;
-          len -= diff + 1;
-        } else {
-          len = diff;
-        }
-      }
-      return i;
-    }
-    exports.lowerBound = lowerBound;
-    function binarySearch(array2, value, comp = compare) {
-      let cursor = lowerBound(array2, value, comp);
-      return cursor !== array2.length && !comp(value, array2[cursor]);
-    }
-    exports.binarySearch = binarySearch;
-  }
-});
-
-// node_modules/structured-source/lib/structured-source.js
-var require_structured_source = __commonJS({
-  "node_modules/structured-source/lib/structured-source.js"(exports) {
-    "use strict";
-    Object.defineProperty(exports, "__esModule", { value: true });
-    exports.StructuredSource = void 0;
-    var boundary_1 = require_lib();
-    var StructuredSource2 = class {
-      /**
-       * @constructs StructuredSource
-       * @param {string} source - source code text.
-       */
-      constructor(source) {
-        this.indice = [0];
-        let regexp = /[\r\n\u2028\u2029]/g;
-        const length = source.length;
-        regexp.lastIndex = 0;
-        while (true) {
-          let result = regexp.exec(source);
-          if (!result) {
-            break;
-          }
-          let index = result.index;
-          if (source.charCodeAt(index) === 13 && source.charCodeAt(index + 1) === 10) {
-            index += 1;
-          }
-          let nextIndex = index + 1;
-          if (length < nextIndex) {
-            break;
-          }
-          this.indice.push(nextIndex);
-          regexp.lastIndex = nextIndex;
-        }
-      }
-      get line() {
-        return this.indice.length;
-      }
-      /**
-       * @param {SourceLocation} loc - location indicator.
-       * @return {[ number, number ]} range.
-       */
-      locationToRange(loc) {
-        return [this.positionToIndex(loc.start), this.positionToIndex(loc.end)];
-      }
-      /**
-       * @param {[ number, number ]} range - pair of indice.
-       * @return {SourceLocation} location.
-       */
-      rangeToLocation(range) {
-        return {
-          start: this.indexToPosition(range[0]),
-          end: this.indexToPosition(range[1])
-        };
-      }
-      /**
-       * @param {SourcePosition} pos - position indicator.
-       * @return {number} index.
-       */
-      positionToIndex(pos) {
-        let start = this.indice[pos.line - 1];
-        return start + pos.column;
-      }
-      /**
-       * @param {number} index - index to the source code.
-       * @return {SourcePosition} position.
-       */
-      indexToPosition(index) {
-        const startLine = (0, boundary_1.upperBound)(this.indice, index);
-        return {
-          line: startLine,
-          column: index - this.indice[startLine - 1]
-        };
-      }
-    };
-    exports.StructuredSource = StructuredSource2;
-  }
-});
-
-// node_modules/ms/index.js
-var require_ms = __commonJS({
-  "node_modules/ms/index.js"(exports, module) {
-    var s = 1e3;
-    var m = s * 60;
-    var h = m * 60;
-    var d = h * 24;
-    var w = d * 7;
-    var y = d * 365.25;
-    module.exports = function(val, options) {
-      options = options || {};
-      var type = typeof val;
-      if (type === "string" && val.length > 0) {
-        return parse4(val);
-      } else if (type === "number" && isFinite(val)) {
-        return options.long ? fmtLong(val) : fmtShort(val);
-      }
-      throw new Error(
-        "val is not a non-empty string or a valid number. val=" + JSON.stringify(val)
-      );
-    };
-    function parse4(str) {
-      str = String(str);
-      if (str.length > 100) {
-        return;
-      }
-      var match = /^(-?(?:\d+)?\.?\d+) *(milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)?$/i.exec(
-        str
-      );
-      if (!match) {
-        return;
-      }
-      var n = parseFloat(match[1]);
-      var type = (match[2] || "ms").toLowerCase();
-      switch (type) {
-        case "years":
-        case "year":
-        case "yrs":
-        case "yr":
-        case "y":
-          return n * y;
-        case "weeks":
-        case "week":
-        case "w":
-          return n * w;
-        case "days":
-        case "day":
-        case "d":
-          return n * d;
-        case "hours":
-        case "hour":
-        case "hrs":
-        case "hr":
-        case "h":
-          return n * h;
-        case "minutes":
-        case "minute":
-        case "mins":
-        case "min":
-        case "m":
-          return n * m;
-        case "seconds":
-        case "second":
-        case "secs":
-        case "sec":
-        case "s":
-          return n * s;
-        case "milliseconds":
-        case "millisecond":
-        case "msecs":
-        case "msec":
-        case "ms":
-          return n;
-        default:
-          return void 0;
-      }
-    }
-    function fmtShort(ms) {
-      var msAbs = Math.abs(ms);
-      if (msAbs >= d) {
-        return Math.round(ms / d) + "d";
-      }
-      if (msAbs >= h) {
-        return Math.round(ms / h) + "h";
-      }
-      if (msAbs >= m) {
-        return Math.round(ms / m) + "m";
-      }
-      if (msAbs >= s) {
-        return Math.round(ms / s) + "s";
-      }
-      return ms + "ms";
-    }
-    function fmtLong(ms) {
-      var msAbs = Math.abs(ms);
-      if (msAbs >= d) {
-        return plural3(ms, msAbs, d, "day");
-      }
-      if (msAbs >= h) {
-        return plural3(ms, msAbs, h, "hour");
-      }
-      if (msAbs >= m) {
-        return plural3(ms, msAbs, m, "minute");
-      }
-      if (msAbs >= s) {
-        return plural3(ms, msAbs, s, "second");
-      }
-      return ms + " ms";
-    }
-    function plural3(ms, msAbs, n, name) {
-      var isPlural = msAbs >= n * 1.5;
-      return Math.round(ms / n) + " " + name + (isPlural ? "s" : "");
-    }
-  }
-});
-
-// node_modules/debug/src/common.js
-var require_common = __commonJS({
-  "node_modules/debug/src/common.js"(exports, module) {
-    function setup(env) {
-      createDebug.debug = createDebug;
-      createDebug.default = createDebug;
-      createDebug.coerce = coerce;
-      createDebug.disable = disable;
-      createDebug.enable = enable;
-      createDebug.enabled = enabled;
-      createDebug.humanize = require_ms();
-      createDebug.destroy = destroy;
-      Object.keys(env).forEach((key) => {
-        createDebug[key] = env[key];
-      });
-      createDebug.names = [];
-      createDebug.skips = [];
-      createDebug.formatters = {};
-      function selectColor(namespace) {
-        let hash2 = 0;
-        for (let i = 0; i < namespace.length; i++) {
-          hash2 = (hash2 << 5) - hash2 + namespace.charCodeAt(i);
-          hash2 |= 0;
-        }
-        return createDebug.colors[Math.abs(hash2) % createDebug.colors.length];
-      }
-      createDebug.selectColor = selectColor;
-      function createDebug(namespace) {
-        let prevTime;
-        let enableOverride = null;
-        let namespacesCache;
-        let enabledCache;
-        function debug3(...args) {
-          if (!debug3.enabled) {
-            return;
-          }
-          const self2 = debug3;
-          const curr = Number(/* @__PURE__ */ new Date());
-          const ms = curr - (prevTime || curr);
-          self2.diff = ms;
-          self2.prev = prevTime;
-          self2.curr = curr;
-          prevTime = curr;
-          args[0] = createDebug.coerce(args[0]);
-          if (typeof args[0] !== "string") {
-            args.unshift("%O");
-          }
-          let index = 0;
-          args[0] = args[0].replace(/%([a-zA-Z%])/g, (match, format) => {
-            if (match === "%%") {
-              return "%";
-            }
-            index++;
-            const formatter = createDebug.formatters[format];
-            if (typeof formatter === "function") {
-              const val = args[index];
-              match = formatter.call(self2, val);
-              args.splice(index, 1);
-              index--;
-            }
-            return match;
-          });
-          createDebug.formatArgs.call(self2, args);
-          const logFn = self2.log || createDebug.log;
-          logFn.apply(self2, args);
-        }
-        debug3.namespace = namespace;
-        debug3.useColors = createDebug.useColors();
-        debug3.color = createDebug.selectColor(namespace);
-        debug3.extend = extend2;
-        debug3.destroy = createDebug.destroy;
-        Object.defineProperty(debug3, "enabled", {
-          enumerable: true,
-          configurable: false,
-          get: () => {
-            if (enableOverride !== null) {
-              return enableOverride;
-            }
-            if (namespacesCache !== createDebug.namespaces) {
-              namespacesCache = createDebug.namespaces;
-              enabledCache = createDebug.enabled(namespace);
-            }
-            return enabledCache;
-          },
-          set: (v) => {
-            enableOverride = v;
-          }
-        });
-        if (typeof createDebug.init === "function") {
-          createDebug.init(debug3);
-        }
-        return debug3;
-      }
-      function extend2(namespace, delimiter) {
-        const newDebug = createDebug(this.namespace + (typeof delimiter === "undefined" ? ":" : delimiter) + namespace);
-        newDebug.log = this.log;
-        return newDebug;
-      }
-      function enable(namespaces) {
-        createDebug.save(namespaces);
-        createDebug.namespaces = namespaces;
-        createDebug.names = [];
-        createDebug.skips = [];
-        const split = (typeof namespaces === "string" ? namespaces : "").trim().replace(/\s+/g, ",").split(",").filter(Boolean);
-        for (const ns of split) {
-          if (ns[0] === "-") {
-            createDebug.skips.push(ns.slice(1));
-          } else {
-            createDebug.names.push(ns);
-          }
-        }
-      }
-      function matchesTemplate(search, template) {
-        let searchIndex = 0;
-        let templateIndex = 0;
-        let starIndex = -1;
-        let matchIndex = 0;
-        while (searchIndex < search.length) {
-          if (templateIndex < template.length && (template[templateIndex] === search[searchIndex] || template[templateIndex] === "*")) {
-            if (template[templateIndex] === "*") {
-              starIndex = templateIndex;
-              matchIndex = searchIndex;
-              templateIndex++;
-            } else {
-              searchIndex++;
-              templateIndex++;
-            }
-          } else if (starIndex !== -1) {
-            templateIndex = starIndex + 1;
-            matchIndex++;
-            searchIndex = matchIndex;
-          } else {
-            return false;
-          }
-        }
-        while (templateIndex < template.length && template[templateIndex] === "*") {
-          templateIndex++;
-        }
-        return templateIndex === template.length;
-      }
-      function disable() {
-        const namespaces = [
-          ...createDebug.names,
-          ...createDebug.skips.map((namespace) => "-" + namespace)
-        ].join(",");
-        createDebug.enable("");
-        return namespaces;
-      }
-      function enabled(name) {
-        for (const skip of createDebug.skips) {
-          if (matchesTemplate(name, skip)) {
-            return false;
-          }
-        }
-        for (const ns of createDebug.names) {
-          if (matchesTemplate(name, ns)) {
-            return true;
-          }
-        }
-        return false;
-      }
-      function coerce(val) {
-        if (val instanceof Error) {
-          return val.stack || val.message;
-        }
-        return val;
-      }
-      function destroy() {
-        console.warn("Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`.");
-      }
-      createDebug.enable(createDebug.load());
-      return createDebug;
-    }
-    module.exports = setup;
-  }
-});
-
-// node_modules/debug/src/browser.js
-var require_browser = __commonJS({
-  "node_modules/debug/src/browser.js"(exports, module) {
-    exports.formatArgs = formatArgs;
-    exports.save = save;
-    exports.load = load;
-    exports.useColors = useColors;
-    exports.storage = localstorage();
-    exports.destroy = /* @__PURE__ */ (() => {
-      let warned = false;
-      return () => {
-        if (!warned) {
-          warned = true;
-          console.warn("Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`.");
-        }
-      };
-    })();
-    exports.colors = [
-      "#0000CC",
-      "#0000FF",
-      "#0033CC",
-      "#0033FF",
-      "#0066CC",
-      "#0066FF",
-      "#0099CC",
-      "#0099FF",
-      "#00CC00",
-      "#00CC33",
-      "#00CC66",
-      "#00CC99",
-      "#00CCCC",
-      "#00CCFF",
-      "#3300CC",
-      "#3300FF",
-      "#3333CC",
-      "#3333FF",
-      "#3366CC",
-      "#3366FF",
-      "#3399CC",
-      "#3399FF",
-      "#33CC00",
-      "#33CC33",
-      "#33CC66",
-      "#33CC99",
-      "#33CCCC",
-      "#33CCFF",
-      "#6600CC",
-      "#6600FF",
-      "#6633CC",
-      "#6633FF",
-      "#66CC00",
-      "#66CC33",
-      "#9900CC",
-      "#9900FF",
-      "#9933CC",
-      "#9933FF",
-      "#99CC00",
-      "#99CC33",
-      "#CC0000",
-      "#CC0033",
-      "#CC0066",
-      "#CC0099",
-      "#CC00CC",
-      "#CC00FF",
-      "#CC3300",
-      "#CC3333",
-      "#CC3366",
-      "#CC3399",
-      "#CC33CC",
-      "#CC33FF",
-      "#CC6600",
-      "#CC6633",
-      "#CC9900",
-      "#CC9933",
-      "#CCCC00",
-      "#CCCC33",
-      "#FF0000",
-      "#FF0033",
-      "#FF0066",
-      "#FF0099",
-      "#FF00CC",
-      "#FF00FF",
-      "#FF3300",
-      "#FF3333",
-      "#FF3366",
-      "#FF3399",
-      "#FF33CC",
-      "#FF33FF",
-      "#FF6600",
-      "#FF6633",
-      "#FF9900",
-      "#FF9933",
-      "#FFCC00",
-      "#FFCC33"
-    ];
-    function useColors() {
-      if (typeof window !== "undefined" && window.process && (window.process.type === "renderer" || window.process.__nwjs)) {
-        return true;
-      }
-      if (typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/(edge|trident)\/(\d+)/)) {
-        return false;
-      }
-      let m;
-      return typeof document !== "undefined" && document.documentElement && document.documentElement.style && document.documentElement.style.WebkitAppearance || // Is firebug? http://stackoverflow.com/a/398120/376773
-      typeof window !== "undefined" && window.console && (window.console.firebug || window.console.exception && window.console.table) || // Is firefox >= v31?
-      // https://developer.mozilla.org/en-US/docs/Tools/Web_Console#Styling_messages
-      typeof navigator !== "undefined" && navigator.userAgent && (m = navigator.userAgent.toLowerCase().match(/firefox\/(\d+)/)) && parseInt(m[1], 10) >= 31 || // Double check webkit in userAgent just in case we are in a worker
-      typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/applewebkit\/(\d+)/);
-    }
-    function formatArgs(args) {
-      args[0] = (this.useColors ? "%c" : "") + this.namespace + (this.useColors ? " %c" : " ") + args[0] + (this.useColors ? "%c " : " ") + "+" + module.exports.humanize(this.diff);
-      if (!this.useColors) {
-        return;
-      }
-      const c = "color: " + this.color;
-      args.splice(1, 0, c, "color: inherit");
-      let index = 0;
-      let lastC = 0;
-      args[0].replace(/%[a-zA-Z%]/g, (match) => {
-        if (match === "%%") {
-          return;
-        }
-        index++;
-        if (match === "%c") {
-          lastC = index;
-        }
-      });
-      args.splice(lastC, 0, c);
-    }
-    exports.log = console.debug || console.log || (() => {
-    });
-    function save(namespaces) {
-      try {
-        if (namespaces) {
-          exports.storage.setItem("debug", namespaces);
-        } else {
-          exports.storage.removeItem("debug");
-        }
-      } catch (error63) {
-      }
-    }
-    function load() {
-      let r;
-      try {
-        r = exports.storage.getItem("debug") || exports.storage.getItem("DEBUG");
-      } catch (error63) {
-      }
-      if (!r && typeof process !== "undefined" && "env" in process) {
-        r = process.env.DEBUG;
-      }
-      return r;
-    }
-    function localstorage() {
-      try {
-        return localStorage;
-      } catch (error63) {
-      }
-    }
-    module.exports = require_common()(exports);
-    var { formatters } = module.exports;
-    formatters.j = function(v) {
-      try {
-        return JSON.stringify(v);
-      } catch (error63) {
-        return "[UnexpectedJSONParseError]: " + error63.message;
-      }
-    };
-  }
-});
-
-// node_modules/has-flag/index.js
-var require_has_flag = __commonJS({
-  "node_modules/has-flag/index.js"(exports, module) {
-    "use strict";
-    module.exports = (flag, argv = process.argv) => {
-      const prefix = flag.startsWith("-") ? "" : flag.length === 1 ? "-" : "--";
-      const position2 = argv.indexOf(prefix + flag);
-      const terminatorPosition = argv.indexOf("--");
-      return position2 !== -1 && (terminatorPosition === -1 || position2 < terminatorPosition);
-    };
-  }
-});
-
-// node_modules/supports-color/index.js
-var require_supports_color = __commonJS({
-  "node_modules/supports-color/index.js"(exports, module) {
-    "use strict";
-    var os5 = __require("os");
-    var tty = __require("tty");
-    var hasFlag = require_has_flag();
-    var { env } = process;
-    var forceColor;
-    if (hasFlag("no-color") || hasFlag("no-colors") || hasFlag("color=false") || hasFlag("color=never")) {
-      forceColor = 0;
-    } else if (hasFlag("color") || hasFlag("colors") || hasFlag("color=true") || hasFlag("color=always")) {
-      forceColor = 1;
-    }
-    if ("FORCE_COLOR" in env) {
-      if (env.FORCE_COLOR === "true") {
-        forceColor = 1;
-      } else if (env.FORCE_COLOR === "false") {
-        forceColor = 0;
-      } else {
-        forceColor = env.FORCE_COLOR.length === 0 ? 1 : Math.min(parseInt(env.FORCE_COLOR, 10), 3);
-      }
-    }
-    function translateLevel(level) {
-      if (level === 0) {
-        return false;
-      }
-      return {
-        level,
-        hasBasic: true,
-        has256: level >= 2,
-        has16m: level >= 3
-      };
-    }
-    function supportsColor(haveStream, streamIsTTY) {
-      if (forceColor === 0) {
-        return 0;
-      }
-      if (hasFlag("color=16m") || hasFlag("color=full") || hasFlag("color=truecolor")) {
-        return 3;
-      }
-      if (hasFlag("color=256")) {
-        return 2;
-      }
-      if (haveStream && !streamIsTTY && forceColor === void 0) {
-        return 0;
-      }
-      const min = forceColor || 0;
-      if (env.TERM === "dumb") {
-        return min;
-      }
-      if (process.platform === "win32") {
-        const osRelease = os5.release().split(".");
-        if (Number(osRelease[0]) >= 10 && Number(osRelease[2]) >= 10586) {
-          return Number(osRelease[2]) >= 14931 ? 3 : 2;
-        }
-        return 1;
-      }
-      if ("CI" in env) {
-        if (["TRAVIS", "CIRCLECI", "APPVEYOR", "GITLAB_CI", "GITHUB_ACTIONS", "BUILDKITE"].some((sign) => sign in env) || env.CI_NAME === "codeship") {
-          return 1;
-        }
-        return min;
-      }
-      if ("TEAMCITY_VERSION" in env) {
-        return /^(9\.(0*[1-9]\d*)\.|\d{2,}\.)/.test(env.TEAMCITY_VERSION) ? 1 : 0;
-      }
-      if (env.COLORTERM === "truecolor") {
-        return 3;
-      }
-      if ("TERM_PROGRAM" in env) {
-        const version2 = parseInt((env.TERM_PROGRAM_VERSION || "").split(".")[0], 10);
-        switch (env.TERM_PROGRAM) {
-          case "iTerm.app":
-            return version2 >= 3 ? 3 : 2;
-          case "Apple_Terminal":
-            return 2;
-        }
-      }
-      if (/-256(color)?$/i.test(env.TERM)) {
-        return 2;
-      }
-      if (/^screen|^xterm|^vt100|^vt220|^rxvt|color|ansi|cygwin|linux/i.test(env.TERM)) {
-        return 1;
-      }
-      if ("COLORTERM" in env) {
-        return 1;
-      }
-      return min;
-    }
-    function getSupportLevel(stream) {
-      const level = supportsColor(stream, stream && stream.isTTY);
-      return translateLevel(level);
-    }
-    module.exports = {
-      supportsColor: getSupportLevel,
-      stdout: translateLevel(supportsColor(true, tty.isatty(1))),
-      stderr: translateLevel(supportsColor(true, tty.isatty(2)))
-    };
-  }
-});
-
-// node_modules/debug/src/node.js
-var require_node = __commonJS({
-  "node_modules/debug/src/node.js"(exports, module) {
-    var tty = __require("tty");
-    var util = __require("util");
-    exports.init = init;
-    exports.log = log;
-    exports.formatArgs = formatArgs;
-    exports.save = save;
-    exports.load = load;
-    exports.useColors = useColors;
-    exports.destroy = util.deprecate(
-      () => {
-      },
-      "Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`."
-    );
-    exports.colors = [6, 2, 3, 4, 5, 1];
-    try {
-      const supportsColor = require_supports_color();
-      if (supportsColor && (supportsColor.stderr || supportsColor).level >= 2) {
-        exports.colors = [
-          20,
-          21,
-          26,
-          27,
-          32,
-          33,
-          38,
-          39,
-          40,
-          41,
-          42,
-          43,
-          44,
-          45,
-          56,
-          57,
-          62,
-          63,
-          68,
-          69,
-          74,
-          75,
-          76,
-          77,
-          78,
-          79,
-          80,
-          81,
-          92,
-          93,
-          98,
-          99,
-          112,
-          113,
-          128,
-          129,
-          134,
-          135,
-          148,
-          149,
-          160,
-          161,
-          162,
-          163,
-          164,
-          165,
-          166,
-          167,
-          168,
-          169,
-          170,
-          171,
-          172,
-          173,
-          178,
-          179,
-          184,
-          185,
-          196,
-          197,
-          198,
-          199,
-          200,
-          201,
-          202,
-          203,
-          204,
-          205,
-          206,
-          207,
-          208,
-          209,
-          214,
-          215,
-          220,
-          221
-        ];
-      }
-    } catch (error63) {
-    }
-    exports.inspectOpts = Object.keys(process.env).filter((key) => {
-      return /^debug_/i.test(key);
-    }).reduce((obj, key) => {
-      const prop = key.substring(6).toLowerCase().replace(/_([a-z])/g, (_, k) => {
-        return k.toUpperCase();
-      });
-      let val = process.env[key];
-      if (/^(yes|on|true|enabled)$/i.test(val)) {
-        val = true;
-      } else if (/^(no|off|false|disabled)$/i.test(val)) {
-        val = false;
-      } else if (val === "null") {
-        val = null;
-      } else {
-        val = Number(val);
-      }
-      obj[prop] = val;
-      return obj;
-    }, {});
-    function useColors() {
-      return "colors" in exports.inspectOpts ? Boolean(exports.inspectOpts.colors) : tty.isatty(process.stderr.fd);
-    }
-    function formatArgs(args) {
-      const { namespace: name, useColors: useColors2 } = this;
-      if (useColors2) {
-        const c = this.color;
-        const colorCode = "\x1B[3" + (c < 8 ? c : "8;5;" + c);
-        const prefix = `  ${colorCode};1m${name} \x1B[0m`;
-        args[0] = prefix + args[0].split("\n").join("\n" + prefix);
-        args.push(colorCode + "m+" + module.exports.humanize(this.diff) + "\x1B[0m");
-      } else {
-        args[0] = getDate() + name + " " + args[0];
-      }
-    }
-    function getDate() {
-      if (exports.inspectOpts.hideDate) {
-        return "";
-      }
-      return (/* @__PURE__ */ new Date()).toISOString() + " ";
-    }
-    function log(...args) {
-      return process.stderr.write(util.formatWithOptions(exports.inspectOpts, ...args) + "\n");
-    }
-    function save(namespaces) {
-      if (namespaces) {
-        process.env.DEBUG = namespaces;
-      } else {
-        delete process.env.DEBUG;
-      }
-    }
-    function load() {
-      return process.env.DEBUG;
-    }
-    function init(debug3) {
-      debug3.inspectOpts = {};
-      const keys = Object.keys(exports.inspectOpts);
-      for (let i = 0; i < keys.length; i++) {
-        debug3.inspectOpts[keys[i]] = exports.inspectOpts[keys[i]];
-      }
-    }
-    module.exports = require_common()(exports);
-    var { formatters } = module.exports;
-    formatters.o = function(v) {
-      this.inspectOpts.colors = this.useColors;
-      return util.inspect(v, this.inspectOpts).split("\n").map((str) => str.trim()).join(" ");
-    };
-    formatters.O = function(v) {
-      this.inspectOpts.colors = this.useColors;
-      return util.inspect(v, this.inspectOpts);
-    };
-  }
-});
-
-// node_modules/debug/src/index.js
-var require_src = __commonJS({
-  "node_modules/debug/src/index.js"(exports, module) {
-    if (typeof process === "undefined" || process.type === "renderer" || process.browser === true || process.__nwjs) {
-      module.exports = require_browser();
-    } else {
-      module.exports = require_node();
-    }
-  }
-});
-
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
   "node_modules/yaml/dist/nodes/identity.js"(exports) {
@@ -21834,9 +19167,9 @@ var require_identity = __commonJS({
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
     var isAlias3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isMap4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
     var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
+    var isScalar4 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
     var isSeq3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
@@ -21858,7 +19191,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar3(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node2) => (isScalar4(node2) || isCollection(node2)) && !!node2.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -21870,10 +19203,10 @@ var require_identity = __commonJS({
     exports.isAlias = isAlias3;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap3;
+    exports.isMap = isMap4;
     exports.isNode = isNode;
     exports.isPair = isPair;
-    exports.isScalar = isScalar3;
+    exports.isScalar = isScalar4;
     exports.isSeq = isSeq3;
   }
 });
@@ -25982,9 +23315,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap3 = fc.start.source === "{";
-      const fcName = isMap3 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap4 = fc.start.source === "{";
+      const fcName = isMap4 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap4 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -26020,7 +23353,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap4 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -26060,7 +23393,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap3 && !sep && !props.found) {
+        if (!isMap4 && !sep && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -26083,7 +23416,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap3 && !props.found && ctx.options.strict) {
+            if (!isMap4 && !props.found && ctx.options.strict) {
               if (sep)
                 for (const st of sep) {
                   if (st === valueProps.found)
@@ -26115,7 +23448,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap3) {
+          if (isMap4) {
             const map2 = coll;
             if (utilMapIncludes.mapIncludes(ctx, map2.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -26131,7 +23464,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap3 ? "}" : "]";
+      const expectedEnd = isMap4 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -26616,8 +23949,8 @@ var require_resolve_flow_scalar = __commonJS({
     };
     function parseCharCode(source, offset, length, onError) {
       const cc = source.substr(offset, length);
-      const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
-      const code2 = ok ? parseInt(cc, 16) : NaN;
+      const ok2 = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
+      const code2 = ok2 ? parseInt(cc, 16) : NaN;
       try {
         return String.fromCodePoint(code2);
       } catch {
@@ -27418,7 +24751,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar3 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar4 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -27502,7 +24835,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar3;
+    exports.isScalar = isScalar4;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -29151,6 +26484,2673 @@ var require_dist = __commonJS({
   }
 });
 
+// node_modules/picomatch/lib/constants.js
+var require_constants6 = __commonJS({
+  "node_modules/picomatch/lib/constants.js"(exports, module) {
+    "use strict";
+    var WIN_SLASH = "\\\\/";
+    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+    var DOT_LITERAL = "\\.";
+    var PLUS_LITERAL = "\\+";
+    var QMARK_LITERAL = "\\?";
+    var SLASH_LITERAL = "\\/";
+    var ONE_CHAR = "(?=.)";
+    var QMARK = "[^/]";
+    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+    var NO_DOT = `(?!${DOT_LITERAL})`;
+    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+    var STAR = `${QMARK}*?`;
+    var SEP = "/";
+    var POSIX_CHARS = {
+      DOT_LITERAL,
+      PLUS_LITERAL,
+      QMARK_LITERAL,
+      SLASH_LITERAL,
+      ONE_CHAR,
+      QMARK,
+      END_ANCHOR,
+      DOTS_SLASH,
+      NO_DOT,
+      NO_DOTS,
+      NO_DOT_SLASH,
+      NO_DOTS_SLASH,
+      QMARK_NO_DOT,
+      STAR,
+      START_ANCHOR,
+      SEP
+    };
+    var WINDOWS_CHARS = {
+      ...POSIX_CHARS,
+      SLASH_LITERAL: `[${WIN_SLASH}]`,
+      QMARK: WIN_NO_SLASH,
+      STAR: `${WIN_NO_SLASH}*?`,
+      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+      NO_DOT: `(?!${DOT_LITERAL})`,
+      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+      SEP: "\\"
+    };
+    var POSIX_REGEX_SOURCE = {
+      __proto__: null,
+      alnum: "a-zA-Z0-9",
+      alpha: "a-zA-Z",
+      ascii: "\\x00-\\x7F",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1F\\x7F",
+      digit: "0-9",
+      graph: "\\x21-\\x7E",
+      lower: "a-z",
+      print: "\\x20-\\x7E ",
+      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
+      space: " \\t\\r\\n\\v\\f",
+      upper: "A-Z",
+      word: "A-Za-z0-9_",
+      xdigit: "A-Fa-f0-9"
+    };
+    module.exports = {
+      DEFAULT_MAX_EXTGLOB_RECURSION,
+      MAX_LENGTH: 1024 * 64,
+      POSIX_REGEX_SOURCE,
+      // regular expressions
+      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+      // Replace globs with equivalent patterns to reduce parsing time.
+      REPLACEMENTS: {
+        __proto__: null,
+        "***": "*",
+        "**/**": "**",
+        "**/**/**": "**"
+      },
+      // Digits
+      CHAR_0: 48,
+      /* 0 */
+      CHAR_9: 57,
+      /* 9 */
+      // Alphabet chars.
+      CHAR_UPPERCASE_A: 65,
+      /* A */
+      CHAR_LOWERCASE_A: 97,
+      /* a */
+      CHAR_UPPERCASE_Z: 90,
+      /* Z */
+      CHAR_LOWERCASE_Z: 122,
+      /* z */
+      CHAR_LEFT_PARENTHESES: 40,
+      /* ( */
+      CHAR_RIGHT_PARENTHESES: 41,
+      /* ) */
+      CHAR_ASTERISK: 42,
+      /* * */
+      // Non-alphabetic chars.
+      CHAR_AMPERSAND: 38,
+      /* & */
+      CHAR_AT: 64,
+      /* @ */
+      CHAR_BACKWARD_SLASH: 92,
+      /* \ */
+      CHAR_CARRIAGE_RETURN: 13,
+      /* \r */
+      CHAR_CIRCUMFLEX_ACCENT: 94,
+      /* ^ */
+      CHAR_COLON: 58,
+      /* : */
+      CHAR_COMMA: 44,
+      /* , */
+      CHAR_DOT: 46,
+      /* . */
+      CHAR_DOUBLE_QUOTE: 34,
+      /* " */
+      CHAR_EQUAL: 61,
+      /* = */
+      CHAR_EXCLAMATION_MARK: 33,
+      /* ! */
+      CHAR_FORM_FEED: 12,
+      /* \f */
+      CHAR_FORWARD_SLASH: 47,
+      /* / */
+      CHAR_GRAVE_ACCENT: 96,
+      /* ` */
+      CHAR_HASH: 35,
+      /* # */
+      CHAR_HYPHEN_MINUS: 45,
+      /* - */
+      CHAR_LEFT_ANGLE_BRACKET: 60,
+      /* < */
+      CHAR_LEFT_CURLY_BRACE: 123,
+      /* { */
+      CHAR_LEFT_SQUARE_BRACKET: 91,
+      /* [ */
+      CHAR_LINE_FEED: 10,
+      /* \n */
+      CHAR_NO_BREAK_SPACE: 160,
+      /* \u00A0 */
+      CHAR_PERCENT: 37,
+      /* % */
+      CHAR_PLUS: 43,
+      /* + */
+      CHAR_QUESTION_MARK: 63,
+      /* ? */
+      CHAR_RIGHT_ANGLE_BRACKET: 62,
+      /* > */
+      CHAR_RIGHT_CURLY_BRACE: 125,
+      /* } */
+      CHAR_RIGHT_SQUARE_BRACKET: 93,
+      /* ] */
+      CHAR_SEMICOLON: 59,
+      /* ; */
+      CHAR_SINGLE_QUOTE: 39,
+      /* ' */
+      CHAR_SPACE: 32,
+      /*   */
+      CHAR_TAB: 9,
+      /* \t */
+      CHAR_UNDERSCORE: 95,
+      /* _ */
+      CHAR_VERTICAL_LINE: 124,
+      /* | */
+      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
+      /* \uFEFF */
+      /**
+       * Create EXTGLOB_CHARS
+       */
+      extglobChars(chars) {
+        return {
+          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
+          "?": { type: "qmark", open: "(?:", close: ")?" },
+          "+": { type: "plus", open: "(?:", close: ")+" },
+          "*": { type: "star", open: "(?:", close: ")*" },
+          "@": { type: "at", open: "(?:", close: ")" }
+        };
+      },
+      /**
+       * Create GLOB_CHARS
+       */
+      globChars(win32) {
+        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+      }
+    };
+  }
+});
+
+// node_modules/picomatch/lib/utils.js
+var require_utils2 = __commonJS({
+  "node_modules/picomatch/lib/utils.js"(exports) {
+    "use strict";
+    var {
+      REGEX_BACKSLASH,
+      REGEX_REMOVE_BACKSLASH,
+      REGEX_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_GLOBAL
+    } = require_constants6();
+    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    exports.hasRegexChars = (str) => REGEX_SPECIAL_CHARS.test(str);
+    exports.isRegexChar = (str) => str.length === 1 && exports.hasRegexChars(str);
+    exports.escapeRegex = (str) => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports.toPosixSlashes = (str) => str.replace(REGEX_BACKSLASH, "/");
+    exports.isWindows = () => {
+      if (typeof navigator !== "undefined" && navigator.platform) {
+        const platform2 = navigator.platform.toLowerCase();
+        return platform2 === "win32" || platform2 === "windows";
+      }
+      if (typeof process !== "undefined" && process.platform) {
+        return process.platform === "win32";
+      }
+      return false;
+    };
+    exports.removeBackslashes = (str) => {
+      return str.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+        return match === "\\" ? "" : match;
+      });
+    };
+    exports.escapeLast = (input2, char, lastIdx) => {
+      const idx = input2.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input2;
+      if (input2[idx - 1] === "\\") return exports.escapeLast(input2, char, idx - 1);
+      return `${input2.slice(0, idx)}\\${input2.slice(idx)}`;
+    };
+    exports.removePrefix = (input2, state = {}) => {
+      let output2 = input2;
+      if (output2.startsWith("./")) {
+        output2 = output2.slice(2);
+        state.prefix = "./";
+      }
+      return output2;
+    };
+    exports.wrapOutput = (input2, state = {}, options = {}) => {
+      const prepend = options.contains ? "" : "^";
+      const append = options.contains ? "" : "$";
+      let output2 = `${prepend}(?:${input2})${append}`;
+      if (state.negated === true) {
+        output2 = `(?:^(?!${output2}).*$)`;
+      }
+      return output2;
+    };
+    exports.basename = (path2, { windows } = {}) => {
+      const segs = path2.split(windows ? /[\\/]/ : "/");
+      const last = segs[segs.length - 1];
+      if (last === "") {
+        return segs[segs.length - 2];
+      }
+      return last;
+    };
+  }
+});
+
+// node_modules/picomatch/lib/scan.js
+var require_scan = __commonJS({
+  "node_modules/picomatch/lib/scan.js"(exports, module) {
+    "use strict";
+    var utils = require_utils2();
+    var {
+      CHAR_ASTERISK,
+      /* * */
+      CHAR_AT,
+      /* @ */
+      CHAR_BACKWARD_SLASH,
+      /* \ */
+      CHAR_COMMA,
+      /* , */
+      CHAR_DOT,
+      /* . */
+      CHAR_EXCLAMATION_MARK,
+      /* ! */
+      CHAR_FORWARD_SLASH,
+      /* / */
+      CHAR_LEFT_CURLY_BRACE,
+      /* { */
+      CHAR_LEFT_PARENTHESES,
+      /* ( */
+      CHAR_LEFT_SQUARE_BRACKET,
+      /* [ */
+      CHAR_PLUS,
+      /* + */
+      CHAR_QUESTION_MARK,
+      /* ? */
+      CHAR_RIGHT_CURLY_BRACE,
+      /* } */
+      CHAR_RIGHT_PARENTHESES,
+      /* ) */
+      CHAR_RIGHT_SQUARE_BRACKET
+      /* ] */
+    } = require_constants6();
+    var isPathSeparator = (code2) => {
+      return code2 === CHAR_FORWARD_SLASH || code2 === CHAR_BACKWARD_SLASH;
+    };
+    var depth = (token) => {
+      if (token.isPrefix !== true) {
+        token.depth = token.isGlobstar ? Infinity : 1;
+      }
+    };
+    var scan = (input2, options) => {
+      const opts = options || {};
+      const length = input2.length - 1;
+      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+      const slashes = [];
+      const tokens = [];
+      const parts = [];
+      let str = input2;
+      let index = -1;
+      let start = 0;
+      let lastIndex = 0;
+      let isBrace = false;
+      let isBracket = false;
+      let isGlob = false;
+      let isExtglob = false;
+      let isGlobstar = false;
+      let braceEscaped = false;
+      let backslashes = false;
+      let negated = false;
+      let negatedExtglob = false;
+      let finished = false;
+      let braces = 0;
+      let prev;
+      let code2;
+      let token = { value: "", depth: 0, isGlob: false };
+      const eos = () => index >= length;
+      const peek = () => str.charCodeAt(index + 1);
+      const advance = () => {
+        prev = code2;
+        return str.charCodeAt(++index);
+      };
+      while (index < length) {
+        code2 = advance();
+        let next;
+        if (code2 === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          code2 = advance();
+          if (code2 === CHAR_LEFT_CURLY_BRACE) {
+            braceEscaped = true;
+          }
+          continue;
+        }
+        if (braceEscaped === true || code2 === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          while (eos() !== true && (code2 = advance())) {
+            if (code2 === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (code2 === CHAR_LEFT_CURLY_BRACE) {
+              braces++;
+              continue;
+            }
+            if (braceEscaped !== true && code2 === CHAR_DOT && (code2 = advance()) === CHAR_DOT) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (braceEscaped !== true && code2 === CHAR_COMMA) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (code2 === CHAR_RIGHT_CURLY_BRACE) {
+              braces--;
+              if (braces === 0) {
+                braceEscaped = false;
+                isBrace = token.isBrace = true;
+                finished = true;
+                break;
+              }
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code2 === CHAR_FORWARD_SLASH) {
+          slashes.push(index);
+          tokens.push(token);
+          token = { value: "", depth: 0, isGlob: false };
+          if (finished === true) continue;
+          if (prev === CHAR_DOT && index === start + 1) {
+            start += 2;
+            continue;
+          }
+          lastIndex = index + 1;
+          continue;
+        }
+        if (opts.noext !== true) {
+          const isExtglobChar = code2 === CHAR_PLUS || code2 === CHAR_AT || code2 === CHAR_ASTERISK || code2 === CHAR_QUESTION_MARK || code2 === CHAR_EXCLAMATION_MARK;
+          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+            isGlob = token.isGlob = true;
+            isExtglob = token.isExtglob = true;
+            finished = true;
+            if (code2 === CHAR_EXCLAMATION_MARK && index === start) {
+              negatedExtglob = true;
+            }
+            if (scanToEnd === true) {
+              let parens = 0;
+              while (eos() !== true && (code2 = advance())) {
+                if (code2 === CHAR_BACKWARD_SLASH) {
+                  backslashes = token.backslashes = true;
+                  advance();
+                  continue;
+                }
+                if (code2 === CHAR_LEFT_PARENTHESES) {
+                  parens++;
+                  continue;
+                }
+                if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                  finished = true;
+                  break;
+                }
+              }
+              continue;
+            }
+            break;
+          }
+        }
+        if (code2 === CHAR_ASTERISK) {
+          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code2 === CHAR_QUESTION_MARK) {
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code2 === CHAR_LEFT_SQUARE_BRACKET) {
+          while (eos() !== true && (next = advance())) {
+            if (next === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+              isBracket = token.isBracket = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              break;
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (opts.nonegate !== true && code2 === CHAR_EXCLAMATION_MARK && index === start) {
+          negated = token.negated = true;
+          start++;
+          continue;
+        }
+        if (opts.noparen !== true && code2 === CHAR_LEFT_PARENTHESES) {
+          isGlob = token.isGlob = true;
+          if (scanToEnd === true) {
+            let parens = 1;
+            while (eos() !== true && (code2 = advance())) {
+              if (code2 === CHAR_BACKWARD_SLASH) {
+                backslashes = token.backslashes = true;
+                advance();
+                continue;
+              }
+              if (code2 === CHAR_LEFT_PARENTHESES) {
+                parens++;
+                continue;
+              }
+              if (code2 === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                finished = true;
+                break;
+              }
+            }
+            continue;
+          }
+          break;
+        }
+        if (isGlob === true) {
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+      }
+      if (opts.noext === true) {
+        isExtglob = false;
+        isGlob = false;
+      }
+      let base = str;
+      let prefix = "";
+      let glob = "";
+      if (start > 0) {
+        prefix = str.slice(0, start);
+        str = str.slice(start);
+        lastIndex -= start;
+      }
+      if (base && isGlob === true && lastIndex > 0) {
+        base = str.slice(0, lastIndex);
+        glob = str.slice(lastIndex);
+      } else if (isGlob === true) {
+        base = "";
+        glob = str;
+      } else {
+        base = str;
+      }
+      if (base && base !== "" && base !== "/" && base !== str) {
+        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+          base = base.slice(0, -1);
+        }
+      }
+      if (opts.unescape === true) {
+        if (glob) glob = utils.removeBackslashes(glob);
+        if (base && backslashes === true) {
+          base = utils.removeBackslashes(base);
+        }
+      }
+      const state = {
+        prefix,
+        input: input2,
+        start,
+        base,
+        glob,
+        isBrace,
+        isBracket,
+        isGlob,
+        isExtglob,
+        isGlobstar,
+        negated,
+        negatedExtglob
+      };
+      if (opts.tokens === true) {
+        state.maxDepth = 0;
+        if (!isPathSeparator(code2)) {
+          tokens.push(token);
+        }
+        state.tokens = tokens;
+      }
+      if (opts.parts === true || opts.tokens === true) {
+        let prevIndex;
+        for (let idx = 0; idx < slashes.length; idx++) {
+          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
+          const i = slashes[idx];
+          const value2 = input2.slice(n2, i);
+          if (opts.tokens) {
+            if (idx === 0 && start !== 0) {
+              tokens[idx].isPrefix = true;
+              tokens[idx].value = prefix;
+            } else {
+              tokens[idx].value = value2;
+            }
+            depth(tokens[idx]);
+            state.maxDepth += tokens[idx].depth;
+          }
+          if (i >= start) {
+            parts.push(value2);
+            prevIndex = i;
+          }
+        }
+        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
+        const value = input2.slice(n);
+        parts.push(value);
+        if (opts.tokens && prevIndex && prevIndex + 1 < input2.length) {
+          tokens[tokens.length - 1].value = value;
+          depth(tokens[tokens.length - 1]);
+          state.maxDepth += tokens[tokens.length - 1].depth;
+        }
+        state.slashes = slashes;
+        state.parts = parts;
+      }
+      return state;
+    };
+    module.exports = scan;
+  }
+});
+
+// node_modules/picomatch/lib/parse.js
+var require_parse2 = __commonJS({
+  "node_modules/picomatch/lib/parse.js"(exports, module) {
+    "use strict";
+    var constants3 = require_constants6();
+    var utils = require_utils2();
+    var {
+      MAX_LENGTH,
+      POSIX_REGEX_SOURCE,
+      REGEX_NON_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_BACKREF,
+      REPLACEMENTS
+    } = constants3;
+    var expandRange = (args, options) => {
+      if (typeof options.expandRange === "function") {
+        return options.expandRange(...args, options);
+      }
+      args.sort();
+      const value = `[${args.join("-")}]`;
+      try {
+        new RegExp(value);
+      } catch (ex) {
+        return args.map((v) => utils.escapeRegex(v)).join("..");
+      }
+      return value;
+    };
+    var syntaxError = (type, char) => {
+      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+    };
+    var splitTopLevel = (input2) => {
+      const parts = [];
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let value = "";
+      let escaped = false;
+      for (const ch of input2) {
+        if (escaped === true) {
+          value += ch;
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          value += ch;
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          value += ch;
+          continue;
+        }
+        if (quote === 0) {
+          if (ch === "[") {
+            bracket++;
+          } else if (ch === "]" && bracket > 0) {
+            bracket--;
+          } else if (bracket === 0) {
+            if (ch === "(") {
+              paren++;
+            } else if (ch === ")" && paren > 0) {
+              paren--;
+            } else if (ch === "|" && paren === 0) {
+              parts.push(value);
+              value = "";
+              continue;
+            }
+          }
+        }
+        value += ch;
+      }
+      parts.push(value);
+      return parts;
+    };
+    var isPlainBranch = (branch) => {
+      let escaped = false;
+      for (const ch of branch) {
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (/[?*+@!()[\]{}]/.test(ch)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    var normalizeSimpleBranch = (branch) => {
+      let value = branch.trim();
+      let changed = true;
+      while (changed === true) {
+        changed = false;
+        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+          value = value.slice(2, -1);
+          changed = true;
+        }
+      }
+      if (!isPlainBranch(value)) {
+        return;
+      }
+      return value.replace(/\\(.)/g, "$1");
+    };
+    var hasRepeatedCharPrefixOverlap = (branches) => {
+      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+      for (let i = 0; i < values.length; i++) {
+        for (let j = i + 1; j < values.length; j++) {
+          const a = values[i];
+          const b = values[j];
+          const char = a[0];
+          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
+            continue;
+          }
+          if (a === b || a.startsWith(b) || b.startsWith(a)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
+      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
+        return;
+      }
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let escaped = false;
+      for (let i = 1; i < pattern.length; i++) {
+        const ch = pattern[i];
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          continue;
+        }
+        if (quote === 1) {
+          continue;
+        }
+        if (ch === "[") {
+          bracket++;
+          continue;
+        }
+        if (ch === "]" && bracket > 0) {
+          bracket--;
+          continue;
+        }
+        if (bracket > 0) {
+          continue;
+        }
+        if (ch === "(") {
+          paren++;
+          continue;
+        }
+        if (ch === ")") {
+          paren--;
+          if (paren === 0) {
+            if (requireEnd === true && i !== pattern.length - 1) {
+              return;
+            }
+            return {
+              type: pattern[0],
+              body: pattern.slice(2, i),
+              end: i
+            };
+          }
+        }
+      }
+    };
+    var buildCharClassStar = (chars) => {
+      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      return `${source}*`;
+    };
+    var getStarExtglobSequenceChars = (pattern) => {
+      let index = 0;
+      const chars = [];
+      while (index < pattern.length) {
+        const match = parseRepeatedExtglob(pattern.slice(index), false);
+        if (!match || match.type !== "*") {
+          return;
+        }
+        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
+        if (branches.length !== 1) {
+          return;
+        }
+        const branch = normalizeSimpleBranch(branches[0]);
+        if (!branch || branch.length !== 1) {
+          return;
+        }
+        chars.push(branch);
+        index += match.end + 1;
+      }
+      if (chars.length < 1) {
+        return;
+      }
+      return chars;
+    };
+    var repeatedExtglobRecursion = (pattern) => {
+      let depth = 0;
+      let value = pattern.trim();
+      let match = parseRepeatedExtglob(value);
+      while (match) {
+        depth++;
+        value = match.body.trim();
+        match = parseRepeatedExtglob(value);
+      }
+      return depth;
+    };
+    var analyzeRepeatedExtglob = (body, options) => {
+      if (options.maxExtglobRecursion === false) {
+        return { risky: false };
+      }
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const branches = splitTopLevel(body).map((branch) => branch.trim());
+      if (branches.length > 1) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+          return { risky: true };
+        }
+      }
+      const safeChars = [];
+      let sawStarSequence = false;
+      let combinable = true;
+      for (const branch of branches) {
+        const chars = getStarExtglobSequenceChars(branch);
+        if (chars) {
+          sawStarSequence = true;
+          safeChars.push(...chars);
+          continue;
+        }
+        const literal2 = normalizeSimpleBranch(branch);
+        if (literal2 && literal2.length === 1) {
+          safeChars.push(literal2);
+          continue;
+        }
+        combinable = false;
+        if (repeatedExtglobRecursion(branch) > max) {
+          return { risky: true };
+        }
+      }
+      if (sawStarSequence) {
+        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
+      }
+      return { risky: false };
+    };
+    var parse4 = (input2, options) => {
+      if (typeof input2 !== "string") {
+        throw new TypeError("Expected a string");
+      }
+      input2 = REPLACEMENTS[input2] || input2;
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      let len = input2.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      const bos = { type: "bos", value: "", output: opts.prepend || "" };
+      const tokens = [bos];
+      const capture = opts.capture ? "" : "?:";
+      const PLATFORM_CHARS = constants3.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
+      const {
+        DOT_LITERAL,
+        PLUS_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOT_SLASH,
+        NO_DOTS_SLASH,
+        QMARK,
+        QMARK_NO_DOT,
+        STAR,
+        START_ANCHOR
+      } = PLATFORM_CHARS;
+      const globstar = (opts2) => {
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const nodot = opts.dot ? "" : NO_DOT;
+      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+      let star = opts.bash === true ? globstar(opts) : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      if (typeof opts.noext === "boolean") {
+        opts.noextglob = opts.noext;
+      }
+      const state = {
+        input: input2,
+        index: -1,
+        start: 0,
+        dot: opts.dot === true,
+        consumed: "",
+        output: "",
+        prefix: "",
+        backtrack: false,
+        negated: false,
+        brackets: 0,
+        braces: 0,
+        parens: 0,
+        quotes: 0,
+        globstar: false,
+        tokens
+      };
+      input2 = utils.removePrefix(input2, state);
+      len = input2.length;
+      const extglobs = [];
+      const braces = [];
+      const stack = [];
+      let prev = bos;
+      let value;
+      const eos = () => state.index === len - 1;
+      const peek = state.peek = (n = 1) => input2[state.index + n];
+      const advance = state.advance = () => input2[++state.index] || "";
+      const remaining = () => input2.slice(state.index + 1);
+      const consume = (value2 = "", num = 0) => {
+        state.consumed += value2;
+        state.index += num;
+      };
+      const append = (token) => {
+        state.output += token.output != null ? token.output : token.value;
+        consume(token.value);
+      };
+      const negate = () => {
+        let count = 1;
+        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
+          advance();
+          state.start++;
+          count++;
+        }
+        if (count % 2 === 0) {
+          return false;
+        }
+        state.negated = true;
+        state.start++;
+        return true;
+      };
+      const increment = (type) => {
+        state[type]++;
+        stack.push(type);
+      };
+      const decrement = (type) => {
+        state[type]--;
+        stack.pop();
+      };
+      const push = (tok) => {
+        if (prev.type === "globstar") {
+          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
+          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
+          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
+            state.output = state.output.slice(0, -prev.output.length);
+            prev.type = "star";
+            prev.value = "*";
+            prev.output = star;
+            state.output += prev.output;
+          }
+        }
+        if (extglobs.length && tok.type !== "paren") {
+          extglobs[extglobs.length - 1].inner += tok.value;
+        }
+        if (tok.value || tok.output) append(tok);
+        if (prev && prev.type === "text" && tok.type === "text") {
+          prev.output = (prev.output || prev.value) + tok.value;
+          prev.value += tok.value;
+          return;
+        }
+        tok.prev = prev;
+        tokens.push(tok);
+        prev = tok;
+      };
+      const extglobOpen = (type, value2) => {
+        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
+        token.prev = prev;
+        token.parens = state.parens;
+        token.output = state.output;
+        token.startIndex = state.index;
+        token.tokensIndex = tokens.length;
+        const output2 = (opts.capture ? "(" : "") + token.open;
+        increment("parens");
+        push({ type, value: value2, output: state.output ? "" : ONE_CHAR });
+        push({ type: "paren", extglob: true, value: advance(), output: output2 });
+        extglobs.push(token);
+      };
+      const extglobClose = (token) => {
+        const literal2 = input2.slice(token.startIndex, state.index + 1);
+        const body = input2.slice(token.startIndex + 2, state.index);
+        const analysis = analyzeRepeatedExtglob(body, opts);
+        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const open3 = tokens[token.tokensIndex];
+          open3.type = "text";
+          open3.value = literal2;
+          open3.output = safeOutput || utils.escapeRegex(literal2);
+          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
+            tokens[i].value = "";
+            tokens[i].output = "";
+            delete tokens[i].suffix;
+          }
+          state.output = token.output + open3.output;
+          state.backtrack = true;
+          push({ type: "paren", extglob: true, value, output: "" });
+          decrement("parens");
+          return;
+        }
+        let output2 = token.close + (opts.capture ? ")" : "");
+        let rest;
+        if (token.type === "negate") {
+          let extglobStar = star;
+          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
+            extglobStar = globstar(opts);
+          }
+          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+            output2 = token.close = `)$))${extglobStar}`;
+          }
+          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+            const expression = parse4(rest, { ...options, fastpaths: false }).output;
+            output2 = token.close = `)${expression})${extglobStar})`;
+          }
+          if (token.prev.type === "bos") {
+            state.negatedExtglob = true;
+          }
+        }
+        push({ type: "paren", extglob: true, value, output: output2 });
+        decrement("parens");
+      };
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input2)) {
+        let backslashes = false;
+        let output2 = input2.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc2, chars, first, rest, index) => {
+          if (first === "\\") {
+            backslashes = true;
+            return m;
+          }
+          if (first === "?") {
+            if (esc2) {
+              return esc2 + first + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            if (index === 0) {
+              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            return QMARK.repeat(chars.length);
+          }
+          if (first === ".") {
+            return DOT_LITERAL.repeat(chars.length);
+          }
+          if (first === "*") {
+            if (esc2) {
+              return esc2 + first + (rest ? star : "");
+            }
+            return star;
+          }
+          return esc2 ? m : `\\${m}`;
+        });
+        if (backslashes === true) {
+          if (opts.unescape === true) {
+            output2 = output2.replace(/\\/g, "");
+          } else {
+            output2 = output2.replace(/\\+/g, (m) => {
+              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
+            });
+          }
+        }
+        if (output2 === input2 && opts.contains === true) {
+          state.output = input2;
+          return state;
+        }
+        state.output = utils.wrapOutput(output2, state, options);
+        return state;
+      }
+      while (!eos()) {
+        value = advance();
+        if (value === "\0") {
+          continue;
+        }
+        if (value === "\\") {
+          const next = peek();
+          if (next === "/" && opts.bash !== true) {
+            continue;
+          }
+          if (next === "." || next === ";") {
+            continue;
+          }
+          if (!next) {
+            value += "\\";
+            push({ type: "text", value });
+            continue;
+          }
+          const match = /^\\+/.exec(remaining());
+          let slashes = 0;
+          if (match && match[0].length > 2) {
+            slashes = match[0].length;
+            state.index += slashes;
+            if (slashes % 2 !== 0) {
+              value += "\\";
+            }
+          }
+          if (opts.unescape === true) {
+            value = advance();
+          } else {
+            value += advance();
+          }
+          if (state.brackets === 0) {
+            push({ type: "text", value });
+            continue;
+          }
+        }
+        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
+          if (opts.posix !== false && value === ":") {
+            const inner = prev.value.slice(1);
+            if (inner.includes("[")) {
+              prev.posix = true;
+              if (inner.includes(":")) {
+                const idx = prev.value.lastIndexOf("[");
+                const pre = prev.value.slice(0, idx);
+                const rest2 = prev.value.slice(idx + 2);
+                const posix = POSIX_REGEX_SOURCE[rest2];
+                if (posix) {
+                  prev.value = pre + posix;
+                  state.backtrack = true;
+                  advance();
+                  if (!bos.output && tokens.indexOf(prev) === 1) {
+                    bos.output = ONE_CHAR;
+                  }
+                  continue;
+                }
+              }
+            }
+          }
+          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
+            value = `\\${value}`;
+          }
+          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
+            value = `\\${value}`;
+          }
+          if (opts.posix === true && value === "!" && prev.value === "[") {
+            value = "^";
+          }
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (state.quotes === 1 && value !== '"') {
+          value = utils.escapeRegex(value);
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (value === '"') {
+          state.quotes = state.quotes === 1 ? 0 : 1;
+          if (opts.keepQuotes === true) {
+            push({ type: "text", value });
+          }
+          continue;
+        }
+        if (value === "(") {
+          increment("parens");
+          push({ type: "paren", value });
+          continue;
+        }
+        if (value === ")") {
+          if (state.parens === 0 && opts.strictBrackets === true) {
+            throw new SyntaxError(syntaxError("opening", "("));
+          }
+          const extglob = extglobs[extglobs.length - 1];
+          if (extglob && state.parens === extglob.parens + 1) {
+            extglobClose(extglobs.pop());
+            continue;
+          }
+          push({ type: "paren", value, output: state.parens ? ")" : "\\)" });
+          decrement("parens");
+          continue;
+        }
+        if (value === "[") {
+          if (opts.nobracket === true || !remaining().includes("]")) {
+            if (opts.nobracket !== true && opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("closing", "]"));
+            }
+            value = `\\${value}`;
+          } else {
+            increment("brackets");
+          }
+          push({ type: "bracket", value });
+          continue;
+        }
+        if (value === "]") {
+          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
+            push({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          if (state.brackets === 0) {
+            if (opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("opening", "["));
+            }
+            push({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          decrement("brackets");
+          const prevValue = prev.value.slice(1);
+          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
+            value = `/${value}`;
+          }
+          prev.value += value;
+          append({ value });
+          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+            continue;
+          }
+          const escaped = utils.escapeRegex(prev.value);
+          state.output = state.output.slice(0, -prev.value.length);
+          if (opts.literalBrackets === true) {
+            state.output += escaped;
+            prev.value = escaped;
+            continue;
+          }
+          prev.value = `(${capture}${escaped}|${prev.value})`;
+          state.output += prev.value;
+          continue;
+        }
+        if (value === "{" && opts.nobrace !== true) {
+          increment("braces");
+          const open3 = {
+            type: "brace",
+            value,
+            output: "(",
+            outputIndex: state.output.length,
+            tokensIndex: state.tokens.length
+          };
+          braces.push(open3);
+          push(open3);
+          continue;
+        }
+        if (value === "}") {
+          const brace = braces[braces.length - 1];
+          if (opts.nobrace === true || !brace) {
+            push({ type: "text", value, output: value });
+            continue;
+          }
+          let output2 = ")";
+          if (brace.dots === true) {
+            const arr = tokens.slice();
+            const range = [];
+            for (let i = arr.length - 1; i >= 0; i--) {
+              tokens.pop();
+              if (arr[i].type === "brace") {
+                break;
+              }
+              if (arr[i].type !== "dots") {
+                range.unshift(arr[i].value);
+              }
+            }
+            output2 = expandRange(range, opts);
+            state.backtrack = true;
+          }
+          if (brace.comma !== true && brace.dots !== true) {
+            const out = state.output.slice(0, brace.outputIndex);
+            const toks = state.tokens.slice(brace.tokensIndex);
+            brace.value = brace.output = "\\{";
+            value = output2 = "\\}";
+            state.output = out;
+            for (const t of toks) {
+              state.output += t.output || t.value;
+            }
+          }
+          push({ type: "brace", value, output: output2 });
+          decrement("braces");
+          braces.pop();
+          continue;
+        }
+        if (value === "|") {
+          if (extglobs.length > 0) {
+            extglobs[extglobs.length - 1].conditions++;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (value === ",") {
+          let output2 = value;
+          const brace = braces[braces.length - 1];
+          if (brace && stack[stack.length - 1] === "braces") {
+            brace.comma = true;
+            output2 = "|";
+          }
+          push({ type: "comma", value, output: output2 });
+          continue;
+        }
+        if (value === "/") {
+          if (prev.type === "dot" && state.index === state.start + 1) {
+            state.start = state.index + 1;
+            state.consumed = "";
+            state.output = "";
+            tokens.pop();
+            prev = bos;
+            continue;
+          }
+          push({ type: "slash", value, output: SLASH_LITERAL });
+          continue;
+        }
+        if (value === ".") {
+          if (state.braces > 0 && prev.type === "dot") {
+            if (prev.value === ".") prev.output = DOT_LITERAL;
+            const brace = braces[braces.length - 1];
+            prev.type = "dots";
+            prev.output += value;
+            prev.value += value;
+            brace.dots = true;
+            continue;
+          }
+          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
+            push({ type: "text", value, output: DOT_LITERAL });
+            continue;
+          }
+          push({ type: "dot", value, output: DOT_LITERAL });
+          continue;
+        }
+        if (value === "?") {
+          const isGroup = prev && prev.value === "(";
+          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("qmark", value);
+            continue;
+          }
+          if (prev && prev.type === "paren") {
+            const next = peek();
+            let output2 = value;
+            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
+              output2 = `\\${value}`;
+            }
+            push({ type: "text", value, output: output2 });
+            continue;
+          }
+          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
+            push({ type: "qmark", value, output: QMARK_NO_DOT });
+            continue;
+          }
+          push({ type: "qmark", value, output: QMARK });
+          continue;
+        }
+        if (value === "!") {
+          if (opts.noextglob !== true && peek() === "(") {
+            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
+              extglobOpen("negate", value);
+              continue;
+            }
+          }
+          if (opts.nonegate !== true && state.index === 0) {
+            negate();
+            continue;
+          }
+        }
+        if (value === "+") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("plus", value);
+            continue;
+          }
+          if (prev && prev.value === "(" || opts.regex === false) {
+            push({ type: "plus", value, output: PLUS_LITERAL });
+            continue;
+          }
+          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
+            push({ type: "plus", value });
+            continue;
+          }
+          push({ type: "plus", value: PLUS_LITERAL });
+          continue;
+        }
+        if (value === "@") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            push({ type: "at", extglob: true, value, output: "" });
+            continue;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (value !== "*") {
+          if (value === "$" || value === "^") {
+            value = `\\${value}`;
+          }
+          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+          if (match) {
+            value += match[0];
+            state.index += match[0].length;
+          }
+          push({ type: "text", value });
+          continue;
+        }
+        if (prev && (prev.type === "globstar" || prev.star === true)) {
+          prev.type = "star";
+          prev.star = true;
+          prev.value += value;
+          prev.output = star;
+          state.backtrack = true;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        let rest = remaining();
+        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+          extglobOpen("star", value);
+          continue;
+        }
+        if (prev.type === "star") {
+          if (opts.noglobstar === true) {
+            consume(value);
+            continue;
+          }
+          const prior = prev.prev;
+          const before = prior.prev;
+          const isStart = prior.type === "slash" || prior.type === "bos";
+          const afterStar = before && (before.type === "star" || before.type === "globstar");
+          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
+            push({ type: "star", value, output: "" });
+            continue;
+          }
+          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
+          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
+          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
+            push({ type: "star", value, output: "" });
+            continue;
+          }
+          while (rest.slice(0, 3) === "/**") {
+            const after = input2[state.index + 4];
+            if (after && after !== "/") {
+              break;
+            }
+            rest = rest.slice(3);
+            consume("/**", 3);
+          }
+          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
+          if (prior.type === "bos" && eos()) {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = globstar(opts);
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
+            prev.value += value;
+            state.globstar = true;
+            state.output += prior.output + prev.output;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
+            const end = rest[1] !== void 0 ? "|$" : "";
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+            prev.value += value;
+            state.output += prior.output + prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          if (prior.type === "bos" && rest[0] === "/") {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          state.output = state.output.slice(0, -prev.output.length);
+          prev.type = "globstar";
+          prev.output = globstar(opts);
+          prev.value += value;
+          state.output += prev.output;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        const token = { type: "star", value, output: star };
+        if (opts.bash === true) {
+          token.output = ".*?";
+          if (prev.type === "bos" || prev.type === "slash") {
+            token.output = nodot + token.output;
+          }
+          push(token);
+          continue;
+        }
+        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
+          token.output = value;
+          push(token);
+          continue;
+        }
+        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
+          if (prev.type === "dot") {
+            state.output += NO_DOT_SLASH;
+            prev.output += NO_DOT_SLASH;
+          } else if (opts.dot === true) {
+            state.output += NO_DOTS_SLASH;
+            prev.output += NO_DOTS_SLASH;
+          } else {
+            state.output += nodot;
+            prev.output += nodot;
+          }
+          if (peek() !== "*") {
+            state.output += ONE_CHAR;
+            prev.output += ONE_CHAR;
+          }
+        }
+        push(token);
+      }
+      while (state.brackets > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
+        state.output = utils.escapeLast(state.output, "[");
+        decrement("brackets");
+      }
+      while (state.parens > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
+        state.output = utils.escapeLast(state.output, "(");
+        decrement("parens");
+      }
+      while (state.braces > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
+        state.output = utils.escapeLast(state.output, "{");
+        decrement("braces");
+      }
+      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
+        push({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
+      }
+      if (state.backtrack === true) {
+        state.output = "";
+        for (const token of state.tokens) {
+          state.output += token.output != null ? token.output : token.value;
+          if (token.suffix) {
+            state.output += token.suffix;
+          }
+        }
+      }
+      return state;
+    };
+    parse4.fastpaths = (input2, options) => {
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      const len = input2.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      input2 = REPLACEMENTS[input2] || input2;
+      const {
+        DOT_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOTS,
+        NO_DOTS_SLASH,
+        STAR,
+        START_ANCHOR
+      } = constants3.globChars(opts.windows);
+      const nodot = opts.dot ? NO_DOTS : NO_DOT;
+      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+      const capture = opts.capture ? "" : "?:";
+      const state = { negated: false, prefix: "" };
+      let star = opts.bash === true ? ".*?" : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      const globstar = (opts2) => {
+        if (opts2.noglobstar === true) return star;
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const create = (str) => {
+        switch (str) {
+          case "*":
+            return `${nodot}${ONE_CHAR}${star}`;
+          case ".*":
+            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*.*":
+            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*/*":
+            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+          case "**":
+            return nodot + globstar(opts);
+          case "**/*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+          case "**/*.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "**/.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+          default: {
+            const match = /^(.*?)\.(\w+)$/.exec(str);
+            if (!match) return;
+            const source2 = create(match[1]);
+            if (!source2) return;
+            return source2 + DOT_LITERAL + match[2];
+          }
+        }
+      };
+      const output2 = utils.removePrefix(input2, state);
+      let source = create(output2);
+      if (source && opts.strictSlashes !== true) {
+        source += `${SLASH_LITERAL}?`;
+      }
+      return source;
+    };
+    module.exports = parse4;
+  }
+});
+
+// node_modules/picomatch/lib/picomatch.js
+var require_picomatch = __commonJS({
+  "node_modules/picomatch/lib/picomatch.js"(exports, module) {
+    "use strict";
+    var scan = require_scan();
+    var parse4 = require_parse2();
+    var utils = require_utils2();
+    var constants3 = require_constants6();
+    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var picomatch7 = (glob, options, returnState = false) => {
+      if (Array.isArray(glob)) {
+        const fns = glob.map((input2) => picomatch7(input2, options, returnState));
+        const arrayMatcher = (str) => {
+          for (const isMatch of fns) {
+            const state2 = isMatch(str);
+            if (state2) return state2;
+          }
+          return false;
+        };
+        return arrayMatcher;
+      }
+      const isState = isObject2(glob) && glob.tokens && glob.input;
+      if (glob === "" || typeof glob !== "string" && !isState) {
+        throw new TypeError("Expected pattern to be a non-empty string");
+      }
+      const opts = options || {};
+      const posix = opts.windows;
+      const regex = isState ? picomatch7.compileRe(glob, options) : picomatch7.makeRe(glob, options, false, true);
+      const state = regex.state;
+      delete regex.state;
+      let isIgnored = () => false;
+      if (opts.ignore) {
+        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
+        isIgnored = picomatch7(opts.ignore, ignoreOpts, returnState);
+      }
+      const matcher = (input2, returnObject = false) => {
+        const { isMatch, match, output: output2 } = picomatch7.test(input2, regex, options, { glob, posix });
+        const result = { glob, state, regex, posix, input: input2, output: output2, match, isMatch };
+        if (typeof opts.onResult === "function") {
+          opts.onResult(result);
+        }
+        if (isMatch === false) {
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (isIgnored(input2)) {
+          if (typeof opts.onIgnore === "function") {
+            opts.onIgnore(result);
+          }
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (typeof opts.onMatch === "function") {
+          opts.onMatch(result);
+        }
+        return returnObject ? result : true;
+      };
+      if (returnState) {
+        matcher.state = state;
+      }
+      return matcher;
+    };
+    picomatch7.test = (input2, regex, options, { glob, posix } = {}) => {
+      if (typeof input2 !== "string") {
+        throw new TypeError("Expected input to be a string");
+      }
+      if (input2 === "") {
+        return { isMatch: false, output: "" };
+      }
+      const opts = options || {};
+      const format = opts.format || (posix ? utils.toPosixSlashes : null);
+      let match = input2 === glob;
+      let output2 = match && format ? format(input2) : input2;
+      if (match === false) {
+        output2 = format ? format(input2) : input2;
+        match = output2 === glob;
+      }
+      if (match === false || opts.capture === true) {
+        if (opts.matchBase === true || opts.basename === true) {
+          match = picomatch7.matchBase(input2, regex, options, posix);
+        } else {
+          match = regex.exec(output2);
+        }
+      }
+      return { isMatch: Boolean(match), match, output: output2 };
+    };
+    picomatch7.matchBase = (input2, glob, options, posix = options && options.windows) => {
+      const regex = glob instanceof RegExp ? glob : picomatch7.makeRe(glob, options);
+      return regex.test(utils.basename(input2, { windows: posix }));
+    };
+    picomatch7.isMatch = (str, patterns, options) => picomatch7(patterns, options)(str);
+    picomatch7.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch7.parse(p, options));
+      return parse4(pattern, { ...options, fastpaths: false });
+    };
+    picomatch7.scan = (input2, options) => scan(input2, options);
+    picomatch7.compileRe = (state, options, returnOutput = false, returnState = false) => {
+      if (returnOutput === true) {
+        return state.output;
+      }
+      const opts = options || {};
+      const prepend = opts.contains ? "" : "^";
+      const append = opts.contains ? "" : "$";
+      let source = `${prepend}(?:${state.output})${append}`;
+      if (state && state.negated === true) {
+        source = `^(?!${source}).*$`;
+      }
+      const regex = picomatch7.toRegex(source, options);
+      if (returnState === true) {
+        regex.state = state;
+      }
+      return regex;
+    };
+    picomatch7.makeRe = (input2, options = {}, returnOutput = false, returnState = false) => {
+      if (!input2 || typeof input2 !== "string") {
+        throw new TypeError("Expected a non-empty string");
+      }
+      let parsed = { negated: false, fastpaths: true };
+      if (options.fastpaths !== false && (input2[0] === "." || input2[0] === "*")) {
+        parsed.output = parse4.fastpaths(input2, options);
+      }
+      if (!parsed.output) {
+        parsed = parse4(input2, options);
+      }
+      return picomatch7.compileRe(parsed, options, returnOutput, returnState);
+    };
+    picomatch7.toRegex = (source, options) => {
+      try {
+        const opts = options || {};
+        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
+      } catch (err) {
+        if (options && options.debug === true) throw err;
+        return /$^/;
+      }
+    };
+    picomatch7.constants = constants3;
+    module.exports = picomatch7;
+  }
+});
+
+// node_modules/picomatch/index.js
+var require_picomatch2 = __commonJS({
+  "node_modules/picomatch/index.js"(exports, module) {
+    "use strict";
+    var pico = require_picomatch();
+    var utils = require_utils2();
+    function picomatch7(glob, options, returnState = false) {
+      if (options && (options.windows === null || options.windows === void 0)) {
+        options = { ...options, windows: utils.isWindows() };
+      }
+      return pico(glob, options, returnState);
+    }
+    Object.assign(picomatch7, pico);
+    module.exports = picomatch7;
+  }
+});
+
+// node_modules/boundary/lib/index.js
+var require_lib = __commonJS({
+  "node_modules/boundary/lib/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.binarySearch = exports.upperBound = exports.lowerBound = exports.compare = void 0;
+    function compare(v1, v2) {
+      return v1 < v2;
+    }
+    exports.compare = compare;
+    function upperBound(array2, value, comp = compare) {
+      let len = array2.length;
+      let i = 0;
+      while (len) {
+        let diff = len >>> 1;
+        let cursor = i + diff;
+        if (comp(value, array2[cursor])) {
+          len = diff;
+        } else {
+          i = cursor + 1;
+          len -= diff + 1;
+        }
+      }
+      return i;
+    }
+    exports.upperBound = upperBound;
+    function lowerBound(array2, value, comp = compare) {
+      let len = array2.length;
+      let i = 0;
+      while (len) {
+        let diff = len >>> 1;
+        let cursor = i + diff;
+        if (comp(array2[cursor], value)) {
+          i = cursor + 1;
+          len -= diff + 1;
+        } else {
+          len = diff;
+        }
+      }
+      return i;
+    }
+    exports.lowerBound = lowerBound;
+    function binarySearch(array2, value, comp = compare) {
+      let cursor = lowerBound(array2, value, comp);
+      return cursor !== array2.length && !comp(value, array2[cursor]);
+    }
+    exports.binarySearch = binarySearch;
+  }
+});
+
+// node_modules/structured-source/lib/structured-source.js
+var require_structured_source = __commonJS({
+  "node_modules/structured-source/lib/structured-source.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.StructuredSource = void 0;
+    var boundary_1 = require_lib();
+    var StructuredSource2 = class {
+      /**
+       * @constructs StructuredSource
+       * @param {string} source - source code text.
+       */
+      constructor(source) {
+        this.indice = [0];
+        let regexp = /[\r\n\u2028\u2029]/g;
+        const length = source.length;
+        regexp.lastIndex = 0;
+        while (true) {
+          let result = regexp.exec(source);
+          if (!result) {
+            break;
+          }
+          let index = result.index;
+          if (source.charCodeAt(index) === 13 && source.charCodeAt(index + 1) === 10) {
+            index += 1;
+          }
+          let nextIndex = index + 1;
+          if (length < nextIndex) {
+            break;
+          }
+          this.indice.push(nextIndex);
+          regexp.lastIndex = nextIndex;
+        }
+      }
+      get line() {
+        return this.indice.length;
+      }
+      /**
+       * @param {SourceLocation} loc - location indicator.
+       * @return {[ number, number ]} range.
+       */
+      locationToRange(loc) {
+        return [this.positionToIndex(loc.start), this.positionToIndex(loc.end)];
+      }
+      /**
+       * @param {[ number, number ]} range - pair of indice.
+       * @return {SourceLocation} location.
+       */
+      rangeToLocation(range) {
+        return {
+          start: this.indexToPosition(range[0]),
+          end: this.indexToPosition(range[1])
+        };
+      }
+      /**
+       * @param {SourcePosition} pos - position indicator.
+       * @return {number} index.
+       */
+      positionToIndex(pos) {
+        let start = this.indice[pos.line - 1];
+        return start + pos.column;
+      }
+      /**
+       * @param {number} index - index to the source code.
+       * @return {SourcePosition} position.
+       */
+      indexToPosition(index) {
+        const startLine = (0, boundary_1.upperBound)(this.indice, index);
+        return {
+          line: startLine,
+          column: index - this.indice[startLine - 1]
+        };
+      }
+    };
+    exports.StructuredSource = StructuredSource2;
+  }
+});
+
+// node_modules/ms/index.js
+var require_ms = __commonJS({
+  "node_modules/ms/index.js"(exports, module) {
+    var s = 1e3;
+    var m = s * 60;
+    var h = m * 60;
+    var d = h * 24;
+    var w = d * 7;
+    var y = d * 365.25;
+    module.exports = function(val, options) {
+      options = options || {};
+      var type = typeof val;
+      if (type === "string" && val.length > 0) {
+        return parse4(val);
+      } else if (type === "number" && isFinite(val)) {
+        return options.long ? fmtLong(val) : fmtShort(val);
+      }
+      throw new Error(
+        "val is not a non-empty string or a valid number. val=" + JSON.stringify(val)
+      );
+    };
+    function parse4(str) {
+      str = String(str);
+      if (str.length > 100) {
+        return;
+      }
+      var match = /^(-?(?:\d+)?\.?\d+) *(milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)?$/i.exec(
+        str
+      );
+      if (!match) {
+        return;
+      }
+      var n = parseFloat(match[1]);
+      var type = (match[2] || "ms").toLowerCase();
+      switch (type) {
+        case "years":
+        case "year":
+        case "yrs":
+        case "yr":
+        case "y":
+          return n * y;
+        case "weeks":
+        case "week":
+        case "w":
+          return n * w;
+        case "days":
+        case "day":
+        case "d":
+          return n * d;
+        case "hours":
+        case "hour":
+        case "hrs":
+        case "hr":
+        case "h":
+          return n * h;
+        case "minutes":
+        case "minute":
+        case "mins":
+        case "min":
+        case "m":
+          return n * m;
+        case "seconds":
+        case "second":
+        case "secs":
+        case "sec":
+        case "s":
+          return n * s;
+        case "milliseconds":
+        case "millisecond":
+        case "msecs":
+        case "msec":
+        case "ms":
+          return n;
+        default:
+          return void 0;
+      }
+    }
+    function fmtShort(ms) {
+      var msAbs = Math.abs(ms);
+      if (msAbs >= d) {
+        return Math.round(ms / d) + "d";
+      }
+      if (msAbs >= h) {
+        return Math.round(ms / h) + "h";
+      }
+      if (msAbs >= m) {
+        return Math.round(ms / m) + "m";
+      }
+      if (msAbs >= s) {
+        return Math.round(ms / s) + "s";
+      }
+      return ms + "ms";
+    }
+    function fmtLong(ms) {
+      var msAbs = Math.abs(ms);
+      if (msAbs >= d) {
+        return plural3(ms, msAbs, d, "day");
+      }
+      if (msAbs >= h) {
+        return plural3(ms, msAbs, h, "hour");
+      }
+      if (msAbs >= m) {
+        return plural3(ms, msAbs, m, "minute");
+      }
+      if (msAbs >= s) {
+        return plural3(ms, msAbs, s, "second");
+      }
+      return ms + " ms";
+    }
+    function plural3(ms, msAbs, n, name) {
+      var isPlural = msAbs >= n * 1.5;
+      return Math.round(ms / n) + " " + name + (isPlural ? "s" : "");
+    }
+  }
+});
+
+// node_modules/debug/src/common.js
+var require_common = __commonJS({
+  "node_modules/debug/src/common.js"(exports, module) {
+    function setup(env) {
+      createDebug.debug = createDebug;
+      createDebug.default = createDebug;
+      createDebug.coerce = coerce;
+      createDebug.disable = disable;
+      createDebug.enable = enable;
+      createDebug.enabled = enabled;
+      createDebug.humanize = require_ms();
+      createDebug.destroy = destroy;
+      Object.keys(env).forEach((key) => {
+        createDebug[key] = env[key];
+      });
+      createDebug.names = [];
+      createDebug.skips = [];
+      createDebug.formatters = {};
+      function selectColor(namespace) {
+        let hash2 = 0;
+        for (let i = 0; i < namespace.length; i++) {
+          hash2 = (hash2 << 5) - hash2 + namespace.charCodeAt(i);
+          hash2 |= 0;
+        }
+        return createDebug.colors[Math.abs(hash2) % createDebug.colors.length];
+      }
+      createDebug.selectColor = selectColor;
+      function createDebug(namespace) {
+        let prevTime;
+        let enableOverride = null;
+        let namespacesCache;
+        let enabledCache;
+        function debug3(...args) {
+          if (!debug3.enabled) {
+            return;
+          }
+          const self2 = debug3;
+          const curr = Number(/* @__PURE__ */ new Date());
+          const ms = curr - (prevTime || curr);
+          self2.diff = ms;
+          self2.prev = prevTime;
+          self2.curr = curr;
+          prevTime = curr;
+          args[0] = createDebug.coerce(args[0]);
+          if (typeof args[0] !== "string") {
+            args.unshift("%O");
+          }
+          let index = 0;
+          args[0] = args[0].replace(/%([a-zA-Z%])/g, (match, format) => {
+            if (match === "%%") {
+              return "%";
+            }
+            index++;
+            const formatter = createDebug.formatters[format];
+            if (typeof formatter === "function") {
+              const val = args[index];
+              match = formatter.call(self2, val);
+              args.splice(index, 1);
+              index--;
+            }
+            return match;
+          });
+          createDebug.formatArgs.call(self2, args);
+          const logFn = self2.log || createDebug.log;
+          logFn.apply(self2, args);
+        }
+        debug3.namespace = namespace;
+        debug3.useColors = createDebug.useColors();
+        debug3.color = createDebug.selectColor(namespace);
+        debug3.extend = extend2;
+        debug3.destroy = createDebug.destroy;
+        Object.defineProperty(debug3, "enabled", {
+          enumerable: true,
+          configurable: false,
+          get: () => {
+            if (enableOverride !== null) {
+              return enableOverride;
+            }
+            if (namespacesCache !== createDebug.namespaces) {
+              namespacesCache = createDebug.namespaces;
+              enabledCache = createDebug.enabled(namespace);
+            }
+            return enabledCache;
+          },
+          set: (v) => {
+            enableOverride = v;
+          }
+        });
+        if (typeof createDebug.init === "function") {
+          createDebug.init(debug3);
+        }
+        return debug3;
+      }
+      function extend2(namespace, delimiter) {
+        const newDebug = createDebug(this.namespace + (typeof delimiter === "undefined" ? ":" : delimiter) + namespace);
+        newDebug.log = this.log;
+        return newDebug;
+      }
+      function enable(namespaces) {
+        createDebug.save(namespaces);
+        createDebug.namespaces = namespaces;
+        createDebug.names = [];
+        createDebug.skips = [];
+        const split = (typeof namespaces === "string" ? namespaces : "").trim().replace(/\s+/g, ",").split(",").filter(Boolean);
+        for (const ns of split) {
+          if (ns[0] === "-") {
+            createDebug.skips.push(ns.slice(1));
+          } else {
+            createDebug.names.push(ns);
+          }
+        }
+      }
+      function matchesTemplate(search, template) {
+        let searchIndex = 0;
+        let templateIndex = 0;
+        let starIndex = -1;
+        let matchIndex = 0;
+        while (searchIndex < search.length) {
+          if (templateIndex < template.length && (template[templateIndex] === search[searchIndex] || template[templateIndex] === "*")) {
+            if (template[templateIndex] === "*") {
+              starIndex = templateIndex;
+              matchIndex = searchIndex;
+              templateIndex++;
+            } else {
+              searchIndex++;
+              templateIndex++;
+            }
+          } else if (starIndex !== -1) {
+            templateIndex = starIndex + 1;
+            matchIndex++;
+            searchIndex = matchIndex;
+          } else {
+            return false;
+          }
+        }
+        while (templateIndex < template.length && template[templateIndex] === "*") {
+          templateIndex++;
+        }
+        return templateIndex === template.length;
+      }
+      function disable() {
+        const namespaces = [
+          ...createDebug.names,
+          ...createDebug.skips.map((namespace) => "-" + namespace)
+        ].join(",");
+        createDebug.enable("");
+        return namespaces;
+      }
+      function enabled(name) {
+        for (const skip of createDebug.skips) {
+          if (matchesTemplate(name, skip)) {
+            return false;
+          }
+        }
+        for (const ns of createDebug.names) {
+          if (matchesTemplate(name, ns)) {
+            return true;
+          }
+        }
+        return false;
+      }
+      function coerce(val) {
+        if (val instanceof Error) {
+          return val.stack || val.message;
+        }
+        return val;
+      }
+      function destroy() {
+        console.warn("Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`.");
+      }
+      createDebug.enable(createDebug.load());
+      return createDebug;
+    }
+    module.exports = setup;
+  }
+});
+
+// node_modules/debug/src/browser.js
+var require_browser = __commonJS({
+  "node_modules/debug/src/browser.js"(exports, module) {
+    exports.formatArgs = formatArgs;
+    exports.save = save;
+    exports.load = load;
+    exports.useColors = useColors;
+    exports.storage = localstorage();
+    exports.destroy = /* @__PURE__ */ (() => {
+      let warned = false;
+      return () => {
+        if (!warned) {
+          warned = true;
+          console.warn("Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`.");
+        }
+      };
+    })();
+    exports.colors = [
+      "#0000CC",
+      "#0000FF",
+      "#0033CC",
+      "#0033FF",
+      "#0066CC",
+      "#0066FF",
+      "#0099CC",
+      "#0099FF",
+      "#00CC00",
+      "#00CC33",
+      "#00CC66",
+      "#00CC99",
+      "#00CCCC",
+      "#00CCFF",
+      "#3300CC",
+      "#3300FF",
+      "#3333CC",
+      "#3333FF",
+      "#3366CC",
+      "#3366FF",
+      "#3399CC",
+      "#3399FF",
+      "#33CC00",
+      "#33CC33",
+      "#33CC66",
+      "#33CC99",
+      "#33CCCC",
+      "#33CCFF",
+      "#6600CC",
+      "#6600FF",
+      "#6633CC",
+      "#6633FF",
+      "#66CC00",
+      "#66CC33",
+      "#9900CC",
+      "#9900FF",
+      "#9933CC",
+      "#9933FF",
+      "#99CC00",
+      "#99CC33",
+      "#CC0000",
+      "#CC0033",
+      "#CC0066",
+      "#CC0099",
+      "#CC00CC",
+      "#CC00FF",
+      "#CC3300",
+      "#CC3333",
+      "#CC3366",
+      "#CC3399",
+      "#CC33CC",
+      "#CC33FF",
+      "#CC6600",
+      "#CC6633",
+      "#CC9900",
+      "#CC9933",
+      "#CCCC00",
+      "#CCCC33",
+      "#FF0000",
+      "#FF0033",
+      "#FF0066",
+      "#FF0099",
+      "#FF00CC",
+      "#FF00FF",
+      "#FF3300",
+      "#FF3333",
+      "#FF3366",
+      "#FF3399",
+      "#FF33CC",
+      "#FF33FF",
+      "#FF6600",
+      "#FF6633",
+      "#FF9900",
+      "#FF9933",
+      "#FFCC00",
+      "#FFCC33"
+    ];
+    function useColors() {
+      if (typeof window !== "undefined" && window.process && (window.process.type === "renderer" || window.process.__nwjs)) {
+        return true;
+      }
+      if (typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/(edge|trident)\/(\d+)/)) {
+        return false;
+      }
+      let m;
+      return typeof document !== "undefined" && document.documentElement && document.documentElement.style && document.documentElement.style.WebkitAppearance || // Is firebug? http://stackoverflow.com/a/398120/376773
+      typeof window !== "undefined" && window.console && (window.console.firebug || window.console.exception && window.console.table) || // Is firefox >= v31?
+      // https://developer.mozilla.org/en-US/docs/Tools/Web_Console#Styling_messages
+      typeof navigator !== "undefined" && navigator.userAgent && (m = navigator.userAgent.toLowerCase().match(/firefox\/(\d+)/)) && parseInt(m[1], 10) >= 31 || // Double check webkit in userAgent just in case we are in a worker
+      typeof navigator !== "undefined" && navigator.userAgent && navigator.userAgent.toLowerCase().match(/applewebkit\/(\d+)/);
+    }
+    function formatArgs(args) {
+      args[0] = (this.useColors ? "%c" : "") + this.namespace + (this.useColors ? " %c" : " ") + args[0] + (this.useColors ? "%c " : " ") + "+" + module.exports.humanize(this.diff);
+      if (!this.useColors) {
+        return;
+      }
+      const c = "color: " + this.color;
+      args.splice(1, 0, c, "color: inherit");
+      let index = 0;
+      let lastC = 0;
+      args[0].replace(/%[a-zA-Z%]/g, (match) => {
+        if (match === "%%") {
+          return;
+        }
+        index++;
+        if (match === "%c") {
+          lastC = index;
+        }
+      });
+      args.splice(lastC, 0, c);
+    }
+    exports.log = console.debug || console.log || (() => {
+    });
+    function save(namespaces) {
+      try {
+        if (namespaces) {
+          exports.storage.setItem("debug", namespaces);
+        } else {
+          exports.storage.removeItem("debug");
+        }
+      } catch (error63) {
+      }
+    }
+    function load() {
+      let r;
+      try {
+        r = exports.storage.getItem("debug") || exports.storage.getItem("DEBUG");
+      } catch (error63) {
+      }
+      if (!r && typeof process !== "undefined" && "env" in process) {
+        r = process.env.DEBUG;
+      }
+      return r;
+    }
+    function localstorage() {
+      try {
+        return localStorage;
+      } catch (error63) {
+      }
+    }
+    module.exports = require_common()(exports);
+    var { formatters } = module.exports;
+    formatters.j = function(v) {
+      try {
+        return JSON.stringify(v);
+      } catch (error63) {
+        return "[UnexpectedJSONParseError]: " + error63.message;
+      }
+    };
+  }
+});
+
+// node_modules/has-flag/index.js
+var require_has_flag = __commonJS({
+  "node_modules/has-flag/index.js"(exports, module) {
+    "use strict";
+    module.exports = (flag, argv = process.argv) => {
+      const prefix = flag.startsWith("-") ? "" : flag.length === 1 ? "-" : "--";
+      const position2 = argv.indexOf(prefix + flag);
+      const terminatorPosition = argv.indexOf("--");
+      return position2 !== -1 && (terminatorPosition === -1 || position2 < terminatorPosition);
+    };
+  }
+});
+
+// node_modules/supports-color/index.js
+var require_supports_color = __commonJS({
+  "node_modules/supports-color/index.js"(exports, module) {
+    "use strict";
+    var os5 = __require("os");
+    var tty = __require("tty");
+    var hasFlag = require_has_flag();
+    var { env } = process;
+    var forceColor;
+    if (hasFlag("no-color") || hasFlag("no-colors") || hasFlag("color=false") || hasFlag("color=never")) {
+      forceColor = 0;
+    } else if (hasFlag("color") || hasFlag("colors") || hasFlag("color=true") || hasFlag("color=always")) {
+      forceColor = 1;
+    }
+    if ("FORCE_COLOR" in env) {
+      if (env.FORCE_COLOR === "true") {
+        forceColor = 1;
+      } else if (env.FORCE_COLOR === "false") {
+        forceColor = 0;
+      } else {
+        forceColor = env.FORCE_COLOR.length === 0 ? 1 : Math.min(parseInt(env.FORCE_COLOR, 10), 3);
+      }
+    }
+    function translateLevel(level) {
+      if (level === 0) {
+        return false;
+      }
+      return {
+        level,
+        hasBasic: true,
+        has256: level >= 2,
+        has16m: level >= 3
+      };
+    }
+    function supportsColor(haveStream, streamIsTTY) {
+      if (forceColor === 0) {
+        return 0;
+      }
+      if (hasFlag("color=16m") || hasFlag("color=full") || hasFlag("color=truecolor")) {
+        return 3;
+      }
+      if (hasFlag("color=256")) {
+        return 2;
+      }
+      if (haveStream && !streamIsTTY && forceColor === void 0) {
+        return 0;
+      }
+      const min = forceColor || 0;
+      if (env.TERM === "dumb") {
+        return min;
+      }
+      if (process.platform === "win32") {
+        const osRelease = os5.release().split(".");
+        if (Number(osRelease[0]) >= 10 && Number(osRelease[2]) >= 10586) {
+          return Number(osRelease[2]) >= 14931 ? 3 : 2;
+        }
+        return 1;
+      }
+      if ("CI" in env) {
+        if (["TRAVIS", "CIRCLECI", "APPVEYOR", "GITLAB_CI", "GITHUB_ACTIONS", "BUILDKITE"].some((sign) => sign in env) || env.CI_NAME === "codeship") {
+          return 1;
+        }
+        return min;
+      }
+      if ("TEAMCITY_VERSION" in env) {
+        return /^(9\.(0*[1-9]\d*)\.|\d{2,}\.)/.test(env.TEAMCITY_VERSION) ? 1 : 0;
+      }
+      if (env.COLORTERM === "truecolor") {
+        return 3;
+      }
+      if ("TERM_PROGRAM" in env) {
+        const version2 = parseInt((env.TERM_PROGRAM_VERSION || "").split(".")[0], 10);
+        switch (env.TERM_PROGRAM) {
+          case "iTerm.app":
+            return version2 >= 3 ? 3 : 2;
+          case "Apple_Terminal":
+            return 2;
+        }
+      }
+      if (/-256(color)?$/i.test(env.TERM)) {
+        return 2;
+      }
+      if (/^screen|^xterm|^vt100|^vt220|^rxvt|color|ansi|cygwin|linux/i.test(env.TERM)) {
+        return 1;
+      }
+      if ("COLORTERM" in env) {
+        return 1;
+      }
+      return min;
+    }
+    function getSupportLevel(stream) {
+      const level = supportsColor(stream, stream && stream.isTTY);
+      return translateLevel(level);
+    }
+    module.exports = {
+      supportsColor: getSupportLevel,
+      stdout: translateLevel(supportsColor(true, tty.isatty(1))),
+      stderr: translateLevel(supportsColor(true, tty.isatty(2)))
+    };
+  }
+});
+
+// node_modules/debug/src/node.js
+var require_node = __commonJS({
+  "node_modules/debug/src/node.js"(exports, module) {
+    var tty = __require("tty");
+    var util = __require("util");
+    exports.init = init;
+    exports.log = log;
+    exports.formatArgs = formatArgs;
+    exports.save = save;
+    exports.load = load;
+    exports.useColors = useColors;
+    exports.destroy = util.deprecate(
+      () => {
+      },
+      "Instance method `debug.destroy()` is deprecated and no longer does anything. It will be removed in the next major version of `debug`."
+    );
+    exports.colors = [6, 2, 3, 4, 5, 1];
+    try {
+      const supportsColor = require_supports_color();
+      if (supportsColor && (supportsColor.stderr || supportsColor).level >= 2) {
+        exports.colors = [
+          20,
+          21,
+          26,
+          27,
+          32,
+          33,
+          38,
+          39,
+          40,
+          41,
+          42,
+          43,
+          44,
+          45,
+          56,
+          57,
+          62,
+          63,
+          68,
+          69,
+          74,
+          75,
+          76,
+          77,
+          78,
+          79,
+          80,
+          81,
+          92,
+          93,
+          98,
+          99,
+          112,
+          113,
+          128,
+          129,
+          134,
+          135,
+          148,
+          149,
+          160,
+          161,
+          162,
+          163,
+          164,
+          165,
+          166,
+          167,
+          168,
+          169,
+          170,
+          171,
+          172,
+          173,
+          178,
+          179,
+          184,
+          185,
+          196,
+          197,
+          198,
+          199,
+          200,
+          201,
+          202,
+          203,
+          204,
+          205,
+          206,
+          207,
+          208,
+          209,
+          214,
+          215,
+          220,
+          221
+        ];
+      }
+    } catch (error63) {
+    }
+    exports.inspectOpts = Object.keys(process.env).filter((key) => {
+      return /^debug_/i.test(key);
+    }).reduce((obj, key) => {
+      const prop = key.substring(6).toLowerCase().replace(/_([a-z])/g, (_, k) => {
+        return k.toUpperCase();
+      });
+      let val = process.env[key];
+      if (/^(yes|on|true|enabled)$/i.test(val)) {
+        val = true;
+      } else if (/^(no|off|false|disabled)$/i.test(val)) {
+        val = false;
+      } else if (val === "null") {
+        val = null;
+      } else {
+        val = Number(val);
+      }
+      obj[prop] = val;
+      return obj;
+    }, {});
+    function useColors() {
+      return "colors" in exports.inspectOpts ? Boolean(exports.inspectOpts.colors) : tty.isatty(process.stderr.fd);
+    }
+    function formatArgs(args) {
+      const { namespace: name, useColors: useColors2 } = this;
+      if (useColors2) {
+        const c = this.color;
+        const colorCode = "\x1B[3" + (c < 8 ? c : "8;5;" + c);
+        const prefix = `  ${colorCode};1m${name} \x1B[0m`;
+        args[0] = prefix + args[0].split("\n").join("\n" + prefix);
+        args.push(colorCode + "m+" + module.exports.humanize(this.diff) + "\x1B[0m");
+      } else {
+        args[0] = getDate() + name + " " + args[0];
+      }
+    }
+    function getDate() {
+      if (exports.inspectOpts.hideDate) {
+        return "";
+      }
+      return (/* @__PURE__ */ new Date()).toISOString() + " ";
+    }
+    function log(...args) {
+      return process.stderr.write(util.formatWithOptions(exports.inspectOpts, ...args) + "\n");
+    }
+    function save(namespaces) {
+      if (namespaces) {
+        process.env.DEBUG = namespaces;
+      } else {
+        delete process.env.DEBUG;
+      }
+    }
+    function load() {
+      return process.env.DEBUG;
+    }
+    function init(debug3) {
+      debug3.inspectOpts = {};
+      const keys = Object.keys(exports.inspectOpts);
+      for (let i = 0; i < keys.length; i++) {
+        debug3.inspectOpts[keys[i]] = exports.inspectOpts[keys[i]];
+      }
+    }
+    module.exports = require_common()(exports);
+    var { formatters } = module.exports;
+    formatters.o = function(v) {
+      this.inspectOpts.colors = this.useColors;
+      return util.inspect(v, this.inspectOpts).split("\n").map((str) => str.trim()).join(" ");
+    };
+    formatters.O = function(v) {
+      this.inspectOpts.colors = this.useColors;
+      return util.inspect(v, this.inspectOpts);
+    };
+  }
+});
+
+// node_modules/debug/src/index.js
+var require_src = __commonJS({
+  "node_modules/debug/src/index.js"(exports, module) {
+    if (typeof process === "undefined" || process.type === "renderer" || process.browser === true || process.__nwjs) {
+      module.exports = require_browser();
+    } else {
+      module.exports = require_node();
+    }
+  }
+});
+
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
 
@@ -29648,386 +29648,11 @@ function info(message2) {
 }
 
 // action/src/run.ts
-import { existsSync as existsSync3, readFileSync as readFileSync2, writeFileSync } from "node:fs";
+import { existsSync as existsSync4, readFileSync as readFileSync4, writeFileSync } from "node:fs";
 import { join as join2 } from "node:path";
 
-// node_modules/simple-statistics/dist/simple-statistics.mjs
-function wilcoxonRankSum(sampleX, sampleY) {
-  if (!sampleX.length || !sampleY.length) {
-    throw new Error("Neither sample can be empty");
-  }
-  var pooledSamples = sampleX.map(function(x) {
-    return { label: "x", value: x };
-  }).concat(sampleY.map(function(y) {
-    return { label: "y", value: y };
-  })).sort(function(a, b) {
-    return a.value - b.value;
-  });
-  for (var rank = 0; rank < pooledSamples.length; rank++) {
-    pooledSamples[rank].rank = rank;
-  }
-  var tiedRanks = [pooledSamples[0].rank];
-  for (var i = 1; i < pooledSamples.length; i++) {
-    if (pooledSamples[i].value === pooledSamples[i - 1].value) {
-      tiedRanks.push(pooledSamples[i].rank);
-      if (i === pooledSamples.length - 1) {
-        replaceRanksInPlace(pooledSamples, tiedRanks);
-      }
-    } else {
-      if (tiedRanks.length > 1) {
-        replaceRanksInPlace(pooledSamples, tiedRanks);
-      }
-      tiedRanks = [pooledSamples[i].rank];
-    }
-  }
-  function replaceRanksInPlace(pooledSamples2, tiedRanks2) {
-    var average = (tiedRanks2[0] + tiedRanks2[tiedRanks2.length - 1]) / 2;
-    for (var i2 = 0; i2 < tiedRanks2.length; i2++) {
-      pooledSamples2[tiedRanks2[i2]].rank = average;
-    }
-  }
-  var rankSum = 0;
-  for (var i$1 = 0; i$1 < pooledSamples.length; i$1++) {
-    var sample = pooledSamples[i$1];
-    if (sample.label === "x") {
-      rankSum += sample.rank + 1;
-    }
-  }
-  return rankSum;
-}
-var BayesianClassifier = function BayesianClassifier2() {
-  this.totalCount = 0;
-  this.data = {};
-};
-BayesianClassifier.prototype.train = function train(item, category) {
-  if (!this.data[category]) {
-    this.data[category] = {};
-  }
-  for (var k in item) {
-    var v = item[k];
-    if (this.data[category][k] === void 0) {
-      this.data[category][k] = {};
-    }
-    if (this.data[category][k][v] === void 0) {
-      this.data[category][k][v] = 0;
-    }
-    this.data[category][k][v]++;
-  }
-  this.totalCount++;
-};
-BayesianClassifier.prototype.score = function score(item) {
-  var odds = {};
-  var category;
-  for (var k in item) {
-    var v = item[k];
-    for (category in this.data) {
-      if (odds[category] === void 0) {
-        odds[category] = {};
-      }
-      if (this.data[category][k]) {
-        odds[category][k + "_" + v] = (this.data[category][k][v] || 0) / this.totalCount;
-      } else {
-        odds[category][k + "_" + v] = 0;
-      }
-    }
-  }
-  var oddsSums = {};
-  for (category in odds) {
-    oddsSums[category] = 0;
-    for (var combination in odds[category]) {
-      oddsSums[category] += odds[category][combination];
-    }
-  }
-  return oddsSums;
-};
-var g = 607 / 128;
-var LOGSQRT2PI = Math.log(Math.sqrt(2 * Math.PI));
-var SQRT_2PI$1 = Math.sqrt(2 * Math.PI);
-function cumulativeDistribution(z3) {
-  var sum = z3;
-  var tmp = z3;
-  for (var i = 1; i < 30; i++) {
-    tmp *= z3 * z3 / (2 * i + 1);
-    sum += tmp;
-  }
-  return Math.round((0.5 + sum / SQRT_2PI$1 * Math.exp(-z3 * z3 / 2)) * 1e4) / 1e4;
-}
-var standardNormalTable = [];
-for (z = 0; z <= 3.09; z += 0.01) {
-  standardNormalTable.push(cumulativeDistribution(z));
-}
-var z;
-function errorFunction(x) {
-  var t = 1 / (1 + 0.5 * Math.abs(x));
-  var tau = t * Math.exp(
-    -x * x + ((((((((0.17087277 * t - 0.82215223) * t + 1.48851587) * t - 1.13520398) * t + 0.27886807) * t - 0.18628806) * t + 0.09678418) * t + 0.37409196) * t + 1.00002368) * t - 1.26551223
-  );
-  if (x >= 0) {
-    return 1 - tau;
-  } else {
-    return tau - 1;
-  }
-}
-var SQRT_2PI = Math.sqrt(2 * Math.PI);
-var PerceptronModel = function PerceptronModel2() {
-  this.weights = [];
-  this.bias = 0;
-};
-PerceptronModel.prototype.predict = function predict(features) {
-  if (features.length !== this.weights.length) {
-    return null;
-  }
-  var score2 = 0;
-  for (var i = 0; i < this.weights.length; i++) {
-    score2 += this.weights[i] * features[i];
-  }
-  score2 += this.bias;
-  if (score2 > 0) {
-    return 1;
-  } else {
-    return 0;
-  }
-};
-PerceptronModel.prototype.train = function train2(features, label) {
-  if (label !== 0 && label !== 1) {
-    return null;
-  }
-  if (features.length !== this.weights.length) {
-    this.weights = features.slice();
-    this.bias = 1;
-  }
-  var prediction = this.predict(features);
-  if (typeof prediction === "number" && prediction !== label) {
-    var gradient = label - prediction;
-    for (var i = 0; i < this.weights.length; i++) {
-      this.weights[i] += gradient * features[i];
-    }
-    this.bias += gradient;
-  }
-  return this;
-};
-
-// src/core/canary/mann-whitney.ts
-function mannWhitneyU(x, y, alternative) {
-  const n1 = x.length;
-  const n2 = y.length;
-  if (n1 === 0 || n2 === 0) throw new Error("mannWhitneyU needs at least one value in each sample");
-  const u1 = wilcoxonRankSum([...x], [...y]) - n1 * (n1 + 1) / 2;
-  const u2 = n1 * n2 - u1;
-  const mu = n1 * n2 / 2;
-  const sigma = tieCorrectedSigma([...x, ...y], n1, n2);
-  if (sigma === 0) return { u: u1, z: 0, pValue: 1 };
-  const u = alternative === "greater" ? u1 : alternative === "less" ? u2 : Math.max(u1, u2);
-  const z3 = (u - mu - 0.5) / sigma;
-  const p = alternative === "two-sided" ? 2 * normalSurvival(z3) : normalSurvival(z3);
-  return { u: u1, z: z3, pValue: Math.min(1, Math.max(0, p)) };
-}
-function smallestPValue(n1, n2) {
-  if (n1 === 0 || n2 === 0) return 1;
-  const sigma = Math.sqrt(n1 * n2 * (n1 + n2 + 1) / 12);
-  return normalSurvival((n1 * n2 - n1 * n2 / 2 - 0.5) / sigma);
-}
-function normalSurvival(z3) {
-  return z3 >= 0 ? (1 - errorFunction(z3 / Math.SQRT2)) / 2 : 1 - (1 - errorFunction(-z3 / Math.SQRT2)) / 2;
-}
-function tieCorrectedSigma(pooled, n1, n2) {
-  const n = n1 + n2;
-  const counts = /* @__PURE__ */ new Map();
-  for (const v of pooled) counts.set(v, (counts.get(v) ?? 0) + 1);
-  let ties = 0;
-  for (const t of counts.values()) ties += t * t * t - t;
-  const variance = n1 * n2 / 12 * (n + 1 - ties / (n * (n - 1)));
-  return variance > 0 ? Math.sqrt(variance) : 0;
-}
-
-// src/core/canary/judge-metric.ts
-function judgeMetric(metric, samples, alpha) {
-  const base = { metric: metric.name, compare: metric.compare, threshold: metric.threshold, unit: metric.unit };
-  if (!samples)
-    return {
-      ...base,
-      outcome: "inconclusive",
-      samples: { baseline: 0, canary: 0 },
-      reason: "no samples were collected"
-    };
-  if ("error" in samples)
-    return {
-      ...base,
-      outcome: "inconclusive",
-      samples: { baseline: 0, canary: 0 },
-      reason: `the query failed: ${samples.error}`
-    };
-  const baseline = samples.baseline.filter(Number.isFinite);
-  const canary = samples.canary.filter(Number.isFinite);
-  const counts = { baseline: baseline.length, canary: canary.length };
-  if (baseline.length === 0 || canary.length === 0) {
-    const missing = [baseline.length === 0 ? "baseline" : "", canary.length === 0 ? "canary" : ""].filter(Boolean).join(" and ");
-    return { ...base, outcome: "inconclusive", samples: counts, reason: `no ${missing} samples` };
-  }
-  if (smallestPValue(canary.length, baseline.length) >= alpha) {
-    return {
-      ...base,
-      outcome: "inconclusive",
-      samples: counts,
-      reason: `${canary.length} canary and ${baseline.length} baseline samples cannot show a regression at \u03B1 = ${alpha}: collect more samples per interval (a shorter query step or a longer interval)`
-    };
-  }
-  const limit = baseline.map(
-    (b) => metric.compare === "ratio" ? Math.max(b, metric.floor) * metric.threshold : b + metric.threshold
-  );
-  const worse = mannWhitneyU(canary, baseline, "greater");
-  const below = mannWhitneyU(canary, limit, "less");
-  const baselineMean = mean(baseline);
-  const canaryMean = mean(canary);
-  const effect = metric.compare === "ratio" ? ratio(canaryMean, Math.max(baselineMean, metric.floor)) : canaryMean - baselineMean;
-  const significantlyWorse = worse.pValue < alpha;
-  const belowLimit = below.pValue < alpha;
-  const outcome = significantlyWorse && !belowLimit ? "fail" : "pass";
-  const limitText = metric.compare === "ratio" ? `${formatNumber(metric.threshold)}x the baseline` : `the baseline + ${formatNumber(metric.threshold)}${metric.unit}`;
-  const reason = !significantlyWorse ? `not significantly worse than the baseline (${pText(worse.pValue)}, not below \u03B1 = ${alpha})` : belowLimit ? `worse than the baseline (${pText(worse.pValue)}) but significantly below the limit of ${limitText} (${pText(below.pValue)})` : `significantly worse than the baseline (${pText(worse.pValue)}, below \u03B1 = ${alpha}) and not below the limit of ${limitText} (${pText(below.pValue)})`;
-  return {
-    ...base,
-    outcome,
-    samples: counts,
-    baseline: baselineMean,
-    canary: canaryMean,
-    effect,
-    pValue: worse.pValue,
-    pBelowLimit: below.pValue,
-    reason
-  };
-}
-function mean(values) {
-  return values.reduce((a, b) => a + b, 0) / values.length;
-}
-function ratio(a, b) {
-  if (b > 0) return a / b;
-  return a === 0 ? 1 : Number.POSITIVE_INFINITY;
-}
-function formatNumber(v) {
-  if (!Number.isFinite(v)) return v > 0 ? "\u221E" : v < 0 ? "-\u221E" : "NaN";
-  if (v === 0) return "0";
-  const abs = Math.abs(v);
-  if (abs >= 1e-4 && abs < 1e9) return String(Number(v.toPrecision(3)));
-  return v.toExponential(2);
-}
-function formatP(p) {
-  return p < 1e-4 ? "< 0.0001" : String(Number(p.toPrecision(2)));
-}
-function pText(p) {
-  return p < 1e-4 ? "p < 0.0001" : `p = ${formatP(p)}`;
-}
-
-// src/core/canary/analyze-canary.ts
-function analyzeCanary({ plan, metrics, samples, now }) {
-  const startMs = Date.parse(plan.startedAt);
-  const intervalMs = plan.intervalSeconds * 1e3;
-  const at = now.toISOString();
-  const due = Math.max(0, Math.min(plan.intervals, Math.floor((now.getTime() - startMs + 1) / intervalMs)));
-  const byIndex = /* @__PURE__ */ new Map();
-  for (const s of samples) {
-    if (byIndex.has(s.index)) throw new Error(`analyzeCanary: samples for interval ${s.index} were given twice`);
-    byIndex.set(s.index, s);
-  }
-  const intervals = [];
-  for (let index = 0; index < due; index++) {
-    const given = byIndex.get(index);
-    const judged = metrics.map((m) => {
-      const own2 = given?.metrics.find((s) => s.metric === m.name);
-      if (!own2 || "error" in own2) return judgeMetric(m, own2, plan.alpha);
-      return judgeMetric(m, accumulate(byIndex, m.name, Math.max(0, index - plan.lookback + 1), index), plan.alpha);
-    });
-    const outcome = judged.some((j) => j.outcome === "fail") ? "fail" : judged.some((j) => j.outcome === "inconclusive") || judged.length === 0 ? "inconclusive" : "pass";
-    intervals.push({
-      index,
-      start: new Date(startMs + index * intervalMs).toISOString(),
-      end: new Date(startMs + (index + 1) * intervalMs).toISOString(),
-      outcome,
-      metrics: judged
-    });
-  }
-  const count = (o) => intervals.filter((i) => i.outcome === o).length;
-  const counts = {
-    planned: plan.intervals,
-    judged: intervals.length,
-    passed: count("pass"),
-    failed: count("fail"),
-    inconclusive: count("inconclusive")
-  };
-  const common = { at, intervals, counts };
-  const of = `${plural(intervals.length, "interval")} judged of ${plan.intervals}`;
-  if (metrics.length === 0) {
-    return {
-      ...common,
-      kind: "inconclusive",
-      title: "Inconclusive: no metric to judge",
-      reason: "the analysis has no metric: configure at least one query"
-    };
-  }
-  if (counts.failed > plan.failureLimit) {
-    return {
-      ...common,
-      kind: "rollback",
-      title: `Roll back: ${plural(counts.failed, "interval")} failed (limit ${plan.failureLimit}, ${of})`,
-      reason: firstReason(intervals, "fail")
-    };
-  }
-  if (counts.inconclusive > plan.inconclusiveLimit) {
-    return {
-      ...common,
-      kind: "inconclusive",
-      title: `Inconclusive: ${plural(counts.inconclusive, "interval")} could not be judged (limit ${plan.inconclusiveLimit}, ${of})`,
-      reason: firstReason(intervals, "inconclusive")
-    };
-  }
-  if (due < plan.intervals) {
-    return {
-      ...common,
-      kind: "continue",
-      nextAt: new Date(startMs + (due + 1) * intervalMs).toISOString(),
-      title: `Continue: ${counts.passed} of ${plural(plan.intervals, "interval")} passed so far`,
-      reason: due === 0 ? "no interval has ended yet" : `${counts.failed} failed (limit ${plan.failureLimit}), ${counts.inconclusive} inconclusive (limit ${plan.inconclusiveLimit})`
-    };
-  }
-  if (counts.passed === 0) {
-    return {
-      ...common,
-      kind: "inconclusive",
-      title: "Inconclusive: no interval passed",
-      reason: "the analysis has no passing interval to promote on"
-    };
-  }
-  return {
-    ...common,
-    kind: "promote",
-    title: `Promote: ${counts.passed} of ${plural(plan.intervals, "interval")} passed`,
-    reason: counts.failed + counts.inconclusive === 0 ? `every metric stayed within its limit in every interval` : `${counts.failed} failed (limit ${plan.failureLimit}), ${counts.inconclusive} inconclusive (limit ${plan.inconclusiveLimit})`
-  };
-}
-function accumulate(byIndex, metric, first, last) {
-  const baseline = [];
-  const canary = [];
-  for (let i = first; i <= last; i++) {
-    const s = byIndex.get(i)?.metrics.find((x) => x.metric === metric);
-    if (!s || "error" in s) continue;
-    baseline.push(...s.baseline);
-    canary.push(...s.canary);
-  }
-  return { metric, baseline, canary };
-}
-function firstReason(intervals, outcome) {
-  for (const interval of intervals) {
-    if (interval.outcome !== outcome) continue;
-    const m = interval.metrics.find((j) => j.outcome === outcome);
-    if (!m) return `interval ${interval.index + 1}: no metric was judged`;
-    const values = m.outcome === "inconclusive" ? "" : `: canary ${formatNumber(m.canary)}${m.unit} vs baseline ${formatNumber(m.baseline)}${m.unit}`;
-    return `${m.metric} in interval ${interval.index + 1}${values}, ${m.reason}`;
-  }
-  return "";
-}
-function plural(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
+// src/adapters/github/dispatch-signature.ts
+import { createHmac, timingSafeEqual } from "node:crypto";
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -45880,7 +45505,7 @@ function foldObjects(members2) {
     objects.push(member);
   }
   const properties = {};
-  const required2 = /* @__PURE__ */ new Set();
+  const required3 = /* @__PURE__ */ new Set();
   for (const object2 of objects) {
     for (const key in object2.properties) {
       if (Object.prototype.hasOwnProperty.call(properties, key))
@@ -45897,11 +45522,11 @@ function foldObjects(members2) {
       assignProp(properties, key, merged);
     }
     for (const key of object2.required ?? [])
-      required2.add(key);
+      required3.add(key);
   }
   const folded = { type: "object", properties };
-  if (required2.size)
-    folded.required = [...required2];
+  if (required3.size)
+    folded.required = [...required3];
   if (objects.every((object2) => object2.additionalProperties === false)) {
     folded.additionalProperties = false;
   } else {
@@ -48792,7 +48417,7 @@ function duration2(params) {
 }
 
 // node_modules/zod/v4/classic/from-json-schema.js
-var z2 = {
+var z = {
   ...schemas_exports2,
   ...checks_exports2,
   iso: iso_exports
@@ -48906,7 +48531,7 @@ function resolveRef(ref, ctx) {
   throw new Error(`Reference not found: ${ref}`);
 }
 function checkObjectGuards(objectSchema, guards) {
-  const guard2 = z2.transform((value) => value).check((payload) => {
+  const guard2 = z.transform((value) => value).check((payload) => {
     const value = payload.value;
     if (typeof value !== "object" || value === null || Array.isArray(value))
       return;
@@ -49031,11 +48656,11 @@ function containsRef(value) {
     return Object.values(sub).some(containsRef);
   });
 }
-function plural2(n) {
+function plural(n) {
   return n === 1 ? "element" : "elements";
 }
 function checkArrayGuards(arraySchema, guards) {
-  const guard2 = z2.transform((value) => value).check((payload) => {
+  const guard2 = z.transform((value) => value).check((payload) => {
     const items = payload.value;
     if (!Array.isArray(items))
       return;
@@ -49070,7 +48695,7 @@ function checkArrayGuards(arraySchema, guards) {
       if (matches < minContains) {
         payload.issues.push({
           code: "custom",
-          message: `Array must contain at least ${minContains} matching ${plural2(minContains)}; found ${matches}`,
+          message: `Array must contain at least ${minContains} matching ${plural(minContains)}; found ${matches}`,
           input: items,
           continue: true
         });
@@ -49078,7 +48703,7 @@ function checkArrayGuards(arraySchema, guards) {
       if (guards.maxContains !== void 0 && matches > guards.maxContains) {
         payload.issues.push({
           code: "custom",
-          message: `Array must contain at most ${guards.maxContains} matching ${plural2(guards.maxContains)}`,
+          message: `Array must contain at most ${guards.maxContains} matching ${plural(guards.maxContains)}`,
           input: items,
           continue: true
         });
@@ -49092,7 +48717,7 @@ function getTupleRest(restSchema, ctx) {
     return void 0;
   }
   if (restSchema === void 0 || restSchema === true) {
-    return z2.any();
+    return z.any();
   }
   return convertSchema(restSchema, ctx);
 }
@@ -49100,7 +48725,7 @@ var fullTime = /^(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|[+-](?:[01]\d|2
 function convertBaseSchema(schema, ctx) {
   if (schema.not !== void 0) {
     if (typeof schema.not === "object" && Object.keys(schema.not).length === 0) {
-      return z2.never();
+      return z.never();
     }
     throw new Error("not is not supported in Zod (except { not: {} } for never)");
   }
@@ -49122,7 +48747,7 @@ function convertBaseSchema(schema, ctx) {
       return ctx.refs.get(refPath);
     }
     if (ctx.processing.has(refPath)) {
-      return z2.lazy(() => {
+      return z.lazy(() => {
         if (!ctx.refs.has(refPath)) {
           throw new Error(`Circular reference not resolved: ${refPath}`);
         }
@@ -49139,25 +48764,25 @@ function convertBaseSchema(schema, ctx) {
   if (schema.enum !== void 0) {
     const enumValues = schema.enum;
     if (ctx.version === "openapi-3.0" && schema.nullable === true && enumValues.length === 1 && enumValues[0] === null) {
-      return z2.null();
+      return z.null();
     }
     if (enumValues.length === 0) {
-      return z2.never();
+      return z.never();
     }
     if (enumValues.length === 1) {
-      return z2.literal(enumValues[0]);
+      return z.literal(enumValues[0]);
     }
     if (enumValues.every((v) => typeof v === "string")) {
-      return z2.enum(enumValues);
+      return z.enum(enumValues);
     }
-    const literalSchemas = enumValues.map((v) => z2.literal(v));
+    const literalSchemas = enumValues.map((v) => z.literal(v));
     if (literalSchemas.length < 2) {
       return literalSchemas[0];
     }
-    return z2.union([literalSchemas[0], literalSchemas[1], ...literalSchemas.slice(2)]);
+    return z.union([literalSchemas[0], literalSchemas[1], ...literalSchemas.slice(2)]);
   }
   if (schema.const !== void 0) {
-    return z2.literal(schema.const);
+    return z.literal(schema.const);
   }
   const type = schema.type;
   if (Array.isArray(type)) {
@@ -49166,74 +48791,74 @@ function convertBaseSchema(schema, ctx) {
       return convertBaseSchema(typeSchema, ctx);
     });
     if (typeSchemas.length === 0) {
-      return z2.never();
+      return z.never();
     }
     if (typeSchemas.length === 1) {
       return typeSchemas[0];
     }
-    return z2.union(typeSchemas);
+    return z.union(typeSchemas);
   }
   if (!type) {
-    return z2.any();
+    return z.any();
   }
   let zodSchema;
   switch (type) {
     case "string": {
-      let stringSchema = z2.string();
+      let stringSchema = z.string();
       if (schema.format) {
         const format = schema.format;
         if (format === "email") {
-          stringSchema = stringSchema.check(z2.email());
+          stringSchema = stringSchema.check(z.email());
         } else if (format === "uri" || format === "uri-reference") {
-          stringSchema = stringSchema.check(z2.url());
+          stringSchema = stringSchema.check(z.url());
         } else if (format === "uuid" || format === "guid") {
-          stringSchema = stringSchema.check(z2.uuid());
+          stringSchema = stringSchema.check(z.uuid());
         } else if (format === "date-time") {
-          stringSchema = stringSchema.check(z2.iso.datetime({ offset: true }));
+          stringSchema = stringSchema.check(z.iso.datetime({ offset: true }));
         } else if (format === "date") {
-          stringSchema = stringSchema.check(z2.iso.date());
+          stringSchema = stringSchema.check(z.iso.date());
         } else if (format === "time") {
-          stringSchema = stringSchema.check(z2.regex(fullTime));
+          stringSchema = stringSchema.check(z.regex(fullTime));
         } else if (format === "duration") {
-          stringSchema = stringSchema.check(z2.iso.duration());
+          stringSchema = stringSchema.check(z.iso.duration());
         } else if (format === "hostname") {
-          stringSchema = stringSchema.check(z2.hostname());
+          stringSchema = stringSchema.check(z.hostname());
         } else if (format === "ipv4") {
-          stringSchema = stringSchema.check(z2.ipv4());
+          stringSchema = stringSchema.check(z.ipv4());
         } else if (format === "ipv6") {
-          stringSchema = stringSchema.check(z2.ipv6());
+          stringSchema = stringSchema.check(z.ipv6());
         } else if (format === "mac") {
-          stringSchema = stringSchema.check(z2.mac());
+          stringSchema = stringSchema.check(z.mac());
         } else if (format === "cidr") {
-          stringSchema = stringSchema.check(z2.cidrv4());
+          stringSchema = stringSchema.check(z.cidrv4());
         } else if (format === "cidr-v6") {
-          stringSchema = stringSchema.check(z2.cidrv6());
+          stringSchema = stringSchema.check(z.cidrv6());
         } else if (format === "base64") {
-          stringSchema = stringSchema.check(z2.base64());
+          stringSchema = stringSchema.check(z.base64());
         } else if (format === "base64url") {
-          stringSchema = stringSchema.check(z2.base64url());
+          stringSchema = stringSchema.check(z.base64url());
         } else if (format === "e164") {
-          stringSchema = stringSchema.check(z2.e164());
+          stringSchema = stringSchema.check(z.e164());
         } else if (format === "credit_card") {
-          stringSchema = stringSchema.check(z2.creditCard());
+          stringSchema = stringSchema.check(z.creditCard());
         } else if (format === "iban") {
-          stringSchema = stringSchema.check(z2.iban());
+          stringSchema = stringSchema.check(z.iban());
         } else if (format === "jwt") {
-          stringSchema = stringSchema.check(z2.jwt());
+          stringSchema = stringSchema.check(z.jwt());
         } else if (format === "emoji") {
-          stringSchema = stringSchema.check(z2.emoji());
+          stringSchema = stringSchema.check(z.emoji());
         } else if (format === "nanoid") {
-          stringSchema = stringSchema.check(z2.nanoid());
+          stringSchema = stringSchema.check(z.nanoid());
         } else if (format === "cuid") {
-          stringSchema = stringSchema.check(z2.cuid());
+          stringSchema = stringSchema.check(z.cuid());
         } else if (format === "cuid2") {
-          stringSchema = stringSchema.check(z2.cuid2());
+          stringSchema = stringSchema.check(z.cuid2());
         } else if (format === "ulid") {
-          stringSchema = stringSchema.check(z2.ulid());
+          stringSchema = stringSchema.check(z.ulid());
         } else if (format === "xid") {
-          stringSchema = stringSchema.check(z2.xid());
+          stringSchema = stringSchema.check(z.xid());
         } else if (format === "ksuid") {
-          stringSchema = stringSchema.check(z2.ksuid());
+          stringSchema = stringSchema.check(z.ksuid());
         }
       }
       if (typeof schema.minLength === "number") {
@@ -49250,7 +48875,7 @@ function convertBaseSchema(schema, ctx) {
     }
     case "number":
     case "integer": {
-      let numberSchema = type === "integer" ? z2.number().int() : z2.number();
+      let numberSchema = type === "integer" ? z.number().int() : z.number();
       if (typeof schema.minimum === "number" && schema.exclusiveMinimum !== true) {
         numberSchema = numberSchema.min(schema.minimum);
       }
@@ -49274,11 +48899,11 @@ function convertBaseSchema(schema, ctx) {
       break;
     }
     case "boolean": {
-      zodSchema = z2.boolean();
+      zodSchema = z.boolean();
       break;
     }
     case "null": {
-      zodSchema = z2.null();
+      zodSchema = z.null();
       break;
     }
     case "object": {
@@ -49296,22 +48921,22 @@ function convertBaseSchema(schema, ctx) {
         const looseRecords = [];
         for (const pattern of patternKeys) {
           const patternValue = convertSchema(patternProps[pattern], ctx);
-          const keySchema = z2.string().regex(new RegExp(pattern));
-          looseRecords.push(z2.looseRecord(keySchema, patternValue));
+          const keySchema = z.string().regex(new RegExp(pattern));
+          looseRecords.push(z.looseRecord(keySchema, patternValue));
         }
         const schemasToIntersect = [];
         if (Object.keys(shape).length > 0) {
-          schemasToIntersect.push(z2.object(shape).passthrough());
+          schemasToIntersect.push(z.object(shape).passthrough());
         }
         schemasToIntersect.push(...looseRecords);
         if (schemasToIntersect.length === 0) {
-          zodSchema = z2.object({}).passthrough();
+          zodSchema = z.object({}).passthrough();
         } else if (schemasToIntersect.length === 1) {
           zodSchema = schemasToIntersect[0];
         } else {
-          let result = z2.intersection(schemasToIntersect[0], schemasToIntersect[1]);
+          let result = z.intersection(schemasToIntersect[0], schemasToIntersect[1]);
           for (let i = 2; i < schemasToIntersect.length; i++) {
-            result = z2.intersection(result, schemasToIntersect[i]);
+            result = z.intersection(result, schemasToIntersect[i]);
           }
           zodSchema = result;
         }
@@ -49341,7 +48966,7 @@ function convertBaseSchema(schema, ctx) {
           });
         }
       } else {
-        const objectSchema = z2.object(shape);
+        const objectSchema = z.object(shape);
         if (schema.additionalProperties === false) {
           zodSchema = objectSchema.strict();
         } else if (additionalSchema) {
@@ -49371,30 +48996,30 @@ function convertBaseSchema(schema, ctx) {
         const tupleItems = prefixItems.map((item) => convertSchema(item, ctx));
         const positionalItems = applyMinItems(tupleItems, minItems);
         const rest = !Array.isArray(items) ? getTupleRest(items, ctx) : void 0;
-        const tupleSchema = z2.tuple(positionalItems);
+        const tupleSchema = z.tuple(positionalItems);
         zodSchema = rest ? tupleSchema.rest(rest) : tupleSchema;
         if (typeof schema.minItems === "number") {
-          zodSchema = zodSchema.check(z2.minLength(schema.minItems));
+          zodSchema = zodSchema.check(z.minLength(schema.minItems));
         }
         if (typeof schema.maxItems === "number") {
-          zodSchema = zodSchema.check(z2.maxLength(schema.maxItems));
+          zodSchema = zodSchema.check(z.maxLength(schema.maxItems));
         }
       } else if (Array.isArray(items)) {
         const minItems = typeof schema.minItems === "number" ? schema.minItems : 0;
         const tupleItems = items.map((item) => convertSchema(item, ctx));
         const positionalItems = applyMinItems(tupleItems, minItems);
         const rest = getTupleRest(schema.additionalItems, ctx);
-        const tupleSchema = z2.tuple(positionalItems);
+        const tupleSchema = z.tuple(positionalItems);
         zodSchema = rest ? tupleSchema.rest(rest) : tupleSchema;
         if (typeof schema.minItems === "number") {
-          zodSchema = zodSchema.check(z2.minLength(schema.minItems));
+          zodSchema = zodSchema.check(z.minLength(schema.minItems));
         }
         if (typeof schema.maxItems === "number") {
-          zodSchema = zodSchema.check(z2.maxLength(schema.maxItems));
+          zodSchema = zodSchema.check(z.maxLength(schema.maxItems));
         }
       } else if (items !== void 0) {
         const element = convertSchema(items, ctx);
-        let arraySchema = z2.array(element);
+        let arraySchema = z.array(element);
         if (typeof schema.minItems === "number") {
           arraySchema = arraySchema.min(schema.minItems);
         }
@@ -49403,7 +49028,7 @@ function convertBaseSchema(schema, ctx) {
         }
         zodSchema = arraySchema;
       } else {
-        zodSchema = z2.array(z2.any());
+        zodSchema = z.array(z.any());
       }
       if (schema.uniqueItems === true || schema.contains !== void 0) {
         zodSchema = checkArrayGuards(zodSchema, {
@@ -49422,37 +49047,37 @@ function convertBaseSchema(schema, ctx) {
 }
 function convertSchema(schema, ctx) {
   if (typeof schema === "boolean") {
-    return schema ? z2.any() : z2.never();
+    return schema ? z.any() : z.never();
   }
   let baseSchema = convertBaseSchema(schema, ctx);
   const hasExplicitType = schema.type || schema.enum !== void 0 || schema.const !== void 0;
   if (schema.anyOf && Array.isArray(schema.anyOf)) {
     const options = schema.anyOf.map((s) => convertSchema(s, ctx));
-    const anyOfUnion = z2.union(options);
-    baseSchema = hasExplicitType ? z2.intersection(baseSchema, anyOfUnion) : anyOfUnion;
+    const anyOfUnion = z.union(options);
+    baseSchema = hasExplicitType ? z.intersection(baseSchema, anyOfUnion) : anyOfUnion;
   }
   if (schema.oneOf && Array.isArray(schema.oneOf)) {
     const options = schema.oneOf.map((s) => convertSchema(s, ctx));
-    const oneOfUnion = z2.xor(options);
-    baseSchema = hasExplicitType ? z2.intersection(baseSchema, oneOfUnion) : oneOfUnion;
+    const oneOfUnion = z.xor(options);
+    baseSchema = hasExplicitType ? z.intersection(baseSchema, oneOfUnion) : oneOfUnion;
   }
   if (schema.allOf && Array.isArray(schema.allOf)) {
     if (schema.allOf.length === 0) {
-      baseSchema = hasExplicitType ? baseSchema : z2.any();
+      baseSchema = hasExplicitType ? baseSchema : z.any();
     } else {
       let result = hasExplicitType ? baseSchema : convertSchema(schema.allOf[0], ctx);
       const startIdx = hasExplicitType ? 0 : 1;
       for (let i = startIdx; i < schema.allOf.length; i++) {
-        result = z2.intersection(result, convertSchema(schema.allOf[i], ctx));
+        result = z.intersection(result, convertSchema(schema.allOf[i], ctx));
       }
       baseSchema = result;
     }
   }
   if (schema.nullable === true && ctx.version === "openapi-3.0") {
-    baseSchema = z2.nullable(baseSchema);
+    baseSchema = z.nullable(baseSchema);
   }
   if (schema.readOnly === true) {
-    baseSchema = z2.readonly(baseSchema);
+    baseSchema = z.readonly(baseSchema);
   }
   if (schema.default !== void 0) {
     baseSchema = baseSchema.default(schema.default);
@@ -49503,7 +49128,7 @@ function convertSchema(schema, ctx) {
 }
 function fromJSONSchema(schema, params) {
   if (typeof schema === "boolean") {
-    return schema ? z2.any() : z2.never();
+    return schema ? z.any() : z.never();
   }
   let normalized;
   try {
@@ -49746,78 +49371,316 @@ function date4(params) {
   return _coercedDate(ZodDate, params);
 }
 
-// src/core/canary/schema.ts
-var MetricName = external_exports.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, "a metric name: lowercase letters, digits, `_`, `.`, `-`");
-var CanaryMetric = external_exports.strictObject({
-  name: MetricName,
-  /**
-   * How the canary is compared with the baseline. `ratio`: the canary may be at most `threshold` times the
-   * baseline (error rate). `increase`: at most `threshold` above it (latency, in the metric's unit).
-   * Higher values are worse for both.
-   */
-  compare: external_exports.enum(["ratio", "increase"]),
-  threshold: external_exports.number().nonnegative(),
-  /**
-   * For `ratio`: a baseline value below this counts as this value, so that 0 errors against a handful is
-   * not an infinite increase.
-   */
-  floor: external_exports.number().nonnegative().default(0),
-  /** Shown in the verdict (`ms`, `%`, ...). */
-  unit: external_exports.string().max(16).default("")
-});
-var AnalysisPlan = external_exports.strictObject({
-  /** When the first interval starts (ISO 8601): usually when the canary took traffic. */
-  startedAt: external_exports.iso.datetime({ offset: true }),
-  intervalSeconds: external_exports.number().positive(),
-  /** How many intervals make the whole analysis (the policy's `windowSeconds` / `intervalSeconds`). */
-  intervals: external_exports.int().positive().max(1e4),
-  /** How many intervals each judgement looks at: the interval that ended and the ones before it. */
-  lookback: external_exports.int().positive().default(2),
-  /** Roll back as soon as more intervals than this failed (Argo Rollouts' `failureLimit`). */
-  failureLimit: external_exports.int().nonnegative().default(0),
-  /** Stop, inconclusive, as soon as more intervals than this could not be judged (Argo's `inconclusiveLimit`). */
-  inconclusiveLimit: external_exports.int().nonnegative().default(0),
-  /**
-   * Significance level of each Mann-Whitney test. 0.005 keeps false rollbacks under 1% over a five-interval
-   * analysis while catching a 2x error rate within two intervals (`bench/canary-judge.ts`).
-   */
-  alpha: external_exports.number().gt(0).lt(0.5).default(5e-3)
-});
-var MetricSamples = external_exports.union([
-  external_exports.strictObject({ metric: MetricName, baseline: external_exports.array(external_exports.number()), canary: external_exports.array(external_exports.number()) }),
-  external_exports.strictObject({ metric: MetricName, error: external_exports.string() })
-]);
-var IntervalSamples = external_exports.strictObject({
-  /** 0-based: interval `i` spans `startedAt + i * intervalSeconds` to the next. */
-  index: external_exports.int().nonnegative(),
-  metrics: external_exports.array(MetricSamples)
+// src/contracts/dispatch.ts
+var DEPLOY_EVENT_TYPE = "aaoe-deploy";
+var ROLLBACK_EVENT_TYPE = "aaoe-rollback";
+var DISPATCH_EVENT_TYPES = [DEPLOY_EVENT_TYPE, ROLLBACK_EVENT_TYPE];
+var DEFAULT_ENVIRONMENT = "production";
+var Id = external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "letters, digits, `.`, `_`, `:`, `-` (at most 128)");
+var DispatchPayload = external_exports.object({
+  version: external_exports.literal(1),
+  /** The AAOE execution this deployment belongs to. */
+  executionId: Id,
+  /** The commit to deploy. */
+  sha: external_exports.string().regex(/^[0-9a-f]{40}$/, "a full commit SHA"),
+  environment: external_exports.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "an environment name").default(DEFAULT_ENVIRONMENT),
+  canaryPercent: external_exports.number().gt(0).max(100).optional(),
+  /** The GitHub deployment to post statuses to. */
+  deploymentId: external_exports.int().positive().optional(),
+  /** The pull request that was merged, for the report. */
+  pullRequest: external_exports.int().positive().optional(),
+  /** The W3C trace context of the AAOE execution (its trace id is AAOE's), echoed in the report and the summary. */
+  traceparent: external_exports.string().regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, "a W3C traceparent (00-<trace id>-<span id>-<flags>)").optional(),
+  /** `owner/name` the app signed it for. */
+  repository: external_exports.string().regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, "owner/name").optional(),
+  /** When the app signed it (ISO 8601). */
+  issuedAt: external_exports.string().max(40).optional(),
+  /** `v1=<hex HMAC-SHA256>` of the signed fields under the repository's key. */
+  signature: external_exports.string().regex(/^v1=[0-9a-f]{64}$/, "v1=<64 hex digits>").optional()
 });
 
-// src/core/canary/plan-from-policy.ts
-var ERROR_RATE_FLOOR = 1e-3;
-var ERROR_RATE = "error-rate";
-var LATENCY = "latency";
-function metricsFromPolicy(rollback) {
-  return [
-    CanaryMetric.parse({
-      name: ERROR_RATE,
-      compare: "ratio",
-      threshold: rollback.errorRateIncrease,
-      floor: ERROR_RATE_FLOOR
-    }),
-    CanaryMetric.parse({ name: LATENCY, compare: "increase", threshold: rollback.latencyIncreaseMs, unit: "ms" })
-  ];
+// src/adapters/github/dispatch-signature.ts
+var DISPATCH_MAX_AGE_MS = 24 * 60 * 6e4;
+var DISPATCH_MAX_SKEW_MS = 5 * 6e4;
+function dispatchSigningText(d) {
+  return JSON.stringify([
+    "aaoe-dispatch",
+    d.version,
+    d.eventType,
+    d.repository.toLowerCase(),
+    d.executionId,
+    d.sha,
+    d.environment,
+    d.issuedAt,
+    d.canaryPercent ?? null,
+    d.deploymentId ?? null,
+    d.pullRequest ?? null,
+    d.traceparent ?? null
+  ]);
 }
-function planFromPolicy(rollback, options) {
-  return AnalysisPlan.parse({
-    startedAt: options.startedAt.toISOString(),
-    intervalSeconds: options.intervalSeconds,
-    intervals: Math.max(1, Math.ceil(rollback.windowSeconds / options.intervalSeconds - 1e-9)),
-    lookback: options.lookback,
-    failureLimit: options.failureLimit,
-    inconclusiveLimit: options.inconclusiveLimit,
-    alpha: options.alpha
+function signDispatch(d, key) {
+  return `v1=${createHmac("sha256", key).update(dispatchSigningText(d), "utf8").digest("hex")}`;
+}
+function verifyDispatch(d, key, ctx) {
+  if (!d.signature)
+    return { ok: false, reason: "the payload carries no signature: only dispatches the AAOE app signed are run" };
+  const expected = Buffer.from(signDispatch(d, key));
+  const given = Buffer.from(d.signature);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return {
+      ok: false,
+      reason: "the payload's signature does not match this repository's key (report-secret): not a dispatch of the AAOE app for this repository"
+    };
+  }
+  if (d.repository.toLowerCase() !== ctx.repository.toLowerCase())
+    return { ok: false, reason: `the payload was signed for ${d.repository}, this run is in ${ctx.repository}` };
+  if (d.eventType !== ctx.eventType)
+    return {
+      ok: false,
+      reason: `the payload was signed for a ${d.eventType} dispatch, this run was started by ${ctx.eventType || "another event"}`
+    };
+  if (d.environment !== ctx.environment)
+    return {
+      ok: false,
+      reason: `the payload was signed for environment ${d.environment}, this job deploys to ${ctx.environment} (the environment input)`
+    };
+  const issued = Date.parse(d.issuedAt);
+  if (!Number.isFinite(issued)) return { ok: false, reason: "the issue time is not a time" };
+  if (issued > ctx.now.getTime() + DISPATCH_MAX_SKEW_MS)
+    return { ok: false, reason: `the payload was issued in the future (${d.issuedAt})` };
+  if (ctx.now.getTime() - issued > DISPATCH_MAX_AGE_MS)
+    return { ok: false, reason: `the payload was issued at ${d.issuedAt}, more than a day ago: a replay is not run` };
+  return { ok: true };
+}
+
+// action/src/dispatch-payload.ts
+var record2 = (v) => v !== null && typeof v === "object" && !Array.isArray(v) ? v : void 0;
+function readDispatchPayload(eventName, event) {
+  const e = record2(event);
+  if (eventName === "repository_dispatch") {
+    const type = typeof e?.action === "string" ? e.action : "";
+    if (!DISPATCH_EVENT_TYPES.includes(type)) {
+      return {
+        ok: false,
+        error: `a repository_dispatch of type "${type.slice(0, 64)}" is not an AAOE dispatch (${DISPATCH_EVENT_TYPES.join(", ")}): nothing is run`
+      };
+    }
+    return parse3(e?.client_payload, "repository_dispatch", type);
+  }
+  if (eventName === "deployment") {
+    const deployment = record2(e?.deployment);
+    const payload = record2(deployment?.payload);
+    if (payload && "executionId" in payload) {
+      const read = parse3({ ...payload, deploymentId: void 0 }, "deployment", DEPLOY_EVENT_TYPE);
+      return read.ok && read.payload && typeof deployment?.id === "number" ? { ...read, payload: { ...read.payload, deploymentId: deployment.id } } : read;
+    }
+  }
+  return { ok: true, payload: void 0, source: "none" };
+}
+function parse3(value, source, eventType) {
+  const parsed = DispatchPayload.safeParse(value);
+  if (parsed.success) return { ok: true, payload: parsed.data, source, eventType };
+  return {
+    ok: false,
+    error: `the ${source} payload is not a valid AAOE dispatch payload: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`
+  };
+}
+function authenticatePayload(read, run2) {
+  const p = read.payload;
+  if (!run2.key)
+    return {
+      ok: false,
+      reason: "report-secret is not set: it is this repository's key (`aaoe report-key`), which authenticates AAOE's dispatches"
+    };
+  if (!run2.repository)
+    return { ok: false, reason: "GITHUB_REPOSITORY is not set: the repository a dispatch is for cannot be checked" };
+  if (!p.repository || !p.issuedAt || !p.signature)
+    return {
+      ok: false,
+      reason: "the payload carries no signature (repository, issuedAt, signature): only dispatches the AAOE app signed are run"
+    };
+  const wanted = run2.mode === "rollback" ? ROLLBACK_EVENT_TYPE : run2.mode === "canary" || run2.mode === "health" ? DEPLOY_EVENT_TYPE : read.eventType;
+  if (read.eventType !== wanted)
+    return { ok: false, reason: `a ${read.eventType} dispatch does not run ${run2.mode} mode (that takes ${wanted})` };
+  const deploymentId2 = read.source === "deployment" ? void 0 : p.deploymentId;
+  const signed = {
+    ...p,
+    deploymentId: deploymentId2,
+    eventType: read.eventType,
+    repository: p.repository,
+    issuedAt: p.issuedAt,
+    signature: p.signature
+  };
+  return verifyDispatch(signed, run2.key, {
+    eventType: read.eventType,
+    repository: run2.repository,
+    environment: run2.environment,
+    now: run2.now
   });
+}
+
+// action/src/inputs.ts
+var text = external_exports.string().min(1);
+var seconds = external_exports.coerce.number().positive();
+var optional2 = (schema) => schema.optional();
+var Mode = external_exports.enum(["canary", "health", "rollback", "policy"]);
+var InputFields = external_exports.strictObject({
+  mode: Mode.default("canary"),
+  "deploy-command": optional2(text),
+  "promote-command": optional2(text),
+  "rollback-command": optional2(text),
+  "canary-percent": optional2(external_exports.coerce.number().gt(0).max(100)),
+  "execution-id": optional2(text),
+  "policy-file": text.default(".github/aaoe.yml"),
+  "change-file": optional2(text),
+  "window-seconds": optional2(seconds),
+  "error-rate-increase": optional2(external_exports.coerce.number().positive()),
+  "latency-increase-ms": optional2(external_exports.coerce.number().nonnegative()),
+  "interval-seconds": seconds.default(60),
+  "step-seconds": seconds.default(10),
+  "failure-limit": external_exports.coerce.number().int().nonnegative().default(0),
+  "inconclusive-limit": external_exports.coerce.number().int().nonnegative().default(0),
+  alpha: external_exports.coerce.number().gt(0).lt(0.5).default(5e-3),
+  "on-inconclusive": external_exports.enum(["rollback", "fail"]).default("rollback"),
+  provider: external_exports.enum(["prometheus", "http", "command"]).default("prometheus"),
+  "prometheus-url": optional2(external_exports.url()),
+  "prometheus-token": optional2(text),
+  "error-rate-query": optional2(text),
+  "latency-query": optional2(text),
+  "metrics-url": optional2(external_exports.url()),
+  "metrics-command": optional2(text),
+  "deployment-id": optional2(external_exports.coerce.number().int().positive()),
+  "github-token": optional2(text),
+  "report-url": optional2(external_exports.url()),
+  "report-secret": optional2(text),
+  environment: external_exports.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "an environment name").default("production")
+});
+var Inputs = InputFields.superRefine((v, ctx) => {
+  const need2 = (name, why) => {
+    if (v[name] === void 0) ctx.addIssue({ code: "custom", path: [name], message: `${name} is required ${why}` });
+  };
+  if (v.mode === "canary") {
+    need2("deploy-command", "in canary mode");
+    need2("promote-command", "in canary mode");
+  }
+  if (v.mode === "canary" || v.mode === "rollback") need2("rollback-command", `in ${v.mode} mode`);
+  if (v.mode === "canary" || v.mode === "health") {
+    if (v.provider === "prometheus") need2("prometheus-url", "with the prometheus provider");
+    if (v.provider === "http") need2("metrics-url", "with the http provider");
+    if (v.provider === "command") need2("metrics-command", "with the command provider");
+    if (v.provider === "prometheus" && v["error-rate-query"] === void 0 && v["latency-query"] === void 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["error-rate-query"],
+        message: "the prometheus provider needs error-rate-query, latency-query or both"
+      });
+    }
+  }
+});
+var INPUT_NAMES = Object.keys(InputFields.shape);
+function readInputs(read) {
+  const raw = {};
+  for (const name of INPUT_NAMES) {
+    const value = read(name).trim();
+    if (value !== "") raw[name] = value;
+  }
+  const parsed = Inputs.safeParse(raw);
+  if (parsed.success) return { ok: true, inputs: parsed.data };
+  return { ok: false, errors: parsed.error.issues.map((i) => `input ${String(i.path[0] ?? "")}: ${i.message}`) };
+}
+
+// src/adapters/github/signature.ts
+import { createHmac as createHmac2, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
+function signBody(body, secret) {
+  return `sha256=${createHmac2("sha256", secret).update(body, "utf8").digest("hex")}`;
+}
+
+// src/core/result.ts
+function ok(value) {
+  return { ok: true, value };
+}
+function problem(code2, message2, detail) {
+  return { ok: false, problem: detail ? { code: code2, message: message2, detail } : { code: code2, message: message2 } };
+}
+
+// src/contracts/report.ts
+var REPORT_SIGNATURE_HEADER = "x-aaoe-signature-256";
+var REPORT_MODES = ["canary", "health", "rollback", "policy"];
+var DeployReport = external_exports.looseObject({
+  version: external_exports.literal(1),
+  executionId: external_exports.string().min(1).max(128),
+  sha: external_exports.string().regex(/^[0-9a-f]{40}$/),
+  mode: external_exports.enum(REPORT_MODES),
+  verdict: external_exports.string().min(1).max(40),
+  outcome: external_exports.enum(["success", "failure"]),
+  title: external_exports.string().max(1e3),
+  reason: external_exports.string().max(1e4),
+  commands: external_exports.array(external_exports.looseObject({ name: external_exports.string(), exitCode: external_exports.int() })).default([]),
+  run: external_exports.looseObject({ url: external_exports.string().nullable().optional() }).optional()
+});
+
+// action/src/report.ts
+function reportIntervals(verdict) {
+  return (verdict?.intervals ?? []).map((i) => ({
+    index: i.index,
+    outcome: i.outcome,
+    metrics: i.metrics.map(
+      (m) => m.outcome === "inconclusive" ? { metric: m.metric, outcome: m.outcome, threshold: m.threshold, reason: m.reason } : {
+        metric: m.metric,
+        outcome: m.outcome,
+        baseline: m.baseline,
+        canary: m.canary,
+        effect: finite(m.effect),
+        pValue: m.pValue,
+        threshold: m.threshold,
+        reason: m.reason
+      }
+    )
+  }));
+}
+function finite(v) {
+  return Number.isFinite(v) ? v : Number.MAX_VALUE;
+}
+async function sendReport(url2, report, secret) {
+  const body = JSON.stringify(report);
+  const headers = {
+    "content-type": "application/json",
+    "user-agent": "aaoe-action",
+    "x-aaoe-event": "deploy-report"
+  };
+  if (secret) headers[REPORT_SIGNATURE_HEADER] = signBody(body, secret);
+  let last = "";
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      const response = await fetch(url2, { method: "POST", headers, body, signal: AbortSignal.timeout(15e3) });
+      if (response.ok) return ok(void 0);
+      last = `HTTP ${response.status}`;
+      if (response.status < 500) break;
+    } catch (error63) {
+      last = error63 instanceof Error ? error63.message : String(error63);
+    }
+    await new Promise((r) => setTimeout(r, 500 * attempt));
+  }
+  return problem("not_delivered", last);
+}
+
+// action/src/action-context.ts
+import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:fs";
+
+// src/core/policy/load-policy.ts
+var import_yaml3 = __toESM(require_dist(), 1);
+
+// src/core/text/markdown.ts
+function oneLine(text2) {
+  return text2.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "").join(" ");
+}
+
+// src/core/policy/policy-source.ts
+function formatPolicyError(e) {
+  return `${e.file}:${e.line}:${e.column}: ${oneLine(e.message)} (at ${e.path}). Fix: ${oneLine(e.hint)}`;
+}
+function isPlainObject2(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 // src/core/policy/approvals-schema.ts
@@ -50144,6 +50007,1734 @@ function maxRisk(...levels) {
   return levels.reduce((acc, l) => compareRisk(l, acc) > 0 ? l : acc, "low");
 }
 
+// src/core/policy/schema-lookup.ts
+function asWritten(schema) {
+  const inner = unwrap(schema);
+  if (inner instanceof external_exports.ZodObject) {
+    const shape = Object.fromEntries(
+      Object.entries(inner.shape).map(([key, s]) => [key, asWritten(s).optional()])
+    );
+    return external_exports.strictObject(shape);
+  }
+  if (inner instanceof external_exports.ZodArray) return external_exports.array(asWritten(inner.element));
+  return inner ?? schema;
+}
+var PolicyAsWrittenSchema = asWritten(Policy);
+function schemaAt(path2) {
+  let schema = Policy;
+  const inner = (s) => {
+    const u = unwrap(s);
+    return u instanceof external_exports.ZodPipe ? unwrap(u.out) : u;
+  };
+  for (const segment of path2) {
+    schema = inner(schema);
+    if (schema instanceof external_exports.ZodObject) schema = schema.shape[String(segment)];
+    else if (schema instanceof external_exports.ZodArray) schema = schema.element;
+    else return void 0;
+  }
+  return inner(schema);
+}
+function knownPrefix(path2) {
+  const out = [];
+  for (const segment of path2) {
+    const schema = schemaAt(out);
+    const known = schema instanceof external_exports.ZodObject && Object.hasOwn(schema.shape, String(segment)) || schema instanceof external_exports.ZodArray && typeof segment === "number";
+    if (!known) break;
+    out.push(segment);
+  }
+  return out;
+}
+function allowedKeys(path2) {
+  const schema = schemaAt(path2);
+  return schema instanceof external_exports.ZodObject ? Object.keys(schema.shape) : [];
+}
+function homesOf(key, schema = Policy, path2 = []) {
+  const s = unwrap(schema);
+  if (!(s instanceof external_exports.ZodObject)) return [];
+  const shape = s.shape;
+  const here = Object.hasOwn(shape, key) ? [path2.length ? path2.join(".") : "(top level)"] : [];
+  return [...here, ...Object.entries(shape).flatMap(([k, child]) => homesOf(key, child, [...path2, k]))];
+}
+function unwrap(schema) {
+  let s = schema;
+  while (s instanceof external_exports.ZodDefault || s instanceof external_exports.ZodOptional) s = s.unwrap();
+  return s;
+}
+function isInteger(schema) {
+  return schema.format?.includes("int") ?? false;
+}
+function messageOf(error63) {
+  if (typeof error63 !== "function") return void 0;
+  try {
+    const out = error63({});
+    return typeof out === "string" && out.length > 0 ? out : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function checksOf(schema) {
+  const checks = schema.def.checks ?? [];
+  return checks.map((c) => c._zod.def);
+}
+function expectedText(schema) {
+  if (!schema) return "a value this key takes";
+  if (schema instanceof external_exports.ZodObject) return `a mapping with the keys ${Object.keys(schema.shape).join(", ")}`;
+  if (schema instanceof external_exports.ZodArray) return `a list, each entry ${expectedText(unwrap(schema.element))}`;
+  if (schema instanceof external_exports.ZodEnum) return `one of ${schema.options.map(String).join(", ")}`;
+  if (schema instanceof external_exports.ZodBoolean) return "true or false";
+  if (schema instanceof external_exports.ZodNumber) {
+    const bounds = checksOf(schema).flatMap((c) => {
+      if (c.check === "greater_than") return [`${c.inclusive ? "at least" : "greater than"} ${String(c.value)}`];
+      if (c.check === "less_than") return [`${c.inclusive ? "at most" : "less than"} ${String(c.value)}`];
+      return [];
+    });
+    const text2 = bounds.join(" and ");
+    return `${isInteger(schema) ? "an integer" : "a number"}${text2 ? ` ${text2.startsWith("at ") ? "of " : ""}${text2}` : ""}`;
+  }
+  if (schema instanceof external_exports.ZodString) {
+    let min = 0;
+    let max;
+    for (const c of checksOf(schema)) {
+      if (c.check === "min_length" && c.minimum !== void 0) min = c.minimum;
+      if (c.check === "max_length" && c.maximum !== void 0) max = c.maximum;
+    }
+    for (const c of checksOf(schema)) {
+      const own2 = c.check === "string_format" ? messageOf(c.error) : void 0;
+      if (own2) return own2;
+    }
+    if (max !== void 0) return `a string of ${Math.max(min, 1)} to ${max} characters`;
+    return min > 0 ? "a non-empty string" : "a string";
+  }
+  return "a value this key takes";
+}
+
+// src/core/policy/closest.ts
+function closest(word, options) {
+  let best;
+  let bestDistance = Infinity;
+  for (const option of options) {
+    const d = levenshtein(word.toLowerCase(), option.toLowerCase());
+    if (d < bestDistance) {
+      best = option;
+      bestDistance = d;
+    }
+  }
+  if (best === void 0) return void 0;
+  return bestDistance <= Math.max(1, Math.floor(Math.max(word.length, best.length) / 3)) ? best : void 0;
+}
+function levenshtein(a, b) {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] ?? 0;
+      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+// src/core/policy/yaml-nodes.ts
+var import_yaml = __toESM(require_dist(), 1);
+function keyName(key) {
+  if (!(0, import_yaml.isScalar)(key) || typeof key.value === "symbol") return void 0;
+  return String(key.value);
+}
+function isMergePair(pair) {
+  return (0, import_yaml.isScalar)(pair.key) && typeof pair.key.value === "symbol";
+}
+function deref(doc, node2) {
+  let n = node2;
+  for (let i = 0; i < 100 && (0, import_yaml.isAlias)(n); i++) n = n.resolve(doc);
+  return n === null || n === void 0 || (0, import_yaml.isAlias)(n) ? void 0 : n;
+}
+function findPair(doc, node2, key, depth = 0) {
+  const map2 = deref(doc, node2);
+  if (!(0, import_yaml.isMap)(map2) || depth > 20) return void 0;
+  for (let i = map2.items.length - 1; i >= 0; i--) {
+    const pair = map2.items[i];
+    if (pair && keyName(pair.key) === key) return pair;
+  }
+  for (const pair of map2.items) {
+    if (!isMergePair(pair)) continue;
+    const sources = (0, import_yaml.isSeq)(pair.value) ? pair.value.items : [pair.value];
+    for (const source of sources) {
+      const found = findPair(doc, source, key, depth + 1);
+      if (found) return found;
+    }
+  }
+  return void 0;
+}
+function locator(doc, at) {
+  const start = (node2) => node2 && typeof node2 === "object" ? node2.range?.[0] : void 0;
+  const valueOffset = (key, value) => {
+    const empty = (0, import_yaml.isScalar)(value) && value.value === null && !!value.range && value.range[0] === value.range[1];
+    return (empty ? void 0 : start(value)) ?? start(key);
+  };
+  return (path2, options = {}) => {
+    let node2 = doc.contents;
+    let keyOffset;
+    let valueAt2 = start(node2) ?? 0;
+    for (const segment of path2) {
+      let key;
+      let next;
+      const container = deref(doc, node2);
+      if ((0, import_yaml.isMap)(container)) {
+        const pair = findPair(doc, container, String(segment));
+        if (!pair) break;
+        key = pair.key;
+        next = pair.value;
+      } else if ((0, import_yaml.isSeq)(container) && typeof segment === "number" && container.items[segment] !== void 0) {
+        next = container.items[segment];
+      } else break;
+      keyOffset = start(key) ?? valueOffset(key, next);
+      valueAt2 = valueOffset(key, next) ?? valueAt2;
+      node2 = next;
+    }
+    const offset = options.key ? keyOffset ?? valueAt2 : valueAt2;
+    return at(offset);
+  };
+}
+function sortErrors(errors) {
+  return errors.sort((a, b) => a.line - b.line || a.column - b.column || a.path.localeCompare(b.path));
+}
+function firstLine(message2) {
+  return (message2.split("\n")[0] ?? message2).replace(/ at line \d+, column \d+:?$/, "");
+}
+function valueAt(value, path2) {
+  let v = value;
+  for (const segment of path2) {
+    if (typeof v !== "object" || v === null) return void 0;
+    v = v[segment];
+  }
+  return v;
+}
+function dotted(path2) {
+  if (path2.length === 0) return "(root)";
+  return path2.map((p, i) => typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`).join("");
+}
+function describe3(value) {
+  if (value === null || value === void 0) return "an empty value";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}\u2026` : value);
+  return typeof value === "number" || typeof value === "boolean" || typeof value === "bigint" ? String(value) : typeof value;
+}
+
+// src/core/policy/schema-issues.ts
+function issuesToErrors(issues, value, file2, locate) {
+  const errors = [];
+  for (const issue3 of issues) {
+    const path2 = issue3.path;
+    if (issue3.code === "unrecognized_keys") {
+      for (const key of issue3.keys)
+        errors.push({
+          file: file2,
+          ...locate([...path2, key], { key: true }),
+          path: dotted([...path2, key]),
+          ...unknownKey(key, path2)
+        });
+      continue;
+    }
+    const found = valueAt(value, path2);
+    const position2 = found === void 0 ? locate(path2.slice(0, -1), { key: true }) : locate(path2);
+    errors.push({ file: file2, ...position2, path: dotted(path2), ...describeIssue(issue3, found, path2) });
+  }
+  return sortErrors(errors);
+}
+function unknownKey(key, parent) {
+  const allowed = allowedKeys(parent);
+  const where = parent.length ? ` in ${dotted(parent)}` : "";
+  const typo = closest(key, allowed);
+  const homes = homesOf(key).filter((h) => h !== (dotted(parent) === "(root)" ? "(top level)" : dotted(parent)));
+  const list = `allowed keys${where || " at the top level"}: ${allowed.join(", ")}`;
+  if (typo) return { message: `unknown key "${key}"${where}`, hint: `did you mean "${typo}"? ${capitalize(list)}` };
+  if (homes.length)
+    return {
+      message: `unknown key "${key}"${where}`,
+      hint: `"${key}" belongs under ${homes.join(" or ")}: move it there. ${capitalize(list)}`
+    };
+  return { message: `unknown key "${key}"${where}`, hint: `remove it, or use one of the ${list}` };
+}
+function describeIssue(issue3, found, path2) {
+  const schema = schemaAt(path2);
+  const expected = expectedText(schema);
+  const last = path2.at(-1);
+  const name = last === void 0 ? "the policy" : typeof last === "number" ? `entry ${last} of ${dotted(path2.slice(0, -1))}` : String(last);
+  const removal = typeof last === "number" ? "remove the entry" : "remove the key";
+  switch (issue3.code) {
+    case "invalid_type": {
+      if (found === void 0) {
+        const parent = path2.slice(0, -1);
+        return {
+          message: `missing required key "${String(last)}"${parent.length ? ` in ${dotted(parent)}` : ""}`,
+          hint: `add \`${String(last)}:\` with ${expected}`
+        };
+      }
+      if (found === null) return { message: `${name} has no value`, hint: `write ${expected}, or ${removal}` };
+      const kind = schema instanceof external_exports.ZodNumber && isInteger(schema) ? "an integer" : typeName(issue3.expected);
+      return {
+        message: `expected ${kind}, found ${describe3(found)}`,
+        hint: typeHint(issue3.expected, found, expected, last)
+      };
+    }
+    case "invalid_value": {
+      const allowed = issue3.values.map((v) => String(v));
+      const typo = typeof found === "string" ? closest(found, allowed) : void 0;
+      return {
+        message: `${describe3(found)} is not an allowed value`,
+        hint: `${typo ? `did you mean "${typo}"? ` : ""}use one of: ${allowed.join(", ")}`
+      };
+    }
+    case "too_small":
+    case "too_big":
+      return sizeIssue(issue3, found, expected, removal);
+    case "invalid_format":
+      return formatIssue(issue3, found);
+    default:
+      return {
+        message: issue3.message,
+        hint: `write ${expected} (the JSON Schema in schemas/aaoe.schema.json lists what each key takes)`
+      };
+  }
+}
+function sizeIssue(issue3, found, expected, removal) {
+  if (issue3.code === "too_small") {
+    if (issue3.origin === "string")
+      return {
+        message: issue3.message.startsWith("Too small") ? "an empty string is not allowed" : issue3.message,
+        hint: `write ${expected}, or ${removal}`
+      };
+    if (issue3.origin === "array" || issue3.origin === "set")
+      return { message: `needs at least ${String(issue3.minimum)} entries`, hint: `add entries, or ${removal}` };
+    return { message: `${describe3(found)} is too small`, hint: `use ${expected}` };
+  }
+  if (issue3.origin === "string")
+    return {
+      message: `${describe3(found)} is longer than ${String(issue3.maximum)} characters`,
+      hint: `use ${expected}`
+    };
+  if (issue3.origin === "array" || issue3.origin === "set")
+    return { message: `has more than ${String(issue3.maximum)} entries`, hint: "remove entries" };
+  return { message: `${describe3(found)} is too large`, hint: `use ${expected}` };
+}
+function formatIssue(issue3, found) {
+  const pattern = issue3.format === "regex" && "pattern" in issue3 && typeof issue3.pattern === "string" ? issue3.pattern : void 0;
+  let example = "";
+  if (typeof found === "string" && pattern) {
+    const candidate = found.trim().toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
+    if (candidate && safeTest(pattern, candidate)) example = ` (for example "${candidate}")`;
+  }
+  return { message: `${describe3(found)} is not in the expected form`, hint: `write ${issue3.message}${example}` };
+}
+function typeHint(type, found, expected, last) {
+  if (typeof found === "string") {
+    const fixed = colonWithoutSpace(found);
+    if (type === "object" && fixed) return fixed;
+    if (type === "number" || type === "int") {
+      const n = Number(found.replace(/[%$€,_\s]/g, ""));
+      if (found.trim() !== "" && Number.isFinite(n))
+        return `write ${n} as a plain number, without quotes or units (${expected})`;
+    }
+    if (type === "boolean" && /^(yes|no|y|n|on|off|true|false)$/i.test(found)) {
+      return `write true or false without quotes: "${found}" is a string${/^(true|false)$/i.test(found) ? "" : " in YAML 1.2"}`;
+    }
+  }
+  if (type === "array" && (typeof found === "string" || typeof found === "number" || typeof found === "boolean")) {
+    return `write a list, for example \`${typeof last === "string" ? `${last}: ` : ""}${JSON.stringify([found])}\` (${expected})`;
+  }
+  return `write ${expected}`;
+}
+function colonWithoutSpace(value) {
+  if (typeof value !== "string") return void 0;
+  const m = /^\s*([\w-]+):(\S.*)$/.exec(value);
+  return m ? `put a space after the colon: \`${m[1]}: ${m[2]}\`` : void 0;
+}
+function typeName(type) {
+  const names = {
+    object: "a mapping",
+    array: "a list",
+    string: "a string",
+    number: "a number",
+    int: "an integer",
+    boolean: "true or false"
+  };
+  return names[type] ?? `a ${type}`;
+}
+function capitalize(s) {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+function safeTest(pattern, s) {
+  const literal2 = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
+  try {
+    return (literal2 ? new RegExp(literal2[1] ?? "", literal2[2]) : new RegExp(pattern)).test(s);
+  } catch {
+    return false;
+  }
+}
+
+// src/core/policy/yaml-syntax.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+function collectNodes(doc) {
+  const out = [];
+  const rangeOf = (node2) => {
+    const r = node2 && typeof node2 === "object" ? node2.range : void 0;
+    return r ? [r[0], r[1]] : void 0;
+  };
+  const walk = (node2, path2, from) => {
+    const range = rangeOf(node2);
+    if (!node2 || typeof node2 !== "object" || !range) return;
+    out.push({ node: node2, path: path2, span: [from ?? range[0], range[1]] });
+    if ((0, import_yaml2.isMap)(node2)) {
+      for (const pair of node2.items) {
+        const name = keyName(pair.key);
+        const at = name === void 0 ? path2 : [...path2, name];
+        const keyRange = rangeOf(pair.key);
+        if ((0, import_yaml2.isScalar)(pair.key) && keyRange) out.push({ node: pair.key, path: at, span: keyRange });
+        walk(pair.value, at, keyRange?.[0]);
+      }
+    } else if ((0, import_yaml2.isSeq)(node2)) {
+      node2.items.forEach((item, i) => {
+        walk(item, [...path2, i]);
+      });
+    }
+  };
+  walk(doc.contents, []);
+  return out;
+}
+function pathAt(nodes, offset) {
+  let best;
+  for (const w of nodes) {
+    const [from, to] = w.span;
+    if (from <= offset && offset <= to && (!best || from >= best.span[0])) best = w;
+  }
+  return best?.path ?? [];
+}
+function duplicateKeys(nodes, at) {
+  const out = [];
+  for (const { node: node2, path: path2 } of nodes) {
+    if (!(0, import_yaml2.isMap)(node2)) continue;
+    const seen = /* @__PURE__ */ new Map();
+    for (const pair of node2.items) {
+      const name = keyName(pair.key);
+      if (name === void 0 || !(0, import_yaml2.isScalar)(pair.key)) continue;
+      const first = seen.get(name);
+      if (!first) {
+        seen.set(name, pair.key);
+        continue;
+      }
+      out.push({
+        offset: pair.key.range?.[0] ?? 0,
+        path: [...path2, name],
+        message: `duplicate key "${name}"${path2.length ? ` in ${dotted(path2)}` : ""}`,
+        hint: `keep one "${name}" (the first is at ${position(at, first)}): YAML would silently keep only the last one`
+      });
+    }
+  }
+  return out;
+}
+function describeSyntaxError(e, nodes, at) {
+  const offset = e.pos[0];
+  const text2 = firstLine(e.message);
+  const stopped = at(offset);
+  const innermost = (test) => {
+    let best;
+    for (const w of nodes) {
+      const r = w.node.range;
+      if (r && test(w.node) && r[0] < offset && offset <= r[1] && (!best || r[0] > (best.node.range?.[0] ?? 0)))
+        best = w;
+    }
+    return best;
+  };
+  if (e.code === "MISSING_CHAR" && /closing .?quote/i.test(text2)) {
+    const quoted2 = innermost((n) => (0, import_yaml2.isScalar)(n) && (n.type === "QUOTE_DOUBLE" || n.type === "QUOTE_SINGLE"));
+    if (quoted2 && (0, import_yaml2.isScalar)(quoted2.node)) {
+      const q = quoted2.node.type === "QUOTE_DOUBLE" ? '"' : "'";
+      return {
+        offset: quoted2.node.range?.[0] ?? offset,
+        path: quoted2.path,
+        message: `YAML syntax error: the string opened here with ${q} is never closed (YAML reached ${stopped.line}:${stopped.column} looking for it)`,
+        hint: `add the closing ${q} at the end of the value`
+      };
+    }
+  }
+  const flow = /^Flow (map|sequence)/.exec(text2);
+  if (flow) {
+    const isFlowMap = flow[1] === "map";
+    const opened = innermost((n) => (isFlowMap ? (0, import_yaml2.isMap)(n) : (0, import_yaml2.isSeq)(n)) && n.flow === true);
+    const [open3, close] = isFlowMap ? ["{", "}"] : ["[", "]"];
+    if (opened) {
+      return {
+        offset: opened.node.range?.[0] ?? offset,
+        path: opened.path,
+        message: `YAML syntax error: the \`${open3}\` opened here is not closed before ${stopped.line}:${stopped.column}`,
+        hint: `close it with \`${close}\` on the same line, or indent its continuation lines deeper than the key`
+      };
+    }
+  }
+  if (e.code === "DUPLICATE_KEY") {
+    return {
+      offset,
+      path: pathAt(nodes, offset),
+      message: "duplicate key",
+      hint: "keep one of the two entries: YAML would silently keep only the last one"
+    };
+  }
+  return {
+    offset,
+    path: knownPrefix(pathAt(nodes, offset)),
+    message: `YAML syntax error: ${text2}`,
+    hint: syntaxHint(e.code, text2)
+  };
+}
+function syntaxHint(code2, text2) {
+  switch (code2) {
+    case "TAB_AS_INDENT":
+      return "indent with spaces: YAML does not allow tabs for indentation";
+    case "BLOCK_AS_IMPLICIT_KEY":
+      if (/Nested mappings/.test(text2)) {
+        return "keys of one mapping start in the same column, and a nested mapping starts on the line after its key; quote a value that contains `: `";
+      }
+      return "check the indentation: list entries (`- `) are indented under their key, deeper than the key";
+    case "MULTILINE_IMPLICIT_KEY":
+      return "write each key and its colon on one line; check the indentation of this line and the one before";
+    case "MISSING_CHAR":
+      if (/map values/.test(text2)) return "write `key: value`, with a colon and a space after the key";
+      if (/flow (sequence|map) items/.test(text2)) {
+        return "separate entries with `, `, and quote an entry that contains `[`, `]`, `{`, `}` or `,` (for example 'renovate[bot]')";
+      }
+      return "add the missing character YAML names";
+    case "BAD_INDENT":
+      return "indent nested keys by the same number of spaces, deeper than their parent key";
+    case "BAD_DQ_ESCAPE":
+      return "in double quotes a backslash starts an escape: write `\\\\`, or use single quotes";
+    case "BAD_SCALAR_START":
+      return "quote the value: a plain value cannot start with `@`, `` ` ``, `%`, `|` or `>` in this position";
+    case "BAD_ALIAS":
+    case "ALIAS_PROPS":
+      return "write an alias as `*name` alone, after an anchor `&name` set earlier in the file";
+    case "MULTIPLE_ANCHORS":
+    case "MULTIPLE_TAGS":
+    case "BAD_PROP_ORDER":
+      return "put at most one anchor (`&name`) on a value, before it";
+    case "BAD_DIRECTIVE":
+      return "remove the `%` directive line";
+    case "UNEXPECTED_TOKEN":
+      return "remove the unexpected character, or quote the value that contains it";
+    default:
+      return "fix the YAML at this position; quote values that contain `: `, ` #`, `{` or `[`";
+  }
+}
+function position(at, node2) {
+  const { line, column } = at(node2.range?.[0] ?? 0);
+  return `${line}:${column}`;
+}
+
+// src/core/policy/resolve-policy.ts
+var UNION_LISTS = /* @__PURE__ */ new Set(["agents", "protectedPaths.paths"]);
+function resolvePolicy(source, presets) {
+  const file2 = source.file ?? "(policy)";
+  const locate = source.locate ?? (() => ({ line: 1, column: 1 }));
+  const input2 = source.policy;
+  if (!isPlainObject2(input2)) {
+    return {
+      ok: false,
+      errors: [
+        {
+          file: file2,
+          line: 1,
+          column: 1,
+          path: "(root)",
+          message: `a policy is a mapping of keys, found ${describe3(input2)}`,
+          hint: `write keys such as ${allowedKeys([]).join(", ")}`
+        }
+      ]
+    };
+  }
+  const written = PolicyAsWrittenSchema.safeParse(input2);
+  if (!written.success) return { ok: false, errors: issuesToErrors(written.error.issues, input2, file2, locate) };
+  let merged = input2;
+  const name = input2.extends;
+  if (typeof name === "string") {
+    const preset = presets.get(name);
+    if (!isPlainObject2(preset)) {
+      const names = [...presets.keys()].sort();
+      const typo = closest(name, names);
+      return {
+        ok: false,
+        errors: [
+          {
+            file: file2,
+            ...locate(["extends"]),
+            path: "extends",
+            message: `unknown preset "${name}"`,
+            hint: names.length === 0 ? "remove `extends`: no presets are available" : `${typo ? `did you mean "${typo}"? ` : ""}available presets: ${names.join(", ")}`
+          }
+        ]
+      };
+    }
+    merged = mergePolicies(preset, input2, "");
+  }
+  const parsed = Policy.safeParse(merged);
+  if (!parsed.success) return { ok: false, errors: issuesToErrors(parsed.error.issues, merged, file2, locate) };
+  return { ok: true, policy: parsed.data };
+}
+function mergePolicies(base, over, prefix) {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const path2 = prefix ? `${prefix}.${key}` : key;
+    const prior = out[key];
+    if (Array.isArray(value) && Array.isArray(prior) && UNION_LISTS.has(path2))
+      out[key] = [.../* @__PURE__ */ new Set([...prior, ...value])];
+    else if (isPlainObject2(value) && isPlainObject2(prior)) out[key] = mergePolicies(prior, value, path2);
+    else out[key] = value;
+  }
+  return out;
+}
+
+// src/core/policy/load-policy.ts
+var EMPTY_HINT = "write a policy, for example `extends: standard`";
+function loadPolicy(text2, file2) {
+  const lineCounter = new import_yaml3.LineCounter();
+  const docs = (0, import_yaml3.parseAllDocuments)(text2, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: true,
+    merge: true,
+    logLevel: "error"
+  });
+  const at = (offset) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  const error63 = (offset, path2, message2, hint) => ({ file: file2, ...at(offset), path: dotted(path2), message: message2, hint });
+  const doc = docs[0];
+  if (!doc)
+    return {
+      ok: false,
+      errors: [{ file: file2, line: 1, column: 1, path: "(root)", message: "the file is empty", hint: EMPTY_HINT }]
+    };
+  const parsed = { doc, nodes: collectNodes(doc), at, error: error63 };
+  const errors = [];
+  const syntaxErrors = structuralErrors(parsed, docs.slice(1), errors);
+  if (syntaxErrors > 0) return { ok: false, errors: sortErrors(errors) };
+  errors.push(...tagErrors(parsed));
+  if (unreadableErrors(parsed, errors)) return { ok: false, errors: sortErrors(errors) };
+  return validateValue(parsed, file2, errors);
+}
+function structuralErrors({ doc, nodes, at, error: error63 }, extras, errors) {
+  const duplicates = duplicateKeys(nodes, at);
+  const duplicateOffsets = new Set(duplicates.map((d) => d.offset));
+  for (const d of duplicates) errors.push(error63(d.offset, d.path, d.message, d.hint));
+  for (const extra of extras) {
+    const c = extra.contents;
+    if (extra.errors.length === 0 && (c === null || (0, import_yaml3.isScalar)(c) && c.value === null && c.source === "")) continue;
+    errors.push(
+      error63(
+        extra.range[0],
+        [],
+        "a second YAML document (after `---`)",
+        "keep one policy per file: remove the `---` and what follows"
+      )
+    );
+  }
+  const seenLines = /* @__PURE__ */ new Set();
+  let syntaxErrors = 0;
+  for (const e of doc.errors) {
+    if (e.code === "DUPLICATE_KEY" && duplicateOffsets.has(e.pos[0])) continue;
+    if (e.code !== "DUPLICATE_KEY") syntaxErrors++;
+    const syntax = describeSyntaxError(e, nodes, at);
+    const line = at(syntax.offset).line;
+    if (seenLines.has(line)) continue;
+    seenLines.add(line);
+    errors.push(error63(syntax.offset, syntax.path, syntax.message, syntax.hint));
+  }
+  return syntaxErrors;
+}
+function tagErrors({ doc, nodes, error: error63 }) {
+  const errors = [];
+  for (const w of doc.warnings) {
+    if (w.code !== "TAG_RESOLVE_FAILED") continue;
+    const tag = /tag: (\S+)/.exec(firstLine(w.message))?.[1] ?? "tag";
+    errors.push(
+      error63(
+        w.pos[0],
+        pathAt(nodes, w.pos[0]),
+        `unknown YAML tag ${tag}`,
+        `remove \`${tag}\`: a policy holds plain values`
+      )
+    );
+  }
+  return errors;
+}
+function unreadableErrors({ doc, nodes, error: error63 }, errors) {
+  let unreadable = false;
+  for (const { node: node2, path: path2 } of nodes) {
+    if ((0, import_yaml3.isAlias)(node2) && deref(doc, node2) === void 0) {
+      unreadable = true;
+      errors.push(
+        error63(
+          node2.range?.[0] ?? 0,
+          path2,
+          `the alias *${node2.source} refers to no anchor`,
+          `set the anchor (\`&${node2.source}\`) on a value earlier in the file, or write the value here`
+        )
+      );
+    }
+    if (!(0, import_yaml3.isMap)(node2)) continue;
+    for (const pair of node2.items) {
+      if (pair.key === null || (0, import_yaml3.isScalar)(pair.key)) continue;
+      unreadable = true;
+      errors.push(
+        error63(
+          pair.key.range?.[0] ?? 0,
+          path2,
+          "a key must be a plain name, found a list or mapping",
+          "write `name: value`, with a name the schema allows at this level"
+        )
+      );
+    }
+  }
+  return unreadable;
+}
+function validateValue({ doc, at, error: error63 }, file2, errors) {
+  let value;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    errors.push(
+      error63(
+        doc.contents?.range[0] ?? 0,
+        [],
+        `the document cannot be read: ${e.message}`,
+        "use fewer aliases: write the values out"
+      )
+    );
+    return { ok: false, errors: sortErrors(errors) };
+  }
+  const rootOffset = doc.contents?.range[0] ?? 0;
+  if (value === null || value === void 0) {
+    errors.push(error63(rootOffset, [], "the file holds no policy", EMPTY_HINT));
+    return { ok: false, errors: sortErrors(errors) };
+  }
+  if (!isPlainObject2(value)) {
+    const hint = Array.isArray(value) ? `a policy is a mapping, not a list: remove the leading \`- \` and write keys such as ${allowedKeys([]).join(", ")}` : colonWithoutSpace(value) ?? `a policy is a mapping of keys: ${allowedKeys([]).join(", ")}`;
+    errors.push(error63(rootOffset, [], `a policy is a mapping of keys, found ${describe3(value)}`, hint));
+    return { ok: false, errors: sortErrors(errors) };
+  }
+  const locate = locator(doc, at);
+  const parsed = PolicyAsWrittenSchema.safeParse(value);
+  if (!parsed.success) errors.push(...issuesToErrors(parsed.error.issues, value, file2, locate));
+  if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
+  return { ok: true, policy: value, file: file2, locate };
+}
+
+// src/adapters/files/presets.ts
+import { existsSync as existsSync2, readFileSync, readdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+var PRESET_NAME = /^[a-z0-9][a-z0-9-]*$/;
+function loadPresets(dir = join(packageRoot(), "policies")) {
+  const presets = /* @__PURE__ */ new Map();
+  const none = /* @__PURE__ */ new Map();
+  for (const entry of readdirSync(dir).filter((f) => f.endsWith(".yml")).sort()) {
+    const file2 = join(dir, entry);
+    const name = basename(entry, ".yml");
+    if (!PRESET_NAME.test(name))
+      throw new Error(`preset ${file2}: the file name must be a preset name (lowercase letters, digits and dashes)`);
+    const loaded = loadPolicy(readFileSync(file2, "utf8"), file2);
+    if (!loaded.ok) throw new Error(`invalid preset ${file2}:
+${loaded.errors.map(formatPolicyError).join("\n")}`);
+    if (loaded.policy.extends !== void 0 || loaded.policy._extends !== void 0) {
+      throw new Error(
+        `preset ${file2} builds on "${loaded.policy.extends ?? loaded.policy._extends}": presets stand alone`
+      );
+    }
+    const resolved = resolvePolicy(loaded, none);
+    if (!resolved.ok) throw new Error(`invalid preset ${file2}:
+${resolved.errors.map(formatPolicyError).join("\n")}`);
+    presets.set(name, loaded.policy);
+  }
+  return presets;
+}
+function packageRoot() {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync2(join(dir, "package.json")) || !existsSync2(join(dir, "policies"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("cannot find the aaoe package root (package.json next to policies/)");
+    dir = parent;
+  }
+  return dir;
+}
+
+// action/src/deployment-status.ts
+async function postDeploymentStatus(target, status) {
+  const [owner, repo] = target.repository.split("/");
+  if (!owner || !repo) return problem("bad_repository", `GITHUB_REPOSITORY is not owner/name: ${target.repository}`);
+  const url2 = `${target.apiUrl.replace(/\/+$/, "")}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/deployments/${target.deploymentId}/statuses`;
+  const body = { state: status.state, description: truncate(status.description, 140) };
+  if (status.logUrl) body.log_url = status.logUrl;
+  if (status.environment) body.environment = status.environment;
+  try {
+    const response = await fetch(url2, {
+      method: "POST",
+      headers: {
+        accept: "application/vnd.github+json",
+        authorization: `Bearer ${target.token}`,
+        "content-type": "application/json",
+        "x-github-api-version": "2022-11-28",
+        "user-agent": "aaoe-action"
+      },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(15e3)
+    });
+    if (response.status === 201) return ok(void 0);
+    return problem("http_error", `GitHub answered HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
+  } catch (error63) {
+    return problem("unreachable", error63 instanceof Error ? error63.message : String(error63));
+  }
+}
+function truncate(s, n) {
+  return s.length <= n ? s : `${s.slice(0, n - 1)}\u2026`;
+}
+
+// action/src/run-command.ts
+import { spawn } from "node:child_process";
+var KEEP = 16e3;
+function runCommand(command2, env, log, timeoutMs = 30 * 6e4) {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let output2 = "";
+    const child = spawn("bash", ["-e", "-o", "pipefail", "-c", command2], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    });
+    const take = (chunk) => {
+      const s = chunk.toString("utf8");
+      log(s);
+      output2 = (output2 + s).slice(-KEEP);
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+    child.on("error", (error63) => {
+      clearTimeout(timer);
+      resolve({ command: command2, exitCode: 127, output: `${output2}${error63.message}
+`, durationMs: Date.now() - started });
+    });
+    child.on("close", (code2, signal) => {
+      clearTimeout(timer);
+      resolve({ command: command2, exitCode: code2 ?? (signal ? 128 : 1), output: output2, durationMs: Date.now() - started });
+    });
+  });
+}
+
+// action/src/action-context.ts
+function required2(inputs, name) {
+  const value = inputs[name];
+  if (typeof value !== "string") throw new Error(`input ${name} is required in ${inputs.mode} mode`);
+  return value;
+}
+async function command(ctx, name, text2, extra = {}) {
+  ctx.io.info(`running the ${name} command`);
+  const result = await runCommand(text2, { ...ctx.commandEnv, ...extra }, (chunk) => {
+    ctx.io.info(chunk.trimEnd());
+  });
+  ctx.commands.push({ name, result });
+  ctx.io.info(`the ${name} command exited with ${result.exitCode}`);
+  return result;
+}
+async function setDeploymentStatus(ctx, state, description, logUrl) {
+  const id = deploymentId(ctx);
+  if (id === void 0) return;
+  const token = ctx.inputs["github-token"];
+  if (!token) {
+    ctx.io.warning(`deployment ${id}: no github-token, so no deployment status was posted`);
+    return;
+  }
+  const posted = await postDeploymentStatus(
+    {
+      apiUrl: ctx.io.env.GITHUB_API_URL ?? "https://api.github.com",
+      repository: ctx.io.env.GITHUB_REPOSITORY ?? "",
+      token,
+      deploymentId: id
+    },
+    { state, description, logUrl, environment: ctx.payload?.environment }
+  );
+  if (!posted.ok)
+    ctx.io.warning(
+      `deployment ${id}: the ${state} status was not posted: ${posted.problem.message}`,
+      "AAOE: deployment status"
+    );
+}
+function deploymentId(ctx) {
+  return ctx.inputs["deployment-id"] ?? ctx.payload?.deploymentId;
+}
+function readPolicy(file2, io, { required: mustExist = false } = {}) {
+  if (!existsSync3(file2)) {
+    if (mustExist)
+      return { ok: false, errors: [`${file2} does not exist: check out the repository first (actions/checkout)`] };
+    io.info(`${file2} does not exist: the default policy's thresholds apply`);
+    return { ok: true, policy: Policy.parse({}) };
+  }
+  const loaded = loadPolicy(readFileSync2(file2, "utf8"), file2);
+  if (!loaded.ok) return { ok: false, errors: loaded.errors.map(formatPolicyError) };
+  const resolved = resolvePolicy(loaded, loadPresets());
+  if (!resolved.ok) return { ok: false, errors: resolved.errors.map(formatPolicyError) };
+  return { ok: true, policy: resolved.policy };
+}
+function lastLine(output2) {
+  return output2.trim().split("\n").at(-1)?.slice(0, 500) ?? "";
+}
+
+// node_modules/simple-statistics/dist/simple-statistics.mjs
+function wilcoxonRankSum(sampleX, sampleY) {
+  if (!sampleX.length || !sampleY.length) {
+    throw new Error("Neither sample can be empty");
+  }
+  var pooledSamples = sampleX.map(function(x) {
+    return { label: "x", value: x };
+  }).concat(sampleY.map(function(y) {
+    return { label: "y", value: y };
+  })).sort(function(a, b) {
+    return a.value - b.value;
+  });
+  for (var rank = 0; rank < pooledSamples.length; rank++) {
+    pooledSamples[rank].rank = rank;
+  }
+  var tiedRanks = [pooledSamples[0].rank];
+  for (var i = 1; i < pooledSamples.length; i++) {
+    if (pooledSamples[i].value === pooledSamples[i - 1].value) {
+      tiedRanks.push(pooledSamples[i].rank);
+      if (i === pooledSamples.length - 1) {
+        replaceRanksInPlace(pooledSamples, tiedRanks);
+      }
+    } else {
+      if (tiedRanks.length > 1) {
+        replaceRanksInPlace(pooledSamples, tiedRanks);
+      }
+      tiedRanks = [pooledSamples[i].rank];
+    }
+  }
+  function replaceRanksInPlace(pooledSamples2, tiedRanks2) {
+    var average = (tiedRanks2[0] + tiedRanks2[tiedRanks2.length - 1]) / 2;
+    for (var i2 = 0; i2 < tiedRanks2.length; i2++) {
+      pooledSamples2[tiedRanks2[i2]].rank = average;
+    }
+  }
+  var rankSum = 0;
+  for (var i$1 = 0; i$1 < pooledSamples.length; i$1++) {
+    var sample = pooledSamples[i$1];
+    if (sample.label === "x") {
+      rankSum += sample.rank + 1;
+    }
+  }
+  return rankSum;
+}
+var BayesianClassifier = function BayesianClassifier2() {
+  this.totalCount = 0;
+  this.data = {};
+};
+BayesianClassifier.prototype.train = function train(item, category) {
+  if (!this.data[category]) {
+    this.data[category] = {};
+  }
+  for (var k in item) {
+    var v = item[k];
+    if (this.data[category][k] === void 0) {
+      this.data[category][k] = {};
+    }
+    if (this.data[category][k][v] === void 0) {
+      this.data[category][k][v] = 0;
+    }
+    this.data[category][k][v]++;
+  }
+  this.totalCount++;
+};
+BayesianClassifier.prototype.score = function score(item) {
+  var odds = {};
+  var category;
+  for (var k in item) {
+    var v = item[k];
+    for (category in this.data) {
+      if (odds[category] === void 0) {
+        odds[category] = {};
+      }
+      if (this.data[category][k]) {
+        odds[category][k + "_" + v] = (this.data[category][k][v] || 0) / this.totalCount;
+      } else {
+        odds[category][k + "_" + v] = 0;
+      }
+    }
+  }
+  var oddsSums = {};
+  for (category in odds) {
+    oddsSums[category] = 0;
+    for (var combination in odds[category]) {
+      oddsSums[category] += odds[category][combination];
+    }
+  }
+  return oddsSums;
+};
+var g = 607 / 128;
+var LOGSQRT2PI = Math.log(Math.sqrt(2 * Math.PI));
+var SQRT_2PI$1 = Math.sqrt(2 * Math.PI);
+function cumulativeDistribution(z3) {
+  var sum = z3;
+  var tmp = z3;
+  for (var i = 1; i < 30; i++) {
+    tmp *= z3 * z3 / (2 * i + 1);
+    sum += tmp;
+  }
+  return Math.round((0.5 + sum / SQRT_2PI$1 * Math.exp(-z3 * z3 / 2)) * 1e4) / 1e4;
+}
+var standardNormalTable = [];
+for (z2 = 0; z2 <= 3.09; z2 += 0.01) {
+  standardNormalTable.push(cumulativeDistribution(z2));
+}
+var z2;
+function errorFunction(x) {
+  var t = 1 / (1 + 0.5 * Math.abs(x));
+  var tau = t * Math.exp(
+    -x * x + ((((((((0.17087277 * t - 0.82215223) * t + 1.48851587) * t - 1.13520398) * t + 0.27886807) * t - 0.18628806) * t + 0.09678418) * t + 0.37409196) * t + 1.00002368) * t - 1.26551223
+  );
+  if (x >= 0) {
+    return 1 - tau;
+  } else {
+    return tau - 1;
+  }
+}
+var SQRT_2PI = Math.sqrt(2 * Math.PI);
+var PerceptronModel = function PerceptronModel2() {
+  this.weights = [];
+  this.bias = 0;
+};
+PerceptronModel.prototype.predict = function predict(features) {
+  if (features.length !== this.weights.length) {
+    return null;
+  }
+  var score2 = 0;
+  for (var i = 0; i < this.weights.length; i++) {
+    score2 += this.weights[i] * features[i];
+  }
+  score2 += this.bias;
+  if (score2 > 0) {
+    return 1;
+  } else {
+    return 0;
+  }
+};
+PerceptronModel.prototype.train = function train2(features, label) {
+  if (label !== 0 && label !== 1) {
+    return null;
+  }
+  if (features.length !== this.weights.length) {
+    this.weights = features.slice();
+    this.bias = 1;
+  }
+  var prediction = this.predict(features);
+  if (typeof prediction === "number" && prediction !== label) {
+    var gradient = label - prediction;
+    for (var i = 0; i < this.weights.length; i++) {
+      this.weights[i] += gradient * features[i];
+    }
+    this.bias += gradient;
+  }
+  return this;
+};
+
+// src/core/canary/mann-whitney.ts
+function mannWhitneyU(x, y, alternative) {
+  const n1 = x.length;
+  const n2 = y.length;
+  if (n1 === 0 || n2 === 0) throw new Error("mannWhitneyU needs at least one value in each sample");
+  const u1 = wilcoxonRankSum([...x], [...y]) - n1 * (n1 + 1) / 2;
+  const u2 = n1 * n2 - u1;
+  const mu = n1 * n2 / 2;
+  const sigma = tieCorrectedSigma([...x, ...y], n1, n2);
+  if (sigma === 0) return { u: u1, z: 0, pValue: 1 };
+  const u = alternative === "greater" ? u1 : alternative === "less" ? u2 : Math.max(u1, u2);
+  const z3 = (u - mu - 0.5) / sigma;
+  const p = alternative === "two-sided" ? 2 * normalSurvival(z3) : normalSurvival(z3);
+  return { u: u1, z: z3, pValue: Math.min(1, Math.max(0, p)) };
+}
+function smallestPValue(n1, n2) {
+  if (n1 === 0 || n2 === 0) return 1;
+  const sigma = Math.sqrt(n1 * n2 * (n1 + n2 + 1) / 12);
+  return normalSurvival((n1 * n2 - n1 * n2 / 2 - 0.5) / sigma);
+}
+function normalSurvival(z3) {
+  return z3 >= 0 ? (1 - errorFunction(z3 / Math.SQRT2)) / 2 : 1 - (1 - errorFunction(-z3 / Math.SQRT2)) / 2;
+}
+function tieCorrectedSigma(pooled, n1, n2) {
+  const n = n1 + n2;
+  const counts = /* @__PURE__ */ new Map();
+  for (const v of pooled) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let ties = 0;
+  for (const t of counts.values()) ties += t * t * t - t;
+  const variance = n1 * n2 / 12 * (n + 1 - ties / (n * (n - 1)));
+  return variance > 0 ? Math.sqrt(variance) : 0;
+}
+
+// src/core/canary/judge-metric.ts
+function judgeMetric(metric, samples, alpha) {
+  const base = { metric: metric.name, compare: metric.compare, threshold: metric.threshold, unit: metric.unit };
+  if (!samples || "error" in samples) {
+    const reason2 = samples ? `the query failed: ${samples.error}` : "no samples were collected";
+    return { ...base, outcome: "inconclusive", samples: { baseline: 0, canary: 0 }, reason: reason2 };
+  }
+  const baseline = samples.baseline.filter(Number.isFinite);
+  const canary = samples.canary.filter(Number.isFinite);
+  const counts = { baseline: baseline.length, canary: canary.length };
+  if (baseline.length === 0 || canary.length === 0) {
+    const missing = [baseline.length === 0 ? "baseline" : "", canary.length === 0 ? "canary" : ""].filter(Boolean).join(" and ");
+    return { ...base, outcome: "inconclusive", samples: counts, reason: `no ${missing} samples` };
+  }
+  if (smallestPValue(canary.length, baseline.length) >= alpha) {
+    return {
+      ...base,
+      outcome: "inconclusive",
+      samples: counts,
+      reason: `${canary.length} canary and ${baseline.length} baseline samples cannot show a regression at \u03B1 = ${alpha}: collect more samples per interval (a shorter query step or a longer interval)`
+    };
+  }
+  const limit = baseline.map(
+    (b) => metric.compare === "ratio" ? Math.max(b, metric.floor) * metric.threshold : b + metric.threshold
+  );
+  const worse = mannWhitneyU(canary, baseline, "greater");
+  const below = mannWhitneyU(canary, limit, "less");
+  const baselineMean = mean(baseline);
+  const canaryMean = mean(canary);
+  const effect = metric.compare === "ratio" ? ratio(canaryMean, Math.max(baselineMean, metric.floor)) : canaryMean - baselineMean;
+  const significantlyWorse = worse.pValue < alpha;
+  const belowLimit = below.pValue < alpha;
+  const outcome = significantlyWorse && !belowLimit ? "fail" : "pass";
+  const reason = judgementReason(metric, alpha, worse.pValue, below.pValue);
+  return {
+    ...base,
+    outcome,
+    samples: counts,
+    baseline: baselineMean,
+    canary: canaryMean,
+    effect,
+    pValue: worse.pValue,
+    pBelowLimit: below.pValue,
+    reason
+  };
+}
+function judgementReason(metric, alpha, pWorse, pBelow) {
+  const limitText = metric.compare === "ratio" ? `${formatNumber(metric.threshold)}x the baseline` : `the baseline + ${formatNumber(metric.threshold)}${metric.unit}`;
+  if (pWorse >= alpha) return `not significantly worse than the baseline (${pText(pWorse)}, not below \u03B1 = ${alpha})`;
+  return pBelow < alpha ? `worse than the baseline (${pText(pWorse)}) but significantly below the limit of ${limitText} (${pText(pBelow)})` : `significantly worse than the baseline (${pText(pWorse)}, below \u03B1 = ${alpha}) and not below the limit of ${limitText} (${pText(pBelow)})`;
+}
+function mean(values) {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+function ratio(a, b) {
+  if (b > 0) return a / b;
+  return a === 0 ? 1 : Number.POSITIVE_INFINITY;
+}
+function formatNumber(v) {
+  if (!Number.isFinite(v)) return v > 0 ? "\u221E" : v < 0 ? "-\u221E" : "NaN";
+  if (v === 0) return "0";
+  const abs = Math.abs(v);
+  if (abs >= 1e-4 && abs < 1e9) return String(Number(v.toPrecision(3)));
+  return v.toExponential(2);
+}
+function formatP(p) {
+  return p < 1e-4 ? "< 0.0001" : String(Number(p.toPrecision(2)));
+}
+function pText(p) {
+  return p < 1e-4 ? "p < 0.0001" : `p = ${formatP(p)}`;
+}
+
+// src/core/canary/analyze-canary.ts
+function analyzeCanary({ plan, metrics, samples, now }) {
+  const startMs = Date.parse(plan.startedAt);
+  const intervalMs = plan.intervalSeconds * 1e3;
+  const at = now.toISOString();
+  const due = Math.max(0, Math.min(plan.intervals, Math.floor((now.getTime() - startMs + 1) / intervalMs)));
+  const intervals = judgeIntervals(plan, metrics, indexSamples(samples), due);
+  const count = (o) => intervals.filter((i) => i.outcome === o).length;
+  const counts = {
+    planned: plan.intervals,
+    judged: intervals.length,
+    passed: count("pass"),
+    failed: count("fail"),
+    inconclusive: count("inconclusive")
+  };
+  const common = { at, intervals, counts };
+  const tally = { plan, metricCount: metrics.length, intervals, counts, due };
+  return { ...common, ...verdictBefore(tally) ?? verdictAtEnd(tally) };
+}
+function indexSamples(samples) {
+  const byIndex = /* @__PURE__ */ new Map();
+  for (const s of samples) {
+    if (byIndex.has(s.index)) throw new Error(`analyzeCanary: samples for interval ${s.index} were given twice`);
+    byIndex.set(s.index, s);
+  }
+  return byIndex;
+}
+function judgeIntervals(plan, metrics, byIndex, due) {
+  const startMs = Date.parse(plan.startedAt);
+  const intervalMs = plan.intervalSeconds * 1e3;
+  const intervals = [];
+  for (let index = 0; index < due; index++) {
+    const given = byIndex.get(index);
+    const judged = metrics.map((m) => {
+      const own2 = given?.metrics.find((s) => s.metric === m.name);
+      if (!own2 || "error" in own2) return judgeMetric(m, own2, plan.alpha);
+      return judgeMetric(m, accumulate(byIndex, m.name, Math.max(0, index - plan.lookback + 1), index), plan.alpha);
+    });
+    const outcome = judged.some((j) => j.outcome === "fail") ? "fail" : judged.some((j) => j.outcome === "inconclusive") || judged.length === 0 ? "inconclusive" : "pass";
+    intervals.push({
+      index,
+      start: new Date(startMs + index * intervalMs).toISOString(),
+      end: new Date(startMs + (index + 1) * intervalMs).toISOString(),
+      outcome,
+      metrics: judged
+    });
+  }
+  return intervals;
+}
+function verdictBefore({ plan, metricCount, intervals, counts, due }) {
+  const of = `${plural2(intervals.length, "interval")} judged of ${plan.intervals}`;
+  if (metricCount === 0)
+    return {
+      kind: "inconclusive",
+      title: "Inconclusive: no metric to judge",
+      reason: "the analysis has no metric: configure at least one query"
+    };
+  if (counts.failed > plan.failureLimit)
+    return {
+      kind: "rollback",
+      title: `Roll back: ${plural2(counts.failed, "interval")} failed (limit ${plan.failureLimit}, ${of})`,
+      reason: firstReason(intervals, "fail")
+    };
+  if (counts.inconclusive > plan.inconclusiveLimit)
+    return {
+      kind: "inconclusive",
+      title: `Inconclusive: ${plural2(counts.inconclusive, "interval")} could not be judged (limit ${plan.inconclusiveLimit}, ${of})`,
+      reason: firstReason(intervals, "inconclusive")
+    };
+  if (due >= plan.intervals) return void 0;
+  return {
+    kind: "continue",
+    nextAt: new Date(Date.parse(plan.startedAt) + (due + 1) * plan.intervalSeconds * 1e3).toISOString(),
+    title: `Continue: ${counts.passed} of ${plural2(plan.intervals, "interval")} passed so far`,
+    reason: due === 0 ? "no interval has ended yet" : `${counts.failed} failed (limit ${plan.failureLimit}), ${counts.inconclusive} inconclusive (limit ${plan.inconclusiveLimit})`
+  };
+}
+function verdictAtEnd({ plan, counts }) {
+  if (counts.passed === 0)
+    return {
+      kind: "inconclusive",
+      title: "Inconclusive: no interval passed",
+      reason: "the analysis has no passing interval to promote on"
+    };
+  return {
+    kind: "promote",
+    title: `Promote: ${counts.passed} of ${plural2(plan.intervals, "interval")} passed`,
+    reason: counts.failed + counts.inconclusive === 0 ? `every metric stayed within its limit in every interval` : `${counts.failed} failed (limit ${plan.failureLimit}), ${counts.inconclusive} inconclusive (limit ${plan.inconclusiveLimit})`
+  };
+}
+function accumulate(byIndex, metric, first, last) {
+  const baseline = [];
+  const canary = [];
+  for (let i = first; i <= last; i++) {
+    const s = byIndex.get(i)?.metrics.find((x) => x.metric === metric);
+    if (!s || "error" in s) continue;
+    baseline.push(...s.baseline);
+    canary.push(...s.canary);
+  }
+  return { metric, baseline, canary };
+}
+function firstReason(intervals, outcome) {
+  for (const interval of intervals) {
+    if (interval.outcome !== outcome) continue;
+    const m = interval.metrics.find((j) => j.outcome === outcome);
+    if (!m) return `interval ${interval.index + 1}: no metric was judged`;
+    const values = m.outcome === "inconclusive" ? "" : `: canary ${formatNumber(m.canary)}${m.unit} vs baseline ${formatNumber(m.baseline)}${m.unit}`;
+    return `${m.metric} in interval ${interval.index + 1}${values}, ${m.reason}`;
+  }
+  return "";
+}
+function plural2(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+// src/core/canary/schema.ts
+var MetricName = external_exports.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, "a metric name: lowercase letters, digits, `_`, `.`, `-`");
+var CanaryMetric = external_exports.strictObject({
+  name: MetricName,
+  /**
+   * How the canary is compared with the baseline. `ratio`: the canary may be at most `threshold` times the
+   * baseline (error rate). `increase`: at most `threshold` above it (latency, in the metric's unit).
+   * Higher values are worse for both.
+   */
+  compare: external_exports.enum(["ratio", "increase"]),
+  threshold: external_exports.number().nonnegative(),
+  /**
+   * For `ratio`: a baseline value below this counts as this value, so that 0 errors against a handful is
+   * not an infinite increase.
+   */
+  floor: external_exports.number().nonnegative().default(0),
+  /** Shown in the verdict (`ms`, `%`, ...). */
+  unit: external_exports.string().max(16).default("")
+});
+var AnalysisPlan = external_exports.strictObject({
+  /** When the first interval starts (ISO 8601): usually when the canary took traffic. */
+  startedAt: external_exports.iso.datetime({ offset: true }),
+  intervalSeconds: external_exports.number().positive(),
+  /** How many intervals make the whole analysis (the policy's `windowSeconds` / `intervalSeconds`). */
+  intervals: external_exports.int().positive().max(1e4),
+  /** How many intervals each judgement looks at: the interval that ended and the ones before it. */
+  lookback: external_exports.int().positive().default(2),
+  /** Roll back as soon as more intervals than this failed (Argo Rollouts' `failureLimit`). */
+  failureLimit: external_exports.int().nonnegative().default(0),
+  /** Stop, inconclusive, as soon as more intervals than this could not be judged (Argo's `inconclusiveLimit`). */
+  inconclusiveLimit: external_exports.int().nonnegative().default(0),
+  /**
+   * Significance level of each Mann-Whitney test. 0.005 keeps false rollbacks under 1% over a five-interval
+   * analysis while catching a 2x error rate within two intervals (`bench/canary-judge.ts`).
+   */
+  alpha: external_exports.number().gt(0).lt(0.5).default(5e-3)
+});
+var MetricSamples = external_exports.union([
+  external_exports.strictObject({ metric: MetricName, baseline: external_exports.array(external_exports.number()), canary: external_exports.array(external_exports.number()) }),
+  external_exports.strictObject({ metric: MetricName, error: external_exports.string() })
+]);
+var IntervalSamples = external_exports.strictObject({
+  /** 0-based: interval `i` spans `startedAt + i * intervalSeconds` to the next. */
+  index: external_exports.int().nonnegative(),
+  metrics: external_exports.array(MetricSamples)
+});
+
+// src/core/canary/plan-from-policy.ts
+var ERROR_RATE_FLOOR = 1e-3;
+var ERROR_RATE = "error-rate";
+var LATENCY = "latency";
+function metricsFromPolicy(rollback) {
+  return [
+    CanaryMetric.parse({
+      name: ERROR_RATE,
+      compare: "ratio",
+      threshold: rollback.errorRateIncrease,
+      floor: ERROR_RATE_FLOOR
+    }),
+    CanaryMetric.parse({ name: LATENCY, compare: "increase", threshold: rollback.latencyIncreaseMs, unit: "ms" })
+  ];
+}
+function planFromPolicy(rollback, options) {
+  return AnalysisPlan.parse({
+    startedAt: options.startedAt.toISOString(),
+    intervalSeconds: options.intervalSeconds,
+    intervals: Math.max(1, Math.ceil(rollback.windowSeconds / options.intervalSeconds - 1e-9)),
+    lookback: options.lookback,
+    failureLimit: options.failureLimit,
+    inconclusiveLimit: options.inconclusiveLimit,
+    alpha: options.alpha
+  });
+}
+
+// action/src/providers/metric-provider.ts
+var SamplesResponse = external_exports.object({
+  baseline: external_exports.array(external_exports.number().nullable()).max(1e5),
+  canary: external_exports.array(external_exports.number().nullable()).max(1e5)
+});
+function toSamples(metric, value, source) {
+  const parsed = SamplesResponse.safeParse(value);
+  if (!parsed.success) {
+    return {
+      metric,
+      error: `${source} did not answer {"baseline": [numbers], "canary": [numbers]}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).slice(0, 3).join("; ")}`
+    };
+  }
+  const numbers = (xs) => xs.filter((x) => x !== null);
+  return { metric, baseline: numbers(parsed.data.baseline), canary: numbers(parsed.data.canary) };
+}
+function errorText(error63) {
+  return error63 instanceof Error ? error63.message : String(error63);
+}
+async function readLimited(response, limit = 5e6) {
+  const text2 = await response.text();
+  if (text2.length > limit) throw new Error(`the response is larger than ${limit} bytes`);
+  return text2;
+}
+
+// action/src/providers/command.ts
+function commandProvider(options) {
+  return {
+    name: "command",
+    async collect(metric, window2) {
+      const result = await runCommand(
+        options.command,
+        {
+          ...options.env,
+          AAOE_METRIC: metric,
+          AAOE_START: window2.start.toISOString(),
+          AAOE_END: window2.end.toISOString(),
+          AAOE_STEP_SECONDS: String(window2.stepSeconds)
+        },
+        () => void 0,
+        12e4
+      );
+      if (result.exitCode !== 0) {
+        options.log(result.output);
+        return { metric, error: `the metrics command exited with ${result.exitCode}` };
+      }
+      try {
+        const last = result.output.trim().split("\n").at(-1) ?? "";
+        return toSamples(metric, JSON.parse(last), "the metrics command");
+      } catch (error63) {
+        return { metric, error: `the metrics command did not print JSON: ${errorText(error63)}` };
+      }
+    }
+  };
+}
+
+// action/src/providers/http-json.ts
+function httpJsonProvider(options) {
+  return {
+    name: "http",
+    async collect(metric, window2) {
+      const url2 = new URL(options.url);
+      url2.searchParams.set("metric", metric);
+      url2.searchParams.set("start", window2.start.toISOString());
+      url2.searchParams.set("end", window2.end.toISOString());
+      url2.searchParams.set("step", String(window2.stepSeconds));
+      try {
+        const response = await fetch(url2, {
+          headers: { accept: "application/json" },
+          signal: AbortSignal.timeout(options.timeoutMs ?? 15e3)
+        });
+        if (!response.ok) return { metric, error: `${url2.origin} answered HTTP ${response.status}` };
+        return toSamples(metric, JSON.parse(await readLimited(response)), url2.origin);
+      } catch (error63) {
+        return { metric, error: errorText(error63) };
+      }
+    }
+  };
+}
+
+// action/src/providers/prometheus.ts
+var Matrix = external_exports.object({
+  status: external_exports.literal("success"),
+  data: external_exports.object({
+    resultType: external_exports.literal("matrix"),
+    result: external_exports.array(
+      external_exports.object({ metric: external_exports.record(external_exports.string(), external_exports.string()), values: external_exports.array(external_exports.tuple([external_exports.number(), external_exports.string()])) })
+    )
+  })
+});
+var Failure = external_exports.object({ status: external_exports.literal("error"), errorType: external_exports.string().optional(), error: external_exports.string() });
+function renderQuery(template, vars) {
+  const values = {
+    track: vars.track,
+    step: `${vars.stepSeconds}s`,
+    execution_id: vars.executionId ?? ""
+  };
+  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, name) => values[name] ?? whole);
+}
+function prometheusProvider(options) {
+  const base = options.url.replace(/\/+$/, "");
+  async function series(query, window2) {
+    const params = new URLSearchParams({
+      query,
+      start: String(window2.start.getTime() / 1e3 + window2.stepSeconds),
+      end: String(window2.end.getTime() / 1e3),
+      step: `${window2.stepSeconds}s`
+    });
+    const headers = { accept: "application/json" };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const response = await fetch(`${base}/api/v1/query_range?${params}`, {
+      headers,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 15e3)
+    });
+    const text2 = await readLimited(response);
+    let body;
+    try {
+      body = JSON.parse(text2);
+    } catch {
+      throw new Error(`prometheus answered HTTP ${response.status} with a body that is not JSON`);
+    }
+    const failure2 = Failure.safeParse(body);
+    if (failure2.success)
+      throw new Error(`prometheus: ${failure2.data.errorType ?? "error"}: ${failure2.data.error.slice(0, 300)}`);
+    if (!response.ok) throw new Error(`prometheus answered HTTP ${response.status}`);
+    const matrix = Matrix.safeParse(body);
+    if (!matrix.success) throw new Error("prometheus answered something other than a range-query matrix");
+    const result = matrix.data.data.result;
+    if (result.length > 1)
+      throw new Error(`the query gave ${result.length} series; aggregate it to one (for example with sum(...))`);
+    return (result[0]?.values ?? []).map(([, v]) => Number(v)).filter(Number.isFinite);
+  }
+  return {
+    name: "prometheus",
+    async collect(metric, window2) {
+      const template = options.queries[metric];
+      if (!template) return { metric, error: `no query for ${metric}` };
+      const render = (track) => renderQuery(template, { track, stepSeconds: window2.stepSeconds, executionId: options.executionId });
+      try {
+        const [baseline, canary] = await Promise.all([
+          series(render("baseline"), window2),
+          series(render("canary"), window2)
+        ]);
+        return { metric, baseline, canary };
+      } catch (error63) {
+        return { metric, error: errorText(error63) };
+      }
+    }
+  };
+}
+
+// action/src/metric-source.ts
+function makeProvider(ctx) {
+  const { inputs } = ctx;
+  if (inputs.provider === "http") return httpJsonProvider({ url: need(inputs["metrics-url"], "metrics-url") });
+  if (inputs.provider === "command")
+    return commandProvider({
+      command: need(inputs["metrics-command"], "metrics-command"),
+      env: ctx.commandEnv,
+      log: (s) => {
+        ctx.io.info(s.trimEnd());
+      }
+    });
+  const queries = {};
+  if (inputs["error-rate-query"]) queries["error-rate"] = inputs["error-rate-query"];
+  if (inputs["latency-query"]) queries.latency = inputs["latency-query"];
+  return prometheusProvider({
+    url: need(inputs["prometheus-url"], "prometheus-url"),
+    queries,
+    executionId: ctx.executionId,
+    token: inputs["prometheus-token"]
+  });
+}
+function metricNames(inputs) {
+  if (inputs.provider !== "prometheus") return ["error-rate", "latency"];
+  return [inputs["error-rate-query"] ? "error-rate" : "", inputs["latency-query"] ? "latency" : ""].filter(Boolean);
+}
+function need(value, name) {
+  if (value === void 0) throw new Error(`input ${name} is required with this provider`);
+  return value;
+}
+
+// action/src/summary.ts
+var HEADLINE = {
+  promote: "\u2705 Promoted",
+  rollback: "\u274C Rolled back",
+  inconclusive: "\u26A0\uFE0F Inconclusive",
+  continue: "\u23F3 Running"
+};
+function renderCanarySummary({ verdict, samples, commands, action, next }) {
+  const lines = [
+    `## AAOE canary: ${HEADLINE[verdict.kind]}`,
+    "",
+    `**${verdict.title}**`,
+    "",
+    `Why: ${cell(verdict.reason)}`,
+    "",
+    action,
+    ""
+  ];
+  if (next) lines.push(`Next: ${next}`, "");
+  lines.push(
+    "| Interval | Metric | Baseline | Canary | Effect | p-value | Threshold | Result |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  );
+  for (const interval of verdict.intervals) {
+    for (const m of interval.metrics) {
+      const threshold = m.compare === "ratio" ? `\u2264 ${formatNumber(m.threshold)}x` : `\u2264 +${formatNumber(m.threshold)}${m.unit}`;
+      const result = m.outcome === "pass" ? "\u2705 pass" : m.outcome === "fail" ? "\u274C fail" : "\u26A0\uFE0F inconclusive";
+      if (m.outcome === "inconclusive") {
+        lines.push(
+          `| ${interval.index + 1} | ${m.metric} | \u2013 | \u2013 | \u2013 | \u2013 | ${threshold} | ${result}: ${cell(m.reason)} |`
+        );
+        continue;
+      }
+      const effect = m.compare === "ratio" ? `${formatNumber(m.effect)}x` : `${m.effect >= 0 ? "+" : ""}${formatNumber(m.effect)}${m.unit}`;
+      lines.push(
+        `| ${interval.index + 1} | ${m.metric} | ${formatNumber(m.baseline)}${m.unit} | ${formatNumber(m.canary)}${m.unit} | ${effect} | ${formatP(m.pValue)} | ${threshold} | ${result} |`
+      );
+    }
+  }
+  lines.push(
+    "",
+    `Each interval is judged on its samples and those of the interval before it (means shown); a metric fails when the canary is significantly worse than the baseline (one-sided Mann-Whitney U) and not significantly within the threshold.`,
+    ""
+  );
+  lines.push(...renderCharts(samples));
+  for (const { name, result } of commands) {
+    lines.push(
+      `<details><summary>${name} command: exit ${result.exitCode} (${(result.durationMs / 1e3).toFixed(1)} s)</summary>`,
+      "",
+      "```text",
+      result.output.replace(/```/g, "``\u200B`").trimEnd() || "(no output)",
+      "```",
+      "</details>",
+      ""
+    );
+  }
+  return lines.join("\n");
+}
+function renderCharts(samples) {
+  const names = [...new Set(samples.flatMap((s) => s.metrics.map((m) => m.metric)))];
+  const out = [];
+  for (const name of names) {
+    const points = samples.map((s) => {
+      const m = s.metrics.find((x) => x.metric === name);
+      if (!m || "error" in m) return void 0;
+      return { baseline: mean2(m.baseline), canary: mean2(m.canary) };
+    });
+    if (points.every((p) => p === void 0)) continue;
+    const series = (side) => points.map((p) => p && Number.isFinite(p[side]) ? Number(p[side].toPrecision(4)) : 0).join(", ");
+    out.push(
+      `### ${name}: baseline vs canary`,
+      "",
+      "```mermaid",
+      "xychart-beta",
+      `  title "${name} per interval (first line: baseline, second: canary)"`,
+      `  x-axis [${samples.map((s) => `"${s.index + 1}"`).join(", ")}]`,
+      `  y-axis "${name}"`,
+      `  line [${series("baseline")}]`,
+      `  line [${series("canary")}]`,
+      "```",
+      ""
+    );
+  }
+  return out;
+}
+function mean2(values) {
+  const finite2 = values.filter(Number.isFinite);
+  return finite2.length === 0 ? Number.NaN : finite2.reduce((a, b) => a + b, 0) / finite2.length;
+}
+function cell(s) {
+  return s.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
+}
+
+// action/src/canary-mode.ts
+async function runCanaryMode(ctx) {
+  const { io, inputs, payload } = ctx;
+  const policy = readPolicy(inputs["policy-file"], io);
+  if (!policy.ok)
+    return {
+      verdict: "error",
+      outcome: "failure",
+      title: "The policy is invalid: nothing was deployed",
+      reason: policy.errors.join("; ")
+    };
+  const rollback = {
+    errorRateIncrease: inputs["error-rate-increase"] ?? policy.policy.deployment.autoRollback.errorRateIncrease,
+    latencyIncreaseMs: inputs["latency-increase-ms"] ?? policy.policy.deployment.autoRollback.latencyIncreaseMs,
+    windowSeconds: inputs["window-seconds"] ?? policy.policy.deployment.autoRollback.windowSeconds
+  };
+  const canaryPercent = inputs["canary-percent"] ?? payload?.canaryPercent ?? policy.policy.deployment.canaryPercent;
+  ctx.commandEnv = {
+    AAOE_MODE: inputs.mode,
+    AAOE_EXECUTION_ID: ctx.executionId,
+    AAOE_CANARY_PERCENT: String(canaryPercent),
+    AAOE_SHA: payload?.sha ?? io.env.GITHUB_SHA ?? "",
+    AAOE_ENVIRONMENT: payload?.environment ?? inputs.environment,
+    AAOE_DEPLOYMENT_ID: String(deploymentId(ctx) ?? "")
+  };
+  if (inputs.mode === "canary") {
+    const failed = await deployCanary(ctx, canaryPercent);
+    if (failed) return failed;
+  }
+  const analysis = await analyze(ctx, rollback);
+  return actOnVerdict(ctx, analysis);
+}
+async function deployCanary(ctx, canaryPercent) {
+  await setDeploymentStatus(ctx, "in_progress", `canary at ${canaryPercent}%: deploying`);
+  const deployed = await command(ctx, "deploy", required2(ctx.inputs, "deploy-command"));
+  if (deployed.exitCode === 0) return void 0;
+  await command(ctx, "rollback", required2(ctx.inputs, "rollback-command"), { AAOE_VERDICT: "error" });
+  return {
+    verdict: "error",
+    outcome: "failure",
+    title: `The deploy command failed (exit ${deployed.exitCode}): rolled back`,
+    reason: lastLine(deployed.output)
+  };
+}
+async function analyze(ctx, rollback) {
+  const { io, inputs } = ctx;
+  const metrics = metricsFromPolicy(rollback).filter((m) => metricNames(inputs).includes(m.name));
+  const now = io.now();
+  const plan = planFromPolicy(rollback, {
+    // health mode judges the window that just ended; canary mode the window starting now.
+    startedAt: inputs.mode === "health" ? new Date(now.getTime() - rollback.windowSeconds * 1e3) : now,
+    intervalSeconds: inputs["interval-seconds"],
+    failureLimit: inputs["failure-limit"],
+    inconclusiveLimit: inputs["inconclusive-limit"],
+    alpha: inputs.alpha
+  });
+  io.info(
+    `analysis: ${plan.intervals} intervals of ${plan.intervalSeconds}s, metrics ${metrics.map((m) => m.name).join(", ")}, provider ${inputs.provider}`
+  );
+  const provider = makeProvider(ctx);
+  const samples = [];
+  const start = Date.parse(plan.startedAt);
+  let verdict;
+  for (let index = 0; index < plan.intervals; index++) {
+    const end = start + (index + 1) * plan.intervalSeconds * 1e3;
+    const wait = end - io.now().getTime();
+    if (wait > 0) await io.sleep(wait);
+    const window2 = {
+      start: new Date(start + index * plan.intervalSeconds * 1e3),
+      end: new Date(end),
+      stepSeconds: inputs["step-seconds"]
+    };
+    samples.push({ index, metrics: await Promise.all(metrics.map((m) => provider.collect(m.name, window2))) });
+    verdict = analyzeCanary({ plan, metrics, samples, now: new Date(end) });
+    io.info(`interval ${index + 1}/${plan.intervals}: ${verdict.intervals.at(-1)?.outcome ?? "-"}; ${verdict.title}`);
+    if (verdict.kind !== "continue") break;
+  }
+  if (!verdict || verdict.kind === "continue") throw new Error("the analysis ended without a verdict");
+  return { verdict, samples };
+}
+async function actOnVerdict(ctx, { verdict, samples }) {
+  const { io } = ctx;
+  const { action, outcome } = ctx.inputs.mode === "canary" ? await promoteOrRollBack(ctx, verdict) : {
+    action: "Health analysis only: nothing was promoted or rolled back.",
+    outcome: verdict.kind === "promote" ? "success" : "failure"
+  };
+  const next = outcome === "failure" ? "look at the failing metric below, fix the change, and merge again; `/aaoe retry` re-runs the deployment." : void 0;
+  await io.appendSummary(renderCanarySummary({ verdict, samples, commands: ctx.commands, action, next }));
+  if (outcome === "failure") {
+    for (const interval of verdict.intervals) {
+      for (const m of interval.metrics)
+        if (m.outcome === "fail")
+          io.error(`${m.metric} in interval ${interval.index + 1}: ${m.reason}`, `AAOE canary: ${m.metric} failed`);
+    }
+    if (verdict.kind !== "rollback") io.error(verdict.reason, `AAOE canary: ${verdict.title}`);
+  }
+  return { verdict: verdict.kind, outcome, title: verdict.title, reason: verdict.reason, analysis: verdict };
+}
+async function promoteOrRollBack(ctx, verdict) {
+  const { inputs } = ctx;
+  if (verdict.kind === "promote") {
+    const promoted = await command(ctx, "promote", required2(inputs, "promote-command"), { AAOE_VERDICT: verdict.kind });
+    return promoted.exitCode === 0 ? { action: "The promote command ran: the canary is promoted.", outcome: "success" } : { action: `The promote command failed (exit ${promoted.exitCode}): check the deployment.`, outcome: "failure" };
+  }
+  if (verdict.kind === "rollback" || inputs["on-inconclusive"] === "rollback") {
+    const env = { AAOE_VERDICT: verdict.kind };
+    const rolledBack = await command(ctx, "rollback", required2(inputs, "rollback-command"), env);
+    return {
+      action: rolledBack.exitCode === 0 ? "The rollback command ran: the canary is rolled back." : `The rollback command failed (exit ${rolledBack.exitCode}): roll back by hand.`,
+      outcome: "failure"
+    };
+  }
+  return {
+    action: "Inconclusive and `on-inconclusive: fail`: the canary was left in place; promote or roll back by hand.",
+    outcome: "failure"
+  };
+}
+
+// action/src/policy-mode.ts
+import { readFileSync as readFileSync3 } from "node:fs";
+
 // src/core/policy/change.ts
 var FileStatus = external_exports.enum(["added", "removed", "modified", "renamed", "copied", "changed", "unchanged"]);
 var ChangedFile = external_exports.strictObject({
@@ -50238,7 +51829,7 @@ function matchingRule(codeowners, path2) {
   const normalized = trimLeadingSlashes(path2);
   for (let i = codeowners.rules.length - 1; i >= 0; i--) {
     const rule = codeowners.rules[i];
-    if (matcherFor(rule.pattern)(normalized)) return rule;
+    if (rule && matcherFor(rule.pattern)(normalized)) return rule;
   }
   return void 0;
 }
@@ -50493,7 +52084,7 @@ function firstWord(line) {
   while (i < line.length && (line[i] === " " || line[i] === "	")) i++;
   let word = "";
   for (; i < line.length && word.length <= 16; i++) {
-    const c = line[i];
+    const c = line.charAt(i);
     if (!/[A-Za-z]/.test(c)) break;
     word += c;
   }
@@ -50676,7 +52267,8 @@ var DeleteEdit = external_exports.strictObject({
   path: RepoPath
 });
 var Edit = external_exports.discriminatedUnion("action", [CreateEdit, UpdateEdit, DeleteEdit], {
-  error: (issue3) => issue3.code === "invalid_union" ? "the action is one of create, update, delete" : void 0
+  // the union's own issue (an action that is none of the three) is the only one this message is asked for
+  error: () => "the action is one of create, update, delete"
 });
 var Classification = external_exports.enum(["feature", "bug", "infra", "ops", "docs"]);
 var DeploymentStrategy = external_exports.enum(["canary", "blue_green", "rolling", "direct"]);
@@ -50733,6 +52325,29 @@ function requiredDeclaration(rule, derived2, risk) {
   }
   return asked;
 }
+function declarationEvidence(declaration, asked, ruleText) {
+  if (declaration.status === "none")
+    return `declaration: none in the pull request body, ${asked.length === 0 ? "none required" : "one is required"} (${ruleText})`;
+  const where = declaration.source === "aaoe" ? "AAOE's own proposal" : "the aaoe-proposal block of the pull request body";
+  return `declaration: ${where}; ${asked.length === 0 ? "none required" : `required here: ${asked.map((a) => a.field).join(", ")}`} (${ruleText})`;
+}
+function failedReasons(missing, { derived: derived2, risk, policy }, ruleText) {
+  const rule = policy.resilience.requireDeclaration;
+  const reasons = [];
+  if (missing.some((m) => m.why === "irreversible")) {
+    reasons.push(
+      `A revert of the merge commit cannot undo ${describe4(derived2.irreversible)} and the pull request declares no rollback plan.`
+    );
+  }
+  const everything = missing.find((m) => m.why !== "irreversible");
+  if (everything) {
+    const asks = everything.why === "always" ? "every pull request" : `a change of risk ${risk} (above ${typeof rule === "object" ? rule.above : ""})`;
+    reasons.push(
+      `The policy asks ${asks} to declare its risk and rollback plan (${ruleText}); this one declares no ${missing.map(fieldName).join(" and no ")}.`
+    );
+  }
+  return reasons;
+}
 function evaluateResilienceGate(input2) {
   const { proposal, derived: derived2, declared, risk, policy } = input2;
   const base = { gate: "resilience", title: "Resilience", findings: [] };
@@ -50752,37 +52367,15 @@ function evaluateResilienceGate(input2) {
   const has = (field) => field === "rollbackPlan" ? declaration.status === "declared" && declaration.rollbackPlan !== void 0 : declared?.risk?.rationale !== void 0;
   const missing = asked.filter((a) => !has(a.field));
   const ruleText = `resilience.requireDeclaration: ${formatRule(rule)}`;
-  if (declaration.status === "none")
-    evidence.push(
-      `declaration: none in the pull request body, ${asked.length === 0 ? "none required" : "one is required"} (${ruleText})`
-    );
-  else {
-    const where = declaration.source === "aaoe" ? "AAOE's own proposal" : "the aaoe-proposal block of the pull request body";
-    evidence.push(
-      `declaration: ${where}; ${asked.length === 0 ? "none required" : `required here: ${asked.map((a) => a.field).join(", ")}`} (${ruleText})`
-    );
-  }
+  evidence.push(declarationEvidence(declaration, asked, ruleText));
   if (missing.length === 0) {
-    const reason = derived2.irreversible.length > 0 ? has("rollbackPlan") ? `A revert cannot undo ${describe3(derived2.irreversible)}, and the pull request declares how to roll back.` : `A revert cannot undo ${describe3(derived2.irreversible)}; the policy asks for no declaration (${ruleText}).` : asked.length > 0 ? "The pull request declares what the policy asks for; a revert of the merge commit undoes the change." : "A revert of the merge commit undoes the change; nothing more needs declaring.";
+    const reason = derived2.irreversible.length > 0 ? has("rollbackPlan") ? `A revert cannot undo ${describe4(derived2.irreversible)}, and the pull request declares how to roll back.` : `A revert cannot undo ${describe4(derived2.irreversible)}; the policy asks for no declaration (${ruleText}).` : asked.length > 0 ? "The pull request declares what the policy asks for; a revert of the merge commit undoes the change." : "A revert of the merge commit undoes the change; nothing more needs declaring.";
     return { ...base, outcome: "passed", reason, evidence };
-  }
-  const reasons = [];
-  if (missing.some((m) => m.why === "irreversible")) {
-    reasons.push(
-      `A revert of the merge commit cannot undo ${describe3(derived2.irreversible)} and the pull request declares no rollback plan.`
-    );
-  }
-  const everything = missing.find((m) => m.why !== "irreversible");
-  if (everything) {
-    const asks = everything.why === "always" ? "every pull request" : `a change of risk ${risk} (above ${typeof rule === "object" ? rule.above : ""})`;
-    reasons.push(
-      `The policy asks ${asks} to declare its risk and rollback plan (${ruleText}); this one declares no ${missing.map(fieldName).join(" and no ")}.`
-    );
   }
   return {
     ...base,
     outcome: "failed",
-    reason: reasons.join(" "),
+    reason: failedReasons(missing, input2, ruleText).join(" "),
     evidence,
     hint: hintFor(
       missing.map((m) => m.field),
@@ -50837,7 +52430,8 @@ function hintFor(fields, risk, derived2) {
   const parts = [];
   if (fields.includes("risk")) parts.push(`"risk": {"level": "${risk}", "rationale": "<why this risk>"}`);
   if (fields.includes("rollbackPlan")) {
-    const how = derived2.irreversible.length > 0 ? `<how to undo the ${KIND[derived2.irreversible[0].kind]}: a down migration, a restore, a manual step>` : "<how to roll the change back>";
+    const [first] = derived2.irreversible;
+    const how = first ? `<how to undo the ${KIND[first.kind]}: a down migration, a restore, a manual step>` : "<how to roll the change back>";
     parts.push(`"rollbackPlan": "${how}"`);
   }
   const what = fields.includes("risk") ? "Declare the risk and how to roll back" : "Declare how to undo it";
@@ -50849,7 +52443,7 @@ function hintFor(fields, risk, derived2) {
     "  ```"
   ].join("\n");
 }
-function describe3(items) {
+function describe4(items) {
   const [first] = items;
   if (!first) return "nothing";
   return `${article(KIND[first.kind])} (${code(first.path)})${items.length > 1 ? ` and ${items.length - 1} more file${items.length === 2 ? "" : "s"}` : ""}`;
@@ -51066,17 +52660,57 @@ function blindSpotSignals(files) {
 function isPureRename(file2) {
   return file2.status === "renamed" && file2.additions === 0 && file2.deletions === 0 && !BINARY_PATH(file2.path);
 }
-function assessRisk(change, packageRisk = DEFAULT_PACKAGE_RISK) {
-  const signals = [];
+function packageSignals(change, packageRisk) {
+  const out = [];
   const changed = new Set(change.files.map((f) => f.path));
   for (const pkg of change.packages ?? []) {
     if (changed.has(pkg.path))
-      signals.push({
+      out.push({
         signal: "change-package",
         level: packageRisk[pkg.type],
         detail: `change package \`${pkg.path}\` (${pkg.type}, weighed ${packageRisk[pkg.type]} by risk.packages)`
       });
   }
+  return out;
+}
+function sizeSignals(files) {
+  const out = [];
+  const lines = files.reduce((n, f) => n + f.additions + f.deletions, 0);
+  const fileCount = files.length;
+  const size = `${lines} lines changed in ${fileCount} file${fileCount === 1 ? "" : "s"}`;
+  if (lines > SIZE_THRESHOLDS.high.lines || fileCount > SIZE_THRESHOLDS.high.files) {
+    out.push({
+      signal: "size",
+      level: "high",
+      detail: `${size} (high above ${SIZE_THRESHOLDS.high.lines} lines or ${SIZE_THRESHOLDS.high.files} files)`
+    });
+  } else if (lines > SIZE_THRESHOLDS.medium.lines || fileCount > SIZE_THRESHOLDS.medium.files) {
+    out.push({
+      signal: "size",
+      level: "medium",
+      detail: `${size} (medium above ${SIZE_THRESHOLDS.medium.lines} lines or ${SIZE_THRESHOLDS.medium.files} files)`
+    });
+  }
+  const removed = files.filter((f) => f.status === "removed");
+  const deletedLines = files.reduce((n, f) => n + f.deletions, 0);
+  if (removed.length > DELETION_THRESHOLDS.high.files || deletedLines > DELETION_THRESHOLDS.high.lines) {
+    out.push({
+      signal: "deletions",
+      level: "high",
+      detail: `${removed.length} files removed, ${deletedLines} lines deleted`
+    });
+  } else if (removed.length > 0) {
+    out.push({
+      signal: "deletions",
+      level: "medium",
+      detail: `files removed: ${listPaths(removed.map((f) => f.path))}`
+    });
+  }
+  return out;
+}
+function assessRisk(change, packageRisk = DEFAULT_PACKAGE_RISK) {
+  const signals = [];
+  signals.push(...packageSignals(change, packageRisk));
   const claimed = /* @__PURE__ */ new Set();
   const ownHighAreas = /* @__PURE__ */ new Set();
   for (const { area, match } of compiledAreas) {
@@ -51095,37 +52729,7 @@ function assessRisk(change, packageRisk = DEFAULT_PACKAGE_RISK) {
     }
   }
   signals.push(...blindSpotSignals(change.files));
-  const lines = change.files.reduce((n, f) => n + f.additions + f.deletions, 0);
-  const fileCount = change.files.length;
-  const size = `${lines} lines changed in ${fileCount} file${fileCount === 1 ? "" : "s"}`;
-  if (lines > SIZE_THRESHOLDS.high.lines || fileCount > SIZE_THRESHOLDS.high.files) {
-    signals.push({
-      signal: "size",
-      level: "high",
-      detail: `${size} (high above ${SIZE_THRESHOLDS.high.lines} lines or ${SIZE_THRESHOLDS.high.files} files)`
-    });
-  } else if (lines > SIZE_THRESHOLDS.medium.lines || fileCount > SIZE_THRESHOLDS.medium.files) {
-    signals.push({
-      signal: "size",
-      level: "medium",
-      detail: `${size} (medium above ${SIZE_THRESHOLDS.medium.lines} lines or ${SIZE_THRESHOLDS.medium.files} files)`
-    });
-  }
-  const removed = change.files.filter((f) => f.status === "removed");
-  const deletedLines = change.files.reduce((n, f) => n + f.deletions, 0);
-  if (removed.length > DELETION_THRESHOLDS.high.files || deletedLines > DELETION_THRESHOLDS.high.lines) {
-    signals.push({
-      signal: "deletions",
-      level: "high",
-      detail: `${removed.length} files removed, ${deletedLines} lines deleted`
-    });
-  } else if (removed.length > 0) {
-    signals.push({
-      signal: "deletions",
-      level: "medium",
-      detail: `files removed: ${listPaths(removed.map((f) => f.path))}`
-    });
-  }
+  signals.push(...sizeSignals(change.files));
   const highAreas = signals.filter((s) => s.level === "high" && ownHighAreas.has(s.signal));
   if (highAreas.length >= 2) {
     signals.push({
@@ -55712,7 +57316,7 @@ function valueAfter(text2, from) {
   const quote = text2[k] === '"' || text2[k] === "'" || text2[k] === "`" ? text2[k] : void 0;
   if (quote) k++;
   const start = k;
-  while (k < text2.length && !isValueEnd(text2[k])) k++;
+  while (k < text2.length && !isValueEnd(text2.charAt(k))) k++;
   if (k - start < MIN_VALUE_LENGTH) return void 0;
   if (quote && text2[k] !== quote) return void 0;
   return { value: text2.slice(start, k), start, end: quote ? k + 1 : k };
@@ -55802,6 +57406,13 @@ var KIND2 = {
   "@secretlint/secretlint-rule-database-connection-string": "a database connection string with a password",
   [HIGH_ENTROPY_RULE_ID]: "a high-entropy value assigned to a secret-looking name"
 };
+function tooLongToScan(path2, lines) {
+  return lines.filter((l) => l.text.length > MAX_SCANNED_LINE).map((l) => ({
+    path: path2,
+    line: l.line,
+    reason: `too long to scan: ${l.text.length} characters, over ${MAX_SCANNED_LINE}`
+  }));
+}
 async function scanSecrets(files, policy) {
   const ignored = policy.ignorePaths.length > 0 ? (0, import_picomatch6.default)(policy.ignorePaths, { dot: true }) : () => false;
   const findings = [];
@@ -55818,14 +57429,7 @@ async function scanSecrets(files, policy) {
     }
     const lines = addedLines(file2.patch);
     if (lines.length === 0) continue;
-    for (const l of lines) {
-      if (l.text.length > MAX_SCANNED_LINE)
-        unscanned.push({
-          path: file2.path,
-          line: l.line,
-          reason: `too long to scan: ${l.text.length} characters, over ${MAX_SCANNED_LINE}`
-        });
-    }
+    unscanned.push(...tooLongToScan(file2.path, lines));
     const result = await lintSource({
       // a line too long to scan is left empty, so every other line keeps its position
       source: {
@@ -55841,7 +57445,8 @@ async function scanSecrets(files, policy) {
       (a, b) => Number(a.ruleId === HIGH_ENTROPY_RULE_ID) - Number(b.ruleId === HIGH_ENTROPY_RULE_ID)
     );
     for (const message2 of messages3) {
-      if (message2.type !== "message") continue;
+      const type = message2.type;
+      if (type !== "message") continue;
       const at = `${message2.loc.start.line}:${message2.loc.start.column}`;
       if (seen.has(at)) continue;
       seen.add(at);
@@ -55924,6 +57529,7 @@ async function evaluatePolicy(change, policy) {
   } catch (error63) {
     assessed = error63 instanceof Error ? error63 : new Error(String(error63));
   }
+  const proposal = change.proposal;
   const risk = assessed instanceof Error ? {
     level: "critical",
     own: "critical",
@@ -55938,7 +57544,7 @@ async function evaluatePolicy(change, policy) {
     }),
     guard("cost", "Cost", () => evaluateCostGate(change, policy.cost)),
     // a governed pull request always brings its proposal facts; a change judged on its own (the CLI) may (`"proposal": {}`)
-    ...change.proposal ? [guard("resilience", "Resilience", () => resilience(change, change.proposal, risk.level, policy))] : [],
+    ...proposal ? [guard("resilience", "Resilience", () => resilience(change, proposal, risk.level, policy))] : [],
     ...change.freeze !== void 0 ? [
       guard(
         "circuit-breaker",
@@ -56012,7 +57618,7 @@ function explainEvaluation(evaluation, about = {}) {
   lines.push("| Gate | Result | Why |");
   lines.push("| --- | --- | --- |");
   for (const gate of evaluation.gates) {
-    lines.push(`| ${gate.title} | ${OUTCOME[gate.outcome]} | ${cell(gate.reason)} |`);
+    lines.push(`| ${gate.title} | ${OUTCOME[gate.outcome]} | ${cell2(gate.reason)} |`);
   }
   const todo = evaluation.gates.filter((g2) => g2.outcome !== "passed" && g2.hint);
   if (todo.length > 0) {
@@ -56027,1506 +57633,18 @@ function explainEvaluation(evaluation, about = {}) {
     lines.push("", "</details>");
   }
   if (about.traceId) lines.push("", `<sub>trace ${about.traceId}</sub>`);
-  return { title: evaluation.title, summary: truncate(lines.join("\n")) };
+  return { title: evaluation.title, summary: truncate2(lines.join("\n")) };
 }
-function cell(text2) {
+function cell2(text2) {
   return text2.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
-function truncate(summary2) {
+function truncate2(summary2) {
   if (summary2.length <= SUMMARY_LIMIT) return summary2;
   const note = "\n\n\u2026 (truncated: the full explanation is longer than GitHub allows; run `aaoe policy evaluate` to see it all)";
   return summary2.slice(0, SUMMARY_LIMIT - note.length) + note;
 }
 
-// src/core/policy/load-policy.ts
-var import_yaml2 = __toESM(require_dist(), 1);
-
-// src/core/policy/yaml-nodes.ts
-var import_yaml = __toESM(require_dist(), 1);
-function keyName(key) {
-  if (!(0, import_yaml.isScalar)(key) || typeof key.value === "symbol") return void 0;
-  return String(key.value);
-}
-function isMergePair(pair) {
-  return (0, import_yaml.isScalar)(pair.key) && typeof pair.key.value === "symbol";
-}
-function deref(doc, node2) {
-  let n = node2;
-  for (let i = 0; i < 100 && (0, import_yaml.isAlias)(n); i++) n = n.resolve(doc);
-  return n === null || n === void 0 || (0, import_yaml.isAlias)(n) ? void 0 : n;
-}
-function findPair(doc, node2, key, depth = 0) {
-  const map2 = deref(doc, node2);
-  if (!(0, import_yaml.isMap)(map2) || depth > 20) return void 0;
-  for (let i = map2.items.length - 1; i >= 0; i--) {
-    const pair = map2.items[i];
-    if (pair && keyName(pair.key) === key) return pair;
-  }
-  for (const pair of map2.items) {
-    if (!isMergePair(pair)) continue;
-    const sources = (0, import_yaml.isSeq)(pair.value) ? pair.value.items : [pair.value];
-    for (const source of sources) {
-      const found = findPair(doc, source, key, depth + 1);
-      if (found) return found;
-    }
-  }
-  return void 0;
-}
-function locator(doc, at) {
-  const start = (node2) => node2 && typeof node2 === "object" ? node2.range?.[0] : void 0;
-  const valueOffset = (key, value) => {
-    const empty = (0, import_yaml.isScalar)(value) && value.value === null && !!value.range && value.range[0] === value.range[1];
-    return (empty ? void 0 : start(value)) ?? start(key);
-  };
-  return (path2, options = {}) => {
-    let node2 = doc.contents;
-    let keyOffset;
-    let valueAt2 = start(node2) ?? 0;
-    for (const segment of path2) {
-      let key;
-      let next;
-      const container = deref(doc, node2);
-      if ((0, import_yaml.isMap)(container)) {
-        const pair = findPair(doc, container, String(segment));
-        if (!pair) break;
-        key = pair.key;
-        next = pair.value;
-      } else if ((0, import_yaml.isSeq)(container) && typeof segment === "number" && container.items[segment] !== void 0) {
-        next = container.items[segment];
-      } else break;
-      keyOffset = start(key) ?? valueOffset(key, next);
-      valueAt2 = valueOffset(key, next) ?? valueAt2;
-      node2 = next;
-    }
-    const offset = options.key ? keyOffset ?? valueAt2 : valueAt2;
-    return at(offset ?? 0);
-  };
-}
-function sortErrors(errors) {
-  return errors.sort((a, b) => a.line - b.line || a.column - b.column || a.path.localeCompare(b.path));
-}
-function firstLine(message2) {
-  return (message2.split("\n")[0] ?? message2).replace(/ at line \d+, column \d+:?$/, "");
-}
-function valueAt(value, path2) {
-  let v = value;
-  for (const segment of path2) {
-    if (typeof v !== "object" || v === null) return void 0;
-    v = v[segment];
-  }
-  return v;
-}
-function dotted(path2) {
-  if (path2.length === 0) return "(root)";
-  return path2.map((p, i) => typeof p === "number" ? `[${p}]` : `${i ? "." : ""}${String(p)}`).join("");
-}
-function describe4(value) {
-  if (value === null || value === void 0) return "an empty value";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}\u2026` : value);
-  return String(value);
-}
-
-// src/core/policy/load-policy.ts
-function formatPolicyError(e) {
-  const oneLine = (s) => s.replace(/\s*\n\s*/g, " ");
-  return `${e.file}:${e.line}:${e.column}: ${oneLine(e.message)} (at ${e.path}). Fix: ${oneLine(e.hint)}`;
-}
-var EMPTY_HINT = "write a policy, for example `extends: standard`";
-function loadPolicy(text2, file2) {
-  const lineCounter = new import_yaml2.LineCounter();
-  const docs = (0, import_yaml2.parseAllDocuments)(text2, {
-    lineCounter,
-    uniqueKeys: true,
-    prettyErrors: true,
-    merge: true,
-    logLevel: "error"
-  });
-  const at = (offset) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
-  };
-  const error63 = (offset, path2, message2, hint) => ({
-    file: file2,
-    ...at(offset),
-    path: dotted(path2),
-    message: message2,
-    hint
-  });
-  const doc = docs[0];
-  if (!doc)
-    return {
-      ok: false,
-      errors: [{ file: file2, line: 1, column: 1, path: "(root)", message: "the file is empty", hint: EMPTY_HINT }]
-    };
-  const nodes = collectNodes(doc);
-  const errors = [];
-  const duplicates = duplicateKeys(nodes, at);
-  const duplicateOffsets = new Set(duplicates.map((d) => d.offset));
-  for (const d of duplicates) errors.push(error63(d.offset, d.path, d.message, d.hint));
-  for (const extra of docs.slice(1)) {
-    const c = extra.contents;
-    if (extra.errors.length === 0 && (c === null || (0, import_yaml2.isScalar)(c) && c.value === null && c.source === "")) continue;
-    errors.push(
-      error63(
-        extra.range[0],
-        [],
-        "a second YAML document (after `---`)",
-        "keep one policy per file: remove the `---` and what follows"
-      )
-    );
-  }
-  const seenLines = /* @__PURE__ */ new Set();
-  let syntaxErrors = 0;
-  for (const e of doc.errors) {
-    if (e.code === "DUPLICATE_KEY" && duplicateOffsets.has(e.pos[0])) continue;
-    if (e.code !== "DUPLICATE_KEY") syntaxErrors++;
-    const syntax = describeSyntaxError(e, nodes, at);
-    const line = at(syntax.offset).line;
-    if (seenLines.has(line)) continue;
-    seenLines.add(line);
-    errors.push(error63(syntax.offset, syntax.path, syntax.message, syntax.hint));
-  }
-  if (syntaxErrors > 0) return { ok: false, errors: sortErrors(errors) };
-  for (const w of doc.warnings) {
-    if (w.code !== "TAG_RESOLVE_FAILED") continue;
-    const tag = /tag: (\S+)/.exec(firstLine(w.message))?.[1] ?? "tag";
-    errors.push(
-      error63(
-        w.pos[0],
-        pathAt(nodes, w.pos[0]),
-        `unknown YAML tag ${tag}`,
-        `remove \`${tag}\`: a policy holds plain values`
-      )
-    );
-  }
-  let unreadable = false;
-  for (const { node: node2, path: path2 } of nodes) {
-    if ((0, import_yaml2.isAlias)(node2) && deref(doc, node2) === void 0) {
-      unreadable = true;
-      errors.push(
-        error63(
-          node2.range?.[0] ?? 0,
-          path2,
-          `the alias *${node2.source} refers to no anchor`,
-          `set the anchor (\`&${node2.source}\`) on a value earlier in the file, or write the value here`
-        )
-      );
-    }
-    if (!(0, import_yaml2.isMap)(node2)) continue;
-    for (const pair of node2.items) {
-      if (pair.key === null || (0, import_yaml2.isScalar)(pair.key)) continue;
-      unreadable = true;
-      errors.push(
-        error63(
-          pair.key.range?.[0] ?? 0,
-          path2,
-          "a key must be a plain name, found a list or mapping",
-          "write `name: value`, with a name the schema allows at this level"
-        )
-      );
-    }
-  }
-  if (unreadable) return { ok: false, errors: sortErrors(errors) };
-  let value;
-  try {
-    value = doc.toJS({ maxAliasCount: 100 });
-  } catch (e) {
-    errors.push(
-      error63(
-        doc.contents?.range?.[0] ?? 0,
-        [],
-        `the document cannot be read: ${e.message}`,
-        "use fewer aliases: write the values out"
-      )
-    );
-    return { ok: false, errors: sortErrors(errors) };
-  }
-  const rootOffset = doc.contents?.range?.[0] ?? 0;
-  if (value === null || value === void 0) {
-    errors.push(error63(rootOffset, [], "the file holds no policy", EMPTY_HINT));
-    return { ok: false, errors: sortErrors(errors) };
-  }
-  if (!isPlainObject2(value)) {
-    const hint = Array.isArray(value) ? `a policy is a mapping, not a list: remove the leading \`- \` and write keys such as ${allowedKeys([]).join(", ")}` : colonWithoutSpace(value) ?? `a policy is a mapping of keys: ${allowedKeys([]).join(", ")}`;
-    errors.push(error63(rootOffset, [], `a policy is a mapping of keys, found ${describe4(value)}`, hint));
-    return { ok: false, errors: sortErrors(errors) };
-  }
-  const locate = locator(doc, at);
-  const parsed = PolicyAsWrittenSchema.safeParse(value);
-  if (!parsed.success) errors.push(...issuesToErrors(parsed.error.issues, value, file2, locate));
-  if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
-  return { ok: true, policy: value, file: file2, locate };
-}
-var UNION_LISTS = /* @__PURE__ */ new Set(["agents", "protectedPaths.paths"]);
-function resolvePolicy(source, presets) {
-  const file2 = source.file ?? "(policy)";
-  const locate = source.locate ?? (() => ({ line: 1, column: 1 }));
-  const input2 = source.policy;
-  if (!isPlainObject2(input2)) {
-    return {
-      ok: false,
-      errors: [
-        {
-          file: file2,
-          line: 1,
-          column: 1,
-          path: "(root)",
-          message: `a policy is a mapping of keys, found ${describe4(input2)}`,
-          hint: `write keys such as ${allowedKeys([]).join(", ")}`
-        }
-      ]
-    };
-  }
-  const written = PolicyAsWrittenSchema.safeParse(input2);
-  if (!written.success) return { ok: false, errors: issuesToErrors(written.error.issues, input2, file2, locate) };
-  let merged = input2;
-  const name = input2.extends;
-  if (typeof name === "string") {
-    const preset = presets.get(name);
-    if (!isPlainObject2(preset)) {
-      const names = [...presets.keys()].sort();
-      const typo = closest(name, names);
-      return {
-        ok: false,
-        errors: [
-          {
-            file: file2,
-            ...locate(["extends"]),
-            path: "extends",
-            message: `unknown preset "${name}"`,
-            hint: names.length === 0 ? "remove `extends`: no presets are available" : `${typo ? `did you mean "${typo}"? ` : ""}available presets: ${names.join(", ")}`
-          }
-        ]
-      };
-    }
-    merged = mergePolicies(preset, input2, "");
-  }
-  const parsed = Policy.safeParse(merged);
-  if (!parsed.success) return { ok: false, errors: issuesToErrors(parsed.error.issues, merged, file2, locate) };
-  return { ok: true, policy: parsed.data };
-}
-function mergePolicies(base, over, prefix) {
-  const out = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const path2 = prefix ? `${prefix}.${key}` : key;
-    const prior = out[key];
-    if (Array.isArray(value) && Array.isArray(prior) && UNION_LISTS.has(path2))
-      out[key] = [.../* @__PURE__ */ new Set([...prior, ...value])];
-    else if (isPlainObject2(value) && isPlainObject2(prior)) out[key] = mergePolicies(prior, value, path2);
-    else out[key] = value;
-  }
-  return out;
-}
-function asWritten(schema) {
-  const inner = unwrap(schema);
-  if (inner instanceof external_exports.ZodObject) {
-    const shape = Object.fromEntries(
-      Object.entries(inner.shape).map(([key, s]) => [key, asWritten(s).optional()])
-    );
-    return external_exports.strictObject(shape);
-  }
-  if (inner instanceof external_exports.ZodArray) return external_exports.array(asWritten(inner.element));
-  return inner ?? schema;
-}
-var PolicyAsWrittenSchema = asWritten(Policy);
-function schemaAt(path2) {
-  let schema = Policy;
-  const inner = (s) => {
-    const u = unwrap(s);
-    return u instanceof external_exports.ZodPipe ? unwrap(u.out) : u;
-  };
-  for (const segment of path2) {
-    schema = inner(schema);
-    if (schema instanceof external_exports.ZodObject) schema = schema.shape[String(segment)];
-    else if (schema instanceof external_exports.ZodArray) schema = schema.element;
-    else return void 0;
-  }
-  return inner(schema);
-}
-function knownPrefix(path2) {
-  const out = [];
-  for (const segment of path2) {
-    const schema = schemaAt(out);
-    const known = schema instanceof external_exports.ZodObject && Object.hasOwn(schema.shape, String(segment)) || schema instanceof external_exports.ZodArray && typeof segment === "number";
-    if (!known) break;
-    out.push(segment);
-  }
-  return out;
-}
-function allowedKeys(path2) {
-  const schema = schemaAt(path2);
-  return schema instanceof external_exports.ZodObject ? Object.keys(schema.shape) : [];
-}
-function homesOf(key, schema = Policy, path2 = []) {
-  const s = unwrap(schema);
-  if (!(s instanceof external_exports.ZodObject)) return [];
-  const shape = s.shape;
-  const here = Object.hasOwn(shape, key) ? [path2.length ? path2.join(".") : "(top level)"] : [];
-  return [...here, ...Object.entries(shape).flatMap(([k, child]) => homesOf(key, child, [...path2, k]))];
-}
-function unwrap(schema) {
-  let s = schema;
-  while (s instanceof external_exports.ZodDefault || s instanceof external_exports.ZodOptional) s = s.unwrap();
-  return s;
-}
-function messageOf(error63) {
-  if (typeof error63 !== "function") return void 0;
-  try {
-    const out = error63({});
-    return typeof out === "string" && out.length > 0 ? out : void 0;
-  } catch {
-    return void 0;
-  }
-}
-function checksOf(schema) {
-  const checks = schema.def.checks ?? [];
-  return checks.map((c) => c._zod.def);
-}
-function expectedText(schema) {
-  if (!schema) return "a value this key takes";
-  if (schema instanceof external_exports.ZodObject) return `a mapping with the keys ${Object.keys(schema.shape).join(", ")}`;
-  if (schema instanceof external_exports.ZodArray) return `a list, each entry ${expectedText(unwrap(schema.element))}`;
-  if (schema instanceof external_exports.ZodEnum) return `one of ${schema.options.map(String).join(", ")}`;
-  if (schema instanceof external_exports.ZodBoolean) return "true or false";
-  if (schema instanceof external_exports.ZodNumber) {
-    const bounds = checksOf(schema).flatMap((c) => {
-      if (c.check === "greater_than") return [`${c.inclusive ? "at least" : "greater than"} ${String(c.value)}`];
-      if (c.check === "less_than") return [`${c.inclusive ? "at most" : "less than"} ${String(c.value)}`];
-      return [];
-    });
-    const text2 = bounds.join(" and ");
-    return `${schema.isInt ? "an integer" : "a number"}${text2 ? ` ${text2.startsWith("at ") ? "of " : ""}${text2}` : ""}`;
-  }
-  if (schema instanceof external_exports.ZodString) {
-    let min = 0;
-    let max;
-    for (const c of checksOf(schema)) {
-      if (c.check === "min_length" && c.minimum !== void 0) min = c.minimum;
-      if (c.check === "max_length" && c.maximum !== void 0) max = c.maximum;
-    }
-    for (const c of checksOf(schema)) {
-      const own2 = c.check === "string_format" ? messageOf(c.error) : void 0;
-      if (own2) return own2;
-    }
-    if (max !== void 0) return `a string of ${Math.max(min, 1)} to ${max} characters`;
-    return min > 0 ? "a non-empty string" : "a string";
-  }
-  return "a value this key takes";
-}
-function issuesToErrors(issues, value, file2, locate) {
-  const errors = [];
-  for (const issue3 of issues) {
-    const path2 = issue3.path;
-    if (issue3.code === "unrecognized_keys") {
-      for (const key of issue3.keys)
-        errors.push({
-          file: file2,
-          ...locate([...path2, key], { key: true }),
-          path: dotted([...path2, key]),
-          ...unknownKey(key, path2)
-        });
-      continue;
-    }
-    const found = valueAt(value, path2);
-    const position2 = found === void 0 ? locate(path2.slice(0, -1), { key: true }) : locate(path2);
-    errors.push({ file: file2, ...position2, path: dotted(path2), ...describeIssue(issue3, found, path2) });
-  }
-  return sortErrors(errors);
-}
-function unknownKey(key, parent) {
-  const allowed = allowedKeys(parent);
-  const where = parent.length ? ` in ${dotted(parent)}` : "";
-  const typo = closest(key, allowed);
-  const homes = homesOf(key).filter((h) => h !== (dotted(parent) === "(root)" ? "(top level)" : dotted(parent)));
-  const list = `allowed keys${where || " at the top level"}: ${allowed.join(", ")}`;
-  if (typo) return { message: `unknown key "${key}"${where}`, hint: `did you mean "${typo}"? ${capitalize(list)}` };
-  if (homes.length)
-    return {
-      message: `unknown key "${key}"${where}`,
-      hint: `"${key}" belongs under ${homes.join(" or ")}: move it there. ${capitalize(list)}`
-    };
-  return { message: `unknown key "${key}"${where}`, hint: `remove it, or use one of the ${list}` };
-}
-function describeIssue(issue3, found, path2) {
-  const schema = schemaAt(path2);
-  const expected = expectedText(schema);
-  const last = path2.at(-1);
-  const name = last === void 0 ? "the policy" : typeof last === "number" ? `entry ${last} of ${dotted(path2.slice(0, -1))}` : String(last);
-  const removal = typeof last === "number" ? "remove the entry" : "remove the key";
-  switch (issue3.code) {
-    case "invalid_type": {
-      if (found === void 0) {
-        const parent = path2.slice(0, -1);
-        return {
-          message: `missing required key "${String(last)}"${parent.length ? ` in ${dotted(parent)}` : ""}`,
-          hint: `add \`${String(last)}:\` with ${expected}`
-        };
-      }
-      if (found === null) return { message: `${name} has no value`, hint: `write ${expected}, or ${removal}` };
-      const kind = schema instanceof external_exports.ZodNumber && schema.isInt ? "an integer" : typeName(issue3.expected);
-      return {
-        message: `expected ${kind}, found ${describe4(found)}`,
-        hint: typeHint(issue3.expected, found, expected, last)
-      };
-    }
-    case "invalid_value": {
-      const allowed = issue3.values.map((v) => String(v));
-      const typo = typeof found === "string" ? closest(found, allowed) : void 0;
-      return {
-        message: `${describe4(found)} is not an allowed value`,
-        hint: `${typo ? `did you mean "${typo}"? ` : ""}use one of: ${allowed.join(", ")}`
-      };
-    }
-    case "too_small":
-      if (issue3.origin === "string")
-        return {
-          message: issue3.message.startsWith("Too small") ? "an empty string is not allowed" : issue3.message,
-          hint: `write ${expected}, or ${removal}`
-        };
-      if (issue3.origin === "array" || issue3.origin === "set")
-        return { message: `needs at least ${String(issue3.minimum)} entries`, hint: `add entries, or ${removal}` };
-      return { message: `${describe4(found)} is too small`, hint: `use ${expected}` };
-    case "too_big":
-      if (issue3.origin === "string")
-        return {
-          message: `${describe4(found)} is longer than ${String(issue3.maximum)} characters`,
-          hint: `use ${expected}`
-        };
-      if (issue3.origin === "array" || issue3.origin === "set")
-        return { message: `has more than ${String(issue3.maximum)} entries`, hint: "remove entries" };
-      return { message: `${describe4(found)} is too large`, hint: `use ${expected}` };
-    case "invalid_format": {
-      const pattern = issue3.format === "regex" && "pattern" in issue3 && typeof issue3.pattern === "string" ? issue3.pattern : void 0;
-      let example = "";
-      if (typeof found === "string" && pattern) {
-        const candidate = found.trim().toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "");
-        if (candidate && safeTest(pattern, candidate)) example = ` (for example "${candidate}")`;
-      }
-      return { message: `${describe4(found)} is not in the expected form`, hint: `write ${issue3.message}${example}` };
-    }
-    default:
-      return {
-        message: issue3.message,
-        hint: `write ${expected} (the JSON Schema in schemas/aaoe.schema.json lists what each key takes)`
-      };
-  }
-}
-function typeHint(type, found, expected, last) {
-  if (typeof found === "string") {
-    const fixed = colonWithoutSpace(found);
-    if (type === "object" && fixed) return fixed;
-    if (type === "number" || type === "int") {
-      const n = Number(found.replace(/[%$€,_\s]/g, ""));
-      if (found.trim() !== "" && Number.isFinite(n))
-        return `write ${n} as a plain number, without quotes or units (${expected})`;
-    }
-    if (type === "boolean" && /^(yes|no|y|n|on|off|true|false)$/i.test(found)) {
-      return `write true or false without quotes: "${found}" is a string${/^(true|false)$/i.test(found) ? "" : " in YAML 1.2"}`;
-    }
-  }
-  if (type === "array" && (typeof found === "string" || typeof found === "number" || typeof found === "boolean")) {
-    return `write a list, for example \`${typeof last === "string" ? `${last}: ` : ""}${JSON.stringify([found])}\` (${expected})`;
-  }
-  return `write ${expected}`;
-}
-function colonWithoutSpace(value) {
-  if (typeof value !== "string") return void 0;
-  const m = /^\s*([\w-]+):(\S.*)$/.exec(value);
-  return m ? `put a space after the colon: \`${m[1]}: ${m[2]}\`` : void 0;
-}
-function typeName(type) {
-  const names = {
-    object: "a mapping",
-    array: "a list",
-    string: "a string",
-    number: "a number",
-    int: "an integer",
-    boolean: "true or false"
-  };
-  return names[type] ?? `a ${type}`;
-}
-function collectNodes(doc) {
-  const out = [];
-  const rangeOf = (node2) => {
-    const r = node2 && typeof node2 === "object" ? node2.range : void 0;
-    return r ? [r[0], r[1]] : void 0;
-  };
-  const walk = (node2, path2, from) => {
-    const range = rangeOf(node2);
-    if (!node2 || typeof node2 !== "object" || !range) return;
-    out.push({ node: node2, path: path2, span: [from ?? range[0], range[1]] });
-    if ((0, import_yaml2.isMap)(node2)) {
-      for (const pair of node2.items) {
-        const name = keyName(pair.key);
-        const at = name === void 0 ? path2 : [...path2, name];
-        const keyRange = rangeOf(pair.key);
-        if ((0, import_yaml2.isScalar)(pair.key) && keyRange) out.push({ node: pair.key, path: at, span: keyRange });
-        walk(pair.value, at, keyRange?.[0]);
-      }
-    } else if ((0, import_yaml2.isSeq)(node2)) {
-      node2.items.forEach((item, i) => walk(item, [...path2, i]));
-    }
-  };
-  walk(doc.contents, []);
-  return out;
-}
-function pathAt(nodes, offset) {
-  let best;
-  for (const w of nodes) {
-    const [from, to] = w.span;
-    if (from <= offset && offset <= to && (!best || from >= best.span[0])) best = w;
-  }
-  return best?.path ?? [];
-}
-function duplicateKeys(nodes, at) {
-  const out = [];
-  for (const { node: node2, path: path2 } of nodes) {
-    if (!(0, import_yaml2.isMap)(node2)) continue;
-    const seen = /* @__PURE__ */ new Map();
-    for (const pair of node2.items) {
-      const name = keyName(pair.key);
-      if (name === void 0 || !(0, import_yaml2.isScalar)(pair.key)) continue;
-      const first = seen.get(name);
-      if (!first) {
-        seen.set(name, pair.key);
-        continue;
-      }
-      out.push({
-        offset: pair.key.range?.[0] ?? 0,
-        path: [...path2, name],
-        message: `duplicate key "${name}"${path2.length ? ` in ${dotted(path2)}` : ""}`,
-        hint: `keep one "${name}" (the first is at ${position(at, first)}): YAML would silently keep only the last one`
-      });
-    }
-  }
-  return out;
-}
-function describeSyntaxError(e, nodes, at) {
-  const offset = e.pos[0];
-  const text2 = firstLine(e.message);
-  const stopped = at(offset);
-  const innermost = (test) => {
-    let best;
-    for (const w of nodes) {
-      const r = w.node.range;
-      if (r && test(w.node) && r[0] < offset && offset <= r[1] && (!best || r[0] > (best.node.range?.[0] ?? 0)))
-        best = w;
-    }
-    return best;
-  };
-  if (e.code === "MISSING_CHAR" && /closing .?quote/i.test(text2)) {
-    const quoted2 = innermost((n) => (0, import_yaml2.isScalar)(n) && (n.type === "QUOTE_DOUBLE" || n.type === "QUOTE_SINGLE"));
-    if (quoted2 && (0, import_yaml2.isScalar)(quoted2.node)) {
-      const q = quoted2.node.type === "QUOTE_DOUBLE" ? '"' : "'";
-      return {
-        offset: quoted2.node.range?.[0] ?? offset,
-        path: quoted2.path,
-        message: `YAML syntax error: the string opened here with ${q} is never closed (YAML reached ${stopped.line}:${stopped.column} looking for it)`,
-        hint: `add the closing ${q} at the end of the value`
-      };
-    }
-  }
-  const flow = /^Flow (map|sequence)/.exec(text2);
-  if (flow) {
-    const isFlowMap = flow[1] === "map";
-    const opened = innermost((n) => (isFlowMap ? (0, import_yaml2.isMap)(n) : (0, import_yaml2.isSeq)(n)) && n.flow === true);
-    const [open3, close] = isFlowMap ? ["{", "}"] : ["[", "]"];
-    if (opened) {
-      return {
-        offset: opened.node.range?.[0] ?? offset,
-        path: opened.path,
-        message: `YAML syntax error: the \`${open3}\` opened here is not closed before ${stopped.line}:${stopped.column}`,
-        hint: `close it with \`${close}\` on the same line, or indent its continuation lines deeper than the key`
-      };
-    }
-  }
-  if (e.code === "DUPLICATE_KEY") {
-    return {
-      offset,
-      path: pathAt(nodes, offset),
-      message: "duplicate key",
-      hint: "keep one of the two entries: YAML would silently keep only the last one"
-    };
-  }
-  return {
-    offset,
-    path: knownPrefix(pathAt(nodes, offset)),
-    message: `YAML syntax error: ${text2}`,
-    hint: syntaxHint(e.code, text2)
-  };
-}
-function syntaxHint(code2, text2) {
-  switch (code2) {
-    case "TAB_AS_INDENT":
-      return "indent with spaces: YAML does not allow tabs for indentation";
-    case "BLOCK_AS_IMPLICIT_KEY":
-      if (/Nested mappings/.test(text2)) {
-        return "keys of one mapping start in the same column, and a nested mapping starts on the line after its key; quote a value that contains `: `";
-      }
-      return "check the indentation: list entries (`- `) are indented under their key, deeper than the key";
-    case "MULTILINE_IMPLICIT_KEY":
-      return "write each key and its colon on one line; check the indentation of this line and the one before";
-    case "MISSING_CHAR":
-      if (/map values/.test(text2)) return "write `key: value`, with a colon and a space after the key";
-      if (/flow (sequence|map) items/.test(text2)) {
-        return "separate entries with `, `, and quote an entry that contains `[`, `]`, `{`, `}` or `,` (for example 'renovate[bot]')";
-      }
-      return "add the missing character YAML names";
-    case "BAD_INDENT":
-      return "indent nested keys by the same number of spaces, deeper than their parent key";
-    case "BAD_DQ_ESCAPE":
-      return "in double quotes a backslash starts an escape: write `\\\\`, or use single quotes";
-    case "BAD_SCALAR_START":
-      return "quote the value: a plain value cannot start with `@`, `` ` ``, `%`, `|` or `>` in this position";
-    case "BAD_ALIAS":
-    case "ALIAS_PROPS":
-      return "write an alias as `*name` alone, after an anchor `&name` set earlier in the file";
-    case "MULTIPLE_ANCHORS":
-    case "MULTIPLE_TAGS":
-    case "BAD_PROP_ORDER":
-      return "put at most one anchor (`&name`) on a value, before it";
-    case "BAD_DIRECTIVE":
-      return "remove the `%` directive line";
-    case "UNEXPECTED_TOKEN":
-      return "remove the unexpected character, or quote the value that contains it";
-    default:
-      return "fix the YAML at this position; quote values that contain `: `, ` #`, `{` or `[`";
-  }
-}
-function position(at, node2) {
-  const { line, column } = at(node2.range?.[0] ?? 0);
-  return `${line}:${column}`;
-}
-function isPlainObject2(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function capitalize(s) {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
-function safeTest(pattern, s) {
-  const literal2 = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
-  try {
-    return (literal2 ? new RegExp(literal2[1] ?? "", literal2[2]) : new RegExp(pattern)).test(s);
-  } catch {
-    return false;
-  }
-}
-function closest(word, options) {
-  let best;
-  let bestDistance = Infinity;
-  for (const option of options) {
-    const d = levenshtein(word.toLowerCase(), option.toLowerCase());
-    if (d < bestDistance) {
-      best = option;
-      bestDistance = d;
-    }
-  }
-  if (best === void 0) return void 0;
-  return bestDistance <= Math.max(1, Math.floor(Math.max(word.length, best.length) / 3)) ? best : void 0;
-}
-function levenshtein(a, b) {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length];
-}
-
-// src/adapters/files/presets.ts
-import { existsSync as existsSync2, readFileSync, readdirSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-var PRESET_NAME = /^[a-z0-9][a-z0-9-]*$/;
-function loadPresets(dir = join(packageRoot(), "policies")) {
-  const presets = /* @__PURE__ */ new Map();
-  const none = /* @__PURE__ */ new Map();
-  for (const entry of readdirSync(dir).filter((f) => f.endsWith(".yml")).sort()) {
-    const file2 = join(dir, entry);
-    const name = basename(entry, ".yml");
-    if (!PRESET_NAME.test(name))
-      throw new Error(`preset ${file2}: the file name must be a preset name (lowercase letters, digits and dashes)`);
-    const loaded = loadPolicy(readFileSync(file2, "utf8"), file2);
-    if (!loaded.ok) throw new Error(`invalid preset ${file2}:
-${loaded.errors.map(formatPolicyError).join("\n")}`);
-    if (loaded.policy.extends !== void 0 || loaded.policy._extends !== void 0) {
-      throw new Error(
-        `preset ${file2} builds on "${loaded.policy.extends ?? loaded.policy._extends}": presets stand alone`
-      );
-    }
-    const resolved = resolvePolicy(loaded, none);
-    if (!resolved.ok) throw new Error(`invalid preset ${file2}:
-${resolved.errors.map(formatPolicyError).join("\n")}`);
-    presets.set(name, loaded.policy);
-  }
-  return presets;
-}
-function packageRoot() {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync2(join(dir, "package.json")) || !existsSync2(join(dir, "policies"))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("cannot find the aaoe package root (package.json next to policies/)");
-    dir = parent;
-  }
-  return dir;
-}
-
-// action/src/deployment-status.ts
-async function postDeploymentStatus(target, status) {
-  const [owner, repo] = target.repository.split("/");
-  if (!owner || !repo) return { ok: false, error: `GITHUB_REPOSITORY is not owner/name: ${target.repository}` };
-  const url2 = `${target.apiUrl.replace(/\/+$/, "")}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/deployments/${target.deploymentId}/statuses`;
-  const body = { state: status.state, description: truncate2(status.description, 140) };
-  if (status.logUrl) body.log_url = status.logUrl;
-  if (status.environment) body.environment = status.environment;
-  try {
-    const response = await fetch(url2, {
-      method: "POST",
-      headers: {
-        accept: "application/vnd.github+json",
-        authorization: `Bearer ${target.token}`,
-        "content-type": "application/json",
-        "x-github-api-version": "2022-11-28",
-        "user-agent": "aaoe-action"
-      },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(15e3)
-    });
-    if (response.status === 201) return { ok: true };
-    return { ok: false, error: `GitHub answered HTTP ${response.status}: ${(await response.text()).slice(0, 300)}` };
-  } catch (error63) {
-    return { ok: false, error: error63 instanceof Error ? error63.message : String(error63) };
-  }
-}
-function truncate2(s, n) {
-  return s.length <= n ? s : `${s.slice(0, n - 1)}\u2026`;
-}
-
-// src/adapters/github/dispatch-signature.ts
-import { createHmac, timingSafeEqual } from "node:crypto";
-var DISPATCH_EVENT_TYPES = ["aaoe-deploy", "aaoe-rollback"];
-var DISPATCH_MAX_AGE_MS = 24 * 60 * 6e4;
-var DISPATCH_MAX_SKEW_MS = 5 * 6e4;
-function dispatchSigningText(d) {
-  return JSON.stringify([
-    "aaoe-dispatch",
-    d.version,
-    d.eventType,
-    d.repository.toLowerCase(),
-    d.executionId,
-    d.sha,
-    d.environment,
-    d.issuedAt,
-    d.canaryPercent ?? null,
-    d.deploymentId ?? null,
-    d.pullRequest ?? null,
-    d.traceparent ?? null
-  ]);
-}
-function signDispatch(d, key) {
-  return `v1=${createHmac("sha256", key).update(dispatchSigningText(d), "utf8").digest("hex")}`;
-}
-function verifyDispatch(d, key, ctx) {
-  if (!d.signature)
-    return { ok: false, reason: "the payload carries no signature: only dispatches the AAOE app signed are run" };
-  const expected = Buffer.from(signDispatch(d, key));
-  const given = Buffer.from(d.signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return {
-      ok: false,
-      reason: "the payload's signature does not match this repository's key (report-secret): not a dispatch of the AAOE app for this repository"
-    };
-  }
-  if (d.repository.toLowerCase() !== ctx.repository.toLowerCase())
-    return { ok: false, reason: `the payload was signed for ${d.repository}, this run is in ${ctx.repository}` };
-  if (d.eventType !== ctx.eventType)
-    return {
-      ok: false,
-      reason: `the payload was signed for a ${d.eventType} dispatch, this run was started by ${ctx.eventType || "another event"}`
-    };
-  if (d.environment !== ctx.environment)
-    return {
-      ok: false,
-      reason: `the payload was signed for environment ${d.environment}, this job deploys to ${ctx.environment} (the environment input)`
-    };
-  const issued = Date.parse(d.issuedAt);
-  if (!Number.isFinite(issued)) return { ok: false, reason: "the issue time is not a time" };
-  if (issued > ctx.now.getTime() + DISPATCH_MAX_SKEW_MS)
-    return { ok: false, reason: `the payload was issued in the future (${d.issuedAt})` };
-  if (ctx.now.getTime() - issued > DISPATCH_MAX_AGE_MS)
-    return { ok: false, reason: `the payload was issued at ${d.issuedAt}, more than a day ago: a replay is not run` };
-  return { ok: true };
-}
-
-// action/src/dispatch-payload.ts
-var Id = external_exports.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "letters, digits, `.`, `_`, `:`, `-` (at most 128)");
-var DispatchPayload = external_exports.object({
-  version: external_exports.literal(1),
-  /** The AAOE execution this deployment belongs to. */
-  executionId: Id,
-  /** The commit to deploy. */
-  sha: external_exports.string().regex(/^[0-9a-f]{40}$/, "a full commit SHA"),
-  environment: external_exports.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "an environment name").default("production"),
-  canaryPercent: external_exports.number().gt(0).max(100).optional(),
-  /** The GitHub deployment to post statuses to. */
-  deploymentId: external_exports.int().positive().optional(),
-  /** The pull request that was merged, for the report. */
-  pullRequest: external_exports.int().positive().optional(),
-  /** The W3C trace context of the AAOE execution (its trace id is AAOE's trace id), echoed in the report and the summary. */
-  traceparent: external_exports.string().regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, "a W3C traceparent (00-<trace id>-<span id>-<flags>)").optional(),
-  /** `owner/name` the app signed it for. */
-  repository: external_exports.string().regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, "owner/name").optional(),
-  /** When the app signed it (ISO 8601). */
-  issuedAt: external_exports.string().max(40).optional(),
-  /** `v1=<hex HMAC-SHA256>` of the signed fields under the repository's key. */
-  signature: external_exports.string().regex(/^v1=[0-9a-f]{64}$/, "v1=<64 hex digits>").optional()
-});
-var DISPATCH_EVENT_TYPE = "aaoe-deploy";
-var ROLLBACK_EVENT_TYPE = "aaoe-rollback";
-var record2 = (v) => v !== null && typeof v === "object" && !Array.isArray(v) ? v : void 0;
-function readDispatchPayload(eventName, event) {
-  const e = record2(event);
-  if (eventName === "repository_dispatch") {
-    const type = typeof e?.action === "string" ? e.action : "";
-    if (!DISPATCH_EVENT_TYPES.includes(type)) {
-      return {
-        ok: false,
-        error: `a repository_dispatch of type "${type.slice(0, 64)}" is not an AAOE dispatch (${DISPATCH_EVENT_TYPES.join(", ")}): nothing is run`
-      };
-    }
-    return parse3(e?.client_payload, "repository_dispatch", type);
-  }
-  if (eventName === "deployment") {
-    const deployment = record2(e?.deployment);
-    const payload = record2(deployment?.payload);
-    if (payload && "executionId" in payload) {
-      const read = parse3({ ...payload, deploymentId: void 0 }, "deployment", DISPATCH_EVENT_TYPE);
-      return read.ok && read.payload && typeof deployment?.id === "number" ? { ...read, payload: { ...read.payload, deploymentId: deployment.id } } : read;
-    }
-  }
-  return { ok: true, payload: void 0, source: "none" };
-}
-function parse3(value, source, eventType) {
-  const parsed = DispatchPayload.safeParse(value);
-  if (parsed.success) return { ok: true, payload: parsed.data, source, eventType };
-  return {
-    ok: false,
-    error: `the ${source} payload is not a valid AAOE dispatch payload: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`
-  };
-}
-function authenticatePayload(read, run2) {
-  const p = read.payload;
-  if (!run2.key)
-    return {
-      ok: false,
-      reason: "report-secret is not set: it is this repository's key (`aaoe report-key`), which authenticates AAOE's dispatches"
-    };
-  if (!run2.repository)
-    return { ok: false, reason: "GITHUB_REPOSITORY is not set: the repository a dispatch is for cannot be checked" };
-  if (!p.repository || !p.issuedAt || !p.signature)
-    return {
-      ok: false,
-      reason: "the payload carries no signature (repository, issuedAt, signature): only dispatches the AAOE app signed are run"
-    };
-  const wanted = run2.mode === "rollback" ? ROLLBACK_EVENT_TYPE : run2.mode === "canary" || run2.mode === "health" ? DISPATCH_EVENT_TYPE : read.eventType;
-  if (read.eventType !== wanted)
-    return { ok: false, reason: `a ${read.eventType} dispatch does not run ${run2.mode} mode (that takes ${wanted})` };
-  const deploymentId2 = read.source === "deployment" ? void 0 : p.deploymentId;
-  const signed = {
-    ...p,
-    deploymentId: deploymentId2,
-    eventType: read.eventType,
-    repository: p.repository,
-    issuedAt: p.issuedAt,
-    signature: p.signature
-  };
-  return verifyDispatch(signed, run2.key, {
-    eventType: read.eventType,
-    repository: run2.repository,
-    environment: run2.environment,
-    now: run2.now
-  });
-}
-
-// action/src/inputs.ts
-var text = external_exports.string().min(1);
-var seconds = external_exports.coerce.number().positive();
-var optional2 = (schema) => schema.optional();
-var Mode = external_exports.enum(["canary", "health", "rollback", "policy"]);
-var InputFields = external_exports.strictObject({
-  mode: Mode.default("canary"),
-  "deploy-command": optional2(text),
-  "promote-command": optional2(text),
-  "rollback-command": optional2(text),
-  "canary-percent": optional2(external_exports.coerce.number().gt(0).max(100)),
-  "execution-id": optional2(text),
-  "policy-file": text.default(".github/aaoe.yml"),
-  "change-file": optional2(text),
-  "window-seconds": optional2(seconds),
-  "error-rate-increase": optional2(external_exports.coerce.number().positive()),
-  "latency-increase-ms": optional2(external_exports.coerce.number().nonnegative()),
-  "interval-seconds": seconds.default(60),
-  "step-seconds": seconds.default(10),
-  "failure-limit": external_exports.coerce.number().int().nonnegative().default(0),
-  "inconclusive-limit": external_exports.coerce.number().int().nonnegative().default(0),
-  alpha: external_exports.coerce.number().gt(0).lt(0.5).default(5e-3),
-  "on-inconclusive": external_exports.enum(["rollback", "fail"]).default("rollback"),
-  provider: external_exports.enum(["prometheus", "http", "command"]).default("prometheus"),
-  "prometheus-url": optional2(external_exports.url()),
-  "prometheus-token": optional2(text),
-  "error-rate-query": optional2(text),
-  "latency-query": optional2(text),
-  "metrics-url": optional2(external_exports.url()),
-  "metrics-command": optional2(text),
-  "deployment-id": optional2(external_exports.coerce.number().int().positive()),
-  "github-token": optional2(text),
-  "report-url": optional2(external_exports.url()),
-  "report-secret": optional2(text),
-  environment: external_exports.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "an environment name").default("production")
-});
-var Inputs = InputFields.superRefine((v, ctx) => {
-  const need = (name, why) => {
-    if (v[name] === void 0) ctx.addIssue({ code: "custom", path: [name], message: `${name} is required ${why}` });
-  };
-  if (v.mode === "canary") {
-    need("deploy-command", "in canary mode");
-    need("promote-command", "in canary mode");
-  }
-  if (v.mode === "canary" || v.mode === "rollback") need("rollback-command", `in ${v.mode} mode`);
-  if (v.mode === "canary" || v.mode === "health") {
-    if (v.provider === "prometheus") need("prometheus-url", "with the prometheus provider");
-    if (v.provider === "http") need("metrics-url", "with the http provider");
-    if (v.provider === "command") need("metrics-command", "with the command provider");
-    if (v.provider === "prometheus" && v["error-rate-query"] === void 0 && v["latency-query"] === void 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["error-rate-query"],
-        message: "the prometheus provider needs error-rate-query, latency-query or both"
-      });
-    }
-  }
-});
-var INPUT_NAMES = Object.keys(InputFields.shape);
-function readInputs(read) {
-  const raw = {};
-  for (const name of INPUT_NAMES) {
-    const value = read(name).trim();
-    if (value !== "") raw[name] = value;
-  }
-  const parsed = Inputs.safeParse(raw);
-  if (parsed.success) return { ok: true, inputs: parsed.data };
-  return { ok: false, errors: parsed.error.issues.map((i) => `input ${String(i.path[0] ?? "")}: ${i.message}`) };
-}
-
-// action/src/run-command.ts
-import { spawn } from "node:child_process";
-var KEEP = 16e3;
-function runCommand(command2, env, log, timeoutMs = 30 * 6e4) {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    let output2 = "";
-    const child = spawn("bash", ["-e", "-o", "pipefail", "-c", command2], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"]
-    });
-    const take = (chunk) => {
-      const s = chunk.toString("utf8");
-      log(s);
-      output2 = (output2 + s).slice(-KEEP);
-    };
-    child.stdout.on("data", take);
-    child.stderr.on("data", take);
-    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
-    child.on("error", (error63) => {
-      clearTimeout(timer);
-      resolve({ command: command2, exitCode: 127, output: `${output2}${error63.message}
-`, durationMs: Date.now() - started });
-    });
-    child.on("close", (code2, signal) => {
-      clearTimeout(timer);
-      resolve({ command: command2, exitCode: code2 ?? (signal ? 128 : 1), output: output2, durationMs: Date.now() - started });
-    });
-  });
-}
-
-// action/src/providers/metric-provider.ts
-var SamplesResponse = external_exports.object({
-  baseline: external_exports.array(external_exports.number().nullable()).max(1e5),
-  canary: external_exports.array(external_exports.number().nullable()).max(1e5)
-});
-function toSamples(metric, value, source) {
-  const parsed = SamplesResponse.safeParse(value);
-  if (!parsed.success) {
-    return {
-      metric,
-      error: `${source} did not answer {"baseline": [numbers], "canary": [numbers]}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).slice(0, 3).join("; ")}`
-    };
-  }
-  const numbers = (xs) => xs.filter((x) => x !== null);
-  return { metric, baseline: numbers(parsed.data.baseline), canary: numbers(parsed.data.canary) };
-}
-function errorText(error63) {
-  return error63 instanceof Error ? error63.message : String(error63);
-}
-async function readLimited(response, limit = 5e6) {
-  const text2 = await response.text();
-  if (text2.length > limit) throw new Error(`the response is larger than ${limit} bytes`);
-  return text2;
-}
-
-// action/src/providers/command.ts
-function commandProvider(options) {
-  return {
-    name: "command",
-    async collect(metric, window2) {
-      const result = await runCommand(
-        options.command,
-        {
-          ...options.env,
-          AAOE_METRIC: metric,
-          AAOE_START: window2.start.toISOString(),
-          AAOE_END: window2.end.toISOString(),
-          AAOE_STEP_SECONDS: String(window2.stepSeconds)
-        },
-        () => void 0,
-        12e4
-      );
-      if (result.exitCode !== 0) {
-        options.log(result.output);
-        return { metric, error: `the metrics command exited with ${result.exitCode}` };
-      }
-      try {
-        const last = result.output.trim().split("\n").at(-1) ?? "";
-        return toSamples(metric, JSON.parse(last), "the metrics command");
-      } catch (error63) {
-        return { metric, error: `the metrics command did not print JSON: ${errorText(error63)}` };
-      }
-    }
-  };
-}
-
-// action/src/providers/http-json.ts
-function httpJsonProvider(options) {
-  return {
-    name: "http",
-    async collect(metric, window2) {
-      const url2 = new URL(options.url);
-      url2.searchParams.set("metric", metric);
-      url2.searchParams.set("start", window2.start.toISOString());
-      url2.searchParams.set("end", window2.end.toISOString());
-      url2.searchParams.set("step", String(window2.stepSeconds));
-      try {
-        const response = await fetch(url2, {
-          headers: { accept: "application/json" },
-          signal: AbortSignal.timeout(options.timeoutMs ?? 15e3)
-        });
-        if (!response.ok) return { metric, error: `${url2.origin} answered HTTP ${response.status}` };
-        return toSamples(metric, JSON.parse(await readLimited(response)), url2.origin);
-      } catch (error63) {
-        return { metric, error: errorText(error63) };
-      }
-    }
-  };
-}
-
-// action/src/providers/prometheus.ts
-var Matrix = external_exports.object({
-  status: external_exports.literal("success"),
-  data: external_exports.object({
-    resultType: external_exports.literal("matrix"),
-    result: external_exports.array(
-      external_exports.object({ metric: external_exports.record(external_exports.string(), external_exports.string()), values: external_exports.array(external_exports.tuple([external_exports.number(), external_exports.string()])) })
-    )
-  })
-});
-var Failure = external_exports.object({ status: external_exports.literal("error"), errorType: external_exports.string().optional(), error: external_exports.string() });
-function renderQuery(template, vars) {
-  const values = {
-    track: vars.track,
-    step: `${vars.stepSeconds}s`,
-    execution_id: vars.executionId ?? ""
-  };
-  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, name) => values[name] ?? whole);
-}
-function prometheusProvider(options) {
-  const base = options.url.replace(/\/+$/, "");
-  async function series(query, window2) {
-    const params = new URLSearchParams({
-      query,
-      start: String(window2.start.getTime() / 1e3 + window2.stepSeconds),
-      end: String(window2.end.getTime() / 1e3),
-      step: `${window2.stepSeconds}s`
-    });
-    const headers = { accept: "application/json" };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const response = await fetch(`${base}/api/v1/query_range?${params}`, {
-      headers,
-      signal: AbortSignal.timeout(options.timeoutMs ?? 15e3)
-    });
-    const text2 = await readLimited(response);
-    let body;
-    try {
-      body = JSON.parse(text2);
-    } catch {
-      throw new Error(`prometheus answered HTTP ${response.status} with a body that is not JSON`);
-    }
-    const failure2 = Failure.safeParse(body);
-    if (failure2.success)
-      throw new Error(`prometheus: ${failure2.data.errorType ?? "error"}: ${failure2.data.error.slice(0, 300)}`);
-    if (!response.ok) throw new Error(`prometheus answered HTTP ${response.status}`);
-    const matrix = Matrix.safeParse(body);
-    if (!matrix.success) throw new Error("prometheus answered something other than a range-query matrix");
-    const result = matrix.data.data.result;
-    if (result.length > 1)
-      throw new Error(`the query gave ${result.length} series; aggregate it to one (for example with sum(...))`);
-    return (result[0]?.values ?? []).map(([, v]) => Number(v)).filter(Number.isFinite);
-  }
-  return {
-    name: "prometheus",
-    async collect(metric, window2) {
-      const template = options.queries[metric];
-      if (!template) return { metric, error: `no query for ${metric}` };
-      const render = (track) => renderQuery(template, { track, stepSeconds: window2.stepSeconds, executionId: options.executionId });
-      try {
-        const [baseline, canary] = await Promise.all([
-          series(render("baseline"), window2),
-          series(render("canary"), window2)
-        ]);
-        return { metric, baseline, canary };
-      } catch (error63) {
-        return { metric, error: errorText(error63) };
-      }
-    }
-  };
-}
-
-// src/adapters/github/signature.ts
-import { createHmac as createHmac2, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
-function signBody(body, secret) {
-  return `sha256=${createHmac2("sha256", secret).update(body, "utf8").digest("hex")}`;
-}
-
-// action/src/report.ts
-function reportIntervals(verdict) {
-  return (verdict?.intervals ?? []).map((i) => ({
-    index: i.index,
-    outcome: i.outcome,
-    metrics: i.metrics.map(
-      (m) => m.outcome === "inconclusive" ? { metric: m.metric, outcome: m.outcome, threshold: m.threshold, reason: m.reason } : {
-        metric: m.metric,
-        outcome: m.outcome,
-        baseline: m.baseline,
-        canary: m.canary,
-        effect: finite(m.effect),
-        pValue: m.pValue,
-        threshold: m.threshold,
-        reason: m.reason
-      }
-    )
-  }));
-}
-function finite(v) {
-  return Number.isFinite(v) ? v : Number.MAX_VALUE;
-}
-async function sendReport(url2, report, secret) {
-  const body = JSON.stringify(report);
-  const headers = {
-    "content-type": "application/json",
-    "user-agent": "aaoe-action",
-    "x-aaoe-event": "deploy-report"
-  };
-  if (secret) headers["x-aaoe-signature-256"] = signBody(body, secret);
-  let last = "";
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    try {
-      const response = await fetch(url2, { method: "POST", headers, body, signal: AbortSignal.timeout(15e3) });
-      if (response.ok) return { ok: true };
-      last = `HTTP ${response.status}`;
-      if (response.status < 500) break;
-    } catch (error63) {
-      last = error63 instanceof Error ? error63.message : String(error63);
-    }
-    await new Promise((r) => setTimeout(r, 500 * attempt));
-  }
-  return { ok: false, error: last };
-}
-
-// action/src/summary.ts
-var HEADLINE = {
-  promote: "\u2705 Promoted",
-  rollback: "\u274C Rolled back",
-  inconclusive: "\u26A0\uFE0F Inconclusive",
-  continue: "\u23F3 Running"
-};
-function renderCanarySummary({ verdict, samples, commands, action, next }) {
-  const lines = [
-    `## AAOE canary: ${HEADLINE[verdict.kind]}`,
-    "",
-    `**${verdict.title}**`,
-    "",
-    `Why: ${cell2(verdict.reason)}`,
-    "",
-    action,
-    ""
-  ];
-  if (next) lines.push(`Next: ${next}`, "");
-  lines.push(
-    "| Interval | Metric | Baseline | Canary | Effect | p-value | Threshold | Result |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |"
-  );
-  for (const interval of verdict.intervals) {
-    for (const m of interval.metrics) {
-      const threshold = m.compare === "ratio" ? `\u2264 ${formatNumber(m.threshold)}x` : `\u2264 +${formatNumber(m.threshold)}${m.unit}`;
-      const result = m.outcome === "pass" ? "\u2705 pass" : m.outcome === "fail" ? "\u274C fail" : "\u26A0\uFE0F inconclusive";
-      if (m.outcome === "inconclusive") {
-        lines.push(
-          `| ${interval.index + 1} | ${m.metric} | \u2013 | \u2013 | \u2013 | \u2013 | ${threshold} | ${result}: ${cell2(m.reason)} |`
-        );
-        continue;
-      }
-      const effect = m.compare === "ratio" ? `${formatNumber(m.effect)}x` : `${m.effect >= 0 ? "+" : ""}${formatNumber(m.effect)}${m.unit}`;
-      lines.push(
-        `| ${interval.index + 1} | ${m.metric} | ${formatNumber(m.baseline)}${m.unit} | ${formatNumber(m.canary)}${m.unit} | ${effect} | ${formatP(m.pValue)} | ${threshold} | ${result} |`
-      );
-    }
-  }
-  lines.push(
-    "",
-    `Each interval is judged on its samples and those of the interval before it (means shown); a metric fails when the canary is significantly worse than the baseline (one-sided Mann-Whitney U) and not significantly within the threshold.`,
-    ""
-  );
-  lines.push(...renderCharts(samples));
-  for (const { name, result } of commands) {
-    lines.push(
-      `<details><summary>${name} command: exit ${result.exitCode} (${(result.durationMs / 1e3).toFixed(1)} s)</summary>`,
-      "",
-      "```text",
-      result.output.replace(/```/g, "``\u200B`").trimEnd() || "(no output)",
-      "```",
-      "</details>",
-      ""
-    );
-  }
-  return lines.join("\n");
-}
-function renderCharts(samples) {
-  const names = [...new Set(samples.flatMap((s) => s.metrics.map((m) => m.metric)))];
-  const out = [];
-  for (const name of names) {
-    const points = samples.map((s) => {
-      const m = s.metrics.find((x) => x.metric === name);
-      if (!m || "error" in m) return void 0;
-      return { baseline: mean2(m.baseline), canary: mean2(m.canary) };
-    });
-    if (points.every((p) => p === void 0)) continue;
-    const series = (side) => points.map((p) => p && Number.isFinite(p[side]) ? Number(p[side].toPrecision(4)) : 0).join(", ");
-    out.push(
-      `### ${name}: baseline vs canary`,
-      "",
-      "```mermaid",
-      "xychart-beta",
-      `  title "${name} per interval (first line: baseline, second: canary)"`,
-      `  x-axis [${samples.map((s) => `"${s.index + 1}"`).join(", ")}]`,
-      `  y-axis "${name}"`,
-      `  line [${series("baseline")}]`,
-      `  line [${series("canary")}]`,
-      "```",
-      ""
-    );
-  }
-  return out;
-}
-function mean2(values) {
-  const finite2 = values.filter(Number.isFinite);
-  return finite2.length === 0 ? Number.NaN : finite2.reduce((a, b) => a + b, 0) / finite2.length;
-}
-function cell2(s) {
-  return s.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
-}
-
-// action/src/run.ts
-async function run(io) {
-  const read = readInputs(io.input);
-  if (!read.ok) {
-    for (const e of read.errors) io.error(e, "AAOE: invalid input");
-    io.setOutput("verdict", "error");
-    io.setOutput("outcome", "failure");
-    io.setFailed(`invalid inputs: ${read.errors.join("; ")}`);
-    return;
-  }
-  const inputs = read.inputs;
-  const payloadRead = readDispatchPayload(io.env.GITHUB_EVENT_NAME, readEvent(io.env.GITHUB_EVENT_PATH));
-  if (!payloadRead.ok) {
-    io.error(payloadRead.error, "AAOE: invalid dispatch payload");
-    io.setOutput("verdict", "error");
-    io.setOutput("outcome", "failure");
-    io.setFailed(payloadRead.error);
-    return;
-  }
-  if (payloadRead.payload) {
-    const check2 = authenticatePayload(payloadRead, {
-      key: inputs["report-secret"],
-      repository: io.env.GITHUB_REPOSITORY,
-      environment: inputs.environment,
-      mode: inputs.mode,
-      now: io.now()
-    });
-    if (!check2.ok) {
-      const message2 = `the dispatch is not authenticated as AAOE's, so nothing was run: ${check2.reason}`;
-      io.error(message2, "AAOE: dispatch refused");
-      io.setOutput("verdict", "error");
-      io.setOutput("outcome", "failure");
-      io.setFailed(message2);
-      return;
-    }
-  }
-  const payload = payloadRead.payload;
-  const executionId = inputs["execution-id"] ?? payload?.executionId ?? `run-${io.env.GITHUB_RUN_ID ?? "local"}`;
-  const ctx = { io, inputs, payload, executionId, commandEnv: {}, commands: [] };
-  let result;
-  try {
-    result = inputs.mode === "policy" ? await runPolicyMode(ctx) : inputs.mode === "rollback" ? await runRollbackMode(ctx) : await runCanaryMode(ctx);
-  } catch (error63) {
-    const message2 = error63 instanceof Error ? error63.message : String(error63);
-    result = { verdict: "error", outcome: "failure", title: "The action failed", reason: message2 };
-  }
-  await finish(ctx, result);
-}
-async function runCanaryMode(ctx) {
-  const { io, inputs, payload } = ctx;
-  const policy = readPolicy(inputs["policy-file"], io);
-  if (!policy.ok)
-    return {
-      verdict: "error",
-      outcome: "failure",
-      title: "The policy is invalid: nothing was deployed",
-      reason: policy.errors.join("; ")
-    };
-  const rollback = {
-    errorRateIncrease: inputs["error-rate-increase"] ?? policy.policy.deployment.autoRollback.errorRateIncrease,
-    latencyIncreaseMs: inputs["latency-increase-ms"] ?? policy.policy.deployment.autoRollback.latencyIncreaseMs,
-    windowSeconds: inputs["window-seconds"] ?? policy.policy.deployment.autoRollback.windowSeconds
-  };
-  const canaryPercent = inputs["canary-percent"] ?? payload?.canaryPercent ?? policy.policy.deployment.canaryPercent;
-  ctx.commandEnv = {
-    AAOE_MODE: inputs.mode,
-    AAOE_EXECUTION_ID: ctx.executionId,
-    AAOE_CANARY_PERCENT: String(canaryPercent),
-    AAOE_SHA: payload?.sha ?? io.env.GITHUB_SHA ?? "",
-    AAOE_ENVIRONMENT: payload?.environment ?? inputs.environment,
-    AAOE_DEPLOYMENT_ID: String(deploymentId(ctx) ?? "")
-  };
-  if (inputs.mode === "canary") {
-    await setDeploymentStatus(ctx, "in_progress", `canary at ${canaryPercent}%: deploying`);
-    const deployed = await command(ctx, "deploy", inputs["deploy-command"]);
-    if (deployed.exitCode !== 0) {
-      await command(ctx, "rollback", inputs["rollback-command"], { AAOE_VERDICT: "error" });
-      return {
-        verdict: "error",
-        outcome: "failure",
-        title: `The deploy command failed (exit ${deployed.exitCode}): rolled back`,
-        reason: lastLine(deployed.output)
-      };
-    }
-  }
-  const metrics = metricsFromPolicy(rollback).filter((m) => metricNames(inputs).includes(m.name));
-  const now = io.now();
-  const plan = planFromPolicy(rollback, {
-    // health mode judges the window that just ended; canary mode the window starting now.
-    startedAt: inputs.mode === "health" ? new Date(now.getTime() - rollback.windowSeconds * 1e3) : now,
-    intervalSeconds: inputs["interval-seconds"],
-    failureLimit: inputs["failure-limit"],
-    inconclusiveLimit: inputs["inconclusive-limit"],
-    alpha: inputs.alpha
-  });
-  io.info(
-    `analysis: ${plan.intervals} intervals of ${plan.intervalSeconds}s, metrics ${metrics.map((m) => m.name).join(", ")}, provider ${inputs.provider}`
-  );
-  const provider = makeProvider(ctx);
-  const samples = [];
-  const start = Date.parse(plan.startedAt);
-  let verdict;
-  for (let index = 0; index < plan.intervals; index++) {
-    const end = start + (index + 1) * plan.intervalSeconds * 1e3;
-    const wait = end - io.now().getTime();
-    if (wait > 0) await io.sleep(wait);
-    const window2 = {
-      start: new Date(start + index * plan.intervalSeconds * 1e3),
-      end: new Date(end),
-      stepSeconds: inputs["step-seconds"]
-    };
-    samples.push({ index, metrics: await Promise.all(metrics.map((m) => provider.collect(m.name, window2))) });
-    verdict = analyzeCanary({ plan, metrics, samples, now: new Date(end) });
-    io.info(`interval ${index + 1}/${plan.intervals}: ${verdict.intervals.at(-1)?.outcome ?? "-"}; ${verdict.title}`);
-    if (verdict.kind !== "continue") break;
-  }
-  if (!verdict || verdict.kind === "continue") throw new Error("the analysis ended without a verdict");
-  let action = "Health analysis only: nothing was promoted or rolled back.";
-  let outcome = verdict.kind === "promote" ? "success" : "failure";
-  if (inputs.mode === "canary") {
-    if (verdict.kind === "promote") {
-      const promoted = await command(ctx, "promote", inputs["promote-command"], { AAOE_VERDICT: verdict.kind });
-      action = promoted.exitCode === 0 ? "The promote command ran: the canary is promoted." : `The promote command failed (exit ${promoted.exitCode}): check the deployment.`;
-      if (promoted.exitCode !== 0) outcome = "failure";
-    } else if (verdict.kind === "rollback" || inputs["on-inconclusive"] === "rollback") {
-      const rolledBack = await command(ctx, "rollback", inputs["rollback-command"], { AAOE_VERDICT: verdict.kind });
-      action = rolledBack.exitCode === 0 ? "The rollback command ran: the canary is rolled back." : `The rollback command failed (exit ${rolledBack.exitCode}): roll back by hand.`;
-    } else {
-      action = "Inconclusive and `on-inconclusive: fail`: the canary was left in place; promote or roll back by hand.";
-    }
-  }
-  const next = outcome === "failure" ? "look at the failing metric below, fix the change, and merge again; `/aaoe retry` re-runs the deployment." : void 0;
-  await io.appendSummary(renderCanarySummary({ verdict, samples, commands: ctx.commands, action, next }));
-  if (outcome === "failure") {
-    for (const interval of verdict.intervals) {
-      for (const m of interval.metrics)
-        if (m.outcome === "fail")
-          io.error(`${m.metric} in interval ${interval.index + 1}: ${m.reason}`, `AAOE canary: ${m.metric} failed`);
-    }
-    if (verdict.kind !== "rollback") io.error(verdict.reason, `AAOE canary: ${verdict.title}`);
-  }
-  return { verdict: verdict.kind, outcome, title: verdict.title, reason: verdict.reason, analysis: verdict };
-}
-async function runRollbackMode(ctx) {
-  ctx.commandEnv = {
-    AAOE_MODE: "rollback",
-    AAOE_EXECUTION_ID: ctx.executionId,
-    AAOE_SHA: ctx.payload?.sha ?? ctx.io.env.GITHUB_SHA ?? "",
-    AAOE_ENVIRONMENT: ctx.payload?.environment ?? ctx.inputs.environment,
-    AAOE_DEPLOYMENT_ID: String(deploymentId(ctx) ?? ""),
-    AAOE_VERDICT: "rollback"
-  };
-  const result = await command(ctx, "rollback", ctx.inputs["rollback-command"]);
-  const ok = result.exitCode === 0;
-  await ctx.io.appendSummary(
-    `## AAOE rollback: ${ok ? "\u2705 done" : "\u274C failed"}
-
-The rollback command exited with ${result.exitCode}.
-
-\`\`\`text
-${result.output.trimEnd()}
-\`\`\`
-`
-  );
-  return ok ? {
-    verdict: "rolled-back",
-    outcome: "success",
-    title: "Rolled back on request",
-    reason: "the rollback command succeeded"
-  } : {
-    verdict: "error",
-    outcome: "failure",
-    title: `The rollback command failed (exit ${result.exitCode})`,
-    reason: lastLine(result.output)
-  };
-}
+// action/src/policy-mode.ts
 async function runPolicyMode(ctx) {
   const { io, inputs } = ctx;
   const policy = readPolicy(inputs["policy-file"], io, { required: true });
@@ -57552,7 +57670,7 @@ ${policy.errors.map((e) => `- ${e}`).join("\n")}
       reason: `${inputs["policy-file"]} loads and resolves`
     };
   }
-  const change = Change.safeParse(JSON.parse(readFileSync2(inputs["change-file"], "utf8")));
+  const change = Change.safeParse(JSON.parse(readFileSync3(inputs["change-file"], "utf8")));
   if (!change.success)
     throw new Error(
       `${inputs["change-file"]} is not a change: ${change.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`
@@ -57571,16 +57689,103 @@ ${text2.summary}
     reason: evaluation.conclusion
   };
 }
-async function finish(ctx, result) {
-  const { io, inputs } = ctx;
-  const runUrl = io.env.GITHUB_SERVER_URL && io.env.GITHUB_REPOSITORY && io.env.GITHUB_RUN_ID ? `${io.env.GITHUB_SERVER_URL}/${io.env.GITHUB_REPOSITORY}/actions/runs/${io.env.GITHUB_RUN_ID}` : null;
-  const report = {
+
+// action/src/rollback-mode.ts
+async function runRollbackMode(ctx) {
+  ctx.commandEnv = {
+    AAOE_MODE: "rollback",
+    AAOE_EXECUTION_ID: ctx.executionId,
+    AAOE_SHA: ctx.payload?.sha ?? ctx.io.env.GITHUB_SHA ?? "",
+    AAOE_ENVIRONMENT: ctx.payload?.environment ?? ctx.inputs.environment,
+    AAOE_DEPLOYMENT_ID: String(deploymentId(ctx) ?? ""),
+    AAOE_VERDICT: "rollback"
+  };
+  const result = await command(ctx, "rollback", required2(ctx.inputs, "rollback-command"));
+  const ok2 = result.exitCode === 0;
+  await ctx.io.appendSummary(
+    `## AAOE rollback: ${ok2 ? "\u2705 done" : "\u274C failed"}
+
+The rollback command exited with ${result.exitCode}.
+
+\`\`\`text
+${result.output.trimEnd()}
+\`\`\`
+`
+  );
+  return ok2 ? {
+    verdict: "rolled-back",
+    outcome: "success",
+    title: "Rolled back on request",
+    reason: "the rollback command succeeded"
+  } : {
+    verdict: "error",
+    outcome: "failure",
+    title: `The rollback command failed (exit ${result.exitCode})`,
+    reason: lastLine(result.output)
+  };
+}
+
+// action/src/run.ts
+async function run(io) {
+  const read = readInputs((name) => io.input(name));
+  if (!read.ok) {
+    for (const e of read.errors) io.error(e, "AAOE: invalid input");
+    refuse(io, `invalid inputs: ${read.errors.join("; ")}`);
+    return;
+  }
+  const inputs = read.inputs;
+  const payloadRead = readDispatchPayload(io.env.GITHUB_EVENT_NAME, readEvent(io.env.GITHUB_EVENT_PATH));
+  if (!payloadRead.ok) {
+    io.error(payloadRead.error, "AAOE: invalid dispatch payload");
+    refuse(io, payloadRead.error);
+    return;
+  }
+  const refused = refusal(io, inputs, payloadRead);
+  if (refused) {
+    io.error(refused, "AAOE: dispatch refused");
+    refuse(io, refused);
+    return;
+  }
+  const payload = payloadRead.payload;
+  const executionId = inputs["execution-id"] ?? payload?.executionId ?? `run-${io.env.GITHUB_RUN_ID ?? "local"}`;
+  const ctx = { io, inputs, payload, executionId, commandEnv: {}, commands: [] };
+  let result;
+  try {
+    result = inputs.mode === "policy" ? await runPolicyMode(ctx) : inputs.mode === "rollback" ? await runRollbackMode(ctx) : await runCanaryMode(ctx);
+  } catch (error63) {
+    const message2 = error63 instanceof Error ? error63.message : String(error63);
+    result = { verdict: "error", outcome: "failure", title: "The action failed", reason: message2 };
+  }
+  await finish(ctx, result);
+}
+function refuse(io, message2) {
+  io.setOutput("verdict", "error");
+  io.setOutput("outcome", "failure");
+  io.setFailed(message2);
+}
+function refusal(io, inputs, read) {
+  if (!read.payload) return void 0;
+  const check2 = authenticatePayload(read, {
+    key: inputs["report-secret"],
+    repository: io.env.GITHUB_REPOSITORY,
+    environment: inputs.environment,
+    mode: inputs.mode,
+    now: io.now()
+  });
+  return check2.ok ? void 0 : `the dispatch is not authenticated as AAOE's, so nothing was run: ${check2.reason}`;
+}
+function runUrl(env) {
+  return env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : null;
+}
+function buildReport(ctx, result) {
+  const { io } = ctx;
+  return {
     version: 1,
     executionId: ctx.executionId,
     sha: ctx.payload?.sha ?? io.env.GITHUB_SHA ?? null,
     environment: ctx.payload?.environment ?? null,
     deploymentId: deploymentId(ctx) ?? null,
-    mode: inputs.mode,
+    mode: ctx.inputs.mode,
     verdict: result.verdict,
     outcome: result.outcome,
     title: result.title,
@@ -57592,11 +57797,19 @@ async function finish(ctx, result) {
       repository: io.env.GITHUB_REPOSITORY ?? null,
       runId: io.env.GITHUB_RUN_ID ?? null,
       runAttempt: io.env.GITHUB_RUN_ATTEMPT ?? null,
-      url: runUrl
+      url: runUrl(io.env)
     },
     at: io.now().toISOString(),
     traceparent: ctx.payload?.traceparent ?? null
   };
+}
+function finalState(mode, result) {
+  if (result.outcome === "success") return mode === "rollback" ? "inactive" : "success";
+  return result.verdict === "error" ? "error" : "failure";
+}
+async function finish(ctx, result) {
+  const { io, inputs } = ctx;
+  const report = buildReport(ctx, result);
   const json2 = JSON.stringify(report);
   const reportFile = join2(
     io.env.RUNNER_TEMP ?? io.env.TMPDIR ?? "/tmp",
@@ -57608,108 +57821,48 @@ async function finish(ctx, result) {
   io.setOutput("outcome", result.outcome);
   io.setOutput("report", json2);
   io.setOutput("report-file", reportFile);
-  if (inputs.mode !== "policy") {
-    const state = result.outcome === "success" ? inputs.mode === "rollback" ? "inactive" : "success" : result.verdict === "error" ? "error" : "failure";
-    await setDeploymentStatus(ctx, state, result.title, runUrl ?? void 0);
-  }
+  if (inputs.mode !== "policy")
+    await setDeploymentStatus(ctx, finalState(inputs.mode, result), result.title, report.run.url ?? void 0);
   if (inputs["report-url"]) {
     const sent = await sendReport(inputs["report-url"], report, inputs["report-secret"]);
-    if (!sent.ok) io.warning(`the report could not be sent to the app: ${sent.error}`, "AAOE: report not delivered");
+    if (!sent.ok)
+      io.warning(`the report could not be sent to the app: ${sent.problem.message}`, "AAOE: report not delivered");
   }
   io.info(
     `verdict ${result.verdict}, outcome ${result.outcome}: ${result.title}${ctx.payload?.traceparent ? ` (trace ${ctx.payload.traceparent.split("-")[1]})` : ""}`
   );
   if (result.outcome === "failure") io.setFailed(`${result.title}: ${result.reason}`);
 }
-async function command(ctx, name, text2, extra = {}) {
-  ctx.io.info(`running the ${name} command`);
-  const result = await runCommand(text2, { ...ctx.commandEnv, ...extra }, (chunk) => ctx.io.info(chunk.trimEnd()));
-  ctx.commands.push({ name, result });
-  ctx.io.info(`the ${name} command exited with ${result.exitCode}`);
-  return result;
-}
-async function setDeploymentStatus(ctx, state, description, logUrl) {
-  const id = deploymentId(ctx);
-  if (id === void 0) return;
-  const token = ctx.inputs["github-token"];
-  if (!token) {
-    ctx.io.warning(`deployment ${id}: no github-token, so no deployment status was posted`);
-    return;
-  }
-  const posted = await postDeploymentStatus(
-    {
-      apiUrl: ctx.io.env.GITHUB_API_URL ?? "https://api.github.com",
-      repository: ctx.io.env.GITHUB_REPOSITORY ?? "",
-      token,
-      deploymentId: id
-    },
-    { state, description, logUrl, environment: ctx.payload?.environment }
-  );
-  if (!posted.ok)
-    ctx.io.warning(`deployment ${id}: the ${state} status was not posted: ${posted.error}`, "AAOE: deployment status");
-}
-function deploymentId(ctx) {
-  return ctx.inputs["deployment-id"] ?? ctx.payload?.deploymentId;
-}
-function makeProvider(ctx) {
-  const { inputs } = ctx;
-  if (inputs.provider === "http") return httpJsonProvider({ url: inputs["metrics-url"] });
-  if (inputs.provider === "command")
-    return commandProvider({
-      command: inputs["metrics-command"],
-      env: ctx.commandEnv,
-      log: (s) => ctx.io.info(s.trimEnd())
-    });
-  const queries = {};
-  if (inputs["error-rate-query"]) queries["error-rate"] = inputs["error-rate-query"];
-  if (inputs["latency-query"]) queries.latency = inputs["latency-query"];
-  return prometheusProvider({
-    url: inputs["prometheus-url"],
-    queries,
-    executionId: ctx.executionId,
-    token: inputs["prometheus-token"]
-  });
-}
-function metricNames(inputs) {
-  if (inputs.provider !== "prometheus") return ["error-rate", "latency"];
-  return [inputs["error-rate-query"] ? "error-rate" : "", inputs["latency-query"] ? "latency" : ""].filter(Boolean);
-}
-function readPolicy(file2, io, { required: required2 = false } = {}) {
-  if (!existsSync3(file2)) {
-    if (required2)
-      return { ok: false, errors: [`${file2} does not exist: check out the repository first (actions/checkout)`] };
-    io.info(`${file2} does not exist: the default policy's thresholds apply`);
-    return { ok: true, policy: Policy.parse({}) };
-  }
-  const loaded = loadPolicy(readFileSync2(file2, "utf8"), file2);
-  if (!loaded.ok) return { ok: false, errors: loaded.errors.map(formatPolicyError) };
-  const resolved = resolvePolicy(loaded, loadPresets());
-  if (!resolved.ok) return { ok: false, errors: resolved.errors.map(formatPolicyError) };
-  return { ok: true, policy: resolved.policy };
-}
 function readEvent(path2) {
-  if (!path2 || !existsSync3(path2)) return void 0;
+  if (!path2 || !existsSync4(path2)) return void 0;
   try {
-    return JSON.parse(readFileSync2(path2, "utf8"));
+    return JSON.parse(readFileSync4(path2, "utf8"));
   } catch {
     return void 0;
   }
-}
-function lastLine(output2) {
-  return output2.trim().split("\n").at(-1)?.slice(0, 500) ?? "";
 }
 
 // action/src/index.ts
 await run({
   input: (name) => getInput(name),
-  setOutput: (name, value) => setOutput(name, value),
+  setOutput: (name, value) => {
+    setOutput(name, value);
+  },
   appendSummary: async (markdown) => {
     await summary.addRaw(markdown, true).write();
   },
-  info: (message2) => info(message2),
-  warning: (message2, title) => warning(message2, title ? { title } : {}),
-  error: (message2, title) => error(message2, title ? { title } : {}),
-  setFailed: (message2) => setFailed(message2),
+  info: (message2) => {
+    info(message2);
+  },
+  warning: (message2, title) => {
+    warning(message2, title ? { title } : {});
+  },
+  error: (message2, title) => {
+    error(message2, title ? { title } : {});
+  },
+  setFailed: (message2) => {
+    setFailed(message2);
+  },
   env: process.env,
   now: () => /* @__PURE__ */ new Date(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms))

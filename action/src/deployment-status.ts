@@ -1,3 +1,5 @@
+import { ok, problem, type Result } from '../../src/core/result.js';
+
 /**
  * `POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses` (GitHub REST; body and states as in
  * GitHub's OpenAPI description: `state` is required, `description` is at most 140 characters).
@@ -9,12 +11,9 @@ export type DeploymentStatus = { state: DeploymentState; description: string; lo
 
 export type GitHubTarget = { apiUrl: string; repository: string; token: string; deploymentId: number };
 
-export async function postDeploymentStatus(
-  target: GitHubTarget,
-  status: DeploymentStatus,
-): Promise<{ ok: true } | { ok: false; error: string }> {
+export async function postDeploymentStatus(target: GitHubTarget, status: DeploymentStatus): Promise<Result<undefined>> {
   const [owner, repo] = target.repository.split('/');
-  if (!owner || !repo) return { ok: false, error: `GITHUB_REPOSITORY is not owner/name: ${target.repository}` };
+  if (!owner || !repo) return problem('bad_repository', `GITHUB_REPOSITORY is not owner/name: ${target.repository}`);
   const url = `${target.apiUrl.replace(/\/+$/, '')}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/deployments/${target.deploymentId}/statuses`;
   const body: Record<string, string> = { state: status.state, description: truncate(status.description, 140) };
   if (status.logUrl) body.log_url = status.logUrl;
@@ -32,10 +31,10 @@ export async function postDeploymentStatus(
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     });
-    if (response.status === 201) return { ok: true };
-    return { ok: false, error: `GitHub answered HTTP ${response.status}: ${(await response.text()).slice(0, 300)}` };
+    if (response.status === 201) return ok(undefined);
+    return problem('http_error', `GitHub answered HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    return problem('unreachable', error instanceof Error ? error.message : String(error));
   }
 }
 

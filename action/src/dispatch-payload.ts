@@ -1,59 +1,20 @@
-import { z } from 'zod';
+import { verifyDispatch, type DispatchCheck } from '../../src/adapters/github/dispatch-signature.js';
 import {
+  DEPLOY_EVENT_TYPE,
   DISPATCH_EVENT_TYPES,
-  verifyDispatch,
-  type DispatchCheck,
-} from '../../src/adapters/github/dispatch-signature.js';
+  DispatchPayload,
+  ROLLBACK_EVENT_TYPE,
+} from '../../src/contracts/dispatch.js';
 
 /**
- * What the app sends to the companion workflow (version 1), as `repository_dispatch` (event type `aaoe-deploy` or
- * `aaoe-rollback`, in `client_payload`) or as a GitHub deployment (in `deployment.payload`, the deployment's own id
- * being the deployment to report on). Anyone who can dispatch can write it, so it is validated, it runs only when
- * its signature (`src/adapters/github/dispatch-signature.ts`, the repository's key) holds for this repository, event and
- * environment, its values reach commands only through environment variables, and it can never carry thresholds:
- * those come from the policy file on the checked-out branch.
+ * Reads the dispatch payload (`src/contracts/dispatch.ts`, the one schema the app writes it by) from the event that
+ * started the workflow, and checks it was signed for this run. Anyone who can dispatch can write it, so it is
+ * validated, it runs only when its signature (`src/adapters/github/dispatch-signature.ts`, the repository's key)
+ * holds for this repository, event and environment, its values reach commands only through environment variables,
+ * and it can never carry thresholds: those come from the policy file on the checked-out branch.
  */
 
-/** Ids that are safe in a log line, a URL path and a PromQL string. */
-const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits, `.`, `_`, `:`, `-` (at most 128)');
-
-export const DispatchPayload = z.object({
-  version: z.literal(1),
-  /** The AAOE execution this deployment belongs to. */
-  executionId: Id,
-  /** The commit to deploy. */
-  sha: z.string().regex(/^[0-9a-f]{40}$/, 'a full commit SHA'),
-  environment: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'an environment name')
-    .default('production'),
-  canaryPercent: z.number().gt(0).max(100).optional(),
-  /** The GitHub deployment to post statuses to. */
-  deploymentId: z.int().positive().optional(),
-  /** The pull request that was merged, for the report. */
-  pullRequest: z.int().positive().optional(),
-  /** The W3C trace context of the AAOE execution (its trace id is AAOE's trace id), echoed in the report and the summary. */
-  traceparent: z
-    .string()
-    .regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'a W3C traceparent (00-<trace id>-<span id>-<flags>)')
-    .optional(),
-  /** `owner/name` the app signed it for. */
-  repository: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/, 'owner/name')
-    .optional(),
-  /** When the app signed it (ISO 8601). */
-  issuedAt: z.string().max(40).optional(),
-  /** `v1=<hex HMAC-SHA256>` of the signed fields under the repository's key. */
-  signature: z
-    .string()
-    .regex(/^v1=[0-9a-f]{64}$/, 'v1=<64 hex digits>')
-    .optional(),
-});
-export type DispatchPayload = z.infer<typeof DispatchPayload>;
-
-export const DISPATCH_EVENT_TYPE = 'aaoe-deploy';
-export const ROLLBACK_EVENT_TYPE = 'aaoe-rollback';
+export { DispatchPayload };
 
 export type PayloadSource = 'repository_dispatch' | 'deployment';
 
@@ -87,7 +48,7 @@ export function readDispatchPayload(eventName: string | undefined, event: unknow
     const payload = record(deployment?.payload);
     if (payload && 'executionId' in payload) {
       // the deployment's own id is where statuses go; it is not part of what the app signed
-      const read = parse({ ...payload, deploymentId: undefined }, 'deployment', DISPATCH_EVENT_TYPE);
+      const read = parse({ ...payload, deploymentId: undefined }, 'deployment', DEPLOY_EVENT_TYPE);
       return read.ok && read.payload && typeof deployment?.id === 'number'
         ? { ...read, payload: { ...read.payload, deploymentId: deployment.id } }
         : read;
@@ -141,7 +102,7 @@ export function authenticatePayload(
     run.mode === 'rollback'
       ? ROLLBACK_EVENT_TYPE
       : run.mode === 'canary' || run.mode === 'health'
-        ? DISPATCH_EVENT_TYPE
+        ? DEPLOY_EVENT_TYPE
         : read.eventType;
   if (read.eventType !== wanted)
     return { ok: false, reason: `a ${read.eventType} dispatch does not run ${run.mode} mode (that takes ${wanted})` };

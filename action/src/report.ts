@@ -1,52 +1,23 @@
 import { signBody } from '../../src/adapters/github/signature.js';
+import { ok, problem, type Result } from '../../src/core/result.js';
 import type { CanaryVerdict } from '../../src/core/canary/analyze-canary.js';
-import type { Mode } from './inputs.js';
+import {
+  REPORT_SIGNATURE_HEADER,
+  type Report,
+  type ReportCommand,
+  type ReportVerdict,
+} from '../../src/contracts/report.js';
 
 /**
- * What the action reports back to the app (version 1): `POST <report-url>` with this JSON, signed like a
- * GitHub webhook: `X-AAOE-Signature-256: sha256=<hex HMAC-SHA256 of the body with report-secret>`.
- * The same JSON is the `report` output. The app moves the execution on from `verdict` and `outcome`.
+ * What the action reports back to the app: the contract's `Report` (version 1, `src/contracts/report.ts`), `POST
+ * <report-url>` with this JSON, signed like a GitHub webhook: `X-AAOE-Signature-256: sha256=<hex HMAC-SHA256 of the
+ * body with report-secret>`. The same JSON is the `report` output. The app moves the execution on from `verdict`
+ * and `outcome`.
  */
 
-export type CommandSummary = { name: 'deploy' | 'promote' | 'rollback'; exitCode: number; durationMs: number };
-
-export type ActionVerdict = CanaryVerdict['kind'] | 'error' | 'rolled-back' | 'policy';
-
-export type Report = {
-  version: 1;
-  executionId: string | null;
-  sha: string | null;
-  environment: string | null;
-  deploymentId: number | null;
-  mode: Mode;
-  /** `promote` / `rollback` / `inconclusive` (canary, health), `rolled-back` (rollback), `policy`, `error`. */
-  verdict: ActionVerdict;
-  /** `success`: the deployment stands (promoted, healthy, rolled back on request, policy passed); otherwise `failure`. */
-  outcome: 'success' | 'failure';
-  title: string;
-  reason: string;
-  counts: CanaryVerdict['counts'] | null;
-  /** Per interval and metric, as judged (numbers, p-values, thresholds). */
-  intervals: {
-    index: number;
-    outcome: string;
-    metrics: {
-      metric: string;
-      outcome: string;
-      baseline?: number;
-      canary?: number;
-      effect?: number;
-      pValue?: number;
-      threshold: number;
-      reason: string;
-    }[];
-  }[];
-  commands: CommandSummary[];
-  run: { repository: string | null; runId: string | null; runAttempt: string | null; url: string | null };
-  at: string;
-  /** The AAOE trace this run belongs to (the dispatch payload's `traceparent`), so the run is found from the execution's trace. */
-  traceparent?: string | null;
-};
+export type { Report };
+export type CommandSummary = ReportCommand;
+export type ActionVerdict = CanaryVerdict['kind'] | Exclude<ReportVerdict, CanaryVerdict['kind']>;
 
 export function reportIntervals(verdict: CanaryVerdict | undefined): Report['intervals'] {
   return (verdict?.intervals ?? []).map((i) => ({
@@ -73,23 +44,19 @@ function finite(v: number): number {
   return Number.isFinite(v) ? v : Number.MAX_VALUE;
 }
 
-export async function sendReport(
-  url: string,
-  report: Report,
-  secret: string | undefined,
-): Promise<{ ok: true } | { ok: false; error: string }> {
+export async function sendReport(url: string, report: Report, secret: string | undefined): Promise<Result<undefined>> {
   const body = JSON.stringify(report);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'user-agent': 'aaoe-action',
     'x-aaoe-event': 'deploy-report',
   };
-  if (secret) headers['x-aaoe-signature-256'] = signBody(body, secret);
+  if (secret) headers[REPORT_SIGNATURE_HEADER] = signBody(body, secret);
   let last = '';
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
       const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(15_000) });
-      if (response.ok) return { ok: true };
+      if (response.ok) return ok(undefined);
       last = `HTTP ${response.status}`;
       if (response.status < 500) break;
     } catch (error) {
@@ -97,5 +64,5 @@ export async function sendReport(
     }
     await new Promise((r) => setTimeout(r, 500 * attempt));
   }
-  return { ok: false, error: last };
+  return problem('not_delivered', last);
 }

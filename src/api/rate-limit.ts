@@ -25,7 +25,8 @@ export class RateLimiter {
       this.windows.delete(key);
       window = { start: now, count: 0 };
       this.windows.set(key, window);
-      if (this.windows.size > MAX_KEYS) this.windows.delete(this.windows.keys().next().value!);
+      const oldest = this.windows.keys().next();
+      if (this.windows.size > MAX_KEYS && !oldest.done) this.windows.delete(oldest.value);
     }
     if (window.count >= this.options.limit)
       return {
@@ -68,6 +69,7 @@ export class ExpiringMap<T> {
   set(key: string, value: T, now: number): void {
     this.entries.delete(key);
     this.entries.set(key, { value, until: now + this.ttlMs });
-    if (this.entries.size > this.maxKeys) this.entries.delete(this.entries.keys().next().value!);
+    const oldest = this.entries.keys().next();
+    if (this.entries.size > this.maxKeys && !oldest.done) this.entries.delete(oldest.value);
   }
 }

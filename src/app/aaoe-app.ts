@@ -1,25 +1,23 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { capWebhookBodies, webhookBodyCapHandler } from './webhook-body-cap.js';
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from 'probot';
-import { agentConfigFromEnv, type AgentConfig } from '../adapters/model/models-config.js';
+import type { AgentConfig } from '../adapters/model/models-config.js';
 import { loadPresets, type Presets } from '../adapters/files/presets.js';
-import { QUEUES, type Job } from '../adapters/store/job-queue.js';
-import { fireDueTimers } from '../adapters/store/timers.js';
-import { pruneStore, retentionFromEnv, type Retention } from '../adapters/store/retention.js';
-import { scheduleDriftChecks } from '../workflows/drift-work.js';
+import type { Retention } from '../adapters/store/retention.js';
 import { SpanKind } from '@opentelemetry/api';
-import { inTrace, traceOctokit } from './tracing.js';
-import { notifyDestinationsFromEnv, type NotifyDestinations } from '../adapters/notify/config.js';
-import type { EffectJob } from '../adapters/store/executions.js';
+import { inTrace, traceOctokit } from '../adapters/tracing/tracing.js';
+import type { NotifyDestinations } from '../adapters/notify/config.js';
 import { Intake, deliveryJob } from './intake.js';
-import { CHECK_NAME, type DeliveryJob } from '../workflows/jobs.js';
+import { CHECK_NAME } from '../workflows/jobs.js';
 import { observeGitHubCalls } from './metrics.js';
-import { reportHandler } from '../workflows/deploy-work.js';
-import { apiHandler } from '../api/api-handler.js';
-import { dashboardHandler } from '../dashboard/dashboard-handler.js';
+import { reportHandler } from '../workflows/deploy-report.js';
 import { mountOperations, type OperationsStore } from './operations.js';
 import { Pipeline } from '../workflows/pipeline.js';
-import { openRuntime, runtimeOptionsFromEnv, type Runtime } from '../adapters/store/runtime.js';
-import { probotAccess } from '../adapters/github/github-access.js';
+import { openRuntime, type Runtime } from '../adapters/store/runtime.js';
+import { probotAccess, type GitHubAccess } from '../adapters/github/github-access.js';
+import { readConfig, type AaoeConfig } from '../adapters/config/config.js';
+import { startMaintenance, startTimers } from './loops.js';
+import { runJobs } from './job-runner.js';
 
 export { CHECK_NAME };
 
@@ -61,12 +59,27 @@ export const ACTED_ON_EVENTS = [
  */
 export const ALWAYS_DELIVERED_EVENTS = ['installation.created', 'installation_repositories.added'] as const;
 
+/** An HTTP handler in Probot's chain (`addHandler`): true when it answered the request. */
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+/** What the handlers mounted beside the webhooks (the API, the dashboard) are built from. */
+export type AppServices = {
+  app: Probot;
+  runtime: Runtime;
+  now: () => Date;
+  presets: Presets;
+  access: GitHubAccess;
+  config: AaoeConfig;
+};
+
 export type AaoeAppOptions = {
   /** The clock: the only source of "now" for the domain. */
   now?: () => Date;
   /** How long a repository's policy is kept before it is read again (default 5 minutes). */
   policyTtlMs?: number;
   presets?: Presets;
+  /** The environment's settings (`src/adapters/config`); default: this process's environment. */
+  config?: AaoeConfig;
   /** The store and job runner; default: opened from the environment (`DATABASE_URL` or `AAOE_DATA_DIR`). */
   runtime?: Runtime;
   /**
@@ -91,6 +104,11 @@ export type AaoeAppOptions = {
   retention?: Retention;
   /** How often maintenance (retention, the daily drift checks) runs: default every hour, the first a minute after start (or sooner, if this is shorter). */
   maintenanceIntervalMs?: number;
+  /**
+   * The HTTP handlers served beside the webhooks and the operations paths, in order (the launcher mounts the API and
+   * the dashboard here: `src/server.ts`).
+   */
+  handlers?: (services: AppServices) => HttpHandler[];
   /** Called once the app is loaded, with its runtime (tests use it). */
   onReady?: (runtime: Runtime) => void;
 };
@@ -102,191 +120,87 @@ export type AaoeAppOptions = {
  */
 export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
   return async (app: Probot, appOptions: ApplicationFunctionOptions) => {
-    const retention = options.retention ?? retentionOrThrow(process.env);
+    const config = options.config ?? readConfig();
+    const retention = options.retention ?? config.store.retention;
     const now = options.now ?? (() => new Date());
     const presets = options.presets ?? loadPresets();
     await observeGitHubCalls(app);
     traceGitHubCalls(app);
-    const runtime = options.runtime ?? (await openRuntime(runtimeOptionsFromEnv(process.env)));
+    const runtime = options.runtime ?? (await openRuntime(config.store.runtime));
+    const reportSecret = options.reportSecret ?? config.server.reportSecret;
     // before anything reads a webhook body: over 25 MB, or of no declared length, it is refused unread
-    capWebhookBodies(process.env.WEBHOOK_PATH ?? '/api/github/webhooks');
+    capWebhookBodies(config.github.webhookPath);
     appOptions.addHandler(webhookBodyCapHandler);
     mountOperations(appOptions, options.operations ?? runtime, { log: app.log });
-    appOptions.addHandler(
-      reportHandler({ runtime, now }, options.reportSecret ?? process.env.AAOE_REPORT_SECRET, app.log),
-    );
+    appOptions.addHandler(reportHandler({ runtime, now }, reportSecret, app.log));
     // the API and the dashboard reach GitHub the same way: one access (its app login read once)
-    const access = probotAccess(app);
-    appOptions.addHandler(apiHandler(app, { runtime, now, presets, access }));
-    appOptions.addHandler(dashboardHandler(app, { runtime, now, presets, access }));
-    runtime.queue.onError = (error) => app.log.error({ err: error }, 'job queue error');
-    runtime.queue.onOrphans = (count) => app.log.warn({ jobs: count }, 'jobs of a process that died are retried');
-    if (runtime.queue.orphansAtOpen > 0)
-      app.log.warn({ jobs: runtime.queue.orphansAtOpen }, 'jobs cut off when the app last stopped are retried');
+    const access = probotAccess(app, fetch, () => config.github.oauthClient);
+    for (const handler of options.handlers?.({ app, runtime, now, presets, access, config }) ?? [])
+      appOptions.addHandler(handler);
+    watchQueue(runtime, app.log);
     const pipeline = new Pipeline(app, runtime, {
       now,
       presets,
       policyTtlMs: options.policyTtlMs ?? 5 * 60_000,
-      agent: 'agent' in options ? options.agent : agentConfigFromEnv(process.env),
-      notify: options.notify ?? notifyDestinationsFromEnv(process.env),
-      reportSecret: options.reportSecret ?? process.env.AAOE_REPORT_SECRET,
+      agent: 'agent' in options ? options.agent : config.model.agent(),
+      notify: options.notify ?? config.notify(),
+      reportSecret,
     });
-
     const intake = new Intake(runtime, {
-      onError: (error) => app.log.error({ err: error }, 'moving deliveries into the job queue failed; retried'),
+      onError: (error) => {
+        app.log.error({ err: error }, 'moving deliveries into the job queue failed; retried');
+      },
     });
     runtime.queue.beforeJob = () => intake.quiet();
     runtime.onClose(() => intake.stop());
-    app.on([...ACTED_ON_EVENTS, ...ALWAYS_DELIVERED_EVENTS], async (context) => {
-      const job = deliveryJob(context.id, context.name, context.payload as Record<string, any>);
-      if (!job) return;
-      const event = `${context.name}.${(context.payload as { action?: string }).action ?? ''}`;
-      await inTrace(
-        context.id,
-        `webhook ${event}`,
-        { 'github.event': event, 'github.delivery': context.id },
-        async () => {
-          if (!(await intake.submit(job))) context.log.info({ delivery: context.id }, 'duplicate delivery ignored');
-        },
-        SpanKind.SERVER,
-      );
-    });
-
-    app.on('push', async (context) => {
-      const { repository, ref } = context.payload;
-      const owner = repository.owner?.login ?? context.repo().owner;
-      if (repository.name === '.github') pipeline.invalidatePolicy(owner);
-      else if (ref === `refs/heads/${repository.default_branch}`) pipeline.invalidatePolicy(owner, repository.name);
-    });
-
-    const concurrency = options.concurrency ?? jobConcurrencyFromEnv(process.env);
-    const logged =
-      <T extends DeliveryJob | EffectJob>(handler: (job: Job<T>) => Promise<void>) =>
-      async (job: Job<T>) => {
-        try {
-          // each job is a span of its delivery's trace, in whatever process and after whatever restart it runs
-          const traceId = 'traceId' in job.data ? job.data.traceId : job.data.id;
-          const name =
-            'effect' in job.data
-              ? `effect ${job.data.effect.type}`
-              : `delivery ${job.data.name}.${job.data.action ?? ''}`;
-          await inTrace(
-            traceId,
-            name,
-            {
-              'aaoe.job': job.key,
-              'aaoe.attempt': job.attempt,
-              ...('executionId' in job.data ? { 'aaoe.execution': job.data.executionId } : {}),
-            },
-            () => handler(job),
-          );
-        } catch (error) {
-          app.log.warn(
-            {
-              err: error,
-              job: job.key,
-              attempt: job.attempt,
-              trace: 'traceId' in job.data ? job.data.traceId : job.data.id,
-              ...('executionId' in job.data ? { execution: job.data.executionId } : {}),
-            },
-            'job failed; it is retried with backoff',
-          );
-          throw error;
-        }
-      };
-    await runtime.queue.work<DeliveryJob>(
-      QUEUES.delivery,
-      logged((job) => pipeline.onDelivery(job)),
-      concurrency,
-    );
-    await runtime.queue.work<EffectJob>(
-      QUEUES.effect,
-      logged((job) => pipeline.onEffect(job)),
-      concurrency,
-    );
+    recordDeliveries(app, intake);
+    invalidatePoliciesOnPush(app, pipeline);
+    await runJobs(runtime, pipeline, options.concurrency ?? config.server.jobConcurrency, app.log);
     await intake.start();
-    startTimers(runtime, now, options.timerIntervalMs ?? timerIntervalFromEnv(process.env), app.log);
+    startTimers(runtime, now, options.timerIntervalMs ?? config.server.timerIntervalMs, app.log);
     startMaintenance(runtime, now, retention, options.maintenanceIntervalMs ?? 3_600_000, app.log);
     options.onReady?.(runtime);
   };
 }
 
-function jobConcurrencyFromEnv(env: Readonly<Record<string, string | undefined>>): number {
-  const text = env.AAOE_JOB_CONCURRENCY?.trim();
-  if (!text) return 4;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0)
-    throw new Error(`AAOE_JOB_CONCURRENCY must be a whole number, 0 or more, not "${text}"`);
-  return value;
+/** The job queue's errors and orphans, logged. */
+function watchQueue(runtime: Runtime, log: Probot['log']): void {
+  runtime.queue.onError = (error) => {
+    log.error({ err: error }, 'job queue error');
+  };
+  runtime.queue.onOrphans = (count) => {
+    log.warn({ jobs: count }, 'jobs of a process that died are retried');
+  };
+  if (runtime.queue.orphansAtOpen > 0)
+    log.warn({ jobs: runtime.queue.orphansAtOpen }, 'jobs cut off when the app last stopped are retried');
 }
 
-/** The timer loop: waits that are due (by the app's clock) become jobs; any process may run it, each timer fires once. */
-function startTimers(
-  runtime: Runtime,
-  now: () => Date,
-  intervalMs: number,
-  log: { error(meta: object, msg: string): void },
-): void {
-  let running: Promise<unknown> | undefined;
-  const tick = () => {
-    running ??= fireDueTimers(runtime.db, runtime.queue, now())
-      .catch((error: unknown) => log.error({ err: error }, 'firing due timers failed; tried again at the next tick'))
-      .finally(() => (running = undefined));
-  };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  tick();
-  runtime.onClose(async () => {
-    clearInterval(timer);
-    await running;
+/** Every delivery acted on is recorded with its job, once (by `X-GitHub-Delivery`), in its trace's server span. */
+function recordDeliveries(app: Probot, intake: Intake): void {
+  app.on([...ACTED_ON_EVENTS, ...ALWAYS_DELIVERED_EVENTS], async (context) => {
+    const job = deliveryJob(context.id, context.name, context.payload);
+    if (!job) return;
+    const event = `${context.name}.${(context.payload as { action?: string }).action ?? ''}`;
+    await inTrace(
+      context.id,
+      `webhook ${event}`,
+      { 'github.event': event, 'github.delivery': context.id },
+      async () => {
+        if (!(await intake.submit(job))) context.log.info({ delivery: context.id }, 'duplicate delivery ignored');
+      },
+      SpanKind.SERVER,
+    );
   });
 }
 
-/**
- * Hourly maintenance (and a minute after start): retention deletes what only operations need past its retention
- * (`AAOE_RETAIN_*_DAYS`, src/adapters/store/retention.ts; never the audit log; a broken setting stops the app), and
- * repositories with an architecture model not checked for a day get their daily drift check.
- */
-function startMaintenance(
-  runtime: Runtime,
-  now: () => Date,
-  retention: Retention,
-  intervalMs: number,
-  log: { info(meta: object, msg: string): void; error(meta: object, msg: string): void },
-): void {
-  let running: Promise<unknown> | undefined;
-  const prune = () => {
-    running ??= pruneStore(runtime.db, retention, now())
-      .then((pruned) => log.info({ pruned }, 'retention applied'))
-      .then(() => scheduleDriftChecks(runtime, now()))
-      .then((checks) => checks > 0 && log.info({ checks }, 'daily drift checks queued'))
-      .catch((error: unknown) => log.error({ err: error }, 'maintenance failed; tried again in an hour'))
-      .finally(() => (running = undefined));
-  };
-  const timer = setInterval(prune, intervalMs);
-  timer.unref();
-  const first = setTimeout(prune, Math.min(60_000, intervalMs));
-  first.unref();
-  runtime.onClose(async () => {
-    clearInterval(timer);
-    clearTimeout(first);
-    await running;
+/** A push to a repository's default branch (or to the owner's `.github`) makes its cached policy stale. */
+function invalidatePoliciesOnPush(app: Probot, pipeline: Pipeline): void {
+  app.on('push', (context) => {
+    const { repository, ref } = context.payload;
+    const owner = repository.owner?.login ?? context.repo().owner;
+    if (repository.name === '.github') pipeline.invalidatePolicy(owner);
+    else if (ref === `refs/heads/${repository.default_branch}`) pipeline.invalidatePolicy(owner, repository.name);
   });
-}
-
-function retentionOrThrow(env: Readonly<Record<string, string | undefined>>): Retention {
-  const read = retentionFromEnv(env);
-  if (!read.ok) throw new Error(read.errors.join('; '));
-  return read.retention;
-}
-
-function timerIntervalFromEnv(env: Readonly<Record<string, string | undefined>>): number {
-  const text = env.AAOE_TIMER_INTERVAL_SECONDS?.trim();
-  if (!text) return 15_000;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`AAOE_TIMER_INTERVAL_SECONDS must be a positive number, not "${text}"`);
-  return value * 1000;
 }
 
 /** Every Octokit the app gets from `app.auth()` makes a client span per request (see `tracing.ts`). */

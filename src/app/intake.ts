@@ -7,131 +7,148 @@ import { QUEUES } from '../adapters/store/job-queue.js';
 import { onboardingRequest } from '../core/onboarding/onboarding-plan.js';
 import type { Runtime } from '../adapters/store/runtime.js';
 
+type Json = Record<string, unknown>;
+type Base = Omit<DeliveryBase, never>;
+type PullRequestPayload = Parameters<typeof toPullRequestFacts>[0];
+
+const obj = (value: unknown): Json | undefined =>
+  typeof value === 'object' && value !== null ? (value as Json) : undefined;
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const num = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+/** The numbers of a payload's list of pull requests (`[{ number }]`), ignoring anything else. */
+const numbersOf = (list: unknown): number[] =>
+  (Array.isArray(list) ? (list as unknown[]) : [])
+    .map((p) => obj(p)?.number)
+    .filter((n): n is number => typeof n === 'number');
+
 /**
  * The job of a delivery, or `undefined` when there is nothing to act on: no installation to act as, or a
- * re-run requested for somebody else's check.
+ * re-run requested for somebody else's check. The payload is untrusted JSON: every field is checked before use.
  */
-export function deliveryJob(id: string, name: string, payload: Record<string, any>): DeliveryJob | undefined {
-  const installationId = payload.installation?.id;
+export function deliveryJob(id: string, name: string, payload: Json): DeliveryJob | undefined {
+  const installationId = num(obj(payload.installation)?.id);
+  const sender = obj(payload.sender);
   // an installation delivery names no repository: its job is the repositories to onboard, under the account
   const onboarding = onboardingRequest(name, payload);
-  if (onboarding && typeof installationId === 'number')
+  if (onboarding && installationId !== undefined)
     return {
       id,
       name,
-      action: payload.action,
+      action: str(payload.action) ?? null,
       installationId,
       repository: { owner: onboarding.account, name: '' },
-      sender: payload.sender?.login ?? null,
-      senderType: payload.sender?.type ?? null,
+      sender: str(sender?.login) ?? null,
+      senderType: str(sender?.type) ?? null,
       kind: 'onboarding',
       onboarding,
     };
-  const repository = payload.repository;
-  if (typeof installationId !== 'number' || !repository?.owner?.login || !repository?.name) return undefined;
-  const base: DeliveryBase = {
+  const repository = obj(payload.repository);
+  const owner = str(obj(repository?.owner)?.login);
+  const repoName = str(repository?.name);
+  if (installationId === undefined || !owner || !repoName) return undefined;
+  const base: Base = {
     id,
     name,
-    action: typeof payload.action === 'string' ? payload.action : null,
+    action: str(payload.action) ?? null,
     installationId,
-    repository: { owner: String(repository.owner.login), name: String(repository.name) },
-    sender: typeof payload.sender?.login === 'string' ? payload.sender.login : null,
-    senderType: typeof payload.sender?.type === 'string' ? payload.sender.type : null,
+    repository: { owner, name: repoName },
+    sender: str(sender?.login) ?? null,
+    senderType: str(sender?.type) ?? null,
   };
-  if (name === 'issues') {
-    // an `issues` delivery about a pull request is not issue work
-    if (!payload.issue || payload.issue.pull_request || typeof payload.issue.number !== 'number') return undefined;
-    const labels = ((payload.issue.labels ?? []) as Array<{ name?: unknown }>)
-      .map((l) => l.name)
-      .filter((l): l is string => typeof l === 'string');
-    const label = typeof payload.label?.name === 'string' ? { label: payload.label.name } : {};
-    const text =
-      typeof payload.issue.title === 'string'
-        ? {
-            textSha256: issueTextDigest({
-              title: payload.issue.title,
-              body: typeof payload.issue.body === 'string' ? payload.issue.body : null,
-            }),
-          }
-        : {};
-    return { ...base, kind: 'issue', issue: { number: payload.issue.number, labels, ...label, ...text } };
+  switch (name) {
+    case 'issues':
+      return issueJob(base, payload);
+    case 'pull_request':
+    case 'pull_request_review':
+      return pullRequestJob(base, payload);
+    case 'deployment_protection_rule':
+      return protectionJob(base, payload);
+    case 'push':
+      return pushJob(base, payload, str(repository?.default_branch));
+    case 'issue_comment':
+      return commentJob(base, payload);
+    case 'check_run':
+    case 'check_suite':
+      return checkJob(base, payload);
+    default:
+      return undefined;
   }
-  if (name === 'pull_request' && payload.action === 'closed') {
+}
+
+function issueJob(base: Base, payload: Json): DeliveryJob | undefined {
+  const issue = obj(payload.issue);
+  const number = num(issue?.number);
+  // an `issues` delivery about a pull request is not issue work
+  if (!issue || issue.pull_request || number === undefined) return undefined;
+  const labels = (Array.isArray(issue.labels) ? (issue.labels as unknown[]) : [])
+    .map((l) => obj(l)?.name)
+    .filter((l): l is string => typeof l === 'string');
+  const labelName = str(obj(payload.label)?.name);
+  const label = labelName !== undefined ? { label: labelName } : {};
+  const title = str(issue.title);
+  const text = title !== undefined ? { textSha256: issueTextDigest({ title, body: str(issue.body) ?? null }) } : {};
+  return { ...base, kind: 'issue', issue: { number, labels, ...label, ...text } };
+}
+
+function pullRequestJob(base: Base, payload: Json): DeliveryJob | undefined {
+  const pr = obj(payload.pull_request);
+  if (base.name === 'pull_request' && payload.action === 'closed') {
     // only a merge matters (it starts the deployment); a pull request closed unmerged changes nothing
-    const sha = payload.pull_request?.merged === true ? payload.pull_request.merge_commit_sha : undefined;
-    return typeof sha === 'string'
-      ? { ...base, kind: 'merged', pullRequest: toPullRequestFacts(payload.pull_request), mergedSha: sha }
+    const sha = pr?.merged === true ? str(pr.merge_commit_sha) : undefined;
+    return pr && sha !== undefined
+      ? { ...base, kind: 'merged', pullRequest: toPullRequestFacts(pr as PullRequestPayload), mergedSha: sha }
       : undefined;
   }
-  if ((name === 'pull_request' || name === 'pull_request_review') && payload.pull_request)
-    return { ...base, kind: 'pull_request', pullRequest: toPullRequestFacts(payload.pull_request) };
-  if (name === 'deployment_protection_rule') {
-    // the callback URL names the workflow run to review: .../actions/runs/{run_id}/deployment_protection_rule
-    const runId = Number(
-      /\/actions\/runs\/(\d+)\/deployment_protection_rule$/.exec(String(payload.deployment_callback_url ?? ''))?.[1],
-    );
-    if (
-      !Number.isSafeInteger(runId) ||
-      typeof payload.environment !== 'string' ||
-      typeof payload.deployment?.sha !== 'string'
-    )
-      return undefined;
-    const numbers = ((payload.pull_requests ?? []) as Array<{ number?: unknown }>)
-      .map((p) => p.number)
-      .filter((n): n is number => typeof n === 'number');
-    return {
-      ...base,
-      kind: 'protection',
-      protection: { environment: payload.environment, runId, sha: payload.deployment.sha, pullRequestNumbers: numbers },
-    };
-  }
-  if (name === 'push') {
-    // a push to the default branch is checked for architecture drift (when the policy names a model)
-    const branch = repository.default_branch;
-    if (
-      typeof branch !== 'string' ||
-      payload.ref !== `refs/heads/${branch}` ||
-      payload.deleted === true ||
-      typeof payload.after !== 'string'
-    )
-      return undefined;
-    return { ...base, kind: 'push', push: { after: payload.after } };
-  }
-  if (name === 'issue_comment') {
-    // most comments are conversation: only one with a line that starts with /aaoe becomes a job
-    const c = payload.comment;
-    if (
-      typeof c?.id !== 'number' ||
-      typeof payload.issue?.number !== 'number' ||
-      !/^[ \t]*\/aaoe/im.test(String(c.body ?? ''))
-    )
-      return undefined;
-    return {
-      ...base,
-      kind: 'comment',
-      comment: { id: c.id, number: payload.issue.number, onPullRequest: !!payload.issue.pull_request },
-    };
-  }
-  if (name === 'check_run' && payload.check_run?.name !== CHECK_NAME) return undefined;
-  if (name === 'check_run' && payload.action === 'requested_action') {
-    const numbers = ((payload.check_run.pull_requests ?? []) as Array<{ number?: unknown }>)
-      .map((p) => p.number)
-      .filter((n): n is number => typeof n === 'number');
-    const identifier = payload.requested_action?.identifier;
-    if (typeof identifier !== 'string' || typeof payload.check_run.id !== 'number') return undefined;
+  return pr ? { ...base, kind: 'pull_request', pullRequest: toPullRequestFacts(pr as PullRequestPayload) } : undefined;
+}
+
+function protectionJob(base: Base, payload: Json): DeliveryJob | undefined {
+  // the callback URL names the workflow run to review: .../actions/runs/{run_id}/deployment_protection_rule
+  const url = str(payload.deployment_callback_url) ?? '';
+  const runId = Number(/\/actions\/runs\/(\d+)\/deployment_protection_rule$/.exec(url)?.[1]);
+  const environment = str(payload.environment);
+  const sha = str(obj(payload.deployment)?.sha);
+  if (!Number.isSafeInteger(runId) || environment === undefined || sha === undefined) return undefined;
+  const pullRequestNumbers = numbersOf(payload.pull_requests);
+  return { ...base, kind: 'protection', protection: { environment, runId, sha, pullRequestNumbers } };
+}
+
+function pushJob(base: Base, payload: Json, branch: string | undefined): DeliveryJob | undefined {
+  // a push to the default branch is checked for architecture drift (when the policy names a model)
+  const after = str(payload.after);
+  if (branch === undefined || payload.ref !== `refs/heads/${branch}` || payload.deleted === true || after === undefined)
+    return undefined;
+  return { ...base, kind: 'push', push: { after } };
+}
+
+function commentJob(base: Base, payload: Json): DeliveryJob | undefined {
+  // most comments are conversation: only one with a line that starts with /aaoe becomes a job
+  const comment = obj(payload.comment);
+  const issue = obj(payload.issue);
+  const id = num(comment?.id);
+  const number = num(issue?.number);
+  if (id === undefined || number === undefined || !/^[ \t]*\/aaoe/im.test(str(comment?.body) ?? '')) return undefined;
+  return { ...base, kind: 'comment', comment: { id, number, onPullRequest: !!issue?.pull_request } };
+}
+
+function checkJob(base: Base, payload: Json): DeliveryJob | undefined {
+  const run = obj(payload.check_run);
+  if (base.name === 'check_run' && run?.name !== CHECK_NAME) return undefined;
+  if (run && base.name === 'check_run' && payload.action === 'requested_action') {
+    const identifier = str(obj(payload.requested_action)?.identifier);
+    const checkRunId = num(run.id);
+    if (identifier === undefined || checkRunId === undefined) return undefined;
+    const headSha = str(run.head_sha) ?? String(run.head_sha);
     return {
       ...base,
       kind: 'button',
-      pullRequestNumbers: numbers,
-      button: { identifier, checkRunId: payload.check_run.id, headSha: String(payload.check_run.head_sha) },
+      pullRequestNumbers: numbersOf(run.pull_requests),
+      button: { identifier, checkRunId, headSha },
     };
   }
-  const suite = name === 'check_run' ? payload.check_run : name === 'check_suite' ? payload.check_suite : undefined;
+  const suite = base.name === 'check_run' ? run : obj(payload.check_suite);
   if (!suite) return undefined;
-  const numbers = ((suite.pull_requests ?? []) as Array<{ number?: unknown }>)
-    .map((p) => p.number)
-    .filter((n): n is number => typeof n === 'number');
-  return { ...base, kind: 'check', pullRequestNumbers: numbers };
+  return { ...base, kind: 'check', pullRequestNumbers: numbersOf(suite.pull_requests) };
 }
 
 type Pending = { job: DeliveryJob; resolve: (accepted: boolean) => void; reject: (error: unknown) => void };
@@ -214,7 +231,10 @@ export class Intake {
   /** Relays what is waiting now, then every `intervalMs` (what another process recorded before it died). */
   start(intervalMs = 10_000): Promise<number> {
     this.stopped = false;
-    this.timer = setInterval(() => void this.relay().catch((error) => this.options.onError?.(error)), intervalMs);
+    this.timer = setInterval(
+      () => void this.relay().catch((error: unknown) => this.options.onError?.(error)),
+      intervalMs,
+    );
     this.timer.unref();
     return this.relay();
   }
@@ -247,10 +267,15 @@ export class Intake {
       do {
         this.relayAgain = false;
         total += await this.relayRound();
-      } while (this.relayAgain);
+      } while (this.anotherRound());
       return total;
     })().finally(() => (this.relaying = undefined));
     return this.relaying;
+  }
+
+  /** Whether a relay asked for another round while this one ran (set from another call, across an await). */
+  private anotherRound(): boolean {
+    return this.relayAgain;
   }
 
   private async relayRound(): Promise<number> {
@@ -287,7 +312,7 @@ export class Intake {
         this.relayScheduled = false;
         return this.stopped ? 0 : this.relay();
       })
-      .catch((error) => this.options.onError?.(error));
+      .catch((error: unknown) => this.options.onError?.(error));
   }
 
   private async write(): Promise<void> {

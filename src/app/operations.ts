@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplicationFunctionOptions } from 'probot';
 import type { SqlExecutor } from '../adapters/store/database.js';
-import { MIGRATIONS, type Migration } from '../adapters/store/migrations.js';
+import type { Migration } from '../adapters/store/migrations.js';
+import { checkReadiness, errorMessage, within } from '../adapters/store/readiness.js';
+export { checkReadiness, type Readiness, type CheckResult, type MigrationsCheck } from '../adapters/store/readiness.js';
 import { createMetrics, type AaoeMetrics, type MetricsOptions } from './metrics.js';
 
 /**
@@ -32,99 +34,8 @@ export type OperationsOptions = MetricsOptions & {
  */
 export type OperationsStore = { db: SqlExecutor; queue?: { readonly draining: boolean } };
 
-export type CheckResult = { ok: true; ms: number } | { ok: false; ms: number; error: string };
-export type MigrationsCheck =
-  | { ok: true; ms: number; current: number; newer: number[] }
-  | { ok: false; ms: number; error: string; missing?: number[] };
-export type Readiness = { ready: boolean; checks: { database: CheckResult; migrations: MigrationsCheck } };
-
 /** An HTTP handler in Probot's chain (`addHandler`): true when it answered the request. */
 export type OperationsHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
-
-class TimeoutError extends Error {}
-
-/** `promise`, or a `TimeoutError` after `ms` (the promise itself is left to settle on its own). */
-function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(message)), Math.max(0, ms));
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function errorMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n', 1)[0]!.slice(0, 300);
-}
-
-/**
- * Whether this process can do its work: the database answers (`SELECT 1`) and `schema_migrations` holds every
- * migration in `migrations`. Both within `timeoutMs` in all. A schema newer than this build (another replica
- * upgraded first) stays ready: the versions are reported as `newer`.
- */
-export async function checkReadiness(
-  db: SqlExecutor,
-  options: { timeoutMs?: number; migrations?: readonly Migration[] } = {},
-): Promise<Readiness> {
-  const timeoutMs = options.timeoutMs ?? 2000;
-  const deadline = Date.now() + timeoutMs;
-  const left = () => deadline - Date.now();
-  const timed = async <T>(
-    fn: () => Promise<T>,
-  ): Promise<{ ok: true; value: T; ms: number } | { ok: false; error: string; ms: number }> => {
-    const start = performance.now();
-    const ms = () => Math.round(performance.now() - start);
-    try {
-      return { ok: true, value: await fn(), ms: ms() };
-    } catch (error) {
-      return { ok: false, error: errorMessage(error), ms: ms() };
-    }
-  };
-
-  const ping = await timed(() =>
-    within(db.query('SELECT 1 AS ok'), left(), `the database did not answer within ${timeoutMs} ms`),
-  );
-  const database: CheckResult = !ping.ok ? { ok: false, ms: ping.ms, error: ping.error } : { ok: true, ms: ping.ms };
-  if (!database.ok) {
-    return {
-      ready: false,
-      checks: { database, migrations: { ok: false, ms: 0, error: 'not checked: the database did not answer' } },
-    };
-  }
-
-  const known = (options.migrations ?? MIGRATIONS).map((m) => m.version);
-  const read = await timed(() =>
-    within(
-      db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version'),
-      left(),
-      `schema_migrations could not be read within ${timeoutMs} ms`,
-    ),
-  );
-  let migrations: MigrationsCheck;
-  if (!read.ok) {
-    migrations = {
-      ok: false,
-      ms: read.ms,
-      error: read.error.startsWith('schema_migrations')
-        ? read.error
-        : `schema_migrations could not be read: ${read.error}`,
-    };
-  } else {
-    const applied = new Set(read.value.rows.map((row) => Number(row.version)));
-    const missing = known.filter((version) => !applied.has(version));
-    const newer = [...applied].filter((version) => !known.includes(version)).sort((a, b) => a - b);
-    migrations =
-      missing.length > 0
-        ? {
-            ok: false,
-            ms: read.ms,
-            error: `migrations not applied: ${missing.join(', ')} (run \`aaoe db migrate\` or restart the app)`,
-            missing,
-          }
-        : { ok: true, ms: read.ms, current: Math.max(0, ...known), newer };
-  }
-  return { ready: migrations.ok, checks: { database, migrations } };
-}
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): true {
   res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body);

@@ -84,11 +84,11 @@ function trimSlashes(path: string): string {
 }
 
 /** Answers the requests {@link capWebhookBodies} refused; add it before any other handler of the app. */
-export async function webhookBodyCapHandler(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+export function webhookBodyCapHandler(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const decision = refused.get(req);
-  if (!decision) return false;
+  if (!decision) return Promise.resolve(false);
   res.writeHead(decision.status, { 'content-type': 'application/json', connection: 'close' });
   // the body is never read: the connection closes once the answer is out
   res.end(JSON.stringify({ error: decision.message }), () => req.socket.destroy());
-  return true;
+  return Promise.resolve(true);
 }

@@ -12,9 +12,9 @@ import { runInitCommand } from './init-command.js';
 import { runDoctorCommand } from './doctor-command.js';
 import { runMcpCommand } from './mcp-command.js';
 import { runReportKeyCommand } from './report-key-command.js';
-import { runAuditCli, runDbCommand, runJobsCommand, type Env } from './store-commands.js';
+import { runAuditCli, runDbCommand, runJobsCommand } from './store-commands.js';
 import { invokedDirectly } from '../adapters/process/invoked-directly.js';
-import { readText, type CliIo } from './cli-io.js';
+import { processIo, readText, type CliIo, type Env } from './cli-io.js';
 
 /**
  * `aaoe` — the command line. Exit codes: 0 pass, 1 fail, 2 invalid input.
@@ -76,7 +76,7 @@ export async function runCli(argv: string[], io: CliIo, env: Env = process.env):
 }
 
 /** Validates policy files; prints every error as file:line:col with the fix. 1 when any file is invalid. */
-async function validateCommand(args: string[], io: CliIo): Promise<number> {
+function validateCommand(args: string[], io: CliIo): number {
   if (args.length === 0) {
     io.stderr(`aaoe policy validate: name at least one policy file\n\n${USAGE}`);
     return EXIT.invalid;
@@ -159,9 +159,5 @@ function readPolicy(text: string, file: string): { ok: true; policy: Policy } | 
 }
 
 if (invokedDirectly(import.meta.url)) {
-  const code = await runCli(process.argv.slice(2), {
-    stdout: (text) => process.stdout.write(`${text}\n`),
-    stderr: (text) => process.stderr.write(`${text}\n`),
-  });
-  process.exitCode = code;
+  process.exitCode = await runCli(process.argv.slice(2), processIo);
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { exportAudit, showExecution, verifyAudit, type ExecutionAudit } from '../adapters/store/audit-log.js';
 import type { Database } from '../adapters/store/database.js';
+import type { CliIo } from './cli-io.js';
 
 /**
  * `aaoe audit <verify | export | show>`. Exit codes: 0 pass, 1 the chain is broken, 2 invalid arguments.
@@ -10,7 +11,8 @@ import type { Database } from '../adapters/store/database.js';
  *   aaoe audit show <execution-id> [--format text|json]
  */
 
-export type AuditCommandIo = { stdout(text: string): void; stderr(text: string): void };
+/** Where the command writes (the CLI's `CliIo`). */
+export type AuditCommandIo = CliIo;
 
 export const AUDIT_USAGE = `Usage:
   aaoe audit verify                               check the hash chain; names the first bad entry
@@ -42,7 +44,9 @@ export async function runAuditCommand(args: string[], io: AuditCommandIo, db: Da
       if (format !== undefined && format !== 'jsonl') {
         return invalid(io, `aaoe audit export: unknown format "${format}" (allowed: jsonl)`);
       }
-      await exportAudit(db, (line) => io.stdout(line));
+      await exportAudit(db, (line) => {
+        io.stdout(line);
+      });
       return 0;
     }
     case 'show': {

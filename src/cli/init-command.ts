@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { CliIo } from './cli-io.js';
+import type { Policy } from '../core/policy/schema.js';
 import { planAgentInstructions, type SectionUpdate } from '../core/onboarding/agent-instructions.js';
 import {
   CONFIG_PATH,
@@ -27,8 +29,6 @@ export const INIT_USAGE = `Usage:
                                                   write .github/aaoe.yml, .github/workflows/aaoe-deploy.yml and
                                                   the AAOE section of AGENTS.md (CLAUDE.md, .github/copilot-instructions.md)`;
 
-type Io = { stdout: (text: string) => void; stderr: (text: string) => void };
-
 const SAID: Record<Exclude<SectionUpdate['outcome'], 'skipped'>, string> = {
   created: 'wrote',
   appended: 'added the AAOE section to',
@@ -36,7 +36,7 @@ const SAID: Record<Exclude<SectionUpdate['outcome'], 'skipped'>, string> = {
   unchanged: 'unchanged:',
 };
 
-export function runInitCommand(args: string[], io: Io, shipped: ShippedFiles = readShippedFiles()): number {
+export function runInitCommand(args: string[], io: CliIo, shipped: ShippedFiles = readShippedFiles()): number {
   let values: { dir?: string; preset?: string; force?: boolean };
   try {
     ({ values } = parseArgs({
@@ -66,7 +66,8 @@ export function runInitCommand(args: string[], io: Io, shipped: ShippedFiles = r
   const present = [...files.keys()].filter((path) => existsSync(join(dir, path)));
   const kept = values.force ? [] : present;
   // the contract says what the policy the repository will have says: a kept config's, else the one written now
-  const config = kept.includes(CONFIG_PATH) ? readFileSync(join(dir, CONFIG_PATH), 'utf8') : files.get(CONFIG_PATH)!;
+  const config = kept.includes(CONFIG_PATH) ? readFileSync(join(dir, CONFIG_PATH), 'utf8') : files.get(CONFIG_PATH);
+  if (config === undefined) throw new Error(`the onboarding files have no ${CONFIG_PATH}`);
   const policy = resolveConfig(config);
   if (!policy.ok) {
     io.stderr(
@@ -82,6 +83,13 @@ export function runInitCommand(args: string[], io: Io, shipped: ShippedFiles = r
     write(join(dir, path), content);
     io.stdout(`${present.includes(path) ? 'overwrote' : 'wrote'} ${path}`);
   }
+  const skipped = writeAgentInstructions(policy.policy, dir, io);
+  io.stdout(nextSteps(preset.preset));
+  return skipped > 0 ? 1 : 0;
+}
+
+/** The AAOE section of each agent-instructions file written; how many files were left alone (skipped). */
+function writeAgentInstructions(policy: Policy, dir: string, io: CliIo): number {
   let skipped = 0;
   const notText = new Set<string>();
   const read = (path: string) => {
@@ -89,7 +97,7 @@ export function runInitCommand(args: string[], io: Io, shipped: ShippedFiles = r
     if (text && !text.utf8) notText.add(path);
     return text?.text;
   };
-  for (const { path, update } of planAgentInstructions(policy.policy, read)) {
+  for (const { path, update } of planAgentInstructions(policy, read)) {
     if (update.outcome === 'skipped' || notText.has(path)) {
       skipped++;
       // a file that is not UTF-8 would not survive being decoded and written back byte for byte: left alone
@@ -101,18 +109,20 @@ export function runInitCommand(args: string[], io: Io, shipped: ShippedFiles = r
     if ('text' in update) write(join(dir, path), update.text);
     io.stdout(`${SAID[update.outcome]} ${path}`);
   }
-  io.stdout(
-    [
-      '',
-      `Next: read the comments in .github/aaoe.yml (it extends the ${preset.preset} preset), then in .github/workflows/aaoe-deploy.yml`,
-      'set the deploy, promote and rollback commands, the metric queries, the `uses:` reference to the AAOE release you',
-      "pin, vars.AAOE_REPORT_URL and secrets.AAOE_REPORT_SECRET (this repository's own key, printed where the app runs by",
-      '`npx aaoe report-key <owner/repo> --installation <id>`). Check the policy with `npx aaoe policy validate .github/aaoe.yml`,',
-      'commit the files yourself, and merge them to the default branch (AAOE reads its config from there only).',
-      'AGENTS.md tells agents what AAOE expects of them; run `aaoe init` again after changing the policy to update it.',
-    ].join('\n'),
-  );
-  return skipped > 0 ? 1 : 0;
+  return skipped;
+}
+
+/** What to do after `aaoe init`. */
+function nextSteps(preset: string): string {
+  return [
+    '',
+    `Next: read the comments in .github/aaoe.yml (it extends the ${preset} preset), then in .github/workflows/aaoe-deploy.yml`,
+    'set the deploy, promote and rollback commands, the metric queries, the `uses:` reference to the AAOE release you',
+    "pin, vars.AAOE_REPORT_URL and secrets.AAOE_REPORT_SECRET (this repository's own key, printed where the app runs by",
+    '`npx aaoe report-key <owner/repo> --installation <id>`). Check the policy with `npx aaoe policy validate .github/aaoe.yml`,',
+    'commit the files yourself, and merge them to the default branch (AAOE reads its config from there only).',
+    'AGENTS.md tells agents what AAOE expects of them; run `aaoe init` again after changing the policy to update it.',
+  ].join('\n');
 }
 
 /** A file's text, and whether its bytes are UTF-8 (decoding and encoding again gives the same bytes). */

@@ -1,8 +1,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { AaoeApiClient, apiClientConfigFromEnv } from '../mcp/api-client.js';
 import { createMcpServer } from '../mcp/mcp-server.js';
-import type { CliIo } from './aaoe.js';
-import type { Env } from './store-commands.js';
+import type { CliIo, Env } from './cli-io.js';
 
 /**
  * `aaoe mcp`: the MCP server over stdio (stdin/stdout carry the protocol, so nothing else is written to stdout).
@@ -24,11 +23,13 @@ export async function runMcpCommand(
     io.stderr(`aaoe mcp: ${config.message}`);
     return 2;
   }
-  const stdin = (streams.stdin ?? process.stdin) as NodeJS.ReadStream;
+  const stdin = streams.stdin ?? process.stdin;
   const server = createMcpServer(new AaoeApiClient(config.config));
   const transport = new StdioServerTransport(stdin as never, (streams.stdout ?? process.stdout) as never);
   const closed = new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
+    transport.onclose = () => {
+      resolve();
+    };
     stdin.once('end', () => void transport.close());
   });
   await server.connect(transport);

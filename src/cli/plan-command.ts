@@ -10,13 +10,11 @@ import { readText, type CliIo } from './cli-io.js';
  * simulation that pauses or gets stuck), 2 invalid input.
  */
 
-type Io = CliIo;
-
 export const PLAN_USAGE = `Usage:
   aaoe plan validate <file>...
   aaoe plan simulate <file> [--durations step=minutes,...] [--fail step,...] [--start <ISO instant>] [--default-minutes N]`;
 
-export async function runPlanCommand(argv: string[], io: Io): Promise<number> {
+export function runPlanCommand(argv: string[], io: CliIo): number {
   const [command, ...rest] = argv;
   if (command === 'validate') return validate(rest, io);
   if (command === 'simulate') return simulate(rest, io);
@@ -24,7 +22,7 @@ export async function runPlanCommand(argv: string[], io: Io): Promise<number> {
   return 2;
 }
 
-function validate(files: string[], io: Io): number {
+function validate(files: string[], io: CliIo): number {
   if (files.length === 0) {
     io.stderr(`aaoe plan validate: name at least one plan file\n\n${PLAN_USAGE}`);
     return 2;
@@ -50,11 +48,11 @@ function validate(files: string[], io: Io): number {
   return exit;
 }
 
-function simulate(args: string[], io: Io): number {
-  let parsed: {
-    values: { durations?: string; fail?: string; start?: string; 'default-minutes'?: string };
-    positionals: string[];
-  };
+type SimulateValues = { durations?: string; fail?: string; start?: string; 'default-minutes'?: string };
+type SimulateOptions = { durations: Record<string, number>; failing: Set<string>; defaultMinutes: number; start: Date };
+
+function simulate(args: string[], io: CliIo): number {
+  let parsed: { values: SimulateValues; positionals: string[] };
   try {
     parsed = parseArgs({
       args,
@@ -71,11 +69,11 @@ function simulate(args: string[], io: Io): number {
     return 2;
   }
   const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
+  const [file] = positionals;
+  if (positionals.length !== 1 || file === undefined) {
     io.stderr(`aaoe plan simulate: name one plan file\n\n${PLAN_USAGE}`);
     return 2;
   }
-  const file = positionals[0]!;
   const text = readText(file, io);
   if (text === undefined) return 2;
   const loaded = loadPlan(text, file);
@@ -84,45 +82,10 @@ function simulate(args: string[], io: Io): number {
     return 1;
   }
   const plan = loaded.plan;
-  const ids = new Set(plan.steps.map((s) => s.id));
-
-  const durations: Record<string, number> = {};
-  for (const entry of (values.durations ?? '').split(',').filter(Boolean)) {
-    const m = /^\s*([^=\s]+)\s*=\s*(\d+(?:\.\d+)?)\s*$/.exec(entry);
-    if (!m || !ids.has(m[1]!) || Number(m[2]) <= 0) {
-      io.stderr(
-        `aaoe plan simulate: --durations entry "${entry}": write step=minutes with a step of the plan (${[...ids].join(', ')}) and a positive number`,
-      );
-      return 2;
-    }
-    durations[m[1]!] = Number(m[2]);
-  }
-  const failing = new Set(
-    (values.fail ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
-  for (const id of failing) {
-    if (!ids.has(id)) {
-      io.stderr(`aaoe plan simulate: --fail "${id}" is not a step of the plan (${[...ids].join(', ')})`);
-      return 2;
-    }
-  }
-  const defaultMinutes = values['default-minutes'] === undefined ? 60 : Number(values['default-minutes']);
-  if (!(defaultMinutes > 0)) {
-    io.stderr('aaoe plan simulate: --default-minutes takes a positive number of minutes');
-    return 2;
-  }
-  const start = values.start === undefined ? new Date(Math.ceil(Date.now() / 60_000) * 60_000) : new Date(values.start);
-  if (Number.isNaN(start.getTime())) {
-    io.stderr(
-      `aaoe plan simulate: --start "${values.start}" is not an instant: write ISO 8601, for example 2026-11-23T09:00:00Z`,
-    );
-    return 2;
-  }
-
-  const simulation = simulatePlan(plan, { start, durations, defaultMinutes, failing, windows: planWindows(plan) });
+  const options = simulateOptions(values, new Set(plan.steps.map((s) => s.id)), io);
+  if (!options) return 2;
+  const { start } = options;
+  const simulation = simulatePlan(plan, { ...options, windows: planWindows(plan) });
   io.stdout(`plan ${plan.id}: ${plan.goal}`);
   io.stdout(
     `simulated from ${start.toISOString()}, at most ${plan.policy.maxParallel} step${plan.policy.maxParallel === 1 ? '' : 's'} in parallel (peak ${simulation.peakParallel})\n`,
@@ -138,4 +101,45 @@ function simulate(args: string[], io: Io): number {
     `rollback order (last completed first): ${simulation.rollback.length ? simulation.rollback.join(', ') : '(nothing completed)'}`,
   );
   return 1;
+}
+
+/** The simulation's options read from the flags, or undefined after saying on stderr which flag is wrong. */
+function simulateOptions(values: SimulateValues, ids: Set<string>, io: CliIo): SimulateOptions | undefined {
+  const durations: Record<string, number> = {};
+  for (const entry of (values.durations ?? '').split(',').filter(Boolean)) {
+    const m = /^\s*([^=\s]+)\s*=\s*(\d+(?:\.\d+)?)\s*$/.exec(entry);
+    const [, step = '', minutes = ''] = m ?? [];
+    if (!m || !ids.has(step) || Number(minutes) <= 0) {
+      io.stderr(
+        `aaoe plan simulate: --durations entry "${entry}": write step=minutes with a step of the plan (${[...ids].join(', ')}) and a positive number`,
+      );
+      return undefined;
+    }
+    durations[step] = Number(minutes);
+  }
+  const failing = new Set(
+    (values.fail ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  for (const id of failing) {
+    if (!ids.has(id)) {
+      io.stderr(`aaoe plan simulate: --fail "${id}" is not a step of the plan (${[...ids].join(', ')})`);
+      return undefined;
+    }
+  }
+  const defaultMinutes = values['default-minutes'] === undefined ? 60 : Number(values['default-minutes']);
+  if (!(defaultMinutes > 0)) {
+    io.stderr('aaoe plan simulate: --default-minutes takes a positive number of minutes');
+    return undefined;
+  }
+  const start = values.start === undefined ? new Date(Math.ceil(Date.now() / 60_000) * 60_000) : new Date(values.start);
+  if (Number.isNaN(start.getTime())) {
+    io.stderr(
+      `aaoe plan simulate: --start "${values.start}" is not an instant: write ISO 8601, for example 2026-11-23T09:00:00Z`,
+    );
+    return undefined;
+  }
+  return { durations, failing, defaultMinutes, start };
 }

@@ -8,6 +8,8 @@ import { buildContext, isExcluded } from '../core/agent/context.js';
 import { ModelRouter, ModelRouterError } from '../adapters/model/model-router.js';
 import { ModelsFile, routerConfig } from '../adapters/model/models-config.js';
 import { proposalMessages } from '../core/agent/prompt.js';
+import { promptToken } from '../adapters/model/prompt-token.js';
+import type { CliIo } from './cli-io.js';
 import { Proposal } from '../core/agent/proposal.js';
 
 /**
@@ -19,7 +21,6 @@ import { Proposal } from '../core/agent/proposal.js';
  * The endpoint: `AAOE_MODEL_BASE_URL` (or `OPENAI_BASE_URL`) and `AAOE_MODEL_API_KEY` (or `OPENAI_API_KEY`).
  */
 
-type Io = { stdout: (text: string) => void; stderr: (text: string) => void };
 type Env = Readonly<Record<string, string | undefined>>;
 
 const IssueFile = z.strictObject({
@@ -31,85 +32,38 @@ const IssueFile = z.strictObject({
 /** Largest file sent as context; larger ones are listed in the tree only. */
 const MAX_FILE_BYTES = 256 * 1024;
 
-export async function runProposeCommand(argv: string[], io: Io, env: Env): Promise<number> {
-  let values: Record<string, string | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        issue: { type: 'string' },
-        repo: { type: 'string' },
-        models: { type: 'string' },
-        budget: { type: 'string' },
-        'max-output': { type: 'string' },
-        'max-usd': { type: 'string' },
-        'max-tokens': { type: 'string' },
-      },
-    }) as { values: Record<string, string | undefined> });
-  } catch (error) {
-    io.stderr(`aaoe propose: ${(error as Error).message}`);
-    return 2;
-  }
-  const usage =
-    'usage: aaoe propose --issue <file.json> --repo <dir> --models <file.json> [--budget tokens] [--max-output tokens] [--max-usd N] [--max-tokens N]';
-  if (!values.issue || !values.repo || !values.models) {
-    io.stderr(`aaoe propose: --issue, --repo and --models are required\n${usage}`);
-    return 2;
-  }
-  const numbers: Record<string, number | undefined> = {};
-  for (const name of ['budget', 'max-output', 'max-usd', 'max-tokens']) {
-    const text = values[name];
-    if (text === undefined) continue;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0) {
-      io.stderr(`aaoe propose: --${name} must be a positive number, not "${text}"`);
-      return 2;
-    }
-    numbers[name] = n;
-  }
-  const issue = readJson(values.issue, IssueFile, io);
-  const models = readJson(values.models, ModelsFile, io);
-  if (!issue || !models) return 2;
-  const baseURL = env.AAOE_MODEL_BASE_URL ?? env.OPENAI_BASE_URL;
-  const apiKey = env.AAOE_MODEL_API_KEY ?? env.OPENAI_API_KEY;
-  if (!apiKey) {
-    io.stderr(
-      'aaoe propose: set AAOE_MODEL_API_KEY (or OPENAI_API_KEY), and AAOE_MODEL_BASE_URL for an endpoint other than OpenAI',
-    );
-    return 2;
-  }
+type ProposeInput = {
+  issue: z.infer<typeof IssueFile>;
+  models: z.infer<typeof ModelsFile>;
+  repo: string;
+  numbers: Record<string, number | undefined>;
+  apiKey: string;
+  baseURL: string | undefined;
+};
+
+const USAGE =
+  'usage: aaoe propose --issue <file.json> --repo <dir> --models <file.json> [--budget tokens] [--max-output tokens] [--max-usd N] [--max-tokens N]';
+
+export async function runProposeCommand(argv: string[], io: CliIo, env: Env): Promise<number> {
+  const input = readInput(argv, io, env);
+  if (typeof input === 'number') return input;
   let tree: Map<string, string>;
   try {
-    tree = readTree(values.repo);
+    tree = readTree(input.repo);
   } catch (error) {
-    io.stderr(`aaoe propose: cannot read the repository ${values.repo}: ${(error as Error).message}`);
+    io.stderr(`aaoe propose: cannot read the repository ${input.repo}: ${(error as Error).message}`);
     return 2;
   }
 
-  const context = buildContext(issue, tree, numbers.budget ?? 30_000);
+  const context = buildContext(input.issue, tree, input.numbers.budget ?? 30_000);
   io.stdout(
     `context: ${context.files.length} files, ${context.tokens} tokens${context.omitted.length ? `; left out: ${context.omitted.map((o) => `${o.path} (${o.reason})`).join(', ')}` : ''}`,
   );
   for (const f of context.files) io.stdout(`  ${f.path}: ${f.reasons.join('; ')}`);
 
-  const router = new ModelRouter(
-    new OpenAI({ apiKey, ...(baseURL ? { baseURL } : {}), maxRetries: 0 }),
-    routerConfig(models),
-  );
   let result;
   try {
-    result = await router.complete({
-      task: 'propose',
-      messages: proposalMessages(issue, context),
-      schema: Proposal,
-      schemaName: 'proposal',
-      maxOutputTokens: numbers['max-output'] ?? 8_000,
-      caps: {
-        spent: { tokens: 0, usd: 0 },
-        ...(numbers['max-usd'] ? { maxUsd: numbers['max-usd'] } : {}),
-        ...(numbers['max-tokens'] ? { maxTokens: numbers['max-tokens'] } : {}),
-      },
-    });
+    result = await askModels(input, context);
   } catch (error) {
     if (!(error instanceof ModelRouterError)) throw error;
     io.stdout(`no proposal: ${error.message}`);
@@ -133,7 +87,85 @@ export async function runProposeCommand(argv: string[], io: Io, env: Env): Promi
   return result.overrun ? 1 : 0;
 }
 
-function readJson<T>(file: string, schema: z.ZodType<T>, io: Io): T | undefined {
+function askModels(input: ProposeInput, context: ReturnType<typeof buildContext>) {
+  const { apiKey, baseURL, numbers } = input;
+  const router = new ModelRouter(
+    new OpenAI({ apiKey, ...(baseURL ? { baseURL } : {}), maxRetries: 0 }),
+    routerConfig(input.models),
+  );
+  return router.complete({
+    task: 'propose',
+    messages: proposalMessages(input.issue, context, promptToken()),
+    schema: Proposal,
+    schemaName: 'proposal',
+    maxOutputTokens: numbers['max-output'] ?? 8_000,
+    caps: {
+      spent: { tokens: 0, usd: 0 },
+      ...(numbers['max-usd'] ? { maxUsd: numbers['max-usd'] } : {}),
+      ...(numbers['max-tokens'] ? { maxTokens: numbers['max-tokens'] } : {}),
+    },
+  });
+}
+
+/** The command's input read and checked, or the exit code after saying on stderr what is wrong. */
+function readInput(argv: string[], io: CliIo, env: Env): ProposeInput | number {
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        issue: { type: 'string' },
+        repo: { type: 'string' },
+        models: { type: 'string' },
+        budget: { type: 'string' },
+        'max-output': { type: 'string' },
+        'max-usd': { type: 'string' },
+        'max-tokens': { type: 'string' },
+      },
+    }) as { values: Record<string, string | undefined> });
+  } catch (error) {
+    io.stderr(`aaoe propose: ${(error as Error).message}`);
+    return 2;
+  }
+  if (!values.issue || !values.repo || !values.models) {
+    io.stderr(`aaoe propose: --issue, --repo and --models are required\n${USAGE}`);
+    return 2;
+  }
+  const numbers = readNumbers(values, io);
+  if (!numbers) return 2;
+  const issue = readJson(values.issue, IssueFile, io);
+  const models = readJson(values.models, ModelsFile, io);
+  if (!issue || !models) return 2;
+  const baseURL = env.AAOE_MODEL_BASE_URL ?? env.OPENAI_BASE_URL;
+  const apiKey = env.AAOE_MODEL_API_KEY ?? env.OPENAI_API_KEY;
+  if (!apiKey) {
+    io.stderr(
+      'aaoe propose: set AAOE_MODEL_API_KEY (or OPENAI_API_KEY), and AAOE_MODEL_BASE_URL for an endpoint other than OpenAI',
+    );
+    return 2;
+  }
+  return { issue, models, repo: values.repo, numbers, apiKey, baseURL };
+}
+
+function readNumbers(
+  values: Record<string, string | undefined>,
+  io: CliIo,
+): Record<string, number | undefined> | undefined {
+  const numbers: Record<string, number | undefined> = {};
+  for (const name of ['budget', 'max-output', 'max-usd', 'max-tokens']) {
+    const text = values[name];
+    if (text === undefined) continue;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0) {
+      io.stderr(`aaoe propose: --${name} must be a positive number, not "${text}"`);
+      return undefined;
+    }
+    numbers[name] = n;
+  }
+  return numbers;
+}
+
+function readJson<T>(file: string, schema: z.ZodType<T>, io: CliIo): T | undefined {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));

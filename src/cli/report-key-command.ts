@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { repositoryKey } from '../adapters/github/dispatch-signature.js';
-import type { CliIo } from './cli-io.js';
-import type { Env } from './store-commands.js';
+import type { CliIo, Env } from './cli-io.js';
 
 /**
  * `aaoe report-key <owner/repo> --installation <id>`: prints the repository's AAOE key, derived from the app's

@@ -1,13 +1,14 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PGlite } from '@electric-sql/pglite';
-import { verifyAudit } from '../adapters/store/audit-log.js';
 import { pruneStore, retentionFromEnv } from '../adapters/store/retention.js';
-import { databaseOptionsFromEnv, lockDataDir, openDatabase, type Database } from '../adapters/store/database.js';
+import { databaseOptionsFromEnv, openDatabase, type Database } from '../adapters/store/database.js';
 import { JobQueue, type JobRecord } from '../adapters/store/job-queue.js';
 import { migrate } from '../adapters/store/migrations.js';
 import { AUDIT_USAGE, runAuditCommand, type AuditCommandIo } from './audit-command.js';
+import { runBackupCommand } from './backup-command.js';
+import { DB_USAGE } from './db-usage.js';
+import type { Env } from './cli-io.js';
 
 /**
  * The commands that work on the store named by the environment: `DATABASE_URL` (PostgreSQL) or
@@ -18,14 +19,7 @@ import { AUDIT_USAGE, runAuditCommand, type AuditCommandIo } from './audit-comma
  *   aaoe jobs list [--state failed] [--limit N] | rerun <job-id>
  */
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-export const DB_USAGE = `Usage:
-  aaoe db migrate                                 apply the store's migrations (the app does this at start)
-  aaoe db backup <file.tar.gz>                    the embedded store, whole, into one file (stop the app first)
-  aaoe db restore <file.tar.gz> [--force]         a backup into AAOE_DATA_DIR (--force keeps the store there aside)
-  aaoe db prune                                   delete deliveries, archived jobs and model calls past AAOE_RETAIN_*_DAYS
-On PostgreSQL (DATABASE_URL) use pg_dump --format=custom and pg_restore (docs/operations.md).`;
+export type { Env } from './cli-io.js';
 
 export const JOBS_USAGE = `Usage:
   aaoe jobs list [--state created|retry|active|completed|failed] [--limit N]
@@ -102,41 +96,49 @@ export async function runJobsCommand(args: string[], io: AuditCommandIo, env: En
       io.stderr(`aaoe jobs list: --limit takes a positive integer, not "${values.limit}"`);
       return 2;
     }
-    return withStore(env, io, {}, async (db) => {
-      const queue = await JobQueue.open(db, { supervise: false });
-      try {
-        const jobs = await queue.list({
-          ...(values.state ? { state: values.state as JobRecord['state'] } : {}),
-          limit,
-        });
-        if (jobs.length === 0) io.stdout('no jobs');
-        for (const job of jobs) io.stdout(formatJob(job));
-        return 0;
-      } finally {
-        await queue.stop();
-      }
-    });
+    return withStore(env, io, {}, (db) => listJobs(db, io, { state: values.state, limit }));
   }
   if (command === 'rerun' && positionals.length === 1 && values.state === undefined && values.limit === undefined) {
-    const id = positionals[0]!;
-    return withStore(env, io, {}, async (db) => {
-      const queue = await JobQueue.open(db, { supervise: false });
-      try {
-        if (await queue.rerun(id)) {
-          io.stdout(`job ${id} is queued again`);
-          return 0;
-        }
-        io.stderr(`aaoe jobs rerun: no failed job with id ${id} (aaoe jobs list --state failed shows them)`);
-        return 1;
-      } finally {
-        await queue.stop();
-      }
-    });
+    const [id = ''] = positionals;
+    return withStore(env, io, {}, (db) => rerunJob(db, io, id));
   }
   io.stderr(
     `aaoe jobs: ${command === undefined ? 'name a command' : `unknown or malformed command "${args.join(' ')}"`}\n\n${JOBS_USAGE}`,
   );
   return 2;
+}
+
+async function listJobs(
+  db: Database,
+  io: AuditCommandIo,
+  filter: { state: string | undefined; limit: number },
+): Promise<number> {
+  const queue = await JobQueue.open(db, { supervise: false });
+  try {
+    const jobs = await queue.list({
+      ...(filter.state ? { state: filter.state as JobRecord['state'] } : {}),
+      limit: filter.limit,
+    });
+    if (jobs.length === 0) io.stdout('no jobs');
+    for (const job of jobs) io.stdout(formatJob(job));
+    return 0;
+  } finally {
+    await queue.stop();
+  }
+}
+
+async function rerunJob(db: Database, io: AuditCommandIo, id: string): Promise<number> {
+  const queue = await JobQueue.open(db, { supervise: false });
+  try {
+    if (await queue.rerun(id)) {
+      io.stdout(`job ${id} is queued again`);
+      return 0;
+    }
+    io.stderr(`aaoe jobs rerun: no failed job with id ${id} (aaoe jobs list --state failed shows them)`);
+    return 1;
+  } finally {
+    await queue.stop();
+  }
 }
 
 export function formatJob(job: JobRecord): string {
@@ -181,101 +183,6 @@ async function withStore(
       }
     }
     return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
-/**
- * `aaoe db backup <file>` / `aaoe db restore <file> [--force]` for the embedded store: PGlite's `dumpDataDir` (the data
- * directory as a gzipped tarball) and `loadDataDir`, under the data directory's lock, so never while the app runs.
- * A restore never deletes a store: with `--force` the one there is renamed aside. On PostgreSQL: pg_dump / pg_restore.
- */
-async function runBackupCommand(args: string[], io: AuditCommandIo, env: Env): Promise<number> {
-  const [command, ...rest] = args;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      options: { force: { type: 'boolean', default: false } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    io.stderr(`aaoe db ${command}: ${(error as Error).message}\n\n${DB_USAGE}`);
-    return 2;
-  }
-  const file = parsed.positionals[0];
-  if (parsed.positionals.length !== 1 || !file || (command === 'backup' && parsed.values.force)) {
-    io.stderr(`aaoe db ${command}: name one file\n\n${DB_USAGE}`);
-    return 2;
-  }
-  const where = databaseOptionsFromEnv(env);
-  if (where.url) {
-    io.stderr(
-      command === 'backup'
-        ? `aaoe db backup: DATABASE_URL is a PostgreSQL server: back it up with pg_dump --format=custom --file=${file} "$DATABASE_URL" (docs/operations.md)`
-        : `aaoe db restore: DATABASE_URL is a PostgreSQL server: restore with pg_restore --clean --if-exists --dbname="$DATABASE_URL" ${file} (docs/operations.md)`,
-    );
-    return 2;
-  }
-  const dataDir = resolve(where.dataDir!);
-  const store = join(dataDir, 'pglite');
-  if (command === 'backup' && !existsSync(store)) {
-    io.stderr(`aaoe db backup: no embedded store in ${dataDir} (AAOE_DATA_DIR)`);
-    return 2;
-  }
-  if (command === 'backup' && existsSync(file)) {
-    io.stderr(`aaoe db backup: ${file} exists; name a new file`);
-    return 2;
-  }
-  if (command === 'restore' && !existsSync(file)) {
-    io.stderr(`aaoe db restore: ${file} does not exist`);
-    return 2;
-  }
-  if (command === 'restore' && existsSync(store) && !parsed.values.force) {
-    io.stderr(
-      `aaoe db restore: ${dataDir} holds a store already; nothing was changed. Fix: restore into an empty AAOE_DATA_DIR, or add --force to keep the current store aside (renamed, never deleted) and restore`,
-    );
-    return 1;
-  }
-  let release: () => void;
-  try {
-    release = lockDataDir(join(dataDir, 'pglite.lock'));
-  } catch (error) {
-    io.stderr(`aaoe db ${command}: ${(error as Error).message}. Fix: stop the app that uses ${dataDir} first`);
-    return 1;
-  }
-  try {
-    if (command === 'backup') {
-      const lite = await PGlite.create(store);
-      try {
-        const dump = await lite.dumpDataDir('gzip');
-        writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
-        io.stdout(`wrote ${file} (${dump.size} bytes): the embedded store of ${dataDir}`);
-      } finally {
-        await lite.close();
-      }
-      return 0;
-    }
-    if (existsSync(store)) {
-      const aside = `${store}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      renameSync(store, aside);
-      io.stdout(`kept the store that was there as ${aside}`);
-    }
-    const lite = await PGlite.create(store, { loadDataDir: new Blob([readFileSync(file)]) });
-    await lite.close();
-  } finally {
-    release();
-  }
-  const db = await openDatabase(where);
-  try {
-    const { rows } = await db.query<{ version: number }>('SELECT max(version) AS version FROM schema_migrations');
-    const audit = await verifyAudit(db);
-    io.stdout(
-      `restored ${file} into ${dataDir}: schema version ${rows[0]?.version ?? 'none'}; audit chain ${audit.ok ? `verified (${audit.count} entries)` : `BROKEN at entry ${audit.seq}: ${audit.reason}`}`,
-    );
-    return audit.ok ? 0 : 1;
   } finally {
     await db.close();
   }

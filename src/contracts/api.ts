@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import type { PolicyConclusion } from '../core/execution/transition.js';
-import type { AgentFigures } from '../adapters/store/agent-figures.js';
 
 /**
  * The bodies the control-plane API accepts (`/api/v1`), strict: an unknown key is refused, naming it. The
@@ -88,6 +86,10 @@ export type ExecutionSummary = {
   updatedAt: string;
 };
 
+/** What a policy evaluation concludes, as the audit log's `policy_evaluated` entries say: the check's conclusion, or `waiting` (approved, outside the change windows). */
+export const POLICY_CONCLUSIONS = ['success', 'failure', 'action_required', 'waiting'] as const;
+export type PolicyConclusion = (typeof POLICY_CONCLUSIONS)[number];
+
 export type GateOutcomeView = { gate: string; outcome: string };
 
 /** The latest policy evaluation, read from the audit log (`policy_evaluated`). */
@@ -120,6 +122,22 @@ export type ExecutionStatus = ExecutionSummary & {
 };
 
 export type ExecutionList = { repo: string; executions: ExecutionSummary[] };
+
+/** Where an execution ended up, for the per-agent figures (src/adapters/store/agent-figures.ts counts them). */
+export const AGENT_OUTCOMES = ['open', 'merged', 'refused', 'rolled_back', 'failed'] as const;
+export type AgentOutcome = (typeof AGENT_OUTCOMES)[number];
+
+/** One agent's figures. */
+export type AgentFigures = {
+  agent: string;
+  executions: number;
+  outcomes: Record<AgentOutcome, number>;
+  spend: {
+    measured: { usd: number; tokens: number };
+    /** `executions`: how many of the agent's executions declared a cost (the rest said nothing). */
+    declared: { usd: number; tokens: number; executions: number };
+  };
+};
 
 /** `GET /api/v1/agents?repo=owner/name`: the per-agent figures of a repository (src/adapters/store/agent-figures.ts). */
 export type AgentList = { repo: string; agents: AgentFigures[] };

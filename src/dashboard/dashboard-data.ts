@@ -4,7 +4,8 @@ import { agentIdentity } from '../core/policy/governance.js';
 import { executionStatus } from '../core/views/execution-view.js';
 import type { ApiUser, GitHubAccess } from '../adapters/github/github-access.js';
 import type { ExecutionStatus } from '../contracts/api.js';
-import { DEFAULT_ENVIRONMENT, ROLLBACK_EVENT_TYPE, dispatchPayload } from '../workflows/deploy-work.js';
+import { DEFAULT_ENVIRONMENT, ROLLBACK_EVENT_TYPE } from '../contracts/dispatch.js';
+import { dispatchPayload } from '../workflows/deploy-payload.js';
 import { loadRepoPolicy } from '../workflows/load-repo-policy.js';
 import type { Runtime } from '../adapters/store/runtime.js';
 import { FINAL_STATES, transition, type ExecutionEvent } from '../core/execution/transition.js';
@@ -159,7 +160,7 @@ async function planStepOf(
   const record = at && (await getPlanRun(db, at.repo, at.planId));
   const step = record?.run.plan.steps.find((s) => s.id === at?.step);
   if (!at || !record || !step) return undefined;
-  const statusOf = (id: string) => ({ id, status: record.run.steps[id]?.status ?? ('pending' as StepStatus) });
+  const statusOf = (id: string) => ({ id, status: record.run.steps[id]?.status ?? 'pending' });
   return {
     planId: at.planId,
     status: record.run.status,

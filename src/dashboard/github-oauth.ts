@@ -44,6 +44,20 @@ export type TokenExchange =
     }
   | { ok: false; reason: string };
 
+/** What GitHub's `error` answer to a code exchange means, and what to do about it. */
+function refusalReason(error: string, errorDescription: unknown): string {
+  const description = typeof errorDescription === 'string' ? errorDescription : '';
+  const hint =
+    error === 'incorrect_client_credentials'
+      ? ' (check GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET: the OAuth credentials of the GitHub App)'
+      : error === 'redirect_uri_mismatch'
+        ? " (add this dashboard's /aaoe/callback URL to the app's callback URLs, or set AAOE_PUBLIC_URL)"
+        : error === 'bad_verification_code'
+          ? ' (the sign-in took too long or was replayed: sign in again)'
+          : '';
+  return `GitHub refused the sign-in: ${error}${description ? `: ${description}` : ''}${hint}`;
+}
+
 /**
  * `POST <web>/login/oauth/access_token`: the user access token for a code. GitHub answers errors with 200 and an
  * `error` field; every failure comes back as a reason in words, never thrown.
@@ -87,21 +101,7 @@ export async function exchangeCode(
   } catch {
     return { ok: false, reason: 'GitHub answered the code exchange with something other than JSON' };
   }
-  if (typeof body.error === 'string') {
-    const description = typeof body.error_description === 'string' ? body.error_description : '';
-    const hint =
-      body.error === 'incorrect_client_credentials'
-        ? ' (check GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET: the OAuth credentials of the GitHub App)'
-        : body.error === 'redirect_uri_mismatch'
-          ? " (add this dashboard's /aaoe/callback URL to the app's callback URLs, or set AAOE_PUBLIC_URL)"
-          : body.error === 'bad_verification_code'
-            ? ' (the sign-in took too long or was replayed: sign in again)'
-            : '';
-    return {
-      ok: false,
-      reason: `GitHub refused the sign-in: ${body.error}${description ? `: ${description}` : ''}${hint}`,
-    };
-  }
+  if (typeof body.error === 'string') return { ok: false, reason: refusalReason(body.error, body.error_description) };
   if (typeof body.access_token !== 'string' || body.access_token === '')
     return { ok: false, reason: 'GitHub answered the code exchange without an access token' };
   return {

@@ -23,7 +23,7 @@ const ENTITIES: Record<string, string> = {
 };
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (c) => ENTITIES[c]!);
+  return text.replace(/[&<>"'`]/g, (c) => ENTITIES[c] ?? c);
 }
 
 function render(value: HtmlValue): string {
@@ -34,9 +34,9 @@ function render(value: HtmlValue): string {
 }
 
 export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Html {
-  let out = strings[0]!;
+  let out = strings[0] ?? '';
   values.forEach((value, i) => {
-    out += render(value) + strings[i + 1]!;
+    out += render(value) + (strings[i + 1] ?? '');
   });
   return new Html(out);
 }

@@ -45,10 +45,16 @@ export class DemoRunner {
   ) {}
 
   static async start(options: DemoRunnerOptions): Promise<DemoRunner> {
-    let runner!: DemoRunner;
-    const metrics = await startServer((req, url) => runner.answerMetrics(req.method, url));
-    runner = new DemoRunner(options, metrics);
-    runner.stopListening = options.sim.onAnswered((request) => runner.onRequest(request));
+    const holder: { runner?: DemoRunner } = {};
+    const metrics = await startServer((req, url) => {
+      if (!holder.runner) throw new Error('the demo runner answered before it started');
+      return holder.runner.answerMetrics(req.method, url);
+    });
+    const runner = new DemoRunner(options, metrics);
+    holder.runner = runner;
+    runner.stopListening = options.sim.onAnswered((request) => {
+      runner.onRequest(request);
+    });
     return runner;
   }
 
@@ -75,8 +81,12 @@ export class DemoRunner {
     this.pending += 1;
     this.queue = this.queue
       .then(() => this.deploy(owner, repo, body.client_payload ?? {}))
-      .catch((error: unknown) => console.error('the demo runner failed:', error))
-      .finally(() => (this.pending -= 1));
+      .catch((error: unknown) => {
+        console.error('the demo runner failed:', error);
+      })
+      .finally(() => {
+        this.pending -= 1;
+      });
   }
 
   private async deploy(owner: string, repo: string, payload: Record<string, unknown>): Promise<void> {

@@ -1,19 +1,15 @@
-import { repositoryKey } from '../adapters/github/dispatch-signature.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import OpenAI from 'openai';
-import { ModelRouter, type ModelSpec } from '../adapters/model/model-router.js';
-import type { Proposal } from '../core/agent/proposal.js';
-import { openRuntime, type Runtime } from '../adapters/store/runtime.js';
-import { getIssueExecution, getExecution, type ExecutionRecord } from '../adapters/store/executions.js';
-import { FakeOpenAI } from '../../test/core/agent/fake-openai.js';
-import { startHarness, type Harness } from '../../test/support/app-harness.js';
-import { GitHubSimulator } from '../../test/simulator/github-simulator.js';
-import { commentCreated, issueLabelled, pullRequestEvent, type DemoRepo } from './demo-deliveries.js';
-import { DemoRunner, type DeployRun } from './demo-runner.js';
-import { Timeline } from './demo-timeline.js';
+import type { Runtime } from '../adapters/store/runtime.js';
+import type { GitHubSimulator } from '../../test/simulator/github-simulator.js';
 import { invokedDirectly } from '../adapters/process/invoked-directly.js';
+import { playScenario, type DemoChange } from './demo-change.js';
+import type { DemoRepo } from './demo-deliveries.js';
+import type { DemoRunner } from './demo-runner.js';
+import { DEMO_POLICY, DEMO_REPO, SCENARIOS } from './demo-scenarios.js';
+import type { Timeline } from './demo-timeline.js';
+import { startWorld } from './demo-world.js';
 
 /**
  * `npm run demo`: the whole flow on one machine, with no credentials and no network beyond loopback.
@@ -31,105 +27,8 @@ import { invokedDirectly } from '../adapters/process/invoked-directly.js';
  * listening until Ctrl-C.
  */
 
-export const DEMO_REPO: DemoRepo = { owner: 'octo-org', name: 'shop', installationId: 4242 };
-const DEFAULT_BRANCH = 'main';
-const REPORT_SECRET = 'demo-report-secret';
-const MODEL: ModelSpec = { id: 'demo-model', tier: 1, inputUsdPerMTok: 0.5, outputUsdPerMTok: 1.5 };
-const AUTHOR = 'alice'; // writes issues and applies the trigger label (write permission)
-const MAINTAINER = 'bob'; // reviews and approves (maintain permission)
-
-/** The repository's policy: medium-risk changes need a person; AAOE merges approved changes itself. */
-export const DEMO_POLICY = `# The demo repository's policy (see docs/getting-started.md)
-extends: standard
-risk: { maxLevel: high, requireHumanApprovalAbove: low }
-merge: auto
-deployment: { strategy: canary, canaryPercent: 10 }
-circuitBreaker: { maxFailures: 2, freezeMinutes: 30 }
-`;
-
-const FILES: Record<string, string> = {
-  '.github/aaoe.yml': DEMO_POLICY,
-  '.github/CODEOWNERS': `* @${MAINTAINER}\n`,
-  'README.md': '# shop\n\nA small web shop.\n',
-  'src/server.ts':
-    "import { createServer } from 'node:http';\nimport { total } from './checkout.js';\n\nexport const server = createServer((req, res) => {\n  res.end(String(total([])));\n});\n",
-  'src/checkout.ts':
-    'export function total(prices: number[]): number {\n  return prices.reduce((sum, p) => sum + p, 0);\n}\n',
-};
-
-type Scenario = { title: string; body: string; labels: string[]; proposal: Proposal; regresses: boolean };
-
-const SCENARIOS: Scenario[] = [
-  {
-    title: 'Add a /healthz endpoint',
-    body: 'The load balancer needs `/healthz` on the server in src/server.ts to answer 200 while it runs.',
-    labels: ['aaoe', 'enhancement'],
-    regresses: false,
-    proposal: {
-      summary: 'Add a /healthz endpoint that answers 200 while the server runs.',
-      classification: 'feature',
-      edits: [
-        {
-          action: 'create',
-          path: 'src/health.ts',
-          content: "export function health() {\n  return { status: 'ok' };\n}\n",
-        },
-        {
-          action: 'update',
-          path: 'src/server.ts',
-          replacements: [
-            {
-              search: '  res.end(String(total([])));',
-              replace:
-                "  if (req.url === '/healthz') return void res.end(JSON.stringify(health()));\n  res.end(String(total([])));",
-            },
-          ],
-        },
-      ],
-      risk: { level: 'medium', rationale: 'A new route on the public server.' },
-      cost: { estimatedTokens: 1500, estimatedUsd: 0.01 },
-      deployment: { strategy: 'canary' },
-      rollbackPlan: 'Revert the commit; nothing else depends on the route.',
-      blastRadius: 'Requests to /healthz only.',
-    },
-  },
-  {
-    title: 'Round checkout totals to cents',
-    body: 'src/checkout.ts sums floating point prices; totals like 0.30000000000000004 reach the receipts.',
-    labels: ['aaoe', 'bug'],
-    regresses: true,
-    proposal: {
-      summary: 'Round the checkout total to whole cents.',
-      classification: 'bug',
-      edits: [
-        {
-          action: 'update',
-          path: 'src/checkout.ts',
-          replacements: [
-            {
-              search: '  return prices.reduce((sum, p) => sum + p, 0);',
-              replace: '  return Math.round(prices.reduce((sum, p) => sum + p, 0) * 100) / 100;',
-            },
-          ],
-        },
-      ],
-      risk: { level: 'medium', rationale: 'Changes what every checkout computes.' },
-      cost: { estimatedTokens: 1200, estimatedUsd: 0.01 },
-      deployment: { strategy: 'canary' },
-      rollbackPlan: 'Revert the commit.',
-      blastRadius: 'Every checkout.',
-    },
-  },
-];
-
-export type DemoChange = {
-  issue: number;
-  pullRequest: number;
-  executionId: string;
-  mergeSha: string;
-  deploy: DeployRun | undefined;
-  execution: ExecutionRecord;
-};
+export { DEMO_POLICY, DEMO_REPO } from './demo-scenarios.js';
+export type { DemoChange } from './demo-change.js';
 
 export type DemoRun = {
   sim: GitHubSimulator;
@@ -152,7 +51,11 @@ export type DemoOptions = {
 
 /** Starts everything and runs the scenario; the app keeps running until `close()`. */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
-  const print = options.print ?? ((line: string) => console.log(line));
+  const print =
+    options.print ??
+    ((line: string) => {
+      console.log(line);
+    });
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'aaoe-demo-'));
   const repo = DEMO_REPO;
   const fullName = `${repo.owner}/${repo.name}`;
@@ -160,164 +63,23 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRun> {
   const close = async () => {
     // everything is closed even when one part fails to, and a failure is said
     for (const fn of closers.reverse())
-      await fn().catch((error: unknown) => print(`closing: ${(error as Error).message ?? String(error)}`));
+      await fn().catch((error: unknown) => {
+        print(`closing: ${error instanceof Error ? error.message : String(error)}`);
+      });
     if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
 
   try {
     print('Starting the GitHub simulator, the scripted model and the app (embedded store, no credentials)...');
-    const sim = await GitHubSimulator.start();
-    closers.push(() => sim.close());
-    const model = await FakeOpenAI.start();
-    closers.push(() => model.close());
-    const runtime = await openRuntime({ database: { dataDir }, queue: { retryDelaySeconds: 1 } });
-    closers.push(() => runtime.close());
-    const router = new ModelRouter(new OpenAI({ apiKey: 'demo-key', baseURL: model.baseURL, maxRetries: 0 }), {
-      models: [MODEL],
-      tasks: { classify: { minTier: 1 }, propose: { minTier: 1 } },
-      timeoutMs: 10_000,
-    });
-    const signalListeners = process.listeners('SIGINT');
-    const h: Harness = await startHarness({
-      sim,
-      runtime,
-      agent: { router, contextBudgetTokens: 4_000, maxOutputTokens: 1_000 },
-      reportSecret: REPORT_SECRET,
-    });
-    // Probot's run() exits the process on SIGINT once its server stopped: the demo stops everything itself
-    for (const listener of process.listeners('SIGINT'))
-      if (!signalListeners.includes(listener)) process.off('SIGINT', listener);
-    closers.push(() => h.close());
-    const timeline = new Timeline(runtime.db, print);
-    const runner = await DemoRunner.start({
-      sim,
-      reportUrl: `${h.url}/aaoe/deploy-report`,
-      // what the repository holds as the action's report-secret: its own key (`aaoe report-key`), never the app's secret
-      reportSecret: repositoryKey(REPORT_SECRET, repo.installationId, `${repo.owner}/${repo.name}`),
-      defaultBranch: DEFAULT_BRANCH,
-      onStart: (d) =>
-        timeline.say(
-          `  runner: repository_dispatch aaoe-deploy for ${d.sha.slice(0, 7)}: running node action/dist/index.js, canary judged for 2 s on ${runner.metricsUrl}/metrics`,
-        ),
-      onFinish: (r) =>
-        timeline.say(
-          `  runner: the action finished: verdict ${r.verdict}, outcome ${r.outcome} (exit ${r.run.exitCode}); it posted its signed report to the app`,
-        ),
-    });
-    closers.push(() => runner.close());
-
-    sim.addInstallation({
-      id: repo.installationId,
-      account: repo.owner,
-      accountType: 'Organization',
-      permissions: {
-        checks: 'write',
-        contents: 'write',
-        issues: 'write',
-        pull_requests: 'write',
-        deployments: 'write',
-        actions: 'read',
-        members: 'read',
-        metadata: 'read',
-      },
-    });
-    sim.addRepo({
-      owner: repo.owner,
-      name: repo.name,
-      defaultBranch: DEFAULT_BRANCH,
-      installationId: repo.installationId,
-    });
-    for (const [path, content] of Object.entries(FILES))
-      sim.setFile({ owner: repo.owner, repo: repo.name, branch: DEFAULT_BRANCH, path, content });
-    sim.setPermission({ owner: repo.owner, repo: repo.name, username: AUTHOR, permission: 'write' });
-    sim.setPermission({ owner: repo.owner, repo: repo.name, username: MAINTAINER, permission: 'maintain' });
+    const world = await startWorld(dataDir, print, closers, repo);
+    const { sim, runtime, h, runner, timeline } = world;
     print(`The app listens on ${h.url}; GitHub is simulated at ${sim.url}; the store is in ${dataDir}.`);
     print(`Repository ${fullName}, policy .github/aaoe.yml:\n${DEMO_POLICY.replace(/^/gm, '    ')}`);
-
-    const deliver = async (event: string, payload: unknown) => {
-      const res = await h.deliver(event, payload);
-      if (res.status !== 200) throw new Error(`the app answered ${res.status} to a ${event} delivery: ${res.body}`);
-      await timeline.flush();
-    };
-    const pull = (number: number) =>
-      sim.pullRequests({ owner: repo.owner, repo: repo.name }).find((p) => p.number === number) as Record<string, any>;
-    const latestCheck = (sha: string) =>
-      sim
-        .checkRuns({ owner: repo.owner, repo: repo.name })
-        .filter((r) => r.head_sha === sha && r.name === 'aaoe/policy')
-        .at(-1);
 
     const changes: DemoChange[] = [];
     for (const [i, scenario] of SCENARIOS.entries()) {
       print(`\n== ${i + 1}. ${scenario.title}${scenario.regresses ? ' (its canary will regress)' : ''}`);
-      model.script(MODEL.id, {
-        content: JSON.stringify(scenario.proposal),
-        usage: { prompt_tokens: 1200, completion_tokens: 400 },
-      });
-      const issue = sim.addIssue({
-        owner: repo.owner,
-        repo: repo.name,
-        title: scenario.title,
-        body: scenario.body,
-        user: AUTHOR,
-        labels: scenario.labels,
-      });
-      timeline.say(`  ${AUTHOR} opens issue #${issue.number} and labels it aaoe: ${issue.html_url}`);
-      await deliver('issues', issueLabelled(repo, issue, 'aaoe', AUTHOR));
-
-      const execution = await getIssueExecution(runtime.db, fullName, issue.number as number);
-      if (!execution?.pullRequest)
-        throw new Error(
-          `issue #${issue.number} did not become a pull request (execution ${execution?.state ?? 'missing'}): see the timeline above`,
-        );
-      const opened = pull(execution.pullRequest);
-      const status = sim
-        .comments({ owner: repo.owner, repo: repo.name, issueNumber: issue.number as number })
-        .find((c) => String(c.body).includes('<!-- aaoe:status -->'));
-      timeline.say(`  the agent's proposal is pull request #${opened.number}: ${opened.html_url}`);
-      timeline.say(`  status comment on the issue: ${status?.html_url ?? '(none)'}`);
-      // GitHub then sends pull_request.opened for the pull request the app opened
-      await deliver('pull_request', pullRequestEvent(repo, 'opened', opened, `${sim.appSlug}[bot]`));
-      const check = latestCheck(String(opened.head.sha));
-      timeline.say(
-        `  check aaoe/policy on ${String(opened.head.sha).slice(0, 7)}: ${check?.conclusion} (${check?.output.title}): ${check?.html_url}`,
-      );
-
-      const comment = sim.addComment({
-        owner: repo.owner,
-        repo: repo.name,
-        issueNumber: opened.number,
-        body: 'Read the diff and the rollback plan.\n\n/aaoe approve',
-        user: MAINTAINER,
-      });
-      timeline.say(`  ${MAINTAINER} (maintain) comments /aaoe approve: ${comment.html_url}`);
-      await deliver('issue_comment', commentCreated(repo, opened.number, comment, MAINTAINER, `${sim.url}/api/v3`));
-      const approved = latestCheck(String(opened.head.sha));
-      timeline.say(`  check aaoe/policy: ${approved?.conclusion} (${approved?.output.title})`);
-
-      const merged = pull(opened.number);
-      if (!merged.merged)
-        throw new Error(
-          `pull request #${opened.number} was not merged after the approval (execution ${(await getExecution(runtime.db, execution.id))?.state})`,
-        );
-      const mergeSha = String(merged.merge_commit_sha);
-      timeline.say(`  AAOE merged #${opened.number} (merge: auto) as ${mergeSha.slice(0, 7)}`);
-      if (scenario.regresses) runner.regressing.add(mergeSha);
-      // GitHub sends pull_request.closed (merged); the app dispatches aaoe-deploy, the runner runs the action
-      await deliver('pull_request', pullRequestEvent(repo, 'closed', merged, `${sim.appSlug}[bot]`));
-      await runner.settled();
-      await runtime.idle();
-      await timeline.flush();
-      const after = (await getExecution(runtime.db, execution.id))!;
-      timeline.say(`  execution ${after.id.slice(0, 8)} is ${after.state}`);
-      changes.push({
-        issue: issue.number as number,
-        pullRequest: opened.number,
-        executionId: execution.id,
-        mergeSha,
-        deploy: runner.runs.find((r) => r.executionId === execution.id),
-        execution: after,
-      });
+      changes.push(await playScenario(world, repo, scenario));
     }
 
     const { rows } = await runtime.db.query<{ n: number }>(
@@ -376,8 +138,12 @@ async function main(argv: string[]): Promise<number> {
   console.log(`  webhooks    ${run.url}/api/github/webhooks (signed with the demo's secret)`);
   console.log(`  GitHub      ${run.sim.url}/api/v3 (the simulator)`);
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => {
+      resolve();
+    });
+    process.once('SIGTERM', () => {
+      resolve();
+    });
   });
   console.log('\nStopping...');
   await run.close();
@@ -386,7 +152,9 @@ async function main(argv: string[]): Promise<number> {
 
 if (invokedDirectly(import.meta.url)) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => {
+      process.exit(code);
+    },
     (error: unknown) => {
       console.error(error);
       process.exit(1);

@@ -122,11 +122,11 @@ export function apiClientConfigFromEnv(
     ...(url ? [] : ["AAOE_URL (the app's address, e.g. https://aaoe.example.com)"]),
     ...(token ? [] : ['AAOE_TOKEN or GITHUB_TOKEN (a GitHub token of the agent or person)']),
   ];
-  if (missing.length > 0) return { ok: false, message: `set ${missing.join(' and ')}` };
+  if (!url || !token) return { ok: false, message: `set ${missing.join(' and ')}` };
   try {
-    new URL(url!);
+    new URL(url);
   } catch {
     return { ok: false, message: `AAOE_URL is not a URL: "${url}"` };
   }
-  return { ok: true, config: { url: url!, token: token!, tokenFrom: own ? 'AAOE_TOKEN' : 'GITHUB_TOKEN' } };
+  return { ok: true, config: { url, token, tokenFrom: own ? 'AAOE_TOKEN' : 'GITHUB_TOKEN' } };
 }

@@ -12,7 +12,7 @@ import type { AaoeApiClient, ApiCallResult } from './api-client.js';
 
 export const MCP_SERVER_NAME = 'aaoe';
 
-const ExecutionId = z.string().uuid().describe('The execution id (from propose or list_executions).');
+const ExecutionId = z.uuid().describe('The execution id (from propose or list_executions).');
 const Repo = z
   .string()
   .regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, 'owner/name')
@@ -20,7 +20,14 @@ const Repo = z
 
 export function createMcpServer(client: AaoeApiClient, version = '1.0.0'): McpServer {
   const server = new McpServer({ name: MCP_SERVER_NAME, version });
+  registerTaskTools(server, client);
+  registerPlanningTools(server, client);
+  registerDecisionTools(server, client);
+  return server;
+}
 
+/** propose, status, list_executions: starting work and following it. */
+function registerTaskTools(server: McpServer, client: AaoeApiClient): void {
   server.registerTool(
     'propose',
     {
@@ -58,7 +65,10 @@ export function createMcpServer(client: AaoeApiClient, version = '1.0.0'): McpSe
     },
     async ({ repo }) => toolResult(await client.listExecutions(repo)),
   );
+}
 
+/** schedule, generate_packages: when a change deploys, and the change packages of a plan step. */
+function registerPlanningTools(server: McpServer, client: AaoeApiClient): void {
   server.registerTool(
     'schedule',
     {
@@ -87,7 +97,10 @@ export function createMcpServer(client: AaoeApiClient, version = '1.0.0'): McpSe
     },
     async ({ plan, step }) => toolResult(await client.generatePackages({ plan, step })),
   );
+}
 
+/** approve, pause, resume, rollback: decisions, refused for agent identities (bounded autonomy). */
+function registerDecisionTools(server: McpServer, client: AaoeApiClient): void {
   server.registerTool(
     'approve',
     {
@@ -114,7 +127,7 @@ export function createMcpServer(client: AaoeApiClient, version = '1.0.0'): McpSe
     server.registerTool(
       verb,
       {
-        title: `${verb[0]!.toUpperCase()}${verb.slice(1)} an execution`,
+        title: `${verb.charAt(0).toUpperCase()}${verb.slice(1)} an execution`,
         description,
         inputSchema: { executionId: ExecutionId },
         annotations: { destructiveHint: verb === 'rollback' },
@@ -122,7 +135,6 @@ export function createMcpServer(client: AaoeApiClient, version = '1.0.0'): McpSe
       async ({ executionId }) => toolResult(await client.verb(executionId, verb)),
     );
   }
-  return server;
 }
 
 /** The API's answer as a tool result: its JSON, or a tool error that says why the app refused. */

@@ -46,39 +46,48 @@ export async function commitTransition(
       else await queue.enqueue(tx, QUEUES.effect, effect.key, job);
     }
   }
-  if (before && !FINAL_STATES.has(before.state) && FINAL_STATES.has(after.state)) {
-    // an execution that carries a plan step moves its plan: a job enqueued with this transition, so never lost
-    const step = await findPlanStep(tx, after.id);
-    if (step) {
-      const key = `plan-step:${after.id}:${after.version}:${after.state}`;
-      const job: StepEndedJob = {
-        plan: { repo: step.repo, planId: step.planId },
-        traceId,
-        effect: { type: 'step_execution_ended', step: step.step, executionId: after.id, state: after.state, key },
-      };
-      await queue.enqueue(tx, QUEUES.effect, key, job);
-    }
-    // an execution that ended gives back the deployment lock it held (or its place in the queue); the next one deploys
-    const next = await releaseDeployLock(tx, after.id, new Date(after.updatedAt));
-    if (next) {
-      const effect: Effect = {
-        type: 'dispatch_deploy',
-        sha: next.sha,
-        key: `${next.executionId}:dispatch_deploy:after:${after.id}`,
-      };
-      await queue.enqueue(tx, QUEUES.effect, effect.key, {
-        executionId: next.executionId,
-        traceId: next.traceId,
-        effect,
-      } satisfies EffectJob);
-      await appendAudit(tx, {
-        executionId: next.executionId,
-        traceId: next.traceId,
-        actor: 'aaoe',
-        action: 'deploy_unqueued',
-        reason: `${next.environment} is free: execution ${after.id} ended (${after.state}); deploying ${next.sha}`,
-        data: { after: after.id, sha: next.sha },
-      });
-    }
+  if (before && !FINAL_STATES.has(before.state) && FINAL_STATES.has(after.state))
+    await executionEnded(tx, queue, after, traceId);
+}
+
+/** An execution that ended moves its plan and gives back its deployment lock, in the same transaction. */
+async function executionEnded(
+  tx: SqlExecutor,
+  queue: JobQueue,
+  after: ExecutionRecord,
+  traceId: string,
+): Promise<void> {
+  // an execution that carries a plan step moves its plan: a job enqueued with this transition, so never lost
+  const step = await findPlanStep(tx, after.id);
+  if (step) {
+    const key = `plan-step:${after.id}:${after.version}:${after.state}`;
+    const job: StepEndedJob = {
+      plan: { repo: step.repo, planId: step.planId },
+      traceId,
+      effect: { type: 'step_execution_ended', step: step.step, executionId: after.id, state: after.state, key },
+    };
+    await queue.enqueue(tx, QUEUES.effect, key, job);
+  }
+  // an execution that ended gives back the deployment lock it held (or its place in the queue); the next one deploys
+  const next = await releaseDeployLock(tx, after.id, new Date(after.updatedAt));
+  if (next) {
+    const effect: Effect = {
+      type: 'dispatch_deploy',
+      sha: next.sha,
+      key: `${next.executionId}:dispatch_deploy:after:${after.id}`,
+    };
+    await queue.enqueue(tx, QUEUES.effect, effect.key, {
+      executionId: next.executionId,
+      traceId: next.traceId,
+      effect,
+    } satisfies EffectJob);
+    await appendAudit(tx, {
+      executionId: next.executionId,
+      traceId: next.traceId,
+      actor: 'aaoe',
+      action: 'deploy_unqueued',
+      reason: `${next.environment} is free: execution ${after.id} ended (${after.state}); deploying ${next.sha}`,
+      data: { after: after.id, sha: next.sha },
+    });
   }
 }

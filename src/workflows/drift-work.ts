@@ -1,10 +1,11 @@
-import type { RepoContext as Context } from '../adapters/github/repo-context.js';
-import { GitHubAdapter, type Octokit } from '../adapters/github/github-adapter.js';
+import type { RepoContext } from '../adapters/github/repo-context.js';
+import { GitHubAdapter } from '../adapters/github/github-adapter.js';
 import {
   checkDrift,
   driftMarker,
   loadArchitectureModel,
   renderDriftIssue,
+  type ArchitectureModel,
   type DriftFinding,
 } from '../core/plan/drift.js';
 import { formatPlanError } from '../core/plan/load-plan.js';
@@ -30,7 +31,7 @@ export type DriftPorts = {
   runtime: { db: Database };
   now: () => Date;
   botLogin: () => Promise<string>;
-  policyOf: (context: Context) => Promise<{ ok: true; policy: Policy } | { ok: false }>;
+  policyOf: (context: RepoContext) => Promise<{ ok: true; policy: Policy } | { ok: false }>;
 };
 
 export type DriftOutcome = { findings: number; opened: number[]; kept: number[]; skipped?: string };
@@ -38,7 +39,7 @@ export type DriftOutcome = { findings: number; opened: number[]; kept: number[];
 export async function checkDriftOnPush(
   ports: DriftPorts,
   job: Job<DeliveryOf<'push'>>,
-  context: Context,
+  context: RepoContext,
   github: GitHubAdapter,
 ): Promise<DriftOutcome | undefined> {
   const db = ports.runtime.db;
@@ -54,36 +55,8 @@ export async function checkDriftOnPush(
   if (!ref) return done({ findings: 0, opened: [], kept: [], skipped: 'no drift.model in the policy' });
   const { owner, repo } = context.repo();
   const repository = `${owner}/${repo}`;
-  const [modelRepo = '', modelPath = ''] = ref.split(':');
-  const [modelOwner = '', modelName = ''] = modelRepo.split('/');
-  const modelSource =
-    modelRepo.toLowerCase() === repository.toLowerCase()
-      ? github
-      : new GitHubAdapter(context.octokit as unknown as Octokit, { owner: modelOwner, repo: modelName });
-  const text = await modelSource.readFile(modelPath).catch((error: { status?: number }) => {
-    if (error.status === 404 || error.status === 403) return undefined;
-    throw error;
-  });
-  if (text === undefined)
-    return done({
-      findings: 0,
-      opened: [],
-      kept: [],
-      skipped: `the architecture model ${ref} cannot be read (is the app installed on ${modelRepo}?)`,
-    });
-  const model = loadArchitectureModel(text, ref);
-  if (!model.ok) {
-    context.log.warn(
-      { model: ref, errors: model.errors.map(formatPlanError) },
-      'the architecture model does not validate; no drift check',
-    );
-    return done({
-      findings: 0,
-      opened: [],
-      kept: [],
-      skipped: `the architecture model ${ref} does not validate: ${formatPlanError(model.errors[0]!)}`,
-    });
-  }
+  const model = await readModel(context, github, repository, ref);
+  if (!model.ok) return done({ findings: 0, opened: [], kept: [], skipped: model.skipped });
   const after = job.data.push.after ?? undefined;
   const findings = await checkDrift(model.model, repository, (r, path) =>
     r.toLowerCase() === repository.toLowerCase() ? github.readFile(path, after) : Promise.resolve(undefined),
@@ -98,6 +71,40 @@ export async function checkDriftOnPush(
     else if (issue) kept.push(issue.number);
   }
   return done({ findings: findings.length, opened, kept });
+}
+
+/** The architecture model `ref` (`owner/repo:path`) names, read and validated, or why there is none to check with. */
+async function readModel(
+  context: RepoContext,
+  github: GitHubAdapter,
+  repository: string,
+  ref: string,
+): Promise<{ ok: true; model: ArchitectureModel } | { ok: false; skipped: string }> {
+  const [modelRepo = '', modelPath = ''] = ref.split(':');
+  const [modelOwner = '', modelName = ''] = modelRepo.split('/');
+  const modelSource =
+    modelRepo.toLowerCase() === repository.toLowerCase()
+      ? github
+      : new GitHubAdapter(context.octokit, { owner: modelOwner, repo: modelName });
+  const text = await modelSource.readFile(modelPath).catch((error: unknown) => {
+    const status = (error as { status?: number } | null)?.status;
+    if (status === 404 || status === 403) return undefined;
+    throw error;
+  });
+  if (text === undefined)
+    return {
+      ok: false,
+      skipped: `the architecture model ${ref} cannot be read (is the app installed on ${modelRepo}?)`,
+    };
+  const model = loadArchitectureModel(text, ref);
+  if (model.ok) return { ok: true, model: model.model };
+  context.log.warn(
+    { model: ref, errors: model.errors.map(formatPlanError) },
+    'the architecture model does not validate; no drift check',
+  );
+  const [first] = model.errors;
+  const why = first ? formatPlanError(first) : 'no error given';
+  return { ok: false, skipped: `the architecture model ${ref} does not validate: ${why}` };
 }
 
 /** How often a repository with a model is checked when nothing is pushed to it (the model may have changed). */

@@ -1,7 +1,7 @@
 import merge from 'deepmerge';
 import type { RepoContext } from '../adapters/github/repo-context.js';
 import { GitHubAdapter } from '../adapters/github/github-adapter.js';
-import { loadPolicy, resolvePolicy, type PolicyAsWritten, type PolicyError } from '../core/policy/load-policy.js';
+import { loadPolicy, resolvePolicy, type PolicyError } from '../core/policy/load-policy.js';
 import type { ProtectedPathsFacts } from '../core/policy/gates/protected-paths.js';
 import type { Presets } from '../adapters/files/presets.js';
 import type { Policy } from '../core/policy/schema.js';
@@ -47,7 +47,7 @@ export async function loadRepoPolicy(context: RepoContext, presets: Presets): Pr
   }
 
   // resolvePolicy validates what it is given (as written: every key optional until merged with its preset)
-  const resolved = resolvePolicy({ policy: merged as PolicyAsWritten, file: CONFIG_PATH }, presets);
+  const resolved = resolvePolicy({ policy: merged, file: CONFIG_PATH }, presets);
   if (resolved.ok)
     return {
       ok: true,
@@ -107,7 +107,13 @@ async function positionedErrors(context: RepoContext, presets: Presets, cause: u
   }
   // The repository's own file is fine (or absent): the problem is in what it extends.
   const message =
-    cause instanceof Error ? cause.message : cause ? String(cause) : 'the merged configuration does not validate';
+    cause instanceof Error
+      ? cause.message
+      : typeof cause === 'string' && cause
+        ? cause
+        : cause
+          ? JSON.stringify(cause)
+          : 'the merged configuration does not validate';
   return {
     ok: false,
     errors: [

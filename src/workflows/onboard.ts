@@ -82,7 +82,8 @@ async function onboardRepository(
 
   const preset = choosePreset(shipped, DEFAULT_PRESET);
   if (!preset.ok) throw new Error(`onboarding: ${preset.message}`); // a broken package, not a repository's fault
-  const base = facts.base!;
+  const { base } = facts;
+  if (!base) throw new Error(`onboarding: ${fullName} has no default branch to build on`); // decideOnboarding refuses an empty repository
   const config = renderConfig(preset);
   const policy = resolveConfig(config);
   if (!policy.ok)
@@ -150,7 +151,7 @@ async function readFacts(
     if (status !== 404 && status !== 409) throw error; // 409: "Git Repository is empty"
   }
   const hasConfig = base ? (await github.readFile(CONFIG_PATH, base.branch)) !== undefined : false;
-  const facts: RepositoryFacts = { archived: data.archived === true, topics, empty: !base, hasConfig, onboardingPulls };
+  const facts: RepositoryFacts = { archived: data.archived, topics, empty: !base, hasConfig, onboardingPulls };
   return base ? { facts, base } : { facts };
 }
 

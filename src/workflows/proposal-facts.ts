@@ -107,7 +107,8 @@ async function readCodeowners(
     break;
   }
   if (key !== undefined && size < CACHED_CHARS) {
-    if (cache.size >= CACHED_COMMITS) cache.delete(cache.keys().next().value!);
+    const oldest = cache.keys().next();
+    if (cache.size >= CACHED_COMMITS && !oldest.done) cache.delete(oldest.value);
     cache.set(key, read);
   }
   return read;

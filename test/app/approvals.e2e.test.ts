@@ -3,7 +3,7 @@ import { listExecutions } from '../../src/adapters/store/executions.js';
 import { DispatchPayload } from '../../action/src/dispatch-payload.js';
 import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 import { governedFlow } from '../support/governed-flow.js';
-import { traceparent } from '../../src/app/tracing.js';
+import { traceparent } from '../../src/adapters/tracing/tracing.js';
 
 /**
  * The attack suite of approvals, over HTTP: every case is a signed delivery built from GitHub's own example

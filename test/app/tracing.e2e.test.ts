@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { otelTraceId, startTracing, traceparent, type Tracing } from '../../src/app/tracing.js';
+import { otelTraceId, startTracing, traceparent, type Tracing } from '../../src/adapters/tracing/tracing.js';
 import { listExecutions } from '../../src/adapters/store/executions.js';
 import { INSTALLATION_ID, startHarness, type Harness } from '../support/app-harness.js';
 import { governedFlow } from '../support/governed-flow.js';

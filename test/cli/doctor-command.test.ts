@@ -97,6 +97,17 @@ describe('aaoe doctor', () => {
     expect(run.out).not.toContain('✗');
     expect(run.code).toBe(0);
     expect(h.sim.rejections).toEqual([]);
+    // the resolved configuration comes first; a secret only as set or not set, never its value
+    expect(run.out).toMatch(/^Configuration \(secrets shown only as set or not set\):/);
+    expect(run.out).toContain(`  APP_ID = ${h.sim.appId}`);
+    expect(run.out).toContain(`  AAOE_MODELS = ${modelsFile}`);
+    expect(run.out).toContain('  PRIVATE_KEY = (set)');
+    expect(run.out).toContain('  AAOE_MODEL_API_KEY = (set)');
+    expect(run.out).toContain('  DATABASE_URL = (not set)');
+    expect(run.out).toContain('  AAOE_JOB_CONCURRENCY = (default 4)');
+    expect(run.out).not.toContain('right-key');
+    expect(run.out).not.toContain(WEBHOOK_SECRET);
+    expect(run.out).not.toContain(h.sim.privateKey.split('\n')[1] ?? 'no key line');
   });
 
   it('a wrong webhook secret: names the refused deliveries and the exact fix', async () => {

@@ -5,10 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecutionStatus } from '../../src/contracts/api.js';
 import type { Runtime } from '../../src/adapters/store/runtime.js';
 import { legalVerbs } from '../../src/dashboard/dashboard-data.js';
-import { CONTENT_SECURITY_POLICY, dashboardHandler, dashboardRoute } from '../../src/dashboard/dashboard-handler.js';
+import { dashboardHandler } from '../../src/dashboard/dashboard-handler.js';
+import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/exchange.js';
+import { dashboardRoute } from '../../src/dashboard/routes.js';
 import { authorizeUrl, exchangeCode, githubWebUrl } from '../../src/dashboard/github-oauth.js';
 import { html } from '../../src/dashboard/html.js';
-import { approvalStanding } from '../../src/dashboard/pages.js';
+import { approvalStanding } from '../../src/dashboard/page-parts.js';
 import {
   cookieHeader,
   parseCookies,

@@ -7,7 +7,7 @@ import { newPlanRun } from '../../src/core/plan/run-plan.js';
 import { savePlanRun } from '../../src/adapters/store/plans.js';
 import { appendAudit, readAudit } from '../../src/adapters/store/audit-log.js';
 import { getExecution } from '../../src/adapters/store/executions.js';
-import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/dashboard-handler.js';
+import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/exchange.js';
 import { pkceChallenge, pkceVerifier, sessionKeys } from '../../src/dashboard/session-cookie.js';
 import {
   AGENT,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decideDispatch, type DispatchFacts } from '../../src/workflows/deploy-work.js';
+import { decideDispatch, type DispatchFacts } from '../../src/core/deploy/decide-dispatch.js';
 import { readAudit, type AuditEntry } from '../../src/adapters/store/audit-log.js';
 import { pendingTimers } from '../../src/adapters/store/timers.js';
 import { deployWorld, POLICY } from './deploy-world.js';

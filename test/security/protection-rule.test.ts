@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decideDeploymentReview, type DeploymentReviewFacts } from '../../src/workflows/deployment-review.js';
+import { decideDeploymentReview, type DeploymentReviewFacts } from '../../src/core/decisions/deployment-review.js';
 import { deployWorld, POLICY } from './deploy-world.js';
 
 // Issue 19, hole 1 (the protection rule judges an unrelated commit) and hole 14 (it approves a SHA never evaluated

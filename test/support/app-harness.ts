@@ -4,7 +4,8 @@ import examples from '@octokit/webhooks-examples';
 import Bottleneck from 'bottleneck';
 import { run } from 'probot';
 import { AaoeOctokit, GitHubCircuits, GITHUB_BOUNDS, type GitHubBounds } from '../../src/adapters/github/octokit.js';
-import { aaoeApp, type AaoeAppOptions } from '../../src/app/aaoe-app.js';
+import type { AaoeAppOptions } from '../../src/app/aaoe-app.js';
+import { aaoeServer } from '../../src/server.js';
 import { openRuntime, type Runtime } from '../../src/adapters/store/runtime.js';
 import { GitHubFaults } from '../adapters/github/github-faults.js';
 import { GitHubSimulator } from '../simulator/github-simulator.js';
@@ -73,7 +74,7 @@ export async function startHarness(
     // circuits of this app alone (another harness of the same test file starts with its own closed)
     aaoeBounds: { ...options.githubBounds, circuits },
   }));
-  const server = await run(aaoeApp({ ...options, runtime }), {
+  const server = await run(aaoeServer({ ...options, runtime }), {
     Octokit,
     env: {
       APP_ID: String(sim.appId),

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_INSTRUCTION_PATHS } from '../../core/onboarding/agent-instructions.js';
+import { CONFIG_PATH, WORKFLOW_PATH, type PresetChoice } from '../../core/onboarding/onboarding-paths.js';
 import { formatPolicyError, loadPolicy, resolvePolicy } from '../../core/policy/load-policy.js';
 import { loadPresets, packageRoot, type Presets } from './presets.js';
 import type { Policy } from '../../core/policy/schema.js';
@@ -13,8 +14,7 @@ import type { Policy } from '../../core/policy/schema.js';
  * shipped files are read.
  */
 
-export const CONFIG_PATH = '.github/aaoe.yml';
-export const WORKFLOW_PATH = '.github/workflows/aaoe-deploy.yml';
+export { CONFIG_PATH, WORKFLOW_PATH, type PresetChoice } from '../../core/onboarding/onboarding-paths.js';
 export const DEFAULT_PRESET = 'standard';
 
 /**
@@ -36,8 +36,6 @@ export function readShippedFiles(root: string = packageRoot()): ShippedFiles {
   }
   return { presets, workflow: readFileSync(join(root, WORKFLOW_PATH), 'utf8') };
 }
-
-export type PresetChoice = { ok: true; preset: string; description: string[] } | { ok: false; message: string };
 
 /** The preset to extend, with the comment its file opens with (what it allows, in its own words). */
 export function choosePreset(shipped: ShippedFiles, name: string = DEFAULT_PRESET): PresetChoice {

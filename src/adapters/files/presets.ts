@@ -1,13 +1,12 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatPolicyError, loadPolicy, resolvePolicy, type PolicyAsWritten } from '../../core/policy/load-policy.js';
+import { loadPolicy } from '../../core/policy/load-policy.js';
+import { formatPolicyError, type PolicyAsWritten, type Presets } from '../../core/policy/policy-source.js';
+import { resolvePolicy } from '../../core/policy/resolve-policy.js';
 
-/**
- * The shipped presets (`policies/<name>.yml`) by name, as written (defaults are applied when a policy
- * that extends one is resolved). A repository config builds on one with `extends: <name>`.
- */
-export type Presets = ReadonlyMap<string, PolicyAsWritten>;
+/** The shipped presets by name (the type lives in core: src/core/policy/policy-source.ts). */
+export type { Presets } from '../../core/policy/policy-source.js';
 
 const PRESET_NAME = /^[a-z0-9][a-z0-9-]*$/;
 

@@ -10,9 +10,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * a report for any other repository, and the master never leaves the app.
  */
 
-/** Dispatch event types the companion workflow listens to. */
-export const DISPATCH_EVENT_TYPES = ['aaoe-deploy', 'aaoe-rollback'] as const;
-export type DispatchEventType = (typeof DISPATCH_EVENT_TYPES)[number];
+/** Dispatch event types the companion workflow listens to (the contract's, `src/contracts/dispatch.ts`). */
+export { DISPATCH_EVENT_TYPES, type DispatchEventType } from '../../contracts/dispatch.js';
 
 /** How old a signed dispatch may be when the action runs it (a run queued for a runner waits, a replay does not). */
 export const DISPATCH_MAX_AGE_MS = 24 * 60 * 60_000;

@@ -1,6 +1,7 @@
 import type { Probot } from 'probot';
 import { repoContext, type RepoContext } from './repo-context.js';
 import { GitHubAdapter, type Octokit } from './github-adapter.js';
+import { readConfig } from '../config/config.js';
 
 /**
  * What the control-plane API asks of GitHub besides the adapter's calls: who a token belongs to (`GET /user` with
@@ -50,98 +51,14 @@ export class GitHubUnavailable extends Error {}
 export function probotAccess(
   app: Probot,
   fetchImpl: typeof fetch = fetch,
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  oauthClient: () => { clientId: string; clientSecret: string } | undefined = () => readConfig().github.oauthClient,
 ): GitHubAccess {
   let appLogin: Promise<string> | undefined;
-  const appOctokit = () => app.auth() as Promise<Octokit>;
+  const appOctokit = () => appOctokitOf(app);
   return {
-    async userOf(token) {
-      const baseUrl = String((await appOctokit()).request.endpoint.DEFAULTS.baseUrl).replace(/\/+$/, '');
-      let res: Response;
-      try {
-        res = await fetchImpl(`${baseUrl}/user`, {
-          headers: {
-            authorization: `Bearer ${token}`,
-            accept: 'application/vnd.github+json',
-            'x-github-api-version': '2022-11-28',
-            'user-agent': 'aaoe-control-plane',
-          },
-          signal: AbortSignal.timeout(10_000),
-        });
-      } catch (error) {
-        throw new GitHubUnavailable(`GitHub did not answer GET /user: ${(error as Error).message}`);
-      }
-      if (res.status === 401 || res.status === 403) return undefined;
-      if (!res.ok) throw new GitHubUnavailable(`GitHub answered GET /user with ${res.status}`);
-      const user = (await res.json()) as { login?: unknown; type?: unknown };
-      if (typeof user.login !== 'string' || user.login === '')
-        throw new GitHubUnavailable('GET /user answered without a login');
-      return { login: user.login, type: typeof user.type === 'string' ? user.type : 'User' };
-    },
-
-    async connect(fullName, traceId) {
-      const [owner = '', repo = ''] = fullName.split('/');
-      let installationId: number;
-      try {
-        const { data } = await (await appOctokit()).rest.apps.getRepoInstallation({ owner, repo });
-        installationId = data.id;
-      } catch (error) {
-        if ((error as { status?: number }).status === 404) return undefined;
-        throw error;
-      }
-      const octokit = (await app.auth(installationId)) as Octokit;
-      const { data: details } = await octokit.rest.repos.get({ owner, repo });
-      const ref = { owner: details.owner.login, repo: details.name };
-      const context = repoContext(traceId, octokit, app.log.child({ trace: traceId, repo: details.full_name }), ref);
-      return {
-        repo: details.full_name,
-        private: details.private,
-        installationId,
-        context,
-        github: new GitHubAdapter(octokit, ref),
-        openIssue: async (issue) => {
-          const { data } = await octokit.rest.issues.create({
-            ...ref,
-            title: issue.title,
-            body: issue.body,
-            labels: issue.labels,
-          });
-          return { number: data.number, title: data.title, body: data.body ?? '', htmlUrl: data.html_url };
-        },
-      };
-    },
-
-    async tokenIssuer(token, login) {
-      const clientId = env.GITHUB_CLIENT_ID?.trim();
-      const clientSecret = env.GITHUB_CLIENT_SECRET?.trim();
-      if (!clientId || !clientSecret) return 'unconfigured';
-      const baseUrl = String((await appOctokit()).request.endpoint.DEFAULTS.baseUrl).replace(/\/+$/, '');
-      let res: Response;
-      try {
-        res = await fetchImpl(`${baseUrl}/applications/${encodeURIComponent(clientId)}/token`, {
-          method: 'POST',
-          headers: {
-            authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
-            accept: 'application/vnd.github+json',
-            'content-type': 'application/json',
-            'x-github-api-version': '2022-11-28',
-            'user-agent': 'aaoe-control-plane',
-          },
-          body: JSON.stringify({ access_token: token }),
-          signal: AbortSignal.timeout(10_000),
-        });
-      } catch (error) {
-        throw new GitHubUnavailable(`GitHub did not answer the token check: ${(error as Error).message}`);
-      }
-      // GitHub answers 404 for a token its client did not issue (and 422 for one it cannot read)
-      if (res.status === 404 || res.status === 422) return 'foreign';
-      if (!res.ok) throw new GitHubUnavailable(`GitHub answered the token check with ${res.status}`);
-      const body = (await res.json()) as { user?: { login?: unknown } | null };
-      return typeof body.user?.login === 'string' && body.user.login.toLowerCase() === login.toLowerCase()
-        ? 'own'
-        : 'foreign';
-    },
-
+    userOf: (token) => userOf(appOctokit, fetchImpl, token),
+    connect: (fullName, traceId) => connect(app, fullName, traceId),
+    tokenIssuer: (token, login) => tokenIssuer(appOctokit, fetchImpl, oauthClient(), token, login),
     botLogin() {
       appLogin ??= appOctokit()
         .then((octokit) => octokit.rest.apps.getAuthenticated())
@@ -153,4 +70,105 @@ export function probotAccess(
       return appLogin;
     },
   };
+}
+
+/** The app's own client (its JWT). */
+function appOctokitOf(app: Probot): Promise<Octokit> {
+  return app.auth();
+}
+
+async function userOf(
+  appOctokit: () => Promise<Octokit>,
+  fetchImpl: typeof fetch,
+  token: string,
+): Promise<ApiUser | undefined> {
+  const baseUrl = (await appOctokit()).request.endpoint.DEFAULTS.baseUrl.replace(/\/+$/, '');
+  let res: Response;
+  try {
+    res = await fetchImpl(`${baseUrl}/user`, {
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/vnd.github+json',
+        'x-github-api-version': '2022-11-28',
+        'user-agent': 'aaoe-control-plane',
+      },
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    throw new GitHubUnavailable(`GitHub did not answer GET /user: ${(error as Error).message}`);
+  }
+  if (res.status === 401 || res.status === 403) return undefined;
+  if (!res.ok) throw new GitHubUnavailable(`GitHub answered GET /user with ${res.status}`);
+  const user = (await res.json()) as { login?: unknown; type?: unknown };
+  if (typeof user.login !== 'string' || user.login === '')
+    throw new GitHubUnavailable('GET /user answered without a login');
+  return { login: user.login, type: typeof user.type === 'string' ? user.type : 'User' };
+}
+
+async function connect(app: Probot, fullName: string, traceId: string): Promise<RepoConnection | undefined> {
+  const [owner = '', repo = ''] = fullName.split('/');
+  let installationId: number;
+  try {
+    const { data } = await (await appOctokitOf(app)).rest.apps.getRepoInstallation({ owner, repo });
+    installationId = data.id;
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return undefined;
+    throw error;
+  }
+  const octokit = await app.auth(installationId);
+  const { data: details } = await octokit.rest.repos.get({ owner, repo });
+  const ref = { owner: details.owner.login, repo: details.name };
+  const context = repoContext(traceId, octokit, app.log.child({ trace: traceId, repo: details.full_name }), ref);
+  return {
+    repo: details.full_name,
+    private: details.private,
+    installationId,
+    context,
+    github: new GitHubAdapter(octokit, ref),
+    openIssue: async (issue) => {
+      const { data } = await octokit.rest.issues.create({
+        ...ref,
+        title: issue.title,
+        body: issue.body,
+        labels: issue.labels,
+      });
+      return { number: data.number, title: data.title, body: data.body ?? '', htmlUrl: data.html_url };
+    },
+  };
+}
+
+async function tokenIssuer(
+  appOctokit: () => Promise<Octokit>,
+  fetchImpl: typeof fetch,
+  client: { clientId: string; clientSecret: string } | undefined,
+  token: string,
+  login: string,
+): Promise<TokenIssuer> {
+  if (!client) return 'unconfigured';
+  const { clientId, clientSecret } = client;
+  const baseUrl = (await appOctokit()).request.endpoint.DEFAULTS.baseUrl.replace(/\/+$/, '');
+  let res: Response;
+  try {
+    res = await fetchImpl(`${baseUrl}/applications/${encodeURIComponent(clientId)}/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+        accept: 'application/vnd.github+json',
+        'content-type': 'application/json',
+        'x-github-api-version': '2022-11-28',
+        'user-agent': 'aaoe-control-plane',
+      },
+      body: JSON.stringify({ access_token: token }),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    throw new GitHubUnavailable(`GitHub did not answer the token check: ${(error as Error).message}`);
+  }
+  // GitHub answers 404 for a token its client did not issue (and 422 for one it cannot read)
+  if (res.status === 404 || res.status === 422) return 'foreign';
+  if (!res.ok) throw new GitHubUnavailable(`GitHub answered the token check with ${res.status}`);
+  const body = (await res.json()) as { user?: { login?: unknown } | null };
+  return typeof body.user?.login === 'string' && body.user.login.toLowerCase() === login.toLowerCase()
+    ? 'own'
+    : 'foreign';
 }

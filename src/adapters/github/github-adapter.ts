@@ -1,133 +1,41 @@
-import type { ProbotOctokit } from 'probot';
-import type { ChangedFile, FileStatus } from '../../core/policy/change.js';
-import type { Finding } from '../../core/policy/result.js';
-import { isReferenceExists } from './github-errors.js';
+import type { ChangedFile } from '../../core/policy/change.js';
+import * as checkRuns from './check-runs.js';
+import * as gitData from './git-data.js';
+import * as pullRequestReads from './pull-request-reads.js';
+import * as pullRequestWrites from './pull-request-writes.js';
+import {
+  toPullRequestFacts,
+  type CheckRunPlan,
+  type CommentFacts,
+  type CommitPlan,
+  type IssueFacts,
+  type Octokit,
+  type PullRequestCommit,
+  type PullRequestFacts,
+  type RepoRef,
+  type RepositoryRole,
+} from './github-facts.js';
 
 /**
  * The one adapter over Octokit: the only module that knows GitHub's REST shapes. Everything it returns
  * is our own plain data; everything it sends is checked against GitHub's OpenAPI description in tests.
  */
 
-export type Octokit = InstanceType<typeof ProbotOctokit>;
-export type RepoRef = { owner: string; repo: string };
-
-export type PullRequestFacts = {
-  number: number;
-  headSha: string;
-  htmlUrl: string;
-  author: { login: string; type: string };
-  labels: string[];
-  /** The head repository is a fork of the base repository. */
-  fromFork: boolean;
-  /** When GitHub last changed the pull request, as the delivery (or the API) reports it. */
-  updatedAt: string;
-  /** The head branch's name. */
-  headRef: string;
-  /** The branch the pull request merges into, and its commit as GitHub reports it now (the diff is base...head). */
-  baseRef: string;
-  baseSha: string;
-  /** The author's immutable account id (0 when GitHub did not say). */
-  authorId: number;
-  /** How many files GitHub counts in the diff (`changed_files`; absent when the payload does not say). */
-  changedFiles?: number;
-  /** The repository's default branch, as the pull request's base repository reports it. */
-  defaultBranch?: string;
-  /** The owner of the fork the head branch lives in, when it is a fork. */
-  forkOwner?: string;
-};
-
-export type CommentFacts = {
-  id: number;
-  body: string;
-  author: { login: string; type: string };
-  createdAt: string;
-  updatedAt: string;
-  /** `performed_via_github_app`: the slug of the GitHub App that posted it on the author's behalf (never authority). */
-  viaApp?: string;
-};
-
-export type IssueFacts = {
-  number: number;
-  title: string;
-  body: string;
-  htmlUrl: string;
-  labels: string[];
-  author: { login: string; type: string };
-  state: 'open' | 'closed';
-};
-
-/** A person's role on a repository, as the collaborator permission API names it (`none`: not a collaborator). */
-export type RepositoryRole = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
-
-/** A commit to write: the files it changes (text, or null to delete) on top of a base commit. */
-export type CommitPlan = {
-  baseCommitSha: string;
-  baseTreeSha: string;
-  files: ReadonlyMap<string, string | null>;
-  message: string;
-  date: string;
-};
-
-export type CheckConclusion = 'success' | 'failure' | 'action_required' | 'neutral';
-
-export type CheckRunPlan = {
-  name: string;
-  headSha: string;
-  /** `waiting`: the check stays in progress (a pending required check) until a later evaluation completes it. */
-  conclusion: CheckConclusion | 'waiting';
-  title: string;
-  summary: string;
-  findings: Finding[];
-  detailsUrl?: string;
-  externalId?: string;
-  /** Buttons on the check run (a `check_run.requested_action` delivery when pressed); at most 3. */
-  actions?: Array<{ label: string; identifier: string; description: string }>;
-};
-
-/** GitHub accepts at most 50 annotations per request; more go in follow-up updates. */
-export const ANNOTATIONS_PER_REQUEST = 50;
-
-/** The shape of a pull request in webhook payloads and REST answers, as far as we read it. */
-type PullRequestPayload = {
-  number: number;
-  html_url: string;
-  head: { sha: string; ref?: string; repo: { full_name: string; owner?: { login: string } } | null };
-  base: { ref?: string; sha?: string; repo: { full_name: string; default_branch?: string } };
-  user: { login: string; type?: string; id?: number } | null;
-  labels?: Array<{ name?: string } | string>;
-  updated_at: string;
-  changed_files?: number;
-};
-
-export function toPullRequestFacts(pr: PullRequestPayload): PullRequestFacts {
-  return {
-    number: pr.number,
-    headSha: pr.head.sha,
-    htmlUrl: pr.html_url,
-    author: { login: pr.user?.login ?? 'ghost', type: pr.user?.type ?? 'User' },
-    labels: (pr.labels ?? []).map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter((l) => l !== ''),
-    fromFork: pr.head.repo?.full_name !== pr.base.repo.full_name,
-    updatedAt: pr.updated_at,
-    headRef: pr.head.ref ?? '',
-    baseRef: pr.base.ref ?? '',
-    baseSha: pr.base.sha ?? '',
-    authorId: pr.user?.id ?? 0,
-    ...(typeof pr.changed_files === 'number' ? { changedFiles: pr.changed_files } : {}),
-    ...(pr.base.repo.default_branch ? { defaultBranch: pr.base.repo.default_branch } : {}),
-    ...(pr.head.repo && pr.head.repo.full_name !== pr.base.repo.full_name && pr.head.repo.owner
-      ? { forkOwner: pr.head.repo.owner.login }
-      : {}),
-  };
-}
-
-/** A commit of a pull request: who wrote and committed it (with the GitHub account, when GitHub knows one) and its message. */
-export type PullRequestCommit = {
-  sha: string;
-  message: string;
-  author: CommitPerson;
-  committer: CommitPerson;
-};
-export type CommitPerson = { name: string; email: string; account?: { login: string; id: number; type: string } };
+export {
+  toPullRequestFacts,
+  type CheckConclusion,
+  type CheckRunPlan,
+  type CommentFacts,
+  type CommitPerson,
+  type CommitPlan,
+  type IssueFacts,
+  type Octokit,
+  type PullRequestCommit,
+  type PullRequestFacts,
+  type RepoRef,
+  type RepositoryRole,
+} from './github-facts.js';
+export { ANNOTATIONS_PER_REQUEST } from './check-runs.js';
 
 export class GitHubAdapter {
   constructor(
@@ -152,44 +60,12 @@ export class GitHubAdapter {
    * trailers (`Co-authored-by:`) name agents that worked under a person's account.
    */
   async listPullRequestCommits(pullNumber: number): Promise<PullRequestCommit[]> {
-    const commits = await this.octokit.paginate(this.octokit.rest.pulls.listCommits, {
-      ...this.repo,
-      pull_number: pullNumber,
-      per_page: 100,
-    });
-    const person = (
-      git: { name?: string; email?: string } | null | undefined,
-      user: { login?: unknown; id?: unknown; type?: unknown } | null,
-    ): CommitPerson => ({
-      name: git?.name ?? '',
-      email: git?.email ?? '',
-      ...(user && typeof user.login === 'string' && typeof user.id === 'number'
-        ? { account: { login: user.login, id: user.id, type: String(user.type ?? 'User') } }
-        : {}),
-    });
-    return commits.map((c) => ({
-      sha: c.sha,
-      message: c.commit.message,
-      author: person(c.commit.author, c.author),
-      committer: person(c.commit.committer, c.committer),
-    }));
+    return pullRequestReads.listPullRequestCommits(this.octokit, this.repo, pullNumber);
   }
 
   /** The files a pull request changes (GitHub lists at most 3,000). */
   async listChangedFiles(pullNumber: number): Promise<ChangedFile[]> {
-    const files = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, {
-      ...this.repo,
-      pull_number: pullNumber,
-      per_page: 100,
-    });
-    return files.map((f) => ({
-      path: f.filename,
-      status: f.status satisfies FileStatus,
-      ...(f.previous_filename ? { previousPath: f.previous_filename } : {}),
-      additions: f.additions,
-      deletions: f.deletions,
-      ...(typeof f.patch === 'string' ? { patch: f.patch } : {}),
-    }));
+    return pullRequestReads.listChangedFiles(this.octokit, this.repo, pullNumber);
   }
 
   /** Whether a label was ever applied to an issue or pull request, read from its event history. */
@@ -202,7 +78,9 @@ export class GitHubAdapter {
     });
     for await (const page of pages) {
       for (const event of page.data) {
-        if (event.event === 'labeled' && 'label' in event && event.label?.name?.toLowerCase() === wanted) return true;
+        // GitHub's payloads are not always what the types say: a label event may come without its label
+        const named = (event as { label?: { name?: string | null } | null }).label?.name;
+        if (event.event === 'labeled' && 'label' in event && named?.toLowerCase() === wanted) return true;
       }
     }
     return false;
@@ -296,7 +174,7 @@ export class GitHubAdapter {
         author: { login: data.user?.login ?? 'ghost', type: data.user?.type ?? 'User' },
         createdAt: data.created_at,
         updatedAt: data.updated_at,
-        ...(via ? { viaApp: via.slug ?? via.name ?? String(via.id) } : {}),
+        ...(via ? { viaApp: appName(via) } : {}),
       };
     } catch (error) {
       if ((error as { status?: number }).status === 404) return undefined;
@@ -403,21 +281,12 @@ export class GitHubAdapter {
 
   /** A branch's head commit and its tree (the default branch when no branch is named). */
   async branchHead(branch?: string): Promise<{ branch: string; commitSha: string; treeSha: string }> {
-    const name = branch ?? (await this.octokit.rest.repos.get(this.repo)).data.default_branch;
-    const { data: ref } = await this.octokit.rest.git.getRef({ ...this.repo, ref: `heads/${name}` });
-    const { data: commit } = await this.octokit.rest.git.getCommit({ ...this.repo, commit_sha: ref.object.sha });
-    return { branch: name, commitSha: commit.sha, treeSha: commit.tree.sha };
+    return gitData.branchHead(this.octokit, this.repo, branch);
   }
 
   /** The files of a tree, recursively, with their sizes (GitHub truncates very large trees: `truncated`). */
   async listTree(treeSha: string): Promise<{ files: Array<{ path: string; size: number }>; truncated: boolean }> {
-    const { data } = await this.octokit.rest.git.getTree({ ...this.repo, tree_sha: treeSha, recursive: '1' });
-    return {
-      files: data.tree
-        .filter((e) => e.type === 'blob' && typeof e.path === 'string')
-        .map((e) => ({ path: e.path!, size: e.size ?? 0 })),
-      truncated: data.truncated,
-    };
+    return gitData.listTree(this.octokit, this.repo, treeSha);
   }
 
   /**
@@ -425,26 +294,7 @@ export class GitHubAdapter {
    * `sha: null`) and one commit with a fixed date, so writing the same plan again gives the same commit.
    */
   async writeCommit(plan: CommitPlan, author: { name: string; email: string }): Promise<string> {
-    const tree = [...plan.files].map(([path, content]) =>
-      content === null
-        ? { path, mode: '100644' as const, type: 'blob' as const, sha: null }
-        : { path, mode: '100644' as const, type: 'blob' as const, content },
-    );
-    const { data: created } = await this.octokit.rest.git.createTree({
-      ...this.repo,
-      base_tree: plan.baseTreeSha,
-      tree,
-    });
-    const signature = { ...author, date: plan.date };
-    const { data: commit } = await this.octokit.rest.git.createCommit({
-      ...this.repo,
-      message: plan.message,
-      tree: created.sha,
-      parents: [plan.baseCommitSha],
-      author: signature,
-      committer: signature,
-    });
-    return commit.sha;
+    return gitData.writeCommit(this.octokit, this.repo, plan, author);
   }
 
   /**
@@ -453,25 +303,12 @@ export class GitHubAdapter {
    * permission, a commit that is not there) is thrown as GitHub gave it, for `classifyGitHubError` to judge.
    */
   async createBranch(branch: string, sha: string): Promise<{ created: true } | { created: false; sha: string }> {
-    try {
-      await this.octokit.rest.git.createRef({ ...this.repo, ref: `refs/heads/${branch}`, sha });
-      return { created: true };
-    } catch (error) {
-      if (!isReferenceExists(error)) throw error;
-      const { data } = await this.octokit.rest.git.getRef({ ...this.repo, ref: `heads/${branch}` });
-      return { created: false, sha: data.object.sha };
-    }
+    return gitData.createBranch(this.octokit, this.repo, branch, sha);
   }
 
   /** The open pull request from `branch` of this repository, if there is one. */
   async findPullRequestFrom(branch: string): Promise<PullRequestFacts | undefined> {
-    const { data } = await this.octokit.rest.pulls.list({
-      ...this.repo,
-      head: `${this.repo.owner}:${branch}`,
-      state: 'open',
-      per_page: 10,
-    });
-    return data[0] && toPullRequestFacts(data[0]);
+    return pullRequestWrites.findPullRequestFrom(this.octokit, this.repo, branch);
   }
 
   async createPullRequest(options: {
@@ -480,8 +317,7 @@ export class GitHubAdapter {
     title: string;
     body: string;
   }): Promise<PullRequestFacts> {
-    const { data } = await this.octokit.rest.pulls.create({ ...this.repo, ...options });
-    return toPullRequestFacts(data);
+    return pullRequestWrites.createPullRequest(this.octokit, this.repo, options);
   }
 
   /**
@@ -492,18 +328,7 @@ export class GitHubAdapter {
     pullNumber: number,
     headSha: string,
   ): Promise<{ merged: true; sha: string } | { merged: false; reason: string }> {
-    try {
-      const { data } = await this.octokit.rest.pulls.merge({ ...this.repo, pull_number: pullNumber, sha: headSha });
-      return data.merged ? { merged: true, sha: data.sha } : { merged: false, reason: data.message };
-    } catch (error) {
-      const status = (error as { status?: number }).status;
-      if (status === 403)
-        return { merged: false, reason: `${(error as Error).message} (the installation needs contents: write)` };
-      if (status !== 405 && status !== 409 && status !== 422) throw error;
-      const { data } = await this.octokit.rest.pulls.get({ ...this.repo, pull_number: pullNumber });
-      if (data.merged && data.merge_commit_sha) return { merged: true, sha: data.merge_commit_sha };
-      return { merged: false, reason: (error as Error).message };
-    }
+    return pullRequestWrites.mergePullRequest(this.octokit, this.repo, pullNumber, headSha);
   }
 
   /** Asks for reviews; GitHub refuses the whole request when one login is not a collaborator, so say why. */
@@ -512,46 +337,12 @@ export class GitHubAdapter {
     users: string[],
     teams: string[],
   ): Promise<{ ok: true } | { ok: false; message: string }> {
-    if (users.length === 0 && teams.length === 0) return { ok: true };
-    try {
-      await this.octokit.rest.pulls.requestReviewers({
-        ...this.repo,
-        pull_number: pullNumber,
-        reviewers: users,
-        team_reviewers: teams,
-      });
-      return { ok: true };
-    } catch (error) {
-      if ((error as { status?: number }).status !== 422) throw error;
-      return { ok: false, message: (error as Error).message };
-    }
+    return pullRequestWrites.requestReviewers(this.octokit, this.repo, pullNumber, users, teams);
   }
 
   /** Posts a completed check run; annotations beyond the first 50 are appended by updates. Returns its id. */
   async postCheckRun(plan: CheckRunPlan): Promise<number> {
-    const annotations = plan.findings.map(toAnnotation);
-    const batches: (typeof annotations)[] = [];
-    for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST)
-      batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
-    const output = { title: plan.title, summary: plan.summary };
-    const { data } = await this.octokit.rest.checks.create({
-      ...this.repo,
-      name: plan.name,
-      head_sha: plan.headSha,
-      ...completion(plan),
-      ...(plan.detailsUrl ? { details_url: plan.detailsUrl } : {}),
-      ...(plan.externalId ? { external_id: plan.externalId } : {}),
-      ...(plan.actions?.length ? { actions: plan.actions } : {}),
-      output: { ...output, ...(batches[0] ? { annotations: batches[0] } : {}) },
-    });
-    for (const batch of batches.slice(1)) {
-      await this.octokit.rest.checks.update({
-        ...this.repo,
-        check_run_id: data.id,
-        output: { ...output, annotations: batch },
-      });
-    }
-    return data.id;
+    return checkRuns.postCheckRun(this.octokit, this.repo, plan);
   }
 
   /** The check run named `name` on `headSha` carrying `externalId`, if one was created (by an attempt that then died). */
@@ -560,15 +351,7 @@ export class GitHubAdapter {
     name: string,
     externalId: string,
   ): Promise<{ id: number; annotations: number } | undefined> {
-    const runs = await this.octokit.paginate(this.octokit.rest.checks.listForRef, {
-      ...this.repo,
-      ref: headSha,
-      check_name: name,
-      filter: 'all',
-      per_page: 100,
-    });
-    const run = runs.find((r) => r.external_id === externalId);
-    return run && { id: run.id, annotations: run.output.annotations_count };
+    return checkRuns.findCheckRun(this.octokit, this.repo, headSha, name, externalId);
   }
 
   /**
@@ -576,24 +359,7 @@ export class GitHubAdapter {
    * appends annotations, so a run that has them already would get them twice).
    */
   async updateCheckRun(id: number, plan: CheckRunPlan, withAnnotations: boolean): Promise<number> {
-    const annotations = withAnnotations ? plan.findings.map(toAnnotation) : [];
-    const output = { title: plan.title, summary: plan.summary };
-    for (let i = 0; i === 0 || i < annotations.length; i += ANNOTATIONS_PER_REQUEST) {
-      const batch = annotations.slice(i, i + ANNOTATIONS_PER_REQUEST);
-      await this.octokit.rest.checks.update({
-        ...this.repo,
-        check_run_id: id,
-        ...(i === 0
-          ? {
-              ...completion(plan),
-              ...(plan.detailsUrl ? { details_url: plan.detailsUrl } : {}),
-              actions: plan.actions ?? [],
-            }
-          : {}),
-        output: { ...output, ...(batch.length > 0 ? { annotations: batch } : {}) },
-      });
-    }
-    return id;
+    return checkRuns.updateCheckRun(this.octokit, this.repo, id, plan, withAnnotations);
   }
 
   /** A workflow run (`GET /repos/{owner}/{repo}/actions/runs/{run_id}`): what started it and when; undefined when there is none. */
@@ -616,23 +382,7 @@ export class GitHubAdapter {
   }
 }
 
-/** A check run's status fields: completed with its conclusion, or in progress while it waits. */
-function completion(plan: CheckRunPlan) {
-  return plan.conclusion === 'waiting'
-    ? { status: 'in_progress' as const }
-    : { status: 'completed' as const, conclusion: plan.conclusion, completed_at: new Date().toISOString() };
-}
-
-function toAnnotation(finding: Finding) {
-  const sameLine = finding.startLine === finding.endLine;
-  return {
-    path: finding.path,
-    start_line: finding.startLine,
-    end_line: finding.endLine,
-    ...(sameLine && finding.startColumn !== undefined ? { start_column: finding.startColumn } : {}),
-    ...(sameLine && finding.endColumn !== undefined ? { end_column: finding.endColumn } : {}),
-    annotation_level: finding.level,
-    title: finding.rule,
-    message: finding.message,
-  };
+/** The slug of the app that posted a comment (its name or id when GitHub gives no slug). */
+function appName(via: { slug?: string | null; name?: string | null; id: number }): string {
+  return via.slug ?? via.name ?? String(via.id);
 }

@@ -231,7 +231,7 @@ export const AaoeOctokit = ProbotOctokit.plugin(boundedRequests as never).defaul
     ...options,
     retry: { ...options.retry, retries: GITHUB_BOUNDS.retries },
     throttle: {
-      ...options.throttle,
+      ...(options.throttle as Record<string, unknown> | undefined),
       onRateLimit: shortWaitOnly('Rate limit'),
       onSecondaryRateLimit: shortWaitOnly('Secondary rate limit'),
     },

@@ -23,7 +23,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string | 
       resolve(undefined);
     };
     req.on('data', onData);
-    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      resolve(size > limit ? undefined : Buffer.concat(chunks).toString('utf8'));
+    });
     req.on('error', reject);
   });
 }

@@ -1,8 +1,10 @@
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import OpenAI from 'openai';
-import { zodResponseFormat } from 'openai/helpers/zod';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { parseAnswer, repairMessages, responseFormatFor } from './model-answer.js';
+
+export { responseFormatFor } from './model-answer.js';
 
 /**
  * The model router: every model call of an execution goes through it. It picks models by task class and
@@ -156,146 +158,161 @@ export class ModelRouter {
   }
 
   async complete<T>(request: CompletionRequest<T>): Promise<CompletionResult<T>> {
-    const calls: CallRecord[] = [];
-    const spent = () => ({
-      tokens: request.caps.spent.tokens + calls.reduce((n, c) => n + c.inputTokens + c.outputTokens, 0),
-      usd: request.caps.spent.usd + calls.reduce((n, c) => n + c.costUsd, 0),
-    });
-    const thisCall = () =>
-      calls.reduce((n, c) => ({ tokens: n.tokens + c.inputTokens + c.outputTokens, usd: n.usd + c.costUsd }), {
-        tokens: 0,
-        usd: 0,
-      });
-    const responseFormat = responseFormatFor(request.schema, request.schemaName);
-    const attempts = this.config.attemptsPerModel ?? 2;
-    let sentAny = false;
-
+    const run: Run<T> = {
+      request,
+      calls: [],
+      responseFormat: responseFormatFor(request.schema, request.schemaName),
+      sentAny: false,
+    };
     for (const model of this.chain(request.task, promptTokens(request.messages), request.maxOutputTokens)) {
       if (!this.breakers.allows(model.id)) {
-        calls.push({ model: model.id, outcome: 'breaker_open', inputTokens: 0, outputTokens: 0, costUsd: 0, ms: 0 });
+        run.calls.push({
+          model: model.id,
+          outcome: 'breaker_open',
+          inputTokens: 0,
+          outputTokens: 0,
+          costUsd: 0,
+          ms: 0,
+        });
         continue;
       }
-      let messages = request.messages;
-      let repaired = false;
-      for (let attempt = 0; attempt < attempts;) {
-        const over = this.overCap(model, messages, request, spent());
-        if (over) {
-          calls.push({
-            model: model.id,
-            outcome: 'over_cap',
-            inputTokens: 0,
-            outputTokens: 0,
-            costUsd: 0,
-            ms: 0,
-            detail: over,
-          });
-          break;
-        }
-        sentAny = true;
-        const started = Date.now();
-        let completion: OpenAI.Chat.ChatCompletion;
-        try {
-          const body = {
-            model: model.id,
-            messages,
-            response_format: responseFormat,
-            max_completion_tokens: request.maxOutputTokens,
-          };
-          // one client span per call, in the trace of the job that asked (OpenTelemetry's gen_ai conventions)
-          completion = await trace.getTracer('aaoe').startActiveSpan(
-            `chat ${model.id}`,
-            {
-              kind: SpanKind.CLIENT,
-              attributes: {
-                'gen_ai.operation.name': 'chat',
-                'gen_ai.request.model': model.id,
-                'aaoe.task': request.task,
-              },
-            },
-            async (span) => {
-              try {
-                const answer = await this.client.chat.completions.create(body, {
-                  timeout: this.config.timeoutMs ?? 60_000,
-                  maxRetries: 0,
-                });
-                span.setAttributes({
-                  'gen_ai.response.model': answer.model,
-                  'gen_ai.usage.input_tokens': answer.usage?.prompt_tokens ?? 0,
-                  'gen_ai.usage.output_tokens': answer.usage?.completion_tokens ?? 0,
-                });
-                return answer;
-              } catch (error) {
-                span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
-                throw error;
-              } finally {
-                span.end();
-              }
-            },
-          );
-        } catch (error) {
-          const outcome = classify(error);
-          calls.push({
-            model: model.id,
-            outcome,
-            inputTokens: 0,
-            outputTokens: 0,
-            costUsd: 0,
-            ms: Date.now() - started,
-            detail: errorMessage(error),
-          });
-          if (outcome === 'client_error') break; // the same request will not do better on this model
-          this.breakers.failed(model.id);
-          if (!this.breakers.allows(model.id)) break;
-          attempt++;
-          continue;
-        }
-        const inputTokens = completion.usage?.prompt_tokens ?? promptTokens(messages);
-        const outputTokens =
-          completion.usage?.completion_tokens ?? countTokens(completion.choices[0]?.message.content ?? '');
-        const record: CallRecord = {
-          model: model.id,
-          outcome: 'ok',
-          inputTokens,
-          outputTokens,
-          costUsd: costUsd(model, inputTokens, outputTokens),
-          ms: Date.now() - started,
-        };
-        calls.push(record);
-        this.breakers.succeeded(model.id);
-        const content = completion.choices[0]?.message.content ?? '';
-        const parsed = parseAnswer(content, request.schema);
-        if (parsed.ok) {
-          const total = thisCall();
-          return {
-            value: parsed.value,
-            model: model.id,
-            calls,
-            tokens: total.tokens,
-            usd: total.usd,
-            overrun: this.overrun(request.caps, spent()),
-          };
-        }
-        record.outcome = 'invalid_output';
-        record.detail = parsed.error;
-        if (repaired) break; // one repair per model, then the next model
-        repaired = true;
-        messages = [
-          ...request.messages,
-          { role: 'assistant', content },
-          {
-            role: 'user',
-            content: `That answer does not match the schema "${request.schemaName}": ${parsed.error}. Answer again with JSON that matches it exactly.`,
-          },
-        ];
-      }
+      const result = await this.tryModel(model, run);
+      if (result) return result;
     }
-    if (!sentAny)
+    const { calls } = run;
+    if (!run.sentAny)
       throw new ModelRouterError(
         `no model was called: ${describe(calls)}`,
         calls,
         calls.some((c) => c.outcome === 'over_cap'),
       );
     throw new ModelRouterError(`every model failed: ${describe(calls)}`, calls);
+  }
+
+  /**
+   * The attempts on one model: retried on a retryable failure (up to `attemptsPerModel`), asked once more when its
+   * answer does not match the schema; the answer, or undefined to go on to the next model.
+   */
+  private async tryModel<T>(model: ModelSpec, run: Run<T>): Promise<CompletionResult<T> | undefined> {
+    const { request, calls } = run;
+    const attempts = this.config.attemptsPerModel ?? 2;
+    let messages = request.messages;
+    let repaired = false;
+    for (let attempt = 0; attempt < attempts;) {
+      const over = this.overCap(model, messages, request, spentOf(request.caps, calls));
+      if (over) {
+        calls.push({
+          model: model.id,
+          outcome: 'over_cap',
+          inputTokens: 0,
+          outputTokens: 0,
+          costUsd: 0,
+          ms: 0,
+          detail: over,
+        });
+        return undefined;
+      }
+      run.sentAny = true;
+      const started = Date.now();
+      let completion: OpenAI.Chat.ChatCompletion;
+      try {
+        completion = await this.send(model, request.task, {
+          model: model.id,
+          messages,
+          response_format: run.responseFormat,
+          max_completion_tokens: request.maxOutputTokens,
+        });
+      } catch (error) {
+        const outcome = classify(error);
+        const ms = Date.now() - started;
+        calls.push({
+          model: model.id,
+          outcome,
+          inputTokens: 0,
+          outputTokens: 0,
+          costUsd: 0,
+          ms,
+          detail: errorMessage(error),
+        });
+        if (outcome === 'client_error') return undefined; // the same request will not do better on this model
+        this.breakers.failed(model.id);
+        if (!this.breakers.allows(model.id)) return undefined;
+        attempt++;
+        continue;
+      }
+      const answered = this.answered(model, run, messages, completion, started);
+      if (answered.ok) return answered.result;
+      if (repaired) return undefined; // one repair per model, then the next model
+      repaired = true;
+      messages = repairMessages(request, answered.content, answered.error);
+    }
+    return undefined;
+  }
+
+  /** A completion recorded with its usage and cost, and its answer checked against the schema. */
+  private answered<T>(
+    model: ModelSpec,
+    { request, calls }: Run<T>,
+    messages: OpenAI.Chat.ChatCompletionMessageParam[],
+    completion: OpenAI.Chat.ChatCompletion,
+    started: number,
+  ): { ok: true; result: CompletionResult<T> } | { ok: false; content: string; error: string } {
+    const inputTokens = completion.usage?.prompt_tokens ?? promptTokens(messages);
+    const outputTokens =
+      completion.usage?.completion_tokens ?? countTokens(completion.choices[0]?.message.content ?? '');
+    const record: CallRecord = {
+      model: model.id,
+      outcome: 'ok',
+      inputTokens,
+      outputTokens,
+      costUsd: costUsd(model, inputTokens, outputTokens),
+      ms: Date.now() - started,
+    };
+    calls.push(record);
+    this.breakers.succeeded(model.id);
+    const content = completion.choices[0]?.message.content ?? '';
+    const parsed = parseAnswer(content, request.schema);
+    if (parsed.ok) {
+      const total = totalOf(calls);
+      const overrun = this.overrun(request.caps, spentOf(request.caps, calls));
+      return {
+        ok: true,
+        result: { value: parsed.value, model: model.id, calls, tokens: total.tokens, usd: total.usd, overrun },
+      };
+    }
+    record.outcome = 'invalid_output';
+    record.detail = parsed.error;
+    return { ok: false, content, error: parsed.error };
+  }
+
+  /** One request, in one client span in the trace of the job that asked (OpenTelemetry's gen_ai conventions). */
+  private send(
+    model: ModelSpec,
+    task: TaskClass,
+    body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming,
+  ): Promise<OpenAI.Chat.ChatCompletion> {
+    const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': model.id, 'aaoe.task': task };
+    return trace
+      .getTracer('aaoe')
+      .startActiveSpan(`chat ${model.id}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+        try {
+          const answer = await this.client.chat.completions.create(body, {
+            timeout: this.config.timeoutMs ?? 60_000,
+            maxRetries: 0,
+          });
+          span.setAttributes({
+            'gen_ai.response.model': answer.model,
+            'gen_ai.usage.input_tokens': answer.usage?.prompt_tokens ?? 0,
+            'gen_ai.usage.output_tokens': answer.usage?.completion_tokens ?? 0,
+          });
+          return answer;
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+          throw error;
+        } finally {
+          span.end();
+        }
+      });
   }
 
   /** Why sending `messages` to `model` could pass a cap, judged on the estimate (full output length), or undefined. */
@@ -328,39 +345,28 @@ export class ModelRouter {
   }
 }
 
-/**
- * The schema as a response format: strict structured outputs where the schema fits them, otherwise the JSON
- * Schema without `strict` (e.g. the proposal, whose path rules strict mode cannot express). Either way the
- * answer is validated here.
- */
-export function responseFormatFor(schema: z.ZodType, name: string): OpenAI.ResponseFormatJSONSchema {
-  try {
-    return zodResponseFormat(schema as never, name);
-  } catch {
-    return {
-      type: 'json_schema',
-      json_schema: {
-        name,
-        schema: z.toJSONSchema(schema, { io: 'input', target: 'draft-7' }) as Record<string, unknown>,
-        strict: false,
-      },
-    };
-  }
+/** One `complete`: the request, every attempt so far, and whether any request was sent. */
+type Run<T> = {
+  request: CompletionRequest<T>;
+  calls: CallRecord[];
+  responseFormat: OpenAI.ResponseFormatJSONSchema;
+  sentAny: boolean;
+};
+
+/** What the execution spent, this completion's calls included. */
+function spentOf(caps: Caps, calls: readonly CallRecord[]): { tokens: number; usd: number } {
+  return {
+    tokens: caps.spent.tokens + calls.reduce((n, c) => n + c.inputTokens + c.outputTokens, 0),
+    usd: caps.spent.usd + calls.reduce((n, c) => n + c.costUsd, 0),
+  };
 }
 
-function parseAnswer<T>(content: string, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; error: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(content);
-  } catch {
-    return { ok: false, error: 'it is not JSON' };
-  }
-  const result = schema.safeParse(json);
-  if (result.success) return { ok: true, value: result.data };
-  return {
-    ok: false,
-    error: result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
-  };
+/** What this completion's calls cost. */
+function totalOf(calls: readonly CallRecord[]): { tokens: number; usd: number } {
+  return calls.reduce((n, c) => ({ tokens: n.tokens + c.inputTokens + c.outputTokens, usd: n.usd + c.costUsd }), {
+    tokens: 0,
+    usd: 0,
+  });
 }
 
 function classify(error: unknown): AttemptOutcome {

@@ -52,7 +52,7 @@ export function agentConfigFromEnv(env: Env): AgentConfig | undefined {
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`AAOE_MODELS: cannot read ${file}: ${(error as Error).message}`);
+    throw new Error(`AAOE_MODELS: cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
   const parsed = ModelsFile.safeParse(json);
   if (!parsed.success)

@@ -130,7 +130,12 @@ export const DestinationsFile = z.strictObject({
     .superRefine((d, ctx) => {
       for (const name of Object.keys(d)) {
         const named = DestinationName.safeParse(name);
-        if (!named.success) ctx.addIssue({ code: 'custom', path: [name], message: named.error.issues[0]!.message });
+        if (!named.success)
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: named.error.issues[0]?.message ?? 'not a destination name',
+          });
         else if (name.toLowerCase() === GITHUB_DESTINATION)
           ctx.addIssue({
             code: 'custom',
@@ -227,7 +232,9 @@ export function notifyDestinationsFromEnv(
     try {
       text = readFile(setting);
     } catch (error) {
-      throw new Error(`AAOE_NOTIFY_DESTINATIONS: cannot read ${setting}: ${(error as Error).message}`);
+      throw new Error(`AAOE_NOTIFY_DESTINATIONS: cannot read ${setting}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
   const parsed = parseNotifyDestinations(text, env);

@@ -65,19 +65,18 @@ export async function sendWithRetries(
       return { ok: false, attempts: n, status: last.status, error: last.error };
     await sleep(backoffMs(n, timing, timing.random));
   }
-  return {
-    ok: false,
-    attempts: timing.attempts,
-    status: last.ok ? null : last.status,
-    error: last.ok ? 'unreachable' : last.error,
-  };
+  return { ok: false, attempts: timing.attempts, status: last.status, error: last.error };
 }
 
 function describeError(error: unknown, timeoutMs: number): string {
-  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  const cause = e?.cause?.code ?? e?.cause?.message;
-  return `${e?.message ?? String(error)}${cause ? ` (${cause})` : ''}`.slice(0, 500);
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: string;
+    message?: string;
+    cause?: { code?: string; message?: string } | null;
+  };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  const cause = e.cause?.code ?? e.cause?.message;
+  return `${e.message ?? String(error)}${cause ? ` (${cause})` : ''}`.slice(0, 500);
 }
 
 export type FetchLike = typeof fetch;
@@ -94,7 +93,7 @@ export async function sendSlack(
     const webhook = new IncomingWebhook(url, {
       timeout: timing.timeoutMs,
       retryConfig: { retries: 0 },
-      ...(fetchFn ? { fetch: fetchFn as never } : {}),
+      ...(fetchFn ? { fetch: fetchFn } : {}),
     });
     try {
       await webhook.send({

@@ -1,4 +1,5 @@
 import type { ExecutionState } from '../../core/execution/transition.js';
+import { AGENT_OUTCOMES, type AgentFigures, type AgentOutcome } from '../../contracts/api.js';
 import type { SqlExecutor } from './database.js';
 
 /**
@@ -18,8 +19,10 @@ import type { SqlExecutor } from './database.js';
  * no declaration can overflow a sum.
  */
 
-export const OUTCOMES = ['open', 'merged', 'refused', 'rolled_back', 'failed'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
+/** The outcomes and the figures are the API's (src/contracts/api.ts): one definition for the store, API and dashboard. */
+export const OUTCOMES = AGENT_OUTCOMES;
+export type Outcome = AgentOutcome;
+export type { AgentFigures } from '../../contracts/api.js';
 
 /**
  * The outcome of an execution by its state (a paused or frozen one by the state it resumes to): `merged` from the
@@ -56,18 +59,6 @@ export const AAOE_AGENT = 'aaoe';
 /** The most one execution's declared spend counts for, in US dollars (and tokens: `DECLARED_TOKENS_CAP`). */
 export const DECLARED_USD_CAP = 1_000_000;
 export const DECLARED_TOKENS_CAP = 1_000_000_000_000;
-
-/** One agent's figures. */
-export type AgentFigures = {
-  agent: string;
-  executions: number;
-  outcomes: Record<Outcome, number>;
-  spend: {
-    measured: { usd: number; tokens: number };
-    /** `executions`: how many of the agent's executions declared a cost (the rest said nothing). */
-    declared: { usd: number; tokens: number; executions: number };
-  };
-};
 
 /** A row of the aggregate: one agent and outcome. */
 export type AgentFigureRow = {

@@ -1,6 +1,7 @@
 import type { ApprovalCandidate, ActorType } from '../../core/policy/approvals.js';
+import type { ApprovalRecord } from '../../core/execution/records.js';
 import type { SqlExecutor } from './database.js';
-import type { Migration } from './migrations.js';
+import type { Migration } from './schema-migration.js';
 
 /**
  * Approvals as the app received them (a `/aaoe approve` comment, the Approve button of the check run, the API's approve), each bound
@@ -18,19 +19,7 @@ ALTER TABLE approvals ADD COLUMN base_sha text;
 `,
 };
 
-export type ApprovalRecord = {
-  executionId: string;
-  pullRequest: number;
-  /** The pull request's base commit when it was given (null: recorded before bases were stored; never counts). */
-  baseSha: string | null;
-  headSha: string;
-  actor: { login: string; type: string };
-  source: 'comment' | 'button' | 'api';
-  /** The comment id, the check run id of the button, or the request id of the API call. */
-  sourceId: number;
-  /** When it was given: the comment's `created_at`, or when the button delivery (or the API request) was received. */
-  at: string;
-};
+export type { ApprovalRecord } from '../../core/execution/records.js';
 
 /** Records an approval once (a redelivered comment or button press is the same approval). */
 export async function recordApproval(tx: SqlExecutor, a: ApprovalRecord): Promise<boolean> {

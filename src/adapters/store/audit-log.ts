@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'safe-stable-stringify';
+import type { AuditEntry, ExecutionAudit } from '../../core/execution/records.js';
 import type { Database, SqlExecutor, Transaction } from './database.js';
+
+export type { AuditEntry, ExecutionAudit } from '../../core/execution/records.js';
 
 /**
  * The audit log: append-only, every entry hash-chained to the one before.
@@ -44,21 +47,6 @@ export type AuditInput = {
   data?: unknown;
   /** Defaults to the time of the append. */
   at?: Date;
-};
-
-export type AuditEntry = {
-  seq: number;
-  at: Date;
-  executionId: string | null;
-  traceId: string | null;
-  actor: string;
-  action: string;
-  reason: string | null;
-  costUsd: string | null;
-  costTokens: number | null;
-  data: unknown;
-  prevHash: string;
-  hash: string;
 };
 
 export type AuditVerification = { ok: true; count: number } | { ok: false; seq: number; reason: string };
@@ -106,7 +94,7 @@ export function computeAuditHash(prevHash: string, entry: Omit<AuditEntry, 'prev
 }
 
 function stringifyObject(value: Record<string, unknown>): string {
-  const text = stringify(value);
+  const text = stringify(value) as string | undefined;
   if (text === undefined) throw new TypeError('an object always stringifies');
   return text;
 }
@@ -289,17 +277,6 @@ export async function exportAudit(
 /** Actions whose actor counts as an approver, and actions that explain a deploy, in `showExecution`. */
 export const APPROVAL_ACTIONS: ReadonlySet<string> = new Set(['approve', 'approved', 'approval']);
 export const DEPLOY_ACTIONS: ReadonlySet<string> = new Set(['deploy', 'deploying', 'deployed', 'promote', 'promoted']);
-
-export type ExecutionAudit = {
-  executionId: string;
-  entries: AuditEntry[];
-  /** Who approved: actors of approval entries, in order, without repeats. */
-  approvedBy: string[];
-  /** Why it deployed: the deploy entries with their reasons. */
-  deploys: { seq: number; at: Date; actor: string; reason: string | null }[];
-  /** What it cost: exact sums over the execution's entries. */
-  cost: { usd: string; tokens: number };
-};
 
 /** The entries of one execution, with who approved, why it deployed and what it cost. */
 export async function showExecution(db: SqlExecutor, executionId: string): Promise<ExecutionAudit> {

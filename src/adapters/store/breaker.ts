@@ -1,3 +1,4 @@
+import type { FreezeFact } from '../../core/deploy/decide-dispatch.js';
 import type { SqlExecutor } from './database.js';
 
 /**
@@ -6,7 +7,7 @@ import type { SqlExecutor } from './database.js';
  * an admin's `/aaoe resume` lifts it early. Time is always an argument (the app's clock).
  */
 
-export type Freeze = { id: number; reason: string; since: string; until: string };
+export type Freeze = FreezeFact;
 
 /** How far back failures count (and never before the last freeze ended). */
 export const BREAKER_WINDOW_MS = 24 * 60 * 60_000;
@@ -69,14 +70,17 @@ export async function recordFailure(
     'SELECT count(*)::int AS n FROM breaker_failures WHERE repo = $1 AND environment = $2 AND at > $3',
     [at.repo, at.environment, new Date(since).toISOString()],
   );
-  if ((rows[0]?.n ?? 0) < policy.maxFailures) return undefined;
+  const failures = rows[0]?.n ?? 0;
+  if (failures < policy.maxFailures) return undefined;
   const until = new Date(at.now.getTime() + policy.freezeMinutes * 60_000);
-  const reason = `${rows[0]!.n} failed deployments since ${new Date(since).toISOString()} (circuitBreaker.maxFailures ${policy.maxFailures}); the last: ${at.reason}`;
+  const reason = `${failures} failed deployments since ${new Date(since).toISOString()} (circuitBreaker.maxFailures ${policy.maxFailures}); the last: ${at.reason}`;
   const { rows: made } = await tx.query<{ id: string | number }>(
     'INSERT INTO freezes (repo, environment, reason, since, until) VALUES ($1, $2, $3, $4, $5) RETURNING id',
     [at.repo, at.environment, reason, at.now.toISOString(), until.toISOString()],
   );
-  return { id: Number(made[0]!.id), reason, since: at.now.toISOString(), until: until.toISOString() };
+  const [freeze] = made;
+  if (!freeze) throw new Error('the freeze was not recorded');
+  return { id: Number(freeze.id), reason, since: at.now.toISOString(), until: until.toISOString() };
 }
 
 /** Lifts the freeze in force (an admin's `/aaoe resume`); false when there was none. */

@@ -1,9 +1,11 @@
-import nodeFs, { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
+import nodeFs, { mkdirSync } from 'node:fs';
+import { lockDataDir } from './data-dir-lock.js';
 import { join, resolve } from 'node:path';
 import { PGlite, types as liteTypes } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 import pg from 'pg';
+
+export { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
 
 /**
  * One SQL dialect (PostgreSQL 15) behind a small interface, with two backends:
@@ -172,7 +174,9 @@ class FlushingNodeFS extends NodeFS {
     const giveFsync = (mod: { FS: unknown }) => {
       const nodefs = (mod.FS as { filesystems: { NODEFS: NodefsInternals } }).filesystems.NODEFS;
       nodefs.stream_ops.fsync = (stream) => {
-        nodefs.tryFSOperation(() => nodeFs.fsyncSync(stream.nfd));
+        nodefs.tryFSOperation(() => {
+          nodeFs.fsyncSync(stream.nfd);
+        });
         return 0;
       };
     };
@@ -190,6 +194,7 @@ type LiteExecutor = Pick<PGlite, 'query' | 'exec'>;
 
 function liteExecutor(lite: LiteExecutor): SqlExecutor {
   return {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- implements SqlExecutor's generic query<T>
     async query<T>(sql: string, params?: readonly unknown[]) {
       if (params && params.length > 0) {
         const result = await lite.query<T>(sql, params as unknown[]);
@@ -242,179 +247,88 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     connectionString: url,
     max: options.poolSize ?? 20,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-        if (oid === INT8_OID) return parseInt8;
-        if (oid === BYTEA_OID) return parseByteaHex;
-        return pg.types.getTypeParser(oid, format ?? 'text');
-      }) as typeof pg.types.getTypeParser,
-    },
+    types: { getTypeParser: pgTypeParser as typeof pg.types.getTypeParser },
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
-  const executor = (client: pg.Pool | pg.PoolClient): SqlExecutor => ({
+  return {
+    kind: 'postgres',
+    ...pgExecutor(pool),
+    transaction: (fn) => pgTransaction(pool, fn),
+    exclusive: (key, fn) => pgExclusive(pool, key, fn),
+    close: () => pool.end(),
+  };
+}
+
+/** pg's own parser of a type, by its numeric oid. */
+const builtinParser = pg.types.getTypeParser as (oid: number, format: 'text' | 'binary') => (text: string) => unknown;
+
+/** int8 as a safe JS number and bytea as a Buffer, as PGlite gives them; pg's own parser for the rest. */
+function pgTypeParser(oid: number, format?: 'text' | 'binary'): (text: string) => unknown {
+  if (oid === INT8_OID) return parseInt8;
+  if (oid === BYTEA_OID) return parseByteaHex;
+  return builtinParser(oid, format ?? 'text');
+}
+
+function pgExecutor(client: pg.Pool | pg.PoolClient): SqlExecutor {
+  return {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- implements SqlExecutor's generic query<T>
     async query<T>(sql: string, params?: readonly unknown[]) {
       const result = await client.query(sql, params && params.length > 0 ? [...params] : undefined);
       // A multi-statement script returns one result per statement.
       const last = Array.isArray(result) ? (result.at(-1) as pg.QueryResult | undefined) : result;
       return { rows: (last?.rows ?? []) as T[] };
     },
-  });
-  return {
-    kind: 'postgres',
-    ...executor(pool),
-    async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        const value = await fn(executor(client));
-        await client.query('COMMIT');
-        return value;
-      } catch (error) {
-        try {
-          await client.query('ROLLBACK');
-        } catch {
-          broken = true;
-        }
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    },
-    async exclusive(key, fn) {
-      // a session lock on its own connection: a process that dies drops the connection and the lock with it
-      const client = await pool.connect();
-      let broken = false;
-      // a connection lost while the job runs (its lock goes with it) must not crash the process: pg emits 'error' on a
-      // checked-out client that runs no query, and an 'error' event nobody listens to throws
-      const onLost = () => {
-        broken = true;
-      };
-      client.on('error', onLost);
-      try {
-        const { rows } = await client.query<{ ok: boolean }>(
-          `SELECT pg_try_advisory_lock(${advisoryLockKeySql('$1')}) AS ok`,
-          [key],
-        );
-        if (!rows[0]?.ok) return { ran: false };
-        try {
-          return { ran: true, value: await fn() };
-        } finally {
-          await client
-            .query(`SELECT pg_advisory_unlock(${advisoryLockKeySql('$1')})`, [key])
-            .catch(() => (broken = true));
-        }
-      } finally {
-        client.off('error', onLost);
-        client.release(broken);
-      }
-    },
-    close: () => pool.end(),
   };
 }
 
-// ---------------------------------------------------------------- data directory lock
-
-export class DataDirLockedError extends Error {
-  constructor(
-    readonly lockFile: string,
-    readonly holder: { pid: number; hostname: string },
-  ) {
-    const who = Number.isInteger(holder.pid) ? `process ${holder.pid}` : 'an unknown process';
-    super(
-      `the data directory is in use by ${who} on ${holder.hostname} (lock file ${lockFile}). ` +
-        `Stop that process, or point AAOE_DATA_DIR elsewhere. If no such process runs, delete the lock file.`,
-    );
-    this.name = 'DataDirLockedError';
-  }
-}
-
-/** Locks held by this process, so a second open in-process is refused too and exit cleans up. */
-const heldLocks = new Set<string>();
-let exitHookInstalled = false;
-
-/**
- * Takes `lockFile` exclusively (`open(..., 'wx')`), writing `{ pid, hostname }`. A lock left by a process
- * that no longer runs on this host is stale and taken over; one from another host is never presumed stale.
- * Returns the release function.
- */
-export function lockDataDir(lockFile: string): () => void {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(lockFile, 'wx');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = readLockHolder(lockFile);
-      if (holder === undefined) continue; // removed meanwhile, or torn write being replaced: retry
-      if (holder.hostname !== hostname() || isAlive(holder.pid) || holder.pid === process.pid) {
-        throw new DataDirLockedError(lockFile, holder);
-      }
-      try {
-        unlinkSync(lockFile); // stale: its process is gone
-      } catch (unlinkError) {
-        if ((unlinkError as NodeJS.ErrnoException).code !== 'ENOENT') throw unlinkError;
-      }
-      continue;
-    }
-    try {
-      writeSync(fd, JSON.stringify({ pid: process.pid, hostname: hostname(), at: new Date().toISOString() }));
-    } finally {
-      closeSync(fd);
-    }
-    heldLocks.add(lockFile);
-    if (!exitHookInstalled) {
-      exitHookInstalled = true;
-      process.once('exit', () => {
-        for (const file of heldLocks) removeQuietly(file);
-      });
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      heldLocks.delete(lockFile);
-      removeQuietly(lockFile);
-    };
-  }
-  throw new Error(`could not take the lock ${lockFile}: it keeps changing; is another process starting?`);
-}
-
-function readLockHolder(lockFile: string): { pid: number; hostname: string } | undefined {
-  let text: string;
+async function pgTransaction<T>(pool: pg.Pool, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
   try {
-    text = readFileSync(lockFile, 'utf8');
+    await client.query('BEGIN');
+    const value = await fn(pgExecutor(client));
+    await client.query('COMMIT');
+    return value;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    try {
+      await client.query('ROLLBACK');
+    } catch {
+      broken = true;
+    }
     throw error;
+  } finally {
+    client.release(broken);
   }
+}
+
+async function pgExclusive<T>(
+  pool: pg.Pool,
+  key: string,
+  fn: () => Promise<T>,
+): Promise<{ ran: false } | { ran: true; value: T }> {
+  // a session lock on its own connection: a process that dies drops the connection and the lock with it
+  const client = await pool.connect();
+  let broken = false;
+  // a connection lost while the job runs (its lock goes with it) must not crash the process: pg emits 'error' on a
+  // checked-out client that runs no query, and an 'error' event nobody listens to throws
+  const onLost = () => {
+    broken = true;
+  };
+  client.on('error', onLost);
   try {
-    const parsed = JSON.parse(text) as { pid?: unknown; hostname?: unknown };
-    if (typeof parsed.pid === 'number' && typeof parsed.hostname === 'string') {
-      return { pid: parsed.pid, hostname: parsed.hostname };
+    const { rows } = await client.query<{ ok: boolean }>(
+      `SELECT pg_try_advisory_lock(${advisoryLockKeySql('$1')}) AS ok`,
+      [key],
+    );
+    if (!rows[0]?.ok) return { ran: false };
+    try {
+      return { ran: true, value: await fn() };
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(${advisoryLockKeySql('$1')})`, [key]).catch(() => (broken = true));
     }
-  } catch {
-    // fall through
-  }
-  // Unreadable content: never presume it stale.
-  return { pid: Number.NaN, hostname: `unknown (unreadable lock file)` };
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function removeQuietly(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    // already gone
+  } finally {
+    client.off('error', onLost);
+    client.release(broken);
   }
 }

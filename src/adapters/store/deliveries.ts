@@ -42,6 +42,7 @@ export async function recordDeliveries<J>(
 }
 
 /** Oldest recorded deliveries whose jobs are not queued yet, locked for this transaction (others skip them). */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- J names the job type the caller stored with recordDeliveries<J>
 export async function takeUnqueued<J>(tx: SqlExecutor, limit: number): Promise<Array<{ id: string; job: J }>> {
   const { rows } = await tx.query<{ id: string; job: J }>(
     'SELECT id, job FROM deliveries WHERE job IS NOT NULL ORDER BY received_at, id LIMIT $1 FOR UPDATE SKIP LOCKED',

@@ -113,7 +113,7 @@ export async function queuedDeployments(
   repo: string,
   environment: string,
 ): Promise<Array<{ executionId: string; sha: string; traceId: string; priority: number }>> {
-  const { rows } = await db.query<{ execution_id: string; sha: string; trace_id: string; priority: number }>(
+  const { rows } = await db.query<{ execution_id: string; sha: string; trace_id: string; priority: number | string }>(
     'SELECT execution_id, sha, trace_id, priority FROM deploy_queue WHERE repo = $1 AND environment = $2 ORDER BY priority DESC, id',
     [repo, environment],
   );

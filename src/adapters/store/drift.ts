@@ -1,5 +1,5 @@
 import type { SqlExecutor } from './database.js';
-import type { Migration } from './migrations.js';
+import type { Migration } from './schema-migration.js';
 
 /**
  * Drift checks in the store: the repositories that opted in (their policy names an architecture model) with when

@@ -1,93 +1,12 @@
-import type { Classification, Proposal } from '../../core/agent/proposal.js';
 import type { InFlightExecution } from '../../core/plan/check-world.js';
-import { FINAL_STATES, type Effect, type Execution, type ExecutionState } from '../../core/execution/transition.js';
-import { appendAudit } from './audit-log.js';
+import { FINAL_STATES, type Effect, type ExecutionState } from '../../core/execution/transition.js';
+import type { AgentWork, ExecutionRecord, PullRequestSubject } from '../../core/execution/records.js';
 import type { SqlExecutor } from './database.js';
-import { releaseDeployLock } from './deploy-locks.js';
-import { QUEUES, type JobQueue } from './job-queue.js';
-import { findPlanStep } from './plans.js';
-import { setTimer } from './timers.js';
 
 /**
  * Executions as stored, and the one way a transition is committed: the new state, its audit entries and the
  * jobs for its effects in the caller's transaction (the outbox), so none is ever recorded without the others.
  */
-
-export type ExecutionRecord = Execution & {
-  /** `owner/name`. */
-  repo: string;
-  installationId: number;
-  /** The pull request the execution governs, when there is one. */
-  pullRequest: number | null;
-  /** The delivery that started it: the id that ties logs, jobs and audit entries together. */
-  traceId: string;
-  /** Facts about the pull request from its latest delivery. */
-  subject: PullRequestSubject | null;
-  /** The issue the execution started from, when it did. */
-  issue: number | null;
-  /** What the agent's work produced so far (executions started from an issue). */
-  work: AgentWork | null;
-};
-
-/**
- * An issue execution's work, step by step. Each field is written once, by the step that produces it, in the
- * transaction that moves the execution on, so a step that runs again reuses it (the proposal is never asked
- * for twice, the commit is the same object).
- */
-export type AgentWork = {
-  issue: { number: number; title: string; htmlUrl: string; labelledBy: string };
-  /** Files the change must contain as they are (a plan step's rendered change packages): the commit carries them whatever the model proposed. */
-  packages?: Array<{ path: string; type: string; content: string }>;
-  triage?: {
-    classification: Classification;
-    /** Whether the labels settled the class or a model was asked. */
-    source: 'labels' | 'model';
-    rationale: string;
-    likelyPaths: string[];
-    /** Owner -> the likely paths they own (CODEOWNERS of the default branch). */
-    owners: Record<string, string[]>;
-    unowned: string[];
-    conflicts: Array<{ executionId: string; paths: string[] }>;
-  };
-  /** The default branch's commit the change is made on. */
-  base?: { branch: string; commitSha: string; treeSha: string };
-  proposal?: Proposal;
-  model?: string;
-  /** When the proposal was recorded: the commit's date, so a commit written again is the same object. */
-  proposedAt?: string;
-  branch?: string;
-  commitSha?: string;
-  /** Reviewers requested from the owners, and why some could not be. */
-  reviewers?: { users: string[]; teams: string[]; note?: string };
-  /** Why the execution failed, in words for the status comment. */
-  failure?: string;
-  /** The model spend went past a cap after the fact (the cost gate then judges it). */
-  overrun?: string;
-};
-
-export type PullRequestSubject = {
-  /** The author; `id` is the immutable account id (what identifies an agent across renames). */
-  author: { login: string; type: string; id?: number };
-  isAgent: boolean;
-  /**
-   * Which agent the work is from, for the per-agent view: a catalogue name (`copilot`, `claude`, ...), `aaoe` for
-   * AAOE's own, or the account's login for an agent the catalogue does not know. Absent for a person's labelled work.
-   */
-  agent?: string;
-  /** What the pull request's declaration says the work cost (recorded as declared, never as measured). */
-  declaredCost?: { tokens: number; usd: number };
-  htmlUrl: string;
-  governedBecause: string;
-  /** `updated_at` of the pull request in the delivery last applied: an older delivery arriving late is stale. */
-  updatedAt?: string;
-  /** The base branch in the delivery last applied (the evaluation's first guess of the pair; GitHub's read decides). */
-  baseRef?: string;
-  /**
-   * The pair the latest verdict was posted for: the base branch and its commit, and the head commit (one snapshot,
-   * src/core/policy/snapshot.ts). A merge deploys only this head, merged into this base, when it is a deploy branch.
-   */
-  judged?: { baseRef: string; baseSha: string; headSha: string; deployable: boolean };
-};
 
 /** What an effect job carries: enough to find the execution; the effect says what to do. */
 export type EffectJob = { executionId: string; traceId: string; effect: Effect };
@@ -98,6 +17,8 @@ export type StepEndedJob = {
   traceId: string;
   effect: { type: 'step_execution_ended'; step: string; executionId: string; state: ExecutionState; key: string };
 };
+
+export type { AgentWork, ExecutionRecord, PullRequestSubject } from '../../core/execution/records.js';
 
 type Row = {
   id: string;

@@ -1,6 +1,25 @@
-import { createHash } from 'node:crypto';
 import PgBoss from 'pg-boss';
-import { advisoryLockKeySql, type Database, type SqlExecutor } from './database.js';
+import type { Database, SqlExecutor } from './database.js';
+import {
+  jobIdFor,
+  lockKeyOf,
+  QUEUE_NAMES,
+  type Envelope,
+  type JobHandler,
+  type JobQueueOptions,
+  type JobRecord,
+  type QueueName,
+} from './job-shapes.js';
+import {
+  countActive,
+  countUnfinished,
+  createFetchIndex,
+  failedJobQueue,
+  handBackJobs,
+  listJobs,
+  retryOrphanJobs,
+  sweepOrphanJobs,
+} from './job-table.js';
 
 /**
  * The durable job runner, on pg-boss (jobs live in the same PostgreSQL as everything else, claimed with
@@ -21,76 +40,35 @@ import { advisoryLockKeySql, type Database, type SqlExecutor } from './database.
  *   immediate retry (not counted against the retry limit: stopping was this process's choice).
  */
 
-export const QUEUES = {
-  /** A webhook delivery to act on (recorded and acknowledged already). */
-  delivery: 'aaoe.delivery',
-  /** An effect of an execution transition. */
-  effect: 'aaoe.effect',
-} as const;
-export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
-const QUEUE_NAMES: readonly QueueName[] = Object.values(QUEUES);
+export {
+  HANDED_BACK,
+  jobIdFor,
+  ORPHANED,
+  QUEUES,
+  type Job,
+  type JobHandler,
+  type JobQueueOptions,
+  type JobRecord,
+  type QueueName,
+} from './job-shapes.js';
 
-export type JobQueueOptions = {
-  /** pg-boss's schema (default `pgboss`). */
-  schema?: string;
-  /** Seconds a job may run before it is presumed lost and retried (default 300). */
-  expireInSeconds?: number;
-  /** Retries after the first attempt (default 8). */
-  retryLimit?: number;
-  /** First retry delay in seconds, doubled each time (default 2). */
-  retryDelaySeconds?: number;
-  /** How often idle workers look for jobs from other processes (default 0.5 s; this process wakes its own). */
-  pollingIntervalSeconds?: number;
-  /** How often lost jobs are looked for (default 30 s). */
-  maintenanceIntervalSeconds?: number;
-  /** Embedded store only: how often the job table is vacuumed and analysed (default 15 s). */
-  vacuumIntervalSeconds?: number;
-  /** PostgreSQL only: how often jobs of dead processes are looked for (default 2 s). */
-  sweepIntervalSeconds?: number;
-  /**
-   * PostgreSQL only: how long an `active` job may go without its lock before it counts as orphaned (default 5 s): the
-   * time between pg-boss marking a job active and its handler taking the lock.
-   */
-  orphanGraceSeconds?: number;
-  /** Run pg-boss's supervisor and create the queues (false for read-only tools). Default true. */
-  supervise?: boolean;
-};
+type ResolvedOptions = Required<Omit<JobQueueOptions, 'supervise'>>;
 
-/** What the output of a job says when its attempt was cut off (`aaoe jobs list` shows it). */
-export const ORPHANED = 'the process running this job stopped (crash or kill); retried at once';
-export const HANDED_BACK =
-  'the process running this job shut down before it finished; handed back for an immediate retry';
-
-/** The key a job runs under (`db.exclusive`); the sweep probes the same key's advisory lock. */
-const lockKeyOf = (key: string) => `job:${key}`;
-/** How long a job handed back on PostgreSQL waits, so that this process's own bookkeeping for it is done first. */
-const HAND_BACK_HOLD_OFF_SECONDS = 2;
-
-export type Job<T> = { id: string; key: string; data: T; attempt: number };
-export type JobHandler<T> = (job: Job<T>) => Promise<void>;
-
-export type JobRecord = {
-  id: string;
-  queue: string;
-  key: string | null;
-  state: 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
-  attempts: number;
-  retryLimit: number;
-  createdOn: Date;
-  startedOn: Date | null;
-  completedOn: Date | null;
-  /** What the last failure said (pg-boss keeps the thrown error in `output`). */
-  error: string | null;
-};
-
-type Envelope<T> = { key: string; data: T };
-
-/** A UUID (the shape pg-boss needs for ids) derived from the job's key: same key, same id. */
-export function jobIdFor(key: string): string {
-  const h = createHash('sha256').update(key, 'utf8').digest('hex');
-  const variant = ((parseInt(h[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+function resolveOptions(options: JobQueueOptions): ResolvedOptions {
+  return {
+    schema: options.schema ?? 'pgboss',
+    expireInSeconds: options.expireInSeconds ?? 300,
+    retryLimit: options.retryLimit ?? 8,
+    retryDelaySeconds: options.retryDelaySeconds ?? 2,
+    pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5,
+    maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
+    vacuumIntervalSeconds: options.vacuumIntervalSeconds ?? 15,
+    sweepIntervalSeconds: options.sweepIntervalSeconds ?? 2,
+    orphanGraceSeconds: options.orphanGraceSeconds ?? 5,
+  };
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class JobQueue {
   private readonly workers = new Map<QueueName, string[]>();
@@ -107,21 +85,11 @@ export class JobQueue {
   private constructor(
     private readonly boss: PgBoss,
     private readonly db: Database,
-    private readonly options: Required<Omit<JobQueueOptions, 'supervise'>>,
+    private readonly options: ResolvedOptions,
   ) {}
 
   static async open(db: Database, options: JobQueueOptions = {}): Promise<JobQueue> {
-    const resolved = {
-      schema: options.schema ?? 'pgboss',
-      expireInSeconds: options.expireInSeconds ?? 300,
-      retryLimit: options.retryLimit ?? 8,
-      retryDelaySeconds: options.retryDelaySeconds ?? 2,
-      pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5,
-      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
-      vacuumIntervalSeconds: options.vacuumIntervalSeconds ?? 15,
-      sweepIntervalSeconds: options.sweepIntervalSeconds ?? 2,
-      orphanGraceSeconds: options.orphanGraceSeconds ?? 5,
-    };
+    const resolved = resolveOptions(options);
     const supervise = options.supervise ?? true;
     const boss = new PgBoss({
       db: { executeSql: (text, values) => db.query(text, values) },
@@ -132,105 +100,58 @@ export class JobQueue {
       maintenanceIntervalSeconds: resolved.maintenanceIntervalSeconds,
     });
     const queue = new JobQueue(boss, db, resolved);
-    boss.on('error', (error) => queue.onError(error));
+    boss.on('error', (error) => {
+      queue.onError(error);
+    });
     await boss.start();
-    if (supervise) {
-      for (const name of QUEUE_NAMES) {
-        await boss.createQueue(name, {
-          name,
-          retryLimit: resolved.retryLimit,
-          retryDelay: resolved.retryDelaySeconds,
-          retryBackoff: true,
-          expireInSeconds: resolved.expireInSeconds,
-        });
-      }
-      await db.transaction(async (tx) => {
-        // pg-boss takes the next job ORDER BY priority DESC, created_on, id; without an index in that order every
-        // fetch sorts the whole backlog (measured on PGlite: 4.5 ms at 3,000 waiting jobs, 0.13 ms with it)
-        await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('aaoe:job-fetch-index', 0))`);
-        await tx.query(
-          `CREATE INDEX IF NOT EXISTS job_fetch_order ON ${resolved.schema}.job (name, priority DESC, created_on, id) WHERE state < 'active'`,
-        );
-      });
-      if (db.kind === 'pglite') {
-        // one process owns the data directory: a job `active` now was cut off when the last one stopped
-        queue.orphansAtOpen = await queue.retryOrphans(db);
-        queue.vacuumEvery(resolved.vacuumIntervalSeconds);
-      } else {
-        queue.sweepEvery(resolved.sweepIntervalSeconds);
-      }
-    }
+    if (supervise) await queue.supervise();
     return queue;
+  }
+
+  /** Creates the queues and the fetch index, and looks after jobs of processes that stopped. */
+  private async supervise(): Promise<void> {
+    const { schema, retryLimit, retryDelaySeconds, expireInSeconds } = this.options;
+    for (const name of QUEUE_NAMES) {
+      await this.boss.createQueue(name, {
+        name,
+        retryLimit,
+        retryDelay: retryDelaySeconds,
+        retryBackoff: true,
+        expireInSeconds,
+      });
+    }
+    await createFetchIndex(this.db, schema);
+    if (this.db.kind === 'pglite') {
+      // one process owns the data directory: a job `active` now was cut off when the last one stopped
+      this.orphansAtOpen = await this.retryOrphans(this.db);
+      this.vacuumEvery(this.options.vacuumIntervalSeconds);
+    } else {
+      this.sweepEvery(this.options.sweepIntervalSeconds);
+    }
   }
 
   /** Jobs of a process that had stopped, retried when this queue opened (embedded store). */
   orphansAtOpen = 0;
 
-  /**
-   * Retries `active` jobs of AAOE's queues that no process runs: with `ids`, those of them whose key lock nobody
-   * holds (PostgreSQL, see `orphanedSql`); without, every one (the embedded store at open). The cut-off attempt
-   * counts, as with pg-boss's expiry: a job on its last attempt ends `failed`. Returns how many were retried or ended.
-   */
-  private async retryOrphans(executor: SqlExecutor, ids?: readonly string[]): Promise<number> {
-    const { rows } = await executor.query<{ name: QueueName }>(
-      `UPDATE ${this.options.schema}.job SET
-          state = (CASE WHEN retry_count < retry_limit THEN 'retry' ELSE 'failed' END)::${this.options.schema}.job_state,
-          start_after = CASE WHEN retry_count < retry_limit THEN now() ELSE start_after END,
-          completed_on = CASE WHEN retry_count < retry_limit THEN NULL ELSE now() END,
-          output = jsonb_build_object('message', $2::text)
-        WHERE name = ANY($1) AND state = 'active' ${ids ? `AND id = ANY($3) AND ${this.orphanedSql}` : ''}
-        RETURNING name`,
-      ids ? [QUEUE_NAMES, ORPHANED, ids] : [QUEUE_NAMES, ORPHANED],
-    );
-    for (const queue of new Set(rows.map((r) => r.name))) this.wake(queue);
-    return rows.length;
+  /** Retries orphaned jobs (`retryOrphanJobs`) and wakes their queues. Returns how many were retried or ended. */
+  private async retryOrphans(executor: SqlExecutor): Promise<number> {
+    const queues = await retryOrphanJobs(executor, this.options.schema, this.options.orphanGraceSeconds);
+    for (const queue of new Set(queues)) this.wake(queue);
+    return queues.length;
   }
 
-  /**
-   * PostgreSQL: an `active` job started more than the grace period ago whose key lock (`db.exclusive`, a session
-   * advisory lock: it dies with the connection of a process that dies) no session holds. `pg_locks` shows a bigint
-   * advisory key as classid (high half) and objid (low half) with objsubid 1.
-   */
-  private get orphanedSql(): string {
-    return `started_on < now() - make_interval(secs => ${Number(this.options.orphanGraceSeconds)})
-      AND NOT EXISTS (
-        SELECT 1 FROM pg_locks l
-         WHERE l.locktype = 'advisory' AND l.objsubid = 1
-           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-           AND ((l.classid::int8 << 32) | l.objid::int8) = ${advisoryLockKeySql(`'${lockKeyOf('')}' || (data->>'key')`)})`;
-  }
-
-  /**
-   * PostgreSQL: every `seconds`, one process at a time (a transaction advisory lock) retries the jobs of processes
-   * that died. A job seen without its lock is looked at again a second later, in the same statement that retries it:
-   * a handler that has just finished releases its lock a moment before pg-boss marks the job completed, and such a
-   * job is `completed` by the second look.
-   */
+  /** PostgreSQL: every `seconds`, one process at a time retries the jobs of processes that died (`sweepOrphanJobs`). */
   private sweepEvery(seconds: number): void {
     const sweep = async () => {
-      const retried = await this.db.transaction(async (tx) => {
-        const {
-          rows: [lock],
-        } = await tx.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${advisoryLockKeySql('$1')}) AS ok`, [
-          `aaoe:job-sweep:${this.options.schema}`,
-        ]);
-        if (!lock?.ok) return 0;
-        const { rows } = await tx.query<{ id: string }>(
-          `SELECT id FROM ${this.options.schema}.job WHERE name = ANY($1) AND state = 'active' AND ${this.orphanedSql}`,
-          [QUEUE_NAMES],
-        );
-        if (rows.length === 0) return 0;
-        await tx.query('SELECT pg_sleep(1)');
-        return this.retryOrphans(
-          tx,
-          rows.map((r) => r.id),
-        );
-      });
-      if (retried > 0) this.onOrphans(retried);
+      const queues = await sweepOrphanJobs(this.db, this.options.schema, this.options.orphanGraceSeconds);
+      for (const queue of new Set(queues)) this.wake(queue);
+      if (queues.length > 0) this.onOrphans(queues.length);
     };
     this.sweepTimer = setInterval(() => {
       this.sweeping ??= sweep()
-        .catch((error: Error) => this.onError(error))
+        .catch((error: unknown) => {
+          this.onError(error as Error);
+        })
         .finally(() => (this.sweeping = undefined));
     }, seconds * 1000);
     this.sweepTimer.unref();
@@ -246,7 +167,9 @@ export class JobQueue {
    */
   private vacuumEvery(seconds: number): void {
     this.vacuumTimer = setInterval(() => {
-      this.db.query(`VACUUM ANALYZE ${this.options.schema}.job`).catch((error: Error) => this.onError(error));
+      this.db.query(`VACUUM ANALYZE ${this.options.schema}.job`).catch((error: unknown) => {
+        this.onError(error as Error);
+      });
     }, seconds * 1000);
     this.vacuumTimer.unref();
   }
@@ -264,14 +187,14 @@ export class JobQueue {
    * Adds a job inside the caller's transaction. Returns false when a job with this key exists already.
    * Call `wake(queue)` after the transaction commits to start it at once in this process.
    */
-  async enqueue<T>(
+  async enqueue(
     tx: SqlExecutor,
     queue: QueueName,
     key: string,
-    data: T,
+    data: unknown,
     options: { startAfter?: Date } = {},
   ): Promise<boolean> {
-    const envelope: Envelope<T> = { key, data };
+    const envelope: Envelope<unknown> = { key, data };
     const id = await this.boss.send(queue, envelope as object, {
       id: jobIdFor(key),
       ...(options.startAfter ? { startAfter: options.startAfter } : {}),
@@ -281,14 +204,18 @@ export class JobQueue {
   }
 
   /** `enqueue` for many jobs in one statement. Keys already queued are skipped. */
-  async enqueueMany<T>(
+  async enqueueMany(
     tx: SqlExecutor,
     queue: QueueName,
-    jobs: ReadonlyArray<{ key: string; data: T }>,
+    jobs: ReadonlyArray<{ key: string; data: unknown }>,
   ): Promise<void> {
     if (jobs.length === 0) return;
     await this.boss.insert(
-      jobs.map(({ key, data }) => ({ id: jobIdFor(key), name: queue, data: { key, data } satisfies Envelope<T> })),
+      jobs.map(({ key, data }) => ({
+        id: jobIdFor(key),
+        name: queue,
+        data: { key, data } satisfies Envelope<unknown>,
+      })),
       { db: { executeSql: (text, values) => tx.query(text, values) } },
     );
   }
@@ -310,7 +237,11 @@ export class JobQueue {
           // fetched while this process stops: not started, handed back (pg-boss's completion then finds it not active)
           if (this.stopRequested && (await this.handBack([job.id])) > 0) return;
           let handBack!: () => void;
-          const handedBack = new Promise<'handed back'>((resolve) => (handBack = () => resolve('handed back')));
+          const handedBack = new Promise<'handed back'>((resolve) => {
+            handBack = () => {
+              resolve('handed back');
+            };
+          });
           this.inHand.set(job.id, handBack);
           try {
             // the lock first, then the wait: a job holds its key's lock for as long as it is this process's, which is
@@ -337,11 +268,7 @@ export class JobQueue {
 
   /** Jobs not finished yet (waiting, retrying or running) in AAOE's queues, across every process. */
   async unfinished(): Promise<number> {
-    const { rows } = await this.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM ${this.options.schema}.job WHERE name = ANY($1) AND state < 'completed'`,
-      [QUEUE_NAMES],
-    );
-    return rows[0]?.n ?? 0;
+    return countUnfinished(this.db, this.options.schema);
   }
 
   /** Resolves when no job is waiting or running in any process (tests); rejects after `timeoutMs`. */
@@ -350,55 +277,22 @@ export class JobQueue {
     for (;;) {
       if (this.inHand.size === 0 && (await this.unfinished()) === 0) return;
       if (Date.now() > deadline) throw new Error(`jobs still unfinished after ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
   }
 
   /** Jobs of AAOE's queues, newest first; `state` filters (e.g. `failed`: the dead ones). */
   async list(filter: { state?: JobRecord['state']; limit?: number } = {}): Promise<JobRecord[]> {
-    const { rows } = await this.db.query<{
-      id: string;
-      name: string;
-      state: JobRecord['state'];
-      data: Partial<Envelope<unknown>> | null;
-      retry_count: number;
-      retry_limit: number;
-      created_on: Date;
-      started_on: Date | null;
-      completed_on: Date | null;
-      output: unknown;
-    }>(
-      `SELECT id, name, state, data, retry_count, retry_limit, created_on, started_on, completed_on, output
-         FROM ${this.options.schema}.job
-        WHERE name = ANY($1) AND ($2::text IS NULL OR state::text = $2)
-        ORDER BY created_on DESC LIMIT $3`,
-      [QUEUE_NAMES, filter.state ?? null, filter.limit ?? 100],
-    );
-    return rows.map((row) => ({
-      id: row.id,
-      queue: row.name,
-      key: typeof row.data?.key === 'string' ? row.data.key : null,
-      state: row.state,
-      attempts: row.state === 'created' ? row.retry_count : row.retry_count + 1,
-      retryLimit: row.retry_limit,
-      createdOn: row.created_on,
-      startedOn: row.started_on,
-      completedOn: row.completed_on,
-      error: describeOutput(row.output),
-    }));
+    return listJobs(this.db, this.options.schema, filter);
   }
 
   /** Puts a failed (dead) job back in its queue. Returns false when no failed job has this id. */
   async rerun(id: string): Promise<boolean> {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return false;
-    const { rows } = await this.db.query<{ name: string }>(
-      `SELECT name FROM ${this.options.schema}.job WHERE id = $1 AND state = 'failed' AND name = ANY($2)`,
-      [id, QUEUE_NAMES],
-    );
-    const queue = rows[0]?.name;
+    const queue = await failedJobQueue(this.db, this.options.schema, id);
     if (!queue) return false;
     await this.boss.retry(queue, id);
-    this.wake(queue as QueueName);
+    this.wake(queue);
     return true;
   }
 
@@ -415,33 +309,39 @@ export class JobQueue {
       clearInterval(this.sweepTimer);
       for (const queue of this.workers.keys()) await this.boss.offWork(queue);
       const deadline = Date.now() + timeoutMs;
-      while (this.inHand.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      const left = [...this.inHand.entries()];
-      if (left.length > 0) {
-        try {
-          await this.handBack(left.map(([id]) => id));
-          for (const [, handBack] of left) handBack();
-        } catch (error) {
-          // not handed back: pg-boss fails them on stop (retried with backoff), or the sweep or expiry finds them
-          this.onError(error as Error);
-        }
-      }
+      while (this.inHand.size > 0 && Date.now() < deadline) await sleep(20);
+      await this.handBackLeft();
       await this.sweeping;
       await this.boss.stop({ graceful: true, wait: true, close: false, timeout: 1000 });
-      // pg-boss records a job's completion after its handler returns without waiting for it: the jobs that ended
-      // during the drain are waited for (2 s at most), so that none is left `active` when the store closes
-      const ended = [...this.endedWhileStopping];
-      const until = Date.now() + 2000;
-      while (ended.length > 0 && Date.now() < until) {
-        const { rows } = await this.db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM ${this.options.schema}.job WHERE id = ANY($1) AND state = 'active'`,
-          [ended],
-        );
-        if ((rows[0]?.n ?? 0) === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await this.awaitEndedCompletions();
     })();
     return this.stopping;
+  }
+
+  /** Hands back the jobs still running after the drain, and ends pg-boss's wait for each. */
+  private async handBackLeft(): Promise<void> {
+    const left = [...this.inHand.entries()];
+    if (left.length === 0) return;
+    try {
+      await this.handBack(left.map(([id]) => id));
+      for (const [, handBack] of left) handBack();
+    } catch (error) {
+      // not handed back: pg-boss fails them on stop (retried with backoff), or the sweep or expiry finds them
+      this.onError(error as Error);
+    }
+  }
+
+  /**
+   * pg-boss records a job's completion after its handler returns without waiting for it: the jobs that ended during
+   * the drain are waited for (2 s at most), so that none is left `active` when the store closes.
+   */
+  private async awaitEndedCompletions(): Promise<void> {
+    const ended = [...this.endedWhileStopping];
+    const until = Date.now() + 2000;
+    while (ended.length > 0 && Date.now() < until) {
+      if ((await countActive(this.db, this.options.schema, ended)) === 0) break;
+      await sleep(20);
+    }
   }
 
   /** Whether `stop` was called: the process drains and takes no new job. */
@@ -454,28 +354,8 @@ export class JobQueue {
     return this.inHand.size;
   }
 
-  /**
-   * Puts `active` jobs of this process back to `retry`, to start now (on PostgreSQL after a 2 s hold-off: pg-boss
-   * marks a job completed when its handler returns, with `state = 'active'` as the only guard, so another process
-   * must not have taken it before this one's handler returned). The attempt is not counted against the retry limit
-   * (the limit grows by one); it still counts as an attempt, so that the re-run looks for what this one did.
-   */
-  private async handBack(ids: readonly string[]): Promise<number> {
-    const holdOff = this.db.kind === 'postgres' ? HAND_BACK_HOLD_OFF_SECONDS : 0;
-    const { rows } = await this.db.query<{ id: string }>(
-      `UPDATE ${this.options.schema}.job
-          SET state = 'retry', start_after = now() + make_interval(secs => $3), retry_limit = retry_limit + 1,
-              output = jsonb_build_object('message', $4::text)
-        WHERE name = ANY($1) AND id = ANY($2) AND state = 'active'
-        RETURNING id`,
-      [QUEUE_NAMES, ids, holdOff, HANDED_BACK],
-    );
-    return rows.length;
+  /** Puts `active` jobs of this process back to `retry`, to start now (`handBackJobs`). */
+  private handBack(ids: readonly string[]): Promise<number> {
+    return handBackJobs(this.db, this.options.schema, ids);
   }
-}
-
-function describeOutput(output: unknown): string | null {
-  if (output === null || output === undefined) return null;
-  if (typeof output === 'object' && 'message' in output && typeof output.message === 'string') return output.message;
-  return JSON.stringify(output);
 }

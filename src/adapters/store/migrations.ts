@@ -5,6 +5,7 @@ import { SESSIONS_MIGRATION } from './sessions.js';
 import { DEPLOY_DISPATCH_MIGRATION } from './deploy-locks.js';
 import { APPROVALS_BASE_MIGRATION } from './approvals.js';
 import type { Database } from './database.js';
+import type { Migration } from './schema-migration.js';
 
 /**
  * Versioned schema migrations, applied at start-up (and by `aaoe db migrate`).
@@ -12,7 +13,7 @@ import type { Database } from './database.js';
  * The SQL lives here as strings so the compiled `dist/` carries it. Keep it to PostgreSQL 15 (PGlite is 18).
  * Never edit a migration that has shipped: add the next version.
  */
-export type Migration = { version: number; name: string; sql: string };
+export type { Migration } from './schema-migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   {

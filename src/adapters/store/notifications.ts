@@ -1,5 +1,5 @@
 import type { SqlExecutor } from './database.js';
-import type { Migration } from './migrations.js';
+import type { Migration } from './schema-migration.js';
 
 /**
  * Notification deliveries: one row per notification (its key: the effect's key) and destination, with the
@@ -150,5 +150,7 @@ export async function recordDeliveryAttempts(db: SqlExecutor, a: DeliveryAttempt
       a.at.toISOString(),
     ],
   );
-  return fromRow(rows[0]!);
+  const [row] = rows;
+  if (!row) throw new Error('the upsert returned no row');
+  return fromRow(row);
 }

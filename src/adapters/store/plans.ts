@@ -2,7 +2,7 @@ import type { PlanRun, PlanStatus } from '../../core/plan/run-plan.js';
 import type { StepStatus } from '../../core/plan/schedule-plan.js';
 import type { Plan } from '../../core/plan/schema.js';
 import type { SqlExecutor } from './database.js';
-import type { Migration } from './migrations.js';
+import type { Migration } from './schema-migration.js';
 
 /**
  * Plans running in the app: one row per plan (its definition as validated, status, version, tracking issue) and

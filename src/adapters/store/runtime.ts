@@ -65,9 +65,9 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
 async function closeStore(db: Database, queue: JobQueue): Promise<void> {
   if (queue.running === 0) return db.close();
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([db.close(), new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]).finally(() =>
-    clearTimeout(timer),
-  );
+  await Promise.race([db.close(), new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]).finally(() => {
+    clearTimeout(timer);
+  });
 }
 
 /**

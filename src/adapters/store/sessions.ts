@@ -1,5 +1,5 @@
 import type { SqlExecutor } from './database.js';
-import type { Migration } from './migrations.js';
+import type { Migration } from './schema-migration.js';
 
 /**
  * Dashboard sign-ins (`/aaoe`): one row per session, found by the SHA-256 of its id (the id itself is only in the

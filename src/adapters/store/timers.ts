@@ -10,12 +10,11 @@ import { QUEUES, type JobQueue } from './job-queue.js';
 
 export type TimerRecord = { key: string; executionId: string; dueAt: string };
 
+/** A job a timer holds: stored as it is, fired into the effect queue; keyed by its effect's key. */
+export type TimedJob = { executionId: string; traceId?: string; effect: { key: string } };
+
 /** A job of the effect queue held until `dueAt`: an execution's effect, or a plan's (its `executionId` names the plan). */
-export async function setTimer<J extends { executionId: string; effect: { key: string } }>(
-  tx: SqlExecutor,
-  dueAt: Date,
-  job: J,
-): Promise<void> {
+export async function setTimer(tx: SqlExecutor, dueAt: Date, job: TimedJob): Promise<void> {
   await tx.query(
     'INSERT INTO timers (key, execution_id, due_at, job) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT DO NOTHING',
     [job.effect.key, job.executionId, dueAt.toISOString(), JSON.stringify(job)],

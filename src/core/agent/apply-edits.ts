@@ -94,19 +94,19 @@ function updatedContent(
   // Later replacements still run after a failed one, so that every search that does not match is reported.
   let content = current;
   let failed = false;
-  (edit.replacements ?? []).forEach(({ search, replace }, j) => {
+  for (const [j, { search, replace }] of (edit.replacements ?? []).entries()) {
     const found = search === '' ? undefined : occurrences(content, search);
     if (found !== 1) {
       failed = true;
       const why = found === undefined ? 'is empty' : `was found ${found} times`;
       const fix = found !== undefined && found > 1 ? ': make it longer, so that it matches one place' : '';
       errors.push(`${at}: replacements[${j}].search ${why}; it must occur exactly once${fix}`);
-      return;
+      continue;
     }
     // Spliced, not String.replace: `$&` and friends in `replace` are text, not patterns.
     const index = content.indexOf(search);
     content = content.slice(0, index) + replace + content.slice(index + search.length);
-  });
+  }
   return failed ? undefined : content;
 }
 

@@ -48,8 +48,8 @@ export function parseCodeowners(text: string): Codeowners {
 export function matchingRule(codeowners: Codeowners, path: string): CodeownersRule | undefined {
   const normalized = trimLeadingSlashes(path);
   for (let i = codeowners.rules.length - 1; i >= 0; i--) {
-    const rule = codeowners.rules[i]!;
-    if (matcherFor(rule.pattern)(normalized)) return rule;
+    const rule = codeowners.rules[i];
+    if (rule && matcherFor(rule.pattern)(normalized)) return rule;
   }
   return undefined;
 }
@@ -97,7 +97,7 @@ function splitFields(content: string): string[] {
   const fields: string[] = [];
   let current = '';
   for (let i = 0; i < content.length; i++) {
-    const c = content[i]!;
+    const c = content.charAt(i);
     if (c === '\\' && content[i + 1] === ' ') {
       current += ' ';
       i++;

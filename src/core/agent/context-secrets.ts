@@ -16,8 +16,7 @@ export async function withholdSecrets(context: Context): Promise<Context> {
   const found = new Map<string, Map<number, string>>();
   for (const f of scanned.findings) {
     const lines = found.get(f.path) ?? new Map<number, string>();
-    const start = f.startLine ?? 1;
-    for (let line = start; line <= (f.endLine ?? start); line++) if (!lines.has(line)) lines.set(line, f.rule);
+    for (let line = f.startLine; line <= f.endLine; line++) if (!lines.has(line)) lines.set(line, f.rule);
     found.set(f.path, lines);
   }
   if (found.size === 0 && unscanned.size === 0) return context;

@@ -148,7 +148,7 @@ export function rankFiles(issue: Issue, paths: readonly string[]): RankedFile[] 
     if (isExcluded(path) || isSecretPath(path)) continue;
     const reasons: string[] = [];
     let score = 0;
-    const name = path.split('/').at(-1)!;
+    const name = path.split('/').at(-1) ?? path;
     if (containsWord(text, path)) {
       score += 100;
       reasons.push('named in the issue');
@@ -248,12 +248,7 @@ function containsWord(text: string, needle: string): boolean {
 }
 
 function isTestOf(testPath: string, sourcePath: string): boolean {
-  const stem = (p: string) =>
-    p
-      .split('/')
-      .at(-1)!
-      .replace(/\.(test|spec)(?=\.)/, '')
-      .replace(/\.[^.]+$/, '');
+  const stem = (p: string) => (p.split('/').at(-1) ?? p).replace(/\.(test|spec)(?=\.)/, '').replace(/\.[^.]+$/, '');
   return (
     /(^|\/)(test|tests|__tests__)\/|\.(test|spec)\.[^.]+$/.test(testPath) &&
     stem(testPath) === stem(sourcePath) &&

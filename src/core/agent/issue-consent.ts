@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../text/digest.js';
+import { consentVoidedReason } from '../text/consent-comment.js';
 
 /**
  * Consent to agent work binds to the issue's text at the moment of consent: the title and body a maintainer saw
@@ -14,9 +15,7 @@ export type IssueConsent = { sha256: string; by: string };
 /** The SHA-256 of an issue's title and body (a body GitHub gives as `null` is empty), in hex. */
 export function issueTextDigest(issue: { title: string; body?: string | null }): string {
   // the length prefix keeps "a" + "b\nc" and "a\nb" + "c" apart
-  return createHash('sha256')
-    .update(`${issue.title.length}:${issue.title}\n${issue.body ?? ''}`)
-    .digest('hex');
+  return sha256Hex(`${issue.title.length}:${issue.title}\n${issue.body ?? ''}`);
 }
 
 export type ConsentDecision = { ok: true } | { ok: false; reason: string; current: string };
@@ -32,14 +31,5 @@ export function decideIssueConsent(
 ): ConsentDecision {
   const current = issueTextDigest(issue);
   if (consented && consented.sha256 === current) return { ok: true };
-  const who = consented ? `@${consented.by}` : 'the person who applied it';
-  return {
-    ok: false,
-    current,
-    reason:
-      `the issue's title or body changed after ${who} applied the \`${label}\` label, so AAOE stopped before asking a model: ` +
-      'consent covers the text as it was when the label was applied, not a later edit. ' +
-      `Someone with the permission to start agent work reads the issue as it is now and, if they agree, removes and applies the \`${label}\` label again ` +
-      '(`/aaoe retry` keeps the text that was consented to)',
-  };
+  return { ok: false, current, reason: consentVoidedReason(consented?.by, label) };
 }

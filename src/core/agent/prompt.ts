@@ -1,18 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import type OpenAI from 'openai';
 import type { Context, Issue } from './context.js';
+
+/** A message of a chat completion request, as far as AAOE writes them (the model adapter sends them as they are). */
+export type ChatMessage = { role: 'system'; content: string } | { role: 'user'; content: string };
 
 /**
  * The messages that ask a model for a proposal. The issue and the files are untrusted data: they go inside
  * delimiters carrying a random token the text cannot guess (so it cannot close them and speak as the
  * instructions), and the instructions say to treat whatever is inside as data. Nothing depends on the model
  * obeying: the proposal is validated, its risk only ever raises AAOE's, and the policy gates judge the result.
+ * The caller draws the token (`promptToken` in adapters/model): 16 random hex digits, new for every request.
  */
-export function proposalMessages(
-  issue: Issue,
-  context: Context,
-  token = randomBytes(8).toString('hex'),
-): OpenAI.Chat.ChatCompletionMessageParam[] {
+export function proposalMessages(issue: Issue, context: Context, token: string): ChatMessage[] {
   const open = (what: string) => `<<<${what} ${token}`;
   const close = (what: string) => `${what} ${token}>>>`;
   const files = context.files.map((f) => `${open(`FILE ${f.path}`)}\n${f.content}\n${close('FILE')}`).join('\n\n');
@@ -45,10 +43,7 @@ export function proposalMessages(
  * The messages that ask a model for the class of an issue when its labels do not settle it. The issue is data,
  * delimited as in `proposalMessages`.
  */
-export function triageMessages(
-  issue: Issue,
-  token = randomBytes(8).toString('hex'),
-): OpenAI.Chat.ChatCompletionMessageParam[] {
+export function triageMessages(issue: Issue, token: string): ChatMessage[] {
   return [
     {
       role: 'system',

@@ -31,6 +31,7 @@ const Text = z.string().regex(/\S/, 'must not be empty');
 export const RepoPath = z
   .string()
   .min(1, 'a path must not be empty')
+  // eslint-disable-next-line no-control-regex -- the NUL character is exactly what this rule refuses
   .regex(/^[^\u0000]*$/, 'a path must not contain a NUL character')
   .regex(/^[^\\]*$/, 'a path uses forward slashes (/), not backslashes')
   .regex(/^(?!\/)/, 'a path is relative to the repository root: remove the leading /')
@@ -75,7 +76,8 @@ export const DeleteEdit = z.strictObject({
 });
 
 export const Edit = z.discriminatedUnion('action', [CreateEdit, UpdateEdit, DeleteEdit], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'the action is one of create, update, delete' : undefined),
+  // the union's own issue (an action that is none of the three) is the only one this message is asked for
+  error: () => 'the action is one of create, update, delete',
 });
 export type Edit = z.infer<typeof Edit>;
 

@@ -1,3 +1,4 @@
+import { cell as ownCell, data } from '../text/markdown.js';
 import { PROPOSAL_BLOCK_INFO, type Proposal } from './proposal.js';
 
 /**
@@ -70,12 +71,7 @@ export function renderPullRequestBody(input: PullRequestBodyInput): string {
   ].join('\n');
 }
 
-/** Model text as Markdown data: no mentions (a zero-width joiner after @), no HTML comments. */
-export function data(text: string): string {
-  return text.replace(/@(?=[\w-])/g, '@\u200d').replace(/<!--/g, '&lt;!--');
-}
-
-/** Model text in a table cell: one line, pipes escaped. */
+/** Model text in a table cell: inert, one line, pipes escaped. */
 function cell(text: string): string {
-  return data(text).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+  return ownCell(data(text));
 }

@@ -67,3 +67,11 @@ export function conflictsWith(
     .map((x) => ({ executionId: x.executionId, paths: paths.filter((p) => x.paths.some((q) => overlaps(p, q))) }))
     .filter((x) => x.paths.length > 0);
 }
+
+/** The paths an execution touches, or will likely touch: its proposal's edits, else its triage's likely paths. */
+export function touchedPaths(
+  work: { proposal?: { edits: ReadonlyArray<{ path: string }> }; triage?: { likelyPaths: string[] } } | null,
+): string[] {
+  if (!work) return [];
+  return work.proposal ? work.proposal.edits.map((e) => e.path) : (work.triage?.likelyPaths ?? []);
+}

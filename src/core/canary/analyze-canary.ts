@@ -63,13 +63,38 @@ export function analyzeCanary({ plan, metrics, samples, now }: CanaryAnalysisInp
   const at = now.toISOString();
   // A millisecond of slack: an interval whose end is `now` has ended.
   const due = Math.max(0, Math.min(plan.intervals, Math.floor((now.getTime() - startMs + 1) / intervalMs)));
+  const intervals = judgeIntervals(plan, metrics, indexSamples(samples), due);
+  const count = (o: IntervalOutcome) => intervals.filter((i) => i.outcome === o).length;
+  const counts: VerdictCounts = {
+    planned: plan.intervals,
+    judged: intervals.length,
+    passed: count('pass'),
+    failed: count('fail'),
+    inconclusive: count('inconclusive'),
+  };
+  const common = { at, intervals, counts };
+  const tally: Tally = { plan, metricCount: metrics.length, intervals, counts, due };
+  return { ...common, ...(verdictBefore(tally) ?? verdictAtEnd(tally)) };
+}
 
+function indexSamples(samples: readonly IntervalSamples[]): Map<number, IntervalSamples> {
   const byIndex = new Map<number, IntervalSamples>();
   for (const s of samples) {
     if (byIndex.has(s.index)) throw new Error(`analyzeCanary: samples for interval ${s.index} were given twice`);
     byIndex.set(s.index, s);
   }
+  return byIndex;
+}
 
+/** Every interval that has ended, judged metric by metric on its own and the `lookback` intervals before it. */
+function judgeIntervals(
+  plan: AnalysisPlan,
+  metrics: readonly CanaryMetric[],
+  byIndex: Map<number, IntervalSamples>,
+  due: number,
+): IntervalJudgement[] {
+  const startMs = Date.parse(plan.startedAt);
+  const intervalMs = plan.intervalSeconds * 1000;
   const intervals: IntervalJudgement[] = [];
   for (let index = 0; index < due; index++) {
     const given = byIndex.get(index);
@@ -92,64 +117,63 @@ export function analyzeCanary({ plan, metrics, samples, now }: CanaryAnalysisInp
       metrics: judged,
     });
   }
+  return intervals;
+}
 
-  const count = (o: IntervalOutcome) => intervals.filter((i) => i.outcome === o).length;
-  const counts: VerdictCounts = {
-    planned: plan.intervals,
-    judged: intervals.length,
-    passed: count('pass'),
-    failed: count('fail'),
-    inconclusive: count('inconclusive'),
-  };
-  const common = { at, intervals, counts };
+type Tally = {
+  plan: AnalysisPlan;
+  metricCount: number;
+  intervals: IntervalJudgement[];
+  counts: VerdictCounts;
+  due: number;
+};
+
+type VerdictBody =
+  | { kind: 'promote' | 'rollback' | 'inconclusive'; title: string; reason: string }
+  | { kind: 'continue'; nextAt: string; title: string; reason: string };
+
+/** A verdict the analysis reaches before its last interval: no metric, too many failed or unjudged, or go on. */
+function verdictBefore({ plan, metricCount, intervals, counts, due }: Tally): VerdictBody | undefined {
   const of = `${plural(intervals.length, 'interval')} judged of ${plan.intervals}`;
-
-  if (metrics.length === 0) {
+  if (metricCount === 0)
     return {
-      ...common,
       kind: 'inconclusive',
       title: 'Inconclusive: no metric to judge',
       reason: 'the analysis has no metric: configure at least one query',
     };
-  }
-  if (counts.failed > plan.failureLimit) {
+  if (counts.failed > plan.failureLimit)
     return {
-      ...common,
       kind: 'rollback',
       title: `Roll back: ${plural(counts.failed, 'interval')} failed (limit ${plan.failureLimit}, ${of})`,
       reason: firstReason(intervals, 'fail'),
     };
-  }
-  if (counts.inconclusive > plan.inconclusiveLimit) {
+  if (counts.inconclusive > plan.inconclusiveLimit)
     return {
-      ...common,
       kind: 'inconclusive',
       title: `Inconclusive: ${plural(counts.inconclusive, 'interval')} could not be judged (limit ${plan.inconclusiveLimit}, ${of})`,
       reason: firstReason(intervals, 'inconclusive'),
     };
-  }
-  if (due < plan.intervals) {
+  if (due >= plan.intervals) return undefined;
+  return {
+    kind: 'continue',
+    nextAt: new Date(Date.parse(plan.startedAt) + (due + 1) * plan.intervalSeconds * 1000).toISOString(),
+    title: `Continue: ${counts.passed} of ${plural(plan.intervals, 'interval')} passed so far`,
+    reason:
+      due === 0
+        ? 'no interval has ended yet'
+        : `${counts.failed} failed (limit ${plan.failureLimit}), ${counts.inconclusive} inconclusive (limit ${plan.inconclusiveLimit})`,
+  };
+}
+
+/** Every interval judged within the limits: promote, unless none passed. */
+function verdictAtEnd({ plan, counts }: Tally): VerdictBody {
+  if (counts.passed === 0)
     return {
-      ...common,
-      kind: 'continue',
-      nextAt: new Date(startMs + (due + 1) * intervalMs).toISOString(),
-      title: `Continue: ${counts.passed} of ${plural(plan.intervals, 'interval')} passed so far`,
-      reason:
-        due === 0
-          ? 'no interval has ended yet'
-          : `${counts.failed} failed (limit ${plan.failureLimit}), ${counts.inconclusive} inconclusive (limit ${plan.inconclusiveLimit})`,
-    };
-  }
-  if (counts.passed === 0) {
-    return {
-      ...common,
       kind: 'inconclusive',
       title: 'Inconclusive: no interval passed',
       reason: 'the analysis has no passing interval to promote on',
     };
-  }
   return {
-    ...common,
     kind: 'promote',
     title: `Promote: ${counts.passed} of ${plural(plan.intervals, 'interval')} passed`,
     reason:

@@ -40,21 +40,10 @@ export type MetricJudgement = {
 
 export function judgeMetric(metric: CanaryMetric, samples: MetricSamples | undefined, alpha: number): MetricJudgement {
   const base = { metric: metric.name, compare: metric.compare, threshold: metric.threshold, unit: metric.unit };
-  if (!samples)
-    return {
-      ...base,
-      outcome: 'inconclusive',
-      samples: { baseline: 0, canary: 0 },
-      reason: 'no samples were collected',
-    };
-  if ('error' in samples)
-    return {
-      ...base,
-      outcome: 'inconclusive',
-      samples: { baseline: 0, canary: 0 },
-      reason: `the query failed: ${samples.error}`,
-    };
-
+  if (!samples || 'error' in samples) {
+    const reason = samples ? `the query failed: ${samples.error}` : 'no samples were collected';
+    return { ...base, outcome: 'inconclusive', samples: { baseline: 0, canary: 0 }, reason };
+  }
   const baseline = samples.baseline.filter(Number.isFinite);
   const canary = samples.canary.filter(Number.isFinite);
   const counts = { baseline: baseline.length, canary: canary.length };
@@ -85,16 +74,7 @@ export function judgeMetric(metric: CanaryMetric, samples: MetricSamples | undef
   const significantlyWorse = worse.pValue < alpha;
   const belowLimit = below.pValue < alpha;
   const outcome = significantlyWorse && !belowLimit ? 'fail' : 'pass';
-
-  const limitText =
-    metric.compare === 'ratio'
-      ? `${formatNumber(metric.threshold)}x the baseline`
-      : `the baseline + ${formatNumber(metric.threshold)}${metric.unit}`;
-  const reason = !significantlyWorse
-    ? `not significantly worse than the baseline (${pText(worse.pValue)}, not below α = ${alpha})`
-    : belowLimit
-      ? `worse than the baseline (${pText(worse.pValue)}) but significantly below the limit of ${limitText} (${pText(below.pValue)})`
-      : `significantly worse than the baseline (${pText(worse.pValue)}, below α = ${alpha}) and not below the limit of ${limitText} (${pText(below.pValue)})`;
+  const reason = judgementReason(metric, alpha, worse.pValue, below.pValue);
 
   return {
     ...base,
@@ -107,6 +87,18 @@ export function judgeMetric(metric: CanaryMetric, samples: MetricSamples | undef
     pBelowLimit: below.pValue,
     reason,
   };
+}
+
+/** Why a metric passed or failed: worse than the baseline or not, and below its limit or not. */
+function judgementReason(metric: CanaryMetric, alpha: number, pWorse: number, pBelow: number): string {
+  const limitText =
+    metric.compare === 'ratio'
+      ? `${formatNumber(metric.threshold)}x the baseline`
+      : `the baseline + ${formatNumber(metric.threshold)}${metric.unit}`;
+  if (pWorse >= alpha) return `not significantly worse than the baseline (${pText(pWorse)}, not below α = ${alpha})`;
+  return pBelow < alpha
+    ? `worse than the baseline (${pText(pWorse)}) but significantly below the limit of ${limitText} (${pText(pBelow)})`
+    : `significantly worse than the baseline (${pText(pWorse)}, below α = ${alpha}) and not below the limit of ${limitText} (${pText(pBelow)})`;
 }
 
 function mean(values: number[]): number {

@@ -178,7 +178,7 @@ function parseLine(text: string, line: number): ParsedCommand {
 function startsWithPrefix(text: string): boolean {
   return (
     text.slice(0, PREFIX.length).toLowerCase() === PREFIX &&
-    (text.length === PREFIX.length || /\s/.test(text[PREFIX.length]!))
+    (text.length === PREFIX.length || /\s/.test(text.charAt(PREFIX.length)))
   );
 }
 
@@ -203,18 +203,21 @@ export function closestVerb(word: string): CommandVerb | undefined {
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and adjacent transpositions. */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
+  // d(i, j): the distance between a's first i and b's first j characters, row by row in one array
+  const width = b.length + 1;
+  const d = new Int32Array((a.length + 1) * width);
+  const at = (i: number, j: number): number => d[i * width + j] ?? 0;
+  for (let i = 0; i <= a.length; i++) d[i * width] = i;
+  for (let j = 0; j <= b.length; j++) d[j] = j;
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
+      let v = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, at(i - 2, j - 2) + 1);
+      d[i * width + j] = v;
     }
   }
-  return d[a.length]![b.length]!;
+  return at(a.length, b.length);
 }
 
 function stripHtmlComments(text: string): string {

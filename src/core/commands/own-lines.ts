@@ -37,7 +37,8 @@ type Shape = {
 type Mode =
   | { kind: 'normal' }
   | { kind: 'fence'; char: string; length: number }
-  | { kind: 'html'; end: string | 'blank' }
+  /** `end`: the text that closes the block, or `blank` for a blank line. */
+  | { kind: 'html'; end: string }
   | { kind: 'unsure' };
 
 /** Characters that open an inline construct able to span lines, and the character that closes each. */
@@ -64,7 +65,7 @@ export function scanOwnLines(body: string, isCandidate: (text: string) => boolea
     // lines runStart..i-1 are one run of paragraph-like text (no blank line, code or HTML between them)
     scanRun(lines, shapes, runStart, i, isCandidate, found);
     if (i < lines.length && classes[i] === 'unsure') {
-      const shape = shapes[i]!;
+      const shape = itemAt(shapes, i);
       if (!shape.quote && !shape.list && shape.lead <= 3 && isCandidate(shape.rest))
         found.push({ kind: 'unsure', line: i + 1 });
     }
@@ -84,18 +85,18 @@ function scanRun(
   if (from >= to) return;
   // closers[k - from]: a bit per pair whose closing character is in lines k..to-1
   const closers = new Uint8Array(to - from + 1);
-  for (let k = to - 1; k >= from; k--) closers[k - from] = closers[k - from + 1]! | charBits(lines[k]!, 1);
+  for (let k = to - 1; k >= from; k--) closers[k - from] = (closers[k - from + 1] ?? 0) | charBits(itemAt(lines, k), 1);
   let opened = 0;
   let quoted = false;
   let definition = false;
   for (let k = from; k < to; k++) {
-    const shape = shapes[k]!;
+    const shape = itemAt(shapes, k);
     const candidate = !shape.quote && !shape.list && shape.lead <= 3 && isCandidate(shape.rest);
-    if (candidate && !quoted && !definition && (opened & closers[k - from]!) === 0)
+    if (candidate && !quoted && !definition && (opened & (closers[k - from] ?? 0)) === 0)
       found.push({ kind: 'own', line: k + 1, text: shape.rest });
     quoted ||= shape.quote;
-    definition ||= lines[k]!.includes(']:');
-    opened |= charBits(lines[k]!, 0);
+    definition ||= itemAt(lines, k).includes(']:');
+    opened |= charBits(itemAt(lines, k), 0);
   }
 }
 
@@ -114,8 +115,8 @@ function classify(lines: string[], shapes: Shape[]): LineClass[] {
   let mode: Mode = { kind: 'normal' };
   let containers = false;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const shape = shapes[i]!;
+    const line = itemAt(lines, i);
+    const shape = itemAt(shapes, i);
     const containersBefore = containers;
     if (mode.kind !== 'fence' && (shape.quote || shape.list)) containers = true;
     if (mode.kind === 'unsure') {
@@ -185,7 +186,7 @@ function listMarkerLength(line: string, at: number): number {
   let end = at;
   if (c === '-' || c === '+' || c === '*') end = at + 1;
   else {
-    while (end < line.length && end - at < 9 && line[end]! >= '0' && line[end]! <= '9') end++;
+    while (end < line.length && end - at < 9 && line.charAt(end) >= '0' && line.charAt(end) <= '9') end++;
     if (end === at || (line[end] !== '.' && line[end] !== ')')) return 0;
     end++;
   }
@@ -239,4 +240,11 @@ function htmlStart(rest: string): { end: string; from: number } | undefined {
 
 function isLetter(c: string | undefined): boolean {
   return c !== undefined && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
+}
+
+/** Element `i` of an array indexed within its bounds (a bug otherwise). */
+function itemAt<T>(items: readonly T[], i: number): T {
+  const item = items[i];
+  if (item === undefined) throw new Error(`bug: line ${i} is out of bounds`);
+  return item;
 }

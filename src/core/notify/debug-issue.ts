@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { data } from '../agent/pull-request-body.js';
+import { data, dataCell, oneLine, truncate } from '../text/markdown.js';
 import { formatNumber, formatP } from '../canary/judge-metric.js';
-import type { ExecutionRecord } from '../../adapters/store/executions.js';
+import type { ExecutionRecord } from '../execution/records.js';
 import { safeUrl } from './message.js';
 
 /**
@@ -86,6 +86,8 @@ export type DebugIssueInput = {
   selfHealLabel?: string | undefined;
 };
 
+type Execution = DebugIssueInput['execution'];
+
 /** GitHub's limits: a title of 256 characters, a body of 65,536. */
 const TITLE_MAX = 256;
 const BODY_MAX = 65_000;
@@ -95,17 +97,37 @@ export function renderDebugIssue(input: DebugIssueInput): { title: string; body:
   const parsed = ReportView.safeParse(input.report ?? {});
   const report: ReportView = parsed.success ? parsed.data : {};
   const subject = x.pullRequest !== null ? `#${x.pullRequest}` : x.issue !== null ? `#${x.issue}` : x.repo;
-  const what = oneLine(report.title ?? input.reason ?? 'rolled back');
+  const what = oneLine(report.title ?? input.reason);
   const title = truncate(`AAOE rollback of ${subject}: ${data(what)}`, TITLE_MAX);
-
-  const lines: string[] = [debugIssueMarker(x.id)];
-  lines.push(
+  const lines: string[] = [
+    debugIssueMarker(x.id),
     `## AAOE rolled back ${x.pullRequest !== null ? `pull request #${x.pullRequest}` : `execution \`${x.id}\``}`,
     '',
-  );
+    ...verdictLines(input, report),
+    ...intervalLines(report),
+    ...failingStepLines(report),
+    ...linkLines(x, report),
+    ...changeLines(x, report),
+    ...proposalLines(x),
+    '### Next',
+    '',
+    input.selfHealLabel
+      ? `The policy has \`selfHeal: propose-fix\`: this issue carries \`${chartText(input.selfHealLabel)}\`, so the agent proposes a fix as a new pull request, governed and approved like any other.`
+      : 'Find the cause from the evidence above and fix it in a new pull request. (With `selfHeal: propose-fix` in the policy, AAOE asks the agent to propose one.)',
+    '',
+  ];
+  let body = lines.join('\n');
+  if (body.length > BODY_MAX)
+    body = `${body.slice(0, BODY_MAX)}\n\n… (cut: the evidence is longer than an issue can hold; see the workflow run)`;
+  return { title, body };
+}
+
+/** The verdict, why, and the count of intervals. */
+function verdictLines(input: DebugIssueInput, report: ReportView): string[] {
+  const lines: string[] = [];
   const verdict = [report.verdict, report.outcome]
-    .filter(Boolean)
-    .map((v) => code(v!))
+    .filter((v): v is string => Boolean(v))
+    .map((v) => code(v))
     .join(', ');
   if (verdict) lines.push(`**Verdict:** ${verdict}${report.title ? ` · ${data(oneLine(report.title))}` : ''}`, '');
   // the reason often repeats the report's title (`title: reason`): say it once
@@ -114,40 +136,45 @@ export function renderDebugIssue(input: DebugIssueInput): { title: string; body:
     report.title && why.startsWith(`${oneLine(report.title)}: `) ? why.slice(oneLine(report.title).length + 2) : why;
   lines.push(`**Why:** ${data(shown)}`, '');
   const c = report.counts;
-  if (c && c.planned !== undefined) {
+  if (c?.planned !== undefined) {
     lines.push(
       `Intervals: ${c.judged ?? 0} of ${c.planned} judged, ${c.passed ?? 0} passed, ${c.failed ?? 0} failed, ${c.inconclusive ?? 0} inconclusive.`,
       '',
     );
   }
+  return lines;
+}
 
-  lines.push('### Verdict per interval', '');
+/** The verdict per interval and metric, in a table, and a chart of each metric. */
+function intervalLines(report: ReportView): string[] {
+  const lines = ['### Verdict per interval', ''];
   const intervals = report.intervals ?? [];
   if (intervals.length === 0)
-    lines.push('The report has no intervals (the analysis did not run, or the rollback was asked for).', '');
-  else {
-    lines.push(
-      '| Interval | Metric | Baseline | Canary | Effect | p-value | Threshold | Outcome |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    );
-    for (const interval of intervals) {
-      for (const m of interval.metrics) {
-        const outcome = m.outcome === 'pass' ? '✅ pass' : m.outcome === 'fail' ? '❌ fail' : `⚠️ ${cell(m.outcome)}`;
-        const why = m.outcome !== 'pass' && m.reason ? `: ${cell(m.reason)}` : '';
-        lines.push(
-          `| ${interval.index + 1} | ${cell(m.metric)} | ${n(m.baseline)} | ${n(m.canary)} | ${n(m.effect)} | ${m.pValue === undefined ? '–' : formatP(m.pValue)} | ${n(m.threshold)} | ${outcome}${why} |`,
-        );
-      }
+    return [...lines, 'The report has no intervals (the analysis did not run, or the rollback was asked for).', ''];
+  lines.push(
+    '| Interval | Metric | Baseline | Canary | Effect | p-value | Threshold | Outcome |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const interval of intervals) {
+    for (const m of interval.metrics) {
+      const outcome = m.outcome === 'pass' ? '✅ pass' : m.outcome === 'fail' ? '❌ fail' : `⚠️ ${dataCell(m.outcome)}`;
+      const why = m.outcome !== 'pass' && m.reason ? `: ${dataCell(m.reason)}` : '';
+      lines.push(
+        `| ${interval.index + 1} | ${dataCell(m.metric)} | ${n(m.baseline)} | ${n(m.canary)} | ${n(m.effect)} | ${m.pValue === undefined ? '–' : formatP(m.pValue)} | ${n(m.threshold)} | ${outcome}${why} |`,
+      );
     }
-    lines.push(
-      '',
-      'Baseline and canary are the means of the interval; the effect and the threshold are as the metric compares them (a ratio to the baseline, or an increase in its unit).',
-      '',
-    );
-    lines.push(...renderMetricCharts(intervals));
   }
+  lines.push(
+    '',
+    'Baseline and canary are the means of the interval; the effect and the threshold are as the metric compares them (a ratio to the baseline, or an increase in its unit).',
+    '',
+  );
+  return [...lines, ...renderMetricCharts(intervals)];
+}
 
-  lines.push('### Failing step', '');
+/** The commands that failed, or that none did. */
+function failingStepLines(report: ReportView): string[] {
+  const lines = ['### Failing step', ''];
   const commands = report.commands ?? [];
   const failing = commands.filter((cmd) => cmd.exitCode !== 0);
   if (failing.length > 0) {
@@ -162,49 +189,56 @@ export function renderDebugIssue(input: DebugIssueInput): { title: string; body:
       '',
     );
   } else lines.push('The report lists no commands.', '');
+  return lines;
+}
 
-  lines.push('### Links', '');
+function linkLines(x: Execution, report: ReportView): string[] {
+  const lines = ['### Links', ''];
   const runUrl = safeUrl(report.run?.url);
   if (runUrl) lines.push(`- Workflow run: ${runUrl}`);
   if (x.pullRequest !== null) lines.push(`- Pull request: #${x.pullRequest}`);
   if (x.issue !== null) lines.push(`- Issue the change started from: #${x.issue}`);
   lines.push(`- Execution \`${x.id}\` (trace \`${x.traceId}\`): \`aaoe audit show ${x.id}\``, '');
+  return lines;
+}
 
-  lines.push('### The change', '', '| | |', '| --- | --- |');
+function changeLines(x: Execution, report: ReportView): string[] {
+  const lines = ['### The change', '', '| | |', '| --- | --- |'];
   if (x.pullRequest !== null)
-    lines.push(`| Pull request | #${x.pullRequest}${x.subject?.author ? ` by ${cell(x.subject.author.login)}` : ''} |`);
+    lines.push(
+      `| Pull request | #${x.pullRequest}${x.subject?.author ? ` by ${dataCell(x.subject.author.login)}` : ''} |`,
+    );
   if (x.headSha) lines.push(`| Head commit | \`${x.headSha}\` |`);
   if (report.sha && report.sha !== x.headSha) lines.push(`| Deployed commit | \`${report.sha}\` |`);
-  if (report.environment) lines.push(`| Environment | ${cell(report.environment)} |`);
+  if (report.environment) lines.push(`| Environment | ${dataCell(report.environment)} |`);
   lines.push(`| Execution state | ${x.state.replaceAll('_', ' ')} |`, '');
+  return lines;
+}
 
+function proposalLines(x: Execution): string[] {
   const p = x.work?.proposal;
-  lines.push('### The proposal', '');
-  if (p) {
-    lines.push(data(p.summary), '', '| | |', '| --- | --- |');
-    lines.push(`| Classification | ${cell(p.classification)} |`);
-    lines.push(`| Risk declared by the agent | ${cell(p.risk.level)}: ${cell(p.risk.rationale)} |`);
-    lines.push(`| Rollback plan | ${cell(p.rollbackPlan)} |`);
-    lines.push(`| Blast radius | ${cell(p.blastRadius)} |`, '');
-  } else
-    lines.push(
+  if (!p)
+    return [
+      '### The proposal',
+      '',
       x.pullRequest !== null
         ? `AAOE did not write this change; its proposal is in the body of #${x.pullRequest}.`
         : 'No proposal was recorded.',
       '',
-    );
-
-  lines.push('### Next', '');
-  lines.push(
-    input.selfHealLabel
-      ? `The policy has \`selfHeal: propose-fix\`: this issue carries \`${chartText(input.selfHealLabel)}\`, so the agent proposes a fix as a new pull request, governed and approved like any other.`
-      : 'Find the cause from the evidence above and fix it in a new pull request. (With `selfHeal: propose-fix` in the policy, AAOE asks the agent to propose one.)',
+    ];
+  return [
+    '### The proposal',
     '',
-  );
-  let body = lines.join('\n');
-  if (body.length > BODY_MAX)
-    body = `${body.slice(0, BODY_MAX)}\n\n… (cut: the evidence is longer than an issue can hold; see the workflow run)`;
-  return { title, body };
+    data(p.summary),
+    '',
+    '| | |',
+    '| --- | --- |',
+    `| Classification | ${dataCell(p.classification)} |`,
+    `| Risk declared by the agent | ${dataCell(p.risk.level)}: ${dataCell(p.risk.rationale)} |`,
+    `| Rollback plan | ${dataCell(p.rollbackPlan)} |`,
+    `| Blast radius | ${dataCell(p.blastRadius)} |`,
+    '',
+  ];
 }
 
 /** A Mermaid xychart per metric: baseline (first line) and canary (second) over the intervals that judged it. */
@@ -249,17 +283,4 @@ function n(v: number | undefined): string {
 
 function code(text: string): string {
   return `\`${chartText(text)}\``;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\r?\n\s*/g, ' ').trim();
-}
-
-/** Untrusted text in a table cell: one line, no mention or marker, no pipe or backtick that would reshape the row. */
-function cell(text: string): string {
-  return data(oneLine(text)).replace(/([|`])/g, '\\$1');
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

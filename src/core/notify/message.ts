@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-import { data } from '../agent/pull-request-body.js';
-import type { NotifyEvent } from '../../adapters/notify/config.js';
+import { data } from '../text/markdown.js';
+import type { NotifyEvent } from './notifications-schema.js';
+import { sha256Hex } from '../text/digest.js';
 
 /**
  * One notification (an event of one execution) and how each kind of destination shows it. Pure: the sender
@@ -30,8 +30,8 @@ export type Notification = {
  * for one notification and one destination, different across destinations. A UUID in shape.
  */
 export function deliveryIdFor(notificationKey: string, destination: string): string {
-  const h = createHash('sha256').update(`${notificationKey}\n${destination}`, 'utf8').digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  const h = sha256Hex(`${notificationKey}\n${destination}`);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 export const HEADLINES: Record<NotifyEvent, string> = {

@@ -33,7 +33,7 @@ export const GITHUB_TARGETS = ['issue', 'pull_request'] as const;
 export const GitHubTarget = z.enum(GITHUB_TARGETS);
 export type GitHubTarget = z.infer<typeof GitHubTarget>;
 
-const unique = <T>(list: readonly T[]) => new Set(list).size === list.length;
+const unique = (list: readonly unknown[]) => new Set(list).size === list.length;
 
 export const NotificationRoute = z
   .strictObject({

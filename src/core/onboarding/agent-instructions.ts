@@ -114,14 +114,14 @@ export function placeAgentSection(
       existing === '' || existing.endsWith(`${eol}${eol}`) ? '' : existing.endsWith('\n') ? eol : `${eol}${eol}`;
     return { outcome: 'appended', text: `${existing}${gap}${rendered}${eol}` };
   }
-  if (starts.length !== 1 || ends.length !== 1 || ends[0]! < starts[0]!) {
+  const [from, end] = [starts[0], ends[0]];
+  if (starts.length !== 1 || ends.length !== 1 || from === undefined || end === undefined || end < from) {
     return {
       outcome: 'skipped',
       message: `${path} has ${starts.length} ${AGENTS_START} and ${ends.length} ${AGENTS_END} marker(s), not one section, so AAOE left it as it is. Fix: keep one start marker followed by one end marker (or delete both), then run it again.`,
     };
   }
-  const from = starts[0]!;
-  const to = ends[0]! + AGENTS_END.length;
+  const to = end + AGENTS_END.length;
   if (existing.slice(from, to) === rendered) return { outcome: 'unchanged' };
   return { outcome: 'replaced', text: `${existing.slice(0, from)}${rendered}${existing.slice(to)}` };
 }

@@ -1,5 +1,6 @@
 import { AGENTS_PATH, type SectionUpdate } from './agent-instructions.js';
-import { CONFIG_PATH, WORKFLOW_PATH, type PresetChoice } from '../../adapters/files/onboarding-files.js';
+import { cell } from '../text/markdown.js';
+import { CONFIG_PATH, WORKFLOW_PATH, type PresetChoice } from './onboarding-paths.js';
 
 /**
  * Onboarding, the pure part: which installation deliveries are onboarding work, whether a repository gets an
@@ -18,7 +19,15 @@ export const OPT_OUT_TOPIC = 'aaoe-ignore';
 export type OnboardingRequest = { account: string; repositories: Array<{ owner: string; name: string }> };
 
 /** The onboarding work of a delivery, or undefined when it has none. */
-export function onboardingRequest(name: string, payload: Record<string, any>): OnboardingRequest | undefined {
+export function onboardingRequest(
+  name: string,
+  payload: {
+    action?: unknown;
+    repositories?: unknown;
+    repositories_added?: unknown;
+    installation?: { account?: { login?: unknown } | null } | null;
+  },
+): OnboardingRequest | undefined {
   const list =
     name === 'installation' && payload.action === 'created'
       ? payload.repositories
@@ -98,13 +107,13 @@ export function renderOnboardingBody(
 ): string {
   return [
     'This pull request sets AAOE up in this repository. Nothing happens until it is merged; until then (and',
-    `without ${'`'}${CONFIG_PATH}${'`'}), AAOE judges agent pull requests with the \`standard\` preset.`,
+    `without \`${CONFIG_PATH}\`), AAOE judges agent pull requests with the \`standard\` preset.`,
     '',
-    `### ${'`'}${CONFIG_PATH}${'`'}`,
+    `### \`${CONFIG_PATH}\``,
     '',
     '| line | why |',
     '| --- | --- |',
-    `| \`extends: ${preset.preset}\` | ${preset.description.join(' ').replace(/\|/g, '\\|')} |`,
+    `| \`extends: ${preset.preset}\` | ${cell(preset.description.join(' '))} |`,
     '| `trigger: { label: aaoe }` | An issue becomes agent work when a person with write, maintain or admin permission applies the label `aaoe`. A label applied by a bot never counts. |',
     "| `agents:` (commented) | List the bot accounts of other coding agents here: their pull requests are then judged by this policy too. AAOE's own pull requests always are. |",
     '| overrides (commented) | Any key of the preset can be overridden here (`risk`, `cost`, `merge`, `protectedPaths`, `deployment`, `circuitBreaker`, ...); `npx aaoe policy validate .github/aaoe.yml` checks the file. |',
@@ -112,7 +121,7 @@ export function renderOnboardingBody(
     'AAOE reads this file from the default branch only: a pull request can never loosen the policy that judges',
     'it, and one that edits this file fails the `aaoe/policy` check. Review this one yourself and merge it.',
     '',
-    `### ${'`'}${WORKFLOW_PATH}${'`'} (add it yourself)`,
+    `### \`${WORKFLOW_PATH}\` (add it yourself)`,
     '',
     'After an approved change is merged, AAOE starts this workflow (a `repository_dispatch` of type `aaoe-deploy`):',
     'it deploys a canary with your commands, compares it with the baseline on your metrics, then promotes it or',

@@ -37,16 +37,7 @@ export async function checkPlanWorld(
     path: path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join(''),
   });
 
-  const repositories = [...new Set(plan.steps.map((s) => s.repository))];
-  const teams = [...new Set(plan.steps.map((s) => s.team.replace(/^@/, '')))];
-  const [installs, teamAnswers, inFlight] = await Promise.all([
-    Promise.all(repositories.map(async (r) => [r, await world.installation(r)] as const)),
-    Promise.all(teams.map(async (t) => [t, await world.team(t)] as const)),
-    Promise.all(repositories.map(async (r) => [r, await world.inFlight(r)] as const)),
-  ]);
-  const installOf = new Map(installs);
-  const teamOf = new Map(teamAnswers);
-  const flightsOf = new Map(inFlight);
+  const { installOf, teamOf, flightsOf } = await askWorld(plan, world);
   const reported = new Set<string>();
 
   plan.steps.forEach((step, i) => {
@@ -85,24 +76,45 @@ export async function checkPlanWorld(
             },
       );
     }
-    for (const execution of flightsOf.get(step.repository) ?? []) {
-      const overlap = overlappingPaths(step.paths, execution.paths);
-      const sameEnvironment = execution.environment === step.environment;
-      if (!sameEnvironment && overlap.length === 0) continue;
-      const why = [
-        sameEnvironment ? `the same environment (${step.environment})` : '',
-        overlap.length ? `overlapping paths (${overlap.slice(0, 5).join(', ')})` : '',
-      ]
-        .filter(Boolean)
-        .join(' and ');
-      errors.push({
-        ...at(['steps', i]),
-        message: `step "${step.id}" conflicts with execution ${execution.id} in flight on ${step.repository} (${execution.state}): ${why}`,
-        hint: 'wait for that execution to end, or change the step (its environment or paths) so it does not overlap',
-      });
-    }
+    errors.push(...conflicts(step, flightsOf.get(step.repository) ?? []).map((e) => ({ ...at(['steps', i]), ...e })));
   });
   return errors.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/** What the world says of every repository and team the plan names, asked at once. */
+async function askWorld(plan: Plan, world: PlanWorld) {
+  const repositories = [...new Set(plan.steps.map((s) => s.repository))];
+  const teams = [...new Set(plan.steps.map((s) => s.team.replace(/^@/, '')))];
+  const [installs, teamAnswers, inFlight] = await Promise.all([
+    Promise.all(repositories.map(async (r) => [r, await world.installation(r)] as const)),
+    Promise.all(teams.map(async (t) => [t, await world.team(t)] as const)),
+    Promise.all(repositories.map(async (r) => [r, await world.inFlight(r)] as const)),
+  ]);
+  return { installOf: new Map(installs), teamOf: new Map(teamAnswers), flightsOf: new Map(inFlight) };
+}
+
+/** The executions in flight a step would run into: the same environment, or paths that overlap. */
+function conflicts(
+  step: Plan['steps'][number],
+  flights: readonly InFlightExecution[],
+): Array<{ message: string; hint: string }> {
+  const found: Array<{ message: string; hint: string }> = [];
+  for (const execution of flights) {
+    const overlap = overlappingPaths(step.paths, execution.paths);
+    const sameEnvironment = execution.environment === step.environment;
+    if (!sameEnvironment && overlap.length === 0) continue;
+    const why = [
+      sameEnvironment ? `the same environment (${step.environment})` : '',
+      overlap.length ? `overlapping paths (${overlap.slice(0, 5).join(', ')})` : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    found.push({
+      message: `step "${step.id}" conflicts with execution ${execution.id} in flight on ${step.repository} (${execution.state}): ${why}`,
+      hint: 'wait for that execution to end, or change the step (its environment or paths) so it does not overlap',
+    });
+  }
+  return found;
 }
 
 /**

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ownersOf, parseCodeowners } from '../agent/codeowners.js';
 import { loadYamlFile, type Locate, type PlanError } from './load-plan.js';
 import { Repository, Team } from './schema.js';
 import { trimTrailingSlashes } from '../text/slashes.js';
+import { sha256Hex } from '../text/digest.js';
 
 /**
  * Drift: an architecture model (services, their repositories and teams, the dependencies each may have, the
@@ -121,61 +121,14 @@ export async function checkDrift(
   const services = Object.entries(model.services).filter(
     ([, s]) => s.repository.toLowerCase() === repository.toLowerCase(),
   );
-
-  let codeowners: { path: string; text: string } | undefined;
-  for (const path of CODEOWNERS_PATHS) {
-    const text = await read(repository, path);
-    if (text !== undefined) {
-      codeowners = { path, text };
-      break;
-    }
-  }
-
+  const codeowners = await readCodeowners(repository, read);
   for (const [name, service] of services) {
-    const at = (file: string) => (service.path ? `${trimTrailingSlashes(service.path)}/${file}` : file);
-    const manifestPath = at('package.json');
+    const checked: CheckedService = { name, service, repository };
+    const manifestPath = pathIn(service, 'package.json');
     const manifest = await read(repository, manifestPath);
-    if (manifest !== undefined) {
-      let json: unknown;
-      try {
-        json = JSON.parse(manifest);
-      } catch (error) {
-        findings.push({
-          kind: 'unreadable-manifest',
-          service: name,
-          repository,
-          fingerprint: fingerprint('unreadable-manifest', name, manifestPath),
-          evidence: { path: manifestPath, text: `not JSON: ${(error as Error).message}` },
-        });
-      }
-      if (json && typeof json === 'object') {
-        const seen = new Set<string>();
-        for (const section of MANIFEST_SECTIONS) {
-          const deps = (json as Record<string, unknown>)[section];
-          if (!deps || typeof deps !== 'object') continue;
-          for (const [pkg, version] of Object.entries(deps as Record<string, unknown>)) {
-            const target = publisher.get(pkg);
-            if (target === undefined || target === name || service.dependsOn.includes(target) || seen.has(target))
-              continue;
-            seen.add(target);
-            findings.push({
-              kind: 'forbidden-dependency',
-              service: name,
-              repository,
-              dependsOn: target,
-              fingerprint: fingerprint('forbidden-dependency', name, target),
-              evidence: {
-                path: manifestPath,
-                ...lineOf(manifest, pkg),
-                text: `${section}: "${pkg}": ${JSON.stringify(version)} (published by service ${target}; ${name} may depend on ${service.dependsOn.length ? service.dependsOn.join(', ') : 'no other service'})`,
-              },
-            });
-          }
-        }
-      }
-    }
+    if (manifest !== undefined) findings.push(...manifestFindings(checked, manifestPath, manifest, publisher));
     for (const file of service.requiredFiles) {
-      const path = at(file);
+      const path = pathIn(service, file);
       if ((await read(repository, path)) === undefined) {
         findings.push({
           kind: 'missing-file',
@@ -187,28 +140,101 @@ export async function checkDrift(
         });
       }
     }
-    if (codeowners) {
-      const parsed = parseCodeowners(codeowners.text);
-      const probe = at('package.json');
-      const owners = ownersOf(parsed, probe);
-      const team = `@${service.team.replace(/^@/, '')}`;
-      if (!owners.some((o) => o.toLowerCase() === team.toLowerCase())) {
-        findings.push({
-          kind: 'owner-mismatch',
-          service: name,
-          repository,
-          team,
-          owners,
-          fingerprint: fingerprint('owner-mismatch', name, team),
-          evidence: {
-            path: codeowners.path,
-            text: `${probe} is owned by ${owners.length ? owners.join(' ') : 'nobody'}; the model says ${team}`,
-          },
-        });
-      }
+    const mismatch = codeowners && ownerFinding(checked, codeowners);
+    if (mismatch) findings.push(mismatch);
+  }
+  return findings;
+}
+
+type ModelService = ArchitectureModel['services'][string];
+type CheckedService = { name: string; service: ModelService; repository: string };
+
+/** A path of the service's own folder (the repository's root when it has none). */
+function pathIn(service: ModelService, file: string): string {
+  return service.path ? `${trimTrailingSlashes(service.path)}/${file}` : file;
+}
+
+/** The repository's CODEOWNERS, from the first place GitHub looks that has one. */
+async function readCodeowners(
+  repository: string,
+  read: RepositoryFiles,
+): Promise<{ path: string; text: string } | undefined> {
+  for (const path of CODEOWNERS_PATHS) {
+    const text = await read(repository, path);
+    if (text !== undefined) return { path, text };
+  }
+  return undefined;
+}
+
+/** The manifest's dependencies on services the model does not allow (one finding per service), or that it is not JSON. */
+function manifestFindings(
+  checked: CheckedService,
+  manifestPath: string,
+  manifest: string,
+  publisher: ReadonlyMap<string, string>,
+): DriftFinding[] {
+  const { name, service, repository } = checked;
+  let json: unknown;
+  try {
+    json = JSON.parse(manifest);
+  } catch (error) {
+    return [
+      {
+        kind: 'unreadable-manifest',
+        service: name,
+        repository,
+        fingerprint: fingerprint('unreadable-manifest', name, manifestPath),
+        evidence: { path: manifestPath, text: `not JSON: ${(error as Error).message}` },
+      },
+    ];
+  }
+  if (!json || typeof json !== 'object') return [];
+  const findings: DriftFinding[] = [];
+  const seen = new Set<string>();
+  for (const section of MANIFEST_SECTIONS) {
+    const deps = (json as Record<string, unknown>)[section];
+    if (!deps || typeof deps !== 'object') continue;
+    for (const [pkg, version] of Object.entries(deps as Record<string, unknown>)) {
+      const target = publisher.get(pkg);
+      if (target === undefined || target === name || service.dependsOn.includes(target) || seen.has(target)) continue;
+      seen.add(target);
+      const allowed = service.dependsOn.length ? service.dependsOn.join(', ') : 'no other service';
+      findings.push({
+        kind: 'forbidden-dependency',
+        service: name,
+        repository,
+        dependsOn: target,
+        fingerprint: fingerprint('forbidden-dependency', name, target),
+        evidence: {
+          path: manifestPath,
+          ...lineOf(manifest, pkg),
+          text: `${section}: "${pkg}": ${JSON.stringify(version)} (published by service ${target}; ${name} may depend on ${allowed})`,
+        },
+      });
     }
   }
   return findings;
+}
+
+/** The service's folder is not owned by its team in CODEOWNERS. */
+function ownerFinding(checked: CheckedService, codeowners: { path: string; text: string }): DriftFinding | undefined {
+  const { name, service, repository } = checked;
+  const probe = pathIn(service, 'package.json');
+  const owners = ownersOf(parseCodeowners(codeowners.text), probe);
+  const team = `@${service.team.replace(/^@/, '')}`;
+  if (owners.some((o) => o.toLowerCase() === team.toLowerCase())) return undefined;
+  return {
+    kind: 'owner-mismatch',
+    service: name,
+    repository,
+    team,
+    owners,
+    fingerprint: fingerprint('owner-mismatch', name, team),
+    evidence: {
+      path: codeowners.path,
+      text: `${probe} is owned by ${owners.length ? owners.join(' ') : 'nobody'}; the model says ${team}`,
+    },
+  };
 }
 
 /** The hidden marker a drift issue's body carries, so the next check finds it (the de-duplication key). */
@@ -253,7 +279,7 @@ export function renderDriftIssue(finding: DriftFinding): { title: string; body: 
 }
 
 function fingerprint(...parts: string[]): string {
-  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
+  return sha256Hex(parts.join('\0')).slice(0, 16);
 }
 
 function lineOf(text: string, pkg: string): { line?: number } {

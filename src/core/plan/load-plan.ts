@@ -52,60 +52,24 @@ export function loadYamlFile<S extends z.ZodType>(
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
-  if (doc.errors.length > 0) {
-    const seen = new Set<number>();
-    const errors: PlanError[] = [];
-    for (const e of doc.errors) {
-      const position = at(e.pos[0]);
-      if (seen.has(position.line)) continue; // what follows on a line is usually a consequence
-      seen.add(position.line);
-      const duplicate = e.code === 'DUPLICATE_KEY';
-      errors.push({
-        file,
-        ...position,
-        path: '(yaml)',
-        message: duplicate ? 'duplicate key' : `YAML syntax error: ${firstLine(e.message)}`,
-        hint: duplicate
-          ? 'keep one of the two entries: YAML would silently keep only the last one'
-          : 'fix the YAML here; quote values that contain `: `, ` #`, `{` or `[`',
-      });
-    }
-    return { ok: false, errors: sortErrors(errors) };
-  }
+  if (doc.errors.length > 0) return { ok: false, errors: yamlErrors(doc.errors, file, at) };
   const locate = locator(doc, at);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    return {
-      ok: false,
-      errors: [
-        {
-          file,
-          line: 1,
-          column: 1,
-          path: '(root)',
-          message: `the document cannot be read: ${(error as Error).message}`,
-          hint: 'write the values out instead of aliases',
-        },
-      ],
-    };
+    return rootError(
+      file,
+      `the document cannot be read: ${(error as Error).message}`,
+      'write the values out instead of aliases',
+    );
   }
-  if (value === null || value === undefined) {
-    return {
-      ok: false,
-      errors: [
-        {
-          file,
-          line: 1,
-          column: 1,
-          path: '(root)',
-          message: `the file holds no ${what}`,
-          hint: `write a ${what} with the keys ${allowedKeys(schema, []).join(', ')}`,
-        },
-      ],
-    };
-  }
+  if (value === null || value === undefined)
+    return rootError(
+      file,
+      `the file holds no ${what}`,
+      `write a ${what} with the keys ${allowedKeys(schema, []).join(', ')}`,
+    );
   const parsed = schema.safeParse(value);
   if (!parsed.success)
     return {
@@ -113,6 +77,37 @@ export function loadYamlFile<S extends z.ZodType>(
       errors: sortErrors(parsed.error.issues.map((issue) => issueToError(schema, issue, value, file, locate))),
     };
   return { ok: true, value: parsed.data, locate };
+}
+
+/** YAML that does not parse: one error per line (what follows on a line is usually a consequence). */
+function yamlErrors(
+  docErrors: ReadonlyArray<{ pos: [number, number]; code: string; message: string }>,
+  file: string,
+  at: (offset: number) => Position,
+): PlanError[] {
+  const seen = new Set<number>();
+  const errors: PlanError[] = [];
+  for (const e of docErrors) {
+    const position = at(e.pos[0]);
+    if (seen.has(position.line)) continue; // what follows on a line is usually a consequence
+    seen.add(position.line);
+    const duplicate = e.code === 'DUPLICATE_KEY';
+    errors.push({
+      file,
+      ...position,
+      path: '(yaml)',
+      message: duplicate ? 'duplicate key' : `YAML syntax error: ${firstLine(e.message)}`,
+      hint: duplicate
+        ? 'keep one of the two entries: YAML would silently keep only the last one'
+        : 'fix the YAML here; quote values that contain `: `, ` #`, `{` or `[`',
+    });
+  }
+  return sortErrors(errors);
+}
+
+/** A file that cannot be read as a whole: one error at its start. */
+function rootError(file: string, message: string, hint: string): { ok: false; errors: PlanError[] } {
+  return { ok: false, errors: [{ file, line: 1, column: 1, path: '(root)', message, hint }] };
 }
 
 /**
@@ -139,66 +134,9 @@ export function checkPlan(plan: Plan, file: string, locate: Locate = () => ({ li
   });
   const ids = [...firstIndex.keys()];
   plan.steps.forEach((step, i) => {
-    step.dependsOn.forEach((dep, j) => {
-      if (dep === step.id)
-        error(['steps', i, 'dependsOn', j], `step "${step.id}" depends on itself`, 'remove the entry');
-      else if (!firstIndex.has(dep))
-        error(
-          ['steps', i, 'dependsOn', j],
-          `unknown step "${dep}" in dependsOn`,
-          `name a step of this plan: ${ids.join(', ')}`,
-        );
-    });
-    if (!step.task && !step.change && step.packages.length === 0) {
-      error(
-        ['steps', i],
-        `step "${step.id}" has nothing to do`,
-        'give it a `task` (for the agent), a ready `change`, or `packages`',
-      );
-    }
-    if (step.task && step.change)
-      error(
-        ['steps', i, 'change'],
-        `step "${step.id}" has both a task and a ready change`,
-        'keep one: `task` asks the agent, `change` is proposed as written',
-      );
-    if (step.window !== undefined && !Object.hasOwn(plan.windows, step.window)) {
-      const names = Object.keys(plan.windows);
-      error(
-        ['steps', i, 'window'],
-        `unknown window "${step.window}"`,
-        names.length
-          ? `name a window under \`windows\`: ${names.join(', ')}`
-          : 'define it under `windows` (days, from, to, timezone)',
-      );
-    }
-    step.packages.forEach((p, j) => {
-      if (!Object.hasOwn(plan.templates, p.template)) {
-        const names = Object.keys(plan.templates);
-        error(
-          ['steps', i, 'packages', j, 'template'],
-          `unknown template "${p.template}"`,
-          names.length
-            ? `name a template under \`templates\`: ${names.join(', ')}`
-            : 'define it under `templates` (type, text)',
-        );
-      }
-    });
+    checkStep(plan, step, i, { ids, known: firstIndex, error });
   });
-  for (const [name, window] of Object.entries(plan.windows)) {
-    if (!isTimeZone(window.timezone))
-      error(
-        ['windows', name, 'timezone'],
-        `unknown time zone "${window.timezone}"`,
-        'use an IANA time zone such as UTC, Europe/Berlin or America/New_York',
-      );
-    if (window.from === window.to)
-      error(
-        ['windows', name, 'to'],
-        `window "${name}" opens and closes at ${window.from}`,
-        'set `to` later than `from` (or earlier, to cross midnight)',
-      );
-  }
+  checkWindows(plan, error);
   if (errors.length === 0) {
     plan.steps.forEach((step, i) => {
       const rendered = renderStepPackages(plan, step);
@@ -215,16 +153,91 @@ export function checkPlan(plan: Plan, file: string, locate: Locate = () => ({ li
   }
   const cycle = findCycle(plan);
   if (cycle) {
-    const closing = cycle.at(-2)!;
-    const closingIndex = firstIndex.get(closing)!;
-    const entry = plan.steps[closingIndex]!.dependsOn.indexOf(cycle.at(-1)!);
+    const closing = cycle.at(-2) ?? '';
+    const opening = cycle.at(-1) ?? '';
+    const closingIndex = firstIndex.get(closing) ?? 0;
+    const entry = plan.steps[closingIndex]?.dependsOn.indexOf(opening) ?? -1;
     error(
       ['steps', closingIndex, 'dependsOn', entry],
       `dependency cycle: ${cycle.join(' -> ')}`,
-      `a plan is acyclic: remove "${cycle.at(-1)}" from the dependsOn of "${closing}", or another edge of the cycle`,
+      `a plan is acyclic: remove "${opening}" from the dependsOn of "${closing}", or another edge of the cycle`,
     );
   }
   return sortErrors(errors);
+}
+
+type Report = (path: PropertyKey[], message: string, hint: string, key?: boolean) => void;
+
+/** One step's own rules: its dependencies name other steps, it has one thing to do, its window and templates exist. */
+function checkStep(
+  plan: Plan,
+  step: Plan['steps'][number],
+  i: number,
+  at: { ids: readonly string[]; known: ReadonlyMap<string, number>; error: Report },
+): void {
+  const { ids, known, error } = at;
+  step.dependsOn.forEach((dep, j) => {
+    if (dep === step.id) error(['steps', i, 'dependsOn', j], `step "${step.id}" depends on itself`, 'remove the entry');
+    else if (!known.has(dep))
+      error(
+        ['steps', i, 'dependsOn', j],
+        `unknown step "${dep}" in dependsOn`,
+        `name a step of this plan: ${ids.join(', ')}`,
+      );
+  });
+  if (!step.task && !step.change && step.packages.length === 0) {
+    error(
+      ['steps', i],
+      `step "${step.id}" has nothing to do`,
+      'give it a `task` (for the agent), a ready `change`, or `packages`',
+    );
+  }
+  if (step.task && step.change)
+    error(
+      ['steps', i, 'change'],
+      `step "${step.id}" has both a task and a ready change`,
+      'keep one: `task` asks the agent, `change` is proposed as written',
+    );
+  if (step.window !== undefined && !Object.hasOwn(plan.windows, step.window)) {
+    const names = Object.keys(plan.windows);
+    error(
+      ['steps', i, 'window'],
+      `unknown window "${step.window}"`,
+      names.length
+        ? `name a window under \`windows\`: ${names.join(', ')}`
+        : 'define it under `windows` (days, from, to, timezone)',
+    );
+  }
+  step.packages.forEach((p, j) => {
+    if (!Object.hasOwn(plan.templates, p.template)) {
+      const names = Object.keys(plan.templates);
+      error(
+        ['steps', i, 'packages', j, 'template'],
+        `unknown template "${p.template}"`,
+        names.length
+          ? `name a template under \`templates\`: ${names.join(', ')}`
+          : 'define it under `templates` (type, text)',
+      );
+    }
+  });
+}
+
+/** Every window's time zone is known, and it is open for some time. */
+function checkWindows(plan: Plan, error: Report): void {
+  for (const [name, window] of Object.entries(plan.windows)) {
+    if (!isTimeZone(window.timezone))
+      error(
+        ['windows', name, 'timezone'],
+        `unknown time zone "${window.timezone}"`,
+        'use an IANA time zone such as UTC, Europe/Berlin or America/New_York',
+      );
+    if (window.from === window.to)
+      error(
+        ['windows', name, 'to'],
+        `window "${name}" opens and closes at ${window.from}`,
+        'set `to` later than `from` (or earlier, to cross midnight)',
+      );
+  }
 }
 
 /**
@@ -270,12 +283,13 @@ function issueToError(
   if (issue.code === 'unrecognized_keys') {
     const allowed = allowedKeys(root, path);
     const keys = issue.keys;
+    const [first = ''] = keys;
     return {
       file,
-      ...locate([...path, keys[0]!], { key: true }),
-      path: dotted([...path, keys[0]!]),
+      ...locate([...path, first], { key: true }),
+      path: dotted([...path, first]),
       message: `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}${path.length ? ` in ${dotted(path)}` : ''}`,
-      hint: `${typoOf(keys[0]!, allowed)}remove it, or use one of the allowed keys: ${allowed.join(', ')}`,
+      hint: `${typoOf(first, allowed)}remove it, or use one of the allowed keys: ${allowed.join(', ')}`,
     };
   }
   const found = valueAt(value, path);

@@ -118,7 +118,7 @@ function checkRenderBounds(plan: Plan, step: Step): TemplateError | undefined {
   }
   let chars = 0;
   for (const pkg of step.packages)
-    chars += Object.hasOwn(plan.templates, pkg.template) ? plan.templates[pkg.template]!.text.length : 0;
+    chars += Object.hasOwn(plan.templates, pkg.template) ? (plan.templates[pkg.template]?.text.length ?? 0) : 0;
   if (chars > RENDER_LIMITS.templateChars) {
     return {
       ...at,
@@ -180,30 +180,9 @@ export function renderTemplate(
       i = open + 2;
       continue;
     }
-    const name = text.slice(open + 2, end).trim();
-    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(name)) {
-      fail(
-        open,
-        `"${name.length > 60 ? `${name.slice(0, 60)}…` : name}" is not a value name`,
-        'write `{{ name }}` with a value name: letters, digits, underscores (and `plan.` or `step.` for the built-in ones); templates run no code',
-      );
-    } else if (!Object.hasOwn(values, name)) {
-      fail(
-        open,
-        `unknown value "${name}"`,
-        `set it in the step's package \`values\`, or use one of: ${Object.keys(values).sort().join(', ')}`,
-      );
-    } else {
-      const value = String(values[name]);
-      // eslint-disable-next-line no-control-regex
-      if (/[\u0000-\u0008\u000a-\u001f\u007f\u2028\u2029]/.test(value)) {
-        fail(
-          open,
-          `the value of "${name}" contains a line break or control character`,
-          'values are one line of text: write multi-line content in the template itself',
-        );
-      } else emit(value);
-    }
+    const value = placeholder(text.slice(open + 2, end).trim(), values);
+    if (typeof value === 'string') emit(value);
+    else fail(open, value.message, value.hint);
     i = end + 2;
   }
   if (size > maxChars && errors.length === 0 && more === 0) {
@@ -215,6 +194,31 @@ export function renderTemplate(
   }
   if (errors.length > 0) return more > 0 ? { ok: false, errors, more } : { ok: false, errors };
   return { ok: true, text: out.join('') };
+}
+
+/** The value a `{{ name }}` stands for, or why it stands for none (not a name, unknown, not one line). */
+function placeholder(
+  name: string,
+  values: Readonly<Record<string, TemplateValue>>,
+): string | { message: string; hint: string } {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(name))
+    return {
+      message: `"${name.length > 60 ? `${name.slice(0, 60)}…` : name}" is not a value name`,
+      hint: 'write `{{ name }}` with a value name: letters, digits, underscores (and `plan.` or `step.` for the built-in ones); templates run no code',
+    };
+  if (!Object.hasOwn(values, name))
+    return {
+      message: `unknown value "${name}"`,
+      hint: `set it in the step's package \`values\`, or use one of: ${Object.keys(values).sort().join(', ')}`,
+    };
+  const value = String(values[name]);
+  // eslint-disable-next-line no-control-regex -- a value must be one line: this matches the control characters on purpose
+  if (/[\u0000-\u0008\u000a-\u001f\u007f\u2028\u2029]/.test(value))
+    return {
+      message: `the value of "${name}" contains a line break or control character`,
+      hint: 'values are one line of text: write multi-line content in the template itself',
+    };
+  return value;
 }
 
 /** The 1-based line and column of an offset of `text`: line starts found once, then a bisection per call. */
@@ -229,10 +233,10 @@ function positionsOf(text: string): (offset: number) => { line: number; column: 
     let hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
+      if ((starts[mid] ?? 0) <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+    return { line: lo + 1, column: offset - (starts[lo] ?? 0) + 1 };
   };
 }
 

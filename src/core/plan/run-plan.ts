@@ -1,6 +1,7 @@
 import type { ExecutionState } from '../execution/transition.js';
 import type { Plan } from './schema.js';
 import { rollbackOrder, schedulePlan, type PlanWindows, type StepState } from './schedule-plan.js';
+import { cell } from '../text/markdown.js';
 import { describeWait, renderGantt, type SimulatedStep } from './simulate-plan.js';
 
 /**
@@ -64,97 +65,25 @@ export function stepOutcome(state: ExecutionState): 'succeeded' | 'failed' | und
 }
 
 export function advancePlan(run: PlanRun, event: PlanEvent, now: Date, windows: PlanWindows): PlanAdvance {
-  const steps = structuredClone(run.steps);
-  let status = run.status;
-  const known = (id: string) => Object.hasOwn(steps, id);
-  const refuse = (reason: string): PlanAdvance => ({ run, effects: [], refused: reason });
-
-  switch (event.type) {
-    case 'tick':
-      break;
-    case 'step_started': {
-      const s = steps[event.step];
-      if (!s || s.status !== 'running') return refuse(`step ${event.step} was not started by the plan`);
-      if (s.executionId === event.executionId) return { run, effects: [] };
-      s.executionId = event.executionId;
-      break;
-    }
-    case 'step_ended': {
-      const s = steps[event.step];
-      if (!s || s.status !== 'running') return refuse(`step ${event.step} is not running`);
-      steps[event.step] = { ...s, status: event.outcome, finishedAt: now };
-      break;
-    }
-    case 'step_rolled_back': {
-      if (!known(event.step) || steps[event.step]!.status !== 'succeeded' || run.rollingBack !== event.step)
-        return refuse(`step ${event.step} is not being rolled back`);
-      steps[event.step] = { ...steps[event.step]!, status: 'rolled_back' };
-      break;
-    }
-    case 'pause':
-      if (status !== 'active' && status !== 'paused') return refuse(`the plan is ${status}: nothing to pause`);
-      status = 'held';
-      break;
-    case 'resume':
-      if (status !== 'held' && status !== 'paused') return refuse(`the plan is ${status}, not paused`);
-      for (const [id, s] of Object.entries(steps)) if (s.status === 'failed') steps[id] = { status: 'pending' }; // a failed step is retried
-      status = 'active';
-      break;
-    case 'rollback':
-      if (status === 'rolling_back' || status === 'rolled_back')
-        return refuse(`the plan is already ${status.replace('_', ' ')}`);
-      status = 'rolling_back';
-      break;
-  }
-
+  const applied = applyEvent(run, event, now);
+  if ('refused' in applied) return { run, effects: [], refused: applied.refused };
+  if ('unchanged' in applied) return { run, effects: [] };
+  const { steps } = applied;
+  let { status } = applied;
   if (status === 'held' && event.type === 'step_ended' && event.outcome === 'failed') status = 'paused'; // a failure needs a fix, held or not
-  const effects: PlanEffect[] = [];
   const version = run.version + 1;
   const key = (what: string) => `plan:${run.plan.id}:${version}:${what}`;
-
   let rollingBack = run.rollingBack;
   if (event.type === 'step_rolled_back' && rollingBack === event.step) rollingBack = undefined;
-  if (status === 'rolling_back') {
-    const order = rollbackOrder(run.plan, steps);
-    const running = Object.values(steps).some((s) => s.status === 'running');
-    if (order.length === 0 && !running && rollingBack === undefined) status = 'rolled_back';
-    else if (rollingBack === undefined && order[0] !== undefined) {
-      // one at a time, last completed first (a step that completes while the plan rolls back is next)
-      const next = order[0];
-      rollingBack = next;
-      effects.push({
-        type: 'rollback_step',
-        step: next,
-        executionId: steps[next]!.executionId,
-        key: key(`rollback:${next}`),
-      });
-    }
-  } else if (status === 'active' || status === 'paused') {
-    const schedule = schedulePlan(run.plan, steps, now, windows);
-    if (schedule.status === 'done') status = 'done';
-    else if (schedule.status === 'paused') {
-      if (run.status !== 'paused') {
-        for (const id of schedule.failed) {
-          const repository = run.plan.steps.find((s) => s.id === id)!.repository;
-          effects.push({ type: 'propose_fix', step: id, repository, key: key(`fix:${id}`) });
-        }
-      }
-      status = 'paused';
-    } else if (schedule.status === 'active') {
-      for (const id of schedule.start) {
-        steps[id] = { status: 'running', startedAt: now };
-        effects.push({
-          type: 'start_step',
-          step: id,
-          repository: run.plan.steps.find((s) => s.id === id)!.repository,
-          key: key(`start:${id}`),
-        });
-      }
-      if (schedule.lookAgainAt)
-        effects.push({ type: 'look_again', at: schedule.lookAgainAt.toISOString(), key: key('look-again') });
-    }
-  }
-
+  const moved =
+    status === 'rolling_back'
+      ? rollBackNext(run, steps, rollingBack, key)
+      : status === 'active' || status === 'paused'
+        ? scheduleNext(run, steps, { status, now, windows, key })
+        : { status, effects: [] };
+  ({ status } = moved);
+  if (moved.rollingBack !== undefined) rollingBack = moved.rollingBack;
+  const { effects } = moved;
   const changed =
     status !== run.status || rollingBack !== run.rollingBack || JSON.stringify(steps) !== JSON.stringify(run.steps);
   if (!changed) return { run, effects: effects.filter((e) => e.type === 'look_again') };
@@ -162,6 +91,109 @@ export function advancePlan(run: PlanRun, event: PlanEvent, now: Date, windows: 
   const next: PlanRun = { plan: run.plan, status, version, steps };
   if (rollingBack !== undefined) next.rollingBack = rollingBack;
   return { run: next, effects };
+}
+
+type Steps = PlanRun['steps'];
+
+/** The event applied to a copy of the steps and the status, or why it is refused (or that it changes nothing). */
+function applyEvent(
+  run: PlanRun,
+  event: PlanEvent,
+  now: Date,
+): { steps: Steps; status: PlanStatus } | { refused: string } | { unchanged: true } {
+  const steps = structuredClone(run.steps);
+  let status = run.status;
+  switch (event.type) {
+    case 'tick':
+      break;
+    case 'step_started': {
+      const s = steps[event.step];
+      if (s?.status !== 'running') return { refused: `step ${event.step} was not started by the plan` };
+      if (s.executionId === event.executionId) return { unchanged: true };
+      s.executionId = event.executionId;
+      break;
+    }
+    case 'step_ended': {
+      const s = steps[event.step];
+      if (s?.status !== 'running') return { refused: `step ${event.step} is not running` };
+      steps[event.step] = { ...s, status: event.outcome, finishedAt: now };
+      break;
+    }
+    case 'step_rolled_back': {
+      const s = Object.hasOwn(steps, event.step) ? steps[event.step] : undefined;
+      if (s?.status !== 'succeeded' || run.rollingBack !== event.step)
+        return { refused: `step ${event.step} is not being rolled back` };
+      steps[event.step] = { ...s, status: 'rolled_back' };
+      break;
+    }
+    case 'pause':
+      if (status !== 'active' && status !== 'paused') return { refused: `the plan is ${status}: nothing to pause` };
+      status = 'held';
+      break;
+    case 'resume':
+      if (status !== 'held' && status !== 'paused') return { refused: `the plan is ${status}, not paused` };
+      for (const [id, s] of Object.entries(steps)) if (s.status === 'failed') steps[id] = { status: 'pending' }; // a failed step is retried
+      status = 'active';
+      break;
+    case 'rollback':
+      if (status === 'rolling_back' || status === 'rolled_back')
+        return { refused: `the plan is already ${status.replace('_', ' ')}` };
+      status = 'rolling_back';
+      break;
+  }
+  return { steps, status };
+}
+
+type Moved = { status: PlanStatus; effects: PlanEffect[]; rollingBack?: string };
+
+/** A plan rolling back: one step at a time, last completed first; rolled back once none is left or running. */
+function rollBackNext(
+  run: PlanRun,
+  steps: Steps,
+  rollingBack: string | undefined,
+  key: (what: string) => string,
+): Moved {
+  const order = rollbackOrder(run.plan, steps);
+  const running = Object.values(steps).some((s) => s.status === 'running');
+  if (order.length === 0 && !running && rollingBack === undefined) return { status: 'rolled_back', effects: [] };
+  const next = order[0];
+  if (rollingBack !== undefined || next === undefined) return { status: 'rolling_back', effects: [] };
+  // one at a time, last completed first (a step that completes while the plan rolls back is next)
+  const effect: PlanEffect = {
+    type: 'rollback_step',
+    step: next,
+    executionId: steps[next]?.executionId,
+    key: key(`rollback:${next}`),
+  };
+  return { status: 'rolling_back', effects: [effect], rollingBack: next };
+}
+
+/** An active (or paused) plan: done, paused with a fix proposed per failed step, or its ready steps started. */
+function scheduleNext(
+  run: PlanRun,
+  steps: Steps,
+  at: { status: PlanStatus; now: Date; windows: PlanWindows; key: (what: string) => string },
+): Moved {
+  const { now, windows, key } = at;
+  const schedule = schedulePlan(run.plan, steps, now, windows);
+  const repositoryOf = (id: string) => run.plan.steps.find((s) => s.id === id)?.repository ?? '';
+  const effects: PlanEffect[] = [];
+  if (schedule.status === 'done') return { status: 'done', effects };
+  if (schedule.status === 'paused') {
+    if (run.status !== 'paused')
+      for (const id of schedule.failed)
+        effects.push({ type: 'propose_fix', step: id, repository: repositoryOf(id), key: key(`fix:${id}`) });
+    return { status: 'paused', effects };
+  }
+  if (schedule.status === 'active') {
+    for (const id of schedule.start) {
+      steps[id] = { status: 'running', startedAt: now };
+      effects.push({ type: 'start_step', step: id, repository: repositoryOf(id), key: key(`start:${id}`) });
+    }
+    if (schedule.lookAgainAt)
+      effects.push({ type: 'look_again', at: schedule.lookAgainAt.toISOString(), key: key('look-again') });
+  }
+  return { status: at.status, effects };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -201,43 +233,13 @@ export function renderTrackingIssue(
     const url = s.executionId ? executionUrl(step.id, s.executionId) : undefined;
     const execution = s.executionId ? (url ? `[${s.executionId}](${url})` : `\`${s.executionId}\``) : '';
     const note = s.status === 'pending' ? (why.get(step.id) ?? '') : '';
-    return `| \`${step.id}\` | ${step.repository} | ${step.team} | ${s.status.replace('_', ' ')}${note ? ` (${escapeCell(note)})` : ''} | ${execution} |`;
+    return `| \`${step.id}\` | ${step.repository} | ${step.team} | ${s.status.replace('_', ' ')}${note ? ` (${cell(note)})` : ''} | ${execution} |`;
   });
-  // node ids get a prefix: a step may be called `end`, which Mermaid reserves
-  const node = (id: string) => `step-${id}`;
-  const flow = [
-    'flowchart LR',
-    ...plan.steps.map(
-      (s) => `  ${node(s.id)}["${s.id}<br/>${s.repository}"]:::${run.steps[s.id]?.status ?? 'pending'}`,
-    ),
-  ];
-  for (const s of plan.steps) for (const d of s.dependsOn) flow.push(`  ${node(d)} --> ${node(s.id)}`);
-  flow.push(
-    '  classDef pending fill:#eee,stroke:#999',
-    '  classDef running fill:#fff3bf,stroke:#f08c00',
-    '  classDef succeeded fill:#d3f9d8,stroke:#2f9e44',
-    '  classDef failed fill:#ffe3e3,stroke:#e03131',
-    '  classDef rolled_back fill:#e7f5ff,stroke:#1971c2',
-  );
-  const simulated: SimulatedStep[] = plan.steps.map((s) => {
-    const st = run.steps[s.id] ?? { status: 'pending' as const };
-    return {
-      id: s.id,
-      repository: s.repository,
-      team: s.team,
-      status: st.status,
-      ...(st.startedAt ? { startedAt: new Date(st.startedAt) } : {}),
-      ...(st.finishedAt ? { finishedAt: new Date(st.finishedAt) } : {}),
-    };
-  });
-  const gantt = renderGantt(
-    plan,
-    { outcome: 'done', steps: simulated, peakParallel: 0, rollback: [], endedAt: now },
-    now,
-  );
+  const flow = trackingFlow(run);
+  const gantt = trackingGantt(run, now);
   return [
     trackingMarker(plan.id),
-    `**Plan \`${plan.id}\`**: ${escapeCell(plan.goal)}`,
+    `**Plan \`${plan.id}\`**: ${cell(plan.goal)}`,
     '',
     `Status: ${STATUS_TEXT[run.status]}. At most ${plan.policy.maxParallel} step${plan.policy.maxParallel === 1 ? '' : 's'} at once${plan.policy.deadline ? `; no step starts after ${plan.policy.deadline}` : ''}.`,
     '',
@@ -257,6 +259,41 @@ export function renderTrackingIssue(
   ].join('\n');
 }
 
-function escapeCell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/** A Mermaid flow of the steps' dependencies, each step coloured by its status. */
+function trackingFlow(run: PlanRun): string[] {
+  const { plan } = run;
+  // node ids get a prefix: a step may be called `end`, which Mermaid reserves
+  const node = (id: string) => `step-${id}`;
+  const flow = [
+    'flowchart LR',
+    ...plan.steps.map(
+      (s) => `  ${node(s.id)}["${s.id}<br/>${s.repository}"]:::${run.steps[s.id]?.status ?? 'pending'}`,
+    ),
+  ];
+  for (const s of plan.steps) for (const d of s.dependsOn) flow.push(`  ${node(d)} --> ${node(s.id)}`);
+  flow.push(
+    '  classDef pending fill:#eee,stroke:#999',
+    '  classDef running fill:#fff3bf,stroke:#f08c00',
+    '  classDef succeeded fill:#d3f9d8,stroke:#2f9e44',
+    '  classDef failed fill:#ffe3e3,stroke:#e03131',
+    '  classDef rolled_back fill:#e7f5ff,stroke:#1971c2',
+  );
+  return flow;
+}
+
+/** A Mermaid gantt of what ran, when. */
+function trackingGantt(run: PlanRun, now: Date): string {
+  const { plan } = run;
+  const simulated: SimulatedStep[] = plan.steps.map((s) => {
+    const st = run.steps[s.id] ?? { status: 'pending' as const };
+    return {
+      id: s.id,
+      repository: s.repository,
+      team: s.team,
+      status: st.status,
+      ...(st.startedAt ? { startedAt: new Date(st.startedAt) } : {}),
+      ...(st.finishedAt ? { finishedAt: new Date(st.finishedAt) } : {}),
+    };
+  });
+  return renderGantt(plan, { outcome: 'done', steps: simulated, peakParallel: 0, rollback: [], endedAt: now }, now);
 }

@@ -54,6 +54,44 @@ export type PlanSchedule =
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
+type Step = Plan['steps'][number];
+
+/** Why a pending step may not start now (its dependencies, the deadline, the limits, its window), or undefined. */
+function waitReason(
+  step: Step,
+  at: {
+    plan: Plan;
+    stateOf: (id: string) => StepState;
+    now: Date;
+    windows: PlanWindows;
+    deadline: Date | undefined;
+    /** The steps of the team started in the last week. */
+    started: readonly Date[];
+    /** The steps running, and those this schedule starts. */
+    starting: number;
+  },
+): WaitReason | undefined {
+  const { now, windows, deadline, started, starting } = at;
+  const { maxParallel, velocity } = at.plan.policy;
+  const waitingFor = step.dependsOn.filter((d) => at.stateOf(d).status !== 'succeeded');
+  if (waitingFor.length > 0) return { kind: 'dependencies', waitingFor };
+  if (deadline && now.getTime() > deadline.getTime()) return { kind: 'deadline', deadline };
+  if (starting >= maxParallel) return { kind: 'max_parallel', running: starting, maxParallel };
+  if (velocity && started.length >= velocity.perTeamPerWeek) {
+    const oldest = Math.min(...started.map((d) => d.getTime()));
+    return {
+      kind: 'velocity',
+      team: step.team,
+      started: started.length,
+      perTeamPerWeek: velocity.perTeamPerWeek,
+      until: new Date(oldest + WEEK_MS),
+    };
+  }
+  if (step.window !== undefined && !windows.isOpen(step.window, now))
+    return { kind: 'window', window: step.window, opensAt: windows.opensAt(step.window, now) };
+  return undefined;
+}
+
 export function schedulePlan(plan: Plan, states: StepStates, now: Date, windows: PlanWindows): PlanSchedule {
   const stateOf = (id: string): StepState => states[id] ?? { status: 'pending' };
   const ids = plan.steps.map((s) => s.id);
@@ -64,7 +102,6 @@ export function schedulePlan(plan: Plan, states: StepStates, now: Date, windows:
   if (failed.length > 0) return { status: 'paused', failed, running, rollback: rollbackOrder(plan, states) };
   if (ids.every((id) => stateOf(id).status === 'succeeded')) return { status: 'done', succeeded: ids };
 
-  const { maxParallel, velocity } = plan.policy;
   const deadline = plan.policy.deadline ? new Date(plan.policy.deadline) : undefined;
   const start: string[] = [];
   const waiting: Array<{ step: string; reason: WaitReason }> = [];
@@ -77,43 +114,19 @@ export function schedulePlan(plan: Plan, states: StepStates, now: Date, windows:
 
   for (const step of plan.steps) {
     if (stateOf(step.id).status !== 'pending') continue;
-    const waitingFor = step.dependsOn.filter((d) => stateOf(d).status !== 'succeeded');
-    if (waitingFor.length > 0) {
-      waiting.push({ step: step.id, reason: { kind: 'dependencies', waitingFor } });
-      continue;
-    }
-    if (deadline && now.getTime() > deadline.getTime()) {
-      waiting.push({ step: step.id, reason: { kind: 'deadline', deadline } });
-      continue;
-    }
-    if (running.length + start.length >= maxParallel) {
-      waiting.push({
-        step: step.id,
-        reason: { kind: 'max_parallel', running: running.length + start.length, maxParallel },
-      });
-      continue;
-    }
     const team = teamKey(step.team);
     const started = startsByTeam.get(team) ?? [];
-    if (velocity && started.length >= velocity.perTeamPerWeek) {
-      const oldest = Math.min(...started.map((d) => d.getTime()));
-      waiting.push({
-        step: step.id,
-        reason: {
-          kind: 'velocity',
-          team: step.team,
-          started: started.length,
-          perTeamPerWeek: velocity.perTeamPerWeek,
-          until: new Date(oldest + WEEK_MS),
-        },
-      });
-      continue;
-    }
-    if (step.window !== undefined && !windows.isOpen(step.window, now)) {
-      waiting.push({
-        step: step.id,
-        reason: { kind: 'window', window: step.window, opensAt: windows.opensAt(step.window, now) },
-      });
+    const reason = waitReason(step, {
+      plan,
+      stateOf,
+      now,
+      windows,
+      deadline,
+      started,
+      starting: running.length + start.length,
+    });
+    if (reason) {
+      waiting.push({ step: step.id, reason });
       continue;
     }
     start.push(step.id);

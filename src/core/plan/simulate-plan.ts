@@ -53,7 +53,7 @@ export function simulatePlan(plan: Plan, options: SimulationOptions): Simulation
   const finish = (at: Date): void => {
     for (const [id, end] of ends) {
       if (end.getTime() > at.getTime()) continue;
-      states[id] = { ...states[id]!, status: options.failing?.has(id) ? 'failed' : 'succeeded', finishedAt: end };
+      states[id] = { ...states[id], status: options.failing?.has(id) ? 'failed' : 'succeeded', finishedAt: end };
       ends.delete(id);
     }
   };
@@ -61,26 +61,7 @@ export function simulatePlan(plan: Plan, options: SimulationOptions): Simulation
     outcome: Simulation['outcome'],
     reason: string | undefined,
     waiting: Map<string, WaitReason> = new Map(),
-  ): Simulation => ({
-    outcome,
-    steps: plan.steps.map((s) => {
-      const state = states[s.id]!;
-      const wait = waiting.get(s.id);
-      return {
-        id: s.id,
-        repository: s.repository,
-        team: s.team,
-        status: state.status,
-        ...(state.startedAt ? { startedAt: state.startedAt } : {}),
-        ...(state.finishedAt ? { finishedAt: state.finishedAt } : {}),
-        ...(wait ? { waiting: wait } : {}),
-      };
-    }),
-    peakParallel: peak,
-    rollback: rollbackOrder(plan, states),
-    ...(reason ? { reason } : {}),
-    endedAt: now,
-  });
+  ): Simulation => simulation(plan, states, { outcome, reason, waiting, peak, now });
 
   const limit = options.maxIterations ?? 1000;
   for (let i = 0; i < limit; i++) {
@@ -113,6 +94,41 @@ export function simulatePlan(plan: Plan, options: SimulationOptions): Simulation
     finish(now);
   }
   return result('stuck', `the simulation did not end within ${limit} steps of the clock`);
+}
+
+/** The simulation's result: every step as it stands at `now`, and what a rollback would do. */
+function simulation(
+  plan: Plan,
+  states: Record<string, StepState>,
+  end: {
+    outcome: Simulation['outcome'];
+    reason: string | undefined;
+    waiting: Map<string, WaitReason>;
+    peak: number;
+    now: Date;
+  },
+): Simulation {
+  const { outcome, reason, waiting, peak, now } = end;
+  return {
+    outcome,
+    steps: plan.steps.map((s) => {
+      const state = states[s.id] ?? { status: 'pending' as const };
+      const wait = waiting.get(s.id);
+      return {
+        id: s.id,
+        repository: s.repository,
+        team: s.team,
+        status: state.status,
+        ...(state.startedAt ? { startedAt: state.startedAt } : {}),
+        ...(state.finishedAt ? { finishedAt: state.finishedAt } : {}),
+        ...(wait ? { waiting: wait } : {}),
+      };
+    }),
+    peakParallel: peak,
+    rollback: rollbackOrder(plan, states),
+    ...(reason ? { reason } : {}),
+    endedAt: now,
+  };
 }
 
 export function describeWait(reason: WaitReason): string {
@@ -152,14 +168,15 @@ export function renderScheduleTable(simulation: Simulation): string {
           : s.status,
     ]),
   ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const [header = []] = rows;
+  const widths = header.map((_, c) => Math.max(...rows.map((r) => r[c]?.length ?? 0)));
   const line = (r: string[]) =>
     r
-      .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
+      .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c] ?? 0)))
       .join('  ')
       .trimEnd();
   return [
-    line(rows[0]!),
+    line(header),
     widths.map((w, c) => '-'.repeat(c === widths.length - 1 ? Math.max(w, 6) : w)).join('  '),
     ...rows.slice(1).map(line),
   ].join('\n');
@@ -176,12 +193,12 @@ export function renderGantt(plan: Plan, simulation: Simulation, now?: Date): str
   const byRepo = new Map<string, SimulatedStep[]>();
   for (const s of simulation.steps) byRepo.set(s.repository, [...(byRepo.get(s.repository) ?? []), s]);
   for (const [repository, steps] of byRepo) {
-    const started = steps.filter((s) => s.startedAt);
+    const started = steps.flatMap((s) => (s.startedAt ? [{ ...s, startedAt: s.startedAt }] : []));
     if (started.length === 0) continue;
     lines.push(`  section ${mermaidText(repository)}`);
     for (const s of started) {
       const end = s.finishedAt ?? now ?? simulation.endedAt;
-      const minutes = Math.max(1, Math.round((end.getTime() - s.startedAt!.getTime()) / 60_000));
+      const minutes = Math.max(1, Math.round((end.getTime() - s.startedAt.getTime()) / 60_000));
       const tag =
         s.status === 'succeeded'
           ? 'done, '
@@ -190,7 +207,7 @@ export function renderGantt(plan: Plan, simulation: Simulation, now?: Date): str
             : s.status === 'running'
               ? 'active, '
               : '';
-      lines.push(`  ${mermaidText(s.id)} :${tag}${s.id}, ${minuteText(s.startedAt!)}, ${minutes}m`);
+      lines.push(`  ${mermaidText(s.id)} :${tag}${s.id}, ${minuteText(s.startedAt)}, ${minutes}m`);
     }
   }
   return lines.join('\n');

@@ -1,5 +1,22 @@
-import { matchingRule, parseCodeowners } from '../agent/codeowners.js';
+import { APPROVAL_TEXT } from '../text/approvals.js';
+import type {
+  Actor,
+  ActorType,
+  ApprovalCandidate,
+  ApprovalFacts,
+  ApprovalRef,
+  ApprovalsEvaluation,
+  Binding,
+  CountedApproval,
+  PermissionFact,
+  RejectedApproval,
+  RejectionReason,
+  Requirement,
+  ReviewFact,
+  StillNeeded,
+} from './approval-facts.js';
 import type { ApprovalsPolicy, RepositoryPermission } from './approvals-schema.js';
+import { ownerRequirements, teamRequirement, teamsBySlug } from './approval-requirements.js';
 
 /**
  * Whether a governed pull request holds the approvals its policy asks for. Pure: the app gathers the facts
@@ -15,240 +32,11 @@ import type { ApprovalsPolicy, RepositoryPermission } from './approvals-schema.j
  * reader sees lives in {@link APPROVAL_TEXT}.
  */
 
-/** GitHub's `user.type`. Only `User` is a person. */
-export type ActorType = 'User' | 'Bot' | 'Organization' | 'Mannequin';
-export type Actor = { login: string; type: ActorType };
-
-/**
- * What an approval was given on: a PR number, the commit of its base branch and its head commit at that time (several
- * PRs can share a SHA; retargeting the PR, or a new base commit, changes the diff). `baseSha` is null for an approval
- * recorded before AAOE stored bases: it never counts. A review carries no base (GitHub does not record one).
- */
-export type Binding = { pullRequest: number; baseSha: string | null; headSha: string };
-
-/** An approval someone gave through AAOE, as the app recorded it. */
-export type ApprovalCandidate =
-  | {
-      source: 'comment';
-      commentId: number;
-      actor: Actor;
-      createdAt: string;
-      /** The comment's `updated_at` as fetched when counting: a value other than `createdAt` means it was edited. */
-      updatedAt: string;
-      /** Set when an `issue_comment.edited` delivery was seen for it. */
-      edited?: boolean;
-      boundTo: Binding;
-    }
-  | {
-      /** The Approve button of the `aaoe/policy` check run (a `requested_action` delivery). */
-      source: 'button';
-      checkRunId: number;
-      actor: Actor;
-      pressedAt: string;
-      /** The check run's head SHA and the PR the app resolved it to. */
-      boundTo: Binding;
-    }
-  | {
-      /** `POST /api/v1/executions/{id}/approve` of the control-plane API (or its MCP tool), with a user's token. */
-      source: 'api';
-      requestId: number;
-      actor: Actor;
-      givenAt: string;
-      /** The PR's head when the request was received. */
-      boundTo: Binding;
-    };
-
-/** A GitHub pull-request review, as `GET /repos/{o}/{r}/pulls/{n}/reviews` lists it. */
-export type ReviewFact = {
-  reviewId: number;
-  actor: Actor;
-  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
-  /** The commit the review was given on (`commit_id`). */
-  commitId: string;
-  pullRequest: number;
-  submittedAt: string;
-};
-
-/** A login's permission from the collaborator-permission API (`role_name`); `unknown` when it could not be read. */
-export type PermissionFact = RepositoryPermission | 'none' | 'unknown';
-
-export type ApprovalFacts = {
-  pullRequest: {
-    number: number;
-    /** The base commit the diff being judged is taken from (`base.sha`). */
-    baseSha: string;
-    headSha: string;
-    /** The PR's earlier head commits (from `synchronize` deliveries): an approval on one of them is stale, not foreign. */
-    previousHeadShas: readonly string[];
-    author: Actor;
-    /** Set when the head branch lives in a fork: the fork's owner. */
-    fork?: { owner: string };
-  };
-  /** Who proposed the change: AAOE's own bot login (`aaoe[bot]`) and the agent accounts (`policy.agents` and the PR's agent). */
-  proposer: {
-    app: string;
-    agents: readonly string[];
-    /** The person who asked for the change (applied the trigger label to its issue): never approves it unless `requesterMayApprove`. */
-    requester?: string;
-  };
-  candidates: readonly ApprovalCandidate[];
-  /** All reviews of the PR; needed only when the policy counts reviews. */
-  reviews?: readonly ReviewFact[];
-  /** login -> permission, read through the API when counting. A login missing here is `unknown` and never counts. */
-  permissions: Readonly<Record<string, PermissionFact>>;
-  /** `org/team-slug` -> member logins, for the teams of `approvals.teams` and of CODEOWNERS. A team missing here has no known member. */
-  teams: Readonly<Record<string, readonly string[]>>;
-  /** The CODEOWNERS file of the base branch (never the PR head's); absent when there is none. */
-  codeowners?: { path: string; text: string };
-  /** Every path the PR touches (both paths of a rename). */
-  changedPaths: readonly string[];
-};
-
-export type ApprovalRef =
-  | { source: 'comment'; commentId: number }
-  | { source: 'button'; checkRunId: number }
-  | { source: 'api'; requestId: number }
-  | { source: 'review'; reviewId: number };
-
-export type CountedApproval = { ref: ApprovalRef; login: string; permission: RepositoryPermission; at: string };
-
-/** The rule that kept a candidate from counting. */
-export type RejectionReason =
-  | { rule: 'reviews_not_counted' }
-  | { rule: 'review_superseded'; byReviewId: number; state: 'APPROVED' | 'CHANGES_REQUESTED' }
-  | { rule: 'app' }
-  | { rule: 'bot'; type: ActorType }
-  | { rule: 'self_approval'; as: 'proposer' | 'author' | 'requester' }
-  | { rule: 'fork_owner'; owner: string }
-  | { rule: 'edited' }
-  | { rule: 'other_pull_request'; pullRequest: number }
-  | { rule: 'other_base'; baseSha: string | null; currentBaseSha: string }
-  | { rule: 'other_commit'; sha: string }
-  | { rule: 'stale'; sha: string; headSha: string }
-  | { rule: 'permission_unknown' }
-  | { rule: 'permission'; permission: RepositoryPermission | 'none'; allowed: RepositoryPermission[] }
-  | { rule: 'duplicate'; countedAs: ApprovalRef };
-
-export type RejectedApproval = { ref: ApprovalRef; login: string; reason: RejectionReason; message: string };
-
-export type RequirementStatus = 'satisfied' | 'unsatisfied';
-
-export type Requirement =
-  | { kind: 'minimum'; status: RequirementStatus; required: number; approvers: string[]; message: string }
-  | {
-      /** The touched paths whose owners one CODEOWNERS rule (the last matching one) decides. */
-      kind: 'owner_group';
-      status: RequirementStatus;
-      pattern: string;
-      line: number;
-      paths: string[];
-      owners: string[];
-      approvedBy: string[];
-      /** Owners that cannot be matched to an approver: email addresses, teams whose members are unknown. */
-      unresolved: string[];
-      message: string;
-    }
-  /** `owners: codeowners` but the base branch has no CODEOWNERS file: fails closed. */
-  | { kind: 'codeowners_missing'; status: 'unsatisfied'; message: string }
-  | {
-      kind: 'team';
-      status: RequirementStatus;
-      team: string;
-      membership: 'known' | 'unknown';
-      approvedBy: string[];
-      message: string;
-    };
-
-export type StillNeeded = {
-  /** Distinct approvers still missing to reach `minimum`. */
-  approvals: number;
-  /** Every other requirement that the counted approvals do not meet yet. */
-  requirements: Exclude<Requirement, { kind: 'minimum' }>[];
-};
-
-type EvaluationBase = {
-  /** One line: what holds and what is missing. */
-  summary: string;
-  counted: CountedApproval[];
-  rejected: RejectedApproval[];
-  requirements: Requirement[];
-  /** What the judgement rests on besides the candidates: unowned paths, CODEOWNERS lines GitHub ignores too. */
-  notes: string[];
-};
-
-export type ApprovalsEvaluation =
-  (EvaluationBase & { status: 'satisfied' }) | (EvaluationBase & { status: 'unsatisfied'; needed: StillNeeded });
-
-/** The texts of approvals, in one place: the check run and the comment replies show them. */
-export const APPROVAL_TEXT = {
-  rejection: (login: string, reason: RejectionReason): string => {
-    const who = `@${login}`;
-    switch (reason.rule) {
-      case 'reviews_not_counted':
-        return `${who}'s pull-request review does not count: the policy counts \`/aaoe approve\` and the Approve button only (approvals.countReviews is false).`;
-      case 'review_superseded':
-        return `${who}'s review was replaced by their later review ${reason.byReviewId} (${reason.state}).`;
-      case 'app':
-        return `${who} is AAOE itself, which never approves.`;
-      case 'bot':
-        return `${who} is not a person (${reason.type}); bots never approve.`;
-      case 'self_approval':
-        return reason.as === 'proposer'
-          ? `${who} proposed this change and cannot approve it.`
-          : reason.as === 'requester'
-            ? `${who} asked for this change (applied the trigger label to its issue) and cannot approve it (approvals.requesterMayApprove is false).`
-            : `${who} opened this pull request and cannot approve it.`;
-      case 'fork_owner':
-        return `${who} owns the fork this pull request comes from and cannot approve it.`;
-      case 'edited':
-        return `${who}'s comment was edited; an edited comment never counts. Post a new \`/aaoe approve\` comment.`;
-      case 'other_pull_request':
-        return `${who}'s approval was given on pull request #${reason.pullRequest}, not this one.`;
-      case 'other_base':
-        return reason.baseSha === null
-          ? `${who}'s approval was recorded without the base commit it was given on, so it does not count. Approve again.`
-          : `${who} approved the change against base ${short(reason.baseSha)}; the base is now ${short(reason.currentBaseSha)} (the pull request was retargeted or its base moved), so the diff is not the one approved. Approve again.`;
-      case 'other_commit':
-        return `${who}'s approval is bound to commit ${short(reason.sha)}, which was never this pull request's head.`;
-      case 'stale':
-        return `${who} approved ${short(reason.sha)}; the head is now ${short(reason.headSha)} (approvals.invalidateOnPush). Approve again to approve the new commits.`;
-      case 'permission_unknown':
-        return `${who}'s permission on the repository could not be read, so the approval does not count. It is counted once the permission can be checked.`;
-      case 'permission':
-        return `${who} has ${reason.permission === 'none' ? 'no' : `${reason.permission}`} permission on the repository; approvals need ${orList(reason.allowed)} (approvals.permissions).`;
-      case 'duplicate':
-        return `${who} already approved; the same person counts once.`;
-    }
-  },
-  minimum: (count: number, required: number): string =>
-    count >= required
-      ? `${count} of ${required} distinct approvals.`
-      : `${count} of ${required} distinct approvals: ${required - count} more needed.`,
-  ownerGroup: (pattern: string, line: number, approvedBy: string[], owners: string[]): string =>
-    approvedBy.length > 0
-      ? `Owners of \`${pattern}\` (CODEOWNERS line ${line}): approved by ${approvedBy.map((l) => `@${l}`).join(', ')}.`
-      : `Owners of \`${pattern}\` (CODEOWNERS line ${line}): an approval from ${orList(owners)} is needed.`,
-  codeownersMissing: (): string =>
-    'approvals.owners is codeowners, but the default branch has no CODEOWNERS file: add one (.github/CODEOWNERS, CODEOWNERS or docs/CODEOWNERS) or set approvals.owners to none.',
-  team: (team: string, membership: 'known' | 'unknown', approvedBy: string[]): string =>
-    approvedBy.length > 0
-      ? `Team ${team}: approved by ${approvedBy.map((l) => `@${l}`).join(', ')}.`
-      : membership === 'unknown'
-        ? `Team ${team}: its members could not be read, so no approval from it counts yet.`
-        : `Team ${team}: an approval from one of its members is needed.`,
-  unownedPaths: (paths: string[]): string =>
-    `No CODEOWNERS owner for: ${paths.map((p) => `\`${p}\``).join(', ')} (any approver covers them).`,
-  unresolvedOwners: (owners: string[]): string =>
-    `cannot be matched to an approver: ${owners.join(', ')} (an email address, or a team whose members could not be read)`,
-  codeownersError: (path: string, line: number, message: string): string =>
-    `${path} line ${line} is ignored (as GitHub ignores it): ${message}`,
-  satisfied: (approvers: string[]): string => `Approved by ${approvers.map((l) => `@${l}`).join(', ')}.`,
-  unsatisfied: (parts: string[]): string => `Approval needed: ${parts.join('; ')}.`,
-  neededApprovals: (n: number): string => `${n} more approver${n === 1 ? '' : 's'}`,
-  neededOwner: (pattern: string, line: number): string => `an owner of \`${pattern}\` (CODEOWNERS line ${line})`,
-  neededTeam: (team: string): string => `a member of ${team}`,
-  neededCodeowners: (): string => 'a CODEOWNERS file on the default branch',
-} as const;
+// kept for the importers outside this part (workflows/control-plane.ts, adapters/store/approvals.ts,
+// core/decisions/pull-request-verdict.ts, test/api/control-plane-units.test.ts) until they import from
+// approval-facts.ts and text/approvals.ts themselves
+export { APPROVAL_TEXT };
+export type { ActorType, ApprovalCandidate, ApprovalFacts, ApprovalsEvaluation };
 
 export function evaluateApprovals(facts: ApprovalFacts, policy: ApprovalsPolicy): ApprovalsEvaluation {
   const counted: CountedApproval[] = [];
@@ -420,83 +208,6 @@ function firstFailingRule(
   return undefined;
 }
 
-function ownerRequirements(
-  facts: ApprovalFacts,
-  approvers: string[],
-  teams: Map<string, Set<string>>,
-  notes: string[],
-): Requirement[] {
-  if (!facts.codeowners)
-    return [{ kind: 'codeowners_missing', status: 'unsatisfied', message: APPROVAL_TEXT.codeownersMissing() }];
-  const codeowners = parseCodeowners(facts.codeowners.text);
-  for (const error of codeowners.errors)
-    notes.push(APPROVAL_TEXT.codeownersError(facts.codeowners.path, error.line, error.message));
-
-  const groups = new Map<number, { pattern: string; line: number; owners: string[]; paths: string[] }>();
-  const unowned: string[] = [];
-  for (const path of new Set(facts.changedPaths)) {
-    const rule = matchingRule(codeowners, path);
-    if (!rule || rule.owners.length === 0) {
-      unowned.push(path);
-      continue;
-    }
-    const group = groups.get(rule.line) ?? { pattern: rule.pattern, line: rule.line, owners: rule.owners, paths: [] };
-    group.paths.push(path);
-    groups.set(rule.line, group);
-  }
-  if (unowned.length > 0) notes.push(APPROVAL_TEXT.unownedPaths(unowned));
-
-  return [...groups.values()]
-    .sort((a, b) => a.line - b.line)
-    .map((group) => {
-      const approvedBy = new Set<string>();
-      const unresolved: string[] = [];
-      for (const owner of group.owners) {
-        const members = ownerMembers(owner, teams);
-        if (!members) {
-          unresolved.push(owner);
-          continue;
-        }
-        for (const login of approvers) if (members.has(lower(login))) approvedBy.add(login);
-      }
-      const by = [...approvedBy];
-      if (by.length === 0 && unresolved.length > 0)
-        notes.push(`${group.pattern} (CODEOWNERS line ${group.line}): ${APPROVAL_TEXT.unresolvedOwners(unresolved)}`);
-      return {
-        kind: 'owner_group' as const,
-        status: by.length > 0 ? ('satisfied' as const) : ('unsatisfied' as const),
-        pattern: group.pattern,
-        line: group.line,
-        paths: group.paths,
-        owners: group.owners,
-        approvedBy: by,
-        unresolved,
-        message: APPROVAL_TEXT.ownerGroup(group.pattern, group.line, by, group.owners),
-      };
-    });
-}
-
-/** The logins an owner stands for: `@user` itself, `@org/team` its members; undefined for emails and unknown teams. */
-function ownerMembers(owner: string, teams: Map<string, Set<string>>): Set<string> | undefined {
-  if (!owner.startsWith('@')) return undefined;
-  const name = lower(owner.slice(1));
-  return name.includes('/') ? teams.get(name) : new Set([name]);
-}
-
-function teamRequirement(team: string, approvers: string[], teams: Map<string, Set<string>>): Requirement {
-  const members = teams.get(lower(team));
-  const approvedBy = members ? approvers.filter((l) => members.has(lower(l))) : [];
-  const membership = members ? ('known' as const) : ('unknown' as const);
-  return {
-    kind: 'team',
-    status: approvedBy.length > 0 ? 'satisfied' : 'unsatisfied',
-    team,
-    membership,
-    approvedBy,
-    message: APPROVAL_TEXT.team(team, membership, approvedBy),
-  };
-}
-
 function isEdited(comment: Extract<ApprovalCandidate, { source: 'comment' }>): boolean {
   const created = Date.parse(comment.createdAt);
   const updated = Date.parse(comment.updatedAt);
@@ -532,16 +243,6 @@ function allowedPermission(permissions: Map<string, PermissionFact>, login: stri
   return permission;
 }
 
-function teamsBySlug(facts: Readonly<Record<string, readonly string[]>>): Map<string, Set<string>> {
-  const map = new Map<string, Set<string>>();
-  for (const [team, members] of Object.entries(facts)) {
-    const set = map.get(lower(team)) ?? new Set<string>();
-    for (const m of members) set.add(lower(m));
-    map.set(lower(team), set);
-  }
-  return map;
-}
-
 function timeOrder(a: number, b: number): number {
   if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
   if (Number.isNaN(b)) return -1;
@@ -550,13 +251,4 @@ function timeOrder(a: number, b: number): number {
 
 function lower(s: string): string {
   return s.toLowerCase();
-}
-
-function short(sha: string): string {
-  return sha.slice(0, 7);
-}
-
-function orList(items: readonly string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
 }

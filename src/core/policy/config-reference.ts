@@ -53,7 +53,7 @@ function walk(schema: Schema, path: string, rows: string[]): void {
 
 function typeOf(s: Schema): string {
   if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
-  if (s.const !== undefined) return `\`${String(s.const)}\``;
+  if (s.const !== undefined) return `\`${typeof s.const === 'string' ? s.const : JSON.stringify(s.const)}\``;
   const alternatives = s.anyOf ?? s.oneOf;
   if (alternatives) return alternatives.map(typeOf).join(' or ');
   if (s.type === 'array') return s.items ? `list of ${typeOf(s.items)}` : 'list';

@@ -276,7 +276,7 @@ function firstWord(line: string): string {
   while (i < line.length && (line[i] === ' ' || line[i] === '\t')) i++;
   let word = '';
   for (; i < line.length && word.length <= 16; i++) {
-    const c = line[i]!;
+    const c = line.charAt(i);
     if (!/[A-Za-z]/.test(c)) break;
     word += c;
   }

@@ -20,6 +20,7 @@ export async function evaluatePolicy(change: Change, policy: Policy): Promise<Ev
   } catch (error) {
     assessed = error instanceof Error ? error : new Error(String(error));
   }
+  const proposal = change.proposal;
   const risk: RiskAssessment =
     assessed instanceof Error
       ? {
@@ -38,9 +39,7 @@ export async function evaluatePolicy(change: Change, policy: Policy): Promise<Ev
     }),
     guard('cost', 'Cost', () => evaluateCostGate(change, policy.cost)),
     // a governed pull request always brings its proposal facts; a change judged on its own (the CLI) may (`"proposal": {}`)
-    ...(change.proposal
-      ? [guard('resilience', 'Resilience', () => resilience(change, change.proposal!, risk.level, policy))]
-      : []),
+    ...(proposal ? [guard('resilience', 'Resilience', () => resilience(change, proposal, risk.level, policy))] : []),
     ...(change.freeze !== undefined
       ? [
           guard('circuit-breaker', 'Circuit breaker', () =>

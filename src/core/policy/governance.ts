@@ -160,10 +160,11 @@ export function agentInCommits(
           reason: `commit ${short} carries a \`Co-authored-by:\` trailer of ${known.displayName} (${email})`,
         };
       const login = noreplyLogin(email);
-      const listed = login === undefined ? undefined : listedAgent({ login }, agents);
+      if (login === undefined) continue;
+      const listed = listedAgent({ login }, agents);
       if (listed)
         return {
-          agent: login!,
+          agent: login,
           reason: `commit ${short} carries a \`Co-authored-by:\` trailer of ${login}, listed as an agent (${listed})`,
         };
     }

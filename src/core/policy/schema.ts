@@ -323,5 +323,5 @@ export function compareRisk(a: RiskLevel, b: RiskLevel): number {
 }
 
 export function maxRisk(...levels: RiskLevel[]): RiskLevel {
-  return levels.reduce((acc, l) => (compareRisk(l, acc) > 0 ? l : acc), 'low' as RiskLevel);
+  return levels.reduce<RiskLevel>((acc, l) => (compareRisk(l, acc) > 0 ? l : acc), 'low');
 }

@@ -80,7 +80,7 @@ export function locator(doc: Document, at: (offset: number) => Position): Locate
       node = next;
     }
     const offset = options.key ? (keyOffset ?? valueAt) : valueAt;
-    return at(offset ?? 0);
+    return at(offset);
   };
 }
 
@@ -111,5 +111,7 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return String(value);
+  return typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint'
+    ? String(value)
+    : typeof value;
 }

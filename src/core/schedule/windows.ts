@@ -79,10 +79,10 @@ function local(schedule: SchedulePolicy, text: string): DateTime {
 }
 
 function weekday(date: DateTime): (typeof WEEKDAYS)[number] {
-  return WEEKDAYS[date.weekday - 1]!;
+  return WEEKDAYS[date.weekday - 1] ?? 'mon';
 }
 
 function describeWindow(w: ChangeWindow): string {
-  const days = w.days.length === 7 ? 'every day' : w.days.map((d) => d[0]!.toUpperCase() + d.slice(1)).join(', ');
+  const days = w.days.length === 7 ? 'every day' : w.days.map((d) => d.charAt(0).toUpperCase() + d.slice(1)).join(', ');
   return `${days} ${w.start}–${w.end}`;
 }

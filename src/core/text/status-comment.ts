@@ -1,6 +1,6 @@
-import { data } from '../agent/pull-request-body.js';
+import type { AgentWork } from '../execution/records.js';
 import type { ExecutionState } from '../execution/transition.js';
-import type { AgentWork } from '../../adapters/store/executions.js';
+import { cell, data } from './markdown.js';
 
 /**
  * The one status comment AAOE keeps on an issue it works on: where the execution is, what it found, what it
@@ -73,9 +73,7 @@ export function renderStatusComment(input: StatusInput): string {
       );
   }
   if (work.proposal)
-    rows.push(
-      `| Proposal | ${data(work.proposal.summary).replace(/\r?\n/g, ' ').replace(/\|/g, '\\|')} (declared risk ${work.proposal.risk.level}) |`,
-    );
+    rows.push(`| Proposal | ${cell(data(work.proposal.summary))} (declared risk ${work.proposal.risk.level}) |`);
   if (input.pullRequest) rows.push(`| Pull request | #${input.pullRequest.number} |`);
   if (work.reviewers)
     rows.push(
@@ -93,6 +91,7 @@ export function renderStatusComment(input: StatusInput): string {
     scheduled:
       'Next: AAOE evaluates the change again when the window opens and it goes on from there; nothing is deployed before.',
   };
-  if (next[input.state]) lines.push(next[input.state]!, '');
+  const then = next[input.state];
+  if (then) lines.push(then, '');
   return lines.join('\n');
 }

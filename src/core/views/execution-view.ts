@@ -1,8 +1,10 @@
-import { POLICY_CONCLUSIONS } from '../execution/transition.js';
-import type { ApprovalRecord } from '../../adapters/store/approvals.js';
-import type { AuditEntry, ExecutionAudit } from '../../adapters/store/audit-log.js';
-import type { ExecutionRecord } from '../../adapters/store/executions.js';
-import type { ExecutionStatus, ExecutionSummary, PolicyView } from '../../contracts/api.js';
+import type { ApprovalRecord, AuditEntry, ExecutionAudit, ExecutionRecord } from '../execution/records.js';
+import {
+  POLICY_CONCLUSIONS,
+  type ExecutionStatus,
+  type ExecutionSummary,
+  type PolicyView,
+} from '../../contracts/api.js';
 
 /** What the API shows of an execution. Pure: the stored execution, its audit entries and approvals in, JSON out. */
 
@@ -57,16 +59,16 @@ export function policyView(entries: readonly AuditEntry[]): PolicyView | null {
   if (!entry?.reason) return null;
   const match = REASON.exec(entry.reason);
   if (!match) return null;
-  const [gatesPart = '', ...rest] = match[2]!.split('; ');
-  const gates = gatesPart
-    .split(', ')
-    .map((g) => /^(\S+) (\S+)$/.exec(g.trim()))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ gate: m[1]!, outcome: m[2]! }));
+  const [, conclusion = '', body = ''] = match;
+  const [gatesPart = '', ...rest] = body.split('; ');
+  const gates = gatesPart.split(', ').flatMap((g) => {
+    const [, gate, outcome] = /^(\S+) (\S+)$/.exec(g.trim()) ?? [];
+    return gate !== undefined && outcome !== undefined ? [{ gate, outcome }] : [];
+  });
   const risk = rest.map((p) => /^risk (\w+)$/.exec(p)?.[1]).find((r) => r !== undefined) ?? null;
   const data = entry.data as { headSha?: unknown } | null;
   return {
-    conclusion: match[1] as PolicyView['conclusion'],
+    conclusion: conclusion as PolicyView['conclusion'],
     headSha: typeof data?.headSha === 'string' ? data.headSha : null,
     at: entry.at.toISOString(),
     gates,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deployPriority } from '../../../src/workflows/deploy-work.js';
+import { deployPriority } from '../../../src/core/deploy/decide-dispatch.js';
 import {
   acquireDeployLock,
   deployLockHolder,

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ApprovalsPolicy, type ApprovalsPolicyInput } from '../../../src/core/policy/approvals-schema.js';
-import {
-  evaluateApprovals,
-  type Actor,
-  type ApprovalCandidate,
-  type ApprovalFacts,
-  type RejectionReason,
-  type ReviewFact,
-} from '../../../src/core/policy/approvals.js';
+import type {
+  Actor,
+  ApprovalCandidate,
+  ApprovalFacts,
+  RejectionReason,
+  ReviewFact,
+} from '../../../src/core/policy/approval-facts.js';
+import { evaluateApprovals } from '../../../src/core/policy/approvals.js';
 
 const HEAD = 'a1'.repeat(20);
 const OLD_HEAD = 'b2'.repeat(20);

@@ -89,7 +89,7 @@ function valueAfter(text: string, from: number): { value: string; start: number;
   const quote = text[k] === '"' || text[k] === "'" || text[k] === '`' ? text[k] : undefined;
   if (quote) k++;
   const start = k;
-  while (k < text.length && !isValueEnd(text[k]!)) k++;
+  while (k < text.length && !isValueEnd(text.charAt(k))) k++;
   if (k - start < MIN_VALUE_LENGTH) return undefined;
   if (quote && text[k] !== quote) return undefined;
   return { value: text.slice(start, k), start, end: quote ? k + 1 : k };

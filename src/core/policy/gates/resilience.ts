@@ -51,6 +51,45 @@ export function requiredDeclaration(
   return asked;
 }
 
+/** What the evidence says of the declaration: where it came from and what the policy requires of it. */
+function declarationEvidence(
+  declaration: Exclude<ResilienceInput['proposal']['declaration'], { status: 'invalid' }>,
+  asked: ReturnType<typeof requiredDeclaration>,
+  ruleText: string,
+): string {
+  if (declaration.status === 'none')
+    return `declaration: none in the pull request body, ${asked.length === 0 ? 'none required' : 'one is required'} (${ruleText})`;
+  const where =
+    declaration.source === 'aaoe' ? "AAOE's own proposal" : 'the aaoe-proposal block of the pull request body';
+  return `declaration: ${where}; ${asked.length === 0 ? 'none required' : `required here: ${asked.map((a) => a.field).join(', ')}`} (${ruleText})`;
+}
+
+/** Why the gate fails: what a revert cannot undo, and what the policy asks that the pull request does not declare. */
+function failedReasons(
+  missing: ReturnType<typeof requiredDeclaration>,
+  { derived, risk, policy }: ResilienceInput,
+  ruleText: string,
+): string[] {
+  const rule = policy.resilience.requireDeclaration;
+  const reasons: string[] = [];
+  if (missing.some((m) => m.why === 'irreversible')) {
+    reasons.push(
+      `A revert of the merge commit cannot undo ${describe(derived.irreversible)} and the pull request declares no rollback plan.`,
+    );
+  }
+  const everything = missing.find((m) => m.why !== 'irreversible');
+  if (everything) {
+    const asks =
+      everything.why === 'always'
+        ? 'every pull request'
+        : `a change of risk ${risk} (above ${typeof rule === 'object' ? rule.above : ''})`;
+    reasons.push(
+      `The policy asks ${asks} to declare its risk and rollback plan (${ruleText}); this one declares no ${missing.map(fieldName).join(' and no ')}.`,
+    );
+  }
+  return reasons;
+}
+
 export function evaluateResilienceGate(input: ResilienceInput): GateResult {
   const { proposal, derived, declared, risk, policy } = input;
   const base = { gate: 'resilience' as const, title: 'Resilience', findings: [] };
@@ -76,17 +115,7 @@ export function evaluateResilienceGate(input: ResilienceInput): GateResult {
       : declared?.risk?.rationale !== undefined;
   const missing = asked.filter((a) => !has(a.field));
   const ruleText = `resilience.requireDeclaration: ${formatRule(rule)}`;
-  if (declaration.status === 'none')
-    evidence.push(
-      `declaration: none in the pull request body, ${asked.length === 0 ? 'none required' : 'one is required'} (${ruleText})`,
-    );
-  else {
-    const where =
-      declaration.source === 'aaoe' ? "AAOE's own proposal" : 'the aaoe-proposal block of the pull request body';
-    evidence.push(
-      `declaration: ${where}; ${asked.length === 0 ? 'none required' : `required here: ${asked.map((a) => a.field).join(', ')}`} (${ruleText})`,
-    );
-  }
+  evidence.push(declarationEvidence(declaration, asked, ruleText));
 
   if (missing.length === 0) {
     const reason =
@@ -99,27 +128,10 @@ export function evaluateResilienceGate(input: ResilienceInput): GateResult {
           : 'A revert of the merge commit undoes the change; nothing more needs declaring.';
     return { ...base, outcome: 'passed', reason, evidence };
   }
-
-  const reasons: string[] = [];
-  if (missing.some((m) => m.why === 'irreversible')) {
-    reasons.push(
-      `A revert of the merge commit cannot undo ${describe(derived.irreversible)} and the pull request declares no rollback plan.`,
-    );
-  }
-  const everything = missing.find((m) => m.why !== 'irreversible');
-  if (everything) {
-    const asks =
-      everything.why === 'always'
-        ? 'every pull request'
-        : `a change of risk ${risk} (above ${typeof rule === 'object' ? rule.above : ''})`;
-    reasons.push(
-      `The policy asks ${asks} to declare its risk and rollback plan (${ruleText}); this one declares no ${missing.map(fieldName).join(' and no ')}.`,
-    );
-  }
   return {
     ...base,
     outcome: 'failed',
-    reason: reasons.join(' '),
+    reason: failedReasons(missing, input, ruleText).join(' '),
     evidence,
     hint: hintFor(
       missing.map((m) => m.field),
@@ -191,10 +203,10 @@ function hintFor(fields: Field[], risk: RiskLevel, derived: DerivedProposal): st
   const parts: string[] = [];
   if (fields.includes('risk')) parts.push(`"risk": {"level": "${risk}", "rationale": "<why this risk>"}`);
   if (fields.includes('rollbackPlan')) {
-    const how =
-      derived.irreversible.length > 0
-        ? `<how to undo the ${KIND[derived.irreversible[0]!.kind]}: a down migration, a restore, a manual step>`
-        : '<how to roll the change back>';
+    const [first] = derived.irreversible;
+    const how = first
+      ? `<how to undo the ${KIND[first.kind]}: a down migration, a restore, a manual step>`
+      : '<how to roll the change back>';
     parts.push(`"rollbackPlan": "${how}"`);
   }
   const what = fields.includes('risk') ? 'Declare the risk and how to roll back' : 'Declare how to undo it';
@@ -228,6 +240,7 @@ function formatRule(rule: RequireDeclaration): string {
 /** A path from the diff (an agent's text) as inline code: no backticks to break out of it, bounded. */
 function code(path: string): string {
   // git allows any byte but NUL in a name: a line break or a backtick would end the line or the code span
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are replaced
   const text = path.replace(/`/g, "'").replace(/[\u0000-\u001f\u007f]/g, '\ufffd');
   return `\`${text.length > 120 ? `${text.slice(0, 119)}…` : text}\``;
 }

@@ -211,22 +211,67 @@ export function isPureRename(file: Change['files'][number]): boolean {
   return file.status === 'renamed' && file.additions === 0 && file.deletions === 0 && !BINARY_PATH(file.path);
 }
 
+/** A plan step's change packages weigh what the policy says their kind weighs. */
+function packageSignals(change: Change, packageRisk: Policy['risk']['packages']): RiskSignal[] {
+  const out: RiskSignal[] = [];
+  // a plan step's change packages weigh what the policy says their kind weighs
+  const changed = new Set(change.files.map((f) => f.path));
+  for (const pkg of change.packages ?? []) {
+    if (changed.has(pkg.path))
+      out.push({
+        signal: 'change-package',
+        level: packageRisk[pkg.type],
+        detail: `change package \`${pkg.path}\` (${pkg.type}, weighed ${packageRisk[pkg.type]} by risk.packages)`,
+      });
+  }
+  return out;
+}
+
+/** How big the change is, and what it removes. */
+function sizeSignals(files: Change['files']): RiskSignal[] {
+  const out: RiskSignal[] = [];
+  const lines = files.reduce((n, f) => n + f.additions + f.deletions, 0);
+  const fileCount = files.length;
+  const size = `${lines} lines changed in ${fileCount} file${fileCount === 1 ? '' : 's'}`;
+  if (lines > SIZE_THRESHOLDS.high.lines || fileCount > SIZE_THRESHOLDS.high.files) {
+    out.push({
+      signal: 'size',
+      level: 'high',
+      detail: `${size} (high above ${SIZE_THRESHOLDS.high.lines} lines or ${SIZE_THRESHOLDS.high.files} files)`,
+    });
+  } else if (lines > SIZE_THRESHOLDS.medium.lines || fileCount > SIZE_THRESHOLDS.medium.files) {
+    out.push({
+      signal: 'size',
+      level: 'medium',
+      detail: `${size} (medium above ${SIZE_THRESHOLDS.medium.lines} lines or ${SIZE_THRESHOLDS.medium.files} files)`,
+    });
+  }
+
+  const removed = files.filter((f) => f.status === 'removed');
+  const deletedLines = files.reduce((n, f) => n + f.deletions, 0);
+  if (removed.length > DELETION_THRESHOLDS.high.files || deletedLines > DELETION_THRESHOLDS.high.lines) {
+    out.push({
+      signal: 'deletions',
+      level: 'high',
+      detail: `${removed.length} files removed, ${deletedLines} lines deleted`,
+    });
+  } else if (removed.length > 0) {
+    out.push({
+      signal: 'deletions',
+      level: 'medium',
+      detail: `files removed: ${listPaths(removed.map((f) => f.path))}`,
+    });
+  }
+  return out;
+}
+
 export function assessRisk(
   change: Change,
   packageRisk: Policy['risk']['packages'] = DEFAULT_PACKAGE_RISK,
 ): RiskAssessment {
   const signals: RiskSignal[] = [];
 
-  // a plan step's change packages weigh what the policy says their kind weighs
-  const changed = new Set(change.files.map((f) => f.path));
-  for (const pkg of change.packages ?? []) {
-    if (changed.has(pkg.path))
-      signals.push({
-        signal: 'change-package',
-        level: packageRisk[pkg.type],
-        detail: `change package \`${pkg.path}\` (${pkg.type}, weighed ${packageRisk[pkg.type]} by risk.packages)`,
-      });
-  }
+  signals.push(...packageSignals(change, packageRisk));
 
   // a file in two high areas (a Helm chart under deploy/) counts once towards `combined`: for the first area that has it
   const claimed = new Set<string>();
@@ -249,38 +294,7 @@ export function assessRisk(
 
   signals.push(...blindSpotSignals(change.files));
 
-  const lines = change.files.reduce((n, f) => n + f.additions + f.deletions, 0);
-  const fileCount = change.files.length;
-  const size = `${lines} lines changed in ${fileCount} file${fileCount === 1 ? '' : 's'}`;
-  if (lines > SIZE_THRESHOLDS.high.lines || fileCount > SIZE_THRESHOLDS.high.files) {
-    signals.push({
-      signal: 'size',
-      level: 'high',
-      detail: `${size} (high above ${SIZE_THRESHOLDS.high.lines} lines or ${SIZE_THRESHOLDS.high.files} files)`,
-    });
-  } else if (lines > SIZE_THRESHOLDS.medium.lines || fileCount > SIZE_THRESHOLDS.medium.files) {
-    signals.push({
-      signal: 'size',
-      level: 'medium',
-      detail: `${size} (medium above ${SIZE_THRESHOLDS.medium.lines} lines or ${SIZE_THRESHOLDS.medium.files} files)`,
-    });
-  }
-
-  const removed = change.files.filter((f) => f.status === 'removed');
-  const deletedLines = change.files.reduce((n, f) => n + f.deletions, 0);
-  if (removed.length > DELETION_THRESHOLDS.high.files || deletedLines > DELETION_THRESHOLDS.high.lines) {
-    signals.push({
-      signal: 'deletions',
-      level: 'high',
-      detail: `${removed.length} files removed, ${deletedLines} lines deleted`,
-    });
-  } else if (removed.length > 0) {
-    signals.push({
-      signal: 'deletions',
-      level: 'medium',
-      detail: `files removed: ${listPaths(removed.map((f) => f.path))}`,
-    });
-  }
+  signals.push(...sizeSignals(change.files));
 
   const highAreas = signals.filter((s) => s.level === 'high' && ownHighAreas.has(s.signal));
   if (highAreas.length >= 2) {

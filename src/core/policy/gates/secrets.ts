@@ -56,6 +56,17 @@ const KIND: Record<string, string> = {
   [HIGH_ENTROPY_RULE_ID]: 'a high-entropy value assigned to a secret-looking name',
 };
 
+/** The added lines too long to scan (each is scanned as an empty line, so a person must look). */
+function tooLongToScan(path: string, lines: ReturnType<typeof addedLines>): SecretScan['unscanned'] {
+  return lines
+    .filter((l) => l.text.length > MAX_SCANNED_LINE)
+    .map((l) => ({
+      path,
+      line: l.line,
+      reason: `too long to scan: ${l.text.length} characters, over ${MAX_SCANNED_LINE}`,
+    }));
+}
+
 export async function scanSecrets(files: ChangedFile[], policy: { ignorePaths: string[] }): Promise<SecretScan> {
   const ignored = policy.ignorePaths.length > 0 ? picomatch(policy.ignorePaths, { dot: true }) : () => false;
   const findings: Finding[] = [];
@@ -75,14 +86,7 @@ export async function scanSecrets(files: ChangedFile[], policy: { ignorePaths: s
     }
     const lines = addedLines(file.patch);
     if (lines.length === 0) continue;
-    for (const l of lines) {
-      if (l.text.length > MAX_SCANNED_LINE)
-        unscanned.push({
-          path: file.path,
-          line: l.line,
-          reason: `too long to scan: ${l.text.length} characters, over ${MAX_SCANNED_LINE}`,
-        });
-    }
+    unscanned.push(...tooLongToScan(file.path, lines));
     const result = await lintSource({
       // a line too long to scan is left empty, so every other line keeps its position
       source: {
@@ -99,7 +103,8 @@ export async function scanSecrets(files: ChangedFile[], policy: { ignorePaths: s
       (a, b) => Number(a.ruleId === HIGH_ENTROPY_RULE_ID) - Number(b.ruleId === HIGH_ENTROPY_RULE_ID),
     );
     for (const message of messages) {
-      if (message.type !== 'message') continue;
+      const type: string = message.type;
+      if (type !== 'message') continue;
       // one finding per position: the provider's rule first, AAOE's generic rule only where it is alone
       const at = `${message.loc.start.line}:${message.loc.start.column}`;
       if (seen.has(at)) continue;

@@ -16,7 +16,7 @@ import {
   SimpleSpanProcessor,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-node';
-import type { Octokit } from '../adapters/github/github-adapter.js';
+import type { Octokit } from '../github/github-adapter.js';
 
 /**
  * OpenTelemetry traces, one per webhook delivery: AAOE's trace id (the `X-GitHub-Delivery` GUID, kept with every
@@ -55,15 +55,14 @@ export type Tracing = { shutdown(): Promise<void> };
 
 /**
  * Registers the tracer provider (once per process): with `exporter` (tests), or the OTLP/HTTP exporter when the
- * environment names an endpoint. Undefined when neither: tracing stays off.
+ * configuration names an endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT` or `..._TRACES_ENDPOINT`, read by the exporter itself). Undefined when neither: tracing stays off.
  */
 export function startTracing(
-  options: { exporter?: SpanExporter; env?: Readonly<Record<string, string | undefined>> } = {},
+  options: { exporter?: SpanExporter; endpoint?: string | undefined } = {},
 ): Tracing | undefined {
-  const env = options.env ?? process.env;
   const processor = options.exporter
     ? new SimpleSpanProcessor(options.exporter)
-    : env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()
+    : options.endpoint
       ? new BatchSpanProcessor(new OTLPTraceExporter())
       : undefined;
   if (!processor) return undefined;
@@ -117,17 +116,17 @@ async function ended<T>(span: Span, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const traced = new WeakSet<object>();
+const traced = new WeakSet();
 
 /** Every request of this Octokit becomes a client span (`GET /repos/{owner}/{repo}/pulls/{pull_number}`). */
 export function traceOctokit<T extends Pick<Octokit, 'hook'>>(octokit: T): T {
   if (traced.has(octokit)) return octokit;
   traced.add(octokit);
   octokit.hook.wrap('request', (request, options) => {
-    const route = `${options.method} ${String(options.url)}`;
+    const route = `${options.method} ${options.url}`;
     return inSpan(
       `GitHub ${route}`,
-      { 'http.request.method': options.method, 'url.template': String(options.url) },
+      { 'http.request.method': options.method, 'url.template': options.url },
       async (span) => {
         try {
           const response = await request(options);
