@@ -1,3 +1,4 @@
+import { readConfig } from '../adapters/config/config.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -136,8 +137,7 @@ function readInput(argv: string[], io: CliIo, env: Env): ProposeInput | number {
   const issue = readJson(values.issue, IssueFile, io);
   const models = readJson(values.models, ModelsFile, io);
   if (!issue || !models) return 2;
-  const baseURL = env.AAOE_MODEL_BASE_URL ?? env.OPENAI_BASE_URL;
-  const apiKey = env.AAOE_MODEL_API_KEY ?? env.OPENAI_API_KEY;
+  const { baseURL, apiKey } = readConfig(env).model;
   if (!apiKey) {
     io.stderr(
       'aaoe propose: set AAOE_MODEL_API_KEY (or OPENAI_API_KEY), and AAOE_MODEL_BASE_URL for an endpoint other than OpenAI',

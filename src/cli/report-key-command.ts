@@ -1,3 +1,4 @@
+import { readConfig } from '../adapters/config/config.js';
 import { parseArgs } from 'node:util';
 import { repositoryKey } from '../adapters/github/dispatch-signature.js';
 import type { CliIo, Env } from './cli-io.js';
@@ -37,7 +38,7 @@ export function runReportKeyCommand(args: string[], io: CliIo, env: Env): number
     );
     return 2;
   }
-  const master = env.AAOE_REPORT_SECRET?.trim();
+  const master = readConfig(env).server.reportSecret;
   if (!master) {
     io.stderr(
       'aaoe report-key: AAOE_REPORT_SECRET is not set: run this where the app runs, with the same AAOE_REPORT_SECRET',

@@ -1,3 +1,4 @@
+import { readConfig } from '../adapters/config/config.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Probot } from 'probot';
 import { ControlPlane } from '../workflows/control-plane.js';
@@ -47,11 +48,11 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
 /** The dashboard's handler for Probot's `addHandler`: true when it answered. */
 export function dashboardHandler(app: Probot, options: DashboardOptions): Handler {
-  const env = options.env ?? process.env;
-  const secret = env.AAOE_SESSION_SECRET?.trim() ?? '';
+  const config = readConfig(options.env ?? process.env);
+  const secret = config.dashboard.sessionSecret ?? '';
   const keys: SessionKeys | undefined = secret.length >= MIN_SECRET_LENGTH ? sessionKeys(secret) : undefined;
-  const publicUrl = env.AAOE_PUBLIC_URL?.trim() ? new URL(env.AAOE_PUBLIC_URL.trim()).origin : undefined;
-  const setup = keys && setupOf(app, options, keys, oauthClientOf(env));
+  const publicUrl = config.dashboard.publicUrl ? new URL(config.dashboard.publicUrl).origin : undefined;
+  const setup = keys && setupOf(app, options, keys, config.github.oauthClient);
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === REPORT_PATH) return false;
@@ -88,12 +89,6 @@ export function dashboardHandler(app: Probot, options: DashboardOptions): Handle
 
 function sendMessage(x: Exchange, status: number, message: Message, allow?: string): true {
   return x.send(status, messagePage(message.title, message.text), allow ? { allow } : {});
-}
-
-function oauthClientOf(env: Readonly<Record<string, string | undefined>>): OAuthClient | undefined {
-  return env.GITHUB_CLIENT_ID?.trim() && env.GITHUB_CLIENT_SECRET?.trim()
-    ? { clientId: env.GITHUB_CLIENT_ID.trim(), clientSecret: env.GITHUB_CLIENT_SECRET.trim() }
-    : undefined;
 }
 
 /** What every request works with, made once: GitHub's web host is asked of the app once (again after a failure). */

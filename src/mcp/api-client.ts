@@ -1,3 +1,4 @@
+import { readConfig } from '../adapters/config/config.js';
 /**
  * A client of the control-plane API (`/api/v1`, described by openapi/aaoe-api.yaml) for the MCP server: every call
  * carries the agent's (or person's) GitHub token, and the app decides. An answer is the JSON the app sent, or its
@@ -115,9 +116,7 @@ export class AaoeApiClient {
 export function apiClientConfigFromEnv(
   env: Readonly<Record<string, string | undefined>>,
 ): { ok: true; config: ApiClientConfig } | { ok: false; message: string } {
-  const url = env.AAOE_URL?.trim();
-  const own = env.AAOE_TOKEN?.trim();
-  const token = own || env.GITHUB_TOKEN?.trim();
+  const { url, token, tokenFrom } = readConfig(env).client;
   const missing = [
     ...(url ? [] : ["AAOE_URL (the app's address, e.g. https://aaoe.example.com)"]),
     ...(token ? [] : ['AAOE_TOKEN or GITHUB_TOKEN (a GitHub token of the agent or person)']),
@@ -128,5 +127,5 @@ export function apiClientConfigFromEnv(
   } catch {
     return { ok: false, message: `AAOE_URL is not a URL: "${url}"` };
   }
-  return { ok: true, config: { url, token, tokenFrom: own ? 'AAOE_TOKEN' : 'GITHUB_TOKEN' } };
+  return { ok: true, config: { url, token, tokenFrom: tokenFrom ?? 'GITHUB_TOKEN' } };
 }

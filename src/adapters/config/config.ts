@@ -46,6 +46,14 @@ export type AaoeConfig = {
     /** The agent's router and budgets, undefined when `AAOE_MODELS` is not set. */
     agent(): AgentConfig | undefined;
   };
+  /** The dashboard's session key (`AAOE_SESSION_SECRET`) and public origin (`AAOE_PUBLIC_URL`). */
+  readonly dashboard: { readonly sessionSecret: string | undefined; readonly publicUrl: string | undefined };
+  /** What the MCP server and the CLI call: `AAOE_URL`, with `AAOE_TOKEN` (else `GITHUB_TOKEN`). */
+  readonly client: {
+    readonly url: string | undefined;
+    readonly token: string | undefined;
+    readonly tokenFrom: 'AAOE_TOKEN' | 'GITHUB_TOKEN' | undefined;
+  };
   notify(): NotifyDestinations;
 };
 
@@ -163,6 +171,15 @@ export function readConfig(env: Env = process.env): AaoeConfig {
     server: serverConfig(env),
     store: storeConfig(env),
     model: modelConfig(env),
+    get dashboard() {
+      return { sessionSecret: trimmed(env, 'AAOE_SESSION_SECRET'), publicUrl: trimmed(env, 'AAOE_PUBLIC_URL') };
+    },
+    get client() {
+      const own = trimmed(env, 'AAOE_TOKEN');
+      const token = own ?? trimmed(env, 'GITHUB_TOKEN');
+      const tokenFrom = own ? ('AAOE_TOKEN' as const) : token ? ('GITHUB_TOKEN' as const) : undefined;
+      return { url: trimmed(env, 'AAOE_URL'), token, tokenFrom };
+    },
     notify: () => notifyDestinationsFromEnv(env),
   };
 }
