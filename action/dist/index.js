@@ -29653,6 +29653,58 @@ import { join as join2 } from "node:path";
 
 // src/adapters/github/dispatch-signature.ts
 import { createHmac, timingSafeEqual } from "node:crypto";
+var DISPATCH_MAX_AGE_MS = 24 * 60 * 6e4;
+var DISPATCH_MAX_SKEW_MS = 5 * 6e4;
+function dispatchSigningText(d) {
+  return JSON.stringify([
+    "aaoe-dispatch",
+    d.version,
+    d.eventType,
+    d.repository.toLowerCase(),
+    d.executionId,
+    d.sha,
+    d.environment,
+    d.issuedAt,
+    d.canaryPercent ?? null,
+    d.deploymentId ?? null,
+    d.pullRequest ?? null,
+    d.traceparent ?? null
+  ]);
+}
+function signDispatch(d, key) {
+  return `v1=${createHmac("sha256", key).update(dispatchSigningText(d), "utf8").digest("hex")}`;
+}
+function verifyDispatch(d, key, ctx) {
+  if (!d.signature)
+    return { ok: false, reason: "the payload carries no signature: only dispatches the AAOE app signed are run" };
+  const expected = Buffer.from(signDispatch(d, key));
+  const given = Buffer.from(d.signature);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return {
+      ok: false,
+      reason: "the payload's signature does not match this repository's key (report-secret): not a dispatch of the AAOE app for this repository"
+    };
+  }
+  if (d.repository.toLowerCase() !== ctx.repository.toLowerCase())
+    return { ok: false, reason: `the payload was signed for ${d.repository}, this run is in ${ctx.repository}` };
+  if (d.eventType !== ctx.eventType)
+    return {
+      ok: false,
+      reason: `the payload was signed for a ${d.eventType} dispatch, this run was started by ${ctx.eventType || "another event"}`
+    };
+  if (d.environment !== ctx.environment)
+    return {
+      ok: false,
+      reason: `the payload was signed for environment ${d.environment}, this job deploys to ${ctx.environment} (the environment input)`
+    };
+  const issued = Date.parse(d.issuedAt);
+  if (!Number.isFinite(issued)) return { ok: false, reason: "the issue time is not a time" };
+  if (issued > ctx.now.getTime() + DISPATCH_MAX_SKEW_MS)
+    return { ok: false, reason: `the payload was issued in the future (${d.issuedAt})` };
+  if (ctx.now.getTime() - issued > DISPATCH_MAX_AGE_MS)
+    return { ok: false, reason: `the payload was issued at ${d.issuedAt}, more than a day ago: a replay is not run` };
+  return { ok: true };
+}
 
 // node_modules/zod/v4/classic/external.js
 var external_exports = {};
@@ -49399,60 +49451,6 @@ var DispatchPayload = external_exports.object({
   signature: external_exports.string().regex(/^v1=[0-9a-f]{64}$/, "v1=<64 hex digits>").optional()
 });
 
-// src/adapters/github/dispatch-signature.ts
-var DISPATCH_MAX_AGE_MS = 24 * 60 * 6e4;
-var DISPATCH_MAX_SKEW_MS = 5 * 6e4;
-function dispatchSigningText(d) {
-  return JSON.stringify([
-    "aaoe-dispatch",
-    d.version,
-    d.eventType,
-    d.repository.toLowerCase(),
-    d.executionId,
-    d.sha,
-    d.environment,
-    d.issuedAt,
-    d.canaryPercent ?? null,
-    d.deploymentId ?? null,
-    d.pullRequest ?? null,
-    d.traceparent ?? null
-  ]);
-}
-function signDispatch(d, key) {
-  return `v1=${createHmac("sha256", key).update(dispatchSigningText(d), "utf8").digest("hex")}`;
-}
-function verifyDispatch(d, key, ctx) {
-  if (!d.signature)
-    return { ok: false, reason: "the payload carries no signature: only dispatches the AAOE app signed are run" };
-  const expected = Buffer.from(signDispatch(d, key));
-  const given = Buffer.from(d.signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return {
-      ok: false,
-      reason: "the payload's signature does not match this repository's key (report-secret): not a dispatch of the AAOE app for this repository"
-    };
-  }
-  if (d.repository.toLowerCase() !== ctx.repository.toLowerCase())
-    return { ok: false, reason: `the payload was signed for ${d.repository}, this run is in ${ctx.repository}` };
-  if (d.eventType !== ctx.eventType)
-    return {
-      ok: false,
-      reason: `the payload was signed for a ${d.eventType} dispatch, this run was started by ${ctx.eventType || "another event"}`
-    };
-  if (d.environment !== ctx.environment)
-    return {
-      ok: false,
-      reason: `the payload was signed for environment ${d.environment}, this job deploys to ${ctx.environment} (the environment input)`
-    };
-  const issued = Date.parse(d.issuedAt);
-  if (!Number.isFinite(issued)) return { ok: false, reason: "the issue time is not a time" };
-  if (issued > ctx.now.getTime() + DISPATCH_MAX_SKEW_MS)
-    return { ok: false, reason: `the payload was issued in the future (${d.issuedAt})` };
-  if (ctx.now.getTime() - issued > DISPATCH_MAX_AGE_MS)
-    return { ok: false, reason: `the payload was issued at ${d.issuedAt}, more than a day ago: a replay is not run` };
-  return { ok: true };
-}
-
 // action/src/dispatch-payload.ts
 var record2 = (v) => v !== null && typeof v === "object" && !Array.isArray(v) ? v : void 0;
 function readDispatchPayload(eventName, event) {
@@ -49667,9 +49665,6 @@ async function sendReport(url2, report, secret) {
 // action/src/action-context.ts
 import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:fs";
 
-// src/core/policy/load-policy.ts
-var import_yaml3 = __toESM(require_dist(), 1);
-
 // src/core/text/markdown.ts
 function oneLine(text2) {
   return text2.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "").join(" ");
@@ -49682,6 +49677,9 @@ function formatPolicyError(e) {
 function isPlainObject2(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+
+// src/core/policy/load-policy.ts
+var import_yaml3 = __toESM(require_dist(), 1);
 
 // src/core/policy/approvals-schema.ts
 var REPOSITORY_PERMISSIONS = ["read", "triage", "write", "maintain", "admin"];
@@ -50532,68 +50530,6 @@ function position(at, node2) {
   return `${line}:${column}`;
 }
 
-// src/core/policy/resolve-policy.ts
-var UNION_LISTS = /* @__PURE__ */ new Set(["agents", "protectedPaths.paths"]);
-function resolvePolicy(source, presets) {
-  const file2 = source.file ?? "(policy)";
-  const locate = source.locate ?? (() => ({ line: 1, column: 1 }));
-  const input2 = source.policy;
-  if (!isPlainObject2(input2)) {
-    return {
-      ok: false,
-      errors: [
-        {
-          file: file2,
-          line: 1,
-          column: 1,
-          path: "(root)",
-          message: `a policy is a mapping of keys, found ${describe3(input2)}`,
-          hint: `write keys such as ${allowedKeys([]).join(", ")}`
-        }
-      ]
-    };
-  }
-  const written = PolicyAsWrittenSchema.safeParse(input2);
-  if (!written.success) return { ok: false, errors: issuesToErrors(written.error.issues, input2, file2, locate) };
-  let merged = input2;
-  const name = input2.extends;
-  if (typeof name === "string") {
-    const preset = presets.get(name);
-    if (!isPlainObject2(preset)) {
-      const names = [...presets.keys()].sort();
-      const typo = closest(name, names);
-      return {
-        ok: false,
-        errors: [
-          {
-            file: file2,
-            ...locate(["extends"]),
-            path: "extends",
-            message: `unknown preset "${name}"`,
-            hint: names.length === 0 ? "remove `extends`: no presets are available" : `${typo ? `did you mean "${typo}"? ` : ""}available presets: ${names.join(", ")}`
-          }
-        ]
-      };
-    }
-    merged = mergePolicies(preset, input2, "");
-  }
-  const parsed = Policy.safeParse(merged);
-  if (!parsed.success) return { ok: false, errors: issuesToErrors(parsed.error.issues, merged, file2, locate) };
-  return { ok: true, policy: parsed.data };
-}
-function mergePolicies(base, over, prefix) {
-  const out = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const path2 = prefix ? `${prefix}.${key}` : key;
-    const prior = out[key];
-    if (Array.isArray(value) && Array.isArray(prior) && UNION_LISTS.has(path2))
-      out[key] = [.../* @__PURE__ */ new Set([...prior, ...value])];
-    else if (isPlainObject2(value) && isPlainObject2(prior)) out[key] = mergePolicies(prior, value, path2);
-    else out[key] = value;
-  }
-  return out;
-}
-
 // src/core/policy/load-policy.ts
 var EMPTY_HINT = "write a policy, for example `extends: standard`";
 function loadPolicy(text2, file2) {
@@ -50729,6 +50665,68 @@ function validateValue({ doc, at, error: error63 }, file2, errors) {
   if (!parsed.success) errors.push(...issuesToErrors(parsed.error.issues, value, file2, locate));
   if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
   return { ok: true, policy: value, file: file2, locate };
+}
+
+// src/core/policy/resolve-policy.ts
+var UNION_LISTS = /* @__PURE__ */ new Set(["agents", "protectedPaths.paths"]);
+function resolvePolicy(source, presets) {
+  const file2 = source.file ?? "(policy)";
+  const locate = source.locate ?? (() => ({ line: 1, column: 1 }));
+  const input2 = source.policy;
+  if (!isPlainObject2(input2)) {
+    return {
+      ok: false,
+      errors: [
+        {
+          file: file2,
+          line: 1,
+          column: 1,
+          path: "(root)",
+          message: `a policy is a mapping of keys, found ${describe3(input2)}`,
+          hint: `write keys such as ${allowedKeys([]).join(", ")}`
+        }
+      ]
+    };
+  }
+  const written = PolicyAsWrittenSchema.safeParse(input2);
+  if (!written.success) return { ok: false, errors: issuesToErrors(written.error.issues, input2, file2, locate) };
+  let merged = input2;
+  const name = input2.extends;
+  if (typeof name === "string") {
+    const preset = presets.get(name);
+    if (!isPlainObject2(preset)) {
+      const names = [...presets.keys()].sort();
+      const typo = closest(name, names);
+      return {
+        ok: false,
+        errors: [
+          {
+            file: file2,
+            ...locate(["extends"]),
+            path: "extends",
+            message: `unknown preset "${name}"`,
+            hint: names.length === 0 ? "remove `extends`: no presets are available" : `${typo ? `did you mean "${typo}"? ` : ""}available presets: ${names.join(", ")}`
+          }
+        ]
+      };
+    }
+    merged = mergePolicies(preset, input2, "");
+  }
+  const parsed = Policy.safeParse(merged);
+  if (!parsed.success) return { ok: false, errors: issuesToErrors(parsed.error.issues, merged, file2, locate) };
+  return { ok: true, policy: parsed.data };
+}
+function mergePolicies(base, over, prefix) {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const path2 = prefix ? `${prefix}.${key}` : key;
+    const prior = out[key];
+    if (Array.isArray(value) && Array.isArray(prior) && UNION_LISTS.has(path2))
+      out[key] = [.../* @__PURE__ */ new Set([...prior, ...value])];
+    else if (isPlainObject2(value) && isPlainObject2(prior)) out[key] = mergePolicies(prior, value, path2);
+    else out[key] = value;
+  }
+  return out;
 }
 
 // src/adapters/files/presets.ts

@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { CanaryVerdict } from '../../src/core/canary/analyze-canary.js';
-import { formatPolicyError, loadPolicy, resolvePolicy } from '../../src/core/policy/load-policy.js';
+import { formatPolicyError } from '../../src/core/policy/policy-source.js';
+import { loadPolicy } from '../../src/core/policy/load-policy.js';
+import { resolvePolicy } from '../../src/core/policy/resolve-policy.js';
 import { loadPresets } from '../../src/adapters/files/presets.js';
 import { Policy } from '../../src/core/policy/schema.js';
 import { postDeploymentStatus, type DeploymentState } from './deployment-status.js';
-import type { DispatchPayload } from './dispatch-payload.js';
+import type { DispatchPayload } from '../../src/contracts/dispatch.js';
 import type { Inputs } from './inputs.js';
 import type { ActionVerdict, CommandSummary } from './report.js';
 import { runCommand, type CommandResult } from './run-command.js';

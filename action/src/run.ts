@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { DeploymentState } from './deployment-status.js';
 import { authenticatePayload, readDispatchPayload, type PayloadRead } from './dispatch-payload.js';
 import { readInputs, type Inputs } from './inputs.js';
-import { reportIntervals, sendReport, type Report } from './report.js';
+import { reportIntervals, sendReport } from './report.js';
+import { type Report } from '../../src/contracts/report.js';
 import {
   deploymentId,
   setDeploymentStatus,

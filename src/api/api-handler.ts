@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Probot } from 'probot';
-import type { Presets } from '../adapters/files/presets.js';
+import type { Presets } from '../core/policy/policy-source.js';
 import type { Runtime } from '../adapters/store/runtime.js';
-import { apiError, ControlPlane, type Answer } from '../workflows/control-plane.js';
+import { apiError, type Answer } from '../workflows/control-plane-access.js';
+import { ControlPlane } from '../workflows/control-plane.js';
 import {
   GitHubUnavailable,
   probotAccess,
@@ -15,8 +16,6 @@ import { readBody } from '../adapters/http/http-body.js';
 import { ExpiringMap, RateLimiter } from './rate-limit.js';
 import { API_PREFIX, AUTHORITY_VERBS } from '../contracts/api.js';
 import { answerRoute, authorityRefusal, bearerToken, routeOf, type Route } from './api-routes.js';
-
-export { authorityRefusal, bearerToken, routeOf } from './api-routes.js';
 
 /**
  * The control-plane HTTP API, `/api/v1`, served by Probot's own server (`addHandler`): JSON in and out, a GitHub

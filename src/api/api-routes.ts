@@ -1,11 +1,6 @@
 import type { ApiUser, TokenIssuer } from '../adapters/github/github-access.js';
-import {
-  apiError,
-  LIST_LIMIT_DEFAULT,
-  LIST_LIMIT_MAX,
-  type Answer,
-  type ControlPlane,
-} from '../workflows/control-plane.js';
+import { apiError, type Answer } from '../workflows/control-plane-access.js';
+import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, type ControlPlane } from '../workflows/control-plane.js';
 import {
   ApproveRequest,
   EXECUTION_VERBS,

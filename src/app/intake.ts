@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { issueTextDigest } from '../core/agent/issue-consent.js';
-import { toPullRequestFacts } from '../adapters/github/github-adapter.js';
+import { toPullRequestFacts } from '../adapters/github/github-facts.js';
 import { CHECK_NAME, type DeliveryBase, type DeliveryJob } from '../workflows/jobs.js';
 import { markQueued, recordDeliveries, takeUnqueued } from '../adapters/store/deliveries.js';
-import { QUEUES } from '../adapters/store/job-queue.js';
+import { QUEUES } from '../adapters/store/job-shapes.js';
 import { onboardingRequest } from '../core/onboarding/onboarding-plan.js';
 import type { Runtime } from '../adapters/store/runtime.js';
 

@@ -1,6 +1,6 @@
 import type { Probot } from 'probot';
 import type { EffectJob } from '../adapters/store/executions.js';
-import { QUEUES, type Job } from '../adapters/store/job-queue.js';
+import { QUEUES, type Job } from '../adapters/store/job-shapes.js';
 import type { Runtime } from '../adapters/store/runtime.js';
 import type { DeliveryJob } from '../workflows/jobs.js';
 import type { Pipeline } from '../workflows/pipeline.js';

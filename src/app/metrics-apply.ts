@@ -1,4 +1,5 @@
-import { EXECUTION_STATES, POLICY_CONCLUSIONS } from '../core/execution/transition.js';
+import { EXECUTION_STATES } from '../core/execution/execution-model.js';
+import { POLICY_CONCLUSIONS } from '../contracts/api.js';
 import { OUTCOMES, summarizeAgentFigures } from '../adapters/store/agent-figures.js';
 import { github } from './metrics-github.js';
 import type { githubMetrics, storeMetrics } from './metrics-registry.js';

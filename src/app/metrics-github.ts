@@ -1,5 +1,5 @@
 import type { Probot } from 'probot';
-import type { Octokit } from '../adapters/github/github-adapter.js';
+import type { Octokit } from '../adapters/github/github-facts.js';
 
 /**
  * What only this process sees of GitHub: its API responses by status, and the rate limits GitHub reported to it.

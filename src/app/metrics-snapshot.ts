@@ -1,6 +1,6 @@
-import { POLICY_CONCLUSIONS } from '../core/execution/transition.js';
+import { POLICY_CONCLUSIONS } from '../contracts/api.js';
 import type { SqlExecutor } from '../adapters/store/database.js';
-import { QUEUES } from '../adapters/store/job-queue.js';
+import { QUEUES } from '../adapters/store/job-shapes.js';
 import { AGENT_LIMIT, agentFiguresCte, type AgentFigureRow } from '../adapters/store/agent-figures.js';
 
 /** What `/metrics` reads from the store: one statement at scrape time (see `metrics.ts`). */

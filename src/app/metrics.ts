@@ -13,9 +13,6 @@ import { readStoreSnapshot } from './metrics-snapshot.js';
  * (`recordGitHubResponse`) and Node's process metrics.
  */
 
-export { JOB_STATES, LATENCY_QUANTILES, readStoreSnapshot, type StoreSnapshot } from './metrics-snapshot.js';
-export { githubMetricsPlugin, instrumentOctokit, observeGitHubCalls, recordGitHubResponse } from './metrics-github.js';
-
 export type MetricsOptions = {
   /** pg-boss's schema (default `pgboss`, as `JobQueue`). */
   jobSchema?: string;

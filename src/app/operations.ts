@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplicationFunctionOptions } from 'probot';
 import type { SqlExecutor } from '../adapters/store/database.js';
-import type { Migration } from '../adapters/store/migrations.js';
+import type { Migration } from '../adapters/store/schema-migration.js';
 import { checkReadiness, errorMessage, within } from '../adapters/store/readiness.js';
-export { checkReadiness, type Readiness, type CheckResult, type MigrationsCheck } from '../adapters/store/readiness.js';
 import { createMetrics, type AaoeMetrics, type MetricsOptions } from './metrics.js';
 
 /**

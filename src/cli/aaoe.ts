@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 import { Change } from '../core/policy/change.js';
 import { evaluatePolicy } from '../core/policy/evaluate-policy.js';
 import { explainEvaluation } from '../core/policy/explain.js';
-import { formatPolicyError, loadPolicy, resolvePolicy } from '../core/policy/load-policy.js';
+import { formatPolicyError } from '../core/policy/policy-source.js';
+import { loadPolicy } from '../core/policy/load-policy.js';
+import { resolvePolicy } from '../core/policy/resolve-policy.js';
 import { loadPresets } from '../adapters/files/presets.js';
 import type { Policy } from '../core/policy/schema.js';
 import { runPlanCommand } from './plan-command.js';
@@ -28,8 +30,6 @@ import { processIo, readText, type CliIo, type Env } from './cli-io.js';
  *
  * The store commands use `DATABASE_URL`, or the embedded store in `AAOE_DATA_DIR` (default `.aaoe`).
  */
-
-export type { CliIo } from './cli-io.js';
 
 export const EXIT = { pass: 0, fail: 1, invalid: 2 } as const;
 

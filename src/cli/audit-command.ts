@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { exportAudit, showExecution, verifyAudit, type ExecutionAudit } from '../adapters/store/audit-log.js';
+import { exportAudit, showExecution, verifyAudit } from '../adapters/store/audit-log.js';
+import { type ExecutionAudit } from '../core/execution/records.js';
 import type { Database } from '../adapters/store/database.js';
 import type { CliIo } from './cli-io.js';
 

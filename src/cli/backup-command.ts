@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { verifyAudit } from '../adapters/store/audit-log.js';
-import { databaseOptionsFromEnv, lockDataDir, openDatabase, type DatabaseOptions } from '../adapters/store/database.js';
+import { databaseOptionsFromEnv, openDatabase, type DatabaseOptions } from '../adapters/store/database.js';
+import { lockDataDir } from '../adapters/store/data-dir-lock.js';
 import type { CliIo, Env } from './cli-io.js';
 import { DB_USAGE } from './db-usage.js';
 

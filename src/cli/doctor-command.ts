@@ -5,8 +5,6 @@ import { checkGitHub } from './doctor-github.js';
 import { checkModel } from './doctor-model.js';
 import { checkStore } from './doctor-store.js';
 
-export { missingPermissions, readManifest, type Finding, type Manifest } from './doctor-findings.js';
-
 /**
  * `aaoe doctor`: prints the configuration it read (`src/adapters/config`; a secret only as set / not set), then checks
  * what the app needs, in the order it needs it, and names the exact fix of each problem.

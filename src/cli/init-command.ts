@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 import type { CliIo } from './cli-io.js';
 import type { Policy } from '../core/policy/schema.js';
 import { planAgentInstructions, type SectionUpdate } from '../core/onboarding/agent-instructions.js';
+import { CONFIG_PATH } from '../core/onboarding/onboarding-paths.js';
 import {
-  CONFIG_PATH,
   choosePreset,
   onboardingFiles,
   readShippedFiles,

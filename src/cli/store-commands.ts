@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pruneStore, retentionFromEnv } from '../adapters/store/retention.js';
 import { databaseOptionsFromEnv, openDatabase, type Database } from '../adapters/store/database.js';
-import { JobQueue, type JobRecord } from '../adapters/store/job-queue.js';
+import { JobQueue } from '../adapters/store/job-queue.js';
+import { type JobRecord } from '../adapters/store/job-shapes.js';
 import { migrate } from '../adapters/store/migrations.js';
 import { AUDIT_USAGE, runAuditCommand, type AuditCommandIo } from './audit-command.js';
 import { runBackupCommand } from './backup-command.js';
@@ -18,8 +19,6 @@ import type { Env } from './cli-io.js';
  *   aaoe audit verify | export [--format jsonl] | show <execution>
  *   aaoe jobs list [--state failed] [--limit N] | rerun <job-id>
  */
-
-export type { Env } from './cli-io.js';
 
 export const JOBS_USAGE = `Usage:
   aaoe jobs list [--state created|retry|active|completed|failed] [--limit N]

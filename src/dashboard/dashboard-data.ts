@@ -8,9 +8,10 @@ import { DEFAULT_ENVIRONMENT, ROLLBACK_EVENT_TYPE } from '../contracts/dispatch.
 import { dispatchPayload } from '../workflows/deploy-payload.js';
 import { loadRepoPolicy } from '../workflows/load-repo-policy.js';
 import type { Runtime } from '../adapters/store/runtime.js';
-import { FINAL_STATES, transition, type ExecutionEvent } from '../core/execution/transition.js';
-import type { RepositoryRole } from '../adapters/github/github-adapter.js';
-import type { Presets } from '../adapters/files/presets.js';
+import { FINAL_STATES, type ExecutionEvent } from '../core/execution/execution-model.js';
+import { transition } from '../core/execution/transition.js';
+import type { RepositoryRole } from '../adapters/github/github-facts.js';
+import type { Presets } from '../core/policy/policy-source.js';
 import { listApprovals } from '../adapters/store/approvals.js';
 import { showExecution } from '../adapters/store/audit-log.js';
 import { activeFreeze, type Freeze } from '../adapters/store/breaker.js';
@@ -21,12 +22,13 @@ import {
   getExecution,
   listLiveExecutions,
   listOverviewExecutions,
-  type ExecutionRecord,
 } from '../adapters/store/executions.js';
+import { type ExecutionRecord } from '../core/execution/records.js';
 import { executionModelCost } from '../adapters/store/model-calls.js';
 import { pendingTimers, type TimerRecord } from '../adapters/store/timers.js';
 import { findPlanStep, getPlanRun } from '../adapters/store/plans.js';
-import { readAgentFigures, type AgentFigures } from '../adapters/store/agent-figures.js';
+import { readAgentFigures } from '../adapters/store/agent-figures.js';
+import { type AgentFigures } from '../contracts/api.js';
 import type { PlanStatus } from '../core/plan/run-plan.js';
 import type { StepStatus } from '../core/plan/schedule-plan.js';
 

@@ -5,13 +5,14 @@ import { ControlPlane } from '../workflows/control-plane.js';
 import { GitHubUnavailable, probotAccess, type GitHubAccess } from '../adapters/github/github-access.js';
 import { REPORT_PATH } from '../contracts/report.js';
 import type { Runtime } from '../adapters/store/runtime.js';
-import type { Presets } from '../adapters/files/presets.js';
+import type { Presets } from '../core/policy/policy-source.js';
 import { sessionOf, type DashboardSetup, type RequestScope } from './dashboard-scope.js';
 import { answerSignedIn } from './execution-routes.js';
 import { exchangeOf, originOf, type Exchange } from './exchange.js';
 import { githubWebUrl, type OAuthClient } from './github-oauth.js';
 import { ICON_SVG, STYLESHEET } from './layout.js';
-import { messagePage, signInPage, type PageContext } from './pages.js';
+import { messagePage, signInPage } from './pages.js';
+import { type PageContext } from './layout.js';
 import { dashboardRoute, type Route } from './routes.js';
 import { finishSignIn, signOut, startSignIn } from './sign-in.js';
 import { MIN_SECRET_LENGTH, parseCookies, sessionKeys, type SessionKeys } from './session-cookie.js';
@@ -26,8 +27,6 @@ import { DASHBOARD_TEXT as T, type Message } from './text.js';
  * actions are POST forms with the session's CSRF token, and a rollback is confirmed on a preview page first.
  * The routes are in routes.ts; signing in and out in sign-in.ts; the signed-in pages in execution-routes.ts.
  */
-
-export { DASHBOARD_PATH } from './routes.js';
 
 export type DashboardOptions = {
   runtime: Runtime;

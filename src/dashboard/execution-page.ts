@@ -1,5 +1,5 @@
 import type { ExecutionStatus } from '../contracts/api.js';
-import type { ExecutionRecord } from '../adapters/store/executions.js';
+import type { ExecutionRecord } from '../core/execution/records.js';
 import type { DetailView, PlanStepView, Verb } from './dashboard-data.js';
 import { html, urlPart, type Html } from './html.js';
 import { layout, type PageContext } from './layout.js';

@@ -2,16 +2,12 @@ import { deleteSession } from '../adapters/store/sessions.js';
 import { readDetail, readOverview, readRollbackPreview, type Verb } from './dashboard-data.js';
 import type { DashboardSetup, RequestScope, Session } from './dashboard-scope.js';
 import { readForm, sameOrigin } from './exchange.js';
-import {
-  executionPage,
-  executionPath,
-  messagePage,
-  overviewPage,
-  rollbackPreviewPage,
-  signInPage,
-  type Notice,
-  type PageContext,
-} from './pages.js';
+import { executionPage, type Notice } from './execution-page.js';
+import { executionPath } from './page-parts.js';
+import { messagePage, signInPage } from './pages.js';
+import { overviewPage } from './overview-page.js';
+import { rollbackPreviewPage } from './rollback-preview-page.js';
+import { type PageContext } from './layout.js';
 import { VERBS, type Route } from './routes.js';
 import { cookieHeader, equalText, SESSION_COOKIE } from './session-cookie.js';
 import { DASHBOARD_TEXT as T } from './text.js';

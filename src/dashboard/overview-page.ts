@@ -1,5 +1,5 @@
 import type { ExecutionStatus } from '../contracts/api.js';
-import type { AgentFigures } from '../adapters/store/agent-figures.js';
+import type { AgentFigures } from '../contracts/api.js';
 import type { Overview, OverviewRow } from './dashboard-data.js';
 import { html, type Html } from './html.js';
 import { layout, type PageContext } from './layout.js';

@@ -1,5 +1,5 @@
 import type { ExecutionStatus } from '../contracts/api.js';
-import type { ExecutionRecord } from '../adapters/store/executions.js';
+import type { ExecutionRecord } from '../core/execution/records.js';
 import type { TimerRecord } from '../adapters/store/timers.js';
 import type { EnvironmentView } from './dashboard-data.js';
 import { html, urlPart, type Html, type HtmlValue } from './html.js';

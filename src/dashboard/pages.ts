@@ -8,12 +8,6 @@ import { layout, type PageContext } from './layout.js';
  * execution-page.ts and rollback-preview-page.ts, their shared parts in page-parts.ts.
  */
 
-export type { PageContext } from './layout.js';
-export { executionPage, type Notice } from './execution-page.js';
-export { executionPath } from './page-parts.js';
-export { overviewPage } from './overview-page.js';
-export { rollbackPreviewPage } from './rollback-preview-page.js';
-
 export function signInPage(message?: string): Html {
   return layout(
     'Sign in',

@@ -1,4 +1,5 @@
-import { getExecution, getIssueExecution, type ExecutionRecord } from '../adapters/store/executions.js';
+import { getExecution, getIssueExecution } from '../adapters/store/executions.js';
+import { type ExecutionRecord } from '../core/execution/records.js';
 import { commentCreated, issueLabelled, pullRequestEvent, type DemoRepo, type Json } from './demo-deliveries.js';
 import type { DeployRun } from './demo-runner.js';
 import { AUTHOR, MAINTAINER, MODEL, type Scenario } from './demo-scenarios.js';

@@ -1,4 +1,5 @@
-import { readAudit, type AuditEntry } from '../adapters/store/audit-log.js';
+import { readAudit } from '../adapters/store/audit-log.js';
+import { type AuditEntry } from '../core/execution/records.js';
 import type { SqlExecutor } from '../adapters/store/database.js';
 import { getExecution } from '../adapters/store/executions.js';
 

@@ -27,9 +27,6 @@ import { startWorld } from './demo-world.js';
  * listening until Ctrl-C.
  */
 
-export { DEMO_POLICY, DEMO_REPO } from './demo-scenarios.js';
-export type { DemoChange } from './demo-change.js';
-
 export type DemoRun = {
   sim: GitHubSimulator;
   runtime: Runtime;

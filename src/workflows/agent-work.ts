@@ -2,7 +2,7 @@ import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
 import type { RepoContext } from '../adapters/github/repo-context.js';
 import type { AgentConfig } from '../adapters/model/models-config.js';
 import type { EffectJob } from '../adapters/store/executions.js';
-import type { Job } from '../adapters/store/job-queue.js';
+import type { Job } from '../adapters/store/job-shapes.js';
 import type { ExecutionRecord } from '../core/execution/records.js';
 import type { AgentWorkPorts } from './agent-ports.js';
 import { classifyIssue } from './classify-issue.js';
@@ -10,9 +10,6 @@ import { startFromIssue } from './issue-intake.js';
 import type { DeliveryOf } from './jobs.js';
 import { postStatus } from './post-status.js';
 import { proposeChange } from './propose-change.js';
-
-export type { AgentWorkPorts } from './agent-ports.js';
-export { startIssueExecution } from './start-issue-execution.js';
 
 /**
  * The agent's side of the pipeline: a labelled issue becomes an execution (when a person with the configured

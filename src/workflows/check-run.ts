@@ -1,4 +1,5 @@
-import type { CheckRunPlan, GitHubAdapter } from '../adapters/github/github-adapter.js';
+import type { CheckRunPlan } from '../adapters/github/github-facts.js';
+import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
 import { classifyGitHubError, isOutage } from '../adapters/github/github-errors.js';
 import { explainEvaluationFailed, type CheckText } from '../core/text/pull-request-check.js';
 

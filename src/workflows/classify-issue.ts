@@ -2,7 +2,7 @@ import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
 import { ModelRouterError, type CallRecord } from '../adapters/model/model-router.js';
 import { promptToken } from '../adapters/model/prompt-token.js';
 import { listLiveExecutions, lockExecution, markDone, type EffectJob } from '../adapters/store/executions.js';
-import { QUEUES, type Job } from '../adapters/store/job-queue.js';
+import { QUEUES, type Job } from '../adapters/store/job-shapes.js';
 import { parseCodeowners } from '../core/agent/codeowners.js';
 import { rankFiles } from '../core/agent/context.js';
 import { decideIssueConsent, issueTextDigest } from '../core/agent/issue-consent.js';

@@ -1,10 +1,12 @@
 import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
 import { appendAudit } from '../adapters/store/audit-log.js';
 import type { SqlExecutor } from '../adapters/store/database.js';
-import { lockIssueExecution, lockPullRequestExecution, type ExecutionRecord } from '../adapters/store/executions.js';
+import { lockIssueExecution, lockPullRequestExecution } from '../adapters/store/executions.js';
+import { type ExecutionRecord } from '../core/execution/records.js';
 import type { CommandActor, CommandSource } from '../core/commands/command-rules.js';
 import type { Command } from '../core/commands/commands.js';
-import { transition, type ExecutionEvent } from '../core/execution/transition.js';
+import { transition } from '../core/execution/transition.js';
+import { type ExecutionEvent } from '../core/execution/execution-model.js';
 import { COMMAND_REPLY_TEXT as TEXT } from '../core/text/commands.js';
 import type { AgentWorkPorts } from './agent-ports.js';
 import { commitTransition } from './commit-transition.js';

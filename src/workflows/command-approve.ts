@@ -1,4 +1,4 @@
-import type { PullRequestFacts } from '../adapters/github/github-adapter.js';
+import type { PullRequestFacts } from '../adapters/github/github-facts.js';
 import { headSince, recordApproval } from '../adapters/store/approvals.js';
 import type { ApprovalRecord } from '../core/execution/records.js';
 import { approvalBindingProblem, isAllowed, namedSha, type CommandSource } from '../core/commands/command-rules.js';

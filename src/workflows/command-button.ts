@@ -1,7 +1,8 @@
 import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
 import { executionOfCheckRun } from '../adapters/store/approvals.js';
-import { getExecution, isDone, markDone, type ExecutionRecord } from '../adapters/store/executions.js';
-import { QUEUES, type Job } from '../adapters/store/job-queue.js';
+import { getExecution, isDone, markDone } from '../adapters/store/executions.js';
+import { type ExecutionRecord } from '../core/execution/records.js';
+import { QUEUES, type Job } from '../adapters/store/job-shapes.js';
 import { mayRerun, type CommandActor } from '../core/commands/command-rules.js';
 import type { ParsedCommand } from '../core/commands/commands.js';
 import { COMMAND_REPLY_TEXT as TEXT } from '../core/text/commands.js';

@@ -1,13 +1,9 @@
 import type { RepoContext } from '../adapters/github/repo-context.js';
-import type { CommentFacts, GitHubAdapter } from '../adapters/github/github-adapter.js';
-import {
-  getIssueExecution,
-  getPullRequestExecution,
-  isDone,
-  markDone,
-  type ExecutionRecord,
-} from '../adapters/store/executions.js';
-import { QUEUES, type Job } from '../adapters/store/job-queue.js';
+import type { CommentFacts } from '../adapters/github/github-facts.js';
+import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
+import { getIssueExecution, getPullRequestExecution, isDone, markDone } from '../adapters/store/executions.js';
+import { type ExecutionRecord } from '../core/execution/records.js';
+import { QUEUES, type Job } from '../adapters/store/job-shapes.js';
 import { approvedSha } from '../core/commands/approved-sha.js';
 import type { CommandSource } from '../core/commands/command-rules.js';
 import type { ParsedCommand } from '../core/commands/commands.js';
@@ -26,8 +22,6 @@ import type { RepoPolicy } from './load-repo-policy.js';
  * policy is evaluated. Every command is acknowledged with a reaction and recorded in the audit log. The families
  * live next to this file: command-run.ts (one command), command-approve.ts, command-change.ts, command-button.ts.
  */
-
-export type { CommandPorts } from './command-apply.js';
 
 /** Commands read from one comment at most; the rest are ignored (a comment is not a script). */
 const MAX_COMMANDS = 5;

@@ -1,14 +1,11 @@
-import { FINAL_STATES, type Effect } from '../core/execution/transition.js';
+import { FINAL_STATES, type Effect } from '../core/execution/execution-model.js';
 import { appendAudit } from '../adapters/store/audit-log.js';
 import type { SqlExecutor } from '../adapters/store/database.js';
 import { releaseDeployLock } from '../adapters/store/deploy-locks.js';
-import {
-  saveExecution,
-  type EffectJob,
-  type ExecutionRecord,
-  type StepEndedJob,
-} from '../adapters/store/executions.js';
-import { QUEUES, type JobQueue } from '../adapters/store/job-queue.js';
+import { saveExecution, type EffectJob, type StepEndedJob } from '../adapters/store/executions.js';
+import { type ExecutionRecord } from '../core/execution/records.js';
+import { QUEUES } from '../adapters/store/job-shapes.js';
+import { type JobQueue } from '../adapters/store/job-queue.js';
 import { findPlanStep } from '../adapters/store/plans.js';
 import { setTimer } from '../adapters/store/timers.js';
 

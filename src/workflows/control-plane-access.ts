@@ -1,9 +1,10 @@
-import type { RepositoryRole } from '../adapters/github/github-adapter.js';
+import type { RepositoryRole } from '../adapters/github/github-facts.js';
 import type { ApiUser, GitHubAccess, RepoConnection } from '../adapters/github/github-access.js';
-import type { Presets } from '../adapters/files/presets.js';
+import type { Presets } from '../core/policy/policy-source.js';
 import type { Runtime } from '../adapters/store/runtime.js';
 import { appendAudit } from '../adapters/store/audit-log.js';
-import { getExecution, type ExecutionRecord } from '../adapters/store/executions.js';
+import { getExecution } from '../adapters/store/executions.js';
+import { type ExecutionRecord } from '../core/execution/records.js';
 import type { ApiError, ErrorCode, ExecutionVerb } from '../contracts/api.js';
 import { loadRepoPolicy, type RepoPolicy } from './load-repo-policy.js';
 

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiUser } from '../adapters/github/github-access.js';
 import { appendAudit } from '../adapters/store/audit-log.js';
-import { decideDeployHold, setDeployHold } from '../adapters/store/deploy-holds.js';
-import type { ExecutionRecord } from '../adapters/store/executions.js';
+import { decideDeployHold } from '../core/deploy/deploy-hold.js';
+import { setDeployHold } from '../adapters/store/deploy-holds.js';
+import type { ExecutionRecord } from '../core/execution/records.js';
 import type { ScheduleRequest, VerbResult } from '../contracts/api.js';
 import { agentIdentity } from '../core/policy/governance.js';
 import {

@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { startIssueExecution } from './agent-work.js';
+import { startIssueExecution } from './start-issue-execution.js';
 import { CommandWork } from './command-work.js';
 import { listApprovals } from '../adapters/store/approvals.js';
 import { appendAudit, showExecution } from '../adapters/store/audit-log.js';
@@ -37,9 +37,6 @@ import {
 } from './control-plane-access.js';
 import { scheduleExecution } from './control-plane-schedule.js';
 import { generatePackages } from './control-plane-packages.js';
-
-export { apiError, type Answer, type ControlPlanePorts } from './control-plane-access.js';
-export { progressOf, SCHEDULABLE } from './control-plane-schedule.js';
 
 /**
  * The control plane's decisions, one method per verb of `/api/v1`, for a user whose token GitHub vouched for.

@@ -1,7 +1,8 @@
 import { classifyGitHubError } from '../adapters/github/github-errors.js';
 import { appendAudit } from '../adapters/store/audit-log.js';
-import { isDone, markDone, type EffectJob, type ExecutionRecord } from '../adapters/store/executions.js';
-import type { Job } from '../adapters/store/job-queue.js';
+import { isDone, markDone, type EffectJob } from '../adapters/store/executions.js';
+import { type ExecutionRecord } from '../core/execution/records.js';
+import type { Job } from '../adapters/store/job-shapes.js';
 import { DEBUG_LABEL, debugIssueMarker, renderDebugIssue } from '../core/notify/debug-issue.js';
 import { describeNotifyResult } from '../core/text/notify.js';
 import { deliver } from './notify-deliver.js';

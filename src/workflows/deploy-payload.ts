@@ -1,5 +1,5 @@
 import { repositoryKey, signDispatch } from '../adapters/github/dispatch-signature.js';
-import type { ExecutionRecord } from '../adapters/store/executions.js';
+import type { ExecutionRecord } from '../core/execution/records.js';
 import type { Policy } from '../core/policy/schema.js';
 import { DEFAULT_ENVIRONMENT, type DispatchEventType, type DispatchPayloadInput } from '../contracts/dispatch.js';
 import { traceparent } from '../adapters/tracing/tracing.js';

@@ -5,7 +5,7 @@ import { readBody } from '../adapters/http/http-body.js';
 import { appendAudit } from '../adapters/store/audit-log.js';
 import { saveDeployReport } from '../adapters/store/deploy-reports.js';
 import { dispatchedSha, getExecution, lockExecution } from '../adapters/store/executions.js';
-import { QUEUES } from '../adapters/store/job-queue.js';
+import { QUEUES } from '../adapters/store/job-shapes.js';
 import { DeployReport, REPORT_PATH, REPORT_SIGNATURE_HEADER } from '../contracts/report.js';
 import { decideReport } from '../core/deploy/decide-report.js';
 import { transition } from '../core/execution/transition.js';

@@ -1,8 +1,9 @@
 import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
 import { appendAudit } from '../adapters/store/audit-log.js';
 import { recordDispatch, takeFreeDeployLock } from '../adapters/store/deploy-locks.js';
-import { dispatchedSha, markDone, type EffectJob, type ExecutionRecord } from '../adapters/store/executions.js';
-import type { Job } from '../adapters/store/job-queue.js';
+import { dispatchedSha, markDone, type EffectJob } from '../adapters/store/executions.js';
+import { type ExecutionRecord } from '../core/execution/records.js';
+import type { Job } from '../adapters/store/job-shapes.js';
 import { setTimer } from '../adapters/store/timers.js';
 import { DEFAULT_ENVIRONMENT, ROLLBACK_EVENT_TYPE } from '../contracts/dispatch.js';
 import type { Policy } from '../core/policy/schema.js';

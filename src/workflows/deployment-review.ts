@@ -4,7 +4,7 @@ import { appendAudit } from '../adapters/store/audit-log.js';
 import { activeFreeze } from '../adapters/store/breaker.js';
 import { claimDispatchRun, heldLock } from '../adapters/store/deploy-locks.js';
 import { getExecution, isDone, markDone } from '../adapters/store/executions.js';
-import type { Job } from '../adapters/store/job-queue.js';
+import type { Job } from '../adapters/store/job-shapes.js';
 import {
   decideDeploymentReview,
   type DeploymentReviewDecision,

@@ -13,7 +13,8 @@ import type { Policy } from '../core/policy/schema.js';
 import type { Database } from '../adapters/store/database.js';
 import { claimDrift, driftChecksDue, recordDriftCheck, recordDriftIssue } from '../adapters/store/drift.js';
 import { isDone, markDone } from '../adapters/store/executions.js';
-import { QUEUES, type Job, type JobQueue } from '../adapters/store/job-queue.js';
+import { QUEUES, type Job } from '../adapters/store/job-shapes.js';
+import { type JobQueue } from '../adapters/store/job-queue.js';
 import type { DeliveryJob, DeliveryOf } from './jobs.js';
 
 /**

@@ -1,8 +1,9 @@
 import { classifyGitHubError } from '../adapters/github/github-errors.js';
 import { appendAudit } from '../adapters/store/audit-log.js';
 import { recordFailure } from '../adapters/store/breaker.js';
-import { lockExecution, markDone, type EffectJob, type ExecutionRecord } from '../adapters/store/executions.js';
-import { QUEUES, type Job } from '../adapters/store/job-queue.js';
+import { lockExecution, markDone, type EffectJob } from '../adapters/store/executions.js';
+import { type ExecutionRecord } from '../core/execution/records.js';
+import { QUEUES, type Job } from '../adapters/store/job-shapes.js';
 import { transition } from '../core/execution/transition.js';
 import { commitTransition } from './commit-transition.js';
 import { DEFAULT_ENVIRONMENT } from '../contracts/dispatch.js';

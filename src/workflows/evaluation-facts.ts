@@ -1,6 +1,8 @@
-import type { GitHubAdapter, PullRequestFacts } from '../adapters/github/github-adapter.js';
+import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
+import type { PullRequestFacts } from '../adapters/github/github-facts.js';
 import { activeFreeze } from '../adapters/store/breaker.js';
-import { listExecutionsAtHead, type ExecutionRecord } from '../adapters/store/executions.js';
+import { listExecutionsAtHead } from '../adapters/store/executions.js';
+import { type ExecutionRecord } from '../core/execution/records.js';
 import { executionModelCost } from '../adapters/store/model-calls.js';
 import {
   approvalsAsked,

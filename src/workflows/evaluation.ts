@@ -1,15 +1,12 @@
-import type { CheckRunPlan, GitHubAdapter } from '../adapters/github/github-adapter.js';
-import {
-  lockExecution,
-  markDone,
-  type EffectJob,
-  type ExecutionRecord,
-  type PullRequestSubject,
-} from '../adapters/store/executions.js';
-import { QUEUES, type Job } from '../adapters/store/job-queue.js';
+import type { CheckRunPlan } from '../adapters/github/github-facts.js';
+import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
+import { lockExecution, markDone, type EffectJob } from '../adapters/store/executions.js';
+import { type ExecutionRecord, type PullRequestSubject } from '../core/execution/records.js';
+import { QUEUES, type Job } from '../adapters/store/job-shapes.js';
 import type { Transaction } from '../adapters/store/database.js';
 import { decideEvaluation, type EvaluationDecision } from '../core/decisions/pull-request-verdict.js';
-import { transition, type ExecutionEvent } from '../core/execution/transition.js';
+import { transition } from '../core/execution/transition.js';
+import { type ExecutionEvent } from '../core/execution/execution-model.js';
 import { postCheck, postFailure, type PostCheck } from './check-run.js';
 import { commitTransition } from './commit-transition.js';
 import { gatherEvaluationFacts, type GatheredEvaluation } from './evaluation-facts.js';

@@ -1,7 +1,8 @@
-import type { GitHubAdapter, PullRequestCommit, PullRequestFacts } from '../adapters/github/github-adapter.js';
+import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
+import type { PullRequestCommit, PullRequestFacts } from '../adapters/github/github-facts.js';
 import { decideGovernance, MAX_COMMITS, type GovernanceFacts, type Governance } from '../core/policy/governance.js';
 import type { Policy } from '../core/policy/schema.js';
-import type { ExecutionRecord } from '../adapters/store/executions.js';
+import type { ExecutionRecord } from '../core/execution/records.js';
 
 /**
  * Gathers the facts that decide whether AAOE governs a pull request and decides (src/core/policy/governance.ts): the

@@ -1,8 +1,9 @@
-import type { GitHubAdapter, IssueFacts } from '../adapters/github/github-adapter.js';
+import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
+import type { IssueFacts } from '../adapters/github/github-facts.js';
 import type { RepoContext } from '../adapters/github/repo-context.js';
 import { appendAudit } from '../adapters/store/audit-log.js';
 import { isDone, markDone } from '../adapters/store/executions.js';
-import type { Job } from '../adapters/store/job-queue.js';
+import type { Job } from '../adapters/store/job-shapes.js';
 import { decideLabelConsent, type LabelConsent, type LabelConsentFacts } from '../core/decisions/label-consent.js';
 import { CONSENT_MARKER } from '../core/text/consent-comment.js';
 import type { AgentWorkPorts } from './agent-ports.js';

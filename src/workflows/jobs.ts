@@ -1,4 +1,4 @@
-import type { PullRequestFacts } from '../adapters/github/github-adapter.js';
+import type { PullRequestFacts } from '../adapters/github/github-facts.js';
 import type { OnboardingRequest } from '../core/onboarding/onboarding-plan.js';
 
 /** The name of the required check. Pin its source App in branch protection. */

@@ -1,7 +1,8 @@
 import { isOutage } from '../adapters/github/github-errors.js';
-import type { GitHubAdapter, PullRequestFacts } from '../adapters/github/github-adapter.js';
+import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
+import type { PullRequestFacts } from '../adapters/github/github-facts.js';
 import { listApprovals, previousHeads, toCandidate } from '../adapters/store/approvals.js';
-import type { ExecutionRecord } from '../adapters/store/executions.js';
+import type { ExecutionRecord } from '../core/execution/records.js';
 import { matchingRule, parseCodeowners } from '../core/agent/codeowners.js';
 import type {
   ApprovalCandidate,

@@ -1,9 +1,11 @@
 import merge from 'deepmerge';
 import type { RepoContext } from '../adapters/github/repo-context.js';
 import { GitHubAdapter } from '../adapters/github/github-adapter.js';
-import { loadPolicy, resolvePolicy, type PolicyError } from '../core/policy/load-policy.js';
+import { loadPolicy } from '../core/policy/load-policy.js';
+import { resolvePolicy } from '../core/policy/resolve-policy.js';
+import { type PolicyError } from '../core/policy/policy-source.js';
 import type { ProtectedPathsFacts } from '../core/policy/gates/protected-paths.js';
-import type { Presets } from '../adapters/files/presets.js';
+import type { Presets } from '../core/policy/policy-source.js';
 import type { Policy } from '../core/policy/schema.js';
 
 /** The repository config, read from the default branch only. */

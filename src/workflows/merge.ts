@@ -1,6 +1,7 @@
 import { appendAudit } from '../adapters/store/audit-log.js';
-import { markDone, type EffectJob, type ExecutionRecord } from '../adapters/store/executions.js';
-import type { Job } from '../adapters/store/job-queue.js';
+import { markDone, type EffectJob } from '../adapters/store/executions.js';
+import { type ExecutionRecord } from '../core/execution/records.js';
+import type { Job } from '../adapters/store/job-shapes.js';
 import { guardMergeJob, guardMergeTarget } from '../core/decisions/merge-guard.js';
 import type { PipelinePorts } from './pipeline-ports.js';
 

@@ -1,8 +1,9 @@
-import type { PullRequestFacts } from '../adapters/github/github-adapter.js';
+import type { PullRequestFacts } from '../adapters/github/github-facts.js';
 import type { RepoContext } from '../adapters/github/repo-context.js';
 import { lockPullRequestExecution, markDone } from '../adapters/store/executions.js';
-import { QUEUES } from '../adapters/store/job-queue.js';
-import { transition, type ExecutionEvent } from '../core/execution/transition.js';
+import { QUEUES } from '../adapters/store/job-shapes.js';
+import { transition } from '../core/execution/transition.js';
+import { type ExecutionEvent } from '../core/execution/execution-model.js';
 import { decideMergeDeploy } from '../core/policy/snapshot.js';
 import { explainMergedOtherPair } from '../core/text/pull-request-check.js';
 import { commitTransition } from './commit-transition.js';

@@ -1,12 +1,12 @@
+import { destinationServes } from '../adapters/notify/config.js';
 import {
-  destinationServes,
   GITHUB_DESTINATION,
   type GitHubTarget,
   type NotificationRoute,
   type NotifyEvent,
-} from '../adapters/notify/config.js';
+} from '../core/notify/notifications-schema.js';
 import { sendGitHubComment, sendToDestination, type SendOutcome, type SendTiming } from '../adapters/notify/senders.js';
-import type { ExecutionRecord } from '../adapters/store/executions.js';
+import type { ExecutionRecord } from '../core/execution/records.js';
 import { getNotificationDeliveries, recordDeliveryAttempts } from '../adapters/store/notifications.js';
 import { deliveryIdFor, safeUrl, type Notification } from '../core/notify/message.js';
 import { destinationUnusable, noCommentTarget, POLICY_DOES_NOT_VALIDATE } from '../core/text/notify.js';

@@ -1,15 +1,11 @@
 import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
-import type {
-  NotificationsPolicy,
-  NotifyDestinations,
-  NotifyEvent,
-  SelfHealPolicy,
-} from '../adapters/notify/config.js';
+import type { NotificationsPolicy, NotifyEvent, SelfHealPolicy } from '../core/notify/notifications-schema.js';
+import type { NotifyDestinations } from '../adapters/notify/config.js';
 import type { FetchLike } from '../adapters/notify/senders.js';
 import { showExecution } from '../adapters/store/audit-log.js';
 import type { Database, SqlExecutor } from '../adapters/store/database.js';
 import { latestDeployReport } from '../adapters/store/deploy-reports.js';
-import type { ExecutionRecord } from '../adapters/store/executions.js';
+import type { ExecutionRecord } from '../core/execution/records.js';
 
 /** What notifications and the debug issue share: their ports, what they read of the policy, and the facts they gather. */
 

@@ -1,13 +1,11 @@
-import type { NotifyEvent } from '../adapters/notify/config.js';
+import type { NotifyEvent } from '../core/notify/notifications-schema.js';
 import { appendAudit } from '../adapters/store/audit-log.js';
-import { isDone, markDone, type EffectJob, type ExecutionRecord } from '../adapters/store/executions.js';
-import type { Job } from '../adapters/store/job-queue.js';
+import { isDone, markDone, type EffectJob } from '../adapters/store/executions.js';
+import { type ExecutionRecord } from '../core/execution/records.js';
+import type { Job } from '../adapters/store/job-shapes.js';
 import { describeNotifyResult } from '../core/text/notify.js';
 import { deliver } from './notify-deliver.js';
 import type { NotifyGitHub, NotifyPolicy, NotifyPorts, NotifyResult } from './notify-ports.js';
-
-export type { DeliveryResult, NotifyGitHub, NotifyPolicy, NotifyPorts, NotifyResult } from './notify-ports.js';
-export { isSelfHeal, openDebugIssue, SELF_HEAL_CONSENT, type DebugIssueResult } from './debug-issue-work.js';
 
 /**
  * The `notify` effect and the debug issue.

@@ -1,12 +1,13 @@
-import { GitHubAdapter, type Octokit } from '../adapters/github/github-adapter.js';
+import { GitHubAdapter } from '../adapters/github/github-adapter.js';
+import { type Octokit } from '../adapters/github/github-facts.js';
 import {
   AGENT_INSTRUCTION_PATHS,
   MAX_INSTRUCTIONS_BYTES,
   planAgentInstructions,
   type ContractPolicy,
 } from '../core/onboarding/agent-instructions.js';
+import { CONFIG_PATH } from '../core/onboarding/onboarding-paths.js';
 import {
-  CONFIG_PATH,
   DEFAULT_PRESET,
   choosePreset,
   readShippedFiles,

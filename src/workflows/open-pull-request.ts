@@ -1,6 +1,6 @@
 import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
 import { lockExecution, markDone, type EffectJob } from '../adapters/store/executions.js';
-import { QUEUES, type Job } from '../adapters/store/job-queue.js';
+import { QUEUES, type Job } from '../adapters/store/job-shapes.js';
 import { executionModelCost } from '../adapters/store/model-calls.js';
 import { applyEdits, type EditsApplied } from '../core/agent/apply-edits.js';
 import type { Proposal } from '../core/agent/proposal.js';

@@ -1,9 +1,9 @@
 import { appendAudit } from '../adapters/store/audit-log.js';
 import type { SqlExecutor } from '../adapters/store/database.js';
-import { QUEUES } from '../adapters/store/job-queue.js';
+import { QUEUES } from '../adapters/store/job-shapes.js';
 import { lockPlanRun, savePlanRun } from '../adapters/store/plans.js';
 import { setTimer } from '../adapters/store/timers.js';
-import { FINAL_STATES, type ExecutionState } from '../core/execution/transition.js';
+import { FINAL_STATES, type ExecutionState } from '../core/execution/execution-model.js';
 import { advancePlan, stepOutcome, type PlanEvent, type PlanRun } from '../core/plan/run-plan.js';
 import { planWindows } from '../core/plan/windows.js';
 import { planRef, type PlanEffectJob, type PlanWorkPorts } from './plan-ports.js';

@@ -1,8 +1,9 @@
-import type { CommentFacts, GitHubAdapter } from '../adapters/github/github-adapter.js';
+import type { CommentFacts } from '../adapters/github/github-facts.js';
+import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
 import type { RepoContext } from '../adapters/github/repo-context.js';
 import { appendAudit } from '../adapters/store/audit-log.js';
 import { isDone, markDone } from '../adapters/store/executions.js';
-import { QUEUES, type Job } from '../adapters/store/job-queue.js';
+import { QUEUES, type Job } from '../adapters/store/job-shapes.js';
 import { getPlanRun, planOfTrackingIssue, recordPlanRollbackBy, type PlanRecord } from '../adapters/store/plans.js';
 import { COMMAND_TEXT, type Command, type ParsedCommand } from '../core/commands/commands.js';
 import { HUMAN_ONLY_VERBS } from '../core/policy/governance.js';

@@ -1,5 +1,5 @@
 import { getExecution, isDone, markDone } from '../adapters/store/executions.js';
-import { QUEUES, type Job } from '../adapters/store/job-queue.js';
+import { QUEUES, type Job } from '../adapters/store/job-shapes.js';
 import { getPlanRun, type PlanRecord } from '../adapters/store/plans.js';
 import { renderTrackingIssue } from '../core/plan/run-plan.js';
 import { planWindows } from '../core/plan/windows.js';

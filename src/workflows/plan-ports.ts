@@ -1,7 +1,7 @@
-import type { Octokit, RepositoryRole } from '../adapters/github/github-adapter.js';
+import type { Octokit, RepositoryRole } from '../adapters/github/github-facts.js';
 import type { StepEndedJob } from '../adapters/store/executions.js';
 import type { PlanEffect } from '../core/plan/run-plan.js';
-import type { AgentWorkPorts } from './agent-work.js';
+import type { AgentWorkPorts } from './agent-ports.js';
 
 /**
  * What every part of a plan's work shares (docs/plans.md): its ports, its jobs, who may act on a plan, and the

@@ -1,6 +1,7 @@
 import { appendAudit } from '../adapters/store/audit-log.js';
 import type { SqlExecutor } from '../adapters/store/database.js';
-import { getExecution, lockExecution, markDone, type ExecutionRecord } from '../adapters/store/executions.js';
+import { getExecution, lockExecution, markDone } from '../adapters/store/executions.js';
+import { type ExecutionRecord } from '../core/execution/records.js';
 import type { PlanRecord } from '../adapters/store/plans.js';
 import { transition } from '../core/execution/transition.js';
 import { STEP_REFUSAL, stepNotRolledBack } from '../core/text/plan.js';

@@ -1,11 +1,11 @@
 import { appendAudit } from '../adapters/store/audit-log.js';
 import { getIssueExecution, lockExecution, markDone } from '../adapters/store/executions.js';
 import type { PlanRecord } from '../adapters/store/plans.js';
-import { FINAL_STATES } from '../core/execution/transition.js';
+import { FINAL_STATES } from '../core/execution/execution-model.js';
 import { renderStepPackages, type RenderedPackage } from '../core/plan/render-package.js';
 import type { Step } from '../core/plan/schema.js';
 import { STEP_REFUSAL, stepDidNotStart, stepIssueBody, stepIssueTitle } from '../core/text/plan.js';
-import { startIssueExecution } from './agent-work.js';
+import { startIssueExecution } from './start-issue-execution.js';
 import { advanceStoredPlan, stepExecutionEnded } from './plan-advance.js';
 import { installationOf, PLAN_LABEL, PLAN_ROLES, type PlanWorkPorts } from './plan-ports.js';
 

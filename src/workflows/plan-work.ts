@@ -1,13 +1,12 @@
-import type { CommentFacts, GitHubAdapter } from '../adapters/github/github-adapter.js';
+import type { CommentFacts } from '../adapters/github/github-facts.js';
+import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
 import type { RepoContext } from '../adapters/github/repo-context.js';
-import type { Job } from '../adapters/store/job-queue.js';
+import type { Job } from '../adapters/store/job-shapes.js';
 import type { ParsedCommand } from '../core/commands/commands.js';
 import type { DeliveryOf } from './jobs.js';
 import { onPlanComment } from './plan-commands.js';
 import { onPlanJob } from './plan-effects.js';
 import type { PlanJob, PlanWorkPorts } from './plan-ports.js';
-
-export { isPlanJob, planRef, type PlanEffectJob, type PlanJob, type PlanWorkPorts } from './plan-ports.js';
 
 /**
  * Architecture plans run by the app (docs/plans.md). The plan's state machine is `advancePlan` (pure,

@@ -1,5 +1,5 @@
 import { getExecution, markDone, type EffectJob } from '../adapters/store/executions.js';
-import type { Job } from '../adapters/store/job-queue.js';
+import type { Job } from '../adapters/store/job-shapes.js';
 import { executionModelCost } from '../adapters/store/model-calls.js';
 import type { ExecutionRecord } from '../core/execution/records.js';
 import { renderStatusComment, STATUS_MARKER } from '../core/text/status-comment.js';

@@ -5,7 +5,7 @@ import type { Change, DeclarationFacts } from '../core/policy/change.js';
 import { deriveProposal, type DeriveInput } from '../core/policy/derive-proposal.js';
 import type { Policy } from '../core/policy/schema.js';
 import type { PullRequestSnapshot } from '../core/policy/snapshot.js';
-import type { ExecutionRecord } from '../adapters/store/executions.js';
+import type { ExecutionRecord } from '../core/execution/records.js';
 
 export type ProposalFactsInput = {
   execution: ExecutionRecord;

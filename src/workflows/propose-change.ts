@@ -3,7 +3,7 @@ import { ModelRouterError } from '../adapters/model/model-router.js';
 import type { AgentConfig } from '../adapters/model/models-config.js';
 import { promptToken } from '../adapters/model/prompt-token.js';
 import { lockExecution, saveWork, type EffectJob } from '../adapters/store/executions.js';
-import type { Job } from '../adapters/store/job-queue.js';
+import type { Job } from '../adapters/store/job-shapes.js';
 import { buildContext, rankFiles } from '../core/agent/context.js';
 import { withholdSecrets } from '../core/agent/context-secrets.js';
 import { decideIssueConsent } from '../core/agent/issue-consent.js';

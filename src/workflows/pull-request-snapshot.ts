@@ -1,4 +1,5 @@
-import type { GitHubAdapter, PullRequestFacts } from '../adapters/github/github-adapter.js';
+import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
+import type { PullRequestFacts } from '../adapters/github/github-facts.js';
 import { checkSnapshotReads, type PullRequestSnapshot } from '../core/policy/snapshot.js';
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CheckRunPlan, GitHubAdapter, PullRequestFacts } from '../adapters/github/github-adapter.js';
+import type { CheckRunPlan, PullRequestFacts } from '../adapters/github/github-facts.js';
+import type { GitHubAdapter } from '../adapters/github/github-adapter.js';
 import type { RepoContext } from '../adapters/github/repo-context.js';
 import { ONBOARDING_PATHS } from '../adapters/files/onboarding-files.js';
 import {
@@ -9,10 +10,9 @@ import {
   isDone,
   lockPullRequestExecution,
   markDone,
-  type ExecutionRecord,
-  type PullRequestSubject,
 } from '../adapters/store/executions.js';
-import { QUEUES, type Job } from '../adapters/store/job-queue.js';
+import { type ExecutionRecord, type PullRequestSubject } from '../core/execution/records.js';
+import { QUEUES, type Job } from '../adapters/store/job-shapes.js';
 import { isOnboardingCommit } from '../adapters/store/onboarding-commits.js';
 import type { Transaction } from '../adapters/store/database.js';
 import { decideOnboardingExemption, type OnboardingFacts } from '../core/decisions/onboarding-exemption.js';

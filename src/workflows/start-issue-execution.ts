@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { insertExecution, lockIssueExecution, markDone } from '../adapters/store/executions.js';
-import { QUEUES } from '../adapters/store/job-queue.js';
+import { QUEUES } from '../adapters/store/job-shapes.js';
 import { issueTextDigest, type IssueConsent } from '../core/agent/issue-consent.js';
 import type { AgentWork as Work, ExecutionRecord } from '../core/execution/records.js';
 import { newExecution, transition } from '../core/execution/transition.js';

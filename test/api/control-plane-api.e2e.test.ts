@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listApprovals } from '../../src/adapters/store/approvals.js';
-import { readAudit, type AuditEntry } from '../../src/adapters/store/audit-log.js';
+import { readAudit } from '../../src/adapters/store/audit-log.js';
+import { type AuditEntry } from '../../src/core/execution/records.js';
 import { getExecution, listExecutions } from '../../src/adapters/store/executions.js';
 import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 import { EXTERNAL_PROPOSAL, proposalBody } from '../support/proposal-body.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { routeOf, bearerToken } from '../../src/api/api-handler.js';
-import { progressOf, SCHEDULABLE } from '../../src/workflows/control-plane.js';
+import { routeOf, bearerToken } from '../../src/api/api-routes.js';
+import { progressOf, SCHEDULABLE } from '../../src/workflows/control-plane-schedule.js';
 import { agentIdentity } from '../../src/core/policy/governance.js';
 import { policyView } from '../../src/core/views/execution-view.js';
 import { RateLimiter } from '../../src/api/rate-limit.js';
@@ -8,7 +8,7 @@ import { apiClientConfigFromEnv } from '../../src/mcp/api-client.js';
 import type { ApprovalFacts } from '../../src/core/policy/approval-facts.js';
 import { evaluateApprovals } from '../../src/core/policy/approvals.js';
 import { toCandidate } from '../../src/adapters/store/approvals.js';
-import type { AuditEntry } from '../../src/adapters/store/audit-log.js';
+import type { AuditEntry } from '../../src/core/execution/records.js';
 import { ApiDescription } from './api-description.js';
 
 /** The pure parts of the control-plane API: routes, tokens, the request limit, views, agents, api approvals. */

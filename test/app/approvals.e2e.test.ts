@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listExecutions } from '../../src/adapters/store/executions.js';
-import { DispatchPayload } from '../../action/src/dispatch-payload.js';
+import { DispatchPayload } from '../../src/contracts/dispatch.js';
 import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 import { governedFlow } from '../support/governed-flow.js';
 import { traceparent } from '../../src/adapters/tracing/tracing.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { JobRecord } from '../../src/adapters/store/job-queue.js';
+import type { JobRecord } from '../../src/adapters/store/job-shapes.js';
 import { INSTALLATION_ID, startHarness, type Harness } from '../support/app-harness.js';
 import { AGENT, OWNER, REPO, added, prFlow } from '../security/pr-flow.js';
 

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { run } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aaoeApp } from '../../src/app/aaoe-app.js';
-import { observeGitHubCalls } from '../../src/app/metrics.js';
+import { observeGitHubCalls } from '../../src/app/metrics-github.js';
 import { mountOperations } from '../../src/app/operations.js';
 import { openRuntime, type Runtime } from '../../src/adapters/store/runtime.js';
 import { openDatabase, type Database, type SqlExecutor } from '../../src/adapters/store/database.js';

@@ -8,11 +8,12 @@ import type { Proposal } from '../../src/core/agent/proposal.js';
 import { readAudit } from '../../src/adapters/store/audit-log.js';
 import { dispatchedSha, getExecution, lockExecution } from '../../src/adapters/store/executions.js';
 import { commitTransition } from '../../src/workflows/commit-transition.js';
-import { transition, type ExecutionEvent } from '../../src/core/execution/transition.js';
-import { QUEUES } from '../../src/adapters/store/job-queue.js';
+import { transition } from '../../src/core/execution/transition.js';
+import { type ExecutionEvent } from '../../src/core/execution/execution-model.js';
+import { QUEUES } from '../../src/adapters/store/job-shapes.js';
 import { getPlanRun } from '../../src/adapters/store/plans.js';
 import { pendingTimers } from '../../src/adapters/store/timers.js';
-import { planRef } from '../../src/workflows/plan-work.js';
+import { planRef } from '../../src/workflows/plan-ports.js';
 import { repositoryKey } from '../../src/adapters/github/dispatch-signature.js';
 import { INSTALLATION_ID, examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 

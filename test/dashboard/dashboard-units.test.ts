@@ -22,7 +22,7 @@ import {
   unsealToken,
   verifySigned,
 } from '../../src/dashboard/session-cookie.js';
-import type { ExecutionRecord } from '../../src/adapters/store/executions.js';
+import type { ExecutionRecord } from '../../src/core/execution/records.js';
 import { loadPresets } from '../../src/adapters/files/presets.js';
 
 /** The dashboard's pure parts: escaping, cookies and the sealed token, the OAuth URLs and exchange, routes, verbs. */

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DispatchPayload } from '../../action/src/dispatch-payload.js';
+import { DispatchPayload } from '../../src/contracts/dispatch.js';
 import { demoProblems, runDemo, type DemoRun } from '../../src/demo/demo.js';
-import { readAudit, verifyAudit, type AuditEntry } from '../../src/adapters/store/audit-log.js';
+import { readAudit, verifyAudit } from '../../src/adapters/store/audit-log.js';
+import { type AuditEntry } from '../../src/core/execution/records.js';
 
 /**
  * `npm run demo -- --ci` as a test: the same scenario (the real app over HTTP, the GitHub simulator, the scripted

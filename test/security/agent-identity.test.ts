@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listExecutions } from '../../src/adapters/store/executions.js';
-import type { CommitIdentity } from '../simulator/github-state.js';
+import type { CommitIdentity } from '../simulator/github-json.js';
 import { INSTALLATION_ID, startHarness, type Harness } from '../support/app-harness.js';
 import { governedFlow } from '../support/governed-flow.js';
 

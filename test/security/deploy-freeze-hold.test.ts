@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decideDeployHold, MAX_HOLD_DAYS } from '../../src/adapters/store/deploy-holds.js';
+import { decideDeployHold, MAX_HOLD_DAYS } from '../../src/core/deploy/deploy-hold.js';
 import { deployHold } from '../../src/adapters/store/deploy-holds.js';
 import { callApi } from '../api/api-client.js';
 import { AGENT, deployWorld, POLICY } from './deploy-world.js';

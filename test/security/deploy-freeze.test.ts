@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideDispatch, type DispatchFacts } from '../../src/core/deploy/decide-dispatch.js';
-import { readAudit, type AuditEntry } from '../../src/adapters/store/audit-log.js';
+import { readAudit } from '../../src/adapters/store/audit-log.js';
+import { type AuditEntry } from '../../src/core/execution/records.js';
 import { pendingTimers } from '../../src/adapters/store/timers.js';
 import { deployWorld, POLICY } from './deploy-world.js';
 

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import { listExecutions, type ExecutionRecord } from '../../src/adapters/store/executions.js';
+import { listExecutions } from '../../src/adapters/store/executions.js';
+import { type ExecutionRecord } from '../../src/core/execution/records.js';
 import { INSTALLATION_ID, startHarness, type Harness } from '../support/app-harness.js';
 import { governedFlow } from '../support/governed-flow.js';
 

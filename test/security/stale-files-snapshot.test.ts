@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PullRequestFacts } from '../../src/adapters/github/github-adapter.js';
+import type { PullRequestFacts } from '../../src/adapters/github/github-facts.js';
 import { gatherPullRequestSnapshot } from '../../src/workflows/pull-request-snapshot.js';
 import {
   checkCompleteness,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CommitsNotCaughtUpError, decidePullRequestGovernance } from '../../src/workflows/governance-facts.js';
-import type { PullRequestCommit, PullRequestFacts } from '../../src/adapters/github/github-adapter.js';
+import type { PullRequestCommit, PullRequestFacts } from '../../src/adapters/github/github-facts.js';
 import { Policy } from '../../src/core/policy/schema.js';
-import type { ExecutionRecord } from '../../src/adapters/store/executions.js';
+import type { ExecutionRecord } from '../../src/core/execution/records.js';
 
 /** The facts gathering of governance (src/workflows/governance-facts.ts) with a fake of the three reads it may make. */
 

@@ -1,19 +1,17 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  notify,
-  openDebugIssue,
-  type NotifyGitHub,
-  type NotifyPolicy,
-  type NotifyPorts,
-} from '../../src/workflows/notify-work.js';
-import { NotificationsPolicy, type NotifyDestinations, type NotifyEvent } from '../../src/adapters/notify/config.js';
+import { notify } from '../../src/workflows/notify-work.js';
+import { openDebugIssue } from '../../src/workflows/debug-issue-work.js';
+import { type NotifyGitHub, type NotifyPolicy, type NotifyPorts } from '../../src/workflows/notify-ports.js';
+import { NotificationsPolicy, type NotifyEvent } from '../../src/core/notify/notifications-schema.js';
+import { type NotifyDestinations } from '../../src/adapters/notify/config.js';
 import { deliveryIdFor } from '../../src/core/notify/message.js';
 import { showExecution } from '../../src/adapters/store/audit-log.js';
 import { saveDeployReport } from '../../src/adapters/store/deploy-reports.js';
 import { openDatabase, type Database } from '../../src/adapters/store/database.js';
-import { isDone, type EffectJob, type ExecutionRecord } from '../../src/adapters/store/executions.js';
-import type { Job } from '../../src/adapters/store/job-queue.js';
+import { isDone, type EffectJob } from '../../src/adapters/store/executions.js';
+import { type ExecutionRecord } from '../../src/core/execution/records.js';
+import type { Job } from '../../src/adapters/store/job-shapes.js';
 import { MIGRATIONS, migrate } from '../../src/adapters/store/migrations.js';
 import { getNotificationDeliveries, listNotificationDeliveries } from '../../src/adapters/store/notifications.js';
 import { rollbackReport, rolledBackExecution, startReceiver, type Receiver } from '../core/notify/support.js';

@@ -2,8 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_INSTRUCTION_PATHS } from '../../core/onboarding/agent-instructions.js';
 import { CONFIG_PATH, WORKFLOW_PATH, type PresetChoice } from '../../core/onboarding/onboarding-paths.js';
-import { formatPolicyError, loadPolicy, resolvePolicy } from '../../core/policy/load-policy.js';
-import { loadPresets, packageRoot, type Presets } from './presets.js';
+import { formatPolicyError } from '../../core/policy/policy-source.js';
+import { loadPolicy } from '../../core/policy/load-policy.js';
+import { resolvePolicy } from '../../core/policy/resolve-policy.js';
+import { loadPresets, packageRoot } from './presets.js';
+import { type Presets } from '../../core/policy/policy-source.js';
 import type { Policy } from '../../core/policy/schema.js';
 
 /**
@@ -14,7 +17,6 @@ import type { Policy } from '../../core/policy/schema.js';
  * shipped files are read.
  */
 
-export { CONFIG_PATH, WORKFLOW_PATH, type PresetChoice } from '../../core/onboarding/onboarding-paths.js';
 export const DEFAULT_PRESET = 'standard';
 
 /**

@@ -6,7 +6,6 @@ import { formatPolicyError, type PolicyAsWritten, type Presets } from '../../cor
 import { resolvePolicy } from '../../core/policy/resolve-policy.js';
 
 /** The shipped presets by name (the type lives in core: src/core/policy/policy-source.ts). */
-export type { Presets } from '../../core/policy/policy-source.js';
 
 const PRESET_NAME = /^[a-z0-9][a-z0-9-]*$/;
 

@@ -1,4 +1,4 @@
-import type { Finding } from '../../core/policy/result.js';
+import type { Finding } from '../../core/policy/evaluation.js';
 import type { CheckRunPlan, Octokit, RepoRef } from './github-facts.js';
 
 /** Check runs: posting one (annotations in batches), finding one an earlier attempt created, replacing its result. */

@@ -11,7 +11,6 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  */
 
 /** Dispatch event types the companion workflow listens to (the contract's, `src/contracts/dispatch.ts`). */
-export { DISPATCH_EVENT_TYPES, type DispatchEventType } from '../../contracts/dispatch.js';
 
 /** How old a signed dispatch may be when the action runs it (a run queued for a runner waits, a replay does not). */
 export const DISPATCH_MAX_AGE_MS = 24 * 60 * 60_000;

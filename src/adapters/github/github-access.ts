@@ -1,6 +1,7 @@
 import type { Probot } from 'probot';
 import { repoContext, type RepoContext } from './repo-context.js';
-import { GitHubAdapter, type Octokit } from './github-adapter.js';
+import { GitHubAdapter } from './github-adapter.js';
+import { type Octokit } from './github-facts.js';
 import { readConfig } from '../config/config.js';
 
 /**

@@ -21,22 +21,6 @@ import {
  * is our own plain data; everything it sends is checked against GitHub's OpenAPI description in tests.
  */
 
-export {
-  toPullRequestFacts,
-  type CheckConclusion,
-  type CheckRunPlan,
-  type CommentFacts,
-  type CommitPerson,
-  type CommitPlan,
-  type IssueFacts,
-  type Octokit,
-  type PullRequestCommit,
-  type PullRequestFacts,
-  type RepoRef,
-  type RepositoryRole,
-} from './github-facts.js';
-export { ANNOTATIONS_PER_REQUEST } from './check-runs.js';
-
 export class GitHubAdapter {
   constructor(
     private readonly octokit: Octokit,

@@ -1,5 +1,5 @@
 import type { ProbotOctokit } from 'probot';
-import type { Finding } from '../../core/policy/result.js';
+import type { Finding } from '../../core/policy/evaluation.js';
 
 /** What the GitHub adapter returns and takes: our own plain data, and the one mapping from GitHub's pull request shape. */
 

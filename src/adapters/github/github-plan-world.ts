@@ -1,4 +1,4 @@
-import type { Octokit } from './github-adapter.js';
+import type { Octokit } from './github-facts.js';
 import type { InFlightExecution, PlanWorld } from '../../core/plan/check-world.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Octokit, RepoRef } from './github-adapter.js';
+import type { Octokit, RepoRef } from './github-facts.js';
 
 /** What a workflow writes to the log: pino's calls (Probot's logger is pino), as far as workflows use them. */
 export type Log = {

@@ -4,8 +4,6 @@ import OpenAI from 'openai';
 import type { z } from 'zod';
 import { parseAnswer, repairMessages, responseFormatFor } from './model-answer.js';
 
-export { responseFormatFor } from './model-answer.js';
-
 /**
  * The model router: every model call of an execution goes through it. It picks models by task class and
  * price, falls back along that chain on 429 / 5xx / timeouts / output that does not match the schema, keeps a

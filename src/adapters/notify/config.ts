@@ -16,18 +16,6 @@ import { z } from 'zod';
  * failed delivery with the reason, never dropped in silence.
  */
 
-export {
-  DestinationName,
-  GITHUB_DESTINATION,
-  GITHUB_TARGETS,
-  GitHubTarget,
-  Mention,
-  NOTIFY_EVENTS,
-  NotificationRoute,
-  NotificationsPolicy,
-  NotifyEvent,
-  SelfHealPolicy,
-} from '../../core/notify/notifications-schema.js';
 import { DestinationName, GITHUB_DESTINATION } from '../../core/notify/notifications-schema.js';
 
 // ------------------------------------------------------------------ the operator's destinations

@@ -1,4 +1,4 @@
-import type { ExecutionState } from '../../core/execution/transition.js';
+import type { ExecutionState } from '../../core/execution/execution-model.js';
 import { AGENT_OUTCOMES, type AgentFigures, type AgentOutcome } from '../../contracts/api.js';
 import type { SqlExecutor } from './database.js';
 
@@ -22,7 +22,6 @@ import type { SqlExecutor } from './database.js';
 /** The outcomes and the figures are the API's (src/contracts/api.ts): one definition for the store, API and dashboard. */
 export const OUTCOMES = AGENT_OUTCOMES;
 export type Outcome = AgentOutcome;
-export type { AgentFigures } from '../../contracts/api.js';
 
 /**
  * The outcome of an execution by its state (a paused or frozen one by the state it resumes to): `merged` from the

@@ -1,4 +1,4 @@
-import type { ApprovalCandidate, ActorType } from '../../core/policy/approvals.js';
+import type { ApprovalCandidate, ActorType } from '../../core/policy/approval-facts.js';
 import type { ApprovalRecord } from '../../core/execution/records.js';
 import type { SqlExecutor } from './database.js';
 import type { Migration } from './schema-migration.js';
@@ -18,8 +18,6 @@ export const APPROVALS_BASE_MIGRATION: Migration = {
 ALTER TABLE approvals ADD COLUMN base_sha text;
 `,
 };
-
-export type { ApprovalRecord } from '../../core/execution/records.js';
 
 /** Records an approval once (a redelivered comment or button press is the same approval). */
 export async function recordApproval(tx: SqlExecutor, a: ApprovalRecord): Promise<boolean> {

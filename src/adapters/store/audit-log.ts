@@ -3,8 +3,6 @@ import { stringify } from 'safe-stable-stringify';
 import type { AuditEntry, ExecutionAudit } from '../../core/execution/records.js';
 import type { Database, SqlExecutor, Transaction } from './database.js';
 
-export type { AuditEntry, ExecutionAudit } from '../../core/execution/records.js';
-
 /**
  * The audit log: append-only, every entry hash-chained to the one before.
  *

@@ -5,8 +5,6 @@ import { PGlite, types as liteTypes } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 import pg from 'pg';
 
-export { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
-
 /**
  * One SQL dialect (PostgreSQL 15) behind a small interface, with two backends:
  *

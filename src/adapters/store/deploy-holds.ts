@@ -6,14 +6,6 @@ import type { SqlExecutor } from './database.js';
  * change is not dispatched before `notBefore`, on top of the policy's change windows. The last one set counts.
  */
 
-export {
-  MAX_HOLD_DAYS,
-  MAX_HOLD_MS,
-  decideDeployHold,
-  type DeployHold,
-  type HoldDecision,
-} from '../../core/deploy/deploy-hold.js';
-
 export async function setDeployHold(tx: SqlExecutor, hold: DeployHold): Promise<void> {
   await tx.query(
     `INSERT INTO deploy_holds (execution_id, not_before, set_by, set_at) VALUES ($1, $2, $3, $4)

@@ -1,5 +1,5 @@
 import type { InFlightExecution } from '../../core/plan/check-world.js';
-import { FINAL_STATES, type Effect, type ExecutionState } from '../../core/execution/transition.js';
+import { FINAL_STATES, type Effect, type ExecutionState } from '../../core/execution/execution-model.js';
 import type { AgentWork, ExecutionRecord, PullRequestSubject } from '../../core/execution/records.js';
 import type { SqlExecutor } from './database.js';
 
@@ -17,8 +17,6 @@ export type StepEndedJob = {
   traceId: string;
   effect: { type: 'step_execution_ended'; step: string; executionId: string; state: ExecutionState; key: string };
 };
-
-export type { AgentWork, ExecutionRecord, PullRequestSubject } from '../../core/execution/records.js';
 
 type Row = {
   id: string;

@@ -40,18 +40,6 @@ import {
  *   immediate retry (not counted against the retry limit: stopping was this process's choice).
  */
 
-export {
-  HANDED_BACK,
-  jobIdFor,
-  ORPHANED,
-  QUEUES,
-  type Job,
-  type JobHandler,
-  type JobQueueOptions,
-  type JobRecord,
-  type QueueName,
-} from './job-shapes.js';
-
 type ResolvedOptions = Required<Omit<JobQueueOptions, 'supervise'>>;
 
 function resolveOptions(options: JobQueueOptions): ResolvedOptions {

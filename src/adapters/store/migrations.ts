@@ -13,7 +13,6 @@ import type { Migration } from './schema-migration.js';
  * The SQL lives here as strings so the compiled `dist/` carries it. Keep it to PostgreSQL 15 (PGlite is 18).
  * Never edit a migration that has shipped: add the next version.
  */
-export type { Migration } from './schema-migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   {

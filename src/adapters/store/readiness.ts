@@ -1,5 +1,6 @@
 import type { SqlExecutor } from './database.js';
-import { MIGRATIONS, type Migration } from './migrations.js';
+import { MIGRATIONS } from './migrations.js';
+import { type Migration } from './schema-migration.js';
 
 /**
  * Whether the store can serve: the database answers and every migration this build knows is applied. `/readyz`

@@ -1,4 +1,4 @@
-import { FINAL_STATES } from '../../core/execution/transition.js';
+import { FINAL_STATES } from '../../core/execution/execution-model.js';
 import type { SqlExecutor } from './database.js';
 
 /**

@@ -1,6 +1,7 @@
 import { databaseOptionsFromEnv, openDatabase, type Database, type DatabaseOptions } from './database.js';
 import { unqueuedDeliveries } from './deliveries.js';
-import { JobQueue, type JobQueueOptions } from './job-queue.js';
+import { JobQueue } from './job-queue.js';
+import { type JobQueueOptions } from './job-shapes.js';
 import { migrate } from './migrations.js';
 
 /** The store and the job runner the app runs on: opened, migrated and started before the server listens. */

@@ -1,5 +1,6 @@
 import type { Database, SqlExecutor } from './database.js';
-import { QUEUES, type JobQueue } from './job-queue.js';
+import { QUEUES } from './job-shapes.js';
+import { type JobQueue } from './job-queue.js';
 
 /**
  * Effects that must wait for a time (an approved change waiting for its change window). A timer is written in

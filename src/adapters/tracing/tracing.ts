@@ -16,7 +16,7 @@ import {
   SimpleSpanProcessor,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-node';
-import type { Octokit } from '../github/github-adapter.js';
+import type { Octokit } from '../github/github-facts.js';
 
 /**
  * OpenTelemetry traces, one per webhook delivery: AAOE's trace id (the `X-GitHub-Delivery` GUID, kept with every

@@ -1,4 +1,4 @@
-import type { ExecutionEvent } from '../execution/transition.js';
+import type { ExecutionEvent } from '../execution/execution-model.js';
 import { HUMAN_ONLY_VERBS, agentIdentity } from '../policy/governance.js';
 import type { PermissionFact } from '../policy/approval-facts.js';
 import type { RepositoryPermission } from '../policy/approvals-schema.js';

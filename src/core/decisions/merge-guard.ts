@@ -1,4 +1,4 @@
-import type { ExecutionState } from '../execution/transition.js';
+import type { ExecutionState } from '../execution/execution-model.js';
 import { decideDeployTarget } from '../policy/snapshot.js';
 import { explainRetargeted } from '../text/pull-request-check.js';
 

@@ -1,4 +1,4 @@
-import type { ExecutionEvent } from '../execution/transition.js';
+import type { ExecutionEvent } from '../execution/execution-model.js';
 
 /**
  * What a `pull_request` delivery does to the pull request's execution. Deliveries are not ordered: one that shows an

@@ -1,8 +1,8 @@
-import type { ExecutionEvent } from '../execution/transition.js';
+import type { ExecutionEvent } from '../execution/execution-model.js';
 import type { ApprovalsEvaluation } from '../policy/approval-facts.js';
 import type { ApprovalsPolicy } from '../policy/approvals-schema.js';
 import { explainEvaluation, explainIncomplete, explainSnapshot, withPreamble } from '../policy/explain.js';
-import type { Conclusion, Evaluation, Finding } from '../policy/result.js';
+import type { Conclusion, Evaluation, Finding } from '../policy/evaluation.js';
 import type { SchedulePolicy } from '../policy/schedule-schema.js';
 import type { Completeness, DeployTarget, PullRequestSnapshot } from '../policy/snapshot.js';
 import { scheduleAt } from '../schedule/windows.js';

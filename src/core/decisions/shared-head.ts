@@ -1,4 +1,4 @@
-import type { ExecutionState } from '../execution/transition.js';
+import type { ExecutionState } from '../execution/execution-model.js';
 
 /**
  * The shared-head rule. A check run belongs to a commit, not to a pull request: while another open pull request with

@@ -1,5 +1,5 @@
 import type { DeployReport } from '../../contracts/report.js';
-import type { ExecutionEvent, ExecutionState } from '../execution/transition.js';
+import type { ExecutionEvent, ExecutionState } from '../execution/execution-model.js';
 
 /**
  * What a verified report may do to an execution (pure). A report is a claim about one execution and the commit AAOE

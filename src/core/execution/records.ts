@@ -1,5 +1,5 @@
 import type { Classification, Proposal } from '../agent/proposal.js';
-import type { Execution } from './transition.js';
+import type { Execution } from './execution-model.js';
 
 /**
  * The records the store keeps, as plain types: executions with their subject and agent work, audit entries and

@@ -9,17 +9,6 @@ import type { Effect, EffectBody, Execution, ExecutionEvent, ExecutionState } fr
  * and carries an audit effect so it is recorded.
  */
 
-export {
-  EXECUTION_STATES,
-  FINAL_STATES,
-  type Effect,
-  type EffectBody,
-  type Execution,
-  type ExecutionEvent,
-  type ExecutionState,
-} from './execution-model.js';
-export { POLICY_CONCLUSIONS, type PolicyConclusion } from '../../contracts/api.js';
-
 export type Transition =
   | { outcome: 'applied'; execution: Execution; effects: Effect[] }
   | { outcome: 'illegal'; execution: Execution; effects: Effect[]; reason: string };

@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
-import type { Locate, PlanError } from './load-plan.js';
+import type { Locate } from '../policy/yaml-nodes.js';
+import type { PlanError } from './load-plan.js';
 import type { Plan } from './schema.js';
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ownersOf, parseCodeowners } from '../agent/codeowners.js';
-import { loadYamlFile, type Locate, type PlanError } from './load-plan.js';
+import { loadYamlFile, type PlanError } from './load-plan.js';
+import { type Locate } from '../policy/yaml-nodes.js';
 import { Repository, Team } from './schema.js';
 import { trimTrailingSlashes } from '../text/slashes.js';
 import { sha256Hex } from '../text/digest.js';

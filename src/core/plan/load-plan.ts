@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { formatPolicyError, type PolicyError } from '../policy/load-policy.js';
+import { formatPolicyError, type PolicyError } from '../policy/policy-source.js';
 import { isTimeZone } from '../policy/schedule-schema.js';
 import {
   describe,
@@ -23,8 +23,6 @@ import { Plan } from './schema.js';
 
 export type PlanError = PolicyError;
 export const formatPlanError = formatPolicyError;
-
-export type { Locate, Position } from '../policy/yaml-nodes.js';
 
 export type PlanLoad = { ok: true; plan: Plan; file: string; locate: Locate } | { ok: false; errors: PlanError[] };
 

@@ -1,4 +1,4 @@
-import type { ExecutionState } from '../execution/transition.js';
+import type { ExecutionState } from '../execution/execution-model.js';
 import type { Plan } from './schema.js';
 import { rollbackOrder, schedulePlan, type PlanWindows, type StepState } from './schedule-plan.js';
 import { cell } from '../text/markdown.js';

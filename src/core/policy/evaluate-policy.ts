@@ -6,7 +6,7 @@ import { evaluateBreakerGate } from './gates/circuit-breaker.js';
 import { evaluateResilienceGate } from './gates/resilience.js';
 import { assessRisk, evaluateRiskGate } from './gates/risk.js';
 import { evaluateSecretsGate } from './gates/secrets-gate.js';
-import type { Conclusion, Evaluation, GateId, GateResult, RiskAssessment } from './result.js';
+import type { Conclusion, Evaluation, GateId, GateResult, RiskAssessment } from './evaluation.js';
 import type { Policy, RiskLevel } from './schema.js';
 
 /**

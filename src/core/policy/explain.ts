@@ -1,5 +1,5 @@
-import type { PolicyError } from './load-policy.js';
-import type { Evaluation, GateOutcome } from './result.js';
+import type { PolicyError } from './policy-source.js';
+import type { Evaluation, GateOutcome } from './evaluation.js';
 import { short, type DeployTarget, type PullRequestSnapshot } from './snapshot.js';
 
 /**

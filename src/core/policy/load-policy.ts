@@ -16,19 +16,6 @@ import { collectNodes, describeSyntaxError, duplicateKeys, pathAt, type Walked }
  *    also applies the defaults and reports required keys that neither the file nor its preset sets.
  */
 
-export type {
-  PolicyAsWritten,
-  PolicyError,
-  PolicyLoad,
-  PolicyResolve,
-  PolicySource,
-  Presets,
-} from './policy-source.js';
-export { formatPolicyError } from './policy-source.js';
-export { allowedKeys } from './schema-lookup.js';
-export { resolvePolicy, UNION_LISTS } from './resolve-policy.js';
-export type { Locate, Position } from './yaml-nodes.js';
-
 const EMPTY_HINT = 'write a policy, for example `extends: standard`';
 
 /** Makes an error of the file at an offset. */

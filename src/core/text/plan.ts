@@ -1,4 +1,4 @@
-import type { ExecutionState } from '../execution/transition.js';
+import type { ExecutionState } from '../execution/execution-model.js';
 import { formatPlanError, type PlanError } from '../plan/load-plan.js';
 import type { RenderedPackage } from '../plan/render-package.js';
 import type { PlanRun } from '../plan/run-plan.js';

@@ -1,5 +1,5 @@
 import type { AgentWork } from '../execution/records.js';
-import type { ExecutionState } from '../execution/transition.js';
+import type { ExecutionState } from '../execution/execution-model.js';
 import { cell, data } from './markdown.js';
 
 /**

@@ -225,7 +225,7 @@ describe('circuit breakers', () => {
 
 describe('response format', () => {
   it('is strict where the schema allows it, and the plain JSON Schema where strict mode cannot express it', async () => {
-    const { responseFormatFor } = await import('../../../src/adapters/model/model-router.js');
+    const { responseFormatFor } = await import('../../../src/adapters/model/model-answer.js');
     const { Proposal } = await import('../../../src/core/agent/proposal.js');
     expect(responseFormatFor(Answer, 'a').json_schema.strict).toBe(true);
     const loose = responseFormatFor(Proposal, 'proposal');

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  NotificationsPolicy,
-  notifyDestinationsFromEnv,
-  parseNotifyDestinations,
-  SelfHealPolicy,
-} from '../../../src/adapters/notify/config.js';
+import { NotificationsPolicy, SelfHealPolicy } from '../../../src/core/notify/notifications-schema.js';
+import { notifyDestinationsFromEnv, parseNotifyDestinations } from '../../../src/adapters/notify/config.js';
 
 const SECRET = 'a-webhook-secret-of-some-length';
 

@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecutionState } from '../../../src/core/execution/transition.js';
+import type { ExecutionState } from '../../../src/core/execution/execution-model.js';
 import {
   AGENT_LIMIT,
   DECLARED_USD_CAP,
   OUTCOME_OF_STATE,
   readAgentFigures,
 } from '../../../src/adapters/store/agent-figures.js';
-import {
-  insertExecution,
-  type AgentWork,
-  type ExecutionRecord,
-  type PullRequestSubject,
-} from '../../../src/adapters/store/executions.js';
+import { insertExecution } from '../../../src/adapters/store/executions.js';
+import { type AgentWork, type ExecutionRecord, type PullRequestSubject } from '../../../src/core/execution/records.js';
 import { recordModelCalls } from '../../../src/adapters/store/model-calls.js';
 import type { SqlExecutor } from '../../../src/adapters/store/database.js';
 import { backends, useMigratedStore } from './backends.js';

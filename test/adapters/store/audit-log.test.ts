@@ -8,9 +8,9 @@ import {
   readAudit,
   showExecution,
   verifyAudit,
-  type AuditEntry,
   type AuditInput,
 } from '../../../src/adapters/store/audit-log.js';
+import { type AuditEntry } from '../../../src/core/execution/records.js';
 import type { Database } from '../../../src/adapters/store/database.js';
 import { backends, tamper, useMigratedStore } from './backends.js';
 

@@ -5,12 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DataDirLockedError,
-  databaseOptionsFromEnv,
-  lockDataDir,
-  openDatabase,
-} from '../../../src/adapters/store/database.js';
+import { DataDirLockedError, lockDataDir } from '../../../src/adapters/store/data-dir-lock.js';
+import { databaseOptionsFromEnv, openDatabase } from '../../../src/adapters/store/database.js';
 import { MIGRATIONS, migrate } from '../../../src/adapters/store/migrations.js';
 import { backends, type TestStore } from './backends.js';
 

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/adapters/store/database.js';
-import { HANDED_BACK, JobQueue, ORPHANED, QUEUES, type Job } from '../../../src/adapters/store/job-queue.js';
+import { HANDED_BACK, ORPHANED, QUEUES, type Job } from '../../../src/adapters/store/job-shapes.js';
+import { JobQueue } from '../../../src/adapters/store/job-queue.js';
 import { migrate } from '../../../src/adapters/store/migrations.js';
 import { backends, type TestStore } from './backends.js';
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobQueue, QUEUES, jobIdFor, type Job } from '../../../src/adapters/store/job-queue.js';
+import { JobQueue } from '../../../src/adapters/store/job-queue.js';
+import { QUEUES, jobIdFor, type Job } from '../../../src/adapters/store/job-shapes.js';
 import { migrate } from '../../../src/adapters/store/migrations.js';
 import { backends, type TestStore } from './backends.js';
 

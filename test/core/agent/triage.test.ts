@@ -43,7 +43,7 @@ describe('triage', () => {
   });
 
   it('asks a model for a class in a schema strict structured outputs accept', async () => {
-    const { responseFormatFor } = await import('../../../src/adapters/model/model-router.js');
+    const { responseFormatFor } = await import('../../../src/adapters/model/model-answer.js');
     expect(responseFormatFor(TriageAnswer, 'triage').json_schema.strict).toBe(true);
     expect(TriageAnswer.safeParse({ classification: 'refactor', rationale: 'x' }).success).toBe(false);
   });

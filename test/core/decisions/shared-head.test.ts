@@ -6,7 +6,7 @@ import {
   type HeadSharer,
   type SharerFacts,
 } from '../../../src/core/decisions/shared-head.js';
-import type { ExecutionState } from '../../../src/core/execution/transition.js';
+import type { ExecutionState } from '../../../src/core/execution/execution-model.js';
 
 const sharer = (pullRequest: number, state: ExecutionState, over: Partial<SharerFacts> = {}): SharerFacts => ({
   id: `x${pullRequest}`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeployReport } from '../../../src/contracts/report.js';
 import { decideReport, type ReportDecision } from '../../../src/core/deploy/decide-report.js';
-import type { ExecutionState } from '../../../src/core/execution/transition.js';
+import type { ExecutionState } from '../../../src/core/execution/execution-model.js';
 
 // What a verified report may do to an execution, on plain facts: only end a deployment, for the dispatched commit.
 

@@ -2,13 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   EXECUTION_STATES,
   FINAL_STATES,
-  newExecution,
-  newPullRequestExecution,
-  transition,
   type Execution,
   type ExecutionEvent,
   type ExecutionState,
-} from '../../../src/core/execution/transition.js';
+} from '../../../src/core/execution/execution-model.js';
+import { newExecution, newPullRequestExecution, transition } from '../../../src/core/execution/transition.js';
 
 const now = new Date('2026-11-23T10:00:00Z');
 const at = (state: ExecutionState, over: Partial<Execution> = {}): Execution => ({

@@ -1,13 +1,15 @@
 import { ProbotOctokit } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDebugIssue, type NotifyPolicy, type NotifyPorts } from '../../../src/workflows/notify-work.js';
+import { openDebugIssue } from '../../../src/workflows/debug-issue-work.js';
+import { type NotifyPolicy, type NotifyPorts } from '../../../src/workflows/notify-ports.js';
 import { GitHubAdapter } from '../../../src/adapters/github/github-adapter.js';
-import { NotificationsPolicy, NO_DESTINATIONS } from '../../../src/adapters/notify/config.js';
+import { NotificationsPolicy } from '../../../src/core/notify/notifications-schema.js';
+import { NO_DESTINATIONS } from '../../../src/adapters/notify/config.js';
 import { DEBUG_LABEL, debugIssueMarker } from '../../../src/core/notify/debug-issue.js';
 import { showExecution } from '../../../src/adapters/store/audit-log.js';
 import { openDatabase, type Database } from '../../../src/adapters/store/database.js';
 import { isDone, type EffectJob } from '../../../src/adapters/store/executions.js';
-import type { Job } from '../../../src/adapters/store/job-queue.js';
+import type { Job } from '../../../src/adapters/store/job-shapes.js';
 import { MIGRATIONS, migrate } from '../../../src/adapters/store/migrations.js';
 import { getNotificationDeliveries } from '../../../src/adapters/store/notifications.js';
 import { GitHubSimulator } from '../../simulator/github-simulator.js';

@@ -152,7 +152,7 @@ describe('renderDebugIssue', () => {
 
 describe('self-heal depth', () => {
   it("an execution started by the policy's consent is a self-heal attempt; one started by a person is not", async () => {
-    const { isSelfHeal } = await import('../../../src/workflows/notify-work.js');
+    const { isSelfHeal } = await import('../../../src/workflows/debug-issue-work.js');
     expect(
       isSelfHeal({
         work: {

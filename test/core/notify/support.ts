@@ -2,8 +2,9 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { analyzeCanary } from '../../../src/core/canary/analyze-canary.js';
 import { metricsFromPolicy, planFromPolicy } from '../../../src/core/canary/plan-from-policy.js';
-import { reportIntervals, type Report } from '../../../action/src/report.js';
-import type { ExecutionRecord } from '../../../src/adapters/store/executions.js';
+import { reportIntervals } from '../../../action/src/report.js';
+import { type Report } from '../../../src/contracts/report.js';
+import type { ExecutionRecord } from '../../../src/core/execution/records.js';
 import { interval } from '../canary/samples.js';
 import { EXTERNAL_PROPOSAL } from '../../support/proposal-body.js';
 

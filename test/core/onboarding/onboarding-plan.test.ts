@@ -5,7 +5,8 @@ import {
   onboardingRequest,
   type RepositoryFacts,
 } from '../../../src/core/onboarding/onboarding-plan.js';
-import { loadPolicy, resolvePolicy } from '../../../src/core/policy/load-policy.js';
+import { loadPolicy } from '../../../src/core/policy/load-policy.js';
+import { resolvePolicy } from '../../../src/core/policy/resolve-policy.js';
 import { loadPresets } from '../../../src/adapters/files/presets.js';
 import { examplePayload } from '../../support/app-harness.js';
 

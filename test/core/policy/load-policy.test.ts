@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   formatPolicyError,
-  loadPolicy,
-  resolvePolicy,
   type PolicyAsWritten,
   type PolicyError,
   type PolicyLoad,
-} from '../../../src/core/policy/load-policy.js';
-import { loadPresets, type Presets } from '../../../src/adapters/files/presets.js';
+} from '../../../src/core/policy/policy-source.js';
+import { loadPolicy } from '../../../src/core/policy/load-policy.js';
+import { resolvePolicy } from '../../../src/core/policy/resolve-policy.js';
+import { loadPresets } from '../../../src/adapters/files/presets.js';
+import { type Presets } from '../../../src/core/policy/policy-source.js';
 
 const fixtures = new URL('../../fixtures/policies/', import.meta.url).pathname;
 const policiesDir = new URL('../../../policies/', import.meta.url).pathname;

@@ -1,4 +1,4 @@
-import type { GateResult } from '../result.js';
+import type { GateResult } from '../evaluation.js';
 import type { Policy } from '../schema.js';
 
 /**

@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import type { Change, ChangedFile } from '../change.js';
-import type { Finding, GateResult } from '../result.js';
+import type { Finding, GateResult } from '../evaluation.js';
 import type { Policy } from '../schema.js';
 
 /** The AAOE configuration: a governed change may never touch it, whatever the policy says. */

@@ -7,7 +7,7 @@ import type {
   IrreversibleKind,
   ProposalFacts,
 } from '../change.js';
-import type { GateResult } from '../result.js';
+import type { GateResult } from '../evaluation.js';
 import { compareRisk, type Policy, type RiskLevel } from '../schema.js';
 
 /**

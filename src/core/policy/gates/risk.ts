@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import { BINARY_PATH } from '../binary-path.js';
 import type { Change } from '../change.js';
-import type { GateResult, RiskAssessment, RiskSignal } from '../result.js';
+import type { GateResult, RiskAssessment, RiskSignal } from '../evaluation.js';
 import { DEFAULT_PACKAGE_RISK, compareRisk, maxRisk, type Policy, type RiskLevel } from '../schema.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Change } from '../change.js';
-import type { GateResult } from '../result.js';
+import type { GateResult } from '../evaluation.js';
 import type { Policy } from '../schema.js';
 import { scanSecrets } from './secrets.js';
 

@@ -6,7 +6,7 @@ import picomatch from 'picomatch';
 import { isPureRename } from './risk.js';
 import type { ChangedFile } from '../change.js';
 import { addedLines } from '../patch.js';
-import type { Finding } from '../result.js';
+import type { Finding } from '../evaluation.js';
 import { HIGH_ENTROPY_RULE_ID, highEntropyRule } from './high-entropy-rule.js';
 
 /**
