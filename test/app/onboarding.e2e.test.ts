@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ALWAYS_DELIVERED_EVENTS } from '../../../src/app/aaoe-app.js';
-import { loadPolicy } from '../../../src/core/policy/load-policy.js';
-import { resolvePolicy } from '../../../src/core/policy/resolve-policy.js';
-import { loadPresets } from '../../../src/adapters/files/presets.js';
-import { readShippedFiles } from '../../../src/adapters/files/onboarding-files.js';
-import { AGENTS_END, AGENTS_START } from '../../../src/core/onboarding/agent-instructions.js';
-import { examplePayload, startHarness, type Harness } from '../../support/app-harness.js';
+import { ALWAYS_DELIVERED_EVENTS } from '../../src/app/aaoe-app.js';
+import { loadPolicy } from '../../src/core/policy/load-policy.js';
+import { resolvePolicy } from '../../src/core/policy/resolve-policy.js';
+import { loadPresets } from '../../src/adapters/files/presets.js';
+import { readShippedFiles } from '../../src/adapters/files/onboarding-files.js';
+import { AGENTS_END, AGENTS_START } from '../../src/core/onboarding/agent-instructions.js';
+import { examplePayload, startHarness, type Harness } from '../support/app-harness.js';
 
 /**
  * Onboarding over HTTP: signed `installation.created` / `installation_repositories.added` deliveries (GitHub's
@@ -295,7 +295,7 @@ describe('the agent contract in the onboarding pull request', () => {
 
 describe('the events', () => {
   it('app.yml does not subscribe to the installation events (GitHub refuses them), and the app handles them', () => {
-    const manifest = parse(readFileSync(new URL('../../../app.yml', import.meta.url), 'utf8'));
+    const manifest = parse(readFileSync(new URL('../../app.yml', import.meta.url), 'utf8'));
     expect(ALWAYS_DELIVERED_EVENTS).toEqual(['installation.created', 'installation_repositories.added']);
     for (const event of ALWAYS_DELIVERED_EVENTS) expect(manifest.default_events).not.toContain(event.split('.')[0]);
   });
