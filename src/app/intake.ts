@@ -8,7 +8,7 @@ import { onboardingRequest } from '../core/onboarding/onboarding-plan.js';
 import type { Runtime } from '../adapters/store/runtime.js';
 
 type Json = Record<string, unknown>;
-type Base = Omit<DeliveryBase, never>;
+type Base = DeliveryBase;
 type PullRequestPayload = Parameters<typeof toPullRequestFacts>[0];
 
 const obj = (value: unknown): Json | undefined =>

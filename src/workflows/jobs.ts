@@ -83,7 +83,7 @@ export type DeliveryOf<K extends DeliveryKind> = Extract<DeliveryJob, { kind: K 
  * A job as it was stored: jobs recorded before delivery kinds existed carry no `kind`; theirs follows from the
  * one field each kind had (so a store upgraded with jobs queued loses none).
  */
-export function withKind(job: DeliveryJob | (Omit<DeliveryBase, never> & Record<string, unknown>)): DeliveryJob {
+export function withKind(job: DeliveryJob | (DeliveryBase & Record<string, unknown>)): DeliveryJob {
   if (typeof job.kind === 'string') return job as DeliveryJob;
   const j = job as Record<string, unknown>;
   const kind: DeliveryKind = j.onboarding
