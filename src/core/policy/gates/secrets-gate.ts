@@ -15,9 +15,13 @@ export async function evaluateSecretsGate(change: Change, policy: Policy['secret
       findings: [],
     };
   }
-  const scan = await scanSecrets(change.files, { ignorePaths: policy.ignorePaths });
+  const scan = await scanSecrets(change.files, { ignorePaths: policy.ignorePaths, allowlist: policy.allowlist });
   const evidence = [
     ...scan.findings.map((f) => `${f.path}:${f.startLine}:${f.startColumn ?? 1} ${f.rule}`),
+    ...scan.allowed.map(
+      ({ finding: f, reason }) =>
+        `allowed by the policy: ${f.path}:${f.startLine}:${f.startColumn ?? 1} ${f.rule} (${reason})`,
+    ),
     ...scan.unscanned.map(
       (u) => `not scanned: \`${u.path}\`${u.line === undefined ? '' : ` line ${u.line}`} (${u.reason})`,
     ),

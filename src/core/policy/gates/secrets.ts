@@ -1,24 +1,33 @@
 import { lintSource } from '@secretlint/core';
 import { secretLintProfiler } from '@secretlint/profiler';
 import { creator as recommendedPreset } from '@secretlint/secretlint-rule-preset-recommend';
-import type { SecretLintCoreConfig } from '@secretlint/types';
+import type { SecretLintCoreConfig, SecretLintCoreResult } from '@secretlint/types';
 import picomatch from 'picomatch';
 import { isPureRename } from './risk.js';
 import type { ChangedFile } from '../change.js';
 import { addedLines } from '../patch.js';
 import type { Finding } from '../evaluation.js';
 import { HIGH_ENTROPY_RULE_ID, highEntropyRule } from './high-entropy-rule.js';
+import { SHAPE_RULE_ID, shapeKind, shapeRule } from '../../secrets/rules.js';
 
 /**
- * Secret detection in the added lines of a change, with secretlint's maintained rules in-process plus
- * AAOE's high-entropy rule. A finding carries the rule and the position, never the secret: messages are
- * written here from the rule id, not taken from secretlint (whose messages quote the value).
+ * Secret detection in the added lines of a change, with secretlint's maintained rules in-process plus AAOE's own
+ * secretlint rules: the shape rules (src/core/secrets: provider formats, structures, base64 blobs) and the
+ * high-entropy rule (a value next to a secret-looking name). A finding carries the rule and the position, never the
+ * secret: messages are written here from the rule id, not taken from secretlint (whose messages quote the value).
  */
 
 export type SecretScan = {
   findings: Finding[];
   unscanned: Array<{ path: string; /** A line too long to scan. */ line?: number; reason: string }>;
+  /** Findings the repository's policy allows (a test fixture), each with the policy's reason. */
+  allowed: Array<{ finding: Finding; reason: string }>;
 };
+
+/** A repository's allowance for known, non-secret matches (test fixtures), always with a reason. */
+export type SecretAllowance = { paths: string[]; rules?: string[] | undefined; reason: string };
+
+export type SecretScanPolicy = { ignorePaths: string[]; allowlist?: SecretAllowance[] | undefined };
 
 /**
  * Added lines longer than this are not scanned: they are reported as unscanned and need a person (the secrets gate
@@ -37,6 +46,7 @@ const CONFIG: SecretLintCoreConfig = {
       rule: recommendedPreset,
       rules: [{ id: '@secretlint/secretlint-rule-aws', options: { enableIDScanRule: true } }],
     },
+    { id: SHAPE_RULE_ID, rule: shapeRule },
     { id: HIGH_ENTROPY_RULE_ID, rule: highEntropyRule },
   ],
 };
@@ -53,8 +63,57 @@ const KIND: Record<string, string> = {
   '@secretlint/secretlint-rule-npm': 'an npm token',
   '@secretlint/secretlint-rule-basicauth': 'a password in a URL (basic auth)',
   '@secretlint/secretlint-rule-database-connection-string': 'a database connection string with a password',
-  [HIGH_ENTROPY_RULE_ID]: 'a high-entropy value assigned to a secret-looking name',
+  [HIGH_ENTROPY_RULE_ID]: 'a secret-looking value assigned to a secret-looking name',
 };
+
+type Message = SecretLintCoreResult['messages'][number];
+
+/**
+ * The order in which overlapping reports win: secretlint's maintained rules, AAOE's shape rules, a decoded base64
+ * blob, and AAOE's generic name rule last.
+ */
+function rank(message: Message): number {
+  if (message.ruleId === HIGH_ENTROPY_RULE_ID) return 3;
+  if (message.ruleId !== SHAPE_RULE_ID) return 0;
+  return message.messageId === 'base64-encoded-secret' ? 2 : 1;
+}
+
+/** The rule name and the words for what was found. */
+function describe(message: Message): { rule: string; kind: string } {
+  if (message.ruleId === SHAPE_RULE_ID)
+    return { rule: `aaoe/${message.messageId}`, kind: shapeKind(message.messageId) ?? 'a secret' };
+  const short = message.ruleId.replace('@secretlint/secretlint-rule-', 'secretlint/');
+  return { rule: short, kind: KIND[message.ruleId] ?? `a secret (${short})` };
+}
+
+/** One finding per secret: a report whose range overlaps one already taken is the same secret. */
+function toFindings(path: string, lines: ReturnType<typeof addedLines>, messages: Message[]): Finding[] {
+  const findings: Finding[] = [];
+  const taken: Array<[number, number]> = [];
+  for (const message of [...messages].sort((a, b) => rank(a) - rank(b))) {
+    const type: string = message.type;
+    if (type !== 'message') continue;
+    const [from, to] = message.range;
+    if (taken.some(([s, e]) => s < to && from < e)) continue;
+    taken.push([from, to]);
+    const start = lines[message.loc.start.line - 1];
+    const end = lines[message.loc.end.line - 1] ?? start;
+    if (!start || !end) continue;
+    const { rule, kind } = describe(message);
+    findings.push({
+      path,
+      startLine: start.line,
+      endLine: end.line,
+      ...(start.line === end.line
+        ? { startColumn: message.loc.start.column + 1, endColumn: message.loc.end.column + 1 }
+        : {}),
+      level: 'failure',
+      rule,
+      message: `Found ${kind} (${rule}). Remove it from the change and rotate it: a secret pushed to a branch is leaked.`,
+    });
+  }
+  return findings.sort((a, b) => a.startLine - b.startLine || (a.startColumn ?? 0) - (b.startColumn ?? 0));
+}
 
 /** The added lines too long to scan (each is scanned as an empty line, so a person must look). */
 function tooLongToScan(path: string, lines: ReturnType<typeof addedLines>): SecretScan['unscanned'] {
@@ -67,7 +126,36 @@ function tooLongToScan(path: string, lines: ReturnType<typeof addedLines>): Secr
     }));
 }
 
-export async function scanSecrets(files: ChangedFile[], policy: { ignorePaths: string[] }): Promise<SecretScan> {
+/** Scans the added lines of one file; a line too long to scan is left empty, so every other keeps its position. */
+async function scanLines(path: string, lines: ReturnType<typeof addedLines>): Promise<Finding[]> {
+  const result = await lintSource({
+    source: {
+      content: lines.map((l) => (l.text.length > MAX_SCANNED_LINE ? '' : l.text)).join('\n'),
+      filePath: path,
+      ext: extOf(path),
+      contentType: 'text',
+    },
+    options: { config: CONFIG, maskSecrets: true, noPhysicFilePath: true },
+  });
+  return toFindings(path, lines, result.messages);
+}
+
+/** Sorts findings into those the policy allows (with the reason) and the rest. */
+function applyAllowlist(findings: Finding[], allowlist: SecretAllowance[]): Pick<SecretScan, 'findings' | 'allowed'> {
+  const matchers = allowlist.map((a) => ({ ...a, match: picomatch(a.paths, { dot: true }) }));
+  const kept: Finding[] = [];
+  const allowed: SecretScan['allowed'] = [];
+  for (const finding of findings) {
+    const allowance = matchers.find(
+      (m) => m.match(finding.path) && (m.rules === undefined || m.rules.includes(finding.rule)),
+    );
+    if (allowance) allowed.push({ finding, reason: allowance.reason });
+    else kept.push(finding);
+  }
+  return { findings: kept, allowed };
+}
+
+export async function scanSecrets(files: ChangedFile[], policy: SecretScanPolicy): Promise<SecretScan> {
   const ignored = policy.ignorePaths.length > 0 ? picomatch(policy.ignorePaths, { dot: true }) : () => false;
   const findings: Finding[] = [];
   const unscanned: SecretScan['unscanned'] = [];
@@ -87,47 +175,9 @@ export async function scanSecrets(files: ChangedFile[], policy: { ignorePaths: s
     const lines = addedLines(file.patch);
     if (lines.length === 0) continue;
     unscanned.push(...tooLongToScan(file.path, lines));
-    const result = await lintSource({
-      // a line too long to scan is left empty, so every other line keeps its position
-      source: {
-        content: lines.map((l) => (l.text.length > MAX_SCANNED_LINE ? '' : l.text)).join('\n'),
-        filePath: file.path,
-        ext: extOf(file.path),
-        contentType: 'text',
-      },
-      options: { config: CONFIG, maskSecrets: true, noPhysicFilePath: true },
-    });
-    const seen = new Set<string>();
-    // provider rules first: AAOE's generic rule only reports what no provider rule named
-    const messages = [...result.messages].sort(
-      (a, b) => Number(a.ruleId === HIGH_ENTROPY_RULE_ID) - Number(b.ruleId === HIGH_ENTROPY_RULE_ID),
-    );
-    for (const message of messages) {
-      const type: string = message.type;
-      if (type !== 'message') continue;
-      // one finding per position: the provider's rule first, AAOE's generic rule only where it is alone
-      const at = `${message.loc.start.line}:${message.loc.start.column}`;
-      if (seen.has(at)) continue;
-      seen.add(at);
-      const start = lines[message.loc.start.line - 1];
-      const end = lines[message.loc.end.line - 1] ?? start;
-      if (!start || !end) continue;
-      const rule = message.ruleId;
-      const kind = KIND[rule] ?? `a secret (${rule.replace('@secretlint/secretlint-rule-', '')})`;
-      findings.push({
-        path: file.path,
-        startLine: start.line,
-        endLine: end.line,
-        ...(start.line === end.line
-          ? { startColumn: message.loc.start.column + 1, endColumn: message.loc.end.column + 1 }
-          : {}),
-        level: 'failure',
-        rule: shortRule(rule),
-        message: `Found ${kind} (${message.messageId}). Remove it from the change and rotate it: a secret pushed to a branch is leaked.`,
-      });
-    }
+    findings.push(...(await scanLines(file.path, lines)));
   }
-  return { findings, unscanned };
+  return { ...applyAllowlist(findings, policy.allowlist ?? []), unscanned };
 }
 
 /**
@@ -137,12 +187,9 @@ export async function scanSecrets(files: ChangedFile[], policy: { ignorePaths: s
  */
 secretLintProfiler.mark = () => {};
 
-function shortRule(ruleId: string): string {
-  return ruleId.replace('@secretlint/secretlint-rule-', 'secretlint/');
-}
-
 function extOf(path: string): string {
   const name = path.slice(path.lastIndexOf('/') + 1);
+  if (name.startsWith('.env')) return '.env';
   const dot = name.lastIndexOf('.');
   return dot > 0 ? name.slice(dot) : '';
 }

@@ -6,6 +6,7 @@ import {
   looksLikeSecret,
   shannonEntropy,
 } from '../../../../src/core/policy/gates/high-entropy-rule.js';
+import { acceptsValue } from '../../../../src/core/secrets/values.js';
 import { MAX_SCANNED_LINE, scanSecrets } from '../../../../src/core/policy/gates/secrets.js';
 import { addedLines } from '../../../../src/core/policy/patch.js';
 
@@ -69,7 +70,7 @@ describe('scanSecrets', () => {
     ['an AWS access key id', `const id = "${AWS_ID}";`, 'secretlint/aws'],
     [
       "an AWS secret access key (the preset wants more context; AAOE's rule catches it)",
-      `aws_secret_access_key = ${AWS_SECRET}`,
+      `aws_secret_access_key = "${AWS_SECRET}"`,
       'aaoe/high-entropy-assignment',
     ],
     ['a GitHub token', `token: ${GH_TOKEN}`, 'secretlint/github'],
@@ -228,17 +229,22 @@ describe('the high-entropy rule: linear time on adversarial lines (issue 19, hol
   ])('finds the assignment in %s', (line, name) => {
     const value = 'Zq8xR2vT9mK4pW7n';
     const found = findAssignments(line.replace('VALUE', value));
-    expect(found).toEqual([{ name, value, start: line.indexOf('VALUE') }]);
+    expect(found).toEqual([expect.objectContaining({ name, value, start: line.indexOf('VALUE') })]);
   });
 
   it.each([
-    ['a value too short', 'password = "short"'],
     ['a quote that does not close', 'password = "Zq8xR2vT9mK4pW7n'],
     ['quotes that do not match', 'password = "Zq8xR2vT9mK4pW7n\''],
     ['a name that is not secret-looking', 'username = "Zq8xR2vT9mK4pW7n"'],
     ['no operator', 'password "Zq8xR2vT9mK4pW7n"'],
   ])('finds none with %s', (_name, line) => {
     expect(findAssignments(line)).toEqual([]);
+  });
+
+  it('finds a short value but does not accept it as a secret', () => {
+    const [found] = findAssignments('password = "short"');
+    expect(found).toMatchObject({ name: 'password', value: 'short' });
+    expect(acceptsValue(found!)).toBe(false);
   });
 });
 
