@@ -79,5 +79,7 @@ console.log(`    300 files: ${small.toFixed(0)} ms`);
 console.log(`  ratio 3,000 / 300: ${(big / small).toFixed(2)} (10.00 would be linear)`);
 console.log('GitHub API calls per evaluated pull request');
 console.log(`  cold: ${calls.cold}  (${calls.coldPaths.join(', ')})`);
-console.log(`  warm: ${calls.warm}  (${calls.warmPaths.join(', ')})  goal: at most 3`);
-process.exitCode = calls.warm <= 3 ? 0 : 1;
+console.log(
+  `  warm: ${calls.warm}  (${calls.warmPaths.join(', ')})  goal: at most 4: the preview's file list, the snapshot's files and pull request, the check`,
+);
+process.exitCode = calls.warm <= 4 ? 0 : 1;

@@ -10,6 +10,7 @@ import {
   ScheduleRequest,
   type ExecutionVerb,
 } from '../contracts/api.js';
+import { PolicyReplayRequest } from '../contracts/policy-replay.js';
 
 /** The routes of `/api/v1` and how each is answered from its parsed request (`api-handler.ts` does the rest). */
 
@@ -23,6 +24,7 @@ export type Route =
   | { kind: 'verb'; id: string; verb: ExecutionVerb }
   | { kind: 'schedule'; id: string }
   | { kind: 'packages' }
+  | { kind: 'replay' }
   | { kind: 'method'; allow: string }
   | { kind: 'none' };
 
@@ -33,6 +35,7 @@ export function routeOf(method: string, path: string): Route {
     method === allowed ? route : { kind: 'method', allow: allowed };
   if (parts.length === 1 && parts[0] === 'packages') return only('POST', { kind: 'packages' });
   if (parts.length === 1 && parts[0] === 'agents') return only('GET', { kind: 'agents' });
+  if (parts.length === 2 && parts[0] === 'policy' && parts[1] === 'replay') return only('POST', { kind: 'replay' });
   if (parts.length === 1 && parts[0] === 'executions')
     return method === 'GET'
       ? { kind: 'list' }
@@ -85,6 +88,11 @@ export async function answerRoute(
       const parsed = GeneratePackagesRequest.safeParse(json ?? {});
       if (!parsed.success) return invalidBody(parsed.error.issues);
       return plane.generatePackages(user, parsed.data);
+    }
+    case 'replay': {
+      const parsed = PolicyReplayRequest.safeParse(json ?? {});
+      if (!parsed.success) return invalidBody(parsed.error.issues);
+      return plane.replayPolicy(user, parsed.data);
     }
     case 'execute': {
       const parsed = ExecuteRequest.safeParse(json ?? {});

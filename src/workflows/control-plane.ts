@@ -37,6 +37,8 @@ import {
 } from './control-plane-access.js';
 import { scheduleExecution } from './control-plane-schedule.js';
 import { generatePackages } from './control-plane-packages.js';
+import { replayForUser } from './control-plane-replay.js';
+import type { PolicyReplayAnswer, PolicyReplayRequest } from '../contracts/policy-replay.js';
 
 /**
  * The control plane's decisions, one method per verb of `/api/v1`, for a user whose token GitHub vouched for.
@@ -216,6 +218,11 @@ export class ControlPlane {
   /** `POST /api/v1/packages` (`control-plane-packages.ts`). */
   generatePackages(user: ApiUser, request: GeneratePackagesRequest): Promise<Answer<GeneratedPackages>> {
     return generatePackages(this.ports, user, request);
+  }
+
+  /** `POST /api/v1/policy/replay`: a proposed policy replayed over the repository's recent governed pull requests. */
+  replayPolicy(user: ApiUser, request: PolicyReplayRequest): Promise<Answer<PolicyReplayAnswer>> {
+    return replayForUser(this.ports, user, request);
   }
 }
 

@@ -6,9 +6,11 @@ import { QUEUES, type Job } from '../adapters/store/job-shapes.js';
 import type { Transaction } from '../adapters/store/database.js';
 import { decideEvaluation, type EvaluationDecision } from '../core/decisions/pull-request-verdict.js';
 import { transition } from '../core/execution/transition.js';
+import type { Policy } from '../core/policy/schema.js';
 import { type ExecutionEvent } from '../core/execution/execution-model.js';
 import { postCheck, postFailure, type PostCheck } from './check-run.js';
 import { commitTransition } from './commit-transition.js';
+import { recordEvaluatedFacts } from './policy-replay.js';
 import { gatherEvaluationFacts, type GatheredEvaluation } from './evaluation-facts.js';
 import { CHECK_NAME } from './jobs.js';
 import type { PipelinePorts } from './pipeline-ports.js';
@@ -73,7 +75,7 @@ async function evaluate(
     }
     const facts = await gatherEvaluationFacts(ports, github, execution, repoPolicy, gathered, traceId);
     const decision = decideEvaluation(facts.facts);
-    await applyEvaluation(ports, job, execution, github, facts, decision);
+    await applyEvaluation(ports, job, execution, github, facts, decision, repoPolicy.policy);
     context.log.info(
       {
         conclusion: decision.check.conclusion,
@@ -98,6 +100,7 @@ async function applyEvaluation(
   github: GitHubAdapter,
   gathered: GatheredEvaluation,
   decision: EvaluationDecision,
+  policy: Policy,
 ): Promise<void> {
   for (const id of decision.reevaluate) {
     const other = gathered.sharers.get(id);
@@ -132,6 +135,18 @@ async function applyEvaluation(
         : before.subject;
     const after = { ...before, ...result.execution, subject: subjectAfter };
     await commitTransition(tx, ports.runtime.queue, before, after, result.effects, job.data.traceId);
+    // the facts this verdict judged, for a policy preview to replay later without asking GitHub again (issue 25)
+    if (execution.pullRequest !== null)
+      await recordEvaluatedFacts(tx, {
+        executionId: execution.id,
+        repo: execution.repo,
+        number: execution.pullRequest,
+        judged: decision.judged,
+        change: gathered.change,
+        evaluation: gathered.facts.evaluation,
+        policy,
+        at: ports.now(),
+      });
   });
   ports.runtime.queue.wake(QUEUES.effect);
 }

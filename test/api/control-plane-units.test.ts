@@ -237,6 +237,7 @@ describe('openapi/aaoe-api.yaml', () => {
       'listAgents',
       'listExecutions',
       'pause',
+      'replayPolicy',
       'resume',
       'rollback',
       'schedule',

@@ -249,11 +249,15 @@ describe('aaoe/policy over HTTP', () => {
     expect(check.output.annotations).toEqual(
       expect.arrayContaining([expect.objectContaining({ path: '.github/aaoe.yml', title: 'protected-path' })]),
     );
-    // the config was read from the default branch only (and CODEOWNERS, for the blast radius, at the base commit)
+    // the config was read from the default branch only (and CODEOWNERS, for the blast radius, at the base commit);
+    // the head's config is read by the policy preview alone (aaoe/policy-preview), never for the verdict
+    const previewRead = (r: any) =>
+      r.query?.ref === payload.pull_request.head.sha && /\/contents\/\.github(\/|%2F)aaoe\.yml$/i.test(r.path);
     const contentReads = h.sim.requests.filter((r: any) => r.path.includes('/contents/'));
     expect(
       contentReads.every(
-        (r: any) => !r.query?.ref || r.query.ref === 'master' || r.query.ref === payload.pull_request.base.sha,
+        (r: any) =>
+          previewRead(r) || !r.query?.ref || r.query.ref === 'master' || r.query.ref === payload.pull_request.base.sha,
       ),
     ).toBe(true);
   });
@@ -362,12 +366,15 @@ describe('aaoe/policy over HTTP', () => {
 
   // one snapshot pinned to (base, head): the pair the delivery named, the files, then the pull request read after the
   // list (with its body): the files judged are those of the head the check is posted on, for one read of GitHub
-  it('costs three GitHub calls per pull request once the policy is cached: its files, the pull request with its body, the check', async () => {
+  // (plus one list of its files in the delivery's own job, where the policy preview looks for a change to AAOE's config:
+  // issue 25; the evaluation runs as another job, whose snapshot is pinned to the head it judges)
+  it('costs four GitHub calls per pull request once the policy is cached: the file list of the preview, its files, the pull request with its body, the check', async () => {
     await h.deliver('pull_request', pullRequest({ files: [added('docs/warm-1.md', ['x'])] }).payload);
     const { payload } = pullRequest({ files: [added('docs/warm-2.md', ['y'])] });
     h.sim.resetRequests();
     await h.deliver('pull_request', payload);
     expect(h.sim.requests.map((r: any) => `${r.method} ${r.path.replace(/\d+/g, 'N')}`)).toEqual([
+      'GET /repos/Codertocat/Hello-World/pulls/N/files',
       'GET /repos/Codertocat/Hello-World/pulls/N/files',
       'GET /repos/Codertocat/Hello-World/pulls/N',
       'POST /repos/Codertocat/Hello-World/check-runs',
