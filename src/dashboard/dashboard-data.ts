@@ -15,6 +15,8 @@ import type { Presets } from '../core/policy/policy-source.js';
 import { listApprovals } from '../adapters/store/approvals.js';
 import { showExecution } from '../adapters/store/audit-log.js';
 import { activeFreeze, type Freeze } from '../adapters/store/breaker.js';
+import { listOrgFreezes } from '../adapters/store/org-freezes.js';
+import type { OrgFreezeRecord } from '../core/decisions/org-freeze.js';
 import type { SqlExecutor } from '../adapters/store/database.js';
 import { deployLockHolder, queuedDeployments } from '../adapters/store/deploy-locks.js';
 import {
@@ -58,6 +60,9 @@ export type EnvironmentView = {
   queue: Array<{ executionId: string; sha: string; priority: number }>;
 };
 
+/** An organisation freeze or agent kill switch as the overview shows it (src/dashboard/freeze-panel.ts). */
+export type FreezeView = OrgFreezeRecord & { liftedAt: string | null; liftedBy: string | null; inForce: boolean };
+
 export type OverviewRow = { execution: ExecutionRecord; status: ExecutionStatus };
 
 export type Overview = {
@@ -67,6 +72,8 @@ export type Overview = {
   timers: TimerRecord[];
   /** Executions, outcomes and spend per agent, over the repositories the user can read (src/adapters/store/agent-figures.ts). */
   agents: AgentFigures[];
+  /** Organisation freezes and agent kill switches of the installations of those repositories (docs/freeze.md). */
+  freezes: FreezeView[];
 };
 
 export async function readOverview(ports: DashboardPorts, user: ApiUser): Promise<Overview> {
@@ -96,7 +103,17 @@ export async function readOverview(ports: DashboardPorts, user: ApiUser): Promis
     environments,
     timers: (await pendingTimers(db)).filter((t) => ids.has(t.executionId)),
     agents: await readAgentFigures(db, [...readable]),
+    freezes: await freezesOf(db, visible, ports.now()),
   };
+}
+
+/** The freezes of the installations the visible executions belong to, newest first, each with whether it is in force. */
+async function freezesOf(db: SqlExecutor, visible: ExecutionRecord[], now: Date): Promise<FreezeView[]> {
+  const installations = [...new Set(visible.map((x) => x.installationId))];
+  return (await listOrgFreezes(db, installations, 20)).map((f) => ({
+    ...f,
+    inForce: f.liftedAt === null && (f.until === null || Date.parse(f.until) > now.getTime()),
+  }));
 }
 
 async function statusOf(db: SqlExecutor, execution: ExecutionRecord): Promise<ExecutionStatus> {

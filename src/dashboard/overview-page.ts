@@ -1,6 +1,7 @@
 import type { ExecutionStatus } from '../contracts/api.js';
 import type { AgentFigures } from '../contracts/api.js';
 import type { Overview, OverviewRow } from './dashboard-data.js';
+import { freezePanel } from './freeze-panel.js';
 import { html, type Html } from './html.js';
 import { layout, type PageContext } from './layout.js';
 import {
@@ -28,6 +29,10 @@ ${executionTable(ctx, view.inFlight, 'No execution in flight in the repositories
 <section>
 <h2>Recent <span class="count">${view.recent.length}</span></h2>
 ${executionTable(ctx, view.recent, 'No finished execution yet.', 'recent')}
+</section>
+<section id="stop-the-line">
+<h2>Stop the line</h2>
+${freezePanel(view.freezes)}
 </section>
 <section>
 <h2>Environments</h2>

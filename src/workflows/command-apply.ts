@@ -34,6 +34,8 @@ export type CommandAt = {
   traceId: string;
   number: number;
   onPullRequest: boolean;
+  /** The installation the command came through (scopes `/aaoe freeze --org`: command-freeze.ts). */
+  installationId?: number;
 };
 
 /** What a command of an execution with a valid policy is run with. */

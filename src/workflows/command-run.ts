@@ -4,6 +4,7 @@ import { COMMAND_REPLY_TEXT as TEXT } from '../core/text/commands.js';
 import { refuseCommand, type CommandAt, type CommandPorts, type Outcome } from './command-apply.js';
 import { approveCommand } from './command-approve.js';
 import { changeCommand } from './command-change.js';
+import { freezeCommand } from './command-freeze.js';
 
 /**
  * One command, whatever brought it (a comment line, a button, an API request): what needs no execution (`help`),
@@ -15,6 +16,11 @@ export async function runCommand(ports: CommandPorts, parsed: ParsedCommand, at:
   if (parsed.type !== 'command') return { ok: false, text: parsed.reply };
   const command = parsed.command;
   if (command.verb === 'help') return { ok: true, text: COMMAND_TEXT.help() };
+  if (command.verb === 'freeze' || command.verb === 'unfreeze') {
+    const installationId = at.installationId ?? at.execution?.installationId;
+    if (installationId === undefined) return { ok: false, text: TEXT.notAvailable(command.verb) };
+    return freezeCommand(ports, command, { ...at, installationId });
+  }
   const { execution, repoPolicy, actor } = at;
   if (!execution) return { ok: false, text: TEXT.noExecution(command.verb, at.number) };
   if (!repoPolicy.ok) return { ok: false, text: TEXT.policyInvalid(command.verb) };

@@ -64,6 +64,7 @@ export class CommandWork {
       github,
       traceId: job.data.id,
       facts,
+      installationId: job.data.installationId,
     });
     const replies = outcomes.map((o) => o.text).filter((t): t is string => !!t);
     const marker = `<!-- aaoe:reply:${facts.id} -->`;
@@ -84,6 +85,7 @@ export class CommandWork {
       github: GitHubAdapter;
       traceId: string;
       facts: DeliveryOf<'comment'>['comment'];
+      installationId: number;
     },
   ): Promise<Outcome[]> {
     const { facts, ...rest } = at;

@@ -20,6 +20,7 @@ import type { Policy } from '../core/policy/schema.js';
 import type { ScheduleDecision } from '../core/schedule/windows.js';
 import { commitTransition } from './commit-transition.js';
 import { signedDispatchPayload } from './deploy-payload.js';
+import { deployFreeze } from './org-freeze-facts.js';
 
 /**
  * After merge: the app starts the companion workflow and moves the execution on from what the action reports.
@@ -62,7 +63,13 @@ export async function dispatchDeploy(
   // in this order: the breaker records a failure and the freeze it trips in one transaction, so a failure found
   // counted here has its freeze visible to the read after it (read the other way round, both could be missed)
   const uncounted = await uncountedFailures(db, execution.repo, now);
-  const freeze = await repositoryFreeze(db, execution.repo, now);
+  // the repository's freeze, or the organisation's (a hotfix let through it goes on): org-freeze-facts.ts
+  const freeze = await deployFreeze(db, {
+    execution,
+    installationId: execution.installationId,
+    repository: await repositoryFreeze(db, execution.repo, now),
+    now,
+  });
   const decision = decideDispatch({
     state: execution.state,
     freeze,

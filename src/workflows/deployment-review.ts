@@ -12,6 +12,7 @@ import {
 } from '../core/decisions/deployment-review.js';
 import type { DeliveryOf } from './jobs.js';
 import type { RepoPolicy } from './load-repo-policy.js';
+import { deployFreeze } from './org-freeze-facts.js';
 import type { Runtime } from '../adapters/store/runtime.js';
 
 /**
@@ -38,7 +39,13 @@ export async function reviewDeployment(
   if (await isDone(db, key)) return;
   const { owner, repo } = context.repo();
   const fullName = `${owner}/${repo}`;
-  const facts = await gatherReviewFacts(ports, asked, fullName, context, github);
+  const facts = await gatherReviewFacts(
+    ports,
+    asked,
+    { fullName, installationId: job.data.installationId },
+    context,
+    github,
+  );
   let decision = decideDeploymentReview(facts);
   if (decision.state === 'approved') {
     // one run per dispatch: the first approved binds it, atomically
@@ -62,7 +69,7 @@ type Asked = DeliveryOf<'protection'>['protection'];
 async function gatherReviewFacts(
   ports: DeploymentReviewPorts,
   asked: Asked,
-  fullName: string,
+  { fullName, installationId }: { fullName: string; installationId: number },
   context: RepoContext,
   github: GitHubAdapter,
 ): Promise<DeploymentReviewFacts> {
@@ -74,7 +81,13 @@ async function gatherReviewFacts(
     runId: asked.runId,
     deploymentSha: asked.sha,
     policyValid: (await ports.policyFor(context)).ok,
-    freeze: await activeFreeze(db, fullName, asked.environment, ports.now()),
+    // the repository's freeze, or the organisation's unless the holder was let through it as a hotfix
+    freeze: await deployFreeze(db, {
+      execution: holder,
+      installationId,
+      repository: await activeFreeze(db, fullName, asked.environment, ports.now()),
+      now: ports.now(),
+    }),
     lock,
     holder,
     // a run that cannot be read is not tied to a dispatch: rejected, never approved

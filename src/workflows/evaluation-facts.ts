@@ -21,6 +21,7 @@ import { DEFAULT_ENVIRONMENT } from '../contracts/dispatch.js';
 import type { PipelinePorts } from './pipeline-ports.js';
 import { proposalFacts } from './proposal-facts.js';
 import { gatherPullRequestSnapshot } from './pull-request-snapshot.js';
+import { pullRequestFreeze } from './org-freeze-facts.js';
 
 /** What one evaluation read: the facts its verdict is decided on, and what applying it needs besides. */
 export type GatheredEvaluation = {
@@ -48,7 +49,7 @@ export async function gatherEvaluationFacts(
   const { policy } = repoPolicy;
   const { snapshot } = pinned;
   const target = decideDeployTarget(snapshot.baseRef, snapshot.defaultBranch, policy.deployment.branches);
-  const change = await changeOf(ports, github, execution, policy, snapshot);
+  const change = await changeOf(ports, github, execution, policy, pinned);
   const evaluation = await evaluatePolicy(change, policy);
   let facts: EvaluationFacts = {
     snapshot,
@@ -93,17 +94,32 @@ async function changeOf(
   github: GitHubAdapter,
   execution: ExecutionRecord,
   policy: Policy,
-  snapshot: PullRequestSnapshot,
+  { snapshot, pullRequest }: Pinned,
 ): Promise<Change> {
   const subject = execution.subject;
   if (!subject) throw new Error(`execution ${execution.id} has no pull request to evaluate`);
   const spent = await executionModelCost(ports.runtime.db, execution.id);
-  const frozen = await activeFreeze(ports.runtime.db, execution.repo, DEFAULT_ENVIRONMENT, ports.now());
+  const repository = await activeFreeze(ports.runtime.db, execution.repo, DEFAULT_ENVIRONMENT, ports.now());
+  // the repository's own freeze, the agent's kill switch, or the organisation's (a hotfix judged at this head)
+  const frozen = await pullRequestFreeze(ports.runtime.db, github, {
+    execution,
+    repository,
+    pullRequest,
+    policy,
+    now: ports.now(),
+  });
   return {
     files: snapshot.files,
     author: { login: subject.author.login, isAgent: subject.isAgent },
     ...(await proposalFacts({ execution, snapshot, policy, github })),
-    freeze: frozen ? { until: frozen.until, reason: frozen.reason } : null,
+    freeze: frozen
+      ? {
+          until: frozen.until,
+          reason: frozen.reason,
+          scope: frozen.scope,
+          ...(frozen.hotfix ? { hotfix: frozen.hotfix } : {}),
+        }
+      : null,
     ...(execution.work?.packages?.length
       ? { packages: execution.work.packages.map((p) => ({ path: p.path, type: p.type as ChangePackageType })) }
       : {}),

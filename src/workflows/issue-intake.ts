@@ -59,7 +59,7 @@ export async function startFromIssue(
       if (!issue) throw new Error('consent is decided on the issue as read');
       await github.addReaction(facts.number, 'eyes');
       const { owner, repo } = context.repo();
-      const { outcome } = await startIssueExecution(ports, {
+      const { outcome, refused } = await startIssueExecution(ports, {
         key,
         repo: `${owner}/${repo}`,
         installationId: job.data.installationId,
@@ -68,6 +68,7 @@ export async function startFromIssue(
         traceId: job.data.id,
         consent: decision.consent,
       });
+      if (refused) await github.upsertComment(facts.number, CONSENT_MARKER, refused, await ports.botLogin());
       log.info({ labelledBy: sender, role: decision.role }, outcome);
       return;
     }

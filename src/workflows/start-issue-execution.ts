@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { appendAudit } from '../adapters/store/audit-log.js';
 import { insertExecution, lockIssueExecution, markDone } from '../adapters/store/executions.js';
+import { activeOrgFreezes } from '../adapters/store/org-freezes.js';
+import { agentWorkRefusal } from '../core/decisions/org-freeze.js';
 import { QUEUES } from '../adapters/store/job-shapes.js';
 import { issueTextDigest, type IssueConsent } from '../core/agent/issue-consent.js';
 import type { AgentWork as Work, ExecutionRecord } from '../core/execution/records.js';
@@ -21,7 +24,8 @@ export type IssueStart = {
   consent?: IssueConsent | undefined;
 };
 
-type Started = { outcome: string; executionId?: string };
+/** `refused`: the sentence saying why no agent work starts (an organisation freeze, the agent's kill switch). */
+type Started = { outcome: string; executionId?: string; refused?: string };
 
 /**
  * Starts the execution of an open issue whose trigger a person with the trigger permission consented to (applied the
@@ -46,6 +50,13 @@ export async function startIssueExecution(
   } satisfies ConsentedWork as Work;
   const result = await ports.runtime.db.transaction(async (tx): Promise<Started> => {
     if (!(await markDone(tx, start.key, null))) return { outcome: 'already acted on' };
+    // stop the line: no new agent work while the organisation is frozen or AAOE's own agent is stopped
+    const refused = agentWorkRefusal(await activeOrgFreezes(tx, start.installationId, now), 'aaoe');
+    if (refused) {
+      const audit = { executionId: null, traceId: start.traceId, actor: 'aaoe', action: 'agent_work_refused' };
+      await appendAudit(tx, { ...audit, reason: refused, data: { repo: start.repo, issue: issue.number } });
+      return { outcome: refused, refused };
+    }
     const existing = await lockIssueExecution(tx, start.repo, issue.number);
     if (existing) {
       if (existing.state !== 'failed')

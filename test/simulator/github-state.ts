@@ -112,6 +112,8 @@ export class GitHubState {
   readonly tokens = new Map<string, Token>();
   /** `org/team-slug` (lower case) -> member logins (lower case). */
   readonly teams = new Map<string, Set<string>>();
+  /** `org` (lower case) -> member login (lower case) -> their role in the organisation (`admin`: an owner). */
+  readonly orgMembers = new Map<string, Map<string, 'admin' | 'member'>>();
   private nextId = 1000;
 
   /** A fresh id for check runs, comments, events, labels and pull requests (unique across kinds). */

@@ -4,6 +4,8 @@ import { PLAN_PEOPLE_MIGRATION, PLANS_MIGRATION } from './plans.js';
 import { SESSIONS_MIGRATION } from './sessions.js';
 import { DEPLOY_DISPATCH_MIGRATION } from './deploy-locks.js';
 import { APPROVALS_BASE_MIGRATION } from './approvals.js';
+import { ORG_FREEZES_MIGRATION } from './org-freezes.js';
+import { GOVERNED_FACTS_MIGRATION } from './governed-history.js';
 import type { Database } from './database.js';
 import type { Migration } from './schema-migration.js';
 
@@ -268,6 +270,8 @@ CREATE TABLE drift_repos (
   DRIFT_CLAIM_MIGRATION,
   APPROVALS_BASE_MIGRATION,
   DEPLOY_DISPATCH_MIGRATION,
+  GOVERNED_FACTS_MIGRATION,
+  ORG_FREEZES_MIGRATION,
 ];
 
 /** Key of the transaction-scoped advisory lock that serialises migrators (two processes starting at once). */

@@ -26,6 +26,8 @@ export const COMMAND_VERBS = [
   'status',
   'explain',
   'help',
+  'freeze',
+  'unfreeze',
 ] as const;
 export type CommandVerb = (typeof COMMAND_VERBS)[number];
 
@@ -33,7 +35,21 @@ export type CommandVerb = (typeof COMMAND_VERBS)[number];
 export type Command =
   | { verb: 'reject'; reason?: string }
   | { verb: 'plan'; action: 'start'; path: string }
-  | { verb: Exclude<CommandVerb, 'reject'> };
+  /** `/aaoe retry --agent <name>`: retry with another agent of the catalogue. */
+  | { verb: 'retry'; agent?: string }
+  | FreezeCommand
+  | { verb: Exclude<CommandVerb, 'reject' | 'retry' | 'freeze' | 'unfreeze'> };
+
+/**
+ * `/aaoe freeze --org [--until <time>] [reason]`, `/aaoe unfreeze --org`, `/aaoe freeze --agent <name> [reason]`,
+ * `/aaoe unfreeze --agent <name>` (src/workflows/command-freeze.ts). `until` is as written (an ISO 8601 time with
+ * its offset, or a duration such as `90m`, `4h`, `2d`); core/decisions/org-freeze.ts resolves it against the clock.
+ */
+export type FreezeCommand =
+  | { verb: 'freeze'; scope: 'org'; reason?: string; until?: string }
+  | { verb: 'unfreeze'; scope: 'org' }
+  | { verb: 'freeze'; scope: 'agent'; agent: string; reason?: string }
+  | { verb: 'unfreeze'; scope: 'agent'; agent: string };
 
 /** `/aaoe plan start plans/<file>.yml`: a plan file of the architecture repository's default branch. */
 export const PLAN_FILE = /^plans\/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\.ya?ml$/;
@@ -60,6 +76,11 @@ const DESCRIPTIONS: Record<CommandVerb, { usage: string; does: string }> = {
   status: { usage: '/aaoe status', does: 'show where the execution stands' },
   explain: { usage: '/aaoe explain', does: 'explain the policy decision' },
   help: { usage: '/aaoe help', does: 'list these commands' },
+  freeze: {
+    usage: '/aaoe freeze --org [--until <time>] [reason]',
+    does: 'freeze every repository of the installation (organisation owners and the freeze teams; `--agent <name>` stops one agent)',
+  },
+  unfreeze: { usage: '/aaoe unfreeze --org', does: "lift the organisation freeze (`--agent <name>`: lift an agent's)" },
 };
 
 /** The texts of the command surface, in one place. */
@@ -84,6 +105,10 @@ export const COMMAND_TEXT = {
     `This comment has ${chars.toLocaleString('en-US')} characters, more than the ${MAX_COMMENT_CHARS.toLocaleString('en-US')} AAOE reads commands from, so none of its commands did anything. Write the command in a short comment of its own.`,
   unsure: (line: number): string =>
     `Line ${line} was not read as a command: it comes after a code block or HTML inside a list or quote, and AAOE cannot tell for sure whether GitHub shows the line as your own text. Write the command in a comment of its own.`,
+  freezeUsage: (verb: 'freeze' | 'unfreeze', args: string): string =>
+    `\`${PREFIX} ${verb} ${echo(args)}\` did nothing: write \`${PREFIX} ${verb} --org${verb === 'freeze' ? ' [--until <time>] [reason]' : ''}\` or \`${PREFIX} ${verb} --agent <name>${verb === 'freeze' ? ' [reason]' : ''}\` alone on its line (a time is ISO 8601 with its offset, or \`90m\`, \`4h\`, \`2d\`).`,
+  retryUsage: (args: string): string =>
+    `\`${PREFIX} retry ${echo(args)}\` did nothing: write \`${PREFIX} retry\`, or \`${PREFIX} retry --agent <name>\` to retry with another agent, alone on its line.`,
   noArguments: (verb: CommandVerb): string =>
     `\`${PREFIX} ${verb}\` takes no arguments, so this line did nothing. Write \`${DESCRIPTIONS[verb].usage}\` alone on its line; put any remark on another line.`,
 } as const;
@@ -170,8 +195,58 @@ function parseLine(text: string, line: number): ParsedCommand {
     };
   }
   if (verb === 'reject') return { type: 'command', line, command: args === '' ? { verb } : { verb, reason: args } };
+  if (verb === 'freeze' || verb === 'unfreeze') return parseFreeze(verb, args, line);
+  if (verb === 'retry' && args !== '') return parseRetry(args, line);
   if (args !== '') return { type: 'invalid', line, verb, reply: COMMAND_TEXT.noArguments(verb) };
   return { type: 'command', line, command: { verb } };
+}
+
+/** A catalogue agent's name as a command names it (`claude`, `copilot`, `aaoe`). */
+export const AGENT_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+/** An end time: an ISO 8601 time with its offset, or a duration in minutes, hours or days (`90m`, `4h`, `2d`). */
+export const FREEZE_UNTIL =
+  /^(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})|\d{1,5}[mhd])$/;
+
+/** The longest freeze reason kept; the rest is cut (the reason is shown in checks, comments and the dashboard). */
+export const MAX_FREEZE_REASON = 300;
+
+function parseFreeze(verb: 'freeze' | 'unfreeze', args: string, line: number): ParsedCommand {
+  const words = args.split(/\s+/).filter(Boolean);
+  const invalid: ParsedCommand = { type: 'invalid', line, verb, reply: COMMAND_TEXT.freezeUsage(verb, args) };
+  const scope = words.shift()?.toLowerCase();
+  let agent: string | undefined;
+  if (scope === '--agent') {
+    agent = words.shift()?.toLowerCase();
+    if (agent === undefined || !AGENT_NAME.test(agent)) return invalid;
+  } else if (scope !== '--org') return invalid;
+  let until: string | undefined;
+  const untilAt = words.findIndex((w) => w.toLowerCase() === '--until');
+  if (untilAt >= 0) {
+    until = words[untilAt + 1];
+    if (verb !== 'freeze' || agent !== undefined || until === undefined || !FREEZE_UNTIL.test(until)) return invalid;
+    words.splice(untilAt, 2);
+  }
+  const reason = words.join(' ').slice(0, MAX_FREEZE_REASON);
+  if (verb === 'unfreeze') {
+    if (reason !== '') return invalid;
+    const command: FreezeCommand = agent === undefined ? { verb, scope: 'org' } : { verb, scope: 'agent', agent };
+    return { type: 'command', line, command };
+  }
+  const why = reason === '' ? {} : { reason };
+  const command: FreezeCommand =
+    agent === undefined
+      ? { verb, scope: 'org', ...why, ...(until ? { until } : {}) }
+      : { verb, scope: 'agent', agent, ...why };
+  return { type: 'command', line, command };
+}
+
+function parseRetry(args: string, line: number): ParsedCommand {
+  const [flag = '', name = '', ...extra] = args.split(/\s+/);
+  const agent = name.toLowerCase();
+  if (flag.toLowerCase() === '--agent' && AGENT_NAME.test(agent) && extra.length === 0)
+    return { type: 'command', line, command: { verb: 'retry', agent } };
+  return { type: 'invalid', line, verb: 'retry', reply: COMMAND_TEXT.retryUsage(args) };
 }
 
 /** `/aaoe` followed by the end of the line or whitespace (`/aaoeapprove` and `/aaoe-x` are not commands). */

@@ -1,6 +1,7 @@
 import { DEPLOY_EVENT_TYPE, ROLLBACK_EVENT_TYPE } from '../../contracts/dispatch.js';
 import type { ExecutionRecord } from '../execution/records.js';
 import { DEPLOYMENT_REVIEW_TEXT as TEXT } from '../text/deployment-review.js';
+import { ORG_FREEZE_TEXT } from '../text/org-freeze.js';
 
 /**
  * AAOE as a custom deployment protection rule, decided on plain facts. A workflow run that asks to deploy to an
@@ -17,7 +18,14 @@ export const RUN_CLOCK_SKEW_MS = 30_000;
 export type WorkflowRunFacts = { id: number; event: string; createdAt: string };
 
 /** The freeze in force (the circuit breaker's or an admin's), as the review reads it. */
-export type FreezeFacts = { id: number; reason: string; since: string; until: string };
+export type FreezeFacts = {
+  id: number;
+  reason: string;
+  since: string;
+  until: string;
+  /** Whose: the repository's (the default) or the organisation's (docs/freeze.md). */
+  scope?: 'repository' | 'organisation';
+};
 
 /** The deploy lock of the environment asked about, and what AAOE dispatched while holding it. */
 export type DeployLockFacts = {
@@ -60,7 +68,12 @@ export function decideDeploymentReview(f: DeploymentReviewFacts): DeploymentRevi
     executionId,
     comment: `AAOE: ${comment}`,
   });
-  if (f.freeze) return reject(TEXT.frozen(f.freeze.until, f.freeze.reason));
+  if (f.freeze)
+    return reject(
+      f.freeze.scope === 'organisation'
+        ? ORG_FREEZE_TEXT.deploymentsStopped(f.freeze.reason)
+        : TEXT.frozen(f.freeze.until, f.freeze.reason),
+    );
   if (!f.policyValid) return reject(TEXT.policyInvalid());
   if (!f.lock || !f.holder) return reject(TEXT.noHolder(f.environment, f.deploymentSha), null);
   const x = f.holder;

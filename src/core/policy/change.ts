@@ -98,7 +98,14 @@ export const Change = z.strictObject({
   declared: Declared.optional(),
   /** The circuit breaker's freeze of the repository, or null when none is in force (absent: not known, no gate). */
   freeze: z
-    .strictObject({ until: z.iso.datetime({ offset: true }), reason: z.string() })
+    .strictObject({
+      until: z.iso.datetime({ offset: true }).nullable(),
+      reason: z.string(),
+      /** Whose freeze: the repository's (circuit breaker), an agent's kill switch, the organisation's (docs/freeze.md). */
+      scope: z.enum(['repository', 'organisation', 'agent']).optional(),
+      /** Set when the change passes the organisation's freeze as a hotfix: who let it through. */
+      hotfix: z.string().optional(),
+    })
     .nullable()
     .optional(),
   /** The proposal of a governed pull request, derived and declared; the resilience gate judges it (absent: no such gate). */

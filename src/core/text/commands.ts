@@ -17,7 +17,7 @@ export const COMMAND_REPLY_TEXT = {
     [
       `**AAOE execution \`${x.id}\`**: ${x.state.replaceAll('_', ' ')}${x.headSha ? ` at ${short(x.headSha)}` : ''}.`,
       x.pullRequest !== null ? `The \`aaoe/policy\` check on the head commit shows every gate and the approvals.` : '',
-      `\`npx aaoe audit show ${x.id}\` prints its whole history (trace \`${x.traceId}\`).`,
+      `\`npx @aaoe-dev/aaoe@0.2.0 audit show ${x.id}\` prints its whole history (trace \`${x.traceId}\`).`,
     ]
       .filter(Boolean)
       .join(' '),
