@@ -12,6 +12,7 @@ import { Intake, deliveryJob } from './intake.js';
 import { CHECK_NAME } from '../workflows/jobs.js';
 import { observeGitHubCalls } from './metrics-github.js';
 import { reportHandler } from '../workflows/deploy-report.js';
+import { agentResultHandler } from '../workflows/agent-handback.js';
 import { mountOperations, type OperationsStore } from './operations.js';
 import { Pipeline } from '../workflows/pipeline.js';
 import { openRuntime, type Runtime } from '../adapters/store/runtime.js';
@@ -147,6 +148,7 @@ export function aaoeApp(options: AaoeAppOptions = {}): ApplicationFunction {
       notify: options.notify ?? config.notify(),
       reportSecret,
     });
+    appOptions.addHandler(agentResultHandler(pipeline.agentPorts, reportSecret, app.log));
     const intake = new Intake(runtime, {
       onError: (error) => {
         app.log.error({ err: error }, 'moving deliveries into the job queue failed; retried');

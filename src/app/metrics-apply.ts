@@ -24,6 +24,8 @@ export function applySnapshot(m: StoreMetrics, snapshot: StoreSnapshot): void {
     m.agentSpendTokens.set({ agent, kind: 'measured' }, figures.spend.measured.tokens);
     m.agentSpendTokens.set({ agent, kind: 'declared' }, figures.spend.declared.tokens);
   }
+  for (const row of snapshot.agentMonth ?? [])
+    m.agentMonthSpendUsd.set({ agent: row.agent, repo: row.repo, month: row.month }, row.usd);
 }
 
 /** Deliveries, jobs and their latency. */

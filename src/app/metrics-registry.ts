@@ -105,7 +105,14 @@ function agentMetrics(registers: Registry[]) {
     labelNames: ['agent', 'kind'],
     registers,
   });
-  return { agentExecutions, agentSpendUsd, agentSpendTokens };
+  // bring your own agent (issue 26): one ledger across agents, per repository, this month
+  const agentMonthSpendUsd = new Gauge({
+    name: 'aaoe_agent_month_spend_usd',
+    help: "Spend this calendar month (UTC) in US dollars per agent and repository, as measured or reported by the agent (agent jobs' usage reports, AAOE's own model calls as agent aaoe).",
+    labelNames: ['agent', 'repo', 'month'],
+    registers,
+  });
+  return { agentExecutions, agentSpendUsd, agentSpendTokens, agentMonthSpendUsd };
 }
 
 /** The GitHub figures of this process (`metrics-github.ts`). */

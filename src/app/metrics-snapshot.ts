@@ -20,6 +20,8 @@ export type StoreSnapshot = {
   modelCalls: Array<{ model: string; outcome: string; calls: number; input: number; output: number; usd: number }>;
   /** The per-agent aggregate (src/adapters/store/agent-figures.ts), over every repository. */
   agents: AgentFigureRow[];
+  /** Spend this calendar month (UTC) per agent (`agent:<name>` in the ledger, else AAOE's own model) and repository. */
+  agentMonth?: Array<{ agent: string; repo: string; month: string; usd: number; tokens: number }>;
 };
 
 /**
@@ -57,6 +59,13 @@ export async function readStoreSnapshot(
          SELECT model, outcome, count(*)::int AS calls, coalesce(sum(input_tokens), 0)::float8 AS input,
                 coalesce(sum(output_tokens), 0)::float8 AS output, coalesce(sum(cost_usd), 0)::float8 AS usd
            FROM model_calls GROUP BY 1, 2),
+       agent_month AS (
+         SELECT CASE WHEN model LIKE 'agent:%' THEN substring(model FROM 7) ELSE 'aaoe' END AS agent, repo,
+                to_char(date_trunc('month', now() AT TIME ZONE 'UTC'), 'YYYY-MM') AS month,
+                coalesce(sum(cost_usd), 0)::float8 AS usd, coalesce(sum(input_tokens + output_tokens), 0)::float8 AS tokens
+           FROM model_calls
+          WHERE (at AT TIME ZONE 'UTC') >= date_trunc('month', now() AT TIME ZONE 'UTC') AND outcome NOT IN ('over_cap', 'breaker_open')
+          GROUP BY 1, 2 ORDER BY 4 DESC LIMIT 1000),
        -- (the CTEs above are named apart from the tables, which the per-agent ones below read)
        ${agentFiguresCte('$5', '$6')}
      SELECT json_build_object(
@@ -66,7 +75,8 @@ export async function readStoreSnapshot(
        'executions', (SELECT coalesce(json_agg(e), '[]') FROM execution_states e),
        'evaluations', (SELECT coalesce(json_agg(v), '[]') FROM evaluations v),
        'modelCalls', (SELECT coalesce(json_agg(m), '[]') FROM model_totals m),
-       'agents', (SELECT coalesce(json_agg(a), '[]') FROM agent_figures a)
+       'agents', (SELECT coalesce(json_agg(a), '[]') FROM agent_figures a),
+       'agentMonth', (SELECT coalesce(json_agg(am), '[]') FROM agent_month am)
      ) AS snapshot`,
     [
       QUEUE_NAMES,

@@ -9,7 +9,7 @@ import { classifyIssue } from './classify-issue.js';
 import { startFromIssue } from './issue-intake.js';
 import type { DeliveryOf } from './jobs.js';
 import { postStatus } from './post-status.js';
-import { proposeChange } from './propose-change.js';
+import { proposeWithAgent } from './agent-dispatch.js';
 
 /**
  * The agent's side of the pipeline: a labelled issue becomes an execution (when a person with the configured
@@ -26,6 +26,7 @@ export class AgentWork {
   constructor(
     private readonly ports: AgentWorkPorts,
     private readonly agent: AgentConfig | undefined,
+    private readonly reportSecret?: string,
   ) {}
 
   /** An `issues.opened` / `issues.labeled` delivery: start an execution when the label is consent. */
@@ -40,7 +41,7 @@ export class AgentWork {
 
   /** `request_proposal`: the proposal (asked once), its edits applied, committed on a branch, the pull request opened. */
   propose(job: Job<EffectJob>, execution: ExecutionRecord): Promise<void> {
-    return proposeChange({ ports: this.ports, agent: this.agent }, job, execution);
+    return proposeWithAgent({ ports: this.ports, agent: this.agent, reportSecret: this.reportSecret }, job, execution);
   }
 
   /** `post_status`: the issue's one status comment, rendered from the execution as it is now. */

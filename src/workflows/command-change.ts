@@ -1,4 +1,5 @@
 import { appendAudit } from '../adapters/store/audit-log.js';
+import { chooseRetryAgent } from './agent-dispatch.js';
 import { activeFreeze, liftFreeze, type Freeze } from '../adapters/store/breaker.js';
 import { DEFAULT_ENVIRONMENT } from '../contracts/dispatch.js';
 import { changeRefusal, eventFor } from '../core/commands/command-rules.js';
@@ -35,9 +36,11 @@ export async function changeCommand(ports: CommandPorts, command: Command, at: E
   if (refused) return refuse(refused);
   const event = eventFor(command, actor.login);
   if (!event) return refuse(TEXT.notAvailable(command.verb));
-  const moved = await moveExecution(ports, execution, event, at.traceId, (tx) =>
-    auditCommand(tx, at, command, 'accepted'),
-  );
+  const moved = await moveExecution(ports, execution, event, at.traceId, async (tx) => {
+    await auditCommand(tx, at, command, 'accepted');
+    // `/aaoe retry --agent <name>`: the next attempt goes to that agent (bring your own agent, agent-dispatch.ts)
+    if (command.verb === 'retry' && command.agent) await chooseRetryAgent(tx, execution.id, command.agent);
+  });
   if (!moved.ok) return refuse(moved.reason);
   return { ok: true };
 }

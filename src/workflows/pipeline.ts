@@ -32,6 +32,7 @@ import { PlanWork } from './plan-work.js';
 import { isPlanJob } from './plan-ports.js';
 import { PolicyCache } from './policy-cache.js';
 import { onPullRequest } from './pull-request.js';
+import { previewPolicyChange } from './policy-preview.js';
 
 export type PipelineOptions = {
   now: () => Date;
@@ -56,6 +57,11 @@ export class Pipeline {
   private readonly agentWork: AgentWork;
   private readonly commandWork: CommandWork;
 
+  /** The ports of the agent's work (the agent hand-back endpoint, `agent-handback.ts`, takes results with them). */
+  get agentPorts(): PipelinePorts {
+    return this.ports;
+  }
+
   constructor(
     private readonly app: Probot,
     private readonly runtime: Runtime,
@@ -69,7 +75,7 @@ export class Pipeline {
       botLogin: () => this.botLogin(),
       connect: (installationId, repo, traceId, executionId) => this.connect(installationId, repo, traceId, executionId),
     };
-    this.agentWork = new AgentWork(this.ports, options.agent);
+    this.agentWork = new AgentWork(this.ports, options.agent, options.reportSecret);
     const { connect: _connect, ...commandPorts } = this.ports;
     this.commandWork = new CommandWork(commandPorts);
     this.planWork = new PlanWork({
@@ -155,6 +161,14 @@ export class Pipeline {
       case 'protection':
         return reviewDeployment(this.ports, { ...job, data: delivery }, context, github);
       case 'pull_request':
+        await onPullRequest(this.ports, job, context, github, delivery.pullRequest);
+        // a pull request that changes AAOE's config gets the preview of its policy (issue 25)
+        return previewPolicyChange(
+          { ...this.ports, presets: this.options.presets },
+          { ...job, data: delivery },
+          context,
+          github,
+        );
       case 'merged':
         return onPullRequest(this.ports, job, context, github, delivery.pullRequest);
       case 'check':

@@ -1,6 +1,7 @@
 import type { ChangedFile } from '../../core/policy/change.js';
 import * as checkRuns from './check-runs.js';
 import * as gitData from './git-data.js';
+import { getOrgMembership, type OrgMembership } from './org-membership.js';
 import * as pullRequestReads from './pull-request-reads.js';
 import * as pullRequestWrites from './pull-request-writes.js';
 import {
@@ -349,14 +350,24 @@ export class GitHubAdapter {
   /** A workflow run (`GET /repos/{owner}/{repo}/actions/runs/{run_id}`): what started it and when; undefined when there is none. */
   async getWorkflowRun(
     runId: number,
-  ): Promise<{ id: number; event: string; createdAt: string; path: string } | undefined> {
+  ): Promise<{ id: number; event: string; createdAt: string; path: string; headSha: string } | undefined> {
     try {
       const { data } = await this.octokit.rest.actions.getWorkflowRun({ ...this.repo, run_id: runId });
-      return { id: data.id, event: data.event, createdAt: data.created_at, path: data.path };
+      return { id: data.id, event: data.event, createdAt: data.created_at, path: data.path, headSha: data.head_sha };
     } catch (error) {
       if ((error as { status?: number }).status === 404) return undefined;
       throw error;
     }
+  }
+
+  /** The actor's membership of the repository's owner organisation (role, state, immutable id): org-membership.ts. */
+  async getOrgMembership(username: string): Promise<OrgMembership> {
+    return getOrgMembership(this.octokit, this.repo.owner, username);
+  }
+
+  /** The adapter for another repository of the same owner, with the same installation's client. */
+  sibling(repo: string): GitHubAdapter {
+    return new GitHubAdapter(this.octokit, { owner: this.repo.owner, repo });
   }
 
   /** A pull request and its body, read at one moment (one request): facts a snapshot pins together. */

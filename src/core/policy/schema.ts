@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ApprovalsPolicy, MergeMode, RepositoryPermission } from './approvals-schema.js';
 import { SchedulePolicy } from './schedule-schema.js';
+import { AgentChoicePolicy } from './agent-choice-schema.js';
+import { BUILT_IN_AGENT } from '../../contracts/agent-result.js';
 import { NotificationsPolicy, SelfHealPolicy } from '../notify/notifications-schema.js';
 
 /**
@@ -157,6 +159,27 @@ export const SecretsPolicy = z.strictObject({
     .array(Glob)
     .default([])
     .describe('Globs of files whose added lines are not scanned (test fixtures, say).'),
+  /**
+   * Findings this repository allows, each with its reason (a test fixture that holds a fake key): a finding in a
+   * matching path (and of a listed rule, when `rules` is given) does not fail the gate; the check lists it with the reason.
+   */
+  allowlist: z
+    .array(
+      z.strictObject({
+        paths: z.array(Glob).min(1).describe('Globs of the files the allowance covers.'),
+        rules: z
+          .array(z.string().min(1).max(100))
+          .min(1)
+          .optional()
+          .describe('The rules allowed there (`aaoe/github-token`, ...); every rule when absent.'),
+        reason: z.string().trim().min(3).max(200).describe('Why these findings are not secrets (shown in the check).'),
+      }),
+    )
+    .max(50)
+    .default([])
+    .describe(
+      'Findings this repository allows, each with its reason (a test fixture that holds a fake key): a finding in a matching path (and of a listed rule, when `rules` is given) does not fail the gate; the check lists it with the reason.',
+    ),
 });
 
 export const TriggerPolicy = z.strictObject({
@@ -198,6 +221,43 @@ export const ResiliencePolicy = z.strictObject({
     'When a pull request must declare its risk and rollback plan (docs/proposal.md): `irreversible` (default: where a revert is not enough), `always`, `never`, or `{ above: <risk level> }`.',
   ),
 });
+
+/**
+ * The organisation's own settings (stop the line, hotfixes: docs/freeze.md). AAOE reads them only from the policy of
+ * the owner's `.github` repository (`.github/aaoe.yml` there), never from a repository's own file, so a repository
+ * cannot name its own freeze team or lower the approvals a hotfix needs.
+ */
+export const OrganisationPolicy = z.strictObject({
+  freezeTeams: z
+    .array(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'a team slug of the organisation'))
+    .max(20)
+    .default([])
+    .describe(
+      'Team slugs of the organisation whose members may freeze and unfreeze it (`/aaoe freeze --org`), besides its owners.',
+    ),
+  hotfix: z
+    .strictObject({
+      label: z
+        .string()
+        .min(1)
+        .max(50)
+        .default('hotfix')
+        .describe('The label that asks to let a change through a freeze.'),
+      approvals: z
+        .int()
+        .min(1)
+        .max(10)
+        .default(2)
+        .describe(
+          'How many organisation owners must approve the head commit (`/aaoe approve`) before a hotfix passes an organisation freeze; never its author or an agent.',
+        ),
+    })
+    .default({ label: 'hotfix', approvals: 2 })
+    .describe(
+      'A change labelled so passes an organisation freeze only with these approvals, pinned to its head commit.',
+    ),
+});
+export type OrganisationPolicy = z.infer<typeof OrganisationPolicy>;
 
 export const Policy = z.strictObject({
   /** A name for this policy, shown in the check run. */
@@ -255,6 +315,9 @@ export const Policy = z.strictObject({
     packages: { ...DEFAULT_PACKAGE_RISK },
   }).describe('How much computed risk a change may carry, and from which level a person must approve it.'),
   cost: CostPolicy.default({ hardFailOnBreach: true }).describe('Model spending caps per execution and per month.'),
+  agent: AgentChoicePolicy.default({ default: BUILT_IN_AGENT, tasks: {}, timeLimitMinutes: 30 }).describe(
+    'Which coding agent works on an issue, per task class (docs/agents.md). Its command is in its workflow, never here.',
+  ),
   resilience: ResiliencePolicy.default({ requireDeclaration: 'irreversible' }).describe(
     'What the resilience gate asks a pull request to declare.',
   ),
@@ -270,7 +333,7 @@ export const Policy = z.strictObject({
   protectedPaths: ProtectedPathsPolicy.default({ paths: [], allow: [] }).describe(
     'Paths a governed change may not touch.',
   ),
-  secrets: SecretsPolicy.default({ enabled: true, ignorePaths: [] }).describe('The secrets gate.'),
+  secrets: SecretsPolicy.default({ enabled: true, ignorePaths: [], allowlist: [] }).describe('The secrets gate.'),
   /** Who may approve a governed change, and how many must. */
   approvals: ApprovalsPolicy.default({
     minimum: 1,
@@ -309,6 +372,9 @@ export const Policy = z.strictObject({
     .describe(
       'Check this repository against an architecture model on every push to its default branch; each drift becomes one issue.',
     ),
+  organisation: OrganisationPolicy.default({ freezeTeams: [], hotfix: { label: 'hotfix', approvals: 2 } }).describe(
+    "The organisation's freeze teams and hotfix rule: read only from the owner's `.github` repository (docs/freeze.md).",
+  ),
   /** `propose-fix`: a debug issue also carries the trigger label, so the agent proposes a fix through the governed path. */
   selfHeal: SelfHealPolicy.describe(
     '`propose-fix`: a debug issue also carries the trigger label, so the agent proposes a fix through the governed path.',

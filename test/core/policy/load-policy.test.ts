@@ -246,7 +246,7 @@ describe('valid policies', () => {
         },
         circuitBreaker: { maxFailures: 2, freezeMinutes: 30 },
         protectedPaths: { paths: [], allow: [] },
-        secrets: { enabled: true, ignorePaths: [] },
+        secrets: { enabled: true, ignorePaths: [], allowlist: [] },
         approvals: {
           minimum: 1,
           permissions: ['write', 'maintain', 'admin'],
@@ -258,6 +258,8 @@ describe('valid policies', () => {
         },
         merge: 'manual',
         schedule: { timezone: 'UTC', windows: [], freezes: [] },
+        organisation: { freezeTeams: [], hotfix: { label: 'hotfix', approvals: 2 } },
+        agent: { default: 'aaoe', tasks: {}, timeLimitMinutes: 30 },
         notifications: [],
         selfHeal: 'off',
         governance: { exemptBots: [] },
