@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // one temporary directory per run, removed at the end (test/support/temp-root.ts)
+    globalSetup: ['test/support/temp-root.ts'],
   },
 });

@@ -19,3 +19,12 @@ writeFileSync(
   (await import('../src/core/policy/config-reference.js')).renderConfigReference(),
 );
 console.log('wrote docs/configuration.md');
+
+// the JSON files the CLI reads: a change (aaoe policy evaluate), an issue and the models (aaoe propose, AAOE_MODELS)
+const { renderInputJsonSchema } = await import('../src/cli/input-file.js');
+const { CHANGE_FILE } = await import('../src/cli/policy-command.js');
+const { ISSUE_FILE, MODELS_FILE } = await import('../src/cli/propose-command.js');
+for (const format of [CHANGE_FILE, ISSUE_FILE, MODELS_FILE]) {
+  writeFileSync(new URL(`../${format.schemaFile}`, import.meta.url), renderInputJsonSchema(format));
+  console.log(`wrote ${format.schemaFile}`);
+}

@@ -1,18 +1,23 @@
 import { run } from 'probot';
 import { AaoeOctokit } from './adapters/github/octokit.js';
-import { readConfig } from './adapters/config/config.js';
+import { readConfig, type AaoeConfig } from './adapters/config/config.js';
+import { loadEnvironment } from './adapters/config/env-file.js';
 import type { Runtime } from './adapters/store/runtime.js';
 import { startTracing } from './adapters/tracing/tracing.js';
 import { aaoeServer } from './server.js';
+import { startSetupFlow } from './app/setup-flow.js';
 
 /**
- * `npm start`. Without credentials Probot starts its setup flow, which registers the app from
- * `app.yml` (the manifest); with `APP_ID`, `PRIVATE_KEY` (or `PRIVATE_KEY_PATH`) and `WEBHOOK_SECRET`
- * it runs the app. `GHE_HOST` / `GHE_PROTOCOL` point it at GitHub Enterprise Server.
+ * `npm start`. The environment is `.env` under the real environment (`aaoe doctor` reads the same). Without
+ * credentials (and not in production) it starts AAOE's setup flow (src/app/setup-flow.ts), which registers the app
+ * from `app.yml` with its webhook at `AAOE_PUBLIC_URL` + the webhook path, or a smee.io channel (`WEBHOOK_PROXY_URL`);
+ * with `APP_ID`, `PRIVATE_KEY` (or `PRIVATE_KEY_PATH`) and `WEBHOOK_SECRET` it runs the app (and, with
+ * `WEBHOOK_PROXY_URL`, Probot forwards the channel's deliveries to it). `GHE_HOST` / `GHE_PROTOCOL` point it at GitHub
+ * Enterprise Server.
  */
 
 // OpenTelemetry traces when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set; flushed on the way out
-const config = readConfig();
+const config = readConfig(loadEnvironment());
 const tracing = startTracing({ endpoint: config.server.tracesEndpoint });
 let runtime: Runtime | undefined;
 
@@ -27,7 +32,7 @@ let runtime: Runtime | undefined;
  * Probot's own SIGINT handler (it exits before the store is closed) is replaced.
  */
 const EXIT_DEADLINE_MS = 14_000;
-let server: Awaited<ReturnType<typeof run>> | undefined = undefined;
+let server: { stop: () => Promise<unknown> } | undefined = undefined;
 let stopping = false;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
@@ -55,13 +60,27 @@ const onSignal = (signal: NodeJS.Signals) => void shutdown(signal);
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-server = await run(
-  aaoeServer({
-    config,
-    onReady: (r) => {
-      runtime = r;
-    },
-  }),
-  { Octokit: AaoeOctokit },
-);
+/** Credentials to run as the app (else the setup flow registers one); production never runs the setup flow. */
+function registered(config: AaoeConfig): boolean {
+  // in production Probot's run() refuses to start without credentials, and names the missing one
+  if (config.env.NODE_ENV === 'production') return true;
+  if (!config.github.appId) return false;
+  try {
+    return Boolean(config.github.privateKey());
+  } catch {
+    return false;
+  }
+}
+
+server = registered(config)
+  ? await run(
+      aaoeServer({
+        config,
+        onReady: (r) => {
+          runtime = r;
+        },
+      }),
+      { Octokit: AaoeOctokit, env: { ...config.env } },
+    )
+  : await startSetupFlow({ config, port: Number(config.env.PORT) || 3000, host: config.env.HOST?.trim() || undefined });
 for (const listener of process.listeners('SIGINT')) if (listener !== onSignal) process.off('SIGINT', listener);

@@ -1,99 +1,79 @@
-import { parseArgs } from 'node:util';
+import { Option, type Command } from 'commander';
 import { exportAudit, showExecution, verifyAudit } from '../adapters/store/audit-log.js';
 import { type ExecutionAudit } from '../core/execution/records.js';
 import type { Database } from '../adapters/store/database.js';
-import type { CliIo } from './cli-io.js';
+import { withExamples, type CliContext, type CliIo } from './cli-io.js';
+import { withStore } from './with-store.js';
 
 /**
- * `aaoe audit <verify | export | show>`. Exit codes: 0 pass, 1 the chain is broken, 2 invalid arguments.
- *
- *   aaoe audit verify
- *   aaoe audit export [--format jsonl]
- *   aaoe audit show <execution-id> [--format text|json]
+ * `aaoe audit verify | export [--format jsonl] | show <execution-id> [--format text|json]`. Exit codes: 0 pass, 1 the
+ * chain is broken (or no such execution), 2 invalid arguments.
  */
 
-/** Where the command writes (the CLI's `CliIo`). */
-export type AuditCommandIo = CliIo;
-
-export const AUDIT_USAGE = `Usage:
-  aaoe audit verify                               check the hash chain; names the first bad entry
-  aaoe audit export [--format jsonl]              every entry, one JSON line each, in order
-  aaoe audit show <execution-id> [--format text|json]
-                                                  who approved, why it deployed, what it cost
-
-Exit codes: 0 pass, 1 the audit log was tampered with, 2 invalid arguments.`;
-
-export async function runAuditCommand(args: string[], io: AuditCommandIo, db: Database): Promise<number> {
-  const [command, ...rest] = args;
-  const parsed = parseOptions(rest);
-  if (!parsed.ok) return invalid(io, `aaoe audit ${command ?? ''}: ${parsed.message}`);
-  const { format, positionals } = parsed;
-
-  switch (command) {
-    case 'verify': {
-      if (positionals.length > 0 || format !== undefined) return invalid(io, 'aaoe audit verify takes no arguments');
-      const result = await verifyAudit(db);
-      if (result.ok) {
-        io.stdout(`audit log verified: ${result.count} entr${result.count === 1 ? 'y' : 'ies'}, chain intact`);
-        return 0;
-      }
-      io.stdout(`audit log tampered: entry ${result.seq}: ${result.reason}`);
-      return 1;
-    }
-    case 'export': {
-      if (positionals.length > 0) return invalid(io, 'aaoe audit export takes no positional arguments');
-      if (format !== undefined && format !== 'jsonl') {
-        return invalid(io, `aaoe audit export: unknown format "${format}" (allowed: jsonl)`);
-      }
-      await exportAudit(db, (line) => {
-        io.stdout(line);
-      });
-      return 0;
-    }
-    case 'show': {
-      const [executionId, ...extra] = positionals;
-      if (!executionId || extra.length > 0) return invalid(io, 'aaoe audit show: name exactly one execution id');
-      if (format !== undefined && format !== 'text' && format !== 'json') {
-        return invalid(io, `aaoe audit show: unknown format "${format}" (allowed: text, json)`);
-      }
-      const audit = await showExecution(db, executionId);
-      if (audit.entries.length === 0) {
-        io.stderr(`aaoe audit show: no audit entries for execution "${executionId}"`);
-        return 1;
-      }
-      io.stdout(format === 'json' ? JSON.stringify(audit, null, 2) : renderExecutionAudit(audit));
-      return 0;
-    }
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      io.stdout(AUDIT_USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      return invalid(io, `aaoe audit: unknown command "${command}"`);
-  }
-}
-
-type Options = { ok: true; format: string | undefined; positionals: string[] } | { ok: false; message: string };
-
-function parseOptions(args: string[]): Options {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { format: { type: 'string' } },
-      allowPositionals: true,
-      strict: true,
+export function registerAuditCommand(program: Command, ctx: CliContext): Command {
+  const audit = program
+    .command('audit')
+    .description('the append-only, hash-chained audit log: verify the chain, export it, show one execution');
+  withExamples(audit, ['aaoe audit verify', 'aaoe audit show <execution-id>']);
+  const store = (fn: (db: Database) => Promise<number>) => async () => {
+    ctx.exit(await withStore(ctx.env, ctx.io, {}, fn));
+  };
+  const verify = audit
+    .command('verify')
+    .description('check the hash chain; names the first bad entry (exit 1 when the log was tampered with)')
+    .action(store((db) => verifyChain(db, ctx.io)));
+  withExamples(verify, ['aaoe audit verify', 'DATABASE_URL=postgres://aaoe@db/aaoe aaoe audit verify']);
+  const exportCommand = audit
+    .command('export')
+    .description('every entry, one JSON line each, in order')
+    .addOption(new Option('--format <format>', 'the output').choices(['jsonl']).default('jsonl'))
+    .action(store((db) => exportChain(db, ctx.io)));
+  withExamples(exportCommand, ['aaoe audit export --format jsonl > audit-2026-11.jsonl']);
+  const show = audit
+    .command('show')
+    .description('one execution: who approved it, why it deployed, what it cost')
+    .argument('<execution-id>', 'the execution (the check run and the status comment name it)')
+    .addOption(new Option('--format <format>', 'the output').choices(['text', 'json']).default('text'))
+    .action(async (id: string, options: { format: 'text' | 'json' }) => {
+      await store((db) => showAudit(db, ctx.io, id, options.format))();
     });
-    return { ok: true, format: values.format, positionals };
-  } catch (error) {
-    return { ok: false, message: (error as Error).message };
-  }
+  withExamples(show, ['aaoe audit show 0f5c2a', 'aaoe audit show 0f5c2a --format json']);
+  return audit;
 }
 
-function invalid(io: AuditCommandIo, message: string): number {
-  io.stderr(`${message}\n\n${AUDIT_USAGE}`);
-  return 2;
+/** `aaoe audit verify`: 0 when the chain is intact, 1 naming the first bad entry. */
+export async function verifyChain(db: Database, io: CliIo): Promise<number> {
+  const result = await verifyAudit(db);
+  if (result.ok) {
+    io.stdout(`audit log verified: ${result.count} entr${result.count === 1 ? 'y' : 'ies'}, chain intact`);
+    return 0;
+  }
+  io.stdout(`audit log tampered: entry ${result.seq}: ${result.reason}`);
+  return 1;
+}
+
+/** `aaoe audit export`: every entry, one JSON line each. */
+export async function exportChain(db: Database, io: CliIo): Promise<number> {
+  await exportAudit(db, (line) => {
+    io.stdout(line);
+  });
+  return 0;
+}
+
+/** `aaoe audit show`: the execution's history, 1 when it has none. */
+export async function showAudit(
+  db: Database,
+  io: CliIo,
+  executionId: string,
+  format: 'text' | 'json',
+): Promise<number> {
+  const audit = await showExecution(db, executionId);
+  if (audit.entries.length === 0) {
+    io.stderr(`aaoe audit show: no audit entries for execution "${executionId}"`);
+    return 1;
+  }
+  io.stdout(format === 'json' ? JSON.stringify(audit, null, 2) : renderExecutionAudit(audit));
+  return 0;
 }
 
 /** The text form of `aaoe audit show`. */

@@ -1,12 +1,10 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { verifyAudit } from '../adapters/store/audit-log.js';
 import { databaseOptionsFromEnv, openDatabase, type DatabaseOptions } from '../adapters/store/database.js';
 import { lockDataDir } from '../adapters/store/data-dir-lock.js';
 import type { CliIo, Env } from './cli-io.js';
-import { DB_USAGE } from './db-usage.js';
 
 /**
  * `aaoe db backup <file>` / `aaoe db restore <file> [--force]` for the embedded store: PGlite's `dumpDataDir` (the data
@@ -14,8 +12,11 @@ import { DB_USAGE } from './db-usage.js';
  * A restore never deletes a store: with `--force` the one there is renamed aside. On PostgreSQL: pg_dump / pg_restore.
  */
 
+/** What `aaoe db backup` / `aaoe db restore` were asked. */
+export type BackupAsk = { command: 'backup' | 'restore'; file: string; force: boolean };
+
 type BackupRequest = {
-  command: string | undefined;
+  command: 'backup' | 'restore';
   file: string;
   force: boolean;
   where: DatabaseOptions;
@@ -24,8 +25,8 @@ type BackupRequest = {
   store: string;
 };
 
-export async function runBackupCommand(args: string[], io: CliIo, env: Env): Promise<number> {
-  const request = readRequest(args, io, env);
+export async function runBackupCommand(ask: BackupAsk, io: CliIo, env: Env): Promise<number> {
+  const request = readRequest(ask, io, env);
   if (typeof request === 'number') return request;
   const { command, dataDir } = request;
   let release: () => void;
@@ -47,26 +48,8 @@ export async function runBackupCommand(args: string[], io: CliIo, env: Env): Pro
   return verifyRestored(request, io);
 }
 
-/** The request read from the arguments and checked against the files, or the exit code after saying why not. */
-function readRequest(args: string[], io: CliIo, env: Env): BackupRequest | number {
-  const [command, ...rest] = args;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      options: { force: { type: 'boolean', default: false } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    io.stderr(`aaoe db ${command}: ${(error as Error).message}\n\n${DB_USAGE}`);
-    return 2;
-  }
-  const file = parsed.positionals[0];
-  if (parsed.positionals.length !== 1 || !file || (command === 'backup' && parsed.values.force)) {
-    io.stderr(`aaoe db ${command}: name one file\n\n${DB_USAGE}`);
-    return 2;
-  }
+/** The request checked against the environment and the files, or the exit code after saying why not. */
+function readRequest({ command, file, force }: BackupAsk, io: CliIo, env: Env): BackupRequest | number {
   const where = databaseOptionsFromEnv(env);
   if (where.url) {
     io.stderr(
@@ -78,7 +61,7 @@ function readRequest(args: string[], io: CliIo, env: Env): BackupRequest | numbe
   }
   if (where.dataDir === undefined) throw new Error('the store options name neither DATABASE_URL nor a data directory');
   const dataDir = resolve(where.dataDir);
-  const request = { command, file, force: parsed.values.force, where, dataDir, store: join(dataDir, 'pglite') };
+  const request = { command, file, force, where, dataDir, store: join(dataDir, 'pglite') };
   return refusal(request, io) ?? request;
 }
 

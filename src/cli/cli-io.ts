@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { packageRoot } from '../adapters/files/presets.js';
 
 /**
  * Where the CLI writes: every command writes through the `CliIo` it is given, and `processIo` (used by `aaoe` when run
@@ -10,6 +13,12 @@ export type CliIo = { stdout: (text: string) => void; stderr: (text: string) => 
 
 /** The environment a command reads (`process.env`, or a test's). */
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/** What a command's action runs with: where it writes, the environment, and where it leaves its exit code. */
+export type CliContext = { io: CliIo; env: Env; exit: (code: number) => void };
+
+/** The exit codes of every command: 0 pass, 1 fail, 2 invalid input. */
+export const EXIT = { pass: 0, fail: 1, invalid: 2 } as const;
 
 /** The process's own stdout and stderr, a line each. */
 export const processIo: CliIo = {
@@ -29,4 +38,33 @@ export function readText(file: string, io: CliIo): string | undefined {
     io.stderr(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     return undefined;
   }
+}
+
+/** Adds the examples to a command's `--help` (every command has some: `test/cli/help.test.ts` checks it). */
+export function withExamples(command: Command, examples: readonly string[]): Command {
+  return command.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}`);
+}
+
+/** The name the package is published under (`npx` it with a version); the command it installs is `aaoe`. */
+export const PACKAGE_NAME = '@aaoe-dev/aaoe';
+
+/** The version of this package (its package.json), for `aaoe --version`. */
+export function packageVersion(): string {
+  const json = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof json.version === 'string' ? json.version : '0.0.0';
+}
+
+/** A number option above 0 (`--max-usd 1.5`); commander reports the error and exits 2. */
+export function positiveNumber(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`"${text}" is not a number above 0`);
+  return n;
+}
+
+/** A whole number option above 0 (`--limit 20`). */
+export function positiveInteger(text: string): number {
+  const n = positiveNumber(text);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`"${text}" is not a whole number above 0`);
+  return n;
 }

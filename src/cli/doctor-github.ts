@@ -1,11 +1,13 @@
 import { ProbotOctokit } from 'probot';
 import type { AaoeConfig } from '../adapters/config/config.js';
-import { missingPermissions, type Manifest, type Report } from './doctor-findings.js';
+import { missingPermissions, type Finding, type Manifest, type Report } from './doctor-findings.js';
+import { classifyFailure, fetchWithin, type RequestFailure } from './doctor-network.js';
 import { checkWebhook } from './doctor-webhook.js';
 
 type AppOctokit = InstanceType<typeof ProbotOctokit>;
 type App = {
   slug?: string;
+  client_id?: string;
   name?: string;
   owner?: { login?: string; type?: string } | null;
   permissions?: Record<string, string | undefined>;
@@ -35,6 +37,7 @@ function privateKey(config: AaoeConfig): { ok: true; key: string } | { ok: false
 /** The app's client and its registration (`GET /app`), or a failure said as a finding. */
 async function authenticate(
   config: AaoeConfig,
+  timeoutMs: number,
   report: Report,
 ): Promise<{ octokit: AppOctokit; app: App; appId: string } | undefined> {
   const { api, web } = config.github.urls;
@@ -45,7 +48,7 @@ async function authenticate(
       level: 'fail',
       check: 'credentials',
       message: !appId ? 'APP_ID is not set' : key.ok ? '' : key.message,
-      fix: `set APP_ID (the "App ID" at the top of the app's settings page) and PRIVATE_KEY or PRIVATE_KEY_PATH (a key from "Private keys" → "Generate a private key" on the same page, ${web}/settings/apps). Without them, \`npm start\` runs Probot's setup flow to register the app from app.yml.`,
+      fix: `set APP_ID (the "App ID" at the top of the app's settings page) and PRIVATE_KEY or PRIVATE_KEY_PATH (a key from "Private keys" → "Generate a private key" on the same page, ${web}/settings/apps). Without them, \`npm start\` (with AAOE_PUBLIC_URL or WEBHOOK_PROXY_URL set) runs the setup flow that registers the app from app.yml and writes them to .env.`,
     });
     return undefined;
   }
@@ -54,24 +57,62 @@ async function authenticate(
     baseUrl: api,
     retry: { enabled: false },
     throttle: { enabled: false },
+    request: { fetch: fetchWithin(timeoutMs) },
   });
   try {
     return { octokit, app: (await octokit.request('GET /app')).data as App, appId };
   } catch (error) {
-    const status = (error as { status?: number }).status;
-    const message = (error as Error).message;
-    report({
-      level: 'fail',
-      check: 'credentials',
-      message: `GitHub refused the app's JWT at ${api}/app (${status ?? 'no answer'}: ${message})`,
-      fix:
-        status === undefined
-          ? `${api} does not answer: check GHE_HOST / GHE_PROTOCOL (unset for github.com) and the network`
-          : /exp|iat|expir|future/i.test(message)
-            ? "this machine's clock is off: GitHub accepts a JWT only when the clock is within a minute; sync it (NTP)"
-            : `PRIVATE_KEY is not a private key of app ${appId}, or APP_ID is not this app's id: copy the App ID from the app's settings page and generate a new private key there ("Private keys" → "Generate a private key")`,
-    });
+    report(credentialsFailure(classifyFailure(error), { api, appId, timeoutMs }));
     return undefined;
+  }
+}
+
+/** A failed `GET /app`: a network failure is said as one, never as a wrong key (that is a 401 on the JWT). */
+function credentialsFailure(failure: RequestFailure, at: { api: string; appId: string; timeoutMs: number }): Finding {
+  const { api, appId, timeoutMs } = at;
+  const host = URL.canParse(api) ? new URL(api).host : api;
+  const where =
+    'check GHE_HOST / GHE_PROTOCOL (unset for github.com), the network, and an HTTPS_PROXY if one is needed';
+  switch (failure.kind) {
+    case 'http':
+      return {
+        level: 'fail',
+        check: 'credentials',
+        message: `GitHub refused the app's JWT at ${api}/app (${failure.status}: ${failure.message})`,
+        fix: /exp|iat|expir|future/i.test(failure.message)
+          ? "this machine's clock is off: GitHub accepts a JWT only when the clock is within a minute; sync it (NTP)"
+          : failure.status === 401 || failure.status === 404
+            ? `PRIVATE_KEY is not a private key of app ${appId}, or APP_ID is not this app's id: copy the App ID from the app's settings page and generate a new private key there ("Private keys" → "Generate a private key")`
+            : `GitHub answered ${failure.status}: try again; if it lasts, check ${api}`,
+      };
+    case 'dns':
+      return {
+        level: 'fail',
+        check: 'network',
+        message: `${host} does not resolve (${failure.code}): the credentials were not checked`,
+        fix: `${where}; the DNS resolver of this machine must resolve ${host}`,
+      };
+    case 'refused':
+      return {
+        level: 'fail',
+        check: 'network',
+        message: `nothing answers at ${api} (${failure.code}): the credentials were not checked`,
+        fix: where,
+      };
+    case 'timeout':
+      return {
+        level: 'fail',
+        check: 'network',
+        message: `${api} did not answer within ${timeoutMs / 1000} s: the credentials were not checked`,
+        fix: where,
+      };
+    case 'network':
+      return {
+        level: 'fail',
+        check: 'network',
+        message: `${api} could not be reached (${failure.code}: ${failure.message}): the credentials were not checked`,
+        fix: where,
+      };
   }
 }
 
@@ -159,11 +200,17 @@ async function checkInstallations(
 
 /**
  * Credentials (`GET /app` with the app's JWT), the registration's events and permissions, each installation's
- * permissions (`GET /app/installations`) against `app.yml`, then the webhook.
+ * permissions (`GET /app/installations`) against `app.yml`, then the webhook. Returns the registration's OAuth client
+ * id (the dashboard's check compares it with `GITHUB_CLIENT_ID`), or undefined when the app could not be read.
  */
-export async function checkGitHub(config: AaoeConfig, manifest: Manifest, report: Report): Promise<void> {
-  const authenticated = await authenticate(config, report);
-  if (!authenticated) return;
+export async function checkGitHub(
+  config: AaoeConfig,
+  manifest: Manifest,
+  report: Report,
+  timeoutMs: number,
+): Promise<{ clientId: string | undefined } | undefined> {
+  const authenticated = await authenticate(config, timeoutMs, report);
+  if (!authenticated) return undefined;
   const { octokit, app, appId } = authenticated;
   const { api, web } = config.github.urls;
   const slug = app.slug ?? '?';
@@ -178,5 +225,6 @@ export async function checkGitHub(config: AaoeConfig, manifest: Manifest, report
   });
   const appMissing = checkRegistration(app, manifest, settings, report);
   await checkInstallations(octokit, { manifest, appMissing, web, slug }, report);
-  await checkWebhook(octokit, config.github.webhookSecret, settings, report);
+  await checkWebhook(octokit, config, settings, report);
+  return { clientId: app.client_id };
 }

@@ -1,21 +1,25 @@
 import type { ProbotOctokit } from 'probot';
+import type { AaoeConfig } from '../adapters/config/config.js';
+import { computeHookUrl, httpOrigin } from '../core/setup/app-manifest.js';
 import type { Report } from './doctor-findings.js';
+import { reportDeliveries, type Delivery } from './doctor-deliveries.js';
 
 type AppOctokit = InstanceType<typeof ProbotOctokit>;
 type HookConfig = { url?: string; content_type?: string; secret?: string | null; insecure_ssl?: string | number };
-type Delivery = { guid: string; status_code: number; delivered_at: string; event: string };
 
 /**
- * The webhook (`GET /app/hook/config`, `GET /app/hook/deliveries`): a URL, JSON, a secret, and whether the app accepted
- * GitHub's recent deliveries. GitHub never returns the secret (it shows `********`), so a wrong `WEBHOOK_SECRET` shows
- * only as deliveries the app refused (a signature that does not match).
+ * The webhook (`GET /app/hook/config`, `GET /app/hook/deliveries`): a URL that reaches the app's webhook path (or the
+ * smee.io channel the app listens on), JSON, a secret, and whether the app accepted GitHub's recent deliveries (any
+ * answer but 2xx is a failure). GitHub never returns the secret (it shows `********`), so a wrong `WEBHOOK_SECRET`
+ * shows only as deliveries the app refused (a signature that does not match).
  */
 export async function checkWebhook(
   octokit: AppOctokit,
-  webhookSecret: string | undefined,
+  aaoe: AaoeConfig,
   settings: string,
   report: Report,
 ): Promise<void> {
+  const webhookSecret = aaoe.github.webhookSecret;
   if (!webhookSecret)
     report({
       level: 'fail',
@@ -31,6 +35,7 @@ export async function checkWebhook(
     return;
   }
   reportHookConfig(config, settings, report);
+  if (config.url) reportHookUrl(config.url, aaoe, settings, report);
   if (!config.secret) {
     report({
       level: 'fail',
@@ -80,29 +85,61 @@ function reportHookConfig(config: HookConfig, settings: string, report: Report):
     });
 }
 
-function reportDeliveries(deliveries: Delivery[], settings: string, report: Report): void {
-  const refused = deliveries.filter((d) => d.status_code === 400 || d.status_code === 401 || d.status_code === 403);
-  const latest = deliveries[0];
-  if (!latest) {
+const LOOPBACK = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/;
+
+/** The hook URL against where the app receives deliveries: the proxy channel, else its webhook path (and public origin). */
+function reportHookUrl(hookUrl: string, aaoe: AaoeConfig, settings: string, report: Report): void {
+  const proxyUrl = aaoe.github.webhookProxyUrl;
+  const webhookPath = aaoe.github.webhookPath;
+  const fail = (message: string, fix: string) => {
+    report({ level: 'fail', check: 'webhook URL', message, fix });
+  };
+  if (!URL.canParse(hookUrl)) {
+    fail(`"${hookUrl}" is not a URL`, `set "Webhook URL" at ${settings}`);
+    return;
+  }
+  const url = new URL(hookUrl);
+  if (proxyUrl !== undefined) {
+    if (hookUrl.replace(/\/+$/, '') !== proxyUrl.replace(/\/+$/, ''))
+      fail(
+        `GitHub delivers to ${hookUrl}, but the app listens on the smee.io channel ${proxyUrl} (WEBHOOK_PROXY_URL)`,
+        `set "Webhook URL" at ${settings} to ${proxyUrl}, or WEBHOOK_PROXY_URL to the channel GitHub delivers to`,
+      );
+    else report({ level: 'ok', check: 'webhook URL', message: `the smee.io channel the app listens on (${proxyUrl})` });
+    return;
+  }
+  const expected = computeHookUrl({ publicUrl: aaoe.dashboard.publicUrl, proxyUrl: undefined, webhookPath });
+  const fix = `set "Webhook URL" at ${settings} to ${expected.ok ? expected.value : `https://<where the app runs>${webhookPath}`}`;
+  if (url.hostname === 'smee.io') {
+    fail(
+      `GitHub delivers to the smee.io channel ${hookUrl}, but WEBHOOK_PROXY_URL is not set: nothing forwards it`,
+      `set WEBHOOK_PROXY_URL=${hookUrl} where the app runs, or ${fix}`,
+    );
+    return;
+  }
+  if (url.pathname !== webhookPath) {
+    fail(
+      `the URL's path is ${url.pathname}, but the app receives deliveries at ${webhookPath}: every delivery answers 404`,
+      fix,
+    );
+    return;
+  }
+  if (LOOPBACK.test(url.hostname) && aaoe.github.urls.api === 'https://api.github.com') {
+    fail(
+      `GitHub cannot reach ${url.host}: it is this machine's loopback address`,
+      `set AAOE_PUBLIC_URL to an address GitHub reaches (or use WEBHOOK_PROXY_URL for local development), then ${fix}`,
+    );
+    return;
+  }
+  const publicOrigin = aaoe.dashboard.publicUrl === undefined ? undefined : httpOrigin(aaoe.dashboard.publicUrl);
+  if (publicOrigin && publicOrigin !== url.origin) {
     report({
       level: 'warn',
-      check: 'webhook secret',
-      message:
-        'a secret is set on GitHub (it never shows it) and nothing was delivered yet, so whether it is WEBHOOK_SECRET cannot be told',
-      fix: `send a test: "Redeliver" any delivery under "Advanced" at ${settings}, then run aaoe doctor again`,
+      check: 'webhook URL',
+      message: `GitHub delivers to ${url.origin}, not to AAOE_PUBLIC_URL (${publicOrigin})`,
+      fix,
     });
-  } else if (refused.length > 0 && refused[0] === latest) {
-    report({
-      level: 'fail',
-      check: 'webhook secret',
-      message: `the app refused ${refused.length} of GitHub's last ${deliveries.length} deliveries (the latest, ${latest.event} ${latest.guid} at ${latest.delivered_at}, with HTTP ${latest.status_code}): the signature does not match, so WEBHOOK_SECRET is not the secret GitHub signs with`,
-      fix: `GitHub never shows the secret: choose a new one, set it as "Webhook secret" at ${settings} and as WEBHOOK_SECRET where the app runs, restart the app, then redeliver the refused deliveries under "Advanced" at ${settings}`,
-    });
-  } else {
-    report({
-      level: 'ok',
-      check: 'webhook secret',
-      message: `a secret is set on GitHub and the app accepted its latest delivery (${latest.event}, HTTP ${latest.status_code})`,
-    });
+    return;
   }
+  report({ level: 'ok', check: 'webhook URL', message: `the app's webhook path (${webhookPath})` });
 }

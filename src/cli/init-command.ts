@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import type { CliIo } from './cli-io.js';
+import type { Command } from 'commander';
+import { PACKAGE_NAME, packageVersion, withExamples, type CliContext, type CliIo } from './cli-io.js';
 import type { Policy } from '../core/policy/schema.js';
 import { planAgentInstructions, type SectionUpdate } from '../core/onboarding/agent-instructions.js';
 import { CONFIG_PATH } from '../core/onboarding/onboarding-paths.js';
@@ -24,11 +24,6 @@ import {
  * no byte of those files outside the section is ever changed.
  */
 
-export const INIT_USAGE = `Usage:
-  aaoe init [--dir <repository>] [--preset <name>] [--force]
-                                                  write .github/aaoe.yml, .github/workflows/aaoe-deploy.yml and
-                                                  the AAOE section of AGENTS.md (CLAUDE.md, .github/copilot-instructions.md)`;
-
 const SAID: Record<Exclude<SectionUpdate['outcome'], 'skipped'>, string> = {
   created: 'wrote',
   appended: 'added the AAOE section to',
@@ -36,28 +31,31 @@ const SAID: Record<Exclude<SectionUpdate['outcome'], 'skipped'>, string> = {
   unchanged: 'unchanged:',
 };
 
-export function runInitCommand(args: string[], io: CliIo, shipped: ShippedFiles = readShippedFiles()): number {
-  let values: { dir?: string; preset?: string; force?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        dir: { type: 'string', default: '.' },
-        preset: { type: 'string', default: 'standard' },
-        force: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    io.stderr(`aaoe init: ${(error as Error).message}\n\n${INIT_USAGE}`);
-    return 2;
-  }
+/** `aaoe init`'s options, as commander reads them. */
+export type InitOptions = { dir: string; preset: string; force: boolean };
+
+export function registerInitCommand(program: Command, ctx: CliContext): Command {
+  const init = program
+    .command('init')
+    .description(
+      "write the onboarding files into a repository's checkout: .github/aaoe.yml, .github/workflows/aaoe-deploy.yml and the AAOE section of AGENTS.md (CLAUDE.md, .github/copilot-instructions.md)",
+    )
+    .option('--dir <repository>', "the repository's checkout", '.')
+    .option('--preset <name>', 'the shipped preset the config extends (policies/*.yml)', 'standard')
+    .option('--force', 'overwrite the config and the workflow (without it, a file that exists is kept)', false)
+    .action((options: InitOptions) => {
+      ctx.exit(initRepository(options, ctx.io));
+    });
+  return withExamples(init, ['aaoe init', 'aaoe init --preset prod-policy', 'aaoe init --dir ../shop --force']);
+}
+
+export function initRepository(values: InitOptions, io: CliIo, shipped: ShippedFiles = readShippedFiles()): number {
   const preset = choosePreset(shipped, values.preset);
   if (!preset.ok) {
     io.stderr(`aaoe init: ${preset.message}`);
     return 2;
   }
-  const dir = resolve(values.dir ?? '.');
+  const dir = resolve(values.dir);
   if (!existsSync(dir)) {
     io.stderr(`aaoe init: ${dir} does not exist: run it in the repository's checkout, or name it with --dir`);
     return 2;
@@ -114,12 +112,13 @@ function writeAgentInstructions(policy: Policy, dir: string, io: CliIo): number 
 
 /** What to do after `aaoe init`. */
 function nextSteps(preset: string): string {
+  const aaoe = `npx ${PACKAGE_NAME}@${packageVersion()}`;
   return [
     '',
     `Next: read the comments in .github/aaoe.yml (it extends the ${preset} preset), then in .github/workflows/aaoe-deploy.yml`,
     'set the deploy, promote and rollback commands, the metric queries, the `uses:` reference to the AAOE release you',
     "pin, vars.AAOE_REPORT_URL and secrets.AAOE_REPORT_SECRET (this repository's own key, printed where the app runs by",
-    '`npx aaoe report-key <owner/repo> --installation <id>`). Check the policy with `npx aaoe policy validate .github/aaoe.yml`,',
+    `\`${aaoe} report-key <owner/repo> --installation <id>\`). Check the policy with \`${aaoe} policy validate .github/aaoe.yml\`,`,
     'commit the files yourself, and merge them to the default branch (AAOE reads its config from there only).',
     'AGENTS.md tells agents what AAOE expects of them; run `aaoe init` again after changing the policy to update it.',
   ].join('\n');

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import { formatPlanError, loadPlan } from '../core/plan/load-plan.js';
 import { renderGantt, renderScheduleTable, simulatePlan } from '../core/plan/simulate-plan.js';
 import { planWindows } from '../core/plan/windows.js';
-import { readText, type CliIo } from './cli-io.js';
+import { readText, withExamples, type CliContext, type CliIo } from './cli-io.js';
 
 /**
  * `aaoe plan validate <file>...` and `aaoe plan simulate <file> [--durations step=minutes,...] [--fail step,...]
@@ -10,23 +10,42 @@ import { readText, type CliIo } from './cli-io.js';
  * simulation that pauses or gets stuck), 2 invalid input.
  */
 
-export const PLAN_USAGE = `Usage:
-  aaoe plan validate <file>...
-  aaoe plan simulate <file> [--durations step=minutes,...] [--fail step,...] [--start <ISO instant>] [--default-minutes N]`;
-
-export function runPlanCommand(argv: string[], io: CliIo): number {
-  const [command, ...rest] = argv;
-  if (command === 'validate') return validate(rest, io);
-  if (command === 'simulate') return simulate(rest, io);
-  io.stderr(`aaoe plan: unknown command "${command ?? ''}"\n\n${PLAN_USAGE}`);
-  return 2;
+export function registerPlanCommand(program: Command, ctx: CliContext): Command {
+  const plan = program
+    .command('plan')
+    .description('multi-step plans (docs/plans.md): validate them, simulate their schedule')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 pass, 1 an invalid plan or a simulation that pauses or gets stuck, 2 invalid input.',
+    );
+  withExamples(plan, ['aaoe plan validate plans/*.yml', 'aaoe plan simulate plans/db-split.yml']);
+  const validateCommand = plan
+    .command('validate')
+    .description('validate plan files; every error as file:line:col with the fix')
+    .argument('<file...>', 'plan files (schemas/plan.schema.json)')
+    .action((files: string[]) => {
+      ctx.exit(validate(files, ctx.io));
+    });
+  withExamples(validateCommand, ['aaoe plan validate plans/db-split.yml']);
+  const simulateCommand = plan
+    .command('simulate')
+    .description('the schedule of a plan: its steps in time, within its windows and parallelism; a Mermaid Gantt chart')
+    .argument('<file>', 'the plan file')
+    .option('--durations <step=minutes,...>', 'how long steps take (others take --default-minutes)')
+    .option('--fail <step,...>', 'steps that fail (the simulation shows the rollback order)')
+    .option('--start <instant>', 'when it starts, ISO 8601 (default: the next minute)')
+    .option('--default-minutes <n>', 'how long a step takes when --durations does not say', '60')
+    .action((file: string, options: SimulateValues) => {
+      ctx.exit(simulate(file, options, ctx.io));
+    });
+  withExamples(simulateCommand, [
+    'aaoe plan simulate plans/db-split.yml --start 2026-11-23T09:00:00Z',
+    'aaoe plan simulate plans/db-split.yml --durations migrate=30,backfill=240 --fail backfill',
+  ]);
+  return plan;
 }
 
 function validate(files: string[], io: CliIo): number {
-  if (files.length === 0) {
-    io.stderr(`aaoe plan validate: name at least one plan file\n\n${PLAN_USAGE}`);
-    return 2;
-  }
   let exit = 0;
   for (const file of files) {
     const text = readText(file, io);
@@ -48,32 +67,10 @@ function validate(files: string[], io: CliIo): number {
   return exit;
 }
 
-type SimulateValues = { durations?: string; fail?: string; start?: string; 'default-minutes'?: string };
+type SimulateValues = { durations?: string; fail?: string; start?: string; defaultMinutes: string };
 type SimulateOptions = { durations: Record<string, number>; failing: Set<string>; defaultMinutes: number; start: Date };
 
-function simulate(args: string[], io: CliIo): number {
-  let parsed: { values: SimulateValues; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        durations: { type: 'string' },
-        fail: { type: 'string' },
-        start: { type: 'string' },
-        'default-minutes': { type: 'string' },
-      },
-    });
-  } catch (error) {
-    io.stderr(`aaoe plan simulate: ${(error as Error).message}\n\n${PLAN_USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  const [file] = positionals;
-  if (positionals.length !== 1 || file === undefined) {
-    io.stderr(`aaoe plan simulate: name one plan file\n\n${PLAN_USAGE}`);
-    return 2;
-  }
+function simulate(file: string, values: SimulateValues, io: CliIo): number {
   const text = readText(file, io);
   if (text === undefined) return 2;
   const loaded = loadPlan(text, file);
@@ -129,7 +126,7 @@ function simulateOptions(values: SimulateValues, ids: Set<string>, io: CliIo): S
       return undefined;
     }
   }
-  const defaultMinutes = values['default-minutes'] === undefined ? 60 : Number(values['default-minutes']);
+  const defaultMinutes = Number(values.defaultMinutes);
   if (!(defaultMinutes > 0)) {
     io.stderr('aaoe plan simulate: --default-minutes takes a positive number of minutes');
     return undefined;

@@ -1,7 +1,7 @@
 import { readConfig } from '../adapters/config/config.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { applyEdits } from '../core/agent/apply-edits.js';
@@ -10,7 +10,8 @@ import { ModelRouter, ModelRouterError } from '../adapters/model/model-router.js
 import { ModelsFile, routerConfig } from '../adapters/model/models-config.js';
 import { proposalMessages } from '../core/agent/prompt.js';
 import { promptToken } from '../adapters/model/prompt-token.js';
-import type { CliIo } from './cli-io.js';
+import { EXIT, positiveNumber, withExamples, type CliContext, type CliIo, type Env } from './cli-io.js';
+import { readInputFile, type InputFormat } from './input-file.js';
 import { Proposal } from '../core/agent/proposal.js';
 
 /**
@@ -22,13 +23,38 @@ import { Proposal } from '../core/agent/proposal.js';
  * The endpoint: `AAOE_MODEL_BASE_URL` (or `OPENAI_BASE_URL`) and `AAOE_MODEL_API_KEY` (or `OPENAI_API_KEY`).
  */
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-const IssueFile = z.strictObject({
+/** The issue file of `aaoe propose` (schemas/issue.schema.json, example schemas/examples/issue.json). */
+export const IssueFile = z.strictObject({
   title: z.string().min(1),
   body: z.string().default(''),
   number: z.int().optional(),
 });
+
+export const ISSUE_FILE: InputFormat<z.infer<typeof IssueFile>> = {
+  schema: IssueFile,
+  schemaFile: 'schemas/issue.schema.json',
+  title: 'AAOE issue file (aaoe propose --issue)',
+  aliases: { description: 'body', text: 'body', name: 'title', id: 'number' },
+};
+
+/** The models file (`--models`, and the app's `AAOE_MODELS`): schemas/models.schema.json, schemas/examples/models.json. */
+export const MODELS_FILE: InputFormat<ModelsFile> = {
+  schema: ModelsFile,
+  schemaFile: 'schemas/models.schema.json',
+  title: 'AAOE models file (aaoe propose --models, AAOE_MODELS)',
+  aliases: { model: 'id', name: 'id' },
+};
+
+/** `aaoe propose`'s options, as commander reads them. */
+export type ProposeOptions = {
+  issue: string;
+  repo: string;
+  models: string;
+  budget?: number;
+  maxOutput?: number;
+  maxUsd?: number;
+  maxTokens?: number;
+};
 
 /** Largest file sent as context; larger ones are listed in the tree only. */
 const MAX_FILE_BYTES = 256 * 1024;
@@ -37,16 +63,42 @@ type ProposeInput = {
   issue: z.infer<typeof IssueFile>;
   models: z.infer<typeof ModelsFile>;
   repo: string;
-  numbers: Record<string, number | undefined>;
+  numbers: ProposeOptions;
   apiKey: string;
   baseURL: string | undefined;
 };
 
-const USAGE =
-  'usage: aaoe propose --issue <file.json> --repo <dir> --models <file.json> [--budget tokens] [--max-output tokens] [--max-usd N] [--max-tokens N]';
+export function registerProposeCommand(program: Command, ctx: CliContext): Command {
+  const propose = program
+    .command('propose')
+    .description(
+      "a dry run of AAOE's agent on a local checkout: builds the context, asks the models, validates the proposal and applies its edits in memory; writes nothing. Needs AAOE_MODEL_API_KEY (and AAOE_MODEL_BASE_URL for an endpoint other than OpenAI)",
+    )
+    .requiredOption('--issue <file.json>', 'the issue: schemas/issue.schema.json, example schemas/examples/issue.json')
+    .requiredOption('--repo <dir>', "the repository's checkout")
+    .requiredOption(
+      '--models <file.json>',
+      'the models: schemas/models.schema.json, example schemas/examples/models.json',
+    )
+    .option('--budget <tokens>', 'tokens of repository context to send (default 30000)', positiveNumber)
+    .option('--max-output <tokens>', 'the most output tokens a proposal may use (default 8000)', positiveNumber)
+    .option('--max-usd <usd>', 'refuse to spend more than this', positiveNumber)
+    .option('--max-tokens <tokens>', 'refuse to use more tokens than this', positiveNumber)
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 the edits apply, 1 no usable proposal or its edits do not apply, 2 invalid input.',
+    )
+    .action(async (options: ProposeOptions) => {
+      ctx.exit(await proposeDryRun(options, ctx.io, ctx.env));
+    });
+  return withExamples(propose, [
+    'aaoe propose --issue schemas/examples/issue.json --repo . --models schemas/examples/models.json',
+    'aaoe propose --issue issue.json --repo . --models models.json --budget 30000 --max-usd 1 --max-tokens 50000',
+  ]);
+}
 
-export async function runProposeCommand(argv: string[], io: CliIo, env: Env): Promise<number> {
-  const input = readInput(argv, io, env);
+export async function proposeDryRun(options: ProposeOptions, io: CliIo, env: Env): Promise<number> {
+  const input = readInput(options, io, env);
   if (typeof input === 'number') return input;
   let tree: Map<string, string>;
   try {
@@ -99,85 +151,28 @@ function askModels(input: ProposeInput, context: ReturnType<typeof buildContext>
     messages: proposalMessages(input.issue, context, promptToken()),
     schema: Proposal,
     schemaName: 'proposal',
-    maxOutputTokens: numbers['max-output'] ?? 8_000,
+    maxOutputTokens: numbers.maxOutput ?? 8_000,
     caps: {
       spent: { tokens: 0, usd: 0 },
-      ...(numbers['max-usd'] ? { maxUsd: numbers['max-usd'] } : {}),
-      ...(numbers['max-tokens'] ? { maxTokens: numbers['max-tokens'] } : {}),
+      ...(numbers.maxUsd ? { maxUsd: numbers.maxUsd } : {}),
+      ...(numbers.maxTokens ? { maxTokens: numbers.maxTokens } : {}),
     },
   });
 }
 
 /** The command's input read and checked, or the exit code after saying on stderr what is wrong. */
-function readInput(argv: string[], io: CliIo, env: Env): ProposeInput | number {
-  let values: Record<string, string | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        issue: { type: 'string' },
-        repo: { type: 'string' },
-        models: { type: 'string' },
-        budget: { type: 'string' },
-        'max-output': { type: 'string' },
-        'max-usd': { type: 'string' },
-        'max-tokens': { type: 'string' },
-      },
-    }) as { values: Record<string, string | undefined> });
-  } catch (error) {
-    io.stderr(`aaoe propose: ${(error as Error).message}`);
-    return 2;
-  }
-  if (!values.issue || !values.repo || !values.models) {
-    io.stderr(`aaoe propose: --issue, --repo and --models are required\n${USAGE}`);
-    return 2;
-  }
-  const numbers = readNumbers(values, io);
-  if (!numbers) return 2;
-  const issue = readJson(values.issue, IssueFile, io);
-  const models = readJson(values.models, ModelsFile, io);
-  if (!issue || !models) return 2;
+function readInput(options: ProposeOptions, io: CliIo, env: Env): ProposeInput | number {
+  const issue = readInputFile(options.issue, ISSUE_FILE, io);
+  const models = readInputFile(options.models, MODELS_FILE, io);
+  if (!issue || !models) return EXIT.invalid;
   const { baseURL, apiKey } = readConfig(env).model;
   if (!apiKey) {
     io.stderr(
       'aaoe propose: set AAOE_MODEL_API_KEY (or OPENAI_API_KEY), and AAOE_MODEL_BASE_URL for an endpoint other than OpenAI',
     );
-    return 2;
+    return EXIT.invalid;
   }
-  return { issue, models, repo: values.repo, numbers, apiKey, baseURL };
-}
-
-function readNumbers(
-  values: Record<string, string | undefined>,
-  io: CliIo,
-): Record<string, number | undefined> | undefined {
-  const numbers: Record<string, number | undefined> = {};
-  for (const name of ['budget', 'max-output', 'max-usd', 'max-tokens']) {
-    const text = values[name];
-    if (text === undefined) continue;
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0) {
-      io.stderr(`aaoe propose: --${name} must be a positive number, not "${text}"`);
-      return undefined;
-    }
-    numbers[name] = n;
-  }
-  return numbers;
-}
-
-function readJson<T>(file: string, schema: z.ZodType<T>, io: CliIo): T | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    io.stderr(`aaoe propose: ${file}: ${(error as Error).message}`);
-    return undefined;
-  }
-  const parsed = schema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues)
-    io.stderr(`aaoe propose: ${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  return undefined;
+  return { issue, models, repo: options.repo, numbers: options, apiKey, baseURL };
 }
 
 /** The text files of a directory (no .git, vendored, binary or oversized files), by repository path. */

@@ -4,6 +4,7 @@ import { commentCreated, issueLabelled, pullRequestEvent, type DemoRepo, type Js
 import type { DeployRun } from './demo-runner.js';
 import { AUTHOR, MAINTAINER, MODEL, type Scenario } from './demo-scenarios.js';
 import type { DemoWorld } from './demo-world.js';
+import type { CheckRunRecord } from '../../test/simulator/github-simulator.js';
 
 /**
  * One change of the demo, as GitHub and its people would make it: the labelled issue, the agent's pull request and
@@ -67,7 +68,11 @@ async function openChange(play: Play, scenario: Scenario) {
     labels: scenario.labels,
   });
   const issueNumber = issue.number as number;
-  timeline.say(`  ${AUTHOR} opens issue #${issueNumber} and labels it aaoe: ${String(issue.html_url)}`);
+  timeline.link(`  ${AUTHOR} opens issue #${issueNumber} and labels it aaoe`, {
+    url: String(issue.html_url),
+    names: `issue #${issueNumber}`,
+    contains: [scenario.title, AUTHOR, 'opened this issue'],
+  });
   await deliver('issues', issueLabelled(repo, issue, 'aaoe', AUTHOR));
 
   const execution = await getIssueExecution(runtime.db, fullName, issueNumber);
@@ -79,14 +84,33 @@ async function openChange(play: Play, scenario: Scenario) {
   const status = sim
     .comments({ owner: repo.owner, repo: repo.name, issueNumber })
     .find((c) => String(c.body).includes('<!-- aaoe:status -->'));
-  timeline.say(`  the agent's proposal is pull request #${opened.number}: ${opened.html_url}`);
-  timeline.say(`  status comment on the issue: ${(status?.html_url as string | undefined) ?? '(none)'}`);
+  timeline.link(`  the agent's proposal is pull request #${opened.number}`, {
+    url: opened.html_url,
+    names: `pull request #${opened.number}`,
+    contains: [
+      String(opened.title),
+      'Proposed by AAOE',
+      'Rollback plan',
+      'aaoe/policy',
+      ...scenario.proposal.edits.slice(0, 1).map((e) => e.path),
+    ],
+  });
+  if (!status) throw new Error(`AAOE wrote no status comment on issue #${issueNumber}`);
+  timeline.link('  status comment on the issue', {
+    url: String(status.html_url),
+    names: `the status comment on issue #${issueNumber}`,
+    contains: [`id="issuecomment-${String(status.id)}"`, 'AAOE:'],
+  });
   // GitHub then sends pull_request.opened for the pull request the app opened
   await deliver('pull_request', pullRequestEvent(repo, 'opened', opened, `${sim.appSlug}[bot]`));
   const check = latestCheck(play, opened.head.sha);
-  timeline.say(
-    `  check aaoe/policy on ${opened.head.sha.slice(0, 7)}: ${String(check?.conclusion)} (${String(check?.output.title)}): ${String(check?.html_url)}`,
-  );
+  linkCheck(play, `  check aaoe/policy on ${opened.head.sha.slice(0, 7)}`, check);
+  // the gate table, once: the check's own Markdown rows, as its page renders them
+  if (!shownGates.has(world)) {
+    shownGates.add(world);
+    for (const row of markdownLines(String(check?.output.summary), (l) => l.startsWith('|')))
+      timeline.say(`      ${row}`);
+  }
   return { issue: issueNumber, execution, opened };
 }
 
@@ -101,10 +125,15 @@ async function approveAndMerge(play: Play, execution: ExecutionRecord, opened: P
     body: 'Read the diff and the rollback plan.\n\n/aaoe approve',
     user: MAINTAINER,
   });
-  timeline.say(`  ${MAINTAINER} (maintain) comments /aaoe approve: ${String(comment.html_url)}`);
+  timeline.link(`  ${MAINTAINER} (maintain) comments /aaoe approve`, {
+    url: String(comment.html_url),
+    names: `${MAINTAINER}'s approval on pull request #${opened.number}`,
+    contains: [`id="issuecomment-${String(comment.id)}"`, '/aaoe approve'],
+  });
   await deliver('issue_comment', commentCreated(repo, opened.number, comment, MAINTAINER, `${sim.url}/api/v3`));
-  const approved = latestCheck(play, opened.head.sha);
-  timeline.say(`  check aaoe/policy: ${String(approved?.conclusion)} (${String(approved?.output.title)})`);
+  linkCheck(play, '  check aaoe/policy after the approval', latestCheck(play, opened.head.sha), [
+    `Approved by @${MAINTAINER}`,
+  ]);
 
   const merged = pullOf(play, opened.number);
   if (!merged.merged)
@@ -130,7 +159,23 @@ async function deploy(
   await timeline.flush();
   const after = await getExecution(runtime.db, execution.id);
   if (!after) throw new Error(`execution ${execution.id} is gone from the store`);
-  timeline.say(`  execution ${after.id.slice(0, 8)} is ${after.state}`);
+  timeline.link(`  execution ${after.id.slice(0, 8)} is ${after.state}; on the dashboard`, {
+    url: `${world.h.url}/aaoe/executions/${after.id}`,
+    names: `the dashboard's page of execution ${after.id.slice(0, 8)}`,
+    contains: [after.id.slice(0, 8)],
+    signedIn: true,
+  });
+  const debugIssue = world.sim
+    .issues({ owner: repo.owner, repo: repo.name })
+    .find((i) => String(i.body).includes(`aaoe:debug-issue execution=${after.id}`));
+  if (debugIssue)
+    timeline.link(`  AAOE opened debug issue #${String(debugIssue.number)} with the evidence`, {
+      url: String(debugIssue.html_url),
+      names: `debug issue #${String(debugIssue.number)}`,
+      contains: [String(debugIssue.title), 'Verdict per interval', '<th>Interval</th>'],
+    });
+  for (const why of markdownLines(String(debugIssue?.body), (l) => l.startsWith('**Why:**')))
+    timeline.say(`      ${why.replaceAll('**', '')}`);
   return {
     issue: change.issue,
     pullRequest: opened.number,
@@ -145,7 +190,28 @@ function pullOf({ world, repo }: Play, number: number): PullJson {
   return world.sim.pullRequests({ owner: repo.owner, repo: repo.name }).find((p) => p.number === number) as PullJson;
 }
 
-function latestCheck({ world, repo }: Play, sha: string) {
+const shownGates = new WeakSet<DemoWorld>();
+
+/** The lines of Markdown AAOE wrote that `keep` picks, without control characters (they are printed to a terminal). */
+function markdownLines(markdown: string, keep: (line: string) => boolean): string[] {
+  return markdown
+    .slice(0, 65_536)
+    .split('\n')
+    .filter(keep)
+    .map((line) => line.replace(/\p{Cc}/gu, ''));
+}
+
+/** A check run's line: its conclusion and title, and the link to its page (the gate table). */
+function linkCheck(play: Play, text: string, check: CheckRunRecord | undefined, contains: string[] = []): void {
+  if (!check) throw new Error(`${text.trim()}: AAOE posted no check run`);
+  play.world.timeline.link(`${text}: ${String(check.conclusion)} (${String(check.output.title)})`, {
+    url: String(check.html_url),
+    names: `check run ${check.id} (${String(check.conclusion)})`,
+    contains: [String(check.output.title), String(check.conclusion), '<th>Gate</th>', 'Protected paths', ...contains],
+  });
+}
+
+function latestCheck({ world, repo }: Play, sha: string): CheckRunRecord | undefined {
   return world.sim
     .checkRuns({ owner: repo.owner, repo: repo.name })
     .filter((r) => r.head_sha === sha && r.name === 'aaoe/policy')

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
+import { readConfig } from '../adapters/config/config.js';
 import { repositoryKey } from '../adapters/github/dispatch-signature.js';
 import { ModelRouter } from '../adapters/model/model-router.js';
 import { openRuntime, type Runtime } from '../adapters/store/runtime.js';
@@ -48,7 +50,10 @@ export async function startWorld(
     runtime,
     agent: { router, contextBudgetTokens: 4_000, maxOutputTokens: 1_000 },
     reportSecret: REPORT_SECRET,
+    config: dashboardConfig(sim),
   });
+  // the app's OAuth client on the simulated GitHub: its callback URL registered, as the setup flow does
+  sim.oauth.callbackUrls = [`${h.url}/aaoe/callback`];
   // Probot's run() exits the process on SIGINT once its server stopped: the demo stops everything itself
   for (const listener of process.listeners('SIGINT'))
     if (!signalListeners.includes(listener)) process.off('SIGINT', listener);
@@ -60,9 +65,21 @@ export async function startWorld(
   return { sim, model, runtime, h, runner, timeline };
 }
 
+/**
+ * The app's settings: this process's environment, with the dashboard turned on (a session key of this run, and the
+ * simulated GitHub's OAuth client to sign in with), as `.env` would set it; nothing is written to `process.env`.
+ */
+function dashboardConfig(sim: GitHubSimulator) {
+  return readConfig({
+    ...process.env,
+    AAOE_SESSION_SECRET: randomBytes(32).toString('hex'),
+    GITHUB_CLIENT_ID: sim.oauth.clientId,
+    GITHUB_CLIENT_SECRET: sim.oauth.clientSecret,
+  });
+}
+
 function startRunner(sim: GitHubSimulator, h: Harness, timeline: Timeline, repo: DemoRepo): Promise<DemoRunner> {
-  let metricsUrl = '';
-  const started = DemoRunner.start({
+  return DemoRunner.start({
     sim,
     reportUrl: `${h.url}/aaoe/deploy-report`,
     // what the repository holds as the action's report-secret: its own key (`aaoe report-key`), never the app's secret
@@ -70,7 +87,7 @@ function startRunner(sim: GitHubSimulator, h: Harness, timeline: Timeline, repo:
     defaultBranch: DEFAULT_BRANCH,
     onStart: (d) => {
       timeline.say(
-        `  runner: repository_dispatch aaoe-deploy for ${d.sha.slice(0, 7)}: running node action/dist/index.js, canary judged for 2 s on ${metricsUrl}/metrics`,
+        `  runner: repository_dispatch aaoe-deploy for ${d.sha.slice(0, 7)}: running node action/dist/index.js, canary judged for 2 s against the loopback metrics source`,
       );
     },
     onFinish: (r) => {
@@ -78,10 +95,6 @@ function startRunner(sim: GitHubSimulator, h: Harness, timeline: Timeline, repo:
         `  runner: the action finished: verdict ${r.verdict}, outcome ${r.outcome} (exit ${r.run.exitCode}); it posted its signed report to the app`,
       );
     },
-  });
-  return started.then((runner) => {
-    metricsUrl = runner.metricsUrl;
-    return runner;
   });
 }
 

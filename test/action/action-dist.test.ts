@@ -19,13 +19,13 @@ describe('the committed action', () => {
     expect(committed === fresh).toBe(true);
   });
 
-  it('declares a node20 JavaScript action whose inputs are exactly those the code reads', () => {
+  it('declares a node24 JavaScript action whose inputs are exactly those the code reads', () => {
     const action = parse(readFileSync(join(root, 'action/action.yml'), 'utf8')) as {
       runs: { using: string; main: string };
       inputs: Record<string, unknown>;
       outputs: Record<string, unknown>;
     };
-    expect(action.runs).toEqual({ using: 'node20', main: 'dist/index.js' });
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
     expect(Object.keys(action.inputs).sort()).toEqual([...INPUT_NAMES].sort());
     expect(Object.keys(action.outputs).sort()).toEqual(['outcome', 'report', 'report-file', 'verdict']);
   });

@@ -15,8 +15,12 @@ describe('workflow and action lint', () => {
     expect(validateWorkflow(readFileSync(new URL(`.github/workflows/${file}`, root), 'utf8')).errors).toEqual([]);
   });
 
-  it('action/action.yml is valid action metadata', () => {
-    expect(validateAction(readFileSync(new URL('action/action.yml', root), 'utf8')).errors).toEqual([]);
+  // The SchemaStore action schema that action-validator 0.6.0 (its latest) bundles predates `node24` and knows only
+  // node12/16/20: the metadata is validated with the runtime named as node20, and the runtime itself is checked here.
+  it('action/action.yml is valid action metadata, on node24', () => {
+    const text = readFileSync(new URL('action/action.yml', root), 'utf8');
+    expect(text).toMatch(/^ {2}using: node24$/m);
+    expect(validateAction(text.replace(/^ {2}using: node24$/m, '  using: node20')).errors).toEqual([]);
   });
 
   it('finds the mistakes it is there to find', () => {

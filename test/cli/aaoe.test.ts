@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -106,8 +106,13 @@ describe('aaoe policy evaluate', () => {
     );
     const r = await cli('policy', 'evaluate', '--policy', join(root, 'policies/standard.yml'), '--change', bad);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('files.0.status');
-    expect(r.stderr).toContain('at:');
+    // each error as policy validate prints it: file:line:col: what is wrong (at path). Fix: what to write
+    expect(r.stderr).toContain(
+      `${bad}:1:32: "moved" is not an allowed value (at files[0].status). Fix: did you mean "removed"? use one of: added,`,
+    );
+    expect(r.stderr).toMatch(/"yesterday" is not an ISO 8601 date-time \(at at\)\. Fix: write an ISO 8601 date-time/);
+    expect(r.stderr).toContain('schemas/change.schema.json');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs as a command (the package bin) with the same exit codes', () => {
@@ -135,5 +140,5 @@ describe('aaoe policy evaluate', () => {
     );
     expect(fail.status).toBe(1);
     expect(run('policy', 'validate', join(root, 'nope.yml')).status).toBe(2);
-  });
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,13 @@ import { WEBHOOK_SECRET, examplePayload, startHarness, type Harness } from '../s
  */
 
 const manifest = readManifest();
+const temporary: string[] = [];
+/** A temporary directory, removed after the file's tests. */
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+};
 let h: Harness;
 let models: { server: Server; url: string };
 
@@ -44,6 +51,7 @@ afterAll(async () => {
   await h?.close();
   await h?.sim.close();
   await new Promise((resolve) => models?.server.close(resolve));
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
 });
 
 async function doctor(env: Record<string, string>) {
@@ -57,9 +65,10 @@ async function doctor(env: Record<string, string>) {
       WEBHOOK_SECRET,
       GHE_HOST: h.sim.host,
       GHE_PROTOCOL: 'http',
-      AAOE_DATA_DIR: mkdtempSync(join(tmpdir(), 'aaoe-doctor-')),
+      AAOE_DATA_DIR: tempDir('aaoe-doctor-'),
       ...env,
     },
+    { cwd: tempDir('aaoe-doctor-cwd-') },
   );
   return { code, out: out.join('\n') };
 }
@@ -71,7 +80,7 @@ describe('aaoe doctor', () => {
     h.sim.addInstallation({ id: 501, account: 'good-org', permissions: manifest.permissions });
     h.sim.setWebhook({ url: `${h.url}/api/github/webhooks`, secret: WEBHOOK_SECRET });
     expect(await h.sim.sendWebhook('ping', ping())).toBe(200);
-    const dataDir = mkdtempSync(join(tmpdir(), 'aaoe-doctor-store-'));
+    const dataDir = tempDir('aaoe-doctor-store-');
     await (await openRuntime({ database: { dataDir } })).close();
     const modelsFile = join(dataDir, 'models.json');
     writeFileSync(
@@ -202,7 +211,7 @@ describe('aaoe doctor', () => {
   });
 
   it('the model endpoint: a wrong key, and a model it does not serve', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'aaoe-doctor-models-'));
+    const dir = tempDir('aaoe-doctor-models-');
     const file = join(dir, 'models.json');
     writeFileSync(
       file,
@@ -232,7 +241,7 @@ describe('aaoe doctor', () => {
   });
 
   it('a store with a migration missing names aaoe db migrate; a store the app holds says to stop it', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'aaoe-doctor-store-'));
+    const dataDir = tempDir('aaoe-doctor-store-');
     const runtime = await openRuntime({ database: { dataDir } });
     try {
       const held = await doctor({ AAOE_DATA_DIR: dataDir });

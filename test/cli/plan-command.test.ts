@@ -80,6 +80,7 @@ describe('aaoe plan simulate', () => {
   it('shows the usage for an unknown plan command', async () => {
     const { code, stderr } = await cli('plan', 'run');
     expect(code).toBe(2);
-    expect(stderr).toContain('aaoe plan simulate <file>');
+    expect(stderr).toContain("unknown command 'run'");
+    expect(stderr).toMatch(/Usage: aaoe plan[\s\S]*simulate \[options\] <file>/);
   });
 });

@@ -26,7 +26,8 @@ import { readPng } from './png.js';
  * Screenshots go to `AAOE_SCREENSHOT_DIR` when set (CI keeps them), else a temporary directory.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
+// `AAOE_CHROMIUM` names another Chromium build (GitHub's Ubuntu runners have `/usr/bin/google-chrome`).
+const CHROMIUM = process.env.AAOE_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = [
   '--no-sandbox',
   '--disable-gpu',

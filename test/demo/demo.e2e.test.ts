@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DispatchPayload } from '../../src/contracts/dispatch.js';
 import { demoProblems, runDemo, type DemoRun } from '../../src/demo/demo.js';
+import { urlsIn } from '../../src/demo/demo-links.js';
 import { readAudit, verifyAudit } from '../../src/adapters/store/audit-log.js';
 import { type AuditEntry } from '../../src/core/execution/records.js';
 
@@ -14,7 +15,7 @@ const lines: string[] = [];
 
 beforeAll(async () => {
   run = await runDemo({ print: (line) => lines.push(line) });
-}, 180_000);
+}, 300_000);
 afterAll(async () => {
   await run?.close();
 });
@@ -127,5 +128,51 @@ describe('the demo: two labelled issues through the whole pipeline', () => {
     const health = await fetch(`${run.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await (await fetch(`${run.url}/metrics`)).text()).toMatch(/aaoe_executions\{state="completed"\} 1/);
+  });
+
+  it('printed a link to every page a newcomer needs, and each opens what it names (what --ci checks)', async () => {
+    const text = lines.join('\n');
+    const [healthy, regressed] = run.changes;
+    const sim = run.sim.url;
+    for (const expected of [
+      new RegExp(
+        `opens issue #${healthy!.issue} and labels it aaoe: ${sim}/octo-org/shop/issues/${healthy!.issue}$`,
+        'm',
+      ),
+      new RegExp(`pull request #${regressed!.pullRequest}: ${sim}/octo-org/shop/pull/${regressed!.pullRequest}$`, 'm'),
+      new RegExp(`check aaoe/policy on \\w{7}: action_required \\(.*\\): ${sim}/octo-org/shop/runs/\\d+$`, 'm'),
+      new RegExp(`check aaoe/policy after the approval: success \\(.*\\): ${sim}/octo-org/shop/runs/\\d+$`, 'm'),
+      /comments \/aaoe approve: http:\/\/\S+#issuecomment-\d+$/m,
+      /AAOE opened debug issue #\d+ with the evidence: http:\/\/\S+\/octo-org\/shop\/issues\/\d+$/m,
+      new RegExp(`executions: ${run.url}/aaoe$`, 'm'),
+      new RegExp(`is rolled_back; on the dashboard: ${run.url}/aaoe/executions/${regressed!.executionId}$`, 'm'),
+    ])
+      expect(text).toMatch(expected);
+    const urls = new Set(run.printed.flatMap(urlsIn));
+    expect(urls.size).toBeGreaterThanOrEqual(20);
+    expect(await run.timeline.links.check(run.printed, { appUrl: run.url, signInAs: 'bob' })).toEqual([]);
+    // the check run's page is the gate table as GitHub renders it, with the approval
+    const approvedCheck = lines.find((l) => l.includes('check aaoe/policy after the approval'))!;
+    const page = await (await fetch(urlsIn(approvedCheck)[0]!)).text();
+    expect(page).toMatch(/<tr><td>Risk<\/td><td>✋ needs approval<\/td>/);
+    expect(page).toContain('Approved by @bob.');
+  });
+
+  it('says what the verdicts say: no "needs approval" beside a success, no reason cut inside a word', () => {
+    const text = () => lines.join('\n');
+    const approvedLines = lines.filter((l) => /policy_evaluated\s+-> approved/.test(l));
+    expect(approvedLines).toHaveLength(2);
+    for (const line of approvedLines) {
+      expect(line).toContain('success: risk approved by bob');
+      expect(line).not.toMatch(/needs[ _]approval/);
+    }
+    for (const line of lines) expect(line).not.toMatch(/\S…/);
+    // the terminal shows the gate table once, and why the canary was rolled back
+    expect(lines.filter((l) => /^ {6}\| Risk \| ✋ needs approval \|/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => /^ {6}\| Gate \| Result \| Why \|$/.test(l))).toHaveLength(1);
+    expect(text()).toMatch(/^ {6}Why: error-rate in interval 1/m);
+    // the canary's reason is whole or cut after a word
+    const verdict = lines.find((l) => /canary_verdict\s+-> rolling_back/.test(l))!;
+    expect(verdict).toMatch(/error-rate in interval 1: canary [\d.]+ vs baseline/);
   });
 });

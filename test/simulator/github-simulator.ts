@@ -48,6 +48,7 @@ import { workflowRunJson } from './workflow-run-json.js';
 import { GitHubState, type NewCommit, type NewPullRequest, type Repo, type Role, type Token } from './github-state.js';
 import { DEFAULT_SPECS, OpenApiValidator, type OperationInfo } from './openapi-validator.js';
 import { OAuthWebFlow } from './oauth-web-flow.js';
+import { servePage, type PageSource } from './html-pages.js';
 
 /**
  * A loopback GitHub for tests: an HTTP server on 127.0.0.1 that serves the REST routes the app uses from
@@ -583,6 +584,13 @@ export class GitHubSimulator {
     return commentJson(this.urls, repo, comment, appJson(this.urls, this.app));
   }
 
+  /** Makes `login` an active member of the organisation `org`, as an owner (`admin`) or a member. */
+  addOrgMember(options: { org: string; login: string; role: 'admin' | 'member' }): void {
+    const key = options.org.toLowerCase();
+    if (!this.state.orgMembers.has(key)) this.state.orgMembers.set(key, new Map());
+    this.state.orgMembers.get(key)!.set(options.login.toLowerCase(), options.role);
+  }
+
   /** Makes `login` an active member of the team `org/team-slug`. */
   addTeamMember(options: { org: string; team: string; login: string }): void {
     const key = `${options.org}/${options.team}`.toLowerCase();
@@ -593,6 +601,12 @@ export class GitHubSimulator {
   /** The `repository_dispatch` events the app created in a repository, oldest first. */
   dispatches(options: { owner: string; repo: string }): Array<{ eventType: string; payload: any }> {
     return structuredClone(this.state.mustRepo(options.owner, options.repo).dispatches);
+  }
+
+  // bring your own agent (issue 26): a branch whose head is a real git commit, so an agent job's checkout matches it
+  /** Points a branch (created when missing) at `sha`, keeping its files. */
+  setBranchSha(options: { owner: string; repo: string; branch: string; sha: string }): void {
+    this.state.branch(this.state.mustRepo(options.owner, options.repo), options.branch, { sha: options.sha });
   }
 
   /** How the app answered deployment protection rules in a repository, oldest first. */
@@ -809,6 +823,7 @@ export class GitHubSimulator {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.servesPage(req, res)) return;
     if (this.gate) await this.gate;
     if (this.failures.count > 0) {
       this.failures.count -= 1;
@@ -891,6 +906,30 @@ export class GitHubSimulator {
     }
     for (const listener of this.answered) listener(record);
   }
+
+  // ---- pages for people (html-pages.ts): GET outside /api/v3, never held, failed nor recorded ----------------
+
+  private servesPage(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = new URL(req.url ?? '/', this.url);
+    if (req.method !== 'GET' || url.pathname === '/api/v3' || url.pathname.startsWith('/api/v3/')) return false;
+    const reviews: PageSource['reviews'] = ({ owner, repo, number }) =>
+      structuredClone(this.state.mustRepo(owner, repo).pulls.get(number)?.reviews ?? []);
+    return servePage(
+      {
+        issues: (r) => this.issues(r),
+        pullRequests: (r) => this.pullRequests(r),
+        comments: (r) => this.comments(r),
+        checkRuns: (r) => this.checkRuns(r),
+        pullRequestFiles: (r) => this.pullRequestFiles(r),
+        reviews,
+      },
+      this.url,
+      url,
+      res,
+    );
+  }
+
+  // ---- end of the pages for people ----------------------------------------------------------------------
 
   private dispatch(
     method: string,
@@ -2069,6 +2108,41 @@ const ROUTES: Record<string, RouteDef> = {
       });
       const json = pullJson(kit.urls, ctx.repo, pull);
       return { status: 201, json, headers: { location: String(json.url) } };
+    },
+  },
+
+  'orgs/get-membership-for-user': {
+    auth: 'installation',
+    permissions: ['members:read'],
+    handle: (kit, ctx) => {
+      const org = String(ctx.params.org);
+      const login = String(ctx.params.username);
+      const role = kit.state.orgMembers.get(org.toLowerCase())?.get(login.toLowerCase());
+      if (!role) throw kit.notFound(ctx);
+      return {
+        status: 200,
+        json: {
+          url: `${kit.urls.api}/orgs/${org}/memberships/${login}`,
+          state: 'active',
+          role,
+          organization_url: `${kit.urls.api}/orgs/${org}`,
+          organization: {
+            login: org,
+            id: stableId('org', org.toLowerCase()),
+            node_id: 'O_sim',
+            url: `${kit.urls.api}/orgs/${org}`,
+            repos_url: `${kit.urls.api}/orgs/${org}/repos`,
+            events_url: `${kit.urls.api}/orgs/${org}/events`,
+            hooks_url: `${kit.urls.api}/orgs/${org}/hooks`,
+            issues_url: `${kit.urls.api}/orgs/${org}/issues`,
+            members_url: `${kit.urls.api}/orgs/${org}/members{/member}`,
+            public_members_url: `${kit.urls.api}/orgs/${org}/public_members{/member}`,
+            avatar_url: `${kit.urls.web}/avatars/o/1`,
+            description: null,
+          },
+          user: userJson(kit.urls, login),
+        },
+      };
     },
   },
 

@@ -21,6 +21,8 @@ export type AaoeConfig = {
     readonly appId: string | undefined;
     readonly webhookSecret: string | undefined;
     readonly webhookPath: string;
+    /** A smee.io channel the app listens on for local development (`WEBHOOK_PROXY_URL`): GitHub delivers there. */
+    readonly webhookProxyUrl: string | undefined;
     /** The API and web roots: github.com, or `GHE_HOST` over `GHE_PROTOCOL` (default https). */
     readonly urls: { api: string; web: string };
     /** The app's OAuth client (`GITHUB_CLIENT_ID` and `GITHUB_CLIENT_SECRET`), when both are set. */
@@ -89,6 +91,9 @@ function githubConfig(env: Env): AaoeConfig['github'] {
     },
     get webhookPath() {
       return env.WEBHOOK_PATH ?? '/api/github/webhooks';
+    },
+    get webhookProxyUrl() {
+      return trimmed(env, 'WEBHOOK_PROXY_URL');
     },
     get urls() {
       return githubUrls(env);

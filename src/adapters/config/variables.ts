@@ -26,6 +26,12 @@ export const VARIABLES: readonly Variable[] = [
     description: 'where the app receives deliveries',
   },
   {
+    name: 'WEBHOOK_PROXY_URL',
+    group: 'github',
+    secret: false,
+    description: 'local development: a smee.io channel GitHub delivers to, forwarded to WEBHOOK_PATH',
+  },
+  {
     name: 'GHE_HOST',
     group: 'github',
     secret: false,
@@ -149,7 +155,12 @@ export const VARIABLES: readonly Variable[] = [
     description: "the operator's notification destinations (a file, or inline JSON)",
   },
   { name: 'AAOE_SESSION_SECRET', group: 'dashboard', secret: true, description: "the dashboard's session cookie key" },
-  { name: 'AAOE_PUBLIC_URL', group: 'dashboard', secret: false, description: "the dashboard's public origin" },
+  {
+    name: 'AAOE_PUBLIC_URL',
+    group: 'dashboard',
+    secret: false,
+    description: "the app's public origin: the setup flow's webhook URL (+ WEBHOOK_PATH) and the dashboard's address",
+  },
   {
     name: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     group: 'tracing',

@@ -58,7 +58,7 @@ export function renderConfig(preset: Extract<PresetChoice, { ok: true }>): strin
   return [
     '# AAOE configuration. AAOE reads this file from the default branch only, so a pull request can never',
     '# loosen the policy that judges it (and a pull request that edits this file fails the aaoe/policy check).',
-    '# Every key: schemas/aaoe.schema.json of the AAOE release you run; `npx aaoe policy validate` checks it.',
+    '# Every key: schemas/aaoe.schema.json of the AAOE release you run; `npx @aaoe-dev/aaoe@0.2.0 policy validate` checks it.',
     '',
     `# The shipped preset this repository builds on (policies/${preset.preset}.yml of AAOE):`,
     ...described,

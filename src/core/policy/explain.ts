@@ -62,7 +62,7 @@ export function explainInvalidPolicy(problems: PolicyError[]): CheckText {
       (p) => `| \`${p.file}:${p.line}:${p.column}\` (${cell(p.path)}) | ${cell(p.message)} | ${cell(p.hint)} |`,
     ),
     '',
-    'Fix the file on the default branch, then re-run this check. `npx aaoe policy validate .github/aaoe.yml` shows the same errors locally.',
+    'Fix the file on the default branch, then re-run this check. `npx @aaoe-dev/aaoe@0.2.0 policy validate .github/aaoe.yml` shows the same errors locally.',
   ];
   return {
     title: `The AAOE policy is invalid: ${problems.length} error${problems.length === 1 ? '' : 's'}`,

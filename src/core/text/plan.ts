@@ -160,7 +160,7 @@ export function fixIssue(
     `The step's task: ${step.task ?? step.change?.title ?? 'its change packages'}`,
     '',
     `The plan is paused: nothing new starts. Fix what made the step fail here, then comment \`/aaoe resume\` on ${tracking} to run the step again, or \`/aaoe rollback\` there to roll the completed steps back.`,
-    execution ? `\n\`npx aaoe audit show ${execution.id}\` prints the execution's history.` : '',
+    execution ? `\n\`npx @aaoe-dev/aaoe@0.2.0 audit show ${execution.id}\` prints the execution's history.` : '',
   ].join('\n');
   return { title: `Fix step ${step.id} of plan ${planId}`, body };
 }
