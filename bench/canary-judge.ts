@@ -1,219 +1,230 @@
 /**
- * `npm run bench` (part): the canary judge on synthetic noisy series, against a plain fixed-threshold judge
- * on the very same series.
+ * `npm run bench` (part): canary judges on the same seeded noisy series (`bench/canary-series.ts`), in one run:
+ * the judge AAOE had before issue 24, a fixed threshold (Flagger style), a Kayenta-style Mann-Whitney, AAOE's
+ * sequential judge, and the optimal fixed-sample test (the statistical limit: the most powerful test on the first
+ * one or two intervals, its critical value calibrated on the healthy runs to the sequential judge's false-rollback
+ * rate).
  *
  * Each run is a canary analysis of the example policy (`errorRateIncrease: 2`, `latencyIncreaseMs: 250`,
- * `windowSeconds: 300`) in 60 s intervals sampled every 5 s (12 samples per side and interval), baseline and
- * canary each taking the same share of the traffic: 100 rps per side (the standard scenario, where the goals
- * apply), then 50 and 10 rps to show where the judge runs out of evidence. The noise: Poisson request and error counts, a load
- * factor shared by both sides, per-side jitter, and transient bursts (2% of the steps of each side have
- * 4-10x the errors, 2% have 2-4x the latency: a GC pause, a flaky dependency).
+ * `windowSeconds: 300`) in 60 s intervals of 5 s steps, baseline and canary each taking the same traffic, 2% errors,
+ * at 5, 10, 50, 100 and 500 requests per second per side; the judges look after every interval.
  *
  * - healthy runs: the canary is the baseline's twin; a rollback is a false rollback (goal: at most 1%).
- * - regressions: the canary's error rate is twice the baseline's from the start; caught within two
- *   intervals = the verdict after the second interval is a rollback (goal: at least 99%).
+ * - regressions from the start: 1.5x, 2x and 3x the error rate, and the latency 250 ms higher (the policy's limits:
+ *   2x and +250 ms are at the threshold, 1.5x below it); caught within one / two intervals = a rollback after the
+ *   first / second look. Goals: within two intervals at most 5 points below the optimal fixed-sample test, and a 3x
+ *   regression at 50 rps or more caught within the first interval in at least 99% of runs.
  *
- * Seeded (mulberry32), so a run is repeatable; `--runs N` and `--seed S` change the defaults.
+ * - a late regression (`LATE`): two healthy intervals, then 3x the error rate; rolled back at the third look (the
+ *   first after it started) and by the end. Since the start it is under 2x: only a test of the latest interval sees it.
+ *
+ * `--runs N` and `--seed S` change the defaults (800 runs per row and traffic level, about 100 s).
  */
 import { pathToFileURL } from 'node:url';
-import { analyzeCanary } from '../src/core/canary/analyze-canary.js';
-import { metricsFromPolicy, planFromPolicy } from '../src/core/canary/plan-from-policy.js';
-import type { IntervalSamples } from '../src/core/canary/schema.js';
+import {
+  calibrate,
+  ERROR_STATISTICS,
+  JUDGES,
+  judge,
+  LATENCY_STATISTICS,
+  optimalStatistics,
+  rejects,
+  type JudgeName,
+  type OptimalStatistics,
+} from './canary-judges.js';
+import { generateRun, HEALTHY, mulberry32, type Change, type Scenario } from './canary-series.js';
 
-export type Scenario = {
-  name: string;
-  /** Requests per second to each side (baseline and canary). */
-  rps: number;
-  errorRate: number;
-  stepSeconds: number;
-  intervalSeconds: number;
-  windowSeconds: number;
-};
+export type { Scenario } from './canary-series.js';
 
-export const STANDARD: Scenario = {
-  name: '100 rps per side, 2% errors',
-  rps: 100,
-  errorRate: 0.02,
-  stepSeconds: 5,
-  intervalSeconds: 60,
-  windowSeconds: 300,
-};
-export const MEDIUM_TRAFFIC: Scenario = { ...STANDARD, name: '50 rps per side, 2% errors', rps: 50 };
-export const LOW_TRAFFIC: Scenario = { ...STANDARD, name: '10 rps per side, 2% errors', rps: 10 };
+const BASE: Scenario = { name: '', rps: 100, errorRate: 0.02, stepSeconds: 5, intervalSeconds: 60, windowSeconds: 300 };
+export const TRAFFIC = [5, 10, 50, 100, 500].map((rps) => ({ ...BASE, name: `${rps} rps`, rps }));
+export const CHANGES: Change[] = [
+  { name: '1.5x errors', errorFactor: 1.5, latencyMs: 0 },
+  { name: '2x errors', errorFactor: 2, latencyMs: 0 },
+  { name: '3x errors', errorFactor: 3, latencyMs: 0 },
+  { name: '+250 ms', errorFactor: 1, latencyMs: 250 },
+];
 
-const POLICY = { errorRateIncrease: 2, latencyIncreaseMs: 250, windowSeconds: 300 };
-const LATENCY_MS = 300;
-const BURST_SHARE = 0.02;
-
-export type JudgeName = 'mann-whitney' | 'fixed-threshold';
-
+export type Detection = { withinOne: number; withinTwo: number; medianIntervals: number };
 export type JudgeFigures = {
-  judge: JudgeName;
-  healthyRuns: number;
+  judge: JudgeName | 'optimal fixed-sample';
+  runs: number;
   falseRollbacks: number;
-  /** Healthy runs that ended inconclusive (never promoted, never rolled back). */
   healthyInconclusive: number;
-  regressionRuns: number;
-  caughtWithinTwo: number;
-  caughtEver: number;
+  healthyMedianIntervals: number;
+  /** Per change (CHANGES order): shares of the runs. */
+  detection: Detection[];
 };
+export type BenchmarkResult = { scenario: Scenario; figures: JudgeFigures[]; late: LateFigures[] };
 
-export type BenchmarkResult = { scenario: Scenario; figures: JudgeFigures[] };
+/**
+ * A late regression: two healthy intervals, then 3x the error rate from the third on. Since the start the canary is
+ * under the policy's 2x, so only a judge that also looks at the latest interval(s) catches it at the third look.
+ */
+export const LATE: Change = { name: 'late 3x', errorFactor: 3, latencyMs: 0 };
+export const LATE_ONSET = 2;
+export type LateFigures = { judge: JudgeName; atOnset: number; byEnd: number };
 
 export function runCanaryJudgeBenchmark(scenario: Scenario, runs: number, seed: number): BenchmarkResult {
-  const figures: JudgeFigures[] = (['mann-whitney', 'fixed-threshold'] as const).map((judge) => ({
-    judge,
-    healthyRuns: 0,
-    falseRollbacks: 0,
-    healthyInconclusive: 0,
-    regressionRuns: 0,
-    caughtWithinTwo: 0,
-    caughtEver: 0,
-  }));
-  const random = mulberry32(seed);
+  const random = mulberry32(seed + scenario.rps);
+  const outcomes = new Map<JudgeName, { healthy: Outcome[]; changed: Outcome[][] }>();
+  for (const name of JUDGES) outcomes.set(name, { healthy: [], changed: CHANGES.map(() => []) });
+  const stats = { healthy: [] as Stats[], changed: CHANGES.map(() => [] as Stats[]) };
   for (let run = 0; run < runs; run++) {
-    for (const errorFactor of [1, 2]) {
-      const series = generateRun(scenario, errorFactor, random);
-      for (const f of figures) {
-        const outcome =
-          f.judge === 'mann-whitney' ? judgeWithAnalysis(scenario, series) : judgeWithFixedThreshold(series);
-        if (errorFactor === 1) {
-          f.healthyRuns++;
-          if (outcome.kind === 'rollback') f.falseRollbacks++;
-          if (outcome.kind === 'inconclusive') f.healthyInconclusive++;
-        } else {
-          f.regressionRuns++;
-          if (outcome.kind === 'rollback') f.caughtEver++;
-          if (outcome.kind === 'rollback' && outcome.afterIntervals <= 2) f.caughtWithinTwo++;
-        }
+    for (const [c, change] of [HEALTHY, ...CHANGES].entries()) {
+      const series = generateRun(scenario, change, random);
+      const s: Stats = [optimalStatistics(series, 1), optimalStatistics(series, 2)];
+      if (c === 0) stats.healthy.push(s);
+      else stats.changed[c - 1]?.push(s);
+      for (const name of JUDGES) {
+        const o = outcomes.get(name);
+        const outcome = judge(name, series, scenario.intervalSeconds);
+        if (c === 0) o?.healthy.push(outcome);
+        else o?.changed[c - 1]?.push(outcome);
       }
     }
   }
-  return { scenario, figures };
+  const figures: JudgeFigures[] = JUDGES.map((name) => figuresOf(name, runs, outcomes.get(name)));
+  const sequential = figures.find((f) => f.judge === 'sequential');
+  figures.push(optimalFigures(runs, stats, (sequential?.falseRollbacks ?? 0) / runs));
+  return { scenario, figures, late: lateRegression(scenario, runs, seed) };
 }
 
-type Outcome = { kind: 'promote' | 'rollback' | 'inconclusive'; afterIntervals: number };
-
-/** The real analysis, called after each interval as the action does. */
-function judgeWithAnalysis(scenario: Scenario, series: IntervalSamples[]): Outcome {
-  const startedAt = new Date('2026-01-01T00:00:00Z');
-  const plan = planFromPolicy(POLICY, { startedAt, intervalSeconds: scenario.intervalSeconds });
-  const metrics = metricsFromPolicy(POLICY);
-  for (let k = 1; k <= plan.intervals; k++) {
-    const now = new Date(startedAt.getTime() + k * scenario.intervalSeconds * 1000);
-    const verdict = analyzeCanary({ plan, metrics, samples: series.slice(0, k), now });
-    if (verdict.kind !== 'continue') return { kind: verdict.kind, afterIntervals: k };
+/** Each judge on `runs` late regressions (their own seeded stream): caught at the onset's look, and by the end. */
+export function lateRegression(scenario: Scenario, runs: number, seed: number): LateFigures[] {
+  const random = mulberry32(seed + scenario.rps + 7919);
+  const outcomes = JUDGES.map(() => [] as Outcome[]);
+  for (let run = 0; run < runs; run++) {
+    const before = generateRun(scenario, HEALTHY, random).slice(0, LATE_ONSET);
+    const series = [...before, ...generateRun(scenario, LATE, random).slice(LATE_ONSET)];
+    JUDGES.forEach((name, j) => outcomes[j]?.push(judge(name, series, scenario.intervalSeconds)));
   }
-  throw new Error('the analysis did not end after its last interval');
-}
-
-/** The plain judge: roll back at the first interval whose means cross a threshold. */
-function judgeWithFixedThreshold(series: IntervalSamples[]): Outcome {
-  for (const [k, interval] of series.entries()) {
-    const m = (name: string) => {
-      const s = interval.metrics.find((x) => x.metric === name);
-      if (!s || 'error' in s) throw new Error(`no samples for ${name}`);
-      return { baseline: mean(s.baseline), canary: mean(s.canary) };
+  return JUDGES.map((name, j) => {
+    const rolledBack = (outcomes[j] ?? []).filter((o) => o.kind === 'rollback');
+    return {
+      judge: name,
+      atOnset: rolledBack.filter((o) => o.afterIntervals === LATE_ONSET + 1).length / runs,
+      byEnd: rolledBack.length / runs,
     };
-    const errors = m('error-rate');
-    const latency = m('latency');
-    if (errors.canary / Math.max(errors.baseline, 0.001) >= POLICY.errorRateIncrease)
-      return { kind: 'rollback', afterIntervals: k + 1 };
-    if (latency.canary - latency.baseline >= POLICY.latencyIncreaseMs)
-      return { kind: 'rollback', afterIntervals: k + 1 };
-  }
-  return { kind: 'promote', afterIntervals: series.length };
+  });
 }
 
-export function generateRun(scenario: Scenario, errorFactor: number, random: () => number): IntervalSamples[] {
-  const steps = Math.round(scenario.intervalSeconds / scenario.stepSeconds);
-  const intervals = Math.ceil(scenario.windowSeconds / scenario.intervalSeconds);
-  const out: IntervalSamples[] = [];
-  for (let index = 0; index < intervals; index++) {
-    const errors = { baseline: [] as number[], canary: [] as number[] };
-    const latency = { baseline: [] as number[], canary: [] as number[] };
-    for (let s = 0; s < steps; s++) {
-      const load = Math.exp(0.2 * gaussian(random));
-      for (const side of ['baseline', 'canary'] as const) {
-        const factor = side === 'canary' ? errorFactor : 1;
-        const jitter = Math.exp(0.1 * gaussian(random));
-        const burst = random() < BURST_SHARE ? 4 + 6 * random() : 1;
-        const requests = Math.max(1, poisson(scenario.rps * scenario.stepSeconds, random));
-        const errorCount = Math.min(
-          requests,
-          poisson(requests * scenario.errorRate * factor * load * jitter * burst, random),
-        );
-        errors[side].push(errorCount / requests);
-        const slow = random() < BURST_SHARE ? 2 + 2 * random() : 1;
-        latency[side].push(LATENCY_MS * Math.exp(0.1 * gaussian(random)) * slow);
-      }
-    }
-    out.push({
-      index,
-      metrics: [
-        { metric: 'error-rate', ...errors },
-        { metric: 'latency', ...latency },
-      ],
-    });
-  }
-  return out;
-}
+type Outcome = ReturnType<typeof judge>;
+type Stats = [ReturnType<typeof optimalStatistics>, ReturnType<typeof optimalStatistics>];
 
-function mean(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+function figuresOf(
+  name: JudgeName,
+  runs: number,
+  o: { healthy: Outcome[]; changed: Outcome[][] } | undefined,
+): JudgeFigures {
+  if (!o) throw new Error(`no outcomes for ${name}`);
+  const rolledBack = (xs: Outcome[], within: number) =>
+    xs.filter((x) => x.kind === 'rollback' && x.afterIntervals <= within).length / runs;
+  return {
+    judge: name,
+    runs,
+    falseRollbacks: o.healthy.filter((x) => x.kind === 'rollback').length,
+    healthyInconclusive: o.healthy.filter((x) => x.kind === 'inconclusive').length,
+    healthyMedianIntervals: median(o.healthy.map((x) => x.afterIntervals)),
+    detection: o.changed.map((xs) => ({
+      withinOne: rolledBack(xs, 1),
+      withinTwo: rolledBack(xs, 2),
+      medianIntervals: median(xs.map((x) => x.afterIntervals)),
+    })),
   };
 }
 
-function gaussian(random: () => number): number {
-  const u = 1 - random();
-  const v = random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+/** The optimal fixed-sample test after one and after two intervals, at the sequential judge's false-rollback rate. */
+function optimalFigures(runs: number, stats: { healthy: Stats[]; changed: Stats[][] }, rate: number): JudgeFigures {
+  const power = (look: 0 | 1, statistic: keyof OptimalStatistics, changed: Stats[]) => {
+    const c = calibrate(
+      stats.healthy.map((s) => s[look][statistic]),
+      rate,
+    );
+    return changed.filter((s) => rejects(s[look][statistic], c)).length / runs;
+  };
+  const best = (look: 0 | 1, statistics: readonly (keyof OptimalStatistics)[], changed: Stats[]) =>
+    Math.max(...statistics.map((s) => power(look, s, changed)));
+  return {
+    judge: 'optimal fixed-sample',
+    runs,
+    falseRollbacks: Math.round(rate * runs),
+    healthyInconclusive: 0,
+    healthyMedianIntervals: Number.NaN,
+    detection: CHANGES.map((change, i) => {
+      const statistics = change.latencyMs > 0 ? LATENCY_STATISTICS : ERROR_STATISTICS;
+      const changed = stats.changed[i] ?? [];
+      return {
+        withinOne: best(0, statistics, changed),
+        withinTwo: best(1, statistics, changed),
+        medianIntervals: Number.NaN,
+      };
+    }),
+  };
 }
 
-function poisson(lambda: number, random: () => number): number {
-  if (lambda > 50) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * gaussian(random)));
-  const limit = Math.exp(-lambda);
-  let k = 0;
-  let p = random();
-  while (p > limit) {
-    k++;
-    p *= random();
-  }
-  return k;
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
 }
 
-const pct = (n: number, d: number) => `${((100 * n) / d).toFixed(2)}%`;
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export function formatBenchmark(results: BenchmarkResult[]): string {
+  const head = CHANGES.map((c) => c.name.padStart(22)).join('');
   const lines = [
-    'canary judge on synthetic noisy series (policy: errorRateIncrease 2, latencyIncreaseMs 250, windowSeconds 300; 60 s intervals, 5 s steps)',
-    `  ${'scenario'.padEnd(28)} ${'judge'.padEnd(16)} ${'false rollbacks'.padStart(16)} ${'healthy inconcl.'.padStart(17)} ${'2x caught <= 2 int.'.padStart(20)} ${'2x caught ever'.padStart(15)}`,
+    'canary judges on the same seeded series (policy: errorRateIncrease 2, latencyIncreaseMs 250, windowSeconds 300; 60 s intervals, 5 s steps, 2% errors)',
+    '  per change: caught within 1 interval / within 2 intervals / median intervals to the verdict',
+    `  ${'traffic'.padEnd(8)}${'judge'.padEnd(21)}${'false rb'.padStart(9)}${'inconcl'.padStart(8)}${'t'.padStart(3)}${head}`,
   ];
   for (const { scenario, figures } of results) {
     for (const f of figures) {
+      const cells = f.detection
+        .map((d) =>
+          `${pct(d.withinOne)}/${pct(d.withinTwo)}/${Number.isNaN(d.medianIntervals) ? '-' : d.medianIntervals}`.padStart(
+            22,
+          ),
+        )
+        .join('');
+      const t = Number.isNaN(f.healthyMedianIntervals) ? '-' : String(f.healthyMedianIntervals);
       lines.push(
-        `  ${scenario.name.padEnd(28)} ${f.judge.padEnd(16)} ${pct(f.falseRollbacks, f.healthyRuns).padStart(16)} ${pct(f.healthyInconclusive, f.healthyRuns).padStart(17)} ${pct(f.caughtWithinTwo, f.regressionRuns).padStart(20)} ${pct(f.caughtEver, f.regressionRuns).padStart(15)}`,
+        `  ${scenario.name.padEnd(8)}${f.judge.padEnd(21)}${pct(f.falseRollbacks / f.runs).padStart(9)}${pct(f.healthyInconclusive / f.runs).padStart(8)}${t.padStart(3)}${cells}`,
       );
     }
   }
-  lines.push('  goals (standard scenario, mann-whitney): false rollbacks <= 1%, 2x caught within two intervals >= 99%');
+  lines.push(
+    `  ${LATE.name} from interval ${LATE_ONSET + 1} (after ${LATE_ONSET} healthy): rolled back at its first look / by the end`,
+  );
+  for (const { scenario, late } of results)
+    lines.push(
+      `  ${scenario.name.padEnd(8)}${late.map((l) => `${l.judge} ${pct(l.atOnset)}/${pct(l.byEnd)}`).join('   ')}`,
+    );
+  lines.push(
+    '  false rb: healthy runs rolled back; inconcl: healthy runs inconclusive; t: median intervals to the healthy verdict',
+    '  the optimal fixed-sample test is calibrated on the healthy runs to the sequential judge false-rollback rate',
+  );
   return lines.join('\n');
 }
 
-export function meetsGoals(figures: JudgeFigures): boolean {
-  return (
-    figures.falseRollbacks <= 0.01 * figures.healthyRuns && figures.caughtWithinTwo >= 0.99 * figures.regressionRuns
-  );
+/** The issue's acceptance, per traffic level: the goals the sequential judge misses (empty: all met). */
+export function missedGoals({ scenario, figures }: BenchmarkResult): string[] {
+  const sequential = figures.find((f) => f.judge === 'sequential');
+  const optimal = figures.find((f) => f.judge === 'optimal fixed-sample');
+  if (!sequential || !optimal) return ['the benchmark ran no sequential judge'];
+  const missed: string[] = [];
+  if (sequential.falseRollbacks > 0.01 * sequential.runs) missed.push(`${scenario.name}: false rollbacks above 1%`);
+  CHANGES.forEach((change, i) => {
+    const s = sequential.detection[i];
+    const o = optimal.detection[i];
+    if (s && o && s.withinTwo < o.withinTwo - 0.05)
+      missed.push(
+        `${scenario.name}, ${change.name}: ${pct(s.withinTwo)} within two intervals, optimal ${pct(o.withinTwo)}`,
+      );
+  });
+  const threeX = sequential.detection[CHANGES.findIndex((c) => c.errorFactor === 3)];
+  if (scenario.rps >= 50 && threeX && threeX.withinOne < 0.99)
+    missed.push(`${scenario.name}: 3x caught within the first interval in ${pct(threeX.withinOne)}`);
+  return missed;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -221,13 +232,17 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const i = process.argv.indexOf(name);
     return i >= 0 ? Number(process.argv[i + 1]) : fallback;
   };
-  const runs = arg('--runs', 2000);
+  const runs = arg('--runs', 800);
   const seed = arg('--seed', 20261);
-  const results = [STANDARD, MEDIUM_TRAFFIC, LOW_TRAFFIC].map((scenario) =>
-    runCanaryJudgeBenchmark(scenario, runs, seed),
+  const started = performance.now();
+  const only = arg('--rps', 0);
+  const levels = TRAFFIC.filter((s) => only === 0 || s.rps === only);
+  const results = levels.map((scenario) => runCanaryJudgeBenchmark(scenario, runs, seed));
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  console.log(
+    `${formatBenchmark(results)}\n  (${runs} healthy runs and ${runs} runs per change and traffic level, seed ${seed}, ${seconds} s)`,
   );
-  console.log(`${formatBenchmark(results)}\n  (${runs} healthy and ${runs} regressed runs per scenario, seed ${seed})`);
-  const judged = results[0]?.figures.find((f) => f.judge === 'mann-whitney');
-  if (!judged) throw new Error('the benchmark ran no Mann-Whitney scenario');
-  process.exitCode = meetsGoals(judged) ? 0 : 1;
+  const missed = results.flatMap(missedGoals);
+  for (const m of missed) console.log(`  goal missed: ${m}`);
+  process.exitCode = missed.length === 0 ? 0 : 1;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { USAGE_FORMATS } from './agent-usage.js';
 
 /**
  * The action's inputs (`action.yml`), validated. `read` gives an input's raw text ('' when not set), as
@@ -9,7 +10,7 @@ const text = z.string().min(1);
 const seconds = z.coerce.number().positive();
 const optional = <T extends z.ZodType>(schema: T) => schema.optional();
 
-export const Mode = z.enum(['canary', 'health', 'rollback', 'policy']);
+export const Mode = z.enum(['canary', 'health', 'rollback', 'policy', 'agent']);
 export type Mode = z.infer<typeof Mode>;
 
 const InputFields = z.strictObject({
@@ -35,12 +36,18 @@ const InputFields = z.strictObject({
   'prometheus-token': optional(text),
   'error-rate-query': optional(text),
   'latency-query': optional(text),
+  'requests-query': optional(text),
   'metrics-url': optional(z.url()),
   'metrics-command': optional(text),
   'deployment-id': optional(z.coerce.number().int().positive()),
   'github-token': optional(text),
   'report-url': optional(z.url()),
   'report-secret': optional(text),
+  'agent-command': optional(text),
+  'usage-format': z.enum(USAGE_FORMATS).default('none'),
+  'price-per-mtok': optional(
+    z.string().regex(/^\s*\d{1,6}(\.\d{1,6})?\s*,\s*\d{1,6}(\.\d{1,6})?\s*$/, 'input,output USD per million tokens'),
+  ),
   environment: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'an environment name')
@@ -54,6 +61,11 @@ export const Inputs = InputFields.superRefine((v, ctx) => {
   if (v.mode === 'canary') {
     need('deploy-command', 'in canary mode');
     need('promote-command', 'in canary mode');
+  }
+  if (v.mode === 'agent') {
+    need('agent-command', 'in agent mode');
+    need('report-url', 'in agent mode');
+    need('report-secret', 'in agent mode');
   }
   if (v.mode === 'canary' || v.mode === 'rollback') need('rollback-command', `in ${v.mode} mode`);
   if (v.mode === 'canary' || v.mode === 'health') {

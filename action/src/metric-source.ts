@@ -24,6 +24,7 @@ export function makeProvider(ctx: ActionContext): MetricProvider {
   return prometheusProvider({
     url: need(inputs['prometheus-url'], 'prometheus-url'),
     queries,
+    requests: inputs['requests-query'],
     executionId: ctx.executionId,
     token: inputs['prometheus-token'],
   });

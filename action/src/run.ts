@@ -12,6 +12,7 @@ import {
   type ActionIO,
   type Outcome,
 } from './action-context.js';
+import { runAgentMode } from './agent-mode.js';
 import { runCanaryMode } from './canary-mode.js';
 import { runPolicyMode } from './policy-mode.js';
 import { runRollbackMode } from './rollback-mode.js';
@@ -31,6 +32,7 @@ export async function run(io: ActionIO): Promise<void> {
     return;
   }
   const inputs = read.inputs;
+  if (inputs.mode === 'agent') return runAgentMode(io, inputs);
   const payloadRead = readDispatchPayload(io.env.GITHUB_EVENT_NAME, readEvent(io.env.GITHUB_EVENT_PATH));
   if (!payloadRead.ok) {
     io.error(payloadRead.error, 'AAOE: invalid dispatch payload');
@@ -100,7 +102,8 @@ function buildReport(ctx: ActionContext, result: Outcome): Report {
     sha: ctx.payload?.sha ?? io.env.GITHUB_SHA ?? null,
     environment: ctx.payload?.environment ?? null,
     deploymentId: deploymentId(ctx) ?? null,
-    mode: ctx.inputs.mode,
+    // agent mode hands back its own result (agent-mode.ts) and never reaches a report
+    mode: ctx.inputs.mode === 'agent' ? 'policy' : ctx.inputs.mode,
     verdict: result.verdict,
     outcome: result.outcome,
     title: result.title,

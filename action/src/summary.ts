@@ -33,35 +33,7 @@ export function renderCanarySummary({ verdict, samples, commands, action, next }
     '',
   ];
   if (next) lines.push(`Next: ${next}`, '');
-  lines.push(
-    '| Interval | Metric | Baseline | Canary | Effect | p-value | Threshold | Result |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-  );
-  for (const interval of verdict.intervals) {
-    for (const m of interval.metrics) {
-      const threshold =
-        m.compare === 'ratio' ? `≤ ${formatNumber(m.threshold)}x` : `≤ +${formatNumber(m.threshold)}${m.unit}`;
-      const result = m.outcome === 'pass' ? '✅ pass' : m.outcome === 'fail' ? '❌ fail' : '⚠️ inconclusive';
-      if (m.outcome === 'inconclusive') {
-        lines.push(
-          `| ${interval.index + 1} | ${m.metric} | – | – | – | – | ${threshold} | ${result}: ${cell(m.reason)} |`,
-        );
-        continue;
-      }
-      const effect =
-        m.compare === 'ratio'
-          ? `${formatNumber(m.effect)}x`
-          : `${m.effect >= 0 ? '+' : ''}${formatNumber(m.effect)}${m.unit}`;
-      lines.push(
-        `| ${interval.index + 1} | ${m.metric} | ${formatNumber(m.baseline)}${m.unit} | ${formatNumber(m.canary)}${m.unit} | ${effect} | ${formatP(m.pValue)} | ${threshold} | ${result} |`,
-      );
-    }
-  }
-  lines.push(
-    '',
-    `Each interval is judged on its samples and those of the interval before it (means shown); a metric fails when the canary is significantly worse than the baseline (one-sided Mann-Whitney U) and not significantly within the threshold.`,
-    '',
-  );
+  lines.push(...renderMetricTable(verdict));
   lines.push(...renderCharts(samples));
   for (const { name, result } of commands) {
     lines.push(
@@ -75,6 +47,44 @@ export function renderCanarySummary({ verdict, samples, commands, action, next }
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * Per look and metric: the data used (counts or samples since the start), the means or rates, the test, its
+ * p-values, the boundary they were held against, and the outcome with its reason (what was missing, when
+ * inconclusive).
+ */
+export function renderMetricTable(verdict: CanaryVerdict): string[] {
+  const lines = [
+    '| Interval | Metric | Data since the start | Baseline | Canary | Effect | Test | p (worse) | p (within limit) | Boundary | Limit | Result |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const interval of verdict.intervals) {
+    for (const m of interval.metrics) {
+      const threshold =
+        m.compare === 'ratio' ? `≤ ${formatNumber(m.threshold)}x` : `≤ +${formatNumber(m.threshold)}${m.unit}`;
+      if (m.outcome === 'inconclusive') {
+        lines.push(
+          `| ${interval.index + 1} | ${m.metric} | – | – | – | – | – | – | – | – | ${threshold} | ⚠️ inconclusive: ${cell(m.reason)} |`,
+        );
+        continue;
+      }
+      const effect =
+        m.compare === 'ratio'
+          ? `${formatNumber(m.effect)}x`
+          : `${m.effect >= 0 ? '+' : ''}${formatNumber(m.effect)}${m.unit}`;
+      const result = m.outcome === 'pass' ? '✅ pass' : '❌ fail';
+      lines.push(
+        `| ${interval.index + 1} | ${m.metric} | ${cell(m.data)} | ${formatNumber(m.baseline)}${m.unit} | ${formatNumber(m.canary)}${m.unit} | ${effect} | ${cell(m.test)} | ${formatP(m.pValue)} | ${formatP(m.pBelowLimit)} | ${formatNumber(m.boundary)} | ${threshold} | ${result}: ${cell(m.reason.split(':')[0] ?? '')} |`,
+      );
+    }
+  }
+  lines.push(
+    '',
+    "Each look judges everything collected since the canary started and, from the third look on, also the latest interval alone (a recent-window test, so a healthy past cannot dilute a late regression). A metric fails when the canary is significantly worse than the baseline and not significantly within the limit, both p-values held against the look's boundary: its share of the false-rollback budget (`alpha`, shared by the metrics, then spent 25% on the first look, 70% on the second, 1% over the later looks' cumulative tests, 4% over their recent-window tests), so that looking every interval never raises false rollbacks above `alpha`. Error counts with request counts are tested as counts (conditional test of two Poisson rates, exact when the steps show no overdispersion); other samples with a rank test (Mann-Whitney U).",
+    '',
+  );
+  return lines;
 }
 
 /** A Mermaid chart per metric: the mean of each interval, baseline (first line) and canary (second line). */

@@ -88,7 +88,9 @@ describe('the action bundle, run as GitHub runs it', () => {
     );
     expect(run.outputs).toMatchObject({ verdict: 'promote', outcome: 'success' });
     expect(run.summary).toContain('## AAOE canary: ✅ Promoted');
-    expect(run.summary).toMatch(/\| 1 \| error-rate \| 0\.02 \| 0\.02\d* \| [\d.]+x \| [\d.]+ \| ≤ 2x \| ✅ pass \|/);
+    expect(run.summary).toMatch(
+      /\| 1 \| error-rate \| 12 canary and 12 baseline samples \| 0\.02 \| 0\.02\d* \| [\d.]+x \| one-sided Mann-Whitney U \(rank test\) \| [\d.]+ \| [^|]+ \| [\d.]+ \| ≤ 2x \| ✅ pass: not significantly worse than the baseline/,
+    );
     expect(run.summary).toContain('```mermaid\nxychart-beta');
     expect(statuses().map((s) => s.state)).toEqual(['in_progress', 'success']);
     const status = server.requests.find((r) => r.path.endsWith('/statuses'))!;

@@ -23,3 +23,24 @@ describe('command metric provider', () => {
     expect(samples).toEqual({ metric: 'latency', error: expect.stringMatching(error) });
   });
 });
+
+describe('command metric provider with request counts', () => {
+  it('passes request counts per step through, dropping a step whose fraction or count is missing', async () => {
+    const samples = await provider(
+      'echo \'{"baseline": [0.02, null, 0.01], "canary": [0.04, 0.05, 0.02], "requests": {"baseline": [100, 100, 200], "canary": [100, null, 200]}}\'',
+    ).collect('error-rate', window);
+    expect(samples).toEqual({
+      metric: 'error-rate',
+      baseline: [0.02, 0.01],
+      canary: [0.04, 0.02],
+      requests: { baseline: [100, 200], canary: [100, 200] },
+    });
+  });
+
+  it('refuses request counts that do not line up with the samples (a sample error, never samples)', async () => {
+    const samples = await provider(
+      'echo \'{"baseline": [0.02, 0.01], "canary": [0.04], "requests": {"baseline": [100], "canary": [100]}}\'',
+    ).collect('error-rate', window);
+    expect(samples).toEqual({ metric: 'error-rate', error: expect.stringMatching(/do not line up/) });
+  });
+});

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prometheusProvider } from '../../action/src/providers/prometheus.js';
+import { alignCounts, prometheusProvider } from '../../action/src/providers/prometheus.js';
+import { runActionWithPrometheus } from './prometheus-action.js';
 
 // The Prometheus provider against a real Prometheus (Debian's `prometheus`, installed by .ci/run) scraping a
 // small loopback service every second. Under CI the server must be there: the test fails instead of skipping.
@@ -22,6 +23,25 @@ if (!binary && process.env.CI === 'true') {
 const ERROR_RATE =
   'sum(rate(http_requests_total{track="{{track}}",code="500"}[5s])) / sum(rate(http_requests_total{track="{{track}}"}[5s]))';
 
+describe('alignCounts', () => {
+  it('matches error rates and request counts by timestamp; a step without requests has no errors', () => {
+    const rates: [number, number][] = [
+      [10, 0.02],
+      [20, 0.05],
+      [40, 0.01],
+    ];
+    const requests: [number, number][] = [
+      [10, 100],
+      [20, 200],
+      [30, 0],
+      [40, 50],
+      [50, 80],
+    ];
+    // 30: no requests, so no rate (0 / 0): a step with no errors; 50: requests but no rate: left out.
+    expect(alignCounts(rates, requests)).toEqual({ fractions: [0.02, 0.05, 0, 0.01], requests: [100, 200, 0, 50] });
+  });
+});
+
 describe.skipIf(!binary)(
   binary
     ? 'the prometheus provider against a real prometheus'
@@ -34,15 +54,21 @@ describe.skipIf(!binary)(
     let log = '';
 
     beforeAll(async () => {
-      // Each scrape is 100 requests per track: 2 errors for the baseline, 6 for the canary.
-      const counts = { baseline: { ok: 0, error: 0 }, canary: { ok: 0, error: 0 } };
+      // Each scrape is 1,000 requests per track: 2% errors for the baseline, 6% for the canary; the twins
+      // (`twin-baseline`, `twin-canary`) both have 2%.
+      const rates = { baseline: 0.02, canary: 0.06, 'twin-baseline': 0.02, 'twin-canary': 0.02 };
+      const tracks = Object.keys(rates) as (keyof typeof rates)[];
+      const counts = Object.fromEntries(tracks.map((t) => [t, { ok: 0, error: 0 }])) as Record<
+        keyof typeof rates,
+        { ok: number; error: number }
+      >;
       service = createServer((req, res) => {
-        counts.baseline.ok += 98;
-        counts.baseline.error += 2;
-        counts.canary.ok += 94;
-        counts.canary.error += 6;
+        for (const track of tracks) {
+          counts[track].error += 1000 * rates[track];
+          counts[track].ok += 1000 * (1 - rates[track]);
+        }
         const lines = ['# TYPE http_requests_total counter'];
-        for (const track of ['baseline', 'canary'] as const) {
+        for (const track of tracks) {
           lines.push(
             `http_requests_total{track="${track}",code="200"} ${counts[track].ok}`,
             `http_requests_total{track="${track}",code="500"} ${counts[track].error}`,
@@ -133,6 +159,49 @@ describe.skipIf(!binary)(
         error: 'the query gave 2 series; aggregate it to one (for example with sum(...))',
       });
     });
+
+    // The action (its source, through `run`) deploys, judges error counts from this Prometheus interval by
+    // interval, and promotes or rolls back (issue 24).
+    const action = (inputs: Record<string, string>) => runActionWithPrometheus(url, inputs);
+
+    it("promotes a canary whose errors are the baseline's twin (error counts judged as counts)", async () => {
+      const run = await action({ track: 'twin-' });
+      expect(run.outputs.verdict).toBe('promote');
+      expect(run.commands).toEqual(['deploy', 'promote']);
+      expect(run.summary).toContain('## AAOE canary: ✅ Promoted');
+      expect(run.summary).toMatch(/canary \d+ errors in \d+ requests vs baseline \d+ in \d+/);
+      expect(run.summary).toMatch(/conditional (binomial|Poisson score) test/);
+    }, 30_000);
+
+    it("rolls back a canary with 3x the baseline's errors at the first look, and says why", async () => {
+      const run = await action({ track: '' });
+      expect(run.outputs.verdict).toBe('rollback');
+      expect(run.commands).toEqual(['deploy', 'rollback']);
+      const report = JSON.parse(run.outputs.report ?? '{}') as { counts: { judged: number }; reason: string };
+      expect(report.counts.judged).toBe(1);
+      expect(report.reason).toMatch(/^error-rate in interval 1: .*significantly worse than the baseline/);
+      expect(report.reason).toMatch(/≤ the boundary/);
+    }, 30_000);
+
+    it.each([
+      ['every query fails', { 'error-rate-query': 'sum(rate(http_requests_total[2s]', 'requests-query': 'oops(' }],
+      [
+        'no query returns data',
+        {
+          'error-rate-query': 'sum(rate(no_such_metric_total{track="{{track}}"}[{{step}}]))',
+          'requests-query': 'sum(increase(no_such_metric_total{track="{{track}}"}[{{step}}]))',
+        },
+      ],
+    ])(
+      '%s: inconclusive, never promoted',
+      async (_name, queries) => {
+        const run = await action({ track: 'twin-', ...queries });
+        expect(run.outputs.verdict).toBe('inconclusive');
+        expect(run.commands).not.toContain('promote');
+        expect(run.summary).toContain('⚠️ Inconclusive');
+      },
+      30_000,
+    );
   },
 );
 

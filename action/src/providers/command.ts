@@ -4,7 +4,8 @@ import { errorText, toSamples, type MetricProvider } from './metric-provider.js'
 
 /**
  * A command that prints the samples as JSON, `{"baseline": [numbers], "canary": [numbers]}`, run with
- * `AAOE_METRIC`, `AAOE_START`, `AAOE_END` (ISO 8601) and `AAOE_STEP_SECONDS` in its environment.
+ * `AAOE_METRIC`, `AAOE_START`, `AAOE_END` (ISO 8601) and `AAOE_STEP_SECONDS` in its environment; for the error rate
+ * it may add `"requests": {"baseline": [numbers], "canary": [numbers]}` (per step) to have it judged as counts.
  */
 export function commandProvider(options: {
   command: string;

@@ -11,9 +11,12 @@ export type MetricProvider = {
 };
 
 /** What the HTTP endpoint answers and the command prints: the samples of one metric in the window. */
+const Numbers = z.array(z.number().nullable()).max(100_000);
 export const SamplesResponse = z.object({
-  baseline: z.array(z.number().nullable()).max(100_000),
-  canary: z.array(z.number().nullable()).max(100_000),
+  baseline: Numbers,
+  canary: Numbers,
+  /** Optional: the requests of each step, aligned with `baseline` and `canary` (then error fractions). */
+  requests: z.object({ baseline: Numbers, canary: Numbers }).optional(),
 });
 
 export function toSamples(metric: string, value: unknown, source: string): MetricSamples {
@@ -27,8 +30,19 @@ export function toSamples(metric: string, value: unknown, source: string): Metri
         .join('; ')}`,
     };
   }
+  const { baseline, canary, requests } = parsed.data;
   const numbers = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null);
-  return { metric, baseline: numbers(parsed.data.baseline), canary: numbers(parsed.data.canary) };
+  if (!requests) return { metric, baseline: numbers(baseline), canary: numbers(canary) };
+  if (requests.baseline.length !== baseline.length || requests.canary.length !== canary.length)
+    return { metric, error: `${source} answered requests that do not line up with the samples (one per step)` };
+  // A step counts when both its fraction and its requests are there.
+  const pairs = (fractions: (number | null)[], counts: (number | null)[]) => {
+    const keep = fractions.map((f, i) => f !== null && counts[i] !== null && counts[i] !== undefined);
+    return { values: numbers(fractions.filter((_, i) => keep[i])), counts: numbers(counts.filter((_, i) => keep[i])) };
+  };
+  const b = pairs(baseline, requests.baseline);
+  const c = pairs(canary, requests.canary);
+  return { metric, baseline: b.values, canary: c.values, requests: { baseline: b.counts, canary: c.counts } };
 }
 
 export function errorText(error: unknown): string {

@@ -1,15 +1,20 @@
 import { formatNumber, judgeMetric, type MetricJudgement } from './judge-metric.js';
 import type { AnalysisPlan, CanaryMetric, IntervalSamples, MetricSamples } from './schema.js';
+import { lookBoundary, recentBoundary } from './spending.js';
 
 /**
- * A canary analysis, interval by interval, like Argo Rollouts' analysis runs and Flagger's checks: every
- * interval that has ended is judged (each metric with `judgeMetric`) on the samples of that interval and
- * the `lookback - 1` before it, a sliding window as Kayenta's `lookbackMins`: twice the evidence catches a
- * 2x error rate within two intervals where one interval's samples alone could not tell it from noise
- * (`bench/canary-judge.ts`), while a regression that starts late is not diluted by a long healthy past;
- * more failed intervals than
- * `failureLimit` rolls back at once; more intervals that could not be judged than `inconclusiveLimit` stops
- * the analysis as inconclusive; when every planned interval has ended, the canary is promoted.
+ * A canary analysis, interval by interval, like Argo Rollouts' analysis runs and Flagger's checks, but sequential:
+ * at the end of every interval each metric is judged (`judgeMetric`) on everything collected since the canary
+ * started, against this look's share of the metric's false-rollback budget (`plan.alpha` shared evenly by the
+ * metrics, then over the looks: `spending.ts`). From the third look on, each metric is also judged on the latest
+ * interval alone (a recent-window test with its own share of the budget), so that healthy intervals before it do not
+ * dilute a regression that starts late. Looking after every interval therefore never inflates false rollbacks, a
+ * severe regression rolls back at the first look (or, when it starts late, at the look after it started), and the
+ * evidence grows with every interval instead of sliding out of a window.
+ *
+ * More failed intervals than `failureLimit` rolls back at once; more intervals that could not be judged than
+ * `inconclusiveLimit` stops the analysis as inconclusive; when every planned interval has ended, the canary is
+ * promoted.
  *
  * Pure: the clock (`now`) and the samples are arguments. The caller collects the samples of an interval
  * once it has ended and calls again; `continue` says when the next interval ends.
@@ -86,7 +91,7 @@ function indexSamples(samples: readonly IntervalSamples[]): Map<number, Interval
   return byIndex;
 }
 
-/** Every interval that has ended, judged metric by metric on its own and the `lookback` intervals before it. */
+/** Every interval that has ended, judged metric by metric on everything since the start, at its own boundary. */
 function judgeIntervals(
   plan: AnalysisPlan,
   metrics: readonly CanaryMetric[],
@@ -97,13 +102,12 @@ function judgeIntervals(
   const intervalMs = plan.intervalSeconds * 1000;
   const intervals: IntervalJudgement[] = [];
   for (let index = 0; index < due; index++) {
-    const given = byIndex.get(index);
-    const judged = metrics.map((m) => {
-      const own = given?.metrics.find((s) => s.metric === m.name);
-      // An interval whose own query failed, or that has no samples, is not judged on earlier data.
-      if (!own || 'error' in own) return judgeMetric(m, own, plan.alpha);
-      return judgeMetric(m, accumulate(byIndex, m.name, Math.max(0, index - plan.lookback + 1), index), plan.alpha);
-    });
+    const alpha = plan.alpha / Math.max(1, metrics.length);
+    const boundaries = {
+      all: lookBoundary(alpha, index, plan.intervals),
+      recent: recentBoundary(alpha, index, plan.intervals),
+    };
+    const judged = metrics.map((m) => judgeLook(m, byIndex, index, boundaries));
     const outcome: IntervalOutcome = judged.some((j) => j.outcome === 'fail')
       ? 'fail'
       : judged.some((j) => j.outcome === 'inconclusive') || judged.length === 0
@@ -118,6 +122,33 @@ function judgeIntervals(
     });
   }
   return intervals;
+}
+
+/**
+ * One metric at look `index`: everything since the start at `all`, and, from the third look on, the latest interval
+ * alone at `recent` (`spending.ts`), so that a healthy past does not dilute a late regression. A failure of either
+ * fails the metric; the reason says which test it was.
+ */
+function judgeLook(
+  metric: CanaryMetric,
+  byIndex: Map<number, IntervalSamples>,
+  index: number,
+  boundaries: { all: number; recent: number },
+): MetricJudgement {
+  const own = byIndex.get(index)?.metrics.find((s) => s.metric === metric.name);
+  // An interval whose own query failed, or that has no samples, is not judged on earlier data.
+  if (!own || 'error' in own) return judgeMetric(metric, own, boundaries.all);
+  const all = judgeMetric(metric, accumulate(byIndex, metric.name, 0, index), boundaries.all);
+  if (boundaries.recent <= 0 || all.outcome === 'inconclusive') return all;
+  const since = `cumulative test (intervals 1-${index + 1}`;
+  if (all.outcome === 'fail') return { ...all, reason: `${since}): ${all.reason}` };
+  const recent = judgeMetric(metric, accumulate(byIndex, metric.name, index, index), boundaries.recent);
+  if (recent.outcome === 'fail')
+    return { ...recent, reason: `recent-window test (interval ${index + 1} alone): ${recent.reason}` };
+  return {
+    ...all,
+    reason: `${since}; the recent-window test of interval ${index + 1} alone passed too): ${all.reason}`,
+  };
 }
 
 type Tally = {
@@ -183,17 +214,27 @@ function verdictAtEnd({ plan, counts }: Tally): VerdictBody {
   };
 }
 
-/** The samples of one metric from interval `first` to `last`, skipping intervals whose query failed. */
+/**
+ * The samples of one metric from interval `first` to `last`, skipping intervals whose query failed; with the
+ * request counts when every interval had them.
+ */
 function accumulate(byIndex: Map<number, IntervalSamples>, metric: string, first: number, last: number): MetricSamples {
   const baseline: number[] = [];
   const canary: number[] = [];
+  const requests = { baseline: [] as number[], canary: [] as number[] };
+  let counted = true;
   for (let i = first; i <= last; i++) {
     const s = byIndex.get(i)?.metrics.find((x) => x.metric === metric);
     if (!s || 'error' in s) continue;
-    baseline.push(...s.baseline);
-    canary.push(...s.canary);
+    // Loops rather than spreads: an interval may hold up to 100,000 samples.
+    for (const v of s.baseline) baseline.push(v);
+    for (const v of s.canary) canary.push(v);
+    if (s.requests) {
+      for (const v of s.requests.baseline) requests.baseline.push(v);
+      for (const v of s.requests.canary) requests.canary.push(v);
+    } else counted = false;
   }
-  return { metric, baseline, canary };
+  return counted ? { metric, baseline, canary, requests } : { metric, baseline, canary };
 }
 
 function firstReason(intervals: IntervalJudgement[], outcome: 'fail' | 'inconclusive'): string {

@@ -36,15 +36,19 @@ export const AnalysisPlan = z.strictObject({
   intervalSeconds: z.number().positive(),
   /** How many intervals make the whole analysis (the policy's `windowSeconds` / `intervalSeconds`). */
   intervals: z.int().positive().max(10_000),
-  /** How many intervals each judgement looks at: the interval that ended and the ones before it. */
+  /**
+   * Kept for compatibility, no longer used: each look judges everything collected since the start (a sequential
+   * test), so there is no window to slide.
+   */
   lookback: z.int().positive().default(2),
   /** Roll back as soon as more intervals than this failed (Argo Rollouts' `failureLimit`). */
   failureLimit: z.int().nonnegative().default(0),
   /** Stop, inconclusive, as soon as more intervals than this could not be judged (Argo's `inconclusiveLimit`). */
   inconclusiveLimit: z.int().nonnegative().default(0),
   /**
-   * Significance level of each Mann-Whitney test. 0.005 keeps false rollbacks under 1% over a five-interval
-   * analysis while catching a 2x error rate within two intervals (`bench/canary-judge.ts`).
+   * The false-rollback budget of the whole analysis, however often it looks: shared evenly by the metrics, and each
+   * metric's share spent over the looks (`spending.ts`), so a healthy canary is rolled back with probability at most
+   * `alpha` for Poisson-like traffic (`bench/canary-judge.ts` measures bursty traffic: at most 0.9% at 0.005).
    */
   alpha: z.number().gt(0).lt(0.5).default(0.005),
 });
@@ -53,7 +57,16 @@ export type AnalysisPlanInput = z.input<typeof AnalysisPlan>;
 
 /** The samples of one metric in one interval, or why there are none (the query failed). */
 export const MetricSamples = z.union([
-  z.strictObject({ metric: MetricName, baseline: z.array(z.number()), canary: z.array(z.number()) }),
+  z.strictObject({
+    metric: MetricName,
+    baseline: z.array(z.number()),
+    canary: z.array(z.number()),
+    /**
+     * Requests per step of each side, aligned with `baseline` and `canary` (then error fractions per step): the
+     * error rate is judged as counts (errors = fraction x requests) rather than as a distribution of fractions.
+     */
+    requests: z.strictObject({ baseline: z.array(z.number()), canary: z.array(z.number()) }).optional(),
+  }),
   z.strictObject({ metric: MetricName, error: z.string() }),
 ]);
 export type MetricSamples = z.infer<typeof MetricSamples>;

@@ -37,11 +37,11 @@ describe('analyzeCanary', () => {
       /Roll back: 1 interval failed \(limit 0, 1 interval judged of 5\)/,
     ],
     [
-      'latency 500 ms higher in the third interval',
-      [...healthy.slice(0, 2), interval(2, { latencyMs: 500 })],
-      3,
+      'latency 500 ms higher from the third interval on (the latest interval alone, then the evidence since the start)',
+      [...healthy.slice(0, 2), ...[2, 3, 4].map((i) => interval(i, { latencyMs: 500 }))],
+      5,
       'rollback',
-      /Roll back: 1 interval failed/,
+      /Roll back: 3 intervals failed/,
     ],
     ['no samples at all, window over', [], 5, 'inconclusive', /Inconclusive: 5 intervals could not be judged/],
     ['every query errored', [0, 1, 2, 3, 4].map(errored), 5, 'inconclusive', /could not be judged/],
@@ -109,7 +109,7 @@ describe('analyzeCanary', () => {
   });
 
   it('judges each interval on the samples so far (the evidence grows) but never on earlier data alone', () => {
-    // 4 samples per interval: too few alone at α = 0.005, enough from the second interval on.
+    // 4 samples per interval: too few alone at the first look's boundary, enough from the second interval on.
     const few = [0, 1, 2].map((i) => interval(i, { errors: 3, n: 4 }));
     const verdict = analyze(few, 2, { inconclusiveLimit: 1 });
     expect(verdict.intervals.map((i) => i.outcome)).toEqual(['inconclusive', 'fail']);
@@ -119,7 +119,7 @@ describe('analyzeCanary', () => {
   it('explains the rollback with the metric, the interval and the numbers', () => {
     const verdict = analyze([interval(0, { errors: 3 })], 1);
     expect(verdict.reason).toBe(
-      'error-rate in interval 1: canary 0.0609 vs baseline 0.02, significantly worse than the baseline (p < 0.0001, below α = 0.005) and not below the limit of 2x the baseline (p = 1)',
+      'error-rate in interval 1: canary 0.0609 vs baseline 0.02, significantly worse than the baseline (p < 0.0001 ≤ the boundary 0.000625) and not shown within the limit of 2x the baseline (p = 1): 12 canary and 12 baseline samples; one-sided Mann-Whitney U (rank test)',
     );
     expect(verdict.intervals[0]).toMatchObject({
       index: 0,

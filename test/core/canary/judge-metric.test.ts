@@ -15,14 +15,14 @@ describe('judgeMetric', () => {
       errorRate,
       samples(around(0.02, 12), around(0.06, 12, 0.2, 1)),
       'fail',
-      /significantly worse .* not below the limit of 2x the baseline/,
+      /significantly worse .* not shown within the limit of 2x the baseline/,
     ],
     [
       'a 2x error rate (at the threshold: caught, not a coin toss)',
       errorRate,
       samples(around(0.02, 12), around(0.04, 12, 0.2, 1)),
       'fail',
-      /not below the limit/,
+      /not shown within the limit/,
     ],
     [
       'the same error rate',
@@ -36,7 +36,7 @@ describe('judgeMetric', () => {
       errorRate,
       samples(around(0.02, 24, 0.05), around(0.026, 24, 0.05, 1)),
       'pass',
-      /worse than the baseline .* but significantly below the limit of 2x/,
+      /worse than the baseline .* but significantly within the limit of 2x/,
     ],
     [
       'latency 400 ms higher',
@@ -50,7 +50,7 @@ describe('judgeMetric', () => {
       latency,
       samples(around(300, 12, 0.1), around(400, 12, 0.1, 1)),
       'pass',
-      /significantly below the limit of the baseline \+ 250ms/,
+      /significantly within the limit of the baseline \+ 250ms/,
     ],
     ['a lower error rate', errorRate, samples(around(0.02, 12), around(0.01, 12)), 'pass', /not significantly worse/],
     [
@@ -65,14 +65,14 @@ describe('judgeMetric', () => {
       errorRate,
       samples(Array(12).fill(0), around(0.0005, 12)),
       'pass',
-      /significantly below the limit/,
+      /significantly within the limit/,
     ],
     [
       'no errors in the baseline, 1% in the canary',
       errorRate,
       samples(Array(12).fill(0), around(0.01, 12)),
       'fail',
-      /not below the limit/,
+      /not shown within the limit/,
     ],
   ] as const)('%s', (_name, metric, given, outcome, reason) => {
     const j = judgeMetric(metric, given, ALPHA);

@@ -29,10 +29,12 @@ describe('renderDebugIssue', () => {
     const failing = rows.filter((l) => l.includes('❌ fail'));
     expect(failing).toHaveLength(1);
     expect(failing[0]).toMatch(
-      /^\| 3 \| error-rate \| 0\.0203 \| 0\.0402 \| 1\.98 \| 0\.0015 \| 2 \| ❌ fail: significantly worse than the baseline/,
+      /^\| 3 \| error-rate \| 0\.0203 \| 0\.0601 \| 2\.96 \| < 0\.0001 \| 2 \| ❌ fail: recent-window test \(interval 3 alone\): significantly worse than the baseline/,
     );
     expect(body).toContain('Intervals: 3 of 5 judged, 2 passed, 1 failed, 0 inconclusive.');
-    expect(body).toContain('**Why:** error-rate in interval 3: canary 0.0402 vs baseline 0.0203, significantly worse');
+    expect(body).toContain(
+      '**Why:** error-rate in interval 3: canary 0.0601 vs baseline 0.0203, recent-window test (interval 3 alone): significantly worse',
+    );
   });
 
   it('charts each metric over the intervals (Mermaid xychart: baseline, then canary)', () => {
@@ -45,7 +47,7 @@ describe('renderDebugIssue', () => {
         '  x-axis ["1", "2", "3"]',
         '  y-axis "error-rate"',
         '  line [0.02003, 0.02017, 0.0203]',
-        '  line [0.0203, 0.0203, 0.04018]',
+        '  line [0.0203, 0.0203, 0.06006]',
         '',
       ].join('\n'),
     );
